@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# Provision a real buildx lab engine on this machine (Debian 12 or 13, root):
+#   - Docker Engine 26 with the containerd image store, and the buildx plugin
+#   - qemu user emulation, so linux/arm64 RUN steps run
+#   - a local `registry:2` image built from Debian's registry binary, with the
+#     official image's layout (entrypoint, config path, storage path) and busybox
+#   - the multi-arch base image parts: buildtui-lab/busybox:amd64 and :arm64
+#
+# Idempotent: a second run only starts what is not running. The machine's apt
+# sources are never touched: Debian 13 packages on Debian 12 come through a
+# throw-away apt configuration under $PREFIX.
+set -euo pipefail
+
+PREFIX=${BUILDTUI_ENGINE_PREFIX:-/opt/buildtui-engine}
+STATE=$PREFIX/state
+LOG=$STATE/dockerd.log
+REGISTRY_IMAGE=registry:2
+BASE_REPO=buildtui-lab/busybox
+PLUGIN_DIR=/usr/local/lib/docker/cli-plugins
+start=$(date +%s.%N)
+
+say() { printf 'provision: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "must run as root (it installs packages and starts dockerd)"
+[ -r /etc/debian_version ] || die "only Debian 12 or 13 is supported"
+debian_major=$(cut -d. -f1 </etc/debian_version)
+case "$debian_major" in
+  12 | 13) ;;
+  trixie*) debian_major=13 ;;
+  *) die "unsupported Debian release $(cat /etc/debian_version) (need 12 or 13)" ;;
+esac
+mkdir -p "$STATE"
+export DEBIAN_FRONTEND=noninteractive
+
+apt_updated=0
+apt_update_once() {
+  if [ "$apt_updated" = 0 ]; then
+    apt-get update -qq >/dev/null
+    apt_updated=1
+  fi
+}
+
+# A throw-away apt configuration: its own sources list and lists dir.
+apt_side() {
+  local name=$1 sources=$2
+  shift 2
+  local dir=$STATE/apt-$name
+  mkdir -p "$dir/lists/partial" "$dir/archives/partial"
+  printf '%s\n' "$sources" >"$dir/sources.list"
+  apt-get -qq \
+    -o Dir::Etc::sourcelist="$dir/sources.list" \
+    -o Dir::Etc::sourceparts=- \
+    -o Dir::State::Lists="$dir/lists" \
+    -o Dir::Cache::Archives="$dir/archives" \
+    -o APT::Get::List-Cleanup=0 \
+    "$@"
+}
+
+install_packages() {
+  local wanted=("$@") missing=()
+  for pkg in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    say "apt-get install ${missing[*]}"
+    apt_update_once
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+engine_binaries() {
+  if [ -x "$PREFIX/root/usr/sbin/dockerd" ] || [ -x "$PREFIX/root/usr/bin/dockerd" ]; then
+    return
+  fi
+  if [ "$debian_major" = 13 ]; then
+    install_packages docker.io containerd docker-buildx runc iptables
+    mkdir -p "$PREFIX/root"
+    return
+  fi
+  say "fetching docker.io, containerd, docker-buildx from Debian 13 (throw-away apt config)"
+  local sources="deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main"
+  apt_side trixie "$sources" update
+  local dl=$STATE/debs
+  rm -rf "$dl" && mkdir -p "$dl"
+  (cd "$dl" && apt_side trixie "$sources" download docker.io containerd docker-buildx)
+  mkdir -p "$PREFIX/root"
+  for deb in "$dl"/*.deb; do dpkg-deb -x "$deb" "$PREFIX/root"; done
+  rm -rf "$dl"
+}
+
+engine_path() {
+  printf '%s' "$PREFIX/root/usr/sbin:$PREFIX/root/usr/bin:$PREFIX/root/usr/libexec/docker:/usr/sbin:/usr/bin:/sbin:/bin"
+}
+
+install_buildx_plugin() {
+  local src
+  for src in "$PREFIX/root/usr/libexec/docker/cli-plugins/docker-buildx" /usr/libexec/docker/cli-plugins/docker-buildx; do
+    if [ -x "$src" ]; then
+      mkdir -p "$PLUGIN_DIR"
+      ln -sf "$src" "$PLUGIN_DIR/docker-buildx"
+      return
+    fi
+  done
+  die "docker-buildx plugin not found after install"
+}
+
+enable_emulation() {
+  install_packages qemu-user-static binfmt-support
+  if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
+    mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null || say "warning: cannot mount binfmt_misc; arm64 RUN steps will fail"
+  fi
+  if [ -e /proc/sys/fs/binfmt_misc/register ] && [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
+    update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || update-binfmts --import >/dev/null 2>&1 || true
+  fi
+  [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || say "warning: qemu-aarch64 is not registered; arm64 RUN steps will fail"
+}
+
+docker_ok() { timeout 5 docker info >/dev/null 2>&1; }
+
+start_dockerd() {
+  if docker_ok; then
+    return
+  fi
+  mkdir -p /etc/docker
+  if [ ! -f /etc/docker/daemon.json ] || ! grep -q containerd-snapshotter /etc/docker/daemon.json; then
+    printf '{"features":{"containerd-snapshotter":true}}\n' >/etc/docker/daemon.json
+  fi
+  say "starting dockerd (log: $LOG)"
+  local dockerd
+  dockerd=$(PATH=$(engine_path) command -v dockerd) || die "dockerd not found"
+  PATH=$(engine_path) setsid nohup "$dockerd" >"$LOG" 2>&1 </dev/null &
+  for _ in $(seq 1 120); do
+    docker_ok && return
+    sleep 0.25
+  done
+  tail -20 "$LOG" >&2
+  die "dockerd did not answer within 30 s"
+}
+
+image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+
+add_busybox() {
+  # add_busybox ROOTFS BUSYBOX_BINARY: busybox plus its applet links in /bin.
+  local root=$1 bin=$2
+  mkdir -p "$root/bin" "$root/tmp" "$root/etc"
+  cp "$bin" "$root/bin/busybox"
+  for applet in sh ash cat cp du echo env find grep head hostname id ls mkdir mv ps rm sleep tail tee touch true uname wc wget; do
+    ln -sf busybox "$root/bin/$applet"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
+  printf 'root:x:0:\n' >"$root/etc/group"
+}
+
+build_registry_image() {
+  image_exists "$REGISTRY_IMAGE" && return
+  install_packages docker-registry busybox-static
+  say "building $REGISTRY_IMAGE from Debian's registry binary"
+  local root
+  root=$(mktemp -d)
+  add_busybox "$root" /bin/busybox
+  cp /usr/bin/docker-registry "$root/bin/registry"
+  local lib
+  for lib in $(ldd /usr/bin/docker-registry | grep -o '/[^ ]*'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+  mkdir -p "$root/etc/docker/registry" "$root/var/lib/registry"
+  cat >"$root/etc/docker/registry/config.yml" <<'EOF'
+version: 0.1
+log:
+  fields:
+    service: registry
+storage:
+  cache:
+    blobdescriptor: inmemory
+  filesystem:
+    rootdirectory: /var/lib/registry
+http:
+  addr: :5000
+  headers:
+    X-Content-Type-Options: [nosniff]
+health:
+  storagedriver:
+    enabled: true
+    interval: 10s
+    threshold: 3
+EOF
+  tar -C "$root" -c . | docker import \
+    -c 'ENTRYPOINT ["/bin/registry"]' \
+    -c 'CMD ["serve", "/etc/docker/registry/config.yml"]' \
+    -c 'VOLUME /var/lib/registry' \
+    -c 'EXPOSE 5000' \
+    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    - "$REGISTRY_IMAGE" >/dev/null
+  rm -rf "$root"
+}
+
+busybox_arm64() {
+  local out=$STATE/busybox-arm64
+  if [ -x "$out" ]; then
+    printf '%s' "$out"
+    return
+  fi
+  local sources dir deb
+  if [ "$debian_major" = 13 ]; then
+    sources="deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main"
+  else
+    sources="deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main"
+  fi
+  apt_side arm64 "$sources" -o APT::Architecture=arm64 -o APT::Architectures::=arm64 update
+  dir=$(mktemp -d)
+  (cd "$dir" && apt_side arm64 "$sources" -o APT::Architecture=arm64 -o APT::Architectures::=arm64 download busybox-static:arm64)
+  deb=$(ls "$dir"/*.deb)
+  dpkg-deb -x "$deb" "$dir/x"
+  cp "$dir/x/bin/busybox" "$out"
+  rm -rf "$dir"
+  printf '%s' "$out"
+}
+
+build_base_images() {
+  image_exists "$BASE_REPO:amd64" && image_exists "$BASE_REPO:arm64" && return
+  install_packages busybox-static
+  say "importing $BASE_REPO:amd64 and :arm64"
+  local arch bin root
+  for arch in amd64 arm64; do
+    if [ "$arch" = amd64 ]; then bin=/bin/busybox; else bin=$(busybox_arm64); fi
+    root=$(mktemp -d)
+    add_busybox "$root" "$bin"
+    tar -C "$root" -c . | docker import --platform "linux/$arch" \
+      -c 'CMD ["sh"]' \
+      -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      - "$BASE_REPO:$arch" >/dev/null
+    rm -rf "$root"
+  done
+}
+
+engine_binaries
+install_packages iptables runc ca-certificates
+install_buildx_plugin
+enable_emulation
+start_dockerd
+build_registry_image
+build_base_images
+
+elapsed=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
+say "engine ready in ${elapsed}s: $(docker version --format 'server {{.Server.Version}}'), $(docker buildx version | cut -d' ' -f1-2)"
