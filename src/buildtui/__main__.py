@@ -1,0 +1,3 @@
+from buildtui.cli import main
+
+raise SystemExit(main())
