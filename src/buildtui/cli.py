@@ -1,0 +1,66 @@
+"""`buildtui`: start the UI, or run a pane's command-line twin."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from buildtui import __version__
+from buildtui.commands import command_modules
+from buildtui.settings import Settings, SettingsError, load_settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="buildtui",
+        description="A terminal UI for Docker buildx labs: builders, builds, registry, clean-up.",
+    )
+    parser.add_argument("--version", action="version", version=f"buildtui {__version__}")
+    parser.add_argument(
+        "--registry",
+        dest="registry_url",
+        metavar="URL",
+        help="lab registry URL (default http://localhost:5000)",
+    )
+    parser.add_argument(
+        "--registry-container",
+        metavar="NAME",
+        help="name of the registry:2 container (default registry7)",
+    )
+    parser.add_argument("--context", dest="docker_context", metavar="NAME", help="Docker context")
+    parser.add_argument("--host", dest="docker_host", metavar="URL", help="Docker daemon socket")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in command_modules():
+        module.register(subparsers)
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    flags = {
+        "registry_url": args.registry_url,
+        "registry_container": args.registry_container,
+        "docker_context": args.docker_context,
+        "docker_host": args.docker_host,
+    }
+    return load_settings(flags)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = settings_from_args(args)
+    except SettingsError as error:
+        print(f"buildtui: {error}", file=sys.stderr)
+        return 2
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        from buildtui.app.app import run_app
+
+        return run_app(settings)
+    try:
+        return int(handler(args, settings))
+    except KeyboardInterrupt:
+        print("buildtui: interrupted", file=sys.stderr)
+        return 130

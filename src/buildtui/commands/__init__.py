@@ -1,0 +1,31 @@
+"""Command-line twins of the panes: one module per pane, each with `register(subparsers)`.
+
+A module's `register` adds its subcommand parser(s) and sets `handler=` on each,
+a callable `(args: argparse.Namespace, settings: Settings) -> int` (the exit code).
+Handlers print results (JSON with `--json`) and raise nothing a user can cause:
+they print a one-line message to stderr with what to do, and return non-zero.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+# Modules that provide subcommands; a module that is not written yet is skipped.
+COMMAND_MODULES = (
+    "buildtui.commands.doctor",
+    "buildtui.commands.builders",
+    "buildtui.commands.build",
+    "buildtui.commands.registry",
+)
+
+
+def command_modules() -> list[ModuleType]:
+    modules = []
+    for name in COMMAND_MODULES:
+        try:
+            modules.append(importlib.import_module(name))
+        except ModuleNotFoundError as error:
+            if error.name != name:
+                raise
+    return modules

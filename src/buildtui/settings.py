@@ -1,0 +1,133 @@
+"""One typed settings object: TOML file < BUILDTUI_* environment < command-line flags."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import platformdirs
+
+APP_NAME = "buildtui"
+ENV_PREFIX = "BUILDTUI_"
+
+
+class SettingsError(Exception):
+    """A settings file, variable or flag that cannot be used; the message says how to fix it."""
+
+
+def config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the lab's registry and Docker engine are."""
+
+    registry_url: str = "http://localhost:5000"
+    """Base URL of the lab registry (registry7)."""
+    registry_container: str = "registry7"
+    """Name of the registry:2 container, for garbage collection and disk usage."""
+    docker_context: str | None = None
+    """Docker context to use (as `docker --context`); None means the CLI's current one."""
+    docker_host: str | None = None
+    """Docker daemon socket (as `docker --host`/DOCKER_HOST); None means the context's."""
+    insecure_registries: tuple[str, ...] = field(default_factory=tuple)
+    """Registry hosts reached over plain HTTP besides localhost/loopback."""
+
+    @property
+    def registry_host(self) -> str:
+        """`host:port` of the lab registry, as image references spell it."""
+        return urlsplit(self.registry_url).netloc
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
+        """A copy with the given (already validated) values, ignoring None."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+_FIELDS = {f.name: f for f in fields(Settings)}
+
+
+def _validate(key: str, value: Any, origin: str) -> Any:
+    if key not in _FIELDS:
+        known = ", ".join(sorted(_FIELDS))
+        raise SettingsError(f"{origin}: unknown setting {key!r}; known settings: {known}")
+    if key == "insecure_registries":
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise SettingsError(
+                f'{origin}: {key} must be a list of host:port strings, e.g. ["myhost:5000"]'
+            )
+        return tuple(value)
+    if not isinstance(value, str) or not value.strip():
+        raise SettingsError(f"{origin}: {key} must be a non-empty string, got {value!r}")
+    value = value.strip()
+    if key == "registry_url":
+        if "://" not in value:
+            value = f"http://{value}" if _is_loopback(value) else f"https://{value}"
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise SettingsError(
+                f"{origin}: registry_url {value!r} is not a URL; "
+                "use e.g. http://localhost:5000 or https://registry.example.com"
+            )
+        value = value.rstrip("/")
+    if key == "docker_host" and "://" not in value:
+        raise SettingsError(
+            f"{origin}: docker_host {value!r} needs a scheme, e.g. unix:///var/run/docker.sock "
+            "or tcp://host:2375"
+        )
+    return value
+
+
+def _is_loopback(hostport: str) -> bool:
+    host = hostport.rsplit(":", 1)[0] if hostport.count(":") == 1 else hostport
+    return host in ("localhost", "::1", "[::1]") or host.startswith("127.")
+
+
+def load_file(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise SettingsError(f"{path}: cannot read the settings file: {error}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"{path}: not valid TOML: {error}") from error
+    return {key: _validate(key, value, str(path)) for key, value in data.items()}
+
+
+def load_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    values = {}
+    for name, value in environ.items():
+        if name.startswith(ENV_PREFIX):
+            key = name[len(ENV_PREFIX) :].lower()
+            values[key] = _validate(key, value, f"environment variable {name}")
+    return values
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    path: Path | None = None,
+) -> Settings:
+    """Settings from the TOML file, then BUILDTUI_* variables, then flags (None = not given)."""
+    path = config_path() if path is None else path
+    environ = os.environ if environ is None else environ
+    merged: dict[str, Any] = {}
+    merged.update(load_file(path))
+    merged.update(load_env(environ))
+    for key, value in (flags or {}).items():
+        if value is not None:
+            merged[key] = _validate(key, value, f"flag --{key.replace('_', '-')}")
+    return Settings().with_overrides(merged)
