@@ -1,0 +1,1 @@
+"""The Textual side of buildtui: app, screens, panes and widgets."""

@@ -1,0 +1,62 @@
+"""A modal that lists every prerequisite check and its fix (the UI's `buildtui doctor`)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from buildtui.engine.status import Check, EngineStatus
+
+MARKS = {"ok": ("✔", "green"), "warn": ("!", "yellow"), "error": ("✘", "red")}
+
+
+def check_text(check: Check) -> Text:
+    mark, colour = MARKS[check.level]
+    text = Text()
+    text.append(f" {mark} ", style=f"bold {colour}")
+    text.append(f"{check.name}: ", style="bold")
+    text.append(check.detail)
+    if check.fix:
+        text.append("\n     fix: ", style="bold")
+        text.append(check.fix, style="italic")
+    return text
+
+
+class DoctorScreen(ModalScreen[None]):
+    """What the engine, buildx and registry look like, with a fix for each problem."""
+
+    DEFAULT_CSS = """
+    DoctorScreen {
+        align: center middle;
+    }
+    DoctorScreen > VerticalScroll {
+        width: 90%;
+        max-width: 120;
+        height: auto;
+        max-height: 80%;
+        border: thick $primary;
+        background: $surface;
+        padding: 1 2;
+    }
+    DoctorScreen Static.check {
+        margin-bottom: 1;
+    }
+    """
+    BINDINGS = [Binding("escape,d,q", "dismiss", "Close", id="doctor.close")]
+
+    def __init__(self, status: EngineStatus | None) -> None:
+        super().__init__()
+        self.status = status
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as scroll:
+            scroll.border_title = "Doctor: the lab's prerequisites"
+            if self.status is None:
+                yield Static("Still checking the engine and the registry…")
+            else:
+                for check in self.status.checks:
+                    yield Static(check_text(check), classes="check")

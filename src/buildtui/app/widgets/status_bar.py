@@ -1,0 +1,68 @@
+"""The status bar: engine, buildx, builder in use and the lab registry, on one line."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from buildtui.engine.status import EngineStatus
+
+
+def status_text(status: EngineStatus | None, registry_name: str) -> Text:
+    """The status line for a snapshot (None while the first probe runs)."""
+    if status is None:
+        return Text("Checking the Docker engine and the registry…", style="dim")
+    text = Text()
+
+    def part(label: str, value: str, ok: bool) -> None:
+        if text:
+            text.append("  │  ", style="dim")
+        text.append(f"{label} ", style="bold")
+        text.append(value, style="" if ok else "bold red")
+
+    if status.engine_up:
+        store = "containerd store" if status.image_store == "containerd" else "classic store"
+        part("Docker", f"{status.server_version} · {status.context or 'default'} · {store}", True)
+    else:
+        part("Docker", "not reachable", False)
+    part("buildx", status.buildx_version or "missing", status.buildx_version is not None)
+    if status.engine_up:
+        builder = f"{status.builder} ({status.builder_driver})" if status.builder else "none"
+        part("builder", builder, status.builder is not None)
+    registry = status.registry_url.split("://", 1)[-1]
+    if status.registry_up:
+        deletion = "" if status.registry_delete_enabled is not False else " · delete off"
+        part(
+            registry_name,
+            f"up at {registry}{deletion}",
+            status.registry_delete_enabled is not False,
+        )
+    else:
+        part(registry_name, f"down at {registry}", False)
+    if status.problems:
+        text.append("  │  ", style="dim")
+        text.append("press d for fixes", style="italic")
+    return text
+
+
+class StatusBar(Static):
+    """Shows an `EngineStatus`; the app probes in the background and sets `status`."""
+
+    DEFAULT_CSS = """
+    StatusBar {
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+        color: $text;
+    }
+    """
+
+    status: reactive[EngineStatus | None] = reactive(None)
+
+    def __init__(self, registry_name: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.registry_name = registry_name
+
+    def watch_status(self, status: EngineStatus | None) -> None:
+        self.update(status_text(status, self.registry_name))

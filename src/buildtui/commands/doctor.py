@@ -1,0 +1,40 @@
+"""`buildtui doctor [--json]`: check each prerequisite of the lab and print its fix."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from typing import Any
+
+from buildtui.engine.status import probe_engine
+from buildtui.settings import Settings
+
+MARKS = {"ok": "ok  ", "warn": "warn", "error": "FAIL"}
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "doctor", help="check the engine, buildx, emulation and the lab registry"
+    )
+    parser.add_argument("--json", action="store_true", help="print the checks as JSON")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    status = probe_engine(settings)
+    if args.json:
+        payload = {
+            "ok": not status.problems,
+            "checks": [asdict(check) | {"ok": check.ok} for check in status.checks],
+        }
+        print(json.dumps(payload, indent=2))
+    else:
+        for check in status.checks:
+            print(f"[{MARKS[check.level]}] {check.name:<12} {check.detail}")
+            if check.fix:
+                print(f"{'':20}fix: {check.fix}")
+        if status.problems:
+            print(f"\n{len(status.problems)} problem(s) found.", file=sys.stderr)
+    return 1 if status.problems else 0
