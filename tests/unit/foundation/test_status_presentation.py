@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from buildtui.app.widgets.status_bar import status_text
+from buildtui.engine.status import EngineStatus, emulated_platforms
+from tests.fakes.status import engine_down_status, healthy_status
+
+
+def test_status_line_before_the_first_probe() -> None:
+    assert "Checking" in status_text(None, "registry7").plain
+
+
+def test_status_line_healthy() -> None:
+    plain = status_text(healthy_status(), "registry7").plain
+    assert "Docker 26.1.5 · default · containerd store" in plain
+    assert "buildx 0.13.1" in plain
+    assert "builder default (docker)" in plain
+    assert "registry7 up at localhost:5000" in plain
+    assert "press d" not in plain
+
+
+def test_status_line_engine_down_says_what_is_missing() -> None:
+    text = status_text(engine_down_status(), "registry7")
+    assert "Docker not reachable" in text.plain
+    assert "registry7 down at localhost:5000" in text.plain
+    assert "press d for fixes" in text.plain
+    red = [text.plain[span.start : span.end] for span in text.spans if "red" in str(span.style)]
+    assert "not reachable" in red
+    assert "down at localhost:5000" in red
+
+
+def test_deletion_disabled_is_flagged() -> None:
+    status = EngineStatus(
+        registry_url="http://localhost:5000", registry_up=True, registry_delete_enabled=False
+    )
+    assert "delete off" in status_text(status, "registry7").plain
+
+
+def test_emulated_platforms_reads_binfmt_dir(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "qemu-aarch64").write_text("enabled")
+    (tmp_path / "qemu-riscv64").write_text("enabled")
+    (tmp_path / "register").write_text("")
+    assert emulated_platforms(tmp_path) == ("aarch64", "riscv64")
+    assert emulated_platforms(tmp_path / "absent") == ()
