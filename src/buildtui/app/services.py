@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from buildtui.engine.status import EngineStatus, probe_engine
+from buildtui.engine.status import EngineStatus
 from buildtui.settings import Settings
 
 
@@ -22,6 +22,9 @@ class EngineStatusService:
         self.settings = settings
 
     def probe(self) -> EngineStatus:
+        # Imported here: python-on-whales and httpx cost ~0.3 s, after the first frame.
+        from buildtui.engine.probe import probe_engine
+
         return probe_engine(self.settings)
 
 

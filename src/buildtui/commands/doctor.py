@@ -8,7 +8,7 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-from buildtui.engine.status import probe_engine
+from buildtui.engine.probe import probe_engine
 from buildtui.settings import Settings
 
 MARKS = {"ok": "ok  ", "warn": "warn", "error": "FAIL"}

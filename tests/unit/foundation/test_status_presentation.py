@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from buildtui.app.widgets.status_bar import status_text
-from buildtui.engine.status import EngineStatus, emulated_platforms
+from buildtui.engine.probe import emulated_platforms
+from buildtui.engine.status import EngineStatus
 from tests.fakes.status import engine_down_status, healthy_status
 
 

@@ -1,0 +1,265 @@
+"""Probe the lab engine and registry: one call gathers what the status bar and doctor show.
+
+It never raises for a missing piece: each piece is reported as a `Check` with its fix.
+"""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+from python_on_whales import DockerClient
+from python_on_whales.client_config import ClientNotFoundError
+from python_on_whales.exceptions import DockerException
+
+from buildtui.engine.client import make_docker_client
+from buildtui.engine.status import Check, EngineStatus
+from buildtui.settings import Settings
+
+CONTAINERD_STORE = "io.containerd.snapshotter.v1"
+BINFMT_DIR = Path("/proc/sys/fs/binfmt_misc")
+# A digest no manifest can have: DELETE of it tells whether deletion is enabled without
+# deleting anything (405 when disabled, 404 when enabled).
+PROBE_DIGEST = "sha256:" + "0" * 64
+
+
+def _docker_error(error: Exception) -> str:
+    if isinstance(error, ClientNotFoundError):
+        return "the docker CLI is not installed"
+    if isinstance(error, DockerException):
+        stderr = (error.stderr or "").strip()
+        return stderr.splitlines()[-1] if stderr else f"docker exited with {error.return_code}"
+    return str(error)
+
+
+def _engine(client: DockerClient) -> tuple[str | None, str | None, str | None, str | None]:
+    """(server version, context, image store driver type, error)."""
+    try:
+        version = client.version()
+    except (DockerException, ClientNotFoundError) as error:
+        return None, None, None, _docker_error(error)
+    server = version.server.version if version.server else None
+    context = version.client.context if version.client else None
+    try:
+        info = client.info()
+    except DockerException as error:
+        return server, context, None, _docker_error(error)
+    store = "classic"
+    for key, value in info.driver_status or []:
+        if key == "driver-type" and value == CONTAINERD_STORE:
+            store = "containerd"
+    return server, context, store, None
+
+
+def _buildx(client: DockerClient) -> tuple[str | None, str | None]:
+    try:
+        text = str(client.buildx.version())
+    except (DockerException, ClientNotFoundError) as error:
+        return None, _docker_error(error)
+    match = re.search(r"v?(\d+\.\d+\.\d+\S*)", text)
+    return (match.group(1) if match else text.strip()), None
+
+
+def _builder(client: DockerClient) -> tuple[str | None, str | None, tuple[str, ...], str | None]:
+    """The builder in use as buildx resolves it (BUILDX_BUILDER, context, `buildx use`)."""
+    try:
+        builder = client.buildx.inspect()
+    except (DockerException, ClientNotFoundError) as error:
+        return None, None, (), _docker_error(error)
+    platforms: list[str] = []
+    for node in builder.nodes or []:
+        for platform in node.platforms or []:
+            if platform not in platforms:
+                platforms.append(platform)
+    return builder.name, builder.driver, tuple(platforms), None
+
+
+def _registry(url: str, timeout: float) -> tuple[bool, bool | None, str | None]:
+    """(answers, deletion enabled, error) for the registry's /v2/ API."""
+    try:
+        with httpx.Client(base_url=url, timeout=timeout) as http:
+            ping = http.get("/v2/")
+            if ping.status_code not in (200, 401):
+                return False, None, f"GET /v2/ answered {ping.status_code}"
+            if ping.status_code == 401:
+                return True, None, None
+            probe = http.delete(f"/v2/buildtui-probe/manifests/{PROBE_DIGEST}")
+    except httpx.HTTPError as error:
+        return False, None, str(error) or type(error).__name__
+    return True, probe.status_code != 405, None
+
+
+def emulated_platforms(binfmt_dir: Path = BINFMT_DIR) -> tuple[str, ...]:
+    """qemu handlers registered with binfmt_misc, as `qemu-aarch64` -> `aarch64`."""
+    try:
+        names = sorted(p.name for p in binfmt_dir.iterdir() if p.name.startswith("qemu-"))
+    except OSError:
+        return ()
+    return tuple(name.removeprefix("qemu-") for name in names)
+
+
+def probe_engine(settings: Settings, *, timeout: float = 3.0) -> EngineStatus:
+    """Everything about the engine and registry, gathered in parallel."""
+    client = make_docker_client(settings)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        engine = pool.submit(_engine, client)
+        buildx = pool.submit(_buildx, client)
+        builder = pool.submit(_builder, client)
+        registry = pool.submit(_registry, settings.registry_url, timeout)
+        server, context, store, engine_error = engine.result()
+        buildx_version, buildx_error = buildx.result()
+        name, driver, platforms, builder_error = builder.result()
+        if server is None:
+            name, driver, platforms = None, None, ()
+        registry_up, delete_enabled, registry_error = registry.result()
+    checks = _checks(
+        settings,
+        server=server,
+        engine_error=engine_error,
+        store=store,
+        buildx_version=buildx_version,
+        buildx_error=buildx_error,
+        builder=name,
+        driver=driver,
+        platforms=platforms,
+        builder_error=builder_error,
+        registry_up=registry_up,
+        delete_enabled=delete_enabled,
+        registry_error=registry_error,
+    )
+    return EngineStatus(
+        server_version=server,
+        context=context,
+        image_store=store,
+        buildx_version=buildx_version,
+        builder=name,
+        builder_driver=driver,
+        platforms=platforms,
+        registry_url=settings.registry_url,
+        registry_up=registry_up,
+        registry_delete_enabled=delete_enabled,
+        checks=checks,
+    )
+
+
+def _checks(
+    settings: Settings,
+    *,
+    server: str | None,
+    engine_error: str | None,
+    store: str | None,
+    buildx_version: str | None,
+    buildx_error: str | None,
+    builder: str | None,
+    driver: str | None,
+    platforms: tuple[str, ...],
+    builder_error: str | None,
+    registry_up: bool,
+    delete_enabled: bool | None,
+    registry_error: str | None,
+) -> tuple[Check, ...]:
+    checks: list[Check] = []
+    if server is None:
+        checks.append(
+            Check(
+                "engine",
+                "error",
+                f"Docker engine not reachable: {engine_error}",
+                "start the Docker daemon (on this lab machine: `bash scripts/provision-engine.sh`),"
+                " or pick the right one with --context/--host",
+            )
+        )
+    else:
+        checks.append(Check("engine", "ok", f"Docker Engine {server}"))
+        if store == "containerd":
+            checks.append(
+                Check(
+                    "image store",
+                    "ok",
+                    "containerd image store: the docker driver can build multi-platform "
+                    "images, push them and export registry cache",
+                )
+            )
+        else:
+            checks.append(
+                Check(
+                    "image store",
+                    "warn",
+                    "classic image store: the docker driver cannot build multi-platform "
+                    "images nor export cache",
+                    'enable it in /etc/docker/daemon.json: {"features": '
+                    '{"containerd-snapshotter": true}} and restart dockerd, or use a '
+                    "docker-container builder",
+                )
+            )
+    if buildx_version is None:
+        checks.append(
+            Check(
+                "buildx",
+                "error",
+                f"buildx plugin missing: {buildx_error}",
+                "install the docker-buildx plugin into /usr/local/lib/docker/cli-plugins/",
+            )
+        )
+    else:
+        checks.append(Check("buildx", "ok", f"buildx {buildx_version}"))
+    if server is None or buildx_version is None:
+        pass
+    elif builder is not None:
+        checks.append(Check("builder", "ok", f"builder in use: {builder} ({driver} driver)"))
+    else:
+        checks.append(
+            Check(
+                "builder",
+                "error",
+                f"no usable builder: {builder_error}",
+                "`docker buildx use default`, or create one in the Builders pane",
+            )
+        )
+    foreign = [p for p in platforms if not p.startswith("linux/amd64")]
+    emulators = emulated_platforms()
+    if server is not None and builder is not None:
+        if foreign:
+            checks.append(Check("platforms", "ok", "platforms: " + ", ".join(platforms)))
+        else:
+            checks.append(
+                Check(
+                    "platforms",
+                    "warn",
+                    "no emulated platforms: linux/arm64 RUN steps fail with `exec format error`",
+                    "install qemu-user-static and binfmt-support (Debian), or "
+                    "`docker run --privileged --rm tonistiigi/binfmt --install all`",
+                )
+            )
+    if emulators:
+        checks.append(Check("emulation", "ok", "qemu binfmt handlers: " + ", ".join(emulators)))
+    if registry_up:
+        checks.append(Check("registry", "ok", f"registry answers at {settings.registry_url}"))
+        if delete_enabled is False:
+            checks.append(
+                Check(
+                    "deletion",
+                    "warn",
+                    "registry deletion is disabled (DELETE answers 405 UNSUPPORTED)",
+                    f"recreate the container with -e REGISTRY_STORAGE_DELETE_ENABLED=true "
+                    f"(keep its volume: -v <volume>:/var/lib/registry), e.g. `docker run -d "
+                    f"-p 5000:5000 --name {settings.registry_container} "
+                    f"-e REGISTRY_STORAGE_DELETE_ENABLED=true registry:2`",
+                )
+            )
+        elif delete_enabled:
+            checks.append(Check("deletion", "ok", "registry deletion is enabled"))
+    else:
+        checks.append(
+            Check(
+                "registry",
+                "error",
+                f"no registry at {settings.registry_url}: {registry_error}",
+                f"`docker run -d -p 5000:5000 --name {settings.registry_container} "
+                "-e REGISTRY_STORAGE_DELETE_ENABLED=true registry:2`, "
+                f"or `docker start {settings.registry_container}`",
+            )
+        )
+    return tuple(checks)
