@@ -1,0 +1,162 @@
+"""`buildtui inspect REF` and `buildtui registry ls [HOST[:PORT]]`: the Registry pane's twins."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from buildtui.registry.errors import BadReference, RegistryError
+from buildtui.registry.present import (
+    format_size,
+    inspect_json,
+    scan_json,
+    short_digest,
+    short_media_type,
+)
+from buildtui.registry.scan import ImageReport, RegistryScan
+from buildtui.registry.service import RegistryService
+from buildtui.settings import Settings
+
+T = TypeVar("T")
+
+
+def register(subparsers: Any) -> None:
+    inspect = subparsers.add_parser(
+        "inspect",
+        help="show an image's manifest: index, platforms, sizes (like imagetools inspect)",
+        description="Show what a registry holds for REF. A REF without a registry host "
+        "(e.g. lab:cachetest) is looked up in the lab registry (--registry).",
+    )
+    inspect.add_argument("ref", metavar="REF", help="e.g. localhost:5000/lab:cachetest")
+    output = inspect.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print the manifest summary as JSON")
+    output.add_argument("--raw", action="store_true", help="print the manifest bytes as served")
+    inspect.set_defaults(handler=run_inspect)
+
+    registry = subparsers.add_parser("registry", help="look into a registry")
+    actions = registry.add_subparsers(dest="registry_command", metavar="ACTION", required=True)
+    ls = actions.add_parser(
+        "ls", help="list every repository and tag with digest, kind, platforms and size"
+    )
+    ls.add_argument(
+        "host", nargs="?", metavar="HOST[:PORT]", help="registry to list (default: --registry)"
+    )
+    ls.add_argument("--json", action="store_true", help="print the listing as JSON")
+    ls.set_defaults(handler=run_ls)
+
+
+def _run(service: RegistryService, work: Callable[[RegistryService], Awaitable[T]]) -> T:
+    async def main() -> T:
+        try:
+            return await work(service)
+        finally:
+            await service.aclose()
+
+    return asyncio.run(main())
+
+
+def _fail(error: RegistryError) -> int:
+    print(f"buildtui: {error}", file=sys.stderr)
+    return 2 if isinstance(error, BadReference) else 1
+
+
+def run_inspect(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        home = RegistryService(settings)
+        ref = home.parse(args.ref)
+        service = home if ref.registry == home.registry else home.open(ref.registry)
+        if args.raw:
+            raw = _run(service, lambda s: s.client.fetch_manifest(ref.repository, ref.identifier))
+            sys.stdout.buffer.write(raw.raw)
+            sys.stdout.buffer.flush()
+            return 0
+        report = _run(service, lambda s: s.inspect(ref.repository, ref.identifier))
+    except RegistryError as error:
+        return _fail(error)
+    if args.json:
+        print(json.dumps(inspect_json(report), indent=2))
+    else:
+        print(render_report(report, service.commands(report.ref)))
+    return 0
+
+
+def render_report(report: ImageReport, commands: list[str]) -> str:
+    manifest = report.manifest
+    lines = [
+        f"Name:       {report.ref}",
+        f"MediaType:  {manifest.media_type}",
+        f"Digest:     {manifest.digest}",
+        f"Kind:       {manifest.kind.value}" + (f" ({manifest.note})" if manifest.note else ""),
+        f"Platforms:  {report.badge}",
+        f"Size:       {format_size(report.unique_size)} compressed, every blob counted once",
+    ]
+    if manifest.artifact_type:
+        lines.append(f"Artifact:   {manifest.artifact_type}")
+    if report.config and report.config.created:
+        lines.append(f"Created:    {report.config.created}")
+    if report.children:
+        lines += ["", "Manifests:"]
+        for child in report.children:
+            lines.append(
+                f"  {report.label(child):<32} {child.kind.value:<11} "
+                f"{short_digest(child.descriptor.digest, 16)}  "
+                f"{format_size(child.size):>9}  {short_media_type(child.descriptor.media_type)}"
+            )
+            if child.error:
+                lines.append(f"    ! {child.error}")
+    shared = report.shared_blobs
+    if shared:
+        lines += ["", "Shared blobs (counted once):"]
+        lines += [
+            f"  {short_digest(b.digest, 16)} {format_size(b.size):>9}  {', '.join(b.users)}"
+            for b in shared
+        ]
+    lines += ["", "Same as:"] + [f"  {command}" for command in commands]
+    return "\n".join(lines)
+
+
+def run_ls(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        service = RegistryService(settings)
+        if args.host:
+            service = service.open(args.host)
+        scan = _run(service, lambda s: s.scan())
+    except RegistryError as error:
+        return _fail(error)
+    if args.json:
+        print(json.dumps(scan_json(scan), indent=2))
+    else:
+        print(render_scan(scan))
+    failed = len(scan.errors) + sum(1 for e in scan.entries() if e.error)
+    return 1 if failed else 0
+
+
+def render_scan(scan: RegistryScan) -> str:
+    if not scan.repositories:
+        return f"{scan.registry}: no repositories"
+    lines = [f"{'REPOSITORY:TAG':<40} {'KIND':<11} {'SIZE':>9}  {'DIGEST':<19}  PLATFORMS"]
+    for name, entries in scan.repositories.items():
+        if name in scan.errors:
+            lines.append(f"{name:<40} ! {scan.errors[name]}")
+        for entry in entries:
+            label = f"{name}:{entry.tag}"
+            report = entry.report
+            if report is None:
+                lines.append(f"{label:<40} ! {entry.error}")
+                continue
+            platforms = " + ".join(str(p) for p in report.platforms) or "-"
+            lines.append(
+                f"{label:<40} {report.kind.value:<11} {format_size(report.unique_size):>9}  "
+                f"{short_digest(report.digest):<19}  {platforms}"
+            )
+    shared = scan.shared_blobs
+    lines.append(
+        f"\n{len(scan.entries())} tags in {len(scan.repositories)} repositories, "
+        f"{format_size(scan.unique_size)} of unique blobs"
+        + (f" ({len(shared)} blobs shared between tags)" if shared else "")
+    )
+    return "\n".join(lines)

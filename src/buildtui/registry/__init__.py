@@ -1,0 +1,1 @@
+"""Registry client and manifest inspector (distribution API v2 over httpx; no Textual here)."""

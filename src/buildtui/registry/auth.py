@@ -1,0 +1,284 @@
+"""Registry credentials and the 401 challenge dance: anonymous, basic, bearer tokens.
+
+Credentials come from what the user typed in, or from Docker's own
+`~/.docker/config.json` (`auths`, `credHelpers`, `credsStore`, as `docker login`
+leaves them). A `WWW-Authenticate: Basic` challenge is answered with basic auth; a
+`Bearer realm=...,service=...,scope=...` challenge with a token fetched from the realm
+(anonymously, or with the basic credentials when there are some).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import re
+import subprocess
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+
+from buildtui.registry.errors import AuthError, UnexpectedResponse, Unreachable
+from buildtui.registry.reference import DOCKER_HUB, DOCKER_HUB_API
+
+DOCKER_HUB_CONFIG_KEY = "https://index.docker.io/v1/"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A user name and password (or token) and where they came from, for messages."""
+
+    username: str
+    password: str
+    source: str
+
+    def __repr__(self) -> str:  # never print the password
+        return f"Credentials(username={self.username!r}, source={self.source!r})"
+
+    def describe(self) -> str:
+        return f"user {self.username!r} ({self.source})"
+
+
+class CredentialStore(Protocol):
+    """Finds credentials for a registry host (`host[:port]` as references spell it)."""
+
+    def lookup(self, registry: str) -> Credentials | None: ...
+
+
+HelperRunner = Callable[[str, str], "subprocess.CompletedProcess[str]"]
+
+
+def _run_helper(program: str, server: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [program, "get"], input=server, capture_output=True, text=True, timeout=15, check=False
+    )
+
+
+def docker_config_path(environ: Mapping[str, str] | None = None) -> Path:
+    environ = os.environ if environ is None else environ
+    if environ.get("DOCKER_CONFIG"):
+        return Path(environ["DOCKER_CONFIG"]) / "config.json"
+    return Path.home() / ".docker" / "config.json"
+
+
+def _normalise_key(key: str) -> str:
+    key = key.split("://", 1)[-1]
+    return key.split("/", 1)[0]
+
+
+class DockerConfigStore:
+    """Credentials as `docker login` stores them: in config.json or a credential helper."""
+
+    def __init__(self, path: Path | None = None, run_helper: HelperRunner = _run_helper) -> None:
+        self.path = path or docker_config_path()
+        self._run_helper = run_helper
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def lookup(self, registry: str) -> Credentials | None:
+        config = self._load()
+        keys = {registry, _normalise_key(registry)}
+        if registry in (DOCKER_HUB, DOCKER_HUB_API):
+            keys |= {DOCKER_HUB_CONFIG_KEY, "index.docker.io", DOCKER_HUB, DOCKER_HUB_API}
+        helpers = config.get("credHelpers")
+        if isinstance(helpers, dict):
+            for key, helper in helpers.items():
+                if _normalise_key(key) in keys or key in keys:
+                    return self._from_helper(str(helper), key)
+        auths = config.get("auths")
+        found_key = None
+        if isinstance(auths, dict):
+            for key, entry in auths.items():
+                if key in keys or _normalise_key(key) in keys:
+                    found_key = key
+                    credentials = self._from_entry(entry)
+                    if credentials is not None:
+                        return credentials
+        store = config.get("credsStore")
+        if isinstance(store, str) and store:
+            return self._from_helper(store, found_key or self._server_key(registry))
+        return None
+
+    @staticmethod
+    def _server_key(registry: str) -> str:
+        return DOCKER_HUB_CONFIG_KEY if registry in (DOCKER_HUB, DOCKER_HUB_API) else registry
+
+    def _from_entry(self, entry: object) -> Credentials | None:
+        if not isinstance(entry, dict):
+            return None
+        source = f"{self.path}"
+        if isinstance(entry.get("auth"), str) and entry["auth"]:
+            try:
+                decoded = base64.b64decode(entry["auth"]).decode("utf-8")
+            except (ValueError, UnicodeDecodeError):
+                return None
+            username, sep, password = decoded.partition(":")
+            if sep:
+                return Credentials(username, password, source)
+        if isinstance(entry.get("username"), str) and isinstance(entry.get("password"), str):
+            return Credentials(entry["username"], entry["password"], source)
+        return None
+
+    def _from_helper(self, helper: str, server: str) -> Credentials | None:
+        program = f"docker-credential-{helper}"
+        try:
+            result = self._run_helper(program, server)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        if result.returncode != 0:
+            return None
+        try:
+            data = json.loads(result.stdout)
+        except ValueError:
+            return None
+        username, secret = data.get("Username"), data.get("Secret")
+        if not isinstance(username, str) or not isinstance(secret, str) or username == "<token>":
+            return None
+        return Credentials(username, secret, f"credential helper {program}")
+
+
+class NoCredentials:
+    """A store that never has credentials (anonymous only)."""
+
+    def lookup(self, registry: str) -> Credentials | None:
+        return None
+
+
+@dataclass(frozen=True)
+class Challenge:
+    scheme: str
+    params: dict[str, str]
+
+
+_PARAM_RE = re.compile(r'([A-Za-z_][\w-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))')
+
+
+def parse_challenge(header: str) -> Challenge | None:
+    """`Bearer realm="...",service="...",scope="..."` -> Challenge; None if unparseable."""
+    header = header.strip()
+    if not header:
+        return None
+    scheme, _, rest = header.partition(" ")
+    params = {
+        match.group(1).lower(): match.group(2) if match.group(2) is not None else match.group(3)
+        for match in _PARAM_RE.finditer(rest)
+    }
+    return Challenge(scheme.lower(), params)
+
+
+def basic_header(credentials: Credentials) -> str:
+    token = base64.b64encode(f"{credentials.username}:{credentials.password}".encode()).decode()
+    return f"Basic {token}"
+
+
+class Authenticator:
+    """Holds one registry's credentials and answers its challenges; caches what worked."""
+
+    def __init__(
+        self,
+        registry: str,
+        *,
+        typed: Credentials | None = None,
+        store: CredentialStore | None = None,
+    ) -> None:
+        self.registry = registry
+        self._typed = typed
+        self._store: CredentialStore = store if store is not None else DockerConfigStore()
+        self._looked_up = typed is not None
+        self._credentials = typed
+        self._basic: str | None = None
+        self._tokens: dict[str, str] = {}
+        self._lock = asyncio.Lock()
+
+    async def credentials(self) -> Credentials | None:
+        if not self._looked_up:
+            self._credentials = await asyncio.to_thread(self._store.lookup, self.registry)
+            self._looked_up = True
+        return self._credentials
+
+    def header(self, scope: str) -> dict[str, str]:
+        """The Authorization header to send for a request in `scope` (empty: anonymous)."""
+        if scope in self._tokens:
+            return {"Authorization": f"Bearer {self._tokens[scope]}"}
+        if self._basic:
+            return {"Authorization": self._basic}
+        return {}
+
+    def tried(self, scope: str) -> list[str]:
+        credentials = self._credentials
+        who = credentials.describe() if credentials else "anonymous (no credentials found)"
+        if scope in self._tokens:
+            return [f"a bearer token for {who}"]
+        if self._basic and credentials:
+            return [f"basic auth as {who}"]
+        return [who]
+
+    async def answer(self, challenge_header: str, scope: str, http: httpx.AsyncClient) -> bool:
+        """Prepare credentials for a retry after a 401; False if there is nothing new to try."""
+        challenge = parse_challenge(challenge_header)
+        async with self._lock:
+            credentials = await self.credentials()
+            if challenge is None or challenge.scheme == "basic":
+                if credentials is None:
+                    return False
+                header = basic_header(credentials)
+                if header == self._basic:
+                    return False
+                self._basic = header
+                return True
+            if challenge.scheme != "bearer" or "realm" not in challenge.params:
+                return False
+            token = await self._fetch_token(challenge, scope, credentials, http)
+            if self._tokens.get(scope) == token:
+                return False
+            self._tokens[scope] = token
+            return True
+
+    async def _fetch_token(
+        self,
+        challenge: Challenge,
+        scope: str,
+        credentials: Credentials | None,
+        http: httpx.AsyncClient,
+    ) -> str:
+        params = {"scope": challenge.params.get("scope") or scope}
+        if "service" in challenge.params:
+            params["service"] = challenge.params["service"]
+        headers = {"Authorization": basic_header(credentials)} if credentials else {}
+        realm = challenge.params["realm"]
+        who = credentials.describe() if credentials else "anonymous"
+        try:
+            response = await http.get(realm, params=params, headers=headers)
+        except httpx.HTTPError as error:
+            raise Unreachable(
+                f"the token server {realm} of {self.registry} does not answer ({error}); "
+                "check the network, then refresh"
+            ) from error
+        if response.status_code in (401, 403):
+            raise AuthError(
+                f"the token server {realm} of {self.registry} refused {who} "
+                f"({response.status_code}); log in with `docker login {self.registry}` "
+                "or type a user name and password",
+                status=response.status_code,
+                tried=[f"{who} at the token server"],
+            )
+        try:
+            data = response.json()
+            token = data.get("token") or data.get("access_token")
+        except (ValueError, AttributeError):
+            token = None
+        if response.status_code != 200 or not isinstance(token, str) or not token:
+            raise UnexpectedResponse(
+                f"the token server {realm} of {self.registry} answered "
+                f"{response.status_code} without a token; check the registry's auth setup"
+            )
+        return token

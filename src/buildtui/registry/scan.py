@@ -1,0 +1,330 @@
+"""Walk a registry: repositories -> tags -> index -> platform manifests -> configs.
+
+Requests run concurrently (the client bounds how many are in flight) and each
+manifest digest of a repository is fetched once however many tags point at it.
+Sizes are compressed sizes as the registry stores them: a platform's size is its
+config plus its layers; a tag's unique size counts every blob once, and blobs used
+by more than one platform (or tag, or repository) are reported as shared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from buildtui.registry.classify import child_kind
+from buildtui.registry.client import RegistryClient
+from buildtui.registry.errors import MalformedManifest, RegistryError
+from buildtui.registry.models import (
+    REFERENCE_DIGEST,
+    Descriptor,
+    ImageConfig,
+    Kind,
+    Manifest,
+    Platform,
+)
+
+
+@dataclass(frozen=True)
+class ChildReport:
+    """One entry of an index, with the manifest it points at (or why it could not be read)."""
+
+    descriptor: Descriptor
+    manifest: Manifest | None = None
+    config: ImageConfig | None = None
+    error: str | None = None
+    raw: bytes | None = None
+
+    @property
+    def kind(self) -> Kind:
+        if self.descriptor.is_attestation:
+            return Kind.ATTESTATION
+        return self.manifest.kind if self.manifest else child_kind(self.descriptor)
+
+    @property
+    def platform(self) -> Platform | None:
+        return self.descriptor.platform
+
+    @property
+    def size(self) -> int:
+        """Compressed size: config plus layers (0 when the manifest could not be read)."""
+        return self.manifest.blob_size if self.manifest else 0
+
+
+@dataclass(frozen=True)
+class SharedBlob:
+    digest: str
+    size: int
+    users: tuple[str, ...]
+
+
+def _share(uses: dict[str, tuple[int, list[str]]]) -> tuple[SharedBlob, ...]:
+    return tuple(
+        SharedBlob(digest, size, tuple(users))
+        for digest, (size, users) in sorted(uses.items())
+        if len(set(users)) > 1
+    )
+
+
+@dataclass(frozen=True)
+class ImageReport:
+    """Everything known about one tag (or digest) of one repository."""
+
+    registry: str
+    repository: str
+    reference: str
+    manifest: Manifest
+    children: tuple[ChildReport, ...] = ()
+    config: ImageConfig | None = None
+
+    @property
+    def ref(self) -> str:
+        sep = "@" if self.reference.startswith("sha256:") else ":"
+        return f"{self.registry}/{self.repository}{sep}{self.reference}"
+
+    @property
+    def digest(self) -> str:
+        return self.manifest.digest
+
+    @property
+    def kind(self) -> Kind:
+        return self.manifest.kind
+
+    @property
+    def images(self) -> tuple[ChildReport, ...]:
+        """Index entries that are runnable platform images (not attestations)."""
+        return tuple(c for c in self.children if c.kind is Kind.IMAGE)
+
+    @property
+    def platforms(self) -> tuple[Platform, ...]:
+        if self.manifest.kind is Kind.INDEX:
+            return tuple(c.platform for c in self.images if c.platform is not None)
+        if self.manifest.kind is Kind.IMAGE and self.config and self.config.platform:
+            return (self.config.platform,)
+        return ()
+
+    @property
+    def badge(self) -> str:
+        """The lab's question answered: `linux/amd64 + linux/arm64`."""
+        if self.platforms:
+            return " + ".join(str(p) for p in self.platforms)
+        if self.manifest.kind is Kind.IMAGE:
+            return "one platform (not known yet)"
+        return f"no platforms ({self.manifest.kind})"
+
+    def label(self, child: ChildReport) -> str:
+        """How the pane names an index entry: its platform, or what an attestation is for."""
+        if child.kind is Kind.ATTESTATION:
+            target = child.descriptor.annotations.get(REFERENCE_DIGEST, "")
+            for other in self.children:
+                if other.descriptor.digest == target and other.platform is not None:
+                    return f"attestation for {other.platform}"
+            return "attestation"
+        return str(child.platform) if child.platform else child.kind.value
+
+    def _blob_uses(self) -> dict[str, tuple[int, list[str]]]:
+        uses: dict[str, tuple[int, list[str]]] = {}
+        owners: list[tuple[str, Manifest]] = []
+        if not self.manifest.is_index or self.manifest.kind is Kind.CACHE:
+            owners.append((self.reference, self.manifest))
+        owners += [(self.label(c), c.manifest) for c in self.children if c.manifest]
+        for owner, manifest in owners:
+            for blob in manifest.blobs:
+                _, users = uses.setdefault(blob.digest, (blob.size, []))
+                if owner not in users:
+                    users.append(owner)
+        return uses
+
+    @property
+    def unique_size(self) -> int:
+        """Every blob (configs and layers) of the tag counted once."""
+        return sum(size for size, _ in self._blob_uses().values())
+
+    @property
+    def shared_blobs(self) -> tuple[SharedBlob, ...]:
+        """Blobs used by more than one manifest of this tag."""
+        return _share(self._blob_uses())
+
+    @property
+    def errors(self) -> tuple[str, ...]:
+        return tuple(c.error for c in self.children if c.error)
+
+    def blob_digests(self) -> set[str]:
+        return set(self._blob_uses())
+
+
+@dataclass
+class TagEntry:
+    repository: str
+    tag: str
+    report: ImageReport | None = None
+    error: str | None = None
+
+
+@dataclass
+class RegistryScan:
+    """A whole registry: every repository, tag, manifest and what references what."""
+
+    registry: str
+    repositories: dict[str, list[TagEntry]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    """Repository -> why its tags could not be listed."""
+    requests: int = 0
+
+    def entries(self) -> list[TagEntry]:
+        return [entry for tags in self.repositories.values() for entry in tags]
+
+    def _blob_uses(self) -> dict[str, tuple[int, list[str]]]:
+        uses: dict[str, tuple[int, list[str]]] = {}
+        for entry in self.entries():
+            if entry.report is None:
+                continue
+            for digest, (size, _) in entry.report._blob_uses().items():
+                users = uses.setdefault(digest, (size, []))[1]
+                users.append(f"{entry.repository}:{entry.tag}")
+        return uses
+
+    @property
+    def unique_size(self) -> int:
+        return sum(size for size, _ in self._blob_uses().values())
+
+    @property
+    def shared_blobs(self) -> tuple[SharedBlob, ...]:
+        """Blobs used by more than one tag (within or across repositories)."""
+        return _share(self._blob_uses())
+
+    def references(self) -> dict[tuple[str, str], tuple[str, ...]]:
+        """(repository, manifest digest) -> the digests it points at (children or blobs)."""
+        refs: dict[tuple[str, str], tuple[str, ...]] = {}
+        for entry in self.entries():
+            report = entry.report
+            if report is None:
+                continue
+            top = report.manifest
+            refs[(entry.repository, top.digest)] = tuple(
+                d.digest for d in (top.manifests if top.is_index else top.blobs)
+            )
+            for child in report.children:
+                if child.manifest:
+                    refs[(entry.repository, child.manifest.digest)] = tuple(
+                        b.digest for b in child.manifest.blobs
+                    )
+        return refs
+
+    def tags_by_digest(self) -> dict[tuple[str, str], list[str]]:
+        """(repository, manifest digest) -> the tags that point at it."""
+        tags: dict[tuple[str, str], list[str]] = {}
+        for entry in self.entries():
+            if entry.report is not None:
+                tags.setdefault((entry.repository, entry.report.digest), []).append(entry.tag)
+        return tags
+
+
+class Inspector:
+    """Fetches manifests and configs for reports, each digest once per repository."""
+
+    def __init__(self, client: RegistryClient) -> None:
+        self.client = client
+        self._manifests: dict[tuple[str, str], asyncio.Task[Manifest]] = {}
+        self._configs: dict[tuple[str, str], asyncio.Task[ImageConfig]] = {}
+
+    async def manifest(self, repository: str, digest: str) -> Manifest:
+        key = (repository, digest)
+        if key not in self._manifests:
+            self._manifests[key] = asyncio.ensure_future(
+                self.client.get_manifest(repository, digest)
+            )
+        return await asyncio.shield(self._manifests[key])
+
+    async def config(self, repository: str, descriptor: Descriptor) -> ImageConfig:
+        key = (repository, descriptor.digest)
+        if key not in self._configs:
+            self._configs[key] = asyncio.ensure_future(
+                self.client.image_config(repository, descriptor)
+            )
+        return await asyncio.shield(self._configs[key])
+
+    async def _child(self, repository: str, descriptor: Descriptor, configs: bool) -> ChildReport:
+        try:
+            manifest = await self.manifest(repository, descriptor.digest)
+        except MalformedManifest as error:
+            return ChildReport(descriptor, error=str(error), raw=error.raw)
+        except RegistryError as error:
+            return ChildReport(descriptor, error=str(error))
+        config = None
+        if configs and manifest.kind is Kind.IMAGE and manifest.config is not None:
+            try:
+                config = await self.config(repository, manifest.config)
+            except RegistryError as error:
+                return ChildReport(descriptor, manifest, error=str(error))
+        return ChildReport(descriptor, manifest, config)
+
+    async def inspect(
+        self, repository: str, reference: str, *, child_configs: bool = True
+    ) -> ImageReport:
+        """A tag's or digest's manifest, its index entries, and image configs.
+
+        The top manifest's failures raise (RegistryError); a child's are kept in its report.
+        """
+        manifest = await self.client.get_manifest(repository, reference)
+        children: tuple[ChildReport, ...] = ()
+        config = None
+        if manifest.kind is Kind.INDEX:
+            children = tuple(
+                await asyncio.gather(
+                    *(self._child(repository, d, child_configs) for d in manifest.manifests)
+                )
+            )
+        elif manifest.kind is Kind.IMAGE and manifest.config is not None:
+            try:
+                config = await self.config(repository, manifest.config)
+            except RegistryError:
+                config = None
+        return ImageReport(self.client.registry, repository, reference, manifest, children, config)
+
+
+ProgressCallback = Callable[[int, int], None]
+
+
+async def scan_registry(
+    client: RegistryClient,
+    *,
+    repositories: Iterable[str] | None = None,
+    child_configs: bool = False,
+    on_progress: ProgressCallback | None = None,
+) -> RegistryScan:
+    """Every repository, tag and child manifest (and single images' configs, for platforms).
+
+    Listing the catalog failing raises; a repository or tag failing is recorded in the scan.
+    """
+    start = client.requests
+    names = list(repositories) if repositories is not None else await client.repositories()
+    scan = RegistryScan(client.registry, {name: [] for name in names})
+    inspector = Inspector(client)
+
+    async def list_tags(name: str) -> None:
+        try:
+            scan.repositories[name] = [TagEntry(name, tag) for tag in await client.tags(name)]
+        except RegistryError as error:
+            scan.errors[name] = str(error)
+
+    await asyncio.gather(*(list_tags(name) for name in names))
+    entries = scan.entries()
+    done = 0
+
+    async def inspect(entry: TagEntry) -> None:
+        nonlocal done
+        try:
+            entry.report = await inspector.inspect(
+                entry.repository, entry.tag, child_configs=child_configs
+            )
+        except RegistryError as error:
+            entry.error = str(error)
+        done += 1
+        if on_progress is not None:
+            on_progress(done, len(entries))
+
+    await asyncio.gather(*(inspect(entry) for entry in entries))
+    scan.requests = client.requests - start
+    return scan
