@@ -1,0 +1,1 @@
+"""BuildKit plain progress: parser, build model, summary and explained failures (no UI)."""

@@ -1,0 +1,170 @@
+"""Known build failures, each with a plain explanation, the fix and Docker's docs page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from buildtui.buildlog.model import BuildModel, Phase, PhaseKind
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    key: str
+    title: str
+    explanation: str
+    fix: str
+    docs_url: str
+    harmless: bool = False
+    """True when the build is fine despite the message (e.g. no cache on a first build)."""
+    matched: str = ""
+    """The log text that matched."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    key: str
+    pattern: re.Pattern[str]
+    title: str
+    explanation: str
+    fix: str
+    docs_url: str
+    harmless: bool = False
+    driver: str | None = None
+    """Only when the build ran on a builder with this driver (None: any)."""
+
+
+_RULES = (
+    _Rule(
+        "multi-platform-docker-driver",
+        re.compile(r"multi-platform build is not supported for the docker driver", re.I),
+        "Multi-platform builds need another builder",
+        "The default `docker` driver with the classic image store can only build "
+        "for one platform at a time.",
+        "Create and use a docker-container builder (`docker buildx create --use "
+        "--driver docker-container`), or turn on the containerd image store in "
+        'the engine (`"features": {"containerd-snapshotter": true}` in daemon.json).',
+        "https://docs.docker.com/build/building/multi-platform/",
+    ),
+    _Rule(
+        "cache-export-docker-driver",
+        re.compile(r"cache export is not supported for the docker driver", re.I),
+        "Cache export needs another builder",
+        "The default `docker` driver with the classic image store cannot export "
+        "a build cache (only `--cache-to type=inline`).",
+        "Use a docker-container builder (`docker buildx create --use --driver "
+        "docker-container`), or turn on the containerd image store in the engine.",
+        "https://docs.docker.com/build/cache/backends/",
+    ),
+    _Rule(
+        "cache-backend-docker-driver",
+        re.compile(r"unknown cache (?:exporter|importer): \"?(\w+)", re.I),
+        "This cache backend is not available on this builder",
+        "The BuildKit built into the Docker engine (`docker` driver) knows only the "
+        "inline, registry and local cache backends; gha, s3 and azblob need a "
+        "BuildKit of its own.",
+        "Use `--cache-to type=registry,ref=...` (or local), or create a "
+        "docker-container builder: `docker buildx create --use --driver docker-container`.",
+        "https://docs.docker.com/build/cache/backends/",
+    ),
+    _Rule(
+        "docker-exporter-manifest-list",
+        re.compile(r"docker exporter does not currently support exporting manifest lists", re.I),
+        "A multi-platform image cannot be loaded into this engine",
+        "`--load` puts the image into the engine's image store; the classic store "
+        "holds one platform per image.",
+        "Push it instead (`--push`), build one platform with `--load`, or turn on "
+        "the containerd image store.",
+        "https://docs.docker.com/build/building/multi-platform/",
+    ),
+    _Rule(
+        "plain-http-registry",
+        re.compile(r"server gave HTTP response to HTTPS client", re.I),
+        "The registry speaks plain HTTP",
+        "Docker and BuildKit use HTTPS for every registry except localhost; this "
+        "registry answers in plain HTTP.",
+        "For the engine add the registry to `insecure-registries` in "
+        "/etc/docker/daemon.json; for a docker-container builder give it a "
+        'buildkitd.toml with `[registry."host:port"]` `http = true` '
+        "(`docker buildx create --buildkitd-config buildkitd.toml ...`). "
+        "Or use the registry as localhost:PORT.",
+        "https://docs.docker.com/build/buildkit/configure/",
+    ),
+    _Rule(
+        "localhost-from-container-builder",
+        re.compile(
+            r"dial tcp (?:127\.0\.0\.1|\[::1\]|localhost):\d+: connect: connection refused"
+            r"|(?:localhost|127\.0\.0\.1)(?::\d+)?/.*connection refused",
+            re.I,
+        ),
+        "The builder cannot reach localhost",
+        "A docker-container builder runs BuildKit in its own container, where "
+        "localhost is that container, not this machine with the registry.",
+        "Recreate the builder on the host network: `docker buildx create --use "
+        "--driver docker-container --driver-opt network=host`.",
+        "https://docs.docker.com/build/ci/github-actions/local-registry/",
+        driver="docker-container",
+    ),
+    _Rule(
+        "exec-format-error",
+        re.compile(r"exec format error", re.I),
+        "No emulation for this platform",
+        "A RUN step ran a program built for another CPU, and the machine has no "
+        "QEMU handler registered for it.",
+        "Install emulation: `docker run --privileged --rm tonistiigi/binfmt "
+        "--install all`, or on Debian `apt-get install qemu-user-static "
+        "binfmt-support`; `docker buildx ls` then lists the platform.",
+        "https://docs.docker.com/build/building/multi-platform/#qemu",
+    ),
+    _Rule(
+        "cache-import-not-found",
+        re.compile(r"(?:failed to configure \w+ cache importer|importing cache).*not found", re.I),
+        "No cache to import yet (harmless)",
+        "The cache image named in `--cache-from` does not exist yet, as on a first "
+        "build. BuildKit goes on without it.",
+        "Nothing to do: `--cache-to` writes the cache at the end of this build, and "
+        "the next build imports it.",
+        "https://docs.docker.com/build/cache/backends/registry/",
+        harmless=True,
+    ),
+)
+
+
+def explain_texts(texts: Iterable[str], driver: str | None = None) -> list[Explanation]:
+    """Explanations for the known failures found in `texts`, each once, in rule order."""
+    found: dict[str, Explanation] = {}
+    for text in texts:
+        for rule in _RULES:
+            if rule.key in found or (rule.driver and driver and rule.driver != driver):
+                continue
+            match = rule.pattern.search(text)
+            if match is not None:
+                found[rule.key] = Explanation(
+                    key=rule.key,
+                    title=rule.title,
+                    explanation=rule.explanation,
+                    fix=rule.fix,
+                    docs_url=rule.docs_url,
+                    harmless=rule.harmless,
+                    matched=text,
+                )
+    order = {rule.key: i for i, rule in enumerate(_RULES)}
+    return sorted(found.values(), key=lambda e: order[e.key])
+
+
+def explain(model: BuildModel) -> list[Explanation]:
+    """Explanations for the errors of a build: failed steps, failure blocks, buildx's own."""
+    texts: list[str] = []
+    for vertex in model.vertices.values():
+        if vertex.error:
+            if isinstance(vertex, Phase) and vertex.kind is PhaseKind.CACHE_IMPORT:
+                texts.append(f"importing cache: {vertex.error}")
+            else:
+                texts.append(vertex.error)
+        texts.extend(vertex.log_tail if vertex.error else ())
+    for block in model.failures:
+        texts.extend(block.lines)
+    texts.extend(model.buildx_errors)
+    texts.extend(model.other_lines)
+    return explain_texts(texts, model.driver)

@@ -1,0 +1,230 @@
+"""The summary of a finished build: what was cached, how long it took, what was pushed.
+
+How steps are counted
+---------------------
+buildx's build history counts every distinct step (vertex) of a build as one step
+and a step as cached when BuildKit ever reported it cached ("Build Steps: c/t").
+Here the same rule is applied to the Dockerfile's own steps only:
+
+* a step is one `#N` whose name is `[<platform> <stage> <i>/<total>] <INSTRUCTION>`,
+  counted once however often its lines are interrupted and resumed (`#N ...`);
+  the same instruction built for two platforms is two steps;
+* internal steps are left out: `[internal] ...` and `[<platform> internal] ...`
+  (build definition, metadata, .dockerignore, build context), `[auth] ...`,
+  `importing cache manifest`, `exporting ...` and `pushing ...`, as BuildKit's own
+  cache metrics leave them out;
+* FROM steps are left out too: BuildKit does not count them as cache misses and
+  after `docker buildx prune -af` they are resolved again (DONE), never CACHED,
+  even when every other step comes from the cache;
+* cached = counted steps that printed `#N CACHED`; total = all counted steps,
+  whatever their end (done, error, canceled).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from buildtui.buildlog.model import BuildModel, PhaseKind, StepState
+
+CacheImport = Literal["found", "not-found", "none"]
+Outcome = Literal["ok", "failed", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class StepSummary:
+    platform: str | None
+    stage: str | None
+    index: int
+    instruction: str
+    status: str
+    """cached, done, error or canceled."""
+    seconds: float | None
+    counted: bool
+    """False for FROM steps, which cached/total leave out."""
+
+    @property
+    def key(self) -> tuple[str | None, str | None, int, str]:
+        """What identifies the same step in two builds of the same Dockerfile."""
+        return (self.platform, self.stage, self.index, self.instruction)
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformCount:
+    platform: str | None
+    cached: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class BuildSummary:
+    steps: tuple[StepSummary, ...]
+    cached: int
+    total: int
+    per_platform: tuple[PlatformCount, ...]
+    cache_import: CacheImport
+    cache_import_detail: str | None
+    """The import's error message, when it failed (e.g. `... not found`)."""
+    cache_export: Outcome
+    push: Outcome
+    pushed: tuple[tuple[str, str], ...]
+    """(reference, digest) of every manifest pushed."""
+    wall_seconds: float | None
+    exit_code: int | None
+    builder: str | None = None
+    driver: str | None = None
+    errors: tuple[str, ...] = field(default=())
+    """Failed steps' and buildx's error messages."""
+
+    @property
+    def pushed_digest(self) -> str | None:
+        return self.pushed[-1][1] if self.pushed else None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.exit_code == 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The summary as `buildtui build --summary-json` writes it."""
+        return {
+            "steps": [
+                {
+                    "platform": s.platform,
+                    "stage": s.stage,
+                    "index": s.index,
+                    "instruction": s.instruction,
+                    "status": s.status,
+                    "seconds": s.seconds,
+                    "counted": s.counted,
+                }
+                for s in self.steps
+            ],
+            "cached": self.cached,
+            "total": self.total,
+            "per_platform": [asdict(p) for p in self.per_platform],
+            "cache_import": self.cache_import,
+            "cache_import_detail": self.cache_import_detail,
+            "cache_export": self.cache_export,
+            "push": self.push,
+            "pushed": [{"ref": ref, "digest": digest} for ref, digest in self.pushed],
+            "pushed_digest": self.pushed_digest,
+            "wall_seconds": self.wall_seconds,
+            "exit_code": self.exit_code,
+            "builder": self.builder,
+            "driver": self.driver,
+            "errors": list(self.errors),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BuildSummary:
+        """Read back what `to_json` wrote (the history keeps summaries that way)."""
+        return cls(
+            steps=tuple(
+                StepSummary(
+                    platform=s["platform"],
+                    stage=s["stage"],
+                    index=int(s.get("index", 0)),
+                    instruction=s["instruction"],
+                    status=s["status"],
+                    seconds=s["seconds"],
+                    counted=bool(s.get("counted", True)),
+                )
+                for s in data["steps"]
+            ),
+            cached=int(data["cached"]),
+            total=int(data["total"]),
+            per_platform=tuple(
+                PlatformCount(p["platform"], int(p["cached"]), int(p["total"]))
+                for p in data.get("per_platform", [])
+            ),
+            cache_import=data["cache_import"],
+            cache_import_detail=data.get("cache_import_detail"),
+            cache_export=data.get("cache_export", "none"),
+            push=data.get("push", "none"),
+            pushed=tuple((p["ref"], p["digest"]) for p in data.get("pushed", [])),
+            wall_seconds=data.get("wall_seconds"),
+            exit_code=data.get("exit_code"),
+            builder=data.get("builder"),
+            driver=data.get("driver"),
+            errors=tuple(data.get("errors", [])),
+        )
+
+
+def summarize(
+    model: BuildModel, *, exit_code: int | None, wall_seconds: float | None
+) -> BuildSummary:
+    """The summary of `model`'s build (call `model.finish()` first)."""
+    steps = []
+    for group in model.groups():
+        for step in group.steps:
+            status = step.state
+            if step.was_cached:
+                status = StepState.CACHED
+            elif status is StepState.RUNNING:
+                status = StepState.CANCELED
+            steps.append(
+                StepSummary(
+                    platform=step.platform,
+                    stage=step.stage,
+                    index=step.index,
+                    instruction=step.instruction,
+                    status=status.value,
+                    seconds=step.seconds,
+                    counted=step.counted,
+                )
+            )
+    counted = [s for s in steps if s.counted]
+    per_platform = tuple(
+        PlatformCount(
+            platform,
+            sum(1 for s in counted if s.platform == platform and s.status == "cached"),
+            sum(1 for s in counted if s.platform == platform),
+        )
+        for platform in model.platforms
+    )
+    cache_import, detail = _cache_import(model)
+    errors = [v.error for v in model.failed_steps if v.error] + model.buildx_errors
+    return BuildSummary(
+        steps=tuple(steps),
+        cached=sum(1 for s in counted if s.status == "cached"),
+        total=len(counted),
+        per_platform=per_platform,
+        cache_import=cache_import,
+        cache_import_detail=detail,
+        cache_export=_outcome(model, PhaseKind.CACHE_EXPORT),
+        push=_push_outcome(model),
+        pushed=tuple((p.ref, p.digest) for p in model.pushed),
+        wall_seconds=wall_seconds,
+        exit_code=exit_code,
+        builder=model.builder,
+        driver=model.driver,
+        errors=tuple(errors),
+    )
+
+
+def _cache_import(model: BuildModel) -> tuple[CacheImport, str | None]:
+    imports = model.phases_of(PhaseKind.CACHE_IMPORT)
+    if not imports:
+        return "none", None
+    if any(p.state is StepState.DONE or p.state is StepState.CACHED for p in imports):
+        return "found", None
+    errors = [p.error for p in imports if p.error]
+    return "not-found", (errors[0] if errors else None)
+
+
+def _outcome(model: BuildModel, kind: PhaseKind) -> Outcome:
+    phases = model.phases_of(kind)
+    if not phases:
+        return "none"
+    if all(p.state is StepState.DONE for p in phases):
+        return "ok"
+    return "failed"
+
+
+def _push_outcome(model: BuildModel) -> Outcome:
+    phases = [p for p in model.phases if p.pushing or p.kind is PhaseKind.PUSH]
+    if not phases:
+        return "none"
+    if all(p.state is StepState.DONE for p in phases):
+        return "ok"
+    return "failed"
