@@ -1,0 +1,538 @@
+"""The Registry pane: repositories -> tags -> index -> platform manifests -> config and layers."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from buildtui.app.screens.open_registry import OpenRegistryScreen
+from buildtui.app.screens.raw_manifest import RawManifestScreen
+from buildtui.app.screens.registry_login import RegistryLoginScreen
+from buildtui.app.widgets.manifest_tree import ManifestTree
+from buildtui.registry.errors import (
+    AuthError,
+    MalformedManifest,
+    RegistryError,
+    TLSError,
+    Unreachable,
+)
+from buildtui.registry.present import (
+    format_size,
+    pretty_json,
+    report_outline,
+    shared_note,
+    short_digest,
+)
+from buildtui.registry.scan import ImageReport
+from buildtui.registry.service import RegistryBrowser
+
+
+@dataclass(frozen=True)
+class PaneCommand:
+    id: str
+    key: str
+    action: str
+    title: str
+    help: str
+    show: bool = True
+
+
+COMMANDS = (
+    PaneCommand("registry.refresh", "r", "refresh", "Refresh", "Read the registry again"),
+    PaneCommand("registry.filter", "slash", "focus_filter", "Filter", "Filter repositories, tags"),
+    PaneCommand("registry.raw", "v", "raw", "Raw JSON", "Show the selected manifest's JSON"),
+    PaneCommand("registry.copy_digest", "c", "copy_digest", "Copy digest", "Copy the digest"),
+    PaneCommand("registry.copy_ref", "y", "copy_ref", "Copy ref", "Copy the image reference"),
+    PaneCommand("registry.open", "o", "open_registry", "Open…", "Open another registry"),
+    PaneCommand("registry.login", "l", "login", "Log in", "Type registry credentials"),
+)
+
+
+def hint_for(error: RegistryError) -> str:
+    """What keys help after an error, besides the error's own advice."""
+    if isinstance(error, AuthError):
+        return "Press l to log in, o to open another registry, r to retry."
+    if isinstance(error, Unreachable | TLSError):
+        return "Press r to retry, o to open another registry."
+    return "Press r to refresh."
+
+
+class RegistryPane(Widget):
+    """Browse one registry (any registry: press o); every request runs in an async worker."""
+
+    DEFAULT_CSS = """
+    RegistryPane {
+        height: 1fr;
+        layout: vertical;
+    }
+    RegistryPane #registry-bar {
+        height: 3;
+    }
+    RegistryPane #registry-title {
+        width: 1fr;
+        padding: 1 1 0 1;
+        text-style: bold;
+    }
+    RegistryPane #registry-filter {
+        width: 40;
+    }
+    RegistryPane #registry-message {
+        display: none;
+        padding: 0 1;
+        margin: 0 1;
+        border: round $error;
+        height: auto;
+    }
+    RegistryPane #registry-message.shown {
+        display: block;
+    }
+    RegistryPane #registry-body {
+        height: 1fr;
+    }
+    RegistryPane #registry-repos {
+        width: 26;
+        height: 1fr;
+    }
+    RegistryPane #registry-tags {
+        width: 1fr;
+        max-width: 80;
+        height: 1fr;
+    }
+    RegistryPane #registry-detail {
+        width: 1fr;
+        min-width: 50;
+        height: 1fr;
+    }
+    RegistryPane #registry-badge {
+        height: 1;
+        padding: 0 1;
+        text-style: bold;
+        color: $success;
+    }
+    RegistryPane #registry-summary {
+        height: auto;
+        max-height: 12;
+        padding: 0 1;
+    }
+    """
+    BINDINGS = [
+        Binding(c.key, c.action, c.title, show=c.show, id=c.id, tooltip=c.help) for c in COMMANDS
+    ]
+
+    class Loaded(Message):
+        """The repositories of the registry were listed."""
+
+        def __init__(self, registry: str, repositories: list[str]) -> None:
+            super().__init__()
+            self.registry = registry
+            self.repositories = repositories
+
+    class TagsLoaded(Message):
+        def __init__(self, repository: str, tags: list[str]) -> None:
+            super().__init__()
+            self.repository = repository
+            self.tags = tags
+
+    class TagInspected(Message):
+        def __init__(
+            self,
+            repository: str,
+            tag: str,
+            report: ImageReport | None,
+            error: RegistryError | None = None,
+        ) -> None:
+            super().__init__()
+            self.repository = repository
+            self.tag = tag
+            self.report = report
+            self.error = error
+
+    class Failed(Message):
+        """A registry call failed; `what` says which (repositories, tags)."""
+
+        def __init__(self, what: str, error: RegistryError) -> None:
+            super().__init__()
+            self.what = what
+            self.error = error
+
+    def __init__(
+        self,
+        service: RegistryBrowser,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.service = service
+        self.repositories: list[str] = []
+        self.repository: str | None = None
+        self.tags: list[str] = []
+        self.reports: dict[str, ImageReport] = {}
+        self.tag_errors: dict[str, RegistryError] = {}
+        self.filter_text = ""
+        self.error: RegistryError | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="registry-bar"):
+            yield Static(self._title(), id="registry-title")
+            yield Input(placeholder="/ filter repositories and tags", id="registry-filter")
+        yield Static(id="registry-message")
+        with Horizontal(id="registry-body"):
+            yield OptionList(id="registry-repos")
+            table: DataTable[str | Text] = DataTable(id="registry-tags", cursor_type="row")
+            yield table
+            with Vertical(id="registry-detail"):
+                yield Static(id="registry-badge")
+                yield ManifestTree(id="registry-tree")
+                yield Static(id="registry-summary")
+
+    def on_mount(self) -> None:
+        repos = self.query_one("#registry-repos", OptionList)
+        repos.border_title = "Repositories"
+        table = self.tag_table
+        table.border_title = "Tags"
+        self.manifest_tree.border_title = "Manifests"
+        for key in ("tag", "kind", "platforms", "size", "digest"):
+            table.add_column(key.upper() if key != "platforms" else "PLATFORMS", key=key)
+        self.load_repositories()
+
+    # -- helpers ---------------------------------------------------------------------
+
+    @property
+    def tag_table(self) -> DataTable[str | Text]:
+        return self.query_one("#registry-tags", DataTable)
+
+    @property
+    def manifest_tree(self) -> ManifestTree:
+        return self.query_one("#registry-tree", ManifestTree)
+
+    def _title(self) -> str:
+        count = f" · {len(self.repositories)} repositories" if self.repositories else ""
+        return f"Registry {self.service.registry}{count}"
+
+    def _matches(self, text: str) -> bool:
+        return self.filter_text.lower() in text.lower()
+
+    def show_error(self, error: RegistryError | None, what: str = "") -> None:
+        self.error = error
+        message = self.query_one("#registry-message", Static)
+        if error is None:
+            message.remove_class("shown")
+            message.update("")
+            return
+        text = Text()
+        text.append(f"Cannot read {what or 'the registry'}: ", style="bold red")
+        text.append(str(error))
+        text.append(f"\n{hint_for(error)}", style="italic")
+        message.update(text)
+        message.add_class("shown")
+
+    # -- workers ---------------------------------------------------------------------
+
+    @work(exclusive=True, group="registry-repositories", exit_on_error=False)
+    async def load_repositories(self) -> None:
+        service = self.service
+        try:
+            repositories = await service.repositories()
+        except RegistryError as error:
+            self.post_message(self.Failed(f"the repositories of {service.registry}", error))
+            return
+        self.post_message(self.Loaded(service.registry, repositories))
+
+    @work(exclusive=True, group="registry-tags", exit_on_error=False)
+    async def load_tags(self, repository: str) -> None:
+        service = self.service
+        try:
+            tags = await service.tags(repository)
+        except RegistryError as error:
+            self.post_message(self.Failed(f"the tags of {repository}", error))
+            return
+        self.post_message(self.TagsLoaded(repository, tags))
+
+        async def inspect(tag: str) -> None:
+            try:
+                report = await service.inspect(repository, tag)
+            except RegistryError as error:
+                self.post_message(self.TagInspected(repository, tag, None, error))
+            else:
+                self.post_message(self.TagInspected(repository, tag, report))
+
+        await asyncio.gather(*(inspect(tag) for tag in tags))
+
+    @work(group="registry-close", exit_on_error=False)
+    async def close_service(self, service: RegistryBrowser) -> None:
+        await service.aclose()
+
+    @on(Worker.StateChanged)
+    def worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.node is self:
+            error = event.worker.error
+            self.app.notify(
+                f"Unexpected failure in the Registry pane: {error!r}. Press r to refresh; "
+                "please report this.",
+                severity="error",
+            )
+
+    # -- messages --------------------------------------------------------------------
+
+    @on(Loaded)
+    def repositories_loaded(self, message: Loaded) -> None:
+        if message.registry != self.service.registry:
+            return
+        self.show_error(None)
+        self.repositories = sorted(message.repositories)
+        self.query_one("#registry-title", Static).update(self._title())
+        self._render_repositories()
+        if not self.repositories:
+            self.manifest_tree.show_outline(
+                None, "This registry has no repositories yet: push an image."
+            )
+
+    @on(Failed)
+    def failed(self, message: Failed) -> None:
+        self.show_error(message.error, message.what)
+
+    @on(TagsLoaded)
+    def tags_loaded(self, message: TagsLoaded) -> None:
+        if message.repository != self.repository:
+            return
+        self.show_error(None)
+        self.tags = sorted(message.tags)
+        self.reports = {}
+        self.tag_errors = {}
+        self._render_tags()
+
+    @on(TagInspected)
+    def tag_inspected(self, message: TagInspected) -> None:
+        if message.repository != self.repository:
+            return
+        if message.report is not None:
+            self.reports[message.tag] = message.report
+        elif message.error is not None:
+            self.tag_errors[message.tag] = message.error
+        self._update_row(message.tag)
+        if self.current_tag == message.tag:
+            self.show_tag(message.tag)
+
+    @on(OptionList.OptionHighlighted, "#registry-repos")
+    def repository_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        repository = event.option.id
+        if repository and repository != self.repository:
+            self.repository = repository
+            self.tags = []
+            self.reports = {}
+            self.tag_errors = {}
+            self._render_tags()
+            self.manifest_tree.show_outline(None, f"Reading the tags of {repository}…")
+            self.load_tags(repository)
+
+    @on(DataTable.RowHighlighted, "#registry-tags")
+    def tag_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value is not None:
+            self.show_tag(event.row_key.value)
+
+    @on(Input.Changed, "#registry-filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self._render_repositories()
+        self._render_tags()
+
+    @on(Input.Submitted, "#registry-filter")
+    def filter_submitted(self) -> None:
+        self.query_one("#registry-repos", OptionList).focus()
+
+    # -- rendering -------------------------------------------------------------------
+
+    def _render_repositories(self) -> None:
+        repos = self.query_one("#registry-repos", OptionList)
+        shown = [r for r in self.repositories if self._matches(r) or r == self.repository]
+        if self.filter_text:
+            shown = [r for r in self.repositories if self._matches(r)]
+        repos.set_options(Option(name, id=name) for name in shown)
+        if self.repository in shown:
+            repos.highlighted = shown.index(self.repository)
+        elif shown:
+            repos.highlighted = 0
+
+    def _row(self, tag: str) -> tuple[str | Text, ...]:
+        report = self.reports.get(tag)
+        if report is not None:
+            platforms = " + ".join(str(p) for p in report.platforms) or "-"
+            return (
+                tag,
+                report.kind.value,
+                platforms,
+                format_size(report.unique_size),
+                short_digest(report.digest),
+            )
+        if tag in self.tag_errors:
+            return (tag, Text("error", style="bold red"), "", "", "")
+        return (tag, Text("…", style="dim"), "", "", "")
+
+    def _render_tags(self) -> None:
+        table = self.tag_table
+        selected = self.current_tag
+        table.clear()
+        for tag in self.tags:
+            if self._matches(tag) or (
+                self.repository is not None and self._matches(self.repository)
+            ):
+                table.add_row(*self._row(tag), key=tag)
+        if selected is not None and selected in table.rows:
+            table.move_cursor(row=table.get_row_index(selected))
+        if table.row_count == 0:
+            self.manifest_tree.show_outline(
+                None, "No tags" + (" match" if self.filter_text else "")
+            )
+            self._show_summary(None)
+
+    def _update_row(self, tag: str) -> None:
+        table = self.tag_table
+        if tag not in table.rows:
+            return
+        for key, value in zip(
+            ("tag", "kind", "platforms", "size", "digest"), self._row(tag), strict=True
+        ):
+            table.update_cell(tag, key, value, update_width=True)
+
+    @property
+    def current_tag(self) -> str | None:
+        table = self.tag_table
+        if table.row_count == 0:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:  # no valid cursor position yet
+            return None
+        return key.value
+
+    def show_tag(self, tag: str) -> None:
+        report = self.reports.get(tag)
+        if report is not None:
+            self.manifest_tree.show_outline(report_outline(report))
+            self._show_summary(report)
+            return
+        error = self.tag_errors.get(tag)
+        self.manifest_tree.show_outline(None, f"! {error}" if error else f"Inspecting {tag}…")
+        self._show_summary(None)
+
+    def _show_summary(self, report: ImageReport | None) -> None:
+        badge = self.query_one("#registry-badge", Static)
+        summary = self.query_one("#registry-summary", Static)
+        if report is None:
+            badge.update("")
+            summary.update("")
+            return
+        badge.update(report.badge)
+        text = Text()
+        text.append("Size ", style="bold")
+        text.append(f"{format_size(report.unique_size)} compressed, each blob once")
+        per_platform = [f"{report.label(c)} {format_size(c.size)}" for c in report.images]
+        if per_platform:
+            text.append(f" ({'; '.join(per_platform)})")
+        if report.config and report.config.created:
+            text.append("\nCreated ", style="bold")
+            text.append(report.config.created)
+        note = shared_note(report.shared_blobs)
+        if note:
+            text.append("\nShared ", style="bold")
+            text.append(note)
+        for problem in report.errors:
+            text.append(f"\n! {problem}", style="red")
+        text.append("\nSame as", style="bold")
+        for command in self.service.commands(report.ref):
+            text.append(f"\n  $ {command}", style="italic")
+        summary.update(text)
+
+    # -- actions ---------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        self.load_repositories()
+        if self.repository is not None:
+            self.load_tags(self.repository)
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#registry-filter", Input).focus()
+
+    def _selection(self) -> tuple[str | None, str | None, bytes | None]:
+        """(title, digest, raw JSON) of the tree node in focus, else of the tag's manifest."""
+        tag = self.current_tag
+        report = self.reports.get(tag) if tag else None
+        node = self.manifest_tree.selected if self.manifest_tree.has_focus else None
+        if node is not None and node.digest:
+            raw = node.manifest.raw if node.manifest else node.raw
+            return node.label.split("  ")[0], node.digest, raw
+        if report is not None:
+            return report.ref, report.digest, report.manifest.raw
+        error = self.tag_errors.get(tag) if tag else None
+        if isinstance(error, MalformedManifest):
+            return f"{self.repository}:{tag} (malformed)", None, error.raw
+        return None, None, None
+
+    def action_raw(self) -> None:
+        title, digest, raw = self._selection()
+        if raw is None:
+            self.app.notify("Select a tag (or a manifest in the tree) first.", severity="warning")
+            return
+        heading = f"{title}  {digest}" if digest else str(title)
+        self.app.push_screen(RawManifestScreen(heading, pretty_json(raw)))
+
+    def action_copy_digest(self) -> None:
+        _, digest, _ = self._selection()
+        if digest is None:
+            self.app.notify("Nothing selected to copy.", severity="warning")
+            return
+        self.app.copy_to_clipboard(digest)
+        self.app.notify(f"Copied {digest}")
+
+    def action_copy_ref(self) -> None:
+        _, digest, _ = self._selection()
+        if digest is None or self.repository is None:
+            self.app.notify("Nothing selected to copy.", severity="warning")
+            return
+        ref = f"{self.service.registry}/{self.repository}@{digest}"
+        self.app.copy_to_clipboard(ref)
+        self.app.notify(f"Copied {ref}")
+
+    def action_open_registry(self) -> None:
+        self.app.push_screen(OpenRegistryScreen(self.service.registry), self._open)
+
+    def _open(self, address: str | None) -> None:
+        if not address:
+            return
+        try:
+            service = self.service.open(address)
+        except RegistryError as error:
+            self.app.notify(str(error), severity="error")
+            return
+        self._switch(service)
+
+    def action_login(self) -> None:
+        self.app.push_screen(RegistryLoginScreen(self.service.registry), self._login)
+
+    def _login(self, credentials: tuple[str, str] | None) -> None:
+        if credentials is not None:
+            self._switch(self.service.with_credentials(*credentials))
+
+    def _switch(self, service: RegistryBrowser) -> None:
+        self.close_service(self.service)
+        self.service = service
+        self.repositories, self.repository, self.tags = [], None, []
+        self.reports, self.tag_errors = {}, {}
+        self.query_one("#registry-title", Static).update(self._title())
+        self._render_repositories()
+        self._render_tags()
+        self.show_error(None)
+        self.load_repositories()

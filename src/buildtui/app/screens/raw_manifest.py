@@ -1,0 +1,43 @@
+"""A modal with a manifest's (or config's) JSON, highlighted."""
+
+from __future__ import annotations
+
+from rich.syntax import Syntax
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+
+class RawManifestScreen(ModalScreen[None]):
+    """The JSON as the registry serves it, indented and highlighted."""
+
+    DEFAULT_CSS = """
+    RawManifestScreen {
+        align: center middle;
+    }
+    RawManifestScreen > VerticalScroll {
+        width: 95%;
+        height: 90%;
+        border: thick $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    """
+    BINDINGS = [Binding("escape,q,v", "dismiss", "Close", id="raw_manifest.close")]
+
+    def __init__(self, title: str, text: str, *, language: str = "json") -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+        self.language = language
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as scroll:
+            scroll.border_title = self.title_text
+            scroll.border_subtitle = "escape to close"
+            yield Static(
+                Syntax(self.text, self.language, theme="ansi_dark", word_wrap=True),
+                id="raw-json",
+            )

@@ -1,0 +1,177 @@
+"""`buildtui build [--summary-json FILE] -- <docker buildx build arguments>`.
+
+Runs the build with plain progress, prints its log as it comes (CACHED steps
+highlighted, colours only on a terminal), then the summary; writes the summary
+as JSON when asked. The exit code is buildx's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import TextIO
+
+from buildtui.build.errors import BuildError
+from buildtui.build.options import (
+    argv_for_arguments,
+    dockerfile_of,
+    read_stage_names,
+    shell_command,
+)
+from buildtui.build.runner import BuildProcess, BuildRunner, BuildService
+from buildtui.buildlog.explain import explain
+from buildtui.buildlog.model import BuildModel
+from buildtui.buildlog.parser import LineKind, LogParser
+from buildtui.buildlog.summary import BuildSummary, summarize
+from buildtui.settings import Settings
+
+GREEN_BOLD = "\x1b[1;32m"
+RED_BOLD = "\x1b[1;31m"
+DIM = "\x1b[2m"
+RESET = "\x1b[0m"
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "build",
+        help="run docker buildx build with a live log and a cache summary",
+        description="Run `docker buildx build --progress=plain ARGS`, print its log with "
+        "CACHED steps highlighted, then how many steps came from the cache.",
+    )
+    parser.add_argument(
+        "--summary-json", metavar="FILE", type=Path, help="write the build summary as JSON"
+    )
+    parser.add_argument(
+        "buildx_args",
+        nargs=argparse.REMAINDER,
+        metavar="-- ARGS",
+        help="arguments for docker buildx build (after --)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    arguments = list(args.buildx_args)
+    if arguments[:1] == ["--"]:
+        arguments = arguments[1:]
+    if not arguments:
+        print(
+            "buildtui build: give the docker buildx build arguments after --, "
+            "e.g. buildtui build -- -t localhost:5000/lab:1 .",
+            file=sys.stderr,
+        )
+        return 2
+    argv = argv_for_arguments(arguments, settings)
+    stages = read_stage_names(dockerfile_of(arguments))
+    return run_build(
+        argv, BuildRunner(), sys.stdout, summary_json=args.summary_json, stage_order=stages
+    )
+
+
+def run_build(
+    argv: list[str],
+    service: BuildService,
+    out: TextIO,
+    *,
+    summary_json: Path | None = None,
+    color: bool | None = None,
+    stage_order: Sequence[str] = (),
+) -> int:
+    """Run `argv`, print the log and summary to `out`; buildx's exit code."""
+    color = out.isatty() if color is None else color
+    print(f"$ {shell_command(argv)}", file=out, flush=True)
+    started = time.monotonic()
+    try:
+        process = service.start(argv)
+    except BuildError as error:
+        print(f"buildtui build: {error}", file=sys.stderr)
+        return 127
+    parser = LogParser()
+    model = BuildModel(stage_order=stage_order)
+    write = out.write
+    with _cancel_on_interrupt(process):
+        for batch in process.batches():
+            now = time.monotonic()
+            chunk = []
+            for raw in batch:
+                line = parser.feed(raw)
+                model.apply(line, now)
+                chunk.append(_paint(line.kind, line.line) if color else line.line)
+            chunk.append("")
+            write("\n".join(chunk))
+            out.flush()
+    exit_code = process.wait()
+    model.finish()
+    summary = summarize(model, exit_code=exit_code, wall_seconds=time.monotonic() - started)
+    print_summary(summary, model, out, color=color)
+    if summary_json is not None:
+        try:
+            summary_json.write_text(json.dumps(summary.to_json(), indent=2) + "\n")
+        except OSError as error:
+            print(f"buildtui build: cannot write {summary_json}: {error}", file=sys.stderr)
+    return exit_code
+
+
+@contextmanager
+def _cancel_on_interrupt(process: BuildProcess) -> Iterator[None]:
+    """Ctrl-C cancels the build (its log then says CANCELED) instead of leaving it running."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupted(signum: int, frame: FrameType | None) -> None:
+        print("buildtui build: canceling the build ...", file=sys.stderr, flush=True)
+        process.cancel()
+
+    previous = signal.signal(signal.SIGINT, interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _paint(kind: LineKind, text: str) -> str:
+    if kind is LineKind.CACHED:
+        return f"{GREEN_BOLD}{text}{RESET}"
+    if kind is LineKind.ERROR or kind is LineKind.BUILDX_ERROR:
+        return f"{RED_BOLD}{text}{RESET}"
+    return text
+
+
+def summary_lines(summary: BuildSummary) -> list[str]:
+    """The summary in a few plain lines."""
+    per_platform = ", ".join(
+        f"{p.platform or 'default platform'} {p.cached}/{p.total}" for p in summary.per_platform
+    )
+    lines = [
+        f"Steps cached: {summary.cached}/{summary.total}"
+        + (f" ({per_platform})" if per_platform else "")
+        + " - Dockerfile steps without FROM",
+        f"Cache import: {summary.cache_import}"
+        + f" · cache export: {summary.cache_export} · push: {summary.push}",
+    ]
+    if summary.pushed_digest:
+        lines.append(f"Pushed: {summary.pushed[-1][0]}@{summary.pushed_digest}")
+    wall = f"{summary.wall_seconds:.1f} s" if summary.wall_seconds is not None else "unknown"
+    lines.append(f"Wall time: {wall} · exit code {summary.exit_code}")
+    return lines
+
+
+def print_summary(summary: BuildSummary, model: BuildModel, out: TextIO, *, color: bool) -> None:
+    print("", file=out)
+    for line in summary_lines(summary):
+        print(line, file=out)
+    for item in explain(model):
+        mark = "note" if item.harmless else "problem"
+        title = f"{mark}: {item.title}"
+        if color:
+            title = f"{DIM if item.harmless else RED_BOLD}{title}{RESET}"
+        print(f"{title}\n  {item.explanation}\n  fix: {item.fix}\n  see {item.docs_url}", file=out)
