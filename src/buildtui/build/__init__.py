@@ -1,0 +1,1 @@
+"""Running `docker buildx build` and keeping its history (no UI)."""

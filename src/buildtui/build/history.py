@@ -1,0 +1,225 @@
+"""Every build run from the app, kept in a small sqlite database in the data dir.
+
+A build keeps its command (argv and the shell line), the whole log (compressed),
+its summary and when it ran. Two builds can be compared: which steps went from
+done to CACHED, and how much time that saved.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from buildtui.build.errors import HistoryError
+from buildtui.buildlog.summary import BuildSummary
+from buildtui.settings import data_dir
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS builds (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started REAL NOT NULL,
+    argv TEXT NOT NULL,
+    command TEXT NOT NULL,
+    exit_code INTEGER,
+    canceled INTEGER NOT NULL DEFAULT 0,
+    summary TEXT NOT NULL,
+    log BLOB NOT NULL,
+    log_lines INTEGER NOT NULL
+)
+"""
+
+
+def default_path() -> Path:
+    return data_dir() / "builds.sqlite3"
+
+
+@dataclass(frozen=True, slots=True)
+class BuildEntry:
+    """A build in the list (without its log)."""
+
+    id: int
+    started: float
+    """Unix time it started."""
+    argv: tuple[str, ...]
+    command: str
+    exit_code: int | None
+    canceled: bool
+    summary: BuildSummary
+    log_lines: int
+
+
+@dataclass(frozen=True, slots=True)
+class BuildRecord:
+    entry: BuildEntry
+    log: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepChange:
+    platform: str | None
+    stage: str | None
+    index: int
+    instruction: str
+    before: str
+    after: str
+    seconds_before: float | None
+    seconds_after: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Build `old` against build `new`, step by step (steps matched by platform,
+    stage, index and instruction)."""
+
+    old: BuildEntry
+    new: BuildEntry
+    now_cached: tuple[StepChange, ...]
+    """Steps done (or failed) before and CACHED now."""
+    changes: tuple[StepChange, ...]
+    """Every step in either build, in the new build's order, then steps only in the old."""
+    wall_saved: float | None
+    """Old wall time minus new wall time (negative: the new build was slower)."""
+    step_seconds_saved: float
+    """The old build's seconds for the steps now CACHED."""
+
+
+class BuildHistory:
+    """The history database; opened (and created) on first use."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = default_path() if path is None else path
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=10)
+        except (OSError, sqlite3.Error) as error:
+            raise HistoryError(
+                f"Cannot open the build history {self.path}: {error}. "
+                "Check that the folder is writable."
+            ) from error
+        try:
+            with connection:
+                connection.execute(SCHEMA)
+                yield connection
+        except sqlite3.Error as error:
+            raise HistoryError(
+                f"The build history {self.path} cannot be used: {error}. "
+                "Move the file away to start a new history."
+            ) from error
+        finally:
+            connection.close()
+
+    def add(
+        self,
+        *,
+        started: float,
+        argv: Sequence[str],
+        command: str,
+        summary: BuildSummary,
+        log_lines: Sequence[str],
+        canceled: bool = False,
+    ) -> int:
+        """Keep a finished build; its id."""
+        blob = zlib.compress("\n".join(log_lines).encode("utf-8"), 6)
+        with self._connect() as db:
+            cursor = db.execute(
+                "INSERT INTO builds (started, argv, command, exit_code, canceled, summary,"
+                " log, log_lines) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    started,
+                    json.dumps(list(argv)),
+                    command,
+                    summary.exit_code,
+                    int(canceled),
+                    json.dumps(summary.to_json()),
+                    blob,
+                    len(log_lines),
+                ),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def list(self, limit: int = 200) -> list[BuildEntry]:
+        """The newest builds first."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT id, started, argv, command, exit_code, canceled, summary, log_lines"
+                " FROM builds ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [_entry(row) for row in rows]
+
+    def get(self, build_id: int) -> BuildRecord:
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT id, started, argv, command, exit_code, canceled, summary, log_lines, log"
+                " FROM builds WHERE id = ?",
+                (build_id,),
+            ).fetchone()
+        if row is None:
+            raise HistoryError(f"There is no build {build_id} in the history.")
+        return BuildRecord(_entry(row[:8]), zlib.decompress(row[8]).decode("utf-8", "replace"))
+
+    def delete(self, build_id: int) -> None:
+        with self._connect() as db:
+            db.execute("DELETE FROM builds WHERE id = ?", (build_id,))
+
+    def compare(self, old_id: int, new_id: int) -> Comparison:
+        return compare(self.get(old_id).entry, self.get(new_id).entry)
+
+
+def _entry(row: Sequence[object]) -> BuildEntry:
+    build_id, started, argv, command, exit_code, canceled, summary, log_lines = row
+    return BuildEntry(
+        id=int(str(build_id)),
+        started=float(str(started)),
+        argv=tuple(json.loads(str(argv))),
+        command=str(command),
+        exit_code=None if exit_code is None else int(str(exit_code)),
+        canceled=bool(canceled),
+        summary=BuildSummary.from_json(json.loads(str(summary))),
+        log_lines=int(str(log_lines)),
+    )
+
+
+def compare(old: BuildEntry, new: BuildEntry) -> Comparison:
+    """Which steps went from done to CACHED between `old` and `new`, and time saved."""
+    before = {step.key: step for step in old.summary.steps}
+    after = {step.key: step for step in new.summary.steps}
+    changes = []
+    for key in [*after, *(k for k in before if k not in after)]:
+        a, b = before.get(key), after.get(key)
+        ref = b or a
+        assert ref is not None
+        changes.append(
+            StepChange(
+                platform=ref.platform,
+                stage=ref.stage,
+                index=ref.index,
+                instruction=ref.instruction,
+                before=a.status if a else "absent",
+                after=b.status if b else "absent",
+                seconds_before=a.seconds if a else None,
+                seconds_after=b.seconds if b else None,
+            )
+        )
+    now_cached = tuple(
+        c for c in changes if c.after == "cached" and c.before in ("done", "error", "canceled")
+    )
+    wall_saved = None
+    if old.summary.wall_seconds is not None and new.summary.wall_seconds is not None:
+        wall_saved = old.summary.wall_seconds - new.summary.wall_seconds
+    return Comparison(
+        old=old,
+        new=new,
+        now_cached=now_cached,
+        changes=tuple(changes),
+        wall_saved=wall_saved,
+        step_seconds_saved=sum(c.seconds_before or 0.0 for c in now_cached),
+    )
