@@ -48,7 +48,7 @@ apt_side() {
   local dir=$STATE/apt-$name
   mkdir -p "$dir/lists/partial" "$dir/archives/partial"
   printf '%s\n' "$sources" >"$dir/sources.list"
-  apt-get -qq \
+  apt-get -qq -o APT::Sandbox::User=root \
     -o Dir::Etc::sourcelist="$dir/sources.list" \
     -o Dir::Etc::sourceparts=- \
     -o Dir::State::Lists="$dir/lists" \
@@ -69,21 +69,24 @@ install_packages() {
   fi
 }
 
-engine_binaries() {
-  if [ -x "$PREFIX/root/usr/sbin/dockerd" ] || [ -x "$PREFIX/root/usr/bin/dockerd" ]; then
-    return
-  fi
-  if [ "$debian_major" = 13 ]; then
-    install_packages docker.io containerd docker-buildx runc iptables
-    mkdir -p "$PREFIX/root"
-    return
-  fi
-  say "fetching docker.io, containerd, docker-buildx from Debian 13 (throw-away apt config)"
-  local sources="deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main"
-  apt_side trixie "$sources" update
-  local dl=$STATE/debs
+TRIXIE="deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main"
+BOOKWORM="deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main"
+
+have_engine_binaries() {
+  [ -x "$PREFIX/root/usr/sbin/dockerd" ] || [ -x /usr/sbin/dockerd ]
+}
+
+# Debian 12 only: docker.io, containerd and docker-buildx from Debian 13, unpacked
+# into $PREFIX/root (they need only glibc >= 2.34). Debian 13 installs them with apt.
+fetch_engine_debs() {
+  local dl=$STATE/debs-engine
   rm -rf "$dl" && mkdir -p "$dl"
-  (cd "$dl" && apt_side trixie "$sources" download docker.io containerd docker-buildx)
+  apt_side trixie "$TRIXIE" update
+  (cd "$dl" && apt_side trixie "$TRIXIE" download docker.io containerd docker-buildx)
+}
+
+unpack_engine_debs() {
+  local dl=$STATE/debs-engine deb
   mkdir -p "$PREFIX/root"
   for deb in "$dl"/*.deb; do dpkg-deb -x "$deb" "$PREFIX/root"; done
   rm -rf "$dl"
@@ -106,7 +109,6 @@ install_buildx_plugin() {
 }
 
 enable_emulation() {
-  install_packages qemu-user-static binfmt-support
   if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
     mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null || say "warning: cannot mount binfmt_misc; arm64 RUN steps will fail"
   fi
@@ -154,7 +156,6 @@ add_busybox() {
 
 build_registry_image() {
   image_exists "$REGISTRY_IMAGE" && return
-  install_packages docker-registry busybox-static
   say "building $REGISTRY_IMAGE from Debian's registry binary"
   local root
   root=$(mktemp -d)
@@ -196,35 +197,28 @@ EOF
   rm -rf "$root"
 }
 
-busybox_arm64() {
-  local out=$STATE/busybox-arm64
-  if [ -x "$out" ]; then
-    printf '%s' "$out"
-    return
-  fi
-  local sources dir deb
-  if [ "$debian_major" = 13 ]; then
-    sources="deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main"
-  else
-    sources="deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main"
-  fi
-  apt_side arm64 "$sources" -o APT::Architecture=arm64 -o APT::Architectures::=arm64 update
+BUSYBOX_ARM64=$STATE/busybox-arm64
+
+# busybox-static for arm64, through a throw-away apt configuration for that architecture.
+fetch_busybox_arm64() {
+  [ -x "$BUSYBOX_ARM64" ] && return
+  local sources=$BOOKWORM dir
+  [ "$debian_major" = 13 ] && sources=$TRIXIE
+  local arch=(-o APT::Architecture=arm64 -o APT::Architectures::=arm64)
+  apt_side arm64 "$sources" "${arch[@]}" update
   dir=$(mktemp -d)
-  (cd "$dir" && apt_side arm64 "$sources" -o APT::Architecture=arm64 -o APT::Architectures::=arm64 download busybox-static:arm64)
-  deb=$(ls "$dir"/*.deb)
-  dpkg-deb -x "$deb" "$dir/x"
-  cp "$dir/x/bin/busybox" "$out"
+  (cd "$dir" && apt_side arm64 "$sources" "${arch[@]}" download busybox-static:arm64)
+  dpkg-deb -x "$(ls "$dir"/*.deb)" "$dir/x"
+  cp "$dir/x/bin/busybox" "$BUSYBOX_ARM64"
   rm -rf "$dir"
-  printf '%s' "$out"
 }
 
 build_base_images() {
   image_exists "$BASE_REPO:amd64" && image_exists "$BASE_REPO:arm64" && return
-  install_packages busybox-static
   say "importing $BASE_REPO:amd64 and :arm64"
   local arch bin root
   for arch in amd64 arm64; do
-    if [ "$arch" = amd64 ]; then bin=/bin/busybox; else bin=$(busybox_arm64); fi
+    if [ "$arch" = amd64 ]; then bin=/bin/busybox; else bin=$BUSYBOX_ARM64; fi
     root=$(mktemp -d)
     add_busybox "$root" "$bin"
     tar -C "$root" -c . | docker import --platform "linux/$arch" \
@@ -235,8 +229,23 @@ build_base_images() {
   done
 }
 
-engine_binaries
-install_packages iptables runc ca-certificates
+# Downloads run side by side; then one apt-get install for everything else.
+packages=(iptables runc ca-certificates qemu-user-static binfmt-support docker-registry busybox-static)
+jobs=()
+if ! have_engine_binaries; then
+  if [ "$debian_major" = 13 ]; then
+    packages+=(docker.io containerd docker-buildx)
+  else
+    say "fetching docker.io, containerd, docker-buildx from Debian 13 (throw-away apt config)"
+    fetch_engine_debs & jobs+=($!)
+  fi
+fi
+if ! [ -x "$BUSYBOX_ARM64" ]; then
+  fetch_busybox_arm64 & jobs+=($!)
+fi
+install_packages "${packages[@]}"
+for job in "${jobs[@]}"; do wait "$job" || die "a package download failed (see above)"; done
+[ -d "$STATE/debs-engine" ] && unpack_engine_debs
 install_buildx_plugin
 enable_emulation
 start_dockerd
