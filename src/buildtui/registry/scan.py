@@ -93,8 +93,8 @@ class ImageReport:
 
     @property
     def images(self) -> tuple[ChildReport, ...]:
-        """Index entries that are runnable platform images (not attestations)."""
-        return tuple(c for c in self.children if c.kind is Kind.IMAGE)
+        """Index entries that are readable, runnable platform images (not attestations)."""
+        return tuple(c for c in self.children if c.kind is Kind.IMAGE and c.manifest)
 
     @property
     def platforms(self) -> tuple[Platform, ...]:
@@ -107,8 +107,14 @@ class ImageReport:
     @property
     def badge(self) -> str:
         """The lab's question answered: `linux/amd64 + linux/arm64`."""
+        unreadable = sum(1 for c in self.children if c.manifest is None)
         if self.platforms:
-            return " + ".join(str(p) for p in self.platforms)
+            text = " + ".join(str(p) for p in self.platforms)
+            if unreadable:
+                text += (
+                    f" ({unreadable} index {'entry' if unreadable == 1 else 'entries'} unreadable)"
+                )
+            return text
         if self.manifest.kind is Kind.IMAGE:
             return "one platform (not known yet)"
         return f"no platforms ({self.manifest.kind})"
