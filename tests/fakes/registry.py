@@ -268,6 +268,11 @@ class FakeRegistry:
             if marker in body:
                 name, _, rest = body.partition(marker)
                 if name not in self.tags:
+                    # As distribution 2.8: only the tag list says NAME_UNKNOWN.
+                    if marker == "/manifests/":
+                        return _error(404, "MANIFEST_UNKNOWN", "manifest unknown")
+                    if marker == "/blobs/":
+                        return _error(404, "BLOB_UNKNOWN", "blob unknown to registry")
                     return _error(404, "NAME_UNKNOWN", "repository name not known to registry")
                 if marker == "/tags/list":
                     return httpx.Response(200, json={"name": name, "tags": sorted(self.tags[name])})

@@ -311,6 +311,20 @@ class RegistryClient:
             url = _next_link(answer.headers)
         return found
 
+    async def _check_repository(self, repository: str) -> None:
+        """Raise NotFound(repository) if it is the repository that is missing, not the tag.
+
+        distribution answers MANIFEST_UNKNOWN for a manifest of an unknown repository;
+        only its tag list says NAME_UNKNOWN.
+        """
+        try:
+            await self.tags(repository)
+        except NotFound as error:
+            if error.what == "repository":
+                raise error from None
+        except RegistryError:
+            pass
+
     def _manifest_url(self, repository: str, reference: str) -> str:
         return f"/v2/{repository}/manifests/{quote(reference, safe=':')}"
 
@@ -325,7 +339,10 @@ class RegistryClient:
         )
         what = "digest" if is_digest(reference) else "tag"
         if answer.status != 200:
-            raise self._fail(answer, what=what, name=f"{repository}:{reference}")
+            error = self._fail(answer, what=what, name=f"{repository}:{reference}")
+            if isinstance(error, NotFound) and error.what != "repository":
+                await self._check_repository(repository)
+            raise error
         announced = answer.headers.get("docker-content-digest")
         expected = reference if what == "digest" else announced
         digest = compute_digest(answer.content)

@@ -1,0 +1,112 @@
+"""`buildtui inspect` and `buildtui registry ls` with the in-memory registry behind them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from buildtui import cli
+from buildtui.commands import registry as registry_commands
+from buildtui.registry.auth import NoCredentials
+from buildtui.registry.service import RegistryService
+from tests.fakes.registry import FakeRegistry, lab_registry
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> FakeRegistry:
+    registry = lab_registry()
+
+    def service(settings: Any, **kwargs: Any) -> RegistryService:
+        return RegistryService(
+            settings, transport=registry.transport, store=NoCredentials(), **kwargs
+        )
+
+    monkeypatch.setattr(registry_commands, "RegistryService", service)
+    return registry
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(["--registry", "http://registry.test:5000", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_inspect_human(fake: FakeRegistry, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "inspect", "lab:cachetest")
+    assert code == 0
+    assert "Platforms:  linux/amd64 + linux/arm64" in out
+    assert f"Digest:     {fake.tags['lab']['cachetest']}" in out
+    assert "attestation for linux/arm64" in out
+    assert "docker buildx imagetools inspect registry.test:5000/lab:cachetest" in out
+
+
+def test_inspect_json(fake: FakeRegistry, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "inspect", "registry.test:5000/lab:v2", "--json")
+    document = json.loads(out)
+    assert code == 0
+    assert document["digest"] == fake.tags["lab"]["v2"]
+    assert [m["platform"] for m in document["manifests"]][:2] == ["linux/amd64", "linux/arm/v7"]
+
+
+def test_inspect_raw_is_byte_exact(
+    fake: FakeRegistry, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    code = cli.main(["--registry", "http://registry.test:5000", "inspect", "lab:single", "--raw"])
+    out = capsysbinary.readouterr().out
+    assert code == 0
+    assert out == fake.manifests["lab"][fake.tags["lab"]["single"]][0]
+
+
+@pytest.mark.parametrize(
+    ("ref", "code", "says"),
+    [
+        ("lab:nope", 1, "tag lab:nope is not on registry.test:5000"),
+        ("Lab", 2, "not a repository name"),
+        ("ghost:latest", 1, "repository ghost does not exist"),
+    ],
+)
+def test_inspect_errors_are_one_line(
+    fake: FakeRegistry, capsys: pytest.CaptureFixture[str], ref: str, code: int, says: str
+) -> None:
+    result, out, err = run(capsys, "inspect", ref)
+    assert result == code
+    assert out == ""
+    assert err.startswith("buildtui: ") and says in err
+    assert "Traceback" not in err and err.count("\n") == 1
+
+
+def test_inspect_unreachable(fake: FakeRegistry, capsys: pytest.CaptureFixture[str]) -> None:
+    fake.down = True
+    code, _, err = run(capsys, "inspect", "lab:v2")
+    assert code == 1 and "cannot connect to registry.test:5000" in err
+
+
+def test_registry_ls(fake: FakeRegistry, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "registry", "ls")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["REPOSITORY:TAG", "KIND", "SIZE", "DIGEST", "PLATFORMS"]
+    row = next(line for line in lines if line.startswith("lab:cachetest"))
+    assert row.split()[1] == "index" and row.endswith("linux/amd64 + linux/arm64")
+    assert "9 tags in 5 repositories" in out
+
+
+def test_registry_ls_json_other_host(
+    fake: FakeRegistry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "registry", "ls", "registry.test:5000", "--json")
+    document = json.loads(out)
+    assert code == 0
+    assert document["registry"] == "registry.test:5000"
+    assert [r["name"] for r in document["repositories"]] == [
+        "busybox",
+        "cachedata1",
+        "cachedata2",
+        "lab",
+        "sbom",
+    ]
+    kinds = {t["tag"]: t["kind"] for r in document["repositories"] for t in r["tags"]}
+    assert kinds["latest"] in ("index", "cache")
+    assert kinds["v1"] == "artifact"

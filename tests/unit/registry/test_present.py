@@ -1,0 +1,144 @@
+"""Pure presentation: sizes, outlines, JSON documents for --json."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from buildtui.registry.auth import Authenticator, NoCredentials
+from buildtui.registry.client import RegistryClient
+from buildtui.registry.present import (
+    format_size,
+    inspect_json,
+    pretty_json,
+    report_outline,
+    scan_json,
+    shared_note,
+    short_digest,
+)
+from buildtui.registry.scan import ImageReport, Inspector, SharedBlob, scan_registry
+from tests.fakes.registry import FakeRegistry, lab_registry
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [
+        (0, "0 B"),
+        (999, "999 B"),
+        (1000, "1 kB"),
+        (1234, "1.23 kB"),
+        (2_100_762, "2.1 MB"),
+        (456_000_000, "456 MB"),
+        (3 * 10**12, "3 TB"),
+    ],
+)
+def test_format_size(size: int, text: str) -> None:
+    assert format_size(size) == text
+
+
+def test_short_digest() -> None:
+    assert short_digest("sha256:0123456789abcdef0123") == "sha256:0123456789ab"
+    assert short_digest("weird") == "weird"
+
+
+async def report_of(registry: FakeRegistry, repository: str, tag: str) -> ImageReport:
+    client = RegistryClient(
+        registry.host,
+        f"http://{registry.host}",
+        auth=Authenticator(registry.host, store=NoCredentials()),
+        transport=registry.transport,
+    )
+    async with client:
+        return await Inspector(client).inspect(repository, tag)
+
+
+async def test_inspect_json_keys_as_the_issue_names_them() -> None:
+    registry = lab_registry()
+    report = await report_of(registry, "lab", "cachetest")
+    document = inspect_json(report)
+    assert document["ref"] == "registry.test:5000/lab:cachetest"
+    assert document["digest"] == registry.tags["lab"]["cachetest"]
+    assert document["media_type"] == "application/vnd.oci.image.index.v1+json"
+    assert document["kind"] == "index"
+    assert document["size"] == len(registry.manifests["lab"][document["digest"]][0])
+    assert [m["platform"] for m in document["manifests"]] == [
+        "linux/amd64",
+        "linux/arm64",
+        "unknown/unknown",
+        "unknown/unknown",
+    ]
+    assert [m["kind"] for m in document["manifests"]] == [
+        "image",
+        "image",
+        "attestation",
+        "attestation",
+    ]
+    for entry in document["manifests"]:
+        assert set(entry) == {"digest", "media_type", "platform", "kind", "size"}
+    json.dumps(document)  # serialisable
+
+
+async def test_outline_of_an_index() -> None:
+    report = await report_of(lab_registry(), "lab", "cachetest")
+    outline = report_outline(report)
+    assert outline.manifest is report.manifest
+    assert outline.label.startswith("lab:cachetest  index  OCI index  sha256:")
+    labels = [child.label.split("  ")[0] for child in outline.children]
+    assert labels == [
+        "linux/amd64",
+        "linux/arm64",
+        "attestation for linux/amd64",
+        "attestation for linux/arm64",
+    ]
+    amd64 = outline.children[0]
+    assert amd64.expand and amd64.manifest is not None
+    assert [n.kind for n in amd64.children] == ["config", "layer", "layer"]
+    assert "created 2026-01-02T03:04:05Z" in amd64.children[0].label
+    assert amd64.children[0].raw is not None  # the config JSON, for the raw view
+    attestation = outline.children[2]
+    assert [n.kind for n in attestation.children][-1] == "annotations"
+
+
+async def test_outline_of_single_image_cache_and_artifact() -> None:
+    registry = lab_registry()
+    single = report_outline(await report_of(registry, "lab", "single"))
+    assert [n.kind for n in single.children] == ["config", "layer", "layer"]
+    cache = report_outline(await report_of(registry, "cachedata1", "latest"))
+    assert [n.kind for n in cache.children] == ["entry", "entry", "entry"]
+    assert "BuildKit registry cache" in cache.label
+    artifact = report_outline(await report_of(registry, "sbom", "v1"))
+    assert artifact.kind == "artifact"
+    assert artifact.children[-1].label == "annotations (1)"
+
+
+def test_shared_note() -> None:
+    assert shared_note(()) == ""
+    note = shared_note((SharedBlob("sha256:" + "a" * 64, 32, ("linux/amd64", "linux/arm64")),))
+    assert (
+        note
+        == "1 blob is shared (32 B, counted once): sha256:aaaaaaaaaaaa by linux/amd64, linux/arm64"
+    )
+
+
+def test_pretty_json() -> None:
+    assert pretty_json(b'{"a":[1]}') == '{\n  "a": [\n    1\n  ]\n}'
+    assert pretty_json(b"not json") == "not json"
+
+
+async def test_scan_json() -> None:
+    registry = lab_registry()
+    client = RegistryClient(
+        registry.host,
+        f"http://{registry.host}",
+        auth=Authenticator(registry.host, store=NoCredentials()),
+        transport=registry.transport,
+    )
+    async with client:
+        scan = await scan_registry(client)
+    document = scan_json(scan)
+    repos = {r["name"]: r for r in document["repositories"]}
+    tag = next(t for t in repos["lab"]["tags"] if t["tag"] == "cachetest")
+    assert set(tag) == {"tag", "digest", "media_type", "kind", "platforms", "size"}
+    assert tag["platforms"] == ["linux/amd64", "linux/arm64"]
+    assert tag["size"] == scan.entries()[5].report.unique_size  # type: ignore[union-attr]
