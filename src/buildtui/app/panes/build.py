@@ -1,0 +1,624 @@
+"""The Build pane: a form, the live step view, the raw log, the history of builds.
+
+The pane owns no process itself: it asks its `BuildService` to start the exact
+command the form shows, in a thread worker that parses the output and posts
+progress at a bounded rate. The step view and the raw log view redraw from the
+shared `LiveBuild` on those messages.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, ContentSwitcher, DataTable, Input, Static
+from textual.worker import Worker, WorkerState
+
+from buildtui.app.screens.build_compare import BuildCompareScreen
+from buildtui.app.widgets.build_form import BuildForm
+from buildtui.app.widgets.build_log import BuildLogView
+from buildtui.app.widgets.build_steps import (
+    BuildSteps,
+    explanations_text,
+    failure_text,
+    phases_text,
+    steps_text,
+    summary_text,
+)
+from buildtui.build.errors import BuildError, OptionsError
+from buildtui.build.history import BuildEntry, BuildHistory, Comparison
+from buildtui.build.live import LiveBuild
+from buildtui.build.options import (
+    LAB_PLATFORMS,
+    build_argv,
+    dockerfile_of,
+    lab_preset,
+    read_stage_names,
+    shell_command,
+    validate,
+)
+from buildtui.build.runner import BuildService
+from buildtui.settings import Settings
+
+UPDATE_INTERVAL = 0.1
+"""Seconds between two progress messages from the build worker (at most 10 a second)."""
+TICK = 1.0
+"""Seconds between redraws of running steps' elapsed time."""
+
+PlatformsProvider = Callable[[], Sequence[str]]
+"""Blocking call returning the current builder's platforms (run in a thread worker)."""
+
+VIEWS = ("form", "steps", "log", "history")
+
+
+class BuildPane(Vertical):
+    """Run buildx builds, watch their steps and log, keep and compare them."""
+
+    DEFAULT_CSS = """
+    BuildPane { height: 1fr; }
+    BuildPane #build-status { height: 1; padding: 0 1; background: $boost; }
+    BuildPane #command-bar { height: auto; padding: 0 1; }
+    BuildPane #command-preview { width: 1fr; color: $text-muted; padding: 1 0; }
+    BuildPane #command-bar Button { margin: 0 0 0 1; }
+    BuildPane #form-problem { color: $text-warning; padding: 0 1; height: auto; }
+    BuildPane #view-steps { padding: 0 1; }
+    BuildPane #view-steps > Static { margin: 1 0 0 0; }
+    BuildPane #build-problem { color: $text-error; }
+    BuildPane #view-log BuildLogView { height: 1fr; }
+    BuildPane #log-footer { height: 1; color: $text-muted; padding: 0 1; }
+    BuildPane #log-search { display: none; }
+    BuildPane #log-search.-shown { display: block; }
+    BuildPane #history-table { height: 1fr; }
+    BuildPane #history-hint { height: auto; color: $text-muted; padding: 0 1; }
+    """
+
+    BINDINGS = [
+        Binding("f5", "run", "Run", id="build.run", tooltip="Run the build the form describes"),
+        Binding("f8", "cancel", "Cancel", id="build.cancel", tooltip="Cancel the running build"),
+        Binding("f2", "show_view('form')", "Form", id="build.form", tooltip="The build form"),
+        Binding("f3", "show_view('steps')", "Steps", id="build.steps", tooltip="Steps by stage"),
+        Binding("f4", "show_view('log')", "Log", id="build.log", tooltip="The raw build log"),
+        Binding("f6", "show_view('history')", "History", id="build.history"),
+        Binding(
+            "f7",
+            "refresh",
+            "Refresh",
+            id="build.refresh",
+            tooltip="Reload the builder's platforms and the history",
+        ),
+        Binding("o", "open_build", "Open", id="build.open", tooltip="Open the selected build"),
+        Binding("r", "rerun", "Re-run", id="build.rerun", tooltip="Run the selected build again"),
+        Binding("c", "compare", "Compare", id="build.compare", tooltip="Compare two builds"),
+    ]
+
+    class PlatformsLoaded(Message):
+        def __init__(self, platforms: Sequence[str], problem: str | None = None) -> None:
+            super().__init__()
+            self.platforms = list(platforms)
+            self.problem = problem
+
+    class BuildStarted(Message):
+        def __init__(self, live: LiveBuild) -> None:
+            super().__init__()
+            self.live = live
+
+    class BuildProgress(Message):
+        """New lines were parsed; bursts merge into one message."""
+
+        def __init__(self, live: LiveBuild) -> None:
+            super().__init__()
+            self.live = live
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, BuildPane.BuildProgress) and message.live is self.live
+
+    class BuildFinished(Message):
+        def __init__(self, live: LiveBuild) -> None:
+            super().__init__()
+            self.live = live
+
+    class BuildNotStarted(Message):
+        def __init__(self, live: LiveBuild, problem: str) -> None:
+            super().__init__()
+            self.live = live
+            self.problem = problem
+
+    class HistoryLoaded(Message):
+        def __init__(self, entries: list[BuildEntry]) -> None:
+            super().__init__()
+            self.entries = entries
+
+    class BuildOpened(Message):
+        def __init__(self, live: LiveBuild, entry: BuildEntry) -> None:
+            super().__init__()
+            self.live = live
+            self.entry = entry
+
+    class Compared(Message):
+        def __init__(self, comparison: Comparison) -> None:
+            super().__init__()
+            self.comparison = comparison
+
+    class Problem(Message):
+        """A service said something went wrong; the message says what to do."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(
+        self,
+        service: BuildService,
+        history: BuildHistory,
+        settings: Settings,
+        platforms: PlatformsProvider,
+        *,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.service = service
+        self.history = history
+        self.settings = settings
+        self.platforms_provider = platforms
+        self.live: LiveBuild | None = None
+        self.entries: list[BuildEntry] = []
+        self.compare_mark: int | None = None
+        self._drawn_version = -1
+
+    # -- layout --------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static("No build yet. Fill in the form and press F5.", id="build-status")
+        with ContentSwitcher(initial="view-form", id="build-views"):
+            with Vertical(id="view-form"):
+                yield Static("", id="form-problem")
+                yield BuildForm(id="build-form")
+                with Horizontal(id="command-bar"):
+                    yield Static("", id="command-preview")
+                    yield Button("Lab preset", id="preset", tooltip="registry7 cache, mode max")
+                    yield Button("Copy", id="copy", tooltip="Copy the command")
+                    yield Button("Run (F5)", id="run", variant="primary")
+            with VerticalScroll(id="view-steps"):
+                yield Static("", id="build-command")
+                yield Static("", id="build-problem")
+                yield BuildSteps("", id="steps")
+                yield BuildSteps("", id="phases")
+                yield BuildSteps("", id="failure")
+                yield BuildSteps("", id="summary")
+                yield BuildSteps("", id="explanations")
+            with Vertical(id="view-log"):
+                yield BuildLogView(id="log")
+                yield Input(placeholder="search the log (Enter: next, Esc: close)", id="log-search")
+                yield Static("", id="log-footer")
+            with Vertical(id="view-history"):
+                yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+                yield Static(
+                    "o: open · r: run again · c: mark, then c on another build to compare",
+                    id="history-hint",
+                )
+
+    def on_mount(self) -> None:
+        table = self.query_one("#history-table", DataTable)
+        table.add_columns("#", "when", "result", "cached", "wall", "command")
+        self._update_preview()
+        self.load_platforms()
+        self.load_history()
+        self.set_interval(TICK, self._tick)
+
+    # -- views and keys --------------------------------------------------------
+
+    @property
+    def view(self) -> str:
+        current = self.query_one("#build-views", ContentSwitcher).current or "view-form"
+        return current.removeprefix("view-")
+
+    def action_show_view(self, view: str) -> None:
+        if view not in VIEWS:
+            return
+        self.query_one("#build-views", ContentSwitcher).current = f"view-{view}"
+        focus = {"log": "#log", "history": "#history-table", "form": "#context"}.get(view)
+        if focus:
+            self.query_one(focus).focus()
+        if view == "log":
+            self._refresh_log()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("open_build", "rerun", "compare"):
+            return self.is_mounted and self.view == "history"
+        if action == "cancel":
+            return self.live is not None and self.live.running
+        return True
+
+    def action_refresh(self) -> None:
+        self.load_platforms()
+        self.load_history()
+
+    # -- the form --------------------------------------------------------------
+
+    @on(BuildForm.Changed)
+    def _update_preview(self) -> None:
+        preview = self.query_one("#command-preview", Static)
+        try:
+            options = self.query_one(BuildForm).options()
+            validate(options)
+        except OptionsError as error:
+            preview.update(Text(f"⚠ {error}"))
+            return
+        preview.update(Text(shell_command(build_argv(options, self.settings))))
+
+    def current_command(self) -> list[str] | None:
+        """The form's command, or None (and a notification) when it cannot be built."""
+        try:
+            options = self.query_one(BuildForm).options()
+            validate(options)
+        except OptionsError as error:
+            self.notify(str(error), title="The build cannot run", severity="error")
+            return None
+        return build_argv(options, self.settings)
+
+    @on(Button.Pressed, "#preset")
+    def apply_preset(self) -> None:
+        self.query_one(BuildForm).set_options(lab_preset(self.settings))
+
+    @on(Button.Pressed, "#copy")
+    def copy_command(self) -> None:
+        argv = self.current_command()
+        if argv is not None:
+            self.app.copy_to_clipboard(shell_command(argv))
+            self.notify("The build command is on the clipboard.")
+
+    @on(Button.Pressed, "#run")
+    def _run_pressed(self) -> None:
+        self.action_run()
+
+    @work(thread=True, exclusive=True, group="build-platforms", exit_on_error=False)
+    def load_platforms(self) -> None:
+        try:
+            platforms = list(self.platforms_provider())
+        except BuildError as error:
+            self.post_message(self.PlatformsLoaded(LAB_PLATFORMS, f"{error} Press F7 to retry."))
+            return
+        self.post_message(self.PlatformsLoaded(platforms))
+
+    @on(PlatformsLoaded)
+    def _platforms_loaded(self, message: PlatformsLoaded) -> None:
+        self.query_one(BuildForm).set_platforms(message.platforms)
+        self.query_one("#form-problem", Static).update(message.problem or "")
+
+    # -- running ---------------------------------------------------------------
+
+    def action_run(self) -> None:
+        if self.live is not None and self.live.running:
+            self.notify("A build is running: cancel it (F8) or wait for it.", severity="warning")
+            return
+        argv = self.current_command()
+        if argv is None:
+            self.action_show_view("form")
+            return
+        options = self.query_one(BuildForm).options()
+        dockerfile = Path(options.file) if options.file else Path(options.context, "Dockerfile")
+        self.start_build(argv, dockerfile, options.platforms)
+
+    def start_build(
+        self, argv: Sequence[str], dockerfile: Path | None = None, platforms: Sequence[str] = ()
+    ) -> LiveBuild:
+        """Run `argv` (exactly) and show it; returns the live build."""
+        live = LiveBuild(argv, platform_order=platforms)
+        self.live = live
+        self._drawn_version = -1
+        self.query_one("#build-command", Static).update(Text(f"$ {shell_command(list(argv))}"))
+        self.query_one("#build-problem", Static).update("")
+        for widget_id in ("failure", "summary", "explanations"):
+            self.query_one(f"#{widget_id}", BuildSteps).update("")
+        self.query_one(BuildLogView).set_lines(live.lines)
+        self._refresh_live()
+        if self.view != "log":
+            self.action_show_view("steps")
+        self._run_build(live, dockerfile)
+        self.refresh_bindings()
+        return live
+
+    @work(thread=True, exclusive=True, group="build", exit_on_error=False)
+    def _run_build(self, live: LiveBuild, dockerfile: Path | None) -> None:
+        if dockerfile is not None:
+            live.model.stage_order = read_stage_names(dockerfile)
+        try:
+            process = self.service.start(live.argv)
+        except BuildError as error:
+            live.finish(None)
+            self.post_message(self.BuildNotStarted(live, str(error)))
+            return
+        live.process = process
+        self.post_message(self.BuildStarted(live))
+        last = time.monotonic()
+        for batch in process.batches():
+            live.add(batch)
+            now = time.monotonic()
+            if now - last >= UPDATE_INTERVAL:
+                self.post_message(self.BuildProgress(live))
+                last = now
+        live.finish(process.wait())
+        self.post_message(self.BuildFinished(live))
+
+    def action_cancel(self) -> None:
+        live = self.live
+        if live is None or not live.running or live.process is None:
+            return
+        live.process.cancel()
+        self.notify("Canceling the build ...")
+
+    @on(BuildStarted)
+    @on(BuildProgress)
+    def _progress(self, message: BuildStarted | BuildProgress) -> None:
+        if message.live is self.live:
+            self._refresh_live()
+
+    @on(BuildFinished)
+    def _finished(self, message: BuildFinished) -> None:
+        if message.live is not self.live:
+            return
+        self._refresh_live(force=True)
+        self.refresh_bindings()
+        self._save(message.live)
+
+    @on(BuildNotStarted)
+    def _not_started(self, message: BuildNotStarted) -> None:
+        if message.live is not self.live:
+            return
+        problem = f"{message.problem}\nPress F5 to try again."
+        self.query_one("#build-problem", Static).update(problem)
+        self.query_one("#build-status", Static).update("The build did not start.")
+        self.refresh_bindings()
+
+    def _tick(self) -> None:
+        if self.live is not None and self.live.running and self.view == "steps":
+            self._drawn_version = -1
+            self._refresh_live()
+
+    def _refresh_live(self, force: bool = False) -> None:
+        live = self.live
+        if live is None:
+            return
+        if self.view == "log" or force:
+            self._refresh_log()
+        with live.lock:
+            lines = len(live.lines) + live.dropped
+            status = self._status_line(live, lines)
+            if force or (self.view == "steps" and live.model.version != self._drawn_version):
+                self._draw_steps(live)
+        self.query_one("#build-status", Static).update(status)
+
+    def _refresh_log(self) -> None:
+        log = self.query_one(BuildLogView)
+        log.lines_added()
+        footer = (
+            "following the log"
+            if log.tail
+            else f"{log.pending} new line(s) below · End: follow the log"
+        )
+        if self.live is not None and self.live.dropped:
+            footer += f" · first {self.live.dropped} lines dropped to save memory"
+        self.query_one("#log-footer", Static).update(footer)
+
+    def _status_line(self, live: LiveBuild, lines: int) -> str:
+        wall = live.wall_seconds()
+        if live.running:
+            running = len(live.model.running)
+            return (
+                f"Building · {wall:.0f}s · {running} step(s) running · {lines} lines · F8 cancels"
+            )
+        summary = live.summary
+        if summary is None:
+            return "The build did not start."
+        state = "canceled" if live.canceled else ("succeeded" if summary.succeeded else "failed")
+        return (
+            f"Build {state} · {summary.cached}/{summary.total} steps cached · "
+            f"{wall:.1f}s · {lines} lines · F4: log"
+        )
+
+    def _draw_steps(self, live: LiveBuild) -> None:
+        """Redraw the step view from the model (caller holds `live.lock`)."""
+        model = live.model
+        now = time.monotonic()
+        widget = self.query_one("#steps", BuildSteps)
+        styles = widget.styles_map()
+        widget.update(steps_text(model, now, styles))
+        self.query_one("#phases", BuildSteps).update(phases_text(model, now, styles))
+        if not live.running:
+            self.query_one("#failure", BuildSteps).update(failure_text(model, styles))
+            if live.summary is not None:
+                self.query_one("#summary", BuildSteps).update(summary_text(live.summary, styles))
+            self.query_one("#explanations", BuildSteps).update(
+                explanations_text(live.explanations, styles)
+            )
+        self._drawn_version = model.version
+
+    # -- log search ------------------------------------------------------------
+
+    @on(BuildLogView.SearchRequested)
+    def _show_search(self) -> None:
+        search = self.query_one("#log-search", Input)
+        search.add_class("-shown")
+        search.focus()
+
+    @on(Input.Submitted, "#log-search")
+    def _search(self, event: Input.Submitted) -> None:
+        log = self.query_one(BuildLogView)
+        if event.value and not log.search(event.value):
+            self.notify(f"{event.value!r} is not in the log.", severity="warning")
+
+    def key_escape(self) -> None:
+        search = self.query_one("#log-search", Input)
+        if search.has_class("-shown"):
+            search.remove_class("-shown")
+            self.query_one(BuildLogView).focus()
+
+    # -- history ---------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="build-history", exit_on_error=False)
+    def _save(self, live: LiveBuild) -> None:
+        if live.summary is None:
+            return
+        with live.lock:
+            lines = list(live.lines)
+        try:
+            self.history.add(
+                started=live.started,
+                argv=live.argv,
+                command=shell_command(live.argv),
+                summary=live.summary,
+                log_lines=lines,
+                canceled=live.canceled,
+            )
+            entries = self.history.list()
+        except BuildError as error:
+            self.post_message(self.Problem(str(error)))
+            return
+        self.post_message(self.HistoryLoaded(entries))
+
+    @work(thread=True, exclusive=True, group="build-history", exit_on_error=False)
+    def load_history(self) -> None:
+        try:
+            self.post_message(self.HistoryLoaded(self.history.list()))
+        except BuildError as error:
+            self.post_message(self.Problem(str(error)))
+
+    @on(HistoryLoaded)
+    def _history_loaded(self, message: HistoryLoaded) -> None:
+        self.entries = message.entries
+        table = self.query_one("#history-table", DataTable)
+        table.clear()
+        for entry in message.entries:
+            table.add_row(*history_row(entry), key=str(entry.id))
+
+    def selected_entry(self) -> BuildEntry | None:
+        table = self.query_one("#history-table", DataTable)
+        if not self.entries or table.cursor_row < 0 or table.cursor_row >= len(self.entries):
+            return None
+        return self.entries[table.cursor_row]
+
+    @on(DataTable.RowSelected, "#history-table")
+    def action_open_build(self) -> None:
+        entry = self.selected_entry()
+        if entry is not None:
+            self._open(entry)
+
+    @work(thread=True, exclusive=True, group="build-open", exit_on_error=False)
+    def _open(self, entry: BuildEntry) -> None:
+        try:
+            record = self.history.get(entry.id)
+        except BuildError as error:
+            self.post_message(self.Problem(str(error)))
+            return
+        stages = read_stage_names(dockerfile_of(_buildx_args(record.entry.argv)))
+        live = LiveBuild.replayed(
+            record.entry.argv, record.log, record.entry.summary, stage_order=stages
+        )
+        self.post_message(self.BuildOpened(live, record.entry))
+
+    @on(BuildOpened)
+    def _opened(self, message: BuildOpened) -> None:
+        if self.live is not None and self.live.running:
+            self.notify("A build is running: cancel it (F8) before opening another.")
+            return
+        self.live = message.live
+        when = datetime.fromtimestamp(message.entry.started).strftime("%Y-%m-%d %H:%M:%S")
+        self.query_one("#build-command", Static).update(
+            Text(f"Build #{message.entry.id} of {when}\n$ {message.entry.command}")
+        )
+        self.query_one("#build-problem", Static).update("")
+        self.query_one(BuildLogView).set_lines(message.live.lines)
+        self.action_show_view("steps")
+        self._refresh_live(force=True)
+
+    def action_rerun(self) -> None:
+        entry = self.selected_entry()
+        if entry is None:
+            return
+        if self.live is not None and self.live.running:
+            self.notify("A build is running: cancel it (F8) or wait for it.", severity="warning")
+            return
+        self.start_build(list(entry.argv), dockerfile_of(_buildx_args(entry.argv)))
+
+    def action_compare(self) -> None:
+        entry = self.selected_entry()
+        if entry is None:
+            return
+        if self.compare_mark is None or self.compare_mark == entry.id:
+            self.compare_mark = entry.id
+            self.notify(f"Build #{entry.id} marked: select another build and press c.")
+            return
+        old, new = sorted((self.compare_mark, entry.id))
+        self.compare_mark = None
+        self._compare(old, new)
+
+    @work(thread=True, exclusive=True, group="build-compare", exit_on_error=False)
+    def _compare(self, old: int, new: int) -> None:
+        try:
+            self.post_message(self.Compared(self.history.compare(old, new)))
+        except BuildError as error:
+            self.post_message(self.Problem(str(error)))
+
+    @on(Compared)
+    def _compared(self, message: Compared) -> None:
+        self.app.push_screen(BuildCompareScreen(message.comparison))
+
+    @on(Problem)
+    def _problem(self, message: Problem) -> None:
+        self.notify(message.text, title="Build history", severity="error", timeout=8)
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """A bug in a worker: say so instead of crashing the app with a traceback."""
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        self.notify(
+            f"{event.worker.group} stopped unexpectedly: {error}. Press F7 to refresh.",
+            title="Build pane",
+            severity="error",
+            timeout=10,
+        )
+        if event.worker.group == "build" and self.live is not None and self.live.running:
+            self.live.finish(None)
+            self._refresh_live(force=True)
+            self.refresh_bindings()
+
+
+def _buildx_args(argv: Sequence[str]) -> list[str]:
+    """The arguments after `docker ... buildx build` in a kept command."""
+    args = list(argv)
+    for i in range(len(args) - 1):
+        if args[i] == "buildx" and args[i + 1] == "build":
+            return [a for a in args[i + 2 :] if a != "--progress=plain"]
+    return args
+
+
+def history_row(entry: BuildEntry) -> tuple[str, ...]:
+    """One history table row (pure)."""
+    summary = entry.summary
+    if entry.canceled:
+        result = "canceled"
+    elif summary.exit_code == 0:
+        result = "ok"
+    else:
+        result = f"failed ({summary.exit_code})"
+    wall = f"{summary.wall_seconds:.1f}s" if summary.wall_seconds is not None else "-"
+    when = datetime.fromtimestamp(entry.started).strftime("%m-%d %H:%M:%S")
+    return (
+        str(entry.id),
+        when,
+        result,
+        f"{summary.cached}/{summary.total}",
+        wall,
+        entry.command,
+    )

@@ -1,0 +1,183 @@
+"""The build form: every `docker buildx build` option the lab uses, as `BuildOptions`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Checkbox, Input, Label, Select, SelectionList
+
+from buildtui.build.errors import OptionsError
+from buildtui.build.options import (
+    BuildOptions,
+    CacheMode,
+    CacheSpec,
+    CacheType,
+    OutputType,
+    parse_build_args,
+)
+
+NO_CACHE = "none"
+PROVENANCE = (("default", "default"), ("on", "on"), ("off", "off"))
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(word for word in text.replace(",", " ").split() if word)
+
+
+class BuildForm(VerticalScroll):
+    """Fields for one build; posts `Changed` whenever one of them changes."""
+
+    DEFAULT_CSS = """
+    BuildForm { height: 1fr; padding: 0 1; }
+    BuildForm > Horizontal { height: auto; }
+    BuildForm Label { width: 14; padding: 1 1 0 0; text-align: right; }
+    BuildForm Input { width: 1fr; }
+    BuildForm Select { width: 22; }
+    BuildForm SelectionList { height: auto; max-height: 6; width: 1fr; }
+    BuildForm Checkbox { width: auto; }
+    """
+
+    class Changed(Message):
+        """A field changed; `form.options()` reads them all."""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield Label("Context")
+            yield Input(".", id="context", placeholder="build context folder")
+            yield Label("Dockerfile")
+            yield Input(id="file", placeholder="CONTEXT/Dockerfile")
+        with Horizontal():
+            yield Label("Tags")
+            yield Input(id="tags", placeholder="localhost:5000/lab:cachetest (space-separated)")
+        with Horizontal():
+            yield Label("Platforms")
+            yield SelectionList[str](id="platforms")
+        with Horizontal():
+            yield Label("Builder")
+            yield Input(id="builder", placeholder="current builder")
+            yield Label("Target")
+            yield Input(id="target", placeholder="last stage")
+        with Horizontal():
+            yield Label("Output")
+            yield Select(
+                [(t.value, t.value) for t in OutputType],
+                value=OutputType.DEFAULT.value,
+                allow_blank=False,
+                id="output",
+            )
+            yield Input(id="output-dest", placeholder="destination (local, oci, tar)")
+        with Horizontal():
+            yield Label("Cache from")
+            yield Select(self._cache_types(), value=NO_CACHE, allow_blank=False, id="cache-from")
+            yield Input(id="cache-from-ref", placeholder="cache image or directory")
+        with Horizontal():
+            yield Label("Cache to")
+            yield Select(self._cache_types(), value=NO_CACHE, allow_blank=False, id="cache-to")
+            yield Input(id="cache-to-ref", placeholder="cache image or directory")
+        with Horizontal():
+            yield Label("Cache mode")
+            yield Select(
+                [("min", "min"), ("max", "max")], value="min", allow_blank=False, id="mode"
+            )
+            yield Checkbox("image-manifest=true", id="image-manifest")
+            yield Checkbox("--no-cache", id="no-cache")
+        with Horizontal():
+            yield Label("Build args")
+            yield Input(id="build-args", placeholder="NAME=value NAME2=value2")
+            yield Label("Provenance")
+            yield Select(PROVENANCE, value="default", allow_blank=False, id="provenance")
+
+    @staticmethod
+    def _cache_types() -> list[tuple[str, str]]:
+        return [(NO_CACHE, NO_CACHE)] + [(t.value, t.value) for t in CacheType]
+
+    # -- reading -------------------------------------------------------------
+
+    def _value(self, widget_id: str) -> str:
+        return self.query_one(f"#{widget_id}", Input).value.strip()
+
+    def _select(self, widget_id: str) -> str:
+        return str(self.query_one(f"#{widget_id}", Select).value)
+
+    def options(self) -> BuildOptions:
+        """The options the fields describe; `OptionsError` when one cannot be read."""
+        output = OutputType(self._select("output"))
+        provenance = {"default": None, "on": True, "off": False}[self._select("provenance")]
+        mode: CacheMode = "max" if self._select("mode") == "max" else "min"
+        image_manifest = self.query_one("#image-manifest", Checkbox).value
+        return BuildOptions(
+            context=self._value("context") or ".",
+            file=self._value("file") or None,
+            tags=_words(self._value("tags")),
+            platforms=tuple(self.query_one("#platforms", SelectionList).selected),
+            builder=self._value("builder") or None,
+            output=output,
+            output_dest=self._value("output-dest") or None,
+            cache_from=self._cache("cache-from", "min", False),
+            cache_to=self._cache("cache-to", mode, image_manifest),
+            build_args=parse_build_args(self._value("build-args")),
+            target=self._value("target") or None,
+            provenance=provenance,
+            no_cache=self.query_one("#no-cache", Checkbox).value,
+        )
+
+    def _cache(self, widget_id: str, mode: CacheMode, image_manifest: bool) -> CacheSpec | None:
+        kind = self._select(widget_id)
+        if kind == NO_CACHE:
+            return None
+        try:
+            cache_type = CacheType(kind)
+        except ValueError as error:
+            raise OptionsError(f"Unknown cache type {kind!r}.") from error
+        return CacheSpec(cache_type, self._value(f"{widget_id}-ref"), mode, image_manifest)
+
+    # -- writing -------------------------------------------------------------
+
+    def set_platforms(self, platforms: Sequence[str], selected: Sequence[str] = ()) -> None:
+        """Offer `platforms` (the builder's), keeping what was selected."""
+        selection = self.query_one("#platforms", SelectionList)
+        keep = set(selection.selected) | set(selected)
+        offered = list(dict.fromkeys([*platforms, *sorted(keep - set(platforms))]))
+        selection.clear_options()
+        selection.add_options([(p, p, p in keep) for p in offered])
+
+    def set_options(self, options: BuildOptions) -> None:
+        """Fill every field from `options` (e.g. the lab preset)."""
+        self.query_one("#context", Input).value = options.context
+        self.query_one("#file", Input).value = options.file or ""
+        self.query_one("#tags", Input).value = " ".join(options.tags)
+        self.query_one("#builder", Input).value = options.builder or ""
+        self.query_one("#target", Input).value = options.target or ""
+        self.query_one("#output", Select).value = options.output.value
+        self.query_one("#output-dest", Input).value = options.output_dest or ""
+        for widget_id, spec in (("cache-from", options.cache_from), ("cache-to", options.cache_to)):
+            self.query_one(f"#{widget_id}", Select).value = spec.type.value if spec else NO_CACHE
+            self.query_one(f"#{widget_id}-ref", Input).value = spec.ref if spec else ""
+        if options.cache_to is not None:
+            self.query_one("#mode", Select).value = options.cache_to.mode
+            self.query_one("#image-manifest", Checkbox).value = options.cache_to.image_manifest
+        self.query_one("#build-args", Input).value = " ".join(
+            f"{name}={value}" for name, value in options.build_args
+        )
+        provenance = {None: "default", True: "on", False: "off"}[options.provenance]
+        self.query_one("#provenance", Select).value = provenance
+        self.query_one("#no-cache", Checkbox).value = options.no_cache
+        selection = self.query_one("#platforms", SelectionList)
+        offered = [
+            str(selection.get_option_at_index(i).value) for i in range(selection.option_count)
+        ]
+        selection.deselect_all()
+        self.set_platforms(offered, options.platforms)
+        self.post_message(self.Changed())
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    @on(SelectionList.SelectedChanged)
+    def _changed(self, event: Message) -> None:
+        event.stop()
+        self.post_message(self.Changed())

@@ -1,0 +1,233 @@
+"""The raw build log: a line-API view over a list of sanitized lines.
+
+No widget per line: `render_line` draws only the visible rows, from an LRU cache
+of strips. The view follows the tail until the user scrolls up, and counts the
+lines that arrived since; End (or scrolling to the bottom) follows it again.
+CACHED lines stand out, as do errors and search matches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import chain
+
+from rich.segment import Segment
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+CACHE_SIZE = 2000
+
+
+def line_class(text: str) -> str | None:
+    """Which highlight a raw log line gets: cached, error, done or none."""
+    if text.startswith("#"):
+        if text.endswith(" CACHED"):
+            return "cached"
+        if " ERROR: " in text:
+            return "error"
+        if " CANCELED" in text:
+            return "error"
+        return None
+    if text.startswith("ERROR: "):
+        return "error"
+    return None
+
+
+class BuildLogView(ScrollView, can_focus=True):
+    """The whole plain-progress log of a build, highlighted and searchable."""
+
+    COMPONENT_CLASSES = {
+        "build-log--cached",
+        "build-log--error",
+        "build-log--match",
+        "build-log--current-match",
+    }
+    DEFAULT_CSS = """
+    BuildLogView {
+        background: $surface;
+        scrollbar-gutter: stable;
+    }
+    BuildLogView > .build-log--cached {
+        color: $text-success; background: $success-muted; text-style: bold;
+    }
+    BuildLogView > .build-log--error { color: $text-error; text-style: bold; }
+    BuildLogView > .build-log--match { background: $warning-muted; }
+    BuildLogView > .build-log--current-match { background: $warning; color: $text; }
+    """
+    BINDINGS = [
+        Binding("end", "follow", "Follow", id="build_log.follow", tooltip="Follow the tail"),
+        Binding("home", "scroll_home", "Top", show=False, id="build_log.top"),
+        Binding("slash", "search", "Search", id="build_log.search", tooltip="Search the log"),
+        Binding("n", "next_match", "Next", id="build_log.next", tooltip="Next match"),
+        Binding("N", "previous_match", "Previous", show=False, id="build_log.previous"),
+    ]
+
+    tail: reactive[bool] = reactive(True)
+    pending: reactive[int] = reactive(0)
+    """Lines that arrived while the user was not following the tail."""
+
+    class SearchRequested(Message):
+        """The user wants to type a search term (the pane shows its search box)."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._lines: Sequence[str] = []
+        self._count = 0
+        self._width = 0
+        self._cache: LRUCache[tuple[int, int, int, str, int], Strip] = LRUCache(CACHE_SIZE)
+        self.search_term = ""
+        self.match_line: int | None = None
+
+    # -- feeding -------------------------------------------------------------
+
+    def set_lines(self, lines: Sequence[str]) -> None:
+        """Show `lines` (a list that may keep growing; call `lines_added` after it does)."""
+        self._lines = lines
+        self._count = 0
+        self._width = 0
+        self._cache.clear()
+        self.pending = 0
+        self.tail = True
+        self.match_line = None
+        self.lines_added()
+
+    def lines_added(self) -> None:
+        """The list grew: update the scroll range, follow the tail if following."""
+        count = len(self._lines)
+        if count == self._count:
+            return
+        if count < self._count:  # the list was trimmed at the front
+            self._cache.clear()
+        else:
+            width = self._width
+            for text in self._lines[self._count : count]:
+                if len(text) > width:
+                    width = len(text)
+            self._width = width
+        if not self.tail:
+            self.pending += max(0, count - self._count)
+        self._count = count
+        self.virtual_size = Size(self._width + 1, count)
+        if self.tail:
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
+        self.refresh()
+
+    @property
+    def line_count(self) -> int:
+        return self._count
+
+    # -- rendering -----------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.scrollable_content_region.width
+        if index >= self._count:
+            return Strip.blank(width, self.rich_style)
+        current = 1 if index == self.match_line else 0
+        key = (index, scroll_x, width, self.search_term, current)
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = self._line_strip(self._lines[index], current == 1)
+            strip = strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+            self._cache[key] = strip
+        return strip
+
+    def _line_strip(self, text: str, current: bool) -> Strip:
+        base = self.rich_style
+        kind = line_class(text)
+        style = base + self.get_component_rich_style(f"build-log--{kind}") if kind else base
+        term = self.search_term
+        if not term or term.lower() not in text.lower():
+            return Strip([Segment(text, style)], len(text))
+        name = "build-log--current-match" if current else "build-log--match"
+        match_style = style + self.get_component_rich_style(name)
+        segments: list[Segment] = []
+        lower, needle, start = text.lower(), term.lower(), 0
+        while True:
+            found = lower.find(needle, start)
+            if found < 0:
+                break
+            if found > start:
+                segments.append(Segment(text[start:found], style))
+            segments.append(Segment(text[found : found + len(term)], match_style))
+            start = found + len(term)
+        if start < len(text):
+            segments.append(Segment(text[start:], style))
+        return Strip(segments, len(text))
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()
+
+    # -- following and scrolling ---------------------------------------------
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        at_end = round(new_value) >= self.max_scroll_y
+        if at_end and not self.tail:
+            self.tail = True
+        elif not at_end and self.tail and round(new_value) < round(old_value):
+            self.tail = False
+
+    def watch_tail(self, tail: bool) -> None:
+        if tail:
+            self.pending = 0
+
+    def action_follow(self) -> None:
+        self.tail = True
+        self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
+
+    def action_scroll_home(self) -> None:
+        self.tail = False
+        self.scroll_to(y=0, animate=False, immediate=True)
+
+    # -- search --------------------------------------------------------------
+
+    def action_search(self) -> None:
+        self.post_message(self.SearchRequested())
+
+    def search(self, term: str, *, forward: bool = True, from_line: int | None = None) -> bool:
+        """Go to the next (or previous) line with `term`; False when there is none."""
+        self.search_term = term
+        self._cache.clear()
+        self.refresh()
+        if not term:
+            self.match_line = None
+            return False
+        needle = term.lower()
+        count = self._count
+        if from_line is None:
+            if self.match_line is not None:
+                from_line = self.match_line + (1 if forward else -1)
+            else:
+                from_line = round(self.scroll_y) if forward else count - 1
+        lines = self._lines
+        from_line = min(max(from_line, 0), max(count - 1, 0))
+        order = (
+            chain(range(from_line, count), range(0, from_line))
+            if forward
+            else chain(range(from_line, -1, -1), range(count - 1, from_line, -1))
+        )
+        for index in order:
+            if needle in lines[index].lower():
+                self.match_line = index
+                self.tail = False
+                top = max(0, index - self.scrollable_content_region.height // 2)
+                self.scroll_to(y=top, animate=False, immediate=True)
+                return True
+        self.match_line = None
+        return False
+
+    def action_next_match(self) -> None:
+        if self.search_term:
+            self.search(self.search_term)
+
+    def action_previous_match(self) -> None:
+        if self.search_term:
+            self.search(self.search_term, forward=False)

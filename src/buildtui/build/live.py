@@ -1,0 +1,109 @@
+"""One build's output as it streams: raw lines, parser and model, behind one lock.
+
+A worker thread `add`s batches of lines; the UI reads `lines` and `model`
+while holding `lock` (appending to a list is atomic, so a view may also read
+lines that are already there without it). Memory is capped: past
+`max_lines` the oldest half of the raw log is dropped (the model keeps every
+step; only the raw text goes).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Sequence
+
+from buildtui.build.runner import BuildProcess
+from buildtui.buildlog.explain import Explanation, explain
+from buildtui.buildlog.model import BuildModel
+from buildtui.buildlog.parser import LogParser
+from buildtui.buildlog.summary import BuildSummary, summarize
+
+MAX_LINES = 3_000_000
+
+
+class LiveBuild:
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        stage_order: Sequence[str] = (),
+        platform_order: Sequence[str] = (),
+        max_lines: int = MAX_LINES,
+    ) -> None:
+        self.argv = list(argv)
+        self.lock = threading.Lock()
+        self.lines: list[str] = []
+        self.dropped = 0
+        """Raw lines dropped from the front to cap memory."""
+        self.max_lines = max_lines
+        self.parser = LogParser()
+        self.model = BuildModel(stage_order=stage_order, platform_order=platform_order)
+        self.started = time.time()
+        self.started_at = time.monotonic()
+        self.finished_at: float | None = None
+        self.process: BuildProcess | None = None
+        self.exit_code: int | None = None
+        self.summary: BuildSummary | None = None
+        self.explanations: list[Explanation] = []
+
+    @property
+    def running(self) -> bool:
+        return self.finished_at is None
+
+    @property
+    def canceled(self) -> bool:
+        return self.process is not None and self.process.canceled
+
+    def add(self, batch: Iterable[str], now: float | None = None) -> None:
+        """Parse and keep a batch of raw lines."""
+        now = time.monotonic() if now is None else now
+        feed = self.parser.feed
+        apply = self.model.apply
+        with self.lock:
+            append = self.lines.append
+            for raw in batch:
+                line = feed(raw)
+                apply(line, now)
+                append(line.line)
+            if len(self.lines) > self.max_lines:
+                cut = len(self.lines) // 2
+                del self.lines[:cut]
+                self.dropped += cut
+
+    def finish(self, exit_code: int | None, now: float | None = None) -> BuildSummary:
+        """The process ended: settle the model and compute the summary."""
+        now = time.monotonic() if now is None else now
+        with self.lock:
+            self.finished_at = now
+            self.exit_code = exit_code
+            self.model.finish(now)
+            self.summary = summarize(
+                self.model, exit_code=exit_code, wall_seconds=now - self.started_at
+            )
+            self.explanations = explain(self.model)
+            return self.summary
+
+    def wall_seconds(self, now: float | None = None) -> float:
+        end = self.finished_at if self.finished_at is not None else time.monotonic()
+        return (end if now is None else now) - self.started_at
+
+    @classmethod
+    def replayed(
+        cls,
+        argv: Sequence[str],
+        log: str,
+        summary: BuildSummary,
+        *,
+        stage_order: Sequence[str] = (),
+    ) -> LiveBuild:
+        """A finished build rebuilt from its kept log (opening one from the history)."""
+        live = cls(argv, stage_order=stage_order)
+        live.add(log.split("\n") if log else [])
+        with live.lock:
+            live.finished_at = live.started_at
+            live.exit_code = summary.exit_code
+            live.model.finish()
+            live.summary = summary
+            live.explanations = explain(live.model)
+        return live
