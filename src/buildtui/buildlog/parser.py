@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 # CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), DCS/SOS/PM/APC strings, two-byte
-# escapes, 8-bit C1 controls, other C0 controls (tab is expanded before this runs)
+# escapes, 8-bit C1 controls, other C0 controls (tab is expanded after this runs)
 # and Unicode bidi/zero-width format characters that can disguise text.
 _UNSAFE = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]?"
@@ -60,9 +60,8 @@ def sanitize(text: str) -> str:
     if "\r" in text:
         parts = [part for part in text.split("\r") if part]
         text = parts[-1] if parts else ""
-    if "\t" in text:
-        text = text.expandtabs(4)
-    return _UNSAFE.sub("", text)
+    text = _UNSAFE.sub("", text)
+    return text.expandtabs(4) if "\t" in text else text
 
 
 class LineKind(Enum):

@@ -1,0 +1,128 @@
+"""Summaries (counted like buildx's history, without internal and FROM steps) and explanations."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from buildtui.buildlog.explain import explain, explain_texts
+from buildtui.buildlog.model import BuildModel
+from buildtui.buildlog.summary import BuildSummary, summarize
+from tests.fakes.build import captured_log
+
+
+def summary_of(name: str, exit_code: int = 0) -> tuple[BuildSummary, BuildModel]:
+    model = BuildModel()
+    model.feed(captured_log(name))
+    model.finish()
+    return summarize(model, exit_code=exit_code, wall_seconds=2.5), model
+
+
+def test_first_build_nothing_cached_cache_not_found() -> None:
+    summary, _ = summary_of("lab-first-build.log")
+    assert (summary.cached, summary.total) == (0, 10)
+    # The two CACHED FROM steps do not count.
+    assert [s.status for s in summary.steps if not s.counted] == ["cached", "cached"]
+    assert [(p.platform, p.cached, p.total) for p in summary.per_platform] == [
+        ("linux/amd64", 0, 5),
+        ("linux/arm64", 0, 5),
+    ]
+    assert summary.cache_import == "not-found"
+    assert summary.cache_import_detail is not None
+    assert (summary.cache_export, summary.push) == ("ok", "ok")
+    assert summary.pushed_digest is not None and summary.pushed_digest.startswith("sha256:4f5e")
+
+
+def test_second_build_every_counted_step_cached() -> None:
+    summary, _ = summary_of("lab-second-build.log")
+    assert (summary.cached, summary.total) == (10, 10)
+    assert all(s.status == "cached" for s in summary.steps if s.counted)
+    assert [s.status for s in summary.steps if not s.counted] == ["done", "done"]
+    assert summary.cache_import == "found"
+
+
+def test_failing_and_canceled_builds() -> None:
+    summary, _ = summary_of("failing-run.log", exit_code=1)
+    assert [s.status for s in summary.steps] == ["done", "error"]
+    assert (summary.cached, summary.total, summary.cache_import) == (0, 1, "none")
+    assert summary.per_platform[0].platform is None
+    assert summary.errors[0].startswith("process ")
+    assert not summary.succeeded
+    summary, _ = summary_of("canceled.log", exit_code=1)
+    assert [s.status for s in summary.steps] == ["cached", "canceled"]
+    assert summary.push == "none"
+
+
+def test_summary_json_round_trip() -> None:
+    summary, _ = summary_of("lab-first-build.log")
+    data = json.loads(json.dumps(summary.to_json()))
+    assert set(data["steps"][0]) >= {"platform", "stage", "instruction", "status", "seconds"}
+    assert data["cache_import"] == "not-found" and data["exit_code"] == 0
+    assert BuildSummary.from_json(data) == summary
+
+
+def test_explain_first_build_cache_import_is_harmless() -> None:
+    _, model = summary_of("lab-first-build.log")
+    (item,) = explain(model)
+    assert item.key == "cache-import-not-found" and item.harmless
+    assert item.docs_url.startswith("https://docs.docker.com/")
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (
+            "ERROR: Multi-platform build is not supported for the docker driver.",
+            "multi-platform-docker-driver",
+        ),
+        ("Cache export is not supported for the docker driver.", "cache-export-docker-driver"),
+        ('failed to solve: unknown cache exporter: "azblob"', "cache-backend-docker-driver"),
+        (
+            'failed to do request: Head "https://10.0.0.5:5000/v2/x/manifests/1": '
+            "http: server gave HTTP response to HTTPS client",
+            "plain-http-registry",
+        ),
+        ("0.150 exec /bin/sh: exec format error", "exec-format-error"),
+        (
+            "failed to configure registry cache importer: localhost:5000/c:latest: not found",
+            "cache-import-not-found",
+        ),
+        (
+            "docker exporter does not currently support exporting manifest lists",
+            "docker-exporter-manifest-list",
+        ),
+    ],
+)
+def test_known_failures(text: str, key: str) -> None:
+    (item,) = explain_texts([text])
+    assert item.key == key and item.matched == text
+    assert item.fix and item.explanation and item.docs_url.startswith("https://docs.docker.com/")
+
+
+def test_localhost_refused_only_for_container_builders() -> None:
+    text = (
+        "failed to push localhost:5000/lab:1: failed to do request: Head "
+        '"http://localhost:5000/v2/": dial tcp 127.0.0.1:5000: connect: connection refused'
+    )
+    (item,) = explain_texts([text], driver="docker-container")
+    assert "network=host" in item.fix
+    assert explain_texts([text], driver="docker") == []
+
+
+def test_nothing_to_explain() -> None:
+    assert explain_texts(["#5 DONE 0.1s", "all good"]) == []
+
+
+def test_domain_packages_do_not_import_textual() -> None:
+    code = (
+        "import sys, buildtui.buildlog.parser, buildtui.buildlog.model, buildtui.buildlog.summary,"
+        " buildtui.buildlog.explain, buildtui.build.options, buildtui.build.runner,"
+        " buildtui.build.history, buildtui.build.live, buildtui.commands.build;"
+        " print('textual' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
