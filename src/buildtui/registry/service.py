@@ -52,7 +52,6 @@ def equivalent_commands(ref: str, plain_http: bool) -> list[str]:
     insecure = " --insecure" if plain_http else ""
     return [
         f"docker buildx imagetools inspect {ref}",
-        f"docker buildx imagetools inspect --raw {ref}",
         f"docker manifest inspect{insecure} {ref}",
     ]
 

@@ -56,6 +56,14 @@ COMMANDS = (
     PaneCommand("registry.copy_ref", "y", "copy_ref", "Copy ref", "Copy the image reference"),
     PaneCommand("registry.open", "o", "open_registry", "Open…", "Open another registry"),
     PaneCommand("registry.login", "l", "login", "Log in", "Type registry credentials"),
+    PaneCommand(
+        "registry.leave_filter",
+        "escape",
+        "leave_filter",
+        "Leave filter",
+        "Back to the lists",
+        False,
+    ),
 )
 
 
@@ -101,12 +109,12 @@ class RegistryPane(Widget):
         height: 1fr;
     }
     RegistryPane #registry-repos {
-        width: 26;
+        width: 24;
         height: 1fr;
     }
     RegistryPane #registry-tags {
-        width: 1fr;
-        max-width: 80;
+        width: auto;
+        max-width: 50%;
         height: 1fr;
     }
     RegistryPane #registry-detail {
@@ -207,6 +215,13 @@ class RegistryPane(Widget):
         for key in ("tag", "kind", "platforms", "size", "digest"):
             table.add_column(key.upper() if key != "platforms" else "PLATFORMS", key=key)
         self.load_repositories()
+        self.call_after_refresh(self._initial_focus)
+
+    def _initial_focus(self) -> None:
+        # Keys like r and v are pane commands: start on the list, not in the filter field.
+        focused = self.app.focused
+        if focused is None or focused is self.query_one("#registry-filter"):
+            self.query_one("#registry-repos", OptionList).focus()
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -357,9 +372,12 @@ class RegistryPane(Widget):
 
     def _render_repositories(self) -> None:
         repos = self.query_one("#registry-repos", OptionList)
-        shown = [r for r in self.repositories if self._matches(r) or r == self.repository]
-        if self.filter_text:
-            shown = [r for r in self.repositories if self._matches(r)]
+        # The current repository stays while some of its tags match, so the filter can
+        # narrow its tags without jumping to another repository.
+        keep = self.repository is not None and any(self._matches(t) for t in self.tags)
+        shown = [
+            r for r in self.repositories if self._matches(r) or (keep and r == self.repository)
+        ]
         repos.set_options(Option(name, id=name) for name in shown)
         if self.repository in shown:
             repos.highlighted = shown.index(self.repository)
@@ -465,6 +483,10 @@ class RegistryPane(Widget):
 
     def action_focus_filter(self) -> None:
         self.query_one("#registry-filter", Input).focus()
+
+    def action_leave_filter(self) -> None:
+        if self.app.focused is self.query_one("#registry-filter"):
+            self.query_one("#registry-repos", OptionList).focus()
 
     def _selection(self) -> tuple[str | None, str | None, bytes | None]:
         """(title, digest, raw JSON) of the tree node in focus, else of the tag's manifest."""

@@ -1,0 +1,244 @@
+"""The Registry pane driven with Pilot against the in-memory registry."""
+
+from __future__ import annotations
+
+from textual.message import Message
+from textual.widgets import DataTable, Input, OptionList, Static
+
+from buildtui.app.panes.registry import RegistryPane
+from buildtui.app.screens.open_registry import OpenRegistryScreen
+from buildtui.app.screens.raw_manifest import RawManifestScreen
+from buildtui.app.screens.registry_login import RegistryLoginScreen
+from buildtui.app.widgets.manifest_tree import ManifestTree
+from buildtui.registry.models import OCI_MANIFEST
+from tests.fakes.registry import FakeRegistry, fake_service, lab_registry
+from tests.fakes.registry_app import RegistryPaneApp, settle
+
+SIZE = (150, 40)
+
+
+def repo_names(app: RegistryPaneApp) -> list[str]:
+    options = app.query_one("#registry-repos", OptionList)
+    return [str(options.get_option_at_index(i).id) for i in range(options.option_count)]
+
+
+def tag_rows(app: RegistryPaneApp) -> list[str]:
+    table = app.query_one("#registry-tags", DataTable)
+    return [str(row.key.value) for row in table.ordered_rows]
+
+
+async def choose(app: RegistryPaneApp, pilot, repository: str, tag: str) -> None:  # type: ignore[no-untyped-def]
+    options = app.query_one("#registry-repos", OptionList)
+    options.highlighted = repo_names(app).index(repository)
+    await settle(pilot)
+    table = app.query_one("#registry-tags", DataTable)
+    table.focus()
+    table.move_cursor(row=tag_rows(app).index(tag))
+    await settle(pilot)
+
+
+def message_text(app: RegistryPaneApp, selector: str) -> str:
+    return str(app.query_one(selector, Static).render())
+
+
+async def test_navigate_repository_tag_index_platforms() -> None:
+    registry = lab_registry()
+    posted: list[Message] = []
+    app = RegistryPaneApp(fake_service(registry))
+    async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
+        await settle(pilot)
+        assert repo_names(app) == ["busybox", "cachedata1", "cachedata2", "lab", "sbom"]
+        assert app.pane.repository == "busybox"
+        await choose(app, pilot, "lab", "cachetest")
+        assert tag_rows(app) == ["cachetest", "single", "v2"]
+        tree = app.query_one(ManifestTree)
+        root = tree.root
+        assert str(root.label).startswith("lab:cachetest  index")
+        assert [str(c.label).split("  ")[0] for c in root.children] == [
+            "linux/amd64",
+            "linux/arm64",
+            "attestation for linux/amd64",
+            "attestation for linux/arm64",
+        ]
+        amd64 = root.children[0]
+        assert amd64.is_expanded
+        assert [str(n.label).split(" ")[0] for n in amd64.children] == ["config", "layer", "layer"]
+        assert message_text(app, "#registry-badge") == "linux/amd64 + linux/arm64"
+        summary = message_text(app, "#registry-summary")
+        assert "1 blob is shared" in summary or "2 blobs are shared" in summary
+        assert "docker buildx imagetools inspect --insecure" not in summary
+        assert "docker manifest inspect --insecure registry.test:5000/lab:cachetest" in summary
+        table = app.query_one("#registry-tags", DataTable)
+        row = table.get_row("v2")
+        assert row[1] == "index" and row[2] == "linux/amd64 + linux/arm/v7"
+    inspected = [m for m in posted if isinstance(m, RegistryPane.TagInspected)]
+    assert {(m.repository, m.tag) for m in inspected} >= {("lab", "cachetest"), ("lab", "v2")}
+
+
+async def test_filter_as_you_type() -> None:
+    app = RegistryPaneApp(fake_service(lab_registry()))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await choose(app, pilot, "lab", "single")
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press("s", "i")
+        await settle(pilot)
+        # lab stays (its tag "single" matches); busybox, sbom went away at "si".
+        assert repo_names(app) == ["lab"]
+        assert tag_rows(app) == ["single"]
+        await pilot.press("backspace", "backspace", "c", "a", "c", "h")
+        await settle(pilot)
+        assert repo_names(app) == ["cachedata1", "cachedata2", "lab"]
+        assert app.pane.repository == "lab"
+        assert tag_rows(app) == ["cachetest"]
+        await pilot.press("z", "z")
+        await settle(pilot)
+        assert repo_names(app) == []
+        assert tag_rows(app) == []
+        assert "No tags match" in str(app.query_one(ManifestTree).root.label)
+        app.query_one(Input).value = ""
+        await settle(pilot)
+        assert len(repo_names(app)) == 5
+        assert tag_rows(app) == ["cachetest", "single", "v2"]
+
+
+async def test_raw_view_and_copy() -> None:
+    registry = lab_registry()
+    app = RegistryPaneApp(fake_service(registry))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await choose(app, pilot, "lab", "cachetest")
+        await pilot.press("c")
+        assert app.clipboard == registry.tags["lab"]["cachetest"]
+        await pilot.press("y")
+        assert app.clipboard == f"registry.test:5000/lab@{registry.tags['lab']['cachetest']}"
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, RawManifestScreen)
+        assert '"mediaType": "application/vnd.oci.image.index.v1+json"' in app.screen.text
+        assert registry.tags["lab"]["cachetest"] in app.screen.title_text
+        await pilot.press("escape")
+        # In the tree, copy and raw act on the node under the cursor: linux/arm64.
+        tree = app.query_one(ManifestTree)
+        tree.focus()
+        tree.move_cursor(tree.root.children[1])
+        await pilot.pause()
+        arm64 = tree.root.children[1].data
+        assert arm64 is not None and arm64.manifest is not None
+        await pilot.press("c")
+        assert app.clipboard == arm64.digest
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, RawManifestScreen)
+        assert '"architecture": "arm64"' not in app.screen.text  # the manifest, not the config
+        assert '"layers"' in app.screen.text
+
+
+async def test_malformed_manifest_row_and_raw_bytes() -> None:
+    registry = lab_registry()
+    registry.put_manifest("lab", b"{broken", OCI_MANIFEST, "broken")
+    app = RegistryPaneApp(fake_service(registry))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await choose(app, pilot, "lab", "broken")
+        table = app.query_one("#registry-tags", DataTable)
+        assert str(table.get_row("broken")[1]) == "error"
+        assert "not valid JSON" in str(app.query_one(ManifestTree).root.label)
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, RawManifestScreen)
+        assert app.screen.text == "{broken"
+
+
+async def test_unreachable_registry_then_refresh() -> None:
+    registry = lab_registry()
+    registry.down = True
+    app = RegistryPaneApp(fake_service(registry))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        message = message_text(app, "#registry-message")
+        assert "cannot connect to registry.test:5000" in message
+        assert "Press r to retry" in message
+        assert repo_names(app) == []
+        registry.down = False
+        await pilot.press("r")
+        await settle(pilot)
+        assert "shown" not in app.query_one("#registry-message").classes
+        assert len(repo_names(app)) == 5
+
+
+async def test_vanishing_mid_browse_keeps_the_app_working() -> None:
+    registry = lab_registry()
+    app = RegistryPaneApp(fake_service(registry))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        registry.down = True
+        app.query_one("#registry-repos", OptionList).highlighted = 3
+        await settle(pilot)
+        assert "Cannot read the tags of lab" in message_text(app, "#registry-message")
+        registry.down = False
+        await pilot.press("r")
+        await settle(pilot)
+        assert tag_rows(app) == ["cachetest", "single", "v2"]
+
+
+async def test_login_after_401() -> None:
+    registry = lab_registry()
+    registry.basic_auth = ("bob", "secret")
+    app = RegistryPaneApp(fake_service(registry))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        message = message_text(app, "#registry-message")
+        assert "anonymous" in message and "Press l to log in" in message
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, RegistryLoginScreen)
+        await pilot.press(*"bob", "enter", *"secret", "enter")
+        await settle(pilot)
+        assert len(repo_names(app)) == 5
+        sent = registry.requests[-1].headers.get("authorization", "")
+        assert sent.startswith("Basic ")
+
+
+async def test_open_another_registry() -> None:
+    registry = lab_registry()
+    other = FakeRegistry(host="other.test:5000")
+    other.push_image("solo", "v1")
+
+    def route(request):  # type: ignore[no-untyped-def]
+        target = other if request.url.host == "other.test" else registry
+        return target.handle(request)
+
+    import httpx
+
+    from buildtui.registry.auth import NoCredentials
+    from buildtui.registry.service import RegistryService
+    from buildtui.settings import Settings
+
+    service = RegistryService(
+        Settings(registry_url="http://registry.test:5000"),
+        transport=httpx.MockTransport(route),
+        store=NoCredentials(),
+    )
+    app = RegistryPaneApp(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, OpenRegistryScreen)
+        field = app.screen.query_one(Input)
+        field.value = "http://other.test:5000"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.pane.service.registry == "other.test:5000"
+        assert repo_names(app) == ["solo"]
+        assert "Registry other.test:5000" in message_text(app, "#registry-title")
+        # A bad address is refused with a message; the pane keeps the current registry.
+        await pilot.press("o")
+        await pilot.pause()
+        app.screen.query_one(Input).value = "not a host/x"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.pane.service.registry == "other.test:5000"
+        assert any("not a registry address" in n.message for n in app._notifications)

@@ -1,0 +1,28 @@
+"""A snapshot of the Registry pane showing lab:cachetest (deterministic in-memory registry)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import DataTable, OptionList
+
+from tests.fakes.registry import fake_service, lab_registry
+from tests.fakes.registry_app import RegistryPaneApp, settle
+
+
+def test_registry_pane_multi_arch_index(snap_compare: Any) -> None:
+    async def open_cachetest(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        pilot.app.query_one("#registry-repos", OptionList).highlighted = 3  # lab
+        await settle(pilot)
+        table = pilot.app.query_one("#registry-tags", DataTable)
+        table.focus()
+        table.move_cursor(row=0)  # cachetest
+        await settle(pilot)
+
+    assert snap_compare(
+        RegistryPaneApp(fake_service(lab_registry())),
+        terminal_size=(150, 40),
+        run_before=open_cachetest,
+    )
