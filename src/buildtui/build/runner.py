@@ -139,6 +139,8 @@ class RunningBuild:
             self._process.wait(KILL_AFTER)
         # The leader may be gone while the buildx plugin lingers: kill the whole group.
         self._signal_group(signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(KILL_AFTER)
 
     def _signal_group(self, signum: int) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):

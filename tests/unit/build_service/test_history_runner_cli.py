@@ -1,0 +1,168 @@
+"""History in sqlite, the process runner (on `sh`, not docker) and the CLI twin with a fake."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from buildtui.build.errors import BuildUnavailable, HistoryError
+from buildtui.build.history import BuildHistory, default_path
+from buildtui.build.live import LiveBuild
+from buildtui.build.runner import RunningBuild, split_lines
+from buildtui.buildlog.model import BuildModel
+from buildtui.buildlog.summary import BuildSummary, summarize
+from buildtui.commands.build import run_build
+from buildtui.settings import data_dir
+from tests.fakes.build import ReplayBuildService, captured_log
+
+
+def summary_of(name: str, wall: float) -> BuildSummary:
+    model = BuildModel()
+    model.feed(captured_log(name))
+    model.finish()
+    return summarize(model, exit_code=0, wall_seconds=wall)
+
+
+def test_history_keeps_builds_and_compares_them(tmp_path: Path) -> None:
+    history = BuildHistory(tmp_path / "h.sqlite3")
+    first_log = captured_log("lab-first-build.log")
+    first = history.add(
+        started=1000.0,
+        argv=["docker", "buildx", "build", "."],
+        command="docker buildx build .",
+        summary=summary_of("lab-first-build.log", 3.3),
+        log_lines=first_log,
+    )
+    second = history.add(
+        started=2000.0,
+        argv=["docker", "buildx", "build", "."],
+        command="docker buildx build .",
+        summary=summary_of("lab-second-build.log", 2.1),
+        log_lines=captured_log("lab-second-build.log"),
+    )
+    assert [e.id for e in history.list()] == [second, first]
+    record = history.get(first)
+    assert record.log.split("\n") == first_log
+    assert record.entry.summary.cached == 0 and record.entry.log_lines == len(first_log)
+    comparison = history.compare(first, second)
+    assert len(comparison.now_cached) == 10
+    assert {c.before for c in comparison.now_cached} == {"done"}
+    assert comparison.wall_saved == pytest.approx(1.2)
+    # amd64 0.3+0.3+0.0+0.3+0.3, arm64 0.3+0.3+0.0+0.4+0.4 in the first build
+    assert comparison.step_seconds_saved == pytest.approx(2.6)
+    with pytest.raises(HistoryError, match="no build 99"):
+        history.get(99)
+
+
+def test_history_lives_in_the_data_dir() -> None:
+    assert default_path().parent == data_dir()
+
+
+def test_history_that_cannot_be_opened_says_so(tmp_path: Path) -> None:
+    broken = tmp_path / "not-a-db"
+    broken.write_text("this is not sqlite" * 100)
+    with pytest.raises(HistoryError, match="Move the file away"):
+        BuildHistory(broken).list()
+
+
+def test_split_lines_across_chunks_and_bad_utf8() -> None:
+    chunks = [b"#1 a", b"bc\n#2 x\xe2", b"\x9c\x93\n\xff\n", b"tail"]
+    assert list(split_lines(iter(chunks))) == [["#1 abc"], ["#2 x✓", "\ufffd"], ["tail"]]
+
+
+def test_runner_streams_output_and_exit_code() -> None:
+    process = RunningBuild(["sh", "-c", "echo one; echo two >&2; exit 3"])
+    assert list(process.lines()) == ["one", "two"]
+    assert process.wait() == 3 and not process.canceled
+
+
+def living_members(pgid: int) -> list[str]:
+    """Processes of group `pgid` that are not zombies."""
+    found = subprocess.run(["pgrep", "-g", str(pgid)], capture_output=True, text=True)
+    alive = []
+    for pid in found.stdout.split():
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.append(pid)
+    return alive
+
+
+def test_runner_cancel_ends_the_whole_process_group() -> None:
+    # A child that ignores SIGTERM and a grandchild: SIGTERM, then SIGKILL, reach both.
+    script = "trap '' TERM; sleep 60 & echo started; wait"
+    process = RunningBuild(["sh", "-c", script])
+    lines = process.lines()
+    assert next(lines) == "started"
+    process.cancel()
+    assert process.canceled
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        alive = living_members(process.pid)
+        if not alive:
+            break
+        time.sleep(0.2)
+    assert alive == []
+    assert process.wait() != 0
+
+
+def test_runner_without_the_program() -> None:
+    with pytest.raises(BuildUnavailable, match="not installed"):
+        RunningBuild(["/nonexistent/docker", "buildx"])
+
+
+def test_live_build_caps_memory() -> None:
+    live = LiveBuild(["x"], max_lines=100)
+    live.add([f"#1 0.{i} line" for i in range(150)])
+    assert len(live.lines) == 75 and live.dropped == 75
+    assert live.lines[-1] == "#1 0.149 line"
+
+
+def test_cli_prints_log_highlights_cached_and_writes_summary(tmp_path: Path) -> None:
+    service = ReplayBuildService(captured_log("lab-second-build.log"), batch=7)
+    out = io.StringIO()
+    target = tmp_path / "summary.json"
+    code = run_build(
+        ["docker", "buildx", "build", "--progress=plain", "."],
+        service,
+        out,
+        summary_json=target,
+        color=True,
+    )
+    assert code == 0
+    text = out.getvalue()
+    assert "\x1b[1;32m#7 CACHED\x1b[0m" in text
+    assert "Steps cached: 10/10" in text
+    data = json.loads(target.read_text())
+    assert (data["cached"], data["total"], data["cache_import"], data["exit_code"]) == (
+        10,
+        10,
+        "found",
+        0,
+    )
+    assert {s["status"] for s in data["steps"]} == {"cached", "done"}
+    plain = io.StringIO()
+    run_build(["docker"], ReplayBuildService(captured_log("failing-run.log"), exit_code=1), plain)
+    assert "\x1b" not in plain.getvalue()  # not a terminal: no colour, no raw escapes
+
+
+def test_cli_exit_code_is_buildx_s() -> None:
+    service = ReplayBuildService(captured_log("failing-run.log"), exit_code=1)
+    assert run_build(["docker"], service, io.StringIO()) == 1
+    unavailable = ReplayBuildService([], unavailable="no docker here")
+    assert run_build(["docker"], unavailable, io.StringIO()) == 127
+
+
+def test_cli_entry_point_needs_arguments() -> None:
+    from buildtui.cli import main
+
+    assert main(["build"]) == 2
+    assert os.environ.get("BUILDTUI_REGISTRY_URL") is None
