@@ -126,3 +126,11 @@ def test_domain_packages_do_not_import_textual() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_captured_docker_driver_limit_is_explained() -> None:
+    summary, model = summary_of("docker-driver-azblob.log", exit_code=1)
+    assert summary.total == 0 and summary.errors == (
+        'failed to solve: unknown cache exporter: "azblob"',
+    )
+    assert [item.key for item in explain(model)] == ["cache-backend-docker-driver"]
