@@ -1,0 +1,212 @@
+"""What a registry holds, as a graph the planner can walk: tags -> manifests -> blobs.
+
+Manifests are per repository (a DELETE removes a repository's revision); blobs are
+global (garbage collection keeps a blob while any manifest revision of any
+repository references it). Built from the registry client's scan, plus, when the
+registry container's storage could be listed, the manifest revisions no tag
+reaches: registry:2's garbage collector without `-m` keeps those and their blobs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from buildtui.registry.classify import child_kind
+from buildtui.registry.models import Kind, Manifest
+from buildtui.registry.scan import RegistryScan
+
+
+@dataclass(frozen=True)
+class BlobRef:
+    """A config, layer or cache blob a manifest points at."""
+
+    digest: str
+    size: int
+    media_type: str
+
+
+@dataclass(frozen=True)
+class ManifestNode:
+    """One manifest revision of one repository."""
+
+    repository: str
+    digest: str
+    media_type: str
+    kind: Kind
+    size: int
+    """Bytes of the manifest itself (stored as a blob too)."""
+    children: tuple[str, ...] = ()
+    """Manifests an index lists (platforms, attestations): revisions of the same repository."""
+    blobs: tuple[BlobRef, ...] = ()
+    """Config and layers (for a cache index: its layers and cache config)."""
+    label: str = ""
+    """How the lab names it inside an index: `linux/amd64`, `attestation for linux/amd64`."""
+    readable: bool = True
+    """False when the manifest could not be read, so its blobs are unknown."""
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        """Every digest the garbage collector marks from this manifest."""
+        return self.children + tuple(blob.digest for blob in self.blobs)
+
+
+def node_from_manifest(repository: str, manifest: Manifest, label: str = "") -> ManifestNode:
+    children: tuple[str, ...] = ()
+    if manifest.is_index and manifest.kind is not Kind.CACHE:
+        children = tuple(d.digest for d in manifest.manifests)
+    blobs = tuple(BlobRef(d.digest, d.size, d.media_type) for d in manifest.blobs)
+    return ManifestNode(
+        repository=repository,
+        digest=manifest.digest,
+        media_type=manifest.media_type,
+        kind=manifest.kind,
+        size=manifest.size,
+        children=children,
+        blobs=blobs,
+        label=label,
+    )
+
+
+@dataclass
+class RepositoryGraph:
+    """One repository: its tags, its manifest revisions, and what could not be read."""
+
+    name: str
+    tags: dict[str, str] = field(default_factory=dict)
+    """tag -> manifest digest."""
+    manifests: dict[str, ManifestNode] = field(default_factory=dict)
+    unreadable_tags: dict[str, str] = field(default_factory=dict)
+    """tag -> why its manifest could not be read (its digest is unknown)."""
+    revisions: frozenset[str] | None = None
+    """Every manifest revision in storage, when the container's storage was listed."""
+    error: str | None = None
+    """Why the tags could not be listed, if they could not."""
+
+    def tags_of(self, digest: str) -> list[str]:
+        return sorted(tag for tag, target in self.tags.items() if target == digest)
+
+    def closure(self, roots: Iterable[str]) -> set[str]:
+        """The manifests reachable from `roots` through index entries (roots included)."""
+        seen: set[str] = set()
+        stack = list(roots)
+        while stack:
+            digest = stack.pop()
+            if digest in seen:
+                continue
+            seen.add(digest)
+            node = self.manifests.get(digest)
+            if node is not None:
+                stack.extend(node.children)
+        return seen
+
+    @property
+    def untagged(self) -> frozenset[str]:
+        """Revisions no tag reaches (empty when the storage was not listed)."""
+        if self.revisions is None:
+            return frozenset()
+        return frozenset(self.revisions - self.closure(self.tags.values()))
+
+
+@dataclass
+class RegistryGraph:
+    """The whole registry as the planner sees it."""
+
+    registry: str
+    base_url: str
+    repositories: dict[str, RepositoryGraph] = field(default_factory=dict)
+    revisions_known: bool = False
+    """True when untagged revisions were read from the container's storage."""
+    warnings: list[str] = field(default_factory=list)
+
+    def node(self, repository: str, digest: str) -> ManifestNode | None:
+        repo = self.repositories.get(repository)
+        return repo.manifests.get(digest) if repo else None
+
+    def nodes(self) -> list[ManifestNode]:
+        return [node for repo in self.repositories.values() for node in repo.manifests.values()]
+
+    def blob_sizes(self) -> dict[str, int]:
+        """Every known blob and manifest digest -> its size in bytes."""
+        sizes: dict[str, int] = {}
+        for node in self.nodes():
+            sizes.setdefault(node.digest, node.size)
+            for blob in node.blobs:
+                sizes.setdefault(blob.digest, blob.size)
+        return sizes
+
+    def tag_size(self, repository: str, tag: str) -> int:
+        """Every blob (and manifest) a tag needs, counted once."""
+        repo = self.repositories[repository]
+        seen: dict[str, int] = {}
+        for digest in repo.closure([repo.tags[tag]]):
+            node = repo.manifests.get(digest)
+            if node is None:
+                continue
+            seen.setdefault(node.digest, node.size)
+            for blob in node.blobs:
+                seen.setdefault(blob.digest, blob.size)
+        return sum(seen.values())
+
+
+def graph_from_scan(
+    scan: RegistryScan,
+    base_url: str,
+    *,
+    revisions: Mapping[str, Iterable[str]] | None = None,
+    untagged: Mapping[str, Iterable[Manifest]] | None = None,
+    warnings: Iterable[str] = (),
+) -> RegistryGraph:
+    """The graph of a scan; `revisions` (repository -> digests in storage) and the
+    `untagged` manifests fetched by digest complete it when the storage was listed."""
+    graph = RegistryGraph(scan.registry, base_url, revisions_known=revisions is not None)
+    graph.warnings.extend(warnings)
+    for name, entries in scan.repositories.items():
+        repo = RepositoryGraph(name, error=scan.errors.get(name))
+        graph.repositories[name] = repo
+        for entry in entries:
+            report = entry.report
+            if report is None:
+                repo.unreadable_tags[entry.tag] = entry.error or "could not be read"
+                continue
+            repo.tags[entry.tag] = report.digest
+            repo.manifests.setdefault(report.digest, node_from_manifest(name, report.manifest))
+            for child in report.children:
+                digest = child.descriptor.digest
+                if child.manifest is not None:
+                    node = node_from_manifest(name, child.manifest, report.label(child))
+                else:
+                    node = ManifestNode(
+                        repository=name,
+                        digest=digest,
+                        media_type=child.descriptor.media_type,
+                        kind=child_kind(child.descriptor),
+                        size=child.descriptor.size,
+                        label=report.label(child),
+                        readable=False,
+                    )
+                    graph.warnings.append(
+                        f"{name}@{digest} ({report.label(child)}) could not be read: "
+                        f"{child.error}; its blobs are not counted"
+                    )
+                known = repo.manifests.get(digest)
+                if known is None or (not known.label and node.label) or not known.readable:
+                    repo.manifests[digest] = node
+    for name, manifests in (untagged or {}).items():
+        repo = graph.repositories.setdefault(name, RepositoryGraph(name))
+        for manifest in manifests:
+            repo.manifests.setdefault(manifest.digest, node_from_manifest(name, manifest))
+    for name, digests in (revisions or {}).items():
+        repo = graph.repositories.setdefault(name, RepositoryGraph(name))
+        repo.revisions = frozenset(digests)
+        missing = sorted(repo.revisions - set(repo.manifests))
+        if missing:
+            graph.warnings.append(
+                f"{len(missing)} untagged manifest(s) of {name} could not be read; "
+                "the blobs they keep are not counted"
+            )
+    if revisions is not None:
+        for repo in graph.repositories.values():
+            if repo.revisions is None:
+                repo.revisions = frozenset(repo.manifests)
+    return graph

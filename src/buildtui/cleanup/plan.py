@@ -1,0 +1,534 @@
+"""The deletion planner: what a selection deletes, what stays and why, and the space freed.
+
+Pure: it reads a `RegistryGraph` and returns a `Plan`; nothing here talks to a registry.
+
+How registry:2 (distribution 2.8) deletes, and so how the plan is built:
+- DELETE works by digest only and removes the revision and every tag pointing at it.
+  Tags the user did not select that would go too are listed (`collateral_tags`) and
+  the plan is refused unless that is explicitly allowed.
+- Removing one tag of a manifest other tags (or an index) still need uses the
+  throw-away-manifest trick: PUT a unique empty index to the tag, then DELETE that.
+- Deleting an index leaves its platform and attestation manifests as untagged
+  revisions, which garbage collection without `-m` keeps with all their blobs; so the
+  plan deletes them too, except those a remaining tag still needs.
+- Garbage collection frees a blob only if no remaining manifest revision in any
+  repository references it: with `mode=max` most cache layers are the image's own
+  layers and stay.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from urllib.parse import quote
+
+from buildtui.cleanup.graph import ManifestNode, RegistryGraph, RepositoryGraph
+from buildtui.registry.models import BUILDKIT_CACHE_CONFIG, IMAGE_CONFIG_TYPES, OCI_INDEX
+from buildtui.registry.present import short_digest
+
+PLACEHOLDER_ANNOTATION = "org.opencontainers.image.description"
+NONCE_ANNOTATION = "dev.buildtui.throw-away"
+
+
+def placeholder_manifest(repository: str, tag: str, nonce: str) -> bytes:
+    """A unique, empty OCI index for the tag-only trick (needs no blobs to be uploaded)."""
+    document = {
+        "schemaVersion": 2,
+        "mediaType": OCI_INDEX,
+        "manifests": [],
+        "annotations": {
+            PLACEHOLDER_ANNOTATION: f"buildtui throw-away manifest: removes tag {repository}:"
+            f"{tag} alone; it is deleted right after being pushed",
+            NONCE_ANNOTATION: nonce,
+        },
+    }
+    return json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
+
+
+def sha256(data: bytes) -> str:
+    return f"sha256:{hashlib.sha256(data).hexdigest()}"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the user chose: a tag, a digest, or a repository's untagged manifests."""
+
+    repository: str
+    tag: str | None = None
+    digest: str | None = None
+    untag_only: bool = False
+    """For a tag: remove the tag and keep its manifest, even if nothing else needs it."""
+    untagged: bool = False
+    """The repository's manifests no tag reaches (what `-m` would delete, done safely)."""
+
+    def __str__(self) -> str:
+        if self.untagged:
+            return f"{self.repository} (untagged manifests)"
+        if self.digest:
+            return f"{self.repository}@{self.digest}"
+        return f"{self.repository}:{self.tag}"
+
+
+class StepAction(StrEnum):
+    DELETE = "delete"
+    """DELETE a manifest by digest (its tags go with it)."""
+    UNTAG = "untag"
+    """PUT a throw-away manifest to the tag, then DELETE the throw-away by digest."""
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    """One request of the plan, to show (as curl) and to send."""
+
+    method: str
+    path: str
+    content_type: str | None = None
+    body: bytes = b""
+
+    def curl(self, base_url: str) -> str:
+        parts = ["curl", "-X", self.method]
+        if self.content_type:
+            parts += ["-H", f"'Content-Type: {self.content_type}'"]
+        if self.body:
+            parts += ["--data-binary", f"'{self.body.decode()}'"]
+        parts.append(f"{base_url}{self.path}")
+        return " ".join(parts)
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def manifest_path(repository: str, reference: str) -> str:
+    return f"/v2/{repository}/manifests/{quote(reference, safe=':')}"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One change to the registry, in the order the plan runs them."""
+
+    action: StepAction
+    repository: str
+    digest: str
+    """The digest that gets DELETE (for UNTAG: the throw-away's)."""
+    why: str
+    tag: str | None = None
+    placeholder: bytes | None = None
+    removes_tags: tuple[str, ...] = ()
+    node: ManifestNode | None = None
+    kept_digest: str | None = None
+    """For UNTAG: the manifest the tag pointed at, which stays."""
+
+    @property
+    def requests(self) -> tuple[HttpRequest, ...]:
+        delete = HttpRequest("DELETE", manifest_path(self.repository, self.digest))
+        if self.action is StepAction.UNTAG and self.tag and self.placeholder is not None:
+            put = HttpRequest(
+                "PUT", manifest_path(self.repository, self.tag), OCI_INDEX, self.placeholder
+            )
+            return (put, delete)
+        return (delete,)
+
+    @property
+    def title(self) -> str:
+        if self.action is StepAction.UNTAG:
+            return f"remove tag {self.repository}:{self.tag} only"
+        label = f" ({self.node.label})" if self.node and self.node.label else ""
+        return f"delete {self.repository}@{short_digest(self.digest)}{label}"
+
+
+@dataclass(frozen=True)
+class KeptManifest:
+    """A manifest the selection touches that stays, and who needs it."""
+
+    repository: str
+    digest: str
+    label: str
+    needed_by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BlobFate:
+    """A blob (or manifest blob) a deleted manifest referenced: freed by GC, or kept and why."""
+
+    digest: str
+    size: int
+    what: str
+    freed: bool
+    owners: tuple[str, ...]
+    """The deleted manifests that referenced it."""
+    kept_by: tuple[str, ...] = ()
+    """The remaining manifests (as repo:tag (platform), or untagged) that still reference it."""
+
+
+@dataclass(frozen=True)
+class TagRef:
+    repository: str
+    tag: str
+    digest: str
+
+    def __str__(self) -> str:
+        return f"{self.repository}:{self.tag}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a deletion will do, computed before any request is sent."""
+
+    registry: str
+    base_url: str
+    selections: tuple[Selection, ...]
+    steps: tuple[Step, ...] = ()
+    removed_tags: tuple[TagRef, ...] = ()
+    collateral_tags: tuple[TagRef, ...] = ()
+    """Tags that go although the user did not select them (they share a deleted digest)."""
+    kept: tuple[KeptManifest, ...] = ()
+    blobs: tuple[BlobFate, ...] = ()
+    refusals: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    expected_tags: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Every tag of each repository the plan changes, with its digest now (checked first)."""
+    remaining_tags: tuple[TagRef, ...] = ()
+    """Every tag of the registry that stays (verified afterwards)."""
+    allow_tag_loss: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.refusals and bool(self.steps)
+
+    @property
+    def freed_blobs(self) -> tuple[BlobFate, ...]:
+        return tuple(b for b in self.blobs if b.freed)
+
+    @property
+    def kept_blobs(self) -> tuple[BlobFate, ...]:
+        return tuple(b for b in self.blobs if not b.freed)
+
+    @property
+    def freed_bytes(self) -> int:
+        return sum(b.size for b in self.freed_blobs)
+
+    @property
+    def deleted_manifests(self) -> tuple[Step, ...]:
+        return tuple(s for s in self.steps if s.action is StepAction.DELETE)
+
+    @property
+    def untag_steps(self) -> tuple[Step, ...]:
+        return tuple(s for s in self.steps if s.action is StepAction.UNTAG)
+
+    @property
+    def requests(self) -> tuple[HttpRequest, ...]:
+        return tuple(r for step in self.steps for r in step.requests)
+
+    def curl(self) -> list[str]:
+        return [request.curl(self.base_url) for request in self.requests]
+
+
+def _blob_what(media_type: str) -> str:
+    if media_type == BUILDKIT_CACHE_CONFIG:
+        return "cache config"
+    if media_type in IMAGE_CONFIG_TYPES or media_type.endswith("config.v1+json"):
+        return "config"
+    return "layer"
+
+
+class _Users:
+    """Labels of the manifests that reference each digest, for "kept by" reasons."""
+
+    def __init__(self, graph: RegistryGraph, removed: Mapping[str, set[str]]) -> None:
+        self.reach: dict[tuple[str, str], list[str]] = {}
+        for name, repo in graph.repositories.items():
+            for tag, digest in sorted(repo.tags.items()):
+                if tag in removed.get(name, set()):
+                    continue
+                for reached in repo.closure([digest]):
+                    node = repo.manifests.get(reached)
+                    label = f"{name}:{tag}"
+                    if reached != digest and node is not None and node.label:
+                        label += f" ({node.label})"
+                    self.reach.setdefault((name, reached), []).append(label)
+
+    def needed(self, repository: str) -> dict[str, list[str]]:
+        """digest -> the remaining tags of `repository` that need it (directly or as an entry)."""
+        return {digest: tags for (name, digest), tags in self.reach.items() if name == repository}
+
+    def of(self, node: ManifestNode) -> list[str]:
+        found = self.reach.get((node.repository, node.digest))
+        if found:
+            return found
+        return [f"{node.repository}@{short_digest(node.digest)} (untagged, kept by GC without -m)"]
+
+
+def plan_deletion(
+    graph: RegistryGraph,
+    selections: Sequence[Selection],
+    *,
+    allow_tag_loss: bool = False,
+    nonce: str = "",
+) -> Plan:
+    """The plan for `selections`; refusals (not exceptions) say why it cannot run."""
+    refusals: list[str] = []
+    warnings: list[str] = []
+    by_repo: dict[str, list[Selection]] = {}
+    for selection in selections:
+        repo = graph.repositories.get(selection.repository)
+        problem = _check_selection(graph, repo, selection)
+        if problem:
+            refusals.append(problem)
+        else:
+            by_repo.setdefault(selection.repository, []).append(selection)
+
+    removed: dict[str, set[str]] = {}
+    selected: dict[str, set[str]] = {}
+    for name, chosen in by_repo.items():
+        repo = graph.repositories[name]
+        selected[name] = {s.tag for s in chosen if s.tag and not s.digest and not s.untagged}
+        removed[name] = set(selected[name])
+        for s in chosen:
+            if s.digest:
+                removed[name].update(repo.tags_of(s.digest))
+
+    users = _Users(graph, removed)
+    untag_steps: list[Step] = []
+    delete_steps: list[Step] = []
+    kept: dict[tuple[str, str], KeptManifest] = {}
+    collateral: list[TagRef] = []
+    for name, chosen in by_repo.items():
+        repo = graph.repositories[name]
+        needed = users.needed(name)
+        starts: dict[str, str] = {}
+        for s in chosen:
+            if s.untagged:
+                for digest in sorted(repo.untagged):
+                    starts.setdefault(digest, "untagged manifest: no tag reaches it")
+            elif s.digest:
+                if s.digest in needed:
+                    refusals.append(
+                        f"{name}@{short_digest(s.digest)} cannot be deleted: "
+                        f"{', '.join(needed[s.digest])} still need(s) it"
+                    )
+                else:
+                    starts.setdefault(s.digest, "selected digest")
+            elif s.tag and not s.untag_only:
+                digest = repo.tags[s.tag]
+                if digest not in needed:
+                    starts.setdefault(digest, f"tag {name}:{s.tag}")
+        for s in chosen:
+            if not s.tag or s.digest or s.untagged:
+                continue
+            digest = repo.tags[s.tag]
+            if digest in starts:
+                continue
+            reason = (
+                f"its manifest stays: {', '.join(needed[digest])} still need(s) it"
+                if digest in needed
+                else "its manifest stays as an untagged revision (asked for the tag only); "
+                "GC without -m keeps it, so this frees nothing"
+            )
+            placeholder = placeholder_manifest(name, s.tag, nonce or _nonce(name, s.tag, digest))
+            untag_steps.append(
+                Step(
+                    StepAction.UNTAG,
+                    name,
+                    sha256(placeholder),
+                    why=reason,
+                    tag=s.tag,
+                    placeholder=placeholder,
+                    removes_tags=(s.tag,),
+                    kept_digest=digest,
+                )
+            )
+            if digest in needed:
+                node = repo.manifests.get(digest)
+                kept[(name, digest)] = KeptManifest(
+                    name, digest, node.label if node else "", tuple(needed[digest])
+                )
+        deleted = _deleted_closure(repo, starts, needed, kept)
+        for digest, why in deleted:
+            tags = repo.tags_of(digest)
+            lost = [t for t in tags if t not in selected[name]]
+            collateral.extend(TagRef(name, t, digest) for t in lost)
+            delete_steps.append(
+                Step(
+                    StepAction.DELETE,
+                    name,
+                    digest,
+                    why=why,
+                    removes_tags=tuple(tags),
+                    node=repo.manifests.get(digest),
+                )
+            )
+    if collateral and not allow_tag_loss:
+        names = ", ".join(str(t) for t in collateral)
+        refusals.append(
+            f"the deletion also removes tag(s) you did not select: {names}; "
+            "select them too, or allow removing them"
+        )
+    steps = tuple(untag_steps + delete_steps)
+    affected = {s.repository for s in steps}
+    for name in sorted(affected):
+        repo = graph.repositories[name]
+        for tag, error in sorted(repo.unreadable_tags.items()):
+            refusals.append(
+                f"tag {name}:{tag} could not be read ({error}); it may point at a manifest "
+                "this plan deletes: refresh, and fix or delete it first"
+            )
+    blobs = _blob_fates(graph, steps, users)
+    if not graph.revisions_known:
+        warnings.append(
+            "untagged manifests were not listed (the registry container's storage could not "
+            "be read): blobs they keep may be counted as freed"
+        )
+    warnings.extend(graph.warnings)
+    if steps and not refusals:
+        real = [b for b in blobs if b.freed and b.what != "throw-away manifest"]
+        if not real:
+            warnings.append(
+                "this frees no space: everything it touches is still needed "
+                "(only tags or index entries go)"
+            )
+    if not selections:
+        refusals.append("nothing selected")
+    elif not steps and not refusals:
+        refusals.append("the selection changes nothing")
+    remaining_tags = tuple(
+        TagRef(name, tag, digest)
+        for name, repo in sorted(graph.repositories.items())
+        for tag, digest in sorted(repo.tags.items())
+        if tag not in removed.get(name, set())
+    )
+    return Plan(
+        registry=graph.registry,
+        base_url=graph.base_url,
+        selections=tuple(selections),
+        steps=steps,
+        removed_tags=tuple(
+            TagRef(name, tag, graph.repositories[name].tags[tag])
+            for name in sorted(removed)
+            for tag in sorted(removed[name])
+        ),
+        collateral_tags=tuple(collateral),
+        kept=tuple(kept.values()),
+        blobs=blobs,
+        refusals=tuple(refusals),
+        warnings=tuple(warnings),
+        expected_tags={name: dict(graph.repositories[name].tags) for name in sorted(affected)},
+        remaining_tags=remaining_tags,
+        allow_tag_loss=allow_tag_loss,
+    )
+
+
+def _nonce(repository: str, tag: str, digest: str) -> str:
+    return hashlib.sha256(f"{repository}:{tag}@{digest}".encode()).hexdigest()[:16]
+
+
+def _check_selection(
+    graph: RegistryGraph, repo: RepositoryGraph | None, selection: Selection
+) -> str | None:
+    name = selection.repository
+    if repo is None:
+        return f"repository {name} is not in {graph.registry}"
+    if repo.error:
+        return f"the tags of {name} could not be listed ({repo.error}); refresh and try again"
+    if selection.untagged:
+        if repo.revisions is None:
+            return (
+                f"the untagged manifests of {name} cannot be listed over HTTP: the registry "
+                "container's storage must be readable (check registry_container)"
+            )
+        return None
+    if selection.digest:
+        known = selection.digest in repo.manifests or selection.digest in (repo.revisions or ())
+        if not known:
+            return f"{name}@{selection.digest} is not in {graph.registry}"
+        return None
+    if selection.tag in repo.unreadable_tags:
+        return (
+            f"{name}:{selection.tag} could not be read ({repo.unreadable_tags[selection.tag]}); "
+            "delete it by digest instead"
+        )
+    if selection.tag not in repo.tags:
+        return f"{name}:{selection.tag} is not in {graph.registry}"
+    return None
+
+
+def _deleted_closure(
+    repo: RepositoryGraph,
+    starts: Mapping[str, str],
+    needed: Mapping[str, list[str]],
+    kept: dict[tuple[str, str], KeptManifest],
+) -> list[tuple[str, str]]:
+    """(digest, why) to delete, parents before children; children still needed are kept."""
+    why: dict[str, str] = dict(starts)
+    parents: dict[str, set[str]] = {d: set() for d in starts}
+    stack = list(starts)
+    while stack:
+        digest = stack.pop()
+        node = repo.manifests.get(digest)
+        if node is None:
+            continue
+        for child in node.children:
+            if child in needed:
+                child_node = repo.manifests.get(child)
+                kept[(repo.name, child)] = KeptManifest(
+                    repo.name, child, child_node.label if child_node else "", tuple(needed[child])
+                )
+                continue
+            parents.setdefault(child, set()).add(digest)
+            if child not in why:
+                child_node = repo.manifests.get(child)
+                label = child_node.label if child_node and child_node.label else "entry"
+                why[child] = f"{label} of {repo.name}@{short_digest(digest)}"
+                stack.append(child)
+    ordered: list[tuple[str, str]] = []
+    done: set[str] = set()
+    pending = sorted(why, key=lambda d: (d not in starts, d))
+    while pending:
+        ready = [d for d in pending if parents.get(d, set()) <= done | {d}]
+        if not ready:  # a cycle cannot happen with content digests; be safe anyway
+            ready = pending[:1]
+        for digest in ready:
+            ordered.append((digest, why[digest]))
+            done.add(digest)
+        pending = [d for d in pending if d not in done]
+    return ordered
+
+
+def _blob_fates(graph: RegistryGraph, steps: Sequence[Step], users: _Users) -> tuple[BlobFate, ...]:
+    deleted = {(s.repository, s.digest) for s in steps if s.action is StepAction.DELETE}
+    marked: dict[str, list[ManifestNode]] = {}
+    for node in graph.nodes():
+        if (node.repository, node.digest) in deleted:
+            continue
+        for digest in (node.digest, *node.references):
+            marked.setdefault(digest, []).append(node)
+    candidates: dict[str, tuple[int, str, list[str]]] = {}
+    for step in steps:
+        if step.action is StepAction.UNTAG and step.placeholder is not None:
+            candidates[step.digest] = (len(step.placeholder), "throw-away manifest", [step.title])
+            continue
+        gone = step.node
+        if gone is None:
+            continue
+        owner = f"{gone.repository}@{short_digest(gone.digest)}" + (
+            f" ({gone.label})" if gone.label else ""
+        )
+        entry = candidates.setdefault(gone.digest, (gone.size, "manifest", []))
+        entry[2].append(owner)
+        for blob in gone.blobs:
+            entry = candidates.setdefault(blob.digest, (blob.size, _blob_what(blob.media_type), []))
+            if owner not in entry[2]:
+                entry[2].append(owner)
+    fates = []
+    for digest, (size, what, owners) in candidates.items():
+        keepers = marked.get(digest, [])
+        labels: list[str] = []
+        for keeper in keepers:
+            for label in users.of(keeper):
+                if label not in labels:
+                    labels.append(label)
+        fates.append(BlobFate(digest, size, what, not keepers, tuple(owners), tuple(labels)))
+    fates.sort(key=lambda b: (not b.freed, -b.size, b.digest))
+    return tuple(fates)
