@@ -30,7 +30,6 @@ from buildtui.registry.service import RegistryService
 from buildtui.settings import Settings
 from tests.integration.lab import TestRegistry, docker, unique
 from tests.integration.registry_fixtures import (
-    LocalRegistry,
     Pusher,
     copy_image,
     local_registry,
