@@ -1,0 +1,191 @@
+"""Carry out a deletion plan: validate everything first, then send the requests in order.
+
+Never half-done without saying so: before the first change every tag of every
+repository the plan touches is listed and HEADed (same tags, same digests as
+planned), every manifest to delete is HEADed, every throw-away digest is checked to
+be new, and a DELETE of a digest no manifest has proves deletion is turned on. If a
+request fails afterwards, `ExecutionFailed.report` lists what was done, what failed
+and what was not run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from buildtui.cleanup.errors import (
+    CleanupError,
+    DeletionDisabled,
+    ExecutionFailed,
+    PlanRefused,
+    RegistryChanged,
+    from_registry_error,
+)
+from buildtui.cleanup.http import RegistryWriter, deletion_refused
+from buildtui.cleanup.plan import Plan, Step, StepAction
+from buildtui.registry.client import RegistryClient
+from buildtui.registry.errors import DeleteDisabled, NotFound, RegistryError, UnexpectedResponse
+from buildtui.registry.models import OCI_INDEX
+from buildtui.registry.present import short_digest
+
+ProgressCallback = Callable[[int, int, str], None]
+"""(steps done, steps in all, what is happening now)."""
+
+
+@dataclass
+class ExecutionReport:
+    """What a run of a plan did."""
+
+    plan: Plan
+    checks: list[str] = field(default_factory=list)
+    done: list[Step] = field(default_factory=list)
+    already_gone: list[Step] = field(default_factory=list)
+    failed: Step | None = None
+    error: str | None = None
+    partial: str | None = None
+    """What a failed step had already changed (e.g. a tag now on a throw-away manifest)."""
+    not_run: list[Step] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return self.failed is None and not self.not_run
+
+    def summary(self) -> str:
+        total = len(self.plan.steps)
+        if self.complete:
+            return (
+                f"done: {total} step(s) on {self.plan.registry}; run garbage collection to "
+                "reclaim the space"
+            )
+        assert self.failed is not None
+        lines = [
+            f"stopped after {len(self.done)} of {total} step(s): {self.failed.title} failed: "
+            f"{self.error}"
+        ]
+        if self.partial:
+            lines.append(self.partial)
+        if self.done:
+            lines.append("done: " + "; ".join(s.title for s in self.done))
+        if self.not_run:
+            lines.append("not run: " + "; ".join(s.title for s in self.not_run))
+        lines.append("Refresh, then plan again for what is left.")
+        return "\n".join(lines)
+
+
+async def validate_plan(plan: Plan, client: RegistryClient, writer: RegistryWriter) -> list[str]:
+    """Check that the registry is still what the plan was made from; returns the checks made."""
+    if plan.refusals:
+        raise PlanRefused("the plan cannot run: " + "; ".join(plan.refusals), plan.refusals)
+    if not plan.steps:
+        raise PlanRefused("the plan has nothing to do")
+    checks: list[str] = []
+    changed: list[str] = []
+    try:
+        for repository, expected in plan.expected_tags.items():
+            tags = set(await client.tags(repository))
+            added, gone = sorted(tags - set(expected)), sorted(set(expected) - tags)
+            changed += [f"tag {repository}:{t} appeared" for t in added]
+            changed += [f"tag {repository}:{t} is gone" for t in gone]
+            heads = await asyncio.gather(
+                *(client.head_manifest(repository, t) for t in sorted(set(expected) & tags))
+            )
+            for tag, head in zip(sorted(set(expected) & tags), heads, strict=True):
+                if head.digest != expected[tag]:
+                    changed.append(
+                        f"tag {repository}:{tag} now points at {short_digest(head.digest)}, "
+                        f"not {short_digest(expected[tag])}"
+                    )
+            checks.append(f"{repository}: {len(tags)} tag(s) listed and HEADed")
+        deletes = [s for s in plan.steps if s.action is StepAction.DELETE]
+        found = await asyncio.gather(*(_exists(client, s.repository, s.digest) for s in deletes))
+        changed += [
+            f"{s.repository}@{short_digest(s.digest)} is no longer there"
+            for s, present in zip(deletes, found, strict=True)
+            if not present
+        ]
+        checks.append(f"{len(deletes)} manifest(s) to delete HEADed")
+        for step in plan.untag_steps:
+            status = await writer.manifest_status(step.repository, step.digest)
+            if status != 404:
+                changed.append(
+                    f"the throw-away manifest {short_digest(step.digest)} already exists in "
+                    f"{step.repository}"
+                )
+        if changed:
+            raise RegistryChanged(
+                f"{plan.registry} changed since it was read: "
+                + "; ".join(changed)
+                + ". Nothing was deleted: refresh and plan again"
+            )
+        await writer.probe_delete(plan.steps[0].repository)
+        checks.append("deletion is enabled (probe DELETE answered 404)")
+    except RegistryError as error:
+        raise _translate(error, plan.registry) from error
+    return checks
+
+
+async def _exists(client: RegistryClient, repository: str, digest: str) -> bool:
+    try:
+        await client.head_manifest(repository, digest)
+    except NotFound:
+        return False
+    return True
+
+
+def _translate(error: RegistryError | DeletionDisabled, registry: str) -> CleanupError:
+    if isinstance(error, DeletionDisabled):
+        return error
+    if isinstance(error, DeleteDisabled):
+        return deletion_refused(registry, 405, b"UNSUPPORTED")
+    if isinstance(error, UnexpectedResponse) and "answered 405" in str(error):
+        return deletion_refused(registry, 405, b"")  # read-only maintenance mode
+    return from_registry_error(error)
+
+
+async def execute_plan(
+    plan: Plan,
+    client: RegistryClient,
+    writer: RegistryWriter,
+    on_progress: ProgressCallback | None = None,
+) -> ExecutionReport:
+    """Validate, then run every step in order; raise ExecutionFailed with the report midway."""
+    report = ExecutionReport(plan)
+    total = len(plan.steps)
+    if on_progress:
+        on_progress(0, total, "checking that the registry is as planned")
+    report.checks = await validate_plan(plan, client, writer)
+    for index, step in enumerate(plan.steps):
+        if on_progress:
+            on_progress(index, total, step.title)
+        try:
+            gone = await _run_step(step, client, writer, report)
+        except (RegistryError, DeletionDisabled) as error:
+            report.failed = step
+            report.error = str(_translate(error, plan.registry))
+            report.not_run = list(plan.steps[index + 1 :])
+            raise ExecutionFailed(report.summary(), report) from error
+        (report.already_gone if gone else report.done).append(step)
+    if on_progress:
+        on_progress(total, total, "done")
+    return report
+
+
+async def _run_step(
+    step: Step, client: RegistryClient, writer: RegistryWriter, report: ExecutionReport
+) -> bool:
+    """Run one step; True when its manifest was already gone (nothing to do)."""
+    if step.action is StepAction.UNTAG:
+        assert step.tag is not None and step.placeholder is not None
+        await writer.put_manifest(step.repository, step.tag, step.placeholder, OCI_INDEX)
+        report.partial = (
+            f"tag {step.repository}:{step.tag} now points at the throw-away manifest "
+            f"{step.digest}; remove it with: {step.requests[1].curl(report.plan.base_url)}"
+        )
+    try:
+        await client.delete_manifest(step.repository, step.digest)
+    except NotFound:
+        report.partial = None
+        return True
+    report.partial = None
+    return False

@@ -1,0 +1,178 @@
+"""The few registry requests the registry client does not make: PUT a manifest (for the
+tag-only trick), HEAD a blob (for verification) and a harmless DELETE probe.
+
+It shares the registry client's `Authenticator`, so credentials and tokens found once
+serve both; everything else (reading, deleting manifests) goes through the client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from urllib.parse import quote
+
+import httpx
+
+from buildtui.cleanup.errors import DeletionDisabled
+from buildtui.registry.auth import Authenticator
+from buildtui.registry.client import ACCEPT_MANIFESTS
+from buildtui.registry.errors import AuthError, DigestMismatch, UnexpectedResponse, Unreachable
+
+PROBE_DIGEST = "sha256:" + hashlib.sha256(b"buildtui deletion probe: no such manifest").hexdigest()
+"""A digest no manifest has: DELETE of it answers 404 when deletion works, 405 when not."""
+
+DELETE_DISABLED_FIX = (
+    "{registry} refuses DELETE (405 UNSUPPORTED): deletion is turned off. Start the "
+    "registry with it on, keeping its data, e.g. `docker rm -f registry7 && docker run -d "
+    "-p 5000:5000 --name registry7 -v <its volume>:/var/lib/registry "
+    "-e REGISTRY_STORAGE_DELETE_ENABLED=true registry:2` (find the volume with "
+    "`docker inspect registry7 --format '{{{{json .Mounts}}}}'`)"
+)
+READ_ONLY_FIX = (
+    "{registry} refuses DELETE and PUT (405 Method not allowed): it runs in read-only "
+    "maintenance mode (REGISTRY_STORAGE_MAINTENANCE_READONLY), e.g. while garbage collection "
+    "runs. Wait for it to finish, or start the registry without that setting"
+)
+
+
+def deletion_refused(registry: str, status: int, body: bytes) -> DeletionDisabled:
+    """The clear error for a 405 answer to DELETE or PUT."""
+    if b"UNSUPPORTED" in body:
+        return DeletionDisabled(DELETE_DISABLED_FIX.format(registry=registry))
+    return DeletionDisabled(READ_ONLY_FIX.format(registry=registry))
+
+
+class RegistryWriter:
+    """A small httpx client for one registry, created once and reused."""
+
+    def __init__(
+        self,
+        registry: str,
+        base_url: str,
+        auth: Authenticator,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 10.0,
+        max_concurrency: int = 8,
+    ) -> None:
+        self.registry = registry
+        self.auth = auth
+        self.requests = 0
+        self._semaphore = asyncio.Semaphore(max_concurrency)
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            limits=httpx.Limits(
+                max_connections=max_concurrency, max_keepalive_connections=max_concurrency
+            ),
+            transport=transport,
+            headers={"User-Agent": "buildtui"},
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _once(
+        self, method: str, path: str, scope: str, headers: dict[str, str], content: bytes
+    ) -> httpx.Response:
+        async with self._semaphore:
+            self.requests += 1
+            try:
+                return await self._http.request(
+                    method,
+                    path,
+                    headers={**headers, **self.auth.header(scope)},
+                    content=content or None,
+                )
+            except httpx.TimeoutException as error:
+                raise Unreachable(
+                    f"{self.registry} did not answer {method} {path} in time; check that it "
+                    "is running, then refresh"
+                ) from error
+            except httpx.HTTPError as error:
+                raise Unreachable(
+                    f"cannot reach {self.registry} for {method} {path} ({error}); start it "
+                    "(e.g. `docker start registry7`) or check the address, then refresh"
+                ) from error
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        scope: str,
+        headers: dict[str, str] | None = None,
+        content: bytes = b"",
+    ) -> httpx.Response:
+        """Send once; after a 401 answer the challenge and send again; 401/403 raise AuthError."""
+        response = await self._once(method, path, scope, headers or {}, content)
+        if response.status_code == 401:
+            challenge = response.headers.get("www-authenticate", "")
+            if await self.auth.answer(challenge, scope, self._http):
+                response = await self._once(method, path, scope, headers or {}, content)
+        if response.status_code in (401, 403):
+            tried = self.auth.tried(scope)
+            raise AuthError(
+                f"{self.registry} refused {method} {path} ({response.status_code}); tried "
+                f"{', '.join(tried)}. Log in with `docker login {self.registry}` with an "
+                "account that may push and delete",
+                status=response.status_code,
+                tried=tried,
+            )
+        return response
+
+    async def put_manifest(
+        self, repository: str, reference: str, body: bytes, media_type: str
+    ) -> str:
+        """PUT a manifest under a tag or digest; returns the digest the registry stored."""
+        path = f"/v2/{repository}/manifests/{quote(reference, safe=':')}"
+        response = await self.request(
+            "PUT",
+            path,
+            scope=f"repository:{repository}:pull,push",
+            headers={"Content-Type": media_type},
+            content=body,
+        )
+        if response.status_code == 405:
+            raise deletion_refused(self.registry, 405, response.content)
+        if response.status_code not in (200, 201):
+            raise UnexpectedResponse(
+                f"{self.registry} answered {response.status_code} to PUT {path} "
+                f"({response.text[:200].strip()}); nothing was changed by it"
+            )
+        expected = "sha256:" + hashlib.sha256(body).hexdigest()
+        stored = str(response.headers.get("docker-content-digest", expected))
+        if stored != expected:
+            raise DigestMismatch(
+                f"{self.registry} stored the manifest PUT to {repository}:{reference} as "
+                f"{stored}, not {expected}"
+            )
+        return stored
+
+    async def blob_status(self, repository: str, digest: str) -> int:
+        """HEAD a blob: 200 when the repository can serve it, 404 when it is gone."""
+        response = await self.request(
+            "HEAD", f"/v2/{repository}/blobs/{digest}", scope=f"repository:{repository}:pull"
+        )
+        return response.status_code
+
+    async def manifest_status(self, repository: str, reference: str) -> int:
+        response = await self.request(
+            "HEAD",
+            f"/v2/{repository}/manifests/{quote(reference, safe=':')}",
+            scope=f"repository:{repository}:pull",
+            headers={"Accept": ACCEPT_MANIFESTS},
+        )
+        return response.status_code
+
+    async def probe_delete(self, repository: str) -> None:
+        """DELETE a digest no manifest has: proves deletion is on without changing anything."""
+        path = f"/v2/{repository}/manifests/{PROBE_DIGEST}"
+        response = await self.request("DELETE", path, scope=f"repository:{repository}:delete")
+        if response.status_code == 405:
+            raise deletion_refused(self.registry, 405, response.content)
+        if response.status_code not in (404, 202):
+            raise UnexpectedResponse(
+                f"{self.registry} answered {response.status_code} to the deletion probe "
+                f"DELETE {path}; check the registry's logs"
+            )

@@ -1,0 +1,229 @@
+"""The clean-up service the pane and the CLI use: read, plan, delete, collect, verify.
+
+Async methods talk HTTP (one reused registry client, async workers); `preview_gc` and
+`collect_garbage` block on the docker CLI (thread workers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Protocol
+
+import httpx
+
+from buildtui.cleanup.errors import CleanupError, RegistryProblem, from_registry_error
+from buildtui.cleanup.execute import ExecutionReport, ProgressCallback, execute_plan
+from buildtui.cleanup.gc import ContainerInfo, GcPreview, GcResult, RegistryContainer, StepCallback
+from buildtui.cleanup.graph import RegistryGraph, graph_from_scan
+from buildtui.cleanup.http import RegistryWriter
+from buildtui.cleanup.plan import Plan, Selection, TagRef, plan_deletion
+from buildtui.cleanup.verify import VerifyReport, verify_tags
+from buildtui.registry.errors import RegistryError
+from buildtui.registry.models import Manifest
+from buildtui.registry.reference import is_loopback, split_host
+from buildtui.registry.scan import ProgressCallback as ScanProgress
+from buildtui.registry.service import RegistryService
+from buildtui.settings import Settings
+
+
+class CleanupBackend(Protocol):
+    """What the Clean-up pane needs; the fake for pane tests implements the same."""
+
+    @property
+    def registry(self) -> str: ...
+
+    @property
+    def container_name(self) -> str: ...
+
+    async def load(self, on_progress: ScanProgress | None = None) -> RegistryGraph: ...
+
+    def plan(
+        self, graph: RegistryGraph, selections: Sequence[Selection], *, allow_tag_loss: bool = False
+    ) -> Plan: ...
+
+    async def execute(
+        self, plan: Plan, on_progress: ProgressCallback | None = None
+    ) -> ExecutionReport: ...
+
+    async def verify(self, graph: RegistryGraph, tags: Sequence[TagRef]) -> VerifyReport: ...
+
+    def preview_gc(self) -> GcPreview: ...
+
+    def collect_garbage(self, on_step: StepCallback | None = None) -> GcResult: ...
+
+    async def aclose(self) -> None: ...
+
+
+class ContainerControl(Protocol):
+    """The registry container (RegistryContainer; a fake in tests)."""
+
+    name: str
+
+    def inspect(self) -> ContainerInfo: ...
+
+    def revisions(self, info: ContainerInfo | None = None) -> dict[str, set[str]]: ...
+
+    def preview(self) -> GcPreview: ...
+
+    def collect(
+        self,
+        *,
+        dry_run: bool = False,
+        delete_untagged: bool = False,
+        on_step: StepCallback | None = None,
+    ) -> GcResult: ...
+
+
+class CleanupService:
+    """The lab registry (Settings.registry_url) and its container (Settings.registry_container)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        registry: RegistryService | None = None,
+        container: ContainerControl | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.settings = settings
+        self.registry_service = registry or RegistryService(settings, transport=transport)
+        self.container: ContainerControl = container or RegistryContainer(settings)
+        self._transport = transport
+        self._writer: RegistryWriter | None = None
+
+    @property
+    def registry(self) -> str:
+        return self.registry_service.registry
+
+    @property
+    def container_name(self) -> str:
+        return self.container.name
+
+    @property
+    def writer(self) -> RegistryWriter:
+        if self._writer is None:
+            service = self.registry_service
+            self._writer = RegistryWriter(
+                service.registry, service.base_url, service.client.auth, transport=self._transport
+            )
+        return self._writer
+
+    def parse(self, text: str) -> Selection:
+        """A reference typed by the user (`repo:tag`, `repo@digest`, with or without host)."""
+        try:
+            ref = self.registry_service.parse(text)
+        except RegistryError as error:
+            raise from_registry_error(error) from error
+        if ref.registry != self.registry:
+            raise RegistryProblem(
+                f"{text} is on {ref.registry}, but the clean-up works on the lab registry "
+                f"{self.registry}; pass --registry {ref.registry} to clean that one"
+            )
+        if ref.digest:
+            return Selection(ref.repository, digest=ref.digest)
+        return Selection(ref.repository, tag=ref.tag or "latest")
+
+    # -- HTTP (async) ----------------------------------------------------------------
+
+    async def load(self, on_progress: ScanProgress | None = None) -> RegistryGraph:
+        """Scan the registry and, from the container's storage, its untagged manifests."""
+        try:
+            scan = await self.registry_service.scan(on_progress=on_progress)
+        except RegistryError as error:
+            raise from_registry_error(error) from error
+        revisions, warnings = await asyncio.to_thread(self._revisions)
+        untagged: dict[str, list[Manifest]] = {}
+        if revisions is not None:
+            known: dict[str, set[str]] = {}
+            for entry in scan.entries():
+                if entry.report is not None:
+                    seen = known.setdefault(entry.repository, set())
+                    seen.add(entry.report.digest)
+                    seen.update(c.descriptor.digest for c in entry.report.children)
+            wanted = [
+                (name, digest)
+                for name, digests in sorted(revisions.items())
+                for digest in sorted(digests - known.get(name, set()))
+            ]
+            fetched = await asyncio.gather(*(self._fetch(name, d) for name, d in wanted))
+            for (name, _), manifest in zip(wanted, fetched, strict=True):
+                if manifest is not None:
+                    untagged.setdefault(name, []).append(manifest)
+        return graph_from_scan(
+            scan,
+            self.registry_service.base_url,
+            revisions=revisions,
+            untagged=untagged,
+            warnings=warnings,
+        )
+
+    async def _fetch(self, repository: str, digest: str) -> Manifest | None:
+        try:
+            return await self.registry_service.manifest(repository, digest)
+        except RegistryError:
+            return None
+
+    def _revisions(self) -> tuple[dict[str, set[str]] | None, list[str]]:
+        """The storage listing, if the container serves this registry; else why not."""
+        try:
+            info = self.container.inspect()
+            mismatch = self.container_mismatch(info)
+            if mismatch:
+                return None, [mismatch + "; untagged manifests were not listed"]
+            return self.container.revisions(info), []
+        except CleanupError as error:
+            return None, [f"untagged manifests were not listed: {error}"]
+
+    def container_mismatch(self, info: ContainerInfo) -> str | None:
+        """Why the container is not the registry the pane shows, or None if it is."""
+        host, port = split_host(self.registry)
+        if not is_loopback(self.registry):
+            return (
+                f"{self.registry} is not on this machine, so container {info.name} is not "
+                "known to hold its storage"
+            )
+        if port is not None and info.host_ports and port not in info.host_ports:
+            return (
+                f"container {info.name} publishes {', '.join(info.ports)}, not port {port} of "
+                f"{self.registry}: set registry_container to the container of {host}:{port}"
+            )
+        return None
+
+    def plan(
+        self, graph: RegistryGraph, selections: Sequence[Selection], *, allow_tag_loss: bool = False
+    ) -> Plan:
+        return plan_deletion(
+            graph, selections, allow_tag_loss=allow_tag_loss, nonce=uuid.uuid4().hex[:16]
+        )
+
+    async def execute(
+        self, plan: Plan, on_progress: ProgressCallback | None = None
+    ) -> ExecutionReport:
+        return await execute_plan(plan, self.registry_service.client, self.writer, on_progress)
+
+    async def verify(self, graph: RegistryGraph, tags: Sequence[TagRef]) -> VerifyReport:
+        try:
+            return await verify_tags(graph, tags, self.registry_service.client, self.writer)
+        except RegistryError as error:
+            raise from_registry_error(error) from error
+
+    async def aclose(self) -> None:
+        if self._writer is not None:
+            await self._writer.aclose()
+            self._writer = None
+        await self.registry_service.aclose()
+
+    # -- docker (blocking) -----------------------------------------------------------
+
+    def preview_gc(self) -> GcPreview:
+        preview = self.container.preview()
+        mismatch = self.container_mismatch(preview.info)
+        if mismatch:
+            return replace(preview, warnings=(*preview.warnings, mismatch))
+        return preview
+
+    def collect_garbage(self, on_step: StepCallback | None = None) -> GcResult:
+        return self.container.collect(on_step=on_step)

@@ -1,0 +1,142 @@
+"""After deletion and garbage collection: does every remaining tag still have all it needs?
+
+Each remaining tag is HEADed (it must still point at the digest it had), then every
+manifest it reaches (index entries included) and every config and layer blob they
+reference is HEADed in the tag's repository: all must answer 200. Each (repository,
+digest) is asked once however many tags share it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+
+from buildtui.cleanup.graph import RegistryGraph
+from buildtui.cleanup.http import RegistryWriter
+from buildtui.cleanup.plan import TagRef
+from buildtui.registry.client import RegistryClient
+from buildtui.registry.errors import NotFound, RegistryError
+from buildtui.registry.present import short_digest
+
+
+@dataclass(frozen=True)
+class TagCheck:
+    """One remaining tag: what it points at now, how many objects were checked, problems."""
+
+    ref: TagRef
+    digest: str | None
+    checked: int
+    problems: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    registry: str
+    checks: tuple[TagCheck, ...]
+    requests: int
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+    @property
+    def failed(self) -> tuple[TagCheck, ...]:
+        return tuple(check for check in self.checks if not check.ok)
+
+    @property
+    def objects(self) -> int:
+        return sum(check.checked for check in self.checks)
+
+    def summary(self) -> str:
+        if self.ok:
+            return (
+                f"all {len(self.checks)} remaining tag(s) on {self.registry} are complete: "
+                f"{self.objects} manifests and blobs answered 200"
+            )
+        return (
+            f"{len(self.failed)} of {len(self.checks)} remaining tag(s) on {self.registry} "
+            "are damaged: " + "; ".join(f"{c.ref}: {c.problems[0]}" for c in self.failed)
+        )
+
+
+class _Once:
+    """Each (kind, repository, digest) asked once, concurrently shared."""
+
+    def __init__(self) -> None:
+        self.tasks: dict[tuple[str, str, str], asyncio.Task[str | None]] = {}
+
+    async def ask(
+        self, key: tuple[str, str, str], call: Callable[[], Awaitable[str | None]]
+    ) -> str | None:
+        if key not in self.tasks:
+            self.tasks[key] = asyncio.ensure_future(call())
+        return await asyncio.shield(self.tasks[key])
+
+
+async def verify_tags(
+    graph: RegistryGraph,
+    tags: Sequence[TagRef],
+    client: RegistryClient,
+    writer: RegistryWriter,
+) -> VerifyReport:
+    """Check `tags` (usually `plan.remaining_tags`) against what `graph` says they need."""
+    start = client.requests + writer.requests
+    once = _Once()
+
+    async def manifest(repository: str, digest: str) -> str | None:
+        try:
+            await client.head_manifest(repository, digest)
+        except NotFound:
+            return f"manifest {short_digest(digest)} answers 404"
+        except RegistryError as error:
+            return f"manifest {short_digest(digest)}: {error}"
+        return None
+
+    async def blob(repository: str, digest: str) -> str | None:
+        try:
+            status = await writer.blob_status(repository, digest)
+        except RegistryError as error:
+            return f"blob {short_digest(digest)}: {error}"
+        return None if status == 200 else f"blob {short_digest(digest)} answers {status}"
+
+    async def check(ref: TagRef) -> TagCheck:
+        repo = graph.repositories.get(ref.repository)
+        try:
+            head = await client.head_manifest(ref.repository, ref.tag)
+        except RegistryError as error:
+            return TagCheck(ref, None, 1, (f"the tag cannot be read: {error}",))
+        if head.digest != ref.digest:
+            return TagCheck(
+                ref,
+                head.digest,
+                1,
+                (
+                    f"points at {short_digest(head.digest)}, not {short_digest(ref.digest)} as "
+                    "before (pushed again meanwhile?)",
+                ),
+            )
+        asks: list[Awaitable[str | None]] = []
+        for digest in sorted(repo.closure([ref.digest])) if repo else [ref.digest]:
+            asks.append(
+                once.ask(("m", ref.repository, digest), partial(manifest, ref.repository, digest))
+            )
+            node = repo.manifests.get(digest) if repo else None
+            for item in node.blobs if node else ():
+                asks.append(
+                    once.ask(
+                        ("b", ref.repository, item.digest),
+                        partial(blob, ref.repository, item.digest),
+                    )
+                )
+        results = await asyncio.gather(*asks)
+        problems = tuple(dict.fromkeys(r for r in results if r))
+        return TagCheck(ref, head.digest, 1 + len(asks), problems)
+
+    checks = await asyncio.gather(*(check(ref) for ref in tags))
+    return VerifyReport(graph.registry, tuple(checks), client.requests + writer.requests - start)
