@@ -17,6 +17,7 @@ of tagged multi-arch indexes (distribution#3178, fixed only in v3.0.0); the plan
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 import shlex
@@ -262,8 +263,6 @@ class RegistryContainer:
     # -- reading ---------------------------------------------------------------------
 
     def inspect(self) -> ContainerInfo:
-        import json
-
         result = self._docker_run(["container", "inspect", self.name], timeout=20)
         if result.returncode != 0:
             if "No such" in result.stderr or "no such" in result.stderr:

@@ -13,7 +13,7 @@ from buildtui.cleanup.plan import (
     sha256,
 )
 from buildtui.registry.models import OCI_INDEX, Kind
-from tests.unit.cleanup.builders import GraphBuilder, config, d, lab_graph, layer
+from tests.fakes.cleanup import GraphBuilder, config, d, lab_graph, layer
 
 
 def test_deleting_the_cache_frees_only_what_the_image_does_not_use() -> None:

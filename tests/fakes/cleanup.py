@@ -1,0 +1,335 @@
+"""Fakes for the clean-up: small graphs for the planner, a registry that also takes PUT
+and collects garbage, and a registry container; shaped like what buildx pushes.
+
+`fake_cleanup_service` is the real `CleanupService` over them: its HTTP goes through
+the in-memory registry's transport and its docker calls to `FakeContainer`, so pane
+tests run the real planner, executor and verifier with no socket and no engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from buildtui.cleanup.errors import ContainerNotFound, GcRefused
+from buildtui.cleanup.gc import MINUS_M_REFUSAL, ContainerInfo, GcPreview, GcResult, parse_gc_output
+from buildtui.cleanup.graph import BlobRef, ManifestNode, RegistryGraph, RepositoryGraph
+from buildtui.cleanup.service import CleanupService
+from buildtui.registry.models import (
+    BUILDKIT_CACHE_CONFIG,
+    IN_TOTO,
+    OCI_CONFIG,
+    OCI_INDEX,
+    OCI_MANIFEST,
+    Kind,
+)
+from buildtui.settings import Settings
+from tests.fakes.registry import FakeRegistry, digest_of, encode, fake_service
+
+LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+
+
+def d(name: str) -> str:
+    """A stable fake digest for a readable name."""
+    return "sha256:" + hashlib.sha256(name.encode()).hexdigest()
+
+
+def layer(name: str, size: int) -> BlobRef:
+    return BlobRef(d(name), size, LAYER)
+
+
+def config(name: str, size: int = 500) -> BlobRef:
+    return BlobRef(d(name), size, OCI_CONFIG)
+
+
+class GraphBuilder:
+    def __init__(self, *, revisions_known: bool = True) -> None:
+        self.graph = RegistryGraph("localhost:5000", "http://localhost:5000")
+        self.graph.revisions_known = revisions_known
+        self.revisions_known = revisions_known
+
+    def repo(self, name: str) -> RepositoryGraph:
+        repo = self.graph.repositories.setdefault(name, RepositoryGraph(name))
+        if self.revisions_known and repo.revisions is None:
+            repo.revisions = frozenset()
+        return repo
+
+    def add(self, node: ManifestNode, *tags: str) -> ManifestNode:
+        repo = self.repo(node.repository)
+        repo.manifests[node.digest] = node
+        if repo.revisions is not None:
+            repo.revisions = repo.revisions | {node.digest}
+        for tag in tags:
+            repo.tags[tag] = node.digest
+        return node
+
+    def image(
+        self, repository: str, name: str, blobs: list[BlobRef], *tags: str, label: str = ""
+    ) -> ManifestNode:
+        node = ManifestNode(
+            repository, d(name), OCI_MANIFEST, Kind.IMAGE, 400, blobs=tuple(blobs), label=label
+        )
+        return self.add(node, *tags)
+
+    def attestation(self, repository: str, name: str, label: str) -> ManifestNode:
+        blobs = (config(f"{name} config", 200), BlobRef(d(f"{name} statement"), 1500, IN_TOTO))
+        node = ManifestNode(
+            repository, d(name), OCI_MANIFEST, Kind.ATTESTATION, 300, blobs=blobs, label=label
+        )
+        return self.add(node)
+
+    def index(
+        self, repository: str, name: str, children: list[ManifestNode], *tags: str
+    ) -> ManifestNode:
+        node = ManifestNode(
+            repository,
+            d(name),
+            OCI_INDEX,
+            Kind.INDEX,
+            800,
+            children=tuple(c.digest for c in children),
+        )
+        return self.add(node, *tags)
+
+    def cache(self, repository: str, name: str, blobs: list[BlobRef], *tags: str) -> ManifestNode:
+        entries = (*blobs, BlobRef(d(f"{name} cache config"), 700, BUILDKIT_CACHE_CONFIG))
+        node = ManifestNode(repository, d(name), OCI_INDEX, Kind.CACHE, 900, blobs=entries)
+        return self.add(node, *tags)
+
+
+def lab_graph() -> GraphBuilder:
+    """The lab: busybox base (amd64 + arm64 tags and a latest index), lab:cachetest built
+    from it for two platforms with attestations, and its mode=max cache cachedata1."""
+    g = GraphBuilder()
+    base_amd = layer("busybox amd64", 1_000_000)
+    base_arm = layer("busybox arm64", 900_000)
+    bb_amd = g.image(
+        "busybox", "bb amd64", [config("bb amd64 cfg"), base_amd], "amd64", label="linux/amd64"
+    )
+    bb_arm = g.image(
+        "busybox", "bb arm64", [config("bb arm64 cfg"), base_arm], "arm64", label="linux/arm64"
+    )
+    g.index("busybox", "bb index", [bb_amd, bb_arm], "latest")
+    final_amd = layer("final amd64", 3_000)
+    final_arm = layer("final arm64", 3_100)
+    amd = g.image(
+        "lab", "lab amd64", [config("lab amd64 cfg"), base_amd, final_amd], label="linux/amd64"
+    )
+    arm = g.image(
+        "lab", "lab arm64", [config("lab arm64 cfg"), base_arm, final_arm], label="linux/arm64"
+    )
+    att_amd = g.attestation("lab", "att amd64", "attestation for linux/amd64")
+    att_arm = g.attestation("lab", "att arm64", "attestation for linux/arm64")
+    g.index("lab", "lab index", [amd, arm, att_amd, att_arm], "cachetest")
+    stage_amd = layer("build stage amd64", 200_000)
+    stage_arm = layer("build stage arm64", 210_000)
+    g.cache(
+        "cachedata1",
+        "cache",
+        [base_amd, stage_amd, final_amd, base_arm, stage_arm, final_arm],
+        "latest",
+    )
+    return g
+
+
+# -- a registry that takes PUT and DELETE and collects garbage ------------------------
+
+
+@dataclass
+class WritableFakeRegistry(FakeRegistry):
+    """The registry fake, plus PUT of manifests, read-only mode, failures and mark-and-sweep."""
+
+    read_only: bool = False
+    fail_deletes_after: int | None = None
+    """Answer 500 to every DELETE after this many succeeded (to test midway failures)."""
+    deletes: int = 0
+    garbage: dict[str, bytes] = field(default_factory=dict)
+    """Manifest blobs of deleted revisions, until garbage collection removes them."""
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if request.method in ("PUT", "DELETE") and "/manifests/" in path:
+            self.requests.append(request)
+            if self.read_only:
+                return httpx.Response(405, text="Method not allowed\n")
+            name, _, reference = path[len("/v2/") :].partition("/manifests/")
+            if request.method == "PUT":
+                raw = request.content
+                digest = digest_of(raw)
+                media_type = request.headers.get("content-type", "")
+                self.manifests.setdefault(name, {})[digest] = (raw, media_type)
+                self.tags.setdefault(name, {})
+                if not reference.startswith("sha256:"):
+                    self.tags[name][reference] = digest
+                return httpx.Response(201, headers={"Docker-Content-Digest": digest})
+            stored = self.manifests.get(name, {}).get(reference)
+            failing = (
+                self.fail_deletes_after is not None and self.deletes >= self.fail_deletes_after
+            )
+            if failing and stored is not None:
+                return httpx.Response(500, json={"errors": [{"code": "UNKNOWN"}]})
+            self.requests.pop()
+            response = super().handle(request)
+            if response.status_code == 202:
+                self.deletes += 1
+                if stored is not None:
+                    self.garbage[reference] = stored[0]
+            return response
+        return super().handle(request)
+
+    def revisions(self) -> dict[str, set[str]]:
+        return {name: set(manifests) for name, manifests in self.manifests.items()}
+
+    def collect(self, dry_run: bool = False) -> str:
+        """Mark and sweep as distribution 2.8 does (without -m); returns its summary output."""
+        marked: set[str] = set()
+        for manifests in self.manifests.values():
+            for digest, (raw, _) in manifests.items():
+                marked.add(digest)
+                document = json.loads(raw)
+                for entry in [*document.get("manifests", []), *document.get("layers", [])]:
+                    marked.add(entry["digest"])
+                if isinstance(document.get("config"), dict):
+                    marked.add(document["config"]["digest"])
+        sweep = sorted(d for d in [*self.blobs, *self.garbage] if d not in marked)
+        if not dry_run:
+            for digest in sweep:
+                self.blobs.pop(digest, None)
+                self.garbage.pop(digest, None)
+        lines = [
+            f"\n{len(marked)} blobs marked, {len(sweep)} blobs and 0 manifests eligible "
+            "for deletion"
+        ]
+        lines += [f"blob eligible for deletion: {digest}" for digest in sweep]
+        return "\n".join(lines)
+
+    def stored_kb(self) -> int:
+        total = sum(len(b) for b in self.blobs.values()) + sum(
+            len(b) for b in self.garbage.values()
+        )
+        total += sum(len(raw) for m in self.manifests.values() for raw, _ in m.values())
+        return total // 1024 + 1
+
+
+@dataclass
+class FakeContainer:
+    """The registry container: GC runs the fake registry's mark and sweep."""
+
+    registry: WritableFakeRegistry
+    name: str = "registry7"
+    missing: bool = False
+    collected: int = 0
+    steps: list[str] = field(default_factory=list)
+
+    def inspect(self) -> ContainerInfo:
+        if self.missing:
+            raise ContainerNotFound(
+                f"there is no container named {self.name}; start the lab registry or set "
+                "registry_container (--registry-container)"
+            )
+        port = int(self.registry.host.rsplit(":", 1)[1])
+        return ContainerInfo(
+            name=self.name,
+            id="0123456789ab",
+            image="sha256:registry",
+            image_name="registry:2",
+            running=True,
+            auto_remove=False,
+            binary="/bin/registry",
+            config_path="/etc/docker/registry/config.yml",
+            storage_root="/var/lib/registry",
+            mounts=("/var/lib/registry",),
+            storage_env=(("REGISTRY_STORAGE_DELETE_ENABLED", "true"),),
+            ports=(f"0.0.0.0:{port}->5000/tcp",),
+            host_ports=(port,),
+            delete_enabled=True,
+        )
+
+    def revisions(self, info: ContainerInfo | None = None) -> dict[str, set[str]]:
+        self.inspect()
+        return self.registry.revisions()
+
+    def _commands(self, dry_run: bool) -> tuple[str, ...]:
+        if dry_run:
+            return (
+                f"docker exec {self.name} /bin/registry garbage-collect --dry-run "
+                "/etc/docker/registry/config.yml",
+            )
+        return (
+            f"docker stop -t 10 {self.name}",
+            f"docker run --rm --volumes-from {self.name} --entrypoint /bin/registry registry:2 "
+            "garbage-collect /etc/docker/registry/config.yml",
+            f"docker start {self.name}",
+        )
+
+    def preview(self) -> GcPreview:
+        info = self.inspect()
+        output = parse_gc_output(self.registry.collect(dry_run=True))
+        return GcPreview(info, output, self.registry.stored_kb(), self._commands(False))
+
+    def collect(
+        self,
+        *,
+        dry_run: bool = False,
+        delete_untagged: bool = False,
+        on_step: Callable[[str], None] | None = None,
+    ) -> GcResult:
+        if delete_untagged:
+            raise GcRefused(MINUS_M_REFUSAL)
+        info = self.inspect()
+        before = self.registry.stored_kb()
+        for step in ("stopping registry7", "collecting garbage", "starting registry7 again"):
+            self.steps.append(step)
+            if on_step:
+                on_step(step)
+        output = parse_gc_output(self.registry.collect(dry_run=dry_run))
+        self.collected += 1
+        return GcResult(
+            info,
+            dry_run,
+            output,
+            before,
+            self.registry.stored_kb(),
+            self._commands(dry_run),
+            info.ports,
+        )
+
+
+def lab_fake_registry() -> WritableFakeRegistry:
+    """The lab's registry (base image, lab:cachetest with attestations, two caches, ...)
+    with the cache sharing layers with the image, as mode=max does."""
+    registry = WritableFakeRegistry(host="localhost:5000")
+    registry.push_image("busybox", "amd64", "linux/amd64", (b"busybox amd64",))
+    registry.push_image("busybox", "arm64", "linux/arm64", (b"busybox arm64",))
+    registry.push_index("busybox", "latest", attestations=False, shared=b"busybox shared")
+    registry.push_index("lab", "cachetest", shared=b"busybox shared")
+    registry.push_index("lab", "v2", platforms=("linux/amd64", "linux/arm/v7"))
+    registry.tags["lab"]["stable"] = registry.tags["lab"]["v2"]
+    stage = registry.add_blob(b"build stage layer" * 500)
+    shared = registry.add_blob(b"busybox shared")
+    own = registry.add_blob(b"lab linux/amd64 layer")
+    config = registry.add_blob(encode({"layers": [], "records": []}), BUILDKIT_CACHE_CONFIG)
+    document = {
+        "schemaVersion": 2,
+        "mediaType": OCI_INDEX,
+        "manifests": [stage, shared, own, config],
+    }
+    registry.put_manifest("cachedata1", document, OCI_INDEX, "latest")
+    return registry
+
+
+def fake_cleanup_service(
+    registry: WritableFakeRegistry, container: FakeContainer | None = None
+) -> CleanupService:
+    settings = Settings(registry_url=f"http://{registry.host}", registry_container="registry7")
+    container = container or FakeContainer(registry)
+    return CleanupService(
+        settings,
+        registry=fake_service(registry, settings),
+        container=container,
+        transport=registry.transport,
+    )

@@ -1,0 +1,269 @@
+"""The service end to end on the in-memory registry: load, plan, validate, delete, GC, verify."""
+
+from __future__ import annotations
+
+import pytest
+
+from buildtui.cleanup.errors import (
+    ContainerNotFound,
+    DeletionDisabled,
+    ExecutionFailed,
+    PlanRefused,
+    RegistryChanged,
+    RegistryUnavailable,
+)
+from buildtui.cleanup.plan import Selection, StepAction
+from buildtui.registry.models import OCI_INDEX
+from tests.fakes.cleanup import FakeContainer, fake_cleanup_service, lab_fake_registry
+
+
+async def test_load_reads_tags_children_and_untagged_revisions() -> None:
+    registry = lab_fake_registry()
+    old = registry.push_image("lab", "", "linux/amd64", (b"an older push",))
+    service = fake_cleanup_service(registry)
+    graph = await service.load()
+    await service.aclose()
+
+    assert graph.revisions_known
+    lab = graph.repositories["lab"]
+    assert set(lab.tags) == {"cachetest", "v2", "stable"}
+    assert lab.untagged == {old["digest"]}
+    assert graph.node("lab", old["digest"]) is not None
+    index = lab.manifests[lab.tags["cachetest"]]
+    labels = {lab.manifests[c].label for c in index.children}
+    assert labels == {
+        "linux/amd64",
+        "linux/arm64",
+        "attestation for linux/amd64",
+        "attestation for linux/arm64",
+    }
+
+
+async def test_without_the_container_the_graph_says_untagged_are_unknown() -> None:
+    registry = lab_fake_registry()
+    service = fake_cleanup_service(registry, FakeContainer(registry, missing=True))
+    graph = await service.load()
+    await service.aclose()
+
+    assert not graph.revisions_known
+    assert any("there is no container named registry7" in w for w in graph.warnings)
+
+
+async def test_deleting_the_cache_then_gc_frees_what_the_plan_said_and_the_image_is_whole() -> None:
+    registry = lab_fake_registry()
+    container = FakeContainer(registry)
+    service = fake_cleanup_service(registry, container)
+    graph = await service.load()
+    plan = service.plan(graph, [Selection("cachedata1", tag="latest")])
+    progress: list[tuple[int, int, str]] = []
+
+    report = await service.execute(
+        plan, lambda done, total, what: progress.append((done, total, what))
+    )
+    result = service.collect_garbage()
+    verification = await service.verify(graph, plan.remaining_tags)
+    await service.aclose()
+
+    assert report.complete
+    assert "deletion is enabled (probe DELETE answered 404)" in report.checks
+    assert progress[0][2] == "checking that the registry is as planned"
+    assert progress[-1] == (1, 1, "done")
+    assert "latest" not in registry.tags["cachedata1"]
+    assert set(result.output.blobs) == {b.digest for b in plan.freed_blobs}
+    assert result.output.counts is not None
+    assert result.output.counts.blobs == len(plan.freed_blobs)
+    assert verification.ok, verification.summary()
+    assert {str(c.ref) for c in verification.checks} == {
+        "busybox:amd64",
+        "busybox:arm64",
+        "busybox:latest",
+        "lab:cachetest",
+        "lab:v2",
+        "lab:stable",
+    }
+    # lab:cachetest: tag + index + 4 entries + their configs and layers.
+    cachetest = next(c for c in verification.checks if str(c.ref) == "lab:cachetest")
+    assert cachetest.checked > 10
+
+
+async def test_tag_only_removal_keeps_the_other_tag() -> None:
+    registry = lab_fake_registry()
+    service = fake_cleanup_service(registry)
+    graph = await service.load()
+    plan = service.plan(graph, [Selection("lab", tag="stable")])
+    await service.execute(plan)
+    service.collect_garbage()
+    verification = await service.verify(graph, plan.remaining_tags)
+    await service.aclose()
+
+    assert [s.action for s in plan.steps] == [StepAction.UNTAG]
+    assert "stable" not in registry.tags["lab"]
+    assert registry.tags["lab"]["v2"] == graph.repositories["lab"].tags["v2"]
+    puts = [r for r in registry.requests if r.method == "PUT"]
+    assert [r.url.path for r in puts] == ["/v2/lab/manifests/stable"]
+    assert puts[0].headers["content-type"] == OCI_INDEX
+    assert verification.ok
+
+
+async def test_a_moved_tag_stops_the_plan_before_any_change() -> None:
+    registry = lab_fake_registry()
+    service = fake_cleanup_service(registry)
+    graph = await service.load()
+    plan = service.plan(graph, [Selection("lab", tag="cachetest")])
+    registry.push_image("lab", "v2", "linux/amd64", (b"pushed meanwhile",))
+
+    with pytest.raises(RegistryChanged, match="tag lab:v2 now points at") as caught:
+        await service.execute(plan)
+    await service.aclose()
+
+    assert "Nothing was deleted" in str(caught.value)
+    assert not [r for r in registry.requests if r.method in ("PUT", "DELETE")]
+
+
+async def test_a_new_tag_in_the_repository_stops_the_plan() -> None:
+    registry = lab_fake_registry()
+    service = fake_cleanup_service(registry)
+    graph = await service.load()
+    plan = service.plan(graph, [Selection("cachedata1", tag="latest")])
+    registry.tags["cachedata1"]["other"] = registry.tags["cachedata1"]["latest"]
+
+    with pytest.raises(RegistryChanged, match="tag cachedata1:other appeared"):
+        await service.execute(plan)
+    await service.aclose()
+
+
+async def test_deletion_disabled_is_found_by_the_probe_with_the_fix() -> None:
+    registry = lab_fake_registry()
+    registry.delete_enabled = False
+    service = fake_cleanup_service(registry)
+    graph = await service.load()
+    plan = service.plan(graph, [Selection("cachedata1", tag="latest")])
+
+    with pytest.raises(DeletionDisabled, match="REGISTRY_STORAGE_DELETE_ENABLED=true") as caught:
+        await service.execute(plan)
+    await service.aclose()
+
+    assert "deletion is turned off" in str(caught.value)
+    deletes = [r for r in registry.requests if r.method == "DELETE"]
+    assert len(deletes) == 1 and "sha256:" in deletes[0].url.path  # only the probe
+    assert "latest" in registry.tags["cachedata1"]
+
+
+async def test_read_only_mode_is_named() -> None:
+    registry = lab_fake_registry()
+    service = fake_cleanup_service(registry)
+    graph = await service.load()
+    plan = service.plan(graph, [Selection("cachedata1", tag="latest")])
+    registry.read_only = True
+
+    with pytest.raises(DeletionDisabled, match="read-only maintenance mode"):
+        await service.execute(plan)
+    await service.aclose()
+
+
+async def test_a_failure_midway_reports_exactly_what_was_done() -> None:
+    registry = lab_fake_registry()
+    service = fake_cleanup_service(registry)
+    graph = await service.load()
+    plan = service.plan(graph, [Selection("lab", tag="cachetest")])
+    registry.fail_deletes_after = 2
+
+    with pytest.raises(ExecutionFailed) as caught:
+        await service.execute(plan)
+    await service.aclose()
+
+    report = caught.value.report
+    assert len(report.done) == 2
+    assert report.failed is plan.steps[2]
+    assert report.not_run == list(plan.steps[3:])
+    assert report.done[0].digest == graph.repositories["lab"].tags["cachetest"]
+    text = str(caught.value)
+    assert text.startswith(f"stopped after 2 of {len(plan.steps)} step(s)")
+    assert "not run: " in text and "Refresh, then plan again" in text
+
+
+async def test_a_failed_delete_after_the_put_says_where_the_tag_points() -> None:
+    registry = lab_fake_registry()
+    service = fake_cleanup_service(registry)
+    graph = await service.load()
+    plan = service.plan(graph, [Selection("lab", tag="stable")])
+    registry.fail_deletes_after = 0
+
+    with pytest.raises(ExecutionFailed) as caught:
+        await service.execute(plan)
+    await service.aclose()
+
+    assert "now points at the throw-away manifest" in str(caught.value)
+    assert f"curl -X DELETE http://localhost:5000/v2/lab/manifests/{plan.steps[0].digest}" in str(
+        caught.value
+    )
+
+
+async def test_a_refused_plan_is_not_run() -> None:
+    registry = lab_fake_registry()
+    service = fake_cleanup_service(registry)
+    graph = await service.load()
+    plan = service.plan(graph, [Selection("lab", digest=graph.repositories["lab"].tags["v2"])])
+
+    with pytest.raises(PlanRefused, match="did not select: lab:stable"):
+        await service.execute(plan)
+    await service.aclose()
+
+
+async def test_the_registry_down_is_unavailable() -> None:
+    registry = lab_fake_registry()
+    registry.down = True
+    service = fake_cleanup_service(registry)
+
+    with pytest.raises(RegistryUnavailable, match="cannot connect"):
+        await service.load()
+    await service.aclose()
+
+
+async def test_verification_finds_a_missing_platform_manifest_and_blob() -> None:
+    registry = lab_fake_registry()
+    service = fake_cleanup_service(registry)
+    graph = await service.load()
+    lab = graph.repositories["lab"]
+    index = lab.manifests[lab.tags["cachetest"]]
+    amd64 = next(
+        lab.manifests[c] for c in index.children if lab.manifests[c].label == "linux/amd64"
+    )
+    attestation = next(
+        lab.manifests[c]
+        for c in index.children
+        if lab.manifests[c].label == "attestation for linux/arm64"
+    )
+    del registry.manifests["lab"][amd64.digest]  # what -m does on distribution 2.8
+    del registry.blobs[attestation.blobs[1].digest]
+
+    plan = service.plan(graph, [Selection("cachedata1", tag="latest")])
+    report = await service.verify(graph, plan.remaining_tags)
+    await service.aclose()
+
+    assert not report.ok
+    (failed,) = report.failed
+    assert str(failed.ref) == "lab:cachetest"
+    assert any(p.startswith("manifest sha256:") and "answers 404" in p for p in failed.problems)
+    assert any(p.startswith("blob sha256:") and "answers 404" in p for p in failed.problems)
+    assert "1 of 6 remaining tag(s)" in report.summary()
+
+
+def test_parse_turns_references_into_selections() -> None:
+    registry = lab_fake_registry()
+    service = fake_cleanup_service(registry)
+
+    assert service.parse("lab:v2") == Selection("lab", tag="v2")
+    assert service.parse("localhost:5000/lab") == Selection("lab", tag="latest")
+    digest = "sha256:" + "a" * 64
+    assert service.parse(f"lab@{digest}") == Selection("lab", digest=digest)
+    with pytest.raises(Exception, match=r"is on other\.example:5000"):
+        service.parse("other.example:5000/lab:v1")
+
+
+def test_gc_without_the_container_says_how_to_fix_it() -> None:
+    registry = lab_fake_registry()
+    service = fake_cleanup_service(registry, FakeContainer(registry, missing=True))
+
+    with pytest.raises(ContainerNotFound, match="registry_container"):
+        service.collect_garbage()
