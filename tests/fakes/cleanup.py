@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from buildtui.cleanup.docker_output import ContainerInfo, parse_gc_output
 from buildtui.cleanup.errors import ContainerNotFound, GcRefused
-from buildtui.cleanup.gc import MINUS_M_REFUSAL, ContainerInfo, GcPreview, GcResult, parse_gc_output
+from buildtui.cleanup.gc import MINUS_M_REFUSAL, GcPreview, GcResult
 from buildtui.cleanup.graph import BlobRef, ManifestNode, RegistryGraph, RepositoryGraph
 from buildtui.cleanup.service import CleanupService
 from buildtui.registry.models import (

@@ -23,7 +23,8 @@ from buildtui.cleanup.errors import (
     from_registry_error,
 )
 from buildtui.cleanup.http import RegistryWriter, deletion_refused
-from buildtui.cleanup.plan import Plan, Step, StepAction
+from buildtui.cleanup.plan import Plan
+from buildtui.cleanup.steps import Step, StepAction
 from buildtui.registry.client import RegistryClient
 from buildtui.registry.errors import DeleteDisabled, NotFound, RegistryError, UnexpectedResponse
 from buildtui.registry.models import OCI_INDEX

@@ -18,14 +18,12 @@ of tagged multi-arch indexes (distribution#3178, fixed only in v3.0.0); the plan
 from __future__ import annotations
 
 import json
-import posixpath
-import re
 import shlex
 import subprocess
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
+from buildtui.cleanup.docker_output import ContainerInfo, GcOutput, parse_gc_output, parse_inspect
 from buildtui.cleanup.errors import (
     ContainerNotFound,
     EngineUnavailable,
@@ -37,19 +35,12 @@ from buildtui.cleanup.errors import (
 from buildtui.engine.client import docker_command
 from buildtui.settings import Settings
 
-DEFAULT_CONFIG = "/etc/docker/registry/config.yml"
-DEFAULT_ROOT = "/var/lib/registry"
 MINUS_M_REFUSAL = (
     "garbage collection with -m/--delete-untagged is refused: on distribution 2.8 (registry:2) "
     "it deletes the platform manifests of tagged multi-arch indexes, so those images can no "
     "longer be pulled (distribution#3178, fixed only in v3). Delete untagged manifests with "
     "`buildtui rm --untagged REPO` (it keeps everything a tag needs), then run `buildtui gc`"
 )
-_COUNTS_RE = re.compile(
-    r"(\d+) blobs marked, (\d+) blobs and (\d+) manifests eligible for deletion"
-)
-_BLOB_RE = re.compile(r"^blob eligible for deletion: (\S+)", re.M)
-_MANIFEST_RE = re.compile(r"manifest eligible for deletion: (\S+)", re.M)
 
 Runner = Callable[[Sequence[str], float], "subprocess.CompletedProcess[str]"]
 StepCallback = Callable[[str], None]
@@ -70,124 +61,6 @@ def run_docker(argv: Sequence[str], timeout: float) -> subprocess.CompletedProce
             f"`{shlex.join(argv)}` did not finish in {timeout:.0f} s; is the Docker engine "
             "responding? (`docker info`)"
         ) from error
-
-
-@dataclass(frozen=True)
-class ContainerInfo:
-    """What `docker inspect` says about the registry container, as GC needs it."""
-
-    name: str
-    id: str
-    image: str
-    """The image ID the container runs (the one-off collector uses the same)."""
-    image_name: str
-    running: bool
-    auto_remove: bool
-    binary: str
-    config_path: str
-    storage_root: str
-    mounts: tuple[str, ...]
-    storage_env: tuple[tuple[str, str], ...]
-    ports: tuple[str, ...]
-    host_ports: tuple[int, ...]
-    delete_enabled: bool
-
-    @property
-    def storage_mounted(self) -> bool:
-        return any(
-            self.storage_root == m or self.storage_root.startswith(m.rstrip("/") + "/")
-            for m in self.mounts
-        )
-
-
-def _env(items: Sequence[str]) -> dict[str, str]:
-    return dict(item.split("=", 1) for item in items if "=" in item)
-
-
-def parse_inspect(data: Mapping[str, Any], name: str) -> ContainerInfo:
-    """A ContainerInfo from one `docker inspect` object; NotARegistryContainer if it is not."""
-    config = data.get("Config") or {}
-    host = data.get("HostConfig") or {}
-    path = str(data.get("Path") or "")
-    args = [str(a) for a in data.get("Args") or []]
-    image_name = str(config.get("Image") or "")
-    env = _env(config.get("Env") or [])
-    command = [path, *args]
-    looks_like = posixpath.basename(path) == "registry" or (
-        "registry" in image_name and any(a.endswith((".yml", ".yaml")) for a in args)
-    )
-    if not looks_like:
-        raise NotARegistryContainer(
-            f"container {name} runs `{shlex.join(command)}` from {image_name or 'an image'}, "
-            "not a registry:2 registry; set registry_container (--registry-container) to the "
-            "name of your registry's container (see `docker ps`)"
-        )
-    config_path = next((a for a in reversed(args) if a.endswith((".yml", ".yaml"))), None)
-    ports: list[str] = []
-    host_ports: list[int] = []
-    for container_port, bindings in sorted(
-        ((data.get("NetworkSettings") or {}).get("Ports") or {}).items()
-    ):
-        for binding in bindings or []:
-            host_ip, host_port = binding.get("HostIp", ""), str(binding.get("HostPort", ""))
-            ports.append(f"{host_ip or '0.0.0.0'}:{host_port}->{container_port}")
-            if host_port.isdigit():
-                host_ports.append(int(host_port))
-    storage_env = tuple(sorted((k, v) for k, v in env.items() if k.startswith("REGISTRY_STORAGE")))
-    return ContainerInfo(
-        name=name,
-        id=str(data.get("Id") or ""),
-        image=str(data.get("Image") or image_name),
-        image_name=image_name,
-        running=bool((data.get("State") or {}).get("Running")),
-        auto_remove=bool(host.get("AutoRemove")),
-        binary=path if posixpath.basename(path) == "registry" else "registry",
-        config_path=config_path or DEFAULT_CONFIG,
-        storage_root=env.get("REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY", DEFAULT_ROOT),
-        mounts=tuple(str(m.get("Destination", "")) for m in data.get("Mounts") or []),
-        storage_env=storage_env,
-        ports=tuple(ports),
-        host_ports=tuple(host_ports),
-        delete_enabled=env.get("REGISTRY_STORAGE_DELETE_ENABLED", "").lower() == "true",
-    )
-
-
-@dataclass(frozen=True)
-class GcCounts:
-    marked: int
-    blobs: int
-    manifests: int
-
-
-@dataclass(frozen=True)
-class GcOutput:
-    """What `registry garbage-collect` printed, parsed."""
-
-    counts: GcCounts | None
-    blobs: tuple[str, ...] = ()
-    manifests: tuple[str, ...] = ()
-    text: str = ""
-
-    @property
-    def summary(self) -> str:
-        if self.counts is None:
-            return "no summary line in the collector's output"
-        c = self.counts
-        return (
-            f"{c.marked} blobs marked, {c.blobs} blobs and {c.manifests} manifests "
-            "eligible for deletion"
-        )
-
-
-def parse_gc_output(text: str) -> GcOutput:
-    match = _COUNTS_RE.search(text)
-    counts = GcCounts(*(int(g) for g in match.groups())) if match else None
-    return GcOutput(
-        counts,
-        tuple(dict.fromkeys(_BLOB_RE.findall(text))),
-        tuple(dict.fromkeys(_MANIFEST_RE.findall(text))),
-        text,
-    )
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ from typing import Protocol
 
 import httpx
 
+from buildtui.cleanup.docker_output import ContainerInfo
 from buildtui.cleanup.errors import CleanupError, RegistryProblem, from_registry_error
 from buildtui.cleanup.execute import ExecutionReport, ProgressCallback, execute_plan
-from buildtui.cleanup.gc import ContainerInfo, GcPreview, GcResult, RegistryContainer, StepCallback
+from buildtui.cleanup.gc import GcPreview, GcResult, RegistryContainer, StepCallback
 from buildtui.cleanup.graph import RegistryGraph, graph_from_scan
 from buildtui.cleanup.http import RegistryWriter
 from buildtui.cleanup.plan import Plan, Selection, TagRef, plan_deletion

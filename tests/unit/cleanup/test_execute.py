@@ -12,7 +12,8 @@ from buildtui.cleanup.errors import (
     RegistryChanged,
     RegistryUnavailable,
 )
-from buildtui.cleanup.plan import Selection, StepAction
+from buildtui.cleanup.plan import Selection
+from buildtui.cleanup.steps import StepAction
 from buildtui.registry.models import OCI_INDEX
 from tests.fakes.cleanup import FakeContainer, fake_cleanup_service, lab_fake_registry
 

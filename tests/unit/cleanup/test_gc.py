@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from buildtui.cleanup.docker_output import parse_gc_output, parse_inspect
 from buildtui.cleanup.errors import (
     ContainerNotFound,
     EngineUnavailable,
@@ -17,7 +18,7 @@ from buildtui.cleanup.errors import (
     NotARegistryContainer,
     RestartFailed,
 )
-from buildtui.cleanup.gc import RegistryContainer, parse_gc_output, parse_inspect
+from buildtui.cleanup.gc import RegistryContainer
 from buildtui.settings import Settings
 
 GC_OUTPUT = """busybox

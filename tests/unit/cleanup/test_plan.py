@@ -5,13 +5,8 @@ from __future__ import annotations
 import json
 
 from buildtui.cleanup.graph import ManifestNode
-from buildtui.cleanup.plan import (
-    Selection,
-    StepAction,
-    placeholder_manifest,
-    plan_deletion,
-    sha256,
-)
+from buildtui.cleanup.plan import Selection, plan_deletion
+from buildtui.cleanup.steps import StepAction, placeholder_manifest, sha256
 from buildtui.registry.models import OCI_INDEX, Kind
 from tests.fakes.cleanup import GraphBuilder, config, d, lab_graph, layer
 

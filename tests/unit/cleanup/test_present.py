@@ -1,0 +1,122 @@
+"""Pure presentation: inventory rows, the plan as text and JSON, GC and verification lines."""
+
+from __future__ import annotations
+
+from buildtui.cleanup.docker_output import ContainerInfo, parse_gc_output
+from buildtui.cleanup.gc import GcResult
+from buildtui.cleanup.plan import Selection, TagRef, plan_deletion
+from buildtui.cleanup.present import (
+    gc_json,
+    gc_result_lines,
+    inventory_rows,
+    plan_json,
+    plan_lines,
+    verify_lines,
+)
+from buildtui.cleanup.verify import TagCheck, VerifyReport
+from tests.fakes.cleanup import GraphBuilder, config, d, lab_graph, layer
+
+
+def test_inventory_lists_tags_with_kind_size_shared_bytes_and_twins() -> None:
+    g = lab_graph()
+    g.image("lab", "twin", [config("twin cfg", 100), layer("twin", 1000)], "a", "b")
+    g.image("lab", "old", [config("old cfg", 100), layer("old layer", 5000)])  # untagged
+    rows = {row.key: row for row in inventory_rows(g.graph)}
+
+    cache = rows["cachedata1:latest"]
+    assert cache.kind == "cache image"
+    assert cache.size == 900 + 700 + 1_000_000 + 200_000 + 3_000 + 900_000 + 210_000 + 3_100
+    # Every layer but the build-stage ones is also the image's or the base image's.
+    assert cache.shared == 1_000_000 + 3_000 + 900_000 + 3_100
+    assert rows["lab:cachetest"].kind == "index linux/amd64 + linux/arm64"
+    assert rows["lab:a"].note == "same manifest as b"
+    assert rows["lab:a"].shared == rows["lab:a"].size  # all of it is also lab:b's
+    untagged = rows["lab (untagged)"]
+    assert untagged.selection == Selection("lab", untagged=True)
+    assert untagged.name == "(1 untagged)"
+    assert untagged.size == 400 + 100 + 5000
+    assert list(rows)[:3] == ["busybox:amd64", "busybox:arm64", "busybox:latest"]
+
+
+def test_plan_lines_say_what_goes_what_stays_and_the_requests() -> None:
+    g = lab_graph()
+    plan = plan_deletion(g.graph, [Selection("cachedata1", tag="latest")])
+    text = "\n".join(plan_lines(plan))
+
+    assert "Plan for localhost:5000: cachedata1:latest" in text
+    assert f"delete cachedata1@{d('cache')[:19]}  (tags: latest)" in text
+    assert "Garbage collection frees 4 blob(s), 412 kB:" in text
+    assert (
+        "used by busybox:amd64, busybox:latest (linux/amd64), lab:cachetest (linux/amd64)" in text
+    )
+    assert f"curl -X DELETE http://localhost:5000/v2/cachedata1/manifests/{d('cache')}" in text
+    assert "Then reclaim the space: buildtui gc" in text
+    assert "REFUSED" not in text
+
+
+def test_refused_plans_and_collateral_tags_stand_out() -> None:
+    g = GraphBuilder()
+    g.image("lab", "app", [config("cfg")], "v1", "latest")
+    plan = plan_deletion(g.graph, [Selection("lab", digest=d("app"))])
+    text = "\n".join(plan_lines(plan))
+
+    assert "REFUSED (nothing will be sent):" in text
+    assert "Also removed although not selected:\n  ! lab:latest" in text
+    document = plan_json(plan)
+    assert document["ok"] is False
+    assert document["collateral_tags"] == ["lab:latest", "lab:v1"]
+
+
+def test_plan_json_has_every_request_and_blob() -> None:
+    g = lab_graph()
+    plan = plan_deletion(g.graph, [Selection("busybox", tag="amd64")], nonce="x")
+    document = plan_json(plan)
+
+    (step,) = document["steps"]
+    assert step["action"] == "untag"
+    assert step["keeps"] == d("bb amd64")
+    assert step["requests"][0].startswith("curl -X PUT -H 'Content-Type: application/vnd.oci")
+    assert document["freed_bytes"] == sum(b["size"] for b in document["blobs"] if b["freed"])
+
+
+def info() -> ContainerInfo:
+    return ContainerInfo(
+        "registry7", "id", "sha256:img", "registry:2", True, False, "/bin/registry",
+        "/etc/docker/registry/config.yml", "/var/lib/registry", ("/var/lib/registry",), (),
+        ("0.0.0.0:5000->5000/tcp",), (5000,), True,
+    )  # fmt: skip
+
+
+def test_gc_result_lines_and_json() -> None:
+    output = parse_gc_output(
+        "21 blobs marked, 4 blobs and 0 manifests eligible for deletion\n"
+        "blob eligible for deletion: sha256:111\n"
+    )
+    result = GcResult(info(), False, output, 3272, 2840, ("docker stop registry7",))
+
+    assert gc_result_lines(result) == [
+        "Garbage collection in registry7: 21 blobs marked, 4 blobs and 0 manifests eligible "
+        "for deletion",
+        "Storage: 3,272 kB -> 2,840 kB (432 kB freed)",
+    ]
+    document = gc_json(result)
+    assert (document["blobs_marked"], document["blobs_deleted"]) == (21, 4)
+    assert document["deleted_blobs"] == ["sha256:111"]
+
+
+def test_verify_lines_name_each_damaged_tag() -> None:
+    good = TagCheck(TagRef("lab", "v1", d("a")), d("a"), 7)
+    bad = TagCheck(
+        TagRef("lab", "cachetest", d("b")), d("b"), 9, ("manifest sha256:x answers 404",)
+    )
+    report = VerifyReport("localhost:5000", (good, bad), 16)
+
+    assert verify_lines(report) == [
+        "DAMAGED: 1 of 2 remaining tag(s) on localhost:5000 are damaged: lab:cachetest: "
+        "manifest sha256:x answers 404",
+        "  lab:cachetest:",
+        "    ! manifest sha256:x answers 404",
+    ]
+    assert verify_lines(VerifyReport("r", (good,), 7)) == [
+        "OK: all 1 remaining tag(s) on r are complete: 7 manifests and blobs answered 200"
+    ]
