@@ -68,6 +68,16 @@ def node_from_manifest(repository: str, manifest: Manifest, label: str = "") -> 
     )
 
 
+@dataclass(frozen=True)
+class TagRef:
+    repository: str
+    tag: str
+    digest: str
+
+    def __str__(self) -> str:
+        return f"{self.repository}:{self.tag}"
+
+
 @dataclass
 class RepositoryGraph:
     """One repository: its tags, its manifest revisions, and what could not be read."""
@@ -125,6 +135,14 @@ class RegistryGraph:
 
     def nodes(self) -> list[ManifestNode]:
         return [node for repo in self.repositories.values() for node in repo.manifests.values()]
+
+    def tag_refs(self) -> list[TagRef]:
+        """Every tag of the registry with the digest it points at."""
+        return [
+            TagRef(name, tag, digest)
+            for name, repo in sorted(self.repositories.items())
+            for tag, digest in sorted(repo.tags.items())
+        ]
 
     def blob_sizes(self) -> dict[str, int]:
         """Every known blob and manifest digest -> its size in bytes."""

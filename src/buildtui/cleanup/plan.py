@@ -22,7 +22,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from buildtui.cleanup.graph import ManifestNode, RegistryGraph, RepositoryGraph
+from buildtui.cleanup.graph import ManifestNode, RegistryGraph, RepositoryGraph, TagRef
 from buildtui.cleanup.steps import HttpRequest, Step, StepAction, placeholder_manifest, sha256
 from buildtui.registry.models import BUILDKIT_CACHE_CONFIG, IMAGE_CONFIG_TYPES
 from buildtui.registry.present import short_digest
@@ -70,16 +70,6 @@ class BlobFate:
     """The deleted manifests that referenced it."""
     kept_by: tuple[str, ...] = ()
     """The remaining manifests (as repo:tag (platform), or untagged) that still reference it."""
-
-
-@dataclass(frozen=True)
-class TagRef:
-    repository: str
-    tag: str
-    digest: str
-
-    def __str__(self) -> str:
-        return f"{self.repository}:{self.tag}"
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,17 @@ from typing import Protocol
 import httpx
 
 from buildtui.cleanup.docker_output import ContainerInfo
-from buildtui.cleanup.errors import CleanupError, RegistryProblem, from_registry_error
+from buildtui.cleanup.errors import (
+    CleanupError,
+    RegistryProblem,
+    RegistryUnavailable,
+    from_registry_error,
+)
 from buildtui.cleanup.execute import ExecutionReport, ProgressCallback, execute_plan
 from buildtui.cleanup.gc import GcPreview, GcResult, RegistryContainer, StepCallback
-from buildtui.cleanup.graph import RegistryGraph, graph_from_scan
+from buildtui.cleanup.graph import RegistryGraph, TagRef, graph_from_scan
 from buildtui.cleanup.http import RegistryWriter
-from buildtui.cleanup.plan import Plan, Selection, TagRef, plan_deletion
+from buildtui.cleanup.plan import Plan, Selection, plan_deletion
 from buildtui.cleanup.verify import VerifyReport, verify_tags
 from buildtui.registry.errors import RegistryError
 from buildtui.registry.models import Manifest
@@ -210,6 +215,23 @@ class CleanupService:
             return await verify_tags(graph, tags, self.registry_service.client, self.writer)
         except RegistryError as error:
             raise from_registry_error(error) from error
+
+    async def wait_until_up(self, timeout: float = 20.0) -> None:
+        """Wait for the registry to answer again (after garbage collection restarted it)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            try:
+                await self.registry_service.ping()
+                return
+            except RegistryError as error:
+                if loop.time() > deadline:
+                    raise RegistryUnavailable(
+                        f"{self.registry} does not answer {timeout:.0f} s after garbage "
+                        f"collection ({error}); check `docker ps` and `docker logs "
+                        f"{self.container_name}`"
+                    ) from error
+            await asyncio.sleep(0.2)
 
     async def aclose(self) -> None:
         if self._writer is not None:

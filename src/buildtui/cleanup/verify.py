@@ -13,9 +13,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from buildtui.cleanup.graph import RegistryGraph
+from buildtui.cleanup.graph import RegistryGraph, TagRef
 from buildtui.cleanup.http import RegistryWriter
-from buildtui.cleanup.plan import TagRef
 from buildtui.registry.client import RegistryClient
 from buildtui.registry.errors import NotFound, RegistryError
 from buildtui.registry.present import short_digest

@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "buildtui.commands.builders",
     "buildtui.commands.build",
     "buildtui.commands.registry",
+    "buildtui.commands.cleanup",
 )
 
 

@@ -1,0 +1,212 @@
+"""`buildtui rm REF...` and `buildtui gc`: the Clean-up pane's twins.
+
+`rm` prints the plan (what goes, what stays and why, the space GC will free and the
+exact HTTP requests), asks, then checks the registry is still as planned and sends
+the requests. `gc` shows the collector's dry run and the exact docker commands,
+asks, runs `registry garbage-collect` (never -m) with the registry stopped, starts
+it again and checks every tag still has all its manifests and blobs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from buildtui.cleanup.errors import CleanupError, ExecutionFailed, GcRefused
+from buildtui.cleanup.gc import MINUS_M_REFUSAL
+from buildtui.cleanup.plan import Selection
+from buildtui.cleanup.present import (
+    execution_json,
+    gc_json,
+    gc_preview_lines,
+    gc_result_lines,
+    plan_json,
+    plan_lines,
+    verify_json,
+    verify_lines,
+)
+from buildtui.cleanup.service import CleanupService
+from buildtui.registry.present import format_size
+from buildtui.settings import Settings
+
+T = TypeVar("T")
+
+
+def register(subparsers: Any) -> None:
+    rm = subparsers.add_parser(
+        "rm",
+        help="delete tags, images or cache images from the lab registry (plan first)",
+        description="Delete REFs (repo:tag, repo@digest, cache refs) from the lab registry. "
+        "A tag other tags share is removed alone (throw-away manifest trick); an index goes "
+        "with its platform and attestation manifests unless another tag needs them. The "
+        "space comes back with `buildtui gc`.",
+    )
+    rm.add_argument("refs", nargs="+", metavar="REF", help="e.g. cachedata1:latest, lab:v1")
+    rm.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    rm.add_argument("--json", action="store_true", help="print the plan and result as JSON")
+    rm.add_argument("-y", "--yes", action="store_true", help="do not ask before deleting")
+    rm.add_argument(
+        "--tag-only", action="store_true", help="remove the tags only, keep their manifests"
+    )
+    rm.add_argument(
+        "--with-tags",
+        action="store_true",
+        help="allow deleting a digest that tags you did not name point at (they go too)",
+    )
+    rm.add_argument(
+        "--untagged",
+        action="store_true",
+        help="REFs are repositories: delete their untagged manifests (what GC -m would, safely)",
+    )
+    rm.set_defaults(handler=run_rm)
+
+    gc = subparsers.add_parser(
+        "gc",
+        help="reclaim space: registry garbage-collect in the registry container (never -m)",
+        description="Run `registry garbage-collect` on the registry container "
+        "(--registry-container, default registry7): it is stopped meanwhile and started "
+        "again (which also clears its blob descriptor cache); then every tag is verified.",
+    )
+    gc.add_argument("--dry-run", action="store_true", help="only report what would be deleted")
+    gc.add_argument("--json", action="store_true", help="print the result as JSON")
+    gc.add_argument("-y", "--yes", action="store_true", help="do not ask before stopping it")
+    gc.add_argument(
+        "-m",
+        "--delete-untagged",
+        action="store_true",
+        help="refused: on registry:2 it deletes the platform manifests of multi-arch images",
+    )
+    gc.set_defaults(handler=run_gc)
+
+
+def _say(text: str, as_json: bool) -> None:
+    print(text, file=sys.stderr if as_json else sys.stdout)
+
+
+async def _confirm(question: str, yes: bool) -> bool:
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        print(f"buildtui: {question} Not asked without a terminal: add --yes", file=sys.stderr)
+        return False
+    answer = await asyncio.to_thread(input, f"{question} [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+def _run(settings: Settings, work: Callable[[CleanupService], Awaitable[int]]) -> int:
+    async def main() -> int:
+        service = CleanupService(settings)
+        try:
+            return await work(service)
+        finally:
+            await service.aclose()
+
+    try:
+        return asyncio.run(main())
+    except ExecutionFailed as error:
+        print(f"buildtui: {error}", file=sys.stderr)
+        return 1
+    except CleanupError as error:
+        print(f"buildtui: {error}", file=sys.stderr)
+        return 1
+
+
+def run_rm(args: argparse.Namespace, settings: Settings) -> int:
+    async def work(service: CleanupService) -> int:
+        if args.untagged:
+            selections = [Selection(name.strip("/"), untagged=True) for name in args.refs]
+        else:
+            selections = [service.parse(ref) for ref in args.refs]
+            if args.tag_only:
+                selections = [
+                    Selection(s.repository, tag=s.tag, untag_only=True) if s.tag else s
+                    for s in selections
+                ]
+        graph = await service.load()
+        plan = service.plan(graph, selections, allow_tag_loss=args.with_tags)
+        document: dict[str, Any] = {"plan": plan_json(plan)}
+        if not args.json:
+            print("\n".join(plan_lines(plan)))
+        if not plan.ok:
+            if args.json:
+                print(json.dumps(document, indent=2))
+            return 1
+        if args.dry_run:
+            if args.json:
+                print(json.dumps(document, indent=2))
+            return 0
+        question = (
+            f"Send these {len(plan.requests)} request(s) to {plan.registry}"
+            + (
+                f", removing {len(plan.collateral_tags)} tag(s) you did not name"
+                if plan.collateral_tags
+                else ""
+            )
+            + "?"
+        )
+        if not await _confirm(question, args.yes):
+            _say("Nothing was changed.", args.json)
+            return 1
+        try:
+            report = await service.execute(plan)
+        except ExecutionFailed as error:
+            if args.json:
+                document["result"] = execution_json(error.report)
+                print(json.dumps(document, indent=2))
+            raise
+        document["result"] = execution_json(report)
+        verification = await service.verify(graph, plan.remaining_tags)
+        document["verification"] = verify_json(verification)
+        if args.json:
+            print(json.dumps(document, indent=2))
+        else:
+            print("\n" + report.summary())
+            print("\n".join(verify_lines(verification)))
+            print(f"Next: buildtui gc  (about {format_size(plan.freed_bytes)} to reclaim)")
+        return 0 if verification.ok else 1
+
+    return _run(settings, work)
+
+
+def run_gc(args: argparse.Namespace, settings: Settings) -> int:
+    if args.delete_untagged:
+        print(f"buildtui: {GcRefused(MINUS_M_REFUSAL)}", file=sys.stderr)
+        return 2
+
+    async def work(service: CleanupService) -> int:
+        graph = await service.load()
+        preview = await asyncio.to_thread(service.preview_gc)
+        if not args.json:
+            print("\n".join(gc_preview_lines(preview)))
+        if args.dry_run:
+            if args.json:
+                print(json.dumps({"dry_run": {
+                    "summary": preview.output.summary,
+                    "blobs": list(preview.output.blobs),
+                    "kb": preview.kb,
+                    "commands": list(preview.commands),
+                    "warnings": list(preview.warnings),
+                }}, indent=2))  # fmt: skip
+            return 0
+        if not await _confirm(f"Stop {preview.info.name} and collect garbage?", args.yes):
+            _say("Nothing was changed.", args.json)
+            return 1
+        result = await asyncio.to_thread(
+            service.collect_garbage, lambda step: _say(f"… {step}", args.json)
+        )
+        if not args.json:
+            print("\n".join(gc_result_lines(result)))
+        await service.wait_until_up()
+        verification = await service.verify(graph, graph.tag_refs())
+        if args.json:
+            print(json.dumps({"gc": gc_json(result), "verification": verify_json(verification)},
+                             indent=2))  # fmt: skip
+        else:
+            print("\n".join(verify_lines(verification)))
+        return 0 if verification.ok else 1
+
+    return _run(settings, work)
