@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from python_on_whales.client_config import ClientNotFoundError
 from python_on_whales.exceptions import DockerException
@@ -41,6 +41,7 @@ from buildtui.buildx.models import (
 )
 from buildtui.buildx.parsing import (
     LS_FORMAT,
+    ParseError,
     parse_du,
     parse_go_duration,
     parse_human_duration,
@@ -51,6 +52,7 @@ from buildtui.buildx.parsing import (
 from buildtui.engine.client import docker_command, make_docker_client
 from buildtui.settings import Settings, data_dir
 
+T = TypeVar("T")
 DEFAULT_TIMEOUT = 120.0
 CANCEL_GRACE = 3.0
 
@@ -224,11 +226,12 @@ class BuildersService:
         """Every builder with its nodes, and the one buildx uses when none is named."""
         try:
             text = self._run(["buildx", "ls", "--format", LS_FORMAT], action="List builders")
-            builders = parse_ls_template(text)
+            builders = _parsed(parse_ls_template, text, "List builders")
         except BuildxCommandFailed as error:
             if "unknown flag: --format" not in error.detail:
                 raise
-            builders = parse_ls_table(self._run(["buildx", "ls"], action="List builders"))
+            text = self._run(["buildx", "ls"], action="List builders")
+            builders = _parsed(parse_ls_table, text, "List builders")
         return current_builder(builders, os.environ.get("BUILDX_BUILDER", ""))
 
     # -- create, use ------------------------------------------------------------------
@@ -276,11 +279,11 @@ class BuildersService:
 
     def inspect(self, name: str) -> Inspection:
         text = self._run(commands.inspect_args(name), action="Inspect builder", builder=name)
-        return parse_inspect(text)
+        return _parsed(parse_inspect, text, "Inspect builder")
 
     def disk_usage(self, name: str | None = None, filters: Sequence[str] = ()) -> DiskUsage:
         text = self._run(commands.du_args(name, filters=filters), action="Disk usage", builder=name)
-        return parse_du(text)
+        return _parsed(parse_du, text, "Disk usage")
 
     def prune_preview(self, name: str | None, options: PruneOptions) -> PrunePreview:
         """What `prune` with these options would remove, as far as `buildx du` tells."""
@@ -292,8 +295,18 @@ class BuildersService:
     def prune(self, name: str | None, options: PruneOptions) -> PruneResult:
         commands.validate_prune(options)
         text = self._run(commands.prune_args(name, options), action="Prune", builder=name)
-        usage = parse_du(text)
+        usage = _parsed(parse_du, text, "Prune")
         return PruneResult(name or "", usage.records, usage.total)
+
+
+def _parsed(parse: Callable[[str], T], text: str, action: str) -> T:
+    """Parse buildx output; output that does not parse is a BuildxError, not a crash."""
+    try:
+        return parse(text)
+    except ParseError as error:
+        raise BuildxCommandFailed(
+            action, f"buildx printed something unexpected ({error})"
+        ) from None
 
 
 _TIME_FILTERS = ("until", "unused-for")

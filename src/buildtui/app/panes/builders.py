@@ -1,0 +1,501 @@
+"""The Builders pane: every buildx builder and its nodes, and their whole lifecycle.
+
+All buildx calls run in thread workers (they block); results come back as messages.
+Destructive actions go through a confirmation screen that shows the exact command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from buildtui.app.screens.builder_bootstrap import BootstrapScreen
+from buildtui.app.screens.builder_confirm import ConfirmScreen
+from buildtui.app.screens.builder_create import CreateBuilderScreen
+from buildtui.app.screens.builder_inspect import InspectBuilderScreen
+from buildtui.app.screens.builder_prune import PruneScreen
+from buildtui.app.screens.builder_remove import RemoveBuilderScreen, RemoveRequest
+from buildtui.app.screens.builder_usage import DiskUsageScreen
+from buildtui.buildx.builders import BuildersBackend
+from buildtui.buildx.commands import CreatePlan, render_command
+from buildtui.buildx.errors import BuildxError, BuildxUnavailable, ContextBuilderRemoval
+from buildtui.buildx.models import Builder, BuilderList, CreateOptions, CreateRequest, PruneOptions
+from buildtui.buildx.presentation import COLUMNS, Row, builder_details, builder_rows
+
+REFRESH_INTERVAL = 10.0
+STATUS_STYLES = {
+    "running": "bold green",
+    "inactive": "dim",
+    "stopped": "yellow",
+    "starting": "cyan",
+    "stopping": "cyan",
+    "error": "bold red",
+}
+
+
+@dataclass(frozen=True)
+class PaneCommand:
+    id: str
+    key: str
+    action: str
+    title: str
+    help: str
+    show: bool = True
+
+
+COMMANDS = (
+    PaneCommand("builders.create", "n", "create", "New…", "Create a builder"),
+    PaneCommand("builders.use", "u", "use", "Use", "Make the highlighted builder the one in use"),
+    PaneCommand(
+        "builders.bootstrap", "b", "bootstrap", "Bootstrap", "Start the builder's BuildKit"
+    ),
+    PaneCommand("builders.stop", "s", "stop", "Stop", "Stop the builder's BuildKit"),
+    PaneCommand("builders.remove", "x", "remove", "Remove…", "Remove the highlighted builder"),
+    PaneCommand("builders.inspect", "i", "inspect", "Inspect", "Everything buildx inspect shows"),
+    PaneCommand("builders.du", "D", "disk_usage", "Disk usage", "Build cache of the builder"),
+    PaneCommand("builders.prune", "p", "prune", "Prune…", "Remove build cache"),
+    PaneCommand("builders.append", "a", "append", "Add node…", "Add a node to the builder"),
+    PaneCommand(
+        "builders.leave", "L", "leave", "Remove node…", "Remove the highlighted node", False
+    ),
+    PaneCommand("builders.refresh", "r", "refresh", "Refresh", "List the builders again"),
+)
+
+
+class BuildersPane(Widget):
+    """Builders as `buildx ls` shows them, refreshed in the background, with every action."""
+
+    DEFAULT_CSS = """
+    BuildersPane {
+        height: 1fr;
+        layout: vertical;
+    }
+    BuildersPane #builders-title {
+        height: 1;
+        padding: 0 1;
+        text-style: bold;
+    }
+    BuildersPane #builders-message {
+        display: none;
+        height: auto;
+        margin: 0 1;
+        padding: 0 1;
+        border: round $error;
+    }
+    BuildersPane #builders-message.shown {
+        display: block;
+    }
+    BuildersPane #builders-table {
+        height: 1fr;
+    }
+    BuildersPane.unavailable #builders-table, BuildersPane.unavailable #builders-details-box {
+        display: none;
+    }
+    BuildersPane #builders-details-box {
+        height: auto;
+        max-height: 40%;
+        border-top: solid $primary;
+    }
+    BuildersPane #builders-details {
+        padding: 0 1;
+    }
+    """
+    BINDINGS = [
+        Binding(c.key, c.action, c.title, show=c.show, id=c.id, tooltip=c.help) for c in COMMANDS
+    ]
+
+    class Loaded(Message):
+        """A fresh list of builders from the refresh worker."""
+
+        def __init__(self, listing: BuilderList) -> None:
+            super().__init__()
+            self.listing = listing
+
+    class LoadFailed(Message):
+        def __init__(self, error: BuildxError) -> None:
+            super().__init__()
+            self.error = error
+
+    class ActionDone(Message):
+        """An action finished: say so, then list again."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class ActionFailed(Message):
+        def __init__(self, action: str, error: BuildxError) -> None:
+            super().__init__()
+            self.action = action
+            self.error = error
+
+    def __init__(
+        self,
+        service: BuildersBackend,
+        *,
+        refresh_interval: float | None = REFRESH_INTERVAL,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.service = service
+        self.refresh_interval = refresh_interval
+        self.listing: BuilderList | None = None
+        self.error: BuildxError | None = None
+        self.refreshing = False
+        self.rows: dict[str, Row] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static("Builders", id="builders-title")
+        yield Static(id="builders-message")
+        table: DataTable[str | Text] = DataTable(id="builders-table", cursor_type="row")
+        yield table
+        with VerticalScroll(id="builders-details-box"):
+            yield Static(id="builders-details")
+
+    def on_mount(self) -> None:
+        table = self.table
+        for column in COLUMNS:
+            table.add_column(column, key=column)
+        self.refresh_builders()
+        if self.refresh_interval:
+            self.set_interval(self.refresh_interval, self.refresh_builders)
+        self.call_after_refresh(table.focus)
+
+    # -- state -------------------------------------------------------------------------
+
+    @property
+    def table(self) -> DataTable[str | Text]:
+        return self.query_one("#builders-table", DataTable)
+
+    @property
+    def highlighted_row(self) -> Row | None:
+        table = self.table
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.rows.get(key or "")
+
+    @property
+    def highlighted_builder(self) -> Builder | None:
+        row = self.highlighted_row
+        if row is None or self.listing is None:
+            return None
+        return self.listing.get(row.builder)
+
+    def select_builder(self, name: str) -> None:
+        key = f"b:{name}"
+        if key in self.rows:
+            self.table.move_cursor(row=self.table.get_row_index(key))
+
+    # -- workers -----------------------------------------------------------------------
+
+    def refresh_builders(self) -> None:
+        """List again in the background (a newer refresh replaces a running one)."""
+        self._set_refreshing(True)
+        self._list_builders()
+
+    @work(thread=True, exclusive=True, group="builders-refresh", exit_on_error=False)
+    def _list_builders(self) -> None:
+        """`buildx ls` off the UI thread; typing stays responsive meanwhile."""
+        worker = get_current_worker()
+        try:
+            listing = self.service.list()
+        except BuildxError as error:
+            if not worker.is_cancelled:
+                self.post_message(self.LoadFailed(error))
+            return
+        if not worker.is_cancelled:
+            self.post_message(self.Loaded(listing))
+
+    @work(thread=True, group="builders-action", exit_on_error=False)
+    def call_service(self, action: str, call: Callable[[], str]) -> None:
+        """One blocking service call; its outcome comes back as a message."""
+        try:
+            text = call()
+        except BuildxError as error:
+            self.post_message(self.ActionFailed(action, error))
+            return
+        self.post_message(self.ActionDone(text))
+
+    @on(Worker.StateChanged)
+    def worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.node is self:
+            self._set_refreshing(False)
+            self.app.notify(
+                f"Unexpected failure in the Builders pane: {event.worker.error!r}. "
+                "Press r to refresh; please report this.",
+                severity="error",
+            )
+
+    # -- messages ------------------------------------------------------------------------
+
+    def _set_refreshing(self, value: bool) -> None:
+        self.refreshing = value
+        self._update_title()
+
+    @on(Loaded)
+    def loaded(self, message: Loaded) -> None:
+        self.listing = message.listing
+        self.show_error(None)
+        self._set_refreshing(False)
+        self._render_rows()
+
+    @on(LoadFailed)
+    def load_failed(self, message: LoadFailed) -> None:
+        self._set_refreshing(False)
+        self.show_error(message.error)
+
+    @on(ActionDone)
+    def action_done(self, message: ActionDone) -> None:
+        self.app.notify(message.text, title="Builders")
+        self.refresh_builders()
+
+    @on(ActionFailed)
+    def action_failed(self, message: ActionFailed) -> None:
+        self.app.notify(message.error.message, title=f"{message.action} failed", severity="error")
+        self.refresh_builders()
+
+    @on(DataTable.RowHighlighted, "#builders-table")
+    def row_highlighted(self) -> None:
+        self._render_details()
+
+    # -- rendering -----------------------------------------------------------------------
+
+    def _update_title(self) -> None:
+        title = Text("Builders", style="bold")
+        if self.listing is not None:
+            title.append(f" · {len(self.listing.builders)}", style="bold")
+            if self.listing.current:
+                title.append(" · in use: ")
+                title.append(self.listing.current, style="bold underline")
+                if self.listing.current_source == "BUILDX_BUILDER":
+                    title.append(" (BUILDX_BUILDER)")
+        if self.refreshing:
+            title.append(" · refreshing…", style="italic")
+        self.query_one("#builders-title", Static).update(title)
+
+    def show_error(self, error: BuildxError | None) -> None:
+        """Show what is wrong and how to fix it; an unavailable engine hides the list."""
+        self.error = error
+        message = self.query_one("#builders-message", Static)
+        self.set_class(isinstance(error, BuildxUnavailable), "unavailable")
+        warning = self.listing.warning if self.listing and error is None else None
+        if error is None and warning is None:
+            message.remove_class("shown")
+            message.update("")
+            return
+        text = Text()
+        if error is not None:
+            text.append(error.what, style="bold red")
+            if error.fix:
+                text.append(f"\n{error.fix}")
+            text.append("\nPress r to try again.", style="italic")
+        else:
+            text.append(warning or "", style="bold yellow")
+        message.update(text)
+        message.add_class("shown")
+
+    def _cells(self, row: Row) -> tuple[str | Text, ...]:
+        name, driver, status, buildkit, platforms, activity = row.cells
+        name_cell = Text(name, style="bold" if row.kind == "builder" else "")
+        if row.current:
+            name_cell.stylize("bold reverse")
+        status_cell = Text(status, style=STATUS_STYLES.get(status, ""))
+        platforms_cell = Text(platforms, style="red" if row.error else "")
+        return (name_cell, driver, status_cell, buildkit, platforms_cell, activity)
+
+    def _render_rows(self) -> None:
+        table = self.table
+        selected = self.highlighted_row
+        listing = self.listing
+        rows = builder_rows(listing) if listing is not None else []
+        self.rows = {row.key: row for row in rows}
+        table.clear()
+        for row in rows:
+            table.add_row(*self._cells(row), key=row.key)
+        if selected is not None and selected.key in self.rows:
+            table.move_cursor(row=table.get_row_index(selected.key))
+        elif selected is not None and f"b:{selected.builder}" in self.rows:
+            table.move_cursor(row=table.get_row_index(f"b:{selected.builder}"))
+        self._update_title()
+        self.show_error(self.error)
+        self._render_details()
+
+    def _render_details(self) -> None:
+        details = self.query_one("#builders-details", Static)
+        builder = self.highlighted_builder
+        if builder is None:
+            details.update("No builder: press n to create one." if self.listing else "")
+            return
+        text = Text()
+        for label, value in builder_details(builder, self.listing):
+            text.append(f"{label}: " if value else label, style="bold")
+            text.append(f"{value}\n" if value else "\n")
+        text.rstrip()
+        details.update(text)
+
+    # -- actions -------------------------------------------------------------------------
+
+    def _need_builder(self, verb: str) -> Builder | None:
+        builder = self.highlighted_builder
+        if builder is None:
+            self.app.notify(f"No builder to {verb}: highlight one in the list.", severity="warning")
+        return builder
+
+    def action_refresh(self) -> None:
+        self.refresh_builders()
+
+    def action_create(self, options: CreateOptions | None = None) -> None:
+        def created(plan: CreatePlan | None) -> None:
+            if plan is None:
+                return
+            service = self.service
+
+            def call() -> str:
+                name = service.create(plan)
+                if plan.options.mode == "leave":
+                    return f"Node {plan.options.node} removed from {name}"
+                if plan.options.mode == "append":
+                    return f"Node added to {name}"
+                return f"Builder {name} created" + (" and in use" if plan.options.use else "")
+
+            self.call_service("Create", call)
+
+        self.app.push_screen(CreateBuilderScreen(self.service, options), created)
+
+    def action_append(self) -> None:
+        builder = self._need_builder("add a node to")
+        if builder is not None:
+            self.action_create(
+                CreateOptions(name=builder.name, driver=builder.driver, mode="append")
+            )
+
+    def action_leave(self) -> None:
+        row = self.highlighted_row
+        if row is None or row.node is None:
+            self.app.notify("Highlight a node (the rows under a builder) to remove it.")
+            return
+        builder, node = row.builder, row.node
+        try:
+            plan = self.service.plan_create(
+                CreateRequest(CreateOptions(name=builder, node=node, mode="leave"))
+            )
+        except BuildxError as error:
+            self.app.notify(error.message, severity="error")
+            return
+        lost = [f"node {node} of builder {builder}"]
+        found = self.listing.get(builder) if self.listing else None
+        if found is not None and found.driver == "docker-container":
+            lost.append(f"the node's container buildx_buildkit_{node} and its build cache")
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.call_service("Remove node", lambda: self._create_text(plan))
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Remove node {node}?",
+                render_command(self.service.command_prefix, plan.args),
+                lost,
+                confirm_label="Remove node",
+            ),
+            confirmed,
+        )
+
+    def _create_text(self, plan: CreatePlan) -> str:
+        name = self.service.create(plan)
+        return f"Node {plan.options.node} removed from {name}"
+
+    def action_use(self) -> None:
+        builder = self._need_builder("use")
+        if builder is None:
+            return
+        name, service = builder.name, self.service
+
+        def call() -> str:
+            service.use(name)
+            return f"{name} is now the builder in use"
+
+        self.call_service("Use", call)
+
+    def action_stop(self) -> None:
+        builder = self._need_builder("stop")
+        if builder is None:
+            return
+        name, service = builder.name, self.service
+
+        def call() -> str:
+            service.stop(name)
+            return f"{name} stopped"
+
+        self.call_service("Stop", call)
+
+    def action_bootstrap(self) -> None:
+        builder = self._need_builder("bootstrap")
+        if builder is not None:
+            self.app.push_screen(
+                BootstrapScreen(self.service, builder.name), lambda _: self.refresh_builders()
+            )
+
+    def action_remove(self) -> None:
+        builder = self._need_builder("remove")
+        if builder is None:
+            return
+        if builder.is_context_builder:
+            error = ContextBuilderRemoval(builder.name)
+            self.app.notify(error.message, title="Cannot remove", severity="error")
+            return
+        name, service = builder.name, self.service
+
+        def confirmed(request: RemoveRequest | None) -> None:
+            if request is None:
+                return
+
+            def call() -> str:
+                service.remove(name, keep_state=request.keep_state, keep_daemon=request.keep_daemon)
+                kept = " (its build cache kept)" if request.keep_state else ""
+                return f"Builder {name} removed{kept}"
+
+            self.call_service("Remove", call)
+
+        self.app.push_screen(RemoveBuilderScreen(builder, service.command_prefix), confirmed)
+
+    def action_inspect(self) -> None:
+        builder = self._need_builder("inspect")
+        if builder is not None:
+            self.app.push_screen(InspectBuilderScreen(self.service, builder.name))
+
+    def action_disk_usage(self) -> None:
+        builder = self._need_builder("show the disk usage of")
+        if builder is not None:
+            self.app.push_screen(DiskUsageScreen(self.service, builder.name))
+
+    def action_prune(self) -> None:
+        builder = self._need_builder("prune")
+        if builder is None:
+            return
+        name, service = builder.name, self.service
+
+        def confirmed(options: PruneOptions | None) -> None:
+            if options is None:
+                return
+
+            def call() -> str:
+                result = service.prune(name, options)
+                return f"Pruned {len(result.records)} record(s), {result.total}, from {name}"
+
+            self.call_service("Prune", call)
+
+        self.app.push_screen(PruneScreen(service, name), confirmed)

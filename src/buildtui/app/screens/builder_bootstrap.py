@@ -1,0 +1,139 @@
+"""Bootstrap a builder with its live progress; Cancel kills the buildx process."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Log, Static
+
+from buildtui.buildx.builders import BootstrapProgress, BuildersBackend
+from buildtui.buildx.errors import BootstrapCancelled, BuildxError
+from buildtui.buildx.models import Inspection
+
+
+class BootstrapScreen(ModalScreen[bool]):
+    """Returns True when the builder came up."""
+
+    DEFAULT_CSS = """
+    BootstrapScreen {
+        align: center middle;
+    }
+    BootstrapScreen > Vertical {
+        width: 100;
+        max-width: 95%;
+        height: 80%;
+        border: thick $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    BootstrapScreen #bootstrap-command {
+        padding: 0 1;
+        background: $boost;
+    }
+    BootstrapScreen #bootstrap-log {
+        height: 1fr;
+        border: round $primary-darken-2;
+    }
+    BootstrapScreen #bootstrap-outcome {
+        height: auto;
+        padding: 0 1;
+    }
+    BootstrapScreen Horizontal {
+        height: auto;
+    }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel_or_close", "Cancel / close", id="builder_bootstrap.cancel")
+    ]
+
+    class Progress(Message):
+        def __init__(self, line: str) -> None:
+            super().__init__()
+            self.line = line
+
+    class Finished(Message):
+        def __init__(self, inspection: Inspection | None, error: BuildxError | None) -> None:
+            super().__init__()
+            self.inspection = inspection
+            self.error = error
+
+    def __init__(self, service: BuildersBackend, name: str) -> None:
+        super().__init__()
+        self.service = service
+        self.builder = name
+        self.run: BootstrapProgress | None = None
+        self.done = False
+        self.succeeded = False
+        self.lines: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = f"Bootstrap {self.builder}"
+            yield Static(id="bootstrap-command")
+            yield Log(id="bootstrap-log", max_lines=2000)
+            yield Static(Text("Starting…", style="italic"), id="bootstrap-outcome")
+            with Horizontal():
+                yield Button("Cancel", id="bootstrap-button", variant="warning")
+
+    def on_mount(self) -> None:
+        self.bootstrap()
+
+    @work(thread=True, exclusive=True, group="builder-bootstrap", exit_on_error=False)
+    def bootstrap(self) -> None:
+        try:
+            run = self.service.start_bootstrap(self.builder)
+            self.run = run
+            self.app.call_from_thread(
+                self.query_one("#bootstrap-command", Static).update, f"$ {run.command}"
+            )
+            for line in run.lines():
+                self.post_message(self.Progress(line))
+            inspection = run.wait()
+        except BuildxError as error:
+            self.post_message(self.Finished(None, error))
+            return
+        self.post_message(self.Finished(inspection, None))
+
+    @on(Progress)
+    def progress(self, message: Progress) -> None:
+        self.lines.append(message.line)
+        self.query_one("#bootstrap-log", Log).write_line(message.line)
+
+    @on(Finished)
+    def finished(self, message: Finished) -> None:
+        self.done = True
+        outcome = Text()
+        if message.error is None and message.inspection is not None:
+            self.succeeded = True
+            statuses = ", ".join(
+                f"{node.name}: {node.get('Status')}" for node in message.inspection.nodes
+            )
+            outcome.append(f"{self.builder} is up", style="bold green")
+            outcome.append(f" ({statuses})")
+        elif isinstance(message.error, BootstrapCancelled):
+            outcome.append(message.error.what, style="bold yellow")
+            outcome.append(f"\n{message.error.fix}")
+        elif message.error is not None:
+            outcome.append(message.error.what, style="bold red")
+            outcome.append(f"\n{message.error.fix}")
+        self.query_one("#bootstrap-outcome", Static).update(outcome)
+        button = self.query_one("#bootstrap-button", Button)
+        button.label = "Close"
+        button.variant = "primary"
+        button.disabled = False
+        button.focus()
+
+    @on(Button.Pressed, "#bootstrap-button")
+    def action_cancel_or_close(self) -> None:
+        if self.done:
+            self.dismiss(self.succeeded)
+            return
+        if self.run is not None:
+            self.run.cancel()
+            self.query_one("#bootstrap-outcome", Static).update(Text("Cancelling…", style="italic"))
+            self.query_one("#bootstrap-button", Button).disabled = True

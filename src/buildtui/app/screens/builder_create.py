@@ -1,0 +1,280 @@
+"""The create form: every `buildx create` option, two presets, and the exact command, live."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from buildtui.buildx.builders import BuildersBackend
+from buildtui.buildx.commands import CreatePlan, Preset, render_command, split_list
+from buildtui.buildx.errors import BuildxError
+from buildtui.buildx.models import DRIVERS, CreateMode, CreateOptions, CreateRequest
+
+MODES: tuple[tuple[str, CreateMode], ...] = (
+    ("new builder", "new"),
+    ("add a node to a builder (--append)", "append"),
+    ("remove a node from a builder (--leave)", "leave"),
+)
+ENDPOINT_HINTS = {
+    "docker-container": "Docker context or host; empty: the current one",
+    "kubernetes": "Kubernetes context; empty: the current one",
+    "remote": "BuildKit address, e.g. tcp://buildkitd:1234 (required)",
+}
+
+
+class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
+    """Returns the validated plan to run, or None."""
+
+    DEFAULT_CSS = """
+    CreateBuilderScreen {
+        align: center middle;
+    }
+    CreateBuilderScreen > Vertical {
+        width: 110;
+        max-width: 98%;
+        height: 95%;
+        border: thick $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    CreateBuilderScreen .row {
+        height: auto;
+    }
+    CreateBuilderScreen .row > Label {
+        width: 18;
+    }
+    CreateBuilderScreen .row > Checkbox {
+        margin-right: 4;
+    }
+    CreateBuilderScreen .row > Input, CreateBuilderScreen .row > Select {
+        width: 1fr;
+    }
+    CreateBuilderScreen .presets {
+        height: auto;
+        border: round $accent;
+        padding: 0 1;
+    }
+    CreateBuilderScreen #create-fields {
+        height: 1fr;
+        padding-top: 1;
+    }
+    CreateBuilderScreen #create-command {
+        height: auto;
+        padding: 0 1;
+        background: $boost;
+    }
+    CreateBuilderScreen #create-problem {
+        height: auto;
+        padding: 0 1;
+    }
+    CreateBuilderScreen .buttons {
+        height: auto;
+        margin: 1 0;
+    }
+    CreateBuilderScreen .buttons Button {
+        margin-right: 2;
+    }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="builder_create.cancel")]
+
+    def __init__(self, service: BuildersBackend, initial: CreateOptions | None = None) -> None:
+        super().__init__()
+        self.service = service
+        self.initial = initial or CreateOptions()
+        self.plan: CreatePlan | None = None
+        self.problem: BuildxError | None = None
+        settings = service.settings
+        self.default_hosts = ", ".join(settings.insecure_registries or (settings.registry_host,))
+
+    def compose(self) -> ComposeResult:
+        initial = self.initial
+        driver = initial.driver if initial.driver in DRIVERS else "docker-container"
+        with Vertical() as box:
+            box.border_title = "Create a builder"
+            box.border_subtitle = "Esc cancels"
+            with VerticalScroll(id="create-fields"):
+                with Horizontal(classes="row"):
+                    yield Label("What")
+                    yield Select(
+                        MODES, value=initial.mode, allow_blank=False, id="create-mode", compact=True
+                    )
+                with Horizontal(classes="row"):
+                    yield Label("Name")
+                    yield Input(
+                        initial.name,
+                        placeholder="e.g. mybuilder (empty: buildx picks one)",
+                        id="create-name",
+                        compact=True,
+                    )
+                with Horizontal(classes="row"):
+                    yield Label("Node")
+                    yield Input(
+                        initial.node,
+                        placeholder="node name (needed to remove a node)",
+                        id="create-node",
+                        compact=True,
+                    )
+                with Horizontal(classes="row"):
+                    yield Label("Driver")
+                    yield Select(
+                        [(d, d) for d in DRIVERS],
+                        value=driver,
+                        allow_blank=False,
+                        id="create-driver",
+                        compact=True,
+                    )
+                with Horizontal(classes="row"):
+                    yield Label("Endpoint")
+                    yield Input(
+                        initial.endpoint,
+                        placeholder=ENDPOINT_HINTS[driver],
+                        id="create-endpoint",
+                        compact=True,
+                    )
+                with Horizontal(classes="row"):
+                    yield Label("Driver options")
+                    yield Input(
+                        " ".join(initial.driver_options),
+                        placeholder="key=value … e.g. image=moby/buildkit:v0.13.2",
+                        id="create-driver-opts",
+                        compact=True,
+                    )
+                with Horizontal(classes="row"):
+                    yield Label("BuildKit flags")
+                    yield Input(
+                        initial.buildkitd_flags,
+                        placeholder="e.g. --debug",
+                        id="create-flags",
+                        compact=True,
+                    )
+                with Horizontal(classes="row"):
+                    yield Label("buildkitd config")
+                    yield Input(
+                        initial.buildkitd_config,
+                        placeholder="path of a buildkitd.toml",
+                        id="create-config",
+                        compact=True,
+                    )
+                with Horizontal(classes="row"):
+                    yield Label("Platforms")
+                    yield Input(
+                        ", ".join(initial.platforms),
+                        placeholder="e.g. linux/amd64, linux/arm64 (empty: detected)",
+                        id="create-platforms",
+                        compact=True,
+                    )
+                with Horizontal(classes="row"):
+                    yield Checkbox("use it now (--use)", initial.use, id="create-use", compact=True)
+                    yield Checkbox(
+                        "start it now (--bootstrap)",
+                        initial.bootstrap,
+                        id="create-bootstrap",
+                        compact=True,
+                    )
+                with Vertical(classes="presets") as presets:
+                    presets.border_title = "Presets for the lab's traps"
+                    yield Checkbox(
+                        f"{Preset.HOST_NETWORK.title} (--driver-opt network=host)",
+                        id="create-host-network",
+                        compact=True,
+                        tooltip=Preset.HOST_NETWORK.help,
+                    )
+                    yield Checkbox(
+                        f"{Preset.PLAIN_HTTP.title} (buildkitd.toml with http = true)",
+                        id="create-plain-http",
+                        compact=True,
+                        tooltip=Preset.PLAIN_HTTP.help,
+                    )
+                    with Horizontal(classes="row"):
+                        yield Label("HTTP registries")
+                        yield Input(
+                            self.default_hosts,
+                            placeholder="HOST:PORT …",
+                            id="create-http-hosts",
+                            compact=True,
+                        )
+            yield Static(id="create-command")
+            yield Static(id="create-problem")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="create-cancel", compact=True)
+                yield Button("Create", id="create-ok", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self.update_plan()
+        self.query_one("#create-name", Input).focus()
+
+    def _value(self, widget_id: str) -> str:
+        return self.query_one(f"#{widget_id}", Input).value.strip()
+
+    def _checked(self, widget_id: str) -> bool:
+        return self.query_one(f"#{widget_id}", Checkbox).value
+
+    @property
+    def request(self) -> CreateRequest:
+        mode = self.query_one("#create-mode", Select).value
+        driver = self.query_one("#create-driver", Select).value
+        options = CreateOptions(
+            name=self._value("create-name"),
+            driver=str(driver),
+            endpoint=self._value("create-endpoint"),
+            driver_options=split_list(self._value("create-driver-opts")),
+            buildkitd_flags=self._value("create-flags"),
+            buildkitd_config=self._value("create-config"),
+            platforms=split_list(self._value("create-platforms")),
+            use=self._checked("create-use"),
+            bootstrap=self._checked("create-bootstrap"),
+            mode=mode if mode in ("new", "append", "leave") else "new",
+            node=self._value("create-node"),
+        )
+        hosts = split_list(self._value("create-http-hosts"))
+        return CreateRequest(
+            options,
+            host_network=self._checked("create-host-network"),
+            plain_http_hosts=hosts if self._checked("create-plain-http") else (),
+        )
+
+    @on(Input.Changed)
+    @on(Checkbox.Changed)
+    @on(Select.Changed)
+    def update_plan(self) -> None:
+        """Validate as buildx would and show the exact command (no I/O)."""
+        driver = str(self.query_one("#create-driver", Select).value)
+        self.query_one("#create-endpoint", Input).placeholder = ENDPOINT_HINTS.get(driver, "")
+        command = self.query_one("#create-command", Static)
+        problem = self.query_one("#create-problem", Static)
+        button = self.query_one("#create-ok", Button)
+        try:
+            plan = self.service.plan_create(self.request)
+        except BuildxError as error:
+            self.plan, self.problem = None, error
+            problem.update(Text(f"{error.what}. ", style="bold red") + Text(error.fix))
+            button.disabled = True
+            return
+        self.plan, self.problem = plan, None
+        text = Text("$ ", style="dim")
+        text.append(render_command(self.service.command_prefix, plan.args), style="bold")
+        command.update(text)
+        note = Text()
+        if plan.config_path is not None:
+            note.append(f"Writes {plan.config_path} first:\n", style="italic")
+            note.append((plan.config_text or "").rstrip())
+        problem.update(note)
+        button.disabled = False
+        button.label = {"new": "Create", "append": "Add node", "leave": "Remove node"}[
+            plan.options.mode
+        ]
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#create-ok")
+    def submit(self) -> None:
+        if self.plan is not None:
+            self.dismiss(self.plan)
+
+    @on(Button.Pressed, "#create-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

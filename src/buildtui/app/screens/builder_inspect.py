@@ -1,0 +1,103 @@
+"""Everything `docker buildx inspect NAME` shows, read in a thread worker."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from buildtui.buildx.builders import BuildersBackend
+from buildtui.buildx.commands import inspect_args, render_command
+from buildtui.buildx.errors import BuildxError
+from buildtui.buildx.models import Inspection
+from buildtui.buildx.presentation import inspection_lines
+
+
+def inspection_text(inspection: Inspection) -> Text:
+    lines = inspection_lines(inspection)
+    width = max((len(key) for key, value in lines if value), default=0) + 2
+    text = Text()
+    for key, value in lines:
+        if not key and not value:
+            text.append("\n")
+            continue
+        if value:
+            text.append(f"{key + ':':<{width}}", style="bold")
+            text.append(f"{value}\n")
+        else:
+            text.append(f"{key}{'' if key.endswith('>') else ':'}\n", style="bold")
+    text.rstrip()
+    return text
+
+
+class InspectBuilderScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    InspectBuilderScreen {
+        align: center middle;
+    }
+    InspectBuilderScreen > Vertical {
+        width: 110;
+        max-width: 95%;
+        height: 85%;
+        border: thick $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    InspectBuilderScreen #inspect-command {
+        padding: 0 1;
+        background: $boost;
+    }
+    """
+    BINDINGS = [Binding("escape", "close", "Close", id="builder_inspect.close")]
+
+    class Inspected(Message):
+        def __init__(self, inspection: Inspection | None, error: BuildxError | None) -> None:
+            super().__init__()
+            self.inspection = inspection
+            self.error = error
+
+    def __init__(self, service: BuildersBackend, name: str) -> None:
+        super().__init__()
+        self.service = service
+        self.builder = name
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = f"Inspect {self.builder}"
+            box.border_subtitle = "Esc closes"
+            yield Static(
+                f"$ {render_command(self.service.command_prefix, inspect_args(self.builder))}",
+                id="inspect-command",
+            )
+            with VerticalScroll():
+                yield Static(Text("Reading…", style="italic"), id="inspect-body")
+
+    def on_mount(self) -> None:
+        self.inspect()
+
+    @work(thread=True, exclusive=True, group="builder-inspect", exit_on_error=False)
+    def inspect(self) -> None:
+        try:
+            inspection = self.service.inspect(self.builder)
+        except BuildxError as error:
+            self.post_message(self.Inspected(None, error))
+            return
+        self.post_message(self.Inspected(inspection, None))
+
+    @on(Inspected)
+    def inspected(self, message: Inspected) -> None:
+        body = self.query_one("#inspect-body", Static)
+        if message.inspection is not None:
+            body.update(inspection_text(message.inspection))
+        elif message.error is not None:
+            text = Text(message.error.what, style="bold red")
+            text.append(f"\n{message.error.fix}", style="")
+            body.update(text)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

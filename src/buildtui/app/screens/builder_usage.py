@@ -1,0 +1,131 @@
+"""`buildx du` of one builder: every cache record and the totals."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from buildtui.buildx.builders import BuildersBackend
+from buildtui.buildx.commands import du_args, render_command
+from buildtui.buildx.errors import BuildxError
+from buildtui.buildx.models import CacheRecord, DiskUsage
+
+RECORD_COLUMNS = ("ID", "RECLAIMABLE", "SIZE", "LAST ACCESSED", "TYPE", "DESCRIPTION")
+
+
+def record_cells(record: CacheRecord) -> tuple[str, ...]:
+    """A record as `buildx du` marks it: `*` after a mutable ID, after a shared size."""
+    return (
+        record.id + ("*" if record.mutable else ""),
+        "true" if record.reclaimable else "false",
+        record.size + ("*" if record.shared else ""),
+        record.last_accessed,
+        record.record_type,
+        record.description,
+    )
+
+
+def totals_text(usage: DiskUsage) -> Text:
+    text = Text()
+    if usage.shared is not None:
+        text.append("Shared: ", style="bold")
+        text.append(f"{usage.shared}   ")
+        text.append("Private: ", style="bold")
+        text.append(f"{usage.private}   ")
+    text.append("Reclaimable: ", style="bold")
+    text.append(f"{usage.reclaimable}   ")
+    text.append("Total: ", style="bold")
+    text.append(usage.total)
+    text.append(f"   ({len(usage.records)} records; * after an ID: mutable, after a size: shared)")
+    return text
+
+
+class DiskUsageScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    DiskUsageScreen {
+        align: center middle;
+    }
+    DiskUsageScreen > Vertical {
+        width: 95%;
+        height: 85%;
+        border: thick $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    DiskUsageScreen #du-command {
+        padding: 0 1;
+        background: $boost;
+    }
+    DiskUsageScreen #du-table {
+        height: 1fr;
+    }
+    DiskUsageScreen #du-totals {
+        height: auto;
+    }
+    """
+    BINDINGS = [Binding("escape", "close", "Close", id="builder_du.close")]
+
+    class Measured(Message):
+        def __init__(self, usage: DiskUsage | None, error: BuildxError | None) -> None:
+            super().__init__()
+            self.usage = usage
+            self.error = error
+
+    def __init__(self, service: BuildersBackend, name: str) -> None:
+        super().__init__()
+        self.service = service
+        self.builder = name
+        self.usage: DiskUsage | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = f"Disk usage of {self.builder}"
+            box.border_subtitle = "Esc closes"
+            yield Static(
+                f"$ {render_command(self.service.command_prefix, du_args(self.builder))}",
+                id="du-command",
+            )
+            table: DataTable[str] = DataTable(id="du-table", cursor_type="row")
+            yield table
+            yield Static(Text("Reading…", style="italic"), id="du-totals")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#du-table", DataTable)
+        for column in RECORD_COLUMNS:
+            table.add_column(column, key=column)
+        self.measure()
+
+    @work(thread=True, exclusive=True, group="builder-du", exit_on_error=False)
+    def measure(self) -> None:
+        try:
+            usage = self.service.disk_usage(self.builder)
+        except BuildxError as error:
+            self.post_message(self.Measured(None, error))
+            return
+        self.post_message(self.Measured(usage, None))
+
+    @on(Measured)
+    def measured(self, message: Measured) -> None:
+        totals = self.query_one("#du-totals", Static)
+        if message.usage is None:
+            error = message.error
+            text = Text(error.what if error else "No answer", style="bold red")
+            if error is not None and error.fix:
+                text.append(f"\n{error.fix}", style="")
+            totals.update(text)
+            return
+        self.usage = message.usage
+        table = self.query_one("#du-table", DataTable)
+        table.clear()
+        for record in message.usage.records:
+            table.add_row(*record_cells(record), key=record.id)
+        totals.update(totals_text(message.usage))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
