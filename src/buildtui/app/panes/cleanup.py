@@ -1,0 +1,530 @@
+"""The Clean-up pane: pick tags, images and cache images, see the plan, delete, collect, verify.
+
+Every registry call runs in an async worker and every docker call (garbage collection)
+in a thread worker; results come back as messages. Destructive actions go through
+`ConfirmCleanupScreen`, which shows what will be lost and the exact requests or commands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import ProgressBar, Static
+from textual.worker import Worker, WorkerState
+
+from buildtui.app.screens.confirm_cleanup import ConfirmCleanupScreen
+from buildtui.app.widgets.cleanup_items import CleanupItems
+from buildtui.app.widgets.plan_view import PlanView, styled
+from buildtui.cleanup.errors import (
+    CleanupError,
+    ContainerNotFound,
+    EngineUnavailable,
+    ExecutionFailed,
+    RegistryUnavailable,
+)
+from buildtui.cleanup.execute import ExecutionReport
+from buildtui.cleanup.gc import GcPreview, GcResult
+from buildtui.cleanup.graph import RegistryGraph, TagRef
+from buildtui.cleanup.plan import Plan, Selection
+from buildtui.cleanup.present import (
+    InventoryRow,
+    gc_preview_lines,
+    gc_result_lines,
+    inventory_rows,
+    plan_lines,
+    verify_lines,
+)
+from buildtui.cleanup.service import CleanupBackend
+from buildtui.cleanup.verify import VerifyReport
+from buildtui.registry.present import format_size
+
+
+@dataclass(frozen=True)
+class PaneCommand:
+    id: str
+    key: str
+    action: str
+    title: str
+    help: str
+    show: bool = True
+
+
+COMMANDS = (
+    PaneCommand("cleanup.toggle", "space", "mark", "Select", "Select or unselect the row"),
+    PaneCommand("cleanup.tag_only", "t", "tag_only", "Tag only", "Remove the tag, keep the image"),
+    PaneCommand(
+        "cleanup.by_digest",
+        "d",
+        "by_digest",
+        "Whole image",
+        "Delete the manifest with all its tags",
+    ),
+    PaneCommand(
+        "cleanup.allow_tags", "a", "allow_tags", "Allow tags", "Allow other tags to go too"
+    ),
+    PaneCommand("cleanup.delete", "x", "delete", "Delete…", "Delete the selection (confirm)"),
+    PaneCommand("cleanup.gc", "g", "gc", "Collect…", "Garbage-collect the registry (confirm)"),
+    PaneCommand("cleanup.verify", "v", "verify", "Verify", "Check every tag is complete"),
+    PaneCommand("cleanup.clear", "c", "clear", "Clear", "Clear the selection", show=False),
+    PaneCommand("cleanup.refresh", "r", "refresh", "Refresh", "Read the registry again"),
+)
+
+
+def hint_for(error: CleanupError) -> str:
+    if isinstance(error, RegistryUnavailable):
+        return "Start the registry (or fix the address), then press r to refresh."
+    if isinstance(error, ContainerNotFound | EngineUnavailable):
+        return "Fix that, then press g again."
+    return "Press r to refresh."
+
+
+class CleanupPane(Widget):
+    """Delete from the lab registry without losing what a remaining tag needs."""
+
+    DEFAULT_CSS = """
+    CleanupPane {
+        height: 1fr;
+        layout: vertical;
+    }
+    CleanupPane #cleanup-title {
+        height: 1;
+        padding: 0 1;
+        text-style: bold;
+    }
+    CleanupPane #cleanup-message {
+        display: none;
+        padding: 0 1;
+        margin: 0 1;
+        border: round $error;
+        height: auto;
+    }
+    CleanupPane #cleanup-message.shown {
+        display: block;
+    }
+    CleanupPane #cleanup-body {
+        height: 1fr;
+    }
+    CleanupPane #cleanup-items {
+        width: 3fr;
+    }
+    CleanupPane #cleanup-plan {
+        width: 2fr;
+        min-width: 40;
+    }
+    CleanupPane #cleanup-status {
+        height: auto;
+        max-height: 8;
+        padding: 0 1;
+    }
+    CleanupPane #cleanup-progress {
+        display: none;
+        padding: 0 1;
+    }
+    CleanupPane #cleanup-progress.shown {
+        display: block;
+    }
+    """
+    BINDINGS = [
+        Binding(c.key, c.action, c.title, show=c.show, id=c.id, tooltip=c.help) for c in COMMANDS
+    ]
+
+    class Loaded(Message):
+        def __init__(self, graph: RegistryGraph) -> None:
+            super().__init__()
+            self.graph = graph
+
+    class Failed(Message):
+        def __init__(self, what: str, error: CleanupError) -> None:
+            super().__init__()
+            self.what = what
+            self.error = error
+
+    class Progress(Message):
+        def __init__(self, done: int, total: int, what: str) -> None:
+            super().__init__()
+            self.done = done
+            self.total = total
+            self.what = what
+
+    class Executed(Message):
+        """A plan ran (completely, or up to `report.failed`)."""
+
+        def __init__(self, report: ExecutionReport) -> None:
+            super().__init__()
+            self.report = report
+
+    class GcPrepared(Message):
+        def __init__(self, preview: GcPreview) -> None:
+            super().__init__()
+            self.preview = preview
+
+    class GcDone(Message):
+        def __init__(self, result: GcResult) -> None:
+            super().__init__()
+            self.result = result
+
+    class Verified(Message):
+        def __init__(self, report: VerifyReport) -> None:
+            super().__init__()
+            self.report = report
+
+    def __init__(
+        self,
+        service: CleanupBackend,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.service = service
+        self.graph: RegistryGraph | None = None
+        self.rows: dict[str, InventoryRow] = {}
+        self.selected: dict[str, Selection] = {}
+        self.allow_tag_loss = False
+        self.plan: Plan | None = None
+        self.busy = False
+        self.result_lines: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._title(), id="cleanup-title")
+        yield Static(id="cleanup-message")
+        with Horizontal(id="cleanup-body"):
+            yield CleanupItems(id="cleanup-items")
+            yield PlanView(id="cleanup-plan")
+        yield ProgressBar(id="cleanup-progress", show_eta=False)
+        yield Static(id="cleanup-status")
+
+    def on_mount(self) -> None:
+        self.plan_view.border_title = "Plan"
+        self._show_plan()
+        self.refresh_graph()
+
+    # -- helpers ---------------------------------------------------------------------
+
+    @property
+    def table(self) -> CleanupItems:
+        return self.query_one(CleanupItems)
+
+    @property
+    def plan_view(self) -> PlanView:
+        return self.query_one(PlanView)
+
+    def _title(self) -> str:
+        return f"Clean-up {self.service.registry} · container {self.service.container_name}"
+
+    def _status(self, lines: list[str]) -> None:
+        self.result_lines = lines
+        self.query_one("#cleanup-status", Static).update(styled(lines))
+
+    def show_error(self, error: CleanupError | None, what: str = "") -> None:
+        message = self.query_one("#cleanup-message", Static)
+        if error is None:
+            message.remove_class("shown")
+            message.update("")
+            return
+        text = Text()
+        text.append(f"{what}: " if what else "", style="bold red")
+        text.append(str(error))
+        text.append(f"\n{hint_for(error)}", style="italic")
+        message.update(text)
+        message.add_class("shown")
+
+    # -- rendering -------------------------------------------------------------------
+
+    def _render_rows(self) -> None:
+        self.table.show_rows(self.rows, self.selected)
+
+    def _update_row(self, key: str) -> None:
+        self.table.update_row(self.rows[key], self.selected.get(key))
+
+    def _replan(self) -> None:
+        if self.graph is None or not self.selected:
+            self.plan = None
+        else:
+            self.plan = self.service.plan(
+                self.graph, list(self.selected.values()), allow_tag_loss=self.allow_tag_loss
+            )
+        self._show_plan()
+
+    def _show_plan(self) -> None:
+        if self.plan is None:
+            self.plan_view.show(
+                "Select rows with space: tags, images, cache images, or a repository's "
+                "untagged manifests. The plan shows what goes, what stays and why, the space "
+                "garbage collection frees and the exact requests.\n\n"
+                "t: remove a tag only · a: allow other tags to go · x: delete · "
+                "g: garbage collection · v: verify every tag"
+            )
+            return
+        allow = " · other tags may go" if self.allow_tag_loss else ""
+        self.plan_view.show(
+            plan_lines(self.plan),
+            f"{len(self.plan.steps)} step(s) · frees {format_size(self.plan.freed_bytes)}{allow}",
+        )
+
+    # -- actions ---------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        self.refresh_graph()
+
+    def action_mark(self) -> None:
+        key = self.table.current_key
+        if key is None or self.graph is None:
+            return
+        if key in self.selected:
+            del self.selected[key]
+        else:
+            self.selected[key] = self.rows[key].selection
+        self._update_row(key)
+        self._replan()
+
+    def action_tag_only(self) -> None:
+        key = self.table.current_key
+        if key is None or self.rows[key].selection.tag is None:
+            return
+        current = self.selected.get(key, self.rows[key].selection)
+        self.selected[key] = replace(current, untag_only=not current.untag_only)
+        self._update_row(key)
+        self._replan()
+
+    def action_by_digest(self) -> None:
+        key = self.table.current_key
+        if key is None or not self.rows[key].digest:
+            return
+        row = self.rows[key]
+        by_digest = Selection(row.repository, digest=row.digest)
+        if self.selected.get(key) == by_digest:
+            del self.selected[key]
+        else:
+            self.selected[key] = by_digest
+        self._update_row(key)
+        self._replan()
+
+    def action_allow_tags(self) -> None:
+        self.allow_tag_loss = not self.allow_tag_loss
+        self._replan()
+
+    def action_clear(self) -> None:
+        self.selected.clear()
+        self._render_rows()
+        self._replan()
+
+    def action_delete(self) -> None:
+        plan = self.plan
+        if self.busy:
+            self.app.notify("Wait for the running clean-up to finish.", severity="warning")
+            return
+        if plan is None:
+            self.app.notify("Select something to delete first (space).", severity="warning")
+            return
+        if not plan.ok:
+            self.app.notify(
+                "The plan is refused: " + "; ".join(plan.refusals), severity="error", timeout=8
+            )
+            return
+        lost = [str(t) for t in plan.removed_tags]
+        warning = f"This deletes {len(plan.deleted_manifests)} manifest(s) and removes tag(s) " + (
+            ", ".join(lost) + "."
+        )
+        if plan.collateral_tags:
+            warning += " Tags you did not select go too: " + ", ".join(
+                str(t) for t in plan.collateral_tags
+            )
+        self.app.push_screen(
+            ConfirmCleanupScreen(
+                f"Delete from {plan.registry}?", warning, styled(plan_lines(plan)), "Delete"
+            ),
+            lambda confirmed: self._run_confirmed(plan, confirmed),
+        )
+
+    def _run_confirmed(self, plan: Plan, confirmed: bool | None) -> None:
+        if confirmed:
+            self.run_plan(plan)
+
+    def _gc_confirmed(self, confirmed: bool | None) -> None:
+        if confirmed:
+            self.collect()
+
+    def _post_progress(self, done: int, total: int, what: str) -> None:
+        self.post_message(self.Progress(done, total, what))
+
+    def _post_step(self, what: str) -> None:
+        self.post_message(self.Progress(0, 0, what))
+
+    def action_gc(self) -> None:
+        if self.busy:
+            self.app.notify("Wait for the running clean-up to finish.", severity="warning")
+            return
+        self._status([f"Dry run of garbage collection in {self.service.container_name}…"])
+        self.prepare_gc()
+
+    def action_verify(self) -> None:
+        if self.graph is not None and not self.busy:
+            self._status(["Verifying every tag…"])
+            self.verify(self.graph, self.graph.tag_refs(), wait=False)
+
+    # -- workers ---------------------------------------------------------------------
+
+    @work(exclusive=True, group="cleanup-load", exit_on_error=False)
+    async def refresh_graph(self) -> None:
+        try:
+            graph = await self.service.load()
+        except CleanupError as error:
+            self.post_message(self.Failed(f"Cannot read {self.service.registry}", error))
+            return
+        self.post_message(self.Loaded(graph))
+
+    @work(exclusive=True, group="cleanup-run", exit_on_error=False)
+    async def run_plan(self, plan: Plan) -> None:
+        self.busy = True
+        try:
+            report = await self.service.execute(plan, self._post_progress)
+        except ExecutionFailed as error:
+            self.post_message(self.Executed(error.report))
+            return
+        except CleanupError as error:
+            self.post_message(self.Failed("Nothing was deleted", error))
+            return
+        finally:
+            self.busy = False
+        self.post_message(self.Executed(report))
+        graph = self.graph
+        if graph is not None:
+            await self._verify(graph, plan.remaining_tags, wait=False)
+
+    @work(exclusive=True, group="cleanup-gc", thread=True, exit_on_error=False)
+    def prepare_gc(self) -> None:
+        try:
+            preview = self.service.preview_gc()
+        except CleanupError as error:
+            self.post_message(self.Failed("Garbage collection cannot run", error))
+            return
+        self.post_message(self.GcPrepared(preview))
+
+    @work(exclusive=True, group="cleanup-gc", thread=True, exit_on_error=False)
+    def collect(self) -> None:
+        self.busy = True
+        try:
+            result = self.service.collect_garbage(self._post_step)
+        except CleanupError as error:
+            self.post_message(self.Failed("Garbage collection failed", error))
+            return
+        finally:
+            self.busy = False
+        self.post_message(self.GcDone(result))
+
+    @work(exclusive=True, group="cleanup-verify", exit_on_error=False)
+    async def verify(self, graph: RegistryGraph, tags: list[TagRef], wait: bool) -> None:
+        await self._verify(graph, tags, wait=wait)
+
+    async def _verify(
+        self, graph: RegistryGraph, tags: list[TagRef] | tuple[TagRef, ...], *, wait: bool
+    ) -> None:
+        try:
+            if wait:
+                await self.service.wait_until_up()
+            report = await self.service.verify(graph, list(tags))
+        except CleanupError as error:
+            self.post_message(self.Failed("Verification could not run", error))
+            return
+        self.post_message(self.Verified(report))
+
+    @on(Worker.StateChanged)
+    def worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.node is self:
+            self.busy = False
+            self.app.notify(
+                f"Unexpected failure in the Clean-up pane: {event.worker.error!r}. Press r to "
+                "refresh; please report this.",
+                severity="error",
+            )
+
+    # -- messages --------------------------------------------------------------------
+
+    @on(Loaded)
+    def loaded(self, message: Loaded) -> None:
+        self.show_error(None)
+        self.graph = message.graph
+        self.rows = {row.key: row for row in inventory_rows(message.graph)}
+        self.selected = {k: s for k, s in self.selected.items() if k in self.rows}
+        self._render_rows()
+        self._replan()
+        if not self.rows:
+            self.plan_view.show(f"{self.service.registry} holds no tags: nothing to clean up.")
+
+    @on(Failed)
+    def failed(self, message: Failed) -> None:
+        self._progress(None)
+        self.show_error(message.error, message.what)
+        if isinstance(message.error, RegistryUnavailable):
+            self.table.clear()
+
+    @on(Progress)
+    def progress(self, message: Progress) -> None:
+        self._progress(message)
+
+    def _progress(self, message: CleanupPane.Progress | None) -> None:
+        bar = self.query_one("#cleanup-progress", ProgressBar)
+        if message is None:
+            bar.remove_class("shown")
+            return
+        bar.add_class("shown")
+        if message.total:
+            bar.update(total=message.total, progress=message.done)
+        else:
+            bar.update(total=None)
+        self.query_one("#cleanup-status", Static).update(Text(f"… {message.what}"))
+
+    @on(Executed)
+    def executed(self, message: Executed) -> None:
+        self._progress(None)
+        report = message.report
+        self.selected.clear()
+        self.app.notify(
+            report.summary().splitlines()[0],
+            title="Deleted" if report.complete else "Stopped midway",
+            severity="information" if report.complete else "error",
+            timeout=8,
+        )
+        self._status([*report.summary().splitlines(), "Verifying the remaining tags…"])
+        self.refresh_graph()
+
+    @on(GcPrepared)
+    def gc_prepared(self, message: GcPrepared) -> None:
+        preview = message.preview
+        self._status([f"Dry run: {preview.output.summary}"])
+        self.app.push_screen(
+            ConfirmCleanupScreen(
+                f"Garbage collection in {preview.info.name}?",
+                f"{preview.info.name} stops for a few seconds; "
+                f"{preview.output.summary.split(', ', 1)[-1]}. Never with -m.",
+                styled(gc_preview_lines(preview)),
+                "Collect garbage",
+            ),
+            self._gc_confirmed,
+        )
+
+    @on(GcDone)
+    def gc_done(self, message: GcDone) -> None:
+        self._progress(None)
+        lines = gc_result_lines(message.result)
+        self._status([*lines, "Verifying every tag…"])
+        self.app.notify(lines[-1] if len(lines) > 1 else lines[0], title="Garbage collected")
+        if self.graph is not None:
+            self.verify(self.graph, self.graph.tag_refs(), wait=True)
+
+    @on(Verified)
+    def verified(self, message: Verified) -> None:
+        kept = [line for line in self.result_lines if not line.startswith("Verifying")]
+        self._status(kept + verify_lines(message.report))
+        if not message.report.ok:
+            self.app.notify(message.report.summary(), severity="error", timeout=10)
+        self.refresh_graph()

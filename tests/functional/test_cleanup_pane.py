@@ -1,0 +1,249 @@
+"""The Clean-up pane with Pilot: the real service over the in-memory registry and container."""
+
+from __future__ import annotations
+
+from textual.message import Message
+from textual.pilot import Pilot
+from textual.widgets import Button, Static
+
+from buildtui.app.panes.cleanup import CleanupPane
+from buildtui.app.screens.confirm_cleanup import ConfirmCleanupScreen
+from buildtui.app.widgets.cleanup_items import CleanupItems
+from buildtui.cleanup.steps import StepAction
+from tests.fakes.cleanup import (
+    FakeContainer,
+    WritableFakeRegistry,
+    fake_cleanup_service,
+    lab_fake_registry,
+)
+from tests.fakes.cleanup_app import CleanupPaneApp
+from tests.fakes.registry_app import settle
+
+SIZE = (160, 45)
+
+
+def keys(app: CleanupPaneApp) -> list[str]:
+    return [str(row.key.value) for row in app.query_one(CleanupItems).ordered_rows]
+
+
+def text_of(app: CleanupPaneApp, selector: str) -> str:
+    return str(app.query_one(selector, Static).render())
+
+
+async def point_at(app: CleanupPaneApp, pilot: Pilot[None], key: str) -> None:
+    table = app.query_one(CleanupItems)
+    table.focus()
+    table.move_cursor(row=keys(app).index(key))
+    await pilot.pause()
+
+
+async def confirm(pilot: Pilot[None]) -> None:
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ConfirmCleanupScreen)
+    await pilot.click("#confirm-ok")
+    await settle(pilot)
+
+
+def app_for(
+    registry: WritableFakeRegistry, container: FakeContainer | None = None
+) -> CleanupPaneApp:
+    return CleanupPaneApp(fake_cleanup_service(registry, container))
+
+
+async def test_the_inventory_lists_tags_kinds_and_what_they_share() -> None:
+    app = app_for(lab_fake_registry())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert keys(app) == [
+            "busybox:amd64",
+            "busybox:arm64",
+            "busybox:latest",
+            "cachedata1:latest",
+            "lab:cachetest",
+            "lab:stable",
+            "lab:v2",
+        ]
+        table = app.query_one(CleanupItems)
+        cache = table.get_row("cachedata1:latest")
+        assert str(cache[2]) == "cache image"
+        assert cache[4] != "-"  # it shares layers with lab:cachetest
+        assert str(table.get_row("lab:cachetest")[2]) == "index linux/amd64 + linux/arm64"
+        assert table.get_row("lab:stable")[6] == "same manifest as v2"
+        assert "Select rows with space" in text_of(app, "#plan-text")
+
+
+async def test_delete_the_cache_then_collect_garbage_and_verify() -> None:
+    registry = lab_fake_registry()
+    container = FakeContainer(registry)
+    posted: list[Message] = []
+    app = app_for(registry, container)
+    async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
+        await settle(pilot)
+        await point_at(app, pilot, "cachedata1:latest")
+        await pilot.press("space")
+        await pilot.pause()
+        plan = app.pane.plan
+        assert plan is not None and plan.ok
+        assert str(app.query_one(CleanupItems).get_row("cachedata1:latest")[0]) == "●"
+        shown = text_of(app, "#plan-text")
+        assert "Garbage collection frees" in shown
+        assert "curl -X DELETE http://localhost:5000/v2/cachedata1/manifests/sha256:" in shown
+        assert "used by lab:cachetest (linux/amd64)" in shown
+
+        await pilot.press("x")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ConfirmCleanupScreen)
+        assert "cachedata1:latest" in screen.warning
+        assert app.focused is screen.query_one("#confirm-cancel", Button)
+        await confirm(pilot)
+
+        assert "latest" not in registry.tags["cachedata1"]
+        assert "cachedata1:latest" not in keys(app)
+        status = text_of(app, "#cleanup-status")
+        assert "done: 1 step(s)" in status
+        assert "OK: all 6 remaining tag(s)" in status
+
+        await pilot.press("g")
+        await settle(pilot)
+        gc_screen = app.screen
+        assert isinstance(gc_screen, ConfirmCleanupScreen)
+        body = str(gc_screen.query_one("#confirm-body", Static).render())
+        assert "docker stop -t 10 registry7" in body
+        # The dry run finds what the plan said GC frees: stage layer, cache config, manifest.
+        assert f"{len(plan.freed_blobs)} blobs and 0 manifests" in gc_screen.warning
+        assert len(plan.freed_blobs) == 3
+        await confirm(pilot)
+
+        assert container.collected == 1
+        status = text_of(app, "#cleanup-status")
+        assert "Garbage collection in registry7: " in status
+        assert "3 blobs and 0 manifests eligible" in status
+        assert "OK: all 6 remaining tag(s)" in status
+    names = [type(m).__name__ for m in posted]
+    assert (
+        names.index("Executed") < names.index("GcDone") < len(names) - names[::-1].index("Verified")
+    )
+
+
+async def test_cancel_deletes_nothing() -> None:
+    registry = lab_fake_registry()
+    app = app_for(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await point_at(app, pilot, "lab:cachetest")
+        await pilot.press("space", "x")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmCleanupScreen)
+    assert "cachetest" in registry.tags["lab"]
+    assert not [r for r in registry.requests if r.method in ("PUT", "DELETE")]
+
+
+async def test_a_shared_tag_is_removed_alone_and_the_twin_stays() -> None:
+    registry = lab_fake_registry()
+    app = app_for(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await point_at(app, pilot, "lab:stable")
+        await pilot.press("space")
+        plan = app.pane.plan
+        assert plan is not None
+        assert [s.action for s in plan.steps] == [StepAction.UNTAG]
+        assert "lab:v2 still need(s) it" in text_of(app, "#plan-text")
+        await pilot.press("x")
+        await confirm(pilot)
+        assert keys(app).count("lab:v2") == 1 and "lab:stable" not in keys(app)
+    assert "v2" in registry.tags["lab"] and "stable" not in registry.tags["lab"]
+
+
+async def test_the_whole_image_by_digest_needs_permission_for_its_other_tags() -> None:
+    registry = lab_fake_registry()
+    app = app_for(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await point_at(app, pilot, "lab:v2")
+        await pilot.press("d")
+        assert str(app.query_one(CleanupItems).get_row("lab:v2")[0]) == "@"
+        shown = text_of(app, "#plan-text")
+        assert "REFUSED" in shown and "lab:stable" in shown
+        await pilot.press("x")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmCleanupScreen)  # refused: no confirmation
+
+        await pilot.press("a")
+        plan = app.pane.plan
+        assert plan is not None and plan.ok
+        assert {str(t) for t in plan.collateral_tags} == {"lab:stable", "lab:v2"}
+        await pilot.press("x")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ConfirmCleanupScreen)
+        assert "Tags you did not select go too: lab:stable" in screen.warning
+        await confirm(pilot)
+    assert "v2" not in registry.tags["lab"] and "stable" not in registry.tags["lab"]
+    assert "cachetest" in registry.tags["lab"]
+
+
+async def test_deletion_disabled_shows_the_fix_and_changes_nothing() -> None:
+    registry = lab_fake_registry()
+    registry.delete_enabled = False
+    app = app_for(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await point_at(app, pilot, "cachedata1:latest")
+        await pilot.press("space", "x")
+        await confirm(pilot)
+        message = text_of(app, "#cleanup-message")
+        assert "Nothing was deleted" in message
+        assert "REGISTRY_STORAGE_DELETE_ENABLED=true" in message
+    assert "latest" in registry.tags["cachedata1"]
+
+
+async def test_the_registry_down_says_what_to_do_and_refresh_recovers() -> None:
+    registry = lab_fake_registry()
+    registry.down = True
+    app = app_for(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        message = text_of(app, "#cleanup-message")
+        assert "Cannot read localhost:5000" in message
+        assert "press r to refresh" in message
+        assert keys(app) == []
+        registry.down = False
+        await pilot.press("r")
+        await settle(pilot)
+        assert "cachedata1:latest" in keys(app)
+        assert not app.query_one("#cleanup-message").has_class("shown")
+
+
+async def test_gc_without_the_container_says_how_to_fix_it() -> None:
+    registry = lab_fake_registry()
+    app = app_for(registry, FakeContainer(registry, missing=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("g")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmCleanupScreen)
+        message = text_of(app, "#cleanup-message")
+        assert "Garbage collection cannot run" in message
+        assert "no container named registry7" in message
+
+
+async def test_verify_checks_every_tag() -> None:
+    registry = lab_fake_registry()
+    app = app_for(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pane = app.pane
+        assert isinstance(pane, CleanupPane) and pane.graph is not None
+        lab = pane.graph.repositories["lab"]
+        child = pane.graph.node("lab", lab.manifests[lab.tags["cachetest"]].children[1])
+        assert child is not None
+        del registry.manifests["lab"][child.digest]
+        await pilot.press("v")
+        await settle(pilot)
+        status = text_of(app, "#cleanup-status")
+        assert "DAMAGED: 1 of 7 remaining tag(s)" in status
+        assert "lab:cachetest" in status
