@@ -90,6 +90,7 @@ def start_local_registry(
         "storage": {
             "filesystem": {"rootdirectory": str(storage)},
             "delete": {"enabled": delete},
+            "cache": {"blobdescriptor": "inmemory"},  # as the registry:2 image's config
         },
         "http": {"addr": f"127.0.0.1:{port}"},
     }

@@ -17,7 +17,7 @@ import ssl
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 
@@ -43,6 +43,9 @@ DEFAULT_MANIFEST_CAP = 4 * 1024 * 1024
 LISTING_CAP = 32 * 1024 * 1024
 DEFAULT_CONCURRENCY = 8
 DEFAULT_TIMEOUT = 10.0
+USER_AGENT = "buildtui"
+MAX_REDIRECTS = 5
+REDIRECTS = (301, 302, 303, 307, 308)
 
 
 @dataclass(frozen=True)
@@ -121,15 +124,21 @@ class RegistryClient:
         self.requests = 0
         """HTTP requests sent so far (token requests and retries included)."""
         self._semaphore = asyncio.Semaphore(max_concurrency)
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
+        self._timeout = httpx.Timeout(timeout, connect=min(timeout, 5.0)).as_dict()
+        # Registry requests go straight to the transport (its pool keeps connections
+        # alive): the AsyncClient layer above it costs as much CPU again per request,
+        # and the client does its own auth, redirects and limits. The AsyncClient,
+        # on the same transport, serves token requests to auth realms.
+        self._transport: httpx.AsyncBaseTransport = transport or httpx.AsyncHTTPTransport(
             verify=verify,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
             limits=httpx.Limits(
                 max_connections=max_concurrency, max_keepalive_connections=max_concurrency
             ),
-            transport=transport,
-            headers={"User-Agent": "buildtui"},
+        )
+        self._http = httpx.AsyncClient(
+            transport=self._transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            headers={"User-Agent": USER_AGENT},
         )
 
     async def __aenter__(self) -> RegistryClient:
@@ -179,23 +188,38 @@ class RegistryClient:
         cap: int,
         follow_redirects: bool,
     ) -> _Answer:
-        request_headers = {**(headers or {}), **self.auth.header(scope)}
+        request_headers = {
+            "User-Agent": USER_AGENT,
+            **(headers or {}),
+            **self.auth.header(scope),
+        }
+        target = url if "://" in url else self.base_url + url
         async with self._semaphore:
-            self.requests += 1
             try:
-                async with self._http.stream(
-                    method, url, headers=request_headers, follow_redirects=follow_redirects
-                ) as response:
-                    length = response.headers.get("content-length")
-                    if method != "HEAD" and length and length.isdigit() and int(length) > cap:
-                        raise ManifestTooLarge(self._too_large(url, int(length), cap))
-                    body = bytearray()
-                    if method != "HEAD":
-                        async for chunk in response.aiter_bytes():
-                            body += chunk
-                            if len(body) > cap:
-                                raise ManifestTooLarge(self._too_large(url, len(body), cap))
-                    return _Answer(response.status_code, response.headers, bytes(body), url)
+                for _ in range(MAX_REDIRECTS + 1):
+                    self.requests += 1
+                    request = httpx.Request(
+                        method,
+                        target,
+                        headers=request_headers,
+                        extensions={"timeout": self._timeout},
+                    )
+                    response = await self._transport.handle_async_request(request)
+                    response.request = request
+                    try:
+                        location = response.headers.get("location")
+                        if follow_redirects and response.status_code in REDIRECTS and location:
+                            next_target = urljoin(target, location)
+                            if urlsplit(next_target).netloc != urlsplit(target).netloc:
+                                request_headers.pop("Authorization", None)
+                            target = next_target
+                            continue
+                        return await self._read(method, url, response, cap)
+                    finally:
+                        await response.aclose()
+                raise UnexpectedResponse(
+                    f"{self.registry} redirected {method} {url} more than {MAX_REDIRECTS} times"
+                )
             except httpx.TimeoutException as error:
                 raise Unreachable(
                     f"{self.registry} did not answer {method} {url} in time "
@@ -218,6 +242,18 @@ class RegistryClient:
                     f"({type(error).__name__}: {error}); check that it is still running, "
                     "then refresh"
                 ) from error
+
+    async def _read(self, method: str, url: str, response: httpx.Response, cap: int) -> _Answer:
+        length = response.headers.get("content-length")
+        if method != "HEAD" and length and length.isdigit() and int(length) > cap:
+            raise ManifestTooLarge(self._too_large(url, int(length), cap))
+        body = bytearray()
+        if method != "HEAD":
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > cap:
+                    raise ManifestTooLarge(self._too_large(url, len(body), cap))
+        return _Answer(response.status_code, response.headers, bytes(body), url)
 
     def _too_large(self, url: str, size: int, cap: int) -> str:
         return (

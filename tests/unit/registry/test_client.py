@@ -368,3 +368,39 @@ async def test_concurrency_is_bounded() -> None:
 def test_compute_digest() -> None:
     assert compute_digest(b"") == digest_of(b"")
     assert compute_digest(b"", "sha512").startswith("sha512:")
+
+
+async def test_blob_redirect_followed_without_credentials_to_another_host() -> None:
+    registry = lab_registry()
+    registry.basic_auth = ("bob", "secret")
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.host == "storage.test":
+            digest = request.url.path.rsplit("/", 1)[1]
+            return httpx.Response(200, content=registry.blobs[digest])
+        if "/blobs/" in request.url.path and registry._authorised(request) is None:
+            digest = request.url.path.rsplit("/", 1)[1]
+            return httpx.Response(307, headers={"Location": f"https://storage.test/b/{digest}"})
+        return registry.handle(request)
+
+    async with client_for(
+        registry, Credentials("bob", "secret", "typed in"), transport=httpx.MockTransport(handler)
+    ) as client:
+        manifest = await client.get_manifest("lab", "single")
+        assert manifest.config is not None
+        config = await client.image_config("lab", manifest.config)
+    assert str(config.platform) == "linux/amd64"
+    assert seen[-1].url.host == "storage.test"
+    assert "authorization" not in seen[-1].headers
+    assert seen[-2].headers["authorization"].startswith("Basic ")
+
+
+async def test_redirect_loop_is_reported() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(307, headers={"Location": "/v2/lab/blobs/sha256:" + "1" * 64})
+
+    async with client_for(FakeRegistry(), transport=httpx.MockTransport(handler)) as client:
+        with pytest.raises(UnexpectedResponse, match="redirected"):
+            await client.fetch_blob("lab", "sha256:" + "1" * 64)
