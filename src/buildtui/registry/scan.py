@@ -12,10 +12,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from buildtui.registry.classify import child_kind
-from buildtui.registry.client import RegistryClient
 from buildtui.registry.errors import MalformedManifest, RegistryError
+
+if TYPE_CHECKING:  # the client (and httpx) is loaded only where requests are made
+    from buildtui.registry.client import RegistryClient
 from buildtui.registry.models import (
     REFERENCE_DIGEST,
     Descriptor,
@@ -267,7 +270,12 @@ class Inspector:
         return ChildReport(descriptor, manifest, config)
 
     async def inspect(
-        self, repository: str, reference: str, *, child_configs: bool = True
+        self,
+        repository: str,
+        reference: str,
+        *,
+        child_configs: bool = True,
+        image_config: bool = True,
     ) -> ImageReport:
         """A tag's or digest's manifest, its index entries, and image configs.
 
@@ -282,7 +290,7 @@ class Inspector:
                     *(self._child(repository, d, child_configs) for d in manifest.manifests)
                 )
             )
-        elif manifest.kind is Kind.IMAGE and manifest.config is not None:
+        elif image_config and manifest.kind is Kind.IMAGE and manifest.config is not None:
             try:
                 config = await self.config(repository, manifest.config)
             except RegistryError:
@@ -298,9 +306,13 @@ async def scan_registry(
     *,
     repositories: Iterable[str] | None = None,
     child_configs: bool = False,
+    image_configs: bool = True,
     on_progress: ProgressCallback | None = None,
 ) -> RegistryScan:
-    """Every repository, tag and child manifest (and single images' configs, for platforms).
+    """Every repository, tag and child manifest, and single images' configs (their platform).
+
+    `image_configs=False` leaves those configs out (single images' platforms stay unknown);
+    `child_configs=True` also fetches every platform manifest's config (created time).
 
     Listing the catalog failing raises; a repository or tag failing is recorded in the scan.
     """
@@ -323,7 +335,10 @@ async def scan_registry(
         nonlocal done
         try:
             entry.report = await inspector.inspect(
-                entry.repository, entry.tag, child_configs=child_configs
+                entry.repository,
+                entry.tag,
+                child_configs=child_configs,
+                image_config=image_configs,
             )
         except RegistryError as error:
             entry.error = str(error)

@@ -2,58 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Protocol
-
 import httpx
 
 from buildtui.registry.auth import Authenticator, Credentials, CredentialStore, DockerConfigStore
+from buildtui.registry.browser import RegistryBrowser, equivalent_commands
 from buildtui.registry.client import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, RegistryClient
 from buildtui.registry.models import Descriptor, ImageConfig, Manifest
-from buildtui.registry.reference import Reference, parse_reference, parse_registry, uses_plain_http
+from buildtui.registry.reference import Reference, parse_reference, parse_registry
 from buildtui.registry.scan import ImageReport, Inspector, ProgressCallback, RegistryScan
 from buildtui.registry.scan import scan_registry as _scan_registry
 from buildtui.settings import Settings
 
-
-class RegistryBrowser(Protocol):
-    """What the Registry pane needs from a registry; fakes for tests implement the same."""
-
-    @property
-    def registry(self) -> str:
-        """`host[:port]` as image references spell it."""
-        ...
-
-    async def repositories(self) -> list[str]: ...
-
-    async def tags(self, repository: str) -> list[str]: ...
-
-    async def inspect(self, repository: str, reference: str) -> ImageReport: ...
-
-    async def manifest(self, repository: str, digest: str) -> Manifest: ...
-
-    async def config(self, repository: str, descriptor: Descriptor) -> ImageConfig: ...
-
-    def parse(self, text: str) -> Reference: ...
-
-    def open(self, address: str) -> RegistryBrowser:
-        """A browser for another registry (raises BadReference for a bad address)."""
-        ...
-
-    def with_credentials(self, username: str, password: str) -> RegistryBrowser: ...
-
-    def commands(self, ref: str) -> list[str]:
-        """The docker commands that show the same thing as the pane does for `ref`."""
-        ...
-
-    async def aclose(self) -> None: ...
-
-
-def equivalent_commands(ref: str, plain_http: bool) -> list[str]:
-    insecure = " --insecure" if plain_http else ""
-    return [
-        f"docker buildx imagetools inspect {ref}",
-        f"docker manifest inspect{insecure} {ref}",
-    ]
+__all__ = ["RegistryBrowser", "RegistryService", "equivalent_commands"]
 
 
 class RegistryService:
@@ -158,9 +118,9 @@ class RegistryService:
         )
 
     def commands(self, ref: str) -> list[str]:
-        plain = self.base_url.startswith("http://")
-        loopback_or_listed = uses_plain_http(self._registry, ())
-        return equivalent_commands(ref, plain and not loopback_or_listed)
+        # `docker manifest inspect` needs --insecure for plain HTTP, localhost included
+        # (seen with Docker 26: without it, "no such manifest").
+        return equivalent_commands(ref, self.base_url.startswith("http://"))
 
     async def aclose(self) -> None:
         if self._client is not None:

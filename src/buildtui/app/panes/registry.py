@@ -20,6 +20,7 @@ from buildtui.app.screens.open_registry import OpenRegistryScreen
 from buildtui.app.screens.raw_manifest import RawManifestScreen
 from buildtui.app.screens.registry_login import RegistryLoginScreen
 from buildtui.app.widgets.manifest_tree import ManifestTree
+from buildtui.registry.browser import RegistryBrowser
 from buildtui.registry.errors import (
     AuthError,
     MalformedManifest,
@@ -35,7 +36,6 @@ from buildtui.registry.present import (
     short_digest,
 )
 from buildtui.registry.scan import ImageReport
-from buildtui.registry.service import RegistryBrowser
 
 
 @dataclass(frozen=True)
