@@ -11,8 +11,8 @@ from buildtui.cleanup.plan import Selection
 from buildtui.cleanup.present import InventoryRow
 from buildtui.registry.present import format_size, short_digest
 
-COLUMNS = ("mark", "item", "kind", "size", "shared", "digest", "note")
-HEADERS = ("", "REPOSITORY:TAG", "KIND", "SIZE", "SHARED", "DIGEST", "NOTE")
+COLUMNS = ("mark", "item", "kind", "size", "shared", "note", "digest")
+HEADERS = ("", "REPOSITORY:TAG", "KIND", "SIZE", "SHARED", "NOTE", "DIGEST")
 
 
 def item_cells(row: InventoryRow, chosen: Selection | None) -> tuple[str | Text, ...]:
@@ -32,8 +32,8 @@ def item_cells(row: InventoryRow, chosen: Selection | None) -> tuple[str | Text,
         Text(row.kind, style=kind_style.get(row.kind, "")),
         format_size(row.size),
         format_size(row.shared) if row.shared else "-",
-        short_digest(row.digest) if row.digest else "",
         row.note,
+        short_digest(row.digest) if row.digest else "",
     )
 
 
@@ -43,6 +43,10 @@ class CleanupItems(DataTable[str | Text]):
     DEFAULT_CSS = """
     CleanupItems {
         height: 1fr;
+        border: round $primary-background-lighten-2;
+    }
+    CleanupItems:focus {
+        border: round $primary;
     }
     """
 
