@@ -224,9 +224,9 @@ class BuildPane(Vertical):
         if view not in VIEWS:
             return
         self.query_one("#build-views", ContentSwitcher).current = f"view-{view}"
-        focus = {"log": "#log", "history": "#history-table", "form": "#context"}.get(view)
-        if focus:
-            self.query_one(focus).focus()
+        # Keep the focus inside the pane, so that its keys keep working.
+        focus = {"log": "#log", "history": "#history-table", "form": "#context"}
+        self.query_one(focus.get(view, "#view-steps")).focus()
         if view == "log":
             self._refresh_log()
         self.refresh_bindings()

@@ -1,0 +1,51 @@
+"""A small app hosting only the Build pane, for Pilot, snapshot and benchmark runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from textual.app import App, ComposeResult
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from buildtui.app.panes.build import BuildPane
+from buildtui.build.history import BuildHistory
+from buildtui.build.runner import BuildService
+from buildtui.settings import Settings
+from tests.fakes.build import fixed_platforms
+
+
+class BuildPaneApp(App[None]):
+    """The pane alone, as the shell mounts it; input cursors do not blink."""
+
+    def __init__(
+        self,
+        service: BuildService,
+        history_path: Path,
+        platforms: Callable[[], Sequence[str]] = fixed_platforms,
+        settings: Settings | None = None,
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.history = BuildHistory(history_path)
+        self.platforms = platforms
+        self.settings = settings or Settings()
+
+    def compose(self) -> ComposeResult:
+        yield BuildPane(self.service, self.history, self.settings, self.platforms, id="build")
+
+    def on_mount(self) -> None:
+        for field in self.query(Input):
+            field.cursor_blink = False
+
+    @property
+    def pane(self) -> BuildPane:
+        return self.query_one(BuildPane)
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait until workers are done and the messages they posted are handled."""
+    for _ in range(6):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()

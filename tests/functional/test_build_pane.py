@@ -1,0 +1,188 @@
+"""The Build pane with a fake runner that replays logs captured from real builds."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from textual.widgets import DataTable, Input, SelectionList, Static
+
+from buildtui.app.panes.build import BuildPane
+from buildtui.app.screens.build_compare import BuildCompareScreen
+from buildtui.app.widgets.build_log import BuildLogView
+from buildtui.build.errors import BuildUnavailable
+from buildtui.build.options import build_argv, lab_preset
+from buildtui.settings import Settings
+from tests.fakes.build import ReplayBuildService, captured_log
+from tests.fakes.build_app import BuildPaneApp, settle
+
+
+def text_of(pane: BuildPane, selector: str) -> str:
+    return str(pane.query_one(selector, Static).render())
+
+
+async def test_preset_run_shows_cached_steps_summary_and_keeps_history(tmp_path: Path) -> None:
+    service = ReplayBuildService(captured_log("lab-second-build.log"), batch=5)
+    app = BuildPaneApp(service, tmp_path / "h.sqlite3")
+    async with app.run_test(size=(150, 45)) as pilot:
+        await settle(pilot)
+        pane = app.pane
+        await pilot.click("#preset")
+        await pilot.pause()
+        preview = text_of(pane, "#command-preview")
+        await pilot.press("f5")
+        await settle(pilot)
+        # The command shown is exactly the command run.
+        (argv,) = service.started
+        assert argv == build_argv(lab_preset(Settings()), Settings())
+        assert preview == " ".join(argv)
+        assert pane.view == "steps"
+        steps = text_of(pane, "#steps")
+        assert steps.count("CACHED") == 10
+        assert "linux/amd64 · build1" in steps and "linux/arm64 · build2" in steps
+        assert "Steps cached:  10/10" in text_of(pane, "#summary")
+        assert "Cache import: found" in text_of(pane, "#summary")
+        assert "exporting cache" in text_of(pane, "#phases")
+        assert "10/10 steps cached" in text_of(pane, "#build-status")
+        assert [e.summary.cached for e in pane.entries] == [10]
+        assert pane.query_one("#history-table", DataTable).row_count == 1
+
+
+async def test_platforms_come_from_the_builder(tmp_path: Path) -> None:
+    app = BuildPaneApp(ReplayBuildService([]), tmp_path / "h.sqlite3")
+    async with app.run_test(size=(150, 45)) as pilot:
+        await settle(pilot)
+        selection = app.query_one("#platforms", SelectionList)
+        offered = [str(selection.get_option_at_index(i).value) for i in range(3)]
+        assert offered == ["linux/amd64", "linux/arm64", "linux/arm/v7"]
+
+
+async def test_platforms_unavailable_says_how_to_fix(tmp_path: Path) -> None:
+    def broken() -> list[str]:
+        raise BuildUnavailable("Cannot read the builder's platforms: engine down.")
+
+    app = BuildPaneApp(ReplayBuildService([]), tmp_path / "h.sqlite3", platforms=broken)
+    async with app.run_test(size=(150, 45)) as pilot:
+        await settle(pilot)
+        problem = text_of(app.pane, "#form-problem")
+        assert "engine down" in problem and "F7" in problem
+
+
+async def test_raw_log_follows_tail_until_scrolled_up_and_searches(tmp_path: Path) -> None:
+    lines = captured_log("lab-first-build.log") * 20
+    app = BuildPaneApp(ReplayBuildService(lines, batch=50), tmp_path / "h.sqlite3")
+    async with app.run_test(size=(150, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await pilot.press("f5")
+        await settle(pilot)
+        log = app.query_one(BuildLogView)
+        assert log.line_count == len(lines)
+        assert log.tail and log.scroll_y == log.max_scroll_y
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert not log.tail
+        await pilot.press("end")
+        await pilot.pause()
+        assert log.tail
+        await pilot.press("home")
+        await pilot.press("slash")
+        search = app.query_one("#log-search", Input)
+        assert search.has_focus
+        await pilot.press(*"not found", "enter")
+        await pilot.pause()
+        assert log.match_line is not None
+        assert "not found" in lines[log.match_line]
+        first = log.match_line
+        log.focus()
+        await pilot.press("n")
+        assert log.match_line is not None and log.match_line > first
+
+
+async def test_cancel_key_stops_the_build(tmp_path: Path) -> None:
+    hold = threading.Event()
+    service = ReplayBuildService(captured_log("canceled.log")[:-2], hold=hold)
+    app = BuildPaneApp(service, tmp_path / "h.sqlite3")
+    async with app.run_test(size=(150, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if "running" in text_of(app.pane, "#steps"):
+                break
+        assert app.pane.live is not None and app.pane.live.running
+        await pilot.press("f8")
+        await settle(pilot)
+        assert service.processes[0].canceled
+        assert "canceled" in text_of(app.pane, "#build-status")
+        assert "canceled" in text_of(app.pane, "#steps")
+        hold.set()
+
+
+async def test_failed_build_explains_and_shows_last_lines(tmp_path: Path) -> None:
+    service = ReplayBuildService(captured_log("lab-first-build.log"), exit_code=0)
+    app = BuildPaneApp(service, tmp_path / "h.sqlite3")
+    async with app.run_test(size=(150, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        explained = text_of(app.pane, "#explanations")
+        assert "No cache to import yet (harmless)" in explained
+        assert "docs.docker.com/build/cache/backends/registry" in explained
+    service = ReplayBuildService(captured_log("failing-run.log"), exit_code=1)
+    app = BuildPaneApp(service, tmp_path / "h2.sqlite3")
+    async with app.run_test(size=(150, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        failure = text_of(app.pane, "#failure")
+        assert "✗ [2/2] RUN echo before" in failure and "0.220 err" in failure
+        assert "Build failed" in text_of(app.pane, "#summary")
+
+
+async def test_unavailable_engine_is_shown_with_a_retry_key(tmp_path: Path) -> None:
+    service = ReplayBuildService([], unavailable="The docker CLI is not installed.")
+    app = BuildPaneApp(service, tmp_path / "h.sqlite3")
+    async with app.run_test(size=(150, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        problem = text_of(app.pane, "#build-problem")
+        assert "not installed" in problem and "F5" in problem
+
+
+async def test_history_open_rerun_and_compare(tmp_path: Path) -> None:
+    service = ReplayBuildService(captured_log("lab-first-build.log"))
+    app = BuildPaneApp(service, tmp_path / "h.sqlite3")
+    async with app.run_test(size=(150, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        service.lines = captured_log("lab-second-build.log")
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        pane = app.pane
+        assert [e.summary.cached for e in pane.entries] == [10, 0]
+        table = pane.query_one("#history-table", DataTable)
+        assert table.has_focus
+        await pilot.press("c", "down", "c")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, BuildCompareScreen)
+        assert len(screen.comparison.now_cached) == 10
+        assert "10 step(s) went from done to CACHED" in str(
+            screen.query_one("#compare-headline", Static).render()
+        )
+        await pilot.press("escape")
+        await pilot.pause()
+        # Open the first build (cursor is on it now): its steps and log come back.
+        await pilot.press("o")
+        await settle(pilot)
+        assert pane.view == "steps"
+        assert "Steps cached:  0/10" in text_of(pane, "#summary")
+        assert app.query_one(BuildLogView).line_count == len(captured_log("lab-first-build.log"))
+        await pilot.press("f6", "r")
+        await settle(pilot)
+        assert len(service.started) == 3 and service.started[2] == service.started[0]
