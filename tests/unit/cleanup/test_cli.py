@@ -1,0 +1,112 @@
+"""`buildtui rm` and `buildtui gc` with the service built on the in-memory registry."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from buildtui.cleanup.service import CleanupService
+from buildtui.cli import main
+from buildtui.settings import Settings
+from tests.fakes.cleanup import (
+    FakeContainer,
+    WritableFakeRegistry,
+    fake_cleanup_service,
+    lab_fake_registry,
+)
+
+
+@pytest.fixture
+def registry(monkeypatch: pytest.MonkeyPatch) -> WritableFakeRegistry:
+    """The lab registry in memory; the CLI's service is built on it."""
+    fake = lab_fake_registry()
+    container = FakeContainer(fake)
+
+    def make(settings: Settings) -> CleanupService:
+        return fake_cleanup_service(fake, container)
+
+    monkeypatch.setattr("buildtui.commands.cleanup.CleanupService", make)
+    return fake
+
+
+def test_rm_dry_run_prints_the_plan_and_changes_nothing(
+    registry: WritableFakeRegistry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["rm", "--dry-run", "cachedata1:latest"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Plan for localhost:5000: cachedata1:latest")
+    assert "curl -X DELETE http://localhost:5000/v2/cachedata1/manifests/sha256:" in out
+    assert "latest" in registry.tags["cachedata1"]
+    assert not [r for r in registry.requests if r.method in ("PUT", "DELETE")]
+
+
+def test_rm_without_a_terminal_asks_for_yes(
+    registry: WritableFakeRegistry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["rm", "cachedata1:latest"]) == 1
+    captured = capsys.readouterr()
+    assert "add --yes" in captured.err
+    assert "Nothing was changed." in captured.out
+    assert "latest" in registry.tags["cachedata1"]
+
+
+def test_rm_yes_json_deletes_and_verifies(
+    registry: WritableFakeRegistry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["rm", "-y", "--json", "lab:stable"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["plan"]["steps"][0]["action"] == "untag"
+    assert document["result"]["complete"] is True
+    assert document["verification"]["ok"] is True
+    assert "stable" not in registry.tags["lab"] and "v2" in registry.tags["lab"]
+
+
+def test_rm_refused_plan_exits_1_and_says_why(
+    registry: WritableFakeRegistry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    digest = registry.tags["lab"]["v2"]
+    assert main(["rm", "-y", f"lab@{digest}"]) == 1
+    out = capsys.readouterr().out
+    assert "REFUSED (nothing will be sent):" in out
+    assert "lab:stable" in out
+    assert main(["rm", "-y", "--with-tags", f"lab@{digest}"]) == 0
+    assert "v2" not in registry.tags["lab"] and "stable" not in registry.tags["lab"]
+
+
+def test_rm_of_another_registry_is_refused(
+    registry: WritableFakeRegistry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["rm", "--dry-run", "other.example:5000/lab:v1"]) == 1
+    assert "is on other.example:5000" in capsys.readouterr().err
+
+
+def test_gc_minus_m_is_refused_with_the_reason(
+    registry: WritableFakeRegistry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["gc", "-m", "-y"]) == 2
+    err = capsys.readouterr().err
+    assert "platform manifests of tagged multi-arch indexes" in err
+    assert "buildtui rm --untagged" in err
+
+
+def test_gc_yes_json_collects_and_verifies(
+    registry: WritableFakeRegistry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["rm", "-y", "cachedata1:latest"]) == 0
+    capsys.readouterr()
+    assert main(["gc", "-y", "--json"]) == 0
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)
+    assert document["gc"]["blobs_deleted"] == 3
+    assert document["verification"]["ok"] is True
+    assert "… collecting garbage" in captured.err
+
+
+def test_gc_dry_run_shows_the_commands(
+    registry: WritableFakeRegistry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["gc", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "Dry run: " in out
+    assert "docker stop -t 10 registry7" in out
