@@ -32,7 +32,6 @@ from buildtui.cleanup.errors import (
     NotARegistryContainer,
     RestartFailed,
 )
-from buildtui.engine.client import docker_command
 from buildtui.settings import Settings
 
 MINUS_M_REFUSAL = (
@@ -102,14 +101,20 @@ class RegistryContainer:
         self.name = settings.registry_container
         self._run = run
         self.stop_timeout = stop_timeout
-        self._docker = docker_command(settings)
 
     # -- plumbing --------------------------------------------------------------------
+
+    @property
+    def docker(self) -> list[str]:
+        """`docker` with the settings' --context/--host (python-on-whales loads on first use)."""
+        from buildtui.engine.client import docker_command
+
+        return docker_command(self.settings)
 
     def _docker_run(
         self, args: Sequence[str], timeout: float = 60
     ) -> subprocess.CompletedProcess[str]:
-        result = self._run([*self._docker, *args], timeout)
+        result = self._run([*self.docker, *args], timeout)
         if result.returncode != 0 and _engine_down(result.stderr):
             raise EngineUnavailable(
                 f"the Docker engine does not answer ({result.stderr.strip()}); start it "
@@ -131,7 +136,7 @@ class RegistryContainer:
         ]  # fmt: skip
 
     def _show(self, args: Sequence[str]) -> str:
-        return shlex.join([*self._docker, *args])
+        return shlex.join([*self.docker, *args])
 
     # -- reading ---------------------------------------------------------------------
 
