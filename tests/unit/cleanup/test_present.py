@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from buildtui.cleanup.docker_output import ContainerInfo, parse_gc_output
 from buildtui.cleanup.gc import GcResult
-from buildtui.cleanup.plan import Selection, TagRef, plan_deletion
+from buildtui.cleanup.graph import TagRef
+from buildtui.cleanup.plan import Selection, plan_deletion
 from buildtui.cleanup.present import (
     gc_json,
     gc_result_lines,
