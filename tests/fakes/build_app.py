@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -25,15 +26,19 @@ class BuildPaneApp(App[None]):
         history_path: Path,
         platforms: Callable[[], Sequence[str]] = fixed_platforms,
         settings: Settings | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
         self.service = service
         self.history = BuildHistory(history_path)
         self.platforms = platforms
         self.settings = settings or Settings()
+        self.clock = clock
 
     def compose(self) -> ComposeResult:
-        yield BuildPane(self.service, self.history, self.settings, self.platforms, id="build")
+        yield BuildPane(
+            self.service, self.history, self.settings, self.platforms, clock=self.clock, id="build"
+        )
 
     def on_mount(self) -> None:
         for field in self.query(Input):

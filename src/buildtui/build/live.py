@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from buildtui.build.runner import BuildProcess
 from buildtui.buildlog.explain import Explanation, explain
@@ -30,8 +30,10 @@ class LiveBuild:
         stage_order: Sequence[str] = (),
         platform_order: Sequence[str] = (),
         max_lines: int = MAX_LINES,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.argv = list(argv)
+        self.clock = clock
         self.lock = threading.Lock()
         self.lines: list[str] = []
         self.dropped = 0
@@ -40,7 +42,7 @@ class LiveBuild:
         self.parser = LogParser()
         self.model = BuildModel(stage_order=stage_order, platform_order=platform_order)
         self.started = time.time()
-        self.started_at = time.monotonic()
+        self.started_at = clock()
         self.finished_at: float | None = None
         self.process: BuildProcess | None = None
         self.exit_code: int | None = None
@@ -57,7 +59,7 @@ class LiveBuild:
 
     def add(self, batch: Iterable[str], now: float | None = None) -> None:
         """Parse and keep a batch of raw lines."""
-        now = time.monotonic() if now is None else now
+        now = self.clock() if now is None else now
         feed = self.parser.feed
         apply = self.model.apply
         with self.lock:
@@ -73,7 +75,7 @@ class LiveBuild:
 
     def finish(self, exit_code: int | None, now: float | None = None) -> BuildSummary:
         """The process ended: settle the model and compute the summary."""
-        now = time.monotonic() if now is None else now
+        now = self.clock() if now is None else now
         with self.lock:
             self.finished_at = now
             self.exit_code = exit_code
@@ -85,7 +87,7 @@ class LiveBuild:
             return self.summary
 
     def wall_seconds(self, now: float | None = None) -> float:
-        end = self.finished_at if self.finished_at is not None else time.monotonic()
+        end = self.finished_at if self.finished_at is not None else self.clock()
         return (end if now is None else now) - self.started_at
 
     @classmethod

@@ -161,9 +161,11 @@ class BuildPane(Vertical):
         settings: Settings,
         platforms: PlatformsProvider,
         *,
+        clock: Callable[[], float] = time.monotonic,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
+        self.clock = clock
         self.service = service
         self.history = history
         self.settings = settings
@@ -312,7 +314,7 @@ class BuildPane(Vertical):
         self, argv: Sequence[str], dockerfile: Path | None = None, platforms: Sequence[str] = ()
     ) -> LiveBuild:
         """Run `argv` (exactly) and show it; returns the live build."""
-        live = LiveBuild(argv, platform_order=platforms)
+        live = LiveBuild(argv, platform_order=platforms, clock=self.clock)
         self.live = live
         self._drawn_version = -1
         self.query_one("#build-command", Static).update(Text(f"$ {shell_command(list(argv))}"))
@@ -342,7 +344,7 @@ class BuildPane(Vertical):
         last = time.monotonic()
         for batch in process.batches():
             live.add(batch)
-            now = time.monotonic()
+            now = time.monotonic()  # the update rate is real time, whatever the clock
             if now - last >= UPDATE_INTERVAL:
                 self.post_message(self.BuildProgress(live))
                 last = now
@@ -428,7 +430,7 @@ class BuildPane(Vertical):
     def _draw_steps(self, live: LiveBuild) -> None:
         """Redraw the step view from the model (caller holds `live.lock`)."""
         model = live.model
-        now = time.monotonic()
+        now = self.clock()
         widget = self.query_one("#steps", BuildSteps)
         styles = widget.styles_map()
         widget.update(steps_text(model, now, styles))

@@ -1,0 +1,31 @@
+"""A snapshot of the Build pane after a build whose steps all came from the cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from tests.fakes.build import ReplayBuildService, captured_log
+from tests.fakes.build_app import BuildPaneApp, settle
+
+
+def frozen_clock() -> float:
+    """Every time stamp the same: wall and running times are 0.0s in the picture."""
+    return 100.0
+
+
+def test_build_pane_finished_build_with_cached_steps(snap_compare: Any, tmp_path: Path) -> None:
+    service = ReplayBuildService(captured_log("lab-second-build.log"))
+
+    async def run_build(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+
+    assert snap_compare(
+        BuildPaneApp(service, tmp_path / "h.sqlite3", clock=frozen_clock),
+        terminal_size=(130, 50),
+        run_before=run_build,
+    )
