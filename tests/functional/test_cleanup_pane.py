@@ -164,7 +164,7 @@ async def test_the_whole_image_by_digest_needs_permission_for_its_other_tags() -
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await point_at(app, pilot, "lab:v2")
-        await pilot.press("d")
+        await pilot.press("i")
         assert str(app.query_one(CleanupItems).get_row("lab:v2")[0]) == "@"
         shown = text_of(app, "#plan-text")
         assert "REFUSED" in shown and "lab:stable" in shown

@@ -61,7 +61,7 @@ COMMANDS = (
     PaneCommand("cleanup.tag_only", "t", "tag_only", "Tag only", "Remove the tag, keep the image"),
     PaneCommand(
         "cleanup.by_digest",
-        "d",
+        "i",
         "by_digest",
         "Whole image",
         "Delete the manifest with all its tags",
@@ -260,7 +260,8 @@ class CleanupPane(Widget):
                 "Select rows with space: tags, images, cache images, or a repository's "
                 "untagged manifests. The plan shows what goes, what stays and why, the space "
                 "garbage collection frees and the exact requests.\n\n"
-                "t: remove a tag only · a: allow other tags to go · x: delete · "
+                "t: remove a tag only · i: the whole image (its manifest, with every tag on "
+                "it) · a: allow other tags to go · x: delete · "
                 "g: garbage collection · v: verify every tag"
             )
             return
