@@ -123,20 +123,30 @@ class RegistryClient:
         self.max_manifest_bytes = max_manifest_bytes
         self.requests = 0
         """HTTP requests sent so far (token requests and retries included)."""
-        self._semaphore = asyncio.Semaphore(max_concurrency)
         self._timeout = httpx.Timeout(timeout, connect=min(timeout, 5.0)).as_dict()
-        # Registry requests go straight to the transport (its pool keeps connections
-        # alive): the AsyncClient layer above it costs as much CPU again per request,
-        # and the client does its own auth, redirects and limits. The AsyncClient,
-        # on the same transport, serves token requests to auth realms.
-        self._transport: httpx.AsyncBaseTransport = transport or httpx.AsyncHTTPTransport(
-            verify=verify,
-            limits=httpx.Limits(
-                max_connections=max_concurrency, max_keepalive_connections=max_concurrency
-            ),
-        )
+        # Requests go straight to a transport: the AsyncClient layer above it costs as much
+        # CPU again per request, and this client does its own auth, redirects and limits.
+        # Each of the `max_concurrency` lanes is a transport with one keep-alive connection,
+        # used by one request at a time: a shared pool hands one idle connection to several
+        # waiting requests, and all but one retry (httpcore's ConnectionNotAvailable loop).
+        self._lanes: asyncio.Queue[httpx.AsyncBaseTransport] = asyncio.Queue()
+        context = verify if isinstance(verify, ssl.SSLContext) else None
+        if transport is not None:
+            self._owned: list[httpx.AsyncBaseTransport] = [transport]
+            for _ in range(max_concurrency):
+                self._lanes.put_nowait(transport)
+        else:
+            context = context or httpx.create_ssl_context(verify=bool(verify))
+            one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+            self._owned = [
+                httpx.AsyncHTTPTransport(verify=context, limits=one) for _ in range(max_concurrency)
+            ]
+            for lane in self._owned:
+                self._lanes.put_nowait(lane)
+        # Token requests to auth realms (other hosts) go through an ordinary client.
         self._http = httpx.AsyncClient(
-            transport=self._transport,
+            transport=transport,
+            verify=context if context is not None else verify,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
             headers={"User-Agent": USER_AGENT},
         )
@@ -149,6 +159,8 @@ class RegistryClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        for lane in self._owned:
+            await lane.aclose()
 
     # -- transport -----------------------------------------------------------------
 
@@ -194,7 +206,8 @@ class RegistryClient:
             **self.auth.header(scope),
         }
         target = url if "://" in url else self.base_url + url
-        async with self._semaphore:
+        lane = await self._lanes.get()
+        try:
             try:
                 for _ in range(MAX_REDIRECTS + 1):
                     self.requests += 1
@@ -204,7 +217,7 @@ class RegistryClient:
                         headers=request_headers,
                         extensions={"timeout": self._timeout},
                     )
-                    response = await self._transport.handle_async_request(request)
+                    response = await lane.handle_async_request(request)
                     response.request = request
                     try:
                         location = response.headers.get("location")
@@ -242,6 +255,8 @@ class RegistryClient:
                     f"({type(error).__name__}: {error}); check that it is still running, "
                     "then refresh"
                 ) from error
+        finally:
+            self._lanes.put_nowait(lane)
 
     async def _read(self, method: str, url: str, response: httpx.Response, cap: int) -> _Answer:
         length = response.headers.get("content-length")
