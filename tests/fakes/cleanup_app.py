@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 
 from buildtui.app.panes.cleanup import CleanupPane
-from buildtui.cleanup.service import CleanupBackend
+from buildtui.cleanup.backend import CleanupBackend
 
 
 class CleanupPaneApp(App[None]):

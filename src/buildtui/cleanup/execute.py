@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from buildtui.cleanup.errors import (
     CleanupError,
@@ -20,15 +21,18 @@ from buildtui.cleanup.errors import (
     ExecutionFailed,
     PlanRefused,
     RegistryChanged,
+    deletion_refused,
     from_registry_error,
 )
-from buildtui.cleanup.http import RegistryWriter, deletion_refused
 from buildtui.cleanup.plan import Plan
 from buildtui.cleanup.steps import Step, StepAction
-from buildtui.registry.client import RegistryClient
 from buildtui.registry.errors import DeleteDisabled, NotFound, RegistryError, UnexpectedResponse
 from buildtui.registry.models import OCI_INDEX
 from buildtui.registry.present import short_digest
+
+if TYPE_CHECKING:
+    from buildtui.cleanup.http import RegistryWriter
+    from buildtui.registry.client import RegistryClient
 
 ProgressCallback = Callable[[int, int, str], None]
 """(steps done, steps in all, what is happening now)."""

@@ -13,33 +13,13 @@ from urllib.parse import quote
 
 import httpx
 
-from buildtui.cleanup.errors import DeletionDisabled
+from buildtui.cleanup.errors import deletion_refused
 from buildtui.registry.auth import Authenticator
 from buildtui.registry.client import ACCEPT_MANIFESTS
 from buildtui.registry.errors import AuthError, DigestMismatch, UnexpectedResponse, Unreachable
 
 PROBE_DIGEST = "sha256:" + hashlib.sha256(b"buildtui deletion probe: no such manifest").hexdigest()
 """A digest no manifest has: DELETE of it answers 404 when deletion works, 405 when not."""
-
-DELETE_DISABLED_FIX = (
-    "{registry} refuses DELETE (405 UNSUPPORTED): deletion is turned off. Start the "
-    "registry with it on, keeping its data, e.g. `docker rm -f registry7 && docker run -d "
-    "-p 5000:5000 --name registry7 -v <its volume>:/var/lib/registry "
-    "-e REGISTRY_STORAGE_DELETE_ENABLED=true registry:2` (find the volume with "
-    "`docker inspect registry7 --format '{{{{json .Mounts}}}}'`)"
-)
-READ_ONLY_FIX = (
-    "{registry} refuses DELETE and PUT (405 Method not allowed): it runs in read-only "
-    "maintenance mode (REGISTRY_STORAGE_MAINTENANCE_READONLY), e.g. while garbage collection "
-    "runs. Wait for it to finish, or start the registry without that setting"
-)
-
-
-def deletion_refused(registry: str, status: int, body: bytes) -> DeletionDisabled:
-    """The clear error for a 405 answer to DELETE or PUT."""
-    if b"UNSUPPORTED" in body:
-        return DeletionDisabled(DELETE_DISABLED_FIX.format(registry=registry))
-    return DeletionDisabled(READ_ONLY_FIX.format(registry=registry))
 
 
 class RegistryWriter:

@@ -14,6 +14,7 @@ from typing import Protocol
 
 import httpx
 
+from buildtui.cleanup.backend import CleanupBackend as CleanupBackend  # the pane's interface
 from buildtui.cleanup.docker_output import ContainerInfo
 from buildtui.cleanup.errors import (
     CleanupError,
@@ -33,36 +34,6 @@ from buildtui.registry.reference import is_loopback, split_host
 from buildtui.registry.scan import ProgressCallback as ScanProgress
 from buildtui.registry.service import RegistryService
 from buildtui.settings import Settings
-
-
-class CleanupBackend(Protocol):
-    """What the Clean-up pane needs; the fake for pane tests implements the same."""
-
-    @property
-    def registry(self) -> str: ...
-
-    @property
-    def container_name(self) -> str: ...
-
-    async def load(self, on_progress: ScanProgress | None = None) -> RegistryGraph: ...
-
-    def plan(
-        self, graph: RegistryGraph, selections: Sequence[Selection], *, allow_tag_loss: bool = False
-    ) -> Plan: ...
-
-    async def execute(
-        self, plan: Plan, on_progress: ProgressCallback | None = None
-    ) -> ExecutionReport: ...
-
-    async def verify(self, graph: RegistryGraph, tags: Sequence[TagRef]) -> VerifyReport: ...
-
-    async def wait_until_up(self, timeout: float = 20.0) -> None: ...
-
-    def preview_gc(self) -> GcPreview: ...
-
-    def collect_garbage(self, on_step: StepCallback | None = None) -> GcResult: ...
-
-    async def aclose(self) -> None: ...
 
 
 class ContainerControl(Protocol):

@@ -12,12 +12,15 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING
 
 from buildtui.cleanup.graph import RegistryGraph, TagRef
-from buildtui.cleanup.http import RegistryWriter
-from buildtui.registry.client import RegistryClient
 from buildtui.registry.errors import NotFound, RegistryError
 from buildtui.registry.present import short_digest
+
+if TYPE_CHECKING:
+    from buildtui.cleanup.http import RegistryWriter
+    from buildtui.registry.client import RegistryClient
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 from buildtui.app.screens.confirm_cleanup import ConfirmCleanupScreen
 from buildtui.app.widgets.cleanup_items import CleanupItems
 from buildtui.app.widgets.plan_view import PlanView, styled
+from buildtui.cleanup.backend import CleanupBackend
 from buildtui.cleanup.errors import (
     CleanupError,
     ContainerNotFound,
@@ -41,7 +42,6 @@ from buildtui.cleanup.present import (
     plan_lines,
     verify_lines,
 )
-from buildtui.cleanup.service import CleanupBackend
 from buildtui.cleanup.verify import VerifyReport
 from buildtui.registry.present import format_size
 

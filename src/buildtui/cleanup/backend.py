@@ -1,0 +1,47 @@
+"""What the Clean-up pane needs from the clean-up service (no httpx, no docker here).
+
+`CleanupService` implements it over HTTP and the docker CLI; tests give the pane the
+same service over an in-memory registry and container.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from buildtui.cleanup.execute import ExecutionReport, ProgressCallback
+from buildtui.cleanup.gc import GcPreview, GcResult, StepCallback
+from buildtui.cleanup.graph import RegistryGraph, TagRef
+from buildtui.cleanup.plan import Plan, Selection
+from buildtui.cleanup.verify import VerifyReport
+from buildtui.registry.scan import ProgressCallback as ScanProgress
+
+
+class CleanupBackend(Protocol):
+    """What the Clean-up pane needs; the fake for pane tests implements the same."""
+
+    @property
+    def registry(self) -> str: ...
+
+    @property
+    def container_name(self) -> str: ...
+
+    async def load(self, on_progress: ScanProgress | None = None) -> RegistryGraph: ...
+
+    def plan(
+        self, graph: RegistryGraph, selections: Sequence[Selection], *, allow_tag_loss: bool = False
+    ) -> Plan: ...
+
+    async def execute(
+        self, plan: Plan, on_progress: ProgressCallback | None = None
+    ) -> ExecutionReport: ...
+
+    async def verify(self, graph: RegistryGraph, tags: Sequence[TagRef]) -> VerifyReport: ...
+
+    async def wait_until_up(self, timeout: float = 20.0) -> None: ...
+
+    def preview_gc(self) -> GcPreview: ...
+
+    def collect_garbage(self, on_step: StepCallback | None = None) -> GcResult: ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,17 @@
+"""The Clean-up pane's imports stay light: no httpx, no python-on-whales until used."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_the_pane_imports_neither_httpx_nor_python_on_whales() -> None:
+    code = (
+        "import sys\n"
+        "import buildtui.app.panes.cleanup\n"
+        "print(','.join(m for m in ('httpx', 'python_on_whales') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
