@@ -127,7 +127,7 @@ class BuildHistory:
         canceled: bool = False,
     ) -> int:
         """Keep a finished build; its id."""
-        blob = zlib.compress("\n".join(log_lines).encode("utf-8"), 6)
+        blob = compress_lines(log_lines)
         with self._connect() as db:
             cursor = db.execute(
                 "INSERT INTO builds (started, argv, command, exit_code, canceled, summary,"
@@ -172,6 +172,19 @@ class BuildHistory:
 
     def compare(self, old_id: int, new_id: int) -> Comparison:
         return compare(self.get(old_id).entry, self.get(new_id).entry)
+
+
+def compress_lines(lines: Sequence[str], chunk: int = 10_000) -> bytes:
+    """The lines joined by newlines and zlib-compressed, a chunk at a time (no joined copy)."""
+    compressor = zlib.compressobj(6)
+    parts = []
+    for start in range(0, len(lines), chunk):
+        text = "\n".join(lines[start : start + chunk])
+        if start:
+            text = "\n" + text
+        parts.append(compressor.compress(text.encode("utf-8")))
+    parts.append(compressor.flush())
+    return b"".join(parts)
 
 
 def _entry(row: Sequence[object]) -> BuildEntry:

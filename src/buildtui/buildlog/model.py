@@ -183,7 +183,6 @@ class BuildModel:
         self.buildx_errors: list[str] = []
         self.other_lines: deque[str] = deque(maxlen=OTHER_TAIL)
         self.pushed: list[Pushed] = []
-        self.lines = 0
         self.version = 0
         """Grows with every change a view would show."""
         self._block_step: str | None = None
@@ -195,7 +194,6 @@ class BuildModel:
 
     def apply(self, line: LogLine, now: float | None = None) -> None:
         """Take one parsed line; `now` is the clock time (monotonic seconds)."""
-        self.lines += 1
         kind = line.kind
         if kind is LineKind.LOG:
             vertex = self.vertices.get(line.vertex)

@@ -160,25 +160,32 @@ class LogParser:
     whether it is inside a failure block. Feed lines without their line ending.
     """
 
-    __slots__ = ("_in_block", "_names", "lines_seen")
+    __slots__ = ("_in_block", "_names")
 
     def __init__(self) -> None:
         self._names: dict[int, str] = {}
         self._in_block = 0  # 0: outside, 1: after "------", 2: after " > step:"
-        self.lines_seen = 0
 
     def feed(self, raw: str) -> LogLine:
         """Parse one line (its trailing newline, if any, is dropped)."""
-        self.lines_seen += 1
-        if raw.endswith("\n"):
-            raw = raw[:-2] if raw.endswith("\r\n") else raw[:-1]
-        line = raw if raw.isprintable() else sanitize(raw)
+        line = raw if raw.isprintable() else sanitize(raw.rstrip("\r\n"))
         if line.startswith("#"):
             space = line.find(" ")
             if space > 1:
                 number = line[1:space]
                 if number.isdigit():
-                    return self._step_line(int(number), line[space + 1 :], line)
+                    vertex = int(number)
+                    rest = line[space + 1 :]
+                    # Fast path for the commonest line: output of a known step, `#N 1.234 text`.
+                    if rest[:1].isdigit() and vertex in self._names:
+                        cut = rest.find(" ")
+                        stamp = rest if cut < 0 else rest[:cut]
+                        dot = stamp.find(".")
+                        if dot > 0 and stamp[:dot].isdigit() and stamp[dot + 1 :].isdigit():
+                            self._in_block = 0
+                            text = "" if cut < 0 else rest[cut + 1 :]
+                            return LogLine(LineKind.LOG, vertex, text, line, float(stamp))
+                    return self._step_line(vertex, rest, line)
             elif line[1:].isdigit():
                 return LogLine(LineKind.OTHER, int(line[1:]), "", line)
         return self._plain_line(line)

@@ -470,15 +470,13 @@ class BuildPane(Vertical):
     def _save(self, live: LiveBuild) -> None:
         if live.summary is None:
             return
-        with live.lock:
-            lines = list(live.lines)
         try:
             self.history.add(
                 started=live.started,
                 argv=live.argv,
                 command=shell_command(live.argv),
                 summary=live.summary,
-                log_lines=lines,
+                log_lines=live.lines,  # finished: the list no longer changes
                 canceled=live.canceled,
             )
             entries = self.history.list()
