@@ -1,42 +1,39 @@
-"""Snapshots of the app shell with deterministic fakes."""
+"""Snapshots of the whole app on deterministic fakes: each pane, and the doctor."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 
-from buildtui.app.app import make_app
-from buildtui.app.services import Services
-from buildtui.settings import Settings
-from tests.fakes.status import FakeStatusService, engine_down_status, healthy_status
+from buildtui.app.app import BuildTUI, make_app
+from tests.fakes.services import fake_services, settle
+from tests.fakes.status import FakeStatusService, engine_down_status
 
 
-def shell(status_service: FakeStatusService) -> Any:
-    settings = Settings()
-    return make_app(settings, Services(settings=settings, status=status_service))
+def full_app(tmp_path: Path, status: FakeStatusService | None = None) -> BuildTUI:
+    settings, services = fake_services(tmp_path, status)
+    return make_app(settings, services)
 
 
-async def settle(pilot: Pilot[None]) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+@pytest.mark.parametrize("key", ["1", "3", "4"])
+def test_app_pane(snap_compare: Any, tmp_path: Path, key: str) -> None:
+    async def show(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press(key)
+        await settle(pilot)
+
+    assert snap_compare(full_app(tmp_path), terminal_size=(130, 32), run_before=show)
 
 
-def test_shell_healthy(snap_compare: Any) -> None:
-    assert snap_compare(
-        shell(FakeStatusService(healthy_status())), terminal_size=(120, 24), run_before=settle
-    )
-
-
-def test_shell_engine_down_doctor(snap_compare: Any) -> None:
+def test_engine_down_doctor(snap_compare: Any, tmp_path: Path) -> None:
     async def open_doctor(pilot: Pilot[None]) -> None:
         await settle(pilot)
         pilot.app.clear_notifications()
         await pilot.press("d")
         await pilot.pause()
 
-    assert snap_compare(
-        shell(FakeStatusService(engine_down_status())),
-        terminal_size=(120, 24),
-        run_before=open_doctor,
-    )
+    app = full_app(tmp_path, FakeStatusService(engine_down_status()))
+    assert snap_compare(app, terminal_size=(130, 32), run_before=open_doctor)

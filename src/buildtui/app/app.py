@@ -9,13 +9,12 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.message import Message
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from buildtui import __version__
 from buildtui.app.commands import APP_COMMANDS, PANES, app_bindings
 from buildtui.app.screens.doctor import DoctorScreen
-from buildtui.app.services import Services, make_services
+from buildtui.app.services import Services
 from buildtui.app.widgets.status_bar import StatusBar
 from buildtui.engine.status import EngineStatus
 from buildtui.settings import Settings
@@ -31,6 +30,13 @@ class BuildTUI(App[None]):
     CSS_PATH = "app.tcss"
     BINDINGS = app_bindings()
 
+    class ServicesReady(Message):
+        """The services (and the modules behind the panes) are loaded."""
+
+        def __init__(self, services: Services) -> None:
+            super().__init__()
+            self.services = services
+
     class StatusProbed(Message):
         """A fresh snapshot of the engine and registry, from the status worker."""
 
@@ -38,9 +44,11 @@ class BuildTUI(App[None]):
             super().__init__()
             self.status = status
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, settings: Settings, services: Services | None = None) -> None:
         super().__init__()
+        self.settings = settings
         self.services = services
+        """None until loaded after the first frame (real ones), or given (tests)."""
         self.status: EngineStatus | None = None
         self._reported_problems: tuple[str, ...] = ()
 
@@ -49,27 +57,75 @@ class BuildTUI(App[None]):
         with TabbedContent(id="panes"):
             for pane_id, title, key in PANES:
                 with TabPane(f"{key} {title}", id=pane_id):
-                    yield self.make_pane(pane_id)
+                    yield Static("Loading…", classes="pane-missing")
         yield StatusBar(self.registry_name, id="status")
         yield Footer()
 
     @property
     def registry_name(self) -> str:
-        return self.services.settings.registry_container
-
-    def make_pane(self, pane_id: str) -> Widget:
-        """The widget for one pane; panes whose service is not wired say so."""
-        return Static(f"The {pane_id} pane is not available in this build.", classes="pane-missing")
+        return self.settings.registry_container
 
     def on_mount(self) -> None:
-        self.sub_title = f"Docker buildx lab · {self.services.settings.registry_url}"
-        # The first probe starts after the first frame: no I/O before it.
-        self.call_after_refresh(self.refresh_status)
+        self.sub_title = f"Docker buildx lab · {self.settings.registry_url}"
+        # No I/O and no heavy imports before the first frame: both happen after it.
+        self.call_after_refresh(self.load_services)
+
+    @work(thread=True, exclusive=True, group="startup")
+    def load_services(self) -> None:
+        """Import the panes and the real services off the UI thread, then mount them."""
+        from buildtui.app import wiring
+
+        services = self.services or wiring.make_services(self.settings)
+        self.post_message(self.ServicesReady(services))
+
+    @on(ServicesReady)
+    async def mount_panes(self, message: ServicesReady) -> None:
+        from buildtui.app.wiring import make_pane
+
+        self.services = message.services
+        for pane_id, _title, _key in PANES:
+            tab = self.query_one(f"TabPane#{pane_id}", TabPane)
+            await tab.remove_children()
+            await tab.mount(make_pane(pane_id, message.services))
+        self.focus_pane(self.query_one(TabbedContent).active)
+        self.refresh_status()
         self.set_interval(STATUS_INTERVAL, self.refresh_status)
+
+    @on(TabbedContent.TabActivated)
+    def pane_shown(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id is not None:
+            self.focus_pane(event.pane.id)
+
+    def focus_pane(self, pane_id: str) -> None:
+        """Move the focus into a pane, so that its keys work at once.
+
+        A pane names where its focus starts with an `AUTO_FOCUS` selector (as
+        Textual screens do); otherwise the first focusable widget in it.
+        """
+        tab = self.query_one(f"TabPane#{pane_id}", TabPane)
+        for pane in tab.children:
+            selector = getattr(pane, "AUTO_FOCUS", None)
+            if selector:
+                for widget in pane.query(selector):
+                    if widget.focusable:
+                        widget.focus()
+                        return
+        for widget in self.screen.focus_chain:
+            if tab in widget.ancestors:
+                widget.focus()
+                return
+
+    async def on_unmount(self) -> None:
+        # The Clean-up service shares the Registry pane's HTTP client and closes it too.
+        if self.services is not None:
+            for service in (self.services.cleanup, self.services.registry):
+                if service is not None:
+                    await service.aclose()
 
     @work(thread=True, exclusive=True, group="status", exit_on_error=False)
     def refresh_status(self) -> None:
-        self.post_message(self.StatusProbed(self.services.status.probe()))
+        if self.services is not None:
+            self.post_message(self.StatusProbed(self.services.status.probe()))
 
     @on(StatusProbed)
     def show_status(self, message: StatusProbed) -> None:
@@ -105,8 +161,11 @@ class BuildTUI(App[None]):
 
 
 def make_app(settings: Settings, services: Services | None = None) -> BuildTUI:
-    """The one factory for the app: the CLI, tests, snapshots and screenshots use it."""
-    return BuildTUI(services if services is not None else make_services(settings))
+    """The one factory for the app: the CLI, tests, snapshots and screenshots use it.
+
+    Without `services`, the real ones are made after the first frame.
+    """
+    return BuildTUI(settings, services)
 
 
 def run_app(settings: Settings) -> int:

@@ -1,12 +1,24 @@
-"""The services the app is built from: real ones by default, fakes in tests."""
+"""The services the app is built from: real ones by default, fakes in tests.
+
+Only types here (under TYPE_CHECKING): the real services import python-on-whales
+and httpx, which the app loads after its first frame (see `buildtui.app.wiring`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from buildtui.engine.status import EngineStatus
 from buildtui.settings import Settings
+
+if TYPE_CHECKING:
+    from buildtui.build.history import BuildHistory
+    from buildtui.build.runner import BuildService
+    from buildtui.buildx.builders import BuildersBackend
+    from buildtui.cleanup.service import CleanupBackend
+    from buildtui.registry.browser import RegistryBrowser
 
 
 class StatusService(Protocol):
@@ -15,26 +27,25 @@ class StatusService(Protocol):
     def probe(self) -> EngineStatus: ...
 
 
-class EngineStatusService:
-    """The real engine and registry, probed with the docker CLI and HTTP."""
+@dataclass
+class BuildServices:
+    """What the Build pane needs: a runner, the history and the builder's platforms."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    def probe(self) -> EngineStatus:
-        # Imported here: python-on-whales and httpx cost ~0.3 s, after the first frame.
-        from buildtui.engine.probe import probe_engine
-
-        return probe_engine(self.settings)
+    runner: BuildService
+    history: BuildHistory
+    platforms: Callable[[], Sequence[str]]
 
 
 @dataclass
 class Services:
-    """Everything the app talks to. Constructing it does no I/O."""
+    """Everything the app talks to. Constructing it does no I/O.
+
+    A pane whose service is None says that it is not available.
+    """
 
     settings: Settings
     status: StatusService
-
-
-def make_services(settings: Settings) -> Services:
-    return Services(settings=settings, status=EngineStatusService(settings))
+    builders: BuildersBackend | None = None
+    build: BuildServices | None = None
+    registry: RegistryBrowser | None = None
+    cleanup: CleanupBackend | None = None

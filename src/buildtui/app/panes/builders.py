@@ -75,6 +75,9 @@ COMMANDS = (
 class BuildersPane(Widget):
     """Builders as `buildx ls` shows them, refreshed in the background, with every action."""
 
+    AUTO_FOCUS = "#builders-table"
+    """Where the focus starts when the app shows this pane."""
+
     DEFAULT_CSS = """
     BuildersPane {
         height: 1fr;
@@ -171,7 +174,13 @@ class BuildersPane(Widget):
         self.refresh_builders()
         if self.refresh_interval:
             self.set_interval(self.refresh_interval, self.refresh_builders)
-        self.call_after_refresh(table.focus)
+        self.call_after_refresh(self._initial_focus)
+
+    def _initial_focus(self) -> None:
+        # Hosted in the app's tabs, the app moves the focus into the pane it shows:
+        # focusing here would switch tabs. Standing alone, start on the table.
+        if self.app.focused is None:
+            self.table.focus()
 
     # -- state -------------------------------------------------------------------------
 

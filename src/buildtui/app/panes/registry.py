@@ -79,6 +79,9 @@ def hint_for(error: RegistryError) -> str:
 class RegistryPane(Widget):
     """Browse one registry (any registry: press o); every request runs in an async worker."""
 
+    AUTO_FOCUS = "#registry-repos"
+    """Where the focus starts when the app shows this pane."""
+
     DEFAULT_CSS = """
     RegistryPane {
         height: 1fr;

@@ -1,0 +1,71 @@
+"""The real services and the panes built on them.
+
+Importing this module loads python-on-whales and httpx, so the app imports it
+in a thread worker after its first frame.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.widget import Widget
+from textual.widgets import Static
+
+from buildtui.app.panes.build import BuildPane
+from buildtui.app.panes.builders import BuildersPane
+from buildtui.app.panes.cleanup import CleanupPane
+from buildtui.app.panes.registry import RegistryPane
+from buildtui.app.services import BuildServices, Services
+from buildtui.build.history import BuildHistory
+from buildtui.build.platforms import builder_platforms
+from buildtui.build.runner import BuildRunner
+from buildtui.buildx.builders import BuildersService
+from buildtui.cleanup.service import CleanupService
+from buildtui.engine.probe import probe_engine
+from buildtui.engine.status import EngineStatus
+from buildtui.registry.service import RegistryService
+from buildtui.settings import Settings
+
+
+class EngineStatusService:
+    """The real engine and registry, probed with the docker CLI and HTTP."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def probe(self) -> EngineStatus:
+        return probe_engine(self.settings)
+
+
+def make_services(settings: Settings) -> Services:
+    """The real services for `settings`; none of them does I/O until asked."""
+    registry = RegistryService(settings)
+    return Services(
+        settings=settings,
+        status=EngineStatusService(settings),
+        builders=BuildersService(settings),
+        build=BuildServices(
+            runner=BuildRunner(),
+            history=BuildHistory(),
+            platforms=partial(builder_platforms, settings),
+        ),
+        registry=registry,
+        cleanup=CleanupService(settings, registry=registry),
+    )
+
+
+def make_pane(pane_id: str, services: Services) -> Widget:
+    """The widget for one pane; a pane whose service is missing says so."""
+    pane: Widget | None = None
+    if pane_id == "builders" and services.builders is not None:
+        pane = BuildersPane(services.builders)
+    elif pane_id == "build" and services.build is not None:
+        build = services.build
+        pane = BuildPane(build.runner, build.history, services.settings, build.platforms)
+    elif pane_id == "registry" and services.registry is not None:
+        pane = RegistryPane(services.registry)
+    elif pane_id == "cleanup" and services.cleanup is not None:
+        pane = CleanupPane(services.cleanup)
+    if pane is None:
+        return Static(f"The {pane_id} pane is not available.", classes="pane-missing")
+    return pane

@@ -1,0 +1,51 @@
+"""The whole app on deterministic in-memory fakes: every pane has data, nothing touches Docker."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from buildtui.app.app import BuildTUI
+from buildtui.app.services import BuildServices, Services
+from buildtui.build.history import BuildHistory
+from buildtui.settings import Settings
+from tests.fakes.build import ReplayBuildService, captured_log, fixed_platforms
+from tests.fakes.builders import FakeBuildersService
+from tests.fakes.cleanup import fake_cleanup_service, lab_fake_registry
+from tests.fakes.registry import fake_service
+from tests.fakes.status import FakeStatusService, healthy_status
+
+
+def fake_services(
+    data_dir: Path, status: FakeStatusService | None = None
+) -> tuple[Settings, Services]:
+    """Settings and services for the full app; `data_dir` holds the build history."""
+    registry = lab_fake_registry()
+    settings = Settings(registry_url=f"http://{registry.host}")
+    services = Services(
+        settings=settings,
+        status=status or FakeStatusService(healthy_status(settings.registry_url)),
+        builders=FakeBuildersService(settings=settings, data_dir=data_dir),
+        build=BuildServices(
+            runner=ReplayBuildService(captured_log("lab-second-build.log")),
+            history=BuildHistory(data_dir / "history.sqlite3"),
+            platforms=fixed_platforms,
+        ),
+        registry=fake_service(registry, settings),
+        cleanup=fake_cleanup_service(registry),
+    )
+    return settings, services
+
+
+async def settle(pilot: Pilot[None], timeout: float = 10.0) -> None:
+    """Wait until the app has loaded its panes, probed the status, and gone quiet."""
+    app = pilot.app
+    assert isinstance(app, BuildTUI)
+    deadline = asyncio.get_running_loop().time() + timeout
+    while app.status is None and asyncio.get_running_loop().time() < deadline:
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.02)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
