@@ -12,21 +12,21 @@ def test_status_line_before_the_first_probe() -> None:
 
 def test_status_line_healthy() -> None:
     plain = status_text(healthy_status(), "registry7").plain
-    assert "Docker 26.1.5 · default · containerd store" in plain
+    assert "Docker 26.1.5 (default, containerd)" in plain
     assert "buildx 0.13.1" in plain
     assert "builder default (docker)" in plain
-    assert "registry7 up at localhost:5000" in plain
+    assert "registry7 up (localhost:5000)" in plain
     assert "press d" not in plain
 
 
 def test_status_line_engine_down_says_what_is_missing() -> None:
     text = status_text(engine_down_status(), "registry7")
     assert "Docker not reachable" in text.plain
-    assert "registry7 down at localhost:5000" in text.plain
+    assert "registry7 down (localhost:5000)" in text.plain
     assert "press d for fixes" in text.plain
     red = [text.plain[span.start : span.end] for span in text.spans if "red" in str(span.style)]
     assert "not reachable" in red
-    assert "down at localhost:5000" in red
+    assert "down (localhost:5000)" in red
 
 
 def test_deletion_disabled_is_flagged() -> None:

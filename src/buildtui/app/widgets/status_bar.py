@@ -17,13 +17,13 @@ def status_text(status: EngineStatus | None, registry_name: str) -> Text:
 
     def part(label: str, value: str, ok: bool) -> None:
         if text:
-            text.append("  │  ", style="dim")
+            text.append(" │ ", style="dim")
         text.append(f"{label} ", style="bold")
         text.append(value, style="" if ok else "bold red")
 
     if status.engine_up:
-        store = "containerd store" if status.image_store == "containerd" else "classic store"
-        part("Docker", f"{status.server_version} · {status.context or 'default'} · {store}", True)
+        store = "containerd" if status.image_store == "containerd" else "classic store"
+        part("Docker", f"{status.server_version} ({status.context or 'default'}, {store})", True)
     else:
         part("Docker", "not reachable", False)
     part("buildx", status.buildx_version or "missing", status.buildx_version is not None)
@@ -32,16 +32,13 @@ def status_text(status: EngineStatus | None, registry_name: str) -> Text:
         part("builder", builder, status.builder is not None)
     registry = status.registry_url.split("://", 1)[-1]
     if status.registry_up:
-        deletion = "" if status.registry_delete_enabled is not False else " · delete off"
-        part(
-            registry_name,
-            f"up at {registry}{deletion}",
-            status.registry_delete_enabled is not False,
-        )
+        deletion = "" if status.registry_delete_enabled is not False else ", delete off"
+        ok = status.registry_delete_enabled is not False
+        part(registry_name, f"up ({registry}{deletion})", ok)
     else:
-        part(registry_name, f"down at {registry}", False)
+        part(registry_name, f"down ({registry})", False)
     if status.problems:
-        text.append("  │  ", style="dim")
+        text.append(" │ ", style="dim")
         text.append("press d for fixes", style="italic")
     return text
 
