@@ -256,9 +256,12 @@ class BuildersPane(Widget):
 
     @on(Loaded)
     def loaded(self, message: Loaded) -> None:
+        unchanged = message.listing == self.listing and self.error is None
         self.listing = message.listing
-        self.show_error(None)
         self._set_refreshing(False)
+        if unchanged:
+            return  # nothing to redraw: a periodic refresh costs the UI almost nothing
+        self.show_error(None)
         self._render_rows()
 
     @on(LoadFailed)
