@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from textual.message import Message
 from textual.notifications import Notify
 from textual.pilot import Pilot
@@ -17,7 +18,13 @@ from buildtui.app.screens.builder_inspect import InspectBuilderScreen
 from buildtui.app.screens.builder_prune import PruneScreen
 from buildtui.app.screens.builder_remove import RemoveBuilderScreen
 from buildtui.app.screens.builder_usage import DiskUsageScreen
-from buildtui.buildx.errors import BuilderNotFound, BuildxCommandFailed, EngineUnavailable
+from buildtui.buildx.errors import (
+    BuilderNotFound,
+    BuildxCommandFailed,
+    BuildxError,
+    BuildxMissing,
+    EngineUnavailable,
+)
 from tests.fakes.builders import FakeBuildersService
 from tests.fakes.builders_app import BuildersPaneApp, settle
 
@@ -92,15 +99,31 @@ async def test_refresh_runs_off_the_ui_thread_and_typing_stays_responsive() -> N
         assert "refreshing" not in text_of(app, "#builders-title")
 
 
-async def test_unavailable_engine_shows_what_and_how_then_recovers() -> None:
+@pytest.mark.parametrize(
+    ("error", "what", "fix"),
+    [
+        (
+            EngineUnavailable("Cannot connect to the Docker daemon"),
+            "The Docker engine is not reachable",
+            "Start the Docker daemon",
+        ),
+        (BuildxMissing(), "The buildx plugin is missing", "apt-get install docker-buildx"),
+    ],
+)
+async def test_unavailable_engine_or_buildx_shows_what_and_how_then_recovers(
+    error: BuildxError, what: str, fix: str
+) -> None:
     service = FakeBuildersService()
-    service.fail["list"] = EngineUnavailable("Cannot connect to the Docker daemon")
+    service.fail["list"] = error
+    posted: list[Message] = []
     app = BuildersPaneApp(service)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
         await settle(pilot)
         message = text_of(app, "#builders-message")
-        assert "The Docker engine is not reachable" in message
-        assert "Start the Docker daemon" in message and "Press r" in message
+        assert what in message and fix in message and "Press r" in message
+        assert notes(posted) == []  # said once, in the pane, not as a pile of pop-ups
         assert app.pane.has_class("unavailable")
         assert not app.pane.query_one("#builders-table").display
         del service.fail["list"]

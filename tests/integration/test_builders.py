@@ -8,6 +8,7 @@ cache record the test itself made.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import time
@@ -27,6 +28,7 @@ from buildtui.buildx.errors import (
     ContextBuilderRemoval,
     DriverUnavailable,
     DuplicateEndpoint,
+    EngineUnavailable,
     NodeNotFound,
     SecondDockerDriver,
 )
@@ -382,3 +384,39 @@ def test_prune_of_the_default_builder_with_preview(
     assert [r.id for r in result.records] == [record.id]
     assert parse_size(result.total) == record.size_bytes
     assert record.id not in {r.id for r in service.disk_usage("default").records}
+
+
+def test_engine_that_does_not_answer_is_one_clear_error(lab_buildx: Path, tmp_path: Path) -> None:
+    nowhere = f"unix://{tmp_path}/no-docker.sock"
+    with pytest.raises(EngineUnavailable) as caught:
+        BuildersService(Settings(docker_host=nowhere)).list()
+    assert "Cannot connect to the Docker daemon" in caught.value.what
+    assert "Start the Docker daemon" in caught.value.fix
+
+
+def test_cli_list_json_create_and_rm_on_the_engine(
+    names: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from buildtui.cli import main
+
+    name = unique("bt-cli")
+    names.append(name)
+    assert main(["builders", "create", "--name", name, "--platform", "linux/arm64"]) == 0
+    assert capsys.readouterr().out.strip() == f"created {name}"
+    assert main(["builders", "list", "--json"]) == 0
+    listed = {b["name"]: b for b in json.loads(capsys.readouterr().out)}
+    assert listed["default"]["current"] is True and listed["default"]["driver"] == "docker"
+    node = listed[name]["nodes"][0]
+    assert set(node) >= {"name", "endpoint", "status", "buildkit", "platforms"}
+    assert (node["name"], node["status"], node["platforms"]) == (
+        f"{name}0",
+        "inactive",
+        ["linux/arm64"],
+    )
+    assert main(["builders", "rm", "-f", name]) == 0
+    assert capsys.readouterr().out.strip() == f"{name} removed"
+    assert main(["builders", "rm", "-f", "default"]) == 1
+    err = capsys.readouterr().err
+    assert "docker context rm default" in err
+    assert main(["builders", "list", "--json"]) == 0
+    assert name not in {b["name"] for b in json.loads(capsys.readouterr().out)}
