@@ -48,8 +48,13 @@ from buildtui.build.options import (
 from buildtui.build.runner import BuildService
 from buildtui.settings import Settings
 
-UPDATE_INTERVAL = 0.1
-"""Seconds between two progress messages from the build worker (at most 10 a second)."""
+UPDATE_INTERVAL = 0.25
+"""Seconds between two progress messages from the build worker (at most 4 a second):
+each redraws the log view, which costs Textual tens of milliseconds on a big terminal."""
+SLICE = 256
+"""Lines parsed between two chances for the UI thread to run."""
+STATUS_INTERVAL = 0.5
+"""Seconds between two redraws of the status line while lines stream in."""
 TICK = 1.0
 """Seconds between redraws of running steps' elapsed time."""
 
@@ -174,6 +179,8 @@ class BuildPane(Vertical):
         self.entries: list[BuildEntry] = []
         self.compare_mark: int | None = None
         self._drawn_version = -1
+        self._status_drawn_at = 0.0
+        self._log_footer = ""
 
     # -- layout --------------------------------------------------------------
 
@@ -343,7 +350,11 @@ class BuildPane(Vertical):
         self.post_message(self.BuildStarted(live))
         last = time.monotonic()
         for batch in process.batches():
-            live.add(batch)
+            for start in range(0, len(batch), SLICE):
+                live.add(batch[start : start + SLICE])
+                # Hand the GIL to the UI thread if it waits: keys stay answered at once
+                # even while a chatty build keeps this thread busy.
+                time.sleep(0)
             now = time.monotonic()  # the update rate is real time, whatever the clock
             if now - last >= UPDATE_INTERVAL:
                 self.post_message(self.BuildProgress(live))
@@ -392,12 +403,17 @@ class BuildPane(Vertical):
             return
         if self.view == "log" or force:
             self._refresh_log()
+        now = time.monotonic()
+        status = None
         with live.lock:
-            lines = len(live.lines) + live.dropped
-            status = self._status_line(live, lines)
+            if force or not live.running or now - self._status_drawn_at >= STATUS_INTERVAL:
+                status = self._status_line(live, len(live.lines) + live.dropped)
+                self._status_drawn_at = now
             if force or (self.view == "steps" and live.model.version != self._drawn_version):
                 self._draw_steps(live)
-        self.query_one("#build-status", Static).update(status)
+        if status is not None:
+            # One line, fixed height: no layout pass needed (it would cost a whole screen's).
+            self.query_one("#build-status", Static).update(status, layout=False)
 
     def _refresh_log(self) -> None:
         log = self.query_one(BuildLogView)
@@ -409,7 +425,9 @@ class BuildPane(Vertical):
         )
         if self.live is not None and self.live.dropped:
             footer += f" · first {self.live.dropped} lines dropped to save memory"
-        self.query_one("#log-footer", Static).update(footer)
+        if footer != self._log_footer:
+            self._log_footer = footer
+            self.query_one("#log-footer", Static).update(footer, layout=False)
 
     def _status_line(self, live: LiveBuild, lines: int) -> str:
         wall = live.wall_seconds()

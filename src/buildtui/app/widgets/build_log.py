@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -67,8 +67,8 @@ class BuildLogView(ScrollView, can_focus=True):
         Binding("N", "previous_match", "Previous", show=False, id="build_log.previous"),
     ]
 
-    tail: reactive[bool] = reactive(True)
-    pending: reactive[int] = reactive(0)
+    tail: var[bool] = var(True)
+    pending: var[int] = var(0)
     """Lines that arrived while the user was not following the tail."""
 
     class SearchRequested(Message):
@@ -101,21 +101,21 @@ class BuildLogView(ScrollView, can_focus=True):
         count = len(self._lines)
         if count == self._count:
             return
-        if count < self._count:  # the list was trimmed at the front
+        trimmed = count < self._count
+        if trimmed:  # the list was trimmed at the front
             self._cache.clear()
         else:
-            width = self._width
-            for text in self._lines[self._count : count]:
-                if len(text) > width:
-                    width = len(text)
-            self._width = width
+            self._width = max(self._width, max(map(len, self._lines[self._count : count])))
+        visible_end = round(self.scroll_y) + self.scrollable_content_region.height
+        showed_all = self._count <= visible_end  # the new lines may show without scrolling
         if not self.tail:
             self.pending += max(0, count - self._count)
         self._count = count
         self.virtual_size = Size(self._width + 1, count)
         if self.tail:
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
-        self.refresh()
+        if trimmed or showed_all or count < visible_end:
+            self.refresh()
 
     @property
     def line_count(self) -> int:
