@@ -76,6 +76,8 @@ class BuildersPane(Widget):
     """Builders as `buildx ls` shows them, refreshed in the background, with every action."""
 
     AUTO_FOCUS = "#builders-table"
+
+    AUTO_FOCUS = "#builders-table"
     """Where the focus starts when the app shows this pane."""
 
     DEFAULT_CSS = """
