@@ -134,7 +134,7 @@ def measure(options: argparse.Namespace, base: str) -> None:
             elapsed, lines = runner(argv)
             times["runner"].append(elapsed)
             times["pane"].append(asyncio.run(pane(argv, history)))
-    base = statistics.median(times["baseline"])
+    reference = statistics.median(times["baseline"])
     print(f"noisy build: {options.stages} stages x {len(PLATFORMS)} platforms, {lines:,} log lines")
     for name, label in (
         ("baseline", "docker buildx build > /dev/null"),
@@ -144,7 +144,7 @@ def measure(options: argparse.Namespace, base: str) -> None:
         values = times[name]
         median = statistics.median(values)
         runs = ", ".join(f"{v:.2f}" for v in values)
-        print(f"{label:<34} median {median:6.2f} s  (x{median / base:.2f})  runs: {runs}")
+        print(f"{label:<34} median {median:6.2f} s  (x{median / reference:.2f})  runs: {runs}")
     print(f"goal: <= 1.1x; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
