@@ -67,6 +67,9 @@ VIEWS = ("form", "steps", "log", "history")
 class BuildPane(Vertical):
     """Run buildx builds, watch their steps and log, keep and compare them."""
 
+    AUTO_FOCUS = "#context, #view-steps, #log, #history-table"
+    """Where the focus goes when the shell shows this pane: the current view's first."""
+
     DEFAULT_CSS = """
     BuildPane { height: 1fr; }
     BuildPane #build-status { height: 1; padding: 0 1; background: $boost; }

@@ -1,0 +1,113 @@
+"""Pure presentation of builds: step view text, summary, history rows, comparisons, log lines."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from buildtui.app.panes.build import _buildx_args, history_row
+from buildtui.app.screens.build_compare import comparison_headline, comparison_table
+from buildtui.app.widgets.build_log import line_class
+from buildtui.app.widgets.build_steps import (
+    PLAIN_STYLES,
+    explanations_text,
+    failure_text,
+    phases_text,
+    steps_text,
+    summary_text,
+)
+from buildtui.build.history import BuildEntry, compare
+from buildtui.buildlog.explain import explain
+from buildtui.buildlog.model import BuildModel
+from buildtui.buildlog.summary import BuildSummary, summarize
+from tests.fakes.build import captured_log
+
+
+def model_of(name: str) -> BuildModel:
+    model = BuildModel(stage_order=["build1", "build2"])
+    model.feed(captured_log(name))
+    model.finish(now=0.0)
+    return model
+
+
+def entry(build_id: int, summary: BuildSummary, canceled: bool = False) -> BuildEntry:
+    return BuildEntry(
+        build_id,
+        0.0,
+        ("docker", "buildx", "build", "."),
+        "docker buildx build .",
+        summary.exit_code,
+        canceled,
+        summary,
+        10,
+    )
+
+
+def styled(text: Text, word: str) -> set[str]:
+    """The styles of the spans that cover `word` in `text`."""
+    start = text.plain.index(word)
+    return {str(span.style) for span in text.spans if span.start <= start < span.end}
+
+
+def test_steps_text_groups_and_highlights_cached() -> None:
+    text = steps_text(model_of("lab-second-build.log"), now=0.0)
+    lines = text.plain.splitlines()
+    assert lines[0].startswith("linux/amd64 · build1  2/2 cached")
+    assert lines[1].startswith("  1/3 FROM ") and lines[1].endswith("done 0.1s")
+    assert lines[2].endswith(" CACHED ")
+    assert str(PLAIN_STYLES["cached"]) in styled(text, "CACHED")
+    assert text.plain.count("CACHED") == 10
+
+
+def test_running_step_shows_elapsed_time() -> None:
+    model = BuildModel()
+    model.feed(["#1 [2/2] RUN sleep 5"])
+    model.steps[0].started_at = 10.0
+    assert "running 2.5s" in steps_text(model, now=12.5).plain
+    assert "No Dockerfile steps yet" in steps_text(BuildModel(), now=0.0).plain
+
+
+def test_phases_failure_summary_and_explanations() -> None:
+    first = model_of("lab-first-build.log")
+    phases = phases_text(first, now=0.0).plain
+    assert "importing cache manifest from localhost:32769/cac…" in phases  # clipped
+    assert "ERROR" in phases and "exporting cache" in phases
+    assert failure_text(first).plain == ""  # the failed cache import is no build failure
+    summary = summarize(first, exit_code=0, wall_seconds=3.25)
+    plain = summary_text(summary).plain
+    assert "Build succeeded (exit code 0) in 3.2s" in plain or "in 3.3s" in plain
+    assert "Steps cached:  0/10   linux/amd64 0/5  linux/arm64 0/5" in plain
+    assert "Cache import: not-found" in plain and "Push: ok" in plain
+    notes = explanations_text(explain(first)).plain
+    assert notes.startswith("ⓘ No cache to import yet (harmless)")
+    failing = model_of("failing-run.log")
+    failure = failure_text(failing).plain
+    assert "✗ [2/2] RUN echo before" in failure and "│ 0.220 err" in failure
+    assert "ERROR: failed to solve" in failure
+
+
+def test_history_rows_and_comparison() -> None:
+    first = summarize(model_of("lab-first-build.log"), exit_code=0, wall_seconds=3.0)
+    second = summarize(model_of("lab-second-build.log"), exit_code=0, wall_seconds=1.5)
+    row = history_row(entry(1, first))
+    assert row[0] == "1" and row[2:5] == ("ok", "0/10", "3.0s")
+    assert history_row(entry(2, second, canceled=True))[2] == "canceled"
+    comparison = compare(entry(1, first), entry(2, second))
+    assert comparison_headline(comparison).startswith(
+        "10 step(s) went from done to CACHED, 2.6s of step time saved; wall time 3.0s -> 1.5s"
+    )
+    # 12 steps of the second build, and amd64 build2 1/4 (a merged FROM) only in the first
+    assert comparison_table(comparison).row_count == len(comparison.changes) == 13
+
+
+def test_log_line_highlight_classes() -> None:
+    assert line_class("#7 CACHED") == "cached"
+    assert line_class("#5 ERROR: boom") == "error"
+    assert line_class("ERROR: failed to solve: x") == "error"
+    assert line_class("#5 CANCELED") == "error"
+    assert line_class("#5 0.1 CACHED is just output") is None
+    assert line_class("#5 DONE 0.1s") is None
+
+
+def test_buildx_args_of_a_kept_command() -> None:
+    argv = ("docker", "--context", "lab", "buildx", "build", "--progress=plain", "-f", "D", ".")
+    assert _buildx_args(argv) == ["-f", "D", "."]
