@@ -17,7 +17,9 @@ Here the same rule is applied to the Dockerfile's own steps only:
   after `docker buildx prune -af` they are resolved again (DONE), never CACHED,
   even when every other step comes from the cache;
 * cached = counted steps that printed `#N CACHED`; total = all counted steps,
-  whatever their end (done, error, canceled).
+  whatever their end (done, error, canceled). BuildKit cancels a step it no longer
+  needs when a later step comes from its local cache (`#N CANCELED` in a build that
+  succeeds): buildx counts it in the total, not as cached, and so does this summary.
 """
 
 from __future__ import annotations

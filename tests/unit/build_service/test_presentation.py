@@ -111,3 +111,14 @@ def test_log_line_highlight_classes() -> None:
 def test_buildx_args_of_a_kept_command() -> None:
     argv = ("docker", "--context", "lab", "buildx", "build", "--progress=plain", "-f", "D", ".")
     assert _buildx_args(argv) == ["-f", "D", "."]
+
+
+def test_step_buildkit_skipped_in_a_successful_build() -> None:
+    model = BuildModel()
+    model.feed(
+        ["#5 [build1 2/3] RUN echo hello", "#5 CANCELED", "#6 [build1 3/3] RUN x", "#6 CACHED"]
+    )
+    assert "skipped (not needed)" in steps_text(model, 0.0, succeeded=True).plain
+    assert "canceled" in steps_text(model, 0.0, succeeded=False).plain
+    summary = summarize(model, exit_code=0, wall_seconds=1.0)
+    assert (summary.cached, summary.total) == (1, 2)  # as buildx's history counts it

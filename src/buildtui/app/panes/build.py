@@ -454,7 +454,8 @@ class BuildPane(Vertical):
         now = self.clock()
         widget = self.query_one("#steps", BuildSteps)
         styles = widget.styles_map()
-        widget.update(steps_text(model, now, styles))
+        succeeded = live.summary is not None and live.summary.succeeded
+        widget.update(steps_text(model, now, styles, succeeded=succeeded))
         self.query_one("#phases", BuildSteps).update(phases_text(model, now, styles))
         if not live.running:
             self.query_one("#failure", BuildSteps).update(failure_text(model, styles))

@@ -33,12 +33,12 @@ class BuildForm(VerticalScroll):
 
     DEFAULT_CSS = """
     BuildForm { height: 1fr; padding: 0 1; }
-    BuildForm > Horizontal { height: auto; }
-    BuildForm Label { width: 14; padding: 1 1 0 0; text-align: right; }
-    BuildForm Input { width: 1fr; }
-    BuildForm Select { width: 22; }
+    BuildForm > Horizontal { height: auto; margin-bottom: 1; }
+    BuildForm Label { width: 14; padding: 0 1 0 0; text-align: right; }
+    BuildForm Input { width: 1fr; margin-right: 1; }
+    BuildForm Select { width: 22; margin-right: 1; }
     BuildForm SelectionList { height: auto; max-height: 6; width: 1fr; }
-    BuildForm Checkbox { width: auto; }
+    BuildForm Checkbox { width: auto; margin-right: 2; }
     """
 
     class Changed(Message):
@@ -47,20 +47,24 @@ class BuildForm(VerticalScroll):
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield Label("Context")
-            yield Input(".", id="context", placeholder="build context folder")
+            yield Input(".", id="context", placeholder="build context folder", compact=True)
             yield Label("Dockerfile")
-            yield Input(id="file", placeholder="CONTEXT/Dockerfile")
+            yield Input(id="file", placeholder="CONTEXT/Dockerfile", compact=True)
         with Horizontal():
             yield Label("Tags")
-            yield Input(id="tags", placeholder="localhost:5000/lab:cachetest (space-separated)")
+            yield Input(
+                id="tags",
+                placeholder="localhost:5000/lab:cachetest (space-separated)",
+                compact=True,
+            )
         with Horizontal():
             yield Label("Platforms")
-            yield SelectionList[str](id="platforms")
+            yield SelectionList[str](id="platforms", compact=True)
         with Horizontal():
             yield Label("Builder")
-            yield Input(id="builder", placeholder="current builder")
+            yield Input(id="builder", placeholder="current builder", compact=True)
             yield Label("Target")
-            yield Input(id="target", placeholder="last stage")
+            yield Input(id="target", placeholder="last stage", compact=True)
         with Horizontal():
             yield Label("Output")
             yield Select(
@@ -68,28 +72,43 @@ class BuildForm(VerticalScroll):
                 value=OutputType.DEFAULT.value,
                 allow_blank=False,
                 id="output",
+                compact=True,
             )
-            yield Input(id="output-dest", placeholder="destination (local, oci, tar)")
+            yield Input(id="output-dest", placeholder="destination (local, oci, tar)", compact=True)
         with Horizontal():
             yield Label("Cache from")
-            yield Select(self._cache_types(), value=NO_CACHE, allow_blank=False, id="cache-from")
-            yield Input(id="cache-from-ref", placeholder="cache image or directory")
+            yield Select(
+                self._cache_types(),
+                value=NO_CACHE,
+                allow_blank=False,
+                id="cache-from",
+                compact=True,
+            )
+            yield Input(id="cache-from-ref", placeholder="cache image or directory", compact=True)
         with Horizontal():
             yield Label("Cache to")
-            yield Select(self._cache_types(), value=NO_CACHE, allow_blank=False, id="cache-to")
-            yield Input(id="cache-to-ref", placeholder="cache image or directory")
+            yield Select(
+                self._cache_types(), value=NO_CACHE, allow_blank=False, id="cache-to", compact=True
+            )
+            yield Input(id="cache-to-ref", placeholder="cache image or directory", compact=True)
         with Horizontal():
             yield Label("Cache mode")
             yield Select(
-                [("min", "min"), ("max", "max")], value="min", allow_blank=False, id="mode"
+                [("min", "min"), ("max", "max")],
+                value="min",
+                allow_blank=False,
+                id="mode",
+                compact=True,
             )
-            yield Checkbox("image-manifest=true", id="image-manifest")
-            yield Checkbox("--no-cache", id="no-cache")
+            yield Checkbox("image-manifest=true", id="image-manifest", compact=True)
+            yield Checkbox("--no-cache", id="no-cache", compact=True)
         with Horizontal():
             yield Label("Build args")
-            yield Input(id="build-args", placeholder="NAME=value NAME2=value2")
+            yield Input(id="build-args", placeholder="NAME=value NAME2=value2", compact=True)
             yield Label("Provenance")
-            yield Select(PROVENANCE, value="default", allow_blank=False, id="provenance")
+            yield Select(
+                PROVENANCE, value="default", allow_blank=False, id="provenance", compact=True
+            )
 
     @staticmethod
     def _cache_types() -> list[tuple[str, str]]:

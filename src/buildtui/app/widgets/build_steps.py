@@ -44,17 +44,25 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def state_text(vertex: Vertex, now: float, styles: Styles) -> Text:
-    """`CACHED`, `done 0.3s`, `running 2.1s`, `ERROR 0.2s` or `canceled`."""
+def state_text(vertex: Vertex, now: float, styles: Styles, *, succeeded: bool = False) -> Text:
+    """`CACHED`, `done 0.3s`, `running 2.1s`, `ERROR 0.2s` or `canceled`.
+
+    In a build that succeeded, a canceled step is one BuildKit stopped because a
+    later step came from the cache: it says `skipped (not needed)`.
+    """
     state = vertex.state
     label = STATE_LABELS[state]
+    if succeeded and state is StepState.CANCELED:
+        label = "skipped (not needed)"
     text = Text(label, style=styles.get(state.value, ""))
     if state is StepState.DONE or state is StepState.RUNNING or state is StepState.ERROR:
         text.append(f" {vertex.elapsed(now):.1f}s", style=styles.get("dim", ""))
     return text
 
 
-def steps_text(model: BuildModel, now: float, styles: Styles = PLAIN_STYLES) -> Text:
+def steps_text(
+    model: BuildModel, now: float, styles: Styles = PLAIN_STYLES, *, succeeded: bool = False
+) -> Text:
     """Each platform and stage as a heading, its steps in Dockerfile order with their state."""
     out = Text()
     groups = model.groups()
@@ -68,17 +76,19 @@ def steps_text(model: BuildModel, now: float, styles: Styles = PLAIN_STYLES) -> 
         out.append(f"{heading}", style=styles.get("heading", ""))
         out.append(f"  {cached}/{counted} cached\n", style=styles.get("dim", ""))
         for step in group.steps:
-            out.append_text(step_line(step, now, styles))
+            out.append_text(step_line(step, now, styles, succeeded=succeeded))
             out.append("\n")
     out.rstrip()
     return out
 
 
-def step_line(step: Step, now: float, styles: Styles = PLAIN_STYLES) -> Text:
+def step_line(
+    step: Step, now: float, styles: Styles = PLAIN_STYLES, *, succeeded: bool = False
+) -> Text:
     width = len(str(step.total))
     line = Text(f"  {step.index:>{width}}/{step.total} ")
     line.append(f"{_clip(step.instruction, INSTRUCTION_WIDTH):<{INSTRUCTION_WIDTH}} ")
-    line.append_text(state_text(step, now, styles))
+    line.append_text(state_text(step, now, styles, succeeded=succeeded))
     return line
 
 
