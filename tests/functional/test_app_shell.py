@@ -42,13 +42,19 @@ async def test_four_panes_mounted_after_the_first_frame_and_reached_by_keys(
         ]
         for kind in (BuildersPane, BuildPane, RegistryPane, CleanupPane):
             assert len(app.query(kind)) == 1
+        # Digits switch panes outside text fields (the Builders pane starts on its table).
+        await pilot.press("3")
+        assert tabs.active == "registry"
+        await pilot.press("1")
+        assert tabs.active == "builders"
+        # alt+digit switches from anywhere, also from the Build pane's first field.
         for key, pane_id in [
             ("2", "build"),
             ("3", "registry"),
             ("4", "cleanup"),
             ("1", "builders"),
         ]:
-            await pilot.press(key)
+            await pilot.press(f"alt+{key}")
             assert tabs.active == pane_id
 
 
@@ -124,3 +130,17 @@ async def test_command_palette_offers_the_panes(tmp_path: Path) -> None:
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert "Show the Registry pane" in titles
         assert "Doctor" in titles
+
+
+async def test_command_palette_offers_the_commands_of_the_pane_in_front(tmp_path: Path) -> None:
+    app = full_app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Raw JSON" in titles
+        assert "Prune…" not in titles
+        await pilot.press("1")
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Prune…" in titles
+        assert "Raw JSON" not in titles

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from buildtui import __version__
-from buildtui.app.commands import APP_COMMANDS, PANES, app_bindings
+from buildtui.app.commands import APP_COMMANDS, PANES, Command, bindings
 from buildtui.app.screens.doctor import DoctorScreen
 from buildtui.app.services import Services
 from buildtui.app.widgets.status_bar import StatusBar
@@ -28,7 +28,7 @@ class BuildTUI(App[None]):
     TITLE = "buildtui"
     SUB_TITLE = "Docker buildx lab"
     CSS_PATH = "app.tcss"
-    BINDINGS = app_bindings()
+    BINDINGS = bindings(APP_COMMANDS)
 
     class ServicesReady(Message):
         """The services (and the modules behind the panes) are loaded."""
@@ -153,11 +153,21 @@ class BuildTUI(App[None]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for command in APP_COMMANDS:
+            if command.priority:
+                continue  # the same command under another key
             yield SystemCommand(
                 command.title if command.show else command.help,
                 command.help,
                 partial(self.run_action, command.action),
             )
+        # The commands of the pane in front, each run by that pane.
+        tabs = self.query_one(TabbedContent)
+        for pane in tabs.get_pane(tabs.active).children if tabs.active else ():
+            pane_commands: tuple[Command, ...] = getattr(pane, "COMMANDS", ())
+            for command in pane_commands:
+                yield SystemCommand(
+                    command.title, command.help, partial(pane.run_action, command.action)
+                )
 
 
 def make_app(settings: Settings, services: Services | None = None) -> BuildTUI:

@@ -1,14 +1,20 @@
-"""App-wide commands, defined once: each feeds a binding, the footer and the command palette."""
+"""Commands, each defined once: one definition feeds a binding, the footer and the palette.
+
+The app has its own (`APP_COMMANDS`); each pane lists its own in a `COMMANDS` class
+attribute and builds its `BINDINGS` from them with `bindings()`. The command palette
+offers the app's commands and those of the pane in front.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 
 @dataclass(frozen=True)
-class AppCommand:
+class Command:
     id: str
     """Binding id, so users can remap the key with a keymap."""
     key: str
@@ -16,6 +22,15 @@ class AppCommand:
     title: str
     help: str
     show: bool = True
+    priority: bool = False
+    """Checked before the focused widget's keys (so it works while typing in a field)."""
+
+
+def bindings(commands: Iterable[Command]) -> list[BindingType]:
+    return [
+        Binding(c.key, c.action, c.title, show=c.show, id=c.id, tooltip=c.help, priority=c.priority)
+        for c in commands
+    ]
 
 
 PANES = (
@@ -26,8 +41,9 @@ PANES = (
 )
 
 APP_COMMANDS = (
+    # 1-4 switch panes outside text fields; alt+1-4 also from inside one.
     *(
-        AppCommand(
+        Command(
             f"pane.{pane_id}",
             key,
             f"show_pane('{pane_id}')",
@@ -37,15 +53,20 @@ APP_COMMANDS = (
         )
         for pane_id, title, key in PANES
     ),
-    AppCommand("app.doctor", "d", "doctor", "Doctor", "Check the engine, buildx and registry"),
-    AppCommand(
+    *(
+        Command(
+            f"pane.{pane_id}.alt",
+            f"alt+{key}",
+            f"show_pane('{pane_id}')",
+            title,
+            f"Show the {title} pane",
+            show=False,
+            priority=True,
+        )
+        for pane_id, title, key in PANES
+    ),
+    Command("app.doctor", "d", "doctor", "Doctor", "Check the engine, buildx and registry"),
+    Command(
         "app.refresh_status", "ctrl+r", "refresh_status", "Status", "Refresh the status bar now"
     ),
 )
-
-
-def app_bindings() -> list[Binding | tuple[str, str] | tuple[str, str, str]]:
-    return [
-        Binding(c.key, c.action, c.title, show=c.show, id=c.id, tooltip=c.help)
-        for c in APP_COMMANDS
-    ]

@@ -7,18 +7,17 @@ Destructive actions go through a confirmation screen that shows the exact comman
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from buildtui.app.commands import Command, bindings
 from buildtui.app.screens.builder_bootstrap import BootstrapScreen
 from buildtui.app.screens.builder_confirm import ConfirmScreen
 from buildtui.app.screens.builder_create import CreateBuilderScreen
@@ -43,32 +42,18 @@ STATUS_STYLES = {
 }
 
 
-@dataclass(frozen=True)
-class PaneCommand:
-    id: str
-    key: str
-    action: str
-    title: str
-    help: str
-    show: bool = True
-
-
-COMMANDS = (
-    PaneCommand("builders.create", "n", "create", "New…", "Create a builder"),
-    PaneCommand("builders.use", "u", "use", "Use", "Make the highlighted builder the one in use"),
-    PaneCommand(
-        "builders.bootstrap", "b", "bootstrap", "Bootstrap", "Start the builder's BuildKit"
-    ),
-    PaneCommand("builders.stop", "s", "stop", "Stop", "Stop the builder's BuildKit"),
-    PaneCommand("builders.remove", "x", "remove", "Remove…", "Remove the highlighted builder"),
-    PaneCommand("builders.inspect", "i", "inspect", "Inspect", "Everything buildx inspect shows"),
-    PaneCommand("builders.du", "D", "disk_usage", "Disk usage", "Build cache of the builder"),
-    PaneCommand("builders.prune", "p", "prune", "Prune…", "Remove build cache"),
-    PaneCommand("builders.append", "a", "append", "Add node…", "Add a node to the builder"),
-    PaneCommand(
-        "builders.leave", "L", "leave", "Remove node…", "Remove the highlighted node", False
-    ),
-    PaneCommand("builders.refresh", "r", "refresh", "Refresh", "List the builders again"),
+PANE_COMMANDS = (
+    Command("builders.create", "n", "create", "New…", "Create a builder"),
+    Command("builders.use", "u", "use", "Use", "Make the highlighted builder the one in use"),
+    Command("builders.bootstrap", "b", "bootstrap", "Bootstrap", "Start the builder's BuildKit"),
+    Command("builders.stop", "s", "stop", "Stop", "Stop the builder's BuildKit"),
+    Command("builders.remove", "x", "remove", "Remove…", "Remove the highlighted builder"),
+    Command("builders.inspect", "i", "inspect", "Inspect", "Everything buildx inspect shows"),
+    Command("builders.du", "D", "disk_usage", "Disk usage", "Build cache of the builder"),
+    Command("builders.prune", "p", "prune", "Prune…", "Remove build cache"),
+    Command("builders.append", "a", "append", "Add node…", "Add a node to the builder"),
+    Command("builders.leave", "L", "leave", "Remove node…", "Remove the highlighted node", False),
+    Command("builders.refresh", "r", "refresh", "Refresh", "List the builders again"),
 )
 
 
@@ -115,9 +100,9 @@ class BuildersPane(Widget):
         padding: 0 1;
     }
     """
-    BINDINGS = [
-        Binding(c.key, c.action, c.title, show=c.show, id=c.id, tooltip=c.help) for c in COMMANDS
-    ]
+    COMMANDS = PANE_COMMANDS
+    """The pane's commands: its bindings, footer keys and palette entries."""
+    BINDINGS = bindings(PANE_COMMANDS)
 
     class Loaded(Message):
         """A fresh list of builders from the refresh worker."""

@@ -7,18 +7,18 @@ in a thread worker; results come back as messages. Destructive actions go throug
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
+from buildtui.app.commands import Command, bindings
 from buildtui.app.screens.confirm_cleanup import ConfirmCleanupScreen
 from buildtui.app.widgets.cleanup_items import CleanupItems
 from buildtui.app.widgets.plan_view import PlanView, styled
@@ -45,35 +45,22 @@ from buildtui.cleanup.present import (
 from buildtui.cleanup.verify import VerifyReport
 from buildtui.registry.present import format_size
 
-
-@dataclass(frozen=True)
-class PaneCommand:
-    id: str
-    key: str
-    action: str
-    title: str
-    help: str
-    show: bool = True
-
-
-COMMANDS = (
-    PaneCommand("cleanup.toggle", "space", "mark", "Select", "Select or unselect the row"),
-    PaneCommand("cleanup.tag_only", "t", "tag_only", "Tag only", "Remove the tag, keep the image"),
-    PaneCommand(
+PANE_COMMANDS = (
+    Command("cleanup.toggle", "space", "mark", "Select", "Select or unselect the row"),
+    Command("cleanup.tag_only", "t", "tag_only", "Tag only", "Remove the tag, keep the image"),
+    Command(
         "cleanup.by_digest",
         "i",
         "by_digest",
         "Whole image",
         "Delete the manifest with all its tags",
     ),
-    PaneCommand(
-        "cleanup.allow_tags", "a", "allow_tags", "Allow tags", "Allow other tags to go too"
-    ),
-    PaneCommand("cleanup.delete", "x", "delete", "Delete…", "Delete the selection (confirm)"),
-    PaneCommand("cleanup.gc", "g", "gc", "Collect…", "Garbage-collect the registry (confirm)"),
-    PaneCommand("cleanup.verify", "v", "verify", "Verify", "Check every tag is complete"),
-    PaneCommand("cleanup.clear", "c", "clear", "Clear", "Clear the selection", show=False),
-    PaneCommand("cleanup.refresh", "r", "refresh", "Refresh", "Read the registry again"),
+    Command("cleanup.allow_tags", "a", "allow_tags", "Allow tags", "Allow other tags to go too"),
+    Command("cleanup.delete", "x", "delete", "Delete…", "Delete the selection (confirm)"),
+    Command("cleanup.gc", "g", "gc", "Collect…", "Garbage-collect the registry (confirm)"),
+    Command("cleanup.verify", "v", "verify", "Verify", "Check every tag is complete"),
+    Command("cleanup.clear", "c", "clear", "Clear", "Clear the selection", show=False),
+    Command("cleanup.refresh", "r", "refresh", "Refresh", "Read the registry again"),
 )
 
 
@@ -131,9 +118,9 @@ class CleanupPane(Widget):
         display: block;
     }
     """
-    BINDINGS = [
-        Binding(c.key, c.action, c.title, show=c.show, id=c.id, tooltip=c.help) for c in COMMANDS
-    ]
+    COMMANDS = PANE_COMMANDS
+    """The pane's commands: its bindings, footer keys and palette entries."""
+    BINDINGS = bindings(PANE_COMMANDS)
 
     class Loaded(Message):
         def __init__(self, graph: RegistryGraph) -> None:

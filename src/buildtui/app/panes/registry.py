@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
@@ -16,6 +14,7 @@ from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from buildtui.app.commands import Command, bindings
 from buildtui.app.screens.open_registry import OpenRegistryScreen
 from buildtui.app.screens.raw_manifest import RawManifestScreen
 from buildtui.app.screens.registry_login import RegistryLoginScreen
@@ -37,26 +36,15 @@ from buildtui.registry.present import (
 )
 from buildtui.registry.scan import ImageReport
 
-
-@dataclass(frozen=True)
-class PaneCommand:
-    id: str
-    key: str
-    action: str
-    title: str
-    help: str
-    show: bool = True
-
-
-COMMANDS = (
-    PaneCommand("registry.refresh", "r", "refresh", "Refresh", "Read the registry again"),
-    PaneCommand("registry.filter", "slash", "focus_filter", "Filter", "Filter repositories, tags"),
-    PaneCommand("registry.raw", "v", "raw", "Raw JSON", "Show the selected manifest's JSON"),
-    PaneCommand("registry.copy_digest", "c", "copy_digest", "Copy digest", "Copy the digest"),
-    PaneCommand("registry.copy_ref", "y", "copy_ref", "Copy ref", "Copy the image reference"),
-    PaneCommand("registry.open", "o", "open_registry", "Open…", "Open another registry"),
-    PaneCommand("registry.login", "l", "login", "Log in", "Type registry credentials"),
-    PaneCommand(
+PANE_COMMANDS = (
+    Command("registry.refresh", "r", "refresh", "Refresh", "Read the registry again"),
+    Command("registry.filter", "slash", "focus_filter", "Filter", "Filter repositories, tags"),
+    Command("registry.raw", "v", "raw", "Raw JSON", "Show the selected manifest's JSON"),
+    Command("registry.copy_digest", "c", "copy_digest", "Copy digest", "Copy the digest"),
+    Command("registry.copy_ref", "y", "copy_ref", "Copy ref", "Copy the image reference"),
+    Command("registry.open", "o", "open_registry", "Open…", "Open another registry"),
+    Command("registry.login", "l", "login", "Log in", "Type registry credentials"),
+    Command(
         "registry.leave_filter",
         "escape",
         "leave_filter",
@@ -137,9 +125,9 @@ class RegistryPane(Widget):
         padding: 0 1;
     }
     """
-    BINDINGS = [
-        Binding(c.key, c.action, c.title, show=c.show, id=c.id, tooltip=c.help) for c in COMMANDS
-    ]
+    COMMANDS = PANE_COMMANDS
+    """The pane's commands: its bindings, footer keys and palette entries."""
+    BINDINGS = bindings(PANE_COMMANDS)
 
     class Loaded(Message):
         """The repositories of the registry were listed."""
