@@ -5,9 +5,11 @@ parser alone on the same file, peak RSS < 300 MB, every key press answered < 100
 
 The log is generated in a child process and written to a file; the fake runner streams
 the file in 64 KiB chunks (as the real runner reads the pipe), so the only copy of the
-log in this process is the one the pane keeps. While it replays, keys are pressed every
-0.2 s: scrolling the log (which stops following the tail), End (follow again), and a
-probe key whose handler notes the time it ran (latency = handled - sent).
+log in this process is the one the pane keeps. It is replayed twice: once while the user
+watches the log follow the tail, once while the user also scrolls (up, page up, which stop
+following the tail, and End, which follows again). Every 0.2 s a probe key is pressed
+whose handler notes the time it ran (latency = handled - sent, after any scrolling key
+sent just before it). Time and CPU are compared with the parser alone on the same file.
 """
 
 from __future__ import annotations
@@ -121,7 +123,9 @@ class ReplayResult:
     rss: float
 
 
-async def replay(path: Path, history_dir: Path) -> ReplayResult:
+async def replay(path: Path, history_dir: Path, *, scroll: bool) -> ReplayResult:
+    """Replay the log; every KEY_EVERY seconds press the probe key (and, when `scroll`,
+    a scrolling key first: up, up, page up, End)."""
     app = ReplayApp(FileService(path), BuildHistory(history_dir / "h.sqlite3"))
     latencies: list[float] = []
     async with app.run_test(size=(160, 50)) as pilot:
@@ -135,8 +139,9 @@ async def replay(path: Path, history_dir: Path) -> ReplayResult:
         keys = ["up", "up", "pageup", "end"]
         i = 0
         while pane.live is None or pane.live.running:
-            send(app, keys[i % len(keys)])
-            i += 1
+            if scroll:
+                send(app, keys[i % len(keys)])
+                i += 1
             sent = time.perf_counter()
             before = len(app.probed)
             send(app, "f12")
@@ -184,24 +189,25 @@ def main() -> None:
         )
         print(f"log: {options.lines:,} lines, {path.stat().st_size / 1e6:.1f} MB")
         print(f"RSS before the app starts: {current_rss_mb():.0f} MB")
-        result = asyncio.run(replay(path, Path(tmp)))
-        wall, cpu = parser_alone(path)
-    elapsed, app_cpu = result.elapsed, result.cpu
-    latencies = sorted(result.latencies)
-    p90 = latencies[max(0, round(0.9 * len(latencies)) - 1)]
-    print(f"lines shown in the log view: {result.lines:,}")
-    print(f"parser alone:              {wall:6.2f} s wall, {cpu:6.2f} s CPU")
-    print(
-        f"replay through the app:    {elapsed:6.2f} s wall, {app_cpu:6.2f} s CPU "
-        f"(x{elapsed / wall:.2f} wall, x{app_cpu / cpu:.2f} CPU; goal <= 2x)"
-    )
-    print(f"... and history saved at:  {result.saved:6.2f} s")
-    print(f"peak RSS: {result.rss:.0f} MB (goal < 300 MB)")
-    print(
-        f"key latency during the replay: n={len(latencies)} median "
-        f"{statistics.median(latencies) * 1000:.1f} ms, p90 {p90 * 1000:.1f} ms, "
-        f"max {latencies[-1] * 1000:.1f} ms (goal < 100 ms)"
-    )
+        watching = asyncio.run(replay(path, Path(tmp), scroll=False))
+        scrolling = asyncio.run(replay(path, Path(tmp), scroll=True))
+        alone = sorted(parser_alone(path) for _ in range(3))[1]
+    wall, cpu = alone
+    print(f"lines shown in the log view: {watching.lines:,}")
+    print(f"parser alone (median of 3): {wall:6.2f} s wall, {cpu:6.2f} s CPU")
+    for label, result in (("log view open, watching", watching), ("scrolling too", scrolling)):
+        latencies = sorted(result.latencies)
+        p90 = latencies[max(0, round(0.9 * len(latencies)) - 1)]
+        print(
+            f"replay, {label + ':':<25} {result.elapsed:6.2f} s wall, {result.cpu:6.2f} s CPU "
+            f"(x{result.elapsed / wall:.2f} wall, x{result.cpu / cpu:.2f} CPU; goal <= 2x); "
+            f"history saved at {result.saved:.2f} s"
+        )
+        print(
+            f"  key latency: n={len(latencies)} median {statistics.median(latencies) * 1000:.1f} ms"
+            f", p90 {p90 * 1000:.1f} ms, max {latencies[-1] * 1000:.1f} ms (goal < 100 ms)"
+        )
+    print(f"peak RSS: {max(watching.rss, scrolling.rss):.0f} MB (goal < 300 MB)")
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 

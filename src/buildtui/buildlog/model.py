@@ -195,7 +195,7 @@ class BuildModel:
     def apply(self, line: LogLine, now: float | None = None) -> None:
         """Take one parsed line; `now` is the clock time (monotonic seconds)."""
         kind = line.kind
-        if kind is LineKind.LOG:
+        if kind is _LOG:  # the commonest line first, with as little work as possible
             vertex = self.vertices.get(line.vertex)
             if vertex is not None:
                 vertex.log_lines += 1
@@ -385,6 +385,7 @@ class BuildModel:
         return [v for v in self.vertices.values() if v.state is StepState.ERROR]
 
 
+_LOG = LineKind.LOG
 _TERMINAL = frozenset({LineKind.CACHED, LineKind.DONE, LineKind.ERROR, LineKind.CANCELED})
 
 _FROM_STAGE = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*\S+\s+AS\s+(\S+)\s*$", re.IGNORECASE)

@@ -48,9 +48,13 @@ from buildtui.build.options import (
 from buildtui.build.runner import BuildService
 from buildtui.settings import Settings
 
-UPDATE_INTERVAL = 0.25
-"""Seconds between two progress messages from the build worker (at most 4 a second):
-each redraws the log view, which costs Textual tens of milliseconds on a big terminal."""
+UPDATE_INTERVAL = 0.1
+"""Seconds between two progress messages from the build worker (at most 10 a second)."""
+BUSY_UPDATE_INTERVAL = 0.5
+"""The same while the build prints more than BUSY_LINES lines between two updates: each
+update redraws the log view, which costs Textual tens of milliseconds on a big terminal,
+and a log that fast scrolls by too quickly to read anyway."""
+BUSY_LINES = 1000
 SLICE = 256
 """Lines parsed between two chances for the UI thread to run."""
 STATUS_INTERVAL = 0.5
@@ -352,16 +356,19 @@ class BuildPane(Vertical):
         live.process = process
         self.post_message(self.BuildStarted(live))
         last = time.monotonic()
+        pending = 0
         for batch in process.batches():
             for start in range(0, len(batch), SLICE):
                 live.add(batch[start : start + SLICE])
                 # Hand the GIL to the UI thread if it waits: keys stay answered at once
                 # even while a chatty build keeps this thread busy.
                 time.sleep(0)
+            pending += len(batch)
             now = time.monotonic()  # the update rate is real time, whatever the clock
-            if now - last >= UPDATE_INTERVAL:
+            interval = BUSY_UPDATE_INTERVAL if pending > BUSY_LINES else UPDATE_INTERVAL
+            if now - last >= interval:
                 self.post_message(self.BuildProgress(live))
-                last = now
+                last, pending = now, 0
         live.finish(process.wait())
         self.post_message(self.BuildFinished(live))
 
