@@ -12,12 +12,12 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Log, Select, Sta
 
 from buildtui.app.panes.builders import BuildersPane
 from buildtui.app.screens.builder_bootstrap import BootstrapScreen
-from buildtui.app.screens.builder_confirm import ConfirmScreen
 from buildtui.app.screens.builder_create import CreateBuilderScreen
 from buildtui.app.screens.builder_inspect import InspectBuilderScreen
 from buildtui.app.screens.builder_prune import PruneScreen
 from buildtui.app.screens.builder_remove import RemoveBuilderScreen
 from buildtui.app.screens.builder_usage import DiskUsageScreen
+from buildtui.app.screens.confirm import ConfirmScreen
 from buildtui.buildx.errors import (
     BuilderNotFound,
     BuildxCommandFailed,
@@ -229,7 +229,7 @@ async def test_add_node_prefills_append_and_leave_asks_first() -> None:
         assert text_of(app, "#confirm-command") == (
             "$ docker buildx create --name cachebox --node cachebox-arm --leave"
         )
-        assert "buildx_buildkit_cachebox-arm" in text_of(app, "#confirm-losses")
+        assert "buildx_buildkit_cachebox-arm" in text_of(app, "#confirm-body")
         await pilot.click("#confirm-ok")
         await settle(pilot)
         assert "n:cachebox/cachebox-arm" not in row_keys(app)

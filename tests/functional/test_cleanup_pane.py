@@ -7,7 +7,7 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Static
 
 from buildtui.app.panes.cleanup import CleanupPane
-from buildtui.app.screens.confirm_cleanup import ConfirmCleanupScreen
+from buildtui.app.screens.confirm import ConfirmScreen
 from buildtui.app.widgets.cleanup_items import CleanupItems
 from buildtui.cleanup.steps import StepAction
 from tests.fakes.cleanup import (
@@ -39,7 +39,7 @@ async def point_at(app: CleanupPaneApp, pilot: Pilot[None], key: str) -> None:
 
 async def confirm(pilot: Pilot[None]) -> None:
     await settle(pilot)
-    assert isinstance(pilot.app.screen, ConfirmCleanupScreen)
+    assert isinstance(pilot.app.screen, ConfirmScreen)
     await pilot.click("#confirm-ok")
     await settle(pilot)
 
@@ -93,7 +93,7 @@ async def test_delete_the_cache_then_collect_garbage_and_verify() -> None:
         await pilot.press("x")
         await pilot.pause()
         screen = app.screen
-        assert isinstance(screen, ConfirmCleanupScreen)
+        assert isinstance(screen, ConfirmScreen)
         assert "cachedata1:latest" in screen.warning
         assert app.focused is screen.query_one("#confirm-cancel", Button)
         await confirm(pilot)
@@ -107,7 +107,7 @@ async def test_delete_the_cache_then_collect_garbage_and_verify() -> None:
         await pilot.press("g")
         await settle(pilot)
         gc_screen = app.screen
-        assert isinstance(gc_screen, ConfirmCleanupScreen)
+        assert isinstance(gc_screen, ConfirmScreen)
         body = str(gc_screen.query_one("#confirm-body", Static).render())
         assert "docker stop -t 10 registry7" in body
         # The dry run finds what the plan said GC frees: stage layer, cache config, manifest.
@@ -136,7 +136,7 @@ async def test_cancel_deletes_nothing() -> None:
         await settle(pilot)
         await pilot.press("escape")
         await settle(pilot)
-        assert not isinstance(app.screen, ConfirmCleanupScreen)
+        assert not isinstance(app.screen, ConfirmScreen)
     assert "cachetest" in registry.tags["lab"]
     assert not [r for r in registry.requests if r.method in ("PUT", "DELETE")]
 
@@ -170,7 +170,7 @@ async def test_the_whole_image_by_digest_needs_permission_for_its_other_tags() -
         assert "REFUSED" in shown and "lab:stable" in shown
         await pilot.press("x")
         await settle(pilot)
-        assert not isinstance(app.screen, ConfirmCleanupScreen)  # refused: no confirmation
+        assert not isinstance(app.screen, ConfirmScreen)  # refused: no confirmation
 
         await pilot.press("a")
         plan = app.pane.plan
@@ -179,7 +179,7 @@ async def test_the_whole_image_by_digest_needs_permission_for_its_other_tags() -
         await pilot.press("x")
         await settle(pilot)
         screen = app.screen
-        assert isinstance(screen, ConfirmCleanupScreen)
+        assert isinstance(screen, ConfirmScreen)
         assert "Tags you did not select go too: lab:stable" in screen.warning
         await confirm(pilot)
     assert "v2" not in registry.tags["lab"] and "stable" not in registry.tags["lab"]
@@ -225,7 +225,7 @@ async def test_gc_without_the_container_says_how_to_fix_it() -> None:
         await settle(pilot)
         await pilot.press("g")
         await settle(pilot)
-        assert not isinstance(app.screen, ConfirmCleanupScreen)
+        assert not isinstance(app.screen, ConfirmScreen)
         message = text_of(app, "#cleanup-message")
         assert "Garbage collection cannot run" in message
         assert "no container named registry7" in message

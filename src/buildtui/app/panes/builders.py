@@ -19,12 +19,12 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from buildtui.app.commands import Command, bindings
 from buildtui.app.screens.builder_bootstrap import BootstrapScreen
-from buildtui.app.screens.builder_confirm import ConfirmScreen
 from buildtui.app.screens.builder_create import CreateBuilderScreen
 from buildtui.app.screens.builder_inspect import InspectBuilderScreen
 from buildtui.app.screens.builder_prune import PruneScreen
 from buildtui.app.screens.builder_remove import RemoveBuilderScreen, RemoveRequest
 from buildtui.app.screens.builder_usage import DiskUsageScreen
+from buildtui.app.screens.confirm import ConfirmScreen, loss_text
 from buildtui.buildx.builders import BuildersBackend
 from buildtui.buildx.commands import CreatePlan, render_command
 from buildtui.buildx.errors import BuildxError, BuildxUnavailable, ContextBuilderRemoval
@@ -406,8 +406,8 @@ class BuildersPane(Widget):
         self.app.push_screen(
             ConfirmScreen(
                 f"Remove node {node}?",
-                render_command(self.service.command_prefix, plan.args),
-                lost,
+                loss_text(lost),
+                command=render_command(self.service.command_prefix, plan.args),
                 confirm_label="Remove node",
             ),
             confirmed,

@@ -2,7 +2,7 @@
 
 Every registry call runs in an async worker and every docker call (garbage collection)
 in a thread worker; results come back as messages. Destructive actions go through
-`ConfirmCleanupScreen`, which shows what will be lost and the exact requests or commands.
+`ConfirmScreen`, which shows what will be lost and the exact requests or commands.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from textual.widgets import ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from buildtui.app.commands import Command, bindings
-from buildtui.app.screens.confirm_cleanup import ConfirmCleanupScreen
+from buildtui.app.screens.confirm import ConfirmScreen
 from buildtui.app.widgets.cleanup_items import CleanupItems
 from buildtui.app.widgets.plan_view import PlanView, styled
 from buildtui.cleanup.backend import CleanupBackend
@@ -327,8 +327,11 @@ class CleanupPane(Widget):
                 str(t) for t in plan.collateral_tags
             )
         self.app.push_screen(
-            ConfirmCleanupScreen(
-                f"Delete from {plan.registry}?", warning, styled(plan_lines(plan)), "Delete"
+            ConfirmScreen(
+                f"Delete from {plan.registry}?",
+                styled(plan_lines(plan)),
+                warning=warning,
+                confirm_label="Delete",
             ),
             lambda confirmed: self._run_confirmed(plan, confirmed),
         )
@@ -490,12 +493,12 @@ class CleanupPane(Widget):
         preview = message.preview
         self._status([f"Dry run: {preview.output.summary}"])
         self.app.push_screen(
-            ConfirmCleanupScreen(
+            ConfirmScreen(
                 f"Garbage collection in {preview.info.name}?",
-                f"{preview.info.name} stops for a few seconds; "
-                f"{preview.output.summary.split(', ', 1)[-1]}. Never with -m.",
                 styled(gc_preview_lines(preview)),
-                "Collect garbage",
+                warning=f"{preview.info.name} stops for a few seconds; "
+                f"{preview.output.summary.split(', ', 1)[-1]}. Never with -m.",
+                confirm_label="Collect garbage",
             ),
             self._gc_confirmed,
         )

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Static
 
-from buildtui.app.screens.builder_confirm import loss_text
+from buildtui.app.screens.confirm import loss_text
 from buildtui.buildx.commands import remove_args, render_command
 from buildtui.buildx.models import Builder
 from buildtui.buildx.presentation import removal_plan

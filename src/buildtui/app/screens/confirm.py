@@ -1,0 +1,115 @@
+"""Ask before a destructive action: the exact command or requests, and what will be lost.
+
+One screen for every pane: it answers True only on the confirm button; Cancel has
+the focus, so Enter on its own cancels, and Escape cancels too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+
+def loss_text(lost: Sequence[str], kept: Sequence[str] = ()) -> Text:
+    """`This removes:` and `It keeps:` lists, as the confirmation screens show them."""
+    text = Text()
+    text.append("This removes:\n", style="bold red")
+    for item in lost:
+        text.append(f"  • {item}\n")
+    if kept:
+        text.append("It keeps:\n", style="bold green")
+        for item in kept:
+            text.append(f"  • {item}\n")
+    text.rstrip()
+    return text
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """`body` says what goes (and stays); `command` is the exact equivalent command."""
+
+    DEFAULT_CSS = """
+    ConfirmScreen {
+        align: center middle;
+    }
+    ConfirmScreen > Vertical {
+        width: 90%;
+        max-width: 120;
+        height: auto;
+        max-height: 90%;
+        border: thick $error;
+        background: $surface;
+        padding: 0 1;
+    }
+    ConfirmScreen #confirm-warning {
+        color: $error;
+        text-style: bold;
+        height: auto;
+        padding: 1 0 0 0;
+    }
+    ConfirmScreen #confirm-command {
+        margin: 1 0 0 0;
+        padding: 0 1;
+        background: $boost;
+    }
+    ConfirmScreen VerticalScroll {
+        height: auto;
+        max-height: 65vh;
+        margin-top: 1;
+    }
+    ConfirmScreen #confirm-buttons {
+        height: 3;
+        align-horizontal: right;
+    }
+    ConfirmScreen Button {
+        margin: 0 0 0 2;
+    }
+    """
+    BINDINGS = [Binding("escape,n", "cancel", "Cancel", id="confirm.cancel")]
+
+    def __init__(
+        self,
+        title: str,
+        body: Text | str,
+        *,
+        warning: str = "",
+        command: str | None = None,
+        confirm_label: str = "Remove",
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+        self.warning = warning
+        self.command = command
+        self.confirm_label = confirm_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = self.title_text
+            box.border_subtitle = "escape to cancel"
+            if self.warning:
+                yield Static(self.warning, id="confirm-warning")
+            if self.command:
+                yield Static(Text(f"$ {self.command}"), id="confirm-command")
+            with VerticalScroll():
+                yield Static(self.body, id="confirm-body")
+            with Horizontal(id="confirm-buttons"):
+                yield Button("Cancel", id="confirm-cancel")
+                yield Button(self.confirm_label, variant="error", id="confirm-ok")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-cancel", Button).focus()
+
+    @on(Button.Pressed, "#confirm-ok")
+    def confirm(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#confirm-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
