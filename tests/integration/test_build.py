@@ -28,7 +28,7 @@ from tests.integration.lab import TestRegistry, docker, unique
 
 MULTI_STAGE = """\
 FROM {base} AS build1
-RUN echo hello from build1 > /a.txt
+RUN echo hello from build1 {run} > /a.txt
 RUN uname -m > /arch.txt && echo arch $(cat /arch.txt)
 
 FROM {base} AS build2
@@ -61,7 +61,9 @@ def run_cli(tmp_path: Path, name: str, args: list[str]) -> tuple[int, dict, list
 def test_lab_two_builds_second_comes_from_the_registry_cache(
     tmp_path: Path, registry: TestRegistry, base_image: str, image_names: list[str]
 ) -> None:
-    (tmp_path / "Dockerfile_multi").write_text(MULTI_STAGE.format(base=base_image))
+    # A word unique to this run: no step can come from an earlier run's local cache.
+    dockerfile = MULTI_STAGE.format(base=base_image, run=unique("run"))
+    (tmp_path / "Dockerfile_multi").write_text(dockerfile)
     image = registry.ref(unique("lab"), "cachetest")
     cache = registry.ref(unique("cachedata"), "latest").rsplit(":", 1)[0]
     image_names.append(image)
@@ -81,8 +83,9 @@ def test_lab_two_builds_second_comes_from_the_registry_cache(
     ]
     code, first, lines = run_cli(tmp_path, "lab-first", args)
     assert code == 0, "\n".join(lines[-20:])
-    assert first["cache_import"] == "not-found"
-    assert first["cached"] == 0 and first["total"] == 8  # per platform: RUN, RUN, COPY, RUN
+    told = "\n".join(lines[-8:])  # the printed summary, for a failure message
+    assert first["cache_import"] == "not-found", told
+    assert first["cached"] == 0 and first["total"] == 8, told  # per platform: RUN, RUN, COPY, RUN
     assert first["cache_export"] == "ok" and first["push"] == "ok"
     assert first["pushed_digest"].startswith("sha256:")
     assert {s["platform"] for s in first["steps"]} == {"linux/amd64", "linux/arm64"}
@@ -91,8 +94,9 @@ def test_lab_two_builds_second_comes_from_the_registry_cache(
 
     code, second, lines = run_cli(tmp_path, "lab-second", args)
     assert code == 0, "\n".join(lines[-20:])
-    assert second["cache_import"] == "found"
-    assert (second["cached"], second["total"]) == (8, 8)
+    told = "\n".join(lines[-8:])
+    assert second["cache_import"] == "found", told
+    assert (second["cached"], second["total"]) == (8, 8), told
     cacheable = [s for s in second["steps"] if not s["instruction"].startswith("FROM ")]
     assert cacheable and all(s["status"] == "cached" for s in cacheable)
     assert any(line.endswith(" CACHED") for line in lines)
