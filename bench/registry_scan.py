@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -182,7 +183,7 @@ async def fill(url: str, repos: int, tags: int) -> tuple[list[tuple[str, str, bo
     """
     pusher = AsyncPusher(url)
     made: list[tuple[str, str, bool]] = []
-    jobs = []
+    jobs: list[Coroutine[Any, Any, object]] = []
     for r in range(repos):
         repository = f"bench/app{r:02d}"
         for t in range(tags):
