@@ -62,6 +62,10 @@ class TestRegistry:
     def ref(self, repository: str, tag: str = "latest") -> str:
         return f"{self.host}/{repository}:{tag}"
 
+    def logs(self) -> str:
+        """The registry's own log (it logs to stderr)."""
+        return docker("logs", self.container, check=False).stderr
+
     def exec(self, *args: str) -> subprocess.CompletedProcess[str]:
         return docker("exec", self.container, *args)
 

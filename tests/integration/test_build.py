@@ -58,6 +58,25 @@ def run_cli(tmp_path: Path, name: str, args: list[str]) -> tuple[int, dict, list
     return code, json.loads(summary.read_text()), printed[1:]
 
 
+def run_lab_build(
+    tmp_path: Path, registry: TestRegistry, name: str, args: list[str]
+) -> tuple[int, dict, list[str]]:
+    """`run_cli` from an empty local build cache, once more if the registry failed (5xx).
+
+    registry:2 (distribution 2.8) now and then answers 500 while BuildKit pushes the
+    image and exports the cache at once; the app explains it, and the scenario is
+    about the cache, so such a run is repeated once, from an empty cache again.
+    """
+    docker("buildx", "prune", "-af")
+    code, summary, lines = run_cli(tmp_path, name, args)
+    if code != 0 and any(" 500 Internal Server Error" in line for line in lines):
+        errors = [line for line in registry.logs().splitlines() if "status=500" in line]
+        print(f"registry answered 500, building again; registry log: {errors[-3:]}")
+        docker("buildx", "prune", "-af")
+        code, summary, lines = run_cli(tmp_path, name, args)
+    return code, summary, lines
+
+
 def test_lab_two_builds_second_comes_from_the_registry_cache(
     tmp_path: Path, registry: TestRegistry, base_image: str, image_names: list[str]
 ) -> None:
@@ -81,7 +100,7 @@ def test_lab_two_builds_second_comes_from_the_registry_cache(
         f"type=registry,ref={cache}",
         str(tmp_path),
     ]
-    code, first, lines = run_cli(tmp_path, "lab-first", args)
+    code, first, lines = run_lab_build(tmp_path, registry, "lab-first", args)
     assert code == 0, "\n".join(lines[-20:])
     told = "\n".join(lines[-8:])  # the printed summary, for a failure message
     assert first["cache_import"] == "not-found", told
@@ -90,9 +109,7 @@ def test_lab_two_builds_second_comes_from_the_registry_cache(
     assert first["pushed_digest"].startswith("sha256:")
     assert {s["platform"] for s in first["steps"]} == {"linux/amd64", "linux/arm64"}
 
-    docker("buildx", "prune", "-af")
-
-    code, second, lines = run_cli(tmp_path, "lab-second", args)
+    code, second, lines = run_lab_build(tmp_path, registry, "lab-second", args)
     assert code == 0, "\n".join(lines[-20:])
     told = "\n".join(lines[-8:])
     assert second["cache_import"] == "found", told

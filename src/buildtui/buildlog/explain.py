@@ -128,6 +128,17 @@ _RULES = (
         "https://docs.docker.com/build/cache/backends/registry/",
         harmless=True,
     ),
+    _Rule(
+        "registry-server-error",
+        re.compile(r"unexpected status from \w+ request to \S+: 5\d\d ", re.I),
+        "The registry failed while BuildKit pushed",
+        "The registry answered a 5xx server error: the build itself is fine, the push "
+        "(or the cache export) did not complete. A registry:2 under load can answer so "
+        "when the image push and the cache export write the same layers at once.",
+        "Run the build again (its steps now come from the cache); if it repeats, read "
+        "the registry's own log: `docker logs registry7`.",
+        "https://docs.docker.com/build/exporters/image-registry/",
+    ),
 )
 
 

@@ -94,6 +94,11 @@ def test_explain_first_build_cache_import_is_harmless() -> None:
             "docker exporter does not currently support exporting manifest lists",
             "docker-exporter-manifest-list",
         ),
+        (
+            "ERROR: unexpected status from HEAD request to http://localhost:32768/v2/lab/"
+            "manifests/cachetest: 500 Internal Server Error",
+            "registry-server-error",
+        ),
     ],
 )
 def test_known_failures(text: str, key: str) -> None:
