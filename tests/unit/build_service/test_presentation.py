@@ -12,6 +12,7 @@ from buildtui.app.widgets.build_steps import (
     explanations_text,
     failure_text,
     phases_text,
+    stage_heading,
     steps_text,
     summary_text,
 )
@@ -48,10 +49,20 @@ def styled(text: Text, word: str) -> set[str]:
     return {str(span.style) for span in text.spans if span.start <= start < span.end}
 
 
+def test_stage_heading_keeps_a_gap_between_the_name_and_the_count() -> None:
+    heading = stage_heading("linux/amd64", "build1", 3, 3)
+    assert heading.plain == "linux/amd64 · build1  3/3 cached"
+    assert "build13/3" not in heading.plain
+    assert styled(heading, "3/3") == {str(PLAIN_STYLES["dim"])}
+    assert styled(heading, "build1") == {str(PLAIN_STYLES["heading"])}
+    assert stage_heading(None, "build2", 0, 4).plain == "build2  0/4 cached"
+    assert stage_heading(None, None, 1, 2).plain == "build  1/2 cached"
+
+
 def test_steps_text_groups_and_highlights_cached() -> None:
     text = steps_text(model_of("lab-second-build.log"), now=0.0)
     lines = text.plain.splitlines()
-    assert lines[0].startswith("linux/amd64 · build1  2/2 cached")
+    assert lines[0] == "linux/amd64 · build1  2/2 cached"
     assert lines[1].startswith("  1/3 FROM ") and lines[1].endswith("done 0.1s")
     assert lines[2].endswith(" CACHED ")
     assert str(PLAIN_STYLES["cached"]) in styled(text, "CACHED")

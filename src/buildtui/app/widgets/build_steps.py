@@ -31,6 +31,8 @@ PLAIN_STYLES: dict[str, Style | str] = {
 }
 
 INSTRUCTION_WIDTH = 60
+STAGE_GAP = "  "
+"""Between a stage's name and its cached/counted figures."""
 STATE_LABELS = {
     StepState.CACHED: " CACHED ",
     StepState.DONE: "done",
@@ -70,16 +72,34 @@ def steps_text(
         out.append("No Dockerfile steps yet.", style=styles.get("dim", ""))
         return out
     for group in groups:
-        heading = " · ".join(part for part in (group.platform, group.stage) if part) or "build"
         cached = sum(1 for s in group.steps if s.was_cached and s.counted)
         counted = sum(1 for s in group.steps if s.counted)
-        out.append(f"{heading}", style=styles.get("heading", ""))
-        out.append(f"  {cached}/{counted} cached\n", style=styles.get("dim", ""))
+        out.append_text(stage_heading(group.platform, group.stage, cached, counted, styles))
+        out.append("\n")
         for step in group.steps:
             out.append_text(step_line(step, now, styles, succeeded=succeeded))
             out.append("\n")
     out.rstrip()
     return out
+
+
+def stage_heading(
+    platform: str | None,
+    stage: str | None,
+    cached: int,
+    counted: int,
+    styles: Styles = PLAIN_STYLES,
+) -> Text:
+    """`linux/amd64 · build1  3/3 cached`: the stage's name, a gap, then its count.
+
+    The gap is part of the name's span, not a leading space of the count's, so
+    nothing that trims or restyles one span can glue the count to the name.
+    """
+    name = " · ".join(part for part in (platform, stage) if part) or "build"
+    heading = Text()
+    heading.append(f"{name}{STAGE_GAP}", style=styles.get("heading", ""))
+    heading.append(f"{cached}/{counted} cached", style=styles.get("dim", ""))
+    return heading
 
 
 def step_line(
