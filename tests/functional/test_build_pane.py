@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from textual.binding import Binding
 from textual.widgets import DataTable, Input, SelectionList, Static
 
 from buildtui.app.panes.build import BuildPane
@@ -186,3 +187,26 @@ async def test_history_open_rerun_and_compare(tmp_path: Path) -> None:
         await pilot.press("f6", "r")
         await settle(pilot)
         assert len(service.started) == 3 and service.started[2] == service.started[0]
+
+
+async def test_f9_copies_the_form_command_even_from_a_text_field(tmp_path: Path) -> None:
+    app = BuildPaneApp(ReplayBuildService([]), tmp_path / "h.sqlite3")
+    async with app.run_test(size=(150, 45)) as pilot:
+        await settle(pilot)
+        pane = app.pane
+        await pilot.click("#preset")
+        await pilot.pause()
+        pane.query_one("#context", Input).focus()  # typing in the context field
+        await pilot.pause()
+        await pilot.press("f9")
+        await pilot.pause()
+        assert app.clipboard == text_of(pane, "#command-preview")
+        assert app.clipboard.startswith("docker ") and " buildx build " in app.clipboard
+
+
+def test_every_binding_is_one_of_the_pane_commands() -> None:
+    ids = [command.id for command in BuildPane.COMMANDS]
+    assert len(ids) == len(set(ids))
+    assert "build.copy" in ids
+    bound = {(b.key, b.action, b.id) for b in BuildPane.BINDINGS if isinstance(b, Binding)}
+    assert bound == {(c.key, c.action, c.id) for c in BuildPane.COMMANDS}

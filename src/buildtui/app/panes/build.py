@@ -16,12 +16,12 @@ from pathlib import Path
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, ContentSwitcher, DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
+from buildtui.app.commands import Command, bindings
 from buildtui.app.screens.build_compare import BuildCompareScreen
 from buildtui.app.widgets.build_form import BuildForm
 from buildtui.app.widgets.build_log import BuildLogView
@@ -67,6 +67,22 @@ PlatformsProvider = Callable[[], Sequence[str]]
 
 VIEWS = ("form", "steps", "log", "history")
 
+PANE_COMMANDS = (
+    Command("build.run", "f5", "run", "Run", "Run the build the form describes"),
+    Command("build.cancel", "f8", "cancel", "Cancel", "Cancel the running build"),
+    Command("build.copy", "f9", "copy_command", "Copy", "Copy the form's docker buildx command"),
+    Command("build.form", "f2", "show_view('form')", "Form", "The build form"),
+    Command("build.steps", "f3", "show_view('steps')", "Steps", "Steps by platform and stage"),
+    Command("build.log", "f4", "show_view('log')", "Log", "The raw build log"),
+    Command("build.history", "f6", "show_view('history')", "History", "Builds run before"),
+    Command(
+        "build.refresh", "f7", "refresh", "Refresh", "Reload the builder's platforms and history"
+    ),
+    Command("build.open", "o", "open_build", "Open", "Open the selected build"),
+    Command("build.rerun", "r", "rerun", "Re-run", "Run the selected build again"),
+    Command("build.compare", "c", "compare", "Compare", "Mark a build, then compare with another"),
+)
+
 
 class BuildPane(Vertical):
     """Run buildx builds, watch their steps and log, keep and compare them."""
@@ -92,24 +108,9 @@ class BuildPane(Vertical):
     BuildPane #history-hint { height: auto; color: $text-muted; padding: 0 1; }
     """
 
-    BINDINGS = [
-        Binding("f5", "run", "Run", id="build.run", tooltip="Run the build the form describes"),
-        Binding("f8", "cancel", "Cancel", id="build.cancel", tooltip="Cancel the running build"),
-        Binding("f2", "show_view('form')", "Form", id="build.form", tooltip="The build form"),
-        Binding("f3", "show_view('steps')", "Steps", id="build.steps", tooltip="Steps by stage"),
-        Binding("f4", "show_view('log')", "Log", id="build.log", tooltip="The raw build log"),
-        Binding("f6", "show_view('history')", "History", id="build.history"),
-        Binding(
-            "f7",
-            "refresh",
-            "Refresh",
-            id="build.refresh",
-            tooltip="Reload the builder's platforms and the history",
-        ),
-        Binding("o", "open_build", "Open", id="build.open", tooltip="Open the selected build"),
-        Binding("r", "rerun", "Re-run", id="build.rerun", tooltip="Run the selected build again"),
-        Binding("c", "compare", "Compare", id="build.compare", tooltip="Compare two builds"),
-    ]
+    COMMANDS = PANE_COMMANDS
+    """Offered by the app's command palette while this pane is in front."""
+    BINDINGS = bindings(PANE_COMMANDS)
 
     class PlatformsLoaded(Message):
         def __init__(self, platforms: Sequence[str], problem: str | None = None) -> None:
@@ -200,7 +201,7 @@ class BuildPane(Vertical):
                 with Horizontal(id="command-bar"):
                     yield Static("", id="command-preview")
                     yield Button("Lab preset", id="preset", tooltip="registry7 cache, mode max")
-                    yield Button("Copy", id="copy", tooltip="Copy the command")
+                    yield Button("Copy (F9)", id="copy", tooltip="Copy the command")
                     yield Button("Run (F5)", id="run", variant="primary")
             with VerticalScroll(id="view-steps"):
                 yield Static("", id="build-command")
@@ -286,7 +287,7 @@ class BuildPane(Vertical):
         self.query_one(BuildForm).set_options(lab_preset(self.settings))
 
     @on(Button.Pressed, "#copy")
-    def copy_command(self) -> None:
+    def action_copy_command(self) -> None:
         argv = self.current_command()
         if argv is not None:
             self.app.copy_to_clipboard(shell_command(argv))
