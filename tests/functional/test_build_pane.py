@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, SelectionList, Static
 
@@ -210,3 +211,78 @@ def test_every_binding_is_one_of_the_pane_commands() -> None:
     assert "build.copy" in ids
     bound = {(b.key, b.action, b.id) for b in BuildPane.BINDINGS if isinstance(b, Binding)}
     assert bound == {(c.key, c.action, c.id) for c in BuildPane.COMMANDS}
+
+
+class LogApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield BuildLogView(id="log")
+
+
+def numbered(count: int, start: int = 0) -> list[str]:
+    return [f"#5 {n:05}.0 line {n:05}" for n in range(start, start + count)]
+
+
+async def test_log_keys_move_the_view_at_once(tmp_path: Path) -> None:
+    app = LogApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        log = app.query_one(BuildLogView)
+        log.set_lines(numbered(500))
+        log.focus()
+        await pilot.pause()
+        bottom = log.max_scroll_y
+        page = log.scrollable_content_region.height
+        # The key's action moves the view before it returns: no animation, whose frames
+        # would be drawn at 60 a second for as long as it lasts.
+        log.action_scroll_up()
+        assert log.scroll_y == bottom - 1
+        log.action_page_up()
+        assert log.scroll_y == bottom - 1 - page
+        assert not log.tail
+        log.action_page_down()
+        log.action_scroll_down()
+        assert log.scroll_y == bottom
+        await pilot.pause()
+        assert log.tail
+        await pilot.press("pageup")  # the keys run those actions
+        assert log.scroll_y == bottom - page and not log.tail
+
+
+async def test_growing_log_moves_the_scrollbar_without_a_layout_pass() -> None:
+    app = LogApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        log = app.query_one(BuildLogView)
+        lines = numbered(100)
+        log.set_lines(lines)
+        await pilot.pause()
+        layouts: list[object] = []
+        app.screen.screen_layout_refresh_signal.subscribe(log, layouts.append)
+        lines += numbered(50, 100)
+        log.lines_added()
+        await pilot.pause()
+        assert log.virtual_size.height == 150
+        assert log.vertical_scrollbar.window_virtual_size == 150
+        assert log.tail and log.scroll_y == log.max_scroll_y == 150 - log.size.height
+        assert layouts == []
+        lines.append("#5 9.0 " + "a much longer line " * 10)  # wider: the layout is needed
+        log.lines_added()
+        await pilot.pause()
+        assert layouts and log.virtual_size.width > 150
+
+
+async def test_log_colours_follow_the_theme() -> None:
+    app = LogApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        log = app.query_one(BuildLogView)
+        log.set_lines(["#7 CACHED"] * 3)
+        await pilot.pause()
+
+        def cached_style() -> object:
+            return next(iter(log.render_line(0))).style
+
+        before = cached_style()
+        assert before == log.rich_style + log.get_component_rich_style("build-log--cached")
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await pilot.pause()
+        after = cached_style()
+        assert after != before
+        assert after == log.rich_style + log.get_component_rich_style("build-log--cached")

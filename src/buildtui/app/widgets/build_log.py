@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import chain
 
+from rich.cells import cell_len
 from rich.segment import Segment
+from rich.style import Style
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
@@ -80,6 +82,7 @@ class BuildLogView(ScrollView, can_focus=True):
         self._count = 0
         self._width = 0
         self._cache: LRUCache[tuple[int, int, int, str, int], Strip] = LRUCache(CACHE_SIZE)
+        self._styles: dict[str | None, Style] = {}
         self.search_term = ""
         self.match_line: int | None = None
 
@@ -111,11 +114,31 @@ class BuildLogView(ScrollView, can_focus=True):
         if not self.tail:
             self.pending += max(0, count - self._count)
         self._count = count
-        self.virtual_size = Size(self._width + 1, count)
+        self._set_virtual_size(Size(self._width + 1, count), grew=not trimmed)
         if self.tail:
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
         if trimmed or showed_all or count < visible_end:
             self.refresh()
+
+    def _set_virtual_size(self, size: Size, *, grew: bool) -> None:
+        """Set the scroll range; without a layout pass when the scrollbars stay as they are.
+
+        Assigning `virtual_size` lays out the whole screen (it is a layout reactive),
+        which costs as much as drawing it. While a build streams only the vertical
+        range grows; the scrollbars are told and the layout is skipped.
+        """
+        width = self.container_size.width
+        same_scrollbars = (
+            grew
+            and self.show_vertical_scrollbar
+            and (size.width > width) == self.show_horizontal_scrollbar
+            and size.width == self.virtual_size.width
+        )
+        if not same_scrollbars:
+            self.virtual_size = size
+            return
+        self.set_reactive(BuildLogView.virtual_size, size)
+        self.vertical_scrollbar.window_virtual_size = size.height
 
     @property
     def line_count(self) -> int:
@@ -128,25 +151,55 @@ class BuildLogView(ScrollView, can_focus=True):
         index = scroll_y + y
         width = self.scrollable_content_region.width
         if index >= self._count:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._style(None))
         current = 1 if index == self.match_line else 0
         key = (index, scroll_x, width, self.search_term, current)
         strip = self._cache.get(key)
         if strip is None:
-            strip = self._line_strip(self._lines[index], current == 1)
-            strip = strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+            strip = self._line_strip(self._lines[index], scroll_x, width, current == 1)
             self._cache[key] = strip
         return strip
 
-    def _line_strip(self, text: str, current: bool) -> Strip:
-        base = self.rich_style
+    def _style(self, name: str | None) -> Style:
+        """The widget's style, plus a component class's (`build-log--<name>`) if given.
+
+        Looked up once per theme or style change: `rich_style` walks every ancestor,
+        which costs more than drawing the line itself.
+        """
+        style = self._styles.get(name)
+        if style is None:
+            base = self._styles.get(None)
+            if base is None:
+                base = self._styles[None] = self.rich_style
+            style = base
+            if name is not None:
+                style = self._styles[name] = base + self.get_component_rich_style(name)
+        return style
+
+    def _line_strip(self, text: str, scroll_x: int, width: int, current: bool) -> Strip:
+        """Line `text`, highlighted, cut to columns scroll_x .. scroll_x + width."""
+        base = self._style(None)
         kind = line_class(text)
-        style = base + self.get_component_rich_style(f"build-log--{kind}") if kind else base
+        style = self._style(f"build-log--{kind}") if kind else base
         term = self.search_term
-        if not term or term.lower() not in text.lower():
-            return Strip([Segment(text, style)], len(text))
-        name = "build-log--current-match" if current else "build-log--match"
-        match_style = style + self.get_component_rich_style(name)
+        if term and term.lower() in text.lower():
+            name = "build-log--current-match" if current else "build-log--match"
+            strip = self._match_strip(text, term, style, style + self._style(name))
+            return strip.crop_extend(scroll_x, scroll_x + width, base)
+        if not text.isascii():  # wide characters: let Rich measure the cells
+            strip = Strip([Segment(text, style)], cell_len(text))
+            return strip.crop_extend(scroll_x, scroll_x + width, base)
+        # One cell per character: cut and pad in one go, one Strip per line.
+        visible = text[scroll_x : scroll_x + width]
+        pad = width - len(visible)
+        if not pad:
+            return Strip([Segment(visible, style)], width)
+        if not visible:
+            return Strip([Segment(" " * pad, base)], width)
+        return Strip([Segment(visible, style), Segment(" " * pad, base)], width)
+
+    @staticmethod
+    def _match_strip(text: str, term: str, style: Style, match_style: Style) -> Strip:
         segments: list[Segment] = []
         lower, needle, start = text.lower(), term.lower(), 0
         while True:
@@ -159,10 +212,11 @@ class BuildLogView(ScrollView, can_focus=True):
             start = found + len(term)
         if start < len(text):
             segments.append(Segment(text[start:], style))
-        return Strip(segments, len(text))
+        return Strip(segments, cell_len(text))
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._styles.clear()
         self._cache.clear()
 
     # -- following and scrolling ---------------------------------------------
@@ -182,6 +236,22 @@ class BuildLogView(ScrollView, can_focus=True):
     def action_follow(self) -> None:
         self.tail = True
         self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
+
+    # Keys move the view at once. Textual animates them at 50 lines a second, redrawing
+    # the whole view at 60 frames a second until it arrives (most of a second for a
+    # page): time taken from the build's parsing, for a log that keeps moving anyway.
+
+    def action_scroll_up(self) -> None:
+        self.scroll_up(animate=False)
+
+    def action_scroll_down(self) -> None:
+        self.scroll_down(animate=False)
+
+    def action_page_up(self) -> None:
+        self.scroll_page_up(animate=False)
+
+    def action_page_down(self) -> None:
+        self.scroll_page_down(animate=False)
 
     def action_scroll_home(self) -> None:
         self.tail = False
