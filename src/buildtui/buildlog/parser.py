@@ -39,6 +39,7 @@ _UNSAFE = re.compile(
     r"|[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
 )
 _LOG_TIME = re.compile(r"(\d+\.\d+)(?: |$)")
+_LOG_LINE = re.compile(r"#([0-9]+) ([0-9]+\.[0-9]+)(?: |$)").match
 _STEP_NAME = re.compile(
     r"\[(?:(?P<platform>[^\s/\]]+/[^\s\]]+) )?(?:(?P<stage>[^\s/\]]+) )? *"
     r"(?P<index>\d+)/(?P<total>\d+)\] (?P<instruction>.*)",
@@ -94,6 +95,9 @@ class LineKind(Enum):
     OTHER = "other"
     """Anything else buildx prints (Dockerfile excerpts, warnings)."""
     BLANK = "blank"
+
+
+_LOG = LineKind.LOG
 
 
 @dataclass(slots=True)
@@ -169,23 +173,20 @@ class LogParser:
     def feed(self, raw: str) -> LogLine:
         """Parse one line (its trailing newline, if any, is dropped)."""
         line = raw if raw.isprintable() else sanitize(raw.rstrip("\r\n"))
+        # Fast path for the commonest line, output of a known step (`#N 1.234 text`):
+        # one regex match, then the text is the only slice taken.
+        match = _LOG_LINE(line)
+        if match is not None:
+            vertex = int(match[1])
+            if vertex in self._names:
+                self._in_block = 0
+                return LogLine(_LOG, vertex, line[match.end() :], line, float(match[2]))
         if line.startswith("#"):
             space = line.find(" ")
             if space > 1:
                 number = line[1:space]
                 if number.isdigit():
-                    vertex = int(number)
-                    rest = line[space + 1 :]
-                    # Fast path for the commonest line: output of a known step, `#N 1.234 text`.
-                    if rest[:1].isdigit() and vertex in self._names:
-                        cut = rest.find(" ")
-                        stamp = rest if cut < 0 else rest[:cut]
-                        dot = stamp.find(".")
-                        if dot > 0 and stamp[:dot].isdigit() and stamp[dot + 1 :].isdigit():
-                            self._in_block = 0
-                            text = "" if cut < 0 else rest[cut + 1 :]
-                            return LogLine(LineKind.LOG, vertex, text, line, float(stamp))
-                    return self._step_line(vertex, rest, line)
+                    return self._step_line(int(number), line[space + 1 :], line)
             elif line[1:].isdigit():
                 return LogLine(LineKind.OTHER, int(line[1:]), "", line)
         return self._plain_line(line)

@@ -201,3 +201,24 @@ def test_odd_lines() -> None:
         LineKind.LOG,
     ]
     assert parsed[-1].text == "" and parsed[-1].seconds == 0.5
+
+
+@pytest.mark.parametrize(
+    ("line", "kind", "text", "seconds"),
+    [
+        ("#4 1.234 hello world", LineKind.LOG, "hello world", 1.234),
+        ("#4 1.234  two spaces kept", LineKind.LOG, " two spaces kept", 1.234),
+        ("#4 12.5", LineKind.LOG, "", 12.5),
+        ("#4 12.5s done", LineKind.STATUS, "12.5s done", None),
+        ("#4 1.2.3 text", LineKind.STATUS, "1.2.3 text", None),
+        ("#4 1. text", LineKind.STATUS, "1. text", None),
+        ("#4 \u0661.5 arabic-indic digits", LineKind.LOG, "arabic-indic digits", 1.5),
+        ("#9 1.0 a step never announced", LineKind.HEADER, "1.0 a step never announced", None),
+    ],
+)
+def test_step_output_lines(line: str, kind: LineKind, text: str, seconds: float | None) -> None:
+    """The fast path for `#N <t> <text>` and the general one agree at their edges."""
+    parser = LogParser()
+    parser.feed("#4 [2/2] RUN make")
+    parsed = parser.feed(line)
+    assert (parsed.kind, parsed.text, parsed.seconds, parsed.line) == (kind, text, seconds, line)
