@@ -326,7 +326,7 @@ def run(url: str, host: str, pid: int, args: argparse.Namespace) -> int:
     registry_ms = statistics.median(r["registry_cpu"] for r in runs) / requests * 1000
     client_ms = statistics.median(r["client_cpu"] for r in runs) / requests * 1000
     print(
-        f"\nfull scan (RegistryService.scan, fresh client, concurrency 8): "
+        f"\nfull scan (RegistryService.scan, fresh client, default concurrency): "
         f"{', '.join(f'{t:.2f}' for t in times)} s, median {scan_time:.2f} s"
     )
     print(f"  requests: {requests} ({failures} tags with failures)")
