@@ -27,6 +27,15 @@ ENDPOINT_HINTS = {
 }
 
 
+def text_row(label: str, value: str, placeholder: str, widget_id: str) -> Horizontal:
+    """One labelled text field of the form."""
+    return Horizontal(
+        Label(label),
+        Input(value, placeholder=placeholder, id=widget_id, compact=True),
+        classes="row",
+    )
+
+
 class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
     """Returns the validated plan to run, or None."""
 
@@ -103,22 +112,12 @@ class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
                     yield Select(
                         MODES, value=initial.mode, allow_blank=False, id="create-mode", compact=True
                     )
-                with Horizontal(classes="row"):
-                    yield Label("Name")
-                    yield Input(
-                        initial.name,
-                        placeholder="e.g. mybuilder (empty: buildx picks one)",
-                        id="create-name",
-                        compact=True,
-                    )
-                with Horizontal(classes="row"):
-                    yield Label("Node")
-                    yield Input(
-                        initial.node,
-                        placeholder="node name (needed to remove a node)",
-                        id="create-node",
-                        compact=True,
-                    )
+                yield text_row(
+                    "Name", initial.name, "e.g. mybuilder (empty: buildx picks one)", "create-name"
+                )
+                yield text_row(
+                    "Node", initial.node, "node name (needed to remove a node)", "create-node"
+                )
                 with Horizontal(classes="row"):
                     yield Label("Driver")
                     yield Select(
@@ -128,46 +127,30 @@ class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
                         id="create-driver",
                         compact=True,
                     )
-                with Horizontal(classes="row"):
-                    yield Label("Endpoint")
-                    yield Input(
-                        initial.endpoint,
-                        placeholder=ENDPOINT_HINTS[driver],
-                        id="create-endpoint",
-                        compact=True,
-                    )
-                with Horizontal(classes="row"):
-                    yield Label("Driver options")
-                    yield Input(
-                        " ".join(initial.driver_options),
-                        placeholder="key=value … e.g. image=moby/buildkit:v0.13.2",
-                        id="create-driver-opts",
-                        compact=True,
-                    )
-                with Horizontal(classes="row"):
-                    yield Label("BuildKit flags")
-                    yield Input(
-                        initial.buildkitd_flags,
-                        placeholder="e.g. --debug",
-                        id="create-flags",
-                        compact=True,
-                    )
-                with Horizontal(classes="row"):
-                    yield Label("buildkitd config")
-                    yield Input(
-                        initial.buildkitd_config,
-                        placeholder="path of a buildkitd.toml",
-                        id="create-config",
-                        compact=True,
-                    )
-                with Horizontal(classes="row"):
-                    yield Label("Platforms")
-                    yield Input(
-                        ", ".join(initial.platforms),
-                        placeholder="e.g. linux/amd64, linux/arm64 (empty: detected)",
-                        id="create-platforms",
-                        compact=True,
-                    )
+                yield text_row(
+                    "Endpoint", initial.endpoint, ENDPOINT_HINTS[driver], "create-endpoint"
+                )
+                yield text_row(
+                    "Driver options",
+                    " ".join(initial.driver_options),
+                    "key=value … e.g. image=moby/buildkit:v0.13.2",
+                    "create-driver-opts",
+                )
+                yield text_row(
+                    "BuildKit flags", initial.buildkitd_flags, "e.g. --debug", "create-flags"
+                )
+                yield text_row(
+                    "buildkitd config",
+                    initial.buildkitd_config,
+                    "path of a buildkitd.toml",
+                    "create-config",
+                )
+                yield text_row(
+                    "Platforms",
+                    ", ".join(initial.platforms),
+                    "e.g. linux/amd64, linux/arm64 (empty: detected)",
+                    "create-platforms",
+                )
                 with Horizontal(classes="row"):
                     yield Checkbox("use it now (--use)", initial.use, id="create-use", compact=True)
                     yield Checkbox(
@@ -190,14 +173,9 @@ class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
                         compact=True,
                         tooltip=Preset.PLAIN_HTTP.help,
                     )
-                    with Horizontal(classes="row"):
-                        yield Label("HTTP registries")
-                        yield Input(
-                            self.default_hosts,
-                            placeholder="HOST:PORT …",
-                            id="create-http-hosts",
-                            compact=True,
-                        )
+                    yield text_row(
+                        "HTTP registries", self.default_hosts, "HOST:PORT …", "create-http-hosts"
+                    )
             yield Static(id="create-command")
             yield Static(id="create-problem")
             with Horizontal(classes="buttons"):
