@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -118,54 +119,46 @@ class BuildPane(Vertical):
             self.platforms = list(platforms)
             self.problem = problem
 
+    @dataclass
     class BuildStarted(Message):
-        def __init__(self, live: LiveBuild) -> None:
-            super().__init__()
-            self.live = live
+        live: LiveBuild
 
+    @dataclass
     class BuildProgress(Message):
         """New lines were parsed; bursts merge into one message."""
 
-        def __init__(self, live: LiveBuild) -> None:
-            super().__init__()
-            self.live = live
+        live: LiveBuild
 
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, BuildPane.BuildProgress) and message.live is self.live
 
+    @dataclass
     class BuildFinished(Message):
-        def __init__(self, live: LiveBuild) -> None:
-            super().__init__()
-            self.live = live
+        live: LiveBuild
 
+    @dataclass
     class BuildNotStarted(Message):
-        def __init__(self, live: LiveBuild, problem: str) -> None:
-            super().__init__()
-            self.live = live
-            self.problem = problem
+        live: LiveBuild
+        problem: str
 
+    @dataclass
     class HistoryLoaded(Message):
-        def __init__(self, entries: list[BuildEntry]) -> None:
-            super().__init__()
-            self.entries = entries
+        entries: list[BuildEntry]
 
+    @dataclass
     class BuildOpened(Message):
-        def __init__(self, live: LiveBuild, entry: BuildEntry) -> None:
-            super().__init__()
-            self.live = live
-            self.entry = entry
+        live: LiveBuild
+        entry: BuildEntry
 
+    @dataclass
     class Compared(Message):
-        def __init__(self, comparison: Comparison) -> None:
-            super().__init__()
-            self.comparison = comparison
+        comparison: Comparison
 
+    @dataclass
     class Problem(Message):
         """A service said something went wrong; the message says what to do."""
 
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
+        text: str
 
     def __init__(
         self,

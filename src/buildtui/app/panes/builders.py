@@ -7,6 +7,7 @@ Destructive actions go through a confirmation screen that shows the exact comman
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on, work
@@ -104,30 +105,26 @@ class BuildersPane(Widget):
     """The pane's commands: its bindings, footer keys and palette entries."""
     BINDINGS = bindings(PANE_COMMANDS)
 
+    @dataclass
     class Loaded(Message):
         """A fresh list of builders from the refresh worker."""
 
-        def __init__(self, listing: BuilderList) -> None:
-            super().__init__()
-            self.listing = listing
+        listing: BuilderList
 
+    @dataclass
     class LoadFailed(Message):
-        def __init__(self, error: BuildxError) -> None:
-            super().__init__()
-            self.error = error
+        error: BuildxError
 
+    @dataclass
     class ActionDone(Message):
         """An action finished: say so, then list again."""
 
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
+        text: str
 
+    @dataclass
     class ActionFailed(Message):
-        def __init__(self, action: str, error: BuildxError) -> None:
-            super().__init__()
-            self.action = action
-            self.error = error
+        action: str
+        error: BuildxError
 
     def __init__(
         self,

@@ -7,7 +7,7 @@ in a thread worker; results come back as messages. Destructive actions go throug
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from rich.text import Text
 from textual import on, work
@@ -122,45 +122,38 @@ class CleanupPane(Widget):
     """The pane's commands: its bindings, footer keys and palette entries."""
     BINDINGS = bindings(PANE_COMMANDS)
 
+    @dataclass
     class Loaded(Message):
-        def __init__(self, graph: RegistryGraph) -> None:
-            super().__init__()
-            self.graph = graph
+        graph: RegistryGraph
 
+    @dataclass
     class Failed(Message):
-        def __init__(self, what: str, error: CleanupError) -> None:
-            super().__init__()
-            self.what = what
-            self.error = error
+        what: str
+        error: CleanupError
 
+    @dataclass
     class Progress(Message):
-        def __init__(self, done: int, total: int, what: str) -> None:
-            super().__init__()
-            self.done = done
-            self.total = total
-            self.what = what
+        done: int
+        total: int
+        what: str
 
+    @dataclass
     class Executed(Message):
         """A plan ran (completely, or up to `report.failed`)."""
 
-        def __init__(self, report: ExecutionReport) -> None:
-            super().__init__()
-            self.report = report
+        report: ExecutionReport
 
+    @dataclass
     class GcPrepared(Message):
-        def __init__(self, preview: GcPreview) -> None:
-            super().__init__()
-            self.preview = preview
+        preview: GcPreview
 
+    @dataclass
     class GcDone(Message):
-        def __init__(self, result: GcResult) -> None:
-            super().__init__()
-            self.result = result
+        result: GcResult
 
+    @dataclass
     class Verified(Message):
-        def __init__(self, report: VerifyReport) -> None:
-            super().__init__()
-            self.report = report
+        report: VerifyReport
 
     def __init__(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on, work
@@ -129,19 +130,17 @@ class RegistryPane(Widget):
     """The pane's commands: its bindings, footer keys and palette entries."""
     BINDINGS = bindings(PANE_COMMANDS)
 
+    @dataclass
     class Loaded(Message):
         """The repositories of the registry were listed."""
 
-        def __init__(self, registry: str, repositories: list[str]) -> None:
-            super().__init__()
-            self.registry = registry
-            self.repositories = repositories
+        registry: str
+        repositories: list[str]
 
+    @dataclass
     class TagsLoaded(Message):
-        def __init__(self, repository: str, tags: list[str]) -> None:
-            super().__init__()
-            self.repository = repository
-            self.tags = tags
+        repository: str
+        tags: list[str]
 
     class TagInspected(Message):
         def __init__(
@@ -157,13 +156,12 @@ class RegistryPane(Widget):
             self.report = report
             self.error = error
 
+    @dataclass
     class Failed(Message):
         """A registry call failed; `what` says which (repositories, tags)."""
 
-        def __init__(self, what: str, error: RegistryError) -> None:
-            super().__init__()
-            self.what = what
-            self.error = error
+        what: str
+        error: RegistryError
 
     def __init__(
         self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -51,16 +53,14 @@ class BootstrapScreen(ModalScreen[bool]):
         Binding("escape", "cancel_or_close", "Cancel / close", id="builder_bootstrap.cancel")
     ]
 
+    @dataclass
     class Progress(Message):
-        def __init__(self, line: str) -> None:
-            super().__init__()
-            self.line = line
+        line: str
 
+    @dataclass
     class Finished(Message):
-        def __init__(self, inspection: Inspection | None, error: BuildxError | None) -> None:
-            super().__init__()
-            self.inspection = inspection
-            self.error = error
+        inspection: Inspection | None
+        error: BuildxError | None
 
     def __init__(self, service: BuildersBackend, name: str) -> None:
         super().__init__()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -55,11 +57,10 @@ class InspectBuilderScreen(ModalScreen[None]):
     """
     BINDINGS = [Binding("escape", "close", "Close", id="builder_inspect.close")]
 
+    @dataclass
     class Inspected(Message):
-        def __init__(self, inspection: Inspection | None, error: BuildxError | None) -> None:
-            super().__init__()
-            self.inspection = inspection
-            self.error = error
+        inspection: Inspection | None
+        error: BuildxError | None
 
     def __init__(self, service: BuildersBackend, name: str) -> None:
         super().__init__()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -71,11 +73,10 @@ class DiskUsageScreen(ModalScreen[None]):
     """
     BINDINGS = [Binding("escape", "close", "Close", id="builder_du.close")]
 
+    @dataclass
     class Measured(Message):
-        def __init__(self, usage: DiskUsage | None, error: BuildxError | None) -> None:
-            super().__init__()
-            self.usage = usage
-            self.error = error
+        usage: DiskUsage | None
+        error: BuildxError | None
 
     def __init__(self, service: BuildersBackend, name: str) -> None:
         super().__init__()
