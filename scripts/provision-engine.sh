@@ -120,20 +120,41 @@ enable_emulation() {
 
 docker_ok() { timeout 5 docker info >/dev/null 2>&1; }
 
+# Before any package is installed: Debian 13's docker.io starts its service on install
+# (with systemd), and it must come up with the containerd image store.
+configure_daemon() {
+  mkdir -p /etc/docker
+  if [ ! -f /etc/docker/daemon.json ]; then
+    printf '{"features":{"containerd-snapshotter":true}}\n' >/etc/docker/daemon.json
+  elif ! grep -Eq '"containerd-snapshotter"[[:space:]]*:[[:space:]]*true' /etc/docker/daemon.json; then
+    die "/etc/docker/daemon.json exists without the containerd image store: add \"features\": {\"containerd-snapshotter\": true} to it, restart dockerd, and run this again"
+  fi
+}
+
+# An engine that answers must use the containerd image store (multi-platform --load).
+check_image_store() {
+  local driver
+  driver=$(docker info --format '{{range .DriverStatus}}{{index . 1}} {{end}}' 2>/dev/null)
+  case "$driver" in
+    *io.containerd.snapshotter*) ;;
+    *) die "the running engine does not use the containerd image store (driver status: ${driver:-none}); restart dockerd (systemctl restart docker, or stop it and run this again) so it reads /etc/docker/daemon.json" ;;
+  esac
+}
+
 start_dockerd() {
   if docker_ok; then
+    check_image_store
     return
-  fi
-  mkdir -p /etc/docker
-  if [ ! -f /etc/docker/daemon.json ] || ! grep -q containerd-snapshotter /etc/docker/daemon.json; then
-    printf '{"features":{"containerd-snapshotter":true}}\n' >/etc/docker/daemon.json
   fi
   say "starting dockerd (log: $LOG)"
   local dockerd
   dockerd=$(PATH=$(engine_path) command -v dockerd) || die "dockerd not found"
   PATH=$(engine_path) setsid nohup "$dockerd" >"$LOG" 2>&1 </dev/null &
   for _ in $(seq 1 120); do
-    docker_ok && return
+    if docker_ok; then
+      check_image_store
+      return
+    fi
     sleep 0.25
   done
   tail -20 "$LOG" >&2
@@ -228,6 +249,8 @@ build_base_images() {
     rm -rf "$root"
   done
 }
+
+configure_daemon
 
 # Downloads run side by side; then one apt-get install for everything else.
 packages=(iptables runc ca-certificates qemu-user-static binfmt-support docker-registry busybox-static)
