@@ -35,6 +35,21 @@ def docker(
     return result
 
 
+def docker_push(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """A docker command that pushes to a test registry, run a second time after a 500.
+
+    registry:2 (distribution 2.8) now and then answers 500 ("invalid checksum digest
+    format": it read a link file while a parallel upload of the same blob was writing it).
+    Pushing again is idempotent for the content; any other failure fails at once.
+    """
+    result = docker(*args, check=False, timeout=timeout)
+    if result.returncode != 0 and "500" in result.stderr:
+        result = docker(*args, check=False, timeout=timeout)
+    if result.returncode != 0:
+        raise AssertionError(f"docker {' '.join(args)} failed: {result.stderr.strip()}")
+    return result
+
+
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
@@ -119,11 +134,11 @@ def push_base_image(registry: TestRegistry, repository: str = "busybox") -> str:
         target = registry.ref(repository, arch)
         docker("tag", source, target)
         try:
-            docker("push", "-q", target)
+            docker_push("push", "-q", target)
         finally:
             docker("rmi", target, check=False)
     ref = registry.ref(repository, "latest")
-    docker(
+    docker_push(
         "buildx",
         "imagetools",
         "create",

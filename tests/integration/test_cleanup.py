@@ -25,7 +25,7 @@ from buildtui.cleanup.steps import StepAction
 from buildtui.cleanup.verify import VerifyReport
 from buildtui.registry.client import ACCEPT_MANIFESTS
 from buildtui.settings import Settings
-from tests.integration.lab import TestRegistry, docker
+from tests.integration.lab import TestRegistry, docker, docker_push
 from tests.integration.registry_fixtures import free_port
 
 T = TypeVar("T")
@@ -123,7 +123,7 @@ def copy_image(source: str, *targets: str) -> None:
     # One tag per call: pushing the same index to two new tags at once races on this
     # engine (the pusher sometimes gets 400/500 answers); the lab pushes one at a time too.
     for target in targets:
-        docker("buildx", "imagetools", "create", "-t", target, source)
+        docker_push("buildx", "imagetools", "create", "-t", target, source)
 
 
 def test_lab_delete_the_cache_collect_garbage_and_the_image_still_pulls(

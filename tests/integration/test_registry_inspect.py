@@ -28,7 +28,7 @@ from buildtui.registry.models import Kind
 from buildtui.registry.scan import ImageReport, RegistryScan
 from buildtui.registry.service import RegistryService
 from buildtui.settings import Settings
-from tests.integration.lab import TestRegistry, docker, unique
+from tests.integration.lab import TestRegistry, docker, docker_push, unique
 from tests.integration.registry_fixtures import (
     Pusher,
     copy_image,
@@ -110,7 +110,7 @@ class Lab:
 
 
 def build(context: Path, *args: str) -> None:
-    docker("buildx", "build", "--progress=quiet", *args, str(context), timeout=300)
+    docker_push("buildx", "build", "--progress=quiet", *args, str(context), timeout=300)
 
 
 @pytest.fixture(scope="module")
