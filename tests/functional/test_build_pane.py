@@ -50,6 +50,21 @@ async def test_preset_run_shows_cached_steps_summary_and_keeps_history(tmp_path:
         assert pane.query_one("#history-table", DataTable).row_count == 1
 
 
+async def test_lab_preset_key_fills_the_form_from_any_view(tmp_path: Path) -> None:
+    app = BuildPaneApp(ReplayBuildService([]), tmp_path / "h.sqlite3")
+    async with app.run_test(size=(150, 45)) as pilot:
+        await settle(pilot)
+        pane = app.pane
+        await pilot.press("f6")
+        assert pane.view == "history"
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert pane.view == "form"
+        argv = build_argv(lab_preset(Settings()), Settings())
+        assert text_of(pane, "#command-preview") == " ".join(argv)
+        assert "--cache-to" in argv and "--push" in argv
+
+
 async def test_platforms_come_from_the_builder(tmp_path: Path) -> None:
     app = BuildPaneApp(ReplayBuildService([]), tmp_path / "h.sqlite3")
     async with app.run_test(size=(150, 45)) as pilot:

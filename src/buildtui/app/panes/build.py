@@ -72,6 +72,13 @@ PANE_COMMANDS = (
     Command("build.run", "f5", "run", "Run", "Run the build the form describes"),
     Command("build.cancel", "f8", "cancel", "Cancel", "Cancel the running build"),
     Command("build.copy", "f9", "copy_command", "Copy", "Copy the form's docker buildx command"),
+    Command(
+        "build.preset",
+        "ctrl+l",
+        "apply_preset",
+        "Lab preset",
+        "Fill the form with the lab's build: two platforms, push, registry7 cache mode=max",
+    ),
     Command("build.form", "f2", "show_view('form')", "Form", "The build form"),
     Command("build.steps", "f3", "show_view('steps')", "Steps", "Steps by platform and stage"),
     Command("build.log", "f4", "show_view('log')", "Log", "The raw build log"),
@@ -276,7 +283,8 @@ class BuildPane(Vertical):
         return build_argv(options, self.settings)
 
     @on(Button.Pressed, "#preset")
-    def apply_preset(self) -> None:
+    def action_apply_preset(self) -> None:
+        self.action_show_view("form")
         self.query_one(BuildForm).set_options(lab_preset(self.settings))
 
     @on(Button.Pressed, "#copy")
