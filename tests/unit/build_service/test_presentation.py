@@ -81,7 +81,10 @@ def test_phases_failure_summary_and_explanations() -> None:
     first = model_of("lab-first-build.log")
     phases = phases_text(first, now=0.0).plain
     assert "importing cache manifest from localhost:32769/cac…" in phases  # clipped
-    assert "ERROR" in phases and "exporting cache" in phases
+    assert "exporting cache" in phases
+    # BuildKit marks the missing cache ERROR; the phase says it is harmless instead.
+    (line,) = [line for line in phases.splitlines() if line.startswith("importing cache")]
+    assert line.endswith("not found (harmless: no cache yet)") and "ERROR" not in phases
     assert failure_text(first).plain == ""  # the failed cache import is no build failure
     summary = summarize(first, exit_code=0, wall_seconds=3.25)
     plain = summary_text(summary).plain
