@@ -230,7 +230,10 @@ fetch_busybox_arm64() {
   dir=$(mktemp -d)
   (cd "$dir" && apt_side arm64 "$sources" "${arch[@]}" download busybox-static:arm64)
   dpkg-deb -x "$(ls "$dir"/*.deb)" "$dir/x"
-  cp "$dir/x/bin/busybox" "$BUSYBOX_ARM64"
+  # Debian 12's package ships bin/busybox, Debian 13's (merged /usr) usr/bin/busybox.
+  local bb=$dir/x/usr/bin/busybox
+  [ -e "$bb" ] || bb=$dir/x/bin/busybox
+  cp "$bb" "$BUSYBOX_ARM64"
   rm -rf "$dir"
 }
 
@@ -262,6 +265,12 @@ if ! have_engine_binaries; then
     say "fetching docker.io, containerd, docker-buildx from Debian 13 (throw-away apt config)"
     fetch_engine_debs & jobs+=($!)
   fi
+fi
+# Every step below runs `docker`. Debian 13's docker.io only recommends docker-cli
+# (so --no-install-recommends leaves it out); Debian 12 machines bring /usr/local/bin/docker.
+if ! command -v docker >/dev/null; then
+  [ "$debian_major" = 13 ] || die "no docker CLI on PATH (these machines come with /usr/local/bin/docker)"
+  packages+=(docker-cli)
 fi
 if ! [ -x "$BUSYBOX_ARM64" ]; then
   fetch_busybox_arm64 & jobs+=($!)
