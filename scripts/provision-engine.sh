@@ -115,6 +115,12 @@ enable_emulation() {
   if [ -e /proc/sys/fs/binfmt_misc/register ] && [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
     update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || update-binfmts --import >/dev/null 2>&1 || true
   fi
+  # Debian 13 registers qemu through systemd's binfmt.d only; without systemd, write
+  # its line to the kernel ourselves (the F flag keeps the interpreter for containers).
+  local conf=/usr/lib/binfmt.d/qemu-aarch64.conf
+  if [ -e /proc/sys/fs/binfmt_misc/register ] && [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] && [ -r "$conf" ]; then
+    grep -v '^[#;]' "$conf" | grep . >/proc/sys/fs/binfmt_misc/register 2>/dev/null || true
+  fi
   [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || say "warning: qemu-aarch64 is not registered; arm64 RUN steps will fail"
 }
 
