@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.message import Message
 from textual.notifications import Notify
-from textual.widgets import Static, TabbedContent
+from textual.widgets import DataTable, Static, TabbedContent
 
 from buildtui.app.app import BuildTUI, make_app
 from buildtui.app.panes.build import BuildPane
@@ -144,3 +144,18 @@ async def test_command_palette_offers_the_commands_of_the_pane_in_front(tmp_path
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert "Prune…" in titles
         assert "Raw JSON" not in titles
+
+
+async def test_a_builder_action_refreshes_the_status_bar_at_once(tmp_path: Path) -> None:
+    status = FakeStatusService(healthy_status())
+    app = full_app(tmp_path, status)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        probes = status.calls
+        pane = app.query_one(BuildersPane)
+        table = pane.query_one("#builders-table", DataTable)
+        table.focus()
+        table.move_cursor(row=list(pane.rows).index("b:lab7"))
+        await pilot.press("u")
+        await settle(pilot)
+        assert status.calls > probes  # not waiting for the 15 s interval

@@ -6,6 +6,7 @@ from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Button, Static
 
+from buildtui.app.messages import LabChanged
 from buildtui.app.panes.cleanup import CleanupPane
 from buildtui.app.screens.confirm import ConfirmScreen
 from buildtui.app.widgets.cleanup_items import CleanupItems
@@ -116,6 +117,8 @@ async def test_delete_the_cache_then_collect_garbage_and_verify() -> None:
         await confirm(pilot)
 
         assert container.collected == 1
+        # The registry was stopped and started: the app's status bar is told to look again.
+        assert len({id(m) for m in posted if isinstance(m, LabChanged)}) == 1
         status = text_of(app, "#cleanup-status")
         assert "Garbage collection in registry7: " in status
         assert "3 blobs and 0 manifests eligible" in status

@@ -13,6 +13,7 @@ from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from buildtui import __version__
 from buildtui.app.commands import APP_COMMANDS, PANES, Command, bindings
+from buildtui.app.messages import LabChanged
 from buildtui.app.screens.doctor import DoctorScreen
 from buildtui.app.services import Services
 from buildtui.app.widgets.status_bar import StatusBar
@@ -148,6 +149,10 @@ class BuildTUI(App[None]):
         self.push_screen(DoctorScreen(self.status))
 
     def action_refresh_status(self) -> None:
+        self.refresh_status()
+
+    @on(LabChanged)
+    def lab_changed(self) -> None:
         self.refresh_status()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from buildtui.app.commands import Command, bindings
+from buildtui.app.messages import LabChanged
 from buildtui.app.screens.builder_bootstrap import BootstrapScreen
 from buildtui.app.screens.builder_create import CreateBuilderScreen
 from buildtui.app.screens.builder_inspect import InspectBuilderScreen
@@ -257,11 +258,13 @@ class BuildersPane(Widget):
     def action_done(self, message: ActionDone) -> None:
         self.app.notify(message.text, title="Builders")
         self.refresh_builders()
+        self.post_message(LabChanged())  # e.g. the builder in use
 
     @on(ActionFailed)
     def action_failed(self, message: ActionFailed) -> None:
         self.app.notify(message.error.message, title=f"{message.action} failed", severity="error")
         self.refresh_builders()
+        self.post_message(LabChanged())
 
     @on(DataTable.RowHighlighted, "#builders-table")
     def row_highlighted(self) -> None:

@@ -19,6 +19,7 @@ from textual.widgets import ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from buildtui.app.commands import Command, bindings
+from buildtui.app.messages import LabChanged
 from buildtui.app.screens.confirm import ConfirmScreen
 from buildtui.app.widgets.cleanup_items import CleanupItems
 from buildtui.app.widgets.plan_view import PlanView, styled
@@ -403,6 +404,8 @@ class CleanupPane(Widget):
             return
         finally:
             self.busy = False
+            # The registry was stopped and started (or left stopped): the status bar is stale.
+            self.post_message(LabChanged())
         self.post_message(self.GcDone(result))
 
     @work(exclusive=True, group="cleanup-verify", exit_on_error=False)
