@@ -100,11 +100,11 @@ class CleanupPane(Widget):
         height: 1fr;
     }
     CleanupPane #cleanup-items {
-        width: 3fr;
+        width: 1fr;
     }
     CleanupPane #cleanup-plan {
-        width: 2fr;
-        min-width: 40;
+        width: 1fr;
+        min-width: 58;
     }
     CleanupPane #cleanup-status {
         height: auto;
