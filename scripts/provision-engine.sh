@@ -76,13 +76,14 @@ have_engine_binaries() {
   [ -x "$PREFIX/root/usr/sbin/dockerd" ] || [ -x /usr/sbin/dockerd ]
 }
 
-# Debian 12 only: docker.io, containerd and docker-buildx from Debian 13, unpacked
-# into $PREFIX/root (they need only glibc >= 2.34). Debian 13 installs them with apt.
+# Debian 12 only: docker.io, containerd and docker-buildx (and docker-cli when there is
+# no docker CLI) from Debian 13, unpacked into $PREFIX/root (they need only glibc >= 2.34).
+# Debian 13 installs them with apt.
 fetch_engine_debs() {
   local dl=$STATE/debs-engine
   rm -rf "$dl" && mkdir -p "$dl"
   apt_side trixie "$TRIXIE" update
-  (cd "$dl" && apt_side trixie "$TRIXIE" download docker.io containerd docker-buildx)
+  (cd "$dl" && apt_side trixie "$TRIXIE" download "$@")
 }
 
 unpack_engine_debs() {
@@ -264,19 +265,21 @@ configure_daemon
 # Downloads run side by side; then one apt-get install for everything else.
 packages=(iptables runc ca-certificates qemu-user-static binfmt-support docker-registry busybox-static)
 jobs=()
-if ! have_engine_binaries; then
-  if [ "$debian_major" = 13 ]; then
-    packages+=(docker.io containerd docker-buildx)
-  else
-    say "fetching docker.io, containerd, docker-buildx from Debian 13 (throw-away apt config)"
-    fetch_engine_debs & jobs+=($!)
-  fi
+engine_debs=()
+have_engine_binaries || engine_debs+=(docker.io containerd docker-buildx)
+# Every step below runs `docker`. Debian 13's docker.io only recommends docker-cli (so
+# --no-install-recommends leaves it out); these Debian 12 machines usually bring
+# /usr/local/bin/docker, and get Debian 13's docker-cli when they do not.
+if ! command -v docker >/dev/null && ! [ -x "$PREFIX/root/usr/bin/docker" ]; then
+  engine_debs+=(docker-cli)
 fi
-# Every step below runs `docker`. Debian 13's docker.io only recommends docker-cli
-# (so --no-install-recommends leaves it out); Debian 12 machines bring /usr/local/bin/docker.
-if ! command -v docker >/dev/null; then
-  [ "$debian_major" = 13 ] || die "no docker CLI on PATH (these machines come with /usr/local/bin/docker)"
-  packages+=(docker-cli)
+if [ "${#engine_debs[@]}" -gt 0 ]; then
+  if [ "$debian_major" = 13 ]; then
+    packages+=("${engine_debs[@]}")
+  else
+    say "fetching ${engine_debs[*]} from Debian 13 (throw-away apt config)"
+    fetch_engine_debs "${engine_debs[@]}" & jobs+=($!)
+  fi
 fi
 if ! [ -x "$BUSYBOX_ARM64" ]; then
   fetch_busybox_arm64 & jobs+=($!)
@@ -284,6 +287,11 @@ fi
 install_packages "${packages[@]}"
 for job in "${jobs[@]}"; do wait "$job" || die "a package download failed (see above)"; done
 [ -d "$STATE/debs-engine" ] && unpack_engine_debs
+if ! command -v docker >/dev/null; then
+  # Debian 12 with Debian 13's docker-cli under $PREFIX: on PATH for this run and after.
+  [ -e /usr/local/bin/docker ] || ln -s "$PREFIX/root/usr/bin/docker" /usr/local/bin/docker
+  export PATH=$PREFIX/root/usr/bin:$PATH
+fi
 install_buildx_plugin
 enable_emulation
 start_dockerd
