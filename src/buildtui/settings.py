@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -97,6 +96,8 @@ def _is_loopback(hostport: str) -> bool:
 def load_file(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
+    import tomllib  # only with a settings file: its import compiles regexes (~5 ms)
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:

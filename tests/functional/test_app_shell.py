@@ -17,6 +17,7 @@ from buildtui.app.panes.registry import RegistryPane
 from buildtui.app.screens.doctor import DoctorScreen
 from buildtui.app.services import Services
 from buildtui.app.widgets.status_bar import StatusBar
+from buildtui.app.widgets.title_bar import TitleBar
 from buildtui.settings import Settings
 from tests.fakes.services import fake_services, settle
 from tests.fakes.status import FakeStatusService, engine_down_status, healthy_status
@@ -159,3 +160,14 @@ async def test_a_builder_action_refreshes_the_status_bar_at_once(tmp_path: Path)
         await pilot.press("u")
         await settle(pilot)
         assert status.calls > probes  # not waiting for the 15 s interval
+
+
+async def test_title_bar_follows_the_title_and_subtitle(tmp_path: Path) -> None:
+    app = full_app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        bar = app.query_one(TitleBar)
+        assert str(bar.render()) == "buildtui — Docker buildx lab · http://localhost:5000"
+        app.sub_title = "elsewhere"
+        await pilot.pause()
+        assert str(bar.render()) == "buildtui — elsewhere"

@@ -9,14 +9,14 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from buildtui import __version__
 from buildtui.app.commands import APP_COMMANDS, PANES, Command, bindings
 from buildtui.app.messages import LabChanged
-from buildtui.app.screens.doctor import DoctorScreen
 from buildtui.app.services import Services
 from buildtui.app.widgets.status_bar import StatusBar
+from buildtui.app.widgets.title_bar import TitleBar
 from buildtui.engine.status import EngineStatus
 from buildtui.settings import Settings
 
@@ -54,7 +54,7 @@ class BuildTUI(App[None]):
         self._reported_problems: tuple[str, ...] = ()
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with TabbedContent(id="panes"):
             for pane_id, title, key in PANES:
                 with TabPane(f"{key} {title}", id=pane_id):
@@ -146,6 +146,8 @@ class BuildTUI(App[None]):
         self.query_one(TabbedContent).active = pane_id
 
     def action_doctor(self) -> None:
+        from buildtui.app.screens.doctor import DoctorScreen  # not needed for the first frame
+
         self.push_screen(DoctorScreen(self.status))
 
     def action_refresh_status(self) -> None:
