@@ -28,7 +28,7 @@ def sample(kind: str) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--runs", type=int, default=31)
     args = parser.parse_args()
     sample("bare")  # warm the file cache
     sample("buildtui")
