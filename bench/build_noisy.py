@@ -98,7 +98,7 @@ async def pane(argv: Sequence[str], history: BuildHistory) -> float:
 
 def main() -> None:
     arguments = argparse.ArgumentParser(description=__doc__)
-    arguments.add_argument("--rounds", type=int, default=3)
+    arguments.add_argument("--rounds", type=int, default=7)
     arguments.add_argument("--stages", type=int, default=4)
     options = arguments.parse_args()
     sys.path.insert(0, str(ROOT))
