@@ -1,14 +1,19 @@
 """Time from interpreter start to the first frame, for a bare Textual app or buildtui.
 
 Run by bench/startup.py in a fresh process per sample:
-`python bench/first_frame.py bare|buildtui` prints the seconds to the first frame.
-Process start is taken from the kernel, so imports count too.
+`python bench/first_frame.py bare|buildtui` prints the seconds to the first frame,
+from the process start the kernel records (10 ms ticks), so imports count too.
+With `--monotonic` it prints the monotonic clock at the first frame instead, for a
+parent that read the same clock just before starting it (nanosecond resolution).
+With `--until-panes` (buildtui) it prints a second time, once the tabs and the panes
+(loaded after the first frame, with python-on-whales and httpx) are drawn.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 
 
 def process_age() -> float:
@@ -39,8 +44,26 @@ def main() -> None:
 
         app = make_app(load_settings())
 
+    def now() -> str:
+        return f"{time.monotonic():.6f}" if "--monotonic" in sys.argv else f"{process_age():.4f}"
+
     def first_frame() -> None:
-        print(f"{process_age():.4f}")
+        print(now(), flush=True)
+        if "--until-panes" in sys.argv and kind != "bare":
+            app.set_interval(0.005, panes_ready)
+        else:
+            app.exit()
+
+    seen: list[bool] = []
+
+    def panes_ready() -> None:
+        """With --until-panes: a second line once the tabs and panes are drawn."""
+        if not seen and app.query("TabbedContent") and not app.query("#loading"):
+            seen.append(True)
+            app.call_after_refresh(finish)
+
+    def finish() -> None:
+        print(now(), flush=True)
         app.exit()
 
     app.call_after_refresh(first_frame)

@@ -62,6 +62,7 @@ async def test_four_panes_mounted_after_the_first_frame_and_reached_by_keys(
 async def test_panes_reached_by_mouse(tmp_path: Path) -> None:
     app = full_app(tmp_path)
     async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)  # the tabs come with the panes
         await pilot.click("#--content-tab-registry")
         assert app.query_one(TabbedContent).active == "registry"
 
@@ -84,9 +85,15 @@ async def test_status_fills_in_after_the_first_frame_without_blocking_input(
     async with app.run_test(size=(120, 30)) as pilot:
         bar = app.query_one(StatusBar)
         assert bar.status is None
-        # The probe is blocked, yet keys still work.
+        # The probe is blocked, yet keys still work, even before the panes are there.
         await pilot.press("3")
+        for _ in range(200):
+            if app.query("TabPane RegistryPane"):
+                break
+            await pilot.pause(0.01)
+        assert bar.status is None
         assert app.query_one(TabbedContent).active == "registry"
+        assert app.focused is not None and app.query_one(RegistryPane) in app.focused.ancestors
         gate.set()
         await settle(pilot)
         assert bar.status is not None

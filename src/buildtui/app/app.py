@@ -29,6 +29,9 @@ class BuildTUI(App[None]):
     TITLE = "buildtui"
     SUB_TITLE = "Docker buildx lab"
     CSS_PATH = "app.tcss"
+    AUTO_FOCUS = None
+    """Nothing takes the focus before the panes load (focusing the tabs restyles them,
+    ~15 ms before the first frame); `mount_panes` then focuses the pane in front."""
     BINDINGS = bindings(APP_COMMANDS)
 
     class ServicesReady(Message):
@@ -52,13 +55,14 @@ class BuildTUI(App[None]):
         """None until loaded after the first frame (real ones), or given (tests)."""
         self.status: EngineStatus | None = None
         self._reported_problems: tuple[str, ...] = ()
+        self._initial_pane = PANES[0][0]
+        """The pane to show when the panes are mounted (a key may choose it before)."""
 
     def compose(self) -> ComposeResult:
+        # The first frame: title, status bar and keys. The tabs come with the panes
+        # (`mount_panes`): Textual's tab strip alone costs ~80 ms before a frame here.
         yield TitleBar()
-        with TabbedContent(id="panes"):
-            for pane_id, title, key in PANES:
-                with TabPane(f"{key} {title}", id=pane_id):
-                    yield Static("Loading…", classes="pane-missing")
+        yield Static("Loading…", id="loading", classes="pane-missing")
         yield StatusBar(self.registry_name, id="status")
         yield Footer()
 
@@ -84,11 +88,18 @@ class BuildTUI(App[None]):
         from buildtui.app.wiring import make_pane
 
         self.services = message.services
-        for pane_id, _title, _key in PANES:
-            tab = self.query_one(f"TabPane#{pane_id}", TabPane)
-            await tab.remove_children()
-            await tab.mount(make_pane(pane_id, message.services))
-        self.focus_pane(self.query_one(TabbedContent).active)
+        panes = [
+            TabPane(f"{key} {title}", make_pane(pane_id, message.services), id=pane_id)
+            for pane_id, title, key in PANES
+        ]
+        tabs = TabbedContent(id="panes", initial=self._initial_pane)
+        for pane in panes:
+            tabs.compose_add_child(pane)  # as `with TabbedContent():` in compose does
+        await self.query_one("#loading").remove()
+        await self.mount(tabs, before="#status")
+        # Once laid out, its widgets can take the focus (the pane shown then, if a key
+        # changed it meanwhile).
+        self.call_after_refresh(lambda: self.focus_pane(tabs.active))
         self.refresh_status()
         self.set_interval(STATUS_INTERVAL, self.refresh_status)
 
@@ -143,7 +154,11 @@ class BuildTUI(App[None]):
         self._reported_problems = problems
 
     def action_show_pane(self, pane_id: str) -> None:
-        self.query_one(TabbedContent).active = pane_id
+        tabs = self.query(TabbedContent)
+        if tabs:
+            tabs.first().active = pane_id
+        else:  # still loading: shown as soon as the panes are there
+            self._initial_pane = pane_id
 
     def action_doctor(self) -> None:
         from buildtui.app.screens.doctor import DoctorScreen  # not needed for the first frame
@@ -168,8 +183,9 @@ class BuildTUI(App[None]):
                 partial(self.run_action, command.action),
             )
         # The commands of the pane in front, each run by that pane.
-        tabs = self.query_one(TabbedContent)
-        for pane in tabs.get_pane(tabs.active).children if tabs.active else ():
+        loaded = self.query(TabbedContent)
+        tabs = loaded.first() if loaded else None
+        for pane in tabs.get_pane(tabs.active).children if tabs and tabs.active else ():
             pane_commands: tuple[Command, ...] = getattr(pane, "COMMANDS", ())
             for command in pane_commands:
                 yield SystemCommand(

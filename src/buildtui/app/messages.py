@@ -1,8 +1,10 @@
-"""Messages that panes send to the app."""
+"""What panes and the app share: the messages panes send it, where a pane is hosted."""
 
 from __future__ import annotations
 
 from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import TabPane
 
 
 class LabChanged(Message):
@@ -11,3 +13,11 @@ class LabChanged(Message):
     It bubbles up to the app, which probes the status again at once instead of at
     its next interval.
     """
+
+
+def hosted_in_tabs(widget: Widget) -> bool:
+    """Inside the app's tabs: the app moves the focus into the pane it shows.
+
+    A pane that focused one of its widgets itself would switch the tabs to it.
+    """
+    return any(isinstance(node, TabPane) for node in widget.ancestors)

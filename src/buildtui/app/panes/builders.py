@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from buildtui.app.commands import Command, bindings
-from buildtui.app.messages import LabChanged
+from buildtui.app.messages import LabChanged, hosted_in_tabs
 from buildtui.app.screens.builder_bootstrap import BootstrapScreen
 from buildtui.app.screens.builder_create import CreateBuilderScreen
 from buildtui.app.screens.builder_inspect import InspectBuilderScreen
@@ -164,7 +164,7 @@ class BuildersPane(Widget):
     def _initial_focus(self) -> None:
         # Hosted in the app's tabs, the app moves the focus into the pane it shows:
         # focusing here would switch tabs. Standing alone, start on the table.
-        if self.app.focused is None:
+        if self.app.focused is None and not hosted_in_tabs(self):
             self.table.focus()
 
     # -- state -------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from buildtui.app.commands import Command, bindings
+from buildtui.app.messages import hosted_in_tabs
 from buildtui.app.screens.open_registry import OpenRegistryScreen
 from buildtui.app.screens.raw_manifest import RawManifestScreen
 from buildtui.app.screens.registry_login import RegistryLoginScreen
@@ -208,6 +209,8 @@ class RegistryPane(Widget):
 
     def _initial_focus(self) -> None:
         # Keys like r and v are pane commands: start on the list, not in the filter field.
+        if hosted_in_tabs(self):
+            return  # the app moves the focus into the pane it shows
         focused = self.app.focused
         if focused is None or focused is self.query_one("#registry-filter"):
             self.query_one("#registry-repos", OptionList).focus()
