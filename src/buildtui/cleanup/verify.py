@@ -9,14 +9,15 @@ digest) is asked once however many tags share it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from buildtui.cleanup.graph import RegistryGraph, TagRef
 from buildtui.registry.errors import NotFound, RegistryError
 from buildtui.registry.present import short_digest
+from buildtui.registry.tasks import shared_task
 
 if TYPE_CHECKING:
     from buildtui.cleanup.http import RegistryWriter
@@ -74,10 +75,10 @@ class _Once:
         self.tasks: dict[tuple[str, str, str], asyncio.Task[str | None]] = {}
 
     async def ask(
-        self, key: tuple[str, str, str], call: Callable[[], Awaitable[str | None]]
+        self, key: tuple[str, str, str], call: Callable[[], Coroutine[Any, Any, str | None]]
     ) -> str | None:
         if key not in self.tasks:
-            self.tasks[key] = asyncio.ensure_future(call())
+            self.tasks[key] = shared_task(call())
         return await asyncio.shield(self.tasks[key])
 
 

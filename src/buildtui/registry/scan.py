@@ -27,6 +27,7 @@ from buildtui.registry.models import (
     Manifest,
     Platform,
 )
+from buildtui.registry.tasks import shared_task
 
 
 @dataclass(frozen=True)
@@ -241,17 +242,13 @@ class Inspector:
     async def manifest(self, repository: str, digest: str) -> Manifest:
         key = (repository, digest)
         if key not in self._manifests:
-            self._manifests[key] = asyncio.ensure_future(
-                self.client.get_manifest(repository, digest)
-            )
+            self._manifests[key] = shared_task(self.client.get_manifest(repository, digest))
         return await asyncio.shield(self._manifests[key])
 
     async def config(self, repository: str, descriptor: Descriptor) -> ImageConfig:
         key = (repository, descriptor.digest)
         if key not in self._configs:
-            self._configs[key] = asyncio.ensure_future(
-                self.client.image_config(repository, descriptor)
-            )
+            self._configs[key] = shared_task(self.client.image_config(repository, descriptor))
         return await asyncio.shield(self._configs[key])
 
     async def _child(self, repository: str, descriptor: Descriptor, configs: bool) -> ChildReport:
