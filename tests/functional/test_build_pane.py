@@ -136,6 +136,24 @@ async def test_cancel_key_stops_the_build(tmp_path: Path) -> None:
         hold.set()
 
 
+async def test_quitting_the_app_cancels_a_running_build(tmp_path: Path) -> None:
+    hold = threading.Event()  # never set: the build runs until it is canceled
+    service = ReplayBuildService(captured_log("canceled.log")[:-2], hold=hold)
+    app = BuildPaneApp(service, tmp_path / "h.sqlite3")
+    async with app.run_test(size=(150, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if app.pane.live is not None and app.pane.live.running:
+                break
+        assert app.pane.live is not None and app.pane.live.running
+        await pilot.press("ctrl+q")
+    (process,) = service.processes
+    assert process.canceled
+    assert process.finished.wait(5)  # the reading thread ended: nothing holds the exit
+
+
 async def test_failed_build_explains_and_shows_last_lines(tmp_path: Path) -> None:
     service = ReplayBuildService(captured_log("lab-first-build.log"), exit_code=0)
     app = BuildPaneApp(service, tmp_path / "h.sqlite3")

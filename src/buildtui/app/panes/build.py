@@ -374,6 +374,13 @@ class BuildPane(Vertical):
         live.finish(process.wait())
         self.post_message(self.BuildFinished(live))
 
+    def on_unmount(self) -> None:
+        # Quitting the app ends a running build: its process group would outlive the
+        # app, and the worker thread reading its output would hold the exit until then.
+        live = self.live
+        if live is not None and live.running and live.process is not None:
+            live.process.cancel()
+
     def action_cancel(self) -> None:
         live = self.live
         if live is None or not live.running or live.process is None:
