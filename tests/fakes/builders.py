@@ -182,6 +182,7 @@ class FakeBuildersService:
         self.gate: threading.Event | None = None
         self.fail: dict[str, BuildxError] = {}
         self.bootstrap_hold: threading.Event | None = None
+        self.bootstraps: list[FakeBootstrap] = []
         self.list_calls = 0
         self.env_builder = ""
 
@@ -267,7 +268,9 @@ class FakeBuildersService:
             error = BuildKitImagePullFailed(
                 name, detail="lookup registry-1.docker.io: no such host"
             )
-        return FakeBootstrap(name, lines, error, self.inspect(name), self.bootstrap_hold)
+        run = FakeBootstrap(name, lines, error, self.inspect(name), self.bootstrap_hold)
+        self.bootstraps.append(run)
+        return run
 
     def stop(self, name: str) -> None:
         self.calls.append(("stop", name))

@@ -275,6 +275,23 @@ async def test_bootstrap_shows_progress_and_the_explained_failure() -> None:
         assert not isinstance(app.screen, BootstrapScreen)
 
 
+async def test_quitting_during_a_bootstrap_cancels_it() -> None:
+    service = FakeBuildersService()
+    service.bootstrap_hold = threading.Event()  # never set: only a cancel ends it
+    app = BuildersPaneApp(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await highlight(app, pilot, "b:farbox")
+        await pilot.press("b")
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if service.bootstraps:
+                break
+        await pilot.press("ctrl+q")
+    (run,) = service.bootstraps
+    assert run.cancelled.is_set()
+
+
 async def test_bootstrap_can_be_cancelled() -> None:
     service = FakeBuildersService()
     service.bootstrap_hold = threading.Event()  # a remote BuildKit that never answers

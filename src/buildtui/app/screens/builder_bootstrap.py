@@ -128,6 +128,11 @@ class BootstrapScreen(ModalScreen[bool]):
         button.disabled = False
         button.focus()
 
+    def on_unmount(self) -> None:
+        # Quitting the app during a bootstrap ends it (its thread would hold the exit).
+        if not self.done and self.run is not None:
+            self.run.cancel()
+
     @on(Button.Pressed, "#bootstrap-button")
     def action_cancel_or_close(self) -> None:
         if self.done:
