@@ -14,7 +14,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from buildtui.cleanup.errors import CleanupError, ExecutionFailed, GcRefused
 from buildtui.cleanup.gc import MINUS_M_REFUSAL
@@ -30,10 +30,9 @@ from buildtui.cleanup.present import (
     verify_lines,
 )
 from buildtui.cleanup.service import CleanupService
+from buildtui.commands.running import run_then_close
 from buildtui.registry.present import format_size
 from buildtui.settings import Settings
-
-T = TypeVar("T")
 
 
 def register(subparsers: Any) -> None:
@@ -98,19 +97,9 @@ async def _confirm(question: str, yes: bool) -> bool:
 
 
 def _run(settings: Settings, work: Callable[[CleanupService], Awaitable[int]]) -> int:
-    async def main() -> int:
-        service = CleanupService(settings)
-        try:
-            return await work(service)
-        finally:
-            await service.aclose()
-
     try:
-        return asyncio.run(main())
-    except ExecutionFailed as error:
-        print(f"buildtui: {error}", file=sys.stderr)
-        return 1
-    except CleanupError as error:
+        return run_then_close(CleanupService(settings), work)
+    except CleanupError as error:  # ExecutionFailed too: its text says what was done
         print(f"buildtui: {error}", file=sys.stderr)
         return 1
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
+from buildtui.commands.running import run_then_close
 from buildtui.registry.errors import BadReference, RegistryError
 from buildtui.registry.present import (
     format_size,
@@ -20,8 +19,6 @@ from buildtui.registry.present import (
 from buildtui.registry.scan import ImageReport, RegistryScan
 from buildtui.registry.service import RegistryService
 from buildtui.settings import Settings
-
-T = TypeVar("T")
 
 
 def register(subparsers: Any) -> None:
@@ -49,16 +46,6 @@ def register(subparsers: Any) -> None:
     ls.set_defaults(handler=run_ls)
 
 
-def _run(service: RegistryService, work: Callable[[RegistryService], Awaitable[T]]) -> T:
-    async def main() -> T:
-        try:
-            return await work(service)
-        finally:
-            await service.aclose()
-
-    return asyncio.run(main())
-
-
 def _fail(error: RegistryError) -> int:
     print(f"buildtui: {error}", file=sys.stderr)
     return 2 if isinstance(error, BadReference) else 1
@@ -70,11 +57,13 @@ def run_inspect(args: argparse.Namespace, settings: Settings) -> int:
         ref = home.parse(args.ref)
         service = home if ref.registry == home.registry else home.open(ref.registry)
         if args.raw:
-            raw = _run(service, lambda s: s.client.fetch_manifest(ref.repository, ref.identifier))
+            raw = run_then_close(
+                service, lambda s: s.client.fetch_manifest(ref.repository, ref.identifier)
+            )
             sys.stdout.buffer.write(raw.raw)
             sys.stdout.buffer.flush()
             return 0
-        report = _run(service, lambda s: s.inspect(ref.repository, ref.identifier))
+        report = run_then_close(service, lambda s: s.inspect(ref.repository, ref.identifier))
     except RegistryError as error:
         return _fail(error)
     if args.json:
@@ -124,7 +113,7 @@ def run_ls(args: argparse.Namespace, settings: Settings) -> int:
         service = RegistryService(settings)
         if args.host:
             service = service.open(args.host)
-        scan = _run(service, lambda s: s.scan())
+        scan = run_then_close(service, lambda s: s.scan())
     except RegistryError as error:
         return _fail(error)
     if args.json:
