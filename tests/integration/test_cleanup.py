@@ -66,6 +66,20 @@ class Lab:
 
         return asyncio.run(main())
 
+    def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        """`buildtui ARGS` in a fresh interpreter, pointed at this registry by environment."""
+        return subprocess.run(
+            [sys.executable, "-m", "buildtui", *args],
+            capture_output=True,
+            text=True,
+            env={
+                **os.environ,
+                "BUILDTUI_REGISTRY_URL": self.settings.registry_url,
+                "BUILDTUI_REGISTRY_CONTAINER": self.registry.container,
+            },
+            timeout=timeout,
+        )
+
     def call(self, work: Callable[[CleanupService], T]) -> T:
         """A blocking (docker) service call."""
         return work(CleanupService(self.settings))
@@ -220,17 +234,7 @@ def test_deletion_disabled_gives_the_fix_and_changes_nothing(
     assert "deletion is turned off" in str(caught.value)
     assert env.tags("lab") == ["v1"]
 
-    cli = subprocess.run(
-        [sys.executable, "-m", "buildtui", "rm", "-y", "lab:v1"],
-        capture_output=True,
-        text=True,
-        env={
-            **os.environ,
-            "BUILDTUI_REGISTRY_URL": env.settings.registry_url,
-            "BUILDTUI_REGISTRY_CONTAINER": env.registry.container,
-        },
-        timeout=60,
-    )
+    cli = env.cli("rm", "-y", "lab:v1")
     assert cli.returncode == 1
     assert "REGISTRY_STORAGE_DELETE_ENABLED=true" in cli.stderr
     assert "Traceback" not in cli.stderr
@@ -284,17 +288,7 @@ def test_untagged_manifests_are_deleted_safely_where_minus_m_would_break_images(
     docker("buildx", "imagetools", "create", "-t", env.ref("lab", "v1"), f"{base}:amd64")
 
     def rm_untagged() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "buildtui", "rm", "--untagged", "-y", "--json", "lab"],
-            capture_output=True,
-            text=True,
-            env={
-                **os.environ,
-                "BUILDTUI_REGISTRY_URL": env.settings.registry_url,
-                "BUILDTUI_REGISTRY_CONTAINER": env.registry.container,
-            },
-            timeout=60,
-        )
+        return env.cli("rm", "--untagged", "-y", "--json", "lab")
 
     done = rm_untagged()
     assert done.returncode == 0, done.stderr
@@ -305,17 +299,7 @@ def test_untagged_manifests_are_deleted_safely_where_minus_m_would_break_images(
     assert old_children["amd64"] not in deleted
     assert document["verification"]["ok"]
 
-    gc = subprocess.run(
-        [sys.executable, "-m", "buildtui", "gc", "-y", "--json"],
-        capture_output=True,
-        text=True,
-        env={
-            **os.environ,
-            "BUILDTUI_REGISTRY_URL": env.settings.registry_url,
-            "BUILDTUI_REGISTRY_CONTAINER": env.registry.container,
-        },
-        timeout=120,
-    )
+    gc = env.cli("gc", "-y", "--json", timeout=120)
     assert gc.returncode == 0, gc.stderr
     result = json.loads(gc.stdout)
     assert result["gc"]["blobs_deleted"] >= 3  # old index, arm64 manifest, its config/layer
