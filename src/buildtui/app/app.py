@@ -153,10 +153,15 @@ class BuildTUI(App[None]):
             )
         self._reported_problems = problems
 
+    @property
+    def tabs(self) -> TabbedContent | None:
+        """The panes' tabs; None until they are mounted, after the first frame."""
+        found = self.query("#panes")
+        return found.first(TabbedContent) if found else None
+
     def action_show_pane(self, pane_id: str) -> None:
-        tabs = self.query(TabbedContent)
-        if tabs:
-            tabs.first().active = pane_id
+        if self.tabs is not None:
+            self.tabs.active = pane_id
         else:  # still loading: shown as soon as the panes are there
             self._initial_pane = pane_id
 
@@ -183,8 +188,7 @@ class BuildTUI(App[None]):
                 partial(self.run_action, command.action),
             )
         # The commands of the pane in front, each run by that pane.
-        loaded = self.query(TabbedContent)
-        tabs = loaded.first() if loaded else None
+        tabs = self.tabs
         for pane in tabs.get_pane(tabs.active).children if tabs and tabs.active else ():
             pane_commands: tuple[Command, ...] = getattr(pane, "COMMANDS", ())
             for command in pane_commands:
