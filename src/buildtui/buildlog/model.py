@@ -138,6 +138,18 @@ class Phase(Vertex):
     pushing: bool = False
     """Whether its status lines say it pushed something."""
 
+    @property
+    def no_cache_yet(self) -> bool:
+        """A cache import that failed because there is no cache to import (a first build).
+
+        BuildKit marks it ERROR, but the build goes on: nothing failed.
+        """
+        return (
+            self.kind is PhaseKind.CACHE_IMPORT
+            and self.state is StepState.ERROR
+            and "not found" in (self.error or "")
+        )
+
 
 @dataclass(slots=True, frozen=True)
 class StepGroup:

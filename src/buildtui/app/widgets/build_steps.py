@@ -112,14 +112,6 @@ def step_line(
     return line
 
 
-def cache_not_found(phase: Phase) -> bool:
-    return (
-        phase.kind is PhaseKind.CACHE_IMPORT
-        and phase.state is StepState.ERROR
-        and "not found" in (phase.error or "")
-    )
-
-
 def phases_text(model: BuildModel, now: float, styles: Styles = PLAIN_STYLES) -> Text:
     """Internal steps, one line each: what the build is loading, importing, exporting."""
     out = Text()
@@ -130,8 +122,7 @@ def phases_text(model: BuildModel, now: float, styles: Styles = PLAIN_STYLES) ->
         if phase.kind is PhaseKind.PUSH or phase.kind is PhaseKind.CACHE_IMPORT:
             name = _clip(phase.name, 50)
         out.append(f"{_clip(name, 50):<50} ")
-        if cache_not_found(phase):
-            # A first build has no cache to import: BuildKit says ERROR, but nothing failed.
+        if phase.no_cache_yet:
             out.append("not found (harmless: no cache yet)", style=styles.get("harmless", ""))
         else:
             out.append_text(state_text(phase, now, styles))
