@@ -6,7 +6,6 @@ garbage collection stops and starts the container and an ephemeral port would ch
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
@@ -23,6 +22,7 @@ from buildtui.cleanup.plan import Plan, Selection
 from buildtui.cleanup.service import CleanupService
 from buildtui.cleanup.steps import StepAction
 from buildtui.cleanup.verify import VerifyReport
+from buildtui.commands.running import run_then_close
 from buildtui.registry.client import ACCEPT_MANIFESTS
 from buildtui.settings import Settings
 from tests.integration.lab import TestRegistry, docker, docker_push
@@ -56,15 +56,7 @@ class Lab:
 
     def run(self, work: Callable[[CleanupService], Awaitable[T]]) -> T:
         """Run async service calls in one event loop, closing the service after."""
-
-        async def main() -> T:
-            service = CleanupService(self.settings)
-            try:
-                return await work(service)
-            finally:
-                await service.aclose()
-
-        return asyncio.run(main())
+        return run_then_close(CleanupService(self.settings), work)
 
     def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         """`buildtui ARGS` in a fresh interpreter, pointed at this registry by environment."""
