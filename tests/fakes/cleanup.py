@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import httpx
 
 from buildtui.cleanup.docker_output import ContainerInfo, parse_gc_output
 from buildtui.cleanup.errors import ContainerNotFound, GcRefused
-from buildtui.cleanup.gc import MINUS_M_REFUSAL, GcPreview, GcResult
+from buildtui.cleanup.gc import MINUS_M_REFUSAL, GcPreview, GcResult, RepositoryRemoval
 from buildtui.cleanup.graph import BlobRef, ManifestNode, RegistryGraph, RepositoryGraph
 from buildtui.cleanup.service import CleanupService
 from buildtui.registry.models import (
@@ -272,23 +272,38 @@ class FakeContainer:
         output = parse_gc_output(self.registry.collect(dry_run=True))
         return GcPreview(info, output, self.registry.stored_kb(), self._commands(False))
 
+    def commands(
+        self, info: ContainerInfo, *, dry_run: bool, start_stopped: bool = False
+    ) -> tuple[str, ...]:
+        return self._commands(dry_run)
+
     def collect(
         self,
         *,
         dry_run: bool = False,
         delete_untagged: bool = False,
         on_step: Callable[[str], None] | None = None,
+        on_phase: Callable[[str], None] | None = None,
+        remove_repositories: Sequence[str] = (),
+        start_stopped: bool = False,
+        info: ContainerInfo | None = None,
     ) -> GcResult:
         if delete_untagged:
             raise GcRefused(MINUS_M_REFUSAL)
-        info = self.inspect()
+        info = info or self.inspect()
         before = self.registry.stored_kb()
+        phases = iter(("stopping", "collecting", "starting"))
         for step in ("stopping registry7", "collecting garbage", "starting registry7 again"):
             self.steps.append(step)
+            if on_phase:
+                on_phase(next(phases))
             if on_step:
                 on_step(step)
+        removals = tuple(self.remove_empty_repository(info, n) for n in remove_repositories)
         output = parse_gc_output(self.registry.collect(dry_run=dry_run))
         self.collected += 1
+        if on_phase:
+            on_phase("started")
         return GcResult(
             info,
             dry_run,
@@ -297,7 +312,35 @@ class FakeContainer:
             self.registry.stored_kb(),
             self._commands(dry_run),
             info.ports,
+            repositories=removals,
         )
+
+    def remove_empty_repository(
+        self, info: ContainerInfo, name: str, *, check: bool = False
+    ) -> RepositoryRemoval:
+        if name not in self.registry.manifests and name not in self.registry.tags:
+            return RepositoryRemoval(name, False, "there is no such repository in storage")
+        if self.registry.tags.get(name) or self.registry.manifests.get(name):
+            return RepositoryRemoval(name, False, "it still holds tags or manifests")
+        if not check:
+            self.registry.tags.pop(name, None)
+            self.registry.manifests.pop(name, None)
+        return RepositoryRemoval(name, not check)
+
+    def publishing(self, port: int) -> list[str]:
+        return [self.name] if self.registry.host.endswith(f":{port}") else []
+
+    def named(self, name: str) -> FakeContainer:
+        return FakeContainer(self.registry, name=name)
+
+    def running_collectors(self, name: str | None = None) -> list[str]:
+        return []
+
+    def wait_for(self, container_id: str, timeout: float = 600) -> None:
+        return None
+
+    def start(self, info: ContainerInfo) -> None:
+        self.steps.append(f"starting {self.name}")
 
 
 def lab_fake_registry() -> WritableFakeRegistry:

@@ -80,6 +80,18 @@ class RestartFailed(CleanupError):
     """The registry container did not start again after garbage collection."""
 
 
+class CollectionBusy(CleanupError):
+    """Another garbage collection or deletion holds the registry container's lock."""
+
+
+class CollectionInterrupted(CleanupError):
+    """A garbage collection was interrupted; `buildtui gc --resume` finishes it."""
+
+
+class Cancelled(CleanupError):
+    """The collection's process was asked to stop before the registry was stopped."""
+
+
 def from_registry_error(error: RegistryError) -> CleanupError:
     """The clean-up error for a registry client error (same message)."""
     if isinstance(error, Unreachable | TLSError | AuthError):
