@@ -34,6 +34,7 @@ from buildtui.cleanup.collection import (
 from buildtui.cleanup.docker_output import ContainerInfo
 from buildtui.cleanup.errors import (
     CleanupError,
+    CollectionBusy,
     CollectionInterrupted,
     GcRefused,
     RegistryProblem,
@@ -355,6 +356,16 @@ class CleanupService:
         pending = [journal] if journal is not None else interrupted_journals()
         return pending[0].interruption() if pending else None
 
+    def check_idle(self) -> None:
+        """CollectionBusy if a collection (or deletion) runs, CollectionInterrupted if one
+        was interrupted: the registry may be stopped."""
+        journal = self.pending_interruption()
+        if journal is not None:
+            raise CollectionInterrupted(journal.interruption())
+        lock = self.lock()
+        if lock.held():
+            raise CollectionBusy(lock.busy_message())
+
     @contextlib.contextmanager
     def exclusive(self, what: str, command: str = "") -> Iterator[None]:
         """Hold the container's lock (a deletion: no collection stops the registry meanwhile).
@@ -465,7 +476,7 @@ def _fix_for(info: ContainerInfo, settings: Settings) -> str:
 def _spawn_worker(journal: Journal, lock_fd: int) -> subprocess.Popen[bytes]:
     """The detached collection process: its own session, the lock's descriptor, a log."""
     log_path = journal.path.with_suffix(".log")
-    with open(log_path, "ab") as log:
+    with open(log_path, "wb") as log:
         os.chmod(log_path, 0o600)
         return subprocess.Popen(
             [sys.executable, "-m", "buildtui.cleanup.worker", str(journal.path),

@@ -21,8 +21,6 @@ from typing import Any
 
 from buildtui.cleanup.errors import (
     CleanupError,
-    CollectionBusy,
-    CollectionInterrupted,
     ExecutionFailed,
     GcRefused,
 )
@@ -142,6 +140,15 @@ def _run(
 
 def run_rm(args: argparse.Namespace, settings: Settings) -> int:
     async def work(service: CleanupService) -> int:
+        # From reading the registry to verifying it, the registry container's lock: no
+        # garbage collection stops the registry meanwhile, and none runs now.
+        if args.dry_run:
+            service.check_idle()
+            return await plan_and_delete(service)
+        with service.exclusive("deletion"):
+            return await plan_and_delete(service)
+
+    async def plan_and_delete(service: CleanupService) -> int:
         if args.untagged:
             selections = [Selection(name.strip("/"), untagged=True) for name in args.refs]
         else:
@@ -176,16 +183,15 @@ def run_rm(args: argparse.Namespace, settings: Settings) -> int:
         if not await _confirm(question, args.yes):
             _say("Nothing was changed.", args.json)
             return 1
-        with service.exclusive("deletion"):  # no garbage collection stops the registry meanwhile
-            try:
-                report = await service.execute(plan)
-            except ExecutionFailed as error:
-                if args.json:
-                    document["result"] = execution_json(error.report)
-                    print(json.dumps(document, indent=2))
-                raise
-            document["result"] = execution_json(report)
-            verification = await service.verify(graph, plan.remaining_tags)
+        try:
+            report = await service.execute(plan)
+        except ExecutionFailed as error:
+            if args.json:
+                document["result"] = execution_json(error.report)
+                print(json.dumps(document, indent=2))
+            raise
+        document["result"] = execution_json(report)
+        verification = await service.verify(graph, plan.remaining_tags)
         document["verification"] = verify_json(verification)
         if args.json:
             print(json.dumps(document, indent=2))
@@ -208,12 +214,7 @@ def run_gc(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work(service: CleanupService) -> int:
         info, _ = await asyncio.to_thread(service.resolve_container)
-        interrupted = service.pending_interruption()
-        if interrupted is not None:
-            raise CollectionInterrupted(interrupted.interruption())
-        lock = service.lock()
-        if lock.held():
-            raise CollectionBusy(lock.busy_message())
+        service.check_idle()
         preview = await asyncio.to_thread(
             service.preview_gc, repositories, start_stopped=args.start
         )
