@@ -225,6 +225,10 @@ class FakeContainer:
     missing: bool = False
     collected: int = 0
     steps: list[str] = field(default_factory=list)
+    running: bool = True
+    """A stopped container's registry does not answer (`registry.down`)."""
+    host_port: int | None = None
+    """The host port it publishes (default: the fake registry's)."""
 
     def inspect(self) -> ContainerInfo:
         if self.missing:
@@ -232,13 +236,13 @@ class FakeContainer:
                 f"there is no container named {self.name}; start the lab registry or set "
                 "registry_container (--registry-container)"
             )
-        port = int(self.registry.host.rsplit(":", 1)[1])
+        port = self.host_port or int(self.registry.host.rsplit(":", 1)[1])
         return ContainerInfo(
             name=self.name,
             id="0123456789ab",
             image="sha256:registry",
             image_name="registry:2",
-            running=True,
+            running=self.running,
             auto_remove=False,
             binary="/bin/registry",
             config_path="/etc/docker/registry/config.yml",
@@ -246,8 +250,10 @@ class FakeContainer:
             mounts=("/var/lib/registry",),
             storage_env=(("REGISTRY_STORAGE_DELETE_ENABLED", "true"),),
             ports=(f"0.0.0.0:{port}->5000/tcp",),
-            host_ports=(port,),
+            host_ports=(port,) if self.running else (),
             delete_enabled=True,
+            port_map=(("5000/tcp", port),) if self.running else (),
+            bound_ports=(port,),
         )
 
     def revisions(self, info: ContainerInfo | None = None) -> dict[str, set[str]]:
@@ -292,18 +298,22 @@ class FakeContainer:
             raise GcRefused(MINUS_M_REFUSAL)
         info = info or self.inspect()
         before = self.registry.stored_kb()
-        phases = iter(("stopping", "collecting", "starting"))
-        for step in ("stopping registry7", "collecting garbage", "starting registry7 again"):
+        sequence = [("stopping", "stopping registry7"), ("collecting", "collecting garbage")]
+        if info.running or start_stopped:
+            sequence.append(("starting", "starting registry7 again"))
+        for phase, step in sequence if info.running else sequence[1:]:
             self.steps.append(step)
             if on_phase:
-                on_phase(next(phases))
+                on_phase(phase)
             if on_step:
                 on_step(step)
         removals = tuple(self.remove_empty_repository(info, n) for n in remove_repositories)
         output = parse_gc_output(self.registry.collect(dry_run=dry_run))
         self.collected += 1
-        if on_phase:
-            on_phase("started")
+        if info.running or start_stopped:
+            self.start(info)
+            if on_phase:
+                on_phase("started")
         return GcResult(
             info,
             dry_run,
@@ -313,6 +323,7 @@ class FakeContainer:
             self._commands(dry_run),
             info.ports,
             repositories=removals,
+            left_stopped=not info.running and not start_stopped,
         )
 
     def remove_empty_repository(
@@ -340,7 +351,9 @@ class FakeContainer:
         return None
 
     def start(self, info: ContainerInfo) -> None:
-        self.steps.append(f"starting {self.name}")
+        self.steps.append(f"started {self.name}")
+        self.running = True
+        self.registry.down = False
 
 
 def lab_fake_registry() -> WritableFakeRegistry:
