@@ -216,9 +216,14 @@ class CleanupPane(Widget):
         self.plan_view.border_title = "Plan"
         self._show_plan()
         self.refresh_graph()
+        self._show_interruption()
+
+    def _show_interruption(self) -> bool:
+        """Show an interrupted garbage collection (it may have left the registry stopped)."""
         interruption = self.service.interruption()
         if interruption:
             self.show_error(CollectionInterrupted(interruption), "Garbage collection")
+        return interruption is not None
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -515,7 +520,8 @@ class CleanupPane(Widget):
 
     @on(Loaded)
     def loaded(self, message: Loaded) -> None:
-        self.show_error(None)
+        if not self._show_interruption():
+            self.show_error(None)
         self.graph = message.graph
         self.rows = {row.key: row for row in inventory_rows(message.graph)}
         self.selected = {k: s for k, s in self.selected.items() if k in self.rows}
@@ -527,7 +533,9 @@ class CleanupPane(Widget):
     @on(Failed)
     def failed(self, message: Failed) -> None:
         self._progress(None)
-        self.show_error(message.error, message.what)
+        unavailable = isinstance(message.error, RegistryUnavailable)
+        if not (unavailable and self._show_interruption()):  # that says why it is down
+            self.show_error(message.error, message.what)
         if isinstance(message.error, RegistryUnavailable):
             self.table.clear()
 
