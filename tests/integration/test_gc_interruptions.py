@@ -290,3 +290,21 @@ def test_remove_empty_repo_removes_only_a_repository_without_tags_or_manifests(
     assert document["verification"]["ok"] is True
     assert httpx.get(f"{env.url}/v2/_catalog").json()["repositories"] == ["lab"]
     assert_whole(env, ["lab:v1"])
+
+
+def test_sigterm_to_the_collection_process_finishes_the_start_then_exits(
+    gc_lab: Lab, tmp_path: Path
+) -> None:
+    env = gc_lab
+    gc = start_gc(env, tmp_path)
+    journal = wait_until_stopped(env)
+
+    os.kill(int(journal.data["pid"]), signal.SIGTERM)
+
+    assert gc.wait(timeout=60) == 0
+    assert running(env) and answers(env)
+    done = finished(env)
+    assert done.state == "done"
+    assert done.data["result"]["verification"] is None
+    assert "the tags were not verified" in (tmp_path / "gc.out").read_text()
+    assert_whole(env, TAGS)

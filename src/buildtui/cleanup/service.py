@@ -318,6 +318,7 @@ class CleanupService:
         self, remove_repositories: Sequence[str] = (), *, start_stopped: bool = False
     ) -> GcPreview:
         info, warnings = self.resolve_container()
+        self.check_idle()  # a collection that runs (or was interrupted) may have stopped it
         preview = self.container.preview()
         info = preview.info
         commands = self.container.commands(info, dry_run=False, start_stopped=start_stopped)

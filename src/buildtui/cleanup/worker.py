@@ -21,10 +21,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from buildtui.cleanup.collection import CollectionRequest, run_collection
-from buildtui.cleanup.errors import CleanupError
-from buildtui.cleanup.journal import Journal
-
 
 class _Termination:
     """Set by SIGTERM; the sequence looks at it where stopping is safe."""
@@ -45,6 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     termination = _Termination()
     signal.signal(signal.SIGTERM, termination)
+
+    # Imported once the signals are set: these imports take most of the start-up time.
+    from buildtui.cleanup.collection import CollectionRequest, run_collection
+    from buildtui.cleanup.errors import CleanupError
+    from buildtui.cleanup.journal import Journal
 
     journal = Journal.load(args.journal)
     if journal is None:

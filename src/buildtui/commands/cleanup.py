@@ -214,7 +214,6 @@ def run_gc(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work(service: CleanupService) -> int:
         info, _ = await asyncio.to_thread(service.resolve_container)
-        service.check_idle()
         preview = await asyncio.to_thread(
             service.preview_gc, repositories, start_stopped=args.start
         )
@@ -248,6 +247,7 @@ def run_gc(args: argparse.Namespace, settings: Settings) -> int:
         ok = (verification is None or verification.ok) and not kept
         if args.json:
             document: dict[str, Any] = {"ok": ok, "gc": gc_json(result)}
+            document["gc"]["warnings"] = [*preview.warnings, *result.warnings]
             document["verification"] = verify_json(verification) if verification else None
             print(json.dumps(document, indent=2))
         else:

@@ -247,3 +247,40 @@ async def test_a_deletion_holds_the_lock_so_no_collection_starts_under_it() -> N
         with pytest.raises(CollectionBusy, match=r"a deletion of registry7 runs .*rm lab:stable"):
             await service.collect_garbage()
     await service.aclose()
+
+
+async def test_a_stop_asked_before_the_registry_is_stopped_cancels_and_changes_nothing() -> None:
+    from buildtui.cleanup.collection import CollectionRequest, run_collection
+    from buildtui.cleanup.errors import Cancelled
+
+    registry = lab_fake_registry()
+    container = FakeContainer(registry)
+    service = fake_cleanup_service(registry, container)
+    journal = Journal.begin(service.settings, "registry7")
+
+    with pytest.raises(Cancelled, match="cancelled before anything was stopped"):
+        await run_collection(service, journal, CollectionRequest(), should_stop=lambda: True)
+    await service.aclose()
+
+    assert container.collected == 0 and container.running
+    assert journal.state == "cancelled" and not journal.needs_resume()
+
+
+async def test_a_stop_asked_after_the_stop_finishes_the_start_without_verifying() -> None:
+    from buildtui.cleanup.collection import CollectionRequest, run_collection
+
+    registry = lab_fake_registry()
+    container = FakeContainer(registry)
+    service = fake_cleanup_service(registry, container)
+    journal = Journal.begin(service.settings, "registry7")
+    asked = iter([False, True, True])  # no at "stopping", yes afterwards
+
+    result = await run_collection(
+        service, journal, CollectionRequest(), should_stop=lambda: next(asked)
+    )
+    await service.aclose()
+
+    assert container.collected == 1 and container.running
+    assert result.verification is None
+    assert any("the tags were not verified" in w for w in result.warnings)
+    assert journal.state == "done"
