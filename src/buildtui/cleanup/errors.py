@@ -88,6 +88,10 @@ class CollectionInterrupted(CleanupError):
     """A garbage collection was interrupted; `buildtui gc --resume` finishes it."""
 
 
+class JournalUnavailable(CleanupError):
+    """The data dir that holds the collections' journals and locks cannot be written."""
+
+
 class Cancelled(CleanupError):
     """The collection's process was asked to stop before the registry was stopped."""
 

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from buildtui.cleanup.errors import CollectionBusy
+from buildtui.cleanup.errors import CollectionBusy, JournalUnavailable
 from buildtui.engine.status import Check
 from buildtui.settings import Settings, data_dir
 
@@ -65,7 +65,13 @@ def container_key(settings: Settings, container: str) -> str:
 
 def _private_dir() -> Path:
     path = collections_dir()
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as error:
+        raise JournalUnavailable(
+            f"cannot create {path} for the garbage collection's journal and lock: "
+            f"{error.strerror}; make the data dir writable (or set XDG_DATA_HOME)"
+        ) from error
     return path
 
 
@@ -168,14 +174,12 @@ class RegistryLock:
         if pid == " (":
             pid, command = "", ""
         advice = (
-            "it restarts the registry and verifies every tag; run this again when it is done"
-            if what == "garbage collection"
+            "it starts the registry again and verifies every tag; run this again when it "
+            "is done (`buildtui doctor` shows whether it still runs)"
+            if what.startswith("garbage collection")
             else "run this again when it is done"
         )
-        return (
-            f"a {what} of {self.container} runs{since}{pid}{command}: wait, {advice} "
-            "(`buildtui doctor` shows whether one still runs)"
-        )
+        return f"a {what} of {self.container} runs{since}{pid}{command}: wait, {advice}"
 
     @contextlib.contextmanager
     def holding(self, what: str, command: str = "") -> Iterator[None]:
@@ -329,17 +333,18 @@ class Journal:
 
 
 def interrupted_journals() -> list[Journal]:
+    """Collections to resume: interrupted, or whose start failed."""
     return [journal for journal in Journal.all() if journal.needs_resume()]
-
-
-def running_journals() -> list[Journal]:
-    return [journal for journal in Journal.all() if journal.running()]
 
 
 def collection_checks() -> list[Check]:
     """Doctor lines (and so the app's start-up notice) for collections running or interrupted."""
     checks = []
-    for journal in Journal.all():
+    try:
+        journals = Journal.all()
+    except OSError as error:
+        return [Check("gc", "warn", f"cannot read {collections_dir()}: {error.strerror}")]
+    for journal in journals:
         if journal.needs_resume():
             checks.append(Check("gc", "error", journal.interruption(), journal.resume_command()))
         elif journal.running():
