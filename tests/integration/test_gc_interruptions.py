@@ -308,3 +308,28 @@ def test_sigterm_to_the_collection_process_finishes_the_start_then_exits(
     assert done.data["result"]["verification"] is None
     assert "the tags were not verified" in (tmp_path / "gc.out").read_text()
     assert_whole(env, TAGS)
+
+
+def test_an_ephemeral_port_that_moves_is_said_and_verified_at_the_new_address(
+    registry_factory: Callable[..., TestRegistry], base_image: str
+) -> None:
+    registry = registry_factory()  # published with -p 127.0.0.1::5000 only
+    env = Lab(registry, registry.port)
+    copy_image(base_image, env.ref("lab", "v1"))
+
+    dry = env.cli("gc", "--dry-run")
+    assert f"publishes port {registry.port} as an ephemeral host port" in dry.stdout
+
+    done = env.cli("gc", "-y", "--json", timeout=120)
+
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    port = int(docker("port", registry.container, "5000/tcp").stdout.split(":")[-1])
+    moved = f"http://localhost:{port}"
+    if port == registry.port:  # the engine happened to give the same port back
+        assert document["gc"]["registry_url"] is None
+    else:
+        assert document["gc"]["registry_url"] == moved
+        assert any(f"answers at {moved} now" in w for w in document["gc"]["warnings"])
+    assert document["verification"]["ok"] is True
+    assert document["verification"]["tags"][0]["tag"] == "lab:v1"

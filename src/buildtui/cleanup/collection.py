@@ -252,6 +252,8 @@ async def _collect(
     finally:
         if checker is not service:
             await checker.aclose()
+    if moved is not None:  # checked at the new address: say that one
+        verification = replace(verification, registry=checker.registry)
     return replace(result, verification=verification)
 
 
@@ -260,7 +262,8 @@ def moved_message(container: str, before: str, after: str) -> str:
         f"{container} publishes its port on an ephemeral host port, and the restart gave it "
         f"a new one: the registry answers at {after} now, not {before}. Use `buildtui "
         f"--registry {after} ...` (and {after.split('://', 1)[-1]} in image references), or "
-        f"recreate it with a fixed port (-p HOSTPORT:5000) to keep its address"
+        f"recreate it with a fixed host port (e.g. -p {after.rsplit(':', 1)[-1]}:5000) to "
+        "keep its address"
     )
 
 
@@ -301,6 +304,8 @@ async def resume_collection(
     finally:
         if checker is not service:
             await checker.aclose()
+    if moved is not None:
+        verification = replace(verification, registry=checker.registry)
     journal.finish(
         "done",
         resumed=True,
