@@ -476,7 +476,7 @@ def _fix_for(info: ContainerInfo, settings: Settings) -> str:
 
 def _spawn_worker(journal: Journal, lock_fd: int) -> subprocess.Popen[bytes]:
     """The detached collection process: its own session, the lock's descriptor, a log."""
-    log_path = journal.path.with_suffix(".log")
+    log_path = journal.path.with_suffix(".log")  # the worker's own output, for a post-mortem
     with open(log_path, "wb") as log:
         os.chmod(log_path, 0o600)
         return subprocess.Popen(
@@ -512,5 +512,6 @@ async def follow_journal(
             again = Journal.load(journal.path)
             if again is not None and again.finished:
                 continue
-            raise CollectionInterrupted(current.interruption())
+            log = journal.path.with_suffix(".log")
+            raise CollectionInterrupted(f"{current.interruption()} (its output: {log})")
         await asyncio.sleep(0.2)

@@ -322,3 +322,19 @@ def test_a_fixed_port_beside_an_ephemeral_one_keeps_the_address() -> None:
     assert before.bound_ports == (5000,) and before.ephemeral
     assert address_after("http://localhost:5000", before, after) is None
     assert address_after("http://localhost:32001", before, after) == "http://localhost:32002"
+
+
+def test_a_registry_that_never_stored_anything_has_nothing_to_collect() -> None:
+    docker = Docker()
+    docker.answers["exec"] = lambda args: (
+        (0, "4\t/var/lib/registry\n", "")
+        if "du" in args
+        else (0, "registry 2.8.2\n", "")
+        if "--version" in args
+        else (1, "", "failed to garbage collect: failed to mark: filesystem: Path not found: "
+              "/docker/registry/v2/repositories")
+    )  # fmt: skip
+
+    preview = container(docker).preview()
+
+    assert preview.output.counts is not None and preview.output.counts.blobs == 0
