@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import shlex
-import subprocess
 import sys
 import uuid
 from collections.abc import Iterator, Sequence
@@ -26,11 +24,10 @@ from buildtui.cleanup.backend import CleanupBackend as CleanupBackend  # the pan
 from buildtui.cleanup.collection import (
     CollectionRequest,
     ResumeResult,
-    error_from_json,
-    result_from_json,
     resume_collection,
     run_collection,
 )
+from buildtui.cleanup.detach import follow_journal, spawn_worker
 from buildtui.cleanup.docker_output import ContainerInfo
 from buildtui.cleanup.errors import (
     CleanupError,
@@ -126,7 +123,6 @@ class CleanupService:
         """Collect in a detached process (the real engine) or in this one (tests' fakes)."""
         self._transport = transport
         self._writer: RegistryWriter | None = None
-        self.collector_pid: int | None = None
 
     @property
     def registry(self) -> str:
@@ -409,8 +405,7 @@ class CleanupService:
             if not self.detached:
                 request = CollectionRequest(tuple(remove_repositories), start_stopped)
                 return await run_collection(self, journal, request, on_step)
-            process = _spawn_worker(journal, fd)
-            self.collector_pid = process.pid
+            process = spawn_worker(journal, fd)
             journal.update(pid=process.pid)
             lock.describe("garbage collection", process.pid, command)
         finally:
@@ -472,46 +467,3 @@ def _fix_for(info: ContainerInfo, settings: Settings) -> str:
         f"Start the registry that should answer at {settings.registry_url} (`docker ps -a` "
         "lists the containers), or pass --registry with its address"
     )
-
-
-def _spawn_worker(journal: Journal, lock_fd: int) -> subprocess.Popen[bytes]:
-    """The detached collection process: its own session, the lock's descriptor, a log."""
-    log_path = journal.path.with_suffix(".log")  # the worker's own output, for a post-mortem
-    with open(log_path, "wb") as log:
-        os.chmod(log_path, 0o600)
-        return subprocess.Popen(
-            [sys.executable, "-m", "buildtui.cleanup.worker", str(journal.path),
-             "--lock-fd", str(lock_fd)],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            pass_fds=(lock_fd,),
-            start_new_session=True,
-        )  # fmt: skip
-
-
-async def follow_journal(
-    journal: Journal, process: subprocess.Popen[bytes] | None, on_step: StepCallback | None
-) -> GcResult:
-    """Report the steps of the detached collection; its result, or its error, at the end."""
-    seen = 0
-    while True:
-        current = Journal.load(journal.path) or journal
-        steps = current.data.get("steps") or []
-        for entry in steps[seen:]:
-            if on_step is not None:
-                on_step(str(entry.get("what")))
-        seen = len(steps)
-        if current.finished:
-            if process is not None:
-                await asyncio.to_thread(process.wait)
-            if current.state == "done" and isinstance(current.data.get("result"), dict):
-                return result_from_json(current.data["result"])
-            raise error_from_json(current.data.get("error") or {})
-        if (process is not None and process.poll() is not None) or current.interrupted():
-            again = Journal.load(journal.path)
-            if again is not None and again.finished:
-                continue
-            log = journal.path.with_suffix(".log")
-            raise CollectionInterrupted(f"{current.interruption()} (its output: {log})")
-        await asyncio.sleep(0.2)
