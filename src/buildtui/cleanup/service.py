@@ -329,7 +329,8 @@ class CleanupService:
                 + (
                     "starts it afterwards (--start), then verifies every tag"
                     if start_stopped
-                    else "leaves it stopped (pass --start to start it and verify every tag)"
+                    else "leaves it stopped (`buildtui gc --start` starts it afterwards and "
+                    "verifies every tag)"
                 )
             )
         return replace(

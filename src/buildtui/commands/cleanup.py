@@ -77,7 +77,10 @@ def register(subparsers: Any) -> None:
         help="reclaim space: registry garbage-collect in the registry container (never -m)",
         description="Run `registry garbage-collect` on the registry container "
         "(--registry-container, default registry7): it is stopped meanwhile and started "
-        "again (which also clears its blob descriptor cache); then every tag is verified.",
+        "again (which also clears its blob descriptor cache); then every tag is verified. "
+        "That runs in a process of its own, so the registry comes back even if this command "
+        "is killed or its terminal closed; `--resume` finishes a collection whose own "
+        "process died. One collection or deletion per registry container at a time.",
     )
     gc.add_argument("--dry-run", action="store_true", help="only report what would be deleted")
     gc.add_argument("--json", action="store_true", help="print the result as JSON")

@@ -99,7 +99,7 @@ async def test_a_stopped_registry_is_collected_without_reading_it_and_left_stopp
     preview = await asyncio.to_thread(service.preview_gc)
     result = await service.collect_garbage()
 
-    assert any("pass --start to start it" in w for w in preview.warnings)
+    assert any("leaves it stopped (`buildtui gc --start` starts it" in w for w in preview.warnings)
     assert result.left_stopped and result.verification is None
     assert not container.running and "stopping registry7" not in container.steps
     assert registry.requests == []  # no HTTP to a registry that cannot answer
