@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import httpx
 
 from buildtui.cleanup.docker_output import ContainerInfo, parse_gc_output
 from buildtui.cleanup.errors import ContainerNotFound, GcRefused
-from buildtui.cleanup.gc import MINUS_M_REFUSAL, GcPreview, GcResult
+from buildtui.cleanup.gc import MINUS_M_REFUSAL, GcPreview, GcResult, RepositoryRemoval
 from buildtui.cleanup.graph import BlobRef, ManifestNode, RegistryGraph, RepositoryGraph
 from buildtui.cleanup.service import CleanupService
 from buildtui.registry.models import (
@@ -225,6 +225,10 @@ class FakeContainer:
     missing: bool = False
     collected: int = 0
     steps: list[str] = field(default_factory=list)
+    running: bool = True
+    """A stopped container's registry does not answer (`registry.down`)."""
+    host_port: int | None = None
+    """The host port it publishes (default: the fake registry's)."""
 
     def inspect(self) -> ContainerInfo:
         if self.missing:
@@ -232,13 +236,13 @@ class FakeContainer:
                 f"there is no container named {self.name}; start the lab registry or set "
                 "registry_container (--registry-container)"
             )
-        port = int(self.registry.host.rsplit(":", 1)[1])
+        port = self.host_port or int(self.registry.host.rsplit(":", 1)[1])
         return ContainerInfo(
             name=self.name,
             id="0123456789ab",
             image="sha256:registry",
             image_name="registry:2",
-            running=True,
+            running=self.running,
             auto_remove=False,
             binary="/bin/registry",
             config_path="/etc/docker/registry/config.yml",
@@ -246,8 +250,10 @@ class FakeContainer:
             mounts=("/var/lib/registry",),
             storage_env=(("REGISTRY_STORAGE_DELETE_ENABLED", "true"),),
             ports=(f"0.0.0.0:{port}->5000/tcp",),
-            host_ports=(port,),
+            host_ports=(port,) if self.running else (),
             delete_enabled=True,
+            port_map=(("5000/tcp", port),) if self.running else (),
+            bound_ports=(port,),
         )
 
     def revisions(self, info: ContainerInfo | None = None) -> dict[str, set[str]]:
@@ -272,23 +278,42 @@ class FakeContainer:
         output = parse_gc_output(self.registry.collect(dry_run=True))
         return GcPreview(info, output, self.registry.stored_kb(), self._commands(False))
 
+    def commands(
+        self, info: ContainerInfo, *, dry_run: bool, start_stopped: bool = False
+    ) -> tuple[str, ...]:
+        return self._commands(dry_run)
+
     def collect(
         self,
         *,
         dry_run: bool = False,
         delete_untagged: bool = False,
         on_step: Callable[[str], None] | None = None,
+        on_phase: Callable[[str], None] | None = None,
+        remove_repositories: Sequence[str] = (),
+        start_stopped: bool = False,
+        info: ContainerInfo | None = None,
     ) -> GcResult:
         if delete_untagged:
             raise GcRefused(MINUS_M_REFUSAL)
-        info = self.inspect()
+        info = info or self.inspect()
         before = self.registry.stored_kb()
-        for step in ("stopping registry7", "collecting garbage", "starting registry7 again"):
+        sequence = [("stopping", "stopping registry7"), ("collecting", "collecting garbage")]
+        if info.running or start_stopped:
+            sequence.append(("starting", "starting registry7 again"))
+        for phase, step in sequence if info.running else sequence[1:]:
             self.steps.append(step)
+            if on_phase:
+                on_phase(phase)
             if on_step:
                 on_step(step)
+        removals = tuple(self.remove_empty_repository(info, n) for n in remove_repositories)
         output = parse_gc_output(self.registry.collect(dry_run=dry_run))
         self.collected += 1
+        if info.running or start_stopped:
+            self.start(info)
+            if on_phase:
+                on_phase("started")
         return GcResult(
             info,
             dry_run,
@@ -297,7 +322,38 @@ class FakeContainer:
             self.registry.stored_kb(),
             self._commands(dry_run),
             info.ports,
+            repositories=removals,
+            left_stopped=not info.running and not start_stopped,
         )
+
+    def remove_empty_repository(
+        self, info: ContainerInfo, name: str, *, check: bool = False
+    ) -> RepositoryRemoval:
+        if name not in self.registry.manifests and name not in self.registry.tags:
+            return RepositoryRemoval(name, False, "there is no such repository in storage")
+        if self.registry.tags.get(name) or self.registry.manifests.get(name):
+            return RepositoryRemoval(name, False, "it still holds tags or manifests")
+        if not check:
+            self.registry.tags.pop(name, None)
+            self.registry.manifests.pop(name, None)
+        return RepositoryRemoval(name, not check)
+
+    def publishing(self, port: int) -> list[str]:
+        return [self.name] if self.registry.host.endswith(f":{port}") else []
+
+    def named(self, name: str) -> FakeContainer:
+        return FakeContainer(self.registry, name=name)
+
+    def running_collectors(self, name: str | None = None) -> list[str]:
+        return []
+
+    def wait_for(self, container_id: str, timeout: float = 600) -> None:
+        return None
+
+    def start(self, info: ContainerInfo) -> None:
+        self.steps.append(f"started {self.name}")
+        self.running = True
+        self.registry.down = False
 
 
 def lab_fake_registry() -> WritableFakeRegistry:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Button, Static
@@ -250,3 +251,73 @@ async def test_verify_checks_every_tag() -> None:
         status = text_of(app, "#cleanup-status")
         assert "DAMAGED: 1 of 7 remaining tag(s)" in status
         assert "lab:cachetest" in status
+
+
+async def test_an_interrupted_collection_is_shown_and_R_resumes_it() -> None:
+    from buildtui.cleanup.journal import Journal
+
+    registry = lab_fake_registry()
+    container = FakeContainer(registry, running=False)
+    registry.down = True
+    service = fake_cleanup_service(registry, container)
+    journal = Journal.begin(service.settings, "registry7", was_running=True)
+    journal.phase("collecting")  # its process died with registry7 stopped
+    app = CleanupPaneApp(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        message = text_of(app, "#cleanup-message")
+        assert "the garbage collection of registry7 started" in message
+        assert "Press R to resume it" in message
+        shown = [b for b in app.pane.BINDINGS if isinstance(b, Binding) and b.show]
+        assert ("R", "resume", "Resume GC") in [(b.key, b.action, b.description) for b in shown]
+
+        await pilot.press("R")
+        await settle(pilot)
+
+        assert container.running and "started registry7" in container.steps
+        status = text_of(app, "#cleanup-status")
+        assert "Resumed the interrupted garbage collection of registry7" in status
+        assert "OK: all" in status
+        assert not app.query_one("#cleanup-message").has_class("shown")
+    loaded = Journal.for_container(service.settings, "registry7")
+    assert loaded is not None and loaded.state == "done"
+
+
+async def test_delete_is_refused_while_a_collection_holds_the_registry() -> None:
+    from buildtui.cleanup.journal import RegistryLock
+
+    registry = lab_fake_registry()
+    app = app_for(registry)
+    lock = RegistryLock(app.service.settings, "registry7")  # type: ignore[attr-defined]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await point_at(app, pilot, "lab:stable")
+        await pilot.press("space", "x")
+        lock.acquire("garbage collection", "buildtui gc -y")
+        try:
+            await confirm(pilot)
+        finally:
+            lock.release()
+        assert "a garbage collection of registry7 runs since" in text_of(app, "#cleanup-message")
+        assert "stable" in registry.tags["lab"]
+
+
+async def test_G_collects_and_removes_the_repositories_left_without_tags() -> None:
+    registry = lab_fake_registry()
+    container = FakeContainer(registry)
+    app = app_for(registry, container)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await point_at(app, pilot, "cachedata1:latest")
+        await pilot.press("space", "x")
+        await confirm(pilot)
+        await pilot.press("G")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ConfirmScreen)
+        body = str(screen.query_one("#confirm-body", Static).render())
+        assert "repository cachedata1 holds no tag and no manifest: it will be removed" in body
+        await confirm(pilot)
+
+        assert "cachedata1" not in registry.manifests
+        assert "repository cachedata1 removed from storage" in text_of(app, "#cleanup-status")

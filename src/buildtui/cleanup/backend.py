@@ -7,8 +7,10 @@ same service over an in-memory registry and container.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Protocol
 
+from buildtui.cleanup.collection import ResumeResult
 from buildtui.cleanup.execute import ExecutionReport, ProgressCallback
 from buildtui.cleanup.gc import GcPreview, GcResult, StepCallback
 from buildtui.cleanup.graph import RegistryGraph, TagRef
@@ -40,8 +42,26 @@ class CleanupBackend(Protocol):
 
     async def wait_until_up(self, timeout: float = 20.0) -> None: ...
 
-    def preview_gc(self) -> GcPreview: ...
+    def preview_gc(
+        self, remove_repositories: Sequence[str] = (), *, start_stopped: bool = False
+    ) -> GcPreview: ...
 
-    def collect_garbage(self, on_step: StepCallback | None = None) -> GcResult: ...
+    async def collect_garbage(
+        self,
+        on_step: StepCallback | None = None,
+        *,
+        remove_repositories: Sequence[str] = (),
+        start_stopped: bool = False,
+    ) -> GcResult: ...
+
+    async def resume_gc(self, on_step: StepCallback | None = None) -> ResumeResult: ...
+
+    def interruption(self) -> str | None:
+        """What an interrupted garbage collection left to do, or None."""
+        ...
+
+    def exclusive(self, what: str, command: str = "") -> AbstractContextManager[None]:
+        """The registry container's lock: no collection stops the registry meanwhile."""
+        ...
 
     async def aclose(self) -> None: ...

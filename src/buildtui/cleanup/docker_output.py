@@ -39,6 +39,12 @@ class ContainerInfo:
     ports: tuple[str, ...]
     host_ports: tuple[int, ...]
     delete_enabled: bool
+    port_map: tuple[tuple[str, int], ...] = ()
+    """(container port, host port) of each published binding, e.g. ("5000/tcp", 5000)."""
+    bound_ports: tuple[int, ...] = ()
+    """Fixed host ports the container asks for (HostConfig), known while it is stopped too."""
+    ephemeral: bool = False
+    """Some binding has no fixed host port (`-p 127.0.0.1::5000`): a restart gets a new one."""
 
     @property
     def storage_mounted(self) -> bool:
@@ -73,6 +79,7 @@ def parse_inspect(data: Mapping[str, Any], name: str) -> ContainerInfo:
     config_path = next((a for a in reversed(args) if a.endswith((".yml", ".yaml"))), None)
     ports: list[str] = []
     host_ports: list[int] = []
+    port_map: list[tuple[str, int]] = []
     for container_port, bindings in sorted(
         ((data.get("NetworkSettings") or {}).get("Ports") or {}).items()
     ):
@@ -81,6 +88,16 @@ def parse_inspect(data: Mapping[str, Any], name: str) -> ContainerInfo:
             ports.append(f"{host_ip or '0.0.0.0'}:{host_port}->{container_port}")
             if host_port.isdigit():
                 host_ports.append(int(host_port))
+                port_map.append((str(container_port), int(host_port)))
+    bound_ports: list[int] = []
+    ephemeral = False
+    for bindings in (host.get("PortBindings") or {}).values():
+        for binding in bindings or []:
+            host_port = str(binding.get("HostPort") or "")
+            if host_port.isdigit() and host_port != "0":
+                bound_ports.append(int(host_port))
+            else:
+                ephemeral = True
     storage_env = tuple(sorted((k, v) for k, v in env.items() if k.startswith("REGISTRY_STORAGE")))
     return ContainerInfo(
         name=name,
@@ -97,6 +114,9 @@ def parse_inspect(data: Mapping[str, Any], name: str) -> ContainerInfo:
         ports=tuple(ports),
         host_ports=tuple(host_ports),
         delete_enabled=env.get("REGISTRY_STORAGE_DELETE_ENABLED", "").lower() == "true",
+        port_map=tuple(port_map),
+        bound_ports=tuple(sorted(set(bound_ports))),
+        ephemeral=ephemeral,
     )
 
 

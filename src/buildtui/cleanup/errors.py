@@ -80,6 +80,22 @@ class RestartFailed(CleanupError):
     """The registry container did not start again after garbage collection."""
 
 
+class CollectionBusy(CleanupError):
+    """Another garbage collection or deletion holds the registry container's lock."""
+
+
+class CollectionInterrupted(CleanupError):
+    """A garbage collection was interrupted; `buildtui gc --resume` finishes it."""
+
+
+class JournalUnavailable(CleanupError):
+    """The data dir that holds the collections' journals and locks cannot be written."""
+
+
+class Cancelled(CleanupError):
+    """The collection's process was asked to stop before the registry was stopped."""
+
+
 def from_registry_error(error: RegistryError) -> CleanupError:
     """The clean-up error for a registry client error (same message)."""
     if isinstance(error, Unreachable | TLSError | AuthError):

@@ -18,10 +18,13 @@ of tagged multi-arch indexes (distribution#3178, fixed only in v3.0.0); the plan
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import subprocess
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
 
 from buildtui.cleanup.docker_output import ContainerInfo, GcOutput, parse_gc_output, parse_inspect
 from buildtui.cleanup.errors import (
@@ -34,6 +37,27 @@ from buildtui.cleanup.errors import (
 )
 from buildtui.settings import Settings
 
+if TYPE_CHECKING:
+    from buildtui.cleanup.verify import VerifyReport
+
+COLLECTOR_LABEL = "dev.buildtui.collector-for"
+"""Label of the one-off collector containers: its value is the registry container's name."""
+# A repository name as the distribution spec defines it (no `..`, no leading `/`).
+REPOSITORY_RE = re.compile(
+    r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+)
+# Removes a repository's own directories from storage, only when it holds no tag and no
+# manifest revision at that moment; nested repositories (REPO/other) are kept.
+REMOVE_EMPTY_REPO = (
+    'd="$1/docker/registry/v2/repositories/$2"; '
+    '[ -d "$d/_manifests" ] || { echo absent; exit 3; }; '
+    'tags=$(ls "$d/_manifests/tags" 2>/dev/null | head -5 | tr -s "\\n" " "); '
+    'revs=$(find "$d/_manifests/revisions" -name link 2>/dev/null | wc -l); '
+    'if [ -n "$tags" ] || [ "$revs" -gt 0 ]; then echo "busy: tag(s) $tags/ $revs revision(s)"; '
+    "exit 4; fi; "
+    '[ "$3" = check ] && exit 0; '
+    'rm -rf "$d/_manifests" "$d/_layers" "$d/_uploads" && { rmdir "$d" 2>/dev/null; true; }'
+)
 MINUS_M_REFUSAL = (
     "garbage collection with -m/--delete-untagged is refused: on distribution 2.8 (registry:2) "
     "it deletes the platform manifests of tagged multi-arch indexes, so those images can no "
@@ -43,13 +67,26 @@ MINUS_M_REFUSAL = (
 
 Runner = Callable[[Sequence[str], float], "subprocess.CompletedProcess[str]"]
 StepCallback = Callable[[str], None]
+PhaseCallback = Callable[[str], None]
+"""Told each phase of a collection: stopping, stopped, collecting, collected, starting,
+started (the journal records them: what a resume must finish)."""
 
 
 def run_docker(argv: Sequence[str], timeout: float) -> subprocess.CompletedProcess[str]:
-    """Run a docker command; the CLI missing or hanging becomes EngineUnavailable."""
+    """Run a docker command; the CLI missing or hanging becomes EngineUnavailable.
+
+    Each runs in a session of its own: a signal meant for the caller's process group
+    (a closing terminal, Ctrl-C) never reaches a `docker stop`, `run` or `start` midway.
+    """
     try:
         return subprocess.run(
-            list(argv), capture_output=True, text=True, timeout=timeout, check=False
+            list(argv),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
     except FileNotFoundError as error:
         raise EngineUnavailable(
@@ -63,6 +100,24 @@ def run_docker(argv: Sequence[str], timeout: float) -> subprocess.CompletedProce
 
 
 @dataclass(frozen=True)
+class RepositoryRemoval:
+    """A `--remove-empty-repo` repository: removed from storage, or why not."""
+
+    name: str
+    removed: bool
+    reason: str = ""
+    """Why it is (or would be) kept; empty when it is removable."""
+
+    @property
+    def line(self) -> str:
+        if self.removed:
+            return f"repository {self.name} removed from storage (it held no tag, no manifest)"
+        if not self.reason:
+            return f"repository {self.name} holds no tag and no manifest: it will be removed"
+        return f"repository {self.name} kept: {self.reason}"
+
+
+@dataclass(frozen=True)
 class GcPreview:
     """A dry run, with the exact commands the real run will use."""
 
@@ -71,6 +126,8 @@ class GcPreview:
     kb: int | None
     commands: tuple[str, ...]
     warnings: tuple[str, ...] = ()
+    repositories: tuple[RepositoryRemoval, ...] = ()
+    """`--remove-empty-repo` repositories, checked in storage now (nothing removed)."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +140,13 @@ class GcResult:
     commands: tuple[str, ...]
     ports_after: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    repositories: tuple[RepositoryRemoval, ...] = ()
+    left_stopped: bool = False
+    """The container was stopped before and is left stopped (no verification over HTTP)."""
+    registry_url: str | None = None
+    """The registry's address after the restart, when it differs from the configured one."""
+    verification: VerifyReport | None = None
+    """Every tag checked after the restart (None when the registry was left stopped)."""
 
     @property
     def freed_kb(self) -> int | None:
@@ -101,6 +165,11 @@ class RegistryContainer:
         self.name = settings.registry_container
         self._run = run
         self.stop_timeout = stop_timeout
+
+    def named(self, name: str) -> RegistryContainer:
+        """The control of another container, on the same engine."""
+        settings = self.settings.with_overrides({"registry_container": name})
+        return RegistryContainer(settings, run=self._run, stop_timeout=self.stop_timeout)
 
     # -- plumbing --------------------------------------------------------------------
 
@@ -131,8 +200,8 @@ class RegistryContainer:
     def _one_off(self, info: ContainerInfo, entrypoint: str, argv: Sequence[str]) -> list[str]:
         env = [arg for key, value in info.storage_env for arg in ("-e", f"{key}={value}")]
         return [
-            "run", "--rm", "--volumes-from", info.name, "--entrypoint", entrypoint,
-            *env, info.image, *argv,
+            "run", "--rm", "--label", f"{COLLECTOR_LABEL}={info.name}", "--volumes-from",
+            info.name, "--entrypoint", entrypoint, *env, info.image, *argv,
         ]  # fmt: skip
 
     def _show(self, args: Sequence[str]) -> str:
@@ -202,15 +271,18 @@ class RegistryContainer:
 
     # -- commands --------------------------------------------------------------------
 
-    def gc_args(self, info: ContainerInfo, *, dry_run: bool) -> list[list[str]]:
+    def gc_args(
+        self, info: ContainerInfo, *, dry_run: bool, start_stopped: bool = False
+    ) -> list[list[str]]:
         """Every docker command a collection runs, in order (without the docker prefix)."""
         gc = ["garbage-collect", *(["--dry-run"] if dry_run else []), info.config_path]
         du = ["du", "-sk", info.storage_root]
         if dry_run:
             return [self._in_storage(info, du), self._in_storage(info, [info.binary, *gc])]
         if not info.running:
-            return [self._one_off(info, "du", du[1:]), self._one_off(info, info.binary, gc),
-                    self._one_off(info, "du", du[1:])]  # fmt: skip
+            steps = [self._one_off(info, "du", du[1:]), self._one_off(info, info.binary, gc),
+                     self._one_off(info, "du", du[1:])]  # fmt: skip
+            return [*steps, ["start", info.name]] if start_stopped else steps
         return [
             ["exec", info.name, *du],
             ["stop", "-t", str(self.stop_timeout), info.name],
@@ -219,8 +291,70 @@ class RegistryContainer:
             ["exec", info.name, *du],
         ]
 
-    def commands(self, info: ContainerInfo, *, dry_run: bool) -> tuple[str, ...]:
-        return tuple(self._show(args) for args in self.gc_args(info, dry_run=dry_run))
+    def commands(
+        self, info: ContainerInfo, *, dry_run: bool, start_stopped: bool = False
+    ) -> tuple[str, ...]:
+        return tuple(
+            self._show(args)
+            for args in self.gc_args(info, dry_run=dry_run, start_stopped=start_stopped)
+        )
+
+    def remove_repository_args(self, info: ContainerInfo, name: str, *, check: bool) -> list[str]:
+        """The docker command that removes an empty repository (or only checks, `check`)."""
+        script = ["-c", REMOVE_EMPTY_REPO, "sh", info.storage_root, name]
+        mode = ["check" if check else "remove"]
+        if info.running and check:
+            return ["exec", info.name, "sh", *script, *mode]
+        return self._one_off(info, "sh", [*script, *mode])
+
+    def remove_empty_repository(
+        self, info: ContainerInfo, name: str, *, check: bool = False
+    ) -> RepositoryRemoval:
+        """Remove `name`'s directories from storage if it holds no tag and no manifest now.
+
+        Only while the registry is stopped (or with `check`, which changes nothing).
+        """
+        if not REPOSITORY_RE.fullmatch(name) or len(name) > 255:
+            return RepositoryRemoval(
+                name,
+                False,
+                "not a repository name (lower-case letters, digits, '.', '_', '-', '/')",
+            )
+        if info.running and not check:
+            return RepositoryRemoval(name, False, f"{info.name} is running; nothing was removed")
+        result = self._docker_run(self.remove_repository_args(info, name, check=check))
+        text = (result.stdout.strip() or result.stderr.strip()).splitlines()
+        last = text[-1] if text else f"exit status {result.returncode}"
+        if result.returncode == 3:
+            return RepositoryRemoval(name, False, "there is no such repository in storage")
+        if result.returncode == 4:
+            detail = last.removeprefix("busy: ")
+            return RepositoryRemoval(
+                name,
+                False,
+                f"it still holds {detail.strip()} (delete them first: `buildtui rm` its tags, "
+                f"`buildtui rm --untagged {name}`)",
+            )
+        if result.returncode != 0:
+            return RepositoryRemoval(name, False, f"the removal failed: {last}")
+        return RepositoryRemoval(name, not check)
+
+    def publishing(self, port: int) -> list[str]:
+        """Names of the running containers that publish host port `port`."""
+        result = self._docker_run(
+            ["ps", "--filter", f"publish={port}", "--format", "{{.Names}}"], timeout=20
+        )
+        return result.stdout.split() if result.returncode == 0 else []
+
+    def running_collectors(self, name: str | None = None) -> list[str]:
+        """IDs of one-off collectors still running for the container (after a crash)."""
+        result = self._docker_run(
+            ["ps", "-q", "--filter", f"label={COLLECTOR_LABEL}={name or self.name}"], timeout=20
+        )
+        return result.stdout.split() if result.returncode == 0 else []
+
+    def wait_for(self, container_id: str, timeout: float = 600) -> None:
+        self._docker_run(["wait", container_id], timeout=timeout)
 
     def check_safe(self, info: ContainerInfo) -> None:
         if info.auto_remove:
@@ -251,7 +385,7 @@ class RegistryContainer:
             warnings.append(str(error))
         gc = self.gc_args(info, dry_run=True)[1]
         kb = self.disk_usage_kb(info)
-        result = self._docker_run(gc, timeout=600)
+        result = _nothing_stored(self._docker_run(gc, timeout=600))
         if result.returncode != 0:
             raise GcFailed(
                 f"the dry run failed in {info.name}: {_tail(result)}", result.stdout + result.stderr
@@ -270,51 +404,78 @@ class RegistryContainer:
         dry_run: bool = False,
         delete_untagged: bool = False,
         on_step: StepCallback | None = None,
+        on_phase: PhaseCallback | None = None,
+        remove_repositories: Sequence[str] = (),
+        start_stopped: bool = False,
+        info: ContainerInfo | None = None,
     ) -> GcResult:
-        """Collect garbage; the registry is stopped meanwhile and started again after."""
+        """Collect garbage; a running registry is stopped meanwhile and started again after.
+
+        A stopped one is collected in one-off containers and left stopped, unless
+        `start_stopped`. `remove_repositories` are removed while it is stopped, each only
+        if it holds no tag and no manifest revision then.
+        """
         if delete_untagged:
             raise GcRefused(MINUS_M_REFUSAL)
-        info = self.inspect()
+        info = info or self.inspect()
         self.version(info)
         if not dry_run:
             self.check_safe(info)
-        steps = self.gc_args(info, dry_run=dry_run)
+        steps = self.gc_args(info, dry_run=dry_run, start_stopped=start_stopped)
         commands = tuple(self._show(args) for args in steps)
+        commands += tuple(
+            self._show(self.remove_repository_args(info, name, check=dry_run))
+            for name in remove_repositories
+        )
         say = on_step or (lambda _text: None)
+        phase = on_phase or (lambda _name: None)
         say(f"measuring {info.storage_root}")
         kb_before = self.disk_usage_kb(info)
         gc_args = steps[1] if dry_run or not info.running else steps[2]
-        if info.running and not dry_run:
+        stops = info.running and not dry_run
+        if stops:
             say(f"stopping {info.name}")
+            phase("stopping")
             stopped = self._docker_run(steps[1], timeout=self.stop_timeout + 30)
             if stopped.returncode != 0:
+                phase("started")  # it was never stopped: nothing to resume
                 raise GcFailed(f"could not stop {info.name}: {_tail(stopped)}; nothing was done")
+            phase("stopped")
+        removals: list[RepositoryRemoval] = []
         try:
+            stored = replace_running(info, running=info.running and dry_run)
+            for name in remove_repositories:
+                say(f"{'checking' if dry_run else 'removing'} repository {name}")
+                removals.append(self.remove_empty_repository(stored, name, check=dry_run))
             say("collecting garbage" + (" (dry run)" if dry_run else ""))
-            result = self._docker_run(gc_args, timeout=600)
+            phase("collecting")
+            result = _nothing_stored(self._docker_run(gc_args, timeout=600))
+            phase("collected")
         finally:
-            if info.running and not dry_run:
+            if stops or (start_stopped and not info.running and not dry_run):
                 say(f"starting {info.name} again")
+                phase("starting")
                 self._start(info)
+                phase("started")
         output = parse_gc_output(result.stdout + result.stderr)
         if result.returncode != 0:
             raise GcFailed(
                 f"`registry garbage-collect` failed in {info.name} (exit {result.returncode}): "
                 f"{_tail(result)}; "
-                + ("the registry was started again" if info.running and not dry_run else "")
-                + "; nothing else was changed",
+                + ("the registry was started again; " if stops else "")
+                + "nothing else was changed",
                 output.text,
             )
-        after = self.inspect() if info.running and not dry_run else info
+        started = stops or (start_stopped and not info.running and not dry_run)
+        after = self.inspect() if started else info
         kb_after = kb_before if dry_run else self.disk_usage_kb(after)
-        warnings = []
-        if after.ports != info.ports:
-            warnings.append(
-                f"{info.name} publishes {', '.join(after.ports)} now (was "
-                f"{', '.join(info.ports)}): its host port was not fixed; use -p 5000:5000"
-            )
         return GcResult(info, dry_run, output, kb_before, kb_after, commands, after.ports,
-                        tuple(warnings))  # fmt: skip
+                        repositories=tuple(removals),
+                        left_stopped=not info.running and not started)  # fmt: skip
+
+    def start(self, info: ContainerInfo) -> None:
+        """`docker start` (a resume after an interrupted collection)."""
+        self._start(info)
 
     def _start(self, info: ContainerInfo) -> None:
         started = self._docker_run(["start", info.name], timeout=60)
@@ -323,6 +484,40 @@ class RegistryContainer:
                 f"{info.name} did not start again after garbage collection: {_tail(started)}. "
                 f"Start it with `docker start {info.name}` (its data is untouched by this)"
             )
+
+
+def replace_running(info: ContainerInfo, *, running: bool) -> ContainerInfo:
+    """`info` as if the container were running or not (where a command must run)."""
+    return replace(info, running=running)
+
+
+def address_after(url: str, before: ContainerInfo, after: ContainerInfo) -> str | None:
+    """The registry's new URL when the restart moved the host port the URL names, else None."""
+    parts = urlsplit(url)
+    port = parts.port
+    if port is None or port in after.host_ports:
+        return None
+    container_ports = [cport for cport, host in before.port_map if host == port]
+    moved = [
+        host
+        for cport, host in after.port_map
+        if cport in container_ports and host not in before.host_ports
+    ]
+    if not moved:
+        return None
+    host = parts.hostname or "localhost"
+    host = f"[{host}]" if ":" in host else host
+    return urlunsplit((parts.scheme, f"{host}:{moved[0]}", parts.path, "", ""))
+
+
+def _nothing_stored(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    """A registry that never stored a repository: its collector fails to find the
+    repositories directory. There is nothing to collect, which is no failure."""
+    text = result.stdout + result.stderr
+    if result.returncode != 0 and "Path not found: /docker/registry/v2/repositories" in text:
+        summary = "0 blobs marked, 0 blobs and 0 manifests eligible for deletion"
+        return subprocess.CompletedProcess(result.args, 0, f"{summary}\n", result.stderr)
+    return result
 
 
 def _tail(result: subprocess.CompletedProcess[str], lines: int = 3) -> str:

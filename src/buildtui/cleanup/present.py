@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from buildtui.cleanup.collection import ResumeResult
 from buildtui.cleanup.execute import ExecutionReport
 from buildtui.cleanup.gc import GcPreview, GcResult
 from buildtui.cleanup.graph import RegistryGraph
@@ -241,6 +242,9 @@ def gc_preview_lines(preview: GcPreview) -> list[str]:
         "fail meanwhile), runs the collector on its volumes, and starts it again:",
     ]
     lines += [f"  {command}" for command in preview.commands]
+    if preview.repositories:
+        lines += ["", "Empty repositories (removed from storage while it is stopped):"]
+        lines += [f"  {r.line}" for r in preview.repositories]
     if preview.warnings:
         lines += ["", "Warning:"] + [f"  ! {w}" for w in preview.warnings]
     return lines
@@ -254,8 +258,37 @@ def gc_result_lines(result: GcResult) -> list[str]:
             f"Storage: {result.kb_before:,} kB -> {result.kb_after:,} kB "
             f"({result.kb_before - result.kb_after:,} kB freed)"
         )
+    lines += [f"  {r.line}" for r in result.repositories]
+    if result.left_stopped:
+        lines.append(
+            f"{result.info.name} was stopped before and is left stopped: the tags were not "
+            f"verified. `docker start {result.info.name}` starts it (or run `buildtui gc "
+            "--start` next time)"
+        )
     lines += [f"  ! {w}" for w in result.warnings]
     return lines
+
+
+def resume_lines(result: ResumeResult) -> list[str]:
+    lines = [
+        f"Resumed the interrupted garbage collection of {result.container}: "
+        + ("started it again" if result.started else "it was running")
+    ]
+    if result.registry_url:
+        lines.append(f"  ! the registry answers at {result.registry_url} now (new host port)")
+    if result.note:
+        lines.append(result.note)
+    return lines
+
+
+def resume_json(result: ResumeResult) -> dict[str, Any]:
+    return {
+        "container": result.container,
+        "started": result.started,
+        "registry_url": result.registry_url,
+        "note": result.note,
+        "verification": verify_json(result.verification) if result.verification else None,
+    }
 
 
 def gc_json(result: GcResult) -> dict[str, Any]:
@@ -271,6 +304,11 @@ def gc_json(result: GcResult) -> dict[str, Any]:
         "kb_after": result.kb_after,
         "commands": list(result.commands),
         "warnings": list(result.warnings),
+        "repositories": [
+            {"name": r.name, "removed": r.removed, "reason": r.reason} for r in result.repositories
+        ],
+        "left_stopped": result.left_stopped,
+        "registry_url": result.registry_url,
     }
 
 

@@ -1,31 +1,55 @@
 """The clean-up service the pane and the CLI use: read, plan, delete, collect, verify.
 
 Async methods talk HTTP (one reused registry client, async workers); `preview_gc` and
-`collect_garbage` block on the docker CLI (thread workers).
+`resolve_container` block on the docker CLI (thread workers). `collect_garbage` starts
+the collection in a detached process (`buildtui.cleanup.worker`) and follows its
+journal; `exclusive` is the lock a deletion holds so that no collection stops the
+registry under it (and the other way round).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import shlex
+import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Protocol
 
 import httpx
 
 from buildtui.cleanup.backend import CleanupBackend as CleanupBackend  # the pane's interface
+from buildtui.cleanup.collection import (
+    CollectionRequest,
+    ResumeResult,
+    resume_collection,
+    run_collection,
+)
+from buildtui.cleanup.detach import follow_journal, spawn_worker
 from buildtui.cleanup.docker_output import ContainerInfo
 from buildtui.cleanup.errors import (
     CleanupError,
+    CollectionBusy,
+    CollectionInterrupted,
+    GcRefused,
     RegistryProblem,
     RegistryUnavailable,
     from_registry_error,
 )
 from buildtui.cleanup.execute import ExecutionReport, ProgressCallback, execute_plan
-from buildtui.cleanup.gc import GcPreview, GcResult, RegistryContainer, StepCallback
+from buildtui.cleanup.gc import (
+    GcPreview,
+    GcResult,
+    PhaseCallback,
+    RegistryContainer,
+    RepositoryRemoval,
+    StepCallback,
+)
 from buildtui.cleanup.graph import RegistryGraph, TagRef, graph_from_scan
 from buildtui.cleanup.http import RegistryWriter
+from buildtui.cleanup.journal import Journal, RegistryLock, interrupted_journals
 from buildtui.cleanup.plan import Plan, Selection, plan_deletion
 from buildtui.cleanup.verify import VerifyReport, verify_tags
 from buildtui.registry.errors import RegistryError
@@ -53,7 +77,31 @@ class ContainerControl(Protocol):
         dry_run: bool = False,
         delete_untagged: bool = False,
         on_step: StepCallback | None = None,
+        on_phase: PhaseCallback | None = None,
+        remove_repositories: Sequence[str] = (),
+        start_stopped: bool = False,
+        info: ContainerInfo | None = None,
     ) -> GcResult: ...
+
+    def remove_empty_repository(
+        self, info: ContainerInfo, name: str, *, check: bool = False
+    ) -> RepositoryRemoval: ...
+
+    def commands(
+        self, info: ContainerInfo, *, dry_run: bool, start_stopped: bool = False
+    ) -> tuple[str, ...]: ...
+
+    def publishing(self, port: int) -> list[str]: ...
+
+    def named(self, name: str) -> ContainerControl:
+        """The same kind of control for another container."""
+        ...
+
+    def running_collectors(self, name: str | None = None) -> list[str]: ...
+
+    def wait_for(self, container_id: str, timeout: float = 600) -> None: ...
+
+    def start(self, info: ContainerInfo) -> None: ...
 
 
 class CleanupService:
@@ -66,10 +114,13 @@ class CleanupService:
         registry: RegistryService | None = None,
         container: ContainerControl | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        detached: bool | None = None,
     ) -> None:
         self.settings = settings
         self.registry_service = registry or RegistryService(settings, transport=transport)
         self.container: ContainerControl = container or RegistryContainer(settings)
+        self.detached = container is None if detached is None else detached
+        """Collect in a detached process (the real engine) or in this one (tests' fakes)."""
         self._transport = transport
         self._writer: RegistryWriter | None = None
 
@@ -149,6 +200,8 @@ class CleanupService:
         """The storage listing, if the container serves this registry; else why not."""
         try:
             info = self.container.inspect()
+            if self.container_mismatch(info) and is_loopback(self.registry):
+                info = self.resolve_container()[0]  # the container that publishes the port
             mismatch = self.container_mismatch(info)
             if mismatch:
                 return None, [mismatch + "; untagged manifests were not listed"]
@@ -214,12 +267,204 @@ class CleanupService:
 
     # -- docker (blocking) -----------------------------------------------------------
 
-    def preview_gc(self) -> GcPreview:
-        preview = self.container.preview()
-        mismatch = self.container_mismatch(preview.info)
-        if mismatch:
-            return replace(preview, warnings=(*preview.warnings, mismatch))
-        return preview
+    def resolve_container(self) -> tuple[ContainerInfo, tuple[str, ...]]:
+        """The container that serves the registry's port, and warnings; GcRefused if none.
 
-    def collect_garbage(self, on_step: StepCallback | None = None) -> GcResult:
-        return self.container.collect(on_step=on_step)
+        When the configured container (registry7 by default) does not publish the port
+        of the registry URL, the running container that does is used instead (and said
+        so); when none does, the collection is refused: it would clean another registry.
+        """
+        info = self.container.inspect()
+        warnings: list[str] = []
+        _host, port = split_host(self.registry)
+        if not is_loopback(self.registry):
+            warnings.append(
+                f"{self.registry} is not on this machine, so container {info.name} is not "
+                "known to hold its storage"
+            )
+        elif port is not None and not _publishes(info, port):
+            others = [name for name in self.container.publishing(port) if name != info.name]
+            published = ", ".join(info.ports) or "no port"
+            if not others:
+                raise GcRefused(
+                    f"container {info.name} publishes {published}, not port {port} of "
+                    f"{self.registry}, and no running container publishes port {port}: "
+                    f"garbage collection would clean another registry than {self.registry}. "
+                    + _fix_for(info, self.settings)
+                )
+            other = self.container.named(others[0])
+            info = other.inspect()  # NotARegistryContainer if it is not a registry
+            self.container = other
+            warnings.append(
+                f"container {self.settings.registry_container} publishes {published}, not "
+                f"port {port} of {self.registry}; {info.name} publishes it, so garbage "
+                f"collection runs in {info.name} (`buildtui --registry-container {info.name} "
+                "...` names it directly)"
+            )
+        ephemeral = info.ephemeral and port is not None and port not in info.bound_ports
+        if info.running and ephemeral and port in info.host_ports:
+            warnings.append(
+                f"{info.name} publishes port {port} as an ephemeral host port: the restart "
+                "gives it a new port, and buildtui says which. Recreate it with "
+                f"-p {port}:5000 to keep the address {self.registry}"
+            )
+        return info, tuple(warnings)
+
+    def preview_gc(
+        self, remove_repositories: Sequence[str] = (), *, start_stopped: bool = False
+    ) -> GcPreview:
+        info, warnings = self.resolve_container()
+        self.check_idle()  # a collection that runs (or was interrupted) may have stopped it
+        preview = self.container.preview()
+        info = preview.info
+        commands = self.container.commands(info, dry_run=False, start_stopped=start_stopped)
+        checks = tuple(
+            self.container.remove_empty_repository(info, name, check=True)
+            for name in remove_repositories
+        )
+        notes = list(warnings)
+        if not info.running:
+            notes.append(
+                f"{info.name} is stopped: the collection runs in one-off containers and "
+                + (
+                    "starts it afterwards (--start), then verifies every tag"
+                    if start_stopped
+                    else "leaves it stopped (`buildtui gc --start` starts it afterwards and "
+                    "verifies every tag)"
+                )
+            )
+        return replace(
+            preview,
+            commands=commands,
+            warnings=(*preview.warnings, *notes),
+            repositories=checks,
+        )
+
+    def lock(self) -> RegistryLock:
+        return RegistryLock(self.settings, self.container.name)
+
+    def pending_interruption(self) -> Journal | None:
+        """An interrupted collection of this registry's container, if there is one."""
+        journal = Journal.for_container(self.settings, self.container.name)
+        return journal if journal is not None and journal.needs_resume() else None
+
+    def interruption(self) -> str | None:
+        """What an interrupted collection (this container's, or any) left to do, or None."""
+        journal = self.pending_interruption()
+        pending = [journal] if journal is not None else interrupted_journals()
+        return pending[0].interruption() if pending else None
+
+    def check_idle(self) -> None:
+        """CollectionBusy if a collection (or deletion) runs, CollectionInterrupted if one
+        was interrupted: the registry may be stopped."""
+        journal = self.pending_interruption()
+        if journal is not None:
+            raise CollectionInterrupted(journal.interruption())
+        lock = self.lock()
+        if lock.held():
+            raise CollectionBusy(lock.busy_message())
+
+    @contextlib.contextmanager
+    def exclusive(self, what: str, command: str = "") -> Iterator[None]:
+        """Hold the container's lock (a deletion: no collection stops the registry meanwhile).
+
+        CollectionBusy when a collection runs; CollectionInterrupted when one was
+        interrupted and may have left the registry stopped.
+        """
+        journal = self.pending_interruption()
+        if journal is not None:
+            raise CollectionInterrupted(journal.interruption())
+        with self.lock().holding(what, command or shlex.join(["buildtui", *sys.argv[1:]])):
+            yield
+
+    async def collect_garbage(
+        self,
+        on_step: StepCallback | None = None,
+        *,
+        remove_repositories: Sequence[str] = (),
+        start_stopped: bool = False,
+    ) -> GcResult:
+        """Collect garbage under the container's lock; the registry comes back in any case.
+
+        With `detached` (the real engine) the sequence runs in its own process and this
+        only follows its journal: a kill of this process does not stop it.
+        """
+        journal = self.pending_interruption()
+        if journal is not None:
+            raise CollectionInterrupted(journal.interruption())
+        info = (await asyncio.to_thread(self.resolve_container))[0]
+        lock = self.lock()
+        command = shlex.join(["buildtui", *sys.argv[1:]]) if self.detached else "buildtui gc"
+        fd = lock.acquire("garbage collection", command)
+        try:
+            journal = Journal.begin(
+                self.settings.with_overrides({"registry_container": info.name}),
+                info.name,
+                remove_repositories=list(remove_repositories),
+                start_stopped=start_stopped,
+            )
+            if not self.detached:
+                request = CollectionRequest(tuple(remove_repositories), start_stopped)
+                return await run_collection(self, journal, request, on_step)
+            process = spawn_worker(journal, fd)
+            journal.update(pid=process.pid)
+            lock.describe("garbage collection", process.pid, command)
+        finally:
+            if self.detached:
+                lock.forget()  # the worker holds the lock now (or nobody, if it failed)
+            else:
+                lock.release()
+        return await follow_journal(journal, process, on_step)
+
+    async def resume_gc(self, on_step: StepCallback | None = None) -> ResumeResult:
+        """Finish an interrupted collection (of this container, or the only one there is)."""
+        journal = Journal.for_container(self.settings, self.container.name)
+        if journal is None or not journal.needs_resume():
+            pending = interrupted_journals()
+            if len(pending) == 1:
+                journal = pending[0]
+            elif pending:
+                raise CollectionInterrupted(
+                    "several garbage collections were interrupted; resume each: "
+                    + "; ".join(f"`{j.resume_command()}`" for j in pending)
+                )
+            else:
+                raise GcRefused(
+                    "no interrupted garbage collection to resume: the last one "
+                    + (f"ended ({journal.state})" if journal else "never ran")
+                    + "; `buildtui doctor` shows the registry's state"
+                )
+        service = self
+        if journal.container != self.container.name or journal.settings != self.settings:
+            service = CleanupService(journal.settings, detached=False)
+        lock = RegistryLock(journal.settings, journal.container)
+        lock.acquire("garbage collection (resume)", "buildtui gc --resume")
+        try:
+            return await resume_collection(service, journal, on_step)
+        finally:
+            lock.release()
+            if service is not self:
+                await service.aclose()
+
+
+def _publishes(info: ContainerInfo, port: int) -> bool:
+    """Whether the container publishes (or, stopped, asks for) host port `port`."""
+    if info.running:
+        return not info.host_ports or port in info.host_ports
+    if port in info.bound_ports:
+        return True
+    return not info.bound_ports  # an ephemeral or no binding: cannot tell while it is stopped
+
+
+def _fix_for(info: ContainerInfo, settings: Settings) -> str:
+    ports = [host for cport, host in info.port_map if cport == "5000/tcp"] or list(info.host_ports)
+    if ports and info.running:
+        url = f"http://localhost:{ports[0]}"
+        return (
+            f"To collect in {info.name}, name its address: `buildtui --registry {url} gc`; or "
+            f"start the registry that should answer at {settings.registry_url}"
+        )
+    return (
+        f"Start the registry that should answer at {settings.registry_url} (`docker ps -a` "
+        "lists the containers), or pass --registry with its address"
+    )

@@ -4,7 +4,10 @@
 exact HTTP requests), asks, then checks the registry is still as planned and sends
 the requests. `gc` shows the collector's dry run and the exact docker commands,
 asks, runs `registry garbage-collect` (never -m) with the registry stopped, starts
-it again and checks every tag still has all its manifests and blobs.
+it again and checks every tag still has all its manifests and blobs. That sequence
+runs in a detached process that outlives this one (see `buildtui.cleanup.worker`);
+`gc --resume` finishes one whose own process died. `rm` and `gc` hold the registry
+container's lock: while one runs, the other is refused with who holds it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,11 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from buildtui.cleanup.errors import CleanupError, ExecutionFailed, GcRefused
+from buildtui.cleanup.errors import (
+    CleanupError,
+    ExecutionFailed,
+    GcRefused,
+)
 from buildtui.cleanup.gc import MINUS_M_REFUSAL
 from buildtui.cleanup.plan import Selection
 from buildtui.cleanup.present import (
@@ -26,6 +33,8 @@ from buildtui.cleanup.present import (
     gc_result_lines,
     plan_json,
     plan_lines,
+    resume_json,
+    resume_lines,
     verify_json,
     verify_lines,
 )
@@ -68,7 +77,10 @@ def register(subparsers: Any) -> None:
         help="reclaim space: registry garbage-collect in the registry container (never -m)",
         description="Run `registry garbage-collect` on the registry container "
         "(--registry-container, default registry7): it is stopped meanwhile and started "
-        "again (which also clears its blob descriptor cache); then every tag is verified.",
+        "again (which also clears its blob descriptor cache); then every tag is verified. "
+        "That runs in a process of its own, so the registry comes back even if this command "
+        "is killed or its terminal closed; `--resume` finishes a collection whose own "
+        "process died. One collection or deletion per registry container at a time.",
     )
     gc.add_argument("--dry-run", action="store_true", help="only report what would be deleted")
     gc.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -78,6 +90,24 @@ def register(subparsers: Any) -> None:
         "--delete-untagged",
         action="store_true",
         help="refused: on registry:2 it deletes the platform manifests of multi-arch images",
+    )
+    gc.add_argument(
+        "--remove-empty-repo",
+        action="append",
+        default=[],
+        metavar="REPO",
+        help="also remove REPO's directory from storage while the registry is stopped, if "
+        "it holds no tag and no manifest then (registry:2 has no API for it; repeatable)",
+    )
+    gc.add_argument(
+        "--start",
+        action="store_true",
+        help="a stopped registry container: start it after the collection and verify",
+    )
+    gc.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish an interrupted collection: start the registry again and verify every tag",
     )
     gc.set_defaults(handler=run_gc)
 
@@ -96,16 +126,32 @@ async def _confirm(question: str, yes: bool) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def _run(settings: Settings, work: Callable[[CleanupService], Awaitable[int]]) -> int:
+def _run(
+    settings: Settings,
+    work: Callable[[CleanupService], Awaitable[int]],
+    *,
+    as_json: bool = False,
+) -> int:
     try:
         return run_then_close(CleanupService(settings), work)
     except CleanupError as error:  # ExecutionFailed too: its text says what was done
         print(f"buildtui: {error}", file=sys.stderr)
+        if as_json and not isinstance(error, ExecutionFailed):
+            print(json.dumps({"ok": False, "error": str(error)}, indent=2))
         return 1
 
 
 def run_rm(args: argparse.Namespace, settings: Settings) -> int:
     async def work(service: CleanupService) -> int:
+        # From reading the registry to verifying it, the registry container's lock: no
+        # garbage collection stops the registry meanwhile, and none runs now.
+        if args.dry_run:
+            service.check_idle()
+            return await plan_and_delete(service)
+        with service.exclusive("deletion"):
+            return await plan_and_delete(service)
+
+    async def plan_and_delete(service: CleanupService) -> int:
         if args.untagged:
             selections = [Selection(name.strip("/"), untagged=True) for name in args.refs]
         else:
@@ -165,37 +211,73 @@ def run_gc(args: argparse.Namespace, settings: Settings) -> int:
     if args.delete_untagged:
         print(f"buildtui: {GcRefused(MINUS_M_REFUSAL)}", file=sys.stderr)
         return 2
+    if args.resume:
+        return _run(settings, lambda service: _resume(service, args), as_json=args.json)
+    repositories = list(dict.fromkeys(args.remove_empty_repo))
 
     async def work(service: CleanupService) -> int:
-        graph = await service.load()
-        preview = await asyncio.to_thread(service.preview_gc)
+        info, _ = await asyncio.to_thread(service.resolve_container)
+        preview = await asyncio.to_thread(
+            service.preview_gc, repositories, start_stopped=args.start
+        )
         if not args.json:
             print("\n".join(gc_preview_lines(preview)))
         if args.dry_run:
             if args.json:
-                print(json.dumps({"dry_run": {
+                print(json.dumps({"ok": True, "dry_run": {
                     "summary": preview.output.summary,
                     "blobs": list(preview.output.blobs),
                     "kb": preview.kb,
                     "commands": list(preview.commands),
                     "warnings": list(preview.warnings),
+                    "repositories": [
+                        {"name": r.name, "removable": not r.reason, "reason": r.reason}
+                        for r in preview.repositories
+                    ],
                 }}, indent=2))  # fmt: skip
             return 0
-        if not await _confirm(f"Stop {preview.info.name} and collect garbage?", args.yes):
+        verb = "Stop" if info.running else "Collect in the stopped"
+        if not await _confirm(f"{verb} {preview.info.name} and collect garbage?", args.yes):
             _say("Nothing was changed.", args.json)
             return 1
-        result = await asyncio.to_thread(
-            service.collect_garbage, lambda step: _say(f"… {step}", args.json)
+        result = await service.collect_garbage(
+            lambda step: _say(f"… {step}", args.json),
+            remove_repositories=repositories,
+            start_stopped=args.start,
         )
-        if not args.json:
-            print("\n".join(gc_result_lines(result)))
-        await service.wait_until_up()
-        verification = await service.verify(graph, graph.tag_refs())
+        verification = result.verification
+        kept = [r for r in result.repositories if not r.removed]
+        ok = (verification is None or verification.ok) and not kept
         if args.json:
-            print(json.dumps({"gc": gc_json(result), "verification": verify_json(verification)},
-                             indent=2))  # fmt: skip
+            document: dict[str, Any] = {"ok": ok, "gc": gc_json(result)}
+            document["gc"]["warnings"] = [*preview.warnings, *result.warnings]
+            document["verification"] = verify_json(verification) if verification else None
+            print(json.dumps(document, indent=2))
         else:
-            print("\n".join(verify_lines(verification)))
-        return 0 if verification.ok else 1
+            print("\n".join(gc_result_lines(result)))
+            if verification is not None:
+                print("\n".join(verify_lines(verification)))
+        return 0 if ok else 1
 
-    return _run(settings, work)
+    try:
+        return _run(settings, work, as_json=args.json)
+    except KeyboardInterrupt:
+        print(
+            "buildtui: interrupted; a garbage collection that had begun goes on in the "
+            "background and starts the registry again (`buildtui doctor` shows when it is done)",
+            file=sys.stderr,
+        )
+        return 130
+
+
+async def _resume(service: CleanupService, args: argparse.Namespace) -> int:
+    result = await service.resume_gc(lambda step: _say(f"… {step}", args.json))
+    verification = result.verification
+    ok = verification is None or verification.ok
+    if args.json:
+        print(json.dumps({"ok": ok, "resume": resume_json(result)}, indent=2))
+    else:
+        print("\n".join(resume_lines(result)))
+        if verification is not None:
+            print("\n".join(verify_lines(verification)))
+    return 0 if ok else 1

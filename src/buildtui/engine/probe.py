@@ -14,6 +14,7 @@ from python_on_whales import DockerClient
 from python_on_whales.client_config import ClientNotFoundError
 from python_on_whales.exceptions import DockerException
 
+from buildtui.cleanup.journal import collection_checks
 from buildtui.engine.client import make_docker_client
 from buildtui.engine.status import Check, EngineStatus
 from buildtui.settings import Settings
@@ -129,6 +130,8 @@ def probe_engine(settings: Settings, *, timeout: float = 3.0) -> EngineStatus:
         delete_enabled=delete_enabled,
         registry_error=registry_error,
     )
+    # A garbage collection that runs, or was interrupted (its registry may be stopped).
+    checks = (*checks, *collection_checks())
     return EngineStatus(
         server_version=server,
         context=context,

@@ -61,7 +61,7 @@ async def test_deleting_the_cache_then_gc_frees_what_the_plan_said_and_the_image
     report = await service.execute(
         plan, lambda done, total, what: progress.append((done, total, what))
     )
-    result = service.collect_garbage()
+    result = await service.collect_garbage()
     verification = await service.verify(graph, plan.remaining_tags)
     await service.aclose()
 
@@ -93,7 +93,7 @@ async def test_tag_only_removal_keeps_the_other_tag() -> None:
     graph = await service.load()
     plan = service.plan(graph, [Selection("lab", tag="stable")])
     await service.execute(plan)
-    service.collect_garbage()
+    await service.collect_garbage()
     verification = await service.verify(graph, plan.remaining_tags)
     await service.aclose()
 
@@ -262,9 +262,9 @@ def test_parse_turns_references_into_selections() -> None:
         service.parse("other.example:5000/lab:v1")
 
 
-def test_gc_without_the_container_says_how_to_fix_it() -> None:
+async def test_gc_without_the_container_says_how_to_fix_it() -> None:
     registry = lab_fake_registry()
     service = fake_cleanup_service(registry, FakeContainer(registry, missing=True))
 
     with pytest.raises(ContainerNotFound, match="registry_container"):
-        service.collect_garbage()
+        await service.collect_garbage()

@@ -18,7 +18,7 @@ from buildtui.cleanup.errors import (
     NotARegistryContainer,
     RestartFailed,
 )
-from buildtui.cleanup.gc import RegistryContainer
+from buildtui.cleanup.gc import RegistryContainer, address_after
 from buildtui.settings import Settings
 
 GC_OUTPUT = """busybox
@@ -158,7 +158,8 @@ def test_collect_stops_runs_a_one_off_collector_and_starts_the_registry_again() 
     ]
     run = next(c for c in docker.calls if c[1] == "run")
     assert run == [
-        "docker", "run", "--rm", "--volumes-from", "registry7", "--entrypoint", "/bin/registry",
+        "docker", "run", "--rm", "--label", "dev.buildtui.collector-for=registry7",
+        "--volumes-from", "registry7", "--entrypoint", "/bin/registry",
         "-e", "REGISTRY_STORAGE_DELETE_ENABLED=true", "sha256:d6f744ced659",
         "garbage-collect", "/etc/docker/registry/config.yml",
     ]  # fmt: skip
@@ -297,13 +298,43 @@ def test_revisions_are_read_from_the_storage_tree() -> None:
     }
 
 
-def test_a_host_port_that_changed_is_reported() -> None:
-    docker = Docker()
+def test_a_host_port_that_changed_gives_the_new_address() -> None:
+    ephemeral = inspect_data(HostConfig={"PortBindings": {"5000/tcp": [{"HostPort": ""}]}})
+    before = parse_inspect(ephemeral, "registry7")
     moved = inspect_data()
     moved["NetworkSettings"]["Ports"]["5000/tcp"][0]["HostPort"] = "32782"
-    inspects = iter([docker.data, moved])
-    docker.answers["container"] = lambda args: (0, json.dumps([next(inspects)]), "")
+    after = parse_inspect(moved, "registry7")
 
-    result = container(docker).collect()
+    assert before.ephemeral and before.bound_ports == ()
+    assert address_after("http://localhost:5000", before, after) == "http://localhost:32782"
+    assert address_after("http://localhost:5000", before, before) is None
 
-    assert "publishes 0.0.0.0:32782->5000/tcp now" in result.warnings[0]
+
+def test_a_fixed_port_beside_an_ephemeral_one_keeps_the_address() -> None:
+    data = inspect_data(
+        HostConfig={"PortBindings": {"5000/tcp": [{"HostPort": ""}, {"HostPort": "5000"}]}}
+    )
+    data["NetworkSettings"]["Ports"]["5000/tcp"].append({"HostIp": "", "HostPort": "32001"})
+    before = parse_inspect(data, "registry7")
+    data["NetworkSettings"]["Ports"]["5000/tcp"][1]["HostPort"] = "32002"
+    after = parse_inspect(data, "registry7")
+
+    assert before.bound_ports == (5000,) and before.ephemeral
+    assert address_after("http://localhost:5000", before, after) is None
+    assert address_after("http://localhost:32001", before, after) == "http://localhost:32002"
+
+
+def test_a_registry_that_never_stored_anything_has_nothing_to_collect() -> None:
+    docker = Docker()
+    docker.answers["exec"] = lambda args: (
+        (0, "4\t/var/lib/registry\n", "")
+        if "du" in args
+        else (0, "registry 2.8.2\n", "")
+        if "--version" in args
+        else (1, "", "failed to garbage collect: failed to mark: filesystem: Path not found: "
+              "/docker/registry/v2/repositories")
+    )  # fmt: skip
+
+    preview = container(docker).preview()
+
+    assert preview.output.counts is not None and preview.output.counts.blobs == 0

@@ -24,8 +24,11 @@ from buildtui.app.screens.confirm import ConfirmScreen
 from buildtui.app.widgets.cleanup_items import CleanupItems
 from buildtui.app.widgets.plan_view import PlanView, styled
 from buildtui.cleanup.backend import CleanupBackend
+from buildtui.cleanup.collection import ResumeResult
 from buildtui.cleanup.errors import (
     CleanupError,
+    CollectionBusy,
+    CollectionInterrupted,
     ContainerNotFound,
     EngineUnavailable,
     ExecutionFailed,
@@ -41,6 +44,7 @@ from buildtui.cleanup.present import (
     gc_result_lines,
     inventory_rows,
     plan_lines,
+    resume_lines,
     verify_lines,
 )
 from buildtui.cleanup.verify import VerifyReport
@@ -59,6 +63,21 @@ PANE_COMMANDS = (
     Command("cleanup.allow_tags", "a", "allow_tags", "Allow tags", "Allow other tags to go too"),
     Command("cleanup.delete", "x", "delete", "Delete…", "Delete the selection (confirm)"),
     Command("cleanup.gc", "g", "gc", "Collect…", "Garbage-collect the registry (confirm)"),
+    Command(
+        "cleanup.gc_empty",
+        "G",
+        "gc_empty",
+        "Collect + empty repos…",
+        "Garbage-collect and remove the repositories that hold no tag and no manifest",
+        show=False,
+    ),
+    Command(
+        "cleanup.resume",
+        "R",
+        "resume",
+        "Resume GC",
+        "Finish an interrupted garbage collection: start the registry, verify every tag",
+    ),
     Command("cleanup.verify", "v", "verify", "Verify", "Check every tag is complete"),
     Command("cleanup.clear", "c", "clear", "Clear", "Clear the selection", show=False),
     Command("cleanup.refresh", "r", "refresh", "Refresh", "Read the registry again"),
@@ -66,6 +85,10 @@ PANE_COMMANDS = (
 
 
 def hint_for(error: CleanupError) -> str:
+    if isinstance(error, CollectionInterrupted):
+        return "Press R to resume it: the registry is started again and every tag verified."
+    if isinstance(error, CollectionBusy):
+        return "Wait until it has finished, then try again."
     if isinstance(error, RegistryUnavailable):
         return "Start the registry (or fix the address), then press r to refresh."
     if isinstance(error, ContainerNotFound | EngineUnavailable):
@@ -153,6 +176,10 @@ class CleanupPane(Widget):
         result: GcResult
 
     @dataclass
+    class Resumed(Message):
+        result: ResumeResult
+
+    @dataclass
     class Verified(Message):
         report: VerifyReport
 
@@ -173,6 +200,8 @@ class CleanupPane(Widget):
         self.plan: Plan | None = None
         self.busy = False
         self.result_lines: list[str] = []
+        self.gc_repositories: tuple[str, ...] = ()
+        """Empty repositories the next collection removes (G)."""
 
     def compose(self) -> ComposeResult:
         yield Static(self._title(), id="cleanup-title")
@@ -187,6 +216,14 @@ class CleanupPane(Widget):
         self.plan_view.border_title = "Plan"
         self._show_plan()
         self.refresh_graph()
+        self._show_interruption()
+
+    def _show_interruption(self) -> bool:
+        """Show an interrupted garbage collection (it may have left the registry stopped)."""
+        interruption = self.service.interruption()
+        if interruption:
+            self.show_error(CollectionInterrupted(interruption), "Garbage collection")
+        return interruption is not None
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -336,7 +373,7 @@ class CleanupPane(Widget):
 
     def _gc_confirmed(self, confirmed: bool | None) -> None:
         if confirmed:
-            self.collect()
+            self.collect(self.gc_repositories)
 
     def _post_progress(self, done: int, total: int, what: str) -> None:
         self.post_message(self.Progress(done, total, what))
@@ -345,11 +382,37 @@ class CleanupPane(Widget):
         self.post_message(self.Progress(0, 0, what))
 
     def action_gc(self) -> None:
+        self._start_gc(())
+
+    def action_gc_empty(self) -> None:
+        graph = self.graph
+        empty = tuple(
+            name
+            for name, repo in sorted(graph.repositories.items())
+            if not repo.tags and repo.revisions is not None and not repo.revisions
+        ) if graph is not None else ()  # fmt: skip
+        if not empty:
+            self.app.notify(
+                "No repository is empty (no tag and no manifest): nothing to remove.",
+                severity="warning",
+            )
+            return
+        self._start_gc(empty)
+
+    def _start_gc(self, repositories: tuple[str, ...]) -> None:
         if self.busy:
             self.app.notify("Wait for the running clean-up to finish.", severity="warning")
             return
+        self.gc_repositories = repositories
         self._status([f"Dry run of garbage collection in {self.service.container_name}…"])
-        self.prepare_gc()
+        self.prepare_gc(repositories)
+
+    def action_resume(self) -> None:
+        if self.busy:
+            self.app.notify("Wait for the running clean-up to finish.", severity="warning")
+            return
+        self._status(["Resuming the interrupted garbage collection…"])
+        self.resume()
 
     def action_verify(self) -> None:
         if self.graph is not None and not self.busy:
@@ -371,34 +434,40 @@ class CleanupPane(Widget):
     async def run_plan(self, plan: Plan) -> None:
         self.busy = True
         try:
-            report = await self.service.execute(plan, self._post_progress)
-        except ExecutionFailed as error:
-            self.post_message(self.Executed(error.report))
-            return
+            # The lock: no garbage collection stops the registry under the deletion.
+            with self.service.exclusive("deletion", "the Clean-up pane (x)"):
+                try:
+                    report = await self.service.execute(plan, self._post_progress)
+                except ExecutionFailed as error:
+                    self.post_message(self.Executed(error.report))
+                    return
+                self.post_message(self.Executed(report))
+                graph = self.graph
+                if graph is not None:
+                    await self._verify(graph, plan.remaining_tags, wait=False)
         except CleanupError as error:
             self.post_message(self.Failed("Nothing was deleted", error))
-            return
         finally:
             self.busy = False
-        self.post_message(self.Executed(report))
-        graph = self.graph
-        if graph is not None:
-            await self._verify(graph, plan.remaining_tags, wait=False)
 
     @work(exclusive=True, group="cleanup-gc", thread=True, exit_on_error=False)
-    def prepare_gc(self) -> None:
+    def prepare_gc(self, repositories: tuple[str, ...]) -> None:
         try:
-            preview = self.service.preview_gc()
+            preview = self.service.preview_gc(repositories)
         except CleanupError as error:
             self.post_message(self.Failed("Garbage collection cannot run", error))
             return
         self.post_message(self.GcPrepared(preview))
 
-    @work(exclusive=True, group="cleanup-gc", thread=True, exit_on_error=False)
-    def collect(self) -> None:
+    @work(exclusive=True, group="cleanup-gc", exit_on_error=False)
+    async def collect(self, repositories: tuple[str, ...]) -> None:
+        # The collection runs in a process of its own: quitting or killing the app, or
+        # closing its terminal, does not leave the registry stopped.
         self.busy = True
         try:
-            result = self.service.collect_garbage(self._post_step)
+            result = await self.service.collect_garbage(
+                self._post_step, remove_repositories=repositories
+            )
         except CleanupError as error:
             self.post_message(self.Failed("Garbage collection failed", error))
             return
@@ -407,6 +476,19 @@ class CleanupPane(Widget):
             # The registry was stopped and started (or left stopped): the status bar is stale.
             self.post_message(LabChanged())
         self.post_message(self.GcDone(result))
+
+    @work(exclusive=True, group="cleanup-gc", exit_on_error=False)
+    async def resume(self) -> None:
+        self.busy = True
+        try:
+            result = await self.service.resume_gc(self._post_step)
+        except CleanupError as error:
+            self.post_message(self.Failed("Cannot resume the garbage collection", error))
+            return
+        finally:
+            self.busy = False
+            self.post_message(LabChanged())
+        self.post_message(self.Resumed(result))
 
     @work(exclusive=True, group="cleanup-verify", exit_on_error=False)
     async def verify(self, graph: RegistryGraph, tags: list[TagRef], wait: bool) -> None:
@@ -438,7 +520,8 @@ class CleanupPane(Widget):
 
     @on(Loaded)
     def loaded(self, message: Loaded) -> None:
-        self.show_error(None)
+        if not self._show_interruption():
+            self.show_error(None)
         self.graph = message.graph
         self.rows = {row.key: row for row in inventory_rows(message.graph)}
         self.selected = {k: s for k, s in self.selected.items() if k in self.rows}
@@ -450,7 +533,9 @@ class CleanupPane(Widget):
     @on(Failed)
     def failed(self, message: Failed) -> None:
         self._progress(None)
-        self.show_error(message.error, message.what)
+        unavailable = isinstance(message.error, RegistryUnavailable)
+        if not (unavailable and self._show_interruption()):  # that says why it is down
+            self.show_error(message.error, message.what)
         if isinstance(message.error, RegistryUnavailable):
             self.table.clear()
 
@@ -502,11 +587,25 @@ class CleanupPane(Widget):
     @on(GcDone)
     def gc_done(self, message: GcDone) -> None:
         self._progress(None)
+        self.show_error(None)
         lines = gc_result_lines(message.result)
-        self._status([*lines, "Verifying every tag…"])
+        self._status(lines)
         self.app.notify(lines[-1] if len(lines) > 1 else lines[0], title="Garbage collected")
-        if self.graph is not None:
-            self.verify(self.graph, self.graph.tag_refs(), wait=True)
+        if message.result.verification is not None:
+            self.post_message(self.Verified(message.result.verification))
+        else:
+            self.refresh_graph()
+
+    @on(Resumed)
+    def resumed(self, message: Resumed) -> None:
+        self._progress(None)
+        self.show_error(None)
+        self._status(resume_lines(message.result))
+        self.app.notify(resume_lines(message.result)[0], title="Garbage collection resumed")
+        if message.result.verification is not None:
+            self.post_message(self.Verified(message.result.verification))
+        else:
+            self.refresh_graph()
 
     @on(Verified)
     def verified(self, message: Verified) -> None:

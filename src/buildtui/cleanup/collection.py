@@ -1,0 +1,315 @@
+"""A garbage collection from start to end, as one sequence that keeps its journal.
+
+`run_collection` reads every tag (while the registry still runs), stops the registry,
+removes the empty repositories asked for, runs the collector, starts the registry,
+waits until it answers and verifies every tag; each phase goes to the journal first.
+The caller holds the registry container's lock meanwhile. In the app and the CLI it
+runs in a detached process (`buildtui.cleanup.worker`), so that nothing that happens
+to them (a hang-up, a terminate, a kill) leaves the registry stopped.
+
+`resume_collection` finishes one whose own process died: it waits for a collector
+still running, starts the registry if the collection stopped it, and verifies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from buildtui.cleanup import errors
+from buildtui.cleanup.docker_output import ContainerInfo, parse_gc_output
+from buildtui.cleanup.errors import Cancelled, CleanupError
+from buildtui.cleanup.gc import GcResult, RepositoryRemoval, StepCallback, address_after
+from buildtui.cleanup.graph import RegistryGraph, TagRef
+from buildtui.cleanup.journal import STOPPED_PHASES, Journal
+from buildtui.cleanup.verify import TagCheck, VerifyReport
+
+if TYPE_CHECKING:
+    from buildtui.cleanup.service import CleanupService
+
+UP_TIMEOUT = 30.0
+"""How long the registry may take to answer after it was started again."""
+
+
+@dataclass(frozen=True)
+class CollectionRequest:
+    remove_repositories: tuple[str, ...] = ()
+    start_stopped: bool = False
+
+
+@dataclass(frozen=True)
+class ResumeResult:
+    """What `buildtui gc --resume` did."""
+
+    container: str
+    started: bool
+    registry_url: str | None
+    verification: VerifyReport | None
+    note: str = ""
+
+
+# -- JSON for the journal ----------------------------------------------------------------
+
+
+def info_json(info: ContainerInfo) -> dict[str, Any]:
+    return asdict(info)
+
+
+def info_from_json(data: dict[str, Any]) -> ContainerInfo:
+    values = dict(data)
+    for key in ("mounts", "ports", "host_ports", "bound_ports"):
+        values[key] = tuple(values.get(key) or ())
+    values["storage_env"] = tuple(tuple(pair) for pair in values.get("storage_env") or ())
+    values["port_map"] = tuple(tuple(pair) for pair in values.get("port_map") or ())
+    return ContainerInfo(**values)
+
+
+def verification_json(report: VerifyReport) -> dict[str, Any]:
+    return {
+        "registry": report.registry,
+        "requests": report.requests,
+        "checks": [
+            {
+                "ref": asdict(check.ref),
+                "digest": check.digest,
+                "checked": check.checked,
+                "problems": list(check.problems),
+            }
+            for check in report.checks
+        ],
+    }
+
+
+def verification_from_json(data: dict[str, Any]) -> VerifyReport:
+    checks = tuple(
+        TagCheck(TagRef(**c["ref"]), c["digest"], int(c["checked"]), tuple(c["problems"]))
+        for c in data.get("checks") or ()
+    )
+    return VerifyReport(str(data.get("registry") or ""), checks, int(data.get("requests") or 0))
+
+
+def result_json(result: GcResult) -> dict[str, Any]:
+    return {
+        "info": info_json(result.info),
+        "dry_run": result.dry_run,
+        "output": result.output.text,
+        "kb_before": result.kb_before,
+        "kb_after": result.kb_after,
+        "commands": list(result.commands),
+        "ports_after": list(result.ports_after),
+        "warnings": list(result.warnings),
+        "repositories": [asdict(r) for r in result.repositories],
+        "left_stopped": result.left_stopped,
+        "registry_url": result.registry_url,
+        "verification": (
+            verification_json(result.verification) if result.verification is not None else None
+        ),
+    }
+
+
+def result_from_json(data: dict[str, Any]) -> GcResult:
+    verification = data.get("verification")
+    return GcResult(
+        info_from_json(data["info"]),
+        bool(data.get("dry_run")),
+        parse_gc_output(str(data.get("output") or "")),
+        data.get("kb_before"),
+        data.get("kb_after"),
+        tuple(data.get("commands") or ()),
+        tuple(data.get("ports_after") or ()),
+        tuple(data.get("warnings") or ()),
+        tuple(RepositoryRemoval(**r) for r in data.get("repositories") or ()),
+        bool(data.get("left_stopped")),
+        data.get("registry_url"),
+        verification_from_json(verification) if verification else None,
+    )
+
+
+def error_json(error: CleanupError) -> dict[str, Any]:
+    return {"type": type(error).__name__, "message": str(error)}
+
+
+def error_from_json(data: dict[str, Any]) -> CleanupError:
+    """The error the collection's process met, as the same class (GcFailed if unknown)."""
+    kind = getattr(errors, str(data.get("type")), None)
+    message = str(data.get("message") or "the garbage collection failed")
+    if isinstance(kind, type) and issubclass(kind, CleanupError):
+        try:
+            return kind(message)
+        except TypeError:
+            pass
+    return errors.GcFailed(message)
+
+
+def tags_json(tags: list[TagRef]) -> list[dict[str, str]]:
+    return [asdict(tag) for tag in tags]
+
+
+def tags_from_json(data: Any) -> list[TagRef]:
+    return [TagRef(**tag) for tag in data or ()]
+
+
+# -- the sequence -----------------------------------------------------------------------
+
+
+def _service_at(service: CleanupService, url: str | None) -> CleanupService:
+    """The same service, or a new one at the address the registry answers at now."""
+    if url is None:
+        return service
+    from buildtui.cleanup.service import CleanupService
+
+    return CleanupService(service.settings.with_overrides({"registry_url": url}))
+
+
+async def run_collection(
+    service: CleanupService,
+    journal: Journal,
+    request: CollectionRequest,
+    on_step: StepCallback | None = None,
+    *,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> GcResult:
+    """The whole collection; the caller holds the container's lock. Its end is journaled."""
+    try:
+        result = await _collect(service, journal, request, on_step, should_stop)
+    except CleanupError as error:
+        journal.finish("cancelled" if isinstance(error, Cancelled) else "failed",
+                       error=error_json(error))  # fmt: skip
+        raise
+    except BaseException as error:
+        journal.finish("failed", error={"type": "GcFailed", "message": repr(error)})
+        raise
+    journal.finish("done", result=result_json(result))
+    return result
+
+
+async def _collect(
+    service: CleanupService,
+    journal: Journal,
+    request: CollectionRequest,
+    on_step: StepCallback | None,
+    should_stop: Callable[[], bool],
+) -> GcResult:
+    container = service.container
+
+    def step(text: str) -> None:
+        journal.step(text)
+        if on_step is not None:
+            on_step(text)
+
+    def phase(name: str) -> None:
+        if name == "stopping" and should_stop():
+            raise Cancelled("the garbage collection was cancelled before anything was stopped")
+        journal.phase(name)
+
+    journal.update(pid=os.getpid(), state="running")
+    info = await asyncio.to_thread(container.inspect)
+    journal.update(was_running=info.running, info=info_json(info))
+    graph: RegistryGraph | None = None
+    if info.running:
+        step("reading every tag")
+        graph = await service.load()
+        journal.update(tags=tags_json(graph.tag_refs()))
+    result = await asyncio.to_thread(
+        lambda: container.collect(
+            on_step=step,
+            on_phase=phase,
+            remove_repositories=request.remove_repositories,
+            start_stopped=request.start_stopped,
+            info=info,
+        )
+    )
+    if result.left_stopped:
+        return result
+    after = await asyncio.to_thread(container.inspect)
+    moved = address_after(service.settings.registry_url, info, after)
+    warnings = list(result.warnings)
+    if moved is not None:
+        warnings.append(moved_message(info.name, service.settings.registry_url, moved))
+        journal.update(registry_url_after=moved)
+    result = replace(result, registry_url=moved, warnings=tuple(warnings))
+    if should_stop():
+        step("not verified: the collection's process was asked to stop")
+        note = (
+            "the tags were not verified: the collection's process was terminated after the "
+            "registry was started again"
+        )
+        return replace(result, warnings=(*result.warnings, note))
+    checker = _service_at(service, moved)
+    try:
+        step("waiting for the registry to answer")
+        journal.phase("waiting")
+        await checker.wait_until_up(UP_TIMEOUT)
+        journal.phase("verifying")
+        step("verifying every tag")
+        if graph is None:
+            graph = await checker.load()
+            journal.update(tags=tags_json(graph.tag_refs()))
+        verification = await checker.verify(graph, graph.tag_refs())
+    finally:
+        if checker is not service:
+            await checker.aclose()
+    if moved is not None:  # checked at the new address: say that one
+        verification = replace(verification, registry=checker.registry)
+    return replace(result, verification=verification)
+
+
+def moved_message(container: str, before: str, after: str) -> str:
+    return (
+        f"{container} publishes its port on an ephemeral host port, and the restart gave it "
+        f"a new one: the registry answers at {after} now, not {before}. Use `buildtui "
+        f"--registry {after} ...` (and {after.split('://', 1)[-1]} in image references), or "
+        f"recreate it with a fixed host port (e.g. -p {after.rsplit(':', 1)[-1]}:5000) to "
+        "keep its address"
+    )
+
+
+async def resume_collection(
+    service: CleanupService, journal: Journal, on_step: StepCallback | None = None
+) -> ResumeResult:
+    """Finish an interrupted collection; the caller holds the container's lock."""
+    say = on_step or (lambda _text: None)
+    container = service.container
+    phase = str(journal.data.get("phase") or "requested")
+    for collector in await asyncio.to_thread(container.running_collectors, journal.container):
+        say(f"waiting for the collector {collector[:12]} that still runs")
+        await asyncio.to_thread(container.wait_for, collector)
+    info = await asyncio.to_thread(container.inspect)
+    before_data = journal.data.get("info")
+    before = info_from_json(before_data) if isinstance(before_data, dict) else info
+    started = False
+    was_running = bool(journal.data.get("was_running"))
+    started_by_us = was_running and phase in STOPPED_PHASES
+    if not info.running and (started_by_us or journal.data.get("start_stopped")):
+        say(f"starting {info.name}")
+        await asyncio.to_thread(container.start, info)
+        started = True
+        info = await asyncio.to_thread(container.inspect)
+    if not info.running:
+        note = f"{info.name} was stopped before the collection and stays stopped"
+        journal.finish("done", resumed=True, note=note)
+        return ResumeResult(info.name, False, None, None, note)
+    moved = address_after(service.settings.registry_url, before, info)
+    checker = _service_at(service, moved)
+    try:
+        say("waiting for the registry to answer")
+        await checker.wait_until_up(UP_TIMEOUT)
+        say("verifying every tag")
+        graph = await checker.load()
+        tags = tags_from_json(journal.data.get("tags")) or graph.tag_refs()
+        verification = await checker.verify(graph, tags)
+    finally:
+        if checker is not service:
+            await checker.aclose()
+    if moved is not None:
+        verification = replace(verification, registry=checker.registry)
+    journal.finish(
+        "done",
+        resumed=True,
+        registry_url_after=moved,
+        verification=verification_json(verification),
+    )
+    return ResumeResult(info.name, started, moved, verification)

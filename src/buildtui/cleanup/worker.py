@@ -1,0 +1,85 @@
+"""`python -m buildtui.cleanup.worker JOURNAL --lock-fd N`: one garbage collection, detached.
+
+`CleanupService.collect_garbage` takes the registry container's lock, writes the
+journal and starts this process in a session of its own with the lock's file
+descriptor, then only follows the journal. So a closing terminal (SIGHUP to the whole
+session), Ctrl-C, a terminate or a kill of the app or the command line leave this
+process alone: it starts the registry again and verifies every tag whatever happens
+to its caller. SIGHUP and SIGINT are ignored; SIGTERM cancels the collection if the
+registry was not stopped yet, and otherwise lets it finish the start before it exits
+(without the verification). The lock goes with this process, however it ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+
+class _Termination:
+    """Set by SIGTERM; the sequence looks at it where stopping is safe."""
+
+    def __init__(self) -> None:
+        self.asked = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.asked = True
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m buildtui.cleanup.worker")
+    parser.add_argument("journal", type=Path)
+    parser.add_argument("--lock-fd", type=int, required=True)
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    termination = _Termination()
+    signal.signal(signal.SIGTERM, termination)
+
+    # Imported once the signals are set: these imports take most of the start-up time.
+    from buildtui.cleanup.collection import CollectionRequest, run_collection
+    from buildtui.cleanup.errors import CleanupError
+    from buildtui.cleanup.journal import Journal
+
+    journal = Journal.load(args.journal)
+    if journal is None:
+        print(f"no journal at {args.journal}", file=sys.stderr)
+        return 2
+    from buildtui.cleanup.service import CleanupService
+
+    service = CleanupService(journal.settings, detached=False)
+    request = CollectionRequest(
+        tuple(journal.data.get("remove_repositories") or ()),
+        bool(journal.data.get("start_stopped")),
+    )
+
+    async def work() -> None:
+        try:
+            await run_collection(
+                service,
+                journal,
+                request,
+                lambda text: print(text, flush=True),
+                should_stop=lambda: termination.asked,
+            )
+        finally:
+            await service.aclose()
+
+    try:
+        asyncio.run(work())
+    except CleanupError as error:
+        print(f"buildtui gc: {error}", file=sys.stderr)
+        return 1
+    finally:
+        os.close(args.lock_fd)  # the lock ends with the journal written
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
