@@ -9,12 +9,21 @@ from collections.abc import Sequence
 from buildtui import __version__
 from buildtui.commands import command_modules
 from buildtui.settings import Settings, SettingsError, load_settings
+from buildtui.terminal import (
+    EXIT_BROKEN_PIPE,
+    EXIT_CODES_HELP,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    needs_terminal_message,
+    silence_stdout,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="buildtui",
         description="A terminal UI for Docker buildx labs: builders, builds, registry, clean-up.",
+        epilog=EXIT_CODES_HELP,
     )
     parser.add_argument("--version", action="version", version=f"buildtui {__version__}")
     parser.add_argument(
@@ -53,14 +62,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings_from_args(args)
     except SettingsError as error:
         print(f"buildtui: {error}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     handler = getattr(args, "handler", None)
     if handler is None:
+        why_not = needs_terminal_message()
+        if why_not is not None:
+            print(f"buildtui: {why_not}", file=sys.stderr)
+            return EXIT_USAGE
         from buildtui.app.app import run_app
 
         return run_app(settings)
     try:
-        return int(handler(args, settings))
+        code = int(handler(args, settings))
+        sys.stdout.flush()
+        return code
     except KeyboardInterrupt:
         print("buildtui: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`buildtui ... | head`): stop quietly, as docker does.
+        silence_stdout()
+        return EXIT_BROKEN_PIPE

@@ -1,7 +1,8 @@
 """`buildtui build [--summary-json FILE] -- <docker buildx build arguments>`.
 
 Runs the build with plain progress, prints its log as it comes (CACHED steps
-highlighted, colours only on a terminal), then the summary; writes the summary
+highlighted; colour as NO_COLOR, FORCE_COLOR and TERM=dumb say, else only on a
+terminal), then the summary; writes the summary
 as JSON when asked. The exit code is buildx's.
 """
 
@@ -32,6 +33,7 @@ from buildtui.buildlog.model import BuildModel
 from buildtui.buildlog.parser import LineKind, LogParser
 from buildtui.buildlog.summary import BuildSummary, summarize
 from buildtui.settings import Settings
+from buildtui.terminal import use_color
 
 GREEN_BOLD = "\x1b[1;32m"
 RED_BOLD = "\x1b[1;31m"
@@ -86,7 +88,7 @@ def run_build(
     stage_order: Sequence[str] = (),
 ) -> int:
     """Run `argv`, print the log and summary to `out`; buildx's exit code."""
-    color = out.isatty() if color is None else color
+    color = use_color(out) if color is None else color
     print(f"$ {shell_command(argv)}", file=out, flush=True)
     started = time.monotonic()
     try:
@@ -97,7 +99,7 @@ def run_build(
     parser = LogParser()
     model = BuildModel(stage_order=stage_order)
     write = out.write
-    with _cancel_on_interrupt(process):
+    with _cancel_on_interrupt(process), _cancel_on_broken_pipe(process):
         for batch in process.batches():
             now = time.monotonic()
             chunk = []
@@ -136,6 +138,17 @@ def _cancel_on_interrupt(process: BuildProcess) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
+def _cancel_on_broken_pipe(process: BuildProcess) -> Iterator[None]:
+    """Nobody reads the log any more (`| head`): cancel the build, as docker's exit would."""
+    try:
+        yield
+    except BrokenPipeError:
+        process.cancel()
+        process.wait()
+        raise
 
 
 def _paint(kind: LineKind, text: str) -> str:
