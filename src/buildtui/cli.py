@@ -39,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--context", dest="docker_context", metavar="NAME", help="Docker context")
     parser.add_argument("--host", dest="docker_host", metavar="URL", help="Docker daemon socket")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="write what buildtui runs and asks (docker commands, HTTP requests, timings) "
+        "to the debug log (`buildtui doctor` shows where); also BUILDTUI_LOG=debug",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in command_modules():
         module.register(subparsers)
@@ -51,6 +57,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "registry_container": args.registry_container,
         "docker_context": args.docker_context,
         "docker_host": args.docker_host,
+        "log": "debug" if args.debug else None,
     }
     return load_settings(flags)
 
@@ -63,6 +70,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"buildtui: {error}", file=sys.stderr)
         return EXIT_USAGE
+    if settings.log != "off":
+        from buildtui import logs
+
+        logs.configure(settings.log)
+        logs.LOGGER.info(
+            "buildtui %s: %s",
+            __version__,
+            " ".join(logs.masked_argv(sys.argv[1:] if argv is None else argv)),
+        )
     handler = getattr(args, "handler", None)
     if handler is None:
         why_not = needs_terminal_message()

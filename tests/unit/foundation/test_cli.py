@@ -21,10 +21,10 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 def test_bad_setting_is_one_line_and_exit_2(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("BUILDTUI_NOPE", "1")
+    monkeypatch.setenv("BUILDTUI_LOG", "loud")
     assert main(["doctor"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("buildtui: environment variable BUILDTUI_NOPE: unknown setting")
+    assert err.startswith("buildtui: environment variable BUILDTUI_LOG: log must be one of")
     assert "Traceback" not in err
 
 
