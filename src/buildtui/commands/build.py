@@ -32,6 +32,7 @@ from buildtui.buildlog.explain import explain
 from buildtui.buildlog.model import BuildModel
 from buildtui.buildlog.parser import LineKind, LogParser
 from buildtui.buildlog.summary import BuildSummary, summarize
+from buildtui.commands.output import json_document
 from buildtui.settings import Settings
 from buildtui.terminal import use_color
 
@@ -116,7 +117,7 @@ def run_build(
     print_summary(summary, model, out, color=color)
     if summary_json is not None:
         try:
-            summary_json.write_text(json.dumps(summary.to_json(), indent=2) + "\n")
+            summary_json.write_text(json.dumps(json_document(summary.to_json()), indent=2) + "\n")
         except OSError as error:
             print(f"buildtui build: cannot write {summary_json}: {error}", file=sys.stderr)
     return exit_code

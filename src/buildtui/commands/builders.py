@@ -7,7 +7,6 @@ Same validation and messages as the pane; rm and prune ask first (or take --forc
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
 from typing import Any, TextIO
@@ -25,6 +24,7 @@ from buildtui.buildx.presentation import (
     removal_plan,
     usage_json,
 )
+from buildtui.commands.output import print_json
 from buildtui.settings import Settings
 
 ServiceFactory = Callable[[Settings], BuildersBackend]
@@ -143,7 +143,7 @@ def run_list(
     except BuildxError as error:
         return fail(error)
     if args.json:
-        print(json.dumps([builder_json(b) for b in listing.builders], indent=2))
+        print_json({"builders": [builder_json(b) for b in listing.builders]})
     else:
         rows = [COLUMNS, *(row.cells for row in builder_rows(listing))]
         widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
@@ -296,7 +296,7 @@ def run_du(args: argparse.Namespace, settings: Settings, factory: ServiceFactory
     except BuildxError as error:
         return fail(error)
     if args.json:
-        print(json.dumps(usage_json(usage), indent=2))
+        print_json(usage_json(usage))
         return 0
     print(f"{'ID':<27} {'RECLAIMABLE':<11} {'SIZE':>9}  {'LAST ACCESSED':<20} DESCRIPTION")
     for r in usage.records:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import asdict
 from typing import Any
 
+from buildtui.commands.output import print_json
 from buildtui.engine.probe import probe_engine
 from buildtui.settings import Settings
 
@@ -25,11 +25,12 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     status = probe_engine(settings)
     if args.json:
-        payload = {
-            "ok": not status.problems,
-            "checks": [asdict(check) | {"ok": check.ok} for check in status.checks],
-        }
-        print(json.dumps(payload, indent=2))
+        print_json(
+            {
+                "ok": not status.problems,
+                "checks": [asdict(check) | {"ok": check.ok} for check in status.checks],
+            }
+        )
     else:
         for check in status.checks:
             print(f"[{MARKS[check.level]}] {check.name:<12} {check.detail}")

@@ -57,6 +57,7 @@ def test_doctor_json_lists_checks_and_fails_on_errors(
     monkeypatch.setattr("buildtui.commands.doctor.probe_engine", fixed_probe(checks))
     assert main(["doctor", "--json"]) == 1
     payload = json.loads(capsys.readouterr().out)
+    assert payload["schema_version"] == 1
     assert payload["ok"] is False
     assert [c["name"] for c in payload["checks"]] == ["engine", "registry"]
     assert payload["checks"][1]["fix"] == "docker start registry7"
