@@ -9,9 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from buildtui.buildx.builders import BuildersBackend, BuildersService
 from buildtui.buildx.commands import prune_args, remove_args, render_command, split_list
 from buildtui.buildx.errors import BuildxError, ContextBuilderRemoval
 from buildtui.buildx.models import DRIVERS, CreateOptions, CreateRequest, PruneOptions
@@ -27,7 +26,10 @@ from buildtui.buildx.presentation import (
 from buildtui.commands.output import print_json
 from buildtui.settings import Settings
 
-ServiceFactory = Callable[[Settings], BuildersBackend]
+if TYPE_CHECKING:
+    from buildtui.buildx.builders import BuildersBackend
+
+ServiceFactory = Callable[[Settings], "BuildersBackend"]
 
 
 def register(subparsers: Any) -> None:
@@ -115,6 +117,8 @@ def register(subparsers: Any) -> None:
 
 
 def _service(settings: Settings) -> BuildersBackend:
+    from buildtui.buildx.builders import BuildersService  # python-on-whales: only when used
+
     return BuildersService(settings)
 
 

@@ -8,7 +8,6 @@ from dataclasses import asdict
 from typing import Any
 
 from buildtui.commands.output import print_json
-from buildtui.engine.probe import probe_engine
 from buildtui.settings import Settings
 
 MARKS = {"ok": "ok  ", "warn": "warn", "error": "FAIL"}
@@ -23,6 +22,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from buildtui.engine.probe import probe_engine  # python-on-whales and httpx: when used
+
     status = probe_engine(settings)
     if args.json:
         print_json(

@@ -140,3 +140,16 @@ def test_bash_completion_completes_commands_and_options(tmp_path: Path) -> None:
     assert "--dry-run" in complete("gc", "--dr")
     assert {"builders", "build"} <= set(complete("bu"))
     assert "--summary-json" in complete("build", "--su")
+
+
+def test_the_command_line_loads_python_on_whales_only_when_a_command_needs_it() -> None:
+    program = (
+        "import sys\n"
+        "from buildtui.cli import build_parser\n"
+        "build_parser().parse_args(['builders', 'list'])\n"
+        "print(sorted(m for m in ('python_on_whales', 'pydantic') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "[]"
