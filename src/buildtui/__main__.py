@@ -1,3 +1,3 @@
-from buildtui.cli import main
+from buildtui.entry import main
 
 raise SystemExit(main())

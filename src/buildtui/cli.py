@@ -9,12 +9,21 @@ from collections.abc import Sequence
 from buildtui import __version__
 from buildtui.commands import command_modules
 from buildtui.settings import Settings, SettingsError, load_settings
+from buildtui.terminal import (
+    EXIT_BROKEN_PIPE,
+    EXIT_CODES_HELP,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    needs_terminal_message,
+    silence_stdout,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="buildtui",
         description="A terminal UI for Docker buildx labs: builders, builds, registry, clean-up.",
+        epilog=EXIT_CODES_HELP,
     )
     parser.add_argument("--version", action="version", version=f"buildtui {__version__}")
     parser.add_argument(
@@ -30,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--context", dest="docker_context", metavar="NAME", help="Docker context")
     parser.add_argument("--host", dest="docker_host", metavar="URL", help="Docker daemon socket")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="write what buildtui runs and asks (docker commands, HTTP requests, timings) "
+        "to the debug log (`buildtui doctor` shows where); also BUILDTUI_LOG=debug",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in command_modules():
         module.register(subparsers)
@@ -42,6 +57,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "registry_container": args.registry_container,
         "docker_context": args.docker_context,
         "docker_host": args.docker_host,
+        "log": "debug" if args.debug else None,
     }
     return load_settings(flags)
 
@@ -53,14 +69,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings_from_args(args)
     except SettingsError as error:
         print(f"buildtui: {error}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    if settings.log != "off":
+        from buildtui import logs
+
+        logs.configure(settings.log)
+        logs.LOGGER.info(
+            "buildtui %s: %s",
+            __version__,
+            " ".join(logs.masked_argv(sys.argv[1:] if argv is None else argv)),
+        )
     handler = getattr(args, "handler", None)
     if handler is None:
+        why_not = needs_terminal_message()
+        if why_not is not None:
+            print(f"buildtui: {why_not}", file=sys.stderr)
+            return EXIT_USAGE
         from buildtui.app.app import run_app
 
         return run_app(settings)
     try:
-        return int(handler(args, settings))
+        code = int(handler(args, settings))
+        sys.stdout.flush()
+        return code
     except KeyboardInterrupt:
         print("buildtui: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`buildtui ... | head`): stop quietly, as docker does.
+        silence_stdout()
+        return EXIT_BROKEN_PIPE

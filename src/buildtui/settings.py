@@ -27,6 +27,14 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME))
 
 
+def state_dir() -> Path:
+    """Where the debug log goes (~/.local/state/buildtui on Linux)."""
+    return Path(platformdirs.user_state_dir(APP_NAME))
+
+
+LOG_LEVELS = ("off", "info", "debug")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where the lab's registry and Docker engine are."""
@@ -41,6 +49,12 @@ class Settings:
     """Docker daemon socket (as `docker --host`/DOCKER_HOST); None means the context's."""
     insecure_registries: tuple[str, ...] = field(default_factory=tuple)
     """Registry hosts reached over plain HTTP besides localhost/loopback."""
+    log: str = "off"
+    """Debug log in the state dir: off, info or debug (`--debug` is debug)."""
+    theme: str | None = None
+    """Textual theme; the app keeps the one chosen in the command palette here."""
+    keymap: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    """Key remaps by binding id (a `[keymap]` table: `"builders.create" = "c"`)."""
 
     @property
     def registry_host(self) -> str:
@@ -59,6 +73,19 @@ def _validate(key: str, value: Any, origin: str) -> Any:
     if key not in _FIELDS:
         known = ", ".join(sorted(_FIELDS))
         raise SettingsError(f"{origin}: unknown setting {key!r}; known settings: {known}")
+    if key == "keymap":
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()
+        ):
+            raise SettingsError(
+                f'{origin}: keymap must be a table of binding id = "keys", e.g. '
+                '[keymap] followed by "builders.create" = "c"'
+            )
+        return tuple(sorted((k, v.strip()) for k, v in value.items()))
+    if key == "log":
+        if not isinstance(value, str) or value.strip().lower() not in LOG_LEVELS:
+            raise SettingsError(f"{origin}: log must be one of {', '.join(LOG_LEVELS)}")
+        return value.strip().lower()
     if key == "insecure_registries":
         if isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
@@ -107,13 +134,54 @@ def load_file(path: Path) -> dict[str, Any]:
     return {key: _validate(key, value, str(path)) for key, value in data.items()}
 
 
+ENV_SETTINGS = tuple(name for name in _FIELDS if name != "keymap")
+"""Settings a BUILDTUI_* variable can set (the keymap is a table: only in the file)."""
+
+
 def load_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The BUILDTUI_* variables that name a setting; any other BUILDTUI_* name is not ours
+    to refuse (see `ignored_env`)."""
     values = {}
     for name, value in environ.items():
         if name.startswith(ENV_PREFIX):
             key = name[len(ENV_PREFIX) :].lower()
-            values[key] = _validate(key, value, f"environment variable {name}")
+            if key in ENV_SETTINGS:
+                values[key] = _validate(key, value, f"environment variable {name}")
     return values
+
+
+def ignored_env(environ: Mapping[str, str] | None = None) -> list[str]:
+    """BUILDTUI_* variables that set nothing (a typo, say); the doctor lists them."""
+    environ = os.environ if environ is None else environ
+    prefix = len(ENV_PREFIX)
+    return sorted(
+        name
+        for name in environ
+        if name.startswith(ENV_PREFIX) and name[prefix:].lower() not in ENV_SETTINGS
+    )
+
+
+def save_setting(key: str, value: str, path: Path | None = None) -> Path:
+    """Write one top-level string setting into the TOML file, keeping everything else."""
+    import json
+
+    _validate(key, value, "saved setting")
+    path = config_path() if path is None else path
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    line = f"{key} = {json.dumps(value)}"  # a JSON string is a valid TOML basic string
+    top = next((i for i, text in enumerate(lines) if text.lstrip().startswith("[")), len(lines))
+    for index in range(top):
+        name = lines[index].split("=", 1)[0].strip()
+        if "=" in lines[index] and name == key:
+            lines[index] = line
+            break
+    else:
+        lines.insert(top, line)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".toml.tmp")
+    temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    temporary.replace(path)
+    return path
 
 
 def load_settings(

@@ -404,7 +404,7 @@ def test_cli_list_json_create_and_rm_on_the_engine(
     assert main(["builders", "create", "--name", name, "--platform", "linux/arm64"]) == 0
     assert capsys.readouterr().out.strip() == f"created {name}"
     assert main(["builders", "list", "--json"]) == 0
-    listed = {b["name"]: b for b in json.loads(capsys.readouterr().out)}
+    listed = {b["name"]: b for b in json.loads(capsys.readouterr().out)["builders"]}
     assert listed["default"]["current"] is True and listed["default"]["driver"] == "docker"
     node = listed[name]["nodes"][0]
     assert set(node) >= {"name", "endpoint", "status", "buildkit", "platforms"}
@@ -419,4 +419,4 @@ def test_cli_list_json_create_and_rm_on_the_engine(
     err = capsys.readouterr().err
     assert "docker context rm default" in err
     assert main(["builders", "list", "--json"]) == 0
-    assert name not in {b["name"] for b in json.loads(capsys.readouterr().out)}
+    assert name not in {b["name"] for b in json.loads(capsys.readouterr().out)["builders"]}

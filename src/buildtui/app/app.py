@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from functools import partial
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.message import Message
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from buildtui import __version__
@@ -18,7 +20,7 @@ from buildtui.app.services import Services
 from buildtui.app.widgets.status_bar import StatusBar
 from buildtui.app.widgets.title_bar import TitleBar
 from buildtui.engine.status import EngineStatus
-from buildtui.settings import Settings
+from buildtui.settings import Settings, SettingsError, save_setting
 
 STATUS_INTERVAL = 15.0
 
@@ -72,8 +74,47 @@ class BuildTUI(App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = f"Docker buildx lab · {self.settings.registry_url}"
+        if self.settings.theme is not None:
+            if self.settings.theme in self.available_themes:
+                self.theme = self.settings.theme
+            else:
+                self.notify(
+                    f"theme {self.settings.theme!r} is not known; themes: "
+                    + ", ".join(sorted(self.available_themes)),
+                    title="Settings",
+                    severity="warning",
+                )
+        self.theme_changed_signal.subscribe(self, self.keep_theme)
+        if self.settings.keymap:
+            self.set_keymap(dict(self.settings.keymap))
         # No I/O and no heavy imports before the first frame: both happen after it.
         self.call_after_refresh(self.load_services)
+
+    def keep_theme(self, theme: Theme) -> None:
+        """A theme chosen in the palette is written to the config file for the next start."""
+        if theme.name == self.settings.theme:
+            return
+        try:
+            save_setting("theme", theme.name)
+        except (OSError, SettingsError) as error:
+            self.notify(f"the theme is not kept: {error}", title="Settings", severity="warning")
+            return
+        self.settings = replace(self.settings, theme=theme.name)
+
+    def check_keymap(self, panes: Iterable[object]) -> None:
+        """Say which keymap ids name no binding (a typo would otherwise remap nothing)."""
+        known = {command.id for command in APP_COMMANDS}
+        for pane in panes:
+            known.update(command.id for command in getattr(pane, "COMMANDS", ()))
+        unknown = sorted({binding_id for binding_id, _ in self.settings.keymap} - known)
+        if unknown:
+            self.notify(
+                f"keymap: no key has the id {', '.join(unknown)}; the ids are "
+                + ", ".join(sorted(known)),
+                title="Settings",
+                severity="warning",
+                timeout=15,
+            )
 
     @work(thread=True, exclusive=True, group="startup")
     def load_services(self) -> None:
@@ -88,13 +129,14 @@ class BuildTUI(App[None]):
         from buildtui.app.wiring import make_pane
 
         self.services = message.services
+        widgets = {pane_id: make_pane(pane_id, message.services) for pane_id, _, _ in PANES}
         panes = [
-            TabPane(f"{key} {title}", make_pane(pane_id, message.services), id=pane_id)
-            for pane_id, title, key in PANES
+            TabPane(f"{key} {title}", widgets[pane_id], id=pane_id) for pane_id, title, key in PANES
         ]
         tabs = TabbedContent(id="panes", initial=self._initial_pane)
         for pane in panes:
             tabs.compose_add_child(pane)  # as `with TabbedContent():` in compose does
+        self.check_keymap(widgets.values())
         await self.query_one("#loading").remove()
         await self.mount(tabs, before="#status")
         # Once laid out, its widgets can take the focus (the pane shown then, if a key

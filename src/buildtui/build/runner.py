@@ -16,10 +16,10 @@ import os
 import signal
 import subprocess
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from typing import IO, Protocol
 
+from buildtui import logs
 from buildtui.build.errors import BuildError, BuildUnavailable
 
 CHUNK = 1 << 16
@@ -75,6 +75,7 @@ class RunningBuild:
     def __init__(self, argv: Sequence[str], *, env: dict[str, str] | None = None) -> None:
         self.argv = list(argv)
         self._canceled = threading.Event()
+        started = logs.command(self.argv)
         try:
             self._process = subprocess.Popen(
                 self.argv,
@@ -93,7 +94,7 @@ class RunningBuild:
         except OSError as error:
             raise BuildError(f"Cannot start the build: {error}.") from error
         self.pid = self._process.pid
-        self.started_at = time.monotonic()
+        self.started_at = started
 
     def _chunks(self) -> Iterator[bytes]:
         stream: IO[bytes] | None = self._process.stdout
@@ -118,7 +119,9 @@ class RunningBuild:
             yield from batch
 
     def wait(self) -> int:
-        return self._process.wait()
+        code = self._process.wait()
+        logs.finished(self.argv, code, self.started_at)
+        return code
 
     def poll(self) -> int | None:
         return self._process.poll()

@@ -19,6 +19,7 @@ from typing import Protocol, TypeVar
 from python_on_whales.client_config import ClientNotFoundError
 from python_on_whales.exceptions import DockerException
 
+from buildtui import logs
 from buildtui.buildx import commands
 from buildtui.buildx.commands import CreatePlan
 from buildtui.buildx.errors import (
@@ -113,6 +114,7 @@ class BootstrapRun:
         self._cancelled = threading.Event()
         self._stderr: list[str] = []
         env = dict(os.environ, BUILDKIT_PROGRESS="plain")
+        logs.command(argv)
         try:
             self._process = subprocess.Popen(
                 list(argv),
@@ -191,9 +193,11 @@ class BuildersService:
         builder: str | None = None,
         timeout: float | None = None,
     ) -> str:
+        argv = [*self.command_prefix, *args]
+        started = logs.command(argv)
         try:
             result = subprocess.run(
-                [*self.command_prefix, *args],
+                argv,
                 capture_output=True,
                 text=True,
                 timeout=timeout or self.timeout,
@@ -208,6 +212,7 @@ class BuildersService:
             raise BuildxCommandFailed(
                 action, f"`docker {' '.join(args[:2])}` gave no answer in {waited:.0f}s"
             ) from None
+        logs.finished(argv, result.returncode, started)
         if result.returncode != 0:
             raise error_from_stderr(result.stderr, action=action, builder=builder)
         return result.stdout

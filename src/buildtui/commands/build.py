@@ -1,7 +1,8 @@
 """`buildtui build [--summary-json FILE] -- <docker buildx build arguments>`.
 
 Runs the build with plain progress, prints its log as it comes (CACHED steps
-highlighted, colours only on a terminal), then the summary; writes the summary
+highlighted; colour as NO_COLOR, FORCE_COLOR and TERM=dumb say, else only on a
+terminal), then the summary; writes the summary
 as JSON when asked. The exit code is buildx's.
 """
 
@@ -31,7 +32,9 @@ from buildtui.buildlog.explain import explain
 from buildtui.buildlog.model import BuildModel
 from buildtui.buildlog.parser import LineKind, LogParser
 from buildtui.buildlog.summary import BuildSummary, summarize
+from buildtui.commands.output import json_document
 from buildtui.settings import Settings
+from buildtui.terminal import use_color
 
 GREEN_BOLD = "\x1b[1;32m"
 RED_BOLD = "\x1b[1;31m"
@@ -86,7 +89,7 @@ def run_build(
     stage_order: Sequence[str] = (),
 ) -> int:
     """Run `argv`, print the log and summary to `out`; buildx's exit code."""
-    color = out.isatty() if color is None else color
+    color = use_color(out) if color is None else color
     print(f"$ {shell_command(argv)}", file=out, flush=True)
     started = time.monotonic()
     try:
@@ -97,7 +100,7 @@ def run_build(
     parser = LogParser()
     model = BuildModel(stage_order=stage_order)
     write = out.write
-    with _cancel_on_interrupt(process):
+    with _cancel_on_interrupt(process), _cancel_on_broken_pipe(process):
         for batch in process.batches():
             now = time.monotonic()
             chunk = []
@@ -114,7 +117,7 @@ def run_build(
     print_summary(summary, model, out, color=color)
     if summary_json is not None:
         try:
-            summary_json.write_text(json.dumps(summary.to_json(), indent=2) + "\n")
+            summary_json.write_text(json.dumps(json_document(summary.to_json()), indent=2) + "\n")
         except OSError as error:
             print(f"buildtui build: cannot write {summary_json}: {error}", file=sys.stderr)
     return exit_code
@@ -136,6 +139,17 @@ def _cancel_on_interrupt(process: BuildProcess) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
+def _cancel_on_broken_pipe(process: BuildProcess) -> Iterator[None]:
+    """Nobody reads the log any more (`| head`): cancel the build, as docker's exit would."""
+    try:
+        yield
+    except BrokenPipeError:
+        process.cancel()
+        process.wait()
+        raise
 
 
 def _paint(kind: LineKind, text: str) -> str:

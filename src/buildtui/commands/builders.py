@@ -7,12 +7,10 @@ Same validation and messages as the pane; rm and prune ask first (or take --forc
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from buildtui.buildx.builders import BuildersBackend, BuildersService
 from buildtui.buildx.commands import prune_args, remove_args, render_command, split_list
 from buildtui.buildx.errors import BuildxError, ContextBuilderRemoval
 from buildtui.buildx.models import DRIVERS, CreateOptions, CreateRequest, PruneOptions
@@ -25,9 +23,13 @@ from buildtui.buildx.presentation import (
     removal_plan,
     usage_json,
 )
+from buildtui.commands.output import print_json
 from buildtui.settings import Settings
 
-ServiceFactory = Callable[[Settings], BuildersBackend]
+if TYPE_CHECKING:
+    from buildtui.buildx.builders import BuildersBackend
+
+ServiceFactory = Callable[[Settings], "BuildersBackend"]
 
 
 def register(subparsers: Any) -> None:
@@ -115,6 +117,8 @@ def register(subparsers: Any) -> None:
 
 
 def _service(settings: Settings) -> BuildersBackend:
+    from buildtui.buildx.builders import BuildersService  # python-on-whales: only when used
+
     return BuildersService(settings)
 
 
@@ -143,7 +147,7 @@ def run_list(
     except BuildxError as error:
         return fail(error)
     if args.json:
-        print(json.dumps([builder_json(b) for b in listing.builders], indent=2))
+        print_json({"builders": [builder_json(b) for b in listing.builders]})
     else:
         rows = [COLUMNS, *(row.cells for row in builder_rows(listing))]
         widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
@@ -296,7 +300,7 @@ def run_du(args: argparse.Namespace, settings: Settings, factory: ServiceFactory
     except BuildxError as error:
         return fail(error)
     if args.json:
-        print(json.dumps(usage_json(usage), indent=2))
+        print_json(usage_json(usage))
         return 0
     print(f"{'ID':<27} {'RECLAIMABLE':<11} {'SIZE':>9}  {'LAST ACCESSED':<20} DESCRIPTION")
     for r in usage.records:

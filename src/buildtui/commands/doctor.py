@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import asdict
 from typing import Any
 
-from buildtui.engine.probe import probe_engine
+from buildtui.commands.output import print_json
 from buildtui.settings import Settings
 
 MARKS = {"ok": "ok  ", "warn": "warn", "error": "FAIL"}
@@ -23,13 +22,16 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from buildtui.engine.probe import probe_engine  # python-on-whales and httpx: when used
+
     status = probe_engine(settings)
     if args.json:
-        payload = {
-            "ok": not status.problems,
-            "checks": [asdict(check) | {"ok": check.ok} for check in status.checks],
-        }
-        print(json.dumps(payload, indent=2))
+        print_json(
+            {
+                "ok": not status.problems,
+                "checks": [asdict(check) | {"ok": check.ok} for check in status.checks],
+            }
+        )
     else:
         for check in status.checks:
             print(f"[{MARKS[check.level]}] {check.name:<12} {check.detail}")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from python_on_whales import DockerClient
+from typing import TYPE_CHECKING
 
 from buildtui.settings import Settings
+
+if TYPE_CHECKING:
+    from python_on_whales import DockerClient
 
 
 def docker_command(settings: Settings) -> list[str]:
@@ -19,4 +22,6 @@ def docker_command(settings: Settings) -> list[str]:
 
 def make_docker_client(settings: Settings) -> DockerClient:
     """A python-on-whales client that runs the same `docker` as `docker_command`."""
+    from python_on_whales import DockerClient  # ~0.25 s with pydantic: only when used
+
     return DockerClient(context=settings.docker_context, host=settings.docker_host)

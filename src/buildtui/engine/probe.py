@@ -16,6 +16,7 @@ from python_on_whales.exceptions import DockerException
 
 from buildtui.cleanup.journal import collection_checks
 from buildtui.engine.client import make_docker_client
+from buildtui.engine.local import local_checks
 from buildtui.engine.status import Check, EngineStatus
 from buildtui.settings import Settings
 
@@ -115,20 +116,23 @@ def probe_engine(settings: Settings, *, timeout: float = 3.0) -> EngineStatus:
         if server is None:
             name, driver, platforms = None, None, ()
         registry_up, delete_enabled, registry_error = registry.result()
-    checks = _checks(
-        settings,
-        server=server,
-        engine_error=engine_error,
-        store=store,
-        buildx_version=buildx_version,
-        buildx_error=buildx_error,
-        builder=name,
-        driver=driver,
-        platforms=platforms,
-        builder_error=builder_error,
-        registry_up=registry_up,
-        delete_enabled=delete_enabled,
-        registry_error=registry_error,
+    checks = (
+        *_checks(
+            settings,
+            server=server,
+            engine_error=engine_error,
+            store=store,
+            buildx_version=buildx_version,
+            buildx_error=buildx_error,
+            builder=name,
+            driver=driver,
+            platforms=platforms,
+            builder_error=builder_error,
+            registry_up=registry_up,
+            delete_enabled=delete_enabled,
+            registry_error=registry_error,
+        ),
+        *local_checks(settings),
     )
     # A garbage collection that runs, or was interrupted (its registry may be stopped).
     checks = (*checks, *collection_checks())

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from buildtui import logs
 from buildtui.registry.errors import AuthError, UnexpectedResponse, Unreachable
 from buildtui.registry.reference import DOCKER_HUB, DOCKER_HUB_API
 
@@ -53,6 +54,7 @@ HelperRunner = Callable[[str, str], "subprocess.CompletedProcess[str]"]
 
 
 def _run_helper(program: str, server: str) -> subprocess.CompletedProcess[str]:
+    logs.command([program, "get"])  # the server goes on stdin; the reply is never logged
     return subprocess.run(
         [program, "get"], input=server, capture_output=True, text=True, timeout=15, check=False
     )

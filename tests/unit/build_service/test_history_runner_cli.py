@@ -142,6 +142,7 @@ def test_cli_prints_log_highlights_cached_and_writes_summary(tmp_path: Path) -> 
     assert "\x1b[1;32m#7 CACHED\x1b[0m" in text
     assert "Steps cached: 10/10" in text
     data = json.loads(target.read_text())
+    assert data["schema_version"] == 1
     assert (data["cached"], data["total"], data["cache_import"], data["exit_code"]) == (
         10,
         10,

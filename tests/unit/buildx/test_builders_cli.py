@@ -36,7 +36,9 @@ def test_list_json_has_the_promised_fields(
     fake: FakeBuildersService, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run(fake, "list", "--json") == 0
-    data = json.loads(capsys.readouterr().out)
+    document = json.loads(capsys.readouterr().out)
+    assert document["schema_version"] == 1
+    data = document["builders"]
     assert [b["name"] for b in data] == ["default", "lab7", "cachebox", "farbox"]
     assert [b["current"] for b in data] == [True, False, False, False]
     lab7 = data[1]
@@ -178,6 +180,7 @@ def test_rm_force_and_context_builder(
 def test_du_json(fake: FakeBuildersService, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(fake, "du", "default", "--json") == 0
     data = json.loads(capsys.readouterr().out)
+    assert data["schema_version"] == 1
     assert data["total"] == "1.102MB" and data["shared"] == "1.065MB"
     assert data["records"][0]["id"] == "l305tv0cx7geu9bxk3dkdiv07"
     assert data["records"][0]["size_bytes"] == 1_065_000

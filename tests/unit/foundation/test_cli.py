@@ -21,10 +21,10 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 def test_bad_setting_is_one_line_and_exit_2(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("BUILDTUI_NOPE", "1")
+    monkeypatch.setenv("BUILDTUI_LOG", "loud")
     assert main(["doctor"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("buildtui: environment variable BUILDTUI_NOPE: unknown setting")
+    assert err.startswith("buildtui: environment variable BUILDTUI_LOG: log must be one of")
     assert "Traceback" not in err
 
 
@@ -54,9 +54,10 @@ def test_doctor_json_lists_checks_and_fails_on_errors(
             "registry", "error", "no registry at http://localhost:5000", "docker start registry7"
         ),
     )
-    monkeypatch.setattr("buildtui.commands.doctor.probe_engine", fixed_probe(checks))
+    monkeypatch.setattr("buildtui.engine.probe.probe_engine", fixed_probe(checks))
     assert main(["doctor", "--json"]) == 1
     payload = json.loads(capsys.readouterr().out)
+    assert payload["schema_version"] == 1
     assert payload["ok"] is False
     assert [c["name"] for c in payload["checks"]] == ["engine", "registry"]
     assert payload["checks"][1]["fix"] == "docker start registry7"
@@ -66,7 +67,7 @@ def test_doctor_text_prints_each_fix(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     checks = (Check("buildx", "warn", "old buildx", "upgrade buildx"),)
-    monkeypatch.setattr("buildtui.commands.doctor.probe_engine", fixed_probe(checks))
+    monkeypatch.setattr("buildtui.engine.probe.probe_engine", fixed_probe(checks))
     assert main(["doctor"]) == 0
     out = capsys.readouterr().out
     assert "[warn] buildx" in out
@@ -82,6 +83,6 @@ def test_registry_flag_reaches_the_probe(
         seen.append(settings.registry_url)
         return EngineStatus(registry_url=settings.registry_url)
 
-    monkeypatch.setattr("buildtui.commands.doctor.probe_engine", spy)
+    monkeypatch.setattr("buildtui.engine.probe.probe_engine", spy)
     assert main(["--registry", "localhost:5999", "doctor"]) == 0
     assert seen == ["http://localhost:5999"]

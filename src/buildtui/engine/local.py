@@ -1,0 +1,31 @@
+"""Doctor checks about this installation itself: the debug log and stray BUILDTUI_* names."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from buildtui.engine.status import Check
+from buildtui.settings import ENV_PREFIX, ENV_SETTINGS, Settings, ignored_env
+
+
+def local_checks(settings: Settings, environ: Mapping[str, str] | None = None) -> list[Check]:
+    from buildtui.logs import log_path
+
+    path = log_path()
+    if settings.log == "off":
+        log = Check("debug log", "ok", f"off; `--debug` or BUILDTUI_LOG=debug writes {path}")
+    else:
+        log = Check("debug log", "ok", f"{settings.log}: {path}")
+    checks = [log]
+    ignored = ignored_env(environ)
+    if ignored:
+        known = ", ".join(ENV_PREFIX + name.upper() for name in ENV_SETTINGS)
+        checks.append(
+            Check(
+                "settings",
+                "warn",
+                f"ignored (no such setting): {', '.join(ignored)}",
+                f"check the spelling; the variables buildtui reads are {known}",
+            )
+        )
+    return checks

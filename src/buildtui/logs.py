@@ -1,0 +1,122 @@
+"""The debug log: what the app ran and asked, for `--debug` or `BUILDTUI_LOG=debug`.
+
+Every docker command line (build arguments' values masked), every HTTP request line
+with its status and time, and how long each took, written to `buildtui.log` in the
+state dir (kept small: it rotates at 2 MB, two old files). Off by default.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import shlex
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from buildtui.settings import state_dir
+
+LOGGER = logging.getLogger("buildtui")
+LOG_FILE = "buildtui.log"
+
+_SECRET_FLAGS = ("--build-arg", "--secret")
+
+
+def log_path() -> Path:
+    return state_dir() / LOG_FILE
+
+
+def configure(level: str, path: Path | None = None) -> Path | None:
+    """Start logging at `level` ("off", "info", "debug"); the log file, or None when off."""
+    for handler in list(LOGGER.handlers):
+        LOGGER.removeHandler(handler)
+        handler.close()
+    if level == "off":
+        LOGGER.setLevel(logging.CRITICAL + 1)
+        LOGGER.propagate = False
+        return None
+    path = log_path() if path is None else path
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=2_000_000, backupCount=2, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    LOGGER.addHandler(handler)
+    LOGGER.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
+    LOGGER.propagate = False
+    os.chmod(path, 0o600)
+    return path
+
+
+def masked_argv(argv: Sequence[str]) -> list[str]:
+    """`argv` with the values of --build-arg and --secret replaced by `…`."""
+    shown: list[str] = []
+    mask_next = False
+    for arg in argv:
+        if mask_next:
+            shown.append(_mask(arg))
+            mask_next = False
+        elif arg in _SECRET_FLAGS:
+            shown.append(arg)
+            mask_next = True
+        elif arg.startswith(tuple(f"{flag}=" for flag in _SECRET_FLAGS)):
+            flag, _, value = arg.partition("=")
+            shown.append(f"{flag}={_mask(value)}")
+        else:
+            shown.append(arg)
+    return shown
+
+
+def _mask(value: str) -> str:
+    name, equals, _ = value.partition("=")
+    return f"{name}=…" if equals else value
+
+
+def command(argv: Sequence[str]) -> float:
+    """Log a command about to run; returns the start time for `finished`."""
+    LOGGER.debug("run: %s", shlex.join(masked_argv(argv)))
+    return time.monotonic()
+
+
+def finished(argv: Sequence[str], returncode: int | None, started: float) -> None:
+    LOGGER.debug(
+        "exit %s after %.0f ms: %s",
+        returncode,
+        (time.monotonic() - started) * 1000,
+        shlex.join(masked_argv(argv)[:4]) + (" …" if len(argv) > 4 else ""),
+    )
+
+
+def _request_started(request: Any) -> None:
+    request.extensions["buildtui_started"] = time.monotonic()
+
+
+def _response_received(response: Any) -> None:
+    request = response.request
+    started = request.extensions.get("buildtui_started", time.monotonic())
+    LOGGER.debug(
+        "http: %s %s -> %s in %.0f ms",
+        request.method,
+        request.url,
+        response.status_code,
+        (time.monotonic() - started) * 1000,
+    )
+
+
+def http_event_hooks() -> dict[str, list[Callable[[Any], Awaitable[None]]]]:
+    """httpx AsyncClient event hooks: each request line, its status and its time."""
+
+    async def on_request(request: Any) -> None:
+        _request_started(request)
+
+    async def on_response(response: Any) -> None:
+        _response_received(response)
+
+    return {"request": [on_request], "response": [on_response]}
+
+
+def sync_http_event_hooks() -> dict[str, list[Callable[[Any], None]]]:
+    """The same hooks for a blocking httpx.Client (the doctor's probe)."""
+    return {"request": [_request_started], "response": [_response_received]}
