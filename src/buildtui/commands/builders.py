@@ -1,7 +1,7 @@
 """`buildtui builders ...`: the Builders pane on the command line.
 
 list [--json] | create | use | bootstrap | stop | rm | inspect | du [--json] | prune.
-Same validation and messages as the pane; rm and prune ask first (or take --force).
+Same validation and messages as the pane; rm and prune ask first (or take --yes).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from buildtui.buildx.presentation import (
     removal_plan,
     usage_json,
 )
+from buildtui.commands.confirm import add_yes_flag, confirm
 from buildtui.commands.output import print_json
 from buildtui.settings import Settings
 
@@ -95,7 +96,7 @@ def register(subparsers: Any) -> None:
     rm.add_argument("name")
     rm.add_argument("--keep-state", action="store_true", help="keep its build cache volume")
     rm.add_argument("--keep-daemon", action="store_true", help="keep its BuildKit running")
-    rm.add_argument("-f", "--force", action="store_true", help="do not ask")
+    add_yes_flag(rm, "removing")
     rm.set_defaults(handler=run_rm)
 
     inspect = sub.add_parser("inspect", help="everything buildx inspect shows")
@@ -112,7 +113,7 @@ def register(subparsers: Any) -> None:
     prune.add_argument("-a", "--all", action="store_true", help="also internal/frontend/shared")
     prune.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE")
     prune.add_argument("--keep-storage", default="", metavar="SIZE", help="keep this much cache")
-    prune.add_argument("-f", "--force", action="store_true", help="do not ask")
+    add_yes_flag(prune, "pruning")
     prune.set_defaults(handler=run_prune)
 
 
@@ -126,17 +127,6 @@ def fail(error: BuildxError | str, err: TextIO | None = None) -> int:
     message = error.message if isinstance(error, BuildxError) else error
     print(f"buildtui builders: {message}", file=err or sys.stderr)
     return 1
-
-
-def confirm(question: str, stdin: TextIO | None = None, out: TextIO | None = None) -> bool:
-    """An interactive yes; never yes when nobody can answer."""
-    stdin = stdin or sys.stdin
-    out = out or sys.stdout
-    if not stdin.isatty():
-        return False
-    out.write(f"{question} [y/N] ")
-    out.flush()
-    return stdin.readline().strip().lower() in ("y", "yes")
 
 
 def run_list(
@@ -268,13 +258,13 @@ def run_rm(args: argparse.Namespace, settings: Settings, factory: ServiceFactory
             service.command_prefix,
             remove_args(args.name, keep_state=args.keep_state, keep_daemon=args.keep_daemon),
         )
-        if not args.force:
+        if not args.yes:
             print(f"$ {command}")
             print("This removes:\n" + "".join(f"  - {item}\n" for item in plan.lost), end="")
             if plan.kept:
                 print("It keeps:\n" + "".join(f"  - {item}\n" for item in plan.kept), end="")
             if not confirm(f"Remove builder {args.name}?"):
-                return fail("not removed: answer y, or pass --force (-f) to remove without asking")
+                return fail("not removed: answer y, or pass --yes (-y) to remove without asking")
         service.remove(args.name, keep_state=args.keep_state, keep_daemon=args.keep_daemon)
     except BuildxError as error:
         return fail(error)
@@ -323,7 +313,7 @@ def run_prune(
     service = factory(settings)
     try:
         preview = service.prune_preview(args.name, options)
-        if not args.force:
+        if not args.yes:
             print(f"$ {render_command(service.command_prefix, prune_args(args.name, options))}")
             print("This removes:")
             for line in preview_lines(preview):
@@ -332,9 +322,7 @@ def run_prune(
                 print("Nothing to prune.")
                 return 0
             if not confirm("Prune this build cache?"):
-                return fail(
-                    "nothing pruned: answer y, or pass --force (-f) to prune without asking"
-                )
+                return fail("nothing pruned: answer y, or pass --yes (-y) to prune without asking")
         result = service.prune(args.name, options)
     except BuildxError as error:
         return fail(error)

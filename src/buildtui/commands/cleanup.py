@@ -39,6 +39,7 @@ from buildtui.cleanup.present import (
     verify_lines,
 )
 from buildtui.cleanup.service import CleanupService
+from buildtui.commands.confirm import add_yes_flag, confirm_async
 from buildtui.commands.running import run_then_close
 from buildtui.registry.present import format_size
 from buildtui.settings import Settings
@@ -56,7 +57,7 @@ def register(subparsers: Any) -> None:
     rm.add_argument("refs", nargs="+", metavar="REF", help="e.g. cachedata1:latest, lab:v1")
     rm.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     rm.add_argument("--json", action="store_true", help="print the plan and result as JSON")
-    rm.add_argument("-y", "--yes", action="store_true", help="do not ask before deleting")
+    add_yes_flag(rm, "deleting")
     rm.add_argument(
         "--tag-only", action="store_true", help="remove the tags only, keep their manifests"
     )
@@ -84,7 +85,7 @@ def register(subparsers: Any) -> None:
     )
     gc.add_argument("--dry-run", action="store_true", help="only report what would be deleted")
     gc.add_argument("--json", action="store_true", help="print the result as JSON")
-    gc.add_argument("-y", "--yes", action="store_true", help="do not ask before stopping it")
+    add_yes_flag(gc, "stopping the registry")
     gc.add_argument(
         "-m",
         "--delete-untagged",
@@ -117,13 +118,7 @@ def _say(text: str, as_json: bool) -> None:
 
 
 async def _confirm(question: str, yes: bool) -> bool:
-    if yes:
-        return True
-    if not sys.stdin.isatty():
-        print(f"buildtui: {question} Not asked without a terminal: add --yes", file=sys.stderr)
-        return False
-    answer = await asyncio.to_thread(input, f"{question} [y/N] ")
-    return answer.strip().lower() in ("y", "yes")
+    return yes or await confirm_async(question)
 
 
 def _run(

@@ -145,7 +145,7 @@ def test_rm_without_force_and_without_a_terminal_does_nothing(
     assert run(fake, "rm", "lab7") == 1
     captured = capsys.readouterr()
     assert "volume buildx_buildkit_lab70_state: all of its build cache" in captured.out
-    assert "pass --force" in captured.err
+    assert "pass --yes" in captured.err
     assert "lab7" in fake.list().names
 
 
