@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -18,8 +18,10 @@ from buildtui.cleanup.backend import CleanupBackend as CleanupBackend  # the pan
 from buildtui.cleanup.docker_output import ContainerInfo
 from buildtui.cleanup.errors import (
     CleanupError,
+    DeletionDisabled,
     RegistryProblem,
     RegistryUnavailable,
+    deletion_refused,
     from_registry_error,
 )
 from buildtui.cleanup.execute import ExecutionReport, ProgressCallback, execute_plan
@@ -28,12 +30,19 @@ from buildtui.cleanup.graph import RegistryGraph, TagRef, graph_from_scan
 from buildtui.cleanup.http import RegistryWriter
 from buildtui.cleanup.plan import Plan, Selection, plan_deletion
 from buildtui.cleanup.verify import VerifyReport, verify_tags
-from buildtui.registry.errors import RegistryError
+from buildtui.engine.registry_container import (
+    ContainerState,
+    deletion_disabled_advice,
+    inspect_registry_container,
+    registry_down_advice,
+    storage_copy_dir,
+)
+from buildtui.registry.errors import RegistryError, Unreachable
 from buildtui.registry.models import Manifest
 from buildtui.registry.reference import is_loopback, split_host
 from buildtui.registry.scan import ProgressCallback as ScanProgress
 from buildtui.registry.service import RegistryService
-from buildtui.settings import Settings
+from buildtui.settings import Settings, data_dir
 
 
 class ContainerControl(Protocol):
@@ -66,12 +75,50 @@ class CleanupService:
         registry: RegistryService | None = None,
         container: ContainerControl | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        container_state: Callable[[], ContainerState] | None = None,
     ) -> None:
         self.settings = settings
         self.registry_service = registry or RegistryService(settings, transport=transport)
         self.container: ContainerControl = container or RegistryContainer(settings)
         self._transport = transport
         self._writer: RegistryWriter | None = None
+        self._container_state = container_state or self._inspect_container
+
+    def _inspect_container(self) -> ContainerState:
+        from buildtui.engine.client import docker_command
+
+        return inspect_registry_container(self.container_name, docker_command(self.settings))
+
+    @property
+    def _docker(self) -> list[str]:
+        from buildtui.engine.client import docker_command
+
+        return docker_command(self.settings)
+
+    async def _advised(
+        self, error: CleanupError, cause: BaseException | None = None
+    ) -> CleanupError:
+        """The error with the exact command that fixes it, from `docker inspect` (if any).
+
+        `cause` is the registry error behind it (by default its `__cause__`).
+        """
+        cause = cause or error.__cause__
+        url = self.registry_service.base_url
+        if isinstance(error, DeletionDisabled) and error.unsupported:
+            state = await asyncio.to_thread(self._container_state)
+            copy_to = storage_copy_dir(data_dir(), self.container_name)
+            advice = deletion_disabled_advice(state, url, copy_to, self._docker)
+            advised: CleanupError = deletion_refused(
+                self.registry, 405, b"UNSUPPORTED", fix=str(advice)
+            )
+        elif isinstance(error, RegistryUnavailable) and isinstance(cause, Unreachable):
+            state = await asyncio.to_thread(self._container_state)
+            advised = RegistryUnavailable(
+                f"{error}. {registry_down_advice(state, url, self._docker)}"
+            )
+        else:
+            return error
+        return advised
 
     @property
     def registry(self) -> str:
@@ -112,7 +159,7 @@ class CleanupService:
         try:
             scan = await self.registry_service.scan(on_progress=on_progress)
         except RegistryError as error:
-            raise from_registry_error(error) from error
+            raise await self._advised(from_registry_error(error), error) from error
         revisions, warnings = await asyncio.to_thread(self._revisions)
         untagged: dict[str, list[Manifest]] = {}
         if revisions is not None:
@@ -181,13 +228,16 @@ class CleanupService:
     async def execute(
         self, plan: Plan, on_progress: ProgressCallback | None = None
     ) -> ExecutionReport:
-        return await execute_plan(plan, self.registry_service.client, self.writer, on_progress)
+        try:
+            return await execute_plan(plan, self.registry_service.client, self.writer, on_progress)
+        except (DeletionDisabled, RegistryUnavailable) as error:
+            raise await self._advised(error) from error.__cause__
 
     async def verify(self, graph: RegistryGraph, tags: Sequence[TagRef]) -> VerifyReport:
         try:
             return await verify_tags(graph, tags, self.registry_service.client, self.writer)
         except RegistryError as error:
-            raise from_registry_error(error) from error
+            raise await self._advised(from_registry_error(error), error) from error
 
     async def wait_until_up(self, timeout: float = 20.0) -> None:
         """Wait for the registry to answer again (after garbage collection restarted it)."""
