@@ -229,13 +229,15 @@ class CleanupService:
         self, plan: Plan, on_progress: ProgressCallback | None = None
     ) -> ExecutionReport:
         try:
-            return await execute_plan(plan, self.registry_service.client, self.writer, on_progress)
+            async with self.registry_service.hold() as client:  # open until the last step
+                return await execute_plan(plan, client, self.writer, on_progress)
         except (DeletionDisabled, RegistryUnavailable) as error:
             raise await self._advised(error) from error.__cause__
 
     async def verify(self, graph: RegistryGraph, tags: Sequence[TagRef]) -> VerifyReport:
         try:
-            return await verify_tags(graph, tags, self.registry_service.client, self.writer)
+            async with self.registry_service.hold() as client:
+                return await verify_tags(graph, tags, client, self.writer)
         except RegistryError as error:
             raise await self._advised(from_registry_error(error), error) from error
 
