@@ -163,8 +163,8 @@ def test_storage_in_the_container_layer_is_copied_out_then_kept(
     assert still_there(url, digest)
 
 
-def doctor(url: str, container: str) -> dict[str, str]:
-    """The registry check of `buildtui doctor --json`, by name."""
+def doctor(url: str, container: str, check: str = "registry") -> dict[str, str]:
+    """One check of `buildtui doctor --json`, by name."""
     result = subprocess.run(
         [sys.executable, "-m", "buildtui", "doctor", "--json"],
         capture_output=True,
@@ -175,7 +175,7 @@ def doctor(url: str, container: str) -> dict[str, str]:
     )
     assert "Traceback" not in result.stderr
     checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
-    return dict(checks["registry"])
+    return dict(checks[check])
 
 
 def test_doctor_on_a_stopped_container_proposes_docker_start(
@@ -210,3 +210,21 @@ def test_doctor_on_a_missing_container_proposes_docker_run_on_the_url_port(
     assert answers(url)
     assert deletion_works(url)
     assert doctor(url, name)["level"] == "ok"
+
+
+def test_doctor_on_a_registry_without_deletion_proposes_the_recreate_command(
+    registry_factory: Callable[..., TestRegistry], image_names: list[str]
+) -> None:
+    registry = registry_factory({"REGISTRY_STORAGE_DELETE_ENABLED": "false"})
+    url = f"http://localhost:{registry.port}"
+    digest = push(url, registry.host, image_names)
+
+    check = doctor(url, registry.container, "deletion")
+    assert check["level"] == "warn"
+    command = command_in(check["fix"])
+    assert f"-v {registry.volume}:/var/lib/registry" in command
+
+    paste(command)
+    assert answers(url)
+    assert still_there(url, digest)
+    assert doctor(url, registry.container, "deletion")["level"] == "ok"
