@@ -19,6 +19,7 @@ from buildtui.cleanup.docker_output import ContainerInfo
 from buildtui.cleanup.errors import (
     CleanupError,
     DeletionDisabled,
+    ExecutionFailed,
     RegistryProblem,
     RegistryUnavailable,
     deletion_refused,
@@ -37,7 +38,7 @@ from buildtui.engine.registry_container import (
     registry_down_advice,
     storage_copy_dir,
 )
-from buildtui.registry.errors import RegistryError, Unreachable
+from buildtui.registry.errors import DeleteDisabled, RegistryError, Unreachable
 from buildtui.registry.models import Manifest
 from buildtui.registry.reference import is_loopback, split_host
 from buildtui.registry.scan import ProgressCallback as ScanProgress
@@ -233,6 +234,13 @@ class CleanupService:
                 return await execute_plan(plan, client, self.writer, on_progress)
         except (DeletionDisabled, RegistryUnavailable) as error:
             raise await self._advised(error) from error.__cause__
+        except ExecutionFailed as error:  # midway: the report's error gets the fix too
+            cause = error.__cause__
+            translated = _translate_cause(cause, self.registry)
+            if translated is None:
+                raise
+            error.report.error = str(await self._advised(translated, cause))
+            raise ExecutionFailed(error.report.summary(), error.report) from cause
 
     async def verify(self, graph: RegistryGraph, tags: Sequence[TagRef]) -> VerifyReport:
         try:
@@ -275,3 +283,14 @@ class CleanupService:
 
     def collect_garbage(self, on_step: StepCallback | None = None) -> GcResult:
         return self.container.collect(on_step=on_step)
+
+
+def _translate_cause(cause: BaseException | None, registry: str) -> CleanupError | None:
+    """The clean-up error of a failed step's cause, when a command can fix it."""
+    if isinstance(cause, DeletionDisabled) and cause.unsupported:
+        return cause
+    if isinstance(cause, DeleteDisabled):
+        return deletion_refused(registry, 405, b"UNSUPPORTED")
+    if isinstance(cause, Unreachable):
+        return from_registry_error(cause)
+    return None

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
-from buildtui.cleanup.errors import DeletionDisabled, RegistryUnavailable
+from buildtui.cleanup.errors import DeletionDisabled, ExecutionFailed, RegistryUnavailable
+from buildtui.cleanup.http import PROBE_DIGEST
 from buildtui.cleanup.plan import Selection
 from buildtui.engine.registry_container import ContainerState, parse_registry_run
-from tests.fakes.cleanup import fake_cleanup_service, lab_fake_registry
+from tests.fakes.cleanup import WritableFakeRegistry, fake_cleanup_service, lab_fake_registry
 from tests.unit.foundation.test_registry_container import container, image, volume
 
 
@@ -62,3 +64,26 @@ async def test_a_stopped_registry_is_told_to_start_by_its_own_name() -> None:
     assert str(caught.value).endswith(
         "lab-reg exists but is stopped; start it: `docker start lab-reg`"
     )
+
+
+class TurnedOffMidway(WritableFakeRegistry):
+    """Deletion on for the probe, then turned off (the registry restarted without it)."""
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "DELETE" and not request.url.path.endswith(PROBE_DIGEST):
+            self.delete_enabled = False
+        return super().handle(request)
+
+
+async def test_deletion_turned_off_midway_puts_the_fix_in_the_report() -> None:
+    source = lab_fake_registry()
+    registry = TurnedOffMidway(host=source.host, blobs=source.blobs,
+                               manifests=source.manifests, tags=source.tags)  # fmt: skip
+    service = fake_cleanup_service(registry, container_state=lab_state(5000))
+    graph = await service.load()
+    with pytest.raises(ExecutionFailed) as caught:
+        await service.execute(service.plan(graph, [Selection("cachedata1", tag="latest")]))
+    await service.aclose()
+    assert caught.value.report.error is not None
+    assert "`docker rm -f lab-reg && docker run" in caught.value.report.error
+    assert "`docker rm -f lab-reg && docker run" in str(caught.value)
