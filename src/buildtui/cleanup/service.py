@@ -85,16 +85,14 @@ class CleanupService:
         self._writer: RegistryWriter | None = None
         self._container_state = container_state or self._inspect_container
 
-    def _inspect_container(self) -> ContainerState:
-        from buildtui.engine.client import docker_command
-
-        return inspect_registry_container(self.container_name, docker_command(self.settings))
-
     @property
     def _docker(self) -> list[str]:
         from buildtui.engine.client import docker_command
 
         return docker_command(self.settings)
+
+    def _inspect_container(self) -> ContainerState:
+        return inspect_registry_container(self.container_name, self._docker)
 
     async def _advised(
         self, error: CleanupError, cause: BaseException | None = None

@@ -360,6 +360,13 @@ def registry_down_advice(
                 f"set registry_url (--registry) to its port, or registry_container to the "
                 "container that serves it"
             )
+        if run.published and not any(p.host_port == str(port) for p in run.published):
+            return Advice(
+                f"{name} exists but is stopped; it publishes on an ephemeral host port, so "
+                f"it may come back on another port than {port} (`docker port {name}` tells "
+                "which; then set registry_url or --registry to it): start it",
+                start_command(name, docker),
+            )
         return Advice(f"{name} exists but is stopped; start it", start_command(name, docker))
     if not run.publishes(port):
         return Advice(

@@ -242,3 +242,11 @@ def test_an_engine_that_does_not_answer_gets_no_command() -> None:
 def test_a_remote_registry_gets_no_container_command() -> None:
     advice = registry_down_advice(ContainerState("lab-reg", None), "https://registry.example.com")
     assert advice.command is None and "not on this machine" in advice.text
+
+
+def test_a_stopped_container_on_an_ephemeral_port_is_warned_it_may_move() -> None:
+    data = container(running=False)
+    data["HostConfig"]["PortBindings"] = {"5000/tcp": [{"HostIp": "127.0.0.1", "HostPort": ""}]}
+    advice = registry_down_advice(state(data), "http://localhost:5001")
+    assert advice.command == "docker start lab-reg"
+    assert "ephemeral" in advice.text and "docker port lab-reg" in advice.text
