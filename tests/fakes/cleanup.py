@@ -20,6 +20,7 @@ from buildtui.cleanup.errors import ContainerNotFound, GcRefused
 from buildtui.cleanup.gc import MINUS_M_REFUSAL, GcPreview, GcResult, RepositoryRemoval
 from buildtui.cleanup.graph import BlobRef, ManifestNode, RegistryGraph, RepositoryGraph
 from buildtui.cleanup.service import CleanupService
+from buildtui.engine.registry_container import ContainerState
 from buildtui.registry.models import (
     BUILDKIT_CACHE_CONFIG,
     IN_TOTO,
@@ -28,6 +29,7 @@ from buildtui.registry.models import (
     OCI_MANIFEST,
     Kind,
 )
+from buildtui.registry.service import RegistryService
 from buildtui.settings import Settings
 from tests.fakes.registry import FakeRegistry, digest_of, encode, fake_service
 
@@ -380,13 +382,21 @@ def lab_fake_registry() -> WritableFakeRegistry:
 
 
 def fake_cleanup_service(
-    registry: WritableFakeRegistry, container: FakeContainer | None = None
+    registry: WritableFakeRegistry,
+    container: FakeContainer | None = None,
+    container_state: ContainerState | None = None,
+    registry_service: RegistryService | None = None,
 ) -> CleanupService:
+    """The service over the fakes; `container_state` is what `docker inspect` tells the
+    hints (by default: no such container), so no test inspects the real engine.
+    `registry_service` is shared with it (as the app shares the Registry pane's)."""
     settings = Settings(registry_url=f"http://{registry.host}", registry_container="registry7")
     container = container or FakeContainer(registry)
+    state = container_state or ContainerState(container.name, None)
     return CleanupService(
         settings,
-        registry=fake_service(registry, settings),
+        registry=registry_service.share() if registry_service else fake_service(registry, settings),
         container=container,
         transport=registry.transport,
+        container_state=lambda: state,
     )

@@ -24,6 +24,7 @@ def fake_services(
     """Settings and services for the full app; `data_dir` holds the build history."""
     registry = lab_fake_registry()
     settings = Settings(registry_url=f"http://{registry.host}")
+    browser = fake_service(registry, settings)
     services = Services(
         settings=settings,
         status=status or FakeStatusService(healthy_status(settings.registry_url)),
@@ -33,8 +34,9 @@ def fake_services(
             history=BuildHistory(data_dir / "history.sqlite3"),
             platforms=fixed_platforms,
         ),
-        registry=fake_service(registry, settings),
-        cleanup=fake_cleanup_service(registry),
+        registry=browser,
+        # Shared as `make_services` shares them: one client for both panes.
+        cleanup=fake_cleanup_service(registry, registry_service=browser),
     )
     return settings, services
 

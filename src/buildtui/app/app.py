@@ -170,7 +170,8 @@ class BuildTUI(App[None]):
                 return
 
     async def on_unmount(self) -> None:
-        # The Clean-up service shares the Registry pane's HTTP client and closes it too.
+        # The Clean-up service shares the Registry pane's HTTP client: the last to let go
+        # of it closes it.
         if self.services is not None:
             for service in (self.services.cleanup, self.services.registry):
                 if service is not None:

@@ -50,7 +50,8 @@ def make_services(settings: Settings) -> Services:
             platforms=partial(builder_platforms, settings),
         ),
         registry=registry,
-        cleanup=CleanupService(settings, registry=registry),
+        # One client for both panes; each holds it open until done with it.
+        cleanup=CleanupService(settings, registry=registry.share()),
     )
 
 

@@ -3,11 +3,19 @@
 A build keeps its command (argv and the shell line), the whole log (compressed),
 its summary and when it ran. Two builds can be compared: which steps went from
 done to CACHED, and how much time that saved.
+
+The command is kept whole, `--build-arg` values included: re-running a build (`r`)
+must run exactly what ran, and a value left out could not be typed back in from the
+row. Since those values can be tokens or passwords, the data dir is the owner's only
+(0700) and so are the database and its journal files (0600), also when an older
+version created them readable by others; and the screen shows each value as
+`NAME=…` until the user asks to see it (`shown_command`).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import zlib
 from collections.abc import Iterator, Sequence
@@ -36,6 +44,23 @@ CREATE TABLE IF NOT EXISTS builds (
 
 def default_path() -> Path:
     return data_dir() / "builds.sqlite3"
+
+
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+SIDE_FILES = ("-journal", "-wal", "-shm")
+
+
+def make_private(path: Path) -> None:
+    """Create `path`'s folder (0700) and the empty file (0600) if missing; make both, and
+    any sqlite journal beside it, the owner's only."""
+    path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    os.chmod(path.parent, PRIVATE_DIR)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE))
+    for suffix in ("", *SIDE_FILES):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            os.chmod(side, PRIVATE_FILE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +118,14 @@ class BuildHistory:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = default_path() if path is None else path
+        self._private = False
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self._private:
+                make_private(self.path)
+                self._private = True
             connection = sqlite3.connect(self.path, timeout=10)
         except (OSError, sqlite3.Error) as error:
             raise HistoryError(

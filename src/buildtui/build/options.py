@@ -218,6 +218,37 @@ def shell_command(argv: list[str]) -> str:
     return shlex.join(argv)
 
 
+HIDDEN_VALUE = "…"
+"""What a `--build-arg` value shows as until the user asks to see it."""
+
+
+def shown_command(argv: Sequence[str], *, build_arg_values: bool = False) -> str:
+    """`argv` as a shell line for the screen, each `--build-arg` value shown as `NAME=…`.
+
+    Build arguments often carry tokens and passwords; the line shows them only when
+    `build_arg_values` is true. A `--build-arg NAME` without a value (taken from the
+    environment) shows as it is.
+    """
+    if build_arg_values:
+        return shlex.join(argv)
+    parts: list[str] = []
+    value_next = False
+    for arg in argv:
+        if value_next and "=" in arg:
+            parts.append(_hidden(arg))
+        elif arg.startswith("--build-arg=") and "=" in arg[len("--build-arg=") :]:
+            parts.append("--build-arg=" + _hidden(arg[len("--build-arg=") :]))
+        else:
+            parts.append(shlex.quote(arg))
+        value_next = arg == "--build-arg"
+    return " ".join(parts)
+
+
+def _hidden(assignment: str) -> str:
+    name = assignment.split("=", 1)[0]
+    return f"{shlex.quote(name)}={HIDDEN_VALUE}"
+
+
 def lab_preset(
     settings: Settings, *, context: str = ".", file: str | None = "Dockerfile_multi"
 ) -> BuildOptions:

@@ -136,7 +136,7 @@ _RULES = (
         "(or the cache export) did not complete. A registry:2 under load can answer so "
         "when the image push and the cache export write the same layers at once.",
         "Run the build again (its steps now come from the cache); if it repeats, read "
-        "the registry's own log: `docker logs registry7`.",
+        "the registry's own log (`docker logs` with the name of its container).",
         "https://docs.docker.com/build/exporters/image-registry/",
     ),
 )

@@ -43,6 +43,11 @@ class RegistryChanged(CleanupError):
 class DeletionDisabled(CleanupError):
     """DELETE answered 405: deletion is off, or the registry is in read-only mode."""
 
+    def __init__(self, message: str, *, unsupported: bool = False) -> None:
+        super().__init__(message)
+        self.unsupported = unsupported
+        """True when deletion is turned off (405 UNSUPPORTED), not read-only mode."""
+
 
 class ExecutionFailed(CleanupError):
     """A request failed midway; `report` says exactly what was done and what was not."""
@@ -107,10 +112,10 @@ def from_registry_error(error: RegistryError) -> CleanupError:
 
 DELETE_DISABLED_FIX = (
     "{registry} refuses DELETE (405 UNSUPPORTED): deletion is turned off. Start the "
-    "registry with it on, keeping its data, e.g. `docker rm -f registry7 && docker run -d "
-    "-p 5000:5000 --name registry7 -v <its volume>:/var/lib/registry "
-    "-e REGISTRY_STORAGE_DELETE_ENABLED=true registry:2` (find the volume with "
-    "`docker inspect registry7 --format '{{{{json .Mounts}}}}'`)"
+    "registry again with REGISTRY_STORAGE_DELETE_ENABLED=true, keeping its storage"
+)
+DELETE_DISABLED_UNKNOWN_CONTAINER = (
+    " (`buildtui doctor` prints the exact command for the configured registry container)"
 )
 READ_ONLY_FIX = (
     "{registry} refuses DELETE and PUT (405 Method not allowed): it runs in read-only "
@@ -119,8 +124,17 @@ READ_ONLY_FIX = (
 )
 
 
-def deletion_refused(registry: str, status: int, body: bytes) -> DeletionDisabled:
-    """The clear error for a 405 answer to DELETE or PUT."""
+def deletion_refused(
+    registry: str, status: int, body: bytes, *, fix: str | None = None
+) -> DeletionDisabled:
+    """The clear error for a 405 answer to DELETE or PUT.
+
+    `fix` is the exact way out for this registry's container (see
+    `buildtui.engine.registry_container.deletion_disabled_advice`); without it the
+    message names no command rather than one with a placeholder.
+    """
     if b"UNSUPPORTED" in body:
-        return DeletionDisabled(DELETE_DISABLED_FIX.format(registry=registry))
+        text = DELETE_DISABLED_FIX.format(registry=registry)
+        text += f": {fix}" if fix else DELETE_DISABLED_UNKNOWN_CONTAINER
+        return DeletionDisabled(text, unsupported=True)
     return DeletionDisabled(READ_ONLY_FIX.format(registry=registry))

@@ -213,11 +213,12 @@ class RegistryContainer:
         result = self._docker_run(["container", "inspect", self.name], timeout=20)
         if result.returncode != 0:
             if "No such" in result.stderr or "no such" in result.stderr:
+                from buildtui.engine.registry_container import run_command
+
+                run = run_command(self.name, self.settings.registry_url, self.docker)
                 raise ContainerNotFound(
                     f"there is no container named {self.name}; start the lab registry "
-                    f"(`docker run -d -p 5000:5000 --name {self.name} "
-                    "-e REGISTRY_STORAGE_DELETE_ENABLED=true registry:2`) or set "
-                    "registry_container (--registry-container)"
+                    f"(`{run}`) or set registry_container (--registry-container)"
                 )
             raise EngineUnavailable(
                 f"`docker container inspect {self.name}` failed: {result.stderr.strip()}"

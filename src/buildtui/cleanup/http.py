@@ -71,8 +71,8 @@ class RegistryWriter:
                 ) from error
             except httpx.HTTPError as error:
                 raise Unreachable(
-                    f"cannot reach {self.registry} for {method} {path} ({error}); start it "
-                    "(e.g. `docker start registry7`) or check the address, then refresh"
+                    f"cannot reach {self.registry} for {method} {path} ({error}); start the "
+                    "registry or check the address, then refresh"
                 ) from error
 
     async def request(

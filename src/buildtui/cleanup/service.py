@@ -14,7 +14,7 @@ import contextlib
 import shlex
 import sys
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -33,9 +33,12 @@ from buildtui.cleanup.errors import (
     CleanupError,
     CollectionBusy,
     CollectionInterrupted,
+    DeletionDisabled,
+    ExecutionFailed,
     GcRefused,
     RegistryProblem,
     RegistryUnavailable,
+    deletion_refused,
     from_registry_error,
 )
 from buildtui.cleanup.execute import ExecutionReport, ProgressCallback, execute_plan
@@ -52,12 +55,19 @@ from buildtui.cleanup.http import RegistryWriter
 from buildtui.cleanup.journal import Journal, RegistryLock, interrupted_journals
 from buildtui.cleanup.plan import Plan, Selection, plan_deletion
 from buildtui.cleanup.verify import VerifyReport, verify_tags
-from buildtui.registry.errors import RegistryError
+from buildtui.engine.registry_container import (
+    ContainerState,
+    deletion_disabled_advice,
+    inspect_registry_container,
+    registry_down_advice,
+    storage_copy_dir,
+)
+from buildtui.registry.errors import DeleteDisabled, RegistryError, Unreachable
 from buildtui.registry.models import Manifest
 from buildtui.registry.reference import is_loopback, split_host
 from buildtui.registry.scan import ProgressCallback as ScanProgress
 from buildtui.registry.service import RegistryService
-from buildtui.settings import Settings
+from buildtui.settings import Settings, data_dir
 
 
 class ContainerControl(Protocol):
@@ -115,6 +125,7 @@ class CleanupService:
         container: ContainerControl | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         detached: bool | None = None,
+        container_state: Callable[[], ContainerState] | None = None,
     ) -> None:
         self.settings = settings
         self.registry_service = registry or RegistryService(settings, transport=transport)
@@ -123,6 +134,41 @@ class CleanupService:
         """Collect in a detached process (the real engine) or in this one (tests' fakes)."""
         self._transport = transport
         self._writer: RegistryWriter | None = None
+        self._container_state = container_state or self._inspect_container
+
+    @property
+    def _docker(self) -> list[str]:
+        from buildtui.engine.client import docker_command
+
+        return docker_command(self.settings)
+
+    def _inspect_container(self) -> ContainerState:
+        return inspect_registry_container(self.container_name, self._docker)
+
+    async def _advised(
+        self, error: CleanupError, cause: BaseException | None = None
+    ) -> CleanupError:
+        """The error with the exact command that fixes it, from `docker inspect` (if any).
+
+        `cause` is the registry error behind it (by default its `__cause__`).
+        """
+        cause = cause or error.__cause__
+        url = self.registry_service.base_url
+        if isinstance(error, DeletionDisabled) and error.unsupported:
+            state = await asyncio.to_thread(self._container_state)
+            copy_to = storage_copy_dir(data_dir(), self.container_name)
+            advice = deletion_disabled_advice(state, url, copy_to, self._docker)
+            advised: CleanupError = deletion_refused(
+                self.registry, 405, b"UNSUPPORTED", fix=str(advice)
+            )
+        elif isinstance(error, RegistryUnavailable) and isinstance(cause, Unreachable):
+            state = await asyncio.to_thread(self._container_state)
+            advised = RegistryUnavailable(
+                f"{error}. {registry_down_advice(state, url, self._docker)}"
+            )
+        else:
+            return error
+        return advised
 
     @property
     def registry(self) -> str:
@@ -163,7 +209,7 @@ class CleanupService:
         try:
             scan = await self.registry_service.scan(on_progress=on_progress)
         except RegistryError as error:
-            raise from_registry_error(error) from error
+            raise await self._advised(from_registry_error(error), error) from error
         revisions, warnings = await asyncio.to_thread(self._revisions)
         untagged: dict[str, list[Manifest]] = {}
         if revisions is not None:
@@ -234,13 +280,25 @@ class CleanupService:
     async def execute(
         self, plan: Plan, on_progress: ProgressCallback | None = None
     ) -> ExecutionReport:
-        return await execute_plan(plan, self.registry_service.client, self.writer, on_progress)
+        try:
+            async with self.registry_service.hold() as client:  # open until the last step
+                return await execute_plan(plan, client, self.writer, on_progress)
+        except (DeletionDisabled, RegistryUnavailable) as error:
+            raise await self._advised(error) from error.__cause__
+        except ExecutionFailed as error:  # midway: the report's error gets the fix too
+            cause = error.__cause__
+            translated = _translate_cause(cause, self.registry)
+            if translated is None:
+                raise
+            error.report.error = str(await self._advised(translated, cause))
+            raise ExecutionFailed(error.report.summary(), error.report) from cause
 
     async def verify(self, graph: RegistryGraph, tags: Sequence[TagRef]) -> VerifyReport:
         try:
-            return await verify_tags(graph, tags, self.registry_service.client, self.writer)
+            async with self.registry_service.hold() as client:
+                return await verify_tags(graph, tags, client, self.writer)
         except RegistryError as error:
-            raise from_registry_error(error) from error
+            raise await self._advised(from_registry_error(error), error) from error
 
     async def wait_until_up(self, timeout: float = 20.0) -> None:
         """Wait for the registry to answer again (after garbage collection restarted it)."""
@@ -468,3 +526,14 @@ def _fix_for(info: ContainerInfo, settings: Settings) -> str:
         f"Start the registry that should answer at {settings.registry_url} (`docker ps -a` "
         "lists the containers), or pass --registry with its address"
     )
+
+
+def _translate_cause(cause: BaseException | None, registry: str) -> CleanupError | None:
+    """The clean-up error of a failed step's cause, when a command can fix it."""
+    if isinstance(cause, DeletionDisabled) and cause.unsupported:
+        return cause
+    if isinstance(cause, DeleteDisabled):
+        return deletion_refused(registry, 405, b"UNSUPPORTED")
+    if isinstance(cause, Unreachable):
+        return from_registry_error(cause)
+    return None

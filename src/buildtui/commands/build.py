@@ -25,7 +25,7 @@ from buildtui.build.options import (
     argv_for_arguments,
     dockerfile_of,
     read_stage_names,
-    shell_command,
+    shown_command,
 )
 from buildtui.build.runner import BuildProcess, BuildRunner, BuildService
 from buildtui.buildlog.explain import explain
@@ -53,6 +53,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--summary-json", metavar="FILE", type=Path, help="write the build summary as JSON"
     )
     parser.add_argument(
+        "--show-build-arg-values",
+        action="store_true",
+        help="print --build-arg values in the command line (hidden as NAME=… by default)",
+    )
+    parser.add_argument(
         "buildx_args",
         nargs=argparse.REMAINDER,
         metavar="-- ARGS",
@@ -75,7 +80,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     argv = argv_for_arguments(arguments, settings)
     stages = read_stage_names(dockerfile_of(arguments))
     return run_build(
-        argv, BuildRunner(), sys.stdout, summary_json=args.summary_json, stage_order=stages
+        argv,
+        BuildRunner(),
+        sys.stdout,
+        summary_json=args.summary_json,
+        stage_order=stages,
+        build_arg_values=args.show_build_arg_values,
     )
 
 
@@ -87,10 +97,14 @@ def run_build(
     summary_json: Path | None = None,
     color: bool | None = None,
     stage_order: Sequence[str] = (),
+    build_arg_values: bool = False,
 ) -> int:
-    """Run `argv`, print the log and summary to `out`; buildx's exit code."""
+    """Run `argv`, print the log and summary to `out`; buildx's exit code.
+
+    The command line shows `--build-arg` values as `NAME=…` unless `build_arg_values`.
+    """
     color = use_color(out) if color is None else color
-    print(f"$ {shell_command(argv)}", file=out, flush=True)
+    print(f"$ {shown_command(argv, build_arg_values=build_arg_values)}", file=out, flush=True)
     started = time.monotonic()
     try:
         process = service.start(argv)

@@ -15,10 +15,17 @@ from python_on_whales.client_config import ClientNotFoundError
 from python_on_whales.exceptions import DockerException
 
 from buildtui.cleanup.journal import collection_checks
-from buildtui.engine.client import make_docker_client
+from buildtui.engine.client import docker_command, make_docker_client
 from buildtui.engine.local import local_checks
+from buildtui.engine.registry_container import (
+    ContainerState,
+    deletion_disabled_advice,
+    inspect_registry_container,
+    registry_down_advice,
+    storage_copy_dir,
+)
 from buildtui.engine.status import Check, EngineStatus
-from buildtui.settings import Settings
+from buildtui.settings import Settings, data_dir
 
 CONTAINERD_STORE = "io.containerd.snapshotter.v1"
 BINFMT_DIR = Path("/proc/sys/fs/binfmt_misc")
@@ -105,17 +112,20 @@ def emulated_platforms(binfmt_dir: Path = BINFMT_DIR) -> tuple[str, ...]:
 def probe_engine(settings: Settings, *, timeout: float = 3.0) -> EngineStatus:
     """Everything about the engine and registry, gathered in parallel."""
     client = make_docker_client(settings)
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    docker = docker_command(settings)
+    with ThreadPoolExecutor(max_workers=5) as pool:
         engine = pool.submit(_engine, client)
         buildx = pool.submit(_buildx, client)
         builder = pool.submit(_builder, client)
         registry = pool.submit(_registry, settings.registry_url, timeout)
+        container = pool.submit(inspect_registry_container, settings.registry_container, docker)
         server, context, store, engine_error = engine.result()
         buildx_version, buildx_error = buildx.result()
         name, driver, platforms, builder_error = builder.result()
         if server is None:
             name, driver, platforms = None, None, ()
         registry_up, delete_enabled, registry_error = registry.result()
+        container_state = container.result()
     checks = (
         *_checks(
             settings,
@@ -131,6 +141,8 @@ def probe_engine(settings: Settings, *, timeout: float = 3.0) -> EngineStatus:
             registry_up=registry_up,
             delete_enabled=delete_enabled,
             registry_error=registry_error,
+            container=container_state,
+            docker=docker,
         ),
         *local_checks(settings),
     )
@@ -166,6 +178,8 @@ def _checks(
     registry_up: bool,
     delete_enabled: bool | None,
     registry_error: str | None,
+    container: ContainerState,
+    docker: list[str],
 ) -> tuple[Check, ...]:
     checks: list[Check] = []
     if server is None:
@@ -250,10 +264,14 @@ def _checks(
                     "deletion",
                     "warn",
                     "registry deletion is disabled (DELETE answers 405 UNSUPPORTED)",
-                    f"recreate the container with -e REGISTRY_STORAGE_DELETE_ENABLED=true "
-                    f"(keep its volume: -v <volume>:/var/lib/registry), e.g. `docker run -d "
-                    f"-p 5000:5000 --name {settings.registry_container} "
-                    f"-e REGISTRY_STORAGE_DELETE_ENABLED=true registry:2`",
+                    str(
+                        deletion_disabled_advice(
+                            container,
+                            settings.registry_url,
+                            storage_copy_dir(data_dir(), settings.registry_container),
+                            docker,
+                        )
+                    ),
                 )
             )
         elif delete_enabled:
@@ -264,9 +282,7 @@ def _checks(
                 "registry",
                 "error",
                 f"no registry at {settings.registry_url}: {registry_error}",
-                f"`docker run -d -p 5000:5000 --name {settings.registry_container} "
-                "-e REGISTRY_STORAGE_DELETE_ENABLED=true registry:2`, "
-                f"or `docker start {settings.registry_container}`",
+                str(registry_down_advice(container, settings.registry_url, docker)),
             )
         )
     return tuple(checks)

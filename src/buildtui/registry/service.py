@@ -1,6 +1,17 @@
-"""The registry service the pane and the CLI use: one registry, one reused client."""
+"""The registry service the pane and the CLI use: one registry, one reused client.
+
+The app shares one client between the Registry and the Clean-up panes (`share`).
+Whoever uses it holds it open until done: each sharing service until its `aclose`,
+and each call while it runs (`hold`). The client is closed when the last of them
+lets go, so the Registry pane opening another registry (`o`) never closes the
+client a deletion in the Clean-up pane is using.
+"""
 
 from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 
@@ -14,6 +25,20 @@ from buildtui.registry.scan import scan_registry as _scan_registry
 from buildtui.settings import Settings
 
 __all__ = ["RegistryBrowser", "RegistryService", "equivalent_commands"]
+
+
+class _SharedClient:
+    """One registry client and who holds it open: sharing services and calls in flight."""
+
+    def __init__(self) -> None:
+        self.client: RegistryClient | None = None
+        self.owners = 1
+        self.calls = 0
+
+    async def close_if_unused(self) -> None:
+        if self.owners <= 0 and self.calls == 0 and self.client is not None:
+            client, self.client = self.client, None
+            await client.aclose()
 
 
 class RegistryService:
@@ -39,7 +64,8 @@ class RegistryService:
         self._transport = transport
         self._max_concurrency = max_concurrency
         self._timeout = timeout
-        self._client: RegistryClient | None = None
+        self._shared = _SharedClient()
+        self._released = False
         self._inspector: Inspector | None = None
 
     @property
@@ -49,8 +75,12 @@ class RegistryService:
     @property
     def client(self) -> RegistryClient:
         """Created on first use (inside the event loop that uses it) and reused after."""
-        if self._client is None:
-            self._client = RegistryClient(
+        shared = self._shared
+        if self._released:  # used again after aclose: it holds the client again
+            self._released = False
+            shared.owners += 1
+        if shared.client is None:
+            shared.client = RegistryClient(
                 self._registry,
                 self.base_url,
                 auth=Authenticator(self._registry, typed=self._credentials, store=self._store),
@@ -58,39 +88,68 @@ class RegistryService:
                 max_concurrency=self._max_concurrency,
                 timeout=self._timeout,
             )
-        return self._client
+        return shared.client
+
+    def share(self) -> RegistryService:
+        """The same registry and client for another user, who closes it with `aclose`.
+
+        The client stays open until every sharing service is closed and no call holds it.
+        """
+        other = copy.copy(self)
+        other._released = False
+        self._shared.owners += 1
+        return other
+
+    @asynccontextmanager
+    async def hold(self) -> AsyncIterator[RegistryClient]:
+        """The client, kept open until the block ends even if every owner closes meanwhile."""
+        shared = self._shared
+        shared.calls += 1
+        try:
+            yield self.client
+        finally:
+            shared.calls -= 1
+            await shared.close_if_unused()
 
     def _fresh_inspector(self) -> Inspector:
         # A new memo per call: the pane's refresh must see what changed in the registry.
         return Inspector(self.client)
 
     async def ping(self) -> str:
-        return await self.client.ping()
+        async with self.hold() as client:
+            return await client.ping()
 
     async def repositories(self) -> list[str]:
-        return await self.client.repositories()
+        async with self.hold() as client:
+            return await client.repositories()
 
     async def tags(self, repository: str) -> list[str]:
-        return await self.client.tags(repository)
+        async with self.hold() as client:
+            return await client.tags(repository)
 
     async def inspect(self, repository: str, reference: str) -> ImageReport:
-        return await self._fresh_inspector().inspect(repository, reference)
+        async with self.hold():
+            return await self._fresh_inspector().inspect(repository, reference)
 
     async def manifest(self, repository: str, digest: str) -> Manifest:
-        return await self.client.get_manifest(repository, digest)
+        async with self.hold() as client:
+            return await client.get_manifest(repository, digest)
 
     async def config(self, repository: str, descriptor: Descriptor) -> ImageConfig:
-        return await self.client.image_config(repository, descriptor)
+        async with self.hold() as client:
+            return await client.image_config(repository, descriptor)
 
     async def delete(self, repository: str, digest: str) -> None:
-        await self.client.delete_manifest(repository, digest)
+        async with self.hold() as client:
+            await client.delete_manifest(repository, digest)
 
     async def scan(
         self, *, child_configs: bool = False, on_progress: ProgressCallback | None = None
     ) -> RegistryScan:
-        return await _scan_registry(
-            self.client, child_configs=child_configs, on_progress=on_progress
-        )
+        async with self.hold() as client:
+            return await _scan_registry(
+                client, child_configs=child_configs, on_progress=on_progress
+            )
 
     def parse(self, text: str) -> Reference:
         """A reference typed by the user; without a host it is on this registry."""
@@ -123,6 +182,9 @@ class RegistryService:
         return equivalent_commands(ref, self.base_url.startswith("http://"))
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        """Let go of the client: closed now unless another service or a call still holds it."""
+        if self._released:
+            return
+        self._released = True
+        self._shared.owners -= 1
+        await self._shared.close_if_unused()

@@ -44,6 +44,7 @@ from buildtui.build.options import (
     lab_preset,
     read_stage_names,
     shell_command,
+    shown_command,
     validate,
 )
 from buildtui.build.runner import BuildService
@@ -89,6 +90,13 @@ PANE_COMMANDS = (
     Command("build.open", "o", "open_build", "Open", "Open the selected build"),
     Command("build.rerun", "r", "rerun", "Re-run", "Run the selected build again"),
     Command("build.compare", "c", "compare", "Compare", "Mark a build, then compare with another"),
+    Command(
+        "build.values",
+        "v",
+        "toggle_build_arg_values",
+        "Arg values",
+        "Show or hide the --build-arg values in the history and the build's command",
+    ),
 )
 
 
@@ -186,6 +194,9 @@ class BuildPane(Vertical):
         self.live: LiveBuild | None = None
         self.entries: list[BuildEntry] = []
         self.compare_mark: int | None = None
+        self.build_arg_values = False
+        """Show `--build-arg` values (else `NAME=…`) in the history and the command."""
+        self._header: tuple[str, Sequence[str]] = ("", ())
         self._drawn_version = -1
         self._status_drawn_at = 0.0
         self._log_footer = ""
@@ -218,7 +229,8 @@ class BuildPane(Vertical):
             with Vertical(id="view-history"):
                 yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
                 yield Static(
-                    "o: open · r: run again · c: mark, then c on another build to compare",
+                    "o: open · r: run again · c: mark, then c on another build to compare · "
+                    "v: show or hide --build-arg values",
                     id="history-hint",
                 )
 
@@ -251,6 +263,8 @@ class BuildPane(Vertical):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("open_build", "rerun", "compare"):
             return self.is_mounted and self.view == "history"
+        if action == "toggle_build_arg_values":
+            return self.is_mounted and self.view in ("history", "steps")
         if action == "cancel":
             return self.live is not None and self.live.running
         return True
@@ -258,6 +272,23 @@ class BuildPane(Vertical):
     def action_refresh(self) -> None:
         self.load_platforms()
         self.load_history()
+
+    def action_toggle_build_arg_values(self) -> None:
+        self.build_arg_values = not self.build_arg_values
+        self._show_header()
+        self._fill_history()
+        shown = "shown" if self.build_arg_values else "hidden (NAME=…)"
+        self.notify(f"--build-arg values {shown}.")
+
+    def _show_command(self, prefix: str, argv: Sequence[str]) -> None:
+        self._header = (prefix, tuple(argv))
+        self._show_header()
+
+    def _show_header(self) -> None:
+        prefix, argv = self._header
+        if argv:
+            line = shown_command(argv, build_arg_values=self.build_arg_values)
+            self.query_one("#build-command", Static).update(Text(f"{prefix}$ {line}"))
 
     # -- the form --------------------------------------------------------------
 
@@ -333,7 +364,7 @@ class BuildPane(Vertical):
         live = LiveBuild(argv, platform_order=platforms, clock=self.clock)
         self.live = live
         self._drawn_version = -1
-        self.query_one("#build-command", Static).update(Text(f"$ {shell_command(list(argv))}"))
+        self._show_command("", argv)
         self.query_one("#build-problem", Static).update("")
         for widget_id in ("failure", "summary", "explanations"):
             self.query_one(f"#{widget_id}", BuildSteps).update("")
@@ -533,10 +564,16 @@ class BuildPane(Vertical):
     @on(HistoryLoaded)
     def _history_loaded(self, message: HistoryLoaded) -> None:
         self.entries = message.entries
+        self._fill_history()
+
+    def _fill_history(self) -> None:
         table = self.query_one("#history-table", DataTable)
+        row = table.cursor_row
         table.clear()
-        for entry in message.entries:
-            table.add_row(*history_row(entry), key=str(entry.id))
+        for entry in self.entries:
+            table.add_row(*history_row(entry, self.build_arg_values), key=str(entry.id))
+        if self.entries and row > 0:
+            table.move_cursor(row=min(row, len(self.entries) - 1))
 
     def selected_entry(self) -> BuildEntry | None:
         table = self.query_one("#history-table", DataTable)
@@ -570,9 +607,7 @@ class BuildPane(Vertical):
             return
         self.live = message.live
         when = datetime.fromtimestamp(message.entry.started).strftime("%Y-%m-%d %H:%M:%S")
-        self.query_one("#build-command", Static).update(
-            Text(f"Build #{message.entry.id} of {when}\n$ {message.entry.command}")
-        )
+        self._show_command(f"Build #{message.entry.id} of {when}\n", message.entry.argv)
         self.query_one("#build-problem", Static).update("")
         self.query_one(BuildLogView).set_lines(message.live.lines)
         self.action_show_view("steps")
@@ -641,8 +676,8 @@ def _buildx_args(argv: Sequence[str]) -> list[str]:
     return args
 
 
-def history_row(entry: BuildEntry) -> tuple[str, ...]:
-    """One history table row (pure)."""
+def history_row(entry: BuildEntry, build_arg_values: bool = False) -> tuple[str, ...]:
+    """One history table row (pure); `--build-arg` values as `NAME=…` unless asked."""
     summary = entry.summary
     if entry.canceled:
         result = "canceled"
@@ -658,5 +693,5 @@ def history_row(entry: BuildEntry) -> tuple[str, ...]:
         result,
         f"{summary.cached}/{summary.total}",
         wall,
-        entry.command,
+        shown_command(entry.argv, build_arg_values=build_arg_values),
     )

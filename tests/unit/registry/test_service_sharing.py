@@ -1,0 +1,63 @@
+"""One registry client shared by services and calls: closed only when the last lets go."""
+
+from __future__ import annotations
+
+import httpx
+
+from buildtui.registry.auth import NoCredentials
+from buildtui.registry.service import RegistryService
+from buildtui.settings import Settings
+
+
+class Transport(httpx.MockTransport):
+    """Answers /v2/ with 200; counts the closes of the clients built on it."""
+
+    def __init__(self) -> None:
+        super().__init__(lambda request: httpx.Response(200, json={}))
+        self.closed = 0
+
+    async def aclose(self) -> None:
+        self.closed += 1
+
+
+def service(transport: Transport) -> RegistryService:
+    return RegistryService(
+        Settings(registry_url="http://localhost:5000"), transport=transport, store=NoCredentials()
+    )
+
+
+async def test_a_shared_client_closes_when_the_last_service_closes() -> None:
+    transport = Transport()
+    first = service(transport)
+    second = first.share()
+    await first.ping()
+    assert second.client is first.client
+    await first.aclose()
+    await first.aclose()  # once per service, however often it is called
+    assert transport.closed == 0
+    await second.ping()
+    await second.aclose()
+    assert transport.closed > 0
+
+
+async def test_a_call_in_flight_holds_the_client_open_past_every_aclose() -> None:
+    transport = Transport()
+    only = service(transport)
+    async with only.hold() as client:
+        await only.aclose()
+        await client.ping()
+        assert transport.closed == 0
+    assert transport.closed > 0
+
+
+async def test_a_service_used_after_aclose_holds_a_new_client() -> None:
+    transport = Transport()
+    only = service(transport)
+    await only.ping()
+    await only.aclose()
+    closes = transport.closed
+    assert closes > 0
+    await only.ping()
+    assert transport.closed == closes
+    await only.aclose()
+    assert transport.closed > closes
