@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Button, Static
@@ -67,8 +68,8 @@ async def test_the_inventory_lists_tags_kinds_and_what_they_share() -> None:
         table = app.query_one(CleanupItems)
         cache = table.get_row("cachedata1:latest")
         assert str(cache[2]) == "cache image"
-        assert cache[4] != "-"  # it shares layers with lab:cachetest
-        assert str(table.get_row("lab:cachetest")[2]) == "index linux/amd64 + linux/arm64"
+        assert str(cache[4]) != "-"  # it shares layers with lab:cachetest
+        assert str(table.get_row("lab:cachetest")[2]) == "index amd64+arm64"
         assert table.get_row("lab:stable")[5] == "same manifest as v2"
         assert "Select rows with space" in text_of(app, "#plan-text")
 
@@ -250,3 +251,67 @@ async def test_verify_checks_every_tag() -> None:
         status = text_of(app, "#cleanup-status")
         assert "DAMAGED: 1 of 7 remaining tag(s)" in status
         assert "lab:cachetest" in status
+
+
+# -- the table: names always visible, Home/End move the cursor ---------------------------
+
+
+def cursor_line(app: CleanupPaneApp) -> str:
+    """The table's line under the cursor, as it is drawn (after any sideways scroll)."""
+    table = app.query_one(CleanupItems)
+    y = table.header_height + table.cursor_row - round(table.scroll_y)
+    return table.render_line(y).text
+
+
+def with_a_long_name(registry: WritableFakeRegistry) -> WritableFakeRegistry:
+    """Another user's cache image, with a name long enough to make the table scroll sideways."""
+    registry.push_image("students/another-user/a-long-project-name/cache", "buildcache")
+    return registry
+
+
+@pytest.mark.parametrize("size", [(160, 48), (100, 30)])
+async def test_end_up_space_selects_the_row_whose_name_is_under_the_cursor(
+    size: tuple[int, int],
+) -> None:
+    app = app_for(with_a_long_name(lab_fake_registry()))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        table = app.query_one(CleanupItems)
+        table.focus()
+        assert table.max_scroll_x > 0  # the long name pushes the other columns out of view
+        await pilot.press("end")
+        assert table.cursor_row == table.row_count - 1
+        await pilot.press("up", "space")
+        await pilot.pause()
+        (chosen,) = app.pane.selected
+        assert chosen == keys(app)[-2] == table.current_key
+        assert chosen in cursor_line(app)
+        # Scrolled sideways as far as it goes, the pinned name still says which row it is.
+        table.scroll_x = table.max_scroll_x
+        await pilot.pause()
+        assert table.scroll_x > 0
+        assert chosen in cursor_line(app)
+        await pilot.press("home")
+        assert table.cursor_row == 0
+        assert keys(app)[0] in cursor_line(app)
+        await pilot.press("pagedown")
+        assert table.cursor_row > 0
+
+
+@pytest.mark.parametrize("size", [(160, 48), (100, 30)])
+async def test_every_column_reads_whole_with_the_lab_s_names(size: tuple[int, int]) -> None:
+    app = app_for(lab_fake_registry())
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        table = app.query_one(CleanupItems)
+        assert table.max_scroll_x == 0  # nothing hides to the right
+        header = table.render_line(0).text.split()
+        assert header == ["REPOSITORY:TAG", "KIND", "SIZE", "SHARED", "NOTE"]
+        cache = table.get_row_index("cachedata1:latest")
+        line = table.render_line(table.header_height + cache).text
+        assert line.split() == ["cachedata1:latest", "cache", "image", "9.42", "kB", "35", "B"]
+        # The highlighted row in full, below the table: its whole kind and digest.
+        await point_at(app, pilot, "lab:cachetest")
+        detail = text_of(app, "#cleanup-row")
+        assert "index linux/amd64 + linux/arm64" in detail
+        assert app.pane.rows["lab:cachetest"].digest in detail

@@ -125,6 +125,46 @@ def inventory_rows(graph: RegistryGraph) -> list[InventoryRow]:
     return rows
 
 
+KIND_WIDTH = 18
+"""The KIND column's width: `index amd64+arm/v7`; longer lists become a count."""
+
+
+def compact_kind(kind: str) -> str:
+    """`index linux/amd64 + linux/arm64` as `index amd64+arm64` (the table's KIND column)."""
+    if not kind.startswith("index "):
+        return kind
+    platforms = kind[len("index ") :].split(" + ")
+    if all(p.startswith("linux/") for p in platforms):
+        platforms = [p[len("linux/") :] for p in platforms]
+    short = "index " + "+".join(platforms)
+    return short if len(short) <= KIND_WIDTH else f"index {len(platforms)} platforms"
+
+
+def row_name(row: InventoryRow) -> str:
+    """`repo:tag`, or `repo (N untagged)`: what the pinned name column shows."""
+    return (
+        f"{row.repository}:{row.name}" if row.kind != "untagged" else f"{row.repository} {row.name}"
+    )
+
+
+def truncate(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def row_detail(row: InventoryRow) -> str:
+    """The highlighted row in full (the table's cells are cut to fit): name, kind, digest,
+    sizes and note."""
+    parts = [row_name(row), row.kind]
+    if row.digest:
+        parts.append(row.digest)
+    if row.kind != "error":
+        shared = f", {format_size(row.shared)} shared with other tags" if row.shared else ""
+        parts.append(format_size(row.size) + shared)
+    if row.note:
+        parts.append(row.note)
+    return " · ".join(parts)
+
+
 def plan_lines(plan: Plan) -> list[str]:
     """The plan as the CLI prints it and the pane shows it."""
     lines = [f"Plan for {plan.registry}: " + ", ".join(str(s) for s in plan.selections)]

@@ -7,11 +7,14 @@ from buildtui.cleanup.gc import GcResult
 from buildtui.cleanup.graph import TagRef
 from buildtui.cleanup.plan import Selection, plan_deletion
 from buildtui.cleanup.present import (
+    compact_kind,
     gc_json,
     gc_result_lines,
     inventory_rows,
     plan_json,
     plan_lines,
+    row_detail,
+    truncate,
     verify_lines,
 )
 from buildtui.cleanup.verify import TagCheck, VerifyReport
@@ -121,3 +124,17 @@ def test_verify_lines_name_each_damaged_tag() -> None:
     assert verify_lines(VerifyReport("r", (good,), 7)) == [
         "OK: all 1 remaining tag(s) on r are complete: 7 manifests and blobs answered 200"
     ]
+
+
+def test_the_table_s_kind_is_compact_and_the_detail_line_has_it_in_full() -> None:
+    assert compact_kind("index linux/amd64 + linux/arm64") == "index amd64+arm64"
+    assert compact_kind("index linux/amd64 + linux/arm/v7") == "index amd64+arm/v7"
+    assert compact_kind("index linux/amd64 + windows/amd64") == "index 2 platforms"
+    assert compact_kind("index linux/amd64 + linux/arm64 + linux/s390x") == "index 3 platforms"
+    assert compact_kind("cache image") == "cache image"
+    rows = {row.key: row for row in inventory_rows(lab_graph().graph)}
+    detail = row_detail(rows["lab:cachetest"])
+    assert detail.startswith("lab:cachetest · index linux/amd64 + linux/arm64 · " + d("lab index"))
+    assert "shared with other tags" in detail
+    assert truncate("same manifest as stable", 20) == "same manifest as st…"
+    assert truncate("same manifest as v2", 20) == "same manifest as v2"

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import ProgressBar, Static
+from textual.widgets import DataTable, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from buildtui.app.commands import Command, bindings
@@ -41,6 +41,7 @@ from buildtui.cleanup.present import (
     gc_result_lines,
     inventory_rows,
     plan_lines,
+    row_detail,
     verify_lines,
 )
 from buildtui.cleanup.verify import VerifyReport
@@ -63,6 +64,11 @@ PANE_COMMANDS = (
     Command("cleanup.clear", "c", "clear", "Clear", "Clear the selection", show=False),
     Command("cleanup.refresh", "r", "refresh", "Refresh", "Read the registry again"),
 )
+
+
+NARROW_BELOW = 150
+"""Narrower than this, the plan goes under the table: side by side, the table's columns
+would not fit."""
 
 
 def hint_for(error: CleanupError) -> str:
@@ -99,12 +105,30 @@ class CleanupPane(Widget):
     CleanupPane #cleanup-body {
         height: 1fr;
     }
-    CleanupPane #cleanup-items {
+    CleanupPane #cleanup-list {
         width: 1fr;
+    }
+    CleanupPane #cleanup-row {
+        height: auto;
+        max-height: 3;
+        padding: 0 1;
+        color: $text-muted;
     }
     CleanupPane #cleanup-plan {
         width: 1fr;
         min-width: 58;
+        max-width: 64;
+    }
+    CleanupPane.-narrow #cleanup-body {
+        layout: vertical;
+    }
+    CleanupPane.-narrow #cleanup-list {
+        height: 1fr;
+    }
+    CleanupPane.-narrow #cleanup-plan {
+        height: 1fr;
+        min-width: 0;
+        max-width: 100%;
     }
     CleanupPane #cleanup-status {
         height: auto;
@@ -178,7 +202,9 @@ class CleanupPane(Widget):
         yield Static(self._title(), id="cleanup-title")
         yield Static(id="cleanup-message")
         with Horizontal(id="cleanup-body"):
-            yield CleanupItems(id="cleanup-items")
+            with Vertical(id="cleanup-list"):
+                yield CleanupItems(id="cleanup-items")
+                yield Static(id="cleanup-row")
             yield PlanView(id="cleanup-plan")
         yield ProgressBar(id="cleanup-progress", show_eta=False)
         yield Static(id="cleanup-status")
@@ -187,6 +213,9 @@ class CleanupPane(Widget):
         self.plan_view.border_title = "Plan"
         self._show_plan()
         self.refresh_graph()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW_BELOW, "-narrow")
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -447,12 +476,18 @@ class CleanupPane(Widget):
         if not self.rows:
             self.plan_view.show(f"{self.service.registry} holds no tags: nothing to clean up.")
 
+    @on(DataTable.RowHighlighted)
+    def highlighted(self, event: DataTable.RowHighlighted) -> None:
+        row = self.rows.get(str(event.row_key.value))
+        self.query_one("#cleanup-row", Static).update(Text(row_detail(row)) if row else "")
+
     @on(Failed)
     def failed(self, message: Failed) -> None:
         self._progress(None)
         self.show_error(message.error, message.what)
         if isinstance(message.error, RegistryUnavailable):
             self.table.clear()
+            self.query_one("#cleanup-row", Static).update("")
 
     @on(Progress)
     def progress(self, message: Progress) -> None:
