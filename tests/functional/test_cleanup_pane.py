@@ -12,6 +12,7 @@ from buildtui.app.panes.cleanup import CleanupPane
 from buildtui.app.screens.confirm import ConfirmScreen
 from buildtui.app.widgets.cleanup_items import CleanupItems
 from buildtui.cleanup.steps import StepAction
+from buildtui.registry.present import format_size
 from tests.fakes.cleanup import (
     FakeContainer,
     WritableFakeRegistry,
@@ -315,3 +316,37 @@ async def test_every_column_reads_whole_with_the_lab_s_names(size: tuple[int, in
         detail = text_of(app, "#cleanup-row")
         assert "index linux/amd64 + linux/arm64" in detail
         assert app.pane.rows["lab:cachetest"].digest in detail
+
+
+async def test_after_delete_and_collect_the_plan_view_shows_predicted_against_measured() -> None:
+    registry = lab_fake_registry()
+    interrupted = registry.add_blob(b"a layer of a push that was interrupted" * 100)
+    app = app_for(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await point_at(app, pilot, "cachedata1:latest")
+        await pilot.press("space")
+        plan = app.pane.plan
+        assert plan is not None
+        await pilot.press("x")
+        await confirm(pilot)
+        await pilot.press("g")
+        await confirm(pilot)
+
+        account = app.pane.last_collection
+        assert account is not None
+        assert {b.digest for b in account.planned} == {b.digest for b in plan.freed_blobs}
+        assert account.earlier == (interrupted["digest"],)
+        shown = text_of(app, "#plan-text")
+        assert "Last garbage collection:" in shown
+        assert (
+            f"Predicted by the plan (cachedata1:latest): 3 blobs, {format_size(plan.freed_bytes)}"
+            in shown
+        )
+        assert "3 blobs, " in shown and "freed by this deletion (planned)" in shown
+        assert "  1 blob" in shown
+        assert "garbage already in storage before it (earlier deletions, failed or" in shown
+        # The status keeps the collector's summary and the verification.
+        status = text_of(app, "#cleanup-status")
+        assert "4 blobs and 0 manifests eligible" in status
+        assert "OK: all 6 remaining tag(s)" in status

@@ -23,6 +23,7 @@ import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from buildtui.cleanup.accounting import GcAccount
 from buildtui.cleanup.docker_output import ContainerInfo, GcOutput, parse_gc_output, parse_inspect
 from buildtui.cleanup.errors import (
     ContainerNotFound,
@@ -83,6 +84,8 @@ class GcResult:
     commands: tuple[str, ...]
     ports_after: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    account: GcAccount | None = None
+    """Predicted against measured (`accounting.account_for`), once the service adds it."""
 
     @property
     def freed_kb(self) -> int | None:

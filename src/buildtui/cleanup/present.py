@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from buildtui.cleanup.accounting import GcAccount
 from buildtui.cleanup.execute import ExecutionReport
 from buildtui.cleanup.gc import GcPreview, GcResult
 from buildtui.cleanup.graph import RegistryGraph
@@ -286,7 +287,7 @@ def gc_preview_lines(preview: GcPreview) -> list[str]:
     return lines
 
 
-def gc_result_lines(result: GcResult) -> list[str]:
+def gc_result_lines(result: GcResult, *, with_account: bool = True) -> list[str]:
     what = "Dry run" if result.dry_run else "Garbage collection"
     lines = [f"{what} in {result.info.name}: {result.output.summary}"]
     if result.kb_before is not None and result.kb_after is not None:
@@ -295,7 +296,85 @@ def gc_result_lines(result: GcResult) -> list[str]:
             f"({result.kb_before - result.kb_after:,} kB freed)"
         )
     lines += [f"  ! {w}" for w in result.warnings]
+    if with_account and result.account is not None and not result.dry_run:
+        lines += ["", *gc_account_lines(result.account)]
     return lines
+
+
+EARLIER_GARBAGE = (
+    "garbage already in storage before it (earlier deletions, failed or interrupted pushes, "
+    "superseded revisions)"
+)
+
+
+def _blobs(count: int) -> str:
+    return f"{count} blob{'' if count == 1 else 's'}"
+
+
+def gc_account_lines(account: GcAccount) -> list[str]:
+    """Predicted, measured, and where the difference came from."""
+    measured = account.measured_bytes
+    if account.deletions:
+        lines = [
+            f"Predicted by the plan ({'; '.join(account.deletions)}): "
+            f"{_blobs(len(account.predicted))}, {format_size(account.predicted_bytes)}"
+        ]
+    else:
+        lines = ["Predicted: nothing (no deletion was recorded since the last collection)"]
+    lines.append(
+        "Measured: "
+        + (f"{format_size(measured)} freed on disk (du)" if measured is not None else "unknown")
+        + f", {_blobs(len(account.planned) + len(account.earlier))} deleted"
+    )
+    lines.append("Where it came from:")
+    if account.planned:
+        lines.append(
+            f"  {_blobs(len(account.planned))}, {format_size(account.planned_bytes)} "
+            f"(about {format_size(account.planned_disk_bytes)} on disk): freed by this "
+            "deletion (planned)"
+        )
+    if account.earlier:
+        weight = account.earlier_bytes
+        size = f", about {format_size(weight)} on disk" if weight is not None else ""
+        lines.append(f"  {_blobs(len(account.earlier))}{size}: {EARLIER_GARBAGE}")
+    if not account.planned and not account.earlier:
+        lines.append("  no blob was deleted")
+    if account.not_deleted:
+        lines.append(
+            f"  ! {_blobs(len(account.not_deleted))} the plan predicted, "
+            f"{format_size(sum(b.size for b in account.not_deleted))}, not deleted: "
+            "something references them again (pushed since?), or they were collected already"
+        )
+    if account.planned and account.earlier:
+        lines.append(
+            "  (du counts whole 4 KiB blocks and each blob's directory: on disk a blob "
+            "weighs more than its size)"
+        )
+    return lines
+
+
+def gc_account_json(account: GcAccount) -> dict[str, Any]:
+    return {
+        "deletions": list(account.deletions),
+        "predicted": {
+            "blobs": [b.digest for b in account.predicted],
+            "bytes": account.predicted_bytes,
+        },
+        "measured_bytes": account.measured_bytes,
+        "planned": {
+            "blobs": [b.digest for b in account.planned],
+            "bytes": account.planned_bytes,
+            "disk_bytes": account.planned_disk_bytes,
+        },
+        "earlier_garbage": {
+            "blobs": list(account.earlier),
+            "disk_bytes": account.earlier_bytes,
+        },
+        "not_deleted": {
+            "blobs": [b.digest for b in account.not_deleted],
+            "bytes": sum(b.size for b in account.not_deleted),
+        },
+    }
 
 
 def gc_json(result: GcResult) -> dict[str, Any]:
@@ -311,6 +390,7 @@ def gc_json(result: GcResult) -> dict[str, Any]:
         "kb_after": result.kb_after,
         "commands": list(result.commands),
         "warnings": list(result.warnings),
+        **({"accounting": gc_account_json(result.account)} if result.account else {}),
     }
 
 

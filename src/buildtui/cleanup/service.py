@@ -7,6 +7,7 @@ Async methods talk HTTP (one reused registry client, async workers); `preview_gc
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
@@ -14,6 +15,7 @@ from typing import Protocol
 
 import httpx
 
+from buildtui.cleanup.accounting import account_for, planned_blobs
 from buildtui.cleanup.backend import CleanupBackend as CleanupBackend  # the pane's interface
 from buildtui.cleanup.docker_output import ContainerInfo
 from buildtui.cleanup.errors import (
@@ -26,6 +28,7 @@ from buildtui.cleanup.execute import ExecutionReport, ProgressCallback, execute_
 from buildtui.cleanup.gc import GcPreview, GcResult, RegistryContainer, StepCallback
 from buildtui.cleanup.graph import RegistryGraph, TagRef, graph_from_scan
 from buildtui.cleanup.http import RegistryWriter
+from buildtui.cleanup.pending import PendingDeletions
 from buildtui.cleanup.plan import Plan, Selection, plan_deletion
 from buildtui.cleanup.verify import VerifyReport, verify_tags
 from buildtui.registry.errors import RegistryError
@@ -66,8 +69,10 @@ class CleanupService:
         registry: RegistryService | None = None,
         container: ContainerControl | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        pending: PendingDeletions | None = None,
     ) -> None:
         self.settings = settings
+        self.pending = pending or PendingDeletions()
         self.registry_service = registry or RegistryService(settings, transport=transport)
         self.container: ContainerControl = container or RegistryContainer(settings)
         self._transport = transport
@@ -181,7 +186,13 @@ class CleanupService:
     async def execute(
         self, plan: Plan, on_progress: ProgressCallback | None = None
     ) -> ExecutionReport:
-        return await execute_plan(plan, self.registry_service.client, self.writer, on_progress)
+        report = await execute_plan(plan, self.registry_service.client, self.writer, on_progress)
+        deletion = ", ".join(str(s) for s in plan.selections)
+        # A data dir that cannot be written must not fail a deletion that is done: the
+        # collection will then count its blobs as earlier garbage.
+        with contextlib.suppress(OSError):
+            self.pending.record(self.registry, deletion, planned_blobs(plan))
+        return report
 
     async def verify(self, graph: RegistryGraph, tags: Sequence[TagRef]) -> VerifyReport:
         try:
@@ -222,4 +233,13 @@ class CleanupService:
         return preview
 
     def collect_garbage(self, on_step: StepCallback | None = None) -> GcResult:
-        return self.container.collect(on_step=on_step)
+        """Collect, then say which deleted blobs the recorded deletions planned; forget those."""
+        result = self.container.collect(on_step=on_step)
+        pending = self.pending.get(self.registry)
+        account = account_for(
+            pending.blobs, result.output, result.kb_before, result.kb_after, pending.deletions
+        )
+        if not result.dry_run:
+            with contextlib.suppress(OSError):  # next time they show as "not deleted"
+                self.pending.clear(self.registry)
+        return replace(result, account=account)

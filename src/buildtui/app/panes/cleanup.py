@@ -23,6 +23,7 @@ from buildtui.app.messages import LabChanged
 from buildtui.app.screens.confirm import ConfirmScreen
 from buildtui.app.widgets.cleanup_items import CleanupItems
 from buildtui.app.widgets.plan_view import PlanView, styled
+from buildtui.cleanup.accounting import GcAccount
 from buildtui.cleanup.backend import CleanupBackend
 from buildtui.cleanup.errors import (
     CleanupError,
@@ -37,6 +38,7 @@ from buildtui.cleanup.graph import RegistryGraph, TagRef
 from buildtui.cleanup.plan import Plan, Selection
 from buildtui.cleanup.present import (
     InventoryRow,
+    gc_account_lines,
     gc_preview_lines,
     gc_result_lines,
     inventory_rows,
@@ -65,6 +67,14 @@ PANE_COMMANDS = (
     Command("cleanup.refresh", "r", "refresh", "Refresh", "Read the registry again"),
 )
 
+
+HELP = (
+    "Select rows with space: tags, images, cache images, or a repository's untagged "
+    "manifests. The plan shows what goes, what stays and why, the space garbage collection "
+    "frees and the exact requests.\n\n"
+    "t: remove a tag only · i: the whole image (its manifest, with every tag on it) · "
+    "a: allow other tags to go · x: delete · g: garbage collection · v: verify every tag"
+)
 
 NARROW_BELOW = 150
 """Narrower than this, the plan goes under the table: side by side, the table's columns
@@ -197,6 +207,8 @@ class CleanupPane(Widget):
         self.plan: Plan | None = None
         self.busy = False
         self.result_lines: list[str] = []
+        self.last_collection: GcAccount | None = None
+        """Predicted against measured, for the last collection (shown while nothing is selected)."""
 
     def compose(self) -> ComposeResult:
         yield Static(self._title(), id="cleanup-title")
@@ -266,14 +278,14 @@ class CleanupPane(Widget):
 
     def _show_plan(self) -> None:
         if self.plan is None:
-            self.plan_view.show(
-                "Select rows with space: tags, images, cache images, or a repository's "
-                "untagged manifests. The plan shows what goes, what stays and why, the space "
-                "garbage collection frees and the exact requests.\n\n"
-                "t: remove a tag only · i: the whole image (its manifest, with every tag on "
-                "it) · a: allow other tags to go · x: delete · "
-                "g: garbage collection · v: verify every tag"
-            )
+            last = self.last_collection
+            if last is not None:
+                self.plan_view.show(
+                    ["Last garbage collection:", *gc_account_lines(last), "", *HELP.splitlines()],
+                    "predicted against measured",
+                )
+                return
+            self.plan_view.show(HELP)
             return
         allow = " · other tags may go" if self.allow_tag_loss else ""
         self.plan_view.show(
@@ -510,6 +522,7 @@ class CleanupPane(Widget):
         self._progress(None)
         report = message.report
         self.selected.clear()
+        self.last_collection = None  # the next collection frees this deletion's blobs too
         self.app.notify(
             report.summary().splitlines()[0],
             title="Deleted" if report.complete else "Stopped midway",
@@ -537,7 +550,9 @@ class CleanupPane(Widget):
     @on(GcDone)
     def gc_done(self, message: GcDone) -> None:
         self._progress(None)
-        lines = gc_result_lines(message.result)
+        self.last_collection = message.result.account
+        self._show_plan()
+        lines = gc_result_lines(message.result, with_account=False)
         self._status([*lines, "Verifying every tag…"])
         self.app.notify(lines[-1] if len(lines) > 1 else lines[0], title="Garbage collected")
         if self.graph is not None:
