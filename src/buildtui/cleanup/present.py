@@ -3,6 +3,7 @@ as text lines (CLI and pane) and JSON documents (`--json`)."""
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from typing import Any
 
@@ -166,6 +167,25 @@ def row_detail(row: InventoryRow) -> str:
     return " · ".join(parts)
 
 
+def empty_repository_text(repository: str, cli: str | None) -> str:
+    """Why a repository with no tags is still listed, and (on the lab registry, whose
+    container `cli` reaches) the command that removes it."""
+    text = (
+        f"{repository} holds no tags. registry:2 has no API to delete a repository: once its "
+        "last tag is gone it stays in the catalog, listed with no tags, until its directory "
+        "is removed from the registry's storage."
+    )
+    if cli is None:
+        return text
+    name = shlex.quote(repository)
+    return (
+        f"{text} Its untagged manifests, if any, go with `{cli} rm --untagged {name}` (or its "
+        f"row in the Clean-up pane); then `{cli} gc --remove-empty-repo {name}` removes the "
+        "directory while the registry is stopped for garbage collection (only when it holds "
+        "no tags and no manifests)."
+    )
+
+
 def plan_lines(plan: Plan) -> list[str]:
     """The plan as the CLI prints it and the pane shows it."""
     lines = [f"Plan for {plan.registry}: " + ", ".join(str(s) for s in plan.selections)]
@@ -209,7 +229,8 @@ def plan_lines(plan: Plan) -> list[str]:
     if plan.steps:
         lines += ["", "Requests (in this order, after checking every tag and digest):"]
         lines += [f"  {c}" for c in plan.curl()]
-        lines += ["", f"Then reclaim the space: buildtui gc  ({GC_DOC})"]
+        lines += ["", f"Then reclaim the space ({GC_DOC}):"]
+        lines += [f"  {command}" for command in plan.follow_ups]
     return lines
 
 
@@ -256,6 +277,11 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             for b in plan.blobs
         ],
         "freed_bytes": plan.freed_bytes,
+        "repositories_left_without_tags": list(plan.emptied),
+        "manifests_left_untagged": {
+            name: list(digests) for name, digests in plan.left_untagged.items()
+        },
+        "follow_up_commands": list(plan.follow_ups),
     }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shlex
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
@@ -37,6 +38,22 @@ from buildtui.registry.reference import is_loopback, split_host
 from buildtui.registry.scan import ProgressCallback as ScanProgress
 from buildtui.registry.service import RegistryService
 from buildtui.settings import Settings
+
+
+def cli_prefix(settings: Settings) -> str:
+    """`buildtui` with the flags that reach this registry and container, when they are not
+    the defaults: a command the plan proposes then works pasted as it stands."""
+    default = Settings()
+    argv = ["buildtui"]
+    if settings.registry_url != default.registry_url:
+        argv += ["--registry", settings.registry_url]
+    if settings.registry_container != default.registry_container:
+        argv += ["--registry-container", settings.registry_container]
+    if settings.docker_context:
+        argv += ["--context", settings.docker_context]
+    if settings.docker_host:
+        argv += ["--host", settings.docker_host]
+    return shlex.join(argv)
 
 
 class ContainerControl(Protocol):
@@ -180,7 +197,11 @@ class CleanupService:
         self, graph: RegistryGraph, selections: Sequence[Selection], *, allow_tag_loss: bool = False
     ) -> Plan:
         return plan_deletion(
-            graph, selections, allow_tag_loss=allow_tag_loss, nonce=uuid.uuid4().hex[:16]
+            graph,
+            selections,
+            allow_tag_loss=allow_tag_loss,
+            nonce=uuid.uuid4().hex[:16],
+            cli=cli_prefix(self.settings),
         )
 
     async def execute(

@@ -8,6 +8,7 @@ from buildtui.cleanup.graph import TagRef
 from buildtui.cleanup.plan import Selection, plan_deletion
 from buildtui.cleanup.present import (
     compact_kind,
+    empty_repository_text,
     gc_json,
     gc_result_lines,
     inventory_rows,
@@ -54,7 +55,10 @@ def test_plan_lines_say_what_goes_what_stays_and_the_requests() -> None:
         "used by busybox:amd64, busybox:latest (linux/amd64), lab:cachetest (linux/amd64)" in text
     )
     assert f"curl -X DELETE http://localhost:5000/v2/cachedata1/manifests/{d('cache')}" in text
-    assert "Then reclaim the space: buildtui gc" in text
+    assert "Then reclaim the space (registry garbage-collect (never -m" in text
+    assert text.endswith("\n  buildtui gc --remove-empty-repo cachedata1")
+    assert plan_json(plan)["follow_up_commands"] == ["buildtui gc --remove-empty-repo cachedata1"]
+    assert plan_json(plan)["repositories_left_without_tags"] == ["cachedata1"]
     assert "REFUSED" not in text
 
 
@@ -138,3 +142,12 @@ def test_the_table_s_kind_is_compact_and_the_detail_line_has_it_in_full() -> Non
     assert "shared with other tags" in detail
     assert truncate("same manifest as stable", 20) == "same manifest as st…"
     assert truncate("same manifest as v2", 20) == "same manifest as v2"
+
+
+def test_an_empty_repository_is_explained_with_the_commands_that_remove_it() -> None:
+    text = empty_repository_text("cachedata1", "buildtui --registry http://localhost:5001")
+    assert "registry:2 has no API to delete a repository" in text
+    assert "`buildtui --registry http://localhost:5001 rm --untagged cachedata1`" in text
+    assert "`buildtui --registry http://localhost:5001 gc --remove-empty-repo cachedata1`" in text
+    other = empty_repository_text("cachedata1", None)  # not the lab registry: no command
+    assert "registry:2 has no API" in other and "buildtui" not in other
