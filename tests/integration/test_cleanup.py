@@ -332,9 +332,34 @@ def test_gc_tells_the_planned_blobs_from_the_garbage_already_in_storage(
     for digest in [old_digest, *children]:
         assert httpx.delete(f"{env.url}/v2/old/manifests/{digest}").status_code == 202
 
+    cli = f"buildtui --registry {env.settings.registry_url} --registry-container "
+    cli += env.registry.container
+    lab = httpx.get(f"{env.url}/v2/lab/manifests/v1", headers={"Accept": ACCEPT_MANIFESTS})
+    lab_manifests = sorted(
+        {
+            lab.headers["docker-content-digest"],
+            *(m["digest"] for m in lab.json().get("manifests", [])),
+        }
+    )
+    # The tag alone would leave its manifest untagged, for the collector to keep.
+    tag_only = env.cli("rm", "--tag-only", "--dry-run", "--json", "lab:v1")
+    assert tag_only.returncode == 0, tag_only.stderr
+    untag_plan = json.loads(tag_only.stdout)["plan"]
+    # (the index and its platform manifest)
+    assert untag_plan["manifests_left_untagged"] == {"lab": lab_manifests}
+    assert untag_plan["follow_up_commands"] == [
+        f"{cli} rm --untagged lab",
+        f"{cli} gc --remove-empty-repo lab",
+    ]
+
     rm = env.cli("rm", "-y", "--json", "lab:v1")
     assert rm.returncode == 0, rm.stderr
     plan = json.loads(rm.stdout)["plan"]
+    assert plan["repositories_left_without_tags"] == ["lab"]
+    assert plan["follow_up_commands"] == [f"{cli} gc --remove-empty-repo lab"]
+    # As the plan says: registry:2 still lists the repository, with no tags.
+    assert "lab" in httpx.get(f"{env.url}/v2/_catalog").json()["repositories"]
+    assert env.tags("lab") == []
     predicted = {b["digest"] for b in plan["blobs"] if b["freed"]}
     assert predicted and not predicted & old_blobs
 
