@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Button, Static
 
+from buildtui.app.app import make_app
 from buildtui.app.messages import LabChanged
 from buildtui.app.panes.cleanup import CleanupPane
 from buildtui.app.screens.confirm import ConfirmScreen
@@ -21,6 +24,8 @@ from tests.fakes.cleanup import (
 )
 from tests.fakes.cleanup_app import CleanupPaneApp
 from tests.fakes.registry_app import settle
+from tests.fakes.services import fake_services
+from tests.fakes.services import settle as services_settle
 
 SIZE = (160, 45)
 
@@ -350,3 +355,35 @@ async def test_after_delete_and_collect_the_plan_view_shows_predicted_against_me
         status = text_of(app, "#cleanup-status")
         assert "4 blobs and 0 manifests eligible" in status
         assert "OK: all 6 remaining tag(s)" in status
+
+
+@pytest.mark.parametrize("size", [(100, 30), (100, 24)])
+async def test_in_the_whole_app_the_table_keeps_room_and_end_moves_the_cursor(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    settings, services = fake_services(tmp_path)
+    app = make_app(settings, services)
+    async with app.run_test(size=size) as pilot:
+        await services_settle(pilot)
+        await pilot.press("4")
+        await services_settle(pilot)
+        table = app.query_one(CleanupItems)
+        assert app.focused is table
+        # After a deletion and a collection, the status below the table holds their results.
+        table.move_cursor(
+            row=[str(r.key.value) for r in table.ordered_rows].index("cachedata1:latest")
+        )
+        await pilot.press("space", "x")
+        await confirm(pilot)
+        table.focus()
+        await pilot.press("g")
+        await confirm(pilot)
+        assert app.query_one("#cleanup-status", Static).size.height >= 4
+        table.focus()
+        assert table.size.height >= 5  # still the header and at least four rows
+        await pilot.press("end", "up", "space")
+        pane = app.query_one(CleanupPane)
+        (chosen,) = pane.selected
+        assert chosen == [str(r.key.value) for r in table.ordered_rows][-2]
+        y = table.header_height + table.cursor_row - round(table.scroll_y)
+        assert chosen in table.render_line(y).text

@@ -118,6 +118,9 @@ class CleanupPane(Widget):
     CleanupPane #cleanup-list {
         width: 1fr;
     }
+    CleanupPane #cleanup-items {
+        min-height: 8;
+    }
     CleanupPane #cleanup-row {
         height: auto;
         max-height: 3;
@@ -133,10 +136,14 @@ class CleanupPane(Widget):
         layout: vertical;
     }
     CleanupPane.-narrow #cleanup-list {
-        height: 1fr;
+        height: 2fr;
+    }
+    CleanupPane.-narrow #cleanup-row {
+        max-height: 2;
     }
     CleanupPane.-narrow #cleanup-plan {
         height: 1fr;
+        min-height: 6;
         min-width: 0;
         max-width: 100%;
     }
