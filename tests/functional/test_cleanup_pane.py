@@ -387,3 +387,32 @@ async def test_in_the_whole_app_the_table_keeps_room_and_end_moves_the_cursor(
         assert chosen == [str(r.key.value) for r in table.ordered_rows][-2]
         y = table.header_height + table.cursor_row - round(table.scroll_y)
         assert chosen in table.render_line(y).text
+
+
+async def test_removing_only_the_cache_tag_offers_its_untagged_row_and_the_empty_repository() -> (
+    None
+):
+    registry = lab_fake_registry()
+    app = app_for(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await point_at(app, pilot, "cachedata1:latest")
+        await pilot.press("t")
+        shown = text_of(app, "#plan-text")
+        assert "stays as an untagged revision" in shown
+        assert "buildtui rm --untagged cachedata1" in shown
+        assert "registry:2 has no API to delete a repository" in shown
+        await pilot.press("x")
+        await confirm(pilot)
+        status = text_of(app, "#cleanup-status")
+        assert (
+            "cachedata1: 1 manifest(s) left untagged, kept by the collector: select the row "
+            in (status)
+        )
+        assert "buildtui gc --remove-empty-repo cachedata1" in status
+        # The row it offers is there: selecting it plans the untagged manifest's deletion.
+        await point_at(app, pilot, "cachedata1 (untagged)")
+        await pilot.press("space")
+        plan = app.pane.plan
+        assert plan is not None and plan.ok
+        assert [s.repository for s in plan.deleted_manifests] == ["cachedata1"]

@@ -234,6 +234,22 @@ def plan_lines(plan: Plan) -> list[str]:
     return lines
 
 
+def left_behind_lines(plan: Plan) -> list[str]:
+    """After a deletion: what it left for later (untagged manifests, empty repositories)."""
+    lines = [
+        f"{name}: {len(digests)} manifest(s) left untagged, kept by the collector: select "
+        f"the row {name} ({len(digests)} untagged) and delete it, or {plan.cli} rm --untagged "
+        f"{shlex.quote(name)}"
+        for name, digests in plan.left_untagged.items()
+    ]
+    lines += [
+        f"{name} keeps no tags but stays in the catalog (registry:2 cannot delete a "
+        f"repository): {plan.cli} gc --remove-empty-repo {shlex.quote(name)}"
+        for name in plan.emptied
+    ]
+    return lines
+
+
 def plan_json(plan: Plan) -> dict[str, Any]:
     return {
         "registry": plan.registry,

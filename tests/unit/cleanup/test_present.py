@@ -12,6 +12,7 @@ from buildtui.cleanup.present import (
     gc_json,
     gc_result_lines,
     inventory_rows,
+    left_behind_lines,
     plan_json,
     plan_lines,
     row_detail,
@@ -151,3 +152,17 @@ def test_an_empty_repository_is_explained_with_the_commands_that_remove_it() -> 
     assert "`buildtui --registry http://localhost:5001 gc --remove-empty-repo cachedata1`" in text
     other = empty_repository_text("cachedata1", None)  # not the lab registry: no command
     assert "registry:2 has no API" in other and "buildtui" not in other
+
+
+def test_after_a_deletion_what_it_left_behind_is_said_with_its_commands() -> None:
+    plan = plan_deletion(
+        lab_graph().graph, [Selection("cachedata1", tag="latest", untag_only=True)], cli="bt"
+    )
+    assert left_behind_lines(plan) == [
+        "cachedata1: 1 manifest(s) left untagged, kept by the collector: select the row "
+        "cachedata1 (1 untagged) and delete it, or bt rm --untagged cachedata1",
+        "cachedata1 keeps no tags but stays in the catalog (registry:2 cannot delete a "
+        "repository): bt gc --remove-empty-repo cachedata1",
+    ]
+    kept = plan_deletion(lab_graph().graph, [Selection("busybox", tag="amd64")])
+    assert left_behind_lines(kept) == []

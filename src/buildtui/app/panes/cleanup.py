@@ -42,6 +42,7 @@ from buildtui.cleanup.present import (
     gc_preview_lines,
     gc_result_lines,
     inventory_rows,
+    left_behind_lines,
     plan_lines,
     row_detail,
     verify_lines,
@@ -536,7 +537,8 @@ class CleanupPane(Widget):
             severity="information" if report.complete else "error",
             timeout=8,
         )
-        self._status([*report.summary().splitlines(), "Verifying the remaining tags…"])
+        left = left_behind_lines(report.plan) if report.complete else []
+        self._status([*report.summary().splitlines(), *left, "Verifying the remaining tags…"])
         self.refresh_graph()
 
     @on(GcPrepared)
