@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from textual.binding import Binding
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Button, Static
 
+from buildtui.app.app import make_app
 from buildtui.app.messages import LabChanged
 from buildtui.app.panes.cleanup import CleanupPane
 from buildtui.app.screens.confirm import ConfirmScreen
 from buildtui.app.widgets.cleanup_items import CleanupItems
 from buildtui.cleanup.steps import StepAction
+from buildtui.registry.present import format_size
 from tests.fakes.cleanup import (
     FakeContainer,
     WritableFakeRegistry,
@@ -20,6 +25,8 @@ from tests.fakes.cleanup import (
 )
 from tests.fakes.cleanup_app import CleanupPaneApp
 from tests.fakes.registry_app import settle
+from tests.fakes.services import fake_services
+from tests.fakes.services import settle as services_settle
 
 SIZE = (160, 45)
 
@@ -68,8 +75,8 @@ async def test_the_inventory_lists_tags_kinds_and_what_they_share() -> None:
         table = app.query_one(CleanupItems)
         cache = table.get_row("cachedata1:latest")
         assert str(cache[2]) == "cache image"
-        assert cache[4] != "-"  # it shares layers with lab:cachetest
-        assert str(table.get_row("lab:cachetest")[2]) == "index linux/amd64 + linux/arm64"
+        assert str(cache[4]) != "-"  # it shares layers with lab:cachetest
+        assert str(table.get_row("lab:cachetest")[2]) == "index amd64+arm64"
         assert table.get_row("lab:stable")[5] == "same manifest as v2"
         assert "Select rows with space" in text_of(app, "#plan-text")
 
@@ -321,3 +328,162 @@ async def test_G_collects_and_removes_the_repositories_left_without_tags() -> No
 
         assert "cachedata1" not in registry.manifests
         assert "repository cachedata1 removed from storage" in text_of(app, "#cleanup-status")
+
+
+# -- the table: names always visible, Home/End move the cursor ---------------------------
+
+
+def cursor_line(app: CleanupPaneApp) -> str:
+    """The table's line under the cursor, as it is drawn (after any sideways scroll)."""
+    table = app.query_one(CleanupItems)
+    y = table.header_height + table.cursor_row - round(table.scroll_y)
+    return table.render_line(y).text
+
+
+def with_a_long_name(registry: WritableFakeRegistry) -> WritableFakeRegistry:
+    """Another user's cache image, with a name long enough to make the table scroll sideways."""
+    registry.push_image("students/another-user/a-long-project-name/cache", "buildcache")
+    return registry
+
+
+@pytest.mark.parametrize("size", [(160, 48), (100, 30)])
+async def test_end_up_space_selects_the_row_whose_name_is_under_the_cursor(
+    size: tuple[int, int],
+) -> None:
+    app = app_for(with_a_long_name(lab_fake_registry()))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        table = app.query_one(CleanupItems)
+        table.focus()
+        assert table.max_scroll_x > 0  # the long name pushes the other columns out of view
+        await pilot.press("end")
+        assert table.cursor_row == table.row_count - 1
+        await pilot.press("up", "space")
+        await pilot.pause()
+        (chosen,) = app.pane.selected
+        assert chosen == keys(app)[-2] == table.current_key
+        assert chosen in cursor_line(app)
+        # Scrolled sideways as far as it goes, the pinned name still says which row it is.
+        table.scroll_x = table.max_scroll_x
+        await pilot.pause()
+        assert table.scroll_x > 0
+        assert chosen in cursor_line(app)
+        await pilot.press("home")
+        assert table.cursor_row == 0
+        assert keys(app)[0] in cursor_line(app)
+        await pilot.press("pagedown")
+        assert table.cursor_row > 0
+
+
+@pytest.mark.parametrize("size", [(160, 48), (100, 30)])
+async def test_every_column_reads_whole_with_the_lab_s_names(size: tuple[int, int]) -> None:
+    app = app_for(lab_fake_registry())
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        table = app.query_one(CleanupItems)
+        assert table.max_scroll_x == 0  # nothing hides to the right
+        header = table.render_line(0).text.split()
+        assert header == ["REPOSITORY:TAG", "KIND", "SIZE", "SHARED", "NOTE"]
+        cache = table.get_row_index("cachedata1:latest")
+        line = table.render_line(table.header_height + cache).text
+        assert line.split() == ["cachedata1:latest", "cache", "image", "9.42", "kB", "35", "B"]
+        # The highlighted row in full, below the table: its whole kind and digest.
+        await point_at(app, pilot, "lab:cachetest")
+        detail = text_of(app, "#cleanup-row")
+        assert "index linux/amd64 + linux/arm64" in detail
+        assert app.pane.rows["lab:cachetest"].digest in detail
+
+
+async def test_after_delete_and_collect_the_plan_view_shows_predicted_against_measured() -> None:
+    registry = lab_fake_registry()
+    interrupted = registry.add_blob(b"a layer of a push that was interrupted" * 100)
+    app = app_for(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await point_at(app, pilot, "cachedata1:latest")
+        await pilot.press("space")
+        plan = app.pane.plan
+        assert plan is not None
+        await pilot.press("x")
+        await confirm(pilot)
+        await pilot.press("g")
+        await confirm(pilot)
+
+        account = app.pane.last_collection
+        assert account is not None
+        assert {b.digest for b in account.planned} == {b.digest for b in plan.freed_blobs}
+        assert account.earlier == (interrupted["digest"],)
+        shown = text_of(app, "#plan-text")
+        assert "Last garbage collection:" in shown
+        assert (
+            f"Predicted by the plan (cachedata1:latest): 3 blobs, {format_size(plan.freed_bytes)}"
+            in shown
+        )
+        assert "3 blobs, " in shown and "freed by this deletion (planned)" in shown
+        assert "  1 blob" in shown
+        assert "garbage already in storage before it (earlier deletions, failed or" in shown
+        # The status keeps the collector's summary and the verification.
+        status = text_of(app, "#cleanup-status")
+        assert "4 blobs and 0 manifests eligible" in status
+        assert "OK: all 6 remaining tag(s)" in status
+
+
+@pytest.mark.parametrize("size", [(100, 30), (100, 24)])
+async def test_in_the_whole_app_the_table_keeps_room_and_end_moves_the_cursor(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    settings, services = fake_services(tmp_path)
+    app = make_app(settings, services)
+    async with app.run_test(size=size) as pilot:
+        await services_settle(pilot)
+        await pilot.press("4")
+        await services_settle(pilot)
+        table = app.query_one(CleanupItems)
+        assert app.focused is table
+        # After a deletion and a collection, the status below the table holds their results.
+        table.move_cursor(
+            row=[str(r.key.value) for r in table.ordered_rows].index("cachedata1:latest")
+        )
+        await pilot.press("space", "x")
+        await confirm(pilot)
+        table.focus()
+        await pilot.press("g")
+        await confirm(pilot)
+        assert app.query_one("#cleanup-status", Static).size.height >= 4
+        table.focus()
+        assert table.size.height >= 5  # still the header and at least four rows
+        await pilot.press("end", "up", "space")
+        pane = app.query_one(CleanupPane)
+        (chosen,) = pane.selected
+        assert chosen == [str(r.key.value) for r in table.ordered_rows][-2]
+        y = table.header_height + table.cursor_row - round(table.scroll_y)
+        assert chosen in table.render_line(y).text
+
+
+async def test_removing_only_the_cache_tag_offers_its_untagged_row_and_the_empty_repository() -> (
+    None
+):
+    registry = lab_fake_registry()
+    app = app_for(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await point_at(app, pilot, "cachedata1:latest")
+        await pilot.press("t")
+        shown = text_of(app, "#plan-text")
+        assert "stays as an untagged revision" in shown
+        assert "buildtui rm --untagged cachedata1" in shown
+        assert "registry:2 has no API to delete a repository" in shown
+        await pilot.press("x")
+        await confirm(pilot)
+        status = text_of(app, "#cleanup-status")
+        assert (
+            "cachedata1: 1 manifest(s) left untagged, kept by the collector: select the row "
+            in (status)
+        )
+        assert "buildtui gc --remove-empty-repo cachedata1" in status
+        # The row it offers is there: selecting it plans the untagged manifest's deletion.
+        await point_at(app, pilot, "cachedata1 (untagged)")
+        await pilot.press("space")
+        plan = app.pane.plan
+        assert plan is not None and plan.ok
+        assert [s.repository for s in plan.deleted_manifests] == ["cachedata1"]

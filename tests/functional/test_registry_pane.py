@@ -242,3 +242,19 @@ async def test_open_another_registry() -> None:
         await settle(pilot)
         assert app.pane.service.registry == "other.test:5000"
         assert any("not a registry address" in n.message for n in app._notifications)
+
+
+async def test_a_repository_with_no_tags_says_why_it_is_still_listed() -> None:
+    registry = lab_registry()
+    registry.tags["old"] = {}  # its last tag was deleted: registry:2 keeps listing it
+    app = RegistryPaneApp(fake_service(registry))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        options = app.query_one("#registry-repos", OptionList)
+        options.highlighted = repo_names(app).index("old")
+        await settle(pilot)
+        assert tag_rows(app) == []
+        assert str(app.query_one(ManifestTree).root.label) == "No tags"
+        summary = message_text(app, "#registry-summary")
+        assert "registry:2 has no API to delete a repository" in summary
+        assert "`buildtui gc --remove-empty-repo old`" in summary

@@ -84,6 +84,21 @@ class Lab:
     def tags(self, repository: str) -> list[str]:
         return sorted(httpx.get(f"{self.url}/v2/{repository}/tags/list").json()["tags"] or [])
 
+    def closure(self, repository: str, digest: str) -> set[str]:
+        """The digests of a manifest, its index entries, their configs and layers."""
+        answer = httpx.get(
+            f"{self.url}/v2/{repository}/manifests/{digest}", headers={"Accept": ACCEPT_MANIFESTS}
+        )
+        answer.raise_for_status()
+        document = answer.json()
+        found = {digest}
+        for entry in document.get("manifests", []):
+            found |= self.closure(repository, entry["digest"])
+        if "config" in document:
+            found.add(document["config"]["digest"])
+        found.update(layer["digest"] for layer in document.get("layers", []))
+        return found
+
     def index_entries(self, repository: str, tag: str) -> list[dict[str, Any]]:
         answer = httpx.get(
             f"{self.url}/v2/{repository}/manifests/{tag}", headers={"Accept": ACCEPT_MANIFESTS}
@@ -299,3 +314,75 @@ def test_untagged_manifests_are_deleted_safely_where_minus_m_would_break_images(
     assert env.manifest_status("lab", old_children["amd64"]) == 200
     assert env.manifest_status("lab", old_children["arm64"]) == 404
     docker("buildx", "imagetools", "inspect", env.ref("lab", "v1"))
+
+
+def test_gc_tells_the_planned_blobs_from_the_garbage_already_in_storage(
+    lab: Callable[..., Lab], base_image: str
+) -> None:
+    env = lab()
+    base = base_image.rsplit(":", 1)[0]
+    copy_image(f"{base}:arm64", env.ref("old", "v1"))
+    copy_image(f"{base}:amd64", env.ref("lab", "v1"))
+    # Garbage from before: a deletion made without buildtui (so no plan was recorded).
+    old_digest = httpx.head(
+        f"{env.url}/v2/old/manifests/v1", headers={"Accept": ACCEPT_MANIFESTS}
+    ).headers["docker-content-digest"]
+    old_blobs = env.closure("old", old_digest)
+    children = [m["digest"] for m in env.index_entries("old", old_digest)]
+    for digest in [old_digest, *children]:
+        assert httpx.delete(f"{env.url}/v2/old/manifests/{digest}").status_code == 202
+
+    cli = f"buildtui --registry {env.settings.registry_url} --registry-container "
+    cli += env.registry.container
+    lab = httpx.get(f"{env.url}/v2/lab/manifests/v1", headers={"Accept": ACCEPT_MANIFESTS})
+    lab_manifests = sorted(
+        {
+            lab.headers["docker-content-digest"],
+            *(m["digest"] for m in lab.json().get("manifests", [])),
+        }
+    )
+    # The tag alone would leave its manifest untagged, for the collector to keep.
+    tag_only = env.cli("rm", "--tag-only", "--dry-run", "--json", "lab:v1")
+    assert tag_only.returncode == 0, tag_only.stderr
+    untag_plan = json.loads(tag_only.stdout)["plan"]
+    # (the index and its platform manifest)
+    assert untag_plan["manifests_left_untagged"] == {"lab": lab_manifests}
+    assert untag_plan["follow_up_commands"] == [
+        f"{cli} rm --untagged lab",
+        f"{cli} gc --remove-empty-repo lab",
+    ]
+
+    rm = env.cli("rm", "-y", "--json", "lab:v1")
+    assert rm.returncode == 0, rm.stderr
+    plan = json.loads(rm.stdout)["plan"]
+    assert plan["repositories_left_without_tags"] == ["lab"]
+    assert plan["follow_up_commands"] == [f"{cli} gc --remove-empty-repo lab"]
+    # As the plan says: registry:2 still lists the repository, with no tags.
+    assert "lab" in httpx.get(f"{env.url}/v2/_catalog").json()["repositories"]
+    assert env.tags("lab") == []
+    predicted = {b["digest"] for b in plan["blobs"] if b["freed"]}
+    assert predicted and not predicted & old_blobs
+
+    gc = env.cli("gc", "-y", "--json", timeout=120)
+    assert gc.returncode == 0, gc.stderr
+    document = json.loads(gc.stdout)
+    accounting = document["gc"]["accounting"]
+    assert accounting["deletions"] == ["lab:v1"]
+    assert accounting["predicted"]["bytes"] == plan["freed_bytes"]
+    assert set(accounting["planned"]["blobs"]) == predicted
+    assert set(accounting["earlier_garbage"]["blobs"]) == old_blobs
+    assert accounting["not_deleted"]["blobs"] == []
+    assert set(document["gc"]["deleted_blobs"]) == predicted | old_blobs
+    # Both add up: the measured total is the planned blobs' share on disk plus the rest.
+    measured = accounting["measured_bytes"]
+    assert measured > accounting["planned"]["disk_bytes"] > plan["freed_bytes"]
+    assert accounting["earlier_garbage"]["disk_bytes"] == (
+        measured - accounting["planned"]["disk_bytes"]
+    )
+    assert document["verification"]["ok"]
+
+    # The record is forgotten once collected: the next collection predicts nothing.
+    again = env.cli("gc", "-y", timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert "Predicted: nothing (no deletion was recorded since the last collection)" in again.stdout
+    assert "  no blob was deleted" in again.stdout

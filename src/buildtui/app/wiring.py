@@ -20,7 +20,7 @@ from buildtui.build.history import BuildHistory
 from buildtui.build.platforms import builder_platforms
 from buildtui.build.runner import BuildRunner
 from buildtui.buildx.builders import BuildersService
-from buildtui.cleanup.service import CleanupService
+from buildtui.cleanup.service import CleanupService, cli_prefix
 from buildtui.engine.probe import probe_engine
 from buildtui.engine.status import EngineStatus
 from buildtui.registry.service import RegistryService
@@ -64,7 +64,7 @@ def make_pane(pane_id: str, services: Services) -> Widget:
         build = services.build
         pane = BuildPane(build.runner, build.history, services.settings, build.platforms)
     elif pane_id == "registry" and services.registry is not None:
-        pane = RegistryPane(services.registry)
+        pane = RegistryPane(services.registry, lab_cli=cli_prefix(services.settings))
     elif pane_id == "cleanup" and services.cleanup is not None:
         pane = CleanupPane(services.cleanup)
     if pane is None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
+from buildtui.cleanup.accounting import GcAccount
 from buildtui.cleanup.docker_output import ContainerInfo, GcOutput, parse_gc_output, parse_inspect
 from buildtui.cleanup.errors import (
     ContainerNotFound,
@@ -147,6 +148,8 @@ class GcResult:
     """The registry's address after the restart, when it differs from the configured one."""
     verification: VerifyReport | None = None
     """Every tag checked after the restart (None when the registry was left stopped)."""
+    account: GcAccount | None = None
+    """Predicted against measured (`accounting.account_for`), once the service adds it."""
 
     @property
     def freed_kb(self) -> int | None:

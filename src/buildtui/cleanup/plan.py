@@ -19,6 +19,7 @@ How registry:2 (distribution 2.8) deletes, and so how the plan is built:
 from __future__ import annotations
 
 import hashlib
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -92,6 +93,23 @@ class Plan:
     remaining_tags: tuple[TagRef, ...] = ()
     """Every tag of the registry that stays (verified afterwards)."""
     allow_tag_loss: bool = False
+    emptied: tuple[str, ...] = ()
+    """Repositories that keep no tags: registry:2 cannot delete a repository, so they stay
+    in the catalog until their directory is removed (`gc --remove-empty-repo`)."""
+    left_untagged: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """repository -> manifests this plan leaves with no tag (the collector keeps them)."""
+    cli: str = "buildtui"
+    """The command line that reaches this registry, for the commands the plan proposes."""
+
+    @property
+    def follow_ups(self) -> tuple[str, ...]:
+        """The commands that reclaim the space after this plan, in order: the untagged
+        manifests it leaves, then the collection (removing the repositories it empties)."""
+        commands = [f"{self.cli} rm --untagged {shlex.quote(name)}" for name in self.left_untagged]
+        commands += [
+            f"{self.cli} gc --remove-empty-repo {shlex.quote(name)}" for name in self.emptied
+        ] or [f"{self.cli} gc"]
+        return tuple(commands)
 
     @property
     def ok(self) -> bool:
@@ -166,6 +184,7 @@ def plan_deletion(
     *,
     allow_tag_loss: bool = False,
     nonce: str = "",
+    cli: str = "buildtui",
 ) -> Plan:
     """The plan for `selections`; refusals (not exceptions) say why it cannot run."""
     refusals: list[str] = []
@@ -288,6 +307,8 @@ def plan_deletion(
                 "this frees no space: everything it touches is still needed "
                 "(only tags or index entries go)"
             )
+    emptied, left_untagged = _left_behind(graph, steps, removed)
+    warnings.extend(_left_behind_notes(graph, emptied, left_untagged, cli))
     if not selections:
         refusals.append("nothing selected")
     elif not steps and not refusals:
@@ -316,7 +337,68 @@ def plan_deletion(
         expected_tags={name: dict(graph.repositories[name].tags) for name in sorted(affected)},
         remaining_tags=remaining_tags,
         allow_tag_loss=allow_tag_loss,
+        emptied=emptied,
+        left_untagged=left_untagged,
+        cli=cli,
     )
+
+
+def _left_behind(
+    graph: RegistryGraph, steps: Sequence[Step], removed: Mapping[str, set[str]]
+) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+    """Repositories the plan leaves with no tag, and the manifests it leaves untagged."""
+    emptied: list[str] = []
+    left: dict[str, tuple[str, ...]] = {}
+    for name in sorted({s.repository for s in steps}):
+        repo = graph.repositories[name]
+        deleted = {
+            s.digest for s in steps if s.repository == name and s.action is StepAction.DELETE
+        }
+        remaining = [d for t, d in repo.tags.items() if t not in removed.get(name, set())]
+        if not remaining and not repo.unreadable_tags:
+            emptied.append(name)
+        stored = set(repo.revisions if repo.revisions is not None else repo.manifests)
+        untagged_after = stored - deleted - repo.closure(remaining)
+        new = sorted(untagged_after - repo.untagged)
+        if new:
+            left[name] = tuple(new)
+    return tuple(emptied), left
+
+
+def _left_behind_notes(
+    graph: RegistryGraph,
+    emptied: Sequence[str],
+    left_untagged: Mapping[str, Sequence[str]],
+    cli: str,
+) -> list[str]:
+    notes = []
+    for name, digests in left_untagged.items():
+        repo = graph.repositories[name]
+        tags = sorted({t for t, d in repo.tags.items() if d in digests})
+        what = f"the manifest of {', '.join(f'{name}:{t}' for t in tags)}" if tags else ""
+        notes.append(
+            f"{what or f'{len(digests)} manifest(s) of {name}'} stays as an untagged revision "
+            f"({', '.join(short_digest(d) for d in digests)}): the collector keeps it and "
+            f"every blob it references (it never runs with -m). To free them, delete the "
+            f"untagged manifests of {name} afterwards: {cli} rm --untagged {shlex.quote(name)} "
+            f"(in the Clean-up pane: the row {name} (N untagged))"
+        )
+    for name in emptied:
+        repo = graph.repositories[name]
+        untagged = [*left_untagged.get(name, ()), *sorted(repo.untagged)]
+        command = f"{cli} gc --remove-empty-repo {shlex.quote(name)}"
+        first = (
+            f"once its untagged manifests are deleted ({cli} rm --untagged {shlex.quote(name)}), "
+            if untagged
+            else ""
+        )
+        notes.append(
+            f"{name} keeps no tags: registry:2 has no API to delete a repository, so {name} "
+            "stays in the catalog, listed with no tags. To remove its directory from storage, "
+            f"{first}run {command} (the collection removes it while the registry is stopped, "
+            "only if it holds no tags and no manifests)"
+        )
+    return notes
 
 
 def _nonce(repository: str, tag: str, digest: str) -> str:

@@ -3,9 +3,11 @@ as text lines (CLI and pane) and JSON documents (`--json`)."""
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from typing import Any
 
+from buildtui.cleanup.accounting import GcAccount
 from buildtui.cleanup.collection import ResumeResult
 from buildtui.cleanup.execute import ExecutionReport
 from buildtui.cleanup.gc import GcPreview, GcResult
@@ -126,6 +128,65 @@ def inventory_rows(graph: RegistryGraph) -> list[InventoryRow]:
     return rows
 
 
+KIND_WIDTH = 18
+"""The KIND column's width: `index amd64+arm/v7`; longer lists become a count."""
+
+
+def compact_kind(kind: str) -> str:
+    """`index linux/amd64 + linux/arm64` as `index amd64+arm64` (the table's KIND column)."""
+    if not kind.startswith("index "):
+        return kind
+    platforms = kind[len("index ") :].split(" + ")
+    if all(p.startswith("linux/") for p in platforms):
+        platforms = [p[len("linux/") :] for p in platforms]
+    short = "index " + "+".join(platforms)
+    return short if len(short) <= KIND_WIDTH else f"index {len(platforms)} platforms"
+
+
+def row_name(row: InventoryRow) -> str:
+    """`repo:tag`, or `repo (N untagged)`: what the pinned name column shows."""
+    return (
+        f"{row.repository}:{row.name}" if row.kind != "untagged" else f"{row.repository} {row.name}"
+    )
+
+
+def truncate(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def row_detail(row: InventoryRow) -> str:
+    """The highlighted row in full (the table's cells are cut to fit): name, kind, digest,
+    sizes and note."""
+    parts = [row_name(row), row.kind]
+    if row.digest:
+        parts.append(row.digest)
+    if row.kind != "error":
+        shared = f", {format_size(row.shared)} shared with other tags" if row.shared else ""
+        parts.append(format_size(row.size) + shared)
+    if row.note:
+        parts.append(row.note)
+    return " · ".join(parts)
+
+
+def empty_repository_text(repository: str, cli: str | None) -> str:
+    """Why a repository with no tags is still listed, and (on the lab registry, whose
+    container `cli` reaches) the command that removes it."""
+    text = (
+        f"{repository} holds no tags. registry:2 has no API to delete a repository: once its "
+        "last tag is gone it stays in the catalog, listed with no tags, until its directory "
+        "is removed from the registry's storage."
+    )
+    if cli is None:
+        return text
+    name = shlex.quote(repository)
+    return (
+        f"{text} Its untagged manifests, if any, go with `{cli} rm --untagged {name}` (or its "
+        f"row in the Clean-up pane); then `{cli} gc --remove-empty-repo {name}` removes the "
+        "directory while the registry is stopped for garbage collection (only when it holds "
+        "no tags and no manifests)."
+    )
+
+
 def plan_lines(plan: Plan) -> list[str]:
     """The plan as the CLI prints it and the pane shows it."""
     lines = [f"Plan for {plan.registry}: " + ", ".join(str(s) for s in plan.selections)]
@@ -169,7 +230,24 @@ def plan_lines(plan: Plan) -> list[str]:
     if plan.steps:
         lines += ["", "Requests (in this order, after checking every tag and digest):"]
         lines += [f"  {c}" for c in plan.curl()]
-        lines += ["", f"Then reclaim the space: buildtui gc  ({GC_DOC})"]
+        lines += ["", f"Then reclaim the space ({GC_DOC}):"]
+        lines += [f"  {command}" for command in plan.follow_ups]
+    return lines
+
+
+def left_behind_lines(plan: Plan) -> list[str]:
+    """After a deletion: what it left for later (untagged manifests, empty repositories)."""
+    lines = [
+        f"{name}: {len(digests)} manifest(s) left untagged, kept by the collector: select "
+        f"the row {name} ({len(digests)} untagged) and delete it, or {plan.cli} rm --untagged "
+        f"{shlex.quote(name)}"
+        for name, digests in plan.left_untagged.items()
+    ]
+    lines += [
+        f"{name} keeps no tags but stays in the catalog (registry:2 cannot delete a "
+        f"repository): {plan.cli} gc --remove-empty-repo {shlex.quote(name)}"
+        for name in plan.emptied
+    ]
     return lines
 
 
@@ -216,6 +294,11 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             for b in plan.blobs
         ],
         "freed_bytes": plan.freed_bytes,
+        "repositories_left_without_tags": list(plan.emptied),
+        "manifests_left_untagged": {
+            name: list(digests) for name, digests in plan.left_untagged.items()
+        },
+        "follow_up_commands": list(plan.follow_ups),
     }
 
 
@@ -250,7 +333,7 @@ def gc_preview_lines(preview: GcPreview) -> list[str]:
     return lines
 
 
-def gc_result_lines(result: GcResult) -> list[str]:
+def gc_result_lines(result: GcResult, *, with_account: bool = True) -> list[str]:
     what = "Dry run" if result.dry_run else "Garbage collection"
     lines = [f"{what} in {result.info.name}: {result.output.summary}"]
     if result.kb_before is not None and result.kb_after is not None:
@@ -266,6 +349,8 @@ def gc_result_lines(result: GcResult) -> list[str]:
             "--start` next time)"
         )
     lines += [f"  ! {w}" for w in result.warnings]
+    if with_account and result.account is not None and not result.dry_run:
+        lines += ["", *gc_account_lines(result.account)]
     return lines
 
 
@@ -291,6 +376,82 @@ def resume_json(result: ResumeResult) -> dict[str, Any]:
     }
 
 
+EARLIER_GARBAGE = (
+    "garbage already in storage before it (earlier deletions, failed or interrupted pushes, "
+    "superseded revisions)"
+)
+
+
+def _blobs(count: int) -> str:
+    return f"{count} blob{'' if count == 1 else 's'}"
+
+
+def gc_account_lines(account: GcAccount) -> list[str]:
+    """Predicted, measured, and where the difference came from."""
+    measured = account.measured_bytes
+    if account.deletions:
+        lines = [
+            f"Predicted by the plan ({'; '.join(account.deletions)}): "
+            f"{_blobs(len(account.predicted))}, {format_size(account.predicted_bytes)}"
+        ]
+    else:
+        lines = ["Predicted: nothing (no deletion was recorded since the last collection)"]
+    lines.append(
+        "Measured: "
+        + (f"{format_size(measured)} freed on disk (du)" if measured is not None else "unknown")
+        + f", {_blobs(len(account.planned) + len(account.earlier))} deleted"
+    )
+    lines.append("Where it came from:")
+    if account.planned:
+        lines.append(
+            f"  {_blobs(len(account.planned))}, {format_size(account.planned_bytes)} "
+            f"(about {format_size(account.planned_disk_bytes)} on disk): freed by this "
+            "deletion (planned)"
+        )
+    if account.earlier:
+        weight = account.earlier_bytes
+        size = f", about {format_size(weight)} on disk" if weight is not None else ""
+        lines.append(f"  {_blobs(len(account.earlier))}{size}: {EARLIER_GARBAGE}")
+    if not account.planned and not account.earlier:
+        lines.append("  no blob was deleted")
+    if account.not_deleted:
+        lines.append(
+            f"  ! {_blobs(len(account.not_deleted))} the plan predicted, "
+            f"{format_size(sum(b.size for b in account.not_deleted))}, not deleted: "
+            "something references them again (pushed since?), or they were collected already"
+        )
+    if account.planned and account.earlier:
+        lines.append(
+            "  (du counts whole 4 KiB blocks and each blob's directory: on disk a blob "
+            "weighs more than its size)"
+        )
+    return lines
+
+
+def gc_account_json(account: GcAccount) -> dict[str, Any]:
+    return {
+        "deletions": list(account.deletions),
+        "predicted": {
+            "blobs": [b.digest for b in account.predicted],
+            "bytes": account.predicted_bytes,
+        },
+        "measured_bytes": account.measured_bytes,
+        "planned": {
+            "blobs": [b.digest for b in account.planned],
+            "bytes": account.planned_bytes,
+            "disk_bytes": account.planned_disk_bytes,
+        },
+        "earlier_garbage": {
+            "blobs": list(account.earlier),
+            "disk_bytes": account.earlier_bytes,
+        },
+        "not_deleted": {
+            "blobs": [b.digest for b in account.not_deleted],
+            "bytes": sum(b.size for b in account.not_deleted),
+        },
+    }
+
+
 def gc_json(result: GcResult) -> dict[str, Any]:
     counts = result.output.counts
     return {
@@ -309,6 +470,7 @@ def gc_json(result: GcResult) -> dict[str, Any]:
         ],
         "left_stopped": result.left_stopped,
         "registry_url": result.registry_url,
+        **({"accounting": gc_account_json(result.account)} if result.account else {}),
     }
 
 

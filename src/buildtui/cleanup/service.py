@@ -20,6 +20,7 @@ from typing import Protocol
 
 import httpx
 
+from buildtui.cleanup.accounting import account_for, planned_blobs
 from buildtui.cleanup.backend import CleanupBackend as CleanupBackend  # the pane's interface
 from buildtui.cleanup.collection import (
     CollectionRequest,
@@ -53,6 +54,7 @@ from buildtui.cleanup.gc import (
 from buildtui.cleanup.graph import RegistryGraph, TagRef, graph_from_scan
 from buildtui.cleanup.http import RegistryWriter
 from buildtui.cleanup.journal import Journal, RegistryLock, interrupted_journals
+from buildtui.cleanup.pending import PendingDeletions
 from buildtui.cleanup.plan import Plan, Selection, plan_deletion
 from buildtui.cleanup.verify import VerifyReport, verify_tags
 from buildtui.engine.registry_container import (
@@ -68,6 +70,22 @@ from buildtui.registry.reference import is_loopback, split_host
 from buildtui.registry.scan import ProgressCallback as ScanProgress
 from buildtui.registry.service import RegistryService
 from buildtui.settings import Settings, data_dir
+
+
+def cli_prefix(settings: Settings) -> str:
+    """`buildtui` with the flags that reach this registry and container, when they are not
+    the defaults: a command the plan proposes then works pasted as it stands."""
+    default = Settings()
+    argv = ["buildtui"]
+    if settings.registry_url != default.registry_url:
+        argv += ["--registry", settings.registry_url]
+    if settings.registry_container != default.registry_container:
+        argv += ["--registry-container", settings.registry_container]
+    if settings.docker_context:
+        argv += ["--context", settings.docker_context]
+    if settings.docker_host:
+        argv += ["--host", settings.docker_host]
+    return shlex.join(argv)
 
 
 class ContainerControl(Protocol):
@@ -126,8 +144,10 @@ class CleanupService:
         transport: httpx.AsyncBaseTransport | None = None,
         detached: bool | None = None,
         container_state: Callable[[], ContainerState] | None = None,
+        pending: PendingDeletions | None = None,
     ) -> None:
         self.settings = settings
+        self.pending = pending or PendingDeletions()
         self.registry_service = registry or RegistryService(settings, transport=transport)
         self.container: ContainerControl = container or RegistryContainer(settings)
         self.detached = container is None if detached is None else detached
@@ -274,7 +294,11 @@ class CleanupService:
         self, graph: RegistryGraph, selections: Sequence[Selection], *, allow_tag_loss: bool = False
     ) -> Plan:
         return plan_deletion(
-            graph, selections, allow_tag_loss=allow_tag_loss, nonce=uuid.uuid4().hex[:16]
+            graph,
+            selections,
+            allow_tag_loss=allow_tag_loss,
+            nonce=uuid.uuid4().hex[:16],
+            cli=cli_prefix(self.settings),
         )
 
     async def execute(
@@ -282,7 +306,7 @@ class CleanupService:
     ) -> ExecutionReport:
         try:
             async with self.registry_service.hold() as client:  # open until the last step
-                return await execute_plan(plan, client, self.writer, on_progress)
+                report = await execute_plan(plan, client, self.writer, on_progress)
         except (DeletionDisabled, RegistryUnavailable) as error:
             raise await self._advised(error) from error.__cause__
         except ExecutionFailed as error:  # midway: the report's error gets the fix too
@@ -292,6 +316,12 @@ class CleanupService:
                 raise
             error.report.error = str(await self._advised(translated, cause))
             raise ExecutionFailed(error.report.summary(), error.report) from cause
+        deletion = ", ".join(str(s) for s in plan.selections)
+        # A data dir that cannot be written must not fail a deletion that is done: the
+        # collection will then count its blobs as earlier garbage.
+        with contextlib.suppress(OSError):
+            self.pending.record(self.registry, deletion, planned_blobs(plan))
+        return report
 
     async def verify(self, graph: RegistryGraph, tags: Sequence[TagRef]) -> VerifyReport:
         try:
@@ -463,7 +493,7 @@ class CleanupService:
             )
             if not self.detached:
                 request = CollectionRequest(tuple(remove_repositories), start_stopped)
-                return await run_collection(self, journal, request, on_step)
+                return self._account(await run_collection(self, journal, request, on_step))
             process = spawn_worker(journal, fd)
             journal.update(pid=process.pid)
             lock.describe("garbage collection", process.pid, command)
@@ -472,7 +502,18 @@ class CleanupService:
                 lock.forget()  # the worker holds the lock now (or nobody, if it failed)
             else:
                 lock.release()
-        return await follow_journal(journal, process, on_step)
+        return self._account(await follow_journal(journal, process, on_step))
+
+    def _account(self, result: GcResult) -> GcResult:
+        """Which deleted blobs the recorded deletions planned (then forget those)."""
+        pending = self.pending.get(self.registry)
+        account = account_for(
+            pending.blobs, result.output, result.kb_before, result.kb_after, pending.deletions
+        )
+        if not result.dry_run:
+            with contextlib.suppress(OSError):  # next time they show as "not deleted"
+                self.pending.clear(self.registry)
+        return replace(result, account=account)
 
     async def resume_gc(self, on_step: StepCallback | None = None) -> ResumeResult:
         """Finish an interrupted collection (of this container, or the only one there is)."""

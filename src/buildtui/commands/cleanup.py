@@ -196,7 +196,10 @@ def run_rm(args: argparse.Namespace, settings: Settings) -> int:
         else:
             print("\n" + report.summary())
             print("\n".join(verify_lines(verification)))
-            print(f"Next: buildtui gc  (about {format_size(plan.freed_bytes)} to reclaim)")
+            print(
+                f"Next: {' && '.join(plan.follow_ups)}  "
+                f"(about {format_size(plan.freed_bytes)} to reclaim)"
+            )
         return 0 if verification.ok else 1
 
     return _run(settings, work)

@@ -338,3 +338,73 @@ def test_placeholders_are_unique_empty_oci_indexes() -> None:
     assert document["manifests"] == []
     assert "lab:v1" in document["annotations"]["org.opencontainers.image.description"]
     assert sha256(one) != sha256(two)
+
+
+def test_removing_only_a_cache_tag_says_its_manifest_stays_untagged_and_offers_rm_untagged() -> (
+    None
+):
+    g = lab_graph()
+    plan = plan_deletion(g.graph, [Selection("cachedata1", tag="latest", untag_only=True)])
+
+    assert plan.ok
+    assert plan.left_untagged == {"cachedata1": (d("cache"),)}
+    assert plan.emptied == ("cachedata1",)
+    (untagged_note,) = [w for w in plan.warnings if "untagged revision" in w]
+    assert untagged_note.startswith("the manifest of cachedata1:latest stays as an untagged")
+    assert "the collector keeps it and every blob it references (it never runs with -m)" in (
+        untagged_note
+    )
+    assert "buildtui rm --untagged cachedata1" in untagged_note
+    # The repository keeps no tags either; its untagged manifest must go before its directory.
+    (empty_note,) = [w for w in plan.warnings if "keeps no tags" in w]
+    assert "registry:2 has no API to delete a repository" in empty_note
+    assert "once its untagged manifests are deleted (buildtui rm --untagged cachedata1)" in (
+        empty_note
+    )
+    assert plan.follow_ups == (
+        "buildtui rm --untagged cachedata1",
+        "buildtui gc --remove-empty-repo cachedata1",
+    )
+
+
+def test_deleting_the_last_tag_of_a_repository_says_it_stays_in_the_catalog() -> None:
+    g = lab_graph()
+    plan = plan_deletion(
+        g.graph, [Selection("cachedata1", tag="latest")], cli="buildtui --registry-container r2"
+    )
+
+    assert plan.emptied == ("cachedata1",)
+    assert plan.left_untagged == {}
+    (note,) = [w for w in plan.warnings if "keeps no tags" in w]
+    assert note.startswith(
+        "cachedata1 keeps no tags: registry:2 has no API to delete a repository, so "
+        "cachedata1 stays in the catalog"
+    )
+    assert "run buildtui --registry-container r2 gc --remove-empty-repo cachedata1" in note
+    assert "once its untagged" not in note
+    assert plan.follow_ups == (
+        "buildtui --registry-container r2 gc --remove-empty-repo cachedata1",
+    )
+
+
+def test_a_repository_that_keeps_tags_needs_only_the_collection() -> None:
+    g = lab_graph()
+    g.image("lab", "old", [config("old cfg"), layer("old layer", 10)], "old")
+    plan = plan_deletion(g.graph, [Selection("lab", tag="old")])
+
+    assert plan.emptied == () and plan.left_untagged == {}
+    assert not [w for w in plan.warnings if "untagged revision" in w or "keeps no tags" in w]
+    assert plan.follow_ups == ("buildtui gc",)
+    # A tag another tag shares is removed alone: its manifest keeps a tag, nothing is left.
+    g.image("lab", "twin", [config("twin cfg")], "a", "b")
+    shared = plan_deletion(g.graph, [Selection("lab", tag="a")])
+    assert shared.left_untagged == {} and shared.emptied == ()
+
+
+def test_untagged_manifests_already_there_are_not_blamed_on_the_plan() -> None:
+    g = lab_graph()
+    g.image("cachedata1", "old cache", [layer("old stage", 10)])  # untagged before
+    plan = plan_deletion(g.graph, [Selection("cachedata1", tag="latest")])
+    assert plan.left_untagged == {}
+    (note,) = [w for w in plan.warnings if "keeps no tags" in w]
+    assert "once its untagged manifests are deleted (buildtui rm --untagged cachedata1)" in note

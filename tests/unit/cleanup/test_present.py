@@ -7,11 +7,16 @@ from buildtui.cleanup.gc import GcResult
 from buildtui.cleanup.graph import TagRef
 from buildtui.cleanup.plan import Selection, plan_deletion
 from buildtui.cleanup.present import (
+    compact_kind,
+    empty_repository_text,
     gc_json,
     gc_result_lines,
     inventory_rows,
+    left_behind_lines,
     plan_json,
     plan_lines,
+    row_detail,
+    truncate,
     verify_lines,
 )
 from buildtui.cleanup.verify import TagCheck, VerifyReport
@@ -51,7 +56,10 @@ def test_plan_lines_say_what_goes_what_stays_and_the_requests() -> None:
         "used by busybox:amd64, busybox:latest (linux/amd64), lab:cachetest (linux/amd64)" in text
     )
     assert f"curl -X DELETE http://localhost:5000/v2/cachedata1/manifests/{d('cache')}" in text
-    assert "Then reclaim the space: buildtui gc" in text
+    assert "Then reclaim the space (registry garbage-collect (never -m" in text
+    assert text.endswith("\n  buildtui gc --remove-empty-repo cachedata1")
+    assert plan_json(plan)["follow_up_commands"] == ["buildtui gc --remove-empty-repo cachedata1"]
+    assert plan_json(plan)["repositories_left_without_tags"] == ["cachedata1"]
     assert "REFUSED" not in text
 
 
@@ -121,3 +129,40 @@ def test_verify_lines_name_each_damaged_tag() -> None:
     assert verify_lines(VerifyReport("r", (good,), 7)) == [
         "OK: all 1 remaining tag(s) on r are complete: 7 manifests and blobs answered 200"
     ]
+
+
+def test_the_table_s_kind_is_compact_and_the_detail_line_has_it_in_full() -> None:
+    assert compact_kind("index linux/amd64 + linux/arm64") == "index amd64+arm64"
+    assert compact_kind("index linux/amd64 + linux/arm/v7") == "index amd64+arm/v7"
+    assert compact_kind("index linux/amd64 + windows/amd64") == "index 2 platforms"
+    assert compact_kind("index linux/amd64 + linux/arm64 + linux/s390x") == "index 3 platforms"
+    assert compact_kind("cache image") == "cache image"
+    rows = {row.key: row for row in inventory_rows(lab_graph().graph)}
+    detail = row_detail(rows["lab:cachetest"])
+    assert detail.startswith("lab:cachetest · index linux/amd64 + linux/arm64 · " + d("lab index"))
+    assert "shared with other tags" in detail
+    assert truncate("same manifest as stable", 20) == "same manifest as st…"
+    assert truncate("same manifest as v2", 20) == "same manifest as v2"
+
+
+def test_an_empty_repository_is_explained_with_the_commands_that_remove_it() -> None:
+    text = empty_repository_text("cachedata1", "buildtui --registry http://localhost:5001")
+    assert "registry:2 has no API to delete a repository" in text
+    assert "`buildtui --registry http://localhost:5001 rm --untagged cachedata1`" in text
+    assert "`buildtui --registry http://localhost:5001 gc --remove-empty-repo cachedata1`" in text
+    other = empty_repository_text("cachedata1", None)  # not the lab registry: no command
+    assert "registry:2 has no API" in other and "buildtui" not in other
+
+
+def test_after_a_deletion_what_it_left_behind_is_said_with_its_commands() -> None:
+    plan = plan_deletion(
+        lab_graph().graph, [Selection("cachedata1", tag="latest", untag_only=True)], cli="bt"
+    )
+    assert left_behind_lines(plan) == [
+        "cachedata1: 1 manifest(s) left untagged, kept by the collector: select the row "
+        "cachedata1 (1 untagged) and delete it, or bt rm --untagged cachedata1",
+        "cachedata1 keeps no tags but stays in the catalog (registry:2 cannot delete a "
+        "repository): bt gc --remove-empty-repo cachedata1",
+    ]
+    kept = plan_deletion(lab_graph().graph, [Selection("busybox", tag="amd64")])
+    assert left_behind_lines(kept) == []

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import ProgressBar, Static
+from textual.widgets import DataTable, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from buildtui.app.commands import Command, bindings
@@ -23,6 +23,7 @@ from buildtui.app.messages import LabChanged
 from buildtui.app.screens.confirm import ConfirmScreen
 from buildtui.app.widgets.cleanup_items import CleanupItems
 from buildtui.app.widgets.plan_view import PlanView, styled
+from buildtui.cleanup.accounting import GcAccount
 from buildtui.cleanup.backend import CleanupBackend
 from buildtui.cleanup.collection import ResumeResult
 from buildtui.cleanup.errors import (
@@ -40,11 +41,14 @@ from buildtui.cleanup.graph import RegistryGraph, TagRef
 from buildtui.cleanup.plan import Plan, Selection
 from buildtui.cleanup.present import (
     InventoryRow,
+    gc_account_lines,
     gc_preview_lines,
     gc_result_lines,
     inventory_rows,
+    left_behind_lines,
     plan_lines,
     resume_lines,
+    row_detail,
     verify_lines,
 )
 from buildtui.cleanup.verify import VerifyReport
@@ -82,6 +86,19 @@ PANE_COMMANDS = (
     Command("cleanup.clear", "c", "clear", "Clear", "Clear the selection", show=False),
     Command("cleanup.refresh", "r", "refresh", "Refresh", "Read the registry again"),
 )
+
+
+HELP = (
+    "Select rows with space: tags, images, cache images, or a repository's untagged "
+    "manifests. The plan shows what goes, what stays and why, the space garbage collection "
+    "frees and the exact requests.\n\n"
+    "t: remove a tag only · i: the whole image (its manifest, with every tag on it) · "
+    "a: allow other tags to go · x: delete · g: garbage collection · v: verify every tag"
+)
+
+NARROW_BELOW = 150
+"""Narrower than this, the plan goes under the table: side by side, the table's columns
+would not fit."""
 
 
 def hint_for(error: CleanupError) -> str:
@@ -122,12 +139,37 @@ class CleanupPane(Widget):
     CleanupPane #cleanup-body {
         height: 1fr;
     }
-    CleanupPane #cleanup-items {
+    CleanupPane #cleanup-list {
         width: 1fr;
+    }
+    CleanupPane #cleanup-items {
+        min-height: 8;
+    }
+    CleanupPane #cleanup-row {
+        height: auto;
+        max-height: 3;
+        padding: 0 1;
+        color: $text-muted;
     }
     CleanupPane #cleanup-plan {
         width: 1fr;
         min-width: 58;
+        max-width: 64;
+    }
+    CleanupPane.-narrow #cleanup-body {
+        layout: vertical;
+    }
+    CleanupPane.-narrow #cleanup-list {
+        height: 2fr;
+    }
+    CleanupPane.-narrow #cleanup-row {
+        max-height: 2;
+    }
+    CleanupPane.-narrow #cleanup-plan {
+        height: 1fr;
+        min-height: 6;
+        min-width: 0;
+        max-width: 100%;
     }
     CleanupPane #cleanup-status {
         height: auto;
@@ -202,12 +244,16 @@ class CleanupPane(Widget):
         self.result_lines: list[str] = []
         self.gc_repositories: tuple[str, ...] = ()
         """Empty repositories the next collection removes (G)."""
+        self.last_collection: GcAccount | None = None
+        """Predicted against measured, for the last collection (shown while nothing is selected)."""
 
     def compose(self) -> ComposeResult:
         yield Static(self._title(), id="cleanup-title")
         yield Static(id="cleanup-message")
         with Horizontal(id="cleanup-body"):
-            yield CleanupItems(id="cleanup-items")
+            with Vertical(id="cleanup-list"):
+                yield CleanupItems(id="cleanup-items")
+                yield Static(id="cleanup-row")
             yield PlanView(id="cleanup-plan")
         yield ProgressBar(id="cleanup-progress", show_eta=False)
         yield Static(id="cleanup-status")
@@ -224,6 +270,9 @@ class CleanupPane(Widget):
         if interruption:
             self.show_error(CollectionInterrupted(interruption), "Garbage collection")
         return interruption is not None
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW_BELOW, "-narrow")
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -274,14 +323,14 @@ class CleanupPane(Widget):
 
     def _show_plan(self) -> None:
         if self.plan is None:
-            self.plan_view.show(
-                "Select rows with space: tags, images, cache images, or a repository's "
-                "untagged manifests. The plan shows what goes, what stays and why, the space "
-                "garbage collection frees and the exact requests.\n\n"
-                "t: remove a tag only · i: the whole image (its manifest, with every tag on "
-                "it) · a: allow other tags to go · x: delete · "
-                "g: garbage collection · v: verify every tag"
-            )
+            last = self.last_collection
+            if last is not None:
+                self.plan_view.show(
+                    ["Last garbage collection:", *gc_account_lines(last), "", *HELP.splitlines()],
+                    "predicted against measured",
+                )
+                return
+            self.plan_view.show(HELP)
             return
         allow = " · other tags may go" if self.allow_tag_loss else ""
         self.plan_view.show(
@@ -530,6 +579,11 @@ class CleanupPane(Widget):
         if not self.rows:
             self.plan_view.show(f"{self.service.registry} holds no tags: nothing to clean up.")
 
+    @on(DataTable.RowHighlighted)
+    def highlighted(self, event: DataTable.RowHighlighted) -> None:
+        row = self.rows.get(str(event.row_key.value))
+        self.query_one("#cleanup-row", Static).update(Text(row_detail(row)) if row else "")
+
     @on(Failed)
     def failed(self, message: Failed) -> None:
         self._progress(None)
@@ -538,6 +592,7 @@ class CleanupPane(Widget):
             self.show_error(message.error, message.what)
         if isinstance(message.error, RegistryUnavailable):
             self.table.clear()
+            self.query_one("#cleanup-row", Static).update("")
 
     @on(Progress)
     def progress(self, message: Progress) -> None:
@@ -560,13 +615,15 @@ class CleanupPane(Widget):
         self._progress(None)
         report = message.report
         self.selected.clear()
+        self.last_collection = None  # the next collection frees this deletion's blobs too
         self.app.notify(
             report.summary().splitlines()[0],
             title="Deleted" if report.complete else "Stopped midway",
             severity="information" if report.complete else "error",
             timeout=8,
         )
-        self._status([*report.summary().splitlines(), "Verifying the remaining tags…"])
+        left = left_behind_lines(report.plan) if report.complete else []
+        self._status([*report.summary().splitlines(), *left, "Verifying the remaining tags…"])
         self.refresh_graph()
 
     @on(GcPrepared)
@@ -588,7 +645,9 @@ class CleanupPane(Widget):
     def gc_done(self, message: GcDone) -> None:
         self._progress(None)
         self.show_error(None)
-        lines = gc_result_lines(message.result)
+        self.last_collection = message.result.account
+        self._show_plan()
+        lines = gc_result_lines(message.result, with_account=False)
         self._status(lines)
         self.app.notify(lines[-1] if len(lines) > 1 else lines[0], title="Garbage collected")
         if message.result.verification is not None:

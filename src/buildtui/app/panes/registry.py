@@ -21,6 +21,7 @@ from buildtui.app.screens.open_registry import OpenRegistryScreen
 from buildtui.app.screens.raw_manifest import RawManifestScreen
 from buildtui.app.screens.registry_login import RegistryLoginScreen
 from buildtui.app.widgets.manifest_tree import ManifestTree
+from buildtui.cleanup.present import empty_repository_text
 from buildtui.registry.browser import RegistryBrowser
 from buildtui.registry.errors import (
     AuthError,
@@ -168,12 +169,16 @@ class RegistryPane(Widget):
         self,
         service: RegistryBrowser,
         *,
+        lab_cli: str = "buildtui",
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.service = service
+        self.lab_registry = service.registry
+        self.lab_cli = lab_cli
+        """`buildtui` with the flags that reach the lab registry (for the commands shown)."""
         self.repositories: list[str] = []
         self.repository: str | None = None
         self.tags: list[str] = []
@@ -404,9 +409,13 @@ class RegistryPane(Widget):
             table.move_cursor(row=table.get_row_index(selected))
         if table.row_count == 0:
             self.manifest_tree.show_outline(
-                None, "No tags" + (" match" if self.filter_text else "")
+                None, "No tags" + (" match" if self.filter_text and self.tags else "")
             )
             self._show_summary(None)
+            if self.repository is not None and not self.tags:
+                lab = self.service.registry == self.lab_registry
+                note = empty_repository_text(self.repository, self.lab_cli if lab else None)
+                self.query_one("#registry-summary", Static).update(Text(note))
 
     def _update_row(self, tag: str) -> None:
         table = self.tag_table

@@ -1,39 +1,45 @@
-"""The Clean-up pane's table: tags, images, cache images and untagged manifests, with marks."""
+"""The Clean-up pane's table: tags, images, cache images and untagged manifests, with marks.
+
+The mark and the name are pinned (fixed columns): whatever is scrolled into view, the
+row under the cursor shows what `space` selects. The other columns are kept narrow
+(the full kind, digest and note of the highlighted row are in the line below the table),
+and `Home`/`End` move the cursor to the first and last row instead of scrolling sideways.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from buildtui.cleanup.plan import Selection
-from buildtui.cleanup.present import InventoryRow
-from buildtui.registry.present import format_size, short_digest
+from buildtui.cleanup.present import InventoryRow, compact_kind, row_name, truncate
+from buildtui.registry.present import format_size
 
-COLUMNS = ("mark", "item", "kind", "size", "shared", "note", "digest")
-HEADERS = ("", "REPOSITORY:TAG", "KIND", "SIZE", "SHARED", "NOTE", "DIGEST")
+COLUMNS = ("mark", "item", "kind", "size", "shared", "note")
+HEADERS = ("", "REPOSITORY:TAG", "KIND", "SIZE", "SHARED", "NOTE")
+PINNED = 2
+"""The mark and the name stay in view when the table scrolls sideways."""
+NOTE_WIDTH = 20
 
 
 def item_cells(row: InventoryRow, chosen: Selection | None) -> tuple[str | Text, ...]:
     """One row's cells: the mark (● delete, "tag" tag only, "@" the manifest with all its
-    tags), name, kind, sizes, digest, note."""
+    tags), name, kind, sizes, note."""
     mark = Text("")
     if chosen is not None:
         symbol = "tag" if chosen.untag_only else "@" if chosen.digest else "●"
         mark = Text(symbol, style="bold red")
-    name = (
-        f"{row.repository}:{row.name}" if row.kind != "untagged" else f"{row.repository} {row.name}"
-    )
     kind_style = {"cache image": "bold yellow", "untagged": "dim", "error": "bold red"}
     return (
         mark,
-        name,
-        Text(row.kind, style=kind_style.get(row.kind, "")),
-        format_size(row.size),
-        format_size(row.shared) if row.shared else "-",
-        row.note,
-        short_digest(row.digest) if row.digest else "",
+        row_name(row),
+        Text(compact_kind(row.kind), style=kind_style.get(row.kind, "")),
+        Text(format_size(row.size), justify="right"),
+        Text(format_size(row.shared) if row.shared else "-", justify="right"),
+        truncate(row.note, NOTE_WIDTH),
     )
 
 
@@ -49,9 +55,13 @@ class CleanupItems(DataTable[str | Text]):
         border: round $primary;
     }
     """
+    BINDINGS = [
+        Binding("home", "scroll_top", "First row", show=False, id="cleanup.first"),
+        Binding("end", "scroll_bottom", "Last row", show=False, id="cleanup.last"),
+    ]
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True, fixed_columns=PINNED)
 
     def on_mount(self) -> None:
         self.border_title = "Tags, images and cache images"

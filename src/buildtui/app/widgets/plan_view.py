@@ -10,7 +10,15 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 RED = ("REFUSED", "  ! ", "Also removed", "DAMAGED")
-BOLD = ("Goes:", "Garbage collection frees", "Stays", "Blobs that stay", "Requests", "Note:")
+BOLD = (
+    "Goes:",
+    "Garbage collection frees",
+    "Stays",
+    "Blobs that stay",
+    "Requests",
+    "Note:",
+    "Last garbage collection:",
+)
 
 
 def styled(lines: Iterable[str]) -> Text:
