@@ -184,6 +184,20 @@ def graph_from_scan(
         graph.repositories[name] = repo
         for entry in entries:
             report = entry.report
+            if report is None and entry.digest is not None:
+                # Read, but not a manifest (e.g. nested too deeply): its digest is known, so
+                # it is a tag like the others, pointing at a manifest that references nothing
+                # the planner can see; the other tags' plans need not wait for it.
+                repo.tags[entry.tag] = entry.digest
+                repo.manifests.setdefault(
+                    entry.digest,
+                    ManifestNode(name, entry.digest, "", Kind.UNKNOWN, 0, readable=False),
+                )
+                graph.warnings.append(
+                    f"{name}:{entry.tag} is unreadable: {entry.error}; whatever it references "
+                    "is not counted"
+                )
+                continue
             if report is None:
                 repo.unreadable_tags[entry.tag] = entry.error or "could not be read"
                 continue

@@ -7,7 +7,7 @@ import httpx
 from buildtui.registry.auth import Authenticator, Credentials, CredentialStore, DockerConfigStore
 from buildtui.registry.browser import RegistryBrowser, equivalent_commands
 from buildtui.registry.client import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, RegistryClient
-from buildtui.registry.models import Descriptor, ImageConfig, Manifest
+from buildtui.registry.models import Descriptor, ImageConfig, Listing, Manifest
 from buildtui.registry.reference import Reference, parse_reference, parse_registry
 from buildtui.registry.scan import ImageReport, Inspector, ProgressCallback, RegistryScan
 from buildtui.registry.scan import scan_registry as _scan_registry
@@ -40,6 +40,10 @@ class RegistryService:
         self._max_concurrency = max_concurrency
         self._timeout = timeout
         self._client: RegistryClient | None = None
+        # `docker start` hints name the lab's container only for the lab's registry.
+        self._container = (
+            settings.registry_container if self._registry == settings.registry_host else None
+        )
         self._inspector: Inspector | None = None
 
     @property
@@ -57,6 +61,7 @@ class RegistryService:
                 transport=self._transport,
                 max_concurrency=self._max_concurrency,
                 timeout=self._timeout,
+                container=self._container,
             )
         return self._client
 
@@ -67,10 +72,10 @@ class RegistryService:
     async def ping(self) -> str:
         return await self.client.ping()
 
-    async def repositories(self) -> list[str]:
+    async def repositories(self) -> Listing:
         return await self.client.repositories()
 
-    async def tags(self, repository: str) -> list[str]:
+    async def tags(self, repository: str) -> Listing:
         return await self.client.tags(repository)
 
     async def inspect(self, repository: str, reference: str) -> ImageReport:

@@ -11,6 +11,7 @@ from buildtui.registry.auth import Authenticator, Credentials, NoCredentials
 from buildtui.registry.client import ACCEPT_MANIFESTS, RegistryClient, compute_digest
 from buildtui.registry.errors import (
     AuthError,
+    BadReference,
     DeleteDisabled,
     DigestMismatch,
     MalformedManifest,
@@ -228,7 +229,7 @@ async def test_delete_by_digest_and_disabled() -> None:
     registry = lab_registry()
     digest = registry.tags["lab"]["single"]
     async with client_for(registry) as client:
-        with pytest.raises(NotFound, match="by digest only"):
+        with pytest.raises(BadReference, match="by digest only"):
             await client.delete_manifest("lab", "single")
         await client.delete_manifest("lab", digest)
         assert "single" not in registry.tags["lab"]

@@ -139,6 +139,7 @@ async def test_scan_json() -> None:
     document = scan_json(scan)
     repos = {r["name"]: r for r in document["repositories"]}
     tag = next(t for t in repos["lab"]["tags"] if t["tag"] == "cachetest")
-    assert set(tag) == {"tag", "digest", "media_type", "kind", "platforms", "size"}
+    assert set(tag) == {"tag", "digest", "media_type", "kind", "platforms", "size", "damaged"}
+    assert tag["damaged"] is False
     assert tag["platforms"] == ["linux/amd64", "linux/arm64"]
     assert tag["size"] == scan.entries()[5].report.unique_size  # type: ignore[union-attr]
