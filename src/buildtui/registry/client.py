@@ -500,7 +500,7 @@ class RegistryClient:
         return found
 
     async def tags(self, repository: str) -> Listing:
-        check_repository(repository)
+        check_repository(repository, self.registry)
         found = Listing()
         async for page, cut in self._listing(
             f"/v2/{repository}/tags/list",
@@ -531,7 +531,7 @@ class RegistryClient:
             pass
 
     def _manifest_url(self, repository: str, reference: str) -> str:
-        check_repository(repository)
+        check_repository(repository, self.registry)
         check_reference(reference)
         return f"/v2/{repository}/manifests/{quote(reference, safe=':')}"
 
@@ -602,7 +602,7 @@ class RegistryClient:
 
     async def fetch_blob(self, repository: str, digest: str, max_bytes: int | None = None) -> bytes:
         """A (small) blob's bytes, verified against its digest; for config blobs."""
-        check_repository(repository)
+        check_repository(repository, self.registry)
         check_digest(digest)
         answer = await self._send(
             "GET",

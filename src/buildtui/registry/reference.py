@@ -19,8 +19,8 @@ DEFAULT_TAG = "latest"
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _COMPONENT_RE = re.compile(_COMPONENT)
 _REPOSITORY_RE = re.compile(rf"{_COMPONENT}(?:/{_COMPONENT})*")
-REPOSITORY_MAX = 255
-"""distribution's NameTotalLengthMax."""
+NAME_MAX = 255
+"""distribution's NameTotalLengthMax: `host[:port]/repository` has at most 255 characters."""
 _TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 TAG_MAX = 128
 _ALGORITHM_RE = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*")
@@ -126,10 +126,17 @@ def _looks_like_host(part: str) -> bool:
     return "." in part or ":" in part or part == "localhost" or part.startswith("[")
 
 
-def repository_problem(repository: str) -> str | None:
-    """What is wrong with `repository` as a repository name, or None if nothing is."""
-    if len(repository) > REPOSITORY_MAX:
-        return f"it has {len(repository):,} characters, and at most {REPOSITORY_MAX} are allowed"
+def repository_problem(repository: str, registry: str | None = None) -> str | None:
+    """What is wrong with `repository` as a repository name (on `registry`, when given: the
+    length limit counts `host[:port]/` too), or None if nothing is."""
+    if len(repository) > NAME_MAX:
+        return f"it has {len(repository):,} characters, and at most {NAME_MAX} are allowed"
+    if registry is not None and len(registry) + 1 + len(repository) > NAME_MAX:
+        total = len(registry) + 1 + len(repository)
+        return (
+            f"with the registry's {registry[:40]}/ in front it has {total:,} characters, and "
+            f"at most {NAME_MAX} are allowed"
+        )
     if _REPOSITORY_RE.fullmatch(repository):
         return None
     rule = (
@@ -143,8 +150,8 @@ def repository_problem(repository: str) -> str | None:
     return rule
 
 
-def check_repository(repository: str) -> str:
-    problem = repository_problem(repository)
+def check_repository(repository: str, registry: str | None = None) -> str:
+    problem = repository_problem(repository, registry)
     if problem is not None:
         raise BadReference(f"{echo(repository)} is not a repository name: {problem}")
     return repository
@@ -212,7 +219,7 @@ def parse_reference(text: str, default_registry: str | None = None) -> Reference
     if not remainder:
         raise BadReference(f"{echo(original)} names no repository")
     try:
-        check_repository(remainder)
+        check_repository(remainder, registry)
     except BadReference as error:
         if remainder == text:
             raise

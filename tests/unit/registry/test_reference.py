@@ -200,3 +200,10 @@ def test_messages_never_echo_a_long_input_whole(text: str) -> None:
 def test_the_length_limit_is_said_with_the_number() -> None:
     with pytest.raises(BadReference, match="it has 300 characters, and at most 255 are allowed"):
         parse_reference("localhost:5000/" + "a" * 300)
+
+
+def test_the_length_limit_counts_the_registry_too() -> None:
+    # distribution's reference package limits `host[:port]/repository`, as Docker does.
+    assert parse_reference("localhost:5000/" + "a" * 240).repository == "a" * 240
+    with pytest.raises(BadReference, match="localhost:5000/ in front it has 256 characters"):
+        parse_reference("localhost:5000/" + "a" * 241)
