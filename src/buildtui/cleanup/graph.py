@@ -179,8 +179,11 @@ def graph_from_scan(
     `untagged` manifests fetched by digest complete it when the storage was listed."""
     graph = RegistryGraph(scan.registry, base_url, revisions_known=revisions is not None)
     graph.warnings.extend(warnings)
+    if scan.catalog_cut:
+        graph.warnings.append(scan.catalog_cut)
     for name, entries in scan.repositories.items():
-        repo = RepositoryGraph(name, error=scan.errors.get(name))
+        # A tag list cut short hides tags a deletion could take along: no plan there.
+        repo = RepositoryGraph(name, error=scan.errors.get(name) or scan.tags_cut.get(name))
         graph.repositories[name] = repo
         for entry in entries:
             report = entry.report

@@ -1,4 +1,5 @@
-"""A manifest nested too deeply to parse (200,000 `[`) blocks no plan but its own."""
+"""A manifest nested too deeply to parse (200,000 `[`) blocks no plan but its own; a tag
+list cut short blocks the plans of its own repository."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import json
 
 import pytest
 
+from buildtui.cleanup.graph import graph_from_scan
+from buildtui.cleanup.plan import Selection
 from buildtui.cleanup.present import inventory_rows
 from buildtui.cleanup.service import CleanupService
 from buildtui.cli import main
@@ -81,3 +84,20 @@ async def test_the_inventory_lists_the_poisoned_tag_as_unreadable() -> None:
     assert rows["lab:poisoned"].kind == "unreadable"
     assert rows["lab:poisoned"].digest == fake.tags["lab"]["poisoned"]
     assert rows["lab:cachetest"].kind.startswith("index")
+
+
+async def test_a_cut_tag_list_refuses_plans_in_that_repository_only() -> None:
+    fake = lab_fake_registry()
+    service = fake_cleanup_service(fake)
+    try:
+        scan = await service.registry_service.scan()
+        scan.tags_cut["lab"] = "localhost:5000 lists more than 10,000 tags"
+        scan.catalog_cut = "localhost:5000 still links to another page of repositories"
+        graph = graph_from_scan(scan, service.registry_service.base_url)
+    finally:
+        await service.aclose()
+    refused = service.plan(graph, [Selection("lab", tag="cachetest")])
+    assert any("more than 10,000 tags" in r for r in refused.refusals)
+    allowed = service.plan(graph, [Selection("cachedata1", tag="latest")])
+    assert not allowed.refusals
+    assert "still links to another page of repositories" in " ".join(allowed.warnings)

@@ -163,3 +163,7 @@ def test_a_sha512_reference_is_named_with_an_at_sign() -> None:
     manifest = parse_manifest(b'{"schemaVersion": 2, "manifests": []}', digest)
     report = ImageReport("registry.test:5000", "lab", digest, manifest)
     assert report.ref == f"registry.test:5000/lab@{digest}"
+
+
+def test_pretty_json_of_a_manifest_nested_too_deeply_is_its_text() -> None:
+    assert pretty_json(b"[" * 200_000) == "[" * 200_000
