@@ -119,9 +119,11 @@ async def test_a_trickling_answer_hits_the_deadline(hostile: HostileRegistry) ->
     # Each byte comes well within the per-read timeout, so only an overall deadline ends it.
     body = json.dumps({"schemaVersion": 2, "manifests": []}).encode()
     hostile.route("/v2/lab/manifests/slow", Reply(200, body, trickle=0.2))
-    async with client_for(hostile, timeout=5.0, deadline=1.0) as client:
+    async with client_for(hostile, timeout=5.0, deadline=1.0, max_concurrency=1) as client:
         with pytest.raises(Unreachable) as caught:
             await client.get_manifest("lab", "slow")
+        # The one connection, dropped mid-answer, does not break the next request.
+        assert await client.ping() == "registry/2.0"
     message = str(caught.value)
     assert "GET /v2/lab/manifests/slow" in message
     assert "1-second deadline" in message
