@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.message import Message
+from textual.notifications import Notify
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from buildtui.app.panes.registry import RegistryPane
@@ -10,7 +11,11 @@ from buildtui.app.screens.open_registry import OpenRegistryScreen
 from buildtui.app.screens.raw_manifest import RawManifestScreen
 from buildtui.app.screens.registry_login import RegistryLoginScreen
 from buildtui.app.widgets.manifest_tree import ManifestTree
+from buildtui.registry.auth import NoCredentials
 from buildtui.registry.models import OCI_MANIFEST
+from buildtui.registry.service import RegistryService
+from buildtui.settings import Settings
+from tests.fakes.hostile_registry import ENDLESS, HostileRegistry, Reply, json_reply
 from tests.fakes.registry import FakeRegistry, fake_service, lab_registry
 from tests.fakes.registry_app import RegistryPaneApp, settle
 
@@ -258,3 +263,47 @@ async def test_a_repository_with_no_tags_says_why_it_is_still_listed() -> None:
         summary = message_text(app, "#registry-summary")
         assert "registry:2 has no API to delete a repository" in summary
         assert "`buildtui gc --remove-empty-repo old`" in summary
+
+
+async def test_an_index_with_a_missing_entry_shows_as_damaged() -> None:
+    hostile = HostileRegistry()
+    with hostile.running():
+        amd64 = hostile.image("lab", platform="linux/amd64")
+        gone = {**amd64, "digest": "sha256:" + "e" * 64}
+        hostile.index("lab", "multi", [amd64, gone])
+        hostile.index("lab", "whole", [amd64])
+        hostile.catalog("lab", tags={"lab": ["multi", "whole"]})
+        service = RegistryService(Settings(registry_url=hostile.url), store=NoCredentials())
+        app = RegistryPaneApp(service)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await choose(app, pilot, "lab", "multi")
+            table = app.query_one("#registry-tags", DataTable)
+            assert str(table.get_row("multi")[1]) == "index damaged"
+            assert str(table.get_row("whole")[1]) == "index"
+            assert "! " in message_text(app, "#registry-summary")
+
+
+async def test_an_endless_catalog_is_cut_and_the_pane_says_so() -> None:
+    hostile = HostileRegistry()
+
+    def page(target: str) -> Reply:
+        number = len(hostile.requests)
+        link = {} if number > ENDLESS else {"Link": f'</v2/_catalog?p={number}>; rel="next"'}
+        return json_reply({"repositories": ["lab"]}, **link)
+
+    with hostile.running():
+        hostile.route("/v2/_catalog", page)
+        hostile.image("lab", "v1")
+        hostile.route("/v2/lab/tags/list", json_reply({"name": "lab", "tags": ["v1"]}))
+        service = RegistryService(Settings(registry_url=hostile.url), store=NoCredentials())
+        app = RegistryPaneApp(service)
+        posted: list[Message] = []
+        async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
+            await settle(pilot)
+            assert repo_names(app) == ["lab"]
+            assert message_text(app, "#registry-title").endswith("(list cut short)")
+            repos = app.query_one("#registry-repos", OptionList)
+            assert repos.border_subtitle == "cut short"
+            notes = [m.notification.message for m in posted if isinstance(m, Notify)]
+            assert any("after 200 pages" in note for note in notes)

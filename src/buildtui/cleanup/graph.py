@@ -179,11 +179,28 @@ def graph_from_scan(
     `untagged` manifests fetched by digest complete it when the storage was listed."""
     graph = RegistryGraph(scan.registry, base_url, revisions_known=revisions is not None)
     graph.warnings.extend(warnings)
+    if scan.catalog_cut:
+        graph.warnings.append(scan.catalog_cut)
     for name, entries in scan.repositories.items():
-        repo = RepositoryGraph(name, error=scan.errors.get(name))
+        # A tag list cut short hides tags a deletion could take along: no plan there.
+        repo = RepositoryGraph(name, error=scan.errors.get(name) or scan.tags_cut.get(name))
         graph.repositories[name] = repo
         for entry in entries:
             report = entry.report
+            if report is None and entry.digest is not None:
+                # Read, but not a manifest (e.g. nested too deeply): its digest is known, so
+                # it is a tag like the others, pointing at a manifest that references nothing
+                # the planner can see; the other tags' plans need not wait for it.
+                repo.tags[entry.tag] = entry.digest
+                repo.manifests.setdefault(
+                    entry.digest,
+                    ManifestNode(name, entry.digest, "", Kind.UNKNOWN, 0, readable=False),
+                )
+                graph.warnings.append(
+                    f"{name}:{entry.tag} is unreadable: {entry.error}; whatever it references "
+                    "is not counted"
+                )
+                continue
             if report is None:
                 repo.unreadable_tags[entry.tag] = entry.error or "could not be read"
                 continue

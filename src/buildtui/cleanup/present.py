@@ -41,6 +41,8 @@ def _kind_label(graph: RegistryGraph, repository: str, digest: str) -> str:
     node = graph.node(repository, digest)
     if node is None:
         return "?"
+    if not node.readable:
+        return "unreadable"
     if node.kind is Kind.INDEX:
         repo = graph.repositories[repository]
         platforms = [

@@ -120,19 +120,31 @@ def run_ls(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(scan_json(scan), indent=2))
     else:
         print(render_scan(scan))
-    failed = len(scan.errors) + sum(1 for e in scan.entries() if e.error)
+    failed = (
+        len(scan.errors)
+        + sum(1 for e in scan.entries() if e.error or (e.report and e.report.damaged))
+        + len(scan.tags_cut)
+        + (1 if scan.catalog_cut else 0)
+    )
     return 1 if failed else 0
+
+
+def _cell(text: str, width: int = 60) -> str:
+    """A name from the registry, cut to fit a line (a hostile catalog can send anything)."""
+    return text if len(text) <= width else f"{text[: width - 1]}…"
 
 
 def render_scan(scan: RegistryScan) -> str:
     if not scan.repositories:
-        return f"{scan.registry}: no repositories"
+        return f"{scan.registry}: no repositories" + (
+            f"\n! {scan.catalog_cut}" if scan.catalog_cut else ""
+        )
     lines = [f"{'REPOSITORY:TAG':<40} {'KIND':<11} {'SIZE':>9}  {'DIGEST':<19}  PLATFORMS"]
     for name, entries in scan.repositories.items():
         if name in scan.errors:
-            lines.append(f"{name:<40} ! {scan.errors[name]}")
+            lines.append(f"{_cell(name):<40} ! {scan.errors[name]}")
         for entry in entries:
-            label = f"{name}:{entry.tag}"
+            label = _cell(f"{name}:{entry.tag}")
             report = entry.report
             if report is None:
                 lines.append(f"{label:<40} ! {entry.error}")
@@ -142,10 +154,18 @@ def render_scan(scan: RegistryScan) -> str:
                 f"{label:<40} {report.kind.value:<11} {format_size(report.unique_size):>9}  "
                 f"{short_digest(report.digest):<19}  {platforms}"
             )
+            if report.damaged:
+                lines.append(f"{'':<40} ! damaged: {report.damaged}")
+        if name in scan.tags_cut:
+            lines.append(f"{_cell(name):<40} ! {scan.tags_cut[name]}")
     shared = scan.shared_blobs
+    damaged = sum(1 for e in scan.entries() if e.report and e.report.damaged)
     lines.append(
         f"\n{len(scan.entries())} tags in {len(scan.repositories)} repositories, "
         f"{format_size(scan.unique_size)} of unique blobs"
         + (f" ({len(shared)} blobs shared between tags)" if shared else "")
+        + (f"; {damaged} damaged" if damaged else "")
     )
+    if scan.catalog_cut:
+        lines.append(f"! {scan.catalog_cut}")
     return "\n".join(lines)

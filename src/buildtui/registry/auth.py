@@ -276,7 +276,7 @@ class Authenticator:
         try:
             data = response.json()
             token = data.get("token") or data.get("access_token")
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             token = None
         if response.status_code != 200 or not isinstance(token, str) or not token:
             raise UnexpectedResponse(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from buildtui.registry.models import Descriptor, ImageConfig, Manifest
+from buildtui.registry.models import Descriptor, ImageConfig, Listing, Manifest
 from buildtui.registry.reference import Reference
 from buildtui.registry.scan import ImageReport
 
@@ -17,9 +17,13 @@ class RegistryBrowser(Protocol):
         """`host[:port]` as image references spell it."""
         ...
 
-    async def repositories(self) -> list[str]: ...
+    async def repositories(self) -> Listing:
+        """The catalog; its `cut` says why it stops early, if it does."""
+        ...
 
-    async def tags(self, repository: str) -> list[str]: ...
+    async def tags(self, repository: str) -> Listing:
+        """A repository's tags; their `cut` says why they stop early, if they do."""
+        ...
 
     async def inspect(self, repository: str, reference: str) -> ImageReport: ...
 

@@ -73,15 +73,26 @@ def parse_manifest(raw: bytes, digest: str, content_type: str | None = None) -> 
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
         raise MalformedManifest(
-            f"manifest {digest} is not valid JSON ({error}); the registry holds broken "
-            "content: push the image again or delete this manifest",
+            f"manifest {digest} is not valid JSON ({str(error)[:100]}); the registry holds "
+            "broken content: push the image again or delete this manifest",
             raw=raw,
+            digest=digest,
+        ) from None
+    except RecursionError:
+        # Python's parser recurses per nesting level (Go's stops at 10,000 levels): a
+        # manifest of 200,000 `[` would otherwise crash every listing that reads it.
+        raise MalformedManifest(
+            f"manifest {digest} is nested too deeply to be read ({len(raw):,} bytes); it "
+            "is not a real manifest: delete it, or push the image again",
+            raw=raw,
+            digest=digest,
         ) from None
     if not isinstance(data, dict):
         raise MalformedManifest(
             f"manifest {digest} is JSON but not an object ({type(data).__name__}); "
             "push the image again or delete this manifest",
             raw=raw,
+            digest=digest,
         )
     media_type = _media_type(data, _content_type(content_type))
     manifests, bad_manifests = _descriptors(data.get("manifests"))

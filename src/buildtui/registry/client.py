@@ -3,7 +3,9 @@
 One `RegistryClient` per registry: its httpx client keeps connections alive (registry:2
 speaks HTTP/1.1 only over plain HTTP, so a pool of keep-alive connections is what makes
 many small requests fast), a semaphore bounds the requests in flight, every request has
-timeouts, and manifests above a size cap are refused before they are read in full.
+timeouts and an overall deadline, and manifests above a size cap are refused before they
+are read in full. Paginated lists (catalog, tags) are bounded in pages and entries.
+Repository names, tags and digests are checked locally before any request.
 Every manifest's bytes are hashed and checked against the digest asked for, or the
 `Docker-Content-Digest` the registry announced.
 """
@@ -14,7 +16,7 @@ import asyncio
 import hashlib
 import json
 import ssl
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
@@ -25,6 +27,7 @@ from buildtui.registry.auth import Authenticator
 from buildtui.registry.classify import parse_manifest
 from buildtui.registry.errors import (
     AuthError,
+    BadReference,
     DeleteDisabled,
     DigestMismatch,
     ManifestTooLarge,
@@ -34,8 +37,21 @@ from buildtui.registry.errors import (
     UnexpectedResponse,
     Unreachable,
 )
-from buildtui.registry.models import MANIFEST_MEDIA_TYPES, Descriptor, ImageConfig, Manifest
-from buildtui.registry.reference import is_digest
+from buildtui.registry.models import (
+    MANIFEST_MEDIA_TYPES,
+    Descriptor,
+    ImageConfig,
+    Listing,
+    Manifest,
+)
+from buildtui.registry.reference import (
+    check_digest,
+    check_reference,
+    check_repository,
+    echo,
+    is_digest,
+    join_reference,
+)
 
 ACCEPT_MANIFESTS = ", ".join(MANIFEST_MEDIA_TYPES)
 DEFAULT_MANIFEST_CAP = 4 * 1024 * 1024
@@ -43,6 +59,13 @@ DEFAULT_MANIFEST_CAP = 4 * 1024 * 1024
 LISTING_CAP = 32 * 1024 * 1024
 DEFAULT_CONCURRENCY = 16
 DEFAULT_TIMEOUT = 10.0
+"""Seconds for each connect, read and write."""
+DEFAULT_DEADLINE = 30.0
+"""Seconds for a whole request, however its answer trickles in."""
+MAX_PAGES = 200
+"""Pages of a catalog or tag list read at most (`Link: rel="next"` can go on forever)."""
+MAX_ENTRIES = 10_000
+"""Repositories or tags of one list kept at most."""
 USER_AGENT = "buildtui"
 MAX_REDIRECTS = 5
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -74,12 +97,20 @@ def _hashable(digest: str) -> str | None:
     return algorithm if algorithm in ("sha256", "sha384", "sha512") else None
 
 
-def _error_codes(content: bytes) -> list[str]:
+def _loads(content: bytes) -> Any:
+    """JSON from a reply, or None when it is not JSON (or nested too deep to read)."""
     try:
-        data = json.loads(content)
-        return [str(e.get("code")) for e in data.get("errors", []) if isinstance(e, dict)]
-    except (ValueError, AttributeError, TypeError):
+        return json.loads(content)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _error_codes(content: bytes) -> list[str]:
+    data = _loads(content)
+    errors = data.get("errors") if isinstance(data, dict) else None
+    if not isinstance(errors, list):
         return []
+    return [str(e.get("code"))[:40] for e in errors if isinstance(e, dict)][:5]
 
 
 def _next_link(headers: httpx.Headers) -> str | None:
@@ -112,15 +143,24 @@ class RegistryClient:
         auth: Authenticator | None = None,
         verify: bool | ssl.SSLContext = True,
         timeout: float = DEFAULT_TIMEOUT,
+        deadline: float = DEFAULT_DEADLINE,
         max_concurrency: int = DEFAULT_CONCURRENCY,
         max_manifest_bytes: int = DEFAULT_MANIFEST_CAP,
+        max_pages: int = MAX_PAGES,
+        max_entries: int = MAX_ENTRIES,
+        container: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.registry = registry
         self.base_url = base_url.rstrip("/")
         self.auth = auth or Authenticator(registry)
+        self.deadline = deadline
         self.max_concurrency = max_concurrency
         self.max_manifest_bytes = max_manifest_bytes
+        self.max_pages = max_pages
+        self.max_entries = max_entries
+        self.container = container
+        """The registry's container, when it is the lab's (for `docker start` hints)."""
         self.requests = 0
         """HTTP requests sent so far (token requests and retries included)."""
         self._timeout = httpx.Timeout(timeout, connect=min(timeout, 5.0)).as_dict()
@@ -177,15 +217,24 @@ class RegistryClient:
         answer = await self._send_once(method, url, scope, headers, cap, follow_redirects)
         if answer.status == 401:
             challenge = answer.headers.get("www-authenticate", "")
-            if await self.auth.answer(challenge, scope, self._http):
+            try:
+                async with asyncio.timeout(self.deadline):
+                    answered = await self.auth.answer(challenge, scope, self._http)
+            except TimeoutError:
+                raise Unreachable(
+                    f"the token service of {self.registry} did not answer within the "
+                    f"{self.deadline:g}-second deadline (asked for {method} {self._shown(url)}); "
+                    "check the network and the registry's auth setup, then refresh"
+                ) from None
+            if answered:
                 answer = await self._send_once(method, url, scope, headers, cap, follow_redirects)
         if answer.status in (401, 403):
             tried = self.auth.tried(scope)
             verb = "refused" if answer.status == 403 else "needs credentials for"
             raise AuthError(
-                f"{self.registry} {verb} {method} {answer.url} ({answer.status}); tried "
-                f"{', '.join(tried)}. Log in with `docker login {self.registry}` or type a "
-                "user name and password",
+                f"{self.registry} {verb} {method} {self._shown(answer.url)} "
+                f"({answer.status}); tried {', '.join(tried)}. Log in with "
+                f"`docker login {self.registry}` or type a user name and password",
                 status=answer.status,
                 tried=tried,
             )
@@ -209,33 +258,19 @@ class RegistryClient:
         lane = await self._lanes.get()
         try:
             try:
-                for _ in range(MAX_REDIRECTS + 1):
-                    self.requests += 1
-                    request = httpx.Request(
-                        method,
-                        target,
-                        headers=request_headers,
-                        extensions={"timeout": self._timeout},
+                async with asyncio.timeout(self.deadline):
+                    return await self._exchange(
+                        lane, method, url, target, request_headers, cap, follow_redirects
                     )
-                    response = await lane.handle_async_request(request)
-                    response.request = request
-                    try:
-                        location = response.headers.get("location")
-                        if follow_redirects and response.status_code in REDIRECTS and location:
-                            next_target = urljoin(target, location)
-                            if urlsplit(next_target).netloc != urlsplit(target).netloc:
-                                request_headers.pop("Authorization", None)
-                            target = next_target
-                            continue
-                        return await self._read(method, url, response, cap)
-                    finally:
-                        await response.aclose()
-                raise UnexpectedResponse(
-                    f"{self.registry} redirected {method} {url} more than {MAX_REDIRECTS} times"
-                )
+            except TimeoutError:
+                raise Unreachable(
+                    f"{self.registry} did not finish answering {method} {self._shown(url)} "
+                    f"within the {self.deadline:g}-second deadline for one request (it answers "
+                    "too slowly or stalls mid-answer); check that it is healthy, then refresh"
+                ) from None
             except httpx.TimeoutException as error:
                 raise Unreachable(
-                    f"{self.registry} did not answer {method} {url} in time "
+                    f"{self.registry} did not answer {method} {self._shown(url)} in time "
                     f"({type(error).__name__}); check that it is running, then refresh"
                 ) from error
             except httpx.ConnectError as error:
@@ -246,17 +281,53 @@ class RegistryClient:
                         "its certificate is self-signed, trust its CA"
                     ) from error
                 raise Unreachable(
-                    f"cannot connect to {self.registry} at {self.base_url} ({error}); start "
-                    "it (e.g. `docker start registry7`) or check the address, then refresh"
+                    f"cannot connect to {self.registry} at {self.base_url} ({error}); "
+                    f"{self._start_hint()}, then refresh"
                 ) from error
             except httpx.HTTPError as error:
                 raise Unreachable(
-                    f"the connection to {self.registry} broke during {method} {url} "
-                    f"({type(error).__name__}: {error}); check that it is still running, "
-                    "then refresh"
+                    f"the connection to {self.registry} broke during {method} "
+                    f"{self._shown(url)} ({type(error).__name__}: {error}); check that it is "
+                    "still running, then refresh"
                 ) from error
         finally:
             self._lanes.put_nowait(lane)
+
+    async def _exchange(
+        self,
+        lane: httpx.AsyncBaseTransport,
+        method: str,
+        url: str,
+        target: str,
+        request_headers: dict[str, str],
+        cap: int,
+        follow_redirects: bool,
+    ) -> _Answer:
+        """One request on one lane, following redirects if asked."""
+        for _ in range(MAX_REDIRECTS + 1):
+            self.requests += 1
+            request = httpx.Request(
+                method,
+                target,
+                headers=request_headers,
+                extensions={"timeout": self._timeout},
+            )
+            response = await lane.handle_async_request(request)
+            response.request = request
+            try:
+                location = response.headers.get("location")
+                if follow_redirects and response.status_code in REDIRECTS and location:
+                    next_target = urljoin(target, location)
+                    if urlsplit(next_target).netloc != urlsplit(target).netloc:
+                        request_headers.pop("Authorization", None)
+                    target = next_target
+                    continue
+                return await self._read(method, url, response, cap)
+            finally:
+                await response.aclose()
+        raise UnexpectedResponse(
+            f"{self.registry} redirected {method} {url} more than {MAX_REDIRECTS} times"
+        )
 
     async def _read(self, method: str, url: str, response: httpx.Response, cap: int) -> _Answer:
         length = response.headers.get("content-length")
@@ -272,16 +343,30 @@ class RegistryClient:
 
     def _too_large(self, url: str, size: int, cap: int) -> str:
         return (
-            f"{url} on {self.registry} is {size:,} bytes or more, over the {cap:,}-byte cap; "
-            "it is not a normal manifest (raise the cap only if you trust this registry)"
+            f"{self._shown(url)} on {self.registry} is {size:,} bytes or more, over the "
+            f"{cap:,}-byte cap; it is not a normal manifest (raise the cap only if you trust "
+            "this registry)"
         )
 
-    def _fail(self, answer: _Answer, *, what: str, name: str) -> RegistryError:
+    def _shown(self, url: str) -> str:
+        """A request's path for a message: a hostile registry's long links are cut."""
+        if url.startswith(self.base_url):
+            url = url[len(self.base_url) :]
+        return url if len(url) <= 120 else f"{url[:120]}… ({len(url):,} characters)"
+
+    def _start_hint(self) -> str:
+        if self.container:
+            return f"start it (`docker start {self.container}`) or check the address"
+        return "check that it is running at that address"
+
+    def _fail(
+        self, answer: _Answer, *, what: str, name: str, repository: str | None = None
+    ) -> RegistryError:
         codes = _error_codes(answer.content)
         if answer.status == 404:
             if "NAME_UNKNOWN" in codes:
                 return NotFound(
-                    f"repository {name.split(':')[0].split('@')[0]} does not exist on "
+                    f"repository {repository or name} does not exist on "
                     f"{self.registry}; check its name (list them with `buildtui registry ls`)",
                     what="repository",
                 )
@@ -298,20 +383,17 @@ class RegistryClient:
             )
         detail = ", ".join(codes) or answer.content[:200].decode("utf-8", "replace").strip()
         return UnexpectedResponse(
-            f"{self.registry} answered {answer.status} to {answer.url}"
+            f"{self.registry} answered {answer.status} to {self._shown(answer.url)}"
             + (f" ({detail})" if detail else "")
             + "; try again, and check the registry's logs if it persists"
         )
 
     def _json(self, answer: _Answer, what: str) -> dict[str, Any]:
-        try:
-            data = json.loads(answer.content)
-        except ValueError:
-            data = None
+        data = _loads(answer.content)
         if not isinstance(data, dict):
             raise UnexpectedResponse(
-                f"{self.registry} answered {answer.url} with something that is not a JSON "
-                f"object, so the {what} cannot be read; is this a registry v2 API?"
+                f"{self.registry} answered {self._shown(answer.url)} with something that is not "
+                f"a JSON object, so the {what} cannot be read; is this a registry v2 API?"
             )
         return data
 
@@ -324,42 +406,114 @@ class RegistryClient:
             raise self._fail(answer, what="API root", name="/v2/")
         return str(answer.headers.get("docker-distribution-api-version", ""))
 
-    async def iter_repositories(self, page_size: int = 100) -> AsyncIterator[list[str]]:
-        """Pages of the catalog, following `Link: rel="next"`."""
-        url: str | None = f"/v2/_catalog?n={page_size}"
+    async def _listing(
+        self,
+        first: str,
+        *,
+        scope: str,
+        key: str,
+        what: str,
+        noun: str,
+        fail: Callable[[_Answer], RegistryError],
+    ) -> AsyncIterator[tuple[list[str], str | None]]:
+        """Pages of a list, following `Link: rel="next"`: each page's new names, and why
+        the list stops early when a bound is hit (then that is the last page).
+
+        Each name comes once, and a link back to a page already read ends the list (it
+        would list the same names again); so does a link to another host, which would
+        get this registry's credentials. At most `max_pages` pages, `max_entries` names.
+        """
+        url: str | None = first
+        seen_pages: set[str] = set()
         seen: set[str] = set()
-        while url is not None and url not in seen:
-            seen.add(url)
-            answer = await self._send("GET", url, scope="registry:catalog:*")
+        pages = 0
+        while url is not None:
+            page = urljoin(self.base_url + "/", url)
+            seen_pages.add(page)
+            answer = await self._send("GET", page, scope=scope)
+            if answer.status != 200:
+                raise fail(answer)
+            pages += 1
+            names = self._json(answer, what).get(key)
+            fresh: list[str] = []
+            cut = None
+            for name in names if isinstance(names, list) else []:
+                if isinstance(name, str) and name and name not in seen:
+                    if len(seen) == self.max_entries:
+                        cut = (
+                            f"{self.registry} lists more than {self.max_entries:,} {noun}; "
+                            f"only the first {self.max_entries:,} are shown"
+                        )
+                        break
+                    seen.add(name)
+                    fresh.append(name)
+            link = _next_link(answer.headers)
+            url = urljoin(page, link) if link else None
+            if cut is None and url is not None:
+                if urlsplit(url).netloc != urlsplit(page).netloc:
+                    cut = (
+                        f"{self.registry} links the next page of {noun} to another host "
+                        f"({echo(urlsplit(url).netloc, 40)}); it was not followed, so only "
+                        f"the first {len(seen):,} {noun} are shown"
+                    )
+                elif url in seen_pages:
+                    url = None  # a loop back: every page has been read
+                elif pages == self.max_pages:
+                    cut = (
+                        f"{self.registry} still links to another page of {noun} after "
+                        f"{self.max_pages} pages; stopped there, so only the first "
+                        f"{len(seen):,} {noun} are shown"
+                    )
+            yield fresh, cut
+            if cut is not None:
+                return
+
+    async def iter_repositories(
+        self, page_size: int = 100
+    ) -> AsyncIterator[tuple[list[str], str | None]]:
+        """Pages of the catalog: each page's repositories, and why the list stops early."""
+
+        def fail(answer: _Answer) -> RegistryError:
             if answer.status == 404:
-                raise NotFound(
+                return NotFound(
                     f"{self.registry} does not offer a catalog (/v2/_catalog answered 404); "
                     "open a repository by name instead",
                     what="catalog",
                 )
-            if answer.status != 200:
-                raise self._fail(answer, what="catalog", name="_catalog")
-            names = self._json(answer, "catalog").get("repositories") or []
-            yield [str(n) for n in names if isinstance(n, str)]
-            url = _next_link(answer.headers)
+            return self._fail(answer, what="catalog", name="_catalog")
 
-    async def repositories(self, page_size: int = 100) -> list[str]:
-        found: list[str] = []
-        async for page in self.iter_repositories(page_size):
+        async for page in self._listing(
+            f"/v2/_catalog?n={page_size}",
+            scope="registry:catalog:*",
+            key="repositories",
+            what="catalog",
+            noun="repositories",
+            fail=fail,
+        ):
+            yield page
+
+    async def repositories(self, page_size: int = 100) -> Listing:
+        found = Listing()
+        async for page, cut in self.iter_repositories(page_size):
             found.extend(page)
+            found.cut = cut
         return found
 
-    async def tags(self, repository: str) -> list[str]:
-        url: str | None = f"/v2/{repository}/tags/list"
-        found: list[str] = []
-        seen: set[str] = set()
-        while url is not None and url not in seen:
-            seen.add(url)
-            answer = await self._send("GET", url, scope=f"repository:{repository}:pull")
-            if answer.status != 200:
-                raise self._fail(answer, what="repository", name=repository)
-            found.extend(str(t) for t in (self._json(answer, "tag list").get("tags") or []) if t)
-            url = _next_link(answer.headers)
+    async def tags(self, repository: str) -> Listing:
+        check_repository(repository, self.registry)
+        found = Listing()
+        async for page, cut in self._listing(
+            f"/v2/{repository}/tags/list",
+            scope=f"repository:{repository}:pull",
+            key="tags",
+            what="tag list",
+            noun="tags",
+            fail=lambda answer: self._fail(
+                answer, what="repository", name=repository, repository=repository
+            ),
+        ):
+            found.extend(page)
+            found.cut = cut
         return found
 
     async def _check_repository(self, repository: str) -> None:
@@ -377,6 +531,8 @@ class RegistryClient:
             pass
 
     def _manifest_url(self, repository: str, reference: str) -> str:
+        check_repository(repository, self.registry)
+        check_reference(reference)
         return f"/v2/{repository}/manifests/{quote(reference, safe=':')}"
 
     async def fetch_manifest(self, repository: str, reference: str) -> RawManifest:
@@ -388,26 +544,33 @@ class RegistryClient:
             headers={"Accept": ACCEPT_MANIFESTS},
             cap=self.max_manifest_bytes,
         )
-        what = "digest" if is_digest(reference) else "tag"
+        what = "digest" if ":" in reference else "tag"
         if answer.status != 200:
-            error = self._fail(answer, what=what, name=f"{repository}:{reference}")
+            error = self._fail(
+                answer,
+                what=what,
+                name=join_reference(repository, reference),
+                repository=repository,
+            )
             if isinstance(error, NotFound) and error.what != "repository":
                 await self._check_repository(repository)
             raise error
         announced = answer.headers.get("docker-content-digest")
+        if announced and not is_digest(announced):
+            announced = None  # not a digest at all: the bytes' own hash is used instead
         expected = reference if what == "digest" else announced
         digest = compute_digest(answer.content)
         if expected and (algorithm := _hashable(expected)):
             actual = compute_digest(answer.content, algorithm)
             if actual != expected:
                 raise DigestMismatch(
-                    f"{self.registry} served {repository}@{reference} as bytes that hash to "
-                    f"{actual}, not {expected}: the content is corrupt or was changed on the "
-                    "way; do not trust it (push the image again)"
+                    f"{self.registry} served {join_reference(repository, reference)} as bytes "
+                    f"that hash to {actual}, not {expected}: the content is corrupt or was "
+                    "changed on the way; do not trust it (push the image again)"
                 )
             digest = expected
         media_type = answer.headers.get("content-type", "").split(";")[0].strip()
-        return RawManifest(answer.content, digest, media_type)
+        return RawManifest(answer.content, digest, media_type[:200])
 
     async def get_manifest(self, repository: str, reference: str) -> Manifest:
         raw = await self.fetch_manifest(repository, reference)
@@ -421,19 +584,26 @@ class RegistryClient:
             scope=f"repository:{repository}:pull",
             headers={"Accept": ACCEPT_MANIFESTS},
         )
-        what = "digest" if is_digest(reference) else "tag"
+        what = "digest" if ":" in reference else "tag"
         if answer.status != 200:
-            raise self._fail(answer, what=what, name=f"{repository}:{reference}")
+            raise self._fail(
+                answer,
+                what=what,
+                name=join_reference(repository, reference),
+                repository=repository,
+            )
         digest = answer.headers.get("docker-content-digest")
         length = answer.headers.get("content-length", "")
-        if not digest:
+        if not digest or not is_digest(digest):
             raw = await self.fetch_manifest(repository, reference)
             return Descriptor(raw.media_type, raw.digest, len(raw.raw))
         media_type = answer.headers.get("content-type", "").split(";")[0].strip()
-        return Descriptor(media_type, digest, int(length) if length.isdigit() else 0)
+        return Descriptor(media_type[:200], digest, int(length) if length.isdigit() else 0)
 
     async def fetch_blob(self, repository: str, digest: str, max_bytes: int | None = None) -> bytes:
         """A (small) blob's bytes, verified against its digest; for config blobs."""
+        check_repository(repository, self.registry)
+        check_digest(digest)
         answer = await self._send(
             "GET",
             f"/v2/{repository}/blobs/{digest}",
@@ -442,7 +612,7 @@ class RegistryClient:
             follow_redirects=True,
         )
         if answer.status != 200:
-            raise self._fail(answer, what="blob", name=digest)
+            raise self._fail(answer, what="blob", name=digest, repository=repository)
         algorithm = _hashable(digest)
         if algorithm and compute_digest(answer.content, algorithm) != digest:
             raise DigestMismatch(
@@ -453,23 +623,20 @@ class RegistryClient:
 
     async def image_config(self, repository: str, config: Descriptor) -> ImageConfig:
         raw = await self.fetch_blob(repository, config.digest)
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            data = None
-        return ImageConfig.from_json(config.digest, data)
+        return ImageConfig.from_json(config.digest, _loads(raw))
 
     async def delete_manifest(self, repository: str, digest: str) -> None:
         """DELETE a manifest by digest (this removes every tag that points at it)."""
-        if not is_digest(digest):
-            raise NotFound(
-                f"{digest!r} is not a digest; the registry deletes manifests by digest only",
-                what="digest",
-            )
+        try:
+            check_digest(digest)
+        except BadReference as error:
+            raise BadReference(f"{error}; the registry deletes manifests by digest only") from None
         answer = await self._send(
             "DELETE",
             self._manifest_url(repository, digest),
             scope=f"repository:{repository}:delete",
         )
         if answer.status not in (200, 202):
-            raise self._fail(answer, what="digest", name=f"{repository}@{digest}")
+            raise self._fail(
+                answer, what="digest", name=f"{repository}@{digest}", repository=repository
+            )

@@ -51,11 +51,13 @@ class ManifestTooLarge(RegistryError):
 
 
 class MalformedManifest(RegistryError):
-    """A manifest that is not JSON (or not a JSON object); `raw` keeps the bytes to show."""
+    """A manifest that is not JSON (or not a JSON object, or nested too deeply to read);
+    `raw` keeps the bytes to show, `digest` is what they hash to (when known)."""
 
-    def __init__(self, message: str, *, raw: bytes = b"") -> None:
+    def __init__(self, message: str, *, raw: bytes = b"", digest: str | None = None) -> None:
         super().__init__(message)
         self.raw = raw
+        self.digest = digest
 
 
 class UnexpectedResponse(RegistryError):

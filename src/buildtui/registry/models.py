@@ -34,6 +34,13 @@ SHORT_MEDIA_TYPES = {
 }
 
 
+class Listing(list[str]):
+    """Names from a paginated list (catalog, tags), each once; `cut` says why the list
+    stops before its end (a bound was hit), and is None when it is complete."""
+
+    cut: str | None = None
+
+
 class Kind(StrEnum):
     """What a manifest is, in the lab's words."""
 
@@ -64,8 +71,8 @@ class Platform:
         if not isinstance(data, dict):
             return None
         os_name, arch = data.get("os"), data.get("architecture")
-        if not isinstance(os_name, str) or not isinstance(arch, str):
-            return None
+        if not isinstance(os_name, str) or not isinstance(arch, str) or not os_name or not arch:
+            return None  # `{"os": "linux"}` alone is no platform (it would show as `linux/`)
         variant = data.get("variant")
         return cls(os_name, arch, variant if isinstance(variant, str) and variant else None)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from buildtui.registry.models import SHORT_MEDIA_TYPES, ImageConfig, Kind, Manifest
+from buildtui.registry.reference import join_reference
 from buildtui.registry.scan import ChildReport, ImageReport, RegistryScan, SharedBlob, TagEntry
 
 
@@ -37,7 +38,7 @@ def pretty_json(manifest: Manifest | bytes) -> str:
     raw = manifest.raw if isinstance(manifest, Manifest) else manifest
     try:
         return json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return raw.decode("utf-8", "replace")
 
 
@@ -73,31 +74,43 @@ def inspect_json(report: ImageReport) -> dict[str, Any]:
 def tag_json(entry: TagEntry) -> dict[str, Any]:
     report = entry.report
     if report is None:
-        return {"tag": entry.tag, "error": entry.error}
-    return {
+        return {
+            "tag": entry.tag,
+            "error": entry.error,
+            **({"digest": entry.digest} if entry.digest else {}),
+        }
+    document = {
         "tag": entry.tag,
         "digest": report.digest,
         "media_type": report.manifest.media_type,
         "kind": report.kind.value,
         "platforms": [str(p) for p in report.platforms],
         "size": report.unique_size,
+        "damaged": report.damaged is not None,
     }
+    if report.errors:
+        document["errors"] = list(report.errors)
+    return document
 
 
 def scan_json(scan: RegistryScan) -> dict[str, Any]:
     """`buildtui registry ls --json`: every repository and tag."""
-    return {
+    document: dict[str, Any] = {
         "registry": scan.registry,
         "repositories": [
             {
                 "name": name,
                 "tags": [tag_json(entry) for entry in entries],
                 **({"error": scan.errors[name]} if name in scan.errors else {}),
+                **({"truncated": scan.tags_cut[name]} if name in scan.tags_cut else {}),
             }
             for name, entries in scan.repositories.items()
         ],
         "unique_size": scan.unique_size,
     }
+    if scan.catalog_cut:
+        document["truncated"] = scan.catalog_cut
+    return document
 
 
 @dataclass(frozen=True)
@@ -191,7 +204,7 @@ def report_outline(report: ImageReport) -> OutlineNode:
     elif manifest.annotations:
         children += _annotation_nodes(manifest.annotations)
     return OutlineNode(
-        f"{report.repository}:{report.reference}  {manifest.kind.value}  "
+        f"{join_reference(report.repository, report.reference)}  {manifest.kind.value}  "
         f"{short_media_type(manifest.media_type)}  {short_digest(manifest.digest)}{note}",
         kind=manifest.kind.value,
         digest=manifest.digest,

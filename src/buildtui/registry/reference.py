@@ -12,11 +12,25 @@ DOCKER_HUB = "docker.io"
 DOCKER_HUB_API = "registry-1.docker.io"
 DEFAULT_TAG = "latest"
 
+# The distribution spec's grammar (and distribution's reference package): repository
+# components joined by `/`, at most 255 characters in all; tags of up to 128 ASCII word
+# characters, dots and dashes; digests `algorithm:encoded`. Go's `\w` is ASCII, and
+# `fullmatch` is used throughout, since `$` would let a trailing newline through.
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-_REPOSITORY_RE = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
-_TAG_RE = re.compile(r"^[\w][\w.-]{0,127}$")
-_DIGEST_RE = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$")
-_SHA256_RE = re.compile(r"^sha256:[a-f0-9]{64}$")
+_COMPONENT_RE = re.compile(_COMPONENT)
+_REPOSITORY_RE = re.compile(rf"{_COMPONENT}(?:/{_COMPONENT})*")
+NAME_MAX = 255
+"""distribution's NameTotalLengthMax: `host[:port]/repository` has at most 255 characters."""
+_TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+TAG_MAX = 128
+_ALGORITHM_RE = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*")
+_ENCODED_RE = re.compile(r"[a-zA-Z0-9=_-]+")
+DIGEST_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
+"""The algorithms registries verify (go-digest's), and their lengths in hex digits."""
+_HEX_RE = re.compile(r"[a-f0-9]+")
+_SHA256_RE = re.compile(r"sha256:[a-f0-9]{64}")
+ECHO_MAX = 60
+"""Inputs longer than this are shortened in messages."""
 _HOST_RE = re.compile(
     r"^(?:\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
     r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*)(?::[0-9]{1,5})?$"
@@ -61,33 +75,107 @@ class Reference:
         return text
 
 
+def echo(text: str, limit: int = ECHO_MAX) -> str:
+    """`text` quoted for a message; a long one is cut, with its length said."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text):,} characters)"
+
+
+def digest_problem(text: str) -> str | None:
+    """What is wrong with `text` as a digest (`algorithm:encoded`), or None if nothing is."""
+    algorithm, colon, encoded = text.partition(":")
+    if not colon:
+        return "a digest is algorithm:hex, e.g. sha256: and 64 lower-case hex digits"
+    if not _ALGORITHM_RE.fullmatch(algorithm) or not _ENCODED_RE.fullmatch(encoded):
+        return (
+            "a digest is algorithm:hex (lower-case letters and digits, a colon, then letters, "
+            "digits, = _ -), e.g. sha256: and 64 lower-case hex digits"
+        )
+    length = DIGEST_LENGTHS.get(algorithm)
+    if length is None:
+        return f"registries verify sha256, sha384 and sha512 digests only, not {echo(algorithm)}"
+    if not _HEX_RE.fullmatch(encoded):
+        return (
+            f"a {algorithm} digest has only lower-case hex digits (0-9, a-f) after `{algorithm}:`"
+        )
+    if len(encoded) != length:
+        return (
+            f"a {algorithm} digest has {length} hex digits after `{algorithm}:`, "
+            f"this one has {len(encoded):,}"
+        )
+    return None
+
+
 def is_digest(text: str) -> bool:
-    return bool(_DIGEST_RE.match(text))
+    return digest_problem(text) is None
 
 
 def is_sha256_digest(text: str) -> bool:
-    return bool(_SHA256_RE.match(text))
+    return bool(_SHA256_RE.fullmatch(text))
+
+
+def check_digest(digest: str) -> str:
+    problem = digest_problem(digest)
+    if problem is not None:
+        raise BadReference(f"{echo(digest)} is not a digest: {problem}")
+    return digest
 
 
 def _looks_like_host(part: str) -> bool:
     return "." in part or ":" in part or part == "localhost" or part.startswith("[")
 
 
-def check_repository(repository: str) -> str:
-    if not _REPOSITORY_RE.match(repository):
-        raise BadReference(
-            f"{repository!r} is not a repository name: use lower-case letters, digits and "
-            "separators (. _ __ -) in components joined by /, e.g. lab/app"
+def repository_problem(repository: str, registry: str | None = None) -> str | None:
+    """What is wrong with `repository` as a repository name (on `registry`, when given: the
+    length limit counts `host[:port]/` too), or None if nothing is."""
+    if len(repository) > NAME_MAX:
+        return f"it has {len(repository):,} characters, and at most {NAME_MAX} are allowed"
+    if registry is not None and len(registry) + 1 + len(repository) > NAME_MAX:
+        total = len(registry) + 1 + len(repository)
+        return (
+            f"with the registry's {registry[:40]}/ in front it has {total:,} characters, and "
+            f"at most {NAME_MAX} are allowed"
         )
+    if _REPOSITORY_RE.fullmatch(repository):
+        return None
+    rule = (
+        "use components of lower-case letters and digits, joined inside by . _ __ or -, "
+        "and separated by /, e.g. lab/app"
+    )
+    for component in repository.split("/"):
+        if not _COMPONENT_RE.fullmatch(component):
+            what = f"the part {echo(component, 30)}" if component else "an empty part"
+            return f"{what} is not allowed: {rule}"
+    return rule
+
+
+def check_repository(repository: str, registry: str | None = None) -> str:
+    problem = repository_problem(repository, registry)
+    if problem is not None:
+        raise BadReference(f"{echo(repository)} is not a repository name: {problem}")
     return repository
 
 
 def check_tag(tag: str) -> str:
-    if not _TAG_RE.match(tag):
+    if not _TAG_RE.fullmatch(tag):
+        length = f"; this one has {len(tag):,}" if len(tag) > TAG_MAX else ""
         raise BadReference(
-            f"{tag!r} is not a tag: up to 128 letters, digits, _ . - (not starting with . or -)"
+            f"{echo(tag)} is not a tag: a tag is 1 to {TAG_MAX} ASCII letters, digits, _ . - "
+            f"(not starting with . or -){length}"
         )
     return tag
+
+
+def check_reference(reference: str) -> str:
+    """A tag or a digest, as it goes after `/manifests/`."""
+    return check_digest(reference) if ":" in reference else check_tag(reference)
+
+
+def join_reference(repository: str, reference: str) -> str:
+    """`repository:tag`, or `repository@digest` when the reference is a digest."""
+    separator = "@" if ":" in reference else ":"
+    return f"{repository}{separator}{reference}"
 
 
 def parse_reference(text: str, default_registry: str | None = None) -> Reference:
@@ -102,21 +190,20 @@ def parse_reference(text: str, default_registry: str | None = None) -> Reference
         raise BadReference("an empty image reference: type e.g. localhost:5000/lab:cachetest")
     if "://" in text:
         raise BadReference(
-            f"{original!r} is a URL, not an image reference: drop the scheme, "
+            f"{echo(original)} is a URL, not an image reference: drop the scheme, "
             "e.g. localhost:5000/lab:cachetest"
         )
     digest = None
     if "@" in text:
         text, digest = text.rsplit("@", 1)
-        if not is_digest(digest):
-            raise BadReference(
-                f"{digest!r} in {original!r} is not a digest: expected sha256:<64 hex digits>"
-            )
+        problem = digest_problem(digest)
+        if problem is not None:
+            raise BadReference(f"{echo(digest)} is not a digest: {problem}")
     first, slash, rest = text.partition("/")
     if slash and _looks_like_host(first):
         registry, remainder = first, rest
-        if not _HOST_RE.match(registry):
-            raise BadReference(f"{registry!r} in {original!r} is not a host[:port]")
+        if not _HOST_RE.fullmatch(registry):
+            raise BadReference(f"{echo(registry)} in {echo(original)} is not a host[:port]")
     elif default_registry is not None:
         registry, remainder = default_registry, text
     else:
@@ -130,11 +217,13 @@ def parse_reference(text: str, default_registry: str | None = None) -> Reference
     if registry == DOCKER_HUB and "/" not in remainder:
         remainder = f"library/{remainder}"
     if not remainder:
-        raise BadReference(f"{original!r} names no repository")
+        raise BadReference(f"{echo(original)} names no repository")
     try:
-        check_repository(remainder)
+        check_repository(remainder, registry)
     except BadReference as error:
-        raise BadReference(f"in {original!r}: {error}") from None
+        if remainder == text:
+            raise
+        raise BadReference(f"in {echo(original)}: {error}") from None
     return Reference(registry=registry, repository=remainder, tag=tag, digest=digest)
 
 
@@ -180,11 +269,13 @@ def parse_registry(text: str, insecure_registries: Iterable[str] = ()) -> tuple[
         scheme, _, hostport = text.partition("://")
         if scheme not in ("http", "https") or not hostport or "/" in hostport:
             raise BadReference(
-                f"{text!r} is not a registry address: use host[:port] or http(s)://host[:port]"
+                f"{echo(text)} is not a registry address: use host[:port] or http(s)://host[:port]"
             )
-        if not _HOST_RE.match(hostport):
-            raise BadReference(f"{hostport!r} is not a host[:port]")
+        if not _HOST_RE.fullmatch(hostport):
+            raise BadReference(f"{echo(hostport)} is not a host[:port]")
         return hostport, f"{scheme}://{hostport}"
-    if "/" in text or not _HOST_RE.match(text):
-        raise BadReference(f"{text!r} is not a registry address: use host[:port], e.g. myhost:5000")
+    if "/" in text or not _HOST_RE.fullmatch(text):
+        raise BadReference(
+            f"{echo(text)} is not a registry address: use host[:port], e.g. myhost:5000"
+        )
     return text, base_url(text, insecure_registries)

@@ -27,6 +27,7 @@ from buildtui.registry.models import (
     Manifest,
     Platform,
 )
+from buildtui.registry.reference import join_reference
 from buildtui.registry.tasks import shared_task
 
 
@@ -84,8 +85,7 @@ class ImageReport:
 
     @property
     def ref(self) -> str:
-        sep = "@" if self.reference.startswith("sha256:") else ":"
-        return f"{self.registry}/{self.repository}{sep}{self.reference}"
+        return f"{self.registry}/{join_reference(self.repository, self.reference)}"
 
     @property
     def digest(self) -> str:
@@ -160,6 +160,18 @@ class ImageReport:
     def errors(self) -> tuple[str, ...]:
         return tuple(c.error for c in self.children if c.error)
 
+    @property
+    def damaged(self) -> str | None:
+        """Why the tag is damaged (index entries that cannot be read), or None."""
+        broken = [c for c in self.children if c.error]
+        if not broken:
+            return None
+        entries = "entry" if len(self.children) == 1 else "entries"
+        return (
+            f"{len(broken)} of {len(self.children)} index {entries} cannot be read "
+            f"({self.label(broken[0])}: {broken[0].error})"
+        )
+
     def blob_digests(self) -> set[str]:
         return set(self._blob_uses())
 
@@ -170,6 +182,8 @@ class TagEntry:
     tag: str
     report: ImageReport | None = None
     error: str | None = None
+    digest: str | None = None
+    """The digest of a manifest that was read but is not a manifest (`error` says why)."""
 
 
 @dataclass
@@ -180,6 +194,10 @@ class RegistryScan:
     repositories: dict[str, list[TagEntry]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     """Repository -> why its tags could not be listed."""
+    catalog_cut: str | None = None
+    """Why the catalog stops before its end (a bound was hit), if it does."""
+    tags_cut: dict[str, str] = field(default_factory=dict)
+    """Repository -> why its tag list stops before its end."""
     requests: int = 0
 
     def entries(self) -> list[TagEntry]:
@@ -314,15 +332,24 @@ async def scan_registry(
     Listing the catalog failing raises; a repository or tag failing is recorded in the scan.
     """
     start = client.requests
-    names = list(repositories) if repositories is not None else await client.repositories()
-    scan = RegistryScan(client.registry, {name: [] for name in names})
+    catalog_cut = None
+    if repositories is None:
+        listing = await client.repositories()
+        names, catalog_cut = list(listing), listing.cut
+    else:
+        names = list(repositories)
+    scan = RegistryScan(client.registry, {name: [] for name in names}, catalog_cut=catalog_cut)
     inspector = Inspector(client)
 
     async def list_tags(name: str) -> None:
         try:
-            scan.repositories[name] = [TagEntry(name, tag) for tag in await client.tags(name)]
+            tags = await client.tags(name)
         except RegistryError as error:
             scan.errors[name] = str(error)
+            return
+        scan.repositories[name] = [TagEntry(name, tag) for tag in tags]
+        if tags.cut is not None:
+            scan.tags_cut[name] = tags.cut
 
     await asyncio.gather(*(list_tags(name) for name in names))
     entries = scan.entries()
@@ -337,6 +364,8 @@ async def scan_registry(
                 child_configs=child_configs,
                 image_config=image_configs,
             )
+        except MalformedManifest as error:
+            entry.error, entry.digest = str(error), error.digest
         except RegistryError as error:
             entry.error = str(error)
         done += 1

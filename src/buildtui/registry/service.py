@@ -18,7 +18,7 @@ import httpx
 from buildtui.registry.auth import Authenticator, Credentials, CredentialStore, DockerConfigStore
 from buildtui.registry.browser import RegistryBrowser, equivalent_commands
 from buildtui.registry.client import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, RegistryClient
-from buildtui.registry.models import Descriptor, ImageConfig, Manifest
+from buildtui.registry.models import Descriptor, ImageConfig, Listing, Manifest
 from buildtui.registry.reference import Reference, parse_reference, parse_registry
 from buildtui.registry.scan import ImageReport, Inspector, ProgressCallback, RegistryScan
 from buildtui.registry.scan import scan_registry as _scan_registry
@@ -66,6 +66,10 @@ class RegistryService:
         self._timeout = timeout
         self._shared = _SharedClient()
         self._released = False
+        # `docker start` hints name the lab's container only for the lab's registry.
+        self._container = (
+            settings.registry_container if self._registry == settings.registry_host else None
+        )
         self._inspector: Inspector | None = None
 
     @property
@@ -87,6 +91,7 @@ class RegistryService:
                 transport=self._transport,
                 max_concurrency=self._max_concurrency,
                 timeout=self._timeout,
+                container=self._container,
             )
         return shared.client
 
@@ -119,11 +124,11 @@ class RegistryService:
         async with self.hold() as client:
             return await client.ping()
 
-    async def repositories(self) -> list[str]:
+    async def repositories(self) -> Listing:
         async with self.hold() as client:
             return await client.repositories()
 
-    async def tags(self, repository: str) -> list[str]:
+    async def tags(self, repository: str) -> Listing:
         async with self.hold() as client:
             return await client.tags(repository)
 

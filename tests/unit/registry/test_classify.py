@@ -166,3 +166,19 @@ def test_child_kind_from_descriptor_alone() -> None:
     assert child_kind(Descriptor(OCI_INDEX, "d", 1)) is Kind.INDEX
     assert child_kind(Descriptor(OCI_MANIFEST, "d", 1, artifact_type="x/y")) is Kind.ARTIFACT
     assert child_kind(Descriptor("application/octet-stream", "d", 1)) is Kind.UNKNOWN
+
+
+@pytest.mark.parametrize("platform", [{"os": "linux", "architecture": ""}, {"os": "linux"}])
+def test_an_entry_without_an_architecture_has_no_platform(platform: dict[str, str]) -> None:
+    # A cache manifest listed in an index with `{"os": "linux", "architecture": ""}` once
+    # showed as `linux/`: an incomplete platform is no platform; the entry is named by kind.
+    registry = FakeRegistry()
+    registry.push_cache("lab", "cache", image_manifest=True)
+    raw, media_type = stored(registry, "lab", "cache")
+    entry = {"mediaType": media_type, "digest": digest_of(raw), "size": len(raw)}
+    index = parse_manifest(
+        json.dumps({"schemaVersion": 2, "manifests": [{**entry, "platform": platform}]}).encode(),
+        "sha256:" + "1" * 64,
+        OCI_INDEX,
+    )
+    assert index.manifests[0].platform is None

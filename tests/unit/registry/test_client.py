@@ -11,6 +11,7 @@ from buildtui.registry.auth import Authenticator, Credentials, NoCredentials
 from buildtui.registry.client import ACCEPT_MANIFESTS, RegistryClient, compute_digest
 from buildtui.registry.errors import (
     AuthError,
+    BadReference,
     DeleteDisabled,
     DigestMismatch,
     MalformedManifest,
@@ -228,7 +229,7 @@ async def test_delete_by_digest_and_disabled() -> None:
     registry = lab_registry()
     digest = registry.tags["lab"]["single"]
     async with client_for(registry) as client:
-        with pytest.raises(NotFound, match="by digest only"):
+        with pytest.raises(BadReference, match="by digest only"):
             await client.delete_manifest("lab", "single")
         await client.delete_manifest("lab", digest)
         assert "single" not in registry.tags["lab"]
@@ -404,3 +405,27 @@ async def test_redirect_loop_is_reported() -> None:
     async with client_for(FakeRegistry(), transport=httpx.MockTransport(handler)) as client:
         with pytest.raises(UnexpectedResponse, match="redirected"):
             await client.fetch_blob("lab", "sha256:" + "1" * 64)
+
+
+async def test_a_missing_digest_is_named_with_an_at_sign() -> None:
+    digest = "sha256:" + "d" * 64
+    async with client_for(lab_registry()) as client:
+        with pytest.raises(NotFound) as caught:
+            await client.get_manifest("lab", digest)
+    assert f"digest lab@{digest} is not on" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("container", "hint"),
+    [("lab-registry", "`docker start lab-registry`"), (None, "check that it is running")],
+)
+async def test_the_connection_hint_names_the_configured_container(
+    container: str | None, hint: str
+) -> None:
+    registry = lab_registry()
+    registry.down = True
+    async with client_for(registry, container=container) as client:
+        with pytest.raises(Unreachable) as caught:
+            await client.ping()
+    assert hint in str(caught.value)
+    assert "registry7" not in str(caught.value)

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from buildtui.registry.auth import Authenticator, NoCredentials
+from buildtui.registry.classify import parse_manifest
 from buildtui.registry.client import RegistryClient
 from buildtui.registry.present import (
     format_size,
@@ -139,6 +140,30 @@ async def test_scan_json() -> None:
     document = scan_json(scan)
     repos = {r["name"]: r for r in document["repositories"]}
     tag = next(t for t in repos["lab"]["tags"] if t["tag"] == "cachetest")
-    assert set(tag) == {"tag", "digest", "media_type", "kind", "platforms", "size"}
+    assert set(tag) == {"tag", "digest", "media_type", "kind", "platforms", "size", "damaged"}
+    assert tag["damaged"] is False
     assert tag["platforms"] == ["linux/amd64", "linux/arm64"]
     assert tag["size"] == scan.entries()[5].report.unique_size  # type: ignore[union-attr]
+
+
+async def test_a_report_by_digest_is_named_with_an_at_sign() -> None:
+    registry = lab_registry()
+    digest = registry.tags["lab"]["cachetest"]
+    auth = Authenticator(registry.host, store=NoCredentials())
+    async with RegistryClient(
+        registry.host, f"http://{registry.host}", auth=auth, transport=registry.transport
+    ) as client:
+        report = await Inspector(client).inspect("lab", digest)
+    assert report.ref == f"{registry.host}/lab@{digest}"
+    assert report_outline(report).label.startswith(f"lab@{digest}  index")
+
+
+def test_a_sha512_reference_is_named_with_an_at_sign() -> None:
+    digest = "sha512:" + "a" * 128
+    manifest = parse_manifest(b'{"schemaVersion": 2, "manifests": []}', digest)
+    report = ImageReport("registry.test:5000", "lab", digest, manifest)
+    assert report.ref == f"registry.test:5000/lab@{digest}"
+
+
+def test_pretty_json_of_a_manifest_nested_too_deeply_is_its_text() -> None:
+    assert pretty_json(b"[" * 200_000) == "[" * 200_000

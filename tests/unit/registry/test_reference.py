@@ -8,8 +8,12 @@ from buildtui.registry.errors import BadReference
 from buildtui.registry.reference import (
     Reference,
     base_url,
+    check_tag,
+    digest_problem,
+    is_digest,
     parse_reference,
     parse_registry,
+    repository_problem,
     uses_plain_http,
 )
 
@@ -100,3 +104,106 @@ def test_parse_registry() -> None:
     for bad in ("", "ftp://x", "host/path", "http://h/path", "bad host"):
         with pytest.raises(BadReference):
             parse_registry(bad)
+
+
+@pytest.mark.parametrize(
+    ("digest", "says"),
+    [
+        ("sha256:" + "a" * 64, None),
+        ("sha512:" + "0" * 128, None),
+        ("sha384:" + "f" * 96, None),
+        ("sha256:" + "a" * 63, "has 64 hex digits after `sha256:`, this one has 63"),
+        ("sha512:" + "a" * 64, "has 128 hex digits after `sha512:`, this one has 64"),
+        ("sha256:" + "A" * 64, "only lower-case hex digits"),
+        ("sha256:" + "g" * 64, "only lower-case hex digits"),
+        ("md5:" + "a" * 32, "sha256, sha384 and sha512 digests only, not 'md5'"),
+        ("SHA256:" + "a" * 64, "a digest is algorithm:hex"),
+        ("sha256", "a digest is algorithm:hex"),
+        ("sha256:", "a digest is algorithm:hex"),
+        # What the old check accepted: any [A-Za-z0-9=_-]{32,}.
+        ("sha256:" + "=" * 64, "only lower-case hex digits"),
+    ],
+)
+def test_digests_follow_the_distribution_grammar(digest: str, says: str | None) -> None:
+    problem = digest_problem(digest)
+    assert is_digest(digest) is (says is None)
+    if says is None:
+        assert problem is None
+    else:
+        assert problem is not None and says in problem
+
+
+@pytest.mark.parametrize(
+    ("name", "valid"),
+    [
+        ("lab", True),
+        ("a/b/c", True),
+        ("my_app/sub__dir.v2-x", True),
+        ("a--b", True),
+        ("a" * 255, True),
+        ("a/" * 127 + "a", True),  # 255 characters
+        ("a" * 256, False),
+        ("a___b", False),
+        ("a._b", False),
+        ("-lab", False),
+        ("lab-", False),
+        ("Lab", False),
+        ("lab/", False),
+        ("lab\n", False),
+        ("läb", False),
+    ],
+)
+def test_repository_names_follow_the_distribution_grammar(name: str, valid: bool) -> None:
+    assert (repository_problem(name) is None) is valid
+
+
+@pytest.mark.parametrize(
+    ("tag", "valid"),
+    [
+        ("latest", True),
+        ("_x", True),
+        ("v1.0-rc_1", True),
+        ("a" * 128, True),
+        ("a" * 129, False),
+        (".x", False),
+        ("-x", False),
+        ("tä", False),  # Go's \w is ASCII
+        ("v1\n", False),
+    ],
+)
+def test_tags_follow_the_distribution_grammar(tag: str, valid: bool) -> None:
+    if valid:
+        assert check_tag(tag) == tag
+    else:
+        with pytest.raises(BadReference, match="is not a tag: a tag is 1 to 128 ASCII"):
+            check_tag(tag)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a" * 5000,
+        "lab:" + "t" * 5000,
+        "lab@sha256:" + "a" * 5000,
+        "localhost:5000/" + "Ab" * 2500,
+        "x" * 5000 + "/lab",
+    ],
+)
+def test_messages_never_echo_a_long_input_whole(text: str) -> None:
+    with pytest.raises(BadReference) as caught:
+        parse_reference(text, default_registry="localhost:5000")
+    message = str(caught.value)
+    assert len(message) < 400
+    assert "5,0" in message or "characters" in message
+
+
+def test_the_length_limit_is_said_with_the_number() -> None:
+    with pytest.raises(BadReference, match="it has 300 characters, and at most 255 are allowed"):
+        parse_reference("localhost:5000/" + "a" * 300)
+
+
+def test_the_length_limit_counts_the_registry_too() -> None:
+    # distribution's reference package limits `host[:port]/repository`, as Docker does.
+    assert parse_reference("localhost:5000/" + "a" * 240).repository == "a" * 240
+    with pytest.raises(BadReference, match="localhost:5000/ in front it has 256 characters"):
+        parse_reference("localhost:5000/" + "a" * 241)

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from buildtui.registry.auth import NoCredentials
 from buildtui.registry.errors import BadReference
 from buildtui.registry.service import RegistryService
 from buildtui.settings import Settings
@@ -61,3 +62,10 @@ def test_the_pane_does_not_load_httpx_at_import() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_connection_hints_name_the_configured_container_of_the_lab_registry_only() -> None:
+    settings = Settings(registry_url="http://localhost:5099", registry_container="lab-reg")
+    service = RegistryService(settings, store=NoCredentials())
+    assert service.client.container == "lab-reg"
+    assert service.open("other.example:5000").client.container is None

@@ -138,11 +138,15 @@ class RegistryPane(Widget):
 
         registry: str
         repositories: list[str]
+        cut: str | None = None
+        """Why the catalog stops early (a bound was hit), if it does."""
 
     @dataclass
     class TagsLoaded(Message):
         repository: str
         tags: list[str]
+        cut: str | None = None
+        """Why the tag list stops early (a bound was hit), if it does."""
 
     class TagInspected(Message):
         def __init__(
@@ -186,6 +190,8 @@ class RegistryPane(Widget):
         self.tag_errors: dict[str, RegistryError] = {}
         self.filter_text = ""
         self.error: RegistryError | None = None
+        self.catalog_cut: str | None = None
+        self.tags_cut: str | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="registry-bar"):
@@ -232,7 +238,8 @@ class RegistryPane(Widget):
 
     def _title(self) -> str:
         count = f" · {len(self.repositories)} repositories" if self.repositories else ""
-        return f"Registry {self.service.registry}{count}"
+        cut = " (list cut short)" if self.catalog_cut else ""
+        return f"Registry {self.service.registry}{count}{cut}"
 
     def _matches(self, text: str) -> bool:
         return self.filter_text.lower() in text.lower()
@@ -261,7 +268,7 @@ class RegistryPane(Widget):
         except RegistryError as error:
             self.post_message(self.Failed(f"the repositories of {service.registry}", error))
             return
-        self.post_message(self.Loaded(service.registry, repositories))
+        self.post_message(self.Loaded(service.registry, repositories, repositories.cut))
 
     @work(exclusive=True, group="registry-tags", exit_on_error=False)
     async def load_tags(self, repository: str) -> None:
@@ -271,7 +278,7 @@ class RegistryPane(Widget):
         except RegistryError as error:
             self.post_message(self.Failed(f"the tags of {repository}", error))
             return
-        self.post_message(self.TagsLoaded(repository, tags))
+        self.post_message(self.TagsLoaded(repository, tags, tags.cut))
 
         async def inspect(tag: str) -> None:
             try:
@@ -305,7 +312,12 @@ class RegistryPane(Widget):
             return
         self.show_error(None)
         self.repositories = sorted(message.repositories)
+        self.catalog_cut = message.cut
         self.query_one("#registry-title", Static).update(self._title())
+        repos = self.query_one("#registry-repos", OptionList)
+        repos.border_subtitle = "cut short" if message.cut else None
+        if message.cut:
+            self.app.notify(message.cut, severity="warning")
         self._render_repositories()
         if not self.repositories:
             self.manifest_tree.show_outline(
@@ -322,6 +334,10 @@ class RegistryPane(Widget):
             return
         self.show_error(None)
         self.tags = sorted(message.tags)
+        self.tags_cut = message.cut
+        self.tag_table.border_subtitle = "cut short" if message.cut else None
+        if message.cut:
+            self.app.notify(message.cut, severity="warning")
         self.reports = {}
         self.tag_errors = {}
         self._render_tags()
@@ -385,9 +401,12 @@ class RegistryPane(Widget):
         report = self.reports.get(tag)
         if report is not None:
             platforms = " + ".join(str(p) for p in report.platforms) or "-"
+            kind: str | Text = report.kind.value
+            if report.damaged:
+                kind = Text(f"{report.kind.value} damaged", style="bold red")
             return (
                 tag,
-                report.kind.value,
+                kind,
                 platforms,
                 format_size(report.unique_size),
                 short_digest(report.digest),
@@ -554,6 +573,9 @@ class RegistryPane(Widget):
         self.service = service
         self.repositories, self.repository, self.tags = [], None, []
         self.reports, self.tag_errors = {}, {}
+        self.catalog_cut = self.tags_cut = None
+        self.query_one("#registry-repos", OptionList).border_subtitle = None
+        self.tag_table.border_subtitle = None
         self.query_one("#registry-title", Static).update(self._title())
         self._render_repositories()
         self._render_tags()
