@@ -15,7 +15,7 @@ import httpx
 
 from buildtui.cleanup.errors import deletion_refused
 from buildtui.registry.auth import Authenticator
-from buildtui.registry.client import ACCEPT_MANIFESTS
+from buildtui.registry.client import ACCEPT_MANIFESTS, DEFAULT_DEADLINE
 from buildtui.registry.errors import AuthError, DigestMismatch, UnexpectedResponse, Unreachable
 
 PROBE_DIGEST = "sha256:" + hashlib.sha256(b"buildtui deletion probe: no such manifest").hexdigest()
@@ -33,9 +33,13 @@ class RegistryWriter:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 10.0,
+        deadline: float = DEFAULT_DEADLINE,
         max_concurrency: int = 8,
     ) -> None:
         self.registry = registry
+        self.deadline = deadline
+        """Seconds one request may take in all (the timeout is per read: a registry that
+        trickles its answer a byte at a time would pass it forever)."""
         self.auth = auth
         self.requests = 0
         self._semaphore = asyncio.Semaphore(max_concurrency)
@@ -58,12 +62,19 @@ class RegistryWriter:
         async with self._semaphore:
             self.requests += 1
             try:
-                return await self._http.request(
-                    method,
-                    path,
-                    headers={**headers, **self.auth.header(scope)},
-                    content=content or None,
-                )
+                async with asyncio.timeout(self.deadline):
+                    return await self._http.request(
+                        method,
+                        path,
+                        headers={**headers, **self.auth.header(scope)},
+                        content=content or None,
+                    )
+            except TimeoutError:
+                raise Unreachable(
+                    f"{self.registry} did not finish answering {method} {path} within the "
+                    f"{self.deadline:g}-second deadline for one request (it answers too slowly "
+                    "or stalls mid-answer); check that it is healthy, then refresh"
+                ) from None
             except httpx.TimeoutException as error:
                 raise Unreachable(
                     f"{self.registry} did not answer {method} {path} in time; check that it "
@@ -88,7 +99,16 @@ class RegistryWriter:
         response = await self._once(method, path, scope, headers or {}, content)
         if response.status_code == 401:
             challenge = response.headers.get("www-authenticate", "")
-            if await self.auth.answer(challenge, scope, self._http):
+            try:
+                async with asyncio.timeout(self.deadline):
+                    answered = await self.auth.answer(challenge, scope, self._http)
+            except TimeoutError:
+                raise Unreachable(
+                    f"the token service of {self.registry} did not answer within the "
+                    f"{self.deadline:g}-second deadline (asked for {method} {path}); check the "
+                    "network and the registry's auth setup, then refresh"
+                ) from None
+            if answered:
                 response = await self._once(method, path, scope, headers or {}, content)
         if response.status_code in (401, 403):
             tried = self.auth.tried(scope)

@@ -324,3 +324,20 @@ def test_error_codes_nested_too_deeply_are_no_crash(
     assert code == 1
     assert "answered 500" in err
     assert len(err) < 500
+
+
+async def test_the_clean_up_writer_has_the_same_overall_deadline(hostile: HostileRegistry) -> None:
+    from buildtui.cleanup.http import PROBE_DIGEST, RegistryWriter
+
+    # A DELETE (the deletion probe) whose answer trickles in, a byte well within the timeout.
+    hostile.route(f"/v2/lab/manifests/{PROBE_DIGEST}", Reply(404, b"{" + b" " * 150, trickle=0.2))
+    auth = Authenticator(hostile.host, store=NoCredentials())
+    writer = RegistryWriter(hostile.host, hostile.url, auth, timeout=5.0, deadline=1.0)
+    try:
+        with pytest.raises(Unreachable) as caught:
+            await writer.probe_delete("lab")
+    finally:
+        await writer.aclose()
+    message = str(caught.value)
+    assert f"DELETE /v2/lab/manifests/{PROBE_DIGEST}" in message
+    assert "1-second deadline" in message
