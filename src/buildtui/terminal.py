@@ -34,12 +34,13 @@ def use_color(stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:
 
 def needs_terminal_message() -> str | None:
     """Why the full-screen app cannot start here, or None when stdin and stdout are a terminal."""
-    missing = [name for name, stream in (("stdin", sys.stdin), ("stdout", sys.stdout))
-               if stream is None or not stream.isatty()]  # fmt: skip
+    # Textual draws on stderr, reads keys from stdin; stdout must not be a pipe either.
+    streams = (("stdin", sys.stdin), ("stdout", sys.stdout), ("stderr", sys.stderr))
+    missing = [name for name, stream in streams if stream is None or not stream.isatty()]
     if not missing:
         return None
     return (
-        f"the app needs a terminal, and {' and '.join(missing)} "
+        f"the app needs a terminal, and {_join(missing)} "
         f"{'is' if len(missing) == 1 else 'are'} not one. The command-line twins work "
         "anywhere: buildtui doctor, buildtui builders list, buildtui build -- ARGS, "
         "buildtui inspect REF, buildtui registry ls, buildtui rm REF, buildtui gc "
@@ -55,3 +56,7 @@ def silence_stdout() -> None:
         os.close(devnull)
     except (OSError, ValueError, AttributeError):
         pass
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

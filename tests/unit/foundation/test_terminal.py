@@ -161,7 +161,7 @@ def test_without_a_terminal_the_app_says_so_and_names_the_twins() -> None:
     assert result.returncode == 2
     assert result.stdout == ""
     assert "the app needs a terminal" in result.stderr
-    assert "stdin and stdout are not one" in result.stderr
+    assert "stdin, stdout and stderr are not one" in result.stderr
     assert "buildtui registry ls" in result.stderr
     assert "\x1b" not in result.stderr
 
