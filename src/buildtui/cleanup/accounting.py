@@ -16,7 +16,8 @@ the rest of the measured total is put down to the earlier garbage.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from buildtui.cleanup.docker_output import GcOutput
 from buildtui.cleanup.plan import Plan
@@ -111,4 +112,24 @@ def account_for(
         not_deleted=tuple(b for b in by_digest.values() if b.digest not in deleted),
         kb_before=kb_before,
         kb_after=kb_after,
+    )
+
+
+def account_json(account: GcAccount) -> dict[str, Any]:
+    """The account as the collection's journal keeps it (its process may outlive the caller)."""
+    return asdict(account)
+
+
+def account_from_json(data: dict[str, Any]) -> GcAccount:
+    def blobs(key: str) -> tuple[PlannedBlob, ...]:
+        return tuple(PlannedBlob(**b) for b in data.get(key) or ())
+
+    return GcAccount(
+        deletions=tuple(data.get("deletions") or ()),
+        predicted=blobs("predicted"),
+        planned=blobs("planned"),
+        earlier=tuple(data.get("earlier") or ()),
+        not_deleted=blobs("not_deleted"),
+        kb_before=data.get("kb_before"),
+        kb_after=data.get("kb_after"),
     )

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from buildtui.cleanup import errors
+from buildtui.cleanup.accounting import account_from_json, account_json
 from buildtui.cleanup.docker_output import ContainerInfo, parse_gc_output
 from buildtui.cleanup.errors import Cancelled, CleanupError
 from buildtui.cleanup.gc import GcResult, RepositoryRemoval, StepCallback, address_after
@@ -107,11 +108,13 @@ def result_json(result: GcResult) -> dict[str, Any]:
         "verification": (
             verification_json(result.verification) if result.verification is not None else None
         ),
+        "account": account_json(result.account) if result.account is not None else None,
     }
 
 
 def result_from_json(data: dict[str, Any]) -> GcResult:
     verification = data.get("verification")
+    account = data.get("account")
     return GcResult(
         info_from_json(data["info"]),
         bool(data.get("dry_run")),
@@ -125,6 +128,7 @@ def result_from_json(data: dict[str, Any]) -> GcResult:
         bool(data.get("left_stopped")),
         data.get("registry_url"),
         verification_from_json(verification) if verification else None,
+        account_from_json(account) if account else None,
     )
 
 
@@ -182,6 +186,9 @@ async def run_collection(
     except BaseException as error:
         journal.finish("failed", error={"type": "GcFailed", "message": repr(error)})
         raise
+    # The account (and forgetting the deletions it settles) is part of the collection:
+    # done here, in the process that outlives its caller, and kept in the journal.
+    result = service.account(result)
     journal.finish("done", result=result_json(result))
     return result
 

@@ -493,7 +493,7 @@ class CleanupService:
             )
             if not self.detached:
                 request = CollectionRequest(tuple(remove_repositories), start_stopped)
-                return self._account(await run_collection(self, journal, request, on_step))
+                return await run_collection(self, journal, request, on_step)
             process = spawn_worker(journal, fd)
             journal.update(pid=process.pid)
             lock.describe("garbage collection", process.pid, command)
@@ -502,9 +502,9 @@ class CleanupService:
                 lock.forget()  # the worker holds the lock now (or nobody, if it failed)
             else:
                 lock.release()
-        return self._account(await follow_journal(journal, process, on_step))
+        return await follow_journal(journal, process, on_step)
 
-    def _account(self, result: GcResult) -> GcResult:
+    def account(self, result: GcResult) -> GcResult:
         """Which deleted blobs the recorded deletions planned (then forget those)."""
         pending = self.pending.get(self.registry)
         account = account_for(

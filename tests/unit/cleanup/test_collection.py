@@ -284,3 +284,28 @@ async def test_a_stop_asked_after_the_stop_finishes_the_start_without_verifying(
     assert result.verification is None
     assert any("the tags were not verified" in w for w in result.warnings)
     assert journal.state == "done"
+
+
+async def test_the_collection_itself_settles_the_account_and_journals_it() -> None:
+    # The detached collection outlives its caller: the prediction it settles must be
+    # forgotten by it, not by the caller (a closed terminal would leave it pending, and
+    # the next collection would report those blobs as "predicted, not deleted").
+    registry = lab_fake_registry()
+    service = fake_cleanup_service(registry)
+    graph = await service.load()
+    plan = service.plan(graph, [Selection("cachedata1", tag="latest")])
+    await service.execute(plan)
+    predicted = {b.digest for b in plan.freed_blobs}
+    assert {b.digest for b in service.pending.get(service.registry).blobs} == predicted
+
+    result = await service.collect_garbage()
+    await service.aclose()
+
+    assert result.account is not None
+    assert {b.digest for b in result.account.planned} == predicted
+    assert service.pending.get(service.registry).blobs == ()
+    journal = Journal.for_container(service.settings, "registry7")
+    assert journal is not None
+    kept = journal.data["result"]["account"]
+    assert {b["digest"] for b in kept["planned"]} == predicted
+    assert kept["deletions"] == ["cachedata1:latest"]
