@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from buildtui.build.errors import HistoryError
+from buildtui.build.evidence import BuildEvidence
+from buildtui.build.misses import EarlierBuild
 from buildtui.buildlog.summary import BuildSummary
 from buildtui.settings import data_dir
 
@@ -32,6 +34,8 @@ CREATE TABLE IF NOT EXISTS builds (
     log_lines INTEGER NOT NULL
 )
 """
+EVIDENCE_COLUMN = "ALTER TABLE builds ADD COLUMN evidence BLOB"
+"""What the build started from (evidence.py), compressed; NULL for older builds."""
 
 
 def default_path() -> Path:
@@ -107,6 +111,9 @@ class BuildHistory:
         try:
             with connection:
                 connection.execute(SCHEMA)
+                columns = {row[1] for row in connection.execute("PRAGMA table_info(builds)")}
+                if "evidence" not in columns:
+                    connection.execute(EVIDENCE_COLUMN)
                 yield connection
         except sqlite3.Error as error:
             raise HistoryError(
@@ -125,13 +132,14 @@ class BuildHistory:
         summary: BuildSummary,
         log_lines: Sequence[str],
         canceled: bool = False,
+        evidence: BuildEvidence | None = None,
     ) -> int:
         """Keep a finished build; its id."""
         blob = compress_lines(log_lines)
         with self._connect() as db:
             cursor = db.execute(
                 "INSERT INTO builds (started, argv, command, exit_code, canceled, summary,"
-                " log, log_lines) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " log, log_lines, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     started,
                     json.dumps(list(argv)),
@@ -141,9 +149,37 @@ class BuildHistory:
                     json.dumps(summary.to_json()),
                     blob,
                     len(log_lines),
+                    evidence.to_blob() if evidence is not None else None,
                 ),
             )
             return int(cursor.lastrowid or 0)
+
+    def earlier(self, evidence: BuildEvidence, limit: int = 50) -> list[EarlierBuild]:
+        """The newest builds of the same Dockerfile and context, with their evidence."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT id, summary, evidence FROM builds WHERE evidence IS NOT NULL"
+                " ORDER BY id DESC LIMIT ?",
+                (limit * 4,),
+            ).fetchall()
+        out = []
+        for build_id, summary, blob in rows:
+            try:
+                kept = BuildEvidence.from_blob(blob)
+            except (ValueError, zlib.error):
+                continue
+            if kept.project == evidence.project:
+                out.append(
+                    EarlierBuild(int(build_id), BuildSummary.from_json(json.loads(summary)), kept)
+                )
+        return out[:limit]
+
+    def set_summary(self, build_id: int, summary: BuildSummary) -> None:
+        with self._connect() as db:
+            db.execute(
+                "UPDATE builds SET summary = ? WHERE id = ?",
+                (json.dumps(summary.to_json()), build_id),
+            )
 
     def list(self, limit: int = 200) -> list[BuildEntry]:
         """The newest builds first."""

@@ -21,6 +21,9 @@ from types import FrameType
 from typing import TextIO
 
 from buildtui.build.errors import BuildError
+from buildtui.build.evidence import BuildEvidence, collect
+from buildtui.build.history import BuildHistory
+from buildtui.build.misses import miss_line, with_misses
 from buildtui.build.options import (
     argv_for_arguments,
     dockerfile_of,
@@ -33,7 +36,7 @@ from buildtui.buildlog.model import BuildModel
 from buildtui.buildlog.parser import LineKind, LogParser
 from buildtui.buildlog.summary import BuildSummary, summarize
 from buildtui.commands.output import json_document
-from buildtui.settings import Settings
+from buildtui.settings import Settings, data_dir
 from buildtui.terminal import use_color
 
 GREEN_BOLD = "\x1b[1;32m"
@@ -75,7 +78,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     argv = argv_for_arguments(arguments, settings)
     stages = read_stage_names(dockerfile_of(arguments))
     return run_build(
-        argv, BuildRunner(), sys.stdout, summary_json=args.summary_json, stage_order=stages
+        argv,
+        BuildRunner(),
+        sys.stdout,
+        summary_json=args.summary_json,
+        stage_order=stages,
+        history=BuildHistory(),
     )
 
 
@@ -87,10 +95,17 @@ def run_build(
     summary_json: Path | None = None,
     color: bool | None = None,
     stage_order: Sequence[str] = (),
+    history: BuildHistory | None = None,
 ) -> int:
-    """Run `argv`, print the log and summary to `out`; buildx's exit code."""
+    """Run `argv`, print the log and summary to `out`; buildx's exit code.
+
+    With a `history`, the build is kept there with its evidence, and each stage's first
+    cache miss is explained against the builds kept before it.
+    """
     color = use_color(out) if color is None else color
     print(f"$ {shell_command(argv)}", file=out, flush=True)
+    evidence = collect(argv, data_dir=data_dir()) if history is not None else None
+    started_at = time.time()
     started = time.monotonic()
     try:
         process = service.start(argv)
@@ -99,6 +114,8 @@ def run_build(
         return 127
     parser = LogParser()
     model = BuildModel(stage_order=stage_order)
+    log: list[str] = []
+    keep = log.append if history is not None else None
     write = out.write
     with _cancel_on_interrupt(process), _cancel_on_broken_pipe(process):
         for batch in process.batches():
@@ -107,6 +124,8 @@ def run_build(
             for raw in batch:
                 line = parser.feed(raw)
                 model.apply(line, now)
+                if keep is not None:
+                    keep(line.line)
                 chunk.append(_paint(line.kind, line.line) if color else line.line)
             chunk.append("")
             write("\n".join(chunk))
@@ -114,6 +133,8 @@ def run_build(
     exit_code = process.wait()
     model.finish()
     summary = summarize(model, exit_code=exit_code, wall_seconds=time.monotonic() - started)
+    if history is not None and evidence is not None:
+        summary = _keep(history, evidence, summary, argv, started_at, log, out)
     print_summary(summary, model, out, color=color)
     if summary_json is not None:
         try:
@@ -121,6 +142,31 @@ def run_build(
         except OSError as error:
             print(f"buildtui build: cannot write {summary_json}: {error}", file=sys.stderr)
     return exit_code
+
+
+def _keep(
+    history: BuildHistory,
+    evidence: BuildEvidence,
+    summary: BuildSummary,
+    argv: list[str],
+    started_at: float,
+    log: list[str],
+    out: TextIO,
+) -> BuildSummary:
+    """Explain the first misses against the history, then keep the build there."""
+    try:
+        summary = with_misses(summary, evidence, history.earlier(evidence))
+        history.add(
+            started=started_at,
+            argv=argv,
+            command=shell_command(argv),
+            summary=summary,
+            log_lines=log,
+            evidence=evidence,
+        )
+    except BuildError as error:
+        print(f"buildtui build: the build was not kept in the history: {error}", file=sys.stderr)
+    return summary
 
 
 @contextmanager
@@ -172,6 +218,8 @@ def summary_lines(summary: BuildSummary) -> list[str]:
         f"Cache import: {summary.cache_import}"
         + f" · cache export: {summary.cache_export} · push: {summary.push}",
     ]
+    for miss in summary.first_misses:
+        lines.append(f"Cache broken here: {miss_line(miss)}")
     if summary.pushed_digest:
         lines.append(f"Pushed: {summary.pushed[-1][0]}@{summary.pushed_digest}")
     wall = f"{summary.wall_seconds:.1f} s" if summary.wall_seconds is not None else "unknown"
