@@ -2,7 +2,9 @@
 
 A build keeps its command (argv and the shell line), the whole log (compressed),
 its summary and when it ran. Two builds can be compared: which steps went from
-done to CACHED, and how much time that saved.
+done to CACHED and from CACHED to done, and the time each saved or lost. Each build
+also keeps its evidence (evidence.py), from which a later build's cache misses are
+explained (misses.py).
 """
 
 from __future__ import annotations
@@ -73,6 +75,8 @@ class StepChange:
     after: str
     seconds_before: float | None
     seconds_after: float | None
+    counted: bool = True
+    """False for FROM steps, which the cache counts leave out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +94,10 @@ class Comparison:
     """Old wall time minus new wall time (negative: the new build was slower)."""
     step_seconds_saved: float
     """The old build's seconds for the steps now CACHED."""
+    now_run: tuple[StepChange, ...] = ()
+    """Steps CACHED before that ran (done or failed) now: the cache missed."""
+    step_seconds_lost: float = 0.0
+    """The new build's seconds for the steps that ran instead of coming from the cache."""
 
 
 class BuildHistory:
@@ -238,7 +246,7 @@ def _entry(row: Sequence[object]) -> BuildEntry:
 
 
 def compare(old: BuildEntry, new: BuildEntry) -> Comparison:
-    """Which steps went from done to CACHED between `old` and `new`, and time saved."""
+    """Which steps went from run to CACHED and back between `old` and `new`, and the time."""
     before = {step.key: step for step in old.summary.steps}
     after = {step.key: step for step in new.summary.steps}
     changes = []
@@ -256,10 +264,16 @@ def compare(old: BuildEntry, new: BuildEntry) -> Comparison:
                 after=b.status if b else "absent",
                 seconds_before=a.seconds if a else None,
                 seconds_after=b.seconds if b else None,
+                counted=ref.counted,
             )
         )
     now_cached = tuple(
-        c for c in changes if c.after == "cached" and c.before in ("done", "error", "canceled")
+        c
+        for c in changes
+        if c.counted and c.after == "cached" and c.before in ("done", "error", "canceled")
+    )
+    now_run = tuple(
+        c for c in changes if c.counted and c.before == "cached" and c.after in ("done", "error")
     )
     wall_saved = None
     if old.summary.wall_seconds is not None and new.summary.wall_seconds is not None:
@@ -271,4 +285,6 @@ def compare(old: BuildEntry, new: BuildEntry) -> Comparison:
         changes=tuple(changes),
         wall_saved=wall_saved,
         step_seconds_saved=sum(c.seconds_before or 0.0 for c in now_cached),
+        now_run=now_run,
+        step_seconds_lost=sum(c.seconds_after or 0.0 for c in now_run),
     )

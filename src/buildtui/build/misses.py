@@ -19,7 +19,9 @@ from dataclasses import dataclass, replace
 
 from buildtui.build.dockerignore import matches_source
 from buildtui.build.evidence import BuildEvidence, changed_files
-from buildtui.buildlog.summary import BuildSummary, CacheMiss, StepSummary
+from buildtui.buildlog.summary import BuildSummary, CacheMiss, StepSummary, miss_line
+
+__all__ = ["EarlierBuild", "first_misses", "miss_line", "with_misses"]
 
 RAN = ("done", "error")
 MAX_FILES_SHOWN = 5
@@ -397,9 +399,3 @@ def with_misses(
 ) -> BuildSummary:
     """`summary` with its first misses decided against `earlier` builds (newest first)."""
     return replace(summary, first_misses=first_misses(summary, evidence, earlier))
-
-
-def miss_line(miss: CacheMiss) -> str:
-    """`linux/amd64 · build1: cache broken at 2/3 COPY src/ /app/src/: changed ...`."""
-    where = " · ".join(p for p in (miss.platform, miss.stage) if p) or "build"
-    return f"{where}: cache broken at step {miss.index} {miss.instruction}: {miss.detail}"

@@ -84,6 +84,12 @@ class CacheMiss:
         )
 
 
+def miss_line(miss: CacheMiss) -> str:
+    """`linux/amd64 · build1: cache broken at step 2 COPY src/ /app/: changed since ...`."""
+    where = " · ".join(p for p in (miss.platform, miss.stage) if p) or "build"
+    return f"{where}: cache broken at step {miss.index} {miss.instruction}: {miss.detail}"
+
+
 @dataclass(frozen=True, slots=True)
 class PlatformCount:
     platform: str | None
