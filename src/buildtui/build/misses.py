@@ -152,7 +152,7 @@ def _group_miss(
         if upstream is not None:
             return miss(
                 "copy-from",
-                f"COPY --from={source_stage}: stage {source_stage} changed at "
+                f"COPY --from={source_stage}: stage {source_stage} missed first at "
                 f"{_step_name(upstream)} ({upstream.detail})",
                 ref.id,
             )
@@ -354,25 +354,26 @@ def _base_change(
 ) -> str | None:
     """`FROM image resolved to sha256:… (was sha256:…)` when the stage's base moved."""
     platform, stage = key
-    seen: set[str] = set()
-    while stage is not None and stage not in seen:
+    seen: set[str | None] = set()
+    while stage not in seen:
         seen.add(stage)
         before, after = _from_step(old, platform, stage), _from_step(new, platform, stage)
-        if before is None or after is None:
-            image = stages.get(stage)
-            if image is not None and image not in stages:
-                before = before or _from_image(old, platform, image)
-                after = after or _from_image(new, platform, image)
+        image = stages.get(stage or "")
+        if (before is None or after is None) and image is not None and image not in stages:
+            before = before or _from_image(old, platform, image)
+            after = after or _from_image(new, platform, image)
         if before is not None and after is not None:
             a, b = _DIGEST.search(before), _DIGEST.search(after)
             if a and b and a.group(1) != b.group(1):
-                image = after.split(" ", 1)[1].split("@", 1)[0]
+                name = after.split(" ", 1)[1].split("@", 1)[0]
                 return (
-                    f"the base image {image} resolved to another digest: "
-                    f"{b.group(1)[:19]}… (was {a.group(1)[:19]}…)"
+                    f"the base image {name} resolved to another digest: "
+                    f"{b.group(1)[:17]}… (was {a.group(1)[:17]}…)"
                 )
             return None
-        stage = stages.get(stage)
+        if image is None or image not in stages:
+            return None
+        stage = image
     return None
 
 
