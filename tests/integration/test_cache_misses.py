@@ -82,7 +82,7 @@ def test_a_changed_source_file_is_named(lab: Lab) -> None:
     (lab.context / "src" / "notes.txt").write_text("changed, but .dockerignore leaves it out\n")
     code, again, _ = lab.build()
     assert code == 0 and again["cached"] == again["total"] and again["first_misses"] == []
-    (lab.context / "src" / "index.js").write_text("console.log('changed')\n")
+    (lab.context / "src" / "index.js").write_text(f"console.log('changed {lab.token}')\n")
     code, summary, printed = lab.build()
     assert code == 0
     misses = lab.misses(summary)

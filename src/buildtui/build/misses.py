@@ -170,6 +170,16 @@ def _group_miss(
         else:
             checked.append("the files it copies (same)")
 
+    # An earlier step of the stage came from an older cache with other input.
+    for earlier_step in counted:
+        if earlier_step.index >= step.index:
+            break
+        found_earlier = _earlier_input(earlier_step, key, ref, old, new)
+        if found_earlier is not None:
+            return miss(found_earlier[0], found_earlier[1], ref.id)
+    if counted[0].index < step.index:
+        checked.append("the stage's earlier steps (same input)")
+
     args = _changed_args(old, new, declared=_declared_args(new.dockerfile_text))
     if args:
         return miss("build-arg", _args_detail(args, ref.id), ref.id)
@@ -197,6 +207,39 @@ def _group_miss(
     return miss(
         "unknown", f"unknown; checked against build #{ref.id}: " + ", ".join(checked), ref.id
     )
+
+
+def _earlier_input(
+    earlier: StepSummary,
+    key: Key,
+    ref: EarlierBuild,
+    old: BuildEvidence,
+    new: BuildEvidence,
+) -> tuple[str, str] | None:
+    """(reason, detail) when an earlier step of the stage took other input than in `ref`:
+    it came from the cache of another build, so the steps after it could not."""
+    before = next(
+        (
+            s
+            for s in ref.summary.steps
+            if (s.platform, s.stage, s.index) == (key[0], key[1], earlier.index)
+        ),
+        None,
+    )
+    name = f"step {earlier.index} {earlier.instruction}"
+    if before is not None and before.instruction != earlier.instruction:
+        return (
+            "instruction",
+            f"{name} changed (was: {before.instruction}) and came from an older cache",
+        )
+    keyword = earlier.instruction.split(" ", 1)[0].upper()
+    if keyword in ("COPY", "ADD") and _copy_from(earlier.instruction) is None:
+        files = _changed_context(old, new, earlier.instruction)
+        if files:
+            return "files", f"{name} (from an older cache) takes files " + _files_detail(
+                files, ref.id
+            )
+    return None
 
 
 def _reference(
@@ -377,7 +420,7 @@ def _base_change(
     return None
 
 
-def _from_step(summary: BuildSummary, platform: str | None, stage: str) -> str | None:
+def _from_step(summary: BuildSummary, platform: str | None, stage: str | None) -> str | None:
     for step in summary.steps:
         if step.platform == platform and step.stage == stage and not step.counted:
             return step.instruction

@@ -238,3 +238,38 @@ def test_misses_are_shown_and_kept(tmp_path: Path) -> None:
     assert earlier.id == 2 and earlier.evidence == evidence()
     assert earlier.summary.first_misses == misses
     assert history.earlier(evidence(context="/other")) == []
+
+
+def test_a_step_after_an_older_cached_copy_names_the_files() -> None:
+    """COPY came from an older build's cache (same files as then), so the RUN after it
+    had no cache: the files that changed since the compared build are named."""
+    step = {"platform": None, "stage": None, "seconds": 0.1}
+
+    def build(copy: str, run: str) -> BuildSummary:
+        return BuildSummary.from_json(
+            {
+                "steps": [
+                    {**step, "index": 1, "instruction": "COPY src/ /app/", "status": copy},
+                    {**step, "index": 2, "instruction": "RUN make", "status": run},
+                ],
+                "cached": [copy, run].count("cached"),
+                "total": 2,
+                "cache_import": "none",
+            }
+        )
+
+    old = evidence(dockerfile_text=None, context_hashes={"src/a.c": "1"})
+    new = evidence(dockerfile_text=None, context_hashes={"src/a.c": "0"})
+    (miss,) = first_misses(
+        build("cached", "done"), new, [EarlierBuild(5, build("cached", "cached"), old)]
+    )
+    assert (miss.index, miss.reason) == (2, "files")
+    assert miss.detail == (
+        "step 1 COPY src/ /app/ (from an older cache) takes files changed since build #5: src/a.c"
+    )
+    same = first_misses(
+        build("cached", "done"), old, [EarlierBuild(5, build("cached", "cached"), old)]
+    )
+    assert (
+        same[0].reason == "unknown" and "the stage's earlier steps (same input)" in same[0].detail
+    )
