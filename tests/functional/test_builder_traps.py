@@ -16,7 +16,7 @@ SIZE = (130, 40)
 
 def box(checkbox: Checkbox) -> str:
     """The checkbox as drawn, without styles: `▐X▌ label` or `▐ ▌ label`."""
-    return checkbox.render().plain.rstrip()  # type: ignore[union-attr]
+    return checkbox.render().plain.rstrip()
 
 
 async def open_form(app: BuildersPaneApp, status: EngineStatus | None) -> CreateBuilderScreen:

@@ -11,6 +11,7 @@ import json
 import sqlite3
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,7 +53,7 @@ class Lab:
         image_names.append(self.image)
         self.builds = 0
 
-    def build(self, *extra: str) -> tuple[int, dict, str]:
+    def build(self, *extra: str) -> tuple[int, dict[str, Any], str]:
         """(exit code, summary JSON, printed output)."""
         self.builds += 1
         out = io.StringIO()
@@ -67,7 +68,7 @@ class Lab:
         )
         return code, json.loads(summary.read_text()), out.getvalue()
 
-    def misses(self, summary: dict) -> dict[str | None, dict]:
+    def misses(self, summary: dict[str, Any]) -> dict[str | None, dict[str, Any]]:
         return {m["stage"]: m for m in summary["first_misses"]}
 
 
