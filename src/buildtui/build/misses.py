@@ -203,7 +203,10 @@ def _group_miss(
             f"holds build #{ref.id}'s steps (pruned); " + ", ".join(checked),
             ref.id,
         )
-    checked.append("the cache (some steps came from it)")
+    if summary.cached:
+        checked.append("the cache (some steps came from it)")
+    else:
+        checked.append("the cache (one was imported, yet no step came from it)")
     return miss(
         "unknown", f"unknown; checked against build #{ref.id}: " + ", ".join(checked), ref.id
     )
@@ -269,7 +272,7 @@ def _no_reference(
         return None
     for build in same:
         old = build.evidence
-        if old is None or not set(old.cache_to) & set(_refs(evidence.cache_from)):
+        if old is None or not _cache_refs(old.cache_to) & _cache_refs(evidence.cache_from):
             continue
         platforms = sorted({s.platform or "" for s in build.summary.steps} - {""})
         if key[0] not in platforms:
@@ -286,14 +289,16 @@ def _no_reference(
     return None
 
 
-def _refs(cache_from: Sequence[str]) -> list[str]:
-    """--cache-from values as --cache-to would name the same cache (ref=...)."""
-    out = list(cache_from)
-    for value in cache_from:
+def _cache_refs(values: Sequence[str]) -> set[str]:
+    """The cache images that --cache-from/--cache-to values name (`ref=...`, or a bare ref)."""
+    refs = set()
+    for value in values:
+        if "=" not in value:
+            refs.add(value)
         for part in value.split(","):
             if part.startswith("ref="):
-                out.extend(v for v in cache_from if part in v)
-    return out
+                refs.add(part[4:])
+    return refs
 
 
 def _step_name(miss: CacheMiss) -> str:

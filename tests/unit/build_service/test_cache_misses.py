@@ -273,3 +273,25 @@ def test_a_step_after_an_older_cached_copy_names_the_files() -> None:
     assert (
         same[0].reason == "unknown" and "the stage's earlier steps (same input)" in same[0].detail
     )
+
+
+def test_a_cache_exported_for_other_platforms_says_so() -> None:
+    cached = lab("lab-second-build.log")
+    amd64_only = replace(
+        cached, steps=tuple(s for s in cached.steps if s.platform == "linux/amd64")
+    )
+    ran = replace(lab("lab-first-build.log"), cache_import="found")
+    ref = "type=registry,ref=localhost:5000/cachedata1"
+    exported = evidence(cache_to=(ref + ",mode=max",))
+    imported = evidence(cache_from=(ref,))
+    misses = by_place(first_misses(ran, imported, [EarlierBuild(9, amd64_only, exported)]))
+    arm = misses[("linux/arm64", "build1")]
+    assert (arm.reason, arm.compared_with) == ("no-cache", 9)
+    assert arm.detail == (
+        "the imported cache was exported by build #9 for linux/amd64 only, not linux/arm64"
+    )
+    # Another cache image: nothing is claimed for arm64.
+    other = evidence(cache_from=("type=registry,ref=localhost:5000/other",))
+    assert ("linux/arm64", "build1") not in by_place(
+        first_misses(ran, other, [EarlierBuild(9, amd64_only, exported)])
+    )
