@@ -153,7 +153,7 @@ def _group_miss(
             return miss(
                 "copy-from",
                 f"COPY --from={source_stage}: stage {source_stage} missed first at "
-                f"{_step_name(upstream)} ({upstream.detail})",
+                f"{_step_name(upstream)} ({upstream.reason})",
                 ref.id,
             )
         checked.append(f"stage {source_stage} (no miss)")
@@ -200,7 +200,9 @@ def _group_miss(
         return miss(
             "no-cache",
             f"no step came from the cache: {imported} and the local cache no longer "
-            f"holds build #{ref.id}'s steps (pruned); " + ", ".join(checked),
+            f"holds build #{ref.id}'s steps (pruned), though their input is the same ("
+            + ", ".join(c.removesuffix(" (same)") for c in checked)
+            + ")",
             ref.id,
         )
     if summary.cached:

@@ -123,13 +123,17 @@ def test_a_pruned_cache_with_nothing_imported_says_so() -> None:
     assert len(misses) == 4
     first = misses[("linux/amd64", "build1")]
     assert (first.index, first.reason, first.compared_with) == (2, "no-cache", 7)
-    assert first.detail.startswith(
+    assert first.detail == (
         "no step came from the cache: no cache was imported (the import found nothing) and "
-        "the local cache no longer holds build #7's steps (pruned); the step's text (same)"
+        "the local cache no longer holds build #7's steps (pruned), though their input is "
+        "the same (the step's text, base image digests, build arguments)"
     )
     copy = misses[("linux/arm64", "build2")]
     assert copy.reason == "copy-from" and copy.index == 2
-    assert copy.detail.startswith("COPY --from=build1: stage build1 missed first at step 2 RUN")
+    assert copy.detail == (
+        "COPY --from=build1: stage build1 missed first at step 2 RUN echo hello from build1 "
+        "> /a.txt (no-cache)"
+    )
 
 
 def test_another_builder_or_no_earlier_build() -> None:
@@ -188,7 +192,7 @@ def test_files_outside_the_copy_sources_are_not_blamed() -> None:
     old = evidence(dockerfile_text=None, context_hashes={"src/a.js": "1", "README": "1"})
     only_readme = evidence(dockerfile_text=None, context_hashes={"src/a.js": "1", "README": "2"})
     (miss,) = first_misses(ran, only_readme, [EarlierBuild(1, cached, old)])
-    assert miss.reason == "no-cache" and "the files it copies (same)" in miss.detail
+    assert miss.reason == "no-cache" and "the files it copies, build arguments)" in miss.detail
     added = evidence(dockerfile_text=None, context_hashes={"src/a.js": "2", "src/b.js": "1"})
     (miss,) = first_misses(ran, added, [EarlierBuild(1, cached, old)])
     assert (miss.reason, miss.detail) == (
