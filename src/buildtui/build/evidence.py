@@ -167,7 +167,9 @@ def collect(
         context = (cwd / context_arg).resolve()
     files = values.get("--file") or values.get("-f")
     dockerfile: Path | None = None
-    if files and files[-1] != "-":
+    if files and files[-1] == "-":
+        dockerfile = None  # read from standard input: not recorded
+    elif files:
         dockerfile = (cwd / files[-1]).resolve()
     elif context is not None:
         dockerfile = context / "Dockerfile"

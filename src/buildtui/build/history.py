@@ -162,7 +162,7 @@ class BuildHistory:
             )
             return int(cursor.lastrowid or 0)
 
-    def earlier(self, evidence: BuildEvidence, limit: int = 50) -> list[EarlierBuild]:
+    def earlier(self, evidence: BuildEvidence, limit: int = 20) -> list[EarlierBuild]:
         """The newest builds of the same Dockerfile and context, with their evidence."""
         with self._connect() as db:
             rows = db.execute(

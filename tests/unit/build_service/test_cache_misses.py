@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 
 from buildtui.app.panes.build import first_miss_cell
+from buildtui.app.screens.build_compare import comparison_headline
 from buildtui.app.widgets.build_steps import steps_text, summary_text
 from buildtui.build.dockerignore import IgnoreRules, matches_source
 from buildtui.build.evidence import BuildEvidence, collect, hash_context
-from buildtui.build.history import BuildHistory
+from buildtui.build.history import BuildHistory, compare
 from buildtui.build.misses import EarlierBuild, first_misses
 from buildtui.buildlog.summary import BuildSummary, CacheMiss, summarize
-from tests.unit.build_service.test_presentation import model_of
+from tests.unit.build_service.test_presentation import entry, model_of
 
 MULTI_STAGE = """\
 FROM localhost:32769/busybox:latest AS build1
@@ -224,6 +225,16 @@ def test_misses_are_shown_and_kept(tmp_path: Path) -> None:
     )
     assert first_miss_cell(summary) == "2 RUN echo hello from buil: no-cache (+3)"
     assert first_miss_cell(ran) == "-"
+    headline = comparison_headline(
+        compare(entry(7, lab("lab-second-build.log")), entry(8, summary))
+    )
+    assert headline.startswith(
+        "0 step(s) went from run to CACHED (0.0s of step time saved), 10 from CACHED to run"
+    )
+    assert headline.endswith(
+        "First miss of #8: linux/amd64 · build1: cache broken at step 2 RUN echo hello from "
+        "build1 > /a.txt: " + misses[0].detail + " (and 3 more stage(s))"
+    )
     # An older history without the evidence column gains it; its builds have none.
     path = tmp_path / "old.sqlite3"
     with sqlite3.connect(path) as db:
