@@ -170,7 +170,7 @@ def _group_miss(
         else:
             checked.append("the files it copies (same)")
 
-    # An earlier step of the stage came from an older cache with other input.
+    # An earlier step of the stage came from the cache of another build, with other input.
     for earlier_step in counted:
         if earlier_step.index >= step.index:
             break
@@ -235,13 +235,13 @@ def _earlier_input(
     if before is not None and before.instruction != earlier.instruction:
         return (
             "instruction",
-            f"{name} changed (was: {before.instruction}) and came from an older cache",
+            f"{name} changed (was: {before.instruction}) yet came from the cache",
         )
     keyword = earlier.instruction.split(" ", 1)[0].upper()
     if keyword in ("COPY", "ADD") and _copy_from(earlier.instruction) is None:
         files = _changed_context(old, new, earlier.instruction)
         if files:
-            return "files", f"{name} (from an older cache) takes files " + _files_detail(
+            return "files", f"{name} came from the cache but takes files " + _files_detail(
                 files, ref.id
             )
     return None

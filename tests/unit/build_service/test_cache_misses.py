@@ -280,7 +280,7 @@ def test_a_step_after_an_older_cached_copy_names_the_files() -> None:
     )
     assert (miss.index, miss.reason) == (2, "files")
     assert miss.detail == (
-        "step 1 COPY src/ /app/ (from an older cache) takes files changed since build #5: src/a.c"
+        "step 1 COPY src/ /app/ came from the cache but takes files changed since build #5: src/a.c"
     )
     same = first_misses(
         build("cached", "done"), old, [EarlierBuild(5, build("cached", "cached"), old)]
