@@ -182,13 +182,6 @@ class BuildHistory:
                 )
         return out[:limit]
 
-    def set_summary(self, build_id: int, summary: BuildSummary) -> None:
-        with self._connect() as db:
-            db.execute(
-                "UPDATE builds SET summary = ? WHERE id = ?",
-                (json.dumps(summary.to_json()), build_id),
-            )
-
     def list(self, limit: int = 200) -> list[BuildEntry]:
         """The newest builds first."""
         with self._connect() as db:
