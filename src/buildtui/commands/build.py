@@ -2,8 +2,10 @@
 
 Runs the build with plain progress, prints its log as it comes (CACHED steps
 highlighted; colour as NO_COLOR, FORCE_COLOR and TERM=dumb say, else only on a
-terminal), then the summary; writes the summary
-as JSON when asked. The exit code is buildx's.
+terminal), then the summary, with the first cache miss of each platform and stage and
+why; writes the summary as JSON when asked. The build is kept in the history the app
+shows (with its evidence: Dockerfile, context hashes, build-argument hashes), which is
+what the next build's misses are explained against. The exit code is buildx's.
 """
 
 from __future__ import annotations
@@ -50,7 +52,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "build",
         help="run docker buildx build with a live log and a cache summary",
         description="Run `docker buildx build --progress=plain ARGS`, print its log with "
-        "CACHED steps highlighted, then how many steps came from the cache.",
+        "CACHED steps highlighted, then how many steps came from the cache and, for each "
+        "platform and stage, the first step that missed it and why. The build is kept in "
+        "the app's build history, against which the next build's misses are explained.",
     )
     parser.add_argument(
         "--summary-json", metavar="FILE", type=Path, help="write the build summary as JSON"
