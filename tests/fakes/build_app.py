@@ -10,7 +10,8 @@ from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from buildtui.app.panes.build import BuildPane
+from buildtui.app.panes.build import BuildPane, EvidenceCollector
+from buildtui.build.evidence import collect
 from buildtui.build.history import BuildHistory
 from buildtui.build.runner import BuildService
 from buildtui.settings import Settings
@@ -27,8 +28,11 @@ class BuildPaneApp(App[None]):
         platforms: Callable[[], Sequence[str]] = fixed_platforms,
         settings: Settings | None = None,
         clock: Callable[[], float] = time.monotonic,
+        evidence: EvidenceCollector | None = None,
     ) -> None:
         super().__init__()
+        folder = history_path.parent
+        self.evidence = evidence or (lambda argv: collect(list(argv), cwd=folder, data_dir=folder))
         self.service = service
         self.history = BuildHistory(history_path)
         self.platforms = platforms
@@ -37,7 +41,13 @@ class BuildPaneApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield BuildPane(
-            self.service, self.history, self.settings, self.platforms, clock=self.clock, id="build"
+            self.service,
+            self.history,
+            self.settings,
+            self.platforms,
+            clock=self.clock,
+            evidence=self.evidence,
+            id="build",
         )
 
     def on_mount(self) -> None:

@@ -29,3 +29,23 @@ def test_build_pane_finished_build_with_cached_steps(snap_compare: Any, tmp_path
         terminal_size=(130, 50),
         run_before=run_build,
     )
+
+
+def test_build_pane_first_misses_marked(snap_compare: Any, tmp_path: Path) -> None:
+    """The same build after one whose steps were all cached: nothing came from the cache,
+    and each stage's first step that ran says `◀ cache broken here` and why."""
+    service = ReplayBuildService(captured_log("lab-second-build.log"))
+
+    async def run_twice(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        service.lines = captured_log("lab-first-build.log")
+        await pilot.press("f5")
+        await settle(pilot)
+
+    assert snap_compare(
+        BuildPaneApp(service, tmp_path / "h.sqlite3", clock=frozen_clock),
+        terminal_size=(150, 50),
+        run_before=run_twice,
+    )

@@ -2,14 +2,17 @@
 
 A build keeps its command (argv and the shell line), the whole log (compressed),
 its summary and when it ran. Two builds can be compared: which steps went from
-done to CACHED, and how much time that saved.
+done to CACHED and from CACHED to done, and the time each saved or lost. Each build
+also keeps its evidence (evidence.py), from which a later build's cache misses are
+explained (misses.py).
 
 The command is kept whole, `--build-arg` values included: re-running a build (`r`)
 must run exactly what ran, and a value left out could not be typed back in from the
 row. Since those values can be tokens or passwords, the data dir is the owner's only
 (0700) and so are the database and its journal files (0600), also when an older
 version created them readable by others; and the screen shows each value as
-`NAME=…` until the user asks to see it (`shown_command`).
+`NAME=…` until the user asks to see it (`shown_command`). The evidence keeps only a
+keyed hash of each value.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from buildtui.build.errors import HistoryError
+from buildtui.build.evidence import BuildEvidence
+from buildtui.build.misses import EarlierBuild
 from buildtui.buildlog.summary import BuildSummary
 from buildtui.settings import data_dir
 
@@ -40,6 +45,8 @@ CREATE TABLE IF NOT EXISTS builds (
     log_lines INTEGER NOT NULL
 )
 """
+EVIDENCE_COLUMN = "ALTER TABLE builds ADD COLUMN evidence BLOB"
+"""What the build started from (evidence.py), compressed; NULL for older builds."""
 
 
 def default_path() -> Path:
@@ -94,6 +101,8 @@ class StepChange:
     after: str
     seconds_before: float | None
     seconds_after: float | None
+    counted: bool = True
+    """False for FROM steps, which the cache counts leave out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +120,10 @@ class Comparison:
     """Old wall time minus new wall time (negative: the new build was slower)."""
     step_seconds_saved: float
     """The old build's seconds for the steps now CACHED."""
+    now_run: tuple[StepChange, ...] = ()
+    """Steps CACHED before that ran (done or failed) now: the cache missed."""
+    step_seconds_lost: float = 0.0
+    """The new build's seconds for the steps that ran instead of coming from the cache."""
 
 
 class BuildHistory:
@@ -135,6 +148,9 @@ class BuildHistory:
         try:
             with connection:
                 connection.execute(SCHEMA)
+                columns = {row[1] for row in connection.execute("PRAGMA table_info(builds)")}
+                if "evidence" not in columns:
+                    connection.execute(EVIDENCE_COLUMN)
                 yield connection
         except sqlite3.Error as error:
             raise HistoryError(
@@ -153,13 +169,14 @@ class BuildHistory:
         summary: BuildSummary,
         log_lines: Sequence[str],
         canceled: bool = False,
+        evidence: BuildEvidence | None = None,
     ) -> int:
         """Keep a finished build; its id."""
         blob = compress_lines(log_lines)
         with self._connect() as db:
             cursor = db.execute(
                 "INSERT INTO builds (started, argv, command, exit_code, canceled, summary,"
-                " log, log_lines) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " log, log_lines, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     started,
                     json.dumps(list(argv)),
@@ -169,9 +186,30 @@ class BuildHistory:
                     json.dumps(summary.to_json()),
                     blob,
                     len(log_lines),
+                    evidence.to_blob() if evidence is not None else None,
                 ),
             )
             return int(cursor.lastrowid or 0)
+
+    def earlier(self, evidence: BuildEvidence, limit: int = 20) -> list[EarlierBuild]:
+        """The newest builds of the same Dockerfile and context, with their evidence."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT id, summary, evidence FROM builds WHERE evidence IS NOT NULL"
+                " ORDER BY id DESC LIMIT ?",
+                (limit * 4,),
+            ).fetchall()
+        out = []
+        for build_id, summary, blob in rows:
+            try:
+                kept = BuildEvidence.from_blob(blob)
+            except (ValueError, zlib.error):
+                continue
+            if kept.project == evidence.project:
+                out.append(
+                    EarlierBuild(int(build_id), BuildSummary.from_json(json.loads(summary)), kept)
+                )
+        return out[:limit]
 
     def list(self, limit: int = 200) -> list[BuildEntry]:
         """The newest builds first."""
@@ -230,7 +268,7 @@ def _entry(row: Sequence[object]) -> BuildEntry:
 
 
 def compare(old: BuildEntry, new: BuildEntry) -> Comparison:
-    """Which steps went from done to CACHED between `old` and `new`, and time saved."""
+    """Which steps went from run to CACHED and back between `old` and `new`, and the time."""
     before = {step.key: step for step in old.summary.steps}
     after = {step.key: step for step in new.summary.steps}
     changes = []
@@ -248,10 +286,16 @@ def compare(old: BuildEntry, new: BuildEntry) -> Comparison:
                 after=b.status if b else "absent",
                 seconds_before=a.seconds if a else None,
                 seconds_after=b.seconds if b else None,
+                counted=ref.counted,
             )
         )
     now_cached = tuple(
-        c for c in changes if c.after == "cached" and c.before in ("done", "error", "canceled")
+        c
+        for c in changes
+        if c.counted and c.after == "cached" and c.before in ("done", "error", "canceled")
+    )
+    now_run = tuple(
+        c for c in changes if c.counted and c.before == "cached" and c.after in ("done", "error")
     )
     wall_saved = None
     if old.summary.wall_seconds is not None and new.summary.wall_seconds is not None:
@@ -263,4 +307,6 @@ def compare(old: BuildEntry, new: BuildEntry) -> Comparison:
         changes=tuple(changes),
         wall_saved=wall_saved,
         step_seconds_saved=sum(c.seconds_before or 0.0 for c in now_cached),
+        now_run=now_run,
+        step_seconds_lost=sum(c.seconds_after or 0.0 for c in now_run),
     )

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 
+from buildtui.build.evidence import BuildEvidence
 from buildtui.build.runner import BuildProcess
 from buildtui.buildlog.explain import Explanation, explain
 from buildtui.buildlog.model import BuildModel
@@ -48,6 +49,8 @@ class LiveBuild:
         self.exit_code: int | None = None
         self.summary: BuildSummary | None = None
         self.explanations: list[Explanation] = []
+        self.evidence: BuildEvidence | None = None
+        """What the build started from (recorded just before it starts)."""
 
     @property
     def running(self) -> bool:

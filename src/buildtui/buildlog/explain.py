@@ -37,6 +37,24 @@ class _Rule:
 
 _RULES = (
     _Rule(
+        "buildkit-image-pull",
+        re.compile(
+            r"failed to resolve reference \"?(?:docker\.io/)?moby/buildkit[^\"\s]*"
+            r"|booting buildkit.*(?:pull access denied|no such host)",
+            re.I,
+        ),
+        "The builder in use cannot start: its BuildKit image cannot be pulled",
+        "The builder in use runs BuildKit in a container (docker-container driver) whose "
+        "image, moby/buildkit:buildx-stable-1, is not on this machine and cannot be pulled "
+        "from here (no access to Docker Hub). Every build on this builder fails the same way.",
+        "Go back to a builder that works: `docker buildx use default` (the docker driver needs "
+        "no image and, with the containerd image store, builds multi-platform images and "
+        "pushes them); or bring the image here (`docker save moby/buildkit:buildx-stable-1` "
+        "on a machine with access, then `docker load`). `buildtui doctor` checks that the "
+        "builder in use can build.",
+        "https://docs.docker.com/build/builders/drivers/docker-container/",
+    ),
+    _Rule(
         "multi-platform-docker-driver",
         re.compile(r"multi-platform build is not supported for the docker driver", re.I),
         "Multi-platform builds need another builder",

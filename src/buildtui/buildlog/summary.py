@@ -52,6 +52,45 @@ class StepSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class CacheMiss:
+    """The first counted step of a platform and stage that ran instead of coming from the
+    cache ("cache broken here"), and why, as far as the recorded evidence proves it."""
+
+    platform: str | None
+    stage: str | None
+    index: int
+    instruction: str
+    reason: str
+    """files, copy-from, instruction, build-arg, base-image, earlier-stage, no-cache,
+    other-builder, no-earlier-build or unknown."""
+    detail: str
+    """One line a person reads: what changed, or what was checked."""
+    compared_with: int | None = None
+    """The earlier build (history id) the evidence was compared with."""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CacheMiss:
+        return cls(
+            platform=data.get("platform"),
+            stage=data.get("stage"),
+            index=int(data.get("index", 0)),
+            instruction=str(data.get("instruction", "")),
+            reason=str(data.get("reason", "unknown")),
+            detail=str(data.get("detail", "")),
+            compared_with=data.get("compared_with"),
+        )
+
+
+def miss_line(miss: CacheMiss) -> str:
+    """`linux/amd64 · build1: cache broken at step 2 COPY src/ /app/: changed since ...`."""
+    where = " · ".join(p for p in (miss.platform, miss.stage) if p) or "build"
+    return f"{where}: cache broken at step {miss.index} {miss.instruction}: {miss.detail}"
+
+
+@dataclass(frozen=True, slots=True)
 class PlatformCount:
     platform: str | None
     cached: int
@@ -77,6 +116,14 @@ class BuildSummary:
     driver: str | None = None
     errors: tuple[str, ...] = field(default=())
     """Failed steps' and buildx's error messages."""
+    first_misses: tuple[CacheMiss, ...] = field(default=())
+    """Per platform and stage, the first step that ran instead of coming from the cache."""
+
+    def miss_of(self, platform: str | None, stage: str | None) -> CacheMiss | None:
+        for miss in self.first_misses:
+            if miss.platform == platform and miss.stage == stage:
+                return miss
+        return None
 
     @property
     def pushed_digest(self) -> str | None:
@@ -115,6 +162,7 @@ class BuildSummary:
             "builder": self.builder,
             "driver": self.driver,
             "errors": list(self.errors),
+            "first_misses": [m.to_json() for m in self.first_misses],
         }
 
     @classmethod
@@ -149,6 +197,7 @@ class BuildSummary:
             builder=data.get("builder"),
             driver=data.get("driver"),
             errors=tuple(data.get("errors", [])),
+            first_misses=tuple(CacheMiss.from_json(m) for m in data.get("first_misses", [])),
         )
 
 

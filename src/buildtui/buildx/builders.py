@@ -25,7 +25,9 @@ from buildtui.buildx.commands import CreatePlan
 from buildtui.buildx.errors import (
     BootstrapCancelled,
     BuildxCommandFailed,
+    BuildxError,
     EngineUnavailable,
+    PreviousBuilderKept,
     daemon_down,
     error_from_stderr,
 )
@@ -245,12 +247,37 @@ class BuildersService:
         return commands.plan_create(request, data_dir=data_dir())
 
     def create(self, plan: CreatePlan) -> str:
-        """Write the preset's buildkitd.toml if any, run `buildx create`; the builder's name."""
+        """Write the preset's buildkitd.toml if any, run `buildx create`; the builder's name.
+
+        `create --use` switches to the new builder before it starts; when it cannot start
+        (`--bootstrap` failed), the builder that was in use before is made current again
+        and the error says so (`PreviousBuilderKept`).
+        """
         if plan.config_path is not None and plan.config_text is not None:
             write_config(plan.config_path, plan.config_text)
-        out = self._run(plan.args, action="Create builder", builder=plan.options.name or None)
+        previous = None
+        if plan.options.use and plan.options.mode == "new":
+            previous = self._current_or_none()
+        try:
+            out = self._run(plan.args, action="Create builder", builder=plan.options.name or None)
+        except BuildxError as error:
+            if previous is not None:
+                now = self._current_or_none()
+                if now is not None and now != previous:
+                    self.use(previous)
+                    raise PreviousBuilderKept(error, now, previous) from error
+            raise
         lines = [line.strip() for line in out.splitlines() if line.strip()]
         return lines[-1] if lines else plan.options.name
+
+    def _current_or_none(self) -> str | None:
+        """The builder buildx uses now, as `buildx use` set it (None: unknown or chosen by
+        BUILDX_BUILDER, which `buildx use` does not change)."""
+        try:
+            listing = self.list()
+        except BuildxError:
+            return None
+        return listing.current if listing.current_source == "buildx" else None
 
     def use(self, name: str) -> None:
         """Make it the current builder (`docker buildx use NAME`)."""

@@ -172,6 +172,23 @@ class BuildKitImagePullFailed(BootstrapFailed):
         )
 
 
+class PreviousBuilderKept(BuildxError):
+    """A new builder made current by `--use` could not start: the previous one is back."""
+
+    def __init__(self, error: BuildxError, name: str, previous: str) -> None:
+        self.error = error
+        self.name = name
+        self.previous = previous
+        super().__init__(
+            f"{error.what}. {previous} stays the builder in use (buildx had switched to "
+            f"{name}, whose every build would fail)",
+            (f"{error.fix}. " if error.fix else "")
+            + f"Remove the new builder with `docker buildx rm {name}`, or fix it and run "
+            f"`docker buildx use {name}`",
+            detail=error.detail,
+        )
+
+
 class BootstrapCancelled(BuildxError):
     def __init__(self, name: str) -> None:
         self.name = name

@@ -2,8 +2,10 @@
 
 Runs the build with plain progress, prints its log as it comes (CACHED steps
 highlighted; colour as NO_COLOR, FORCE_COLOR and TERM=dumb say, else only on a
-terminal), then the summary; writes the summary
-as JSON when asked. The exit code is buildx's.
+terminal), then the summary, with the first cache miss of each platform and stage and
+why; writes the summary as JSON when asked. The build is kept in the history the app
+shows (with its evidence: Dockerfile, context hashes, build-argument hashes), which is
+what the next build's misses are explained against. The exit code is buildx's.
 """
 
 from __future__ import annotations
@@ -21,10 +23,14 @@ from types import FrameType
 from typing import TextIO
 
 from buildtui.build.errors import BuildError
+from buildtui.build.evidence import BuildEvidence, collect
+from buildtui.build.history import BuildHistory
+from buildtui.build.misses import miss_line, with_misses
 from buildtui.build.options import (
     argv_for_arguments,
     dockerfile_of,
     read_stage_names,
+    shell_command,
     shown_command,
 )
 from buildtui.build.runner import BuildProcess, BuildRunner, BuildService
@@ -33,7 +39,7 @@ from buildtui.buildlog.model import BuildModel
 from buildtui.buildlog.parser import LineKind, LogParser
 from buildtui.buildlog.summary import BuildSummary, summarize
 from buildtui.commands.output import json_document
-from buildtui.settings import Settings
+from buildtui.settings import Settings, data_dir
 from buildtui.terminal import use_color
 
 GREEN_BOLD = "\x1b[1;32m"
@@ -47,7 +53,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "build",
         help="run docker buildx build with a live log and a cache summary",
         description="Run `docker buildx build --progress=plain ARGS`, print its log with "
-        "CACHED steps highlighted, then how many steps came from the cache.",
+        "CACHED steps highlighted, then how many steps came from the cache and, for each "
+        "platform and stage, the first step that missed it and why. The build is kept in "
+        "the app's build history, against which the next build's misses are explained.",
     )
     parser.add_argument(
         "--summary-json", metavar="FILE", type=Path, help="write the build summary as JSON"
@@ -86,6 +94,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         summary_json=args.summary_json,
         stage_order=stages,
         build_arg_values=args.show_build_arg_values,
+        history=BuildHistory(),
     )
 
 
@@ -98,13 +107,18 @@ def run_build(
     color: bool | None = None,
     stage_order: Sequence[str] = (),
     build_arg_values: bool = False,
+    history: BuildHistory | None = None,
 ) -> int:
     """Run `argv`, print the log and summary to `out`; buildx's exit code.
 
     The command line shows `--build-arg` values as `NAME=…` unless `build_arg_values`.
+    With a `history`, the build is kept there with its evidence, and each stage's first
+    cache miss is explained against the builds kept before it.
     """
     color = use_color(out) if color is None else color
     print(f"$ {shown_command(argv, build_arg_values=build_arg_values)}", file=out, flush=True)
+    evidence = collect(argv, data_dir=data_dir()) if history is not None else None
+    started_at = time.time()
     started = time.monotonic()
     try:
         process = service.start(argv)
@@ -113,6 +127,8 @@ def run_build(
         return 127
     parser = LogParser()
     model = BuildModel(stage_order=stage_order)
+    log: list[str] = []
+    keep = log.append if history is not None else None
     write = out.write
     with _cancel_on_interrupt(process), _cancel_on_broken_pipe(process):
         for batch in process.batches():
@@ -121,6 +137,8 @@ def run_build(
             for raw in batch:
                 line = parser.feed(raw)
                 model.apply(line, now)
+                if keep is not None:
+                    keep(line.line)
                 chunk.append(_paint(line.kind, line.line) if color else line.line)
             chunk.append("")
             write("\n".join(chunk))
@@ -128,6 +146,8 @@ def run_build(
     exit_code = process.wait()
     model.finish()
     summary = summarize(model, exit_code=exit_code, wall_seconds=time.monotonic() - started)
+    if history is not None and evidence is not None:
+        summary = _keep(history, evidence, summary, argv, started_at, log, out)
     print_summary(summary, model, out, color=color)
     if summary_json is not None:
         try:
@@ -135,6 +155,31 @@ def run_build(
         except OSError as error:
             print(f"buildtui build: cannot write {summary_json}: {error}", file=sys.stderr)
     return exit_code
+
+
+def _keep(
+    history: BuildHistory,
+    evidence: BuildEvidence,
+    summary: BuildSummary,
+    argv: list[str],
+    started_at: float,
+    log: list[str],
+    out: TextIO,
+) -> BuildSummary:
+    """Explain the first misses against the history, then keep the build there."""
+    try:
+        summary = with_misses(summary, evidence, history.earlier(evidence))
+        history.add(
+            started=started_at,
+            argv=argv,
+            command=shell_command(argv),
+            summary=summary,
+            log_lines=log,
+            evidence=evidence,
+        )
+    except BuildError as error:
+        print(f"buildtui build: the build was not kept in the history: {error}", file=sys.stderr)
+    return summary
 
 
 @contextmanager
@@ -186,6 +231,8 @@ def summary_lines(summary: BuildSummary) -> list[str]:
         f"Cache import: {summary.cache_import}"
         + f" · cache export: {summary.cache_export} · push: {summary.push}",
     ]
+    for miss in summary.first_misses:
+        lines.append(f"Cache broken here: {miss_line(miss)}")
     if summary.pushed_digest:
         lines.append(f"Pushed: {summary.pushed[-1][0]}@{summary.pushed_digest}")
     wall = f"{summary.wall_seconds:.1f} s" if summary.wall_seconds is not None else "unknown"

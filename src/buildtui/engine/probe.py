@@ -6,7 +6,9 @@ It never raises for a missing piece: each piece is reported as a `Check` with it
 from __future__ import annotations
 
 import re
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -14,6 +16,7 @@ from python_on_whales import DockerClient
 from python_on_whales.client_config import ClientNotFoundError
 from python_on_whales.exceptions import DockerException
 
+from buildtui.buildx.errors import BUILDKIT_IMAGE, bootstrap_error
 from buildtui.cleanup.journal import collection_checks
 from buildtui.engine.client import docker_command, make_docker_client
 from buildtui.engine.local import local_checks
@@ -32,6 +35,27 @@ BINFMT_DIR = Path("/proc/sys/fs/binfmt_misc")
 # A digest no manifest can have: DELETE of it tells whether deletion is enabled without
 # deleting anything (405 when disabled, 404 when enabled).
 PROBE_DIGEST = "sha256:" + "0" * 64
+START_TIMEOUT = 60.0
+"""Seconds `buildtui doctor` gives a stopped builder in use to start."""
+QEMU_ARCH = {"aarch64": "linux/arm64", "arm": "linux/arm/v7", "riscv64": "linux/riscv64",
+             "ppc64le": "linux/ppc64le", "s390x": "linux/s390x", "i386": "linux/386",
+             "mips64el": "linux/mips64le", "loongarch64": "linux/loong64"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BuilderFacts:
+    """What decides whether the builder in use can build, and for which platforms."""
+
+    name: str | None
+    driver: str | None
+    platforms: tuple[str, ...]
+    running: bool
+    """A node of it runs (the docker driver's always does)."""
+    image_here: bool | None = None
+    """docker-container: whether its BuildKit image is on this machine (None: not asked)."""
+    start_error: str | None = None
+    """The error of starting it, when `buildtui doctor` tried."""
+    started: bool = False
 
 
 def _docker_error(error: Exception) -> str:
@@ -71,18 +95,40 @@ def _buildx(client: DockerClient) -> tuple[str | None, str | None]:
     return (match.group(1) if match else text.strip()), None
 
 
-def _builder(client: DockerClient) -> tuple[str | None, str | None, tuple[str, ...], str | None]:
+def _builder(client: DockerClient) -> tuple[BuilderFacts, str | None]:
     """The builder in use as buildx resolves it (BUILDX_BUILDER, context, `buildx use`)."""
     try:
         builder = client.buildx.inspect()
     except (DockerException, ClientNotFoundError) as error:
-        return None, None, (), _docker_error(error)
+        return BuilderFacts(None, None, (), False), _docker_error(error)
     platforms: list[str] = []
     for node in builder.nodes or []:
         for platform in node.platforms or []:
             if platform not in platforms:
                 platforms.append(platform)
-    return builder.name, builder.driver, tuple(platforms), None
+    running = any((node.status or "") == "running" for node in builder.nodes or [])
+    image_here = None
+    if builder.driver == "docker-container" and not running:
+        try:
+            image_here = client.image.exists(BUILDKIT_IMAGE)
+        except (DockerException, ClientNotFoundError):
+            image_here = None
+    return BuilderFacts(builder.name, builder.driver, tuple(platforms), running, image_here), None
+
+
+def _start(settings: Settings, facts: BuilderFacts, timeout: float) -> BuilderFacts:
+    """Start the builder in use (`buildx inspect --bootstrap`): the proof that it can build."""
+    argv = [*docker_command(settings), "buildx", "inspect", "--bootstrap", facts.name or ""]
+    try:
+        result = subprocess.run(
+            argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return replace(facts, start_error=str(error) or "timed out")
+    if result.returncode != 0:
+        explained = bootstrap_error(facts.name or "?", result.stderr)
+        return replace(facts, start_error=explained.what)
+    return replace(facts, running=True, started=True)
 
 
 def _registry(url: str, timeout: float) -> tuple[bool, bool | None, str | None]:
@@ -109,8 +155,15 @@ def emulated_platforms(binfmt_dir: Path = BINFMT_DIR) -> tuple[str, ...]:
     return tuple(name.removeprefix("qemu-") for name in names)
 
 
-def probe_engine(settings: Settings, *, timeout: float = 3.0) -> EngineStatus:
-    """Everything about the engine and registry, gathered in parallel."""
+def probe_engine(
+    settings: Settings, *, timeout: float = 3.0, start_builder: bool = False
+) -> EngineStatus:
+    """Everything about the engine and registry, gathered in parallel.
+
+    With `start_builder` (`buildtui doctor`), a docker-container builder in use that is not
+    running and has no BuildKit image here is started, to prove it can build (or show why
+    it cannot); the status bar's probe never starts anything.
+    """
     client = make_docker_client(settings)
     docker = docker_command(settings)
     with ThreadPoolExecutor(max_workers=5) as pool:
@@ -121,11 +174,13 @@ def probe_engine(settings: Settings, *, timeout: float = 3.0) -> EngineStatus:
         container = pool.submit(inspect_registry_container, settings.registry_container, docker)
         server, context, store, engine_error = engine.result()
         buildx_version, buildx_error = buildx.result()
-        name, driver, platforms, builder_error = builder.result()
+        facts, builder_error = builder.result()
         if server is None:
-            name, driver, platforms = None, None, ()
+            facts = BuilderFacts(None, None, (), False)
         registry_up, delete_enabled, registry_error = registry.result()
         container_state = container.result()
+    if start_builder and facts.name and facts.image_here is False:
+        facts = _start(settings, facts, START_TIMEOUT)
     checks = (
         *_checks(
             settings,
@@ -134,9 +189,7 @@ def probe_engine(settings: Settings, *, timeout: float = 3.0) -> EngineStatus:
             store=store,
             buildx_version=buildx_version,
             buildx_error=buildx_error,
-            builder=name,
-            driver=driver,
-            platforms=platforms,
+            facts=facts,
             builder_error=builder_error,
             registry_up=registry_up,
             delete_enabled=delete_enabled,
@@ -153,9 +206,9 @@ def probe_engine(settings: Settings, *, timeout: float = 3.0) -> EngineStatus:
         context=context,
         image_store=store,
         buildx_version=buildx_version,
-        builder=name,
-        builder_driver=driver,
-        platforms=platforms,
+        builder=facts.name,
+        builder_driver=facts.driver,
+        platforms=facts.platforms,
         registry_url=settings.registry_url,
         registry_up=registry_up,
         registry_delete_enabled=delete_enabled,
@@ -171,9 +224,7 @@ def _checks(
     store: str | None,
     buildx_version: str | None,
     buildx_error: str | None,
-    builder: str | None,
-    driver: str | None,
-    platforms: tuple[str, ...],
+    facts: BuilderFacts,
     builder_error: str | None,
     registry_up: bool,
     delete_enabled: bool | None,
@@ -226,36 +277,20 @@ def _checks(
         )
     else:
         checks.append(Check("buildx", "ok", f"buildx {buildx_version}"))
-    if server is None or buildx_version is None:
-        pass
-    elif builder is not None:
-        checks.append(Check("builder", "ok", f"builder in use: {builder} ({driver} driver)"))
-    else:
-        checks.append(
-            Check(
-                "builder",
-                "error",
-                f"no usable builder: {builder_error}",
-                "`docker buildx use default`, or create one in the Builders pane",
-            )
-        )
-    foreign = [p for p in platforms if not p.startswith("linux/amd64")]
-    emulators = emulated_platforms()
-    if server is not None and builder is not None:
-        if foreign:
-            checks.append(Check("platforms", "ok", "platforms: " + ", ".join(platforms)))
+    if server is not None and buildx_version is not None:
+        if facts.name is not None:
+            checks.append(builder_check(facts))
         else:
             checks.append(
                 Check(
-                    "platforms",
-                    "warn",
-                    "no emulated platforms: linux/arm64 RUN steps fail with `exec format error`",
-                    "install qemu-user-static and binfmt-support (Debian), or "
-                    "`docker run --privileged --rm tonistiigi/binfmt --install all`",
+                    "builder",
+                    "error",
+                    f"no usable builder: {builder_error}",
+                    "`docker buildx use default`, or create one in the Builders pane",
                 )
             )
-    if emulators:
-        checks.append(Check("emulation", "ok", "qemu binfmt handlers: " + ", ".join(emulators)))
+    if server is not None and facts.name is not None:
+        checks.extend(platform_checks(facts, emulated_platforms()))
     if registry_up:
         checks.append(Check("registry", "ok", f"registry answers at {settings.registry_url}"))
         if delete_enabled is False:
@@ -286,3 +321,85 @@ def _checks(
             )
         )
     return tuple(checks)
+
+
+def builder_check(facts: BuilderFacts) -> Check:
+    """Whether the builder in use can run a build, from what was found (pure)."""
+    name, driver = facts.name, facts.driver
+    use_default = (
+        "`docker buildx use default` (the docker driver needs no image), or bring the image "
+        f"here (`docker save {BUILDKIT_IMAGE}` on a machine with access, then `docker load`)"
+    )
+    if facts.start_error is not None:
+        return Check(
+            "builder",
+            "error",
+            f"builder in use: {name} ({driver} driver) cannot start, so every build fails: "
+            f"{facts.start_error}",
+            use_default,
+        )
+    if facts.started:
+        return Check("builder", "ok", f"builder in use: {name} ({driver} driver), started now")
+    if facts.running:
+        return Check("builder", "ok", f"builder in use: {name} ({driver} driver), running")
+    if facts.image_here is False:
+        return Check(
+            "builder",
+            "warn",
+            f"builder in use: {name} ({driver} driver) is not running and its BuildKit image "
+            f"{BUILDKIT_IMAGE} is not on this machine: its first build must pull it",
+            f"`buildtui doctor` tries to start it; if that fails, {use_default}",
+        )
+    return Check(
+        "builder", "ok", f"builder in use: {name} ({driver} driver), starts on its first build"
+    )
+
+
+def platform_checks(facts: BuilderFacts, emulators: tuple[str, ...]) -> tuple[Check, Check]:
+    """The platforms and emulation lines, from the same facts so they never contradict."""
+    emulated = [QEMU_ARCH.get(arch, f"linux/{arch}") for arch in emulators]
+    foreign = [p for p in facts.platforms if not p.startswith("linux/amd64")]
+    qemu_fix = (
+        "install qemu-user-static and binfmt-support (Debian), or "
+        "`docker run --privileged --rm tonistiigi/binfmt --install all`"
+    )
+    if emulators:
+        emulation = Check(
+            "emulation",
+            "ok",
+            "qemu binfmt handlers: " + ", ".join(emulators) + f" ({', '.join(emulated)})",
+        )
+    else:
+        emulation = Check(
+            "emulation",
+            "warn",
+            "no qemu binfmt handlers: RUN steps for other platforms fail with `exec format error`",
+            qemu_fix,
+        )
+    if not facts.platforms:
+        platforms = Check(
+            "platforms",
+            "ok" if emulators else "warn",
+            f"platforms of {facts.name}: known once it runs"
+            + (f"; the emulators here give it {', '.join(emulated)}" if emulators else ""),
+            "" if emulators else qemu_fix,
+        )
+    elif foreign:
+        platforms = Check("platforms", "ok", "platforms: " + ", ".join(facts.platforms))
+    elif emulators:
+        platforms = Check(
+            "platforms",
+            "warn",
+            f"{facts.name} lists only {', '.join(facts.platforms)} although qemu handlers for "
+            f"{', '.join(emulators)} are registered: it started before they were",
+            f"restart it: `docker buildx stop {facts.name}`, then build again "
+            "(the docker driver: restart dockerd)",
+        )
+    else:
+        platforms = Check(
+            "platforms",
+            "warn",
+            "no emulated platforms: linux/arm64 RUN steps fail with `exec format error`",
+            qemu_fix,
+        )
+    return platforms, emulation

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal
+from urllib.parse import urlsplit
 
 Level = Literal["ok", "warn", "error"]
 
@@ -45,6 +46,14 @@ class EngineStatus:
     @property
     def engine_up(self) -> bool:
         return self.server_version is not None
+
+    @property
+    def lab_registry_here(self) -> bool:
+        """Whether the lab registry answers on this host (localhost, 127.0.0.0/8, ::1)."""
+        host = urlsplit(self.registry_url).hostname or ""
+        return self.registry_up and (
+            host == "localhost" or host.startswith("127.") or host == "::1"
+        )
 
     @property
     def problems(self) -> tuple[Check, ...]:

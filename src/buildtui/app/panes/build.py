@@ -35,8 +35,10 @@ from buildtui.app.widgets.build_steps import (
     summary_text,
 )
 from buildtui.build.errors import BuildError, OptionsError
+from buildtui.build.evidence import BuildEvidence, collect
 from buildtui.build.history import BuildEntry, BuildHistory, Comparison
 from buildtui.build.live import LiveBuild
+from buildtui.build.misses import with_misses
 from buildtui.build.options import (
     LAB_PLATFORMS,
     build_argv,
@@ -48,7 +50,8 @@ from buildtui.build.options import (
     validate,
 )
 from buildtui.build.runner import BuildService
-from buildtui.settings import Settings
+from buildtui.buildlog.summary import BuildSummary
+from buildtui.settings import Settings, data_dir
 
 UPDATE_INTERVAL = 0.1
 """Seconds between two progress messages from the build worker (at most 10 a second)."""
@@ -66,6 +69,14 @@ TICK = 1.0
 
 PlatformsProvider = Callable[[], Sequence[str]]
 """Blocking call returning the current builder's platforms (run in a thread worker)."""
+EvidenceCollector = Callable[[Sequence[str]], BuildEvidence]
+"""Blocking call recording what a build starts from (run in the build's worker)."""
+
+
+def collect_evidence(argv: Sequence[str]) -> BuildEvidence:
+    """The real collector: the Dockerfile, context hashes and build arguments of `argv`."""
+    return collect(list(argv), data_dir=data_dir())
+
 
 VIEWS = ("form", "steps", "log", "history")
 
@@ -152,6 +163,12 @@ class BuildPane(Vertical):
         live: LiveBuild
 
     @dataclass
+    class MissesFound(Message):
+        """The finished build's first cache misses were explained from the history."""
+
+        live: LiveBuild
+
+    @dataclass
     class BuildNotStarted(Message):
         live: LiveBuild
         problem: str
@@ -183,10 +200,12 @@ class BuildPane(Vertical):
         platforms: PlatformsProvider,
         *,
         clock: Callable[[], float] = time.monotonic,
+        evidence: EvidenceCollector | None = collect_evidence,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.clock = clock
+        self.evidence = evidence
         self.service = service
         self.history = history
         self.settings = settings
@@ -236,7 +255,9 @@ class BuildPane(Vertical):
 
     def on_mount(self) -> None:
         table = self.query_one("#history-table", DataTable)
-        table.add_columns("#", "when", "result", "cached", "wall", "command")
+        table.add_columns(
+            "#", "when", "result", "cached", "wall", "cache broken first at", "command"
+        )
         self._update_preview()
         self.load_platforms()
         self.load_history()
@@ -380,6 +401,8 @@ class BuildPane(Vertical):
     def _run_build(self, live: LiveBuild, dockerfile: Path | None) -> None:
         if dockerfile is not None:
             live.model.stage_order = read_stage_names(dockerfile)
+        if self.evidence is not None:
+            live.evidence = self.evidence(live.argv)
         try:
             process = self.service.start(live.argv)
         except BuildError as error:
@@ -502,7 +525,8 @@ class BuildPane(Vertical):
         widget = self.query_one("#steps", BuildSteps)
         styles = widget.styles_map()
         succeeded = live.summary is not None and live.summary.succeeded
-        widget.update(steps_text(model, now, styles, succeeded=succeeded))
+        misses = live.summary.first_misses if live.summary is not None else ()
+        widget.update(steps_text(model, now, styles, succeeded=succeeded, misses=misses))
         self.query_one("#phases", BuildSteps).update(phases_text(model, now, styles))
         if not live.running:
             self.query_one("#failure", BuildSteps).update(failure_text(model, styles))
@@ -540,19 +564,31 @@ class BuildPane(Vertical):
         if live.summary is None:
             return
         try:
+            summary = live.summary
+            if live.evidence is not None:
+                summary = with_misses(summary, live.evidence, self.history.earlier(live.evidence))
+                with live.lock:
+                    live.summary = summary
+                self.post_message(self.MissesFound(live))
             self.history.add(
                 started=live.started,
                 argv=live.argv,
                 command=shell_command(live.argv),
-                summary=live.summary,
+                summary=summary,
                 log_lines=live.lines,  # finished: the list no longer changes
                 canceled=live.canceled,
+                evidence=live.evidence,
             )
             entries = self.history.list()
         except BuildError as error:
             self.post_message(self.Problem(str(error)))
             return
         self.post_message(self.HistoryLoaded(entries))
+
+    @on(MissesFound)
+    def _misses_found(self, message: MissesFound) -> None:
+        if message.live is self.live:
+            self._refresh_live(force=True)
 
     @work(thread=True, exclusive=True, group="build-history", exit_on_error=False)
     def load_history(self) -> None:
@@ -693,5 +729,15 @@ def history_row(entry: BuildEntry, build_arg_values: bool = False) -> tuple[str,
         result,
         f"{summary.cached}/{summary.total}",
         wall,
+        first_miss_cell(summary),
         shown_command(entry.argv, build_arg_values=build_arg_values),
     )
+
+
+def first_miss_cell(summary: BuildSummary) -> str:
+    """The history's "cache broken first at" cell: the first miss and its reason (pure)."""
+    if not summary.first_misses:
+        return "-"
+    first = summary.first_misses[0]
+    more = f" (+{len(summary.first_misses) - 1})" if len(summary.first_misses) > 1 else ""
+    return f"{first.index} {first.instruction[:24]}: {first.reason}{more}"

@@ -32,6 +32,7 @@ from buildtui.buildx.commands import CreatePlan, render_command
 from buildtui.buildx.errors import BuildxError, BuildxUnavailable, ContextBuilderRemoval
 from buildtui.buildx.models import Builder, BuilderList, CreateOptions, CreateRequest, PruneOptions
 from buildtui.buildx.presentation import COLUMNS, Row, builder_details, builder_rows
+from buildtui.engine.status import EngineStatus
 
 REFRESH_INTERVAL = 10.0
 STATUS_STYLES = {
@@ -372,7 +373,11 @@ class BuildersPane(Widget):
 
             self.call_service("Create", call)
 
-        self.app.push_screen(CreateBuilderScreen(self.service, options), created)
+        status = getattr(self.app, "status", None)
+        here = isinstance(status, EngineStatus) and status.lab_registry_here
+        self.app.push_screen(
+            CreateBuilderScreen(self.service, options, lab_registry_here=here), created
+        )
 
     def action_append(self) -> None:
         builder = self._need_builder("add a node to")

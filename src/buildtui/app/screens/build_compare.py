@@ -1,4 +1,4 @@
-"""Two builds side by side: which steps went from done to CACHED, and the time saved."""
+"""Two builds side by side: which steps went from run to CACHED and back, and the time."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from buildtui.build.history import BuildEntry, Comparison
+from buildtui.buildlog.summary import miss_line
 
 
 def _when(entry: BuildEntry) -> str:
@@ -33,6 +34,10 @@ def comparison_table(comparison: Comparison) -> Table:
         after = Text(change.after.upper() if change.after == "cached" else change.after)
         if change.after == "cached":
             after.stylize("bold black on green" if became_cached else "green")
+        elif change in comparison.now_run:
+            after = Text(f"{change.after} (was CACHED)", style="bold red")
+            if change.seconds_after is not None:
+                after.append(f" {change.seconds_after:.1f}s")
         before = change.before
         if change.seconds_before is not None and change.before == "done":
             before += f" {change.seconds_before:.1f}s"
@@ -41,18 +46,26 @@ def comparison_table(comparison: Comparison) -> Table:
 
 
 def comparison_headline(comparison: Comparison) -> str:
-    saved = comparison.wall_saved
-    wall = (
-        f"wall time {comparison.old.summary.wall_seconds:.1f}s -> "
-        f"{comparison.new.summary.wall_seconds:.1f}s ({saved:+.1f}s saved)"
-        if saved is not None
-        and comparison.old.summary.wall_seconds is not None
-        and comparison.new.summary.wall_seconds is not None
-        else "wall time unknown"
+    """Both directions with their time, the later build's first miss, the wall time (pure)."""
+    old_wall, new_wall = comparison.old.summary.wall_seconds, comparison.new.summary.wall_seconds
+    if old_wall is not None and new_wall is not None:
+        delta = old_wall - new_wall
+        verdict = f"{delta:.1f}s saved" if delta >= 0 else f"{-delta:.1f}s lost"
+        wall = f"wall time {old_wall:.1f}s -> {new_wall:.1f}s ({verdict})"
+    else:
+        wall = "wall time unknown"
+    misses = comparison.new.summary.first_misses
+    first = (
+        f"First miss of #{comparison.new.id}: {miss_line(misses[0])}"
+        + (f" (and {len(misses) - 1} more stage(s))" if len(misses) > 1 else "")
+        if misses
+        else f"#{comparison.new.id} recorded no cache miss."
     )
     return (
-        f"{len(comparison.now_cached)} step(s) went from done to CACHED, "
-        f"{comparison.step_seconds_saved:.1f}s of step time saved; {wall}."
+        f"{len(comparison.now_cached)} step(s) went from run to CACHED "
+        f"({comparison.step_seconds_saved:.1f}s of step time saved), "
+        f"{len(comparison.now_run)} from CACHED to run "
+        f"({comparison.step_seconds_lost:.1f}s lost); {wall}.\n{first}"
     )
 
 

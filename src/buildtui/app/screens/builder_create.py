@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from buildtui.app.widgets.state_checkbox import StateCheckbox
 from buildtui.buildx.builders import BuildersBackend
 from buildtui.buildx.commands import CreatePlan, Preset, render_command, split_list
 from buildtui.buildx.errors import BuildxError
@@ -91,13 +92,27 @@ class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="builder_create.cancel")]
 
-    def __init__(self, service: BuildersBackend, initial: CreateOptions | None = None) -> None:
+    def __init__(
+        self,
+        service: BuildersBackend,
+        initial: CreateOptions | None = None,
+        *,
+        lab_registry_here: bool = False,
+    ) -> None:
+        """`lab_registry_here`: the lab registry answers on this host (the status bar's
+        probe), so a new docker-container builder gets the lab presets on by default."""
         super().__init__()
         self.service = service
         self.initial = initial or CreateOptions()
+        self.presets_on = (
+            lab_registry_here
+            and self.initial.mode == "new"
+            and (self.initial.driver or "docker-container") == "docker-container"
+        )
         self.plan: CreatePlan | None = None
         self.problem: BuildxError | None = None
         settings = service.settings
+        self.registry_url = settings.registry_url
         self.default_hosts = ", ".join(settings.insecure_registries or (settings.registry_host,))
 
     def compose(self) -> ComposeResult:
@@ -152,8 +167,10 @@ class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
                     "create-platforms",
                 )
                 with Horizontal(classes="row"):
-                    yield Checkbox("use it now (--use)", initial.use, id="create-use", compact=True)
-                    yield Checkbox(
+                    yield StateCheckbox(
+                        "use it now (--use)", initial.use, id="create-use", compact=True
+                    )
+                    yield StateCheckbox(
                         "start it now (--bootstrap)",
                         initial.bootstrap,
                         id="create-bootstrap",
@@ -161,14 +178,23 @@ class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
                     )
                 with Vertical(classes="presets") as presets:
                     presets.border_title = "Presets for the lab's traps"
-                    yield Checkbox(
+                    if self.presets_on:
+                        yield Static(
+                            f"On: the lab registry answers at {self.registry_url} on this "
+                            "host, which a docker-container builder reaches only over the "
+                            "host's network and plain HTTP.",
+                            id="create-presets-why",
+                        )
+                    yield StateCheckbox(
                         f"{Preset.HOST_NETWORK.title} (--driver-opt network=host)",
+                        self.presets_on,
                         id="create-host-network",
                         compact=True,
                         tooltip=Preset.HOST_NETWORK.help,
                     )
-                    yield Checkbox(
+                    yield StateCheckbox(
                         f"{Preset.PLAIN_HTTP.title} (buildkitd.toml with http = true)",
+                        self.presets_on,
                         id="create-plain-http",
                         compact=True,
                         tooltip=Preset.PLAIN_HTTP.help,
@@ -246,6 +272,17 @@ class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
         button.label = {"new": "Create", "append": "Add node", "leave": "Remove node"}[
             plan.options.mode
         ]
+
+    @on(Select.Changed, "#create-driver")
+    def _driver_changed(self, event: Select.Changed) -> None:
+        """The lab presets follow the driver when they were on by default: only a
+        docker-container builder takes them."""
+        if not self.presets_on:
+            return
+        container = event.value == "docker-container"
+        for widget_id in ("create-host-network", "create-plain-http"):
+            self.query_one(f"#{widget_id}", Checkbox).value = container
+        self.query_one("#create-presets-why", Static).display = container
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#create-ok")

@@ -10,6 +10,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList
 
+from buildtui.app.widgets.state_checkbox import StateCheckbox
 from buildtui.build.errors import OptionsError
 from buildtui.build.options import (
     BuildOptions,
@@ -100,8 +101,8 @@ class BuildForm(VerticalScroll):
                 id="mode",
                 compact=True,
             )
-            yield Checkbox("image-manifest=true", id="image-manifest", compact=True)
-            yield Checkbox("--no-cache", id="no-cache", compact=True)
+            yield StateCheckbox("image-manifest=true", id="image-manifest", compact=True)
+            yield StateCheckbox("--no-cache", id="no-cache", compact=True)
         with Horizontal():
             yield Label("Build args")
             yield Input(id="build-args", placeholder="NAME=value NAME2=value2", compact=True)

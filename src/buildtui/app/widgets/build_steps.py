@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from buildtui.buildlog.explain import Explanation
 from buildtui.buildlog.model import BuildModel, Phase, PhaseKind, Step, StepState, Vertex
-from buildtui.buildlog.summary import BuildSummary
+from buildtui.buildlog.summary import BuildSummary, CacheMiss, miss_line
 
 Styles = Mapping[str, Style | str]
 
@@ -28,6 +28,7 @@ PLAIN_STYLES: dict[str, Style | str] = {
     "heading": "bold",
     "dim": "dim",
     "harmless": "italic",
+    "miss": "bold reverse",
 }
 
 INSTRUCTION_WIDTH = 60
@@ -63,9 +64,19 @@ def state_text(vertex: Vertex, now: float, styles: Styles, *, succeeded: bool = 
 
 
 def steps_text(
-    model: BuildModel, now: float, styles: Styles = PLAIN_STYLES, *, succeeded: bool = False
+    model: BuildModel,
+    now: float,
+    styles: Styles = PLAIN_STYLES,
+    *,
+    succeeded: bool = False,
+    misses: Sequence[CacheMiss] = (),
 ) -> Text:
-    """Each platform and stage as a heading, its steps in Dockerfile order with their state."""
+    """Each platform and stage as a heading, its steps in Dockerfile order with their state.
+
+    The first step of a stage that ran instead of coming from the cache (`misses`, once
+    the build is over) says `◀ cache broken here`, with the reason on the next line.
+    """
+    marks = {(m.platform, m.stage, m.index): m for m in misses}
     out = Text()
     groups = model.groups()
     if not groups:
@@ -78,6 +89,11 @@ def steps_text(
         out.append("\n")
         for step in group.steps:
             out.append_text(step_line(step, now, styles, succeeded=succeeded))
+            miss = marks.get((step.platform, step.stage, step.index))
+            if miss is not None:
+                out.append("  ")
+                out.append(" ◀ cache broken here ", style=styles.get("miss", ""))
+                out.append(f"\n      why: {miss.detail}", style=styles.get("dim", ""))
             out.append("\n")
     out.rstrip()
     return out
@@ -166,6 +182,9 @@ def summary_text(summary: BuildSummary, styles: Styles = PLAIN_STYLES) -> Text:
     out.append_text(_outcome("Cache import", summary.cache_import, styles))
     out.append_text(_outcome("  Cache export", summary.cache_export, styles))
     out.append_text(_outcome("  Push", summary.push, styles))
+    for miss in summary.first_misses:
+        out.append("\nCache broken here: ", style=styles.get("miss", ""))
+        out.append(miss_line(miss))
     if summary.pushed_digest:
         out.append(f"\nPushed {summary.pushed[-1][0]}@{summary.pushed_digest}")
     return out
@@ -202,6 +221,7 @@ class BuildSteps(Static):
         "build-steps--heading",
         "build-steps--dim",
         "build-steps--harmless",
+        "build-steps--miss",
     }
     DEFAULT_CSS = """
     BuildSteps { height: auto; }
@@ -215,6 +235,7 @@ class BuildSteps(Static):
     BuildSteps > .build-steps--heading { text-style: bold; color: $text-primary; }
     BuildSteps > .build-steps--dim { color: $text-muted; }
     BuildSteps > .build-steps--harmless { color: $text-muted; text-style: italic; }
+    BuildSteps > .build-steps--miss { color: $text-error; text-style: bold reverse; }
     """
 
     def styles_map(self) -> dict[str, Style | str]:

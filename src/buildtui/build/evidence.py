@@ -1,0 +1,286 @@
+"""What a build started from, kept with it so a later cache miss can be explained.
+
+Recorded before the build starts: the Dockerfile's text, a content hash of every
+file of the build context that `.dockerignore` lets through (bounded in files,
+bytes and time: past a bound the list is skipped and `context_note` says why),
+the build arguments (a keyed hash of each value, never the value), and the cache
+flags (`--no-cache`, `--no-cache-filter`, `--cache-from`), platforms and builder.
+The base images' digests come from the log (`FROM image@sha256:...` steps).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import time
+import zlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from buildtui.build.dockerignore import IgnoreRules
+
+MAX_FILES = 20_000
+MAX_BYTES = 256 * 1024 * 1024
+MAX_SECONDS = 3.0
+MAX_DOCKERFILE = 1024 * 1024
+HASH_CHARS = 16
+"""Hex characters kept of each file's SHA-256 (64 bits: enough to see a change)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BuildEvidence:
+    context: str | None
+    """The build context's absolute path (None: a URL, `-` or none)."""
+    dockerfile: str | None
+    """The Dockerfile's absolute path."""
+    dockerfile_text: str | None
+    context_hashes: dict[str, str] | None
+    """Context path -> first characters of its SHA-256; None when skipped."""
+    context_note: str | None = None
+    build_args: dict[str, str] = field(default_factory=dict)
+    """Build argument name -> keyed hash of its value."""
+    no_cache: bool = False
+    no_cache_filter: tuple[str, ...] = ()
+    cache_from: tuple[str, ...] = ()
+    cache_to: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()
+    builder: str | None = None
+
+    @property
+    def project(self) -> tuple[str | None, str | None]:
+        """Builds of the same Dockerfile in the same context compare with each other."""
+        return (self.context, self.dockerfile)
+
+    def to_blob(self) -> bytes:
+        return zlib.compress(json.dumps(asdict(self), separators=(",", ":")).encode(), 6)
+
+    @classmethod
+    def from_blob(cls, blob: bytes) -> BuildEvidence:
+        data: dict[str, Any] = json.loads(zlib.decompress(blob))
+        return cls(
+            context=data.get("context"),
+            dockerfile=data.get("dockerfile"),
+            dockerfile_text=data.get("dockerfile_text"),
+            context_hashes=data.get("context_hashes"),
+            context_note=data.get("context_note"),
+            build_args=dict(data.get("build_args") or {}),
+            no_cache=bool(data.get("no_cache")),
+            no_cache_filter=tuple(data.get("no_cache_filter") or ()),
+            cache_from=tuple(data.get("cache_from") or ()),
+            cache_to=tuple(data.get("cache_to") or ()),
+            platforms=tuple(data.get("platforms") or ()),
+            builder=data.get("builder"),
+        )
+
+
+def buildx_arguments(argv: list[str] | tuple[str, ...]) -> list[str]:
+    """The arguments after `... buildx build` in a full command."""
+    args = list(argv)
+    for i in range(len(args) - 1):
+        if args[i] == "buildx" and args[i + 1] == "build":
+            return args[i + 2 :]
+    return args
+
+
+_VALUE_FLAGS = {
+    "-f", "--file", "-t", "--tag", "--platform", "--build-arg", "--cache-from", "--cache-to",
+    "--target", "--builder", "-o", "--output", "--secret", "--ssh", "--label", "--progress",
+    "--no-cache-filter", "--network", "--add-host", "--iidfile", "--metadata-file",
+    "--attest", "--annotation", "--build-context", "--shm-size", "--ulimit", "--allow",
+    "--provenance", "--sbom", "--call", "--cgroup-parent",
+}  # fmt: skip
+
+
+def _options(arguments: list[str]) -> tuple[dict[str, list[str]], list[str], set[str]]:
+    """(flag -> values, positionals, flags without value) of buildx build arguments."""
+    values: dict[str, list[str]] = {}
+    positionals: list[str] = []
+    switches: set[str] = set()
+    i = 0
+    while i < len(arguments):
+        arg = arguments[i]
+        if arg.startswith("--") and "=" in arg:
+            flag, _, value = arg.partition("=")
+            values.setdefault(flag, []).append(value)
+        elif arg in _VALUE_FLAGS and i + 1 < len(arguments):
+            values.setdefault(arg, []).append(arguments[i + 1])
+            i += 1
+        elif arg.startswith("-") and arg != "-":
+            switches.add(arg)
+        else:
+            positionals.append(arg)
+        i += 1
+    return values, positionals, switches
+
+
+def _key(data_dir: Path | None) -> bytes:
+    """The machine's key for hashing build-argument values (made once, owner-only)."""
+    if data_dir is None:
+        return b"buildtui"
+    path = data_dir / "evidence.key"
+    try:
+        return path.read_bytes()
+    except OSError:
+        pass
+    key = secrets.token_bytes(32)
+    try:
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key)
+    except FileExistsError:
+        return path.read_bytes()
+    except OSError:
+        return b"buildtui"
+    return key
+
+
+def value_hash(value: str, key: bytes) -> str:
+    return hashlib.blake2b(value.encode(), key=key[:64], digest_size=8).hexdigest()
+
+
+def collect(
+    argv: list[str] | tuple[str, ...],
+    *,
+    cwd: Path | None = None,
+    data_dir: Path | None = None,
+    environ: dict[str, str] | None = None,
+    max_files: int = MAX_FILES,
+    max_bytes: int = MAX_BYTES,
+    max_seconds: float = MAX_SECONDS,
+) -> BuildEvidence:
+    """The evidence of a build about to run `argv` (a full `docker buildx build` line)."""
+    cwd = Path.cwd() if cwd is None else cwd
+    environ = dict(os.environ) if environ is None else environ
+    values, positionals, switches = _options(buildx_arguments(argv))
+    context_arg = positionals[-1] if positionals else None
+    context: Path | None = None
+    note: str | None = None
+    if context_arg is None:
+        note = "no build context given"
+    elif context_arg == "-" or "://" in context_arg or context_arg.startswith("git@"):
+        note = f"the build context {context_arg} is not a local folder: its files are not hashed"
+    else:
+        context = (cwd / context_arg).resolve()
+    files = values.get("--file") or values.get("-f")
+    dockerfile: Path | None = None
+    if files and files[-1] == "-":
+        dockerfile = None  # read from standard input: not recorded
+    elif files:
+        dockerfile = (cwd / files[-1]).resolve()
+    elif context is not None:
+        dockerfile = context / "Dockerfile"
+    dockerfile_text = _read_dockerfile(dockerfile)
+    hashes: dict[str, str] | None = None
+    if context is not None:
+        hashes, note = hash_context(
+            context, max_files=max_files, max_bytes=max_bytes, max_seconds=max_seconds
+        )
+    key = _key(data_dir)
+    build_args: dict[str, str] = {}
+    for assignment in values.get("--build-arg", []):
+        name, equals, value = assignment.partition("=")
+        if not equals:
+            value = environ.get(name, "")
+        build_args[name] = value_hash(value, key)
+    platforms = tuple(p.strip() for v in values.get("--platform", []) for p in v.split(",") if p)
+    builders = values.get("--builder") or []
+    builder = builders[-1] if builders else None
+    return BuildEvidence(
+        context=str(context) if context is not None else None,
+        dockerfile=str(dockerfile) if dockerfile is not None else None,
+        dockerfile_text=dockerfile_text,
+        context_hashes=hashes,
+        context_note=note,
+        build_args=build_args,
+        no_cache="--no-cache" in switches or "--no-cache=true" in values.get("--no-cache", []),
+        no_cache_filter=tuple(s for v in values.get("--no-cache-filter", []) for s in v.split(",")),
+        cache_from=tuple(values.get("--cache-from", [])),
+        cache_to=tuple(values.get("--cache-to", [])),
+        platforms=platforms,
+        builder=builder,
+    )
+
+
+def _read_dockerfile(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        with path.open("rb") as handle:
+            return handle.read(MAX_DOCKERFILE).decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
+def hash_context(
+    context: Path,
+    *,
+    max_files: int = MAX_FILES,
+    max_bytes: int = MAX_BYTES,
+    max_seconds: float = MAX_SECONDS,
+) -> tuple[dict[str, str] | None, str | None]:
+    """(path -> hash of every file `.dockerignore` lets through, None) or (None, why not)."""
+    try:
+        ignore_text = (context / ".dockerignore").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        ignore_text = ""
+    rules = IgnoreRules.from_text(ignore_text)
+    deadline = time.monotonic() + max_seconds
+    hashes: dict[str, str] = {}
+    total = 0
+    pending = [("", context)]
+    while pending:
+        prefix, folder = pending.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as error:
+            return None, f"context hashes skipped: cannot read {folder}: {error.strerror}"
+        for entry in entries:
+            rel = f"{prefix}{entry.name}"
+            if time.monotonic() > deadline:
+                return None, (
+                    f"context hashes skipped: hashing took over {max_seconds:g} s "
+                    f"(a large build context); COPY/ADD misses cannot name files"
+                )
+            try:
+                if entry.is_symlink():
+                    if not rules.excluded(rel):
+                        target = os.readlink(entry.path)
+                        hashes[rel] = "->" + hashlib.sha256(target.encode()).hexdigest()[:14]
+                    continue
+                if entry.is_dir():
+                    if not rules.prunes(rel):
+                        pending.append((rel + "/", Path(entry.path)))
+                    continue
+                if not entry.is_file() or rules.excluded(rel):
+                    continue
+                total += entry.stat().st_size
+                if len(hashes) >= max_files or total > max_bytes:
+                    return None, (
+                        f"context hashes skipped: the build context has over {max_files:,} "
+                        f"files or {max_bytes // (1024 * 1024)} MiB; COPY/ADD misses "
+                        "cannot name files"
+                    )
+                hashes[rel] = _file_hash(entry.path)
+            except OSError:
+                continue
+    return hashes, None
+
+
+def _file_hash(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()[:HASH_CHARS]
+
+
+def changed_files(old: dict[str, str], new: dict[str, str]) -> list[tuple[str, str]]:
+    """(path, "changed" | "added" | "removed"), sorted by path."""
+    out = [(p, "changed") for p in new if p in old and old[p] != new[p]]
+    out += [(p, "added") for p in new if p not in old]
+    out += [(p, "removed") for p in old if p not in new]
+    return sorted(out)

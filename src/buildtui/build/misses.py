@@ -1,0 +1,452 @@
+"""Why the cache missed: the first step of each platform and stage that ran, and why.
+
+Decided from recorded evidence only (see evidence.py): the step is compared with the
+last earlier build of the same Dockerfile and context in which it was cached or ran.
+Each reason names what changed: the files a COPY/ADD takes, the Dockerfile line, the
+build argument, the base image's digest, the stage a `COPY --from` takes from, or why
+no cache could be used. When nothing recorded explains it, the reason is "unknown"
+and says what was checked.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from buildtui.build.dockerignore import matches_source
+from buildtui.build.evidence import BuildEvidence, changed_files
+from buildtui.buildlog.summary import BuildSummary, CacheMiss, StepSummary, miss_line
+
+__all__ = ["EarlierBuild", "first_misses", "miss_line", "with_misses"]
+
+RAN = ("done", "error")
+MAX_FILES_SHOWN = 5
+
+_FROM_LINE = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?\s*$", re.IGNORECASE)
+_ARG_LINE = re.compile(r"^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)", re.IGNORECASE)
+_DIGEST = re.compile(r"@(sha256:[0-9a-f]{64})")
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierBuild:
+    id: int
+    summary: BuildSummary
+    evidence: BuildEvidence | None
+
+
+Key = tuple[str | None, str | None]
+
+
+def first_misses(
+    summary: BuildSummary,
+    evidence: BuildEvidence | None,
+    earlier: Sequence[EarlierBuild],
+) -> tuple[CacheMiss, ...]:
+    """The first miss of each platform and stage of `summary`'s build.
+
+    `earlier` are builds run before it, newest first.
+    """
+    groups: dict[Key, list[StepSummary]] = {}
+    for step in summary.steps:
+        groups.setdefault((step.platform, step.stage), []).append(step)
+    same = [
+        b
+        for b in earlier
+        if evidence is not None
+        and b.evidence is not None
+        and b.evidence.project == evidence.project
+    ]
+    stages = _stage_bases(evidence.dockerfile_text if evidence else None)
+    found: dict[Key, CacheMiss] = {}
+    # Stages a stage depends on come first in BuildKit's order; resolve those first.
+    pending = [k for k in groups]
+    for _ in range(len(pending) + 1):
+        for key in list(pending):
+            deps = _dependencies(key, groups[key], stages)
+            if any((key[0], d) in pending and (key[0], d) != key for d in deps):
+                continue
+            pending.remove(key)
+            miss = _group_miss(key, groups[key], summary, evidence, same, stages, found)
+            if miss is not None:
+                found[key] = miss
+    order = list(groups)
+    return tuple(found[k] for k in order if k in found)
+
+
+def _dependencies(key: Key, steps: list[StepSummary], stages: dict[str, str]) -> set[str]:
+    deps = set()
+    base = stages.get(key[1] or "")
+    if base in stages:
+        deps.add(base)
+    for step in steps:
+        source = _copy_from(step.instruction)
+        if source in stages:
+            deps.add(source)
+    return deps
+
+
+def _group_miss(
+    key: Key,
+    steps: list[StepSummary],
+    summary: BuildSummary,
+    evidence: BuildEvidence | None,
+    same: Sequence[EarlierBuild],
+    stages: dict[str, str],
+    found: dict[Key, CacheMiss],
+) -> CacheMiss | None:
+    counted = sorted((s for s in steps if s.counted), key=lambda s: s.index)
+    step = next((s for s in counted if s.status in RAN), None)
+    if step is None:
+        return None
+    platform, stage = key
+
+    def miss(reason: str, detail: str, ref: int | None = None) -> CacheMiss:
+        return CacheMiss(platform, stage, step.index, step.instruction, reason, detail, ref)
+
+    if evidence is not None and evidence.no_cache:
+        return miss("no-cache", "--no-cache: no step may come from the cache")
+    if evidence is not None and stage in evidence.no_cache_filter:
+        return miss("no-cache", f"--no-cache-filter {stage}: this stage may not use the cache")
+    reference = _reference(key, step, same)
+    if reference is None:
+        return _no_reference(key, step, summary, evidence, same)
+    ref, before = reference
+    assert ref.evidence is not None and evidence is not None
+    old, new = ref.evidence, evidence
+    checked: list[str] = []
+
+    # The step's own text.
+    if before.instruction != step.instruction:
+        line = _changed_line(old.dockerfile_text, new.dockerfile_text, step.instruction)
+        if line is not None:
+            return miss("instruction", f"Dockerfile {line}", ref.id)
+        args = _changed_args(old, new)
+        if args and old.dockerfile_text == new.dockerfile_text:
+            return miss("build-arg", _args_detail(args, ref.id), ref.id)
+        return miss("instruction", f"the step's text changed (was: {before.instruction})", ref.id)
+    checked.append("the step's text (same)")
+
+    # The stage's base: an image's digest, or another stage that missed.
+    base_change = _base_change(key, summary, ref.summary, stages)
+    if base_change is not None:
+        return miss("base-image", base_change, ref.id)
+    checked.append("base image digests (same)")
+    parent = stages.get(stage or "")
+    if parent in stages and (platform, parent) in found:
+        first = found[(platform, parent)]
+        return miss(
+            "earlier-stage",
+            f"stage {parent} (its base) missed first at {_step_name(first)}",
+            ref.id,
+        )
+
+    # What the step takes: another stage, or files of the context.
+    keyword = step.instruction.split(" ", 1)[0].upper()
+    source_stage = _copy_from(step.instruction)
+    if source_stage is not None:
+        upstream = found.get((platform, source_stage))
+        if upstream is not None:
+            return miss(
+                "copy-from",
+                f"COPY --from={source_stage}: stage {source_stage} missed first at "
+                f"{_step_name(upstream)} ({upstream.reason})",
+                ref.id,
+            )
+        checked.append(f"stage {source_stage} (no miss)")
+    elif keyword in ("COPY", "ADD"):
+        files = _changed_context(old, new, step.instruction)
+        if files is None:
+            checked.append(
+                "context files (not recorded: "
+                + (new.context_note or old.context_note or "no list")
+                + ")"
+            )
+        elif files:
+            return miss("files", _files_detail(files, ref.id), ref.id)
+        else:
+            checked.append("the files it copies (same)")
+
+    # An earlier step of the stage came from the cache of another build, with other input.
+    for earlier_step in counted:
+        if earlier_step.index >= step.index:
+            break
+        found_earlier = _earlier_input(earlier_step, key, ref, old, new)
+        if found_earlier is not None:
+            return miss(found_earlier[0], found_earlier[1], ref.id)
+    if counted[0].index < step.index:
+        checked.append("the stage's earlier steps (same input)")
+
+    args = _changed_args(old, new, declared=_declared_args(new.dockerfile_text))
+    if args:
+        return miss("build-arg", _args_detail(args, ref.id), ref.id)
+    checked.append("build arguments (same)")
+
+    # Nothing that goes into the step changed: was there a cache to use?
+    if summary.builder and ref.summary.builder and summary.builder != ref.summary.builder:
+        return miss(
+            "other-builder",
+            f"built on builder {summary.builder}; build #{ref.id} ran on "
+            f"{ref.summary.builder}, whose local cache this builder does not share",
+            ref.id,
+        )
+    if summary.cache_import != "found" and summary.cached == 0:
+        imported = "no cache was imported" + (
+            " (the import found nothing)" if summary.cache_import == "not-found" else ""
+        )
+        return miss(
+            "no-cache",
+            f"no step came from the cache: {imported} and the local cache no longer "
+            f"holds build #{ref.id}'s steps (pruned), though their input is the same ("
+            + ", ".join(c.removesuffix(" (same)") for c in checked)
+            + ")",
+            ref.id,
+        )
+    if summary.cached:
+        checked.append("the cache (some steps came from it)")
+    else:
+        checked.append("the cache (one was imported, yet no step came from it)")
+    return miss(
+        "unknown", f"unknown; checked against build #{ref.id}: " + ", ".join(checked), ref.id
+    )
+
+
+def _earlier_input(
+    earlier: StepSummary,
+    key: Key,
+    ref: EarlierBuild,
+    old: BuildEvidence,
+    new: BuildEvidence,
+) -> tuple[str, str] | None:
+    """(reason, detail) when an earlier step of the stage took other input than in `ref`:
+    it came from the cache of another build, so the steps after it could not."""
+    before = next(
+        (
+            s
+            for s in ref.summary.steps
+            if (s.platform, s.stage, s.index) == (key[0], key[1], earlier.index)
+        ),
+        None,
+    )
+    name = f"step {earlier.index} {earlier.instruction}"
+    if before is not None and before.instruction != earlier.instruction:
+        return (
+            "instruction",
+            f"{name} changed (was: {before.instruction}) yet came from the cache",
+        )
+    keyword = earlier.instruction.split(" ", 1)[0].upper()
+    if keyword in ("COPY", "ADD") and _copy_from(earlier.instruction) is None:
+        files = _changed_context(old, new, earlier.instruction)
+        if files:
+            return "files", f"{name} came from the cache but takes files " + _files_detail(
+                files, ref.id
+            )
+    return None
+
+
+def _reference(
+    key: Key, step: StepSummary, same: Sequence[EarlierBuild]
+) -> tuple[EarlierBuild, StepSummary] | None:
+    """The last earlier build in which this step was cached or ran."""
+    for build in same:
+        for old in build.summary.steps:
+            if (old.platform, old.stage, old.index) == (
+                key[0],
+                key[1],
+                step.index,
+            ) and old.status in ("cached", "done"):
+                return build, old
+    return None
+
+
+def _no_reference(
+    key: Key,
+    step: StepSummary,
+    summary: BuildSummary,
+    evidence: BuildEvidence | None,
+    same: Sequence[EarlierBuild],
+) -> CacheMiss | None:
+    """No earlier build ran this step on this platform: a cache for other platforms?"""
+    if evidence is None or summary.cache_import != "found":
+        return None
+    for build in same:
+        old = build.evidence
+        if old is None or not _cache_refs(old.cache_to) & _cache_refs(evidence.cache_from):
+            continue
+        platforms = sorted({s.platform or "" for s in build.summary.steps} - {""})
+        if key[0] not in platforms:
+            return CacheMiss(
+                key[0],
+                key[1],
+                step.index,
+                step.instruction,
+                "no-cache",
+                f"the imported cache was exported by build #{build.id} for "
+                f"{', '.join(platforms) or 'another platform'} only, not {key[0]}",
+                build.id,
+            )
+    return None
+
+
+def _cache_refs(values: Sequence[str]) -> set[str]:
+    """The cache images that --cache-from/--cache-to values name (`ref=...`, or a bare ref)."""
+    refs = set()
+    for value in values:
+        if "=" not in value:
+            refs.add(value)
+        for part in value.split(","):
+            if part.startswith("ref="):
+                refs.add(part[4:])
+    return refs
+
+
+def _step_name(miss: CacheMiss) -> str:
+    return f"step {miss.index} {miss.instruction}"
+
+
+def _copy_from(instruction: str) -> str | None:
+    match = re.match(r"^(?:COPY|ADD)\s+(?:--\S+\s+)*?--from=(\S+)", instruction, re.IGNORECASE)
+    return match.group(1) if match else None
+
+
+def _stage_bases(dockerfile: str | None) -> dict[str, str]:
+    """Stage name -> what it is FROM (an image or another stage)."""
+    bases: dict[str, str] = {}
+    for line in (dockerfile or "").splitlines():
+        match = _FROM_LINE.match(line)
+        if match and match.group(2):
+            bases[match.group(2)] = match.group(1)
+    return bases
+
+
+def _declared_args(dockerfile: str | None) -> set[str] | None:
+    if dockerfile is None:
+        return None
+    return {m.group(1) for line in dockerfile.splitlines() if (m := _ARG_LINE.match(line))}
+
+
+def _changed_args(
+    old: BuildEvidence, new: BuildEvidence, declared: set[str] | None = None
+) -> list[str]:
+    names = set(old.build_args) | set(new.build_args)
+    changed = sorted(n for n in names if old.build_args.get(n) != new.build_args.get(n))
+    if declared is not None:
+        changed = [n for n in changed if n in declared]
+    return changed
+
+
+def _args_detail(names: list[str], ref: int) -> str:
+    label = "build argument" if len(names) == 1 else "build arguments"
+    return f"{label} {', '.join(names)} changed since build #{ref}"
+
+
+def _changed_line(old: str | None, new: str | None, instruction: str) -> str | None:
+    """`line N changed: NEW (was: OLD)` for the Dockerfile line of `instruction`."""
+    if old is None or new is None or old == new:
+        return None
+    old_lines, new_lines = old.splitlines(), new.splitlines()
+    keyword = instruction.split(" ", 1)[0].upper()
+    best: tuple[float, str] | None = None
+    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        for j in range(j1, j2):
+            text = new_lines[j].strip()
+            if text.split(" ", 1)[0].upper() != keyword:
+                continue
+            score = difflib.SequenceMatcher(a=text, b=instruction).ratio()
+            was = old_lines[i1 + (j - j1)].strip() if i1 + (j - j1) < i2 else None
+            detail = f"line {j + 1} changed: {text}" + (f" (was: {was})" if was else " (new)")
+            if best is None or score > best[0]:
+                best = (score, detail)
+    return best[1] if best else None
+
+
+def _changed_context(
+    old: BuildEvidence, new: BuildEvidence, instruction: str
+) -> list[tuple[str, str]] | None:
+    if old.context_hashes is None or new.context_hashes is None:
+        return None
+    sources = _copy_sources(instruction)
+    return [
+        (path, how)
+        for path, how in changed_files(old.context_hashes, new.context_hashes)
+        if any(matches_source(source, path) for source in sources)
+    ]
+
+
+def _copy_sources(instruction: str) -> list[str]:
+    rest = instruction.split(" ", 1)[1] if " " in instruction else ""
+    rest = rest.strip()
+    words: list[str]
+    try:
+        words = json.loads(rest) if rest.startswith("[") else shlex.split(rest)
+    except (ValueError, json.JSONDecodeError):
+        words = rest.split()
+    words = [w for w in words if not w.startswith("--")]
+    return [str(w) for w in words[:-1]] or ["."]
+
+
+def _files_detail(files: list[tuple[str, str]], ref: int) -> str:
+    shown = ", ".join(
+        path if how == "changed" else f"{path} ({how})" for path, how in files[:MAX_FILES_SHOWN]
+    )
+    more = f" and {len(files) - MAX_FILES_SHOWN} more" if len(files) > MAX_FILES_SHOWN else ""
+    return f"changed since build #{ref}: {shown}{more}"
+
+
+def _base_change(
+    key: Key, new: BuildSummary, old: BuildSummary, stages: dict[str, str]
+) -> str | None:
+    """`FROM image resolved to sha256:… (was sha256:…)` when the stage's base moved."""
+    platform, stage = key
+    seen: set[str | None] = set()
+    while stage not in seen:
+        seen.add(stage)
+        before, after = _from_step(old, platform, stage), _from_step(new, platform, stage)
+        image = stages.get(stage or "")
+        if (before is None or after is None) and image is not None and image not in stages:
+            before = before or _from_image(old, platform, image)
+            after = after or _from_image(new, platform, image)
+        if before is not None and after is not None:
+            a, b = _DIGEST.search(before), _DIGEST.search(after)
+            if a and b and a.group(1) != b.group(1):
+                name = after.split(" ", 1)[1].split("@", 1)[0]
+                return (
+                    f"the base image {name} resolved to another digest: "
+                    f"{b.group(1)[:17]}… (was {a.group(1)[:17]}…)"
+                )
+            return None
+        if image is None or image not in stages:
+            return None
+        stage = image
+    return None
+
+
+def _from_step(summary: BuildSummary, platform: str | None, stage: str | None) -> str | None:
+    for step in summary.steps:
+        if step.platform == platform and step.stage == stage and not step.counted:
+            return step.instruction
+    return None
+
+
+def _from_image(summary: BuildSummary, platform: str | None, image: str) -> str | None:
+    """A FROM step of `platform` naming `image` (BuildKit merges identical FROM steps)."""
+    for step in summary.steps:
+        if step.platform != platform or step.counted:
+            continue
+        ref = step.instruction.split(" ", 1)[-1].split("@", 1)[0]
+        if ref == image or ref.endswith("/" + image):
+            return step.instruction
+    return None
+
+
+def with_misses(
+    summary: BuildSummary, evidence: BuildEvidence | None, earlier: Sequence[EarlierBuild]
+) -> BuildSummary:
+    """`summary` with its first misses decided against `earlier` builds (newest first)."""
+    return replace(summary, first_misses=first_misses(summary, evidence, earlier))

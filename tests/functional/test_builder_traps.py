@@ -1,0 +1,86 @@
+"""The create form's lab presets follow where the lab registry runs; checkboxes read
+without colour."""
+
+from __future__ import annotations
+
+from textual.widgets import Checkbox, Select
+
+from buildtui.app.screens.builder_create import CreateBuilderScreen
+from buildtui.app.widgets.state_checkbox import StateCheckbox
+from buildtui.engine.status import EngineStatus
+from tests.fakes.builders import FakeBuildersService
+from tests.fakes.builders_app import BuildersPaneApp, settle
+
+SIZE = (130, 40)
+
+
+def box(checkbox: Checkbox) -> str:
+    """The checkbox as drawn, without styles: `▐X▌ label` or `▐ ▌ label`."""
+    return checkbox.render().plain.rstrip()
+
+
+async def open_form(app: BuildersPaneApp, status: EngineStatus | None) -> CreateBuilderScreen:
+    app.status = status  # type: ignore[attr-defined]
+    await app.pane.run_action("create")
+    await settle_screen(app)
+    screen = app.screen
+    assert isinstance(screen, CreateBuilderScreen)
+    return screen
+
+
+async def settle_screen(app: BuildersPaneApp) -> None:
+    await app.workers.wait_for_complete()
+
+
+async def test_lab_presets_are_on_when_the_lab_registry_runs_here() -> None:
+    app = BuildersPaneApp(FakeBuildersService())
+    here = EngineStatus(registry_url="http://localhost:5000", registry_up=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_form(app, here)
+        await pilot.pause()
+        network = screen.query_one("#create-host-network", Checkbox)
+        plain = screen.query_one("#create-plain-http", Checkbox)
+        assert network.value and plain.value
+        why = str(screen.query_one("#create-presets-why").render())
+        assert why.startswith("On: the lab registry answers at http://localhost:5000 on this host")
+        command = str(screen.query_one("#create-command").render())
+        assert "--driver docker-container --driver-opt network=host --buildkitd-config " in command
+        assert box(network).startswith("▐X▌")
+        # Another driver does not take them: they go off, and so does the line.
+        screen.query_one("#create-driver", Select).value = "kubernetes"
+        await pilot.pause()
+        assert not network.value and not plain.value
+        assert box(network).startswith("▐ ▌")
+        assert not screen.query_one("#create-presets-why").display
+        screen.query_one("#create-driver", Select).value = "docker-container"
+        await pilot.pause()
+        assert network.value and plain.value
+
+
+async def test_lab_presets_stay_off_without_a_local_lab_registry() -> None:
+    app = BuildersPaneApp(FakeBuildersService())
+    elsewhere = EngineStatus(registry_url="http://10.0.0.9:5000", registry_up=True)
+    down = EngineStatus(registry_url="http://localhost:5000", registry_up=False)
+    assert not elsewhere.lab_registry_here and not down.lab_registry_here
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_form(app, down)
+        await pilot.pause()
+        network = screen.query_one("#create-host-network", Checkbox)
+        assert not network.value and not screen.query("#create-presets-why")
+        assert box(network).startswith("▐ ▌")
+        await pilot.press("escape")
+        await pilot.pause()
+
+
+async def test_every_checkbox_state_reads_without_colour() -> None:
+    checkbox = StateCheckbox("--no-cache")
+    app = BuildersPaneApp(FakeBuildersService())
+    async with app.run_test(size=SIZE) as pilot:
+        await app.pane.mount(checkbox)
+        await pilot.pause()
+        assert box(checkbox) == "▐ ▌ --no-cache"
+        checkbox.toggle()
+        await pilot.pause()
+        assert box(checkbox) == "▐X▌ --no-cache"

@@ -1,0 +1,196 @@
+"""Why the cache missed, on real builds: each test builds a context twice on the engine's
+default builder (its own unique RUN text and files, so no other build's cache answers)
+through `buildtui build`'s own code, with a history in its tmp dir, and reads the first
+miss from `--summary-json`.
+
+The default builder's cache is the engine's: a `docker buildx prune` run by someone else
+between two builds of a test empties it, and the app then rightly says "pruned". A test
+that was not about that runs again with new names (`CachePruned`), at most twice.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import sqlite3
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from buildtui.build.history import BuildHistory
+from buildtui.build.options import argv_for_arguments
+from buildtui.build.runner import BuildRunner
+from buildtui.commands.build import run_build
+from buildtui.settings import Settings
+from tests.integration.lab import BASE_IMAGE_PARTS, docker, unique
+
+DOCKERFILE = """\
+FROM {base} AS base
+ARG GREETING=hello
+COPY src/ /app/src/
+RUN echo $GREETING {token} && ls /app/src
+
+FROM base AS final
+COPY --from=base /app/src/index.js /index.js
+RUN cat /index.js
+"""
+
+
+class CachePruned(Exception):
+    """The engine's build cache was pruned between two builds of a test."""
+
+
+class Lab:
+    """A build context in a tmp dir, a history beside it, and images to remove."""
+
+    def __init__(self, tmp_path: Path, image_names: list[str], base: str) -> None:
+        self.token = unique("miss")
+        tmp_path = tmp_path / self.token
+        self.context = tmp_path / "context"
+        (self.context / "src").mkdir(parents=True)
+        self.dockerfile = self.context / "Dockerfile"
+        self.dockerfile.write_text(DOCKERFILE.format(base=base, token=self.token))
+        (self.context / "src" / "index.js").write_text(f"console.log('{self.token}')\n")
+        (self.context / "src" / "other.js").write_text("// other\n")
+        (self.context / "src" / "notes.txt").write_text("ignored\n")
+        (self.context / ".dockerignore").write_text("# notes are not sent\n**/notes.txt\n")
+        self.history = BuildHistory(tmp_path / "builds.sqlite3")
+        self.tmp_path = tmp_path.parent
+        self.image_names = image_names
+        self.base = base
+        self.image = f"{self.token}:latest"
+        image_names.append(self.image)
+        self.builds = 0
+
+    def build(self, *extra: str) -> tuple[int, dict[str, Any], str]:
+        """(exit code, summary JSON, printed output)."""
+        self.builds += 1
+        out = io.StringIO()
+        summary = self.tmp_path / f"summary{self.builds}.json"
+        args = [*extra, "-t", self.image, "-f", str(self.dockerfile), str(self.context)]
+        code = run_build(
+            argv_for_arguments(args, Settings()),
+            BuildRunner(),
+            out,
+            summary_json=summary,
+            history=self.history,
+        )
+        document = json.loads(summary.read_text())
+        if any("(pruned)" in miss["detail"] for miss in document["first_misses"]):
+            raise CachePruned(f"{self.token}: the build cache was pruned during the test")
+        return code, document, out.getvalue()
+
+    def misses(self, summary: dict[str, Any]) -> dict[str | None, dict[str, Any]]:
+        return {m["stage"]: m for m in summary["first_misses"]}
+
+
+@pytest.fixture
+def lab(engine: None, tmp_path: Path, image_names: list[str]) -> Lab:
+    return Lab(tmp_path, image_names, BASE_IMAGE_PARTS["amd64"])
+
+
+def again_if_pruned(test: Callable[[Lab], None]) -> Callable[[Lab], None]:
+    """Run `test` with a new lab (new names) when the cache was pruned under it."""
+
+    @functools.wraps(test)
+    def run(lab: Lab) -> None:
+        for attempt in range(3):
+            try:
+                test(lab)
+                return
+            except CachePruned:
+                if attempt == 2:
+                    raise
+                lab = Lab(lab.tmp_path, lab.image_names, lab.base)
+
+    return run
+
+
+@again_if_pruned
+def test_a_changed_source_file_is_named(lab: Lab) -> None:
+    code, first, _ = lab.build()
+    assert code == 0 and first["first_misses"] == []  # nothing earlier: no claim
+    (lab.context / "src" / "notes.txt").write_text("changed, but .dockerignore leaves it out\n")
+    code, again, _ = lab.build()
+    assert code == 0 and again["cached"] == again["total"] and again["first_misses"] == []
+    (lab.context / "src" / "index.js").write_text(f"console.log('changed {lab.token}')\n")
+    code, summary, printed = lab.build()
+    assert code == 0
+    misses = lab.misses(summary)
+    base = misses["base"]
+    assert (base["index"], base["instruction"], base["reason"]) == (
+        2,
+        "COPY src/ /app/src/",
+        "files",
+    )
+    assert base["detail"] == "changed since build #2: src/index.js"
+    assert base["compared_with"] == 2
+    final = misses["final"]
+    assert final["reason"] == "earlier-stage" and "COPY src/ /app/src/" in final["detail"]
+    assert "Cache broken here: base: cache broken at step 2 COPY src/ /app/src/" in printed
+    kept = lab.history.list()
+    assert kept[0].summary.first_misses[0].detail == base["detail"]
+
+
+@again_if_pruned
+def test_an_edited_run_line_is_named(lab: Lab) -> None:
+    assert lab.build()[0] == 0
+    text = lab.dockerfile.read_text().replace("ls /app/src", "ls -l /app/src")
+    lab.dockerfile.write_text(text)
+    code, summary, _ = lab.build()
+    assert code == 0
+    base = lab.misses(summary)["base"]
+    assert base["reason"] == "instruction" and base["index"] == 3
+    assert base["detail"] == (
+        f"Dockerfile line 4 changed: RUN echo $GREETING {lab.token} && ls -l /app/src "
+        f"(was: RUN echo $GREETING {lab.token} && ls /app/src)"
+    )
+
+
+@again_if_pruned
+def test_a_changed_build_argument_is_named_and_its_value_never_kept(lab: Lab) -> None:
+    secret = unique("value")
+    assert lab.build("--build-arg", "GREETING=first")[0] == 0
+    code, summary, _ = lab.build("--build-arg", f"GREETING={secret}")
+    assert code == 0
+    base = lab.misses(summary)["base"]
+    assert base["reason"] == "build-arg" and base["index"] == 3
+    assert base["detail"] == "build argument GREETING changed since build #1"
+    with sqlite3.connect(lab.history.path) as db:
+        blobs = [zlib.decompress(row[0]) for row in db.execute("SELECT evidence FROM builds")]
+    assert len(blobs) == 2 and all(b"GREETING" in blob for blob in blobs)
+    assert not any(secret.encode() in blob for blob in blobs)
+
+
+def test_a_new_base_image_digest_is_said(
+    engine: None, tmp_path: Path, image_names: list[str]
+) -> None:
+    base = f"{unique('i13-base')}:1"
+    image_names.append(base)
+    docker("tag", BASE_IMAGE_PARTS["amd64"], base)
+    lab = Lab(tmp_path, image_names, base)
+    assert lab.build()[0] == 0
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    (moved / "Dockerfile").write_text(
+        f"FROM {BASE_IMAGE_PARTS['amd64']}\nRUN echo {lab.token} > /moved\n"
+    )
+    docker("buildx", "build", "--builder", "default", "-t", base, str(moved))
+    code, summary, _ = lab.build()
+    assert code == 0
+    miss = lab.misses(summary)["base"]
+    assert miss["reason"] == "base-image" and miss["index"] == 2
+    assert miss["detail"].startswith(f"the base image docker.io/library/{base} resolved to")
+
+
+@again_if_pruned
+def test_no_cache_says_so(lab: Lab) -> None:
+    assert lab.build()[0] == 0
+    code, summary, _ = lab.build("--no-cache")
+    assert code == 0 and summary["cached"] == 0
+    assert {m["reason"] for m in summary["first_misses"]} == {"no-cache"}
+    assert lab.misses(summary)["base"]["detail"] == "--no-cache: no step may come from the cache"
