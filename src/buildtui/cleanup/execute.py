@@ -88,7 +88,7 @@ async def validate_plan(plan: Plan, client: RegistryClient, writer: RegistryWrit
     changed: list[str] = []
     try:
         for repository, expected in plan.expected_tags.items():
-            tags = set(await client.tags(repository))
+            tags = await _tags(client, repository)
             added, gone = sorted(tags - set(expected)), sorted(set(expected) - tags)
             changed += [f"tag {repository}:{t} appeared" for t in added]
             changed += [f"tag {repository}:{t} is gone" for t in gone]
@@ -128,6 +128,17 @@ async def validate_plan(plan: Plan, client: RegistryClient, writer: RegistryWrit
     except RegistryError as error:
         raise _translate(error, plan.registry) from error
     return checks
+
+
+async def _tags(client: RegistryClient, repository: str) -> set[str]:
+    """The repository's tags; none when distribution says NAME_UNKNOWN, as it does for a
+    repository whose manifests were all pushed by digest (the plan read it from storage)."""
+    try:
+        return set(await client.tags(repository))
+    except NotFound as error:
+        if error.what != "repository":
+            raise
+        return set()
 
 
 async def _exists(client: RegistryClient, repository: str, digest: str) -> bool:
