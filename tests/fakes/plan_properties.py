@@ -111,7 +111,7 @@ def expected_outcome(
         repo_removed = removed.setdefault(name, set())
         repo_roots = roots.setdefault(name, set())
         if s.untagged:
-            reached = closure(dict(documents), tags.values())
+            reached = closure(documents, tags.values())
             repo_roots.update(before.revisions[name] - reached)
         elif s.digest:
             if s.digest not in before.revisions[name]:
@@ -141,11 +141,11 @@ def expected_outcome(
             t: d for t, d in before.tags.get(name, {}).items() if t not in removed.get(name, ())
         }
         expected.tags[name] = left
-        keep = closure(dict(documents), left.values())
-        gone = (closure(dict(documents), roots.get(name, ())) & digests_now) - keep
+        keep = closure(documents, left.values())
+        gone = (closure(documents, roots.get(name, ())) & digests_now) - keep
         expected.revisions[name] = frozenset(digests_now - gone)
     for name, digest in digests:
-        needed_by = closure(dict(documents), expected.tags[name].values())
+        needed_by = closure(documents, expected.tags[name].values())
         if digest in needed_by:
             expected.refusals.append(f"{name}@{digest} is needed by a remaining tag")
     expected.changes = expected.tags != {
@@ -164,7 +164,7 @@ def tag_problems(
         if now != ref.digest:
             problems.append(f"tag {ref} points at {now}, not {ref.digest}")
             continue
-        for digest in sorted(closure(dict(documents), [ref.digest])):
+        for digest in sorted(closure(documents, [ref.digest])):
             if digest not in storage.revisions.get(ref.repository, ()):
                 problems.append(f"tag {ref} needs manifest {digest}: no longer a revision")
             if digest not in storage.blobs:

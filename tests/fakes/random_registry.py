@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+import httpx
 from hypothesis import strategies as st
 
 from buildtui.cleanup.plan import Selection
@@ -256,11 +257,30 @@ class RegistryContent:
 # -- filling a registry ----------------------------------------------------------------
 
 
-def fill(
-    content: RegistryContent, registry: WritableFakeRegistry | None = None
-) -> WritableFakeRegistry:
-    """The in-memory registry holding `content` (blob links are not modelled: one store)."""
-    registry = registry or WritableFakeRegistry(host="localhost:5000")
+@dataclass
+class ModelRegistry(WritableFakeRegistry):
+    """The writable fake, plus one more trait of distribution 2.8: a repository no tag was
+    ever pushed to (its manifests all pushed by digest) is in the catalog, but its tag list
+    answers 404 NAME_UNKNOWN. Blob links per repository are not modelled (one store)."""
+
+    tagged: set[str] = field(default_factory=set)
+    """Repositories that have had a tag (distribution keeps their `_manifests/tags`)."""
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        name, marker, reference = path[len("/v2/") :].partition("/manifests/")
+        if request.method == "PUT" and marker and not reference.startswith("sha256:"):
+            self.tagged.add(name)
+        name, marker, _ = path[len("/v2/") :].partition("/tags/list")
+        if marker and name in self.tags and name not in self.tagged:
+            self.requests.append(request)
+            return httpx.Response(404, json={"errors": [{"code": "NAME_UNKNOWN"}]})
+        return super().handle(request)
+
+
+def fill(content: RegistryContent) -> ModelRegistry:
+    """The in-memory registry holding `content`."""
+    registry = ModelRegistry(host="localhost:5000")
     for digest, blob in content.blobs.items():
         registry.blobs[digest] = blob.data
     for name, digests in content.revisions.items():
@@ -271,6 +291,7 @@ def fill(
             stored[digest] = (doc.raw, doc.media_type)
     for name, tag, digest in content.tag_pushes:
         registry.tags[name][tag] = digest
+        registry.tagged.add(name)
     return registry
 
 
@@ -395,7 +416,7 @@ def untagged_of(content: RegistryContent, repository: str) -> set[str]:
     return set(content.revisions.get(repository, [])) - reached
 
 
-def closure(documents: dict[str, Document], roots: Any) -> set[str]:
+def closure(documents: Mapping[str, Document], roots: Iterable[str]) -> set[str]:
     seen: set[str] = set()
     stack = list(roots)
     while stack:
