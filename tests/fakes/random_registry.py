@@ -358,6 +358,7 @@ def registries(draw: st.DrawFn, max_artifacts: int = 6) -> RegistryContent:
         for i in range(draw(st.integers(1, 3)))
     ]
     content = RegistryContent()
+    built_parts: dict[bool, list[tuple[str, Blob, list[Blob]]]] = {False: [], True: []}
     for _ in range(draw(st.integers(1, max_artifacts))):
         kind = draw(st.sampled_from(KINDS))
         homes = pick_unique(draw, REPOSITORIES, 1, 2)
@@ -371,11 +372,17 @@ def registries(draw: st.DrawFn, max_artifacts: int = 6) -> RegistryContent:
         elif kind == "index":
             parts = []
             for platform in pick_unique(draw, PLATFORMS, 1, 3):
+                if built_parts[docker] and draw(st.integers(0, 2)) == 0:
+                    # A rebuild in which this platform was all cached: the same platform
+                    # manifest as before, under a new index.
+                    parts.append(pick(draw, built_parts[docker])[0])
+                    continue
                 config = pick(draw, configs)[0]
                 chosen = pick(draw, layers, 1, 3)
                 if docker:
                     config, chosen = _as_docker(config, chosen)
                 parts.append((platform, config, chosen))
+            built_parts[docker].extend(parts)
             attestations = draw(st.booleans())
             built = [
                 content.index(name, parts, attestations=attestations, docker=docker)
