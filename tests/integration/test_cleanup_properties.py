@@ -40,7 +40,7 @@ from tests.integration.registry_fixtures import (
     start_local_registry,
 )
 
-EXAMPLES = int(os.environ.get("BUILDTUI_REAL_EXAMPLES", "30"))
+EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES_REAL_REGISTRY", "30"))
 
 
 @st.composite
