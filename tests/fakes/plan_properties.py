@@ -231,6 +231,20 @@ def plan_problems(
         problems.append(
             f"plan.remaining_tags differs: {sorted(map(str, set(plan.remaining_tags) ^ remaining))}"
         )
+    removed = {
+        TagRef(name, tag, digest)
+        for name, tags in before.tags.items()
+        for tag, digest in tags.items()
+        if tag not in expected.tags.get(name, {})
+    }
+    if set(plan.removed_tags) != removed:
+        problems.append(
+            f"plan.removed_tags differs: {sorted(map(str, set(plan.removed_tags) ^ removed))}"
+        )
+    collateral = {t for t in removed if (t.repository, t.tag) not in expected.selected_tags}
+    if set(plan.collateral_tags) != collateral:
+        differs = sorted(map(str, set(plan.collateral_tags) ^ collateral))
+        problems.append(f"plan.collateral_tags differs: {differs}")
     problems += tag_problems(after_gc, documents, sorted(remaining, key=str))
     for name, tag in sorted(expected.selected_tags):
         if tag in after_gc.tags.get(name, {}):
@@ -246,6 +260,8 @@ def plan_problems(
             problems.append(f"the plan frees {fate.what} {fate.digest}, but GC kept it")
         if not fate.freed and fate.digest not in after_gc.blobs:
             problems.append(f"the plan keeps {fate.what} {fate.digest}, but GC swept it")
+        if not fate.freed and not fate.kept_by:
+            problems.append(f"the plan keeps {fate.what} {fate.digest} but names no keeper")
     freed = {fate.digest for fate in plan.freed_blobs}
     earlier_garbage = before.blobs - collected(before, documents).blobs
     gone = before.blobs - after_gc.blobs
