@@ -416,14 +416,8 @@ class Deletion:
     allow_tag_loss: bool
 
 
-def untagged_of(content: RegistryContent, repository: str) -> set[str]:
-    """The revisions of `repository` that no tag reaches (through index entries)."""
-    tags = content.tags.get(repository, {})
-    reached = closure(content.documents, tags.values())
-    return set(content.revisions.get(repository, [])) - reached
-
-
 def closure(documents: Mapping[str, Document], roots: Iterable[str]) -> set[str]:
+    """The manifests reachable from `roots` through index entries (roots included)."""
     seen: set[str] = set()
     stack = list(roots)
     while stack:
