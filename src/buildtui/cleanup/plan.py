@@ -369,6 +369,8 @@ def _deleted_closure(
         if node is None:
             continue
         for child in node.children:
+            if repo.revisions is not None and child not in repo.revisions:
+                continue  # no such revision (a platform manifest deleted before): nothing to do
             if child in needed:
                 child_node = repo.manifests.get(child)
                 kept[(repo.name, child)] = KeptManifest(

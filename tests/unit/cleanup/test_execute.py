@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -305,3 +307,27 @@ async def test_a_repository_pushed_by_digest_only_can_have_its_untagged_manifest
     assert graph.repositories["bydigest"].untagged == {pushed["digest"]}
     assert [(s.action, s.digest) for s in plan.steps] == [(StepAction.DELETE, pushed["digest"])]
     assert registry.manifests["bydigest"] == {}
+
+
+@pytest.mark.parametrize("storage_listed", [True, False])
+async def test_an_index_whose_platform_manifest_was_deleted_before_can_be_deleted(
+    storage_listed: bool,
+) -> None:
+    # Seen on distribution 2.8: the plan deleted the missing entry too, and the check
+    # before the first change said "no longer there ... refresh and plan again" forever.
+    registry = lab_fake_registry()
+    index = registry.tags["lab"]["cachetest"]
+    raw, _ = registry.manifests["lab"][index]
+    entry = json.loads(raw)["manifests"][1]["digest"]
+    del registry.manifests["lab"][entry]
+    service = fake_cleanup_service(registry, FakeContainer(registry, missing=not storage_listed))
+    graph = await service.load()
+    plan = service.plan(graph, [Selection("lab", tag="cachetest")])
+    report = await service.execute(plan)
+    await service.aclose()
+
+    assert plan.ok, plan.refusals
+    assert report.complete, report.summary()
+    assert index not in registry.manifests["lab"]
+    assert "cachetest" not in registry.tags["lab"]
+    assert (entry in {s.digest for s in plan.steps}) is not storage_listed

@@ -338,3 +338,19 @@ def test_placeholders_are_unique_empty_oci_indexes() -> None:
     assert document["manifests"] == []
     assert "lab:v1" in document["annotations"]["org.opencontainers.image.description"]
     assert sha256(one) != sha256(two)
+
+
+def test_an_index_entry_already_deleted_is_not_deleted_again() -> None:
+    # The index lists a platform manifest whose revision is gone (it answers 404): there is
+    # nothing to DELETE, and a DELETE of its digest would even remove a layer link in
+    # distribution 2.8 if that digest were a blob of the repository.
+    g = GraphBuilder()
+    amd = g.image("lab", "amd", [config("amd cfg")], label="linux/amd64")
+    gone = ManifestNode("lab", d("gone"), "", Kind.IMAGE, 0, label="linux/arm64", readable=False)
+    g.index("lab", "idx", [amd, gone], "v1")
+    g.repo("lab").manifests[gone.digest] = gone  # read from the index, not a revision
+
+    plan = plan_deletion(g.graph, [Selection("lab", tag="v1")])
+
+    assert plan.ok, plan.refusals
+    assert [s.digest for s in plan.steps] == [d("idx"), d("amd")]
