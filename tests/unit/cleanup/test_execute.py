@@ -331,3 +331,24 @@ async def test_an_index_whose_platform_manifest_was_deleted_before_can_be_delete
     assert index not in registry.manifests["lab"]
     assert "cachetest" not in registry.tags["lab"]
     assert (entry in {s.digest for s in plan.steps}) is not storage_listed
+
+
+async def test_an_untagged_index_missing_an_entry_is_deleted_and_the_entry_counted() -> None:
+    registry = lab_fake_registry()
+    old = registry.push_index("lab", "", platforms=("linux/amd64", "linux/s390x"))
+    raw, _ = registry.manifests["lab"][old["digest"]]
+    entry = json.loads(raw)["manifests"][1]
+    registry.garbage[entry["digest"]] = registry.manifests["lab"].pop(entry["digest"])[0]
+    service = fake_cleanup_service(registry)
+    graph = await service.load()
+    plan = service.plan(graph, [Selection("lab", untagged=True)])
+    await service.execute(plan)
+    await service.aclose()
+    registry.collect()
+
+    node = graph.node("lab", entry["digest"])
+    assert node is not None and not node.readable
+    assert entry["digest"] not in {s.digest for s in plan.steps}
+    freed = {b.digest: b for b in plan.freed_blobs}
+    assert freed[entry["digest"]].size == entry["size"]
+    assert entry["digest"] not in registry.garbage

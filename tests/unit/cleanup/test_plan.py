@@ -354,3 +354,20 @@ def test_an_index_entry_already_deleted_is_not_deleted_again() -> None:
 
     assert plan.ok, plan.refusals
     assert [s.digest for s in plan.steps] == [d("idx"), d("amd")]
+
+
+def test_deleting_a_damaged_index_announces_its_missing_entry_as_freed() -> None:
+    # The entry's revision is gone but its manifest blob stays in storage while the index
+    # lists it; the collection frees it with the index, so the plan counts it.
+    g = GraphBuilder()
+    amd = g.image("lab", "amd", [config("amd cfg")], label="linux/amd64")
+    gone = ManifestNode("lab", d("gone"), "", Kind.IMAGE, 321, label="linux/arm64", readable=False)
+    g.index("lab", "idx", [amd, gone], "v1")
+    g.repo("lab").manifests[gone.digest] = gone
+
+    plan = plan_deletion(g.graph, [Selection("lab", tag="v1")])
+
+    freed = {b.digest: b for b in plan.freed_blobs}
+    assert freed[d("gone")].size == 321
+    assert freed[d("gone")].what == "manifest"
+    assert freed[d("gone")].owners == (f"lab@{d('idx')[:19]}",)
