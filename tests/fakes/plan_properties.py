@@ -18,13 +18,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from buildtui.cleanup.graph import (
+    ManifestNode,
     RegistryGraph,
     RepositoryGraph,
     TagRef,
     node_from_manifest,
 )
 from buildtui.cleanup.plan import Plan
-from buildtui.registry.classify import parse_manifest
+from buildtui.registry.classify import child_kind, parse_manifest
 from buildtui.registry.models import OCI_INDEX
 from tests.fakes.cleanup import WritableFakeRegistry
 from tests.fakes.random_registry import Deletion, Document, RegistryContent, closure
@@ -69,6 +70,16 @@ def graph_of(registry: WritableFakeRegistry) -> RegistryGraph:
         for digest, (raw, media_type) in stored.items():
             manifest = parse_manifest(raw, digest, media_type)
             repo.manifests[digest] = node_from_manifest(name, manifest)
+            for entry in manifest.manifests if repo.manifests[digest].children else ():
+                if entry.digest not in stored:  # the scan keeps an entry it cannot read
+                    repo.manifests[entry.digest] = ManifestNode(
+                        name,
+                        entry.digest,
+                        entry.media_type,
+                        child_kind(entry),
+                        entry.size,
+                        readable=False,
+                    )
         repo.revisions = frozenset(stored)
         graph.repositories[name] = repo
     return graph
@@ -155,22 +166,27 @@ def expected_outcome(
 
 
 def tag_problems(
-    storage: Storage, documents: Mapping[str, Document], tags: Iterable[TagRef]
+    storage: Storage, documents: Mapping[str, Document], tags: Iterable[TagRef], baseline: Storage
 ) -> list[str]:
-    """Every manifest, entry, config and layer each tag needs must be in `storage`."""
+    """Every manifest, entry, config and layer each tag needs must be in `storage`, if it
+    is in `baseline` (the registry before, collected: a damaged index lacks an entry)."""
     problems = []
     for ref in tags:
         now = storage.tags.get(ref.repository, {}).get(ref.tag)
         if now != ref.digest:
             problems.append(f"tag {ref} points at {now}, not {ref.digest}")
             continue
+        revisions = storage.revisions.get(ref.repository, frozenset())
+        had = baseline.revisions.get(ref.repository, frozenset())
         for digest in sorted(closure(documents, [ref.digest])):
-            if digest not in storage.revisions.get(ref.repository, ()):
+            if digest in had and digest not in revisions:
                 problems.append(f"tag {ref} needs manifest {digest}: no longer a revision")
-            if digest not in storage.blobs:
+            if digest in baseline.blobs and digest not in storage.blobs:
                 problems.append(f"tag {ref} needs manifest {digest}: its blob is gone")
+            if digest not in had:
+                continue  # already missing: its own blobs were garbage before the plan
             for blob in documents[digest].blobs:
-                if blob not in storage.blobs:
+                if blob in baseline.blobs and blob not in storage.blobs:
                     problems.append(f"tag {ref} needs blob {blob} (of {digest}): gone")
     return problems
 
@@ -245,7 +261,8 @@ def plan_problems(
     if set(plan.collateral_tags) != collateral:
         differs = sorted(map(str, set(plan.collateral_tags) ^ collateral))
         problems.append(f"plan.collateral_tags differs: {differs}")
-    problems += tag_problems(after_gc, documents, sorted(remaining, key=str))
+    baseline = collected(before, documents)
+    problems += tag_problems(after_gc, documents, sorted(remaining, key=str), baseline)
     for name, tag in sorted(expected.selected_tags):
         if tag in after_gc.tags.get(name, {}):
             problems.append(f"selected tag {name}:{tag} is still there")

@@ -119,13 +119,22 @@ class RegistryContent:
     """repository -> manifests pushed by digest, children before parents."""
     tag_pushes: list[tuple[str, str, str]] = field(default_factory=list)
     """(repository, tag, digest) in order: a later push moves the tag."""
+    deleted: list[tuple[str, str]] = field(default_factory=list)
+    """(repository, digest) DELETEd after every push: platform manifests of damaged indexes."""
 
     @property
     def tags(self) -> dict[str, dict[str, str]]:
         tags: dict[str, dict[str, str]] = {name: {} for name in self.revisions}
         for name, tag, digest in self.tag_pushes:
             tags[name][tag] = digest
+        for name, digest in self.deleted:  # a DELETE removes the tags on that digest
+            tags[name] = {t: d for t, d in tags[name].items() if d != digest}
         return tags
+
+    def live(self, repository: str) -> list[str]:
+        """The repository's revisions after the deletions."""
+        gone = {d for name, d in self.deleted if name == repository}
+        return [d for d in self.revisions[repository] if d not in gone]
 
     def sizes(self) -> dict[str, int]:
         sizes = {digest: len(blob.data) for digest, blob in self.blobs.items()}
@@ -141,10 +150,11 @@ class RegistryContent:
             for digest in digests:
                 doc = self.documents[digest]
                 on = sorted(t for t, d in tags[name].items() if d == digest)
+                gone = " DELETED" if (name, digest) in self.deleted else ""
                 lines.append(
                     f"  {digest[7:19]} {doc.media_type.rsplit('.', 2)[-2]:<14} "
                     f"children={[c[7:19] for c in doc.children]} "
-                    f"blobs={[b[7:19] for b in doc.blobs]} tags={on}"
+                    f"blobs={[b[7:19] for b in doc.blobs]} tags={on}{gone}"
                 )
         return "\n".join(lines)
 
@@ -292,6 +302,10 @@ def fill(content: RegistryContent) -> ModelRegistry:
     for name, tag, digest in content.tag_pushes:
         registry.tags[name][tag] = digest
         registry.tagged.add(name)
+    for name, digest in content.deleted:
+        raw, _ = registry.manifests[name].pop(digest)
+        registry.garbage[digest] = raw
+        registry.tags[name] = {t: d for t, d in registry.tags[name].items() if d != digest}
     return registry
 
 
@@ -303,6 +317,9 @@ class BlobPusher(Protocol):
     def manifest(
         self, repository: str, reference: str, document: dict[str, Any], media_type: str
     ) -> dict[str, Any]: ...
+
+    @property
+    def http(self) -> httpx.Client: ...
 
 
 def push(content: RegistryContent, pusher: BlobPusher) -> None:
@@ -318,6 +335,9 @@ def push(content: RegistryContent, pusher: BlobPusher) -> None:
     for name, tag, digest in content.tag_pushes:
         doc = content.documents[digest]
         pusher.manifest(name, tag, json.loads(doc.raw), doc.media_type)
+    for name, digest in content.deleted:
+        answer = pusher.http.delete(f"/v2/{name}/manifests/{digest}")
+        assert answer.status_code == 202, answer.text
 
 
 # -- strategies -------------------------------------------------------------------------
@@ -401,6 +421,11 @@ def registries(draw: st.DrawFn, max_artifacts: int = 6) -> RegistryContent:
                 # Mostly the artifact itself; now and then one of its platform manifests.
                 on_child = draw(st.integers(0, 4)) == 0
                 content.tag(name, tag, pick(draw, targets)[0] if on_child else doc.digest)
+            if doc.children and draw(st.integers(0, 7)) == 0:
+                # A damaged index: one of its platform manifests was deleted by digest.
+                gone = (name, pick(draw, doc.children)[0])
+                if gone not in content.deleted:
+                    content.deleted.append(gone)
     return content
 
 
@@ -444,7 +469,7 @@ def deletions(draw: st.DrawFn, content: RegistryContent) -> Deletion:
             tag = pick(draw, sorted(tags[name]))[0]
             selections.append(Selection(name, tag=tag, untag_only=kind == "tag only"))
         elif kind == "digest":
-            digest = pick(draw, content.revisions[name])[0]
+            digest = pick(draw, content.live(name))[0]
             selections.append(Selection(name, digest=digest))
         elif kind == "untagged":
             selections.append(Selection(name, untagged=True))

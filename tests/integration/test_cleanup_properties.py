@@ -32,7 +32,14 @@ from buildtui.cleanup.service import CleanupService
 from buildtui.registry.client import ACCEPT_MANIFESTS
 from buildtui.settings import Settings
 from tests.fakes.plan_properties import Storage, plan_problems
-from tests.fakes.random_registry import Deletion, RegistryContent, deletions, push, registries
+from tests.fakes.random_registry import (
+    Deletion,
+    RegistryContent,
+    closure,
+    deletions,
+    push,
+    registries,
+)
 from tests.integration.registry_fixtures import (
     REGISTRY_BINARY,
     LocalRegistry,
@@ -149,7 +156,9 @@ def test_plans_on_a_real_registry_keep_what_remaining_tags_need(
             service = service_for(registry)
             try:
                 graph = await service.load()
-                assert graph.revisions_known and not graph.warnings, graph.warnings
+                assert graph.revisions_known, graph.warnings
+                # Only the entries of damaged indexes (deleted before) cannot be read.
+                assert all("could not be read" in w for w in graph.warnings), graph.warnings
                 plan = service.plan(
                     graph, deletion.selections, allow_tag_loss=deletion.allow_tag_loss
                 )
@@ -182,7 +191,13 @@ def test_plans_on_a_real_registry_keep_what_remaining_tags_need(
             try:
                 # The graph read before the deletion: what each remaining tag needs.
                 verified = await service.verify(graph, plan.remaining_tags)
-                assert verified.ok, verified.summary()
+                damaged = {  # tags of an index one of whose entries was deleted before
+                    ref
+                    for ref in plan.remaining_tags
+                    if not closure(content.documents, [ref.digest])
+                    <= before.revisions[ref.repository]
+                }
+                assert {c.ref for c in verified.failed} <= damaged, verified.summary()
             finally:
                 await service.aclose()
 
