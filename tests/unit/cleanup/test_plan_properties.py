@@ -37,7 +37,7 @@ from tests.fakes.random_registry import (
 )
 
 EXAMPLES = settings.default.max_examples
-"""The profile's base count: the planner test runs 20 times it (thousands), the service 2."""
+"""The profile's base count: the planner test runs 20 times it (thousands), the service once."""
 
 
 @st.composite
@@ -85,7 +85,7 @@ def test_a_plan_keeps_what_remaining_tags_need_and_removes_what_was_asked(
     assert not problems, failure(problems, plan)
 
 
-@settings(max_examples=EXAMPLES * 2, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=EXAMPLES, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(scenarios())
 def test_the_cleanup_service_keeps_what_remaining_tags_need(
     scenario: tuple[RegistryContent, Deletion],
