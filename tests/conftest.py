@@ -1,11 +1,24 @@
-"""Shared test configuration: no test reads the user's own settings or history."""
+"""Shared test configuration: no test reads the user's own settings or history, and
+the Hypothesis profiles (`HYPOTHESIS_PROFILE=dev|ci|thorough`; `ci` when CI=true)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# max_examples is a base count: the property tests scale it (the planner's runs 20 times it).
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.register_profile("ci", max_examples=100, deadline=None, derandomize=True, database=None)
+settings.register_profile("thorough", max_examples=1000, deadline=None)
+settings.load_profile(
+    os.environ.get(
+        "HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI", "").lower() == "true" else "dev"
+    )
+)
 
 
 @pytest.fixture(autouse=True)

@@ -231,6 +231,20 @@ def graph_from_scan(
         repo = graph.repositories.setdefault(name, RepositoryGraph(name))
         for manifest in manifests:
             repo.manifests.setdefault(manifest.digest, node_from_manifest(name, manifest))
+        for manifest in manifests:
+            # An entry of an untagged index that is not in storage (deleted before): known
+            # from the index only, as the scan knows a tagged index's unreadable entries.
+            if manifest.is_index and manifest.kind is not Kind.CACHE:
+                for listed in manifest.manifests:
+                    if listed.digest not in repo.manifests:
+                        repo.manifests[listed.digest] = ManifestNode(
+                            repository=name,
+                            digest=listed.digest,
+                            media_type=listed.media_type,
+                            kind=child_kind(listed),
+                            size=listed.size,
+                            readable=False,
+                        )
     for name, digests in (revisions or {}).items():
         repo = graph.repositories.setdefault(name, RepositoryGraph(name))
         repo.revisions = frozenset(digests)

@@ -451,6 +451,8 @@ def _deleted_closure(
         if node is None:
             continue
         for child in node.children:
+            if repo.revisions is not None and child not in repo.revisions:
+                continue  # no such revision (a platform manifest deleted before): nothing to do
             if child in needed:
                 child_node = repo.manifests.get(child)
                 kept[(repo.name, child)] = KeptManifest(
@@ -477,11 +479,18 @@ def _deleted_closure(
     return ordered
 
 
+def _stored(graph: RegistryGraph, node: ManifestNode) -> bool:
+    """False for an index entry read from the index whose revision is not in storage (the
+    collector marks only revisions); True when the storage was not listed."""
+    revisions = graph.repositories[node.repository].revisions
+    return revisions is None or node.digest in revisions
+
+
 def _blob_fates(graph: RegistryGraph, steps: Sequence[Step], users: _Users) -> tuple[BlobFate, ...]:
     deleted = {(s.repository, s.digest) for s in steps if s.action is StepAction.DELETE}
     marked: dict[str, list[ManifestNode]] = {}
     for node in graph.nodes():
-        if (node.repository, node.digest) in deleted:
+        if (node.repository, node.digest) in deleted or not _stored(graph, node):
             continue
         for digest in (node.digest, *node.references):
             marked.setdefault(digest, []).append(node)
@@ -502,6 +511,14 @@ def _blob_fates(graph: RegistryGraph, steps: Sequence[Step], users: _Users) -> t
             entry = candidates.setdefault(blob.digest, (blob.size, _blob_what(blob.media_type), []))
             if owner not in entry[2]:
                 entry[2].append(owner)
+        for child in gone.children:
+            # An entry whose revision was deleted before: its manifest blob stays in
+            # storage while this index lists it, and goes with the index.
+            child_node = graph.node(gone.repository, child)
+            if child_node is not None and not _stored(graph, child_node):
+                entry = candidates.setdefault(child, (child_node.size, "manifest", []))
+                if owner not in entry[2]:
+                    entry[2].append(owner)
     fates = []
     for digest, (size, what, owners) in candidates.items():
         keepers = marked.get(digest, [])

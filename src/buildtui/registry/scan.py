@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from buildtui.registry.classify import child_kind
-from buildtui.registry.errors import MalformedManifest, RegistryError
+from buildtui.registry.errors import MalformedManifest, NotFound, RegistryError
 
 if TYPE_CHECKING:  # the client (and httpx) is loaded only where requests are made
     from buildtui.registry.client import RegistryClient
@@ -344,6 +344,12 @@ async def scan_registry(
     async def list_tags(name: str) -> None:
         try:
             tags = await client.tags(name)
+        except NotFound as error:
+            # distribution 2.8 lists a repository whose manifests were all pushed by digest
+            # in its catalog, but answers NAME_UNKNOWN for its tag list: it has no tags.
+            if repositories is not None or error.what != "repository":
+                scan.errors[name] = str(error)
+            return
         except RegistryError as error:
             scan.errors[name] = str(error)
             return

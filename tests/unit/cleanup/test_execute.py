@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import httpx
 import pytest
 
 from buildtui.cleanup.errors import (
@@ -15,7 +18,12 @@ from buildtui.cleanup.errors import (
 from buildtui.cleanup.plan import Selection
 from buildtui.cleanup.steps import StepAction
 from buildtui.registry.models import OCI_INDEX
-from tests.fakes.cleanup import FakeContainer, fake_cleanup_service, lab_fake_registry
+from tests.fakes.cleanup import (
+    FakeContainer,
+    WritableFakeRegistry,
+    fake_cleanup_service,
+    lab_fake_registry,
+)
 
 
 async def test_load_reads_tags_children_and_untagged_revisions() -> None:
@@ -268,3 +276,79 @@ async def test_gc_without_the_container_says_how_to_fix_it() -> None:
 
     with pytest.raises(ContainerNotFound, match="registry_container"):
         await service.collect_garbage()
+
+
+class DigestOnlyRegistry(WritableFakeRegistry):
+    """As distribution 2.8: a repository never tagged (every manifest pushed by digest) is
+    in the catalog, but its tag list answers 404 NAME_UNKNOWN."""
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        name, _, rest = request.url.path[len("/v2/") :].partition("/tags/list")
+        if not rest and request.url.path.endswith("/tags/list") and not self.tags.get(name):
+            self.requests.append(request)
+            return httpx.Response(404, json={"errors": [{"code": "NAME_UNKNOWN"}]})
+        return super().handle(request)
+
+
+async def test_a_repository_pushed_by_digest_only_can_have_its_untagged_manifests_deleted() -> None:
+    # Found by the property test against the real registry: the scan took NAME_UNKNOWN
+    # for "the repository does not exist" and the plan refused every selection in it.
+    registry = DigestOnlyRegistry(host="localhost:5000")
+    registry.push_image("lab", "v1", "linux/amd64", (b"tagged",))
+    pushed = registry.push_image("bydigest", "", "linux/amd64", (b"pushed by digest",))
+    service = fake_cleanup_service(registry)
+    graph = await service.load()
+    plan = service.plan(graph, [Selection("bydigest", untagged=True)])
+    assert plan.ok, plan.refusals
+    await service.execute(plan)
+    await service.aclose()
+
+    assert graph.repositories["bydigest"].error is None
+    assert graph.repositories["bydigest"].untagged == {pushed["digest"]}
+    assert [(s.action, s.digest) for s in plan.steps] == [(StepAction.DELETE, pushed["digest"])]
+    assert registry.manifests["bydigest"] == {}
+
+
+@pytest.mark.parametrize("storage_listed", [True, False])
+async def test_an_index_whose_platform_manifest_was_deleted_before_can_be_deleted(
+    storage_listed: bool,
+) -> None:
+    # Seen on distribution 2.8: the plan deleted the missing entry too, and the check
+    # before the first change said "no longer there ... refresh and plan again" forever.
+    registry = lab_fake_registry()
+    index = registry.tags["lab"]["cachetest"]
+    raw, _ = registry.manifests["lab"][index]
+    entry = json.loads(raw)["manifests"][1]["digest"]
+    del registry.manifests["lab"][entry]
+    service = fake_cleanup_service(registry, FakeContainer(registry, missing=not storage_listed))
+    graph = await service.load()
+    plan = service.plan(graph, [Selection("lab", tag="cachetest")])
+    report = await service.execute(plan)
+    await service.aclose()
+
+    assert plan.ok, plan.refusals
+    assert report.complete, report.summary()
+    assert index not in registry.manifests["lab"]
+    assert "cachetest" not in registry.tags["lab"]
+    assert (entry in {s.digest for s in plan.steps}) is not storage_listed
+
+
+async def test_an_untagged_index_missing_an_entry_is_deleted_and_the_entry_counted() -> None:
+    registry = lab_fake_registry()
+    old = registry.push_index("lab", "", platforms=("linux/amd64", "linux/s390x"))
+    raw, _ = registry.manifests["lab"][old["digest"]]
+    entry = json.loads(raw)["manifests"][1]
+    registry.garbage[entry["digest"]] = registry.manifests["lab"].pop(entry["digest"])[0]
+    service = fake_cleanup_service(registry)
+    graph = await service.load()
+    plan = service.plan(graph, [Selection("lab", untagged=True)])
+    await service.execute(plan)
+    await service.aclose()
+    registry.collect()
+
+    node = graph.node("lab", entry["digest"])
+    assert node is not None and not node.readable
+    assert entry["digest"] not in {s.digest for s in plan.steps}
+    freed = {b.digest: b for b in plan.freed_blobs}
+    assert freed[entry["digest"]].size == entry["size"]
+    assert entry["digest"] not in registry.garbage

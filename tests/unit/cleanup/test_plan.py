@@ -408,3 +408,36 @@ def test_untagged_manifests_already_there_are_not_blamed_on_the_plan() -> None:
     assert plan.left_untagged == {}
     (note,) = [w for w in plan.warnings if "keeps no tags" in w]
     assert "once its untagged manifests are deleted (buildtui rm --untagged cachedata1)" in note
+
+
+def test_an_index_entry_already_deleted_is_not_deleted_again() -> None:
+    # The index lists a platform manifest whose revision is gone (it answers 404): there is
+    # nothing to DELETE, and a DELETE of its digest would even remove a layer link in
+    # distribution 2.8 if that digest were a blob of the repository.
+    g = GraphBuilder()
+    amd = g.image("lab", "amd", [config("amd cfg")], label="linux/amd64")
+    gone = ManifestNode("lab", d("gone"), "", Kind.IMAGE, 0, label="linux/arm64", readable=False)
+    g.index("lab", "idx", [amd, gone], "v1")
+    g.repo("lab").manifests[gone.digest] = gone  # read from the index, not a revision
+
+    plan = plan_deletion(g.graph, [Selection("lab", tag="v1")])
+
+    assert plan.ok, plan.refusals
+    assert [s.digest for s in plan.steps] == [d("idx"), d("amd")]
+
+
+def test_deleting_a_damaged_index_announces_its_missing_entry_as_freed() -> None:
+    # The entry's revision is gone but its manifest blob stays in storage while the index
+    # lists it; the collection frees it with the index, so the plan counts it.
+    g = GraphBuilder()
+    amd = g.image("lab", "amd", [config("amd cfg")], label="linux/amd64")
+    gone = ManifestNode("lab", d("gone"), "", Kind.IMAGE, 321, label="linux/arm64", readable=False)
+    g.index("lab", "idx", [amd, gone], "v1")
+    g.repo("lab").manifests[gone.digest] = gone
+
+    plan = plan_deletion(g.graph, [Selection("lab", tag="v1")])
+
+    freed = {b.digest: b for b in plan.freed_blobs}
+    assert freed[d("gone")].size == 321
+    assert freed[d("gone")].what == "manifest"
+    assert freed[d("gone")].owners == (f"lab@{d('idx')[:19]}",)

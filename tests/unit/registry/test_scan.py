@@ -172,3 +172,22 @@ async def test_broken_child_is_kept_with_its_bytes() -> None:
     # The unreadable platform is not claimed.
     assert report.badge == "linux/amd64 (1 index entry unreadable)"
     assert report.errors == (broken.error,)
+
+
+async def test_a_catalogued_repository_whose_tag_list_is_name_unknown_has_no_tags() -> None:
+    # distribution 2.8 answers so for a repository whose manifests were all pushed by digest.
+    registry = lab_registry()
+    registry.push_image("bydigest", "", "linux/amd64", (b"pushed by digest",))
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v2/bydigest/tags/list":
+            return httpx.Response(404, json={"errors": [{"code": "NAME_UNKNOWN"}]})
+        return registry.handle(request)
+
+    async with client_for(registry, httpx.MockTransport(handle)) as client:
+        scan = await scan_registry(client)
+        named = await scan_registry(client, repositories=["bydigest"])
+    assert scan.repositories["bydigest"] == []
+    assert "bydigest" not in scan.errors
+    # Asked for by name, it is an unknown repository as far as the tag list can tell.
+    assert "repository bydigest does not exist" in named.errors["bydigest"]
