@@ -17,7 +17,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from buildtui.cleanup.errors import (
     CleanupError,
@@ -38,11 +38,13 @@ from buildtui.cleanup.present import (
     verify_json,
     verify_lines,
 )
-from buildtui.cleanup.service import CleanupService
 from buildtui.commands.confirm import add_yes_flag, confirm_async
 from buildtui.commands.running import run_then_close
 from buildtui.registry.present import format_size
 from buildtui.settings import Settings
+
+if TYPE_CHECKING:
+    from buildtui.cleanup.service import CleanupService
 
 
 def register(subparsers: Any) -> None:
@@ -127,6 +129,8 @@ def _run(
     *,
     as_json: bool = False,
 ) -> int:
+    from buildtui.cleanup.service import CleanupService  # httpx: only when a command needs it
+
     try:
         return run_then_close(CleanupService(settings), work)
     except CleanupError as error:  # ExecutionFailed too: its text says what was done

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from buildtui.commands.running import run_then_close
 from buildtui.registry.errors import BadReference, RegistryError
@@ -16,9 +16,10 @@ from buildtui.registry.present import (
     short_digest,
     short_media_type,
 )
-from buildtui.registry.scan import ImageReport, RegistryScan
-from buildtui.registry.service import RegistryService
 from buildtui.settings import Settings
+
+if TYPE_CHECKING:
+    from buildtui.registry.scan import ImageReport, RegistryScan
 
 
 def register(subparsers: Any) -> None:
@@ -52,6 +53,8 @@ def _fail(error: RegistryError) -> int:
 
 
 def run_inspect(args: argparse.Namespace, settings: Settings) -> int:
+    from buildtui.registry.service import RegistryService  # httpx: only when a command needs it
+
     try:
         home = RegistryService(settings)
         ref = home.parse(args.ref)
@@ -109,6 +112,8 @@ def render_report(report: ImageReport, commands: list[str]) -> str:
 
 
 def run_ls(args: argparse.Namespace, settings: Settings) -> int:
+    from buildtui.registry.service import RegistryService  # httpx: only when a command needs it
+
     try:
         service = RegistryService(settings)
         if args.host:
