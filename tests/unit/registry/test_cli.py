@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from buildtui import cli
-from buildtui.commands import registry as registry_commands
 from buildtui.registry.auth import NoCredentials
+from buildtui.registry import service as registry_service
 from buildtui.registry.service import RegistryService
 from tests.fakes.registry import FakeRegistry, lab_registry
 
@@ -19,11 +19,12 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> FakeRegistry:
     registry = lab_registry()
 
     def service(settings: Any, **kwargs: Any) -> RegistryService:
+        # `open` (another registry) builds its service through this name too.
         return RegistryService(
-            settings, transport=registry.transport, store=NoCredentials(), **kwargs
+            settings, **{"transport": registry.transport, "store": NoCredentials(), **kwargs}
         )
 
-    monkeypatch.setattr(registry_commands, "RegistryService", service)
+    monkeypatch.setattr(registry_service, "RegistryService", service)
     return registry
 
 
