@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from buildtui import cli
-from buildtui.registry.auth import NoCredentials
 from buildtui.registry import service as registry_service
+from buildtui.registry.auth import NoCredentials
 from buildtui.registry.service import RegistryService
 from tests.fakes.registry import FakeRegistry, lab_registry
 
