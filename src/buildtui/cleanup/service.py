@@ -202,8 +202,13 @@ class CleanupService:
     def writer(self) -> RegistryWriter:
         if self._writer is None:
             service = self.registry_service
+            client = service.client
             self._writer = RegistryWriter(
-                service.registry, service.base_url, service.client.auth, transport=self._transport
+                service.registry,
+                service.base_url,
+                client.auth,
+                transport=self._transport,
+                network=client.network,
             )
         return self._writer
 

@@ -44,6 +44,7 @@ from buildtui.registry.models import (
     Listing,
     Manifest,
 )
+from buildtui.registry.network import Network
 from buildtui.registry.reference import (
     check_digest,
     check_reference,
@@ -141,7 +142,7 @@ class RegistryClient:
         base_url: str,
         *,
         auth: Authenticator | None = None,
-        verify: bool | ssl.SSLContext = True,
+        network: Network | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         deadline: float = DEFAULT_DEADLINE,
         max_concurrency: int = DEFAULT_CONCURRENCY,
@@ -170,23 +171,20 @@ class RegistryClient:
         # used by one request at a time: a shared pool hands one idle connection to several
         # waiting requests, and all but one retry (httpcore's ConnectionNotAvailable loop).
         self._lanes: asyncio.Queue[httpx.AsyncBaseTransport] = asyncio.Queue()
-        context = verify if isinstance(verify, ssl.SSLContext) else None
+        self.network = network or Network()
+        """Proxies, TLS trust and the debug log: shared with the token requests and writes."""
         if transport is not None:
             self._owned: list[httpx.AsyncBaseTransport] = [transport]
             for _ in range(max_concurrency):
                 self._lanes.put_nowait(transport)
         else:
-            context = context or httpx.create_ssl_context(verify=bool(verify))
             one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-            self._owned = [
-                httpx.AsyncHTTPTransport(verify=context, limits=one) for _ in range(max_concurrency)
-            ]
+            self._owned = [self.network.async_transport(one) for _ in range(max_concurrency)]
             for lane in self._owned:
                 self._lanes.put_nowait(lane)
         # Token requests to auth realms (other hosts) go through an ordinary client.
         self._http = httpx.AsyncClient(
-            transport=transport,
-            verify=context if context is not None else verify,
+            transport=transport or self.network.async_transport(),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
             headers={"User-Agent": USER_AGENT},
         )
@@ -277,8 +275,8 @@ class RegistryClient:
                 if _is_tls_failure(error):
                     raise TLSError(
                         f"TLS with {self.registry} failed ({error}). If it serves plain HTTP, "
-                        "add it to insecure_registries (or open it as http://host:port); if "
-                        "its certificate is self-signed, trust its CA"
+                        "add it to insecure_registries (or open it as http://host:port); "
+                        + self.network.trust_hint(self.registry)
                     ) from error
                 raise Unreachable(
                     f"cannot connect to {self.registry} at {self.base_url} ({error}); "

@@ -19,6 +19,7 @@ from buildtui.registry.auth import Authenticator, Credentials, CredentialStore, 
 from buildtui.registry.browser import RegistryBrowser, equivalent_commands
 from buildtui.registry.client import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, RegistryClient
 from buildtui.registry.models import Descriptor, ImageConfig, Listing, Manifest
+from buildtui.registry.network import Network, network_for
 from buildtui.registry.reference import Reference, parse_reference, parse_registry
 from buildtui.registry.scan import ImageReport, Inspector, ProgressCallback, RegistryScan
 from buildtui.registry.scan import scan_registry as _scan_registry
@@ -54,8 +55,11 @@ class RegistryService:
         transport: httpx.AsyncBaseTransport | None = None,
         max_concurrency: int = DEFAULT_CONCURRENCY,
         timeout: float = DEFAULT_TIMEOUT,
+        network: Network | None = None,
     ) -> None:
         self.settings = settings
+        self.network = network or network_for(settings)
+        """Proxies and TLS trust, shared by every registry this service opens."""
         self._registry, self.base_url = parse_registry(
             address or settings.registry_url, settings.insecure_registries
         )
@@ -88,6 +92,7 @@ class RegistryService:
                 self._registry,
                 self.base_url,
                 auth=Authenticator(self._registry, typed=self._credentials, store=self._store),
+                network=self.network,
                 transport=self._transport,
                 max_concurrency=self._max_concurrency,
                 timeout=self._timeout,
@@ -168,6 +173,7 @@ class RegistryService:
             transport=self._transport,
             max_concurrency=self._max_concurrency,
             timeout=self._timeout,
+            network=self.network,
         )
 
     def with_credentials(self, username: str, password: str) -> RegistryService:
@@ -179,6 +185,7 @@ class RegistryService:
             transport=self._transport,
             max_concurrency=self._max_concurrency,
             timeout=self._timeout,
+            network=self.network,
         )
 
     def commands(self, ref: str) -> list[str]:
