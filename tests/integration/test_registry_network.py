@@ -13,6 +13,7 @@ import http.client
 import json
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -193,3 +194,79 @@ def test_loopback_and_no_proxy_hosts_go_direct(
     finally:
         loopback.stop()
     assert proxy.seen == []
+
+
+def openssl(*args: str, cwd: Path) -> None:
+    if subprocess.run(["which", "openssl"], capture_output=True, check=False).returncode:
+        pytest.skip("openssl is needed to make a test CA")
+    subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, check=True, timeout=60)
+
+
+def make_ca_and_server_cert(folder: Path, ip: str) -> tuple[Path, Path, Path]:
+    """A throw-away CA and a certificate it signed for `ip`: (ca.crt, server.crt, server.key)."""
+    folder.mkdir(parents=True)
+    openssl(
+        *("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
+        *("-subj", "/CN=buildtui test CA", "-keyout", "ca.key", "-out", "ca.crt"),
+        cwd=folder,
+    )
+    openssl(
+        *("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={ip}"),
+        *("-keyout", "server.key", "-out", "server.csr"),
+        cwd=folder,
+    )
+    (folder / "san.ext").write_text(f"subjectAltName=IP:{ip}\n")
+    openssl(
+        *("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key"),
+        *("-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.crt"),
+        cwd=folder,
+    )
+    return folder / "ca.crt", folder / "server.crt", folder / "server.key"
+
+
+def no_proxy_env(**extra: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k.lower() not in ("http_proxy", "https_proxy", "no_proxy", "all_proxy", "ssl_cert_file")
+        and not k.startswith("BUILDTUI_")
+    }
+    return {**env, **extra}
+
+
+def test_a_tls_registry_is_trusted_through_certs_d(tmp_path: Path) -> None:
+    ca, certificate, key = make_ca_and_server_cert(tmp_path / "pki", "127.0.0.1")
+    registry = start_local_registry(tmp_path / "tls", tls=(certificate, key))
+    try:
+        trusted = ssl.create_default_context(cafile=str(ca))
+        push_small_index(registry.url, "lab", "v1", verify=trusted)
+        certs_d = tmp_path / "certs.d"
+        certs_d.mkdir()
+        argv = [sys.executable, "-m", "buildtui", f"--registry={registry.url}", "inspect"]
+
+        def inspect(**env: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [*argv, "lab:v1", "--json"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                env=no_proxy_env(BUILDTUI_CERTS_D=str(certs_d), **env),
+                check=False,
+            )
+
+        untrusted = inspect()
+        assert untrusted.returncode == 1
+        assert "Traceback" not in untrusted.stderr
+        assert f"TLS with {registry.host} failed" in untrusted.stderr
+        assert str(certs_d / registry.host / "ca.crt") in untrusted.stderr
+        # SSL_CERT_FILE still works, as for docker and curl.
+        by_file = inspect(SSL_CERT_FILE=str(ca))
+        assert by_file.returncode == 0, by_file.stderr
+        # Docker's way: certs.d/<host:port>/ca.crt.
+        (certs_d / registry.host).mkdir()
+        (certs_d / registry.host / "ca.crt").write_bytes(ca.read_bytes())
+        trusted_run = inspect()
+        assert trusted_run.returncode == 0, trusted_run.stderr
+        assert json.loads(trusted_run.stdout)["kind"] == "index"
+    finally:
+        registry.stop()
