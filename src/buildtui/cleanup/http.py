@@ -2,7 +2,8 @@
 tag-only trick), HEAD a blob (for verification) and a harmless DELETE probe.
 
 It shares the registry client's `Authenticator` and `Network`, so credentials and
-tokens found once serve both, through the same proxies and TLS trust; everything else (reading, deleting manifests) goes through the client.
+tokens found once serve both, through the same proxies and TLS trust; everything else
+(reading, deleting manifests) goes through the client.
 """
 
 from __future__ import annotations
@@ -104,7 +105,10 @@ class RegistryWriter:
             challenge = response.headers.get("www-authenticate", "")
             try:
                 async with asyncio.timeout(self.deadline):
-                    answered = await self.auth.answer(challenge, scope, self._http)
+                    sent = response.request.headers.get("authorization")
+                    answered = await self.auth.answer(
+                        challenge, scope, self._http, {"Authorization": sent} if sent else {}
+                    )
             except TimeoutError:
                 raise Unreachable(
                     f"the token service of {self.registry} did not answer within the "

@@ -212,12 +212,13 @@ class RegistryClient:
         cap: int = LISTING_CAP,
         follow_redirects: bool = False,
     ) -> _Answer:
+        sent = self.auth.header(scope)  # what _send_once sends (no await in between)
         answer = await self._send_once(method, url, scope, headers, cap, follow_redirects)
         if answer.status == 401:
             challenge = answer.headers.get("www-authenticate", "")
             try:
                 async with asyncio.timeout(self.deadline):
-                    answered = await self.auth.answer(challenge, scope, self._http)
+                    answered = await self.auth.answer(challenge, scope, self._http, sent)
             except TimeoutError:
                 raise Unreachable(
                     f"the token service of {self.registry} did not answer within the "
