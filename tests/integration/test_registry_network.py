@@ -270,3 +270,36 @@ def test_a_tls_registry_is_trusted_through_certs_d(tmp_path: Path) -> None:
         assert json.loads(trusted_run.stdout)["kind"] == "index"
     finally:
         registry.stop()
+
+
+def test_host_names_ignore_case(tmp_path: Path) -> None:
+    registry = start_local_registry(tmp_path / "case")
+    try:
+        push_small_index(registry.url, "lab", "cachetest")
+        shouting = f"LOCALHOST:{registry.port}/lab:cachetest"
+
+        def buildtui_plain(*argv: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, "-m", "buildtui", *argv],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                env=no_proxy_env(),
+                check=False,
+            )
+
+        inspected = buildtui_plain("inspect", shouting, "--json")
+        assert inspected.returncode == 0, inspected.stderr
+        assert json.loads(inspected.stdout)["kind"] == "index"
+        # The lab registry named in another case is still the lab registry.
+        planned = buildtui_plain(
+            f"--registry=http://localhost:{registry.port}",
+            f"--registry-container={unique('buildtui-absent')}",
+            "rm",
+            "--dry-run",
+            shouting,
+        )
+        assert "but the clean-up works on" not in planned.stderr
+        assert "lab:cachetest" in planned.stdout, planned.stderr
+    finally:
+        registry.stop()

@@ -16,6 +16,7 @@ from buildtui.registry.present import (
     short_digest,
     short_media_type,
 )
+from buildtui.registry.reference import same_registry
 from buildtui.settings import Settings
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ def run_inspect(args: argparse.Namespace, settings: Settings) -> int:
     try:
         home = RegistryService(settings)
         ref = home.parse(args.ref)
-        service = home if ref.registry == home.registry else home.open(ref.registry)
+        service = home if same_registry(ref.registry, home.registry) else home.open(ref.registry)
         if args.raw:
             raw = run_then_close(
                 service, lambda s: s.client.fetch_manifest(ref.repository, ref.identifier)

@@ -20,7 +20,12 @@ from buildtui.registry.browser import RegistryBrowser, equivalent_commands
 from buildtui.registry.client import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, RegistryClient
 from buildtui.registry.models import Descriptor, ImageConfig, Listing, Manifest
 from buildtui.registry.network import Network, network_for
-from buildtui.registry.reference import Reference, parse_reference, parse_registry
+from buildtui.registry.reference import (
+    Reference,
+    parse_reference,
+    parse_registry,
+    same_registry,
+)
 from buildtui.registry.scan import ImageReport, Inspector, ProgressCallback, RegistryScan
 from buildtui.registry.scan import scan_registry as _scan_registry
 from buildtui.settings import Settings
@@ -72,7 +77,9 @@ class RegistryService:
         self._released = False
         # `docker start` hints name the lab's container only for the lab's registry.
         self._container = (
-            settings.registry_container if self._registry == settings.registry_host else None
+            settings.registry_container
+            if same_registry(self._registry, settings.registry_host)
+            else None
         )
         self._inspector: Inspector | None = None
 
