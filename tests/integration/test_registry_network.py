@@ -303,3 +303,83 @@ def test_host_names_ignore_case(tmp_path: Path) -> None:
         assert "lab:cachetest" in planned.stdout, planned.stderr
     finally:
         registry.stop()
+
+
+def fake_docker_info(folder: Path, registry_config: dict[str, object]) -> str:
+    """A PATH whose `docker` prints this RegistryConfig for `docker info` (and fails else)."""
+    folder.mkdir()
+    script = folder / "docker"
+    script.write_text(
+        "#!/bin/sh\n"
+        'case "$*" in *"info --format"*) '
+        f"echo '{json.dumps(registry_config)}'; exit 0;; esac\n"
+        "exit 1\n"
+    )
+    script.chmod(0o755)
+    return f"{folder}{os.pathsep}{os.environ['PATH']}"
+
+
+def test_the_engines_insecure_registries_are_plain_http(
+    lan_registry: LocalRegistry, proxy: RecordingProxy, tmp_path: Path
+) -> None:
+    host = f"{FAKE_NAME}:{lan_registry.port}"
+    insecure_by_name = {
+        "IndexConfigs": {host: {"Name": host, "Secure": False, "Mirrors": [], "Official": False}},
+        "InsecureRegistryCIDRs": ["127.0.0.0/8"],
+    }
+    env = no_proxy_env(HTTP_PROXY=proxy.url, HTTPS_PROXY=proxy.url)
+    argv = [sys.executable, "-m", "buildtui", "registry", "ls", "--json"]
+    listed = subprocess.run(
+        [*argv, host.upper()],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**env, "PATH": fake_docker_info(tmp_path / "by-name", insecure_by_name)},
+        check=False,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert f"GET http://{host}/v2/_catalog?n=100" in proxy.seen  # httpx lower-cases it
+    # Without the engine's word it is HTTPS (which this proxy cannot tunnel): no plain GET.
+    proxy.seen.clear()
+    secure = subprocess.run(
+        [*argv, host],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**env, "PATH": fake_docker_info(tmp_path / "none", {"IndexConfigs": {}})},
+        check=False,
+    )
+    assert secure.returncode == 1
+    assert not any(line.startswith("GET http://") for line in proxy.seen)
+    # By address: InsecureRegistryCIDRs.
+    by_cidr = {"IndexConfigs": {}, "InsecureRegistryCIDRs": [f"{lan_registry.address}/32"]}
+    direct = subprocess.run(
+        [*argv, lan_registry.host],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            **env,
+            "NO_PROXY": lan_registry.address,
+            "PATH": fake_docker_info(tmp_path / "by-cidr", by_cidr),
+        },
+        check=False,
+    )
+    assert direct.returncode == 0, direct.stderr
+    assert json.loads(direct.stdout)["repositories"][0]["name"] == "lab"
+
+
+def test_the_real_engines_registry_config_is_read(engine: None) -> None:
+    from buildtui.engine.registries import engine_registries
+    from buildtui.settings import Settings
+
+    shown = subprocess.run(
+        ["docker", "info", "--format", "{{json .RegistryConfig.InsecureRegistryCIDRs}}"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    read = engine_registries(Settings())
+    assert read.error is None
+    assert sorted(str(cidr) for cidr in read.cidrs) == sorted(json.loads(shown.stdout) or [])

@@ -20,6 +20,7 @@ from buildtui.registry.reference import same_registry
 from buildtui.settings import Settings
 
 if TYPE_CHECKING:
+    from buildtui.registry.client import RawManifest
     from buildtui.registry.scan import ImageReport, RegistryScan
 
 
@@ -61,9 +62,12 @@ def run_inspect(args: argparse.Namespace, settings: Settings) -> int:
         ref = home.parse(args.ref)
         service = home if same_registry(ref.registry, home.registry) else home.open(ref.registry)
         if args.raw:
-            raw = run_then_close(
-                service, lambda s: s.client.fetch_manifest(ref.repository, ref.identifier)
-            )
+
+            async def fetch(s: RegistryService) -> RawManifest:
+                async with s.hold() as client:
+                    return await client.fetch_manifest(ref.repository, ref.identifier)
+
+            raw = run_then_close(service, fetch)
             sys.stdout.buffer.write(raw.raw)
             sys.stdout.buffer.flush()
             return 0
