@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from buildtui.commands.output import print_json
 from buildtui.commands.running import run_then_close
 from buildtui.registry.errors import BadReference, RegistryError
 from buildtui.registry.present import (
@@ -75,7 +75,7 @@ def run_inspect(args: argparse.Namespace, settings: Settings) -> int:
     except RegistryError as error:
         return _fail(error)
     if args.json:
-        print(json.dumps(inspect_json(report), indent=2))
+        print_json(inspect_json(report))
     else:
         print(render_report(report, service.commands(report.ref)))
     return 0
@@ -127,7 +127,7 @@ def run_ls(args: argparse.Namespace, settings: Settings) -> int:
     except RegistryError as error:
         return _fail(error)
     if args.json:
-        print(json.dumps(scan_json(scan), indent=2))
+        print_json(scan_json(scan))
     else:
         print(render_scan(scan))
     failed = (

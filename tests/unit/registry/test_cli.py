@@ -47,6 +47,7 @@ def test_inspect_json(fake: FakeRegistry, capsys: pytest.CaptureFixture[str]) ->
     code, out, _ = run(capsys, "inspect", "registry.test:5000/lab:v2", "--json")
     document = json.loads(out)
     assert code == 0
+    assert document["schema_version"] == 1
     assert document["digest"] == fake.tags["lab"]["v2"]
     assert [m["platform"] for m in document["manifests"]][:2] == ["linux/amd64", "linux/arm/v7"]
 
@@ -100,6 +101,7 @@ def test_registry_ls_json_other_host(
     code, out, _ = run(capsys, "registry", "ls", "registry.test:5000", "--json")
     document = json.loads(out)
     assert code == 0
+    assert document["schema_version"] == 1
     assert document["registry"] == "registry.test:5000"
     assert [r["name"] for r in document["repositories"]] == [
         "busybox",
