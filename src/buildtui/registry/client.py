@@ -167,8 +167,9 @@ class RegistryClient:
         self._timeout = httpx.Timeout(timeout, connect=min(timeout, 5.0)).as_dict()
         # Requests go straight to a transport: the AsyncClient layer above it costs as much
         # CPU again per request, and this client does its own auth, redirects and limits.
-        # Each of the `max_concurrency` lanes is a transport with one keep-alive connection,
-        # used by one request at a time: a shared pool hands one idle connection to several
+        # Each of the `max_concurrency` lanes is a transport (the network's router: proxy,
+        # TLS trust and debug log per URL) with one keep-alive connection per route, used
+        # by one request at a time: a shared pool hands one idle connection to several
         # waiting requests, and all but one retry (httpcore's ConnectionNotAvailable loop).
         self._lanes: asyncio.Queue[httpx.AsyncBaseTransport] = asyncio.Queue()
         self.network = network or Network()
