@@ -49,6 +49,9 @@ class Settings:
     """Docker daemon socket (as `docker --host`/DOCKER_HOST); None means the context's."""
     insecure_registries: tuple[str, ...] = field(default_factory=tuple)
     """Registry hosts reached over plain HTTP besides localhost/loopback."""
+    certs_d: str | None = None
+    """Docker's per-registry TLS directory (`<host[:port]>/ca.crt`) used instead of
+    /etc/docker/certs.d and ~/.docker/certs.d (for tests, or a Docker configured elsewhere)."""
     log: str = "off"
     """Debug log in the state dir: off, info or debug (`--debug` is debug)."""
     theme: str | None = None

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import time
 from collections.abc import Iterator
@@ -51,14 +52,16 @@ class LocalRegistry:
     port: int
     root: Path
     process: subprocess.Popen[bytes]
+    address: str = "127.0.0.1"
+    https: bool = False
 
     @property
     def host(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"{self.address}:{self.port}"
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}"
+        return f"{'https' if self.https else 'http'}://{self.host}"
 
     def ref(self, repository: str, tag: str = "latest") -> str:
         return f"{self.host}/{repository}:{tag}"
@@ -74,8 +77,14 @@ class LocalRegistry:
 
 
 def start_local_registry(
-    workdir: Path, *, htpasswd: Path | None = None, delete: bool = True
+    workdir: Path,
+    *,
+    htpasswd: Path | None = None,
+    delete: bool = True,
+    address: str = "127.0.0.1",
+    tls: tuple[Path, Path] | None = None,
 ) -> LocalRegistry:
+    """`address`: the IP it listens on; `tls`: (certificate, key) files to serve HTTPS with."""
     if not os.access(REGISTRY_BINARY, os.X_OK):
         message = f"{REGISTRY_BINARY} is missing (apt-get install docker-registry)"
         if os.environ.get("CI", "").lower() == "true":
@@ -92,8 +101,10 @@ def start_local_registry(
             "delete": {"enabled": delete},
             "cache": {"blobdescriptor": "inmemory"},  # as the registry:2 image's config
         },
-        "http": {"addr": f"127.0.0.1:{port}"},
+        "http": {"addr": f"{address}:{port}"},
     }
+    if tls is not None:
+        config["http"]["tls"] = {"certificate": str(tls[0]), "key": str(tls[1])}
     if htpasswd is not None:
         config["auth"] = {"htpasswd": {"realm": "buildtui-test", "path": str(htpasswd)}}
     config_path = workdir / "config.yml"
@@ -102,11 +113,12 @@ def start_local_registry(
     process = subprocess.Popen(
         [REGISTRY_BINARY, "serve", str(config_path)], stdout=log, stderr=subprocess.STDOUT
     )
-    registry = LocalRegistry(port, storage, process)
+    registry = LocalRegistry(port, storage, process, address, https=tls is not None)
     deadline = time.monotonic() + 15
     while True:
         try:
-            if httpx.get(f"{registry.url}/v2/", timeout=1).status_code in (200, 401):
+            answer = httpx.get(f"{registry.url}/v2/", timeout=1, verify=False)
+            if answer.status_code in (200, 401):
                 return registry
         except httpx.HTTPError:
             pass
@@ -147,8 +159,10 @@ def sha256(data: bytes) -> str:
 class Pusher:
     """Uploads blobs and manifests with the registry API (monolithic POST+PUT uploads)."""
 
-    def __init__(self, url: str, auth: tuple[str, str] | None = None) -> None:
-        self.http = httpx.Client(base_url=url, auth=auth, timeout=30)
+    def __init__(
+        self, url: str, auth: tuple[str, str] | None = None, verify: bool | ssl.SSLContext = True
+    ) -> None:
+        self.http = httpx.Client(base_url=url, auth=auth, timeout=30, verify=verify)
         self.requests = 0
 
     def close(self) -> None:

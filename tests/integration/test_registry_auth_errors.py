@@ -10,6 +10,7 @@ import asyncio
 import base64
 import json
 import os
+import ssl
 import stat
 import subprocess
 import sys
@@ -57,10 +58,14 @@ def run(service: RegistryService, work: Callable[[RegistryService], Awaitable[T]
 
 
 def push_small_index(
-    url: str, repository: str, tag: str, auth: tuple[str, str] | None = None
+    url: str,
+    repository: str,
+    tag: str,
+    auth: tuple[str, str] | None = None,
+    verify: bool | ssl.SSLContext = True,
 ) -> str:
     """An image manifest and an index over it, pushed with raw requests; returns its digest."""
-    pusher = Pusher(url, auth)
+    pusher = Pusher(url, auth, verify)
     try:
         config = pusher.blob(
             repository,

@@ -1,8 +1,9 @@
 """The few registry requests the registry client does not make: PUT a manifest (for the
 tag-only trick), HEAD a blob (for verification) and a harmless DELETE probe.
 
-It shares the registry client's `Authenticator`, so credentials and tokens found once
-serve both; everything else (reading, deleting manifests) goes through the client.
+It shares the registry client's `Authenticator` and `Network`, so credentials and
+tokens found once serve both, through the same proxies and TLS trust; everything else
+(reading, deleting manifests) goes through the client.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from buildtui.cleanup.errors import deletion_refused
 from buildtui.registry.auth import Authenticator
 from buildtui.registry.client import ACCEPT_MANIFESTS, DEFAULT_DEADLINE
 from buildtui.registry.errors import AuthError, DigestMismatch, UnexpectedResponse, Unreachable
+from buildtui.registry.network import Network
 
 PROBE_DIGEST = "sha256:" + hashlib.sha256(b"buildtui deletion probe: no such manifest").hexdigest()
 """A digest no manifest has: DELETE of it answers 404 when deletion works, 405 when not."""
@@ -32,6 +34,7 @@ class RegistryWriter:
         auth: Authenticator,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
+        network: Network | None = None,
         timeout: float = 10.0,
         deadline: float = DEFAULT_DEADLINE,
         max_concurrency: int = 8,
@@ -43,13 +46,14 @@ class RegistryWriter:
         self.auth = auth
         self.requests = 0
         self._semaphore = asyncio.Semaphore(max_concurrency)
+        limits = httpx.Limits(
+            max_connections=max_concurrency, max_keepalive_connections=max_concurrency
+        )
+        # The registry client's proxies, TLS trust and debug log (`network`).
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-            limits=httpx.Limits(
-                max_connections=max_concurrency, max_keepalive_connections=max_concurrency
-            ),
-            transport=transport,
+            transport=transport or (network or Network()).async_transport(limits),
             headers={"User-Agent": "buildtui"},
         )
 
@@ -101,7 +105,10 @@ class RegistryWriter:
             challenge = response.headers.get("www-authenticate", "")
             try:
                 async with asyncio.timeout(self.deadline):
-                    answered = await self.auth.answer(challenge, scope, self._http)
+                    sent = response.request.headers.get("authorization")
+                    answered = await self.auth.answer(
+                        challenge, scope, self._http, {"Authorization": sent} if sent else {}
+                    )
             except TimeoutError:
                 raise Unreachable(
                     f"the token service of {self.registry} did not answer within the "

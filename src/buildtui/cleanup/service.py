@@ -66,7 +66,7 @@ from buildtui.engine.registry_container import (
 )
 from buildtui.registry.errors import DeleteDisabled, RegistryError, Unreachable
 from buildtui.registry.models import Manifest
-from buildtui.registry.reference import is_loopback, split_host
+from buildtui.registry.reference import is_loopback, same_registry, split_host
 from buildtui.registry.scan import ProgressCallback as ScanProgress
 from buildtui.registry.service import RegistryService
 from buildtui.settings import Settings, data_dir
@@ -202,8 +202,13 @@ class CleanupService:
     def writer(self) -> RegistryWriter:
         if self._writer is None:
             service = self.registry_service
+            client = service.client
             self._writer = RegistryWriter(
-                service.registry, service.base_url, service.client.auth, transport=self._transport
+                service.registry,
+                service.base_url,
+                client.auth,
+                transport=self._transport,
+                network=client.network,
             )
         return self._writer
 
@@ -213,7 +218,7 @@ class CleanupService:
             ref = self.registry_service.parse(text)
         except RegistryError as error:
             raise from_registry_error(error) from error
-        if ref.registry != self.registry:
+        if not same_registry(ref.registry, self.registry):
             raise RegistryProblem(
                 f"{text} is on {ref.registry}, but the clean-up works on the lab registry "
                 f"{self.registry}; pass --registry {ref.registry} to clean that one"

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from buildtui.cleanup.errors import (
     CleanupError,
@@ -38,11 +37,14 @@ from buildtui.cleanup.present import (
     verify_json,
     verify_lines,
 )
-from buildtui.cleanup.service import CleanupService
 from buildtui.commands.confirm import add_yes_flag, confirm_async
+from buildtui.commands.output import print_json
 from buildtui.commands.running import run_then_close
 from buildtui.registry.present import format_size
 from buildtui.settings import Settings
+
+if TYPE_CHECKING:
+    from buildtui.cleanup.service import CleanupService
 
 
 def register(subparsers: Any) -> None:
@@ -127,12 +129,14 @@ def _run(
     *,
     as_json: bool = False,
 ) -> int:
+    from buildtui.cleanup.service import CleanupService  # httpx: only when a command needs it
+
     try:
         return run_then_close(CleanupService(settings), work)
     except CleanupError as error:  # ExecutionFailed too: its text says what was done
         print(f"buildtui: {error}", file=sys.stderr)
         if as_json and not isinstance(error, ExecutionFailed):
-            print(json.dumps({"ok": False, "error": str(error)}, indent=2))
+            print_json({"ok": False, "error": str(error)})
         return 1
 
 
@@ -163,11 +167,11 @@ def run_rm(args: argparse.Namespace, settings: Settings) -> int:
             print("\n".join(plan_lines(plan)))
         if not plan.ok:
             if args.json:
-                print(json.dumps(document, indent=2))
+                print_json(document)
             return 1
         if args.dry_run:
             if args.json:
-                print(json.dumps(document, indent=2))
+                print_json(document)
             return 0
         question = (
             f"Send these {len(plan.requests)} request(s) to {plan.registry}"
@@ -186,13 +190,13 @@ def run_rm(args: argparse.Namespace, settings: Settings) -> int:
         except ExecutionFailed as error:
             if args.json:
                 document["result"] = execution_json(error.report)
-                print(json.dumps(document, indent=2))
+                print_json(document)
             raise
         document["result"] = execution_json(report)
         verification = await service.verify(graph, plan.remaining_tags)
         document["verification"] = verify_json(verification)
         if args.json:
-            print(json.dumps(document, indent=2))
+            print_json(document)
         else:
             print("\n" + report.summary())
             print("\n".join(verify_lines(verification)))
@@ -222,7 +226,7 @@ def run_gc(args: argparse.Namespace, settings: Settings) -> int:
             print("\n".join(gc_preview_lines(preview)))
         if args.dry_run:
             if args.json:
-                print(json.dumps({"ok": True, "dry_run": {
+                print_json({"ok": True, "dry_run": {
                     "summary": preview.output.summary,
                     "blobs": list(preview.output.blobs),
                     "kb": preview.kb,
@@ -232,7 +236,7 @@ def run_gc(args: argparse.Namespace, settings: Settings) -> int:
                         {"name": r.name, "removable": not r.reason, "reason": r.reason}
                         for r in preview.repositories
                     ],
-                }}, indent=2))  # fmt: skip
+                }})  # fmt: skip
             return 0
         verb = "Stop" if info.running else "Collect in the stopped"
         if not await _confirm(f"{verb} {preview.info.name} and collect garbage?", args.yes):
@@ -250,7 +254,7 @@ def run_gc(args: argparse.Namespace, settings: Settings) -> int:
             document: dict[str, Any] = {"ok": ok, "gc": gc_json(result)}
             document["gc"]["warnings"] = [*preview.warnings, *result.warnings]
             document["verification"] = verify_json(verification) if verification else None
-            print(json.dumps(document, indent=2))
+            print_json(document)
         else:
             print("\n".join(gc_result_lines(result)))
             if verification is not None:
@@ -273,7 +277,7 @@ async def _resume(service: CleanupService, args: argparse.Namespace) -> int:
     verification = result.verification
     ok = verification is None or verification.ok
     if args.json:
-        print(json.dumps({"ok": ok, "resume": resume_json(result)}, indent=2))
+        print_json({"ok": ok, "resume": resume_json(result)})
     else:
         print("\n".join(resume_lines(result)))
         if verification is not None:

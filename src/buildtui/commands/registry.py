@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from buildtui.commands.output import print_json
 from buildtui.commands.running import run_then_close
 from buildtui.registry.errors import BadReference, RegistryError
 from buildtui.registry.present import (
@@ -16,9 +16,12 @@ from buildtui.registry.present import (
     short_digest,
     short_media_type,
 )
-from buildtui.registry.scan import ImageReport, RegistryScan
-from buildtui.registry.service import RegistryService
+from buildtui.registry.reference import same_registry
 from buildtui.settings import Settings
+
+if TYPE_CHECKING:
+    from buildtui.registry.client import RawManifest
+    from buildtui.registry.scan import ImageReport, RegistryScan
 
 
 def register(subparsers: Any) -> None:
@@ -52,14 +55,19 @@ def _fail(error: RegistryError) -> int:
 
 
 def run_inspect(args: argparse.Namespace, settings: Settings) -> int:
+    from buildtui.registry.service import RegistryService  # httpx: only when a command needs it
+
     try:
         home = RegistryService(settings)
         ref = home.parse(args.ref)
-        service = home if ref.registry == home.registry else home.open(ref.registry)
+        service = home if same_registry(ref.registry, home.registry) else home.open(ref.registry)
         if args.raw:
-            raw = run_then_close(
-                service, lambda s: s.client.fetch_manifest(ref.repository, ref.identifier)
-            )
+
+            async def fetch(s: RegistryService) -> RawManifest:
+                async with s.hold() as client:
+                    return await client.fetch_manifest(ref.repository, ref.identifier)
+
+            raw = run_then_close(service, fetch)
             sys.stdout.buffer.write(raw.raw)
             sys.stdout.buffer.flush()
             return 0
@@ -67,7 +75,7 @@ def run_inspect(args: argparse.Namespace, settings: Settings) -> int:
     except RegistryError as error:
         return _fail(error)
     if args.json:
-        print(json.dumps(inspect_json(report), indent=2))
+        print_json(inspect_json(report))
     else:
         print(render_report(report, service.commands(report.ref)))
     return 0
@@ -109,6 +117,8 @@ def render_report(report: ImageReport, commands: list[str]) -> str:
 
 
 def run_ls(args: argparse.Namespace, settings: Settings) -> int:
+    from buildtui.registry.service import RegistryService  # httpx: only when a command needs it
+
     try:
         service = RegistryService(settings)
         if args.host:
@@ -117,7 +127,7 @@ def run_ls(args: argparse.Namespace, settings: Settings) -> int:
     except RegistryError as error:
         return _fail(error)
     if args.json:
-        print(json.dumps(scan_json(scan), indent=2))
+        print_json(scan_json(scan))
     else:
         print(render_scan(scan))
     failed = (

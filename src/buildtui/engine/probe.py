@@ -28,6 +28,8 @@ from buildtui.engine.registry_container import (
     storage_copy_dir,
 )
 from buildtui.engine.status import Check, EngineStatus
+from buildtui.registry.errors import RegistryError
+from buildtui.registry.network import network_for
 from buildtui.settings import Settings, data_dir
 
 CONTAINERD_STORE = "io.containerd.snapshotter.v1"
@@ -131,10 +133,12 @@ def _start(settings: Settings, facts: BuilderFacts, timeout: float) -> BuilderFa
     return replace(facts, running=True, started=True)
 
 
-def _registry(url: str, timeout: float) -> tuple[bool, bool | None, str | None]:
-    """(answers, deletion enabled, error) for the registry's /v2/ API."""
+def _registry(url: str, timeout: float, settings: Settings) -> tuple[bool, bool | None, str | None]:
+    """(answers, deletion enabled, error) for the registry's /v2/ API, through the same
+    proxies and TLS trust as the registry client."""
     try:
-        with httpx.Client(base_url=url, timeout=timeout) as http:
+        transport = network_for(settings).transport()
+        with httpx.Client(base_url=url, timeout=timeout, transport=transport) as http:
             ping = http.get("/v2/")
             if ping.status_code not in (200, 401):
                 return False, None, f"GET /v2/ answered {ping.status_code}"
@@ -143,6 +147,8 @@ def _registry(url: str, timeout: float) -> tuple[bool, bool | None, str | None]:
             probe = http.delete(f"/v2/buildtui-probe/manifests/{PROBE_DIGEST}")
     except httpx.HTTPError as error:
         return False, None, str(error) or type(error).__name__
+    except RegistryError as error:  # a proxy it cannot use, a certs.d file it cannot read
+        return False, None, str(error)
     return True, probe.status_code != 405, None
 
 
@@ -170,7 +176,7 @@ def probe_engine(
         engine = pool.submit(_engine, client)
         buildx = pool.submit(_buildx, client)
         builder = pool.submit(_builder, client)
-        registry = pool.submit(_registry, settings.registry_url, timeout)
+        registry = pool.submit(_registry, settings.registry_url, timeout, settings)
         container = pool.submit(inspect_registry_container, settings.registry_container, docker)
         server, context, store, engine_error = engine.result()
         buildx_version, buildx_error = buildx.result()

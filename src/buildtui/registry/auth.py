@@ -2,19 +2,24 @@
 
 Credentials come from what the user typed in, or from Docker's own
 `~/.docker/config.json` (`auths`, `credHelpers`, `credsStore`, as `docker login`
-leaves them). A `WWW-Authenticate: Basic` challenge is answered with basic auth; a
-`Bearer realm=...,service=...,scope=...` challenge with a token fetched from the realm
-(anonymously, or with the basic credentials when there are some).
+leaves them), identity tokens included (an `identitytoken` entry, or a helper's reply
+with the user name `<token>`). A `WWW-Authenticate: Basic` challenge is answered with
+basic auth; a `Bearer realm=...,service=...,scope=...` challenge with a token fetched
+from the realm: anonymously, with the basic credentials, or for an identity token by
+the OAuth refresh-token grant (a POST, as docker does). Tokens are used until their
+`expires_in` runs out, and a 401 after a token that worked fetches a new one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import re
 import subprocess
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,11 +41,16 @@ class Credentials:
     username: str
     password: str
     source: str
+    identity_token: str = ""
+    """An OAuth refresh token (`docker login` with a browser or an access token)."""
 
-    def __repr__(self) -> str:  # never print the password
+    def __repr__(self) -> str:  # never print the password or the token
         return f"Credentials(username={self.username!r}, source={self.source!r})"
 
     def describe(self) -> str:
+        if self.identity_token:
+            who = f" of user {self.username!r}" if self.username else ""
+            return f"an identity token{who} ({self.source})"
         return f"user {self.username!r} ({self.source})"
 
 
@@ -118,6 +128,13 @@ class DockerConfigStore:
         if not isinstance(entry, dict):
             return None
         source = f"{self.path}"
+        token = entry.get("identitytoken")
+        if isinstance(token, str) and token:
+            username = entry.get("username") if isinstance(entry.get("username"), str) else ""
+            if isinstance(entry.get("auth"), str) and entry["auth"]:
+                with contextlib.suppress(ValueError, UnicodeDecodeError):
+                    username = base64.b64decode(entry["auth"]).decode("utf-8").partition(":")[0]
+            return Credentials(str(username), "", source, identity_token=token)
         if isinstance(entry.get("auth"), str) and entry["auth"]:
             try:
                 decoded = base64.b64decode(entry["auth"]).decode("utf-8")
@@ -142,10 +159,15 @@ class DockerConfigStore:
             data = json.loads(result.stdout)
         except ValueError:
             return None
-        username, secret = data.get("Username"), data.get("Secret")
-        if not isinstance(username, str) or not isinstance(secret, str) or username == "<token>":
+        if not isinstance(data, dict):
             return None
-        return Credentials(username, secret, f"credential helper {program}")
+        username, secret = data.get("Username"), data.get("Secret")
+        if not isinstance(username, str) or not isinstance(secret, str) or not secret:
+            return None
+        source = f"credential helper {program}"
+        if username == "<token>":  # the helper holds an identity (refresh) token
+            return Credentials("", "", source, identity_token=secret)
+        return Credentials(username, secret, source)
 
 
 class NoCredentials:
@@ -182,6 +204,19 @@ def basic_header(credentials: Credentials) -> str:
     return f"Basic {token}"
 
 
+TOKEN_LIFETIME_MIN = 60
+"""Seconds a bearer token lasts at least (and when `expires_in` is missing), as docker."""
+TOKEN_MARGIN = 5
+"""Seconds before its end a token is no longer sent (it could expire on the way)."""
+OAUTH_CLIENT_ID = "buildtui"
+
+
+@dataclass(frozen=True)
+class _Token:
+    value: str
+    expires: float
+
+
 class Authenticator:
     """Holds one registry's credentials and answers its challenges; caches what worked."""
 
@@ -191,6 +226,7 @@ class Authenticator:
         *,
         typed: Credentials | None = None,
         store: CredentialStore | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.registry = registry
         self._typed = typed
@@ -198,7 +234,8 @@ class Authenticator:
         self._looked_up = typed is not None
         self._credentials = typed
         self._basic: str | None = None
-        self._tokens: dict[str, str] = {}
+        self._tokens: dict[str, _Token] = {}
+        self._clock = clock
         self._lock = asyncio.Lock()
 
     async def credentials(self) -> Credentials | None:
@@ -207,10 +244,17 @@ class Authenticator:
             self._looked_up = True
         return self._credentials
 
+    def _token(self, scope: str) -> str | None:
+        token = self._tokens.get(scope)
+        if token is None or token.expires - TOKEN_MARGIN <= self._clock():
+            return None  # none yet, or expired: the 401 that follows fetches a new one
+        return token.value
+
     def header(self, scope: str) -> dict[str, str]:
         """The Authorization header to send for a request in `scope` (empty: anonymous)."""
-        if scope in self._tokens:
-            return {"Authorization": f"Bearer {self._tokens[scope]}"}
+        token = self._token(scope)
+        if token is not None:
+            return {"Authorization": f"Bearer {token}"}
         if self._basic:
             return {"Authorization": self._basic}
         return {}
@@ -224,13 +268,23 @@ class Authenticator:
             return [f"basic auth as {who}"]
         return [who]
 
-    async def answer(self, challenge_header: str, scope: str, http: httpx.AsyncClient) -> bool:
-        """Prepare credentials for a retry after a 401; False if there is nothing new to try."""
+    async def answer(
+        self,
+        challenge_header: str,
+        scope: str,
+        http: httpx.AsyncClient,
+        sent: Mapping[str, str] | None = None,
+    ) -> bool:
+        """Prepare credentials for a retry after a 401; False if there is nothing new to try.
+
+        `sent` is the header the refused request carried: when another request has renewed
+        the token meanwhile, the retry uses that one instead of fetching yet another.
+        """
         challenge = parse_challenge(challenge_header)
         async with self._lock:
             credentials = await self.credentials()
             if challenge is None or challenge.scheme == "basic":
-                if credentials is None:
+                if credentials is None or (credentials.identity_token and not credentials.password):
                     return False
                 header = basic_header(credentials)
                 if header == self._basic:
@@ -239,11 +293,23 @@ class Authenticator:
                 return True
             if challenge.scheme != "bearer" or "realm" not in challenge.params:
                 return False
-            token = await self._fetch_token(challenge, scope, credentials, http)
-            if self._tokens.get(scope) == token:
-                return False
-            self._tokens[scope] = token
-            return True
+            current = self.header(scope)
+            bearer = current.get("Authorization", "").startswith("Bearer ")
+            if (
+                sent is not None
+                and bearer
+                and current.get("Authorization") != sent.get("Authorization")
+            ):
+                return True  # renewed by another request while this one was refused
+            previous = self._tokens.get(scope)
+            value, lifetime = await self._fetch_token(challenge, scope, credentials, http)
+            self._tokens[scope] = _Token(value, self._clock() + lifetime)
+            if sent is None:
+                refused = f"Bearer {previous.value}" if previous else None
+            else:
+                refused = sent.get("Authorization")
+            # The very token just refused is not worth a retry; a new (or renewed) one is.
+            return refused != f"Bearer {value}"
 
     async def _fetch_token(
         self,
@@ -251,20 +317,39 @@ class Authenticator:
         scope: str,
         credentials: Credentials | None,
         http: httpx.AsyncClient,
-    ) -> str:
+    ) -> tuple[str, float]:
+        """A token and its lifetime in seconds, from the challenge's realm."""
         params = {"scope": challenge.params.get("scope") or scope}
         if "service" in challenge.params:
             params["service"] = challenge.params["service"]
-        headers = {"Authorization": basic_header(credentials)} if credentials else {}
         realm = challenge.params["realm"]
         who = credentials.describe() if credentials else "anonymous"
         try:
-            response = await http.get(realm, params=params, headers=headers)
+            if credentials is not None and credentials.identity_token:
+                # OAuth2 refresh-token grant, as docker does for an identity token.
+                form = {
+                    "grant_type": "refresh_token",
+                    "refresh_token": credentials.identity_token,
+                    "client_id": OAUTH_CLIENT_ID,
+                    **params,
+                }
+                response = await http.post(realm, data=form)
+            else:
+                headers = {"Authorization": basic_header(credentials)} if credentials else {}
+                response = await http.get(realm, params=params, headers=headers)
         except httpx.HTTPError as error:
             raise Unreachable(
                 f"the token server {realm} of {self.registry} does not answer ({error}); "
                 "check the network, then refresh"
             ) from error
+        if response.status_code in (400, 401, 403) and credentials and credentials.identity_token:
+            raise AuthError(
+                f"the token server {realm} of {self.registry} refused {who} "
+                f"({response.status_code}): it has expired or was revoked; log in again with "
+                f"`docker login {self.registry}`",
+                status=response.status_code,
+                tried=[f"{who} at the token server"],
+            )
         if response.status_code in (401, 403):
             raise AuthError(
                 f"the token server {realm} of {self.registry} refused {who} "
@@ -276,11 +361,13 @@ class Authenticator:
         try:
             data = response.json()
             token = data.get("token") or data.get("access_token")
+            expires_in = data.get("expires_in")
         except (ValueError, AttributeError, RecursionError):
-            token = None
+            token, expires_in = None, None
         if response.status_code != 200 or not isinstance(token, str) or not token:
             raise UnexpectedResponse(
                 f"the token server {realm} of {self.registry} answered "
                 f"{response.status_code} without a token; check the registry's auth setup"
             )
-        return token
+        lifetime = expires_in if isinstance(expires_in, int | float) else 0
+        return token, max(float(lifetime), TOKEN_LIFETIME_MIN)

@@ -44,6 +44,7 @@ from buildtui.registry.models import (
     Listing,
     Manifest,
 )
+from buildtui.registry.network import Network
 from buildtui.registry.reference import (
     check_digest,
     check_reference,
@@ -141,7 +142,7 @@ class RegistryClient:
         base_url: str,
         *,
         auth: Authenticator | None = None,
-        verify: bool | ssl.SSLContext = True,
+        network: Network | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         deadline: float = DEFAULT_DEADLINE,
         max_concurrency: int = DEFAULT_CONCURRENCY,
@@ -166,27 +167,25 @@ class RegistryClient:
         self._timeout = httpx.Timeout(timeout, connect=min(timeout, 5.0)).as_dict()
         # Requests go straight to a transport: the AsyncClient layer above it costs as much
         # CPU again per request, and this client does its own auth, redirects and limits.
-        # Each of the `max_concurrency` lanes is a transport with one keep-alive connection,
-        # used by one request at a time: a shared pool hands one idle connection to several
+        # Each of the `max_concurrency` lanes is a transport (the network's router: proxy,
+        # TLS trust and debug log per URL) with one keep-alive connection per route, used
+        # by one request at a time: a shared pool hands one idle connection to several
         # waiting requests, and all but one retry (httpcore's ConnectionNotAvailable loop).
         self._lanes: asyncio.Queue[httpx.AsyncBaseTransport] = asyncio.Queue()
-        context = verify if isinstance(verify, ssl.SSLContext) else None
+        self.network = network or Network()
+        """Proxies, TLS trust and the debug log: shared with the token requests and writes."""
         if transport is not None:
             self._owned: list[httpx.AsyncBaseTransport] = [transport]
             for _ in range(max_concurrency):
                 self._lanes.put_nowait(transport)
         else:
-            context = context or httpx.create_ssl_context(verify=bool(verify))
             one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-            self._owned = [
-                httpx.AsyncHTTPTransport(verify=context, limits=one) for _ in range(max_concurrency)
-            ]
+            self._owned = [self.network.async_transport(one) for _ in range(max_concurrency)]
             for lane in self._owned:
                 self._lanes.put_nowait(lane)
         # Token requests to auth realms (other hosts) go through an ordinary client.
         self._http = httpx.AsyncClient(
-            transport=transport,
-            verify=context if context is not None else verify,
+            transport=transport or self.network.async_transport(),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
             headers={"User-Agent": USER_AGENT},
         )
@@ -214,12 +213,13 @@ class RegistryClient:
         cap: int = LISTING_CAP,
         follow_redirects: bool = False,
     ) -> _Answer:
+        sent = self.auth.header(scope)  # what _send_once sends (no await in between)
         answer = await self._send_once(method, url, scope, headers, cap, follow_redirects)
         if answer.status == 401:
             challenge = answer.headers.get("www-authenticate", "")
             try:
                 async with asyncio.timeout(self.deadline):
-                    answered = await self.auth.answer(challenge, scope, self._http)
+                    answered = await self.auth.answer(challenge, scope, self._http, sent)
             except TimeoutError:
                 raise Unreachable(
                     f"the token service of {self.registry} did not answer within the "
@@ -277,8 +277,8 @@ class RegistryClient:
                 if _is_tls_failure(error):
                     raise TLSError(
                         f"TLS with {self.registry} failed ({error}). If it serves plain HTTP, "
-                        "add it to insecure_registries (or open it as http://host:port); if "
-                        "its certificate is self-signed, trust its CA"
+                        "add it to insecure_registries (or open it as http://host:port); "
+                        + self.network.trust_hint(self.registry)
                     ) from error
                 raise Unreachable(
                     f"cannot connect to {self.registry} at {self.base_url} ({error}); "

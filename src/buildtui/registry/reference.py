@@ -240,16 +240,21 @@ def split_host(hostport: str) -> tuple[str, int | None]:
 
 
 def is_loopback(hostport: str) -> bool:
-    host, _ = split_host(hostport)
+    host, _ = split_host(hostport.lower())  # host names are case-insensitive
     return host == "localhost" or host == "::1" or host.startswith("127.")
+
+
+def same_registry(one: str, other: str) -> bool:
+    """`LOCALHOST:5000` and `localhost:5000` are one registry: host names ignore case."""
+    return one.lower() == other.lower()
 
 
 def uses_plain_http(hostport: str, insecure_registries: Iterable[str] = ()) -> bool:
     """Plain HTTP for loopback (as Docker does) and for hosts the user marked insecure."""
     if is_loopback(hostport):
         return True
-    host, _ = split_host(hostport)
-    return any(entry in (hostport, host) for entry in insecure_registries)
+    host, _ = split_host(hostport.lower())
+    return any(entry.lower() in (hostport.lower(), host) for entry in insecure_registries)
 
 
 def base_url(hostport: str, insecure_registries: Iterable[str] = ()) -> str:

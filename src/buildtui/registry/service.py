@@ -9,6 +9,7 @@ client a deletion in the Clean-up pane is using.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,7 +20,13 @@ from buildtui.registry.auth import Authenticator, Credentials, CredentialStore, 
 from buildtui.registry.browser import RegistryBrowser, equivalent_commands
 from buildtui.registry.client import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, RegistryClient
 from buildtui.registry.models import Descriptor, ImageConfig, Listing, Manifest
-from buildtui.registry.reference import Reference, parse_reference, parse_registry
+from buildtui.registry.network import Network, network_for
+from buildtui.registry.reference import (
+    Reference,
+    parse_reference,
+    parse_registry,
+    same_registry,
+)
 from buildtui.registry.scan import ImageReport, Inspector, ProgressCallback, RegistryScan
 from buildtui.registry.scan import scan_registry as _scan_registry
 from buildtui.settings import Settings
@@ -30,10 +37,13 @@ __all__ = ["RegistryBrowser", "RegistryService", "equivalent_commands"]
 class _SharedClient:
     """One registry client and who holds it open: sharing services and calls in flight."""
 
-    def __init__(self) -> None:
+    def __init__(self, base_url: str, ask_engine: bool) -> None:
         self.client: RegistryClient | None = None
         self.owners = 1
         self.calls = 0
+        self.base_url = base_url
+        self.ask_engine = ask_engine
+        """Whether the engine's insecure registries may still turn https into http."""
 
     async def close_if_unused(self) -> None:
         if self.owners <= 0 and self.calls == 0 and self.client is not None:
@@ -54,27 +64,54 @@ class RegistryService:
         transport: httpx.AsyncBaseTransport | None = None,
         max_concurrency: int = DEFAULT_CONCURRENCY,
         timeout: float = DEFAULT_TIMEOUT,
+        network: Network | None = None,
     ) -> None:
         self.settings = settings
-        self._registry, self.base_url = parse_registry(
-            address or settings.registry_url, settings.insecure_registries
-        )
+        self.network = network or network_for(settings)
+        """Proxies and TLS trust, shared by every registry this service opens."""
+        typed = address or settings.registry_url
+        self._registry, base_url = parse_registry(typed, settings.insecure_registries)
         self._credentials = credentials
         self._store = store if store is not None else DockerConfigStore()
         self._transport = transport
         self._max_concurrency = max_concurrency
         self._timeout = timeout
-        self._shared = _SharedClient()
+        # A host typed without a scheme that is not known to be plain HTTP: the engine's
+        # own insecure registries may say otherwise (asked on first use, off the UI thread).
+        # A test's transport stands for the whole network, so the engine is not asked then.
+        ask_engine = transport is None and "://" not in typed and base_url.startswith("https:")
+        self._shared = _SharedClient(base_url, ask_engine)
         self._released = False
         # `docker start` hints name the lab's container only for the lab's registry.
         self._container = (
-            settings.registry_container if self._registry == settings.registry_host else None
+            settings.registry_container
+            if same_registry(self._registry, settings.registry_host)
+            else None
         )
         self._inspector: Inspector | None = None
 
     @property
     def registry(self) -> str:
         return self._registry
+
+    @property
+    def base_url(self) -> str:
+        """`http(s)://host[:port]`; the engine's insecure registries count after first use."""
+        return self._shared.base_url
+
+    async def _ask_engine(self) -> None:
+        """Plain HTTP if the engine lists this registry as insecure (`docker info`, once)."""
+        from buildtui.engine.registries import engine_registries
+
+        def insecure() -> bool:
+            return engine_registries(self.settings).is_insecure(self._registry)
+
+        shared = self._shared
+        plain = await asyncio.to_thread(insecure)
+        if shared.ask_engine:
+            shared.ask_engine = False
+            if plain and shared.client is None:
+                shared.base_url = f"http://{self._registry}"
 
     @property
     def client(self) -> RegistryClient:
@@ -88,6 +125,7 @@ class RegistryService:
                 self._registry,
                 self.base_url,
                 auth=Authenticator(self._registry, typed=self._credentials, store=self._store),
+                network=self.network,
                 transport=self._transport,
                 max_concurrency=self._max_concurrency,
                 timeout=self._timeout,
@@ -111,6 +149,8 @@ class RegistryService:
         shared = self._shared
         shared.calls += 1
         try:
+            if shared.ask_engine:
+                await self._ask_engine()
             yield self.client
         finally:
             shared.calls -= 1
@@ -168,17 +208,19 @@ class RegistryService:
             transport=self._transport,
             max_concurrency=self._max_concurrency,
             timeout=self._timeout,
+            network=self.network,
         )
 
     def with_credentials(self, username: str, password: str) -> RegistryService:
         return RegistryService(
             self.settings,
-            address=self.base_url,
+            address=self._registry if self._shared.ask_engine else self.base_url,
             credentials=Credentials(username, password, "typed in"),
             store=self._store,
             transport=self._transport,
             max_concurrency=self._max_concurrency,
             timeout=self._timeout,
+            network=self.network,
         )
 
     def commands(self, ref: str) -> list[str]:

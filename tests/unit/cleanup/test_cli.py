@@ -26,7 +26,7 @@ def registry(monkeypatch: pytest.MonkeyPatch) -> WritableFakeRegistry:
     def make(settings: Settings) -> CleanupService:
         return fake_cleanup_service(fake, container)
 
-    monkeypatch.setattr("buildtui.commands.cleanup.CleanupService", make)
+    monkeypatch.setattr("buildtui.cleanup.service.CleanupService", make)
     return fake
 
 
@@ -56,6 +56,7 @@ def test_rm_yes_json_deletes_and_verifies(
 ) -> None:
     assert main(["rm", "-y", "--json", "lab:stable"]) == 0
     document = json.loads(capsys.readouterr().out)
+    assert document["schema_version"] == 1
     assert document["plan"]["steps"][0]["action"] == "untag"
     assert document["result"]["complete"] is True
     assert document["verification"]["ok"] is True
@@ -98,9 +99,22 @@ def test_gc_yes_json_collects_and_verifies(
     assert main(["gc", "-y", "--json"]) == 0
     captured = capsys.readouterr()
     document = json.loads(captured.out)
+    assert document["schema_version"] == 1
     assert document["gc"]["blobs_deleted"] == 3
     assert document["verification"]["ok"] is True
     assert "… collecting garbage" in captured.err
+
+
+def test_rm_and_gc_dry_run_json_are_one_object_each(
+    registry: WritableFakeRegistry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["rm", "--dry-run", "--json", "cachedata1:latest"]) == 0
+    planned = json.loads(capsys.readouterr().out)
+    assert planned["schema_version"] == 1 and planned["plan"]["ok"] is True
+    assert main(["gc", "--dry-run", "--json"]) == 0
+    previewed = json.loads(capsys.readouterr().out)
+    assert previewed["schema_version"] == 1 and previewed["ok"] is True
+    assert previewed["dry_run"]["commands"]
 
 
 def test_gc_dry_run_shows_the_commands(

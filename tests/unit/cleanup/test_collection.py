@@ -118,7 +118,7 @@ def test_gc_json_of_a_stopped_registry_says_it_is_left_stopped(
     container = FakeContainer(registry, running=False)
     registry.down = True
     monkeypatch.setattr(
-        "buildtui.commands.cleanup.CleanupService",
+        "buildtui.cleanup.service.CleanupService",
         lambda settings: fake_cleanup_service(registry, container),
     )
 
@@ -134,7 +134,7 @@ def test_gc_json_refuses_a_container_that_does_not_publish_the_port(
     registry = lab_fake_registry()
     container = FakeContainer(registry, host_port=5001)  # the URL says 5000
     monkeypatch.setattr(
-        "buildtui.commands.cleanup.CleanupService",
+        "buildtui.cleanup.service.CleanupService",
         lambda settings: fake_cleanup_service(registry, container),
     )
 

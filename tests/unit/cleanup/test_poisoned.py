@@ -34,7 +34,7 @@ def registry(monkeypatch: pytest.MonkeyPatch) -> WritableFakeRegistry:
     def make(settings: Settings) -> CleanupService:
         return fake_cleanup_service(fake, container)
 
-    monkeypatch.setattr("buildtui.commands.cleanup.CleanupService", make)
+    monkeypatch.setattr("buildtui.cleanup.service.CleanupService", make)
     return fake
 
 

@@ -153,3 +153,18 @@ def test_the_command_line_loads_python_on_whales_only_when_a_command_needs_it() 
         [sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["completion", "bash"]])
+def test_version_and_completion_load_neither_httpx_nor_python_on_whales(argv: list[str]) -> None:
+    program = (
+        "import contextlib, io, sys\n"
+        "from buildtui.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        f"    main({argv!r})\n"
+        "print(sorted(m for m in ('httpx', 'python_on_whales', 'pydantic') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "[]"

@@ -73,7 +73,7 @@ def test_cred_helpers_per_registry(tmp_path: Path) -> None:
     assert calls == [("docker-credential-pass", "reg.example")]
 
 
-def test_creds_store_fallback_and_identity_token_ignored(tmp_path: Path) -> None:
+def test_creds_store_fallback_and_identity_token_reply(tmp_path: Path) -> None:
     path = write_config(tmp_path, {"credsStore": "secretservice", "auths": {"a.example": {}}})
     calls: list[tuple[str, str]] = []
     answers = {
@@ -83,9 +83,23 @@ def test_creds_store_fallback_and_identity_token_ignored(tmp_path: Path) -> None
     store = DockerConfigStore(path, helper_runner(answers, calls))
     found = store.lookup("a.example")
     assert found is not None and found.username == "carol"
-    assert store.lookup("b.example") is None
+    token = store.lookup("b.example")
+    assert token is not None
+    assert (token.username, token.password, token.identity_token) == ("", "", "refresh")
+    assert "identity token" in token.describe() and "refresh" not in repr(token)
     assert store.lookup("c.example") is None
     assert [c[0] for c in calls] == ["docker-credential-secretservice"] * 3
+
+
+def test_identitytoken_entry_of_config_json(tmp_path: Path) -> None:
+    path = write_config(
+        tmp_path,
+        {"auths": {"reg.example": {"auth": b64("dave:"), "identitytoken": "oauth-refresh"}}},
+    )
+    found = DockerConfigStore(path).lookup("reg.example")
+    assert found is not None
+    assert (found.username, found.identity_token) == ("dave", "oauth-refresh")
+    assert found.describe() == f"an identity token of user 'dave' ({path})"
 
 
 def test_missing_or_broken_config_means_no_credentials(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from buildtui import cli
-from buildtui.commands import registry as registry_commands
+from buildtui.registry import service as registry_service
 from buildtui.registry.auth import NoCredentials
 from buildtui.registry.service import RegistryService
 from tests.fakes.registry import FakeRegistry, lab_registry
@@ -19,11 +19,12 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> FakeRegistry:
     registry = lab_registry()
 
     def service(settings: Any, **kwargs: Any) -> RegistryService:
+        # `open` (another registry) builds its service through this name too.
         return RegistryService(
-            settings, transport=registry.transport, store=NoCredentials(), **kwargs
+            settings, **{"transport": registry.transport, "store": NoCredentials(), **kwargs}
         )
 
-    monkeypatch.setattr(registry_commands, "RegistryService", service)
+    monkeypatch.setattr(registry_service, "RegistryService", service)
     return registry
 
 
@@ -46,6 +47,7 @@ def test_inspect_json(fake: FakeRegistry, capsys: pytest.CaptureFixture[str]) ->
     code, out, _ = run(capsys, "inspect", "registry.test:5000/lab:v2", "--json")
     document = json.loads(out)
     assert code == 0
+    assert document["schema_version"] == 1
     assert document["digest"] == fake.tags["lab"]["v2"]
     assert [m["platform"] for m in document["manifests"]][:2] == ["linux/amd64", "linux/arm/v7"]
 
@@ -99,6 +101,7 @@ def test_registry_ls_json_other_host(
     code, out, _ = run(capsys, "registry", "ls", "registry.test:5000", "--json")
     document = json.loads(out)
     assert code == 0
+    assert document["schema_version"] == 1
     assert document["registry"] == "registry.test:5000"
     assert [r["name"] for r in document["repositories"]] == [
         "busybox",

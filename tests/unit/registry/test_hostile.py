@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from buildtui import cli
-from buildtui.commands import registry as registry_commands
 from buildtui.commands.registry import render_scan
+from buildtui.registry import service as registry_service
 from buildtui.registry.auth import Authenticator, NoCredentials
 from buildtui.registry.classify import parse_manifest
 from buildtui.registry.client import DEFAULT_DEADLINE, RegistryClient
@@ -47,9 +47,9 @@ def cli_on(monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI's registry service without the user's docker credentials."""
 
     def service(settings: Settings, **kwargs: object) -> RegistryService:
-        return RegistryService(settings, store=NoCredentials(), **kwargs)  # type: ignore[arg-type]
+        return RegistryService(settings, **{"store": NoCredentials(), **kwargs})  # type: ignore[arg-type]
 
-    monkeypatch.setattr(registry_commands, "RegistryService", service)
+    monkeypatch.setattr(registry_service, "RegistryService", service)
 
 
 def run(
