@@ -2,9 +2,13 @@
 the requests of `registry ls`, `inspect`, `rm` planning and the doctor's probe for a
 registry with a non-loopback name, and none for loopback or NO_PROXY hosts.
 
-The registry binary listens on this machine's own non-loopback address; the proxy
-forwards to it, and also answers for a made-up name (`registry.buildtui.test`) that
-only the proxy knows, as a corporate proxy resolves names the client cannot.
+Everything stays on the loopback interface: the registry binary listens on 127.0.0.1,
+and the proxy answers for a made-up name (`registry.buildtui.test`) that only it knows
+(it forwards to 127.0.0.1), as a corporate proxy resolves names the client cannot. A
+NO_PROXY host is then reached directly, where the name resolves to nothing: the
+command fails to connect, and the proxy has seen nothing. NO_PROXY's IP and CIDR forms
+are unit-tested (tests/unit/registry/test_network.py), since reaching an IP directly
+would need an address off the loopback interface.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import socket
 import ssl
 import subprocess
 import sys
@@ -29,20 +32,10 @@ from tests.integration.registry_fixtures import LocalRegistry, start_local_regis
 from tests.integration.test_registry_auth_errors import push_small_index
 
 FAKE_NAME = "registry.buildtui.test"
+FAKE_ADDRESS = "192.0.2.10"
+"""An address of the documentation range that only the proxy answers for (forwarding to
+127.0.0.1): the client connects to the proxy alone, never to this address."""
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te"}
-
-
-def own_address() -> str:
-    """This machine's address on its default route (no packet is sent)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        try:
-            sock.connect(("192.0.2.1", 9))
-        except OSError:
-            pytest.skip("this machine has no non-loopback address")
-        address = str(sock.getsockname()[0])
-    if address.startswith("127."):
-        pytest.skip("this machine has no non-loopback address")
-    return address
 
 
 class RecordingProxy:
@@ -102,7 +95,7 @@ class RecordingProxy:
 
 @pytest.fixture
 def lan_registry(tmp_path: Path) -> Iterator[LocalRegistry]:
-    registry = start_local_registry(tmp_path / "lan", address=own_address())
+    registry = start_local_registry(tmp_path / "lan")
     try:
         push_small_index(registry.url, "lab", "v1")
         yield registry
@@ -112,7 +105,7 @@ def lan_registry(tmp_path: Path) -> Iterator[LocalRegistry]:
 
 @pytest.fixture
 def proxy(lan_registry: LocalRegistry) -> Iterator[RecordingProxy]:
-    with RecordingProxy({FAKE_NAME: lan_registry.address}) as recording:
+    with RecordingProxy({FAKE_NAME: "127.0.0.1", FAKE_ADDRESS: "127.0.0.1"}) as recording:
         yield recording
 
 
@@ -171,26 +164,33 @@ def test_registry_commands_and_the_doctor_go_through_the_proxy(
 def test_loopback_and_no_proxy_hosts_go_direct(
     lan_registry: LocalRegistry, proxy: RecordingProxy, tmp_path: Path
 ) -> None:
-    direct = lan_registry.host
-    for no_proxy in (lan_registry.address, f"{lan_registry.address.rsplit('.', 1)[0]}.0/24"):
+    host = f"{FAKE_NAME}:{lan_registry.port}"
+    for no_proxy in (FAKE_NAME, ".buildtui.test", f"other.example,{host}", "*"):
         listed = buildtui(
-            "registry", "ls", direct, "--json", proxy=proxy.url, no_proxy=no_proxy, insecure=direct
+            "registry", "ls", host, "--json", proxy=proxy.url, no_proxy=no_proxy, insecure=host
         )
-        assert listed.returncode == 0, listed.stderr
+        # Direct, the made-up name resolves to nothing: a clear failure, no proxy request.
+        assert listed.returncode == 1, (no_proxy, listed.stdout, listed.stderr)
+        assert "Traceback" not in listed.stderr
+        assert FAKE_NAME in listed.stderr
+        assert proxy.seen == [], no_proxy
     doctor = buildtui(
-        f"--registry=http://{direct}",
+        f"--registry=http://{host}",
         f"--registry-container={unique('buildtui-absent')}",
         "doctor",
         proxy=proxy.url,
-        no_proxy=f"other.example,{lan_registry.address}:{lan_registry.port}",
+        no_proxy=f"other.example,{host}",
     )
-    assert f"registry answers at http://{direct}" in doctor.stdout, doctor.stdout
+    assert f"registry answers at http://{host}" not in doctor.stdout, doctor.stdout
+    assert proxy.seen == []
     # Loopback never goes through a proxy, whatever NO_PROXY says.
     loopback = start_local_registry(tmp_path / "loopback")
     try:
         push_small_index(loopback.url, "lab", "v1")
         inspected = buildtui("inspect", f"localhost:{loopback.port}/lab:v1", proxy=proxy.url)
         assert inspected.returncode == 0, inspected.stderr
+        shouted = buildtui("inspect", f"LOCALHOST:{loopback.port}/lab:v1", proxy=proxy.url)
+        assert shouted.returncode == 0, shouted.stderr
     finally:
         loopback.stop()
     assert proxy.seen == []
@@ -351,22 +351,21 @@ def test_the_engines_insecure_registries_are_plain_http(
     )
     assert secure.returncode == 1
     assert not any(line.startswith("GET http://") for line in proxy.seen)
-    # By address: InsecureRegistryCIDRs.
-    by_cidr = {"IndexConfigs": {}, "InsecureRegistryCIDRs": [f"{lan_registry.address}/32"]}
-    direct = subprocess.run(
-        [*argv, lan_registry.host],
+    # By address: InsecureRegistryCIDRs (an address only the proxy answers for).
+    proxy.seen.clear()
+    by_address = f"{FAKE_ADDRESS}:{lan_registry.port}"
+    by_cidr = {"IndexConfigs": {}, "InsecureRegistryCIDRs": ["192.0.2.0/24"]}
+    through = subprocess.run(
+        [*argv, by_address],
         capture_output=True,
         text=True,
         timeout=60,
-        env={
-            **env,
-            "NO_PROXY": lan_registry.address,
-            "PATH": fake_docker_info(tmp_path / "by-cidr", by_cidr),
-        },
+        env={**env, "PATH": fake_docker_info(tmp_path / "by-cidr", by_cidr)},
         check=False,
     )
-    assert direct.returncode == 0, direct.stderr
-    assert json.loads(direct.stdout)["repositories"][0]["name"] == "lab"
+    assert through.returncode == 0, through.stderr
+    assert json.loads(through.stdout)["repositories"][0]["name"] == "lab"
+    assert f"GET http://{by_address}/v2/_catalog?n=100" in proxy.seen
 
 
 def test_the_real_engines_registry_config_is_read(engine: None) -> None:
