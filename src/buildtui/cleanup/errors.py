@@ -28,6 +28,11 @@ class RegistryProblem(CleanupError):
     """The registry answered something the clean-up cannot use (a wrapped RegistryError)."""
 
 
+class BadInput(CleanupError):
+    """What the user typed cannot be used (a malformed reference or name, another
+    registry's reference): the command-line twins exit 2 for it, as for usage errors."""
+
+
 class PlanRefused(CleanupError):
     """The plan has refusals (it would lose data a remaining tag needs, or cannot be done)."""
 

@@ -31,13 +31,13 @@ from buildtui.cleanup.collection import (
 from buildtui.cleanup.detach import follow_journal, spawn_worker
 from buildtui.cleanup.docker_output import ContainerInfo
 from buildtui.cleanup.errors import (
+    BadInput,
     CleanupError,
     CollectionBusy,
     CollectionInterrupted,
     DeletionDisabled,
     ExecutionFailed,
     GcRefused,
-    RegistryProblem,
     RegistryUnavailable,
     deletion_refused,
     from_registry_error,
@@ -217,9 +217,9 @@ class CleanupService:
         try:
             ref = self.registry_service.parse(text)
         except RegistryError as error:
-            raise from_registry_error(error) from error
+            raise BadInput(str(from_registry_error(error))) from error
         if not same_registry(ref.registry, self.registry):
-            raise RegistryProblem(
+            raise BadInput(
                 f"{text} is on {ref.registry}, but the clean-up works on the lab registry "
                 f"{self.registry}; pass --registry {ref.registry} to clean that one"
             )

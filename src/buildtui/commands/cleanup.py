@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from buildtui.cleanup.errors import (
+    BadInput,
     CleanupError,
     ExecutionFailed,
     GcRefused,
@@ -41,7 +42,9 @@ from buildtui.commands.confirm import add_yes_flag, confirm_async
 from buildtui.commands.output import print_json
 from buildtui.commands.running import run_then_close
 from buildtui.registry.present import format_size
+from buildtui.registry.reference import repository_problem
 from buildtui.settings import Settings
+from buildtui.terminal import EXIT_USAGE
 
 if TYPE_CHECKING:
     from buildtui.cleanup.service import CleanupService
@@ -137,7 +140,7 @@ def _run(
         print(f"buildtui: {error}", file=sys.stderr)
         if as_json and not isinstance(error, ExecutionFailed):
             print_json({"ok": False, "error": str(error)})
-        return 1
+        return EXIT_USAGE if isinstance(error, BadInput) else 1
 
 
 def run_rm(args: argparse.Namespace, settings: Settings) -> int:
@@ -152,7 +155,7 @@ def run_rm(args: argparse.Namespace, settings: Settings) -> int:
 
     async def plan_and_delete(service: CleanupService) -> int:
         if args.untagged:
-            selections = [Selection(name.strip("/"), untagged=True) for name in args.refs]
+            selections = [Selection(_repository(name), untagged=True) for name in args.refs]
         else:
             selections = [service.parse(ref) for ref in args.refs]
             if args.tag_only:
@@ -209,13 +212,26 @@ def run_rm(args: argparse.Namespace, settings: Settings) -> int:
     return _run(settings, work)
 
 
+def _repository(name: str) -> str:
+    """A repository name typed by the user, checked against the distribution grammar."""
+    name = name.strip("/")
+    problem = repository_problem(name)
+    if problem is not None:
+        raise BadInput(problem)
+    return name
+
+
 def run_gc(args: argparse.Namespace, settings: Settings) -> int:
     if args.delete_untagged:
         print(f"buildtui: {GcRefused(MINUS_M_REFUSAL)}", file=sys.stderr)
         return 2
     if args.resume:
         return _run(settings, lambda service: _resume(service, args), as_json=args.json)
-    repositories = list(dict.fromkeys(args.remove_empty_repo))
+    try:
+        repositories = list(dict.fromkeys(_repository(name) for name in args.remove_empty_repo))
+    except BadInput as error:
+        print(f"buildtui: {error}", file=sys.stderr)
+        return EXIT_USAGE
 
     async def work(service: CleanupService) -> int:
         info, _ = await asyncio.to_thread(service.resolve_container)

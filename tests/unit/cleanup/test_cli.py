@@ -78,7 +78,9 @@ def test_rm_refused_plan_exits_1_and_says_why(
 def test_rm_of_another_registry_is_refused(
     registry: WritableFakeRegistry, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["rm", "--dry-run", "other.example:5000/lab:v1"]) == 1
+    assert (
+        main(["rm", "--dry-run", "other.example:5000/lab:v1"]) == 2
+    )  # bad input, as a malformed reference
     assert "is on other.example:5000" in capsys.readouterr().err
 
 
@@ -124,3 +126,26 @@ def test_gc_dry_run_shows_the_commands(
     out = capsys.readouterr().out
     assert "Dry run: " in out
     assert "docker stop -t 10 registry7" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["rm", "Lab:::bad"], "is not a repository name"),
+        (["rm", "-y", "other.test:5000/lab:v1"], "is on other.test:5000"),
+        (["rm", "--untagged", "BAD"], "the part 'BAD' is not allowed"),
+        (["gc", "--dry-run", "--remove-empty-repo", "BAD"], "the part 'BAD' is not allowed"),
+    ],
+)
+def test_bad_input_exits_2_as_in_inspect_and_changes_nothing(
+    registry: WritableFakeRegistry,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    said: str,
+) -> None:
+    before = {name: dict(tags) for name, tags in registry.tags.items()}
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err
+    assert registry.tags == before
+    assert main(["inspect", "Lab:::bad"]) == 2  # the same rule in the registry's twin
