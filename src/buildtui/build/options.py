@@ -161,6 +161,7 @@ def buildx_arguments(options: BuildOptions) -> list[str]:
 
 def build_argv(options: BuildOptions, settings: Settings) -> list[str]:
     """The exact command the runner runs for `options`."""
+    # Hand-built argv: the build is streamed line by line and its command is shown.
     return [
         *docker_command(settings),
         "buildx",

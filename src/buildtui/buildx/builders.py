@@ -185,6 +185,8 @@ class BuildersService:
 
     @property
     def command_prefix(self) -> list[str]:
+        # Hand-built argv for create/rm/prune/du/bootstrap: the pane and the twin show the
+        # exact `docker buildx` command, and bootstrap streams its progress.
         return docker_command(self.settings)
 
     def _run(

@@ -179,6 +179,8 @@ class RegistryContainer:
     @property
     def docker(self) -> list[str]:
         """`docker` with the settings' --context/--host (python-on-whales loads on first use)."""
+        # Hand-built argv, not python-on-whales: the collection shows these exact commands
+        # before it runs them (confirmation, --dry-run) and in its journal.
         from buildtui.engine.client import docker_command
 
         return docker_command(self.settings)

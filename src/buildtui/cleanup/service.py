@@ -158,6 +158,7 @@ class CleanupService:
 
     @property
     def _docker(self) -> list[str]:
+        # Hand-built argv: the hints print the exact docker commands that fix a problem.
         from buildtui.engine.client import docker_command
 
         return docker_command(self.settings)

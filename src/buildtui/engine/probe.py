@@ -120,6 +120,7 @@ def _builder(client: DockerClient) -> tuple[BuilderFacts, str | None]:
 
 def _start(settings: Settings, facts: BuilderFacts, timeout: float) -> BuilderFacts:
     """Start the builder in use (`buildx inspect --bootstrap`): the proof that it can build."""
+    # Hand-built argv: the doctor shows the command and needs its own timeout and stderr.
     argv = [*docker_command(settings), "buildx", "inspect", "--bootstrap", facts.name or ""]
     try:
         result = subprocess.run(
