@@ -243,7 +243,10 @@ def _builder(obs: Observations, _: Translate) -> Item:
             note=_("The builders could not be listed."),
         )
     current = builders.get(builders.current) if builders.current else None
-    containers = [b for b in builders.builders if b.driver == "docker-container"]
+    containers = sorted(
+        (b for b in builders.builders if b.driver == "docker-container"),
+        key=lambda b: b.status != "running",
+    )
     if current is not None and current.driver == "docker-container" and current.status == "running":
         return Item(
             2,
@@ -355,16 +358,25 @@ def _registry(obs: Observations, _: Translate) -> Item:
 
 
 def _two_platform_image(obs: Observations) -> ImageReport | None:
+    """The two-platform index a recorded build pushed (by digest, else by its tag)."""
     if obs.scan is None:
         return None
     pushed = {d for b in obs.builds for _ref, d in b.summary.pushed}
+    tagged = {
+        tag
+        for b in obs.builds
+        if b.summary.succeeded and b.summary.push == "ok"
+        for tag in flag_values(b.argv, "-t", "--tag")
+    }
     found = []
     for entry in obs.scan.entries():
         report = entry.report
         if report is None or report.kind is not Kind.INDEX:
             continue
         names = {str(p) for p in report.platforms}
-        if all(p in names for p in LAB_PLATFORMS):
+        if all(p in names for p in LAB_PLATFORMS) and (
+            report.digest in pushed or report.ref in tagged
+        ):
             found.append(report)
     found.sort(key=lambda r: (r.digest not in pushed, r.ref))
     return found[0] if found else None
@@ -381,7 +393,10 @@ def _pushed(obs: Observations, image: ImageReport | None, _: Translate) -> Item:
         f"docker buildx imagetools inspect {ref}",
     )
     if image is None:
-        note = _("No index with linux/amd64 and linux/arm64 in the registry yet.")
+        note = _(
+            "No index with linux/amd64 and linux/arm64 pushed by a recorded build is in "
+            "the registry yet."
+        )
         if obs.scan_error:
             note = _("The registry could not be read: {error}").format(error=obs.scan_error)
         return Item(4, "pushed", title, Status.TODO, (), commands, "build", "lab", note=note)
