@@ -110,6 +110,22 @@ class Guide:
         return next(i for i in self.items if i.key == key)
 
 
+def short_title(key: str, _: Translate = _identity) -> str:
+    """An item's name in a few words, for a list at 100 columns."""
+    titles = {
+        "platforms": _("amd64 and arm64 (emulation)"),
+        "builder": _("docker-container builder"),
+        "registry": _("Registry, deletion enabled"),
+        "pushed": _("Two-platform image pushed"),
+        "exported": _("Another exporter"),
+        "cache-export": _("Registry cache, mode=max"),
+        "cache-import": _("Prune, then import the cache"),
+        "cache-size": _("Cache size against the image"),
+        "bonus": _("Bonus: delete, collect, measure"),
+    }
+    return titles[key]
+
+
 # -- reading a build's command ------------------------------------------------------------
 
 
@@ -174,7 +190,7 @@ def platforms_of(argv: Sequence[str]) -> list[str]:
 
 
 def evaluate(obs: Observations, _: Translate = _identity) -> Guide:
-    image = _two_platform_image(obs)
+    image = two_platform_image(obs)
     items = (
         _platforms(obs, _),
         _builder(obs, _),
@@ -357,7 +373,7 @@ def _registry(obs: Observations, _: Translate) -> Item:
     return Item(3, "registry", title, Status.TODO, (), commands, "registry", note=note)
 
 
-def _two_platform_image(obs: Observations) -> ImageReport | None:
+def two_platform_image(obs: Observations) -> ImageReport | None:
     """The two-platform index a recorded build pushed (by digest, else by its tag)."""
     if obs.scan is None:
         return None

@@ -13,7 +13,7 @@ import gettext
 import locale
 import os
 import struct
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import platformdirs
@@ -119,3 +119,26 @@ def translator(language: str) -> Callable[[str], str]:
         except OSError:
             return str
     return _CACHE[language]
+
+
+TRANSLATED_SOURCES = ("lab/guide.py", "lab/report.py", "lab/service.py", "app/panes/lab.py")
+"""The modules whose messages are translated (relative to the package)."""
+_CALLS = {"_", "t", "translate"}
+
+
+def extract_messages(paths: Sequence[Path] | None = None) -> list[str]:
+    """Every literal message given to `_()`, `self.t()` or `translate()`, in source order,
+    each once (what the .po must translate)."""
+    package = Path(__file__).resolve().parent.parent
+    paths = [package / name for name in TRANSLATED_SOURCES] if paths is None else paths
+    found: dict[str, None] = {}
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            first = node.args[0]
+            if name in _CALLS and isinstance(first, ast.Constant) and isinstance(first.value, str):
+                found[first.value] = None
+    return list(found)

@@ -20,7 +20,14 @@ from buildtui.build.errors import HistoryError
 from buildtui.build.history import BuildEntry
 from buildtui.build.options import shown_command
 from buildtui.buildlog.explain import explain_texts
-from buildtui.lab.guide import Guide, Observations, Status, Translate, cache_breakdown
+from buildtui.lab.guide import (
+    Guide,
+    Observations,
+    Status,
+    Translate,
+    cache_breakdown,
+    two_platform_image,
+)
 from buildtui.registry.models import Kind
 from buildtui.registry.present import format_size
 from buildtui.registry.scan import ImageReport
@@ -81,7 +88,8 @@ def imagetools_listing(report: ImageReport) -> list[str]:
     if report.children:
         lines += ["", "Manifests:"]
         for child in report.children:
-            lines.append(f"  Name:      {report.ref.split(':')[0]}@{child.descriptor.digest}")
+            name = f"{report.registry}/{report.repository}@{child.descriptor.digest}"
+            lines.append(f"  Name:      {name}")
             lines.append(f"  MediaType: {child.descriptor.media_type}")
             if child.platform is not None:
                 lines.append(f"  Platform:  {child.platform}")
@@ -175,13 +183,10 @@ def _item_details(
         if excerpt:
             blocks.append(Block("log", tuple(excerpt)))
     scan = obs.scan
-    if key == "pushed" and scan is not None:
-        for entry in scan.entries():
-            report = entry.report
-            if report is not None and report.kind is Kind.INDEX and len(report.platforms) >= 2:
-                blocks.append(Block("heading", (_("Manifest as the registry serves it"),), 3))
-                blocks.append(Block("code", tuple(imagetools_listing(report))))
-                break
+    image = two_platform_image(obs)
+    if key == "pushed" and image is not None:
+        blocks.append(Block("heading", (_("Manifest as the registry serves it"),), 3))
+        blocks.append(Block("code", tuple(imagetools_listing(image))))
     if key == "cache-size" and scan is not None:
         for entry in scan.entries():
             report = entry.report

@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Static
 
 from buildtui.app.commands import Command, bindings
 from buildtui.app.messages import LabProgress, ShowLabStep, hosted_in_tabs
-from buildtui.lab.guide import Guide, Item, Observations, Status
+from buildtui.lab.guide import Guide, Item, Observations, Status, short_title
 from buildtui.lab.i18n import translator
 from buildtui.lab.service import LabService
 
@@ -47,10 +47,11 @@ PANE_COMMANDS = (
 )
 
 
-def item_row(item: Item) -> tuple[Text, str, Text]:
+def item_row(item: Item, translate: Callable[[str], str]) -> tuple[Text, str, Text]:
     mark, style = MARKS[item.status]
     first = item.evidence[0] if item.evidence else (item.note or "")
-    return Text(mark, style=style), f"{item.number}. {item.title}", Text(first, style="dim")
+    title = f"{item.number}. {short_title(item.key, translate)}"
+    return Text(mark, style=style), title, Text(first, style="dim", no_wrap=True)
 
 
 def item_details(item: Item, translate: Callable[[str], str]) -> Text:
@@ -136,7 +137,7 @@ class LabPane(Widget):
         table = self.table
         table.clear(columns=True)
         table.add_column("", key="mark", width=3)
-        table.add_column(self.t("Step"), key="step", width=60)
+        table.add_column(self.t("Step"), key="step", width=34)
         table.add_column(self.t("Evidence"), key="evidence")
 
     def _initial_focus(self) -> None:
@@ -173,11 +174,11 @@ class LabPane(Widget):
         row = table.cursor_row
         table.clear()
         for item in guide.items:
-            table.add_row(*item_row(item), key=item.key)
+            table.add_row(*item_row(item, translator(self.language)), key=item.key)
         if guide.items:
             table.move_cursor(row=min(row, len(guide.items) - 1))
         self.query_one("#lab-title", Static).update(
-            f"{self.t('Laboratory 7')}: {guide.progress} {self.t('done')}"
+            self.t("Laboratory 7: {progress} done").format(progress=guide.progress)
         )
         self.show_details()
         self.post_message(LabProgress(guide.done, len(guide.items)))
