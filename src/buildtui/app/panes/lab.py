@@ -179,6 +179,8 @@ class LabPane(Widget):
             table.move_cursor(row=min(row, len(guide.items) - 1))
         self.query_one("#lab-title", Static).update(
             self.t("Laboratory 7: {progress} done").format(progress=guide.progress)
+            + " · "
+            + self.t("Enter opens the pane that does the highlighted step")
         )
         self.show_details()
         self.post_message(LabProgress(guide.done, len(guide.items)))
