@@ -48,6 +48,8 @@ class LiveBuild:
         self.exit_code: int | None = None
         self.summary: BuildSummary | None = None
         self.explanations: list[Explanation] = []
+        self.timing: list[tuple[int, float]] = []
+        """(lines so far, seconds since the start) after each batch, for a replay."""
 
     @property
     def running(self) -> bool:
@@ -68,6 +70,7 @@ class LiveBuild:
                 line = feed(raw)
                 apply(line, now)
                 append(line.line)
+            self.timing.append((self.dropped + len(self.lines), now - self.started_at))
             if len(self.lines) > self.max_lines:
                 cut = len(self.lines) // 2
                 del self.lines[:cut]

@@ -19,7 +19,7 @@ def register(subparsers: Any) -> None:
 
 
 def register_guide(actions: Any) -> None:
-    """`lab status` and `lab report`."""
+    """`lab status`, `lab report` and `lab replay`."""
     status = actions.add_parser(
         "status",
         help="each of the lab's nine items: done or not, with its evidence",
@@ -40,6 +40,22 @@ def register_guide(actions: Any) -> None:
     )
     report.add_argument("--lang", choices=("en", "pl"), help="language (default: settings)")
     report.set_defaults(handler=run_report)
+
+    replay = actions.add_parser(
+        "replay",
+        help="replay a kept build's log in the Build pane at its recorded pace (no network)",
+        description="Open the app on the Build pane and replay build BUILD of the history "
+        "(its id, as the history view shows it) as if it ran now: steps, CACHED lines and "
+        "summary. Builds kept before timing was recorded replay at a fixed rate.",
+    )
+    replay.add_argument("build", metavar="BUILD", help="the build's id in the history")
+    replay.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="how many times faster than recorded (default 1; e.g. 4 or 0.5)",
+    )
+    replay.set_defaults(handler=run_replay)
 
 
 def _observe(settings: Settings) -> Any:
@@ -129,3 +145,57 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
 
 def guide_progress(text: str) -> str:
     return f"{len(text.splitlines())} lines"
+
+
+def run_replay(args: argparse.Namespace, settings: Settings) -> int:
+    from buildtui.build.errors import HistoryError
+    from buildtui.build.history import BuildHistory
+    from buildtui.build.replay import FIXED_RATE
+    from buildtui.terminal import needs_terminal_message
+
+    if not args.build.isdigit():
+        print(
+            f"buildtui: BUILD is a build's number in the history, not {args.build!r}; "
+            "`buildtui lab status` and the Build pane's history (F6) show them",
+            file=sys.stderr,
+        )
+        return 2
+    if not args.speed > 0:
+        print("buildtui: --speed must be above 0, e.g. --speed 2", file=sys.stderr)
+        return 2
+    history = BuildHistory()
+    try:
+        record = history.get(int(args.build))
+    except HistoryError as error:
+        print(f"buildtui: {error}", file=sys.stderr)
+        return 2
+    why_not = needs_terminal_message()
+    if why_not is not None:
+        print(f"buildtui: {why_not}", file=sys.stderr)
+        return 2
+    speed = f" at {args.speed:g}x" if args.speed != 1 else ""
+    if record.timing:
+        note = f"Replaying build {record.entry.id} at its recorded pace{speed}."
+    else:
+        note = (
+            f"Build {record.entry.id} was kept without timing: replaying it at a fixed "
+            f"{FIXED_RATE:g} lines a second{speed}."
+        )
+    return replay_build(settings, history, record, args.speed, note)
+
+
+def replay_build(settings: Settings, history: Any, record: Any, speed: float, note: str) -> int:
+    from buildtui.app.replay import KeptHistory, ReplayApp
+    from buildtui.app.services import BuildServices
+    from buildtui.app.wiring import make_services
+    from buildtui.build.replay import ReplayService
+
+    services = make_services(settings)
+    platforms = services.build.platforms if services.build else (lambda: ())
+    services.build = BuildServices(
+        runner=ReplayService(record, speed),
+        history=KeptHistory(history, record.entry.id),
+        platforms=platforms,
+    )
+    ReplayApp(settings, services, record.entry.argv, note).run()
+    return 0

@@ -547,6 +547,7 @@ class BuildPane(Vertical):
                 summary=live.summary,
                 log_lines=live.lines,  # finished: the list no longer changes
                 canceled=live.canceled,
+                timing=live.timing,
             )
             entries = self.history.list()
         except BuildError as error:
