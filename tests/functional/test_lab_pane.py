@@ -70,8 +70,12 @@ async def test_a_change_in_another_pane_refreshes_the_guide(tmp_path: Path) -> N
         assert pane.guide is not None and pane.guide.item("cache-export").status.value == "todo"
         record_build(services.build.history, "lab-first-build.log", 100.0)
         app.query_one(StatusBar).post_message(LabChanged())
-        await settle(pilot)
+        for _ in range(50):  # the refresh is scheduled, then runs in a worker
+            await settle(pilot)
+            if pane.guide.item("cache-export").status.value == "done":
+                break
         assert pane.guide.item("cache-export").status.value == "done"
+        assert str(app.query_one(TabbedContent).get_tab("lab").label) == "5 Lab 5/9"
 
 
 async def test_language_key_switches_to_polish(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from enum import StrEnum
 from buildtui.build.history import BuildEntry
 from buildtui.buildx.models import BuilderList
 from buildtui.engine.status import EngineStatus
-from buildtui.lab.records import LabRecords
+from buildtui.lab.records import CacheSizeRecord, LabRecords
 from buildtui.registry.models import Kind
 from buildtui.registry.present import format_size, short_digest
 from buildtui.registry.scan import ImageReport, RegistryScan
@@ -643,6 +643,27 @@ def cache_breakdown(report: ImageReport) -> list[tuple[str, int]]:
     return sorted(((b.digest, b.size) for b in report.manifest.blobs), key=lambda pair: -pair[1])
 
 
+def cache_size_record(
+    obs: Observations, image: ImageReport | None, at: float
+) -> CacheSizeRecord | None:
+    """The comparison the registry shows now, to keep (None: nothing to compare)."""
+    caches = _cache_images(obs)
+    if not caches or image is None:
+        return None
+    cache = caches[-1]
+    return CacheSizeRecord(
+        at=at,
+        registry=obs.registry_host,
+        cache_ref=cache.ref,
+        cache_digest=cache.digest,
+        cache_size=cache.unique_size,
+        blobs=tuple(cache_breakdown(cache)),
+        image_ref=image.ref,
+        image_digest=image.digest,
+        image_size=image.unique_size,
+    )
+
+
 def _cache_size(obs: Observations, image: ImageReport | None, _: Translate) -> Item:
     title = _("The cache image is inspected and its size compared with the image's")
     host = obs.registry_host
@@ -650,29 +671,34 @@ def _cache_size(obs: Observations, image: ImageReport | None, _: Translate) -> I
         f"docker buildx imagetools inspect --raw {host}/cachedata1",
         f"{obs.cli} inspect cachedata1:latest",
     )
-    caches = _cache_images(obs)
-    if not caches or image is None:
+    now = cache_size_record(obs, image, 0.0)
+    kept = [r for r in obs.records.cache_sizes if r.registry == host]
+    seen = now or (kept[-1] if kept else None)
+    if seen is None:
         note = _("No cache image in the registry yet (item 6).")
-        if caches:
+        if _cache_images(obs):
             note = _("No two-platform image to compare it with yet (item 4).")
         return Item(8, "cache-size", title, Status.TODO, (), commands, "registry", note=note)
-    cache = caches[-1]
-    ratio = cache.unique_size / image.unique_size if image.unique_size else 0.0
+    ratio = seen.cache_size / seen.image_size if seen.image_size else 0.0
+    evidence = [
+        _("Cache image {ref}: {size} in {blobs} blobs").format(
+            ref=seen.cache_ref, size=format_size(seen.cache_size), blobs=len(seen.blobs)
+        ),
+        _("Image {ref}: {size}").format(ref=seen.image_ref, size=format_size(seen.image_size)),
+        _("The cache is {ratio:.1f} times the size of the image").format(ratio=ratio),
+    ]
+    if now is None:
+        evidence.append(_("As seen before the cache image was deleted"))
+    repository = seen.cache_ref.split("/", 1)[1]
     return Item(
         8,
         "cache-size",
         title,
         Status.DONE,
+        tuple(evidence),
         (
-            _("Cache image {ref}: {size} in {blobs} blobs").format(
-                ref=cache.ref, size=format_size(cache.unique_size), blobs=len(cache.manifest.blobs)
-            ),
-            _("Image {ref}: {size}").format(ref=image.ref, size=format_size(image.unique_size)),
-            _("The cache is {ratio:.1f} times the size of the image").format(ratio=ratio),
-        ),
-        (
-            f"docker buildx imagetools inspect --raw {cache.ref}",
-            f"{obs.cli} inspect {shlex.quote(cache.ref.split('/', 1)[1])}",
+            f"docker buildx imagetools inspect --raw {seen.cache_ref}",
+            f"{obs.cli} inspect {shlex.quote(repository)}",
         ),
         "registry",
     )

@@ -8,9 +8,11 @@ Blocking: run it in a thread worker (the app) or directly (the command line).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from buildtui.build.errors import HistoryError
@@ -18,7 +20,14 @@ from buildtui.build.history import BuildEntry, BuildHistory
 from buildtui.buildx.models import BuilderList
 from buildtui.engine.client import docker_command
 from buildtui.engine.status import EngineStatus
-from buildtui.lab.guide import BUILDKIT_IMAGE, ExportCheck, Observations, exports_of
+from buildtui.lab.guide import (
+    BUILDKIT_IMAGE,
+    ExportCheck,
+    Observations,
+    cache_size_record,
+    exports_of,
+    two_platform_image,
+)
 from buildtui.lab.records import RecordBook
 from buildtui.registry.errors import RegistryError
 from buildtui.registry.scan import RegistryScan
@@ -124,7 +133,7 @@ def observe(sources: Sources) -> Observations:
         scan = sources.scan()
     except RegistryError as error:
         scan_error = str(error)
-    return Observations(
+    observations = Observations(
         registry_host=settings.registry_host,
         registry_container=settings.registry_container,
         cli=cli_prefix(settings),
@@ -137,3 +146,10 @@ def observe(sources: Sources) -> Observations:
         records=sources.records.read(),
         exports=export_checks(builds, sources),
     )
+    # Keep what the registry shows now: the lab's bonus step deletes the cache image.
+    seen = cache_size_record(observations, two_platform_image(observations), time.time())
+    if seen is not None:
+        with contextlib.suppress(OSError):
+            sources.records.add_cache_size(seen)
+            observations = replace(observations, records=sources.records.read())
+    return observations

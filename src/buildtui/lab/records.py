@@ -14,7 +14,7 @@ import json
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -70,10 +70,28 @@ class CollectionRecord:
 
 
 @dataclass(frozen=True)
+class CacheSizeRecord:
+    """The cache image and the image as the guide saw them side by side (kept, since the
+    lab's bonus step deletes the cache image afterwards)."""
+
+    at: float
+    registry: str
+    cache_ref: str
+    cache_digest: str
+    cache_size: int
+    blobs: tuple[tuple[str, int], ...]
+    """(digest, size) of each of the cache image's blobs, largest first."""
+    image_ref: str
+    image_digest: str
+    image_size: int
+
+
+@dataclass(frozen=True)
 class LabRecords:
     prunes: tuple[PruneRecord, ...] = ()
     deletions: tuple[DeletionRecord, ...] = ()
     collections: tuple[CollectionRecord, ...] = ()
+    cache_sizes: tuple[CacheSizeRecord, ...] = ()
 
 
 class RecordBook:
@@ -110,6 +128,12 @@ class RecordBook:
                     )
                     for r in document.get("collections", [])
                 ),
+                cache_sizes=tuple(
+                    CacheSizeRecord(
+                        **{**r, "blobs": tuple((str(d), int(n)) for d, n in r["blobs"])}
+                    )
+                    for r in document.get("cache_sizes", [])
+                ),
             )
         except (KeyError, TypeError, ValueError):
             return LabRecords()
@@ -120,6 +144,7 @@ class RecordBook:
             "prunes": [asdict(r) for r in records.prunes[-KEEP:]],
             "deletions": [asdict(r) for r in records.deletions[-KEEP:]],
             "collections": [asdict(r) for r in records.collections[-KEEP:]],
+            "cache_sizes": [asdict(r) for r in records.cache_sizes[-KEEP:]],
         }
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         partial = self.path.with_suffix(".tmp")
@@ -131,7 +156,7 @@ class RecordBook:
     def add_prune(self, builder: str, reclaimed: int, records: int) -> None:
         now = self.read()
         prune = PruneRecord(self.clock(), builder, reclaimed, records)
-        self._write(LabRecords((*now.prunes, prune), now.deletions, now.collections))
+        self._write(replace(now, prunes=(*now.prunes, prune)))
 
     def add_deletion(
         self,
@@ -145,7 +170,7 @@ class RecordBook:
         record = DeletionRecord(
             self.clock(), registry, deletion, tuple(kinds), tuple(requests), freed
         )
-        self._write(LabRecords(now.prunes, (*now.deletions, record), now.collections))
+        self._write(replace(now, deletions=(*now.deletions, record)))
 
     def add_collection(
         self,
@@ -173,4 +198,15 @@ class RecordBook:
             tuple(problems),
             tuple(log[:40]),
         )
-        self._write(LabRecords(now.prunes, now.deletions, (*now.collections, record)))
+        self._write(replace(now, collections=(*now.collections, record)))
+
+    def add_cache_size(self, record: CacheSizeRecord) -> None:
+        """Keep a comparison, unless the last one of its registry saw the same two digests."""
+        now = self.read()
+        last = [r for r in now.cache_sizes if r.registry == record.registry][-1:]
+        if last and (last[0].cache_digest, last[0].image_digest) == (
+            record.cache_digest,
+            record.image_digest,
+        ):
+            return
+        self._write(replace(now, cache_sizes=(*now.cache_sizes, record)))

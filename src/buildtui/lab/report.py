@@ -25,10 +25,9 @@ from buildtui.lab.guide import (
     Observations,
     Status,
     Translate,
-    cache_breakdown,
+    cache_size_record,
     two_platform_image,
 )
-from buildtui.registry.models import Kind
 from buildtui.registry.present import format_size
 from buildtui.registry.scan import ImageReport
 
@@ -182,25 +181,26 @@ def _item_details(
             excerpt = []
         if excerpt:
             blocks.append(Block("log", tuple(excerpt)))
-    scan = obs.scan
     image = two_platform_image(obs)
     if key == "pushed" and image is not None:
         blocks.append(Block("heading", (_("Manifest as the registry serves it"),), 3))
         blocks.append(Block("code", tuple(imagetools_listing(image))))
-    if key == "cache-size" and scan is not None:
-        for entry in scan.entries():
-            report = entry.report
-            if report is not None and report.kind is Kind.CACHE:
-                blocks.append(Block("heading", (_("Cache image blobs"),), 3))
-                blocks.append(
-                    Block(
-                        "code",
-                        tuple(
-                            f"{digest}  {format_size(size):>9}"
-                            for digest, size in cache_breakdown(report)
-                        ),
-                    )
-                )
+    seen = cache_size_record(obs, image, 0.0)
+    kept = [r for r in obs.records.cache_sizes if r.registry == obs.registry_host]
+    seen = seen or (kept[-1] if kept else None)
+    if key == "cache-size" and seen is not None:
+        blocks.append(Block("heading", (_("Cache image blobs"),), 3))
+        blocks.append(
+            Block(
+                "code",
+                (
+                    f"{seen.cache_ref}  {seen.cache_digest}",
+                    *(f"  {digest}  {format_size(size):>9}" for digest, size in seen.blobs),
+                    f"  {format_size(seen.cache_size):>9}",
+                    f"{seen.image_ref}  {seen.image_digest}  {format_size(seen.image_size)}",
+                ),
+            )
+        )
     if key == "bonus":
         host = obs.registry_host
         for deletion in obs.records.deletions:
