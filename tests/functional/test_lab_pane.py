@@ -107,3 +107,20 @@ async def test_report_key_writes_markdown_and_html(
     assert "#7 CACHED" in markdown
     html = (tmp_path / "lab7-report.html").read_text()
     assert '<span class="cached">#7 CACHED</span>' in html
+
+
+async def test_showing_the_pane_again_looks_again(tmp_path: Path) -> None:
+    settings, services = fake_services(tmp_path)
+    assert services.build is not None
+    app = make_app(settings, services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        pane = app.query_one(LabPane)
+        assert pane.guide is not None and pane.guide.item("pushed").status.value == "todo"
+        record_build(services.build.history, "lab-first-build.log", 100.0)
+        await pilot.press("5")
+        for _ in range(50):
+            await settle(pilot)
+            if pane.guide.item("pushed").status.value == "done":
+                break
+        assert pane.guide.item("pushed").status.value == "done"

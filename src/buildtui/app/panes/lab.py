@@ -1,8 +1,8 @@
 """The Lab pane: Laboratory 7 as a live checklist, each item ticked from what the app sees.
 
 The guide is computed in a thread worker (it asks the engine, the registry and the
-history) when the pane opens, on a timer, and when another pane reports a change
-(the app forwards `LabChanged`). Enter takes the user to the pane that does the
+history) when the pane opens or is shown again, on a timer, and when another pane
+reports a change (the app forwards `LabChanged`). Enter takes the user to the pane that does the
 highlighted item, filled in for it; `w` writes the report into the current folder.
 """
 
@@ -132,6 +132,11 @@ class LabPane(Widget):
         if self.refresh_interval:
             self.set_interval(self.refresh_interval, self.refresh_guide)
         self.call_after_refresh(self._initial_focus)
+
+    def on_show(self) -> None:
+        """Shown again (its tab chosen): look again, the other panes may have changed things."""
+        if self.observations is not None:
+            self.refresh_guide()
 
     def _columns(self) -> None:
         table = self.table
