@@ -10,7 +10,9 @@ from textual.widgets import DataTable, Static, TabbedContent
 
 from buildtui.app.app import make_app
 from buildtui.app.messages import LabChanged
+from buildtui.app.panes.builders import BuildersPane
 from buildtui.app.panes.lab import LabPane
+from buildtui.app.screens.builder_prune import PruneScreen
 from buildtui.app.widgets.build_form import BuildForm
 from buildtui.app.widgets.status_bar import StatusBar
 from tests.fakes.cleanup import lab_fake_registry
@@ -124,3 +126,31 @@ async def test_showing_the_pane_again_looks_again(tmp_path: Path) -> None:
             if pane.guide.item("pushed").status.value == "done":
                 break
         assert pane.guide.item("pushed").status.value == "done"
+
+
+async def test_enter_on_the_prune_step_opens_the_prune_preview_of_the_builder_in_use(
+    tmp_path: Path,
+) -> None:
+    settings, services = fake_services(tmp_path)
+    assert services.build is not None
+    record_build(services.build.history, "lab-first-build.log", 100.0)
+    app = make_app(settings, services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        pane = app.query_one(LabPane)
+        assert pane.guide is not None
+        assert (pane.guide.item("cache-import").pane, pane.guide.item("cache-import").preset) == (
+            "builders",
+            "prune",
+        )
+        app.query_one(BuildersPane).select_builder("cachebox")  # highlighted, not in use
+        table = app.query_one("#lab-table", DataTable)
+        table.focus()
+        table.move_cursor(row=6)  # 7. prune, then import the cache
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.query_one(TabbedContent).active == "builders"
+        assert isinstance(app.screen, PruneScreen)
+        assert app.screen.builder == "default"  # the builder in use, not the highlighted one

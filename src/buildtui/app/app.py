@@ -238,6 +238,9 @@ class BuildTUI(App[None]):
             return
         for pane in self.tabs.get_pane(message.pane).children:
             if hasattr(pane, f"action_{message.action}"):
+                # A builder's step (prune) is about the builder in use.
+                if hasattr(pane, "select_builder") and self.status and self.status.builder:
+                    pane.select_builder(self.status.builder)
                 self.call_after_refresh(pane.run_action, message.action)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
