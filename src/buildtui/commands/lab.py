@@ -117,6 +117,13 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
 
     fmt = args.format or ("html" if args.out and args.out.endswith((".html", ".htm")) else "md")
     language = args.lang or settings.lab_language
+    if args.out and not Path(args.out).resolve().parent.is_dir():
+        print(
+            f"buildtui: cannot write {args.out}: its folder does not exist; "
+            "create it or give another --out",
+            file=sys.stderr,
+        )
+        return 1
     _ = translator(language)
     obs = _observe(settings)
     history = BuildHistory()
@@ -139,12 +146,8 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
             f"buildtui: cannot write {out}: {error.strerror}; give another --out", file=sys.stderr
         )
         return 1
-    print(f"{out}: lab report ({fmt}, {language}), {guide_progress(text)}", file=sys.stderr)
+    print(f"buildtui: wrote the lab report to {out} ({fmt}, {language})", file=sys.stderr)
     return 0
-
-
-def guide_progress(text: str) -> str:
-    return f"{len(text.splitlines())} lines"
 
 
 def run_replay(args: argparse.Namespace, settings: Settings) -> int:

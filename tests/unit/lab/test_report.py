@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from buildtui.build.history import BuildHistory
 from buildtui.lab.guide import evaluate
@@ -86,3 +87,13 @@ def test_report_without_builds_says_each_step_is_not_done(tmp_path: Path) -> Non
     obs = replace(observations(tmp_path), engine=None, builders=None)
     text = render(evaluate(obs), obs, lambda i: "", now=0)
     assert text.count("This step is not done yet.") == 9
+
+
+def test_report_command_refuses_an_unwritable_file(tmp_path: Path, capsys: Any) -> None:
+    from buildtui.cli import main
+
+    code = main(
+        ["--registry", "http://localhost:9", "lab", "report", "--out", str(tmp_path / "no/x.md")]
+    )
+    assert code == 1
+    assert "cannot write" in capsys.readouterr().err
