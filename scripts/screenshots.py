@@ -5,7 +5,8 @@ multi-arch busybox base image into it, runs the lab's multi-platform build with
 a registry cache (mode=max) so the registry has an index, attestations and a
 cache image, then drives the app headless: the Builders pane, the same build run
 again from the Build pane (its steps come from the cache), the Registry pane on
-`lab:cachetest`, the Clean-up pane planning the cache deletion, and the doctor.
+`lab:cachetest`, the Clean-up pane planning the cache deletion, the Lab pane's
+checklist, and the doctor.
 Everything it creates is removed at the end; the build history goes to a
 temporary data dir.
 
@@ -163,6 +164,13 @@ async def take(out: Path, registry_name: str, host: str, argv: list[str], contex
             await pilot.press(key)
             await settle(pilot)
         shot("cleanup")
+
+        await pilot.press("5")
+        await settle(pilot)
+        await until(lambda: app.query_one("#lab-table").row_count == 9)
+        await pilot.press("down", "down", "down")  # 4: the two-platform image and its digest
+        await settle(pilot)
+        shot("lab")
 
         await pilot.press("d")
         await pilot.pause(0.3)

@@ -33,6 +33,7 @@ def state_dir() -> Path:
 
 
 LOG_LEVELS = ("off", "info", "debug")
+LANGUAGES = ("en", "pl")
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,17 @@ class Settings:
     """Textual theme; the app keeps the one chosen in the command palette here."""
     keymap: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     """Key remaps by binding id (a `[keymap]` table: `"builders.create" = "c"`)."""
+    language: str | None = None
+    """The Lab pane's and the lab report's language, `en` or `pl`; None: from the locale."""
+
+    @property
+    def lab_language(self) -> str:
+        """`language`, or the locale's when it is not set."""
+        if self.language is not None:
+            return self.language
+        from buildtui.lab.i18n import language_from_locale
+
+        return language_from_locale()
 
     @property
     def registry_host(self) -> str:
@@ -88,6 +100,10 @@ def _validate(key: str, value: Any, origin: str) -> Any:
     if key == "log":
         if not isinstance(value, str) or value.strip().lower() not in LOG_LEVELS:
             raise SettingsError(f"{origin}: log must be one of {', '.join(LOG_LEVELS)}")
+        return value.strip().lower()
+    if key == "language":
+        if not isinstance(value, str) or value.strip().lower() not in LANGUAGES:
+            raise SettingsError(f"{origin}: language must be one of {', '.join(LANGUAGES)}")
         return value.strip().lower()
     if key == "insecure_registries":
         if isinstance(value, str):

@@ -14,6 +14,7 @@ from buildtui.settings import Settings
 from tests.fakes.build import ReplayBuildService, captured_log, fixed_platforms
 from tests.fakes.builders import FakeBuildersService
 from tests.fakes.cleanup import fake_cleanup_service, lab_fake_registry
+from tests.fakes.lab import fake_lab_service
 from tests.fakes.registry import fake_service
 from tests.fakes.status import FakeStatusService, healthy_status
 
@@ -25,18 +26,20 @@ def fake_services(
     registry = lab_fake_registry()
     settings = Settings(registry_url=f"http://{registry.host}")
     browser = fake_service(registry, settings)
+    history = BuildHistory(data_dir / "history.sqlite3")
     services = Services(
         settings=settings,
         status=status or FakeStatusService(healthy_status(settings.registry_url)),
         builders=FakeBuildersService(settings=settings, data_dir=data_dir),
         build=BuildServices(
             runner=ReplayBuildService(captured_log("lab-second-build.log")),
-            history=BuildHistory(data_dir / "history.sqlite3"),
+            history=history,
             platforms=fixed_platforms,
         ),
         registry=browser,
         # Shared as `make_services` shares them: one client for both panes.
         cleanup=fake_cleanup_service(registry, registry_service=browser),
+        lab=fake_lab_service(data_dir, registry, settings=settings, history=history),
     )
     return settings, services
 

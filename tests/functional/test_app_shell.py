@@ -1,4 +1,4 @@
-"""The app shell: four panes by key and mouse, status in the background, doctor, palette."""
+"""The app shell: five panes by key and mouse, status in the background, doctor, palette."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from buildtui.app.app import BuildTUI, make_app
 from buildtui.app.panes.build import BuildPane
 from buildtui.app.panes.builders import BuildersPane
 from buildtui.app.panes.cleanup import CleanupPane
+from buildtui.app.panes.lab import LabPane
 from buildtui.app.panes.registry import RegistryPane
 from buildtui.app.screens.doctor import DoctorScreen
 from buildtui.app.services import Services
@@ -28,7 +29,7 @@ def full_app(tmp_path: Path, status: FakeStatusService | None = None) -> BuildTU
     return make_app(settings, services)
 
 
-async def test_four_panes_mounted_after_the_first_frame_and_reached_by_keys(
+async def test_five_panes_mounted_after_the_first_frame_and_reached_by_keys(
     tmp_path: Path,
 ) -> None:
     app = full_app(tmp_path)
@@ -40,8 +41,9 @@ async def test_four_panes_mounted_after_the_first_frame_and_reached_by_keys(
             "build",
             "registry",
             "cleanup",
+            "lab",
         ]
-        for kind in (BuildersPane, BuildPane, RegistryPane, CleanupPane):
+        for kind in (BuildersPane, BuildPane, RegistryPane, CleanupPane, LabPane):
             assert len(app.query(kind)) == 1
         # Digits switch panes outside text fields (the Builders pane starts on its table).
         await pilot.press("3")

@@ -15,7 +15,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from buildtui import __version__
 from buildtui.app.commands import APP_COMMANDS, PANES, Command, bindings
-from buildtui.app.messages import LabChanged
+from buildtui.app.messages import LabChanged, LabProgress, ShowLabStep
 from buildtui.app.services import Services
 from buildtui.app.widgets.status_bar import StatusBar
 from buildtui.app.widgets.title_bar import TitleBar
@@ -219,6 +219,29 @@ class BuildTUI(App[None]):
     @on(LabChanged)
     def lab_changed(self) -> None:
         self.refresh_status()
+        for guide in self.query(".lab-guide"):
+            self.call_later(guide.run_action, "refresh")
+
+    @on(LabProgress)
+    def lab_progress(self, message: LabProgress) -> None:
+        progress = f"{message.done}/{message.total}"
+        if self.tabs is not None:
+            key, title = next((k, t) for p, t, k in PANES if p == "lab")
+            self.tabs.get_tab("lab").label = f"{key} {title} {progress}"
+        self.query_one(StatusBar).lab_progress = progress
+
+    @on(ShowLabStep)
+    def show_lab_step(self, message: ShowLabStep) -> None:
+        """Show the pane that does a lab step, filled in for it."""
+        self.action_show_pane(message.pane)
+        if message.action is None or self.tabs is None:
+            return
+        for pane in self.tabs.get_pane(message.pane).children:
+            if hasattr(pane, f"action_{message.action}"):
+                # A builder's step (prune) is about the builder in use.
+                if hasattr(pane, "select_builder") and self.status and self.status.builder:
+                    pane.select_builder(self.status.builder)
+                self.call_after_refresh(pane.run_action, message.action)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -38,10 +38,11 @@ PANES = (
     ("build", "Build", "2"),
     ("registry", "Registry", "3"),
     ("cleanup", "Clean-up", "4"),
+    ("lab", "Lab", "5"),
 )
 
 APP_COMMANDS = (
-    # 1-4 switch panes outside text fields; alt+1-4 also from inside one.
+    # 1-5 switch panes outside text fields; alt+1-5 also from inside one.
     *(
         Command(
             f"pane.{pane_id}",

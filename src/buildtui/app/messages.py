@@ -21,3 +21,22 @@ def hosted_in_tabs(widget: Widget) -> bool:
     A pane that focused one of its widgets itself would switch the tabs to it.
     """
     return any(isinstance(node, TabPane) for node in widget.ancestors)
+
+
+class LabProgress(Message):
+    """The Lab pane's count of ticked items changed: the app shows it on the tab and in
+    the status bar."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+
+
+class ShowLabStep(Message):
+    """Take the user to `pane` and run its `action` (e.g. the Build form's lab preset)."""
+
+    def __init__(self, pane: str, action: str | None) -> None:
+        super().__init__()
+        self.pane = pane
+        self.action = action

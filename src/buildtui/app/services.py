@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from buildtui.build.runner import BuildService
     from buildtui.buildx.builders import BuildersBackend
     from buildtui.cleanup.service import CleanupBackend
+    from buildtui.lab.service import LabService
     from buildtui.registry.browser import RegistryBrowser
 
 
@@ -49,3 +50,4 @@ class Services:
     build: BuildServices | None = None
     registry: RegistryBrowser | None = None
     cleanup: CleanupBackend | None = None
+    lab: LabService | None = None

@@ -14,6 +14,7 @@ from textual.widgets import Static
 from buildtui.app.panes.build import BuildPane
 from buildtui.app.panes.builders import BuildersPane
 from buildtui.app.panes.cleanup import CleanupPane
+from buildtui.app.panes.lab import LabPane
 from buildtui.app.panes.registry import RegistryPane
 from buildtui.app.services import BuildServices, Services
 from buildtui.build.history import BuildHistory
@@ -23,6 +24,7 @@ from buildtui.buildx.builders import BuildersService
 from buildtui.cleanup.service import CleanupService, cli_prefix
 from buildtui.engine.probe import probe_engine
 from buildtui.engine.status import EngineStatus
+from buildtui.lab.service import LabService
 from buildtui.registry.service import RegistryService
 from buildtui.settings import Settings
 
@@ -40,18 +42,20 @@ class EngineStatusService:
 def make_services(settings: Settings) -> Services:
     """The real services for `settings`; none of them does I/O until asked."""
     registry = RegistryService(settings)
+    history = BuildHistory()
     return Services(
         settings=settings,
         status=EngineStatusService(settings),
         builders=BuildersService(settings),
         build=BuildServices(
             runner=BuildRunner(),
-            history=BuildHistory(),
+            history=history,
             platforms=partial(builder_platforms, settings),
         ),
         registry=registry,
         # One client for both panes; each holds it open until done with it.
         cleanup=CleanupService(settings, registry=registry.share()),
+        lab=LabService(settings, history),
     )
 
 
@@ -67,6 +71,8 @@ def make_pane(pane_id: str, services: Services) -> Widget:
         pane = RegistryPane(services.registry, lab_cli=cli_prefix(services.settings))
     elif pane_id == "cleanup" and services.cleanup is not None:
         pane = CleanupPane(services.cleanup)
+    elif pane_id == "lab" and services.lab is not None:
+        pane = LabPane(services.lab, language=services.settings.lab_language)
     if pane is None:
         return Static(f"The {pane_id} pane is not available.", classes="pane-missing")
     return pane

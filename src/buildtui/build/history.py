@@ -42,11 +42,16 @@ CREATE TABLE IF NOT EXISTS builds (
     canceled INTEGER NOT NULL DEFAULT 0,
     summary TEXT NOT NULL,
     log BLOB NOT NULL,
-    log_lines INTEGER NOT NULL
+    log_lines INTEGER NOT NULL,
+    timing TEXT
 )
 """
 EVIDENCE_COLUMN = "ALTER TABLE builds ADD COLUMN evidence BLOB"
 """What the build started from (evidence.py), compressed; NULL for older builds."""
+TIMING_COLUMN = "ALTER TABLE builds ADD COLUMN timing TEXT"
+"""Histories made before per-line timing was kept get the column (NULL: no timing)."""
+MAX_MARKS = 20_000
+"""Timing marks kept per build (a long build's batches are thinned to this many)."""
 
 
 def default_path() -> Path:
@@ -89,6 +94,9 @@ class BuildEntry:
 class BuildRecord:
     entry: BuildEntry
     log: str
+    timing: tuple[tuple[int, float], ...] = ()
+    """(lines so far, seconds since the start) as the log arrived; empty for builds
+    kept before timing was recorded."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +159,8 @@ class BuildHistory:
                 columns = {row[1] for row in connection.execute("PRAGMA table_info(builds)")}
                 if "evidence" not in columns:
                     connection.execute(EVIDENCE_COLUMN)
+                if "timing" not in columns:
+                    connection.execute(TIMING_COLUMN)
                 yield connection
         except sqlite3.Error as error:
             raise HistoryError(
@@ -170,13 +180,19 @@ class BuildHistory:
         log_lines: Sequence[str],
         canceled: bool = False,
         evidence: BuildEvidence | None = None,
+        timing: Sequence[tuple[int, float]] = (),
     ) -> int:
-        """Keep a finished build; its id."""
+        """Keep a finished build; its id. `timing`: (lines so far, seconds since the
+        start) as its log arrived, for replaying it at its pace."""
         blob = compress_lines(log_lines)
+        marks = list(timing)
+        if len(marks) > MAX_MARKS:
+            step = -(-len(marks) // MAX_MARKS)
+            marks = marks[::step] + marks[-1:]
         with self._connect() as db:
             cursor = db.execute(
                 "INSERT INTO builds (started, argv, command, exit_code, canceled, summary,"
-                " log, log_lines, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " log, log_lines, evidence, timing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     started,
                     json.dumps(list(argv)),
@@ -187,6 +203,7 @@ class BuildHistory:
                     blob,
                     len(log_lines),
                     evidence.to_blob() if evidence is not None else None,
+                    json.dumps([[n, round(t, 3)] for n, t in marks]) if marks else None,
                 ),
             )
             return int(cursor.lastrowid or 0)
@@ -224,13 +241,16 @@ class BuildHistory:
     def get(self, build_id: int) -> BuildRecord:
         with self._connect() as db:
             row = db.execute(
-                "SELECT id, started, argv, command, exit_code, canceled, summary, log_lines, log"
-                " FROM builds WHERE id = ?",
+                "SELECT id, started, argv, command, exit_code, canceled, summary, log_lines, log,"
+                " timing FROM builds WHERE id = ?",
                 (build_id,),
             ).fetchone()
         if row is None:
             raise HistoryError(f"There is no build {build_id} in the history.")
-        return BuildRecord(_entry(row[:8]), zlib.decompress(row[8]).decode("utf-8", "replace"))
+        timing = tuple((int(n), float(t)) for n, t in json.loads(row[9])) if row[9] else ()
+        return BuildRecord(
+            _entry(row[:8]), zlib.decompress(row[8]).decode("utf-8", "replace"), timing
+        )
 
     def delete(self, build_id: int) -> None:
         with self._connect() as db:

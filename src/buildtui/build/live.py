@@ -51,6 +51,8 @@ class LiveBuild:
         self.explanations: list[Explanation] = []
         self.evidence: BuildEvidence | None = None
         """What the build started from (recorded just before it starts)."""
+        self.timing: list[tuple[int, float]] = []
+        """(lines so far, seconds since the start) after each batch, for a replay."""
 
     @property
     def running(self) -> bool:
@@ -71,6 +73,7 @@ class LiveBuild:
                 line = feed(raw)
                 apply(line, now)
                 append(line.line)
+            self.timing.append((self.dropped + len(self.lines), now - self.started_at))
             if len(self.lines) > self.max_lines:
                 cut = len(self.lines) // 2
                 del self.lines[:cut]

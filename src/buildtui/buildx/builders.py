@@ -330,7 +330,14 @@ class BuildersService:
         commands.validate_prune(options)
         text = self._run(commands.prune_args(name, options), action="Prune", builder=name)
         usage = _parsed(parse_du, text, "Prune")
-        return PruneResult(name or "", usage.records, usage.total)
+        result = PruneResult(name or "", usage.records, usage.total)
+        from buildtui.lab.records import RecordBook  # the lab guide sees the prune
+
+        with contextlib.suppress(OSError):
+            RecordBook().add_prune(
+                name or "", sum(r.size_bytes for r in result.records), len(result.records)
+            )
+        return result
 
 
 def _parsed(parse: Callable[[str], T], text: str, action: str) -> T:

@@ -64,6 +64,7 @@ from buildtui.engine.registry_container import (
     registry_down_advice,
     storage_copy_dir,
 )
+from buildtui.lab.records import RecordBook
 from buildtui.registry.errors import DeleteDisabled, RegistryError, Unreachable
 from buildtui.registry.models import Manifest
 from buildtui.registry.reference import is_loopback, same_registry, split_host
@@ -145,9 +146,11 @@ class CleanupService:
         detached: bool | None = None,
         container_state: Callable[[], ContainerState] | None = None,
         pending: PendingDeletions | None = None,
+        records: RecordBook | None = None,
     ) -> None:
         self.settings = settings
         self.pending = pending or PendingDeletions()
+        self.records = records or RecordBook()
         self.registry_service = registry or RegistryService(settings, transport=transport)
         self.container: ContainerControl = container or RegistryContainer(settings)
         self.detached = container is None if detached is None else detached
@@ -327,6 +330,14 @@ class CleanupService:
         # collection will then count its blobs as earlier garbage.
         with contextlib.suppress(OSError):
             self.pending.record(self.registry, deletion, planned_blobs(plan))
+        with contextlib.suppress(OSError):  # for the lab guide and its report
+            self.records.add_deletion(
+                self.registry,
+                deletion,
+                sorted({s.node.kind.value for s in plan.steps if s.node is not None}),
+                [str(r) for s in plan.steps for r in s.requests],
+                plan.freed_bytes,
+            )
         return report
 
     async def verify(self, graph: RegistryGraph, tags: Sequence[TagRef]) -> VerifyReport:
@@ -519,6 +530,23 @@ class CleanupService:
         if not result.dry_run:
             with contextlib.suppress(OSError):  # next time they show as "not deleted"
                 self.pending.clear(self.registry)
+            verification = result.verification
+            with contextlib.suppress(OSError):  # for the lab guide and its report
+                self.records.add_collection(
+                    self.registry,
+                    result.info.name,
+                    kb_before=result.kb_before,
+                    kb_after=result.kb_after,
+                    blobs_deleted=len(result.output.blobs),
+                    deletions=pending.deletions,
+                    tags_checked=len(verification.checks) if verification else 0,
+                    problems=[
+                        f"{c.ref}: {c.problems[0]}" for c in verification.failed if c.problems
+                    ]
+                    if verification
+                    else [],
+                    log=result.output.text.splitlines(),
+                )
         return replace(result, account=account)
 
     async def resume_gc(self, on_step: StepCallback | None = None) -> ResumeResult:

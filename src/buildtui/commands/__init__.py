@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "buildtui.commands.registry",
     "buildtui.commands.cleanup",
     "buildtui.commands.completion",
+    "buildtui.commands.lab",
 )
 
 

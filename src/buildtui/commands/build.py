@@ -128,6 +128,7 @@ def run_build(
     parser = LogParser()
     model = BuildModel(stage_order=stage_order)
     log: list[str] = []
+    timing: list[tuple[int, float]] = []  # (lines so far, seconds) per batch, for a replay
     keep = log.append if history is not None else None
     write = out.write
     with _cancel_on_interrupt(process), _cancel_on_broken_pipe(process):
@@ -143,11 +144,13 @@ def run_build(
             chunk.append("")
             write("\n".join(chunk))
             out.flush()
+            if keep is not None:
+                timing.append((len(log), now - started))
     exit_code = process.wait()
     model.finish()
     summary = summarize(model, exit_code=exit_code, wall_seconds=time.monotonic() - started)
     if history is not None and evidence is not None:
-        summary = _keep(history, evidence, summary, argv, started_at, log, out)
+        summary = _keep(history, evidence, summary, argv, started_at, log, timing, out)
     print_summary(summary, model, out, color=color)
     if summary_json is not None:
         try:
@@ -164,6 +167,7 @@ def _keep(
     argv: list[str],
     started_at: float,
     log: list[str],
+    timing: list[tuple[int, float]],
     out: TextIO,
 ) -> BuildSummary:
     """Explain the first misses against the history, then keep the build there."""
@@ -176,6 +180,7 @@ def _keep(
             summary=summary,
             log_lines=log,
             evidence=evidence,
+            timing=timing,
         )
     except BuildError as error:
         print(f"buildtui build: the build was not kept in the history: {error}", file=sys.stderr)

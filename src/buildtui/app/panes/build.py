@@ -578,6 +578,7 @@ class BuildPane(Vertical):
                 log_lines=live.lines,  # finished: the list no longer changes
                 canceled=live.canceled,
                 evidence=live.evidence,
+                timing=live.timing,
             )
             entries = self.history.list()
         except BuildError as error:

@@ -9,11 +9,16 @@ from textual.widgets import Static
 from buildtui.engine.status import EngineStatus
 
 
-def status_text(status: EngineStatus | None, registry_name: str) -> Text:
+def status_text(
+    status: EngineStatus | None, registry_name: str, lab_progress: str | None = None
+) -> Text:
     """The status line for a snapshot (None while the first probe runs)."""
     if status is None:
         return Text("Checking the Docker engine and the registry…", style="dim")
     text = Text()
+    if lab_progress is not None:
+        text.append("lab ", style="bold")
+        text.append(lab_progress)
 
     def part(label: str, value: str, ok: bool) -> None:
         if text:
@@ -56,10 +61,15 @@ class StatusBar(Static):
     """
 
     status: reactive[EngineStatus | None] = reactive(None)
+    lab_progress: reactive[str | None] = reactive(None)
+    """The Lab pane's `done/total`, once it has looked."""
 
     def __init__(self, registry_name: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.registry_name = registry_name
 
     def watch_status(self, status: EngineStatus | None) -> None:
-        self.update(status_text(status, self.registry_name))
+        self.update(status_text(status, self.registry_name, self.lab_progress))
+
+    def watch_lab_progress(self, progress: str | None) -> None:
+        self.update(status_text(self.status, self.registry_name, progress))

@@ -1,0 +1,240 @@
+"""The Lab pane: Laboratory 7 as a live checklist, each item ticked from what the app sees.
+
+The guide is computed in a thread worker (it asks the engine, the registry and the
+history) when the pane opens or is shown again, on a timer, and when another pane
+reports a change (the app forwards `LabChanged`). Enter takes the user to the pane that does the
+highlighted item, filled in for it; `w` writes the report into the current folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+
+from buildtui.app.commands import Command, bindings
+from buildtui.app.messages import LabProgress, ShowLabStep, hosted_in_tabs
+from buildtui.lab.guide import Guide, Item, Observations, Status, short_title
+from buildtui.lab.i18n import translator
+from buildtui.lab.service import LabService
+
+REFRESH_INTERVAL = 30.0
+PRESET_ACTIONS = {"lab": "apply_preset", "prune": "prune", "create": "create"}
+"""The action of the target pane that fills it in for a step."""
+
+MARKS = {
+    Status.DONE: ("[x]", "bold green"),
+    Status.ACCEPTED: ("[~]", "bold green"),
+    Status.TODO: ("[ ]", ""),
+    Status.ATTENTION: ("[!]", "bold yellow"),
+}
+"""A checkbox reads without colour: the mark itself says the state."""
+
+PANE_COMMANDS = (
+    Command("lab.go", "enter", "go", "Go", "Go to the pane that does the highlighted step"),
+    Command("lab.report", "w", "report", "Report", "Write lab7-report.md and .html here"),
+    Command(
+        "lab.language", "l", "language", "EN/PL", "Switch the guide between English and Polish"
+    ),
+    Command("lab.refresh", "r", "refresh", "Refresh", "Look at the engine and registry again"),
+)
+
+
+def item_row(item: Item, translate: Callable[[str], str]) -> tuple[Text, str, Text]:
+    mark, style = MARKS[item.status]
+    first = item.evidence[0] if item.evidence else (item.note or "")
+    title = f"{item.number}. {short_title(item.key, translate)}"
+    return Text(mark, style=style), title, Text(first, style="dim", no_wrap=True)
+
+
+def item_details(item: Item, translate: Callable[[str], str]) -> Text:
+    text = Text()
+    mark = MARKS[item.status][0]
+    text.append(f"{mark} {item.number}. {item.title}\n", style="bold")
+    for line in item.evidence:
+        text.append(f"  • {line}\n")
+    if item.note:
+        text.append(f"  {item.note}\n", style="yellow" if item.status is Status.ATTENTION else "")
+    text.append(translate("Commands") + ":\n", style="bold")
+    for command in item.commands:
+        text.append(f"  $ {command}\n", style="cyan")
+    return text
+
+
+class LabPane(Widget):
+    DEFAULT_CSS = """
+    LabPane {
+        height: 1fr;
+        layout: vertical;
+    }
+    LabPane #lab-title {
+        height: 1;
+        padding: 0 1;
+        text-style: bold;
+    }
+    LabPane #lab-table {
+        height: auto;
+        max-height: 12;
+    }
+    LabPane #lab-details-box {
+        height: 1fr;
+        border-top: solid $primary;
+    }
+    LabPane #lab-details {
+        padding: 0 1;
+    }
+    """
+    COMMANDS = PANE_COMMANDS
+    BINDINGS = bindings(PANE_COMMANDS)
+    AUTO_FOCUS = "#lab-table"
+
+    @dataclass
+    class Observed(Message):
+        observations: Observations
+
+    def __init__(
+        self,
+        service: LabService,
+        *,
+        language: str = "en",
+        refresh_interval: float | None = REFRESH_INTERVAL,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes="lab-guide")
+        self.service = service
+        self.language = language
+        self.refresh_interval = refresh_interval
+        self.observations: Observations | None = None
+        self.guide: Guide | None = None
+
+    def t(self, text: str) -> str:
+        return translator(self.language)(text)
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.t("Laboratory 7"), id="lab-title")
+        table: DataTable[str | Text] = DataTable(id="lab-table", cursor_type="row")
+        yield table
+        with VerticalScroll(id="lab-details-box"):
+            yield Static(
+                self.t("Looking at the engine, the history and the registry…"), id="lab-details"
+            )
+
+    def on_mount(self) -> None:
+        self._columns()
+        self.refresh_guide()
+        if self.refresh_interval:
+            self.set_interval(self.refresh_interval, self.refresh_guide)
+        self.call_after_refresh(self._initial_focus)
+
+    def on_show(self) -> None:
+        """Shown again (its tab chosen): look again, the other panes may have changed things."""
+        if self.observations is not None:
+            self.refresh_guide()
+
+    def _columns(self) -> None:
+        table = self.table
+        table.clear(columns=True)
+        table.add_column("", key="mark", width=3)
+        table.add_column(self.t("Step"), key="step", width=34)
+        table.add_column(self.t("Evidence"), key="evidence")
+
+    def _initial_focus(self) -> None:
+        if self.app.focused is None and not hosted_in_tabs(self):
+            self.table.focus()
+
+    @property
+    def table(self) -> DataTable[str | Text]:
+        return self.query_one("#lab-table", DataTable)
+
+    @property
+    def highlighted(self) -> Item | None:
+        if self.guide is None or self.table.row_count == 0:
+            return None
+        return self.guide.items[self.table.cursor_row]
+
+    # -- workers ---------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="lab-observe", exit_on_error=False)
+    def refresh_guide(self) -> None:
+        self.post_message(self.Observed(self.service.observe()))
+
+    @on(Observed)
+    def show_observations(self, message: Observed) -> None:
+        self.observations = message.observations
+        self.show_guide()
+
+    def show_guide(self) -> None:
+        if self.observations is None:
+            return
+        guide = self.service.guide(self.observations, self.language)
+        self.guide = guide
+        table = self.table
+        row = table.cursor_row
+        table.clear()
+        for item in guide.items:
+            table.add_row(*item_row(item, translator(self.language)), key=item.key)
+        if guide.items:
+            table.move_cursor(row=min(row, len(guide.items) - 1))
+        self.query_one("#lab-title", Static).update(
+            self.t("Laboratory 7: {progress} done").format(progress=guide.progress)
+            + " · "
+            + self.t("Enter opens the pane that does the highlighted step")
+        )
+        self.show_details()
+        self.post_message(LabProgress(guide.done, len(guide.items)))
+
+    @on(DataTable.RowHighlighted, "#lab-table")
+    def show_details(self) -> None:
+        item = self.highlighted
+        if item is not None:
+            self.query_one("#lab-details", Static).update(
+                item_details(item, translator(self.language))
+            )
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        self.refresh_guide()
+
+    def action_go(self) -> None:
+        item = self.highlighted
+        if item is not None:
+            self.post_message(ShowLabStep(item.pane, PRESET_ACTIONS.get(item.preset or "")))
+
+    @on(DataTable.RowSelected, "#lab-table")
+    def row_selected(self) -> None:
+        self.action_go()
+
+    def action_language(self) -> None:
+        self.language = "pl" if self.language == "en" else "en"
+        self._columns()
+        self.show_guide()
+
+    def action_report(self) -> None:
+        if self.observations is None:
+            self.app.notify(self.t("The guide is still looking; try again in a moment."))
+            return
+        self.write_report(self.observations)
+
+    @work(thread=True, exclusive=True, group="lab-report", exit_on_error=False)
+    def write_report(self, observations: Observations) -> None:
+        try:
+            paths = self.service.write_report(observations, self.language)
+        except OSError as error:
+            self.app.call_from_thread(
+                self.app.notify,
+                self.t("The report could not be written: {error}").format(error=error.strerror),
+                severity="error",
+            )
+            return
+        self.app.call_from_thread(
+            self.app.notify,
+            self.t("Report written: {paths}").format(paths=", ".join(str(p) for p in paths)),
+        )

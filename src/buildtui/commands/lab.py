@@ -1,0 +1,204 @@
+"""`buildtui lab ...`: the Lab pane's twins (the guide's status and the report)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from buildtui.settings import Settings
+
+
+def register(subparsers: Any) -> None:
+    lab = subparsers.add_parser(
+        "lab", help="Laboratory 7: what is done, the report", description="Laboratory 7."
+    )
+    actions = lab.add_subparsers(dest="lab_command", metavar="ACTION", required=True)
+    register_guide(actions)
+
+
+def register_guide(actions: Any) -> None:
+    """`lab status`, `lab report` and `lab replay`."""
+    status = actions.add_parser(
+        "status",
+        help="each of the lab's nine items: done or not, with its evidence",
+        description="What the Lab pane shows: each item decided from the builders, the "
+        "build history, the registry's contents and the clean-up records.",
+    )
+    status.add_argument("--json", action="store_true", help="print the items as JSON")
+    status.add_argument("--lang", choices=("en", "pl"), help="language (default: settings)")
+    status.set_defaults(handler=run_status)
+
+    report = actions.add_parser(
+        "report",
+        help="write the lab report (Markdown or one HTML file) from what was recorded",
+    )
+    report.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
+    report.add_argument(
+        "--format", choices=("md", "html"), help="default: from FILE's suffix, else md"
+    )
+    report.add_argument("--lang", choices=("en", "pl"), help="language (default: settings)")
+    report.set_defaults(handler=run_report)
+
+    replay = actions.add_parser(
+        "replay",
+        help="replay a kept build's log in the Build pane at its recorded pace (no network)",
+        description="Open the app on the Build pane and replay build BUILD of the history "
+        "(its id, as the history view shows it) as if it ran now: steps, CACHED lines and "
+        "summary. Builds kept before timing was recorded replay at a fixed rate.",
+    )
+    replay.add_argument("build", metavar="BUILD", help="the build's id in the history")
+    replay.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="how many times faster than recorded (default 1; e.g. 4 or 0.5)",
+    )
+    replay.set_defaults(handler=run_replay)
+
+
+def _observe(settings: Settings) -> Any:
+    from buildtui.lab.observe import observe, real_sources
+
+    return observe(real_sources(settings))
+
+
+def run_status(args: argparse.Namespace, settings: Settings) -> int:
+    from buildtui.commands.output import print_json
+    from buildtui.lab.guide import evaluate
+    from buildtui.lab.i18n import translator
+
+    language = args.lang or settings.lab_language
+    guide = evaluate(_observe(settings), translator(language))
+    if args.json:
+        print_json(guide_json(guide, language))
+        return 0
+    for item in guide.items:
+        mark = "x" if item.status.ticked else ("!" if item.status.value == "attention" else " ")
+        print(f"[{mark}] {item.number}. {item.title}")
+        for line in item.evidence:
+            print(f"      {line}")
+        if item.note:
+            print(f"      {item.note}")
+    print(f"\n{guide.progress}")
+    return 0
+
+
+def guide_json(guide: Any, language: str) -> dict[str, Any]:
+    return {
+        "language": language,
+        "done": guide.done,
+        "total": len(guide.items),
+        "items": [
+            {
+                "number": item.number,
+                "key": item.key,
+                "title": item.title,
+                "status": item.status.value,
+                "ticked": item.status.ticked,
+                "evidence": list(item.evidence),
+                "note": item.note,
+                "commands": list(item.commands),
+                "pane": item.pane,
+                "preset": item.preset,
+                "builds": list(item.build_ids),
+            }
+            for item in guide.items
+        ],
+    }
+
+
+def run_report(args: argparse.Namespace, settings: Settings) -> int:
+    from buildtui.build.history import BuildHistory
+    from buildtui.lab.guide import evaluate
+    from buildtui.lab.i18n import translator
+    from buildtui.lab.report import render
+
+    fmt = args.format or ("html" if args.out and args.out.endswith((".html", ".htm")) else "md")
+    language = args.lang or settings.lab_language
+    if args.out and not Path(args.out).resolve().parent.is_dir():
+        print(
+            f"buildtui: cannot write {args.out}: its folder does not exist; "
+            "create it or give another --out",
+            file=sys.stderr,
+        )
+        return 1
+    _ = translator(language)
+    obs = _observe(settings)
+    history = BuildHistory()
+    text = render(
+        evaluate(obs, _),
+        obs,
+        lambda build_id: history.get(build_id).log,
+        fmt=fmt,
+        language=language,
+        _=_,
+    )
+    if not args.out:
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.out)
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as error:
+        print(
+            f"buildtui: cannot write {out}: {error.strerror}; give another --out", file=sys.stderr
+        )
+        return 1
+    print(f"buildtui: wrote the lab report to {out} ({fmt}, {language})", file=sys.stderr)
+    return 0
+
+
+def run_replay(args: argparse.Namespace, settings: Settings) -> int:
+    from buildtui.build.errors import HistoryError
+    from buildtui.build.history import BuildHistory
+    from buildtui.build.replay import FIXED_RATE
+    from buildtui.terminal import needs_terminal_message
+
+    if not args.build.isdigit():
+        print(
+            f"buildtui: BUILD is a build's number in the history, not {args.build!r}; "
+            "`buildtui lab status` and the Build pane's history (F6) show them",
+            file=sys.stderr,
+        )
+        return 2
+    if not args.speed > 0:
+        print("buildtui: --speed must be above 0, e.g. --speed 2", file=sys.stderr)
+        return 2
+    history = BuildHistory()
+    try:
+        record = history.get(int(args.build))
+    except HistoryError as error:
+        print(f"buildtui: {error}", file=sys.stderr)
+        return 2
+    why_not = needs_terminal_message()
+    if why_not is not None:
+        print(f"buildtui: {why_not}", file=sys.stderr)
+        return 2
+    speed = f" at {args.speed:g}x" if args.speed != 1 else ""
+    if record.timing:
+        note = f"Replaying build {record.entry.id} at its recorded pace{speed}."
+    else:
+        note = (
+            f"Build {record.entry.id} was kept without timing: replaying it at a fixed "
+            f"{FIXED_RATE:g} lines a second{speed}."
+        )
+    return replay_build(settings, history, record, args.speed, note)
+
+
+def replay_build(settings: Settings, history: Any, record: Any, speed: float, note: str) -> int:
+    from buildtui.app.replay import KeptHistory, ReplayApp
+    from buildtui.app.services import BuildServices
+    from buildtui.app.wiring import make_services
+    from buildtui.build.replay import ReplayService
+
+    services = make_services(settings)
+    platforms = services.build.platforms if services.build else (lambda: ())
+    services.build = BuildServices(
+        runner=ReplayService(record, speed),
+        history=KeptHistory(history, record.entry.id),
+        platforms=platforms,
+    )
+    ReplayApp(settings, services, record.entry.argv, note).run()
+    return 0

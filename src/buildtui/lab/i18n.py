@@ -1,0 +1,144 @@
+"""English and Polish for the Lab pane and the report, through gettext.
+
+The Polish catalogue's source is `buildtui/locale/pl/LC_MESSAGES/buildtui.po`. A wheel
+ships the compiled `buildtui.mo` beside it (`scripts/compile_translations.py`); a
+source tree without it (or with an older one) compiles the `.po` at run time into the
+cache dir, so a fresh checkout is translated too. English is the source language.
+"""
+
+from __future__ import annotations
+
+import ast
+import gettext
+import locale
+import os
+import struct
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import platformdirs
+
+DOMAIN = "buildtui"
+LANGUAGES = ("en", "pl")
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+
+
+def po_path(language: str) -> Path:
+    return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def language_from_locale(environ: Mapping[str, str] | None = None) -> str:
+    """`pl` when the locale (LC_ALL, LC_MESSAGES, LANG, LANGUAGE) is Polish, else `en`."""
+    environ = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = environ.get(name, "")
+        if value:
+            return "pl" if value.lower().startswith("pl") else "en"
+    with_locale = locale.getlocale()[0] or ""
+    return "pl" if with_locale.lower().startswith("pl") else "en"
+
+
+def parse_po(text: str) -> dict[str, str]:
+    """msgid -> msgstr of a .po file (no plurals or contexts: the catalogue uses none);
+    the header entry (empty msgid) is kept, untranslated entries are left out."""
+    entries: dict[str, str] = {}
+    msgid: list[str] | None = None
+    msgstr: list[str] | None = None
+    current: list[str] | None = None
+
+    def flush() -> None:
+        if msgid is not None and msgstr is not None:
+            key, value = "".join(msgid), "".join(msgstr)
+            if value or not key:
+                entries[key] = value
+
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("msgid "):
+            flush()
+            msgid, msgstr = [ast.literal_eval(line[6:])], None
+            current = msgid
+        elif line.startswith("msgstr "):
+            msgstr = [ast.literal_eval(line[7:])]
+            current = msgstr
+        elif line.startswith('"') and current is not None:
+            current.append(ast.literal_eval(line))
+    flush()
+    return entries
+
+
+def compile_mo(entries: Mapping[str, str]) -> bytes:
+    """The GNU .mo file for `entries` (as msgfmt writes it, without a hash table)."""
+    keys = sorted(entries)
+    ids = [k.encode("utf-8") for k in keys]
+    strs = [entries[k].encode("utf-8") for k in keys]
+    header = 7 * 4
+    ids_table = header
+    strs_table = ids_table + len(keys) * 8
+    data = strs_table + len(keys) * 8
+    offsets: list[tuple[int, int]] = []
+    blob = b""
+    for text in ids + strs:
+        offsets.append((len(text), data + len(blob)))
+        blob += text + b"\0"
+    out = struct.pack("<7I", 0x950412DE, 0, len(keys), ids_table, strs_table, 0, 0)
+    for length, offset in offsets:
+        out += struct.pack("<2I", length, offset)
+    return out + blob
+
+
+def mo_path(language: str) -> Path:
+    """The compiled catalogue: shipped beside the .po, else compiled into the cache dir."""
+    po = po_path(language)
+    shipped = po.with_suffix(".mo")
+    if shipped.exists() and shipped.stat().st_mtime >= po.stat().st_mtime:
+        return shipped
+    cache = Path(platformdirs.user_cache_dir(DOMAIN)) / "locale" / language / "LC_MESSAGES"
+    compiled = cache / f"{DOMAIN}.mo"
+    if not compiled.exists() or compiled.stat().st_mtime < po.stat().st_mtime:
+        cache.mkdir(parents=True, exist_ok=True)
+        partial = compiled.with_suffix(".tmp")
+        partial.write_bytes(compile_mo(parse_po(po.read_text(encoding="utf-8"))))
+        partial.replace(compiled)
+    return compiled
+
+
+_CACHE: dict[str, Callable[[str], str]] = {}
+
+
+def translator(language: str) -> Callable[[str], str]:
+    """`gettext` for `language`: English returns the text as it is."""
+    if language not in LANGUAGES or language == "en":
+        return str
+    if language not in _CACHE:
+        try:
+            with mo_path(language).open("rb") as mo:
+                _CACHE[language] = gettext.GNUTranslations(mo).gettext
+        except OSError:
+            return str
+    return _CACHE[language]
+
+
+TRANSLATED_SOURCES = ("lab/guide.py", "lab/report.py", "lab/service.py", "app/panes/lab.py")
+"""The modules whose messages are translated (relative to the package)."""
+_CALLS = {"_", "t", "translate"}
+
+
+def extract_messages(paths: Sequence[Path] | None = None) -> list[str]:
+    """Every literal message given to `_()`, `self.t()` or `translate()`, in source order,
+    each once (what the .po must translate)."""
+    package = Path(__file__).resolve().parent.parent
+    paths = [package / name for name in TRANSLATED_SOURCES] if paths is None else paths
+    found: dict[str, None] = {}
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            first = node.args[0]
+            if name in _CALLS and isinstance(first, ast.Constant) and isinstance(first.value, str):
+                found[first.value] = None
+    return list(found)

@@ -1,0 +1,156 @@
+"""The Lab pane in the app: progress on its tab and in the status bar, Enter to the step's
+pane filled in for it, a refresh when another pane changes the lab, the report key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Static, TabbedContent
+
+from buildtui.app.app import make_app
+from buildtui.app.messages import LabChanged
+from buildtui.app.panes.builders import BuildersPane
+from buildtui.app.panes.lab import LabPane
+from buildtui.app.screens.builder_prune import PruneScreen
+from buildtui.app.widgets.build_form import BuildForm
+from buildtui.app.widgets.status_bar import StatusBar
+from tests.fakes.cleanup import lab_fake_registry
+from tests.fakes.lab import fake_lab_service, record_build
+from tests.fakes.lab_app import LabPaneApp
+from tests.fakes.lab_app import settle as settle_pane
+from tests.fakes.services import fake_services, settle
+
+
+async def test_progress_shows_on_the_tab_and_in_the_status_bar(tmp_path: Path) -> None:
+    settings, services = fake_services(tmp_path)
+    assert services.build is not None
+    record_build(services.build.history, "lab-first-build.log", 100.0)
+    app = make_app(settings, services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        tabs = app.query_one(TabbedContent)
+        assert tabs.active == "lab"
+        pane = app.query_one(LabPane)
+        assert pane.guide is not None
+        progress = pane.guide.progress
+        assert progress == "5/9"
+        assert str(tabs.get_tab("lab").label) == f"5 Lab {progress}"
+        assert app.query_one(StatusBar).lab_progress == progress
+        assert f"lab {progress}" in str(app.query_one(StatusBar).render())
+
+
+async def test_enter_on_the_push_item_opens_the_build_form_with_the_lab_preset(
+    tmp_path: Path,
+) -> None:
+    settings, services = fake_services(tmp_path)
+    app = make_app(settings, services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        table = app.query_one("#lab-table", DataTable)
+        table.focus()
+        table.move_cursor(row=3)  # 4. the two-platform image
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.query_one(TabbedContent).active == "build"
+        options = app.query_one(BuildForm).options()
+        assert options.tags == (f"{settings.registry_host}/lab:cachetest",)
+        assert options.cache_to is not None and options.cache_to.mode == "max"
+
+
+async def test_a_change_in_another_pane_refreshes_the_guide(tmp_path: Path) -> None:
+    settings, services = fake_services(tmp_path)
+    assert services.build is not None and services.lab is not None
+    app = make_app(settings, services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        pane = app.query_one(LabPane)
+        assert pane.guide is not None and pane.guide.item("cache-export").status.value == "todo"
+        record_build(services.build.history, "lab-first-build.log", 100.0)
+        app.query_one(StatusBar).post_message(LabChanged())
+        for _ in range(50):  # the refresh is scheduled, then runs in a worker
+            await settle(pilot)
+            if pane.guide.item("cache-export").status.value == "done":
+                break
+        assert pane.guide.item("cache-export").status.value == "done"
+        assert str(app.query_one(TabbedContent).get_tab("lab").label) == "5 Lab 5/9"
+
+
+async def test_language_key_switches_to_polish(tmp_path: Path) -> None:
+    service = fake_lab_service(tmp_path, lab_fake_registry())
+    app = LabPaneApp(service)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle_pane(pilot)
+        app.pane.query_one("#lab-table").focus()
+        await pilot.press("l")
+        await settle_pane(pilot)
+        title = str(app.pane.query_one("#lab-title", Static).render())
+        assert title.startswith("Laboratorium 7")
+
+
+async def test_report_key_writes_markdown_and_html(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    service = fake_lab_service(tmp_path, lab_fake_registry())
+    record_build(service.history, "lab-second-build.log", 100.0)
+    app = LabPaneApp(service)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle_pane(pilot)
+        app.pane.query_one("#lab-table").focus()
+        await pilot.press("w")
+        await settle_pane(pilot)
+    markdown = (tmp_path / "lab7-report.md").read_text()
+    assert "# Laboratory 7: report" in markdown
+    assert "#7 CACHED" in markdown
+    html = (tmp_path / "lab7-report.html").read_text()
+    assert '<span class="cached">#7 CACHED</span>' in html
+
+
+async def test_showing_the_pane_again_looks_again(tmp_path: Path) -> None:
+    settings, services = fake_services(tmp_path)
+    assert services.build is not None
+    app = make_app(settings, services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        pane = app.query_one(LabPane)
+        assert pane.guide is not None and pane.guide.item("pushed").status.value == "todo"
+        record_build(services.build.history, "lab-first-build.log", 100.0)
+        await pilot.press("5")
+        for _ in range(50):
+            await settle(pilot)
+            if pane.guide.item("pushed").status.value == "done":
+                break
+        assert pane.guide.item("pushed").status.value == "done"
+
+
+async def test_enter_on_the_prune_step_opens_the_prune_preview_of_the_builder_in_use(
+    tmp_path: Path,
+) -> None:
+    settings, services = fake_services(tmp_path)
+    assert services.build is not None
+    record_build(services.build.history, "lab-first-build.log", 100.0)
+    app = make_app(settings, services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        pane = app.query_one(LabPane)
+        assert pane.guide is not None
+        assert (pane.guide.item("cache-import").pane, pane.guide.item("cache-import").preset) == (
+            "builders",
+            "prune",
+        )
+        app.query_one(BuildersPane).select_builder("cachebox")  # highlighted, not in use
+        table = app.query_one("#lab-table", DataTable)
+        table.focus()
+        table.move_cursor(row=6)  # 7. prune, then import the cache
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.query_one(TabbedContent).active == "builders"
+        assert isinstance(app.screen, PruneScreen)
+        assert app.screen.builder == "default"  # the builder in use, not the highlighted one
