@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
+from buildtui import logs
 from buildtui.cleanup.accounting import GcAccount
 from buildtui.cleanup.docker_output import ContainerInfo, GcOutput, parse_gc_output, parse_inspect
 from buildtui.cleanup.errors import (
@@ -79,8 +80,9 @@ def run_docker(argv: Sequence[str], timeout: float) -> subprocess.CompletedProce
     Each runs in a session of its own: a signal meant for the caller's process group
     (a closing terminal, Ctrl-C) never reaches a `docker stop`, `run` or `start` midway.
     """
+    started = logs.command(argv)
     try:
-        return subprocess.run(
+        done = subprocess.run(
             list(argv),
             capture_output=True,
             text=True,
@@ -89,6 +91,8 @@ def run_docker(argv: Sequence[str], timeout: float) -> subprocess.CompletedProce
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
+        logs.finished(argv, done.returncode, started)
+        return done
     except FileNotFoundError as error:
         raise EngineUnavailable(
             "the docker CLI is not installed (or not on PATH); install Docker and try again"

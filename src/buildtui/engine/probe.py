@@ -16,6 +16,7 @@ from python_on_whales import DockerClient
 from python_on_whales.client_config import ClientNotFoundError
 from python_on_whales.exceptions import DockerException
 
+from buildtui import logs
 from buildtui.buildx.errors import BUILDKIT_IMAGE, bootstrap_error
 from buildtui.cleanup.journal import collection_checks
 from buildtui.engine.client import docker_command, make_docker_client
@@ -122,6 +123,7 @@ def _start(settings: Settings, facts: BuilderFacts, timeout: float) -> BuilderFa
     """Start the builder in use (`buildx inspect --bootstrap`): the proof that it can build."""
     # Hand-built argv: the doctor shows the command and needs its own timeout and stderr.
     argv = [*docker_command(settings), "buildx", "inspect", "--bootstrap", facts.name or ""]
+    logs.command(argv)
     try:
         result = subprocess.run(
             argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL

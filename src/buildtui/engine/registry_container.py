@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from buildtui import logs
+
 DEFAULT_ROOT = "/var/lib/registry"
 DELETE_ENV = "REGISTRY_STORAGE_DELETE_ENABLED"
 LAB_IMAGE = "registry:2"
@@ -414,6 +416,7 @@ def inspect_registry_container(
     name: str, docker: Sequence[str] = ("docker",), timeout: float = 20.0
 ) -> ContainerState:
     """`docker container inspect NAME` and `docker image inspect` of its image."""
+    logs.command([*docker, "container", "inspect", name])
     try:
         found = subprocess.run(
             [*docker, "container", "inspect", name],

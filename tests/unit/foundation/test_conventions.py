@@ -168,3 +168,14 @@ def test_version_and_completion_load_neither_httpx_nor_python_on_whales(argv: li
         [sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_the_collections_docker_commands_are_in_the_debug_log(tmp_path: Path) -> None:
+    from buildtui.cleanup.gc import run_docker
+
+    path = logs.configure("debug", tmp_path / "buildtui.log")
+    assert path is not None
+    assert run_docker(["sh", "-c", "exit 3"], 30).returncode == 3
+    text = path.read_text()
+    assert "run: sh -c 'exit 3'" in text
+    assert "exit 3 after" in text
