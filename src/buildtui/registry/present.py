@@ -280,7 +280,7 @@ def _config_node(descriptor: Descriptor, config: ImageConfig | None) -> OutlineN
                     f"history ({len(run.history)} steps)",
                     kind="history",
                     children=tuple(
-                        OutlineNode(f"{n}. {line}", kind="detail")
+                        OutlineNode(f"{n}. {line or '(no command)'}", kind="detail")
                         for n, line in enumerate(run.history, 1)
                     ),
                 )
