@@ -307,3 +307,49 @@ async def test_an_endless_catalog_is_cut_and_the_pane_says_so() -> None:
             assert repos.border_subtitle == "cut short"
             notes = [m.notification.message for m in posted if isinstance(m, Notify)]
             assert any("after 200 pages" in note for note in notes)
+
+
+async def test_tree_is_driven_from_the_keyboard() -> None:
+    """An attestation node opens and closes with keys; v on a layer shows its manifest."""
+    app = RegistryPaneApp(fake_service(lab_registry()))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await choose(app, pilot, "lab", "cachetest")
+        tree = app.query_one(ManifestTree)
+        tree.focus()
+        attestation = tree.root.children[2]
+        tree.move_cursor(attestation)
+        await pilot.pause()
+        assert not attestation.is_expanded
+        await pilot.press("right")
+        assert attestation.is_expanded
+        await pilot.press("left")
+        assert not attestation.is_expanded
+        await pilot.press("space")
+        assert attestation.is_expanded
+        shown = {b.key: b.description for b in tree.BINDINGS if b.show}  # type: ignore[union-attr]
+        assert {"space", "right", "left"} <= set(shown)
+        amd64 = tree.root.children[0]
+        layer = next(n for n in amd64.children if str(n.label).startswith("layer"))
+        tree.move_cursor(layer)
+        await pilot.pause()
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, RawManifestScreen)
+        assert amd64.data is not None and amd64.data.digest is not None
+        assert app.screen.title_text.endswith(amd64.data.digest)
+
+
+async def test_cache_tag_shows_what_it_shares_with_images() -> None:
+    app = RegistryPaneApp(fake_service(lab_registry()))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await choose(app, pilot, "cachedata1", "latest")
+        await settle(pilot)
+        summary = message_text(app, "#registry-summary")
+        assert "only in the cache" in summary
+        assert "deleting it frees only the" in summary
+        tree = app.query_one(ManifestTree)
+        labels = [str(n.label) for n in tree.root.children]
+        assert labels[1].startswith("cache config ")
+        assert all("only in the cache" in label for label in labels[2:])
