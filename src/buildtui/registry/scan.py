@@ -490,6 +490,16 @@ async def scan_registry(
         if on_progress is not None:
             on_progress(done, len(entries))
 
-    await asyncio.gather(*(inspect(entry) for entry in entries))
+    # A bounded pool of workers takes the tags in order (the first repository's first):
+    # a task per tag would start a thousand of them in one turn of the event loop, and
+    # the loop (the app's keys) would wait for all of them to take their first step.
+    queue = iter(entries)
+
+    async def worker() -> None:
+        for entry in queue:
+            await inspect(entry)
+
+    workers = max(1, min(len(entries), client.max_concurrency * 2))
+    await asyncio.gather(*(worker() for _ in range(workers)))
     scan.requests = client.requests - start
     return scan

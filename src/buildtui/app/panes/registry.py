@@ -201,6 +201,8 @@ class RegistryPane(Widget):
         self.reports: dict[str, ImageReport] = {}
         self.tag_errors: dict[str, RegistryError] = {}
         self.breakdowns: dict[str, CacheBreakdown] = {}
+        self._comparing: set[str] = set()
+        """Cache tags being compared (once per tag until the next refresh)."""
         """Cache tags of the repository -> their layers against the registry's images."""
         self.filter_text = ""
         self.error: RegistryError | None = None
@@ -310,6 +312,7 @@ class RegistryPane(Widget):
         try:
             breakdown = await service.breakdown(report)
         except RegistryError as error:
+            self._comparing.discard(tag)
             self.app.notify(
                 f"Cannot compare {report.ref} with the registry's images: {error}",
                 severity="warning",
@@ -377,8 +380,6 @@ class RegistryPane(Widget):
         if message.report is not None:
             self.reports[message.tag] = message.report
             self.breakdowns.pop(message.tag, None)
-            if message.report.kind is Kind.CACHE:
-                self.compare_cache(message.report, message.tag)
         elif message.error is not None:
             self.tag_errors[message.tag] = message.error
         self._update_row(message.tag)
@@ -389,6 +390,7 @@ class RegistryPane(Widget):
     def cache_compared(self, message: CacheCompared) -> None:
         if message.repository != self.repository:
             return
+        self._comparing.discard(message.tag)
         self.breakdowns[message.tag] = message.breakdown
         if self.current_tag == message.tag:
             self.show_tag(message.tag)
@@ -401,6 +403,7 @@ class RegistryPane(Widget):
             self.tags = []
             self.reports = {}
             self.tag_errors = {}
+            self.breakdowns, self._comparing = {}, set()
             self._render_tags()
             self.manifest_tree.show_outline(None, f"Reading the tags of {repository}…")
             self.load_tags(repository)
@@ -499,6 +502,9 @@ class RegistryPane(Widget):
         report = self.reports.get(tag)
         if report is not None:
             breakdown = self.breakdowns.get(tag)
+            if report.kind is Kind.CACHE and breakdown is None and tag not in self._comparing:
+                self._comparing.add(tag)
+                self.compare_cache(report, tag)
             self.manifest_tree.show_outline(report_outline(report, breakdown))
             self._show_summary(report, breakdown)
             return
@@ -550,6 +556,7 @@ class RegistryPane(Widget):
     # -- actions ---------------------------------------------------------------------
 
     def action_refresh(self) -> None:
+        self.breakdowns, self._comparing = {}, set()
         self.load_repositories()
         if self.repository is not None:
             self.load_tags(self.repository)
@@ -636,6 +643,7 @@ class RegistryPane(Widget):
         self.service = service
         self.repositories, self.repository, self.tags = [], None, []
         self.reports, self.tag_errors = {}, {}
+        self.breakdowns, self._comparing = {}, set()
         self.catalog_cut = self.tags_cut = None
         self.query_one("#registry-repos", OptionList).border_subtitle = None
         self.tag_table.border_subtitle = None
