@@ -103,7 +103,8 @@ def built(
 def read(
     url: str, ref: str, cache: BlobCache | None = None
 ) -> tuple[ImageReport, CacheBreakdown | None, int]:
-    repository, _, tag = ref.split("/", 1)[1].partition(":")
+    path = ref.split("/", 1)[1]
+    repository, _, tag = path.partition("@") if "@" in path else path.partition(":")
 
     async def run() -> tuple[ImageReport, CacheBreakdown | None, int]:
         service = RegistryService(Settings(registry_url=url), blob_cache=cache or False)
@@ -269,3 +270,31 @@ def test_a_repeat_inspection_reads_by_digest_from_disk(built: Built, tmp_path: P
     assert inspect_json(again) == inspect_json(first)
     assert again_requests == 1  # one HEAD of the tag; the rest came from the cache
     assert first_requests > 4
+
+
+def test_a_single_image_and_an_attestation_by_digest_agree_with_imagetools(
+    built: Built, registry: TestRegistry
+) -> None:
+    single = registry.ref("busybox", "arm64")
+    report, _, _ = read(registry.url, single)
+    document = inspect_json(report)
+    oracle = raw(single)
+    assert document["manifests"] == []  # a manifest has no index entries, but:
+    assert document["config"]["digest"] == oracle["config"]["digest"]
+    assert document["config"]["platform"] == "linux/arm64"
+    assert {d["digest"]: d["count"] for d in document["layers"]} == descriptors(oracle, "layers")
+    top = raw(built.image)
+    attestation = next(
+        m for m in top["manifests"] if m.get("annotations", {}).get("vnd.docker.reference.type")
+    )
+    ref = f"{built.image.rsplit(':', 1)[0]}@{attestation['digest']}"
+    report, _, _ = read(registry.url, ref)
+    document = inspect_json(report)
+    oracle = raw(ref)
+    assert document["kind"] == "attestation"
+    assert {d["digest"]: d["count"] for d in document["layers"]} == descriptors(oracle, "layers")
+    [statement] = document["statements"]
+    assert (
+        statement["subjects"][0]["digest"]
+        == attestation["annotations"]["vnd.docker.reference.digest"]
+    )
