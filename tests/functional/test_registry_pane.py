@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 from textual.message import Message
 from textual.notifications import Notify
 from textual.widgets import DataTable, Input, OptionList, Static
@@ -353,3 +356,44 @@ async def test_cache_tag_shows_what_it_shares_with_images() -> None:
         labels = [str(n.label) for n in tree.root.children]
         assert labels[1].startswith("cache config ")
         assert all("only in the cache" in label for label in labels[2:])
+
+
+class _Held(httpx.AsyncBaseTransport):
+    """The fake registry, with the manifest of one tag held back until released."""
+
+    def __init__(self, registry: FakeRegistry, held: str) -> None:
+        self.inner = registry.transport
+        self.held = held
+        self.release = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith(self.held):
+            await self.release.wait()
+        return await self.inner.handle_async_request(request)
+
+
+async def test_rows_are_filled_as_each_tag_arrives() -> None:
+    """A slow tag keeps its row at `…` while the others are already shown in full."""
+    registry = lab_registry()
+    held = _Held(registry, "/v2/lab/manifests/v2")
+    service = RegistryService(
+        Settings(registry_url=f"http://{registry.host}"),
+        transport=held,
+        store=NoCredentials(),
+    )
+    app = RegistryPaneApp(service)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(3):
+            await pilot.pause()
+        options = app.query_one("#registry-repos", OptionList)
+        options.highlighted = repo_names(app).index("lab")
+        for _ in range(20):
+            await pilot.pause(0.02)
+        table = app.query_one("#registry-tags", DataTable)
+        assert tag_rows(app) == ["cachetest", "single", "v2"]
+        assert table.get_row("cachetest")[1] == "index"
+        assert table.get_row("single")[1] == "image"
+        assert str(table.get_row("v2")[1]) == "…"
+        held.release.set()
+        await settle(pilot)
+        assert table.get_row("v2")[1] == "index"
