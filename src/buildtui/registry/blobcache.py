@@ -102,7 +102,11 @@ class BlobCache:
         self.dropped = 0
         """Entries that no longer matched their digest and were dropped."""
         _private(self.path)
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        # Another buildtui writing the file makes a read or write fail at once (then the
+        # registry is asked instead) rather than block the event loop for sqlite's 5 s.
+        self._db = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=0.05
+        )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=OFF")  # a cache: every read is verified
         self._db.executescript(_SCHEMA)
