@@ -13,7 +13,8 @@ keeps its manifest, as many requests as without the cache.
 
 Entries are per repository: a manifest deleted in one repository is not served from
 another's entry. A platform manifest deleted by digest behind its index's back stays in
-the cache until it is evicted (its index's digest did not change).
+the cache until it is evicted (its index's digest did not change); the Clean-up's scans,
+which deletions are planned from, do not use the cache.
 """
 
 from __future__ import annotations

@@ -176,14 +176,18 @@ class RegistryService:
         child_configs: bool = False,
         on_progress: ProgressCallback | None = None,
         on_tag: TagCallback | None = None,
+        cached: bool = True,
     ) -> RegistryScan:
+        """Every repository and tag. `cached=False` reads every manifest from the registry:
+        the disk cache would keep a platform manifest deleted behind its index's back,
+        which a deletion's plan must not count on."""
         async with self.hold() as client:
             return await _scan_registry(
                 client,
                 child_configs=child_configs,
                 on_progress=on_progress,
                 on_tag=on_tag,
-                cache=self.blob_cache,
+                cache=self.blob_cache if cached else None,
             )
 
     async def breakdown(self, report: ImageReport) -> CacheBreakdown | None:

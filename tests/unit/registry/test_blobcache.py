@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import stat
 from pathlib import Path
 
 from buildtui.registry.blobcache import BlobCache
-from buildtui.registry.scan import scan_registry
+from buildtui.registry.scan import RegistryScan, scan_registry
 from tests.fakes.registry import FakeRegistry, digest_of, lab_registry
 from tests.unit.registry.test_scan import client_for
 
@@ -81,3 +82,29 @@ async def test_a_repeat_scan_reads_only_the_tags_and_a_moved_tag_anew(tmp_path: 
     assert [str(p) for p in entry.report.platforms] == ["linux/amd64"]
     assert f"GET /v2/lab/manifests/{moved}" in _gets(registry)
     await client.aclose()
+
+
+async def test_an_uncached_scan_sees_an_index_entry_deleted_behind_its_back(
+    tmp_path: Path,
+) -> None:
+    """The Clean-up's scans (`cached=False`) read every manifest: a platform manifest
+    deleted by digest makes its index damaged there, though a cached scan keeps it."""
+    from tests.fakes.registry import fake_service
+
+    registry = lab_registry()
+    service = fake_service(registry)
+    service._blob_cache_choice = BlobCache(tmp_path / "cache.sqlite3")
+    try:
+        await service.scan()
+        index = json.loads(registry.manifests["lab"][registry.tags["lab"]["cachetest"]][0])
+        del registry.manifests["lab"][index["manifests"][1]["digest"]]
+
+        def damaged(scan: RegistryScan) -> str | None:
+            entry = next(e for e in scan.entries() if (e.repository, e.tag) == ("lab", "cachetest"))
+            assert entry.report is not None
+            return entry.report.damaged
+
+        assert damaged(await service.scan()) is None  # the documented limit of the cache
+        assert damaged(await service.scan(cached=False)) is not None
+    finally:
+        await service.aclose()
