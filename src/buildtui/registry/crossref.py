@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from buildtui.registry.contents import CacheConfig, counted
-from buildtui.registry.models import BUILDKIT_CACHE_CONFIG, Descriptor, Kind
+from buildtui.registry.models import BUILDKIT_CACHE_CONFIG, Descriptor, Kind, Manifest
 from buildtui.registry.scan import ImageReport, RegistryScan
 
 
@@ -58,9 +58,8 @@ class CacheBreakdown:
         return next((layer for layer in self.layers if layer.digest == digest), None)
 
 
-def cache_layers(report: ImageReport) -> tuple[tuple[Descriptor, ...], Descriptor | None]:
+def cache_layers(manifest: Manifest) -> tuple[tuple[Descriptor, ...], Descriptor | None]:
     """A cache image's layer descriptors (repeats included) and its cache config descriptor."""
-    manifest = report.manifest
     if manifest.is_index:
         entries = manifest.manifests
         config = next((d for d in entries if d.media_type == BUILDKIT_CACHE_CONFIG), None)
@@ -97,7 +96,7 @@ def image_layers(scan: RegistryScan) -> dict[str, list[str]]:
 
 def cache_breakdown(report: ImageReport, scan: RegistryScan | None) -> CacheBreakdown:
     """Each distinct layer of the cache `report`, cross-referenced with the scan's images."""
-    layers, config = cache_layers(report)
+    layers, config = cache_layers(report.manifest)
     uses = image_layers(scan) if scan is not None else {}
     chains = report.cache.chains() if isinstance(report.cache, CacheConfig) else ()
     sizes = {layer.digest: layer.size for layer in layers}

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from buildtui.registry.contents import Statement, config_details, counted, join_words
-from buildtui.registry.crossref import CacheBreakdown
+from buildtui.registry.crossref import CacheBreakdown, cache_layers
 from buildtui.registry.models import (
-    BUILDKIT_CACHE_CONFIG,
     REFERENCE_DIGEST,
     SHORT_MEDIA_TYPES,
     Descriptor,
@@ -378,7 +377,7 @@ def _blob_nodes(
 ) -> list[OutlineNode]:
     nodes = statement_nodes(statements)
     if manifest.kind is Kind.CACHE:
-        layers, cache_config = cache_layers_of(manifest)
+        layers, cache_config = cache_layers(manifest)
         if cache_config is not None:
             nodes.append(
                 OutlineNode(
@@ -395,14 +394,6 @@ def _blob_nodes(
         nodes += _layer_nodes(manifest.layers)
     nodes += _annotation_nodes(manifest.annotations)
     return nodes
-
-
-def cache_layers_of(manifest: Manifest) -> tuple[tuple[Descriptor, ...], Descriptor | None]:
-    if manifest.is_index:
-        entries = manifest.manifests
-        config = next((d for d in entries if d.media_type == BUILDKIT_CACHE_CONFIG), None)
-        return tuple(d for d in entries if d.media_type != BUILDKIT_CACHE_CONFIG), config
-    return manifest.layers, manifest.config
 
 
 def cache_summary(report: ImageReport, breakdown: CacheBreakdown | None) -> str:
