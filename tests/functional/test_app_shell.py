@@ -180,3 +180,42 @@ async def test_title_bar_follows_the_title_and_subtitle(tmp_path: Path) -> None:
         app.sub_title = "elsewhere"
         await pilot.pause()
         assert str(bar.render()) == "buildtui — elsewhere"
+
+
+async def test_the_manifest_tree_keys_in_the_footer_and_v_with_the_tree_focused(
+    tmp_path: Path,
+) -> None:
+    from textual.widgets import Footer, OptionList
+
+    from buildtui.app.screens.raw_manifest import RawManifestScreen
+    from buildtui.app.widgets.manifest_tree import ManifestTree
+
+    app = full_app(tmp_path)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        repos = app.query_one("#registry-repos", OptionList)
+        names = [str(repos.get_option_at_index(i).id) for i in range(repos.option_count)]
+        repos.highlighted = names.index("lab")
+        await settle(pilot)
+        table = app.query_one("#registry-tags", DataTable)
+        table.focus()
+        await settle(pilot)
+        tree = app.query_one(ManifestTree)
+        tree.focus()
+        await pilot.pause()
+        shown = {
+            binding.key
+            for _, binding, enabled, _ in app.screen.active_bindings.values()
+            if binding.show and enabled
+        }
+        assert {"space", "right", "left", "v"} <= shown
+        footer_keys = {str(getattr(item, "key", "")) for item in app.query_one(Footer).children}
+        assert {"space", "right", "left"} <= footer_keys
+        tree.move_cursor(tree.root.children[2])  # an attestation
+        await pilot.press("right")
+        assert tree.root.children[2].is_expanded
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, RawManifestScreen)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 from textual.message import Message
 from textual.notifications import Notify
 from textual.widgets import DataTable, Input, OptionList, Static
@@ -307,3 +310,90 @@ async def test_an_endless_catalog_is_cut_and_the_pane_says_so() -> None:
             assert repos.border_subtitle == "cut short"
             notes = [m.notification.message for m in posted if isinstance(m, Notify)]
             assert any("after 200 pages" in note for note in notes)
+
+
+async def test_tree_is_driven_from_the_keyboard() -> None:
+    """An attestation node opens and closes with keys; v on a layer shows its manifest."""
+    app = RegistryPaneApp(fake_service(lab_registry()))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await choose(app, pilot, "lab", "cachetest")
+        tree = app.query_one(ManifestTree)
+        tree.focus()
+        attestation = tree.root.children[2]
+        tree.move_cursor(attestation)
+        await pilot.pause()
+        assert not attestation.is_expanded
+        await pilot.press("right")
+        assert attestation.is_expanded
+        await pilot.press("left")
+        assert not attestation.is_expanded
+        await pilot.press("space")
+        assert attestation.is_expanded
+        shown = {b.key: b.description for b in tree.BINDINGS if b.show}  # type: ignore[union-attr]
+        assert {"space", "right", "left"} <= set(shown)
+        amd64 = tree.root.children[0]
+        layer = next(n for n in amd64.children if str(n.label).startswith("layer"))
+        tree.move_cursor(layer)
+        await pilot.pause()
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, RawManifestScreen)
+        assert amd64.data is not None and amd64.data.digest is not None
+        assert app.screen.title_text.endswith(amd64.data.digest)
+
+
+async def test_cache_tag_shows_what_it_shares_with_images() -> None:
+    app = RegistryPaneApp(fake_service(lab_registry()))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await choose(app, pilot, "cachedata1", "latest")
+        await settle(pilot)
+        summary = message_text(app, "#registry-summary")
+        assert "only in the cache" in summary
+        assert "deleting it frees only the" in summary
+        tree = app.query_one(ManifestTree)
+        labels = [str(n.label) for n in tree.root.children]
+        assert labels[1].startswith("cache config ")
+        assert all("only in the cache" in label for label in labels[2:])
+
+
+class _Held(httpx.AsyncBaseTransport):
+    """The fake registry, with the manifest of one tag held back until released."""
+
+    def __init__(self, registry: FakeRegistry, held: str) -> None:
+        self.inner = registry.transport
+        self.held = held
+        self.release = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith(self.held):
+            await self.release.wait()
+        return await self.inner.handle_async_request(request)
+
+
+async def test_rows_are_filled_as_each_tag_arrives() -> None:
+    """A slow tag keeps its row at `…` while the others are already shown in full."""
+    registry = lab_registry()
+    held = _Held(registry, "/v2/lab/manifests/v2")
+    service = RegistryService(
+        Settings(registry_url=f"http://{registry.host}"),
+        transport=held,
+        store=NoCredentials(),
+    )
+    app = RegistryPaneApp(service)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(3):
+            await pilot.pause()
+        options = app.query_one("#registry-repos", OptionList)
+        options.highlighted = repo_names(app).index("lab")
+        for _ in range(20):
+            await pilot.pause(0.02)
+        table = app.query_one("#registry-tags", DataTable)
+        assert tag_rows(app) == ["cachetest", "single", "v2"]
+        assert table.get_row("cachetest")[1] == "index"
+        assert table.get_row("single")[1] == "image"
+        assert str(table.get_row("v2")[1]) == "…"
+        held.release.set()
+        await settle(pilot)
+        assert table.get_row("v2")[1] == "index"

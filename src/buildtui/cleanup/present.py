@@ -220,6 +220,13 @@ def plan_lines(plan: Plan) -> list[str]:
         lines += [
             f"  {b.what:<19} {short_digest(b.digest)}  {format_size(b.size):>9}" for b in freed
         ]
+        if any(b.what == "cache config" for b in freed):
+            shared = sum(b.size for b in stay)
+            lines.append(
+                f"  A BuildKit cache: deleting it frees only its cache-only bytes "
+                f"({format_size(plan.freed_bytes)}); {format_size(shared)} of its blobs "
+                "stay, used by the tags listed below."
+            )
     if stay:
         lines += ["", f"Blobs that stay ({len(stay)}, {format_size(sum(b.size for b in stay))}):"]
         lines += [

@@ -236,7 +236,7 @@ class CleanupService:
     async def load(self, on_progress: ScanProgress | None = None) -> RegistryGraph:
         """Scan the registry and, from the container's storage, its untagged manifests."""
         try:
-            scan = await self.registry_service.scan(on_progress=on_progress)
+            scan = await self.registry_service.scan(on_progress=on_progress, cached=False)
         except RegistryError as error:
             raise await self._advised(from_registry_error(error), error) from error
         revisions, warnings = await asyncio.to_thread(self._revisions)

@@ -8,13 +8,17 @@ from typing import TYPE_CHECKING, Any
 
 from buildtui.commands.output import print_json
 from buildtui.commands.running import run_then_close
+from buildtui.registry.crossref import CacheBreakdown
 from buildtui.registry.errors import BadReference, RegistryError
+from buildtui.registry.models import Kind
 from buildtui.registry.present import (
+    cache_summary,
     format_size,
     inspect_json,
+    outline_lines,
+    report_outline,
     scan_json,
     short_digest,
-    short_media_type,
 )
 from buildtui.registry.reference import same_registry
 from buildtui.settings import Settings
@@ -71,17 +75,24 @@ def run_inspect(args: argparse.Namespace, settings: Settings) -> int:
             sys.stdout.buffer.write(raw.raw)
             sys.stdout.buffer.flush()
             return 0
-        report = run_then_close(service, lambda s: s.inspect(ref.repository, ref.identifier))
+
+        async def read(s: RegistryService) -> tuple[ImageReport, CacheBreakdown | None]:
+            report = await s.inspect(ref.repository, ref.identifier)
+            return report, await s.breakdown(report)
+
+        report, breakdown = run_then_close(service, read)
     except RegistryError as error:
         return _fail(error)
     if args.json:
-        print_json(inspect_json(report))
+        print_json(inspect_json(report, breakdown))
     else:
-        print(render_report(report, service.commands(report.ref)))
+        print(render_report(report, service.commands(report.ref), breakdown))
     return 0
 
 
-def render_report(report: ImageReport, commands: list[str]) -> str:
+def render_report(
+    report: ImageReport, commands: list[str], breakdown: CacheBreakdown | None = None
+) -> str:
     manifest = report.manifest
     lines = [
         f"Name:       {report.ref}",
@@ -95,16 +106,16 @@ def render_report(report: ImageReport, commands: list[str]) -> str:
         lines.append(f"Artifact:   {manifest.artifact_type}")
     if report.config and report.config.created:
         lines.append(f"Created:    {report.config.created}")
-    if report.children:
-        lines += ["", "Manifests:"]
-        for child in report.children:
+    if report.kind is Kind.CACHE:
+        summary = cache_summary(report, breakdown)
+        if summary:
+            lines.append(f"Cache:      {summary}")
+        if breakdown is not None:
             lines.append(
-                f"  {report.label(child):<32} {child.kind.value:<11} "
-                f"{short_digest(child.descriptor.digest, 16)}  "
-                f"{format_size(child.size):>9}  {short_media_type(child.descriptor.media_type)}"
+                f"            deleting this cache frees only its "
+                f"{format_size(breakdown.cache_only_bytes)} of cache-only bytes"
             )
-            if child.error:
-                lines.append(f"    ! {child.error}")
+    lines += ["", "Tree:", *outline_lines(report_outline(report, breakdown), "  ")]
     shared = report.shared_blobs
     if shared:
         lines += ["", "Shared blobs (counted once):"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from buildtui.registry.crossref import CacheBreakdown
 from buildtui.registry.models import Descriptor, ImageConfig, Listing, Manifest
 from buildtui.registry.reference import Reference
 from buildtui.registry.scan import ImageReport
@@ -26,6 +27,10 @@ class RegistryBrowser(Protocol):
         ...
 
     async def inspect(self, repository: str, reference: str) -> ImageReport: ...
+
+    async def breakdown(self, report: ImageReport) -> CacheBreakdown | None:
+        """A cache image's layers against the registry's images; None for other kinds."""
+        ...
 
     async def manifest(self, repository: str, digest: str) -> Manifest: ...
 

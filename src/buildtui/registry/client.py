@@ -334,11 +334,12 @@ class RegistryClient:
         if method != "HEAD" and length and length.isdigit() and int(length) > cap:
             raise ManifestTooLarge(self._too_large(url, int(length), cap))
         body = bytearray()
-        if method != "HEAD":
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) > cap:
-                    raise ManifestTooLarge(self._too_large(url, len(body), cap))
+        # A HEAD reply has no body, but it is read to its end all the same: a reply closed
+        # unread closes its keep-alive connection, and the next request connects anew.
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > cap:
+                raise ManifestTooLarge(self._too_large(url, len(body), cap))
         return _Answer(response.status_code, response.headers, bytes(body), url)
 
     def _too_large(self, url: str, size: int, cap: int) -> str:

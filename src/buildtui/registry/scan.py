@@ -10,16 +10,26 @@ by more than one platform (or tag, or repository) are reported as shared.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from buildtui.registry.blobcache import BLOB_CAP, BlobCache, CachedReads
 from buildtui.registry.classify import child_kind
+from buildtui.registry.contents import (
+    PREDICATE_TYPE_ANNOTATION,
+    CacheConfig,
+    Statement,
+    decode_statement,
+)
 from buildtui.registry.errors import MalformedManifest, NotFound, RegistryError
 
 if TYPE_CHECKING:  # the client (and httpx) is loaded only where requests are made
     from buildtui.registry.client import RegistryClient
 from buildtui.registry.models import (
+    BUILDKIT_CACHE_CONFIG,
+    IN_TOTO,
     REFERENCE_DIGEST,
     Descriptor,
     ImageConfig,
@@ -40,6 +50,8 @@ class ChildReport:
     config: ImageConfig | None = None
     error: str | None = None
     raw: bytes | None = None
+    statements: tuple[Statement, ...] = ()
+    """What an attestation manifest says (its in-toto layers, decoded)."""
 
     @property
     def kind(self) -> Kind:
@@ -82,6 +94,12 @@ class ImageReport:
     manifest: Manifest
     children: tuple[ChildReport, ...] = ()
     config: ImageConfig | None = None
+    cache: CacheConfig | None = None
+    """A BuildKit cache's config, decoded."""
+    statements: tuple[Statement, ...] = ()
+    """An attestation manifest's statements (when it is inspected by itself)."""
+    problems: tuple[str, ...] = ()
+    """Blobs that could not be read for decoding (cache config, attestation layers)."""
 
     @property
     def ref(self) -> str:
@@ -250,26 +268,82 @@ class RegistryScan:
 
 
 class Inspector:
-    """Fetches manifests and configs for reports, each digest once per repository."""
+    """Fetches manifests and configs for reports, each digest once per repository.
 
-    def __init__(self, client: RegistryClient) -> None:
+    Reads go through `CachedReads`: with a `BlobCache`, what is named by a digest comes
+    from disk when it is kept there, and a tag costs one HEAD request.
+    """
+
+    def __init__(self, client: RegistryClient, cache: BlobCache | None = None) -> None:
         self.client = client
+        self.reads = CachedReads(client, cache)
         self._manifests: dict[tuple[str, str], asyncio.Task[Manifest]] = {}
         self._configs: dict[tuple[str, str], asyncio.Task[ImageConfig]] = {}
+        self._blobs: dict[tuple[str, str], asyncio.Task[bytes]] = {}
 
     async def manifest(self, repository: str, digest: str) -> Manifest:
         key = (repository, digest)
         if key not in self._manifests:
-            self._manifests[key] = shared_task(self.client.get_manifest(repository, digest))
+            self._manifests[key] = shared_task(self.reads.manifest(repository, digest))
         return await asyncio.shield(self._manifests[key])
+
+    async def blob(self, repository: str, digest: str) -> bytes:
+        key = (repository, digest)
+        if key not in self._blobs:
+            self._blobs[key] = shared_task(self.reads.blob(repository, digest, BLOB_CAP))
+        return await asyncio.shield(self._blobs[key])
 
     async def config(self, repository: str, descriptor: Descriptor) -> ImageConfig:
         key = (repository, descriptor.digest)
         if key not in self._configs:
-            self._configs[key] = shared_task(self.client.image_config(repository, descriptor))
+            self._configs[key] = shared_task(self._config(repository, descriptor))
         return await asyncio.shield(self._configs[key])
 
-    async def _child(self, repository: str, descriptor: Descriptor, configs: bool) -> ChildReport:
+    async def _config(self, repository: str, descriptor: Descriptor) -> ImageConfig:
+        raw = await self.blob(repository, descriptor.digest)
+        return ImageConfig.from_json(descriptor.digest, _loads(raw))
+
+    async def statements(
+        self, repository: str, manifest: Manifest
+    ) -> tuple[tuple[Statement, ...], tuple[str, ...]]:
+        """An attestation manifest's in-toto layers, decoded; and what could not be read."""
+        layers = [layer for layer in manifest.layers if layer.media_type == IN_TOTO]
+        found: list[Statement] = []
+        problems: list[str] = []
+        for layer in layers:
+            try:
+                raw = await self.blob(repository, layer.digest)
+            except RegistryError as error:
+                problems.append(f"attestation layer {layer.digest}: {error}")
+                continue
+            found.append(
+                decode_statement(
+                    layer.digest,
+                    _loads(raw),
+                    layer.annotations.get(PREDICATE_TYPE_ANNOTATION),
+                )
+            )
+        return tuple(found), tuple(problems)
+
+    async def cache_config(
+        self, repository: str, manifest: Manifest
+    ) -> tuple[CacheConfig | None, tuple[str, ...]]:
+        """A cache image's config (either form), decoded; and what could not be read."""
+        candidates = ((manifest.config,) if manifest.config else ()) + manifest.manifests
+        descriptor = next(
+            (d for d in candidates if d and d.media_type == BUILDKIT_CACHE_CONFIG), None
+        )
+        if descriptor is None:
+            return None, ()
+        try:
+            raw = await self.blob(repository, descriptor.digest)
+        except RegistryError as error:
+            return None, (f"cache config {descriptor.digest}: {error}",)
+        return CacheConfig.from_json(descriptor.digest, _loads(raw)), ()
+
+    async def _child(
+        self, repository: str, descriptor: Descriptor, configs: bool, contents: bool
+    ) -> ChildReport:
         try:
             manifest = await self.manifest(repository, descriptor.digest)
         except MalformedManifest as error:
@@ -282,6 +356,11 @@ class Inspector:
                 config = await self.config(repository, manifest.config)
             except RegistryError as error:
                 return ChildReport(descriptor, manifest, error=str(error))
+        if contents and manifest.kind is Kind.ATTESTATION:
+            statements, problems = await self.statements(repository, manifest)
+            return ChildReport(
+                descriptor, manifest, error="; ".join(problems) or None, statements=statements
+            )
         return ChildReport(descriptor, manifest, config)
 
     async def inspect(
@@ -291,18 +370,26 @@ class Inspector:
         *,
         child_configs: bool = True,
         image_config: bool = True,
+        contents: bool = True,
     ) -> ImageReport:
         """A tag's or digest's manifest, its index entries, and image configs.
 
+        `contents` also decodes what attestations and a BuildKit cache config say.
         The top manifest's failures raise (RegistryError); a child's are kept in its report.
         """
-        manifest = await self.client.get_manifest(repository, reference)
+        manifest = await self.manifest(repository, reference)
         children: tuple[ChildReport, ...] = ()
         config = None
+        cache = None
+        statements: tuple[Statement, ...] = ()
+        problems: tuple[str, ...] = ()
         if manifest.kind is Kind.INDEX:
             children = tuple(
                 await asyncio.gather(
-                    *(self._child(repository, d, child_configs) for d in manifest.manifests)
+                    *(
+                        self._child(repository, d, child_configs, contents)
+                        for d in manifest.manifests
+                    )
                 )
             )
         elif image_config and manifest.kind is Kind.IMAGE and manifest.config is not None:
@@ -310,10 +397,32 @@ class Inspector:
                 config = await self.config(repository, manifest.config)
             except RegistryError:
                 config = None
-        return ImageReport(self.client.registry, repository, reference, manifest, children, config)
+        elif contents and manifest.kind is Kind.CACHE:
+            cache, problems = await self.cache_config(repository, manifest)
+        elif contents and manifest.kind is Kind.ATTESTATION:
+            statements, problems = await self.statements(repository, manifest)
+        return ImageReport(
+            self.client.registry,
+            repository,
+            reference,
+            manifest,
+            children,
+            config,
+            cache=cache,
+            statements=statements,
+            problems=problems,
+        )
+
+
+def _loads(raw: bytes) -> object:
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
 
 
 ProgressCallback = Callable[[int, int], None]
+TagCallback = Callable[["TagEntry"], None]
 
 
 async def scan_registry(
@@ -322,12 +431,18 @@ async def scan_registry(
     repositories: Iterable[str] | None = None,
     child_configs: bool = False,
     image_configs: bool = True,
+    contents: bool = False,
     on_progress: ProgressCallback | None = None,
+    on_tag: TagCallback | None = None,
+    cache: BlobCache | None = None,
 ) -> RegistryScan:
     """Every repository, tag and child manifest, and single images' configs (their platform).
 
     `image_configs=False` leaves those configs out (single images' platforms stay unknown);
-    `child_configs=True` also fetches every platform manifest's config (created time).
+    `child_configs=True` also fetches every platform manifest's config (created time);
+    `contents=True` decodes cache configs and attestations. With a `cache`, what is named
+    by a digest is read from disk when kept there (each tag still resolved to its digest).
+    `on_tag` is called with each tag's entry as soon as it is inspected.
 
     Listing the catalog failing raises; a repository or tag failing is recorded in the scan.
     """
@@ -339,7 +454,7 @@ async def scan_registry(
     else:
         names = list(repositories)
     scan = RegistryScan(client.registry, {name: [] for name in names}, catalog_cut=catalog_cut)
-    inspector = Inspector(client)
+    inspector = Inspector(client, cache)
 
     async def list_tags(name: str) -> None:
         try:
@@ -369,15 +484,28 @@ async def scan_registry(
                 entry.tag,
                 child_configs=child_configs,
                 image_config=image_configs,
+                contents=contents,
             )
         except MalformedManifest as error:
             entry.error, entry.digest = str(error), error.digest
         except RegistryError as error:
             entry.error = str(error)
         done += 1
+        if on_tag is not None:
+            on_tag(entry)
         if on_progress is not None:
             on_progress(done, len(entries))
 
-    await asyncio.gather(*(inspect(entry) for entry in entries))
+    # A bounded pool of workers takes the tags in order (the first repository's first):
+    # a task per tag would start a thousand of them in one turn of the event loop, and
+    # the loop (the app's keys) would wait for all of them to take their first step.
+    queue = iter(entries)
+
+    async def worker() -> None:
+        for entry in queue:
+            await inspect(entry)
+
+    workers = max(1, min(len(entries), client.max_concurrency * 2))
+    await asyncio.gather(*(worker() for _ in range(workers)))
     scan.requests = client.requests - start
     return scan

@@ -17,9 +17,11 @@ from contextlib import asynccontextmanager
 import httpx
 
 from buildtui.registry.auth import Authenticator, Credentials, CredentialStore, DockerConfigStore
+from buildtui.registry.blobcache import BlobCache, open_cache
 from buildtui.registry.browser import RegistryBrowser, equivalent_commands
 from buildtui.registry.client import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, RegistryClient
-from buildtui.registry.models import Descriptor, ImageConfig, Listing, Manifest
+from buildtui.registry.crossref import CacheBreakdown, cache_breakdown
+from buildtui.registry.models import Descriptor, ImageConfig, Kind, Listing, Manifest
 from buildtui.registry.network import Network, network_for
 from buildtui.registry.reference import (
     Reference,
@@ -27,7 +29,13 @@ from buildtui.registry.reference import (
     parse_registry,
     same_registry,
 )
-from buildtui.registry.scan import ImageReport, Inspector, ProgressCallback, RegistryScan
+from buildtui.registry.scan import (
+    ImageReport,
+    Inspector,
+    ProgressCallback,
+    RegistryScan,
+    TagCallback,
+)
 from buildtui.registry.scan import scan_registry as _scan_registry
 from buildtui.settings import Settings
 
@@ -65,7 +73,10 @@ class RegistryService:
         max_concurrency: int = DEFAULT_CONCURRENCY,
         timeout: float = DEFAULT_TIMEOUT,
         network: Network | None = None,
+        blob_cache: BlobCache | bool | None = True,
     ) -> None:
+        """`blob_cache`: True opens the on-disk cache of the data dir (when it can be
+        opened), False reads everything from the registry, or a cache to use."""
         self.settings = settings
         self.network = network or network_for(settings)
         """Proxies and TLS trust, shared by every registry this service opens."""
@@ -89,6 +100,17 @@ class RegistryService:
             else None
         )
         self._inspector: Inspector | None = None
+        self._blob_cache_choice = blob_cache
+        self._blob_cache: BlobCache | None = None
+
+    @property
+    def blob_cache(self) -> BlobCache | None:
+        """The on-disk cache of manifests and blobs by digest, opened on first use."""
+        if self._blob_cache is None and self._blob_cache_choice is not False:
+            choice = self._blob_cache_choice
+            self._blob_cache = choice if isinstance(choice, BlobCache) else open_cache()
+            self._blob_cache_choice = self._blob_cache or False
+        return self._blob_cache
 
     @property
     def registry(self) -> str:
@@ -158,7 +180,7 @@ class RegistryService:
 
     def _fresh_inspector(self) -> Inspector:
         # A new memo per call: the pane's refresh must see what changed in the registry.
-        return Inspector(self.client)
+        return Inspector(self.client, self.blob_cache)
 
     async def ping(self) -> str:
         async with self.hold() as client:
@@ -189,12 +211,31 @@ class RegistryService:
             await client.delete_manifest(repository, digest)
 
     async def scan(
-        self, *, child_configs: bool = False, on_progress: ProgressCallback | None = None
+        self,
+        *,
+        child_configs: bool = False,
+        on_progress: ProgressCallback | None = None,
+        on_tag: TagCallback | None = None,
+        cached: bool = True,
     ) -> RegistryScan:
+        """Every repository and tag. `cached=False` reads every manifest from the registry:
+        the disk cache would keep a platform manifest deleted behind its index's back,
+        which a deletion's plan must not count on."""
         async with self.hold() as client:
             return await _scan_registry(
-                client, child_configs=child_configs, on_progress=on_progress
+                client,
+                child_configs=child_configs,
+                on_progress=on_progress,
+                on_tag=on_tag,
+                cache=self.blob_cache if cached else None,
             )
+
+    async def breakdown(self, report: ImageReport) -> CacheBreakdown | None:
+        """A cache image's layers against every image of the registry (None if not a cache)."""
+        if report.kind is not Kind.CACHE:
+            return None
+        scan = await self.scan()
+        return cache_breakdown(report, scan)
 
     def parse(self, text: str) -> Reference:
         """A reference typed by the user; without a host it is on this registry."""
@@ -209,6 +250,7 @@ class RegistryService:
             max_concurrency=self._max_concurrency,
             timeout=self._timeout,
             network=self.network,
+            blob_cache=self._blob_cache_choice,
         )
 
     def with_credentials(self, username: str, password: str) -> RegistryService:
@@ -221,6 +263,7 @@ class RegistryService:
             max_concurrency=self._max_concurrency,
             timeout=self._timeout,
             network=self.network,
+            blob_cache=self._blob_cache_choice,
         )
 
     def commands(self, ref: str) -> list[str]:

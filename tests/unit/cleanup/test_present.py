@@ -166,3 +166,19 @@ def test_after_a_deletion_what_it_left_behind_is_said_with_its_commands() -> Non
     ]
     kept = plan_deletion(lab_graph().graph, [Selection("busybox", tag="amd64")])
     assert left_behind_lines(kept) == []
+
+
+def test_a_cache_plan_says_it_frees_only_the_cache_only_bytes() -> None:
+    from buildtui.cleanup.plan import Selection, plan_deletion
+    from buildtui.cleanup.present import plan_lines
+    from buildtui.registry.present import format_size
+    from tests.fakes.cleanup import lab_graph
+
+    plan = plan_deletion(lab_graph().graph, [Selection("cachedata1", tag="latest")])
+    text = "\n".join(plan_lines(plan))
+    line = next(x for x in text.splitlines() if "A BuildKit cache" in x)
+    assert f"frees only its cache-only bytes ({format_size(plan.freed_bytes)})" in line
+    shared = sum(b.size for b in plan.kept_blobs)
+    assert f"{format_size(shared)} of its blobs stay" in line
+    image = plan_deletion(lab_graph().graph, [Selection("lab", tag="cachetest")])
+    assert "A BuildKit cache" not in "\n".join(plan_lines(image))

@@ -113,3 +113,35 @@ def test_registry_ls_json_other_host(
     kinds = {t["tag"]: t["kind"] for r in document["repositories"] for t in r["tags"]}
     assert kinds["latest"] in ("index", "cache")
     assert kinds["v1"] == "artifact"
+
+
+def test_inspect_a_single_image_gives_its_config_and_layers(
+    fake: FakeRegistry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "inspect", "lab:single", "--json")
+    document = json.loads(out)
+    stored = json.loads(fake.manifests["lab"][fake.tags["lab"]["single"]][0])
+    assert code == 0
+    assert document["config"]["digest"] == stored["config"]["digest"]
+    assert document["config"]["cmd"] == ["sh"]
+    assert [layer["digest"] for layer in document["layers"]] == [
+        layer["digest"] for layer in stored["layers"]
+    ]
+
+
+def test_inspect_a_cache_human_and_json(
+    fake: FakeRegistry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "inspect", "cachedata1:latest")
+    assert code == 0
+    assert "Tree:" in out
+    assert "    cache config sha256:" in out
+    assert "deleting this cache frees only its" in out
+    code, out, _ = run(capsys, "inspect", "cachedata1:latest", "--json")
+    cache = json.loads(out)["cache"]
+    assert cache["records"] == 0
+    assert all(layer["cache_only"] for layer in cache["layers"])
+    assert (
+        cache["cache_only_bytes"]
+        == sum(layer["size"] for layer in cache["layers"]) + cache["config_bytes"]
+    )

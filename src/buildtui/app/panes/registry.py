@@ -23,6 +23,7 @@ from buildtui.app.screens.registry_login import RegistryLoginScreen
 from buildtui.app.widgets.manifest_tree import ManifestTree
 from buildtui.cleanup.present import empty_repository_text
 from buildtui.registry.browser import RegistryBrowser
+from buildtui.registry.crossref import CacheBreakdown
 from buildtui.registry.errors import (
     AuthError,
     MalformedManifest,
@@ -30,7 +31,9 @@ from buildtui.registry.errors import (
     TLSError,
     Unreachable,
 )
+from buildtui.registry.models import Kind
 from buildtui.registry.present import (
+    cache_summary,
     format_size,
     pretty_json,
     report_outline,
@@ -162,6 +165,15 @@ class RegistryPane(Widget):
             self.report = report
             self.error = error
 
+    class CacheCompared(Message):
+        """A cache image's layers were compared with the registry's images."""
+
+        def __init__(self, repository: str, tag: str, breakdown: CacheBreakdown) -> None:
+            super().__init__()
+            self.repository = repository
+            self.tag = tag
+            self.breakdown = breakdown
+
     @dataclass
     class Failed(Message):
         """A registry call failed; `what` says which (repositories, tags)."""
@@ -188,6 +200,10 @@ class RegistryPane(Widget):
         self.tags: list[str] = []
         self.reports: dict[str, ImageReport] = {}
         self.tag_errors: dict[str, RegistryError] = {}
+        self.breakdowns: dict[str, CacheBreakdown] = {}
+        self._comparing: set[str] = set()
+        """Cache tags being compared (once per tag until the next refresh)."""
+        """Cache tags of the repository -> their layers against the registry's images."""
         self.filter_text = ""
         self.error: RegistryError | None = None
         self.catalog_cut: str | None = None
@@ -290,6 +306,21 @@ class RegistryPane(Widget):
 
         await asyncio.gather(*(inspect(tag) for tag in tags))
 
+    @work(group="registry-compare", exit_on_error=False)
+    async def compare_cache(self, report: ImageReport, tag: str) -> None:
+        service = self.service
+        try:
+            breakdown = await service.breakdown(report)
+        except RegistryError as error:
+            self._comparing.discard(tag)
+            self.app.notify(
+                f"Cannot compare {report.ref} with the registry's images: {error}",
+                severity="warning",
+            )
+            return
+        if breakdown is not None:
+            self.post_message(self.CacheCompared(report.repository, tag, breakdown))
+
     @work(group="registry-close", exit_on_error=False)
     async def close_service(self, service: RegistryBrowser) -> None:
         await service.aclose()
@@ -348,9 +379,19 @@ class RegistryPane(Widget):
             return
         if message.report is not None:
             self.reports[message.tag] = message.report
+            self.breakdowns.pop(message.tag, None)
         elif message.error is not None:
             self.tag_errors[message.tag] = message.error
         self._update_row(message.tag)
+        if self.current_tag == message.tag:
+            self.show_tag(message.tag)
+
+    @on(CacheCompared)
+    def cache_compared(self, message: CacheCompared) -> None:
+        if message.repository != self.repository:
+            return
+        self._comparing.discard(message.tag)
+        self.breakdowns[message.tag] = message.breakdown
         if self.current_tag == message.tag:
             self.show_tag(message.tag)
 
@@ -362,6 +403,7 @@ class RegistryPane(Widget):
             self.tags = []
             self.reports = {}
             self.tag_errors = {}
+            self.breakdowns, self._comparing = {}, set()
             self._render_tags()
             self.manifest_tree.show_outline(None, f"Reading the tags of {repository}…")
             self.load_tags(repository)
@@ -459,14 +501,20 @@ class RegistryPane(Widget):
     def show_tag(self, tag: str) -> None:
         report = self.reports.get(tag)
         if report is not None:
-            self.manifest_tree.show_outline(report_outline(report))
-            self._show_summary(report)
+            breakdown = self.breakdowns.get(tag)
+            if report.kind is Kind.CACHE and breakdown is None and tag not in self._comparing:
+                self._comparing.add(tag)
+                self.compare_cache(report, tag)
+            self.manifest_tree.show_outline(report_outline(report, breakdown))
+            self._show_summary(report, breakdown)
             return
         error = self.tag_errors.get(tag)
         self.manifest_tree.show_outline(None, f"! {error}" if error else f"Inspecting {tag}…")
         self._show_summary(None)
 
-    def _show_summary(self, report: ImageReport | None) -> None:
+    def _show_summary(
+        self, report: ImageReport | None, breakdown: CacheBreakdown | None = None
+    ) -> None:
         badge = self.query_one("#registry-badge", Static)
         summary = self.query_one("#registry-summary", Static)
         if report is None:
@@ -480,6 +528,17 @@ class RegistryPane(Widget):
         per_platform = [f"{report.label(c)} {format_size(c.size)}" for c in report.images]
         if per_platform:
             text.append(f" ({'; '.join(per_platform)})")
+        if report.kind is Kind.CACHE:
+            text.append("\nCache ", style="bold")
+            if breakdown is None:
+                text.append(cache_summary(report, None) or "", style="")
+                text.append(" (comparing with the registry's images…)", style="dim")
+            else:
+                text.append(cache_summary(report, breakdown))
+                text.append(
+                    f"; deleting it frees only the {format_size(breakdown.cache_only_bytes)} "
+                    "of cache-only bytes"
+                )
         if report.config and report.config.created:
             text.append("\nCreated ", style="bold")
             text.append(report.config.created)
@@ -497,6 +556,7 @@ class RegistryPane(Widget):
     # -- actions ---------------------------------------------------------------------
 
     def action_refresh(self) -> None:
+        self.breakdowns, self._comparing = {}, set()
         self.load_repositories()
         if self.repository is not None:
             self.load_tags(self.repository)
@@ -512,7 +572,8 @@ class RegistryPane(Widget):
         """(title, digest, raw JSON) of the tree node in focus, else of the tag's manifest."""
         tag = self.current_tag
         report = self.reports.get(tag) if tag else None
-        node = self.manifest_tree.selected if self.manifest_tree.has_focus else None
+        tree = self.manifest_tree
+        node = tree.selected if tree.has_focus else None
         if node is not None and node.digest:
             raw = node.manifest.raw if node.manifest else node.raw
             return node.label.split("  ")[0], node.digest, raw
@@ -524,6 +585,15 @@ class RegistryPane(Widget):
         return None, None, None
 
     def action_raw(self) -> None:
+        tree = self.manifest_tree
+        if tree.has_focus and tree.selected is not None:
+            # A layer or a detail has no JSON of its own: show its manifest's or config's.
+            owner, raw = tree.raw_of_selected()
+            if owner is not None and raw is not None:
+                name = owner.label.split("  ")[0]
+                shown = f"{name}  {owner.digest}" if owner.digest else name
+                self.app.push_screen(RawManifestScreen(shown, pretty_json(raw)))
+                return
         title, digest, raw = self._selection()
         if raw is None:
             self.app.notify("Select a tag (or a manifest in the tree) first.", severity="warning")
@@ -573,6 +643,7 @@ class RegistryPane(Widget):
         self.service = service
         self.repositories, self.repository, self.tags = [], None, []
         self.reports, self.tag_errors = {}, {}
+        self.breakdowns, self._comparing = {}, set()
         self.catalog_cut = self.tags_cut = None
         self.query_one("#registry-repos", OptionList).border_subtitle = None
         self.tag_table.border_subtitle = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -20,7 +21,19 @@ KIND_STYLES = {
 
 
 class ManifestTree(Tree[OutlineNode]):
-    """Shows one tag's outline; each node's data says what copy and raw act on."""
+    """Shows one tag's outline; each node's data says what copy and raw act on.
+
+    Fully keyboard-driven, its keys in the footer: enter or space opens and closes a
+    node, right opens it (or goes to its first child), left closes it (or goes to its
+    parent), `*` opens or closes a node with everything below it.
+    """
+
+    BINDINGS = [
+        Binding("space", "toggle_node", "Open/close", show=True),
+        Binding("right", "open_node", "Open", show=True),
+        Binding("left", "close_node", "Close", show=True),
+        Binding("asterisk", "toggle_all", "Open all", show=True),
+    ]
 
     DEFAULT_CSS = """
     ManifestTree {
@@ -57,6 +70,45 @@ class ManifestTree(Tree[OutlineNode]):
                 self._add(branch, child)
         else:
             parent.add_leaf(label, data=node)
+
+    def action_open_node(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.allow_expand and not node.is_expanded:
+            node.expand()
+        elif node.children:
+            self.move_cursor(node.children[0])
+
+    def action_close_node(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.allow_expand and node.is_expanded:
+            node.collapse()
+        elif node.parent is not None:
+            self.move_cursor(node.parent)
+
+    def action_toggle_all(self) -> None:
+        node = self.cursor_node
+        if node is not None and node.allow_expand:
+            if node.is_expanded:
+                node.collapse_all()
+            else:
+                node.expand_all()
+
+    def raw_of_selected(self) -> tuple[OutlineNode | None, bytes | None]:
+        """The node in focus and the JSON to show for it: its own, else its manifest's
+        (a layer or a detail shows the manifest or config it belongs to)."""
+        node = self.cursor_node
+        while node is not None:
+            data = node.data
+            if data is not None:
+                raw = data.manifest.raw if data.manifest else data.raw
+                if raw is not None:
+                    return data, raw
+            node = node.parent
+        return None, None
 
     @property
     def selected(self) -> OutlineNode | None:

@@ -1,0 +1,264 @@
+"""Manifests and blobs fetched by digest, kept on disk: what is named by its digest never changes.
+
+`BlobCache` is an sqlite file in the data dir (owner-only, 0600 in a 0700 folder):
+entries keyed by registry, repository and digest, capped in bytes, the least recently
+used going first. Every read hashes the bytes again and drops an entry that no longer
+matches its digest (a damaged file, a bad disk), so it is fetched anew.
+
+`CachedReads` is the one seam between the scan and the client: a manifest by digest or
+a blob comes from the cache when it is there; a tag is resolved to its digest every time
+(a HEAD request, once the tag's last digest is known), so a tag that moved is fetched
+anew and a scan is never stale. The first time a tag is seen, one GET by tag reads and
+keeps its manifest, as many requests as without the cache.
+
+Entries are per repository: a manifest deleted in one repository is not served from
+another's entry. A platform manifest deleted by digest behind its index's back stays in
+the cache until it is evicted (its index's digest did not change); the Clean-up's scans,
+which deletions are planned from, do not use the cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from buildtui.registry.classify import parse_manifest
+from buildtui.registry.models import Manifest
+from buildtui.settings import data_dir
+
+if TYPE_CHECKING:  # the client (and httpx) is loaded only where requests are made
+    from buildtui.registry.client import RegistryClient
+
+DEFAULT_CAP = 64 * 1024 * 1024
+"""64 MiB of manifests, configs, cache configs and attestations."""
+BLOB_CAP = 16 * 1024 * 1024
+"""The largest blob read for decoding (an attestation with mode=max provenance can be MBs)."""
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+SIDE_FILES = ("-journal", "-wal", "-shm")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    key TEXT PRIMARY KEY,
+    digest TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    data BLOB NOT NULL,
+    size INTEGER NOT NULL,
+    used REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_used ON entries (used);
+CREATE TABLE IF NOT EXISTS tags (
+    key TEXT PRIMARY KEY,
+    digest TEXT NOT NULL
+);
+"""
+
+
+def default_path() -> Path:
+    return data_dir() / "registry-cache.sqlite3"
+
+
+def _matches(data: bytes, digest: str) -> bool:
+    algorithm, _, hexpart = digest.partition(":")
+    if algorithm not in ("sha256", "sha384", "sha512"):
+        return False  # nothing to check it against: never cached
+    return hashlib.new(algorithm, data).hexdigest() == hexpart
+
+
+def _private(path: Path) -> None:
+    path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    os.chmod(path.parent, PRIVATE_DIR)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE))
+    for suffix in ("", *SIDE_FILES):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            os.chmod(side, PRIVATE_FILE)
+
+
+@dataclass(frozen=True)
+class CacheUsage:
+    entries: int
+    bytes: int
+    """Bytes of the entries' content."""
+    file_bytes: int
+    """What the cache takes on disk (the sqlite file and its journal)."""
+    cap: int
+    path: Path
+
+
+class BlobCache:
+    """Content by digest on disk, capped, least recently used out first, verified on read."""
+
+    def __init__(self, path: Path | None = None, *, cap: int = DEFAULT_CAP) -> None:
+        self.path = path or default_path()
+        self.cap = cap
+        self.hits = 0
+        self.misses = 0
+        self.dropped = 0
+        """Entries that no longer matched their digest and were dropped."""
+        _private(self.path)
+        # Another buildtui writing the file makes a read or write fail at once (then the
+        # registry is asked instead) rather than block the event loop for sqlite's 5 s.
+        self._db = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=0.05
+        )
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=OFF")  # a cache: every read is verified
+        self._db.executescript(_SCHEMA)
+        _private(self.path)  # the WAL files now exist
+        self._total = int(
+            self._db.execute("SELECT COALESCE(SUM(size), 0) FROM entries").fetchone()[0]
+        )
+
+    @staticmethod
+    def _key(registry: str, repository: str, digest: str) -> str:
+        return f"{registry}/{repository}@{digest}"
+
+    def get(self, registry: str, repository: str, digest: str) -> tuple[bytes, str] | None:
+        """(bytes, media type) kept for that digest, checked against it; None if absent or bad."""
+        key = self._key(registry, repository, digest)
+        row = self._db.execute(
+            "SELECT data, media_type, size FROM entries WHERE key = ?", (key,)
+        ).fetchone()
+        if row is None:
+            self.misses += 1
+            return None
+        data, media_type, size = bytes(row[0]), str(row[1]), int(row[2])
+        if not _matches(data, digest):
+            self._db.execute("DELETE FROM entries WHERE key = ?", (key,))
+            self._total -= size
+            self.dropped += 1
+            self.misses += 1
+            return None
+        self._db.execute("UPDATE entries SET used = ? WHERE key = ?", (time.time(), key))
+        self.hits += 1
+        return data, media_type
+
+    def put(
+        self, registry: str, repository: str, digest: str, data: bytes, media_type: str = ""
+    ) -> None:
+        """Keep `data` (already verified against `digest` by the client), then evict to the cap."""
+        if len(data) > self.cap or not _matches(data, digest):
+            return
+        key = self._key(registry, repository, digest)
+        old = self._db.execute("SELECT size FROM entries WHERE key = ?", (key,)).fetchone()
+        self._db.execute(
+            "INSERT OR REPLACE INTO entries (key, digest, media_type, data, size, used) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (key, digest, media_type, data, len(data), time.time()),
+        )
+        self._total += len(data) - (int(old[0]) if old else 0)
+        if self._total > self.cap:
+            self._evict()
+
+    def _evict(self) -> None:
+        rows = self._db.execute("SELECT key, size FROM entries ORDER BY used").fetchall()
+        for key, size in rows:
+            if self._total <= self.cap:
+                break
+            self._db.execute("DELETE FROM entries WHERE key = ?", (key,))
+            self._total -= int(size)
+
+    def tag_digest(self, registry: str, repository: str, tag: str) -> str | None:
+        """The digest the tag pointed at when it was last read."""
+        row = self._db.execute(
+            "SELECT digest FROM tags WHERE key = ?", (f"{registry}/{repository}:{tag}",)
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def set_tag_digest(self, registry: str, repository: str, tag: str, digest: str) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO tags (key, digest) VALUES (?, ?)",
+            (f"{registry}/{repository}:{tag}", digest),
+        )
+
+    def usage(self) -> CacheUsage:
+        entries, size = self._db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM entries"
+        ).fetchone()
+        files = sum(
+            side.stat().st_size
+            for side in (self.path.with_name(self.path.name + s) for s in ("", *SIDE_FILES))
+            if side.exists()
+        )
+        return CacheUsage(int(entries), int(size), files, self.cap, self.path)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def open_cache(path: Path | None = None, *, cap: int = DEFAULT_CAP) -> BlobCache | None:
+    """The cache, or None when the data dir cannot hold it (scans then read everything)."""
+    try:
+        return BlobCache(path, cap=cap)
+    except (OSError, sqlite3.Error):
+        return None
+
+
+class CachedReads:
+    """Reads by digest through the cache; tags resolved to their digest on every read."""
+
+    def __init__(self, client: RegistryClient, cache: BlobCache | None) -> None:
+        self.client = client
+        self.cache = cache
+
+    def _kept(self, repository: str, digest: str) -> tuple[bytes, str] | None:
+        if self.cache is None:
+            return None
+        try:
+            return self.cache.get(self.client.registry, repository, digest)
+        except sqlite3.Error:
+            return None
+
+    def _keep(self, repository: str, digest: str, data: bytes, media_type: str) -> None:
+        if self.cache is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self.cache.put(self.client.registry, repository, digest, data, media_type)
+
+    async def manifest(self, repository: str, reference: str) -> Manifest:
+        """A manifest by digest (from the cache when kept) or by tag (its digest asked first)."""
+        cache = self.cache
+        if ":" not in reference:  # a tag
+            known = self._tag_digest(repository, reference)
+            if known is None or self._kept(repository, known) is None:
+                raw = await self.client.fetch_manifest(repository, reference)
+                self._keep(repository, raw.digest, raw.raw, raw.media_type)
+                self._set_tag_digest(repository, reference, raw.digest)
+                return parse_manifest(raw.raw, raw.digest, raw.media_type)
+            head = await self.client.head_manifest(repository, reference)
+            if cache is not None and head.digest != known:
+                self._set_tag_digest(repository, reference, head.digest)
+            reference = head.digest
+        kept = self._kept(repository, reference)
+        if kept is not None:
+            return parse_manifest(kept[0], reference, kept[1])
+        raw = await self.client.fetch_manifest(repository, reference)
+        self._keep(repository, raw.digest, raw.raw, raw.media_type)
+        return parse_manifest(raw.raw, raw.digest, raw.media_type)
+
+    async def blob(self, repository: str, digest: str, max_bytes: int | None = None) -> bytes:
+        kept = self._kept(repository, digest)
+        if kept is not None:
+            return kept[0]
+        data = await self.client.fetch_blob(repository, digest, max_bytes)
+        self._keep(repository, digest, data, "")
+        return data
+
+    def _tag_digest(self, repository: str, tag: str) -> str | None:
+        if self.cache is None:
+            return None
+        try:
+            return self.cache.tag_digest(self.client.registry, repository, tag)
+        except sqlite3.Error:
+            return None
+
+    def _set_tag_digest(self, repository: str, tag: str, digest: str) -> None:
+        if self.cache is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self.cache.set_tag_digest(self.client.registry, repository, tag, digest)

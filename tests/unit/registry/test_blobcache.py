@@ -1,0 +1,110 @@
+"""The on-disk cache of what is named by a digest: verified reads, the cap, moved tags."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import stat
+from pathlib import Path
+
+from buildtui.registry.blobcache import BlobCache
+from buildtui.registry.scan import RegistryScan, scan_registry
+from tests.fakes.registry import FakeRegistry, digest_of, lab_registry
+from tests.unit.registry.test_scan import client_for
+
+
+def test_entries_are_checked_against_their_digest_on_every_read(tmp_path: Path) -> None:
+    cache = BlobCache(tmp_path / "cache.sqlite3")
+    data = b'{"hello": "world"}'
+    digest = digest_of(data)
+    cache.put("r:5000", "lab", digest, data, "application/json")
+    assert cache.get("r:5000", "lab", digest) == (data, "application/json")
+    assert cache.get("r:5000", "other", digest) is None  # kept per repository
+    # The stored bytes go bad (a damaged file): the entry is dropped, not served.
+    with sqlite3.connect(tmp_path / "cache.sqlite3") as db:
+        db.execute("UPDATE entries SET data = ?", (b'{"hello": "w0rld"}',))
+    assert cache.get("r:5000", "lab", digest) is None
+    assert cache.dropped == 1
+    assert cache.usage().entries == 0
+    # Bytes that do not hash to the digest given are never kept.
+    cache.put("r:5000", "lab", digest_of(b"other"), data)
+    assert cache.usage().entries == 0
+
+
+def test_the_cap_evicts_the_least_recently_used_first(tmp_path: Path) -> None:
+    cache = BlobCache(tmp_path / "cache.sqlite3", cap=250)
+    blobs = [bytes([n]) * 100 for n in range(3)]
+    digests = [digest_of(b) for b in blobs]
+    cache.put("r", "lab", digests[0], blobs[0])
+    cache.put("r", "lab", digests[1], blobs[1])
+    assert cache.get("r", "lab", digests[0]) is not None  # 0 is now the most recent
+    cache.put("r", "lab", digests[2], blobs[2])  # 300 bytes > 250: one goes
+    assert cache.get("r", "lab", digests[1]) is None
+    assert cache.get("r", "lab", digests[0]) is not None
+    assert cache.get("r", "lab", digests[2]) is not None
+    assert cache.usage().bytes == 200
+
+
+def test_the_cache_file_is_the_owners_only(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "cache.sqlite3"
+    BlobCache(path).put("r", "lab", digest_of(b"x"), b"x")
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    for side in path.parent.iterdir():
+        assert stat.S_IMODE(side.stat().st_mode) == 0o600, side
+
+
+def _gets(registry: FakeRegistry) -> list[str]:
+    return [f"{r.method} {r.url.path}" for r in registry.requests]
+
+
+async def test_a_repeat_scan_reads_only_the_tags_and_a_moved_tag_anew(tmp_path: Path) -> None:
+    registry = lab_registry()
+    cache = BlobCache(tmp_path / "cache.sqlite3")
+    client = client_for(registry)
+    first = await scan_registry(client, cache=cache)
+    first_requests = len(registry.requests)
+    registry.requests.clear()
+    second = await scan_registry(client, cache=cache)
+    # Only the catalog, tag lists and one HEAD per tag: everything else from disk.
+    assert {r.method for r in registry.requests if "/manifests/" in r.url.path} == {"HEAD"}
+    assert not [r for r in registry.requests if "/blobs/" in r.url.path]
+    assert len(registry.requests) < first_requests
+    assert [(e.tag, e.report.digest if e.report else None) for e in second.entries()] == [
+        (e.tag, e.report.digest if e.report else None) for e in first.entries()
+    ]
+    # The tag moves between two scans: the next scan shows the new manifest, never the old.
+    registry.push_index("lab", "cachetest", platforms=("linux/amd64",), shared=b"new layer")
+    moved = registry.tags["lab"]["cachetest"]
+    registry.requests.clear()
+    third = await scan_registry(client, cache=cache)
+    entry = next(e for e in third.entries() if (e.repository, e.tag) == ("lab", "cachetest"))
+    assert entry.report is not None and entry.report.digest == moved
+    assert [str(p) for p in entry.report.platforms] == ["linux/amd64"]
+    assert f"GET /v2/lab/manifests/{moved}" in _gets(registry)
+    await client.aclose()
+
+
+async def test_an_uncached_scan_sees_an_index_entry_deleted_behind_its_back(
+    tmp_path: Path,
+) -> None:
+    """The Clean-up's scans (`cached=False`) read every manifest: a platform manifest
+    deleted by digest makes its index damaged there, though a cached scan keeps it."""
+    from tests.fakes.registry import fake_service
+
+    registry = lab_registry()
+    service = fake_service(registry)
+    service._blob_cache_choice = BlobCache(tmp_path / "cache.sqlite3")
+    try:
+        await service.scan()
+        index = json.loads(registry.manifests["lab"][registry.tags["lab"]["cachetest"]][0])
+        del registry.manifests["lab"][index["manifests"][1]["digest"]]
+
+        def damaged(scan: RegistryScan) -> str | None:
+            entry = next(e for e in scan.entries() if (e.repository, e.tag) == ("lab", "cachetest"))
+            assert entry.report is not None
+            return entry.report.damaged
+
+        assert damaged(await service.scan()) is None  # the documented limit of the cache
+        assert damaged(await service.scan(cached=False)) is not None
+    finally:
+        await service.aclose()
