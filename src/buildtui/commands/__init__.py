@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "buildtui.commands.build",
     "buildtui.commands.registry",
     "buildtui.commands.cleanup",
+    "buildtui.commands.lab",
     "buildtui.commands.completion",
 )
 

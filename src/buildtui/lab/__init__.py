@@ -1,0 +1,1 @@
+"""Laboratory 7 as a whole: setting the lab up and taking it down (no Textual here)."""

@@ -1,0 +1,601 @@
+"""`buildtui lab up` and `lab down`: the lab's registry (and a builder) set up and taken down.
+
+`lab up` starts the lab's `registry:2` container as the lab does (deletion enabled),
+but with a named data volume, so that its images survive a recreate, and published on
+127.0.0.1 only (a registry with deletion and no authentication must not be open to
+the lab's network unless asked for). What it creates is recorded in the data dir
+(`lab/CONTAINER.json`, owner-only); `lab down` removes only what that record names,
+and only while it is the same object (a container recreated by someone else since is
+left alone).
+
+Containers, volumes and images go through python-on-whales (blocking: call from a
+thread worker or a command); the wording of every outcome is here, the printing in
+`buildtui.commands.lab`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import httpx
+
+from buildtui.engine.client import docker_command, make_docker_client
+from buildtui.engine.registry_container import (
+    DELETE_ENV,
+    LAB_IMAGE,
+    ContainerState,
+    RegistryRun,
+    exposure_warning,
+    inspect_registry_container,
+    is_loopback_host,
+    url_port,
+)
+from buildtui.settings import Settings, data_dir
+
+if TYPE_CHECKING:
+    from python_on_whales import DockerClient
+
+STORAGE = "/var/lib/registry"
+LABEL = "io.github.buildtui.lab"
+PROBE_DIGEST = "sha256:" + "0" * 64
+
+Kind = Literal[
+    "created", "existed", "started", "recreated", "removed", "kept", "missing", "warning"
+]
+
+
+class LabError(Exception):
+    """`lab up`/`lab down` cannot go on; the message says what happened and what to do."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One thing `lab up` or `lab down` did or found."""
+
+    kind: Kind
+    what: Literal["image", "volume", "container", "registry", "builder"]
+    name: str
+    detail: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return self.kind in ("created", "started", "recreated", "removed")
+
+    def line(self) -> str:
+        text = f"{self.kind:<9} {self.what} {self.name}"
+        return f"{text}: {self.detail}" if self.detail else text
+
+
+@dataclass(frozen=True)
+class LabSpec:
+    """What `lab up` sets up: every name and port can be chosen."""
+
+    container: str
+    registry_url: str
+    image: str = LAB_IMAGE
+    volume: str = ""
+    """The data volume; empty: `CONTAINER-data`."""
+    expose: bool = False
+    """Publish on all addresses instead of 127.0.0.1 only."""
+    recreate: bool = False
+    builder: str | None = None
+
+    @property
+    def volume_name(self) -> str:
+        return self.volume or f"{self.container}-data"
+
+    @property
+    def port(self) -> int:
+        return url_port(self.registry_url)[1]
+
+    @property
+    def publish(self) -> tuple[str, int]:
+        """The `-p` of the registry: `127.0.0.1:PORT:5000`, or `PORT:5000` with --expose."""
+        return (str(self.port) if self.expose else f"127.0.0.1:{self.port}", 5000)
+
+    @property
+    def registry_host(self) -> str:
+        return f"localhost:{self.port}"
+
+    def validate(self) -> None:
+        host, _ = url_port(self.registry_url)
+        if not is_loopback_host(host):
+            raise LabError(
+                f"lab up starts the registry on this machine, but {self.registry_url} is not "
+                "on it: give a local URL with --registry, e.g. --registry http://localhost:5000"
+            )
+        if self.registry_url.startswith("https://"):
+            raise LabError(
+                "the lab's registry speaks plain HTTP: give an http:// URL with --registry, "
+                f"e.g. --registry http://localhost:{self.port}"
+            )
+
+
+# -- the record of what `lab up` created ---------------------------------------------------
+
+
+@dataclass
+class LabRecord:
+    """What `lab up` created for one registry container (only those are `lab down`'s)."""
+
+    container: str
+    container_id: str | None = None
+    volume: str | None = None
+    builder: str | None = None
+    registry_url: str = ""
+    created_at: float = field(default_factory=time.time)
+
+    @property
+    def empty(self) -> bool:
+        return self.container_id is None and self.volume is None and self.builder is None
+
+
+def record_path(container: str, base: Path | None = None) -> Path:
+    return (base or data_dir()) / "lab" / f"{container}.json"
+
+
+def load_record(container: str, base: Path | None = None) -> LabRecord | None:
+    path = record_path(container, base)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return LabRecord(**{k: data.get(k) for k in LabRecord.__dataclass_fields__ if k in data})
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, TypeError) as error:
+        raise LabError(
+            f"the record of `lab up` ({path}) cannot be read ({error}); remove what it "
+            "created by hand (`docker ps -a`, `docker volume ls`) and delete the file"
+        ) from None
+
+
+def save_record(record: LabRecord, base: Path | None = None) -> Path:
+    """Write it owner-only (0600 in a 0700 directory); remove it once it names nothing."""
+    path = record_path(record.container, base)
+    if record.empty:
+        path.unlink(missing_ok=True)
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    temporary = path.with_suffix(".tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        json.dump(asdict(record), out, indent=2)
+    os.replace(temporary, path)
+    return path
+
+
+# -- lab up -----------------------------------------------------------------------------
+
+
+@dataclass
+class UpResult:
+    spec: LabSpec
+    outcomes: list[Outcome] = field(default_factory=list)
+    ok: bool = True
+
+    @property
+    def changed(self) -> bool:
+        return any(outcome.changed for outcome in self.outcomes)
+
+    def add(self, *args: Any) -> None:
+        self.outcomes.append(Outcome(*args))
+
+
+def _docker_error(error: Exception) -> str:
+    stderr = str(getattr(error, "stderr", "") or "").strip()
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    return lines[-1] if lines else str(error).strip().splitlines()[-1]
+
+
+def lab_up(spec: LabSpec, settings: Settings, *, wait: float = 20.0) -> UpResult:
+    """Set the lab up as `spec` says; what already exists is left as it is (reported)."""
+    from python_on_whales.exceptions import DockerException
+
+    spec.validate()
+    docker = make_docker_client(settings)
+    result = UpResult(spec)
+    record = load_record(spec.container) or LabRecord(spec.container)
+    record.registry_url = spec.registry_url
+    try:
+        state = inspect_registry_container(spec.container, docker_command(settings))
+        if state.error is not None:
+            raise LabError(f"container {spec.container} cannot be inspected: {state.error}")
+        if state.run is None or spec.recreate:
+            _ensure_image(docker, spec, result)
+        if state.run is None:
+            _ensure_volume(docker, spec, result, record)
+            record.container_id = _run_registry(docker, spec)
+            result.add("created", "container", spec.container, _described(spec))
+        else:
+            _existing(docker, spec, state, result, record, settings)
+        save_record(record)
+        if result.ok:
+            _check_registry(spec, result, wait)
+    except DockerException as error:
+        save_record(record)
+        raise LabError(_docker_error(error)) from None
+    if spec.builder:
+        _ensure_builder(spec, settings, result, record)
+        save_record(record)
+    return result
+
+
+def _published_on(spec: LabSpec) -> str:
+    where = f"0.0.0.0:{spec.port}" if spec.expose else f"127.0.0.1:{spec.port}"
+    return f"{spec.image} on {where}"
+
+
+def _described(spec: LabSpec) -> str:
+    return f"{_published_on(spec)}, {DELETE_ENV}=true, its images in volume {spec.volume_name}"
+
+
+def _ensure_image(docker: DockerClient, spec: LabSpec, result: UpResult) -> None:
+    from python_on_whales.exceptions import DockerException
+
+    if docker.image.exists(spec.image):
+        result.add("existed", "image", spec.image)
+        return
+    try:
+        docker.image.pull(spec.image, quiet=True)
+    except DockerException as error:
+        raise LabError(
+            f"the image {spec.image} is not on this engine and cannot be pulled "
+            f"({_docker_error(error)}). Load it from a machine that has it (there: "
+            f"`docker save {spec.image} -o registry.tar`, here: `docker load -i registry.tar`);"
+            " on a lab machine with no network, `sudo bash scripts/provision-engine.sh` "
+            "builds it locally"
+        ) from None
+    result.add("created", "image", spec.image, "pulled")
+
+
+def _ensure_volume(
+    docker: DockerClient, spec: LabSpec, result: UpResult, record: LabRecord
+) -> None:
+    name = spec.volume_name
+    if docker.volume.exists(name):
+        result.add("existed", "volume", name, "its images are kept")
+        return
+    docker.volume.create(name, labels={LABEL: spec.container})
+    record.volume = name
+    result.add("created", "volume", name, f"the registry's storage ({STORAGE})")
+
+
+def _run_registry(docker: DockerClient, spec: LabSpec, *, start: bool = True) -> str:
+    """`docker run -d` (or `create`) the registry; a half-made container is removed."""
+    from python_on_whales.exceptions import DockerException
+
+    options: dict[str, Any] = {
+        "name": spec.container,
+        "publish": [spec.publish],
+        "envs": {DELETE_ENV: "true"},
+        "volumes": [(spec.volume_name, STORAGE)],
+        "labels": {LABEL: spec.container},
+    }
+    try:
+        if start:
+            container = docker.container.run(spec.image, detach=True, **options)
+        else:
+            container = docker.container.create(spec.image, **options)
+    except DockerException as error:
+        if docker.container.exists(spec.container):
+            docker.container.remove(spec.container, force=True)
+        detail = _docker_error(error)
+        if "allocated" in detail or "address already in use" in detail:
+            raise LabError(
+                f"port {spec.port} is already in use on this machine, so {spec.container} "
+                f"cannot publish it ({detail}): choose another port, e.g. "
+                f"`buildtui --registry http://localhost:{spec.port + 1} "
+                f"--registry-container {shlex.quote(spec.container)} lab up`"
+            ) from None
+        raise
+    return str(container.id)
+
+
+def _existing(
+    docker: DockerClient,
+    spec: LabSpec,
+    state: ContainerState,
+    result: UpResult,
+    record: LabRecord,
+    settings: Settings,
+) -> None:
+    run = state.run
+    assert run is not None
+    if not run.looks_like_registry:
+        result.ok = False
+        result.add(
+            "warning", "container", spec.container,
+            "exists and is not a registry:2 container; left alone. Choose another name with "
+            "--registry-container",
+        )  # fmt: skip
+        return
+    if spec.recreate:
+        _recreate(docker, spec, run, result, record)
+        return
+    notes = []
+    if record.container_id is not None and record.container_id != _container_id(
+        docker, spec.container
+    ):
+        record.container_id = None  # another container took the name: not ours any more
+    if not run.running:
+        docker.container.start(spec.container)
+        result.add("started", "container", spec.container, "it existed, stopped")
+    else:
+        notes.append("running")
+    if run.delete_enabled:
+        notes.append("deletion enabled")
+    result.add("existed", "container", spec.container, ", ".join(notes))
+    again = shlex.join([*_cli(settings, spec), "--recreate"])
+    if not run.delete_enabled:
+        result.add(
+            "warning", "container", spec.container,
+            f"deletion is not enabled ({DELETE_ENV} is not true): the lab's bonus cannot "
+            f"delete images. `{again}` recreates it with deletion on, keeping its images",
+        )  # fmt: skip
+    if run.exposed(spec.port) and not spec.expose:
+        result.add(
+            "warning", "container", spec.container,
+            f"{exposure_warning(spec.container, spec.port)}. `{again}` publishes it on "
+            "127.0.0.1 only, keeping its images",
+        )  # fmt: skip
+    elif spec.expose and not run.exposed(spec.port):
+        result.add(
+            "warning", "container", spec.container,
+            f"it is not published on all addresses; `{again}` does that",
+        )  # fmt: skip
+    if not run.publishes(spec.port):
+        ports = ", ".join(str(p) for p in run.published) or "no port"
+        result.ok = False
+        result.add(
+            "warning", "container", spec.container,
+            f"publishes {ports}, not port {spec.port} of {spec.registry_url}: `{again}` "
+            f"publishes it on port {spec.port}, or give its port with --registry",
+        )  # fmt: skip
+
+
+def _cli(settings: Settings, spec: LabSpec) -> list[str]:
+    from buildtui.cleanup.service import cli_prefix
+
+    used = Settings().with_overrides(
+        {
+            "registry_url": spec.registry_url,
+            "registry_container": spec.container,
+            "docker_context": settings.docker_context,
+            "docker_host": settings.docker_host,
+        }
+    )
+    argv = [*shlex.split(cli_prefix(used)), "lab", "up"]
+    if spec.image != LAB_IMAGE:
+        argv += ["--image", spec.image]
+    if spec.volume:
+        argv += ["--volume", spec.volume]
+    if spec.expose:
+        argv.append("--expose")
+    return argv
+
+
+def _container_id(docker: DockerClient, name: str) -> str | None:
+    return str(docker.container.inspect(name).id) if docker.container.exists(name) else None
+
+
+def _recreate(
+    docker: DockerClient, spec: LabSpec, run: RegistryRun, result: UpResult, record: LabRecord
+) -> None:
+    """Remove the container and run it again as `lab up` does, with its images kept.
+
+    Its storage in a named volume or a bind mount is mounted again as it is. Storage in
+    the container's own layer or an anonymous volume is copied into the data volume
+    first (through a host directory), before the old container goes.
+    """
+    storage = run.storage
+    if storage is not None and storage.kind == "tmpfs":
+        raise LabError(
+            f"{spec.container} keeps its images in a tmpfs, which cannot be kept: remove it "
+            f"yourself (`docker rm -f {spec.container}`) and run `lab up` again"
+        )
+    kept: LabSpec = spec
+    if storage is not None and not storage.anonymous:
+        if storage.kind == "volume":
+            kept = LabSpec(**{**asdict(spec), "volume": storage.source})
+            where = f"volume {storage.source}"
+        else:
+            where = f"bind mount {storage.source}"
+        docker.container.remove(spec.container, force=True)
+        if storage.kind == "bind":
+            record.container_id = _run_bind(docker, spec, storage.source)
+        else:
+            record.container_id = _run_registry(docker, kept)
+    else:
+        _ensure_volume(docker, spec, result, record)
+        with tempfile.TemporaryDirectory(prefix="buildtui-lab-") as copy:
+            docker.copy((spec.container, run.storage_root.rstrip("/") + "/."), copy)
+            docker.container.remove(spec.container, force=True)
+            record.container_id = _run_registry(docker, spec, start=False)
+            docker.copy(copy + "/.", (spec.container, STORAGE))
+            docker.container.start(spec.container)
+        where = f"volume {spec.volume_name} (copied from the container's own storage)"
+    result.add(
+        "recreated",
+        "container",
+        spec.container,
+        f"{_published_on(kept)}, {DELETE_ENV}=true; its images kept in {where}",
+    )
+
+
+def _run_bind(docker: DockerClient, spec: LabSpec, source: str) -> str:
+    container = docker.container.run(
+        spec.image,
+        detach=True,
+        name=spec.container,
+        publish=[spec.publish],
+        envs={DELETE_ENV: "true"},
+        volumes=[(source, STORAGE)],
+        labels={LABEL: spec.container},
+    )
+    return str(container.id)
+
+
+def _check_registry(spec: LabSpec, result: UpResult, wait: float) -> None:
+    """Wait for the registry to answer; say whether deletion is enabled."""
+    url = f"http://127.0.0.1:{spec.port}"
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            with httpx.Client(base_url=url, timeout=2.0) as http:
+                if http.get("/v2/").status_code in (200, 401):
+                    probe = http.delete(f"/v2/buildtui-probe/manifests/{PROBE_DIGEST}")
+                    deletion = "deletion enabled" if probe.status_code != 405 else "deletion OFF"
+                    result.add("existed", "registry", spec.registry_url, f"answers, {deletion}")
+                    return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            result.ok = False
+            result.add(
+                "warning", "registry", spec.registry_url,
+                f"does not answer after {wait:.0f} s; see `docker logs {spec.container}`",
+            )  # fmt: skip
+            return
+        time.sleep(0.2)
+
+
+# -- the builder ------------------------------------------------------------------------
+
+
+def _ensure_builder(spec: LabSpec, settings: Settings, result: UpResult, record: LabRecord) -> None:
+    from buildtui.buildx.builders import BuildersService
+    from buildtui.buildx.errors import BuildxError
+    from buildtui.buildx.models import CreateOptions, CreateRequest
+
+    name = spec.builder or ""
+    service = BuildersService(settings)
+    try:
+        builders = service.list()
+        if name in builders.names:
+            result.add("existed", "builder", name)
+        else:
+            plan = service.plan_create(
+                CreateRequest(
+                    CreateOptions(name=name, driver="docker-container"),
+                    host_network=True,
+                    plain_http_hosts=(spec.registry_host,),
+                )
+            )
+            service.create(plan)
+            record.builder = name
+            result.add(
+                "created", "builder", name,
+                "docker-container, --driver-opt network=host, plain HTTP to "
+                f"{spec.registry_host}; not made the builder in use",
+            )  # fmt: skip
+        try:
+            service.bootstrap(name)
+        except BuildxError as error:
+            current = builders.current or "default"
+            result.add(
+                "warning", "builder", name,
+                f"it cannot start here: its BuildKit image (moby/buildkit) cannot be pulled "
+                f"({error.detail or error.what}). Builds keep using {current}, the builder in "
+                "use: with the docker driver and the containerd image store it builds both "
+                "platforms, pushes and exports registry cache too. On a machine with network "
+                f"`docker buildx use {name}` switches to it",
+            )  # fmt: skip
+    except BuildxError as error:
+        result.ok = False
+        result.add("warning", "builder", name, error.message)
+
+
+# -- lab down ---------------------------------------------------------------------------
+
+
+def lab_down(
+    container: str, settings: Settings, remove_data: Callable[[str], bool]
+) -> list[Outcome]:
+    """Remove what `lab up` recorded for `container`, and nothing else.
+
+    `remove_data(volume)` decides about the data volume (asks, or --keep-data / -y).
+    """
+    from python_on_whales.exceptions import DockerException
+
+    record = load_record(container)
+    if record is None or record.empty:
+        return [
+            Outcome(
+                "missing",
+                "container",
+                container,
+                "`lab up` has recorded nothing for it: nothing removed (lab down removes only "
+                "what lab up created)",
+            )
+        ]
+    docker = make_docker_client(settings)
+    outcomes: list[Outcome] = []
+    down = shlex.join(
+        [*_cli(settings, LabSpec(container, settings.registry_url))[:-2], "lab", "down"]
+    )
+    try:
+        if record.container_id is not None:
+            found = _container_id(docker, container)
+            if found is None:
+                outcomes.append(Outcome("missing", "container", container, "already gone"))
+            elif found != record.container_id:
+                outcomes.append(
+                    Outcome(
+                        "kept",
+                        "container",
+                        container,
+                        "another container took this name since lab up: left alone",
+                    )
+                )
+            else:
+                docker.container.remove(container, force=True)
+                outcomes.append(Outcome("removed", "container", container))
+            record.container_id = None
+        if record.builder is not None:
+            outcomes.append(_remove_builder(record.builder, settings))
+            record.builder = None
+        if record.volume is not None:
+            volume = record.volume
+            if not docker.volume.exists(volume):
+                outcomes.append(Outcome("missing", "volume", volume, "already gone"))
+                record.volume = None
+            elif remove_data(volume):
+                docker.volume.remove(volume)
+                outcomes.append(Outcome("removed", "volume", volume, "the registry's images"))
+                record.volume = None
+            else:
+                outcomes.append(
+                    Outcome(
+                        "kept",
+                        "volume",
+                        volume,
+                        f"the registry's images; `{down} -y` removes it, `lab up` uses it again",
+                    )
+                )
+    except DockerException as error:
+        save_record(record)
+        raise LabError(_docker_error(error)) from None
+    save_record(record)
+    return outcomes
+
+
+def _remove_builder(name: str, settings: Settings) -> Outcome:
+    from buildtui.buildx.builders import BuildersService
+    from buildtui.buildx.errors import BuildxError
+
+    service = BuildersService(settings)
+    try:
+        if name not in service.list().names:
+            return Outcome("missing", "builder", name, "already gone")
+        service.remove(name)
+    except BuildxError as error:
+        return Outcome("kept", "builder", name, error.message)
+    return Outcome("removed", "builder", name)
