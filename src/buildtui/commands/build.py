@@ -21,10 +21,13 @@ from types import FrameType
 from typing import TextIO
 
 from buildtui.build.errors import BuildError
+from buildtui.build.history import BuildHistory
+from buildtui.build.live import MAX_LINES
 from buildtui.build.options import (
     argv_for_arguments,
     dockerfile_of,
     read_stage_names,
+    shell_command,
     shown_command,
 )
 from buildtui.build.runner import BuildProcess, BuildRunner, BuildService
@@ -86,6 +89,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         summary_json=args.summary_json,
         stage_order=stages,
         build_arg_values=args.show_build_arg_values,
+        history=BuildHistory(),
     )
 
 
@@ -98,14 +102,19 @@ def run_build(
     color: bool | None = None,
     stage_order: Sequence[str] = (),
     build_arg_values: bool = False,
+    history: BuildHistory | None = None,
 ) -> int:
     """Run `argv`, print the log and summary to `out`; buildx's exit code.
 
     The command line shows `--build-arg` values as `NAME=…` unless `build_arg_values`.
+    With `history`, the build is kept there with its log, as the Build pane keeps its
+    own (the same table: the pane, the guide and the report see it).
     """
     color = use_color(out) if color is None else color
     print(f"$ {shown_command(argv, build_arg_values=build_arg_values)}", file=out, flush=True)
     started = time.monotonic()
+    started_at = time.time()
+    kept: list[str] = []
     try:
         process = service.start(argv)
     except BuildError as error:
@@ -118,6 +127,9 @@ def run_build(
         for batch in process.batches():
             now = time.monotonic()
             chunk = []
+            kept.extend(batch)
+            if len(kept) > MAX_LINES:
+                del kept[: len(kept) // 2]
             for raw in batch:
                 line = parser.feed(raw)
                 model.apply(line, now)
@@ -134,6 +146,18 @@ def run_build(
             summary_json.write_text(json.dumps(json_document(summary.to_json()), indent=2) + "\n")
         except OSError as error:
             print(f"buildtui build: cannot write {summary_json}: {error}", file=sys.stderr)
+    if history is not None:
+        try:
+            history.add(
+                started=started_at,
+                argv=argv,
+                command=shell_command(argv),
+                summary=summary,
+                log_lines=kept,
+                canceled=process.canceled,
+            )
+        except BuildError as error:
+            print(f"buildtui build: not kept in the build history: {error}", file=sys.stderr)
     return exit_code
 
 
