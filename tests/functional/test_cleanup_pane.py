@@ -276,7 +276,7 @@ async def test_an_interrupted_collection_is_shown_and_R_resumes_it() -> None:
         assert "the garbage collection of registry7 started" in message
         assert "Press R to resume it" in message
         shown = [b for b in app.pane.BINDINGS if isinstance(b, Binding) and b.show]
-        assert ("R", "resume", "Resume GC") in [(b.key, b.action, b.description) for b in shown]
+        assert ("R", "resume", "Resume") in [(b.key, b.action, b.description) for b in shown]
 
         await pilot.press("R")
         await settle(pilot)

@@ -11,7 +11,8 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Static, TabbedContent, TabPane, TextArea
 
 from buildtui import __version__
 from buildtui.app.commands import APP_COMMANDS, PANES, Command, bindings
@@ -35,6 +36,11 @@ class BuildTUI(App[None]):
     """Nothing takes the focus before the panes load (focusing the tabs restyles them,
     ~15 ms before the first frame); `mount_panes` then focuses the pane in front."""
     BINDINGS = bindings(APP_COMMANDS)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
+    """`-narrow` below 120 columns, `-short` below 40 rows (a projector with a large font
+    gives 100x30): app.tcss packs the panes tighter there, so that nothing the lab needs
+    is hidden or cut."""
 
     class ServicesReady(Message):
         """The services (and the modules behind the panes) are loaded."""
@@ -66,7 +72,7 @@ class BuildTUI(App[None]):
         yield TitleBar()
         yield Static("Loading…", id="loading", classes="pane-missing")
         yield StatusBar(self.registry_name, id="status")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def registry_name(self) -> str:
@@ -154,20 +160,22 @@ class BuildTUI(App[None]):
         """Move the focus into a pane, so that its keys work at once.
 
         A pane names where its focus starts with an `AUTO_FOCUS` selector (as
-        Textual screens do); otherwise the first focusable widget in it.
+        Textual screens do); otherwise the first focusable widget in it. Never a text
+        field: the next key (`4` for the Clean-up pane) must not be typed into it.
         """
         tab = self.query_one(f"TabPane#{pane_id}", TabPane)
         for pane in tab.children:
             selector = getattr(pane, "AUTO_FOCUS", None)
             if selector:
                 for widget in pane.query(selector):
-                    if widget.focusable:
+                    if widget.focusable and not is_text_field(widget):
                         widget.focus()
                         return
         for widget in self.screen.focus_chain:
-            if tab in widget.ancestors:
+            if tab in widget.ancestors and not is_text_field(widget):
                 widget.focus()
                 return
+        self.screen.set_focus(None)
 
     async def on_unmount(self) -> None:
         # The Clean-up service shares the Registry pane's HTTP client: the last to let go
@@ -238,6 +246,11 @@ class BuildTUI(App[None]):
                 yield SystemCommand(
                     command.title, command.help, partial(pane.run_action, command.action)
                 )
+
+
+def is_text_field(widget: Widget) -> bool:
+    """A widget that takes typed characters (digits included) as its own."""
+    return isinstance(widget, Input | TextArea)
 
 
 def make_app(settings: Settings, services: Services | None = None) -> BuildTUI:

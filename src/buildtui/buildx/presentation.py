@@ -48,6 +48,23 @@ def platforms_text(node: Node) -> str:
     return ", ".join(str(p) for p in node.platforms)
 
 
+def platforms_short(node: Node) -> str:
+    """The platforms with an architecture's variants folded into it, for the table:
+    `linux/amd64 (+v2 v3 v4), linux/arm64`, so that arm64 stays in view at 100 columns
+    (the details below the table list them all)."""
+    names = [str(p) for p in node.platforms]
+    folded: dict[str, list[str]] = {}
+    for name in names:
+        base, _, variant = name.rpartition("/")
+        if name.count("/") >= 2 and base in names:
+            folded.setdefault(base, []).append(variant)
+        else:
+            folded.setdefault(name, [])
+    return ", ".join(
+        f"{name} (+{' '.join(variants)})" if variants else name for name, variants in folded.items()
+    )
+
+
 def builder_rows(listing: BuilderList) -> list[Row]:
     """Builders and their nodes, as `buildx ls` shows them; errors in place of platforms."""
     rows: list[Row] = []
@@ -84,7 +101,7 @@ def builder_rows(listing: BuilderList) -> list[Row]:
                         node.endpoint,
                         node.status,
                         node.buildkit,
-                        node.error or platforms_text(node),
+                        node.error or platforms_short(node),
                         "",
                     ),
                     status=node.status,

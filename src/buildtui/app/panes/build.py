@@ -103,8 +103,9 @@ PANE_COMMANDS = (
 class BuildPane(Vertical):
     """Run buildx builds, watch their steps and log, keep and compare them."""
 
-    AUTO_FOCUS = "#context, #view-steps, #log, #history-table"
-    """Where the focus goes when the shell shows this pane: the current view's first."""
+    AUTO_FOCUS = "#platforms, #view-steps, #log, #history-table"
+    """Where the focus goes when the shell shows this pane: the current view's first
+    (never a text field, where the next pane key would be typed)."""
 
     DEFAULT_CSS = """
     BuildPane { height: 1fr; }

@@ -51,9 +51,9 @@ PANE_COMMANDS = (
     Command("builders.stop", "s", "stop", "Stop", "Stop the builder's BuildKit"),
     Command("builders.remove", "x", "remove", "Remove…", "Remove the highlighted builder"),
     Command("builders.inspect", "i", "inspect", "Inspect", "Everything buildx inspect shows"),
-    Command("builders.du", "D", "disk_usage", "Disk usage", "Build cache of the builder"),
+    Command("builders.du", "D", "disk_usage", "Usage", "Build cache of the builder"),
     Command("builders.prune", "p", "prune", "Prune…", "Remove build cache"),
-    Command("builders.append", "a", "append", "Add node…", "Add a node to the builder"),
+    Command("builders.append", "a", "append", "Add node…", "Add a node to the builder", show=False),
     Command("builders.leave", "L", "leave", "Remove node…", "Remove the highlighted node", False),
     Command("builders.refresh", "r", "refresh", "Refresh", "List the builders again"),
 )

@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from buildtui.app.widgets.marks import MarkedCheckbox
 from buildtui.buildx.builders import BuildersBackend
 from buildtui.buildx.commands import CreatePlan, Preset, render_command, split_list
 from buildtui.buildx.errors import BuildxError
@@ -152,8 +153,10 @@ class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
                     "create-platforms",
                 )
                 with Horizontal(classes="row"):
-                    yield Checkbox("use it now (--use)", initial.use, id="create-use", compact=True)
-                    yield Checkbox(
+                    yield MarkedCheckbox(
+                        "use it now (--use)", initial.use, id="create-use", compact=True
+                    )
+                    yield MarkedCheckbox(
                         "start it now (--bootstrap)",
                         initial.bootstrap,
                         id="create-bootstrap",
@@ -161,13 +164,13 @@ class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
                     )
                 with Vertical(classes="presets") as presets:
                     presets.border_title = "Presets for the lab's traps"
-                    yield Checkbox(
+                    yield MarkedCheckbox(
                         f"{Preset.HOST_NETWORK.title} (--driver-opt network=host)",
                         id="create-host-network",
                         compact=True,
                         tooltip=Preset.HOST_NETWORK.help,
                     )
-                    yield Checkbox(
+                    yield MarkedCheckbox(
                         f"{Preset.PLAIN_HTTP.title} (buildkitd.toml with http = true)",
                         id="create-plain-http",
                         compact=True,

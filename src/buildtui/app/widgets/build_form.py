@@ -10,6 +10,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList
 
+from buildtui.app.widgets.marks import MarkedCheckbox, MarkedSelectionList
 from buildtui.build.errors import OptionsError
 from buildtui.build.options import (
     BuildOptions,
@@ -59,7 +60,7 @@ class BuildForm(VerticalScroll):
             )
         with Horizontal():
             yield Label("Platforms")
-            yield SelectionList[str](id="platforms", compact=True)
+            yield MarkedSelectionList[str](id="platforms", compact=True)
         with Horizontal():
             yield Label("Builder")
             yield Input(id="builder", placeholder="current builder", compact=True)
@@ -100,8 +101,8 @@ class BuildForm(VerticalScroll):
                 id="mode",
                 compact=True,
             )
-            yield Checkbox("image-manifest=true", id="image-manifest", compact=True)
-            yield Checkbox("--no-cache", id="no-cache", compact=True)
+            yield MarkedCheckbox("image-manifest=true", id="image-manifest", compact=True)
+            yield MarkedCheckbox("--no-cache", id="no-cache", compact=True)
         with Horizontal():
             yield Label("Build args")
             yield Input(id="build-args", placeholder="NAME=value NAME2=value2", compact=True)
