@@ -24,6 +24,8 @@ from buildtui.engine.status import EngineStatus
 from buildtui.settings import Settings, SettingsError, save_setting
 
 STATUS_INTERVAL = 15.0
+REGISTRY_PANES = ("registry", "cleanup")
+"""The panes that show the registry's contents: refreshed when another pane changes it."""
 
 
 class BuildTUI(App[None]):
@@ -225,8 +227,19 @@ class BuildTUI(App[None]):
         self.refresh_status()
 
     @on(LabChanged)
-    def lab_changed(self) -> None:
+    def lab_changed(self, message: LabChanged) -> None:
         self.refresh_status()
+        if message.registry_changed:
+            self.refresh_registry_panes(message.origin)
+
+    def refresh_registry_panes(self, origin: Widget | None = None) -> None:
+        """The Registry and Clean-up panes read the registry again (not `origin`)."""
+        if self.tabs is None:
+            return
+        for pane_id in REGISTRY_PANES:
+            for pane in self.query(f"TabPane#{pane_id} > *"):
+                if pane is not origin and hasattr(pane, "action_refresh"):
+                    pane.action_refresh()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from buildtui.build.runner import BuildService
     from buildtui.buildx.builders import BuildersBackend
     from buildtui.cleanup.service import CleanupBackend
+    from buildtui.forms import FormMemory
     from buildtui.registry.browser import RegistryBrowser
 
 
@@ -49,3 +50,5 @@ class Services:
     build: BuildServices | None = None
     registry: RegistryBrowser | None = None
     cleanup: CleanupBackend | None = None
+    forms: FormMemory | None = None
+    """Where forms keep their last values across restarts (None: they are not kept)."""

@@ -19,10 +19,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Button, ContentSwitcher, DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
 from buildtui.app.commands import Command, bindings
+from buildtui.app.messages import LabChanged
 from buildtui.app.screens.build_compare import BuildCompareScreen
 from buildtui.app.widgets.build_form import BuildForm
 from buildtui.app.widgets.build_log import BuildLogView
@@ -48,6 +50,7 @@ from buildtui.build.options import (
     validate,
 )
 from buildtui.build.runner import BuildService
+from buildtui.forms import FormMemory
 from buildtui.settings import Settings
 
 UPDATE_INTERVAL = 0.1
@@ -98,6 +101,10 @@ PANE_COMMANDS = (
         "Show or hide the --build-arg values in the history and the build's command",
     ),
 )
+
+
+FORM_NAME = "build"
+"""The Build form's file in the form memory."""
 
 
 class BuildPane(Vertical):
@@ -184,10 +191,14 @@ class BuildPane(Vertical):
         platforms: PlatformsProvider,
         *,
         clock: Callable[[], float] = time.monotonic,
+        forms: FormMemory | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.clock = clock
+        self.forms = forms
+        """Where the form's last values are kept across restarts (None: not kept)."""
+        self._remember_timer: Timer | None = None
         self.service = service
         self.history = history
         self.settings = settings
@@ -238,6 +249,10 @@ class BuildPane(Vertical):
     def on_mount(self) -> None:
         table = self.query_one("#history-table", DataTable)
         table.add_columns("#", "when", "result", "cached", "wall", "command")
+        if self.forms is not None:
+            remembered = self.forms.load(FORM_NAME)
+            if remembered:
+                self.query_one(BuildForm).restore(remembered)
         self._update_preview()
         self.load_platforms()
         self.load_history()
@@ -255,7 +270,7 @@ class BuildPane(Vertical):
             return
         self.query_one("#build-views", ContentSwitcher).current = f"view-{view}"
         # Keep the focus inside the pane, so that its keys keep working.
-        focus = {"log": "#log", "history": "#history-table", "form": "#context"}
+        focus = {"log": "#log", "history": "#history-table", "form": "#platforms"}
         self.query_one(focus.get(view, "#view-steps")).focus()
         if view == "log":
             self._refresh_log()
@@ -294,6 +309,17 @@ class BuildPane(Vertical):
     # -- the form --------------------------------------------------------------
 
     @on(BuildForm.Changed)
+    def _form_changed(self) -> None:
+        self._update_preview()
+        if self.forms is not None:  # kept a second after the last change
+            if self._remember_timer is not None:
+                self._remember_timer.stop()
+            self._remember_timer = self.set_timer(1.0, self.remember_form)
+
+    def remember_form(self) -> None:
+        if self.forms is not None:
+            self.forms.save(FORM_NAME, self.query_one(BuildForm).values())
+
     def _update_preview(self) -> None:
         preview = self.query_one("#command-preview", Static)
         try:
@@ -354,6 +380,7 @@ class BuildPane(Vertical):
         if argv is None:
             self.action_show_view("form")
             return
+        self.remember_form()
         options = self.query_one(BuildForm).options()
         dockerfile = Path(options.file) if options.file else Path(options.context, "Dockerfile")
         self.start_build(argv, dockerfile, options.platforms)
@@ -433,6 +460,8 @@ class BuildPane(Vertical):
         self._refresh_live(force=True)
         self.refresh_bindings()
         self._save(message.live)
+        if pushed_to(message.live, self.settings.registry_host):
+            self.post_message(LabChanged(registry_changed=True, origin=self))
 
     @on(BuildNotStarted)
     def _not_started(self, message: BuildNotStarted) -> None:
@@ -696,3 +725,17 @@ def history_row(entry: BuildEntry, build_arg_values: bool = False) -> tuple[str,
         wall,
         shown_command(entry.argv, build_arg_values=build_arg_values),
     )
+
+
+def pushed_to(live: LiveBuild, registry_host: str) -> bool:
+    """The build pushed an image, or exported a cache image, to the lab registry
+    (`registry_host`, or the same port on localhost or 127.0.0.1)."""
+    summary = live.summary
+    if summary is None:
+        return False
+    port = registry_host.rpartition(":")[2]
+    hosts = {registry_host, f"localhost:{port}", f"127.0.0.1:{port}"}
+    refs = [ref for ref, _ in summary.pushed]
+    if summary.cache_export == "ok":
+        refs += [arg for arg in live.argv if "type=registry" in arg]
+    return any(f"{host}/" in ref for ref in refs for host in hosts)

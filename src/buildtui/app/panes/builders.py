@@ -32,6 +32,7 @@ from buildtui.buildx.commands import CreatePlan, render_command
 from buildtui.buildx.errors import BuildxError, BuildxUnavailable, ContextBuilderRemoval
 from buildtui.buildx.models import Builder, BuilderList, CreateOptions, CreateRequest, PruneOptions
 from buildtui.buildx.presentation import COLUMNS, Row, builder_details, builder_rows
+from buildtui.forms import CREATE_FORM, FormMemory, create_request_from, create_request_values
 
 REFRESH_INTERVAL = 10.0
 STATUS_STYLES = {
@@ -132,6 +133,7 @@ class BuildersPane(Widget):
         service: BuildersBackend,
         *,
         refresh_interval: float | None = REFRESH_INTERVAL,
+        forms: FormMemory | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -139,6 +141,8 @@ class BuildersPane(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self.service = service
         self.refresh_interval = refresh_interval
+        self.forms = forms
+        """Where the create form keeps its last new builder (None: not kept)."""
         self.listing: BuilderList | None = None
         self.error: BuildxError | None = None
         self.refreshing = False
@@ -357,9 +361,17 @@ class BuildersPane(Widget):
         self.refresh_builders()
 
     def action_create(self, options: CreateOptions | None = None) -> None:
+        forms = self.forms
+        remembered = None
+        if options is None and forms is not None:
+            remembered = create_request_from(forms.load(CREATE_FORM))
+        screen = CreateBuilderScreen(self.service, options, remembered)
+
         def created(plan: CreatePlan | None) -> None:
             if plan is None:
                 return
+            if forms is not None and screen.submitted is not None and plan.options.mode == "new":
+                forms.save(CREATE_FORM, create_request_values(screen.submitted))
             service = self.service
 
             def call() -> str:
@@ -372,7 +384,7 @@ class BuildersPane(Widget):
 
             self.call_service("Create", call)
 
-        self.app.push_screen(CreateBuilderScreen(self.service, options), created)
+        self.app.push_screen(screen, created)
 
     def action_append(self) -> None:
         builder = self._need_builder("add a node to")

@@ -491,6 +491,7 @@ class CleanupPane(Widget):
                     self.post_message(self.Executed(error.report))
                     return
                 self.post_message(self.Executed(report))
+                self.post_message(LabChanged(registry_changed=True, origin=self))
                 graph = self.graph
                 if graph is not None:
                     await self._verify(graph, plan.remaining_tags, wait=False)
@@ -523,7 +524,7 @@ class CleanupPane(Widget):
         finally:
             self.busy = False
             # The registry was stopped and started (or left stopped): the status bar is stale.
-            self.post_message(LabChanged())
+            self.post_message(LabChanged(registry_changed=True, origin=self))
         self.post_message(self.GcDone(result))
 
     @work(exclusive=True, group="cleanup-gc", exit_on_error=False)
@@ -536,7 +537,7 @@ class CleanupPane(Widget):
             return
         finally:
             self.busy = False
-            self.post_message(LabChanged())
+            self.post_message(LabChanged(registry_changed=True, origin=self))
         self.post_message(self.Resumed(result))
 
     @work(exclusive=True, group="cleanup-verify", exit_on_error=False)

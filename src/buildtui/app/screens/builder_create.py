@@ -92,10 +92,19 @@ class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="builder_create.cancel")]
 
-    def __init__(self, service: BuildersBackend, initial: CreateOptions | None = None) -> None:
+    def __init__(
+        self,
+        service: BuildersBackend,
+        initial: CreateOptions | None = None,
+        remembered: CreateRequest | None = None,
+    ) -> None:
         super().__init__()
         self.service = service
-        self.initial = initial or CreateOptions()
+        self.remembered = remembered
+        """The last new builder's request (its presets too), when `initial` is None."""
+        self.initial = initial or (remembered.options if remembered else CreateOptions())
+        self.submitted: CreateRequest | None = None
+        """The request as the form read it when Create was pressed (before presets)."""
         self.plan: CreatePlan | None = None
         self.problem: BuildxError | None = None
         settings = service.settings
@@ -186,6 +195,13 @@ class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
                 yield Button("Create", id="create-ok", variant="primary", compact=True)
 
     def on_mount(self) -> None:
+        remembered = self.remembered
+        if remembered is not None and remembered.options is self.initial:
+            self.query_one("#create-host-network", Checkbox).value = remembered.host_network
+            if remembered.plain_http_hosts:
+                self.query_one("#create-plain-http", Checkbox).value = True
+                hosts = ", ".join(remembered.plain_http_hosts)
+                self.query_one("#create-http-hosts", Input).value = hosts
         self.update_plan()
         self.query_one("#create-name", Input).focus()
 
@@ -254,6 +270,7 @@ class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
     @on(Button.Pressed, "#create-ok")
     def submit(self) -> None:
         if self.plan is not None:
+            self.submitted = self.request
             self.dismiss(self.plan)
 
     @on(Button.Pressed, "#create-cancel")
