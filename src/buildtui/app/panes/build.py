@@ -248,7 +248,7 @@ class BuildPane(Vertical):
 
     def on_mount(self) -> None:
         table = self.query_one("#history-table", DataTable)
-        table.add_columns("#", "when", "result", "cached", "wall", "command")
+        table.add_columns(*HISTORY_COLUMNS)
         if self.forms is not None:
             remembered = self.forms.load(FORM_NAME)
             if remembered:
@@ -706,8 +706,13 @@ def _buildx_args(argv: Sequence[str]) -> list[str]:
     return args
 
 
+HISTORY_COLUMNS = ("#", "when", "result", "cached", "wall", "tags", "cache", "platforms")
+
+
 def history_row(entry: BuildEntry, build_arg_values: bool = False) -> tuple[str, ...]:
-    """One history table row (pure); `--build-arg` values as `NAME=…` unless asked."""
+    """One history table row (pure): what tells builds apart (tags, cache refs, platforms),
+    not the command, which reads the same on every row (`o` opens it; `--build-arg`
+    values show as `NAME=…` there unless asked)."""
     summary = entry.summary
     if entry.canceled:
         result = "canceled"
@@ -717,13 +722,47 @@ def history_row(entry: BuildEntry, build_arg_values: bool = False) -> tuple[str,
         result = f"failed ({summary.exit_code})"
     wall = f"{summary.wall_seconds:.1f}s" if summary.wall_seconds is not None else "-"
     when = datetime.fromtimestamp(entry.started).strftime("%m-%d %H:%M:%S")
+    tags, cache, platforms = build_traits(entry.argv)
+    return (str(entry.id), when, result, f"{summary.cached}/{summary.total}", wall, tags, cache,
+            platforms)  # fmt: skip
+
+
+def _short_ref(ref: str) -> str:
+    """`localhost:5000/lab:cachetest` -> `lab:cachetest` (the registry host left out)."""
+    first, _, rest = ref.partition("/")
+    return rest if rest and ("." in first or ":" in first or first == "localhost") else ref
+
+
+def _cache_ref(spec: str) -> str:
+    fields = dict(part.partition("=")[::2] for part in spec.split(","))
+    where = fields.get("ref") or fields.get("dest") or fields.get("src") or fields.get("type", "")
+    mode = f" {fields['mode']}" if "mode" in fields else ""
+    return _short_ref(where) + mode
+
+
+def build_traits(argv: Sequence[str]) -> tuple[str, str, str]:
+    """(tags, cache, platforms) of a kept command, short: `lab:cachetest`,
+    `to cachedata1 max, from cachedata1`, `amd64+arm64`."""
+    args = _buildx_args(argv)
+    tags: list[str] = []
+    cache_to: list[str] = []
+    cache_from: list[str] = []
+    platforms: list[str] = []
+    takes = {"-t": tags, "--tag": tags, "--cache-to": cache_to, "--cache-from": cache_from,
+             "--platform": platforms}  # fmt: skip
+    for index, arg in enumerate(args):
+        name, equals, value = arg.partition("=")
+        if equals and name in takes:
+            takes[name].append(value)
+        elif arg in takes and index + 1 < len(args):
+            takes[arg].append(args[index + 1])
+    cache = [f"to {_cache_ref(spec)}" for spec in cache_to]
+    cache += [f"from {_cache_ref(spec)}" for spec in cache_from]
+    arches = [p.strip().removeprefix("linux/") for ps in platforms for p in ps.split(",")]
     return (
-        str(entry.id),
-        when,
-        result,
-        f"{summary.cached}/{summary.total}",
-        wall,
-        shown_command(entry.argv, build_arg_values=build_arg_values),
+        " ".join(_short_ref(tag) for tag in tags) or "-",
+        ", ".join(cache) or "-",
+        "+".join(a for a in arches if a) or "default",
     )
 
 
