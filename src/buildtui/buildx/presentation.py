@@ -48,6 +48,15 @@ def platforms_text(node: Node) -> str:
     return ", ".join(str(p) for p in node.platforms)
 
 
+ENDPOINT_WIDTH = 16
+"""The table's endpoint column at most (the details under the table show it whole), so
+that the platforms stay in view at 100 columns."""
+
+
+def clipped(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def platforms_short(node: Node) -> str:
     """The platforms with an architecture's variants folded into it, for the table:
     `linux/amd64 (+v2 v3 v4), linux/arm64`, so that arm64 stays in view at 100 columns
@@ -98,7 +107,7 @@ def builder_rows(listing: BuilderList) -> list[Row]:
                     node=node.name,
                     cells=(
                         f" └ {node.name}",
-                        node.endpoint,
+                        clipped(node.endpoint, ENDPOINT_WIDTH),
                         node.status,
                         node.buildkit,
                         node.error or platforms_short(node),
