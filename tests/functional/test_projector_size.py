@@ -76,27 +76,34 @@ async def test_the_manifest_panel_is_not_cut_at_100x30(tmp_path: Path) -> None:
             assert widget.region.right <= PROJECTOR[0], widget_id
 
 
+def footer_keys(app: BuildTUI) -> str:
+    """The footer's keys left of `^p palette`, as they read on the screen."""
+    footer = app.query_one("Footer")
+    return " ".join(
+        f"{item.key_display} {item.description}"
+        for item in footer.query("FooterKey")
+        if item.region.right <= PROJECTOR[0] - 12
+    )
+
+
 async def test_the_footer_keeps_the_keys_that_matter_at_100x30(tmp_path: Path) -> None:
     app = projector_app(tmp_path)
-    needed = {
-        "1": ("n New", "u Use", "x Remove", "p Prune", "d Doctor"),
-        "2": ("f5 Run", "^l Lab preset", "f6 History", "d Doctor"),
-        "3": ("r Refresh", "v Raw JSON", "d Doctor"),
-        "4": ("space Select", "x Delete", "g Collect", "R Resume", "d Doctor"),
-    }
+    needed = [
+        (("1",), ("n New", "u Use", "x Remove", "p Prune", "d Doctor")),
+        (("2",), ("f5 Run", "f9 Copy", "^l Lab", "f3 Steps", "f6 History", "d Doctor")),
+        (("2", "f3"), ("f5 Run", "f2 Form", "f4 Log", "f6 History", "v Args", "d Doctor")),
+        (("2", "f6"), ("o Open", "r Re-run", "c Compare", "f2 Form", "d Doctor")),
+        (("3",), ("r Refresh", "v Raw JSON", "d Doctor")),
+        (("4",), ("space Select", "x Delete", "g Collect", "R Resume", "d Doctor")),
+    ]
     async with app.run_test(size=PROJECTOR) as pilot:
         await settle(pilot)
-        for key, labels in needed.items():
-            await pilot.press(key)
+        for keys, labels in needed:
+            await pilot.press(*keys)
             await settle(pilot)
-            footer = app.query_one("Footer")
-            shown = " ".join(
-                f"{item.key_display} {item.description}"
-                for item in footer.query("FooterKey")
-                if item.region.right <= PROJECTOR[0] - 12  # left of `^p palette`
-            )
+            shown = footer_keys(app)
             for label in labels:
-                assert label in shown, (key, label, shown)
+                assert label in shown, (keys, label, shown)
 
 
 async def test_check_boxes_read_without_colour(tmp_path: Path) -> None:

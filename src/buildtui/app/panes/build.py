@@ -80,7 +80,7 @@ PANE_COMMANDS = (
         "build.preset",
         "ctrl+l",
         "apply_preset",
-        "Lab preset",
+        "Lab",
         "Fill the form with the lab's build: two platforms, push, registry7 cache mode=max",
     ),
     Command("build.form", "f2", "show_view('form')", "Form", "The build form"),
@@ -88,7 +88,12 @@ PANE_COMMANDS = (
     Command("build.log", "f4", "show_view('log')", "Log", "The raw build log"),
     Command("build.history", "f6", "show_view('history')", "History", "Builds run before"),
     Command(
-        "build.refresh", "f7", "refresh", "Refresh", "Reload the builder's platforms and history"
+        "build.refresh",
+        "f7",
+        "refresh",
+        "Refresh",
+        "Reload the builder's platforms and history",
+        show=False,  # in the palette: at 100 columns the footer keeps the view's own keys
     ),
     Command("build.open", "o", "open_build", "Open", "Open the selected build"),
     Command("build.rerun", "r", "rerun", "Re-run", "Run the selected build again"),
@@ -97,7 +102,7 @@ PANE_COMMANDS = (
         "build.values",
         "v",
         "toggle_build_arg_values",
-        "Arg values",
+        "Args",
         "Show or hide the --build-arg values in the history and the build's command",
     ),
 )
@@ -277,6 +282,12 @@ class BuildPane(Vertical):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The footer shows the keys of the view in front: not the one it is already in,
+        # nor Copy (the form's command) outside the form.
+        if action == "show_view":
+            return not (self.is_mounted and parameters[:1] == (self.view,))
+        if action == "copy_command":
+            return self.is_mounted and self.view == "form"
         if action in ("open_build", "rerun", "compare"):
             return self.is_mounted and self.view == "history"
         if action == "toggle_build_arg_values":
