@@ -253,3 +253,19 @@ def test_builder_is_created_not_used_and_removed_by_down(
     code, down, _ = lab.run(capsys, "down", "-y")
     assert ("removed", "builder") in kinds(down)
     assert docker("buildx", "inspect", builder, check=False).returncode != 0
+
+
+def test_a_port_in_use_leaves_nothing_behind(
+    lab: Lab, registry: TestRegistry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lab.port = registry.port  # served by another registry already
+    lab.url = f"http://localhost:{registry.port}"
+    code, _text, err = lab.run(capsys, "up", json_out=False)
+    assert code == 1
+    assert f"port {registry.port} is already in use" in err
+    assert f"--registry-container {lab.container} lab up`" in err
+    assert "Run 'docker run --help'" not in err
+    assert docker("container", "inspect", lab.container, check=False).returncode != 0
+    assert docker("volume", "inspect", lab.volume, check=False).returncode != 0
+    code, down, _ = lab.run(capsys, "down")
+    assert kinds(down) == [("missing", "container")]

@@ -77,7 +77,8 @@ def _fail(args: argparse.Namespace, message: str, **extra: Any) -> int:
 
 def run_up(args: argparse.Namespace, settings: Settings) -> int:
     from buildtui.engine.probe import probe_engine
-    from buildtui.lab.setup import LabError, LabSpec, lab_up
+    from buildtui.lab.record import LabError
+    from buildtui.lab.setup import LabSpec, lab_up
 
     spec = LabSpec(
         container=settings.registry_container,
@@ -149,7 +150,8 @@ def _summary(outcomes: list[Any]) -> str:
 
 
 def run_down(args: argparse.Namespace, settings: Settings) -> int:
-    from buildtui.lab.setup import LabError, lab_down
+    from buildtui.lab.record import LabError
+    from buildtui.lab.setup import lab_down
 
     def remove_data(volume: str) -> bool:
         if args.keep_data:

@@ -15,14 +15,12 @@ thread worker or a command); the wording of every outcome is here, the printing 
 
 from __future__ import annotations
 
-import json
-import os
 import shlex
+import socket
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
@@ -38,7 +36,8 @@ from buildtui.engine.registry_container import (
     is_loopback_host,
     url_port,
 )
-from buildtui.settings import Settings, data_dir
+from buildtui.lab.record import LabError, LabRecord, load_record, save_record
+from buildtui.settings import Settings
 
 if TYPE_CHECKING:
     from python_on_whales import DockerClient
@@ -50,10 +49,6 @@ PROBE_DIGEST = "sha256:" + "0" * 64
 Kind = Literal[
     "created", "existed", "started", "recreated", "removed", "kept", "missing", "warning"
 ]
-
-
-class LabError(Exception):
-    """`lab up`/`lab down` cannot go on; the message says what happened and what to do."""
 
 
 @dataclass(frozen=True)
@@ -119,59 +114,6 @@ class LabSpec:
             )
 
 
-# -- the record of what `lab up` created ---------------------------------------------------
-
-
-@dataclass
-class LabRecord:
-    """What `lab up` created for one registry container (only those are `lab down`'s)."""
-
-    container: str
-    container_id: str | None = None
-    volume: str | None = None
-    builder: str | None = None
-    registry_url: str = ""
-    created_at: float = field(default_factory=time.time)
-
-    @property
-    def empty(self) -> bool:
-        return self.container_id is None and self.volume is None and self.builder is None
-
-
-def record_path(container: str, base: Path | None = None) -> Path:
-    return (base or data_dir()) / "lab" / f"{container}.json"
-
-
-def load_record(container: str, base: Path | None = None) -> LabRecord | None:
-    path = record_path(container, base)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return LabRecord(**{k: data.get(k) for k in LabRecord.__dataclass_fields__ if k in data})
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, TypeError) as error:
-        raise LabError(
-            f"the record of `lab up` ({path}) cannot be read ({error}); remove what it "
-            "created by hand (`docker ps -a`, `docker volume ls`) and delete the file"
-        ) from None
-
-
-def save_record(record: LabRecord, base: Path | None = None) -> Path:
-    """Write it owner-only (0600 in a 0700 directory); remove it once it names nothing."""
-    path = record_path(record.container, base)
-    if record.empty:
-        path.unlink(missing_ok=True)
-        return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
-    temporary = path.with_suffix(".tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-        json.dump(asdict(record), out, indent=2)
-    os.replace(temporary, path)
-    return path
-
-
 # -- lab up -----------------------------------------------------------------------------
 
 
@@ -190,9 +132,18 @@ class UpResult:
 
 
 def _docker_error(error: Exception) -> str:
+    """The line of docker's stderr that says what went wrong (not its `Run 'docker …
+    --help'` advice)."""
     stderr = str(getattr(error, "stderr", "") or "").strip()
-    lines = [line for line in stderr.splitlines() if line.strip()]
-    return lines[-1] if lines else str(error).strip().splitlines()[-1]
+    lines = [
+        line.strip()
+        for line in stderr.splitlines()
+        if line.strip() and not line.startswith(("Run '", "See '"))
+    ]
+    errors = [line for line in lines if "error" in line.lower()]
+    if errors or lines:
+        return (errors or lines)[-1]
+    return str(error).strip().splitlines()[-1]
 
 
 def lab_up(spec: LabSpec, settings: Settings, *, wait: float = 20.0) -> UpResult:
@@ -212,7 +163,13 @@ def lab_up(spec: LabSpec, settings: Settings, *, wait: float = 20.0) -> UpResult
             _ensure_image(docker, spec, result)
         if state.run is None:
             _ensure_volume(docker, spec, result, record)
-            record.container_id = _run_registry(docker, spec)
+            try:
+                record.container_id = _run_registry(docker, spec)
+            except (LabError, DockerException):
+                if ("created", "volume") in [(o.kind, o.what) for o in result.outcomes]:
+                    docker.volume.remove(spec.volume_name)  # made for it a moment ago
+                    record.volume = None
+                raise
             result.add("created", "container", spec.container, _described(spec))
         else:
             _existing(docker, spec, state, result, record, settings)
@@ -292,11 +249,23 @@ def _run_registry(docker: DockerClient, spec: LabSpec, *, start: bool = True) ->
             raise LabError(
                 f"port {spec.port} is already in use on this machine, so {spec.container} "
                 f"cannot publish it ({detail}): choose another port, e.g. "
-                f"`buildtui --registry http://localhost:{spec.port + 1} "
+                f"`buildtui --registry http://localhost:{free_port_after(spec.port)} "
                 f"--registry-container {shlex.quote(spec.container)} lab up`"
             ) from None
         raise
     return str(container.id)
+
+
+def free_port_after(port: int) -> int:
+    """The first port after `port` that nothing listens on at 127.0.0.1 now."""
+    for candidate in range(port + 1, min(port + 100, 65535)):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return candidate
+    return port + 1
 
 
 def _existing(
