@@ -73,9 +73,12 @@ def create_request_from(values: dict[str, Any]) -> CreateRequest | None:
         return None
     known = {f.name for f in fields(CreateOptions)} - {"mode", "node"}  # a new builder
     try:
-        read: dict[str, Any] = {
-            k: tuple(v) if isinstance(v, list) else v for k, v in options.items() if k in known
-        }
+        defaults = CreateOptions()
+        read: dict[str, Any] = {}
+        for key, value in options.items():
+            value = tuple(str(v) for v in value) if isinstance(value, list) else value
+            if key in known and type(value) is type(getattr(defaults, key)):
+                read[key] = value  # a value of another type (a damaged file) is left out
         return CreateRequest(
             CreateOptions(**read),
             host_network=bool(values.get("host_network")),

@@ -52,3 +52,26 @@ def test_a_damaged_record_says_what_to_do(tmp_path: Path) -> None:
     path.write_text("{not json")
     with pytest.raises(LabError, match="remove what it created by hand"):
         load_record("lab-reg", tmp_path)
+
+
+def test_the_forms_memory_is_owner_only_and_forgives_a_damaged_file(tmp_path: Path) -> None:
+    from buildtui.buildx.models import CreateOptions, CreateRequest
+    from buildtui.forms import FormMemory, create_request_from, create_request_values
+
+    forms = FormMemory(tmp_path)
+    assert forms.load("build") == {}
+    request = CreateRequest(
+        CreateOptions(name="lab7", driver_options=("network=host",), use=True),
+        host_network=True,
+        plain_http_hosts=("localhost:5000",),
+    )
+    forms.save("builder-create", create_request_values(request))
+    path = forms.path("builder-create")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert create_request_from(forms.load("builder-create")) == request
+    path.write_text("[1, 2")
+    assert forms.load("builder-create") == {}
+    damaged = create_request_from({"options": {"name": "x", "use": "yes", "bogus": 1}})
+    assert damaged is not None and damaged.options == CreateOptions(name="x")
+    assert create_request_from({"options": "nope"}) is None
