@@ -183,3 +183,37 @@ async def test_a_registry_change_refreshes_the_other_registry_panes(tmp_path: Pa
         cleanup.post_message(LabChanged(registry_changed=True, origin=cleanup))
         await settle(pilot)
         assert refreshed == ["registry"]
+
+
+async def test_the_builder_create_form_is_kept_across_restarts(tmp_path: Path) -> None:
+    from buildtui.app.panes.builders import BuildersPane
+    from buildtui.app.screens.builder_create import CreateBuilderScreen
+
+    forms = FormMemory(tmp_path / "data")
+    app = projector_app(tmp_path, forms)
+    async with app.run_test(size=PROJECTOR) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CreateBuilderScreen)
+        screen.query_one("#create-name", Input).value = "lab7x"
+        screen.query_one("#create-host-network", Checkbox).value = True
+        screen.query_one("#create-plain-http", Checkbox).value = True
+        await pilot.pause()
+        await pilot.click("#create-ok")
+        await settle(pilot)
+        assert not isinstance(app.screen, CreateBuilderScreen)
+    again = projector_app(tmp_path, forms)
+    async with again.run_test(size=PROJECTOR) as pilot:
+        await settle(pilot)
+        again.query_one(BuildersPane).action_create()
+        await settle(pilot)
+        screen = again.screen
+        assert isinstance(screen, CreateBuilderScreen)
+        assert screen.query_one("#create-name", Input).value == "lab7x"
+        assert screen.query_one("#create-host-network", Checkbox).value is True
+        assert screen.query_one("#create-plain-http", Checkbox).value is True
+        request = screen.request
+        assert request.options.driver_options == ()  # the preset adds network=host, once
+        assert request.host_network
