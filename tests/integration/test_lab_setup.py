@@ -200,6 +200,11 @@ def test_expose_warns_and_doctor_warns_too(lab: Lab, capsys: pytest.CaptureFixtu
     assert "on all addresses" in err and "no authentication" in err
     bindings = lab.inspect()["HostConfig"]["PortBindings"]["5000/tcp"]
     assert bindings[0]["HostIp"] in ("", "0.0.0.0")
+    code, again, _ = lab.run(capsys, "up", "--expose")
+    assert code == 0 and again["changed"] is False
+    assert any(
+        o["kind"] == "warning" and "on all addresses" in o["detail"] for o in again["outcomes"]
+    )
 
     code = main([*lab.flags(), "doctor", "--json"])
     checks = {c["name"]: c for c in json.loads(capsys.readouterr().out)["checks"]}

@@ -103,10 +103,6 @@ def run_up(args: argparse.Namespace, settings: Settings) -> int:
             f"{blocking[0].detail}; fix that first ({blocking[0].fix})",
             checks=checks_json,
         )
-    if spec.expose and not args.json:
-        from buildtui.engine.registry_container import exposure_warning
-
-        print(f"warning: --expose: {exposure_warning(spec.container, spec.port)}", file=sys.stderr)
     try:
         result = lab_up(spec, settings)
     except LabError as error:

@@ -173,6 +173,12 @@ def lab_up(spec: LabSpec, settings: Settings, *, wait: float = 20.0) -> UpResult
             result.add("created", "container", spec.container, _described(spec))
         else:
             _existing(docker, spec, state, result, record, settings)
+        made = [o for o in result.outcomes if o.what == "container" and o.kind != "existed"]
+        if spec.expose and any(o.kind in ("created", "recreated") for o in made):
+            result.add(
+                "warning", "container", spec.container,
+                exposure_warning(spec.container, spec.port) + " (--expose)",
+            )  # fmt: skip
         save_record(record)
         if result.ok:
             _check_registry(spec, result, wait)
@@ -315,6 +321,13 @@ def _existing(
             f"{exposure_warning(spec.container, spec.port)}. `{again}` publishes it on "
             "127.0.0.1 only, keeping its images",
         )  # fmt: skip
+    elif spec.expose and run.exposed(spec.port):
+        result.add(
+            "warning",
+            "container",
+            spec.container,
+            exposure_warning(spec.container, spec.port) + " (--expose)",
+        )
     elif spec.expose and not run.exposed(spec.port):
         result.add(
             "warning", "container", spec.container,

@@ -162,5 +162,5 @@ def test_history_rows_show_what_tells_builds_apart() -> None:
     )
     summary = summarize(model_of("lab-second-build.log"), exit_code=0, wall_seconds=1.5)
     row = history_row(replace(entry(3, summary), argv=lab))
-    assert row[5:] == ("lab:cachetest", "to cachedata1 max, from cachedata1", "amd64+arm64")
+    assert row[5:] == ("lab:cachetest", "amd64+arm64", "to cachedata1 max, from cachedata1")
     assert not any("s3cret" in cell for cell in row)

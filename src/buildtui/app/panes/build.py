@@ -717,7 +717,7 @@ def _buildx_args(argv: Sequence[str]) -> list[str]:
     return args
 
 
-HISTORY_COLUMNS = ("#", "when", "result", "cached", "wall", "tags", "cache", "platforms")
+HISTORY_COLUMNS = ("#", "when", "result", "cached", "wall", "tags", "platforms", "cache")
 
 
 def history_row(entry: BuildEntry, build_arg_values: bool = False) -> tuple[str, ...]:
@@ -734,8 +734,8 @@ def history_row(entry: BuildEntry, build_arg_values: bool = False) -> tuple[str,
     wall = f"{summary.wall_seconds:.1f}s" if summary.wall_seconds is not None else "-"
     when = datetime.fromtimestamp(entry.started).strftime("%m-%d %H:%M:%S")
     tags, cache, platforms = build_traits(entry.argv)
-    return (str(entry.id), when, result, f"{summary.cached}/{summary.total}", wall, tags, cache,
-            platforms)  # fmt: skip
+    return (str(entry.id), when, result, f"{summary.cached}/{summary.total}", wall, tags,
+            platforms, cache)  # fmt: skip
 
 
 def _short_ref(ref: str) -> str:
