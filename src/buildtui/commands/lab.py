@@ -147,7 +147,7 @@ def _summary(outcomes: list[Any]) -> str:
 
 def run_down(args: argparse.Namespace, settings: Settings) -> int:
     from buildtui.lab.record import LabError
-    from buildtui.lab.setup import lab_down
+    from buildtui.lab.teardown import lab_down
 
     def remove_data(volume: str) -> bool:
         if args.keep_data:

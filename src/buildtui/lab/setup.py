@@ -1,4 +1,4 @@
-"""`buildtui lab up` and `lab down`: the lab's registry (and a builder) set up and taken down.
+"""`buildtui lab up`: the lab's registry (and a builder) set up (`lab.teardown`: lab down).
 
 `lab up` starts the lab's `registry:2` container as the lab does (deletion enabled),
 but with a named data volume, so that its images survive a recreate, and published on
@@ -19,7 +19,6 @@ import shlex
 import socket
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -131,7 +130,7 @@ class UpResult:
         self.outcomes.append(Outcome(*args))
 
 
-def _docker_error(error: Exception) -> str:
+def docker_error(error: Exception) -> str:
     """The line of docker's stderr that says what went wrong (not its `Run 'docker …
     --help'` advice)."""
     stderr = str(getattr(error, "stderr", "") or "").strip()
@@ -184,7 +183,7 @@ def lab_up(spec: LabSpec, settings: Settings, *, wait: float = 20.0) -> UpResult
             _check_registry(spec, result, wait)
     except DockerException as error:
         save_record(record)
-        raise LabError(_docker_error(error)) from None
+        raise LabError(docker_error(error)) from None
     if spec.builder:
         _ensure_builder(spec, settings, result, record)
         save_record(record)
@@ -211,7 +210,7 @@ def _ensure_image(docker: DockerClient, spec: LabSpec, result: UpResult) -> None
     except DockerException as error:
         raise LabError(
             f"the image {spec.image} is not on this engine and cannot be pulled "
-            f"({_docker_error(error)}). Load it from a machine that has it (there: "
+            f"({docker_error(error)}). Load it from a machine that has it (there: "
             f"`docker save {spec.image} -o registry.tar`, here: `docker load -i registry.tar`);"
             " on a lab machine with no network, `sudo bash scripts/provision-engine.sh` "
             "builds it locally"
@@ -250,7 +249,7 @@ def _run_registry(docker: DockerClient, spec: LabSpec, *, start: bool = True) ->
     except DockerException as error:
         if docker.container.exists(spec.container):
             docker.container.remove(spec.container, force=True)
-        detail = _docker_error(error)
+        detail = docker_error(error)
         if "allocated" in detail or "address already in use" in detail:
             raise LabError(
                 f"port {spec.port} is already in use on this machine, so {spec.container} "
@@ -296,7 +295,7 @@ def _existing(
         _recreate(docker, spec, run, result, record)
         return
     notes = []
-    if record.container_id is not None and record.container_id != _container_id(
+    if record.container_id is not None and record.container_id != container_id(
         docker, spec.container
     ):
         record.container_id = None  # another container took the name: not ours any more
@@ -308,7 +307,7 @@ def _existing(
     if run.delete_enabled:
         notes.append("deletion enabled")
     result.add("existed", "container", spec.container, ", ".join(notes))
-    again = shlex.join([*_cli(settings, spec), "--recreate"])
+    again = shlex.join([*cli_argv(settings, spec), "--recreate"])
     if not run.delete_enabled:
         result.add(
             "warning", "container", spec.container,
@@ -343,7 +342,7 @@ def _existing(
         )  # fmt: skip
 
 
-def _cli(settings: Settings, spec: LabSpec) -> list[str]:
+def cli_argv(settings: Settings, spec: LabSpec) -> list[str]:
     from buildtui.cleanup.service import cli_prefix
 
     used = Settings().with_overrides(
@@ -364,7 +363,7 @@ def _cli(settings: Settings, spec: LabSpec) -> list[str]:
     return argv
 
 
-def _container_id(docker: DockerClient, name: str) -> str | None:
+def container_id(docker: DockerClient, name: str) -> str | None:
     return str(docker.container.inspect(name).id) if docker.container.exists(name) else None
 
 
@@ -493,91 +492,3 @@ def _ensure_builder(spec: LabSpec, settings: Settings, result: UpResult, record:
     except BuildxError as error:
         result.ok = False
         result.add("warning", "builder", name, error.message)
-
-
-# -- lab down ---------------------------------------------------------------------------
-
-
-def lab_down(
-    container: str, settings: Settings, remove_data: Callable[[str], bool]
-) -> list[Outcome]:
-    """Remove what `lab up` recorded for `container`, and nothing else.
-
-    `remove_data(volume)` decides about the data volume (asks, or --keep-data / -y).
-    """
-    from python_on_whales.exceptions import DockerException
-
-    record = load_record(container)
-    if record is None or record.empty:
-        return [
-            Outcome(
-                "missing",
-                "container",
-                container,
-                "`lab up` has recorded nothing for it: nothing removed (lab down removes only "
-                "what lab up created)",
-            )
-        ]
-    docker = make_docker_client(settings)
-    outcomes: list[Outcome] = []
-    down = shlex.join(
-        [*_cli(settings, LabSpec(container, settings.registry_url))[:-2], "lab", "down"]
-    )
-    try:
-        if record.container_id is not None:
-            found = _container_id(docker, container)
-            if found is None:
-                outcomes.append(Outcome("missing", "container", container, "already gone"))
-            elif found != record.container_id:
-                outcomes.append(
-                    Outcome(
-                        "kept",
-                        "container",
-                        container,
-                        "another container took this name since lab up: left alone",
-                    )
-                )
-            else:
-                docker.container.remove(container, force=True)
-                outcomes.append(Outcome("removed", "container", container))
-            record.container_id = None
-        if record.builder is not None:
-            outcomes.append(_remove_builder(record.builder, settings))
-            record.builder = None
-        if record.volume is not None:
-            volume = record.volume
-            if not docker.volume.exists(volume):
-                outcomes.append(Outcome("missing", "volume", volume, "already gone"))
-                record.volume = None
-            elif remove_data(volume):
-                docker.volume.remove(volume)
-                outcomes.append(Outcome("removed", "volume", volume, "the registry's images"))
-                record.volume = None
-            else:
-                outcomes.append(
-                    Outcome(
-                        "kept",
-                        "volume",
-                        volume,
-                        f"the registry's images; `{down} -y` removes it, `lab up` uses it again",
-                    )
-                )
-    except DockerException as error:
-        save_record(record)
-        raise LabError(_docker_error(error)) from None
-    save_record(record)
-    return outcomes
-
-
-def _remove_builder(name: str, settings: Settings) -> Outcome:
-    from buildtui.buildx.builders import BuildersService
-    from buildtui.buildx.errors import BuildxError
-
-    service = BuildersService(settings)
-    try:
-        if name not in service.list().names:
-            return Outcome("missing", "builder", name, "already gone")
-        service.remove(name)
-    except BuildxError as error:
-        return Outcome("kept", "builder", name, error.message)
-    return Outcome("removed", "builder", name)
