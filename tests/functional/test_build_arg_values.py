@@ -26,11 +26,12 @@ async def test_values_hidden_in_history_and_header_until_v(tmp_path: Path) -> No
         await pilot.press("f6")
         await settle(pilot)
         table = pane.query_one("#history-table", DataTable)
-        assert str(table.get_row_at(0)[-1]).endswith("--build-arg TOKEN=… --progress=plain .")
+        # The rows show what tells builds apart (tags, cache, platforms), never the values.
+        assert not any("s3cret" in str(cell) for cell in table.get_row_at(0))
 
         await pilot.press("v")
         await pilot.pause()
-        assert str(table.get_row_at(0)[-1]).endswith("--build-arg TOKEN=s3cret --progress=plain .")
+        assert not any("s3cret" in str(cell) for cell in table.get_row_at(0))
         assert "TOKEN=s3cret" in str(header.render())
 
         await pilot.press("v", "r")

@@ -39,5 +39,5 @@ async def test_a_build_that_missed_marks_the_step_summary_and_history(tmp_path: 
         assert first.id == 2 and len(first.summary.first_misses) == 4
         table = pane.query_one("#history-table", DataTable)
         row = table.get_row_at(0)
-        assert row[5] == "2 RUN echo hello from buil: no-cache (+3)"
-        assert table.get_row_at(1)[5] == "-"
+        assert row[8] == "2 RUN echo hello from buil: no-cache (+3)"  # cache broken first at
+        assert table.get_row_at(1)[8] == "-"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.widgets import Checkbox, Select
 
 from buildtui.app.screens.builder_create import CreateBuilderScreen
-from buildtui.app.widgets.state_checkbox import StateCheckbox
+from buildtui.app.widgets.marks import MarkedCheckbox
 from buildtui.engine.status import EngineStatus
 from tests.fakes.builders import FakeBuildersService
 from tests.fakes.builders_app import BuildersPaneApp, settle
@@ -15,7 +15,7 @@ SIZE = (130, 40)
 
 
 def box(checkbox: Checkbox) -> str:
-    """The checkbox as drawn, without styles: `▐X▌ label` or `▐ ▌ label`."""
+    """The checkbox as drawn, without styles: `▐x▌ label` or `▐ ▌ label`."""
     return checkbox.render().plain.rstrip()
 
 
@@ -46,7 +46,7 @@ async def test_lab_presets_are_on_when_the_lab_registry_runs_here() -> None:
         assert why.startswith("On: the lab registry answers at http://localhost:5000 on this host")
         command = str(screen.query_one("#create-command").render())
         assert "--driver docker-container --driver-opt network=host --buildkitd-config " in command
-        assert box(network).startswith("▐X▌")
+        assert box(network).startswith("▐x▌")
         # Another driver does not take them: they go off, and so does the line.
         screen.query_one("#create-driver", Select).value = "kubernetes"
         await pilot.pause()
@@ -75,7 +75,7 @@ async def test_lab_presets_stay_off_without_a_local_lab_registry() -> None:
 
 
 async def test_every_checkbox_state_reads_without_colour() -> None:
-    checkbox = StateCheckbox("--no-cache")
+    checkbox = MarkedCheckbox("--no-cache")
     app = BuildersPaneApp(FakeBuildersService())
     async with app.run_test(size=SIZE) as pilot:
         await app.pane.mount(checkbox)
@@ -83,4 +83,4 @@ async def test_every_checkbox_state_reads_without_colour() -> None:
         assert box(checkbox) == "▐ ▌ --no-cache"
         checkbox.toggle()
         await pilot.pause()
-        assert box(checkbox) == "▐X▌ --no-cache"
+        assert box(checkbox) == "▐x▌ --no-cache"

@@ -125,8 +125,11 @@ async def test_delete_the_cache_then_collect_garbage_and_verify() -> None:
         await confirm(pilot)
 
         assert container.collected == 1
-        # The registry was stopped and started: the app's status bar is told to look again.
-        assert len({id(m) for m in posted if isinstance(m, LabChanged)}) == 1
+        # The deletion, then the collection (the registry was stopped and started): each
+        # tells the app, which probes the status again and refreshes the Registry pane.
+        changes = list({id(m): m for m in posted if isinstance(m, LabChanged)}.values())
+        assert len(changes) == 2
+        assert all(m.registry_changed and m.origin is app.query_one(CleanupPane) for m in changes)
         status = text_of(app, "#cleanup-status")
         assert "Garbage collection in registry7: " in status
         assert "3 blobs and 0 manifests eligible" in status
@@ -276,7 +279,7 @@ async def test_an_interrupted_collection_is_shown_and_R_resumes_it() -> None:
         assert "the garbage collection of registry7 started" in message
         assert "Press R to resume it" in message
         shown = [b for b in app.pane.BINDINGS if isinstance(b, Binding) and b.show]
-        assert ("R", "resume", "Resume GC") in [(b.key, b.action, b.description) for b in shown]
+        assert ("R", "resume", "Resume") in [(b.key, b.action, b.description) for b in shown]
 
         await pilot.press("R")
         await settle(pilot)

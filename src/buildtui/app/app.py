@@ -11,7 +11,8 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Static, TabbedContent, TabPane, TextArea
 
 from buildtui import __version__
 from buildtui.app.commands import APP_COMMANDS, PANES, Command, bindings
@@ -23,6 +24,8 @@ from buildtui.engine.status import EngineStatus
 from buildtui.settings import Settings, SettingsError, save_setting
 
 STATUS_INTERVAL = 15.0
+REGISTRY_PANES = ("registry", "cleanup")
+"""The panes that show the registry's contents: refreshed when another pane changes it."""
 
 
 class BuildTUI(App[None]):
@@ -35,6 +38,11 @@ class BuildTUI(App[None]):
     """Nothing takes the focus before the panes load (focusing the tabs restyles them,
     ~15 ms before the first frame); `mount_panes` then focuses the pane in front."""
     BINDINGS = bindings(APP_COMMANDS)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
+    """`-narrow` below 120 columns, `-short` below 40 rows (a projector with a large font
+    gives 100x30): app.tcss packs the panes tighter there, so that nothing the lab needs
+    is hidden or cut."""
 
     class ServicesReady(Message):
         """The services (and the modules behind the panes) are loaded."""
@@ -66,7 +74,7 @@ class BuildTUI(App[None]):
         yield TitleBar()
         yield Static("Loading…", id="loading", classes="pane-missing")
         yield StatusBar(self.registry_name, id="status")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def registry_name(self) -> str:
@@ -154,20 +162,22 @@ class BuildTUI(App[None]):
         """Move the focus into a pane, so that its keys work at once.
 
         A pane names where its focus starts with an `AUTO_FOCUS` selector (as
-        Textual screens do); otherwise the first focusable widget in it.
+        Textual screens do); otherwise the first focusable widget in it. Never a text
+        field: the next key (`4` for the Clean-up pane) must not be typed into it.
         """
         tab = self.query_one(f"TabPane#{pane_id}", TabPane)
         for pane in tab.children:
             selector = getattr(pane, "AUTO_FOCUS", None)
             if selector:
                 for widget in pane.query(selector):
-                    if widget.focusable:
+                    if widget.focusable and not is_text_field(widget):
                         widget.focus()
                         return
         for widget in self.screen.focus_chain:
-            if tab in widget.ancestors:
+            if tab in widget.ancestors and not is_text_field(widget):
                 widget.focus()
                 return
+        self.screen.set_focus(None)
 
     async def on_unmount(self) -> None:
         # The Clean-up service shares the Registry pane's HTTP client: the last to let go
@@ -217,10 +227,21 @@ class BuildTUI(App[None]):
         self.refresh_status()
 
     @on(LabChanged)
-    def lab_changed(self) -> None:
+    def lab_changed(self, message: LabChanged) -> None:
         self.refresh_status()
         for guide in self.query(".lab-guide"):
             self.call_later(guide.run_action, "refresh")
+        if message.registry_changed:
+            self.refresh_registry_panes(message.origin)
+
+    def refresh_registry_panes(self, origin: Widget | None = None) -> None:
+        """The Registry and Clean-up panes read the registry again (not `origin`)."""
+        if self.tabs is None:
+            return
+        for pane_id in REGISTRY_PANES:
+            for pane in self.query(f"TabPane#{pane_id} > *"):
+                if pane is not origin and hasattr(pane, "action_refresh"):
+                    pane.action_refresh()
 
     @on(LabProgress)
     def lab_progress(self, message: LabProgress) -> None:
@@ -261,6 +282,11 @@ class BuildTUI(App[None]):
                 yield SystemCommand(
                     command.title, command.help, partial(pane.run_action, command.action)
                 )
+
+
+def is_text_field(widget: Widget) -> bool:
+    """A widget that takes typed characters (digits included) as its own."""
+    return isinstance(widget, Input | TextArea)
 
 
 def make_app(settings: Settings, services: Services | None = None) -> BuildTUI:

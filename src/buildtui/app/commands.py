@@ -68,6 +68,11 @@ APP_COMMANDS = (
     ),
     Command("app.doctor", "d", "doctor", "Doctor", "Check the engine, buildx and registry"),
     Command(
-        "app.refresh_status", "ctrl+r", "refresh_status", "Status", "Refresh the status bar now"
+        "app.refresh_status",
+        "ctrl+r",
+        "refresh_status",
+        "Status",
+        "Refresh the status bar now",
+        show=False,  # in the palette: the footer keeps its room for the pane's keys at 100 columns
     ),
 )

@@ -11,8 +11,16 @@ class LabChanged(Message):
     """A pane changed what the status bar shows (the builder in use, the registry's state).
 
     It bubbles up to the app, which probes the status again at once instead of at
-    its next interval.
+    its next interval. With `registry_changed` (a build pushed to the lab registry, a
+    deletion, a garbage collection), the app also has the other panes that show the
+    registry's contents read it again.
     """
+
+    def __init__(self, registry_changed: bool = False, origin: Widget | None = None) -> None:
+        super().__init__()
+        self.registry_changed = registry_changed
+        self.origin = origin
+        """The pane that changed it (it refreshes itself)."""
 
 
 def hosted_in_tabs(widget: Widget) -> bool:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from buildtui.build.runner import BuildService
     from buildtui.buildx.builders import BuildersBackend
     from buildtui.cleanup.service import CleanupBackend
+    from buildtui.forms import FormMemory
     from buildtui.lab.service import LabService
     from buildtui.registry.browser import RegistryBrowser
 
@@ -51,3 +52,5 @@ class Services:
     registry: RegistryBrowser | None = None
     cleanup: CleanupBackend | None = None
     lab: LabService | None = None
+    forms: FormMemory | None = None
+    """Where forms keep their last values across restarts (None: they are not kept)."""

@@ -24,6 +24,7 @@ from buildtui.buildx.builders import BuildersService
 from buildtui.cleanup.service import CleanupService, cli_prefix
 from buildtui.engine.probe import probe_engine
 from buildtui.engine.status import EngineStatus
+from buildtui.forms import FormMemory
 from buildtui.lab.service import LabService
 from buildtui.registry.service import RegistryService
 from buildtui.settings import Settings
@@ -56,6 +57,7 @@ def make_services(settings: Settings) -> Services:
         # One client for both panes; each holds it open until done with it.
         cleanup=CleanupService(settings, registry=registry.share()),
         lab=LabService(settings, history),
+        forms=FormMemory(),
     )
 
 
@@ -63,10 +65,12 @@ def make_pane(pane_id: str, services: Services) -> Widget:
     """The widget for one pane; a pane whose service is missing says so."""
     pane: Widget | None = None
     if pane_id == "builders" and services.builders is not None:
-        pane = BuildersPane(services.builders)
+        pane = BuildersPane(services.builders, forms=services.forms)
     elif pane_id == "build" and services.build is not None:
         build = services.build
-        pane = BuildPane(build.runner, build.history, services.settings, build.platforms)
+        pane = BuildPane(
+            build.runner, build.history, services.settings, build.platforms, forms=services.forms
+        )
     elif pane_id == "registry" and services.registry is not None:
         pane = RegistryPane(services.registry, lab_cli=cli_prefix(services.settings))
     elif pane_id == "cleanup" and services.cleanup is not None:

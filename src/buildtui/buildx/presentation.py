@@ -48,6 +48,32 @@ def platforms_text(node: Node) -> str:
     return ", ".join(str(p) for p in node.platforms)
 
 
+ENDPOINT_WIDTH = 16
+"""The table's endpoint column at most (the details under the table show it whole), so
+that the platforms stay in view at 100 columns."""
+
+
+def clipped(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def platforms_short(node: Node) -> str:
+    """The platforms with an architecture's variants folded into it, for the table:
+    `linux/amd64 (+v2 v3 v4), linux/arm64`, so that arm64 stays in view at 100 columns
+    (the details below the table list them all)."""
+    names = [str(p) for p in node.platforms]
+    folded: dict[str, list[str]] = {}
+    for name in names:
+        base, _, variant = name.rpartition("/")
+        if name.count("/") >= 2 and base in names:
+            folded.setdefault(base, []).append(variant)
+        else:
+            folded.setdefault(name, [])
+    return ", ".join(
+        f"{name} (+{' '.join(variants)})" if variants else name for name, variants in folded.items()
+    )
+
+
 def builder_rows(listing: BuilderList) -> list[Row]:
     """Builders and their nodes, as `buildx ls` shows them; errors in place of platforms."""
     rows: list[Row] = []
@@ -81,10 +107,10 @@ def builder_rows(listing: BuilderList) -> list[Row]:
                     node=node.name,
                     cells=(
                         f" └ {node.name}",
-                        node.endpoint,
+                        clipped(node.endpoint, ENDPOINT_WIDTH),
                         node.status,
                         node.buildkit,
-                        node.error or platforms_text(node),
+                        node.error or platforms_short(node),
                         "",
                     ),
                     status=node.status,

@@ -18,8 +18,8 @@ COMMAND_MODULES = (
     "buildtui.commands.build",
     "buildtui.commands.registry",
     "buildtui.commands.cleanup",
-    "buildtui.commands.completion",
     "buildtui.commands.lab",
+    "buildtui.commands.completion",
 )
 
 

@@ -25,6 +25,7 @@ from typing import TextIO
 from buildtui.build.errors import BuildError
 from buildtui.build.evidence import BuildEvidence, collect
 from buildtui.build.history import BuildHistory
+from buildtui.build.live import MAX_LINES
 from buildtui.build.misses import miss_line, with_misses
 from buildtui.build.options import (
     argv_for_arguments,
@@ -112,14 +113,15 @@ def run_build(
     """Run `argv`, print the log and summary to `out`; buildx's exit code.
 
     The command line shows `--build-arg` values as `NAME=…` unless `build_arg_values`.
-    With a `history`, the build is kept there with its evidence, and each stage's first
-    cache miss is explained against the builds kept before it.
+    With a `history`, the build is kept there with its log and evidence, as the Build
+    pane keeps its own (the same table: the pane, the guide and the report see it), and
+    each stage's first cache miss is explained against the builds kept before it.
     """
     color = use_color(out) if color is None else color
     print(f"$ {shown_command(argv, build_arg_values=build_arg_values)}", file=out, flush=True)
     evidence = collect(argv, data_dir=data_dir()) if history is not None else None
-    started_at = time.time()
     started = time.monotonic()
+    started_at = time.time()
     try:
         process = service.start(argv)
     except BuildError as error:
@@ -146,11 +148,15 @@ def run_build(
             out.flush()
             if keep is not None:
                 timing.append((len(log), now - started))
+                if len(log) > MAX_LINES:  # as the pane: the newest lines of a huge log
+                    del log[: len(log) // 2]
     exit_code = process.wait()
     model.finish()
     summary = summarize(model, exit_code=exit_code, wall_seconds=time.monotonic() - started)
     if history is not None and evidence is not None:
-        summary = _keep(history, evidence, summary, argv, started_at, log, timing, out)
+        summary = _keep(
+            history, evidence, summary, argv, started_at, log, timing, process.canceled, out
+        )
     print_summary(summary, model, out, color=color)
     if summary_json is not None:
         try:
@@ -168,6 +174,7 @@ def _keep(
     started_at: float,
     log: list[str],
     timing: list[tuple[int, float]],
+    canceled: bool,
     out: TextIO,
 ) -> BuildSummary:
     """Explain the first misses against the history, then keep the build there."""
@@ -181,6 +188,7 @@ def _keep(
             log_lines=log,
             evidence=evidence,
             timing=timing,
+            canceled=canceled,
         )
     except BuildError as error:
         print(f"buildtui build: the build was not kept in the history: {error}", file=sys.stderr)

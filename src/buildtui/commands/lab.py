@@ -1,4 +1,5 @@
-"""`buildtui lab ...`: the Lab pane's twins (the guide's status and the report)."""
+"""`buildtui lab ...`: set the lab up and take it down (commands/lab_setup.py), and the
+Lab pane's twins (the guide's status, the report, the replay)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from buildtui.commands.lab_setup import register_setup
 from buildtui.settings import Settings
 
 
 def register(subparsers: Any) -> None:
     lab = subparsers.add_parser(
-        "lab", help="Laboratory 7: what is done, the report", description="Laboratory 7."
+        "lab",
+        help="Laboratory 7: set it up (up/down), what is done (status), the report, a replay",
+        description="Laboratory 7.",
     )
     actions = lab.add_subparsers(dest="lab_command", metavar="ACTION", required=True)
+    register_setup(actions)
     register_guide(actions)
 
 

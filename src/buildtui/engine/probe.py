@@ -24,9 +24,12 @@ from buildtui.engine.local import local_checks
 from buildtui.engine.registry_container import (
     ContainerState,
     deletion_disabled_advice,
+    exposure_warning,
     inspect_registry_container,
+    is_loopback_host,
     registry_down_advice,
     storage_copy_dir,
+    url_port,
 )
 from buildtui.engine.status import Check, EngineStatus
 from buildtui.registry.errors import RegistryError
@@ -320,6 +323,9 @@ def _checks(
             )
         elif delete_enabled:
             checks.append(Check("deletion", "ok", "registry deletion is enabled"))
+        exposure = _exposure_check(settings, container)
+        if exposure is not None:
+            checks.append(exposure)
     else:
         checks.append(
             Check(
@@ -412,3 +418,22 @@ def platform_checks(facts: BuilderFacts, emulators: tuple[str, ...]) -> tuple[Ch
             qemu_fix,
         )
     return platforms, emulation
+
+
+def _exposure_check(settings: Settings, container: ContainerState) -> Check | None:
+    """A warning when the lab registry's port is published on all addresses."""
+    host, port = url_port(settings.registry_url)
+    run = container.run
+    if run is None or not run.looks_like_registry or not is_loopback_host(host):
+        return None
+    if not run.exposed(port):
+        return None
+    from buildtui.cleanup.service import cli_prefix
+
+    return Check(
+        "exposure",
+        "warn",
+        exposure_warning(run.name, port),
+        "recreate it published on 127.0.0.1 only, keeping its images: "
+        f"`{cli_prefix(settings)} lab up --recreate`",
+    )

@@ -122,6 +122,12 @@ class RegistryRun:
     def publishes(self, port: int) -> bool:
         return port in self.host_ports
 
+    def exposed(self, port: int) -> tuple[Published, ...]:
+        """Its bindings of `port` on all addresses (`-p 5000:5000`), not on loopback only."""
+        return tuple(
+            p for p in self.published if p.host_port == str(port) and p.host_ip in _ALL_ADDRESSES
+        )
+
 
 def _env(items: Sequence[Any] | None) -> dict[str, str]:
     return dict(str(item).split("=", 1) for item in items or [] if "=" in str(item))
@@ -407,6 +413,15 @@ def deletion_disabled_advice(
             f"its container, or recreate it with -e {DELETE_ENV}=true and the same storage"
         )
     return deletion_advice(state.run, copy_to, docker)
+
+
+def exposure_warning(name: str, port: int) -> str:
+    """Why a lab registry published on all addresses is a risk (doctor and `lab up --expose`)."""
+    return (
+        f"{name} publishes port {port} on all addresses: a registry:2 has no authentication, "
+        "so anyone on this machine's network can push to it and, with deletion enabled, "
+        "delete its images"
+    )
 
 
 # -- the docker CLI (blocking) -----------------------------------------------------------

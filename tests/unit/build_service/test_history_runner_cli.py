@@ -167,3 +167,30 @@ def test_cli_entry_point_needs_arguments() -> None:
 
     assert main(["build"]) == 2
     assert os.environ.get("BUILDTUI_REGISTRY_URL") is None
+
+
+def test_cli_builds_go_into_the_pane_s_history_with_their_log(tmp_path: Path) -> None:
+    history = BuildHistory(tmp_path / "h.sqlite3")
+    log = captured_log("lab-second-build.log")
+    argv = ["docker", "buildx", "build", "--build-arg", "TOKEN=s3cret", "."]
+    code = run_build(argv, ReplayBuildService(log, batch=7), io.StringIO(), history=history)
+    assert code == 0
+    [entry] = history.list()
+    assert entry.argv == tuple(argv)  # whole, as the pane keeps it (`r` runs it again)
+    assert entry.summary.cached == 10 and entry.summary.cache_import == "found"
+    assert entry.canceled is False
+    assert history.get(entry.id).log.split("\n") == log
+    run_build(["docker"], ReplayBuildService(captured_log("failing-run.log"), exit_code=1),
+              io.StringIO(), history=history)  # fmt: skip
+    assert [e.summary.exit_code for e in history.list()] == [1, 0]
+
+
+def test_a_history_that_cannot_be_written_does_not_fail_the_build(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    history = BuildHistory(blocked / "h.sqlite3")
+    service = ReplayBuildService(captured_log("lab-second-build.log"))
+    assert run_build(["docker"], service, io.StringIO(), history=history) == 0
+    assert "the build was not kept in the history" in capsys.readouterr().err

@@ -148,3 +148,36 @@ def test_step_buildkit_skipped_in_a_successful_build() -> None:
     assert "canceled" in steps_text(model, 0.0, succeeded=False).plain
     summary = summarize(model, exit_code=0, wall_seconds=1.0)
     assert (summary.cached, summary.total) == (1, 2)  # as buildx's history counts it
+
+
+def test_history_rows_show_what_tells_builds_apart() -> None:
+    from dataclasses import replace
+
+    from buildtui.app.panes.build import build_traits
+
+    lab = (
+        "docker", "buildx", "build", "--progress=plain", "-f", "Dockerfile_multi",
+        "-t", "localhost:5000/lab:cachetest", "--platform", "linux/amd64,linux/arm64",
+        "--push", "--cache-to", "type=registry,ref=localhost:5000/cachedata1,mode=max",
+        "--cache-from=type=registry,ref=localhost:5000/cachedata1", "--build-arg", "T=s3cret",
+        ".",
+    )  # fmt: skip
+    assert build_traits(lab) == (
+        "lab:cachetest",
+        "to cachedata1 max, from cachedata1",
+        "amd64+arm64",
+    )
+    assert build_traits(("docker", "buildx", "build", "--tag=myimage:1", ".")) == (
+        "myimage:1",
+        "-",
+        "default",
+    )
+    summary = summarize(model_of("lab-second-build.log"), exit_code=0, wall_seconds=1.5)
+    row = history_row(replace(entry(3, summary), argv=lab))
+    assert row[5:] == (
+        "lab:cachetest",
+        "amd64+arm64",
+        "to cachedata1 max, from cachedata1",
+        "-",  # no cache miss recorded for this build: the "cache broken first at" column
+    )
+    assert not any("s3cret" in cell for cell in row)

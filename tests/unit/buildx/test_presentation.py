@@ -108,3 +108,12 @@ def test_inspection_lines_keep_buildx_order() -> None:
 
 def test_format_activity() -> None:
     assert format_activity(None) == ""
+
+
+def test_the_table_folds_an_architecture_s_variants_so_arm64_stays_in_view() -> None:
+    from buildtui.buildx.models import Node, Platform
+    from buildtui.buildx.presentation import platforms_short
+
+    names = ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/arm64", "linux/arm/v7"]
+    node = Node("default", "default", "running", "v0.13", tuple(Platform(n) for n in names))
+    assert platforms_short(node) == "linux/amd64 (+v2 v3), linux/arm64, linux/arm/v7"

@@ -250,3 +250,39 @@ def test_a_stopped_container_on_an_ephemeral_port_is_warned_it_may_move() -> Non
     advice = registry_down_advice(state(data), "http://localhost:5001")
     assert advice.command == "docker start lab-reg"
     assert "ephemeral" in advice.text and "docker port lab-reg" in advice.text
+
+
+def test_a_port_published_on_all_addresses_is_exposed_loopback_is_not() -> None:
+    everywhere = {
+        "5000/tcp": [
+            {"HostIp": "0.0.0.0", "HostPort": "5001"},
+            {"HostIp": "::", "HostPort": "5001"},
+        ]
+    }
+    run = parse_registry_run(container(ports=everywhere), image(), "lab-reg")
+    assert [str(p) for p in run.exposed(5001)] == ["0.0.0.0:5001->5000/tcp"]
+    assert run.exposed(5002) == ()
+    local = parse_registry_run(container(), image(), "lab-reg")
+    assert local.exposed(5001) == ()
+
+
+def test_doctor_warns_of_an_exposed_registry_with_a_pasteable_fix() -> None:
+    from buildtui.engine.probe import _exposure_check
+    from buildtui.settings import Settings
+
+    everywhere = {"5000/tcp": [{"HostIp": "0.0.0.0", "HostPort": "5001"}]}
+    state = ContainerState(
+        "lab-reg", parse_registry_run(container(ports=everywhere), image(), "lab-reg")
+    )
+    settings = Settings(registry_url="http://localhost:5001", registry_container="lab-reg")
+    check = _exposure_check(settings, state)
+    assert check is not None and check.level == "warn"
+    assert "on all addresses" in check.detail and "no authentication" in check.detail
+    assert check.fix.endswith(
+        "`buildtui --registry http://localhost:5001 --registry-container lab-reg lab up --recreate`"
+    )
+    assert _exposure_check(settings, state_with(container())) is None
+
+
+def state_with(data: dict[str, Any]) -> ContainerState:
+    return ContainerState("lab-reg", parse_registry_run(data, image(), "lab-reg"))

@@ -19,10 +19,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Button, ContentSwitcher, DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
 from buildtui.app.commands import Command, bindings
+from buildtui.app.messages import LabChanged
 from buildtui.app.screens.build_compare import BuildCompareScreen
 from buildtui.app.widgets.build_form import BuildForm
 from buildtui.app.widgets.build_log import BuildLogView
@@ -51,6 +53,7 @@ from buildtui.build.options import (
 )
 from buildtui.build.runner import BuildService
 from buildtui.buildlog.summary import BuildSummary
+from buildtui.forms import FormMemory
 from buildtui.settings import Settings, data_dir
 
 UPDATE_INTERVAL = 0.1
@@ -88,7 +91,7 @@ PANE_COMMANDS = (
         "build.preset",
         "ctrl+l",
         "apply_preset",
-        "Lab preset",
+        "Lab",
         "Fill the form with the lab's build: two platforms, push, registry7 cache mode=max",
     ),
     Command("build.form", "f2", "show_view('form')", "Form", "The build form"),
@@ -96,7 +99,12 @@ PANE_COMMANDS = (
     Command("build.log", "f4", "show_view('log')", "Log", "The raw build log"),
     Command("build.history", "f6", "show_view('history')", "History", "Builds run before"),
     Command(
-        "build.refresh", "f7", "refresh", "Refresh", "Reload the builder's platforms and history"
+        "build.refresh",
+        "f7",
+        "refresh",
+        "Refresh",
+        "Reload the builder's platforms and history",
+        show=False,  # in the palette: at 100 columns the footer keeps the view's own keys
     ),
     Command("build.open", "o", "open_build", "Open", "Open the selected build"),
     Command("build.rerun", "r", "rerun", "Re-run", "Run the selected build again"),
@@ -105,17 +113,22 @@ PANE_COMMANDS = (
         "build.values",
         "v",
         "toggle_build_arg_values",
-        "Arg values",
+        "Args",
         "Show or hide the --build-arg values in the history and the build's command",
     ),
 )
 
 
+FORM_NAME = "build"
+"""The Build form's file in the form memory."""
+
+
 class BuildPane(Vertical):
     """Run buildx builds, watch their steps and log, keep and compare them."""
 
-    AUTO_FOCUS = "#context, #view-steps, #log, #history-table"
-    """Where the focus goes when the shell shows this pane: the current view's first."""
+    AUTO_FOCUS = "#platforms, #view-steps, #log, #history-table"
+    """Where the focus goes when the shell shows this pane: the current view's first
+    (never a text field, where the next pane key would be typed)."""
 
     DEFAULT_CSS = """
     BuildPane { height: 1fr; }
@@ -201,11 +214,15 @@ class BuildPane(Vertical):
         *,
         clock: Callable[[], float] = time.monotonic,
         evidence: EvidenceCollector | None = collect_evidence,
+        forms: FormMemory | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.clock = clock
         self.evidence = evidence
+        self.forms = forms
+        """Where the form's last values are kept across restarts (None: not kept)."""
+        self._remember_timer: Timer | None = None
         self.service = service
         self.history = history
         self.settings = settings
@@ -255,9 +272,11 @@ class BuildPane(Vertical):
 
     def on_mount(self) -> None:
         table = self.query_one("#history-table", DataTable)
-        table.add_columns(
-            "#", "when", "result", "cached", "wall", "cache broken first at", "command"
-        )
+        table.add_columns(*HISTORY_COLUMNS)
+        if self.forms is not None:
+            remembered = self.forms.load(FORM_NAME)
+            if remembered:
+                self.query_one(BuildForm).restore(remembered)
         self._update_preview()
         self.load_platforms()
         self.load_history()
@@ -275,13 +294,19 @@ class BuildPane(Vertical):
             return
         self.query_one("#build-views", ContentSwitcher).current = f"view-{view}"
         # Keep the focus inside the pane, so that its keys keep working.
-        focus = {"log": "#log", "history": "#history-table", "form": "#context"}
+        focus = {"log": "#log", "history": "#history-table", "form": "#platforms"}
         self.query_one(focus.get(view, "#view-steps")).focus()
         if view == "log":
             self._refresh_log()
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The footer shows the keys of the view in front: not the one it is already in,
+        # nor Copy (the form's command) outside the form.
+        if action == "show_view":
+            return not (self.is_mounted and parameters[:1] == (self.view,))
+        if action == "copy_command":
+            return self.is_mounted and self.view == "form"
         if action in ("open_build", "rerun", "compare"):
             return self.is_mounted and self.view == "history"
         if action == "toggle_build_arg_values":
@@ -314,6 +339,17 @@ class BuildPane(Vertical):
     # -- the form --------------------------------------------------------------
 
     @on(BuildForm.Changed)
+    def _form_changed(self) -> None:
+        self._update_preview()
+        if self.forms is not None:  # kept a second after the last change
+            if self._remember_timer is not None:
+                self._remember_timer.stop()
+            self._remember_timer = self.set_timer(1.0, self.remember_form)
+
+    def remember_form(self) -> None:
+        if self.forms is not None:
+            self.forms.save(FORM_NAME, self.query_one(BuildForm).values())
+
     def _update_preview(self) -> None:
         preview = self.query_one("#command-preview", Static)
         try:
@@ -374,6 +410,7 @@ class BuildPane(Vertical):
         if argv is None:
             self.action_show_view("form")
             return
+        self.remember_form()
         options = self.query_one(BuildForm).options()
         dockerfile = Path(options.file) if options.file else Path(options.context, "Dockerfile")
         self.start_build(argv, dockerfile, options.platforms)
@@ -455,6 +492,8 @@ class BuildPane(Vertical):
         self._refresh_live(force=True)
         self.refresh_bindings()
         self._save(message.live)
+        if pushed_to(message.live, self.settings.registry_host):
+            self.post_message(LabChanged(registry_changed=True, origin=self))
 
     @on(BuildNotStarted)
     def _not_started(self, message: BuildNotStarted) -> None:
@@ -713,8 +752,16 @@ def _buildx_args(argv: Sequence[str]) -> list[str]:
     return args
 
 
+HISTORY_COLUMNS = (
+    "#", "when", "result", "cached", "wall", "tags", "platforms", "cache",
+    "cache broken first at",
+)  # fmt: skip
+
+
 def history_row(entry: BuildEntry, build_arg_values: bool = False) -> tuple[str, ...]:
-    """One history table row (pure); `--build-arg` values as `NAME=…` unless asked."""
+    """One history table row (pure): what tells builds apart (tags, cache refs, platforms),
+    not the command, which reads the same on every row (`o` opens it; `--build-arg`
+    values show as `NAME=…` there unless asked)."""
     summary = entry.summary
     if entry.canceled:
         result = "canceled"
@@ -724,15 +771,62 @@ def history_row(entry: BuildEntry, build_arg_values: bool = False) -> tuple[str,
         result = f"failed ({summary.exit_code})"
     wall = f"{summary.wall_seconds:.1f}s" if summary.wall_seconds is not None else "-"
     when = datetime.fromtimestamp(entry.started).strftime("%m-%d %H:%M:%S")
+    tags, cache, platforms = build_traits(entry.argv)
+    return (str(entry.id), when, result, f"{summary.cached}/{summary.total}", wall, tags,
+            platforms, cache, first_miss_cell(summary))  # fmt: skip
+
+
+def _short_ref(ref: str) -> str:
+    """`localhost:5000/lab:cachetest` -> `lab:cachetest` (the registry host left out)."""
+    first, _, rest = ref.partition("/")
+    return rest if rest and ("." in first or ":" in first or first == "localhost") else ref
+
+
+def _cache_ref(spec: str) -> str:
+    fields = dict(part.partition("=")[::2] for part in spec.split(","))
+    where = fields.get("ref") or fields.get("dest") or fields.get("src") or fields.get("type", "")
+    mode = f" {fields['mode']}" if "mode" in fields else ""
+    return _short_ref(where) + mode
+
+
+def build_traits(argv: Sequence[str]) -> tuple[str, str, str]:
+    """(tags, cache, platforms) of a kept command, short: `lab:cachetest`,
+    `to cachedata1 max, from cachedata1`, `amd64+arm64`."""
+    args = _buildx_args(argv)
+    tags: list[str] = []
+    cache_to: list[str] = []
+    cache_from: list[str] = []
+    platforms: list[str] = []
+    takes = {"-t": tags, "--tag": tags, "--cache-to": cache_to, "--cache-from": cache_from,
+             "--platform": platforms}  # fmt: skip
+    for index, arg in enumerate(args):
+        name, equals, value = arg.partition("=")
+        if equals and name in takes:
+            takes[name].append(value)
+        elif arg in takes and index + 1 < len(args):
+            takes[arg].append(args[index + 1])
+    cache = [f"to {_cache_ref(spec)}" for spec in cache_to]
+    cache += [f"from {_cache_ref(spec)}" for spec in cache_from]
+    arches = [p.strip().removeprefix("linux/") for ps in platforms for p in ps.split(",")]
     return (
-        str(entry.id),
-        when,
-        result,
-        f"{summary.cached}/{summary.total}",
-        wall,
-        first_miss_cell(summary),
-        shown_command(entry.argv, build_arg_values=build_arg_values),
+        " ".join(_short_ref(tag) for tag in tags) or "-",
+        ", ".join(cache) or "-",
+        "+".join(a for a in arches if a) or "default",
     )
+
+
+def pushed_to(live: LiveBuild, registry_host: str) -> bool:
+    """The build pushed an image, or exported a cache image, to the lab registry
+    (`registry_host`, or the same port on localhost or 127.0.0.1)."""
+    summary = live.summary
+    if summary is None:
+        return False
+    port = registry_host.rpartition(":")[2]
+    hosts = {registry_host, f"localhost:{port}", f"127.0.0.1:{port}"}
+    refs = [ref for ref, _ in summary.pushed]
+    if summary.cache_export == "ok":
+        refs += [arg for arg in live.argv if "type=registry" in arg]
+    return any(f"{host}/" in ref for ref in refs for host in hosts)
 
 
 def first_miss_cell(summary: BuildSummary) -> str:

@@ -33,6 +33,7 @@ from buildtui.buildx.errors import BuildxError, BuildxUnavailable, ContextBuilde
 from buildtui.buildx.models import Builder, BuilderList, CreateOptions, CreateRequest, PruneOptions
 from buildtui.buildx.presentation import COLUMNS, Row, builder_details, builder_rows
 from buildtui.engine.status import EngineStatus
+from buildtui.forms import CREATE_FORM, FormMemory, create_request_from, create_request_values
 
 REFRESH_INTERVAL = 10.0
 STATUS_STYLES = {
@@ -52,9 +53,9 @@ PANE_COMMANDS = (
     Command("builders.stop", "s", "stop", "Stop", "Stop the builder's BuildKit"),
     Command("builders.remove", "x", "remove", "Remove…", "Remove the highlighted builder"),
     Command("builders.inspect", "i", "inspect", "Inspect", "Everything buildx inspect shows"),
-    Command("builders.du", "D", "disk_usage", "Disk usage", "Build cache of the builder"),
+    Command("builders.du", "D", "disk_usage", "Usage", "Build cache of the builder"),
     Command("builders.prune", "p", "prune", "Prune…", "Remove build cache"),
-    Command("builders.append", "a", "append", "Add node…", "Add a node to the builder"),
+    Command("builders.append", "a", "append", "Add node…", "Add a node to the builder", show=False),
     Command("builders.leave", "L", "leave", "Remove node…", "Remove the highlighted node", False),
     Command("builders.refresh", "r", "refresh", "Refresh", "List the builders again"),
 )
@@ -133,6 +134,7 @@ class BuildersPane(Widget):
         service: BuildersBackend,
         *,
         refresh_interval: float | None = REFRESH_INTERVAL,
+        forms: FormMemory | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -140,6 +142,8 @@ class BuildersPane(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self.service = service
         self.refresh_interval = refresh_interval
+        self.forms = forms
+        """Where the create form keeps its last new builder (None: not kept)."""
         self.listing: BuilderList | None = None
         self.error: BuildxError | None = None
         self.refreshing = False
@@ -358,9 +362,19 @@ class BuildersPane(Widget):
         self.refresh_builders()
 
     def action_create(self, options: CreateOptions | None = None) -> None:
+        forms = self.forms
+        remembered = None
+        if options is None and forms is not None:
+            remembered = create_request_from(forms.load(CREATE_FORM))
+        status = getattr(self.app, "status", None)
+        here = isinstance(status, EngineStatus) and status.lab_registry_here
+        screen = CreateBuilderScreen(self.service, options, remembered, lab_registry_here=here)
+
         def created(plan: CreatePlan | None) -> None:
             if plan is None:
                 return
+            if forms is not None and screen.submitted is not None and plan.options.mode == "new":
+                forms.save(CREATE_FORM, create_request_values(screen.submitted))
             service = self.service
 
             def call() -> str:
@@ -373,11 +387,7 @@ class BuildersPane(Widget):
 
             self.call_service("Create", call)
 
-        status = getattr(self.app, "status", None)
-        here = isinstance(status, EngineStatus) and status.lab_registry_here
-        self.app.push_screen(
-            CreateBuilderScreen(self.service, options, lab_registry_here=here), created
-        )
+        self.app.push_screen(screen, created)
 
     def action_append(self) -> None:
         builder = self._need_builder("add a node to")

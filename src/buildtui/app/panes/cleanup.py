@@ -61,10 +61,10 @@ PANE_COMMANDS = (
         "cleanup.by_digest",
         "i",
         "by_digest",
-        "Whole image",
+        "Image",
         "Delete the manifest with all its tags",
     ),
-    Command("cleanup.allow_tags", "a", "allow_tags", "Allow tags", "Allow other tags to go too"),
+    Command("cleanup.allow_tags", "a", "allow_tags", "Allow", "Allow other tags to go too"),
     Command("cleanup.delete", "x", "delete", "Delete…", "Delete the selection (confirm)"),
     Command("cleanup.gc", "g", "gc", "Collect…", "Garbage-collect the registry (confirm)"),
     Command(
@@ -79,10 +79,10 @@ PANE_COMMANDS = (
         "cleanup.resume",
         "R",
         "resume",
-        "Resume GC",
+        "Resume",
         "Finish an interrupted garbage collection: start the registry, verify every tag",
     ),
-    Command("cleanup.verify", "v", "verify", "Verify", "Check every tag is complete"),
+    Command("cleanup.verify", "v", "verify", "Verify", "Check every tag is complete", show=False),
     Command("cleanup.clear", "c", "clear", "Clear", "Clear the selection", show=False),
     Command("cleanup.refresh", "r", "refresh", "Refresh", "Read the registry again"),
 )
@@ -491,6 +491,7 @@ class CleanupPane(Widget):
                     self.post_message(self.Executed(error.report))
                     return
                 self.post_message(self.Executed(report))
+                self.post_message(LabChanged(registry_changed=True, origin=self))
                 graph = self.graph
                 if graph is not None:
                     await self._verify(graph, plan.remaining_tags, wait=False)
@@ -523,7 +524,7 @@ class CleanupPane(Widget):
         finally:
             self.busy = False
             # The registry was stopped and started (or left stopped): the status bar is stale.
-            self.post_message(LabChanged())
+            self.post_message(LabChanged(registry_changed=True, origin=self))
         self.post_message(self.GcDone(result))
 
     @work(exclusive=True, group="cleanup-gc", exit_on_error=False)
@@ -536,7 +537,7 @@ class CleanupPane(Widget):
             return
         finally:
             self.busy = False
-            self.post_message(LabChanged())
+            self.post_message(LabChanged(registry_changed=True, origin=self))
         self.post_message(self.Resumed(result))
 
     @work(exclusive=True, group="cleanup-verify", exit_on_error=False)

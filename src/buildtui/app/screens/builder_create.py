@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from buildtui.app.widgets.state_checkbox import StateCheckbox
+from buildtui.app.widgets.marks import MarkedCheckbox
 from buildtui.buildx.builders import BuildersBackend
 from buildtui.buildx.commands import CreatePlan, Preset, render_command, split_list
 from buildtui.buildx.errors import BuildxError
@@ -96,16 +96,24 @@ class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
         self,
         service: BuildersBackend,
         initial: CreateOptions | None = None,
+        remembered: CreateRequest | None = None,
         *,
         lab_registry_here: bool = False,
     ) -> None:
-        """`lab_registry_here`: the lab registry answers on this host (the status bar's
-        probe), so a new docker-container builder gets the lab presets on by default."""
+        """`remembered`: the last new builder's request (kept across restarts), used when
+        `initial` is None. `lab_registry_here`: the lab registry answers on this host (the
+        status bar's probe), so a new docker-container builder gets the lab presets on by
+        default, unless the remembered request says otherwise."""
         super().__init__()
         self.service = service
-        self.initial = initial or CreateOptions()
+        self.remembered = remembered
+        """The last new builder's request (its presets too), when `initial` is None."""
+        self.initial = initial or (remembered.options if remembered else CreateOptions())
+        self.submitted: CreateRequest | None = None
+        """The request as the form read it when Create was pressed (before presets)."""
         self.presets_on = (
             lab_registry_here
+            and remembered is None
             and self.initial.mode == "new"
             and (self.initial.driver or "docker-container") == "docker-container"
         )
@@ -167,10 +175,10 @@ class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
                     "create-platforms",
                 )
                 with Horizontal(classes="row"):
-                    yield StateCheckbox(
+                    yield MarkedCheckbox(
                         "use it now (--use)", initial.use, id="create-use", compact=True
                     )
-                    yield StateCheckbox(
+                    yield MarkedCheckbox(
                         "start it now (--bootstrap)",
                         initial.bootstrap,
                         id="create-bootstrap",
@@ -185,14 +193,14 @@ class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
                             "host's network and plain HTTP.",
                             id="create-presets-why",
                         )
-                    yield StateCheckbox(
+                    yield MarkedCheckbox(
                         f"{Preset.HOST_NETWORK.title} (--driver-opt network=host)",
                         self.presets_on,
                         id="create-host-network",
                         compact=True,
                         tooltip=Preset.HOST_NETWORK.help,
                     )
-                    yield StateCheckbox(
+                    yield MarkedCheckbox(
                         f"{Preset.PLAIN_HTTP.title} (buildkitd.toml with http = true)",
                         self.presets_on,
                         id="create-plain-http",
@@ -209,6 +217,13 @@ class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
                 yield Button("Create", id="create-ok", variant="primary", compact=True)
 
     def on_mount(self) -> None:
+        remembered = self.remembered
+        if remembered is not None and remembered.options is self.initial:
+            self.query_one("#create-host-network", Checkbox).value = remembered.host_network
+            if remembered.plain_http_hosts:
+                self.query_one("#create-plain-http", Checkbox).value = True
+                hosts = ", ".join(remembered.plain_http_hosts)
+                self.query_one("#create-http-hosts", Input).value = hosts
         self.update_plan()
         self.query_one("#create-name", Input).focus()
 
@@ -288,6 +303,7 @@ class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
     @on(Button.Pressed, "#create-ok")
     def submit(self) -> None:
         if self.plan is not None:
+            self.submitted = self.request
             self.dismiss(self.plan)
 
     @on(Button.Pressed, "#create-cancel")

@@ -13,7 +13,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, Static
 
 from buildtui.app.screens.builder_usage import RECORD_COLUMNS, record_cells
-from buildtui.app.widgets.state_checkbox import StateCheckbox
+from buildtui.app.widgets.marks import MarkedCheckbox
 from buildtui.buildx.builders import BuildersBackend
 from buildtui.buildx.commands import prune_args, render_command, split_list, validate_prune
 from buildtui.buildx.errors import BuildxError
@@ -86,7 +86,7 @@ class PruneScreen(ModalScreen[PruneOptions | None]):
         with Vertical() as box:
             box.border_title = f"Prune the build cache of {self.builder}?"
             with Horizontal():
-                yield StateCheckbox(
+                yield MarkedCheckbox(
                     "all (--all: also internal, frontend, shared)", id="prune-all", compact=True
                 )
                 yield Label("keep")

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Static
 
 from buildtui.app.screens.confirm import loss_text
-from buildtui.app.widgets.state_checkbox import StateCheckbox
+from buildtui.app.widgets.marks import MarkedCheckbox
 from buildtui.buildx.commands import remove_args, render_command
 from buildtui.buildx.models import Builder
 from buildtui.buildx.presentation import removal_plan
@@ -73,13 +73,13 @@ class RemoveBuilderScreen(ModalScreen[RemoveRequest | None]):
         with Vertical() as box:
             box.border_title = f"Remove builder {self.builder.name}?"
             with Horizontal():
-                yield StateCheckbox(
+                yield MarkedCheckbox(
                     "keep its build cache (--keep-state)",
                     id="remove-keep-state",
                     compact=True,
                     disabled=not container,
                 )
-                yield StateCheckbox(
+                yield MarkedCheckbox(
                     "keep BuildKit running (--keep-daemon)",
                     id="remove-keep-daemon",
                     compact=True,

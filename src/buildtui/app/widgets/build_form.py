@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList
+from textual.widgets.select import InvalidSelectValueError
 
-from buildtui.app.widgets.state_checkbox import StateCheckbox
+from buildtui.app.widgets.marks import MarkedCheckbox, MarkedSelectionList
 from buildtui.build.errors import OptionsError
 from buildtui.build.options import (
     BuildOptions,
@@ -50,22 +53,22 @@ class BuildForm(VerticalScroll):
             yield Label("Context")
             yield Input(".", id="context", placeholder="build context folder", compact=True)
             yield Label("Dockerfile")
-            yield Input(id="file", placeholder="CONTEXT/Dockerfile", compact=True)
+            yield Input(id="file", placeholder="default: CONTEXT/Dockerfile", compact=True)
         with Horizontal():
             yield Label("Tags")
             yield Input(
                 id="tags",
-                placeholder="localhost:5000/lab:cachetest (space-separated)",
+                placeholder="e.g. HOST:PORT/lab:1 (several: space-separated)",
                 compact=True,
             )
         with Horizontal():
             yield Label("Platforms")
-            yield SelectionList[str](id="platforms", compact=True)
+            yield MarkedSelectionList[str](id="platforms", compact=True)
         with Horizontal():
             yield Label("Builder")
-            yield Input(id="builder", placeholder="current builder", compact=True)
+            yield Input(id="builder", placeholder="default: the builder in use", compact=True)
             yield Label("Target")
-            yield Input(id="target", placeholder="last stage", compact=True)
+            yield Input(id="target", placeholder="default: the last stage", compact=True)
         with Horizontal():
             yield Label("Output")
             yield Select(
@@ -101,11 +104,11 @@ class BuildForm(VerticalScroll):
                 id="mode",
                 compact=True,
             )
-            yield StateCheckbox("image-manifest=true", id="image-manifest", compact=True)
-            yield StateCheckbox("--no-cache", id="no-cache", compact=True)
+            yield MarkedCheckbox("image-manifest=true", id="image-manifest", compact=True)
+            yield MarkedCheckbox("--no-cache", id="no-cache", compact=True)
         with Horizontal():
             yield Label("Build args")
-            yield Input(id="build-args", placeholder="NAME=value NAME2=value2", compact=True)
+            yield Input(id="build-args", placeholder="e.g. NAME=value NAME2=value2", compact=True)
             yield Label("Provenance")
             yield Select(
                 PROVENANCE, value="default", allow_blank=False, id="provenance", compact=True
@@ -192,6 +195,45 @@ class BuildForm(VerticalScroll):
         ]
         selection.deselect_all()
         self.set_platforms(offered, options.platforms)
+        self.post_message(self.Changed())
+
+    # -- remembering -----------------------------------------------------------
+
+    def values(self) -> dict[str, Any]:
+        """Every field's value, to restore the form as it is (`restore`)."""
+        values: dict[str, Any] = {}
+        for field in self.query(Input):
+            values[str(field.id)] = field.value
+        for select in self.query(Select):
+            values[str(select.id)] = str(select.value)
+        for box in self.query(Checkbox):
+            values[str(box.id)] = box.value
+        values["platforms"] = list(self.query_one("#platforms", SelectionList).selected)
+        return values
+
+    def restore(self, values: Mapping[str, Any]) -> None:
+        """Fill the fields from `values()` of an earlier form; unknown or bad ones are skipped."""
+        for field in self.query(Input):
+            value = values.get(str(field.id))
+            if isinstance(value, str):
+                field.value = value
+        for select in self.query(Select):
+            value = values.get(str(select.id))
+            if isinstance(value, str):
+                with suppress(InvalidSelectValueError):  # a choice no longer offered
+                    select.value = value
+        for box in self.query(Checkbox):
+            value = values.get(str(box.id))
+            if isinstance(value, bool):
+                box.value = value
+        platforms = values.get("platforms")
+        if isinstance(platforms, list):
+            selection = self.query_one("#platforms", SelectionList)
+            offered = [
+                str(selection.get_option_at_index(i).value) for i in range(selection.option_count)
+            ]
+            selection.deselect_all()
+            self.set_platforms(offered, [str(p) for p in platforms])
         self.post_message(self.Changed())
 
     @on(Input.Changed)

@@ -1,0 +1,494 @@
+"""`buildtui lab up`: the lab's registry (and a builder) set up (`lab.teardown`: lab down).
+
+`lab up` starts the lab's `registry:2` container as the lab does (deletion enabled),
+but with a named data volume, so that its images survive a recreate, and published on
+127.0.0.1 only (a registry with deletion and no authentication must not be open to
+the lab's network unless asked for). What it creates is recorded in the data dir
+(`lab/CONTAINER.json`, owner-only); `lab down` removes only what that record names,
+and only while it is the same object (a container recreated by someone else since is
+left alone).
+
+Containers, volumes and images go through python-on-whales (blocking: call from a
+thread worker or a command); the wording of every outcome is here, the printing in
+`buildtui.commands.lab`.
+"""
+
+from __future__ import annotations
+
+import shlex
+import socket
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import httpx
+
+from buildtui.engine.client import docker_command, make_docker_client
+from buildtui.engine.registry_container import (
+    DELETE_ENV,
+    LAB_IMAGE,
+    ContainerState,
+    RegistryRun,
+    exposure_warning,
+    inspect_registry_container,
+    is_loopback_host,
+    url_port,
+)
+from buildtui.lab.record import LabError, LabRecord, load_record, save_record
+from buildtui.settings import Settings
+
+if TYPE_CHECKING:
+    from python_on_whales import DockerClient
+
+STORAGE = "/var/lib/registry"
+LABEL = "io.github.buildtui.lab"
+PROBE_DIGEST = "sha256:" + "0" * 64
+
+Kind = Literal[
+    "created", "existed", "started", "recreated", "removed", "kept", "missing", "warning"
+]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One thing `lab up` or `lab down` did or found."""
+
+    kind: Kind
+    what: Literal["image", "volume", "container", "registry", "builder"]
+    name: str
+    detail: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return self.kind in ("created", "started", "recreated", "removed")
+
+    def line(self) -> str:
+        text = f"{self.kind:<9} {self.what} {self.name}"
+        return f"{text}: {self.detail}" if self.detail else text
+
+
+@dataclass(frozen=True)
+class LabSpec:
+    """What `lab up` sets up: every name and port can be chosen."""
+
+    container: str
+    registry_url: str
+    image: str = LAB_IMAGE
+    volume: str = ""
+    """The data volume; empty: `CONTAINER-data`."""
+    expose: bool = False
+    """Publish on all addresses instead of 127.0.0.1 only."""
+    recreate: bool = False
+    builder: str | None = None
+
+    @property
+    def volume_name(self) -> str:
+        return self.volume or f"{self.container}-data"
+
+    @property
+    def port(self) -> int:
+        return url_port(self.registry_url)[1]
+
+    @property
+    def publish(self) -> tuple[str, int]:
+        """The `-p` of the registry: `127.0.0.1:PORT:5000`, or `PORT:5000` with --expose."""
+        return (str(self.port) if self.expose else f"127.0.0.1:{self.port}", 5000)
+
+    @property
+    def registry_host(self) -> str:
+        return f"localhost:{self.port}"
+
+    def validate(self) -> None:
+        host, _ = url_port(self.registry_url)
+        if not is_loopback_host(host):
+            raise LabError(
+                f"lab up starts the registry on this machine, but {self.registry_url} is not "
+                "on it: give a local URL with --registry, e.g. --registry http://localhost:5000"
+            )
+        if self.registry_url.startswith("https://"):
+            raise LabError(
+                "the lab's registry speaks plain HTTP: give an http:// URL with --registry, "
+                f"e.g. --registry http://localhost:{self.port}"
+            )
+
+
+# -- lab up -----------------------------------------------------------------------------
+
+
+@dataclass
+class UpResult:
+    spec: LabSpec
+    outcomes: list[Outcome] = field(default_factory=list)
+    ok: bool = True
+
+    @property
+    def changed(self) -> bool:
+        return any(outcome.changed for outcome in self.outcomes)
+
+    def add(self, *args: Any) -> None:
+        self.outcomes.append(Outcome(*args))
+
+
+def docker_error(error: Exception) -> str:
+    """The line of docker's stderr that says what went wrong (not its `Run 'docker …
+    --help'` advice)."""
+    stderr = str(getattr(error, "stderr", "") or "").strip()
+    lines = [
+        line.strip()
+        for line in stderr.splitlines()
+        if line.strip() and not line.startswith(("Run '", "See '"))
+    ]
+    errors = [line for line in lines if "error" in line.lower()]
+    if errors or lines:
+        return (errors or lines)[-1]
+    return str(error).strip().splitlines()[-1]
+
+
+def lab_up(spec: LabSpec, settings: Settings, *, wait: float = 20.0) -> UpResult:
+    """Set the lab up as `spec` says; what already exists is left as it is (reported)."""
+    from python_on_whales.exceptions import DockerException
+
+    spec.validate()
+    docker = make_docker_client(settings)
+    result = UpResult(spec)
+    record = load_record(spec.container) or LabRecord(spec.container)
+    record.registry_url = spec.registry_url
+    try:
+        state = inspect_registry_container(spec.container, docker_command(settings))
+        if state.error is not None:
+            raise LabError(f"container {spec.container} cannot be inspected: {state.error}")
+        if state.run is None or spec.recreate:
+            _ensure_image(docker, spec, result)
+        if state.run is None:
+            _ensure_volume(docker, spec, result, record)
+            try:
+                record.container_id = _run_registry(docker, spec)
+            except (LabError, DockerException):
+                if ("created", "volume") in [(o.kind, o.what) for o in result.outcomes]:
+                    docker.volume.remove(spec.volume_name)  # made for it a moment ago
+                    record.volume = None
+                raise
+            result.add("created", "container", spec.container, _described(spec))
+        else:
+            _existing(docker, spec, state, result, record, settings)
+        made = [o for o in result.outcomes if o.what == "container" and o.kind != "existed"]
+        if spec.expose and any(o.kind in ("created", "recreated") for o in made):
+            result.add(
+                "warning", "container", spec.container,
+                exposure_warning(spec.container, spec.port) + " (--expose)",
+            )  # fmt: skip
+        save_record(record)
+        if result.ok:
+            _check_registry(spec, result, wait)
+    except DockerException as error:
+        save_record(record)
+        raise LabError(docker_error(error)) from None
+    if spec.builder:
+        _ensure_builder(spec, settings, result, record)
+        save_record(record)
+    return result
+
+
+def _published_on(spec: LabSpec) -> str:
+    where = f"0.0.0.0:{spec.port}" if spec.expose else f"127.0.0.1:{spec.port}"
+    return f"{spec.image} on {where}"
+
+
+def _described(spec: LabSpec) -> str:
+    return f"{_published_on(spec)}, {DELETE_ENV}=true, its images in volume {spec.volume_name}"
+
+
+def _ensure_image(docker: DockerClient, spec: LabSpec, result: UpResult) -> None:
+    from python_on_whales.exceptions import DockerException
+
+    if docker.image.exists(spec.image):
+        result.add("existed", "image", spec.image)
+        return
+    try:
+        docker.image.pull(spec.image, quiet=True)
+    except DockerException as error:
+        raise LabError(
+            f"the image {spec.image} is not on this engine and cannot be pulled "
+            f"({docker_error(error)}). Load it from a machine that has it (there: "
+            f"`docker save {spec.image} -o registry.tar`, here: `docker load -i registry.tar`);"
+            " on a lab machine with no network, `sudo bash scripts/provision-engine.sh` "
+            "builds it locally"
+        ) from None
+    result.add("created", "image", spec.image, "pulled")
+
+
+def _ensure_volume(
+    docker: DockerClient, spec: LabSpec, result: UpResult, record: LabRecord
+) -> None:
+    name = spec.volume_name
+    if docker.volume.exists(name):
+        result.add("existed", "volume", name, "its images are kept")
+        return
+    docker.volume.create(name, labels={LABEL: spec.container})
+    record.volume = name
+    result.add("created", "volume", name, f"the registry's storage ({STORAGE})")
+
+
+def _run_registry(docker: DockerClient, spec: LabSpec, *, start: bool = True) -> str:
+    """`docker run -d` (or `create`) the registry; a half-made container is removed."""
+    from python_on_whales.exceptions import DockerException
+
+    options: dict[str, Any] = {
+        "name": spec.container,
+        "publish": [spec.publish],
+        "envs": {DELETE_ENV: "true"},
+        "volumes": [(spec.volume_name, STORAGE)],
+        "labels": {LABEL: spec.container},
+    }
+    try:
+        if start:
+            container = docker.container.run(spec.image, detach=True, **options)
+        else:
+            container = docker.container.create(spec.image, **options)
+    except DockerException as error:
+        if docker.container.exists(spec.container):
+            docker.container.remove(spec.container, force=True)
+        detail = docker_error(error)
+        if "allocated" in detail or "address already in use" in detail:
+            raise LabError(
+                f"port {spec.port} is already in use on this machine, so {spec.container} "
+                f"cannot publish it ({detail}): choose another port, e.g. "
+                f"`buildtui --registry http://localhost:{free_port_after(spec.port)} "
+                f"--registry-container {shlex.quote(spec.container)} lab up`"
+            ) from None
+        raise
+    return str(container.id)
+
+
+def free_port_after(port: int) -> int:
+    """The first port after `port` that nothing listens on at 127.0.0.1 now."""
+    for candidate in range(port + 1, min(port + 100, 65535)):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return candidate
+    return port + 1
+
+
+def _existing(
+    docker: DockerClient,
+    spec: LabSpec,
+    state: ContainerState,
+    result: UpResult,
+    record: LabRecord,
+    settings: Settings,
+) -> None:
+    run = state.run
+    assert run is not None
+    if not run.looks_like_registry:
+        result.ok = False
+        result.add(
+            "warning", "container", spec.container,
+            "exists and is not a registry:2 container; left alone. Choose another name with "
+            "--registry-container",
+        )  # fmt: skip
+        return
+    if spec.recreate:
+        _recreate(docker, spec, run, result, record)
+        return
+    notes = []
+    if record.container_id is not None and record.container_id != container_id(
+        docker, spec.container
+    ):
+        record.container_id = None  # another container took the name: not ours any more
+    if not run.running:
+        docker.container.start(spec.container)
+        result.add("started", "container", spec.container, "it existed, stopped")
+    else:
+        notes.append("running")
+    if run.delete_enabled:
+        notes.append("deletion enabled")
+    result.add("existed", "container", spec.container, ", ".join(notes))
+    again = shlex.join([*cli_argv(settings, spec), "--recreate"])
+    if not run.delete_enabled:
+        result.add(
+            "warning", "container", spec.container,
+            f"deletion is not enabled ({DELETE_ENV} is not true): the lab's bonus cannot "
+            f"delete images. `{again}` recreates it with deletion on, keeping its images",
+        )  # fmt: skip
+    if run.exposed(spec.port) and not spec.expose:
+        result.add(
+            "warning", "container", spec.container,
+            f"{exposure_warning(spec.container, spec.port)}. `{again}` publishes it on "
+            "127.0.0.1 only, keeping its images",
+        )  # fmt: skip
+    elif spec.expose and run.exposed(spec.port):
+        result.add(
+            "warning",
+            "container",
+            spec.container,
+            exposure_warning(spec.container, spec.port) + " (--expose)",
+        )
+    elif spec.expose and not run.exposed(spec.port):
+        result.add(
+            "warning", "container", spec.container,
+            f"it is not published on all addresses; `{again}` does that",
+        )  # fmt: skip
+    if not run.publishes(spec.port):
+        ports = ", ".join(str(p) for p in run.published) or "no port"
+        result.ok = False
+        result.add(
+            "warning", "container", spec.container,
+            f"publishes {ports}, not port {spec.port} of {spec.registry_url}: `{again}` "
+            f"publishes it on port {spec.port}, or give its port with --registry",
+        )  # fmt: skip
+
+
+def cli_argv(settings: Settings, spec: LabSpec) -> list[str]:
+    from buildtui.cleanup.service import cli_prefix
+
+    used = Settings().with_overrides(
+        {
+            "registry_url": spec.registry_url,
+            "registry_container": spec.container,
+            "docker_context": settings.docker_context,
+            "docker_host": settings.docker_host,
+        }
+    )
+    argv = [*shlex.split(cli_prefix(used)), "lab", "up"]
+    if spec.image != LAB_IMAGE:
+        argv += ["--image", spec.image]
+    if spec.volume:
+        argv += ["--volume", spec.volume]
+    if spec.expose:
+        argv.append("--expose")
+    return argv
+
+
+def container_id(docker: DockerClient, name: str) -> str | None:
+    return str(docker.container.inspect(name).id) if docker.container.exists(name) else None
+
+
+def _recreate(
+    docker: DockerClient, spec: LabSpec, run: RegistryRun, result: UpResult, record: LabRecord
+) -> None:
+    """Remove the container and run it again as `lab up` does, with its images kept.
+
+    Its storage in a named volume or a bind mount is mounted again as it is. Storage in
+    the container's own layer or an anonymous volume is copied into the data volume
+    first (through a host directory), before the old container goes.
+    """
+    storage = run.storage
+    if storage is not None and storage.kind == "tmpfs":
+        raise LabError(
+            f"{spec.container} keeps its images in a tmpfs, which cannot be kept: remove it "
+            f"yourself (`docker rm -f {spec.container}`) and run `lab up` again"
+        )
+    kept: LabSpec = spec
+    if storage is not None and not storage.anonymous:
+        if storage.kind == "volume":
+            kept = LabSpec(**{**asdict(spec), "volume": storage.source})
+            where = f"volume {storage.source}"
+        else:
+            where = f"bind mount {storage.source}"
+        docker.container.remove(spec.container, force=True)
+        if storage.kind == "bind":
+            record.container_id = _run_bind(docker, spec, storage.source)
+        else:
+            record.container_id = _run_registry(docker, kept)
+    else:
+        _ensure_volume(docker, spec, result, record)
+        with tempfile.TemporaryDirectory(prefix="buildtui-lab-") as copy:
+            docker.copy((spec.container, run.storage_root.rstrip("/") + "/."), copy)
+            docker.container.remove(spec.container, force=True)
+            record.container_id = _run_registry(docker, spec, start=False)
+            docker.copy(copy + "/.", (spec.container, STORAGE))
+            docker.container.start(spec.container)
+        where = f"volume {spec.volume_name} (copied from the container's own storage)"
+    result.add(
+        "recreated",
+        "container",
+        spec.container,
+        f"{_published_on(kept)}, {DELETE_ENV}=true; its images kept in {where}",
+    )
+
+
+def _run_bind(docker: DockerClient, spec: LabSpec, source: str) -> str:
+    container = docker.container.run(
+        spec.image,
+        detach=True,
+        name=spec.container,
+        publish=[spec.publish],
+        envs={DELETE_ENV: "true"},
+        volumes=[(source, STORAGE)],
+        labels={LABEL: spec.container},
+    )
+    return str(container.id)
+
+
+def _check_registry(spec: LabSpec, result: UpResult, wait: float) -> None:
+    """Wait for the registry to answer; say whether deletion is enabled."""
+    url = f"http://127.0.0.1:{spec.port}"
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            with httpx.Client(base_url=url, timeout=2.0) as http:
+                if http.get("/v2/").status_code in (200, 401):
+                    probe = http.delete(f"/v2/buildtui-probe/manifests/{PROBE_DIGEST}")
+                    deletion = "deletion enabled" if probe.status_code != 405 else "deletion OFF"
+                    result.add("existed", "registry", spec.registry_url, f"answers, {deletion}")
+                    return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            result.ok = False
+            result.add(
+                "warning", "registry", spec.registry_url,
+                f"does not answer after {wait:.0f} s; see `docker logs {spec.container}`",
+            )  # fmt: skip
+            return
+        time.sleep(0.2)
+
+
+# -- the builder ------------------------------------------------------------------------
+
+
+def _ensure_builder(spec: LabSpec, settings: Settings, result: UpResult, record: LabRecord) -> None:
+    from buildtui.buildx.builders import BuildersService
+    from buildtui.buildx.errors import BuildxError
+    from buildtui.buildx.models import CreateOptions, CreateRequest
+
+    name = spec.builder or ""
+    service = BuildersService(settings)
+    try:
+        builders = service.list()
+        if name in builders.names:
+            result.add("existed", "builder", name)
+        else:
+            plan = service.plan_create(
+                CreateRequest(
+                    CreateOptions(name=name, driver="docker-container"),
+                    host_network=True,
+                    plain_http_hosts=(spec.registry_host,),
+                )
+            )
+            service.create(plan)
+            record.builder = name
+            result.add(
+                "created", "builder", name,
+                "docker-container, --driver-opt network=host, plain HTTP to "
+                f"{spec.registry_host}; not made the builder in use",
+            )  # fmt: skip
+        try:
+            service.bootstrap(name)
+        except BuildxError as error:
+            current = builders.current or "default"
+            result.add(
+                "warning", "builder", name,
+                f"it cannot start here: its BuildKit image (moby/buildkit) cannot be pulled "
+                f"({error.detail or error.what}). Builds keep using {current}, the builder in "
+                "use: with the docker driver and the containerd image store it builds both "
+                "platforms, pushes and exports registry cache too. On a machine with network "
+                f"`docker buildx use {name}` switches to it",
+            )  # fmt: skip
+    except BuildxError as error:
+        result.ok = False
+        result.add("warning", "builder", name, error.message)

@@ -1,0 +1,37 @@
+"""`buildtui build` on the real engine keeps its build in the history the Build pane shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from buildtui.build.history import BuildHistory
+from buildtui.cli import main
+from tests.integration.lab import TestRegistry, unique
+
+
+def test_a_cli_build_is_in_the_history_with_its_log(
+    registry: TestRegistry, base_image: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    marker = unique("history")
+    (tmp_path / "Dockerfile").write_text(
+        f"FROM {base_image}\nARG NOTE\nRUN echo {marker} > /note\n", encoding="utf-8"
+    )
+    ref = registry.ref(unique("cli-history"), "1")
+    code = main(
+        [
+            "build", "--", "--platform", "linux/amd64", "--build-arg", "NOTE=kept-whole",
+            "-t", ref, "--push", str(tmp_path),
+        ]
+    )  # fmt: skip
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert "NOTE=…" in printed  # masked on screen
+    [entry] = BuildHistory().list()
+    assert ref in entry.argv and "NOTE=kept-whole" in entry.argv
+    assert entry.summary.exit_code == 0 and entry.summary.total >= 1
+    assert entry.summary.pushed_digest is not None
+    assert entry.summary.pushed_digest.startswith("sha256:")
+    log = BuildHistory().get(entry.id).log
+    assert marker in log
