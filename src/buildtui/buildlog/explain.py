@@ -182,8 +182,51 @@ def explain_texts(texts: Iterable[str], driver: str | None = None) -> list[Expla
     return sorted(found.values(), key=lambda e: order[e.key])
 
 
+LOCAL_CACHE_HITS = "local-cache-hits"
+
+
+def local_cache_hits(cached: int, cache_import: str) -> Explanation | None:
+    """Steps came from the cache while no cache was imported: the builder's local cache.
+
+    Laboratory 7's "prune, then build again" step exists to catch exactly this: a
+    build that says CACHED proves nothing about the registry cache until the local one
+    is gone.
+    """
+    if cached == 0 or cache_import == "found":
+        return None
+    imported = (
+        "the cache import found nothing" if cache_import == "not-found" else "no cache was imported"
+    )
+    return Explanation(
+        key=LOCAL_CACHE_HITS,
+        title="The CACHED steps came from the builder's local cache",
+        explanation=(
+            f"{cached} step(s) came from the cache, but {imported}: BuildKit reused what "
+            "this builder kept from earlier builds, not the registry cache. This says "
+            "nothing about whether --cache-from works."
+        ),
+        fix=(
+            "To test the registry cache, empty the builder's local cache first (`docker "
+            "buildx prune -af`, or the Builders pane's prune, which shows what it deletes), "
+            "then build again with --cache-from."
+        ),
+        docs_url="https://docs.docker.com/build/cache/backends/",
+        harmless=True,
+    )
+
+
 def explain(model: BuildModel) -> list[Explanation]:
-    """Explanations for the errors of a build: failed steps, failure blocks, buildx's own."""
+    """Explanations for the errors of a build: failed steps, failure blocks, buildx's own;
+    and a note when CACHED steps came from the local cache while nothing was imported."""
+    from buildtui.buildlog.summary import summarize  # the summary's own count of steps
+
+    found = _explain_errors(model)
+    summary = summarize(model, exit_code=None, wall_seconds=None)
+    note = local_cache_hits(summary.cached, summary.cache_import)
+    return [*found, note] if note is not None else found
+
+
+def _explain_errors(model: BuildModel) -> list[Explanation]:
     texts: list[str] = []
     for vertex in model.vertices.values():
         if vertex.error:

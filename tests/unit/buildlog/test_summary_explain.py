@@ -139,3 +139,34 @@ def test_captured_docker_driver_limit_is_explained() -> None:
         'failed to solve: unknown cache exporter: "azblob"',
     )
     assert [item.key for item in explain(model)] == ["cache-backend-docker-driver"]
+
+
+def test_cached_steps_without_an_import_are_said_to_come_from_the_local_cache() -> None:
+    from buildtui.buildlog.explain import LOCAL_CACHE_HITS, local_cache_hits
+
+    note = local_cache_hits(10, "not-found")
+    assert note is not None and note.harmless
+    assert "10 step(s) came from the cache, but the cache import found nothing" in (
+        note.explanation
+    )
+    assert "docker buildx prune -af" in note.fix
+    assert "no cache was imported" in (local_cache_hits(3, "none") or note).explanation
+    assert local_cache_hits(10, "found") is None  # the registry cache did its work
+    assert local_cache_hits(0, "not-found") is None  # nothing came from any cache
+
+    def keys(name: str) -> list[str]:
+        model = BuildModel()
+        model.feed(captured_log(name))
+        model.finish()
+        return [item.key for item in explain(model)]
+
+    assert LOCAL_CACHE_HITS not in keys("lab-second-build.log")  # imported: found, 10/10
+    assert LOCAL_CACHE_HITS not in keys("lab-first-build.log")  # 0 cached
+    # The same log with its import line gone: the hits can only be the local cache's.
+    model = BuildModel()
+    model.feed([line for line in captured_log("lab-second-build.log") if "cache" not in line
+                or "CACHED" in line])  # fmt: skip
+    model.finish()
+    summary = summarize(model, exit_code=0, wall_seconds=None)
+    assert (summary.cached, summary.cache_import) == (10, "none")
+    assert LOCAL_CACHE_HITS in [item.key for item in explain(model)]
