@@ -17,6 +17,10 @@ def test_status_line_healthy() -> None:
     assert "builder default (docker)" in plain
     assert "registry7 up (localhost:5000)" in plain
     assert "press d" not in plain
+    # The registry and the builder come before the versions: a narrow terminal cuts those.
+    assert plain.index("registry7 up") < plain.index("builder") < plain.index("Docker")
+    with_lab = status_text(healthy_status(), "registry7", "3/9").plain
+    assert with_lab.startswith("lab 3/9 │ registry7 up")
 
 
 def test_status_line_engine_down_says_what_is_missing() -> None:

@@ -26,15 +26,8 @@ def status_text(
         text.append(f"{label} ", style="bold")
         text.append(value, style="" if ok else "bold red")
 
-    if status.engine_up:
-        store = "containerd" if status.image_store == "containerd" else "classic store"
-        part("Docker", f"{status.server_version} ({status.context or 'default'}, {store})", True)
-    else:
-        part("Docker", "not reachable", False)
-    part("buildx", status.buildx_version or "missing", status.buildx_version is not None)
-    if status.engine_up:
-        builder = f"{status.builder} ({status.builder_driver})" if status.builder else "none"
-        part("builder", builder, status.builder is not None)
+    # What the lab needs most first, so a narrow terminal (a projector's 100 columns)
+    # cuts the engine's versions, not the registry or the builder.
     registry = status.registry_url.split("://", 1)[-1]
     if status.registry_up:
         deletion = "" if status.registry_delete_enabled is not False else ", delete off"
@@ -42,6 +35,15 @@ def status_text(
         part(registry_name, f"up ({registry}{deletion})", ok)
     else:
         part(registry_name, f"down ({registry})", False)
+    if status.engine_up:
+        builder = f"{status.builder} ({status.builder_driver})" if status.builder else "none"
+        part("builder", builder, status.builder is not None)
+    if status.engine_up:
+        store = "containerd" if status.image_store == "containerd" else "classic store"
+        part("Docker", f"{status.server_version} ({status.context or 'default'}, {store})", True)
+    else:
+        part("Docker", "not reachable", False)
+    part("buildx", status.buildx_version or "missing", status.buildx_version is not None)
     if status.problems:
         text.append(" │ ", style="dim")
         text.append("press d for fixes", style="italic")
