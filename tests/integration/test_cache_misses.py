@@ -5,7 +5,8 @@ miss from `--summary-json`.
 
 The default builder's cache is the engine's: a `docker buildx prune` run by someone else
 between two builds of a test empties it, and the app then rightly says "pruned". A test
-that was not about that runs again with new names (`CachePruned`), at most twice.
+that was not about that runs again with new names (`CachePruned`), at most twice. One
+test is about that, and prunes the builder's cache itself.
 """
 
 from __future__ import annotations
@@ -66,8 +67,8 @@ class Lab:
         image_names.append(self.image)
         self.builds = 0
 
-    def build(self, *extra: str) -> tuple[int, dict[str, Any], str]:
-        """(exit code, summary JSON, printed output)."""
+    def build(self, *extra: str, pruned: bool = False) -> tuple[int, dict[str, Any], str]:
+        """(exit code, summary JSON, printed output); `pruned` when the test prunes itself."""
         self.builds += 1
         out = io.StringIO()
         summary = self.tmp_path / f"summary{self.builds}.json"
@@ -80,7 +81,8 @@ class Lab:
             history=self.history,
         )
         document = json.loads(summary.read_text())
-        if any("(pruned)" in miss["detail"] for miss in document["first_misses"]):
+        said = any("(pruned)" in miss["detail"] for miss in document["first_misses"])
+        if said and not pruned:
             raise CachePruned(f"{self.token}: the build cache was pruned during the test")
         return code, document, out.getvalue()
 
@@ -194,3 +196,29 @@ def test_no_cache_says_so(lab: Lab) -> None:
     assert code == 0 and summary["cached"] == 0
     assert {m["reason"] for m in summary["first_misses"]} == {"no-cache"}
     assert lab.misses(summary)["base"]["detail"] == "--no-cache: no step may come from the cache"
+
+
+def test_a_pruned_cache_with_no_import_says_so(lab: Lab) -> None:
+    code, first, _ = lab.build()
+    assert code == 0 and first["first_misses"] == []
+    docker("buildx", "prune", "-af")
+    code, summary, printed = lab.build(pruned=True)
+    assert code == 0 and summary["cached"] == 0 and summary["cache_import"] != "found"
+    base = lab.misses(summary)["base"]
+    assert (base["index"], base["instruction"], base["reason"]) == (
+        2,
+        "COPY src/ /app/src/",
+        "no-cache",
+    )
+    assert base["detail"] == (
+        "no step came from the cache: no cache was imported and the local cache no longer "
+        "holds build #1's steps (pruned), though their input is the same (the step's text, "
+        "base image digests, the files it copies, build arguments)"
+    )
+    assert base["compared_with"] == 1
+    assert summary["first_misses"][0] == base
+    assert lab.misses(summary)["final"]["reason"] == "earlier-stage"
+    assert (
+        f"Cache broken here: base: cache broken at step 2 COPY src/ /app/src/: {base['detail']}"
+        in printed
+    )

@@ -6,13 +6,16 @@ default docker driver and the local busybox base images. After each step
 `buildtui lab status --json` must tick exactly the items that step does, and the
 report must hold that run's real digests and CACHED lines.
 
-Two steps cannot be done for real here, and the test checks what the guide says
+One step cannot be done for real here, and the test checks what the guide says
 instead: a docker-container builder cannot bootstrap (its BuildKit image cannot be
-pulled), so item 2 is accepted on the docker driver with the containerd store; and
-the engine is shared, so the builder's cache is never pruned: the lab's first build
-finds no registry cache yet its steps are CACHED (the earlier builds left them in the
-local cache), which item 7 flags; after the second, item 7 stays unticked and says
-that no prune was seen.
+pulled), so item 2 is accepted on the docker driver with the containerd store.
+
+Item 7 is done for real: the lab's first build finds no registry cache yet its steps
+are CACHED (the earlier builds left them in the local cache), which item 7 flags; after
+the second, item 7 stays unticked and says that no prune was seen; then
+`buildtui builders prune -a -y` prunes the default builder's cache (the engine's: the
+integration tier runs one test at a time) and a third build, importing the registry
+cache, ticks it.
 """
 
 from __future__ import annotations
@@ -183,7 +186,7 @@ async def test_the_items_tick_as_the_lab_is_done(lab_settings: Settings, tmp_pat
     first_lab = BuildHistory().list()[0].summary
     assert first_lab.cache_import == "not-found" and first_lab.cached > 0
 
-    # 7 without a prune (the engine is shared): the import finds the cache, every step
+    # 7 before a prune: the import finds the cache, every step
     # is CACHED, and the guide does not tick it, saying why.
     await run_in_build_pane(settings, lab_build)
     second = status(settings)
@@ -195,16 +198,36 @@ async def test_the_items_tick_as_the_lab_is_done(lab_settings: Settings, tmp_pat
     assert latest.summary.cache_import == "found"
     assert latest.summary.cached == latest.summary.total > 0
 
+    # 7 for real: buildtui prunes the builder's cache (recorded for the guide), then the
+    # lab's build again: every step comes from the registry cache it imports.
+    code, printed = lab(settings, "builders", "prune", "--all", "--yes")
+    assert code == 0 and printed.startswith("pruned "), printed
+    await run_in_build_pane(settings, lab_build)
+    third = history.list()[0]
+    assert third.id != latest.id
+    assert third.summary.cache_import == "found"
+    assert third.summary.cached == third.summary.total > 0
+    after_prune = status(settings)
+    assert ticked(after_prune) == {1, 2, 3, 4, 5, 6, 7, 8}, after_prune
+    seven = item(after_prune, "cache-import")
+    assert seven["status"] == "done", seven
+    total = third.summary.total
+    assert seven["evidence"][0].startswith("Builder cache pruned: ")
+    assert seven["evidence"][1:] == [
+        f"Build {third.id}: cache import found {cache}",
+        f"{total}/{total} steps CACHED",
+    ], seven
+
     # 9: the cache image deleted, garbage collected, the image still pulls.
     code, _ = lab(settings, "rm", "cachedata1:latest", "-y")
     assert code == 0
     after_rm = status(settings)
-    assert ticked(after_rm) == {1, 2, 3, 4, 5, 6, 8}, after_rm  # 8 as it was seen before
+    assert ticked(after_rm) == {1, 2, 3, 4, 5, 6, 7, 8}, after_rm  # 8 as it was seen before
     assert item(after_rm, "bonus")["note"] == "Run the garbage collector to reclaim the space."
     code, _ = lab(settings, "gc", "-y")
     assert code == 0
     done = status(settings)
-    assert ticked(done) == {1, 2, 3, 4, 5, 6, 8, 9}, done
+    assert ticked(done) == set(range(1, 10)), done
     assert any("Storage before" in line for line in item(done, "bonus")["evidence"])
 
     # The report holds this run's digests and CACHED lines.
@@ -221,6 +244,11 @@ async def test_the_items_tick_as_the_lab_is_done(lab_settings: Settings, tmp_pat
     assert cached and all(line in text for line in cached)
     assert "importing cache manifest from " + cache in text
     assert "Storage before" in text
+    section = text.split("\n## 7. ", 1)[1].split("\n## 8. ", 1)[0]
+    assert "✓ Status: done" in section
+    assert "- " + seven["evidence"][0] in section
+    assert f"- Build {third.id}: cache import found {cache}" in section
+    assert f"- {total}/{total} steps CACHED" in section
     page = tmp_path / "lab7-report.html"
     code, _ = lab(settings, "lab", "report", "--out", str(page), "--lang", "pl")
     assert code == 0
