@@ -86,10 +86,15 @@ async def test_language_key_switches_to_polish(tmp_path: Path) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await settle_pane(pilot)
         app.pane.query_one("#lab-table").focus()
+        footer = {b.key: b.description for _, b, _, _ in app.screen.active_bindings.values()}
+        assert (footer["w"], footer["r"]) == ("Report", "Refresh")
         await pilot.press("l")
         await settle_pane(pilot)
         title = str(app.pane.query_one("#lab-title", Static).render())
         assert title.startswith("Laboratorium 7")
+        # The footer's labels of the pane's keys follow the language too.
+        footer = {b.key: b.description for _, b, _, _ in app.screen.active_bindings.values()}
+        assert (footer["w"], footer["r"], footer["l"]) == ("Sprawozdanie", "Odśwież", "EN/PL")
 
 
 async def test_report_key_writes_markdown_and_html(

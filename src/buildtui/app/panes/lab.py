@@ -9,11 +9,12 @@ highlighted item, filled in for it; `w` writes the report into the current folde
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import BindingsMap
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
@@ -128,6 +129,7 @@ class LabPane(Widget):
 
     def on_mount(self) -> None:
         self._columns()
+        self._footer_keys()
         self.refresh_guide()
         if self.refresh_interval:
             self.set_interval(self.refresh_interval, self.refresh_guide)
@@ -215,7 +217,23 @@ class LabPane(Widget):
     def action_language(self) -> None:
         self.language = "pl" if self.language == "en" else "en"
         self._columns()
+        self._footer_keys()
         self.show_guide()
+
+    def _footer_keys(self) -> None:
+        """The footer's labels of this pane's keys, in the guide's language."""
+        titles = {
+            "lab.go": self.t("Go"),
+            "lab.report": self.t("Report"),
+            "lab.language": self.t("EN/PL"),
+            "lab.refresh": self.t("Refresh"),
+        }
+        commands = [replace(c, title=titles.get(c.id, c.title)) for c in PANE_COMMANDS]
+        self._bindings = BindingsMap(bindings(commands))
+        keymap = getattr(self.app, "_keymap", None)
+        if keymap:
+            self._bindings.apply_keymap(keymap)
+        self.refresh_bindings()
 
     def action_report(self) -> None:
         if self.observations is None:
