@@ -27,6 +27,24 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME))
 
 
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+SQLITE_SIDE_FILES = ("-journal", "-wal", "-shm")
+
+
+def make_private(path: Path) -> None:
+    """Create `path`'s folder (0700) and the empty file (0600) if missing; make both, and
+    any sqlite journal beside it, the owner's only (the data dir holds build arguments,
+    registry contents and records that are nobody else's business)."""
+    path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    os.chmod(path.parent, PRIVATE_DIR)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE))
+    for suffix in ("", *SQLITE_SIDE_FILES):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            os.chmod(side, PRIVATE_FILE)
+
+
 def state_dir() -> Path:
     """Where the debug log goes (~/.local/state/buildtui on Linux)."""
     return Path(platformdirs.user_state_dir(APP_NAME))

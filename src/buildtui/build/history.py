@@ -18,7 +18,6 @@ keyed hash of each value.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import zlib
 from collections.abc import Iterator, Sequence
@@ -30,7 +29,7 @@ from buildtui.build.errors import HistoryError
 from buildtui.build.evidence import BuildEvidence
 from buildtui.build.misses import EarlierBuild
 from buildtui.buildlog.summary import BuildSummary
-from buildtui.settings import data_dir
+from buildtui.settings import data_dir, make_private
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS builds (
@@ -56,23 +55,6 @@ MAX_MARKS = 20_000
 
 def default_path() -> Path:
     return data_dir() / "builds.sqlite3"
-
-
-PRIVATE_DIR = 0o700
-PRIVATE_FILE = 0o600
-SIDE_FILES = ("-journal", "-wal", "-shm")
-
-
-def make_private(path: Path) -> None:
-    """Create `path`'s folder (0700) and the empty file (0600) if missing; make both, and
-    any sqlite journal beside it, the owner's only."""
-    path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
-    os.chmod(path.parent, PRIVATE_DIR)
-    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE))
-    for suffix in ("", *SIDE_FILES):
-        side = path.with_name(path.name + suffix)
-        if side.exists():
-            os.chmod(side, PRIVATE_FILE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from buildtui.registry.classify import parse_manifest
 from buildtui.registry.models import Manifest
-from buildtui.settings import data_dir
+from buildtui.settings import SQLITE_SIDE_FILES, data_dir, make_private
 
 if TYPE_CHECKING:  # the client (and httpx) is loaded only where requests are made
     from buildtui.registry.client import RegistryClient
@@ -39,9 +38,6 @@ DEFAULT_CAP = 64 * 1024 * 1024
 """64 MiB of manifests, configs, cache configs and attestations."""
 BLOB_CAP = 16 * 1024 * 1024
 """The largest blob read for decoding (an attestation with mode=max provenance can be MBs)."""
-PRIVATE_DIR = 0o700
-PRIVATE_FILE = 0o600
-SIDE_FILES = ("-journal", "-wal", "-shm")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -71,16 +67,6 @@ def _matches(data: bytes, digest: str) -> bool:
     return hashlib.new(algorithm, data).hexdigest() == hexpart
 
 
-def _private(path: Path) -> None:
-    path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
-    os.chmod(path.parent, PRIVATE_DIR)
-    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE))
-    for suffix in ("", *SIDE_FILES):
-        side = path.with_name(path.name + suffix)
-        if side.exists():
-            os.chmod(side, PRIVATE_FILE)
-
-
 @dataclass(frozen=True)
 class CacheUsage:
     entries: int
@@ -102,7 +88,7 @@ class BlobCache:
         self.misses = 0
         self.dropped = 0
         """Entries that no longer matched their digest and were dropped."""
-        _private(self.path)
+        make_private(self.path)
         # Another buildtui writing the file makes a read or write fail at once (then the
         # registry is asked instead) rather than block the event loop for sqlite's 5 s.
         self._db = sqlite3.connect(
@@ -111,7 +97,7 @@ class BlobCache:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=OFF")  # a cache: every read is verified
         self._db.executescript(_SCHEMA)
-        _private(self.path)  # the WAL files now exist
+        make_private(self.path)  # the WAL files now exist
         self._total = int(
             self._db.execute("SELECT COALESCE(SUM(size), 0) FROM entries").fetchone()[0]
         )
@@ -184,7 +170,7 @@ class BlobCache:
         ).fetchone()
         files = sum(
             side.stat().st_size
-            for side in (self.path.with_name(self.path.name + s) for s in ("", *SIDE_FILES))
+            for side in (self.path.with_name(self.path.name + s) for s in ("", *SQLITE_SIDE_FILES))
             if side.exists()
         )
         return CacheUsage(int(entries), int(size), files, self.cap, self.path)
