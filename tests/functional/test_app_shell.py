@@ -19,6 +19,7 @@ from buildtui.app.screens.doctor import DoctorScreen
 from buildtui.app.services import Services
 from buildtui.app.widgets.status_bar import StatusBar
 from buildtui.app.widgets.title_bar import TitleBar
+from buildtui.engine.status import EngineStatus
 from buildtui.settings import Settings
 from tests.fakes.services import fake_services, settle
 from tests.fakes.status import FakeStatusService, engine_down_status, healthy_status
@@ -219,3 +220,39 @@ async def test_the_manifest_tree_keys_in_the_footer_and_v_with_the_tree_focused(
         await pilot.press("v")
         await pilot.pause()
         assert isinstance(app.screen, RawManifestScreen)
+
+
+class FailingStatusService(FakeStatusService):
+    """A probe that raises once (say, the docker CLI crashed), then answers."""
+
+    def probe(self) -> EngineStatus:
+        self.calls += 1
+        if self.calls == 1:
+            raise OSError("docker: exec format error")
+        return self.status
+
+
+async def test_a_failed_status_probe_is_shown_not_frozen(tmp_path: Path) -> None:
+    service = FailingStatusService(healthy_status())
+    app = full_app(tmp_path, service)
+    notes: list[str] = []
+
+    def hook(message: Message) -> None:
+        if isinstance(message, Notify):
+            notes.append(message.notification.message)
+
+    async with app.run_test(size=(120, 30), message_hook=hook) as pilot:
+        for _ in range(300):
+            if service.calls and "status check failed" in str(app.query_one(StatusBar).render()):
+                break
+            await pilot.pause(0.02)
+        shown = str(app.query_one(StatusBar).render())
+        assert "status check failed: OSError: docker: exec format error" in shown
+        assert any("could not be checked" in note for note in notes)
+        await pilot.press("ctrl+r")  # tries again, and this time it answers
+        for _ in range(300):
+            if app.status is not None:
+                break
+            await pilot.pause(0.02)
+        await settle(pilot)
+        assert "registry7 up" in str(app.query_one(StatusBar).render())

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane, TextArea
+from textual.worker import Worker, WorkerState
 
 from buildtui import __version__
 from buildtui.app.commands import APP_COMMANDS, PANES, Command, bindings
@@ -191,6 +192,20 @@ class BuildTUI(App[None]):
     def refresh_status(self) -> None:
         if self.services is not None:
             self.post_message(self.StatusProbed(self.services.status.probe()))
+
+    @on(Worker.StateChanged)
+    def status_worker_changed(self, event: Worker.StateChanged) -> None:
+        """A status probe that raised (exit_on_error=False): show it, never a frozen bar."""
+        if event.worker.group != "status" or event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error or RuntimeError("unknown error")
+        self.query_one(StatusBar).show_failure(error)
+        self.notify(
+            f"The engine and registry could not be checked: {error}. Press ctrl+r to try again.",
+            title="Status check failed",
+            severity="error",
+            timeout=8,
+        )
 
     @on(StatusProbed)
     def show_status(self, message: StatusProbed) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-# Modules that provide subcommands; a module that is not written yet is skipped.
+# Modules that provide subcommands, in the order `--help` lists them.
 COMMAND_MODULES = (
     "buildtui.commands.doctor",
     "buildtui.commands.builders",
@@ -24,11 +24,5 @@ COMMAND_MODULES = (
 
 
 def command_modules() -> list[ModuleType]:
-    modules = []
-    for name in COMMAND_MODULES:
-        try:
-            modules.append(importlib.import_module(name))
-        except ModuleNotFoundError as error:
-            if error.name != name:
-                raise
-    return modules
+    """Every command module; one that fails to import is a packaging error and raises."""
+    return [importlib.import_module(name) for name in COMMAND_MODULES]

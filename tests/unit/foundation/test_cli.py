@@ -86,3 +86,15 @@ def test_registry_flag_reaches_the_probe(
     monkeypatch.setattr("buildtui.engine.probe.probe_engine", spy)
     assert main(["--registry", "localhost:5999", "doctor"]) == 0
     assert seen == ["http://localhost:5999"]
+
+
+def test_a_command_module_that_fails_to_import_fails_loudly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from buildtui import commands
+
+    monkeypatch.setattr(
+        commands, "COMMAND_MODULES", (*commands.COMMAND_MODULES, "buildtui.commands.nope")
+    )
+    with pytest.raises(ModuleNotFoundError, match=r"buildtui\.commands\.nope"):
+        commands.command_modules()

@@ -75,3 +75,12 @@ class StatusBar(Static):
 
     def watch_lab_progress(self, progress: str | None) -> None:
         self.update(status_text(self.status, self.registry_name, progress))
+
+    def show_failure(self, error: BaseException) -> None:
+        """The status check itself failed: say so instead of keeping an old or empty line."""
+        text = Text()
+        text.append("status check failed: ", style="bold red")
+        text.append(f"{type(error).__name__}: {error}".strip(": ")[:160])
+        text.append(" │ ", style="dim")
+        text.append("ctrl+r tries again, d shows the doctor", style="italic")
+        self.update(text)
