@@ -26,6 +26,15 @@ if ! lab_ready; then
   fi
 fi
 
+# Tools some tests run besides the engine: msgfmt (the Polish catalogue's check) and
+# openssl (a test CA for the TLS registry). Debian's images have them; install if not.
+if ! command -v msgfmt >/dev/null || ! command -v openssl >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing gettext and openssl"
+    apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends gettext openssl >/dev/null
+  fi
+fi
+
 echo "== installing buildtui[test] into .venv"
 bash scripts/bootstrap-venv.sh "[test]"
 
