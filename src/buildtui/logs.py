@@ -50,18 +50,22 @@ def configure(level: str, path: Path | None = None) -> Path | None:
     return path
 
 
-def masked_argv(argv: Sequence[str]) -> list[str]:
-    """`argv` with the values of --build-arg and --secret replaced by `…`."""
+def masked_argv(argv: Sequence[str], flags: Sequence[str] = _SECRET_FLAGS) -> list[str]:
+    """`argv` with the values of `flags` (--build-arg and --secret) as `NAME=…`.
+
+    The one masker: the debug log uses it, and so does the command line shown on
+    screen (`build.options.shown_command`, for --build-arg).
+    """
     shown: list[str] = []
     mask_next = False
     for arg in argv:
         if mask_next:
             shown.append(_mask(arg))
             mask_next = False
-        elif arg in _SECRET_FLAGS:
+        elif arg in flags:
             shown.append(arg)
             mask_next = True
-        elif arg.startswith(tuple(f"{flag}=" for flag in _SECRET_FLAGS)):
+        elif arg.startswith(tuple(f"{flag}=" for flag in flags)):
             flag, _, value = arg.partition("=")
             shown.append(f"{flag}={_mask(value)}")
         else:

@@ -16,6 +16,7 @@ from typing import Literal
 from buildtui.build.errors import OptionsError
 from buildtui.buildlog.model import stage_names
 from buildtui.engine.client import docker_command
+from buildtui.logs import masked_argv
 from buildtui.settings import Settings
 
 LAB_PLATFORMS = ("linux/amd64", "linux/arm64")
@@ -232,22 +233,14 @@ def shown_command(argv: Sequence[str], *, build_arg_values: bool = False) -> str
     """
     if build_arg_values:
         return shlex.join(argv)
-    parts: list[str] = []
-    value_next = False
-    for arg in argv:
-        if value_next and "=" in arg:
-            parts.append(_hidden(arg))
-        elif arg.startswith("--build-arg=") and "=" in arg[len("--build-arg=") :]:
-            parts.append("--build-arg=" + _hidden(arg[len("--build-arg=") :]))
-        else:
-            parts.append(shlex.quote(arg))
-        value_next = arg == "--build-arg"
-    return " ".join(parts)
+    return " ".join(_shown(arg) for arg in masked_argv(argv, flags=("--build-arg",)))
 
 
-def _hidden(assignment: str) -> str:
-    name = assignment.split("=", 1)[0]
-    return f"{shlex.quote(name)}={HIDDEN_VALUE}"
+def _shown(arg: str) -> str:
+    """Shell-quoted, with a masked value's `…` left as it is (it is no shell character)."""
+    if arg.endswith("=" + HIDDEN_VALUE):
+        return shlex.quote(arg[: -len(HIDDEN_VALUE)]) + HIDDEN_VALUE
+    return shlex.quote(arg)
 
 
 def lab_preset(
