@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from buildtui.registry.errors import (
     AuthError,
     DeleteDisabled,
@@ -11,9 +9,6 @@ from buildtui.registry.errors import (
     TLSError,
     Unreachable,
 )
-
-if TYPE_CHECKING:
-    from buildtui.cleanup.execute import ExecutionReport
 
 
 class CleanupError(Exception):
@@ -52,14 +47,6 @@ class DeletionDisabled(CleanupError):
         super().__init__(message)
         self.unsupported = unsupported
         """True when deletion is turned off (405 UNSUPPORTED), not read-only mode."""
-
-
-class ExecutionFailed(CleanupError):
-    """A request failed midway; `report` says exactly what was done and what was not."""
-
-    def __init__(self, message: str, report: ExecutionReport) -> None:
-        super().__init__(message)
-        self.report = report
 
 
 class EngineUnavailable(CleanupError):

@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING
 
 from buildtui.cleanup.errors import (
     CleanupError,
-    DeletionDisabled,
-    ExecutionFailed,
     PlanRefused,
     RegistryChanged,
     deletion_refused,
@@ -76,6 +74,14 @@ class ExecutionReport:
             lines.append("not run: " + "; ".join(s.title for s in self.not_run))
         lines.append("Refresh, then plan again for what is left.")
         return "\n".join(lines)
+
+
+class ExecutionFailed(CleanupError):
+    """A request failed midway; `report` says exactly what was done and what was not."""
+
+    def __init__(self, message: str, report: ExecutionReport) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 async def validate_plan(plan: Plan, client: RegistryClient, writer: RegistryWriter) -> list[str]:
@@ -151,9 +157,8 @@ async def _exists(client: RegistryClient, repository: str, digest: str) -> bool:
     return True
 
 
-def _translate(error: RegistryError | DeletionDisabled, registry: str) -> CleanupError:
-    if isinstance(error, DeletionDisabled):
-        return error
+def _translate(error: RegistryError, registry: str) -> CleanupError:
+    """The clean-up error for a registry error, a 405 with the way out."""
     if isinstance(error, DeleteDisabled):
         return deletion_refused(registry, 405, b"UNSUPPORTED")
     if isinstance(error, UnexpectedResponse) and "answered 405" in str(error):
@@ -178,7 +183,7 @@ async def execute_plan(
             on_progress(index, total, step.title)
         try:
             gone = await _run_step(step, client, writer, report)
-        except (RegistryError, DeletionDisabled) as error:
+        except RegistryError as error:
             report.failed = step
             report.error = str(_translate(error, plan.registry))
             report.not_run = list(plan.steps[index + 1 :])

@@ -1,9 +1,10 @@
 """The few registry requests the registry client does not make: PUT a manifest (for the
-tag-only trick), HEAD a blob (for verification) and a harmless DELETE probe.
+tag-only trick), HEAD a blob (for verification) and the harmless DELETE probe.
 
 It shares the registry client's `Authenticator` and `Network`, so credentials and
 tokens found once serve both, through the same proxies and TLS trust; everything else
-(reading, deleting manifests) goes through the client.
+(reading, deleting manifests) goes through the client. Like the client, it raises only
+registry errors (`buildtui.registry.errors`); the clean-up turns them into its own.
 """
 
 from __future__ import annotations
@@ -14,14 +15,18 @@ from urllib.parse import quote
 
 import httpx
 
-from buildtui.cleanup.errors import deletion_refused
 from buildtui.registry.auth import Authenticator
 from buildtui.registry.client import ACCEPT_MANIFESTS, DEFAULT_DEADLINE
-from buildtui.registry.errors import AuthError, DigestMismatch, UnexpectedResponse, Unreachable
+from buildtui.registry.deletion_probe import Deletion, classify, probe_path
+from buildtui.registry.errors import (
+    AuthError,
+    DeleteDisabled,
+    DigestMismatch,
+    RegistryError,
+    UnexpectedResponse,
+    Unreachable,
+)
 from buildtui.registry.network import Network
-
-PROBE_DIGEST = "sha256:" + hashlib.sha256(b"buildtui deletion probe: no such manifest").hexdigest()
-"""A digest no manifest has: DELETE of it answers 404 when deletion works, 405 when not."""
 
 
 class RegistryWriter:
@@ -141,7 +146,7 @@ class RegistryWriter:
             content=body,
         )
         if response.status_code == 405:
-            raise deletion_refused(self.registry, 405, response.content)
+            raise self._refused("PUT", path, response.content)
         if response.status_code not in (200, 201):
             raise UnexpectedResponse(
                 f"{self.registry} answered {response.status_code} to PUT {path} "
@@ -174,12 +179,25 @@ class RegistryWriter:
 
     async def probe_delete(self, repository: str) -> None:
         """DELETE a digest no manifest has: proves deletion is on without changing anything."""
-        path = f"/v2/{repository}/manifests/{PROBE_DIGEST}"
+        path = probe_path(repository)
         response = await self.request("DELETE", path, scope=f"repository:{repository}:delete")
-        if response.status_code == 405:
-            raise deletion_refused(self.registry, 405, response.content)
-        if response.status_code not in (404, 202):
+        answer = classify(response.status_code, response.content)
+        if answer.deletion is Deletion.DISABLED:
+            raise self._refused("DELETE", path, response.content)
+        if answer.deletion is Deletion.UNKNOWN:
             raise UnexpectedResponse(
                 f"{self.registry} answered {response.status_code} to the deletion probe "
                 f"DELETE {path}; check the registry's logs"
             )
+
+    def _refused(self, method: str, path: str, body: bytes) -> RegistryError:
+        """A 405 answer, as the registry client reports it: deletion turned off
+        (UNSUPPORTED), or read-only maintenance mode."""
+        if b"UNSUPPORTED" in body:
+            return DeleteDisabled(
+                f"{self.registry} has deletion turned off (405 UNSUPPORTED); restart it with "
+                "REGISTRY_STORAGE_DELETE_ENABLED=true"
+            )
+        return UnexpectedResponse(
+            f"{self.registry} answered 405 to {method} {path} (read-only maintenance mode?)"
+        )

@@ -36,13 +36,17 @@ from buildtui.cleanup.errors import (
     CollectionBusy,
     CollectionInterrupted,
     DeletionDisabled,
-    ExecutionFailed,
     GcRefused,
     RegistryUnavailable,
     deletion_refused,
     from_registry_error,
 )
-from buildtui.cleanup.execute import ExecutionReport, ProgressCallback, execute_plan
+from buildtui.cleanup.execute import (
+    ExecutionFailed,
+    ExecutionReport,
+    ProgressCallback,
+    execute_plan,
+)
 from buildtui.cleanup.gc import (
     GcPreview,
     GcResult,

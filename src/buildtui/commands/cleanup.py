@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 from buildtui.cleanup.errors import (
     BadInput,
     CleanupError,
-    ExecutionFailed,
     GcRefused,
 )
+from buildtui.cleanup.execute import ExecutionFailed
 from buildtui.cleanup.gc import MINUS_M_REFUSAL
 from buildtui.cleanup.plan import Selection
 from buildtui.cleanup.present import (

@@ -32,15 +32,13 @@ from buildtui.engine.registry_container import (
     url_port,
 )
 from buildtui.engine.status import Check, EngineStatus
+from buildtui.registry.deletion_probe import Deletion, probe_deletion
 from buildtui.registry.errors import RegistryError
 from buildtui.registry.network import network_for
 from buildtui.settings import Settings, data_dir
 
 CONTAINERD_STORE = "io.containerd.snapshotter.v1"
 BINFMT_DIR = Path("/proc/sys/fs/binfmt_misc")
-# A digest no manifest can have: DELETE of it tells whether deletion is enabled without
-# deleting anything (405 when disabled, 404 when enabled).
-PROBE_DIGEST = "sha256:" + "0" * 64
 START_TIMEOUT = 60.0
 """Seconds `buildtui doctor` gives a stopped builder in use to start."""
 QEMU_ARCH = {"aarch64": "linux/arm64", "arm": "linux/arm/v7", "riscv64": "linux/riscv64",
@@ -150,12 +148,12 @@ def _registry(url: str, timeout: float, settings: Settings) -> tuple[bool, bool 
                 return False, None, f"GET /v2/ answered {ping.status_code}"
             if ping.status_code == 401:
                 return True, None, None
-            probe = http.delete(f"/v2/buildtui-probe/manifests/{PROBE_DIGEST}")
+            probe = probe_deletion(http)
     except httpx.HTTPError as error:
         return False, None, str(error) or type(error).__name__
     except RegistryError as error:  # a proxy it cannot use, a certs.d file it cannot read
         return False, None, str(error)
-    return True, probe.status_code != 405, None
+    return True, probe.deletion is not Deletion.DISABLED, None
 
 
 def emulated_platforms(binfmt_dir: Path = BINFMT_DIR) -> tuple[str, ...]:

@@ -36,6 +36,7 @@ from buildtui.engine.registry_container import (
     url_port,
 )
 from buildtui.lab.record import LabError, LabRecord, load_record, save_record
+from buildtui.registry.deletion_probe import Deletion, probe_deletion
 from buildtui.settings import Settings
 
 if TYPE_CHECKING:
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
 
 STORAGE = "/var/lib/registry"
 LABEL = "io.github.buildtui.lab"
-PROBE_DIGEST = "sha256:" + "0" * 64
 
 Kind = Literal[
     "created", "existed", "started", "recreated", "removed", "kept", "missing", "warning"
@@ -432,8 +432,9 @@ def _check_registry(spec: LabSpec, result: UpResult, wait: float) -> None:
         try:
             with httpx.Client(base_url=url, timeout=2.0) as http:
                 if http.get("/v2/").status_code in (200, 401):
-                    probe = http.delete(f"/v2/buildtui-probe/manifests/{PROBE_DIGEST}")
-                    deletion = "deletion enabled" if probe.status_code != 405 else "deletion OFF"
+                    probe = probe_deletion(http)
+                    off = probe.deletion is Deletion.DISABLED
+                    deletion = "deletion OFF" if off else "deletion enabled"
                     result.add("existed", "registry", spec.registry_url, f"answers, {deletion}")
                     return
         except httpx.HTTPError:

@@ -7,10 +7,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from buildtui.cleanup.errors import DeletionDisabled, ExecutionFailed, RegistryUnavailable
-from buildtui.cleanup.http import PROBE_DIGEST
+from buildtui.cleanup.errors import DeletionDisabled, RegistryUnavailable
+from buildtui.cleanup.execute import ExecutionFailed
 from buildtui.cleanup.plan import Selection
 from buildtui.engine.registry_container import ContainerState, parse_registry_run
+from buildtui.registry.deletion_probe import PROBE_DIGEST
 from tests.fakes.cleanup import WritableFakeRegistry, fake_cleanup_service, lab_fake_registry
 from tests.unit.foundation.test_registry_container import container, image, volume
 

@@ -10,11 +10,11 @@ import pytest
 from buildtui.cleanup.errors import (
     ContainerNotFound,
     DeletionDisabled,
-    ExecutionFailed,
     PlanRefused,
     RegistryChanged,
     RegistryUnavailable,
 )
+from buildtui.cleanup.execute import ExecutionFailed
 from buildtui.cleanup.plan import Selection
 from buildtui.cleanup.steps import StepAction
 from buildtui.registry.models import OCI_INDEX

@@ -327,7 +327,8 @@ def test_error_codes_nested_too_deeply_are_no_crash(
 
 
 async def test_the_clean_up_writer_has_the_same_overall_deadline(hostile: HostileRegistry) -> None:
-    from buildtui.cleanup.http import PROBE_DIGEST, RegistryWriter
+    from buildtui.cleanup.http import RegistryWriter
+    from buildtui.registry.deletion_probe import PROBE_DIGEST
 
     # A DELETE (the deletion probe) whose answer trickles in, a byte well within the timeout.
     hostile.route(f"/v2/lab/manifests/{PROBE_DIGEST}", Reply(404, b"{" + b" " * 150, trickle=0.2))

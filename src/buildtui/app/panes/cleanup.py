@@ -32,10 +32,9 @@ from buildtui.cleanup.errors import (
     CollectionInterrupted,
     ContainerNotFound,
     EngineUnavailable,
-    ExecutionFailed,
     RegistryUnavailable,
 )
-from buildtui.cleanup.execute import ExecutionReport
+from buildtui.cleanup.execute import ExecutionFailed, ExecutionReport
 from buildtui.cleanup.gc import GcPreview, GcResult
 from buildtui.cleanup.graph import RegistryGraph, TagRef
 from buildtui.cleanup.plan import Plan, Selection
