@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from buildtui.registry.reference import is_loopback
+
 APP_NAME = "buildtui"
 ENV_PREFIX = "BUILDTUI_"
 
@@ -136,7 +138,7 @@ def _validate(key: str, value: Any, origin: str) -> Any:
     value = value.strip()
     if key == "registry_url":
         if "://" not in value:
-            value = f"http://{value}" if _is_loopback(value) else f"https://{value}"
+            value = f"http://{value}" if is_loopback(value) else f"https://{value}"
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise SettingsError(
@@ -150,11 +152,6 @@ def _validate(key: str, value: Any, origin: str) -> Any:
             "or tcp://host:2375"
         )
     return value
-
-
-def _is_loopback(hostport: str) -> bool:
-    host = hostport.rsplit(":", 1)[0] if hostport.count(":") == 1 else hostport
-    return host in ("localhost", "::1", "[::1]") or host.startswith("127.")
 
 
 def load_file(path: Path) -> dict[str, Any]:

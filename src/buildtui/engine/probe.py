@@ -26,7 +26,6 @@ from buildtui.engine.registry_container import (
     deletion_disabled_advice,
     exposure_warning,
     inspect_registry_container,
-    is_loopback_host,
     registry_down_advice,
     storage_copy_dir,
     url_port,
@@ -35,6 +34,7 @@ from buildtui.engine.status import Check, EngineStatus
 from buildtui.registry.deletion_probe import Deletion, probe_deletion
 from buildtui.registry.errors import RegistryError
 from buildtui.registry.network import network_for
+from buildtui.registry.reference import is_loopback
 from buildtui.settings import Settings, data_dir
 
 CONTAINERD_STORE = "io.containerd.snapshotter.v1"
@@ -422,7 +422,7 @@ def _exposure_check(settings: Settings, container: ContainerState) -> Check | No
     """A warning when the lab registry's port is published on all addresses."""
     host, port = url_port(settings.registry_url)
     run = container.run
-    if run is None or not run.looks_like_registry or not is_loopback_host(host):
+    if run is None or not run.looks_like_registry or not is_loopback(host):
         return None
     if not run.exposed(port):
         return None

@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from buildtui import logs
+from buildtui.registry.reference import is_loopback
 
 DEFAULT_ROOT = "/var/lib/registry"
 DELETE_ENV = "REGISTRY_STORAGE_DELETE_ENABLED"
@@ -223,14 +224,10 @@ def url_port(registry_url: str) -> tuple[str, int]:
     return parts.hostname or "localhost", port
 
 
-def is_loopback_host(host: str) -> bool:
-    return host == "localhost" or host == "::1" or host.startswith("127.")
-
-
 def run_command(name: str, registry_url: str, docker: Sequence[str] = ("docker",)) -> str:
     """`docker run` of a new lab registry named `name`, on the port the URL names."""
     host, port = url_port(registry_url)
-    publish = f"127.0.0.1:{port}:5000" if is_loopback_host(host) else f"{port}:5000"
+    publish = f"127.0.0.1:{port}:5000" if is_loopback(host) else f"{port}:5000"
     return _line(
         docker, "run", "-d", "--name", name, "-p", publish,
         "-e", f"{DELETE_ENV}=true", LAB_IMAGE,
@@ -342,7 +339,7 @@ def registry_down_advice(
     """What to do when nothing answers at the registry URL."""
     name = state.name
     host, port = url_port(registry_url)
-    if not is_loopback_host(host):
+    if not is_loopback(host):
         return Advice(
             f"start the registry at {registry_url} or check the address (it is not on this "
             f"machine, so container {name} is not known to serve it)"
@@ -405,7 +402,7 @@ def deletion_disabled_advice(
             f"recreate it with -e {DELETE_ENV}=true and the same storage, or set "
             "registry_container (--registry-container) to its container"
         )
-    if not is_loopback_host(host) or not state.run.publishes(port):
+    if not is_loopback(host) or not state.run.publishes(port):
         ports = ", ".join(str(p) for p in state.run.published) or "no port"
         return Advice(
             f"container {name} publishes {ports}, not port {port} of {registry_url}, so it is "

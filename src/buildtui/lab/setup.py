@@ -32,11 +32,11 @@ from buildtui.engine.registry_container import (
     RegistryRun,
     exposure_warning,
     inspect_registry_container,
-    is_loopback_host,
     url_port,
 )
 from buildtui.lab.record import LabError, LabRecord, load_record, save_record
 from buildtui.registry.deletion_probe import Deletion, probe_deletion
+from buildtui.registry.reference import is_loopback
 from buildtui.settings import Settings
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ class LabSpec:
 
     def validate(self) -> None:
         host, _ = url_port(self.registry_url)
-        if not is_loopback_host(host):
+        if not is_loopback(host):
             raise LabError(
                 f"lab up starts the registry on this machine, but {self.registry_url} is not "
                 "on it: give a local URL with --registry, e.g. --registry http://localhost:5000"

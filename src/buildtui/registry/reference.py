@@ -240,6 +240,8 @@ def split_host(hostport: str) -> tuple[str, int | None]:
 
 
 def is_loopback(hostport: str) -> bool:
+    """A loopback host, with or without a port: `localhost` (any case), `127.x.x.x`, `::1`
+    or `[::1]`. The one check for settings, the registry client, doctor and the lab."""
     host, _ = split_host(hostport.lower())  # host names are case-insensitive
     return host == "localhost" or host == "::1" or host.startswith("127.")
 
