@@ -1,24 +1,48 @@
-"""Pure presentation of clean-up data: the inventory rows, the plan, GC and verification,
-as text lines (CLI and pane) and JSON documents (`--json`)."""
+"""Pure presentation of clean-up data: the inventory rows and the deletion plan, as text
+lines (CLI and pane), table cells and Rich text (pane) and JSON documents (`--json`).
+
+Garbage collection, its accounting and verification are in `present_collection`.
+"""
 
 from __future__ import annotations
 
 import shlex
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from buildtui.cleanup.accounting import GcAccount
-from buildtui.cleanup.collection import ResumeResult
+from rich.style import Style
+from rich.text import Text
+
+from buildtui.cleanup.errors import (
+    CleanupError,
+    CollectionBusy,
+    CollectionInterrupted,
+    ContainerNotFound,
+    EngineUnavailable,
+    RegistryUnavailable,
+)
 from buildtui.cleanup.execute import ExecutionReport
-from buildtui.cleanup.gc import GcPreview, GcResult
 from buildtui.cleanup.graph import RegistryGraph
 from buildtui.cleanup.plan import Plan, Selection
 from buildtui.cleanup.steps import StepAction
-from buildtui.cleanup.verify import VerifyReport
 from buildtui.registry.models import Kind
 from buildtui.registry.present import format_size, short_digest
 
 GC_DOC = "registry garbage-collect (never -m: it breaks multi-arch images on registry:2)"
+
+Styles = Mapping[str, Style | str]
+"""Semantic style names to styles: the pane's widgets give their theme's (component
+classes), the defaults below are for tests and plain consoles."""
+PLAIN_STYLES: dict[str, Style | str] = {
+    "loss": "bold red",  # what will be lost, refusals, damage; the selection mark
+    "ok": "bold green",
+    "heading": "bold",
+    "reason": "dim",
+    "cache": "bold yellow",  # a cache image's kind
+    "muted": "dim",
+    "hint": "italic",
+}
 
 
 @dataclass(frozen=True)
@@ -323,185 +347,96 @@ def execution_json(report: ExecutionReport) -> dict[str, Any]:
     }
 
 
-def gc_preview_lines(preview: GcPreview) -> list[str]:
-    lines = [
-        f"Registry container {preview.info.name} ({preview.info.image_name}), "
-        f"storage {preview.info.storage_root}"
-        + (f": {preview.kb:,} kB now" if preview.kb is not None else ""),
-        f"Dry run: {preview.output.summary}",
-        "",
-        f"Garbage collection stops {preview.info.name} for a few seconds (pushes and pulls "
-        "fail meanwhile), runs the collector on its volumes, and starts it again:",
-    ]
-    lines += [f"  {command}" for command in preview.commands]
-    if preview.repositories:
-        lines += ["", "Empty repositories (removed from storage while it is stopped):"]
-        lines += [f"  {r.line}" for r in preview.repositories]
-    if preview.warnings:
-        lines += ["", "Warning:"] + [f"  ! {w}" for w in preview.warnings]
-    return lines
-
-
-def gc_result_lines(result: GcResult, *, with_account: bool = True) -> list[str]:
-    what = "Dry run" if result.dry_run else "Garbage collection"
-    lines = [f"{what} in {result.info.name}: {result.output.summary}"]
-    if result.kb_before is not None and result.kb_after is not None:
-        lines.append(
-            f"Storage: {result.kb_before:,} kB -> {result.kb_after:,} kB "
-            f"({result.kb_before - result.kb_after:,} kB freed)"
-        )
-    lines += [f"  {r.line}" for r in result.repositories]
-    if result.left_stopped:
-        lines.append(
-            f"{result.info.name} was stopped before and is left stopped: the tags were not "
-            f"verified. `docker start {result.info.name}` starts it (or run `buildtui gc "
-            "--start` next time)"
-        )
-    lines += [f"  ! {w}" for w in result.warnings]
-    if with_account and result.account is not None and not result.dry_run:
-        lines += ["", *gc_account_lines(result.account)]
-    return lines
-
-
-def resume_lines(result: ResumeResult) -> list[str]:
-    lines = [
-        f"Resumed the interrupted garbage collection of {result.container}: "
-        + ("started it again" if result.started else "it was running")
-    ]
-    if result.registry_url:
-        lines.append(f"  ! the registry answers at {result.registry_url} now (new host port)")
-    if result.note:
-        lines.append(result.note)
-    return lines
-
-
-def resume_json(result: ResumeResult) -> dict[str, Any]:
-    return {
-        "container": result.container,
-        "started": result.started,
-        "registry_url": result.registry_url,
-        "note": result.note,
-        "verification": verify_json(result.verification) if result.verification else None,
-    }
-
-
-EARLIER_GARBAGE = (
-    "garbage already in storage before it (earlier deletions, failed or interrupted pushes, "
-    "superseded revisions)"
+LOSS = ("REFUSED", "  ! ", "Also removed", "DAMAGED")
+HEADINGS = (
+    "Goes:",
+    "Garbage collection frees",
+    "Stays",
+    "Blobs that stay",
+    "Requests",
+    "Note:",
+    "Last garbage collection:",
 )
 
 
-def _blobs(count: int) -> str:
-    return f"{count} blob{'' if count == 1 else 's'}"
+def styled(lines: Iterable[str], styles: Styles = PLAIN_STYLES) -> Text:
+    """Lines of this module or `present_collection` as Rich text: what will be lost (or is
+    damaged) in the `loss` style, headings bold, the reasons dimmed."""
+    text = Text()
+    for line in lines:
+        style: Style | str = ""
+        if line.startswith(LOSS):
+            style = styles["loss"]
+        elif line.startswith("OK:"):
+            style = styles["ok"]
+        elif line.startswith(HEADINGS):
+            style = styles["heading"]
+        elif line.startswith("      why:"):
+            style = styles["reason"]
+        text.append(line + "\n", style=style)
+    return text
 
 
-def gc_account_lines(account: GcAccount) -> list[str]:
-    """Predicted, measured, and where the difference came from."""
-    measured = account.measured_bytes
-    if account.deletions:
-        lines = [
-            f"Predicted by the plan ({'; '.join(account.deletions)}): "
-            f"{_blobs(len(account.predicted))}, {format_size(account.predicted_bytes)}"
-        ]
-    else:
-        lines = ["Predicted: nothing (no deletion was recorded since the last collection)"]
-    lines.append(
-        "Measured: "
-        + (f"{format_size(measured)} freed on disk (du)" if measured is not None else "unknown")
-        + f", {_blobs(len(account.planned) + len(account.earlier))} deleted"
+NOTE_WIDTH = 20
+"""The NOTE column's width (the full note is in the line under the table)."""
+KIND_STYLES = {"cache image": "cache", "untagged": "muted", "error": "loss"}
+
+
+def item_cells(
+    row: InventoryRow, chosen: Selection | None, styles: Styles = PLAIN_STYLES
+) -> tuple[str | Text, ...]:
+    """One table row's cells: the mark (● delete, "tag" tag only, "@" the manifest with all
+    its tags), name, kind, sizes, note."""
+    mark = Text("")
+    if chosen is not None:
+        symbol = "tag" if chosen.untag_only else "@" if chosen.digest else "●"
+        mark = Text(symbol, style=styles["loss"])
+    kind_style = styles[KIND_STYLES[row.kind]] if row.kind in KIND_STYLES else ""
+    return (
+        mark,
+        row_name(row),
+        Text(compact_kind(row.kind), style=kind_style),
+        Text(format_size(row.size), justify="right"),
+        Text(format_size(row.shared) if row.shared else "-", justify="right"),
+        truncate(row.note, NOTE_WIDTH),
     )
-    lines.append("Where it came from:")
-    if account.planned:
-        lines.append(
-            f"  {_blobs(len(account.planned))}, {format_size(account.planned_bytes)} "
-            f"(about {format_size(account.planned_disk_bytes)} on disk): freed by this "
-            "deletion (planned)"
+
+
+def hint_for(error: CleanupError) -> str:
+    """What the pane's user does next, under an error."""
+    if isinstance(error, CollectionInterrupted):
+        return "Press R to resume it: the registry is started again and every tag verified."
+    if isinstance(error, CollectionBusy):
+        return "Wait until it has finished, then try again."
+    if isinstance(error, RegistryUnavailable):
+        return "Start the registry (or fix the address), then press r to refresh."
+    if isinstance(error, ContainerNotFound | EngineUnavailable):
+        return "Fix that, then press g again."
+    return "Press r to refresh."
+
+
+def error_text(error: CleanupError, what: str = "", styles: Styles = PLAIN_STYLES) -> Text:
+    """`what: the error`, then the hint: the pane's message box."""
+    text = Text()
+    text.append(f"{what}: " if what else "", style=styles["loss"])
+    text.append(str(error))
+    text.append(f"\n{hint_for(error)}", style=styles["hint"])
+    return text
+
+
+def plan_subtitle(plan: Plan, *, allow_tag_loss: bool) -> str:
+    allow = " · other tags may go" if allow_tag_loss else ""
+    return f"{len(plan.steps)} step(s) · frees {format_size(plan.freed_bytes)}{allow}"
+
+
+def deletion_warning(plan: Plan) -> str:
+    """The confirmation's warning: how many manifests go, and every tag that goes with them."""
+    lost = [str(t) for t in plan.removed_tags]
+    warning = f"This deletes {len(plan.deleted_manifests)} manifest(s) and removes tag(s) " + (
+        ", ".join(lost) + "."
+    )
+    if plan.collateral_tags:
+        warning += " Tags you did not select go too: " + ", ".join(
+            str(t) for t in plan.collateral_tags
         )
-    if account.earlier:
-        weight = account.earlier_bytes
-        size = f", about {format_size(weight)} on disk" if weight is not None else ""
-        lines.append(f"  {_blobs(len(account.earlier))}{size}: {EARLIER_GARBAGE}")
-    if not account.planned and not account.earlier:
-        lines.append("  no blob was deleted")
-    if account.not_deleted:
-        lines.append(
-            f"  ! {_blobs(len(account.not_deleted))} the plan predicted, "
-            f"{format_size(sum(b.size for b in account.not_deleted))}, not deleted: "
-            "something references them again (pushed since?), or they were collected already"
-        )
-    if account.planned and account.earlier:
-        lines.append(
-            "  (du counts whole 4 KiB blocks and each blob's directory: on disk a blob "
-            "weighs more than its size)"
-        )
-    return lines
-
-
-def gc_account_json(account: GcAccount) -> dict[str, Any]:
-    return {
-        "deletions": list(account.deletions),
-        "predicted": {
-            "blobs": [b.digest for b in account.predicted],
-            "bytes": account.predicted_bytes,
-        },
-        "measured_bytes": account.measured_bytes,
-        "planned": {
-            "blobs": [b.digest for b in account.planned],
-            "bytes": account.planned_bytes,
-            "disk_bytes": account.planned_disk_bytes,
-        },
-        "earlier_garbage": {
-            "blobs": list(account.earlier),
-            "disk_bytes": account.earlier_bytes,
-        },
-        "not_deleted": {
-            "blobs": [b.digest for b in account.not_deleted],
-            "bytes": sum(b.size for b in account.not_deleted),
-        },
-    }
-
-
-def gc_json(result: GcResult) -> dict[str, Any]:
-    counts = result.output.counts
-    return {
-        "container": result.info.name,
-        "dry_run": result.dry_run,
-        "blobs_marked": counts.marked if counts else None,
-        "blobs_deleted": counts.blobs if counts else None,
-        "manifests_deleted": counts.manifests if counts else None,
-        "deleted_blobs": list(result.output.blobs),
-        "kb_before": result.kb_before,
-        "kb_after": result.kb_after,
-        "commands": list(result.commands),
-        "warnings": list(result.warnings),
-        "repositories": [
-            {"name": r.name, "removed": r.removed, "reason": r.reason} for r in result.repositories
-        ],
-        "left_stopped": result.left_stopped,
-        "registry_url": result.registry_url,
-        **({"accounting": gc_account_json(result.account)} if result.account else {}),
-    }
-
-
-def verify_lines(report: VerifyReport) -> list[str]:
-    lines = [("OK: " if report.ok else "DAMAGED: ") + report.summary()]
-    for check in report.failed:
-        lines.append(f"  {check.ref}:")
-        lines += [f"    ! {p}" for p in check.problems]
-    return lines
-
-
-def verify_json(report: VerifyReport) -> dict[str, Any]:
-    return {
-        "ok": report.ok,
-        "tags": [
-            {
-                "tag": str(c.ref),
-                "digest": c.digest,
-                "checked": c.checked,
-                "problems": list(c.problems),
-            }
-            for c in report.checks
-        ],
-        "requests": report.requests,
-    }
+    return warning

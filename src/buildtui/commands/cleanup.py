@@ -28,11 +28,13 @@ from buildtui.cleanup.gc import MINUS_M_REFUSAL
 from buildtui.cleanup.plan import Selection
 from buildtui.cleanup.present import (
     execution_json,
+    plan_json,
+    plan_lines,
+)
+from buildtui.cleanup.present_collection import (
     gc_json,
     gc_preview_lines,
     gc_result_lines,
-    plan_json,
-    plan_lines,
     resume_json,
     resume_lines,
     verify_json,

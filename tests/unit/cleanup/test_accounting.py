@@ -10,7 +10,7 @@ from buildtui.cleanup.accounting import PlannedBlob, account_for, on_disk, plann
 from buildtui.cleanup.docker_output import parse_gc_output
 from buildtui.cleanup.pending import PendingDeletions
 from buildtui.cleanup.plan import Selection, plan_deletion
-from buildtui.cleanup.present import gc_account_json, gc_account_lines
+from buildtui.cleanup.present_collection import gc_account_json, gc_account_lines
 from tests.fakes.cleanup import d, lab_graph
 
 

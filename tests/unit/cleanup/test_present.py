@@ -9,16 +9,14 @@ from buildtui.cleanup.plan import Selection, plan_deletion
 from buildtui.cleanup.present import (
     compact_kind,
     empty_repository_text,
-    gc_json,
-    gc_result_lines,
     inventory_rows,
     left_behind_lines,
     plan_json,
     plan_lines,
     row_detail,
     truncate,
-    verify_lines,
 )
+from buildtui.cleanup.present_collection import gc_json, gc_result_lines, verify_lines
 from buildtui.cleanup.verify import TagCheck, VerifyReport
 from tests.fakes.cleanup import GraphBuilder, config, d, lab_graph, layer
 

@@ -7,109 +7,57 @@ in a thread worker; results come back as messages. Destructive actions go throug
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-
-from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.message import Message
+from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import DataTable, ProgressBar, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
-from buildtui.app.commands import Command, bindings
+from buildtui.app.commands import bindings
 from buildtui.app.messages import LabChanged
+from buildtui.app.panes.cleanup_commands import HELP, PANE_COMMANDS
+from buildtui.app.panes.cleanup_messages import (
+    Executed,
+    Failed,
+    GcDone,
+    GcPrepared,
+    Loaded,
+    Progress,
+    Resumed,
+    Verified,
+)
 from buildtui.app.screens.confirm import ConfirmScreen
 from buildtui.app.widgets.cleanup_items import CleanupItems
-from buildtui.app.widgets.plan_view import PlanView, styled
+from buildtui.app.widgets.cleanup_list import CleanupList
+from buildtui.app.widgets.cleanup_message import CleanupMessage
+from buildtui.app.widgets.cleanup_progress import CleanupProgress
+from buildtui.app.widgets.plan_view import PlanView
 from buildtui.cleanup.accounting import GcAccount
 from buildtui.cleanup.backend import CleanupBackend
-from buildtui.cleanup.collection import ResumeResult
-from buildtui.cleanup.errors import (
-    CleanupError,
-    CollectionBusy,
-    CollectionInterrupted,
-    ContainerNotFound,
-    EngineUnavailable,
-    RegistryUnavailable,
-)
-from buildtui.cleanup.execute import ExecutionFailed, ExecutionReport
-from buildtui.cleanup.gc import GcPreview, GcResult
+from buildtui.cleanup.errors import CleanupError, CollectionInterrupted, RegistryUnavailable
+from buildtui.cleanup.execute import ExecutionFailed
 from buildtui.cleanup.graph import RegistryGraph, TagRef
 from buildtui.cleanup.plan import Plan, Selection
 from buildtui.cleanup.present import (
     InventoryRow,
-    gc_account_lines,
-    gc_preview_lines,
-    gc_result_lines,
+    deletion_warning,
     inventory_rows,
     left_behind_lines,
     plan_lines,
+    styled,
+)
+from buildtui.cleanup.present_collection import (
+    gc_preview_lines,
+    gc_result_lines,
+    gc_warning,
     resume_lines,
-    row_detail,
     verify_lines,
-)
-from buildtui.cleanup.verify import VerifyReport
-from buildtui.registry.present import format_size
-
-PANE_COMMANDS = (
-    Command("cleanup.toggle", "space", "mark", "Select", "Select or unselect the row"),
-    Command("cleanup.tag_only", "t", "tag_only", "Tag only", "Remove the tag, keep the image"),
-    Command(
-        "cleanup.by_digest",
-        "i",
-        "by_digest",
-        "Image",
-        "Delete the manifest with all its tags",
-    ),
-    Command("cleanup.allow_tags", "a", "allow_tags", "Allow", "Allow other tags to go too"),
-    Command("cleanup.delete", "x", "delete", "Delete…", "Delete the selection (confirm)"),
-    Command("cleanup.gc", "g", "gc", "Collect…", "Garbage-collect the registry (confirm)"),
-    Command(
-        "cleanup.gc_empty",
-        "G",
-        "gc_empty",
-        "Collect + empty repos…",
-        "Garbage-collect and remove the repositories that hold no tag and no manifest",
-        show=False,
-    ),
-    Command(
-        "cleanup.resume",
-        "R",
-        "resume",
-        "Resume",
-        "Finish an interrupted garbage collection: start the registry, verify every tag",
-    ),
-    Command("cleanup.verify", "v", "verify", "Verify", "Check every tag is complete", show=False),
-    Command("cleanup.clear", "c", "clear", "Clear", "Clear the selection", show=False),
-    Command("cleanup.refresh", "r", "refresh", "Refresh", "Read the registry again"),
-)
-
-
-HELP = (
-    "Select rows with space: tags, images, cache images, or a repository's untagged "
-    "manifests. The plan shows what goes, what stays and why, the space garbage collection "
-    "frees and the exact requests.\n\n"
-    "t: remove a tag only · i: the whole image (its manifest, with every tag on it) · "
-    "a: allow other tags to go · x: delete · g: garbage collection · v: verify every tag"
 )
 
 NARROW_BELOW = 150
 """Narrower than this, the plan goes under the table: side by side, the table's columns
 would not fit."""
-
-
-def hint_for(error: CleanupError) -> str:
-    if isinstance(error, CollectionInterrupted):
-        return "Press R to resume it: the registry is started again and every tag verified."
-    if isinstance(error, CollectionBusy):
-        return "Wait until it has finished, then try again."
-    if isinstance(error, RegistryUnavailable):
-        return "Start the registry (or fix the address), then press r to refresh."
-    if isinstance(error, ContainerNotFound | EngineUnavailable):
-        return "Fix that, then press g again."
-    return "Press r to refresh."
 
 
 class CleanupPane(Widget):
@@ -124,16 +72,6 @@ class CleanupPane(Widget):
         height: 1;
         padding: 0 1;
         text-style: bold;
-    }
-    CleanupPane #cleanup-message {
-        display: none;
-        padding: 0 1;
-        margin: 0 1;
-        border: round $error;
-        height: auto;
-    }
-    CleanupPane #cleanup-message.shown {
-        display: block;
     }
     CleanupPane #cleanup-body {
         height: 1fr;
@@ -170,59 +108,10 @@ class CleanupPane(Widget):
         min-width: 0;
         max-width: 100%;
     }
-    CleanupPane #cleanup-status {
-        height: auto;
-        max-height: 8;
-        padding: 0 1;
-    }
-    CleanupPane #cleanup-progress {
-        display: none;
-        padding: 0 1;
-    }
-    CleanupPane #cleanup-progress.shown {
-        display: block;
-    }
     """
     COMMANDS = PANE_COMMANDS
     """The pane's commands: its bindings, footer keys and palette entries."""
     BINDINGS = bindings(PANE_COMMANDS)
-
-    @dataclass
-    class Loaded(Message):
-        graph: RegistryGraph
-
-    @dataclass
-    class Failed(Message):
-        what: str
-        error: CleanupError
-
-    @dataclass
-    class Progress(Message):
-        done: int
-        total: int
-        what: str
-
-    @dataclass
-    class Executed(Message):
-        """A plan ran (completely, or up to `report.failed`)."""
-
-        report: ExecutionReport
-
-    @dataclass
-    class GcPrepared(Message):
-        preview: GcPreview
-
-    @dataclass
-    class GcDone(Message):
-        result: GcResult
-
-    @dataclass
-    class Resumed(Message):
-        result: ResumeResult
-
-    @dataclass
-    class Verified(Message):
-        report: VerifyReport
 
     def __init__(
         self,
@@ -235,12 +124,9 @@ class CleanupPane(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self.service = service
         self.graph: RegistryGraph | None = None
-        self.rows: dict[str, InventoryRow] = {}
-        self.selected: dict[str, Selection] = {}
         self.allow_tag_loss = False
         self.plan: Plan | None = None
         self.busy = False
-        self.result_lines: list[str] = []
         self.gc_repositories: tuple[str, ...] = ()
         """Empty repositories the next collection removes (G)."""
         self.last_collection: GcAccount | None = None
@@ -248,14 +134,11 @@ class CleanupPane(Widget):
 
     def compose(self) -> ComposeResult:
         yield Static(self._title(), id="cleanup-title")
-        yield Static(id="cleanup-message")
+        yield CleanupMessage(id="cleanup-message")
         with Horizontal(id="cleanup-body"):
-            with Vertical(id="cleanup-list"):
-                yield CleanupItems(id="cleanup-items")
-                yield Static(id="cleanup-row")
+            yield CleanupList(id="cleanup-list")
             yield PlanView(id="cleanup-plan")
-        yield ProgressBar(id="cleanup-progress", show_eta=False)
-        yield Static(id="cleanup-status")
+        yield CleanupProgress(id="cleanup-activity")
 
     def on_mount(self) -> None:
         self.plan_view.border_title = "Plan"
@@ -280,36 +163,39 @@ class CleanupPane(Widget):
         return self.query_one(CleanupItems)
 
     @property
+    def items(self) -> CleanupList:
+        return self.query_one(CleanupList)
+
+    @property
+    def rows(self) -> dict[str, InventoryRow]:
+        return self.items.rows
+
+    @property
+    def selected(self) -> dict[str, Selection]:
+        return self.items.selected
+
+    @property
     def plan_view(self) -> PlanView:
         return self.query_one(PlanView)
+
+    @property
+    def activity(self) -> CleanupProgress:
+        return self.query_one(CleanupProgress)
+
+    @property
+    def result_lines(self) -> list[str]:
+        return self.activity.lines
 
     def _title(self) -> str:
         return f"Clean-up {self.service.registry} · container {self.service.container_name}"
 
     def _status(self, lines: list[str]) -> None:
-        self.result_lines = lines
-        self.query_one("#cleanup-status", Static).update(styled(lines))
+        self.activity.show_lines(lines)
 
     def show_error(self, error: CleanupError | None, what: str = "") -> None:
-        message = self.query_one("#cleanup-message", Static)
-        if error is None:
-            message.remove_class("shown")
-            message.update("")
-            return
-        text = Text()
-        text.append(f"{what}: " if what else "", style="bold red")
-        text.append(str(error))
-        text.append(f"\n{hint_for(error)}", style="italic")
-        message.update(text)
-        message.add_class("shown")
+        self.query_one(CleanupMessage).show_error(error, what)
 
     # -- rendering -------------------------------------------------------------------
-
-    def _render_rows(self) -> None:
-        self.table.show_rows(self.rows, self.selected)
-
-    def _update_row(self, key: str) -> None:
-        self.table.update_row(self.rows[key], self.selected.get(key))
 
     def _replan(self) -> None:
         if self.graph is None or not self.selected:
@@ -322,20 +208,9 @@ class CleanupPane(Widget):
 
     def _show_plan(self) -> None:
         if self.plan is None:
-            last = self.last_collection
-            if last is not None:
-                self.plan_view.show(
-                    ["Last garbage collection:", *gc_account_lines(last), "", *HELP.splitlines()],
-                    "predicted against measured",
-                )
-                return
-            self.plan_view.show(HELP)
-            return
-        allow = " · other tags may go" if self.allow_tag_loss else ""
-        self.plan_view.show(
-            plan_lines(self.plan),
-            f"{len(self.plan.steps)} step(s) · frees {format_size(self.plan.freed_bytes)}{allow}",
-        )
+            self.plan_view.show_help(HELP, self.last_collection)
+        else:
+            self.plan_view.show_plan(self.plan, allow_tag_loss=self.allow_tag_loss)
 
     # -- actions ---------------------------------------------------------------------
 
@@ -343,45 +218,23 @@ class CleanupPane(Widget):
         self.refresh_graph()
 
     def action_mark(self) -> None:
-        key = self.table.current_key
-        if key is None or self.graph is None:
-            return
-        if key in self.selected:
-            del self.selected[key]
-        else:
-            self.selected[key] = self.rows[key].selection
-        self._update_row(key)
-        self._replan()
+        if self.graph is not None and self.items.toggle():
+            self._replan()
 
     def action_tag_only(self) -> None:
-        key = self.table.current_key
-        if key is None or self.rows[key].selection.tag is None:
-            return
-        current = self.selected.get(key, self.rows[key].selection)
-        self.selected[key] = replace(current, untag_only=not current.untag_only)
-        self._update_row(key)
-        self._replan()
+        if self.items.toggle_tag_only():
+            self._replan()
 
     def action_by_digest(self) -> None:
-        key = self.table.current_key
-        if key is None or not self.rows[key].digest:
-            return
-        row = self.rows[key]
-        by_digest = Selection(row.repository, digest=row.digest)
-        if self.selected.get(key) == by_digest:
-            del self.selected[key]
-        else:
-            self.selected[key] = by_digest
-        self._update_row(key)
-        self._replan()
+        if self.items.toggle_by_digest():
+            self._replan()
 
     def action_allow_tags(self) -> None:
         self.allow_tag_loss = not self.allow_tag_loss
         self._replan()
 
     def action_clear(self) -> None:
-        self.selected.clear()
-        self._render_rows()
+        self.items.clear_selection()
         self._replan()
 
     def action_delete(self) -> None:
@@ -397,19 +250,11 @@ class CleanupPane(Widget):
                 "The plan is refused: " + "; ".join(plan.refusals), severity="error", timeout=8
             )
             return
-        lost = [str(t) for t in plan.removed_tags]
-        warning = f"This deletes {len(plan.deleted_manifests)} manifest(s) and removes tag(s) " + (
-            ", ".join(lost) + "."
-        )
-        if plan.collateral_tags:
-            warning += " Tags you did not select go too: " + ", ".join(
-                str(t) for t in plan.collateral_tags
-            )
         self.app.push_screen(
             ConfirmScreen(
                 f"Delete from {plan.registry}?",
-                styled(plan_lines(plan)),
-                warning=warning,
+                styled(plan_lines(plan), self.plan_view.theme_styles()),
+                warning=deletion_warning(plan),
                 confirm_label="Delete",
             ),
             lambda confirmed: self._run_confirmed(plan, confirmed),
@@ -424,10 +269,10 @@ class CleanupPane(Widget):
             self.collect(self.gc_repositories)
 
     def _post_progress(self, done: int, total: int, what: str) -> None:
-        self.post_message(self.Progress(done, total, what))
+        self.post_message(Progress(done, total, what))
 
     def _post_step(self, what: str) -> None:
-        self.post_message(self.Progress(0, 0, what))
+        self.post_message(Progress(0, 0, what))
 
     def action_gc(self) -> None:
         self._start_gc(())
@@ -474,9 +319,9 @@ class CleanupPane(Widget):
         try:
             graph = await self.service.load()
         except CleanupError as error:
-            self.post_message(self.Failed(f"Cannot read {self.service.registry}", error))
+            self.post_message(Failed(f"Cannot read {self.service.registry}", error))
             return
-        self.post_message(self.Loaded(graph))
+        self.post_message(Loaded(graph))
 
     @work(exclusive=True, group="cleanup-run", exit_on_error=False)
     async def run_plan(self, plan: Plan) -> None:
@@ -487,15 +332,15 @@ class CleanupPane(Widget):
                 try:
                     report = await self.service.execute(plan, self._post_progress)
                 except ExecutionFailed as error:
-                    self.post_message(self.Executed(error.report))
+                    self.post_message(Executed(error.report))
                     return
-                self.post_message(self.Executed(report))
+                self.post_message(Executed(report))
                 self.post_message(LabChanged(registry_changed=True, origin=self))
                 graph = self.graph
                 if graph is not None:
                     await self._verify(graph, plan.remaining_tags, wait=False)
         except CleanupError as error:
-            self.post_message(self.Failed("Nothing was deleted", error))
+            self.post_message(Failed("Nothing was deleted", error))
         finally:
             self.busy = False
 
@@ -504,9 +349,9 @@ class CleanupPane(Widget):
         try:
             preview = self.service.preview_gc(repositories)
         except CleanupError as error:
-            self.post_message(self.Failed("Garbage collection cannot run", error))
+            self.post_message(Failed("Garbage collection cannot run", error))
             return
-        self.post_message(self.GcPrepared(preview))
+        self.post_message(GcPrepared(preview))
 
     @work(exclusive=True, group="cleanup-gc", exit_on_error=False)
     async def collect(self, repositories: tuple[str, ...]) -> None:
@@ -518,13 +363,13 @@ class CleanupPane(Widget):
                 self._post_step, remove_repositories=repositories
             )
         except CleanupError as error:
-            self.post_message(self.Failed("Garbage collection failed", error))
+            self.post_message(Failed("Garbage collection failed", error))
             return
         finally:
             self.busy = False
             # The registry was stopped and started (or left stopped): the status bar is stale.
             self.post_message(LabChanged(registry_changed=True, origin=self))
-        self.post_message(self.GcDone(result))
+        self.post_message(GcDone(result))
 
     @work(exclusive=True, group="cleanup-gc", exit_on_error=False)
     async def resume(self) -> None:
@@ -532,12 +377,12 @@ class CleanupPane(Widget):
         try:
             result = await self.service.resume_gc(self._post_step)
         except CleanupError as error:
-            self.post_message(self.Failed("Cannot resume the garbage collection", error))
+            self.post_message(Failed("Cannot resume the garbage collection", error))
             return
         finally:
             self.busy = False
             self.post_message(LabChanged(registry_changed=True, origin=self))
-        self.post_message(self.Resumed(result))
+        self.post_message(Resumed(result))
 
     @work(exclusive=True, group="cleanup-verify", exit_on_error=False)
     async def verify(self, graph: RegistryGraph, tags: list[TagRef], wait: bool) -> None:
@@ -551,9 +396,9 @@ class CleanupPane(Widget):
                 await self.service.wait_until_up()
             report = await self.service.verify(graph, list(tags))
         except CleanupError as error:
-            self.post_message(self.Failed("Verification could not run", error))
+            self.post_message(Failed("Verification could not run", error))
             return
-        self.post_message(self.Verified(report))
+        self.post_message(Verified(report))
 
     @on(Worker.StateChanged)
     def worker_failed(self, event: Worker.StateChanged) -> None:
@@ -572,17 +417,10 @@ class CleanupPane(Widget):
         if not self._show_interruption():
             self.show_error(None)
         self.graph = message.graph
-        self.rows = {row.key: row for row in inventory_rows(message.graph)}
-        self.selected = {k: s for k, s in self.selected.items() if k in self.rows}
-        self._render_rows()
+        self.items.show_rows(inventory_rows(message.graph))
         self._replan()
         if not self.rows:
             self.plan_view.show(f"{self.service.registry} holds no tags: nothing to clean up.")
-
-    @on(DataTable.RowHighlighted)
-    def highlighted(self, event: DataTable.RowHighlighted) -> None:
-        row = self.rows.get(str(event.row_key.value))
-        self.query_one("#cleanup-row", Static).update(Text(row_detail(row)) if row else "")
 
     @on(Failed)
     def failed(self, message: Failed) -> None:
@@ -591,24 +429,17 @@ class CleanupPane(Widget):
         if not (unavailable and self._show_interruption()):  # that says why it is down
             self.show_error(message.error, message.what)
         if isinstance(message.error, RegistryUnavailable):
-            self.table.clear()
-            self.query_one("#cleanup-row", Static).update("")
+            self.items.forget()
 
     @on(Progress)
     def progress(self, message: Progress) -> None:
         self._progress(message)
 
-    def _progress(self, message: CleanupPane.Progress | None) -> None:
-        bar = self.query_one("#cleanup-progress", ProgressBar)
+    def _progress(self, message: Progress | None) -> None:
         if message is None:
-            bar.remove_class("shown")
-            return
-        bar.add_class("shown")
-        if message.total:
-            bar.update(total=message.total, progress=message.done)
+            self.activity.hide_progress()
         else:
-            bar.update(total=None)
-        self.query_one("#cleanup-status", Static).update(Text(f"… {message.what}"))
+            self.activity.show_progress(message.done, message.total, message.what)
 
     @on(Executed)
     def executed(self, message: Executed) -> None:
@@ -633,9 +464,8 @@ class CleanupPane(Widget):
         self.app.push_screen(
             ConfirmScreen(
                 f"Garbage collection in {preview.info.name}?",
-                styled(gc_preview_lines(preview)),
-                warning=f"{preview.info.name} stops for a few seconds; "
-                f"{preview.output.summary.split(', ', 1)[-1]}. Never with -m.",
+                styled(gc_preview_lines(preview), self.plan_view.theme_styles()),
+                warning=gc_warning(preview),
                 confirm_label="Collect garbage",
             ),
             self._gc_confirmed,
@@ -651,7 +481,7 @@ class CleanupPane(Widget):
         self._status(lines)
         self.app.notify(lines[-1] if len(lines) > 1 else lines[0], title="Garbage collected")
         if message.result.verification is not None:
-            self.post_message(self.Verified(message.result.verification))
+            self.post_message(Verified(message.result.verification))
         else:
             self.refresh_graph()
 
@@ -662,7 +492,7 @@ class CleanupPane(Widget):
         self._status(resume_lines(message.result))
         self.app.notify(resume_lines(message.result)[0], title="Garbage collection resumed")
         if message.result.verification is not None:
-            self.post_message(self.Verified(message.result.verification))
+            self.post_message(Verified(message.result.verification))
         else:
             self.refresh_graph()
 

@@ -10,42 +10,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
+from buildtui.app.widgets.semantic_styles import on_theme_change, theme_styles
 from buildtui.cleanup.plan import Selection
-from buildtui.cleanup.present import InventoryRow, compact_kind, row_name, truncate
-from buildtui.registry.present import format_size
+from buildtui.cleanup.present import PLAIN_STYLES, InventoryRow, item_cells
 
 COLUMNS = ("mark", "item", "kind", "size", "shared", "note")
 HEADERS = ("", "REPOSITORY:TAG", "KIND", "SIZE", "SHARED", "NOTE")
 PINNED = 2
 """The mark and the name stay in view when the table scrolls sideways."""
-NOTE_WIDTH = 20
-
-
-def item_cells(row: InventoryRow, chosen: Selection | None) -> tuple[str | Text, ...]:
-    """One row's cells: the mark (● delete, "tag" tag only, "@" the manifest with all its
-    tags), name, kind, sizes, note."""
-    mark = Text("")
-    if chosen is not None:
-        symbol = "tag" if chosen.untag_only else "@" if chosen.digest else "●"
-        mark = Text(symbol, style="bold red")
-    kind_style = {"cache image": "bold yellow", "untagged": "dim", "error": "bold red"}
-    return (
-        mark,
-        row_name(row),
-        Text(compact_kind(row.kind), style=kind_style.get(row.kind, "")),
-        Text(format_size(row.size), justify="right"),
-        Text(format_size(row.shared) if row.shared else "-", justify="right"),
-        truncate(row.note, NOTE_WIDTH),
-    )
 
 
 class CleanupItems(DataTable[str | Text]):
-    """Renders the rows it is given; the pane owns the selection."""
+    """Renders the rows it is given, in the theme's colours; the pane owns the selection."""
 
+    COMPONENT_CLASSES = DataTable.COMPONENT_CLASSES | {
+        "cleanup-items--loss",
+        "cleanup-items--cache",
+        "cleanup-items--muted",
+    }
     DEFAULT_CSS = """
     CleanupItems {
         height: 1fr;
@@ -54,6 +41,9 @@ class CleanupItems(DataTable[str | Text]):
     CleanupItems:focus {
         border: round $primary;
     }
+    CleanupItems > .cleanup-items--loss { color: $text-error; text-style: bold; }
+    CleanupItems > .cleanup-items--cache { color: $text-warning; text-style: bold; }
+    CleanupItems > .cleanup-items--muted { text-style: dim; }
     """
     BINDINGS = [
         Binding("home", "scroll_top", "First row", show=False, id="cleanup.first"),
@@ -62,11 +52,22 @@ class CleanupItems(DataTable[str | Text]):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True, fixed_columns=PINNED)
+        self._rows: Mapping[str, InventoryRow] = {}
+        self._selected: Mapping[str, Selection] = {}
 
     def on_mount(self) -> None:
         self.border_title = "Tags, images and cache images"
         for key, header in zip(COLUMNS, HEADERS, strict=True):
             self.add_column(header, key=key)
+        on_theme_change(self, self._repaint)
+
+    def _repaint(self) -> None:
+        if self.row_count:  # not after `clear()` (the registry went away)
+            self.show_rows(self._rows, self._selected)
+
+    def theme_styles(self) -> dict[str, Style | str]:
+        """The semantic styles of `buildtui.cleanup.present`, from the current theme."""
+        return theme_styles(self, "cleanup-items", PLAIN_STYLES)
 
     @property
     def current_key(self) -> str | None:
@@ -78,13 +79,16 @@ class CleanupItems(DataTable[str | Text]):
     def show_rows(
         self, rows: Mapping[str, InventoryRow], selected: Mapping[str, Selection]
     ) -> None:
+        self._rows, self._selected = rows, selected
         current = self.current_key
         self.clear()
+        styles = self.theme_styles()
         for key, row in rows.items():
-            self.add_row(*item_cells(row, selected.get(key)), key=key)
+            self.add_row(*item_cells(row, selected.get(key), styles), key=key)
         if current is not None and current in rows:
             self.move_cursor(row=self.get_row_index(current))
 
     def update_row(self, row: InventoryRow, chosen: Selection | None) -> None:
-        for column, value in zip(COLUMNS, item_cells(row, chosen), strict=True):
+        cells = item_cells(row, chosen, self.theme_styles())
+        for column, value in zip(COLUMNS, cells, strict=True):
             self.update_cell(row.key, column, value, update_width=True)

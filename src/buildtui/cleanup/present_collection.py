@@ -1,0 +1,204 @@
+"""Pure presentation of garbage collection, its accounting, resuming an interrupted one and
+verification: text lines (CLI and pane) and JSON documents (`--json`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from buildtui.cleanup.accounting import GcAccount
+from buildtui.cleanup.collection import ResumeResult
+from buildtui.cleanup.gc import GcPreview, GcResult
+from buildtui.cleanup.verify import VerifyReport
+from buildtui.registry.present import format_size
+
+
+def gc_preview_lines(preview: GcPreview) -> list[str]:
+    lines = [
+        f"Registry container {preview.info.name} ({preview.info.image_name}), "
+        f"storage {preview.info.storage_root}"
+        + (f": {preview.kb:,} kB now" if preview.kb is not None else ""),
+        f"Dry run: {preview.output.summary}",
+        "",
+        f"Garbage collection stops {preview.info.name} for a few seconds (pushes and pulls "
+        "fail meanwhile), runs the collector on its volumes, and starts it again:",
+    ]
+    lines += [f"  {command}" for command in preview.commands]
+    if preview.repositories:
+        lines += ["", "Empty repositories (removed from storage while it is stopped):"]
+        lines += [f"  {r.line}" for r in preview.repositories]
+    if preview.warnings:
+        lines += ["", "Warning:"] + [f"  ! {w}" for w in preview.warnings]
+    return lines
+
+
+def gc_warning(preview: GcPreview) -> str:
+    """The confirmation's warning before a collection."""
+    return (
+        f"{preview.info.name} stops for a few seconds; "
+        f"{preview.output.summary.split(', ', 1)[-1]}. Never with -m."
+    )
+
+
+def gc_result_lines(result: GcResult, *, with_account: bool = True) -> list[str]:
+    what = "Dry run" if result.dry_run else "Garbage collection"
+    lines = [f"{what} in {result.info.name}: {result.output.summary}"]
+    if result.kb_before is not None and result.kb_after is not None:
+        lines.append(
+            f"Storage: {result.kb_before:,} kB -> {result.kb_after:,} kB "
+            f"({result.kb_before - result.kb_after:,} kB freed)"
+        )
+    lines += [f"  {r.line}" for r in result.repositories]
+    if result.left_stopped:
+        lines.append(
+            f"{result.info.name} was stopped before and is left stopped: the tags were not "
+            f"verified. `docker start {result.info.name}` starts it (or run `buildtui gc "
+            "--start` next time)"
+        )
+    lines += [f"  ! {w}" for w in result.warnings]
+    if with_account and result.account is not None and not result.dry_run:
+        lines += ["", *gc_account_lines(result.account)]
+    return lines
+
+
+def resume_lines(result: ResumeResult) -> list[str]:
+    lines = [
+        f"Resumed the interrupted garbage collection of {result.container}: "
+        + ("started it again" if result.started else "it was running")
+    ]
+    if result.registry_url:
+        lines.append(f"  ! the registry answers at {result.registry_url} now (new host port)")
+    if result.note:
+        lines.append(result.note)
+    return lines
+
+
+def resume_json(result: ResumeResult) -> dict[str, Any]:
+    return {
+        "container": result.container,
+        "started": result.started,
+        "registry_url": result.registry_url,
+        "note": result.note,
+        "verification": verify_json(result.verification) if result.verification else None,
+    }
+
+
+EARLIER_GARBAGE = (
+    "garbage already in storage before it (earlier deletions, failed or interrupted pushes, "
+    "superseded revisions)"
+)
+
+
+def _blobs(count: int) -> str:
+    return f"{count} blob{'' if count == 1 else 's'}"
+
+
+def gc_account_lines(account: GcAccount) -> list[str]:
+    """Predicted, measured, and where the difference came from."""
+    measured = account.measured_bytes
+    if account.deletions:
+        lines = [
+            f"Predicted by the plan ({'; '.join(account.deletions)}): "
+            f"{_blobs(len(account.predicted))}, {format_size(account.predicted_bytes)}"
+        ]
+    else:
+        lines = ["Predicted: nothing (no deletion was recorded since the last collection)"]
+    lines.append(
+        "Measured: "
+        + (f"{format_size(measured)} freed on disk (du)" if measured is not None else "unknown")
+        + f", {_blobs(len(account.planned) + len(account.earlier))} deleted"
+    )
+    lines.append("Where it came from:")
+    if account.planned:
+        lines.append(
+            f"  {_blobs(len(account.planned))}, {format_size(account.planned_bytes)} "
+            f"(about {format_size(account.planned_disk_bytes)} on disk): freed by this "
+            "deletion (planned)"
+        )
+    if account.earlier:
+        weight = account.earlier_bytes
+        size = f", about {format_size(weight)} on disk" if weight is not None else ""
+        lines.append(f"  {_blobs(len(account.earlier))}{size}: {EARLIER_GARBAGE}")
+    if not account.planned and not account.earlier:
+        lines.append("  no blob was deleted")
+    if account.not_deleted:
+        lines.append(
+            f"  ! {_blobs(len(account.not_deleted))} the plan predicted, "
+            f"{format_size(sum(b.size for b in account.not_deleted))}, not deleted: "
+            "something references them again (pushed since?), or they were collected already"
+        )
+    if account.planned and account.earlier:
+        lines.append(
+            "  (du counts whole 4 KiB blocks and each blob's directory: on disk a blob "
+            "weighs more than its size)"
+        )
+    return lines
+
+
+def gc_account_json(account: GcAccount) -> dict[str, Any]:
+    return {
+        "deletions": list(account.deletions),
+        "predicted": {
+            "blobs": [b.digest for b in account.predicted],
+            "bytes": account.predicted_bytes,
+        },
+        "measured_bytes": account.measured_bytes,
+        "planned": {
+            "blobs": [b.digest for b in account.planned],
+            "bytes": account.planned_bytes,
+            "disk_bytes": account.planned_disk_bytes,
+        },
+        "earlier_garbage": {
+            "blobs": list(account.earlier),
+            "disk_bytes": account.earlier_bytes,
+        },
+        "not_deleted": {
+            "blobs": [b.digest for b in account.not_deleted],
+            "bytes": sum(b.size for b in account.not_deleted),
+        },
+    }
+
+
+def gc_json(result: GcResult) -> dict[str, Any]:
+    counts = result.output.counts
+    return {
+        "container": result.info.name,
+        "dry_run": result.dry_run,
+        "blobs_marked": counts.marked if counts else None,
+        "blobs_deleted": counts.blobs if counts else None,
+        "manifests_deleted": counts.manifests if counts else None,
+        "deleted_blobs": list(result.output.blobs),
+        "kb_before": result.kb_before,
+        "kb_after": result.kb_after,
+        "commands": list(result.commands),
+        "warnings": list(result.warnings),
+        "repositories": [
+            {"name": r.name, "removed": r.removed, "reason": r.reason} for r in result.repositories
+        ],
+        "left_stopped": result.left_stopped,
+        "registry_url": result.registry_url,
+        **({"accounting": gc_account_json(result.account)} if result.account else {}),
+    }
+
+
+def verify_lines(report: VerifyReport) -> list[str]:
+    lines = [("OK: " if report.ok else "DAMAGED: ") + report.summary()]
+    for check in report.failed:
+        lines.append(f"  {check.ref}:")
+        lines += [f"    ! {p}" for p in check.problems]
+    return lines
+
+
+def verify_json(report: VerifyReport) -> dict[str, Any]:
+    return {
+        "ok": report.ok,
+        "tags": [
+            {
+                "tag": str(c.ref),
+                "digest": c.digest,
+                "checked": c.checked,
+                "problems": list(c.problems),
+            }
+            for c in report.checks
+        ],
+        "requests": report.requests,
+    }
