@@ -136,6 +136,14 @@ class RegistryGraph:
     def nodes(self) -> list[ManifestNode]:
         return [node for repo in self.repositories.values() for node in repo.manifests.values()]
 
+    def empty_repositories(self) -> tuple[str, ...]:
+        """Repositories with no tag and (storage read) no manifest: `gc --remove-empty-repo`."""
+        return tuple(
+            name
+            for name, repo in sorted(self.repositories.items())
+            if not repo.tags and repo.revisions is not None and not repo.revisions
+        )
+
     def tag_refs(self) -> list[TagRef]:
         """Every tag of the registry with the digest it points at."""
         return [

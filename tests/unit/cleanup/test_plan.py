@@ -441,3 +441,17 @@ def test_deleting_a_damaged_index_announces_its_missing_entry_as_freed() -> None
     assert freed[d("gone")].size == 321
     assert freed[d("gone")].what == "manifest"
     assert freed[d("gone")].owners == (f"lab@{d('idx')[:19]}",)
+
+
+def test_empty_repositories_are_those_with_no_tag_and_no_manifest_in_storage() -> None:
+    from buildtui.cleanup.graph import RegistryGraph, RepositoryGraph
+
+    graph = RegistryGraph("localhost:5000", "http://localhost:5000")
+    graph.repositories = {
+        "gone": RepositoryGraph("gone", revisions=frozenset()),
+        "unknown": RepositoryGraph("unknown"),  # storage not read: not known to be empty
+        "untagged": RepositoryGraph("untagged", revisions=frozenset({"sha256:1"})),
+        "tagged": RepositoryGraph("tagged", tags={"v1": "sha256:2"}, revisions=frozenset()),
+        "also-gone": RepositoryGraph("also-gone", revisions=frozenset()),
+    }
+    assert graph.empty_repositories() == ("also-gone", "gone")

@@ -79,15 +79,6 @@ class CleanupPane(Widget):
     CleanupPane #cleanup-list {
         width: 1fr;
     }
-    CleanupPane #cleanup-items {
-        min-height: 8;
-    }
-    CleanupPane #cleanup-row {
-        height: auto;
-        max-height: 3;
-        padding: 0 1;
-        color: $text-muted;
-    }
     CleanupPane #cleanup-plan {
         width: 1fr;
         min-width: 58;
@@ -237,10 +228,14 @@ class CleanupPane(Widget):
         self.items.clear_selection()
         self._replan()
 
-    def action_delete(self) -> None:
-        plan = self.plan
+    def _refused_while_busy(self) -> bool:
         if self.busy:
             self.app.notify("Wait for the running clean-up to finish.", severity="warning")
+        return self.busy
+
+    def action_delete(self) -> None:
+        plan = self.plan
+        if self._refused_while_busy():
             return
         if plan is None:
             self.app.notify("Select something to delete first (space).", severity="warning")
@@ -278,12 +273,7 @@ class CleanupPane(Widget):
         self._start_gc(())
 
     def action_gc_empty(self) -> None:
-        graph = self.graph
-        empty = tuple(
-            name
-            for name, repo in sorted(graph.repositories.items())
-            if not repo.tags and repo.revisions is not None and not repo.revisions
-        ) if graph is not None else ()  # fmt: skip
+        empty = self.graph.empty_repositories() if self.graph is not None else ()
         if not empty:
             self.app.notify(
                 "No repository is empty (no tag and no manifest): nothing to remove.",
@@ -293,16 +283,14 @@ class CleanupPane(Widget):
         self._start_gc(empty)
 
     def _start_gc(self, repositories: tuple[str, ...]) -> None:
-        if self.busy:
-            self.app.notify("Wait for the running clean-up to finish.", severity="warning")
+        if self._refused_while_busy():
             return
         self.gc_repositories = repositories
         self._status([f"Dry run of garbage collection in {self.service.container_name}…"])
         self.prepare_gc(repositories)
 
     def action_resume(self) -> None:
-        if self.busy:
-            self.app.notify("Wait for the running clean-up to finish.", severity="warning")
+        if self._refused_while_busy():
             return
         self._status(["Resuming the interrupted garbage collection…"])
         self.resume()

@@ -20,6 +20,18 @@ class CleanupList(Vertical):
     """Holds the rows and what is selected; each `toggle…` says whether the selection changed
     (the pane plans again)."""
 
+    DEFAULT_CSS = """
+    CleanupList #cleanup-items {
+        min-height: 8;
+    }
+    CleanupList #cleanup-row {
+        height: auto;
+        max-height: 3;
+        padding: 0 1;
+        color: $text-muted;
+    }
+    """
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.rows: dict[str, InventoryRow] = {}
