@@ -148,15 +148,23 @@ check_image_store() {
   esac
 }
 
+# A dockerd that is running (its pid file names a live process) but slow to answer is
+# waited for, never started a second time.
+dockerd_running() { [ -s /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; }
+
 start_dockerd() {
   if docker_ok; then
     check_image_store
     return
   fi
-  say "starting dockerd (log: $LOG)"
-  local dockerd
-  dockerd=$(PATH=$(engine_path) command -v dockerd) || die "dockerd not found"
-  PATH=$(engine_path) setsid nohup "$dockerd" >"$LOG" 2>&1 </dev/null &
+  if dockerd_running; then
+    say "dockerd (pid $(cat /var/run/docker.pid)) does not answer yet: waiting for it"
+  else
+    say "starting dockerd (log: $LOG)"
+    local dockerd
+    dockerd=$(PATH=$(engine_path) command -v dockerd) || die "dockerd not found"
+    PATH=$(engine_path) setsid nohup "$dockerd" >"$LOG" 2>&1 </dev/null &
+  fi
   for _ in $(seq 1 120); do
     if docker_ok; then
       check_image_store
