@@ -8,8 +8,12 @@
 #
 # Idempotent: a second run only starts what is not running. The machine's apt
 # sources are never touched: Debian 13 packages on Debian 12 come through a
-# throw-away apt configuration under $PREFIX.
+# throw-away apt configuration under $PREFIX, whose sources name the Debian mirror
+# the machine's own sources use (apt-sources.sh), and which keeps the machine's apt.conf.d
+# (its proxy settings included).
 set -euo pipefail
+# shellcheck source=apt-sources.sh
+. "$(dirname "${BASH_SOURCE[0]}")/apt-sources.sh"
 
 PREFIX=${BUILDTUI_ENGINE_PREFIX:-/opt/buildtui-engine}
 STATE=$PREFIX/state
@@ -30,6 +34,8 @@ case "$debian_major" in
   trixie*) debian_major=13 ;;
   *) die "unsupported Debian release $(cat /etc/debian_version) (need 12 or 13)" ;;
 esac
+codename=bookworm
+[ "$debian_major" = 13 ] && codename=trixie
 mkdir -p "$STATE"
 export DEBIAN_FRONTEND=noninteractive
 
@@ -41,7 +47,8 @@ apt_update_once() {
   fi
 }
 
-# A throw-away apt configuration: its own sources list and lists dir.
+# A throw-away apt configuration: its own sources list and lists dir. Everything else
+# (apt.conf.d, with any proxy setting, and the trusted keys) is the machine's.
 apt_side() {
   local name=$1 sources=$2
   shift 2
@@ -69,8 +76,19 @@ install_packages() {
   fi
 }
 
-TRIXIE="deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main"
-BOOKWORM="deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main"
+# The throw-away sources: the machine's own Debian mirror, with the suite each download
+# needs. Read only when something is to be downloaded.
+TRIXIE=
+BOOKWORM=
+use_machine_mirror() {
+  local list parts source
+  eval "$(apt-config shell list Dir::Etc::sourcelist/f parts Dir::Etc::sourceparts/d)"
+  source=$(debian_source "${list:-/etc/apt/sources.list}" "${parts:-/etc/apt/sources.list.d}" "$codename") \
+    || die "cannot fetch Debian packages (see above)"
+  say "Debian mirror from the machine's apt sources: $source"
+  TRIXIE="deb $source trixie main"
+  BOOKWORM="deb $source bookworm main"
+}
 
 have_engine_binaries() {
   [ -x "$PREFIX/root/usr/sbin/dockerd" ] || [ -x /usr/sbin/dockerd ]
@@ -285,11 +303,13 @@ if [ "${#engine_debs[@]}" -gt 0 ]; then
   if [ "$debian_major" = 13 ]; then
     packages+=("${engine_debs[@]}")
   else
+    use_machine_mirror
     say "fetching ${engine_debs[*]} from Debian 13 (throw-away apt config)"
     fetch_engine_debs "${engine_debs[@]}" & jobs+=($!)
   fi
 fi
 if ! [ -x "$BUSYBOX_ARM64" ]; then
+  [ -n "$BOOKWORM" ] || use_machine_mirror
   fetch_busybox_arm64 & jobs+=($!)
 fi
 install_packages "${packages[@]}"
