@@ -1,6 +1,6 @@
 """The provisioning script's Debian mirror comes from the machine's own apt sources.
 
-`debian_source` (scripts/apt-sources.sh) runs under bash, on temporary
+`debian_source` (src/buildtui/engine/apt-sources.sh) runs under bash, on temporary
 sources files in both of apt's formats.
 """
 
@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
+import buildtui.engine
+
+LIBRARY = Path(buildtui.engine.__file__).parent / "apt-sources.sh"
 REPO = Path(__file__).resolve().parents[3]
-LIBRARY = REPO / "scripts" / "apt-sources.sh"
 KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
 
 
