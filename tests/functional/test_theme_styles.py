@@ -1,0 +1,64 @@
+"""Semantic style names follow the theme."""
+
+from __future__ import annotations
+
+from rich.color import Color as RichColor
+from rich.text import Text
+from textual.app import App
+from textual.color import Color
+
+from buildtui.app.theme_styles import SEMANTIC, themed, themed_text
+from tests.unit.styles import SEMANTIC as NAMES_PRESENTATION_USES
+
+
+def variable(app: App[None], name: str) -> RichColor:
+    """A theme variable as Textual itself resolved it for the current theme's CSS."""
+    return Color.parse(app.theme_variables[name]).rich_color
+
+
+def colour_of(text: Text, part: str) -> RichColor | None:
+    """The colour `part` is drawn in: its own span's, else the text's."""
+    for span in text.spans:
+        if text.plain[span.start : span.end] == part and not isinstance(span.style, str):
+            return span.style.color
+    assert part in text.plain and not isinstance(text.style, str), (part, text.plain)
+    return text.style.color
+
+
+def test_the_helper_knows_every_name_presentation_uses() -> None:
+    assert set(SEMANTIC) == NAMES_PRESENTATION_USES
+
+
+async def test_themed_follows_a_switch_to_a_light_theme() -> None:
+    app: App[None] = App()
+    async with app.run_test() as pilot:
+        dark = themed(app, "bold error")
+        assert dark.bold and dark.color == variable(app, "text-error")
+        app.theme = "textual-light"
+        assert themed(app, "bold error").color != dark.color  # at once, not after a repaint
+        await pilot.pause()
+        light = themed(app, "bold error")
+        assert light.bold and light.color == variable(app, "text-error")
+        assert themed(app, "italic on success").bgcolor == variable(app, "text-success")
+        # Muted: one solid colour between the text and the background, not "dim".
+        muted = themed(app, "muted")
+        assert muted.color is not None and not muted.dim
+        triplet = muted.color.get_truecolor()
+        foreground = Color.parse(app.theme_variables["foreground"])
+        background = Color.parse(app.theme_variables["background"])
+        assert min(foreground.r, background.r) < triplet.red < max(foreground.r, background.r)
+        # A terminal's own colours cannot be blended: muted is dim there.
+        app.theme = "ansi-dark"
+        assert themed(app, "muted").dim
+        assert themed(app, "bold error").color == RichColor.parse("color(1)")
+
+
+async def test_themed_text_leaves_rich_styles_and_the_words_alone() -> None:
+    app: App[None] = App()
+    async with app.run_test():
+        text = Text("down", style="bold")
+        text.append(" (localhost:5000)", style="error")
+        themed_copy = themed_text(app, text)
+        assert themed_copy.plain == text.plain
+        assert text.spans[0].style == "error"  # the original keeps its semantic names
+        assert colour_of(themed_copy, " (localhost:5000)") == variable(app, "text-error")
