@@ -1,13 +1,23 @@
-"""Semantic style names follow the theme."""
+"""Semantic style names follow the theme: the helper, and the panes after a theme switch."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from rich.color import Color as RichColor
 from rich.text import Text
 from textual.app import App
 from textual.color import Color
 
+from buildtui.app.app import make_app
+from buildtui.app.panes.builders import BuildersPane
+from buildtui.app.panes.lab import LabPane
+from buildtui.app.screens.doctor import DoctorScreen
 from buildtui.app.theme_styles import SEMANTIC, themed, themed_text
+from buildtui.app.widgets.status_bar import StatusBar
+from buildtui.app.widgets.themed_static import ThemedStatic
+from tests.fakes.services import fake_services, settle
+from tests.fakes.status import FakeStatusService, engine_down_status
 from tests.unit.styles import SEMANTIC as NAMES_PRESENTATION_USES
 
 
@@ -62,3 +72,39 @@ async def test_themed_text_leaves_rich_styles_and_the_words_alone() -> None:
         assert themed_copy.plain == text.plain
         assert text.spans[0].style == "error"  # the original keeps its semantic names
         assert colour_of(themed_copy, " (localhost:5000)") == variable(app, "text-error")
+
+
+async def test_the_app_follows_a_theme_switch(tmp_path: Path) -> None:
+    settings, services = fake_services(tmp_path, FakeStatusService(engine_down_status()))
+    app = make_app(settings, services)
+    async with app.run_test(size=(130, 32)) as pilot:
+        await settle(pilot)
+        bar = app.query_one(StatusBar)
+        table = app.query_one(BuildersPane).table
+        lab = app.query_one(LabPane).table
+
+        def colours() -> tuple[RichColor | None, ...]:
+            status = table.get_cell("n:default/default", "STATUS")
+            done = lab.get_cell("platforms", "mark")
+            assert isinstance(bar.content, Text)
+            assert isinstance(status, Text) and isinstance(done, Text)
+            return (
+                colour_of(bar.content, "not reachable"),
+                colour_of(status, "running"),
+                colour_of(done, "[x]"),
+            )
+
+        expected = ("text-error", "text-success", "text-success")
+        dark = colours()
+        assert dark == tuple(variable(app, name) for name in expected)
+        app.theme = "textual-light"
+        await settle(pilot)
+        light = colours()
+        assert light == tuple(variable(app, name) for name in expected)
+        assert all(a != b for a, b in zip(dark, light, strict=True))
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, DoctorScreen)
+        check = app.screen.query(ThemedStatic).filter(".check").first()
+        assert isinstance(check.content, Text)
+        assert colour_of(check.content, " ✘ ") == variable(app, "text-error")

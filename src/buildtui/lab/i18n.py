@@ -125,6 +125,7 @@ TRANSLATED_SOURCES = (
     "lab/checklist.py",
     "lab/engine_items.py",
     "lab/build_items.py",
+    "lab/presentation.py",
     "lab/report.py",
     "lab/service.py",
     "app/panes/lab.py",
