@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: provision the lab engine if needed, install, lint, type-check, test.
 #
-# As root on Debian with no Docker engine answering, it runs scripts/provision-engine.sh
-# (Docker 26 + containerd image store, buildx, qemu, registry:2, a multi-arch base image).
+# As root on Debian with no Docker engine answering, it runs the packaged provisioning
+# script, the one `buildtui lab engine` runs (Docker 26 + containerd image store, buildx,
+# qemu, registry:2, a multi-arch base image).
 # With CI=true the integration tests fail, never skip, when the engine is missing.
 # Extra arguments go to pytest.
 set -euo pipefail
@@ -19,7 +20,7 @@ if ! lab_ready; then
   if [ "$(id -u)" = 0 ] && [ -r /etc/debian_version ]; then
     echo "== provisioning the lab engine"
     p0=$(date +%s)
-    bash scripts/provision-engine.sh
+    bash src/buildtui/engine/provision-engine.sh
     echo "== provisioning took $(( $(date +%s) - p0 ))s"
   else
     echo "== no lab engine and not root on Debian: integration tests will skip (fail with CI=true)"

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.integration.lab import TestRegistry, docker
 
@@ -24,3 +29,23 @@ def test_base_image_is_multi_arch(base_image: str) -> None:
         f"{m['platform']['os']}/{m['platform']['architecture']}" for m in index["manifests"]
     )
     assert platforms == ["linux/amd64", "linux/arm64"]
+
+
+def test_lab_engine_on_this_provisioned_machine_finds_it_ready(engine: None) -> None:
+    """The packaged script, run by the command where the engine runs: "engine ready".
+
+    Nothing is installed, and the running dockerd is left as it is (same pid).
+    """
+    if os.geteuid() != 0:
+        pytest.skip("`buildtui lab engine` runs as root")
+    pid = Path("/var/run/docker.pid")
+    before = pid.read_text() if pid.exists() else None
+    command = [str(Path(sys.executable).parent / "buildtui"), "lab", "engine", "--yes", "--json"]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=300)
+    payload = json.loads(done.stdout)
+    assert done.returncode == 0, payload
+    assert payload["ok"] is True
+    assert Path(payload["script"]).parts[-3:] == ("buildtui", "engine", "provision-engine.sh")
+    assert payload["output"][-1].startswith("provision: engine ready in ")
+    assert not any("starting dockerd" in line for line in payload["output"])
+    assert (pid.read_text() if pid.exists() else None) == before

@@ -228,6 +228,7 @@ def test_a_missing_image_that_cannot_be_pulled(
     assert code == 1
     assert f"the image {image} is not on this engine and cannot be pulled" in err
     assert "docker load -i registry.tar" in err
+    assert "`buildtui lab engine` builds it locally" in err
     assert "Traceback" not in err
     assert docker("container", "inspect", lab.container, check=False).returncode != 0
     assert docker("volume", "inspect", lab.volume, check=False).returncode != 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,4 +37,18 @@ def test_engine_down_doctor(snap_compare: Any, tmp_path: Path) -> None:
         await pilot.pause()
 
     app = full_app(tmp_path, FakeStatusService(engine_down_status()))
+    assert snap_compare(app, terminal_size=(130, 32), run_before=open_doctor)
+
+
+def test_light_theme_builders_and_doctor(snap_compare: Any, tmp_path: Path) -> None:
+    """Under a light theme the statuses, marks and errors take the theme's own colours."""
+    settings, services = fake_services(tmp_path, FakeStatusService(engine_down_status()))
+    app = make_app(replace(settings, theme="textual-light"), services)
+
+    async def open_doctor(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        pilot.app.clear_notifications()
+        await pilot.press("d")
+        await pilot.pause()
+
     assert snap_compare(app, terminal_size=(130, 32), run_before=open_doctor)

@@ -36,7 +36,7 @@ class EngineUnavailable(BuildxUnavailable):
     def __init__(self, detail: str) -> None:
         super().__init__(
             f"The Docker engine is not reachable ({detail})",
-            "Start the Docker daemon (on the lab machine: `bash scripts/provision-engine.sh`), "
+            "Start the Docker daemon (on the lab machine: `buildtui lab engine`), "
             "or choose the right engine with --context/--host",
             detail=detail,
         )

@@ -1,5 +1,6 @@
-"""`buildtui lab ...`: set the lab up and take it down (commands/lab_setup.py), and the
-Lab pane's twins (the guide's status, the report, the replay)."""
+"""`buildtui lab ...`: set the lab up and take it down (commands/lab_setup.py), provision
+its engine (commands/lab_engine.py), and the Lab pane's twins (the guide's status, the
+report, the replay)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from buildtui.commands.lab_engine import register_engine
 from buildtui.commands.lab_setup import register_setup
 from buildtui.settings import Settings
 
@@ -15,10 +17,12 @@ from buildtui.settings import Settings
 def register(subparsers: Any) -> None:
     lab = subparsers.add_parser(
         "lab",
-        help="Laboratory 7: set it up (up/down), what is done (status), the report, a replay",
+        help="Laboratory 7: its engine (engine), set it up (up/down), what is done (status), "
+        "the report, a replay",
         description="Laboratory 7.",
     )
     actions = lab.add_subparsers(dest="lab_command", metavar="ACTION", required=True)
+    register_engine(actions)
     register_setup(actions)
     register_guide(actions)
 

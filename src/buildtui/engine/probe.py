@@ -249,7 +249,7 @@ def _checks(
                 "engine",
                 "error",
                 f"Docker engine not reachable: {engine_error}",
-                "start the Docker daemon (on this lab machine: `bash scripts/provision-engine.sh`),"
+                "start the Docker daemon (on this lab machine: `buildtui lab engine`),"
                 " or pick the right one with --context/--host",
             )
         )

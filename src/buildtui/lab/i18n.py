@@ -121,7 +121,15 @@ def translator(language: str) -> Callable[[str], str]:
     return _CACHE[language]
 
 
-TRANSLATED_SOURCES = ("lab/guide.py", "lab/report.py", "lab/service.py", "app/panes/lab.py")
+TRANSLATED_SOURCES = (
+    "lab/checklist.py",
+    "lab/engine_items.py",
+    "lab/build_items.py",
+    "lab/presentation.py",
+    "lab/report.py",
+    "lab/service.py",
+    "app/panes/lab.py",
+)
 """The modules whose messages are translated (relative to the package)."""
 _CALLS = {"_", "t", "translate"}
 

@@ -212,8 +212,7 @@ def _ensure_image(docker: DockerClient, spec: LabSpec, result: UpResult) -> None
             f"the image {spec.image} is not on this engine and cannot be pulled "
             f"({docker_error(error)}). Load it from a machine that has it (there: "
             f"`docker save {spec.image} -o registry.tar`, here: `docker load -i registry.tar`);"
-            " on a lab machine with no network, `sudo bash scripts/provision-engine.sh` "
-            "builds it locally"
+            " on a lab machine with no network, `buildtui lab engine` builds it locally"
         ) from None
     result.add("created", "image", spec.image, "pulled")
 

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
-from buildtui.app.widgets.status_bar import status_text
+from buildtui.engine.presentation import check_text, status_failure_text, status_text
 from buildtui.engine.probe import emulated_platforms
-from buildtui.engine.status import EngineStatus
+from buildtui.engine.status import Check, EngineStatus
 from tests.fakes.status import engine_down_status, healthy_status
+from tests.unit.styles import stray_style_words, style_of
 
 
 def test_status_line_before_the_first_probe() -> None:
-    assert "Checking" in status_text(None, "registry7").plain
+    text = status_text(None, "registry7")
+    assert "Checking" in text.plain
+    assert style_of(text, "Checking") == "muted"
 
 
 def test_status_line_healthy() -> None:
@@ -28,9 +31,10 @@ def test_status_line_engine_down_says_what_is_missing() -> None:
     assert "Docker not reachable" in text.plain
     assert "registry7 down (localhost:5000)" in text.plain
     assert "press d for fixes" in text.plain
-    red = [text.plain[span.start : span.end] for span in text.spans if "red" in str(span.style)]
-    assert "not reachable" in red
-    assert "down (localhost:5000)" in red
+    errors = [text.plain[s.start : s.end] for s in text.spans if s.style == "bold error"]
+    assert errors == ["down (localhost:5000)", "not reachable"]
+    assert style_of(text, " │ ") == "muted"
+    assert stray_style_words(text) == set()
 
 
 def test_deletion_disabled_is_flagged() -> None:
@@ -38,6 +42,29 @@ def test_deletion_disabled_is_flagged() -> None:
         registry_url="http://localhost:5000", registry_up=True, registry_delete_enabled=False
     )
     assert "delete off" in status_text(status, "registry7").plain
+
+
+def test_a_failed_probe_says_what_it_raised_and_how_to_retry() -> None:
+    text = status_failure_text(RuntimeError("socket closed"))
+    assert text.plain == (
+        "status check failed: RuntimeError: socket closed │ ctrl+r tries again, d shows the doctor"
+    )
+    assert style_of(text, "status check failed: ") == "bold error"
+    assert status_failure_text(ValueError()).plain.startswith("status check failed: ValueError │")
+
+
+def test_doctor_checks_are_marked_so_the_mark_reads_without_colour() -> None:
+    ok = check_text(Check("buildx", "ok", "buildx 0.13.1"))
+    assert ok.plain == " ✔ buildx: buildx 0.13.1"
+    assert style_of(ok, " ✔ ") == "bold success"
+    warn = check_text(Check("log", "warn", "off"))
+    assert style_of(warn, " ! ") == "bold warning"
+    error = check_text(Check("registry", "error", "no registry", "`docker start lab`"))
+    assert error.plain == " ✘ registry: no registry\n     fix: `docker start lab`"
+    assert style_of(error, " ✘ ") == "bold error"
+    assert style_of(error, "`docker start lab`") == "italic"
+    for text in (ok, warn, error):
+        assert stray_style_words(text) == set()
 
 
 def test_emulated_platforms_reads_binfmt_dir(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from buildtui.app.commands import Command, bindings
@@ -27,23 +26,25 @@ from buildtui.app.screens.builder_prune import PruneScreen
 from buildtui.app.screens.builder_remove import RemoveBuilderScreen, RemoveRequest
 from buildtui.app.screens.builder_usage import DiskUsageScreen
 from buildtui.app.screens.confirm import ConfirmScreen, loss_text
+from buildtui.app.widgets.builder_details import BuilderDetails
+from buildtui.app.widgets.builders_table import BuildersTable
+from buildtui.app.widgets.problem_note import ProblemNote
+from buildtui.app.widgets.themed_static import ThemedStatic
 from buildtui.buildx.builders import BuildersBackend
 from buildtui.buildx.commands import CreatePlan, render_command
 from buildtui.buildx.errors import BuildxError, BuildxUnavailable, ContextBuilderRemoval
 from buildtui.buildx.models import Builder, BuilderList, CreateOptions, CreateRequest, PruneOptions
-from buildtui.buildx.presentation import COLUMNS, Row, builder_details, builder_rows
+from buildtui.buildx.presentation import (
+    Row,
+    created_text,
+    leave_losses,
+    problem_text,
+    title_text,
+)
 from buildtui.engine.status import EngineStatus
 from buildtui.forms import CREATE_FORM, FormMemory, create_request_from, create_request_values
 
 REFRESH_INTERVAL = 10.0
-STATUS_STYLES = {
-    "running": "bold green",
-    "inactive": "dim",
-    "stopped": "yellow",
-    "starting": "cyan",
-    "stopping": "cyan",
-    "error": "bold red",
-}
 
 
 PANE_COMMANDS = (
@@ -65,8 +66,6 @@ class BuildersPane(Widget):
     """Builders as `buildx ls` shows them, refreshed in the background, with every action."""
 
     AUTO_FOCUS = "#builders-table"
-
-    AUTO_FOCUS = "#builders-table"
     """Where the focus starts when the app shows this pane."""
 
     DEFAULT_CSS = """
@@ -79,16 +78,6 @@ class BuildersPane(Widget):
         padding: 0 1;
         text-style: bold;
     }
-    BuildersPane #builders-message {
-        display: none;
-        height: auto;
-        margin: 0 1;
-        padding: 0 1;
-        border: round $error;
-    }
-    BuildersPane #builders-message.shown {
-        display: block;
-    }
     BuildersPane #builders-table {
         height: 1fr;
     }
@@ -99,9 +88,6 @@ class BuildersPane(Widget):
         height: auto;
         max-height: 40%;
         border-top: solid $primary;
-    }
-    BuildersPane #builders-details {
-        padding: 0 1;
     }
     """
     COMMANDS = PANE_COMMANDS
@@ -147,20 +133,15 @@ class BuildersPane(Widget):
         self.listing: BuilderList | None = None
         self.error: BuildxError | None = None
         self.refreshing = False
-        self.rows: dict[str, Row] = {}
 
     def compose(self) -> ComposeResult:
-        yield Static("Builders", id="builders-title")
-        yield Static(id="builders-message")
-        table: DataTable[str | Text] = DataTable(id="builders-table", cursor_type="row")
-        yield table
+        yield ThemedStatic(title_text(None, False), id="builders-title")
+        yield ProblemNote(id="builders-message")
+        yield BuildersTable(id="builders-table")
         with VerticalScroll(id="builders-details-box"):
-            yield Static(id="builders-details")
+            yield BuilderDetails(id="builders-details")
 
     def on_mount(self) -> None:
-        table = self.table
-        for column in COLUMNS:
-            table.add_column(column, key=column)
         self.refresh_builders()
         if self.refresh_interval:
             self.set_interval(self.refresh_interval, self.refresh_builders)
@@ -175,16 +156,17 @@ class BuildersPane(Widget):
     # -- state -------------------------------------------------------------------------
 
     @property
-    def table(self) -> DataTable[str | Text]:
-        return self.query_one("#builders-table", DataTable)
+    def table(self) -> BuildersTable:
+        return self.query_one("#builders-table", BuildersTable)
+
+    @property
+    def rows(self) -> dict[str, Row]:
+        """The listed rows by key, in the table's order."""
+        return self.table.rows_by_key
 
     @property
     def highlighted_row(self) -> Row | None:
-        table = self.table
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return self.rows.get(key or "")
+        return self.table.highlighted_row
 
     @property
     def highlighted_builder(self) -> Builder | None:
@@ -194,9 +176,7 @@ class BuildersPane(Widget):
         return self.listing.get(row.builder)
 
     def select_builder(self, name: str) -> None:
-        key = f"b:{name}"
-        if key in self.rows:
-            self.table.move_cursor(row=self.table.get_row_index(key))
+        self.table.select_builder(name)
 
     # -- workers -----------------------------------------------------------------------
 
@@ -278,77 +258,25 @@ class BuildersPane(Widget):
     # -- rendering -----------------------------------------------------------------------
 
     def _update_title(self) -> None:
-        title = Text("Builders", style="bold")
-        if self.listing is not None:
-            title.append(f" · {len(self.listing.builders)}", style="bold")
-            if self.listing.current:
-                title.append(" · in use: ")
-                title.append(self.listing.current, style="bold underline")
-                if self.listing.current_source == "BUILDX_BUILDER":
-                    title.append(" (BUILDX_BUILDER)")
-        if self.refreshing:
-            title.append(" · refreshing…", style="italic")
-        self.query_one("#builders-title", Static).update(title)
+        self.query_one("#builders-title", ThemedStatic).show(
+            title_text(self.listing, self.refreshing)
+        )
 
     def show_error(self, error: BuildxError | None) -> None:
         """Show what is wrong and how to fix it; an unavailable engine hides the list."""
         self.error = error
-        message = self.query_one("#builders-message", Static)
         self.set_class(isinstance(error, BuildxUnavailable), "unavailable")
         warning = self.listing.warning if self.listing and error is None else None
-        if error is None and warning is None:
-            message.remove_class("shown")
-            message.update("")
-            return
-        text = Text()
-        if error is not None:
-            text.append(error.what, style="bold red")
-            if error.fix:
-                text.append(f"\n{error.fix}")
-            text.append("\nPress r to try again.", style="italic")
-        else:
-            text.append(warning or "", style="bold yellow")
-        message.update(text)
-        message.add_class("shown")
-
-    def _cells(self, row: Row) -> tuple[str | Text, ...]:
-        name, driver, status, buildkit, platforms, activity = row.cells
-        name_cell = Text(name, style="bold" if row.kind == "builder" else "")
-        if row.current:
-            name_cell.stylize("bold reverse")
-        status_cell = Text(status, style=STATUS_STYLES.get(status, ""))
-        platforms_cell = Text(platforms, style="red" if row.error else "")
-        return (name_cell, driver, status_cell, buildkit, platforms_cell, activity)
+        self.query_one(ProblemNote).show(problem_text(error, warning))
 
     def _render_rows(self) -> None:
-        table = self.table
-        selected = self.highlighted_row
-        listing = self.listing
-        rows = builder_rows(listing) if listing is not None else []
-        self.rows = {row.key: row for row in rows}
-        table.clear()
-        for row in rows:
-            table.add_row(*self._cells(row), key=row.key)
-        if selected is not None and selected.key in self.rows:
-            table.move_cursor(row=table.get_row_index(selected.key))
-        elif selected is not None and f"b:{selected.builder}" in self.rows:
-            table.move_cursor(row=table.get_row_index(f"b:{selected.builder}"))
+        self.table.show(self.listing)
         self._update_title()
         self.show_error(self.error)
         self._render_details()
 
     def _render_details(self) -> None:
-        details = self.query_one("#builders-details", Static)
-        builder = self.highlighted_builder
-        if builder is None:
-            details.update("No builder: press n to create one." if self.listing else "")
-            return
-        text = Text()
-        for label, value in builder_details(builder, self.listing):
-            text.append(f"{label}: " if value else label, style="bold")
-            text.append(f"{value}\n" if value else "\n")
-        text.rstrip()
-        details.update(text)
+        self.query_one(BuilderDetails).show_builder(self.highlighted_builder, self.listing)
 
     # -- actions -------------------------------------------------------------------------
 
@@ -375,17 +303,7 @@ class BuildersPane(Widget):
                 return
             if forms is not None and screen.submitted is not None and plan.options.mode == "new":
                 forms.save(CREATE_FORM, create_request_values(screen.submitted))
-            service = self.service
-
-            def call() -> str:
-                name = service.create(plan)
-                if plan.options.mode == "leave":
-                    return f"Node {plan.options.node} removed from {name}"
-                if plan.options.mode == "append":
-                    return f"Node added to {name}"
-                return f"Builder {name} created" + (" and in use" if plan.options.use else "")
-
-            self.call_service("Create", call)
+            self.call_service("Create", lambda: created_text(plan, self.service.create(plan)))
 
         self.app.push_screen(screen, created)
 
@@ -409,14 +327,13 @@ class BuildersPane(Widget):
         except BuildxError as error:
             self.app.notify(error.message, severity="error")
             return
-        lost = [f"node {node} of builder {builder}"]
-        found = self.listing.get(builder) if self.listing else None
-        if found is not None and found.driver == "docker-container":
-            lost.append(f"the node's container buildx_buildkit_{node} and its build cache")
+        lost = leave_losses(builder, node, self.listing.get(builder) if self.listing else None)
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.call_service("Remove node", lambda: self._create_text(plan))
+                self.call_service(
+                    "Remove node", lambda: created_text(plan, self.service.create(plan))
+                )
 
         self.app.push_screen(
             ConfirmScreen(
@@ -427,10 +344,6 @@ class BuildersPane(Widget):
             ),
             confirmed,
         )
-
-    def _create_text(self, plan: CreatePlan) -> str:
-        name = self.service.create(plan)
-        return f"Node {plan.options.node} removed from {name}"
 
     def action_use(self) -> None:
         builder = self._need_builder("use")

@@ -8,7 +8,6 @@ highlighted item, filled in for it; `w` writes the report into the current folde
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from rich.text import Text
@@ -22,21 +21,16 @@ from textual.widgets import DataTable, Static
 
 from buildtui.app.commands import Command, bindings
 from buildtui.app.messages import LabProgress, ShowLabStep, hosted_in_tabs
-from buildtui.lab.guide import Guide, Item, Observations, Status, short_title
+from buildtui.app.theme_styles import on_theme_change, themed_text
+from buildtui.app.widgets.themed_static import ThemedStatic
+from buildtui.lab.guide import Guide, Item, Observations
 from buildtui.lab.i18n import translator
+from buildtui.lab.presentation import item_details, item_row
 from buildtui.lab.service import LabService
 
 REFRESH_INTERVAL = 30.0
 PRESET_ACTIONS = {"lab": "apply_preset", "prune": "prune", "create": "create"}
 """The action of the target pane that fills it in for a step."""
-
-MARKS = {
-    Status.DONE: ("[x]", "bold green"),
-    Status.ACCEPTED: ("[~]", "bold green"),
-    Status.TODO: ("[ ]", ""),
-    Status.ATTENTION: ("[!]", "bold yellow"),
-}
-"""A checkbox reads without colour: the mark itself says the state."""
 
 PANE_COMMANDS = (
     Command("lab.go", "enter", "go", "Go", "Go to the pane that does the highlighted step"),
@@ -46,27 +40,6 @@ PANE_COMMANDS = (
     ),
     Command("lab.refresh", "r", "refresh", "Refresh", "Look at the engine and registry again"),
 )
-
-
-def item_row(item: Item, translate: Callable[[str], str]) -> tuple[Text, str, Text]:
-    mark, style = MARKS[item.status]
-    first = item.evidence[0] if item.evidence else (item.note or "")
-    title = f"{item.number}. {short_title(item.key, translate)}"
-    return Text(mark, style=style), title, Text(first, style="dim", no_wrap=True)
-
-
-def item_details(item: Item, translate: Callable[[str], str]) -> Text:
-    text = Text()
-    mark = MARKS[item.status][0]
-    text.append(f"{mark} {item.number}. {item.title}\n", style="bold")
-    for line in item.evidence:
-        text.append(f"  • {line}\n")
-    if item.note:
-        text.append(f"  {item.note}\n", style="yellow" if item.status is Status.ATTENTION else "")
-    text.append(translate("Commands") + ":\n", style="bold")
-    for command in item.commands:
-        text.append(f"  $ {command}\n", style="cyan")
-    return text
 
 
 class LabPane(Widget):
@@ -123,7 +96,7 @@ class LabPane(Widget):
         table: DataTable[str | Text] = DataTable(id="lab-table", cursor_type="row")
         yield table
         with VerticalScroll(id="lab-details-box"):
-            yield Static(
+            yield ThemedStatic(
                 self.t("Looking at the engine, the history and the registry…"), id="lab-details"
             )
 
@@ -134,6 +107,7 @@ class LabPane(Widget):
         if self.refresh_interval:
             self.set_interval(self.refresh_interval, self.refresh_guide)
         self.call_after_refresh(self._initial_focus)
+        on_theme_change(self, self.show_guide)
 
     def on_show(self) -> None:
         """Shown again (its tab chosen): look again, the other panes may have changed things."""
@@ -181,7 +155,10 @@ class LabPane(Widget):
         row = table.cursor_row
         table.clear()
         for item in guide.items:
-            table.add_row(*item_row(item, translator(self.language)), key=item.key)
+            mark, title, evidence = item_row(item, translator(self.language))
+            table.add_row(
+                themed_text(self.app, mark), title, themed_text(self.app, evidence), key=item.key
+            )
         if guide.items:
             table.move_cursor(row=min(row, len(guide.items) - 1))
         self.query_one("#lab-title", Static).update(
@@ -196,7 +173,7 @@ class LabPane(Widget):
     def show_details(self) -> None:
         item = self.highlighted
         if item is not None:
-            self.query_one("#lab-details", Static).update(
+            self.query_one("#lab-details", ThemedStatic).show(
                 item_details(item, translator(self.language))
             )
 

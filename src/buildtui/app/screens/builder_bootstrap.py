@@ -13,9 +13,11 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Log, Static
 
+from buildtui.app.widgets.themed_static import ThemedStatic
 from buildtui.buildx.builders import BootstrapProgress, BuildersBackend
-from buildtui.buildx.errors import BootstrapCancelled, BuildxError
+from buildtui.buildx.errors import BuildxError
 from buildtui.buildx.models import Inspection
+from buildtui.buildx.presentation import bootstrap_text
 
 
 class BootstrapScreen(ModalScreen[bool]):
@@ -76,7 +78,7 @@ class BootstrapScreen(ModalScreen[bool]):
             box.border_title = f"Bootstrap {self.builder}"
             yield Static(id="bootstrap-command")
             yield Log(id="bootstrap-log", max_lines=2000)
-            yield Static(Text("Starting…", style="italic"), id="bootstrap-outcome")
+            yield ThemedStatic(Text("Starting…", style="italic"), id="bootstrap-outcome")
             with Horizontal():
                 yield Button("Cancel", id="bootstrap-button", variant="warning")
 
@@ -107,21 +109,9 @@ class BootstrapScreen(ModalScreen[bool]):
     @on(Finished)
     def finished(self, message: Finished) -> None:
         self.done = True
-        outcome = Text()
-        if message.error is None and message.inspection is not None:
-            self.succeeded = True
-            statuses = ", ".join(
-                f"{node.name}: {node.get('Status')}" for node in message.inspection.nodes
-            )
-            outcome.append(f"{self.builder} is up", style="bold green")
-            outcome.append(f" ({statuses})")
-        elif isinstance(message.error, BootstrapCancelled):
-            outcome.append(message.error.what, style="bold yellow")
-            outcome.append(f"\n{message.error.fix}")
-        elif message.error is not None:
-            outcome.append(message.error.what, style="bold red")
-            outcome.append(f"\n{message.error.fix}")
-        self.query_one("#bootstrap-outcome", Static).update(outcome)
+        self.succeeded = message.error is None and message.inspection is not None
+        outcome = bootstrap_text(self.builder, message.inspection, message.error)
+        self.query_one("#bootstrap-outcome", ThemedStatic).show(outcome)
         button = self.query_one("#bootstrap-button", Button)
         button.label = "Close"
         button.variant = "primary"
@@ -140,5 +130,7 @@ class BootstrapScreen(ModalScreen[bool]):
             return
         if self.run is not None:
             self.run.cancel()
-            self.query_one("#bootstrap-outcome", Static).update(Text("Cancelling…", style="italic"))
+            self.query_one("#bootstrap-outcome", ThemedStatic).show(
+                Text("Cancelling…", style="italic")
+            )
             self.query_one("#bootstrap-button", Button).disabled = True

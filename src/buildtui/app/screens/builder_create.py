@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,10 +10,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from buildtui.app.widgets.marks import MarkedCheckbox
+from buildtui.app.widgets.themed_static import ThemedStatic
 from buildtui.buildx.builders import BuildersBackend
 from buildtui.buildx.commands import CreatePlan, Preset, render_command, split_list
 from buildtui.buildx.errors import BuildxError
 from buildtui.buildx.models import DRIVERS, CreateMode, CreateOptions, CreateRequest
+from buildtui.buildx.presentation import command_text, create_note_text, error_text
 
 MODES: tuple[tuple[str, CreateMode], ...] = (
     ("new builder", "new"),
@@ -210,8 +211,8 @@ class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
                     yield text_row(
                         "HTTP registries", self.default_hosts, "HOST:PORT …", "create-http-hosts"
                     )
-            yield Static(id="create-command")
-            yield Static(id="create-problem")
+            yield ThemedStatic(id="create-command")
+            yield ThemedStatic(id="create-problem")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="create-cancel", compact=True)
                 yield Button("Create", id="create-ok", variant="primary", compact=True)
@@ -264,25 +265,20 @@ class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
         """Validate as buildx would and show the exact command (no I/O)."""
         driver = str(self.query_one("#create-driver", Select).value)
         self.query_one("#create-endpoint", Input).placeholder = ENDPOINT_HINTS.get(driver, "")
-        command = self.query_one("#create-command", Static)
-        problem = self.query_one("#create-problem", Static)
+        command = self.query_one("#create-command", ThemedStatic)
+        problem = self.query_one("#create-problem", ThemedStatic)
         button = self.query_one("#create-ok", Button)
         try:
             plan = self.service.plan_create(self.request)
         except BuildxError as error:
             self.plan, self.problem = None, error
-            problem.update(Text(f"{error.what}. ", style="bold red") + Text(error.fix))
+            problem.show(error_text(error, inline=True))
             button.disabled = True
             return
         self.plan, self.problem = plan, None
-        text = Text("$ ", style="dim")
-        text.append(render_command(self.service.command_prefix, plan.args), style="bold")
-        command.update(text)
-        note = Text()
-        if plan.config_path is not None:
-            note.append(f"Writes {plan.config_path} first:\n", style="italic")
-            note.append((plan.config_text or "").rstrip())
-        problem.update(note)
+        text = command_text(render_command(self.service.command_prefix, plan.args))
+        command.show(text)
+        problem.show(create_note_text(plan))
         button.disabled = False
         button.label = {"new": "Create", "append": "Add node", "leave": "Remove node"}[
             plan.options.mode

@@ -13,28 +13,12 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from buildtui.app.widgets.themed_static import ThemedStatic
 from buildtui.buildx.builders import BuildersBackend
 from buildtui.buildx.commands import inspect_args, render_command
 from buildtui.buildx.errors import BuildxError
 from buildtui.buildx.models import Inspection
-from buildtui.buildx.presentation import inspection_lines
-
-
-def inspection_text(inspection: Inspection) -> Text:
-    lines = inspection_lines(inspection)
-    width = max((len(key) for key, value in lines if value), default=0) + 2
-    text = Text()
-    for key, value in lines:
-        if not key and not value:
-            text.append("\n")
-            continue
-        if value:
-            text.append(f"{key + ':':<{width}}", style="bold")
-            text.append(f"{value}\n")
-        else:
-            text.append(f"{key}{'' if key.endswith('>') else ':'}\n", style="bold")
-    text.rstrip()
-    return text
+from buildtui.buildx.presentation import error_text, inspection_text
 
 
 class InspectBuilderScreen(ModalScreen[None]):
@@ -76,7 +60,7 @@ class InspectBuilderScreen(ModalScreen[None]):
                 id="inspect-command",
             )
             with VerticalScroll():
-                yield Static(Text("Reading…", style="italic"), id="inspect-body")
+                yield ThemedStatic(Text("Reading…", style="italic"), id="inspect-body")
 
     def on_mount(self) -> None:
         self.inspect()
@@ -92,13 +76,11 @@ class InspectBuilderScreen(ModalScreen[None]):
 
     @on(Inspected)
     def inspected(self, message: Inspected) -> None:
-        body = self.query_one("#inspect-body", Static)
+        body = self.query_one("#inspect-body", ThemedStatic)
         if message.inspection is not None:
-            body.update(inspection_text(message.inspection))
+            body.show(inspection_text(message.inspection))
         elif message.error is not None:
-            text = Text(message.error.what, style="bold red")
-            text.append(f"\n{message.error.fix}", style="")
-            body.update(text)
+            body.show(error_text(message.error))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -12,13 +12,18 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, Static
 
-from buildtui.app.screens.builder_usage import RECORD_COLUMNS, record_cells
 from buildtui.app.widgets.marks import MarkedCheckbox
+from buildtui.app.widgets.themed_static import ThemedStatic
 from buildtui.buildx.builders import BuildersBackend
 from buildtui.buildx.commands import prune_args, render_command, split_list, validate_prune
 from buildtui.buildx.errors import BuildxError
 from buildtui.buildx.models import PruneOptions, PrunePreview
-from buildtui.buildx.parsing import human_size
+from buildtui.buildx.presentation import (
+    RECORD_COLUMNS,
+    error_text,
+    prune_summary_text,
+    record_cells,
+)
 
 PREVIEW_DELAY = 0.3
 
@@ -99,10 +104,10 @@ class PruneScreen(ModalScreen[PruneOptions | None]):
                     compact=True,
                 )
             yield Static(id="prune-command")
-            yield Static(Text("This removes:", style="bold red"))
+            yield ThemedStatic(Text("This removes:", style="bold error"))
             table: DataTable[str] = DataTable(id="prune-table", cursor_type="row")
             yield table
-            yield Static(Text("Reading the cache…", style="italic"), id="prune-summary")
+            yield ThemedStatic(Text("Reading the cache…", style="italic"), id="prune-summary")
             with Horizontal():
                 yield Button("Cancel", id="prune-cancel")
                 yield Button("Prune", id="prune-ok", variant="error", disabled=True)
@@ -135,7 +140,9 @@ class PruneScreen(ModalScreen[PruneOptions | None]):
         except BuildxError as error:
             self.show_summary(error=error)
             return
-        self.query_one("#prune-summary", Static).update(Text("Reading the cache…", style="italic"))
+        self.query_one("#prune-summary", ThemedStatic).show(
+            Text("Reading the cache…", style="italic")
+        )
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(PREVIEW_DELAY, lambda: self.compute_preview(options))
@@ -165,31 +172,15 @@ class PruneScreen(ModalScreen[PruneOptions | None]):
         self, preview: PrunePreview | None = None, error: BuildxError | None = None
     ) -> None:
         self.error = error
-        summary = self.query_one("#prune-summary", Static)
+        summary = self.query_one("#prune-summary", ThemedStatic)
         button = self.query_one("#prune-ok", Button)
         if error is not None:
-            text = Text(error.what, style="bold red")
-            text.append(f"\n{error.fix}", style="")
-            summary.update(text)
+            summary.show(error_text(error))
             button.disabled = True
             return
         if preview is None:
             return
-        about = "about " if preview.estimate else ""
-        text = Text(
-            f"{len(preview.records)} record(s), {about}{human_size(preview.total_bytes)} "
-            f"of build cache go.",
-            style="bold",
-        )
-        if preview.estimate:
-            text.append(
-                " With until/keep-storage BuildKit makes the final choice: this is what du "
-                "suggests.",
-                style="italic",
-            )
-        if not preview.records and not preview.estimate:
-            text = Text("Nothing to prune with these options.", style="italic")
-        summary.update(text)
+        summary.show(prune_summary_text(preview))
         button.disabled = not preview.records and not preview.estimate
 
     @on(Button.Pressed, "#prune-ok")

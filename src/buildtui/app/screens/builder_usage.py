@@ -13,39 +13,12 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from buildtui.app.widgets.themed_static import ThemedStatic
 from buildtui.buildx.builders import BuildersBackend
 from buildtui.buildx.commands import du_args, render_command
 from buildtui.buildx.errors import BuildxError
-from buildtui.buildx.models import CacheRecord, DiskUsage
-
-RECORD_COLUMNS = ("ID", "RECLAIMABLE", "SIZE", "LAST ACCESSED", "TYPE", "DESCRIPTION")
-
-
-def record_cells(record: CacheRecord) -> tuple[str, ...]:
-    """A record as `buildx du` marks it: `*` after a mutable ID, after a shared size."""
-    return (
-        record.id + ("*" if record.mutable else ""),
-        "true" if record.reclaimable else "false",
-        record.size + ("*" if record.shared else ""),
-        record.last_accessed,
-        record.record_type,
-        record.description,
-    )
-
-
-def totals_text(usage: DiskUsage) -> Text:
-    text = Text()
-    if usage.shared is not None:
-        text.append("Shared: ", style="bold")
-        text.append(f"{usage.shared}   ")
-        text.append("Private: ", style="bold")
-        text.append(f"{usage.private}   ")
-    text.append("Reclaimable: ", style="bold")
-    text.append(f"{usage.reclaimable}   ")
-    text.append("Total: ", style="bold")
-    text.append(usage.total)
-    text.append(f"   ({len(usage.records)} records; * after an ID: mutable, after a size: shared)")
-    return text
+from buildtui.buildx.models import DiskUsage
+from buildtui.buildx.presentation import RECORD_COLUMNS, error_text, record_cells, totals_text
 
 
 class DiskUsageScreen(ModalScreen[None]):
@@ -94,7 +67,7 @@ class DiskUsageScreen(ModalScreen[None]):
             )
             table: DataTable[str] = DataTable(id="du-table", cursor_type="row")
             yield table
-            yield Static(Text("Reading…", style="italic"), id="du-totals")
+            yield ThemedStatic(Text("Reading…", style="italic"), id="du-totals")
 
     def on_mount(self) -> None:
         table = self.query_one("#du-table", DataTable)
@@ -113,20 +86,18 @@ class DiskUsageScreen(ModalScreen[None]):
 
     @on(Measured)
     def measured(self, message: Measured) -> None:
-        totals = self.query_one("#du-totals", Static)
+        totals = self.query_one("#du-totals", ThemedStatic)
         if message.usage is None:
             error = message.error
-            text = Text(error.what if error else "No answer", style="bold red")
-            if error is not None and error.fix:
-                text.append(f"\n{error.fix}", style="")
-            totals.update(text)
+            text = error_text(error) if error is not None else Text("No answer", style="bold error")
+            totals.show(text)
             return
         self.usage = message.usage
         table = self.query_one("#du-table", DataTable)
         table.clear()
         for record in message.usage.records:
             table.add_row(*record_cells(record), key=record.id)
-        totals.update(totals_text(message.usage))
+        totals.show(totals_text(message.usage))
 
     def action_close(self) -> None:
         self.dismiss(None)

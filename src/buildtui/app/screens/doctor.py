@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from buildtui.engine.status import Check, EngineStatus
-
-MARKS = {"ok": ("✔", "green"), "warn": ("!", "yellow"), "error": ("✘", "red")}
-
-
-def check_text(check: Check) -> Text:
-    mark, colour = MARKS[check.level]
-    text = Text()
-    text.append(f" {mark} ", style=f"bold {colour}")
-    text.append(f"{check.name}: ", style="bold")
-    text.append(check.detail)
-    if check.fix:
-        text.append("\n     fix: ", style="bold")
-        text.append(check.fix, style="italic")
-    return text
+from buildtui.app.widgets.themed_static import ThemedStatic
+from buildtui.engine.presentation import check_text
+from buildtui.engine.status import EngineStatus
 
 
 class DoctorScreen(ModalScreen[None]):
@@ -59,4 +46,4 @@ class DoctorScreen(ModalScreen[None]):
                 yield Static("Still checking the engine and the registry…")
             else:
                 for check in self.status.checks:
-                    yield Static(check_text(check), classes="check")
+                    yield ThemedStatic(check_text(check), classes="check")

@@ -2,55 +2,14 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.reactive import reactive
-from textual.widgets import Static
 
+from buildtui.app.widgets.themed_static import ThemedStatic
+from buildtui.engine.presentation import status_failure_text, status_text
 from buildtui.engine.status import EngineStatus
 
 
-def status_text(
-    status: EngineStatus | None, registry_name: str, lab_progress: str | None = None
-) -> Text:
-    """The status line for a snapshot (None while the first probe runs)."""
-    if status is None:
-        return Text("Checking the Docker engine and the registry…", style="dim")
-    text = Text()
-    if lab_progress is not None:
-        text.append("lab ", style="bold")
-        text.append(lab_progress)
-
-    def part(label: str, value: str, ok: bool) -> None:
-        if text:
-            text.append(" │ ", style="dim")
-        text.append(f"{label} ", style="bold")
-        text.append(value, style="" if ok else "bold red")
-
-    # What the lab needs most first, so a narrow terminal (a projector's 100 columns)
-    # cuts the engine's versions, not the registry or the builder.
-    registry = status.registry_url.split("://", 1)[-1]
-    if status.registry_up:
-        deletion = "" if status.registry_delete_enabled is not False else ", delete off"
-        ok = status.registry_delete_enabled is not False
-        part(registry_name, f"up ({registry}{deletion})", ok)
-    else:
-        part(registry_name, f"down ({registry})", False)
-    if status.engine_up:
-        builder = f"{status.builder} ({status.builder_driver})" if status.builder else "none"
-        part("builder", builder, status.builder is not None)
-    if status.engine_up:
-        store = "containerd" if status.image_store == "containerd" else "classic store"
-        part("Docker", f"{status.server_version} ({status.context or 'default'}, {store})", True)
-    else:
-        part("Docker", "not reachable", False)
-    part("buildx", status.buildx_version or "missing", status.buildx_version is not None)
-    if status.problems:
-        text.append(" │ ", style="dim")
-        text.append("press d for fixes", style="italic")
-    return text
-
-
-class StatusBar(Static):
+class StatusBar(ThemedStatic):
     """Shows an `EngineStatus`; the app probes in the background and sets `status`."""
 
     DEFAULT_CSS = """
@@ -71,16 +30,11 @@ class StatusBar(Static):
         self.registry_name = registry_name
 
     def watch_status(self, status: EngineStatus | None) -> None:
-        self.update(status_text(status, self.registry_name, self.lab_progress))
+        self.show(status_text(status, self.registry_name, self.lab_progress))
 
     def watch_lab_progress(self, progress: str | None) -> None:
-        self.update(status_text(self.status, self.registry_name, progress))
+        self.show(status_text(self.status, self.registry_name, progress))
 
     def show_failure(self, error: BaseException) -> None:
         """The status check itself failed: say so instead of keeping an old or empty line."""
-        text = Text()
-        text.append("status check failed: ", style="bold red")
-        text.append(f"{type(error).__name__}: {error}".strip(": ")[:160])
-        text.append(" │ ", style="dim")
-        text.append("ctrl+r tries again, d shows the doctor", style="italic")
-        self.update(text)
+        self.show(status_failure_text(error))

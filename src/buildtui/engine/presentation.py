@@ -1,0 +1,79 @@
+"""The engine's status as Rich text: the status bar's line and the doctor's checks.
+
+Styled with semantic names (`"bold error"`, `"muted"` ...), never colours: the app
+turns them into its theme's colours (`buildtui.app.theme_styles`).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from buildtui.engine.status import Check, EngineStatus
+
+CHECK_MARKS = {"ok": ("✔", "success"), "warn": ("!", "warning"), "error": ("✘", "error")}
+"""A check's mark and its style: the mark alone says the level, without colour."""
+SEPARATOR = " │ "
+
+
+def status_text(
+    status: EngineStatus | None, registry_name: str, lab_progress: str | None = None
+) -> Text:
+    """The status line for a snapshot (None while the first probe runs)."""
+    if status is None:
+        return Text("Checking the Docker engine and the registry…", style="muted")
+    text = Text()
+    if lab_progress is not None:
+        text.append("lab ", style="bold")
+        text.append(lab_progress)
+
+    def part(label: str, value: str, ok: bool) -> None:
+        if text:
+            text.append(SEPARATOR, style="muted")
+        text.append(f"{label} ", style="bold")
+        text.append(value, style="" if ok else "bold error")
+
+    # What the lab needs most first, so a narrow terminal (a projector's 100 columns)
+    # cuts the engine's versions, not the registry or the builder.
+    registry = status.registry_url.split("://", 1)[-1]
+    if status.registry_up:
+        deletion = "" if status.registry_delete_enabled is not False else ", delete off"
+        ok = status.registry_delete_enabled is not False
+        part(registry_name, f"up ({registry}{deletion})", ok)
+    else:
+        part(registry_name, f"down ({registry})", False)
+    if status.engine_up:
+        builder = f"{status.builder} ({status.builder_driver})" if status.builder else "none"
+        part("builder", builder, status.builder is not None)
+    if status.engine_up:
+        store = "containerd" if status.image_store == "containerd" else "classic store"
+        part("Docker", f"{status.server_version} ({status.context or 'default'}, {store})", True)
+    else:
+        part("Docker", "not reachable", False)
+    part("buildx", status.buildx_version or "missing", status.buildx_version is not None)
+    if status.problems:
+        text.append(SEPARATOR, style="muted")
+        text.append("press d for fixes", style="italic")
+    return text
+
+
+def status_failure_text(error: BaseException) -> Text:
+    """The status check itself failed: what it raised, and how to try again."""
+    text = Text()
+    text.append("status check failed: ", style="bold error")
+    text.append(f"{type(error).__name__}: {error}".strip(": ")[:160])
+    text.append(SEPARATOR, style="muted")
+    text.append("ctrl+r tries again, d shows the doctor", style="italic")
+    return text
+
+
+def check_text(check: Check) -> Text:
+    """One doctor check: its mark, name and what was found, then its fix."""
+    mark, style = CHECK_MARKS[check.level]
+    text = Text()
+    text.append(f" {mark} ", style=f"bold {style}")
+    text.append(f"{check.name}: ", style="bold")
+    text.append(check.detail)
+    if check.fix:
+        text.append("\n     fix: ", style="bold")
+        text.append(check.fix, style="italic")
+    return text
