@@ -7,11 +7,10 @@ Garbage collection, its accounting and verification are in `present_collection`.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from rich.style import Style
 from rich.text import Text
 
 from buildtui.cleanup.errors import (
@@ -31,18 +30,9 @@ from buildtui.registry.present import format_size, short_digest
 
 GC_DOC = "registry garbage-collect (never -m: it breaks multi-arch images on registry:2)"
 
-Styles = Mapping[str, Style | str]
-"""Semantic style names to styles: the pane's widgets give their theme's (component
-classes), the defaults below are for tests and plain consoles."""
-PLAIN_STYLES: dict[str, Style | str] = {
-    "loss": "bold red",  # what will be lost, refusals, damage; the selection mark
-    "ok": "bold green",
-    "heading": "bold",
-    "reason": "dim",
-    "cache": "bold yellow",  # a cache image's kind
-    "muted": "dim",
-    "hint": "italic",
-}
+LOSS_STYLE = "bold error"
+"""What will be lost, refusals, damage, the selection mark. Styles here are semantic
+words (`buildtui.app.theme_styles`): the pane shows them in its theme's colours."""
 
 
 @dataclass(frozen=True)
@@ -359,43 +349,40 @@ HEADINGS = (
 )
 
 
-def styled(lines: Iterable[str], styles: Styles = PLAIN_STYLES) -> Text:
+def styled(lines: Iterable[str]) -> Text:
     """Lines of this module or `present_collection` as Rich text: what will be lost (or is
-    damaged) in the `loss` style, headings bold, the reasons dimmed."""
+    damaged) bold in the error colour, headings bold, the reasons muted."""
     text = Text()
     for line in lines:
-        style: Style | str = ""
+        style = ""
         if line.startswith(LOSS):
-            style = styles["loss"]
+            style = LOSS_STYLE
         elif line.startswith("OK:"):
-            style = styles["ok"]
+            style = "bold success"
         elif line.startswith(HEADINGS):
-            style = styles["heading"]
+            style = "bold"
         elif line.startswith("      why:"):
-            style = styles["reason"]
+            style = "muted"
         text.append(line + "\n", style=style)
     return text
 
 
 NOTE_WIDTH = 20
 """The NOTE column's width (the full note is in the line under the table)."""
-KIND_STYLES = {"cache image": "cache", "untagged": "muted", "error": "loss"}
+KIND_STYLES = {"cache image": "bold warning", "untagged": "muted", "error": LOSS_STYLE}
 
 
-def item_cells(
-    row: InventoryRow, chosen: Selection | None, styles: Styles = PLAIN_STYLES
-) -> tuple[str | Text, ...]:
+def item_cells(row: InventoryRow, chosen: Selection | None) -> tuple[str | Text, ...]:
     """One table row's cells: the mark (● delete, "tag" tag only, "@" the manifest with all
     its tags), name, kind, sizes, note."""
     mark = Text("")
     if chosen is not None:
         symbol = "tag" if chosen.untag_only else "@" if chosen.digest else "●"
-        mark = Text(symbol, style=styles["loss"])
-    kind_style = styles[KIND_STYLES[row.kind]] if row.kind in KIND_STYLES else ""
+        mark = Text(symbol, style=LOSS_STYLE)
     return (
         mark,
         row_name(row),
-        Text(compact_kind(row.kind), style=kind_style),
+        Text(compact_kind(row.kind), style=KIND_STYLES.get(row.kind, "")),
         Text(format_size(row.size), justify="right"),
         Text(format_size(row.shared) if row.shared else "-", justify="right"),
         truncate(row.note, NOTE_WIDTH),
@@ -415,12 +402,12 @@ def hint_for(error: CleanupError) -> str:
     return "Press r to refresh."
 
 
-def error_text(error: CleanupError, what: str = "", styles: Styles = PLAIN_STYLES) -> Text:
+def error_text(error: CleanupError, what: str = "") -> Text:
     """`what: the error`, then the hint: the pane's message box."""
     text = Text()
-    text.append(f"{what}: " if what else "", style=styles["loss"])
+    text.append(f"{what}: " if what else "", style=LOSS_STYLE)
     text.append(str(error))
-    text.append(f"\n{hint_for(error)}", style=styles["hint"])
+    text.append(f"\n{hint_for(error)}", style="italic")
     return text
 
 

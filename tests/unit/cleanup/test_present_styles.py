@@ -1,4 +1,4 @@
-"""The pane's Rich text and cells, in the styles it is given (the theme's, in the app)."""
+"""The pane's Rich text and cells, in semantic styles (the app draws them in its theme)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from buildtui.cleanup.errors import (
 from buildtui.cleanup.gc import GcPreview
 from buildtui.cleanup.plan import Selection, plan_deletion
 from buildtui.cleanup.present import (
-    PLAIN_STYLES,
     deletion_warning,
     error_text,
     hint_for,
@@ -27,9 +26,7 @@ from buildtui.cleanup.present import (
 from buildtui.cleanup.present_collection import gc_warning
 from tests.fakes.cleanup import GraphBuilder, config, d, lab_graph
 from tests.unit.cleanup.test_present import info
-
-THEME = {name: f"style-of-{name}" for name in PLAIN_STYLES}
-"""Stand-ins for a theme's styles: each span says which name it came from."""
+from tests.unit.styles import stray_style_words
 
 
 def styles_of(text: Text, fragment: str) -> set[str]:
@@ -42,44 +39,49 @@ def test_styled_plan_lines_use_the_given_styles_for_loss_headings_and_reasons() 
     g = GraphBuilder()
     g.image("lab", "app", [config("cfg")], "v1", "latest")
     plan = plan_deletion(g.graph, [Selection("lab", digest=d("app"))])
-    text = styled(plan_lines(plan), THEME)
+    text = styled(plan_lines(plan))
 
     assert text.plain == "".join(line + "\n" for line in plan_lines(plan))
-    assert styles_of(text, "REFUSED (nothing will be sent)") == {"style-of-loss"}
-    assert styles_of(text, "  ! lab:latest") == {"style-of-loss"}
-    assert styles_of(text, "Also removed although not selected") == {"style-of-loss"}
+    assert styles_of(text, "REFUSED (nothing will be sent)") == {"bold error"}
+    assert styles_of(text, "  ! lab:latest") == {"bold error"}
+    assert styles_of(text, "Also removed although not selected") == {"bold error"}
 
 
 def test_styled_headings_reasons_and_ok() -> None:
     plan = plan_deletion(lab_graph().graph, [Selection("cachedata1", tag="latest")])
-    text = styled([*plan_lines(plan), "OK: 5 tags complete"], THEME)
+    text = styled([*plan_lines(plan), "OK: 5 tags complete"])
 
-    assert styles_of(text, "Goes:") == {"style-of-heading"}
-    assert styles_of(text, "      why: tag cachedata1:latest") == {"style-of-reason"}
-    assert styles_of(text, "OK: 5 tags") == {"style-of-ok"}
+    assert styles_of(text, "Goes:") == {"bold"}
+    assert styles_of(text, "      why: tag cachedata1:latest") == {"muted"}
+    assert styles_of(text, "OK: 5 tags") == {"bold success"}
     assert styles_of(text, "Plan for localhost:5000") == set()
 
 
-def test_plain_styles_are_the_default() -> None:
-    assert styles_of(styled(["DAMAGED: 1 tag"]), "DAMAGED") == {"bold red"}
+def test_the_pane_s_text_names_no_colour() -> None:
+    plan = plan_deletion(lab_graph().graph, [Selection("cachedata1", tag="latest")])
+    texts = [styled([*plan_lines(plan), "OK: 5", "DAMAGED: 1"])]
+    texts += [error_text(RegistryUnavailable("down"), "Cannot read")]
+    for row in inventory_rows(lab_graph().graph):
+        texts += [c for c in item_cells(row, row.selection) if isinstance(c, Text)]
+    assert [stray_style_words(text) for text in texts] == [set()] * len(texts)
 
 
 def test_item_cells_mark_the_selection_and_style_the_kind() -> None:
     rows = {row.key: row for row in inventory_rows(lab_graph().graph)}
     cache = rows["cachedata1:latest"]
 
-    cells = item_cells(cache, None, THEME)
+    cells = item_cells(cache, None)
     assert [str(c) for c in cells[:3]] == ["", "cachedata1:latest", "cache image"]
-    assert isinstance(cells[2], Text) and cells[2].style == "style-of-cache"
+    assert isinstance(cells[2], Text) and cells[2].style == "bold warning"
 
     def mark(chosen: Selection) -> tuple[str, str]:
-        cell = item_cells(cache, chosen, THEME)[0]
+        cell = item_cells(cache, chosen)[0]
         assert isinstance(cell, Text)
         return cell.plain, str(cell.style)
 
-    assert mark(cache.selection) == ("●", "style-of-loss")
-    assert mark(Selection("cachedata1", tag="latest", untag_only=True)) == ("tag", "style-of-loss")
-    assert mark(Selection("cachedata1", digest=cache.digest)) == ("@", "style-of-loss")
+    assert mark(cache.selection) == ("●", "bold error")
+    assert mark(Selection("cachedata1", tag="latest", untag_only=True)) == ("tag", "bold error")
+    assert mark(Selection("cachedata1", digest=cache.digest)) == ("@", "bold error")
 
 
 def test_each_error_has_the_next_step_and_the_message_box_styles_it() -> None:
@@ -88,13 +90,13 @@ def test_each_error_has_the_next_step_and_the_message_box_styles_it() -> None:
     assert hint_for(ContainerNotFound("x")) == "Fix that, then press g again."
     assert hint_for(PlanRefused("x")) == "Press r to refresh."
 
-    text = error_text(RegistryUnavailable("registry7 is down"), "Cannot read", THEME)
+    text = error_text(RegistryUnavailable("registry7 is down"), "Cannot read")
     assert text.plain == (
         "Cannot read: registry7 is down\n"
         "Start the registry (or fix the address), then press r to refresh."
     )
-    assert styles_of(text, "Cannot read: ") == {"style-of-loss"}
-    assert styles_of(text, "\nStart the registry") == {"style-of-hint"}
+    assert styles_of(text, "Cannot read: ") == {"bold error"}
+    assert styles_of(text, "\nStart the registry") == {"italic"}
 
 
 def test_the_confirmation_warnings_name_what_is_lost() -> None:

@@ -248,7 +248,7 @@ class CleanupPane(Widget):
         self.app.push_screen(
             ConfirmScreen(
                 f"Delete from {plan.registry}?",
-                styled(plan_lines(plan), self.plan_view.theme_styles()),
+                styled(plan_lines(plan)),
                 warning=deletion_warning(plan),
                 confirm_label="Delete",
             ),
@@ -452,7 +452,7 @@ class CleanupPane(Widget):
         self.app.push_screen(
             ConfirmScreen(
                 f"Garbage collection in {preview.info.name}?",
-                styled(gc_preview_lines(preview), self.plan_view.theme_styles()),
+                styled(gc_preview_lines(preview)),
                 warning=gc_warning(preview),
                 confirm_label="Collect garbage",
             ),

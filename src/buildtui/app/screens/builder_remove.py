@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Static
 
 from buildtui.app.screens.confirm import loss_text
+from buildtui.app.theme_styles import themed_text
 from buildtui.app.widgets.marks import MarkedCheckbox
 from buildtui.buildx.commands import remove_args, render_command
 from buildtui.buildx.models import Builder
@@ -107,7 +108,9 @@ class RemoveBuilderScreen(ModalScreen[RemoveRequest | None]):
         plan = removal_plan(
             self.builder, keep_state=request.keep_state, keep_daemon=request.keep_daemon
         )
-        self.query_one("#remove-losses", Static).update(loss_text(plan.lost, plan.kept))
+        self.query_one("#remove-losses", Static).update(
+            themed_text(self.app, loss_text(plan.lost, plan.kept))
+        )
 
     @on(Button.Pressed, "#remove-ok")
     def confirm(self) -> None:

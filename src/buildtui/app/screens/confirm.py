@@ -1,16 +1,14 @@
 """Ask before a destructive action: the exact command or requests, and what will be lost.
 
 One screen for every pane: it answers True only on the confirm button; Cancel has
-the focus, so Enter on its own cancels, and Escape cancels too. A body given as a
-function of styles (e.g. `lambda styles: loss_text(lost, styles=styles)`) is drawn in
-the theme's colours.
+the focus, so Enter on its own cancels, and Escape cancels too. Its body's semantic
+styles (`"bold error"` ...) are drawn in the theme's colours.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 
-from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -19,22 +17,18 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from buildtui.app.widgets.semantic_styles import theme_styles
-
-Styles = Mapping[str, Style | str]
-PLAIN_STYLES: dict[str, Style | str] = {"loss": "bold red", "ok": "bold green"}
-Body = Text | str | Callable[[Styles], Text]
-"""What the screen shows: text, or a function of the theme's `loss` and `ok` styles."""
+from buildtui.app.widgets.themed_static import ThemedStatic
 
 
-def loss_text(lost: Sequence[str], kept: Sequence[str] = (), styles: Styles = PLAIN_STYLES) -> Text:
-    """`This removes:` and `It keeps:` lists, as the confirmation screens show them."""
+def loss_text(lost: Sequence[str], kept: Sequence[str] = ()) -> Text:
+    """`This removes:` and `It keeps:` lists, as the confirmation screens show them (in
+    semantic styles: show it with `ThemedStatic` or `themed_text`)."""
     text = Text()
-    text.append("This removes:\n", style=styles["loss"])
+    text.append("This removes:\n", style="bold error")
     for item in lost:
         text.append(f"  • {item}\n")
     if kept:
-        text.append("It keeps:\n", style=styles["ok"])
+        text.append("It keeps:\n", style="bold success")
         for item in kept:
             text.append(f"  • {item}\n")
     text.rstrip()
@@ -44,13 +38,10 @@ def loss_text(lost: Sequence[str], kept: Sequence[str] = (), styles: Styles = PL
 class ConfirmScreen(ModalScreen[bool]):
     """`body` says what goes (and stays); `command` is the exact equivalent command."""
 
-    COMPONENT_CLASSES = {"confirm--loss", "confirm--ok"}
     DEFAULT_CSS = """
     ConfirmScreen {
         align: center middle;
     }
-    ConfirmScreen > .confirm--loss { color: $text-error; text-style: bold; }
-    ConfirmScreen > .confirm--ok { color: $text-success; text-style: bold; }
     ConfirmScreen > Vertical {
         width: 90%;
         max-width: 120;
@@ -89,7 +80,7 @@ class ConfirmScreen(ModalScreen[bool]):
     def __init__(
         self,
         title: str,
-        body: Body,
+        body: Text | str,
         *,
         warning: str = "",
         command: str | None = None,
@@ -111,20 +102,13 @@ class ConfirmScreen(ModalScreen[bool]):
             if self.command:
                 yield Static(Text(f"$ {self.command}"), id="confirm-command")
             with VerticalScroll():
-                yield Static(id="confirm-body")
+                yield ThemedStatic(self.body, id="confirm-body")
             with Horizontal(id="confirm-buttons"):
                 yield Button("Cancel", id="confirm-cancel")
                 yield Button(self.confirm_label, variant="error", id="confirm-ok")
 
     def on_mount(self) -> None:
-        body = self.body
-        if callable(body):
-            body = body(self.theme_styles())
-        self.query_one("#confirm-body", Static).update(body)
         self.query_one("#confirm-cancel", Button).focus()
-
-    def theme_styles(self) -> dict[str, Style | str]:
-        return theme_styles(self, "confirm", PLAIN_STYLES)
 
     @on(Button.Pressed, "#confirm-ok")
     def confirm(self) -> None:

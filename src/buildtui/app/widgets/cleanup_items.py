@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from buildtui.app.widgets.semantic_styles import on_theme_change, theme_styles
+from buildtui.app.theme_styles import on_theme_change, themed_text
 from buildtui.cleanup.plan import Selection
-from buildtui.cleanup.present import PLAIN_STYLES, InventoryRow, item_cells
+from buildtui.cleanup.present import InventoryRow, item_cells
 
 COLUMNS = ("mark", "item", "kind", "size", "shared", "note")
 HEADERS = ("", "REPOSITORY:TAG", "KIND", "SIZE", "SHARED", "NOTE")
@@ -28,11 +27,6 @@ PINNED = 2
 class CleanupItems(DataTable[str | Text]):
     """Renders the rows it is given, in the theme's colours; the pane owns the selection."""
 
-    COMPONENT_CLASSES = DataTable.COMPONENT_CLASSES | {
-        "cleanup-items--loss",
-        "cleanup-items--cache",
-        "cleanup-items--muted",
-    }
     DEFAULT_CSS = """
     CleanupItems {
         height: 1fr;
@@ -41,9 +35,6 @@ class CleanupItems(DataTable[str | Text]):
     CleanupItems:focus {
         border: round $primary;
     }
-    CleanupItems > .cleanup-items--loss { color: $text-error; text-style: bold; }
-    CleanupItems > .cleanup-items--cache { color: $text-warning; text-style: bold; }
-    CleanupItems > .cleanup-items--muted { text-style: dim; }
     """
     BINDINGS = [
         Binding("home", "scroll_top", "First row", show=False, id="cleanup.first"),
@@ -65,9 +56,12 @@ class CleanupItems(DataTable[str | Text]):
         if self.row_count:  # not after `clear()` (the registry went away)
             self.show_rows(self._rows, self._selected)
 
-    def theme_styles(self) -> dict[str, Style | str]:
-        """The semantic styles of `buildtui.cleanup.present`, from the current theme."""
-        return theme_styles(self, "cleanup-items", PLAIN_STYLES)
+    def _cells(self, row: InventoryRow, chosen: Selection | None) -> list[str | Text]:
+        """`item_cells` in the theme's colours."""
+        return [
+            themed_text(self.app, cell) if isinstance(cell, Text) else cell
+            for cell in item_cells(row, chosen)
+        ]
 
     @property
     def current_key(self) -> str | None:
@@ -82,13 +76,11 @@ class CleanupItems(DataTable[str | Text]):
         self._rows, self._selected = rows, selected
         current = self.current_key
         self.clear()
-        styles = self.theme_styles()
         for key, row in rows.items():
-            self.add_row(*item_cells(row, selected.get(key), styles), key=key)
+            self.add_row(*self._cells(row, selected.get(key)), key=key)
         if current is not None and current in rows:
             self.move_cursor(row=self.get_row_index(current))
 
     def update_row(self, row: InventoryRow, chosen: Selection | None) -> None:
-        cells = item_cells(row, chosen, self.theme_styles())
-        for column, value in zip(COLUMNS, cells, strict=True):
+        for column, value in zip(COLUMNS, self._cells(row, chosen), strict=True):
             self.update_cell(row.key, column, value, update_width=True)
