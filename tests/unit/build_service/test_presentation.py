@@ -5,11 +5,17 @@ from __future__ import annotations
 import pytest
 from rich.text import Text
 
-from buildtui.app.panes.build import _buildx_args, history_row
-from buildtui.app.screens.build_compare import comparison_headline, comparison_table
-from buildtui.app.widgets.build_log import line_class
-from buildtui.app.widgets.build_steps import (
-    PLAIN_STYLES,
+from buildtui.build.history import BuildEntry, compare
+from buildtui.build.presentation import (
+    build_traits,
+    buildx_args,
+    comparison_headline,
+    comparison_table,
+    history_row,
+)
+from buildtui.buildlog.explain import explain
+from buildtui.buildlog.model import BuildModel
+from buildtui.buildlog.presentation import (
     explanations_text,
     failure_text,
     phases_text,
@@ -17,9 +23,6 @@ from buildtui.app.widgets.build_steps import (
     steps_text,
     summary_text,
 )
-from buildtui.build.history import BuildEntry, compare
-from buildtui.buildlog.explain import explain
-from buildtui.buildlog.model import BuildModel
 from buildtui.buildlog.summary import BuildSummary, summarize
 from tests.fakes.build import captured_log
 
@@ -54,8 +57,8 @@ def test_stage_heading_keeps_a_gap_between_the_name_and_the_count() -> None:
     heading = stage_heading("linux/amd64", "build1", 3, 3)
     assert heading.plain == "linux/amd64 · build1  3/3 cached"
     assert "build13/3" not in heading.plain
-    assert styled(heading, "3/3") == {str(PLAIN_STYLES["dim"])}
-    assert styled(heading, "build1") == {str(PLAIN_STYLES["heading"])}
+    assert styled(heading, "3/3") == {"dim"}
+    assert styled(heading, "build1") == {"heading"}
     assert stage_heading(None, "build2", 0, 4).plain == "build2  0/4 cached"
     assert stage_heading(None, None, 1, 2).plain == "build  1/2 cached"
 
@@ -66,7 +69,7 @@ def test_steps_text_groups_and_highlights_cached() -> None:
     assert lines[0] == "linux/amd64 · build1  2/2 cached"
     assert lines[1].startswith("  1/3 FROM ") and lines[1].endswith("done 0.1s")
     assert lines[2].endswith(" CACHED ")
-    assert str(PLAIN_STYLES["cached"]) in styled(text, "CACHED")
+    assert styled(text, "CACHED") == {"cached"}
     assert text.plain.count("CACHED") == 10
 
 
@@ -125,18 +128,9 @@ def test_history_rows_and_comparison() -> None:
     assert comparison_table(comparison).row_count == len(comparison.changes) == 13
 
 
-def test_log_line_highlight_classes() -> None:
-    assert line_class("#7 CACHED") == "cached"
-    assert line_class("#5 ERROR: boom") == "error"
-    assert line_class("ERROR: failed to solve: x") == "error"
-    assert line_class("#5 CANCELED") == "error"
-    assert line_class("#5 0.1 CACHED is just output") is None
-    assert line_class("#5 DONE 0.1s") is None
-
-
 def test_buildx_args_of_a_kept_command() -> None:
     argv = ("docker", "--context", "lab", "buildx", "build", "--progress=plain", "-f", "D", ".")
-    assert _buildx_args(argv) == ["-f", "D", "."]
+    assert buildx_args(argv) == ["-f", "D", "."]
 
 
 def test_step_buildkit_skipped_in_a_successful_build() -> None:
@@ -152,8 +146,6 @@ def test_step_buildkit_skipped_in_a_successful_build() -> None:
 
 def test_history_rows_show_what_tells_builds_apart() -> None:
     from dataclasses import replace
-
-    from buildtui.app.panes.build import build_traits
 
     lab = (
         "docker", "buildx", "build", "--progress=plain", "-f", "Dockerfile_multi",

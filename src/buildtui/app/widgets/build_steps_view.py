@@ -1,0 +1,70 @@
+"""The Build pane's step view: the command, a problem, then the build's steps, phases,
+failure, summary and notes, each drawn from the live build's model."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from buildtui.app.widgets.build_steps import BuildSteps
+from buildtui.build.live import LiveBuild
+from buildtui.buildlog.presentation import (
+    explanations_text,
+    failure_text,
+    phases_text,
+    steps_text,
+    summary_text,
+)
+
+OUTCOME = ("failure", "summary", "explanations")
+"""The parts drawn once the build is over."""
+
+
+class BuildStepsView(VerticalScroll):
+    """Steps by platform and stage while the build runs; its outcome once it is over."""
+
+    DEFAULT_CSS = """
+    BuildStepsView { padding: 0 1; }
+    BuildStepsView > Static { margin: 1 0 0 0; }
+    BuildStepsView > #build-problem { color: $text-error; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="build-command")
+        yield Static("", id="build-problem")
+        yield BuildSteps("", id="steps")
+        yield BuildSteps("", id="phases")
+        for part in OUTCOME:
+            yield BuildSteps("", id=part)
+
+    def show_command(self, line: str) -> None:
+        """The command the build runs (or ran), as the user may see it."""
+        self.query_one("#build-command", Static).update(Text(line))
+
+    def show_problem(self, problem: str) -> None:
+        self.query_one("#build-problem", Static).update(problem)
+
+    def clear_outcome(self) -> None:
+        """A new build: no failure, summary or notes yet."""
+        for part in OUTCOME:
+            self.query_one(f"#{part}", BuildSteps).update("")
+
+    def draw(self, live: LiveBuild, now: float) -> None:
+        """Redraw from the live build's model (the caller holds `live.lock`)."""
+        model = live.model
+        widget = self.query_one("#steps", BuildSteps)
+        styles = widget.styles_map()
+        summary = live.summary
+        succeeded = summary is not None and summary.succeeded
+        misses = summary.first_misses if summary is not None else ()
+        widget.update(steps_text(model, now, styles, succeeded=succeeded, misses=misses))
+        self.query_one("#phases", BuildSteps).update(phases_text(model, now, styles))
+        if not live.running:
+            self.query_one("#failure", BuildSteps).update(failure_text(model, styles))
+            if summary is not None:
+                self.query_one("#summary", BuildSteps).update(summary_text(summary, styles))
+            self.query_one("#explanations", BuildSteps).update(
+                explanations_text(live.explanations, styles)
+            )
