@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator, Sequence
+from itertools import islice
 from pathlib import Path
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.message import Message
+from textual.notifications import Notification, Notify
 from textual.widgets import DataTable, Input, SelectionList, Static
 
 from buildtui.app.panes.build import BuildPane
@@ -15,7 +19,7 @@ from buildtui.app.widgets.build_log import BuildLogView
 from buildtui.build.errors import BuildUnavailable
 from buildtui.build.options import build_argv, lab_preset
 from buildtui.settings import Settings
-from tests.fakes.build import ReplayBuildService, captured_log
+from tests.fakes.build import ReplayBuildService, ReplayProcess, captured_log
 from tests.fakes.build_app import BuildPaneApp, settle
 
 
@@ -184,6 +188,87 @@ async def test_unavailable_engine_is_shown_with_a_retry_key(tmp_path: Path) -> N
         await settle(pilot)
         problem = text_of(app.pane, "#build-problem")
         assert "not installed" in problem and "F5" in problem
+
+
+def notifications(into: list[Notification]) -> Callable[[Message], None]:
+    """A `message_hook` keeping the notifications the app is asked to show."""
+
+    def hook(message: Message) -> None:
+        if isinstance(message, Notify):
+            into.append(message.notification)
+
+    return hook
+
+
+async def test_a_failing_worker_other_than_the_build_s_leaves_the_build_running(
+    tmp_path: Path,
+) -> None:
+    hold = threading.Event()
+    service = ReplayBuildService(captured_log("canceled.log")[:-2], hold=hold)
+    calls: list[int] = []
+
+    def platforms() -> list[str]:
+        calls.append(1)
+        if len(calls) > 1:  # F7: a bug, not an engine that answers with an error
+            raise RuntimeError("platforms bug")
+        return ["linux/amd64"]
+
+    shown: list[Notification] = []
+    app = BuildPaneApp(service, tmp_path / "h.sqlite3", platforms=platforms)
+    async with app.run_test(size=(150, 45), message_hook=notifications(shown)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if "running" in text_of(app.pane, "#steps"):
+                break
+        await pilot.press("f7")
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if shown:
+                break
+        (note,) = shown
+        assert note.severity == "error"
+        assert "builder's platforms" in note.message and "platforms bug" in note.message
+        assert "build" not in note.message.replace("builder", "")  # not the build's failure
+        live = app.pane.live
+        assert live is not None and live.running
+        assert text_of(app.pane, "#build-status").startswith("Building")
+        hold.set()
+        await settle(pilot)
+        assert "Build succeeded" in text_of(app.pane, "#summary")
+
+
+class CrashingService(ReplayBuildService):
+    """Its process's output breaks off with a bug after the first batch."""
+
+    def start(self, argv: Sequence[str]) -> ReplayProcess:
+        process = super().start(argv)
+        batches = process.batches
+
+        def crashing() -> Iterator[list[str]]:
+            yield from islice(batches(), 1)
+            raise RuntimeError("reader bug")
+
+        process.batches = crashing  # type: ignore[method-assign]
+        return process
+
+
+async def test_a_failing_build_worker_ends_that_build(tmp_path: Path) -> None:
+    service = CrashingService(captured_log("lab-second-build.log"), batch=5)
+    shown: list[Notification] = []
+    app = BuildPaneApp(service, tmp_path / "h.sqlite3")
+    async with app.run_test(size=(150, 45), message_hook=notifications(shown)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        live = app.pane.live
+        assert live is not None and not live.running
+        (note,) = shown
+        assert note.message.startswith("The build stopped unexpectedly")
+        assert "reader bug" in note.message and "F5" in note.message
+        assert text_of(app.pane, "#build-status").startswith("Build failed")
+        assert not app.pane.check_action("cancel", ())
 
 
 async def test_history_open_rerun_and_compare(tmp_path: Path) -> None:
