@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
 
+from rich.style import Style
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.message import Message
@@ -16,11 +18,15 @@ from textual.widgets import DataTable, Input, SelectionList, Static
 from buildtui.app.panes.build import BuildPane
 from buildtui.app.screens.build_compare import BuildCompareScreen
 from buildtui.app.widgets.build_log import BuildLogView
+from buildtui.app.widgets.build_steps import BuildSteps
 from buildtui.build.errors import BuildUnavailable
 from buildtui.build.options import build_argv, lab_preset
+from buildtui.buildlog.parser import LogParser
+from buildtui.buildlog.presentation import LOG_LINE_STYLES
 from buildtui.settings import Settings
 from tests.fakes.build import ReplayBuildService, ReplayProcess, captured_log
 from tests.fakes.build_app import BuildPaneApp, settle
+from tests.unit.build_service.test_log_highlight import EVERY_KIND
 
 
 def text_of(pane: BuildPane, selector: str) -> str:
@@ -409,3 +415,50 @@ async def test_log_colours_follow_the_theme() -> None:
         after = cached_style()
         assert after != before
         assert after == log.rich_style + log.get_component_rich_style("build-log--cached")
+
+
+async def test_log_view_paints_each_kind_of_line_as_the_command_line_does() -> None:
+    """The pane's half of the one rule set (the command line's: test_log_highlight)."""
+    app = LogApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+        log = app.query_one(BuildLogView)
+        log.set_lines(EVERY_KIND)
+        await pilot.pause()
+        parser = LogParser()
+        for y, raw in enumerate(EVERY_KIND):
+            name = LOG_LINE_STYLES.get(parser.feed(raw).kind)
+            expected = log.rich_style
+            if name is not None:
+                assert f"build-log--{name}" in BuildLogView.COMPONENT_CLASSES
+                expected += log.get_component_rich_style(f"build-log--{name}")
+            assert next(iter(log.render_line(y))).style == expected, raw
+        canceled = EVERY_KIND.index("#5 CANCELED")
+        error = log.rich_style + log.get_component_rich_style("build-log--error")
+        assert next(iter(log.render_line(canceled))).style == error
+
+
+async def test_step_colours_follow_the_theme(tmp_path: Path) -> None:
+    service = ReplayBuildService(captured_log("lab-second-build.log"))
+    app = BuildPaneApp(service, tmp_path / "h.sqlite3")
+    async with app.run_test(size=(150, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        steps = app.pane.query_one("#steps", BuildSteps)
+
+        def cached_styles() -> set[Style | str]:
+            text = steps.content
+            assert isinstance(text, Text)
+            start = text.plain.index("CACHED")
+            return {span.style for span in text.spans if span.start <= start < span.end}
+
+        def theme_cached() -> set[Style | str]:
+            return {steps.get_component_rich_style("build-steps--cached", partial=True)}
+
+        before = cached_styles()
+        assert before == theme_cached()
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        for _ in range(3):
+            await pilot.pause()
+        assert cached_styles() != before
+        assert cached_styles() == theme_cached()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from rich.style import Style
-from rich.text import Text
+from rich.text import Span, Text
 
 from buildtui.buildlog.explain import Explanation
 from buildtui.buildlog.model import BuildModel, Phase, PhaseKind, Step, StepState, Vertex
@@ -26,6 +26,22 @@ step where the cache broke."""
 Styles = Mapping[str, Style | str]
 SEMANTIC: dict[str, Style | str] = {name: name for name in STYLES}
 """Each name as its own style: the text says what each span is, not its colour."""
+
+
+def restyled(text: Text, styles: Styles) -> Text:
+    """`text` with each semantic style name (a span's or its own) replaced by its style
+    in `styles`; other styles (a link's) stay as they are."""
+    out = text.copy()
+    if isinstance(text.style, str):
+        out.style = styles.get(text.style, text.style)
+    out.spans = [
+        Span(span.start, span.end, styles.get(span.style, span.style))
+        if isinstance(span.style, str)
+        else span
+        for span in text.spans
+    ]
+    return out
+
 
 # -- the raw log ---------------------------------------------------------------------
 

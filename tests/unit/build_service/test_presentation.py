@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from rich.style import Style
 from rich.text import Text
 
 from buildtui.build.history import BuildEntry, compare
@@ -16,9 +17,11 @@ from buildtui.build.presentation import (
 from buildtui.buildlog.explain import explain
 from buildtui.buildlog.model import BuildModel
 from buildtui.buildlog.presentation import (
+    STYLES,
     explanations_text,
     failure_text,
     phases_text,
+    restyled,
     stage_heading,
     steps_text,
     summary_text,
@@ -173,3 +176,27 @@ def test_history_rows_show_what_tells_builds_apart() -> None:
         "-",  # no cache miss recorded for this build: the "cache broken first at" column
     )
     assert not any("s3cret" in cell for cell in row)
+
+
+def test_semantic_styles_are_mapped_by_the_caller() -> None:
+    text = steps_text(model_of("lab-second-build.log"), now=0.0)
+    assert {str(span.style) for span in text.spans} <= set(STYLES)  # names, no colours
+    theme: dict[str, Style | str] = {name: Style(color="#123456") for name in STYLES}
+    theme["cached"] = Style(bold=True, bgcolor="#00ff00")
+    shown = restyled(text, theme)
+    assert shown.plain == text.plain and text.spans  # the original keeps its names
+    assert styled(shown, "CACHED") == {str(theme["cached"])}
+    link = explanations_text(explain(model_of("lab-first-build.log")))
+    links = [span for span in link.spans if isinstance(span.style, Style)]  # docs links
+    assert links and all(span in restyled(link, theme).spans for span in links)
+
+
+def test_comparison_table_names_its_styles() -> None:
+    first = summarize(model_of("lab-first-build.log"), exit_code=0, wall_seconds=3.0)
+    second = summarize(model_of("lab-second-build.log"), exit_code=0, wall_seconds=1.5)
+    table = comparison_table(compare(entry(1, first), entry(2, second)), {"cached": "X"})
+    after = [cell for cell in table.columns[3].cells if isinstance(cell, Text)]
+    assert any(cell.plain == "CACHED" and str(cell.spans[0].style) == "X" for cell in after)
+    back = comparison_table(compare(entry(2, second), entry(3, first)))
+    ran = [cell for cell in back.columns[3].cells if isinstance(cell, Text)]
+    assert ran and all(cell.style == "error" for cell in ran if "was CACHED" in cell.plain)

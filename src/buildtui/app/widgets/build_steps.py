@@ -9,9 +9,10 @@ component class whose colours are the theme's variables.
 from __future__ import annotations
 
 from rich.style import Style
+from rich.text import Text
 from textual.widgets import Static
 
-from buildtui.buildlog.presentation import STYLES
+from buildtui.buildlog.presentation import STYLES, restyled
 
 
 class BuildSteps(Static):
@@ -32,6 +33,27 @@ class BuildSteps(Static):
     BuildSteps > .build-steps--harmless { color: $text-muted; text-style: italic; }
     BuildSteps > .build-steps--miss { color: $text-error; text-style: bold reverse; }
     """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.semantic = Text()
+        """What is shown, with its semantic style names."""
+        self._shown_styles: dict[str, Style | str] = {}
+
+    def show(self, text: Text) -> None:
+        """Show `text`, its semantic style names in the theme's colours."""
+        self.semantic = text
+        self._shown_styles = self.styles_map()
+        self.update(restyled(text, self._shown_styles))
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        if self.semantic:  # another theme, perhaps: redrawn once its styles are applied
+            self.call_after_refresh(self._follow_theme)
+
+    def _follow_theme(self) -> None:
+        if self.is_mounted and self.styles_map() != self._shown_styles:
+            self.show(self.semantic)
 
     def styles_map(self) -> dict[str, Style | str]:
         """Each semantic style name with its colours in the current theme."""

@@ -34,10 +34,10 @@ class BuildStepsView(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("", id="build-command")
         yield Static("", id="build-problem")
-        yield BuildSteps("", id="steps")
-        yield BuildSteps("", id="phases")
+        yield BuildSteps(id="steps")
+        yield BuildSteps(id="phases")
         for part in OUTCOME:
-            yield BuildSteps("", id=part)
+            yield BuildSteps(id=part)
 
     def show_command(self, line: str) -> None:
         """The command the build runs (or ran), as the user may see it."""
@@ -49,22 +49,21 @@ class BuildStepsView(VerticalScroll):
     def clear_outcome(self) -> None:
         """A new build: no failure, summary or notes yet."""
         for part in OUTCOME:
-            self.query_one(f"#{part}", BuildSteps).update("")
+            self.query_one(f"#{part}", BuildSteps).show(Text())
 
     def draw(self, live: LiveBuild, now: float) -> None:
         """Redraw from the live build's model (the caller holds `live.lock`)."""
         model = live.model
-        widget = self.query_one("#steps", BuildSteps)
-        styles = widget.styles_map()
         summary = live.summary
         succeeded = summary is not None and summary.succeeded
         misses = summary.first_misses if summary is not None else ()
-        widget.update(steps_text(model, now, styles, succeeded=succeeded, misses=misses))
-        self.query_one("#phases", BuildSteps).update(phases_text(model, now, styles))
+        self._show("steps", steps_text(model, now, succeeded=succeeded, misses=misses))
+        self._show("phases", phases_text(model, now))
         if not live.running:
-            self.query_one("#failure", BuildSteps).update(failure_text(model, styles))
+            self._show("failure", failure_text(model))
             if summary is not None:
-                self.query_one("#summary", BuildSteps).update(summary_text(summary, styles))
-            self.query_one("#explanations", BuildSteps).update(
-                explanations_text(live.explanations, styles)
-            )
+                self._show("summary", summary_text(summary))
+            self._show("explanations", explanations_text(live.explanations))
+
+    def _show(self, part: str, text: Text) -> None:
+        self.query_one(f"#{part}", BuildSteps).show(text)
