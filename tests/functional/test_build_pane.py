@@ -20,6 +20,7 @@ from buildtui.app.screens.build_compare import BuildCompareScreen
 from buildtui.app.widgets.build_log import BuildLogView
 from buildtui.app.widgets.build_steps import BuildSteps
 from buildtui.build.errors import BuildUnavailable
+from buildtui.build.history import BuildEntry
 from buildtui.build.options import build_argv, lab_preset
 from buildtui.buildlog.parser import LogParser
 from buildtui.buildlog.presentation import LOG_LINE_STYLES
@@ -243,6 +244,22 @@ async def test_a_failing_worker_other_than_the_build_s_leaves_the_build_running(
         hold.set()
         await settle(pilot)
         assert "Build succeeded" in text_of(app.pane, "#summary")
+
+
+async def test_a_failing_history_worker_says_what_failed(tmp_path: Path) -> None:
+    app = BuildPaneApp(ReplayBuildService([]), tmp_path / "h.sqlite3")
+
+    def broken(limit: int = 200) -> list[BuildEntry]:
+        raise RuntimeError("history bug")
+
+    app.history.list = broken  # type: ignore[method-assign]
+    shown: list[Notification] = []
+    async with app.run_test(size=(150, 45), message_hook=notifications(shown)) as pilot:
+        await settle(pilot)
+        (note,) = shown
+        assert note.message.startswith("Reading the build history failed unexpectedly")
+        assert "history bug" in note.message and "F7" in note.message
+        assert text_of(app.pane, "#build-status").startswith("No build yet")
 
 
 class CrashingService(ReplayBuildService):

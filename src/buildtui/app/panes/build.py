@@ -20,12 +20,11 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Button, ContentSwitcher, DataTable, Static
+from textual.widgets import Button, ContentSwitcher, Static
 from textual.worker import Worker, WorkerState
 
 from buildtui.app.commands import Command, bindings
 from buildtui.app.messages import LabChanged
-from buildtui.app.screens.build_compare import BuildCompareScreen
 from buildtui.app.widgets.build_form import BuildForm
 from buildtui.app.widgets.build_form_view import BuildFormView
 from buildtui.app.widgets.build_history_view import BuildHistoryView
@@ -33,7 +32,7 @@ from buildtui.app.widgets.build_log_panel import BuildLogPanel
 from buildtui.app.widgets.build_steps_view import BuildStepsView
 from buildtui.build.errors import BuildError, OptionsError
 from buildtui.build.evidence import EvidenceCollector, collect_evidence
-from buildtui.build.history import BuildEntry, BuildHistory, Comparison
+from buildtui.build.history import BuildEntry, BuildHistory
 from buildtui.build.live import LiveBuild
 from buildtui.build.options import (
     LAB_PLATFORMS,
@@ -69,13 +68,9 @@ VIEWS = ("form", "steps", "log", "history")
 FOCUS = {"form": "#platforms", "steps": "#view-steps", "log": "#log", "history": "#history-table"}
 """Where the focus goes in each view: inside the pane, so that its keys keep working."""
 
-WORKER_TASKS = {
-    "build-platforms": "Reading the builder's platforms",
-    "build-history": "Reading or writing the build history",
-    "build-open": "Opening a build from the history",
-    "build-compare": "Comparing two builds",
-}
-"""What each of the pane's workers (by group) does, besides running the build itself."""
+WORKER_TASKS = {"build-platforms": "Reading the builder's platforms"}
+"""What each of the pane's workers (by group) does, besides running the build itself
+(the history view's workers are its own)."""
 
 
 PANE_COMMANDS = (
@@ -158,34 +153,9 @@ class BuildPane(Vertical):
         live: LiveBuild
 
     @dataclass
-    class MissesFound(Message):
-        """The finished build's first cache misses were explained from the history."""
-
-        live: LiveBuild
-
-    @dataclass
     class BuildNotStarted(Message):
         live: LiveBuild
         problem: str
-
-    @dataclass
-    class HistoryLoaded(Message):
-        entries: list[BuildEntry]
-
-    @dataclass
-    class BuildOpened(Message):
-        live: LiveBuild
-        entry: BuildEntry
-
-    @dataclass
-    class Compared(Message):
-        comparison: Comparison
-
-    @dataclass
-    class Problem(Message):
-        """A service said something went wrong; the message says what to do."""
-
-        text: str
 
     def __init__(
         self,
@@ -212,8 +182,6 @@ class BuildPane(Vertical):
         self.live: LiveBuild | None = None
         self.build_worker: Worker[None] | None = None
         """The worker running `live` (a failure of another worker leaves the build be)."""
-        self.entries: list[BuildEntry] = []
-        self.compare_mark: int | None = None
         self.build_arg_values = False
         """Show `--build-arg` values (else `NAME=…`) in the history and the command."""
         self._header: tuple[str, Sequence[str]] = ("", ())
@@ -228,7 +196,7 @@ class BuildPane(Vertical):
             yield BuildFormView(self.settings, id="view-form")
             yield BuildStepsView(id="view-steps")
             yield BuildLogPanel(id="view-log")
-            yield BuildHistoryView(id="view-history")
+            yield BuildHistoryView(self.history, id="view-history")
 
     def on_mount(self) -> None:
         if self.forms is not None:
@@ -237,7 +205,7 @@ class BuildPane(Vertical):
                 self.query_one(BuildForm).restore(remembered)
         self.query_one(BuildFormView).update_preview()
         self.load_platforms()
-        self.load_history()
+        self.query_one(BuildHistoryView).load()
         self.set_interval(TICK, self._tick)
 
     # -- views and keys --------------------------------------------------------
@@ -271,14 +239,19 @@ class BuildPane(Vertical):
             return self.live is not None and self.live.running
         return True
 
+    @property
+    def entries(self) -> list[BuildEntry]:
+        """The builds the history view shows."""
+        return self.query_one(BuildHistoryView).entries
+
     def action_refresh(self) -> None:
         self.load_platforms()
-        self.load_history()
+        self.query_one(BuildHistoryView).load()
 
     def action_toggle_build_arg_values(self) -> None:
         self.build_arg_values = not self.build_arg_values
         self._show_header()
-        self._fill_history()
+        self.query_one(BuildHistoryView).show_build_arg_values(self.build_arg_values)
         shown = "shown" if self.build_arg_values else "hidden (NAME=…)"
         self.notify(f"--build-arg values {shown}.")
 
@@ -432,7 +405,7 @@ class BuildPane(Vertical):
             return
         self._refresh_live(force=True)
         self.refresh_bindings()
-        self._save(message.live)
+        self.query_one(BuildHistoryView).keep(message.live)
         if pushed_to(message.live, self.settings.registry_host):
             self.post_message(LabChanged(registry_changed=True, origin=self))
 
@@ -474,64 +447,16 @@ class BuildPane(Vertical):
 
     # -- history ---------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="build-history", exit_on_error=False)
-    def _save(self, live: LiveBuild) -> None:
-        if live.summary is None:
-            return
-        try:
-            if live.explain_misses(self.history):
-                self.post_message(self.MissesFound(live))
-            live.keep(self.history)
-            entries = self.history.list()
-        except BuildError as error:
-            self.post_message(self.Problem(str(error)))
-            return
-        self.post_message(self.HistoryLoaded(entries))
-
-    @on(MissesFound)
-    def _misses_found(self, message: MissesFound) -> None:
+    @on(BuildHistoryView.MissesFound)
+    def _misses_found(self, message: BuildHistoryView.MissesFound) -> None:
         if message.live is self.live:
             self._refresh_live(force=True)
 
-    @work(thread=True, exclusive=True, group="build-history", exit_on_error=False)
-    def load_history(self) -> None:
-        try:
-            self.post_message(self.HistoryLoaded(self.history.list()))
-        except BuildError as error:
-            self.post_message(self.Problem(str(error)))
-
-    @on(HistoryLoaded)
-    def _history_loaded(self, message: HistoryLoaded) -> None:
-        self.entries = message.entries
-        self._fill_history()
-
-    def _fill_history(self) -> None:
-        self.query_one(BuildHistoryView).show(self.entries, self.build_arg_values)
-
-    def selected_entry(self) -> BuildEntry | None:
-        return self.query_one(BuildHistoryView).selected(self.entries)
-
-    @on(DataTable.RowSelected, "#history-table")
     def action_open_build(self) -> None:
-        entry = self.selected_entry()
-        if entry is not None:
-            self._open(entry)
+        self.query_one(BuildHistoryView).open_selected()
 
-    @work(thread=True, exclusive=True, group="build-open", exit_on_error=False)
-    def _open(self, entry: BuildEntry) -> None:
-        try:
-            record = self.history.get(entry.id)
-        except BuildError as error:
-            self.post_message(self.Problem(str(error)))
-            return
-        stages = read_stage_names(dockerfile_of(buildx_args(record.entry.argv)))
-        live = LiveBuild.replayed(
-            record.entry.argv, record.log, record.entry.summary, stage_order=stages
-        )
-        self.post_message(self.BuildOpened(live, record.entry))
-
-    @on(BuildOpened)
-    def _opened(self, message: BuildOpened) -> None:
+    @on(BuildHistoryView.Opened)
+    def _opened(self, message: BuildHistoryView.Opened) -> None:
         if self.live is not None and self.live.running:
             self.notify("A build is running: cancel it (F8) before opening another.")
             return
@@ -544,7 +469,7 @@ class BuildPane(Vertical):
         self._refresh_live(force=True)
 
     def action_rerun(self) -> None:
-        entry = self.selected_entry()
+        entry = self.query_one(BuildHistoryView).selected()
         if entry is None:
             return
         if self.live is not None and self.live.running:
@@ -553,31 +478,7 @@ class BuildPane(Vertical):
         self.start_build(list(entry.argv), dockerfile_of(buildx_args(entry.argv)))
 
     def action_compare(self) -> None:
-        entry = self.selected_entry()
-        if entry is None:
-            return
-        if self.compare_mark is None or self.compare_mark == entry.id:
-            self.compare_mark = entry.id
-            self.notify(f"Build #{entry.id} marked: select another build and press c.")
-            return
-        old, new = sorted((self.compare_mark, entry.id))
-        self.compare_mark = None
-        self._compare(old, new)
-
-    @work(thread=True, exclusive=True, group="build-compare", exit_on_error=False)
-    def _compare(self, old: int, new: int) -> None:
-        try:
-            self.post_message(self.Compared(self.history.compare(old, new)))
-        except BuildError as error:
-            self.post_message(self.Problem(str(error)))
-
-    @on(Compared)
-    def _compared(self, message: Compared) -> None:
-        self.app.push_screen(BuildCompareScreen(message.comparison))
-
-    @on(Problem)
-    def _problem(self, message: Problem) -> None:
-        self.notify(message.text, title="Build history", severity="error", timeout=8)
+        self.query_one(BuildHistoryView).compare_selected()
 
     # -- a bug in a worker -----------------------------------------------------
 
@@ -588,27 +489,16 @@ class BuildPane(Vertical):
         worker = event.worker
         if event.state is not WorkerState.ERROR or worker.node is not self:
             return
-        if worker.group != "build":
+        if worker.group == "build":
+            live = self.live
+            if worker is self.build_worker and live is not None and live.running:
+                live.finish(None)
+                self._refresh_live(force=True)
+                self.refresh_bindings()
+            text = f"The build stopped unexpectedly: {worker.error!r}. Press F5 to run it again"
+        else:
             task = WORKER_TASKS.get(worker.group, worker.name)
-            self.notify(
-                f"{task} failed unexpectedly: {worker.error!r}. Press F7 to refresh; "
-                "please report this.",
-                title="Build pane",
-                severity="error",
-                timeout=10,
-            )
-            return
-        live = self.live
-        if worker is not self.build_worker or live is None:
-            return  # the worker of a build no longer shown
-        if live.running:
-            live.finish(None)
-        self._refresh_live(force=True)
-        self.refresh_bindings()
+            text = f"{task} failed unexpectedly: {worker.error!r}. Press F7 to refresh"
         self.notify(
-            f"The build stopped unexpectedly: {worker.error!r}. Press F5 to run it again; "
-            "please report this.",
-            title="Build pane",
-            severity="error",
-            timeout=10,
+            f"{text}; please report this.", title="Build pane", severity="error", timeout=10
         )
