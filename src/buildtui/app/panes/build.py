@@ -40,7 +40,6 @@ from buildtui.build.options import (
     lab_preset,
     read_stage_names,
     shell_command,
-    shown_command,
 )
 from buildtui.build.presentation import buildx_args, pushed_to, started_text, status_line
 from buildtui.build.runner import BuildService
@@ -184,7 +183,6 @@ class BuildPane(Vertical):
         """The worker running `live` (a failure of another worker leaves the build be)."""
         self.build_arg_values = False
         """Show `--build-arg` values (else `NAME=…`) in the history and the command."""
-        self._header: tuple[str, Sequence[str]] = ("", ())
         self._drawn_version = -1
         self._status_drawn_at = 0.0
 
@@ -250,20 +248,10 @@ class BuildPane(Vertical):
 
     def action_toggle_build_arg_values(self) -> None:
         self.build_arg_values = not self.build_arg_values
-        self._show_header()
+        self.query_one(BuildStepsView).show_build_arg_values(self.build_arg_values)
         self.query_one(BuildHistoryView).show_build_arg_values(self.build_arg_values)
         shown = "shown" if self.build_arg_values else "hidden (NAME=…)"
         self.notify(f"--build-arg values {shown}.")
-
-    def _show_command(self, prefix: str, argv: Sequence[str]) -> None:
-        self._header = (prefix, tuple(argv))
-        self._show_header()
-
-    def _show_header(self) -> None:
-        prefix, argv = self._header
-        if argv:
-            line = shown_command(argv, build_arg_values=self.build_arg_values)
-            self.query_one(BuildStepsView).show_command(f"{prefix}$ {line}")
 
     # -- the form --------------------------------------------------------------
 
@@ -338,8 +326,8 @@ class BuildPane(Vertical):
         live = LiveBuild(argv, platform_order=platforms, clock=self.clock)
         self.live = live
         self._drawn_version = -1
-        self._show_command("", argv)
         steps = self.query_one(BuildStepsView)
+        steps.show_command("", argv)
         steps.show_problem("")
         steps.clear_outcome()
         self.query_one(BuildLogPanel).set_lines(live.lines)
@@ -462,8 +450,9 @@ class BuildPane(Vertical):
             return
         self.live = message.live
         entry = message.entry
-        self._show_command(f"Build #{entry.id} of {started_text(entry)}\n", entry.argv)
-        self.query_one(BuildStepsView).show_problem("")
+        steps = self.query_one(BuildStepsView)
+        steps.show_command(f"Build #{entry.id} of {started_text(entry)}\n", entry.argv)
+        steps.show_problem("")
         self.query_one(BuildLogPanel).set_lines(message.live.lines)
         self.action_show_view("steps")
         self._refresh_live(force=True)

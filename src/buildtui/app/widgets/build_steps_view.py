@@ -3,6 +3,8 @@ failure, summary and notes, each drawn from the live build's model."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -10,6 +12,7 @@ from textual.widgets import Static
 
 from buildtui.app.widgets.build_steps import BuildSteps
 from buildtui.build.live import LiveBuild
+from buildtui.build.options import shown_command
 from buildtui.buildlog.presentation import (
     explanations_text,
     failure_text,
@@ -31,6 +34,12 @@ class BuildStepsView(VerticalScroll):
     BuildStepsView > #build-problem { color: $text-error; }
     """
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._command: tuple[str, Sequence[str]] = ("", ())
+        self.build_arg_values = False
+        """Show `--build-arg` values (else `NAME=…`) in the command."""
+
     def compose(self) -> ComposeResult:
         yield Static("", id="build-command")
         yield Static("", id="build-problem")
@@ -39,9 +48,20 @@ class BuildStepsView(VerticalScroll):
         for part in OUTCOME:
             yield BuildSteps(id=part)
 
-    def show_command(self, line: str) -> None:
-        """The command the build runs (or ran), as the user may see it."""
-        self.query_one("#build-command", Static).update(Text(line))
+    def show_command(self, prefix: str, argv: Sequence[str]) -> None:
+        """`{prefix}$ {command}`: the command the build runs (or ran)."""
+        self._command = (prefix, tuple(argv))
+        self._draw_command()
+
+    def show_build_arg_values(self, shown: bool) -> None:
+        self.build_arg_values = shown
+        self._draw_command()
+
+    def _draw_command(self) -> None:
+        prefix, argv = self._command
+        if argv:
+            line = shown_command(argv, build_arg_values=self.build_arg_values)
+            self.query_one("#build-command", Static).update(Text(f"{prefix}$ {line}"))
 
     def show_problem(self, problem: str) -> None:
         self.query_one("#build-problem", Static).update(problem)
