@@ -470,7 +470,7 @@ async def test_step_colours_follow_the_theme(tmp_path: Path) -> None:
             return {span.style for span in text.spans if span.start <= start < span.end}
 
         def theme_cached() -> set[Style | str]:
-            return {steps.get_component_rich_style("build-steps--cached", partial=True)}
+            return {steps.get_component_rich_style("build-steps--cached")}
 
         before = cached_styles()
         assert before == theme_cached()

@@ -1,11 +1,12 @@
 """`buildtui build [--summary-json FILE] -- <docker buildx build arguments>`.
 
-Runs the build with plain progress, prints its log as it comes (CACHED steps
-highlighted; colour as NO_COLOR, FORCE_COLOR and TERM=dumb say, else only on a
-terminal), then the summary, with the first cache miss of each platform and stage and
-why; writes the summary as JSON when asked. The build is kept in the history the app
-shows (with its evidence: Dockerfile, context hashes, build-argument hashes), which is
-what the next build's misses are explained against. The exit code is buildx's.
+Runs the build with plain progress, prints its log as it comes (CACHED steps,
+errors and canceled steps highlighted as in the Build pane; colour as NO_COLOR,
+FORCE_COLOR and TERM=dumb say, else only on a terminal), then the summary, with the
+first cache miss of each platform and stage and why; writes the summary as JSON when
+asked. The build is kept in the history the app shows (with its evidence: Dockerfile,
+context hashes, build-argument hashes), which is what the next build's misses are
+explained against. The exit code is buildx's.
 """
 
 from __future__ import annotations

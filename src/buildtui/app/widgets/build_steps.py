@@ -56,8 +56,6 @@ class BuildSteps(Static):
             self.show(self.semantic)
 
     def styles_map(self) -> dict[str, Style | str]:
-        """Each semantic style name with its colours in the current theme."""
-        return {
-            name: self.get_component_rich_style(f"build-steps--{name}", partial=True)
-            for name in STYLES
-        }
+        """Each semantic style name with its colours in the current theme, against this
+        widget's background (`$text-muted` is `auto 60%`: dark on a light theme)."""
+        return {name: self.get_component_rich_style(f"build-steps--{name}") for name in STYLES}
