@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator, Sequence
+from itertools import islice
 from pathlib import Path
 
+from rich.style import Style
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.message import Message
+from textual.notifications import Notification, Notify
 from textual.widgets import DataTable, Input, SelectionList, Static
 
 from buildtui.app.panes.build import BuildPane
 from buildtui.app.screens.build_compare import BuildCompareScreen
 from buildtui.app.widgets.build_log import BuildLogView
+from buildtui.app.widgets.build_steps import BuildSteps
 from buildtui.build.errors import BuildUnavailable
+from buildtui.build.history import BuildEntry
 from buildtui.build.options import build_argv, lab_preset
+from buildtui.buildlog.parser import LogParser
+from buildtui.buildlog.presentation import LOG_LINE_STYLES
 from buildtui.settings import Settings
-from tests.fakes.build import ReplayBuildService, captured_log
+from tests.fakes.build import ReplayBuildService, ReplayProcess, captured_log
 from tests.fakes.build_app import BuildPaneApp, settle
+from tests.unit.build_service.test_log_highlight import EVERY_KIND
 
 
 def text_of(pane: BuildPane, selector: str) -> str:
@@ -186,6 +197,103 @@ async def test_unavailable_engine_is_shown_with_a_retry_key(tmp_path: Path) -> N
         assert "not installed" in problem and "F5" in problem
 
 
+def notifications(into: list[Notification]) -> Callable[[Message], None]:
+    """A `message_hook` keeping the notifications the app is asked to show."""
+
+    def hook(message: Message) -> None:
+        if isinstance(message, Notify):
+            into.append(message.notification)
+
+    return hook
+
+
+async def test_a_failing_worker_other_than_the_build_s_leaves_the_build_running(
+    tmp_path: Path,
+) -> None:
+    hold = threading.Event()
+    service = ReplayBuildService(captured_log("canceled.log")[:-2], hold=hold)
+    calls: list[int] = []
+
+    def platforms() -> list[str]:
+        calls.append(1)
+        if len(calls) > 1:  # F7: a bug, not an engine that answers with an error
+            raise RuntimeError("platforms bug")
+        return ["linux/amd64"]
+
+    shown: list[Notification] = []
+    app = BuildPaneApp(service, tmp_path / "h.sqlite3", platforms=platforms)
+    async with app.run_test(size=(150, 45), message_hook=notifications(shown)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if "running" in text_of(app.pane, "#steps"):
+                break
+        await pilot.press("f7")
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if shown:
+                break
+        (note,) = shown
+        assert note.severity == "error"
+        assert "builder's platforms" in note.message and "platforms bug" in note.message
+        assert "build" not in note.message.replace("builder", "")  # not the build's failure
+        live = app.pane.live
+        assert live is not None and live.running
+        assert text_of(app.pane, "#build-status").startswith("Building")
+        hold.set()
+        await settle(pilot)
+        assert "Build succeeded" in text_of(app.pane, "#summary")
+
+
+async def test_a_failing_history_worker_says_what_failed(tmp_path: Path) -> None:
+    app = BuildPaneApp(ReplayBuildService([]), tmp_path / "h.sqlite3")
+
+    def broken(limit: int = 200) -> list[BuildEntry]:
+        raise RuntimeError("history bug")
+
+    app.history.list = broken  # type: ignore[method-assign]
+    shown: list[Notification] = []
+    async with app.run_test(size=(150, 45), message_hook=notifications(shown)) as pilot:
+        await settle(pilot)
+        (note,) = shown
+        assert note.message.startswith("Reading the build history failed unexpectedly")
+        assert "history bug" in note.message and "F7" in note.message
+        assert text_of(app.pane, "#build-status").startswith("No build yet")
+
+
+class CrashingService(ReplayBuildService):
+    """Its process's output breaks off with a bug after the first batch."""
+
+    def start(self, argv: Sequence[str]) -> ReplayProcess:
+        process = super().start(argv)
+        batches = process.batches
+
+        def crashing() -> Iterator[list[str]]:
+            yield from islice(batches(), 1)
+            raise RuntimeError("reader bug")
+
+        process.batches = crashing  # type: ignore[method-assign]
+        return process
+
+
+async def test_a_failing_build_worker_ends_that_build(tmp_path: Path) -> None:
+    service = CrashingService(captured_log("lab-second-build.log"), batch=5)
+    shown: list[Notification] = []
+    app = BuildPaneApp(service, tmp_path / "h.sqlite3")
+    async with app.run_test(size=(150, 45), message_hook=notifications(shown)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        live = app.pane.live
+        assert live is not None and not live.running
+        (note,) = shown
+        assert note.message.startswith("The build stopped unexpectedly")
+        assert "reader bug" in note.message and "F5" in note.message
+        assert text_of(app.pane, "#build-status").startswith("Build failed")
+        assert not app.pane.check_action("cancel", ())
+
+
 async def test_history_open_rerun_and_compare(tmp_path: Path) -> None:
     service = ReplayBuildService(captured_log("lab-first-build.log"))
     app = BuildPaneApp(service, tmp_path / "h.sqlite3")
@@ -324,3 +432,50 @@ async def test_log_colours_follow_the_theme() -> None:
         after = cached_style()
         assert after != before
         assert after == log.rich_style + log.get_component_rich_style("build-log--cached")
+
+
+async def test_log_view_paints_each_kind_of_line_as_the_command_line_does() -> None:
+    """The pane's half of the one rule set (the command line's: test_log_highlight)."""
+    app = LogApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+        log = app.query_one(BuildLogView)
+        log.set_lines(EVERY_KIND)
+        await pilot.pause()
+        parser = LogParser()
+        for y, raw in enumerate(EVERY_KIND):
+            name = LOG_LINE_STYLES.get(parser.feed(raw).kind)
+            expected = log.rich_style
+            if name is not None:
+                assert f"build-log--{name}" in BuildLogView.COMPONENT_CLASSES
+                expected += log.get_component_rich_style(f"build-log--{name}")
+            assert next(iter(log.render_line(y))).style == expected, raw
+        canceled = EVERY_KIND.index("#5 CANCELED")
+        error = log.rich_style + log.get_component_rich_style("build-log--error")
+        assert next(iter(log.render_line(canceled))).style == error
+
+
+async def test_step_colours_follow_the_theme(tmp_path: Path) -> None:
+    service = ReplayBuildService(captured_log("lab-second-build.log"))
+    app = BuildPaneApp(service, tmp_path / "h.sqlite3")
+    async with app.run_test(size=(150, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        steps = app.pane.query_one("#steps", BuildSteps)
+
+        def cached_styles() -> set[Style | str]:
+            text = steps.content
+            assert isinstance(text, Text)
+            start = text.plain.index("CACHED")
+            return {span.style for span in text.spans if span.start <= start < span.end}
+
+        def theme_cached() -> set[Style | str]:
+            return {steps.get_component_rich_style("build-steps--cached")}
+
+        before = cached_styles()
+        assert before == theme_cached()
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        for _ in range(3):
+            await pilot.pause()
+        assert cached_styles() != before
+        assert cached_styles() == theme_cached()

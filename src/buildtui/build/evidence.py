@@ -16,11 +16,13 @@ import os
 import secrets
 import time
 import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from buildtui.build.dockerignore import IgnoreRules
+from buildtui.settings import data_dir as default_data_dir
 
 MAX_FILES = 20_000
 MAX_BYTES = 256 * 1024 * 1024
@@ -284,3 +286,13 @@ def changed_files(old: dict[str, str], new: dict[str, str]) -> list[tuple[str, s
     out += [(p, "added") for p in new if p not in old]
     out += [(p, "removed") for p in old if p not in new]
     return sorted(out)
+
+
+EvidenceCollector = Callable[[Sequence[str]], BuildEvidence]
+"""Blocking call recording what a build starts from (run just before it starts)."""
+
+
+def collect_evidence(argv: Sequence[str]) -> BuildEvidence:
+    """What the build of `argv` starts from, hashed with this machine's key: the
+    Dockerfile, context hashes and build arguments (the pane's and `buildtui build`'s)."""
+    return collect(list(argv), data_dir=default_data_dir())

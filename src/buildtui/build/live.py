@@ -14,6 +14,9 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 
 from buildtui.build.evidence import BuildEvidence
+from buildtui.build.history import BuildHistory
+from buildtui.build.misses import with_misses
+from buildtui.build.options import shell_command
 from buildtui.build.runner import BuildProcess
 from buildtui.buildlog.explain import Explanation, explain
 from buildtui.buildlog.model import BuildModel
@@ -21,6 +24,8 @@ from buildtui.buildlog.parser import LogParser
 from buildtui.buildlog.summary import BuildSummary, summarize
 
 MAX_LINES = 3_000_000
+SLICE = 256
+"""Lines parsed between two chances for another thread (a UI's) to run."""
 
 
 class LiveBuild:
@@ -91,6 +96,49 @@ class LiveBuild:
             )
             self.explanations = explain(self.model)
             return self.summary
+
+    def follow(
+        self, process: BuildProcess, on_batch: Callable[[int], None] | None = None
+    ) -> BuildSummary:
+        """Read `process`'s output to its end, then `finish` with its exit code.
+
+        Each batch is parsed `SLICE` lines at a time, handing the GIL to any thread that
+        waits in between: a UI's keys stay answered while a chatty build keeps this one
+        busy. `on_batch(n)` is called after each batch of n lines.
+        """
+        self.process = process
+        for batch in process.batches():
+            for start in range(0, len(batch), SLICE):
+                self.add(batch[start : start + SLICE])
+                time.sleep(0)
+            if on_batch is not None:
+                on_batch(len(batch))
+        return self.finish(process.wait())
+
+    def explain_misses(self, history: BuildHistory) -> bool:
+        """Explain each stage's first cache miss against the builds `history` kept
+        before this one; False (nothing to explain with) without a summary or evidence."""
+        if self.summary is None or self.evidence is None:
+            return False
+        summary = with_misses(self.summary, self.evidence, history.earlier(self.evidence))
+        with self.lock:
+            self.summary = summary
+        return True
+
+    def keep(self, history: BuildHistory) -> int:
+        """Keep the finished build in `history`, with its log, evidence and timing; its id."""
+        if self.summary is None:
+            raise ValueError("only a finished build can be kept")
+        return history.add(
+            started=self.started,
+            argv=self.argv,
+            command=shell_command(self.argv),
+            summary=self.summary,
+            log_lines=self.lines,  # finished: the list no longer changes
+            canceled=self.canceled,
+            evidence=self.evidence,
+            timing=self.timing,
+        )
 
     def wall_seconds(self, now: float | None = None) -> float:
         end = self.finished_at if self.finished_at is not None else self.clock()

@@ -1,11 +1,12 @@
 """`buildtui build [--summary-json FILE] -- <docker buildx build arguments>`.
 
-Runs the build with plain progress, prints its log as it comes (CACHED steps
-highlighted; colour as NO_COLOR, FORCE_COLOR and TERM=dumb say, else only on a
-terminal), then the summary, with the first cache miss of each platform and stage and
-why; writes the summary as JSON when asked. The build is kept in the history the app
-shows (with its evidence: Dockerfile, context hashes, build-argument hashes), which is
-what the next build's misses are explained against. The exit code is buildx's.
+Runs the build with plain progress, prints its log as it comes (CACHED steps,
+errors and canceled steps highlighted as in the Build pane; colour as NO_COLOR,
+FORCE_COLOR and TERM=dumb say, else only on a terminal), then the summary, with the
+first cache miss of each platform and stage and why; writes the summary as JSON when
+asked. The build is kept in the history the app shows (with its evidence: Dockerfile,
+context hashes, build-argument hashes), which is what the next build's misses are
+explained against. The exit code is buildx's.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import json
 import signal
 import sys
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,24 +23,21 @@ from types import FrameType
 from typing import TextIO
 
 from buildtui.build.errors import BuildError
-from buildtui.build.evidence import BuildEvidence, collect
+from buildtui.build.evidence import collect_evidence
 from buildtui.build.history import BuildHistory
-from buildtui.build.live import MAX_LINES
-from buildtui.build.misses import miss_line, with_misses
+from buildtui.build.live import LiveBuild
 from buildtui.build.options import (
     argv_for_arguments,
     dockerfile_of,
     read_stage_names,
-    shell_command,
     shown_command,
 )
 from buildtui.build.runner import BuildProcess, BuildRunner, BuildService
-from buildtui.buildlog.explain import explain
-from buildtui.buildlog.model import BuildModel
-from buildtui.buildlog.parser import LineKind, LogParser
-from buildtui.buildlog.summary import BuildSummary, summarize
+from buildtui.buildlog.explain import Explanation
+from buildtui.buildlog.presentation import log_line_style, summary_lines
+from buildtui.buildlog.summary import BuildSummary
 from buildtui.commands.output import json_document
-from buildtui.settings import Settings, data_dir
+from buildtui.settings import Settings
 from buildtui.terminal import use_color
 
 GREEN_BOLD = "\x1b[1;32m"
@@ -119,80 +116,44 @@ def run_build(
     """
     color = use_color(out) if color is None else color
     print(f"$ {shown_command(argv, build_arg_values=build_arg_values)}", file=out, flush=True)
-    evidence = collect(argv, data_dir=data_dir()) if history is not None else None
-    started = time.monotonic()
-    started_at = time.time()
+    live = LiveBuild(argv, stage_order=stage_order)
+    if history is not None:
+        live.evidence = collect_evidence(argv)
     try:
         process = service.start(argv)
     except BuildError as error:
         print(f"buildtui build: {error}", file=sys.stderr)
         return 127
-    parser = LogParser()
-    model = BuildModel(stage_order=stage_order)
-    log: list[str] = []
-    timing: list[tuple[int, float]] = []  # (lines so far, seconds) per batch, for a replay
-    keep = log.append if history is not None else None
-    write = out.write
+    lines = live.lines
+
+    def print_batch(count: int) -> None:
+        # The batch's lines are the last ones kept (a cut to save memory takes the front).
+        batch = lines[max(0, len(lines) - count) :]
+        out.write("".join(f"{painted(line) if color else line}\n" for line in batch))
+        out.flush()
+
     with _cancel_on_interrupt(process), _cancel_on_broken_pipe(process):
-        for batch in process.batches():
-            now = time.monotonic()
-            chunk = []
-            for raw in batch:
-                line = parser.feed(raw)
-                model.apply(line, now)
-                if keep is not None:
-                    keep(line.line)
-                chunk.append(_paint(line.kind, line.line) if color else line.line)
-            chunk.append("")
-            write("\n".join(chunk))
-            out.flush()
-            if keep is not None:
-                timing.append((len(log), now - started))
-                if len(log) > MAX_LINES:  # as the pane: the newest lines of a huge log
-                    del log[: len(log) // 2]
-    exit_code = process.wait()
-    model.finish()
-    summary = summarize(model, exit_code=exit_code, wall_seconds=time.monotonic() - started)
-    if history is not None and evidence is not None:
-        summary = _keep(
-            history, evidence, summary, argv, started_at, log, timing, process.canceled, out
-        )
-    print_summary(summary, model, out, color=color)
+        summary = live.follow(process, print_batch)
+    if history is not None:
+        summary = _keep(live, history, summary)
+    print_summary(summary, live.explanations, out, color=color)
     if summary_json is not None:
         try:
             summary_json.write_text(json.dumps(json_document(summary.to_json()), indent=2) + "\n")
         except OSError as error:
             print(f"buildtui build: cannot write {summary_json}: {error}", file=sys.stderr)
-    return exit_code
+    return live.exit_code if live.exit_code is not None else 1  # wait() always gives one
 
 
-def _keep(
-    history: BuildHistory,
-    evidence: BuildEvidence,
-    summary: BuildSummary,
-    argv: list[str],
-    started_at: float,
-    log: list[str],
-    timing: list[tuple[int, float]],
-    canceled: bool,
-    out: TextIO,
-) -> BuildSummary:
-    """Explain the first misses against the history, then keep the build there."""
+def _keep(live: LiveBuild, history: BuildHistory, summary: BuildSummary) -> BuildSummary:
+    """Explain the first misses against the history, then keep the build there (as the
+    Build pane does); the summary with its misses."""
     try:
-        summary = with_misses(summary, evidence, history.earlier(evidence))
-        history.add(
-            started=started_at,
-            argv=argv,
-            command=shell_command(argv),
-            summary=summary,
-            log_lines=log,
-            evidence=evidence,
-            timing=timing,
-            canceled=canceled,
-        )
+        live.explain_misses(history)
+        live.keep(history)
     except BuildError as error:
         print(f"buildtui build: the build was not kept in the history: {error}", file=sys.stderr)
-    return summary
+    return live.summary or summary
 
 
 @contextmanager
@@ -224,42 +185,36 @@ def _cancel_on_broken_pipe(process: BuildProcess) -> Iterator[None]:
         raise
 
 
-def _paint(kind: LineKind, text: str) -> str:
-    if kind is LineKind.CACHED:
-        return f"{GREEN_BOLD}{text}{RESET}"
-    if kind is LineKind.ERROR or kind is LineKind.BUILDX_ERROR:
-        return f"{RED_BOLD}{text}{RESET}"
-    return text
+ANSI = {
+    "cached": GREEN_BOLD,
+    "done": "\x1b[32m",
+    "running": "\x1b[1;33m",
+    "error": RED_BOLD,
+    "canceled": "\x1b[35m",
+    "heading": "\x1b[1m",
+    "dim": DIM,
+    "harmless": DIM,
+    "miss": "\x1b[1;7m",
+}
+"""The semantic styles (`buildtui.buildlog.presentation.STYLES`) in ANSI colours: what
+the Build pane shows in its theme's colours, the command line shows in these."""
 
 
-def summary_lines(summary: BuildSummary) -> list[str]:
-    """The summary in a few plain lines."""
-    per_platform = ", ".join(
-        f"{p.platform or 'default platform'} {p.cached}/{p.total}" for p in summary.per_platform
-    )
-    lines = [
-        f"Steps cached: {summary.cached}/{summary.total}"
-        + (f" ({per_platform})" if per_platform else "")
-        + " - Dockerfile steps without FROM",
-        f"Cache import: {summary.cache_import}"
-        + f" · cache export: {summary.cache_export} · push: {summary.push}",
-    ]
-    for miss in summary.first_misses:
-        lines.append(f"Cache broken here: {miss_line(miss)}")
-    if summary.pushed_digest:
-        lines.append(f"Pushed: {summary.pushed[-1][0]}@{summary.pushed_digest}")
-    wall = f"{summary.wall_seconds:.1f} s" if summary.wall_seconds is not None else "unknown"
-    lines.append(f"Wall time: {wall} · exit code {summary.exit_code}")
-    return lines
+def painted(line: str) -> str:
+    """A raw log line with its highlight (the Build pane's, in ANSI colours)."""
+    style = log_line_style(line)
+    return f"{ANSI[style]}{line}{RESET}" if style is not None else line
 
 
-def print_summary(summary: BuildSummary, model: BuildModel, out: TextIO, *, color: bool) -> None:
+def print_summary(
+    summary: BuildSummary, explanations: Sequence[Explanation], out: TextIO, *, color: bool
+) -> None:
     print("", file=out)
     for line in summary_lines(summary):
         print(line, file=out)
-    for item in explain(model):
+    for item in explanations:
         mark = "note" if item.harmless else "problem"
         title = f"{mark}: {item.title}"
         if color:
-            title = f"{DIM if item.harmless else RED_BOLD}{title}{RESET}"
+            title = f"{ANSI['harmless' if item.harmless else 'error']}{title}{RESET}"
         print(f"{title}\n  {item.explanation}\n  fix: {item.fix}\n  see {item.docs_url}", file=out)

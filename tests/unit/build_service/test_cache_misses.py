@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from buildtui.app.panes.build import first_miss_cell
-from buildtui.app.screens.build_compare import comparison_headline
-from buildtui.app.widgets.build_steps import steps_text, summary_text
 from buildtui.build.dockerignore import IgnoreRules, matches_source
 from buildtui.build.evidence import BuildEvidence, collect, hash_context
 from buildtui.build.history import BuildHistory, compare
 from buildtui.build.misses import EarlierBuild, first_misses
+from buildtui.build.presentation import comparison_headline, first_miss_cell
+from buildtui.buildlog.presentation import steps_text, summary_text
 from buildtui.buildlog.summary import BuildSummary, CacheMiss, summarize
 from tests.unit.build_service.test_presentation import entry, model_of
 

@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import pytest
+from rich.style import Style
 from rich.text import Text
 
-from buildtui.app.panes.build import _buildx_args, history_row
-from buildtui.app.screens.build_compare import comparison_headline, comparison_table
-from buildtui.app.widgets.build_log import line_class
-from buildtui.app.widgets.build_steps import (
-    PLAIN_STYLES,
+from buildtui.build.history import BuildEntry, compare
+from buildtui.build.presentation import (
+    build_traits,
+    buildx_args,
+    comparison_headline,
+    comparison_table,
+    history_row,
+)
+from buildtui.buildlog.explain import explain
+from buildtui.buildlog.model import BuildModel
+from buildtui.buildlog.presentation import (
+    STYLES,
     explanations_text,
     failure_text,
     phases_text,
+    restyled,
     stage_heading,
     steps_text,
     summary_text,
 )
-from buildtui.build.history import BuildEntry, compare
-from buildtui.buildlog.explain import explain
-from buildtui.buildlog.model import BuildModel
 from buildtui.buildlog.summary import BuildSummary, summarize
 from tests.fakes.build import captured_log
 
@@ -54,8 +60,8 @@ def test_stage_heading_keeps_a_gap_between_the_name_and_the_count() -> None:
     heading = stage_heading("linux/amd64", "build1", 3, 3)
     assert heading.plain == "linux/amd64 · build1  3/3 cached"
     assert "build13/3" not in heading.plain
-    assert styled(heading, "3/3") == {str(PLAIN_STYLES["dim"])}
-    assert styled(heading, "build1") == {str(PLAIN_STYLES["heading"])}
+    assert styled(heading, "3/3") == {"dim"}
+    assert styled(heading, "build1") == {"heading"}
     assert stage_heading(None, "build2", 0, 4).plain == "build2  0/4 cached"
     assert stage_heading(None, None, 1, 2).plain == "build  1/2 cached"
 
@@ -66,7 +72,7 @@ def test_steps_text_groups_and_highlights_cached() -> None:
     assert lines[0] == "linux/amd64 · build1  2/2 cached"
     assert lines[1].startswith("  1/3 FROM ") and lines[1].endswith("done 0.1s")
     assert lines[2].endswith(" CACHED ")
-    assert str(PLAIN_STYLES["cached"]) in styled(text, "CACHED")
+    assert styled(text, "CACHED") == {"cached"}
     assert text.plain.count("CACHED") == 10
 
 
@@ -125,18 +131,9 @@ def test_history_rows_and_comparison() -> None:
     assert comparison_table(comparison).row_count == len(comparison.changes) == 13
 
 
-def test_log_line_highlight_classes() -> None:
-    assert line_class("#7 CACHED") == "cached"
-    assert line_class("#5 ERROR: boom") == "error"
-    assert line_class("ERROR: failed to solve: x") == "error"
-    assert line_class("#5 CANCELED") == "error"
-    assert line_class("#5 0.1 CACHED is just output") is None
-    assert line_class("#5 DONE 0.1s") is None
-
-
 def test_buildx_args_of_a_kept_command() -> None:
     argv = ("docker", "--context", "lab", "buildx", "build", "--progress=plain", "-f", "D", ".")
-    assert _buildx_args(argv) == ["-f", "D", "."]
+    assert buildx_args(argv) == ["-f", "D", "."]
 
 
 def test_step_buildkit_skipped_in_a_successful_build() -> None:
@@ -152,8 +149,6 @@ def test_step_buildkit_skipped_in_a_successful_build() -> None:
 
 def test_history_rows_show_what_tells_builds_apart() -> None:
     from dataclasses import replace
-
-    from buildtui.app.panes.build import build_traits
 
     lab = (
         "docker", "buildx", "build", "--progress=plain", "-f", "Dockerfile_multi",
@@ -181,3 +176,27 @@ def test_history_rows_show_what_tells_builds_apart() -> None:
         "-",  # no cache miss recorded for this build: the "cache broken first at" column
     )
     assert not any("s3cret" in cell for cell in row)
+
+
+def test_semantic_styles_are_mapped_by_the_caller() -> None:
+    text = steps_text(model_of("lab-second-build.log"), now=0.0)
+    assert {str(span.style) for span in text.spans} <= set(STYLES)  # names, no colours
+    theme: dict[str, Style | str] = {name: Style(color="#123456") for name in STYLES}
+    theme["cached"] = Style(bold=True, bgcolor="#00ff00")
+    shown = restyled(text, theme)
+    assert shown.plain == text.plain and text.spans  # the original keeps its names
+    assert styled(shown, "CACHED") == {str(theme["cached"])}
+    link = explanations_text(explain(model_of("lab-first-build.log")))
+    links = [span for span in link.spans if isinstance(span.style, Style)]  # docs links
+    assert links and all(span in restyled(link, theme).spans for span in links)
+
+
+def test_comparison_table_names_its_styles() -> None:
+    first = summarize(model_of("lab-first-build.log"), exit_code=0, wall_seconds=3.0)
+    second = summarize(model_of("lab-second-build.log"), exit_code=0, wall_seconds=1.5)
+    table = comparison_table(compare(entry(1, first), entry(2, second)), {"cached": "X"})
+    after = [cell for cell in table.columns[3].cells if isinstance(cell, Text)]
+    assert any(cell.plain == "CACHED" and str(cell.spans[0].style) == "X" for cell in after)
+    back = comparison_table(compare(entry(2, second), entry(3, first)))
+    ran = [cell for cell in back.columns[3].cells if isinstance(cell, Text)]
+    assert ran and all(cell.style == "error" for cell in ran if "was CACHED" in cell.plain)

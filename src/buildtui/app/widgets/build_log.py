@@ -3,7 +3,8 @@
 No widget per line: `render_line` draws only the visible rows, from an LRU cache
 of strips. The view follows the tail until the user scrolls up, and counts the
 lines that arrived since; End (or scrolling to the bottom) follows it again.
-CACHED lines stand out, as do errors and search matches.
+CACHED lines stand out, as do errors and search matches: the highlight of each line is
+`log_line_style`'s (the command line's too), in the theme's colours.
 """
 
 from __future__ import annotations
@@ -22,22 +23,9 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from buildtui.buildlog.presentation import log_line_style
+
 CACHE_SIZE = 2000
-
-
-def line_class(text: str) -> str | None:
-    """Which highlight a raw log line gets: cached, error, done or none."""
-    if text.startswith("#"):
-        if text.endswith(" CACHED"):
-            return "cached"
-        if " ERROR: " in text:
-            return "error"
-        if " CANCELED" in text:
-            return "error"
-        return None
-    if text.startswith("ERROR: "):
-        return "error"
-    return None
 
 
 class BuildLogView(ScrollView, can_focus=True):
@@ -179,8 +167,8 @@ class BuildLogView(ScrollView, can_focus=True):
     def _line_strip(self, text: str, scroll_x: int, width: int, current: bool) -> Strip:
         """Line `text`, highlighted, cut to columns scroll_x .. scroll_x + width."""
         base = self._style(None)
-        kind = line_class(text)
-        style = self._style(f"build-log--{kind}") if kind else base
+        name = log_line_style(text)
+        style = self._style(f"build-log--{name}") if name else base
         term = self.search_term
         if term and term.lower() in text.lower():
             name = "build-log--current-match" if current else "build-log--match"

@@ -1,228 +1,24 @@
-"""The live step view: Dockerfile steps by platform and stage, phases, summary, errors.
+"""One part of the step view (steps, phases, failure, summary or notes), in the theme's
+colours.
 
-The functions that turn the build model into Rich text are pure (styles are
-passed in), so they are tested without running an app; `BuildSteps` only feeds
-them its theme's styles and shows the result.
+The text comes from `buildtui.buildlog.presentation`, whose functions name their
+styles semantically (`cached`, `done`, `error` ...); `BuildSteps` maps each name to a
+component class whose colours are the theme's variables.
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping, Sequence
 
 from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
-from buildtui.buildlog.explain import Explanation
-from buildtui.buildlog.model import BuildModel, Phase, PhaseKind, Step, StepState, Vertex
-from buildtui.buildlog.summary import BuildSummary, CacheMiss, miss_line
-
-Styles = Mapping[str, Style | str]
-
-PLAIN_STYLES: dict[str, Style | str] = {
-    "cached": "bold black on green",
-    "done": "green",
-    "running": "bold yellow",
-    "error": "bold red",
-    "canceled": "magenta",
-    "heading": "bold",
-    "dim": "dim",
-    "harmless": "italic",
-    "miss": "bold reverse",
-}
-
-INSTRUCTION_WIDTH = 60
-STAGE_GAP = "  "
-"""Between a stage's name and its cached/counted figures."""
-STATE_LABELS = {
-    StepState.CACHED: " CACHED ",
-    StepState.DONE: "done",
-    StepState.RUNNING: "running",
-    StepState.ERROR: "ERROR",
-    StepState.CANCELED: "canceled",
-}
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def state_text(vertex: Vertex, now: float, styles: Styles, *, succeeded: bool = False) -> Text:
-    """`CACHED`, `done 0.3s`, `running 2.1s`, `ERROR 0.2s` or `canceled`.
-
-    In a build that succeeded, a canceled step is one BuildKit stopped because a
-    later step came from the cache: it says `skipped (not needed)`.
-    """
-    state = vertex.state
-    label = STATE_LABELS[state]
-    if succeeded and state is StepState.CANCELED:
-        label = "skipped (not needed)"
-    text = Text(label, style=styles.get(state.value, ""))
-    if state is StepState.DONE or state is StepState.RUNNING or state is StepState.ERROR:
-        text.append(f" {vertex.elapsed(now):.1f}s", style=styles.get("dim", ""))
-    return text
-
-
-def steps_text(
-    model: BuildModel,
-    now: float,
-    styles: Styles = PLAIN_STYLES,
-    *,
-    succeeded: bool = False,
-    misses: Sequence[CacheMiss] = (),
-) -> Text:
-    """Each platform and stage as a heading, its steps in Dockerfile order with their state.
-
-    The first step of a stage that ran instead of coming from the cache (`misses`, once
-    the build is over) says `◀ cache broken here`, with the reason on the next line.
-    """
-    marks = {(m.platform, m.stage, m.index): m for m in misses}
-    out = Text()
-    groups = model.groups()
-    if not groups:
-        out.append("No Dockerfile steps yet.", style=styles.get("dim", ""))
-        return out
-    for group in groups:
-        cached = sum(1 for s in group.steps if s.was_cached and s.counted)
-        counted = sum(1 for s in group.steps if s.counted)
-        out.append_text(stage_heading(group.platform, group.stage, cached, counted, styles))
-        out.append("\n")
-        for step in group.steps:
-            out.append_text(step_line(step, now, styles, succeeded=succeeded))
-            miss = marks.get((step.platform, step.stage, step.index))
-            if miss is not None:
-                out.append("  ")
-                out.append(" ◀ cache broken here ", style=styles.get("miss", ""))
-                out.append(f"\n      why: {miss.detail}", style=styles.get("dim", ""))
-            out.append("\n")
-    out.rstrip()
-    return out
-
-
-def stage_heading(
-    platform: str | None,
-    stage: str | None,
-    cached: int,
-    counted: int,
-    styles: Styles = PLAIN_STYLES,
-) -> Text:
-    """`linux/amd64 · build1  3/3 cached`: the stage's name, a gap, then its count.
-
-    The gap is part of the name's span, not a leading space of the count's, so
-    nothing that trims or restyles one span can glue the count to the name.
-    """
-    name = " · ".join(part for part in (platform, stage) if part) or "build"
-    heading = Text()
-    heading.append(f"{name}{STAGE_GAP}", style=styles.get("heading", ""))
-    heading.append(f"{cached}/{counted} cached", style=styles.get("dim", ""))
-    return heading
-
-
-def step_line(
-    step: Step, now: float, styles: Styles = PLAIN_STYLES, *, succeeded: bool = False
-) -> Text:
-    width = len(str(step.total))
-    line = Text(f"  {step.index:>{width}}/{step.total} ")
-    line.append(f"{_clip(step.instruction, INSTRUCTION_WIDTH):<{INSTRUCTION_WIDTH}} ")
-    line.append_text(state_text(step, now, styles, succeeded=succeeded))
-    return line
-
-
-def phases_text(model: BuildModel, now: float, styles: Styles = PLAIN_STYLES) -> Text:
-    """Internal steps, one line each: what the build is loading, importing, exporting."""
-    out = Text()
-    for phase in model.phases:
-        name = phase.kind.value if phase.kind is not PhaseKind.OTHER else phase.name
-        if phase.platform:
-            name = f"{name} ({phase.platform})"
-        if phase.kind is PhaseKind.PUSH or phase.kind is PhaseKind.CACHE_IMPORT:
-            name = _clip(phase.name, 50)
-        out.append(f"{_clip(name, 50):<50} ")
-        if phase.no_cache_yet:
-            out.append("not found (harmless: no cache yet)", style=styles.get("harmless", ""))
-        else:
-            out.append_text(state_text(phase, now, styles))
-        if phase.state is StepState.RUNNING and phase.last_status:
-            out.append(f"  {_clip(phase.last_status, 40)}", style=styles.get("dim", ""))
-        out.append("\n")
-    out.rstrip()
-    return out
-
-
-def failure_text(model: BuildModel, styles: Styles = PLAIN_STYLES) -> Text:
-    """The failing steps with their error and last log lines."""
-    out = Text()
-    for vertex in model.failed_steps:
-        if isinstance(vertex, Phase) and vertex.kind is PhaseKind.CACHE_IMPORT:
-            continue  # explained as harmless or not; never the build's failure
-        out.append(f"✗ {vertex.name}\n", style=styles.get("error", ""))
-        out.append(f"  {vertex.error}\n", style=styles.get("error", ""))
-        lines = vertex.failure_lines if isinstance(vertex, Step) and vertex.failure_lines else []
-        for line in lines or list(vertex.log_tail)[-10:]:
-            out.append(f"  │ {line}\n", style=styles.get("dim", ""))
-    for error in model.buildx_errors:
-        out.append(f"ERROR: {error}\n", style=styles.get("error", ""))
-    out.rstrip()
-    return out
-
-
-def summary_text(summary: BuildSummary, styles: Styles = PLAIN_STYLES) -> Text:
-    out = Text()
-    style = styles.get("done" if summary.succeeded else "error", "")
-    out.append("Build succeeded" if summary.succeeded else "Build failed", style=style)
-    if summary.exit_code is not None:
-        out.append(f" (exit code {summary.exit_code})", style=styles.get("dim", ""))
-    if summary.wall_seconds is not None:
-        out.append(f" in {summary.wall_seconds:.1f}s")
-    out.append("\nSteps cached: ")
-    out.append(f" {summary.cached}/{summary.total} ", style=styles.get("cached", ""))
-    for count in summary.per_platform:
-        out.append(f"  {count.platform or 'default platform'} {count.cached}/{count.total}")
-    out.append("\n  (Dockerfile steps, each platform's once; internal and FROM steps left out)\n")
-    out.append_text(_outcome("Cache import", summary.cache_import, styles))
-    out.append_text(_outcome("  Cache export", summary.cache_export, styles))
-    out.append_text(_outcome("  Push", summary.push, styles))
-    for miss in summary.first_misses:
-        out.append("\nCache broken here: ", style=styles.get("miss", ""))
-        out.append(miss_line(miss))
-    if summary.pushed_digest:
-        out.append(f"\nPushed {summary.pushed[-1][0]}@{summary.pushed_digest}")
-    return out
-
-
-def _outcome(label: str, value: str, styles: Styles) -> Text:
-    name = {"found": "done", "ok": "done", "not-found": "canceled", "failed": "error"}.get(value)
-    text = Text(f"{label}: ")
-    text.append(value, style=styles.get(name, "") if name else styles.get("dim", ""))
-    return text
-
-
-def explanations_text(items: Sequence[Explanation], styles: Styles = PLAIN_STYLES) -> Text:
-    out = Text()
-    for item in items:
-        style = styles.get("harmless" if item.harmless else "error", "")
-        out.append(("ⓘ " if item.harmless else "⚠ ") + item.title + "\n", style=style)
-        out.append(f"  {item.explanation}\n  Fix: {item.fix}\n  Docs: ")
-        out.append(item.docs_url, style=Style(link=item.docs_url))
-        out.append("\n")
-    out.rstrip()
-    return out
+from buildtui.buildlog.presentation import STYLES, restyled
 
 
 class BuildSteps(Static):
-    """Shows `steps_text` for a model, in the theme's colours."""
+    """Shows a presentation function's text, its semantic styles in the theme's colours."""
 
-    COMPONENT_CLASSES = {
-        "build-steps--cached",
-        "build-steps--done",
-        "build-steps--running",
-        "build-steps--error",
-        "build-steps--canceled",
-        "build-steps--heading",
-        "build-steps--dim",
-        "build-steps--harmless",
-        "build-steps--miss",
-    }
+    COMPONENT_CLASSES = {f"build-steps--{name}" for name in STYLES}
     DEFAULT_CSS = """
     BuildSteps { height: auto; }
     BuildSteps > .build-steps--cached {
@@ -238,8 +34,28 @@ class BuildSteps(Static):
     BuildSteps > .build-steps--miss { color: $text-error; text-style: bold reverse; }
     """
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.semantic = Text()
+        """What is shown, with its semantic style names."""
+        self._shown_styles: dict[str, Style | str] = {}
+
+    def show(self, text: Text) -> None:
+        """Show `text`, its semantic style names in the theme's colours."""
+        self.semantic = text
+        self._shown_styles = self.styles_map()
+        self.update(restyled(text, self._shown_styles))
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        if self.semantic:  # another theme, perhaps: redrawn once its styles are applied
+            self.call_after_refresh(self._follow_theme)
+
+    def _follow_theme(self) -> None:
+        if self.is_mounted and self.styles_map() != self._shown_styles:
+            self.show(self.semantic)
+
     def styles_map(self) -> dict[str, Style | str]:
-        return {
-            name: self.get_component_rich_style(f"build-steps--{name}", partial=True)
-            for name in PLAIN_STYLES
-        }
+        """Each semantic style name with its colours in the current theme, against this
+        widget's background (`$text-muted` is `auto 60%`: dark on a light theme)."""
+        return {name: self.get_component_rich_style(f"build-steps--{name}") for name in STYLES}

@@ -1,0 +1,201 @@
+"""The Build pane's history view: the builds run before, one row each, kept, opened
+and compared through the build history (a local SQLite file, read in thread workers).
+
+The pane's keys act on it (o opens, c compares, v shows --build-arg values); what the
+pane itself must do is posted up: a build opened from the history (`Opened`), a
+finished build's first cache misses explained (`MissesFound`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Static
+from textual.worker import Worker, WorkerState
+
+from buildtui.app.screens.build_compare import BuildCompareScreen
+from buildtui.build.errors import BuildError
+from buildtui.build.history import BuildEntry, BuildHistory, Comparison
+from buildtui.build.live import LiveBuild
+from buildtui.build.options import dockerfile_of, read_stage_names
+from buildtui.build.presentation import HISTORY_COLUMNS, buildx_args, history_row
+
+HINT = (
+    "o: open · r: run again · c: mark, then c on another build to compare · "
+    "v: show or hide --build-arg values"
+)
+WORKER_TASKS = {
+    "_keep": "Keeping the build in the history",
+    "load": "Reading the build history",
+    "_open": "Opening a build from the history",
+    "_compare": "Comparing two builds",
+}
+"""What each worker (by name) does, for the message that says one failed."""
+
+
+class BuildHistoryView(Vertical):
+    """A table of kept builds; keeps finished ones, opens and compares them."""
+
+    DEFAULT_CSS = """
+    BuildHistoryView > #history-table { height: 1fr; }
+    BuildHistoryView > #history-hint { height: auto; color: $text-muted; padding: 0 1; }
+    """
+
+    @dataclass
+    class Loaded(Message):
+        entries: list[BuildEntry]
+
+    @dataclass
+    class Opened(Message):
+        """A kept build, rebuilt from its log, to show."""
+
+        live: LiveBuild
+        entry: BuildEntry
+
+    @dataclass
+    class MissesFound(Message):
+        """A finished build's first cache misses were explained from the history."""
+
+        live: LiveBuild
+
+    @dataclass
+    class Compared(Message):
+        comparison: Comparison
+
+    @dataclass
+    class Problem(Message):
+        """The history said something went wrong; the message says what to do."""
+
+        text: str
+
+    def __init__(self, history: BuildHistory, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.history = history
+        self.entries: list[BuildEntry] = []
+        self.compare_mark: int | None = None
+        self.build_arg_values = False
+        """Show `--build-arg` values (else `NAME=…`) in the rows."""
+
+    def compose(self) -> ComposeResult:
+        yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+        yield Static(HINT, id="history-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns(*HISTORY_COLUMNS)
+
+    # -- the table -------------------------------------------------------------
+
+    def show_build_arg_values(self, shown: bool) -> None:
+        self.build_arg_values = shown
+        self._fill()
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        self.entries = message.entries
+        self._fill()
+
+    def _fill(self) -> None:
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear()
+        for entry in self.entries:
+            table.add_row(*history_row(entry, self.build_arg_values), key=str(entry.id))
+        if self.entries and row > 0:
+            table.move_cursor(row=min(row, len(self.entries) - 1))
+
+    def selected(self) -> BuildEntry | None:
+        """The build under the cursor."""
+        row = self.query_one(DataTable).cursor_row
+        return self.entries[row] if 0 <= row < len(self.entries) else None
+
+    # -- the history ---------------------------------------------------------------
+
+    def keep(self, live: LiveBuild) -> None:
+        """Explain a finished build's first misses from the history, then keep it there."""
+        if live.summary is not None:
+            self._keep(live)
+
+    @work(thread=True, exclusive=True, group="build-history", exit_on_error=False)
+    def _keep(self, live: LiveBuild) -> None:
+        try:
+            if live.explain_misses(self.history):
+                self.post_message(self.MissesFound(live))
+            live.keep(self.history)
+            entries = self.history.list()
+        except BuildError as error:
+            self.post_message(self.Problem(str(error)))
+            return
+        self.post_message(self.Loaded(entries))
+
+    @work(thread=True, exclusive=True, group="build-history", exit_on_error=False)
+    def load(self) -> None:
+        try:
+            self.post_message(self.Loaded(self.history.list()))
+        except BuildError as error:
+            self.post_message(self.Problem(str(error)))
+
+    @on(DataTable.RowSelected, "#history-table")
+    def open_selected(self) -> None:
+        entry = self.selected()
+        if entry is not None:
+            self._open(entry)
+
+    @work(thread=True, exclusive=True, group="build-open", exit_on_error=False)
+    def _open(self, entry: BuildEntry) -> None:
+        try:
+            record = self.history.get(entry.id)
+        except BuildError as error:
+            self.post_message(self.Problem(str(error)))
+            return
+        stages = read_stage_names(dockerfile_of(buildx_args(record.entry.argv)))
+        live = LiveBuild.replayed(
+            record.entry.argv, record.log, record.entry.summary, stage_order=stages
+        )
+        self.post_message(self.Opened(live, record.entry))
+
+    def compare_selected(self) -> None:
+        """Mark the selected build, or compare it with the one marked before."""
+        entry = self.selected()
+        if entry is None:
+            return
+        if self.compare_mark is None or self.compare_mark == entry.id:
+            self.compare_mark = entry.id
+            self.notify(f"Build #{entry.id} marked: select another build and press c.")
+            return
+        old, new = sorted((self.compare_mark, entry.id))
+        self.compare_mark = None
+        self._compare(old, new)
+
+    @work(thread=True, exclusive=True, group="build-compare", exit_on_error=False)
+    def _compare(self, old: int, new: int) -> None:
+        try:
+            self.post_message(self.Compared(self.history.compare(old, new)))
+        except BuildError as error:
+            self.post_message(self.Problem(str(error)))
+
+    @on(Compared)
+    def _compared(self, message: Compared) -> None:
+        self.app.push_screen(BuildCompareScreen(message.comparison))
+
+    @on(Problem)
+    def _problem(self, message: Problem) -> None:
+        self.notify(message.text, title="Build history", severity="error", timeout=8)
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """A bug in one of this view's workers: say which, instead of a traceback."""
+        worker = event.worker
+        if event.state is not WorkerState.ERROR or worker.node is not self:
+            return
+        task = WORKER_TASKS.get(worker.name, worker.name)
+        self.notify(
+            f"{task} failed unexpectedly: {worker.error!r}. Press F7 to refresh; "
+            "please report this.",
+            title="Build pane",
+            severity="error",
+            timeout=10,
+        )

@@ -1,0 +1,193 @@
+"""Pure presentation of builds: history rows, the status line, two builds compared.
+
+Shared by the Build pane and its screens; plain strings and Rich text, no UI library.
+Styles are the semantic names of `buildtui.buildlog.presentation` (`cached`, `done`,
+`error` ...), which the caller maps to its own colours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from rich.table import Table
+from rich.text import Text
+
+from buildtui.build.evidence import buildx_arguments
+from buildtui.build.history import BuildEntry, Comparison
+from buildtui.build.live import LiveBuild
+from buildtui.buildlog.presentation import SEMANTIC, Styles
+from buildtui.buildlog.summary import BuildSummary, miss_line
+
+
+def buildx_args(argv: Sequence[str]) -> list[str]:
+    """The arguments after `docker ... buildx build` in a kept command, without the
+    `--progress=plain` the app adds."""
+    return [a for a in buildx_arguments(list(argv)) if a != "--progress=plain"]
+
+
+# -- the history ---------------------------------------------------------------------
+
+HISTORY_COLUMNS = (
+    "#", "when", "result", "cached", "wall", "tags", "platforms", "cache",
+    "cache broken first at",
+)  # fmt: skip
+
+
+def history_row(entry: BuildEntry, build_arg_values: bool = False) -> tuple[str, ...]:
+    """One history table row: what tells builds apart (tags, cache refs, platforms),
+    not the command, which reads the same on every row (`o` opens it; `--build-arg`
+    values show as `NAME=…` there unless asked)."""
+    summary = entry.summary
+    if entry.canceled:
+        result = "canceled"
+    elif summary.exit_code == 0:
+        result = "ok"
+    else:
+        result = f"failed ({summary.exit_code})"
+    wall = f"{summary.wall_seconds:.1f}s" if summary.wall_seconds is not None else "-"
+    when = datetime.fromtimestamp(entry.started).strftime("%m-%d %H:%M:%S")
+    tags, cache, platforms = build_traits(entry.argv)
+    return (str(entry.id), when, result, f"{summary.cached}/{summary.total}", wall, tags,
+            platforms, cache, first_miss_cell(summary))  # fmt: skip
+
+
+def short_ref(ref: str) -> str:
+    """`localhost:5000/lab:cachetest` -> `lab:cachetest` (the registry host left out)."""
+    first, _, rest = ref.partition("/")
+    return rest if rest and ("." in first or ":" in first or first == "localhost") else ref
+
+
+def cache_ref(spec: str) -> str:
+    """`type=registry,ref=localhost:5000/cachedata1,mode=max` -> `cachedata1 max`."""
+    fields = dict(part.partition("=")[::2] for part in spec.split(","))
+    where = fields.get("ref") or fields.get("dest") or fields.get("src") or fields.get("type", "")
+    mode = f" {fields['mode']}" if "mode" in fields else ""
+    return short_ref(where) + mode
+
+
+def build_traits(argv: Sequence[str]) -> tuple[str, str, str]:
+    """(tags, cache, platforms) of a kept command, short: `lab:cachetest`,
+    `to cachedata1 max, from cachedata1`, `amd64+arm64`."""
+    args = buildx_args(argv)
+    tags: list[str] = []
+    cache_to: list[str] = []
+    cache_from: list[str] = []
+    platforms: list[str] = []
+    takes = {"-t": tags, "--tag": tags, "--cache-to": cache_to, "--cache-from": cache_from,
+             "--platform": platforms}  # fmt: skip
+    for index, arg in enumerate(args):
+        name, equals, value = arg.partition("=")
+        if equals and name in takes:
+            takes[name].append(value)
+        elif arg in takes and index + 1 < len(args):
+            takes[arg].append(args[index + 1])
+    cache = [f"to {cache_ref(spec)}" for spec in cache_to]
+    cache += [f"from {cache_ref(spec)}" for spec in cache_from]
+    arches = [p.strip().removeprefix("linux/") for ps in platforms for p in ps.split(",")]
+    return (
+        " ".join(short_ref(tag) for tag in tags) or "-",
+        ", ".join(cache) or "-",
+        "+".join(a for a in arches if a) or "default",
+    )
+
+
+def first_miss_cell(summary: BuildSummary) -> str:
+    """The history's "cache broken first at" cell: the first miss and its reason."""
+    if not summary.first_misses:
+        return "-"
+    first = summary.first_misses[0]
+    more = f" (+{len(summary.first_misses) - 1})" if len(summary.first_misses) > 1 else ""
+    return f"{first.index} {first.instruction[:24]}: {first.reason}{more}"
+
+
+# -- a build in progress or finished -------------------------------------------------
+
+
+def pushed_to(live: LiveBuild, registry_host: str) -> bool:
+    """The build pushed an image, or exported a cache image, to the lab registry
+    (`registry_host`, or the same port on localhost or 127.0.0.1)."""
+    summary = live.summary
+    if summary is None:
+        return False
+    port = registry_host.rpartition(":")[2]
+    hosts = {registry_host, f"localhost:{port}", f"127.0.0.1:{port}"}
+    refs = [ref for ref, _ in summary.pushed]
+    if summary.cache_export == "ok":
+        refs += [arg for arg in live.argv if "type=registry" in arg]
+    return any(f"{host}/" in ref for ref in refs for host in hosts)
+
+
+def status_line(live: LiveBuild, lines: int) -> str:
+    """The pane's one-line status: running steps while it runs, then the outcome
+    (the caller holds `live.lock`; `lines` counts those dropped to save memory too)."""
+    wall = live.wall_seconds()
+    if live.running:
+        running = len(live.model.running)
+        return f"Building · {wall:.0f}s · {running} step(s) running · {lines} lines · F8 cancels"
+    summary = live.summary
+    if summary is None:
+        return "The build did not start."
+    state = "canceled" if live.canceled else ("succeeded" if summary.succeeded else "failed")
+    return (
+        f"Build {state} · {summary.cached}/{summary.total} steps cached · "
+        f"{wall:.1f}s · {lines} lines · F4: log"
+    )
+
+
+# -- two builds compared -------------------------------------------------------------
+
+
+def started_text(entry: BuildEntry) -> str:
+    """When the build started, to the second, in local time."""
+    return datetime.fromtimestamp(entry.started).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def comparison_table(comparison: Comparison, styles: Styles = SEMANTIC) -> Table:
+    """Every step of both builds with its state before and after: a step that came from
+    the cache now (`cached`) or still (`done`), one that ran instead (`error`)."""
+    old, new = comparison.old, comparison.new
+    table = Table(expand=True, show_edge=False)
+    table.add_column("platform · stage")
+    table.add_column("step")
+    table.add_column(f"#{old.id} {started_text(old)}")
+    table.add_column(f"#{new.id} {started_text(new)}")
+    for change in comparison.changes:
+        label = " · ".join(p for p in (change.platform, change.stage) if p) or "build"
+        became_cached = change in comparison.now_cached
+        after = Text(change.after.upper() if change.after == "cached" else change.after)
+        if change.after == "cached":
+            after.stylize(styles.get("cached" if became_cached else "done", ""))
+        elif change in comparison.now_run:
+            after = Text(f"{change.after} (was CACHED)", style=styles.get("error", ""))
+            if change.seconds_after is not None:
+                after.append(f" {change.seconds_after:.1f}s")
+        before = change.before
+        if change.seconds_before is not None and change.before == "done":
+            before += f" {change.seconds_before:.1f}s"
+        table.add_row(label, f"{change.index} {change.instruction}", before, after)
+    return table
+
+
+def comparison_headline(comparison: Comparison) -> str:
+    """Both directions with their time, the later build's first miss, the wall time."""
+    old_wall, new_wall = comparison.old.summary.wall_seconds, comparison.new.summary.wall_seconds
+    if old_wall is not None and new_wall is not None:
+        delta = old_wall - new_wall
+        verdict = f"{delta:.1f}s saved" if delta >= 0 else f"{-delta:.1f}s lost"
+        wall = f"wall time {old_wall:.1f}s -> {new_wall:.1f}s ({verdict})"
+    else:
+        wall = "wall time unknown"
+    misses = comparison.new.summary.first_misses
+    first = (
+        f"First miss of #{comparison.new.id}: {miss_line(misses[0])}"
+        + (f" (and {len(misses) - 1} more stage(s))" if len(misses) > 1 else "")
+        if misses
+        else f"#{comparison.new.id} recorded no cache miss."
+    )
+    return (
+        f"{len(comparison.now_cached)} step(s) went from run to CACHED "
+        f"({comparison.step_seconds_saved:.1f}s of step time saved), "
+        f"{len(comparison.now_run)} from CACHED to run "
+        f"({comparison.step_seconds_lost:.1f}s lost); {wall}.\n{first}"
+    )
