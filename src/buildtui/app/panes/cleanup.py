@@ -28,7 +28,6 @@ from buildtui.app.panes.cleanup_messages import (
     Verified,
 )
 from buildtui.app.screens.confirm import ConfirmScreen
-from buildtui.app.widgets.cleanup_items import CleanupItems
 from buildtui.app.widgets.cleanup_list import CleanupList
 from buildtui.app.widgets.cleanup_message import CleanupMessage
 from buildtui.app.widgets.cleanup_progress import CleanupProgress
@@ -148,10 +147,6 @@ class CleanupPane(Widget):
         self.set_class(event.size.width < NARROW_BELOW, "-narrow")
 
     # -- helpers ---------------------------------------------------------------------
-
-    @property
-    def table(self) -> CleanupItems:
-        return self.query_one(CleanupItems)
 
     @property
     def items(self) -> CleanupList:
