@@ -11,16 +11,10 @@ from buildtui.commands.running import run_then_close
 from buildtui.registry.crossref import CacheBreakdown
 from buildtui.registry.errors import BadReference, RegistryError
 from buildtui.registry.models import Kind
-from buildtui.registry.present import (
-    cache_summary,
-    format_size,
-    inspect_json,
-    outline_lines,
-    report_outline,
-    scan_json,
-    short_digest,
-)
+from buildtui.registry.outline import outline_lines, report_outline
+from buildtui.registry.present import format_size, inspect_json, scan_json, short_digest
 from buildtui.registry.reference import same_registry
+from buildtui.registry.rows import cache_summary, scan_text
 from buildtui.settings import Settings
 
 if TYPE_CHECKING:
@@ -150,43 +144,6 @@ def run_ls(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if failed else 0
 
 
-def _cell(text: str, width: int = 60) -> str:
-    """A name from the registry, cut to fit a line (a hostile catalog can send anything)."""
-    return text if len(text) <= width else f"{text[: width - 1]}…"
-
-
 def render_scan(scan: RegistryScan) -> str:
-    if not scan.repositories:
-        return f"{scan.registry}: no repositories" + (
-            f"\n! {scan.catalog_cut}" if scan.catalog_cut else ""
-        )
-    lines = [f"{'REPOSITORY:TAG':<40} {'KIND':<11} {'SIZE':>9}  {'DIGEST':<19}  PLATFORMS"]
-    for name, entries in scan.repositories.items():
-        if name in scan.errors:
-            lines.append(f"{_cell(name):<40} ! {scan.errors[name]}")
-        for entry in entries:
-            label = _cell(f"{name}:{entry.tag}")
-            report = entry.report
-            if report is None:
-                lines.append(f"{label:<40} ! {entry.error}")
-                continue
-            platforms = " + ".join(str(p) for p in report.platforms) or "-"
-            lines.append(
-                f"{label:<40} {report.kind.value:<11} {format_size(report.unique_size):>9}  "
-                f"{short_digest(report.digest):<19}  {platforms}"
-            )
-            if report.damaged:
-                lines.append(f"{'':<40} ! damaged: {report.damaged}")
-        if name in scan.tags_cut:
-            lines.append(f"{_cell(name):<40} ! {scan.tags_cut[name]}")
-    shared = scan.shared_blobs
-    damaged = sum(1 for e in scan.entries() if e.report and e.report.damaged)
-    lines.append(
-        f"\n{len(scan.entries())} tags in {len(scan.repositories)} repositories, "
-        f"{format_size(scan.unique_size)} of unique blobs"
-        + (f" ({len(shared)} blobs shared between tags)" if shared else "")
-        + (f"; {damaged} damaged" if damaged else "")
-    )
-    if scan.catalog_cut:
-        lines.append(f"! {scan.catalog_cut}")
-    return "\n".join(lines)
+    """`registry ls` as text: the rows and summary the pane's come from (`registry.rows`)."""
+    return scan_text(scan)

@@ -9,15 +9,15 @@ import pytest
 from buildtui.registry.auth import Authenticator, NoCredentials
 from buildtui.registry.classify import parse_manifest
 from buildtui.registry.client import RegistryClient
+from buildtui.registry.outline import report_outline
 from buildtui.registry.present import (
     format_size,
     inspect_json,
     pretty_json,
-    report_outline,
     scan_json,
-    shared_note,
     short_digest,
 )
+from buildtui.registry.rows import shared_note
 from buildtui.registry.scan import ImageReport, Inspector, SharedBlob, scan_registry
 from tests.fakes.registry import FakeRegistry, lab_registry
 
