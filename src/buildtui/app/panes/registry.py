@@ -203,6 +203,10 @@ class RegistryPane(Widget):
         self.load_repositories()
         self.call_after_refresh(self._initial_focus)
 
+    async def on_unmount(self) -> None:
+        # A registry opened with `o` is the pane's own: the app closes only the one it gave.
+        await self.service.aclose()
+
     def _initial_focus(self) -> None:
         # Keys like r and v are pane commands: start on the list, not in the filter field.
         if hosted_in_tabs(self):
@@ -550,6 +554,9 @@ class RegistryPane(Widget):
             self._switch(self.service.with_credentials(*credentials))
 
     def _switch(self, service: RegistryBrowser) -> None:
+        # The old registry's reads stop (their client closes once nothing else holds it).
+        for group in ("registry-repositories", "registry-tags", "registry-compare"):
+            self.workers.cancel_group(self, group)
         self.close_service(self.service)
         self.service = service
         self.repositories, self.repository, self.tags = [], None, []
