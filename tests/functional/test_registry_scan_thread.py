@@ -108,6 +108,7 @@ async def test_switching_registries_and_exiting_during_a_read_leave_no_thread() 
     app = shared_app(registry, held)
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.press("3")
+        await until(pilot, lambda: bool(app.query(RegistryPane)), "shown")
         pane = app.query_one(RegistryPane)
         await until(pilot, lambda: "lab" in pane.repositories, "listed")
         options = pane.query_one("#registry-repos", OptionList)

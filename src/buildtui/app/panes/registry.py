@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from textual import on, work
@@ -11,7 +10,6 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, OptionList, Static
-from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from buildtui.app.commands import Command, bindings
@@ -22,21 +20,16 @@ from buildtui.app.screens.registry_login import RegistryLoginScreen
 from buildtui.app.theme_style import themed_text
 from buildtui.app.widgets.manifest_tree import ManifestTree
 from buildtui.app.widgets.report_details import ReportDetails
+from buildtui.app.widgets.repository_list import RepositoryList
 from buildtui.app.widgets.tag_table import TagTable
 from buildtui.cleanup.present import empty_repository_text
-from buildtui.registry.browser import RegistryBrowser
+from buildtui.registry.browser import RegistryBrowser, TagResult, inspect_tags
 from buildtui.registry.crossref import CacheBreakdown
 from buildtui.registry.errors import MalformedManifest, RegistryError
 from buildtui.registry.models import Kind
 from buildtui.registry.present import pretty_json
 from buildtui.registry.rows import TagRow, error_message, registry_title, tag_row
 from buildtui.registry.scan import ImageReport
-
-INSPECTORS = 8
-"""Tags of a repository inspected at once, in the table's order (the first tags first)."""
-BATCH_SECONDS = 0.05
-"""Tags read in that time reach the table in one message (a repository of a thousand
-tags does not post a thousand messages)."""
 
 PANE_COMMANDS = (
     Command("registry.refresh", "r", "refresh", "Refresh", "Read the registry again"),
@@ -127,19 +120,10 @@ class RegistryPane(Widget):
         cut: str | None = None
         """Why the tag list stops early (a bound was hit), if it does."""
 
-    @dataclass
-    class TagInspected:
-        """One tag read (its report) or not (why)."""
-
-        repository: str
-        tag: str
-        report: ImageReport | None
-        error: RegistryError | None = None
-
     class TagsInspected(Message):
         """Tags read since the last batch, in the order they were read."""
 
-        def __init__(self, repository: str, results: list[RegistryPane.TagInspected]) -> None:
+        def __init__(self, repository: str, results: list[TagResult]) -> None:
             super().__init__()
             self.repository = repository
             self.results = results
@@ -194,12 +178,11 @@ class RegistryPane(Widget):
             yield Input(placeholder="/ filter repositories and tags", id="registry-filter")
         yield Static(id="registry-message")
         with Horizontal(id="registry-body"):
-            yield OptionList(id="registry-repos")
+            yield RepositoryList(id="registry-repos")
             yield TagTable(id="registry-tags")
             yield ReportDetails(id="registry-detail")
 
     def on_mount(self) -> None:
-        self.query_one("#registry-repos", OptionList).border_title = "Repositories"
         self.load_repositories()
         self.call_after_refresh(self._initial_focus)
 
@@ -270,35 +253,11 @@ class RegistryPane(Widget):
             self.post_message(self.Failed(f"the tags of {repository}", error))
             return
         self.post_message(self.TagsLoaded(repository, tags, tags.cut))
-        batch: list[RegistryPane.TagInspected] = []
 
-        def flush() -> None:
-            if batch:
-                self.post_message(self.TagsInspected(repository, batch.copy()))
-                batch.clear()
+        def post(results: list[TagResult]) -> None:
+            self.post_message(self.TagsInspected(repository, results))
 
-        async def flush_often() -> None:
-            while True:
-                await asyncio.sleep(BATCH_SECONDS)
-                flush()
-
-        queue = iter(sorted(tags))
-
-        async def inspector() -> None:
-            for tag in queue:
-                try:
-                    report = await service.inspect(repository, tag)
-                except RegistryError as error:
-                    batch.append(self.TagInspected(repository, tag, None, error))
-                else:
-                    batch.append(self.TagInspected(repository, tag, report))
-
-        flusher = asyncio.create_task(flush_often())
-        try:
-            await asyncio.gather(*(inspector() for _ in range(INSPECTORS)))
-        finally:
-            flusher.cancel()
-        flush()
+        await inspect_tags(service, repository, sorted(tags), post)
 
     @work(group="registry-compare", exit_on_error=False)
     async def compare_cache(self, report: ImageReport, tag: str) -> None:
@@ -422,18 +381,13 @@ class RegistryPane(Widget):
     # -- rendering -------------------------------------------------------------------
 
     def _render_repositories(self) -> None:
-        repos = self.query_one("#registry-repos", OptionList)
         # The current repository stays while some of its tags match, so the filter can
         # narrow its tags without jumping to another repository.
         keep = self.repository is not None and any(self._matches(t) for t in self.tags)
         shown = [
             r for r in self.repositories if self._matches(r) or (keep and r == self.repository)
         ]
-        repos.set_options(Option(name, id=name) for name in shown)
-        if self.repository in shown:
-            repos.highlighted = shown.index(self.repository)
-        elif shown:
-            repos.highlighted = 0
+        self.query_one(RepositoryList).show(shown, self.repository)
 
     def _row(self, tag: str) -> TagRow:
         error = self.tag_errors.get(tag)
@@ -487,11 +441,9 @@ class RegistryPane(Widget):
         """(title, digest, raw JSON) of the tree node in focus, else of the tag's manifest."""
         tag = self.current_tag
         report = self.reports.get(tag) if tag else None
-        tree = self.manifest_tree
-        node = tree.selected if tree.has_focus else None
-        if node is not None and node.digest:
-            raw = node.manifest.raw if node.manifest else node.raw
-            return node.label.split("  ")[0], node.digest, raw
+        focused = self.details.focused_node()
+        if focused is not None:
+            return focused
         if report is not None:
             return report.ref, report.digest, report.manifest.raw
         error = self.tag_errors.get(tag) if tag else None
@@ -500,15 +452,10 @@ class RegistryPane(Widget):
         return None, None, None
 
     def action_raw(self) -> None:
-        tree = self.manifest_tree
-        if tree.has_focus and tree.selected is not None:
-            # A layer or a detail has no JSON of its own: show its manifest's or config's.
-            owner, raw = tree.raw_of_selected()
-            if owner is not None and raw is not None:
-                name = owner.label.split("  ")[0]
-                shown = f"{name}  {owner.digest}" if owner.digest else name
-                self.app.push_screen(RawManifestScreen(shown, pretty_json(raw)))
-                return
+        focused = self.details.focused_raw()
+        if focused is not None:
+            self.app.push_screen(RawManifestScreen(focused[0], pretty_json(focused[1])))
+            return
         title, digest, raw = self._selection()
         if raw is None:
             self.app.notify("Select a tag (or a manifest in the tree) first.", severity="warning")

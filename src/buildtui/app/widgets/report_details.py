@@ -59,3 +59,24 @@ class ReportDetails(Vertical):
         self.manifest_tree.show_outline(None, placeholder)
         self.query_one("#registry-badge", Static).update("")
         self.query_one("#registry-summary", Static).update(Text(note) if note else "")
+
+    def focused_node(self) -> tuple[str, str, bytes | None] | None:
+        """(name, digest, raw JSON) of the tree node in focus, if it has a digest."""
+        tree = self.manifest_tree
+        node = tree.selected if tree.has_focus else None
+        if node is None or not node.digest:
+            return None
+        raw = node.manifest.raw if node.manifest else node.raw
+        return node.label.split("  ")[0], node.digest, raw
+
+    def focused_raw(self) -> tuple[str, bytes] | None:
+        """(heading, JSON) for the tree node in focus: a layer or a detail has no JSON of
+        its own, so its manifest's or config's."""
+        tree = self.manifest_tree
+        if not tree.has_focus or tree.selected is None:
+            return None
+        owner, raw = tree.raw_of_selected()
+        if owner is None or raw is None:
+            return None
+        name = owner.label.split("  ")[0]
+        return (f"{name}  {owner.digest}" if owner.digest else name), raw
