@@ -10,11 +10,9 @@ from buildtui.commands.output import print_json
 from buildtui.commands.running import run_then_close
 from buildtui.registry.crossref import CacheBreakdown
 from buildtui.registry.errors import BadReference, RegistryError
-from buildtui.registry.models import Kind
-from buildtui.registry.outline import outline_lines, report_outline
-from buildtui.registry.present import format_size, inspect_json, scan_json, short_digest
+from buildtui.registry.present import inspect_json, scan_json
 from buildtui.registry.reference import same_registry
-from buildtui.registry.rows import cache_summary, scan_text
+from buildtui.registry.rows import report_text, scan_text
 from buildtui.settings import Settings
 
 if TYPE_CHECKING:
@@ -80,45 +78,8 @@ def run_inspect(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json(inspect_json(report, breakdown))
     else:
-        print(render_report(report, service.commands(report.ref), breakdown))
+        print(report_text(report, service.commands(report.ref), breakdown))
     return 0
-
-
-def render_report(
-    report: ImageReport, commands: list[str], breakdown: CacheBreakdown | None = None
-) -> str:
-    manifest = report.manifest
-    lines = [
-        f"Name:       {report.ref}",
-        f"MediaType:  {manifest.media_type}",
-        f"Digest:     {manifest.digest}",
-        f"Kind:       {manifest.kind.value}" + (f" ({manifest.note})" if manifest.note else ""),
-        f"Platforms:  {report.badge}",
-        f"Size:       {format_size(report.unique_size)} compressed, every blob counted once",
-    ]
-    if manifest.artifact_type:
-        lines.append(f"Artifact:   {manifest.artifact_type}")
-    if report.config and report.config.created:
-        lines.append(f"Created:    {report.config.created}")
-    if report.kind is Kind.CACHE:
-        summary = cache_summary(report, breakdown)
-        if summary:
-            lines.append(f"Cache:      {summary}")
-        if breakdown is not None:
-            lines.append(
-                f"            deleting this cache frees only its "
-                f"{format_size(breakdown.cache_only_bytes)} of cache-only bytes"
-            )
-    lines += ["", "Tree:", *outline_lines(report_outline(report, breakdown), "  ")]
-    shared = report.shared_blobs
-    if shared:
-        lines += ["", "Shared blobs (counted once):"]
-        lines += [
-            f"  {short_digest(b.digest, 16)} {format_size(b.size):>9}  {', '.join(b.users)}"
-            for b in shared
-        ]
-    lines += ["", "Same as:"] + [f"  {command}" for command in commands]
-    return "\n".join(lines)
 
 
 def run_ls(args: argparse.Namespace, settings: Settings) -> int:

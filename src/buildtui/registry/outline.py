@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from buildtui.registry.contents import Statement, config_details, counted, join_words
 from buildtui.registry.crossref import CacheBreakdown, cache_layers
 from buildtui.registry.models import Descriptor, ImageConfig, Kind, Manifest
-from buildtui.registry.present import format_size, short_digest, short_media_type
+from buildtui.registry.present import cache_summary, format_size, short_digest, short_media_type
 from buildtui.registry.reference import join_reference
-from buildtui.registry.rows import cache_summary
 from buildtui.registry.scan import ImageReport
 
 KIND_STYLES = {

@@ -240,3 +240,21 @@ def scan_json(scan: RegistryScan) -> dict[str, Any]:
     if scan.catalog_cut:
         document["truncated"] = scan.catalog_cut
     return document
+
+
+def cache_summary(report: ImageReport, breakdown: CacheBreakdown | None) -> str:
+    """`9 records (2 with a layer), 3 layer chains; 2.1 MB shared with images, ...`."""
+    cache = report.cache
+    parts = []
+    if cache is not None:
+        parts.append(
+            f"{len(cache.records)} records ({cache.results} with a layer), "
+            f"{len(cache.chains())} layer chains"
+        )
+    if breakdown is not None:
+        parts.append(
+            f"{format_size(breakdown.shared_bytes)} shared with images, "
+            f"{format_size(breakdown.cache_only_bytes)} only in the cache"
+            + (" (config included)" if breakdown.config_size else "")
+        )
+    return "; ".join(parts)

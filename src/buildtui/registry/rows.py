@@ -4,7 +4,8 @@ A cell is text with a semantic style ("error", "success", "warning", "accent", "
 "bold", "italic", "dim" and combinations such as "bold error"): the pane turns the
 names into the current theme's colours, the command line prints the text. `tag_row`
 is the one reading of a tag for both (`row_cells` for the pane's table, `scan_lines`
-for `buildtui registry ls`), so a change in one shows in the other.
+for `buildtui registry ls`), so a change in one shows in the other; `report_details`
+(the pane) and `report_text` (`buildtui inspect`) summarise a tag from the same parts.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from dataclasses import dataclass
 from buildtui.registry.crossref import CacheBreakdown
 from buildtui.registry.errors import AuthError, RegistryError, TLSError, Unreachable
 from buildtui.registry.models import Kind
-from buildtui.registry.present import format_size, short_digest
+from buildtui.registry.outline import outline_lines, report_outline
+from buildtui.registry.present import cache_summary, format_size, short_digest
 from buildtui.registry.scan import ImageReport, RegistryScan, SharedBlob
 
 
@@ -158,24 +160,6 @@ def error_message(what: str, error: RegistryError) -> tuple[Styled, ...]:
     )
 
 
-def cache_summary(report: ImageReport, breakdown: CacheBreakdown | None) -> str:
-    """`9 records (2 with a layer), 3 layer chains; 2.1 MB shared with images, ...`."""
-    cache = report.cache
-    parts = []
-    if cache is not None:
-        parts.append(
-            f"{len(cache.records)} records ({cache.results} with a layer), "
-            f"{len(cache.chains())} layer chains"
-        )
-    if breakdown is not None:
-        parts.append(
-            f"{format_size(breakdown.shared_bytes)} shared with images, "
-            f"{format_size(breakdown.cache_only_bytes)} only in the cache"
-            + (" (config included)" if breakdown.config_size else "")
-        )
-    return "; ".join(parts)
-
-
 def shared_note(shared: tuple[SharedBlob, ...]) -> str:
     """`2 blobs (32 B) are shared: ...`, or an empty string."""
     if not shared:
@@ -225,3 +209,41 @@ def report_details(
     parts.append(Styled("\nSame as", "bold"))
     parts += [Styled(f"\n  $ {command}", "italic") for command in commands]
     return tuple(parts)
+
+
+def report_text(
+    report: ImageReport, commands: list[str], breakdown: CacheBreakdown | None = None
+) -> str:
+    """`buildtui inspect REF`: the pane's details as text, its tree with every node shown."""
+    manifest = report.manifest
+    lines = [
+        f"Name:       {report.ref}",
+        f"MediaType:  {manifest.media_type}",
+        f"Digest:     {manifest.digest}",
+        f"Kind:       {manifest.kind.value}" + (f" ({manifest.note})" if manifest.note else ""),
+        f"Platforms:  {report.badge}",
+        f"Size:       {format_size(report.unique_size)} compressed, every blob counted once",
+    ]
+    if manifest.artifact_type:
+        lines.append(f"Artifact:   {manifest.artifact_type}")
+    if report.config and report.config.created:
+        lines.append(f"Created:    {report.config.created}")
+    if report.kind is Kind.CACHE:
+        summary = cache_summary(report, breakdown)
+        if summary:
+            lines.append(f"Cache:      {summary}")
+        if breakdown is not None:
+            lines.append(
+                f"            deleting this cache frees only its "
+                f"{format_size(breakdown.cache_only_bytes)} of cache-only bytes"
+            )
+    lines += ["", "Tree:", *outline_lines(report_outline(report, breakdown), "  ")]
+    shared = report.shared_blobs
+    if shared:
+        lines += ["", "Shared blobs (counted once):"]
+        lines += [
+            f"  {short_digest(b.digest, 16)} {format_size(b.size):>9}  {', '.join(b.users)}"
+            for b in shared
+        ]
+    lines += ["", "Same as:"] + [f"  {command}" for command in commands]
+    return "\n".join(lines)
