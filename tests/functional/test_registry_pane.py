@@ -436,3 +436,19 @@ async def test_the_pane_shows_the_rows_registry_ls_prints() -> None:
                     app.theme_variables["error"]
                 )
         assert [str(c) for c in shown][1] == "cache"
+
+
+async def test_rows_and_tree_take_the_new_theme_s_colours() -> None:
+    app = RegistryPaneApp(fake_service(damaged_lab_registry()))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await choose(app, pilot, "lab", "single")
+        for theme in ("textual-light", "gruvbox"):
+            app.theme = theme
+            await pilot.pause()
+            error = Color.parse(app.theme_variables["error"])
+            success = Color.parse(app.theme_variables["success"])
+            kind = app.query_one("#registry-tags", DataTable).get_row("cachetest")[1]
+            assert isinstance(kind, Text) and Style.parse(str(kind.style)).color == error
+            root = app.query_one(ManifestTree).root
+            assert Style.parse(str(root.label.style)).color == success  # "image", bold success

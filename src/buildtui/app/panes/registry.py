@@ -8,6 +8,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
+from textual.theme import Theme
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.worker import Worker, WorkerState
@@ -169,6 +170,7 @@ class RegistryPane(Widget):
         """Cache tags of the repository -> their layers against the registry's images."""
         self.filter_text = ""
         self.error: RegistryError | None = None
+        self._error_what = ""
         self.catalog_cut: str | None = None
         self.tags_cut: str | None = None
 
@@ -185,6 +187,15 @@ class RegistryPane(Widget):
     def on_mount(self) -> None:
         self.load_repositories()
         self.call_after_refresh(self._initial_focus)
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme: Theme) -> None:
+        """Rows, tree and messages again, in the new theme's colours."""
+        self._render_tags()
+        if self.current_tag is not None:
+            self.show_tag(self.current_tag)
+        if self.error is not None:
+            self.show_error(self.error, self._error_what)
 
     async def on_unmount(self) -> None:
         # A registry opened with `o` is the pane's own: the app closes only the one it gave.
@@ -221,7 +232,7 @@ class RegistryPane(Widget):
         return self.filter_text.lower() in text.lower()
 
     def show_error(self, error: RegistryError | None, what: str = "") -> None:
-        self.error = error
+        self.error, self._error_what = error, what
         message = self.query_one("#registry-message", Static)
         if error is None:
             message.remove_class("shown")
