@@ -345,3 +345,14 @@ def fake_service(registry: FakeRegistry, settings: Settings | None = None) -> Re
     """The real service, with the fake registry as its only transport and no credentials."""
     settings = settings or Settings(registry_url=f"http://{registry.host}")
     return RegistryService(settings, transport=registry.transport, store=NoCredentials())
+
+
+def damaged_lab_registry() -> FakeRegistry:
+    """The lab registry with a damaged index (`lab:cachetest` and `lab:v2` lost their
+    linux/amd64 manifest) and a tag that cannot be read (`lab:broken`)."""
+    registry = lab_registry()
+    index = registry.tags["lab"]["cachetest"]
+    child = json.loads(registry.manifests["lab"][index][0])["manifests"][0]["digest"]
+    del registry.manifests["lab"][child]
+    registry.put_manifest("lab", b"{broken", OCI_MANIFEST, "broken")
+    return registry

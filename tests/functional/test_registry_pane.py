@@ -5,21 +5,28 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+from rich.color import Color
+from rich.style import Style
+from rich.text import Text
 from textual.message import Message
 from textual.notifications import Notify
 from textual.widgets import DataTable, Input, OptionList, Static
 
+from buildtui.app.panes import registry as registry_pane
 from buildtui.app.panes.registry import RegistryPane
 from buildtui.app.screens.open_registry import OpenRegistryScreen
 from buildtui.app.screens.raw_manifest import RawManifestScreen
 from buildtui.app.screens.registry_login import RegistryLoginScreen
+from buildtui.app.widgets import tag_table
 from buildtui.app.widgets.manifest_tree import ManifestTree
+from buildtui.commands.registry import render_scan
+from buildtui.registry import rows
 from buildtui.registry.auth import NoCredentials
 from buildtui.registry.models import OCI_MANIFEST
 from buildtui.registry.service import RegistryService
 from buildtui.settings import Settings
 from tests.fakes.hostile_registry import ENDLESS, HostileRegistry, Reply, json_reply
-from tests.fakes.registry import FakeRegistry, fake_service, lab_registry
+from tests.fakes.registry import FakeRegistry, damaged_lab_registry, fake_service, lab_registry
 from tests.fakes.registry_app import RegistryPaneApp, settle
 
 SIZE = (150, 40)
@@ -79,8 +86,10 @@ async def test_navigate_repository_tag_index_platforms() -> None:
         table = app.query_one("#registry-tags", DataTable)
         row = table.get_row("v2")
         assert row[1] == "index" and row[2] == "linux/amd64 + linux/arm/v7"
-    inspected = [m for m in posted if isinstance(m, RegistryPane.TagInspected)]
-    assert {(m.repository, m.tag) for m in inspected} >= {("lab", "cachetest"), ("lab", "v2")}
+    inspected = [
+        result for m in posted if isinstance(m, RegistryPane.TagsInspected) for result in m.results
+    ]
+    assert {(r.repository, r.tag) for r in inspected} >= {("lab", "cachetest"), ("lab", "v2")}
 
 
 async def test_filter_as_you_type() -> None:
@@ -397,3 +406,49 @@ async def test_rows_are_filled_as_each_tag_arrives() -> None:
         held.release.set()
         await settle(pilot)
         assert table.get_row("v2")[1] == "index"
+
+
+async def test_the_pane_shows_the_rows_registry_ls_prints() -> None:
+    """A damaged index, a tag that cannot be read, a cache image: the pane's cells are
+    `row_cells` of the very rows `registry ls` prints (both read tags with `tag_row`)."""
+    assert registry_pane.tag_row is rows.tag_row and tag_table.row_cells is rows.row_cells
+    registry = damaged_lab_registry()
+    service = fake_service(registry)
+    scan = await service.scan(cached=False)
+    await service.aclose()
+    printed = render_scan(scan)
+    cli_rows = {
+        (e.repository, e.tag): rows.tag_row(e.tag, e.report, e.error) for e in scan.entries()
+    }
+    app = RegistryPaneApp(fake_service(registry))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for repository, tag in (("lab", "cachetest"), ("lab", "broken"), ("cachedata1", "latest")):
+            await choose(app, pilot, repository, tag)
+            row = cli_rows[(repository, tag)]
+            assert "\n".join(rows.scan_lines(repository, row)) in printed
+            shown = app.query_one("#registry-tags", DataTable).get_row(tag)
+            assert [str(cell) for cell in shown] == [c.text for c in rows.row_cells(row)]
+            if tag == "cachetest":  # "index damaged" in the theme's error colour
+                kind = shown[1]
+                assert isinstance(kind, Text) and kind.style
+                assert Style.parse(str(kind.style)).color == Color.parse(
+                    app.theme_variables["error"]
+                )
+        assert [str(c) for c in shown][1] == "cache"
+
+
+async def test_rows_and_tree_take_the_new_theme_s_colours() -> None:
+    app = RegistryPaneApp(fake_service(damaged_lab_registry()))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await choose(app, pilot, "lab", "single")
+        for theme in ("textual-light", "gruvbox"):
+            app.theme = theme
+            await pilot.pause()
+            error = Color.parse(app.theme_variables["error"])
+            success = Color.parse(app.theme_variables["success"])
+            kind = app.query_one("#registry-tags", DataTable).get_row("cachetest")[1]
+            assert isinstance(kind, Text) and Style.parse(str(kind.style)).color == error
+            root = app.query_one(ManifestTree).root
+            assert Style.parse(str(root.label.style)).color == success  # "image", bold success

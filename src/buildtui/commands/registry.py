@@ -10,17 +10,9 @@ from buildtui.commands.output import print_json
 from buildtui.commands.running import run_then_close
 from buildtui.registry.crossref import CacheBreakdown
 from buildtui.registry.errors import BadReference, RegistryError
-from buildtui.registry.models import Kind
-from buildtui.registry.present import (
-    cache_summary,
-    format_size,
-    inspect_json,
-    outline_lines,
-    report_outline,
-    scan_json,
-    short_digest,
-)
+from buildtui.registry.present import inspect_json, scan_json
 from buildtui.registry.reference import same_registry
+from buildtui.registry.rows import report_text, scan_text
 from buildtui.settings import Settings
 
 if TYPE_CHECKING:
@@ -86,45 +78,8 @@ def run_inspect(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json(inspect_json(report, breakdown))
     else:
-        print(render_report(report, service.commands(report.ref), breakdown))
+        print(report_text(report, service.commands(report.ref), breakdown))
     return 0
-
-
-def render_report(
-    report: ImageReport, commands: list[str], breakdown: CacheBreakdown | None = None
-) -> str:
-    manifest = report.manifest
-    lines = [
-        f"Name:       {report.ref}",
-        f"MediaType:  {manifest.media_type}",
-        f"Digest:     {manifest.digest}",
-        f"Kind:       {manifest.kind.value}" + (f" ({manifest.note})" if manifest.note else ""),
-        f"Platforms:  {report.badge}",
-        f"Size:       {format_size(report.unique_size)} compressed, every blob counted once",
-    ]
-    if manifest.artifact_type:
-        lines.append(f"Artifact:   {manifest.artifact_type}")
-    if report.config and report.config.created:
-        lines.append(f"Created:    {report.config.created}")
-    if report.kind is Kind.CACHE:
-        summary = cache_summary(report, breakdown)
-        if summary:
-            lines.append(f"Cache:      {summary}")
-        if breakdown is not None:
-            lines.append(
-                f"            deleting this cache frees only its "
-                f"{format_size(breakdown.cache_only_bytes)} of cache-only bytes"
-            )
-    lines += ["", "Tree:", *outline_lines(report_outline(report, breakdown), "  ")]
-    shared = report.shared_blobs
-    if shared:
-        lines += ["", "Shared blobs (counted once):"]
-        lines += [
-            f"  {short_digest(b.digest, 16)} {format_size(b.size):>9}  {', '.join(b.users)}"
-            for b in shared
-        ]
-    lines += ["", "Same as:"] + [f"  {command}" for command in commands]
-    return "\n".join(lines)
 
 
 def run_ls(args: argparse.Namespace, settings: Settings) -> int:
@@ -150,43 +105,6 @@ def run_ls(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if failed else 0
 
 
-def _cell(text: str, width: int = 60) -> str:
-    """A name from the registry, cut to fit a line (a hostile catalog can send anything)."""
-    return text if len(text) <= width else f"{text[: width - 1]}…"
-
-
 def render_scan(scan: RegistryScan) -> str:
-    if not scan.repositories:
-        return f"{scan.registry}: no repositories" + (
-            f"\n! {scan.catalog_cut}" if scan.catalog_cut else ""
-        )
-    lines = [f"{'REPOSITORY:TAG':<40} {'KIND':<11} {'SIZE':>9}  {'DIGEST':<19}  PLATFORMS"]
-    for name, entries in scan.repositories.items():
-        if name in scan.errors:
-            lines.append(f"{_cell(name):<40} ! {scan.errors[name]}")
-        for entry in entries:
-            label = _cell(f"{name}:{entry.tag}")
-            report = entry.report
-            if report is None:
-                lines.append(f"{label:<40} ! {entry.error}")
-                continue
-            platforms = " + ".join(str(p) for p in report.platforms) or "-"
-            lines.append(
-                f"{label:<40} {report.kind.value:<11} {format_size(report.unique_size):>9}  "
-                f"{short_digest(report.digest):<19}  {platforms}"
-            )
-            if report.damaged:
-                lines.append(f"{'':<40} ! damaged: {report.damaged}")
-        if name in scan.tags_cut:
-            lines.append(f"{_cell(name):<40} ! {scan.tags_cut[name]}")
-    shared = scan.shared_blobs
-    damaged = sum(1 for e in scan.entries() if e.report and e.report.damaged)
-    lines.append(
-        f"\n{len(scan.entries())} tags in {len(scan.repositories)} repositories, "
-        f"{format_size(scan.unique_size)} of unique blobs"
-        + (f" ({len(shared)} blobs shared between tags)" if shared else "")
-        + (f"; {damaged} damaged" if damaged else "")
-    )
-    if scan.catalog_cut:
-        lines.append(f"! {scan.catalog_cut}")
-    return "\n".join(lines)
+    """`registry ls` as text: the rows and summary the pane's come from (`registry.rows`)."""
+    return scan_text(scan)

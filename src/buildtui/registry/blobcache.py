@@ -22,17 +22,19 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import sqlite3
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from buildtui.registry.classify import parse_manifest
 from buildtui.registry.models import Manifest
 from buildtui.settings import SQLITE_SIDE_FILES, data_dir, make_private
 
 if TYPE_CHECKING:  # the client (and httpx) is loaded only where requests are made
-    from buildtui.registry.client import RegistryClient
+    from buildtui.registry.client import RawManifest, RegistryClient
 
 DEFAULT_CAP = 64 * 1024 * 1024
 """64 MiB of manifests, configs, cache configs and attestations."""
@@ -67,6 +69,23 @@ def _matches(data: bytes, digest: str) -> bool:
     return hashlib.new(algorithm, data).hexdigest() == hexpart
 
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _locked(
+    method: Callable[Concatenate[BlobCache, P], T],
+) -> Callable[Concatenate[BlobCache, P], T]:
+    """One thread at a time: the scans' parse threads (one per registry client) share a cache."""
+
+    def locked(self: BlobCache, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    locked.__doc__ = method.__doc__
+    return locked
+
+
 @dataclass(frozen=True)
 class CacheUsage:
     entries: int
@@ -88,6 +107,7 @@ class BlobCache:
         self.misses = 0
         self.dropped = 0
         """Entries that no longer matched their digest and were dropped."""
+        self._lock = threading.Lock()
         make_private(self.path)
         # Another buildtui writing the file makes a read or write fail at once (then the
         # registry is asked instead) rather than block the event loop for sqlite's 5 s.
@@ -106,6 +126,7 @@ class BlobCache:
     def _key(registry: str, repository: str, digest: str) -> str:
         return f"{registry}/{repository}@{digest}"
 
+    @_locked
     def get(self, registry: str, repository: str, digest: str) -> tuple[bytes, str] | None:
         """(bytes, media type) kept for that digest, checked against it; None if absent or bad."""
         key = self._key(registry, repository, digest)
@@ -126,6 +147,7 @@ class BlobCache:
         self.hits += 1
         return data, media_type
 
+    @_locked
     def put(
         self, registry: str, repository: str, digest: str, data: bytes, media_type: str = ""
     ) -> None:
@@ -151,6 +173,7 @@ class BlobCache:
             self._db.execute("DELETE FROM entries WHERE key = ?", (key,))
             self._total -= int(size)
 
+    @_locked
     def tag_digest(self, registry: str, repository: str, tag: str) -> str | None:
         """The digest the tag pointed at when it was last read."""
         row = self._db.execute(
@@ -158,12 +181,14 @@ class BlobCache:
         ).fetchone()
         return str(row[0]) if row else None
 
+    @_locked
     def set_tag_digest(self, registry: str, repository: str, tag: str, digest: str) -> None:
         self._db.execute(
             "INSERT OR REPLACE INTO tags (key, digest) VALUES (?, ?)",
             (f"{registry}/{repository}:{tag}", digest),
         )
 
+    @_locked
     def usage(self) -> CacheUsage:
         entries, size = self._db.execute(
             "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM entries"
@@ -175,6 +200,7 @@ class BlobCache:
         )
         return CacheUsage(int(entries), int(size), files, self.cap, self.path)
 
+    @_locked
     def close(self) -> None:
         self._db.close()
 
@@ -208,33 +234,59 @@ class CachedReads:
                 self.cache.put(self.client.registry, repository, digest, data, media_type)
 
     async def manifest(self, repository: str, reference: str) -> Manifest:
-        """A manifest by digest (from the cache when kept) or by tag (its digest asked first)."""
-        cache = self.cache
+        """A manifest by digest (from the cache when kept) or by tag (its digest asked first).
+
+        The cache's reads and writes and the decoding run where the client offloads its
+        CPU-bound work (the parse thread, off the event loop)."""
+        run = self.client.offload
+        tag = None
         if ":" not in reference:  # a tag
-            known = self._tag_digest(repository, reference)
-            if known is None or self._kept(repository, known) is None:
+            known = await run(self._known_tag, repository, reference) if self.cache else None
+            if known is None:
                 raw = await self.client.fetch_manifest(repository, reference)
-                self._keep(repository, raw.digest, raw.raw, raw.media_type)
-                self._set_tag_digest(repository, reference, raw.digest)
-                return parse_manifest(raw.raw, raw.digest, raw.media_type)
+                return await run(self._keep_manifest, repository, raw, reference)
             head = await self.client.head_manifest(repository, reference)
-            if cache is not None and head.digest != known:
-                self._set_tag_digest(repository, reference, head.digest)
+            if head.digest != known:
+                tag = reference
             reference = head.digest
-        kept = self._kept(repository, reference)
-        if kept is not None:
-            return parse_manifest(kept[0], reference, kept[1])
+        if self.cache is not None:
+            kept = await run(self._kept_manifest, repository, reference, tag)
+            if kept is not None:
+                return kept
         raw = await self.client.fetch_manifest(repository, reference)
-        self._keep(repository, raw.digest, raw.raw, raw.media_type)
-        return parse_manifest(raw.raw, raw.digest, raw.media_type)
+        return await run(self._keep_manifest, repository, raw, None)
 
     async def blob(self, repository: str, digest: str, max_bytes: int | None = None) -> bytes:
-        kept = self._kept(repository, digest)
-        if kept is not None:
-            return kept[0]
+        run = self.client.offload
+        if self.cache is not None:
+            kept = await run(self._kept, repository, digest)
+            if kept is not None:
+                return kept[0]
         data = await self.client.fetch_blob(repository, digest, max_bytes)
-        self._keep(repository, digest, data, "")
+        if self.cache is not None:
+            await run(self._keep, repository, digest, data, "")
         return data
+
+    def _known_tag(self, repository: str, tag: str) -> str | None:
+        """The digest the tag pointed at last time, if its manifest is still kept."""
+        known = self._tag_digest(repository, tag)
+        if known is None or self._kept(repository, known) is None:
+            return None
+        return known
+
+    def _kept_manifest(self, repository: str, digest: str, tag: str | None) -> Manifest | None:
+        """The kept manifest, decoded (None if not kept); `tag` now points at `digest`."""
+        if tag is not None:
+            self._set_tag_digest(repository, tag, digest)
+        kept = self._kept(repository, digest)
+        return parse_manifest(kept[0], digest, kept[1]) if kept is not None else None
+
+    def _keep_manifest(self, repository: str, raw: RawManifest, tag: str | None) -> Manifest:
+        """Keep a fetched manifest (and what its tag points at), and decode it."""
+        self._keep(repository, raw.digest, raw.raw, raw.media_type)
+        if tag is not None:
+            self._set_tag_digest(repository, tag, raw.digest)
+        return parse_manifest(raw.raw, raw.digest, raw.media_type)
 
     def _tag_digest(self, repository: str, tag: str) -> str | None:
         if self.cache is None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Protocol
 
 from buildtui.registry.crossref import CacheBreakdown
+from buildtui.registry.errors import RegistryError
 from buildtui.registry.models import Descriptor, ImageConfig, Listing, Manifest
 from buildtui.registry.reference import Reference
 from buildtui.registry.scan import ImageReport
@@ -57,3 +61,56 @@ def equivalent_commands(ref: str, plain_http: bool) -> list[str]:
         f"docker buildx imagetools inspect {ref}",
         f"docker manifest inspect{insecure} {ref}",
     ]
+
+
+@dataclass(frozen=True)
+class TagResult:
+    """One tag read (its report) or not (why)."""
+
+    repository: str
+    tag: str
+    report: ImageReport | None
+    error: RegistryError | None = None
+
+
+async def inspect_tags(
+    browser: RegistryBrowser,
+    repository: str,
+    tags: Iterable[str],
+    on_batch: Callable[[list[TagResult]], None],
+    *,
+    at_once: int = 8,
+    every: float = 0.05,
+) -> None:
+    """Each tag's report, `at_once` tags at a time in the order given (the first tags are
+    read first); `on_batch` gets what was read in each `every` seconds, and the rest at
+    the end, so a repository of a thousand tags is not a thousand messages."""
+    batch: list[TagResult] = []
+
+    def flush() -> None:
+        if batch:
+            on_batch(batch.copy())
+            batch.clear()
+
+    async def flush_often() -> None:
+        while True:
+            await asyncio.sleep(every)
+            flush()
+
+    queue = iter(tags)
+
+    async def reader() -> None:
+        for tag in queue:
+            try:
+                report = await browser.inspect(repository, tag)
+            except RegistryError as error:
+                batch.append(TagResult(repository, tag, None, error))
+            else:
+                batch.append(TagResult(repository, tag, report))
+
+    flusher = asyncio.create_task(flush_often())
+    try:
+        await asyncio.gather(*(reader() for _ in range(max(1, at_once))))
+    finally:
+        flusher.cancel()
+    flush()

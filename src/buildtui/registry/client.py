@@ -45,6 +45,7 @@ from buildtui.registry.models import (
     Manifest,
 )
 from buildtui.registry.network import Network
+from buildtui.registry.offload import Offload, inline
 from buildtui.registry.reference import (
     check_digest,
     check_reference,
@@ -106,6 +107,10 @@ def _loads(content: bytes) -> Any:
         return None
 
 
+def _config_of(digest: str, raw: bytes) -> ImageConfig:
+    return ImageConfig.from_json(digest, _loads(raw))
+
+
 def _error_codes(content: bytes) -> list[str]:
     data = _loads(content)
     errors = data.get("errors") if isinstance(data, dict) else None
@@ -151,8 +156,12 @@ class RegistryClient:
         max_entries: int = MAX_ENTRIES,
         container: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        offload: Offload = inline,
     ) -> None:
         self.registry = registry
+        self.offload = offload
+        """Where digests are checked and documents decoded (a `ParseThread`'s `run` keeps
+        that work off the event loop)."""
         self.base_url = base_url.rstrip("/")
         self.auth = auth or Authenticator(registry)
         self.deadline = deadline
@@ -560,9 +569,19 @@ class RegistryClient:
         if announced and not is_digest(announced):
             announced = None  # not a digest at all: the bytes' own hash is used instead
         expected = reference if what == "digest" else announced
-        digest = compute_digest(answer.content)
+        digest = await self.offload(
+            self._manifest_digest, answer.content, expected, repository, reference
+        )
+        media_type = answer.headers.get("content-type", "").split(";")[0].strip()
+        return RawManifest(answer.content, digest, media_type[:200])
+
+    def _manifest_digest(
+        self, content: bytes, expected: str | None, repository: str, reference: str
+    ) -> str:
+        """The digest of a manifest's bytes, checked against the one expected (if any)."""
+        digest = compute_digest(content)
         if expected and (algorithm := _hashable(expected)):
-            actual = compute_digest(answer.content, algorithm)
+            actual = compute_digest(content, algorithm)
             if actual != expected:
                 raise DigestMismatch(
                     f"{self.registry} served {join_reference(repository, reference)} as bytes "
@@ -570,12 +589,11 @@ class RegistryClient:
                     "changed on the way; do not trust it (push the image again)"
                 )
             digest = expected
-        media_type = answer.headers.get("content-type", "").split(";")[0].strip()
-        return RawManifest(answer.content, digest, media_type[:200])
+        return digest
 
     async def get_manifest(self, repository: str, reference: str) -> Manifest:
         raw = await self.fetch_manifest(repository, reference)
-        return parse_manifest(raw.raw, raw.digest, raw.media_type)
+        return await self.offload(parse_manifest, raw.raw, raw.digest, raw.media_type)
 
     async def head_manifest(self, repository: str, reference: str) -> Descriptor:
         """HEAD a manifest: its digest, media type and size without the body."""
@@ -615,7 +633,7 @@ class RegistryClient:
         if answer.status != 200:
             raise self._fail(answer, what="blob", name=digest, repository=repository)
         algorithm = _hashable(digest)
-        if algorithm and compute_digest(answer.content, algorithm) != digest:
+        if algorithm and await self.offload(compute_digest, answer.content, algorithm) != digest:
             raise DigestMismatch(
                 f"blob {digest} in {repository} on {self.registry} does not hash to its "
                 "digest: the stored content is corrupt; push the image again"
@@ -624,7 +642,7 @@ class RegistryClient:
 
     async def image_config(self, repository: str, config: Descriptor) -> ImageConfig:
         raw = await self.fetch_blob(repository, config.digest)
-        return ImageConfig.from_json(config.digest, _loads(raw))
+        return await self.offload(_config_of, config.digest, raw)
 
     async def delete_manifest(self, repository: str, digest: str) -> None:
         """DELETE a manifest by digest (this removes every tag that points at it)."""

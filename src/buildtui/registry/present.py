@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from buildtui.registry.contents import Statement, config_details, counted, join_words
-from buildtui.registry.crossref import CacheBreakdown, cache_layers
+from buildtui.registry.contents import Statement, config_details, counted
+from buildtui.registry.crossref import CacheBreakdown
 from buildtui.registry.models import (
     REFERENCE_DIGEST,
     SHORT_MEDIA_TYPES,
@@ -17,8 +15,7 @@ from buildtui.registry.models import (
     Kind,
     Manifest,
 )
-from buildtui.registry.reference import join_reference
-from buildtui.registry.scan import ChildReport, ImageReport, RegistryScan, SharedBlob, TagEntry
+from buildtui.registry.scan import ChildReport, ImageReport, RegistryScan, TagEntry
 
 
 def format_size(size: int) -> str:
@@ -245,157 +242,6 @@ def scan_json(scan: RegistryScan) -> dict[str, Any]:
     return document
 
 
-@dataclass(frozen=True)
-class OutlineNode:
-    """One line of the manifest tree: what to show and what copy/raw act on."""
-
-    label: str
-    kind: str = ""
-    digest: str | None = None
-    manifest: Manifest | None = None
-    raw: bytes | None = None
-    children: tuple[OutlineNode, ...] = ()
-    expand: bool = False
-
-
-def _times(count: int) -> str:
-    return f"  x{count}" if count > 1 else ""
-
-
-def _config_node(descriptor: Descriptor, config: ImageConfig | None) -> OutlineNode:
-    created = f"  created {config.created}" if config and config.created else ""
-    details: list[OutlineNode] = []
-    if config is not None:
-        run = config_details(config.data)
-        if config.platform:
-            details.append(OutlineNode(f"platform {config.platform}", kind="detail"))
-        if run.entrypoint is not None:
-            details.append(OutlineNode(f"entrypoint {join_words(run.entrypoint)}", kind="detail"))
-        if run.cmd is not None:
-            details.append(OutlineNode(f"cmd {join_words(run.cmd)}", kind="detail"))
-        if run.history:
-            details.append(
-                OutlineNode(
-                    f"history ({len(run.history)} steps)",
-                    kind="history",
-                    children=tuple(
-                        OutlineNode(f"{n}. {line or '(no command)'}", kind="detail")
-                        for n, line in enumerate(run.history, 1)
-                    ),
-                )
-            )
-    return OutlineNode(
-        f"config {short_digest(descriptor.digest)}  {format_size(descriptor.size)}  "
-        f"{short_media_type(descriptor.media_type)}{created}",
-        kind="config",
-        digest=descriptor.digest,
-        raw=json.dumps(config.data).encode() if config and config.data else None,
-        children=tuple(details),
-    )
-
-
-def _layer_nodes(
-    layers: tuple[Descriptor, ...], breakdown: CacheBreakdown | None = None
-) -> list[OutlineNode]:
-    """Each blob once (in order) with its count; for a cache, where else it is."""
-    by_digest = {layer.digest: layer for layer in layers}
-    nodes = []
-    for number, (digest, count) in enumerate(counted(d.digest for d in layers).items(), 1):
-        layer = by_digest[digest]
-        label = (
-            f"layer {number}  {short_digest(digest)}  {format_size(layer.size)}  "
-            f"{short_media_type(layer.media_type)}{_times(count)}"
-        )
-        use = breakdown.of(digest) if breakdown else None
-        children: tuple[OutlineNode, ...] = ()
-        if use is not None:
-            label += "  only in the cache" if use.cache_only else f"  also {use.also_in[0]}"
-            if len(use.also_in) > 1:
-                children = tuple(
-                    OutlineNode(f"also {where}", kind="detail") for where in use.also_in
-                )
-        nodes.append(OutlineNode(label, kind="layer", digest=digest, children=children))
-    return nodes
-
-
-def statement_nodes(statements: tuple[Statement, ...]) -> list[OutlineNode]:
-    """What an attestation says: its subject, predicate and the predicate's main facts."""
-    nodes = []
-    for statement in statements:
-        about = ", ".join(short_digest(d) for d in statement.subject_digests) or "nothing"
-        facts: list[OutlineNode] = []
-        provenance = statement.provenance
-        if provenance is not None:
-            facts.append(
-                OutlineNode(f"builder {provenance.builder or '(not named)'}", kind="detail")
-            )
-            facts.append(OutlineNode(f"frontend {provenance.frontend or '-'}", kind="detail"))
-            args = ", ".join(f"{name}=…" for name in provenance.build_args) or "none"
-            facts.append(OutlineNode(f"build args {args}", kind="detail"))
-            facts.append(
-                OutlineNode(
-                    f"materials ({len(provenance.materials)})",
-                    kind="materials",
-                    children=tuple(
-                        OutlineNode(
-                            f"{m.name}  {short_digest(m.digest) if m.digest else '(no digest)'}",
-                            kind="detail",
-                            digest=m.digest,
-                        )
-                        for m in provenance.materials
-                    ),
-                    expand=True,
-                )
-            )
-            facts.append(
-                OutlineNode(
-                    f"built {provenance.started or '?'} → {provenance.finished or '?'}",
-                    kind="detail",
-                )
-            )
-        if statement.packages is not None:
-            facts.append(OutlineNode(f"{statement.packages} packages", kind="detail"))
-        if statement.note:
-            facts.append(OutlineNode(f"! {statement.note}", kind="error"))
-        nodes.append(
-            OutlineNode(
-                f"{statement.what} about {about}",
-                kind="statement",
-                digest=statement.layer,
-                children=tuple(facts),
-                expand=True,
-            )
-        )
-    return nodes
-
-
-def _blob_nodes(
-    manifest: Manifest,
-    config: ImageConfig | None,
-    statements: tuple[Statement, ...] = (),
-    breakdown: CacheBreakdown | None = None,
-) -> list[OutlineNode]:
-    nodes = statement_nodes(statements)
-    if manifest.kind is Kind.CACHE:
-        layers, cache_config = cache_layers(manifest)
-        if cache_config is not None:
-            nodes.append(
-                OutlineNode(
-                    f"cache config {short_digest(cache_config.digest)}  "
-                    f"{format_size(cache_config.size)}",
-                    kind="config",
-                    digest=cache_config.digest,
-                )
-            )
-        nodes += _layer_nodes(layers, breakdown)
-    else:
-        if manifest.config is not None:
-            nodes.append(_config_node(manifest.config, config))
-        nodes += _layer_nodes(manifest.layers)
-    nodes += _annotation_nodes(manifest.annotations)
-    return nodes
-
-
 def cache_summary(report: ImageReport, breakdown: CacheBreakdown | None) -> str:
     """`9 records (2 with a layer), 3 layer chains; 2.1 MB shared with images, ...`."""
     cache = report.cache
@@ -412,92 +258,3 @@ def cache_summary(report: ImageReport, breakdown: CacheBreakdown | None) -> str:
             + (" (config included)" if breakdown.config_size else "")
         )
     return "; ".join(parts)
-
-
-def _annotation_nodes(annotations: Mapping[str, str]) -> list[OutlineNode]:
-    if not annotations:
-        return []
-    return [
-        OutlineNode(
-            f"annotations ({len(annotations)})",
-            kind="annotations",
-            children=tuple(
-                OutlineNode(f"{key} = {value}", kind="annotation")
-                for key, value in annotations.items()
-            ),
-        )
-    ]
-
-
-def report_outline(report: ImageReport, breakdown: CacheBreakdown | None = None) -> OutlineNode:
-    """The manifest tree of a tag: index -> platform manifests -> config and layers, what
-    attestations say, and for a cache its config and where each layer also is."""
-    manifest = report.manifest
-    note = f"  ({manifest.note})" if manifest.note else ""
-    children: list[OutlineNode] = []
-    for child in report.children:
-        descriptor = child.descriptor
-        label = (
-            f"{report.label(child)}  {child.kind.value}  {short_digest(descriptor.digest)}  "
-            f"{format_size(child.size)}"
-        )
-        grand: list[OutlineNode] = []
-        if child.manifest is not None:
-            grand = _blob_nodes(child.manifest, child.config, child.statements)
-        if child.error:
-            label += "  ! could not be read"
-            grand.insert(0, OutlineNode(f"! {child.error}", kind="error"))
-        grand += _annotation_nodes(descriptor.annotations)
-        children.append(
-            OutlineNode(
-                label,
-                kind=child.kind.value,
-                digest=descriptor.digest,
-                manifest=child.manifest,
-                raw=child.raw,
-                children=tuple(grand),
-                expand=child.kind is Kind.IMAGE,
-            )
-        )
-    if not report.children:
-        children = _blob_nodes(manifest, report.config, report.statements, breakdown)
-        if manifest.kind is Kind.CACHE:
-            summary = cache_summary(report, breakdown)
-            if summary:
-                children.insert(0, OutlineNode(summary, kind="detail"))
-    elif manifest.annotations:
-        children += _annotation_nodes(manifest.annotations)
-    for problem in report.problems:
-        children.append(OutlineNode(f"! {problem}", kind="error"))
-    return OutlineNode(
-        f"{join_reference(report.repository, report.reference)}  {manifest.kind.value}  "
-        f"{short_media_type(manifest.media_type)}  {short_digest(manifest.digest)}{note}",
-        kind=manifest.kind.value,
-        digest=manifest.digest,
-        manifest=manifest,
-        children=tuple(children),
-        expand=True,
-    )
-
-
-def outline_lines(node: OutlineNode, indent: str = "") -> list[str]:
-    """The tree as text, every node shown (for `buildtui inspect`)."""
-    lines = [f"{indent}{node.label}"]
-    for child in node.children:
-        lines += outline_lines(child, indent + "  ")
-    return lines
-
-
-def shared_note(shared: tuple[SharedBlob, ...]) -> str:
-    """`2 blobs (32 B) are shared: ...`, or an empty string."""
-    if not shared:
-        return ""
-    total = sum(blob.size for blob in shared)
-    parts = [f"{short_digest(b.digest)} by {', '.join(b.users)}" for b in shared[:4]]
-    more = f" and {len(shared) - 4} more" if len(shared) > 4 else ""
-    noun = "blob is" if len(shared) == 1 else "blobs are"
-    return (
-        f"{len(shared)} {noun} shared ({format_size(total)}, counted once): "
-        + "; ".join(parts)
-        + more
-    )

@@ -301,7 +301,7 @@ class Inspector:
 
     async def _config(self, repository: str, descriptor: Descriptor) -> ImageConfig:
         raw = await self.blob(repository, descriptor.digest)
-        return ImageConfig.from_json(descriptor.digest, _loads(raw))
+        return await self.client.offload(_config_of, descriptor.digest, raw)
 
     async def statements(
         self, repository: str, manifest: Manifest
@@ -317,9 +317,10 @@ class Inspector:
                 problems.append(f"attestation layer {layer.digest}: {error}")
                 continue
             found.append(
-                decode_statement(
+                await self.client.offload(
+                    _statement_of,
                     layer.digest,
-                    _loads(raw),
+                    raw,
                     layer.annotations.get(PREDICATE_TYPE_ANNOTATION),
                 )
             )
@@ -339,7 +340,7 @@ class Inspector:
             raw = await self.blob(repository, descriptor.digest)
         except RegistryError as error:
             return None, (f"cache config {descriptor.digest}: {error}",)
-        return CacheConfig.from_json(descriptor.digest, _loads(raw)), ()
+        return await self.client.offload(_cache_config_of, descriptor.digest, raw), ()
 
     async def _child(
         self, repository: str, descriptor: Descriptor, configs: bool, contents: bool
@@ -419,6 +420,21 @@ def _loads(raw: bytes) -> object:
         return json.loads(raw)
     except (ValueError, RecursionError):
         return None
+
+
+# Decoders the client's offload runs (off the event loop, in the app).
+
+
+def _config_of(digest: str, raw: bytes) -> ImageConfig:
+    return ImageConfig.from_json(digest, _loads(raw))
+
+
+def _statement_of(digest: str, raw: bytes, predicate_type: str | None) -> Statement:
+    return decode_statement(digest, _loads(raw), predicate_type)
+
+
+def _cache_config_of(digest: str, raw: bytes) -> CacheConfig:
+    return CacheConfig.from_json(digest, _loads(raw))
 
 
 ProgressCallback = Callable[[int, int], None]

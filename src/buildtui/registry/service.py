@@ -1,6 +1,8 @@
 """The registry service the pane and the CLI use: one registry, one reused client.
 
 The app shares one client between the Registry and the Clean-up panes (`share`).
+The client decodes what it reads in its own parse thread (off the event loop that
+handles keys); the thread ends when the client is closed.
 Whoever uses it holds it open until done: each sharing service until its `aclose`,
 and each call while it runs (`hold`). The client is closed when the last of them
 lets go, so the Registry pane opening another registry (`o`) never closes the
@@ -23,6 +25,7 @@ from buildtui.registry.client import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Regis
 from buildtui.registry.crossref import CacheBreakdown, cache_breakdown
 from buildtui.registry.models import Descriptor, ImageConfig, Kind, Listing, Manifest
 from buildtui.registry.network import Network, network_for
+from buildtui.registry.offload import ParseThread
 from buildtui.registry.reference import (
     Reference,
     parse_reference,
@@ -47,6 +50,8 @@ class _SharedClient:
 
     def __init__(self, base_url: str, ask_engine: bool) -> None:
         self.client: RegistryClient | None = None
+        self.parse = ParseThread()
+        """The client's parse thread (decoding, digests, disk cache), closed with it."""
         self.owners = 1
         self.calls = 0
         self.base_url = base_url
@@ -56,6 +61,8 @@ class _SharedClient:
     async def close_if_unused(self) -> None:
         if self.owners <= 0 and self.calls == 0 and self.client is not None:
             client, self.client = self.client, None
+            parse, self.parse = self.parse, ParseThread()
+            parse.close()
             await client.aclose()
 
 
@@ -152,6 +159,7 @@ class RegistryService:
                 max_concurrency=self._max_concurrency,
                 timeout=self._timeout,
                 container=self._container,
+                offload=shared.parse.run,
             )
         return shared.client
 

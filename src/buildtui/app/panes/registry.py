@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.message import Message
+from textual.theme import Theme
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, OptionList, Static
-from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from buildtui.app.commands import Command, bindings
@@ -20,26 +18,18 @@ from buildtui.app.messages import hosted_in_tabs
 from buildtui.app.screens.open_registry import OpenRegistryScreen
 from buildtui.app.screens.raw_manifest import RawManifestScreen
 from buildtui.app.screens.registry_login import RegistryLoginScreen
+from buildtui.app.theme_style import themed_text
 from buildtui.app.widgets.manifest_tree import ManifestTree
+from buildtui.app.widgets.report_details import ReportDetails
+from buildtui.app.widgets.repository_list import RepositoryList
+from buildtui.app.widgets.tag_table import TagTable
 from buildtui.cleanup.present import empty_repository_text
-from buildtui.registry.browser import RegistryBrowser
+from buildtui.registry.browser import RegistryBrowser, TagResult, inspect_tags
 from buildtui.registry.crossref import CacheBreakdown
-from buildtui.registry.errors import (
-    AuthError,
-    MalformedManifest,
-    RegistryError,
-    TLSError,
-    Unreachable,
-)
+from buildtui.registry.errors import MalformedManifest, RegistryError
 from buildtui.registry.models import Kind
-from buildtui.registry.present import (
-    cache_summary,
-    format_size,
-    pretty_json,
-    report_outline,
-    shared_note,
-    short_digest,
-)
+from buildtui.registry.present import pretty_json
+from buildtui.registry.rows import TagRow, error_message, registry_title, tag_row
 from buildtui.registry.scan import ImageReport
 
 PANE_COMMANDS = (
@@ -59,15 +49,6 @@ PANE_COMMANDS = (
         False,
     ),
 )
-
-
-def hint_for(error: RegistryError) -> str:
-    """What keys help after an error, besides the error's own advice."""
-    if isinstance(error, AuthError):
-        return "Press l to log in, o to open another registry, r to retry."
-    if isinstance(error, Unreachable | TLSError):
-        return "Press r to retry, o to open another registry."
-    return "Press r to refresh."
 
 
 class RegistryPane(Widget):
@@ -119,17 +100,6 @@ class RegistryPane(Widget):
         min-width: 50;
         height: 1fr;
     }
-    RegistryPane #registry-badge {
-        height: 1;
-        padding: 0 1;
-        text-style: bold;
-        color: $success;
-    }
-    RegistryPane #registry-summary {
-        height: auto;
-        max-height: 12;
-        padding: 0 1;
-    }
     """
     COMMANDS = PANE_COMMANDS
     """The pane's commands: its bindings, footer keys and palette entries."""
@@ -151,19 +121,13 @@ class RegistryPane(Widget):
         cut: str | None = None
         """Why the tag list stops early (a bound was hit), if it does."""
 
-    class TagInspected(Message):
-        def __init__(
-            self,
-            repository: str,
-            tag: str,
-            report: ImageReport | None,
-            error: RegistryError | None = None,
-        ) -> None:
+    class TagsInspected(Message):
+        """Tags read since the last batch, in the order they were read."""
+
+        def __init__(self, repository: str, results: list[TagResult]) -> None:
             super().__init__()
             self.repository = repository
-            self.tag = tag
-            self.report = report
-            self.error = error
+            self.results = results
 
     class CacheCompared(Message):
         """A cache image's layers were compared with the registry's images."""
@@ -206,6 +170,7 @@ class RegistryPane(Widget):
         """Cache tags of the repository -> their layers against the registry's images."""
         self.filter_text = ""
         self.error: RegistryError | None = None
+        self._error_what = ""
         self.catalog_cut: str | None = None
         self.tags_cut: str | None = None
 
@@ -215,24 +180,26 @@ class RegistryPane(Widget):
             yield Input(placeholder="/ filter repositories and tags", id="registry-filter")
         yield Static(id="registry-message")
         with Horizontal(id="registry-body"):
-            yield OptionList(id="registry-repos")
-            table: DataTable[str | Text] = DataTable(id="registry-tags", cursor_type="row")
-            yield table
-            with Vertical(id="registry-detail"):
-                yield Static(id="registry-badge")
-                yield ManifestTree(id="registry-tree")
-                yield Static(id="registry-summary")
+            yield RepositoryList(id="registry-repos")
+            yield TagTable(id="registry-tags")
+            yield ReportDetails(id="registry-detail")
 
     def on_mount(self) -> None:
-        repos = self.query_one("#registry-repos", OptionList)
-        repos.border_title = "Repositories"
-        table = self.tag_table
-        table.border_title = "Tags"
-        self.manifest_tree.border_title = "Manifests"
-        for key in ("tag", "kind", "platforms", "size", "digest"):
-            table.add_column(key.upper() if key != "platforms" else "PLATFORMS", key=key)
         self.load_repositories()
         self.call_after_refresh(self._initial_focus)
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme: Theme) -> None:
+        """Rows, tree and messages again, in the new theme's colours."""
+        self._render_tags()
+        if self.current_tag is not None:
+            self.show_tag(self.current_tag)
+        if self.error is not None:
+            self.show_error(self.error, self._error_what)
+
+    async def on_unmount(self) -> None:
+        # A registry opened with `o` is the pane's own: the app closes only the one it gave.
+        await self.service.aclose()
 
     def _initial_focus(self) -> None:
         # Keys like r and v are pane commands: start on the list, not in the filter field.
@@ -245,33 +212,33 @@ class RegistryPane(Widget):
     # -- helpers ---------------------------------------------------------------------
 
     @property
-    def tag_table(self) -> DataTable[str | Text]:
-        return self.query_one("#registry-tags", DataTable)
+    def tag_table(self) -> TagTable:
+        return self.query_one(TagTable)
+
+    @property
+    def details(self) -> ReportDetails:
+        return self.query_one(ReportDetails)
 
     @property
     def manifest_tree(self) -> ManifestTree:
-        return self.query_one("#registry-tree", ManifestTree)
+        return self.details.manifest_tree
 
     def _title(self) -> str:
-        count = f" · {len(self.repositories)} repositories" if self.repositories else ""
-        cut = " (list cut short)" if self.catalog_cut else ""
-        return f"Registry {self.service.registry}{count}{cut}"
+        return registry_title(
+            self.service.registry, len(self.repositories), self.catalog_cut is not None
+        )
 
     def _matches(self, text: str) -> bool:
         return self.filter_text.lower() in text.lower()
 
     def show_error(self, error: RegistryError | None, what: str = "") -> None:
-        self.error = error
+        self.error, self._error_what = error, what
         message = self.query_one("#registry-message", Static)
         if error is None:
             message.remove_class("shown")
             message.update("")
             return
-        text = Text()
-        text.append(f"Cannot read {what or 'the registry'}: ", style="bold red")
-        text.append(str(error))
-        text.append(f"\n{hint_for(error)}", style="italic")
-        message.update(text)
+        message.update(themed_text(error_message(what, error), self.app.theme_variables))
         message.add_class("shown")
 
     # -- workers ---------------------------------------------------------------------
@@ -288,6 +255,8 @@ class RegistryPane(Widget):
 
     @work(exclusive=True, group="registry-tags", exit_on_error=False)
     async def load_tags(self, repository: str) -> None:
+        """The tags, then each tag's report: a few at a time in the table's order, the
+        reports posted in batches as they arrive (the first rows fill in first)."""
         service = self.service
         try:
             tags = await service.tags(repository)
@@ -296,15 +265,10 @@ class RegistryPane(Widget):
             return
         self.post_message(self.TagsLoaded(repository, tags, tags.cut))
 
-        async def inspect(tag: str) -> None:
-            try:
-                report = await service.inspect(repository, tag)
-            except RegistryError as error:
-                self.post_message(self.TagInspected(repository, tag, None, error))
-            else:
-                self.post_message(self.TagInspected(repository, tag, report))
+        def post(results: list[TagResult]) -> None:
+            self.post_message(self.TagsInspected(repository, results))
 
-        await asyncio.gather(*(inspect(tag) for tag in tags))
+        await inspect_tags(service, repository, sorted(tags), post)
 
     @work(group="registry-compare", exit_on_error=False)
     async def compare_cache(self, report: ImageReport, tag: str) -> None:
@@ -373,18 +337,20 @@ class RegistryPane(Widget):
         self.tag_errors = {}
         self._render_tags()
 
-    @on(TagInspected)
-    def tag_inspected(self, message: TagInspected) -> None:
+    @on(TagsInspected)
+    def tags_inspected(self, message: TagsInspected) -> None:
         if message.repository != self.repository:
             return
-        if message.report is not None:
-            self.reports[message.tag] = message.report
-            self.breakdowns.pop(message.tag, None)
-        elif message.error is not None:
-            self.tag_errors[message.tag] = message.error
-        self._update_row(message.tag)
-        if self.current_tag == message.tag:
-            self.show_tag(message.tag)
+        current = self.current_tag
+        for result in message.results:
+            if result.report is not None:
+                self.reports[result.tag] = result.report
+                self.breakdowns.pop(result.tag, None)
+            elif result.error is not None:
+                self.tag_errors[result.tag] = result.error
+            self.tag_table.update_row(self._row(result.tag))
+            if current == result.tag:
+                self.show_tag(result.tag)
 
     @on(CacheCompared)
     def cache_compared(self, message: CacheCompared) -> None:
@@ -426,77 +392,34 @@ class RegistryPane(Widget):
     # -- rendering -------------------------------------------------------------------
 
     def _render_repositories(self) -> None:
-        repos = self.query_one("#registry-repos", OptionList)
         # The current repository stays while some of its tags match, so the filter can
         # narrow its tags without jumping to another repository.
         keep = self.repository is not None and any(self._matches(t) for t in self.tags)
         shown = [
             r for r in self.repositories if self._matches(r) or (keep and r == self.repository)
         ]
-        repos.set_options(Option(name, id=name) for name in shown)
-        if self.repository in shown:
-            repos.highlighted = shown.index(self.repository)
-        elif shown:
-            repos.highlighted = 0
+        self.query_one(RepositoryList).show(shown, self.repository)
 
-    def _row(self, tag: str) -> tuple[str | Text, ...]:
-        report = self.reports.get(tag)
-        if report is not None:
-            platforms = " + ".join(str(p) for p in report.platforms) or "-"
-            kind: str | Text = report.kind.value
-            if report.damaged:
-                kind = Text(f"{report.kind.value} damaged", style="bold red")
-            return (
-                tag,
-                kind,
-                platforms,
-                format_size(report.unique_size),
-                short_digest(report.digest),
-            )
-        if tag in self.tag_errors:
-            return (tag, Text("error", style="bold red"), "", "", "")
-        return (tag, Text("…", style="dim"), "", "", "")
+    def _row(self, tag: str) -> TagRow:
+        error = self.tag_errors.get(tag)
+        return tag_row(tag, self.reports.get(tag), str(error) if error else None)
 
     def _render_tags(self) -> None:
         table = self.tag_table
-        selected = self.current_tag
-        table.clear()
-        for tag in self.tags:
-            if self._matches(tag) or (
-                self.repository is not None and self._matches(self.repository)
-            ):
-                table.add_row(*self._row(tag), key=tag)
-        if selected is not None and selected in table.rows:
-            table.move_cursor(row=table.get_row_index(selected))
+        whole = self.repository is not None and self._matches(self.repository)
+        table.show_rows(self._row(tag) for tag in self.tags if whole or self._matches(tag))
         if table.row_count == 0:
-            self.manifest_tree.show_outline(
-                None, "No tags" + (" match" if self.filter_text and self.tags else "")
-            )
-            self._show_summary(None)
+            note = ""
             if self.repository is not None and not self.tags:
                 lab = self.service.registry == self.lab_registry
                 note = empty_repository_text(self.repository, self.lab_cli if lab else None)
-                self.query_one("#registry-summary", Static).update(Text(note))
-
-    def _update_row(self, tag: str) -> None:
-        table = self.tag_table
-        if tag not in table.rows:
-            return
-        for key, value in zip(
-            ("tag", "kind", "platforms", "size", "digest"), self._row(tag), strict=True
-        ):
-            table.update_cell(tag, key, value, update_width=True)
+            self.details.show_placeholder(
+                "No tags" + (" match" if self.filter_text and self.tags else ""), note
+            )
 
     @property
     def current_tag(self) -> str | None:
-        table = self.tag_table
-        if table.row_count == 0:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except Exception:  # no valid cursor position yet
-            return None
-        return key.value
+        return self.tag_table.current_tag
 
     def show_tag(self, tag: str) -> None:
         report = self.reports.get(tag)
@@ -505,53 +428,10 @@ class RegistryPane(Widget):
             if report.kind is Kind.CACHE and breakdown is None and tag not in self._comparing:
                 self._comparing.add(tag)
                 self.compare_cache(report, tag)
-            self.manifest_tree.show_outline(report_outline(report, breakdown))
-            self._show_summary(report, breakdown)
+            self.details.show_report(report, breakdown, self.service.commands(report.ref))
             return
         error = self.tag_errors.get(tag)
-        self.manifest_tree.show_outline(None, f"! {error}" if error else f"Inspecting {tag}…")
-        self._show_summary(None)
-
-    def _show_summary(
-        self, report: ImageReport | None, breakdown: CacheBreakdown | None = None
-    ) -> None:
-        badge = self.query_one("#registry-badge", Static)
-        summary = self.query_one("#registry-summary", Static)
-        if report is None:
-            badge.update("")
-            summary.update("")
-            return
-        badge.update(report.badge)
-        text = Text()
-        text.append("Size ", style="bold")
-        text.append(f"{format_size(report.unique_size)} compressed, each blob once")
-        per_platform = [f"{report.label(c)} {format_size(c.size)}" for c in report.images]
-        if per_platform:
-            text.append(f" ({'; '.join(per_platform)})")
-        if report.kind is Kind.CACHE:
-            text.append("\nCache ", style="bold")
-            if breakdown is None:
-                text.append(cache_summary(report, None) or "", style="")
-                text.append(" (comparing with the registry's images…)", style="dim")
-            else:
-                text.append(cache_summary(report, breakdown))
-                text.append(
-                    f"; deleting it frees only the {format_size(breakdown.cache_only_bytes)} "
-                    "of cache-only bytes"
-                )
-        if report.config and report.config.created:
-            text.append("\nCreated ", style="bold")
-            text.append(report.config.created)
-        note = shared_note(report.shared_blobs)
-        if note:
-            text.append("\nShared ", style="bold")
-            text.append(note)
-        for problem in report.errors:
-            text.append(f"\n! {problem}", style="red")
-        text.append("\nSame as", style="bold")
-        for command in self.service.commands(report.ref):
-            text.append(f"\n  $ {command}", style="italic")
-        summary.update(text)
+        self.details.show_placeholder(f"! {error}" if error else f"Inspecting {tag}…")
 
     # -- actions ---------------------------------------------------------------------
 
@@ -572,11 +452,9 @@ class RegistryPane(Widget):
         """(title, digest, raw JSON) of the tree node in focus, else of the tag's manifest."""
         tag = self.current_tag
         report = self.reports.get(tag) if tag else None
-        tree = self.manifest_tree
-        node = tree.selected if tree.has_focus else None
-        if node is not None and node.digest:
-            raw = node.manifest.raw if node.manifest else node.raw
-            return node.label.split("  ")[0], node.digest, raw
+        focused = self.details.focused_node()
+        if focused is not None:
+            return focused
         if report is not None:
             return report.ref, report.digest, report.manifest.raw
         error = self.tag_errors.get(tag) if tag else None
@@ -585,15 +463,10 @@ class RegistryPane(Widget):
         return None, None, None
 
     def action_raw(self) -> None:
-        tree = self.manifest_tree
-        if tree.has_focus and tree.selected is not None:
-            # A layer or a detail has no JSON of its own: show its manifest's or config's.
-            owner, raw = tree.raw_of_selected()
-            if owner is not None and raw is not None:
-                name = owner.label.split("  ")[0]
-                shown = f"{name}  {owner.digest}" if owner.digest else name
-                self.app.push_screen(RawManifestScreen(shown, pretty_json(raw)))
-                return
+        focused = self.details.focused_raw()
+        if focused is not None:
+            self.app.push_screen(RawManifestScreen(focused[0], pretty_json(focused[1])))
+            return
         title, digest, raw = self._selection()
         if raw is None:
             self.app.notify("Select a tag (or a manifest in the tree) first.", severity="warning")
@@ -639,6 +512,9 @@ class RegistryPane(Widget):
             self._switch(self.service.with_credentials(*credentials))
 
     def _switch(self, service: RegistryBrowser) -> None:
+        # The old registry's reads stop (their client closes once nothing else holds it).
+        for group in ("registry-repositories", "registry-tags", "registry-compare"):
+            self.workers.cancel_group(self, group)
         self.close_service(self.service)
         self.service = service
         self.repositories, self.repository, self.tags = [], None, []

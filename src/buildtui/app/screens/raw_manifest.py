@@ -38,6 +38,10 @@ class RawManifestScreen(ModalScreen[None]):
             scroll.border_title = self.title_text
             scroll.border_subtitle = "escape to close"
             yield Static(
-                Syntax(self.text, self.language, theme="ansi_dark", word_wrap=True),
+                Syntax(self.text, self.language, theme=self.syntax_theme(), word_wrap=True),
                 id="raw-json",
             )
+
+    def syntax_theme(self) -> str:
+        """The terminal's own colours, for a dark or a light app theme."""
+        return "ansi_dark" if self.app.current_theme.dark else "ansi_light"

@@ -7,17 +7,8 @@ from textual.binding import Binding
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from buildtui.registry.present import OutlineNode
-
-KIND_STYLES = {
-    "index": "bold",
-    "image": "bold green",
-    "attestation": "dim",
-    "cache": "cyan",
-    "artifact": "magenta",
-    "unknown": "yellow",
-    "error": "bold red",
-}
+from buildtui.app.theme_style import theme_style
+from buildtui.registry.outline import OutlineNode, kind_style
 
 
 class ManifestTree(Tree[OutlineNode]):
@@ -56,14 +47,18 @@ class ManifestTree(Tree[OutlineNode]):
             self.root.set_label(Text(placeholder or "(no tag selected)", style="dim"))
             self.root.data = None
             return
-        self.root.set_label(Text(outline.label, style=KIND_STYLES.get(outline.kind, "")))
+        self.root.set_label(self._label(outline))
         self.root.data = outline
         for child in outline.children:
             self._add(self.root, child)
         self.root.expand()
 
+    def _label(self, node: OutlineNode) -> Text:
+        """The node's line, in the theme's colour for its kind."""
+        return Text(node.label, style=theme_style(kind_style(node.kind), self.app.theme_variables))
+
     def _add(self, parent: TreeNode[OutlineNode], node: OutlineNode) -> None:
-        label = Text(node.label, style=KIND_STYLES.get(node.kind, ""))
+        label = self._label(node)
         if node.children:
             branch = parent.add(label, data=node, expand=node.expand)
             for child in node.children:

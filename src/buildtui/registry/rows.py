@@ -1,0 +1,249 @@
+"""Registry rows and summaries as semantic cells, for the pane and its command-line twin.
+
+A cell is text with a semantic style ("error", "success", "warning", "accent", "primary",
+"bold", "italic", "dim" and combinations such as "bold error"): the pane turns the
+names into the current theme's colours, the command line prints the text. `tag_row`
+is the one reading of a tag for both (`row_cells` for the pane's table, `scan_lines`
+for `buildtui registry ls`), so a change in one shows in the other; `report_details`
+(the pane) and `report_text` (`buildtui inspect`) summarise a tag from the same parts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from buildtui.registry.crossref import CacheBreakdown
+from buildtui.registry.errors import AuthError, RegistryError, TLSError, Unreachable
+from buildtui.registry.models import Kind
+from buildtui.registry.outline import outline_lines, report_outline
+from buildtui.registry.present import cache_summary, format_size, short_digest
+from buildtui.registry.scan import ImageReport, RegistryScan, SharedBlob
+
+
+@dataclass(frozen=True)
+class Styled:
+    """Text and its semantic style (empty: plain)."""
+
+    text: str
+    style: str = ""
+
+
+@dataclass(frozen=True)
+class TagRow:
+    """One tag as the pane's table and `registry ls` show it."""
+
+    tag: str
+    kind: str = ""
+    """The kind of its manifest (`index`, `image`, `cache` ...); empty when not read."""
+    platforms: str = ""
+    size: str = ""
+    digest: str = ""
+    damaged: str | None = None
+    """Why the tag is damaged (index entries that cannot be read), or None."""
+    error: str | None = None
+    """Why the tag could not be read, or None."""
+
+    @property
+    def pending(self) -> bool:
+        """Not read yet (the pane shows it while the tag is inspected)."""
+        return not self.kind and self.error is None
+
+
+def tag_row(tag: str, report: ImageReport | None, error: str | None = None) -> TagRow:
+    """The one reading of a tag: its report, else why it failed, else still pending."""
+    if report is not None:
+        return TagRow(
+            tag,
+            report.kind.value,
+            " + ".join(str(p) for p in report.platforms) or "-",
+            format_size(report.unique_size),
+            short_digest(report.digest),
+            damaged=report.damaged,
+        )
+    return TagRow(tag, error=error)
+
+
+TAG_COLUMNS = ("tag", "kind", "platforms", "size", "digest")
+"""The keys of the pane's tag table, in the order of `row_cells`."""
+
+
+def row_cells(row: TagRow) -> tuple[Styled, ...]:
+    """The pane's cells: TAG, KIND (`error`, `… ` while pending, `index damaged`),
+    PLATFORMS, SIZE, DIGEST."""
+    if row.kind:
+        kind = Styled(f"{row.kind} damaged", "bold error") if row.damaged else Styled(row.kind)
+    elif row.error is not None:
+        kind = Styled("error", "bold error")
+    else:
+        kind = Styled("…", "dim")
+    return (
+        Styled(row.tag),
+        kind,
+        Styled(row.platforms),
+        Styled(row.size),
+        Styled(row.digest),
+    )
+
+
+def fit(text: str, width: int = 60) -> str:
+    """A name from the registry, cut to fit a line (a hostile catalog can send anything)."""
+    return text if len(text) <= width else f"{text[: width - 1]}…"
+
+
+SCAN_HEADER = f"{'REPOSITORY:TAG':<40} {'KIND':<11} {'SIZE':>9}  {'DIGEST':<19}  PLATFORMS"
+
+
+def scan_lines(repository: str, row: TagRow) -> list[str]:
+    """`registry ls` lines of a tag: its row, and why it is damaged or could not be read."""
+    label = fit(f"{repository}:{row.tag}")
+    if not row.kind:
+        return [f"{label:<40} ! {row.error}"]
+    lines = [f"{label:<40} {row.kind:<11} {row.size:>9}  {row.digest:<19}  {row.platforms}"]
+    if row.damaged:
+        lines.append(f"{'':<40} ! damaged: {row.damaged}")
+    return lines
+
+
+def scan_summary(scan: RegistryScan) -> str:
+    """`12 tags in 3 repositories, 4.1 MB of unique blobs (2 blobs shared ...); 1 damaged`."""
+    shared = scan.shared_blobs
+    damaged = sum(1 for e in scan.entries() if e.report and e.report.damaged)
+    return (
+        f"{len(scan.entries())} tags in {len(scan.repositories)} repositories, "
+        f"{format_size(scan.unique_size)} of unique blobs"
+        + (f" ({len(shared)} blobs shared between tags)" if shared else "")
+        + (f"; {damaged} damaged" if damaged else "")
+    )
+
+
+def scan_text(scan: RegistryScan) -> str:
+    """`buildtui registry ls`: every repository and tag, and a summary line."""
+    if not scan.repositories:
+        return f"{scan.registry}: no repositories" + (
+            f"\n! {scan.catalog_cut}" if scan.catalog_cut else ""
+        )
+    lines = [SCAN_HEADER]
+    for name, entries in scan.repositories.items():
+        if name in scan.errors:
+            lines.append(f"{fit(name):<40} ! {scan.errors[name]}")
+        for entry in entries:
+            lines += scan_lines(name, tag_row(entry.tag, entry.report, entry.error))
+        if name in scan.tags_cut:
+            lines.append(f"{fit(name):<40} ! {scan.tags_cut[name]}")
+    lines.append(f"\n{scan_summary(scan)}")
+    if scan.catalog_cut:
+        lines.append(f"! {scan.catalog_cut}")
+    return "\n".join(lines)
+
+
+def registry_title(registry: str, repositories: int, cut: bool) -> str:
+    """The pane's title: `Registry localhost:5000 · 3 repositories (list cut short)`."""
+    count = f" · {repositories} repositories" if repositories else ""
+    return f"Registry {registry}{count}{' (list cut short)' if cut else ''}"
+
+
+def hint_for(error: RegistryError) -> str:
+    """What keys help in the pane after an error, besides the error's own advice."""
+    if isinstance(error, AuthError):
+        return "Press l to log in, o to open another registry, r to retry."
+    if isinstance(error, Unreachable | TLSError):
+        return "Press r to retry, o to open another registry."
+    return "Press r to refresh."
+
+
+def error_message(what: str, error: RegistryError) -> tuple[Styled, ...]:
+    """The pane's message after a failed read: what, why, and which keys help."""
+    return (
+        Styled(f"Cannot read {what or 'the registry'}: ", "bold error"),
+        Styled(str(error)),
+        Styled(f"\n{hint_for(error)}", "italic"),
+    )
+
+
+def shared_note(shared: tuple[SharedBlob, ...]) -> str:
+    """`2 blobs (32 B) are shared: ...`, or an empty string."""
+    if not shared:
+        return ""
+    total = sum(blob.size for blob in shared)
+    parts = [f"{short_digest(b.digest)} by {', '.join(b.users)}" for b in shared[:4]]
+    more = f" and {len(shared) - 4} more" if len(shared) > 4 else ""
+    noun = "blob is" if len(shared) == 1 else "blobs are"
+    return (
+        f"{len(shared)} {noun} shared ({format_size(total)}, counted once): "
+        + "; ".join(parts)
+        + more
+    )
+
+
+def report_details(
+    report: ImageReport, breakdown: CacheBreakdown | None, commands: list[str]
+) -> tuple[Styled, ...]:
+    """The pane's summary under the tree: size, cache, created, shared blobs, problems and
+    the docker commands that show the same."""
+    parts = [
+        Styled("Size ", "bold"),
+        Styled(f"{format_size(report.unique_size)} compressed, each blob once"),
+    ]
+    per_platform = [f"{report.label(c)} {format_size(c.size)}" for c in report.images]
+    if per_platform:
+        parts.append(Styled(f" ({'; '.join(per_platform)})"))
+    if report.kind is Kind.CACHE:
+        parts.append(Styled("\nCache ", "bold"))
+        if breakdown is None:
+            parts.append(Styled(cache_summary(report, None)))
+            parts.append(Styled(" (comparing with the registry's images…)", "dim"))
+        else:
+            parts.append(Styled(cache_summary(report, breakdown)))
+            parts.append(
+                Styled(
+                    f"; deleting it frees only the {format_size(breakdown.cache_only_bytes)} "
+                    "of cache-only bytes"
+                )
+            )
+    if report.config and report.config.created:
+        parts += [Styled("\nCreated ", "bold"), Styled(report.config.created)]
+    note = shared_note(report.shared_blobs)
+    if note:
+        parts += [Styled("\nShared ", "bold"), Styled(note)]
+    parts += [Styled(f"\n! {problem}", "error") for problem in report.errors]
+    parts.append(Styled("\nSame as", "bold"))
+    parts += [Styled(f"\n  $ {command}", "italic") for command in commands]
+    return tuple(parts)
+
+
+def report_text(
+    report: ImageReport, commands: list[str], breakdown: CacheBreakdown | None = None
+) -> str:
+    """`buildtui inspect REF`: the pane's details as text, its tree with every node shown."""
+    manifest = report.manifest
+    lines = [
+        f"Name:       {report.ref}",
+        f"MediaType:  {manifest.media_type}",
+        f"Digest:     {manifest.digest}",
+        f"Kind:       {manifest.kind.value}" + (f" ({manifest.note})" if manifest.note else ""),
+        f"Platforms:  {report.badge}",
+        f"Size:       {format_size(report.unique_size)} compressed, every blob counted once",
+    ]
+    if manifest.artifact_type:
+        lines.append(f"Artifact:   {manifest.artifact_type}")
+    if report.config and report.config.created:
+        lines.append(f"Created:    {report.config.created}")
+    if report.kind is Kind.CACHE:
+        summary = cache_summary(report, breakdown)
+        if summary:
+            lines.append(f"Cache:      {summary}")
+        if breakdown is not None:
+            lines.append(
+                f"            deleting this cache frees only its "
+                f"{format_size(breakdown.cache_only_bytes)} of cache-only bytes"
+            )
+    lines += ["", "Tree:", *outline_lines(report_outline(report, breakdown), "  ")]
+    shared = report.shared_blobs
+    if shared:
+        lines += ["", "Shared blobs (counted once):"]
+        lines += [
+            f"  {short_digest(b.digest, 16)} {format_size(b.size):>9}  {', '.join(b.users)}"
+            for b in shared
+        ]
+    lines += ["", "Same as:"] + [f"  {command}" for command in commands]
+    return "\n".join(lines)

@@ -1,0 +1,137 @@
+"""The Registry pane's reads decode off the UI thread, and leave no thread behind when
+the pane switches registries or the app exits in the middle of them."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import httpx
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, OptionList
+
+from buildtui.app.app import BuildTUI, make_app
+from buildtui.app.panes.registry import RegistryPane
+from buildtui.app.screens.open_registry import OpenRegistryScreen
+from buildtui.app.services import Services
+from buildtui.cleanup.service import CleanupService
+from buildtui.engine.registry_container import ContainerState
+from buildtui.registry import blobcache, client
+from buildtui.registry.auth import NoCredentials
+from buildtui.registry.offload import THREAD_NAME
+from buildtui.registry.service import RegistryService
+from buildtui.settings import Settings
+from tests.fakes.cleanup import FakeContainer, WritableFakeRegistry, lab_fake_registry
+from tests.fakes.registry import fake_service, lab_registry
+from tests.fakes.registry_app import RegistryPaneApp, settle
+from tests.fakes.status import FakeStatusService, healthy_status
+
+
+def parse_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith(THREAD_NAME)]
+
+
+async def test_manifests_are_decoded_and_checked_off_the_ui_thread(
+    monkeypatch: object,
+) -> None:
+    seen: set[str] = set()
+    parse, digest = blobcache.parse_manifest, client.compute_digest
+
+    def spy_parse(*args: object) -> object:
+        seen.add(threading.current_thread().name)
+        return parse(*args)  # type: ignore[arg-type]
+
+    def spy_digest(*args: object) -> str:
+        seen.add(threading.current_thread().name)
+        return digest(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(blobcache, "parse_manifest", spy_parse)  # type: ignore[attr-defined]
+    monkeypatch.setattr(client, "compute_digest", spy_digest)  # type: ignore[attr-defined]
+    before = set(parse_threads())
+    app = RegistryPaneApp(fake_service(lab_registry()))
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        options = app.query_one("#registry-repos", OptionList)
+        options.highlighted = [str(o.id) for o in options.options].index("lab")
+        await settle(pilot)
+        assert set(app.pane.reports) == {"cachetest", "single", "v2"}
+        ui = threading.current_thread().name
+    assert seen and ui not in seen
+    assert all(name.startswith(THREAD_NAME) for name in seen), seen
+    assert set(parse_threads()) <= before  # the pane closed its client, and its thread
+
+
+class Held(httpx.AsyncBaseTransport):
+    """The fake registry, with one manifest held back: a read stays in flight."""
+
+    def __init__(self, registry: WritableFakeRegistry, held: str) -> None:
+        self.registry = registry
+        self.held = held
+        self.waiting = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith(self.held):
+            self.waiting.set()
+            await self.release.wait()
+        return self.registry.handle(request)
+
+
+def shared_app(registry: WritableFakeRegistry, transport: Held) -> BuildTUI:
+    """The app with one registry client shared by the Registry and Clean-up panes."""
+    settings = Settings(registry_url=f"http://{registry.host}")
+    browser = RegistryService(settings, transport=transport, store=NoCredentials())
+    cleanup = CleanupService(
+        settings,
+        registry=browser.share(),
+        container=FakeContainer(registry),
+        transport=transport,
+        container_state=lambda: ContainerState("registry7", None),
+    )
+    status = FakeStatusService(healthy_status(settings.registry_url))
+    services = Services(settings=settings, status=status, registry=browser, cleanup=cleanup)
+    return make_app(settings, services)
+
+
+async def until(pilot: Pilot[None], condition: object, what: str) -> None:
+    for _ in range(1000):
+        if condition():  # type: ignore[operator]
+            return
+        await pilot.pause(0.01)
+    raise AssertionError(f"still not {what}")
+
+
+async def test_switching_registries_and_exiting_during_a_read_leave_no_thread() -> None:
+    before = set(parse_threads())
+    registry = lab_fake_registry()
+    held = Held(registry, "/v2/lab/manifests/v2")
+    app = shared_app(registry, held)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("3")
+        await until(pilot, lambda: bool(app.query(RegistryPane)), "shown")
+        pane = app.query_one(RegistryPane)
+        await until(pilot, lambda: "lab" in pane.repositories, "listed")
+        options = pane.query_one("#registry-repos", OptionList)
+        options.highlighted = pane.repositories.index("lab")
+        await asyncio.wait_for(held.waiting.wait(), 10)
+        await until(pilot, lambda: "cachetest" in pane.reports, "inspected")
+        assert set(parse_threads()) - before  # the reads decode in the parse thread
+        assert str(pane.query_one("#registry-tags", DataTable).get_row("v2")[1]) == "…"
+
+        # `o` while lab:v2 is still being read: the read stops with the old registry.
+        await pilot.press("o")
+        await until(pilot, lambda: isinstance(app.screen, OpenRegistryScreen), "asking")
+        field = app.screen.query_one(Input)
+        field.value = "http://other.test:5000"
+        field.focus()
+        await pilot.pause()
+        await pilot.press("enter")
+        await until(pilot, lambda: pane.service.registry == "other.test:5000", "switched")
+        await until(
+            pilot,
+            lambda: not any(w.group == "registry-tags" and not w.is_finished for w in app.workers),
+            "stopped reading the old registry",
+        )
+    # The app closed both panes' clients: their parse threads are gone, none hangs.
+    assert set(parse_threads()) <= before
+    assert not held.release.is_set()

@@ -1,0 +1,80 @@
+"""The parse thread of a registry client, and the pane's tag reading in batches (no Textual)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from buildtui.registry.browser import TagResult, inspect_tags
+from buildtui.registry.errors import NotFound
+from buildtui.registry.offload import THREAD_NAME, ParseThread, inline
+from tests.fakes.registry import fake_service, lab_registry
+
+
+def thread_name() -> str:
+    return threading.current_thread().name
+
+
+def fail() -> None:
+    raise ValueError("not JSON")
+
+
+async def test_the_parse_thread_runs_functions_in_its_own_thread_then_ends() -> None:
+    parse = ParseThread()
+    name = await parse.run(thread_name)
+    assert name.startswith(THREAD_NAME) and name != thread_name()
+    with pytest.raises(ValueError, match="not JSON"):
+        await parse.run(fail)
+    parse.close()
+    assert not [t for t in threading.enumerate() if t.name == name]
+    assert await parse.run(thread_name) == thread_name()  # closed: inline
+
+
+async def test_inline_runs_on_the_loop() -> None:
+    assert await inline(thread_name) == thread_name()
+
+
+async def test_a_service_decodes_in_its_client_s_thread_and_stops_it_on_close() -> None:
+    service = fake_service(lab_registry())
+    report = await service.inspect("lab", "cachetest")
+    assert report.platforms
+    names = {t.name for t in threading.enumerate() if t.name.startswith(THREAD_NAME)}
+    assert names
+    await service.aclose()
+    assert not names & {t.name for t in threading.enumerate()}
+
+
+async def test_tags_are_read_in_order_and_reach_the_caller_in_batches() -> None:
+    service = fake_service(lab_registry())
+    batches: list[list[TagResult]] = []
+    try:
+        await inspect_tags(
+            service, "lab", ["cachetest", "gone", "single", "v2"], batches.append, at_once=1
+        )
+    finally:
+        await service.aclose()
+    results = [r for batch in batches for r in batch]
+    assert [r.tag for r in results] == ["cachetest", "gone", "single", "v2"]
+    gone = results[1]
+    assert gone.report is None and isinstance(gone.error, NotFound)
+    assert all(r.report is not None for r in results if r.tag != "gone")
+
+
+async def test_every_read_in_one_period_is_one_batch() -> None:
+    class Slow:
+        def __init__(self) -> None:
+            self.calls: list[str] = []
+
+        async def inspect(self, repository: str, tag: str) -> object:
+            self.calls.append(tag)
+            await asyncio.sleep(0)
+            return f"{repository}:{tag}"
+
+    slow = Slow()
+    batches: list[list[TagResult]] = []
+    tags = [f"v{n}" for n in range(30)]
+    await inspect_tags(slow, "lab", tags, batches.append, at_once=4, every=60)  # type: ignore[arg-type]
+    assert len(batches) == 1 and [r.tag for r in batches[0]] == tags
+    assert slow.calls == tags
