@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.color import Color as RichColor
+from rich.style import Style as RichStyle
 from rich.text import Text
 from textual.app import App
 from textual.color import Color
@@ -13,9 +14,10 @@ from buildtui.app.app import make_app
 from buildtui.app.panes.builders import BuildersPane
 from buildtui.app.panes.lab import LabPane
 from buildtui.app.screens.doctor import DoctorScreen
-from buildtui.app.theme_styles import SEMANTIC, themed, themed_text
+from buildtui.app.theme_styles import SEMANTIC, themed, themed_cell, themed_parts, themed_text
 from buildtui.app.widgets.status_bar import StatusBar
 from buildtui.app.widgets.themed_static import ThemedStatic
+from buildtui.registry.rows import Styled
 from tests.fakes.services import fake_services, settle
 from tests.fakes.status import FakeStatusService, engine_down_status
 from tests.unit.styles import SEMANTIC as NAMES_PRESENTATION_USES
@@ -108,3 +110,17 @@ async def test_the_app_follows_a_theme_switch(tmp_path: Path) -> None:
         check = app.screen.query(ThemedStatic).filter(".check").first()
         assert isinstance(check.content, Text)
         assert colour_of(check.content, " ✘ ") == variable(app, "text-error")
+
+
+async def test_styled_parts_and_cells_take_the_theme_s_colours() -> None:
+    app: App[None] = App()
+    async with app.run_test():
+        assert themed_cell(app, Styled("image")) == "image"
+        cell = themed_cell(app, Styled("index damaged", "bold error"))
+        assert isinstance(cell, Text) and isinstance(cell.style, RichStyle)
+        assert cell.style.bold and cell.style.color == variable(app, "text-error")
+        text = themed_parts(app, (Styled("Size ", "bold"), Styled("1 kB")))
+        assert text.plain == "Size 1 kB"
+        first = text.spans[0].style
+        assert isinstance(first, RichStyle) and first.bold and first.color is None
+        assert len(text.spans) == 1  # the plain part carries no style

@@ -18,8 +18,8 @@ Any other word is Rich's own (`bold`, `italic`, `underline`, `reverse`, `on` ...
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
 from rich.style import Style
 from rich.text import Span, Text
@@ -115,6 +115,31 @@ def themed_text(app: App[Any], text: Text) -> Text:
         for span in out.spans
     ]
     return out
+
+
+class StyledPart(Protocol):
+    """A piece of text and its semantic style, as `registry.rows.Styled` holds them."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def style(self) -> str: ...
+
+
+def themed_parts(app: App[Any], parts: Iterable[StyledPart]) -> Text:
+    """Styled parts as one Rich text in the current theme's colours."""
+    text = Text()
+    for part in parts:
+        text.append(part.text, style=themed(app, part.style) if part.style else "")
+    return text
+
+
+def themed_cell(app: App[Any], cell: StyledPart) -> str | Text:
+    """A table cell: plain text as it is, styled text in the current theme's colours."""
+    if not cell.style:
+        return cell.text
+    return Text(cell.text, style=themed(app, cell.style))
 
 
 def on_theme_change(node: DOMNode, redraw: Callable[[], object]) -> None:

@@ -17,7 +17,7 @@ from buildtui.registry.scan import ImageReport
 KIND_STYLES = {
     "index": "bold",
     "image": "bold success",
-    "attestation": "dim",
+    "attestation": "muted",
     "cache": "primary",
     "artifact": "accent",
     "unknown": "warning",

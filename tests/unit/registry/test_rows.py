@@ -128,17 +128,3 @@ async def test_report_details_of_a_cache_while_comparing_and_after() -> None:
     assert Styled(" (comparing with the registry's images…)", "dim") in waiting
     done = "".join(p.text for p in report_details(report, breakdown, ["docker x"]))
     assert "deleting it frees only the" in done and done.endswith("\n  $ docker x")
-
-
-def test_semantic_styles_take_the_theme_s_colours() -> None:
-    from buildtui.app.theme_style import theme_style, themed_cell, themed_text
-
-    variables = {"error": "#B93C5B", "success": "#4EBF71"}
-    assert theme_style("bold error", variables) == "bold #B93C5B"
-    assert theme_style("dim", variables) == "dim"
-    assert theme_style("warning", variables) == ""  # not in this theme: plain
-    assert themed_cell(Styled("image"), variables) == "image"
-    cell = themed_cell(Styled("index damaged", "bold error"), variables)
-    assert not isinstance(cell, str) and str(cell.style) == "bold #B93C5B"
-    text = themed_text((Styled("Size ", "bold"), Styled("1 kB")), variables)
-    assert text.plain == "Size 1 kB" and str(text.spans[0].style) == "bold"

@@ -18,7 +18,7 @@ from buildtui.app.messages import hosted_in_tabs
 from buildtui.app.screens.open_registry import OpenRegistryScreen
 from buildtui.app.screens.raw_manifest import RawManifestScreen
 from buildtui.app.screens.registry_login import RegistryLoginScreen
-from buildtui.app.theme_style import themed_text
+from buildtui.app.theme_styles import themed_parts
 from buildtui.app.widgets.manifest_tree import ManifestTree
 from buildtui.app.widgets.report_details import ReportDetails
 from buildtui.app.widgets.repository_list import RepositoryList
@@ -238,7 +238,7 @@ class RegistryPane(Widget):
             message.remove_class("shown")
             message.update("")
             return
-        message.update(themed_text(error_message(what, error), self.app.theme_variables))
+        message.update(themed_parts(self.app, error_message(what, error)))
         message.add_class("shown")
 
     # -- workers ---------------------------------------------------------------------

@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from buildtui.app.theme_style import theme_style
+from buildtui.app.theme_styles import themed
 from buildtui.registry.outline import OutlineNode, kind_style
 
 
@@ -55,7 +55,7 @@ class ManifestTree(Tree[OutlineNode]):
 
     def _label(self, node: OutlineNode) -> Text:
         """The node's line, in the theme's colour for its kind."""
-        return Text(node.label, style=theme_style(kind_style(node.kind), self.app.theme_variables))
+        return Text(node.label, style=themed(self.app, kind_style(node.kind)))
 
     def _add(self, parent: TreeNode[OutlineNode], node: OutlineNode) -> None:
         label = self._label(node)

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from buildtui.app.theme_style import themed_text
+from buildtui.app.theme_styles import themed_parts
 from buildtui.app.widgets.manifest_tree import ManifestTree
 from buildtui.registry.crossref import CacheBreakdown
 from buildtui.registry.outline import report_outline
@@ -51,7 +51,7 @@ class ReportDetails(Vertical):
         self.manifest_tree.show_outline(report_outline(report, breakdown))
         self.query_one("#registry-badge", Static).update(report.badge)
         parts = report_details(report, breakdown, commands)
-        summary = themed_text(parts, self.app.theme_variables)
+        summary = themed_parts(self.app, parts)
         self.query_one("#registry-summary", Static).update(summary)
 
     def show_placeholder(self, placeholder: str, note: str = "") -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from rich.text import Text
 from textual.widgets import DataTable
 
-from buildtui.app.theme_style import themed_cell
+from buildtui.app.theme_styles import themed_cell
 from buildtui.registry.rows import TAG_COLUMNS, TagRow, row_cells
 
 
@@ -25,8 +25,7 @@ class TagTable(DataTable[str | Text]):
 
     def cells(self, row: TagRow) -> tuple[str | Text, ...]:
         """The row's cells as the table shows them."""
-        variables = self.app.theme_variables
-        return tuple(themed_cell(cell, variables) for cell in row_cells(row))
+        return tuple(themed_cell(self.app, cell) for cell in row_cells(row))
 
     def show_rows(self, rows: Iterable[TagRow]) -> None:
         """Every row anew; the cursor stays on the tag it was on when that tag is shown."""
