@@ -204,7 +204,7 @@ class BuildTUI(App[None]):
         if mounting is not None:  # shown before the background mounted it
             # Not left on the pane just hidden: Textual would refocus there, and the
             # tabs follow the focus.
-            self.screen.set_focus(None)
+            event.pane.screen.set_focus(None)
             await mounting
         self.focus_pane(event.pane.id)
 
@@ -277,10 +277,11 @@ class BuildTUI(App[None]):
         return found.first(TabbedContent) if found else None
 
     def action_show_pane(self, pane_id: str) -> None:
-        if self.tabs is not None:
+        tabs = self.tabs
+        if tabs is not None:
             if self.mount_pane(pane_id) is not None:  # not yet there: it is now
-                self.screen.set_focus(None)  # see `pane_shown`
-            self.tabs.active = pane_id
+                tabs.screen.set_focus(None)  # see `pane_shown`
+            tabs.active = pane_id
         else:  # still loading: shown as soon as the panes are there
             self._initial_pane = pane_id
 
