@@ -6,7 +6,9 @@ from the process start the kernel records (10 ms ticks), so imports count too.
 With `--monotonic` it prints the monotonic clock at the first frame instead, for a
 parent that read the same clock just before starting it (nanosecond resolution).
 With `--until-panes` (buildtui) it prints a second time, once the tabs and the panes
-(loaded after the first frame, with python-on-whales and httpx) are drawn.
+(loaded after the first frame) are drawn: the pane in front, the only one shown; and
+a third time once the panes behind it, mounted in the background after it is drawn,
+are all mounted.
 """
 
 from __future__ import annotations
@@ -63,6 +65,19 @@ def main() -> None:
             app.call_after_refresh(finish)
 
     def finish() -> None:
+        print(now(), flush=True)
+        app.set_interval(0.005, all_panes_ready)
+
+    def all_panes_ready() -> None:
+        """A third line once every tab holds its pane, mounted."""
+        tabs = app.query("TabPane")
+        if len(seen) == 1 and all(
+            tab.children and all(pane.is_mounted for pane in tab.children) for tab in tabs
+        ):
+            seen.append(True)
+            app.call_after_refresh(done)
+
+    def done() -> None:
         print(now(), flush=True)
         app.exit()
 

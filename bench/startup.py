@@ -52,14 +52,16 @@ def main() -> None:
     # Each buildtui sample right after a bare one: their difference sees the same load.
     paired = statistics.median(a - b for a, b in zip(app, bare, strict=True))
     print(f"median of the {args.runs} paired differences: {paired * 1000:+.0f} ms")
-    # Not a goal of the issue, said so that the first frame is not read as the whole
-    # start: the tabs and panes come after it, with python-on-whales and httpx loaded
-    # in a thread (real services, no I/O).
-    panes = [sample("buildtui", "--until-panes")[1] for _ in range(args.panes_runs)]
-    print(
-        f"buildtui, tabs and panes drawn: median {statistics.median(panes) * 1000:.0f} ms "
-        f"({args.panes_runs} runs)"
-    )
+    # The first frame is not the whole start: the tabs and the pane in front come after
+    # it (imported in a thread; real services, which load python-on-whales when first
+    # used), then the other panes, mounted in the background (goal: panes drawn <= 600 ms).
+    samples = [sample("buildtui", "--until-panes") for _ in range(args.panes_runs)]
+    for label, index in (("tabs and panes drawn", 1), ("all five panes mounted", 2)):
+        ms = sorted(times[index] * 1000 for times in samples)
+        print(
+            f"buildtui, {label}: median {statistics.median(ms):.0f} ms "
+            f"(min {ms[0]:.0f}, max {ms[-1]:.0f}; {args.panes_runs} runs)"
+        )
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 

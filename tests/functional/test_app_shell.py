@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from textual.message import Message
 from textual.notifications import Notify
+from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import DataTable, Static, TabbedContent
 
 from buildtui.app.app import BuildTUI, make_app
@@ -256,3 +260,57 @@ async def test_a_failed_status_probe_is_shown_not_frozen(tmp_path: Path) -> None
             await pilot.pause(0.02)
         await settle(pilot)
         assert "registry7 up" in str(app.query_one(StatusBar).render())
+
+
+async def test_a_failed_status_check_stays_shown_when_the_lab_count_changes(
+    tmp_path: Path,
+) -> None:
+    service = FailingStatusService(healthy_status())
+    app = full_app(tmp_path, service)
+    async with app.run_test(size=(120, 30)) as pilot:
+        bar = app.query_one(StatusBar)
+        for _ in range(300):
+            if "status check failed" in str(bar.render()):
+                break
+            await pilot.pause(0.02)
+        bar.lab_progress = "8/9"  # the Lab pane counted again meanwhile
+        await pilot.pause()
+        assert "status check failed: OSError: docker: exec format error" in str(bar.render())
+
+
+async def wait_for(pilot: Pilot[None], ready: Callable[[], bool]) -> None:
+    for _ in range(500):
+        if ready():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("not ready in 5 s")
+
+
+async def test_the_tabs_come_with_the_pane_in_front_and_a_pane_shown_early_comes_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other panes are mounted in the background once the first is drawn (held back
+    here): a pane shown before that is mounted when shown, by key or by mouse."""
+    monkeypatch.setattr(BuildTUI, "load_panes", lambda self: None)
+    app = full_app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+
+        def focused_in(kind: type[Widget]) -> bool:
+            panes = app.query(kind)
+            focused = app.focused
+            return bool(panes) and focused is not None and panes.first() in focused.ancestors
+
+        await wait_for(pilot, lambda: focused_in(BuildersPane))
+        kinds = (BuildersPane, BuildPane, RegistryPane, CleanupPane, LabPane)
+        assert [kind for kind in kinds if app.query(kind)] == [BuildersPane]
+        await pilot.press("4")
+        await wait_for(pilot, lambda: focused_in(CleanupPane))
+        assert app.query_one(TabbedContent).active == "cleanup"
+        await pilot.click("#--content-tab-registry")
+        await wait_for(pilot, lambda: focused_in(RegistryPane))
+        assert app.query_one(TabbedContent).active == "registry"
+        assert [kind for kind in kinds if app.query(kind)] == [
+            BuildersPane,
+            RegistryPane,
+            CleanupPane,
+        ]

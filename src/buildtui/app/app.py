@@ -11,7 +11,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane, TextArea
 from textual.worker import Worker, WorkerState
 
@@ -51,6 +51,9 @@ class BuildTUI(App[None]):
         def __init__(self, services: Services) -> None:
             super().__init__()
             self.services = services
+
+    class PanesLoaded(Message):
+        """The modules of the panes behind the one in front are loaded."""
 
     class StatusProbed(Message):
         """A fresh snapshot of the engine and registry, from the status worker."""
@@ -127,37 +130,83 @@ class BuildTUI(App[None]):
 
     @work(thread=True, exclusive=True, group="startup")
     def load_services(self) -> None:
-        """Import the panes and the real services off the UI thread, then mount them."""
+        """Import the real services and the pane in front off the UI thread, then mount."""
         from buildtui.app import wiring
 
         services = self.services or wiring.make_services(self.settings)
+        wiring.import_pane(self._initial_pane)
         self.post_message(self.ServicesReady(services))
 
     @on(ServicesReady)
     async def mount_panes(self, message: ServicesReady) -> None:
+        """The tabs with the pane in front; the other panes follow once it is drawn."""
         from buildtui.app.wiring import make_pane
 
         self.services = message.services
-        widgets = {pane_id: make_pane(pane_id, message.services) for pane_id, _, _ in PANES}
-        panes = [
-            TabPane(f"{key} {title}", widgets[pane_id], id=pane_id) for pane_id, title, key in PANES
-        ]
-        tabs = TabbedContent(id="panes", initial=self._initial_pane)
-        for pane in panes:
-            tabs.compose_add_child(pane)  # as `with TabbedContent():` in compose does
-        self.check_keymap(widgets.values())
+        front = self._initial_pane
+        tabs = TabbedContent(id="panes", initial=front)
+        for pane_id, title, key in PANES:
+            # The others stay empty until `mount_pane` (in the background, or when shown).
+            content = [make_pane(pane_id, message.services)] if pane_id == front else []
+            # As `with TabbedContent():` in compose does:
+            tabs.compose_add_child(TabPane(f"{key} {title}", *content, id=pane_id))
         await self.query_one("#loading").remove()
         await self.mount(tabs, before="#status")
         # Once laid out, its widgets can take the focus (the pane shown then, if a key
         # changed it meanwhile).
         self.call_after_refresh(lambda: self.focus_pane(tabs.active))
+        self.call_after_refresh(self.load_panes)
+
+    @work(thread=True, exclusive=True, group="startup-panes")
+    def load_panes(self) -> None:
+        """Import the other panes' modules off the UI thread, once the first is drawn."""
+        from buildtui.app import wiring
+
+        for pane_id, _, _ in PANES:
+            wiring.import_pane(pane_id)
+        self.post_message(self.PanesLoaded())
+
+    @on(PanesLoaded)
+    async def mount_other_panes(self) -> None:
+        """Mount the panes behind the one in front, then start probing the status."""
+        for pane_id, _, _ in PANES:
+            mounting = self.mount_pane(pane_id)
+            if mounting is not None:
+                await mounting
+        if self.tabs is not None:
+            tabs = self.tabs
+            self.check_keymap(
+                child for pane_id, _, _ in PANES for child in tabs.get_pane(pane_id).children
+            )
         self.refresh_status()
         self.set_interval(STATUS_INTERVAL, self.refresh_status)
 
+    def mount_pane(self, pane_id: str) -> AwaitMount | None:
+        """Mount a pane not mounted yet (awaited, it is); None if it is mounted.
+
+        The pane in front is mounted with the tabs, the others in the background just
+        after (`mount_other_panes`), or at once if shown before.
+        """
+        tab = self.query_one(f"TabPane#{pane_id}", TabPane)
+        if not tab.children:
+            from buildtui.app.wiring import make_pane
+
+            assert self.services is not None  # the tabs come with the services
+            return tab.mount(make_pane(pane_id, self.services))
+        mounting = [child for child in tab.children if not child.is_mounted]
+        return AwaitMount(tab, mounting) if mounting else None
+
     @on(TabbedContent.TabActivated)
-    def pane_shown(self, event: TabbedContent.TabActivated) -> None:
-        if event.pane.id is not None:
-            self.focus_pane(event.pane.id)
+    async def pane_shown(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id is None:
+            return
+        mounting = self.mount_pane(event.pane.id)
+        if mounting is not None:  # shown before the background mounted it
+            # Not left on the pane just hidden: Textual would refocus there, and the
+            # tabs follow the focus.
+            event.pane.screen.set_focus(None)
+            await mounting
+        self.focus_pane(event.pane.id)
 
     def focus_pane(self, pane_id: str) -> None:
         """Move the focus into a pane, so that its keys work at once.
@@ -228,8 +277,11 @@ class BuildTUI(App[None]):
         return found.first(TabbedContent) if found else None
 
     def action_show_pane(self, pane_id: str) -> None:
-        if self.tabs is not None:
-            self.tabs.active = pane_id
+        tabs = self.tabs
+        if tabs is not None:
+            if self.mount_pane(pane_id) is not None:  # not yet there: it is now
+                tabs.screen.set_focus(None)  # see `pane_shown`
+            tabs.active = pane_id
         else:  # still loading: shown as soon as the panes are there
             self._initial_pane = pane_id
 
@@ -267,11 +319,14 @@ class BuildTUI(App[None]):
         self.query_one(StatusBar).lab_progress = progress
 
     @on(ShowLabStep)
-    def show_lab_step(self, message: ShowLabStep) -> None:
+    async def show_lab_step(self, message: ShowLabStep) -> None:
         """Show the pane that does a lab step, filled in for it."""
         self.action_show_pane(message.pane)
         if message.action is None or self.tabs is None:
             return
+        mounting = self.mount_pane(message.pane)
+        if mounting is not None:
+            await mounting
         for pane in self.tabs.get_pane(message.pane).children:
             if hasattr(pane, f"action_{message.action}"):
                 # A builder's step (prune) is about the builder in use.

@@ -1,7 +1,7 @@
 """The services the app is built from: real ones by default, fakes in tests.
 
-Only types here (under TYPE_CHECKING): the real services import python-on-whales
-and httpx, which the app loads after its first frame (see `buildtui.app.wiring`).
+Only types here (under TYPE_CHECKING): the app imports the real services after its
+first frame (see `buildtui.app.wiring`), and they load python-on-whales when first used.
 """
 
 from __future__ import annotations

@@ -1,33 +1,39 @@
 """The real services and the panes built on them.
 
-Importing this module loads python-on-whales and httpx, so the app imports it
-in a thread worker after its first frame.
+The app imports this module in a thread worker after its first frame. Making the
+services loads neither python-on-whales nor pydantic (each service loads them when
+first used), and each pane's module is imported only for that pane (`import_pane`,
+`make_pane`): the pane in front is drawn before the others are loaded.
 """
 
 from __future__ import annotations
 
+import importlib
 from functools import partial
 
 from textual.widget import Widget
 from textual.widgets import Static
 
-from buildtui.app.panes.build import BuildPane
-from buildtui.app.panes.builders import BuildersPane
-from buildtui.app.panes.cleanup import CleanupPane
-from buildtui.app.panes.lab import LabPane
-from buildtui.app.panes.registry import RegistryPane
 from buildtui.app.services import BuildServices, Services
 from buildtui.build.history import BuildHistory
 from buildtui.build.platforms import builder_platforms
 from buildtui.build.runner import BuildRunner
 from buildtui.buildx.builders import BuildersService
 from buildtui.cleanup.service import CleanupService, cli_prefix
-from buildtui.engine.probe import probe_engine
 from buildtui.engine.status import EngineStatus
 from buildtui.forms import FormMemory
 from buildtui.lab.service import LabService
 from buildtui.registry.service import RegistryService
 from buildtui.settings import Settings
+
+PANE_MODULES = {
+    "builders": "buildtui.app.panes.builders",
+    "build": "buildtui.app.panes.build",
+    "registry": "buildtui.app.panes.registry",
+    "cleanup": "buildtui.app.panes.cleanup",
+    "lab": "buildtui.app.panes.lab",
+}
+"""The module of each pane, imported when the pane is first made."""
 
 
 class EngineStatusService:
@@ -37,6 +43,8 @@ class EngineStatusService:
         self.settings = settings
 
     def probe(self) -> EngineStatus:
+        from buildtui.engine.probe import probe_engine  # python-on-whales and httpx
+
         return probe_engine(self.settings)
 
 
@@ -61,21 +69,36 @@ def make_services(settings: Settings) -> Services:
     )
 
 
+def import_pane(pane_id: str) -> None:
+    """Import a pane's module (from a thread worker, so that the UI keeps responding)."""
+    importlib.import_module(PANE_MODULES[pane_id])
+
+
 def make_pane(pane_id: str, services: Services) -> Widget:
     """The widget for one pane; a pane whose service is missing says so."""
     pane: Widget | None = None
     if pane_id == "builders" and services.builders is not None:
+        from buildtui.app.panes.builders import BuildersPane
+
         pane = BuildersPane(services.builders, forms=services.forms)
     elif pane_id == "build" and services.build is not None:
+        from buildtui.app.panes.build import BuildPane
+
         build = services.build
         pane = BuildPane(
             build.runner, build.history, services.settings, build.platforms, forms=services.forms
         )
     elif pane_id == "registry" and services.registry is not None:
+        from buildtui.app.panes.registry import RegistryPane
+
         pane = RegistryPane(services.registry, lab_cli=cli_prefix(services.settings))
     elif pane_id == "cleanup" and services.cleanup is not None:
+        from buildtui.app.panes.cleanup import CleanupPane
+
         pane = CleanupPane(services.cleanup)
     elif pane_id == "lab" and services.lab is not None:
+        from buildtui.app.panes.lab import LabPane
+
         pane = LabPane(services.lab, language=services.settings.lab_language)
     if pane is None:
         return Static(f"The {pane_id} pane is not available.", classes="pane-missing")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from python_on_whales.exceptions import DockerException
-
 from buildtui.build.errors import BuildUnavailable
 from buildtui.engine.client import make_docker_client
 from buildtui.settings import Settings
@@ -14,6 +12,8 @@ def builder_platforms(settings: Settings, builder: str | None = None) -> list[st
 
     Blocking (runs `docker buildx inspect`); call it from a thread worker.
     """
+    from python_on_whales.exceptions import DockerException  # with pydantic: only when used
+
     docker = make_docker_client(settings)
     try:
         inspected = docker.buildx.inspect(builder)

@@ -7,6 +7,7 @@ Every failure is a `BuildxError` whose message says what happened and what to do
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import signal
 import subprocess
@@ -14,10 +15,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Protocol, TypeVar
-
-from python_on_whales.client_config import ClientNotFoundError
-from python_on_whales.exceptions import DockerException
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from buildtui import logs
 from buildtui.buildx import commands
@@ -54,6 +52,9 @@ from buildtui.buildx.parsing import (
 )
 from buildtui.engine.client import docker_command, make_docker_client
 from buildtui.settings import Settings, data_dir
+
+if TYPE_CHECKING:
+    from python_on_whales import DockerClient
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT = 120.0
@@ -181,7 +182,11 @@ class BuildersService:
     def __init__(self, settings: Settings, *, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.settings = settings
         self.timeout = timeout
-        self._docker = make_docker_client(settings)
+
+    @functools.cached_property
+    def _docker(self) -> DockerClient:
+        """Made on first use: python-on-whales (with pydantic) is loaded only then."""
+        return make_docker_client(self.settings)
 
     @property
     def command_prefix(self) -> list[str]:
@@ -222,6 +227,9 @@ class BuildersService:
         return result.stdout
 
     def _whales(self, call: Callable[[], object], *, action: str, builder: str) -> None:
+        from python_on_whales.client_config import ClientNotFoundError
+        from python_on_whales.exceptions import DockerException
+
         try:
             call()
         except ClientNotFoundError:

@@ -28,13 +28,18 @@ class StatusBar(ThemedStatic):
     def __init__(self, registry_name: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.registry_name = registry_name
+        self._failed = False
+        """A failed check is shown: it stays until a probe answers (not a new lab count)."""
 
     def watch_status(self, status: EngineStatus | None) -> None:
+        self._failed = False
         self.show(status_text(status, self.registry_name, self.lab_progress))
 
     def watch_lab_progress(self, progress: str | None) -> None:
-        self.show(status_text(self.status, self.registry_name, progress))
+        if not self._failed:
+            self.show(status_text(self.status, self.registry_name, progress))
 
     def show_failure(self, error: BaseException) -> None:
         """The status check itself failed: say so instead of keeping an old or empty line."""
+        self._failed = True
         self.show(status_failure_text(error))
