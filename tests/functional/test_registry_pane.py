@@ -239,7 +239,8 @@ async def test_open_another_registry() -> None:
         store=NoCredentials(),
     )
     app = RegistryPaneApp(service)
-    async with app.run_test(size=SIZE) as pilot:
+    posted: list[Message] = []
+    async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
         await settle(pilot)
         await pilot.press("o")
         await pilot.pause()
@@ -258,7 +259,8 @@ async def test_open_another_registry() -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert app.pane.service.registry == "other.test:5000"
-        assert any("not a registry address" in n.message for n in app._notifications)
+        notes = [m.notification.message for m in posted if isinstance(m, Notify)]
+        assert any("not a registry address" in note for note in notes)
 
 
 async def test_a_repository_with_no_tags_says_why_it_is_still_listed() -> None:
