@@ -234,10 +234,8 @@ class FakeContainer:
 
     def inspect(self) -> ContainerInfo:
         if self.missing:
-            raise ContainerNotFound(
-                f"there is no container named {self.name}; start the lab registry or set "
-                "registry_container (--registry-container)"
-            )
+            # The production error's kind; the wording is the real container's to test.
+            raise ContainerNotFound(f"FakeContainer {self.name} is missing")
         port = self.host_port or int(self.registry.host.rsplit(":", 1)[1])
         return ContainerInfo(
             name=self.name,

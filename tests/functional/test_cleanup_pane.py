@@ -15,6 +15,7 @@ from buildtui.app.messages import LabChanged
 from buildtui.app.panes.cleanup import CleanupPane
 from buildtui.app.screens.confirm import ConfirmScreen
 from buildtui.app.widgets.cleanup_items import CleanupItems
+from buildtui.cleanup.errors import ContainerNotFound
 from buildtui.cleanup.steps import StepAction
 from buildtui.registry.present import format_size
 from tests.fakes.cleanup import (
@@ -235,14 +236,18 @@ async def test_the_registry_down_says_what_to_do_and_refresh_recovers() -> None:
 async def test_gc_without_the_container_says_how_to_fix_it() -> None:
     registry = lab_fake_registry()
     app = app_for(registry, FakeContainer(registry, missing=True))
-    async with app.run_test(size=SIZE) as pilot:
+    posted: list[Message] = []
+    async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
         await settle(pilot)
         await pilot.press("g")
         await settle(pilot)
         assert not isinstance(app.screen, ConfirmScreen)
+        # The same message, seen once at each widget it bubbles through.
+        failures = [m for m in posted if isinstance(m, CleanupPane.Failed)]
+        assert failures and all(isinstance(m.error, ContainerNotFound) for m in failures)
+        failed = failures[-1]
         message = text_of(app, "#cleanup-message")
-        assert "Garbage collection cannot run" in message
-        assert "no container named registry7" in message
+        assert failed.what in message and str(failed.error) in message
 
 
 async def test_verify_checks_every_tag() -> None:
