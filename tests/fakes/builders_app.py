@@ -1,32 +1,26 @@
-"""A small app hosting only the Builders pane, for Pilot and snapshot tests."""
+"""The app with the Builders pane in front, for Pilot and snapshot tests."""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-from textual.pilot import Pilot
-
+from buildtui.app.app import BuildTUI
 from buildtui.app.panes.builders import BuildersPane
+from buildtui.app.services import Services
 from buildtui.buildx.builders import BuildersBackend
+from buildtui.engine.status import EngineStatus
+from buildtui.settings import Settings
+from tests.fakes.services import healthy, pane_app
+from tests.fakes.status import FakeStatusService
 
 
-class BuildersPaneApp(App[None]):
-    """The pane alone, as the shell mounts it; no periodic refresh (tests refresh by key)."""
-
-    def __init__(self, service: BuildersBackend, refresh_interval: float | None = None) -> None:
-        super().__init__()
-        self.service = service
-        self.refresh_interval = refresh_interval
-
-    def compose(self) -> ComposeResult:
-        yield BuildersPane(self.service, refresh_interval=self.refresh_interval, id="builders")
-
-    @property
-    def pane(self) -> BuildersPane:
-        return self.query_one(BuildersPane)
+def builders_app(
+    service: BuildersBackend, settings: Settings | None = None, status: EngineStatus | None = None
+) -> BuildTUI:
+    """The pane on `service`; the status probe answers `status` (default: all is well)."""
+    settings = settings or Settings()
+    probe = healthy(settings) if status is None else FakeStatusService(status)
+    services = Services(settings=settings, status=probe, builders=service)
+    return pane_app("builders", services)
 
 
-async def settle(pilot: Pilot[None]) -> None:
-    """Wait until workers are done and the messages they posted are handled."""
-    for _ in range(6):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+def builders_pane(app: BuildTUI) -> BuildersPane:
+    return app.query_one(BuildersPane)

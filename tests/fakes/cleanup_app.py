@@ -1,23 +1,20 @@
-"""A small app hosting only the Clean-up pane, for Pilot and snapshot tests."""
+"""The app with the Clean-up pane in front, for Pilot and snapshot tests."""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-
+from buildtui.app.app import BuildTUI
 from buildtui.app.panes.cleanup import CleanupPane
-from buildtui.cleanup.backend import CleanupBackend
+from buildtui.app.services import Services
+from buildtui.cleanup.service import CleanupService
+from tests.fakes.services import healthy, pane_app
 
 
-class CleanupPaneApp(App[None]):
-    """The pane alone, as the shell mounts it."""
+def cleanup_app(service: CleanupService) -> BuildTUI:
+    """The pane on `service`, with the settings it was made with."""
+    settings = service.settings
+    services = Services(settings=settings, status=healthy(settings), cleanup=service)
+    return pane_app("cleanup", services)
 
-    def __init__(self, service: CleanupBackend) -> None:
-        super().__init__()
-        self.service = service
 
-    def compose(self) -> ComposeResult:
-        yield CleanupPane(self.service, id="cleanup")
-
-    @property
-    def pane(self) -> CleanupPane:
-        return self.query_one(CleanupPane)
+def cleanup_pane(app: BuildTUI) -> CleanupPane:
+    return app.query_one(CleanupPane)

@@ -1,31 +1,22 @@
-"""A small app hosting only the Lab pane, for Pilot and snapshot tests."""
+"""The app with the Lab pane in front, for Pilot and snapshot tests."""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-from textual.pilot import Pilot
+from dataclasses import replace
 
+from buildtui.app.app import BuildTUI
 from buildtui.app.panes.lab import LabPane
+from buildtui.app.services import Services
 from buildtui.lab.service import LabService
+from tests.fakes.services import healthy, pane_app
 
 
-class LabPaneApp(App[None]):
-    """The pane alone; no periodic refresh (tests refresh by key)."""
-
-    def __init__(self, service: LabService, language: str = "en") -> None:
-        super().__init__()
-        self.service = service
-        self.language = language
-
-    def compose(self) -> ComposeResult:
-        yield LabPane(self.service, language=self.language, refresh_interval=None, id="lab")
-
-    @property
-    def pane(self) -> LabPane:
-        return self.query_one(LabPane)
+def lab_app(service: LabService, language: str = "en") -> BuildTUI:
+    """The pane on `service`, in `language` (the setting the app reads it from)."""
+    settings = replace(service.settings, language=language)
+    services = Services(settings=settings, status=healthy(settings), lab=service)
+    return pane_app("lab", services)
 
 
-async def settle(pilot: Pilot[None]) -> None:
-    for _ in range(6):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+def lab_pane(app: BuildTUI) -> LabPane:
+    return app.query_one(LabPane)

@@ -1,36 +1,20 @@
-"""A small app hosting only the Registry pane, for Pilot and snapshot tests."""
+"""The app with the Registry pane in front, for Pilot and snapshot tests."""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-from textual.pilot import Pilot
-from textual.widgets import Input
-
+from buildtui.app.app import BuildTUI
 from buildtui.app.panes.registry import RegistryPane
-from buildtui.registry.service import RegistryBrowser
+from buildtui.app.services import Services
+from buildtui.registry.service import RegistryService
+from tests.fakes.services import healthy, pane_app
 
 
-class RegistryPaneApp(App[None]):
-    """The pane alone, as the shell mounts it; the filter's cursor does not blink."""
-
-    def __init__(self, service: RegistryBrowser) -> None:
-        super().__init__()
-        self.service = service
-
-    def compose(self) -> ComposeResult:
-        yield RegistryPane(self.service, id="registry")
-
-    def on_mount(self) -> None:
-        for field in self.query(Input):
-            field.cursor_blink = False
-
-    @property
-    def pane(self) -> RegistryPane:
-        return self.query_one(RegistryPane)
+def registry_app(service: RegistryService) -> BuildTUI:
+    """The pane on `service`, with the settings it was made with."""
+    settings = service.settings
+    services = Services(settings=settings, status=healthy(settings), registry=service)
+    return pane_app("registry", services)
 
 
-async def settle(pilot: Pilot[None]) -> None:
-    """Wait until workers are done and the messages they posted are handled."""
-    for _ in range(6):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+def registry_pane(app: BuildTUI) -> RegistryPane:
+    return app.query_one(RegistryPane)

@@ -1,4 +1,9 @@
-"""The whole app on deterministic in-memory fakes: every pane has data, nothing touches Docker."""
+"""The whole app on deterministic in-memory fakes: every pane has data, nothing touches Docker.
+
+`fake_services` fills every pane; `pane_app` builds the app for one pane's tests (the
+`*_app` modules beside this one). Both go through `make_app`, so the tests run the real
+shell: tabs, status bar, bindings and the focus the app gives a pane.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from buildtui.app.app import BuildTUI
+from buildtui.app.app import BuildTUI, make_app
 from buildtui.app.services import BuildServices, Services
 from buildtui.build.history import BuildHistory
 from buildtui.settings import Settings
@@ -44,13 +49,39 @@ def fake_services(
     return settings, services
 
 
+def healthy(settings: Settings) -> FakeStatusService:
+    """A status probe that finds the engine, buildx and the registry of `settings`."""
+    return FakeStatusService(healthy_status(settings.registry_url))
+
+
+def pane_app(pane_id: str, services: Services) -> BuildTUI:
+    """The app on `services` with `pane_id`'s tab in front, as if its key was pressed
+    while the panes loaded; a pane without a service says it is not available."""
+    app = make_app(services.settings, services)
+    # Queued now, handled as soon as the app has mounted: before the panes load.
+    app.call_later(app.action_show_pane, pane_id)
+    return app
+
+
+async def loaded(pilot: Pilot[None], timeout: float = 10.0) -> None:
+    """Wait until the panes are mounted and one has the focus (no wait for workers)."""
+    app = pilot.app
+    assert isinstance(app, BuildTUI)
+    deadline = asyncio.get_running_loop().time() + timeout
+    while app.tabs is None and asyncio.get_running_loop().time() < deadline:
+        await pilot.pause(0.01)
+    await pilot.pause()  # the focus moves into the pane after the first layout
+
+
 async def settle(pilot: Pilot[None], timeout: float = 10.0) -> None:
-    """Wait until the app has loaded its panes, probed the status, and gone quiet."""
+    """Wait until the app has loaded its panes, probed the status, and gone quiet: the
+    workers done and the messages they posted handled (which may start more workers)."""
     app = pilot.app
     assert isinstance(app, BuildTUI)
     deadline = asyncio.get_running_loop().time() + timeout
     while app.status is None and asyncio.get_running_loop().time() < deadline:
         await app.workers.wait_for_complete()
         await pilot.pause(0.02)
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    for _ in range(6):
+        await app.workers.wait_for_complete()
+        await pilot.pause()

@@ -7,17 +7,18 @@ from pathlib import Path
 from textual.widgets import DataTable, Static
 
 from tests.fakes.build import ReplayBuildService, captured_log
-from tests.fakes.build_app import BuildPaneApp, settle
+from tests.fakes.build_app import build_app, build_pane
+from tests.fakes.services import settle
 
 ARGV = ["docker", "buildx", "build", "--build-arg", "TOKEN=s3cret", "--progress=plain", "."]
 
 
 async def test_values_hidden_in_history_and_header_until_v(tmp_path: Path) -> None:
     service = ReplayBuildService(captured_log("lab-second-build.log"))
-    app = BuildPaneApp(service, tmp_path / "h.sqlite3")
+    app = build_app(service, tmp_path / "h.sqlite3")
     async with app.run_test(size=(150, 45)) as pilot:
         await settle(pilot)
-        pane = app.pane
+        pane = build_pane(app)
         pane.start_build(ARGV)
         await settle(pilot)
         await pilot.press("f3")

@@ -8,7 +8,8 @@ from textual.widgets import DataTable, Static
 
 from buildtui.app.panes.build import BuildPane
 from tests.fakes.build import ReplayBuildService, captured_log
-from tests.fakes.build_app import BuildPaneApp, settle
+from tests.fakes.build_app import build_app, build_pane
+from tests.fakes.services import settle
 
 
 def text_of(pane: BuildPane, selector: str) -> str:
@@ -18,10 +19,10 @@ def text_of(pane: BuildPane, selector: str) -> str:
 async def test_a_build_that_missed_marks_the_step_summary_and_history(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile_multi").write_text("FROM localhost:32769/busybox:latest AS build1\n")
     service = ReplayBuildService(captured_log("lab-second-build.log"))
-    app = BuildPaneApp(service, tmp_path / "h.sqlite3")
+    app = build_app(service, tmp_path / "h.sqlite3")
     async with app.run_test(size=(150, 45)) as pilot:
         await settle(pilot)
-        pane = app.pane
+        pane = build_pane(app)
         await pilot.click("#preset")
         await pilot.press("f5")
         await settle(pilot)

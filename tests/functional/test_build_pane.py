@@ -26,7 +26,8 @@ from buildtui.buildlog.parser import LogParser
 from buildtui.buildlog.presentation import LOG_LINE_STYLES
 from buildtui.settings import Settings
 from tests.fakes.build import ReplayBuildService, ReplayProcess, captured_log
-from tests.fakes.build_app import BuildPaneApp, settle
+from tests.fakes.build_app import build_app, build_pane
+from tests.fakes.services import settle
 from tests.unit.build_service.test_log_highlight import EVERY_KIND
 
 
@@ -36,10 +37,10 @@ def text_of(pane: BuildPane, selector: str) -> str:
 
 async def test_preset_run_shows_cached_steps_summary_and_keeps_history(tmp_path: Path) -> None:
     service = ReplayBuildService(captured_log("lab-second-build.log"), batch=5)
-    app = BuildPaneApp(service, tmp_path / "h.sqlite3")
+    app = build_app(service, tmp_path / "h.sqlite3")
     async with app.run_test(size=(150, 45)) as pilot:
         await settle(pilot)
-        pane = app.pane
+        pane = build_pane(app)
         await pilot.click("#preset")
         await pilot.pause()
         preview = text_of(pane, "#command-preview")
@@ -62,10 +63,10 @@ async def test_preset_run_shows_cached_steps_summary_and_keeps_history(tmp_path:
 
 
 async def test_lab_preset_key_fills_the_form_from_any_view(tmp_path: Path) -> None:
-    app = BuildPaneApp(ReplayBuildService([]), tmp_path / "h.sqlite3")
+    app = build_app(ReplayBuildService([]), tmp_path / "h.sqlite3")
     async with app.run_test(size=(150, 45)) as pilot:
         await settle(pilot)
-        pane = app.pane
+        pane = build_pane(app)
         await pilot.press("f6")
         assert pane.view == "history"
         await pilot.press("ctrl+l")
@@ -77,7 +78,7 @@ async def test_lab_preset_key_fills_the_form_from_any_view(tmp_path: Path) -> No
 
 
 async def test_platforms_come_from_the_builder(tmp_path: Path) -> None:
-    app = BuildPaneApp(ReplayBuildService([]), tmp_path / "h.sqlite3")
+    app = build_app(ReplayBuildService([]), tmp_path / "h.sqlite3")
     async with app.run_test(size=(150, 45)) as pilot:
         await settle(pilot)
         selection = app.query_one("#platforms", SelectionList)
@@ -89,16 +90,16 @@ async def test_platforms_unavailable_says_how_to_fix(tmp_path: Path) -> None:
     def broken() -> list[str]:
         raise BuildUnavailable("Cannot read the builder's platforms: engine down.")
 
-    app = BuildPaneApp(ReplayBuildService([]), tmp_path / "h.sqlite3", platforms=broken)
+    app = build_app(ReplayBuildService([]), tmp_path / "h.sqlite3", platforms=broken)
     async with app.run_test(size=(150, 45)) as pilot:
         await settle(pilot)
-        problem = text_of(app.pane, "#form-problem")
+        problem = text_of(build_pane(app), "#form-problem")
         assert "engine down" in problem and "F7" in problem
 
 
 async def test_raw_log_follows_tail_until_scrolled_up_and_searches(tmp_path: Path) -> None:
     lines = captured_log("lab-first-build.log") * 20
-    app = BuildPaneApp(ReplayBuildService(lines, batch=50), tmp_path / "h.sqlite3")
+    app = build_app(ReplayBuildService(lines, batch=50), tmp_path / "h.sqlite3")
     async with app.run_test(size=(150, 45)) as pilot:
         await settle(pilot)
         await pilot.press("f4")
@@ -130,35 +131,35 @@ async def test_raw_log_follows_tail_until_scrolled_up_and_searches(tmp_path: Pat
 async def test_cancel_key_stops_the_build(tmp_path: Path) -> None:
     hold = threading.Event()
     service = ReplayBuildService(captured_log("canceled.log")[:-2], hold=hold)
-    app = BuildPaneApp(service, tmp_path / "h.sqlite3")
+    app = build_app(service, tmp_path / "h.sqlite3")
     async with app.run_test(size=(150, 45)) as pilot:
         await settle(pilot)
         await pilot.press("f5")
         for _ in range(50):
             await pilot.pause(0.02)
-            if "running" in text_of(app.pane, "#steps"):
+            if "running" in text_of(build_pane(app), "#steps"):
                 break
-        assert app.pane.live is not None and app.pane.live.running
+        assert build_pane(app).live is not None and build_pane(app).live.running
         await pilot.press("f8")
         await settle(pilot)
         assert service.processes[0].canceled
-        assert "canceled" in text_of(app.pane, "#build-status")
-        assert "canceled" in text_of(app.pane, "#steps")
+        assert "canceled" in text_of(build_pane(app), "#build-status")
+        assert "canceled" in text_of(build_pane(app), "#steps")
         hold.set()
 
 
 async def test_quitting_the_app_cancels_a_running_build(tmp_path: Path) -> None:
     hold = threading.Event()  # never set: the build runs until it is canceled
     service = ReplayBuildService(captured_log("canceled.log")[:-2], hold=hold)
-    app = BuildPaneApp(service, tmp_path / "h.sqlite3")
+    app = build_app(service, tmp_path / "h.sqlite3")
     async with app.run_test(size=(150, 45)) as pilot:
         await settle(pilot)
         await pilot.press("f5")
         for _ in range(50):
             await pilot.pause(0.02)
-            if app.pane.live is not None and app.pane.live.running:
+            if build_pane(app).live is not None and build_pane(app).live.running:
                 break
-        assert app.pane.live is not None and app.pane.live.running
+        assert build_pane(app).live is not None and build_pane(app).live.running
         await pilot.press("ctrl+q")
     (process,) = service.processes
     assert process.canceled
@@ -167,33 +168,33 @@ async def test_quitting_the_app_cancels_a_running_build(tmp_path: Path) -> None:
 
 async def test_failed_build_explains_and_shows_last_lines(tmp_path: Path) -> None:
     service = ReplayBuildService(captured_log("lab-first-build.log"), exit_code=0)
-    app = BuildPaneApp(service, tmp_path / "h.sqlite3")
+    app = build_app(service, tmp_path / "h.sqlite3")
     async with app.run_test(size=(150, 45)) as pilot:
         await settle(pilot)
         await pilot.press("f5")
         await settle(pilot)
-        explained = text_of(app.pane, "#explanations")
+        explained = text_of(build_pane(app), "#explanations")
         assert "No cache to import yet (harmless)" in explained
         assert "docs.docker.com/build/cache/backends/registry" in explained
     service = ReplayBuildService(captured_log("failing-run.log"), exit_code=1)
-    app = BuildPaneApp(service, tmp_path / "h2.sqlite3")
+    app = build_app(service, tmp_path / "h2.sqlite3")
     async with app.run_test(size=(150, 45)) as pilot:
         await settle(pilot)
         await pilot.press("f5")
         await settle(pilot)
-        failure = text_of(app.pane, "#failure")
+        failure = text_of(build_pane(app), "#failure")
         assert "✗ [2/2] RUN echo before" in failure and "0.220 err" in failure
-        assert "Build failed" in text_of(app.pane, "#summary")
+        assert "Build failed" in text_of(build_pane(app), "#summary")
 
 
 async def test_unavailable_engine_is_shown_with_a_retry_key(tmp_path: Path) -> None:
     service = ReplayBuildService([], unavailable="The docker CLI is not installed.")
-    app = BuildPaneApp(service, tmp_path / "h.sqlite3")
+    app = build_app(service, tmp_path / "h.sqlite3")
     async with app.run_test(size=(150, 45)) as pilot:
         await settle(pilot)
         await pilot.press("f5")
         await settle(pilot)
-        problem = text_of(app.pane, "#build-problem")
+        problem = text_of(build_pane(app), "#build-problem")
         assert "not installed" in problem and "F5" in problem
 
 
@@ -221,13 +222,13 @@ async def test_a_failing_worker_other_than_the_build_s_leaves_the_build_running(
         return ["linux/amd64"]
 
     shown: list[Notification] = []
-    app = BuildPaneApp(service, tmp_path / "h.sqlite3", platforms=platforms)
+    app = build_app(service, tmp_path / "h.sqlite3", platforms=platforms)
     async with app.run_test(size=(150, 45), message_hook=notifications(shown)) as pilot:
         await settle(pilot)
         await pilot.press("f5")
         for _ in range(50):
             await pilot.pause(0.02)
-            if "running" in text_of(app.pane, "#steps"):
+            if "running" in text_of(build_pane(app), "#steps"):
                 break
         await pilot.press("f7")
         for _ in range(50):
@@ -238,16 +239,16 @@ async def test_a_failing_worker_other_than_the_build_s_leaves_the_build_running(
         assert note.severity == "error"
         assert "builder's platforms" in note.message and "platforms bug" in note.message
         assert "build" not in note.message.replace("builder", "")  # not the build's failure
-        live = app.pane.live
+        live = build_pane(app).live
         assert live is not None and live.running
-        assert text_of(app.pane, "#build-status").startswith("Building")
+        assert text_of(build_pane(app), "#build-status").startswith("Building")
         hold.set()
         await settle(pilot)
-        assert "Build succeeded" in text_of(app.pane, "#summary")
+        assert "Build succeeded" in text_of(build_pane(app), "#summary")
 
 
 async def test_a_failing_history_worker_says_what_failed(tmp_path: Path) -> None:
-    app = BuildPaneApp(ReplayBuildService([]), tmp_path / "h.sqlite3")
+    app = build_app(ReplayBuildService([]), tmp_path / "h.sqlite3")
 
     def broken(limit: int = 200) -> list[BuildEntry]:
         raise RuntimeError("history bug")
@@ -259,7 +260,7 @@ async def test_a_failing_history_worker_says_what_failed(tmp_path: Path) -> None
         (note,) = shown
         assert note.message.startswith("Reading the build history failed unexpectedly")
         assert "history bug" in note.message and "F7" in note.message
-        assert text_of(app.pane, "#build-status").startswith("No build yet")
+        assert text_of(build_pane(app), "#build-status").startswith("No build yet")
 
 
 class CrashingService(ReplayBuildService):
@@ -280,23 +281,23 @@ class CrashingService(ReplayBuildService):
 async def test_a_failing_build_worker_ends_that_build(tmp_path: Path) -> None:
     service = CrashingService(captured_log("lab-second-build.log"), batch=5)
     shown: list[Notification] = []
-    app = BuildPaneApp(service, tmp_path / "h.sqlite3")
+    app = build_app(service, tmp_path / "h.sqlite3")
     async with app.run_test(size=(150, 45), message_hook=notifications(shown)) as pilot:
         await settle(pilot)
         await pilot.press("f5")
         await settle(pilot)
-        live = app.pane.live
+        live = build_pane(app).live
         assert live is not None and not live.running
         (note,) = shown
         assert note.message.startswith("The build stopped unexpectedly")
         assert "reader bug" in note.message and "F5" in note.message
-        assert text_of(app.pane, "#build-status").startswith("Build failed")
-        assert not app.pane.check_action("cancel", ())
+        assert text_of(build_pane(app), "#build-status").startswith("Build failed")
+        assert not build_pane(app).check_action("cancel", ())
 
 
 async def test_history_open_rerun_and_compare(tmp_path: Path) -> None:
     service = ReplayBuildService(captured_log("lab-first-build.log"))
-    app = BuildPaneApp(service, tmp_path / "h.sqlite3")
+    app = build_app(service, tmp_path / "h.sqlite3")
     async with app.run_test(size=(150, 45)) as pilot:
         await settle(pilot)
         await pilot.press("f5")
@@ -306,7 +307,7 @@ async def test_history_open_rerun_and_compare(tmp_path: Path) -> None:
         await settle(pilot)
         await pilot.press("f6")
         await settle(pilot)
-        pane = app.pane
+        pane = build_pane(app)
         assert [e.summary.cached for e in pane.entries] == [10, 0]
         table = pane.query_one("#history-table", DataTable)
         assert table.has_focus
@@ -332,10 +333,10 @@ async def test_history_open_rerun_and_compare(tmp_path: Path) -> None:
 
 
 async def test_f9_copies_the_form_command_even_from_a_text_field(tmp_path: Path) -> None:
-    app = BuildPaneApp(ReplayBuildService([]), tmp_path / "h.sqlite3")
+    app = build_app(ReplayBuildService([]), tmp_path / "h.sqlite3")
     async with app.run_test(size=(150, 45)) as pilot:
         await settle(pilot)
-        pane = app.pane
+        pane = build_pane(app)
         await pilot.click("#preset")
         await pilot.pause()
         pane.query_one("#context", Input).focus()  # typing in the context field
@@ -456,12 +457,12 @@ async def test_log_view_paints_each_kind_of_line_as_the_command_line_does() -> N
 
 async def test_step_colours_follow_the_theme(tmp_path: Path) -> None:
     service = ReplayBuildService(captured_log("lab-second-build.log"))
-    app = BuildPaneApp(service, tmp_path / "h.sqlite3")
+    app = build_app(service, tmp_path / "h.sqlite3")
     async with app.run_test(size=(150, 45)) as pilot:
         await settle(pilot)
         await pilot.press("f5")
         await settle(pilot)
-        steps = app.pane.query_one("#steps", BuildSteps)
+        steps = build_pane(app).query_one("#steps", BuildSteps)
 
         def cached_styles() -> set[Style | str]:
             text = steps.content

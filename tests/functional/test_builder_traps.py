@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from textual.widgets import Checkbox, Select
 
+from buildtui.app.app import BuildTUI
 from buildtui.app.screens.builder_create import CreateBuilderScreen
 from buildtui.app.widgets.marks import MarkedCheckbox
 from buildtui.engine.status import EngineStatus
 from tests.fakes.builders import FakeBuildersService
-from tests.fakes.builders_app import BuildersPaneApp, settle
+from tests.fakes.builders_app import builders_app, builders_pane
+from tests.fakes.services import loaded, settle
 
 SIZE = (130, 40)
 
@@ -19,25 +21,24 @@ def box(checkbox: Checkbox) -> str:
     return checkbox.render().plain.rstrip()
 
 
-async def open_form(app: BuildersPaneApp, status: EngineStatus | None) -> CreateBuilderScreen:
-    app.status = status  # type: ignore[attr-defined]
-    await app.pane.run_action("create")
+async def open_form(app: BuildTUI) -> CreateBuilderScreen:
+    await builders_pane(app).run_action("create")
     await settle_screen(app)
     screen = app.screen
     assert isinstance(screen, CreateBuilderScreen)
     return screen
 
 
-async def settle_screen(app: BuildersPaneApp) -> None:
+async def settle_screen(app: BuildTUI) -> None:
     await app.workers.wait_for_complete()
 
 
 async def test_lab_presets_are_on_when_the_lab_registry_runs_here() -> None:
-    app = BuildersPaneApp(FakeBuildersService())
     here = EngineStatus(registry_url="http://localhost:5000", registry_up=True)
+    app = builders_app(FakeBuildersService(), status=here)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        screen = await open_form(app, here)
+        screen = await open_form(app)
         await pilot.pause()
         network = screen.query_one("#create-host-network", Checkbox)
         plain = screen.query_one("#create-plain-http", Checkbox)
@@ -59,13 +60,13 @@ async def test_lab_presets_are_on_when_the_lab_registry_runs_here() -> None:
 
 
 async def test_lab_presets_stay_off_without_a_local_lab_registry() -> None:
-    app = BuildersPaneApp(FakeBuildersService())
     elsewhere = EngineStatus(registry_url="http://10.0.0.9:5000", registry_up=True)
     down = EngineStatus(registry_url="http://localhost:5000", registry_up=False)
+    app = builders_app(FakeBuildersService(), status=down)
     assert not elsewhere.lab_registry_here and not down.lab_registry_here
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        screen = await open_form(app, down)
+        screen = await open_form(app)
         await pilot.pause()
         network = screen.query_one("#create-host-network", Checkbox)
         assert not network.value and not screen.query("#create-presets-why")
@@ -76,9 +77,10 @@ async def test_lab_presets_stay_off_without_a_local_lab_registry() -> None:
 
 async def test_every_checkbox_state_reads_without_colour() -> None:
     checkbox = MarkedCheckbox("--no-cache")
-    app = BuildersPaneApp(FakeBuildersService())
+    app = builders_app(FakeBuildersService())
     async with app.run_test(size=SIZE) as pilot:
-        await app.pane.mount(checkbox)
+        await loaded(pilot)
+        await builders_pane(app).mount(checkbox)
         await pilot.pause()
         assert box(checkbox) == "▐ ▌ --no-cache"
         checkbox.toggle()

@@ -10,6 +10,7 @@ from textual.notifications import Notify
 from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, DataTable, Input, Log, Select, Static
 
+from buildtui.app.app import BuildTUI
 from buildtui.app.panes.builders import BuildersPane
 from buildtui.app.screens.builder_bootstrap import BootstrapScreen
 from buildtui.app.screens.builder_create import CreateBuilderScreen
@@ -26,17 +27,18 @@ from buildtui.buildx.errors import (
     EngineUnavailable,
 )
 from tests.fakes.builders import FakeBuildersService
-from tests.fakes.builders_app import BuildersPaneApp, settle
+from tests.fakes.builders_app import builders_app, builders_pane
+from tests.fakes.services import loaded, settle
 
 SIZE = (130, 40)
 
 
-def text_of(app: BuildersPaneApp, selector: str) -> str:
+def text_of(app: BuildTUI, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
 
 
-def row_keys(app: BuildersPaneApp) -> list[str]:
-    table = app.pane.query_one("#builders-table", DataTable)
+def row_keys(app: BuildTUI) -> list[str]:
+    table = builders_pane(app).query_one("#builders-table", DataTable)
     return [str(row.key.value) for row in table.ordered_rows]
 
 
@@ -46,15 +48,15 @@ def notes(posted: list[Message]) -> list[tuple[str, str]]:
     ]
 
 
-async def highlight(app: BuildersPaneApp, pilot: Pilot[None], key: str) -> None:
-    table = app.pane.query_one("#builders-table", DataTable)
+async def highlight(app: BuildTUI, pilot: Pilot[None], key: str) -> None:
+    table = builders_pane(app).query_one("#builders-table", DataTable)
     table.focus()
     table.move_cursor(row=row_keys(app).index(key))
     await settle(pilot)
 
 
 async def test_list_marks_current_nodes_hand_set_platforms_and_errors() -> None:
-    app = BuildersPaneApp(FakeBuildersService())
+    app = builders_app(FakeBuildersService())
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert row_keys(app) == [
@@ -68,7 +70,7 @@ async def test_list_marks_current_nodes_hand_set_platforms_and_errors() -> None:
             "b:farbox",
             "n:farbox/farbox0",
         ]
-        table = app.pane.query_one("#builders-table", DataTable)
+        table = builders_pane(app).query_one("#builders-table", DataTable)
         assert str(table.get_cell("b:default", "NAME/NODE")) == "default*"
         assert str(table.get_cell("n:lab7/lab70", "PLATFORMS")) == "linux/amd64*, linux/arm64*"
         assert str(table.get_cell("n:farbox/farbox0", "STATUS")) == "error"
@@ -82,9 +84,9 @@ async def test_list_marks_current_nodes_hand_set_platforms_and_errors() -> None:
 async def test_refresh_runs_off_the_ui_thread_and_typing_stays_responsive() -> None:
     service = FakeBuildersService()
     service.gate = threading.Event()  # `buildx ls` that does not answer yet
-    app = BuildersPaneApp(service)
+    app = builders_app(service)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await loaded(pilot)
         assert "refreshing" in text_of(app, "#builders-title")
         await pilot.press("n")
         await pilot.pause()
@@ -116,7 +118,7 @@ async def test_unavailable_engine_or_buildx_shows_what_and_how_then_recovers(
     service = FakeBuildersService()
     service.fail["list"] = error
     posted: list[Message] = []
-    app = BuildersPaneApp(service)
+    app = builders_app(service)
     async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
         await settle(pilot)
         await pilot.press("r")
@@ -124,29 +126,29 @@ async def test_unavailable_engine_or_buildx_shows_what_and_how_then_recovers(
         message = text_of(app, "#builders-message")
         assert what in message and fix in message and "Press r" in message
         assert notes(posted) == []  # said once, in the pane, not as a pile of pop-ups
-        assert app.pane.has_class("unavailable")
-        assert not app.pane.query_one("#builders-table").display
+        assert builders_pane(app).has_class("unavailable")
+        assert not builders_pane(app).query_one("#builders-table").display
         del service.fail["list"]
         await pilot.press("r")
         await settle(pilot)
-        assert not app.pane.has_class("unavailable")
+        assert not builders_pane(app).has_class("unavailable")
         assert "b:default" in row_keys(app)
 
 
 async def test_stale_buildx_builder_is_a_warning_above_the_list() -> None:
     service = FakeBuildersService()
     service.env_builder = "gone"
-    app = BuildersPaneApp(service)
+    app = builders_app(service)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert "BUILDX_BUILDER=gone names no builder" in text_of(app, "#builders-message")
-        assert app.pane.query_one("#builders-table").display
+        assert builders_pane(app).query_one("#builders-table").display
 
 
 async def test_create_shows_the_exact_command_live_and_creates() -> None:
     service = FakeBuildersService()
     posted: list[Message] = []
-    app = BuildersPaneApp(service)
+    app = builders_app(service)
     async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
         await settle(pilot)
         await pilot.press("n")
@@ -154,6 +156,11 @@ async def test_create_shows_the_exact_command_live_and_creates() -> None:
         screen = app.screen
         assert isinstance(screen, CreateBuilderScreen)
         await pilot.press(*"mybuilder")
+        # The status says the lab registry answers on this host: its presets are on.
+        assert "--driver-opt network=host --buildkitd-config " in text_of(app, "#create-command")
+        screen.query_one("#create-host-network", Checkbox).value = False
+        screen.query_one("#create-plain-http", Checkbox).value = False
+        await pilot.pause()
         assert text_of(app, "#create-command") == (
             "$ docker buildx create --name mybuilder --driver docker-container"
         )
@@ -177,7 +184,7 @@ async def test_create_shows_the_exact_command_live_and_creates() -> None:
 
 async def test_create_refuses_what_buildx_would_refuse() -> None:
     service = FakeBuildersService()
-    app = BuildersPaneApp(service)
+    app = builders_app(service)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("n")
@@ -198,7 +205,7 @@ async def test_create_refuses_what_buildx_would_refuse() -> None:
 async def test_create_error_from_buildx_is_explained() -> None:
     service = FakeBuildersService()
     posted: list[Message] = []
-    app = BuildersPaneApp(service)
+    app = builders_app(service)
     async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
         await settle(pilot)
         await pilot.press("n")
@@ -213,7 +220,7 @@ async def test_create_error_from_buildx_is_explained() -> None:
 async def test_add_node_prefills_append_and_leave_asks_first() -> None:
     service = FakeBuildersService()
     posted: list[Message] = []
-    app = BuildersPaneApp(service)
+    app = builders_app(service)
     async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
         await settle(pilot)
         await highlight(app, pilot, "b:cachebox")
@@ -239,7 +246,7 @@ async def test_add_node_prefills_append_and_leave_asks_first() -> None:
 async def test_use_makes_it_current_and_reports_errors() -> None:
     service = FakeBuildersService()
     posted: list[Message] = []
-    app = BuildersPaneApp(service)
+    app = builders_app(service)
     async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
         await settle(pilot)
         await highlight(app, pilot, "b:lab7")
@@ -257,7 +264,7 @@ async def test_use_makes_it_current_and_reports_errors() -> None:
 
 
 async def test_bootstrap_shows_progress_and_the_explained_failure() -> None:
-    app = BuildersPaneApp(FakeBuildersService())
+    app = builders_app(FakeBuildersService())
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await highlight(app, pilot, "b:lab7")
@@ -278,7 +285,7 @@ async def test_bootstrap_shows_progress_and_the_explained_failure() -> None:
 async def test_quitting_during_a_bootstrap_cancels_it() -> None:
     service = FakeBuildersService()
     service.bootstrap_hold = threading.Event()  # never set: only a cancel ends it
-    app = BuildersPaneApp(service)
+    app = builders_app(service)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await highlight(app, pilot, "b:farbox")
@@ -295,7 +302,7 @@ async def test_quitting_during_a_bootstrap_cancels_it() -> None:
 async def test_bootstrap_can_be_cancelled() -> None:
     service = FakeBuildersService()
     service.bootstrap_hold = threading.Event()  # a remote BuildKit that never answers
-    app = BuildersPaneApp(service)
+    app = builders_app(service)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await highlight(app, pilot, "b:farbox")
@@ -319,14 +326,14 @@ async def test_bootstrap_can_be_cancelled() -> None:
 async def test_stop() -> None:
     service = FakeBuildersService()
     posted: list[Message] = []
-    app = BuildersPaneApp(service)
+    app = builders_app(service)
     async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
         await settle(pilot)
         await highlight(app, pilot, "n:cachebox/cachebox0")
         await pilot.press("s")
         await settle(pilot)
         assert ("stop", "cachebox") in service.calls
-        table = app.pane.query_one("#builders-table", DataTable)
+        table = builders_pane(app).query_one("#builders-table", DataTable)
         assert str(table.get_cell("n:cachebox/cachebox0", "STATUS")) == "stopped"
         assert ("information", "cachebox stopped") in notes(posted)
 
@@ -334,7 +341,7 @@ async def test_stop() -> None:
 async def test_remove_names_what_is_lost_and_keep_state_changes_it() -> None:
     service = FakeBuildersService()
     posted: list[Message] = []
-    app = BuildersPaneApp(service)
+    app = builders_app(service)
     async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
         await settle(pilot)
         await highlight(app, pilot, "b:lab7")
@@ -358,7 +365,7 @@ async def test_remove_names_what_is_lost_and_keep_state_changes_it() -> None:
 
 async def test_remove_cancel_keeps_the_builder() -> None:
     service = FakeBuildersService()
-    app = BuildersPaneApp(service)
+    app = builders_app(service)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await highlight(app, pilot, "b:lab7")
@@ -374,7 +381,7 @@ async def test_remove_cancel_keeps_the_builder() -> None:
 async def test_remove_of_the_context_builder_explains_docker_context_rm() -> None:
     service = FakeBuildersService()
     posted: list[Message] = []
-    app = BuildersPaneApp(service)
+    app = builders_app(service)
     async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
         await settle(pilot)
         await highlight(app, pilot, "b:default")
@@ -390,7 +397,7 @@ async def test_remove_failure_is_reported() -> None:
     service = FakeBuildersService()
     service.fail["remove"] = BuildxCommandFailed("Remove builder", "device or resource busy")
     posted: list[Message] = []
-    app = BuildersPaneApp(service)
+    app = builders_app(service)
     async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
         await settle(pilot)
         await highlight(app, pilot, "b:lab7")
@@ -404,7 +411,7 @@ async def test_remove_failure_is_reported() -> None:
 
 
 async def test_inspect_shows_what_buildx_inspect_shows() -> None:
-    app = BuildersPaneApp(FakeBuildersService())
+    app = builders_app(FakeBuildersService())
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await highlight(app, pilot, "b:cachebox")
@@ -417,7 +424,7 @@ async def test_inspect_shows_what_buildx_inspect_shows() -> None:
 
 
 async def test_disk_usage_lists_records_and_totals() -> None:
-    app = BuildersPaneApp(FakeBuildersService())
+    app = builders_app(FakeBuildersService())
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("D")
@@ -433,7 +440,7 @@ async def test_disk_usage_lists_records_and_totals() -> None:
 async def test_prune_previews_what_goes_and_prunes_on_confirm() -> None:
     service = FakeBuildersService()
     posted: list[Message] = []
-    app = BuildersPaneApp(service)
+    app = builders_app(service)
     async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
         await settle(pilot)
         await pilot.press("p")
@@ -457,7 +464,7 @@ async def test_prune_previews_what_goes_and_prunes_on_confirm() -> None:
 
 async def test_prune_refuses_bad_options_and_cancel_prunes_nothing() -> None:
     service = FakeBuildersService()
-    app = BuildersPaneApp(service)
+    app = builders_app(service)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("p")

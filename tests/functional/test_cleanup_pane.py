@@ -10,7 +10,7 @@ from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Button, Static
 
-from buildtui.app.app import make_app
+from buildtui.app.app import BuildTUI, make_app
 from buildtui.app.messages import LabChanged
 from buildtui.app.panes.cleanup import CleanupPane
 from buildtui.app.screens.confirm import ConfirmScreen
@@ -24,23 +24,21 @@ from tests.fakes.cleanup import (
     fake_cleanup_service,
     lab_fake_registry,
 )
-from tests.fakes.cleanup_app import CleanupPaneApp
-from tests.fakes.registry_app import settle
-from tests.fakes.services import fake_services
-from tests.fakes.services import settle as services_settle
+from tests.fakes.cleanup_app import cleanup_app, cleanup_pane
+from tests.fakes.services import fake_services, settle
 
 SIZE = (160, 45)
 
 
-def keys(app: CleanupPaneApp) -> list[str]:
+def keys(app: BuildTUI) -> list[str]:
     return [str(row.key.value) for row in app.query_one(CleanupItems).ordered_rows]
 
 
-def text_of(app: CleanupPaneApp, selector: str) -> str:
+def text_of(app: BuildTUI, selector: str) -> str:
     return str(app.query_one(selector, Static).render())
 
 
-async def point_at(app: CleanupPaneApp, pilot: Pilot[None], key: str) -> None:
+async def point_at(app: BuildTUI, pilot: Pilot[None], key: str) -> None:
     table = app.query_one(CleanupItems)
     table.focus()
     table.move_cursor(row=keys(app).index(key))
@@ -54,10 +52,8 @@ async def confirm(pilot: Pilot[None]) -> None:
     await settle(pilot)
 
 
-def app_for(
-    registry: WritableFakeRegistry, container: FakeContainer | None = None
-) -> CleanupPaneApp:
-    return CleanupPaneApp(fake_cleanup_service(registry, container))
+def app_for(registry: WritableFakeRegistry, container: FakeContainer | None = None) -> BuildTUI:
+    return cleanup_app(fake_cleanup_service(registry, container))
 
 
 async def test_the_inventory_lists_tags_kinds_and_what_they_share() -> None:
@@ -92,7 +88,7 @@ async def test_delete_the_cache_then_collect_garbage_and_verify() -> None:
         await point_at(app, pilot, "cachedata1:latest")
         await pilot.press("space")
         await pilot.pause()
-        plan = app.pane.plan
+        plan = cleanup_pane(app).plan
         assert plan is not None and plan.ok
         assert str(app.query_one(CleanupItems).get_row("cachedata1:latest")[0]) == "●"
         shown = text_of(app, "#plan-text")
@@ -163,7 +159,7 @@ async def test_a_shared_tag_is_removed_alone_and_the_twin_stays() -> None:
         await settle(pilot)
         await point_at(app, pilot, "lab:stable")
         await pilot.press("space")
-        plan = app.pane.plan
+        plan = cleanup_pane(app).plan
         assert plan is not None
         assert [s.action for s in plan.steps] == [StepAction.UNTAG]
         assert "lab:v2 still need(s) it" in text_of(app, "#plan-text")
@@ -188,7 +184,7 @@ async def test_the_whole_image_by_digest_needs_permission_for_its_other_tags() -
         assert not isinstance(app.screen, ConfirmScreen)  # refused: no confirmation
 
         await pilot.press("a")
-        plan = app.pane.plan
+        plan = cleanup_pane(app).plan
         assert plan is not None and plan.ok
         assert {str(t) for t in plan.collateral_tags} == {"lab:stable", "lab:v2"}
         await pilot.press("x")
@@ -255,7 +251,7 @@ async def test_verify_checks_every_tag() -> None:
     app = app_for(registry)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        pane = app.pane
+        pane = cleanup_pane(app)
         assert isinstance(pane, CleanupPane) and pane.graph is not None
         lab = pane.graph.repositories["lab"]
         child = pane.graph.node("lab", lab.manifests[lab.tags["cachetest"]].children[1])
@@ -277,13 +273,13 @@ async def test_an_interrupted_collection_is_shown_and_R_resumes_it() -> None:
     service = fake_cleanup_service(registry, container)
     journal = Journal.begin(service.settings, "registry7", was_running=True)
     journal.phase("collecting")  # its process died with registry7 stopped
-    app = CleanupPaneApp(service)
+    app = cleanup_app(service)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         message = text_of(app, "#cleanup-message")
         assert "the garbage collection of registry7 started" in message
         assert "Press R to resume it" in message
-        shown = [b for b in app.pane.BINDINGS if isinstance(b, Binding) and b.show]
+        shown = [b for b in cleanup_pane(app).BINDINGS if isinstance(b, Binding) and b.show]
         assert ("R", "resume", "Resume") in [(b.key, b.action, b.description) for b in shown]
 
         await pilot.press("R")
@@ -302,8 +298,9 @@ async def test_delete_is_refused_while_a_collection_holds_the_registry() -> None
     from buildtui.cleanup.journal import RegistryLock
 
     registry = lab_fake_registry()
-    app = app_for(registry)
-    lock = RegistryLock(app.service.settings, "registry7")  # type: ignore[attr-defined]
+    service = fake_cleanup_service(registry)
+    app = cleanup_app(service)
+    lock = RegistryLock(service.settings, "registry7")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await point_at(app, pilot, "lab:stable")
@@ -341,7 +338,7 @@ async def test_G_collects_and_removes_the_repositories_left_without_tags() -> No
 # -- the table: names always visible, Home/End move the cursor ---------------------------
 
 
-def cursor_line(app: CleanupPaneApp) -> str:
+def cursor_line(app: BuildTUI) -> str:
     """The table's line under the cursor, as it is drawn (after any sideways scroll)."""
     table = app.query_one(CleanupItems)
     y = table.header_height + table.cursor_row - round(table.scroll_y)
@@ -368,7 +365,7 @@ async def test_end_up_space_selects_the_row_whose_name_is_under_the_cursor(
         assert table.cursor_row == table.row_count - 1
         await pilot.press("up", "space")
         await pilot.pause()
-        (chosen,) = app.pane.selected
+        (chosen,) = cleanup_pane(app).selected
         assert chosen == keys(app)[-2] == table.current_key
         assert chosen in cursor_line(app)
         # Scrolled sideways as far as it goes, the pinned name still says which row it is.
@@ -399,7 +396,7 @@ async def test_every_column_reads_whole_with_the_lab_s_names(size: tuple[int, in
         await point_at(app, pilot, "lab:cachetest")
         detail = text_of(app, "#cleanup-row")
         assert "index linux/amd64 + linux/arm64" in detail
-        assert app.pane.rows["lab:cachetest"].digest in detail
+        assert cleanup_pane(app).rows["lab:cachetest"].digest in detail
 
 
 async def test_after_delete_and_collect_the_plan_view_shows_predicted_against_measured() -> None:
@@ -410,14 +407,14 @@ async def test_after_delete_and_collect_the_plan_view_shows_predicted_against_me
         await settle(pilot)
         await point_at(app, pilot, "cachedata1:latest")
         await pilot.press("space")
-        plan = app.pane.plan
+        plan = cleanup_pane(app).plan
         assert plan is not None
         await pilot.press("x")
         await confirm(pilot)
         await pilot.press("g")
         await confirm(pilot)
 
-        account = app.pane.last_collection
+        account = cleanup_pane(app).last_collection
         assert account is not None
         assert {b.digest for b in account.planned} == {b.digest for b in plan.freed_blobs}
         assert account.earlier == (interrupted["digest"],)
@@ -443,9 +440,9 @@ async def test_in_the_whole_app_the_table_keeps_room_and_end_moves_the_cursor(
     settings, services = fake_services(tmp_path)
     app = make_app(settings, services)
     async with app.run_test(size=size) as pilot:
-        await services_settle(pilot)
+        await settle(pilot)
         await pilot.press("4")
-        await services_settle(pilot)
+        await settle(pilot)
         table = app.query_one(CleanupItems)
         assert app.focused is table
         # After a deletion and a collection, the status below the table holds their results.
@@ -492,6 +489,6 @@ async def test_removing_only_the_cache_tag_offers_its_untagged_row_and_the_empty
         # The row it offers is there: selecting it plans the untagged manifest's deletion.
         await point_at(app, pilot, "cachedata1 (untagged)")
         await pilot.press("space")
-        plan = app.pane.plan
+        plan = cleanup_pane(app).plan
         assert plan is not None and plan.ok
         assert [s.repository for s in plan.deleted_manifests] == ["cachedata1"]

@@ -17,8 +17,7 @@ from buildtui.app.widgets.build_form import BuildForm
 from buildtui.app.widgets.status_bar import StatusBar
 from tests.fakes.cleanup import lab_fake_registry
 from tests.fakes.lab import fake_lab_service, record_build
-from tests.fakes.lab_app import LabPaneApp
-from tests.fakes.lab_app import settle as settle_pane
+from tests.fakes.lab_app import lab_app, lab_pane
 from tests.fakes.services import fake_services, settle
 
 
@@ -82,15 +81,15 @@ async def test_a_change_in_another_pane_refreshes_the_guide(tmp_path: Path) -> N
 
 async def test_language_key_switches_to_polish(tmp_path: Path) -> None:
     service = fake_lab_service(tmp_path, lab_fake_registry())
-    app = LabPaneApp(service)
+    app = lab_app(service)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle_pane(pilot)
-        app.pane.query_one("#lab-table").focus()
+        await settle(pilot)
+        assert app.focused is lab_pane(app).query_one("#lab-table")  # as the app focuses it
         footer = {b.key: b.description for _, b, _, _ in app.screen.active_bindings.values()}
         assert (footer["w"], footer["r"]) == ("Report", "Refresh")
         await pilot.press("l")
-        await settle_pane(pilot)
-        title = str(app.pane.query_one("#lab-title", Static).render())
+        await settle(pilot)
+        title = str(lab_pane(app).query_one("#lab-title", Static).render())
         assert title.startswith("Laboratorium 7")
         # The footer's labels of the pane's keys follow the language too.
         footer = {b.key: b.description for _, b, _, _ in app.screen.active_bindings.values()}
@@ -103,12 +102,12 @@ async def test_report_key_writes_markdown_and_html(
     monkeypatch.chdir(tmp_path)
     service = fake_lab_service(tmp_path, lab_fake_registry())
     record_build(service.history, "lab-second-build.log", 100.0)
-    app = LabPaneApp(service)
+    app = lab_app(service)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle_pane(pilot)
-        app.pane.query_one("#lab-table").focus()
+        await settle(pilot)
+        assert app.focused is lab_pane(app).query_one("#lab-table")  # as the app focuses it
         await pilot.press("w")
-        await settle_pane(pilot)
+        await settle(pilot)
     markdown = (tmp_path / "lab7-report.md").read_text()
     assert "# Laboratory 7: report" in markdown
     assert "#7 CACHED" in markdown

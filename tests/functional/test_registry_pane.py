@@ -12,7 +12,8 @@ from textual.message import Message
 from textual.notifications import Notify
 from textual.widgets import DataTable, Input, OptionList, Static
 
-from buildtui.app.panes import registry as registry_pane
+from buildtui.app.app import BuildTUI
+from buildtui.app.panes import registry as registry_pane_module
 from buildtui.app.panes.registry import RegistryPane
 from buildtui.app.screens.open_registry import OpenRegistryScreen
 from buildtui.app.screens.raw_manifest import RawManifestScreen
@@ -27,22 +28,23 @@ from buildtui.registry.service import RegistryService
 from buildtui.settings import Settings
 from tests.fakes.hostile_registry import ENDLESS, HostileRegistry, Reply, json_reply
 from tests.fakes.registry import FakeRegistry, damaged_lab_registry, fake_service, lab_registry
-from tests.fakes.registry_app import RegistryPaneApp, settle
+from tests.fakes.registry_app import registry_app, registry_pane
+from tests.fakes.services import settle
 
 SIZE = (150, 40)
 
 
-def repo_names(app: RegistryPaneApp) -> list[str]:
+def repo_names(app: BuildTUI) -> list[str]:
     options = app.query_one("#registry-repos", OptionList)
     return [str(options.get_option_at_index(i).id) for i in range(options.option_count)]
 
 
-def tag_rows(app: RegistryPaneApp) -> list[str]:
+def tag_rows(app: BuildTUI) -> list[str]:
     table = app.query_one("#registry-tags", DataTable)
     return [str(row.key.value) for row in table.ordered_rows]
 
 
-async def choose(app: RegistryPaneApp, pilot, repository: str, tag: str) -> None:  # type: ignore[no-untyped-def]
+async def choose(app: BuildTUI, pilot, repository: str, tag: str) -> None:  # type: ignore[no-untyped-def]
     options = app.query_one("#registry-repos", OptionList)
     options.highlighted = repo_names(app).index(repository)
     await settle(pilot)
@@ -52,18 +54,18 @@ async def choose(app: RegistryPaneApp, pilot, repository: str, tag: str) -> None
     await settle(pilot)
 
 
-def message_text(app: RegistryPaneApp, selector: str) -> str:
+def message_text(app: BuildTUI, selector: str) -> str:
     return str(app.query_one(selector, Static).render())
 
 
 async def test_navigate_repository_tag_index_platforms() -> None:
     registry = lab_registry()
     posted: list[Message] = []
-    app = RegistryPaneApp(fake_service(registry))
+    app = registry_app(fake_service(registry))
     async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
         await settle(pilot)
         assert repo_names(app) == ["busybox", "cachedata1", "cachedata2", "lab", "sbom"]
-        assert app.pane.repository == "busybox"
+        assert registry_pane(app).repository == "busybox"
         await choose(app, pilot, "lab", "cachetest")
         assert tag_rows(app) == ["cachetest", "single", "v2"]
         tree = app.query_one(ManifestTree)
@@ -93,7 +95,7 @@ async def test_navigate_repository_tag_index_platforms() -> None:
 
 
 async def test_filter_as_you_type() -> None:
-    app = RegistryPaneApp(fake_service(lab_registry()))
+    app = registry_app(fake_service(lab_registry()))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await choose(app, pilot, "lab", "single")
@@ -107,7 +109,7 @@ async def test_filter_as_you_type() -> None:
         await pilot.press("backspace", "backspace", "c", "a", "c", "h")
         await settle(pilot)
         assert repo_names(app) == ["cachedata1", "cachedata2", "lab"]
-        assert app.pane.repository == "lab"
+        assert registry_pane(app).repository == "lab"
         assert tag_rows(app) == ["cachetest"]
         await pilot.press("z", "z")
         await settle(pilot)
@@ -122,7 +124,7 @@ async def test_filter_as_you_type() -> None:
 
 async def test_raw_view_and_copy() -> None:
     registry = lab_registry()
-    app = RegistryPaneApp(fake_service(registry))
+    app = registry_app(fake_service(registry))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await choose(app, pilot, "lab", "cachetest")
@@ -155,7 +157,7 @@ async def test_raw_view_and_copy() -> None:
 async def test_malformed_manifest_row_and_raw_bytes() -> None:
     registry = lab_registry()
     registry.put_manifest("lab", b"{broken", OCI_MANIFEST, "broken")
-    app = RegistryPaneApp(fake_service(registry))
+    app = registry_app(fake_service(registry))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await choose(app, pilot, "lab", "broken")
@@ -171,7 +173,7 @@ async def test_malformed_manifest_row_and_raw_bytes() -> None:
 async def test_unreachable_registry_then_refresh() -> None:
     registry = lab_registry()
     registry.down = True
-    app = RegistryPaneApp(fake_service(registry))
+    app = registry_app(fake_service(registry))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         message = message_text(app, "#registry-message")
@@ -187,7 +189,7 @@ async def test_unreachable_registry_then_refresh() -> None:
 
 async def test_vanishing_mid_browse_keeps_the_app_working() -> None:
     registry = lab_registry()
-    app = RegistryPaneApp(fake_service(registry))
+    app = registry_app(fake_service(registry))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         registry.down = True
@@ -203,7 +205,7 @@ async def test_vanishing_mid_browse_keeps_the_app_working() -> None:
 async def test_login_after_401() -> None:
     registry = lab_registry()
     registry.basic_auth = ("bob", "secret")
-    app = RegistryPaneApp(fake_service(registry))
+    app = registry_app(fake_service(registry))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         message = message_text(app, "#registry-message")
@@ -238,7 +240,7 @@ async def test_open_another_registry() -> None:
         transport=httpx.MockTransport(route),
         store=NoCredentials(),
     )
-    app = RegistryPaneApp(service)
+    app = registry_app(service)
     posted: list[Message] = []
     async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
         await settle(pilot)
@@ -249,7 +251,7 @@ async def test_open_another_registry() -> None:
         field.value = "http://other.test:5000"
         await pilot.press("enter")
         await settle(pilot)
-        assert app.pane.service.registry == "other.test:5000"
+        assert registry_pane(app).service.registry == "other.test:5000"
         assert repo_names(app) == ["solo"]
         assert "Registry other.test:5000" in message_text(app, "#registry-title")
         # A bad address is refused with a message; the pane keeps the current registry.
@@ -258,7 +260,7 @@ async def test_open_another_registry() -> None:
         app.screen.query_one(Input).value = "not a host/x"
         await pilot.press("enter")
         await settle(pilot)
-        assert app.pane.service.registry == "other.test:5000"
+        assert registry_pane(app).service.registry == "other.test:5000"
         notes = [m.notification.message for m in posted if isinstance(m, Notify)]
         assert any("not a registry address" in note for note in notes)
 
@@ -266,7 +268,7 @@ async def test_open_another_registry() -> None:
 async def test_a_repository_with_no_tags_says_why_it_is_still_listed() -> None:
     registry = lab_registry()
     registry.tags["old"] = {}  # its last tag was deleted: registry:2 keeps listing it
-    app = RegistryPaneApp(fake_service(registry))
+    app = registry_app(fake_service(registry))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         options = app.query_one("#registry-repos", OptionList)
@@ -276,7 +278,10 @@ async def test_a_repository_with_no_tags_says_why_it_is_still_listed() -> None:
         assert str(app.query_one(ManifestTree).root.label) == "No tags"
         summary = message_text(app, "#registry-summary")
         assert "registry:2 has no API to delete a repository" in summary
-        assert "`buildtui gc --remove-empty-repo old`" in summary
+        # The command as it runs against this registry, pasted as it stands.
+        assert (
+            "`buildtui --registry http://registry.test:5000 gc --remove-empty-repo old`" in summary
+        )
 
 
 async def test_an_index_with_a_missing_entry_shows_as_damaged() -> None:
@@ -288,7 +293,7 @@ async def test_an_index_with_a_missing_entry_shows_as_damaged() -> None:
         hostile.index("lab", "whole", [amd64])
         hostile.catalog("lab", tags={"lab": ["multi", "whole"]})
         service = RegistryService(Settings(registry_url=hostile.url), store=NoCredentials())
-        app = RegistryPaneApp(service)
+        app = registry_app(service)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             await choose(app, pilot, "lab", "multi")
@@ -311,7 +316,7 @@ async def test_an_endless_catalog_is_cut_and_the_pane_says_so() -> None:
         hostile.image("lab", "v1")
         hostile.route("/v2/lab/tags/list", json_reply({"name": "lab", "tags": ["v1"]}))
         service = RegistryService(Settings(registry_url=hostile.url), store=NoCredentials())
-        app = RegistryPaneApp(service)
+        app = registry_app(service)
         posted: list[Message] = []
         async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
             await settle(pilot)
@@ -325,7 +330,7 @@ async def test_an_endless_catalog_is_cut_and_the_pane_says_so() -> None:
 
 async def test_tree_is_driven_from_the_keyboard() -> None:
     """An attestation node opens and closes with keys; v on a layer shows its manifest."""
-    app = RegistryPaneApp(fake_service(lab_registry()))
+    app = registry_app(fake_service(lab_registry()))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await choose(app, pilot, "lab", "cachetest")
@@ -355,7 +360,7 @@ async def test_tree_is_driven_from_the_keyboard() -> None:
 
 
 async def test_cache_tag_shows_what_it_shares_with_images() -> None:
-    app = RegistryPaneApp(fake_service(lab_registry()))
+    app = registry_app(fake_service(lab_registry()))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await choose(app, pilot, "cachedata1", "latest")
@@ -392,7 +397,7 @@ async def test_rows_are_filled_as_each_tag_arrives() -> None:
         transport=held,
         store=NoCredentials(),
     )
-    app = RegistryPaneApp(service)
+    app = registry_app(service)
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(3):
             await pilot.pause()
@@ -413,7 +418,7 @@ async def test_rows_are_filled_as_each_tag_arrives() -> None:
 async def test_the_pane_shows_the_rows_registry_ls_prints() -> None:
     """A damaged index, a tag that cannot be read, a cache image: the pane's cells are
     `row_cells` of the very rows `registry ls` prints (both read tags with `tag_row`)."""
-    assert registry_pane.tag_row is rows.tag_row and tag_table.row_cells is rows.row_cells
+    assert registry_pane_module.tag_row is rows.tag_row and tag_table.row_cells is rows.row_cells
     registry = damaged_lab_registry()
     service = fake_service(registry)
     scan = await service.scan(cached=False)
@@ -422,7 +427,7 @@ async def test_the_pane_shows_the_rows_registry_ls_prints() -> None:
     cli_rows = {
         (e.repository, e.tag): rows.tag_row(e.tag, e.report, e.error) for e in scan.entries()
     }
-    app = RegistryPaneApp(fake_service(registry))
+    app = registry_app(fake_service(registry))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         for repository, tag in (("lab", "cachetest"), ("lab", "broken"), ("cachedata1", "latest")):
@@ -441,7 +446,7 @@ async def test_the_pane_shows_the_rows_registry_ls_prints() -> None:
 
 
 async def test_rows_and_tree_take_the_new_theme_s_colours() -> None:
-    app = RegistryPaneApp(fake_service(damaged_lab_registry()))
+    app = registry_app(fake_service(damaged_lab_registry()))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await choose(app, pilot, "lab", "single")

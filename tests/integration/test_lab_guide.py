@@ -36,7 +36,8 @@ from buildtui.build.history import BuildHistory, default_path
 from buildtui.build.options import argv_for_arguments
 from buildtui.build.runner import BuildRunner
 from buildtui.settings import Settings
-from tests.fakes.build_app import BuildPaneApp, settle
+from tests.fakes.build_app import build_app, build_pane
+from tests.fakes.services import settle
 from tests.integration.lab import (
     REGISTRY_IMAGE,
     TestRegistry,
@@ -88,10 +89,10 @@ def item(document: dict[str, Any], key: str) -> dict[str, Any]:
 async def run_in_build_pane(settings: Settings, arguments: Sequence[str]) -> None:
     """Run one build in the app's Build pane, as F5 or `r` does; it goes to the history."""
     argv = argv_for_arguments(list(arguments), settings)
-    app = BuildPaneApp(BuildRunner(), default_path(), settings=settings)
+    app = build_app(BuildRunner(), default_path(), settings=settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        live = app.pane.start_build(argv)
+        live = build_pane(app).start_build(argv)
         while live.running:
             await pilot.pause(0.5)
         await settle(pilot)

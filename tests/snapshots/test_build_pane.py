@@ -8,7 +8,8 @@ from typing import Any
 from textual.pilot import Pilot
 
 from tests.fakes.build import ReplayBuildService, captured_log
-from tests.fakes.build_app import BuildPaneApp, settle
+from tests.fakes.build_app import build_app
+from tests.fakes.services import settle
 
 
 def frozen_clock() -> float:
@@ -25,7 +26,7 @@ def test_build_pane_finished_build_with_cached_steps(snap_compare: Any, tmp_path
         await settle(pilot)
 
     assert snap_compare(
-        BuildPaneApp(service, tmp_path / "h.sqlite3", clock=frozen_clock),
+        build_app(service, tmp_path / "h.sqlite3", clock=frozen_clock),
         terminal_size=(130, 50),
         run_before=run_build,
     )
@@ -45,7 +46,7 @@ def test_build_pane_first_misses_marked(snap_compare: Any, tmp_path: Path) -> No
         await settle(pilot)
 
     assert snap_compare(
-        BuildPaneApp(service, tmp_path / "h.sqlite3", clock=frozen_clock),
+        build_app(service, tmp_path / "h.sqlite3", clock=frozen_clock),
         terminal_size=(150, 50),
         run_before=run_twice,
     )

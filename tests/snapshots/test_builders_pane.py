@@ -8,7 +8,8 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from tests.fakes.builders import FakeBuildersService
-from tests.fakes.builders_app import BuildersPaneApp, settle
+from tests.fakes.builders_app import builders_app
+from tests.fakes.services import settle
 
 
 def test_builders_pane_several_builders(snap_compare: Any) -> None:
@@ -19,7 +20,7 @@ def test_builders_pane_several_builders(snap_compare: Any) -> None:
         await settle(pilot)
 
     assert snap_compare(
-        BuildersPaneApp(FakeBuildersService()),
+        builders_app(FakeBuildersService()),
         terminal_size=(130, 34),
         run_before=highlight_lab7,
     )

@@ -8,8 +8,8 @@ from textual.pilot import Pilot
 
 from buildtui.app.widgets.cleanup_items import CleanupItems
 from tests.fakes.cleanup import fake_cleanup_service, lab_fake_registry
-from tests.fakes.cleanup_app import CleanupPaneApp
-from tests.fakes.registry_app import settle
+from tests.fakes.cleanup_app import cleanup_app
+from tests.fakes.services import settle
 
 
 def test_cleanup_pane_plans_the_cache_deletion(snap_compare: Any) -> None:
@@ -22,7 +22,7 @@ def test_cleanup_pane_plans_the_cache_deletion(snap_compare: Any) -> None:
         await settle(pilot)
 
     assert snap_compare(
-        CleanupPaneApp(fake_cleanup_service(lab_fake_registry())),
+        cleanup_app(fake_cleanup_service(lab_fake_registry())),
         terminal_size=(160, 45),
         run_before=select_cache,
     )

@@ -11,9 +11,8 @@ from textual.widgets import DataTable
 from buildtui.app.app import make_app
 from tests.fakes.cleanup import lab_fake_registry
 from tests.fakes.lab import fake_lab_service, record_build
-from tests.fakes.lab_app import LabPaneApp, settle
-from tests.fakes.services import fake_services
-from tests.fakes.services import settle as settle_app
+from tests.fakes.lab_app import lab_app
+from tests.fakes.services import fake_services, settle
 
 
 def test_lab_pane_after_the_two_builds(snap_compare: Any, tmp_path: Path) -> None:
@@ -27,14 +26,14 @@ def test_lab_pane_after_the_two_builds(snap_compare: Any, tmp_path: Path) -> Non
         table.move_cursor(row=6)
         await settle(pilot)
 
-    app = LabPaneApp(service)
+    app = lab_app(service)
     assert snap_compare(app, terminal_size=(100, 30), run_before=highlight_item_seven)
 
 
 def test_lab_pane_in_polish(snap_compare: Any, tmp_path: Path) -> None:
     service = fake_lab_service(tmp_path, lab_fake_registry())
     record_build(service.history, "lab-first-build.log", 100.0)
-    app = LabPaneApp(service, language="pl")
+    app = lab_app(service, language="pl")
     assert snap_compare(app, terminal_size=(100, 30), run_before=settle)
 
 
@@ -44,8 +43,8 @@ def test_lab_pane_in_the_app(snap_compare: Any, tmp_path: Path) -> None:
     record_build(services.build.history, "lab-first-build.log", 100.0)
 
     async def show(pilot: Pilot[None]) -> None:
-        await settle_app(pilot)
+        await settle(pilot)
         await pilot.press("5")
-        await settle_app(pilot)
+        await settle(pilot)
 
     assert snap_compare(make_app(settings, services), terminal_size=(100, 30), run_before=show)

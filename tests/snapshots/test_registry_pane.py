@@ -8,7 +8,8 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList
 
 from tests.fakes.registry import fake_service, lab_registry
-from tests.fakes.registry_app import RegistryPaneApp, settle
+from tests.fakes.registry_app import registry_app
+from tests.fakes.services import settle
 
 
 def test_registry_pane_multi_arch_index(snap_compare: Any) -> None:
@@ -22,7 +23,7 @@ def test_registry_pane_multi_arch_index(snap_compare: Any) -> None:
         await settle(pilot)
 
     assert snap_compare(
-        RegistryPaneApp(fake_service(lab_registry())),
+        registry_app(fake_service(lab_registry())),
         terminal_size=(150, 40),
         run_before=open_cachetest,
     )

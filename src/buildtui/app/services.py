@@ -6,6 +6,7 @@ first frame (see `buildtui.app.wiring`), and they load python-on-whales when fir
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -14,6 +15,7 @@ from buildtui.engine.status import EngineStatus
 from buildtui.settings import Settings
 
 if TYPE_CHECKING:
+    from buildtui.build.evidence import EvidenceCollector
     from buildtui.build.history import BuildHistory
     from buildtui.build.runner import BuildService
     from buildtui.buildx.builders import BuildersBackend
@@ -36,6 +38,11 @@ class BuildServices:
     runner: BuildService
     history: BuildHistory
     platforms: Callable[[], Sequence[str]]
+    clock: Callable[[], float] = time.monotonic
+    """Times the steps and the build (tests give a fixed one)."""
+    evidence: EvidenceCollector | None = None
+    """Records what a build starts from; None: the real collector (the Dockerfile and
+    context hashes under the working directory)."""
 
 
 @dataclass

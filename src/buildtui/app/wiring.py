@@ -15,6 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from buildtui.app.services import BuildServices, Services
+from buildtui.build.evidence import collect_evidence
 from buildtui.build.history import BuildHistory
 from buildtui.build.platforms import builder_platforms
 from buildtui.build.runner import BuildRunner
@@ -86,7 +87,13 @@ def make_pane(pane_id: str, services: Services) -> Widget:
 
         build = services.build
         pane = BuildPane(
-            build.runner, build.history, services.settings, build.platforms, forms=services.forms
+            build.runner,
+            build.history,
+            services.settings,
+            build.platforms,
+            clock=build.clock,
+            evidence=build.evidence or collect_evidence,
+            forms=services.forms,
         )
     elif pane_id == "registry" and services.registry is not None:
         from buildtui.app.panes.registry import RegistryPane

@@ -25,6 +25,8 @@ class OpenRegistryScreen(ModalScreen[str | None]):
         padding: 1 2;
     }
     """
+    AUTO_FOCUS = "#registry-address"
+    """Typing goes into the field at once (the app itself focuses nothing by default)."""
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="open_registry.cancel")]
 
     def __init__(self, current: str) -> None:

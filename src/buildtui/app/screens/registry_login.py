@@ -25,6 +25,8 @@ class RegistryLoginScreen(ModalScreen[tuple[str, str] | None]):
         padding: 1 2;
     }
     """
+    AUTO_FOCUS = "#login-username"
+    """Typing goes into the field at once (the app itself focuses nothing by default)."""
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="registry_login.cancel")]
 
     def __init__(self, registry: str) -> None:
