@@ -11,6 +11,7 @@ import asyncio
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from buildtui.app.app import BuildTUI, make_app
 from buildtui.app.services import BuildServices, Services
@@ -73,6 +74,18 @@ async def loaded(pilot: Pilot[None], timeout: float = 10.0) -> None:
     await pilot.pause()  # the focus moves into the pane after the first layout
 
 
+async def workers_done(pilot: Pilot[None]) -> None:
+    """Wait for the app's workers. One cancelled meanwhile (an exclusive worker that a
+    newer one replaced: a pane refreshed twice) is no failure; the newer one is waited for."""
+    for _ in range(50):
+        try:
+            await pilot.app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+
+
 async def settle(pilot: Pilot[None], timeout: float = 10.0) -> None:
     """Wait until the app has loaded its panes, probed the status, and gone quiet: the
     workers done and the messages they posted handled (which may start more workers)."""
@@ -80,8 +93,8 @@ async def settle(pilot: Pilot[None], timeout: float = 10.0) -> None:
     assert isinstance(app, BuildTUI)
     deadline = asyncio.get_running_loop().time() + timeout
     while app.status is None and asyncio.get_running_loop().time() < deadline:
-        await app.workers.wait_for_complete()
+        await workers_done(pilot)
         await pilot.pause(0.02)
     for _ in range(6):
-        await app.workers.wait_for_complete()
+        await workers_done(pilot)
         await pilot.pause()

@@ -253,7 +253,8 @@ async def test_a_failing_history_worker_says_what_failed(tmp_path: Path) -> None
     def broken(limit: int = 200) -> list[BuildEntry]:
         raise RuntimeError("history bug")
 
-    app.history.list = broken  # type: ignore[method-assign]
+    assert app.services is not None and app.services.build is not None
+    app.services.build.history.list = broken  # type: ignore[method-assign]
     shown: list[Notification] = []
     async with app.run_test(size=(150, 45), message_hook=notifications(shown)) as pilot:
         await settle(pilot)
