@@ -23,7 +23,8 @@ from buildtui.registry.service import RegistryService
 from buildtui.settings import Settings
 from tests.fakes.cleanup import FakeContainer, WritableFakeRegistry, lab_fake_registry
 from tests.fakes.registry import fake_service, lab_registry
-from tests.fakes.registry_app import RegistryPaneApp, settle
+from tests.fakes.registry_app import registry_app, registry_pane
+from tests.fakes.services import settle
 from tests.fakes.status import FakeStatusService, healthy_status
 
 
@@ -48,13 +49,13 @@ async def test_manifests_are_decoded_and_checked_off_the_ui_thread(
     monkeypatch.setattr(blobcache, "parse_manifest", spy_parse)  # type: ignore[attr-defined]
     monkeypatch.setattr(client, "compute_digest", spy_digest)  # type: ignore[attr-defined]
     before = set(parse_threads())
-    app = RegistryPaneApp(fake_service(lab_registry()))
+    app = registry_app(fake_service(lab_registry()))
     async with app.run_test(size=(150, 40)) as pilot:
         await settle(pilot)
         options = app.query_one("#registry-repos", OptionList)
         options.highlighted = [str(o.id) for o in options.options].index("lab")
         await settle(pilot)
-        assert set(app.pane.reports) == {"cachetest", "single", "v2"}
+        assert set(registry_pane(app).reports) == {"cachetest", "single", "v2"}
         ui = threading.current_thread().name
     assert seen and ui not in seen
     assert all(name.startswith(THREAD_NAME) for name in seen), seen
