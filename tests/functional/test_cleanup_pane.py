@@ -13,6 +13,7 @@ from textual.widgets import Button, Static
 from buildtui.app.app import BuildTUI, make_app
 from buildtui.app.messages import LabChanged
 from buildtui.app.panes.cleanup import CleanupPane
+from buildtui.app.panes.cleanup_messages import Failed
 from buildtui.app.screens.confirm import ConfirmScreen
 from buildtui.app.widgets.cleanup_items import CleanupItems
 from buildtui.cleanup.errors import ContainerNotFound
@@ -239,7 +240,7 @@ async def test_gc_without_the_container_says_how_to_fix_it() -> None:
         await settle(pilot)
         assert not isinstance(app.screen, ConfirmScreen)
         # The same message, seen once at each widget it bubbles through.
-        failures = [m for m in posted if isinstance(m, CleanupPane.Failed)]
+        failures = [m for m in posted if isinstance(m, Failed)]
         assert failures and all(isinstance(m.error, ContainerNotFound) for m in failures)
         failed = failures[-1]
         message = text_of(app, "#cleanup-message")
