@@ -440,7 +440,7 @@ async def test_the_pane_shows_the_rows_registry_ls_prints() -> None:
                 kind = shown[1]
                 assert isinstance(kind, Text) and kind.style
                 assert Style.parse(str(kind.style)).color == Color.parse(
-                    app.theme_variables["error"]
+                    app.theme_variables["text-error"]
                 )
         assert [str(c) for c in shown][1] == "cache"
 
@@ -453,8 +453,8 @@ async def test_rows_and_tree_take_the_new_theme_s_colours() -> None:
         for theme in ("textual-light", "gruvbox"):
             app.theme = theme
             await pilot.pause()
-            error = Color.parse(app.theme_variables["error"])
-            success = Color.parse(app.theme_variables["success"])
+            error = Color.parse(app.theme_variables["text-error"])
+            success = Color.parse(app.theme_variables["text-success"])
             kind = app.query_one("#registry-tags", DataTable).get_row("cachetest")[1]
             assert isinstance(kind, Text) and Style.parse(str(kind.style)).color == error
             root = app.query_one(ManifestTree).root
