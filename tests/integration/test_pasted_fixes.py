@@ -228,3 +228,47 @@ def test_doctor_on_a_registry_without_deletion_proposes_the_recreate_command(
     assert answers(url)
     assert still_there(url, digest)
     assert doctor(url, registry.container, "deletion")["level"] == "ok"
+
+
+def registry_ls(url: str, container: str) -> str:
+    """`buildtui registry ls` (the Registry pane's twin) when nothing answers: its message."""
+    argv = [sys.executable, "-m", "buildtui", "--registry", url, "--registry-container"]
+    result = subprocess.run(
+        [*argv, container, "registry", "ls"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 1, result.stdout + result.stderr
+    return result.stderr
+
+
+def test_registry_ls_on_a_stopped_container_proposes_docker_start(
+    registry_factory: Callable[..., TestRegistry],
+) -> None:
+    port = free_port()
+    registry = registry_factory(None, ("-p", f"127.0.0.1:{port}:5000"))
+    url = f"http://localhost:{port}"
+    docker("stop", registry.container)
+
+    command = command_in(registry_ls(url, registry.container))
+    assert command == f"docker start {registry.container}"
+    paste(command)
+    assert answers(url)
+
+
+def test_registry_ls_on_a_missing_container_proposes_docker_run_not_docker_start(
+    containers: list[str],
+) -> None:
+    name, port = unique("buildtui-test-missing"), free_port()
+    containers.append(name)
+    url = f"http://localhost:{port}"
+
+    message = registry_ls(url, name)
+    assert f"there is no container {name}" in message and "docker start" not in message
+    command = command_in(message)
+    assert f"--name {name}" in command and f"127.0.0.1:{port}:5000" in command
+    paste(command)
+    assert answers(url)

@@ -16,6 +16,7 @@ import asyncio
 import hashlib
 import json
 import ssl
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +63,8 @@ LISTING_CAP = 32 * 1024 * 1024
 DEFAULT_CONCURRENCY = 16
 DEFAULT_TIMEOUT = 10.0
 """Seconds for each connect, read and write."""
+ADVICE_TTL = 5.0
+"""Seconds one answer of `down_advice` is reused (a scan meets many failed requests)."""
 DEFAULT_DEADLINE = 30.0
 """Seconds for a whole request, however its answer trickles in."""
 MAX_PAGES = 200
@@ -155,6 +158,7 @@ class RegistryClient:
         max_pages: int = MAX_PAGES,
         max_entries: int = MAX_ENTRIES,
         container: str | None = None,
+        down_advice: Callable[[], str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         offload: Offload = inline,
     ) -> None:
@@ -171,6 +175,10 @@ class RegistryClient:
         self.max_entries = max_entries
         self.container = container
         """The registry's container, when it is the lab's (for `docker start` hints)."""
+        self.down_advice = down_advice
+        """What to do when the registry does not answer, from the engine's view of its
+        container (blocking: `docker container inspect`); None: a hint from its name."""
+        self._advice: tuple[float, str] | None = None
         self.requests = 0
         """HTTP requests sent so far (token requests and retries included)."""
         self._timeout = httpx.Timeout(timeout, connect=min(timeout, 5.0)).as_dict()
@@ -291,7 +299,7 @@ class RegistryClient:
                     ) from error
                 raise Unreachable(
                     f"cannot connect to {self.registry} at {self.base_url} ({error}); "
-                    f"{self._start_hint()}, then refresh"
+                    f"{await self._start_hint()}, then refresh"
                 ) from error
             except httpx.HTTPError as error:
                 raise Unreachable(
@@ -364,7 +372,18 @@ class RegistryClient:
             url = url[len(self.base_url) :]
         return url if len(url) <= 120 else f"{url[:120]}… ({len(url):,} characters)"
 
-    def _start_hint(self) -> str:
+    async def _start_hint(self) -> str:
+        """What to do when nothing answers: the container's real state when the engine can
+        say (asked at most every few seconds, off the event loop), else a hint."""
+        if self.down_advice is not None:
+            now = time.monotonic()
+            if self._advice is None or now - self._advice[0] > ADVICE_TTL:
+                try:
+                    self._advice = (now, await asyncio.to_thread(self.down_advice))
+                except Exception:  # the engine could not say: the hint from the name
+                    self._advice = (now, "")
+            if self._advice[1]:
+                return self._advice[1]
         if self.container:
             return f"start it (`docker start {self.container}`) or check the address"
         return "check that it is running at that address"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import httpx
@@ -81,9 +81,13 @@ class RegistryService:
         timeout: float = DEFAULT_TIMEOUT,
         network: Network | None = None,
         blob_cache: BlobCache | bool | None = True,
+        down_advice: Callable[[], str] | None = None,
     ) -> None:
         """`blob_cache`: True opens the on-disk cache of the data dir (when it can be
-        opened), False reads everything from the registry, or a cache to use."""
+        opened), False reads everything from the registry, or a cache to use.
+
+        `down_advice`: what to do when the lab's registry does not answer; by default the
+        engine is asked about its container (not with a test's transport)."""
         self.settings = settings
         self.network = network or network_for(settings)
         """Proxies and TLS trust, shared by every registry this service opens."""
@@ -106,6 +110,9 @@ class RegistryService:
             if same_registry(self._registry, settings.registry_host)
             else None
         )
+        if down_advice is None and transport is None and self._container is not None:
+            down_advice = self._inspected_down_advice
+        self._down_advice = down_advice if self._container is not None else None
         self._inspector: Inspector | None = None
         self._blob_cache_choice = blob_cache
         self._blob_cache: BlobCache | None = None
@@ -122,6 +129,20 @@ class RegistryService:
     @property
     def registry(self) -> str:
         return self._registry
+
+    def _inspected_down_advice(self) -> str:
+        """`docker container inspect` of the lab's container: start it, create it, or
+        point at the port it really publishes (a command that works when pasted)."""
+        from buildtui.engine.client import docker_command
+        from buildtui.engine.registry_container import (
+            inspect_registry_container,
+            registry_down_advice,
+        )
+
+        assert self._container is not None
+        docker = docker_command(self.settings)
+        state = inspect_registry_container(self._container, docker)
+        return str(registry_down_advice(state, self.base_url, docker))
 
     @property
     def base_url(self) -> str:
@@ -159,6 +180,7 @@ class RegistryService:
                 max_concurrency=self._max_concurrency,
                 timeout=self._timeout,
                 container=self._container,
+                down_advice=self._down_advice,
                 offload=shared.parse.run,
             )
         return shared.client

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+import threading
 
 import httpx
 import pytest
@@ -429,3 +430,34 @@ async def test_the_connection_hint_names_the_configured_container(
             await client.ping()
     assert hint in str(caught.value)
     assert "registry7" not in str(caught.value)
+
+
+async def test_the_connection_hint_is_the_engine_s_advice_asked_once_off_the_loop() -> None:
+    registry = lab_registry()
+    registry.down = True
+    loop_thread = threading.get_ident()
+    asked: list[int] = []
+
+    def advice() -> str:
+        asked.append(threading.get_ident())
+        return "there is no container lab-registry; start a lab registry on port 5000: `x`"
+
+    async with client_for(registry, container="lab-registry", down_advice=advice) as client:
+        for _ in range(3):
+            with pytest.raises(Unreachable) as caught:
+                await client.ping()
+            assert "there is no container lab-registry" in str(caught.value)
+            assert "docker start" not in str(caught.value)
+    assert len(asked) == 1 and asked[0] != loop_thread
+
+
+async def test_advice_that_fails_falls_back_to_the_hint_from_the_name() -> None:
+    registry = lab_registry()
+    registry.down = True
+
+    def advice() -> str:
+        raise OSError("no docker here")
+
+    async with client_for(registry, container="lab-registry", down_advice=advice) as client:
+        with pytest.raises(Unreachable, match="`docker start lab-registry`"):
+            await client.ping()
