@@ -2,7 +2,7 @@
 
 The pane owns no process itself: it asks its `BuildService` to start the exact
 command the form shows, in a thread worker that parses the output and posts
-progress at a bounded rate. The step view and the raw log view redraw from the
+progress at a bounded rate (`build_run.py`). The step view and the raw log view redraw from the
 shared `LiveBuild` on those messages. The views are widgets of their own
 (`widgets/build_*_view.py`, `widgets/build_log_panel.py`); what they show comes from
 the presentation modules of `buildtui.build` and `buildtui.buildlog`.
@@ -12,19 +12,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, ContentSwitcher, Static
 from textual.worker import Worker, WorkerState
 
-from buildtui.app.commands import Command, bindings
+from buildtui.app.commands import bindings
 from buildtui.app.messages import LabChanged
+from buildtui.app.panes.build_commands import PANE_COMMANDS
+from buildtui.app.panes.build_messages import (
+    BuildFinished,
+    BuildNotStarted,
+    BuildProgress,
+    BuildStarted,
+    PlatformsLoaded,
+)
+from buildtui.app.panes.build_run import cancel_build, run_build
 from buildtui.app.widgets.build_form import BuildForm
 from buildtui.app.widgets.build_form_view import BuildFormView
 from buildtui.app.widgets.build_history_view import BuildHistoryView
@@ -38,7 +45,6 @@ from buildtui.build.options import (
     LAB_PLATFORMS,
     dockerfile_of,
     lab_preset,
-    read_stage_names,
     shell_command,
 )
 from buildtui.build.presentation import buildx_args, pushed_to, started_text, status_line
@@ -48,13 +54,6 @@ from buildtui.settings import Settings
 
 __all__ = ["BuildPane", "EvidenceCollector", "PlatformsProvider"]
 
-UPDATE_INTERVAL = 0.1
-"""Seconds between two progress messages from the build worker (at most 10 a second)."""
-BUSY_UPDATE_INTERVAL = 0.5
-"""The same while the build prints more than BUSY_LINES lines between two updates: each
-update redraws the log view, which costs Textual tens of milliseconds on a big terminal,
-and a log that fast scrolls by too quickly to read anyway."""
-BUSY_LINES = 1000
 STATUS_INTERVAL = 0.5
 """Seconds between two redraws of the status line while lines stream in."""
 TICK = 1.0
@@ -70,42 +69,6 @@ FOCUS = {"form": "#platforms", "steps": "#view-steps", "log": "#log", "history":
 WORKER_TASKS = {"build-platforms": "Reading the builder's platforms"}
 """What each of the pane's workers (by group) does, besides running the build itself
 (the history view's workers are its own)."""
-
-
-PANE_COMMANDS = (
-    Command("build.run", "f5", "run", "Run", "Run the build the form describes"),
-    Command("build.cancel", "f8", "cancel", "Cancel", "Cancel the running build"),
-    Command("build.copy", "f9", "copy_command", "Copy", "Copy the form's docker buildx command"),
-    Command(
-        "build.preset",
-        "ctrl+l",
-        "apply_preset",
-        "Lab",
-        "Fill the form with the lab's build: two platforms, push, registry7 cache mode=max",
-    ),
-    Command("build.form", "f2", "show_view('form')", "Form", "The build form"),
-    Command("build.steps", "f3", "show_view('steps')", "Steps", "Steps by platform and stage"),
-    Command("build.log", "f4", "show_view('log')", "Log", "The raw build log"),
-    Command("build.history", "f6", "show_view('history')", "History", "Builds run before"),
-    Command(
-        "build.refresh",
-        "f7",
-        "refresh",
-        "Refresh",
-        "Reload the builder's platforms and history",
-        show=False,  # in the palette: at 100 columns the footer keeps the view's own keys
-    ),
-    Command("build.open", "o", "open_build", "Open", "Open the selected build"),
-    Command("build.rerun", "r", "rerun", "Re-run", "Run the selected build again"),
-    Command("build.compare", "c", "compare", "Compare", "Mark a build, then compare with another"),
-    Command(
-        "build.values",
-        "v",
-        "toggle_build_arg_values",
-        "Args",
-        "Show or hide the --build-arg values in the history and the build's command",
-    ),
-)
 
 
 FORM_NAME = "build"
@@ -127,34 +90,6 @@ class BuildPane(Vertical):
     COMMANDS = PANE_COMMANDS
     """Offered by the app's command palette while this pane is in front."""
     BINDINGS = bindings(PANE_COMMANDS)
-
-    class PlatformsLoaded(Message):
-        def __init__(self, platforms: Sequence[str], problem: str | None = None) -> None:
-            super().__init__()
-            self.platforms = list(platforms)
-            self.problem = problem
-
-    @dataclass
-    class BuildStarted(Message):
-        live: LiveBuild
-
-    @dataclass
-    class BuildProgress(Message):
-        """New lines were parsed; bursts merge into one message."""
-
-        live: LiveBuild
-
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, BuildPane.BuildProgress) and message.live is self.live
-
-    @dataclass
-    class BuildFinished(Message):
-        live: LiveBuild
-
-    @dataclass
-    class BuildNotStarted(Message):
-        live: LiveBuild
-        problem: str
 
     def __init__(
         self,
@@ -295,9 +230,9 @@ class BuildPane(Vertical):
         try:
             platforms = list(self.platforms_provider())
         except BuildError as error:
-            self.post_message(self.PlatformsLoaded(LAB_PLATFORMS, f"{error} Press F7 to retry."))
+            self.post_message(PlatformsLoaded(LAB_PLATFORMS, f"{error} Press F7 to retry."))
             return
-        self.post_message(self.PlatformsLoaded(platforms))
+        self.post_message(PlatformsLoaded(platforms))
 
     @on(PlatformsLoaded)
     def _platforms_loaded(self, message: PlatformsLoaded) -> None:
@@ -340,46 +275,16 @@ class BuildPane(Vertical):
 
     @work(thread=True, exclusive=True, group="build", exit_on_error=False)
     def _run_build(self, live: LiveBuild, dockerfile: Path | None) -> None:
-        if dockerfile is not None:
-            live.model.stage_order = read_stage_names(dockerfile)
-        if self.evidence is not None:
-            live.evidence = self.evidence(live.argv)
-        try:
-            process = self.service.start(live.argv)
-        except BuildError as error:
-            live.finish(None)
-            self.post_message(self.BuildNotStarted(live, str(error)))
-            return
-        live.process = process
-        self.post_message(self.BuildStarted(live))
-        last = time.monotonic()
-        pending = 0
-
-        def batch_parsed(count: int) -> None:
-            nonlocal last, pending
-            pending += count
-            now = time.monotonic()  # the update rate is real time, whatever the clock
-            interval = BUSY_UPDATE_INTERVAL if pending > BUSY_LINES else UPDATE_INTERVAL
-            if now - last >= interval:
-                self.post_message(self.BuildProgress(live))
-                last, pending = now, 0
-
-        live.follow(process, batch_parsed)
-        self.post_message(self.BuildFinished(live))
+        run_build(live, dockerfile, self.service, self.evidence, self.post_message)
 
     def on_unmount(self) -> None:
         # Quitting the app ends a running build: its process group would outlive the
         # app, and the worker thread reading its output would hold the exit until then.
-        live = self.live
-        if live is not None and live.running and live.process is not None:
-            live.process.cancel()
+        cancel_build(self.live)
 
     def action_cancel(self) -> None:
-        live = self.live
-        if live is None or not live.running or live.process is None:
-            return
-        live.process.cancel()
-        self.notify("Canceling the build ...")
+        if cancel_build(self.live):
+            self.notify("Canceling the build ...")
 
     @on(BuildStarted)
     @on(BuildProgress)

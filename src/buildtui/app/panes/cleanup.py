@@ -2,7 +2,9 @@
 
 Every registry call runs in an async worker and every docker call (garbage collection)
 in a thread worker; results come back as messages. Destructive actions go through
-`ConfirmScreen`, which shows what will be lost and the exact requests or commands.
+`ConfirmScreen`, which shows what will be lost and the exact requests or commands. The
+garbage collection's flow is `GarbageCollection` (`cleanup_gc.py`); its workers are the
+pane's.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from textual.worker import Worker, WorkerState
 from buildtui.app.commands import bindings
 from buildtui.app.messages import LabChanged
 from buildtui.app.panes.cleanup_commands import HELP, PANE_COMMANDS
+from buildtui.app.panes.cleanup_gc import GarbageCollection
 from buildtui.app.panes.cleanup_messages import (
     Executed,
     Failed,
@@ -46,13 +49,7 @@ from buildtui.cleanup.present import (
     plan_lines,
     styled,
 )
-from buildtui.cleanup.present_collection import (
-    gc_preview_lines,
-    gc_result_lines,
-    gc_warning,
-    resume_lines,
-    verify_lines,
-)
+from buildtui.cleanup.present_collection import verify_lines
 
 NARROW_BELOW = 150
 """Narrower than this, the plan goes under the table: side by side, the table's columns
@@ -117,8 +114,8 @@ class CleanupPane(Widget):
         self.allow_tag_loss = False
         self.plan: Plan | None = None
         self.busy = False
-        self.gc_repositories: tuple[str, ...] = ()
-        """Empty repositories the next collection removes (G)."""
+        self.collection = GarbageCollection(self)
+        """The garbage collection (g, G) and its resumption (R)."""
         self.last_collection: GcAccount | None = None
         """Predicted against measured, for the last collection (shown while nothing is selected)."""
 
@@ -132,7 +129,7 @@ class CleanupPane(Widget):
 
     def on_mount(self) -> None:
         self.plan_view.border_title = "Plan"
-        self._show_plan()
+        self.show_plan()
         self.refresh_graph()
         self._show_interruption()
 
@@ -190,9 +187,9 @@ class CleanupPane(Widget):
             self.plan = self.service.plan(
                 self.graph, list(self.selected.values()), allow_tag_loss=self.allow_tag_loss
             )
-        self._show_plan()
+        self.show_plan()
 
-    def _show_plan(self) -> None:
+    def show_plan(self) -> None:
         if self.plan is None:
             self.plan_view.show_help(HELP, self.last_collection)
         else:
@@ -223,14 +220,14 @@ class CleanupPane(Widget):
         self.items.clear_selection()
         self._replan()
 
-    def _refused_while_busy(self) -> bool:
+    def refused_while_busy(self) -> bool:
         if self.busy:
             self.app.notify("Wait for the running clean-up to finish.", severity="warning")
         return self.busy
 
     def action_delete(self) -> None:
         plan = self.plan
-        if self._refused_while_busy():
+        if self.refused_while_busy():
             return
         if plan is None:
             self.app.notify("Select something to delete first (space).", severity="warning")
@@ -254,41 +251,17 @@ class CleanupPane(Widget):
         if confirmed:
             self.run_plan(plan)
 
-    def _gc_confirmed(self, confirmed: bool | None) -> None:
-        if confirmed:
-            self.collect(self.gc_repositories)
-
     def _post_progress(self, done: int, total: int, what: str) -> None:
         self.post_message(Progress(done, total, what))
 
-    def _post_step(self, what: str) -> None:
-        self.post_message(Progress(0, 0, what))
-
     def action_gc(self) -> None:
-        self._start_gc(())
+        self.collection.start(())
 
     def action_gc_empty(self) -> None:
-        empty = self.graph.empty_repositories() if self.graph is not None else ()
-        if not empty:
-            self.app.notify(
-                "No repository is empty (no tag and no manifest): nothing to remove.",
-                severity="warning",
-            )
-            return
-        self._start_gc(empty)
-
-    def _start_gc(self, repositories: tuple[str, ...]) -> None:
-        if self._refused_while_busy():
-            return
-        self.gc_repositories = repositories
-        self._status([f"Dry run of garbage collection in {self.service.container_name}…"])
-        self.prepare_gc(repositories)
+        self.collection.start_emptying()
 
     def action_resume(self) -> None:
-        if self._refused_while_busy():
-            return
-        self._status(["Resuming the interrupted garbage collection…"])
-        self.resume()
+        self.collection.resume()
 
     def action_verify(self) -> None:
         if self.graph is not None and not self.busy:
@@ -326,46 +299,6 @@ class CleanupPane(Widget):
             self.post_message(Failed("Nothing was deleted", error))
         finally:
             self.busy = False
-
-    @work(exclusive=True, group="cleanup-gc", thread=True, exit_on_error=False)
-    def prepare_gc(self, repositories: tuple[str, ...]) -> None:
-        try:
-            preview = self.service.preview_gc(repositories)
-        except CleanupError as error:
-            self.post_message(Failed("Garbage collection cannot run", error))
-            return
-        self.post_message(GcPrepared(preview))
-
-    @work(exclusive=True, group="cleanup-gc", exit_on_error=False)
-    async def collect(self, repositories: tuple[str, ...]) -> None:
-        # The collection runs in a process of its own: quitting or killing the app, or
-        # closing its terminal, does not leave the registry stopped.
-        self.busy = True
-        try:
-            result = await self.service.collect_garbage(
-                self._post_step, remove_repositories=repositories
-            )
-        except CleanupError as error:
-            self.post_message(Failed("Garbage collection failed", error))
-            return
-        finally:
-            self.busy = False
-            # The registry was stopped and started (or left stopped): the status bar is stale.
-            self.post_message(LabChanged(registry_changed=True, origin=self))
-        self.post_message(GcDone(result))
-
-    @work(exclusive=True, group="cleanup-gc", exit_on_error=False)
-    async def resume(self) -> None:
-        self.busy = True
-        try:
-            result = await self.service.resume_gc(self._post_step)
-        except CleanupError as error:
-            self.post_message(Failed("Cannot resume the garbage collection", error))
-            return
-        finally:
-            self.busy = False
-            self.post_message(LabChanged(registry_changed=True, origin=self))
-        self.post_message(Resumed(result))
 
     @work(exclusive=True, group="cleanup-verify", exit_on_error=False)
     async def verify(self, graph: RegistryGraph, tags: list[TagRef], wait: bool) -> None:
@@ -442,42 +375,15 @@ class CleanupPane(Widget):
 
     @on(GcPrepared)
     def gc_prepared(self, message: GcPrepared) -> None:
-        preview = message.preview
-        self._status([f"Dry run: {preview.output.summary}"])
-        self.app.push_screen(
-            ConfirmScreen(
-                f"Garbage collection in {preview.info.name}?",
-                styled(gc_preview_lines(preview)),
-                warning=gc_warning(preview),
-                confirm_label="Collect garbage",
-            ),
-            self._gc_confirmed,
-        )
+        self.collection.prepared(message.preview)
 
     @on(GcDone)
     def gc_done(self, message: GcDone) -> None:
-        self._progress(None)
-        self.show_error(None)
-        self.last_collection = message.result.account
-        self._show_plan()
-        lines = gc_result_lines(message.result, with_account=False)
-        self._status(lines)
-        self.app.notify(lines[-1] if len(lines) > 1 else lines[0], title="Garbage collected")
-        if message.result.verification is not None:
-            self.post_message(Verified(message.result.verification))
-        else:
-            self.refresh_graph()
+        self.collection.done(message.result)
 
     @on(Resumed)
     def resumed(self, message: Resumed) -> None:
-        self._progress(None)
-        self.show_error(None)
-        self._status(resume_lines(message.result))
-        self.app.notify(resume_lines(message.result)[0], title="Garbage collection resumed")
-        if message.result.verification is not None:
-            self.post_message(Verified(message.result.verification))
-        else:
-            self.refresh_graph()
+        self.collection.resumed(message.result)
 
     @on(Verified)
     def verified(self, message: Verified) -> None:
