@@ -6,14 +6,8 @@ from dataclasses import replace
 
 from buildtui.buildx.builders import current_builder, select_prunable
 from buildtui.buildx.models import PruneOptions
-from buildtui.buildx.presentation import (
-    builder_details,
-    builder_rows,
-    format_activity,
-    inspection_lines,
-    preview_lines,
-    removal_plan,
-)
+from buildtui.buildx.presentation import builder_details, builder_rows, format_activity
+from buildtui.buildx.presentation_actions import inspection_lines, preview_lines, removal_plan
 from tests.fakes.builders import FakeBuildersService, sample_builders, sample_usage
 
 LISTING = current_builder(sample_builders(), "")

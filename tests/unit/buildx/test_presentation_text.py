@@ -12,20 +12,22 @@ from buildtui.buildx.errors import BootstrapCancelled, BuilderNotFound, EngineUn
 from buildtui.buildx.models import CreateOptions, PruneOptions, PrunePreview
 from buildtui.buildx.presentation import (
     STATUS_STYLES,
-    bootstrap_text,
     builder_rows,
+    details_text,
+    error_text,
+    problem_text,
+    row_cells,
+    title_text,
+)
+from buildtui.buildx.presentation_actions import (
+    bootstrap_text,
     command_text,
     create_note_text,
     created_text,
-    details_text,
-    error_text,
     inspection_text,
     leave_losses,
-    problem_text,
     prune_summary_text,
     record_cells,
-    row_cells,
-    title_text,
     totals_text,
 )
 from tests.fakes.builders import FakeBuildersService, sample_builders, sample_usage

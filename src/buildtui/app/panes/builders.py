@@ -34,13 +34,8 @@ from buildtui.buildx.builders import BuildersBackend
 from buildtui.buildx.commands import CreatePlan, render_command
 from buildtui.buildx.errors import BuildxError, BuildxUnavailable, ContextBuilderRemoval
 from buildtui.buildx.models import Builder, BuilderList, CreateOptions, CreateRequest, PruneOptions
-from buildtui.buildx.presentation import (
-    Row,
-    created_text,
-    leave_losses,
-    problem_text,
-    title_text,
-)
+from buildtui.buildx.presentation import Row, problem_text, title_text
+from buildtui.buildx.presentation_actions import created_text, leave_losses
 from buildtui.engine.status import EngineStatus
 from buildtui.forms import CREATE_FORM, FormMemory, create_request_from, create_request_values
 
