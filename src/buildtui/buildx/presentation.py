@@ -1,4 +1,5 @@
-"""Pure presentation of builders: table rows, details, what a removal loses, JSON.
+"""Pure presentation of the builders list: table rows, status styles, details, title,
+errors, JSON. What each action on a builder shows is in `buildx.presentation_actions`.
 
 Shared by the Builders pane and `buildtui builders`. The Rich text for the pane and its
 screens is styled with semantic names (`"bold error"`, `"success"`, `"muted"` ...), never
@@ -13,22 +14,11 @@ from typing import Any, Literal
 
 from rich.text import Text
 
-from buildtui.buildx.commands import CreatePlan
-from buildtui.buildx.errors import BootstrapCancelled, BuildxError
-from buildtui.buildx.models import (
-    Builder,
-    BuilderList,
-    CacheRecord,
-    DiskUsage,
-    Inspection,
-    Node,
-    PrunePreview,
-)
-from buildtui.buildx.parsing import human_size
+from buildtui.buildx.errors import BuildxError
+from buildtui.buildx.models import Builder, BuilderList, Node
 
 CURRENT_MARK = "*"
 COLUMNS = ("NAME/NODE", "DRIVER/ENDPOINT", "STATUS", "BUILDKIT", "PLATFORMS", "LAST ACTIVITY")
-RECORD_COLUMNS = ("ID", "RECLAIMABLE", "SIZE", "LAST ACCESSED", "TYPE", "DESCRIPTION")
 STATUS_STYLES = {
     "running": "bold success",
     "inactive": "muted",
@@ -229,183 +219,6 @@ def details_text(builder: Builder, listing: BuilderList | None = None) -> Text:
     return text
 
 
-def inspection_lines(inspection: Inspection) -> list[tuple[str, str]]:
-    """`buildx inspect` as label/value lines, sections indented, in buildx's order."""
-    lines = list(inspection.fields)
-    for node in inspection.nodes:
-        lines.append(("", ""))
-        lines.extend(node.fields)
-        for section in node.sections:
-            lines.append((section.title, ""))
-            for key, value in section.entries:
-                lines.append((f"  {key}" if key else "  >", value))
-    return lines
-
-
-def inspection_text(inspection: Inspection) -> Text:
-    """`inspection_lines` aligned in two columns, section titles in bold."""
-    lines = inspection_lines(inspection)
-    width = max((len(key) for key, value in lines if value), default=0) + 2
-    text = Text()
-    for key, value in lines:
-        if not key and not value:
-            text.append("\n")
-            continue
-        if value:
-            text.append(f"{key + ':':<{width}}", style="bold")
-            text.append(f"{value}\n")
-        else:
-            text.append(f"{key}{'' if key.endswith('>') else ':'}\n", style="bold")
-    text.rstrip()
-    return text
-
-
-def bootstrap_text(builder: str, inspection: Inspection | None, error: BuildxError | None) -> Text:
-    """How a bootstrap ended: up with each node's status, cancelled, or failed."""
-    outcome = Text()
-    if error is None and inspection is not None:
-        statuses = ", ".join(f"{node.name}: {node.get('Status')}" for node in inspection.nodes)
-        outcome.append(f"{builder} is up", style="bold success")
-        outcome.append(f" ({statuses})")
-    elif error is not None:
-        cancelled = isinstance(error, BootstrapCancelled)
-        outcome.append(error.what, style="bold warning" if cancelled else "bold error")
-        outcome.append(f"\n{error.fix}")
-    return outcome
-
-
-def command_text(command: str) -> Text:
-    """`$ docker buildx ...`: the exact command, the prompt muted."""
-    text = Text("$ ", style="muted")
-    text.append(command, style="bold")
-    return text
-
-
-def create_note_text(plan: CreatePlan) -> Text:
-    """The buildkitd.toml a create writes first, if any."""
-    note = Text()
-    if plan.config_path is not None:
-        note.append(f"Writes {plan.config_path} first:\n", style="italic")
-        note.append((plan.config_text or "").rstrip())
-    return note
-
-
-def created_text(plan: CreatePlan, name: str) -> str:
-    """What a `buildx create` did, said once it has: a builder created, a node added or
-    removed."""
-    if plan.options.mode == "leave":
-        return f"Node {plan.options.node} removed from {name}"
-    if plan.options.mode == "append":
-        return f"Node added to {name}"
-    return f"Builder {name} created" + (" and in use" if plan.options.use else "")
-
-
-def leave_losses(builder: str, node: str, found: Builder | None) -> list[str]:
-    """What removing a node (`buildx create --leave`) takes away."""
-    lost = [f"node {node} of builder {builder}"]
-    if found is not None and found.driver == "docker-container":
-        lost.append(f"the node's container buildx_buildkit_{node} and its build cache")
-    return lost
-
-
-@dataclass(frozen=True)
-class RemovalPlan:
-    """What `buildx rm` takes away and what it leaves, in the user's words."""
-
-    lost: tuple[str, ...]
-    kept: tuple[str, ...]
-
-
-def removal_plan(
-    builder: Builder,
-    *,
-    keep_state: bool = False,
-    keep_daemon: bool = False,
-) -> RemovalPlan:
-    lost = [f"builder {builder.name!r} and its settings (nodes, flags, driver options)"]
-    kept: list[str] = []
-    for node in builder.nodes:
-        if builder.driver == "docker-container":
-            if keep_daemon:
-                kept.append(f"container {node.container}, still running (--keep-daemon)")
-            else:
-                lost.append(f"container {node.container} (its BuildKit daemon)")
-            if keep_state or keep_daemon:
-                kept.append(f"volume {node.state_volume} with its build cache (--keep-state)")
-            else:
-                lost.append(f"volume {node.state_volume}: all of its build cache")
-        elif builder.driver == "kubernetes":
-            if keep_daemon:
-                kept.append(f"BuildKit deployment {node.name} in the cluster (--keep-daemon)")
-            else:
-                lost.append(f"BuildKit deployment {node.name} in the cluster")
-        elif builder.driver == "remote":
-            kept.append(f"the BuildKit daemon at {node.endpoint} (buildx did not start it)")
-    if builder.current:
-        lost.append("its place as the builder in use: buildx goes back to the context's builder")
-    return RemovalPlan(tuple(lost), tuple(kept))
-
-
-def preview_lines(preview: PrunePreview) -> list[str]:
-    """What a prune will remove: one line per record, then the total."""
-    lines = [
-        f"{r.id}  {r.size:>9}  {r.last_accessed or '-':<20}  {r.description or r.record_type}"
-        for r in preview.records
-    ]
-    about = "about " if preview.estimate else ""
-    lines.append(
-        f"{len(preview.records)} record(s), {about}{human_size(preview.total_bytes)} "
-        f"from builder {preview.builder or '(in use)'}"
-    )
-    return lines
-
-
-def record_cells(record: CacheRecord) -> tuple[str, ...]:
-    """A record as `buildx du` marks it: `*` after a mutable ID, after a shared size."""
-    return (
-        record.id + ("*" if record.mutable else ""),
-        "true" if record.reclaimable else "false",
-        record.size + ("*" if record.shared else ""),
-        record.last_accessed,
-        record.record_type,
-        record.description,
-    )
-
-
-def totals_text(usage: DiskUsage) -> Text:
-    """`buildx du`'s totals on one line, with how to read its marks."""
-    text = Text()
-    if usage.shared is not None:
-        text.append("Shared: ", style="bold")
-        text.append(f"{usage.shared}   ")
-        text.append("Private: ", style="bold")
-        text.append(f"{usage.private}   ")
-    text.append("Reclaimable: ", style="bold")
-    text.append(f"{usage.reclaimable}   ")
-    text.append("Total: ", style="bold")
-    text.append(usage.total)
-    text.append(f"   ({len(usage.records)} records; * after an ID: mutable, after a size: shared)")
-    return text
-
-
-def prune_summary_text(preview: PrunePreview) -> Text:
-    """What a prune takes, under its list of records."""
-    if not preview.records and not preview.estimate:
-        return Text("Nothing to prune with these options.", style="italic")
-    about = "about " if preview.estimate else ""
-    text = Text(
-        f"{len(preview.records)} record(s), {about}{human_size(preview.total_bytes)} "
-        f"of build cache go.",
-        style="bold",
-    )
-    if preview.estimate:
-        text.append(
-            " With until/keep-storage BuildKit makes the final choice: this is what du suggests.",
-            style="italic",
-        )
-    return text
-
-
 def builder_json(builder: Builder) -> dict[str, Any]:
     """`buildtui builders list --json`, per builder."""
     return {
@@ -428,27 +241,4 @@ def builder_json(builder: Builder) -> dict[str, Any]:
             }
             for node in builder.nodes
         ],
-    }
-
-
-def usage_json(usage: DiskUsage) -> dict[str, Any]:
-    return {
-        "records": [
-            {
-                "id": r.id,
-                "reclaimable": r.reclaimable,
-                "size": r.size,
-                "size_bytes": r.size_bytes,
-                "last_accessed": r.last_accessed,
-                "mutable": r.mutable,
-                "shared": r.shared,
-                "type": r.record_type or None,
-                "description": r.description or None,
-            }
-            for r in usage.records
-        ],
-        "shared": usage.shared,
-        "private": usage.private,
-        "reclaimable": usage.reclaimable,
-        "total": usage.total,
     }

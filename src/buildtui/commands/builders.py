@@ -14,10 +14,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from buildtui.buildx.commands import prune_args, remove_args, render_command, split_list
 from buildtui.buildx.errors import BuildxError, ContextBuilderRemoval
 from buildtui.buildx.models import DRIVERS, CreateOptions, CreateRequest, PruneOptions
-from buildtui.buildx.presentation import (
-    COLUMNS,
-    builder_json,
-    builder_rows,
+from buildtui.buildx.presentation import COLUMNS, builder_json, builder_rows
+from buildtui.buildx.presentation_actions import (
     inspection_lines,
     preview_lines,
     removal_plan,

@@ -1,20 +1,10 @@
-"""Rows, details, removal plans and previews: pure functions shared by the pane and the CLI."""
+"""The builders list: rows and details, pure functions shared by the pane and the CLI."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from buildtui.buildx.builders import current_builder, select_prunable
-from buildtui.buildx.models import PruneOptions
-from buildtui.buildx.presentation import (
-    builder_details,
-    builder_rows,
-    format_activity,
-    inspection_lines,
-    preview_lines,
-    removal_plan,
-)
-from tests.fakes.builders import FakeBuildersService, sample_builders, sample_usage
+from buildtui.buildx.builders import current_builder
+from buildtui.buildx.presentation import builder_details, builder_rows, format_activity
+from tests.fakes.builders import sample_builders
 
 LISTING = current_builder(sample_builders(), "")
 
@@ -60,50 +50,6 @@ def test_details_say_when_buildx_builder_chose() -> None:
     lab7 = listing.get("lab7")
     assert lab7 is not None
     assert ("In use", "yes (BUILDX_BUILDER)") in builder_details(lab7, listing)
-
-
-def test_removal_of_a_docker_container_builder_names_container_and_cache() -> None:
-    lab7 = LISTING.builders[1]
-    plan = removal_plan(lab7)
-    assert plan.lost == (
-        "builder 'lab7' and its settings (nodes, flags, driver options)",
-        "container buildx_buildkit_lab70 (its BuildKit daemon)",
-        "volume buildx_buildkit_lab70_state: all of its build cache",
-    )
-    assert plan.kept == ()
-
-
-def test_keep_state_keeps_the_volume_and_keep_daemon_the_container() -> None:
-    lab7 = LISTING.builders[1]
-    keep_state = removal_plan(lab7, keep_state=True)
-    assert "container buildx_buildkit_lab70 (its BuildKit daemon)" in keep_state.lost
-    assert keep_state.kept == (
-        "volume buildx_buildkit_lab70_state with its build cache (--keep-state)",
-    )
-    keep_daemon = removal_plan(lab7, keep_daemon=True)
-    assert len(keep_daemon.lost) == 1 and len(keep_daemon.kept) == 2
-
-
-def test_removal_of_the_current_and_of_a_remote_builder() -> None:
-    farbox = LISTING.builders[3]
-    plan = removal_plan(farbox)
-    assert plan.kept == ("the BuildKit daemon at tcp://10.0.0.9:1234 (buildx did not start it)",)
-    current = removal_plan(replace(LISTING.builders[1], current=True))
-    assert current.lost[-1].startswith("its place as the builder in use")
-
-
-def test_preview_lines() -> None:
-    preview = select_prunable("default", sample_usage(), PruneOptions(all=True))
-    lines = preview_lines(preview)
-    assert lines[-1] == "3 record(s), 1.098MB from builder default"
-    assert lines[0].startswith("l305tv0cx7geu9bxk3dkdiv07    1.065MB  3 days ago")
-
-
-def test_inspection_lines_keep_buildx_order() -> None:
-    inspection = FakeBuildersService().inspect("cachebox")
-    lines = inspection_lines(inspection)
-    assert lines[:2] == [("Name", "cachebox"), ("Driver", "docker-container")]
-    assert ("Name", "cachebox-arm") in lines
 
 
 def test_format_activity() -> None:

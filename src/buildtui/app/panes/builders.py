@@ -7,18 +7,19 @@ Destructive actions go through a confirmation screen that shows the exact comman
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import TypeAlias
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from buildtui.app.commands import Command, bindings
+from buildtui.app.commands import bindings
 from buildtui.app.messages import LabChanged, hosted_in_tabs
+from buildtui.app.panes import builders_messages as messages
+from buildtui.app.panes.builders_commands import PANE_COMMANDS
 from buildtui.app.screens.builder_bootstrap import BootstrapScreen
 from buildtui.app.screens.builder_create import CreateBuilderScreen
 from buildtui.app.screens.builder_inspect import InspectBuilderScreen
@@ -34,32 +35,12 @@ from buildtui.buildx.builders import BuildersBackend
 from buildtui.buildx.commands import CreatePlan, render_command
 from buildtui.buildx.errors import BuildxError, BuildxUnavailable, ContextBuilderRemoval
 from buildtui.buildx.models import Builder, BuilderList, CreateOptions, CreateRequest, PruneOptions
-from buildtui.buildx.presentation import (
-    Row,
-    created_text,
-    leave_losses,
-    problem_text,
-    title_text,
-)
+from buildtui.buildx.presentation import Row, problem_text, title_text
+from buildtui.buildx.presentation_actions import created_text, leave_losses
 from buildtui.engine.status import EngineStatus
 from buildtui.forms import CREATE_FORM, FormMemory, create_request_from, create_request_values
 
 REFRESH_INTERVAL = 10.0
-
-
-PANE_COMMANDS = (
-    Command("builders.create", "n", "create", "New…", "Create a builder"),
-    Command("builders.use", "u", "use", "Use", "Make the highlighted builder the one in use"),
-    Command("builders.bootstrap", "b", "bootstrap", "Bootstrap", "Start the builder's BuildKit"),
-    Command("builders.stop", "s", "stop", "Stop", "Stop the builder's BuildKit"),
-    Command("builders.remove", "x", "remove", "Remove…", "Remove the highlighted builder"),
-    Command("builders.inspect", "i", "inspect", "Inspect", "Everything buildx inspect shows"),
-    Command("builders.du", "D", "disk_usage", "Usage", "Build cache of the builder"),
-    Command("builders.prune", "p", "prune", "Prune…", "Remove build cache"),
-    Command("builders.append", "a", "append", "Add node…", "Add a node to the builder", show=False),
-    Command("builders.leave", "L", "leave", "Remove node…", "Remove the highlighted node", False),
-    Command("builders.refresh", "r", "refresh", "Refresh", "List the builders again"),
-)
 
 
 class BuildersPane(Widget):
@@ -94,26 +75,11 @@ class BuildersPane(Widget):
     """The pane's commands: its bindings, footer keys and palette entries."""
     BINDINGS = bindings(PANE_COMMANDS)
 
-    @dataclass
-    class Loaded(Message):
-        """A fresh list of builders from the refresh worker."""
-
-        listing: BuilderList
-
-    @dataclass
-    class LoadFailed(Message):
-        error: BuildxError
-
-    @dataclass
-    class ActionDone(Message):
-        """An action finished: say so, then list again."""
-
-        text: str
-
-    @dataclass
-    class ActionFailed(Message):
-        action: str
-        error: BuildxError
+    # The pane's messages (`builders_messages`), by the names Textual code expects.
+    Loaded: TypeAlias = messages.Loaded
+    LoadFailed: TypeAlias = messages.LoadFailed
+    ActionDone: TypeAlias = messages.ActionDone
+    ActionFailed: TypeAlias = messages.ActionFailed
 
     def __init__(
         self,

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TypeAlias
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.message import Message
 from textual.theme import Theme
-from textual.widget import Widget
 from textual.widgets import DataTable, Input, OptionList, Static
-from textual.worker import Worker, WorkerState
 
-from buildtui.app.commands import Command, bindings
+from buildtui.app.commands import bindings
 from buildtui.app.messages import hosted_in_tabs
+from buildtui.app.panes import registry_messages as messages
+from buildtui.app.panes.registry_commands import PANE_COMMANDS
+from buildtui.app.panes.registry_reads import RegistryReads
 from buildtui.app.screens.open_registry import OpenRegistryScreen
 from buildtui.app.screens.raw_manifest import RawManifestScreen
 from buildtui.app.screens.registry_login import RegistryLoginScreen
@@ -24,34 +24,14 @@ from buildtui.app.widgets.report_details import ReportDetails
 from buildtui.app.widgets.repository_list import RepositoryList
 from buildtui.app.widgets.tag_table import TagTable
 from buildtui.cleanup.present import empty_repository_text
-from buildtui.registry.browser import RegistryBrowser, TagResult, inspect_tags
-from buildtui.registry.crossref import CacheBreakdown
-from buildtui.registry.errors import MalformedManifest, RegistryError
+from buildtui.registry.browser import RegistryBrowser
+from buildtui.registry.errors import RegistryError
 from buildtui.registry.models import Kind
 from buildtui.registry.present import pretty_json
 from buildtui.registry.rows import TagRow, error_message, registry_title, tag_row
-from buildtui.registry.scan import ImageReport
-
-PANE_COMMANDS = (
-    Command("registry.refresh", "r", "refresh", "Refresh", "Read the registry again"),
-    Command("registry.filter", "slash", "focus_filter", "Filter", "Filter repositories, tags"),
-    Command("registry.raw", "v", "raw", "Raw JSON", "Show the selected manifest's JSON"),
-    Command("registry.copy_digest", "c", "copy_digest", "Copy digest", "Copy the digest"),
-    Command("registry.copy_ref", "y", "copy_ref", "Copy ref", "Copy the image reference"),
-    Command("registry.open", "o", "open_registry", "Open…", "Open another registry"),
-    Command("registry.login", "l", "login", "Log in", "Type registry credentials"),
-    Command(
-        "registry.leave_filter",
-        "escape",
-        "leave_filter",
-        "Leave filter",
-        "Back to the lists",
-        False,
-    ),
-)
 
 
-class RegistryPane(Widget):
+class RegistryPane(RegistryReads):
     """Browse one registry (any registry: press o); every request runs in an async worker."""
 
     AUTO_FOCUS = "#registry-repos"
@@ -105,45 +85,12 @@ class RegistryPane(Widget):
     """The pane's commands: its bindings, footer keys and palette entries."""
     BINDINGS = bindings(PANE_COMMANDS)
 
-    @dataclass
-    class Loaded(Message):
-        """The repositories of the registry were listed."""
-
-        registry: str
-        repositories: list[str]
-        cut: str | None = None
-        """Why the catalog stops early (a bound was hit), if it does."""
-
-    @dataclass
-    class TagsLoaded(Message):
-        repository: str
-        tags: list[str]
-        cut: str | None = None
-        """Why the tag list stops early (a bound was hit), if it does."""
-
-    class TagsInspected(Message):
-        """Tags read since the last batch, in the order they were read."""
-
-        def __init__(self, repository: str, results: list[TagResult]) -> None:
-            super().__init__()
-            self.repository = repository
-            self.results = results
-
-    class CacheCompared(Message):
-        """A cache image's layers were compared with the registry's images."""
-
-        def __init__(self, repository: str, tag: str, breakdown: CacheBreakdown) -> None:
-            super().__init__()
-            self.repository = repository
-            self.tag = tag
-            self.breakdown = breakdown
-
-    @dataclass
-    class Failed(Message):
-        """A registry call failed; `what` says which (repositories, tags)."""
-
-        what: str
-        error: RegistryError
+    # The pane's messages (`registry_messages`), by the names Textual code expects.
+    Loaded: TypeAlias = messages.Loaded
+    TagsLoaded: TypeAlias = messages.TagsLoaded
+    TagsInspected: TypeAlias = messages.TagsInspected
+    CacheCompared: TypeAlias = messages.CacheCompared
+    Failed: TypeAlias = messages.Failed
 
     def __init__(
         self,
@@ -154,25 +101,13 @@ class RegistryPane(Widget):
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self.service = service
+        super().__init__(service, name=name, id=id, classes=classes)
         self.lab_registry = service.registry
         self.lab_cli = lab_cli
         """`buildtui` with the flags that reach the lab registry (for the commands shown)."""
-        self.repositories: list[str] = []
-        self.repository: str | None = None
-        self.tags: list[str] = []
-        self.reports: dict[str, ImageReport] = {}
-        self.tag_errors: dict[str, RegistryError] = {}
-        self.breakdowns: dict[str, CacheBreakdown] = {}
-        self._comparing: set[str] = set()
-        """Cache tags being compared (once per tag until the next refresh)."""
-        """Cache tags of the repository -> their layers against the registry's images."""
         self.filter_text = ""
         self.error: RegistryError | None = None
         self._error_what = ""
-        self.catalog_cut: str | None = None
-        self.tags_cut: str | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="registry-bar"):
@@ -241,64 +176,6 @@ class RegistryPane(Widget):
         message.update(themed_parts(self.app, error_message(what, error)))
         message.add_class("shown")
 
-    # -- workers ---------------------------------------------------------------------
-
-    @work(exclusive=True, group="registry-repositories", exit_on_error=False)
-    async def load_repositories(self) -> None:
-        service = self.service
-        try:
-            repositories = await service.repositories()
-        except RegistryError as error:
-            self.post_message(self.Failed(f"the repositories of {service.registry}", error))
-            return
-        self.post_message(self.Loaded(service.registry, repositories, repositories.cut))
-
-    @work(exclusive=True, group="registry-tags", exit_on_error=False)
-    async def load_tags(self, repository: str) -> None:
-        """The tags, then each tag's report: a few at a time in the table's order, the
-        reports posted in batches as they arrive (the first rows fill in first)."""
-        service = self.service
-        try:
-            tags = await service.tags(repository)
-        except RegistryError as error:
-            self.post_message(self.Failed(f"the tags of {repository}", error))
-            return
-        self.post_message(self.TagsLoaded(repository, tags, tags.cut))
-
-        def post(results: list[TagResult]) -> None:
-            self.post_message(self.TagsInspected(repository, results))
-
-        await inspect_tags(service, repository, sorted(tags), post)
-
-    @work(group="registry-compare", exit_on_error=False)
-    async def compare_cache(self, report: ImageReport, tag: str) -> None:
-        service = self.service
-        try:
-            breakdown = await service.breakdown(report)
-        except RegistryError as error:
-            self._comparing.discard(tag)
-            self.app.notify(
-                f"Cannot compare {report.ref} with the registry's images: {error}",
-                severity="warning",
-            )
-            return
-        if breakdown is not None:
-            self.post_message(self.CacheCompared(report.repository, tag, breakdown))
-
-    @work(group="registry-close", exit_on_error=False)
-    async def close_service(self, service: RegistryBrowser) -> None:
-        await service.aclose()
-
-    @on(Worker.StateChanged)
-    def worker_failed(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.ERROR and event.worker.node is self:
-            error = event.worker.error
-            self.app.notify(
-                f"Unexpected failure in the Registry pane: {error!r}. Press r to refresh; "
-                "please report this.",
-                severity="error",
-            )
-
     # -- messages --------------------------------------------------------------------
 
     @on(Loaded)
@@ -356,8 +233,7 @@ class RegistryPane(Widget):
     def cache_compared(self, message: CacheCompared) -> None:
         if message.repository != self.repository:
             return
-        self._comparing.discard(message.tag)
-        self.breakdowns[message.tag] = message.breakdown
+        self.keep_breakdown(message.tag, message.breakdown)
         if self.current_tag == message.tag:
             self.show_tag(message.tag)
 
@@ -366,10 +242,7 @@ class RegistryPane(Widget):
         repository = event.option.id
         if repository and repository != self.repository:
             self.repository = repository
-            self.tags = []
-            self.reports = {}
-            self.tag_errors = {}
-            self.breakdowns, self._comparing = {}, set()
+            self.forget_tags()
             self._render_tags()
             self.manifest_tree.show_outline(None, f"Reading the tags of {repository}…")
             self.load_tags(repository)
@@ -425,9 +298,8 @@ class RegistryPane(Widget):
         report = self.reports.get(tag)
         if report is not None:
             breakdown = self.breakdowns.get(tag)
-            if report.kind is Kind.CACHE and breakdown is None and tag not in self._comparing:
-                self._comparing.add(tag)
-                self.compare_cache(report, tag)
+            if report.kind is Kind.CACHE and breakdown is None:
+                self.compare_once(report, tag)
             self.details.show_report(report, breakdown, self.service.commands(report.ref))
             return
         error = self.tag_errors.get(tag)
@@ -436,7 +308,7 @@ class RegistryPane(Widget):
     # -- actions ---------------------------------------------------------------------
 
     def action_refresh(self) -> None:
-        self.breakdowns, self._comparing = {}, set()
+        self.forget_breakdowns()
         self.load_repositories()
         if self.repository is not None:
             self.load_tags(self.repository)
@@ -450,17 +322,10 @@ class RegistryPane(Widget):
 
     def _selection(self) -> tuple[str | None, str | None, bytes | None]:
         """(title, digest, raw JSON) of the tree node in focus, else of the tag's manifest."""
-        tag = self.current_tag
-        report = self.reports.get(tag) if tag else None
         focused = self.details.focused_node()
         if focused is not None:
             return focused
-        if report is not None:
-            return report.ref, report.digest, report.manifest.raw
-        error = self.tag_errors.get(tag) if tag else None
-        if isinstance(error, MalformedManifest):
-            return f"{self.repository}:{tag} (malformed)", None, error.raw
-        return None, None, None
+        return self.tag_selection(self.current_tag)
 
     def action_raw(self) -> None:
         focused = self.details.focused_raw()
@@ -517,9 +382,8 @@ class RegistryPane(Widget):
             self.workers.cancel_group(self, group)
         self.close_service(self.service)
         self.service = service
-        self.repositories, self.repository, self.tags = [], None, []
-        self.reports, self.tag_errors = {}, {}
-        self.breakdowns, self._comparing = {}, set()
+        self.repositories, self.repository = [], None
+        self.forget_tags()
         self.catalog_cut = self.tags_cut = None
         self.query_one("#registry-repos", OptionList).border_subtitle = None
         self.tag_table.border_subtitle = None

@@ -17,7 +17,7 @@ from buildtui.app.widgets.themed_static import ThemedStatic
 from buildtui.buildx.builders import BootstrapProgress, BuildersBackend
 from buildtui.buildx.errors import BuildxError
 from buildtui.buildx.models import Inspection
-from buildtui.buildx.presentation import bootstrap_text
+from buildtui.buildx.presentation_actions import bootstrap_text
 
 
 class BootstrapScreen(ModalScreen[bool]):

@@ -15,7 +15,8 @@ from buildtui.buildx.builders import BuildersBackend
 from buildtui.buildx.commands import CreatePlan, Preset, render_command, split_list
 from buildtui.buildx.errors import BuildxError
 from buildtui.buildx.models import DRIVERS, CreateMode, CreateOptions, CreateRequest
-from buildtui.buildx.presentation import command_text, create_note_text, error_text
+from buildtui.buildx.presentation import error_text
+from buildtui.buildx.presentation_actions import command_text, create_note_text
 
 MODES: tuple[tuple[str, CreateMode], ...] = (
     ("new builder", "new"),

@@ -18,7 +18,8 @@ from buildtui.buildx.builders import BuildersBackend
 from buildtui.buildx.commands import inspect_args, render_command
 from buildtui.buildx.errors import BuildxError
 from buildtui.buildx.models import Inspection
-from buildtui.buildx.presentation import error_text, inspection_text
+from buildtui.buildx.presentation import error_text
+from buildtui.buildx.presentation_actions import inspection_text
 
 
 class InspectBuilderScreen(ModalScreen[None]):

@@ -18,12 +18,8 @@ from buildtui.buildx.builders import BuildersBackend
 from buildtui.buildx.commands import prune_args, render_command, split_list, validate_prune
 from buildtui.buildx.errors import BuildxError
 from buildtui.buildx.models import PruneOptions, PrunePreview
-from buildtui.buildx.presentation import (
-    RECORD_COLUMNS,
-    error_text,
-    prune_summary_text,
-    record_cells,
-)
+from buildtui.buildx.presentation import error_text
+from buildtui.buildx.presentation_actions import RECORD_COLUMNS, prune_summary_text, record_cells
 
 PREVIEW_DELAY = 0.3
 

@@ -16,7 +16,7 @@ from buildtui.app.theme_styles import themed_text
 from buildtui.app.widgets.marks import MarkedCheckbox
 from buildtui.buildx.commands import remove_args, render_command
 from buildtui.buildx.models import Builder
-from buildtui.buildx.presentation import removal_plan
+from buildtui.buildx.presentation_actions import removal_plan
 
 
 @dataclass(frozen=True)

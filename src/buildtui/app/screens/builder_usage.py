@@ -18,7 +18,8 @@ from buildtui.buildx.builders import BuildersBackend
 from buildtui.buildx.commands import du_args, render_command
 from buildtui.buildx.errors import BuildxError
 from buildtui.buildx.models import DiskUsage
-from buildtui.buildx.presentation import RECORD_COLUMNS, error_text, record_cells, totals_text
+from buildtui.buildx.presentation import error_text
+from buildtui.buildx.presentation_actions import RECORD_COLUMNS, record_cells, totals_text
 
 
 class DiskUsageScreen(ModalScreen[None]):

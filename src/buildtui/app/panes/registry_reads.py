@@ -1,0 +1,131 @@
+"""The Registry pane's reads and what they brought: one registry's repositories, tags,
+image reports and cache comparisons.
+
+Every request runs in an async worker and comes back as a message
+(`registry_messages`); the pane (`RegistryPane`, built on this) shows them.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.widget import Widget
+from textual.worker import Worker, WorkerState
+
+from buildtui.app.panes import registry_messages as messages
+from buildtui.registry.browser import RegistryBrowser, TagResult, inspect_tags
+from buildtui.registry.crossref import CacheBreakdown
+from buildtui.registry.errors import MalformedManifest, RegistryError
+from buildtui.registry.scan import ImageReport
+
+
+class RegistryReads(Widget):
+    """The reads of one registry (the pane's `service`) and the state they fill in."""
+
+    def __init__(
+        self,
+        service: RegistryBrowser,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.service = service
+        self.repositories: list[str] = []
+        self.repository: str | None = None
+        self.tags: list[str] = []
+        self.reports: dict[str, ImageReport] = {}
+        self.tag_errors: dict[str, RegistryError] = {}
+        self.breakdowns: dict[str, CacheBreakdown] = {}
+        """Cache tags of the repository -> their layers against the registry's images."""
+        self._comparing: set[str] = set()
+        """Cache tags being compared (once per tag until the next refresh)."""
+        self.catalog_cut: str | None = None
+        self.tags_cut: str | None = None
+
+    def forget_tags(self) -> None:
+        """No tags, reports or comparisons: another repository (or registry) is shown."""
+        self.tags, self.reports, self.tag_errors = [], {}, {}
+        self.forget_breakdowns()
+
+    def forget_breakdowns(self) -> None:
+        """Cache images are compared again when shown (after a refresh)."""
+        self.breakdowns, self._comparing = {}, set()
+
+    def keep_breakdown(self, tag: str, breakdown: CacheBreakdown) -> None:
+        """A comparison arrived: keep it (and compare that tag again only after a refresh)."""
+        self._comparing.discard(tag)
+        self.breakdowns[tag] = breakdown
+
+    def compare_once(self, report: ImageReport, tag: str) -> None:
+        """Compare a cache image with the registry's images, once per tag until the
+        next refresh."""
+        if tag not in self._comparing:
+            self._comparing.add(tag)
+            self.compare_cache(report, tag)
+
+    def tag_selection(self, tag: str | None) -> tuple[str | None, str | None, bytes | None]:
+        """(title, digest, raw JSON) of the tag's manifest, if it was read (even malformed)."""
+        report = self.reports.get(tag) if tag else None
+        if report is not None:
+            return report.ref, report.digest, report.manifest.raw
+        error = self.tag_errors.get(tag) if tag else None
+        if isinstance(error, MalformedManifest):
+            return f"{self.repository}:{tag} (malformed)", None, error.raw
+        return None, None, None
+
+    @work(exclusive=True, group="registry-repositories", exit_on_error=False)
+    async def load_repositories(self) -> None:
+        service = self.service
+        try:
+            repositories = await service.repositories()
+        except RegistryError as error:
+            self.post_message(messages.Failed(f"the repositories of {service.registry}", error))
+            return
+        self.post_message(messages.Loaded(service.registry, repositories, repositories.cut))
+
+    @work(exclusive=True, group="registry-tags", exit_on_error=False)
+    async def load_tags(self, repository: str) -> None:
+        """The tags, then each tag's report: a few at a time in the table's order, the
+        reports posted in batches as they arrive (the first rows fill in first)."""
+        service = self.service
+        try:
+            tags = await service.tags(repository)
+        except RegistryError as error:
+            self.post_message(messages.Failed(f"the tags of {repository}", error))
+            return
+        self.post_message(messages.TagsLoaded(repository, tags, tags.cut))
+
+        def post(results: list[TagResult]) -> None:
+            self.post_message(messages.TagsInspected(repository, results))
+
+        await inspect_tags(service, repository, sorted(tags), post)
+
+    @work(group="registry-compare", exit_on_error=False)
+    async def compare_cache(self, report: ImageReport, tag: str) -> None:
+        service = self.service
+        try:
+            breakdown = await service.breakdown(report)
+        except RegistryError as error:
+            self._comparing.discard(tag)
+            self.app.notify(
+                f"Cannot compare {report.ref} with the registry's images: {error}",
+                severity="warning",
+            )
+            return
+        if breakdown is not None:
+            self.post_message(messages.CacheCompared(report.repository, tag, breakdown))
+
+    @work(group="registry-close", exit_on_error=False)
+    async def close_service(self, service: RegistryBrowser) -> None:
+        await service.aclose()
+
+    @on(Worker.StateChanged)
+    def worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.node is self:
+            error = event.worker.error
+            self.app.notify(
+                f"Unexpected failure in the Registry pane: {error!r}. Press r to refresh; "
+                "please report this.",
+                severity="error",
+            )
