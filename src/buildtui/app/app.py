@@ -130,11 +130,11 @@ class BuildTUI(App[None]):
 
     @work(thread=True, exclusive=True, group="startup")
     def load_services(self) -> None:
-        """Import the real services and the pane in front off the UI thread, then mount."""
+        """Import the pane in front and its service off the UI thread, then mount."""
         from buildtui.app import wiring
 
         services = self.services or wiring.make_services(self.settings)
-        wiring.import_pane(self._initial_pane)
+        wiring.load_pane(self._initial_pane, services)
         self.post_message(self.ServicesReady(services))
 
     @on(ServicesReady)
@@ -159,11 +159,13 @@ class BuildTUI(App[None]):
 
     @work(thread=True, exclusive=True, group="startup-panes")
     def load_panes(self) -> None:
-        """Import the other panes' modules off the UI thread, once the first is drawn."""
+        """Import the other panes and their services off the UI thread, once the first
+        is drawn."""
         from buildtui.app import wiring
 
+        assert self.services is not None  # the tabs come with the services
         for pane_id, _, _ in PANES:
-            wiring.import_pane(pane_id)
+            wiring.load_pane(pane_id, self.services)
         self.post_message(self.PanesLoaded())
 
     @on(PanesLoaded)

@@ -1,14 +1,16 @@
 """The services the app is built from: real ones by default, fakes in tests.
 
 Only types here (under TYPE_CHECKING): the app imports the real services after its
-first frame (see `buildtui.app.wiring`), and they load python-on-whales when first used.
+first frame (see `buildtui.app.wiring`), each one's module when its pane is first made
+(`Services.load`), and they load python-on-whales when first used.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from buildtui.engine.status import EngineStatus
@@ -61,3 +63,17 @@ class Services:
     lab: LabService | None = None
     forms: FormMemory | None = None
     """Where forms keep their last values across restarts (None: they are not kept)."""
+    loader: Callable[[Services, str], None] | None = None
+    """Fills in the service of a pane (by its id) if it is not there yet: the real
+    services are built, and their modules imported, when their pane is first made.
+    None: every service is given (tests)."""
+    _loading: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
+
+    def load(self, pane_id: str) -> None:
+        """Build the service of `pane_id` if it is built on demand and not yet built
+        (blocking: imports its modules; the app calls it from a thread worker)."""
+        if self.loader is not None:
+            with self._loading:
+                self.loader(self, pane_id)

@@ -1,31 +1,29 @@
 """The real services and the panes built on them.
 
-The app imports this module in a thread worker after its first frame. Making the
-services loads neither python-on-whales nor pydantic (each service loads them when
-first used), and each pane's module is imported only for that pane (`import_pane`,
-`make_pane`): the pane in front is drawn before the others are loaded.
+The app imports this module in a thread worker after its first frame. Each service's
+module is imported, and the service built, when its pane is first made (`load_pane`,
+`Services.load`): drawing the pane in front loads only what that pane needs. No
+service loads python-on-whales or pydantic before it is first used, and each pane's
+module is imported only for that pane (`load_pane`, `make_pane`): the pane in front
+is drawn before the others are loaded.
 """
 
 from __future__ import annotations
 
 import importlib
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.widget import Widget
 from textual.widgets import Static
 
-from buildtui.app.services import BuildServices, Services
-from buildtui.build.evidence import collect_evidence
-from buildtui.build.history import BuildHistory
-from buildtui.build.platforms import builder_platforms
-from buildtui.build.runner import BuildRunner
-from buildtui.buildx.builders import BuildersService
-from buildtui.cleanup.service import CleanupService, cli_prefix
+from buildtui.app.services import Services
 from buildtui.engine.status import EngineStatus
 from buildtui.forms import FormMemory
-from buildtui.lab.service import LabService
-from buildtui.registry.service import RegistryService
 from buildtui.settings import Settings
+
+if TYPE_CHECKING:
+    from buildtui.build.history import BuildHistory
 
 PANE_MODULES = {
     "builders": "buildtui.app.panes.builders",
@@ -49,34 +47,77 @@ class EngineStatusService:
         return probe_engine(self.settings)
 
 
+class RealServices:
+    """Builds each real service when its pane first needs it (`Services.loader`)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._history: BuildHistory | None = None
+
+    def history(self) -> BuildHistory:
+        """One build history for the Build and Lab panes."""
+        if self._history is None:
+            from buildtui.build.history import BuildHistory
+
+            self._history = BuildHistory()
+        return self._history
+
+    def __call__(self, services: Services, pane_id: str) -> None:
+        settings = self.settings
+        if pane_id == "builders" and services.builders is None:
+            from buildtui.buildx.builders import BuildersService
+
+            services.builders = BuildersService(settings)
+        elif pane_id == "build" and services.build is None:
+            from buildtui.app.services import BuildServices
+            from buildtui.build.platforms import builder_platforms
+            from buildtui.build.runner import BuildRunner
+
+            services.build = BuildServices(
+                runner=BuildRunner(),
+                history=self.history(),
+                platforms=partial(builder_platforms, settings),
+            )
+        elif pane_id == "registry" and services.registry is None:
+            from buildtui.registry.service import RegistryService
+
+            services.registry = RegistryService(settings)
+        elif pane_id == "cleanup" and services.cleanup is None:
+            from buildtui.cleanup.service import CleanupService
+            from buildtui.registry.service import RegistryService
+
+            self(services, "registry")
+            registry = services.registry
+            assert isinstance(registry, RegistryService)
+            # One client for both panes; each holds it open until done with it.
+            services.cleanup = CleanupService(settings, registry=registry.share())
+        elif pane_id == "lab" and services.lab is None:
+            from buildtui.lab.service import LabService
+
+            services.lab = LabService(settings, self.history())
+
+
 def make_services(settings: Settings) -> Services:
-    """The real services for `settings`; none of them does I/O until asked."""
-    registry = RegistryService(settings)
-    history = BuildHistory()
+    """The real services for `settings`; none of them does I/O until asked, and each
+    is built (its modules imported) when its pane is first made (`Services.load`)."""
     return Services(
         settings=settings,
         status=EngineStatusService(settings),
-        builders=BuildersService(settings),
-        build=BuildServices(
-            runner=BuildRunner(),
-            history=history,
-            platforms=partial(builder_platforms, settings),
-        ),
-        registry=registry,
-        # One client for both panes; each holds it open until done with it.
-        cleanup=CleanupService(settings, registry=registry.share()),
-        lab=LabService(settings, history),
         forms=FormMemory(),
+        loader=RealServices(settings),
     )
 
 
-def import_pane(pane_id: str) -> None:
-    """Import a pane's module (from a thread worker, so that the UI keeps responding)."""
+def load_pane(pane_id: str, services: Services) -> None:
+    """Import a pane's module and build its service (from a thread worker, so that the
+    UI keeps responding)."""
     importlib.import_module(PANE_MODULES[pane_id])
+    services.load(pane_id)
 
 
 def make_pane(pane_id: str, services: Services) -> Widget:
     """The widget for one pane; a pane whose service is missing says so."""
+    services.load(pane_id)
     pane: Widget | None = None
     if pane_id == "builders" and services.builders is not None:
         from buildtui.app.panes.builders import BuildersPane
@@ -84,6 +125,7 @@ def make_pane(pane_id: str, services: Services) -> Widget:
         pane = BuildersPane(services.builders, forms=services.forms)
     elif pane_id == "build" and services.build is not None:
         from buildtui.app.panes.build import BuildPane
+        from buildtui.build.evidence import collect_evidence
 
         build = services.build
         pane = BuildPane(
@@ -97,6 +139,7 @@ def make_pane(pane_id: str, services: Services) -> Widget:
         )
     elif pane_id == "registry" and services.registry is not None:
         from buildtui.app.panes.registry import RegistryPane
+        from buildtui.cleanup.service import cli_prefix
 
         pane = RegistryPane(services.registry, lab_cli=cli_prefix(services.settings))
     elif pane_id == "cleanup" and services.cleanup is not None:

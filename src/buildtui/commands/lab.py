@@ -203,6 +203,7 @@ def replay_build(settings: Settings, history: Any, record: Any, speed: float, no
     from buildtui.build.replay import ReplayService
 
     services = make_services(settings)
+    services.load("build")  # the real builder's platforms
     platforms = services.build.platforms if services.build else (lambda: ())
     services.build = BuildServices(
         runner=ReplayService(record, speed),

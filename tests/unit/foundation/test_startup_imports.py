@@ -1,8 +1,10 @@
 """What the app imports to draw its panes stays light.
 
 The services load python-on-whales (with pydantic) when first used, never to draw a
-pane: making the app, the services and every pane imports neither. (httpx still comes
-with the modules of the registry and clean-up services.)
+pane: making the app, the services and every pane imports neither. Each service's
+module is imported when its pane is first made: the Builders pane, in front at start,
+comes without httpx and without the other panes' services. (httpx comes with the
+modules of the registry and clean-up services, when their panes are made.)
 """
 
 from __future__ import annotations
@@ -13,9 +15,20 @@ import sys
 HEAVY = ("pydantic", "python_on_whales")
 
 
-def heavy_modules_after(program: str) -> list[str]:
+OTHER_SERVICES = (
+    "httpx",
+    "buildtui.registry.service",
+    "buildtui.cleanup.service",
+    "buildtui.build.history",
+    "buildtui.build.runner",
+    "buildtui.lab.service",
+)
+"""What the Builders pane does not need: the other panes' services and their HTTP client."""
+
+
+def heavy_modules_after(program: str, heavy: tuple[str, ...] = HEAVY) -> list[str]:
     """The heavy modules loaded once `program` has run in a fresh interpreter."""
-    code = f"import sys\n{program}\nprint(*(m for m in {HEAVY!r} if m in sys.modules))\n"
+    code = f"import sys\n{program}\nprint(*(m for m in {heavy!r} if m in sys.modules))\n"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
     )
@@ -45,3 +58,26 @@ def test_a_docker_client_brings_python_on_whales_in() -> None:
         "make_docker_client(Settings())\n"
     )
     assert heavy_modules_after(program) == list(HEAVY)
+
+
+FRONT_PANE = (
+    "from buildtui.app.app import make_app\n"
+    "from buildtui.app.wiring import load_pane, make_pane, make_services\n"
+    "from buildtui.settings import Settings\n"
+    "make_app(Settings())\n"
+    "services = make_services(Settings())\n"
+    "load_pane('builders', services)\n"
+    "pane = make_pane('builders', services)\n"
+    "assert type(pane).__name__ == 'BuildersPane', pane\n"
+)
+
+
+def test_the_builders_pane_is_made_without_httpx_or_the_other_services() -> None:
+    assert heavy_modules_after(FRONT_PANE, OTHER_SERVICES) == []
+
+
+def test_another_pane_brings_its_service_and_httpx_in() -> None:
+    """The check above can fail: the Clean-up pane loads its service and the registry's."""
+    program = FRONT_PANE + "make_pane('cleanup', services)\n"
+    loaded = heavy_modules_after(program, OTHER_SERVICES)
+    assert loaded == ["httpx", "buildtui.registry.service", "buildtui.cleanup.service"]
