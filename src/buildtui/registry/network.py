@@ -170,9 +170,15 @@ class Network:
         self._plain: ssl.SSLContext | None = None
 
     def plain_context(self) -> ssl.SSLContext:
-        """For transports that speak plain HTTP: made once (httpx would make one for each)."""
+        """For transports that speak plain HTTP: made once (httpx would make one for each).
+
+        httpx wants a context even for `http://` URLs, and never uses it: a proxy's own
+        TLS (an `https://` proxy) has a context of its own. So this one trusts no CA at
+        all (it would refuse any certificate, were it ever used) instead of loading the
+        system's store, which takes tens of milliseconds on the event loop at a first
+        request while a scan starts (and a key waits)."""
         if self._plain is None:
-            self._plain = ssl.create_default_context()
+            self._plain = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         return self._plain
 
     def ca_files(self, hostport: str) -> list[Path]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,6 +70,16 @@ def test_proxy_variables_as_docker_reads_them() -> None:
 def test_a_socks_proxy_is_refused_with_what_to_do() -> None:
     with pytest.raises(Unreachable, match=r"HTTPS_PROXY is a socks5:// proxy.*NO_PROXY"):
         proxy_for("https://r.example/v2/", HTTPS_PROXY="socks5://127.0.0.1:1080")
+
+
+def test_plain_http_context_loads_no_trust_store_and_would_refuse_any_certificate() -> None:
+    network = Network(environ={}, certs_dirs=())
+    context = network.plain_context()
+    # Loading the system's CAs is what made a first plain request slow; none are loaded.
+    assert context.cert_store_stats()["x509_ca"] == 0
+    assert context.verify_mode is ssl.CERT_REQUIRED
+    assert context.check_hostname
+    assert network.plain_context() is context
 
 
 def test_certs_d_files_and_a_broken_one(tmp_path: Path) -> None:
