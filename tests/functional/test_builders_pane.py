@@ -127,12 +127,16 @@ async def test_unavailable_engine_or_buildx_shows_what_and_how_then_recovers(
         assert what in message and fix in message and "Press r" in message
         assert notes(posted) == []  # said once, in the pane, not as a pile of pop-ups
         assert builders_pane(app).has_class("unavailable")
-        assert not builders_pane(app).query_one("#builders-table").display
+        table = builders_pane(app).query_one("#builders-table")
+        assert not table.display
+        # The hidden list cannot hold the focus: the pane does, so r still reaches it.
+        assert app.focused is builders_pane(app)
         del service.fail["list"]
         await pilot.press("r")
         await settle(pilot)
         assert not builders_pane(app).has_class("unavailable")
         assert "b:default" in row_keys(app)
+        assert app.focused is table
 
 
 async def test_stale_buildx_builder_is_a_warning_above_the_list() -> None:

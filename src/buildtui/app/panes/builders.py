@@ -231,9 +231,26 @@ class BuildersPane(Widget):
     def show_error(self, error: BuildxError | None) -> None:
         """Show what is wrong and how to fix it; an unavailable engine hides the list."""
         self.error = error
-        self.set_class(isinstance(error, BuildxUnavailable), "unavailable")
+        unavailable = isinstance(error, BuildxUnavailable)
+        self.set_class(unavailable, "unavailable")
         warning = self.listing.warning if self.listing and error is None else None
         self.query_one(ProblemNote).show(problem_text(error, warning))
+        self.can_focus = unavailable
+        self.call_after_refresh(self._keep_keys_working)
+
+    def _keep_keys_working(self) -> None:
+        """With the list hidden, the pane itself holds the focus, so its keys (r) still
+        work: else nothing would be focused and r would do nothing. Back on the list after."""
+        focused = self.app.focused
+        if self.has_class("unavailable"):
+            if (focused is None or focused is self.table) and self.is_on_screen:
+                self.focus()
+        elif focused is self:
+            self.table.focus()
+
+    def on_descendant_blur(self) -> None:
+        if self.has_class("unavailable"):  # the hidden list lost the focus: take it
+            self.call_after_refresh(self._keep_keys_working)
 
     def _render_rows(self) -> None:
         self.table.show(self.listing)
