@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -314,3 +315,16 @@ async def test_the_tabs_come_with_the_pane_in_front_and_a_pane_shown_early_comes
             RegistryPane,
             CleanupPane,
         ]
+
+
+async def test_the_app_freezes_its_start_up_heap_and_lets_go_of_it_at_exit(
+    tmp_path: Path,
+) -> None:
+    # A full collection then scans what changed since start-up, not the whole app.
+    gc.unfreeze()
+    settings, services = fake_services(tmp_path)
+    app = make_app(settings, services=services)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert gc.get_freeze_count() > 10_000
+    assert gc.get_freeze_count() == 0
