@@ -8,6 +8,7 @@ shell: tabs, status bar, bindings and the focus the app gives a pane.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -98,3 +99,12 @@ async def settle(pilot: Pilot[None], timeout: float = 10.0) -> None:
     for _ in range(6):
         await workers_done(pilot)
         await pilot.pause()
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], bool], what: str) -> None:
+    """Wait (at most 10 s) until the condition holds."""
+    for _ in range(1000):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError(f"still not {what}; screen {pilot.app.screen}")

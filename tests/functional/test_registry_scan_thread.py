@@ -7,25 +7,17 @@ import asyncio
 import threading
 
 import httpx
-from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList
 
-from buildtui.app.app import BuildTUI, make_app
 from buildtui.app.panes.registry import RegistryPane
 from buildtui.app.screens.open_registry import OpenRegistryScreen
-from buildtui.app.services import Services
-from buildtui.cleanup.service import CleanupService
-from buildtui.engine.registry_container import ContainerState
 from buildtui.registry import blobcache, client
-from buildtui.registry.auth import NoCredentials
 from buildtui.registry.offload import THREAD_NAME
-from buildtui.registry.service import RegistryService
-from buildtui.settings import Settings
-from tests.fakes.cleanup import FakeContainer, WritableFakeRegistry, lab_fake_registry
+from tests.fakes.cleanup import WritableFakeRegistry, lab_fake_registry
 from tests.fakes.registry import fake_service, lab_registry
 from tests.fakes.registry_app import registry_app, registry_pane
-from tests.fakes.services import settle
-from tests.fakes.status import FakeStatusService, healthy_status
+from tests.fakes.services import settle, until
+from tests.fakes.shared_app import shared_app
 
 
 def parse_threads() -> list[threading.Thread]:
@@ -76,30 +68,6 @@ class Held(httpx.AsyncBaseTransport):
             self.waiting.set()
             await self.release.wait()
         return self.registry.handle(request)
-
-
-def shared_app(registry: WritableFakeRegistry, transport: Held) -> BuildTUI:
-    """The app with one registry client shared by the Registry and Clean-up panes."""
-    settings = Settings(registry_url=f"http://{registry.host}")
-    browser = RegistryService(settings, transport=transport, store=NoCredentials())
-    cleanup = CleanupService(
-        settings,
-        registry=browser.share(),
-        container=FakeContainer(registry),
-        transport=transport,
-        container_state=lambda: ContainerState("registry7", None),
-    )
-    status = FakeStatusService(healthy_status(settings.registry_url))
-    services = Services(settings=settings, status=status, registry=browser, cleanup=cleanup)
-    return make_app(settings, services)
-
-
-async def until(pilot: Pilot[None], condition: object, what: str) -> None:
-    for _ in range(1000):
-        if condition():  # type: ignore[operator]
-            return
-        await pilot.pause(0.01)
-    raise AssertionError(f"still not {what}")
 
 
 async def test_switching_registries_and_exiting_during_a_read_leave_no_thread() -> None:

@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 import httpx
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from buildtui.app.app import BuildTUI, make_app
 from buildtui.app.panes.registry import RegistryPane
 from buildtui.app.screens.confirm import ConfirmScreen
 from buildtui.app.screens.open_registry import OpenRegistryScreen
-from buildtui.app.services import Services
 from buildtui.app.widgets.cleanup_items import CleanupItems
-from buildtui.cleanup.service import CleanupService
-from buildtui.engine.registry_container import ContainerState
-from buildtui.registry.auth import NoCredentials
-from buildtui.registry.service import RegistryService
-from buildtui.settings import Settings
-from tests.fakes.cleanup import FakeContainer, WritableFakeRegistry, lab_fake_registry
-from tests.fakes.services import settle
-from tests.fakes.status import FakeStatusService, healthy_status
+from tests.fakes.cleanup import WritableFakeRegistry, lab_fake_registry
+from tests.fakes.services import settle, until
+from tests.fakes.shared_app import shared_app
 
 
 class GatedTransport(httpx.MockTransport):
@@ -47,31 +39,6 @@ class GatedTransport(httpx.MockTransport):
 
     async def aclose(self) -> None:
         self.closed = True
-
-
-def shared_app(registry: WritableFakeRegistry, transport: GatedTransport) -> BuildTUI:
-    """The app with one registry service shared by both panes, as `make_services` does."""
-    settings = Settings(registry_url=f"http://{registry.host}")
-    browser = RegistryService(settings, transport=transport, store=NoCredentials())
-    cleanup = CleanupService(
-        settings,
-        registry=browser.share(),
-        container=FakeContainer(registry),
-        transport=transport,
-        container_state=lambda: ContainerState("registry7", None),
-    )
-    status = FakeStatusService(healthy_status(settings.registry_url))
-    services = Services(settings=settings, status=status, registry=browser, cleanup=cleanup)
-    return make_app(settings, services)
-
-
-async def until(pilot: Pilot[None], condition: Callable[[], bool], what: str) -> None:
-    """Wait (at most 10 s) until the condition holds."""
-    for _ in range(1000):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError(f"still not {what}; screen {pilot.app.screen}")
 
 
 async def workers_done(pilot: Pilot[None], group: str) -> None:
