@@ -20,7 +20,7 @@ from buildtui.cleanup.errors import ContainerNotFound, GcRefused
 from buildtui.cleanup.gc import MINUS_M_REFUSAL, GcPreview, GcResult, RepositoryRemoval
 from buildtui.cleanup.graph import BlobRef, ManifestNode, RegistryGraph, RepositoryGraph
 from buildtui.cleanup.service import CleanupService
-from buildtui.engine.registry_container import ContainerState
+from buildtui.engine.registry_container import ContainerState, registry_down_advice
 from buildtui.registry.models import (
     BUILDKIT_CACHE_CONFIG,
     IN_TOTO,
@@ -391,9 +391,15 @@ def fake_cleanup_service(
     settings = Settings(registry_url=f"http://{registry.host}", registry_container="registry7")
     container = container or FakeContainer(registry)
     state = container_state or ContainerState(container.name, None)
+
+    def down_advice() -> str:
+        return str(registry_down_advice(state, settings.registry_url))
+
     return CleanupService(
         settings,
-        registry=registry_service.share() if registry_service else fake_service(registry, settings),
+        registry=registry_service.share()
+        if registry_service
+        else fake_service(registry, settings, down_advice),
         container=container,
         transport=registry.transport,
         container_state=lambda: state,

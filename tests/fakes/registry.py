@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -341,10 +342,17 @@ def lab_registry() -> FakeRegistry:
     return registry
 
 
-def fake_service(registry: FakeRegistry, settings: Settings | None = None) -> RegistryService:
-    """The real service, with the fake registry as its only transport and no credentials."""
+def fake_service(
+    registry: FakeRegistry,
+    settings: Settings | None = None,
+    down_advice: Callable[[], str] | None = None,
+) -> RegistryService:
+    """The real service, with the fake registry as its only transport and no credentials;
+    `down_advice` stands for what `docker inspect` would say when it does not answer."""
     settings = settings or Settings(registry_url=f"http://{registry.host}")
-    return RegistryService(settings, transport=registry.transport, store=NoCredentials())
+    return RegistryService(
+        settings, transport=registry.transport, store=NoCredentials(), down_advice=down_advice
+    )
 
 
 def damaged_lab_registry() -> FakeRegistry:

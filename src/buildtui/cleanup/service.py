@@ -155,13 +155,17 @@ class CleanupService:
         self.settings = settings
         self.pending = pending or PendingDeletions()
         self.records = records or RecordBook()
-        self.registry_service = registry or RegistryService(settings, transport=transport)
         self.container: ContainerControl = container or RegistryContainer(settings)
         self.detached = container is None if detached is None else detached
         """Collect in a detached process (the real engine) or in this one (tests' fakes)."""
         self._transport = transport
         self._writer: RegistryWriter | None = None
         self._container_state = container_state or self._inspect_container
+        # A registry that does not answer: its client's message says what to do about the
+        # container, from the same `docker inspect` as every other hint here.
+        self.registry_service = registry or RegistryService(
+            settings, transport=transport, down_advice=self._down_advice
+        )
 
     @property
     def _docker(self) -> list[str]:
@@ -173,14 +177,16 @@ class CleanupService:
     def _inspect_container(self) -> ContainerState:
         return inspect_registry_container(self.container_name, self._docker)
 
-    async def _advised(
-        self, error: CleanupError, cause: BaseException | None = None
-    ) -> CleanupError:
+    def _down_advice(self) -> str:
+        """What to do when nothing answers (blocking: asked off the event loop)."""
+        url = self.registry_service.base_url
+        return str(registry_down_advice(self._container_state(), url, self._docker))
+
+    async def _advised(self, error: CleanupError) -> CleanupError:
         """The error with the exact command that fixes it, from `docker inspect` (if any).
 
-        `cause` is the registry error behind it (by default its `__cause__`).
+        A registry that does not answer says so itself (`_down_advice`).
         """
-        cause = cause or error.__cause__
         url = self.registry_service.base_url
         if isinstance(error, DeletionDisabled) and error.unsupported:
             state = await asyncio.to_thread(self._container_state)
@@ -188,11 +194,6 @@ class CleanupService:
             advice = deletion_disabled_advice(state, url, copy_to, self._docker)
             advised: CleanupError = deletion_refused(
                 self.registry, 405, b"UNSUPPORTED", fix=str(advice)
-            )
-        elif isinstance(error, RegistryUnavailable) and isinstance(cause, Unreachable):
-            state = await asyncio.to_thread(self._container_state)
-            advised = RegistryUnavailable(
-                f"{error}. {registry_down_advice(state, url, self._docker)}"
             )
         else:
             return error
@@ -242,7 +243,7 @@ class CleanupService:
         try:
             scan = await self.registry_service.scan(on_progress=on_progress, cached=False)
         except RegistryError as error:
-            raise await self._advised(from_registry_error(error), error) from error
+            raise await self._advised(from_registry_error(error)) from error
         revisions, warnings = await asyncio.to_thread(self._revisions)
         untagged: dict[str, list[Manifest]] = {}
         if revisions is not None:
@@ -327,7 +328,7 @@ class CleanupService:
             translated = _translate_cause(cause, self.registry)
             if translated is None:
                 raise
-            error.report.error = str(await self._advised(translated, cause))
+            error.report.error = str(await self._advised(translated))
             raise ExecutionFailed(error.report.summary(), error.report) from cause
         deletion = ", ".join(str(s) for s in plan.selections)
         # A data dir that cannot be written must not fail a deletion that is done: the
@@ -349,7 +350,7 @@ class CleanupService:
             async with self.registry_service.hold() as client:
                 return await verify_tags(graph, tags, client, self.writer)
         except RegistryError as error:
-            raise await self._advised(from_registry_error(error), error) from error
+            raise await self._advised(from_registry_error(error)) from error
 
     async def wait_until_up(self, timeout: float = 20.0) -> None:
         """Wait for the registry to answer again (after garbage collection restarted it)."""

@@ -299,7 +299,7 @@ class RegistryClient:
                     ) from error
                 raise Unreachable(
                     f"cannot connect to {self.registry} at {self.base_url} ({error}); "
-                    f"{await self._start_hint()}, then refresh"
+                    f"{await self._start_hint()}"
                 ) from error
             except httpx.HTTPError as error:
                 raise Unreachable(
@@ -374,7 +374,8 @@ class RegistryClient:
 
     async def _start_hint(self) -> str:
         """What to do when nothing answers: the container's real state when the engine can
-        say (asked at most every few seconds, off the event loop), else a hint."""
+        say (asked at most every few seconds, off the event loop; its command comes last,
+        to be pasted), else a hint."""
         if self.down_advice is not None:
             now = time.monotonic()
             if self._advice is None or now - self._advice[0] > ADVICE_TTL:
@@ -385,8 +386,8 @@ class RegistryClient:
             if self._advice[1]:
                 return self._advice[1]
         if self.container:
-            return f"start it (`docker start {self.container}`) or check the address"
-        return "check that it is running at that address"
+            return f"start it (`docker start {self.container}`) or check the address, then refresh"
+        return "check that it is running at that address, then refresh"
 
     def _fail(
         self, answer: _Answer, *, what: str, name: str, repository: str | None = None

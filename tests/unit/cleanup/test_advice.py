@@ -88,3 +88,14 @@ async def test_deletion_turned_off_midway_puts_the_fix_in_the_report() -> None:
     assert caught.value.report.error is not None
     assert "`docker rm -f lab-reg && docker run" in caught.value.report.error
     assert "`docker rm -f lab-reg && docker run" in str(caught.value)
+
+
+async def test_a_registry_that_does_not_answer_is_advised_once() -> None:
+    registry = lab_fake_registry()
+    registry.down = True
+    service = fake_cleanup_service(registry, container_state=lab_state(5000, running=False))
+    with pytest.raises(RegistryUnavailable) as caught:
+        await service.load()
+    await service.aclose()
+    assert str(caught.value).count("`docker start lab-reg`") == 1
+    assert "registry7" not in str(caught.value)
