@@ -88,6 +88,11 @@ async def test_refresh_runs_off_the_ui_thread_and_typing_stays_responsive() -> N
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot)
         assert "refreshing" in text_of(app, "#builders-title")
+        # Until the first list comes, the pane is its title: no empty table, and the
+        # pane holds the focus, so its keys work.
+        table = builders_pane(app).query_one("#builders-table", DataTable)
+        assert not table.display
+        assert app.focused is builders_pane(app)
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, CreateBuilderScreen)
@@ -99,6 +104,8 @@ async def test_refresh_runs_off_the_ui_thread_and_typing_stays_responsive() -> N
         await settle(pilot)
         assert "b:lab7" in row_keys(app)
         assert "refreshing" not in text_of(app, "#builders-title")
+        assert table.display
+        assert app.focused is table
 
 
 @pytest.mark.parametrize(

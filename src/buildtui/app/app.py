@@ -232,7 +232,7 @@ class BuildTUI(App[None]):
             selector = getattr(pane, "AUTO_FOCUS", None)
             if selector:
                 for widget in pane.query(selector):
-                    if widget.focusable and not is_text_field(widget):
+                    if widget.focusable and widget.display and not is_text_field(widget):
                         widget.focus()
                         return
         for widget in self.screen.focus_chain:

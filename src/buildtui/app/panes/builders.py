@@ -7,7 +7,7 @@ Destructive actions go through a confirmation screen that shows the exact comman
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,13 +20,6 @@ from buildtui.app.commands import bindings
 from buildtui.app.messages import LabChanged, hosted_in_tabs
 from buildtui.app.panes import builders_messages as messages
 from buildtui.app.panes.builders_commands import PANE_COMMANDS
-from buildtui.app.screens.builder_bootstrap import BootstrapScreen
-from buildtui.app.screens.builder_create import CreateBuilderScreen
-from buildtui.app.screens.builder_inspect import InspectBuilderScreen
-from buildtui.app.screens.builder_prune import PruneScreen
-from buildtui.app.screens.builder_remove import RemoveBuilderScreen, RemoveRequest
-from buildtui.app.screens.builder_usage import DiskUsageScreen
-from buildtui.app.screens.confirm import ConfirmScreen, loss_text
 from buildtui.app.widgets.builder_details import BuilderDetails
 from buildtui.app.widgets.builders_table import BuildersTable
 from buildtui.app.widgets.problem_note import ProblemNote
@@ -39,6 +32,9 @@ from buildtui.buildx.presentation import Row, problem_text, title_text
 from buildtui.buildx.presentation_actions import created_text, leave_losses
 from buildtui.engine.status import EngineStatus
 from buildtui.forms import CREATE_FORM, FormMemory, create_request_from, create_request_values
+
+if TYPE_CHECKING:
+    from buildtui.app.screens.builder_remove import RemoveRequest
 
 REFRESH_INTERVAL = 10.0
 
@@ -62,7 +58,8 @@ class BuildersPane(Widget):
     BuildersPane #builders-table {
         height: 1fr;
     }
-    BuildersPane.unavailable #builders-table, BuildersPane.unavailable #builders-details-box {
+    BuildersPane.unavailable #builders-table, BuildersPane.unavailable #builders-details-box,
+    BuildersPane.reading #builders-table, BuildersPane.reading #builders-details-box {
         display: none;
     }
     BuildersPane #builders-details-box {
@@ -108,10 +105,22 @@ class BuildersPane(Widget):
             yield BuilderDetails(id="builders-details")
 
     def on_mount(self) -> None:
-        self.refresh_builders()
+        # Until the first list comes, the pane is its title line: an empty table would
+        # only delay drawing the pane. The first `buildx ls` starts once it is drawn.
+        self.add_class("reading")
+        self.can_focus = True
+        self.call_after_refresh(self._first_refresh)
         if self.refresh_interval:
             self.set_interval(self.refresh_interval, self.refresh_builders)
         self.call_after_refresh(self._initial_focus)
+
+    def _first_refresh(self) -> None:
+        """The first `buildx ls`, once the pane is laid out and so drawn: its thread
+        (python-on-whales' import, ~150 ms) would otherwise slow the first frame of it."""
+        if self.size.area == 0 and self.is_attached:
+            self.call_after_refresh(self._first_refresh)
+            return
+        self.refresh_builders()
 
     def _initial_focus(self) -> None:
         # Hosted in the app's tabs, the app moves the focus into the pane it shows:
@@ -233,23 +242,29 @@ class BuildersPane(Widget):
         self.error = error
         unavailable = isinstance(error, BuildxUnavailable)
         self.set_class(unavailable, "unavailable")
+        self.remove_class("reading")
         warning = self.listing.warning if self.listing and error is None else None
         self.query_one(ProblemNote).show(problem_text(error, warning))
         self.can_focus = unavailable
         self.call_after_refresh(self._keep_keys_working)
 
+    @property
+    def list_hidden(self) -> bool:
+        """True while the list is not shown: before the first list, or with no engine."""
+        return self.has_class("unavailable") or self.has_class("reading")
+
     def _keep_keys_working(self) -> None:
         """With the list hidden, the pane itself holds the focus, so its keys (r) still
         work: else nothing would be focused and r would do nothing. Back on the list after."""
-        focused = self.app.focused
-        if self.has_class("unavailable"):
+        focused = self.screen.focused  # this pane's screen's, even under a dialog
+        if self.list_hidden:
             if (focused is None or focused is self.table) and self.is_on_screen:
                 self.focus()
         elif focused is self:
             self.table.focus()
 
     def on_descendant_blur(self) -> None:
-        if self.has_class("unavailable"):  # the hidden list lost the focus: take it
+        if self.list_hidden:  # the hidden list lost the focus: take it
             self.call_after_refresh(self._keep_keys_working)
 
     def _render_rows(self) -> None:
@@ -273,6 +288,8 @@ class BuildersPane(Widget):
         self.refresh_builders()
 
     def action_create(self, options: CreateOptions | None = None) -> None:
+        from buildtui.app.screens.builder_create import CreateBuilderScreen
+
         forms = self.forms
         remembered = None
         if options is None and forms is not None:
@@ -298,6 +315,8 @@ class BuildersPane(Widget):
             )
 
     def action_leave(self) -> None:
+        from buildtui.app.screens.confirm import ConfirmScreen, loss_text
+
         row = self.highlighted_row
         if row is None or row.node is None:
             self.app.notify("Highlight a node (the rows under a builder) to remove it.")
@@ -353,6 +372,8 @@ class BuildersPane(Widget):
         self.call_service("Stop", call)
 
     def action_bootstrap(self) -> None:
+        from buildtui.app.screens.builder_bootstrap import BootstrapScreen
+
         builder = self._need_builder("bootstrap")
         if builder is not None:
             self.app.push_screen(
@@ -360,6 +381,8 @@ class BuildersPane(Widget):
             )
 
     def action_remove(self) -> None:
+        from buildtui.app.screens.builder_remove import RemoveBuilderScreen
+
         builder = self._need_builder("remove")
         if builder is None:
             return
@@ -383,16 +406,22 @@ class BuildersPane(Widget):
         self.app.push_screen(RemoveBuilderScreen(builder, service.command_prefix), confirmed)
 
     def action_inspect(self) -> None:
+        from buildtui.app.screens.builder_inspect import InspectBuilderScreen
+
         builder = self._need_builder("inspect")
         if builder is not None:
             self.app.push_screen(InspectBuilderScreen(self.service, builder.name))
 
     def action_disk_usage(self) -> None:
+        from buildtui.app.screens.builder_usage import DiskUsageScreen
+
         builder = self._need_builder("show the disk usage of")
         if builder is not None:
             self.app.push_screen(DiskUsageScreen(self.service, builder.name))
 
     def action_prune(self) -> None:
+        from buildtui.app.screens.builder_prune import PruneScreen
+
         builder = self._need_builder("prune")
         if builder is None:
             return
