@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 
@@ -85,6 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if why_not is not None:
             print(f"buildtui: {why_not}", file=sys.stderr)
             return EXIT_USAGE
+        # No automatic collection while Textual and the app are imported: nearly all
+        # they allocate lives as long as the app. The app resumes it once started.
+        gc.disable()
         from buildtui.app.app import run_app
 
         return run_app(settings)

@@ -328,3 +328,49 @@ async def test_the_app_freezes_its_start_up_heap_and_lets_go_of_it_at_exit(
         await settle(pilot)
         assert gc.get_freeze_count() > 10_000
     assert gc.get_freeze_count() == 0
+
+
+async def test_start_up_collects_no_garbage_until_the_panes_are_mounted(tmp_path: Path) -> None:
+    # Collections while start-up builds what lives as long as the app only re-scan it;
+    # one of them stalled the drawing of the pane in front by ~20 ms.
+    gc.enable()
+    seen: list[bool] = []
+
+    def hook(message: Message) -> None:
+        if isinstance(message, (BuildTUI.ServicesReady, BuildTUI.PanesLoaded)):
+            seen.append(gc.isenabled())
+
+    settings, services = fake_services(tmp_path)
+    app = make_app(settings, services=services)
+    async with app.run_test(size=(160, 48), message_hook=hook) as pilot:
+        await settle(pilot)
+        assert seen == [False, False]
+        assert gc.isenabled()  # resumed once the panes are mounted
+
+
+async def test_a_start_up_that_never_ends_still_resumes_garbage_collection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("buildtui.app.app.STARTUP_GC_PAUSE", 0.2)
+    release = threading.Event()
+
+    def stuck_loader(services: Services, pane_id: str) -> None:
+        release.wait(10)  # the pane in front never finishes loading
+
+    services = Services(
+        settings=Settings(),
+        status=FakeStatusService(healthy_status(Settings().registry_url)),
+        loader=stuck_loader,
+    )
+    app = make_app(services.settings, services=services)
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            await pilot.pause()
+            assert not gc.isenabled()
+            await pilot.pause(0.4)
+            assert app.tabs is None  # still loading
+            assert gc.isenabled()
+            release.set()
+    finally:
+        release.set()
+        gc.enable()
