@@ -58,6 +58,10 @@ CREATE TABLE IF NOT EXISTS tags (
 """
 
 
+USED_BATCH = 500
+"""Read times kept in memory before they are written (one transaction for them all)."""
+
+
 def default_path() -> Path:
     return data_dir() / "registry-cache.sqlite3"
 
@@ -108,6 +112,9 @@ class BlobCache:
         self.dropped = 0
         """Entries that no longer matched their digest and were dropped."""
         self._lock = threading.Lock()
+        self._used: dict[str, float] = {}
+        """When each entry read since the last write of them was read (`_write_used`):
+        written in one transaction, not one per read."""
         make_private(self.path)
         # Another buildtui writing the file makes a read or write fail at once (then the
         # registry is asked instead) rather than block the event loop for sqlite's 5 s.
@@ -143,9 +150,35 @@ class BlobCache:
             self.dropped += 1
             self.misses += 1
             return None
-        self._db.execute("UPDATE entries SET used = ? WHERE key = ?", (time.time(), key))
+        self._used[key] = time.time()
+        if len(self._used) >= USED_BATCH:
+            self._write_used()
         self.hits += 1
         return data, media_type
+
+    @_locked
+    def has(self, registry: str, repository: str, digest: str) -> bool:
+        """Whether an entry is kept for that digest (not read, nor checked: `get` does)."""
+        key = self._key(registry, repository, digest)
+        return (
+            self._db.execute("SELECT 1 FROM entries WHERE key = ?", (key,)).fetchone() is not None
+        )
+
+    def _write_used(self) -> None:
+        """Write the read times kept in memory (the order eviction goes by)."""
+        if not self._used:
+            return
+        used, self._used = self._used, {}
+        try:
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                "UPDATE entries SET used = ? WHERE key = ?",
+                [(when, key) for key, when in used.items()],
+            )
+            self._db.execute("COMMIT")
+        except sqlite3.Error:  # a cache: the next reads write their times again
+            with contextlib.suppress(sqlite3.Error):
+                self._db.rollback()
 
     @_locked
     def put(
@@ -166,6 +199,7 @@ class BlobCache:
             self._evict()
 
     def _evict(self) -> None:
+        self._write_used()
         rows = self._db.execute("SELECT key, size FROM entries ORDER BY used").fetchall()
         for key, size in rows:
             if self._total <= self.cap:
@@ -202,6 +236,7 @@ class BlobCache:
 
     @_locked
     def close(self) -> None:
+        self._write_used()
         self._db.close()
 
 
@@ -227,6 +262,14 @@ class CachedReads:
             return self.cache.get(self.client.registry, repository, digest)
         except sqlite3.Error:
             return None
+
+    def _has(self, repository: str, digest: str) -> bool:
+        if self.cache is None:
+            return False
+        try:
+            return self.cache.has(self.client.registry, repository, digest)
+        except sqlite3.Error:
+            return False
 
     def _keep(self, repository: str, digest: str, data: bytes, media_type: str) -> None:
         if self.cache is not None:
@@ -270,9 +313,9 @@ class CachedReads:
     def _known_tag(self, repository: str, tag: str) -> str | None:
         """The digest the tag pointed at last time, if its manifest is still kept."""
         known = self._tag_digest(repository, tag)
-        if known is None or self._kept(repository, known) is None:
+        if known is None or not self._has(repository, known):
             return None
-        return known
+        return known  # read (and checked) once its tag is known to still point at it
 
     def _kept_manifest(self, repository: str, digest: str, tag: str | None) -> Manifest | None:
         """The kept manifest, decoded (None if not kept); `tag` now points at `digest`."""

@@ -108,3 +108,52 @@ async def test_an_uncached_scan_sees_an_index_entry_deleted_behind_its_back(
         assert damaged(await service.scan(cached=False)) is not None
     finally:
         await service.aclose()
+
+
+def test_read_times_are_kept_across_a_reopen_and_order_the_eviction(tmp_path: Path) -> None:
+    # Read times are written in batches (one transaction, not one per read) and at close.
+    path = tmp_path / "cache.sqlite3"
+    blobs = [bytes([n]) * 100 for n in range(3)]
+    digests = [digest_of(b) for b in blobs]
+    cache = BlobCache(path, cap=250)
+    cache.put("r", "lab", digests[0], blobs[0])
+    cache.put("r", "lab", digests[1], blobs[1])
+    assert cache.get("r", "lab", digests[0]) is not None  # 0 is now the most recent
+    cache.close()
+    cache = BlobCache(path, cap=250)
+    cache.put("r", "lab", digests[2], blobs[2])  # over the cap: the least recent goes
+    assert cache.get("r", "lab", digests[1]) is None
+    assert cache.get("r", "lab", digests[0]) is not None
+    cache.close()
+
+
+def test_has_tells_whether_an_entry_is_kept_without_reading_it(tmp_path: Path) -> None:
+    cache = BlobCache(tmp_path / "cache.sqlite3")
+    data = b'{"a": 1}'
+    cache.put("r", "lab", digest_of(data), data)
+    assert cache.has("r", "lab", digest_of(data))
+    assert not cache.has("r", "other", digest_of(data))
+    assert not cache.has("r", "lab", digest_of(b"other"))
+    assert (cache.hits, cache.misses) == (0, 0)  # not a read
+
+
+async def test_a_tag_whose_kept_manifest_went_bad_is_read_from_the_registry(
+    tmp_path: Path,
+) -> None:
+    # The tag still points where it did, but the kept manifest no longer matches its
+    # digest: the scan drops it and fetches the manifest, never serves the bad bytes.
+    registry = lab_registry()
+    cache = BlobCache(tmp_path / "cache.sqlite3")
+    client = client_for(registry)
+    first = await scan_registry(client, cache=cache)
+    digest = registry.tags["lab"]["cachetest"]
+    with sqlite3.connect(tmp_path / "cache.sqlite3") as db:
+        db.execute("UPDATE entries SET data = ? WHERE digest = ?", (b"{}", digest))
+    registry.requests.clear()
+    second = await scan_registry(client, cache=cache)
+    assert f"GET /v2/lab/manifests/{digest}" in _gets(registry)
+    assert cache.dropped == 1
+    assert [(e.tag, e.report.digest if e.report else None) for e in second.entries()] == [
+        (e.tag, e.report.digest if e.report else None) for e in first.entries()
+    ]
+    await client.aclose()
