@@ -24,7 +24,7 @@ import hashlib
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
@@ -59,7 +59,12 @@ CREATE TABLE IF NOT EXISTS tags (
 
 
 USED_BATCH = 500
-"""Read times kept in memory before they are written (one transaction for them all)."""
+"""Read times kept in memory before they are written (one statement for them all)."""
+COMMIT_EVERY = 200
+"""Writes (entries kept, tags' digests) made in one transaction before it is committed."""
+COMMIT_AFTER = 1.0
+"""Seconds a transaction with writes stays open at most, checked at each write; the
+service also commits at the end of each call (`flush`)."""
 
 
 def default_path() -> Path:
@@ -114,7 +119,10 @@ class BlobCache:
         self._lock = threading.Lock()
         self._used: dict[str, float] = {}
         """When each entry read since the last write of them was read (`_write_used`):
-        written in one transaction, not one per read."""
+        written in one statement, not one per read."""
+        self._writes = 0
+        """Writes in the open transaction (none open: 0)."""
+        self._opened = 0.0
         make_private(self.path)
         # Another buildtui writing the file makes a read or write fail at once (then the
         # registry is asked instead) rather than block the event loop for sqlite's 5 s.
@@ -166,40 +174,81 @@ class BlobCache:
 
     def _write_used(self) -> None:
         """Write the read times kept in memory (the order eviction goes by)."""
-        if not self._used:
-            return
+        if self._used:
+            # A cache: if this fails, the next reads write their times again.
+            with contextlib.suppress(sqlite3.Error), self._writing():
+                self._update_used()
+
+    def _update_used(self) -> None:
         used, self._used = self._used, {}
-        try:
-            self._db.execute("BEGIN")
-            self._db.executemany(
-                "UPDATE entries SET used = ? WHERE key = ?",
-                [(when, key) for key, when in used.items()],
-            )
-            self._db.execute("COMMIT")
-        except sqlite3.Error:  # a cache: the next reads write their times again
-            with contextlib.suppress(sqlite3.Error):
-                self._db.rollback()
+        self._db.executemany(
+            "UPDATE entries SET used = ? WHERE key = ?",
+            [(when, key) for key, when in used.items()],
+        )
 
     @_locked
     def put(
         self, registry: str, repository: str, digest: str, data: bytes, media_type: str = ""
     ) -> None:
-        """Keep `data` (already verified against `digest` by the client), then evict to the cap."""
+        """Keep `data` if it matches `digest`, then evict to the cap. Kept in a transaction
+        with the next writes: committed every COMMIT_EVERY writes or COMMIT_AFTER
+        seconds, and by `flush` (this connection reads its own writes at once)."""
         if len(data) > self.cap or not _matches(data, digest):
             return
         key = self._key(registry, repository, digest)
-        old = self._db.execute("SELECT size FROM entries WHERE key = ?", (key,)).fetchone()
-        self._db.execute(
-            "INSERT OR REPLACE INTO entries (key, digest, media_type, data, size, used) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (key, digest, media_type, data, len(data), time.time()),
-        )
-        self._total += len(data) - (int(old[0]) if old else 0)
-        if self._total > self.cap:
-            self._evict()
+        with self._writing():
+            old = self._db.execute("SELECT size FROM entries WHERE key = ?", (key,)).fetchone()
+            self._db.execute(
+                "INSERT OR REPLACE INTO entries (key, digest, media_type, data, size, used) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (key, digest, media_type, data, len(data), time.time()),
+            )
+            self._total += len(data) - (int(old[0]) if old else 0)
+            if self._total > self.cap:
+                self._evict()
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One write in the open transaction (begun if none is); committed when enough
+        writes or time have gone by. A failed write rolls the transaction back."""
+        if not self._db.in_transaction:
+            self._db.execute("BEGIN")
+            self._opened = time.monotonic()
+        try:
+            yield
+        except sqlite3.Error:
+            self._rollback()
+            raise
+        self._writes += 1
+        if self._writes >= COMMIT_EVERY or time.monotonic() - self._opened >= COMMIT_AFTER:
+            self._commit()
+
+    def _commit(self) -> None:
+        self._writes = 0
+        if self._db.in_transaction:
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error:  # a cache: what was not kept is fetched again
+                self._rollback()
+
+    def _rollback(self) -> None:
+        self._writes = 0
+        with contextlib.suppress(sqlite3.Error):
+            self._db.rollback()
+        # What the file holds now: the rolled-back writes had been counted.
+        with contextlib.suppress(sqlite3.Error):
+            self._total = int(
+                self._db.execute("SELECT COALESCE(SUM(size), 0) FROM entries").fetchone()[0]
+            )
+
+    @_locked
+    def flush(self) -> None:
+        """Write the read times and commit the open transaction (the end of a call)."""
+        self._write_used()
+        self._commit()
 
     def _evict(self) -> None:
-        self._write_used()
+        self._update_used()  # in the writing transaction
         rows = self._db.execute("SELECT key, size FROM entries ORDER BY used").fetchall()
         for key, size in rows:
             if self._total <= self.cap:
@@ -217,13 +266,16 @@ class BlobCache:
 
     @_locked
     def set_tag_digest(self, registry: str, repository: str, tag: str, digest: str) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO tags (key, digest) VALUES (?, ?)",
-            (f"{registry}/{repository}:{tag}", digest),
-        )
+        with self._writing():
+            self._db.execute(
+                "INSERT OR REPLACE INTO tags (key, digest) VALUES (?, ?)",
+                (f"{registry}/{repository}:{tag}", digest),
+            )
 
     @_locked
     def usage(self) -> CacheUsage:
+        self._write_used()
+        self._commit()
         entries, size = self._db.execute(
             "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM entries"
         ).fetchone()
@@ -237,6 +289,7 @@ class BlobCache:
     @_locked
     def close(self) -> None:
         self._write_used()
+        self._commit()
         self._db.close()
 
 
@@ -255,7 +308,9 @@ class CachedReads:
         self.client = client
         self.cache = cache
 
-    def _kept(self, repository: str, digest: str) -> tuple[bytes, str] | None:
+    def read_kept(self, repository: str, digest: str) -> tuple[bytes, str] | None:
+        """The kept bytes and media type, checked against `digest` (None: not kept, or
+        no longer matching); for the parse thread."""
         if self.cache is None:
             return None
         try:
@@ -263,7 +318,8 @@ class CachedReads:
         except sqlite3.Error:
             return None
 
-    def _has(self, repository: str, digest: str) -> bool:
+    def kept(self, repository: str, digest: str) -> bool:
+        """Whether an entry is kept (not read nor checked): cheap enough for the loop."""
         if self.cache is None:
             return False
         try:
@@ -280,11 +336,13 @@ class CachedReads:
         """A manifest by digest (from the cache when kept) or by tag (its digest asked first).
 
         The cache's reads and writes and the decoding run where the client offloads its
-        CPU-bound work (the parse thread, off the event loop)."""
+        CPU-bound work (the parse thread, off the event loop). Whether an entry is kept
+        is asked on the loop: an indexed lookup costs less than a hand-over to the
+        thread, and a first scan asks it for nearly every document."""
         run = self.client.offload
         tag = None
         if ":" not in reference:  # a tag
-            known = await run(self._known_tag, repository, reference) if self.cache else None
+            known = self._known_tag(repository, reference)
             if known is None:
                 raw = await self.client.fetch_manifest(repository, reference)
                 return await run(self._keep_manifest, repository, raw, reference)
@@ -292,17 +350,18 @@ class CachedReads:
             if head.digest != known:
                 tag = reference
             reference = head.digest
-        if self.cache is not None:
+        if self.kept(repository, reference):
             kept = await run(self._kept_manifest, repository, reference, tag)
             if kept is not None:
                 return kept
+            tag = None  # recorded by `_kept_manifest`
         raw = await self.client.fetch_manifest(repository, reference)
-        return await run(self._keep_manifest, repository, raw, None)
+        return await run(self._keep_manifest, repository, raw, tag)
 
     async def blob(self, repository: str, digest: str, max_bytes: int | None = None) -> bytes:
         run = self.client.offload
-        if self.cache is not None:
-            kept = await run(self._kept, repository, digest)
+        if self.kept(repository, digest):
+            kept = await run(self.read_kept, repository, digest)
             if kept is not None:
                 return kept[0]
         data = await self.client.fetch_blob(repository, digest, max_bytes)
@@ -313,7 +372,7 @@ class CachedReads:
     def _known_tag(self, repository: str, tag: str) -> str | None:
         """The digest the tag pointed at last time, if its manifest is still kept."""
         known = self._tag_digest(repository, tag)
-        if known is None or not self._has(repository, known):
+        if known is None or not self.kept(repository, known):
             return None
         return known  # read (and checked) once its tag is known to still point at it
 
@@ -321,7 +380,7 @@ class CachedReads:
         """The kept manifest, decoded (None if not kept); `tag` now points at `digest`."""
         if tag is not None:
             self._set_tag_digest(repository, tag, digest)
-        kept = self._kept(repository, digest)
+        kept = self.read_kept(repository, digest)
         return parse_manifest(kept[0], digest, kept[1]) if kept is not None else None
 
     def _keep_manifest(self, repository: str, raw: RawManifest, tag: str | None) -> Manifest:

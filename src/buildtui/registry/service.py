@@ -12,7 +12,9 @@ client a deletion in the Clean-up pane is using.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -206,6 +208,9 @@ class RegistryService:
             yield self.client
         finally:
             shared.calls -= 1
+            if self._blob_cache is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self._blob_cache.flush()  # what the call kept, committed
             await shared.close_if_unused()
 
     def _fresh_inspector(self) -> Inspector:

@@ -7,6 +7,8 @@ import sqlite3
 import stat
 from pathlib import Path
 
+import pytest
+
 from buildtui.registry.blobcache import BlobCache
 from buildtui.registry.scan import RegistryScan, scan_registry
 from tests.fakes.registry import FakeRegistry, digest_of, lab_registry
@@ -20,6 +22,7 @@ def test_entries_are_checked_against_their_digest_on_every_read(tmp_path: Path) 
     cache.put("r:5000", "lab", digest, data, "application/json")
     assert cache.get("r:5000", "lab", digest) == (data, "application/json")
     assert cache.get("r:5000", "other", digest) is None  # kept per repository
+    cache.flush()  # on disk (writes are committed in batches)
     # The stored bytes go bad (a damaged file): the entry is dropped, not served.
     with sqlite3.connect(tmp_path / "cache.sqlite3") as db:
         db.execute("UPDATE entries SET data = ?", (b'{"hello": "w0rld"}',))
@@ -157,3 +160,65 @@ async def test_a_tag_whose_kept_manifest_went_bad_is_read_from_the_registry(
         (e.tag, e.report.digest if e.report else None) for e in first.entries()
     ]
     await client.aclose()
+
+
+def _entries_seen_by_another_process(path: Path) -> int:
+    with sqlite3.connect(path) as db:
+        return int(db.execute("SELECT COUNT(*) FROM entries").fetchone()[0])
+
+
+def test_writes_are_committed_in_batches_and_by_flush(tmp_path: Path) -> None:
+    from buildtui.registry.blobcache import COMMIT_EVERY
+
+    path = tmp_path / "cache.sqlite3"
+    cache = BlobCache(path)
+    blobs = [str(n).encode() for n in range(COMMIT_EVERY + 3)]
+    for blob in blobs[:3]:
+        cache.put("r", "lab", digest_of(blob), blob)
+    assert cache.get("r", "lab", digest_of(blobs[0])) == (blobs[0], "")  # its own writes
+    assert _entries_seen_by_another_process(path) == 0  # not committed yet
+    cache.flush()
+    assert _entries_seen_by_another_process(path) == 3
+    for blob in blobs[3:]:
+        cache.put("r", "lab", digest_of(blob), blob)
+    assert _entries_seen_by_another_process(path) == COMMIT_EVERY + 3  # a full batch
+    cache.close()
+
+
+def test_a_write_refused_by_another_writer_loses_nothing_kept_before(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    cache = BlobCache(path)
+    cache.put("r", "lab", digest_of(b"kept"), b"kept")
+    cache.flush()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another buildtui writing the file
+    try:
+        with pytest.raises(sqlite3.OperationalError):
+            cache.put("r", "lab", digest_of(b"refused"), b"refused")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    cache.put("r", "lab", digest_of(b"later"), b"later")
+    cache.flush()
+    assert cache.get("r", "lab", digest_of(b"refused")) is None
+    assert cache.usage().entries == 2
+    assert cache.usage().bytes == len(b"kept") + len(b"later")
+    cache.close()
+
+
+async def test_a_scan_leaves_nothing_uncommitted(tmp_path: Path) -> None:
+    # Another buildtui reading or writing the file meets no transaction left open.
+    from tests.fakes.registry import fake_service
+
+    registry = lab_registry()
+    service = fake_service(registry)
+    service._blob_cache_choice = BlobCache(tmp_path / "cache.sqlite3")
+    try:
+        await service.scan()
+        assert _entries_seen_by_another_process(tmp_path / "cache.sqlite3") > 0
+        with sqlite3.connect(tmp_path / "cache.sqlite3", timeout=0) as other:
+            other.execute("BEGIN IMMEDIATE")  # would be refused with a transaction open
+            other.execute("ROLLBACK")
+    finally:
+        await service.aclose()
+
