@@ -13,10 +13,10 @@ import asyncio
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from buildtui.registry.blobcache import BLOB_CAP, BlobCache, CachedReads
-from buildtui.registry.classify import child_kind
+from buildtui.registry.classify import child_kind, parse_manifest
 from buildtui.registry.contents import (
     PREDICATE_TYPE_ANNOTATION,
     CacheConfig,
@@ -39,6 +39,8 @@ from buildtui.registry.models import (
 )
 from buildtui.registry.reference import join_reference
 from buildtui.registry.tasks import shared_task
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -277,8 +279,8 @@ class Inspector:
     def __init__(self, client: RegistryClient, cache: BlobCache | None = None) -> None:
         self.client = client
         self.reads = CachedReads(client, cache)
-        self._manifests: dict[tuple[str, str], asyncio.Task[Manifest]] = {}
-        self._configs: dict[tuple[str, str], asyncio.Task[ImageConfig]] = {}
+        self._manifests: dict[tuple[str, str], asyncio.Future[Manifest]] = {}
+        self._configs: dict[tuple[str, str], asyncio.Future[ImageConfig]] = {}
         self._blobs: dict[tuple[str, str], asyncio.Task[bytes]] = {}
 
     async def manifest(self, repository: str, digest: str) -> Manifest:
@@ -342,6 +344,68 @@ class Inspector:
             return None, (f"cache config {descriptor.digest}: {error}",)
         return await self.client.offload(_cache_config_of, descriptor.digest, raw), ()
 
+    async def _from_disk(
+        self, repository: str, manifest: Manifest, child_configs: bool, image_config: bool
+    ) -> None:
+        """What the disk cache keeps below `manifest` (its index entries, with their image
+        configs if `child_configs`; an image's config if `image_config`), decoded in one
+        hand-over to the parse thread and memoized: a repeat scan then hands over two
+        calls per tag, not one per document. What is not kept is read as usual."""
+        reads = self.reads
+        if reads.cache is None:
+            return
+        entries = [
+            d
+            for d in manifest.manifests
+            if (repository, d.digest) not in self._manifests and reads.kept(repository, d.digest)
+        ]
+        config = manifest.config if image_config and manifest.kind is Kind.IMAGE else None
+        if config is not None and (
+            (repository, config.digest) in self._configs
+            or not reads.kept(repository, config.digest)
+        ):
+            config = None
+        if not entries and config is None:
+            return
+        manifests, configs = await self.client.offload(
+            self._decode_kept, repository, entries, config, child_configs
+        )
+        loop = asyncio.get_running_loop()
+        for digest, child in manifests.items():
+            self._manifests.setdefault((repository, digest), _resolved(loop, child))
+        for digest, image_config_ in configs.items():
+            self._configs.setdefault((repository, digest), _resolved(loop, image_config_))
+
+    def _decode_kept(
+        self,
+        repository: str,
+        entries: list[Descriptor],
+        config: Descriptor | None,
+        child_configs: bool,
+    ) -> tuple[dict[str, Manifest], dict[str, ImageConfig]]:
+        """In the parse thread: the kept entries and configs, decoded (checked against
+        their digest as every read is). A damaged one is left out: read as usual, it is
+        fetched anew or reported."""
+        manifests: dict[str, Manifest] = {}
+        configs: dict[str, ImageConfig] = {}
+        wanted = [config] if config is not None else []
+        for descriptor in entries:
+            kept = self.reads.read_kept(repository, descriptor.digest)
+            if kept is None:
+                continue
+            try:
+                child = parse_manifest(kept[0], descriptor.digest, kept[1])
+            except MalformedManifest:
+                continue
+            manifests[descriptor.digest] = child
+            if child_configs and child.kind is Kind.IMAGE and child.config is not None:
+                wanted.append(child.config)
+        for descriptor in wanted:
+            kept = self.reads.read_kept(repository, descriptor.digest)
+            if kept is not None:
+                configs[descriptor.digest] = _config_of(descriptor.digest, kept[0])
+        return manifests, configs
+
     async def _child(
         self, repository: str, descriptor: Descriptor, configs: bool, contents: bool
     ) -> ChildReport:
@@ -379,6 +443,7 @@ class Inspector:
         The top manifest's failures raise (RegistryError); a child's are kept in its report.
         """
         manifest = await self.manifest(repository, reference)
+        await self._from_disk(repository, manifest, child_configs, image_config)
         children: tuple[ChildReport, ...] = ()
         config = None
         cache = None
@@ -413,6 +478,12 @@ class Inspector:
             statements=statements,
             problems=problems,
         )
+
+
+def _resolved(loop: asyncio.AbstractEventLoop, value: T) -> asyncio.Future[T]:
+    future: asyncio.Future[T] = loop.create_future()
+    future.set_result(value)
+    return future
 
 
 def _loads(raw: bytes) -> object:
@@ -522,6 +593,10 @@ async def scan_registry(
             await inspect(entry)
 
     workers = max(1, min(len(entries), client.max_concurrency * 2))
-    await asyncio.gather(*(worker() for _ in range(workers)))
+    try:
+        await asyncio.gather(*(worker() for _ in range(workers)))
+    finally:
+        if cache is not None:
+            cache.flush()  # what the scan kept, committed (writes are batched)
     scan.requests = client.requests - start
     return scan

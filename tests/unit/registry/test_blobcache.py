@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -13,6 +15,8 @@ from buildtui.registry.blobcache import BlobCache
 from buildtui.registry.scan import RegistryScan, scan_registry
 from tests.fakes.registry import FakeRegistry, digest_of, lab_registry
 from tests.unit.registry.test_scan import client_for
+
+T = TypeVar("T")
 
 
 def test_entries_are_checked_against_their_digest_on_every_read(tmp_path: Path) -> None:
@@ -222,3 +226,42 @@ async def test_a_scan_leaves_nothing_uncommitted(tmp_path: Path) -> None:
     finally:
         await service.aclose()
 
+
+async def test_a_repeat_scan_hands_each_tag_over_to_the_parse_thread_at_most_twice(
+    tmp_path: Path,
+) -> None:
+    # The kept index entries and configs below a tag are decoded in one hand-over, not
+    # one per document: each costs the event loop a wake-up.
+    registry = lab_registry()
+    cache = BlobCache(tmp_path / "cache.sqlite3")
+    calls: list[str] = []
+
+    async def counting(fn: Callable[..., T], /, *args: object) -> T:
+        calls.append(getattr(fn, "__name__", "?"))
+        return fn(*args)
+
+    client = client_for(registry)
+    client.offload = counting
+    first = await scan_registry(client, cache=cache)
+    calls.clear()
+    second = await scan_registry(client, cache=cache)
+    tags = len(second.entries())
+    assert 0 < len(calls) <= 2 * tags
+    assert [e.report for e in second.entries()] == [e.report for e in first.entries()]
+    await client.aclose()
+
+
+async def test_a_damaged_kept_index_entry_is_fetched_anew(tmp_path: Path) -> None:
+    registry = lab_registry()
+    cache = BlobCache(tmp_path / "cache.sqlite3")
+    client = client_for(registry)
+    first = await scan_registry(client, cache=cache)
+    index = json.loads(registry.manifests["lab"][registry.tags["lab"]["cachetest"]][0])
+    entry = index["manifests"][0]["digest"]
+    with sqlite3.connect(tmp_path / "cache.sqlite3") as db:
+        db.execute("UPDATE entries SET data = ? WHERE digest = ?", (b"[]", entry))
+    registry.requests.clear()
+    second = await scan_registry(client, cache=cache)
+    assert f"GET /v2/lab/manifests/{entry}" in _gets(registry)
+    assert [e.report for e in second.entries()] == [e.report for e in first.entries()]
+    await client.aclose()
