@@ -330,18 +330,17 @@ async def loop_lag_during_scan(
 
 
 def cached(url: str, pid: int, runs: int) -> None:
-    plain = [asyncio.run(app_scan(url, pid))["time"] for _ in range(runs)]
-    print(
-        f"\nscan without the disk cache (the requests as before it): "
-        f"{', '.join(f'{t:.2f}' for t in plain)} s, median {statistics.median(plain):.2f} s"
-    )
+    plain: list[float] = []
     firsts, repeats, lag_all = [], [], []
     usage = None
     # As the app does once started (`BuildTUI.freeze_heap`): a full collection during
     # the scan then scans what was made since, not every module this process imported.
     gc.collect()
     gc.freeze()
+    # Each round scans without the cache, then with an empty one, then again: the three
+    # see the same machine (its speed drifts over minutes here).
     for _ in range(runs):
+        plain.append(asyncio.run(app_scan(url, pid))["time"])
         with tempfile.TemporaryDirectory(prefix="buildtui-bench-cache-") as folder:
             cache = BlobCache(Path(folder) / "cache.sqlite3")
             first, lags = asyncio.run(loop_lag_during_scan(url, pid, cache))
@@ -351,6 +350,10 @@ def cached(url: str, pid: int, runs: int) -> None:
             lag_all += lags
             usage = cache.usage()
             cache.close()
+    print(
+        f"\nscan without the disk cache (the requests as before it): "
+        f"{', '.join(f'{t:.2f}' for t in plain)} s, median {statistics.median(plain):.2f} s"
+    )
     first_time = statistics.median(r["time"] for r in firsts)
     repeat_time = statistics.median(r["time"] for r in repeats)
     first_times = ", ".join(f"{r['time']:.2f}" for r in firsts)
