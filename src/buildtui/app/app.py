@@ -159,7 +159,10 @@ class BuildTUI(App[None]):
             content = [make_pane(pane_id, message.services)] if pane_id == front else []
             # As `with TabbedContent():` in compose does:
             tabs.compose_add_child(TabPane(f"{key} {title}", *content, id=pane_id))
-        await self.query_one("#loading").remove()
+        loading = self.query("#loading")
+        if not loading:
+            return  # the app is closing (quit while the pane in front was loading)
+        await loading.remove()
         await self.mount(tabs, before="#status")
         # Once laid out, its widgets can take the focus (the pane shown then, if a key
         # changed it meanwhile).
