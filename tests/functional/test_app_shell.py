@@ -248,7 +248,8 @@ async def test_a_failed_status_probe_is_shown_not_frozen(tmp_path: Path) -> None
 
     async with app.run_test(size=(120, 30), message_hook=hook) as pilot:
         for _ in range(300):
-            if service.calls and "status check failed" in str(app.query_one(StatusBar).render()):
+            # The bar changes first; the notification is handled a moment after.
+            if "status check failed" in str(app.query_one(StatusBar).render()) and notes:
                 break
             await pilot.pause(0.02)
         shown = str(app.query_one(StatusBar).render())
