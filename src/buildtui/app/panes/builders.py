@@ -106,21 +106,18 @@ class BuildersPane(Widget):
 
     def on_mount(self) -> None:
         # Until the first list comes, the pane is its title line: an empty table would
-        # only delay drawing the pane. The first `buildx ls` starts once it is drawn.
+        # only delay drawing the pane. The first `buildx ls` starts once it is shown.
         self.add_class("reading")
         self.can_focus = True
-        self.call_after_refresh(self._first_refresh)
         if self.refresh_interval:
             self.set_interval(self.refresh_interval, self.refresh_builders)
         self.call_after_refresh(self._initial_focus)
 
-    def _first_refresh(self) -> None:
-        """The first `buildx ls`, once the pane is laid out and so drawn: its thread
-        (python-on-whales' import, ~150 ms) would otherwise slow the first frame of it."""
-        if self.size.area == 0 and self.is_attached:
-            self.call_after_refresh(self._first_refresh)
-            return
-        self.refresh_builders()
+    def on_show(self) -> None:
+        """The first `buildx ls` once the pane is first shown and drawn: its thread
+        (python-on-whales' import, ~150 ms) would otherwise slow drawing it."""
+        if self.listing is None and self.error is None and not self.refreshing:
+            self.call_after_refresh(self.refresh_builders)
 
     def _initial_focus(self) -> None:
         # Hosted in the app's tabs, the app moves the focus into the pane it shows:
