@@ -54,18 +54,12 @@ def builder_item(obs: Observations, _: Translate) -> Item:
     title = _("A docker-container builder exists and is in use")
     commands = ("docker buildx create --name lab7 --driver docker-container --use --bootstrap",)
     builders = obs.builders
+
+    def to_create(note: str) -> Item:
+        return Item(2, "builder", title, Status.TODO, (), commands, "builders", "create", note=note)
+
     if builders is None:
-        return Item(
-            2,
-            "builder",
-            title,
-            Status.TODO,
-            (),
-            commands,
-            "builders",
-            "create",
-            note=_("The builders could not be listed."),
-        )
+        return to_create(_("The builders could not be listed."))
     current = builders.get(builders.current) if builders.current else None
     containers = sorted(
         (b for b in builders.builders if b.driver == "docker-container"),
@@ -138,17 +132,7 @@ def builder_item(obs: Observations, _: Translate) -> Item:
             "builders",
             note=note,
         )
-    return Item(
-        2,
-        "builder",
-        title,
-        Status.TODO,
-        (),
-        commands,
-        "builders",
-        "create",
-        note=_("No docker-container builder yet."),
-    )
+    return to_create(_("No docker-container builder yet."))
 
 
 def registry_item(obs: Observations, _: Translate) -> Item:
