@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import httpx
+from textual.pilot import Pilot
+from textual.widgets import Input
 
 from buildtui.app.app import BuildTUI, make_app
+from buildtui.app.screens.open_registry import OpenRegistryScreen
 from buildtui.app.services import Services
 from buildtui.cleanup.service import CleanupService
 from buildtui.engine.registry_container import ContainerState
@@ -13,6 +16,7 @@ from buildtui.registry.auth import NoCredentials
 from buildtui.registry.service import RegistryService
 from buildtui.settings import Settings
 from tests.fakes.cleanup import FakeContainer, WritableFakeRegistry
+from tests.fakes.services import until
 from tests.fakes.status import FakeStatusService, healthy_status
 
 
@@ -30,3 +34,15 @@ def shared_app(registry: WritableFakeRegistry, transport: httpx.AsyncBaseTranspo
     status = FakeStatusService(healthy_status(settings.registry_url))
     services = Services(settings=settings, status=status, registry=browser, cleanup=cleanup)
     return make_app(settings, services)
+
+
+async def open_registry(pilot: Pilot[None], url: str) -> None:
+    """In the Registry pane: `o`, type `url`, Enter (as a user opens another registry)."""
+    app = pilot.app
+    await pilot.press("o")
+    await until(pilot, lambda: isinstance(app.screen, OpenRegistryScreen), "asking")
+    field = app.screen.query_one(Input)
+    field.value = url
+    field.focus()
+    await pilot.pause()
+    await pilot.press("enter")

@@ -7,17 +7,16 @@ import asyncio
 import threading
 
 import httpx
-from textual.widgets import DataTable, Input, OptionList
+from textual.widgets import DataTable, OptionList
 
 from buildtui.app.panes.registry import RegistryPane
-from buildtui.app.screens.open_registry import OpenRegistryScreen
 from buildtui.registry import blobcache, client
 from buildtui.registry.offload import THREAD_NAME
 from tests.fakes.cleanup import WritableFakeRegistry, lab_fake_registry
 from tests.fakes.registry import fake_service, lab_registry
 from tests.fakes.registry_app import registry_app, registry_pane
 from tests.fakes.services import settle, until
-from tests.fakes.shared_app import shared_app
+from tests.fakes.shared_app import open_registry, shared_app
 
 
 def parse_threads() -> list[threading.Thread]:
@@ -88,13 +87,7 @@ async def test_switching_registries_and_exiting_during_a_read_leave_no_thread() 
         assert str(pane.query_one("#registry-tags", DataTable).get_row("v2")[1]) == "…"
 
         # `o` while lab:v2 is still being read: the read stops with the old registry.
-        await pilot.press("o")
-        await until(pilot, lambda: isinstance(app.screen, OpenRegistryScreen), "asking")
-        field = app.screen.query_one(Input)
-        field.value = "http://other.test:5000"
-        field.focus()
-        await pilot.pause()
-        await pilot.press("enter")
+        await open_registry(pilot, "http://other.test:5000")
         await until(pilot, lambda: pane.service.registry == "other.test:5000", "switched")
         await until(
             pilot,

@@ -6,7 +6,7 @@ import asyncio
 
 import httpx
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from buildtui.app.panes.registry import RegistryPane
 from buildtui.app.screens.confirm import ConfirmScreen
@@ -14,7 +14,7 @@ from buildtui.app.screens.open_registry import OpenRegistryScreen
 from buildtui.app.widgets.cleanup_items import CleanupItems
 from tests.fakes.cleanup import WritableFakeRegistry, lab_fake_registry
 from tests.fakes.services import settle, until
-from tests.fakes.shared_app import shared_app
+from tests.fakes.shared_app import open_registry, shared_app
 
 
 class GatedTransport(httpx.MockTransport):
@@ -70,13 +70,7 @@ async def test_opening_another_registry_during_a_deletion_keeps_its_client_open(
 
         # Registry: `o` opens another registry, which closes the pane's old service.
         await pilot.press("3")
-        await pilot.press("o")
-        await until(pilot, lambda: isinstance(app.screen, OpenRegistryScreen), "asking")
-        field = app.screen.query_one(Input)
-        field.value = "http://other.test:5000"
-        field.focus()
-        await pilot.pause()
-        await pilot.press("enter")
+        await open_registry(pilot, "http://other.test:5000")
         await until(pilot, lambda: not isinstance(app.screen, OpenRegistryScreen), "opened")
         await pilot.pause()
         await workers_done(pilot, "registry-close")
