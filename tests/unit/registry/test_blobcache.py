@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
 import stat
+import subprocess
+import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -265,3 +269,37 @@ async def test_a_damaged_kept_index_entry_is_fetched_anew(tmp_path: Path) -> Non
     assert f"GET /v2/lab/manifests/{entry}" in _gets(registry)
     assert [e.report for e in second.entries()] == [e.report for e in first.entries()]
     await client.aclose()
+
+
+def test_a_process_killed_with_writes_uncommitted_leaves_a_cache_that_works(
+    tmp_path: Path,
+) -> None:
+    # The terminal closed mid-scan: what was committed stays, what was not is gone, and
+    # the file opens and takes new entries (the next scan fetches what is missing).
+    path = tmp_path / "cache.sqlite3"
+    script = textwrap.dedent(
+        f"""
+        import hashlib, os, signal
+        from pathlib import Path
+        from buildtui.registry.blobcache import BlobCache
+
+        def digest(data):
+            return "sha256:" + hashlib.sha256(data).hexdigest()
+
+        cache = BlobCache(Path({str(path)!r}))
+        cache.put("r", "lab", digest(b"committed"), b"committed")
+        cache.flush()
+        cache.put("r", "lab", digest(b"pending"), b"pending")
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    killed = subprocess.run([sys.executable, "-c", script], check=False)
+    assert killed.returncode == -signal.SIGKILL
+    cache = BlobCache(path)
+    assert cache.get("r", "lab", digest_of(b"committed")) == (b"committed", "")
+    assert cache.get("r", "lab", digest_of(b"pending")) is None
+    cache.put("r", "lab", digest_of(b"after"), b"after")
+    cache.flush()
+    assert cache.usage().entries == 2
+    assert cache.usage().bytes == len(b"committed") + len(b"after")
+    cache.close()
