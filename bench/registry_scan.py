@@ -260,7 +260,7 @@ async def app_scan(
         if image_configs:
             result = await service.scan()
         else:
-            result = await scan_registry(service.client, image_configs=False)
+            result = await service.scan(image_configs=False)
     finally:
         await service.aclose()
     elapsed = time.perf_counter() - started

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 from rich.color import Color
 from rich.style import Style
@@ -26,6 +24,7 @@ from buildtui.registry.auth import NoCredentials
 from buildtui.registry.models import OCI_MANIFEST
 from buildtui.registry.service import RegistryService
 from buildtui.settings import Settings
+from tests.fakes.gate import Gate
 from tests.fakes.hostile_registry import ENDLESS, HostileRegistry, Reply, json_reply
 from tests.fakes.registry import FakeRegistry, damaged_lab_registry, fake_service, lab_registry
 from tests.fakes.registry_app import registry_app, registry_pane
@@ -380,7 +379,7 @@ class _Held(httpx.AsyncBaseTransport):
     def __init__(self, registry: FakeRegistry, held: str) -> None:
         self.inner = registry.transport
         self.held = held
-        self.release = asyncio.Event()
+        self.release = Gate()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith(self.held):

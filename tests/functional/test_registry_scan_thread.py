@@ -13,6 +13,7 @@ from buildtui.app.panes.registry import RegistryPane
 from buildtui.registry import blobcache, client
 from buildtui.registry.offload import THREAD_NAME
 from tests.fakes.cleanup import WritableFakeRegistry, lab_fake_registry
+from tests.fakes.gate import Gate
 from tests.fakes.registry import fake_service, lab_registry
 from tests.fakes.registry_app import registry_app, registry_pane
 from tests.fakes.services import settle, until
@@ -59,8 +60,8 @@ class Held(httpx.AsyncBaseTransport):
     def __init__(self, registry: WritableFakeRegistry, held: str) -> None:
         self.registry = registry
         self.held = held
-        self.waiting = asyncio.Event()
-        self.release = asyncio.Event()
+        self.waiting = Gate()
+        self.release = Gate()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith(self.held):

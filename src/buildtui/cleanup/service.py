@@ -72,6 +72,7 @@ from buildtui.lab.records import RecordBook
 from buildtui.registry.errors import DeleteDisabled, RegistryError, Unreachable
 from buildtui.registry.models import Manifest
 from buildtui.registry.reference import is_loopback, same_registry, split_host
+from buildtui.registry.requests_thread import on_caller
 from buildtui.registry.scan import ProgressCallback as ScanProgress
 from buildtui.registry.service import RegistryService
 from buildtui.settings import Settings, data_dir
@@ -319,8 +320,11 @@ class CleanupService:
         self, plan: Plan, on_progress: ProgressCallback | None = None
     ) -> ExecutionReport:
         try:
-            async with self.registry_service.hold() as client:  # open until the last step
-                report = await execute_plan(plan, client, self.writer, on_progress)
+            writer = self.writer
+            progress = on_caller(on_progress) if on_progress is not None else None
+            report = await self.registry_service.call(  # the client open until the last step
+                lambda client: execute_plan(plan, client, writer, progress)
+            )
         except (DeletionDisabled, RegistryUnavailable) as error:
             raise await self._advised(error) from error.__cause__
         except ExecutionFailed as error:  # midway: the report's error gets the fix too
@@ -347,8 +351,10 @@ class CleanupService:
 
     async def verify(self, graph: RegistryGraph, tags: Sequence[TagRef]) -> VerifyReport:
         try:
-            async with self.registry_service.hold() as client:
-                return await verify_tags(graph, tags, client, self.writer)
+            writer = self.writer
+            return await self.registry_service.call(
+                lambda client: verify_tags(graph, tags, client, writer)
+            )
         except RegistryError as error:
             raise await self._advised(from_registry_error(error)) from error
 
@@ -371,8 +377,9 @@ class CleanupService:
 
     async def aclose(self) -> None:
         if self._writer is not None:
-            await self._writer.aclose()
-            self._writer = None
+            writer, self._writer = self._writer, None
+            # On the loop its connections belong to (the registry client's).
+            await self.registry_service.call(lambda _client: writer.aclose())
         await self.registry_service.aclose()
 
     # -- docker (blocking) -----------------------------------------------------------

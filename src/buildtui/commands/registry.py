@@ -60,8 +60,9 @@ def run_inspect(args: argparse.Namespace, settings: Settings) -> int:
         if args.raw:
 
             async def fetch(s: RegistryService) -> RawManifest:
-                async with s.hold() as client:
-                    return await client.fetch_manifest(ref.repository, ref.identifier)
+                return await s.call(
+                    lambda client: client.fetch_manifest(ref.repository, ref.identifier)
+                )
 
             raw = run_then_close(service, fetch)
             sys.stdout.buffer.write(raw.raw)

@@ -1,12 +1,13 @@
 """The registry service the pane and the CLI use: one registry, one reused client.
 
 The app shares one client between the Registry and the Clean-up panes (`share`).
-The client decodes what it reads in its own parse thread (off the event loop that
-handles keys); the thread ends when the client is closed.
+The client makes its requests on an event loop of its own (`RequestsThread`) and
+decodes what it reads in its own parse thread, both off the event loop that handles
+keys; the threads end when the client is closed.
 Whoever uses it holds it open until done: each sharing service until its `aclose`,
-and each call while it runs (`hold`). The client is closed when the last of them
-lets go, so the Registry pane opening another registry (`o`) never closes the
-client a deletion in the Clean-up pane is using.
+and each call while it runs. The client is closed when the last of them lets go, so
+the Registry pane opening another registry (`o`) never closes the client a deletion
+in the Clean-up pane is using.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import asyncio
 import contextlib
 import copy
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 import httpx
 
@@ -34,6 +36,7 @@ from buildtui.registry.reference import (
     parse_registry,
     same_registry,
 )
+from buildtui.registry.requests_thread import RequestsThread, on_caller
 from buildtui.registry.scan import (
     ImageReport,
     Inspector,
@@ -46,12 +49,16 @@ from buildtui.settings import Settings
 
 __all__ = ["RegistryBrowser", "RegistryService", "equivalent_commands"]
 
+T = TypeVar("T")
+
 
 class _SharedClient:
     """One registry client and who holds it open: sharing services and calls in flight."""
 
     def __init__(self, base_url: str, ask_engine: bool) -> None:
         self.client: RegistryClient | None = None
+        self.requests = RequestsThread()
+        """The event loop the client's requests run on, closed with it."""
         self.parse = ParseThread()
         """The client's parse thread (decoding, digests, disk cache), closed with it."""
         self.owners = 1
@@ -63,9 +70,13 @@ class _SharedClient:
     async def close_if_unused(self) -> None:
         if self.owners <= 0 and self.calls == 0 and self.client is not None:
             client, self.client = self.client, None
+            requests, self.requests = self.requests, RequestsThread()
             parse, self.parse = self.parse, ParseThread()
-            parse.close()
-            await client.aclose()
+            try:
+                await requests.run(client.aclose)  # on the loop its connections belong to
+            finally:
+                requests.close()
+                parse.close()
 
 
 class RegistryService:
@@ -198,7 +209,7 @@ class RegistryService:
         return other
 
     @asynccontextmanager
-    async def hold(self) -> AsyncIterator[RegistryClient]:
+    async def _held(self) -> AsyncIterator[RegistryClient]:
         """The client, kept open until the block ends even if every owner closes meanwhile."""
         shared = self._shared
         shared.calls += 1
@@ -213,37 +224,37 @@ class RegistryService:
                     self._blob_cache.flush()  # what the call kept, committed
             await shared.close_if_unused()
 
-    def _fresh_inspector(self) -> Inspector:
-        # A new memo per call: the pane's refresh must see what changed in the registry.
-        return Inspector(self.client, self.blob_cache)
+    async def call(self, fn: Callable[[RegistryClient], Awaitable[T]]) -> T:
+        """`await fn(client)` on the client's own event loop, the client held open until
+        it ends. What `fn` reports on the way reaches the caller's loop if it is wrapped
+        with `on_caller` (made on the caller's loop)."""
+        async with self._held() as client:
+            return await self._shared.requests.run(lambda: fn(client))
 
     async def ping(self) -> str:
-        async with self.hold() as client:
-            return await client.ping()
+        return await self.call(lambda client: client.ping())
 
     async def repositories(self) -> Listing:
-        async with self.hold() as client:
-            return await client.repositories()
+        return await self.call(lambda client: client.repositories())
 
     async def tags(self, repository: str) -> Listing:
-        async with self.hold() as client:
-            return await client.tags(repository)
+        return await self.call(lambda client: client.tags(repository))
 
     async def inspect(self, repository: str, reference: str) -> ImageReport:
-        async with self.hold():
-            return await self._fresh_inspector().inspect(repository, reference)
+        cache = self.blob_cache
+        # A new memo per call: the pane's refresh must see what changed in the registry.
+        return await self.call(
+            lambda client: Inspector(client, cache).inspect(repository, reference)
+        )
 
     async def manifest(self, repository: str, digest: str) -> Manifest:
-        async with self.hold() as client:
-            return await client.get_manifest(repository, digest)
+        return await self.call(lambda client: client.get_manifest(repository, digest))
 
     async def config(self, repository: str, descriptor: Descriptor) -> ImageConfig:
-        async with self.hold() as client:
-            return await client.image_config(repository, descriptor)
+        return await self.call(lambda client: client.image_config(repository, descriptor))
 
     async def delete(self, repository: str, digest: str) -> None:
-        async with self.hold() as client:
-            await client.delete_manifest(repository, digest)
+        await self.call(lambda client: client.delete_manifest(repository, digest))
 
     async def scan(
         self,
@@ -252,18 +263,25 @@ class RegistryService:
         on_progress: ProgressCallback | None = None,
         on_tag: TagCallback | None = None,
         cached: bool = True,
+        image_configs: bool = True,
     ) -> RegistryScan:
         """Every repository and tag. `cached=False` reads every manifest from the registry:
         the disk cache would keep a platform manifest deleted behind its index's back,
-        which a deletion's plan must not count on."""
-        async with self.hold() as client:
-            return await _scan_registry(
+        which a deletion's plan must not count on. `on_progress` and `on_tag` are called
+        on the caller's event loop."""
+        cache = self.blob_cache if cached else None
+        progress = on_caller(on_progress) if on_progress is not None else None
+        tag = on_caller(on_tag) if on_tag is not None else None
+        return await self.call(
+            lambda client: _scan_registry(
                 client,
                 child_configs=child_configs,
-                on_progress=on_progress,
-                on_tag=on_tag,
-                cache=self.blob_cache if cached else None,
+                image_configs=image_configs,
+                on_progress=progress,
+                on_tag=tag,
+                cache=cache,
             )
+        )
 
     async def breakdown(self, report: ImageReport) -> CacheBreakdown | None:
         """A cache image's layers against every image of the registry (None if not a cache)."""

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 
 from buildtui.registry.auth import NoCredentials
+from buildtui.registry.client import RegistryClient
 from buildtui.registry.service import RegistryService
 from buildtui.settings import Settings
+from tests.fakes.gate import Gate
 
 
 class Transport(httpx.MockTransport):
@@ -43,10 +47,20 @@ async def test_a_shared_client_closes_when_the_last_service_closes() -> None:
 async def test_a_call_in_flight_holds_the_client_open_past_every_aclose() -> None:
     transport = Transport()
     only = service(transport)
-    async with only.hold() as client:
-        await only.aclose()
+    inside, release = Gate(), Gate()
+
+    async def held(client: RegistryClient) -> str:
+        inside.set()
+        await release.wait()
         await client.ping()
-        assert transport.closed == 0
+        return "answered"
+
+    call = asyncio.create_task(only.call(held))
+    await asyncio.wait_for(inside.wait(), 5)
+    await only.aclose()
+    assert transport.closed == 0
+    release.set()
+    assert await asyncio.wait_for(call, 5) == "answered"
     assert transport.closed > 0
 
 
