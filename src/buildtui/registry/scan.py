@@ -10,10 +10,11 @@ by more than one platform (or tag, or repository) are reported as shared.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from buildtui.registry.blobcache import BLOB_CAP, BlobCache, CachedReads
 from buildtui.registry.classify import child_kind, parse_manifest
@@ -279,27 +280,24 @@ class Inspector:
     def __init__(self, client: RegistryClient, cache: BlobCache | None = None) -> None:
         self.client = client
         self.reads = CachedReads(client, cache)
-        self._manifests: dict[tuple[str, str], asyncio.Future[Manifest]] = {}
-        self._configs: dict[tuple[str, str], asyncio.Future[ImageConfig]] = {}
-        self._blobs: dict[tuple[str, str], asyncio.Task[bytes]] = {}
+        self._manifests: Memo[Manifest] = Memo()
+        self._configs: Memo[ImageConfig] = Memo()
+        self._blobs: Memo[bytes] = Memo()
 
     async def manifest(self, repository: str, digest: str) -> Manifest:
-        key = (repository, digest)
-        if key not in self._manifests:
-            self._manifests[key] = shared_task(self.reads.manifest(repository, digest))
-        return await asyncio.shield(self._manifests[key])
+        return await self._manifests.get(
+            (repository, digest), lambda: self.reads.manifest(repository, digest)
+        )
 
     async def blob(self, repository: str, digest: str) -> bytes:
-        key = (repository, digest)
-        if key not in self._blobs:
-            self._blobs[key] = shared_task(self.reads.blob(repository, digest, BLOB_CAP))
-        return await asyncio.shield(self._blobs[key])
+        return await self._blobs.get(
+            (repository, digest), lambda: self.reads.blob(repository, digest, BLOB_CAP)
+        )
 
     async def config(self, repository: str, descriptor: Descriptor) -> ImageConfig:
-        key = (repository, descriptor.digest)
-        if key not in self._configs:
-            self._configs[key] = shared_task(self._config(repository, descriptor))
-        return await asyncio.shield(self._configs[key])
+        return await self._configs.get(
+            (repository, descriptor.digest), lambda: self._config(repository, descriptor)
+        )
 
     async def _config(self, repository: str, descriptor: Descriptor) -> ImageConfig:
         raw = await self.blob(repository, descriptor.digest)
@@ -370,11 +368,10 @@ class Inspector:
         manifests, configs = await self.client.offload(
             self._decode_kept, repository, entries, config, child_configs
         )
-        loop = asyncio.get_running_loop()
         for digest, child in manifests.items():
-            self._manifests.setdefault((repository, digest), _resolved(loop, child))
+            self._manifests.seed((repository, digest), child)
         for digest, image_config_ in configs.items():
-            self._configs.setdefault((repository, digest), _resolved(loop, image_config_))
+            self._configs.seed((repository, digest), image_config_)
 
     def _decode_kept(
         self,
@@ -480,10 +477,41 @@ class Inspector:
         )
 
 
-def _resolved(loop: asyncio.AbstractEventLoop, value: T) -> asyncio.Future[T]:
-    future: asyncio.Future[T] = loop.create_future()
-    future.set_result(value)
-    return future
+class Memo(Generic[T]):
+    """Each key's value, computed once: callers that ask while it is computed share one
+    task; once it is done, the value alone is kept. (A finished task would keep its
+    coroutine, its context and anyio's state for it alive, about six objects that every
+    pass of the garbage collector walks: a thousand-tag scan memoizes ~3,000 values, and
+    the pass that walks them stops every thread, the app's keys included.) A failure is
+    kept as its task, so that asking again raises it again."""
+
+    def __init__(self) -> None:
+        self._values: dict[tuple[str, str], T] = {}
+        self._tasks: dict[tuple[str, str], asyncio.Task[T]] = {}
+
+    def __contains__(self, key: tuple[str, str]) -> bool:
+        return key in self._values or key in self._tasks
+
+    async def get(self, key: tuple[str, str], compute: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        try:
+            return self._values[key]
+        except KeyError:
+            pass
+        task = self._tasks.get(key)
+        if task is None:
+            task = self._tasks[key] = shared_task(compute())
+            task.add_done_callback(functools.partial(self._settled, key))
+        return await asyncio.shield(task)
+
+    def seed(self, key: tuple[str, str], value: T) -> None:
+        """A value known without computing it (decoded from the disk cache)."""
+        if key not in self:
+            self._values[key] = value
+
+    def _settled(self, key: tuple[str, str], task: asyncio.Task[T]) -> None:
+        if not task.cancelled() and task.exception() is None:
+            self._values[key] = task.result()
+            del self._tasks[key]
 
 
 def _loads(raw: bytes) -> object:
