@@ -71,9 +71,13 @@ def default_path() -> Path:
     return data_dir() / "registry-cache.sqlite3"
 
 
+HASHES = ("sha256", "sha384", "sha512")
+"""The digest algorithms entries are kept for (checked on every read)."""
+
+
 def _matches(data: bytes, digest: str) -> bool:
     algorithm, _, hexpart = digest.partition(":")
-    if algorithm not in ("sha256", "sha384", "sha512"):
+    if algorithm not in HASHES:
         return False  # nothing to check it against: never cached
     return hashlib.new(algorithm, data).hexdigest() == hexpart
 
@@ -123,6 +127,12 @@ class BlobCache:
         self._writes = 0
         """Writes in the open transaction (none open: 0)."""
         self._opened = 0.0
+        self._keys: set[str] = set()
+        """The keys of the entries, in memory: whether an entry is kept is asked for nearly
+        every document of a scan. Another process may evict an entry behind this set's
+        back: its read then misses (and forgets it), and the entry is fetched again."""
+        self._tags: dict[str, str] = {}
+        """What each tag pointed at when last read, in memory (a scan asks it per tag)."""
         make_private(self.path)
         # Another buildtui writing the file makes a read or write fail at once (then the
         # registry is asked instead) rather than block the event loop for sqlite's 5 s.
@@ -133,9 +143,15 @@ class BlobCache:
         self._db.execute("PRAGMA synchronous=OFF")  # a cache: every read is verified
         self._db.executescript(_SCHEMA)
         make_private(self.path)  # the WAL files now exist
+        self._reload()
+
+    def _reload(self) -> None:
+        """The size, keys and tags the file holds (at open, and after a rollback)."""
         self._total = int(
             self._db.execute("SELECT COALESCE(SUM(size), 0) FROM entries").fetchone()[0]
         )
+        self._keys = {str(key) for (key,) in self._db.execute("SELECT key FROM entries")}
+        self._tags = {str(k): str(d) for k, d in self._db.execute("SELECT key, digest FROM tags")}
 
     @staticmethod
     def _key(registry: str, repository: str, digest: str) -> str:
@@ -149,11 +165,13 @@ class BlobCache:
             "SELECT data, media_type, size FROM entries WHERE key = ?", (key,)
         ).fetchone()
         if row is None:
+            self._keys.discard(key)  # evicted by another process
             self.misses += 1
             return None
         data, media_type, size = bytes(row[0]), str(row[1]), int(row[2])
         if not _matches(data, digest):
             self._db.execute("DELETE FROM entries WHERE key = ?", (key,))
+            self._keys.discard(key)
             self._total -= size
             self.dropped += 1
             self.misses += 1
@@ -167,10 +185,7 @@ class BlobCache:
     @_locked
     def has(self, registry: str, repository: str, digest: str) -> bool:
         """Whether an entry is kept for that digest (not read, nor checked: `get` does)."""
-        key = self._key(registry, repository, digest)
-        return (
-            self._db.execute("SELECT 1 FROM entries WHERE key = ?", (key,)).fetchone() is not None
-        )
+        return self._key(registry, repository, digest) in self._keys
 
     def _write_used(self) -> None:
         """Write the read times kept in memory (the order eviction goes by)."""
@@ -188,22 +203,33 @@ class BlobCache:
 
     @_locked
     def put(
-        self, registry: str, repository: str, digest: str, data: bytes, media_type: str = ""
+        self,
+        registry: str,
+        repository: str,
+        digest: str,
+        data: bytes,
+        media_type: str = "",
+        *,
+        checked: bool = False,
     ) -> None:
-        """Keep `data` if it matches `digest`, then evict to the cap. Kept in a transaction
-        with the next writes: committed every COMMIT_EVERY writes or COMMIT_AFTER
-        seconds, and by `flush` (this connection reads its own writes at once)."""
-        if len(data) > self.cap or not _matches(data, digest):
+        """Keep `data` if it matches `digest` (`checked`: the client has just hashed it),
+        then evict to the cap. Kept in a transaction with the next writes: committed
+        every COMMIT_EVERY writes or COMMIT_AFTER seconds, and by `flush` (this
+        connection reads its own writes at once). An entry already kept is left as it
+        is: what a digest names never changes."""
+        if len(data) > self.cap or digest.partition(":")[0] not in HASHES:
             return
         key = self._key(registry, repository, digest)
+        if key in self._keys or not (checked or _matches(data, digest)):
+            return
         with self._writing():
-            old = self._db.execute("SELECT size FROM entries WHERE key = ?", (key,)).fetchone()
             self._db.execute(
                 "INSERT OR REPLACE INTO entries (key, digest, media_type, data, size, used) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (key, digest, media_type, data, len(data), time.time()),
             )
-            self._total += len(data) - (int(old[0]) if old else 0)
+            self._keys.add(key)
+            self._total += len(data)
             if self._total > self.cap:
                 self._evict()
 
@@ -237,9 +263,7 @@ class BlobCache:
             self._db.rollback()
         # What the file holds now: the rolled-back writes had been counted.
         with contextlib.suppress(sqlite3.Error):
-            self._total = int(
-                self._db.execute("SELECT COALESCE(SUM(size), 0) FROM entries").fetchone()[0]
-            )
+            self._reload()
 
     @_locked
     def flush(self) -> None:
@@ -254,23 +278,24 @@ class BlobCache:
             if self._total <= self.cap:
                 break
             self._db.execute("DELETE FROM entries WHERE key = ?", (key,))
+            self._keys.discard(key)
             self._total -= int(size)
 
     @_locked
     def tag_digest(self, registry: str, repository: str, tag: str) -> str | None:
         """The digest the tag pointed at when it was last read."""
-        row = self._db.execute(
-            "SELECT digest FROM tags WHERE key = ?", (f"{registry}/{repository}:{tag}",)
-        ).fetchone()
-        return str(row[0]) if row else None
+        return self._tags.get(f"{registry}/{repository}:{tag}")
 
     @_locked
     def set_tag_digest(self, registry: str, repository: str, tag: str, digest: str) -> None:
+        key = f"{registry}/{repository}:{tag}"
+        if self._tags.get(key) == digest:
+            return
         with self._writing():
             self._db.execute(
-                "INSERT OR REPLACE INTO tags (key, digest) VALUES (?, ?)",
-                (f"{registry}/{repository}:{tag}", digest),
+                "INSERT OR REPLACE INTO tags (key, digest) VALUES (?, ?)", (key, digest)
             )
+            self._tags[key] = digest
 
     @_locked
     def usage(self) -> CacheUsage:
@@ -319,7 +344,7 @@ class CachedReads:
             return None
 
     def kept(self, repository: str, digest: str) -> bool:
-        """Whether an entry is kept (not read nor checked): cheap enough for the loop."""
+        """Whether an entry is kept (not read nor checked): a lookup in memory."""
         if self.cache is None:
             return False
         try:
@@ -328,17 +353,19 @@ class CachedReads:
             return False
 
     def _keep(self, repository: str, digest: str, data: bytes, media_type: str) -> None:
+        """Keep what the client has just read: it checked the bytes against the digest."""
         if self.cache is not None:
             with contextlib.suppress(sqlite3.Error):
-                self.cache.put(self.client.registry, repository, digest, data, media_type)
+                self.cache.put(
+                    self.client.registry, repository, digest, data, media_type, checked=True
+                )
 
     async def manifest(self, repository: str, reference: str) -> Manifest:
         """A manifest by digest (from the cache when kept) or by tag (its digest asked first).
 
         The cache's reads and writes and the decoding run where the client offloads its
-        CPU-bound work (the parse thread, off the event loop). Whether an entry is kept
-        is asked on the loop: an indexed lookup costs less than a hand-over to the
-        thread, and a first scan asks it for nearly every document."""
+        CPU-bound work (the parse thread). Whether an entry is kept, and a tag's last
+        digest, are asked on the loop: lookups in memory, asked for nearly every document."""
         run = self.client.offload
         tag = None
         if ":" not in reference:  # a tag
@@ -365,8 +392,7 @@ class CachedReads:
             if kept is not None:
                 return kept[0]
         data = await self.client.fetch_blob(repository, digest, max_bytes)
-        if self.cache is not None:
-            await run(self._keep, repository, digest, data, "")
+        self._keep(repository, digest, data, "")  # one insert: cheaper than a hand-over
         return data
 
     def _known_tag(self, repository: str, tag: str) -> str | None:

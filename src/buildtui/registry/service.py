@@ -241,10 +241,10 @@ class RegistryService:
         return await self.call(lambda client: client.tags(repository))
 
     async def inspect(self, repository: str, reference: str) -> ImageReport:
-        cache = self.blob_cache
         # A new memo per call: the pane's refresh must see what changed in the registry.
+        # The disk cache is opened (its keys read) on the client's thread, not the caller's.
         return await self.call(
-            lambda client: Inspector(client, cache).inspect(repository, reference)
+            lambda client: Inspector(client, self.blob_cache).inspect(repository, reference)
         )
 
     async def manifest(self, repository: str, digest: str) -> Manifest:
@@ -269,7 +269,6 @@ class RegistryService:
         the disk cache would keep a platform manifest deleted behind its index's back,
         which a deletion's plan must not count on. `on_progress` and `on_tag` are called
         on the caller's event loop."""
-        cache = self.blob_cache if cached else None
         progress = on_caller(on_progress) if on_progress is not None else None
         tag = on_caller(on_tag) if on_tag is not None else None
         return await self.call(
@@ -279,7 +278,7 @@ class RegistryService:
                 image_configs=image_configs,
                 on_progress=progress,
                 on_tag=tag,
-                cache=cache,
+                cache=self.blob_cache if cached else None,
             )
         )
 

@@ -193,6 +193,43 @@ def test_writes_are_committed_in_batches_and_by_flush(tmp_path: Path) -> None:
     cache.close()
 
 
+def test_an_entry_another_process_evicted_is_missed_then_kept_again(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    cache = BlobCache(path)
+    data = b'{"a": 1}'
+    cache.put("r", "lab", digest_of(data), data)
+    cache.put("r", "lab", digest_of(b"other"), b"other")
+    cache.flush()
+    with sqlite3.connect(path) as other:  # another buildtui evicts the first entry
+        other.execute("DELETE FROM entries WHERE digest = ?", (digest_of(data),))
+    assert cache.has("r", "lab", digest_of(data))  # this process cannot know yet
+    assert cache.get("r", "lab", digest_of(data)) is None  # the read misses …
+    assert not cache.has("r", "lab", digest_of(data))  # … and forgets it
+    cache.put("r", "lab", digest_of(data), data)  # fetched again: kept again
+    assert cache.get("r", "lab", digest_of(data)) == (data, "")
+    assert cache.get("r", "lab", digest_of(b"other")) == (b"other", "")
+    cache.close()
+
+
+def test_bytes_the_client_checked_are_not_hashed_again_but_only_known_digests_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from buildtui.registry import blobcache
+
+    hashed: list[str] = []
+    matches = blobcache._matches
+    monkeypatch.setattr(blobcache, "_matches", lambda d, g: hashed.append(g) or matches(d, g))
+    cache = BlobCache(tmp_path / "cache.sqlite3")
+    cache.put("r", "lab", digest_of(b"checked"), b"checked", checked=True)
+    assert hashed == [] and cache.has("r", "lab", digest_of(b"checked"))
+    cache.put("r", "lab", "md5:" + "0" * 32, b"checked", checked=True)  # nothing to verify by
+    assert not cache.has("r", "lab", "md5:" + "0" * 32)
+    cache.put("r", "lab", digest_of(b"x"), b"not x")  # not checked: hashed, and refused
+    assert hashed == [digest_of(b"x")] and not cache.has("r", "lab", digest_of(b"x"))
+    assert cache.get("r", "lab", digest_of(b"checked")) == (b"checked", "")  # read: checked
+    cache.close()
+
+
 def test_a_write_refused_by_another_writer_loses_nothing_kept_before(tmp_path: Path) -> None:
     path = tmp_path / "cache.sqlite3"
     cache = BlobCache(path)
@@ -206,6 +243,8 @@ def test_a_write_refused_by_another_writer_loses_nothing_kept_before(tmp_path: P
     finally:
         other.execute("ROLLBACK")
         other.close()
+    assert not cache.has("r", "lab", digest_of(b"refused"))  # what the file holds
+    assert cache.has("r", "lab", digest_of(b"kept"))
     cache.put("r", "lab", digest_of(b"later"), b"later")
     cache.flush()
     assert cache.get("r", "lab", digest_of(b"refused")) is None
