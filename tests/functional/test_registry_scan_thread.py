@@ -11,7 +11,7 @@ from textual.widgets import DataTable, OptionList
 
 from buildtui.app.panes.registry import RegistryPane
 from buildtui.registry import blobcache, client
-from buildtui.registry.offload import THREAD_NAME
+from buildtui.registry.requests_thread import THREAD_NAME
 from tests.fakes.cleanup import WritableFakeRegistry, lab_fake_registry
 from tests.fakes.gate import Gate
 from tests.fakes.registry import fake_service, lab_registry
@@ -20,7 +20,7 @@ from tests.fakes.services import settle, until
 from tests.fakes.shared_app import open_registry, shared_app
 
 
-def parse_threads() -> list[threading.Thread]:
+def requests_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith(THREAD_NAME)]
 
 
@@ -40,7 +40,7 @@ async def test_manifests_are_decoded_and_checked_off_the_ui_thread(
 
     monkeypatch.setattr(blobcache, "parse_manifest", spy_parse)  # type: ignore[attr-defined]
     monkeypatch.setattr(client, "compute_digest", spy_digest)  # type: ignore[attr-defined]
-    before = set(parse_threads())
+    before = set(requests_threads())
     app = registry_app(fake_service(lab_registry()))
     async with app.run_test(size=(150, 40)) as pilot:
         await settle(pilot)
@@ -51,7 +51,7 @@ async def test_manifests_are_decoded_and_checked_off_the_ui_thread(
         ui = threading.current_thread().name
     assert seen and ui not in seen
     assert all(name.startswith(THREAD_NAME) for name in seen), seen
-    assert set(parse_threads()) <= before  # the pane closed its client, and its thread
+    assert set(requests_threads()) <= before  # the pane closed its client, and its thread
 
 
 class Held(httpx.AsyncBaseTransport):
@@ -71,7 +71,7 @@ class Held(httpx.AsyncBaseTransport):
 
 
 async def test_switching_registries_and_exiting_during_a_read_leave_no_thread() -> None:
-    before = set(parse_threads())
+    before = set(requests_threads())
     registry = lab_fake_registry()
     held = Held(registry, "/v2/lab/manifests/v2")
     app = shared_app(registry, held)
@@ -84,7 +84,7 @@ async def test_switching_registries_and_exiting_during_a_read_leave_no_thread() 
         options.highlighted = pane.repositories.index("lab")
         await asyncio.wait_for(held.waiting.wait(), 10)
         await until(pilot, lambda: "cachetest" in pane.reports, "inspected")
-        assert set(parse_threads()) - before  # the reads decode in the parse thread
+        assert set(requests_threads()) - before  # the reads run (and decode) in the requests thread
         assert str(pane.query_one("#registry-tags", DataTable).get_row("v2")[1]) == "…"
 
         # `o` while lab:v2 is still being read: the read stops with the old registry.
@@ -95,6 +95,6 @@ async def test_switching_registries_and_exiting_during_a_read_leave_no_thread() 
             lambda: not any(w.group == "registry-tags" and not w.is_finished for w in app.workers),
             "stopped reading the old registry",
         )
-    # The app closed both panes' clients: their parse threads are gone, none hangs.
-    assert set(parse_threads()) <= before
+    # The app closed both panes' clients: their requests threads are gone, none hangs.
+    assert set(requests_threads()) <= before
     assert not held.release.is_set()

@@ -89,7 +89,7 @@ T = TypeVar("T")
 def _locked(
     method: Callable[Concatenate[BlobCache, P], T],
 ) -> Callable[Concatenate[BlobCache, P], T]:
-    """One thread at a time: the scans' parse threads (one per registry client) share a cache."""
+    """One thread at a time: the clients' requests threads (one per registry) share a cache."""
 
     def locked(self: BlobCache, /, *args: P.args, **kwargs: P.kwargs) -> T:
         with self._lock:
@@ -335,7 +335,7 @@ class CachedReads:
 
     def read_kept(self, repository: str, digest: str) -> tuple[bytes, str] | None:
         """The kept bytes and media type, checked against `digest` (None: not kept, or
-        no longer matching); for the parse thread."""
+        no longer matching)."""
         if self.cache is None:
             return None
         try:
@@ -363,36 +363,33 @@ class CachedReads:
     async def manifest(self, repository: str, reference: str) -> Manifest:
         """A manifest by digest (from the cache when kept) or by tag (its digest asked first).
 
-        The cache's reads and writes and the decoding run where the client offloads its
-        CPU-bound work (the parse thread). Whether an entry is kept, and a tag's last
-        digest, are asked on the loop: lookups in memory, asked for nearly every document."""
-        run = self.client.offload
+        Whether an entry is kept, and a tag's last digest, are lookups in memory: a scan
+        asks them for nearly every document."""
         tag = None
         if ":" not in reference:  # a tag
             known = self._known_tag(repository, reference)
             if known is None:
                 raw = await self.client.fetch_manifest(repository, reference)
-                return await run(self._keep_manifest, repository, raw, reference)
+                return self._keep_manifest(repository, raw, reference)
             head = await self.client.head_manifest(repository, reference)
             if head.digest != known:
                 tag = reference
             reference = head.digest
         if self.kept(repository, reference):
-            kept = await run(self._kept_manifest, repository, reference, tag)
+            kept = self._kept_manifest(repository, reference, tag)
             if kept is not None:
                 return kept
             tag = None  # recorded by `_kept_manifest`
         raw = await self.client.fetch_manifest(repository, reference)
-        return await run(self._keep_manifest, repository, raw, tag)
+        return self._keep_manifest(repository, raw, tag)
 
     async def blob(self, repository: str, digest: str, max_bytes: int | None = None) -> bytes:
-        run = self.client.offload
         if self.kept(repository, digest):
-            kept = await run(self.read_kept, repository, digest)
+            kept = self.read_kept(repository, digest)
             if kept is not None:
                 return kept[0]
         data = await self.client.fetch_blob(repository, digest, max_bytes)
-        self._keep(repository, digest, data, "")  # one insert: cheaper than a hand-over
+        self._keep(repository, digest, data, "")
         return data
 
     def _known_tag(self, repository: str, tag: str) -> str | None:

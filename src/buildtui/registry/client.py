@@ -46,7 +46,6 @@ from buildtui.registry.models import (
     Manifest,
 )
 from buildtui.registry.network import Network
-from buildtui.registry.offload import Offload, inline
 from buildtui.registry.reference import (
     check_digest,
     check_reference,
@@ -163,12 +162,8 @@ class RegistryClient:
         container: str | None = None,
         down_advice: Callable[[], str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
-        offload: Offload = inline,
     ) -> None:
         self.registry = registry
-        self.offload = offload
-        """Where digests are checked and documents decoded (a `ParseThread`'s `run` keeps
-        that work off the event loop)."""
         self.base_url = base_url.rstrip("/")
         self.auth = auth or Authenticator(registry)
         self.deadline = deadline
@@ -592,9 +587,7 @@ class RegistryClient:
         if announced and not is_digest(announced):
             announced = None  # not a digest at all: the bytes' own hash is used instead
         expected = reference if what == "digest" else announced
-        digest = await self.offload(
-            self._manifest_digest, answer.content, expected, repository, reference
-        )
+        digest = self._manifest_digest(answer.content, expected, repository, reference)
         media_type = answer.headers.get("content-type", "").split(";")[0].strip()
         return RawManifest(answer.content, digest, media_type[:200])
 
@@ -616,7 +609,7 @@ class RegistryClient:
 
     async def get_manifest(self, repository: str, reference: str) -> Manifest:
         raw = await self.fetch_manifest(repository, reference)
-        return await self.offload(parse_manifest, raw.raw, raw.digest, raw.media_type)
+        return parse_manifest(raw.raw, raw.digest, raw.media_type)
 
     async def head_manifest(self, repository: str, reference: str) -> Descriptor:
         """HEAD a manifest: its digest, media type and size without the body."""
@@ -656,7 +649,7 @@ class RegistryClient:
         if answer.status != 200:
             raise self._fail(answer, what="blob", name=digest, repository=repository)
         algorithm = _hashable(digest)
-        if algorithm and await self.offload(compute_digest, answer.content, algorithm) != digest:
+        if algorithm and compute_digest(answer.content, algorithm) != digest:
             raise DigestMismatch(
                 f"blob {digest} in {repository} on {self.registry} does not hash to its "
                 "digest: the stored content is corrupt; push the image again"
@@ -665,7 +658,7 @@ class RegistryClient:
 
     async def image_config(self, repository: str, config: Descriptor) -> ImageConfig:
         raw = await self.fetch_blob(repository, config.digest)
-        return await self.offload(_config_of, config.digest, raw)
+        return _config_of(config.digest, raw)
 
     async def delete_manifest(self, repository: str, digest: str) -> None:
         """DELETE a manifest by digest (this removes every tag that points at it)."""

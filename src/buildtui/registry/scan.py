@@ -301,7 +301,7 @@ class Inspector:
 
     async def _config(self, repository: str, descriptor: Descriptor) -> ImageConfig:
         raw = await self.blob(repository, descriptor.digest)
-        return await self.client.offload(_config_of, descriptor.digest, raw)
+        return _config_of(descriptor.digest, raw)
 
     async def statements(
         self, repository: str, manifest: Manifest
@@ -317,12 +317,7 @@ class Inspector:
                 problems.append(f"attestation layer {layer.digest}: {error}")
                 continue
             found.append(
-                await self.client.offload(
-                    _statement_of,
-                    layer.digest,
-                    raw,
-                    layer.annotations.get(PREDICATE_TYPE_ANNOTATION),
-                )
+                _statement_of(layer.digest, raw, layer.annotations.get(PREDICATE_TYPE_ANNOTATION))
             )
         return tuple(found), tuple(problems)
 
@@ -340,15 +335,14 @@ class Inspector:
             raw = await self.blob(repository, descriptor.digest)
         except RegistryError as error:
             return None, (f"cache config {descriptor.digest}: {error}",)
-        return await self.client.offload(_cache_config_of, descriptor.digest, raw), ()
+        return _cache_config_of(descriptor.digest, raw), ()
 
     async def _from_disk(
         self, repository: str, manifest: Manifest, child_configs: bool, image_config: bool
     ) -> None:
         """What the disk cache keeps below `manifest` (its index entries, with their image
-        configs if `child_configs`; an image's config if `image_config`), decoded in one
-        hand-over to the parse thread and memoized: a repeat scan then hands over two
-        calls per tag, not one per document. What is not kept is read as usual."""
+        configs if `child_configs`; an image's config if `image_config`), decoded at once
+        and memoized. What is not kept is read as usual."""
         reads = self.reads
         if reads.cache is None:
             return
@@ -365,9 +359,7 @@ class Inspector:
             config = None
         if not entries and config is None:
             return
-        manifests, configs = await self.client.offload(
-            self._decode_kept, repository, entries, config, child_configs
-        )
+        manifests, configs = self._decode_kept(repository, entries, config, child_configs)
         for digest, child in manifests.items():
             self._manifests.seed((repository, digest), child)
         for digest, image_config_ in configs.items():
@@ -380,7 +372,7 @@ class Inspector:
         config: Descriptor | None,
         child_configs: bool,
     ) -> tuple[dict[str, Manifest], dict[str, ImageConfig]]:
-        """In the parse thread: the kept entries and configs, decoded (checked against
+        """The kept entries and configs, decoded (checked against
         their digest as every read is). A damaged one is left out: read as usual, it is
         fetched anew or reported."""
         manifests: dict[str, Manifest] = {}
@@ -521,7 +513,7 @@ def _loads(raw: bytes) -> object:
         return None
 
 
-# Decoders the client's offload runs (off the event loop, in the app).
+# Decoders (run on the client's requests thread, in the app: off the keys' loop).
 
 
 def _config_of(digest: str, raw: bytes) -> ImageConfig:

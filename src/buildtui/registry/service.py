@@ -1,9 +1,9 @@
 """The registry service the pane and the CLI use: one registry, one reused client.
 
 The app shares one client between the Registry and the Clean-up panes (`share`).
-The client makes its requests on an event loop of its own (`RequestsThread`) and
-decodes what it reads in its own parse thread, both off the event loop that handles
-keys; the threads end when the client is closed.
+The client makes its requests, and decodes and checks what it reads, on an event loop
+of its own thread (`RequestsThread`), off the event loop that handles keys; the thread
+ends when the client is closed.
 Whoever uses it holds it open until done: each sharing service until its `aclose`,
 and each call while it runs. The client is closed when the last of them lets go, so
 the Registry pane opening another registry (`o`) never closes the client a deletion
@@ -29,7 +29,6 @@ from buildtui.registry.client import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Regis
 from buildtui.registry.crossref import CacheBreakdown, cache_breakdown
 from buildtui.registry.models import Descriptor, ImageConfig, Kind, Listing, Manifest
 from buildtui.registry.network import Network, network_for
-from buildtui.registry.offload import ParseThread
 from buildtui.registry.reference import (
     Reference,
     parse_reference,
@@ -58,9 +57,8 @@ class _SharedClient:
     def __init__(self, base_url: str, ask_engine: bool) -> None:
         self.client: RegistryClient | None = None
         self.requests = RequestsThread()
-        """The event loop the client's requests run on, closed with it."""
-        self.parse = ParseThread()
-        """The client's parse thread (decoding, digests, disk cache), closed with it."""
+        """The event loop the client's requests (and their decoding, digest checks and
+        disk cache) run on, closed with it."""
         self.owners = 1
         self.calls = 0
         self.base_url = base_url
@@ -71,12 +69,10 @@ class _SharedClient:
         if self.owners <= 0 and self.calls == 0 and self.client is not None:
             client, self.client = self.client, None
             requests, self.requests = self.requests, RequestsThread()
-            parse, self.parse = self.parse, ParseThread()
             try:
                 await requests.run(client.aclose)  # on the loop its connections belong to
             finally:
                 requests.close()
-                parse.close()
 
 
 class RegistryService:
@@ -194,7 +190,6 @@ class RegistryService:
                 timeout=self._timeout,
                 container=self._container,
                 down_advice=self._down_advice,
-                offload=shared.parse.run,
             )
         return shared.client
 
@@ -219,17 +214,23 @@ class RegistryService:
             yield self.client
         finally:
             shared.calls -= 1
-            if self._blob_cache is not None:
-                with contextlib.suppress(sqlite3.Error):
-                    self._blob_cache.flush()  # what the call kept, committed
             await shared.close_if_unused()
 
     async def call(self, fn: Callable[[RegistryClient], Awaitable[T]]) -> T:
         """`await fn(client)` on the client's own event loop, the client held open until
         it ends. What `fn` reports on the way reaches the caller's loop if it is wrapped
         with `on_caller` (made on the caller's loop)."""
+
+        async def run(client: RegistryClient) -> T:
+            try:
+                return await fn(client)
+            finally:
+                if self._blob_cache is not None:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._blob_cache.flush()  # what the call kept, committed
+
         async with self._held() as client:
-            return await self._shared.requests.run(lambda: fn(client))
+            return await self._shared.requests.run(lambda: run(client))
 
     async def ping(self) -> str:
         return await self.call(lambda client: client.ping())

@@ -1,49 +1,12 @@
-"""The parse thread of a registry client, and the pane's tag reading in batches (no Textual)."""
+"""The pane's tag reading in batches (no Textual)."""
 
 from __future__ import annotations
 
 import asyncio
-import threading
-
-import pytest
 
 from buildtui.registry.browser import TagResult, inspect_tags
 from buildtui.registry.errors import NotFound
-from buildtui.registry.offload import THREAD_NAME, ParseThread, inline
 from tests.fakes.registry import fake_service, lab_registry
-
-
-def thread_name() -> str:
-    return threading.current_thread().name
-
-
-def fail() -> None:
-    raise ValueError("not JSON")
-
-
-async def test_the_parse_thread_runs_functions_in_its_own_thread_then_ends() -> None:
-    parse = ParseThread()
-    name = await parse.run(thread_name)
-    assert name.startswith(THREAD_NAME) and name != thread_name()
-    with pytest.raises(ValueError, match="not JSON"):
-        await parse.run(fail)
-    parse.close()
-    assert not [t for t in threading.enumerate() if t.name == name]
-    assert await parse.run(thread_name) == thread_name()  # closed: inline
-
-
-async def test_inline_runs_on_the_loop() -> None:
-    assert await inline(thread_name) == thread_name()
-
-
-async def test_a_service_decodes_in_its_client_s_thread_and_stops_it_on_close() -> None:
-    service = fake_service(lab_registry())
-    report = await service.inspect("lab", "cachetest")
-    assert report.platforms
-    names = {t.name for t in threading.enumerate() if t.name.startswith(THREAD_NAME)}
-    assert names
-    await service.aclose()
-    assert not names & {t.name for t in threading.enumerate()}
 
 
 async def test_tags_are_read_in_order_and_reach_the_caller_in_batches() -> None:
