@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS builds (
     summary TEXT NOT NULL,
     log BLOB NOT NULL,
     log_lines INTEGER NOT NULL,
-    timing TEXT
+    timing TEXT,
+    evidence BLOB
 )
 """
 EVIDENCE_COLUMN = "ALTER TABLE builds ADD COLUMN evidence BLOB"
@@ -122,6 +123,8 @@ class BuildHistory:
     def __init__(self, path: Path | None = None) -> None:
         self.path = default_path() if path is None else path
         self._private = False
+        self._ready = False
+        """The table and its columns are known to be there (checked once)."""
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -136,13 +139,9 @@ class BuildHistory:
                 "Check that the folder is writable."
             ) from error
         try:
+            if not self._ready:
+                self._prepare(connection)
             with connection:
-                connection.execute(SCHEMA)
-                columns = {row[1] for row in connection.execute("PRAGMA table_info(builds)")}
-                if "evidence" not in columns:
-                    connection.execute(EVIDENCE_COLUMN)
-                if "timing" not in columns:
-                    connection.execute(TIMING_COLUMN)
                 yield connection
         except sqlite3.Error as error:
             raise HistoryError(
@@ -151,6 +150,21 @@ class BuildHistory:
             ) from error
         finally:
             connection.close()
+
+    def _prepare(self, connection: sqlite3.Connection) -> None:
+        """Create the table, or add the columns an older history lacks. One writer at a
+        time (an immediate transaction): the panes open the history from several threads
+        at start, and two that both saw a column missing would both add it, the second
+        failing with "duplicate column name"."""
+        with connection:
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute(SCHEMA)
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(builds)")}
+            if "evidence" not in columns:
+                connection.execute(EVIDENCE_COLUMN)
+            if "timing" not in columns:
+                connection.execute(TIMING_COLUMN)
+        self._ready = True
 
     def add(
         self,

@@ -5,8 +5,11 @@ from __future__ import annotations
 import io
 import json
 import os
+import sqlite3
 import subprocess
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -194,3 +197,33 @@ def test_a_history_that_cannot_be_written_does_not_fail_the_build(
     service = ReplayBuildService(captured_log("lab-second-build.log"))
     assert run_build(["docker"], service, io.StringIO(), history=history) == 0
     assert "the build was not kept in the history" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("older", [False, True])
+def test_a_history_opened_from_several_threads_at_once_works_in_each(
+    tmp_path: Path, older: bool
+) -> None:
+    # The panes open the history from their worker threads at start: the first opening
+    # of a new file (or of an older one that lacks columns) must not fail for any of them.
+    for round_ in range(5):
+        path = tmp_path / f"builds-{round_}.sqlite3"
+        if older:
+            with sqlite3.connect(path) as db:
+                db.execute(
+                    "CREATE TABLE builds (id INTEGER PRIMARY KEY AUTOINCREMENT, started REAL "
+                    "NOT NULL, argv TEXT NOT NULL, command TEXT NOT NULL, exit_code INTEGER, "
+                    "canceled INTEGER NOT NULL DEFAULT 0, summary TEXT NOT NULL, log BLOB NOT "
+                    "NULL, log_lines INTEGER NOT NULL)"
+                )
+        ready = threading.Barrier(8)
+
+        def first_use(history: BuildHistory, ready: threading.Barrier = ready) -> int:
+            ready.wait()
+            return len(history.list())
+
+        with ThreadPoolExecutor(8) as pool:
+            counts = list(pool.map(first_use, [BuildHistory(path) for _ in range(8)]))
+        assert counts == [0] * 8
+        with sqlite3.connect(path) as db:
+            columns = {row[1] for row in db.execute("PRAGMA table_info(builds)")}
+        assert {"evidence", "timing"} <= columns
