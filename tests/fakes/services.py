@@ -89,16 +89,23 @@ async def workers_done(pilot: Pilot[None]) -> None:
 
 async def settle(pilot: Pilot[None], timeout: float = 10.0) -> None:
     """Wait until the app has loaded its panes, probed the status, and gone quiet: the
-    workers done and the messages they posted handled (which may start more workers)."""
+    workers done and the messages they posted handled (which may start more workers),
+    three rounds in a row with no worker running. (A registry read answers from the
+    client's own thread: its worker may still run when the app's loop has nothing to do.)"""
     app = pilot.app
     assert isinstance(app, BuildTUI)
-    deadline = asyncio.get_running_loop().time() + timeout
-    while app.status is None and asyncio.get_running_loop().time() < deadline:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while app.status is None and loop.time() < deadline:
         await workers_done(pilot)
         await pilot.pause(0.02)
-    for _ in range(6):
+    quiet = rounds = 0
+    while (rounds < 6 or quiet < 3) and loop.time() < deadline:
+        busy = any(not worker.is_finished for worker in app.workers)
         await workers_done(pilot)
         await pilot.pause()
+        rounds += 1
+        quiet = 0 if busy else quiet + 1
 
 
 async def until(pilot: Pilot[None], condition: Callable[[], bool], what: str) -> None:
