@@ -24,7 +24,7 @@ import hashlib
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
@@ -61,10 +61,10 @@ CREATE TABLE IF NOT EXISTS tags (
 USED_BATCH = 500
 """Read times kept in memory before they are written (one statement for them all)."""
 COMMIT_EVERY = 200
-"""Writes (entries kept, tags' digests) made in one transaction before it is committed."""
+"""Writes (entries kept, tags' digests) queued before they are written, in one transaction."""
 COMMIT_AFTER = 1.0
-"""Seconds a transaction with writes stays open at most, checked at each write; the
-service also commits at the end of each call (`flush`)."""
+"""Seconds a queued write waits at most, checked at each write; the service also writes
+the queue at the end of each call (`flush`)."""
 
 
 def default_path() -> Path:
@@ -122,11 +122,12 @@ class BlobCache:
         """Entries that no longer matched their digest and were dropped."""
         self._lock = threading.Lock()
         self._used: dict[str, float] = {}
-        """When each entry read since the last write of them was read (`_write_used`):
+        """When each entry read since the last write of them was read (`_write_due`):
         written in one statement, not one per read."""
-        self._writes = 0
-        """Writes in the open transaction (none open: 0)."""
-        self._opened = 0.0
+        self._entries_due: dict[str, tuple[str, str, str, bytes, int, float]] = {}
+        self._tags_due: dict[str, str] = {}
+        """Writes not yet made: written together (`_write_due`), and read from here until."""
+        self._due_since = 0.0
         self._keys: set[str] = set()
         """The keys of the entries, in memory: whether an entry is kept is asked for nearly
         every document of a scan. Another process may evict an entry behind this set's
@@ -161,6 +162,11 @@ class BlobCache:
     def get(self, registry: str, repository: str, digest: str) -> tuple[bytes, str] | None:
         """(bytes, media type) kept for that digest, checked against it; None if absent or bad."""
         key = self._key(registry, repository, digest)
+        due = self._entries_due.get(key)
+        if due is not None:  # checked when it was put; now its latest read
+            self._entries_due[key] = (*due[:5], time.time())
+            self.hits += 1
+            return due[3], due[2]
         row = self._db.execute(
             "SELECT data, media_type, size FROM entries WHERE key = ?", (key,)
         ).fetchone()
@@ -178,7 +184,8 @@ class BlobCache:
             return None
         self._used[key] = time.time()
         if len(self._used) >= USED_BATCH:
-            self._write_used()
+            with contextlib.suppress(sqlite3.Error):  # the next reads write their times again
+                self._write_due()
         self.hits += 1
         return data, media_type
 
@@ -187,14 +194,8 @@ class BlobCache:
         """Whether an entry is kept for that digest (not read, nor checked: `get` does)."""
         return self._key(registry, repository, digest) in self._keys
 
-    def _write_used(self) -> None:
-        """Write the read times kept in memory (the order eviction goes by)."""
-        if self._used:
-            # A cache: if this fails, the next reads write their times again.
-            with contextlib.suppress(sqlite3.Error), self._writing():
-                self._update_used()
-
     def _update_used(self) -> None:
+        """Write the read times kept in memory (the order eviction goes by)."""
         used, self._used = self._used, {}
         self._db.executemany(
             "UPDATE entries SET used = ? WHERE key = ?",
@@ -213,52 +214,60 @@ class BlobCache:
         checked: bool = False,
     ) -> None:
         """Keep `data` if it matches `digest` (`checked`: the client has just hashed it),
-        then evict to the cap. Kept in a transaction with the next writes: committed
-        every COMMIT_EVERY writes or COMMIT_AFTER seconds, and by `flush` (this
-        connection reads its own writes at once). An entry already kept is left as it
-        is: what a digest names never changes."""
+        then evict to the cap. Written with the next writes, in one transaction, once
+        COMMIT_EVERY are due or COMMIT_AFTER seconds have gone by, and by `flush`; this
+        cache reads it at once. An entry already kept is left as it is: what a digest
+        names never changes."""
         if len(data) > self.cap or digest.partition(":")[0] not in HASHES:
             return
         key = self._key(registry, repository, digest)
         if key in self._keys or not (checked or _matches(data, digest)):
             return
-        with self._writing():
-            self._db.execute(
+        self._entries_due[key] = (key, digest, media_type, data, len(data), time.time())
+        self._keys.add(key)
+        self._total += len(data)
+        self._due()
+
+    def _due(self) -> None:
+        """A write was queued: write the queue if it is long or old enough, or if the
+        cache is over its cap (the eviction sees what the file holds)."""
+        due = len(self._entries_due) + len(self._tags_due)
+        if due == 1:
+            self._due_since = time.monotonic()
+        if (
+            due >= COMMIT_EVERY
+            or time.monotonic() - self._due_since >= COMMIT_AFTER
+            or self._total > self.cap
+        ):
+            self._write_due()
+
+    def _write_due(self) -> None:
+        """The queued writes and the read times, in one transaction. A failure (another
+        buildtui writing the file) rolls it back and raises: a cache, what was not kept
+        is fetched again."""
+        entries, self._entries_due = self._entries_due, {}
+        tags, self._tags_due = self._tags_due, {}
+        if not entries and not tags and not self._used:
+            return
+        try:
+            self._db.execute("BEGIN")
+            self._db.executemany(
                 "INSERT OR REPLACE INTO entries (key, digest, media_type, data, size, used) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (key, digest, media_type, data, len(data), time.time()),
+                entries.values(),
             )
-            self._keys.add(key)
-            self._total += len(data)
+            self._db.executemany(
+                "INSERT OR REPLACE INTO tags (key, digest) VALUES (?, ?)", tags.items()
+            )
+            self._update_used()
             if self._total > self.cap:
                 self._evict()
-
-    @contextlib.contextmanager
-    def _writing(self) -> Iterator[None]:
-        """One write in the open transaction (begun if none is); committed when enough
-        writes or time have gone by. A failed write rolls the transaction back."""
-        if not self._db.in_transaction:
-            self._db.execute("BEGIN")
-            self._opened = time.monotonic()
-        try:
-            yield
+            self._db.execute("COMMIT")
         except sqlite3.Error:
             self._rollback()
             raise
-        self._writes += 1
-        if self._writes >= COMMIT_EVERY or time.monotonic() - self._opened >= COMMIT_AFTER:
-            self._commit()
-
-    def _commit(self) -> None:
-        self._writes = 0
-        if self._db.in_transaction:
-            try:
-                self._db.execute("COMMIT")
-            except sqlite3.Error:  # a cache: what was not kept is fetched again
-                self._rollback()
 
     def _rollback(self) -> None:
-        self._writes = 0
         with contextlib.suppress(sqlite3.Error):
             self._db.rollback()
         # What the file holds now: the rolled-back writes had been counted.
@@ -267,12 +276,11 @@ class BlobCache:
 
     @_locked
     def flush(self) -> None:
-        """Write the read times and commit the open transaction (the end of a call)."""
-        self._write_used()
-        self._commit()
+        """Write what is due and the read times (the end of a call); raises sqlite3.Error
+        if the file refuses them (they are then forgotten)."""
+        self._write_due()
 
     def _evict(self) -> None:
-        self._update_used()  # in the writing transaction
         rows = self._db.execute("SELECT key, size FROM entries ORDER BY used").fetchall()
         for key, size in rows:
             if self._total <= self.cap:
@@ -291,16 +299,14 @@ class BlobCache:
         key = f"{registry}/{repository}:{tag}"
         if self._tags.get(key) == digest:
             return
-        with self._writing():
-            self._db.execute(
-                "INSERT OR REPLACE INTO tags (key, digest) VALUES (?, ?)", (key, digest)
-            )
-            self._tags[key] = digest
+        self._tags[key] = digest
+        self._tags_due[key] = digest
+        self._due()
 
     @_locked
     def usage(self) -> CacheUsage:
-        self._write_used()
-        self._commit()
+        with contextlib.suppress(sqlite3.Error):  # what the file holds is counted
+            self._write_due()
         entries, size = self._db.execute(
             "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM entries"
         ).fetchone()
@@ -313,8 +319,8 @@ class BlobCache:
 
     @_locked
     def close(self) -> None:
-        self._write_used()
-        self._commit()
+        with contextlib.suppress(sqlite3.Error):
+            self._write_due()
         self._db.close()
 
 

@@ -237,8 +237,10 @@ def test_a_write_refused_by_another_writer_loses_nothing_kept_before(tmp_path: P
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another buildtui writing the file
     try:
+        cache.put("r", "lab", digest_of(b"refused"), b"refused")  # queued
+        assert cache.get("r", "lab", digest_of(b"refused")) == (b"refused", "")
         with pytest.raises(sqlite3.OperationalError):
-            cache.put("r", "lab", digest_of(b"refused"), b"refused")
+            cache.flush()  # written: refused, and forgotten
     finally:
         other.execute("ROLLBACK")
         other.close()
