@@ -351,12 +351,7 @@ class CachedReads:
 
     def kept(self, repository: str, digest: str) -> bool:
         """Whether an entry is kept (not read nor checked): a lookup in memory."""
-        if self.cache is None:
-            return False
-        try:
-            return self.cache.has(self.client.registry, repository, digest)
-        except sqlite3.Error:
-            return False
+        return self.cache is not None and self.cache.has(self.client.registry, repository, digest)
 
     def _keep(self, repository: str, digest: str, data: bytes, media_type: str) -> None:
         """Keep what the client has just read: it checked the bytes against the digest."""
@@ -400,7 +395,9 @@ class CachedReads:
 
     def _known_tag(self, repository: str, tag: str) -> str | None:
         """The digest the tag pointed at last time, if its manifest is still kept."""
-        known = self._tag_digest(repository, tag)
+        if self.cache is None:
+            return None
+        known = self.cache.tag_digest(self.client.registry, repository, tag)
         if known is None or not self.kept(repository, known):
             return None
         return known  # read (and checked) once its tag is known to still point at it
@@ -418,14 +415,6 @@ class CachedReads:
         if tag is not None:
             self._set_tag_digest(repository, tag, raw.digest)
         return parse_manifest(raw.raw, raw.digest, raw.media_type)
-
-    def _tag_digest(self, repository: str, tag: str) -> str | None:
-        if self.cache is None:
-            return None
-        try:
-            return self.cache.tag_digest(self.client.registry, repository, tag)
-        except sqlite3.Error:
-            return None
 
     def _set_tag_digest(self, repository: str, tag: str, digest: str) -> None:
         if self.cache is not None:

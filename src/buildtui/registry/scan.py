@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from buildtui.registry.blobcache import BLOB_CAP, BlobCache, CachedReads
-from buildtui.registry.classify import child_kind, parse_manifest
+from buildtui.registry.classify import child_kind
 from buildtui.registry.contents import (
     PREDICATE_TYPE_ANNOTATION,
     CacheConfig,
@@ -337,64 +337,6 @@ class Inspector:
             return None, (f"cache config {descriptor.digest}: {error}",)
         return _cache_config_of(descriptor.digest, raw), ()
 
-    async def _from_disk(
-        self, repository: str, manifest: Manifest, child_configs: bool, image_config: bool
-    ) -> None:
-        """What the disk cache keeps below `manifest` (its index entries, with their image
-        configs if `child_configs`; an image's config if `image_config`), decoded at once
-        and memoized. What is not kept is read as usual."""
-        reads = self.reads
-        if reads.cache is None:
-            return
-        entries = [
-            d
-            for d in manifest.manifests
-            if (repository, d.digest) not in self._manifests and reads.kept(repository, d.digest)
-        ]
-        config = manifest.config if image_config and manifest.kind is Kind.IMAGE else None
-        if config is not None and (
-            (repository, config.digest) in self._configs
-            or not reads.kept(repository, config.digest)
-        ):
-            config = None
-        if not entries and config is None:
-            return
-        manifests, configs = self._decode_kept(repository, entries, config, child_configs)
-        for digest, child in manifests.items():
-            self._manifests.seed((repository, digest), child)
-        for digest, image_config_ in configs.items():
-            self._configs.seed((repository, digest), image_config_)
-
-    def _decode_kept(
-        self,
-        repository: str,
-        entries: list[Descriptor],
-        config: Descriptor | None,
-        child_configs: bool,
-    ) -> tuple[dict[str, Manifest], dict[str, ImageConfig]]:
-        """The kept entries and configs, decoded (checked against
-        their digest as every read is). A damaged one is left out: read as usual, it is
-        fetched anew or reported."""
-        manifests: dict[str, Manifest] = {}
-        configs: dict[str, ImageConfig] = {}
-        wanted = [config] if config is not None else []
-        for descriptor in entries:
-            kept = self.reads.read_kept(repository, descriptor.digest)
-            if kept is None:
-                continue
-            try:
-                child = parse_manifest(kept[0], descriptor.digest, kept[1])
-            except MalformedManifest:
-                continue
-            manifests[descriptor.digest] = child
-            if child_configs and child.kind is Kind.IMAGE and child.config is not None:
-                wanted.append(child.config)
-        for descriptor in wanted:
-            kept = self.reads.read_kept(repository, descriptor.digest)
-            if kept is not None:
-                configs[descriptor.digest] = _config_of(descriptor.digest, kept[0])
-        return manifests, configs
-
     async def _child(
         self, repository: str, descriptor: Descriptor, configs: bool, contents: bool
     ) -> ChildReport:
@@ -432,7 +374,6 @@ class Inspector:
         The top manifest's failures raise (RegistryError); a child's are kept in its report.
         """
         manifest = await self.manifest(repository, reference)
-        await self._from_disk(repository, manifest, child_configs, image_config)
         children: tuple[ChildReport, ...] = ()
         config = None
         cache = None
@@ -481,9 +422,6 @@ class Memo(Generic[T]):
         self._values: dict[tuple[str, str], T] = {}
         self._tasks: dict[tuple[str, str], asyncio.Task[T]] = {}
 
-    def __contains__(self, key: tuple[str, str]) -> bool:
-        return key in self._values or key in self._tasks
-
     async def get(self, key: tuple[str, str], compute: Callable[[], Coroutine[Any, Any, T]]) -> T:
         try:
             return self._values[key]
@@ -494,11 +432,6 @@ class Memo(Generic[T]):
             task = self._tasks[key] = shared_task(compute())
             task.add_done_callback(functools.partial(self._settled, key))
         return await asyncio.shield(task)
-
-    def seed(self, key: tuple[str, str], value: T) -> None:
-        """A value known without computing it (decoded from the disk cache)."""
-        if key not in self:
-            self._values[key] = value
 
     def _settled(self, key: tuple[str, str], task: asyncio.Task[T]) -> None:
         if not task.cancelled() and task.exception() is None:
