@@ -15,6 +15,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static, TabbedContent
 
 from buildtui.app.app import BuildTUI, make_app
+from buildtui.app.messages import LabProgress
 from buildtui.app.panes.build import BuildPane
 from buildtui.app.panes.builders import BuildersPane
 from buildtui.app.panes.cleanup import CleanupPane
@@ -278,6 +279,23 @@ async def test_a_failed_status_check_stays_shown_when_the_lab_count_changes(
         bar.lab_progress = "8/9"  # the Lab pane counted again meanwhile
         await pilot.pause()
         assert "status check failed: OSError: docker: exec format error" in str(bar.render())
+
+
+async def test_a_status_probe_that_ends_while_the_app_closes_is_dropped_quietly(
+    tmp_path: Path,
+) -> None:
+    """At exit the screen is emptied before the app's last messages are handled: a probe
+    that was running (the status worker is a thread) still posts what it found."""
+    service = FakeStatusService(healthy_status())
+    app = full_app(tmp_path, service)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await app.query_one(StatusBar).remove()  # as the shutdown prunes the screen
+        app.post_message(BuildTUI.StatusProbed(engine_down_status()))
+        app.post_message(LabProgress(3, 9))
+        await settle(pilot)
+        assert app.status is not None and app.status.problems  # handled, not raised
+    # Leaving `run_test` re-raises what a handler raised: nothing did.
 
 
 async def wait_for(pilot: Pilot[None], ready: Callable[[], bool]) -> None:

@@ -274,7 +274,8 @@ class BuildTUI(App[None]):
         if event.worker.group != "status" or event.state is not WorkerState.ERROR:
             return
         error = event.worker.error or RuntimeError("unknown error")
-        self.query_one(StatusBar).show_failure(error)
+        if (bar := self.status_bar) is not None:
+            bar.show_failure(error)
         self.notify(
             f"The engine and registry could not be checked: {error}. Press ctrl+r to try again.",
             title="Status check failed",
@@ -285,7 +286,8 @@ class BuildTUI(App[None]):
     @on(StatusProbed)
     def show_status(self, message: StatusProbed) -> None:
         self.status = message.status
-        self.query_one(StatusBar).status = message.status
+        if (bar := self.status_bar) is not None:
+            bar.status = message.status
         problems = tuple(check.detail for check in message.status.problems)
         if problems and problems != self._reported_problems:
             self.notify(
@@ -295,6 +297,16 @@ class BuildTUI(App[None]):
                 timeout=8,
             )
         self._reported_problems = problems
+
+    @property
+    def status_bar(self) -> StatusBar | None:
+        """The status bar; None once the app is closing and its screen was emptied.
+
+        A status probe runs in a thread and can finish while the app shuts down: what it
+        posts is still handled after the screen's widgets are gone.
+        """
+        found = self.query("#status")
+        return found.first(StatusBar) if found else None
 
     @property
     def tabs(self) -> TabbedContent | None:
@@ -342,7 +354,8 @@ class BuildTUI(App[None]):
         if self.tabs is not None:
             key, title = next((k, t) for p, t, k in PANES if p == "lab")
             self.tabs.get_tab("lab").label = f"{key} {title} {progress}"
-        self.query_one(StatusBar).lab_progress = progress
+        if (bar := self.status_bar) is not None:
+            bar.lab_progress = progress
 
     @on(ShowLabStep)
     async def show_lab_step(self, message: ShowLabStep) -> None:
