@@ -43,8 +43,12 @@ def make_private(path: Path) -> None:
     os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE))
     for suffix in ("", *SQLITE_SIDE_FILES):
         side = path.with_name(path.name + suffix)
-        if side.exists():
+        try:
             os.chmod(side, PRIVATE_FILE)
+        except FileNotFoundError:
+            # No journal now; or another thread's transaction, which made one, just
+            # ended (sqlite deletes its journal at commit).
+            continue
 
 
 def state_dir() -> Path:

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from buildtui.settings import Settings, SettingsError, config_path, load_settings
+from buildtui.settings import Settings, SettingsError, config_path, load_settings, make_private
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -102,3 +103,25 @@ def test_insecure_registries_from_environment_is_a_comma_list(tmp_path: Path) ->
 
 def test_config_file_lives_in_the_platform_config_dir(isolated_dirs: Path) -> None:
     assert config_path() == isolated_dirs / "config" / "buildtui" / "config.toml"
+
+
+def test_a_journal_that_ends_while_the_files_are_made_private_is_no_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two panes open the build history at once: one's transaction ends (sqlite deletes
+    # its journal) just as the other makes the files private.
+    path = tmp_path / "data" / "history.sqlite3"
+    journal = path.with_name(path.name + "-journal")
+    journal.parent.mkdir(parents=True)
+    journal.write_bytes(b"")
+    chmod = os.chmod
+
+    def commit_first(target: str | os.PathLike[str], mode: int) -> None:
+        if str(target) == str(journal):
+            journal.unlink()  # the other thread's commit
+        chmod(target, mode)
+
+    monkeypatch.setattr(os, "chmod", commit_first)
+    make_private(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700
