@@ -82,6 +82,14 @@ def _matches(data: bytes, digest: str) -> bool:
     return hashlib.new(algorithm, data).hexdigest() == hexpart
 
 
+def _file_size(path: Path) -> int:
+    """0 for a file that is not there (a journal comes and goes with the transactions)."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -120,6 +128,7 @@ class BlobCache:
         self.misses = 0
         self.dropped = 0
         """Entries that no longer matched their digest and were dropped."""
+        self.closed = False
         self._lock = threading.Lock()
         self._used: dict[str, float] = {}
         """When each entry read since the last write of them was read (`_write_due`):
@@ -275,10 +284,15 @@ class BlobCache:
             self._reload()
 
     @_locked
-    def flush(self) -> None:
-        """Write what is due and the read times (the end of a call); raises sqlite3.Error
-        if the file refuses them (they are then forgotten)."""
-        self._write_due()
+    def flush(self) -> bool:
+        """Write what is due and the read times (the end of a call and of a scan). False
+        when the file refuses them (another buildtui is writing it): they are forgotten,
+        and fetched again when next needed. Never raises: what a scan read stands."""
+        try:
+            self._write_due()
+        except sqlite3.Error:
+            return False
+        return True
 
     def _evict(self) -> None:
         rows = self._db.execute("SELECT key, size FROM entries ORDER BY used").fetchall()
@@ -311,9 +325,7 @@ class BlobCache:
             "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM entries"
         ).fetchone()
         files = sum(
-            side.stat().st_size
-            for side in (self.path.with_name(self.path.name + s) for s in ("", *SQLITE_SIDE_FILES))
-            if side.exists()
+            _file_size(self.path.with_name(self.path.name + s)) for s in ("", *SQLITE_SIDE_FILES)
         )
         return CacheUsage(int(entries), int(size), files, self.cap, self.path)
 
@@ -322,14 +334,31 @@ class BlobCache:
         with contextlib.suppress(sqlite3.Error):
             self._write_due()
         self._db.close()
+        self.closed = True
+
+
+_opened: dict[Path, BlobCache] = {}
+_opening = threading.Lock()
 
 
 def open_cache(path: Path | None = None, *, cap: int = DEFAULT_CAP) -> BlobCache | None:
-    """The cache, or None when the data dir cannot hold it (scans then read everything)."""
-    try:
-        return BlobCache(path, cap=cap)
-    except (OSError, sqlite3.Error):
-        return None
+    """This process's cache in that file, or None when the data dir cannot hold it (scans
+    then read everything).
+
+    One cache, and so one sqlite connection, per file for the whole process: the Registry
+    pane's service, the Lab guide's scans and a command's services share it (its methods
+    take turns), rather than each opening the file and refusing one another's writes.
+    `cap` is the first opener's."""
+    path = path or default_path()
+    with _opening:
+        cache = _opened.get(path)
+        if cache is None or cache.closed:
+            try:
+                cache = BlobCache(path, cap=cap)
+            except (OSError, sqlite3.Error):
+                return None
+            _opened[path] = cache
+        return cache
 
 
 class CachedReads:

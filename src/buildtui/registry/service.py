@@ -13,9 +13,7 @@ in the Clean-up pane is using.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
-import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TypeVar
@@ -226,8 +224,7 @@ class RegistryService:
                 return await fn(client)
             finally:
                 if self._blob_cache is not None:
-                    with contextlib.suppress(sqlite3.Error):
-                        self._blob_cache.flush()  # what the call kept, committed
+                    self._blob_cache.flush()  # what the call kept, committed
 
         async with self._held() as client:
             return await self._shared.requests.run(lambda: run(client))

@@ -239,8 +239,7 @@ def test_a_write_refused_by_another_writer_loses_nothing_kept_before(tmp_path: P
     try:
         cache.put("r", "lab", digest_of(b"refused"), b"refused")  # queued
         assert cache.get("r", "lab", digest_of(b"refused")) == (b"refused", "")
-        with pytest.raises(sqlite3.OperationalError):
-            cache.flush()  # written: refused, and forgotten
+        assert cache.flush() is False  # written: refused, and forgotten
     finally:
         other.execute("ROLLBACK")
         other.close()
@@ -269,6 +268,27 @@ async def test_a_scan_leaves_nothing_uncommitted(tmp_path: Path) -> None:
             other.execute("ROLLBACK")
     finally:
         await service.aclose()
+
+
+async def test_a_scan_whose_writes_another_buildtui_refuses_still_answers(
+    tmp_path: Path,
+) -> None:
+    # Two buildtuis (or a pane and the lab's guide) keep the same file: a scan that ends
+    # while the other writes it loses what it would have kept, never its result.
+    path = tmp_path / "cache.sqlite3"
+    cache = BlobCache(path)
+    client = client_for(lab_registry())
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        scan = await scan_registry(client, cache=cache)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+        await client.aclose()
+    assert scan.entries() and not any(e.error for e in scan.entries())
+    assert cache.usage().entries == 0  # refused and forgotten: fetched again next time
+    cache.close()
 
 
 async def test_a_repeat_scan_reads_each_kept_document_once(tmp_path: Path) -> None:

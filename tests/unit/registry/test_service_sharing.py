@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import httpx
 
 from buildtui.registry.auth import NoCredentials
+from buildtui.registry.blobcache import open_cache
 from buildtui.registry.client import RegistryClient
 from buildtui.registry.service import RegistryService
 from buildtui.settings import Settings
 from tests.fakes.gate import Gate
+from tests.fakes.registry import fake_service, lab_registry
 
 
 class Transport(httpx.MockTransport):
@@ -75,3 +78,30 @@ async def test_a_service_used_after_aclose_holds_a_new_client() -> None:
     assert transport.closed == closes
     await only.aclose()
     assert transport.closed > closes
+
+
+async def test_the_services_of_a_process_share_one_disk_cache_and_its_writes(
+    tmp_path: Path,
+) -> None:
+    # The Registry pane and the Lab guide (a service per observation) scan at once; with
+    # a connection each, one's writes were refused while the other's were under way.
+    registry = lab_registry()
+    settings = Settings(registry_url=f"http://{registry.host}")
+    services = [fake_service(registry, settings) for _ in range(3)]
+    caches = {id(s.blob_cache) for s in services}
+    assert len(caches) == 1 and services[0].blob_cache is not None
+    assert open_cache(tmp_path / "other.sqlite3") is not services[0].blob_cache
+    try:
+        scans = await asyncio.gather(*(s.scan() for s in services))
+    finally:
+        for s in services:
+            await s.aclose()
+    assert all(scan.entries() and not any(e.error for e in scan.entries()) for scan in scans)
+    cache = services[0].blob_cache
+    kept = cache.usage().entries
+    assert kept > 0
+    cache.close()
+    reopened = open_cache()
+    assert reopened is not None and reopened is not cache  # a closed one is not handed out
+    assert reopened.usage().entries == kept  # every scan's writes were committed
+    reopened.close()
