@@ -3,9 +3,12 @@ pane filled in for it, a refresh when another pane changes the lab, the report k
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
+from textual.message import Message
+from textual.notifications import Notify
 from textual.widgets import DataTable, Static, TabbedContent
 
 from buildtui.app.app import make_app
@@ -15,6 +18,8 @@ from buildtui.app.panes.lab import LabPane
 from buildtui.app.screens.builder_prune import PruneScreen
 from buildtui.app.widgets.build_form import BuildForm
 from buildtui.app.widgets.status_bar import StatusBar
+from buildtui.lab.guide import Observations
+from buildtui.lab.service import LabService
 from tests.fakes.cleanup import lab_fake_registry
 from tests.fakes.lab import fake_lab_service, record_build
 from tests.fakes.lab_app import lab_app, lab_pane
@@ -158,3 +163,44 @@ async def test_enter_on_the_prune_step_opens_the_prune_preview_of_the_builder_in
         assert app.query_one(TabbedContent).active == "builders"
         assert isinstance(app.screen, PruneScreen)
         assert app.screen.builder == "default"  # the builder in use, not the highlighted one
+
+
+class FailingLab(LabService):
+    """A look at the lab that raises what nothing expected, twice, then works."""
+
+    def __init__(self, service: LabService) -> None:
+        super().__init__(service.settings, service.history, sources=service._sources)
+        self.failures = 2
+
+    def observe(self) -> Observations:
+        if self.failures:
+            self.failures -= 1
+            raise sqlite3.OperationalError("database is locked")
+        return super().observe()
+
+
+async def test_a_look_at_the_lab_that_fails_is_said_once_with_what_to_do(
+    tmp_path: Path,
+) -> None:
+    service = FailingLab(fake_lab_service(tmp_path, lab_fake_registry()))
+    notes: list[str] = []
+
+    def hook(message: Message) -> None:
+        if isinstance(message, Notify):
+            notes.append(message.notification.message)
+
+    app = lab_app(service)
+    async with app.run_test(size=(100, 30), message_hook=hook) as pilot:
+        await settle(pilot)
+        pane = lab_pane(app)
+        assert pane.guide is None
+        await pilot.press("r")  # fails the same way: not said again
+        await settle(pilot)
+        said = [n for n in notes if "could not look at the lab" in n]
+        assert said == [
+            "The guide could not look at the lab: OperationalError: database is locked. "
+            "Press r to try again."
+        ]
+        await pilot.press("r")
+        await settle(pilot)
+        assert pane.guide is not None and pane.guide.items

@@ -18,6 +18,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
+from textual.worker import Worker, WorkerState
 
 from buildtui.app.commands import Command, bindings
 from buildtui.app.messages import LabProgress, ShowLabStep, hosted_in_tabs
@@ -86,6 +87,8 @@ class LabPane(Widget):
         self.language = language
         self.refresh_interval = refresh_interval
         self.observations: Observations | None = None
+        self._failure: str | None = None
+        """The last failure of a look at the lab that was said (said once, not every look)."""
         self.guide: Guide | None = None
 
     def t(self, text: str) -> str:
@@ -144,7 +147,25 @@ class LabPane(Widget):
     @on(Observed)
     def show_observations(self, message: Observed) -> None:
         self.observations = message.observations
+        self._failure = None
         self.show_guide()
+
+    @on(Worker.StateChanged)
+    def observing_failed(self, event: Worker.StateChanged) -> None:
+        """A look at the lab that raised: said once (it is tried again every few seconds),
+        never a guide that silently stops ticking."""
+        worker = event.worker
+        if event.state is not WorkerState.ERROR or worker.node is not self:
+            return
+        failure = f"{type(worker.error).__name__}: {worker.error}"
+        if failure == self._failure:
+            return
+        self._failure = failure
+        if worker.group == "lab-observe":
+            text = self.t("The guide could not look at the lab: {error}. Press r to try again.")
+        else:
+            text = self.t("The report could not be written: {error}")
+        self.app.notify(text.format(error=failure), severity="error", timeout=8)
 
     def show_guide(self) -> None:
         if self.observations is None:
