@@ -13,6 +13,7 @@ from buildtui.app.screens.confirm import ConfirmScreen
 from buildtui.app.screens.open_registry import OpenRegistryScreen
 from buildtui.app.widgets.cleanup_items import CleanupItems
 from tests.fakes.cleanup import WritableFakeRegistry, lab_fake_registry
+from tests.fakes.gate import Gate
 from tests.fakes.services import settle, until
 from tests.fakes.shared_app import open_registry, shared_app
 
@@ -25,8 +26,8 @@ class GatedTransport(httpx.MockTransport):
     def __init__(self, registry: WritableFakeRegistry) -> None:
         super().__init__(self.handle)
         self.registry = registry
-        self.open = asyncio.Event()
-        self.waiting = asyncio.Event()
+        self.open = Gate()
+        self.waiting = Gate()
         self.closed = False
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
