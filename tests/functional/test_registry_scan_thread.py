@@ -98,3 +98,34 @@ async def test_switching_registries_and_exiting_during_a_read_leave_no_thread() 
     # The app closed both panes' clients: their requests threads are gone, none hangs.
     assert set(requests_threads()) <= before
     assert not held.release.is_set()
+
+
+class SlowToCancel(Held):
+    """A held read that takes a second to end once cancelled (a loaded machine, a
+    connection slow to close): longer than the app's own shutdown takes."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await super().handle_async_request(request)
+        except asyncio.CancelledError:
+            await asyncio.sleep(1.0)
+            raise
+
+
+async def test_exiting_during_a_read_slow_to_cancel_still_leaves_no_thread() -> None:
+    before = set(requests_threads())
+    registry = lab_fake_registry()
+    held = SlowToCancel(registry, "/v2/lab/manifests/v2")
+    app = shared_app(registry, held)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("3")
+        await until(pilot, lambda: bool(app.query(RegistryPane)), "shown")
+        pane = app.query_one(RegistryPane)
+        await until(pilot, lambda: "lab" in pane.repositories, "listed")
+        options = pane.query_one("#registry-repos", OptionList)
+        options.highlighted = pane.repositories.index("lab")
+        await asyncio.wait_for(held.waiting.wait(), 10)
+        assert set(requests_threads()) - before
+    # The app waited for the cancelled reads to end before it let go of the client.
+    assert set(requests_threads()) <= before
+    assert not held.release.is_set()

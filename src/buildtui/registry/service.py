@@ -48,6 +48,10 @@ __all__ = ["RegistryBrowser", "RegistryService", "equivalent_commands"]
 
 T = TypeVar("T")
 
+CLOSE_WAIT = 2.0
+"""Seconds `aclose` waits for the calls still in flight to end (a cancelled one ends in
+milliseconds; a caller that was not cancelled may hold its call longer)."""
+
 
 class _SharedClient:
     """One registry client and who holds it open: sharing services and calls in flight."""
@@ -71,6 +75,24 @@ class _SharedClient:
                 await requests.run(client.aclose)  # on the loop its connections belong to
             finally:
                 requests.close()
+
+    async def closed(self, timeout: float) -> None:
+        """Once no owner is left: wait (at most `timeout` seconds) for the calls still in
+        flight to end, the last of which closes the client and its requests thread.
+
+        When the app exits, its panes' reads are cancelled, and each ends on the client's
+        thread before its caller lets go of the client: a few milliseconds, more on a
+        loaded machine. Waiting here means an app or command that closed its services
+        leaves no thread and no connection behind."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while (
+            self.owners <= 0
+            and self.calls > 0
+            and self.client is not None
+            and loop.time() < deadline
+        ):
+            await asyncio.sleep(0.01)
 
 
 class RegistryService:
@@ -322,9 +344,12 @@ class RegistryService:
         return equivalent_commands(ref, self.base_url.startswith("http://"))
 
     async def aclose(self) -> None:
-        """Let go of the client: closed now unless another service or a call still holds it."""
+        """Let go of the client: closed now unless another service still holds it, or once
+        the calls still in flight (cancelled, when the app exits) have ended; they are
+        waited for at most CLOSE_WAIT seconds."""
         if self._released:
             return
         self._released = True
         self._shared.owners -= 1
         await self._shared.close_if_unused()
+        await self._shared.closed(CLOSE_WAIT)
