@@ -20,7 +20,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -329,6 +329,26 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
         check=False,
         env={**os.environ, **(env or {})},
     )
+
+
+def test_cli_registry_cache_keeps_what_a_real_scan_read_and_clears_it(lab: Lab) -> None:
+    def cache(*args: str) -> dict[str, Any]:
+        result = run_cli("registry", "cache", "--json", *args)
+        assert result.returncode == 0, result.stderr
+        return cast(dict[str, Any], json.loads(result.stdout))
+
+    assert cache()["entries"] == 0
+    first = run_cli("registry", "ls", lab.host, "--json")
+    assert first.returncode == 0, first.stderr
+    kept = cache()
+    assert kept["entries"] > 0 and kept["bytes"] > 0
+    again = run_cli("registry", "ls", lab.host, "--json")  # from the disk, tags re-resolved
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == json.loads(first.stdout)
+    cleared = cache("--clear")
+    assert cleared["cleared"] == kept["entries"] and cleared["entries"] == 0
+    text = run_cli("registry", "cache")
+    assert text.returncode == 0 and b"0 entries" in text.stdout
 
 
 def test_cli_inspect_json_and_raw(lab: Lab) -> None:

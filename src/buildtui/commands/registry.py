@@ -10,7 +10,7 @@ from buildtui.commands.output import print_json
 from buildtui.commands.running import run_then_close
 from buildtui.registry.crossref import CacheBreakdown
 from buildtui.registry.errors import BadReference, RegistryError
-from buildtui.registry.present import inspect_json, scan_json
+from buildtui.registry.present import format_size, inspect_json, scan_json
 from buildtui.registry.reference import same_registry
 from buildtui.registry.rows import report_text, scan_text
 from buildtui.settings import Settings
@@ -43,6 +43,17 @@ def register(subparsers: Any) -> None:
     )
     ls.add_argument("--json", action="store_true", help="print the listing as JSON")
     ls.set_defaults(handler=run_ls)
+    cache = actions.add_parser(
+        "cache",
+        help="show the disk cache of manifests and blobs read by digest; --clear empties it",
+        description="Manifests and blobs read by digest never change: the panes and the "
+        "registry commands keep them on disk, capped, each checked against its digest when "
+        "read. This shows where, how many and how much; --clear empties it (every scan then "
+        "reads everything from the registry once more).",
+    )
+    cache.add_argument("--clear", action="store_true", help="drop every entry")
+    cache.add_argument("--json", action="store_true", help="print the figures as JSON")
+    cache.set_defaults(handler=run_cache)
 
 
 def _fail(error: RegistryError) -> int:
@@ -109,3 +120,59 @@ def run_ls(args: argparse.Namespace, settings: Settings) -> int:
 def render_scan(scan: RegistryScan) -> str:
     """`registry ls` as text: the rows and summary the pane's come from (`registry.rows`)."""
     return scan_text(scan)
+
+
+def run_cache(args: argparse.Namespace, settings: Settings) -> int:
+    import sqlite3
+
+    from buildtui.registry.blobcache import BlobCache, default_path
+
+    path = default_path()
+    try:
+        cache = BlobCache(path)
+    except (OSError, sqlite3.Error) as error:
+        print(
+            f"buildtui: the disk cache {path} cannot be opened: {error}. Scans read "
+            "everything from the registry meanwhile; check that the folder is writable.",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        dropped = None
+        if args.clear:
+            try:
+                dropped = cache.clear()
+            except sqlite3.Error as error:
+                print(
+                    f"buildtui: the disk cache {path} was not cleared ({error}): another "
+                    "buildtui is writing it. Let its scan end, then run "
+                    "`buildtui registry cache --clear` again.",
+                    file=sys.stderr,
+                )
+                return 1
+        usage = cache.usage()
+    finally:
+        cache.close()
+    if args.json:
+        body: dict[str, Any] = {
+            "path": str(usage.path),
+            "entries": usage.entries,
+            "bytes": usage.bytes,
+            "file_bytes": usage.file_bytes,
+            "cap": usage.cap,
+        }
+        if dropped is not None:
+            body["cleared"] = dropped
+        print_json(body)
+        return 0
+    if dropped is not None:
+        print(f"Cleared {dropped} entries.")
+    print(f"Disk cache of manifests and blobs read by digest: {usage.path}")
+    print(
+        f"  {usage.entries} entries, {format_size(usage.bytes)} of content, "
+        f"{format_size(usage.file_bytes)} on disk (at most {usage.cap // 2**20} MiB, "
+        "the least recently used going first)"
+    )
+    if dropped is None and usage.entries:
+        print("  Empty it: buildtui registry cache --clear")
+    return 0

@@ -330,6 +330,30 @@ class BlobCache:
         return CacheUsage(int(entries), int(size), files, self.cap, self.path)
 
     @_locked
+    def clear(self) -> int:
+        """Drop every entry and tag, and give the space back to the disk; the number of
+        entries dropped. Raises sqlite3.Error when another buildtui is writing the file
+        (what the file holds then stays)."""
+        queued = len(self._entries_due)
+        self._entries_due.clear()
+        self._tags_due.clear()
+        self._used.clear()
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            kept = int(self._db.execute("SELECT COUNT(*) FROM entries").fetchone()[0])
+            self._db.execute("DELETE FROM entries")
+            self._db.execute("DELETE FROM tags")
+            self._db.execute("COMMIT")
+        except sqlite3.Error:
+            self._rollback()
+            raise
+        self._keys, self._tags, self._total = set(), {}, 0
+        with contextlib.suppress(sqlite3.Error):  # the space; what was dropped stays dropped
+            self._db.execute("VACUUM")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return kept + queued
+
+    @_locked
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):
             self._write_due()

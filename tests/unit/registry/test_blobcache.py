@@ -353,3 +353,20 @@ def test_a_process_killed_with_writes_uncommitted_leaves_a_cache_that_works(
     assert cache.usage().entries == 2
     assert cache.usage().bytes == len(b"committed") + len(b"after")
     cache.close()
+
+
+def test_clear_drops_every_entry_tag_and_queued_write(tmp_path: Path) -> None:
+    cache = BlobCache(tmp_path / "cache.sqlite3")
+    cache.put("r", "lab", digest_of(b"kept"), b"kept")
+    cache.set_tag_digest("r", "lab", "v1", digest_of(b"kept"))
+    cache.flush()
+    cache.put("r", "lab", digest_of(b"queued"), b"queued")  # not yet written
+    assert cache.clear() == 2
+    assert not cache.has("r", "lab", digest_of(b"kept"))
+    assert cache.get("r", "lab", digest_of(b"queued")) is None
+    assert cache.tag_digest("r", "lab", "v1") is None
+    cache.flush()
+    assert cache.usage().entries == 0 and cache.usage().bytes == 0
+    cache.put("r", "lab", digest_of(b"later"), b"later")  # kept as before
+    assert cache.get("r", "lab", digest_of(b"later")) == (b"later", "")
+    cache.close()

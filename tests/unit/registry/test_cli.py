@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from buildtui import cli
 from buildtui.registry import service as registry_service
 from buildtui.registry.auth import NoCredentials
+from buildtui.registry.blobcache import default_path
 from buildtui.registry.service import RegistryService
 from tests.fakes.registry import FakeRegistry, lab_registry
 
@@ -145,3 +147,40 @@ def test_inspect_a_cache_human_and_json(
         cache["cache_only_bytes"]
         == sum(layer["size"] for layer in cache["layers"]) + cache["config_bytes"]
     )
+
+
+def test_registry_cache_shows_and_clears_what_the_scans_kept(
+    fake: FakeRegistry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "registry", "cache", "--json")
+    assert code == 0 and json.loads(out)["entries"] == 0
+    assert run(capsys, "registry", "ls")[0] == 0
+    code, out, _ = run(capsys, "registry", "cache", "--json")
+    kept = json.loads(out)
+    assert kept["entries"] > 0 and kept["bytes"] > 0 and kept["file_bytes"] >= kept["bytes"]
+    assert kept["path"] == str(default_path()) and kept["cap"] == 64 * 2**20
+    code, out, _ = run(capsys, "registry", "cache")
+    assert f"{kept['entries']} entries" in out
+    assert "Empty it: buildtui registry cache --clear" in out
+    code, out, _ = run(capsys, "registry", "cache", "--clear", "--json")
+    cleared = json.loads(out)
+    assert code == 0 and cleared["cleared"] == kept["entries"] and cleared["entries"] == 0
+    assert cleared["file_bytes"] < kept["file_bytes"]
+
+
+def test_registry_cache_clear_refused_while_another_buildtui_writes(
+    fake: FakeRegistry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "registry", "ls")[0] == 0
+    entries = json.loads(run(capsys, "registry", "cache", "--json")[1])["entries"]
+    other = sqlite3.connect(default_path(), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        code, out, err = run(capsys, "registry", "cache", "--clear")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert code == 1 and out == ""
+    assert "another buildtui is writing it" in err
+    assert "run `buildtui registry cache --clear` again" in err
+    assert json.loads(run(capsys, "registry", "cache", "--json")[1])["entries"] == entries
