@@ -7,6 +7,7 @@ import asyncio
 import threading
 
 import httpx
+from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList
 
 from buildtui.app.panes.registry import RegistryPane
@@ -70,19 +71,26 @@ class Held(httpx.AsyncBaseTransport):
         return self.registry.handle(request)
 
 
+async def reading_lab(pilot: Pilot[None], held: Held) -> RegistryPane:
+    """The Registry pane shown, `lab` chosen, and its held read in flight."""
+    app = pilot.app
+    await pilot.press("3")
+    await until(pilot, lambda: bool(app.query(RegistryPane)), "shown")
+    pane = app.query_one(RegistryPane)
+    await until(pilot, lambda: "lab" in pane.repositories, "listed")
+    options = pane.query_one("#registry-repos", OptionList)
+    options.highlighted = pane.repositories.index("lab")
+    await asyncio.wait_for(held.waiting.wait(), 10)
+    return pane
+
+
 async def test_switching_registries_and_exiting_during_a_read_leave_no_thread() -> None:
     before = set(requests_threads())
     registry = lab_fake_registry()
     held = Held(registry, "/v2/lab/manifests/v2")
     app = shared_app(registry, held)
     async with app.run_test(size=(160, 45)) as pilot:
-        await pilot.press("3")
-        await until(pilot, lambda: bool(app.query(RegistryPane)), "shown")
-        pane = app.query_one(RegistryPane)
-        await until(pilot, lambda: "lab" in pane.repositories, "listed")
-        options = pane.query_one("#registry-repos", OptionList)
-        options.highlighted = pane.repositories.index("lab")
-        await asyncio.wait_for(held.waiting.wait(), 10)
+        pane = await reading_lab(pilot, held)
         await until(pilot, lambda: "cachetest" in pane.reports, "inspected")
         assert set(requests_threads()) - before  # the reads run (and decode) in the requests thread
         assert str(pane.query_one("#registry-tags", DataTable).get_row("v2")[1]) == "…"
@@ -118,13 +126,7 @@ async def test_exiting_during_a_read_slow_to_cancel_still_leaves_no_thread() -> 
     held = SlowToCancel(registry, "/v2/lab/manifests/v2")
     app = shared_app(registry, held)
     async with app.run_test(size=(160, 45)) as pilot:
-        await pilot.press("3")
-        await until(pilot, lambda: bool(app.query(RegistryPane)), "shown")
-        pane = app.query_one(RegistryPane)
-        await until(pilot, lambda: "lab" in pane.repositories, "listed")
-        options = pane.query_one("#registry-repos", OptionList)
-        options.highlighted = pane.repositories.index("lab")
-        await asyncio.wait_for(held.waiting.wait(), 10)
+        await reading_lab(pilot, held)
         assert set(requests_threads()) - before
     # The app waited for the cancelled reads to end before it let go of the client.
     assert set(requests_threads()) <= before
