@@ -193,8 +193,7 @@ class BlobCache:
             return None
         self._used[key] = time.time()
         if len(self._used) >= USED_BATCH:
-            with contextlib.suppress(sqlite3.Error):  # the next reads write their times again
-                self._write_due()
+            self._write_due()
         self.hits += 1
         return data, media_type
 
@@ -250,14 +249,14 @@ class BlobCache:
         ):
             self._write_due()
 
-    def _write_due(self) -> None:
+    def _write_due(self) -> bool:
         """The queued writes and the read times, in one transaction. A failure (another
-        buildtui writing the file) rolls it back and raises: a cache, what was not kept
-        is fetched again."""
+        buildtui writing the file) rolls it back and gives False, never raises: a cache,
+        what was not kept is fetched again."""
         entries, self._entries_due = self._entries_due, {}
         tags, self._tags_due = self._tags_due, {}
         if not entries and not tags and not self._used:
-            return
+            return True
         try:
             self._db.execute("BEGIN")
             self._db.executemany(
@@ -274,7 +273,8 @@ class BlobCache:
             self._db.execute("COMMIT")
         except sqlite3.Error:
             self._rollback()
-            raise
+            return False
+        return True
 
     def _rollback(self) -> None:
         with contextlib.suppress(sqlite3.Error):
@@ -288,11 +288,7 @@ class BlobCache:
         """Write what is due and the read times (the end of a call and of a scan). False
         when the file refuses them (another buildtui is writing it): they are forgotten,
         and fetched again when next needed. Never raises: what a scan read stands."""
-        try:
-            self._write_due()
-        except sqlite3.Error:
-            return False
-        return True
+        return self._write_due()
 
     def _evict(self) -> None:
         rows = self._db.execute("SELECT key, size FROM entries ORDER BY used").fetchall()
@@ -319,8 +315,7 @@ class BlobCache:
 
     @_locked
     def usage(self) -> CacheUsage:
-        with contextlib.suppress(sqlite3.Error):  # what the file holds is counted
-            self._write_due()
+        self._write_due()  # what the file holds is counted
         entries, size = self._db.execute(
             "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM entries"
         ).fetchone()
@@ -347,7 +342,7 @@ class BlobCache:
         except sqlite3.Error:
             self._rollback()
             raise
-        self._keys, self._tags, self._total = set(), {}, 0
+        self._reload()
         with contextlib.suppress(sqlite3.Error):  # the space; what was dropped stays dropped
             self._db.execute("VACUUM")
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -355,8 +350,7 @@ class BlobCache:
 
     @_locked
     def close(self) -> None:
-        with contextlib.suppress(sqlite3.Error):
-            self._write_due()
+        self._write_due()
         self._db.close()
         self.closed = True
 
@@ -409,10 +403,7 @@ class CachedReads:
     def _keep(self, repository: str, digest: str, data: bytes, media_type: str) -> None:
         """Keep what the client has just read: it checked the bytes against the digest."""
         if self.cache is not None:
-            with contextlib.suppress(sqlite3.Error):
-                self.cache.put(
-                    self.client.registry, repository, digest, data, media_type, checked=True
-                )
+            self.cache.put(self.client.registry, repository, digest, data, media_type, checked=True)
 
     async def manifest(self, repository: str, reference: str) -> Manifest:
         """A manifest by digest (from the cache when kept) or by tag (its digest asked first).
@@ -471,5 +462,4 @@ class CachedReads:
 
     def _set_tag_digest(self, repository: str, tag: str, digest: str) -> None:
         if self.cache is not None:
-            with contextlib.suppress(sqlite3.Error):
-                self.cache.set_tag_digest(self.client.registry, repository, tag, digest)
+            self.cache.set_tag_digest(self.client.registry, repository, tag, digest)
