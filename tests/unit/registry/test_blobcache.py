@@ -370,3 +370,52 @@ def test_clear_drops_every_entry_tag_and_queued_write(tmp_path: Path) -> None:
     cache.put("r", "lab", digest_of(b"later"), b"later")  # kept as before
     assert cache.get("r", "lab", digest_of(b"later")) == (b"later", "")
     cache.close()
+
+
+@pytest.mark.parametrize(
+    ("killed_at", "left"), [("DELETE FROM tags", 50), ("VACUUM", 0)], ids=["deleting", "vacuuming"]
+)
+def test_a_clear_killed_midway_leaves_all_or_nothing_and_a_cache_that_works(
+    tmp_path: Path, killed_at: str, left: int
+) -> None:
+    # `buildtui registry cache --clear` killed (a closed terminal) inside its transaction,
+    # or once it committed and gives the space back.
+    path = tmp_path / "cache.sqlite3"
+    cache = BlobCache(path)
+    for n in range(50):
+        data = b"%d" % n * 500
+        cache.put("r", "lab", digest_of(data), data)
+    cache.close()
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from pathlib import Path
+        from buildtui.registry.blobcache import BlobCache
+
+        class KilledAt:
+            def __init__(self, db):
+                self.db = db
+
+            def execute(self, sql, *args):
+                if sql.startswith({killed_at!r}):
+                    os.kill(os.getpid(), signal.SIGKILL)
+                return self.db.execute(sql, *args)
+
+            def __getattr__(self, name):
+                return getattr(self.db, name)
+
+        cache = BlobCache(Path({str(path)!r}))
+        cache._db = KilledAt(cache._db)
+        cache.clear()
+        """
+    )
+    killed = subprocess.run([sys.executable, "-c", script], check=False)
+    assert killed.returncode == -signal.SIGKILL
+    cache = BlobCache(path)
+    assert cache.usage().entries == left
+    if left:
+        assert cache.get("r", "lab", digest_of(b"7" * 500)) == (b"7" * 500, "")
+    cache.put("r", "lab", digest_of(b"after"), b"after")
+    cache.flush()
+    assert cache.usage().entries == left + 1
+    cache.close()
