@@ -14,20 +14,23 @@ import hashlib
 import json
 import os
 import secrets
-import time
+import stat
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from buildtui.build.dockerignore import IgnoreRules
+from buildtui.build.deadline import Deadline, DeadlineExceeded
+from buildtui.build.dockerignore import IgnoreRules, ParentMatches
+from buildtui.build.go_glob import PatternError, UnsupportedPattern
 from buildtui.settings import data_dir as default_data_dir
 
 MAX_FILES = 20_000
 MAX_BYTES = 256 * 1024 * 1024
 MAX_SECONDS = 3.0
 MAX_DOCKERFILE = 1024 * 1024
+MAX_IGNORE_FILE = 16 * 1024 * 1024
 HASH_CHARS = 16
 """Hex characters kept of each file's SHA-256 (64 bits: enough to see a change)."""
 
@@ -179,7 +182,11 @@ def collect(
     hashes: dict[str, str] | None = None
     if context is not None:
         hashes, note = hash_context(
-            context, max_files=max_files, max_bytes=max_bytes, max_seconds=max_seconds
+            context,
+            dockerfile=dockerfile,
+            max_files=max_files,
+            max_bytes=max_bytes,
+            max_seconds=max_seconds,
         )
     key = _key(data_dir)
     build_args: dict[str, str] = {}
@@ -210,73 +217,145 @@ def collect(
 def _read_dockerfile(path: Path | None) -> str | None:
     if path is None:
         return None
+    data = read_regular(path, MAX_DOCKERFILE)
+    return None if data is None else data.decode("utf-8", "replace")
+
+
+def read_regular(path: Path, limit: int) -> bytes | None:
+    """The first `limit` bytes of a regular file; None for anything else (missing, a
+    folder, a FIFO that would block forever, unreadable)."""
     try:
-        with path.open("rb") as handle:
-            return handle.read(MAX_DOCKERFILE).decode("utf-8", "replace")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks, left = [], limit
+        while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def ignore_file(context: Path, dockerfile: Path | None) -> Path:
+    """Which ignore file BuildKit reads: `<Dockerfile>.dockerignore` beside the
+    Dockerfile when there is one, else the context's `.dockerignore`."""
+    if dockerfile is not None:
+        own = dockerfile.with_name(dockerfile.name + ".dockerignore")
+        if own.is_file():
+            return own
+    return context / ".dockerignore"
 
 
 def hash_context(
     context: Path,
     *,
+    dockerfile: Path | None = None,
     max_files: int = MAX_FILES,
     max_bytes: int = MAX_BYTES,
     max_seconds: float = MAX_SECONDS,
 ) -> tuple[dict[str, str] | None, str | None]:
-    """(path -> hash of every file `.dockerignore` lets through, None) or (None, why not)."""
+    """(path -> hash of every file `.dockerignore` lets through, None) or (None, why not).
+
+    The files are the ones BuildKit sends (dockerignore.py); the time bound holds inside
+    each pattern match too, so no pattern and no name can make this run longer.
+    """
+    deadline = Deadline(max_seconds)
+    path = ignore_file(context, dockerfile)
+    data = read_regular(path, MAX_IGNORE_FILE + 1)
+    if data is not None and len(data) > MAX_IGNORE_FILE:
+        return None, (
+            f"context hashes skipped: {path.name} is over {MAX_IGNORE_FILE // 1024 // 1024} "
+            "MiB; COPY/ADD misses cannot name files"
+        )
     try:
-        ignore_text = (context / ".dockerignore").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        ignore_text = ""
-    rules = IgnoreRules.from_text(ignore_text)
-    deadline = time.monotonic() + max_seconds
+        rules = IgnoreRules.from_text((data or b"").decode("utf-8", "replace"))
+        return _hash_files(context, rules, deadline, max_files, max_bytes), None
+    except DeadlineExceeded:
+        return None, (
+            f"context hashes skipped: hashing took over {max_seconds:g} s "
+            f"(a large build context); COPY/ADD misses cannot name files"
+        )
+    except UnsupportedPattern as error:
+        return None, (
+            f"context hashes skipped: {error} (docker matches it; buildtui does not match "
+            "such patterns); COPY/ADD misses cannot name files"
+        )
+    except PatternError as error:
+        return None, (
+            f"context hashes skipped: {error}; docker stops the build on it too; "
+            "COPY/ADD misses cannot name files"
+        )
+    except _TooLarge:
+        return None, (
+            f"context hashes skipped: the build context has over {max_files:,} "
+            f"files or {max_bytes // (1024 * 1024)} MiB; COPY/ADD misses "
+            "cannot name files"
+        )
+    except _Unreadable as error:
+        return None, f"context hashes skipped: cannot read {error}"
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Unreadable(Exception):
+    pass
+
+
+def _hash_files(
+    context: Path, rules: IgnoreRules, deadline: Deadline, max_files: int, max_bytes: int
+) -> dict[str, str]:
+    """Walk the context as fsutil does: a folder's pattern matches are passed to its
+    entries, an excluded folder is skipped unless an exception may reach inside."""
     hashes: dict[str, str] = {}
     total = 0
-    pending = [("", context)]
+    matching = bool(rules.patterns)
+    pending: list[tuple[str, Path, ParentMatches]] = [("", context, None)]
     while pending:
-        prefix, folder = pending.pop()
+        prefix, folder, parent = pending.pop()
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as error:
-            return None, f"context hashes skipped: cannot read {folder}: {error.strerror}"
+            raise _Unreadable(f"{folder}: {error.strerror}") from None
         for entry in entries:
+            deadline.check()
             rel = f"{prefix}{entry.name}"
-            if time.monotonic() > deadline:
-                return None, (
-                    f"context hashes skipped: hashing took over {max_seconds:g} s "
-                    f"(a large build context); COPY/ADD misses cannot name files"
-                )
+            excluded, matches = rules.match(rel, parent, deadline) if matching else (False, None)
             try:
                 if entry.is_symlink():
-                    if not rules.excluded(rel):
+                    if not excluded:
                         target = os.readlink(entry.path)
                         hashes[rel] = "->" + hashlib.sha256(target.encode()).hexdigest()[:14]
                     continue
                 if entry.is_dir():
-                    if not rules.prunes(rel):
-                        pending.append((rel + "/", Path(entry.path)))
+                    if not (excluded and rules.skips(rel)):
+                        pending.append((rel + "/", Path(entry.path), matches))
                     continue
-                if not entry.is_file() or rules.excluded(rel):
+                if not entry.is_file() or excluded:
                     continue
                 total += entry.stat().st_size
                 if len(hashes) >= max_files or total > max_bytes:
-                    return None, (
-                        f"context hashes skipped: the build context has over {max_files:,} "
-                        f"files or {max_bytes // (1024 * 1024)} MiB; COPY/ADD misses "
-                        "cannot name files"
-                    )
-                hashes[rel] = _file_hash(entry.path)
+                    raise _TooLarge
+                hashes[rel] = _file_hash(entry.path, deadline)
             except OSError:
                 continue
-    return hashes, None
+    return hashes
 
 
-def _file_hash(path: str) -> str:
+def _file_hash(path: str, deadline: Deadline) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
+            deadline.check()
     return digest.hexdigest()[:HASH_CHARS]
 
 

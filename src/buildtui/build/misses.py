@@ -17,7 +17,8 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from buildtui.build.dockerignore import matches_source
+from buildtui.build.copy_sources import source_takes
+from buildtui.build.deadline import Deadline, DeadlineExceeded
 from buildtui.build.evidence import BuildEvidence, changed_files
 from buildtui.buildlog.summary import BuildSummary, CacheMiss, StepSummary, miss_line
 
@@ -25,6 +26,9 @@ __all__ = ["EarlierBuild", "first_misses", "miss_line", "with_misses"]
 
 RAN = ("done", "error")
 MAX_FILES_SHOWN = 5
+MAX_MATCH_SECONDS = 2.0
+"""Time for matching every COPY/ADD source against the changed files of one build;
+past it the files are not named (the reason says so)."""
 
 _FROM_LINE = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?\s*$", re.IGNORECASE)
 _ARG_LINE = re.compile(r"^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)", re.IGNORECASE)
@@ -45,11 +49,15 @@ def first_misses(
     summary: BuildSummary,
     evidence: BuildEvidence | None,
     earlier: Sequence[EarlierBuild],
+    *,
+    max_seconds: float = MAX_MATCH_SECONDS,
 ) -> tuple[CacheMiss, ...]:
     """The first miss of each platform and stage of `summary`'s build.
 
-    `earlier` are builds run before it, newest first.
+    `earlier` are builds run before it, newest first. Matching COPY sources against
+    files stops after `max_seconds` in all.
     """
+    deadline = Deadline(max_seconds)
     groups: dict[Key, list[StepSummary]] = {}
     for step in summary.steps:
         groups.setdefault((step.platform, step.stage), []).append(step)
@@ -70,7 +78,7 @@ def first_misses(
             if any((key[0], d) in pending and (key[0], d) != key for d in deps):
                 continue
             pending.remove(key)
-            miss = _group_miss(key, groups[key], summary, evidence, same, stages, found)
+            miss = _group_miss(key, groups[key], summary, evidence, same, stages, found, deadline)
             if miss is not None:
                 found[key] = miss
     order = list(groups)
@@ -97,6 +105,7 @@ def _group_miss(
     same: Sequence[EarlierBuild],
     stages: dict[str, str],
     found: dict[Key, CacheMiss],
+    deadline: Deadline,
 ) -> CacheMiss | None:
     counted = sorted((s for s in steps if s.counted), key=lambda s: s.index)
     step = next((s for s in counted if s.status in RAN), None)
@@ -158,23 +167,31 @@ def _group_miss(
             )
         checked.append(f"stage {source_stage} (no miss)")
     elif keyword in ("COPY", "ADD"):
-        files = _changed_context(old, new, step.instruction)
-        if files is None:
+        try:
+            files = _changed_context(old, new, step.instruction, deadline)
+        except DeadlineExceeded:
+            files = None
             checked.append(
-                "context files (not recorded: "
-                + (new.context_note or old.context_note or "no list")
-                + ")"
+                "context files (not compared: matching the COPY/ADD sources took over "
+                f"{deadline.seconds:g} s)"
             )
-        elif files:
-            return miss("files", _files_detail(files, ref.id), ref.id)
         else:
-            checked.append("the files it copies (same)")
+            if files is None:
+                checked.append(
+                    "context files (not recorded: "
+                    + (new.context_note or old.context_note or "no list")
+                    + ")"
+                )
+            elif files:
+                return miss("files", _files_detail(files, ref.id), ref.id)
+            else:
+                checked.append("the files it copies (same)")
 
     # An earlier step of the stage came from the cache of another build, with other input.
     for earlier_step in counted:
         if earlier_step.index >= step.index:
             break
-        found_earlier = _earlier_input(earlier_step, key, ref, old, new)
+        found_earlier = _earlier_input(earlier_step, key, ref, old, new, deadline)
         if found_earlier is not None:
             return miss(found_earlier[0], found_earlier[1], ref.id)
     if counted[0].index < step.index:
@@ -220,6 +237,7 @@ def _earlier_input(
     ref: EarlierBuild,
     old: BuildEvidence,
     new: BuildEvidence,
+    deadline: Deadline,
 ) -> tuple[str, str] | None:
     """(reason, detail) when an earlier step of the stage took other input than in `ref`:
     it came from the cache of another build, so the steps after it could not."""
@@ -239,7 +257,10 @@ def _earlier_input(
         )
     keyword = earlier.instruction.split(" ", 1)[0].upper()
     if keyword in ("COPY", "ADD") and _copy_from(earlier.instruction) is None:
-        files = _changed_context(old, new, earlier.instruction)
+        try:
+            files = _changed_context(old, new, earlier.instruction, deadline)
+        except DeadlineExceeded:
+            return None
         if files:
             return "files", f"{name} came from the cache but takes files " + _files_detail(
                 files, ref.id
@@ -367,7 +388,7 @@ def _changed_line(old: str | None, new: str | None, instruction: str) -> str | N
 
 
 def _changed_context(
-    old: BuildEvidence, new: BuildEvidence, instruction: str
+    old: BuildEvidence, new: BuildEvidence, instruction: str, deadline: Deadline
 ) -> list[tuple[str, str]] | None:
     if old.context_hashes is None or new.context_hashes is None:
         return None
@@ -375,7 +396,7 @@ def _changed_context(
     return [
         (path, how)
         for path, how in changed_files(old.context_hashes, new.context_hashes)
-        if any(matches_source(source, path) for source in sources)
+        if any(source_takes(source, path, deadline) for source in sources)
     ]
 
 

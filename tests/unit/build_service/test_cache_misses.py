@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from buildtui.build.dockerignore import IgnoreRules, matches_source
+from buildtui.build.copy_sources import source_takes
+from buildtui.build.dockerignore import IgnoreRules
 from buildtui.build.evidence import BuildEvidence, collect, hash_context
 from buildtui.build.history import BuildHistory, compare
 from buildtui.build.misses import EarlierBuild, first_misses
@@ -55,11 +56,11 @@ def test_dockerignore_as_docker_reads_it(patterns: str, path: str, excluded: boo
 
 
 def test_copy_sources_match_files_and_globs() -> None:
-    assert matches_source("src/", "src/index.js")
-    assert matches_source(".", "anything/at/all")
-    assert matches_source("package*.json", "package-lock.json")
-    assert not matches_source("src", "srcx/a.js")
-    assert not matches_source("package*.json", "src/package.json")
+    assert source_takes("src/", "src/index.js")
+    assert source_takes(".", "anything/at/all")
+    assert source_takes("package*.json", "package-lock.json")
+    assert not source_takes("src", "srcx/a.js")
+    assert not source_takes("package*.json", "src/package.json")
 
 
 def test_context_hashes_honour_dockerignore_and_their_bounds(tmp_path: Path) -> None:
