@@ -51,6 +51,8 @@ class LiveBuild:
         self.started_at = clock()
         self.finished_at: float | None = None
         self.process: BuildProcess | None = None
+        self.stop_requested = threading.Event()
+        """Set by a cancel (or the app quitting) before the process exists: it does not start."""
         self.exit_code: int | None = None
         self.summary: BuildSummary | None = None
         self.explanations: list[Explanation] = []

@@ -45,7 +45,13 @@ def run_build(
     if dockerfile is not None:
         live.model.stage_order = read_stage_names(dockerfile)
     if evidence is not None:
+        # Reading and hashing the context: bounded in time, and pure Python (no call
+        # that holds the interpreter), so the app's keys are answered meanwhile.
         live.evidence = evidence(live.argv)
+    if live.stop_requested.is_set():
+        live.finish(None)
+        post(BuildNotStarted(live, "The build was canceled before it started."))
+        return
     try:
         process = service.start(live.argv)
     except BuildError as error:
@@ -53,6 +59,8 @@ def run_build(
         post(BuildNotStarted(live, str(error)))
         return
     live.process = process
+    if live.stop_requested.is_set():  # canceled while it was starting
+        process.cancel()
     post(BuildStarted(live))
     last = time.monotonic()
     pending = 0
@@ -71,8 +79,11 @@ def run_build(
 
 
 def cancel_build(live: LiveBuild | None) -> bool:
-    """Stop `live`'s process if it is running; False when there is nothing to stop."""
-    if live is None or not live.running or live.process is None:
+    """Stop `live`'s process if it is running, or keep it from starting if its context
+    is still being read; False when there is nothing to stop."""
+    if live is None or not live.running:
         return False
-    live.process.cancel()
+    live.stop_requested.set()
+    if live.process is not None:
+        live.process.cancel()
     return True
