@@ -8,12 +8,13 @@ ignored: the form then starts empty, as on a first start.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from buildtui.private_files import write_private
 from buildtui.settings import data_dir
 
 if TYPE_CHECKING:
@@ -38,17 +39,8 @@ class FormMemory:
 
     def save(self, form: str, values: dict[str, Any]) -> None:
         """Write them owner-only; an error (a read-only data dir) loses nothing but them."""
-        try:
-            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.chmod(self.folder, 0o700)
-            path = self.path(form)
-            temporary = path.with_suffix(".tmp")
-            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-                json.dump(values, out, indent=2)
-            os.replace(temporary, path)
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):
+            write_private(self.path(form), json.dumps(values, indent=2))
 
 
 CREATE_FORM = "builder-create"

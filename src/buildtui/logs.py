@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-import os
 import shlex
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from buildtui.private_files import open_private
 from buildtui.settings import state_dir
 
 LOGGER = logging.getLogger("buildtui")
@@ -38,16 +38,20 @@ def configure(level: str, path: Path | None = None) -> Path | None:
         LOGGER.propagate = False
         return None
     path = log_path() if path is None else path
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handler = logging.handlers.RotatingFileHandler(
-        path, maxBytes=2_000_000, backupCount=2, encoding="utf-8"
-    )
+    handler = PrivateRotatingFileHandler(path, maxBytes=2_000_000, backupCount=2, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     LOGGER.addHandler(handler)
     LOGGER.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
     LOGGER.propagate = False
-    os.chmod(path, 0o600)
     return path
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """The log file opened 0600 and never through a link planted in its place (also
+    each time it rotates)."""
+
+    def _open(self) -> Any:
+        return open_private(Path(self.baseFilename), "a", links="replace")
 
 
 def masked_argv(argv: Sequence[str], flags: Sequence[str] = _SECRET_FLAGS) -> list[str]:

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from buildtui.private_files import write_private
 from buildtui.registry.reference import is_loopback
 
 APP_NAME = "buildtui"
@@ -27,28 +28,6 @@ def config_path() -> Path:
 
 def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME))
-
-
-PRIVATE_DIR = 0o700
-PRIVATE_FILE = 0o600
-SQLITE_SIDE_FILES = ("-journal", "-wal", "-shm")
-
-
-def make_private(path: Path) -> None:
-    """Create `path`'s folder (0700) and the empty file (0600) if missing; make both, and
-    any sqlite journal beside it, the owner's only (the data dir holds build arguments,
-    registry contents and records that are nobody else's business)."""
-    path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
-    os.chmod(path.parent, PRIVATE_DIR)
-    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE))
-    for suffix in ("", *SQLITE_SIDE_FILES):
-        side = path.with_name(path.name + suffix)
-        try:
-            os.chmod(side, PRIVATE_FILE)
-        except FileNotFoundError:
-            # No journal now; or another thread's transaction, which made one, just
-            # ended (sqlite deletes its journal at commit).
-            continue
 
 
 def state_dir() -> Path:
@@ -215,10 +194,8 @@ def save_setting(key: str, value: str, path: Path | None = None) -> Path:
             break
     else:
         lines.insert(top, line)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".toml.tmp")
-    temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    temporary.replace(path)
+    # The config file may be a link the user made (dotfiles): refused, never followed.
+    write_private(path, "\n".join(lines) + "\n", links="refuse")
     return path
 
 

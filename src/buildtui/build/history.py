@@ -29,7 +29,8 @@ from buildtui.build.errors import HistoryError
 from buildtui.build.evidence import BuildEvidence
 from buildtui.build.misses import EarlierBuild
 from buildtui.buildlog.summary import BuildSummary
-from buildtui.settings import data_dir, make_private
+from buildtui.private_files import make_private
+from buildtui.settings import data_dir
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS builds (

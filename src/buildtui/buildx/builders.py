@@ -51,6 +51,7 @@ from buildtui.buildx.parsing import (
     parse_ls_template,
 )
 from buildtui.engine.client import docker_command, make_docker_client
+from buildtui.private_files import write_private
 from buildtui.settings import Settings, data_dir
 
 if TYPE_CHECKING:
@@ -363,8 +364,7 @@ _NOT_PRUNED_WITHOUT_ALL = ("internal", "frontend")
 
 
 def write_config(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    write_private(path, text)
 
 
 def current_builder(builders: Sequence[Builder], env_builder: str) -> BuilderList:

@@ -8,7 +8,6 @@ journal it writes, so that the caller can die at any moment without consequence.
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 
@@ -16,13 +15,13 @@ from buildtui.cleanup.collection import error_from_json, result_from_json
 from buildtui.cleanup.errors import CollectionInterrupted
 from buildtui.cleanup.gc import GcResult, StepCallback
 from buildtui.cleanup.journal import Journal
+from buildtui.private_files import open_private
 
 
 def spawn_worker(journal: Journal, lock_fd: int) -> subprocess.Popen[bytes]:
     """The detached collection process: its own session, the lock's descriptor, a log."""
     log_path = journal.path.with_suffix(".log")  # the worker's own output, for a post-mortem
-    with open(log_path, "wb") as log:
-        os.chmod(log_path, 0o600)
+    with open_private(log_path, "wb") as log:
         return subprocess.Popen(
             [sys.executable, "-m", "buildtui.cleanup.worker", str(journal.path),
              "--lock-fd", str(lock_fd)],

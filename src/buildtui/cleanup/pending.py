@@ -9,13 +9,13 @@ was already in storage, then forgets them. A file in the data dir, for the owner
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from buildtui.cleanup.accounting import PlannedBlob
+from buildtui.private_files import write_private
 from buildtui.settings import data_dir
 
 VERSION = 1
@@ -50,12 +50,9 @@ class PendingDeletions:
         return registries if isinstance(registries, dict) else {}
 
     def _write(self, registries: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        partial = self.path.with_suffix(".tmp")
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as out:
-            json.dump({"version": VERSION, "registries": registries}, out, indent=1)
-        partial.replace(self.path)
+        write_private(
+            self.path, json.dumps({"version": VERSION, "registries": registries}, indent=1)
+        )
 
     def get(self, registry: str) -> Pending:
         entry = self._read().get(registry)

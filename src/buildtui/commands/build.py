@@ -37,6 +37,7 @@ from buildtui.buildlog.explain import Explanation
 from buildtui.buildlog.presentation import log_line_style, summary_lines
 from buildtui.buildlog.summary import BuildSummary
 from buildtui.commands.output import json_document
+from buildtui.private_files import write_private
 from buildtui.settings import Settings
 from buildtui.terminal import use_color
 
@@ -139,9 +140,13 @@ def run_build(
     print_summary(summary, live.explanations, out, color=color)
     if summary_json is not None:
         try:
-            summary_json.write_text(json.dumps(json_document(summary.to_json()), indent=2) + "\n")
+            document = json.dumps(json_document(summary.to_json()), indent=2) + "\n"
+            write_private(summary_json, document, links="refuse", own_folder=False)
         except OSError as error:
-            print(f"buildtui build: cannot write {summary_json}: {error}", file=sys.stderr)
+            print(
+                f"buildtui build: cannot write {summary_json}: {error.strerror or error}",
+                file=sys.stderr,
+            )
     return live.exit_code if live.exit_code is not None else 1  # wait() always gives one
 
 

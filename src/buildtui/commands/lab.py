@@ -11,6 +11,7 @@ from typing import Any
 
 from buildtui.commands.lab_engine import register_engine
 from buildtui.commands.lab_setup import register_setup
+from buildtui.private_files import write_private
 from buildtui.settings import Settings
 
 
@@ -149,10 +150,11 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     out = Path(args.out)
     try:
-        out.write_text(text, encoding="utf-8")
+        write_private(out, text, links="refuse", own_folder=False)
     except OSError as error:
         print(
-            f"buildtui: cannot write {out}: {error.strerror}; give another --out", file=sys.stderr
+            f"buildtui: cannot write {out}: {error.strerror or error}; give another --out",
+            file=sys.stderr,
         )
         return 1
     print(f"buildtui: wrote the lab report to {out} ({fmt}, {language})", file=sys.stderr)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import platformdirs
 
+from buildtui.private_files import write_private
+
 DOMAIN = "buildtui"
 LANGUAGES = ("en", "pl")
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -98,10 +100,7 @@ def mo_path(language: str) -> Path:
     cache = Path(platformdirs.user_cache_dir(DOMAIN)) / "locale" / language / "LC_MESSAGES"
     compiled = cache / f"{DOMAIN}.mo"
     if not compiled.exists() or compiled.stat().st_mtime < po.stat().st_mtime:
-        cache.mkdir(parents=True, exist_ok=True)
-        partial = compiled.with_suffix(".tmp")
-        partial.write_bytes(compile_mo(parse_po(po.read_text(encoding="utf-8"))))
-        partial.replace(compiled)
+        write_private(compiled, compile_mo(parse_po(po.read_text(encoding="utf-8"))))
     return compiled
 
 

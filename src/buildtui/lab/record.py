@@ -7,11 +7,11 @@ One JSON file per registry container in the data dir (`lab/CONTAINER.json`), own
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from buildtui.private_files import write_private
 from buildtui.settings import data_dir
 
 
@@ -59,11 +59,5 @@ def save_record(record: LabRecord, base: Path | None = None) -> Path:
     if record.empty:
         path.unlink(missing_ok=True)
         return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
-    temporary = path.with_suffix(".tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-        json.dump(asdict(record), out, indent=2)
-    os.replace(temporary, path)
+    write_private(path, json.dumps(asdict(record), indent=2))
     return path

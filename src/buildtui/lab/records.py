@@ -11,13 +11,13 @@ its owner only. Nothing here is written because a user said a step was done.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from buildtui.private_files import write_private
 from buildtui.settings import data_dir
 
 VERSION = 1
@@ -146,12 +146,7 @@ class RecordBook:
             "collections": [asdict(r) for r in records.collections[-KEEP:]],
             "cache_sizes": [asdict(r) for r in records.cache_sizes[-KEEP:]],
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        partial = self.path.with_suffix(".tmp")
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as out:
-            json.dump(document, out, indent=1)
-        partial.replace(self.path)
+        write_private(self.path, json.dumps(document, indent=1))
 
     def add_prune(self, builder: str, reclaimed: int, records: int) -> None:
         now = self.read()

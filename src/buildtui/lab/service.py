@@ -13,6 +13,7 @@ from buildtui.lab.guide import Guide, Observations, evaluate
 from buildtui.lab.i18n import translator
 from buildtui.lab.observe import Sources, observe, real_sources
 from buildtui.lab.report import render
+from buildtui.private_files import write_private
 from buildtui.settings import Settings
 
 
@@ -48,6 +49,6 @@ class LabService:
         for fmt in ("md", "html"):
             path = folder / f"lab7-report.{fmt}"
             text = render(guide, observations, self.log, fmt=fmt, language=language, _=_)
-            path.write_text(text, encoding="utf-8")
+            write_private(path, text, links="refuse", own_folder=False)
             written.append(path)
         return written

@@ -29,9 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
+from buildtui.private_files import SQLITE_SIDE_FILES, make_private
 from buildtui.registry.classify import parse_manifest
 from buildtui.registry.models import Manifest
-from buildtui.settings import SQLITE_SIDE_FILES, data_dir, make_private
+from buildtui.settings import data_dir
 
 if TYPE_CHECKING:  # the client (and httpx) is loaded only where requests are made
     from buildtui.registry.client import RawManifest, RegistryClient

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from buildtui.settings import Settings, SettingsError, config_path, load_settings, make_private
+from buildtui.private_files import make_private
+from buildtui.settings import Settings, SettingsError, config_path, load_settings
 
 
 def write(tmp_path: Path, text: str) -> Path:
