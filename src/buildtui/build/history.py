@@ -6,13 +6,15 @@ done to CACHED and from CACHED to done, and the time each saved or lost. Each bu
 also keeps its evidence (evidence.py), from which a later build's cache misses are
 explained (misses.py).
 
-The command is kept whole, `--build-arg` values included: re-running a build (`r`)
-must run exactly what ran, and a value left out could not be typed back in from the
-row. Since those values can be tokens or passwords, the data dir is the owner's only
-(0700) and so are the database and its journal files (0600), also when an older
-version created them readable by others; and the screen shows each value as
-`NAME=…` until the user asks to see it (`shown_command`). The evidence keeps only a
-keyed hash of each value.
+The database holds no `--build-arg` value: its command shows each as `NAME=…`, and
+its log and summary were masked as the build ran (arg_values.py). Re-running a build
+(`r`) must run exactly what ran, so the whole command of a build that had values is
+kept beside the database (`builds.build-args.json`, `VALUES_KEPT` builds at most) and
+given back with the entry. The data dir is the owner's only (0700), and so are the
+database, its journal files and that file (0600), also when an older version created
+them readable by others; the screen shows each value as `NAME=…` until the user asks
+to see it (`shown_command`). The evidence keeps only a keyed hash of each value.
+Histories kept before this are masked the same when opened.
 """
 
 from __future__ import annotations
@@ -22,14 +24,17 @@ import sqlite3
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from buildtui.build.arg_values import BuildArgMask, build_arg_values
 from buildtui.build.errors import HistoryError
 from buildtui.build.evidence import BuildEvidence
 from buildtui.build.misses import EarlierBuild
+from buildtui.build.options import HIDDEN_VALUE, shown_command
 from buildtui.buildlog.summary import BuildSummary
-from buildtui.private_files import make_private
+from buildtui.logs import masked_argv
+from buildtui.private_files import make_private, write_private
 from buildtui.settings import data_dir
 
 SCHEMA = """
@@ -52,6 +57,8 @@ EVIDENCE_COLUMN = "ALTER TABLE builds ADD COLUMN evidence BLOB"
 TIMING_COLUMN = "ALTER TABLE builds ADD COLUMN timing TEXT"
 """Histories made before per-line timing was kept get the column (NULL: no timing)."""
 MAX_MARKS = 20_000
+VALUES_KEPT = 500
+"""Builds whose whole command (with `--build-arg` values) is kept for `r`."""
 """Timing marks kept per build (a long build's batches are thinned to this many)."""
 
 
@@ -123,6 +130,8 @@ class BuildHistory:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = default_path() if path is None else path
+        self.values_path = self.path.with_name(self.path.stem + ".build-args.json")
+        """The whole commands of builds with `--build-arg` values (never in the database)."""
         self._private = False
         self._ready = False
         """The table and its columns are known to be there (checked once)."""
@@ -165,7 +174,67 @@ class BuildHistory:
                 connection.execute(EVIDENCE_COLUMN)
             if "timing" not in columns:
                 connection.execute(TIMING_COLUMN)
+            self._mask_older_builds(connection)
         self._ready = True
+
+    def _mask_older_builds(self, connection: sqlite3.Connection) -> None:
+        """Builds kept by an older buildtui with their values in the command: the command
+        goes beside the database, the values out of the row, its log and its summary."""
+        rows = connection.execute(
+            "SELECT id, argv, summary, log FROM builds WHERE argv LIKE '%--build-arg%'"
+        ).fetchall()
+        moved: dict[str, list[str]] = {}
+        for build_id, argv_text, summary, log in rows:
+            argv = [str(a) for a in json.loads(argv_text)]
+            stored = masked_argv(argv, flags=("--build-arg",))
+            if stored == argv:
+                continue
+            mask = BuildArgMask(build_arg_values(argv, {}))
+            text = mask(zlib.decompress(log).decode("utf-8", "replace"))
+            connection.execute(
+                "UPDATE builds SET argv = ?, command = ?, summary = ?, log = ? WHERE id = ?",
+                (
+                    json.dumps(stored),
+                    shown_command(stored),
+                    json.dumps(mask.json(json.loads(summary))),
+                    compress_lines(text.split("\n")),
+                    build_id,
+                ),
+            )
+            moved[str(build_id)] = argv
+        if moved:
+            self._keep_values(moved)
+
+    def _values(self) -> dict[str, list[str]]:
+        try:
+            data = json.loads(self.values_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _keep_values(self, add: dict[str, list[str]], drop: Sequence[str] = ()) -> None:
+        kept = self._values()
+        kept.update(add)
+        for key in drop:
+            kept.pop(key, None)
+        newest = sorted(kept, key=lambda k: int(k) if k.isdigit() else 0)[-VALUES_KEPT:]
+        try:
+            write_private(self.values_path, json.dumps({k: kept[k] for k in newest}))
+        except OSError as error:
+            raise HistoryError(
+                f"Cannot keep the build's command beside the history ({self.values_path}): "
+                f"{error.strerror or error}. Check that the folder is writable."
+            ) from error
+
+    def _with_values(self, entries: list[BuildEntry]) -> list[BuildEntry]:
+        """The entries with their whole commands, where kept."""
+        if not any(a.endswith("=" + HIDDEN_VALUE) for e in entries for a in e.argv):
+            return entries
+        kept = self._values()
+        return [
+            replace(e, argv=tuple(str(a) for a in kept[str(e.id)])) if str(e.id) in kept else e
+            for e in entries
+        ]
 
     def add(
         self,
@@ -180,7 +249,11 @@ class BuildHistory:
         timing: Sequence[tuple[int, float]] = (),
     ) -> int:
         """Keep a finished build; its id. `timing`: (lines so far, seconds since the
-        start) as its log arrived, for replaying it at its pace."""
+        start) as its log arrived, for replaying it at its pace. The database gets the
+        command without its `--build-arg` values (`command` is not kept as given: it is
+        made from that); the log and summary must come masked (LiveBuild does)."""
+        stored = masked_argv(argv, flags=("--build-arg",))
+        command = shown_command(stored)
         blob = compress_lines(log_lines)
         marks = list(timing)
         if len(marks) > MAX_MARKS:
@@ -192,7 +265,7 @@ class BuildHistory:
                 " log, log_lines, evidence, timing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     started,
-                    json.dumps(list(argv)),
+                    json.dumps(stored),
                     command,
                     summary.exit_code,
                     int(canceled),
@@ -203,7 +276,10 @@ class BuildHistory:
                     json.dumps([[n, round(t, 3)] for n, t in marks]) if marks else None,
                 ),
             )
-            return int(cursor.lastrowid or 0)
+            build_id = int(cursor.lastrowid or 0)
+            if stored != list(argv):
+                self._keep_values({str(build_id): list(argv)})
+            return build_id
 
     def earlier(self, evidence: BuildEvidence, limit: int = 20) -> list[EarlierBuild]:
         """The newest builds of the same Dockerfile and context, with their evidence."""
@@ -233,7 +309,7 @@ class BuildHistory:
                 " FROM builds ORDER BY id DESC LIMIT ?",
                 (limit,),
             ).fetchall()
-        return [_entry(row) for row in rows]
+        return self._with_values([_entry(row) for row in rows])
 
     def get(self, build_id: int) -> BuildRecord:
         with self._connect() as db:
@@ -245,13 +321,14 @@ class BuildHistory:
         if row is None:
             raise HistoryError(f"There is no build {build_id} in the history.")
         timing = tuple((int(n), float(t)) for n, t in json.loads(row[9])) if row[9] else ()
-        return BuildRecord(
-            _entry(row[:8]), zlib.decompress(row[8]).decode("utf-8", "replace"), timing
-        )
+        entry = self._with_values([_entry(row[:8])])[0]
+        return BuildRecord(entry, zlib.decompress(row[8]).decode("utf-8", "replace"), timing)
 
     def delete(self, build_id: int) -> None:
         with self._connect() as db:
             db.execute("DELETE FROM builds WHERE id = ?", (build_id,))
+        if str(build_id) in self._values():
+            self._keep_values({}, drop=[str(build_id)])
 
     def compare(self, old_id: int, new_id: int) -> Comparison:
         return compare(self.get(old_id).entry, self.get(new_id).entry)

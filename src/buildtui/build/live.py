@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 
-from buildtui.build.evidence import BuildEvidence
+from buildtui.build.arg_values import BuildArgMask, mask_for
+from buildtui.build.evidence import BuildEvidence, read_regular
 from buildtui.build.history import BuildHistory
 from buildtui.build.misses import with_misses
 from buildtui.build.options import shell_command
@@ -60,6 +62,23 @@ class LiveBuild:
         """What the build started from (recorded just before it starts)."""
         self.timing: list[tuple[int, float]] = []
         """(lines so far, seconds since the start) after each batch, for a replay."""
+        self.mask: BuildArgMask | None = None
+        """Hides the build's `--build-arg` values (arg_values.py); None: none to hide."""
+        self.masking = True
+        """Whether lines are masked as they arrive; False (`--show-build-arg-values`)
+        still keeps them masked in the history."""
+
+    def prepare_mask(
+        self, environ: Mapping[str, str], dockerfile: Path | None = None
+    ) -> BuildArgMask | None:
+        """Make the mask of this build's `--build-arg` values, from its command, the
+        environment and the Dockerfile (its recorded text, else read from `dockerfile`)."""
+        text = self.evidence.dockerfile_text if self.evidence is not None else None
+        if text is None and dockerfile is not None:
+            data = read_regular(dockerfile, 1024 * 1024)
+            text = data.decode("utf-8", "replace") if data is not None else None
+        self.mask = mask_for(self.argv, environ, text)
+        return self.mask
 
     @property
     def running(self) -> bool:
@@ -74,10 +93,11 @@ class LiveBuild:
         now = self.clock() if now is None else now
         feed = self.parser.feed
         apply = self.model.apply
+        mask = self.mask if self.masking else None
         with self.lock:
             append = self.lines.append
             for raw in batch:
-                line = feed(raw)
+                line = feed(mask(raw) if mask is not None else raw)
                 apply(line, now)
                 append(line.line)
             self.timing.append((self.dropped + len(self.lines), now - self.started_at))
@@ -131,12 +151,17 @@ class LiveBuild:
         """Keep the finished build in `history`, with its log, evidence and timing; its id."""
         if self.summary is None:
             raise ValueError("only a finished build can be kept")
+        summary, lines = self.summary, self.lines  # finished: the list no longer changes
+        if self.mask is not None and not self.masking:
+            # Shown with their values (`--show-build-arg-values`); kept without them.
+            summary = BuildSummary.from_json(self.mask.json(summary.to_json()))
+            lines = [self.mask(line) for line in lines]
         return history.add(
             started=self.started,
             argv=self.argv,
             command=shell_command(self.argv),
-            summary=self.summary,
-            log_lines=self.lines,  # finished: the list no longer changes
+            summary=summary,
+            log_lines=lines,
             canceled=self.canceled,
             evidence=self.evidence,
             timing=self.timing,

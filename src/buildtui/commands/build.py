@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -23,7 +24,7 @@ from types import FrameType
 from typing import TextIO
 
 from buildtui.build.errors import BuildError
-from buildtui.build.evidence import collect_evidence
+from buildtui.build.evidence import buildx_arguments, collect_evidence
 from buildtui.build.history import BuildHistory
 from buildtui.build.live import LiveBuild
 from buildtui.build.options import (
@@ -62,7 +63,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--show-build-arg-values",
         action="store_true",
-        help="print --build-arg values in the command line (hidden as NAME=… by default)",
+        help="print --build-arg values in the command line, the log and --summary-json "
+        "(hidden by default: NAME=… in the command, «NAME» in the log); the history never "
+        "keeps them",
     )
     parser.add_argument(
         "buildx_args",
@@ -120,6 +123,8 @@ def run_build(
     live = LiveBuild(argv, stage_order=stage_order)
     if history is not None:
         live.evidence = collect_evidence(argv)
+    live.prepare_mask(os.environ, dockerfile_of(buildx_arguments(argv)))
+    live.masking = not build_arg_values
     try:
         process = service.start(argv)
     except BuildError as error:

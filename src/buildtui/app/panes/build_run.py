@@ -7,6 +7,7 @@ output and talks back to the pane only through the messages it posts.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -48,6 +49,7 @@ def run_build(
         # Reading and hashing the context: bounded in time, and pure Python (no call
         # that holds the interpreter), so the app's keys are answered meanwhile.
         live.evidence = evidence(live.argv)
+    live.prepare_mask(os.environ, dockerfile)
     if live.stop_requested.is_set():
         live.finish(None)
         post(BuildNotStarted(live, "The build was canceled before it started."))
