@@ -10,6 +10,8 @@ The base images' digests come from the log (`FROM image@sha256:...` steps).
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -24,6 +26,7 @@ from typing import Any
 from buildtui.build.deadline import Deadline, DeadlineExceeded
 from buildtui.build.dockerignore import IgnoreRules, ParentMatches
 from buildtui.build.go_glob import PatternError, UnsupportedPattern
+from buildtui.private_files import private_dir
 from buildtui.settings import data_dir as default_data_dir
 
 MAX_FILES = 20_000
@@ -122,25 +125,41 @@ def _options(arguments: list[str]) -> tuple[dict[str, list[str]], list[str], set
 
 
 def _key(data_dir: Path | None) -> bytes:
-    """The machine's key for hashing build-argument values (made once, owner-only)."""
+    """The machine's key for hashing build-argument values (made once, owner-only; a
+    link in its place is removed, never read)."""
     if data_dir is None:
         return b"buildtui"
     path = data_dir / "evidence.key"
+    for _ in range(2):
+        existing = _read_key(path)
+        if existing:
+            return existing
+        key = secrets.token_bytes(32)
+        try:
+            private_dir(data_dir)
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(key)
+            return key
+        except FileExistsError:
+            continue  # another buildtui made it meanwhile: read it
+        except OSError:
+            break
+    return b"buildtui"
+
+
+def _read_key(path: Path) -> bytes | None:
     try:
-        return path.read_bytes()
-    except OSError:
-        pass
-    key = secrets.token_bytes(32)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            with contextlib.suppress(OSError):
+                os.unlink(path)  # the link, not its target
+        return None
     try:
-        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(key)
-    except FileExistsError:
-        return path.read_bytes()
-    except OSError:
-        return b"buildtui"
-    return key
+        return os.read(fd, 64) if stat.S_ISREG(os.fstat(fd).st_mode) else None
+    finally:
+        os.close(fd)
 
 
 def value_hash(value: str, key: bytes) -> str:

@@ -161,6 +161,17 @@ def test_a_debug_log_that_rotates_never_follows_a_link(tmp_path: Path) -> None:
     assert "after the rotation" in path.read_text()
 
 
+def test_a_link_in_the_evidence_key_s_place_is_never_read(tmp_path: Path) -> None:
+    from buildtui.build.evidence import _key
+
+    path = tmp_path / "data" / "evidence.key"
+    target = plant(path, tmp_path)
+    key = _key(path.parent)
+    untouched(target)
+    private_regular(path)
+    assert key != PRECIOUS.encode() and path.read_bytes() == key
+
+
 # -- databases and the config file: refused -----------------------------------------------
 
 
