@@ -149,6 +149,25 @@ async def test_command_palette_offers_the_panes(tmp_path: Path) -> None:
         assert "Doctor" in titles
 
 
+@pytest.mark.parametrize("size", [(160, 48), (100, 30)])
+async def test_command_palette_says_each_thing_once(tmp_path: Path, size: tuple[int, int]) -> None:
+    """No entry repeats its name as its help line, and no name appears twice, in any pane
+    (the palette used to show "Show the Build pane" on two lines, for each pane)."""
+    app = full_app(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for key in "12345":
+            await pilot.press(key)
+            commands = list(app.get_system_commands(app.screen))
+            names = [command.title for command in commands]
+            assert len(names) == len(set(names)), names
+            for command in commands:
+                assert command.title != command.help, command.title
+        shown = {command.title: command.help for command in app.get_system_commands(app.screen)}
+        assert shown["Show the Build pane"] == "Key: 2"
+        assert shown["Refresh the status bar now"] == "Key: ctrl+r"
+
+
 async def test_command_palette_offers_the_commands_of_the_pane_in_front(tmp_path: Path) -> None:
     app = full_app(tmp_path)
     async with app.run_test(size=(120, 30)) as pilot:

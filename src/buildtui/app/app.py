@@ -17,7 +17,7 @@ from textual.widgets import Footer, Input, Static, TabbedContent, TabPane, TextA
 from textual.worker import Worker, WorkerState
 
 from buildtui import __version__
-from buildtui.app.commands import APP_COMMANDS, PANES, Command, bindings
+from buildtui.app.commands import APP_COMMANDS, PANES, Command, bindings, palette_text
 from buildtui.app.messages import LabChanged, LabProgress, ShowLabStep
 from buildtui.app.services import Services
 from buildtui.app.widgets.status_bar import StatusBar
@@ -375,22 +375,19 @@ class BuildTUI(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        keys = dict(self.settings.keymap)
         for command in APP_COMMANDS:
             if command.priority:
                 continue  # the same command under another key
-            yield SystemCommand(
-                command.title if command.show else command.help,
-                command.help,
-                partial(self.run_action, command.action),
-            )
+            name, help_line = palette_text(command, keys.get(command.id, command.key))
+            yield SystemCommand(name, help_line, partial(self.run_action, command.action))
         # The commands of the pane in front, each run by that pane.
         tabs = self.tabs
         for pane in tabs.get_pane(tabs.active).children if tabs and tabs.active else ():
             pane_commands: tuple[Command, ...] = getattr(pane, "COMMANDS", ())
             for command in pane_commands:
-                yield SystemCommand(
-                    command.title, command.help, partial(pane.run_action, command.action)
-                )
+                name, help_line = palette_text(command, keys.get(command.id, command.key))
+                yield SystemCommand(name, help_line, partial(pane.run_action, command.action))
 
 
 def is_text_field(widget: Widget) -> bool:

@@ -26,6 +26,18 @@ class Command:
     """Checked before the focused widget's keys (so it works while typing in a field)."""
 
 
+def palette_text(command: Command, key: str) -> tuple[str, str]:
+    """The command palette's name and help line for `command`, bound to `key`.
+
+    A command shown in the footer is named by its short title there; one only in the
+    palette by its help sentence, with its key as the help line (never the same
+    sentence twice).
+    """
+    if command.show:
+        return command.title, command.help
+    return command.help, f"Key: {key}"
+
+
 def bindings(commands: Iterable[Command]) -> list[BindingType]:
     return [
         Binding(c.key, c.action, c.title, show=c.show, id=c.id, tooltip=c.help, priority=c.priority)
