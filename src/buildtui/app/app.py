@@ -331,6 +331,36 @@ class BuildTUI(App[None]):
     def action_refresh_status(self) -> None:
         self.refresh_status()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Esc leaves a text field of a pane (its own modal screens use Esc to close):
+        # shown in the footer only while the focus is in one.
+        if action == "leave_field":
+            return self.pane_text_field() is not None
+        return True
+
+    def pane_text_field(self) -> Widget | None:
+        """The text field of a pane that has the focus, if one has it."""
+        focused = self.screen.focused if self.tabs is not None else None
+        if focused is None or not is_text_field(focused):
+            return None
+        return focused if any(isinstance(a, TabPane) for a in focused.ancestors) else None
+
+    def action_leave_field(self) -> None:
+        """Move the focus out of a text field to the nearest part of its pane that takes
+        it (the Build form itself, so that Tab goes on from the first field), or where
+        the pane's focus starts. Digits then switch panes again."""
+        field = self.pane_text_field()
+        if field is None:
+            return
+        for ancestor in field.ancestors:
+            if isinstance(ancestor, TabPane):
+                if ancestor.id is not None:
+                    self.focus_pane(ancestor.id)
+                return
+            if isinstance(ancestor, Widget) and ancestor.focusable:
+                ancestor.focus()
+                return
+
     @on(LabChanged)
     def lab_changed(self, message: LabChanged) -> None:
         self.refresh_status()

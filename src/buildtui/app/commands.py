@@ -78,6 +78,13 @@ APP_COMMANDS = (
         )
         for pane_id, title, key in PANES
     ),
+    Command(
+        "app.leave_field",
+        "escape",
+        "leave_field",
+        "Leave field",
+        "Leave the text field, so that 1-5 switch panes again",
+    ),
     Command("app.doctor", "d", "doctor", "Doctor", "Check the engine, buildx and registry"),
     Command(
         "app.refresh_status",

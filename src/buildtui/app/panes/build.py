@@ -63,8 +63,9 @@ PlatformsProvider = Callable[[], Sequence[str]]
 """Blocking call returning the current builder's platforms (run in a thread worker)."""
 
 VIEWS = ("form", "steps", "log", "history")
-FOCUS = {"form": "#platforms", "steps": "#view-steps", "log": "#log", "history": "#history-table"}
-"""Where the focus goes in each view: inside the pane, so that its keys keep working."""
+FOCUS = {"form": "#build-form", "steps": "#view-steps", "log": "#log", "history": "#history-table"}
+"""Where the focus goes in each view: inside the pane, so that its keys keep working. The
+form itself, not a field: Tab then goes to its first field, Context."""
 
 WORKER_TASKS = {"build-platforms": "Reading the builder's platforms"}
 """What each of the pane's workers (by group) does, besides running the build itself
@@ -78,7 +79,7 @@ FORM_NAME = "build"
 class BuildPane(Vertical):
     """Run buildx builds, watch their steps and log, keep and compare them."""
 
-    AUTO_FOCUS = "#platforms, #view-steps, #log, #history-table"
+    AUTO_FOCUS = "#build-form, #view-steps, #log, #history-table"
     """Where the focus goes when the shell shows this pane: the current view's first
     (never a text field, where the next pane key would be typed)."""
 

@@ -316,10 +316,6 @@ class RegistryPane(RegistryReads):
     def action_focus_filter(self) -> None:
         self.query_one("#registry-filter", Input).focus()
 
-    def action_leave_filter(self) -> None:
-        if self.app.focused is self.query_one("#registry-filter"):
-            self.query_one("#registry-repos", OptionList).focus()
-
     def _selection(self) -> tuple[str | None, str | None, bytes | None]:
         """(title, digest, raw JSON) of the tree node in focus, else of the tag's manifest."""
         focused = self.details.focused_node()

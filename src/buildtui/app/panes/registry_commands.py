@@ -12,12 +12,4 @@ PANE_COMMANDS = (
     Command("registry.copy_ref", "y", "copy_ref", "Copy ref", "Copy the image reference"),
     Command("registry.open", "o", "open_registry", "Open…", "Open another registry"),
     Command("registry.login", "l", "login", "Log in", "Type registry credentials"),
-    Command(
-        "registry.leave_filter",
-        "escape",
-        "leave_filter",
-        "Leave filter",
-        "Back to the lists",
-        False,
-    ),
 )
