@@ -23,20 +23,39 @@ LAB_PLATFORMS = ("linux/amd64", "linux/arm64")
 
 
 class OutputType(StrEnum):
-    """Where the result goes (`--push`, `--load` or `--output type=...`)."""
+    """Where the result goes (`--push`, `--load` or `--output type=...`), by the lab's
+    exporter names (`push` and `load` are the shorthands for `registry` and `docker`)."""
 
     DEFAULT = "default"
     """No flag: the builder's default (on the docker driver: the engine's image store)."""
     PUSH = "push"
+    IMAGE = "image"
     LOAD = "load"
-    CACHEONLY = "cacheonly"
-    LOCAL = "local"
     OCI = "oci"
     TAR = "tar"
+    LOCAL = "local"
+    CACHEONLY = "cacheonly"
 
     @property
     def needs_dest(self) -> bool:
         return self in (OutputType.LOCAL, OutputType.OCI, OutputType.TAR)
+
+    @property
+    def label(self) -> str:
+        """As the form offers it: the exporter's `type=` name, and the flag for it."""
+        return OUTPUT_LABELS[self]
+
+
+OUTPUT_LABELS = {
+    OutputType.DEFAULT: "default (no flag)",
+    OutputType.PUSH: "registry (push)",
+    OutputType.IMAGE: "image",
+    OutputType.LOAD: "docker (load)",
+    OutputType.OCI: "oci",
+    OutputType.TAR: "tar",
+    OutputType.LOCAL: "local",
+    OutputType.CACHEONLY: "cacheonly",
+}
 
 
 class CacheType(StrEnum):
@@ -139,8 +158,8 @@ def buildx_arguments(options: BuildOptions) -> list[str]:
         args.append("--push")
     elif output is OutputType.LOAD:
         args.append("--load")
-    elif output is OutputType.CACHEONLY:
-        args += ["--output", "type=cacheonly"]
+    elif output in (OutputType.CACHEONLY, OutputType.IMAGE):
+        args += ["--output", f"type={output.value}"]
     elif output.needs_dest:
         args += ["--output", f"type={output.value},dest={options.output_dest}"]
     if options.cache_to is not None:

@@ -29,7 +29,7 @@ def buildx_args(argv: Sequence[str]) -> list[str]:
 # -- the history ---------------------------------------------------------------------
 
 HISTORY_COLUMNS = (
-    "#", "when", "result", "cached", "wall", "tags", "platforms", "cache",
+    "#", "when", "result", "cached", "wall", "tags", "platforms", "output", "cache",
     "cache broken first at",
 )  # fmt: skip
 
@@ -49,7 +49,7 @@ def history_row(entry: BuildEntry, build_arg_values: bool = False) -> tuple[str,
     when = datetime.fromtimestamp(entry.started).strftime("%m-%d %H:%M:%S")
     tags, cache, platforms = build_traits(entry.argv)
     return (str(entry.id), when, result, f"{summary.cached}/{summary.total}", wall, tags,
-            platforms, cache, first_miss_cell(summary))  # fmt: skip
+            platforms, output_cell(entry.argv), cache, first_miss_cell(summary))  # fmt: skip
 
 
 def short_ref(ref: str) -> str:
@@ -90,6 +90,36 @@ def build_traits(argv: Sequence[str]) -> tuple[str, str, str]:
         ", ".join(cache) or "-",
         "+".join(a for a in arches if a) or "default",
     )
+
+
+OUTPUT_FLAGS = {"--push": "registry (push)", "--load": "docker (load)"}
+EXPORTER_NAMES = {"registry": "registry (push)", "docker": "docker (load)"}
+
+
+def output_cell(argv: Sequence[str]) -> str:
+    """Where a kept command's result went, in the lab's exporter names: `registry (push)`,
+    `docker (load)`, `local ./out`, `oci out.tar`; `default` without a flag."""
+    args = buildx_args(argv)
+    outputs: list[str] = []
+    for index, arg in enumerate(args):
+        name, equals, value = arg.partition("=")
+        if arg in OUTPUT_FLAGS:
+            outputs.append(OUTPUT_FLAGS[arg])
+        elif equals and name == "--output":
+            outputs.append(_exporter(value))
+        elif arg in ("-o", "--output") and index + 1 < len(args):
+            outputs.append(_exporter(args[index + 1]))
+    return ", ".join(dict.fromkeys(outputs)) or "default"
+
+
+def _exporter(spec: str) -> str:
+    """`type=local,dest=./out` -> `local ./out`; a bare path is a local export."""
+    if "=" not in spec.split(",")[0]:
+        return f"local {spec}" if spec != "-" else "tar (stdout)"
+    fields = dict(part.partition("=")[::2] for part in spec.split(","))
+    kind = fields.get("type", "local")
+    where = fields.get("dest", "")
+    return " ".join(part for part in (EXPORTER_NAMES.get(kind, kind), where) if part)
 
 
 def first_miss_cell(summary: BuildSummary) -> str:

@@ -92,6 +92,7 @@ def test_every_option() -> None:
     [
         (OutputType.LOAD, ["--load"]),
         (OutputType.CACHEONLY, ["--output", "type=cacheonly"]),
+        (OutputType.IMAGE, ["--output", "type=image"]),
         (OutputType.DEFAULT, []),
     ],
 )

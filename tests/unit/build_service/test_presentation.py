@@ -13,6 +13,7 @@ from buildtui.build.presentation import (
     comparison_headline,
     comparison_table,
     history_row,
+    output_cell,
 )
 from buildtui.buildlog.explain import explain
 from buildtui.buildlog.model import BuildModel
@@ -172,10 +173,34 @@ def test_history_rows_show_what_tells_builds_apart() -> None:
     assert row[5:] == (
         "lab:cachetest",
         "amd64+arm64",
+        "registry (push)",
         "to cachedata1 max, from cachedata1",
         "-",  # no cache miss recorded for this build: the "cache broken first at" column
     )
     assert not any("s3cret" in cell for cell in row)
+
+
+@pytest.mark.parametrize(
+    ("flags", "cell"),
+    [
+        ([], "default"),
+        (["--push"], "registry (push)"),
+        (["--load"], "docker (load)"),
+        (["--output", "type=registry"], "registry (push)"),
+        (["-o", "type=docker,name=lab:1"], "docker (load)"),
+        (["--output=type=image"], "image"),
+        (["-o", "type=local,dest=out"], "local out"),
+        (["-o", "type=oci,dest=lab.tar"], "oci lab.tar"),
+        (["--output", "type=tar,dest=fs.tar"], "tar fs.tar"),
+        (["-o", "./out"], "local ./out"),
+        (["--output", "type=cacheonly"], "cacheonly"),
+        (["--push", "--load"], "registry (push), docker (load)"),
+    ],
+)
+def test_history_rows_say_where_the_result_went(flags: list[str], cell: str) -> None:
+    """Builds 2 and 3 of the lab (a push, then a local export) read differently."""
+    argv = ("docker", "buildx", "build", "--progress=plain", "-t", "lab:1", *flags, ".")
+    assert output_cell(argv) == cell
 
 
 def test_semantic_styles_are_mapped_by_the_caller() -> None:

@@ -25,7 +25,18 @@ from buildtui.build.options import (
 )
 
 NO_CACHE = "none"
+DEST_HINTS = {
+    OutputType.LOCAL: "destination folder, e.g. ./out",
+    OutputType.OCI: "destination file, e.g. lab-oci.tar",
+    OutputType.TAR: "destination file, e.g. lab-fs.tar",
+}
 PROVENANCE = (("default", "default"), ("on", "on"), ("off", "off"))
+
+
+def text_field(widget_id: str, placeholder: str, value: str = "") -> Input:
+    """A one-line field of the form; its text is not selected when it takes the focus,
+    so that typing adds to it instead of replacing it."""
+    return Input(value, id=widget_id, placeholder=placeholder, compact=True, select_on_focus=False)
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -33,7 +44,13 @@ def _words(text: str) -> tuple[str, ...]:
 
 
 class BuildForm(VerticalScroll):
-    """Fields for one build; posts `Changed` whenever one of them changes."""
+    """Fields for one build; posts `Changed` whenever one of them changes.
+
+    Its fields come in reading order, so Tab from the form itself goes Context,
+    Dockerfile, Tags, Platforms, Builder ...; a field's text is not selected when it
+    takes the focus (typing adds to it). The destination takes text only for the
+    outputs that write files (local, oci, tar); other outputs clear it.
+    """
 
     DEFAULT_CSS = """
     BuildForm { height: 1fr; padding: 0 1; }
@@ -51,34 +68,32 @@ class BuildForm(VerticalScroll):
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield Label("Context")
-            yield Input(".", id="context", placeholder="build context folder", compact=True)
+            yield text_field("context", "build context folder", ".")
             yield Label("Dockerfile")
-            yield Input(id="file", placeholder="default: CONTEXT/Dockerfile", compact=True)
+            yield text_field("file", "default: CONTEXT/Dockerfile")
         with Horizontal():
             yield Label("Tags")
-            yield Input(
-                id="tags",
-                placeholder="e.g. HOST:PORT/lab:1 (several: space-separated)",
-                compact=True,
-            )
+            yield text_field("tags", "e.g. HOST:PORT/lab:1 (several: space-separated)")
         with Horizontal():
             yield Label("Platforms")
             yield MarkedSelectionList[str](id="platforms", compact=True)
         with Horizontal():
             yield Label("Builder")
-            yield Input(id="builder", placeholder="default: the builder in use", compact=True)
+            yield text_field("builder", "default: the builder in use")
             yield Label("Target")
-            yield Input(id="target", placeholder="default: the last stage", compact=True)
+            yield text_field("target", "default: the last stage")
         with Horizontal():
             yield Label("Output")
             yield Select(
-                [(t.value, t.value) for t in OutputType],
+                [(t.label, t.value) for t in OutputType],
                 value=OutputType.DEFAULT.value,
                 allow_blank=False,
                 id="output",
                 compact=True,
             )
-            yield Input(id="output-dest", placeholder="destination (local, oci, tar)", compact=True)
+            dest = text_field("output-dest", f"no destination for {OutputType.DEFAULT.label}")
+            dest.disabled = True  # until an output that writes files is chosen
+            yield dest
         with Horizontal():
             yield Label("Cache from")
             yield Select(
@@ -88,13 +103,13 @@ class BuildForm(VerticalScroll):
                 id="cache-from",
                 compact=True,
             )
-            yield Input(id="cache-from-ref", placeholder="cache image or directory", compact=True)
+            yield text_field("cache-from-ref", "cache image or directory")
         with Horizontal():
             yield Label("Cache to")
             yield Select(
                 self._cache_types(), value=NO_CACHE, allow_blank=False, id="cache-to", compact=True
             )
-            yield Input(id="cache-to-ref", placeholder="cache image or directory", compact=True)
+            yield text_field("cache-to-ref", "cache image or directory")
         with Horizontal():
             yield Label("Cache mode")
             yield Select(
@@ -108,7 +123,7 @@ class BuildForm(VerticalScroll):
             yield MarkedCheckbox("--no-cache", id="no-cache", compact=True)
         with Horizontal():
             yield Label("Build args")
-            yield Input(id="build-args", placeholder="e.g. NAME=value NAME2=value2", compact=True)
+            yield text_field("build-args", "e.g. NAME=value NAME2=value2")
             yield Label("Provenance")
             yield Select(
                 PROVENANCE, value="default", allow_blank=False, id="provenance", compact=True
@@ -235,6 +250,19 @@ class BuildForm(VerticalScroll):
             selection.deselect_all()
             self.set_platforms(offered, [str(p) for p in platforms])
         self.post_message(self.Changed())
+
+    @on(Select.Changed, "#output")
+    def _output_changed(self, event: Select.Changed) -> None:
+        """The destination follows the output: cleared and skipped by Tab when the
+        output writes no files."""
+        output = OutputType(str(event.value))
+        dest = self.query_one("#output-dest", Input)
+        dest.disabled = not output.needs_dest
+        if output.needs_dest:
+            dest.placeholder = DEST_HINTS[output]
+        else:
+            dest.value = ""
+            dest.placeholder = f"no destination for {output.label}"
 
     @on(Input.Changed)
     @on(Select.Changed)
