@@ -122,11 +122,13 @@ class BuildTUI(App[None]):
             return
         self.settings = replace(self.settings, theme=theme.name)
 
-    def check_keymap(self, panes: Iterable[object]) -> None:
+    def check_keymap(self, panes: Iterable[Widget]) -> None:
         """Say which keymap ids name no binding (a typo would otherwise remap nothing)."""
         known = {command.id for command in APP_COMMANDS}
         for pane in panes:
-            known.update(command.id for command in getattr(pane, "COMMANDS", ()))
+            # The pane's commands and its widgets' own (the manifest tree's keys).
+            for widget in pane.walk_children(with_self=True):
+                known.update(command.id for command in getattr(widget, "COMMANDS", ()))
         unknown = sorted({binding_id for binding_id, _ in self.settings.keymap} - known)
         if unknown:
             self.notify(

@@ -95,11 +95,14 @@ def _layer_nodes(
         use = breakdown.of(digest) if breakdown else None
         children: tuple[OutlineNode, ...] = ()
         if use is not None:
-            label += "  only in the cache" if use.cache_only else f"  also {use.also_in[0]}"
-            if len(use.also_in) > 1:
-                children = tuple(
-                    OutlineNode(f"also {where}", kind="detail") for where in use.also_in
-                )
+            # Said once: on the line for one place, on a line each below for several.
+            if use.cache_only:
+                label += "  only in the cache"
+            elif len(use.also_in) == 1:
+                label += f"  also {use.also_in[0]}"
+            else:
+                label += f"  also a layer of {len(use.also_in)} images"
+                children = tuple(OutlineNode(where, kind="detail") for where in use.also_in)
         nodes.append(OutlineNode(label, kind="layer", digest=digest, children=children))
     return nodes
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from buildtui.registry.outline import KIND_STYLES, kind_style, report_outline
+from buildtui.registry.crossref import CacheBreakdown, CacheLayerUse, cache_layers
+from buildtui.registry.outline import KIND_STYLES, kind_style, outline_lines, report_outline
 from buildtui.registry.rows import shared_note
 from buildtui.registry.scan import SharedBlob
 from tests.fakes.registry import lab_registry
@@ -42,6 +43,29 @@ async def test_outline_of_single_image_cache_and_artifact() -> None:
     artifact = report_outline(await report_of(registry, "sbom", "v1"))
     assert artifact.kind == "artifact"
     assert artifact.children[-1].label == "annotations (1)"
+
+
+async def test_where_a_cache_layer_also_is_is_said_once() -> None:
+    """One place on the layer's line; several as a line each below it, not the first of
+    them on the line and again below (as `buildtui inspect` printed it)."""
+    report = await report_of(lab_registry(), "cachedata1", "latest")
+    layers, _ = cache_layers(report.manifest)
+    first, second = (layer.digest for layer in layers[:2])
+    places = ("layer 1 of busybox:latest (linux/amd64)", "layer 1 of lab:cachetest (linux/amd64)")
+    breakdown = CacheBreakdown(
+        (
+            CacheLayerUse(first, 10, 1, ("layer 2 of lab:cachetest (linux/arm64)",)),
+            CacheLayerUse(second, 20, 1, places),
+        ),
+        config_size=5,
+        compared_with=3,
+    )
+    text = "\n".join(outline_lines(report_outline(report, breakdown)))
+    assert text.count("layer 2 of lab:cachetest (linux/arm64)") == 1
+    assert "also layer 2 of lab:cachetest (linux/arm64)" in text
+    for place in places:
+        assert text.count(place) == 1, text
+    assert "also a layer of 2 images" in text
 
 
 def test_shared_note() -> None:

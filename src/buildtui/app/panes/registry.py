@@ -63,21 +63,24 @@ class RegistryPane(RegistryReads):
     RegistryPane #registry-message.shown {
         display: block;
     }
+    /* The tags above the manifest panel, right of the repositories: the tags need a
+       few rows, the tree the width (its cache layer lines run past 100 columns). */
     RegistryPane #registry-body {
         height: 1fr;
+        layout: grid;
+        grid-size: 2 2;
+        grid-columns: 24 1fr;
+        grid-rows: auto 1fr;
     }
     RegistryPane #registry-repos {
-        width: 24;
+        row-span: 2;
         height: 1fr;
     }
     RegistryPane #registry-tags {
-        width: auto;
-        max-width: 50%;
-        height: 1fr;
+        height: auto;
+        max-height: 12;
     }
     RegistryPane #registry-detail {
-        width: 1fr;
-        min-width: 50;
         height: 1fr;
     }
     """
@@ -314,7 +317,21 @@ class RegistryPane(RegistryReads):
             self.load_tags(self.repository)
 
     def action_focus_filter(self) -> None:
+        if self.zoomed:
+            self.action_zoom()  # the filter is not shown while zoomed
         self.query_one("#registry-filter", Input).focus()
+
+    @property
+    def zoomed(self) -> bool:
+        return self.has_class("-zoomed")
+
+    def action_zoom(self) -> None:
+        """The manifest panel on the whole pane (the tree keeps the focus), or back."""
+        zoom = not self.zoomed
+        self.set_class(zoom, "-zoomed")
+        self.manifest_tree.border_subtitle = "z: back to the lists" if zoom else None
+        if zoom:
+            self.manifest_tree.focus()
 
     def _selection(self) -> tuple[str | None, str | None, bytes | None]:
         """(title, digest, raw JSON) of the tree node in focus, else of the tag's manifest."""

@@ -3,12 +3,40 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from buildtui.app.commands import Command, bindings
 from buildtui.app.theme_styles import themed
 from buildtui.registry.outline import OutlineNode, kind_style
+
+TREE_COMMANDS = (
+    Command("tree.toggle", "space", "toggle_node", "Open/close", "Open or close the node"),
+    # The arrows are not in the footer: at 100 columns it keeps the pane's keys.
+    Command(
+        "tree.open",
+        "right",
+        "open_node",
+        "Open",
+        "Open the node, then go to its first child",
+        show=False,
+    ),
+    Command(
+        "tree.close",
+        "left",
+        "close_node",
+        "Close",
+        "Close the node, then go to its parent",
+        show=False,
+    ),
+    Command(
+        "tree.open_all",
+        "asterisk",
+        "open_all",
+        "Open all",
+        "Open the node and everything below it (once all is open: close them)",
+    ),
+)
 
 
 class ManifestTree(Tree[OutlineNode]):
@@ -16,15 +44,12 @@ class ManifestTree(Tree[OutlineNode]):
 
     Fully keyboard-driven, its keys in the footer: enter or space opens and closes a
     node, right opens it (or goes to its first child), left closes it (or goes to its
-    parent), `*` opens or closes a node with everything below it.
+    parent), `*` opens a node with everything below it (pressed again once all is
+    open, closes them).
     """
 
-    BINDINGS = [
-        Binding("space", "toggle_node", "Open/close", show=True),
-        Binding("right", "open_node", "Open", show=True),
-        Binding("left", "close_node", "Close", show=True),
-        Binding("asterisk", "toggle_all", "Open all", show=True),
-    ]
+    COMMANDS = TREE_COMMANDS
+    BINDINGS = bindings(TREE_COMMANDS)
 
     DEFAULT_CSS = """
     ManifestTree {
@@ -84,13 +109,14 @@ class ManifestTree(Tree[OutlineNode]):
         elif node.parent is not None:
             self.move_cursor(node.parent)
 
-    def action_toggle_all(self) -> None:
+    def action_open_all(self) -> None:
         node = self.cursor_node
-        if node is not None and node.allow_expand:
-            if node.is_expanded:
-                node.collapse_all()
-            else:
-                node.expand_all()
+        if node is None or not node.allow_expand:
+            return
+        if closed_below(node):
+            node.expand_all()
+        else:
+            node.collapse_all()
 
     def raw_of_selected(self) -> tuple[OutlineNode | None, bytes | None]:
         """The node in focus and the JSON to show for it: its own, else its manifest's
@@ -109,3 +135,10 @@ class ManifestTree(Tree[OutlineNode]):
     def selected(self) -> OutlineNode | None:
         node = self.cursor_node
         return node.data if node is not None else None
+
+
+def closed_below(node: TreeNode[OutlineNode]) -> bool:
+    """Whether the node, or a node below it, can open and is closed."""
+    if node.allow_expand and not node.is_expanded:
+        return True
+    return any(closed_below(child) for child in node.children)
