@@ -90,7 +90,7 @@ def run_inspect(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json(inspect_json(report, breakdown))
     else:
-        print(report_text(report, service.commands(report.ref), breakdown))
+        print(report_text(report, service.commands(report), breakdown))
     return 0
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 from buildtui.registry.crossref import CacheBreakdown
 from buildtui.registry.errors import RegistryError
-from buildtui.registry.models import Descriptor, ImageConfig, Listing, Manifest
+from buildtui.registry.models import Descriptor, ImageConfig, Kind, Listing, Manifest
 from buildtui.registry.reference import Reference
 from buildtui.registry.scan import ImageReport
 
@@ -48,19 +49,53 @@ class RegistryBrowser(Protocol):
 
     def with_credentials(self, username: str, password: str) -> RegistryBrowser: ...
 
-    def commands(self, ref: str) -> list[str]:
-        """The docker commands that show the same thing as the pane does for `ref`."""
+    def commands(self, report: ImageReport) -> list[str]:
+        """The commands that show the same thing as the pane does for `report`'s
+        reference, only those that work for its kind on this registry."""
         ...
 
     async def aclose(self) -> None: ...
 
 
-def equivalent_commands(ref: str, plain_http: bool) -> list[str]:
+READABLE_BY_DOCKER = (Kind.INDEX, Kind.IMAGE, Kind.ATTESTATION)
+"""Kinds `docker manifest inspect` reads: it fails with a 500 on a cache image in the
+index form (the entries of its "index" are layers, which it asks for as manifests)."""
+
+
+def equivalent_commands(
+    ref: str,
+    kind: Kind,
+    *,
+    plain_http: bool,
+    loopback: bool,
+    manifest_url: str = "",
+    media_type: str = "",
+) -> list[str]:
+    """The commands that show what the pane shows for `ref`, each one that works when
+    pasted for that kind of reference on that registry (each is run against a real
+    registry by `tests/integration/test_same_as_commands.py`):
+
+    - `docker buildx imagetools inspect` speaks plain HTTP to a loopback registry only
+      (elsewhere it tries HTTPS, whatever the engine's insecure registries say);
+    - `docker manifest inspect` needs `--insecure` for plain HTTP, localhost included,
+      and reads indexes, images and attestations only;
+    - a cache image (or an artifact) shows as its document: `imagetools inspect --raw`,
+      or where imagetools cannot reach the registry the GET the pane makes, with curl.
+    """
+    imagetools = loopback or not plain_http
     insecure = " --insecure" if plain_http else ""
-    return [
-        f"docker buildx imagetools inspect {ref}",
-        f"docker manifest inspect{insecure} {ref}",
-    ]
+    commands: list[str] = []
+    if kind in READABLE_BY_DOCKER:
+        if imagetools:
+            commands.append(f"docker buildx imagetools inspect {ref}")
+        commands.append(f"docker manifest inspect{insecure} {ref}")
+    elif imagetools:
+        commands.append(f"docker buildx imagetools inspect --raw {ref}")
+    elif manifest_url:
+        accept = shlex.quote(f"Accept: {media_type}") if media_type else ""
+        header = f" -H {accept}" if accept else ""
+        commands.append(f"curl -s{header} {shlex.quote(manifest_url)}")
+    return commands
 
 
 @dataclass(frozen=True)

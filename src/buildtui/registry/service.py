@@ -29,6 +29,7 @@ from buildtui.registry.models import Descriptor, ImageConfig, Kind, Listing, Man
 from buildtui.registry.network import Network, network_for
 from buildtui.registry.reference import (
     Reference,
+    is_loopback,
     parse_reference,
     parse_registry,
     same_registry,
@@ -338,10 +339,17 @@ class RegistryService:
             blob_cache=self._blob_cache_choice,
         )
 
-    def commands(self, ref: str) -> list[str]:
+    def commands(self, report: ImageReport) -> list[str]:
         # `docker manifest inspect` needs --insecure for plain HTTP, localhost included
         # (seen with Docker 26: without it, "no such manifest").
-        return equivalent_commands(ref, self.base_url.startswith("http://"))
+        return equivalent_commands(
+            report.ref,
+            report.kind,
+            plain_http=self.base_url.startswith("http://"),
+            loopback=is_loopback(self._registry),
+            manifest_url=f"{self.base_url}/v2/{report.repository}/manifests/{report.reference}",
+            media_type=report.manifest.media_type,
+        )
 
     async def aclose(self) -> None:
         """Let go of the client: closed now unless another service still holds it, or once

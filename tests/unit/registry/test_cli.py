@@ -42,7 +42,9 @@ def test_inspect_human(fake: FakeRegistry, capsys: pytest.CaptureFixture[str]) -
     assert "Platforms:  linux/amd64 + linux/arm64" in out
     assert f"Digest:     {fake.tags['lab']['cachetest']}" in out
     assert "attestation for linux/arm64" in out
-    assert "docker buildx imagetools inspect registry.test:5000/lab:cachetest" in out
+    # A plain-HTTP registry elsewhere than this machine: imagetools would try HTTPS.
+    assert "docker manifest inspect --insecure registry.test:5000/lab:cachetest" in out
+    assert "imagetools" not in out
 
 
 def test_inspect_json(fake: FakeRegistry, capsys: pytest.CaptureFixture[str]) -> None:

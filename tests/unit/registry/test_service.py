@@ -8,9 +8,12 @@ import sys
 import pytest
 
 from buildtui.registry.auth import NoCredentials
+from buildtui.registry.browser import equivalent_commands
 from buildtui.registry.errors import BadReference
+from buildtui.registry.models import OCI_INDEX, Kind
 from buildtui.registry.service import RegistryService
 from buildtui.settings import Settings
+from tests.fakes.registry import fake_service, lab_registry
 
 
 def test_default_registry_from_settings_and_open_another() -> None:
@@ -35,14 +38,60 @@ def test_refs_without_host_are_on_this_registry() -> None:
     assert (ref.registry, ref.repository, ref.tag) == ("localhost:5000", "lab", "cachetest")
 
 
-def test_equivalent_commands() -> None:
-    plain = RegistryService(Settings(registry_url="http://localhost:5000"))
-    assert plain.commands("localhost:5000/lab:cachetest") == [
-        "docker buildx imagetools inspect localhost:5000/lab:cachetest",
-        "docker manifest inspect --insecure localhost:5000/lab:cachetest",
+@pytest.mark.parametrize(
+    ("kind", "plain_http", "loopback", "expected"),
+    [
+        (Kind.INDEX, True, True, [
+            "docker buildx imagetools inspect localhost:5000/lab:cachetest",
+            "docker manifest inspect --insecure localhost:5000/lab:cachetest",
+        ]),
+        (Kind.ATTESTATION, False, False, [
+            "docker buildx imagetools inspect localhost:5000/lab:cachetest",
+            "docker manifest inspect localhost:5000/lab:cachetest",
+        ]),
+        # docker manifest inspect answers a cache (index form) with a 500: not offered.
+        (Kind.CACHE, True, True, [
+            "docker buildx imagetools inspect --raw localhost:5000/lab:cachetest",
+        ]),
+        # imagetools tries HTTPS on a plain-HTTP registry that is not on this machine.
+        (Kind.IMAGE, True, False, [
+            "docker manifest inspect --insecure localhost:5000/lab:cachetest",
+        ]),
+        (Kind.CACHE, True, False, [
+            "curl -s -H 'Accept: application/vnd.oci.image.index.v1+json' "
+            "http://reg.lab:5000/v2/lab/manifests/cachetest",
+        ]),
+    ],
+)  # fmt: skip
+def test_equivalent_commands_work_for_the_kind_and_the_registry(
+    kind: Kind, plain_http: bool, loopback: bool, expected: list[str]
+) -> None:
+    commands = equivalent_commands(
+        "localhost:5000/lab:cachetest",
+        kind,
+        plain_http=plain_http,
+        loopback=loopback,
+        manifest_url="http://reg.lab:5000/v2/lab/manifests/cachetest",
+        media_type=OCI_INDEX,
+    )
+    assert commands == expected
+
+
+async def test_equivalent_commands_of_a_service() -> None:
+    """The fake registry is plain HTTP and not on this machine: no imagetools (it would
+    try HTTPS), and the cache's document by the GET the pane makes."""
+    registry = lab_registry()
+    plain = fake_service(registry)
+    report = await plain.inspect("lab", "cachetest")
+    assert plain.commands(report) == [
+        f"docker manifest inspect --insecure {registry.host}/lab:cachetest",
     ]
-    tls = plain.open("ghcr.io")
-    assert tls.commands("ghcr.io/o/r:1")[1] == "docker manifest inspect ghcr.io/o/r:1"
+    cache = await plain.inspect("cachedata1", "latest")
+    assert plain.commands(cache) == [
+        f"curl -s -H 'Accept: {cache.manifest.media_type}' "
+        f"http://{registry.host}/v2/cachedata1/manifests/latest"
+    ]
+    await plain.aclose()
 
 
 def test_with_credentials_keeps_the_address() -> None:

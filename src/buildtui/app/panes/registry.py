@@ -303,7 +303,7 @@ class RegistryPane(RegistryReads):
             breakdown = self.breakdowns.get(tag)
             if report.kind is Kind.CACHE and breakdown is None:
                 self.compare_once(report, tag)
-            self.details.show_report(report, breakdown, self.service.commands(report.ref))
+            self.details.show_report(report, breakdown, self.service.commands(report))
             return
         error = self.tag_errors.get(tag)
         self.details.show_placeholder(f"! {error}" if error else f"Inspecting {tag}…")
