@@ -62,10 +62,12 @@ def fake_lab_service(
     history: BuildHistory | None = None,
     status: EngineStatus | None = None,
     images: Sequence[str] = (),
+    builders: FakeBuildersService | None = None,
 ) -> LabService:
+    """The guide over fakes; `builders`: the ones the Builders pane shows (default: its own)."""
     settings = settings or Settings(registry_url=f"http://{registry.host}")
     history = history or BuildHistory(data_dir / "history.sqlite3")
-    builders = FakeBuildersService(settings=settings, data_dir=data_dir)
+    builders = builders or FakeBuildersService(settings=settings, data_dir=data_dir)
     sources = Sources(
         settings=settings,
         probe=lambda: status or healthy_status(settings.registry_url),

@@ -191,7 +191,7 @@ async def test_a_builder_action_refreshes_the_status_bar_at_once(tmp_path: Path)
         pane = app.query_one(BuildersPane)
         table = pane.query_one("#builders-table", DataTable)
         table.focus()
-        table.move_cursor(row=list(pane.rows).index("b:lab7"))
+        table.move_cursor(row=list(pane.rows).index("b:cachebox"))  # running: used at once
         await pilot.press("u")
         await settle(pilot)
         assert status.calls > probes  # not waiting for the 15 s interval

@@ -260,14 +260,13 @@ async def test_use_makes_it_current_and_reports_errors() -> None:
     app = builders_app(service)
     async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
         await settle(pilot)
-        await highlight(app, pilot, "b:lab7")
+        await highlight(app, pilot, "b:cachebox")  # it runs: no question first
         await pilot.press("u")
         await settle(pilot)
-        assert ("use", "lab7") in service.calls
-        assert "in use: lab7" in text_of(app, "#builders-title")
-        assert ("information", "lab7 is now the builder in use") in notes(posted)
+        assert ("use", "cachebox") in service.calls
+        assert "in use: cachebox" in text_of(app, "#builders-title")
+        assert ("information", "cachebox is now the builder in use") in notes(posted)
         service.fail["use"] = BuilderNotFound("cachebox")
-        await highlight(app, pilot, "b:cachebox")
         await pilot.press("u")
         await settle(pilot)
         severity, text = notes(posted)[-1]

@@ -11,6 +11,7 @@ import io
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -106,3 +107,77 @@ def test_a_build_on_that_builder_is_explained_and_doctor_says_it_cannot_build(
     # The status bar's probe never starts a builder: it only says what it found.
     quick = {c.name: c for c in probe_engine(Settings()).checks}["builder"]
     assert quick.level == "warn" and "must pull it" in quick.detail
+
+
+def buildtui_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """`buildtui` as a user runs it (this test's BUILDX_CONFIG in its environment)."""
+    return subprocess.run(
+        [sys.executable, "-m", "buildtui", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def test_builders_use_refuses_a_builder_that_is_not_running_unless_forced(
+    buildx_config: Path,
+) -> None:
+    """A switch to a builder that cannot start is refused with the commands that start it
+    first; the bootstrap command it prints fails here as pasted, and `-f` switches anyway."""
+    name = unique("trap")
+    docker("buildx", "create", "--name", name, "--driver", "docker-container")
+    refused = buildtui_cli("builders", "use", name)
+    assert refused.returncode == 1, refused.stdout
+    assert refused.stderr.startswith(f"buildtui builders: {name} is not running (inactive).")
+    assert current(buildx_config) == "default"
+    bootstrap = next(
+        line.strip() for line in refused.stderr.splitlines() if "inspect --bootstrap" in line
+    )
+    assert bootstrap == f"docker buildx inspect --bootstrap {name}"
+    started = subprocess.run(
+        ["bash", "-c", bootstrap], capture_output=True, text=True, timeout=180, check=False
+    )
+    assert started.returncode != 0 and "buildx-stable-1" in started.stderr  # it cannot start
+    assert current(buildx_config) == "default"
+    forced = buildtui_cli("builders", "use", "-f", name)
+    assert forced.returncode == 0, forced.stderr
+    assert "warning" in forced.stderr and forced.stdout.strip() == f"{name} is the builder in use"
+    assert current(buildx_config) == name
+
+
+@pytest.mark.parametrize("size", [(160, 48), (100, 30)])
+async def test_the_pane_keeps_the_builder_in_use_when_its_bootstrap_fails(
+    buildx_config: Path, size: tuple[int, int]
+) -> None:
+    """u on a builder that is not running, then "Bootstrap, then use": the real bootstrap
+    fails (its BuildKit image cannot be pulled), and default stays the builder in use."""
+    from buildtui.app.screens.builder_bootstrap import BootstrapScreen
+    from buildtui.app.screens.builder_use import UseBuilderScreen
+    from tests.fakes.builders_app import builders_app, builders_pane
+    from tests.fakes.services import settle, until
+
+    name = unique("trap")
+    docker("buildx", "create", "--name", name, "--driver", "docker-container")
+    service = BuildersService(Settings())
+    app = builders_app(service)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        pane = builders_pane(app)
+        await until(pilot, lambda: f"b:{name}" in pane.rows, "listed")
+        pane.table.focus()
+        pane.table.move_cursor(row=list(pane.rows).index(f"b:{name}"))
+        await pilot.press("u")
+        await until(pilot, lambda: isinstance(app.screen, UseBuilderScreen), "asking")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, BootstrapScreen), "starting")
+        screen = app.screen
+        assert isinstance(screen, BootstrapScreen)
+        for _ in range(120):
+            if screen.done:
+                break
+            await pilot.pause(0.5)
+        assert screen.done and not screen.succeeded
+        await pilot.press("escape")
+        await settle(pilot)
+    assert current(buildx_config) == "default"

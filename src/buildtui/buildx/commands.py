@@ -42,6 +42,11 @@ def split_list(text: str) -> tuple[str, ...]:
     return tuple(part for part in re.split(r"[,\s]+", text.strip()) if part)
 
 
+LAB_BUILDER = CreateOptions(name="lab7", driver="docker-container", use=True, bootstrap=True)
+"""The lab's builder: `docker buildx create --name lab7 --driver docker-container --use
+--bootstrap` (the create form starts from it for the lab's step 2)."""
+
+
 class Preset(Enum):
     """Options that solve the lab's known traps with a docker-container builder."""
 

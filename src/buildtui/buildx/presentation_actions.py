@@ -14,7 +14,7 @@ from typing import Any
 from rich.text import Text
 
 from buildtui.buildx.commands import CreatePlan
-from buildtui.buildx.errors import BootstrapCancelled, BuildxError
+from buildtui.buildx.errors import BUILDKIT_IMAGE, BootstrapCancelled, BuildxError
 from buildtui.buildx.models import (
     Builder,
     CacheRecord,
@@ -70,6 +70,24 @@ def bootstrap_text(builder: str, inspection: Inspection | None, error: BuildxErr
         outcome.append(error.what, style="bold warning" if cancelled else "bold error")
         outcome.append(f"\n{error.fix}")
     return outcome
+
+
+def not_running_warning(builder: Builder) -> str | None:
+    """What switching to `builder` would leave the builds to: None when it runs (the
+    docker driver's always does); else that it is not running (inactive, stopped, or a
+    start that failed) and what its first build would then do."""
+    if builder.driver == "docker" or builder.status == "running":
+        return None
+    reason = builder.error or next((node.error for node in builder.nodes if node.error), None)
+    state = f"{builder.status}: {reason}" if reason else builder.status
+    if builder.driver == "docker-container":
+        consequence = (
+            "Every build on it starts it first, and fails if it cannot start, e.g. when its "
+            f"BuildKit image {BUILDKIT_IMAGE} cannot be pulled."
+        )
+    else:
+        consequence = "Every build on it fails until its BuildKit answers."
+    return f"{builder.name} is not running ({state}). {consequence}"
 
 
 def command_text(command: str) -> Text:

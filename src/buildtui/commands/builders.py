@@ -7,16 +7,25 @@ Same validation and messages as the pane; rm and prune ask first (or take --yes)
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
-from buildtui.buildx.commands import prune_args, remove_args, render_command, split_list
+from buildtui.buildx.commands import (
+    bootstrap_args,
+    prune_args,
+    remove_args,
+    render_command,
+    split_list,
+    use_args,
+)
 from buildtui.buildx.errors import BuildxError, ContextBuilderRemoval
 from buildtui.buildx.models import DRIVERS, CreateOptions, CreateRequest, PruneOptions
 from buildtui.buildx.presentation import COLUMNS, builder_json, builder_rows
 from buildtui.buildx.presentation_actions import (
     inspection_lines,
+    not_running_warning,
     preview_lines,
     removal_plan,
     usage_json,
@@ -76,8 +85,17 @@ def register(subparsers: Any) -> None:
     create.add_argument("--dry-run", action="store_true", help="print the command, run nothing")
     create.set_defaults(handler=run_create)
 
-    use = sub.add_parser("use", help="make a builder the one in use")
+    use = sub.add_parser(
+        "use",
+        help="make a builder the one in use (refused for one that is not running, unless -f)",
+    )
     use.add_argument("name")
+    use.add_argument(
+        "-f",
+        "--force",
+        action="store_true",
+        help="make it the builder in use even though it is not running",
+    )
     use.set_defaults(handler=run_use)
 
     bootstrap = sub.add_parser(
@@ -202,11 +220,34 @@ def run_create(
 def run_use(
     args: argparse.Namespace, settings: Settings, factory: ServiceFactory = _service
 ) -> int:
+    """Switch builders; one that is not running is refused with the commands that start it
+    first (a build on it would fail if it cannot start), unless `--force`."""
+    from buildtui.cleanup.service import cli_prefix
+
+    service = factory(settings)
+    name = args.name
     try:
-        factory(settings).use(args.name)
+        listing = service.list()
+        builder = listing.get(name) or listing.get(name.lower())
+        warning = not_running_warning(builder) if builder is not None else None
+        if warning is not None and not args.force:
+            prefix = service.command_prefix
+            lines = (
+                f"buildtui builders: {warning}",
+                "Start it first, then make it the builder in use:",
+                f"  {render_command(prefix, bootstrap_args(name))}",
+                f"  {render_command(prefix, use_args(name))}",
+                "or make it the builder in use now all the same: "
+                f"{cli_prefix(settings)} builders use -f {shlex.quote(name)}",
+            )
+            print("\n".join(lines), file=sys.stderr)
+            return 1
+        service.use(name)
     except BuildxError as error:
         return fail(error)
-    print(f"{args.name} is the builder in use")
+    if warning is not None:
+        print(f"buildtui builders: warning: {warning}", file=sys.stderr)
+    print(f"{name} is the builder in use")
     return 0
 
 

@@ -3,6 +3,7 @@ builder is in use, the lab registry runs with deletion enabled."""
 
 from __future__ import annotations
 
+from buildtui.buildx.commands import LAB_BUILDER, render_create_command
 from buildtui.lab.checklist import (
     BUILDKIT_IMAGE,
     LAB_PLATFORMS,
@@ -51,19 +52,21 @@ def platforms_item(obs: Observations, _: Translate) -> Item:
 
 
 def builder_item(obs: Observations, _: Translate) -> Item:
+    """Item 2. Its advice proposes only what is not done yet: no `create` of a
+    docker-container builder that exists, no `use` of the one in use."""
     title = _("A docker-container builder exists and is in use")
-    commands = ("docker buildx create --name lab7 --driver docker-container --use --bootstrap",)
+    create: tuple[str, ...] = (render_create_command(["docker"], LAB_BUILDER),)
     builders = obs.builders
 
     def to_create(note: str) -> Item:
-        return Item(2, "builder", title, Status.TODO, (), commands, "builders", "create", note=note)
+        return Item(2, "builder", title, Status.TODO, (), create, "builders", "create", note=note)
 
     if builders is None:
         return to_create(_("The builders could not be listed."))
     current = builders.get(builders.current) if builders.current else None
     containers = sorted(
         (b for b in builders.builders if b.driver == "docker-container"),
-        key=lambda b: b.status != "running",
+        key=lambda b: (b.status != "running", b is not current),
     )
     if current is not None and current.driver == "docker-container" and current.status == "running":
         return Item(
@@ -76,9 +79,20 @@ def builder_item(obs: Observations, _: Translate) -> Item:
                     name=current.name
                 ),
             ),
-            commands,
+            create,
             "builders",
         )
+    # The next steps for the builder to use: start it unless it runs, use it unless in use.
+    steps = create
+    preset: str | None = "create"
+    if containers:
+        chosen = containers[0]
+        steps = ()
+        if chosen.status != "running":
+            steps += (f"docker buildx inspect --bootstrap {chosen.name}",)
+        if chosen is not current:
+            steps += (f"docker buildx use {chosen.name}",)
+        preset = None
     store = obs.engine.image_store if obs.engine else None
     if (
         current is not None
@@ -102,9 +116,9 @@ def builder_item(obs: Observations, _: Translate) -> Item:
                     "builder cannot start until it is pulled"
                 ).format(image=BUILDKIT_IMAGE),
             ),
-            commands,
+            steps,
             "builders",
-            "create",
+            preset,
             note=_(
                 "Accepted instead: the docker driver runs the BuildKit built into dockerd. "
                 "With the containerd image store it builds multi-platform images and "
@@ -114,24 +128,22 @@ def builder_item(obs: Observations, _: Translate) -> Item:
             ),
         )
     if containers:
-        name = containers[0].name
-        note = _("Builder {name} exists but is not in use: `docker buildx use {name}`.").format(
-            name=name
-        )
-        if containers[0].status != "running":
-            note = _("Builder {name} exists but is not running ({status}).").format(
-                name=name, status=containers[0].status
-            )
-        return Item(
-            2,
-            "builder",
-            title,
-            Status.TODO,
-            (),
-            (f"docker buildx use {name}", *commands),
-            "builders",
-            note=note,
-        )
+        chosen = containers[0]
+        if chosen is current:
+            note = _(
+                "Builder {name} is in use but not running ({status}): b in the Builders "
+                "pane starts it."
+            ).format(name=chosen.name, status=chosen.status)
+        elif chosen.status == "running":
+            note = _(
+                "Builder {name} exists but is not in use: `docker buildx use {name}`."
+            ).format(name=chosen.name)
+        else:
+            note = _(
+                "Builder {name} exists but is neither running ({status}) nor in use: u in "
+                "the Builders pane starts it, then makes it the builder in use."
+            ).format(name=chosen.name, status=chosen.status)
+        return Item(2, "builder", title, Status.TODO, (), steps, "builders", note=note)
     return to_create(_("No docker-container builder yet."))
 
 

@@ -126,8 +126,9 @@ def test_errors_are_one_line_with_the_fix(
 def test_use_stop_and_bootstrap(
     fake: FakeBuildersService, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(fake, "use", "lab7") == 0
-    assert fake.list().current == "lab7"
+    assert run(fake, "use", "cachebox") == 0  # it runs
+    assert fake.list().current == "cachebox"
+    assert "warning" not in capsys.readouterr().err
     assert run(fake, "stop", "cachebox") == 0
     assert {n.status for n in fake.list().get("cachebox").nodes} == {"stopped"}  # type: ignore[union-attr]
     assert run(fake, "bootstrap", "farbox") == 0
@@ -222,3 +223,25 @@ def test_unavailable_engine_is_one_message(
     assert run(fake, "list") == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Start the Docker daemon" in err
+
+
+def test_use_of_a_builder_that_is_not_running_is_refused_unless_forced(
+    fake: FakeBuildersService, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """lab7 is inactive: a build on it would start it first, and fail if it cannot."""
+    assert run(fake, "use", "lab7") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("buildtui builders: lab7 is not running (inactive).")
+    assert "moby/buildkit:buildx-stable-1" in err
+    assert "  docker buildx inspect --bootstrap lab7\n  docker buildx use lab7\n" in err
+    assert "buildtui builders use -f lab7" in err
+    assert fake.list().current == "default"
+    assert ("use", "lab7") not in fake.calls
+    assert run(fake, "use", "-f", "lab7") == 0
+    captured = capsys.readouterr()
+    assert "warning: lab7 is not running" in captured.err
+    assert captured.out.strip() == "lab7 is the builder in use"
+    assert fake.list().current == "lab7"
+    # A remote builder whose node does not answer is not running either.
+    assert run(fake, "use", "farbox") == 1
+    assert "farbox is not running (error: connection refused)" in capsys.readouterr().err

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from buildtui.build.history import BuildEntry, BuildHistory
 from buildtui.buildlog.summary import BuildSummary
 from buildtui.buildx.builders import current_builder
@@ -94,6 +96,50 @@ def test_a_running_docker_container_builder_not_in_use_is_not_accepted(tmp_path:
 def test_when_the_buildkit_image_is_there_the_docker_driver_is_not_enough(tmp_path: Path) -> None:
     guide = evaluate(observations(tmp_path, buildkit_image=True))
     assert guide.item("builder").status is Status.TODO
+
+
+CREATE_LAB7 = "docker buildx create --name lab7 --driver docker-container --use --bootstrap"
+
+
+@pytest.mark.parametrize(
+    ("status", "in_use", "buildkit_image", "commands", "preset"),
+    [
+        # lab7 is in use and only needs to start.
+        ("inactive", True, True, ("docker buildx inspect --bootstrap lab7",), None),
+        # It runs: only use it.
+        ("running", False, True, ("docker buildx use lab7",), None),
+        # Neither: start it, then use it; never create it again.
+        ("inactive", False, True,
+         ("docker buildx inspect --bootstrap lab7", "docker buildx use lab7"), None),
+        # Accepted on the docker driver (no BuildKit image): lab7 exists all the same.
+        ("inactive", False, False,
+         ("docker buildx inspect --bootstrap lab7", "docker buildx use lab7"), None),
+        # No docker-container builder: create it, with the create form filled in.
+        (None, False, True, (CREATE_LAB7,), "create"),
+    ],
+)  # fmt: skip
+def test_item_2_proposes_only_what_is_not_done(
+    tmp_path: Path,
+    status: str | None,
+    in_use: bool,
+    buildkit_image: bool,
+    commands: tuple[str, ...],
+    preset: str | None,
+) -> None:
+    builders = docker_only()
+    if status is not None:
+        lab7 = Builder("lab7", "docker-container", (Node("lab70", "unix://", status),))
+        builders = [replace(builders[0], current=not in_use), replace(lab7, current=in_use)]
+    obs = observations(tmp_path, builders=builders, buildkit_image=buildkit_image)
+    item = evaluate(obs).item("builder")
+    assert item.status is not Status.DONE
+    assert item.commands == commands
+    assert item.preset == preset
+    text = " ".join([*item.commands, item.note or ""])
+    if status is not None:
+        assert "buildx create" not in text  # it exists
+    if in_use:
+        assert "buildx use" not in text  # it is in use
 
 
 def test_in_use_docker_container_builder_is_done(tmp_path: Path) -> None:

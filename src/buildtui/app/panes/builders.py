@@ -25,11 +25,21 @@ from buildtui.app.widgets.builders_table import BuildersTable
 from buildtui.app.widgets.problem_note import ProblemNote
 from buildtui.app.widgets.themed_static import ThemedStatic
 from buildtui.buildx.builders import BuildersBackend
-from buildtui.buildx.commands import CreatePlan, render_command
+from buildtui.buildx.commands import (
+    LAB_BUILDER,
+    CreatePlan,
+    bootstrap_args,
+    render_command,
+    use_args,
+)
 from buildtui.buildx.errors import BuildxError, BuildxUnavailable, ContextBuilderRemoval
 from buildtui.buildx.models import Builder, BuilderList, CreateOptions, CreateRequest, PruneOptions
 from buildtui.buildx.presentation import Row, problem_text, title_text
-from buildtui.buildx.presentation_actions import created_text, leave_losses
+from buildtui.buildx.presentation_actions import (
+    created_text,
+    leave_losses,
+    not_running_warning,
+)
 from buildtui.engine.status import EngineStatus
 from buildtui.forms import CREATE_FORM, FormMemory, create_request_from, create_request_values
 
@@ -304,6 +314,10 @@ class BuildersPane(Widget):
 
         self.app.push_screen(screen, created)
 
+    def action_create_lab_builder(self) -> None:
+        """The create form filled in with the lab's builder (the Lab pane's step 2)."""
+        self.action_create(LAB_BUILDER)
+
     def action_append(self) -> None:
         builder = self._need_builder("add a node to")
         if builder is not None:
@@ -345,16 +359,62 @@ class BuildersPane(Widget):
         )
 
     def action_use(self) -> None:
+        """Switch at once to a builder that runs; for one that does not, say so first and
+        offer to start it: the switch then happens only if it came up."""
+        from buildtui.app.screens.builder_use import BOOTSTRAP_FIRST, USE_ANYWAY, UseBuilderScreen
+
         builder = self._need_builder("use")
         if builder is None:
             return
-        name, service = builder.name, self.service
+        warning = not_running_warning(builder)
+        if warning is None:
+            self.use_builder(builder.name)
+            return
+        name, prefix = builder.name, self.service.command_prefix
+
+        def chosen(choice: str | None) -> None:
+            if choice == USE_ANYWAY:
+                self.use_builder(name)
+            elif choice == BOOTSTRAP_FIRST:
+                self.bootstrap_then_use(name)
+
+        screen = UseBuilderScreen(
+            name,
+            warning,
+            render_command(prefix, bootstrap_args(name)),
+            render_command(prefix, use_args(name)),
+        )
+        self.app.push_screen(screen, chosen)
+
+    def use_builder(self, name: str) -> None:
+        service = self.service
 
         def call() -> str:
             service.use(name)
             return f"{name} is now the builder in use"
 
         self.call_service("Use", call)
+
+    def bootstrap_then_use(self, name: str) -> None:
+        """Start `name` with its progress; make it the builder in use only if it came up."""
+        from buildtui.app.screens.builder_bootstrap import BootstrapScreen
+
+        in_use = self.listing.current if self.listing else None
+
+        def started(up: bool | None) -> None:
+            if up:
+                self.use_builder(name)
+                return
+            stays = f"{in_use} stays the builder in use" if in_use else "the builder in use stays"
+            self.app.notify(
+                f"{name} did not start, so {stays}.",
+                title="Use",
+                severity="error",
+                timeout=10,
+            )
+            self.refresh_builders()
+
+        self.app.push_screen(BootstrapScreen(self.service, name), started)
 
     def action_stop(self) -> None:
         builder = self._need_builder("stop")

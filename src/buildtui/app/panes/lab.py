@@ -30,7 +30,7 @@ from buildtui.lab.presentation import item_details, item_row
 from buildtui.lab.service import LabService
 
 REFRESH_INTERVAL = 30.0
-PRESET_ACTIONS = {"lab": "apply_preset", "prune": "prune", "create": "create"}
+PRESET_ACTIONS = {"lab": "apply_preset", "prune": "prune", "create": "create_lab_builder"}
 """The action of the target pane that fills it in for a step."""
 
 PANE_COMMANDS = (

@@ -34,7 +34,8 @@ def text_row(label: str, value: str, placeholder: str, widget_id: str) -> Horizo
     """One labelled text field of the form."""
     return Horizontal(
         Label(label),
-        Input(value, placeholder=placeholder, id=widget_id, compact=True),
+        # Not selected on focus: typing adds to the text, as in every form.
+        Input(value, placeholder=placeholder, id=widget_id, compact=True, select_on_focus=False),
         classes="row",
     )
 
