@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from buildtui.build.runner import BuildService
     from buildtui.buildx.builders import BuildersBackend
     from buildtui.cleanup.service import CleanupBackend
+    from buildtui.engine.events import EventSource
     from buildtui.forms import FormMemory
     from buildtui.lab.service import LabService
     from buildtui.registry.browser import RegistryBrowser
@@ -63,6 +64,9 @@ class Services:
     lab: LabService | None = None
     forms: FormMemory | None = None
     """Where forms keep their last values across restarts (None: they are not kept)."""
+    events: EventSource | None = None
+    """The engine's container events (the registry's and the builders'), which make the
+    status bar and the panes follow at once; None: only the periodic probe."""
     loader: Callable[[Services, str], None] | None = None
     """Fills in the service of a pane (by its id) if it is not there yet: the real
     services are built, and their modules imported, when their pane is first made.

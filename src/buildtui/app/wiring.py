@@ -100,11 +100,14 @@ class RealServices:
 def make_services(settings: Settings) -> Services:
     """The real services for `settings`; none of them does I/O until asked, and each
     is built (its modules imported) when its pane is first made (`Services.load`)."""
+    from buildtui.engine.events import EngineEvents
+
     return Services(
         settings=settings,
         status=EngineStatusService(settings),
         forms=FormMemory(),
         loader=RealServices(settings),
+        events=EngineEvents(settings),
     )
 
 

@@ -135,9 +135,9 @@ def builder_item(obs: Observations, _: Translate) -> Item:
                 "pane starts it."
             ).format(name=chosen.name, status=chosen.status)
         elif chosen.status == "running":
-            note = _(
-                "Builder {name} exists but is not in use: `docker buildx use {name}`."
-            ).format(name=chosen.name)
+            note = _("Builder {name} exists but is not in use: `docker buildx use {name}`.").format(
+                name=chosen.name
+            )
         else:
             note = _(
                 "Builder {name} exists but is neither running ({status}) nor in use: u in "
