@@ -149,3 +149,20 @@ async def test_output_choices_in_the_lab_s_words_and_the_destination_follows(
         assert "no destination for registry (push)" in dest.placeholder
         preview = str(app.query_one("#command-preview").render())
         assert "dest=" not in preview
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_escape_still_closes_the_log_search(tmp_path: Path, size: tuple[int, int]) -> None:
+    """The log's search field keeps its own Esc: it closes, the log has the focus."""
+    app = full_app(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("2", "f4")
+        await settle(pilot)
+        await pilot.press("slash")
+        search = app.query_one("#log-search", Input)
+        assert app.focused is search and search.has_class("-shown")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not search.has_class("-shown")
+        assert app.focused is app.query_one("#log")
