@@ -6,20 +6,19 @@ import gc
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import partial
-from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.timer import Timer
 from textual.widget import AwaitMount, Widget
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane, TextArea
 from textual.worker import Worker, WorkerState
 
 from buildtui import __version__
 from buildtui.app.commands import APP_COMMANDS, PANES, Command, bindings, palette_text
+from buildtui.app.engine_follow import EngineChanged, EngineFollower
 from buildtui.app.messages import LabChanged, LabProgress, ShowLabStep
 from buildtui.app.services import Services
 from buildtui.app.widgets.status_bar import StatusBar
@@ -27,13 +26,7 @@ from buildtui.app.widgets.title_bar import TitleBar
 from buildtui.engine.status import EngineStatus
 from buildtui.settings import Settings, SettingsError, save_setting
 
-if TYPE_CHECKING:
-    from buildtui.engine.events import ContainerChange
-
 STATUS_INTERVAL = 15.0
-ENGINE_SETTLE = 0.3
-"""Seconds the engine's events are gathered before the app follows them (one refresh
-for `docker stop`'s kill, die and stop)."""
 STARTUP_GC_PAUSE = 10.0
 """At most this many seconds without automatic garbage collection while starting."""
 REGISTRY_PANES = ("registry", "cleanup")
@@ -66,14 +59,6 @@ class BuildTUI(App[None]):
     class PanesLoaded(Message):
         """The modules of the panes behind the one in front are loaded."""
 
-    class EngineChanged(Message):
-        """The registry's container or a builder's BuildKit started or stopped (from the
-        engine's events, posted by their thread)."""
-
-        def __init__(self, change: ContainerChange) -> None:
-            super().__init__()
-            self.change = change
-
     class StatusProbed(Message):
         """A fresh snapshot of the engine and registry, from the status worker."""
 
@@ -89,9 +74,9 @@ class BuildTUI(App[None]):
         self.status: EngineStatus | None = None
         self._reported_problems: tuple[str, ...] = ()
         self._initial_pane = PANES[0][0]
-        self._engine_changes: set[str] = set()
-        self._engine_timer: Timer | None = None
         """The pane to show when the panes are mounted (a key may choose it before)."""
+        self.engine = EngineFollower(self)
+        """Follows the engine's events (`Services.events`), once per burst."""
 
     def compose(self) -> ComposeResult:
         # The first frame: title, status bar and keys. The tabs come with the panes
@@ -215,7 +200,7 @@ class BuildTUI(App[None]):
         self.refresh_status()
         self.set_interval(STATUS_INTERVAL, self.refresh_status)
         if self.services is not None and self.services.events is not None:
-            self.services.events.start(self.post_engine_change)
+            self.services.events.start(self.engine.post)
         self.call_after_refresh(self.freeze_heap)
 
     def freeze_heap(self) -> None:
@@ -385,29 +370,9 @@ class BuildTUI(App[None]):
                 ancestor.focus()
                 return
 
-    def post_engine_change(self, change: ContainerChange) -> None:
-        """From the engine events' thread: handled on the app's loop."""
-        self.post_message(self.EngineChanged(change))
-
     @on(EngineChanged)
     def engine_changed(self, message: EngineChanged) -> None:
-        """Follow the engine at once: the bar, the panes that read the registry (their
-        errors clear once it answers again) or the builders, and the Lab guide. A burst
-        (`docker stop` is kill, die and stop) is handled once, ENGINE_SETTLE seconds on."""
-        if message.change.registry:
-            self._engine_changes.add("registry")
-        else:
-            self._engine_changes.add("builders")
-        if self._engine_timer is None:
-            self._engine_timer = self.set_timer(ENGINE_SETTLE, self.follow_engine)
-
-    def follow_engine(self) -> None:
-        changes, self._engine_changes, self._engine_timer = self._engine_changes, set(), None
-        self.post_message(LabChanged(registry_changed="registry" in changes))
-        if "builders" in changes and self.tabs is not None:
-            for pane in self.query("TabPane#builders > *"):
-                if hasattr(pane, "refresh_builders"):
-                    pane.refresh_builders()
+        self.engine.changed(message.change)
 
     @on(LabChanged)
     def lab_changed(self, message: LabChanged) -> None:
