@@ -104,20 +104,47 @@ def mo_path(language: str) -> Path:
     return compiled
 
 
-_CACHE: dict[str, Callable[[str], str]] = {}
+class Translator:
+    """`gettext` for one language, which it names (a figure is written with that
+    language's decimal mark: `decimal`)."""
+
+    def __init__(self, language: str, lookup: Callable[[str], str] = str) -> None:
+        self.language = language
+        self._lookup = lookup
+
+    def __call__(self, text: str) -> str:
+        return self._lookup(text)
+
+    def decimal(self, text: str) -> str:
+        """A figure formatted in English (`90.1 kB`) with this language's decimal mark."""
+        return text.replace(".", ",") if self.language == "pl" else text
 
 
-def translator(language: str) -> Callable[[str], str]:
+_CACHE: dict[str, Translator] = {}
+ENGLISH = Translator("en")
+
+
+def translator(language: str) -> Translator:
     """`gettext` for `language`: English returns the text as it is."""
     if language not in LANGUAGES or language == "en":
-        return str
+        return ENGLISH
     if language not in _CACHE:
         try:
             with mo_path(language).open("rb") as mo:
-                _CACHE[language] = gettext.GNUTranslations(mo).gettext
+                _CACHE[language] = Translator(language, gettext.GNUTranslations(mo).gettext)
         except OSError:
-            return str
+            return ENGLISH
     return _CACHE[language]
+
+
+def language_of(translate: Callable[[str], str]) -> str:
+    """The language a translation function speaks (`en` for a plain one)."""
+    return translate.language if isinstance(translate, Translator) else "en"
+
+
+def decimal(translate: Callable[[str], str], text: str) -> str:
+    """`text` (a figure such as `90.1 kB`) with the decimal mark of `translate`'s language."""
+    return translate.decimal(text) if isinstance(translate, Translator) else text
 
 
 TRANSLATED_SOURCES = (
@@ -125,6 +152,8 @@ TRANSLATED_SOURCES = (
     "lab/engine_items.py",
     "lab/build_items.py",
     "lab/presentation.py",
+    "lab/proofs.py",
+    "lab/timeline.py",
     "lab/report.py",
     "lab/service.py",
     "app/panes/lab.py",

@@ -193,7 +193,12 @@ def test_bonus_needs_a_cache_deletion_then_a_collection_and_the_image(tmp_path: 
     )  # fmt: skip
     bonus = evaluate(observations(tmp_path, entries=entries, scan=scan)).item("bonus")
     assert bonus.status is Status.DONE
-    assert "Storage before 2.1 MB, after 1.05 MB" in bonus.evidence
+    # One figure for the space freed (du before minus after), and how it was measured.
+    assert bonus.evidence[1] == (
+        "Space freed: 1.05 MB, measured by du -sk of the registry's storage before and after "
+        "the collection"
+    )
+    assert bonus.records == ("deletion-1", "collection-1")
     assert "localhost:5000/lab:cachetest still pulls" in bonus.evidence[-1]
     # Another registry's records do not count.
     other = replace(
