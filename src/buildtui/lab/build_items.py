@@ -20,6 +20,7 @@ from buildtui.lab.evidence import (
 )
 from buildtui.lab.i18n import decimal
 from buildtui.lab.records import CollectionRecord, DeletionRecord
+from buildtui.lab.timeline import short_time
 from buildtui.registry.present import format_size, short_digest
 from buildtui.registry.scan import ImageReport
 
@@ -65,7 +66,7 @@ def exported_item(obs: Observations, _: Translate) -> Item:
     title = _("An image is exported with another exporter and found where it should be")
     commands = (
         "docker buildx build --platform linux/amd64,linux/arm64 "
-        "-o type=oci,dest=lab-oci.tar -f Dockerfile_multi .",
+        "-o type=oci,dest=../lab-oci.tar -f Dockerfile_multi .",
         "docker buildx build --load -t lab:local -f Dockerfile_multi .",
     )
     found = [e for e in obs.exports if e.found]
@@ -83,6 +84,13 @@ def exported_item(obs: Observations, _: Translate) -> Item:
             ),
             commands,
             "build",
+            note=_(
+                "Build {id} wrote {target} inside its build context {context}: the next "
+                "build's COPY sees a changed context and misses the cache. Write exports "
+                "outside the context (e.g. dest=../lab-oci.tar)."
+            ).format(id=last.build_id, target=last.target, context=last.inside_context)
+            if last.inside_context
+            else None,
             build_ids=(last.build_id,),
         )
     missing = [e for e in obs.exports if not e.found]
@@ -242,6 +250,7 @@ def cache_size_item(obs: Observations, _: Translate) -> Item:
     )
     now = cache_size_record(obs, 0.0)
     seen = now or kept_cache_size(obs)
+    note: str | None = None
     if seen is None:
         own = own_cache(obs)
         note = _("No cache exported by a recorded build is in the registry yet (item 6).")
@@ -275,7 +284,17 @@ def cache_size_item(obs: Observations, _: Translate) -> Item:
         decimal(_, _("The cache is {ratio:.1f} times the size of the image").format(ratio=ratio)),
     ]
     if now is None:
-        evidence.append(_("As seen before the cache image was deleted"))
+        deleted = [d for d in own_deletions(obs) if d.at > seen.at]
+        if deleted:
+            note = _("Since {time}: the cache image was deleted, as item 9 asks.").format(
+                time=short_time(deleted[0].at, obs.at or deleted[0].at)
+            )
+        elif obs.registry_down:
+            note = down_note(obs, _)
+        else:
+            note = _("The registry does not show this cache now; it was seen {time}.").format(
+                time=short_time(seen.at, obs.at or seen.at)
+            )
     repository = seen.cache_ref.split("/", 1)[1]
     return Item(
         8,
@@ -288,6 +307,7 @@ def cache_size_item(obs: Observations, _: Translate) -> Item:
             f"{obs.cli} inspect {shlex.quote(repository)}",
         ),
         "registry",
+        note=note,
         build_ids=(seen.build_id,) if seen.build_id is not None else (),
         records=(seen.id,) if seen.id else (),
         digests=((seen.cache_ref, seen.cache_digest), (seen.image_ref, seen.image_digest)),

@@ -51,6 +51,8 @@ class ExportCheck:
     target: str
     """The file or folder it wrote, or the image it loaded."""
     found: bool
+    inside_context: str | None = None
+    """The build context the file or folder was written into (it changes the context)."""
 
 
 @dataclass(frozen=True)

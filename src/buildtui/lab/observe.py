@@ -20,7 +20,8 @@ from buildtui.build.history import BuildEntry, BuildHistory
 from buildtui.buildx.models import BuilderList
 from buildtui.engine.client import docker_command
 from buildtui.engine.status import EngineStatus
-from buildtui.lab.builds import exported_cache_digests, lab_builds
+from buildtui.lab.builds import build_evidence, exported_cache_digests, lab_builds
+from buildtui.lab.files import context_holding
 from buildtui.lab.guide import (
     BUILDKIT_IMAGE,
     ExportCheck,
@@ -58,6 +59,7 @@ class Sources:
     )
     """For each (repository, digest, is a blob): whether the registry serves it now (None:
     it could not be asked). The report re-checks the digests it cites with it."""
+    clock: Callable[[], float] = time.time
 
 
 def real_sources(settings: Settings, history: BuildHistory | None = None) -> Sources:
@@ -141,11 +143,15 @@ def export_checks(builds: Sequence[BuildEntry], sources: Sources) -> tuple[Expor
         if not build.summary.succeeded:
             continue
         for exporter, target, image in exports_of(build.argv):
+            context = None
             if image:
                 found = bool(target) and bool(sources.image_exists(target))
             else:
                 found = target not in ("", "-") and sources.path_exists(target)
-            checks.append(ExportCheck(build.id, exporter, target, found))
+                evidence = build_evidence(sources.history, build.id) if found else None
+                if evidence is not None and evidence.context:
+                    context = context_holding(Path(target), (evidence.context,))
+            checks.append(ExportCheck(build.id, exporter, target, found, context))
     return tuple(checks)
 
 
@@ -153,7 +159,7 @@ def observe(sources: Sources) -> Observations:
     from buildtui.cleanup.service import cli_prefix
 
     settings = sources.settings
-    now = time.time()
+    now = sources.clock()
     engine = sources.probe()
     builders = sources.builders()
     builds = lab_builds(sources.history)

@@ -113,7 +113,8 @@ def change_note(live: Item, proof: ProofRecord, obs: Observations, _: Translate)
             time=short_time(deleted[0].at, now)
         )
     if live.key == "cache-import":
-        later = [b for b in obs.builds if b.started > proof.at]
+        last = max(proof.builds, default=0)
+        later = [b for b in obs.builds if b.id > last]
         if later:
             build = later[-1]
             when = short_time(build.started, now)

@@ -225,3 +225,12 @@ def test_an_export_ticks_only_when_its_result_was_found(tmp_path: Path) -> None:
     assert item.note is not None and "out.tar" in item.note
     found = replace(obs, exports=(ExportCheck(3, "oci", "out.tar", True),))
     assert evaluate(found).item("exported").status is Status.DONE
+
+
+def test_an_export_written_into_its_build_context_is_done_with_a_warning(tmp_path: Path) -> None:
+    inside = ExportCheck(3, "oci", "/lab/lab-oci.tar", True, inside_context="/lab")
+    item = evaluate(replace(observations(tmp_path), exports=(inside,))).item("exported")
+    assert item.status is Status.DONE
+    assert item.note is not None
+    assert "inside its build context /lab" in item.note and "dest=../lab-oci.tar" in item.note
+    assert "dest=../lab-oci.tar" in item.commands[0]  # the proposed command writes outside
