@@ -218,6 +218,9 @@ async def test_the_items_tick_as_the_lab_is_done(lab_settings: Settings, tmp_pat
     assert ticked(after_push) == {1, 2, 3, 4}, after_push
     assert "recorded build" in item(after_push, "cache-size")["note"]
     assert "linux/amd64 + linux/arm64" in " ".join(item(after_push, "pushed")["evidence"])
+    index = docker("buildx", "imagetools", "inspect", image, "--format", "{{json .Manifest}}")
+    proven_index = json.loads(index.stdout)["digest"]
+    assert item(after_push, "pushed")["digests"] == [{"ref": image, "digest": proven_index}]
 
     # 5: another exporter, its result where it should be.
     out = tmp_path / "exported"
@@ -330,8 +333,11 @@ async def test_the_items_tick_as_the_lab_is_done(lab_settings: Settings, tmp_pat
     text = report.read_text()
     assert "- Student: Ada Lovelace" in text
     assert text.index("## Summary") < text.index("## 1. ")
-    index = docker("buildx", "imagetools", "inspect", image, "--format", "{{json .Manifest}}")
-    digest = json.loads(index.stdout)["digest"]
+    # Item 4 as it was proven: the index the first push served (the build after the bonus
+    # pushed the tag again), still served by digest.
+    pushed = item(after_bonus, "pushed")["digests"][0]
+    digest = pushed["digest"]
+    assert pushed["ref"] == image and digest == proven_index
     assert f"Digest:    {digest}" in text
     assert "  Platform:  linux/amd64" in text and "  Platform:  linux/arm64" in text
     dockerfile = (tmp_path / "Dockerfile_multi").read_text()
@@ -422,10 +428,12 @@ def print_to_pdf(page: Path, tmp_path: Path) -> Path:
 
 
 def pdf_text(pdf: Path) -> str:
+    """The PDF's text in the order it was drawn (`-raw`: a line that wraps after a hyphen,
+    as `--cache-` + `to`, keeps its hyphen; the default mode would join it as a word)."""
     if shutil.which("pdftotext") is None:
         missing("pdftotext is missing (apt-get install poppler-utils)")
     result = subprocess.run(
-        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, timeout=60,
+        ["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, timeout=60,
         check=True,
     )  # fmt: skip
     return result.stdout

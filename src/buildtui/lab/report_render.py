@@ -73,7 +73,8 @@ pre { background: #f4f4f4; padding: .6rem; white-space: pre-wrap; overflow-wrap:
 table { border-collapse: collapse; width: 100%; font-size: .9rem; }
 th, td { border: 1px solid #bbb; padding: .25rem .4rem; text-align: left; vertical-align: top;
          overflow-wrap: anywhere; }
-th { background: #eee; }
+th { background: #eee; white-space: nowrap; }
+td.short { white-space: nowrap; }
 .done { color: #16621f; font-weight: bold; }
 .todo { color: #7a1010; font-weight: bold; }
 .cached { background: #d6f5d6; font-weight: bold; }
@@ -111,6 +112,15 @@ def _mark_class(cell: str) -> str:
     return "done" if cell.startswith("✓") else "todo" if cell.startswith(("✗", "!")) else ""
 
 
+SHORT = 26
+"""A table cell this short (a time, an id, a status) is never wrapped."""
+
+
+def _cell_class(cell: str) -> str:
+    names = [name for name in (_mark_class(cell), "short" if len(cell) <= SHORT else "") if name]
+    return f' class="{" ".join(names)}"' if names else ""
+
+
 def render_html(blocks: Sequence[Block], language: str = "en") -> str:
     title = _e(blocks[0].lines[0]) if blocks else "buildtui"
     language = language if language in ("en", "pl") else "en"
@@ -141,12 +151,7 @@ def render_html(blocks: Sequence[Block], language: str = "en") -> str:
             out.append("<table><thead><tr>" + "".join(f"<th>{_e(c)}</th>" for c in header))
             out.append("</tr></thead><tbody>")
             for row in rows:
-                cells = "".join(
-                    f'<td class="{_mark_class(c)}">{_e(c)}</td>'
-                    if _mark_class(c)
-                    else f"<td>{_e(c)}</td>"
-                    for c in row
-                )
+                cells = "".join(f"<td{_cell_class(c)}>{_e(c)}</td>" for c in row)
                 out.append(f"<tr>{cells}</tr>")
             out.append("</tbody></table>")
         elif block.kind == "log":
