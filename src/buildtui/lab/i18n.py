@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import gettext
+import hashlib
 import locale
 import os
 import struct
@@ -92,15 +93,18 @@ def compile_mo(entries: Mapping[str, str]) -> bytes:
 
 
 def mo_path(language: str) -> Path:
-    """The compiled catalogue: shipped beside the .po, else compiled into the cache dir."""
+    """The compiled catalogue: shipped beside the .po, else compiled into the cache dir,
+    named after the .po's content (two checkouts of different versions share the cache
+    dir: each finds its own catalogue, never the other's)."""
     po = po_path(language)
     shipped = po.with_suffix(".mo")
     if shipped.exists() and shipped.stat().st_mtime >= po.stat().st_mtime:
         return shipped
+    source = po.read_bytes()
     cache = Path(platformdirs.user_cache_dir(DOMAIN)) / "locale" / language / "LC_MESSAGES"
-    compiled = cache / f"{DOMAIN}.mo"
-    if not compiled.exists() or compiled.stat().st_mtime < po.stat().st_mtime:
-        write_private(compiled, compile_mo(parse_po(po.read_text(encoding="utf-8"))))
+    compiled = cache / f"{DOMAIN}-{hashlib.sha256(source).hexdigest()[:16]}.mo"
+    if not compiled.exists():
+        write_private(compiled, compile_mo(parse_po(source.decode("utf-8"))))
     return compiled
 
 
