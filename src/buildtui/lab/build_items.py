@@ -250,6 +250,16 @@ def cache_size_item(obs: Observations, _: Translate) -> Item:
     )
     now = cache_size_record(obs, 0.0)
     seen = now or kept_cache_size(obs)
+    if now is not None:  # the kept record of what is seen now, with its id
+        seen = next(
+            (
+                r
+                for r in reversed(obs.records.cache_sizes)
+                if (r.registry, r.cache_digest, r.image_digest, r.build_id)
+                == (now.registry, now.cache_digest, now.image_digest, now.build_id)
+            ),
+            now,
+        )
     note: str | None = None
     if seen is None:
         own = own_cache(obs)

@@ -26,7 +26,13 @@ from buildtui.lab.build_items import collection_of, freed_line, own_deletions
 from buildtui.lab.checklist import Guide, Item, Observations, Status, Translate
 from buildtui.lab.evidence import imagetools_listing, kept_cache_size, two_platform_image
 from buildtui.lab.i18n import decimal
-from buildtui.lab.records import CollectionRecord, DeletionRecord, blob_of_line, iso_time
+from buildtui.lab.records import (
+    CacheSizeRecord,
+    CollectionRecord,
+    DeletionRecord,
+    blob_of_line,
+    iso_time,
+)
 from buildtui.lab.timeline import duration, order_checks, timeline
 from buildtui.registry.present import format_size
 
@@ -90,12 +96,21 @@ def cited(guide: Guide, obs: Observations) -> list[Served]:
                 name = ref[len(host) + 1 :].split("@")[0]
                 repository = name.rsplit(":", 1)[0] if ":" in name else name
                 wanted[(repository, digest, False)] = None
-    seen = kept_cache_size(obs)
+    seen = compared_cache(guide.item("cache-size"), obs)
     if seen is not None and seen.cache_ref.startswith(host + "/"):
         repository = seen.cache_ref[len(host) + 1 :].rsplit(":", 1)[0]
         for digest, _size in seen.blobs:
             wanted[(repository, digest, True)] = None
     return list(wanted)
+
+
+def compared_cache(item: Item, obs: Observations) -> CacheSizeRecord | None:
+    """The comparison item 8 rests on (its record), else the last one kept."""
+    for record_id in item.records:
+        record = obs.records.by_id(record_id)
+        if isinstance(record, CacheSizeRecord):
+            return record
+    return kept_cache_size(obs)
 
 
 def build_blocks(guide: Guide, obs: Observations, reads: ReportReads, _: Translate) -> list[Block]:
@@ -309,7 +324,7 @@ def _details(item: Item, obs: Observations, _: Translate) -> list[Block]:
                 Block("code", listing),
             ]
     if item.key == "cache-size":
-        seen = kept_cache_size(obs)
+        seen = compared_cache(item, obs)
         if seen is not None:
             return [
                 Block("heading", (_("Cache image blobs"),), 3),

@@ -116,6 +116,9 @@ def test_item_eight_traces_the_cache_to_the_build_that_exported_it(tmp_path: Pat
     cache = lab.registry.tags["cachedata1"]["latest"]
     assert f"Exported by build 1: {cache}" in item.evidence
     assert ("localhost:5000/cachedata1:latest", cache) in item.digests
+    assert item.records == ("cache-size-1",)  # the comparison kept when it was seen
+    kept = lab.book.read().by_id("cache-size-1")
+    assert (kept.build_id, kept.cache_digest) == (1, cache)
 
 
 def test_proofs_are_kept_with_their_time_and_the_note_says_what_changed(
