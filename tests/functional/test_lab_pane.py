@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from rich.text import Text
 from textual.message import Message
 from textual.notifications import Notify
 from textual.widgets import DataTable, Static, TabbedContent
@@ -19,6 +20,7 @@ from buildtui.app.panes.lab import LabPane
 from buildtui.app.screens.builder_prune import PruneScreen
 from buildtui.app.widgets.build_form import BuildForm
 from buildtui.app.widgets.status_bar import StatusBar
+from buildtui.app.widgets.themed_static import ThemedStatic
 from buildtui.build.evidence import BuildEvidence
 from buildtui.buildlog.summary import BuildSummary
 from buildtui.lab.files import reports_dir
@@ -252,3 +254,24 @@ async def test_a_look_at_the_lab_that_fails_is_said_once_with_what_to_do(
         await pilot.press("r")
         await settle(pilot)
         assert pane.guide is not None and pane.guide.items
+
+
+async def test_details_show_the_proof_time_and_the_lab_as_a_dated_sequence(
+    tmp_path: Path,
+) -> None:
+    service = fake_lab_service(tmp_path, lab_fake_registry())
+    record_build(service.history, "lab-first-build.log", 100.0)
+    RecordBook(tmp_path / "lab-records.json", clock=lambda: 150.0).add_prune("default", 9, 3)
+    app = lab_app(service)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        table = app.query_one("#lab-table", DataTable)
+        table.move_cursor(row=5)  # 6. the registry cache exported
+        await settle(pilot)
+        shown = lab_pane(app).query_one("#lab-details", ThemedStatic).styled_text
+        text = shown.plain if isinstance(shown, Text) else str(shown)
+        assert "Proven " in text  # seen done: its proof is kept, with its time
+        timeline = text.split("Timeline:\n", 1)[1].splitlines()
+        assert "Build 1: pushed localhost:5000/lab:cachetest" in timeline[0]
+        assert "3.0 s" in timeline[0]
+        assert "Prune of builder default's cache: 3 records" in timeline[1]
