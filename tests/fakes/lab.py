@@ -96,6 +96,11 @@ def scan_of(registry: FakeRegistry, settings: Settings) -> RegistryScan:
     return asyncio.run(main())
 
 
+LOOKED_AT = 3_600.0
+"""When the fake guide looks (after the captured builds the tests record, at 100-200 s):
+a fixed time, so that what it proves is dated the same in every run."""
+
+
 def fake_lab_service(
     data_dir: Path,
     registry: FakeRegistry,
@@ -117,5 +122,6 @@ def fake_lab_service(
         records=RecordBook(data_dir / "lab-records.json"),
         image_exists=lambda ref: ref in images,
         path_exists=lambda path: False,
+        clock=lambda: LOOKED_AT,
     )
     return LabService(settings, history, sources=lambda: sources)
