@@ -33,7 +33,7 @@ from buildtui.lab.guide import (
 from buildtui.lab.i18n import LANGUAGES, translator
 from buildtui.lab.proofs import proofs_to_keep
 from buildtui.lab.records import RecordBook
-from buildtui.registry.errors import RegistryError
+from buildtui.registry.errors import RegistryError, Unreachable
 from buildtui.registry.scan import RegistryScan
 from buildtui.settings import Settings
 
@@ -97,6 +97,8 @@ def real_sources(settings: Settings, history: BuildHistory | None = None) -> Sou
                 for one in wanted:
                     try:
                         answers[one] = await service.call(partial(ask, one))
+                    except Unreachable:  # down: the rest cannot be asked either
+                        return {**dict.fromkeys(wanted), **answers}
                     except RegistryError:
                         answers[one] = None
             finally:

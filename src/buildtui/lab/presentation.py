@@ -60,15 +60,15 @@ def item_details(item: Item, translate: Translate) -> Text:
 def timeline_lines(obs: Observations, items: Sequence[Item], translate: Translate) -> list[str]:
     """The lab as a dated sequence, one line an event: time, duration, what."""
     now = obs.at or time.time()
-    lines = []
-    for event in timeline(obs, items, translate):
-        took = duration(event.seconds, translate)
-        lines.append(
-            f"{short_time(event.at, now):>16}  {took:>8}  {event.text}"
-            if took
-            else f"{short_time(event.at, now):>16}  {'':>8}  {event.text}"
-        )
-    return lines
+    events = timeline(obs, items, translate)
+    times = [short_time(event.at, now) for event in events]
+    tooks = [duration(event.seconds, translate) for event in events]
+    width = max((len(t) for t in times), default=0)
+    took_width = max((len(t) for t in tooks), default=0)
+    return [
+        f"{when:>{width}}  {took:>{took_width}}  {event.text}"
+        for when, took, event in zip(times, tooks, events, strict=True)
+    ]
 
 
 def timeline_text(obs: Observations, items: Sequence[Item], translate: Translate) -> Text:

@@ -7,7 +7,7 @@ Blocking (docker, HTTP, sqlite): the pane calls it from thread workers.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from buildtui.build.history import BuildHistory
@@ -63,6 +63,16 @@ class LabService:
     ) -> str:
         """The report as Markdown (`md`) or one HTML file (`html`); each digest it cites is
         asked of the registry now."""
+        return self.reports(observations, language, (fmt,), student)[0]
+
+    def reports(
+        self,
+        observations: Observations,
+        language: str,
+        formats: Sequence[str],
+        student: str | None = None,
+    ) -> list[str]:
+        """The report in each of `formats`, from one look at the registry."""
         _ = translator(language)
         guide = evaluate(observations, _)
         served = self._sources().served(cited(guide, observations))
@@ -73,7 +83,8 @@ class LabService:
             student=student if student is not None else self.settings.student,
             made_at=time.time(),
         )
-        return render(build_blocks(guide, observations, reads, _), fmt, language)
+        blocks = build_blocks(guide, observations, reads, _)
+        return [render(blocks, fmt, language) for fmt in formats]
 
     def write_report(
         self,
@@ -88,10 +99,11 @@ class LabService:
         avoided = None
         if folder is None:
             folder, avoided = report_folder(self.contexts(observations))
+        formats = ["html" if name.endswith(".html") else "md" for name in REPORT_NAMES]
+        texts = self.reports(observations, language, formats, student)
         written = []
-        for name in REPORT_NAMES:
+        for name, text in zip(REPORT_NAMES, texts, strict=True):
             path = folder / name
-            fmt = "html" if name.endswith(".html") else "md"
-            write_private(path, self.report(observations, language, fmt, student))
+            write_private(path, text)
             written.append(path)
         return written, avoided
