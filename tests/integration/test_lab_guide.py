@@ -378,6 +378,17 @@ async def test_the_items_tick_as_the_lab_is_done(lab_settings: Settings, tmp_pat
         command = shown_command(history.get(build_id).entry.argv)
         assert squeezed(command) in printed_text, command
     lab(settings, "lab", "report", "--out", str(tmp_path / "r.pdf"), expect=2)
+    # A report asked for inside the build context is written, with a warning.
+    inside = subprocess.run(
+        [
+            sys.executable, "-m", "buildtui", "--registry", settings.registry_url,
+            "--registry-container", settings.registry_container,
+            "lab", "report", "--out", str(tmp_path / "inside.md"),
+        ],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert inside.returncode == 0, inside.stderr
+    assert f"inside the build context {tmp_path}" in inside.stderr
 
 
 def counted_cached_lines(log: str) -> list[str]:
