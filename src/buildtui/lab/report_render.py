@@ -70,7 +70,7 @@ h3 { font-size: 1.05rem; }
 pre, code { font-family: "DejaVu Sans Mono", monospace; font-size: .85rem; }
 pre { background: #f4f4f4; padding: .6rem; white-space: pre-wrap; overflow-wrap: anywhere;
       word-break: break-word; overflow: visible; }
-table { border-collapse: collapse; width: 100%; font-size: .9rem; }
+table { border-collapse: collapse; width: calc(100% - 2px); font-size: .9rem; }
 th, td { border: 1px solid #bbb; padding: .25rem .4rem; text-align: left; vertical-align: top;
          overflow-wrap: anywhere; }
 th { background: #eee; white-space: nowrap; }
