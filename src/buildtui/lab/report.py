@@ -33,7 +33,7 @@ from buildtui.lab.records import (
     blob_of_line,
     iso_time,
 )
-from buildtui.lab.timeline import duration, order_checks, timeline
+from buildtui.lab.timeline import duration, order_checks, state_text, timeline
 from buildtui.registry.present import format_size
 
 FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
@@ -285,9 +285,9 @@ def _build_blocks(build: BuildEntry, key: str, reads: ReportReads, _: Translate)
                 _("{cached}/{total} steps CACHED").format(
                     cached=summary.cached, total=summary.total
                 ),
-                _("Cache import: {state}").format(state=summary.cache_import),
+                _("Cache import: {state}").format(state=state_text(summary.cache_import, _)),
                 _("Cache export: {state}; push: {push}").format(
-                    state=summary.cache_export, push=summary.push
+                    state=state_text(summary.cache_export, _), push=state_text(summary.push, _)
                 ),
                 _("Builder: {builder} ({driver}); exit code: {code}").format(
                     builder=summary.builder or "?",

@@ -41,6 +41,18 @@ class Event:
         return iso_time(self.at)
 
 
+def state_text(state: str, _: Translate) -> str:
+    """A build summary's cache import or export/push state, in words."""
+    words = {
+        "found": _("found"),
+        "not-found": _("not found"),
+        "none": _("none"),
+        "ok": _("ok"),
+        "failed": _("failed"),
+    }
+    return words.get(state, state)
+
+
 def build_text(build: BuildEntry, host: str, _: Translate) -> str:
     """What a build did, in the lab's terms: pushed, cache exported/imported, CACHED."""
     summary = build.summary
@@ -57,7 +69,7 @@ def build_text(build: BuildEntry, host: str, _: Translate) -> str:
     for cache in registry_caches(build.argv, "--cache-from", host):
         parts.append(
             _("cache import from {ref}: {state}").format(
-                ref=cache["ref"], state=summary.cache_import
+                ref=cache["ref"], state=state_text(summary.cache_import, _)
             )
         )
     for value in flag_values(build.argv, "-o", "--output"):
