@@ -13,6 +13,7 @@ import gettext
 import hashlib
 import locale
 import os
+import stat
 import struct
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -101,11 +102,20 @@ def mo_path(language: str) -> Path:
     if shipped.exists() and shipped.stat().st_mtime >= po.stat().st_mtime:
         return shipped
     source = po.read_bytes()
-    cache = Path(platformdirs.user_cache_dir(DOMAIN)) / "locale" / language / "LC_MESSAGES"
-    compiled = cache / f"{DOMAIN}-{hashlib.sha256(source).hexdigest()[:16]}.mo"
-    if not compiled.exists():
+    compiled = compiled_path(language, source)
+    try:
+        info = os.lstat(compiled)
+    except FileNotFoundError:
+        info = None
+    if info is None or not stat.S_ISREG(info.st_mode):  # missing, or a link planted there
         write_private(compiled, compile_mo(parse_po(source.decode("utf-8"))))
     return compiled
+
+
+def compiled_path(language: str, source: bytes) -> Path:
+    """Where the catalogue compiled from `source` (the .po's bytes) is cached."""
+    cache = Path(platformdirs.user_cache_dir(DOMAIN)) / "locale" / language / "LC_MESSAGES"
+    return cache / f"{DOMAIN}-{hashlib.sha256(source).hexdigest()[:16]}.mo"
 
 
 class Translator:

@@ -263,7 +263,7 @@ class RecordBook:
             return LabRecords()
 
     def _write(self, records: LabRecords) -> None:
-        write_private(self.path, json.dumps(records_document(records), indent=1))
+        write_private(self.path, json.dumps(records_document(records), indent=1), app_file=True)
 
     def add_prune(self, builder: str, reclaimed: int, records: int) -> PruneRecord:
         now = self.read()
