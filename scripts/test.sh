@@ -27,12 +27,15 @@ if ! lab_ready; then
   fi
 fi
 
-# Tools some tests run besides the engine: msgfmt (the Polish catalogue's check) and
-# openssl (a test CA for the TLS registry). Debian's images have them; install if not.
-if ! command -v msgfmt >/dev/null || ! command -v openssl >/dev/null; then
+# Tools some tests run besides the engine: msgfmt (the Polish catalogue's check), openssl
+# (a test CA for the TLS registry), chromium and pdftotext (the lab report printed to PDF
+# by a real browser, its text read back). Install what is missing.
+if ! command -v msgfmt >/dev/null || ! command -v openssl >/dev/null \
+    || ! command -v chromium >/dev/null || ! command -v pdftotext >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "== installing gettext and openssl"
-    apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends gettext openssl >/dev/null
+    echo "== installing gettext, openssl, chromium and poppler-utils"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      --no-install-recommends gettext openssl chromium poppler-utils fonts-dejavu-core >/dev/null
   fi
 fi
 

@@ -64,6 +64,8 @@ class Settings:
     """Key remaps by binding id (a `[keymap]` table: `"builders.create" = "c"`)."""
     language: str | None = None
     """The Lab pane's and the lab report's language, `en` or `pl`; None: from the locale."""
+    student: str | None = None
+    """The student's name, written at the top of the lab report (`lab report --student`)."""
 
     @property
     def lab_language(self) -> str:

@@ -4,9 +4,11 @@ pane filled in for it, a refresh when another pane changes the lab, the report k
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from rich.text import Text
 from textual.message import Message
 from textual.notifications import Notify
 from textual.widgets import DataTable, Static, TabbedContent
@@ -18,7 +20,12 @@ from buildtui.app.panes.lab import LabPane
 from buildtui.app.screens.builder_prune import PruneScreen
 from buildtui.app.widgets.build_form import BuildForm
 from buildtui.app.widgets.status_bar import StatusBar
+from buildtui.app.widgets.themed_static import ThemedStatic
+from buildtui.build.evidence import BuildEvidence
+from buildtui.buildlog.summary import BuildSummary
+from buildtui.lab.files import reports_dir
 from buildtui.lab.guide import Observations
+from buildtui.lab.records import RecordBook
 from buildtui.lab.service import LabService
 from tests.fakes.cleanup import lab_fake_registry
 from tests.fakes.lab import fake_lab_service, record_build
@@ -105,10 +112,15 @@ async def test_report_key_writes_markdown_and_html(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    service = fake_lab_service(tmp_path, lab_fake_registry())
-    record_build(service.history, "lab-second-build.log", 100.0)
+    service = fake_lab_service(tmp_path / "data", lab_fake_registry())
+    record_build(service.history, "lab-first-build.log", 100.0)
+    RecordBook(tmp_path / "data" / "lab-records.json", clock=lambda: 150.0).add_prune(
+        "default", 4096, 3
+    )
+    record_build(service.history, "lab-second-build.log", 200.0)
+    notes: list[str] = []
     app = lab_app(service)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(100, 30), message_hook=note_hook(notes)) as pilot:
         await settle(pilot)
         assert app.focused is lab_pane(app).query_one("#lab-table")  # as the app focuses it
         await pilot.press("w")
@@ -118,6 +130,44 @@ async def test_report_key_writes_markdown_and_html(
     assert "#7 CACHED" in markdown
     html = (tmp_path / "lab7-report.html").read_text()
     assert '<span class="cached">#7 CACHED</span>' in html
+    assert (tmp_path / "lab7-report.md").stat().st_mode & 0o777 == 0o600
+    assert any(n.startswith("Report written: ") and "build context" not in n for n in notes)
+
+
+async def test_report_key_never_writes_into_a_build_context(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    context = tmp_path / "lab"
+    context.mkdir()
+    monkeypatch.chdir(context)  # buildtui runs in the folder the lab builds
+    service = fake_lab_service(tmp_path / "data", lab_fake_registry())
+    summary = BuildSummary.from_json(
+        {"steps": [], "cached": 0, "total": 0, "cache_import": "none", "exit_code": 0}
+    )
+    service.history.add(
+        started=100.0, argv=("docker", "buildx", "build", "."), command="docker buildx build .",
+        summary=summary, log_lines=["#1 DONE"],
+        evidence=BuildEvidence(str(context), str(context / "Dockerfile"), "FROM x\n", {}),
+    )  # fmt: skip
+    notes: list[str] = []
+    app = lab_app(service)
+    async with app.run_test(size=(100, 30), message_hook=note_hook(notes)) as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+    assert list(context.iterdir()) == []  # the context is left as it was
+    written = reports_dir() / "lab7-report.md"
+    assert "# Laboratory 7: report" in written.read_text()
+    said = [n for n in notes if n.startswith("Report written: ")]
+    assert said and str(written) in said[0] and f"build context {context}" in said[0]
+
+
+def note_hook(notes: list[str]) -> Callable[[Message], None]:
+    def hook(message: Message) -> None:
+        if isinstance(message, Notify):
+            notes.append(message.notification.message)
+
+    return hook
 
 
 async def test_showing_the_pane_again_looks_again(tmp_path: Path) -> None:
@@ -204,3 +254,24 @@ async def test_a_look_at_the_lab_that_fails_is_said_once_with_what_to_do(
         await pilot.press("r")
         await settle(pilot)
         assert pane.guide is not None and pane.guide.items
+
+
+async def test_details_show_the_proof_time_and_the_lab_as_a_dated_sequence(
+    tmp_path: Path,
+) -> None:
+    service = fake_lab_service(tmp_path, lab_fake_registry())
+    record_build(service.history, "lab-first-build.log", 100.0)
+    RecordBook(tmp_path / "lab-records.json", clock=lambda: 150.0).add_prune("default", 9, 3)
+    app = lab_app(service)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        table = app.query_one("#lab-table", DataTable)
+        table.move_cursor(row=5)  # 6. the registry cache exported
+        await settle(pilot)
+        shown = lab_pane(app).query_one("#lab-details", ThemedStatic).styled_text
+        text = shown.plain if isinstance(shown, Text) else str(shown)
+        assert "Proven " in text  # seen done: its proof is kept, with its time
+        timeline = text.split("Timeline:\n", 1)[1].splitlines()
+        assert "Build 1: pushed localhost:5000/lab:cachetest" in timeline[0]
+        assert "3.0 s" in timeline[0]
+        assert "Prune of builder default's cache: 3 records" in timeline[1]

@@ -16,11 +16,22 @@ the second, item 7 stays unticked and says that no prune was seen; then
 `buildtui builders prune -a -y` prunes the default builder's cache (the engine's: the
 integration tier runs one test at a time) and a third build, importing the registry
 cache, ticks it.
+
+The evidence must be the student's own and kept once proven: another student's cache
+(`barscache-…`, exported by a build this history did not record) is in the registry from
+the start and never ticks item 8; once the lab is done, the registry is stopped (every
+item stays done, the notes say it is down, nothing blames the collector) and started
+again; a build after the bonus step finds no registry cache, and item 7 stays done with a
+note. The report is checked for all of it, and its HTML is printed to PDF by a real
+browser (Debian's chromium), whose text must hold the lab's whole commands.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -33,7 +44,7 @@ import httpx
 import pytest
 
 from buildtui.build.history import BuildHistory, default_path
-from buildtui.build.options import argv_for_arguments
+from buildtui.build.options import argv_for_arguments, shown_command
 from buildtui.build.runner import BuildRunner
 from buildtui.settings import Settings
 from tests.fakes.build_app import build_app, build_pane
@@ -42,6 +53,8 @@ from tests.integration.lab import (
     REGISTRY_IMAGE,
     TestRegistry,
     docker,
+    docker_push,
+    missing,
     push_base_image,
     stop_registry,
     unique,
@@ -58,7 +71,7 @@ RUN cat /a.txt; echo two
 """
 
 
-def lab(settings: Settings, *args: str) -> tuple[int, str]:
+def lab(settings: Settings, *args: str, expect: int = 0) -> tuple[int, str]:
     """Run `buildtui` as a user does, with this registry's flags; (exit code, stdout)."""
     flags = ["--registry", settings.registry_url, "--registry-container"]
     result = subprocess.run(
@@ -68,7 +81,7 @@ def lab(settings: Settings, *args: str) -> tuple[int, str]:
         timeout=600,
         check=False,
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == expect, result.stderr
     return result.returncode, result.stdout
 
 
@@ -181,7 +194,17 @@ async def test_the_items_tick_as_the_lab_is_done(lab_settings: Settings, tmp_pat
     image = f"{host}/lab:cachetest"
     cache = f"{host}/cachedata1"
 
+    # Another student's cache, exported by a build this history never recorded.
+    foreign = f"{host}/{unique('barscache')}"
+    (tmp_path / "bars").mkdir()
+    (tmp_path / "bars" / "Dockerfile").write_text(f"FROM {base}\nRUN echo bars {run_word}\n")
+    docker_push(
+        "buildx", "build", "--platform", "linux/amd64",
+        "--cache-to", f"type=registry,ref={foreign},mode=max", str(tmp_path / "bars"),
+    )  # fmt: skip
+
     start = status(settings)
+    lab(settings, "lab", "status", "--check", expect=1)  # items remain
     # The engine emulates arm64; the docker driver with the containerd store is accepted
     # where a docker-container builder cannot be bootstrapped; the registry deletes.
     assert ticked(start) == {1, 2, 3}, start
@@ -191,8 +214,13 @@ async def test_the_items_tick_as_the_lab_is_done(lab_settings: Settings, tmp_pat
     # 4: a two-platform image pushed.
     await run_in_build_pane(settings, [*dockerfile, "-t", image, *both, "--push", str(tmp_path)])
     after_push = status(settings)
+    # The foreign cache is in the registry, but no recorded build exported it: not item 8.
     assert ticked(after_push) == {1, 2, 3, 4}, after_push
+    assert "recorded build" in item(after_push, "cache-size")["note"]
     assert "linux/amd64 + linux/arm64" in " ".join(item(after_push, "pushed")["evidence"])
+    index = docker("buildx", "imagetools", "inspect", image, "--format", "{{json .Manifest}}")
+    proven_index = json.loads(index.stdout)["digest"]
+    assert item(after_push, "pushed")["digests"] == [{"ref": image, "digest": proven_index}]
 
     # 5: another exporter, its result where it should be.
     out = tmp_path / "exported"
@@ -228,8 +256,9 @@ async def test_the_items_tick_as_the_lab_is_done(lab_settings: Settings, tmp_pat
     await run_in_build_pane(settings, lab_build)
     second = status(settings)
     seven = item(second, "cache-import")
+    latest = BuildHistory().list()[0]
     assert seven["status"] == "todo", seven
-    assert "No prune" in seven["note"]
+    assert "No prune" in seven["note"], (seven, latest.summary)
     history = BuildHistory()
     latest = history.list()[0]
     assert latest.summary.cache_import == "found"
@@ -261,34 +290,162 @@ async def test_the_items_tick_as_the_lab_is_done(lab_settings: Settings, tmp_pat
     after_rm = status(settings)
     assert ticked(after_rm) == {1, 2, 3, 4, 5, 6, 7, 8}, after_rm  # 8 as it was seen before
     assert item(after_rm, "bonus")["note"] == "Run the garbage collector to reclaim the space."
-    code, _ = lab(settings, "gc", "-y")
-    assert code == 0
+    code, printed = lab(settings, "gc", "-y", "--json")
+    collected = json.loads(printed)["gc"]
     done = status(settings)
     assert ticked(done) == set(range(1, 10)), done
-    assert any("Storage before" in line for line in item(done, "bonus")["evidence"])
+    freed = f"Space freed: {collected['freed']}, measured by du -sk"
+    assert collected["freed_bytes"] == (collected["kb_before"] - collected["kb_after"]) * 1024
+    assert any(line.startswith(freed) for line in item(done, "bonus")["evidence"])
+    lab(settings, "lab", "status", "--check")  # exit 0: every item done
+    # The pane's marks and `lab status`'s are the same (item 2 is accepted: [~]).
+    _, human = lab(settings, "lab", "status")
+    assert "[~] 2. " in human and "[x] 9. " in human
+    assert "Timeline:" in human
 
-    # The report holds this run's digests and CACHED lines.
-    report = tmp_path / "lab7-report.md"
-    code, _ = lab(settings, "lab", "report", "--out", str(report))
-    assert code == 0
+    # The registry stopped: every item stays done, said to be down, not blamed on the GC.
+    docker("stop", settings.registry_container)
+    try:
+        down = status(settings)
+        assert ticked(down) == set(range(1, 10)), down
+        for key in ("registry", "pushed", "bonus"):
+            assert "is not answering now" in item(down, key)["note"], item(down, key)
+            assert "does not pull" not in item(down, key)["note"]
+        assert "the cache image was deleted, as item 9 asks" in item(down, "cache-size")["note"]
+    finally:
+        docker("start", settings.registry_container)
+        wait_for_registry(settings)
+    assert item(status(settings), "registry")["note"] is None
+
+    # A build after the bonus: the cache is gone, the steps come from the local cache.
+    await run_in_build_pane(settings, lab_build)
+    after_bonus = status(settings)
+    assert ticked(after_bonus) == set(range(1, 10)), after_bonus
+    seven = item(after_bonus, "cache-import")
+    assert seven["status"] == "done" and seven["kept"], seven
+    assert seven["builds"][-1] == third.id, seven
+    assert "found no registry cache (it was deleted, as item 9 asks)" in seven["note"], seven
+    assert seven["proven_at"] is not None and seven["proven_at"][-6] in "+-"
+
+    # The report: the student's, dated, with the run's own evidence.
+    report = tmp_path / "out" / "lab7-report.md"
+    report.parent.mkdir()
+    lab(settings, "lab", "report", "--out", str(report), "--student", "Ada Lovelace")
     text = report.read_text()
-    index = docker("buildx", "imagetools", "inspect", image, "--format", "{{json .Manifest}}")
-    digest = json.loads(index.stdout)["digest"]
+    assert "- Student: Ada Lovelace" in text
+    assert text.index("## Summary") < text.index("## 1. ")
+    # Item 4 as it was proven: the index the first push served (the build after the bonus
+    # pushed the tag again), still served by digest.
+    pushed = item(after_bonus, "pushed")["digests"][0]
+    digest = pushed["digest"]
+    assert pushed["ref"] == image and digest == proven_index
     assert f"Digest:    {digest}" in text
     assert "  Platform:  linux/amd64" in text and "  Platform:  linux/arm64" in text
-    second_log = history.get(history.list()[0].id).log
-    cached = [line for line in second_log.splitlines() if line.endswith(" CACHED")]
+    dockerfile = (tmp_path / "Dockerfile_multi").read_text()
+    assert (
+        "SHA-256 of its content: sha256:" + hashlib.sha256(dockerfile.encode()).hexdigest() in text
+    )
+    assert dockerfile.splitlines()[1] in text
+    third_log = history.get(third.id).log
+    cached = counted_cached_lines(third_log)
     assert cached and all(line in text for line in cached)
     assert "importing cache manifest from " + cache in text
-    assert "Storage before" in text
+    assert "writing cache manifest sha256:" in text and "exporting cache to registry" in text
+    assert foreign not in text  # the other student's cache is nowhere in the evidence
+    assert freed in text
+    deleted_blobs = [b for b in collected["deleted_blobs"]]
+    assert any(f"blob eligible for deletion: {b}" in text for b in deleted_blobs)
+    assert "- ✓ Cache exported by build " in text and "- ✓ Deletion deletion-" in text
+    assert "- ✗" not in text
+    tail = text.split("## Digests re-checked when the report was made")[1]
+    assert f"| lab | {digest} | manifest | yes |" in tail
     section = text.split("\n## 7. ", 1)[1].split("\n## 8. ", 1)[0]
     assert "✓ Status: done" in section
-    assert "- " + seven["evidence"][0] in section
-    assert f"- Build {third.id}: cache import found {cache}" in section
-    assert f"- {total}/{total} steps CACHED" in section
-    page = tmp_path / "lab7-report.html"
-    code, _ = lab(settings, "lab", "report", "--out", str(page), "--lang", "pl")
-    assert code == 0
+    assert f"Build {third.id}, started " in section
+    assert "found no registry cache (it was deleted, as item 9 asks)" in section
+
+    # The same report as one HTML file, in Polish, printed to PDF by a real browser.
+    page = tmp_path / "out" / "lab7-report.html"
+    lab(settings, "lab", "report", "--out", str(page), "--lang", "pl", "--student", "Ada")
     html = page.read_text()
     assert f'<span class="cached">{cached[0]}</span>' in html
-    assert "Laboratorium 7: sprawozdanie" in html
+    assert "Laboratorium 7: sprawozdanie" in html and "Budowanie nr " in html
+    pdf = print_to_pdf(page, tmp_path)
+    printed_text = squeezed(pdf_text(pdf))
+    cited = {build for one in after_bonus["items"] for build in one["builds"]}
+    assert len(cited) >= 4, cited
+    for build_id in cited:
+        command = shown_command(history.get(build_id).entry.argv)
+        assert squeezed(command) in printed_text, command
+    lab(settings, "lab", "report", "--out", str(tmp_path / "r.pdf"), expect=2)
+    # A report asked for inside the build context is written, with a warning.
+    inside = subprocess.run(
+        [
+            sys.executable, "-m", "buildtui", "--registry", settings.registry_url,
+            "--registry-container", settings.registry_container,
+            "lab", "report", "--out", str(tmp_path / "inside.md"),
+        ],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert inside.returncode == 0, inside.stderr
+    assert f"inside the build context {tmp_path}" in inside.stderr
+
+
+def counted_cached_lines(log: str) -> list[str]:
+    """The `#N CACHED` lines of the steps the cache counts (not `FROM`, not internal)."""
+    names: dict[str, str] = {}
+    found = []
+    for line in log.splitlines():
+        number, _, rest = line.partition(" ")
+        if rest.startswith("[") and number not in names:
+            names[number] = rest
+        if rest == "CACHED" and "] FROM " not in names.get(number, "] FROM "):
+            found.append(line)
+    return found
+
+
+def wait_for_registry(settings: Settings) -> None:
+    for _ in range(200):
+        try:
+            if httpx.get(f"{settings.registry_url}/v2/", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise AssertionError("the registry did not answer after docker start")
+
+
+def squeezed(text: str) -> str:
+    """`text` without any whitespace (a wrapped line in a PDF is the same text)."""
+    return re.sub(r"\s+", "", text)
+
+
+def print_to_pdf(page: Path, tmp_path: Path) -> Path:
+    """Print `page` to PDF with headless Chromium, as a student would print it."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        missing("chromium is missing (apt-get install chromium)")
+    assert browser is not None
+    pdf = tmp_path / "lab7-report.pdf"
+    result = subprocess.run(
+        [
+            browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            f"--user-data-dir={tmp_path / 'chromium'}", "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}", page.as_uri(),
+        ],
+        capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert pdf.exists() and pdf.stat().st_size > 0, result.stderr[-2000:]
+    return pdf
+
+
+def pdf_text(pdf: Path) -> str:
+    """The PDF's text in the order it was drawn (`-raw`: a line that wraps after a hyphen,
+    as `--cache-` + `to`, keeps its hyphen; the default mode would join it as a word)."""
+    if shutil.which("pdftotext") is None:
+        missing("pdftotext is missing (apt-get install poppler-utils)")
+    result = subprocess.run(
+        ["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, timeout=60,
+        check=True,
+    )  # fmt: skip
+    return result.stdout

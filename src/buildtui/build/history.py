@@ -324,6 +324,17 @@ class BuildHistory:
         entry = self._with_values([_entry(row[:8])])[0]
         return BuildRecord(entry, zlib.decompress(row[8]).decode("utf-8", "replace"), timing)
 
+    def evidence(self, build_id: int) -> BuildEvidence | None:
+        """What build `build_id` started from (its Dockerfile, context), if it was kept."""
+        with self._connect() as db:
+            row = db.execute("SELECT evidence FROM builds WHERE id = ?", (build_id,)).fetchone()
+        if row is None or row[0] is None:
+            return None
+        try:
+            return BuildEvidence.from_blob(row[0])
+        except (ValueError, zlib.error):
+            return None
+
     def delete(self, build_id: int) -> None:
         with self._connect() as db:
             db.execute("DELETE FROM builds WHERE id = ?", (build_id,))

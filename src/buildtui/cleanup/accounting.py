@@ -26,6 +26,18 @@ BLOCK = 4096
 """The file system block `du -k` counts in (ext4, overlayfs on it, xfs)."""
 
 
+MEASURED_BY = "du -sk of the registry's storage before and after the collection"
+"""How the space a collection freed is measured (said beside the figure everywhere)."""
+
+
+def freed_bytes(kb_before: int | None, kb_after: int | None) -> int | None:
+    """The space a collection freed, in bytes: `du -sk` before minus after (KiB), the one
+    figure the Clean-up pane, `gc --json` and the lab report give. None: not measured."""
+    if kb_before is None or kb_after is None:
+        return None
+    return (kb_before - kb_after) * 1024
+
+
 @dataclass(frozen=True)
 class PlannedBlob:
     """A blob a deletion's plan said the next collection frees."""
@@ -77,9 +89,7 @@ class GcAccount:
     @property
     def measured_bytes(self) -> int | None:
         """Storage freed, by `du` (kB), in bytes; None when it could not be measured."""
-        if self.kb_before is None or self.kb_after is None:
-            return None
-        return (self.kb_before - self.kb_after) * 1024
+        return freed_bytes(self.kb_before, self.kb_after)
 
     @property
     def earlier_bytes(self) -> int | None:

@@ -109,6 +109,7 @@ def result_json(result: GcResult) -> dict[str, Any]:
             verification_json(result.verification) if result.verification is not None else None
         ),
         "account": account_json(result.account) if result.account is not None else None,
+        "started": result.started,
     }
 
 
@@ -129,6 +130,7 @@ def result_from_json(data: dict[str, Any]) -> GcResult:
         data.get("registry_url"),
         verification_from_json(verification) if verification else None,
         account_from_json(account) if account else None,
+        data.get("started"),
     )
 
 

@@ -21,6 +21,7 @@ import json
 import re
 import shlex
 import subprocess
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -154,6 +155,8 @@ class GcResult:
     """Every tag checked after the restart (None when the registry was left stopped)."""
     account: GcAccount | None = None
     """Predicted against measured (`accounting.account_for`), once the service adds it."""
+    started: float | None = None
+    """When the collection began (Unix time), for the lab's timeline."""
 
     @property
     def freed_kb(self) -> int | None:
@@ -439,6 +442,7 @@ class RegistryContainer:
         )
         say = on_step or (lambda _text: None)
         phase = on_phase or (lambda _name: None)
+        began = time.time()
         say(f"measuring {info.storage_root}")
         kb_before = self.disk_usage_kb(info)
         gc_args = steps[1] if dry_run or not info.running else steps[2]
@@ -481,7 +485,8 @@ class RegistryContainer:
         kb_after = kb_before if dry_run else self.disk_usage_kb(after)
         return GcResult(info, dry_run, output, kb_before, kb_after, commands, after.ports,
                         repositories=tuple(removals),
-                        left_stopped=not info.running and not started)  # fmt: skip
+                        left_stopped=not info.running and not started,
+                        started=began)  # fmt: skip
 
     def start(self, info: ContainerInfo) -> None:
         """`docker start` (a resume after an interrupted collection)."""

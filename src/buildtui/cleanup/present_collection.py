@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from buildtui.cleanup.accounting import GcAccount
+from buildtui.cleanup.accounting import MEASURED_BY, GcAccount, freed_bytes
 from buildtui.cleanup.collection import ResumeResult
 from buildtui.cleanup.gc import GcPreview, GcResult
 from buildtui.cleanup.verify import VerifyReport
@@ -16,7 +16,7 @@ def gc_preview_lines(preview: GcPreview) -> list[str]:
     lines = [
         f"Registry container {preview.info.name} ({preview.info.image_name}), "
         f"storage {preview.info.storage_root}"
-        + (f": {preview.kb:,} kB now" if preview.kb is not None else ""),
+        + (f": {format_size(preview.kb * 1024)} now" if preview.kb is not None else ""),
         f"Dry run: {preview.output.summary}",
         "",
         f"Garbage collection stops {preview.info.name} for a few seconds (pushes and pulls "
@@ -42,10 +42,11 @@ def gc_warning(preview: GcPreview) -> str:
 def gc_result_lines(result: GcResult, *, with_account: bool = True) -> list[str]:
     what = "Dry run" if result.dry_run else "Garbage collection"
     lines = [f"{what} in {result.info.name}: {result.output.summary}"]
-    if result.kb_before is not None and result.kb_after is not None:
+    freed = freed_bytes(result.kb_before, result.kb_after)
+    if result.kb_before is not None and result.kb_after is not None and freed is not None:
         lines.append(
-            f"Storage: {result.kb_before:,} kB -> {result.kb_after:,} kB "
-            f"({result.kb_before - result.kb_after:,} kB freed)"
+            f"Storage: {format_size(result.kb_before * 1024)} -> "
+            f"{format_size(result.kb_after * 1024)}, {format_size(freed)} freed ({MEASURED_BY})"
         )
     lines += [f"  {r.line}" for r in result.repositories]
     if result.left_stopped:
@@ -104,7 +105,7 @@ def gc_account_lines(account: GcAccount) -> list[str]:
         lines = ["Predicted: nothing (no deletion was recorded since the last collection)"]
     lines.append(
         "Measured: "
-        + (f"{format_size(measured)} freed on disk (du)" if measured is not None else "unknown")
+        + (f"{format_size(measured)} freed ({MEASURED_BY})" if measured is not None else "unknown")
         + f", {_blobs(len(account.planned) + len(account.earlier))} deleted"
     )
     lines.append("Where it came from:")
@@ -158,6 +159,12 @@ def gc_account_json(account: GcAccount) -> dict[str, Any]:
     }
 
 
+def freed_text(kb_before: int | None, kb_after: int | None) -> str | None:
+    """The space freed as `format_size` writes it (`90.1 kB`), or None when not measured."""
+    freed = freed_bytes(kb_before, kb_after)
+    return None if freed is None else format_size(freed)
+
+
 def gc_json(result: GcResult) -> dict[str, Any]:
     counts = result.output.counts
     return {
@@ -169,6 +176,9 @@ def gc_json(result: GcResult) -> dict[str, Any]:
         "deleted_blobs": list(result.output.blobs),
         "kb_before": result.kb_before,
         "kb_after": result.kb_after,
+        "freed_bytes": freed_bytes(result.kb_before, result.kb_after),
+        "freed": freed_text(result.kb_before, result.kb_after),
+        "freed_measured_by": MEASURED_BY,
         "commands": list(result.commands),
         "warnings": list(result.warnings),
         "repositories": [

@@ -60,6 +60,7 @@ from buildtui.cleanup.http import RegistryWriter
 from buildtui.cleanup.journal import Journal, RegistryLock, interrupted_journals
 from buildtui.cleanup.pending import PendingDeletions
 from buildtui.cleanup.plan import Plan, Selection, plan_deletion
+from buildtui.cleanup.steps import StepAction
 from buildtui.cleanup.verify import VerifyReport, verify_tags
 from buildtui.engine.registry_container import (
     ContainerState,
@@ -346,6 +347,8 @@ class CleanupService:
                 sorted({s.node.kind.value for s in plan.steps if s.node is not None}),
                 [str(r) for s in plan.steps for r in s.requests],
                 plan.freed_bytes,
+                blobs=[(b.digest, b.size) for b in plan.freed_blobs],
+                digests=[s.digest for s in plan.steps if s.action is StepAction.DELETE],
             )
         return report
 
@@ -558,6 +561,7 @@ class CleanupService:
                     if verification
                     else [],
                     log=result.output.text.splitlines(),
+                    started=result.started,
                 )
         return replace(result, account=account)
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from buildtui.commands.lab_engine import register_engine
 from buildtui.commands.lab_setup import register_setup
-from buildtui.private_files import write_private
 from buildtui.settings import Settings
 
 
@@ -34,21 +33,34 @@ def register_guide(actions: Any) -> None:
         "status",
         help="each of the lab's nine items: done or not, with its evidence",
         description="What the Lab pane shows: each item decided from the builders, the "
-        "build history, the registry's contents and the clean-up records.",
+        "build history, the registry's contents and the clean-up records; an item once "
+        "proven stays done, with a note of what changed since.",
     )
     status.add_argument("--json", action="store_true", help="print the items as JSON")
     status.add_argument("--lang", choices=("en", "pl"), help="language (default: settings)")
+    status.add_argument(
+        "--check", action="store_true", help="exit 1 while an item is not done (for scripts)"
+    )
     status.set_defaults(handler=run_status)
 
     report = actions.add_parser(
         "report",
         help="write the lab report (Markdown or one HTML file) from what was recorded",
+        description="The report a teacher grades: the nine items with their evidence, the "
+        "lab's timeline, the Dockerfile, the build logs' proof lines, the collector's "
+        "proof and each cited digest re-checked against the registry.",
     )
-    report.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
     report.add_argument(
-        "--format", choices=("md", "html"), help="default: from FILE's suffix, else md"
+        "--out",
+        metavar="FILE",
+        help="write to FILE: .md or .markdown (Markdown), .html or .htm (one HTML file); "
+        "default: standard output",
     )
+    report.add_argument("--format", choices=("md", "html"), help="default: from FILE's suffix")
     report.add_argument("--lang", choices=("en", "pl"), help="language (default: settings)")
+    report.add_argument(
+        "--student", metavar="NAME", help="the student's name (default: the `student` setting)"
+    )
     report.set_defaults(handler=run_report)
 
     replay = actions.add_parser(
@@ -68,34 +80,33 @@ def register_guide(actions: Any) -> None:
     replay.set_defaults(handler=run_replay)
 
 
-def _observe(settings: Settings) -> Any:
-    from buildtui.lab.observe import observe, real_sources
+def _service(settings: Settings) -> Any:
+    from buildtui.lab.service import LabService
 
-    return observe(real_sources(settings))
+    return LabService(settings)
 
 
 def run_status(args: argparse.Namespace, settings: Settings) -> int:
     from buildtui.commands.output import print_json
-    from buildtui.lab.guide import evaluate
-    from buildtui.lab.i18n import translator
+    from buildtui.lab.presentation import status_lines
 
     language = args.lang or settings.lab_language
-    guide = evaluate(_observe(settings), translator(language))
+    service = _service(settings)
+    observations = service.observe()
+    guide = service.guide(observations, language)
     if args.json:
-        print_json(guide_json(guide, language))
-        return 0
-    for item in guide.items:
-        mark = "x" if item.status.ticked else ("!" if item.status.value == "attention" else " ")
-        print(f"[{mark}] {item.number}. {item.title}")
-        for line in item.evidence:
-            print(f"      {line}")
-        if item.note:
-            print(f"      {item.note}")
-    print(f"\n{guide.progress}")
-    return 0
+        print_json(guide_json(guide, observations, language))
+    else:
+        print("\n".join(status_lines(guide, observations, language)))
+    return 1 if args.check and guide.done < len(guide.items) else 0
 
 
-def guide_json(guide: Any, language: str) -> dict[str, Any]:
+def guide_json(guide: Any, observations: Any, language: str) -> dict[str, Any]:
+    from buildtui.lab.i18n import translator
+    from buildtui.lab.records import iso_time
+    from buildtui.lab.timeline import timeline
+
+    _ = translator(language)
     return {
         "language": language,
         "done": guide.done,
@@ -113,19 +124,46 @@ def guide_json(guide: Any, language: str) -> dict[str, Any]:
                 "pane": item.pane,
                 "preset": item.preset,
                 "builds": list(item.build_ids),
+                "records": list(item.records),
+                "digests": [{"ref": ref, "digest": digest} for ref, digest in item.digests],
+                "proven_at": iso_time(item.proven_at) if item.proven_at is not None else None,
+                "kept": item.kept,
             }
             for item in guide.items
+        ],
+        "timeline": [
+            {"at": e.iso, "seconds": e.seconds, "kind": e.kind, "id": e.id, "text": e.text}
+            for e in timeline(observations, guide.items, _)
         ],
     }
 
 
-def run_report(args: argparse.Namespace, settings: Settings) -> int:
-    from buildtui.build.history import BuildHistory
-    from buildtui.lab.guide import evaluate
-    from buildtui.lab.i18n import translator
-    from buildtui.lab.report import render
+def report_format(out: str | None, given: str | None) -> tuple[str | None, str | None]:
+    """(format, None) for `--out`/`--format`, or (None, why it is refused)."""
+    from buildtui.lab.report import FORMATS
 
-    fmt = args.format or ("html" if args.out and args.out.endswith((".html", ".htm")) else "md")
+    if not out:
+        return given or "md", None
+    suffix = Path(out).suffix.lower()
+    fmt = FORMATS.get(suffix)
+    if fmt is None:
+        return None, (
+            f"cannot write a report as {suffix or 'a file without a suffix'}: "
+            "give --out a name ending in .md or .html (a PDF: open the .html in a browser "
+            "and print it)"
+        )
+    if given and given != fmt:
+        return None, f"--format {given} does not match {out} (a {fmt} name); drop --format"
+    return fmt, None
+
+
+def run_report(args: argparse.Namespace, settings: Settings) -> int:
+    from buildtui.lab.files import write_private
+
+    fmt, refused = report_format(args.out, args.format)
+    if refused is not None or fmt is None:
+        print(f"buildtui: {refused}", file=sys.stderr)
+        return 2
     language = args.lang or settings.lab_language
     if args.out and not Path(args.out).resolve().parent.is_dir():
         print(
@@ -134,23 +172,24 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 1
-    _ = translator(language)
-    obs = _observe(settings)
-    history = BuildHistory()
-    text = render(
-        evaluate(obs, _),
-        obs,
-        lambda build_id: history.get(build_id).log,
-        fmt=fmt,
-        language=language,
-        _=_,
-    )
+    service = _service(settings)
+    observations = service.observe()
+    text = service.report(observations, language, fmt, args.student)
     if not args.out:
         sys.stdout.write(text)
         return 0
     out = Path(args.out)
+    context = service.context_of(out, observations)
+    if context is not None:
+        print(
+            f"buildtui: warning: {out} is inside the build context {context}: a new file "
+            "there changes the context, and the next build's COPY misses the cache the lab "
+            "is about; write it elsewhere (e.g. --out ../lab7-report."
+            f"{'html' if fmt == 'html' else 'md'})",
+            file=sys.stderr,
+        )
     try:
-        write_private(out, text, links="refuse", own_folder=False)
+        write_private(out, text)
     except OSError as error:
         print(
             f"buildtui: cannot write {out}: {error.strerror or error}; give another --out",

@@ -5,15 +5,22 @@ from __future__ import annotations
 
 import shlex
 
+from buildtui.cleanup.accounting import freed_bytes
 from buildtui.lab.build_command import registry_caches
 from buildtui.lab.checklist import Item, Observations, Status, Translate
 from buildtui.lab.evidence import (
     cache_exports,
-    cache_images,
     cache_size_record,
+    kept_cache_size,
     lab_build_command,
     local_cache_hits,
+    own_cache,
+    tagged,
+    two_platform_image,
 )
+from buildtui.lab.i18n import decimal
+from buildtui.lab.records import CollectionRecord, DeletionRecord
+from buildtui.lab.timeline import short_time
 from buildtui.registry.present import format_size, short_digest
 from buildtui.registry.scan import ImageReport
 
@@ -51,6 +58,7 @@ def pushed_item(obs: Observations, image: ImageReport | None, _: Translate) -> I
         "build",
         "lab",
         build_ids=builds[-1:],
+        digests=((image.ref, image.digest),),
     )
 
 
@@ -58,7 +66,7 @@ def exported_item(obs: Observations, _: Translate) -> Item:
     title = _("An image is exported with another exporter and found where it should be")
     commands = (
         "docker buildx build --platform linux/amd64,linux/arm64 "
-        "-o type=oci,dest=lab-oci.tar -f Dockerfile_multi .",
+        "-o type=oci,dest=../lab-oci.tar -f Dockerfile_multi .",
         "docker buildx build --load -t lab:local -f Dockerfile_multi .",
     )
     found = [e for e in obs.exports if e.found]
@@ -76,6 +84,13 @@ def exported_item(obs: Observations, _: Translate) -> Item:
             ),
             commands,
             "build",
+            note=_(
+                "Build {id} wrote {target} inside its build context {context}: the next "
+                "build's COPY sees a changed context and misses the cache. Write exports "
+                "outside the context (e.g. dest=../lab-oci.tar)."
+            ).format(id=last.build_id, target=last.target, context=last.inside_context)
+            if last.inside_context
+            else None,
             build_ids=(last.build_id,),
         )
     missing = [e for e in obs.exports if not e.found]
@@ -109,16 +124,21 @@ def cache_export_item(obs: Observations, _: Translate) -> Item:
             ).format(host=obs.registry_host),
         )
     build, ref = exports[-1]
+    evidence = [_("Build {id}: cache exported to {ref} (mode=max)").format(id=build.id, ref=ref)]
+    digest = obs.cache_digests.get(build.id)
+    if digest:
+        evidence.append(_("Cache manifest written: {digest}").format(digest=digest))
     return Item(
         6,
         "cache-export",
         title,
         Status.DONE,
-        (_("Build {id}: cache exported to {ref} (mode=max)").format(id=build.id, ref=ref),),
+        tuple(evidence),
         commands,
         "build",
         "lab",
         build_ids=(build.id,),
+        digests=((tagged(ref), digest),) if digest else (),
     )
 
 
@@ -195,7 +215,7 @@ def cache_import_item(obs: Observations, _: Translate) -> Item:
                 Status.DONE,
                 (
                     _("Builder cache pruned: {records} records, {size}").format(
-                        records=prune.records, size=format_size(prune.reclaimed)
+                        records=prune.records, size=decimal(_, format_size(prune.reclaimed))
                     ),
                     *evidence,
                 ),
@@ -203,6 +223,7 @@ def cache_import_item(obs: Observations, _: Translate) -> Item:
                 "build",
                 "lab",
                 build_ids=(export.id, build.id),
+                records=(prune.id,),
             )
     note = _("Export a registry cache first (item 6).")
     if exports:
@@ -220,31 +241,70 @@ def cache_import_item(obs: Observations, _: Translate) -> Item:
     )
 
 
-def cache_size_item(obs: Observations, image: ImageReport | None, _: Translate) -> Item:
+def cache_size_item(obs: Observations, _: Translate) -> Item:
     title = _("The cache image is inspected and its size compared with the image's")
     host = obs.registry_host
     commands = (
         f"docker buildx imagetools inspect --raw {host}/cachedata1",
         f"{obs.cli} inspect cachedata1:latest",
     )
-    now = cache_size_record(obs, image, 0.0)
-    kept = [r for r in obs.records.cache_sizes if r.registry == host]
-    seen = now or (kept[-1] if kept else None)
+    now = cache_size_record(obs, 0.0)
+    seen = now or kept_cache_size(obs)
+    if now is not None:  # the kept record of what is seen now, with its id
+        seen = next(
+            (
+                r
+                for r in reversed(obs.records.cache_sizes)
+                if (r.registry, r.cache_digest, r.image_digest, r.build_id)
+                == (now.registry, now.cache_digest, now.image_digest, now.build_id)
+            ),
+            now,
+        )
+    note: str | None = None
     if seen is None:
-        note = _("No cache image in the registry yet (item 6).")
-        if cache_images(obs):
-            note = _("No two-platform image to compare it with yet (item 4).")
+        own = own_cache(obs)
+        note = _("No cache exported by a recorded build is in the registry yet (item 6).")
+        if own is not None and own.served is not None and own.cache is None:
+            note = _(
+                "The registry serves {served} at {ref}, not the cache build {id} exported "
+                "({exported}): it is not this history's cache."
+            ).format(
+                served=short_digest(own.served),
+                ref=tagged(own.ref),
+                id=own.build.id,
+                exported=short_digest(own.exported or "?"),
+            )
+        elif own is not None and own.cache is not None and own.image is None:
+            note = _(
+                "Build {id} exported the cache, but the image it pushed is not in the "
+                "registry now: build the lab's build again (item 4)."
+            ).format(id=own.build.id)
+        elif obs.registry_down:
+            note = _("The registry could not be read: {error}").format(error=obs.scan_error)
         return Item(8, "cache-size", title, Status.TODO, (), commands, "registry", note=note)
     ratio = seen.cache_size / seen.image_size if seen.image_size else 0.0
     evidence = [
         _("Cache image {ref}: {size} in {blobs} blobs").format(
-            ref=seen.cache_ref, size=format_size(seen.cache_size), blobs=len(seen.blobs)
+            ref=seen.cache_ref, size=decimal(_, format_size(seen.cache_size)), blobs=len(seen.blobs)
         ),
-        _("Image {ref}: {size}").format(ref=seen.image_ref, size=format_size(seen.image_size)),
-        _("The cache is {ratio:.1f} times the size of the image").format(ratio=ratio),
+        _("Exported by build {id}: {digest}").format(id=seen.build_id, digest=seen.cache_digest),
+        _("Image {ref}: {size}").format(
+            ref=seen.image_ref, size=decimal(_, format_size(seen.image_size))
+        ),
+        decimal(_, _("The cache is {ratio:.1f} times the size of the image").format(ratio=ratio)),
     ]
     if now is None:
-        evidence.append(_("As seen before the cache image was deleted"))
+        deleted = [d for d in own_deletions(obs) if d.at > seen.at]
+        if deleted:
+            note = _("Since {time}: the cache image was deleted, as item 9 asks.").format(
+                time=short_time(deleted[0].at, obs.at or deleted[0].at)
+            )
+        elif obs.registry_down:
+            note = down_note(obs, _)
+        else:
+            note = _("The registry does not show this cache now; it was seen {time}.").format(
+                time=short_time(seen.at, obs.at or seen.at)
+            )
     repository = seen.cache_ref.split("/", 1)[1]
     return Item(
         8,
@@ -257,49 +317,71 @@ def cache_size_item(obs: Observations, image: ImageReport | None, _: Translate) 
             f"{obs.cli} inspect {shlex.quote(repository)}",
         ),
         "registry",
+        note=note,
+        build_ids=(seen.build_id,) if seen.build_id is not None else (),
+        records=(seen.id,) if seen.id else (),
+        digests=((seen.cache_ref, seen.cache_digest), (seen.image_ref, seen.image_digest)),
     )
 
 
-def bonus_item(obs: Observations, image: ImageReport | None, _: Translate) -> Item:
+def own_deletions(obs: Observations) -> list[DeletionRecord]:
+    """The recorded deletions of this registry that deleted this history's cache: a cache
+    image, of the repository a recorded build exported its cache to."""
+    repositories = {tagged(ref).split("/", 1)[1].split(":")[0] for _b, ref in cache_exports(obs)}
+    found = []
+    for deletion in obs.records.deletions:
+        if deletion.registry != obs.registry_host or "cache" not in deletion.kinds:
+            continue
+        names = {part.strip().split(":")[0].split("@")[0] for part in deletion.deletion.split(",")}
+        if names & repositories:
+            found.append(deletion)
+    return found
+
+
+def collection_of(obs: Observations, deletion: DeletionRecord) -> CollectionRecord | None:
+    """The collection that freed the blobs of `deletion` (the first after it)."""
+    for collection in obs.records.collections:
+        if collection.registry != obs.registry_host or collection.at <= deletion.at:
+            continue
+        if deletion.id in collection.deletion_ids or not collection.deletion_ids:
+            return collection
+    return None
+
+
+def bonus_item(obs: Observations, _: Translate) -> Item:
     title = _(
         "Bonus: the cache image deleted, garbage collected, space measured, the image still pulls"
     )
     commands = (f"{obs.cli} rm cachedata1:latest", f"{obs.cli} gc")
     host = obs.registry_host
-    deletions = [d for d in obs.records.deletions if d.registry == host and "cache" in d.kinds]
+    deletions = own_deletions(obs)
     if not deletions:
-        return Item(
-            9,
-            "bonus",
-            title,
-            Status.TODO,
-            (),
-            commands,
-            "cleanup",
-            note=_("No cache image has been deleted from {host} yet.").format(host=host),
-        )
+        why = _("No cache image has been deleted from {host} yet.").format(host=host)
+        if not cache_exports(obs):
+            why = _("Export a registry cache first (item 6), then delete it.")
+        return Item(9, "bonus", title, Status.TODO, (), commands, "cleanup", note=why)
     deletion = deletions[-1]
-    collections = [c for c in obs.records.collections if c.registry == host and c.at > deletion.at]
-    if not collections:
+    gc = collection_of(obs, deletion)
+    deleted = _("Deleted {what} ({id})").format(what=deletion.deletion, id=deletion.id)
+    if gc is None:
         return Item(
             9,
             "bonus",
             title,
             Status.TODO,
-            (_("Deleted {what}").format(what=deletion.deletion),),
+            (deleted,),
             commands,
             "cleanup",
             note=_("Run the garbage collector to reclaim the space."),
+            records=(deletion.id,),
         )
-    gc = collections[-1]
     evidence = [
-        _("Deleted {what}").format(what=deletion.deletion),
-        _("Storage before {before}, after {after}").format(
-            before=kilobytes(gc.kb_before), after=kilobytes(gc.kb_after)
-        ),
-        _("{count} blobs deleted by the collector").format(count=gc.blobs_deleted),
+        deleted,
+        freed_line(gc, _),
+        _("{count} blobs deleted by the collector ({id})").format(count=gc.blobs_deleted, id=gc.id),
     ]
-    if gc.problems or image is None:
+    records = (deletion.id, gc.id)
+    if gc.problems:
         return Item(
             9,
             "bonus",
@@ -308,17 +390,57 @@ def bonus_item(obs: Observations, image: ImageReport | None, _: Translate) -> It
             tuple(evidence),
             commands,
             "cleanup",
-            note=_("After the collection the image does not pull: {problem}").format(
-                problem="; ".join(gc.problems) or _("no two-platform image in the registry")
+            note=_("After the collection a tag does not pull: {problem}").format(
+                problem="; ".join(gc.problems)
             ),
+            records=records,
         )
     evidence.append(
-        _("{ref} still pulls ({digest}); {count} tags verified").format(
-            ref=image.ref, digest=short_digest(image.digest), count=gc.tags_checked
+        _("Every remaining tag answered after the collection: {count} verified").format(
+            count=gc.tags_checked
         )
     )
-    return Item(9, "bonus", title, Status.DONE, tuple(evidence), commands, "cleanup")
+    image = two_platform_image(obs)
+    note: str | None = None
+    digests: tuple[tuple[str, str], ...] = ()
+    if image is not None:
+        evidence.append(
+            _("{ref} still pulls ({digest})").format(
+                ref=image.ref, digest=short_digest(image.digest)
+            )
+        )
+        digests = ((image.ref, image.digest),)
+    elif obs.registry_down:
+        note = down_note(obs, _)
+    else:
+        note = _("No two-platform image pushed by a recorded build is in the registry now.")
+    return Item(
+        9,
+        "bonus",
+        title,
+        Status.DONE,
+        tuple(evidence),
+        commands,
+        "cleanup",
+        note=note,
+        records=records,
+        digests=digests,
+    )
 
 
-def kilobytes(kb: int | None) -> str:
-    return "?" if kb is None else format_size(kb * 1024)
+def down_note(obs: Observations, _: Translate) -> str:
+    return _(
+        "{container} is not answering now: what is shown was seen before (a registry that "
+        "is down says nothing about its contents)."
+    ).format(container=obs.registry_container)
+
+
+def freed_line(gc: CollectionRecord, _: Translate) -> str:
+    """The one figure of the space a collection freed, and how it was measured."""
+    freed = freed_bytes(gc.kb_before, gc.kb_after)
+    if freed is None:
+        return _("Space freed: not measured (du could not be run)")
+    return _(
+        "Space freed: {size}, measured by du -sk of the registry's storage before and "
+        "after the collection"
+    ).format(size=decimal(_, format_size(freed)))

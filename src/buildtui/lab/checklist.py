@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -51,6 +51,8 @@ class ExportCheck:
     target: str
     """The file or folder it wrote, or the image it loaded."""
     found: bool
+    inside_context: str | None = None
+    """The build context the file or folder was written into (it changes the context)."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,15 @@ class Observations:
     scan_error: str | None = None
     records: LabRecords = field(default_factory=LabRecords)
     exports: tuple[ExportCheck, ...] = ()
+    cache_digests: Mapping[int, str] = field(default_factory=dict)
+    """Build id -> the cache manifest digest its log says it wrote (cache exports only)."""
+    at: float = 0.0
+    """When it was observed (Unix time; 0: unknown)."""
+
+    @property
+    def registry_down(self) -> bool:
+        """The registry did not answer this look (not evidence about its contents)."""
+        return self.scan is None and self.scan_error is not None
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,15 @@ class Item:
     """Why it is not done, or what to watch out for."""
     build_ids: tuple[int, ...] = ()
     """The builds its evidence comes from (the report shows their commands and logs)."""
+    records: tuple[str, ...] = ()
+    """The ids of the lab records its evidence comes from (prune, deletion, collection,
+    cache size)."""
+    digests: tuple[tuple[str, str], ...] = ()
+    """(reference, digest) of what its evidence shows in the registry."""
+    proven_at: float | None = None
+    """When it was first seen done (its proof is kept); None: not proven."""
+    kept: bool = False
+    """Done by its kept proof, not by what is seen now (the note says what changed)."""
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ from buildtui.lab.evidence import (
     local_cache_hits,
     two_platform_image,
 )
+from buildtui.lab.proofs import keep
 
 __all__ = [
     "BUILDKIT_IMAGE",
@@ -63,6 +64,7 @@ __all__ = [
     "cache_size_record",
     "csv_fields",
     "evaluate",
+    "evaluate_live",
     "exports_of",
     "flag_values",
     "local_cache_hits",
@@ -73,7 +75,8 @@ __all__ = [
 ]
 
 
-def evaluate(obs: Observations, _: Translate = untranslated) -> Guide:
+def evaluate_live(obs: Observations, _: Translate = untranslated) -> Guide:
+    """Each item as what is observed now shows it (no kept proof)."""
     image = two_platform_image(obs)
     items = (
         platforms_item(obs, _),
@@ -83,7 +86,13 @@ def evaluate(obs: Observations, _: Translate = untranslated) -> Guide:
         exported_item(obs, _),
         cache_export_item(obs, _),
         cache_import_item(obs, _),
-        cache_size_item(obs, image, _),
-        bonus_item(obs, image, _),
+        cache_size_item(obs, _),
+        bonus_item(obs, _),
     )
     return Guide(items)
+
+
+def evaluate(obs: Observations, _: Translate = untranslated) -> Guide:
+    """The guide: each item as observed now, or as its kept proof shows it (with a note
+    of what changed since). The Lab pane, `lab status` and the report all use this."""
+    return Guide(keep(evaluate_live(obs, _).items, obs, _))

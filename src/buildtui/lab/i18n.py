@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import ast
 import gettext
+import hashlib
 import locale
 import os
+import stat
 import struct
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -92,32 +94,71 @@ def compile_mo(entries: Mapping[str, str]) -> bytes:
 
 
 def mo_path(language: str) -> Path:
-    """The compiled catalogue: shipped beside the .po, else compiled into the cache dir."""
+    """The compiled catalogue: shipped beside the .po, else compiled into the cache dir,
+    named after the .po's content (two checkouts of different versions share the cache
+    dir: each finds its own catalogue, never the other's)."""
     po = po_path(language)
     shipped = po.with_suffix(".mo")
     if shipped.exists() and shipped.stat().st_mtime >= po.stat().st_mtime:
         return shipped
-    cache = Path(platformdirs.user_cache_dir(DOMAIN)) / "locale" / language / "LC_MESSAGES"
-    compiled = cache / f"{DOMAIN}.mo"
-    if not compiled.exists() or compiled.stat().st_mtime < po.stat().st_mtime:
-        write_private(compiled, compile_mo(parse_po(po.read_text(encoding="utf-8"))))
+    source = po.read_bytes()
+    compiled = compiled_path(language, source)
+    try:
+        info = os.lstat(compiled)
+    except FileNotFoundError:
+        info = None
+    if info is None or not stat.S_ISREG(info.st_mode):  # missing, or a link planted there
+        write_private(compiled, compile_mo(parse_po(source.decode("utf-8"))))
     return compiled
 
 
-_CACHE: dict[str, Callable[[str], str]] = {}
+def compiled_path(language: str, source: bytes) -> Path:
+    """Where the catalogue compiled from `source` (the .po's bytes) is cached."""
+    cache = Path(platformdirs.user_cache_dir(DOMAIN)) / "locale" / language / "LC_MESSAGES"
+    return cache / f"{DOMAIN}-{hashlib.sha256(source).hexdigest()[:16]}.mo"
 
 
-def translator(language: str) -> Callable[[str], str]:
+class Translator:
+    """`gettext` for one language, which it names (a figure is written with that
+    language's decimal mark: `decimal`)."""
+
+    def __init__(self, language: str, lookup: Callable[[str], str] = str) -> None:
+        self.language = language
+        self._lookup = lookup
+
+    def __call__(self, text: str) -> str:
+        return self._lookup(text)
+
+    def decimal(self, text: str) -> str:
+        """A figure formatted in English (`90.1 kB`) with this language's decimal mark."""
+        return text.replace(".", ",") if self.language == "pl" else text
+
+
+_CACHE: dict[str, Translator] = {}
+ENGLISH = Translator("en")
+
+
+def translator(language: str) -> Translator:
     """`gettext` for `language`: English returns the text as it is."""
     if language not in LANGUAGES or language == "en":
-        return str
+        return ENGLISH
     if language not in _CACHE:
         try:
             with mo_path(language).open("rb") as mo:
-                _CACHE[language] = gettext.GNUTranslations(mo).gettext
+                _CACHE[language] = Translator(language, gettext.GNUTranslations(mo).gettext)
         except OSError:
-            return str
+            return ENGLISH
     return _CACHE[language]
+
+
+def language_of(translate: Callable[[str], str]) -> str:
+    """The language a translation function speaks (`en` for a plain one)."""
+    return translate.language if isinstance(translate, Translator) else "en"
+
+
+def decimal(translate: Callable[[str], str], text: str) -> str:
+    """`text` (a figure such as `90.1 kB`) with the decimal mark of `translate`'s language."""
+    return translate.decimal(text) if isinstance(translate, Translator) else text
 
 
 TRANSLATED_SOURCES = (
@@ -125,6 +166,8 @@ TRANSLATED_SOURCES = (
     "lab/engine_items.py",
     "lab/build_items.py",
     "lab/presentation.py",
+    "lab/proofs.py",
+    "lab/timeline.py",
     "lab/report.py",
     "lab/service.py",
     "app/panes/lab.py",

@@ -13,27 +13,33 @@ import subprocess
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
-from buildtui.build.errors import HistoryError
 from buildtui.build.history import BuildEntry, BuildHistory
 from buildtui.buildx.models import BuilderList
 from buildtui.engine.client import docker_command
 from buildtui.engine.status import EngineStatus
+from buildtui.lab.builds import build_evidence, exported_cache_digests, lab_builds
+from buildtui.lab.files import context_holding
 from buildtui.lab.guide import (
     BUILDKIT_IMAGE,
     ExportCheck,
     Observations,
     cache_size_record,
+    evaluate_live,
     exports_of,
-    two_platform_image,
 )
+from buildtui.lab.i18n import LANGUAGES, translator
+from buildtui.lab.proofs import proofs_to_keep
 from buildtui.lab.records import RecordBook
-from buildtui.registry.errors import RegistryError
+from buildtui.registry.errors import RegistryError, Unreachable
 from buildtui.registry.scan import RegistryScan
 from buildtui.settings import Settings
 
 DOCKER_TIMEOUT = 20.0
+Served = tuple[str, str, bool]
+"""(repository, digest, is a blob)."""
 
 
 @dataclass
@@ -48,12 +54,19 @@ class Sources:
     records: RecordBook
     image_exists: Callable[[str], bool | None]
     path_exists: Callable[[str], bool] = lambda path: bool(path) and Path(path).exists()
+    served: Callable[[Sequence[Served]], dict[Served, bool | None]] = lambda wanted: dict.fromkeys(
+        wanted
+    )
+    """For each (repository, digest, is a blob): whether the registry serves it now (None:
+    it could not be asked). The report re-checks the digests it cites with it."""
+    clock: Callable[[], float] = time.time
 
 
 def real_sources(settings: Settings, history: BuildHistory | None = None) -> Sources:
     from buildtui.buildx.builders import BuildersService
     from buildtui.buildx.errors import BuildxError
     from buildtui.engine.probe import probe_engine
+    from buildtui.registry.client import RegistryClient
     from buildtui.registry.service import RegistryService
 
     def builders() -> BuilderList | None:
@@ -72,6 +85,28 @@ def real_sources(settings: Settings, history: BuildHistory | None = None) -> Sou
 
         return asyncio.run(main())
 
+    async def ask(one: Served, client: RegistryClient) -> bool:
+        repository, digest, blob = one
+        return await client.has(repository, digest, blob=blob)
+
+    def served(wanted: Sequence[Served]) -> dict[Served, bool | None]:
+        async def main() -> dict[Served, bool | None]:
+            service = RegistryService(settings)
+            answers: dict[Served, bool | None] = {}
+            try:
+                for one in wanted:
+                    try:
+                        answers[one] = await service.call(partial(ask, one))
+                    except Unreachable:  # down: the rest cannot be asked either
+                        return {**dict.fromkeys(wanted), **answers}
+                    except RegistryError:
+                        answers[one] = None
+            finally:
+                await service.aclose()
+            return answers
+
+        return asyncio.run(main())
+
     return Sources(
         settings=settings,
         probe=lambda: probe_engine(settings),
@@ -80,6 +115,7 @@ def real_sources(settings: Settings, history: BuildHistory | None = None) -> Sou
         scan=scan,
         records=RecordBook(),
         image_exists=lambda ref: docker_image_exists(settings, ref),
+        served=served,
     )
 
 
@@ -109,11 +145,15 @@ def export_checks(builds: Sequence[BuildEntry], sources: Sources) -> tuple[Expor
         if not build.summary.succeeded:
             continue
         for exporter, target, image in exports_of(build.argv):
+            context = None
             if image:
                 found = bool(target) and bool(sources.image_exists(target))
             else:
                 found = target not in ("", "-") and sources.path_exists(target)
-            checks.append(ExportCheck(build.id, exporter, target, found))
+                evidence = build_evidence(sources.history, build.id) if found else None
+                if evidence is not None and evidence.context:
+                    context = context_holding(Path(target), (evidence.context,))
+            checks.append(ExportCheck(build.id, exporter, target, found, context))
     return tuple(checks)
 
 
@@ -121,12 +161,10 @@ def observe(sources: Sources) -> Observations:
     from buildtui.cleanup.service import cli_prefix
 
     settings = sources.settings
+    now = sources.clock()
     engine = sources.probe()
     builders = sources.builders()
-    try:
-        builds = tuple(reversed(sources.history.list()))
-    except HistoryError:
-        builds = ()
+    builds = lab_builds(sources.history)
     scan: RegistryScan | None = None
     scan_error: str | None = None
     try:
@@ -145,11 +183,30 @@ def observe(sources: Sources) -> Observations:
         scan_error=scan_error,
         records=sources.records.read(),
         exports=export_checks(builds, sources),
+        cache_digests=exported_cache_digests(sources.history, builds, settings.registry_host),
+        at=now,
     )
     # Keep what the registry shows now: the lab's bonus step deletes the cache image.
-    seen = cache_size_record(observations, two_platform_image(observations), time.time())
+    seen = cache_size_record(observations, now)
     if seen is not None:
         with contextlib.suppress(OSError):
             sources.records.add_cache_size(seen)
             observations = replace(observations, records=sources.records.read())
-    return observations
+    return keep_proofs(observations, sources.records)
+
+
+def keep_proofs(observations: Observations, book: RecordBook) -> Observations:
+    """Record the proof of each item seen done for the first time (in each language)."""
+    english = evaluate_live(observations, translator("en"))
+    if not proofs_to_keep({"en": english}, observations, observations.at):
+        return observations
+    guides = {language: evaluate_live(observations, translator(language)) for language in LANGUAGES}
+    proofs = proofs_to_keep(guides, observations, observations.at)
+    try:
+        records = book.add_proofs(proofs)
+    except OSError:
+        return replace(
+            observations,
+            records=replace(observations.records, proofs=(*observations.records.proofs, *proofs)),
+        )
+    return replace(observations, records=records)

@@ -1,104 +1,78 @@
-"""The lab report: each item's status and evidence, from what was recorded, as Markdown or
-one self-contained HTML file.
+"""The lab report, the unit a teacher grades: who, when, on what engine; a summary of
+the nine items; the lab as a dated sequence with the order it needs checked; the
+Dockerfile used; each item's evidence, traced to this student's records (build ids,
+record ids, digests) with the lines of each build's log that prove it; the collector's
+proof lines for the deleted cache's blobs; and, at the end, each digest it cites
+re-checked against the registry when the report is made.
 
-Every line comes from the guide's observations: the builds' commands (`--build-arg`
-values masked) and their logs (the `importing cache manifest` lines and the CACHED
-steps), the registry's index with its platforms and digest, the cache image's blobs,
-the recorded deletions and collections, and every error met with its explanation. An
-item not done says so.
+Pure: what it needs to read (logs, Dockerfiles, the registry's answers) comes in a
+`ReportReads`. `report_render` writes it as Markdown or one HTML file.
 """
 
 from __future__ import annotations
 
-import html
-import re
+import hashlib
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
-from buildtui.build.errors import HistoryError
+from buildtui import __version__
+from buildtui.build.evidence import BuildEvidence
 from buildtui.build.history import BuildEntry
 from buildtui.build.options import shown_command
 from buildtui.buildlog.explain import explain_texts
-from buildtui.lab.guide import (
-    Guide,
-    Observations,
-    Status,
-    Translate,
-    cache_size_record,
-    two_platform_image,
+from buildtui.lab import excerpts
+from buildtui.lab.build_items import collection_of, freed_line, own_deletions
+from buildtui.lab.checklist import Guide, Item, Observations, Status, Translate
+from buildtui.lab.evidence import imagetools_listing, kept_cache_size, two_platform_image
+from buildtui.lab.i18n import decimal
+from buildtui.lab.records import (
+    CacheSizeRecord,
+    CollectionRecord,
+    DeletionRecord,
+    blob_of_line,
+    iso_time,
 )
+from buildtui.lab.timeline import duration, order_checks, state_text, timeline
 from buildtui.registry.present import format_size
-from buildtui.registry.scan import ImageReport
 
-FORMATS = ("md", "html")
-EXCERPT_LINES = 60
-
-_STEP = re.compile(r"^#(\d+) (\[.*)$")
-_CACHED = re.compile(r"^#(\d+) CACHED\s*$")
-_IMPORT = re.compile(r"^#(\d+) importing cache manifest")
+FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
+"""The suffixes the report can be written as, and the format each means."""
+Served = tuple[str, str, bool]
+"""(repository, digest, is a blob)."""
+PURPOSES = {
+    "pushed": (excerpts.PUSH,),
+    "exported": (excerpts.EXPORT,),
+    "cache-export": (excerpts.CACHE_EXPORT, excerpts.PUSH),
+    "cache-import": (excerpts.CACHE_IMPORT, excerpts.CACHED, excerpts.CACHE_EXPORT),
+    "cache-size": (excerpts.CACHE_EXPORT,),
+}
+"""The lines of a build's log each item's evidence needs."""
 
 
 @dataclass(frozen=True)
 class Block:
     kind: str
-    """heading, text, bullets, code or log."""
-    lines: tuple[str, ...]
+    """heading, text, bullets, code, log, table or checks."""
+    lines: tuple[str, ...] = ()
     level: int = 2
+    rows: tuple[tuple[str, ...], ...] = ()
+    """A table's rows, the first being its header; checks: (mark, text)."""
 
 
-def log_excerpt(log: str, limit: int = EXCERPT_LINES) -> list[str]:
-    """The `importing cache manifest` step with its outcome, and each CACHED step with its
-    name, in the log's order."""
-    names: dict[str, str] = {}
-    importing: set[str] = set()
-    out: list[str] = []
-    for line in log.splitlines():
-        step = _STEP.match(line)
-        if step and step.group(1) not in names:
-            names[step.group(1)] = line
-        imported = _IMPORT.match(line)
-        if imported:
-            importing.add(imported.group(1))
-            out.append(line)
-            continue
-        number = line.split(" ", 1)[0][1:] if line.startswith("#") else ""
-        if number in importing and (" DONE" in line or "ERROR" in line or "CACHED" in line):
-            out.append(line)
-            continue
-        cached = _CACHED.match(line)
-        if cached:
-            name = names.get(cached.group(1))
-            if name and name not in out:
-                out.append(name)
-            out.append(line)
-    if len(out) > limit:
-        out = [*out[: limit - 1], f"… ({len(out) - limit + 1} more lines)"]
-    return out
+@dataclass(frozen=True)
+class ReportReads:
+    """What the report reads besides the observations (the service fills it in)."""
+
+    log_of: Callable[[int], str] = lambda _id: ""
+    evidence_of: Callable[[int], BuildEvidence | None] = lambda _id: None
+    served: Mapping[Served, bool | None] = field(default_factory=dict)
+    """The registry's answer for each cited digest at report time."""
+    student: str | None = None
+    made_at: float | None = None
 
 
-def imagetools_listing(report: ImageReport) -> list[str]:
-    """Like `docker buildx imagetools inspect`: the index and each platform's manifest."""
-    lines = [
-        f"Name:      {report.ref}",
-        f"MediaType: {report.manifest.media_type}",
-        f"Digest:    {report.digest}",
-    ]
-    if report.children:
-        lines += ["", "Manifests:"]
-        for child in report.children:
-            name = f"{report.registry}/{report.repository}@{child.descriptor.digest}"
-            lines.append(f"  Name:      {name}")
-            lines.append(f"  MediaType: {child.descriptor.media_type}")
-            if child.platform is not None:
-                lines.append(f"  Platform:  {child.platform}")
-            if child.descriptor.is_attestation:
-                lines.append("  Annotations: vnd.docker.reference.type: attestation-manifest")
-            lines.append("")
-    return lines
-
-
-def _status(status: Status, _: Translate) -> str:
+def status_text(status: Status, _: Translate) -> str:
     return {
         Status.DONE: _("done"),
         Status.ACCEPTED: _("accepted"),
@@ -107,142 +81,347 @@ def _status(status: Status, _: Translate) -> str:
     }[status]
 
 
-def build_blocks(
-    guide: Guide,
-    obs: Observations,
-    log_of: Callable[[int], str],
-    _: Translate,
-    now: float | None = None,
-) -> list[Block]:
-    stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(now if now is not None else time.time()))
-    blocks = [
-        Block("heading", (_("Laboratory 7: report"),), 1),
-        Block(
-            "bullets",
-            (
-                _("Made {when} by buildtui").format(when=stamp),
-                _("Registry: {host} (container {container})").format(
-                    host=obs.registry_host, container=obs.registry_container
-                ),
-                _("Progress: {progress}").format(progress=guide.progress),
-            ),
-        ),
-    ]
-    builds = {b.id: b for b in obs.builds}
+def mark(status: Status) -> str:
+    return "✓" if status.ticked else ("!" if status is Status.ATTENTION else "✗")
+
+
+def cited(guide: Guide, obs: Observations) -> list[Served]:
+    """Every digest the report cites that the registry can be asked about: the items'
+    manifests, then the blobs of the cache image compared in item 8."""
+    host = obs.registry_host
+    wanted: dict[Served, None] = {}
     for item in guide.items:
-        mark = "✓" if item.status.ticked else ("!" if item.status is Status.ATTENTION else "✗")
-        blocks.append(Block("heading", (f"{item.number}. {item.title}",), 2))
-        blocks.append(Block("text", (f"{mark} {_('Status')}: {_status(item.status, _)}",)))
-        if not item.status.ticked and not item.evidence:
-            blocks.append(Block("text", (_("This step is not done yet."),)))
-        if item.evidence:
-            blocks.append(Block("bullets", item.evidence))
-        if item.note:
-            blocks.append(Block("text", (item.note,)))
-        extra = _item_details(item.key, item.build_ids, obs, builds, log_of, _)
-        blocks.extend(extra)
-        blocks.append(Block("heading", (_("Commands"),), 3))
-        blocks.append(Block("code", item.commands))
-    blocks.extend(_errors(obs.builds, _))
+        for ref, digest in item.digests:
+            if ref.startswith(host + "/") and digest:
+                name = ref[len(host) + 1 :].split("@")[0]
+                repository = name.rsplit(":", 1)[0] if ":" in name else name
+                wanted[(repository, digest, False)] = None
+    seen = compared_cache(guide.item("cache-size"), obs)
+    if seen is not None and seen.cache_ref.startswith(host + "/"):
+        repository = seen.cache_ref[len(host) + 1 :].rsplit(":", 1)[0]
+        for digest, _size in seen.blobs:
+            wanted[(repository, digest, True)] = None
+    return list(wanted)
+
+
+def compared_cache(item: Item, obs: Observations) -> CacheSizeRecord | None:
+    """The comparison item 8 rests on (its record), else the last one kept."""
+    for record_id in item.records:
+        record = obs.records.by_id(record_id)
+        if isinstance(record, CacheSizeRecord):
+            return record
+    return kept_cache_size(obs)
+
+
+def build_blocks(guide: Guide, obs: Observations, reads: ReportReads, _: Translate) -> list[Block]:
+    made = reads.made_at if reads.made_at is not None else time.time()
+    blocks = [Block("heading", (_("Laboratory 7: report"),), 1)]
+    blocks.append(Block("bullets", _header(guide, obs, reads, made, _)))
+    blocks.append(Block("heading", (_("Summary"),), 2))
+    blocks.append(Block("table", rows=_summary(guide, _)))
+    blocks += _timeline_blocks(guide, obs, _)
+    builds = {b.id: b for b in obs.builds}
+    blocks += _dockerfiles(guide, builds, reads, _)
+    for item in guide.items:
+        blocks += _item_blocks(item, obs, builds, reads, _)
+    blocks += _errors(obs.builds, _)
+    blocks += _still_served(guide, obs, reads, _)
     return blocks
 
 
-def _item_details(
-    key: str,
-    build_ids: Sequence[int],
-    obs: Observations,
-    builds: dict[int, BuildEntry],
-    log_of: Callable[[int], str],
-    _: Translate,
+def _header(
+    guide: Guide, obs: Observations, reads: ReportReads, made: float, _: Translate
+) -> tuple[str, ...]:
+    engine = obs.engine
+    student = reads.student or _("(not given: --student NAME or the `student` setting)")
+    lines = [
+        _("Student: {name}").format(name=student),
+        _("Date: {when}").format(when=iso_time(made)),
+        _("Made by buildtui {version}").format(version=__version__),
+        _("Registry: {host} (container {container})").format(
+            host=obs.registry_host, container=obs.registry_container
+        ),
+    ]
+    if engine is not None and engine.server_version:
+        lines.append(
+            _("Docker Engine {version}, image store: {store}").format(
+                version=engine.server_version, store=engine.image_store or "?"
+            )
+        )
+    else:
+        lines.append(_("Docker Engine: not answering when the report was made"))
+    if engine is not None and engine.buildx_version:
+        lines.append(_("buildx {version}").format(version=engine.buildx_version))
+    used = sorted(
+        {
+            f"{b.summary.builder} ({b.summary.driver})"
+            for b in obs.builds
+            if b.summary.builder and any(b.id in i.build_ids for i in guide.items)
+        }
+    )
+    builders = obs.builders
+    current = builders.get(builders.current) if builders and builders.current else None
+    if current is not None:
+        lines.append(
+            _("Builder in use: {name} ({driver})").format(name=current.name, driver=current.driver)
+        )
+    if used:
+        lines.append(_("Builders of the cited builds: {names}").format(names=", ".join(used)))
+    lines.append(_("Progress: {progress}").format(progress=guide.progress))
+    return tuple(lines)
+
+
+def _summary(guide: Guide, _: Translate) -> tuple[tuple[str, ...], ...]:
+    rows = [(_("#"), _("Step"), _("Status"), _("Proven"), _("Evidence"))]
+    for item in guide.items:
+        first = item.evidence[0] if item.evidence else (item.note or "")
+        rows.append(
+            (
+                str(item.number),
+                item.title,
+                f"{mark(item.status)} {status_text(item.status, _)}",
+                iso_time(item.proven_at) if item.proven_at is not None else "",
+                first,
+            )
+        )
+    return tuple(rows)
+
+
+def _timeline_blocks(guide: Guide, obs: Observations, _: Translate) -> list[Block]:
+    events = timeline(obs, guide.items, _)
+    blocks = [Block("heading", (_("Timeline"),), 2)]
+    if not events:
+        return [*blocks, Block("text", (_("Nothing recorded yet."),))]
+    rows = [(_("When"), _("Took"), _("Record"), _("What"))]
+    rows += [(e.iso, duration(e.seconds, _), e.id, e.text) for e in events]
+    blocks.append(Block("table", rows=tuple(rows)))
+    checks = order_checks(obs, guide.items, _)
+    if checks:
+        blocks.append(Block("heading", (_("The order the lab needs"),), 3))
+        blocks.append(Block("checks", rows=tuple(("✓" if c.ok else "✗", c.text) for c in checks)))
+    return blocks
+
+
+def _dockerfiles(
+    guide: Guide, builds: Mapping[int, BuildEntry], reads: ReportReads, _: Translate
 ) -> list[Block]:
-    blocks: list[Block] = []
-    for build_id in build_ids:
-        build = builds.get(build_id)
-        if build is None:
+    ids = sorted({b for item in guide.items for b in item.build_ids if b in builds})
+    found: dict[str, tuple[str, str, list[int]]] = {}
+    """SHA-256 of the text -> (path, text, the builds that used it)."""
+    for build_id in ids:
+        evidence = reads.evidence_of(build_id)
+        if evidence is None or evidence.dockerfile_text is None:
             continue
-        blocks.append(Block("heading", (_("Build {id}").format(id=build.id),), 3))
-        blocks.append(Block("code", (shown_command(build.argv),)))
-        summary = build.summary
+        text = evidence.dockerfile_text
+        digest = "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+        found.setdefault(digest, (evidence.dockerfile or "Dockerfile", text, []))[2].append(
+            build_id
+        )
+    blocks: list[Block] = []
+    for digest, (path, text, used) in found.items():
+        blocks.append(Block("heading", (_("The Dockerfile used"),), 2))
         blocks.append(
             Block(
                 "bullets",
                 (
-                    _("{cached}/{total} steps CACHED").format(
-                        cached=summary.cached, total=summary.total
-                    ),
-                    _("Cache import: {state}").format(state=summary.cache_import),
-                    _("Exit code: {code}").format(code=summary.exit_code),
+                    _("File: {path}").format(path=path),
+                    _("SHA-256 of its content: {digest}").format(digest=digest),
+                    _("Used by builds {ids}").format(ids=", ".join(map(str, used))),
                 ),
             )
         )
-        try:
-            excerpt = log_excerpt(log_of(build.id))
-        except HistoryError:
-            excerpt = []
-        if excerpt:
-            blocks.append(Block("log", tuple(excerpt)))
-    image = two_platform_image(obs)
-    if key == "pushed" and image is not None:
-        blocks.append(Block("heading", (_("Manifest as the registry serves it"),), 3))
-        blocks.append(Block("code", tuple(imagetools_listing(image))))
-    seen = cache_size_record(obs, image, 0.0)
-    kept = [r for r in obs.records.cache_sizes if r.registry == obs.registry_host]
-    seen = seen or (kept[-1] if kept else None)
-    if key == "cache-size" and seen is not None:
-        blocks.append(Block("heading", (_("Cache image blobs"),), 3))
-        blocks.append(
-            Block(
-                "code",
-                (
-                    f"{seen.cache_ref}  {seen.cache_digest}",
-                    *(f"  {digest}  {format_size(size):>9}" for digest, size in seen.blobs),
-                    f"  {format_size(seen.cache_size):>9}",
-                    f"{seen.image_ref}  {seen.image_digest}  {format_size(seen.image_size)}",
+        blocks.append(Block("code", tuple(text.splitlines())))
+    return blocks
+
+
+def _item_blocks(
+    item: Item,
+    obs: Observations,
+    builds: Mapping[int, BuildEntry],
+    reads: ReportReads,
+    _: Translate,
+) -> list[Block]:
+    blocks = [Block("heading", (f"{item.number}. {item.title}",), 2)]
+    status = f"{mark(item.status)} {_('Status')}: {status_text(item.status, _)}"
+    blocks.append(Block("text", (status,)))
+    if item.proven_at is not None:
+        blocks.append(Block("text", (_("Proven {when}").format(when=iso_time(item.proven_at)),)))
+    if not item.status.ticked and not item.evidence:
+        blocks.append(Block("text", (_("This step is not done yet."),)))
+    if item.evidence:
+        blocks.append(Block("bullets", item.evidence))
+    if item.note:
+        blocks.append(Block("text", (item.note,)))
+    traced = [_("build {id}").format(id=i) for i in item.build_ids] + list(item.records)
+    if traced:
+        blocks.append(Block("text", (_("Rests on: {records}").format(records=", ".join(traced)),)))
+    for build_id in item.build_ids:
+        build = builds.get(build_id)
+        if build is not None:
+            blocks += _build_blocks(build, item.key, reads, _)
+    blocks += _details(item, obs, _)
+    blocks.append(Block("heading", (_("Commands"),), 3))
+    blocks.append(Block("code", item.commands))
+    return blocks
+
+
+def _build_blocks(build: BuildEntry, key: str, reads: ReportReads, _: Translate) -> list[Block]:
+    summary = build.summary
+    took = duration(summary.wall_seconds, _) or "?"
+    blocks = [
+        Block(
+            "heading",
+            (
+                _("Build {id}, started {when}, took {took}").format(
+                    id=build.id, when=iso_time(build.started), took=took
                 ),
-            )
-        )
-    if key == "bonus":
-        host = obs.registry_host
-        for deletion in obs.records.deletions:
-            if deletion.registry != host:
-                continue
-            blocks.append(
-                Block("heading", (_("Deletion plan: {what}").format(what=deletion.deletion),), 3)
-            )
-            blocks.append(
+            ),
+            3,
+        ),
+        Block("code", (shown_command(build.argv),)),
+        Block(
+            "bullets",
+            (
+                _("{cached}/{total} steps CACHED").format(
+                    cached=summary.cached, total=summary.total
+                ),
+                _("Cache import: {state}").format(state=state_text(summary.cache_import, _)),
+                _("Cache export: {state}; push: {push}").format(
+                    state=state_text(summary.cache_export, _), push=state_text(summary.push, _)
+                ),
+                _("Builder: {builder} ({driver}); exit code: {code}").format(
+                    builder=summary.builder or "?",
+                    driver=summary.driver or "?",
+                    code=summary.exit_code,
+                ),
+            ),
+        ),
+    ]
+    purposes = list(PURPOSES.get(key, ()))
+    if excerpts.CACHED in purposes and summary.cached == 0:
+        purposes.remove(excerpts.CACHED)
+        blocks.append(Block("text", (_("No step of this build came from the cache."),)))
+    if not purposes:
+        return blocks
+    lines = excerpts.excerpt(reads.log_of(build.id), purposes)
+    if lines:
+        blocks.append(Block("log", tuple(lines)))
+    else:
+        blocks.append(Block("text", (_("Its log holds no line that shows this."),)))
+    return blocks
+
+
+def _details(item: Item, obs: Observations, _: Translate) -> list[Block]:
+    if item.key == "pushed":
+        image = two_platform_image(obs)
+        proof = obs.records.proof(obs.registry_host, "pushed")
+        listing = tuple(imagetools_listing(image)) if image is not None else ()
+        if proof is not None and proof.listing:
+            listing = proof.listing
+        if listing:
+            return [
+                Block("heading", (_("Manifest as the registry served it"),), 3),
+                Block("code", listing),
+            ]
+    if item.key == "cache-size":
+        seen = compared_cache(item, obs)
+        if seen is not None:
+            return [
+                Block("heading", (_("Cache image blobs"),), 3),
                 Block(
                     "code",
                     (
-                        *deletion.requests,
-                        _("Frees {size} of blobs").format(size=format_size(deletion.freed)),
+                        f"{seen.cache_ref}  {seen.cache_digest}",
+                        *(f"  {digest}  {format_size(size):>9}" for digest, size in seen.blobs),
+                        f"  {format_size(seen.cache_size):>9}",
+                        f"{seen.image_ref}  {seen.image_digest}  {format_size(seen.image_size)}",
                     ),
-                )
-            )
-        for gc in obs.records.collections:
-            if gc.registry != host:
+                ),
+            ]
+    if item.key == "bonus":
+        blocks: list[Block] = []
+        for deletion in own_deletions(obs):
+            if item.records and deletion.id not in item.records:
                 continue
-            blocks.append(
-                Block(
-                    "heading",
-                    (_("Garbage collection of {container}").format(container=gc.container),),
-                    3,
-                )
-            )
-            before = "?" if gc.kb_before is None else format_size(gc.kb_before * 1024)
-            after = "?" if gc.kb_after is None else format_size(gc.kb_after * 1024)
-            blocks.append(
-                Block(
-                    "bullets",
-                    (
-                        _("Storage before {before}, after {after}").format(
-                            before=before, after=after
-                        ),
-                        _("{count} tags verified afterwards").format(count=gc.tags_checked),
+            blocks += _deletion_blocks(deletion, _)
+            gc = collection_of(obs, deletion)
+            if gc is not None:
+                blocks += _collection_blocks(gc, deletion, _)
+        return blocks
+    return []
+
+
+def _deletion_blocks(deletion: DeletionRecord, _: Translate) -> list[Block]:
+    return [
+        Block(
+            "heading",
+            (
+                _("Deletion {id} of {what}, {when}").format(
+                    id=deletion.id, what=deletion.deletion, when=iso_time(deletion.at)
+                ),
+            ),
+            3,
+        ),
+        Block(
+            "code",
+            (
+                *deletion.requests,
+                decimal(
+                    _,
+                    _("Frees {size} of blobs (the plan's prediction)").format(
+                        size=format_size(deletion.freed)
                     ),
-                )
+                ),
+            ),
+        ),
+    ]
+
+
+def _collection_blocks(gc: CollectionRecord, deletion: DeletionRecord, _: Translate) -> list[Block]:
+    cache_blobs = {digest for digest, _size in deletion.blobs}
+    eligible = [line for line in gc.log if "eligible for deletion:" in line]
+    deleting = [line for line in gc.log if "eligible for deletion" not in line]
+    mine = [line for line in gc.log if blob_of_line(line) in cache_blobs]
+    totals = [line for line in gc.log if "eligible for deletion" in line and line not in eligible]
+    blocks = [
+        Block(
+            "heading",
+            (
+                _("Garbage collection {id} of {container}, {when}").format(
+                    id=gc.id, container=gc.container, when=iso_time(gc.at)
+                ),
+            ),
+            3,
+        ),
+        Block(
+            "bullets",
+            (
+                freed_line(gc, _),
+                _("{count} tags verified afterwards").format(count=gc.tags_checked),
+                _(
+                    'The collector\'s proof: {eligible} "eligible for deletion" lines and '
+                    '{deleting} "Deleting blob" lines in all; {mine} of them are about the '
+                    "{blobs} blobs of the deleted cache, shown here"
+                ).format(
+                    eligible=len(eligible),
+                    deleting=len(deleting),
+                    mine=len(mine),
+                    blobs=len(cache_blobs),
+                ),
+            ),
+        ),
+    ]
+    if gc.log_omitted:
+        blocks.append(
+            Block(
+                "text",
+                (_("{count} more proof lines were not kept.").format(count=gc.log_omitted),),
             )
-            if gc.log:
-                blocks.append(Block("code", gc.log))
+        )
+    if mine:
+        blocks.append(Block("log", (*totals, *mine)))
+    elif gc.log:
+        blocks.append(Block("log", tuple(gc.log[:40])))
     return blocks
 
 
@@ -263,70 +442,27 @@ def _errors(builds: Sequence[BuildEntry], _: Translate) -> list[Block]:
     return blocks
 
 
-def render_markdown(blocks: Sequence[Block]) -> str:
-    out: list[str] = []
-    for block in blocks:
-        if block.kind == "heading":
-            out += ["#" * block.level + " " + block.lines[0], ""]
-        elif block.kind == "text":
-            out += [*block.lines, ""]
-        elif block.kind == "bullets":
-            out += [f"- {line}" for line in block.lines] + [""]
-        else:
-            out += ["```", *block.lines, "```", ""]
-    return "\n".join(out)
-
-
-CSS = """
-body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }
-pre { background: #f4f4f4; padding: .6rem; overflow-x: auto; }
-.cached { background: #d6f5d6; font-weight: bold; }
-.import { background: #dde8ff; }
-"""
-
-
-def render_html(blocks: Sequence[Block], language: str = "en") -> str:
-    title = html.escape(blocks[0].lines[0]) if blocks else "buildtui"
-    out = [
-        "<!DOCTYPE html>",
-        f'<html lang="{language}"><head><meta charset="utf-8">',
-        f"<title>{title}</title><style>{CSS}</style></head><body>",
+def _still_served(guide: Guide, obs: Observations, reads: ReportReads, _: Translate) -> list[Block]:
+    wanted = cited(guide, obs)
+    if not wanted:
+        return []
+    rows = [(_("Repository"), _("Digest"), _("Kind"), _("Still served"))]
+    for repository, digest, blob in wanted:
+        answer = reads.served.get((repository, digest, blob))
+        said = _("yes") if answer else _("no") if answer is False else _("unknown (no answer)")
+        rows.append((repository, digest, _("blob") if blob else _("manifest"), said))
+    return [
+        Block("heading", (_("Digests re-checked when the report was made"),), 2),
+        Block(
+            "text",
+            (
+                _(
+                    "Each digest this report cites, asked of {host} with a HEAD request at {when}."
+                ).format(
+                    host=obs.registry_host,
+                    when=iso_time(reads.made_at if reads.made_at is not None else time.time()),
+                ),
+            ),
+        ),
+        Block("table", rows=tuple(rows)),
     ]
-    for block in blocks:
-        if block.kind == "heading":
-            out.append(f"<h{block.level}>{html.escape(block.lines[0])}</h{block.level}>")
-        elif block.kind == "text":
-            out += [f"<p>{html.escape(line)}</p>" for line in block.lines]
-        elif block.kind == "bullets":
-            out.append(
-                "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in block.lines) + "</ul>"
-            )
-        elif block.kind == "log":
-            out.append("<pre>" + "\n".join(_log_line(line) for line in block.lines) + "</pre>")
-        else:
-            out.append("<pre>" + "\n".join(html.escape(line) for line in block.lines) + "</pre>")
-    out.append("</body></html>")
-    return "\n".join(out) + "\n"
-
-
-def _log_line(line: str) -> str:
-    text = html.escape(line)
-    if _CACHED.match(line):
-        return f'<span class="cached">{text}</span>'
-    if _IMPORT.match(line):
-        return f'<span class="import">{text}</span>'
-    return text
-
-
-def render(
-    guide: Guide,
-    obs: Observations,
-    log_of: Callable[[int], str],
-    *,
-    fmt: str = "md",
-    language: str = "en",
-    _: Translate = str,
-    now: float | None = None,
-) -> str:
-    blocks = build_blocks(guide, obs, log_of, _, now)
-    return render_html(blocks, language) if fmt == "html" else render_markdown(blocks)

@@ -635,6 +635,27 @@ class RegistryClient:
         media_type = answer.headers.get("content-type", "").split(";")[0].strip()
         return Descriptor(media_type[:200], digest, int(length) if length.isdigit() else 0)
 
+    async def has(self, repository: str, digest: str, *, blob: bool = False) -> bool:
+        """Whether the registry serves manifest (or blob) `digest` in `repository` now: a
+        HEAD, True on 200, False on 404; anything else raises as the reads do."""
+        check_repository(repository, self.registry)
+        check_digest(digest)
+        url = f"/v2/{repository}/blobs/{digest}" if blob else self._manifest_url(repository, digest)
+        answer = await self._send(
+            "HEAD",
+            url,
+            scope=f"repository:{repository}:pull",
+            headers=None if blob else {"Accept": ACCEPT_MANIFESTS},
+            follow_redirects=blob,
+        )
+        if answer.status == 200:
+            return True
+        if answer.status == 404:
+            return False
+        raise self._fail(
+            answer, what="blob" if blob else "digest", name=digest, repository=repository
+        )
+
     async def fetch_blob(self, repository: str, digest: str, max_bytes: int | None = None) -> bytes:
         """A (small) blob's bytes, verified against its digest; for config blobs."""
         check_repository(repository, self.registry)

@@ -42,7 +42,10 @@ def test_the_cache_deletion_s_blobs_are_planned_and_the_rest_is_earlier_garbage(
 
     text = "\n".join(gc_account_lines(account))
     assert "Predicted by the plan (cachedata1:latest): 4 blobs, 412 kB" in text
-    assert "Measured: 1.02 MB freed on disk (du), 6 blobs deleted" in text
+    assert (
+        "Measured: 1.02 MB freed (du -sk of the registry's storage before and after the "
+        "collection), 6 blobs deleted" in text
+    )
     assert "4 blobs, 412 kB (about 438 kB on disk): freed by this deletion (planned)" in text
     assert "2 blobs, about 586 kB on disk: garbage already in storage before it (earlier " in text
     document = gc_account_json(account)

@@ -104,9 +104,13 @@ def test_gc_result_lines_and_json() -> None:
     assert gc_result_lines(result) == [
         "Garbage collection in registry7: 21 blobs marked, 4 blobs and 0 manifests eligible "
         "for deletion",
-        "Storage: 3,272 kB -> 2,840 kB (432 kB freed)",
+        "Storage: 3.35 MB -> 2.91 MB, 442 kB freed (du -sk of the registry's storage before "
+        "and after the collection)",
     ]
     document = gc_json(result)
+    # One figure for the space freed, the same in the lines and the JSON.
+    assert (document["freed_bytes"], document["freed"]) == (432 * 1024, "442 kB")
+    assert document["freed_measured_by"].startswith("du -sk")
     assert (document["blobs_marked"], document["blobs_deleted"]) == (21, 4)
     assert document["deleted_blobs"] == ["sha256:111"]
 

@@ -137,10 +137,10 @@ def test_the_translation_cache_replaces_a_link(tmp_path: Path, monkeypatch: Any)
     shipped = Path(i18n.__file__).parent.parent / "locale" / "pl" / "LC_MESSAGES" / "buildtui.mo"
     if shipped.exists():
         pytest.skip("a compiled catalogue ships beside the .po: no cache is written")
-    compiled = tmp_path / "cache" / "buildtui" / "locale" / "pl" / "LC_MESSAGES" / "buildtui.mo"
+    compiled = i18n.compiled_path("pl", i18n.po_path("pl").read_bytes())
+    assert compiled.is_relative_to(tmp_path / "cache" / "buildtui" / "locale" / "pl")
     target = plant(compiled, tmp_path)
-    os.utime(target, (0, 0))  # older than the .po: compiled again
-    i18n.mo_path("pl")
+    assert i18n.mo_path("pl") == compiled
     untouched(target)
     private_regular(compiled)
 
@@ -231,9 +231,13 @@ def test_lab_report_out_is_private_and_refuses_a_link(
 ) -> None:
     from buildtui.cli import main
     from buildtui.commands import lab
+    from tests.fakes.cleanup import lab_fake_registry
+    from tests.fakes.lab import fake_lab_service
     from tests.unit.lab.test_guide import observations
 
-    monkeypatch.setattr(lab, "_observe", lambda settings: observations(tmp_path))
+    service = fake_lab_service(tmp_path, lab_fake_registry())
+    monkeypatch.setattr(service, "observe", lambda: observations(tmp_path))
+    monkeypatch.setattr(lab, "_service", lambda settings: service)
     path = tmp_path / "report.md"
     target = plant(path, tmp_path)
     assert main(["lab", "report", "--out", str(path)]) == 1
@@ -245,17 +249,18 @@ def test_lab_report_out_is_private_and_refuses_a_link(
 
 
 def test_the_lab_pane_s_report_refuses_a_link(tmp_path: Path) -> None:
-    from buildtui.lab.service import LabService
-    from buildtui.settings import Settings
+    from tests.fakes.cleanup import lab_fake_registry
+    from tests.fakes.lab import fake_lab_service
     from tests.unit.lab.test_guide import observations
 
-    service = LabService(Settings(), sources=lambda: None)  # type: ignore[arg-type,return-value]
+    service = fake_lab_service(tmp_path, lab_fake_registry())
     target = plant(tmp_path / "out" / "lab7-report.md", tmp_path)
     with pytest.raises(UnsafeFile):
         service.write_report(observations(tmp_path), "en", tmp_path / "out")
     untouched(target)
     (tmp_path / "out" / "lab7-report.md").unlink()
-    for path in service.write_report(observations(tmp_path), "en", tmp_path / "out"):
+    paths, _avoided = service.write_report(observations(tmp_path), "en", tmp_path / "out")
+    for path in paths:
         private_regular(path)
 
 

@@ -239,7 +239,12 @@ def test_bonus_needs_a_cache_deletion_then_a_collection_and_the_image(tmp_path: 
     )  # fmt: skip
     bonus = evaluate(observations(tmp_path, entries=entries, scan=scan)).item("bonus")
     assert bonus.status is Status.DONE
-    assert "Storage before 2.1 MB, after 1.05 MB" in bonus.evidence
+    # One figure for the space freed (du before minus after), and how it was measured.
+    assert bonus.evidence[1] == (
+        "Space freed: 1.05 MB, measured by du -sk of the registry's storage before and after "
+        "the collection"
+    )
+    assert bonus.records == ("deletion-1", "collection-1")
     assert "localhost:5000/lab:cachetest still pulls" in bonus.evidence[-1]
     # Another registry's records do not count.
     other = replace(
@@ -266,3 +271,12 @@ def test_an_export_ticks_only_when_its_result_was_found(tmp_path: Path) -> None:
     assert item.note is not None and "out.tar" in item.note
     found = replace(obs, exports=(ExportCheck(3, "oci", "out.tar", True),))
     assert evaluate(found).item("exported").status is Status.DONE
+
+
+def test_an_export_written_into_its_build_context_is_done_with_a_warning(tmp_path: Path) -> None:
+    inside = ExportCheck(3, "oci", "/lab/lab-oci.tar", True, inside_context="/lab")
+    item = evaluate(replace(observations(tmp_path), exports=(inside,))).item("exported")
+    assert item.status is Status.DONE
+    assert item.note is not None
+    assert "inside its build context /lab" in item.note and "dest=../lab-oci.tar" in item.note
+    assert "dest=../lab-oci.tar" in item.commands[0]  # the proposed command writes outside

@@ -3,7 +3,9 @@
 The guide is computed in a thread worker (it asks the engine, the registry and the
 history) when the pane opens or is shown again, on a timer, and when another pane
 reports a change (the app forwards `LabChanged`). Enter takes the user to the pane that does the
-highlighted item, filled in for it; `w` writes the report into the current folder.
+highlighted item, filled in for it; `w` writes the report: into the current folder,
+unless that is a build context of the lab's builds (a file there would change the
+context and break the cache the lab is about), then into the data dir's `reports`.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from buildtui.app.theme_styles import on_theme_change, themed_text
 from buildtui.app.widgets.themed_static import ThemedStatic
 from buildtui.lab.guide import Guide, Item, Observations
 from buildtui.lab.i18n import translator
-from buildtui.lab.presentation import item_details, item_row
+from buildtui.lab.presentation import item_details, item_row, timeline_text
 from buildtui.lab.service import LabService
 
 REFRESH_INTERVAL = 30.0
@@ -35,7 +37,13 @@ PRESET_ACTIONS = {"lab": "apply_preset", "prune": "prune", "create": "create_lab
 
 PANE_COMMANDS = (
     Command("lab.go", "enter", "go", "Go", "Go to the pane that does the highlighted step"),
-    Command("lab.report", "w", "report", "Report", "Write lab7-report.md and .html here"),
+    Command(
+        "lab.report",
+        "w",
+        "report",
+        "Report",
+        "Write lab7-report.md and .html (here, unless this is a build context)",
+    ),
     Command(
         "lab.language", "l", "language", "EN/PL", "Switch the guide between English and Polish"
     ),
@@ -193,10 +201,11 @@ class LabPane(Widget):
     @on(DataTable.RowHighlighted, "#lab-table")
     def show_details(self) -> None:
         item = self.highlighted
-        if item is not None:
-            self.query_one("#lab-details", ThemedStatic).show(
-                item_details(item, translator(self.language))
-            )
+        if item is not None and self.guide is not None and self.observations is not None:
+            translate = translator(self.language)
+            details = item_details(item, translate)
+            details.append_text(timeline_text(self.observations, self.guide.items, translate))
+            self.query_one("#lab-details", ThemedStatic).show(details)
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -242,15 +251,22 @@ class LabPane(Widget):
     @work(thread=True, exclusive=True, group="lab-report", exit_on_error=False)
     def write_report(self, observations: Observations) -> None:
         try:
-            paths = self.service.write_report(observations, self.language)
+            paths, avoided = self.service.write_report(observations, self.language)
         except OSError as error:
             self.app.call_from_thread(
                 self.app.notify,
-                self.t("The report could not be written: {error}").format(error=error.strerror),
+                self.t("The report could not be written: {error}").format(
+                    error=error.strerror or error
+                ),
                 severity="error",
             )
             return
-        self.app.call_from_thread(
-            self.app.notify,
-            self.t("Report written: {paths}").format(paths=", ".join(str(p) for p in paths)),
-        )
+        written = ", ".join(str(p) for p in paths)
+        if avoided is None:
+            text = self.t("Report written: {paths}").format(paths=written)
+        else:
+            text = self.t(
+                "Report written: {paths} (not into the current folder: it is inside the "
+                "build context {context}, where a new file would break the cache)"
+            ).format(paths=written, context=avoided)
+        self.app.call_from_thread(self.app.notify, text, timeout=12)
