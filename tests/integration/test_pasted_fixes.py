@@ -92,13 +92,15 @@ def still_there(url: str, digest: str) -> bool:
 
 @pytest.fixture
 def containers(engine: None) -> Iterator[list[str]]:
-    """Containers (and their anonymous volumes) appended here are removed after the test."""
+    """Containers (their anonymous volumes, and the `NAME-data` volume a proposed `docker
+    run` makes) appended here are removed after the test."""
     names: list[str] = []
     try:
         yield names
     finally:
         for name in names:
             docker("rm", "-f", "-v", name, check=False)
+            docker("volume", "rm", "-f", f"{name}-data", check=False)
 
 
 def test_the_deletion_hint_recreates_the_container_keeping_its_images(
@@ -205,6 +207,7 @@ def test_doctor_on_a_missing_container_proposes_docker_run_on_the_url_port(
     check = doctor(url, name)
     command = command_in(check["fix"])
     assert f"--name {name}" in command and f"127.0.0.1:{port}:5000" in command
+    assert f"-v {name}-data:/var/lib/registry" in command
 
     paste(command)
     assert answers(url)
@@ -270,5 +273,6 @@ def test_registry_ls_on_a_missing_container_proposes_docker_run_not_docker_start
     assert f"there is no container {name}" in message and "docker start" not in message
     command = command_in(message)
     assert f"--name {name}" in command and f"127.0.0.1:{port}:5000" in command
+    assert f"-v {name}-data:/var/lib/registry" in command  # its images outlive it
     paste(command)
     assert answers(url)

@@ -224,12 +224,22 @@ def url_port(registry_url: str) -> tuple[str, int]:
     return parts.hostname or "localhost", port
 
 
-def run_command(name: str, registry_url: str, docker: Sequence[str] = ("docker",)) -> str:
-    """`docker run` of a new lab registry named `name`, on the port the URL names."""
+def data_volume(name: str) -> str:
+    """The named volume a lab registry keeps its images in (`buildtui lab up`'s default)."""
+    return f"{name}-data"
+
+
+def run_command(
+    name: str, registry_url: str, docker: Sequence[str] = ("docker",), volume: str | None = None
+) -> str:
+    """`docker run` of a lab registry named `name`, on the port the URL names, its images
+    in a named volume (`NAME-data`, as `lab up` makes it): one that already holds them
+    (a registry removed or renamed) is mounted again rather than started empty."""
     host, port = url_port(registry_url)
     publish = f"127.0.0.1:{port}:5000" if is_loopback(host) else f"{port}:5000"
     return _line(
         docker, "run", "-d", "--name", name, "-p", publish,
+        "-v", f"{volume or data_volume(name)}:{DEFAULT_ROOT}",
         "-e", f"{DELETE_ENV}=true", LAB_IMAGE,
     )  # fmt: skip
 
@@ -348,7 +358,8 @@ def registry_down_advice(
         return Advice(f"container {name} could not be inspected ({state.error}); fix that first")
     if state.run is None:
         return Advice(
-            f"there is no container {name}; start a lab registry on port {port}",
+            f"there is no container {name}; start a lab registry on port {port}, its images "
+            f"in volume {data_volume(name)} (kept there if it exists)",
             run_command(name, registry_url, docker),
         )
     run = state.run

@@ -202,9 +202,10 @@ def test_a_missing_container_gets_docker_run_with_its_name_and_port(url: str, pu
     advice = registry_down_advice(ContainerState("lab-reg", None), url)
     assert advice.command == run_command("lab-reg", url)
     assert advice.command == (
-        f"docker run -d --name lab-reg -p {publish} "
+        f"docker run -d --name lab-reg -p {publish} -v lab-reg-data:/var/lib/registry "
         "-e REGISTRY_STORAGE_DELETE_ENABLED=true registry:2"
     )
+    assert "its images in volume lab-reg-data" in advice.text
 
 
 def test_a_stopped_container_gets_docker_start() -> None:
