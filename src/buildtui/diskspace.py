@@ -1,0 +1,68 @@
+"""What to say when a file of the data dir cannot be written: a full disk is named as such.
+
+Every file buildtui keeps (the build history, the disk cache, the lab's records, the
+garbage collection's journal) fails the same way on a full disk: `write_problem` says
+"no space left on device", which file, on which folder and how much is free there, so
+that the message points at the disk and not at the file.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def _size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000:
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.3g} {unit}"
+        value /= 1000
+    return f"{value:.3g} TB"
+
+
+def _existing(path: Path) -> Path:
+    """The nearest folder of `path` that exists (what `df` can be asked about)."""
+    for candidate in (path, *path.parents):
+        if candidate.is_dir():
+            return candidate
+    return Path("/")
+
+
+def free_space(path: Path) -> str:
+    """`12.3 kB free on /home/ann/.local/share/buildtui`, or what could be learned."""
+    where = _existing(path)
+    try:
+        return f"{_size(shutil.disk_usage(where).free)} free on {where}"
+    except OSError:
+        return f"the free space on {where} is unknown"
+
+
+def is_full(error: BaseException) -> bool:
+    """A full disk (or quota), as an OSError or as sqlite's SQLITE_FULL."""
+    if isinstance(error, OSError):
+        return error.errno in FULL
+    if isinstance(error, sqlite3.Error):
+        code = getattr(error, "sqlite_errorcode", None)
+        return code == 13 or "database or disk is full" in str(error)  # SQLITE_FULL
+    return False
+
+
+def write_problem(path: Path, error: BaseException) -> str:
+    """Why `path` could not be written, as a clause: what happened, where, what to do."""
+    if is_full(error):
+        return (
+            f"no space left on device: {path} could not be written ({free_space(path.parent)}); "
+            "free some space on that disk and try again"
+        )
+    if isinstance(error, OSError) and error.errno == errno.EROFS:
+        return f"{path} could not be written: the file system is read-only"
+    if isinstance(error, OSError):
+        reason = error.strerror or os.strerror(error.errno or 0) or str(error)
+        return f"{path} could not be written: {reason}"
+    return f"{path} could not be written: {error}"
