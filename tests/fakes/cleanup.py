@@ -231,6 +231,33 @@ class FakeContainer:
     """A stopped container's registry does not answer (`registry.down`)."""
     host_port: int | None = None
     """The host port it publishes (default: the fake registry's)."""
+    container_id: str = ""
+    """Its ID (default: made from its first name; a rename keeps it)."""
+    engine: list[FakeContainer] = field(default_factory=list)
+    """The other containers on the same fake engine (`named` and `find` look there)."""
+
+    def __post_init__(self) -> None:
+        self.container_id = self.container_id or hashlib.sha256(self.name.encode()).hexdigest()
+        if self not in self.engine:
+            self.engine.append(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    __hash__ = object.__hash__
+
+    @property
+    def docker(self) -> list[str]:
+        return ["docker"]
+
+    def engine_id(self) -> str:
+        return "fake-engine-0001"
+
+    def find(self, container_id: str) -> ContainerInfo | None:
+        for container in self.engine:
+            if container.container_id == container_id and not container.missing:
+                return container.inspect()
+        return None
 
     def inspect(self) -> ContainerInfo:
         if self.missing:
@@ -239,7 +266,7 @@ class FakeContainer:
         port = self.host_port or int(self.registry.host.rsplit(":", 1)[1])
         return ContainerInfo(
             name=self.name,
-            id="0123456789ab",
+            id=self.container_id,
             image="sha256:registry",
             image_name="registry:2",
             running=self.running,
@@ -307,6 +334,8 @@ class FakeContainer:
                 on_phase(phase)
             if on_step:
                 on_step(step)
+            if phase == "stopping":  # as `docker stop`: the registry does not answer
+                self.running, self.registry.down = False, True
         removals = tuple(self.remove_empty_repository(info, n) for n in remove_repositories)
         output = parse_gc_output(self.registry.collect(dry_run=dry_run))
         self.collected += 1
@@ -342,12 +371,21 @@ class FakeContainer:
         return [self.name] if self.registry.host.endswith(f":{port}") else []
 
     def named(self, name: str) -> FakeContainer:
-        return FakeContainer(self.registry, name=name)
+        for container in self.engine:
+            if name in (container.name, container.container_id) and not container.missing:
+                return container
+        return FakeContainer(self.registry, name=name, engine=self.engine)
 
     def running_collectors(self, name: str | None = None) -> list[str]:
         return []
 
     def wait_for(self, container_id: str, timeout: float = 600) -> None:
+        return None
+
+    def commands_in_flight(self, name: str) -> list[int]:
+        return []
+
+    def wait_for_commands(self, name: str, timeout: float = 600) -> None:
         return None
 
     def start(self, info: ContainerInfo) -> None:

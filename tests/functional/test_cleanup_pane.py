@@ -272,7 +272,8 @@ async def test_an_interrupted_collection_is_shown_and_R_resumes_it() -> None:
     container = FakeContainer(registry, running=False)
     registry.down = True
     service = fake_cleanup_service(registry, container)
-    journal = Journal.begin(service.settings, "registry7", was_running=True)
+    key = service.key_of(container.inspect())
+    journal = Journal.begin(service.settings, key, "registry7", was_running=True)
     journal.phase("collecting")  # its process died with registry7 stopped
     app = cleanup_app(service)
     async with app.run_test(size=SIZE) as pilot:
@@ -291,8 +292,39 @@ async def test_an_interrupted_collection_is_shown_and_R_resumes_it() -> None:
         assert "Resumed the interrupted garbage collection of registry7" in status
         assert "OK: all" in status
         assert not app.query_one("#cleanup-message").has_class("shown")
-    loaded = Journal.for_container(service.settings, "registry7")
+    loaded = Journal.load(journal.path)
     assert loaded is not None and loaded.state == "done"
+
+
+async def test_a_damaged_journal_neither_breaks_the_pane_nor_its_collection() -> None:
+    from buildtui.cleanup.journal import Journal
+
+    registry = lab_fake_registry()
+    container = FakeContainer(registry)
+    service = fake_cleanup_service(registry, container)
+    journal = Journal.begin(service.settings, service.key_of(container.inspect()), "registry7")
+    journal.finish("done")
+    path = journal.path
+    path.write_text(path.read_text().replace('"settings": {', '"settings": "garbage", "x": {'))
+    other = path.with_name("0000_" + "ef" * 32 + ".journal.json")
+    other.write_text('{"version": 1, "cont')  # another container's, cut short
+    app = cleanup_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert cleanup_pane(app).graph is not None  # the pane started and read the registry
+        assert not app.query_one("#cleanup-message").has_class("shown")
+        await pilot.press("g")
+        await settle(pilot)
+        message = text_of(app, "#cleanup-message")
+        assert "could not be read (settings: a string, not an object)" in message
+        assert (
+            "Now registry7 (container " in message and "is running, the engine says" in message
+        ), message
+        assert not path.exists() and other.exists()  # only its own was moved aside
+
+        await pilot.press("g")  # the journal is out of the way: the collection runs
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
 
 
 async def test_delete_is_refused_while_a_collection_holds_the_registry() -> None:
@@ -301,7 +333,7 @@ async def test_delete_is_refused_while_a_collection_holds_the_registry() -> None
     registry = lab_fake_registry()
     service = fake_cleanup_service(registry)
     app = cleanup_app(service)
-    lock = RegistryLock(service.settings, "registry7")
+    lock = RegistryLock.of(service.key_of(service.container.inspect()), "registry7")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await point_at(app, pilot, "lab:stable")

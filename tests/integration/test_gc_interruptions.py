@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from buildtui.cleanup.journal import STOPPED_PHASES, Journal
+from buildtui.cleanup.journal import STOPPED_PHASES, ContainerKey, Damaged, Journal
 from buildtui.cleanup.service import CleanupService
 from buildtui.cleanup.verify import VerifyReport
 from tests.integration.lab import TestRegistry, docker
@@ -82,8 +82,21 @@ def start_gc(env: Lab, tmp_path: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
+_KEYS: dict[str, ContainerKey] = {}
+
+
 def journal_of(env: Lab) -> Journal | None:
-    return Journal.for_container(env.settings, env.registry.container)
+    """The registry's journal: named by the engine's ID and the container's, as buildtui
+    names it (whatever --host spells the engine, whatever the container is named)."""
+    key = _KEYS.get(env.registry.container)
+    if key is None:
+        engine = docker("info", "--format", "{{.ID}}").stdout.strip()
+        container = docker("inspect", "-f", "{{.Id}}", env.registry.container).stdout.strip()
+        key = _KEYS[env.registry.container] = ContainerKey(engine, container)
+    try:
+        return Journal.load(Journal.path_for(key))
+    except Damaged:
+        return None  # never seen half-written: each write is a rename
 
 
 def running(env: Lab) -> bool:

@@ -132,7 +132,10 @@ def account_json(account: GcAccount) -> dict[str, Any]:
 
 def account_from_json(data: dict[str, Any]) -> GcAccount:
     def blobs(key: str) -> tuple[PlannedBlob, ...]:
-        return tuple(PlannedBlob(**b) for b in data.get(key) or ())
+        return tuple(
+            PlannedBlob(str(b["digest"]), int(b["size"]), str(b["what"]))
+            for b in data.get(key) or ()
+        )
 
     return GcAccount(
         deletions=tuple(data.get("deletions") or ()),

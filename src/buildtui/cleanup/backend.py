@@ -7,7 +7,7 @@ same service over an in-memory registry and container.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from buildtui.cleanup.collection import ResumeResult
@@ -60,7 +60,7 @@ class CleanupBackend(Protocol):
         """What an interrupted garbage collection left to do, or None."""
         ...
 
-    def exclusive(self, what: str, command: str = "") -> AbstractContextManager[None]:
+    def exclusive(self, what: str, command: str = "") -> AbstractAsyncContextManager[None]:
         """The registry container's lock: no collection stops the registry meanwhile."""
         ...
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from buildtui.cleanup import errors
@@ -60,7 +60,8 @@ def info_json(info: ContainerInfo) -> dict[str, Any]:
 
 
 def info_from_json(data: dict[str, Any]) -> ContainerInfo:
-    values = dict(data)
+    known = {f.name for f in fields(ContainerInfo)}
+    values = {key: value for key, value in data.items() if key in known}
     for key in ("mounts", "ports", "host_ports", "bound_ports"):
         values[key] = tuple(values.get(key) or ())
     values["storage_env"] = tuple(tuple(pair) for pair in values.get("storage_env") or ())
@@ -86,7 +87,7 @@ def verification_json(report: VerifyReport) -> dict[str, Any]:
 
 def verification_from_json(data: dict[str, Any]) -> VerifyReport:
     checks = tuple(
-        TagCheck(TagRef(**c["ref"]), c["digest"], int(c["checked"]), tuple(c["problems"]))
+        TagCheck(_tag(c["ref"]), c.get("digest"), int(c["checked"]), tuple(c["problems"]))
         for c in data.get("checks") or ()
     )
     return VerifyReport(str(data.get("registry") or ""), checks, int(data.get("requests") or 0))
@@ -125,7 +126,10 @@ def result_from_json(data: dict[str, Any]) -> GcResult:
         tuple(data.get("commands") or ()),
         tuple(data.get("ports_after") or ()),
         tuple(data.get("warnings") or ()),
-        tuple(RepositoryRemoval(**r) for r in data.get("repositories") or ()),
+        tuple(
+            RepositoryRemoval(str(r["name"]), bool(r["removed"]), str(r.get("reason") or ""))
+            for r in data.get("repositories") or ()
+        ),
         bool(data.get("left_stopped")),
         data.get("registry_url"),
         verification_from_json(verification) if verification else None,
@@ -154,8 +158,12 @@ def tags_json(tags: list[TagRef]) -> list[dict[str, str]]:
     return [asdict(tag) for tag in tags]
 
 
+def _tag(data: dict[str, Any]) -> TagRef:
+    return TagRef(str(data["repository"]), str(data["tag"]), str(data["digest"]))
+
+
 def tags_from_json(data: Any) -> list[TagRef]:
-    return [TagRef(**tag) for tag in data or ()]
+    return [_tag(tag) for tag in data or ()]
 
 
 # -- the sequence -----------------------------------------------------------------------
@@ -178,19 +186,26 @@ async def run_collection(
     *,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> GcResult:
-    """The whole collection; the caller holds the container's lock. Its end is journaled."""
+    """The whole collection; the caller holds the container's lock. Its end is journaled.
+
+    A journal that cannot be written before the registry is stopped stops the collection
+    (JournalUnavailable: nothing was stopped); from the stop on, it never stops anything,
+    and `journal.unsaved` says afterwards whether the last write failed."""
     try:
         result = await _collect(service, journal, request, on_step, should_stop)
     except CleanupError as error:
+        journal.tolerant = True  # the error that ended it is the one to report
         journal.finish("cancelled" if isinstance(error, Cancelled) else "failed",
                        error=error_json(error))  # fmt: skip
         raise
     except BaseException as error:
+        journal.tolerant = True
         journal.finish("failed", error={"type": "GcFailed", "message": repr(error)})
         raise
     # The account (and forgetting the deletions it settles) is part of the collection:
     # done here, in the process that outlives its caller, and kept in the journal.
     result = service.account(result)
+    journal.tolerant = True
     journal.finish("done", result=result_json(result))
     return result
 
@@ -212,7 +227,10 @@ async def _collect(
     def phase(name: str) -> None:
         if name == "stopping" and should_stop():
             raise Cancelled("the garbage collection was cancelled before anything was stopped")
-        journal.phase(name)
+        journal.phase(name)  # "stopping" not written: raised, and nothing is stopped
+        # From here the registry may be stopped: a journal write that fails (a full disk)
+        # is tried again with the next one, and never keeps the registry from starting.
+        journal.tolerant = True
 
     journal.update(pid=os.getpid(), state="running")
     info = await asyncio.to_thread(container.inspect)
@@ -279,14 +297,41 @@ def moved_message(container: str, before: str, after: str) -> str:
 async def resume_collection(
     service: CleanupService, journal: Journal, on_step: StepCallback | None = None
 ) -> ResumeResult:
-    """Finish an interrupted collection; the caller holds the container's lock."""
+    """Finish an interrupted collection; the caller holds the container's lock.
+
+    The container is the one the journal recorded, found by its ID (`service.container`
+    is named by it): renamed since, it is resumed by its name now; gone, nothing is."""
     say = on_step or (lambda _text: None)
     container = service.container
-    phase = str(journal.data.get("phase") or "requested")
+    phase = journal.phase_name
+    # What its process had under way goes on without it: a `docker stop`, the collector's
+    # `docker run`. The state the resume acts on is the one they leave.
+    for pid in await asyncio.to_thread(container.commands_in_flight, journal.container):
+        say(f"waiting for the docker command (pid {pid}) that the collection had under way")
+        await asyncio.to_thread(container.wait_for_commands, journal.container)
+        break
     for collector in await asyncio.to_thread(container.running_collectors, journal.container):
         say(f"waiting for the collector {collector[:12]} that still runs")
         await asyncio.to_thread(container.wait_for, collector)
-    info = await asyncio.to_thread(container.inspect)
+    if journal.container_id:
+        found = await asyncio.to_thread(container.find, journal.container_id)
+    else:  # a journal of an older buildtui, before its container was inspected
+        found = await asyncio.to_thread(container.inspect)
+    if found is None:
+        note = (
+            f"the container {journal.container} ({journal.container_id[:12]}) that the "
+            "collection stopped no longer exists: there is nothing to start or verify"
+        )
+        journal.finish("done", resumed=True, note=note)
+        return ResumeResult(journal.container, False, None, None, note)
+    info = found
+    notes = []
+    if info.name != journal.container:
+        notes.append(
+            f"{journal.container} was renamed {info.name} since the collection began: "
+            f"{info.name} ({info.id[:12]}) was resumed"
+        )
+        say(notes[-1])
     before_data = journal.data.get("info")
     before = info_from_json(before_data) if isinstance(before_data, dict) else info
     started = False
@@ -298,9 +343,9 @@ async def resume_collection(
         started = True
         info = await asyncio.to_thread(container.inspect)
     if not info.running:
-        note = f"{info.name} was stopped before the collection and stays stopped"
-        journal.finish("done", resumed=True, note=note)
-        return ResumeResult(info.name, False, None, None, note)
+        notes.append(f"{info.name} was stopped before the collection and stays stopped")
+        journal.finish("done", resumed=True, note="; ".join(notes))
+        return ResumeResult(info.name, False, None, None, "; ".join(notes))
     moved = address_after(service.settings.registry_url, before, info)
     checker = _service_at(service, moved)
     try:
@@ -315,10 +360,11 @@ async def resume_collection(
             await checker.aclose()
     if moved is not None:
         verification = replace(verification, registry=checker.registry)
+    journal.tolerant = True  # verified: a journal that cannot say so is no failure of it
     journal.finish(
         "done",
         resumed=True,
         registry_url_after=moved,
         verification=verification_json(verification),
     )
-    return ResumeResult(info.name, started, moved, verification)
+    return ResumeResult(info.name, started, moved, verification, "; ".join(notes))

@@ -10,12 +10,18 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+from typing import TYPE_CHECKING
 
 from buildtui.cleanup.collection import error_from_json, result_from_json
-from buildtui.cleanup.errors import CollectionInterrupted
+from buildtui.cleanup.errors import CollectionInterrupted, UnusableFile
 from buildtui.cleanup.gc import GcResult, StepCallback
-from buildtui.cleanup.journal import Journal
+from buildtui.cleanup.journal import Damaged, Journal
+from buildtui.cleanup.recovery import container_state
+from buildtui.diskspace import free_space
 from buildtui.private_files import open_private
+
+if TYPE_CHECKING:
+    from buildtui.cleanup.service import ContainerControl
 
 
 def spawn_worker(journal: Journal, lock_fd: int) -> subprocess.Popen[bytes]:
@@ -33,13 +39,59 @@ def spawn_worker(journal: Journal, lock_fd: int) -> subprocess.Popen[bytes]:
         )  # fmt: skip
 
 
+JOURNAL_FULL = 3
+"""The worker's exit status when its journal's last write failed for want of space: the
+registry was started again, but the journal cannot say how the collection ended."""
+JOURNAL_UNWRITTEN = 4
+"""The same, when the write failed otherwise (a read-only or immutable folder)."""
+
+
+def _reread(journal: Journal) -> Journal:
+    """The journal as its worker last wrote it (the one in hand if it cannot be read)."""
+    try:
+        return Journal.load(journal.path) or journal
+    except (Damaged, UnusableFile):
+        return journal
+
+
+def ended_unfinished(
+    journal: Journal, returncode: int | None, control: ContainerControl | None
+) -> str:
+    """Why the collection's process ended with its journal unfinished, and the registry's
+    state as the engine tells it now (blocking)."""
+    log = journal.path.with_suffix(".log")
+    state = ""
+    if control is not None and journal.container_id:
+        state = container_state(control, journal.settings, container_id=journal.container_id).text
+    if returncode in (JOURNAL_FULL, JOURNAL_UNWRITTEN):
+        why = (
+            f"no space left on device ({free_space(journal.path.parent)})"
+            if returncode == JOURNAL_FULL
+            else "its folder refuses writes (read-only, or made immutable?)"
+        )
+        now = f"; {state}" if state else ""
+        fix = "free some space on that disk" if returncode == JOURNAL_FULL else "make it writable"
+        return (
+            f"the garbage collection of {journal.container} could not write its journal "
+            f"{journal.path}: {why}. The registry was started again whatever the journal "
+            f"says{now}. Once you {fix}, run `{journal.resume_command()}`: it starts the "
+            f"registry if needed and verifies every tag (its output: {log})"
+        )
+    return f"{journal.interruption(state=state)} (its output: {log})"
+
+
 async def follow_journal(
-    journal: Journal, process: subprocess.Popen[bytes] | None, on_step: StepCallback | None
+    journal: Journal,
+    process: subprocess.Popen[bytes] | None,
+    on_step: StepCallback | None,
+    control: ContainerControl | None = None,
 ) -> GcResult:
-    """Report the steps of the detached collection; its result, or its error, at the end."""
+    """Report the steps of the detached collection; its result, or its error, at the end.
+
+    `control` asks the engine about the registry when the process ends unfinished."""
     seen = 0
     while True:
-        current = Journal.load(journal.path) or journal
+        current = _reread(journal)
         steps = current.data.get("steps") or []
         for entry in steps[seen:]:
             if on_step is not None:
@@ -52,9 +104,11 @@ async def follow_journal(
                 return result_from_json(current.data["result"])
             raise error_from_json(current.data.get("error") or {})
         if (process is not None and process.poll() is not None) or current.interrupted():
-            again = Journal.load(journal.path)
-            if again is not None and again.finished:
+            again = _reread(journal)
+            if again.finished:
                 continue
-            log = journal.path.with_suffix(".log")
-            raise CollectionInterrupted(f"{current.interruption()} (its output: {log})")
+            code = process.returncode if process is not None else None
+            raise CollectionInterrupted(
+                await asyncio.to_thread(ended_unfinished, again, code, control)
+            )
         await asyncio.sleep(0.2)

@@ -89,6 +89,16 @@ class JournalUnavailable(CleanupError):
     """The data dir that holds the collections' journals and locks cannot be written."""
 
 
+class JournalDamaged(CleanupError):
+    """A collection's journal could not be read: it was moved aside; the message says what
+    state the registry is in and what to do."""
+
+
+class UnusableFile(CleanupError):
+    """Something else than a regular file (a FIFO, a directory, a device, a symbolic link)
+    is where a journal or a lock should be: it is not opened, the message says to remove it."""
+
+
 class Cancelled(CleanupError):
     """The collection's process was asked to stop before the registry was stopped."""
 

@@ -18,12 +18,14 @@ of tagged multi-arch indexes (distribution#3178, fixed only in v3.0.0); the plan
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 import shlex
 import subprocess
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
@@ -67,6 +69,9 @@ MINUS_M_REFUSAL = (
     "longer be pulled (distribution#3178, fixed only in v3). Delete untagged manifests with "
     "`buildtui rm --untagged REPO` (it keeps everything a tag needs), then run `buildtui gc`"
 )
+
+_ENGINE_IDS: dict[tuple[str, ...], str] = {}
+"""`docker info` IDs by docker command prefix (one engine does not change its ID)."""
 
 Runner = Callable[[Sequence[str], float], "subprocess.CompletedProcess[str]"]
 StepCallback = Callable[[str], None]
@@ -221,6 +226,33 @@ class RegistryContainer:
 
     # -- reading ---------------------------------------------------------------------
 
+    def engine_id(self) -> str:
+        """The engine's own ID (`docker info`): the same engine whatever --host or
+        --context spells it. Asked once per process and engine address."""
+        cached = _ENGINE_IDS.get(tuple(self.docker))
+        if cached is not None:
+            return cached
+        result = self._docker_run(["info", "--format", "{{json .ID}}"], timeout=20)
+        try:
+            found = json.loads(result.stdout) if result.returncode == 0 else None
+        except ValueError:
+            found = None
+        if not isinstance(found, str) or not found.strip():
+            raise EngineUnavailable(
+                "`docker info` did not give the engine's ID "
+                f"({(result.stderr or result.stdout).strip()[:200] or 'no output'}); is the "
+                "Docker engine responding? (`docker info`)"
+            )
+        _ENGINE_IDS[tuple(self.docker)] = found.strip()
+        return found.strip()
+
+    def find(self, container_id: str) -> ContainerInfo | None:
+        """The container with that ID, whatever its name is now; None if it is gone."""
+        try:
+            return self.named(container_id).inspect()
+        except ContainerNotFound:
+            return None
+
     def inspect(self) -> ContainerInfo:
         result = self._docker_run(["container", "inspect", self.name], timeout=20)
         if result.returncode != 0:
@@ -241,7 +273,9 @@ class RegistryContainer:
             raise EngineUnavailable(
                 f"`docker container inspect {self.name}` printed something unexpected"
             ) from error
-        return parse_inspect(data, self.name)
+        # Its name now (self.name may be its ID, or a name that resolved to it).
+        name = str(data.get("Name") or "").lstrip("/") if isinstance(data, dict) else ""
+        return parse_inspect(data, name or self.name)
 
     def disk_usage_kb(self, info: ContainerInfo) -> int | None:
         """`du -sk` of the storage root, or None when it cannot be measured."""
@@ -369,6 +403,36 @@ class RegistryContainer:
     def wait_for(self, container_id: str, timeout: float = 600) -> None:
         self._docker_run(["wait", container_id], timeout=timeout)
 
+    def commands_in_flight(self, name: str) -> list[int]:
+        """PIDs of the docker commands on this machine still stopping, starting or
+        collecting for container `name`: a collection's process killed midway leaves
+        the one it had started running (in a session of its own), and it still acts."""
+        label = f"{COLLECTOR_LABEL}={name}"
+        found = []
+        try:
+            entries = list(Path("/proc").iterdir())
+        except OSError:
+            return []
+        for entry in entries:
+            if not entry.name.isdigit():
+                continue
+            try:
+                argv = entry.joinpath("cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            words = [word.decode(errors="replace") for word in argv if word]
+            if not words or posixpath.basename(words[0]) != "docker":
+                continue
+            if label in words or (words[-1] == name and {"stop", "start"} & set(words)):
+                found.append(int(entry.name))
+        return found
+
+    def wait_for_commands(self, name: str, timeout: float = 600) -> None:
+        """Wait until no docker command acts on `name` any more (`commands_in_flight`)."""
+        deadline = time.monotonic() + timeout
+        while self.commands_in_flight(name) and time.monotonic() < deadline:
+            time.sleep(0.2)
+
     def check_safe(self, info: ContainerInfo) -> None:
         if info.auto_remove:
             raise GcRefused(
@@ -447,30 +511,36 @@ class RegistryContainer:
         kb_before = self.disk_usage_kb(info)
         gc_args = steps[1] if dry_run or not info.running else steps[2]
         stops = info.running and not dry_run
+        starts = stops or (start_stopped and not info.running and not dry_run)
         if stops:
             say(f"stopping {info.name}")
-            phase("stopping")
-            stopped = self._docker_run(steps[1], timeout=self.stop_timeout + 30)
-            if stopped.returncode != 0:
-                phase("started")  # it was never stopped: nothing to resume
-                raise GcFailed(f"could not stop {info.name}: {_tail(stopped)}; nothing was done")
-            phase("stopped")
+            phase("stopping")  # may raise (cancelled, journal not written): nothing stopped yet
+        # From here the registry is started again in the `finally`, whatever happens
+        # before it: what reports the progress (a journal on a full disk, a closed log)
+        # cannot skip the start, and neither can a stop that fails or hangs.
         removals: list[RepositoryRemoval] = []
         try:
+            if stops:
+                stopped = self._docker_run(steps[1], timeout=self.stop_timeout + 30)
+                if stopped.returncode != 0:
+                    raise GcFailed(
+                        f"could not stop {info.name}: {_tail(stopped)}; nothing was done"
+                    )
+                _quietly(phase, "stopped")
             stored = replace_running(info, running=info.running and dry_run)
             for name in remove_repositories:
-                say(f"{'checking' if dry_run else 'removing'} repository {name}")
+                _quietly(say, f"{'checking' if dry_run else 'removing'} repository {name}")
                 removals.append(self.remove_empty_repository(stored, name, check=dry_run))
-            say("collecting garbage" + (" (dry run)" if dry_run else ""))
-            phase("collecting")
+            _quietly(say, "collecting garbage" + (" (dry run)" if dry_run else ""))
+            _quietly(phase, "collecting")
             result = _nothing_stored(self._docker_run(gc_args, timeout=600))
-            phase("collected")
+            _quietly(phase, "collected")
         finally:
-            if stops or (start_stopped and not info.running and not dry_run):
-                say(f"starting {info.name} again")
-                phase("starting")
+            if starts:
+                _quietly(say, f"starting {info.name} again")
+                _quietly(phase, "starting")
                 self._start(info)
-                phase("started")
+                _quietly(phase, "started")
         output = parse_gc_output(result.stdout + result.stderr)
         if result.returncode != 0:
             raise GcFailed(
@@ -499,6 +569,15 @@ class RegistryContainer:
                 f"{info.name} did not start again after garbage collection: {_tail(started)}. "
                 f"Start it with `docker start {info.name}` (its data is untouched by this)"
             )
+
+
+def _quietly(report: Callable[[str], None], text: str) -> None:
+    """Report a step or phase inside the protected region: a failure to report it is
+    logged, never raised (the registry's start comes first)."""
+    try:
+        report(text)
+    except Exception as error:  # a journal that cannot be written, a closed output
+        logs.LOGGER.warning("garbage collection: reporting %r failed: %r", text, error)
 
 
 def replace_running(info: ContainerInfo, *, running: bool) -> ContainerInfo:

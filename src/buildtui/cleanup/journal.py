@@ -1,5 +1,9 @@
 """One collection per registry container at a time, and a journal that outlives it.
 
+Both are keyed by the Docker engine's ID (`docker info`) and the container's ID, never
+by a `--host` spelling or a name: `unix:///var/run/docker.sock` and the default reach
+the same engine, and a renamed container is still the one a collection stopped.
+
 `RegistryLock` is an OS file lock (`fcntl.flock`) per registry container in the data
 dir. A garbage collection holds it from before the container is stopped until every
 tag is verified; a deletion (`buildtui rm`, `x` in the pane) holds it while it sends
@@ -7,35 +11,52 @@ its requests and verifies. The lock file names its holder (what, pid, since), so
 one refused can say who holds it. The kernel releases the lock when its holder dies,
 however it dies.
 
-`Journal` is the collection's record, one JSON file per container, written atomically
-(a temporary file, then `os.replace`): the phase it reached (stopped, collecting,
-started, ...), the tags it must verify and, at the end, its result. A journal whose
+`Journal` is the collection's record, one JSON file per container: the phase it
+reached (stopped, collecting, started, ...), the tags it must verify and, at the end,
+its result. Each write is atomic (a temporary file in the same folder, fsync, rename,
+fsync of the folder). Once the registry may be stopped, a write that fails (a full
+disk) is remembered and tried again with the next one, but never stops the sequence:
+the registry is started again whatever happens to its journal. A journal whose
 collection is not finished while nobody holds the lock was interrupted: its process
 died (a kill, a reboot) and `buildtui gc --resume` finishes it.
+
+Every file here is opened without following a symbolic link and without blocking, and
+used only when it is a regular file; a journal is checked field by field
+(`journal_schema`) when it is read. One that cannot be used is moved aside
+(`NAME.journal.json.bad-TIME`), and what to do is said (`cleanup.recovery`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
 import re
-import tempfile
+import shlex
+import stat
+import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from buildtui.cleanup.errors import CollectionBusy, JournalUnavailable
-from buildtui.engine.status import Check
+from buildtui.cleanup.errors import CollectionBusy, JournalUnavailable, UnusableFile
+from buildtui.cleanup.journal_schema import VERSION, journal_problem
+from buildtui.diskspace import is_full, write_problem
 from buildtui.settings import Settings, data_dir
 
 FINISHED = ("done", "failed", "cancelled")
 """States of a journal whose collection ended (its result is in it)."""
 STOPPED_PHASES = ("stopping", "stopped", "collecting", "collected", "starting")
 """Phases in which the registry container may be stopped."""
+JOURNAL_SUFFIX = ".journal.json"
+LOCK_SUFFIX = ".lock"
+MAX_BYTES = 16 * 1024 * 1024
+"""A journal (or a lock's description) larger than this is not read: not one of ours."""
+_OPEN_FLAGS = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
 def now() -> str:
@@ -54,13 +75,144 @@ def collections_dir() -> Path:
     return data_dir() / "gc"
 
 
-def container_key(settings: Settings, container: str) -> str:
-    """A file name for the container (and the engine, when --context/--host name another)."""
-    key = re.sub(r"[^A-Za-z0-9_.-]", "_", container)
-    engine = settings.docker_host or settings.docker_context
-    if engine:
-        key += "@" + re.sub(r"[^A-Za-z0-9_.-]", "_", engine)[-60:]
-    return key
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", text)[:80]
+
+
+@dataclass(frozen=True)
+class ContainerKey:
+    """Which container on which engine: the name of its journal and lock files."""
+
+    engine_id: str
+    container_id: str
+
+    @property
+    def stem(self) -> str:
+        return f"{_safe(self.engine_id)}_{_safe(self.container_id)}"
+
+    @classmethod
+    def from_path(cls, path: Path) -> ContainerKey | None:
+        """The key a journal's (or lock's) file name holds, if it is one of ours."""
+        name = path.name.split(JOURNAL_SUFFIX)[0].removesuffix(LOCK_SUFFIX)
+        engine, sep, container = name.rpartition("_")
+        if not sep or not re.fullmatch(r"[0-9a-f]{12,64}", container):
+            return None
+        return cls(engine, container)
+
+
+def describe_file(mode: int) -> str:
+    """`a FIFO`, `a directory`, ... for what `fstat`/`lstat` found."""
+    for test, what in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return what
+    return "not a regular file"
+
+
+def _unusable(path: Path, what: str) -> UnusableFile:
+    return UnusableFile(
+        f"{path} is {what}, not a regular file: buildtui does not open it (it holds the "
+        f"garbage collection's journal or lock). Remove it (`rm -r {shlex.quote(str(path))}`) "
+        "and run this again"
+    )
+
+
+def open_regular(path: Path, flags: int, mode: int = 0o600) -> int:
+    """`os.open` that never follows a symbolic link nor blocks (a FIFO), and gives only a
+    regular file; UnusableFile for anything else, OSError as os.open raises it."""
+    try:
+        fd = os.open(path, flags | _OPEN_FLAGS, mode)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise _unusable(path, "a symbolic link") from None
+        if error.errno in (errno.EISDIR, errno.ENXIO):  # a directory; a FIFO with no reader
+            with contextlib.suppress(OSError):
+                raise _unusable(path, describe_file(os.lstat(path).st_mode)) from None
+        raise
+    found = os.fstat(fd).st_mode
+    if not stat.S_ISREG(found):
+        os.close(fd)
+        raise _unusable(path, describe_file(found))
+    return fd
+
+
+def _read(fd: int) -> bytes:
+    chunks = []
+    size = 0
+    while chunk := os.read(fd, 1 << 16):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_BYTES:
+            raise ValueError(f"larger than {MAX_BYTES // 2**20} MiB")
+    return b"".join(chunks)
+
+
+class Damaged(Exception):
+    """A journal's file holds something else than a journal (the reason in words)."""
+
+
+def read_document(path: Path) -> dict[str, Any] | None:
+    """The JSON object in a regular file; None when there is no file. UnusableFile for
+    a FIFO, directory, device or symbolic link; Damaged for what is no JSON object."""
+    try:
+        fd = open_regular(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        raw = _read(fd)
+    except ValueError as error:
+        raise Damaged(str(error)) from None
+    except OSError as error:
+        raise Damaged(f"it cannot be read: {error.strerror}") from None
+    finally:
+        os.close(fd)
+    if not raw.strip():
+        raise Damaged("it is empty")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Damaged("it is not UTF-8 text") from None
+    try:
+        document = json.loads(text)
+    except ValueError as error:
+        cut = " (cut short: the file ends before its JSON does)"
+        ending = "" if text.rstrip().endswith("}") else cut
+        raise Damaged(f"it is not JSON: {error}{ending}") from None
+    if not isinstance(document, dict):
+        raise Damaged("it holds no JSON object")
+    return document
+
+
+def write_json(path: Path, document: dict[str, Any]) -> None:
+    """Write atomically and durably: a reader (or a crash) sees the old document or the
+    new one, never a part. OSError when it cannot be written (the old one stays)."""
+    data = json.dumps(document, indent=2).encode()
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _OPEN_FLAGS, 0o600)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 def _private_dir() -> Path:
@@ -70,32 +222,9 @@ def _private_dir() -> Path:
     except OSError as error:
         raise JournalUnavailable(
             f"cannot create {path} for the garbage collection's journal and lock: "
-            f"{error.strerror}; make the data dir writable (or set XDG_DATA_HOME)"
+            f"{write_problem(path, error)} (or set XDG_DATA_HOME to another folder)"
         ) from error
     return path
-
-
-def write_json(path: Path, document: dict[str, Any]) -> None:
-    """Write atomically: a reader sees the old document or the new one, never a part."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(document, out, indent=2)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return document if isinstance(document, dict) else None
 
 
 # -- the lock --------------------------------------------------------------------------
@@ -104,10 +233,15 @@ def read_json(path: Path) -> dict[str, Any] | None:
 class RegistryLock:
     """The lock of one registry container: `acquire` or raise `CollectionBusy`."""
 
-    def __init__(self, settings: Settings, container: str) -> None:
+    def __init__(self, path: Path, container: str) -> None:
         self.container = container
-        self.path = _private_dir() / f"{container_key(settings, container)}.lock"
+        """The container's name, for messages."""
+        self.path = path
         self.fd: int | None = None
+
+    @classmethod
+    def of(cls, key: ContainerKey, container: str) -> RegistryLock:
+        return cls(_private_dir() / f"{key.stem}{LOCK_SUFFIX}", container)
 
     def acquire(self, what: str, command: str = "") -> int:
         """Take the lock (never waits); the open file descriptor is returned.
@@ -115,26 +249,37 @@ class RegistryLock:
         `what` says who holds it ("garbage collection", "deletion"); a second caller
         gets `CollectionBusy` with it, the pid and the time.
         """
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = open_regular(self.path, os.O_RDWR | os.O_CREAT)
+        except OSError as error:
+            raise JournalUnavailable(
+                f"the lock of {self.container} cannot be opened: {write_problem(self.path, error)}"
+            ) from error
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
             raise CollectionBusy(self.busy_message()) from None
-        except OSError:
+        except OSError as error:
             os.close(fd)
-            raise
+            raise JournalUnavailable(
+                f"the lock {self.path} of {self.container} cannot be taken: {error.strerror}"
+            ) from error
         self.fd = fd
         self.describe(what, os.getpid(), command)
         return fd
 
     def describe(self, what: str, pid: int, command: str = "") -> None:
-        """Write who holds the lock into the lock file (it is read by those refused)."""
+        """Write who holds the lock into the lock file (it is read by those refused).
+
+        A description that cannot be written (a full disk) is left out: the lock holds
+        without it, and those refused are told less."""
         if self.fd is None:
             return
         data = json.dumps({"what": what, "pid": pid, "since": now(), "command": command})
-        os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, data.encode(), 0)
+        with contextlib.suppress(OSError):
+            os.ftruncate(self.fd, 0)
+            os.pwrite(self.fd, data.encode(), 0)
 
     def release(self) -> None:
         if self.fd is not None:
@@ -150,10 +295,12 @@ class RegistryLock:
             self.fd = None
 
     def held(self) -> bool:
-        """Whether some process holds the lock now (without taking it)."""
-        if not self.path.exists():
+        """Whether some process holds the lock now (without taking it). UnusableFile when
+        something else than a regular file is in its place."""
+        try:
+            fd = open_regular(self.path, os.O_RDONLY)
+        except FileNotFoundError:
             return False
-        fd = os.open(self.path, os.O_RDONLY)
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -163,12 +310,15 @@ class RegistryLock:
         return False
 
     def holder(self) -> dict[str, Any]:
-        return read_json(self.path) or {}
+        try:
+            return read_document(self.path) or {}
+        except (Damaged, UnusableFile):
+            return {}
 
     def busy_message(self) -> str:
         holder = self.holder()
-        what = holder.get("what") or "a garbage collection or deletion"
-        since = f" since {when(holder['since'])}" if holder.get("since") else ""
+        what = str(holder.get("what") or "a garbage collection or deletion")
+        since = f" since {when(str(holder['since']))}" if holder.get("since") else ""
         pid = f" (pid {holder['pid']}" if holder.get("pid") else " ("
         command = f", `{holder['command']}`)" if holder.get("command") else ")"
         if pid == " (":
@@ -199,17 +349,28 @@ class Journal:
 
     path: Path
     data: dict[str, Any]
+    tolerant: bool = False
+    """From the moment the registry may be stopped: a write that fails is remembered
+    (`unsaved`) and tried again with the next, never raised (the registry must start)."""
+    unsaved: str | None = field(default=None, compare=False)
+    """Why the latest write failed (None once one went through)."""
+    unsaved_full: bool = field(default=False, compare=False)
+    """The latest write failed for want of space (ENOSPC, a quota)."""
 
     @classmethod
-    def path_for(cls, settings: Settings, container: str) -> Path:
-        return _private_dir() / f"{container_key(settings, container)}.journal.json"
+    def path_for(cls, key: ContainerKey) -> Path:
+        return _private_dir() / f"{key.stem}{JOURNAL_SUFFIX}"
 
     @classmethod
-    def begin(cls, settings: Settings, container: str, **fields: Any) -> Journal:
+    def begin(cls, settings: Settings, key: ContainerKey, container: str, **fields: Any) -> Journal:
+        """A new journal for `container` (its name now); JournalUnavailable if it cannot
+        be written (nothing has been stopped yet)."""
         stamp = now()
         data: dict[str, Any] = {
-            "version": 1,
+            "version": VERSION,
             "container": container,
+            "container_id": key.container_id,
+            "engine_id": key.engine_id,
             "settings": {
                 "registry_url": settings.registry_url,
                 "registry_container": container,
@@ -224,31 +385,44 @@ class Journal:
             "steps": [],
             **fields,
         }
-        journal = cls(cls.path_for(settings, container), data)
+        journal = cls(cls.path_for(key), data)
         journal.save()
         return journal
 
     @classmethod
     def load(cls, path: Path) -> Journal | None:
-        data = read_json(path)
-        return cls(path, data) if data is not None else None
+        """The journal at `path` (None: there is none). UnusableFile when something else
+        than a regular file is there; Damaged when it is not a whole, valid journal."""
+        document = read_document(path)
+        if document is None:
+            return None
+        problem = journal_problem(document)
+        if problem is not None:
+            raise Damaged(problem)
+        return cls(path, document)
 
     @classmethod
-    def for_container(cls, settings: Settings, container: str) -> Journal | None:
-        return cls.load(cls.path_for(settings, container))
-
-    @classmethod
-    def all(cls) -> list[Journal]:
-        found = []
-        for path in sorted(collections_dir().glob("*.journal.json")):
-            journal = cls.load(path)
-            if journal is not None:
-                found.append(journal)
-        return found
+    def paths(cls) -> list[Path]:
+        """Every journal file in the data dir (moved-aside ones are not)."""
+        folder = collections_dir()
+        try:
+            return sorted(folder.glob(f"*{JOURNAL_SUFFIX}"))
+        except OSError:
+            return []
 
     def save(self) -> None:
         self.data["updated_at"] = now()
-        write_json(self.path, self.data)
+        try:
+            write_json(self.path, self.data)
+        except OSError as error:
+            self.unsaved = write_problem(self.path, error)
+            self.unsaved_full = is_full(error)
+            if not self.tolerant:
+                raise JournalUnavailable(
+                    f"the garbage collection's journal cannot be written: {self.unsaved}"
+                ) from error
+            return
+        self.unsaved = None
 
     def update(self, **fields: Any) -> None:
         self.data.update(fields)
@@ -268,11 +442,22 @@ class Journal:
 
     @property
     def container(self) -> str:
+        """The container's name when the collection began (it may have been renamed)."""
         return str(self.data.get("container") or "")
+
+    @property
+    def container_id(self) -> str:
+        """The container the collection works on (older journals: from its inspect)."""
+        info = self.data.get("info") or {}
+        return str(self.data.get("container_id") or info.get("id") or "")
 
     @property
     def state(self) -> str:
         return str(self.data.get("state") or "")
+
+    @property
+    def phase_name(self) -> str:
+        return str(self.data.get("phase") or "requested")
 
     @property
     def finished(self) -> bool:
@@ -285,8 +470,12 @@ class Journal:
         values = {k: v for k, v in stored.items() if isinstance(v, str) and v}
         return Settings().with_overrides(values)
 
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name.removesuffix(JOURNAL_SUFFIX) + LOCK_SUFFIX)
+
     def lock(self) -> RegistryLock:
-        return RegistryLock(self.settings, self.container)
+        return RegistryLock(self.lock_path, self.container)
 
     def interrupted(self) -> bool:
         """Not finished, and no process holds the container's lock any more."""
@@ -295,67 +484,64 @@ class Journal:
     def running(self) -> bool:
         return not self.finished and self.lock().held()
 
-    def interruption(self) -> str:
-        """What happened and what to do, for `gc`, `doctor` and the app."""
-        phase = str(self.data.get("phase") or "requested")
+    def interruption(self, now_named: str | None = None, state: str = "") -> str:
+        """What happened and what to do, for `gc`, `doctor` and the app.
+
+        `now_named`: the container's name now, when it was renamed since; `state`: what
+        the engine says of it now (a clause), when it was asked."""
+        phase = self.phase_name
         since = when(str(self.data.get("started_at") or ""))
         last = when(str(self.data.get("updated_at") or ""))
-        if phase in STOPPED_PHASES:
-            state = f"{self.container} may still be stopped (last phase: {phase}, at {last})"
-        elif phase == "started":
-            state = f"{self.container} was started again but its tags were not verified"
+        name = self.container
+        renamed = ""
+        if now_named and now_named != name:
+            renamed = f" ({name} is named {now_named} now)"
+            name = now_named
+        if state:
+            found = state
+        elif phase in STOPPED_PHASES:
+            found = f"{name} may still be stopped (last phase: {phase}, at {last})"
+        elif phase in ("started", "waiting", "verifying"):
+            found = f"{name} was started again but its tags were not verified"
         else:
-            state = "nothing had been stopped yet"
+            found = "nothing had been stopped yet"
         return (
             f"the garbage collection of {self.container} started {since} was interrupted "
-            f"(its process {self.data.get('pid') or '?'} died): {state}. Run "
-            f"`{self.resume_command()}` to start it if needed and verify every tag"
+            f"(its process {self.data.get('pid') or '?'} died){renamed}: {found}. Run "
+            f"`{self.resume_command(now_named)}` to start it if needed and verify every tag"
         )
 
     def needs_resume(self) -> bool:
         """Interrupted, or failed while the container may be stopped (its start failed)."""
         if self.state == "failed":
-            return str(self.data.get("phase")) in STOPPED_PHASES and not self.lock().held()
+            return self.phase_name in STOPPED_PHASES and not self.lock().held()
         return self.interrupted()
 
-    def resume_command(self) -> str:
+    def resume_command(self, now_named: str | None = None) -> str:
         """`buildtui gc --resume`, with the flags that name this journal's container."""
-        import shlex
-
         stored = self.data.get("settings") or {}
+        name = now_named or self.container
         flags: list[str] = []
-        if self.container != Settings().registry_container:
-            flags += ["--registry-container", self.container]
+        if stored.get("registry_url") and stored["registry_url"] != Settings().registry_url:
+            flags += ["--registry", str(stored["registry_url"])]
+        if name != Settings().registry_container:
+            flags += ["--registry-container", name]
         for flag, key in (("--context", "docker_context"), ("--host", "docker_host")):
             if stored.get(key):
                 flags += [flag, str(stored[key])]
         return shlex.join(["buildtui", *flags, "gc", "--resume"])
 
 
-def interrupted_journals() -> list[Journal]:
-    """Collections to resume: interrupted, or whose start failed."""
-    return [journal for journal in Journal.all() if journal.needs_resume()]
-
-
-def collection_checks() -> list[Check]:
-    """Doctor lines (and so the app's start-up notice) for collections running or interrupted."""
-    checks = []
+def move_aside(path: Path) -> Path | None:
+    """Rename a journal that cannot be used to `NAME.bad-TIME` (None if it cannot be)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.bad-{stamp}")
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = path.with_name(f"{path.name}.bad-{stamp}-{counter}")
     try:
-        journals = Journal.all()
-    except OSError as error:
-        return [Check("gc", "warn", f"cannot read {collections_dir()}: {error.strerror}")]
-    for journal in journals:
-        if journal.needs_resume():
-            checks.append(Check("gc", "error", journal.interruption(), journal.resume_command()))
-        elif journal.running():
-            started = when(str(journal.data.get("started_at") or ""))
-            checks.append(
-                Check(
-                    "gc",
-                    "warn",
-                    f"a garbage collection of {journal.container} runs since {started} "
-                    f"(pid {journal.data.get('pid') or '?'}, phase "
-                    f"{journal.data.get('phase') or '?'}); the registry is back when it ends",
-                )
-            )
-    return checks
+        os.rename(path, target)
+    except OSError:
+        return None
+    return target

@@ -14,8 +14,9 @@ import contextlib
 import shlex
 import sys
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Protocol
 
 import httpx
@@ -35,8 +36,12 @@ from buildtui.cleanup.errors import (
     CleanupError,
     CollectionBusy,
     CollectionInterrupted,
+    ContainerNotFound,
     DeletionDisabled,
+    EngineUnavailable,
     GcRefused,
+    JournalDamaged,
+    NotARegistryContainer,
     RegistryUnavailable,
     deletion_refused,
     from_registry_error,
@@ -57,9 +62,16 @@ from buildtui.cleanup.gc import (
 )
 from buildtui.cleanup.graph import RegistryGraph, TagRef, graph_from_scan
 from buildtui.cleanup.http import RegistryWriter
-from buildtui.cleanup.journal import Journal, RegistryLock, interrupted_journals
+from buildtui.cleanup.journal import ContainerKey, Journal, RegistryLock
 from buildtui.cleanup.pending import PendingDeletions
 from buildtui.cleanup.plan import Plan, Selection, plan_deletion
+from buildtui.cleanup.recovery import (
+    Unreadable,
+    interrupted_journals,
+    read_journal,
+    unreadable_message,
+    unreadable_state,
+)
 from buildtui.cleanup.steps import StepAction
 from buildtui.cleanup.verify import VerifyReport, verify_tags
 from buildtui.engine.registry_container import (
@@ -100,7 +112,20 @@ class ContainerControl(Protocol):
 
     name: str
 
+    @property
+    def docker(self) -> list[str]:
+        """`docker` with the flags that reach the engine (for the commands proposed)."""
+        ...
+
+    def engine_id(self) -> str:
+        """The engine's own ID (`docker info`), whatever address reaches it."""
+        ...
+
     def inspect(self) -> ContainerInfo: ...
+
+    def find(self, container_id: str) -> ContainerInfo | None:
+        """The container with that ID, by its name now; None if it is gone."""
+        ...
 
     def revisions(self, info: ContainerInfo | None = None) -> dict[str, set[str]]: ...
 
@@ -135,6 +160,12 @@ class ContainerControl(Protocol):
     def running_collectors(self, name: str | None = None) -> list[str]: ...
 
     def wait_for(self, container_id: str, timeout: float = 600) -> None: ...
+
+    def commands_in_flight(self, name: str) -> list[int]:
+        """Docker commands a killed collection left acting on `name` (their PIDs)."""
+        ...
+
+    def wait_for_commands(self, name: str, timeout: float = 600) -> None: ...
 
     def start(self, info: ContainerInfo) -> None: ...
 
@@ -434,7 +465,7 @@ class CleanupService:
         self, remove_repositories: Sequence[str] = (), *, start_stopped: bool = False
     ) -> GcPreview:
         info, warnings = self.resolve_container()
-        self.check_idle()  # a collection that runs (or was interrupted) may have stopped it
+        self.check_idle(info)  # a collection that runs (or was interrupted) may have stopped it
         preview = self.container.preview()
         info = preview.info
         commands = self.container.commands(info, dry_run=False, start_stopped=start_stopped)
@@ -460,42 +491,88 @@ class CleanupService:
             repositories=checks,
         )
 
-    def lock(self) -> RegistryLock:
-        return RegistryLock(self.settings, self.container.name)
+    # -- the lock and the journal ------------------------------------------------------
 
-    def pending_interruption(self) -> Journal | None:
-        """An interrupted collection of this registry's container, if there is one."""
-        journal = Journal.for_container(self.settings, self.container.name)
-        return journal if journal is not None and journal.needs_resume() else None
+    def key_of(self, info: ContainerInfo) -> ContainerKey:
+        """The container's key: the engine's ID and its own (blocking: `docker info`)."""
+        return ContainerKey(self.container.engine_id(), info.id)
+
+    def journal_of(self, key: ContainerKey) -> Journal | None:
+        """The journal of that container (blocking). One that cannot be read is moved
+        aside and JournalDamaged says what state the registry is in; something else than
+        a regular file in its place is refused (UnusableFile)."""
+        found = read_journal(Journal.path_for(key))
+        if isinstance(found, Unreadable):
+            if found.unusable:
+                raise JournalDamaged(found.what())
+            state = unreadable_state(found, self.container, self.settings)
+            raise JournalDamaged(
+                unreadable_message(found, state)
+                + ". Nothing else was done: run this again (the journal is out of the way)"
+            )
+        return found
+
+    def _pending(self, info: ContainerInfo) -> tuple[ContainerKey, Journal | None]:
+        """The container's key, and its collection to resume if one was interrupted."""
+        key = self.key_of(info)
+        journal = self.journal_of(key)
+        return key, journal if journal is not None and journal.needs_resume() else None
+
+    def _target(self) -> ContainerInfo | None:
+        """The container of this registry (as a collection would choose it), or None
+        when no container serves it here (a deletion then has no collection to fear)."""
+        try:
+            return self.resolve_container()[0]
+        except (ContainerNotFound, NotARegistryContainer, EngineUnavailable, GcRefused):
+            return None
 
     def interruption(self) -> str | None:
-        """What an interrupted collection (this container's, or any) left to do, or None."""
-        journal = self.pending_interruption()
-        pending = [journal] if journal is not None else interrupted_journals()
-        return pending[0].interruption() if pending else None
+        """What an interrupted collection (this container's, or any) left to do, or None.
 
-    def check_idle(self) -> None:
+        Reads files only (the pane asks it on its event loop): a journal that cannot be
+        read is left to the doctor and to `gc`, `rm`, which ask the engine about it."""
+        pending = interrupted_journals()
+        ours = [j for j in pending if j.container == self.container.name]
+        return (ours or pending)[0].interruption() if pending else None
+
+    def check_idle(self, info: ContainerInfo | None = None) -> None:
         """CollectionBusy if a collection (or deletion) runs, CollectionInterrupted if one
-        was interrupted: the registry may be stopped."""
-        journal = self.pending_interruption()
+        was interrupted: the registry may be stopped (blocking)."""
+        info = info or self._target()
+        if info is None:
+            return
+        key, journal = self._pending(info)
         if journal is not None:
             raise CollectionInterrupted(journal.interruption())
-        lock = self.lock()
+        lock = RegistryLock.of(key, info.name)
         if lock.held():
             raise CollectionBusy(lock.busy_message())
 
-    @contextlib.contextmanager
-    def exclusive(self, what: str, command: str = "") -> Iterator[None]:
+    @contextlib.asynccontextmanager
+    async def exclusive(self, what: str, command: str = "") -> AsyncIterator[None]:
         """Hold the container's lock (a deletion: no collection stops the registry meanwhile).
 
         CollectionBusy when a collection runs; CollectionInterrupted when one was
         interrupted and may have left the registry stopped.
         """
-        journal = self.pending_interruption()
-        if journal is not None:
-            raise CollectionInterrupted(journal.interruption())
-        with self.lock().holding(what, command or shlex.join(["buildtui", *sys.argv[1:]])):
+
+        def take() -> RegistryLock | None:
+            info = self._target()
+            if info is None:
+                return None
+            key, journal = self._pending(info)
+            if journal is not None:
+                raise CollectionInterrupted(journal.interruption())
+            lock = RegistryLock.of(key, info.name)
+            lock.acquire(what, command or shlex.join(["buildtui", *sys.argv[1:]]))
+            return lock
+
+        lock = await asyncio.to_thread(take)
+        try:
             yield
+        finally:
+            if lock is not None:
+                lock.release()
 
     async def collect_garbage(
         self,
@@ -509,16 +586,17 @@ class CleanupService:
         With `detached` (the real engine) the sequence runs in its own process and this
         only follows its journal: a kill of this process does not stop it.
         """
-        journal = self.pending_interruption()
+        info = (await asyncio.to_thread(self.resolve_container))[0]
+        key, journal = await asyncio.to_thread(self._pending, info)
         if journal is not None:
             raise CollectionInterrupted(journal.interruption())
-        info = (await asyncio.to_thread(self.resolve_container))[0]
-        lock = self.lock()
+        lock = RegistryLock.of(key, info.name)
         command = shlex.join(["buildtui", *sys.argv[1:]]) if self.detached else "buildtui gc"
         fd = lock.acquire("garbage collection", command)
         try:
             journal = Journal.begin(
                 self.settings.with_overrides({"registry_container": info.name}),
+                key,
                 info.name,
                 remove_repositories=list(remove_repositories),
                 start_stopped=start_stopped,
@@ -534,7 +612,7 @@ class CleanupService:
                 lock.forget()  # the worker holds the lock now (or nobody, if it failed)
             else:
                 lock.release()
-        return await follow_journal(journal, process, on_step)
+        return await follow_journal(journal, process, on_step, self.container)
 
     def account(self, result: GcResult) -> GcResult:
         """Which deleted blobs the recorded deletions planned (then forget those)."""
@@ -566,34 +644,83 @@ class CleanupService:
         return replace(result, account=account)
 
     async def resume_gc(self, on_step: StepCallback | None = None) -> ResumeResult:
-        """Finish an interrupted collection (of this container, or the only one there is)."""
-        journal = Journal.for_container(self.settings, self.container.name)
-        if journal is None or not journal.needs_resume():
-            pending = interrupted_journals()
-            if len(pending) == 1:
-                journal = pending[0]
-            elif pending:
-                raise CollectionInterrupted(
-                    "several garbage collections were interrupted; resume each: "
-                    + "; ".join(f"`{j.resume_command()}`" for j in pending)
-                )
-            else:
-                raise GcRefused(
-                    "no interrupted garbage collection to resume: the last one "
-                    + (f"ended ({journal.state})" if journal else "never ran")
-                    + "; `buildtui doctor` shows the registry's state"
-                )
+        """Finish an interrupted collection (of this container, or the only one there is).
+
+        The registry is found by the container ID the journal recorded: a container
+        renamed since is resumed by its name now, and another container that now bears
+        the old name is not touched."""
+        journal, own = await asyncio.to_thread(self._journal_to_resume)
         service = self
-        if journal.container != self.container.name or journal.settings != self.settings:
-            service = CleanupService(journal.settings, detached=False)
-        lock = RegistryLock(journal.settings, journal.container)
-        lock.acquire("garbage collection (resume)", "buildtui gc --resume")
+        recorded = journal.settings
+        engine = (recorded.docker_context, recorded.docker_host)
+        same_engine = engine == (self.settings.docker_context, self.settings.docker_host)
+        mine = (
+            own is not None
+            and own.id == journal.container_id
+            and recorded.registry_url == self.settings.registry_url
+        )
+        if not (mine and same_engine):
+            control = self.container if same_engine else RegistryContainer(recorded)
+            control = control.named(journal.container_id or journal.container)
+            service = CleanupService(
+                journal.settings.with_overrides({"registry_container": control.name}),
+                container=control,
+                transport=self._transport,
+                detached=False,
+                pending=self.pending,
+                records=self.records,
+            )
+        lock = journal.lock()
+        await asyncio.to_thread(lock.acquire, "garbage collection (resume)", "buildtui gc --resume")
         try:
-            return await resume_collection(service, journal, on_step)
+            result = await resume_collection(service, journal, on_step)
         finally:
             lock.release()
             if service is not self:
                 await service.aclose()
+        if own is not None and journal.container_id and own.id != journal.container_id:
+            untouched = (
+                f"the container now named {own.name} ({own.id[:12]}) is another one: it was "
+                "not touched"
+            )
+            note = f"{result.note}; {untouched}" if result.note else untouched
+            result = replace(result, note=note)
+        return result
+
+    def _journal_to_resume(self) -> tuple[Journal, ContainerInfo | None]:
+        """The journal to resume and the configured container as it is now (or None)."""
+        try:
+            own: ContainerInfo | None = self.container.inspect()
+        except (ContainerNotFound, NotARegistryContainer):
+            own = None
+        last: Journal | None = None
+        if own is not None:
+            last = self.journal_of(self.key_of(own))
+            if last is not None and last.needs_resume():
+                return last, own
+        pending = interrupted_journals()
+        if len(pending) == 1:
+            return pending[0], own
+        if pending:
+            raise CollectionInterrupted(
+                "several garbage collections were interrupted; resume each: "
+                + "; ".join(f"`{j.resume_command()}`" for j in pending)
+            )
+        if last is not None:
+            history = f"the last one ended ({last.state})"
+        elif own is not None and (aside := self._moved_aside(own)):
+            history = f"the journal of the last one could not be read and was moved to {aside}"
+        else:
+            history = f"none of {self.container.name} is recorded"
+        raise GcRefused(
+            f"no interrupted garbage collection to resume: {history}; `buildtui doctor` shows "
+            "the registry's state"
+        )
+
+    def _moved_aside(self, info: ContainerInfo) -> Path | None:
+        path = Journal.path_for(self.key_of(info))
+        found = sorted(path.parent.glob(f"{path.name}.bad-*"))
+        return found[-1] if found else None
 
 
 def _publishes(info: ContainerInfo, port: int) -> bool:

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
+from typing import TextIO
 
 
 class _Termination:
@@ -44,12 +46,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # Imported once the signals are set: these imports take most of the start-up time.
     from buildtui.cleanup.collection import CollectionRequest, run_collection
+    from buildtui.cleanup.detach import JOURNAL_FULL, JOURNAL_UNWRITTEN
     from buildtui.cleanup.errors import CleanupError
-    from buildtui.cleanup.journal import Journal
+    from buildtui.cleanup.journal import Damaged, Journal
 
-    journal = Journal.load(args.journal)
+    try:
+        journal = Journal.load(args.journal)
+    except (Damaged, CleanupError) as error:
+        _say(f"the journal {args.journal} cannot be used: {error}", sys.stderr)
+        return 2
     if journal is None:
-        print(f"no journal at {args.journal}", file=sys.stderr)
+        _say(f"no journal at {args.journal}", sys.stderr)
         return 2
     from buildtui.cleanup.service import CleanupService
 
@@ -65,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 service,
                 journal,
                 request,
-                lambda text: print(text, flush=True),
+                lambda text: _say(text, sys.stdout),
                 should_stop=lambda: termination.asked,
             )
         finally:
@@ -74,11 +81,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         asyncio.run(work())
     except CleanupError as error:
-        print(f"buildtui gc: {error}", file=sys.stderr)
+        _say(f"buildtui gc: {error}", sys.stderr)
+        if journal.unsaved:
+            return JOURNAL_FULL if journal.unsaved_full else JOURNAL_UNWRITTEN
         return 1
     finally:
-        os.close(args.lock_fd)  # the lock ends with the journal written
+        os.close(args.lock_fd)  # the lock ends with the journal written (or not writable)
+    if journal.unsaved:
+        _say(f"buildtui gc: the journal's last write failed: {journal.unsaved}", sys.stderr)
+        return JOURNAL_FULL if journal.unsaved_full else JOURNAL_UNWRITTEN
     return 0
+
+
+def _say(text: str, stream: TextIO) -> None:
+    """Print to the worker's log; a log that cannot be written (a full disk) is skipped."""
+    with contextlib.suppress(OSError, ValueError):
+        print(text, file=stream, flush=True)
 
 
 if __name__ == "__main__":

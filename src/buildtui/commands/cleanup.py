@@ -152,7 +152,7 @@ def run_rm(args: argparse.Namespace, settings: Settings) -> int:
         if args.dry_run:
             service.check_idle()
             return await plan_and_delete(service)
-        with service.exclusive("deletion"):
+        async with service.exclusive("deletion"):
             return await plan_and_delete(service)
 
     async def plan_and_delete(service: CleanupService) -> int:

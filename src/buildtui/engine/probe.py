@@ -18,7 +18,7 @@ from python_on_whales.exceptions import DockerException
 
 from buildtui import logs
 from buildtui.buildx.errors import BUILDKIT_IMAGE, bootstrap_error
-from buildtui.cleanup.journal import collection_checks
+from buildtui.cleanup.recovery import collection_checks
 from buildtui.engine.client import docker_command, make_docker_client
 from buildtui.engine.local import local_checks
 from buildtui.engine.registry_container import (
@@ -210,7 +210,7 @@ def probe_engine(
         *local_checks(settings),
     )
     # A garbage collection that runs, or was interrupted (its registry may be stopped).
-    checks = (*checks, *collection_checks())
+    checks = (*checks, *collection_checks(settings))
     return EngineStatus(
         server_version=server,
         context=context,

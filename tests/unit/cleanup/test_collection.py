@@ -11,7 +11,7 @@ import pytest
 
 from buildtui.cleanup.errors import CollectionBusy, CollectionInterrupted, GcRefused
 from buildtui.cleanup.gc import RegistryContainer
-from buildtui.cleanup.journal import Journal, RegistryLock
+from buildtui.cleanup.journal import ContainerKey, Journal, RegistryLock
 from buildtui.cleanup.plan import Selection
 from buildtui.cleanup.service import CleanupService
 from buildtui.cli import main
@@ -25,6 +25,22 @@ from tests.fakes.cleanup import (
 from tests.unit.cleanup.test_gc import Docker, inspect_data
 
 
+def key(service: CleanupService) -> ContainerKey:
+    return service.key_of(service.container.inspect())
+
+
+def journal_of(service: CleanupService) -> Journal | None:
+    return Journal.load(Journal.path_for(key(service)))
+
+
+def lock_of(service: CleanupService) -> RegistryLock:
+    return RegistryLock.of(key(service), service.container.name)
+
+
+def begin(service: CleanupService) -> Journal:
+    return Journal.begin(service.settings, key(service), service.container.name)
+
+
 async def test_a_collection_journals_each_phase_and_its_verified_result() -> None:
     registry = lab_fake_registry()
     service = fake_cleanup_service(registry)
@@ -33,7 +49,7 @@ async def test_a_collection_journals_each_phase_and_its_verified_result() -> Non
     result = await service.collect_garbage(steps.append)
     await service.aclose()
 
-    journal = Journal.for_container(service.settings, "registry7")
+    journal = journal_of(service)
     assert journal is not None and journal.state == "done" and journal.finished
     assert journal.data["was_running"] is True
     assert {t["tag"] for t in journal.data["tags"]} >= {"cachetest", "v2", "stable"}
@@ -41,19 +57,20 @@ async def test_a_collection_journals_each_phase_and_its_verified_result() -> Non
     assert steps[0] == "reading every tag" and steps[-1] == "verifying every tag"
     assert result.verification is not None and result.verification.ok
     assert journal.data["result"]["verification"]["checks"]
-    assert not RegistryLock(service.settings, "registry7").held()
+    assert not lock_of(service).held()
 
 
 async def test_a_second_collection_and_a_deletion_are_refused_while_one_runs() -> None:
     service = fake_cleanup_service(lab_fake_registry())
-    lock = RegistryLock(service.settings, "registry7")
+    lock = lock_of(service)
     lock.acquire("garbage collection", "buildtui gc -y")
     try:
         with pytest.raises(CollectionBusy, match="a garbage collection of registry7 runs"):
             await service.collect_garbage()
         busy = pytest.raises(CollectionBusy, match="a garbage collection of registry7 runs")
-        with busy, service.exclusive("deletion"):
-            pass
+        with busy:
+            async with service.exclusive("deletion"):
+                pass
         with pytest.raises(CollectionBusy):
             service.check_idle()
     finally:
@@ -66,7 +83,7 @@ async def test_an_interrupted_collection_blocks_gc_and_rm_until_it_is_resumed() 
     container = FakeContainer(registry)
     service = fake_cleanup_service(registry, container)
     graph = await service.load()
-    journal = Journal.begin(service.settings, "registry7")
+    journal = begin(service)
     v2 = {"repository": "lab", "tag": "v2", "digest": graph.repositories["lab"].tags["v2"]}
     journal.update(was_running=True, tags=[v2])
     journal.phase("collecting")  # ... and its process died
@@ -75,8 +92,9 @@ async def test_an_interrupted_collection_blocks_gc_and_rm_until_it_is_resumed() 
     with pytest.raises(CollectionInterrupted, match="gc --resume"):
         await service.collect_garbage()
     stopped = pytest.raises(CollectionInterrupted, match="registry7 may still be stopped")
-    with stopped, service.exclusive("deletion"):
-        pass
+    with stopped:
+        async with service.exclusive("deletion"):
+            pass
     assert service.interruption() is not None
 
     resumed = await service.resume_gc()
@@ -242,7 +260,7 @@ async def test_a_deletion_holds_the_lock_so_no_collection_starts_under_it() -> N
     registry: WritableFakeRegistry = lab_fake_registry()
     service = fake_cleanup_service(registry)
     graph = await service.load()
-    with service.exclusive("deletion", "buildtui rm lab:stable"):
+    async with service.exclusive("deletion", "buildtui rm lab:stable"):
         await service.execute(service.plan(graph, [Selection("lab", tag="stable")]))
         with pytest.raises(CollectionBusy, match=r"a deletion of registry7 runs .*rm lab:stable"):
             await service.collect_garbage()
@@ -256,7 +274,7 @@ async def test_a_stop_asked_before_the_registry_is_stopped_cancels_and_changes_n
     registry = lab_fake_registry()
     container = FakeContainer(registry)
     service = fake_cleanup_service(registry, container)
-    journal = Journal.begin(service.settings, "registry7")
+    journal = begin(service)
 
     with pytest.raises(Cancelled, match="cancelled before anything was stopped"):
         await run_collection(service, journal, CollectionRequest(), should_stop=lambda: True)
@@ -272,7 +290,7 @@ async def test_a_stop_asked_after_the_stop_finishes_the_start_without_verifying(
     registry = lab_fake_registry()
     container = FakeContainer(registry)
     service = fake_cleanup_service(registry, container)
-    journal = Journal.begin(service.settings, "registry7")
+    journal = begin(service)
     asked = iter([False, True, True])  # no at "stopping", yes afterwards
 
     result = await run_collection(
@@ -304,7 +322,7 @@ async def test_the_collection_itself_settles_the_account_and_journals_it() -> No
     assert result.account is not None
     assert {b.digest for b in result.account.planned} == predicted
     assert service.pending.get(service.registry).blobs == ()
-    journal = Journal.for_container(service.settings, "registry7")
+    journal = journal_of(service)
     assert journal is not None
     kept = journal.data["result"]["account"]
     assert {b["digest"] for b in kept["planned"]} == predicted

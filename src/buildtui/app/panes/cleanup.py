@@ -284,7 +284,7 @@ class CleanupPane(Widget):
         self.busy = True
         try:
             # The lock: no garbage collection stops the registry under the deletion.
-            with self.service.exclusive("deletion", "the Clean-up pane (x)"):
+            async with self.service.exclusive("deletion", "the Clean-up pane (x)"):
                 try:
                     report = await self.service.execute(plan, self._post_progress)
                 except ExecutionFailed as error:
