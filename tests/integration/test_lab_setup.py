@@ -145,7 +145,8 @@ def test_down_removes_only_what_up_created(
     code = main(["--registry-container", other.container, "lab", "down", "-y", "--json"])
     document = json.loads(capsys.readouterr().out)
     assert code == 0
-    assert kinds(document) == [("missing", "container")]
+    assert kinds(document) == [("kept", "container")]
+    assert document["outcomes"][0]["detail"] == "not created by `lab up`; left alone"
     state = json.loads(docker("container", "inspect", other.container).stdout)[0]
     assert state["State"]["Running"] is True
     assert docker("volume", "inspect", other.volume, check=False).returncode == 0

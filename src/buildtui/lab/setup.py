@@ -4,9 +4,10 @@
 but with a named data volume, so that its images survive a recreate, and published on
 127.0.0.1 only (a registry with deletion and no authentication must not be open to
 the lab's network unless asked for). What it creates is recorded in the data dir
-(`lab/CONTAINER.json`, owner-only); `lab down` removes only what that record names,
-and only while it is the same object (a container recreated by someone else since is
-left alone).
+(`lab/CONTAINER.json`, owner-only) before it is created, and the volume and container
+carry the label `io.github.buildtui.lab=CONTAINER` from their creation: `lab up` killed
+at any point leaves nothing `lab down` cannot find. `lab down` removes only what the
+record or the label names (a container that took the name since is left alone).
 
 Containers, volumes and images go through python-on-whales (blocking: call from a
 thread worker or a command); the wording of every outcome is here, the printing in
@@ -19,11 +20,13 @@ import shlex
 import socket
 import tempfile
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
+from buildtui.diskspace import write_problem
 from buildtui.engine.client import docker_command, make_docker_client
 from buildtui.engine.registry_container import (
     DELETE_ENV,
@@ -34,7 +37,7 @@ from buildtui.engine.registry_container import (
     inspect_registry_container,
     url_port,
 )
-from buildtui.lab.record import LabError, LabRecord, load_record, save_record
+from buildtui.lab.record import LabError, LabRecord, load_record, record_path, save_record
 from buildtui.registry.deletion_probe import Deletion, probe_deletion
 from buildtui.registry.reference import is_loopback
 from buildtui.settings import Settings
@@ -130,6 +133,18 @@ class UpResult:
         self.outcomes.append(Outcome(*args))
 
 
+def keep_record(record: LabRecord) -> None:
+    """Write the record; a data dir that cannot take it (a full disk) is a LabError that
+    says so, before anything more is created."""
+    try:
+        save_record(record)
+    except OSError as error:
+        raise LabError(
+            f"the record of what `lab up` creates cannot be written: "
+            f"{write_problem(record_path(record.container), error)}"
+        ) from None
+
+
 def docker_error(error: Exception) -> str:
     """The line of docker's stderr that says what went wrong (not its `Run 'docker …
     --help'` advice)."""
@@ -158,6 +173,8 @@ def lab_up(spec: LabSpec, settings: Settings, *, wait: float = 20.0) -> UpResult
         state = inspect_registry_container(spec.container, docker_command(settings))
         if state.error is not None:
             raise LabError(f"container {spec.container} cannot be inspected: {state.error}")
+        if _finish_recreate(docker, spec, result, record):
+            state = inspect_registry_container(spec.container, docker_command(settings))
         if state.run is None or spec.recreate:
             _ensure_image(docker, spec, result)
         if state.run is None:
@@ -168,6 +185,7 @@ def lab_up(spec: LabSpec, settings: Settings, *, wait: float = 20.0) -> UpResult
                 if ("created", "volume") in [(o.kind, o.what) for o in result.outcomes]:
                     docker.volume.remove(spec.volume_name)  # made for it a moment ago
                     record.volume = None
+                    keep_record(record)
                 raise
             result.add("created", "container", spec.container, _described(spec))
         else:
@@ -178,15 +196,15 @@ def lab_up(spec: LabSpec, settings: Settings, *, wait: float = 20.0) -> UpResult
                 "warning", "container", spec.container,
                 exposure_warning(spec.container, spec.port) + " (--expose)",
             )  # fmt: skip
-        save_record(record)
+        keep_record(record)
         if result.ok:
             _check_registry(spec, result, wait)
     except DockerException as error:
-        save_record(record)
+        keep_record(record)
         raise LabError(docker_error(error)) from None
     if spec.builder:
         _ensure_builder(spec, settings, result, record)
-        save_record(record)
+        keep_record(record)
     return result
 
 
@@ -224,8 +242,9 @@ def _ensure_volume(
     if docker.volume.exists(name):
         result.add("existed", "volume", name, "its images are kept")
         return
-    docker.volume.create(name, labels={LABEL: spec.container})
     record.volume = name
+    keep_record(record)  # recorded first: killed right after its creation, it is found
+    docker.volume.create(name, labels={LABEL: spec.container})
     result.add("created", "volume", name, f"the registry's storage ({STORAGE})")
 
 
@@ -294,9 +313,10 @@ def _existing(
         _recreate(docker, spec, run, result, record)
         return
     notes = []
-    if record.container_id is not None and record.container_id != container_id(
-        docker, spec.container
-    ):
+    found = docker.container.inspect(spec.container)
+    if found.config.labels and found.config.labels.get(LABEL) == spec.container:
+        record.container_id = str(found.id)  # lab up made it (one killed before recording)
+    elif record.container_id is not None and record.container_id != found.id:
         record.container_id = None  # another container took the name: not ours any more
     if not run.running:
         docker.container.start(spec.container)
@@ -362,8 +382,10 @@ def cli_argv(settings: Settings, spec: LabSpec) -> list[str]:
     return argv
 
 
-def container_id(docker: DockerClient, name: str) -> str | None:
-    return str(docker.container.inspect(name).id) if docker.container.exists(name) else None
+HELPERS = ("-new-", "-copy-")
+"""Name infixes of the containers a recreate makes beside the registry (labelled too):
+`NAME-new-…` the replacement before it takes the name, `NAME-copy-…` the one that
+fills the data volume."""
 
 
 def _recreate(
@@ -373,7 +395,11 @@ def _recreate(
 
     Its storage in a named volume or a bind mount is mounted again as it is. Storage in
     the container's own layer or an anonymous volume is copied into the data volume
-    first (through a host directory), before the old container goes.
+    first (through a host directory), while the old container is still there. The new
+    container is created beside the old one (`NAME-new-…`, not started: it binds no
+    port yet), then the old one goes and the new one takes its name: killed at any
+    point, the images are in the old container or the volume, and `lab up` finishes
+    what a killed recreate began (`_finish_recreate`).
     """
     storage = run.storage
     if storage is not None and storage.kind == "tmpfs":
@@ -383,25 +409,22 @@ def _recreate(
         )
     kept: LabSpec = spec
     if storage is not None and not storage.anonymous:
+        source = storage.source
         if storage.kind == "volume":
             kept = LabSpec(**{**asdict(spec), "volume": storage.source})
             where = f"volume {storage.source}"
         else:
             where = f"bind mount {storage.source}"
-        docker.container.remove(spec.container, force=True)
-        if storage.kind == "bind":
-            record.container_id = _run_bind(docker, spec, storage.source)
-        else:
-            record.container_id = _run_registry(docker, kept)
     else:
         _ensure_volume(docker, spec, result, record)
-        with tempfile.TemporaryDirectory(prefix="buildtui-lab-") as copy:
-            docker.copy((spec.container, run.storage_root.rstrip("/") + "/."), copy)
-            docker.container.remove(spec.container, force=True)
-            record.container_id = _run_registry(docker, spec, start=False)
-            docker.copy(copy + "/.", (spec.container, STORAGE))
-            docker.container.start(spec.container)
+        _copy_into_volume(docker, spec, run)
+        source = spec.volume_name
         where = f"volume {spec.volume_name} (copied from the container's own storage)"
+    replacement = _create(docker, spec, source, f"{spec.container}-new-{uuid.uuid4().hex[:8]}")
+    docker.container.remove(spec.container, force=True)
+    docker.container.rename(replacement, spec.container)
+    docker.container.start(spec.container)
+    record.container_id = replacement
     result.add(
         "recreated",
         "container",
@@ -410,17 +433,66 @@ def _recreate(
     )
 
 
-def _run_bind(docker: DockerClient, spec: LabSpec, source: str) -> str:
-    container = docker.container.run(
+def _create(docker: DockerClient, spec: LabSpec, source: str, name: str) -> str:
+    """`docker create` the registry as `lab up` runs it, its storage at `source` (a volume
+    or a host directory), labelled from its creation."""
+    container = docker.container.create(
         spec.image,
-        detach=True,
-        name=spec.container,
+        name=name,
         publish=[spec.publish],
         envs={DELETE_ENV: "true"},
         volumes=[(source, STORAGE)],
         labels={LABEL: spec.container},
     )
     return str(container.id)
+
+
+def _copy_into_volume(docker: DockerClient, spec: LabSpec, run: RegistryRun) -> None:
+    """Copy the registry's own storage into the data volume, the old container kept."""
+    helper = docker.container.create(
+        spec.image,
+        name=f"{spec.container}-copy-{uuid.uuid4().hex[:8]}",
+        volumes=[(spec.volume_name, STORAGE)],
+        labels={LABEL: spec.container},
+    )
+    try:
+        with tempfile.TemporaryDirectory(prefix="buildtui-lab-") as copy:
+            docker.copy((spec.container, run.storage_root.rstrip("/") + "/."), copy)
+            docker.copy(copy + "/.", (str(helper.id), STORAGE))
+    finally:
+        docker.container.remove(str(helper.id), force=True)
+
+
+def helpers(docker: DockerClient, container: str) -> list[tuple[str, str]]:
+    """(name, ID) of the containers a recreate of `container` left beside it."""
+    labelled = docker.container.list(all=True, filters=[("label", f"{LABEL}={container}")])
+    return [
+        (str(c.name), str(c.id))
+        for c in labelled
+        if any(str(c.name).startswith(container + infix) for infix in HELPERS)
+    ]
+
+
+def _finish_recreate(
+    docker: DockerClient, spec: LabSpec, result: UpResult, record: LabRecord
+) -> bool:
+    """A recreate killed after the old container went: its replacement takes the name
+    and starts (True). Leftover copies are removed either way."""
+    finished = False
+    for name, ident in helpers(docker, spec.container):
+        replacing = name.startswith(f"{spec.container}-new-")
+        if replacing and not finished and not docker.container.exists(spec.container):
+            docker.container.rename(ident, spec.container)
+            docker.container.start(spec.container)
+            record.container_id = ident
+            result.add(
+                "recreated", "container", spec.container,
+                "finished the recreate a killed `lab up --recreate` began; its images kept",
+            )  # fmt: skip
+            finished = True
+        else:
+            docker.container.remove(ident, force=True)
+    return finished
 
 
 def _check_registry(spec: LabSpec, result: UpResult, wait: float) -> None:
@@ -470,8 +542,14 @@ def _ensure_builder(spec: LabSpec, settings: Settings, result: UpResult, record:
                     plain_http_hosts=(spec.registry_host,),
                 )
             )
-            service.create(plan)
             record.builder = name
+            keep_record(record)  # recorded first: killed meanwhile, lab down still finds it
+            try:
+                service.create(plan)
+            except BuildxError:
+                record.builder = None
+                keep_record(record)
+                raise
             result.add(
                 "created", "builder", name,
                 "docker-container, --driver-opt network=host, plain HTTP to "

@@ -75,3 +75,24 @@ def test_the_forms_memory_is_owner_only_and_forgives_a_damaged_file(tmp_path: Pa
     damaged = create_request_from({"options": {"name": "x", "use": "yes", "bogus": 1}})
     assert damaged is not None and damaged.options == CreateOptions(name="x")
     assert create_request_from({"options": "nope"}) is None
+
+
+def test_a_record_the_disk_cannot_take_says_no_space_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    from buildtui.lab import setup
+
+    def full(record: LabRecord, base: Path | None = None) -> Path:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(setup, "save_record", full)
+
+    with pytest.raises(LabError) as caught:
+        setup.keep_record(LabRecord("lab-reg", volume="lab-reg-data"))
+
+    message = str(caught.value)
+    assert "no space left on device" in message and "lab-reg.json could not be written" in message
+    assert " free on " in message and "move" not in message
