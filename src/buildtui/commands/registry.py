@@ -125,31 +125,50 @@ def render_scan(scan: RegistryScan) -> str:
 def run_cache(args: argparse.Namespace, settings: Settings) -> int:
     import sqlite3
 
-    from buildtui.registry.blobcache import BlobCache, default_path
+    from buildtui.registry.blobcache import (
+        BlobCache,
+        damaged,
+        default_path,
+        problem_text,
+        replace_damaged,
+    )
 
     path = default_path()
+    replaced = None
     try:
         cache = BlobCache(path)
     except (OSError, sqlite3.Error) as error:
-        print(
-            f"buildtui: the disk cache {path} cannot be opened: {error}. Scans read "
-            "everything from the registry meanwhile; check that the folder is writable.",
-            file=sys.stderr,
-        )
-        return 1
+        if not (args.clear and damaged(error)):
+            print(f"buildtui: {problem_text(path, error)}", file=sys.stderr)
+            return 1
+        try:
+            cache = replace_damaged(path)
+        except (OSError, sqlite3.Error) as failure:
+            print(f"buildtui: {problem_text(path, failure)}", file=sys.stderr)
+            return 1
+        replaced = str(error)
     try:
         dropped = None
-        if args.clear:
+        if args.clear and replaced is None:
             try:
                 dropped = cache.clear()
             except sqlite3.Error as error:
-                print(
-                    f"buildtui: the disk cache {path} was not cleared ({error}): another "
-                    "buildtui is writing it. Let its scan end, then run "
-                    "`buildtui registry cache --clear` again.",
-                    file=sys.stderr,
-                )
-                return 1
+                if damaged(error):
+                    cache.close()
+                    cache = replace_damaged(path)
+                    replaced, dropped = str(error), None
+                else:
+                    again = (
+                        " Then run `buildtui registry cache --clear` again."
+                        if "locked" in str(error)
+                        else ""
+                    )
+                    print(
+                        f"buildtui: the disk cache was not cleared: "
+                        f"{problem_text(path, error)}.{again}",
+                        file=sys.stderr,
+                    )
+                    return 1
         usage = cache.usage()
     finally:
         cache.close()
@@ -163,8 +182,12 @@ def run_cache(args: argparse.Namespace, settings: Settings) -> int:
         }
         if dropped is not None:
             body["cleared"] = dropped
+        if replaced is not None:
+            body["replaced_damaged"] = replaced
         print_json(body)
         return 0
+    if replaced is not None:
+        print(f"Replaced the damaged disk cache ({replaced}) with an empty one.")
     if dropped is not None:
         print(f"Cleared {dropped} entries.")
     print(f"Disk cache of manifests and blobs read by digest: {usage.path}")

@@ -1,4 +1,5 @@
-"""Doctor checks about this installation itself: the debug log and stray BUILDTUI_* names."""
+"""Doctor checks about this installation itself: the debug log, stray BUILDTUI_* names and
+a disk cache that cannot be used."""
 
 from __future__ import annotations
 
@@ -17,6 +18,11 @@ def local_checks(settings: Settings, environ: Mapping[str, str] | None = None) -
     else:
         log = Check("debug log", "ok", f"{settings.log}: {path}")
     checks = [log]
+    from buildtui.registry.blobcache import cache_problem
+
+    cache = cache_problem()
+    if cache is not None:
+        checks.append(Check("disk cache", "warn", cache[0], cache[1]))
     ignored = ignored_env(environ)
     if ignored:
         known = ", ".join(ENV_PREFIX + name.upper() for name in ENV_SETTINGS)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
+from buildtui.diskspace import is_full, write_problem
 from buildtui.private_files import SQLITE_SIDE_FILES, make_private
 from buildtui.registry.classify import parse_manifest
 from buildtui.registry.models import Manifest
@@ -358,6 +359,64 @@ class BlobCache:
 
 _opened: dict[Path, BlobCache] = {}
 _opening = threading.Lock()
+_refused: dict[Path, BaseException] = {}
+"""Why a cache file could not be opened, by path (its last attempt): `cache_problem`."""
+
+SQLITE_CORRUPT = 11
+SQLITE_NOTADB = 26
+
+
+def damaged(error: BaseException) -> bool:
+    """The file is no sqlite database, or a damaged one (cut short, overwritten)."""
+    if not isinstance(error, sqlite3.DatabaseError):
+        return False
+    code = getattr(error, "sqlite_errorcode", None)
+    text = str(error)
+    return code in (SQLITE_CORRUPT, SQLITE_NOTADB) or (
+        "malformed" in text or "not a database" in text
+    )
+
+
+def problem_text(path: Path, error: BaseException) -> str:
+    """What is wrong with the cache file and what to do, for the user."""
+    if is_full(error):
+        return f"the disk cache cannot be written: {write_problem(path, error)}"
+    if damaged(error):
+        return (
+            f"the disk cache {path} is damaged ({error}); scans read everything from the "
+            "registry meanwhile. `buildtui registry cache --clear` replaces it with an empty "
+            "one (it holds only copies of what registries serve)"
+        )
+    if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+        return f"another buildtui is writing it ({path}: {error}); let its scan end and try again"
+    reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    return (
+        f"the disk cache {path} cannot be opened: {reason}; scans read everything from the "
+        f"registry meanwhile. Check that {path.parent} is yours and writable"
+    )
+
+
+def cache_problem(path: Path | None = None) -> tuple[str, str] | None:
+    """Why this process cannot use the cache in that file, and the command that fixes it
+    (empty when none does); None when it can."""
+    path = path or default_path()
+    if open_cache(path) is not None:
+        return None
+    error = _refused.get(path)
+    if error is None:
+        return None
+    return problem_text(path, error), "buildtui registry cache --clear" if damaged(error) else ""
+
+
+def replace_damaged(path: Path | None = None) -> BlobCache:
+    """A new, empty cache in place of a damaged file (and its sqlite side files)."""
+    path = path or default_path()
+    for suffix in ("", *SQLITE_SIDE_FILES):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    with _opening:
+        _refused.pop(path, None)
+        _opened.pop(path, None)
+    return BlobCache(path)
 
 
 def open_cache(path: Path | None = None, *, cap: int = DEFAULT_CAP) -> BlobCache | None:
@@ -374,8 +433,10 @@ def open_cache(path: Path | None = None, *, cap: int = DEFAULT_CAP) -> BlobCache
         if cache is None or cache.closed:
             try:
                 cache = BlobCache(path, cap=cap)
-            except (OSError, sqlite3.Error):
+            except (OSError, sqlite3.Error) as error:
+                _refused[path] = error
                 return None
+            _refused.pop(path, None)
             _opened[path] = cache
         return cache
 

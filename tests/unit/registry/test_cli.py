@@ -186,3 +186,65 @@ def test_registry_cache_clear_refused_while_another_buildtui_writes(
     assert "another buildtui is writing it" in err
     assert "run `buildtui registry cache --clear` again" in err
     assert json.loads(run(capsys, "registry", "cache", "--json")[1])["entries"] == entries
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_a_damaged_cache_is_said_with_the_command_that_replaces_it_and_that_works(
+    fake: FakeRegistry, capsys: pytest.CaptureFixture[str], damage: str
+) -> None:
+    import os
+
+    from buildtui.engine.local import local_checks
+    from buildtui.registry import blobcache
+    from buildtui.settings import Settings
+
+    assert run(capsys, "registry", "ls")[0] == 0
+    cache = blobcache.open_cache()
+    assert cache is not None
+    cache.close()  # as a buildtui that has ended
+    path = default_path()
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    if damage == "garbage":
+        path.write_bytes(os.urandom(8192))
+    else:
+        with path.open("r+b") as file:
+            file.truncate(path.stat().st_size // 3)
+
+    code, out, err = run(capsys, "registry", "cache")
+    assert code == 1 and "Traceback" not in err
+    assert f"the disk cache {path} is damaged (" in err
+    assert "`buildtui registry cache --clear` replaces it with an empty one" in err
+    assert "writable" not in err
+    (check,) = [c for c in local_checks(Settings()) if c.name == "disk cache"]
+    assert check.level == "warn" and check.fix == "buildtui registry cache --clear"
+    assert run(capsys, "registry", "ls")[0] == 0  # scans go on without it
+
+    code, out, err = run(capsys, "registry", "cache", "--clear")
+
+    assert code == 0, err
+    assert out.startswith("Replaced the damaged disk cache (")
+    assert "0 entries" in out
+    assert run(capsys, "registry", "ls")[0] == 0
+    code, out, _ = run(capsys, "registry", "cache", "--json")
+    assert code == 0 and json.loads(out)["entries"] > 0  # it keeps entries again
+    assert [c for c in local_checks(Settings()) if c.name == "disk cache"] == []
+
+
+def test_a_cache_clear_on_a_full_disk_says_no_space_left(
+    fake: FakeRegistry, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from buildtui.registry.blobcache import BlobCache
+
+    assert run(capsys, "registry", "ls")[0] == 0
+
+    def full(self: BlobCache) -> int:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(BlobCache, "clear", full)
+
+    code, _out, err = run(capsys, "registry", "cache", "--clear")
+
+    assert code == 1
+    assert "no space left on device" in err and " free on " in err
+    assert "another buildtui" not in err and "--clear` again" not in err
