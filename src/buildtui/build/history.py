@@ -20,6 +20,7 @@ Histories kept before this are masked the same when opened.
 from __future__ import annotations
 
 import json
+import shlex
 import sqlite3
 import zlib
 from collections.abc import Iterator, Sequence
@@ -33,6 +34,7 @@ from buildtui.build.evidence import BuildEvidence
 from buildtui.build.misses import EarlierBuild
 from buildtui.build.options import HIDDEN_VALUE, shown_command
 from buildtui.buildlog.summary import BuildSummary
+from buildtui.diskspace import is_full, write_problem
 from buildtui.logs import masked_argv
 from buildtui.private_files import make_private, write_private
 from buildtui.settings import data_dir
@@ -144,6 +146,10 @@ class BuildHistory:
                 self._private = True
             connection = sqlite3.connect(self.path, timeout=10)
         except (OSError, sqlite3.Error) as error:
+            if is_full(error):
+                raise HistoryError(
+                    f"The build history cannot be written: {write_problem(self.path, error)}."
+                ) from error
             raise HistoryError(
                 f"Cannot open the build history {self.path}: {error}. "
                 "Check that the folder is writable."
@@ -154,12 +160,30 @@ class BuildHistory:
             with connection:
                 yield connection
         except sqlite3.Error as error:
-            raise HistoryError(
-                f"The build history {self.path} cannot be used: {error}. "
-                "Move the file away to start a new history."
-            ) from error
+            raise HistoryError(self._problem(error)) from error
         finally:
             connection.close()
+
+    def _problem(self, error: sqlite3.Error) -> str:
+        """What went wrong with the database, and what to do: only a damaged file is
+        to be moved away (a full disk or another writer is not the file's fault)."""
+        if is_full(error):
+            return f"The build history cannot be written: {write_problem(self.path, error)}."
+        if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+            return (
+                f"The build history {self.path} is being written by another buildtui "
+                f"({error}); try again in a moment."
+            )
+        if isinstance(error, sqlite3.OperationalError):
+            return (
+                f"The build history {self.path} cannot be used: {error}. Check that the "
+                "folder is writable."
+            )
+        aside = shlex.join(["mv", str(self.path), f"{self.path}.damaged"])
+        return (
+            f"The build history {self.path} cannot be used: {error}. Move the file away to "
+            f"start a new history: `{aside}`."
+        )
 
     def _prepare(self, connection: sqlite3.Connection) -> None:
         """Create the table, or add the columns an older history lacks. One writer at a

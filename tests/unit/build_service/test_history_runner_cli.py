@@ -70,8 +70,44 @@ def test_history_lives_in_the_data_dir() -> None:
 def test_history_that_cannot_be_opened_says_so(tmp_path: Path) -> None:
     broken = tmp_path / "not-a-db"
     broken.write_text("this is not sqlite" * 100)
-    with pytest.raises(HistoryError, match="Move the file away"):
+    with pytest.raises(HistoryError, match="Move the file away") as caught:
         BuildHistory(broken).list()
+    assert f"`mv {broken} {broken}.damaged`" in str(caught.value)
+
+
+def test_a_history_on_a_full_disk_says_no_space_left_not_move_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import sqlite3
+
+    path = tmp_path / "builds.sqlite3"
+    history = BuildHistory(path)
+    history.list()  # created, at its first size
+    with sqlite3.connect(path) as db:
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+    opened = sqlite3.connect
+
+    def connect(*args: object, **kwargs: object) -> sqlite3.Connection:
+        connection = opened(*args, **kwargs)  # type: ignore[arg-type]
+        # The file may not grow: sqlite answers SQLITE_FULL, as on a full disk.
+        connection.execute(f"PRAGMA max_page_count = {pages}")
+        return connection
+
+    monkeypatch.setattr("buildtui.build.history.sqlite3.connect", connect)
+
+    with pytest.raises(HistoryError) as caught:
+        history.add(
+            started=1.0,
+            argv=["docker", "buildx", "build", "."],
+            command="docker buildx build .",
+            summary=summary_of("lab-first-build.log", 3.3),
+            log_lines=[os.urandom(100_000).hex()],  # does not compress
+        )
+
+    message = str(caught.value)
+    assert "no space left on device" in message and str(path) in message
+    assert " free on " in message and "Move the file away" not in message
 
 
 def test_split_lines_across_chunks_and_bad_utf8() -> None:
