@@ -8,6 +8,7 @@ journal it writes, so that the caller can die at any moment without consequence.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import sys
 from typing import TYPE_CHECKING
@@ -104,6 +105,9 @@ async def follow_journal(
                 return result_from_json(current.data["result"])
             raise error_from_json(current.data.get("error") or {})
         if (process is not None and process.poll() is not None) or current.interrupted():
+            if process is not None:  # it releases the lock just before it exits
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    await asyncio.to_thread(process.wait, 10)
             again = _reread(journal)
             if again.finished:
                 continue
