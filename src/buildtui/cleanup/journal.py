@@ -79,6 +79,11 @@ def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", text)[:80]
 
 
+def same_engine(one: str, other: str) -> bool:
+    """Whether two engine IDs name the same engine (one may come from a file name)."""
+    return _safe(one) == _safe(other)
+
+
 @dataclass(frozen=True)
 class ContainerKey:
     """Which container on which engine: the name of its journal and lock files."""

@@ -27,6 +27,7 @@ from buildtui.cleanup.journal import (
     Journal,
     collections_dir,
     move_aside,
+    same_engine,
     when,
 )
 from buildtui.engine.status import Check
@@ -163,7 +164,7 @@ def container_state(
     from buildtui.cleanup.errors import ContainerNotFound
 
     try:
-        if engine_id and engine_id != control.engine_id():
+        if engine_id and not same_engine(engine_id, control.engine_id()):
             return ContainerState(
                 f"the journal belongs to another Docker engine (ID {engine_id}) than the one "
                 f"buildtui reaches ({control.engine_id()}); `docker ps -a` on that engine "
@@ -337,7 +338,8 @@ def _now(journal: Journal, control: ContainerControl) -> tuple[str | None, str]:
     if not journal.container_id:
         return None, ""
     try:
-        if journal.data.get("engine_id") and journal.data["engine_id"] != control.engine_id():
+        recorded = str(journal.data.get("engine_id") or "")
+        if recorded and not same_engine(recorded, control.engine_id()):
             return None, ""
         info = control.find(journal.container_id)
     except CleanupError:

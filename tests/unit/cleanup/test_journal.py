@@ -436,3 +436,15 @@ def test_a_key_is_read_back_from_its_file_names() -> None:
     assert ContainerKey.from_path(Path(f"/x/{KEY.stem}.journal.json.bad-20260101T000000Z")) == KEY
     assert ContainerKey.from_path(Path(f"/x/{KEY.stem}.lock")) == KEY
     assert ContainerKey.from_path(Path("/x/registry7.journal.json")) is None
+
+
+def test_an_engine_id_of_the_older_form_is_the_same_engine_once_in_a_file_name() -> None:
+    from buildtui.cleanup.journal import same_engine
+
+    old_form = "ABCD:EFGH:IJKL:MNOP:QRST:UVWX:YZ12:3456:7890:ABCD:EFGH:IJKL"
+    key = ContainerKey(old_form, "ab" * 32)
+    read_back = ContainerKey.from_path(Path(f"/x/{key.stem}.journal.json"))
+
+    assert read_back is not None and read_back.container_id == key.container_id
+    assert same_engine(read_back.engine_id, old_form)
+    assert not same_engine(read_back.engine_id, KEY.engine_id)
