@@ -183,15 +183,20 @@ def test_buildtui_build_shows_values_when_asked_but_keeps_none(
 
 def test_the_lab_report_holds_no_value(tmp_path: Path) -> None:
     from buildtui.lab.guide import evaluate
-    from buildtui.lab.report import render
+    from buildtui.lab.i18n import translator
+    from buildtui.lab.report import ReportReads, build_blocks
+    from buildtui.lab.report_render import render
     from tests.unit.lab.test_guide import observations
 
     history = BuildHistory(tmp_path / "builds.sqlite3")
     _live().keep(history)
     obs = observations(tmp_path, entries=tuple(history.list()))
+    _ = translator("en")
+    reads = ReportReads(log_of=lambda i: history.get(i).log)
+    blocks = build_blocks(evaluate(obs, _), obs, reads, _)
     for fmt in ("md", "html"):
-        text = render(evaluate(obs), obs, lambda i: history.get(i).log, fmt=fmt)
-        assert SECRET not in text
+        text = render(blocks, fmt, "en")
+        assert "«SECRET»" in text and SECRET not in text
 
 
 def test_the_debug_log_holds_no_value(tmp_path: Path) -> None:
