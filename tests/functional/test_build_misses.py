@@ -7,6 +7,7 @@ from pathlib import Path
 from textual.widgets import DataTable, Static
 
 from buildtui.app.panes.build import BuildPane
+from buildtui.build.presentation import HISTORY_COLUMNS
 from tests.fakes.build import ReplayBuildService, captured_log
 from tests.fakes.build_app import build_app, build_pane
 from tests.fakes.services import settle
@@ -39,6 +40,7 @@ async def test_a_build_that_missed_marks_the_step_summary_and_history(tmp_path: 
         first = pane.entries[0]
         assert first.id == 2 and len(first.summary.first_misses) == 4
         table = pane.query_one("#history-table", DataTable)
+        broken_at = HISTORY_COLUMNS.index("cache broken first at")
         row = table.get_row_at(0)
-        assert row[8] == "2 RUN echo hello from buil: no-cache (+3)"  # cache broken first at
-        assert table.get_row_at(1)[8] == "-"
+        assert row[broken_at] == "2 RUN echo hello from buil: no-cache (+3)"
+        assert table.get_row_at(1)[broken_at] == "-"
