@@ -2,8 +2,9 @@
 
 Feed it one line at a time (`LogParser.feed`) as the build streams; each line comes
 back as a `LogLine` that says what kind of line it is, which step (vertex number)
-it belongs to and its text with every control character and escape sequence
-removed, so nothing a build prints reaches a terminal raw.
+it belongs to and its text with colours and cursor moves removed and every other
+control character shown as a visible escape (`untrusted.visible`), so nothing a build
+prints reaches a terminal raw.
 
 The format, as buildx 0.13 prints it:
 
@@ -26,18 +27,8 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-# CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), DCS/SOS/PM/APC strings, two-byte
-# escapes, 8-bit C1 controls, other C0 controls (tab is expanded after this runs)
-# and Unicode bidi/zero-width format characters that can disguise text.
-_UNSAFE = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]?"
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
-    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"
-    r"|\x1b[ -/]*[0-~]?"
-    r"|\x9b[0-?]*[ -/]*[@-~]?"
-    r"|[\x00-\x08\x0a-\x1f\x7f-\x9f]"
-    r"|[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
-)
+from buildtui.untrusted import visible, without_csi
+
 _LOG_TIME = re.compile(r"(\d+\.\d+)(?: |$)")
 _LOG_LINE = re.compile(r"#([0-9]+) ([0-9]+\.[0-9]+)(?: |$)").match
 _STEP_NAME = re.compile(
@@ -51,7 +42,9 @@ _DONE_SECONDS = re.compile(r"DONE (\d+(?:\.\d+)?)s")
 
 
 def sanitize(text: str) -> str:
-    """`text` without control characters or escape sequences; tabs become spaces.
+    """`text` as the log shows it: no CSI sequence (colours, cursor moves), every other
+    control character and escape sequence shown visibly (`\\x1b]0;title\\x07`, as
+    `untrusted.visible` shows them everywhere), tabs as spaces.
 
     A carriage return inside a line (progress redrawn in place) keeps what a terminal
     would finally show: the text after the last one.
@@ -61,8 +54,9 @@ def sanitize(text: str) -> str:
     if "\r" in text:
         parts = [part for part in text.split("\r") if part]
         text = parts[-1] if parts else ""
-    text = _UNSAFE.sub("", text)
-    return text.expandtabs(4) if "\t" in text else text
+    text = without_csi(text)
+    text = text.expandtabs(4) if "\t" in text else text
+    return visible(text, one_line=True)
 
 
 class LineKind(Enum):

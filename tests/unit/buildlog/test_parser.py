@@ -123,20 +123,25 @@ def test_canceled_build() -> None:
     ("raw", "clean"),
     [
         ("\x1b[31mred\x1b[0m", "red"),
-        ("a\x1b]0;title\x07b", "ab"),
-        ("a\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\b", "alinkb"),
-        ("bell\x07 and nul\x00", "bell and nul"),
+        ("a\x1b]0;title\x07b", "a\\x1b]0;title\\x07b"),
+        (
+            "a\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\b",
+            "a\\x1b]8;;http://x\\x1b\\link\\x1b]8;;\\x1b\\b",
+        ),
+        ("a\x1b]52;c;cHduZWQ=\x07b", "a\\x1b]52;c;cHduZWQ=\\x07b"),
+        ("bell\x07 and nul\x00", "bell\\x07 and nul\\x00"),
         ("c1 \x9b31m csi", "c1  csi"),
+        ("c1 osc \x9d0;t\x9c", "c1 osc \\x9d0;t\\x9c"),
         ("50%\r100%", "100%"),
         ("cursor \x1b[2J\x1b[Hhome", "cursor home"),
         ("tab\there", "tab here"),
-        ("bidi \u202eevil\u202c", "bidi evil"),
-        ("\x1bPq#0;2;0;0;0\x1b\\sixel", "sixel"),
-        ("esc at end \x1b", "esc at end "),
+        ("bidi \u202eevil\u202c", "bidi \\u202eevil\\u202c"),
+        ("\x1bPq#0;2;0;0;0\x1b\\sixel", "\\x1bPq#0;2;0;0;0\\x1b\\sixel"),
+        ("esc at end \x1b", "esc at end \\x1b"),
         ("plain ✓ unicode", "plain ✓ unicode"),
     ],
 )
-def test_sanitize_removes_control_characters_and_escapes(raw: str, clean: str) -> None:
+def test_sanitize_drops_colours_and_shows_other_controls(raw: str, clean: str) -> None:
     assert sanitize(raw) == clean
     assert all(ch == " " or ch.isprintable() for ch in sanitize(raw))
 
@@ -146,8 +151,8 @@ def test_escape_sequences_never_reach_the_line_or_text() -> None:
     parser.feed("#3 [2/2] RUN printf")
     line = parser.feed("#3 0.201 \x1b[1;31mboom\x1b[0m\x1b]0;pwned\x07\r\n")
     assert line.kind is LineKind.LOG
-    assert line.text == "boom"
-    assert "\x1b" not in line.line and "\r" not in line.line
+    assert line.text == "boom\\x1b]0;pwned\\x07"
+    assert "\x1b" not in line.line and "\r" not in line.line and "\x07" not in line.line
     header = LogParser().feed("#1 [2/2] RUN \x1b[2Jecho")
     assert header.text == "[2/2] RUN echo"
 
