@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from buildtui.private_files import write_private
 from buildtui.settings import data_dir
+from buildtui.untrusted import is_safe
 
 if TYPE_CHECKING:
     from buildtui.buildx.models import CreateRequest
@@ -35,12 +36,30 @@ class FormMemory:
             data = json.loads(self.path(form).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
-        return data if isinstance(data, dict) else {}
+        return _typed_text_only(data) if isinstance(data, dict) else {}
 
     def save(self, form: str, values: dict[str, Any]) -> None:
         """Write them owner-only; an error (a read-only data dir) loses nothing but them."""
         with contextlib.suppress(OSError):
             write_private(self.path(form), json.dumps(values, indent=2))
+
+
+def _typed_text_only(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` without the strings no one could type in a form (control characters: a
+    file edited behind the app's back), at any depth; the fields they were for start
+    empty."""
+
+    def keep(value: Any) -> bool:
+        return is_safe(value, one_line=True) if isinstance(value, str) else True
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items() if keep(k) and keep(v)}
+        if isinstance(value, list):
+            return [clean(v) for v in value if keep(v)]
+        return value
+
+    return {k: clean(v) for k, v in data.items() if keep(k) and keep(v)}
 
 
 CREATE_FORM = "builder-create"

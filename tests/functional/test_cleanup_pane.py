@@ -75,7 +75,7 @@ async def test_the_inventory_lists_tags_kinds_and_what_they_share() -> None:
         assert str(cache[2]) == "cache image"
         assert str(cache[4]) != "-"  # it shares layers with lab:cachetest
         assert str(table.get_row("lab:cachetest")[2]) == "index amd64+arm64"
-        assert table.get_row("lab:stable")[5] == "same manifest as v2"
+        assert str(table.get_row("lab:stable")[5]) == "same manifest as v2"
         assert "Select rows with space" in text_of(app, "#plan-text")
 
 

@@ -10,10 +10,11 @@ from functools import partial
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widget import AwaitMount, Widget
-from textual.widgets import Footer, Input, Static, TabbedContent, TabPane, TextArea
+from textual.widgets import Footer, Input, TabbedContent, TabPane, TextArea
 from textual.worker import Worker, WorkerState
 
 from buildtui import __version__
@@ -21,10 +22,12 @@ from buildtui.app.commands import APP_COMMANDS, PANES, Command, bindings, palett
 from buildtui.app.engine_follow import EngineChanged, EngineFollower
 from buildtui.app.messages import LabChanged, LabProgress, ShowLabStep
 from buildtui.app.services import Services
+from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.app.widgets.status_bar import StatusBar
 from buildtui.app.widgets.title_bar import TitleBar
 from buildtui.engine.status import EngineStatus
 from buildtui.settings import Settings, SettingsError, save_setting
+from buildtui.untrusted import visible
 
 STATUS_INTERVAL = 15.0
 STARTUP_GC_PAUSE = 10.0
@@ -82,7 +85,7 @@ class BuildTUI(App[None]):
         # The first frame: title, status bar and keys. The tabs come with the panes
         # (`mount_panes`): Textual's tab strip alone costs ~80 ms before a frame here.
         yield TitleBar()
-        yield Static("Loading…", id="loading", classes="pane-missing")
+        yield ScreenStatic("Loading…", id="loading", classes="pane-missing")
         yield StatusBar(self.registry_name, id="status")
         yield Footer(compact=True)
 
@@ -113,6 +116,26 @@ class BuildTUI(App[None]):
             self.set_keymap(dict(self.settings.keymap))
         # No I/O and no heavy imports before the first frame: both happen after it.
         self.call_after_refresh(self.load_services)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification (a widget's `notify` comes here too) as screen text: never
+        markup, whatever `markup` says (a message often quotes a registry, a build or
+        docker), its control characters as visible escapes."""
+        super().notify(
+            visible(message),
+            title=visible(title, one_line=True),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def keep_theme(self, theme: Theme) -> None:
         """A theme chosen in the palette is written to the config file for the next start."""

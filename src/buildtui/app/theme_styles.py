@@ -28,6 +28,8 @@ from textual.color import Color, ColorParseError
 from textual.dom import DOMNode
 from textual.theme import Theme
 
+from buildtui.untrusted import screen_text, visible
+
 SEMANTIC = {
     "success": "text-success",
     "warning": "text-warning",
@@ -131,15 +133,15 @@ def themed_parts(app: App[Any], parts: Iterable[StyledPart]) -> Text:
     """Styled parts as one Rich text in the current theme's colours."""
     text = Text()
     for part in parts:
-        text.append(part.text, style=themed(app, part.style) if part.style else "")
+        # visible() first: Rich's own `append` would drop a bell or a carriage return
+        # without a trace; the parts quote a registry.
+        text.append(visible(part.text), style=themed(app, part.style) if part.style else "")
     return text
 
 
-def themed_cell(app: App[Any], cell: StyledPart) -> str | Text:
-    """A table cell: plain text as it is, styled text in the current theme's colours."""
-    if not cell.style:
-        return cell.text
-    return Text(cell.text, style=themed(app, cell.style))
+def themed_cell(app: App[Any], cell: StyledPart) -> Text:
+    """A table cell in the current theme's colours, as screen text (on one line)."""
+    return screen_text(cell.text, themed(app, cell.style) if cell.style else "", one_line=True)
 
 
 def on_theme_change(node: DOMNode, redraw: Callable[[], object]) -> None:

@@ -15,9 +15,9 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.widget import Widget
-from textual.widgets import Static
 
 from buildtui.app.services import Services
+from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.engine.status import EngineStatus
 from buildtui.forms import FormMemory
 from buildtui.settings import Settings
@@ -154,5 +154,5 @@ def make_pane(pane_id: str, services: Services) -> Widget:
 
         pane = LabPane(services.lab, language=services.settings.lab_language)
     if pane is None:
-        return Static(f"The {pane_id} pane is not available.", classes="pane-missing")
+        return ScreenStatic(f"The {pane_id} pane is not available.", classes="pane-missing")
     return pane

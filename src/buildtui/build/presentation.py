@@ -18,6 +18,7 @@ from buildtui.build.history import BuildEntry, Comparison
 from buildtui.build.live import LiveBuild
 from buildtui.buildlog.presentation import SEMANTIC, Styles
 from buildtui.buildlog.summary import BuildSummary, miss_line
+from buildtui.untrusted import screen_text
 
 
 def buildx_args(argv: Sequence[str]) -> list[str]:
@@ -195,7 +196,14 @@ def comparison_table(comparison: Comparison, styles: Styles = SEMANTIC) -> Table
         before = change.before
         if change.seconds_before is not None and change.before == "done":
             before += f" {change.seconds_before:.1f}s"
-        table.add_row(label, f"{change.index} {change.instruction}", before, after)
+        # A str cell of a Rich table is markup: the step's text (a Dockerfile's, from disk)
+        # goes in as screen text.
+        table.add_row(
+            screen_text(label),
+            screen_text(f"{change.index} {change.instruction}"),
+            screen_text(before),
+            screen_text(after),
+        )
     return table
 
 

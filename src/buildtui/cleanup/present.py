@@ -27,6 +27,7 @@ from buildtui.cleanup.plan import Plan, Selection
 from buildtui.cleanup.steps import StepAction
 from buildtui.registry.models import Kind
 from buildtui.registry.present import format_size, short_digest
+from buildtui.untrusted import visible
 
 GC_DOC = "registry garbage-collect (never -m: it breaks multi-arch images on registry:2)"
 
@@ -363,7 +364,7 @@ def styled(lines: Iterable[str]) -> Text:
             style = "bold"
         elif line.startswith("      why:"):
             style = "muted"
-        text.append(line + "\n", style=style)
+        text.append(visible(line) + "\n", style=style)  # a line quotes the registry
     return text
 
 
@@ -405,8 +406,8 @@ def hint_for(error: CleanupError) -> str:
 def error_text(error: CleanupError, what: str = "") -> Text:
     """`what: the error`, then the hint: the pane's message box."""
     text = Text()
-    text.append(f"{what}: " if what else "", style=LOSS_STYLE)
-    text.append(str(error))
+    text.append(visible(f"{what}: ") if what else "", style=LOSS_STYLE)
+    text.append(visible(str(error)))
     text.append(f"\n{hint_for(error)}", style="italic")
     return text
 

@@ -37,6 +37,7 @@ from buildtui.app.widgets.build_form_view import BuildFormView
 from buildtui.app.widgets.build_history_view import BuildHistoryView
 from buildtui.app.widgets.build_log_panel import BuildLogPanel
 from buildtui.app.widgets.build_steps_view import BuildStepsView
+from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.build.errors import BuildError, OptionsError
 from buildtui.build.evidence import EvidenceCollector, collect_evidence
 from buildtui.build.history import BuildEntry, BuildHistory
@@ -125,7 +126,7 @@ class BuildPane(Vertical):
     # -- layout --------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static("No build yet. Fill in the form and press F5.", id="build-status")
+        yield ScreenStatic("No build yet. Fill in the form and press F5.", id="build-status")
         with ContentSwitcher(initial="view-form", id="build-views"):
             yield BuildFormView(self.settings, id="view-form")
             yield BuildStepsView(id="view-steps")

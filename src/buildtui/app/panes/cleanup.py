@@ -13,7 +13,6 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from buildtui.app.commands import bindings
@@ -35,6 +34,7 @@ from buildtui.app.widgets.cleanup_list import CleanupList
 from buildtui.app.widgets.cleanup_message import CleanupMessage
 from buildtui.app.widgets.cleanup_progress import CleanupProgress
 from buildtui.app.widgets.plan_view import PlanView
+from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.cleanup.accounting import GcAccount
 from buildtui.cleanup.backend import CleanupBackend
 from buildtui.cleanup.errors import CleanupError, CollectionInterrupted, RegistryUnavailable
@@ -120,7 +120,7 @@ class CleanupPane(Widget):
         """Predicted against measured, for the last collection (shown while nothing is selected)."""
 
     def compose(self) -> ComposeResult:
-        yield Static(self._title(), id="cleanup-title")
+        yield ScreenStatic(self._title(), id="cleanup-title")
         yield CleanupMessage(id="cleanup-message")
         with Horizontal(id="cleanup-body"):
             yield CleanupList(id="cleanup-list")

@@ -25,6 +25,8 @@ from textual.worker import Worker, WorkerState
 from buildtui.app.commands import Command, bindings
 from buildtui.app.messages import LabProgress, ShowLabStep, hosted_in_tabs
 from buildtui.app.theme_styles import on_theme_change, themed_text
+from buildtui.app.widgets.screen_static import ScreenStatic
+from buildtui.app.widgets.screen_table import ScreenTable
 from buildtui.app.widgets.themed_static import ThemedStatic
 from buildtui.lab.guide import Guide, Item, Observations
 from buildtui.lab.i18n import translator
@@ -103,8 +105,8 @@ class LabPane(Widget):
         return translator(self.language)(text)
 
     def compose(self) -> ComposeResult:
-        yield Static(self.t("Laboratory 7"), id="lab-title")
-        table: DataTable[str | Text] = DataTable(id="lab-table", cursor_type="row")
+        yield ScreenStatic(self.t("Laboratory 7"), id="lab-title")
+        table: DataTable[str | Text] = ScreenTable(id="lab-table", cursor_type="row")
         yield table
         with VerticalScroll(id="lab-details-box"):
             yield ThemedStatic(

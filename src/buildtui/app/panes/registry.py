@@ -22,6 +22,7 @@ from buildtui.app.theme_styles import themed_parts
 from buildtui.app.widgets.manifest_tree import ManifestTree
 from buildtui.app.widgets.report_details import ReportDetails
 from buildtui.app.widgets.repository_list import RepositoryList
+from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.app.widgets.tag_table import TagTable
 from buildtui.cleanup.present import empty_repository_text
 from buildtui.registry.browser import RegistryBrowser
@@ -114,9 +115,9 @@ class RegistryPane(RegistryReads):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="registry-bar"):
-            yield Static(self._title(), id="registry-title")
+            yield ScreenStatic(self._title(), id="registry-title")
             yield Input(placeholder="/ filter repositories and tags", id="registry-filter")
-        yield Static(id="registry-message")
+        yield ScreenStatic(id="registry-message")
         with Horizontal(id="registry-body"):
             yield RepositoryList(id="registry-repos")
             yield TagTable(id="registry-tags")

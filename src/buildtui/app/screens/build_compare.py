@@ -9,6 +9,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.build.history import Comparison
 from buildtui.build.presentation import comparison_headline, comparison_table
 
@@ -39,8 +40,8 @@ class BuildCompareScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(comparison_headline(self.comparison), id="compare-headline")
-            yield Static("", id="compare-table")
+            yield ScreenStatic(comparison_headline(self.comparison), id="compare-headline")
+            yield ScreenStatic("", id="compare-table")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -13,11 +13,13 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Log, Static
 
+from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.app.widgets.themed_static import ThemedStatic
 from buildtui.buildx.builders import BootstrapProgress, BuildersBackend
 from buildtui.buildx.errors import BuildxError
 from buildtui.buildx.models import Inspection
 from buildtui.buildx.presentation_actions import bootstrap_text
+from buildtui.untrusted import screen_text, visible
 
 
 class BootstrapScreen(ModalScreen[bool]):
@@ -75,8 +77,8 @@ class BootstrapScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = f"Bootstrap {self.builder}"
-            yield Static(id="bootstrap-command")
+            box.border_title = screen_text(f"Bootstrap {self.builder}", one_line=True)
+            yield ScreenStatic(id="bootstrap-command")
             yield Log(id="bootstrap-log", max_lines=2000)
             yield ThemedStatic(Text("Starting…", style="italic"), id="bootstrap-outcome")
             with Horizontal():
@@ -104,7 +106,8 @@ class BootstrapScreen(ModalScreen[bool]):
     @on(Progress)
     def progress(self, message: Progress) -> None:
         self.lines.append(message.line)
-        self.query_one("#bootstrap-log", Log).write_line(message.line)
+        # buildx's progress, as it prints it: control characters shown, never sent.
+        self.query_one("#bootstrap-log", Log).write_line(visible(message.line, one_line=True))
 
     @on(Finished)
     def finished(self, message: Finished) -> None:

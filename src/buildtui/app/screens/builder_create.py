@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from buildtui.app.widgets.marks import MarkedCheckbox
+from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.app.widgets.themed_static import ThemedStatic
 from buildtui.buildx.builders import BuildersBackend
 from buildtui.buildx.commands import CreatePlan, Preset, render_command, split_list
@@ -190,7 +191,7 @@ class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
                 with Vertical(classes="presets") as presets:
                     presets.border_title = "Presets for the lab's traps"
                     if self.presets_on:
-                        yield Static(
+                        yield ScreenStatic(
                             f"On: the lab registry answers at {self.registry_url} on this "
                             "host, which a docker-container builder reaches only over the "
                             "host's network and plain HTTP.",

@@ -11,8 +11,8 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Static
 
+from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.app.widgets.themed_static import ThemedStatic
 from buildtui.buildx.builders import BuildersBackend
 from buildtui.buildx.commands import inspect_args, render_command
@@ -20,6 +20,7 @@ from buildtui.buildx.errors import BuildxError
 from buildtui.buildx.models import Inspection
 from buildtui.buildx.presentation import error_text
 from buildtui.buildx.presentation_actions import inspection_text
+from buildtui.untrusted import screen_text
 
 
 class InspectBuilderScreen(ModalScreen[None]):
@@ -54,9 +55,9 @@ class InspectBuilderScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = f"Inspect {self.builder}"
+            box.border_title = screen_text(f"Inspect {self.builder}", one_line=True)
             box.border_subtitle = "Esc closes"
-            yield Static(
+            yield ScreenStatic(
                 f"$ {render_command(self.service.command_prefix, inspect_args(self.builder))}",
                 id="inspect-command",
             )

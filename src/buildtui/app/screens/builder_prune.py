@@ -13,6 +13,8 @@ from textual.timer import Timer
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, Static
 
 from buildtui.app.widgets.marks import MarkedCheckbox
+from buildtui.app.widgets.screen_static import ScreenStatic
+from buildtui.app.widgets.screen_table import ScreenTable
 from buildtui.app.widgets.themed_static import ThemedStatic
 from buildtui.buildx.builders import BuildersBackend
 from buildtui.buildx.commands import prune_args, render_command, split_list, validate_prune
@@ -20,6 +22,7 @@ from buildtui.buildx.errors import BuildxError
 from buildtui.buildx.models import PruneOptions, PrunePreview
 from buildtui.buildx.presentation import error_text
 from buildtui.buildx.presentation_actions import RECORD_COLUMNS, prune_summary_text, record_cells
+from buildtui.untrusted import screen_text
 
 PREVIEW_DELAY = 0.3
 
@@ -85,7 +88,9 @@ class PruneScreen(ModalScreen[PruneOptions | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = f"Prune the build cache of {self.builder}?"
+            box.border_title = screen_text(
+                f"Prune the build cache of {self.builder}?", one_line=True
+            )
             with Horizontal():
                 yield MarkedCheckbox(
                     "all (--all: also internal, frontend, shared)", id="prune-all", compact=True
@@ -99,9 +104,9 @@ class PruneScreen(ModalScreen[PruneOptions | None]):
                     id="prune-filters",
                     compact=True,
                 )
-            yield Static(id="prune-command")
+            yield ScreenStatic(id="prune-command")
             yield ThemedStatic(Text("This removes:", style="bold error"))
-            table: DataTable[str] = DataTable(id="prune-table", cursor_type="row")
+            table: DataTable[str] = ScreenTable(id="prune-table", cursor_type="row")
             yield table
             yield ThemedStatic(Text("Reading the cache…", style="italic"), id="prune-summary")
             with Horizontal():

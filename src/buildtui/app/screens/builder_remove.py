@@ -14,9 +14,11 @@ from textual.widgets import Button, Checkbox, Static
 from buildtui.app.screens.confirm import loss_text
 from buildtui.app.theme_styles import themed_text
 from buildtui.app.widgets.marks import MarkedCheckbox
+from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.buildx.commands import remove_args, render_command
 from buildtui.buildx.models import Builder
 from buildtui.buildx.presentation_actions import removal_plan
+from buildtui.untrusted import screen_text
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ class RemoveBuilderScreen(ModalScreen[RemoveRequest | None]):
     def compose(self) -> ComposeResult:
         container = self.builder.driver == "docker-container"
         with Vertical() as box:
-            box.border_title = f"Remove builder {self.builder.name}?"
+            box.border_title = screen_text(f"Remove builder {self.builder.name}?", one_line=True)
             with Horizontal():
                 yield MarkedCheckbox(
                     "keep its build cache (--keep-state)",
@@ -86,8 +88,8 @@ class RemoveBuilderScreen(ModalScreen[RemoveRequest | None]):
                     compact=True,
                     disabled=self.builder.driver not in ("docker-container", "kubernetes"),
                 )
-            yield Static(id="remove-command")
-            yield Static(id="remove-losses")
+            yield ScreenStatic(id="remove-command")
+            yield ScreenStatic(id="remove-losses")
             with Horizontal():
                 yield Button("Cancel", id="remove-cancel")
                 yield Button("Remove", id="remove-ok", variant="error")

@@ -11,8 +11,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
+from buildtui.app.widgets.screen_static import ScreenStatic
+from buildtui.app.widgets.screen_table import ScreenTable
 from buildtui.app.widgets.themed_static import ThemedStatic
 from buildtui.buildx.builders import BuildersBackend
 from buildtui.buildx.commands import du_args, render_command
@@ -20,6 +22,7 @@ from buildtui.buildx.errors import BuildxError
 from buildtui.buildx.models import DiskUsage
 from buildtui.buildx.presentation import error_text
 from buildtui.buildx.presentation_actions import RECORD_COLUMNS, record_cells, totals_text
+from buildtui.untrusted import screen_text
 
 
 class DiskUsageScreen(ModalScreen[None]):
@@ -60,13 +63,13 @@ class DiskUsageScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = f"Disk usage of {self.builder}"
+            box.border_title = screen_text(f"Disk usage of {self.builder}", one_line=True)
             box.border_subtitle = "Esc closes"
-            yield Static(
+            yield ScreenStatic(
                 f"$ {render_command(self.service.command_prefix, du_args(self.builder))}",
                 id="du-command",
             )
-            table: DataTable[str] = DataTable(id="du-table", cursor_type="row")
+            table: DataTable[str] = ScreenTable(id="du-table", cursor_type="row")
             yield table
             yield ThemedStatic(Text("Reading…", style="italic"), id="du-totals")
 

@@ -15,9 +15,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button
 
+from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.app.widgets.themed_static import ThemedStatic
+from buildtui.untrusted import screen_text
 
 
 def loss_text(lost: Sequence[str], kept: Sequence[str] = ()) -> Text:
@@ -95,12 +97,12 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = self.title_text
+            box.border_title = screen_text(self.title_text, one_line=True)
             box.border_subtitle = "escape to cancel"
             if self.warning:
-                yield Static(self.warning, id="confirm-warning")
+                yield ScreenStatic(self.warning, id="confirm-warning")
             if self.command:
-                yield Static(Text(f"$ {self.command}"), id="confirm-command")
+                yield ScreenStatic(Text(f"$ {self.command}"), id="confirm-command")
             with VerticalScroll():
                 yield ThemedStatic(self.body, id="confirm-body")
             with Horizontal(id="confirm-buttons"):

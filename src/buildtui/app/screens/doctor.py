@@ -6,8 +6,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
 
+from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.app.widgets.themed_static import ThemedStatic
 from buildtui.engine.presentation import check_text
 from buildtui.engine.status import EngineStatus
@@ -43,7 +43,7 @@ class DoctorScreen(ModalScreen[None]):
         with VerticalScroll() as scroll:
             scroll.border_title = "Doctor: the lab's prerequisites"
             if self.status is None:
-                yield Static("Still checking the engine and the registry…")
+                yield ScreenStatic("Still checking the engine and the registry…")
             else:
                 for check in self.status.checks:
                     yield ThemedStatic(check_text(check), classes="check")

@@ -7,11 +7,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+
+from buildtui.app.widgets.screen_static import ScreenStatic
+from buildtui.untrusted import screen_text, visible
 
 
 class RawManifestScreen(ModalScreen[None]):
-    """The JSON as the registry serves it, indented and highlighted."""
+    """The JSON as the registry serves it, indented and highlighted (its control
+    characters as visible escapes: a Rich `Syntax` is shown as it is)."""
 
     DEFAULT_CSS = """
     RawManifestScreen {
@@ -35,10 +38,12 @@ class RawManifestScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
-            scroll.border_title = self.title_text
+            scroll.border_title = screen_text(self.title_text, one_line=True)
             scroll.border_subtitle = "escape to close"
-            yield Static(
-                Syntax(self.text, self.language, theme=self.syntax_theme(), word_wrap=True),
+            yield ScreenStatic(
+                Syntax(
+                    visible(self.text), self.language, theme=self.syntax_theme(), word_wrap=True
+                ),
                 id="raw-json",
             )
 

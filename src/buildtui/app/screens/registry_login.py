@@ -9,6 +9,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from buildtui.untrusted import screen_text
+
 
 class RegistryLoginScreen(ModalScreen[tuple[str, str] | None]):
     """Returns (user name, password), or None when cancelled."""
@@ -35,7 +37,7 @@ class RegistryLoginScreen(ModalScreen[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = f"Log in to {self.registry}"
+            box.border_title = screen_text(f"Log in to {self.registry}", one_line=True)
             yield Label("Used for this session only; nothing is written to disk.")
             yield Input(placeholder="user name", id="login-username")
             yield Input(placeholder="password", password=True, id="login-password")

@@ -23,6 +23,7 @@ from buildtui.build.options import (
     OutputType,
     parse_build_args,
 )
+from buildtui.untrusted import screen_text
 
 NO_CACHE = "none"
 DEST_HINTS = {
@@ -181,7 +182,7 @@ class BuildForm(VerticalScroll):
         keep = set(selection.selected) | set(selected)
         offered = list(dict.fromkeys([*platforms, *sorted(keep - set(platforms))]))
         selection.clear_options()
-        selection.add_options([(p, p, p in keep) for p in offered])
+        selection.add_options([(screen_text(p, one_line=True), p, p in keep) for p in offered])
 
     def set_options(self, options: BuildOptions) -> None:
         """Fill every field from `options` (e.g. the lab preset)."""

@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
 from buildtui.app.widgets.build_form import BuildForm
+from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.build.errors import OptionsError
 from buildtui.build.options import build_argv, shell_command, validate
 from buildtui.settings import Settings
@@ -31,10 +32,10 @@ class BuildFormView(Vertical):
         self.settings = settings
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="form-problem")
+        yield ScreenStatic("", id="form-problem")
         yield BuildForm(id="build-form")
         with Horizontal(id="command-bar"):
-            yield Static("", id="command-preview")
+            yield ScreenStatic("", id="command-preview")
             yield Button("Lab preset", id="preset", tooltip="registry7 cache, mode max")
             yield Button("Copy (F9)", id="copy", tooltip="Copy the command")
             yield Button("Run (F5)", id="run", variant="primary")

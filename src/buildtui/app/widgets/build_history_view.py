@@ -14,10 +14,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
 from buildtui.app.screens.build_compare import BuildCompareScreen
+from buildtui.app.widgets.screen_static import ScreenStatic
+from buildtui.app.widgets.screen_table import ScreenTable
 from buildtui.build.errors import BuildError
 from buildtui.build.history import BuildEntry, BuildHistory, Comparison
 from buildtui.build.live import LiveBuild
@@ -81,8 +83,8 @@ class BuildHistoryView(Vertical):
         """Show `--build-arg` values (else `NAME=…`) in the rows."""
 
     def compose(self) -> ComposeResult:
-        yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
-        yield Static(HINT, id="history-hint")
+        yield ScreenTable(id="history-table", cursor_type="row", zebra_stripes=True)
+        yield ScreenStatic(HINT, id="history-hint")
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(*HISTORY_COLUMNS)

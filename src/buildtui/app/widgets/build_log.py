@@ -24,6 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from buildtui.buildlog.presentation import log_line_style
+from buildtui.untrusted import visible as visible_escapes
 
 CACHE_SIZE = 2000
 
@@ -166,6 +167,8 @@ class BuildLogView(ScrollView, can_focus=True):
 
     def _line_strip(self, text: str, scroll_x: int, width: int, current: bool) -> Strip:
         """Line `text`, highlighted, cut to columns scroll_x .. scroll_x + width."""
+        if not text.isprintable():  # parsed lines are; a line kept on disk may not be
+            text = visible_escapes(text, one_line=True)
         base = self._style(None)
         name = log_line_style(text)
         style = self._style(f"build-log--{name}") if name else base

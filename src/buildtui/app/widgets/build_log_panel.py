@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from buildtui.app.widgets.build_log import BuildLogView
+from buildtui.app.widgets.screen_static import ScreenStatic
 
 
 class BuildLogPanel(Vertical):
@@ -30,7 +31,7 @@ class BuildLogPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield BuildLogView(id="log")
         yield Input(placeholder="search the log (Enter: next, Esc: close)", id="log-search")
-        yield Static("", id="log-footer")
+        yield ScreenStatic("", id="log-footer")
 
     def set_lines(self, lines: Sequence[str]) -> None:
         """Show `lines`, a list that may keep growing (then call `lines_added`)."""

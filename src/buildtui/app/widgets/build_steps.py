@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from rich.style import Style
 from rich.text import Text
-from textual.widgets import Static
 
+from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.buildlog.presentation import STYLES, restyled
 
 
-class BuildSteps(Static):
+class BuildSteps(ScreenStatic):
     """Shows a presentation function's text, its semantic styles in the theme's colours."""
 
     COMPONENT_CLASSES = {f"build-steps--{name}" for name in STYLES}

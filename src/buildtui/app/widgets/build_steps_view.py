@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from buildtui.app.widgets.build_steps import BuildSteps
+from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.build.live import LiveBuild
 from buildtui.build.options import shown_command
 from buildtui.buildlog.presentation import (
@@ -41,8 +42,8 @@ class BuildStepsView(VerticalScroll):
         """Show `--build-arg` values (else `NAME=…`) in the command."""
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="build-command")
-        yield Static("", id="build-problem")
+        yield ScreenStatic("", id="build-command")
+        yield ScreenStatic("", id="build-problem")
         yield BuildSteps(id="steps")
         yield BuildSteps(id="phases")
         for part in OUTCOME:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from buildtui.app.theme_styles import on_theme_change, themed_text
+from buildtui.app.widgets.screen_table import ScreenTable
 from buildtui.buildx.models import BuilderList
 from buildtui.buildx.presentation import COLUMNS, Row, builder_rows, row_cells
 
 
-class BuildersTable(DataTable[str | Text]):
+class BuildersTable(ScreenTable[str | Text]):
     """Shows a `BuilderList`; the cursor stays on its row (or its builder) across lists."""
 
     def __init__(self, *, id: str | None = None) -> None:

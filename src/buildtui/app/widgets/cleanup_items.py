@@ -12,9 +12,9 @@ from collections.abc import Mapping
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import DataTable
 
 from buildtui.app.theme_styles import on_theme_change, themed_text
+from buildtui.app.widgets.screen_table import ScreenTable
 from buildtui.cleanup.plan import Selection
 from buildtui.cleanup.present import InventoryRow, item_cells
 
@@ -24,7 +24,7 @@ PINNED = 2
 """The mark and the name stay in view when the table scrolls sideways."""
 
 
-class CleanupItems(DataTable[str | Text]):
+class CleanupItems(ScreenTable[str | Text]):
     """Renders the rows it is given, in the theme's colours; the pane owns the selection."""
 
     DEFAULT_CSS = """

@@ -12,6 +12,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from buildtui.app.widgets.cleanup_items import CleanupItems
+from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.cleanup.plan import Selection
 from buildtui.cleanup.present import InventoryRow, row_detail
 
@@ -39,7 +40,7 @@ class CleanupList(Vertical):
 
     def compose(self) -> ComposeResult:
         yield CleanupItems(id="cleanup-items")
-        yield Static(id="cleanup-row")
+        yield ScreenStatic(id="cleanup-row")
 
     @property
     def table(self) -> CleanupItems:

@@ -9,6 +9,7 @@ from textual.widgets.tree import TreeNode
 from buildtui.app.commands import Command, bindings
 from buildtui.app.theme_styles import themed
 from buildtui.registry.outline import OutlineNode, kind_style
+from buildtui.untrusted import screen_text
 
 TREE_COMMANDS = (
     Command("tree.toggle", "space", "toggle_node", "Open/close", "Open or close the node"),
@@ -65,6 +66,11 @@ class ManifestTree(Tree[OutlineNode]):
         super().__init__("(no tag selected)", id=id)
         self.show_root = True
         self.guide_depth = 3
+
+    def process_label(self, label: str | Text) -> Text:
+        """Every label as screen text (a str label would be markup): a tag, platform or
+        annotation from the registry is shown as it is, on one line."""
+        return super().process_label(screen_text(label, one_line=True))
 
     def show_outline(self, outline: OutlineNode | None, placeholder: str = "") -> None:
         self.clear()

@@ -13,6 +13,7 @@ from buildtui.cleanup.accounting import GcAccount
 from buildtui.cleanup.plan import Plan
 from buildtui.cleanup.present import plan_lines, plan_subtitle, styled
 from buildtui.cleanup.present_collection import gc_account_lines
+from buildtui.untrusted import screen_text
 
 
 class PlanView(VerticalScroll):
@@ -31,7 +32,7 @@ class PlanView(VerticalScroll):
 
     def show(self, lines: Iterable[str] | str, subtitle: str = "") -> None:
         self.query_one(ThemedStatic).show(lines if isinstance(lines, str) else styled(lines))
-        self.border_subtitle = subtitle
+        self.border_subtitle = screen_text(subtitle, one_line=True)
 
     def show_plan(self, plan: Plan, *, allow_tag_loss: bool) -> None:
         self.show(plan_lines(plan), plan_subtitle(plan, allow_tag_loss=allow_tag_loss))

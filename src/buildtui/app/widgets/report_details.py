@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from buildtui.app.theme_styles import themed_parts
 from buildtui.app.widgets.manifest_tree import ManifestTree
+from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.registry.crossref import CacheBreakdown
 from buildtui.registry.outline import report_outline
 from buildtui.registry.rows import report_details
@@ -33,9 +34,9 @@ class ReportDetails(Vertical):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static(id="registry-badge")
+        yield ScreenStatic(id="registry-badge")
         yield ManifestTree(id="registry-tree")
-        yield Static(id="registry-summary")
+        yield ScreenStatic(id="registry-summary")
 
     def on_mount(self) -> None:
         self.manifest_tree.border_title = "Manifests"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from buildtui.untrusted import screen_text
+
 
 class RepositoryList(OptionList):
     """Repository names; highlighting one shows its tags (the pane listens)."""
@@ -14,7 +16,7 @@ class RepositoryList(OptionList):
 
     def show(self, repositories: list[str], current: str | None) -> None:
         """These repositories; the highlight stays on `current` when it is shown."""
-        self.set_options(Option(name, id=name) for name in repositories)
+        self.set_options(Option(screen_text(name, one_line=True), id=name) for name in repositories)
         if current in repositories:
             self.highlighted = repositories.index(current)
         elif repositories:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from buildtui.app.theme_styles import themed_cell
+from buildtui.app.widgets.screen_table import ScreenTable
 from buildtui.registry.rows import TAG_COLUMNS, TagRow, row_cells
 
 
-class TagTable(DataTable[str | Text]):
+class TagTable(ScreenTable[str | Text]):
     """TAG, KIND, PLATFORMS, SIZE, DIGEST of each tag (cells from `registry.rows`, in the
     theme's colours); rows are keyed by tag."""
 

@@ -1,15 +1,18 @@
 """The one-line header: the app's title and subtitle.
 
-A plain `Static` rather than Textual's `Header` (icon, title and clock widgets):
-the same line for the user, about 40 ms less before the first frame (bench/startup.py).
+A `ScreenStatic` (one line, never markup) rather than Textual's `Header` (icon, title
+and clock widgets): the same line for the user, about 40 ms less before the first frame
+(bench/startup.py).
 """
 
 from __future__ import annotations
 
-from textual.widgets import Static
+from buildtui.app.widgets.screen_static import ScreenStatic
 
 
-class TitleBar(Static):
+class TitleBar(ScreenStatic):
+    ONE_LINE = True
+
     DEFAULT_CSS = """
     TitleBar {
         dock: top;
