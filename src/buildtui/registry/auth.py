@@ -29,7 +29,7 @@ import httpx
 
 from buildtui import logs
 from buildtui.registry.errors import AuthError, UnexpectedResponse, Unreachable
-from buildtui.registry.reference import DOCKER_HUB, DOCKER_HUB_API
+from buildtui.registry.reference import DOCKER_HUB, DOCKER_HUB_API, echo
 
 DOCKER_HUB_CONFIG_KEY = "https://index.docker.io/v1/"
 
@@ -337,6 +337,11 @@ class Authenticator:
             else:
                 headers = {"Authorization": basic_header(credentials)} if credentials else {}
                 response = await http.get(realm, params=params, headers=headers)
+        except httpx.InvalidURL as error:
+            raise UnexpectedResponse(
+                f"the token server {echo(realm, 80)} that {self.registry} names is not a URL "
+                f"({error}); check the registry's auth setup"
+            ) from error
         except httpx.HTTPError as error:
             raise Unreachable(
                 f"the token server {realm} of {self.registry} does not answer ({error}); "

@@ -299,6 +299,12 @@ class RegistryClient:
                     f"cannot connect to {self.registry} at {self.base_url} ({error}); "
                     f"{await self._start_hint()}"
                 ) from error
+            except httpx.InvalidURL as error:
+                # A link to a next page (or a redirect) from the registry that is no URL.
+                raise UnexpectedResponse(
+                    f"{self.registry} sent the address {echo(target, 80)}, which is not a "
+                    f"URL ({error}); check the registry, then refresh"
+                ) from error
             except httpx.HTTPError as error:
                 raise Unreachable(
                     f"the connection to {self.registry} broke during {method} "
