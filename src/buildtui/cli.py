@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from buildtui import __version__
 from buildtui.commands import command_modules
+from buildtui.commands.output import human_output
 from buildtui.settings import Settings, SettingsError, load_settings
 from buildtui.terminal import (
     EXIT_BROKEN_PIPE,
@@ -64,34 +65,46 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        settings = settings_from_args(args)
-    except SettingsError as error:
-        print(f"buildtui: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    if settings.log != "off":
-        from buildtui import logs
+    # Everything the twins (and argparse) print goes through `VisibleControls`: a
+    # registry's, a build's or docker's words never send a control code to the terminal.
+    with human_output():
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        try:
+            settings = settings_from_args(args)
+        except SettingsError as error:
+            print(f"buildtui: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        if settings.log != "off":
+            from buildtui import logs
 
-        logs.configure(settings.log)
-        logs.LOGGER.info(
-            "buildtui %s: %s",
-            __version__,
-            " ".join(logs.masked_argv(sys.argv[1:] if argv is None else argv)),
-        )
-    handler = getattr(args, "handler", None)
-    if handler is None:
+            logs.configure(settings.log)
+            logs.LOGGER.info(
+                "buildtui %s: %s",
+                __version__,
+                " ".join(logs.masked_argv(sys.argv[1:] if argv is None else argv)),
+            )
+        handler = getattr(args, "handler", None)
+        if handler is not None:
+            return run_command(handler, args, settings)
         why_not = needs_terminal_message()
         if why_not is not None:
             print(f"buildtui: {why_not}", file=sys.stderr)
             return EXIT_USAGE
-        # No automatic collection while Textual and the app are imported: nearly all
-        # they allocate lives as long as the app. The app resumes it once started.
-        gc.disable()
-        from buildtui.app.app import run_app
+    # No automatic collection while Textual and the app are imported: nearly all
+    # they allocate lives as long as the app. The app resumes it once started.
+    gc.disable()
+    from buildtui.app.app import run_app
 
-        return run_app(settings)
+    return run_app(settings)
+
+
+def run_command(
+    handler: Callable[[argparse.Namespace, Settings], int],
+    args: argparse.Namespace,
+    settings: Settings,
+) -> int:
+    """A twin's handler; its exit code."""
     try:
         code = int(handler(args, settings))
         sys.stdout.flush()

@@ -37,10 +37,11 @@ from buildtui.build.runner import BuildProcess, BuildRunner, BuildService
 from buildtui.buildlog.explain import Explanation
 from buildtui.buildlog.presentation import log_line_style, summary_lines
 from buildtui.buildlog.summary import BuildSummary
-from buildtui.commands.output import json_document
+from buildtui.commands.output import json_document, write_styled
 from buildtui.private_files import write_private
 from buildtui.settings import Settings
 from buildtui.terminal import use_color
+from buildtui.untrusted import visible
 
 GREEN_BOLD = "\x1b[1;32m"
 RED_BOLD = "\x1b[1;31m"
@@ -135,7 +136,10 @@ def run_build(
     def print_batch(count: int) -> None:
         # The batch's lines are the last ones kept (a cut to save memory takes the front).
         batch = lines[max(0, len(lines) - count) :]
-        out.write("".join(f"{painted(line) if color else line}\n" for line in batch))
+        if color:  # buildtui's colour codes around lines made visible by the parser
+            write_styled(out, "".join(f"{painted(line)}\n" for line in batch))
+        else:
+            out.write("".join(f"{line}\n" for line in batch))
         out.flush()
 
     with _cancel_on_interrupt(process), _cancel_on_broken_pipe(process):
@@ -211,7 +215,9 @@ the Build pane shows in its theme's colours, the command line shows in these."""
 
 
 def painted(line: str) -> str:
-    """A raw log line with its highlight (the Build pane's, in ANSI colours)."""
+    """A log line with its highlight (the Build pane's, in ANSI colours); its control
+    characters, if any are left, shown visibly (the colours are the only codes written)."""
+    line = visible(line, one_line=True)
     style = log_line_style(line)
     return f"{ANSI[style]}{line}{RESET}" if style is not None else line
 
@@ -226,5 +232,8 @@ def print_summary(
         mark = "note" if item.harmless else "problem"
         title = f"{mark}: {item.title}"
         if color:
-            title = f"{ANSI['harmless' if item.harmless else 'error']}{title}{RESET}"
-        print(f"{title}\n  {item.explanation}\n  fix: {item.fix}\n  see {item.docs_url}", file=out)
+            code = ANSI["harmless" if item.harmless else "error"]
+            write_styled(out, f"{code}{visible(title, one_line=True)}{RESET}\n")
+        else:
+            print(title, file=out)
+        print(f"  {item.explanation}\n  fix: {item.fix}\n  see {item.docs_url}", file=out)

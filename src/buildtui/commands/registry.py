@@ -30,7 +30,11 @@ def register(subparsers: Any) -> None:
     inspect.add_argument("ref", metavar="REF", help="e.g. localhost:5000/lab:cachetest")
     output = inspect.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the manifest summary as JSON")
-    output.add_argument("--raw", action="store_true", help="print the manifest bytes as served")
+    output.add_argument(
+        "--raw",
+        action="store_true",
+        help="print the manifest bytes as served (on a terminal, control characters shown)",
+    )
     inspect.set_defaults(handler=run_inspect)
 
     registry = subparsers.add_parser("registry", help="look into a registry")
@@ -76,7 +80,10 @@ def run_inspect(args: argparse.Namespace, settings: Settings) -> int:
                 )
 
             raw = run_then_close(service, fetch)
-            sys.stdout.buffer.write(raw.raw)
+            if sys.stdout.isatty():  # for a person: control characters shown, not sent
+                print(raw.raw.decode("utf-8", "replace"))
+                return 0
+            sys.stdout.buffer.write(raw.raw)  # for a program: the bytes the digest is of
             sys.stdout.buffer.flush()
             return 0
 
