@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -12,7 +13,8 @@ from urllib.parse import urlsplit
 import platformdirs
 
 from buildtui.private_files import write_private
-from buildtui.registry.reference import is_loopback
+from buildtui.registry.reference import echo, host_problem, is_loopback
+from buildtui.untrusted import is_safe
 
 APP_NAME = "buildtui"
 ENV_PREFIX = "BUILDTUI_"
@@ -94,14 +96,7 @@ def _validate(key: str, value: Any, origin: str) -> Any:
         known = ", ".join(sorted(_FIELDS))
         raise SettingsError(f"{origin}: unknown setting {key!r}; known settings: {known}")
     if key == "keymap":
-        if not isinstance(value, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()
-        ):
-            raise SettingsError(
-                f'{origin}: keymap must be a table of binding id = "keys", e.g. '
-                '[keymap] followed by "builders.create" = "c"'
-            )
-        return tuple(sorted((k, v.strip()) for k, v in value.items()))
+        return _keymap(value, origin)
     if key == "log":
         if not isinstance(value, str) or value.strip().lower() not in LOG_LEVELS:
             raise SettingsError(f"{origin}: log must be one of {', '.join(LOG_LEVELS)}")
@@ -122,21 +117,80 @@ def _validate(key: str, value: Any, origin: str) -> Any:
         raise SettingsError(f"{origin}: {key} must be a non-empty string, got {value!r}")
     value = value.strip()
     if key == "registry_url":
-        if "://" not in value:
-            value = f"http://{value}" if is_loopback(value) else f"https://{value}"
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise SettingsError(
-                f"{origin}: registry_url {value!r} is not a URL; "
-                "use e.g. http://localhost:5000 or https://registry.example.com"
-            )
-        value = value.rstrip("/")
+        value = _registry_url(value, origin)
     if key == "docker_host" and "://" not in value:
         raise SettingsError(
             f"{origin}: docker_host {value!r} needs a scheme, e.g. unix:///var/run/docker.sock "
             "or tcp://host:2375"
         )
     return value
+
+
+URL_EXAMPLE = "use e.g. http://localhost:5000 or https://registry.example.com"
+
+
+def _registry_url(value: str, origin: str) -> str:
+    """`value` as the registry's base URL, `http(s)://host[:port]` (no scheme: http for
+    loopback, https otherwise, as Docker does); one line saying what is wrong, else."""
+    shown = f"{origin}: registry_url {echo(value)}"
+    if not is_safe(value, one_line=True) or any(char.isspace() for char in value):
+        raise SettingsError(f"{shown} holds spaces or control characters; {URL_EXAMPLE}")
+    if "://" not in value:
+        if _is_ipv6(value):  # `::1`: in brackets, as URLs and image references spell it
+            value = f"[{value}]"
+        value = f"http://{value}" if is_loopback(value) else f"https://{value}"
+    scheme, _, rest = value.partition("://")
+    if scheme.lower() not in ("http", "https"):
+        raise SettingsError(f"{shown} is not an http or https URL; {URL_EXAMPLE}")
+    hostport = rest.rstrip("/")
+    if any(char in hostport for char in "/?#@"):
+        raise SettingsError(
+            f"{shown} has more than a host and port (a path, user or query); {URL_EXAMPLE}"
+        )
+    problem = host_problem(hostport)
+    if problem is not None:
+        raise SettingsError(f"{shown}: {problem}; {URL_EXAMPLE}")
+    return f"{scheme.lower()}://{hostport}"
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
+
+
+QUIT_KEY = "ctrl+q"
+"""Textual's key that quits the app; its binding has no id, so a keymap cannot move it."""
+
+
+def _keymap(value: Any, origin: str) -> tuple[tuple[str, str], ...]:
+    """The `[keymap]` table as (binding id, keys) pairs; refused when it is not a table of
+    strings, names an empty key, or takes the key that quits (no way out of the app)."""
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()
+    ):
+        raise SettingsError(
+            f'{origin}: keymap must be a table of binding id = "keys", e.g. '
+            '[keymap] followed by "builders.create" = "c"'
+        )
+    pairs = []
+    for binding_id, keys in sorted(value.items()):
+        names = [name.strip() for name in keys.split(",")]
+        if not all(names):
+            raise SettingsError(
+                f"{origin}: keymap {binding_id!r} = {keys!r} names an empty key; "
+                'separate keys with commas, e.g. "c,ctrl+n"'
+            )
+        if QUIT_KEY in (name.lower() for name in names):
+            raise SettingsError(
+                f"{origin}: keymap {binding_id!r} = {keys!r} takes {QUIT_KEY}, the only key "
+                f"that quits buildtui, and would leave no way out of the app; give "
+                f"{binding_id!r} another key"
+            )
+        pairs.append((binding_id, ",".join(names)))
+    return tuple(pairs)
 
 
 def load_file(path: Path) -> dict[str, Any]:
@@ -201,6 +255,15 @@ def save_setting(key: str, value: str, path: Path | None = None) -> Path:
     return path
 
 
+FLAGS = {
+    "registry_url": "--registry",
+    "docker_context": "--context",
+    "docker_host": "--host",
+    "log": "--debug",
+}
+"""The command-line flag of a setting, where its name is not `--<setting>`."""
+
+
 def load_settings(
     flags: Mapping[str, Any] | None = None,
     *,
@@ -215,5 +278,6 @@ def load_settings(
     merged.update(load_env(environ))
     for key, value in (flags or {}).items():
         if value is not None:
-            merged[key] = _validate(key, value, f"flag --{key.replace('_', '-')}")
+            flag = FLAGS.get(key, f"--{key.replace('_', '-')}")
+            merged[key] = _validate(key, value, f"flag {flag}")
     return Settings().with_overrides(merged)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -202,8 +203,9 @@ def parse_reference(text: str, default_registry: str | None = None) -> Reference
     first, slash, rest = text.partition("/")
     if slash and _looks_like_host(first):
         registry, remainder = first, rest
-        if not _HOST_RE.fullmatch(registry):
-            raise BadReference(f"{echo(registry)} in {echo(original)} is not a host[:port]")
+        problem = host_problem(registry)
+        if problem is not None:
+            raise BadReference(f"{problem}, in {echo(original)}")
     elif default_registry is not None:
         registry, remainder = default_registry, text
     else:
@@ -225,6 +227,26 @@ def parse_reference(text: str, default_registry: str | None = None) -> Reference
             raise
         raise BadReference(f"in {echo(original)}: {error}") from None
     return Reference(registry=registry, repository=remainder, tag=tag, digest=digest)
+
+
+def host_problem(hostport: str) -> str | None:
+    """What is wrong with `hostport` as a registry's `host[:port]`, or None: the grammar,
+    an IPv6 address in brackets, a port from 1 to 65535. The one check for settings,
+    references and registries typed in (a port out of range would fail deep in the
+    socket code instead)."""
+    if not hostport:
+        return "no host given"
+    if not _HOST_RE.fullmatch(hostport):
+        return f"{echo(hostport)} is not a host[:port]"
+    if hostport.startswith("["):
+        try:
+            ipaddress.IPv6Address(hostport[1:].partition("]")[0])
+        except ValueError:
+            return f"{echo(hostport)} has no valid IPv6 address between its brackets"
+    _, port = split_host(hostport)
+    if port is not None and not 1 <= port <= 65535:
+        return f"port {port} is out of range (1-65535)"
+    return None
 
 
 def split_host(hostport: str) -> tuple[str, int | None]:
@@ -278,11 +300,15 @@ def parse_registry(text: str, insecure_registries: Iterable[str] = ()) -> tuple[
             raise BadReference(
                 f"{echo(text)} is not a registry address: use host[:port] or http(s)://host[:port]"
             )
-        if not _HOST_RE.fullmatch(hostport):
-            raise BadReference(f"{echo(hostport)} is not a host[:port]")
+        problem = host_problem(hostport)
+        if problem is not None:
+            raise BadReference(problem)
         return hostport, f"{scheme}://{hostport}"
     if "/" in text or not _HOST_RE.fullmatch(text):
         raise BadReference(
             f"{echo(text)} is not a registry address: use host[:port], e.g. myhost:5000"
         )
+    problem = host_problem(text)
+    if problem is not None:
+        raise BadReference(problem)
     return text, base_url(text, insecure_registries)

@@ -82,7 +82,7 @@ def test_registry_url_without_scheme_follows_dockers_rule(
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
-        ("registry_url", "ftp://x", "is not a URL"),
+        ("registry_url", "ftp://x", "is not an http or https URL"),
         ("registry_container", "", "non-empty string"),
         ("docker_host", "/var/run/docker.sock", "needs a scheme"),
         ("insecure_registries", 5, "list of host:port"),

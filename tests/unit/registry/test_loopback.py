@@ -46,7 +46,9 @@ def test_other_hosts(hostport: str) -> None:
 @pytest.mark.parametrize("hostport", LOOPBACK)
 def test_a_loopback_registry_without_a_scheme_is_plain_http(hostport: str, tmp_path: Path) -> None:
     settings = load_settings({"registry_url": hostport}, environ={}, path=tmp_path / "none.toml")
-    assert settings.registry_url == f"http://{hostport}"
+    # A bare IPv6 address is put in brackets, as URLs and image references spell it.
+    shown = f"[{hostport}]" if hostport == "::1" else hostport
+    assert settings.registry_url == f"http://{shown}"
 
 
 @pytest.mark.parametrize("hostport", NOT_LOOPBACK[:3])
