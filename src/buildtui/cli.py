@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 
 from buildtui import __version__
@@ -14,6 +15,7 @@ from buildtui.settings import Settings, SettingsError, load_settings
 from buildtui.terminal import (
     EXIT_BROKEN_PIPE,
     EXIT_CODES_HELP,
+    EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
     needs_terminal_message,
@@ -104,7 +106,8 @@ def run_command(
     args: argparse.Namespace,
     settings: Settings,
 ) -> int:
-    """A twin's handler; its exit code."""
+    """A twin's handler; its exit code. An error no handler expected is one line on the
+    terminal, and its traceback goes to the log file."""
     try:
         code = int(handler(args, settings))
         sys.stdout.flush()
@@ -116,3 +119,9 @@ def run_command(
         # The reader went away (`buildtui ... | head`): stop quietly, as docker does.
         silence_stdout()
         return EXIT_BROKEN_PIPE
+    except Exception:
+        from buildtui import logs
+
+        details = traceback.format_exc()
+        print(logs.crash_message(details, logs.record_crash(details)), file=sys.stderr)
+        return EXIT_FAILURE

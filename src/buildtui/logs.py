@@ -17,6 +17,7 @@ from typing import Any
 
 from buildtui.private_files import open_private
 from buildtui.settings import state_dir
+from buildtui.untrusted import visible
 
 LOGGER = logging.getLogger("buildtui")
 LOG_FILE = "buildtui.log"
@@ -52,6 +53,33 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
 
     def _open(self) -> Any:
         return open_private(Path(self.baseFilename), "a", links="replace")
+
+
+def record_crash(details: str) -> Path | None:
+    """Write an unexpected error's traceback to the log file, whatever the log level (the
+    file is started at `info` when off); the file, or None when it cannot be written."""
+    try:
+        handlers = [h for h in LOGGER.handlers if isinstance(h, logging.FileHandler)]
+        path = Path(handlers[0].baseFilename) if handlers else configure("info")
+        LOGGER.critical("unexpected error:\n%s", details.rstrip())
+    except OSError:
+        return None
+    return path
+
+
+def crash_message(details: str, log: Path | None) -> str:
+    """The one line a user sees for an unexpected error: what it was (the traceback's
+    last line, control characters visible) and where the whole of it is."""
+    lines = [line.strip() for line in details.strip().splitlines() if line.strip()]
+    # A Rich traceback ends with its frames' box, then the error (perhaps wrapped).
+    closing = max((i for i, line in enumerate(lines) if line.startswith("╰")), default=-1)
+    error = " ".join(lines[closing + 1 :]) if closing >= 0 else (lines[-1] if lines else "")
+    error = visible(error if len(error) <= 300 else error[:299] + "…", one_line=True)
+    where = f"the details are in {log}" if log is not None else "the log file could not be written"
+    return (
+        f"buildtui: stopped on an unexpected error ({error or 'unknown'}); {where}. "
+        "Please report it with that file."
+    )
 
 
 def masked_argv(argv: Sequence[str], flags: Sequence[str] = _SECRET_FLAGS) -> list[str]:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+import io
+import sys
+import traceback
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import partial
@@ -473,8 +476,28 @@ def make_app(settings: Settings, services: Services | None = None) -> BuildTUI:
 
 
 def run_app(settings: Settings) -> int:
-    make_app(settings).run()
-    return 0
+    """Run the app; its exit code. An error nothing handled stops it (Textual's own
+    handling) with one line on the terminal and the traceback in the log file, exit 1."""
+    from rich.console import Console
+
+    from buildtui import logs
+
+    app = make_app(settings)
+    # Textual prints an unhandled error's traceback (with its locals: registry data,
+    # perhaps) to `error_console` once the app is gone: into the log, not the terminal.
+    details = io.StringIO()
+    app.error_console = Console(
+        file=details, width=160, color_system=None, markup=False, highlight=False
+    )
+    try:
+        app.run()
+    except Exception:
+        details.write(traceback.format_exc())
+    if not details.getvalue() and not app.return_code:
+        return 0
+    report = details.getvalue() or f"the app exited with code {app.return_code}"
+    print(logs.crash_message(report, logs.record_crash(report)), file=sys.stderr)
+    return app.return_code or 1
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """The twins' human output: every write made visible at the output layer, buildtui's own
-colours kept, `--json` unchanged."""
+colours kept, `--json` unchanged; an error no handler expected is one line and a log."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import argparse
 import io
 import json
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from buildtui import cli
+from buildtui import cli, logs
 from buildtui.cli import build_parser
 from buildtui.commands import doctor
 from buildtui.commands.output import VisibleControls, human_output, print_json, write_styled
@@ -20,6 +22,12 @@ from tests.fakes.hostile_app import hostile_builders
 from tests.fakes.hostile_content import EVIL, RAW_CONTROLS, SHOWN, evil
 
 ESCAPED = "\\x1b]0;PWNED"
+
+
+@pytest.fixture(autouse=True)
+def no_log_left() -> Iterator[None]:
+    yield
+    logs.configure("off")  # a crash starts the log file: no other test writes to it
 
 
 def test_visible_controls_shows_control_characters() -> None:
@@ -74,6 +82,33 @@ def test_argparse_errors_go_through_it_too(capsys: pytest.CaptureFixture[str]) -
     with pytest.raises(SystemExit):
         cli.main(["inspect", "--json", "--raw", f"x{EVIL}"])
     assert not RAW_CONTROLS.search(capsys.readouterr().err)
+
+
+def test_an_unexpected_error_in_a_twin_is_one_line_and_a_log(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], isolated_dirs: Path
+) -> None:
+    def handler(args: argparse.Namespace, settings: Settings) -> int:
+        raise ValueError(f"boom{EVIL}")
+
+    monkeypatch.setattr(doctor, "run", handler)
+    assert cli.main(["doctor"]) == 1
+    err = capsys.readouterr().err
+    log = isolated_dirs / "state" / "buildtui" / "buildtui.log"
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"buildtui: stopped on an unexpected error (ValueError: boom{ESCAPED}")
+    assert f"the details are in {log}" in err
+    assert not RAW_CONTROLS.search(err)
+    written = log.read_text()
+    assert "Traceback" in written and "ValueError: boom" in written
+    assert log.stat().st_mode & 0o777 == 0o600
+
+
+def test_crash_message_takes_the_error_after_a_rich_traceback() -> None:
+    details = "╭── Traceback ──╮\n│ frame │\n╰───────────────╯\nKeyError:\n'warning'\n"
+    line = logs.crash_message(details, Path("/x/buildtui.log"))
+    assert line.startswith("buildtui: stopped on an unexpected error (KeyError: 'warning');")
+    assert "the details are in /x/buildtui.log" in line
+    assert "could not be written" in logs.crash_message("E: x", None)
 
 
 def test_builders_list_shows_hostile_names_escaped(capsys: pytest.CaptureFixture[str]) -> None:
