@@ -102,7 +102,7 @@ class ConfirmScreen(ModalScreen[bool]):
             if self.warning:
                 yield ScreenStatic(self.warning, id="confirm-warning")
             if self.command:
-                yield ScreenStatic(Text(f"$ {self.command}"), id="confirm-command")
+                yield ScreenStatic(f"$ {self.command}", id="confirm-command")
             with VerticalScroll():
                 yield ThemedStatic(self.body, id="confirm-body")
             with Horizontal(id="confirm-buttons"):

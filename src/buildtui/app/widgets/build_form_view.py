@@ -3,7 +3,6 @@ command it runs with its buttons."""
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -53,7 +52,7 @@ class BuildFormView(Vertical):
             preview = shell_command(self.command())
         except OptionsError as error:
             preview = f"⚠ {error}"
-        self.query_one("#command-preview", Static).update(Text(preview))
+        self.query_one("#command-preview", Static).update(preview)
 
     def show_problem(self, problem: str) -> None:
         self.query_one("#form-problem", Static).update(problem)

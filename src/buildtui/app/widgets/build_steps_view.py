@@ -62,7 +62,7 @@ class BuildStepsView(VerticalScroll):
         prefix, argv = self._command
         if argv:
             line = shown_command(argv, build_arg_values=self.build_arg_values)
-            self.query_one("#build-command", Static).update(Text(f"{prefix}$ {line}"))
+            self.query_one("#build-command", Static).update(f"{prefix}$ {line}")
 
     def show_problem(self, problem: str) -> None:
         self.query_one("#build-problem", Static).update(problem)

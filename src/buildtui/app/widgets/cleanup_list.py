@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -101,4 +100,4 @@ class CleanupList(Vertical):
     @on(DataTable.RowHighlighted)
     def highlighted(self, event: DataTable.RowHighlighted) -> None:
         row = self.rows.get(str(event.row_key.value))
-        self.query_one("#cleanup-row", Static).update(Text(row_detail(row)) if row else "")
+        self.query_one("#cleanup-row", Static).update(row_detail(row) if row else "")

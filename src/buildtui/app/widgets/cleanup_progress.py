@@ -3,7 +3,6 @@ result lines (deletion, garbage collection, verification) in the theme's colours
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import ProgressBar
@@ -54,7 +53,7 @@ class CleanupProgress(Vertical):
             bar.update(total=total, progress=done)
         else:
             bar.update(total=None)
-        self.query_one("#cleanup-status", ThemedStatic).show(Text(f"… {what}"))
+        self.query_one("#cleanup-status", ThemedStatic).show(f"… {what}")
 
     def hide_progress(self) -> None:
         self.query_one("#cleanup-progress", ProgressBar).remove_class("shown")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
@@ -59,7 +58,7 @@ class ReportDetails(Vertical):
         """No tag to show: a line in the tree's place, and a note under it (if any)."""
         self.manifest_tree.show_outline(None, placeholder)
         self.query_one("#registry-badge", Static).update("")
-        self.query_one("#registry-summary", Static).update(Text(note) if note else "")
+        self.query_one("#registry-summary", Static).update(note)
 
     def focused_node(self) -> tuple[str, str, bytes | None] | None:
         """(name, digest, raw JSON) of the tree node in focus, if it has a digest."""
