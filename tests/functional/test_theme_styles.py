@@ -115,7 +115,8 @@ async def test_the_app_follows_a_theme_switch(tmp_path: Path) -> None:
 async def test_styled_parts_and_cells_take_the_theme_s_colours() -> None:
     app: App[None] = App()
     async with app.run_test():
-        assert themed_cell(app, Styled("image")) == "image"
+        plain = themed_cell(app, Styled("image"))  # a Text (a str cell would be markup)
+        assert plain.plain == "image" and not plain.style and not plain.spans
         cell = themed_cell(app, Styled("index damaged", "bold error"))
         assert isinstance(cell, Text) and isinstance(cell.style, RichStyle)
         assert cell.style.bold and cell.style.color == variable(app, "text-error")
