@@ -10,7 +10,7 @@ from buildtui.app.services import BuildServices, Services
 from buildtui.build.history import BuildHistory
 from buildtui.buildlog.model import BuildModel
 from buildtui.buildlog.summary import summarize
-from buildtui.buildx.models import Builder, Node, Platform
+from buildtui.buildx.models import Builder, CacheRecord, DiskUsage, Node, Platform
 from buildtui.engine.status import Check, EngineStatus
 from buildtui.settings import Settings
 from tests.fakes.build import ReplayBuildService
@@ -68,6 +68,20 @@ def hostile_builders() -> list[Builder]:
     ]
 
 
+def hostile_usage() -> DiskUsage:
+    """`buildx du` whose records describe hostile Dockerfile steps (from a build context)."""
+    record = CacheRecord(
+        "evil0000000000000000000aa",
+        True,
+        "1kB",
+        1000,
+        evil("accessed"),
+        record_type="regular",
+        description=f"mount / from exec /bin/sh -c echo {evil('step')}",
+    )
+    return DiskUsage((record,), total="1kB", reclaimable="1kB", shared="0B", private="1kB")
+
+
 def hostile_status(registry_url: str) -> EngineStatus:
     return EngineStatus(
         server_version=evil("version"),
@@ -113,10 +127,12 @@ def hostile_services(
     browser = fake_service(registry, settings)
     history = BuildHistory(data_dir / "history.sqlite3")
     keep_hostile_build(history, folder)
+    builders = FakeBuildersService(hostile_builders(), settings=settings, data_dir=data_dir)
+    builders.usage = hostile_usage()
     services = Services(
         settings=settings,
         status=FakeStatusService(hostile_status(settings.registry_url)),
-        builders=FakeBuildersService(hostile_builders(), settings=settings, data_dir=data_dir),
+        builders=builders,
         build=BuildServices(
             runner=ReplayBuildService(hostile_log(folder), exit_code=1),
             history=history,

@@ -154,23 +154,39 @@ async def test_every_pane_shows_hostile_text_as_text(tmp_path: Path) -> None:
             ("down",),  # the hostile builder and its broken node
             ("i",),  # buildx inspect
             ("escape",),
+            ("D",),  # buildx du: records describe a context's steps
+            ("escape",),
+            ("x",),  # the removal's confirmation names the builder
+            ("escape",),
             ("2",),
             ("f5",),  # a build whose log is hostile: the steps view
             ("f4",),  # its raw log
             ("f6",),  # the history: that build, and one kept with raw lines
             ("o",),
             ("f4",),
+            ("f6",),
+            ("c", "down", "c"),  # the two compared
+            ("escape",),
             ("3",),
             ("4",),
             ("5",),
             ("d",),  # the doctor
             ("escape",),
         ]
+        screens = set()
         for keys in steps:
             await pilot.press(*keys)
             await settle(pilot)
             seen.append(assert_safe(app, f"after {keys}"))
+            screens.add(type(app.screen).__name__)
     everything = "\n".join(seen)
-    for label in ("node", "endpoint", "output", "solve", "version", "engine", "fix"):
+    assert screens >= {
+        "InspectBuilderScreen",
+        "DiskUsageScreen",
+        "RemoveBuilderScreen",
+        "BuildCompareScreen",
+        "DoctorScreen",
+    }
+    for label in ("node", "endpoint", "step", "output", "solve", "version", "engine", "fix"):
         assert f"{label}{ESCAPED}" in everything, f"{label} is not shown"
     assert not (tmp_path / "victim.txt").exists()
