@@ -61,7 +61,9 @@ def record_crash(details: str) -> Path | None:
     try:
         handlers = [h for h in LOGGER.handlers if isinstance(h, logging.FileHandler)]
         path = Path(handlers[0].baseFilename) if handlers else configure("info")
-        LOGGER.critical("unexpected error:\n%s", details.rstrip())
+        # Visible escapes: the traceback quotes the error (a registry's words, perhaps),
+        # and the file is read with cat or less.
+        LOGGER.critical("unexpected error:\n%s", visible(details.rstrip()))
     except OSError:
         return None
     return path

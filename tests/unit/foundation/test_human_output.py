@@ -99,7 +99,8 @@ def test_an_unexpected_error_in_a_twin_is_one_line_and_a_log(
     assert f"the details are in {log}" in err
     assert not RAW_CONTROLS.search(err)
     written = log.read_text()
-    assert "Traceback" in written and "ValueError: boom" in written
+    assert "Traceback" in written and f"ValueError: boom{ESCAPED}" in written
+    assert not RAW_CONTROLS.search(written)  # read with cat, it is text too
     assert log.stat().st_mode & 0o777 == 0o600
 
 
