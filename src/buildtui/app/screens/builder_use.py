@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button
+
+from buildtui.app.widgets.screen_static import ScreenStatic
+from buildtui.untrusted import screen_text
 
 UseChoice = Literal["bootstrap", "use"]
 BOOTSTRAP_FIRST: UseChoice = "bootstrap"
@@ -66,14 +68,12 @@ class UseBuilderScreen(ModalScreen[UseChoice | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = f"Use {self.builder}?"
+            box.border_title = screen_text(f"Use {self.builder}?", one_line=True)
             box.border_subtitle = "escape to cancel"
-            yield Static(Text(self.warning), id="use-warning")
-            yield Static(
-                Text(
-                    "Bootstrap, then use: the builder in use changes only if it starts.\n"
-                    f"$ {self.bootstrap_command}\n$ {self.use_command}"
-                ),
+            yield ScreenStatic(self.warning, id="use-warning")
+            yield ScreenStatic(
+                "Bootstrap, then use: the builder in use changes only if it starts.\n"
+                f"$ {self.bootstrap_command}\n$ {self.use_command}",
                 classes="use-command",
             )
             with Horizontal(id="use-buttons"):
