@@ -67,10 +67,17 @@ def _buildtui(root: Path) -> list[str]:
     return sorted(p for p in hashes if p != ".dockerignore")
 
 
+def _suffix_pattern(line: str) -> bool:
+    text = line.lstrip("/")
+    return text.startswith("**") and text[2:3] not in ("", "/")
+
+
 @settings(max_examples=300)
 @given(trees(), st.lists(patterns(), min_size=1, max_size=4))
 def test_the_context_is_what_docker_py_sends(files: list[str], lines: list[str]) -> None:
-    lines = [line for line in lines if not line.startswith("**") or line[2:3] in ("", "/")]
+    # moby strips a leading `/` before it reads `**x` (matched by suffix, where docker-py
+    # differs): `/**a` is `**a`.
+    lines = [line for line in lines if not _suffix_pattern(line)]
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         _context(root, files, lines)
