@@ -44,7 +44,9 @@ def registry_caches(argv: Sequence[str], flag: str, host: str) -> list[dict[str,
 
 def exports_of(argv: Sequence[str]) -> list[tuple[str, str, bool]]:
     """(exporter, destination, is an image in the engine) of each export with another
-    exporter than the registry: `--load` (docker, into the image store), `-o type=...`."""
+    exporter than the registry: `--load` (docker, into the image store), `-o type=...`
+    (`type=image` without `push=true` is an image in the engine's image store too, named
+    by its `name=` or the first tag)."""
     found = []
     tags = flag_values(argv, "-t", "--tag")
     if "--load" in argv:
@@ -56,6 +58,11 @@ def exports_of(argv: Sequence[str]) -> list[tuple[str, str, bool]]:
             continue
         if kind == "docker" and not fields.get("dest"):
             found.append(("docker", tags[0] if tags else "", True))
+        elif kind == "image":
+            if fields.get("push", "false").lower() == "true":
+                continue
+            name = fields.get("name") or (tags[0] if tags else "")
+            found.append(("image", name, True))
         else:
             found.append((kind, fields.get("dest", ""), False))
     return found

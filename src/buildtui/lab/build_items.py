@@ -94,7 +94,7 @@ def exported_item(obs: Observations, _: Translate) -> Item:
             build_ids=(last.build_id,),
         )
     missing = [e for e in obs.exports if not e.found]
-    note = _("No build has exported with --load or type=docker, oci, tar or local yet.")
+    note = _("No build has exported with --load or type=docker, image, oci, tar or local yet.")
     if missing:
         last = missing[-1]
         note = _("Build {id} exported type={exporter} to {target}, but it is not there.").format(

@@ -259,6 +259,9 @@ def test_exports_are_read_from_the_command() -> None:
     assert exports_of(["--output=type=local,dest=dir", "."]) == [("local", "dir", False)]
     assert exports_of(["-o", "./dir", "."]) == [("local", "./dir", False)]
     assert exports_of(["--push", "-o", "type=registry", "."]) == []
+    assert exports_of(["-t", "lab:img", "-o", "type=image", "."]) == [("image", "lab:img", True)]
+    assert exports_of(["-o", "type=image,name=lab:named", "."]) == [("image", "lab:named", True)]
+    assert exports_of(["-t", "x", "-o", "type=image,push=true", "."]) == []
     assert registry_caches(LAB_ARGV, "--cache-to", "localhost:5000")[0]["mode"] == "max"
     assert registry_caches(LAB_ARGV, "--cache-to", "localhost:5001") == []
 
