@@ -15,6 +15,12 @@ database, its journal files and that file (0600), also when an older version cre
 them readable by others; the screen shows each value as `NAME=…` until the user asks
 to see it (`shown_command`). The evidence keeps only a keyed hash of each value.
 Histories kept before this are masked the same when opened.
+
+A build can also come from elsewhere (`transfer.py`): a file another buildtui exported
+(`history export`), or the log of a plain `docker buildx build --progress=plain` run.
+Such a build is marked with its `source` (NULL for a build run here), when it was
+imported and where from (`origin`); it is never what a later build's cache misses are
+explained against (its context and builder were another machine's).
 """
 
 from __future__ import annotations
@@ -51,17 +57,28 @@ CREATE TABLE IF NOT EXISTS builds (
     log BLOB NOT NULL,
     log_lines INTEGER NOT NULL,
     timing TEXT,
-    evidence BLOB
+    evidence BLOB,
+    source TEXT,
+    imported_at REAL,
+    origin TEXT
 )
 """
 EVIDENCE_COLUMN = "ALTER TABLE builds ADD COLUMN evidence BLOB"
 """What the build started from (evidence.py), compressed; NULL for older builds."""
 TIMING_COLUMN = "ALTER TABLE builds ADD COLUMN timing TEXT"
 """Histories made before per-line timing was kept get the column (NULL: no timing)."""
+IMPORT_COLUMNS = {
+    "source": "ALTER TABLE builds ADD COLUMN source TEXT",
+    "imported_at": "ALTER TABLE builds ADD COLUMN imported_at REAL",
+    "origin": "ALTER TABLE builds ADD COLUMN origin TEXT",
+}
+"""Histories made before builds could be imported get the columns (NULL: run here)."""
+SOURCES = ("export", "plain-log")
+"""Where an imported build comes from: a `history export` file, or a plain log."""
 MAX_MARKS = 20_000
+"""Timing marks kept per build (a long build's batches are thinned to this many)."""
 VALUES_KEPT = 500
 """Builds whose whole command (with `--build-arg` values) is kept for `r`."""
-"""Timing marks kept per build (a long build's batches are thinned to this many)."""
 
 
 def default_path() -> Path:
@@ -81,6 +98,16 @@ class BuildEntry:
     canceled: bool
     summary: BuildSummary
     log_lines: int
+    source: str | None = None
+    """None: run here (the app or `buildtui build`); else imported, from `SOURCES`."""
+    imported_at: float | None = None
+    """Unix time it was imported."""
+    origin: str | None = None
+    """Where it was imported from, for people: the file's name, the build's id there."""
+
+    @property
+    def imported(self) -> bool:
+        return self.source is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +225,9 @@ class BuildHistory:
                 connection.execute(EVIDENCE_COLUMN)
             if "timing" not in columns:
                 connection.execute(TIMING_COLUMN)
+            for column, statement in IMPORT_COLUMNS.items():
+                if column not in columns:
+                    connection.execute(statement)
             self._mask_older_builds(connection)
         self._ready = True
 
@@ -271,13 +301,19 @@ class BuildHistory:
         canceled: bool = False,
         evidence: BuildEvidence | None = None,
         timing: Sequence[tuple[int, float]] = (),
+        source: str | None = None,
+        imported_at: float | None = None,
+        origin: str | None = None,
     ) -> int:
         """Keep a finished build; its id. `timing`: (lines so far, seconds since the
         start) as its log arrived, for replaying it at its pace. The database gets the
         command without its `--build-arg` values (`command` is not kept as given: it is
-        made from that); the log and summary must come masked (LiveBuild does)."""
+        made from that); the log and summary must come masked (LiveBuild does). `source`,
+        `imported_at` and `origin` mark a build imported from elsewhere (see `BuildEntry`)."""
         stored = masked_argv(argv, flags=("--build-arg",))
         command = shown_command(stored)
+        if source is not None and source not in SOURCES:
+            raise ValueError(f"unknown source {source!r}")
         blob = compress_lines(log_lines)
         marks = list(timing)
         if len(marks) > MAX_MARKS:
@@ -286,7 +322,8 @@ class BuildHistory:
         with self._connect() as db:
             cursor = db.execute(
                 "INSERT INTO builds (started, argv, command, exit_code, canceled, summary,"
-                " log, log_lines, evidence, timing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " log, log_lines, evidence, timing, source, imported_at, origin)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     started,
                     json.dumps(stored),
@@ -298,6 +335,9 @@ class BuildHistory:
                     len(log_lines),
                     evidence.to_blob() if evidence is not None else None,
                     json.dumps([[n, round(t, 3)] for n, t in marks]) if marks else None,
+                    source,
+                    imported_at,
+                    origin,
                 ),
             )
             build_id = int(cursor.lastrowid or 0)
@@ -306,11 +346,12 @@ class BuildHistory:
             return build_id
 
     def earlier(self, evidence: BuildEvidence, limit: int = 20) -> list[EarlierBuild]:
-        """The newest builds of the same Dockerfile and context, with their evidence."""
+        """The newest builds of the same Dockerfile and context, with their evidence
+        (run here: an imported build's context and builder were another machine's)."""
         with self._connect() as db:
             rows = db.execute(
                 "SELECT id, summary, evidence FROM builds WHERE evidence IS NOT NULL"
-                " ORDER BY id DESC LIMIT ?",
+                " AND source IS NULL ORDER BY id DESC LIMIT ?",
                 (limit * 4,),
             ).fetchall()
         out = []
@@ -329,8 +370,7 @@ class BuildHistory:
         """The newest builds first."""
         with self._connect() as db:
             rows = db.execute(
-                "SELECT id, started, argv, command, exit_code, canceled, summary, log_lines"
-                " FROM builds ORDER BY id DESC LIMIT ?",
+                f"SELECT {ENTRY_COLUMNS} FROM builds ORDER BY id DESC LIMIT ?",
                 (limit,),
             ).fetchall()
         return self._with_values([_entry(row) for row in rows])
@@ -338,15 +378,15 @@ class BuildHistory:
     def get(self, build_id: int) -> BuildRecord:
         with self._connect() as db:
             row = db.execute(
-                "SELECT id, started, argv, command, exit_code, canceled, summary, log_lines, log,"
-                " timing FROM builds WHERE id = ?",
+                f"SELECT {ENTRY_COLUMNS}, log, timing FROM builds WHERE id = ?",
                 (build_id,),
             ).fetchone()
         if row is None:
             raise HistoryError(f"There is no build {build_id} in the history.")
-        timing = tuple((int(n), float(t)) for n, t in json.loads(row[9])) if row[9] else ()
-        entry = self._with_values([_entry(row[:8])])[0]
-        return BuildRecord(entry, zlib.decompress(row[8]).decode("utf-8", "replace"), timing)
+        log, timing = row[-2:]
+        marks = tuple((int(n), float(t)) for n, t in json.loads(timing)) if timing else ()
+        entry = self._with_values([_entry(row[:-2])])[0]
+        return BuildRecord(entry, zlib.decompress(log).decode("utf-8", "replace"), marks)
 
     def evidence(self, build_id: int) -> BuildEvidence | None:
         """What build `build_id` started from (its Dockerfile, context), if it was kept."""
@@ -382,8 +422,16 @@ def compress_lines(lines: Sequence[str], chunk: int = 10_000) -> bytes:
     return b"".join(parts)
 
 
+ENTRY_COLUMNS = (
+    "id, started, argv, command, exit_code, canceled, summary, log_lines, source,"
+    " imported_at, origin"
+)
+"""The columns `_entry` reads, in its order."""
+
+
 def _entry(row: Sequence[object]) -> BuildEntry:
-    build_id, started, argv, command, exit_code, canceled, summary, log_lines = row
+    build_id, started, argv, command, exit_code, canceled, summary, log_lines = row[:8]
+    source, imported_at, origin = row[8:11]
     return BuildEntry(
         id=int(str(build_id)),
         started=float(str(started)),
@@ -393,6 +441,9 @@ def _entry(row: Sequence[object]) -> BuildEntry:
         canceled=bool(canceled),
         summary=BuildSummary.from_json(json.loads(str(summary))),
         log_lines=int(str(log_lines)),
+        source=None if source is None else str(source),
+        imported_at=None if imported_at is None else float(str(imported_at)),
+        origin=None if origin is None else str(origin),
     )
 
 
