@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "buildtui.commands.doctor",
     "buildtui.commands.builders",
     "buildtui.commands.build",
+    "buildtui.commands.history",
     "buildtui.commands.registry",
     "buildtui.commands.cleanup",
     "buildtui.commands.lab",
