@@ -48,6 +48,7 @@ from buildtui.lab.evidence import (
     local_cache_hits,
     two_platform_image,
 )
+from buildtui.lab.imported import mark_imported
 from buildtui.lab.proofs import keep
 
 __all__ = [
@@ -94,5 +95,6 @@ def evaluate_live(obs: Observations, _: Translate = untranslated) -> Guide:
 
 def evaluate(obs: Observations, _: Translate = untranslated) -> Guide:
     """The guide: each item as observed now, or as its kept proof shows it (with a note
-    of what changed since). The Lab pane, `lab status` and the report all use this."""
-    return Guide(keep(evaluate_live(obs, _).items, obs, _))
+    of what changed since), each item resting on an imported build saying so. The Lab
+    pane, `lab status` and the report all use this."""
+    return Guide(mark_imported(keep(evaluate_live(obs, _).items, obs, _), obs, _))

@@ -165,6 +165,7 @@ TRANSLATED_SOURCES = (
     "lab/checklist.py",
     "lab/engine_items.py",
     "lab/build_items.py",
+    "lab/imported.py",
     "lab/presentation.py",
     "lab/proofs.py",
     "lab/timeline.py",

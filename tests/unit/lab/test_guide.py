@@ -283,3 +283,17 @@ def test_an_export_written_into_its_build_context_is_done_with_a_warning(tmp_pat
     assert item.note is not None
     assert "inside its build context /lab" in item.note and "dest=../lab-oci.tar" in item.note
     assert "dest=../lab-oci.tar" in item.commands[0]  # the proposed command writes outside
+
+
+def test_an_imported_build_counts_as_evidence_marked_imported(tmp_path: Path) -> None:
+    registry = lab_fake_registry()
+    (entry,) = builds(tmp_path, ("lab-first-build.log", 100.0))
+    imported = replace(entry, source="plain-log", imported_at=200.0, origin="student.log")
+    guide = evaluate(observations(tmp_path, entries=(imported,), scan=scan_of(registry, SETTINGS)))
+    export = guide.item("cache-export")
+    assert export.status is Status.DONE
+    assert export.evidence[-1] == (
+        f"Build {entry.id} is imported evidence: a plain build log (student.log)."
+    )
+    here = evaluate(observations(tmp_path, entries=(entry,), scan=scan_of(registry, SETTINGS)))
+    assert not any("imported" in line for line in here.item("cache-export").evidence)
