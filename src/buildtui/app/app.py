@@ -11,6 +11,7 @@ from dataclasses import replace
 from functools import partial
 
 from textual import on, work
+from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult, SystemCommand
 from textual.message import Message
 from textual.notifications import SeverityLevel
@@ -277,7 +278,7 @@ class BuildTUI(App[None]):
             selector = getattr(pane, "AUTO_FOCUS", None)
             if selector:
                 for widget in pane.query(selector):
-                    if widget.focusable and widget.display and not is_text_field(widget):
+                    if widget.focusable and shown(widget) and not is_text_field(widget):
                         widget.focus()
                         return
         for widget in self.screen.focus_chain:
@@ -453,13 +454,27 @@ class BuildTUI(App[None]):
                 continue  # the same command under another key
             name, help_line = palette_text(command, keys.get(command.id, command.key))
             yield SystemCommand(name, help_line, partial(self.run_action, command.action))
-        # The commands of the pane in front, each run by that pane.
+        # The commands of the pane in front that it offers now (as its footer does), each
+        # run by that pane.
         tabs = self.tabs
         for pane in tabs.get_pane(tabs.active).children if tabs and tabs.active else ():
             pane_commands: tuple[Command, ...] = getattr(pane, "COMMANDS", ())
             for command in pane_commands:
+                if not offered(pane, command.action):
+                    continue
                 name, help_line = palette_text(command, keys.get(command.id, command.key))
                 yield SystemCommand(name, help_line, partial(pane.run_action, command.action))
+
+
+def shown(widget: Widget) -> bool:
+    """Neither `widget` nor a widget it is in is hidden (a view a switcher does not show)."""
+    return all(node.display for node in widget.ancestors_with_self if isinstance(node, Widget))
+
+
+def offered(node: Widget, action: str) -> bool:
+    """Whether `node` offers `action` now: its `check_action` does not hide it."""
+    _, name, parameters = parse_action(action)
+    return node.check_action(name, parameters) is not False
 
 
 def is_text_field(widget: Widget) -> bool:

@@ -1,8 +1,8 @@
-"""`buildtui lab replay BUILD`: the app with the Build pane replaying a kept build.
+"""`buildtui lab replay BUILD [BUILD]`: the app on the Build pane, replaying kept builds.
 
-The Build pane runs the replay as it runs a build (its steps, CACHED lines and
-summary appear as they did), from a `ReplayService` instead of buildx; the replay is
-not kept in the history again.
+The Build pane replays them as it shows a running build (steps, CACHED lines, summary),
+from the recorded log on the recorded clock, one build or two side by side; see
+`buildtui.app.panes.build_replay`. Nothing is added to the history.
 """
 
 from __future__ import annotations
@@ -11,45 +11,30 @@ from collections.abc import Sequence
 
 from buildtui.app.app import BuildTUI
 from buildtui.app.services import Services
-from buildtui.build.evidence import BuildEvidence
-from buildtui.build.history import BuildHistory
-from buildtui.buildlog.summary import BuildSummary
+from buildtui.build.history import BuildRecord
 from buildtui.settings import Settings
 
 WAIT_FOR_PANES = 0.1
 
 
-class KeptHistory(BuildHistory):
-    """The history, read as it is: a replayed build is not added to it again."""
-
-    def __init__(self, history: BuildHistory, build_id: int) -> None:
-        super().__init__(history.path)
-        self.build_id = build_id
-
-    def add(
-        self,
-        *,
-        started: float,
-        argv: Sequence[str],
-        command: str,
-        summary: BuildSummary,
-        log_lines: Sequence[str],
-        canceled: bool = False,
-        evidence: BuildEvidence | None = None,
-        timing: Sequence[tuple[int, float]] = (),
-    ) -> int:
-        return self.build_id
-
-
 class ReplayApp(BuildTUI):
-    """The app, on the Build pane, starting the replay of `argv` once the pane is there."""
+    """The app, on the Build pane, starting the replay once the pane is there."""
 
     def __init__(
-        self, settings: Settings, services: Services, argv: Sequence[str], note: str
+        self,
+        settings: Settings,
+        services: Services | None,
+        records: Sequence[BuildRecord],
+        stage_orders: Sequence[Sequence[str]] = (),
+        *,
+        speed: float = 1.0,
+        paused: bool = False,
     ) -> None:
         super().__init__(settings, services)
-        self.replay_argv = list(argv)
-        self.replay_note = note
+        self.replay_records = list(records)
+        self.replay_orders = [list(order) for order in stage_orders]
+        self.replay_speed = speed
+        self.replay_paused = paused
         self.replay_started = False
 
     def on_mount(self) -> None:
@@ -64,5 +49,9 @@ class ReplayApp(BuildTUI):
             return
         self.replay_started = True
         self._waiting.stop()
-        panes.first().start_build(self.replay_argv)
-        self.notify(self.replay_note, title="Replay", timeout=10)
+        panes.first().start_replay(
+            self.replay_records,
+            self.replay_orders,
+            speed=self.replay_speed,
+            paused=self.replay_paused,
+        )

@@ -167,6 +167,13 @@ class LiveBuild:
             timing=self.timing,
         )
 
+    def show_recorded(self, summary: BuildSummary) -> None:
+        """A replay of a kept build ended: its summary is the one the build was kept
+        with (its recorded wall time, first misses and their reasons), not one worked out
+        again from the replay's clock and today's history."""
+        with self.lock:
+            self.summary = summary
+
     def wall_seconds(self, now: float | None = None) -> float:
         end = self.finished_at if self.finished_at is not None else self.clock()
         return (end if now is None else now) - self.started_at

@@ -16,7 +16,9 @@ from rich.text import Text
 from buildtui.build.evidence import buildx_arguments
 from buildtui.build.history import BuildEntry, Comparison
 from buildtui.build.live import LiveBuild
-from buildtui.buildlog.presentation import SEMANTIC, Styles
+from buildtui.build.replay import FIXED_RATE, ReplaySession
+from buildtui.buildlog.model import BuildModel, PhaseKind, StepState
+from buildtui.buildlog.presentation import SEMANTIC, Styles, replay_note, speeds_text
 from buildtui.buildlog.summary import BuildSummary, miss_line
 from buildtui.untrusted import screen_text
 
@@ -164,6 +166,120 @@ def status_line(live: LiveBuild, lines: int) -> str:
         f"Build {state} · {summary.cached}/{summary.total} steps cached · "
         f"{wall:.1f}s · {lines} lines · F4: log"
     )
+
+
+def glance_text(
+    live: LiveBuild,
+    styles: Styles = SEMANTIC,
+    *,
+    speeds: Sequence[float] = (),
+    narrow: bool = False,
+) -> Text:
+    """Two lines that stay in view under the steps, however many steps there are: how the
+    build went (or goes) with its CACHED count, then its cache import, export and push.
+    `speeds`: it is a replay, at those speeds (its times are the recorded ones). `narrow`:
+    a column of two side by side (the speeds and the platforms' counts left out). The
+    caller holds `live.lock`."""
+    summary = live.summary
+    out = Text()
+    if summary is None or live.running:
+        counted = [s for g in live.model.groups() for s in g.steps if s.counted]
+        cached = sum(1 for s in counted if s.was_cached)
+        out.append("Replaying" if speeds else "Building", style=styles.get("running", ""))
+        out.append(" · CACHED ")
+        out.append(f" {cached}/{len(counted)} ", style=styles.get("cached", ""))
+        out.append(" so far\nCache import: ")
+        out.append(_import_so_far(live.model), style=styles.get("dim", ""))
+        return out
+    state = "canceled" if live.canceled else ("succeeded" if summary.succeeded else "failed")
+    out.append(f"Build {state}", style=styles.get("done" if summary.succeeded else "error", ""))
+    if summary.wall_seconds is not None:
+        out.append(f" in {summary.wall_seconds:.1f}s")
+    if speeds and not narrow:
+        out.append(f" {replay_note(summary, speeds)}", style=styles.get("dim", ""))
+    out.append(" · CACHED ")
+    out.append(f" {summary.cached}/{summary.total} ", style=styles.get("cached", ""))
+    out.append("\n")
+    per_platform = ", ".join(
+        f"{p.platform or 'default'} {p.cached}/{p.total}" for p in summary.per_platform
+    )
+    if per_platform and not narrow:
+        out.append(f"{per_platform} · ")
+    if narrow:
+        out.append(
+            f"Cache import: {summary.cache_import} · export: {summary.cache_export}"
+            f" · push: {summary.push}"
+        )
+    else:
+        out.append(
+            f"Cache import: {summary.cache_import} · Cache export: {summary.cache_export}"
+            f" · Push: {summary.push}"
+        )
+    return out
+
+
+def _import_so_far(model: BuildModel) -> str:
+    """The cache import while the build runs: none (yet), importing, found or not-found
+    (the summary's words)."""
+    imports = model.phases_of(PhaseKind.CACHE_IMPORT)
+    if not imports:
+        return "none (yet)"
+    if any(p.state is StepState.DONE or p.state is StepState.CACHED for p in imports):
+        return "found"
+    if any(p.state is StepState.RUNNING for p in imports):
+        return "importing"
+    return "not-found"
+
+
+# -- a replay --------------------------------------------------------------------------
+
+
+def replay_banner(session: ReplaySession, state: str) -> Text:
+    """`REPLAY build #2 (recorded 2025-05-01 14:03:12) · 0.5x · playing`: which build
+    (where it came from if imported), when it was recorded, the speed and `state`
+    (playing, paused, finished). Side by side, both builds (the columns say when)."""
+    out = Text()
+    out.append(" REPLAY ", style="reverse bold")
+    if session.side_by_side:
+        first, second = (record.entry for record in session.records)
+        out.append(f" #{first.id} beside #{second.id}, at the same pace")
+    else:
+        out.append(f" build {replayed_build(session.records[0].entry)}")
+    out.append(f" · {speeds_text([session.clock.speed])} · {state}")
+    if not session.paced:
+        out.append(f" · kept without timing: {FIXED_RATE:g} lines a second")
+    return out
+
+
+def replayed_build(entry: BuildEntry, when: str | None = None) -> str:
+    """`#2 (recorded 2025-05-01 14:03:12)`, or where an imported build came from."""
+    when = when or started_text(entry)
+    if entry.source == "plain-log":
+        return f"#{entry.id} (imported plain log {entry.origin or ''}, file of {when})"
+    if entry.imported:
+        return f"#{entry.id} (imported: {entry.origin or 'a file'}, recorded {when})"
+    return f"#{entry.id} (recorded {when})"
+
+
+def replay_status_line(session: ReplaySession, lives: Sequence[LiveBuild]) -> str:
+    """The pane's one-line status during a replay: where the recorded time is, then how
+    each build ended (the caller holds nothing: it reads the lives' summaries only)."""
+    ids = " and ".join(f"#{record.entry.id}" for record in session.records)
+    walls = [r.entry.summary.wall_seconds for r in session.records]
+    known = [w for w in walls if w is not None]
+    length = max(known) if known else session.duration
+    if any(live.running for live in lives):
+        at = min(session.clock.now(), length)
+        lines = sum(len(live.lines) for live in lives)
+        return f"Replaying {ids} · {at:.1f}s of {length:.1f}s as recorded · {lines} lines"
+    ended = []
+    for record, live in zip(session.records, lives, strict=False):
+        summary = live.summary
+        if summary is None or live.canceled:
+            ended.append(f"#{record.entry.id} stopped")
+        else:
+            ended.append(f"#{record.entry.id} {summary.cached}/{summary.total} cached")
+    return f"Replay finished · {' · '.join(ended)}"
 
 
 # -- two builds compared -------------------------------------------------------------

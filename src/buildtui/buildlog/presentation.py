@@ -85,6 +85,26 @@ def log_line_style(line: str) -> str | None:
 # -- steps and phases ----------------------------------------------------------------
 
 INSTRUCTION_WIDTH = 60
+NARROW_INSTRUCTION = 40
+"""The narrowest instruction the `◀ cache broken here` mark is put beside (`step_layout`)."""
+MIN_INSTRUCTION = 12
+STEP_FRAME = 20
+"""A step line's characters besides its instruction: its index, state and time."""
+MARK_WIDTH = 23
+"""`  ◀ cache broken here ` beside a step."""
+
+
+def step_layout(columns: int) -> tuple[int, bool]:
+    """(how much of each instruction fits in a step line `columns` wide, whether the miss
+    mark goes under its step): beside it when that leaves `NARROW_INSTRUCTION` or more."""
+    if columns <= 0:
+        return INSTRUCTION_WIDTH, False
+    beside = columns - STEP_FRAME - MARK_WIDTH
+    if beside >= NARROW_INSTRUCTION:
+        return min(beside, INSTRUCTION_WIDTH), False
+    return max(MIN_INSTRUCTION, min(columns - STEP_FRAME, INSTRUCTION_WIDTH)), True
+
+
 STAGE_GAP = "  "
 """Between a stage's name and its cached/counted figures."""
 STATE_LABELS = {
@@ -125,11 +145,15 @@ def steps_text(
     *,
     succeeded: bool = False,
     misses: Sequence[CacheMiss] = (),
+    instruction_width: int = INSTRUCTION_WIDTH,
+    mark_under: bool = False,
 ) -> Text:
     """Each platform and stage as a heading, its steps in Dockerfile order with their state.
 
     The first step of a stage that ran instead of coming from the cache (`misses`, once
     the build is over) says `◀ cache broken here`, with the reason on the next line.
+    Instructions are cut to `instruction_width` characters (narrower on a projector or
+    in a column); with `mark_under` the mark goes under its step (`step_layout`).
     """
     marks = {(m.platform, m.stage, m.index): m for m in misses}
     out = Text()
@@ -143,10 +167,12 @@ def steps_text(
         out.append_text(stage_heading(group.platform, group.stage, cached, counted, styles))
         out.append("\n")
         for step in group.steps:
-            out.append_text(step_line(step, now, styles, succeeded=succeeded))
+            out.append_text(
+                step_line(step, now, styles, succeeded=succeeded, width=instruction_width)
+            )
             miss = marks.get((step.platform, step.stage, step.index))
             if miss is not None:
-                out.append("  ")
+                out.append("\n      " if mark_under else "  ")
                 out.append(" ◀ cache broken here ", style=styles.get("miss", ""))
                 out.append(f"\n      why: {miss.detail}", style=styles.get("dim", ""))
             out.append("\n")
@@ -174,11 +200,16 @@ def stage_heading(
 
 
 def step_line(
-    step: Step, now: float, styles: Styles = SEMANTIC, *, succeeded: bool = False
+    step: Step,
+    now: float,
+    styles: Styles = SEMANTIC,
+    *,
+    succeeded: bool = False,
+    width: int = INSTRUCTION_WIDTH,
 ) -> Text:
-    width = len(str(step.total))
-    line = Text(f"  {step.index:>{width}}/{step.total} ")
-    line.append(f"{_clip(step.instruction, INSTRUCTION_WIDTH):<{INSTRUCTION_WIDTH}} ")
+    digits = len(str(step.total))
+    line = Text(f"  {step.index:>{digits}}/{step.total} ")
+    line.append(f"{_clip(step.instruction, width):<{width}} ")
     line.append_text(state_text(step, now, styles, succeeded=succeeded))
     return line
 
@@ -221,7 +252,11 @@ def failure_text(model: BuildModel, styles: Styles = SEMANTIC) -> Text:
     return out
 
 
-def summary_text(summary: BuildSummary, styles: Styles = SEMANTIC) -> Text:
+def summary_text(
+    summary: BuildSummary, styles: Styles = SEMANTIC, *, replayed_at: Sequence[float] = ()
+) -> Text:
+    """The summary; `replayed_at`: the speeds a replay of the build ran at (its times are
+    the recorded ones, and the first line says so)."""
     out = Text()
     style = styles.get("done" if summary.succeeded else "error", "")
     out.append("Build succeeded" if summary.succeeded else "Build failed", style=style)
@@ -229,6 +264,8 @@ def summary_text(summary: BuildSummary, styles: Styles = SEMANTIC) -> Text:
         out.append(f" (exit code {summary.exit_code})", style=styles.get("dim", ""))
     if summary.wall_seconds is not None:
         out.append(f" in {summary.wall_seconds:.1f}s")
+    if replayed_at:
+        out.append(f" {replay_note(summary, replayed_at)}", style=styles.get("dim", ""))
     out.append("\nSteps cached: ")
     out.append(f" {summary.cached}/{summary.total} ", style=styles.get("cached", ""))
     for count in summary.per_platform:
@@ -243,6 +280,18 @@ def summary_text(summary: BuildSummary, styles: Styles = SEMANTIC) -> Text:
     if summary.pushed_digest:
         out.append(f"\nPushed {summary.pushed[-1][0]}@{summary.pushed_digest}")
     return out
+
+
+def speeds_text(speeds: Sequence[float]) -> str:
+    """`0.5x`, or `0.5x, then 2x` when the speed was changed."""
+    return ", then ".join(f"{speed:g}x" for speed in speeds)
+
+
+def replay_note(summary: BuildSummary, speeds: Sequence[float]) -> str:
+    """What a replay's summary adds: its times are the recorded ones, and its speed."""
+    if summary.wall_seconds is None:
+        return f"(no wall time was recorded; replayed at {speeds_text(speeds)})"
+    return f"(as recorded; replayed at {speeds_text(speeds)})"
 
 
 def _outcome(label: str, value: str, styles: Styles) -> Text:

@@ -65,18 +65,26 @@ def register_guide(actions: Any) -> None:
 
     replay = actions.add_parser(
         "replay",
-        help="replay a kept build's log in the Build pane at its recorded pace (no network)",
+        help="replay kept builds in the Build pane at their recorded pace (no network); "
+        "two builds side by side",
         description="Open the app on the Build pane and replay build BUILD of the history "
-        "(its id, as the history view shows it) as if it ran now: steps, CACHED lines and "
-        "summary. Builds kept before timing was recorded replay at a fixed rate.",
+        "(its id, as `buildtui history ls` and the history view show it) as if it ran now: "
+        "steps, CACHED lines and summary, with the times it was recorded with. With a "
+        "second BUILD both replay side by side at the same pace (e.g. the cold build and "
+        "the one that imported the cache). Keys: space pauses, s steps, + and - change the "
+        "speed, r restarts, e ends the replay. Builds kept before timing was recorded "
+        "replay at a fixed rate.",
     )
-    replay.add_argument("build", metavar="BUILD", help="the build's id in the history")
+    replay.add_argument(
+        "builds", nargs="+", metavar="BUILD", help="the build's id in the history (one or two)"
+    )
     replay.add_argument(
         "--speed",
         type=float,
         default=1.0,
         help="how many times faster than recorded (default 1; e.g. 4 or 0.5)",
     )
+    replay.add_argument("--paused", action="store_true", help="start paused (space plays)")
     replay.set_defaults(handler=run_replay)
 
 
@@ -203,22 +211,30 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
 def run_replay(args: argparse.Namespace, settings: Settings) -> int:
     from buildtui.build.errors import HistoryError
     from buildtui.build.history import BuildHistory
-    from buildtui.build.replay import FIXED_RATE
+    from buildtui.buildlog.model import stage_names
     from buildtui.terminal import needs_terminal_message
 
-    if not args.build.isdigit():
+    if len(args.builds) > 2:
         print(
-            f"buildtui: BUILD is a build's number in the history, not {args.build!r}; "
-            "`buildtui lab status` and the Build pane's history (F6) show them",
+            f"buildtui: lab replay shows one build, or two side by side; not {len(args.builds)}",
             file=sys.stderr,
         )
         return 2
+    for build in args.builds:
+        if not build.isdigit():
+            print(
+                f"buildtui: BUILD is a build's number in the history, not {build!r}; "
+                "`buildtui history ls` and the Build pane's history (F6) show them",
+                file=sys.stderr,
+            )
+            return 2
     if not args.speed > 0:
         print("buildtui: --speed must be above 0, e.g. --speed 2", file=sys.stderr)
         return 2
     history = BuildHistory()
     try:
-        record = history.get(int(args.build))
+        records = [history.get(int(build)) for build in args.builds]
+        evidence = [history.evidence(int(build)) for build in args.builds]
     except HistoryError as error:
         print(f"buildtui: {error}", file=sys.stderr)
         return 2
@@ -226,30 +242,12 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
     if why_not is not None:
         print(f"buildtui: {why_not}", file=sys.stderr)
         return 2
-    speed = f" at {args.speed:g}x" if args.speed != 1 else ""
-    if record.timing:
-        note = f"Replaying build {record.entry.id} at its recorded pace{speed}."
-    else:
-        note = (
-            f"Build {record.entry.id} was kept without timing: replaying it at a fixed "
-            f"{FIXED_RATE:g} lines a second{speed}."
-        )
-    return replay_build(settings, history, record, args.speed, note)
+    orders = [stage_names(e.dockerfile_text) if e and e.dockerfile_text else [] for e in evidence]
+    return replay_builds(settings, records, orders, args.speed, args.paused)
 
 
-def replay_build(settings: Settings, history: Any, record: Any, speed: float, note: str) -> int:
-    from buildtui.app.replay import KeptHistory, ReplayApp
-    from buildtui.app.services import BuildServices
-    from buildtui.app.wiring import make_services
-    from buildtui.build.replay import ReplayService
+def replay_builds(settings: Settings, records: Any, orders: Any, speed: float, paused: bool) -> int:
+    from buildtui.app.replay import ReplayApp
 
-    services = make_services(settings)
-    services.load("build")  # the real builder's platforms
-    platforms = services.build.platforms if services.build else (lambda: ())
-    services.build = BuildServices(
-        runner=ReplayService(record, speed),
-        history=KeptHistory(history, record.entry.id),
-        platforms=platforms,
-    )
-    ReplayApp(settings, services, record.entry.argv, note).run()
+    ReplayApp(settings, None, records, orders, speed=speed, paused=paused).run()
     return 0

@@ -5,7 +5,8 @@ command the form shows, in a thread worker that parses the output and posts
 progress at a bounded rate (`build_run.py`). The step view and the raw log view redraw from the
 shared `LiveBuild` on those messages. The views are widgets of their own
 (`widgets/build_*_view.py`, `widgets/build_log_panel.py`); what they show comes from
-the presentation modules of `buildtui.build` and `buildtui.buildlog`.
+the presentation modules of `buildtui.build` and `buildtui.buildlog`. Replays of kept
+builds (one, or two side by side) are `build_replay.py`'s part of the pane.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import Button, ContentSwitcher, Static
 from textual.worker import Worker, WorkerState
@@ -31,11 +31,14 @@ from buildtui.app.panes.build_messages import (
     BuildStarted,
     PlatformsLoaded,
 )
+from buildtui.app.panes.build_replay import OFF_WHILE_REPLAYING, ReplayControls
 from buildtui.app.panes.build_run import cancel_build, run_build
 from buildtui.app.widgets.build_form import BuildForm
 from buildtui.app.widgets.build_form_view import BuildFormView
 from buildtui.app.widgets.build_history_view import BuildHistoryView
 from buildtui.app.widgets.build_log_panel import BuildLogPanel
+from buildtui.app.widgets.build_pair_view import BuildPairView
+from buildtui.app.widgets.build_steps import BuildSteps
 from buildtui.app.widgets.build_steps_view import BuildStepsView
 from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.build.errors import BuildError, OptionsError
@@ -48,7 +51,14 @@ from buildtui.build.options import (
     lab_preset,
     shell_command,
 )
-from buildtui.build.presentation import buildx_args, pushed_to, started_text, status_line
+from buildtui.build.presentation import (
+    buildx_args,
+    glance_text,
+    pushed_to,
+    replay_status_line,
+    started_text,
+    status_line,
+)
 from buildtui.build.runner import BuildService
 from buildtui.forms import FormMemory
 from buildtui.settings import Settings
@@ -63,12 +73,22 @@ TICK = 1.0
 PlatformsProvider = Callable[[], Sequence[str]]
 """Blocking call returning the current builder's platforms (run in a thread worker)."""
 
-VIEWS = ("form", "steps", "log", "history")
-FOCUS = {"form": "#build-form", "steps": "#view-steps", "log": "#log", "history": "#history-table"}
+VIEWS = ("form", "steps", "log", "history", "pair")
+FOCUS = {
+    "form": "#build-form",
+    "steps": "#view-steps",
+    "log": "#log",
+    "history": "#history-table",
+    "pair": "#pair-left .column-scroll",
+}
 """Where the focus goes in each view: inside the pane, so that its keys keep working. The
-form itself, not a field: Tab then goes to its first field, Context."""
+form itself, not a field: Tab then goes to its first field, Context. `pair`: two replayed
+builds side by side."""
 
-WORKER_TASKS = {"build-platforms": "Reading the builder's platforms"}
+WORKER_TASKS = {
+    "build-platforms": "Reading the builder's platforms",
+    "replay": "Replaying a kept build",
+}
 """What each of the pane's workers (by group) does, besides running the build itself
 (the history view's workers are its own)."""
 
@@ -77,16 +97,21 @@ FORM_NAME = "build"
 """The Build form's file in the form memory."""
 
 
-class BuildPane(Vertical):
-    """Run buildx builds, watch their steps and log, keep and compare them."""
+class BuildPane(ReplayControls):
+    """Run buildx builds, watch their steps and log, keep, compare and replay them."""
 
-    AUTO_FOCUS = "#build-form, #view-steps, #log, #history-table"
+    AUTO_FOCUS = "#build-form, #view-steps, #log, #history-table, #pair-left .column-scroll"
     """Where the focus goes when the shell shows this pane: the current view's first
     (never a text field, where the next pane key would be typed)."""
 
     DEFAULT_CSS = """
     BuildPane { height: 1fr; }
     BuildPane > #build-status { height: 1; padding: 0 1; background: $boost; }
+    BuildPane > #build-views { height: 1fr; }
+    BuildPane > #replay-banner {
+        height: auto; padding: 0 1; background: $warning-muted; color: $text; display: none;
+    }
+    BuildPane > #build-glance { height: auto; padding: 0 1; background: $boost; display: none; }
     """
 
     COMMANDS = PANE_COMMANDS
@@ -122,16 +147,23 @@ class BuildPane(Vertical):
         """Show `--build-arg` values (else `NAME=…`) in the history and the command."""
         self._drawn_version = -1
         self._status_drawn_at = 0.0
+        self.replay_lives: list[LiveBuild] = []
+        self._stage_orders: list[list[str]] = []
 
     # -- layout --------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        yield ScreenStatic("", id="replay-banner")
         yield ScreenStatic("No build yet. Fill in the form and press F5.", id="build-status")
         with ContentSwitcher(initial="view-form", id="build-views"):
             yield BuildFormView(self.settings, id="view-form")
             yield BuildStepsView(id="view-steps")
             yield BuildLogPanel(id="view-log")
             yield BuildHistoryView(self.history, id="view-history")
+            yield BuildPairView(id="view-pair")
+        # How the build went, its CACHED count and cache import: in view under the steps
+        # however many there are (a projector's 30 rows show few).
+        yield BuildSteps(id="build-glance")
 
     def on_mount(self) -> None:
         if self.forms is not None:
@@ -145,28 +177,40 @@ class BuildPane(Vertical):
 
     # -- views and keys --------------------------------------------------------
 
-    @property
-    def view(self) -> str:
-        current = self.query_one("#build-views", ContentSwitcher).current or "view-form"
-        return current.removeprefix("view-")
-
     def action_show_view(self, view: str) -> None:
         if view not in VIEWS:
             return
+        if view == "steps" and self.replay is not None and self.replay.side_by_side:
+            view = "pair"  # the steps of the two builds replayed
         self.query_one("#build-views", ContentSwitcher).current = f"view-{view}"
         self.query_one(FOCUS[view]).focus()
         if view == "log":
             self._refresh_log()
+        self._show_glance()
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # The footer shows the keys of the view in front: not the one it is already in,
-        # nor Copy (the form's command) outside the form.
+        # nor Copy (the form's command) outside the form. A replay's keys replace those
+        # that run and cancel builds while it is shown.
+        replaying = self.replay is not None
+        offered = self.replay_check(action)
+        if offered is not None:
+            return offered
+        if replaying and action in OFF_WHILE_REPLAYING:
+            return False
         if action == "show_view":
+            if replaying and parameters[:1] == ("form",):
+                return False
+            if replaying and self.replay is not None and self.replay.side_by_side:
+                if parameters[:1] == ("log",):
+                    return False  # which of the two? Each column shows its steps
+                if parameters[:1] == ("steps",):
+                    return self.is_mounted and self.view != "pair"
             return not (self.is_mounted and parameters[:1] == (self.view,))
         if action == "copy_command":
             return self.is_mounted and self.view == "form"
-        if action in ("open_build", "rerun", "compare"):
+        if action in ("open_build", "rerun", "compare", "replay_build", "delete_build"):
             return self.is_mounted and self.view == "history"
         if action == "toggle_build_arg_values":
             return self.is_mounted and self.view in ("history", "steps")
@@ -244,6 +288,9 @@ class BuildPane(Vertical):
     # -- running ---------------------------------------------------------------
 
     def action_run(self) -> None:
+        if self.replay is not None:
+            self.notify("A replay is shown: end it (e) to run builds.", severity="warning")
+            return
         if self.live is not None and self.live.running:
             self.notify("A build is running: cancel it (F8) or wait for it.", severity="warning")
             return
@@ -283,6 +330,8 @@ class BuildPane(Vertical):
         # Quitting the app ends a running build: its process group would outlive the
         # app, and the worker thread reading its output would hold the exit until then.
         cancel_build(self.live)
+        if self.replay is not None:
+            self.replay.cancel()
 
     def action_cancel(self) -> None:
         if cancel_build(self.live):
@@ -291,11 +340,16 @@ class BuildPane(Vertical):
     @on(BuildStarted)
     @on(BuildProgress)
     def _progress(self, message: BuildStarted | BuildProgress) -> None:
-        if message.live is self.live:
+        if self.is_replayed(message.live):
+            self.replay_progressed(message.live)
+        elif message.live is self.live:
             self._refresh_live()
 
     @on(BuildFinished)
     def _finished(self, message: BuildFinished) -> None:
+        if self.is_replayed(message.live):
+            self.replay_finished(message.live)
+            return
         if message.live is not self.live:
             return
         self._refresh_live(force=True)
@@ -316,6 +370,8 @@ class BuildPane(Vertical):
         if self.live is not None and self.live.running and self.view == "steps":
             self._drawn_version = -1
             self._refresh_live()
+        elif self.view == "pair" and any(live.running for live in self.replay_lives):
+            self.draw_replay()
 
     def _refresh_live(self, force: bool = False) -> None:
         live = self.live
@@ -324,17 +380,35 @@ class BuildPane(Vertical):
         if self.view == "log" or force:
             self._refresh_log()
         now = time.monotonic()
-        status = None
+        status: str | None = None
+        replayed = self.is_replayed(live)
+        speeds = self.replay_speeds if replayed else ()
         with live.lock:
             if force or not live.running or now - self._status_drawn_at >= STATUS_INTERVAL:
-                status = status_line(live, len(live.lines) + live.dropped)
+                if replayed and self.replay is not None:
+                    status = replay_status_line(self.replay, [live])
+                else:
+                    status = status_line(live, len(live.lines) + live.dropped)
                 self._status_drawn_at = now
             if force or (self.view == "steps" and live.model.version != self._drawn_version):
-                self.query_one(BuildStepsView).draw(live, self.clock())
+                clock = live.clock() if replayed else self.clock()
+                self.query_one(BuildStepsView).draw(live, clock, speeds)
                 self._drawn_version = live.model.version
+                self._show_glance(speeds)
         if status is not None:
             # One line, fixed height: no layout pass needed (it would cost a whole screen's).
             self.query_one("#build-status", Static).update(status, layout=False)
+
+    def _show_glance(self, speeds: Sequence[float] | None = None) -> None:
+        """The lines under the steps view: shown in it, for the build it shows."""
+        glance = self.query_one("#build-glance", BuildSteps)
+        live = self.live
+        shown = live is not None and self.view == "steps"
+        glance.display = shown
+        if live is not None and shown:
+            if speeds is None:
+                speeds = self.replay_speeds if self.is_replayed(live) else ()
+            glance.show(glance_text(live, speeds=speeds))
 
     def _refresh_log(self) -> None:
         dropped = self.live.dropped if self.live is not None else 0
@@ -352,6 +426,9 @@ class BuildPane(Vertical):
 
     @on(BuildHistoryView.Opened)
     def _opened(self, message: BuildHistoryView.Opened) -> None:
+        if self.replay is not None:
+            self.notify("A replay is shown: end it (e) before opening a build.")
+            return
         if self.live is not None and self.live.running:
             self.notify("A build is running: cancel it (F8) before opening another.")
             return
@@ -376,6 +453,16 @@ class BuildPane(Vertical):
     def action_compare(self) -> None:
         self.query_one(BuildHistoryView).compare_selected()
 
+    def action_replay_build(self) -> None:
+        self.query_one(BuildHistoryView).replay_selected()
+
+    def action_delete_build(self) -> None:
+        self.query_one(BuildHistoryView).delete_selected()
+
+    @on(BuildHistoryView.ReplayReady)
+    def _replay_ready(self, message: BuildHistoryView.ReplayReady) -> None:
+        self.start_replay(message.records, message.stage_orders)
+
     # -- a bug in a worker -----------------------------------------------------
 
     @on(Worker.StateChanged)
@@ -392,6 +479,12 @@ class BuildPane(Vertical):
                 self._refresh_live(force=True)
                 self.refresh_bindings()
             text = f"The build stopped unexpectedly: {worker.error!r}. Press F5 to run it again"
+        elif worker.group == "replay":
+            for live in self.replay_lives:
+                if live.running:
+                    live.finish(None)
+            self.draw_replay()
+            text = f"The replay stopped unexpectedly: {worker.error!r}. Press r to replay again"
         else:
             task = WORKER_TASKS.get(worker.group, worker.name)
             text = f"{task} failed unexpectedly: {worker.error!r}. Press F7 to refresh"

@@ -1,4 +1,5 @@
-"""Two builds side by side: which steps went from run to CACHED and back, and the time."""
+"""Two builds compared: which steps went from run to CACHED and back, and the time; `p`
+replays both side by side (the screen closes with True)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ TABLE_STYLES = ("cached", "done", "error")
 """The semantic styles `comparison_table` uses."""
 
 
-class BuildCompareScreen(ModalScreen[None]):
-    """Shows a `Comparison`, in the theme's colours; Escape closes it."""
+class BuildCompareScreen(ModalScreen[bool]):
+    """Shows a `Comparison`, in the theme's colours; Escape closes it, `p` closes it
+    asking for the two builds' replay side by side."""
 
     COMPONENT_CLASSES = {f"build-compare--{name}" for name in TABLE_STYLES}
     DEFAULT_CSS = """
@@ -32,7 +34,16 @@ class BuildCompareScreen(ModalScreen[None]):
     BuildCompareScreen > .build-compare--done { color: $text-success; }
     BuildCompareScreen > .build-compare--error { color: $text-error; text-style: bold; }
     """
-    BINDINGS = [Binding("escape", "dismiss", "Close", id="build_compare.close")]
+    BINDINGS = [
+        Binding("escape", "dismiss(False)", "Close", id="build_compare.close"),
+        Binding(
+            "p",
+            "dismiss(True)",
+            "Replay side by side",
+            id="build_compare.replay",
+            tooltip="Replay both builds side by side, at the same pace",
+        ),
+    ]
 
     def __init__(self, comparison: Comparison) -> None:
         super().__init__()

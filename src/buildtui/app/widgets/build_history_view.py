@@ -1,9 +1,11 @@
 """The Build pane's history view: the builds run before, one row each, kept, opened
 and compared through the build history (a local SQLite file, read in thread workers).
 
-The pane's keys act on it (o opens, c compares, v shows --build-arg values); what the
-pane itself must do is posted up: a build opened from the history (`Opened`), a
-finished build's first cache misses explained (`MissesFound`).
+The pane's keys act on it (o opens, c compares, p replays, x deletes, v shows
+--build-arg values); what the pane itself must do is posted up: a build opened from the
+history (`Opened`), a finished build's first cache misses explained (`MissesFound`),
+builds to replay (`ReplayReady`). Its cells are text, never markup: a build imported
+from another machine (`buildtui history import`) holds whatever that file held.
 """
 
 from __future__ import annotations
@@ -18,23 +20,27 @@ from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
 from buildtui.app.screens.build_compare import BuildCompareScreen
+from buildtui.app.screens.confirm import ConfirmScreen, loss_text
 from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.app.widgets.screen_table import ScreenTable
 from buildtui.build.errors import BuildError
-from buildtui.build.history import BuildEntry, BuildHistory, Comparison
+from buildtui.build.history import BuildEntry, BuildHistory, BuildRecord, Comparison
 from buildtui.build.live import LiveBuild
 from buildtui.build.options import dockerfile_of, read_stage_names
-from buildtui.build.presentation import HISTORY_COLUMNS, buildx_args, history_row
+from buildtui.build.presentation import HISTORY_COLUMNS, buildx_args, history_row, started_text
+from buildtui.buildlog.model import stage_names
 
 HINT = (
     "o: open · r: run again · c: mark, then c on another build to compare · "
-    "v: show or hide --build-arg values"
+    "p: replay · x: delete · v: show or hide --build-arg values"
 )
 WORKER_TASKS = {
     "_keep": "Keeping the build in the history",
     "load": "Reading the build history",
     "_open": "Opening a build from the history",
     "_compare": "Comparing two builds",
+    "replay": "Reading builds to replay",
+    "_delete": "Deleting a build from the history",
 }
 """What each worker (by name) does, for the message that says one failed."""
 
@@ -67,6 +73,14 @@ class BuildHistoryView(Vertical):
     @dataclass
     class Compared(Message):
         comparison: Comparison
+
+    @dataclass
+    class ReplayReady(Message):
+        """Kept builds (one, or two side by side) read for a replay, with the stage
+        order of each one's Dockerfile as recorded."""
+
+        records: list[BuildRecord]
+        stage_orders: list[list[str]]
 
     @dataclass
     class Problem(Message):
@@ -181,7 +195,69 @@ class BuildHistoryView(Vertical):
 
     @on(Compared)
     def _compared(self, message: Compared) -> None:
-        self.app.push_screen(BuildCompareScreen(message.comparison))
+        comparison = message.comparison
+
+        def closed(replay: bool | None) -> None:
+            if replay:
+                self.replay(comparison.old.id, comparison.new.id)
+
+        self.app.push_screen(BuildCompareScreen(comparison), closed)
+
+    def replay_selected(self) -> None:
+        entry = self.selected()
+        if entry is not None:
+            self.replay(entry.id)
+
+    @work(thread=True, exclusive=True, group="build-replay", exit_on_error=False)
+    def replay(self, *build_ids: int) -> None:
+        """Read builds `build_ids` (one, or two for side by side) for a replay."""
+        try:
+            records = [self.history.get(build_id) for build_id in build_ids]
+            evidence = [self.history.evidence(build_id) for build_id in build_ids]
+        except BuildError as error:
+            self.post_message(self.Problem(str(error)))
+            return
+        orders = [
+            stage_names(e.dockerfile_text) if e and e.dockerfile_text else [] for e in evidence
+        ]
+        self.post_message(self.ReplayReady(records, orders))
+
+    def delete_selected(self) -> None:
+        """Ask, then delete the selected build from the history."""
+        entry = self.selected()
+        if entry is None:
+            return
+        kept = "imported" if entry.imported else "kept"
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._delete(entry.id)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Delete build #{entry.id} from the history?",
+                loss_text(
+                    [
+                        f"build #{entry.id} of {started_text(entry)}, as {kept}: its command, "
+                        "log, summary and evidence"
+                    ],
+                    ["the image, the cache and everything else the build made"],
+                ),
+                command=f"buildtui history rm {entry.id} --yes",
+                confirm_label="Delete",
+            ),
+            confirmed,
+        )
+
+    @work(thread=True, exclusive=True, group="build-history", exit_on_error=False)
+    def _delete(self, build_id: int) -> None:
+        try:
+            self.history.delete(build_id)
+            entries = self.history.list()
+        except BuildError as error:
+            self.post_message(self.Problem(str(error)))
+            return
+        self.post_message(self.Loaded(entries))
 
     @on(Problem)
     def _problem(self, message: Problem) -> None:

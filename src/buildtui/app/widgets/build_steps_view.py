@@ -18,6 +18,7 @@ from buildtui.buildlog.presentation import (
     explanations_text,
     failure_text,
     phases_text,
+    step_layout,
     steps_text,
     summary_text,
 )
@@ -32,7 +33,7 @@ class BuildStepsView(VerticalScroll):
     DEFAULT_CSS = """
     BuildStepsView { padding: 0 1; }
     BuildStepsView > Static { margin: 1 0 0 0; }
-    BuildStepsView > #build-problem { color: $text-error; }
+    BuildStepsView > #build-problem { color: $text-error; display: none; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -40,6 +41,8 @@ class BuildStepsView(VerticalScroll):
         self._command: tuple[str, Sequence[str]] = ("", ())
         self.build_arg_values = False
         """Show `--build-arg` values (else `NAME=…`) in the command."""
+        self._drawn: tuple[LiveBuild, Sequence[float]] | None = None
+        """What was drawn last, to draw again at another width."""
 
     def compose(self) -> ComposeResult:
         yield ScreenStatic("", id="build-command")
@@ -63,28 +66,52 @@ class BuildStepsView(VerticalScroll):
         if argv:
             line = shown_command(argv, build_arg_values=self.build_arg_values)
             self.query_one("#build-command", Static).update(f"{prefix}$ {line}")
+        elif prefix:
+            text = f"{prefix}(the command that made it was not recorded)"
+            self.query_one("#build-command", Static).update(text)
 
     def show_problem(self, problem: str) -> None:
-        self.query_one("#build-problem", Static).update(problem)
+        widget = self.query_one("#build-problem", Static)
+        widget.update(problem)
+        widget.display = bool(problem)
 
     def clear_outcome(self) -> None:
         """A new build: no failure, summary or notes yet."""
         for part in OUTCOME:
             self.query_one(f"#{part}", BuildSteps).show(Text())
 
-    def draw(self, live: LiveBuild, now: float) -> None:
-        """Redraw from the live build's model (the caller holds `live.lock`)."""
+    def draw(self, live: LiveBuild, now: float, speeds: Sequence[float] = ()) -> None:
+        """Redraw from the live build's model (the caller holds `live.lock`). `speeds`:
+        it is a replay, run at those speeds (the summary says its times are recorded)."""
+        self._drawn = (live, speeds)
         model = live.model
         summary = live.summary
         succeeded = summary is not None and summary.succeeded
         misses = summary.first_misses if summary is not None else ()
-        self._show("steps", steps_text(model, now, succeeded=succeeded, misses=misses))
+        width, mark_under = step_layout(self.scrollable_content_region.width)
+        self._show(
+            "steps",
+            steps_text(
+                model,
+                now,
+                succeeded=succeeded,
+                misses=misses,
+                instruction_width=width,
+                mark_under=mark_under,
+            ),
+        )
         self._show("phases", phases_text(model, now))
         if not live.running:
             self._show("failure", failure_text(model))
             if summary is not None:
-                self._show("summary", summary_text(summary))
+                self._show("summary", summary_text(summary, replayed_at=speeds))
             self._show("explanations", explanations_text(live.explanations))
+
+    def on_resize(self) -> None:
+        if self._drawn is not None and not self._drawn[0].running:
+            live, speeds = self._drawn
+            with live.lock:
+                self.draw(live, live.clock(), speeds)
 
     def _show(self, part: str, text: Text) -> None:
         self.query_one(f"#{part}", BuildSteps).show(text)
