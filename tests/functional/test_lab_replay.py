@@ -263,3 +263,23 @@ def test_replay_refuses_what_it_cannot_show(capsys: object) -> None:
     assert "BUILD is a build's number in the history, not 'seven'" in err
     assert "--speed must be above 0" in err
     assert "one build, or two side by side; not 3" in err
+
+
+async def test_a_replay_ended_half_way_shows_no_outcome(tmp_path: Path) -> None:
+    app, history = replay_app(tmp_path)
+    build_id = timed_build(history, "lab-second-build.log", seconds=6.0)
+    app.replay_records = [history.get(build_id)]
+    app.replay_paused = True
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        pane = app.query_one(BuildPane)
+        await until(pilot, lambda: pane.replay is not None, "replaying")
+        await pilot.press("s")
+        await until(pilot, lambda: bool(pane.replay_lives[0].lines), "one batch")
+        await pilot.press("e")
+        await until(pilot, lambda: pane.replay is None, "ended")
+        assert pane.live is None  # what it showed is no build's outcome
+        status = str(app.query_one("#build-status").render())
+        assert status == f"The replay of #{build_id} was ended; F5 runs builds again."
+        assert not app.query_one("#build-glance").display
+        assert "Run" in footer(app)

@@ -48,6 +48,8 @@ def history_row(entry: BuildEntry, build_arg_values: bool = False) -> tuple[str,
         result = "ok"
     else:
         result = f"failed ({summary.exit_code})"
+    if entry.imported:  # another machine's, or a plain log's: see `history show`
+        result += " · imported"
     wall = f"{summary.wall_seconds:.1f}s" if summary.wall_seconds is not None else "-"
     when = datetime.fromtimestamp(entry.started).strftime("%m-%d %H:%M:%S")
     tags, cache, platforms = build_traits(entry.argv)
@@ -162,6 +164,8 @@ def status_line(live: LiveBuild, lines: int) -> str:
     if summary is None:
         return "The build did not start."
     state = "canceled" if live.canceled else ("succeeded" if summary.succeeded else "failed")
+    if summary.wall_seconds is not None:  # a replay's: the recorded one
+        wall = summary.wall_seconds
     return (
         f"Build {state} · {summary.cached}/{summary.total} steps cached · "
         f"{wall:.1f}s · {lines} lines · F4: log"
@@ -271,7 +275,8 @@ def replay_status_line(session: ReplaySession, lives: Sequence[LiveBuild]) -> st
     if any(live.running for live in lives):
         at = min(session.clock.now(), length)
         lines = sum(len(live.lines) for live in lives)
-        return f"Replaying {ids} · {at:.1f}s of {length:.1f}s as recorded · {lines} lines"
+        pace = "as recorded" if session.paced else f"at {FIXED_RATE:g} lines a second"
+        return f"Replaying {ids} · {at:.1f}s of {length:.1f}s {pace} · {lines} lines"
     ended = []
     for record, live in zip(session.records, lives, strict=False):
         summary = live.summary

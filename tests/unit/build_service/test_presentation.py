@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from rich.style import Style
 from rich.text import Text
@@ -225,3 +227,10 @@ def test_comparison_table_names_its_styles() -> None:
     back = comparison_table(compare(entry(2, second), entry(3, first)))
     ran = [cell for cell in back.columns[3].cells if isinstance(cell, Text)]
     assert ran and all(cell.style == "error" for cell in ran if "was CACHED" in cell.plain)
+
+
+def test_an_imported_build_says_so_in_its_history_row() -> None:
+    summary = summarize(model_of("lab-second-build.log"), exit_code=0, wall_seconds=1.0)
+    imported = replace(entry(3, summary), source="plain-log", origin="student.log")
+    assert history_row(imported)[2] == "ok · imported"
+    assert history_row(entry(3, summary))[2] == "ok"

@@ -61,6 +61,7 @@ class ReplayControls(Vertical):
     # The pane's own, used here.
     def action_show_view(self, view: str) -> None: ...
     def _refresh_live(self, force: bool = False) -> None: ...
+    def _show_glance(self, speeds: Sequence[float] | None = None) -> None: ...
 
     # -- starting --------------------------------------------------------------------
 
@@ -230,12 +231,22 @@ class ReplayControls(Vertical):
 
     def action_end_replay(self) -> None:
         """Stop the replay; what it showed stays, and F5 runs builds again."""
-        if self.replay is None:
+        session = self.replay
+        if session is None:
             return
-        self.replay.cancel()
+        session.cancel()
+        ids = " and ".join(f"#{record.entry.id}" for record in session.records)
+        if any(live.running for live in self.replay_lives):
+            # Stopped half-way: what it showed stays, but is no build's outcome.
+            self.live = None
+            status = f"The replay of {ids} was ended; F5 runs builds again."
+        else:
+            status = f"The replay of {ids} is over; F5 runs builds again."
         self.replay = None
         self.replay_lives = []
         self.draw_replay()
+        self._show_glance()
+        self.query_one("#build-status", Static).update(Text(status), layout=False)
         if self.view == "pair":
             self.action_show_view("history")
         self.refresh_bindings()
