@@ -3,9 +3,9 @@
 `export_document` turns a kept build into one JSON object with everything a replay and
 a comparison need: the command, the summary, the whole log with the time each batch
 arrived, and the evidence (Dockerfile, context hashes, build-argument hashes). The
-`--build-arg` values are masked in it (`NAME=…` in the command, `…` wherever a value
-appears in the log, the summary or the evidence); the history keeps them, an export
-never does.
+`--build-arg` values are masked in it as everywhere else (`NAME=…` in the command,
+`«NAME»` in the text: `arg_values.py`); the history keeps the whole command for `r`, an
+export never does.
 
 `read_import` takes such a file back, or the log of a plain `docker buildx build
 --progress=plain … 2>&1 | tee build.log`. Either is untrusted: its size is capped, its
@@ -31,15 +31,16 @@ from pathlib import Path
 from typing import Any
 
 from buildtui import __version__
+from buildtui.build.arg_values import BuildArgMask, build_arg_values
 from buildtui.build.errors import BuildError
 from buildtui.build.evidence import MAX_DOCKERFILE, MAX_FILES, BuildEvidence
 from buildtui.build.history import MAX_MARKS, BuildHistory, BuildRecord
 from buildtui.build.live import MAX_LINES
-from buildtui.build.options import HIDDEN_VALUE
 from buildtui.buildlog.model import BuildModel
 from buildtui.buildlog.parser import sanitize
 from buildtui.buildlog.summary import BuildSummary, CacheMiss, summarize
 from buildtui.logs import masked_argv
+from buildtui.private_files import write_private
 
 FORMAT = "buildtui-build"
 VERSION = 1
@@ -49,9 +50,6 @@ MAX_TEXT = 64 * 1024
 """The longest string kept from an imported file (besides the log and the Dockerfile)."""
 MAX_ITEMS = 10_000
 """The most entries of a list kept from an imported file (timing and hashes aside)."""
-MIN_MASKED = 4
-"""Build-argument values this long or longer are masked in an export's log and summary;
-a shorter one (`1`, `on`) would mask every such character of the log."""
 
 _COMMAND_LINE = re.compile(r"^\s*(?:[$%>+#]\s+)?(docker\s+(?:buildx\s+)?build\s.*)$")
 """A shell prompt's line (`$ docker buildx build …`, `+ docker …` from `set -x`)."""
@@ -100,46 +98,15 @@ class ImportedBuild:
 # -- export ---------------------------------------------------------------------------
 
 
-def build_arg_values(argv: Sequence[str]) -> list[str]:
-    """The values given with `--build-arg NAME=VALUE` (or `--build-arg=NAME=VALUE`)."""
-    values = []
-    for index, arg in enumerate(argv):
-        if arg == "--build-arg" and index + 1 < len(argv):
-            assignment = argv[index + 1]
-        elif arg.startswith("--build-arg="):
-            assignment = arg.removeprefix("--build-arg=")
-        else:
-            continue
-        _, equals, value = assignment.partition("=")
-        if equals and value:
-            values.append(value)
-    return values
-
-
-def mask_values(text: str, values: Sequence[str]) -> str:
-    """`text` with each of `values` (the longer first) replaced by `…`."""
-    for value in sorted(values, key=len, reverse=True):
-        if len(value) >= MIN_MASKED and value in text:
-            text = text.replace(value, HIDDEN_VALUE)
-    return text
-
-
-def _masked(data: Any, values: Sequence[str]) -> Any:
-    if isinstance(data, str):
-        return mask_values(data, values)
-    if isinstance(data, list | tuple):
-        return [_masked(item, values) for item in data]
-    if isinstance(data, dict):
-        return {key: _masked(item, values) for key, item in data.items()}
-    return data
-
-
 def export_document(
     record: BuildRecord, evidence: BuildEvidence | None, now: float | None = None
 ) -> dict[str, Any]:
     """Build `record` as one JSON object, its `--build-arg` values masked."""
     entry = record.entry
-    values = build_arg_values(entry.argv)
+    # The history keeps the log and summary masked already; the command comes back whole
+    # (for `r`), and the evidence's Dockerfile is the user's: all go through the mask.
+    text = evidence.dockerfile_text if evidence is not None else None
+    mask = BuildArgMask(build_arg_values(entry.argv, {}), text)
     argv = masked_argv(entry.argv)
     return {
         "format": FORMAT,
@@ -153,15 +120,21 @@ def export_document(
             "command": shlex.join(argv),
             "exit_code": entry.exit_code,
             "canceled": entry.canceled,
-            "summary": _masked(entry.summary.to_json(), values),
-            "log": mask_values(record.log, values),
+            "summary": mask.json(entry.summary.to_json()),
+            "log": mask(record.log),
             "log_lines": entry.log_lines,
             "timing": [[count, seconds] for count, seconds in record.timing],
-            "evidence": _masked(asdict(evidence), values) if evidence is not None else None,
+            "evidence": mask.json(_plain(asdict(evidence))) if evidence is not None else None,
             "source": entry.source,
             "origin": entry.origin,
         },
     }
+
+
+def _plain(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` as JSON holds it (tuples as lists)."""
+    plain: dict[str, Any] = json.loads(json.dumps(data))
+    return plain
 
 
 def export_text(document: dict[str, Any]) -> str:
@@ -178,35 +151,13 @@ def export_text(document: dict[str, Any]) -> str:
 
 
 def write_export(path: Path, text: str) -> None:
-    """Write `text` to `path`, owner-only (0600): a new file beside it, renamed over it.
-    A symbolic link in its place is refused, never followed; its folder must exist."""
-    folder = path.parent
-    if not folder.is_dir():
+    """Write `text` to `path`, owner-only (0600), whole or not at all; a symbolic link in
+    its place is refused, never followed; its folder (the user's) must exist."""
+    if not path.parent.is_dir():
         raise TransferError(f"cannot write {path}: its folder does not exist; give another --out")
     try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        info = None
+        write_private(path, text, links="refuse", own_folder=False)
     except OSError as error:
-        raise TransferError(f"cannot write {path}: {error.strerror}") from None
-    if info is not None and stat.S_ISLNK(info.st_mode):
-        raise TransferError(
-            f"{path} is a symbolic link; buildtui does not write through links "
-            f"(remove it, or give another --out): rm {shlex.quote(str(path))}"
-        )
-    if info is not None and not stat.S_ISREG(info.st_mode):
-        raise TransferError(f"{path} is not a regular file; give another --out")
-    temporary = folder / f".{path.name}.{os.getpid()}.tmp"
-    try:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-        descriptor = os.open(temporary, flags, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
         raise TransferError(f"cannot write {path}: {error.strerror or error}") from None
 
 

@@ -71,7 +71,7 @@ def test_an_export_has_what_a_replay_and_a_comparison_need_with_values_masked(
     build = json.loads(text)["build"]
     assert document["build"] == build
     assert "TOKEN=…" in build["argv"] and "TOKEN=…" in build["command"]
-    assert "the token is …, keep it" in build["log"]
+    assert "the token is «TOKEN», keep it" in build["log"]
     assert build["timing"][0] == [10, 0.5]
     assert build["summary"]["wall_seconds"] == 2.5
     assert build["evidence"]["dockerfile"] == "/home/student/lab/Dockerfile_multi"
@@ -92,7 +92,7 @@ def test_an_export_imports_on_another_machine_as_it_was(tmp_path: Path) -> None:
     (miss,) = entry.summary.first_misses
     assert miss.detail == "TOKEN changed" and miss.compared_with is None  # another machine's id
     assert record.timing[0] == (10, 0.5)
-    masked = "FROM busybox AS build1\nRUN echo …\n"  # the value, were it in the Dockerfile
+    masked = "FROM busybox AS build1\nRUN echo «TOKEN»\n"  # the value, were it in the Dockerfile
     assert elsewhere.evidence(new_id) == replace(EVIDENCE, dockerfile_text=masked)
     # Never what a later build here is explained against: its context was elsewhere.
     assert elsewhere.earlier(EVIDENCE) == []
