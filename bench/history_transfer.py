@@ -4,8 +4,8 @@ export` and `import` do; then a plain log of the same length.
 Run: `.venv/bin/python bench/history_transfer.py [--lines N] [--rounds R]`. It prints, for
 a build of N log lines (the lab's captured build repeated), the export file's size, the
 time to export (read, mask, write 0600) and to import (read, check, clean, parse the log
-again, keep), the same for the log as a plain file, and the peak RSS. Goal: the largest
-file an import takes (32 MiB) in a few seconds, with memory a small multiple of it.
+again, keep), the same for the log as a plain file, and the peak RSS of the whole run.
+Goal: the largest file an import takes (32 MiB, ~700,000 lines) in a few seconds.
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ def main() -> None:
     model.feed(lines)
     model.finish()
     summary = summarize(model, exit_code=0, wall_seconds=60.0)
-    marks = [(n, n / 1000) for n in range(1000, len(lines), 1000)] + [(len(lines), 61.0)]
+    marks = [(n, n / 1000) for n in range(1000, len(lines), 1000)]
+    marks.append((len(lines), len(lines) / 1000 + 1.0))
     exports, imports, plains = [], [], []
     size = plain_size = 0
     with tempfile.TemporaryDirectory(prefix="buildtui-bench-") as tmp:

@@ -156,7 +156,7 @@ async def test_a_plain_cli_build_is_imported_shown_compared_and_replayed(
         verdict = pane.query_one("#pair-verdict")
         assert f"{second.cached} step(s) went from run to CACHED" in str(verdict.render())
         banner = str(pane.query_one("#replay-banner").render())
-        assert "kept without timing: 40 lines a second" in banner  # the plain log's pace
+        assert f"#{scenario.plain_id} kept without timing: 40 lines a second" in banner
     image_names.append(scenario.ref)
 
 
