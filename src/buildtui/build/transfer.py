@@ -470,6 +470,9 @@ def _from_plain_log(
             "The log does not say which command made it: give it with --command "
             "'docker buildx build …' so that the history and the Lab guide can use it."
         )
+    mask = BuildArgMask(build_arg_values(argv, {}))
+    if not mask.empty:  # as a build's log is masked as it arrives (arg_values.py)
+        lines = [mask(line) for line in lines]
     model = _model_of(lines)
     if exit_code is None:
         # buildx ends a failed build with its own `ERROR: failed to solve: …`.

@@ -274,3 +274,16 @@ def test_an_older_history_gets_the_import_columns_and_keeps_its_builds(tmp_path:
             started=1.0, argv=(), command="", summary=entry.summary, log_lines=[],
             source="somewhere",
         )  # fmt: skip
+
+
+def test_a_plain_log_s_build_arg_values_are_masked_before_it_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "build.log"
+    log = (DATA / "lab-second-build.log").read_text(encoding="utf-8")
+    path.write_text(log + "#99 0.1 the token is hunter2-secret\n", encoding="utf-8")
+    command = "docker buildx build --build-arg TOKEN=hunter2-secret -t lab:1 ."
+    imported = read_import(path, command=command)
+    assert "#99 0.1 the token is «TOKEN»" in imported.log_lines
+    assert not any("hunter2" in line for line in imported.log_lines)
+    history = BuildHistory(tmp_path / "h.sqlite3")
+    record = history.get(imported.keep(history))
+    assert "hunter2" not in record.log and "TOKEN=…" in record.entry.command
