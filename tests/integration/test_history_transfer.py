@@ -59,13 +59,18 @@ class Scenario:
 
 
 def run_scenario(
-    tmp_path: Path, registry: TestRegistry, base: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    registry: TestRegistry,
+    base: str,
+    capsys: pytest.CaptureFixture[str],
+    image_names: list[str],
 ) -> Scenario:
     token = unique("plain")
     context = tmp_path / token
     context.mkdir(parents=True)
     (context / "Dockerfile").write_text(DOCKERFILE.format(base=base, token=token))
     ref = registry.ref(token, "1")
+    image_names.append(ref)  # the engine's image store keeps what the builds pushed
     cache = registry.ref(f"{token}-cache", "latest")
     args = [
         "--platform", "linux/amd64", "-t", ref, "--push",
@@ -102,7 +107,7 @@ async def test_a_plain_cli_build_is_imported_shown_compared_and_replayed(
     image_names: list[str],
 ) -> None:
     for attempt in range(2):
-        scenario = run_scenario(tmp_path / str(attempt), registry, base_image, capsys)
+        scenario = run_scenario(tmp_path / str(attempt), registry, base_image, capsys, image_names)
         second = BuildHistory().get(scenario.app_id).entry.summary
         if second.cached:
             break
@@ -157,7 +162,6 @@ async def test_a_plain_cli_build_is_imported_shown_compared_and_replayed(
         assert f"{second.cached} step(s) went from run to CACHED" in str(verdict.render())
         banner = str(pane.query_one("#replay-banner").render())
         assert f"#{scenario.plain_id} kept without timing: 40 lines a second" in banner
-    image_names.append(scenario.ref)
 
 
 def test_a_real_build_exported_here_replays_from_another_data_dir(
