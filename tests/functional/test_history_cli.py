@@ -173,3 +173,18 @@ def test_export_refuses_a_planted_link_and_a_missing_build(
     assert victim.read_text(encoding="utf-8") == "mine"
     assert main(["history", "export", "42", "--out", str(tmp_path / "x.json")]) == 2
     assert "There is no build 42 in the history." in capsys.readouterr().err
+
+
+def test_show_prints_control_characters_in_a_kept_log_visibly(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    history = BuildHistory()
+    entry = history.get(record_build(history, "lab-second-build.log", 1.0)).entry
+    build_id = history.add(
+        started=2.0, argv=LAB_ARGV, command="", summary=entry.summary,
+        log_lines=["#1 \x1b]0;owned\x07 retitled", "\x1b[2J erased"],
+    )  # fmt: skip
+    assert main(["history", "show", str(build_id), "--log"]) == 0
+    out = capsys.readouterr().out
+    assert "#1 \\x1b]0;owned\\x07 retitled" in out and "\\x1b[2J erased" in out
+    assert "\x1b" not in out and "\x07" not in out

@@ -3,8 +3,9 @@
 `export` writes one build to a file that `import` takes on another machine (for a
 replay and a comparison there); `import` also takes the log of a plain `docker buildx
 build --progress=plain … 2>&1 | tee build.log`. Imported builds are marked as such in
-the history, the guide and the report. Every text printed here went through the log
-sanitizer: an imported file is somebody else's, and never reaches the terminal raw.
+the history, the guide and the report. An imported file is somebody else's: its text was
+cleaned when it was imported, and what is printed here goes through the twins' output
+layer (`commands.output`) like every twin's, control characters shown as escapes.
 """
 
 from __future__ import annotations
@@ -91,9 +92,7 @@ def _values_flag(parser: argparse.ArgumentParser) -> None:
 
 
 def _fail(message: str, code: int = EXIT_FAILURE) -> int:
-    from buildtui.buildlog.parser import sanitize
-
-    print(f"buildtui: {sanitize(message)}", file=sys.stderr)
+    print(f"buildtui: {message}", file=sys.stderr)
     return code
 
 
@@ -157,7 +156,6 @@ def run_ls(args: argparse.Namespace, settings: Settings) -> int:
     from buildtui.build.errors import BuildError
     from buildtui.build.history import BuildHistory
     from buildtui.build.presentation import HISTORY_COLUMNS, history_row
-    from buildtui.buildlog.parser import sanitize
 
     if args.limit < 1:
         return _fail("--limit must be 1 or more", EXIT_USAGE)
@@ -172,10 +170,7 @@ def run_ls(args: argparse.Namespace, settings: Settings) -> int:
         print("No builds in the history yet (the Build pane and `buildtui build` keep them).")
         return 0
     rows: list[tuple[str, ...]] = [(*HISTORY_COLUMNS, "source")]
-    rows += [
-        tuple(sanitize(cell) for cell in (*history_row(entry), source_text(entry)))
-        for entry in entries
-    ]
+    rows += [(*history_row(entry), source_text(entry)) for entry in entries]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print(
@@ -189,7 +184,6 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
     from buildtui.build.history import BuildHistory
     from buildtui.build.options import shown_command
     from buildtui.build.presentation import started_text
-    from buildtui.buildlog.parser import sanitize
     from buildtui.buildlog.presentation import summary_lines
 
     build_id = _build_id(args.build)
@@ -208,19 +202,17 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
             "timing_marks": len(record.timing),
         }
         if args.log:
-            body["log"] = [sanitize(line) for line in lines]
+            body["log"] = lines
         print_json(body)
         return 0
     result = "canceled" if entry.canceled else ("ok" if entry.summary.succeeded else "failed")
     print(f"Build {entry.id} · {started_text(entry)} · {result} · {source_text(entry)}")
     if entry.argv:
-        print(
-            sanitize(f"$ {shown_command(entry.argv, build_arg_values=args.show_build_arg_values)}")
-        )
+        print(f"$ {shown_command(entry.argv, build_arg_values=args.show_build_arg_values)}")
     else:
         print("(the command that made it was not recorded)")
     for line in summary_lines(entry.summary):
-        print(sanitize(line))
+        print(line)
     pace = (
         f"{len(record.timing)} timing marks: replays at its recorded pace"
         if record.timing
@@ -230,7 +222,7 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
     if args.log:
         print()
         for line in lines:
-            print(sanitize(line))
+            print(line)
     return 0
 
 

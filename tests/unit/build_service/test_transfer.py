@@ -110,7 +110,7 @@ def test_the_summary_comes_from_the_log_not_from_what_the_file_claims(tmp_path: 
     assert summary.cache_import == "not-found"
 
 
-def test_text_from_an_imported_file_is_cleaned_of_control_codes(tmp_path: Path) -> None:
+def test_text_from_an_imported_file_shows_its_control_codes_visibly(tmp_path: Path) -> None:
     document, path = exported(tmp_path)
     build = document["build"]
     build["argv"] = [*build["argv"][:-1], "\x1b]52;c;aGk=\x07ctx\x1b[2J"]
@@ -119,10 +119,16 @@ def test_text_from_an_imported_file_is_cleaned_of_control_codes(tmp_path: Path) 
     build["summary"]["first_misses"][0]["detail"] = "[@click=app.quit]x[/]\x9b2J"
     path.write_text(json.dumps(document), encoding="utf-8")
     imported = read_import(path)
-    assert imported.argv[-1] == "ctx"
+    # As the build log shows them (untrusted.visible): colours dropped, any other
+    # escape sequence kept as visible text, never a control character.
+    assert imported.argv[-1] == "\\x1b]52;c;aGk=\\x07ctx"
     assert imported.command == "docker buildx build"
-    assert not any("\x1b" in line or "\x07" in line for line in imported.log_lines)
-    # Markup stays text (shown through rich Text), control codes go.
+    assert "#1 \\x1b]0;pwned\\x07[internal] load build definition from Dockerfile" in (
+        imported.log_lines
+    )
+    texts = [*imported.argv, *imported.log_lines, imported.summary.first_misses[0].detail]
+    assert not any(char in text for text in texts for char in "\x1b\x07\x9b")
+    # Markup stays text: every widget shows it as screen text, never parsed.
     assert imported.summary.first_misses[0].detail == "[@click=app.quit]x[/]"
 
 

@@ -246,7 +246,7 @@ class ReplayControls(Vertical):
         self.replay_lives = []
         self.draw_replay()
         self._show_glance()
-        self.query_one("#build-status", Static).update(Text(status), layout=False)
+        self.query_one("#build-status", Static).update(status, layout=False)
         if self.view == "pair":
             self.action_show_view("history")
         self.refresh_bindings()
