@@ -33,6 +33,7 @@ TWINS = [
     ["doctor"],
     ["builders", "list"],
     ["lab", "status"],
+    ["history", "ls"],
     [],  # the app
 ]
 
@@ -77,7 +78,9 @@ def test_exit_2_and_one_line_from_flag_environment_and_file(
 
 def test_every_twin_is_covered() -> None:
     modules = {name.rsplit(".", 1)[1] for name in COMMAND_MODULES}
-    assert modules == {"doctor", "builders", "build", "registry", "cleanup", "lab", "completion"}
+    assert modules == {
+        "doctor", "builders", "build", "history", "registry", "cleanup", "lab", "completion"
+    }  # fmt: skip
 
 
 def test_a_bare_ipv6_loopback_is_put_in_brackets(tmp_path: Path) -> None:
