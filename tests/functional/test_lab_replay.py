@@ -283,3 +283,31 @@ async def test_a_replay_ended_half_way_shows_no_outcome(tmp_path: Path) -> None:
         assert status == f"The replay of #{build_id} was ended; F5 runs builds again."
         assert not app.query_one("#build-glance").display
         assert "Run" in footer(app)
+
+
+async def test_a_hostile_imported_log_replays_as_text(tmp_path: Path) -> None:
+    """A student's log named like markup, with markup and escapes in its steps: the
+    banner, the steps and the columns show them as text; clicking them does nothing."""
+    from buildtui.build.transfer import read_import
+    from tests.fakes.build import DATA
+
+    log = (DATA / "lab-first-build.log").read_text(encoding="utf-8")
+    hostile = log.replace("RUN echo hello", "RUN echo [@click=app.quit]hello[/] \x1b]0;x\x07")
+    path = tmp_path / "[@click=app.quit]q[b].log"
+    path.write_text(hostile, encoding="utf-8")
+    app, history = replay_app(tmp_path)
+    build_id = read_import(path, command="docker buildx build -t lab:1 .").keep(history)
+    app.replay_records = [history.get(build_id), history.get(build_id)]
+    app.replay_speed = 32
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        pane = app.query_one(BuildPane)
+        await replayed(pilot, pane)
+        head = str(app.query_one("#pair-left .column-head", Static).render())
+        assert "plain log [@click=app.quit]q[b].log" in head
+        steps = text_of(app, "#pair-left-steps")
+        assert "[@click=app.quit]hello[/] \\x1b]0;x\\x07" in steps and "\x1b" not in steps
+        await pilot.click("#pair-left .column-head")
+        await pilot.click("#pair-left-steps")
+        await pilot.pause()
+        assert app.is_running

@@ -250,7 +250,7 @@ def replay_banner(session: ReplaySession, state: str) -> Text:
     else:
         out.append(f" build {replayed_build(session.records[0].entry)}")
     out.append(f" · {speeds_text([session.clock.speed])} · {state}")
-    unpaced = [s.record.entry.id for s in session.services if not s.paced]
+    unpaced = list(dict.fromkeys(s.record.entry.id for s in session.services if not s.paced))
     if unpaced and session.side_by_side:
         ids = " and ".join(f"#{build_id}" for build_id in unpaced)
         out.append(f" · {ids} kept without timing: {FIXED_RATE:g} lines a second")
