@@ -22,7 +22,18 @@ from buildtui.build.deadline import Deadline, DeadlineExceeded
 from buildtui.build.evidence import BuildEvidence, changed_files
 from buildtui.buildlog.summary import BuildSummary, CacheMiss, StepSummary, miss_line
 
-__all__ = ["EarlierBuild", "first_misses", "miss_line", "with_misses"]
+__all__ = [
+    "EarlierBuild",
+    "StepPair",
+    "dependency_order",
+    "first_misses",
+    "flag_miss",
+    "input_change",
+    "miss_line",
+    "reference_of",
+    "why_it_ran",
+    "with_misses",
+]
 
 RAN = ("done", "error")
 MAX_FILES_SHOWN = 5
@@ -68,21 +79,28 @@ def first_misses(
         and b.evidence is not None
         and b.evidence.project == evidence.project
     ]
-    stages = _stage_bases(evidence.dockerfile_text if evidence else None)
+    stages = stage_bases(evidence.dockerfile_text if evidence else None)
     found: dict[Key, CacheMiss] = {}
-    # Stages a stage depends on come first in BuildKit's order; resolve those first.
-    pending = [k for k in groups]
+    for key in dependency_order(groups, stages):
+        miss = _group_miss(key, groups[key], summary, evidence, same, stages, found, deadline)
+        if miss is not None:
+            found[key] = miss
+    return tuple(found[k] for k in groups if k in found)
+
+
+def dependency_order(groups: dict[Key, list[StepSummary]], stages: dict[str, str]) -> list[Key]:
+    """The (platform, stage) keys with the stages each one takes from (FROM, COPY --from)
+    before it, as BuildKit runs them; otherwise in their given order."""
+    order: list[Key] = []
+    pending = list(groups)
     for _ in range(len(pending) + 1):
         for key in list(pending):
             deps = _dependencies(key, groups[key], stages)
             if any((key[0], d) in pending and (key[0], d) != key for d in deps):
                 continue
             pending.remove(key)
-            miss = _group_miss(key, groups[key], summary, evidence, same, stages, found, deadline)
-            if miss is not None:
-                found[key] = miss
-    order = list(groups)
-    return tuple(found[k] for k in order if k in found)
+            order.append(key)
+    return order + pending
 
 
 def _dependencies(key: Key, steps: list[StepSummary], stages: dict[str, str]) -> set[str]:
@@ -91,7 +109,7 @@ def _dependencies(key: Key, steps: list[StepSummary], stages: dict[str, str]) ->
     if base in stages:
         deps.add(base)
     for step in steps:
-        source = _copy_from(step.instruction)
+        source = copy_from(step.instruction)
         if source in stages:
             deps.add(source)
     return deps
@@ -116,54 +134,90 @@ def _group_miss(
     def miss(reason: str, detail: str, ref: int | None = None) -> CacheMiss:
         return CacheMiss(platform, stage, step.index, step.instruction, reason, detail, ref)
 
-    if evidence is not None and evidence.no_cache:
-        return miss("no-cache", "--no-cache: no step may come from the cache")
-    if evidence is not None and stage in evidence.no_cache_filter:
-        return miss("no-cache", f"--no-cache-filter {stage}: this stage may not use the cache")
-    reference = _reference(key, step, same)
+    flagged = flag_miss(stage, evidence)
+    if flagged is not None:
+        return miss(*flagged)
+    reference = reference_of(key, step, same)
     if reference is None:
         return _no_reference(key, step, summary, evidence, same)
     ref, before = reference
     assert ref.evidence is not None and evidence is not None
-    old, new = ref.evidence, evidence
+    pair = StepPair(key, step, before, ref, ref.evidence, evidence)
     checked: list[str] = []
+    change = input_change(pair, summary, stages, found, deadline, checked)
+    if change is not None:
+        return miss(*change, ref.id)
+    return miss(*why_it_ran(pair, summary, counted, deadline, checked), ref.id)
+
+
+@dataclass(frozen=True, slots=True)
+class StepPair:
+    """A step of the build explained (or forecast) and the same step of the earlier build
+    it is compared with, with both builds' evidence."""
+
+    key: Key
+    step: StepSummary
+    before: StepSummary
+    ref: EarlierBuild
+    old: BuildEvidence
+    new: BuildEvidence
+
+
+def flag_miss(stage: str | None, evidence: BuildEvidence | None) -> tuple[str, str] | None:
+    """(no-cache, why) when the build's flags forbid the cache for `stage`."""
+    if evidence is not None and evidence.no_cache:
+        return "no-cache", "--no-cache: no step may come from the cache"
+    if evidence is not None and stage in evidence.no_cache_filter:
+        return "no-cache", f"--no-cache-filter {stage}: this stage may not use the cache"
+    return None
+
+
+def input_change(
+    pair: StepPair,
+    summary: BuildSummary,
+    stages: dict[str, str],
+    found: dict[Key, CacheMiss],
+    deadline: Deadline,
+    checked: list[str],
+) -> tuple[str, str] | None:
+    """(reason, detail) when something that goes into the step changed since the earlier
+    build: its text, its base image, the stage it is FROM, the stage it copies from, the
+    context files it copies. Appends to `checked` what was found the same."""
+    key, step, before, ref, old, new = (
+        pair.key, pair.step, pair.before, pair.ref, pair.old, pair.new
+    )  # fmt: skip
+    platform, stage = key
 
     # The step's own text.
     if before.instruction != step.instruction:
         line = _changed_line(old.dockerfile_text, new.dockerfile_text, step.instruction)
         if line is not None:
-            return miss("instruction", f"Dockerfile {line}", ref.id)
-        args = _changed_args(old, new)
+            return "instruction", f"Dockerfile {line}"
+        args = changed_args(old, new)
         if args and old.dockerfile_text == new.dockerfile_text:
-            return miss("build-arg", _args_detail(args, ref.id), ref.id)
-        return miss("instruction", f"the step's text changed (was: {before.instruction})", ref.id)
+            return "build-arg", args_detail(args, ref.id)
+        return "instruction", f"the step's text changed (was: {before.instruction})"
     checked.append("the step's text (same)")
 
     # The stage's base: an image's digest, or another stage that missed.
     base_change = _base_change(key, summary, ref.summary, stages)
     if base_change is not None:
-        return miss("base-image", base_change, ref.id)
+        return "base-image", base_change
     checked.append("base image digests (same)")
     parent = stages.get(stage or "")
     if parent in stages and (platform, parent) in found:
         first = found[(platform, parent)]
-        return miss(
-            "earlier-stage",
-            f"stage {parent} (its base) missed first at {_step_name(first)}",
-            ref.id,
-        )
+        return "earlier-stage", f"stage {parent} (its base) missed first at {_step_name(first)}"
 
     # What the step takes: another stage, or files of the context.
     keyword = step.instruction.split(" ", 1)[0].upper()
-    source_stage = _copy_from(step.instruction)
+    source_stage = copy_from(step.instruction)
     if source_stage is not None:
         upstream = found.get((platform, source_stage))
         if upstream is not None:
-            return miss(
-                "copy-from",
+            return "copy-from", (
                 f"COPY --from={source_stage}: stage {source_stage} missed first at "
-                f"{_step_name(upstream)} ({upstream.reason})",
-                ref.id,
+                f"{_step_name(upstream)} ({upstream.reason})"
             )
         checked.append(f"stage {source_stage} (no miss)")
     elif keyword in ("COPY", "ADD"):
@@ -183,52 +237,59 @@ def _group_miss(
                     + ")"
                 )
             elif files:
-                return miss("files", _files_detail(files, ref.id), ref.id)
+                return "files", _files_detail(files, ref.id)
             else:
                 checked.append("the files it copies (same)")
+    return None
 
+
+def why_it_ran(
+    pair: StepPair,
+    summary: BuildSummary,
+    counted: Sequence[StepSummary],
+    deadline: Deadline,
+    checked: list[str],
+) -> tuple[str, str]:
+    """(reason, detail) of a step that ran though nothing that goes into it changed
+    (`input_change` found nothing): an earlier step's input, a build argument, another
+    builder, a cache that was pruned, or "unknown" with what was checked."""
+    key, step, ref, old, new = pair.key, pair.step, pair.ref, pair.old, pair.new
     # An earlier step of the stage came from the cache of another build, with other input.
     for earlier_step in counted:
         if earlier_step.index >= step.index:
             break
         found_earlier = _earlier_input(earlier_step, key, ref, old, new, deadline)
         if found_earlier is not None:
-            return miss(found_earlier[0], found_earlier[1], ref.id)
-    if counted[0].index < step.index:
+            return found_earlier
+    if counted and counted[0].index < step.index:
         checked.append("the stage's earlier steps (same input)")
 
-    args = _changed_args(old, new, declared=_declared_args(new.dockerfile_text))
+    args = changed_args(old, new, declared=declared_args(new.dockerfile_text))
     if args:
-        return miss("build-arg", _args_detail(args, ref.id), ref.id)
+        return "build-arg", args_detail(args, ref.id)
     checked.append("build arguments (same)")
 
     # Nothing that goes into the step changed: was there a cache to use?
     if summary.builder and ref.summary.builder and summary.builder != ref.summary.builder:
-        return miss(
-            "other-builder",
+        return "other-builder", (
             f"built on builder {summary.builder}; build #{ref.id} ran on "
-            f"{ref.summary.builder}, whose local cache this builder does not share",
-            ref.id,
+            f"{ref.summary.builder}, whose local cache this builder does not share"
         )
     if summary.cache_import != "found" and summary.cached == 0:
         imported = "no cache was imported" + (
             " (the import found nothing)" if summary.cache_import == "not-found" else ""
         )
-        return miss(
-            "no-cache",
+        return "no-cache", (
             f"no step came from the cache: {imported} and the local cache no longer "
             f"holds build #{ref.id}'s steps (pruned), though their input is the same ("
             + ", ".join(c.removesuffix(" (same)") for c in checked)
-            + ")",
-            ref.id,
+            + ")"
         )
     if summary.cached:
         checked.append("the cache (some steps came from it)")
     else:
         checked.append("the cache (one was imported, yet no step came from it)")
-    return miss(
-        "unknown", f"unknown; checked against build #{ref.id}: " + ", ".join(checked), ref.id
-    )
+    return "unknown", f"unknown; checked against build #{ref.id}: " + ", ".join(checked)
 
 
 def _earlier_input(
@@ -256,7 +317,7 @@ def _earlier_input(
             f"{name} changed (was: {before.instruction}) yet came from the cache",
         )
     keyword = earlier.instruction.split(" ", 1)[0].upper()
-    if keyword in ("COPY", "ADD") and _copy_from(earlier.instruction) is None:
+    if keyword in ("COPY", "ADD") and copy_from(earlier.instruction) is None:
         try:
             files = _changed_context(old, new, earlier.instruction, deadline)
         except DeadlineExceeded:
@@ -268,7 +329,7 @@ def _earlier_input(
     return None
 
 
-def _reference(
+def reference_of(
     key: Key, step: StepSummary, same: Sequence[EarlierBuild]
 ) -> tuple[EarlierBuild, StepSummary] | None:
     """The last earlier build in which this step was cached or ran."""
@@ -328,12 +389,12 @@ def _step_name(miss: CacheMiss) -> str:
     return f"step {miss.index} {miss.instruction}"
 
 
-def _copy_from(instruction: str) -> str | None:
+def copy_from(instruction: str) -> str | None:
     match = re.match(r"^(?:COPY|ADD)\s+(?:--\S+\s+)*?--from=(\S+)", instruction, re.IGNORECASE)
     return match.group(1) if match else None
 
 
-def _stage_bases(dockerfile: str | None) -> dict[str, str]:
+def stage_bases(dockerfile: str | None) -> dict[str, str]:
     """Stage name -> what it is FROM (an image or another stage)."""
     bases: dict[str, str] = {}
     for line in (dockerfile or "").splitlines():
@@ -343,13 +404,13 @@ def _stage_bases(dockerfile: str | None) -> dict[str, str]:
     return bases
 
 
-def _declared_args(dockerfile: str | None) -> set[str] | None:
+def declared_args(dockerfile: str | None) -> set[str] | None:
     if dockerfile is None:
         return None
     return {m.group(1) for line in dockerfile.splitlines() if (m := _ARG_LINE.match(line))}
 
 
-def _changed_args(
+def changed_args(
     old: BuildEvidence, new: BuildEvidence, declared: set[str] | None = None
 ) -> list[str]:
     names = set(old.build_args) | set(new.build_args)
@@ -359,7 +420,7 @@ def _changed_args(
     return changed
 
 
-def _args_detail(names: list[str], ref: int) -> str:
+def args_detail(names: list[str], ref: int) -> str:
     label = "build argument" if len(names) == 1 else "build arguments"
     return f"{label} {', '.join(names)} changed since build #{ref}"
 
@@ -392,7 +453,7 @@ def _changed_context(
 ) -> list[tuple[str, str]] | None:
     if old.context_hashes is None or new.context_hashes is None:
         return None
-    sources = _copy_sources(instruction)
+    sources = copy_sources(instruction)
     return [
         (path, how)
         for path, how in changed_files(old.context_hashes, new.context_hashes)
@@ -400,7 +461,7 @@ def _changed_context(
     ]
 
 
-def _copy_sources(instruction: str) -> list[str]:
+def copy_sources(instruction: str) -> list[str]:
     rest = instruction.split(" ", 1)[1] if " " in instruction else ""
     rest = rest.strip()
     words: list[str]
