@@ -56,6 +56,8 @@ class BuildEvidence:
     cache_to: tuple[str, ...] = ()
     platforms: tuple[str, ...] = ()
     builder: str | None = None
+    target: str | None = None
+    """`--target`: the stage built (None: the last)."""
 
     @property
     def project(self) -> tuple[str | None, str | None]:
@@ -81,6 +83,7 @@ class BuildEvidence:
             cache_to=tuple(data.get("cache_to") or ()),
             platforms=tuple(data.get("platforms") or ()),
             builder=data.get("builder"),
+            target=data.get("target"),
         )
 
 
@@ -180,23 +183,7 @@ def collect(
     cwd = Path.cwd() if cwd is None else cwd
     environ = dict(os.environ) if environ is None else environ
     values, positionals, switches = _options(buildx_arguments(argv))
-    context_arg = positionals[-1] if positionals else None
-    context: Path | None = None
-    note: str | None = None
-    if context_arg is None:
-        note = "no build context given"
-    elif context_arg == "-" or "://" in context_arg or context_arg.startswith("git@"):
-        note = f"the build context {context_arg} is not a local folder: its files are not hashed"
-    else:
-        context = (cwd / context_arg).resolve()
-    files = values.get("--file") or values.get("-f")
-    dockerfile: Path | None = None
-    if files and files[-1] == "-":
-        dockerfile = None  # read from standard input: not recorded
-    elif files:
-        dockerfile = (cwd / files[-1]).resolve()
-    elif context is not None:
-        dockerfile = context / "Dockerfile"
+    context, dockerfile, note = _project(values, positionals, cwd)
     dockerfile_text = _read_dockerfile(dockerfile)
     hashes: dict[str, str] | None = None
     if context is not None:
@@ -217,6 +204,7 @@ def collect(
     platforms = tuple(p.strip() for v in values.get("--platform", []) for p in v.split(",") if p)
     builders = values.get("--builder") or []
     builder = builders[-1] if builders else None
+    targets = values.get("--target") or []
     return BuildEvidence(
         context=str(context) if context is not None else None,
         dockerfile=str(dockerfile) if dockerfile is not None else None,
@@ -230,6 +218,43 @@ def collect(
         cache_to=tuple(values.get("--cache-to", [])),
         platforms=platforms,
         builder=builder,
+        target=targets[-1] if targets else None,
+    )
+
+
+def _project(
+    values: dict[str, list[str]], positionals: list[str], cwd: Path
+) -> tuple[Path | None, Path | None, str | None]:
+    """(context folder, Dockerfile, why the context is not hashed) of parsed arguments."""
+    context_arg = positionals[-1] if positionals else None
+    context: Path | None = None
+    note: str | None = None
+    if context_arg is None:
+        note = "no build context given"
+    elif context_arg == "-" or "://" in context_arg or context_arg.startswith("git@"):
+        note = f"the build context {context_arg} is not a local folder: its files are not hashed"
+    else:
+        context = (cwd / context_arg).resolve()
+    files = values.get("--file") or values.get("-f")
+    dockerfile: Path | None = None
+    if files and files[-1] == "-":
+        dockerfile = None  # read from standard input: not recorded
+    elif files:
+        dockerfile = (cwd / files[-1]).resolve()
+    elif context is not None:
+        dockerfile = context / "Dockerfile"
+    return context, dockerfile, note
+
+
+def project_of(
+    argv: list[str] | tuple[str, ...], cwd: Path | None = None
+) -> tuple[str | None, str | None]:
+    """`BuildEvidence.project` of a command, without reading anything."""
+    values, positionals, _ = _options(buildx_arguments(argv))
+    context, dockerfile, _ = _project(values, positionals, Path.cwd() if cwd is None else cwd)
+    return (
+        str(context) if context is not None else None,
+        str(dockerfile) if dockerfile is not None else None,
     )
 
 

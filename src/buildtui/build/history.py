@@ -36,7 +36,8 @@ from pathlib import Path
 
 from buildtui.build.arg_values import BuildArgMask, build_arg_values
 from buildtui.build.errors import HistoryError
-from buildtui.build.evidence import BuildEvidence
+from buildtui.build.evidence import BuildEvidence, project_of
+from buildtui.build.forecast import Forecast
 from buildtui.build.misses import EarlierBuild
 from buildtui.build.options import HIDDEN_VALUE, shown_command
 from buildtui.buildlog.summary import BuildSummary
@@ -60,13 +61,16 @@ CREATE TABLE IF NOT EXISTS builds (
     evidence BLOB,
     source TEXT,
     imported_at REAL,
-    origin TEXT
+    origin TEXT,
+    forecast TEXT
 )
 """
 EVIDENCE_COLUMN = "ALTER TABLE builds ADD COLUMN evidence BLOB"
 """What the build started from (evidence.py), compressed; NULL for older builds."""
 TIMING_COLUMN = "ALTER TABLE builds ADD COLUMN timing TEXT"
 """Histories made before per-line timing was kept get the column (NULL: no timing)."""
+FORECAST_COLUMN = "ALTER TABLE builds ADD COLUMN forecast TEXT"
+"""The forecast made before the build (forecast.py), as JSON; NULL: none made."""
 IMPORT_COLUMNS = {
     "source": "ALTER TABLE builds ADD COLUMN source TEXT",
     "imported_at": "ALTER TABLE builds ADD COLUMN imported_at REAL",
@@ -104,6 +108,8 @@ class BuildEntry:
     """Unix time it was imported."""
     origin: str | None = None
     """Where it was imported from, for people: the file's name, the build's id there."""
+    forecast: Forecast | None = None
+    """What was forecast before it ran (None: no forecast was made)."""
 
     @property
     def imported(self) -> bool:
@@ -228,6 +234,8 @@ class BuildHistory:
             for column, statement in IMPORT_COLUMNS.items():
                 if column not in columns:
                     connection.execute(statement)
+            if "forecast" not in columns:
+                connection.execute(FORECAST_COLUMN)
             self._mask_older_builds(connection)
         self._ready = True
 
@@ -304,6 +312,7 @@ class BuildHistory:
         source: str | None = None,
         imported_at: float | None = None,
         origin: str | None = None,
+        forecast: Forecast | None = None,
     ) -> int:
         """Keep a finished build; its id. `timing`: (lines so far, seconds since the
         start) as its log arrived, for replaying it at its pace. The database gets the
@@ -322,8 +331,8 @@ class BuildHistory:
         with self._connect() as db:
             cursor = db.execute(
                 "INSERT INTO builds (started, argv, command, exit_code, canceled, summary,"
-                " log, log_lines, evidence, timing, source, imported_at, origin)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " log, log_lines, evidence, timing, source, imported_at, origin, forecast)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     started,
                     json.dumps(stored),
@@ -338,6 +347,7 @@ class BuildHistory:
                     source,
                     imported_at,
                     origin,
+                    json.dumps(forecast.to_json()) if forecast is not None else None,
                 ),
             )
             build_id = int(cursor.lastrowid or 0)
@@ -348,6 +358,13 @@ class BuildHistory:
     def earlier(self, evidence: BuildEvidence, limit: int = 20) -> list[EarlierBuild]:
         """The newest builds of the same Dockerfile and context, with their evidence
         (run here: an imported build's context and builder were another machine's)."""
+        return self.of_project(evidence.project, limit)
+
+    def of_project(
+        self, project: tuple[str | None, str | None] | None, limit: int = 20
+    ) -> list[EarlierBuild]:
+        """The newest builds of one Dockerfile and context (`BuildEvidence.project`; None:
+        the newest kept build's) run here, with their evidence."""
         with self._connect() as db:
             rows = db.execute(
                 "SELECT id, summary, evidence FROM builds WHERE evidence IS NOT NULL"
@@ -360,7 +377,9 @@ class BuildHistory:
                 kept = BuildEvidence.from_blob(blob)
             except (ValueError, zlib.error):
                 continue
-            if kept.project == evidence.project:
+            if project is None:
+                project = kept.project
+            if kept.project == project:
                 out.append(
                     EarlierBuild(int(build_id), BuildSummary.from_json(json.loads(summary)), kept)
                 )
@@ -409,6 +428,15 @@ class BuildHistory:
         return compare(self.get(old_id).entry, self.get(new_id).entry)
 
 
+def project_builds(
+    history: BuildHistory, argv: Sequence[str] | None, limit: int = 50
+) -> list[EarlierBuild]:
+    """The kept builds of the Dockerfile and context `argv` names (the newest kept build's
+    without `argv`), newest first."""
+    project = project_of(list(argv)) if argv else None
+    return history.of_project(project, limit)
+
+
 def compress_lines(lines: Sequence[str], chunk: int = 10_000) -> bytes:
     """The lines joined by newlines and zlib-compressed, a chunk at a time (no joined copy)."""
     compressor = zlib.compressobj(6)
@@ -424,14 +452,14 @@ def compress_lines(lines: Sequence[str], chunk: int = 10_000) -> bytes:
 
 ENTRY_COLUMNS = (
     "id, started, argv, command, exit_code, canceled, summary, log_lines, source,"
-    " imported_at, origin"
+    " imported_at, origin, forecast"
 )
 """The columns `_entry` reads, in its order."""
 
 
 def _entry(row: Sequence[object]) -> BuildEntry:
     build_id, started, argv, command, exit_code, canceled, summary, log_lines = row[:8]
-    source, imported_at, origin = row[8:11]
+    source, imported_at, origin, forecast = row[8:12]
     return BuildEntry(
         id=int(str(build_id)),
         started=float(str(started)),
@@ -444,7 +472,18 @@ def _entry(row: Sequence[object]) -> BuildEntry:
         source=None if source is None else str(source),
         imported_at=None if imported_at is None else float(str(imported_at)),
         origin=None if origin is None else str(origin),
+        forecast=_forecast(forecast),
     )
+
+
+def _forecast(text: object) -> Forecast | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        data = json.loads(text)
+        return Forecast.from_json(data) if isinstance(data, dict) else None
+    except (ValueError, TypeError, AttributeError, KeyError):
+        return None
 
 
 def compare(old: BuildEntry, new: BuildEntry) -> Comparison:

@@ -15,17 +15,25 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from buildtui.build.arg_values import BuildArgMask, mask_for
+from buildtui.build.cache_coverage import CacheReport, KeptBuild, cache_report
+from buildtui.build.errors import BuildError
 from buildtui.build.evidence import BuildEvidence, read_regular
+from buildtui.build.forecast import Forecast, Forecasting
 from buildtui.build.history import BuildHistory
 from buildtui.build.misses import with_misses
 from buildtui.build.options import shell_command
 from buildtui.build.runner import BuildProcess
+from buildtui.build.stage_graph import with_stage_edges
 from buildtui.buildlog.explain import Explanation, explain
 from buildtui.buildlog.model import BuildModel
 from buildtui.buildlog.parser import LogParser
 from buildtui.buildlog.summary import BuildSummary, summarize
 
 MAX_LINES = 3_000_000
+FORECAST_WAIT = 10.0
+"""Seconds a finished build waits for its forecast before it is kept without one."""
+KEPT_FOR_CACHES = 200
+"""Kept builds read for the registry caches a build exported to or imported from."""
 SLICE = 256
 """Lines parsed between two chances for another thread (a UI's) to run."""
 
@@ -67,6 +75,11 @@ class LiveBuild:
         self.masking = True
         """Whether lines are masked as they arrive; False (`--show-build-arg-values`)
         still keeps them masked in the history."""
+        self.forecast: Forecast | None = None
+        """What was forecast from the evidence before the build ran (forecast.py)."""
+        self._forecasting: threading.Thread | None = None
+        self.cache_report: CacheReport | None = None
+        """The registry caches it exported to or imported from (cache_coverage.py)."""
 
     def prepare_mask(
         self, environ: Mapping[str, str], dockerfile: Path | None = None
@@ -114,7 +127,10 @@ class LiveBuild:
             self.exit_code = exit_code
             self.model.finish(now)
             self.summary = summarize(
-                self.model, exit_code=exit_code, wall_seconds=now - self.started_at
+                self.model,
+                exit_code=exit_code,
+                wall_seconds=now - self.started_at,
+                started_at=self.started_at,
             )
             self.explanations = explain(self.model)
             return self.summary
@@ -137,12 +153,33 @@ class LiveBuild:
                 on_batch(len(batch))
         return self.finish(process.wait())
 
+    def start_forecast(self, forecasting: Forecasting) -> None:
+        """Forecast the build from its evidence in a thread of its own, while it runs: the
+        forecast reads only what the build started from (and the engine's answers), so it
+        holds nothing up. Call once `evidence` is collected."""
+
+        def run() -> None:
+            try:
+                self.forecast = forecasting(self.argv, self.evidence)
+            except (BuildError, OSError, ValueError):
+                self.forecast = None  # a build runs without one; nothing to record
+
+        self._forecasting = threading.Thread(target=run, name="buildtui-forecast", daemon=True)
+        self._forecasting.start()
+
+    def wait_forecast(self, timeout: float = FORECAST_WAIT) -> Forecast | None:
+        """The forecast, once made (None if it was not made, or not within `timeout`)."""
+        if self._forecasting is not None:
+            self._forecasting.join(timeout)
+        return self.forecast
+
     def explain_misses(self, history: BuildHistory) -> bool:
         """Explain each stage's first cache miss against the builds `history` kept
         before this one; False (nothing to explain with) without a summary or evidence."""
         if self.summary is None or self.evidence is None:
             return False
         summary = with_misses(self.summary, self.evidence, history.earlier(self.evidence))
+        summary = with_stage_edges(summary, self.evidence.dockerfile_text)
         with self.lock:
             self.summary = summary
         return True
@@ -165,6 +202,7 @@ class LiveBuild:
             canceled=self.canceled,
             evidence=self.evidence,
             timing=self.timing,
+            forecast=self.wait_forecast(),
         )
 
     def show_recorded(self, summary: BuildSummary) -> None:
@@ -173,6 +211,22 @@ class LiveBuild:
         again from the replay's clock and today's history."""
         with self.lock:
             self.summary = summary
+
+    def report_caches(self, history: BuildHistory, build_id: int) -> CacheReport | None:
+        """What the registry caches this build (kept as `build_id`) exported to or imported
+        from cover, against the kept builds; None when it used none."""
+        summary = self.summary
+        if summary is None:
+            return None
+        kept = [
+            KeptBuild(e.id, e.argv, e.summary)
+            for e in history.list(KEPT_FOR_CACHES)
+            if e.id < build_id
+        ]
+        report = cache_report(KeptBuild(build_id, tuple(self.argv), summary), kept)
+        with self.lock:
+            self.cache_report = report if report else None
+        return self.cache_report
 
     def wall_seconds(self, now: float | None = None) -> float:
         end = self.finished_at if self.finished_at is not None else self.clock()

@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from buildtui.build.evidence import buildx_arguments
+from buildtui.build.forecast import judge
 from buildtui.build.history import BuildEntry, Comparison
 from buildtui.build.live import LiveBuild
 from buildtui.build.replay import FIXED_RATE, ReplaySession
@@ -33,7 +34,7 @@ def buildx_args(argv: Sequence[str]) -> list[str]:
 
 HISTORY_COLUMNS = (
     "#", "when", "result", "cached", "wall", "tags", "platforms", "output", "cache",
-    "cache broken first at",
+    "cache broken first at", "forecast",
 )  # fmt: skip
 
 
@@ -54,7 +55,8 @@ def history_row(entry: BuildEntry, build_arg_values: bool = False) -> tuple[str,
     when = datetime.fromtimestamp(entry.started).strftime("%m-%d %H:%M:%S")
     tags, cache, platforms = build_traits(entry.argv)
     return (str(entry.id), when, result, f"{summary.cached}/{summary.total}", wall, tags,
-            platforms, output_cell(entry.argv), cache, first_miss_cell(summary))  # fmt: skip
+            platforms, output_cell(entry.argv), cache, first_miss_cell(summary),
+            forecast_cell(entry))  # fmt: skip
 
 
 def short_ref(ref: str) -> str:
@@ -134,6 +136,19 @@ def first_miss_cell(summary: BuildSummary) -> str:
     first = summary.first_misses[0]
     more = f" (+{len(summary.first_misses) - 1})" if len(summary.first_misses) > 1 else ""
     return f"{first.index} {first.instruction[:24]}: {first.reason}{more}"
+
+
+def forecast_cell(entry: BuildEntry) -> str:
+    """The history's "forecast" cell: whether the forecast made before the build was
+    right, and if not, where it differed first."""
+    if entry.forecast is None:
+        return "-"
+    right, differences = judge(entry.forecast, entry.summary)
+    if right is None:
+        return "? (nothing to compare)"
+    if right:
+        return "✓ right"
+    return f"✗ wrong: {differences[0]}" if differences else "✗ wrong"
 
 
 # -- a build in progress or finished -------------------------------------------------

@@ -44,6 +44,9 @@ class StepSummary:
     seconds: float | None
     counted: bool
     """False for FROM steps, which cached/total leave out."""
+    started: float | None = None
+    """Seconds since the build started when the step started (its first line); None for
+    builds kept before this was recorded."""
 
     @property
     def key(self) -> tuple[str | None, str | None, int, str]:
@@ -91,6 +94,18 @@ def miss_line(miss: CacheMiss) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class StageEdge:
+    """`source` (a stage, or an image when `image`) feeds stage `target`: `from` (FROM),
+    `copy` (COPY --from) or `mount` (RUN --mount=from=), at `target`'s step `step`."""
+
+    source: str
+    target: str | None
+    kind: str
+    step: int | None = None
+    image: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class PlatformCount:
     platform: str | None
     cached: int
@@ -118,6 +133,9 @@ class BuildSummary:
     """Failed steps' and buildx's error messages."""
     first_misses: tuple[CacheMiss, ...] = field(default=())
     """Per platform and stage, the first step that ran instead of coming from the cache."""
+    stage_edges: tuple[StageEdge, ...] = field(default=())
+    """The Dockerfile's FROM and COPY --from edges into the stages built (stage_graph.py),
+    kept so the stage graph of a kept build needs no Dockerfile."""
 
     def miss_of(self, platform: str | None, stage: str | None) -> CacheMiss | None:
         for miss in self.first_misses:
@@ -145,6 +163,7 @@ class BuildSummary:
                     "status": s.status,
                     "seconds": s.seconds,
                     "counted": s.counted,
+                    "started": s.started,
                 }
                 for s in self.steps
             ],
@@ -163,6 +182,7 @@ class BuildSummary:
             "driver": self.driver,
             "errors": list(self.errors),
             "first_misses": [m.to_json() for m in self.first_misses],
+            "stage_edges": [asdict(e) for e in self.stage_edges],
         }
 
     @classmethod
@@ -178,6 +198,7 @@ class BuildSummary:
                     status=s["status"],
                     seconds=s["seconds"],
                     counted=bool(s.get("counted", True)),
+                    started=s.get("started"),
                 )
                 for s in data["steps"]
             ),
@@ -198,13 +219,29 @@ class BuildSummary:
             driver=data.get("driver"),
             errors=tuple(data.get("errors", [])),
             first_misses=tuple(CacheMiss.from_json(m) for m in data.get("first_misses", [])),
+            stage_edges=tuple(
+                StageEdge(
+                    str(e.get("source", "")),
+                    e.get("target"),
+                    str(e.get("kind", "from")),
+                    e.get("step"),
+                    bool(e.get("image", False)),
+                )
+                for e in data.get("stage_edges", [])
+                if isinstance(e, dict)
+            ),
         )
 
 
 def summarize(
-    model: BuildModel, *, exit_code: int | None, wall_seconds: float | None
+    model: BuildModel,
+    *,
+    exit_code: int | None,
+    wall_seconds: float | None,
+    started_at: float | None = None,
 ) -> BuildSummary:
-    """The summary of `model`'s build (call `model.finish()` first)."""
+    """The summary of `model`'s build (call `model.finish()` first). `started_at`: when
+    the build started, on the model's clock (each step's `started` is counted from it)."""
     steps = []
     for group in model.groups():
         for step in group.steps:
@@ -222,6 +259,11 @@ def summarize(
                     status=status.value,
                     seconds=step.seconds,
                     counted=step.counted,
+                    started=(
+                        round(max(0.0, step.started_at - started_at), 3)
+                        if started_at is not None
+                        else None
+                    ),
                 )
             )
     counted = [s for s in steps if s.counted]

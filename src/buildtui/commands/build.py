@@ -23,9 +23,11 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
+from buildtui.build.advice import advise
 from buildtui.build.errors import BuildError
 from buildtui.build.evidence import buildx_arguments, collect_evidence
-from buildtui.build.history import BuildHistory
+from buildtui.build.forecast import Forecasting
+from buildtui.build.history import BuildHistory, project_builds
 from buildtui.build.live import LiveBuild
 from buildtui.build.options import (
     argv_for_arguments,
@@ -33,6 +35,7 @@ from buildtui.build.options import (
     read_stage_names,
     shown_command,
 )
+from buildtui.build.outcome import outcome_lines, summary_pictures
 from buildtui.build.runner import BuildProcess, BuildRunner, BuildService
 from buildtui.buildlog.explain import Explanation
 from buildtui.buildlog.presentation import log_line_style, summary_lines
@@ -69,6 +72,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "keeps them",
     )
     parser.add_argument(
+        "--forecast",
+        action="store_true",
+        help="do not build: say which step of each platform and stage will miss the cache "
+        "first, and why, from the last comparable kept build (nothing is run or kept)",
+    )
+    parser.add_argument(
+        "--advice",
+        action="store_true",
+        help="do not build: Dockerfile advice (with line numbers) from where the cache broke "
+        "in the kept builds of the Dockerfile and context ARGS name (without ARGS: the last "
+        "kept build's)",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="with --forecast or --advice: print JSON"
+    )
+    parser.add_argument(
         "buildx_args",
         nargs=argparse.REMAINDER,
         metavar="-- ARGS",
@@ -81,6 +100,19 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     arguments = list(args.buildx_args)
     if arguments[:1] == ["--"]:
         arguments = arguments[1:]
+    if args.forecast and args.advice:
+        print("buildtui build: --forecast and --advice are asked one at a time", file=sys.stderr)
+        return 2
+    if args.json and not (args.forecast or args.advice):
+        print(
+            "buildtui build: --json goes with --forecast or --advice; a build's summary as "
+            "JSON is --summary-json FILE",
+            file=sys.stderr,
+        )
+        return 2
+    if args.advice:
+        argv = argv_for_arguments(arguments, settings) if arguments else None
+        return run_advice(argv, BuildHistory(), sys.stdout, as_json=args.json, settings=settings)
     if not arguments:
         print(
             "buildtui build: give the docker buildx build arguments after --, "
@@ -88,7 +120,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    from buildtui.build.engine_facts import EngineFacts  # httpx: only when a build runs
+    from buildtui.build.forecaster import Forecaster
+
     argv = argv_for_arguments(arguments, settings)
+    history = BuildHistory()
+    forecaster = Forecaster(history, EngineFacts(settings))
+    if args.forecast:
+        return run_forecast(argv, forecaster, sys.stdout, as_json=args.json)
     stages = read_stage_names(dockerfile_of(arguments))
     return run_build(
         argv,
@@ -97,8 +136,62 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         summary_json=args.summary_json,
         stage_order=stages,
         build_arg_values=args.show_build_arg_values,
-        history=BuildHistory(),
+        history=history,
+        forecasting=forecaster,
     )
+
+
+def run_forecast(
+    argv: list[str], forecasting: Forecasting, out: TextIO, *, as_json: bool = False
+) -> int:
+    """Print the forecast of `argv`'s build; nothing is built or kept. Exit 0, or 1 when
+    the history cannot be read."""
+    try:
+        forecast = forecasting(argv, None)
+    except BuildError as error:
+        print(f"buildtui build: {error}", file=sys.stderr)
+        return 1
+    if as_json:
+        print(json.dumps(json_document(forecast.to_json()), indent=2), file=out)
+        return 0
+    print(f"$ {shown_command(argv)}", file=out)
+    against = (
+        f"against build #{forecast.compared_with}"
+        if forecast.compared_with is not None
+        else "with no earlier build of this Dockerfile and context kept"
+    )
+    builder = f" on builder {forecast.builder}" if forecast.builder else ""
+    print(f"Forecast {against}{builder} (nothing was built):", file=out)
+    for line in forecast.lines():
+        print(f"  {line}", file=out)
+    return 0
+
+
+def run_advice(
+    argv: list[str] | None,
+    history: BuildHistory,
+    out: TextIO,
+    *,
+    as_json: bool = False,
+    settings: Settings | None = None,
+) -> int:
+    """Print Dockerfile advice from the kept builds of `argv`'s Dockerfile and context (the
+    last kept build's without `argv`). Exit 0, or 1 when the history cannot be read."""
+    host = (settings or Settings()).registry_host
+    try:
+        builds = project_builds(history, argv)
+    except BuildError as error:
+        print(f"buildtui build: {error}", file=sys.stderr)
+        return 1
+    advice = advise(builds, registry_host=host)
+    if as_json:
+        print(json.dumps(json_document(advice.to_json()), indent=2), file=out)
+        return 0
+    where = f" ({advice.dockerfile}, {advice.builds} kept build(s))" if advice.builds else ""
+    print(f"Advice from where the cache broke{where}:", file=out)
+    for line in advice.lines():
+        print(f"  {line}", file=out)
+    return 0
 
 
 def run_build(
@@ -111,19 +204,24 @@ def run_build(
     stage_order: Sequence[str] = (),
     build_arg_values: bool = False,
     history: BuildHistory | None = None,
+    forecasting: Forecasting | None = None,
 ) -> int:
     """Run `argv`, print the log and summary to `out`; buildx's exit code.
 
     The command line shows `--build-arg` values as `NAME=…` unless `build_arg_values`.
     With a `history`, the build is kept there with its log and evidence, as the Build
     pane keeps its own (the same table: the pane, the guide and the report see it), and
-    each stage's first cache miss is explained against the builds kept before it.
+    each stage's first cache miss is explained against the builds kept before it. With
+    `forecasting`, the build is forecast (in a thread, while it runs) and the forecast kept
+    with it, then said right or wrong; its registry caches' coverage is said too.
     """
     color = use_color(out) if color is None else color
     print(f"$ {shown_command(argv, build_arg_values=build_arg_values)}", file=out, flush=True)
     live = LiveBuild(argv, stage_order=stage_order)
     if history is not None:
         live.evidence = collect_evidence(argv)
+        if forecasting is not None:
+            live.start_forecast(forecasting)
     live.prepare_mask(os.environ, dockerfile_of(buildx_arguments(argv)))
     live.masking = not build_arg_values
     try:
@@ -147,9 +245,12 @@ def run_build(
     if history is not None:
         summary = _keep(live, history, summary)
     print_summary(summary, live.explanations, out, color=color)
+    for line in outcome_lines(live):
+        print(line, file=out)
     if summary_json is not None:
         try:
-            document = json.dumps(json_document(summary.to_json()), indent=2) + "\n"
+            body = {**summary.to_json(), **summary_pictures(live)}
+            document = json.dumps(json_document(body), indent=2) + "\n"
             write_private(summary_json, document, links="refuse", own_folder=False)
         except OSError as error:
             print(
@@ -164,7 +265,8 @@ def _keep(live: LiveBuild, history: BuildHistory, summary: BuildSummary) -> Buil
     Build pane does); the summary with its misses."""
     try:
         live.explain_misses(history)
-        live.keep(history)
+        build_id = live.keep(history)
+        live.report_caches(history, build_id)
     except BuildError as error:
         print(f"buildtui build: the build was not kept in the history: {error}", file=sys.stderr)
     return live.summary or summary

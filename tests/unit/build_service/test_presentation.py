@@ -178,6 +178,7 @@ def test_history_rows_show_what_tells_builds_apart() -> None:
         "registry (push)",
         "to cachedata1 max, from cachedata1",
         "-",  # no cache miss recorded for this build: the "cache broken first at" column
+        "-",  # no forecast was made before it
     )
     assert not any("s3cret" in cell for cell in row)
 

@@ -1,0 +1,140 @@
+"""What a forecast asks the engine, answered from dicts; and kept builds made by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from buildtui.build.dockerfile import image_name, parse
+from buildtui.build.evidence import BuildEvidence, collect
+from buildtui.build.forecast import UNRESOLVED, BaseImage, BuilderFacts
+from buildtui.build.forecaster import Forecaster
+from buildtui.build.history import BuildHistory
+from buildtui.buildlog.summary import BuildSummary, StepSummary
+
+ENGINE = "the engine at unix:///var/run/docker.sock"
+
+
+class FakeFacts:
+    """Builders by name (`current` when none is named) and FROM images' digests."""
+
+    def __init__(
+        self,
+        builders: dict[str, BuilderFacts] | None = None,
+        current: str = "default",
+        digests: dict[str, str] | None = None,
+    ) -> None:
+        self.builders = builders or {"default": BuilderFacts("default", "docker", ENGINE)}
+        self.current = current
+        self.digests = digests or {}
+        self.asked: list[str] = []
+
+    def builder(self, name: str | None) -> BuilderFacts | None:
+        return self.builders.get(name or self.current)
+
+    def base_image(self, reference: str, platforms: Sequence[str], driver: str | None) -> BaseImage:
+        self.asked.append(reference)
+        digest = self.digests.get(reference)
+        if digest is None:
+            return BaseImage(image_name(reference), None, f"{UNRESOLVED} (no answer)")
+        return BaseImage(image_name(reference), digest, "the registry")
+
+
+def planned_summary(
+    dockerfile: str,
+    *,
+    status: str = "done",
+    platforms: Sequence[str | None] = (None,),
+    builder: str = "default",
+    digests: dict[str, str] | None = None,
+    statuses: dict[tuple[str | None, int], str] | None = None,
+    cache_export: str = "none",
+    seconds: float = 0.5,
+) -> BuildSummary:
+    """A kept build's summary as BuildKit would have it for `dockerfile`: every step with
+    `status` (or `statuses[(stage, index)]`), FROM steps with their digest."""
+    parsed = parse(dockerfile)
+    steps = []
+    for platform in platforms:
+        clock = 0.0
+        for stage in parsed.needed():
+            for planned in stage.steps:
+                text = planned.text
+                if not planned.counted:
+                    name = image_name(planned.instruction.arguments)
+                    digest = (digests or {}).get(planned.instruction.arguments)
+                    text = f"FROM {name}@{digest}" if digest else f"FROM {name}"
+                state = (statuses or {}).get((stage.label, planned.index), status)
+                took = 0.0 if state == "cached" else seconds
+                steps.append(
+                    StepSummary(
+                        platform,
+                        stage.label,
+                        planned.index,
+                        text,
+                        state,
+                        took,
+                        planned.counted,
+                        clock,
+                    )
+                )
+                clock += took
+    counted = [s for s in steps if s.counted]
+    return BuildSummary(
+        steps=tuple(steps),
+        cached=sum(1 for s in counted if s.status == "cached"),
+        total=len(counted),
+        per_platform=(),
+        cache_import="none",
+        cache_import_detail=None,
+        cache_export=cache_export,  # type: ignore[arg-type]
+        push="none",
+        pushed=(),
+        wall_seconds=3.0,
+        exit_code=0,
+        builder=builder,
+        driver="docker",
+    )
+
+
+class Project:
+    """A build context in a folder, a history beside it, and builds kept by hand."""
+
+    def __init__(self, folder: Path, dockerfile: str, files: dict[str, str]) -> None:
+        self.folder = folder
+        self.context = folder / "context"
+        self.context.mkdir(parents=True)
+        (self.context / "Dockerfile").write_text(dockerfile)
+        for name, text in files.items():
+            path = self.context / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        self.history = BuildHistory(folder / "builds.sqlite3")
+
+    def argv(self, *extra: str) -> list[str]:
+        return ["docker", "buildx", "build", "--progress=plain", *extra, str(self.context)]
+
+    def evidence(self, *extra: str) -> BuildEvidence:
+        return collect(self.argv(*extra), cwd=self.folder, data_dir=self.folder)
+
+    def keep(self, summary: BuildSummary | None = None, *extra: str) -> int:
+        """Keep a build of the folder as it is now (every step ran, by default)."""
+        evidence = self.evidence(*extra)
+        assert evidence.dockerfile_text is not None
+        summary = summary or planned_summary(evidence.dockerfile_text)
+        return self.history.add(
+            started=0.0,
+            argv=self.argv(*extra),
+            command="docker buildx build",
+            summary=summary,
+            log_lines=[],
+            evidence=evidence,
+        )
+
+    def forecaster(self, facts: FakeFacts | None = None) -> Forecaster:
+        return Forecaster(
+            self.history,
+            facts or FakeFacts(),
+            collect=lambda argv: collect(list(argv), cwd=self.folder, data_dir=self.folder),
+            environ={},
+        )
