@@ -172,6 +172,7 @@ TRANSLATED_SOURCES = (
     "lab/report.py",
     "lab/service.py",
     "app/panes/lab.py",
+    "lab/report_pictures.py",
 )
 """The modules whose messages are translated (relative to the package)."""
 _CALLS = {"_", "t", "translate"}

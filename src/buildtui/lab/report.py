@@ -33,6 +33,7 @@ from buildtui.lab.records import (
     blob_of_line,
     iso_time,
 )
+from buildtui.lab.report_pictures import build_pictures
 from buildtui.lab.timeline import duration, order_checks, state_text, timeline
 from buildtui.registry.present import format_size
 
@@ -53,7 +54,8 @@ PURPOSES = {
 @dataclass(frozen=True)
 class Block:
     kind: str
-    """heading, text, bullets, code, log, table or checks."""
+    """heading, text, bullets, code, log, table, checks or svg (a picture: its SVG, then
+    its text version)."""
     lines: tuple[str, ...] = ()
     level: int = 2
     rows: tuple[tuple[str, ...], ...] = ()
@@ -297,6 +299,12 @@ def _build_blocks(build: BuildEntry, key: str, reads: ReportReads, _: Translate)
             ),
         ),
     ]
+    if key == "pushed":  # the two-platform build: its stages and where its time went
+        pictures, emulation = build_pictures(summary, _)
+        for picture in pictures:
+            blocks.append(Block("heading", (picture.heading,), 4))
+            blocks.append(Block("svg", (picture.svg, *picture.lines)))
+        blocks += [Block("text", (emulation,))] if emulation else []
     purposes = list(PURPOSES.get(key, ()))
     if excerpts.CACHED in purposes and summary.cached == 0:
         purposes.remove(excerpts.CACHED)

@@ -56,7 +56,8 @@ def render_markdown(blocks: Sequence[Block]) -> str:
             out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
             out.append("")
         else:
-            lines = [clean(line) for line in block.lines]
+            shown = block.lines[1:] if block.kind == "svg" else block.lines  # svg: its text
+            lines = [clean(line) for line in shown]
             fence = _fence(lines)
             out += [fence, *lines, fence, ""]
     return "\n".join(out)
@@ -156,6 +157,8 @@ def render_html(blocks: Sequence[Block], language: str = "en") -> str:
             out.append("</tbody></table>")
         elif block.kind == "log":
             out.append("<pre>" + "\n".join(_log_line(line) for line in block.lines) + "</pre>")
+        elif block.kind == "svg":  # made by report_pictures, every name in it escaped
+            out.append(f"<figure>{block.lines[0]}</figure>")
         else:
             out.append("<pre>" + "\n".join(_e(line) for line in block.lines) + "</pre>")
     out.append("</body></html>")
