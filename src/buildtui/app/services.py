@@ -18,6 +18,7 @@ from buildtui.settings import Settings
 
 if TYPE_CHECKING:
     from buildtui.build.evidence import EvidenceCollector
+    from buildtui.build.forecast import Forecasting
     from buildtui.build.history import BuildHistory
     from buildtui.build.runner import BuildService
     from buildtui.buildx.builders import BuildersBackend
@@ -46,6 +47,9 @@ class BuildServices:
     evidence: EvidenceCollector | None = None
     """Records what a build starts from; None: the real collector (the Dockerfile and
     context hashes under the working directory)."""
+    forecasting: Forecasting | None = None
+    """Forecasts a build's cache misses before it runs (the form's preview, and each
+    build, whose forecast is kept with it); None: no forecast."""
 
 
 @dataclass

@@ -70,6 +70,8 @@ class RealServices:
             services.builders = BuildersService(settings)
         elif pane_id == "build" and services.build is None:
             from buildtui.app.services import BuildServices
+            from buildtui.build.engine_facts import EngineFacts
+            from buildtui.build.forecaster import Forecaster
             from buildtui.build.platforms import builder_platforms
             from buildtui.build.runner import BuildRunner
 
@@ -77,6 +79,7 @@ class RealServices:
                 runner=BuildRunner(),
                 history=self.history(),
                 platforms=partial(builder_platforms, settings),
+                forecasting=Forecaster(self.history(), EngineFacts(settings)),
             )
         elif pane_id == "registry" and services.registry is None:
             from buildtui.registry.service import RegistryService
@@ -139,6 +142,7 @@ def make_pane(pane_id: str, services: Services) -> Widget:
             clock=build.clock,
             evidence=build.evidence or collect_evidence,
             forms=services.forms,
+            forecasting=build.forecasting,
         )
     elif pane_id == "registry" and services.registry is not None:
         from buildtui.app.panes.registry import RegistryPane

@@ -38,11 +38,13 @@ from buildtui.app.widgets.build_form_view import BuildFormView
 from buildtui.app.widgets.build_history_view import BuildHistoryView
 from buildtui.app.widgets.build_log_panel import BuildLogPanel
 from buildtui.app.widgets.build_pair_view import BuildPairView
+from buildtui.app.widgets.build_pictures_view import BuildPicturesView
 from buildtui.app.widgets.build_steps import BuildSteps
 from buildtui.app.widgets.build_steps_view import BuildStepsView
 from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.build.errors import BuildError, OptionsError
 from buildtui.build.evidence import EvidenceCollector, collect_evidence
+from buildtui.build.forecast import Forecasting
 from buildtui.build.history import BuildEntry, BuildHistory
 from buildtui.build.live import LiveBuild
 from buildtui.build.options import (
@@ -73,13 +75,14 @@ TICK = 1.0
 PlatformsProvider = Callable[[], Sequence[str]]
 """Blocking call returning the current builder's platforms (run in a thread worker)."""
 
-VIEWS = ("form", "steps", "log", "history", "pair")
+VIEWS = ("form", "steps", "log", "history", "pair", "pictures")
 FOCUS = {
     "form": "#build-form",
     "steps": "#view-steps",
     "log": "#log",
     "history": "#history-table",
     "pair": "#pair-left .column-scroll",
+    "pictures": "#view-pictures",
 }
 """Where the focus goes in each view: inside the pane, so that its keys keep working. The
 form itself, not a field: Tab then goes to its first field, Context. `pair`: two replayed
@@ -100,7 +103,9 @@ FORM_NAME = "build"
 class BuildPane(ReplayControls):
     """Run buildx builds, watch their steps and log, keep, compare and replay them."""
 
-    AUTO_FOCUS = "#build-form, #view-steps, #log, #history-table, #pair-left .column-scroll"
+    AUTO_FOCUS = (
+        "#build-form, #view-steps, #log, #history-table, #pair-left .column-scroll, #view-pictures"
+    )
     """Where the focus goes when the shell shows this pane: the current view's first
     (never a text field, where the next pane key would be typed)."""
 
@@ -128,11 +133,14 @@ class BuildPane(ReplayControls):
         clock: Callable[[], float] = time.monotonic,
         evidence: EvidenceCollector | None = collect_evidence,
         forms: FormMemory | None = None,
+        forecasting: Forecasting | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.clock = clock
         self.evidence = evidence
+        self.forecasting = forecasting
+        """Forecasts the form's build as it changes, and each build before it runs."""
         self.forms = forms
         """Where the form's last values are kept across restarts (None: not kept)."""
         self._remember_timer: Timer | None = None
@@ -146,6 +154,7 @@ class BuildPane(ReplayControls):
         self.build_arg_values = False
         """Show `--build-arg` values (else `NAME=…`) in the history and the command."""
         self._drawn_version = -1
+        self._pictures_version = -1
         self._status_drawn_at = 0.0
         self.replay_lives: list[LiveBuild] = []
         self._stage_orders: list[list[str]] = []
@@ -156,11 +165,12 @@ class BuildPane(ReplayControls):
         yield ScreenStatic("", id="replay-banner")
         yield ScreenStatic("No build yet. Fill in the form and press F5.", id="build-status")
         with ContentSwitcher(initial="view-form", id="build-views"):
-            yield BuildFormView(self.settings, id="view-form")
+            yield BuildFormView(self.settings, forecasting=self.forecasting, id="view-form")
             yield BuildStepsView(id="view-steps")
             yield BuildLogPanel(id="view-log")
             yield BuildHistoryView(self.history, id="view-history")
             yield BuildPairView(id="view-pair")
+            yield BuildPicturesView(self.history, self.settings.registry_host, id="view-pictures")
         # How the build went, its CACHED count and cache import: in view under the steps
         # however many there are (a projector's 30 rows show few).
         yield BuildSteps(id="build-glance")
@@ -189,6 +199,11 @@ class BuildPane(ReplayControls):
         self._show_glance()
         self.refresh_bindings()
 
+    def action_show_pictures(self, mode: str) -> None:
+        """The stage graph, the timing or the advice of the build in front."""
+        self.action_show_view("pictures")
+        self.query_one(BuildPicturesView).show_mode(mode, self.live, self.clock())
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # The footer shows the keys of the view in front: not the one it is already in,
         # nor Copy (the form's command) outside the form. A replay's keys replace those
@@ -199,6 +214,8 @@ class BuildPane(ReplayControls):
             return offered
         if replaying and action in OFF_WHILE_REPLAYING:
             return False
+        if action == "show_pictures":
+            return self.is_mounted and self.view in ("steps", "pictures")
         if action == "show_view":
             if replaying and parameters[:1] == ("form",):
                 return False
@@ -324,7 +341,9 @@ class BuildPane(ReplayControls):
 
     @work(thread=True, exclusive=True, group="build", exit_on_error=False)
     def _run_build(self, live: LiveBuild, dockerfile: Path | None) -> None:
-        run_build(live, dockerfile, self.service, self.evidence, self.post_message)
+        run_build(
+            live, dockerfile, self.service, self.evidence, self.post_message, self.forecasting
+        )
 
     def on_unmount(self) -> None:
         # Quitting the app ends a running build: its process group would outlive the
@@ -355,6 +374,7 @@ class BuildPane(ReplayControls):
         self._refresh_live(force=True)
         self.refresh_bindings()
         self.query_one(BuildHistoryView).keep(message.live)
+        self.query_one(BuildPicturesView).forget_advice()
         if pushed_to(message.live, self.settings.registry_host):
             self.post_message(LabChanged(registry_changed=True, origin=self))
 
@@ -367,7 +387,7 @@ class BuildPane(ReplayControls):
         self.refresh_bindings()
 
     def _tick(self) -> None:
-        if self.live is not None and self.live.running and self.view == "steps":
+        if self.live is not None and self.live.running and self.view in ("steps", "pictures"):
             self._drawn_version = -1
             self._refresh_live()
         elif self.view == "pair" and any(live.running for live in self.replay_lives):
@@ -395,6 +415,9 @@ class BuildPane(ReplayControls):
                 self.query_one(BuildStepsView).draw(live, clock, speeds)
                 self._drawn_version = live.model.version
                 self._show_glance(speeds)
+        if self.view == "pictures" and (force or live.model.version != self._pictures_version):
+            self.query_one(BuildPicturesView).draw(live, self.clock())
+            self._pictures_version = live.model.version
         if status is not None:
             # One line, fixed height: no layout pass needed (it would cost a whole screen's).
             self.query_one("#build-status", Static).update(status, layout=False)

@@ -26,6 +26,17 @@ PANE_COMMANDS = (
     Command("build.steps", "f3", "show_view('steps')", "Steps", "Steps by platform and stage"),
     Command("build.log", "f4", "show_view('log')", "Log", "The raw build log"),
     Command("build.history", "f6", "show_view('history')", "History", "Builds run before"),
+    Command("build.graph", "g", "show_pictures('graph')", "Graph", "The build's stage graph"),
+    Command(
+        "build.timing", "t", "show_pictures('timing')", "Timing", "Where the build's time went"
+    ),
+    Command(
+        "build.advice",
+        "a",
+        "show_pictures('advice')",
+        "Advice",
+        "Dockerfile advice from where the cache broke in the kept builds",
+    ),
     Command(
         "build.refresh",
         "f7",

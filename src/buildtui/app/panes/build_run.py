@@ -22,6 +22,7 @@ from buildtui.app.panes.build_messages import (
 )
 from buildtui.build.errors import BuildError
 from buildtui.build.evidence import EvidenceCollector
+from buildtui.build.forecast import Forecasting
 from buildtui.build.live import LiveBuild
 from buildtui.build.options import read_stage_names
 from buildtui.build.runner import BuildService
@@ -41,6 +42,7 @@ def run_build(
     service: BuildService,
     evidence: EvidenceCollector | None,
     post: Callable[[Message], object],
+    forecasting: Forecasting | None = None,
 ) -> None:
     """Run `live`'s command with `service` until it ends, posting its messages with `post`."""
     if dockerfile is not None:
@@ -49,6 +51,8 @@ def run_build(
         # Reading and hashing the context: bounded in time, and pure Python (no call
         # that holds the interpreter), so the app's keys are answered meanwhile.
         live.evidence = evidence(live.argv)
+        if forecasting is not None:
+            live.start_forecast(forecasting)  # in a thread of its own, while the build runs
     live.prepare_mask(os.environ, dockerfile)
     if live.stop_requested.is_set():
         live.finish(None)

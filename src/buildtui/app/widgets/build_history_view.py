@@ -140,7 +140,9 @@ class BuildHistoryView(Vertical):
         try:
             if live.explain_misses(self.history):
                 self.post_message(self.MissesFound(live))
-            live.keep(self.history)
+            build_id = live.keep(self.history)
+            if live.report_caches(self.history, build_id) is not None or live.forecast:
+                self.post_message(self.MissesFound(live))  # redrawn with them
             entries = self.history.list()
         except BuildError as error:
             self.post_message(self.Problem(str(error)))
@@ -171,6 +173,9 @@ class BuildHistoryView(Vertical):
         live = LiveBuild.replayed(
             record.entry.argv, record.log, record.entry.summary, stage_order=stages
         )
+        live.evidence = self.history.evidence(entry.id)
+        live.forecast = record.entry.forecast
+        live.report_caches(self.history, entry.id)
         self.post_message(self.Opened(live, record.entry))
 
     def compare_selected(self) -> None:

@@ -14,6 +14,7 @@ from buildtui.app.widgets.build_steps import BuildSteps
 from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.build.live import LiveBuild
 from buildtui.build.options import shown_command
+from buildtui.build.outcome import outcome_lines
 from buildtui.buildlog.presentation import (
     explanations_text,
     failure_text,
@@ -23,7 +24,7 @@ from buildtui.buildlog.presentation import (
     summary_text,
 )
 
-OUTCOME = ("failure", "summary", "explanations")
+OUTCOME = ("failure", "summary", "outcome", "explanations")
 """The parts drawn once the build is over."""
 
 
@@ -105,6 +106,9 @@ class BuildStepsView(VerticalScroll):
             self._show("failure", failure_text(model))
             if summary is not None:
                 self._show("summary", summary_text(summary, replayed_at=speeds))
+                outcome = "\n".join(outcome_lines(live))
+                self._show("outcome", Text(outcome))
+                self.query_one("#outcome", BuildSteps).display = bool(outcome)
             self._show("explanations", explanations_text(live.explanations))
 
     def on_resize(self) -> None:
