@@ -549,6 +549,8 @@ def judge(forecast: Forecast, summary: BuildSummary) -> tuple[bool | None, list[
     (none: every step came from the cache), for the reason the build's miss gives.
     (right, one line per platform and stage that differed); right is None when the
     forecast could tell nothing (no kept build to compare with)."""
+    if not forecast.stages:
+        return None, []  # it could tell nothing (no Dockerfile, no such target)
     actual: dict[Key, StepSummary] = {}
     reached: set[Key] = set()
     for step in sorted(summary.steps, key=lambda s: s.index):

@@ -204,6 +204,8 @@ def test_with_no_kept_build_the_forecast_says_it_cannot_tell(project: Project) -
     assert forecast.notes[0].startswith("no earlier build of this Dockerfile and context")
     right, differences = judge(forecast, planned_summary(DOCKERFILE))
     assert right is None and differences == []
+    nothing = Forecast((), (), None, ("the Dockerfile cannot be read: nothing to forecast",))
+    assert judge(nothing, planned_summary(DOCKERFILE)) == (None, [])
 
 
 def test_judge_says_right_and_where_it_was_wrong(project: Project) -> None:
