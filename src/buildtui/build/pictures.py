@@ -11,6 +11,7 @@ control characters removed.
 from __future__ import annotations
 
 import math
+import textwrap
 
 from rich.text import Text
 
@@ -64,7 +65,7 @@ def graph_legend(styles: Styles = SEMANTIC) -> Text:
     return out
 
 
-def graph_text(graph: StageGraph, styles: Styles = SEMANTIC) -> Text:
+def graph_text(graph: StageGraph, styles: Styles = SEMANTIC, width: int = 100) -> Text:
     """Each platform's stages as a tree along FROM edges, from the images they start from;
     `COPY --from` and `RUN --mount=from=` edges under the stage that takes them."""
     out = Text()
@@ -91,7 +92,8 @@ def graph_text(graph: StageGraph, styles: Styles = SEMANTIC) -> Text:
             out.append(_clean(root) if root else "base not known", style=styles.get("dim", ""))
             kids = children.get(root, [])
             for i, node in enumerate(kids):
-                _node(out, node, children, incoming, "  ", i == len(kids) - 1, styles, set())
+                last = i == len(kids) - 1
+                _node(out, node, children, incoming, "  ", last, styles, set(), width)
     return out
 
 
@@ -104,6 +106,7 @@ def _node(
     last: bool,
     styles: Styles,
     seen: set[str],
+    width: int,
 ) -> None:
     out.append(f"\n{prefix}{'└─▶ ' if last else '├─▶ '}")
     out.append(_clean(node.name), style=styles.get("heading", ""))
@@ -120,13 +123,20 @@ def _node(
             style=styles.get("dim", ""),
         )
     if node.miss is not None:
-        out.append(f"\n{inner}  why: {_clean(node.miss.detail)}", style=styles.get("dim", ""))
+        lines = textwrap.wrap(
+            f"why: {_clean(node.miss.detail)}",
+            width=max(30, width - len(inner) - 6),
+            subsequent_indent="     ",
+            break_on_hyphens=False,
+        )
+        for line in lines:
+            out.append(f"\n{inner}  {line}", style=styles.get("dim", ""))
     if node.name in seen:
         return
     seen.add(node.name)
     kids = children.get(node.name, [])
     for i, kid in enumerate(kids):
-        _node(out, kid, children, incoming, inner, i == len(kids) - 1, styles, seen)
+        _node(out, kid, children, incoming, inner, i == len(kids) - 1, styles, seen, width)
 
 
 # -- the waterfall -------------------------------------------------------------------

@@ -86,10 +86,10 @@ class BuildPicturesView(VerticalScroll):
         with live.lock:
             summary = _summary_so_far(live, now)
             dockerfile = live.evidence.dockerfile_text if live.evidence is not None else None
+        width = max(60, self.scrollable_content_region.width or self.size.width or 100)
         if self.mode == "graph":
-            picture.show(graph_text(stage_graph(summary, dockerfile)))
+            picture.show(graph_text(stage_graph(summary, dockerfile), width=width))
         else:
-            width = max(60, self.scrollable_content_region.width or self.size.width or 100)
             picture.show(waterfall_text(waterfall(summary, native_platform()), width))
 
     def _draw_advice(self, live: LiveBuild | None) -> None:
