@@ -10,6 +10,7 @@ from buildtui.app.app import BuildTUI
 from buildtui.app.panes.build import BuildPane
 from buildtui.app.services import BuildServices, Services
 from buildtui.build.evidence import EvidenceCollector, collect
+from buildtui.build.forecast import Forecasting
 from buildtui.build.history import BuildHistory
 from buildtui.build.runner import BuildService
 from buildtui.settings import Settings
@@ -24,6 +25,7 @@ def build_app(
     settings: Settings | None = None,
     clock: Callable[[], float] = time.monotonic,
     evidence: EvidenceCollector | None = None,
+    forecasting: Forecasting | None = None,
 ) -> BuildTUI:
     """The Build pane on `service`, its history in `history_path`; the evidence of a
     build is read under the history's folder (not the working directory)."""
@@ -35,6 +37,7 @@ def build_app(
         platforms=platforms,
         clock=clock,
         evidence=evidence or (lambda argv: collect(list(argv), cwd=folder, data_dir=folder)),
+        forecasting=forecasting,
     )
     return pane_app("build", Services(settings=settings, status=healthy(settings), build=build))
 

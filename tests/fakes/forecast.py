@@ -10,7 +10,12 @@ from buildtui.build.evidence import BuildEvidence, collect
 from buildtui.build.forecast import UNRESOLVED, BaseImage, BuilderFacts
 from buildtui.build.forecaster import Forecaster
 from buildtui.build.history import BuildHistory
-from buildtui.buildlog.summary import BuildSummary, StepSummary
+from buildtui.build.misses import with_misses
+from buildtui.build.stage_graph import with_stage_edges
+from buildtui.buildlog.model import BuildModel
+from buildtui.buildlog.parser import LogParser
+from buildtui.buildlog.summary import BuildSummary, StepSummary, summarize
+from tests.fakes.build import captured_log
 
 ENGINE = "the engine at unix:///var/run/docker.sock"
 
@@ -138,3 +143,50 @@ class Project:
             collect=lambda argv: collect(list(argv), cwd=self.folder, data_dir=self.folder),
             environ={},
         )
+
+
+def timed_summary(log: str, *, step: float = 0.05) -> BuildSummary:
+    """The summary of a captured log whose i-th line arrived at i * `step` seconds (so its
+    steps have start times, as a live build's have)."""
+    model = BuildModel(stage_order=["build1", "build2"])
+    parser = LogParser()
+    lines = captured_log(log)
+    for i, raw in enumerate(lines):
+        model.apply(parser.feed(raw), now=i * step)
+    model.finish(now=len(lines) * step)
+    return summarize(model, exit_code=0, wall_seconds=len(lines) * step, started_at=0.0)
+
+
+def keep_lab_builds(history: BuildHistory, folder: Path) -> None:
+    """The lab's build kept twice with its Dockerfile (Dockerfile_multi) in `folder`: all
+    from the cache, then none (a pruned cache), its first misses explained."""
+    (folder / "Dockerfile_multi").write_text(MULTI_STAGE)
+    argv = [
+        "docker", "buildx", "build", "--progress=plain", "-f", "Dockerfile_multi",
+        "--platform", "linux/amd64,linux/arm64", ".",
+    ]  # fmt: skip
+    evidence = collect(argv, cwd=folder, data_dir=folder)
+    for log in ("lab-second-build.log", "lab-first-build.log"):
+        summary = with_misses(timed_summary(log), evidence, history.earlier(evidence))
+        summary = with_stage_edges(summary, evidence.dockerfile_text)
+        history.add(
+            started=0.0,
+            argv=argv,
+            command=" ".join(argv),
+            summary=summary,
+            log_lines=captured_log(log),
+            evidence=evidence,
+        )
+
+
+MULTI_STAGE = """\
+FROM localhost:32769/busybox:latest AS build1
+RUN echo hello from build1 > /a.txt
+RUN uname -m > /arch.txt && echo arch $(cat /arch.txt)
+
+FROM localhost:32769/busybox:latest AS build2
+COPY --from=build1 /a.txt /a.txt
+RUN cat /a.txt /arch.txt 2>/dev/null; echo two
+RUN for i in 1 2 3; do echo line $i; done
+"""
+"""The Dockerfile of the captured lab logs (tests/unit/buildlog/data/lab-*.log)."""
