@@ -20,6 +20,7 @@ import pytest
 from buildtui.build.engine_facts import EngineFacts
 from buildtui.build.forecast import Forecast
 from buildtui.build.forecaster import Forecaster
+from buildtui.build.history import BuildHistory
 from buildtui.build.options import argv_for_arguments
 from buildtui.build.runner import BuildRunner
 from buildtui.commands.build import run_build, run_forecast
@@ -207,3 +208,48 @@ def test_the_forecast_command_builds_nothing_and_keeps_nothing(lab: ForecastLab)
     assert "steps 2\u20133 of base will miss: changed since build #1: src/index.js" in (
         out.getvalue()
     )
+
+
+def test_a_copy_from_whose_files_come_out_the_same_is_said_may_miss(
+    engine: None, tmp_path: Path, image_names: list[str]
+) -> None:
+    """build1's RUN runs again (its COPY took a changed file) but writes the same /names:
+    build2's COPY --from compares it by content and comes from the cache. The forecast
+    says build2 "may miss", and is right."""
+    token = unique("copies")
+    context = tmp_path / "context"
+    (context / "src").mkdir(parents=True)
+    (context / "src" / "index.js").write_text("one\n")
+    (context / "Dockerfile").write_text(
+        f"FROM {BASE_IMAGE_PARTS['amd64']} AS build1\nCOPY src/ /src/\n"
+        f"RUN echo {token} && ls /src > /names\n\n"
+        f"FROM {BASE_IMAGE_PARTS['amd64']} AS build2\nCOPY --from=build1 /names /names\n"
+        "RUN cat /names\n"
+    )
+    image = f"{token}:1"
+    image_names.append(image)
+    history = BuildHistory(tmp_path / "builds.sqlite3")
+    forecaster = Forecaster(history, EngineFacts(Settings()))
+    argv = argv_for_arguments(["-t", image, str(context)], Settings())
+
+    def build() -> dict[str, Any]:
+        out = io.StringIO()
+        path = tmp_path / "summary.json"
+        code = run_build(
+            argv, BuildRunner(), out, summary_json=path, history=history, forecasting=forecaster
+        )
+        assert code == 0, out.getvalue()
+        return dict(json.loads(path.read_text()))
+
+    build()
+    (context / "src" / "index.js").write_text("two\n")
+    forecast = forecaster.forecast(argv)
+    stages = {s.stage: s for s in forecast.stages}
+    assert stages["build1"].miss is not None and stages["build1"].miss.reason == "files"
+    assert stages["build2"].maybe and stages["build2"].sentence().startswith(
+        "steps 2\u20133 of build2 may miss: COPY --from=build1"
+    )
+    summary = build()
+    ran = {(s["stage"], s["index"]): s["status"] for s in summary["steps"]}
+    assert ran[("build1", 3)] == "done" and ran[("build2", 2)] == "cached"
+    assert summary["forecast"]["right"] is True

@@ -284,3 +284,38 @@ def test_each_base_image_is_resolved_once(project: Project) -> None:
     fake = facts()
     project.forecaster(fake).forecast(project.argv())
     assert fake.asked == [BASE]
+
+
+COPIES = """\
+FROM localhost:5000/busybox:latest AS build1
+COPY src/ /src/
+RUN cat /src/index.js > /a.txt
+
+FROM localhost:5000/busybox:latest AS build2
+COPY --from=build1 /a.txt /a.txt
+RUN cat /a.txt
+"""
+
+
+def test_a_copy_from_a_stage_that_misses_may_miss(tmp_path: Path) -> None:
+    """BuildKit compares what a COPY --from takes by content: when build1's RUN makes
+    the same /a.txt again, build2's steps come from the cache (seen on the real engine)."""
+    project = Project(tmp_path, COPIES, {"src/index.js": "one\n"})
+    project.keep(planned_summary(COPIES, digests={BASE: DIGEST}))
+    (project.context / "src" / "index.js").write_text("two\n")
+    forecast = project.forecaster(facts()).forecast(project.argv())
+    build1, build2 = forecast.stages
+    assert not build1.maybe and build2.maybe
+    assert build2.miss is not None and build2.miss.reason == "copy-from"
+    assert build2.sentence() == (
+        "steps 2\u20133 of build2 may miss: COPY --from=build1: stage build1 missed first at "
+        "step 2 COPY src/ /src/ (files); unless the files it copies come out the same"
+    )
+    came_the_same = planned_summary(
+        COPIES,
+        statuses={("build2", 2): "cached", ("build2", 3): "cached"},
+    )
+    assert judge(forecast, came_the_same) == (True, [])
+    changed = planned_summary(COPIES)
+    assert judge(forecast, replace(changed, first_misses=forecast.first_misses)) == (True, [])
+    assert Forecast.from_json(forecast.to_json()) == forecast
