@@ -314,10 +314,16 @@ def _files_advice(
                 f"your files: run it before the COPY and it stays cached"
             )
     steps = _later_steps(found)
-    if steps and folders:
+    whole = any(source.rstrip("/") in (".", "") for source in copy_sources(group.step))
+    if steps and folders and whole:
         return (
             f"{text}; when steps {steps} need only part of the context, copy that part "
             f"first and {', '.join(folders)} after them, so that they stay cached"
+        )
+    if steps:
+        return (
+            f"{text}; steps {steps} after it ran each time too: those that do not need "
+            "what it copies stay cached if they come before it"
         )
     return f"{text}; copy only what the next steps need, as late as you can"
 

@@ -148,7 +148,8 @@ def forecast_cell(entry: BuildEntry) -> str:
         return "? (nothing to compare)"
     if right:
         return "✓ right"
-    return f"✗ wrong: {differences[0]}" if differences else "✗ wrong"
+    first = differences[0] if differences else ""
+    return f"✗ wrong: {first[:50]}{'…' if len(first) > 50 else ''}" if first else "✗ wrong"
 
 
 # -- a build in progress or finished -------------------------------------------------

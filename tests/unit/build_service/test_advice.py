@@ -133,3 +133,15 @@ def test_a_moving_base_advises_a_digest(tmp_path: Path) -> None:
     assert item.reason == "base-image" and item.line == 2
     assert "pin it (FROM busybox:1@sha256:…" in item.text
     assert replace(item, text="").count == 2
+
+
+def test_a_narrow_copy_advises_moving_what_does_not_need_it(tmp_path: Path) -> None:
+    dockerfile = "FROM busybox AS b\nWORKDIR /app\nCOPY src/ /app/src/\nRUN make\nRUN uname -m\n"
+    project = Project(tmp_path, dockerfile, {"src/a.c": "0"})
+    history_of(project, [{"src/a.c": "1"}, {"src/a.c": "2"}], cached=3)
+    [item] = advise(project.history.of_project(None)).items
+    assert item.text == (
+        "In 2 of 3 builds `COPY src/ /app/src/` (line 3) missed because of src/; steps 4\u20135 "
+        "after it ran each time too: those that do not need what it copies stay cached if "
+        "they come before it."
+    )
