@@ -155,13 +155,14 @@ def run_forecast(
         print(json.dumps(json_document(forecast.to_json()), indent=2), file=out)
         return 0
     print(f"$ {shown_command(argv)}", file=out)
-    against = (
-        f"against build #{forecast.compared_with}"
-        if forecast.compared_with is not None
-        else "with no earlier build of this Dockerfile and context kept"
-    )
-    builder = f" on builder {forecast.builder}" if forecast.builder else ""
-    print(f"Forecast {against}{builder} (nothing was built):", file=out)
+    words = ["Forecast"]
+    if forecast.compared_with is not None:
+        words.append(f"against build #{forecast.compared_with}")
+    elif forecast.stages:
+        words.append("with no earlier build of this Dockerfile and context kept")
+    if forecast.builder:
+        words.append(f"on builder {forecast.builder}")
+    print(" ".join(words) + " (nothing was built):", file=out)
     for line in forecast.lines():
         print(f"  {line}", file=out)
     return 0
