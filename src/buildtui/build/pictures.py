@@ -4,8 +4,8 @@ waterfall as Rich text, for the Build pane (and anything else with a terminal).
 Styles are the semantic names of `buildtui.buildlog.presentation` (`cached`, `done`,
 `error`, `miss` ...), which the caller maps to its colours. Every state is also a sign
 and a word, and every bar a character, so both read without colour. Names come from a
-Dockerfile and a build log: they are appended as plain text (never markup), with
-control characters removed.
+Dockerfile and a build log: they are appended as plain text (never markup), their
+control characters as visible escapes (`buildtui.untrusted`).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from buildtui.build.stage_graph import (
     roots_and_children,
 )
 from buildtui.build.waterfall import Bar, Waterfall
-from buildtui.buildlog.parser import sanitize
 from buildtui.buildlog.presentation import SEMANTIC, Styles
+from buildtui.untrusted import visible
 
 STATE_STYLES = {
     "cached": "cached",
@@ -42,7 +42,7 @@ TICKS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600)
 
 
 def _clean(text: str | None) -> str:
-    return sanitize(text or "")
+    return visible(text or "", one_line=True)
 
 
 def _clip(text: str, width: int) -> str:

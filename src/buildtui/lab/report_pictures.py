@@ -2,7 +2,8 @@
 waterfall as inline SVG, with a text version for the Markdown report.
 
 Every name in them comes from a Dockerfile or a build log: it is written as SVG text,
-with control characters removed and `<`, `>`, `&` and quotes escaped, never as markup.
+its control characters as visible escapes (`buildtui.untrusted`) and `<`, `>`, `&` and
+quotes escaped, never as markup.
 States are words as well as colours, so the pictures read printed in black and white.
 """
 
@@ -14,9 +15,9 @@ from dataclasses import dataclass
 from buildtui.build.pictures import graph_text, waterfall_text
 from buildtui.build.stage_graph import MARKS, StageGraph, StageNode, stage_graph
 from buildtui.build.waterfall import Waterfall, native_platform, waterfall
-from buildtui.buildlog.parser import sanitize
 from buildtui.buildlog.summary import BuildSummary
 from buildtui.lab.checklist import Translate
+from buildtui.untrusted import visible
 
 FILL = {
     "cached": "#d6f5d6",
@@ -31,8 +32,9 @@ FONT = "font-family='system-ui, sans-serif'"
 
 
 def text(value: str) -> str:
-    """`value` as SVG character data: no control characters, `<>&"'` escaped."""
-    return html.escape(sanitize(value), quote=True)
+    """`value` as SVG character data: control characters as visible escapes (`\\x1b`),
+    `<>&"'` escaped."""
+    return html.escape(visible(value, one_line=True), quote=True)
 
 
 def _clip(value: str, width: int) -> str:
