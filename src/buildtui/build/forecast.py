@@ -318,6 +318,11 @@ def forecast(
             f"assumes {ref_builder} still holds the cache of build #{same[0].id} "
             "(after a prune every step runs, unless a --cache-from supplies it)"
         )
+    if found:
+        notes.append(
+            "BuildKit's cache is keyed by content: a step whose input changed still comes "
+            "from the cache if a build not kept here ran it with the same input"
+        )
     for image in bases.values():
         if image.digest is None:
             notes.append(f"base image {image.image}: {image.source}")
