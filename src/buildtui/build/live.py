@@ -28,6 +28,7 @@ from buildtui.buildlog.explain import Explanation, explain
 from buildtui.buildlog.model import BuildModel
 from buildtui.buildlog.parser import LogParser
 from buildtui.buildlog.summary import BuildSummary, summarize
+from buildtui.logs import LOGGER
 
 MAX_LINES = 3_000_000
 FORECAST_WAIT = 10.0
@@ -163,6 +164,9 @@ class LiveBuild:
                 self.forecast = forecasting(self.argv, self.evidence)
             except (BuildError, OSError, ValueError):
                 self.forecast = None  # a build runs without one; nothing to record
+            except Exception:  # a bug: never a traceback on the build's terminal
+                LOGGER.exception("the forecast of a build failed")
+                self.forecast = None
 
         self._forecasting = threading.Thread(target=run, name="buildtui-forecast", daemon=True)
         self._forecasting.start()

@@ -319,3 +319,18 @@ def test_a_copy_from_a_stage_that_misses_may_miss(tmp_path: Path) -> None:
     changed = planned_summary(COPIES)
     assert judge(forecast, replace(changed, first_misses=forecast.first_misses)) == (True, [])
     assert Forecast.from_json(forecast.to_json()) == forecast
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_build_runs_and_is_kept_without_a_forecast_that_failed(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    from buildtui.build.live import LiveBuild
+
+    def broken(argv: object, evidence: object) -> Forecast:
+        raise RuntimeError("a bug")
+
+    live = LiveBuild(["docker", "buildx", "build", "."])
+    live.start_forecast(broken)
+    assert live.wait_forecast(5.0) is None
+    assert "Traceback" not in capfd.readouterr().err
