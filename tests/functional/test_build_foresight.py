@@ -154,3 +154,23 @@ def test_the_command_line_forecasts_and_advises_from_the_same_history(tmp_path: 
     out = io.StringIO()
     assert run_advice(project.argv(), project.history, out) == 0
     assert out.getvalue().startswith("Advice from where the cache broke (Dockerfile, 1 kept")
+
+
+async def test_a_forecast_that_fails_says_so_under_the_command(tmp_path: Path) -> None:
+    def broken(argv: object, evidence: object) -> object:
+        raise RuntimeError("a bug")
+
+    service = ReplayBuildService(captured_log("lab-second-build.log"))
+    app = build_app(service, tmp_path / "h.sqlite3", forecasting=broken)  # type: ignore[arg-type]
+    async with app.run_test(size=(150, 45)) as pilot:
+        await settle(pilot)
+        pane = build_pane(app)
+        pane.query_one("#tags", Input).value = "x:1"
+        await pilot.pause(0.7)
+        await settle(pilot)
+        assert text_of(pane, "#forecast-preview") == (
+            "Forecast unavailable: RuntimeError('a bug'); please report this."
+        )
+        await pilot.press("f5")  # the build runs and is kept all the same
+        await settle(pilot)
+        assert pane.entries and pane.entries[0].forecast is None

@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, Static
+from textual.worker import Worker, WorkerState
 
 from buildtui.app.widgets.build_form import BuildForm
 from buildtui.app.widgets.screen_static import ScreenStatic
@@ -126,6 +127,14 @@ class BuildFormView(Vertical):
             preview.update(f"Forecast unavailable: {message.problem or ''}")
             return
         preview.update(forecast_text(message.forecast))
+
+    @on(Worker.StateChanged)
+    def _forecast_failed(self, event: Worker.StateChanged) -> None:
+        """A bug in the forecast: say so where the forecast goes, not as a traceback."""
+        if event.state is WorkerState.ERROR and event.worker.node is self:
+            self.query_one("#forecast-preview", Static).update(
+                f"Forecast unavailable: {event.worker.error!r}; please report this."
+            )
 
     def show_problem(self, problem: str) -> None:
         self.query_one("#form-problem", Static).update(problem)
