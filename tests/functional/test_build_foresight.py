@@ -5,10 +5,12 @@ the command line's --forecast and --advice on the same history."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from pathlib import Path
 
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from buildtui.app.panes.build import BuildPane
@@ -31,6 +33,20 @@ def text_of(pane: BuildPane, selector: str) -> str:
     return str(pane.query_one(selector, Static).render())
 
 
+async def forecast_shown(pilot: Pilot[None], pane: BuildPane, expected: str) -> str:
+    """The form's forecast once it says `expected` (the form waits half a second after a
+    change, then a worker forecasts; an earlier command's forecast may show meanwhile),
+    or what it says after 20 s."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 20
+    shown = text_of(pane, "#forecast-preview")
+    while shown != expected and loop.time() < deadline:
+        await pilot.pause(0.1)
+        await settle(pilot)
+        shown = text_of(pane, "#forecast-preview")
+    return shown
+
+
 def picture(pane: BuildPane) -> str:
     return pane.query_one(BuildPicturesView).query_one("#picture", BuildSteps).semantic.plain
 
@@ -51,18 +67,14 @@ async def test_the_form_forecasts_its_build_as_it_changes(tmp_path: Path) -> Non
         await settle(pilot)
         pane = build_pane(app)
         pane.query_one("#context", Input).value = str(project.context)
-        await pilot.pause(0.7)
-        await settle(pilot)
-        assert text_of(pane, "#forecast-preview") == (
-            "Forecast: all 2 step(s) will come from the cache."
-        )
+        cached = "Forecast: all 2 step(s) will come from the cache."
+        assert await forecast_shown(pilot, pane, cached) == cached
         (project.context / "src" / "index.js").write_text("two\n")
         pane.query_one("#context", Input).value = str(project.context) + "/"
-        await pilot.pause(0.7)
-        await settle(pilot)
-        assert text_of(pane, "#forecast-preview") == (
+        missed = (
             "Forecast: steps 2\u20133 of the build will miss: changed since build #1: src/index.js"
         )
+        assert await forecast_shown(pilot, pane, missed) == missed
         # A forecast of a command the form no longer shows is dropped.
         view = pane.query_one("#view-form")
         stale = view.ForecastMade(["docker", "buildx", "build", "elsewhere"], None, "old")  # type: ignore[attr-defined]
@@ -166,11 +178,8 @@ async def test_a_forecast_that_fails_says_so_under_the_command(tmp_path: Path) -
         await settle(pilot)
         pane = build_pane(app)
         pane.query_one("#tags", Input).value = "x:1"
-        await pilot.pause(0.7)
-        await settle(pilot)
-        assert text_of(pane, "#forecast-preview") == (
-            "Forecast unavailable: RuntimeError('a bug'); please report this."
-        )
+        failed = "Forecast unavailable: RuntimeError('a bug'); please report this."
+        assert await forecast_shown(pilot, pane, failed) == failed
         await pilot.press("f5")  # the build runs and is kept all the same
         await settle(pilot)
         assert pane.entries and pane.entries[0].forecast is None
