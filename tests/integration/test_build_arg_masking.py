@@ -78,8 +78,10 @@ def test_a_real_build_s_argument_value_is_nowhere(tmp_path: Path) -> None:
     from dataclasses import replace
 
     from buildtui.lab.guide import evaluate
+    from buildtui.lab.i18n import translator
     from buildtui.lab.observe import ExportCheck
-    from buildtui.lab.report import render
+    from buildtui.lab.report import ReportReads, build_blocks
+    from buildtui.lab.report_render import render
     from tests.unit.lab.test_guide import observations
 
     builds = tuple(reversed(history.list()))
@@ -87,8 +89,11 @@ def test_a_real_build_s_argument_value_is_nowhere(tmp_path: Path) -> None:
         ExportCheck(b.id, "local", str(tmp_path / "out"), True) for b in builds
     )  # item 5 (another exporter) shows the builds' commands
     obs = replace(observations(tmp_path, entries=builds), exports=exports)
+    _ = translator("en")
+    reads = ReportReads(log_of=lambda i: history.get(i).log)
+    blocks = build_blocks(evaluate(obs, _), obs, reads, _)
     for fmt in ("md", "html"):
-        report = render(evaluate(obs), obs, lambda i: history.get(i).log, fmt=fmt)
+        report = render(blocks, fmt, "en")
         assert "SECRET=…" in report and secret not in report  # item 5: an exporter
     # `r` still runs exactly what ran: the whole command is kept beside the database.
     assert f"SECRET={secret}" in history.list()[0].argv
