@@ -9,7 +9,7 @@ reaches: registry:2's garbage collector without `-m` keeps those and their blobs
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from buildtui.registry.classify import child_kind
@@ -44,6 +44,9 @@ class ManifestNode:
     """How the lab names it inside an index: `linux/amd64`, `attestation for linux/amd64`."""
     readable: bool = True
     """False when the manifest could not be read, so its blobs are unknown."""
+    subject: str | None = None
+    """The digest an OCI referrer (signature, SBOM) names in its `subject` field."""
+    artifact_type: str | None = None
 
     @property
     def references(self) -> tuple[str, ...]:
@@ -65,6 +68,8 @@ def node_from_manifest(repository: str, manifest: Manifest, label: str = "") -> 
         children=children,
         blobs=blobs,
         label=label,
+        subject=manifest.subject.digest if manifest.subject is not None else None,
+        artifact_type=manifest.artifact_type,
     )
 
 
@@ -160,6 +165,12 @@ class RegistryGraph:
             for blob in node.blobs:
                 sizes.setdefault(blob.digest, blob.size)
         return sizes
+
+    def stored(self, node: ManifestNode) -> bool:
+        """False for an index entry read from the index whose revision is not in storage (the
+        collector marks only revisions); True when the storage was not listed."""
+        revisions = self.repositories[node.repository].revisions
+        return revisions is None or node.digest in revisions
 
     def tag_size(self, repository: str, tag: str) -> int:
         """Every blob (and manifest) a tag needs, counted once."""
@@ -267,3 +278,85 @@ def graph_from_scan(
             if repo.revisions is None:
                 repo.revisions = frozenset(repo.manifests)
     return graph
+
+
+class ReferenceCounts:
+    """The graph's references, counted once: for each digest the stored manifest revisions
+    the collector marks it from, and for each manifest how many tags reach it.
+
+    From these, what a deletion frees is local work: a blob is swept when every revision
+    that marks it is deleted (`swept`), and a manifest stays while a tag that is not
+    removed still reaches it (`reached`). The planner decides with them, and so does the
+    space ranking for every tag at once, without planning (or scanning) per tag.
+    """
+
+    def __init__(self, graph: RegistryGraph) -> None:
+        self.graph = graph
+        self.markers: dict[str, list[ManifestNode]] = {}
+        """digest -> the stored manifest revisions (of any repository) that mark it."""
+        self.reach: dict[tuple[str, str], int] = {}
+        """(repository, manifest digest) -> how many tags reach it (directly or as an entry)."""
+        self._closures: dict[tuple[str, str], frozenset[str]] = {}
+        for node in graph.nodes():
+            if not graph.stored(node):
+                continue
+            for digest in dict.fromkeys((node.digest, *node.references)):
+                self.markers.setdefault(digest, []).append(node)
+        for name, repo in graph.repositories.items():
+            for digest in repo.tags.values():
+                for reached in self.closure(name, digest):
+                    key = (name, reached)
+                    self.reach[key] = self.reach.get(key, 0) + 1
+
+    def closure(self, repository: str, digest: str) -> frozenset[str]:
+        """The manifests one manifest reaches (itself included), computed once."""
+        key = (repository, digest)
+        found = self._closures.get(key)
+        if found is None:
+            found = self._closures[key] = frozenset(
+                self.graph.repositories[repository].closure([digest])
+            )
+        return found
+
+    def reached(self, repository: str, removed_tags: Iterable[str]) -> Callable[[str], bool]:
+        """Whether a manifest of `repository` is still reached by a tag once `removed_tags`
+        are gone."""
+        repo = self.graph.repositories[repository]
+        lost: dict[str, int] = {}
+        for tag in set(removed_tags):
+            digest = repo.tags.get(tag)
+            if digest is None:
+                continue
+            for reached in self.closure(repository, digest):
+                lost[reached] = lost.get(reached, 0) + 1
+
+        def still(digest: str) -> bool:
+            return self.reach.get((repository, digest), 0) - lost.get(digest, 0) > 0
+
+        return still
+
+    def swept(self, deleted: Iterable[ManifestNode]) -> Callable[[str], bool]:
+        """Whether the collector sweeps a digest once the `deleted` revisions are gone: no
+        remaining stored revision marks it."""
+        gone: dict[str, int] = {}
+        seen: set[tuple[str, str]] = set()
+        for node in deleted:
+            key = (node.repository, node.digest)
+            if key in seen or not self.graph.stored(node):
+                continue
+            seen.add(key)
+            for digest in dict.fromkeys((node.digest, *node.references)):
+                gone[digest] = gone.get(digest, 0) + 1
+
+        def sweeps(digest: str) -> bool:
+            return len(self.markers.get(digest, ())) - gone.get(digest, 0) <= 0
+
+        return sweeps
+
+    def keepers(self, digest: str, deleted: set[tuple[str, str]]) -> list[ManifestNode]:
+        """The remaining stored revisions that mark `digest` (why a blob stays)."""
+        return [
+            node
+            for node in self.markers.get(digest, ())
+            if (node.repository, node.digest) not in deleted
+        ]

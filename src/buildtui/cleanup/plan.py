@@ -20,10 +20,17 @@ from __future__ import annotations
 
 import hashlib
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from buildtui.cleanup.graph import ManifestNode, RegistryGraph, RepositoryGraph, TagRef
+from buildtui.cleanup.graph import (
+    ManifestNode,
+    ReferenceCounts,
+    RegistryGraph,
+    RepositoryGraph,
+    TagRef,
+)
+from buildtui.cleanup.referrers import Referrer, left_orphaned, subject_label
 from buildtui.cleanup.steps import HttpRequest, Step, StepAction, placeholder_manifest, sha256
 from buildtui.registry.models import BUILDKIT_CACHE_CONFIG, IMAGE_CONFIG_TYPES
 from buildtui.registry.present import short_digest
@@ -100,6 +107,19 @@ class Plan:
     """repository -> manifests this plan leaves with no tag (the collector keeps them)."""
     cli: str = "buildtui"
     """The command line that reaches this registry, for the commands the plan proposes."""
+    orphans: tuple[Referrer, ...] = ()
+    """Referrers (signatures, SBOMs) whose subject the plan deletes and that it keeps: they
+    would be left orphaned (`referrer_selections` adds them)."""
+
+    @property
+    def referrer_selections(self) -> tuple[Selection, ...]:
+        """The orphans as selections: by tag when tagged, else by digest."""
+        return tuple(
+            Selection(r.repository, tag=r.tags[0])
+            if r.tags
+            else Selection(r.repository, digest=r.digest)
+            for r in self.orphans
+        )
 
     @property
     def follow_ups(self) -> tuple[str, ...]:
@@ -118,6 +138,12 @@ class Plan:
     @property
     def freed_blobs(self) -> tuple[BlobFate, ...]:
         return tuple(b for b in self.blobs if b.freed)
+
+    @property
+    def reclaimed_bytes(self) -> int:
+        """What the collection gives back of the storage there is now: the freed blobs but
+        the throw-away manifests (the plan writes them, and they go again)."""
+        return sum(b.size for b in self.freed_blobs if b.what != THROW_AWAY)
 
     @property
     def kept_blobs(self) -> tuple[BlobFate, ...]:
@@ -141,6 +167,9 @@ class Plan:
 
     def curl(self) -> list[str]:
         return [request.curl(self.base_url) for request in self.requests]
+
+
+THROW_AWAY = "throw-away manifest"
 
 
 def _blob_what(media_type: str) -> str:
@@ -192,7 +221,7 @@ def plan_deletion(
     by_repo: dict[str, list[Selection]] = {}
     for selection in selections:
         repo = graph.repositories.get(selection.repository)
-        problem = _check_selection(graph, repo, selection)
+        problem = check_selection(graph, repo, selection)
         if problem:
             refusals.append(problem)
         else:
@@ -216,23 +245,13 @@ def plan_deletion(
     for name, chosen in by_repo.items():
         repo = graph.repositories[name]
         needed = users.needed(name)
-        starts: dict[str, str] = {}
         for s in chosen:
-            if s.untagged:
-                for digest in sorted(repo.untagged):
-                    starts.setdefault(digest, "untagged manifest: no tag reaches it")
-            elif s.digest:
-                if s.digest in needed:
-                    refusals.append(
-                        f"{name}@{short_digest(s.digest)} cannot be deleted: "
-                        f"{', '.join(needed[s.digest])} still need(s) it"
-                    )
-                else:
-                    starts.setdefault(s.digest, "selected digest")
-            elif s.tag and not s.untag_only:
-                digest = repo.tags[s.tag]
-                if digest not in needed:
-                    starts.setdefault(digest, f"tag {name}:{s.tag}")
+            if s.digest and not s.untagged and s.digest in needed:
+                refusals.append(
+                    f"{name}@{short_digest(s.digest)} cannot be deleted: "
+                    f"{', '.join(needed[s.digest])} still need(s) it"
+                )
+        starts = deletion_starts(repo, chosen, needed.__contains__)
         for s in chosen:
             if not s.tag or s.digest or s.untagged:
                 continue
@@ -263,7 +282,7 @@ def plan_deletion(
                 kept[(name, digest)] = KeptManifest(
                     name, digest, node.label if node else "", tuple(needed[digest])
                 )
-        deleted = _deleted_closure(repo, starts, needed, kept)
+        deleted = deleted_closure(repo, starts, needed.__contains__, _keeper(kept, repo, needed))
         for digest, why in deleted:
             tags = repo.tags_of(digest)
             lost = [t for t in tags if t not in selected[name]]
@@ -293,7 +312,7 @@ def plan_deletion(
                 f"tag {name}:{tag} could not be read ({error}); it may point at a manifest "
                 "this plan deletes: refresh, and fix or delete it first"
             )
-    blobs = _blob_fates(graph, steps, users)
+    blobs = _blob_fates(graph, steps, users, ReferenceCounts(graph))
     if not graph.revisions_known:
         warnings.append(
             "untagged manifests were not listed (the registry container's storage could not "
@@ -301,12 +320,15 @@ def plan_deletion(
         )
     warnings.extend(graph.warnings)
     if steps and not refusals:
-        real = [b for b in blobs if b.freed and b.what != "throw-away manifest"]
+        real = [b for b in blobs if b.freed and b.what != THROW_AWAY]
         if not real:
             warnings.append(
                 "this frees no space: everything it touches is still needed "
                 "(only tags or index entries go)"
             )
+    orphans = _orphans(graph, delete_steps)
+    if orphans:
+        warnings.append(_orphans_note(graph, orphans, cli))
     emptied, left_untagged = _left_behind(graph, steps, removed)
     warnings.extend(_left_behind_notes(graph, emptied, left_untagged, cli))
     if not selections:
@@ -340,6 +362,33 @@ def plan_deletion(
         emptied=emptied,
         left_untagged=left_untagged,
         cli=cli,
+        orphans=orphans,
+    )
+
+
+def _orphans(graph: RegistryGraph, deleted: Sequence[Step]) -> tuple[Referrer, ...]:
+    """The referrers the deletion orphans, but those another of them reaches (the entries
+    of a referrers index go with it)."""
+    found = left_orphaned(graph, [(s.repository, s.digest) for s in deleted])
+    reached: set[tuple[str, str]] = set()
+    for referrer in found:
+        repo = graph.repositories[referrer.repository]
+        reached.update(
+            (referrer.repository, d)
+            for d in repo.closure([referrer.digest])
+            if d != referrer.digest
+        )
+    return tuple(r for r in found if (r.repository, r.digest) not in reached)
+
+
+def _orphans_note(graph: RegistryGraph, orphans: Sequence[Referrer], cli: str) -> str:
+    subjects = sorted({subject_label(graph, r.repository, r.subject) for r in orphans})
+    what = ", ".join(f"{r.what} {r.name}" for r in orphans)
+    refs = " ".join(shlex.quote(r.reference) for r in orphans)
+    return (
+        f"{'; '.join(subjects)} {'has' if len(orphans) == 1 else 'have'} {len(orphans)} "
+        f"referrer(s) this deletion leaves orphaned: {what}. Delete them too: "
+        f"{cli} rm {refs} (or add --with-referrers; in the Clean-up pane: f)"
     )
 
 
@@ -401,11 +450,27 @@ def _left_behind_notes(
     return notes
 
 
+def _keeper(
+    kept: dict[tuple[str, str], KeptManifest],
+    repo: RepositoryGraph,
+    needed: Mapping[str, list[str]],
+) -> Callable[[str], None]:
+    """Records an entry a deletion keeps because remaining tags need it."""
+
+    def keep(child: str) -> None:
+        node = repo.manifests.get(child)
+        kept[(repo.name, child)] = KeptManifest(
+            repo.name, child, node.label if node else "", tuple(needed[child])
+        )
+
+    return keep
+
+
 def _nonce(repository: str, tag: str, digest: str) -> str:
     return hashlib.sha256(f"{repository}:{tag}@{digest}".encode()).hexdigest()[:16]
 
 
-def _check_selection(
+def check_selection(
     graph: RegistryGraph, repo: RepositoryGraph | None, selection: Selection
 ) -> str | None:
     name = selection.repository
@@ -435,13 +500,35 @@ def _check_selection(
     return None
 
 
-def _deleted_closure(
+def deletion_starts(
+    repo: RepositoryGraph, chosen: Sequence[Selection], needed: Callable[[str], bool]
+) -> dict[str, str]:
+    """The manifests the selections of one repository delete by themselves (digest -> why):
+    a selected tag's manifest no remaining tag needs, a selected digest no remaining tag
+    needs (one that is needed is refused), the untagged manifests."""
+    starts: dict[str, str] = {}
+    for s in chosen:
+        if s.untagged:
+            for digest in sorted(repo.untagged):
+                starts.setdefault(digest, "untagged manifest: no tag reaches it")
+        elif s.digest:
+            if not needed(s.digest):
+                starts.setdefault(s.digest, "selected digest")
+        elif s.tag and not s.untag_only:
+            digest = repo.tags[s.tag]
+            if not needed(digest):
+                starts.setdefault(digest, f"tag {repo.name}:{s.tag}")
+    return starts
+
+
+def deleted_closure(
     repo: RepositoryGraph,
     starts: Mapping[str, str],
-    needed: Mapping[str, list[str]],
-    kept: dict[tuple[str, str], KeptManifest],
+    needed: Callable[[str], bool],
+    keep: Callable[[str], None] = lambda _digest: None,
 ) -> list[tuple[str, str]]:
-    """(digest, why) to delete, parents before children; children still needed are kept."""
+    """(digest, why) to delete, parents before children; children still needed are kept
+    (`keep` is told each of them)."""
     why: dict[str, str] = dict(starts)
     parents: dict[str, set[str]] = {d: set() for d in starts}
     stack = list(starts)
@@ -453,11 +540,8 @@ def _deleted_closure(
         for child in node.children:
             if repo.revisions is not None and child not in repo.revisions:
                 continue  # no such revision (a platform manifest deleted before): nothing to do
-            if child in needed:
-                child_node = repo.manifests.get(child)
-                kept[(repo.name, child)] = KeptManifest(
-                    repo.name, child, child_node.label if child_node else "", tuple(needed[child])
-                )
+            if needed(child):
+                keep(child)
                 continue
             parents.setdefault(child, set()).add(digest)
             if child not in why:
@@ -479,54 +563,56 @@ def _deleted_closure(
     return ordered
 
 
-def _stored(graph: RegistryGraph, node: ManifestNode) -> bool:
-    """False for an index entry read from the index whose revision is not in storage (the
-    collector marks only revisions); True when the storage was not listed."""
-    revisions = graph.repositories[node.repository].revisions
-    return revisions is None or node.digest in revisions
+Candidates = dict[str, tuple[int, str, list[str]]]
+"""digest -> (size, what it is, the deleted manifests that referenced it)."""
 
 
-def _blob_fates(graph: RegistryGraph, steps: Sequence[Step], users: _Users) -> tuple[BlobFate, ...]:
-    deleted = {(s.repository, s.digest) for s in steps if s.action is StepAction.DELETE}
-    marked: dict[str, list[ManifestNode]] = {}
-    for node in graph.nodes():
-        if (node.repository, node.digest) in deleted or not _stored(graph, node):
-            continue
-        for digest in (node.digest, *node.references):
-            marked.setdefault(digest, []).append(node)
-    candidates: dict[str, tuple[int, str, list[str]]] = {}
-    for step in steps:
-        if step.action is StepAction.UNTAG and step.placeholder is not None:
-            candidates[step.digest] = (len(step.placeholder), "throw-away manifest", [step.title])
-            continue
-        gone = step.node
-        if gone is None:
-            continue
-        owner = f"{gone.repository}@{short_digest(gone.digest)}" + (
-            f" ({gone.label})" if gone.label else ""
+def candidate_blobs(graph: RegistryGraph, gone: Iterable[ManifestNode]) -> Candidates:
+    """Every blob (and manifest blob) the deleted manifests referenced: what the collection
+    may free."""
+    candidates: Candidates = {}
+    for node in gone:
+        owner = f"{node.repository}@{short_digest(node.digest)}" + (
+            f" ({node.label})" if node.label else ""
         )
-        entry = candidates.setdefault(gone.digest, (gone.size, "manifest", []))
+        entry = candidates.setdefault(node.digest, (node.size, "manifest", []))
         entry[2].append(owner)
-        for blob in gone.blobs:
+        for blob in node.blobs:
             entry = candidates.setdefault(blob.digest, (blob.size, _blob_what(blob.media_type), []))
             if owner not in entry[2]:
                 entry[2].append(owner)
-        for child in gone.children:
+        for child in node.children:
             # An entry whose revision was deleted before: its manifest blob stays in
             # storage while this index lists it, and goes with the index.
-            child_node = graph.node(gone.repository, child)
-            if child_node is not None and not _stored(graph, child_node):
+            child_node = graph.node(node.repository, child)
+            if child_node is not None and not graph.stored(child_node):
                 entry = candidates.setdefault(child, (child_node.size, "manifest", []))
                 if owner not in entry[2]:
                     entry[2].append(owner)
+    return candidates
+
+
+def _blob_fates(
+    graph: RegistryGraph, steps: Sequence[Step], users: _Users, counts: ReferenceCounts
+) -> tuple[BlobFate, ...]:
+    candidates: Candidates = {}
+    for step in steps:
+        if step.action is StepAction.UNTAG and step.placeholder is not None:
+            candidates[step.digest] = (len(step.placeholder), THROW_AWAY, [step.title])
+    gone = [s.node for s in steps if s.action is StepAction.DELETE and s.node is not None]
+    for digest, entry in candidate_blobs(graph, gone).items():
+        candidates.setdefault(digest, entry)
+    deleted = {(s.repository, s.digest) for s in steps if s.action is StepAction.DELETE}
+    swept = counts.swept(gone)
     fates = []
     for digest, (size, what, owners) in candidates.items():
-        keepers = marked.get(digest, [])
+        freed = swept(digest)
         labels: list[str] = []
-        for keeper in keepers:
-            for label in users.of(keeper):
-                if label not in labels:
-                    labels.append(label)
-        fates.append(BlobFate(digest, size, what, not keepers, tuple(owners), tuple(labels)))
+        if not freed:
+            for keeper in counts.keepers(digest, deleted):
+                for label in users.of(keeper):
+                    if label not in labels:
+                        labels.append(label)
+        fates.append(BlobFate(digest, size, what, freed, tuple(owners), tuple(labels)))
     fates.sort(key=lambda b: (not b.freed, -b.size, b.digest))
     return tuple(fates)
