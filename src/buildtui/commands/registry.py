@@ -16,6 +16,9 @@ from buildtui.registry.rows import report_text, scan_text
 from buildtui.settings import Settings
 
 if TYPE_CHECKING:
+    from buildtui.cleanup.plan import Selection
+    from buildtui.cleanup.service import CleanupService
+    from buildtui.cleanup.space import SpaceReport, SpaceRow
     from buildtui.registry.client import RawManifest
     from buildtui.registry.scan import ImageReport, RegistryScan
 
@@ -58,6 +61,26 @@ def register(subparsers: Any) -> None:
     cache.add_argument("--clear", action="store_true", help="drop every entry")
     cache.add_argument("--json", action="store_true", help="print the figures as JSON")
     cache.set_defaults(handler=run_cache)
+    space = actions.add_parser(
+        "space",
+        help="what deleting each tag, repository, cache image or untagged revision frees",
+        description="Where the lab registry's space goes: every tag, repository, cache "
+        "image, referrer and untagged revision with the bytes deleting it would free after "
+        "a garbage collection (what no remaining tag shares: the deletion plan's own "
+        "figure), largest first; the space by repository and by kind as bars; with "
+        "--what-if, what deleting several at once frees (shared blobs counted once).",
+    )
+    space.add_argument("--json", action="store_true", help="print every figure as JSON")
+    space.add_argument(
+        "--what-if",
+        action="append",
+        default=[],
+        metavar="REF",
+        help="what deleting these together frees: repo:tag, repo@digest, or REPO/ for a "
+        "whole repository (repeatable)",
+    )
+    space.add_argument("--all", action="store_true", help="list every row (default: the top 40)")
+    space.set_defaults(handler=run_space)
 
 
 def _fail(error: RegistryError) -> int:
@@ -206,3 +229,64 @@ def run_cache(args: argparse.Namespace, settings: Settings) -> int:
     if dropped is None and usage.entries:
         print("  Empty it: buildtui registry cache --clear")
     return 0
+
+
+TOP_ROWS = 40
+"""Rows `registry space` prints without --all (--json has them all)."""
+
+
+def run_space(args: argparse.Namespace, settings: Settings) -> int:
+    from buildtui.cleanup.errors import BadInput, CleanupError
+    from buildtui.cleanup.present_space import space_json, space_lines
+    from buildtui.cleanup.service import CleanupService
+
+    async def work(service: CleanupService) -> int:
+        graph = await service.load()
+        index = service.space_index(graph)
+        report = index.report()
+        what_if = None
+        if args.what_if:
+            selections, rows = [], []
+            for text in args.what_if:
+                found = _what_if_selections(service, report, text)
+                selections += found[0]
+                rows += found[1]
+            what_if = index.what_if(selections, rows)
+        version = await service.registry_version()
+        if args.json:
+            print_json(space_json(report, what_if=what_if, version=version))
+        else:
+            limit = None if args.all else TOP_ROWS
+            print("\n".join(space_lines(report, what_if=what_if, version=version, limit=limit)))
+        return 0
+
+    try:
+        return run_then_close(CleanupService(settings), work)
+    except CleanupError as error:
+        print(f"buildtui: {error}", file=sys.stderr)
+        return 2 if isinstance(error, BadInput) else 1
+
+
+def _what_if_selections(
+    service: CleanupService, report: SpaceReport, text: str
+) -> tuple[list[Selection], list[SpaceRow]]:
+    """A --what-if REF: a repository (`REPO/`) or a reference, with the report's row for it."""
+    from buildtui.cleanup.errors import BadInput
+
+    if text.endswith("/"):
+        name = text.strip("/")
+        row = report.row(f"{name} (repository)")
+        if row is None:
+            single = [r for r in report.rows if r.repository == name and r.kind != "repository"]
+            if not single:
+                raise BadInput(f"repository {name} is not in {report.registry}")
+            return [s for r in single for s in r.selections], single
+        return list(row.selections), [row]
+    selection = service.parse(text)
+    key = (
+        f"{selection.repository}@{selection.digest}"
+        if selection.digest
+        else f"{selection.repository}:{selection.tag}"
+    )
+    row = report.row(key)
+    return [selection], [row] if row is not None else []

@@ -1,0 +1,327 @@
+"""Pure presentation of the registry's space (`space.SpaceReport`) and of the retention
+rules: text lines (`buildtui registry space`, `buildtui rm REPO --keep-last …`), bars
+drawn with characters (readable without colour: `█` frees, `░` shared), Rich text and
+table cells (the Clean-up pane) and JSON.
+
+Every name comes from the registry: lines are made of it as plain text (the CLI prints
+them through `sanitize`, the pane shows them as Rich `Text`, never as markup).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.text import Text
+
+from buildtui.buildlog.parser import sanitize
+from buildtui.cleanup.distribution import RegistryVersion
+from buildtui.cleanup.present import truncate
+from buildtui.cleanup.retention import SOURCE_WORDS, RetentionChoice, iso_date
+from buildtui.cleanup.space import Bar, SpaceReport, SpaceRow, WhatIf
+from buildtui.registry.present import format_size
+
+FREES = "█"
+"""A bar's part that deleting it frees (only it holds those bytes)."""
+SHARED = "░"
+"""A bar's part that stays: other tags need those bytes too."""
+BAR_WIDTH = 24
+FREES_STYLE = "bold warning"
+SHARED_STYLE = "muted"
+ROW_NOTE_WIDTH = 34
+
+
+def bar_cells(bar: Bar, largest: int, width: int = BAR_WIDTH) -> tuple[str, str]:
+    """The bar's two runs of characters, scaled to the largest bar: (frees, shared). A part
+    that is not zero gets at least one character."""
+    if largest <= 0 or bar.total <= 0:
+        return "", ""
+    total = max(1, round(bar.total / largest * width))
+    frees = round(bar.freeable / bar.total * total)
+    if bar.freeable and not frees:
+        frees = 1
+    if bar.shared and frees >= total:
+        frees = total - 1 if total > 1 else frees
+        total = max(total, frees + 1)
+    return FREES * frees, SHARED * (total - frees)
+
+
+def bar_line(
+    bar: Bar, largest: int, label_width: int, width: int = BAR_WIDTH, own: str = "frees"
+) -> str:
+    """`lab  ████░░░  416 kB frees of 456 kB` (`own` names the freeable part)."""
+    frees, shared = bar_cells(bar, largest, width)
+    label = truncate(bar.label, label_width).ljust(label_width)
+    if not bar.total:
+        return f"{label} {''.ljust(width)} {'none':>9}"
+    return (
+        f"{label} {(frees + shared).ljust(width)} {format_size(bar.freeable):>9} {own} of "
+        f"{format_size(bar.total)}"
+    )
+
+
+def _label_width(bars: Sequence[Bar], cap: int = 24) -> int:
+    return min(cap, max((len(b.label) for b in bars), default=8))
+
+
+REPOSITORY_LEGEND = "█ frees if the repository is deleted whole, ░ shared with other repositories"
+KIND_LEGEND = "█ only manifests of this kind hold it, ░ shared with another kind"
+
+
+def picture_lines(report: SpaceReport, width: int = BAR_WIDTH) -> list[str]:
+    """The space by repository, then by kind, as character bars with their legends."""
+    lines = [f"By repository ({REPOSITORY_LEGEND}):"]
+    largest = max((b.total for b in report.repositories), default=0)
+    label = _label_width(report.repositories)
+    lines += [f"  {bar_line(b, largest, label, width)}" for b in report.repositories]
+    if not report.repositories:
+        lines.append("  (no repository)")
+    lines += ["", f"By kind ({KIND_LEGEND}):"]
+    largest = max((b.total for b in report.kinds), default=0)
+    label = _label_width(report.kinds)
+    lines += [f"  {bar_line(b, largest, label, width, 'its own')}" for b in report.kinds]
+    return lines
+
+
+def picture_text(report: SpaceReport, width: int = BAR_WIDTH) -> Text:
+    """`picture_lines` as Rich text: the freeable part in the warning colour, the shared
+    part muted (the characters already tell them apart without colour)."""
+    text = Text()
+    for line in picture_lines(report, width):
+        if line.startswith("By "):
+            text.append(line + "\n", style="bold")
+            continue
+        start, end = _run(line, FREES)
+        shared_start, shared_end = _run(line, SHARED)
+        text.append(line + "\n")
+        offset = len(text) - len(line) - 1
+        if end > start:
+            text.stylize(FREES_STYLE, offset + start, offset + end)
+        if shared_end > shared_start:
+            text.stylize(SHARED_STYLE, offset + shared_start, offset + shared_end)
+    return text
+
+
+def _run(line: str, char: str) -> tuple[int, int]:
+    start = line.find(char)
+    if start < 0:
+        return 0, 0
+    end = start
+    while end < len(line) and line[end] == char:
+        end += 1
+    return start, end
+
+
+def row_words(row: SpaceRow) -> str:
+    """The row's subject (a referrer's) and note, in one string."""
+    return " · ".join(part for part in (row.subject, row.note) if part)
+
+
+def ranking_lines(report: SpaceReport, limit: int | None = None) -> list[str]:
+    rows = report.rows if limit is None else report.rows[:limit]
+    name_width = min(48, max((len(r.label) for r in rows), default=10))
+    lines = [
+        f"  {'FREES':>9}  {'SIZE':>9}  {'KIND':<17} {'NAME'.ljust(name_width)}  NOTE",
+    ]
+    for row in rows:
+        lines.append(
+            f"  {format_size(row.frees):>9}  {format_size(row.size):>9}  "
+            f"{truncate(row.kind, 17):<17} {truncate(row.label, name_width).ljust(name_width)}  "
+            f"{row_words(row)}".rstrip()
+        )
+    if limit is not None and len(report.rows) > limit:
+        lines.append(f"  … {len(report.rows) - limit} more (--json lists every row)")
+    return lines
+
+
+def what_if_line(what_if: WhatIf) -> str:
+    names = ", ".join(str(s) for s in what_if.selections)
+    added = (
+        f"; their own figures add up to {format_size(what_if.rows_sum)}: blobs they share "
+        "are counted once here, and only if nothing left needs them"
+        if what_if.rows_sum and what_if.rows_sum != what_if.frees
+        else ""
+    )
+    return (
+        f"Deleting {names} frees {format_size(what_if.frees)} ({what_if.blobs} blob(s)) after "
+        f"a collection{added}"
+    )
+
+
+def space_lines(
+    report: SpaceReport,
+    *,
+    what_if: WhatIf | None = None,
+    version: RegistryVersion | None = None,
+    limit: int | None = None,
+) -> list[str]:
+    """`buildtui registry space` as text (every name sanitized)."""
+    lines = [
+        f"Space of {report.registry}: {format_size(report.total)} held (every blob counted "
+        "once; what a garbage collection keeps now)",
+        "",
+        "What deleting each frees after a garbage collection (bytes no remaining tag "
+        "shares), largest first:",
+        *ranking_lines(report, limit),
+        "",
+        *picture_lines(report),
+    ]
+    if what_if is not None:
+        lines += ["", what_if_line(what_if)]
+    if version is not None:
+        lines += ["", f"Registry: {version.describe()}"]
+    if report.warnings:
+        lines += ["", "Note:"] + [f"  - {w}" for w in report.warnings]
+    return [sanitize(line) for line in lines]
+
+
+def _bar_json(bar: Bar) -> dict[str, Any]:
+    return {"name": bar.label, "bytes": bar.total, "freeable": bar.freeable, "shared": bar.shared}
+
+
+def row_json(row: SpaceRow) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "key": row.key,
+        "kind": row.kind,
+        "repository": row.repository,
+        "name": row.name,
+        "digest": row.digest,
+        "size": row.size,
+        "frees": row.frees,
+        "shared": row.shared,
+        "selections": [str(s) for s in row.selections],
+        "note": row.note,
+    }
+    if row.subject:
+        body["subject"] = row.subject
+    return body
+
+
+def space_json(
+    report: SpaceReport,
+    *,
+    what_if: WhatIf | None = None,
+    version: RegistryVersion | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "registry": report.registry,
+        "total_bytes": report.total,
+        "untagged_listed": report.revisions_known,
+        "rows": [row_json(r) for r in report.rows],
+        "repositories": [_bar_json(b) for b in report.repositories],
+        "kinds": [
+            {"kind": b.label, "bytes": b.total, "only": b.freeable, "shared": b.shared}
+            for b in report.kinds
+        ],
+        "referrers": [
+            {
+                "repository": r.repository,
+                "digest": r.digest,
+                "tags": list(r.tags),
+                "subject": r.subject,
+                "what": r.what,
+                "found_by": r.found_by,
+                "orphaned": r.orphaned,
+            }
+            for r in report.referrers
+        ],
+        "warnings": list(report.warnings),
+    }
+    if what_if is not None:
+        body["what_if"] = {
+            "selections": [str(s) for s in what_if.selections],
+            "frees": what_if.frees,
+            "blobs": what_if.blobs,
+            "rows_sum": what_if.rows_sum,
+        }
+    if version is not None:
+        body["version"] = {
+            "version": version.number if version.version else None,
+            "text": version.text,
+            "source": version.source,
+            "delete_untagged": version.deletes_untagged_safely,
+        }
+    return body
+
+
+KIND_STYLES = {
+    "cache image": "bold warning",
+    "untagged": "muted",
+    "repository": "bold",
+    "orphaned referrer": "bold error",
+    "referrer": "accent",
+    "unreadable": "bold error",
+}
+
+
+def space_cells(row: SpaceRow, selected: bool | None) -> tuple[Text, ...]:
+    """One ranking row in the pane: mark (● selected, ◐ part of a repository selected),
+    name, kind, frees, size, note."""
+    mark = Text("")
+    if selected is True:
+        mark = Text("●", style="bold error")
+    elif selected is None:
+        mark = Text("◐", style="bold error")
+    return (
+        mark,
+        Text(row.label),
+        Text(truncate(row.kind, 17), style=KIND_STYLES.get(row.kind, "")),
+        Text(format_size(row.frees), justify="right", style=FREES_STYLE if row.frees else ""),
+        Text(format_size(row.size), justify="right"),
+        Text(truncate(row_words(row), ROW_NOTE_WIDTH)),
+    )
+
+
+def space_row_detail(row: SpaceRow) -> str:
+    """The highlighted ranking row in full."""
+    parts = [row.label, row.kind]
+    if row.digest:
+        parts.append(row.digest)
+    parts.append(
+        f"frees {format_size(row.frees)} of {format_size(row.size)}"
+        + (f" ({format_size(row.shared)} shared)" if row.shared else "")
+    )
+    if row.subject:
+        parts.append(row.subject)
+    if row.note:
+        parts.append(row.note)
+    return " · ".join(parts)
+
+
+def retention_lines(choice: RetentionChoice) -> list[str]:
+    """The rules' decisions: each image (its tags) kept or deleted, its date and source."""
+    lines = [f"Rules for {choice.repository}: {choice.rules}"]
+    for decision in choice.decisions:
+        mark = "keep  " if decision.keep else "DELETE"
+        source = f" ({SOURCE_WORDS[decision.source]})" if decision.source else ""
+        lines.append(
+            f"  {mark} {', '.join(decision.tags)}  {iso_date(decision.when)}{source}: "
+            f"{decision.reason}"
+        )
+    if not choice.deleted_tags:
+        lines.append("  no tag to delete: the rules keep every image")
+    return [sanitize(line) for line in lines]
+
+
+def retention_json(choice: RetentionChoice) -> dict[str, Any]:
+    return {
+        "repository": choice.repository,
+        "rules": {
+            "keep_last": choice.rules.keep_last,
+            "older_than_seconds": choice.rules.older_than,
+            "untagged": choice.rules.untagged,
+        },
+        "images": [
+            {
+                "tags": list(d.tags),
+                "digest": d.digest,
+                "keep": d.keep,
+                "reason": d.reason,
+                "date": iso_date(d.when) if d.when is not None else None,
+                "date_source": d.source or None,
+            }
+            for d in choice.decisions
+        ],
+        "deleted_tags": list(choice.deleted_tags),
+        "kept_tags": list(choice.kept_tags),
+    }
