@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from buildtui.cleanup.distribution import RegistryVersion, from_binary, minus_m_allowed
 from buildtui.cleanup.docker_output import ContainerInfo, parse_gc_output
 from buildtui.cleanup.errors import ContainerNotFound, GcRefused
 from buildtui.cleanup.gc import MINUS_M_REFUSAL, GcPreview, GcResult, RepositoryRemoval
@@ -34,6 +35,8 @@ from buildtui.settings import Settings
 from tests.fakes.registry import FakeRegistry, digest_of, encode, fake_service
 
 LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+V3_VERSION = "registry github.com/distribution/distribution/v3 v3.0.0"
+"""`registry --version` of distribution 3.0.0 (the official registry:3 image)."""
 
 
 def d(name: str) -> str:
@@ -187,25 +190,46 @@ class WritableFakeRegistry(FakeRegistry):
     def revisions(self) -> dict[str, set[str]]:
         return {name: set(manifests) for name, manifests in self.manifests.items()}
 
-    def collect(self, dry_run: bool = False) -> str:
-        """Mark and sweep as distribution 2.8 does (without -m); returns its summary output."""
+    def collect(self, dry_run: bool = False, delete_untagged: bool = False) -> str:
+        """Mark and sweep as distribution 2.8 does without -m; with `delete_untagged`, as
+        distribution 3 does with -m (the revisions no tag reaches go first, the entries of
+        a tagged index stay). Returns its summary output."""
+        untagged: dict[str, set[str]] = {}
+        if delete_untagged:
+            for name, manifests in self.manifests.items():
+                reached: set[str] = set()
+                stack = list(self.tags.get(name, {}).values())
+                while stack:
+                    digest = stack.pop()
+                    if digest in reached or digest not in manifests:
+                        continue
+                    reached.add(digest)
+                    document = json.loads(manifests[digest][0])
+                    stack += [entry["digest"] for entry in document.get("manifests", [])]
+                untagged[name] = set(manifests) - reached
         marked: set[str] = set()
-        for manifests in self.manifests.values():
+        for name, manifests in self.manifests.items():
             for digest, (raw, _) in manifests.items():
+                if digest in untagged.get(name, ()):
+                    continue
                 marked.add(digest)
                 document = json.loads(raw)
                 for entry in [*document.get("manifests", []), *document.get("layers", [])]:
                     marked.add(entry["digest"])
                 if isinstance(document.get("config"), dict):
                     marked.add(document["config"]["digest"])
-        sweep = sorted(d for d in [*self.blobs, *self.garbage] if d not in marked)
+        dropped = [d for digests in untagged.values() for d in digests]
+        sweep = sorted({d for d in [*self.blobs, *self.garbage, *dropped] if d not in marked})
         if not dry_run:
+            for name, digests in untagged.items():
+                for digest in digests:
+                    self.manifests[name].pop(digest)
             for digest in sweep:
                 self.blobs.pop(digest, None)
                 self.garbage.pop(digest, None)
         lines = [
-            f"\n{len(marked)} blobs marked, {len(sweep)} blobs and 0 manifests eligible "
-            "for deletion"
+            f"\n{len(marked)} blobs marked, {len(sweep)} blobs and {len(dropped)} manifests "
+            "eligible for deletion"
         ]
         lines += [f"blob eligible for deletion: {digest}" for digest in sweep]
         return "\n".join(lines)
@@ -235,6 +259,10 @@ class FakeContainer:
     """Its ID (default: made from its first name; a rename keeps it)."""
     engine: list[FakeContainer] = field(default_factory=list)
     """The other containers on the same fake engine (`named` and `find` look there)."""
+    version_text: str = "registry github.com/docker/distribution 2.8.2+ds1"
+    """What `registry --version` answers in it (distribution 3: see V3_VERSION)."""
+    pushed: dict[str, dict[str, float]] = field(default_factory=dict)
+    """repository -> tag -> when it was pushed (its link file's time in storage)."""
 
     def __post_init__(self) -> None:
         self.container_id = self.container_id or hashlib.sha256(self.name.encode()).hexdigest()
@@ -287,28 +315,51 @@ class FakeContainer:
         self.inspect()
         return self.registry.revisions()
 
-    def _commands(self, dry_run: bool) -> tuple[str, ...]:
+    def _commands(self, dry_run: bool, delete_untagged: bool = False) -> tuple[str, ...]:
+        minus_m = "--delete-untagged " if delete_untagged else ""
         if dry_run:
             return (
-                f"docker exec {self.name} /bin/registry garbage-collect --dry-run "
+                f"docker exec {self.name} /bin/registry garbage-collect --dry-run {minus_m}"
                 "/etc/docker/registry/config.yml",
             )
         return (
             f"docker stop -t 10 {self.name}",
             f"docker run --rm --volumes-from {self.name} --entrypoint /bin/registry registry:2 "
-            "garbage-collect /etc/docker/registry/config.yml",
+            f"garbage-collect {minus_m}/etc/docker/registry/config.yml",
             f"docker start {self.name}",
         )
 
-    def preview(self) -> GcPreview:
+    def registry_version(self, info: ContainerInfo | None = None) -> RegistryVersion:
+        info = info or self.inspect()
+        return from_binary(self.version_text, info.name)
+
+    def tag_times(self, info: ContainerInfo, repository: str) -> dict[str, float]:
+        return dict(self.pushed.get(repository, {}))
+
+    def _allow_minus_m(self, delete_untagged: bool) -> None:
+        problem = minus_m_allowed(self.registry_version()) if delete_untagged else None
+        if problem is not None:
+            raise GcRefused(f"{MINUS_M_REFUSAL} ({problem})")
+
+    def preview(self, *, delete_untagged: bool = False) -> GcPreview:
         info = self.inspect()
-        output = parse_gc_output(self.registry.collect(dry_run=True))
-        return GcPreview(info, output, self.registry.stored_kb(), self._commands(False))
+        self._allow_minus_m(delete_untagged)
+        output = parse_gc_output(
+            self.registry.collect(dry_run=True, delete_untagged=delete_untagged)
+        )
+        return GcPreview(
+            info, output, self.registry.stored_kb(), self._commands(False, delete_untagged)
+        )
 
     def commands(
-        self, info: ContainerInfo, *, dry_run: bool, start_stopped: bool = False
+        self,
+        info: ContainerInfo,
+        *,
+        dry_run: bool,
+        start_stopped: bool = False,
+        delete_untagged: bool = False,
     ) -> tuple[str, ...]:
-        return self._commands(dry_run)
+        return self._commands(dry_run, delete_untagged)
 
     def collect(
         self,
@@ -321,9 +372,8 @@ class FakeContainer:
         start_stopped: bool = False,
         info: ContainerInfo | None = None,
     ) -> GcResult:
-        if delete_untagged:
-            raise GcRefused(MINUS_M_REFUSAL)
         info = info or self.inspect()
+        self._allow_minus_m(delete_untagged)
         before = self.registry.stored_kb()
         sequence = [("stopping", "stopping registry7"), ("collecting", "collecting garbage")]
         if info.running or start_stopped:
@@ -337,7 +387,9 @@ class FakeContainer:
             if phase == "stopping":  # as `docker stop`: the registry does not answer
                 self.running, self.registry.down = False, True
         removals = tuple(self.remove_empty_repository(info, n) for n in remove_repositories)
-        output = parse_gc_output(self.registry.collect(dry_run=dry_run))
+        output = parse_gc_output(
+            self.registry.collect(dry_run=dry_run, delete_untagged=delete_untagged)
+        )
         self.collected += 1
         if info.running or start_stopped:
             self.start(info)
@@ -349,7 +401,7 @@ class FakeContainer:
             output,
             before,
             self.registry.stored_kb(),
-            self._commands(dry_run),
+            self._commands(dry_run, delete_untagged),
             info.ports,
             repositories=removals,
             left_stopped=not info.running and not start_stopped,

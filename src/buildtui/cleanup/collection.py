@@ -39,6 +39,8 @@ UP_TIMEOUT = 30.0
 class CollectionRequest:
     remove_repositories: tuple[str, ...] = ()
     start_stopped: bool = False
+    delete_untagged: bool = False
+    """-m: only where the container's registry is distribution 3 (it refuses otherwise)."""
 
 
 @dataclass(frozen=True)
@@ -246,6 +248,7 @@ async def _collect(
             on_phase=phase,
             remove_repositories=request.remove_repositories,
             start_stopped=request.start_stopped,
+            delete_untagged=request.delete_untagged,
             info=info,
         )
     )

@@ -10,9 +10,10 @@ same storage and config file) and its storage settings, and the original contain
 is started again: nothing about it changes, and the restart clears the in-memory
 blob descriptor cache (distribution#1803). The registry is down for those seconds.
 
-Never `-m`/`--delete-untagged`: on distribution 2.8 it deletes the platform manifests
-of tagged multi-arch indexes (distribution#3178, fixed only in v3.0.0); the planner's
-"untagged manifests" selection deletes those safely over HTTP instead.
+`-m`/`--delete-untagged` only where the container's `registry --version` says
+distribution 3 or later: on 2.8 it deletes the platform manifests of tagged multi-arch
+indexes (distribution#3178, fixed only in v3.0.0); the planner's "untagged manifests"
+selection deletes those safely over HTTP instead.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from buildtui import logs
 from buildtui.cleanup.accounting import GcAccount
+from buildtui.cleanup.distribution import RegistryVersion, from_binary, minus_m_allowed
 from buildtui.cleanup.docker_output import ContainerInfo, GcOutput, parse_gc_output, parse_inspect
 from buildtui.cleanup.errors import (
     ContainerNotFound,
@@ -69,6 +71,7 @@ MINUS_M_REFUSAL = (
     "longer be pulled (distribution#3178, fixed only in v3). Delete untagged manifests with "
     "`buildtui rm --untagged REPO` (it keeps everything a tag needs), then run `buildtui gc`"
 )
+"""Said when -m is asked of a registry that is not distribution 3 (the reason follows)."""
 
 _ENGINE_IDS: dict[tuple[str, ...], str] = {}
 """`docker info` IDs by docker command prefix (one engine does not change its ID)."""
@@ -306,6 +309,47 @@ class RegistryContainer:
                 found.setdefault(repository, set()).add(f"{parts[0]}:{parts[1]}")
         return found
 
+    def tag_times(self, info: ContainerInfo, repository: str) -> dict[str, float]:
+        """When each tag of `repository` was last pushed: its link file's modification time
+        in storage (tag -> Unix time). Empty when the repository has no tags there."""
+        if not REPOSITORY_RE.fullmatch(repository) or len(repository) > 255:
+            return {}
+        base = (
+            f"{info.storage_root.rstrip('/')}/docker/registry/v2/repositories/{repository}"
+            "/_manifests/tags/"
+        )
+        result = self._docker_run(
+            self._in_storage(
+                info,
+                [
+                    "find",
+                    base,
+                    "-path",
+                    "*/current/link",
+                    "-exec",
+                    "stat",
+                    "-c",
+                    "%Y %n",
+                    "{}",
+                    "+",
+                ],
+            )
+        )
+        found: dict[str, float] = {}
+        for line in result.stdout.splitlines():
+            stamp, _, path = line.partition(" ")
+            if not stamp.isdigit() or not path.startswith(base):
+                continue
+            tag, _, rest = path[len(base) :].partition("/")
+            if tag and rest == "current/link":
+                found[tag] = float(stamp)
+        return found
+
+    def registry_version(self, info: ContainerInfo | None = None) -> RegistryVersion:
+        """`registry --version` in the container: the collector that runs there."""
+        info = info or self.inspect()
+        return from_binary(self.version(info), info.name)
+
     def version(self, info: ContainerInfo) -> str:
         result = self._docker_run(self._in_storage(info, [info.binary, "--version"]))
         text = result.stdout.strip()
@@ -319,10 +363,20 @@ class RegistryContainer:
     # -- commands --------------------------------------------------------------------
 
     def gc_args(
-        self, info: ContainerInfo, *, dry_run: bool, start_stopped: bool = False
+        self,
+        info: ContainerInfo,
+        *,
+        dry_run: bool,
+        start_stopped: bool = False,
+        delete_untagged: bool = False,
     ) -> list[list[str]]:
         """Every docker command a collection runs, in order (without the docker prefix)."""
-        gc = ["garbage-collect", *(["--dry-run"] if dry_run else []), info.config_path]
+        gc = [
+            "garbage-collect",
+            *(["--dry-run"] if dry_run else []),
+            *(["--delete-untagged"] if delete_untagged else []),
+            info.config_path,
+        ]
         du = ["du", "-sk", info.storage_root]
         if dry_run:
             return [self._in_storage(info, du), self._in_storage(info, [info.binary, *gc])]
@@ -339,11 +393,18 @@ class RegistryContainer:
         ]
 
     def commands(
-        self, info: ContainerInfo, *, dry_run: bool, start_stopped: bool = False
+        self,
+        info: ContainerInfo,
+        *,
+        dry_run: bool,
+        start_stopped: bool = False,
+        delete_untagged: bool = False,
     ) -> tuple[str, ...]:
         return tuple(
             self._show(args)
-            for args in self.gc_args(info, dry_run=dry_run, start_stopped=start_stopped)
+            for args in self.gc_args(
+                info, dry_run=dry_run, start_stopped=start_stopped, delete_untagged=delete_untagged
+            )
         )
 
     def remove_repository_args(self, info: ContainerInfo, name: str, *, check: bool) -> list[str]:
@@ -451,16 +512,20 @@ class RegistryContainer:
 
     # -- running ---------------------------------------------------------------------
 
-    def preview(self) -> GcPreview:
+    def preview(self, *, delete_untagged: bool = False) -> GcPreview:
         """Inspect, then a dry run (read-only, the registry keeps running)."""
         info = self.inspect()
-        self.version(info)
+        version = from_binary(self.version(info), info.name)
+        if delete_untagged:
+            problem = minus_m_allowed(version)
+            if problem is not None:
+                raise GcRefused(f"{MINUS_M_REFUSAL} ({problem})")
         warnings = []
         try:
             self.check_safe(info)
         except GcRefused as error:
             warnings.append(str(error))
-        gc = self.gc_args(info, dry_run=True)[1]
+        gc = self.gc_args(info, dry_run=True, delete_untagged=delete_untagged)[1]
         kb = self.disk_usage_kb(info)
         result = _nothing_stored(self._docker_run(gc, timeout=600))
         if result.returncode != 0:
@@ -471,7 +536,7 @@ class RegistryContainer:
             info,
             parse_gc_output(result.stdout + result.stderr),
             kb,
-            self.commands(info, dry_run=False),
+            self.commands(info, dry_run=False, delete_untagged=delete_untagged),
             tuple(warnings),
         )
 
@@ -492,13 +557,17 @@ class RegistryContainer:
         `start_stopped`. `remove_repositories` are removed while it is stopped, each only
         if it holds no tag and no manifest revision then.
         """
-        if delete_untagged:
-            raise GcRefused(MINUS_M_REFUSAL)
         info = info or self.inspect()
-        self.version(info)
+        version = from_binary(self.version(info), info.name)
+        if delete_untagged:
+            problem = minus_m_allowed(version)
+            if problem is not None:
+                raise GcRefused(f"{MINUS_M_REFUSAL} ({problem})")
         if not dry_run:
             self.check_safe(info)
-        steps = self.gc_args(info, dry_run=dry_run, start_stopped=start_stopped)
+        steps = self.gc_args(
+            info, dry_run=dry_run, start_stopped=start_stopped, delete_untagged=delete_untagged
+        )
         commands = tuple(self._show(args) for args in steps)
         commands += tuple(
             self._show(self.remove_repository_args(info, name, check=dry_run))

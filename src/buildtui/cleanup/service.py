@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import shlex
 import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
@@ -21,6 +22,7 @@ from typing import Protocol
 
 import httpx
 
+from buildtui.cleanup import space_reads
 from buildtui.cleanup.accounting import account_for, planned_blobs
 from buildtui.cleanup.backend import CleanupBackend as CleanupBackend  # the pane's interface
 from buildtui.cleanup.collection import (
@@ -30,6 +32,7 @@ from buildtui.cleanup.collection import (
     run_collection,
 )
 from buildtui.cleanup.detach import follow_journal, spawn_worker
+from buildtui.cleanup.distribution import RegistryVersion
 from buildtui.cleanup.docker_output import ContainerInfo
 from buildtui.cleanup.errors import (
     BadInput,
@@ -72,6 +75,14 @@ from buildtui.cleanup.recovery import (
     unreadable_message,
     unreadable_state,
 )
+from buildtui.cleanup.retention import (
+    RetentionChoice,
+    RetentionRules,
+    RuleError,
+    TagDate,
+    choose,
+)
+from buildtui.cleanup.space import SpaceIndex
 from buildtui.cleanup.steps import StepAction
 from buildtui.cleanup.verify import VerifyReport, verify_tags
 from buildtui.engine.registry_container import (
@@ -129,7 +140,11 @@ class ContainerControl(Protocol):
 
     def revisions(self, info: ContainerInfo | None = None) -> dict[str, set[str]]: ...
 
-    def preview(self) -> GcPreview: ...
+    def preview(self, *, delete_untagged: bool = False) -> GcPreview: ...
+
+    def tag_times(self, info: ContainerInfo, repository: str) -> dict[str, float]: ...
+
+    def registry_version(self, info: ContainerInfo | None = None) -> RegistryVersion: ...
 
     def collect(
         self,
@@ -148,7 +163,12 @@ class ContainerControl(Protocol):
     ) -> RepositoryRemoval: ...
 
     def commands(
-        self, info: ContainerInfo, *, dry_run: bool, start_stopped: bool = False
+        self,
+        info: ContainerInfo,
+        *,
+        dry_run: bool,
+        start_stopped: bool = False,
+        delete_untagged: bool = False,
     ) -> tuple[str, ...]: ...
 
     def publishing(self, port: int) -> list[str]: ...
@@ -462,13 +482,19 @@ class CleanupService:
         return info, tuple(warnings)
 
     def preview_gc(
-        self, remove_repositories: Sequence[str] = (), *, start_stopped: bool = False
+        self,
+        remove_repositories: Sequence[str] = (),
+        *,
+        start_stopped: bool = False,
+        delete_untagged: bool = False,
     ) -> GcPreview:
         info, warnings = self.resolve_container()
         self.check_idle(info)  # a collection that runs (or was interrupted) may have stopped it
-        preview = self.container.preview()
+        preview = self.container.preview(delete_untagged=delete_untagged)
         info = preview.info
-        commands = self.container.commands(info, dry_run=False, start_stopped=start_stopped)
+        commands = self.container.commands(
+            info, dry_run=False, start_stopped=start_stopped, delete_untagged=delete_untagged
+        )
         checks = tuple(
             self.container.remove_empty_repository(info, name, check=True)
             for name in remove_repositories
@@ -580,8 +606,11 @@ class CleanupService:
         *,
         remove_repositories: Sequence[str] = (),
         start_stopped: bool = False,
+        delete_untagged: bool = False,
     ) -> GcResult:
         """Collect garbage under the container's lock; the registry comes back in any case.
+
+        `delete_untagged` (-m) only on distribution 3: the container refuses it otherwise.
 
         With `detached` (the real engine) the sequence runs in its own process and this
         only follows its journal: a kill of this process does not stop it.
@@ -600,9 +629,12 @@ class CleanupService:
                 info.name,
                 remove_repositories=list(remove_repositories),
                 start_stopped=start_stopped,
+                delete_untagged=delete_untagged,
             )
             if not self.detached:
-                request = CollectionRequest(tuple(remove_repositories), start_stopped)
+                request = CollectionRequest(
+                    tuple(remove_repositories), start_stopped, delete_untagged
+                )
                 return await run_collection(self, journal, request, on_step)
             process = spawn_worker(journal, fd)
             journal.update(pid=process.pid)
@@ -613,6 +645,28 @@ class CleanupService:
             else:
                 lock.release()
         return await follow_journal(journal, process, on_step, self.container)
+
+    # -- space, retention, version (space_reads) -----------------------------------------
+
+    def space_index(self, graph: RegistryGraph) -> SpaceIndex:
+        """The space of a loaded graph: every tag's figure, and any selection's (pure)."""
+        return SpaceIndex(graph)
+
+    async def tag_dates(self, graph: RegistryGraph, repository: str) -> dict[str, TagDate]:
+        return await space_reads.tag_dates(self, graph, repository)
+
+    async def retention(
+        self, graph: RegistryGraph, repository: str, rules: RetentionRules
+    ) -> RetentionChoice:
+        """What the rules delete in `repository` (RuleError for rules that cannot apply)."""
+        rules.check()
+        if repository not in graph.repositories:
+            raise RuleError(f"repository {repository} is not in {self.registry}")
+        dates = await self.tag_dates(graph, repository)
+        return choose(graph, repository, rules, dates, time.time())
+
+    async def registry_version(self) -> RegistryVersion:
+        return await space_reads.registry_version(self)
 
     def account(self, result: GcResult) -> GcResult:
         """Which deleted blobs the recorded deletions planned (then forget those)."""

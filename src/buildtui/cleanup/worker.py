@@ -64,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     request = CollectionRequest(
         tuple(journal.data.get("remove_repositories") or ()),
         bool(journal.data.get("start_stopped")),
+        journal.data.get("delete_untagged") is True,
     )
 
     async def work() -> None:

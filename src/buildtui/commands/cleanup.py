@@ -18,6 +18,8 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from buildtui.buildlog.parser import sanitize
+from buildtui.cleanup.distribution import minus_m_allowed
 from buildtui.cleanup.errors import (
     BadInput,
     CleanupError,
@@ -40,6 +42,8 @@ from buildtui.cleanup.present_collection import (
     verify_json,
     verify_lines,
 )
+from buildtui.cleanup.present_space import retention_json, retention_lines
+from buildtui.cleanup.retention import RetentionRules, RuleError, parse_duration
 from buildtui.commands.confirm import add_yes_flag, confirm_async
 from buildtui.commands.output import print_json
 from buildtui.commands.running import run_then_close
@@ -78,6 +82,27 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="REFs are repositories: delete their untagged manifests (what GC -m would, safely)",
     )
+    rm.add_argument(
+        "--keep-last",
+        type=_count,
+        metavar="N",
+        help="REFs are repositories: keep the N newest images (every tag on them), delete "
+        "the older ones",
+    )
+    rm.add_argument(
+        "--older-than",
+        type=_duration,
+        metavar="DURATION",
+        help="REFs are repositories: delete images older than DURATION (30d, 12h, 2w), from "
+        "their config's created, else their push time; with --keep-last, only beyond the N "
+        "newest",
+    )
+    rm.add_argument(
+        "--with-referrers",
+        action="store_true",
+        help="also delete the referrers (signatures, SBOMs) of what goes, instead of leaving "
+        "them orphaned",
+    )
     rm.set_defaults(handler=run_rm)
 
     gc = subparsers.add_parser(
@@ -97,7 +122,9 @@ def register(subparsers: Any) -> None:
         "-m",
         "--delete-untagged",
         action="store_true",
-        help="refused: on registry:2 it deletes the platform manifests of multi-arch images",
+        help="also delete untagged manifests: only on distribution 3 (`registry --version` in "
+        "the container); refused on registry:2 (2.8), where it deletes the platform manifests "
+        "of multi-arch images",
     )
     gc.add_argument(
         "--remove-empty-repo",
@@ -156,7 +183,30 @@ def run_rm(args: argparse.Namespace, settings: Settings) -> int:
             return await plan_and_delete(service)
 
     async def plan_and_delete(service: CleanupService) -> int:
-        if args.untagged:
+        rules = _rules(args)
+        graph = await service.load()
+        document: dict[str, Any] = {}
+        selections: list[Selection] = []
+        if rules is not None:
+            choices = []
+            for name in args.refs:
+                try:
+                    choice = await service.retention(graph, _repository(name), rules)
+                except RuleError as error:
+                    raise BadInput(str(error)) from None
+                choices.append(choice)
+                selections += choice.selections
+            document["retention"] = [retention_json(c) for c in choices]
+            if not args.json:
+                for choice in choices:
+                    print("\n".join(retention_lines(choice)) + "\n")
+            if not selections:
+                if args.json:
+                    print_json(document)
+                else:
+                    print("Nothing to delete: the rules keep every image.")
+                return 0
+        elif args.untagged:
             selections = [Selection(_repository(name), untagged=True) for name in args.refs]
         else:
             selections = [service.parse(ref) for ref in args.refs]
@@ -165,11 +215,15 @@ def run_rm(args: argparse.Namespace, settings: Settings) -> int:
                     Selection(s.repository, tag=s.tag, untag_only=True) if s.tag else s
                     for s in selections
                 ]
-        graph = await service.load()
         plan = service.plan(graph, selections, allow_tag_loss=args.with_tags)
-        document: dict[str, Any] = {"plan": plan_json(plan)}
+        for _round in range(3):  # a referrer of a referrer: one more round
+            if not (args.with_referrers and plan.orphans):
+                break
+            selections = [*selections, *plan.referrer_selections]
+            plan = service.plan(graph, selections, allow_tag_loss=args.with_tags)
+        document["plan"] = plan_json(plan)
         if not args.json:
-            print("\n".join(plan_lines(plan)))
+            print("\n".join(sanitize(line) for line in plan_lines(plan)))
         if not plan.ok:
             if args.json:
                 print_json(document)
@@ -214,6 +268,32 @@ def run_rm(args: argparse.Namespace, settings: Settings) -> int:
     return _run(settings, work)
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of images (0 or more)")
+    return value
+
+
+def _duration(text: str) -> float:
+    try:
+        return parse_duration(text)
+    except RuleError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _rules(args: argparse.Namespace) -> RetentionRules | None:
+    """The retention rules asked for, or None when REFs are references (or --untagged alone)."""
+    if args.keep_last is None and args.older_than is None:
+        return None
+    if args.tag_only or args.with_tags:
+        raise BadInput("--keep-last and --older-than decide by image: drop --tag-only/--with-tags")
+    return RetentionRules(args.keep_last, args.older_than, args.untagged)
+
+
 def _repository(name: str) -> str:
     """A repository name typed by the user, checked against the distribution grammar."""
     name = name.strip("/")
@@ -224,9 +304,11 @@ def _repository(name: str) -> str:
 
 
 def run_gc(args: argparse.Namespace, settings: Settings) -> int:
-    if args.delete_untagged:
-        print(f"buildtui: {GcRefused(MINUS_M_REFUSAL)}", file=sys.stderr)
-        return 2
+    if args.delete_untagged and args.resume:
+        print(
+            "buildtui: --resume finishes the collection as it was asked; drop -m", file=sys.stderr
+        )
+        return EXIT_USAGE
     if args.resume:
         return _run(settings, lambda service: _resume(service, args), as_json=args.json)
     try:
@@ -237,8 +319,19 @@ def run_gc(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work(service: CleanupService) -> int:
         info, _ = await asyncio.to_thread(service.resolve_container)
+        if args.delete_untagged:
+            version = await service.registry_version()
+            problem = minus_m_allowed(version)
+            if problem is not None:  # as a usage error: the flag does not apply here
+                print(f"buildtui: {GcRefused(f'{MINUS_M_REFUSAL} ({problem})')}", file=sys.stderr)
+                if args.json:
+                    print_json({"ok": False, "error": f"{MINUS_M_REFUSAL} ({problem})"})
+                return EXIT_USAGE
+            _say(f"{version.describe()}: --delete-untagged is safe there", args.json)
         preview = await asyncio.to_thread(
-            service.preview_gc, repositories, start_stopped=args.start
+            lambda: service.preview_gc(
+                repositories, start_stopped=args.start, delete_untagged=args.delete_untagged
+            )
         )
         if not args.json:
             print("\n".join(gc_preview_lines(preview)))
@@ -264,6 +357,7 @@ def run_gc(args: argparse.Namespace, settings: Settings) -> int:
             lambda step: _say(f"… {step}", args.json),
             remove_repositories=repositories,
             start_stopped=args.start,
+            delete_untagged=args.delete_untagged,
         )
         verification = result.verification
         kept = [r for r in result.repositories if not r.removed]

@@ -641,6 +641,25 @@ class RegistryClient:
         media_type = answer.headers.get("content-type", "").split(";")[0].strip()
         return Descriptor(media_type[:200], digest, int(length) if length.isdigit() else 0)
 
+    async def manifest_last_modified(self, repository: str, reference: str) -> str | None:
+        """The `Last-Modified` header a HEAD of the manifest answers with (distribution 2.8
+        sends none), or None."""
+        answer = await self._send(
+            "HEAD",
+            self._manifest_url(repository, reference),
+            scope=f"repository:{repository}:pull",
+            headers={"Accept": ACCEPT_MANIFESTS},
+        )
+        if answer.status != 200:
+            raise self._fail(
+                answer,
+                what="digest" if ":" in reference else "tag",
+                name=join_reference(repository, reference),
+                repository=repository,
+            )
+        value = answer.headers.get("last-modified")
+        return value[:64] if value else None
+
     async def has(self, repository: str, digest: str, *, blob: bool = False) -> bool:
         """Whether the registry serves manifest (or blob) `digest` in `repository` now: a
         HEAD, True on 200, False on 404; anything else raises as the reads do."""

@@ -10,6 +10,7 @@ from buildtui.cleanup.service import CleanupService
 from buildtui.cli import main
 from buildtui.settings import Settings
 from tests.fakes.cleanup import (
+    V3_VERSION,
     FakeContainer,
     WritableFakeRegistry,
     fake_cleanup_service,
@@ -84,13 +85,37 @@ def test_rm_of_another_registry_is_refused(
     assert "is on other.example:5000" in capsys.readouterr().err
 
 
-def test_gc_minus_m_is_refused_with_the_reason(
+def test_gc_minus_m_is_refused_on_distribution_2_8_with_the_reason(
     registry: WritableFakeRegistry, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    before = {name: dict(m) for name, m in registry.manifests.items()}
     assert main(["gc", "-m", "-y"]) == 2
     err = capsys.readouterr().err
     assert "platform manifests of tagged multi-arch indexes" in err
     assert "buildtui rm --untagged" in err
+    assert "this registry is distribution 2.8.2 (registry --version in registry7)" in err
+    assert registry.manifests == before
+
+
+def test_gc_minus_m_runs_on_distribution_3_and_keeps_tagged_indexes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = lab_fake_registry()
+    fake.push_index("lab", "old")  # then moved: its index and platforms become untagged
+    old = fake.tags["lab"].pop("old")
+    container = FakeContainer(fake, version_text=V3_VERSION)
+    monkeypatch.setattr(
+        "buildtui.cleanup.service.CleanupService",
+        lambda settings: fake_cleanup_service(fake, container),
+    )
+    assert main(["gc", "-m", "-y", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "distribution 3.0.0 (registry --version in registry7" in captured.err
+    document = json.loads(captured.out)
+    assert document["verification"]["ok"] is True
+    assert old not in fake.manifests["lab"]
+    assert document["gc"]["manifests_deleted"] >= 1
+    assert any("--delete-untagged" in c for c in document["gc"]["commands"])
 
 
 def test_gc_yes_json_collects_and_verifies(

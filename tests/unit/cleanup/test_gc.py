@@ -195,14 +195,60 @@ def test_a_registry_that_does_not_start_again_says_how_to_start_it() -> None:
         container(docker).collect()
 
 
-def test_minus_m_is_refused_before_anything_runs() -> None:
+def test_minus_m_is_refused_on_distribution_2_8_before_anything_changes() -> None:
     docker = Docker()
 
     with pytest.raises(GcRefused, match="platform manifests of tagged multi-arch") as caught:
         container(docker).collect(delete_untagged=True)
 
     assert "distribution#3178" in str(caught.value)
-    assert docker.calls == []
+    assert "this registry is distribution 2.8.2 (registry --version in registry7)" in str(
+        caught.value
+    )
+    # Only read: the container inspected and its binary asked its version.
+    assert docker.words() == ["container", "exec registry7"]
+    assert docker.calls[-1][-1] == "--version"
+
+
+def test_minus_m_is_refused_when_the_version_cannot_be_read() -> None:
+    docker = Docker()
+    docker.answers["exec"] = lambda args: (0, "registry (devel)\n", "")
+
+    with pytest.raises(GcRefused, match="version is not known"):
+        container(docker).collect(delete_untagged=True)
+    assert "stop" not in docker.words()
+
+
+def test_minus_m_runs_on_distribution_3_with_the_collector_flag() -> None:
+    docker = Docker()
+    version = "registry github.com/distribution/distribution/v3 v3.0.0\n"
+    du = docker.du
+
+    def exec_answer(args: list[str]) -> tuple[int, str, str]:
+        if args[-1] == "--version":
+            return 0, version, ""
+        return 0, next(du), ""
+
+    docker.answers["exec"] = exec_answer
+    result = container(docker).collect(delete_untagged=True)
+
+    (collector,) = [c for c in docker.calls if "garbage-collect" in c]
+    assert collector[-2:] == ["--delete-untagged", "/etc/docker/registry/config.yml"]
+    assert any("--delete-untagged" in command for command in result.commands)
+    assert docker.words() == ["container", "exec registry7", "exec registry7", "stop", "run",
+                              "start", "container", "exec registry7"]  # fmt: skip
+
+
+def test_the_collection_without_minus_m_never_passes_the_flag() -> None:
+    docker = Docker()
+    docker.answers["exec"] = lambda args: (
+        (0, "registry github.com/distribution/distribution/v3 v3.0.0\n", "")
+        if args[-1] == "--version"
+        else (0, "3272\t/var/lib/registry\n", "")
+    )
+    container(docker).collect()
+
+    assert not any("--delete-untagged" in call for call in docker.calls)
 
 
 def test_a_container_started_with_rm_is_never_stopped() -> None:
