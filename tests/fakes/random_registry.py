@@ -33,17 +33,19 @@ from buildtui.registry.models import (
     DOCKER_MANIFEST,
     IN_TOTO,
     OCI_CONFIG,
+    OCI_EMPTY,
     OCI_INDEX,
     OCI_MANIFEST,
 )
 from tests.fakes.cleanup import WritableFakeRegistry
 
 OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+COSIGN_SIGNATURE = "application/vnd.dev.cosign.simplesigning.v1+json"
 DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 REPOSITORIES = ("app", "base", "cache", "lab/web")
 TAGS = ("latest", "v1", "v2", "amd64", "buildcache")
 PLATFORMS = ("linux/amd64", "linux/arm64", "linux/arm/v7")
-KINDS = ("image", "index", "cache index", "cache manifest")
+KINDS = ("image", "index", "cache index", "cache manifest", "referrer")
 SELECTION_KINDS = (
     "tag",
     "tag",
@@ -260,6 +262,21 @@ class RegistryContent:
             }
         return self._revision(repository, document(body, (), blobs))
 
+    def referrer(self, repository: str, subject: str, size: int, seed: int) -> Document:
+        """An OCI artifact (a signature) whose `subject` is `subject`, as cosign and oras
+        push one: an empty config, one layer, and the subject's descriptor."""
+        empty = Blob(b"{}", OCI_EMPTY)
+        signature = Blob(f"signature {seed} of {subject}".encode(), COSIGN_SIGNATURE)
+        body = {
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "artifactType": COSIGN_SIGNATURE,
+            "config": self._blob(repository, empty),
+            "layers": [self._blob(repository, signature)],
+            "subject": {"mediaType": OCI_MANIFEST, "digest": subject, "size": size},
+        }
+        return self._revision(repository, document(body, (), (empty.digest, signature.digest)))
+
     def tag(self, repository: str, tag: str, digest: str) -> None:
         self.tag_pushes.append((repository, tag, digest))
 
@@ -408,6 +425,23 @@ def registries(draw: st.DrawFn, max_artifacts: int = 6) -> RegistryContent:
                 content.index(name, parts, attestations=attestations, docker=docker)
                 for name in homes
             ]
+        elif kind == "referrer":
+            built = []
+            for name in homes:
+                # Most often the signature of something there; now and then of a manifest
+                # that is not (an orphan).
+                there = content.revisions.get(name, [])
+                orphan = not there or draw(st.integers(0, 3)) == 0
+                subject = (
+                    digest_of(b"gone %d" % len(content.documents))
+                    if orphan
+                    else (pick(draw, there)[0])
+                )
+                size = 500 if orphan else len(content.documents[subject].raw)
+                built.append(content.referrer(name, subject, size, len(content.documents)))
+                if draw(st.booleans()):  # cosign's tag schema, else pushed by digest only
+                    content.tag(name, subject.replace(":", "-") + ".sig", built[-1].digest)
+            continue
         else:
             chosen = pick_unique(draw, layers, 1, 4)
             cache_config = pick(draw, cache_configs)[0]

@@ -386,9 +386,9 @@ def _orphans_note(graph: RegistryGraph, orphans: Sequence[Referrer], cli: str) -
     what = ", ".join(f"{r.what} {r.name}" for r in orphans)
     refs = " ".join(shlex.quote(r.reference) for r in orphans)
     return (
-        f"{'; '.join(subjects)} {'has' if len(orphans) == 1 else 'have'} {len(orphans)} "
-        f"referrer(s) this deletion leaves orphaned: {what}. Delete them too: "
-        f"{cli} rm {refs} (or add --with-referrers; in the Clean-up pane: f)"
+        f"{len(orphans)} referrer(s) of {'; '.join(subjects)} would be left orphaned by this "
+        f"deletion: {what}. Delete them too: {cli} rm {refs} (or add --with-referrers; in "
+        "the Clean-up pane: f)"
     )
 
 
