@@ -15,12 +15,17 @@ from buildtui.cleanup.execute import ExecutionReport, ProgressCallback
 from buildtui.cleanup.gc import GcPreview, GcResult, StepCallback
 from buildtui.cleanup.graph import RegistryGraph, TagRef
 from buildtui.cleanup.plan import Plan, Selection
+from buildtui.cleanup.retention import RetentionChoice, RetentionRules
+from buildtui.cleanup.space import SpaceIndex
 from buildtui.cleanup.verify import VerifyReport
 from buildtui.registry.scan import ProgressCallback as ScanProgress
+from buildtui.settings import Settings
 
 
 class CleanupBackend(Protocol):
     """What the Clean-up pane needs; the fake for pane tests implements the same."""
+
+    settings: Settings
 
     @property
     def registry(self) -> str: ...
@@ -43,7 +48,11 @@ class CleanupBackend(Protocol):
     async def wait_until_up(self, timeout: float = 20.0) -> None: ...
 
     def preview_gc(
-        self, remove_repositories: Sequence[str] = (), *, start_stopped: bool = False
+        self,
+        remove_repositories: Sequence[str] = (),
+        *,
+        start_stopped: bool = False,
+        delete_untagged: bool = False,
     ) -> GcPreview: ...
 
     async def collect_garbage(
@@ -52,7 +61,18 @@ class CleanupBackend(Protocol):
         *,
         remove_repositories: Sequence[str] = (),
         start_stopped: bool = False,
+        delete_untagged: bool = False,
     ) -> GcResult: ...
+
+    def space_index(self, graph: RegistryGraph) -> SpaceIndex:
+        """What deleting any selection of the graph frees, and the ranking (pure)."""
+        ...
+
+    async def retention(
+        self, graph: RegistryGraph, repository: str, rules: RetentionRules
+    ) -> RetentionChoice:
+        """What the rules delete (RuleError when they cannot apply)."""
+        ...
 
     async def resume_gc(self, on_step: StepCallback | None = None) -> ResumeResult: ...
 

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from buildtui.buildlog.parser import sanitize
 from buildtui.cleanup.distribution import RegistryVersion
+from buildtui.cleanup.plan import Selection
 from buildtui.cleanup.present import truncate
 from buildtui.cleanup.retention import SOURCE_WORDS, RetentionChoice, iso_date
 from buildtui.cleanup.space import Bar, SpaceReport, SpaceRow, WhatIf
@@ -29,6 +30,9 @@ BAR_WIDTH = 24
 FREES_STYLE = "bold warning"
 SHARED_STYLE = "muted"
 ROW_NOTE_WIDTH = 34
+NAME_WIDTH = 44
+"""The ranking's NAME column at most (a referrer's `sha256-<hex>.sig` tag is 78 long; the
+line under the table shows the whole name)."""
 
 
 def bar_cells(bar: Bar, largest: int, width: int = BAR_WIDTH) -> tuple[str, str]:
@@ -49,13 +53,15 @@ def bar_cells(bar: Bar, largest: int, width: int = BAR_WIDTH) -> tuple[str, str]
 def bar_line(
     bar: Bar, largest: int, label_width: int, width: int = BAR_WIDTH, own: str = "frees"
 ) -> str:
-    """`lab  ████░░░  416 kB frees of 456 kB` (`own` names the freeable part)."""
+    """`lab  ████░░░  416 kB frees of 456 kB` (`own` names the freeable part; empty, as
+    the pane's narrow box has it: `416 kB of 456 kB`)."""
     frees, shared = bar_cells(bar, largest, width)
     label = truncate(bar.label, label_width).ljust(label_width)
     if not bar.total:
         return f"{label} {''.ljust(width)} {'none':>9}"
+    own = f" {own}" if own else ""
     return (
-        f"{label} {(frees + shared).ljust(width)} {format_size(bar.freeable):>9} {own} of "
+        f"{label} {(frees + shared).ljust(width)} {format_size(bar.freeable):>9}{own} of "
         f"{format_size(bar.total)}"
     )
 
@@ -68,26 +74,31 @@ REPOSITORY_LEGEND = "█ frees if the repository is deleted whole, ░ shared wi
 KIND_LEGEND = "█ only manifests of this kind hold it, ░ shared with another kind"
 
 
-def picture_lines(report: SpaceReport, width: int = BAR_WIDTH) -> list[str]:
-    """The space by repository, then by kind, as character bars with their legends."""
+def picture_lines(
+    report: SpaceReport, width: int = BAR_WIDTH, *, compact: bool = False
+) -> list[str]:
+    """The space by repository, then by kind, as character bars with their legends.
+    `compact` (the pane's box): shorter labels, no words after the figures."""
     lines = [f"By repository ({REPOSITORY_LEGEND}):"]
     largest = max((b.total for b in report.repositories), default=0)
-    label = _label_width(report.repositories)
-    lines += [f"  {bar_line(b, largest, label, width)}" for b in report.repositories]
+    label = _label_width(report.repositories, 16 if compact else 24)
+    own = "" if compact else "frees"
+    lines += [f"  {bar_line(b, largest, label, width, own)}" for b in report.repositories]
     if not report.repositories:
         lines.append("  (no repository)")
     lines += ["", f"By kind ({KIND_LEGEND}):"]
     largest = max((b.total for b in report.kinds), default=0)
     label = _label_width(report.kinds)
-    lines += [f"  {bar_line(b, largest, label, width, 'its own')}" for b in report.kinds]
+    own = "" if compact else "its own"
+    lines += [f"  {bar_line(b, largest, label, width, own)}" for b in report.kinds]
     return lines
 
 
-def picture_text(report: SpaceReport, width: int = BAR_WIDTH) -> Text:
+def picture_text(report: SpaceReport, width: int = BAR_WIDTH, *, compact: bool = False) -> Text:
     """`picture_lines` as Rich text: the freeable part in the warning colour, the shared
     part muted (the characters already tell them apart without colour)."""
     text = Text()
-    for line in picture_lines(report, width):
+    for line in picture_lines(report, width, compact=compact):
         if line.startswith("By "):
             text.append(line + "\n", style="bold")
             continue
@@ -264,7 +275,7 @@ def space_cells(row: SpaceRow, selected: bool | None) -> tuple[Text, ...]:
         mark = Text("◐", style="bold error")
     return (
         mark,
-        Text(row.label),
+        Text(truncate(row.label, NAME_WIDTH)),
         Text(truncate(row.kind, 17), style=KIND_STYLES.get(row.kind, "")),
         Text(format_size(row.frees), justify="right", style=FREES_STYLE if row.frees else ""),
         Text(format_size(row.size), justify="right"),
@@ -286,6 +297,31 @@ def space_row_detail(row: SpaceRow) -> str:
     if row.note:
         parts.append(row.note)
     return " · ".join(parts)
+
+
+def selection_key(selection: Selection) -> str:
+    """The Clean-up pane's key for a selection: `repo:tag`, `repo (untagged)`, `repo@digest`."""
+    if selection.untagged:
+        return f"{selection.repository} (untagged)"
+    if selection.digest and not selection.tag:
+        return f"{selection.repository}@{selection.digest}"
+    return f"{selection.repository}:{selection.tag}"
+
+
+def what_if_summary(what_if: WhatIf, count: int) -> str:
+    """The pane's line under the ranking: what the selection frees together."""
+    if not count:
+        return ""
+    added = (
+        f" (the rows add up to {format_size(what_if.rows_sum)}: shared blobs count once, and "
+        "only when nothing left needs them)"
+        if what_if.rows_sum != what_if.frees
+        else ""
+    )
+    return (
+        f"{count} selected: together they free {format_size(what_if.frees)} after a "
+        f"collection{added}"
+    )
 
 
 def retention_lines(choice: RetentionChoice) -> list[str]:

@@ -224,7 +224,8 @@ def choose(
                     digest,
                     True,
                     f"a referrer ({referrer.what} of {subject}): the rules count images only; "
-                    "it goes with its subject when --with-referrers is given",
+                    "it goes with its subject when its referrers are added (rm "
+                    "--with-referrers; f in the Clean-up pane)",
                     None,
                     "",
                 )

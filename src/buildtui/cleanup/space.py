@@ -69,7 +69,9 @@ class SpaceRow:
     @property
     def label(self) -> str:
         """`repo:tag`, `repo (N untagged)`, `repo (whole repository)`, `repo@digest`."""
-        if self.kind in ("untagged", "repository") or self.key.startswith(f"{self.repository}@"):
+        if self.key.startswith(f"{self.repository}@"):
+            return f"{self.repository}{self.name}"
+        if self.kind in ("untagged", "repository"):
             return f"{self.repository} {self.name}"
         return f"{self.repository}:{self.name}"
 

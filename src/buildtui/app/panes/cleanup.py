@@ -9,6 +9,8 @@ pane's.
 
 from __future__ import annotations
 
+import asyncio
+
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -17,7 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from buildtui.app.commands import bindings
 from buildtui.app.messages import LabChanged
-from buildtui.app.panes.cleanup_commands import HELP, PANE_COMMANDS
+from buildtui.app.panes.cleanup_commands import HELP, PANE_COMMANDS, SPACE_HELP
 from buildtui.app.panes.cleanup_gc import GarbageCollection
 from buildtui.app.panes.cleanup_messages import (
     Executed,
@@ -27,14 +29,17 @@ from buildtui.app.panes.cleanup_messages import (
     Loaded,
     Progress,
     Resumed,
+    RulesChosen,
     Verified,
 )
+from buildtui.app.panes.cleanup_space import SpaceView
 from buildtui.app.screens.confirm import ConfirmScreen
 from buildtui.app.widgets.cleanup_list import CleanupList
 from buildtui.app.widgets.cleanup_message import CleanupMessage
 from buildtui.app.widgets.cleanup_progress import CleanupProgress
 from buildtui.app.widgets.plan_view import PlanView
 from buildtui.app.widgets.screen_static import ScreenStatic
+from buildtui.app.widgets.space_list import SpaceList
 from buildtui.cleanup.accounting import GcAccount
 from buildtui.cleanup.backend import CleanupBackend
 from buildtui.cleanup.errors import CleanupError, CollectionInterrupted, RegistryUnavailable
@@ -95,6 +100,22 @@ class CleanupPane(Widget):
         min-width: 0;
         max-width: 100%;
     }
+    CleanupPane #space-list {
+        width: 1fr;
+        display: none;
+    }
+    CleanupPane.-space #space-list {
+        display: block;
+    }
+    CleanupPane.-space #cleanup-list {
+        display: none;
+    }
+    CleanupPane.-narrow #space-list {
+        height: 2fr;
+    }
+    CleanupPane.-narrow #space-row {
+        max-height: 2;
+    }
     """
     COMMANDS = PANE_COMMANDS
     """The pane's commands: its bindings, footer keys and palette entries."""
@@ -118,12 +139,15 @@ class CleanupPane(Widget):
         """The garbage collection (g, G) and its resumption (R)."""
         self.last_collection: GcAccount | None = None
         """Predicted against measured, for the last collection (shown while nothing is selected)."""
+        self.space = SpaceView(self)
+        """The ranking (s), the retention rules (k) and the referrers (f)."""
 
     def compose(self) -> ComposeResult:
         yield ScreenStatic(self._title(), id="cleanup-title")
         yield CleanupMessage(id="cleanup-message")
         with Horizontal(id="cleanup-body"):
             yield CleanupList(id="cleanup-list")
+            yield SpaceList(id="space-list")
             yield PlanView(id="cleanup-plan")
         yield CleanupProgress(id="cleanup-activity")
 
@@ -190,10 +214,25 @@ class CleanupPane(Widget):
         self.show_plan()
 
     def show_plan(self) -> None:
+        picture = self.space.plan_text() if self.space.on else None
+        if self.plan is None and picture is not None:
+            picture.append(f"\n{SPACE_HELP}")
+            self.plan_view.border_title = "Space"
+            self.plan_view.show(picture, "█ frees · ░ shared")
+            return
+        self.plan_view.border_title = "Plan"
         if self.plan is None:
             self.plan_view.show_help(HELP, self.last_collection)
         else:
-            self.plan_view.show_plan(self.plan, allow_tag_loss=self.allow_tag_loss)
+            self.plan_view.show_plan(
+                self.plan, allow_tag_loss=self.allow_tag_loss, before=self.space.rules_text()
+            )
+
+    def selection_changed(self, *, by_rules: bool = False) -> None:
+        """The selection changed (a key, the rules, the referrers): both views' marks, the
+        what-if line, the plan."""
+        self.space.selection_changed(by_rules=by_rules)
+        self._replan()
 
     # -- actions ---------------------------------------------------------------------
 
@@ -201,16 +240,33 @@ class CleanupPane(Widget):
         self.refresh_graph()
 
     def action_mark(self) -> None:
-        if self.graph is not None and self.items.toggle():
-            self._replan()
+        if self.graph is None:
+            return
+        changed = self.space.toggle_current() if self.space.on else self.items.toggle()
+        if changed:
+            self.selection_changed()
 
     def action_tag_only(self) -> None:
-        if self.items.toggle_tag_only():
-            self._replan()
+        key = self.space.current_key() if self.space.on else None
+        if (key or not self.space.on) and self.items.toggle_tag_only(key):
+            self.selection_changed()
 
     def action_by_digest(self) -> None:
-        if self.items.toggle_by_digest():
-            self._replan()
+        key = self.space.current_key() if self.space.on else None
+        if (key or not self.space.on) and self.items.toggle_by_digest(key):
+            self.selection_changed()
+
+    def action_space(self) -> None:
+        self.space.toggle_view()
+
+    def action_rules(self) -> None:
+        self.space.ask_rules()
+
+    def action_referrers(self) -> None:
+        self.space.add_referrers()
+
+    def action_gc_untagged(self) -> None:
+        self.collection.start((), delete_untagged=True)
 
     def action_allow_tags(self) -> None:
         self.allow_tag_loss = not self.allow_tag_loss
@@ -218,7 +274,7 @@ class CleanupPane(Widget):
 
     def action_clear(self) -> None:
         self.items.clear_selection()
-        self._replan()
+        self.selection_changed()
 
     def refused_while_busy(self) -> bool:
         if self.busy:
@@ -277,7 +333,10 @@ class CleanupPane(Widget):
         except CleanupError as error:
             self.post_message(Failed(f"Cannot read {self.service.registry}", error))
             return
-        self.post_message(Loaded(graph))
+        # Every tag's figure from one reference count, off the keys' loop.
+        index = self.service.space_index(graph)
+        report = await asyncio.to_thread(index.report)
+        self.post_message(Loaded(graph, index, report))
 
     @work(exclusive=True, group="cleanup-run", exit_on_error=False)
     async def run_plan(self, plan: Plan) -> None:
@@ -333,8 +392,9 @@ class CleanupPane(Widget):
         if not self._show_interruption():
             self.show_error(None)
         self.graph = message.graph
-        self.items.show_rows(inventory_rows(message.graph))
-        self._replan()
+        self.space.loaded(message.space, message.report)
+        self.items.show_rows(inventory_rows(message.graph), self.space.keys())
+        self.selection_changed(by_rules=self.space.retention is not None)
         if not self.rows:
             self.plan_view.show(f"{self.service.registry} holds no tags: nothing to clean up.")
 
@@ -346,6 +406,7 @@ class CleanupPane(Widget):
             self.show_error(message.error, message.what)
         if isinstance(message.error, RegistryUnavailable):
             self.items.forget()
+            self.space.forget()
 
     @on(Progress)
     def progress(self, message: Progress) -> None:
@@ -362,6 +423,7 @@ class CleanupPane(Widget):
         self._progress(None)
         report = message.report
         self.selected.clear()
+        self.space.retention = None
         self.last_collection = None  # the next collection frees this deletion's blobs too
         self.app.notify(
             report.summary().splitlines()[0],
@@ -372,6 +434,10 @@ class CleanupPane(Widget):
         left = left_behind_lines(report.plan) if report.complete else []
         self._status([*report.summary().splitlines(), *left, "Verifying the remaining tags…"])
         self.refresh_graph()
+
+    @on(RulesChosen)
+    def rules_chosen(self, message: RulesChosen) -> None:
+        self.space.rules_chosen(message.choice)
 
     @on(GcPrepared)
     def gc_prepared(self, message: GcPrepared) -> None:

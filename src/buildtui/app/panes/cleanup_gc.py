@@ -47,14 +47,18 @@ class GarbageCollection:
         self.pane = pane
         self.repositories: tuple[str, ...] = ()
         """Empty repositories the next collection removes (G)."""
+        self.delete_untagged = False
+        """The next collection runs with --delete-untagged (M; distribution 3 only)."""
 
     # -- what the keys start ---------------------------------------------------------
 
-    def start(self, repositories: tuple[str, ...]) -> None:
-        """The dry run, then (on `GcPrepared`) the confirmation."""
+    def start(self, repositories: tuple[str, ...], *, delete_untagged: bool = False) -> None:
+        """The dry run, then (on `GcPrepared`) the confirmation. With `delete_untagged`, the
+        container's registry must be distribution 3 (the dry run refuses it otherwise)."""
         if self.pane.refused_while_busy():
             return
         self.repositories = repositories
+        self.delete_untagged = delete_untagged
         name = self.pane.service.container_name
         self.pane.activity.show_lines([f"Dry run of garbage collection in {name}…"])
         self._run(partial(self.prepare, repositories), "prepare_gc", thread=True)
@@ -91,7 +95,7 @@ class GarbageCollection:
     def prepare(self, repositories: tuple[str, ...]) -> None:
         pane = self.pane
         try:
-            preview = pane.service.preview_gc(repositories)
+            preview = pane.service.preview_gc(repositories, delete_untagged=self.delete_untagged)
         except CleanupError as error:
             pane.post_message(Failed("Garbage collection cannot run", error))
             return
@@ -104,7 +108,9 @@ class GarbageCollection:
         pane.busy = True
         try:
             result = await pane.service.collect_garbage(
-                self._post_step, remove_repositories=repositories
+                self._post_step,
+                remove_repositories=repositories,
+                delete_untagged=self.delete_untagged,
             )
         except CleanupError as error:
             pane.post_message(Failed("Garbage collection failed", error))

@@ -11,12 +11,23 @@ from buildtui.cleanup.errors import CleanupError
 from buildtui.cleanup.execute import ExecutionReport
 from buildtui.cleanup.gc import GcPreview, GcResult
 from buildtui.cleanup.graph import RegistryGraph
+from buildtui.cleanup.retention import RetentionChoice
+from buildtui.cleanup.space import SpaceIndex, SpaceReport
 from buildtui.cleanup.verify import VerifyReport
 
 
 @dataclass
 class Loaded(Message, namespace="cleanup_pane"):
     graph: RegistryGraph
+    space: SpaceIndex | None = None
+    report: SpaceReport | None = None
+
+
+@dataclass
+class RulesChosen(Message, namespace="cleanup_pane"):
+    """What the retention rules delete (the pane selects it and shows the plan)."""
+
+    choice: RetentionChoice
 
 
 @dataclass

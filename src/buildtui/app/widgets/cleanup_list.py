@@ -3,6 +3,7 @@ selection made in it, and the highlighted row in full under it."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 
 from textual import on
@@ -45,11 +46,21 @@ class CleanupList(Vertical):
     def table(self) -> CleanupItems:
         return self.query_one(CleanupItems)
 
-    def show_rows(self, rows: list[InventoryRow]) -> None:
-        """New rows; what was selected and is still listed stays selected."""
+    def show_rows(self, rows: list[InventoryRow], also: Collection[str] = ()) -> None:
+        """New rows; what was selected and is still listed (here, or in `also`: the space
+        view's keys) stays selected."""
         self.rows = {row.key: row for row in rows}
-        self.selected = {k: s for k, s in self.selected.items() if k in self.rows}
+        self.selected = {k: s for k, s in self.selected.items() if k in self.rows or k in also}
         self.table.show_rows(self.rows, self.selected)
+
+    def choose(self, key: str, selection: Selection | None) -> None:
+        """Select `key` as `selection` (None: unselect it); its row shows the mark."""
+        if selection is None:
+            self.selected.pop(key, None)
+        else:
+            self.selected[key] = selection
+        if key in self.rows:
+            self.table.update_row(self.rows[key], self.selected.get(key))
 
     def forget(self) -> None:
         """The registry went away: no rows on screen (the selection is kept)."""
@@ -75,19 +86,20 @@ class CleanupList(Vertical):
             self.selected[key] = self.rows[key].selection
         return self._changed(key)
 
-    def toggle_tag_only(self) -> bool:
-        """Remove the highlighted tag only (keep its image), or the whole again."""
-        key = self.table.current_key
-        if key is None or self.rows[key].selection.tag is None:
+    def toggle_tag_only(self, key: str | None = None) -> bool:
+        """Remove the highlighted tag (or `key`) only (keep its image), or the whole again."""
+        key = key or self.table.current_key
+        if key is None or key not in self.rows or self.rows[key].selection.tag is None:
             return False
         current = self.selected.get(key, self.rows[key].selection)
         self.selected[key] = replace(current, untag_only=not current.untag_only)
         return self._changed(key)
 
-    def toggle_by_digest(self) -> bool:
-        """Select the highlighted row's manifest with every tag on it, or unselect it."""
-        key = self.table.current_key
-        if key is None or not self.rows[key].digest:
+    def toggle_by_digest(self, key: str | None = None) -> bool:
+        """Select the highlighted row's (or `key`'s) manifest with every tag on it, or
+        unselect it."""
+        key = key or self.table.current_key
+        if key is None or key not in self.rows or not self.rows[key].digest:
             return False
         row = self.rows[key]
         by_digest = Selection(row.repository, digest=row.digest)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 
@@ -30,12 +31,18 @@ class PlanView(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield ThemedStatic(id="plan-text")
 
-    def show(self, lines: Iterable[str] | str, subtitle: str = "") -> None:
-        self.query_one(ThemedStatic).show(lines if isinstance(lines, str) else styled(lines))
+    def show(self, lines: Iterable[str] | str | Text, subtitle: str = "") -> None:
+        """Lines (styled as plans are), or one string or Rich text shown as it is."""
+        shown = lines if isinstance(lines, str | Text) else styled(lines)
+        self.query_one(ThemedStatic).show(shown)
         self.border_subtitle = screen_text(subtitle, one_line=True)
 
-    def show_plan(self, plan: Plan, *, allow_tag_loss: bool) -> None:
-        self.show(plan_lines(plan), plan_subtitle(plan, allow_tag_loss=allow_tag_loss))
+    def show_plan(self, plan: Plan, *, allow_tag_loss: bool, before: Text | None = None) -> None:
+        """The plan; `before` (the retention rules' decisions) above it."""
+        text = styled(plan_lines(plan))
+        if before is not None:
+            text = Text.assemble(before, text)
+        self.show(text, plan_subtitle(plan, allow_tag_loss=allow_tag_loss))
 
     def show_help(self, help_text: str, last_collection: GcAccount | None) -> None:
         """The help; after a collection, its account (predicted against measured) first."""
