@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -26,6 +27,7 @@ from buildtui.registry.models import (
     BUILDKIT_CACHE_CONFIG,
     IN_TOTO,
     OCI_CONFIG,
+    OCI_EMPTY,
     OCI_INDEX,
     OCI_MANIFEST,
     Kind,
@@ -494,3 +496,55 @@ def fake_cleanup_service(
         transport=registry.transport,
         container_state=lambda: state,
     )
+
+
+COSIGN_SIGNATURE = "application/vnd.dev.cosign.simplesigning.v1+json"
+
+
+def dated_image(
+    registry: WritableFakeRegistry, repository: str, tag: str, created: str, size: int
+) -> dict[str, Any]:
+    """An image whose config says `created`, with a layer of its own of `size` bytes."""
+    config = registry.add_blob(
+        encode({"architecture": "amd64", "os": "linux", "created": created, "config": {}}),
+        OCI_CONFIG,
+    )
+    own = registry.add_blob(f"{repository}:{tag} ".encode().ljust(size, b"."))
+    document = {
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": config,
+        "layers": [registry.add_blob(b"app base layer" * 100), own],
+    }
+    return registry.put_manifest(repository, document, OCI_MANIFEST, tag)
+
+
+def signature(
+    registry: WritableFakeRegistry, repository: str, subject: dict[str, Any], tag: str = ""
+) -> dict[str, Any]:
+    """A cosign-style signature with an OCI subject (pushed by digest unless `tag`)."""
+    document = {
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "artifactType": COSIGN_SIGNATURE,
+        "config": registry.add_blob(b"{}", OCI_EMPTY),
+        "layers": [
+            registry.add_blob(f"signature of {subject['digest']}".encode(), COSIGN_SIGNATURE)
+        ],
+        "subject": {k: subject[k] for k in ("mediaType", "digest", "size")},
+    }
+    return registry.put_manifest(repository, document, OCI_MANIFEST, tag)
+
+
+def space_fake_registry() -> WritableFakeRegistry:
+    """The lab's registry, plus `app` with five dated releases (v4 also `stable`), a signed
+    v5 (its signature pushed by digest, with a subject) and an untagged old revision."""
+    registry = lab_fake_registry()
+    for i, day in enumerate(("01", "05", "10", "15", "20"), start=1):
+        image = dated_image(registry, "app", f"v{i}", f"2026-11-{day}T10:00:00Z", 2_000 * i)
+        if i == 4:
+            registry.tags["app"]["stable"] = image["digest"]
+    signature(registry, "app", image)
+    dated_image(registry, "app", "old", "2026-10-01T10:00:00Z", 9_000)
+    del registry.tags["app"]["old"]
+    return registry

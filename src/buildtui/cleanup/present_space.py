@@ -339,6 +339,15 @@ def retention_lines(choice: RetentionChoice) -> list[str]:
     return [sanitize(line) for line in lines]
 
 
+def retention_text(choice: RetentionChoice) -> Text:
+    """`retention_lines` for the pane: what goes in the loss style, the heading bold."""
+    text = Text()
+    for index, line in enumerate(retention_lines(choice)):
+        style = "bold" if index == 0 else "bold error" if line.startswith("  DELETE") else ""
+        text.append(line + "\n", style=style)
+    return text
+
+
 def retention_json(choice: RetentionChoice) -> dict[str, Any]:
     return {
         "repository": choice.repository,

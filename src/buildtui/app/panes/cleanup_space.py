@@ -19,10 +19,9 @@ from buildtui.app.screens.retention_rules import RetentionRulesScreen, RulesAske
 from buildtui.app.widgets.space_list import SpaceList
 from buildtui.app.widgets.space_table import Marks
 from buildtui.cleanup.errors import BadInput, CleanupError
-from buildtui.cleanup.present import styled
 from buildtui.cleanup.present_space import (
     picture_text,
-    retention_lines,
+    retention_text,
     selection_key,
     what_if_summary,
 )
@@ -229,6 +228,6 @@ class SpaceView:
         """The rules' decisions, shown above the plan they made."""
         if self.retention is None:
             return None
-        text = styled(retention_lines(self.retention))
+        text = retention_text(self.retention)
         text.append("\n")
         return text
