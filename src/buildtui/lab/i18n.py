@@ -170,6 +170,7 @@ TRANSLATED_SOURCES = (
     "lab/proofs.py",
     "lab/timeline.py",
     "lab/report.py",
+    "lab/report_space.py",
     "lab/service.py",
     "app/panes/lab.py",
     "lab/report_pictures.py",

@@ -54,8 +54,8 @@ PURPOSES = {
 @dataclass(frozen=True)
 class Block:
     kind: str
-    """heading, text, bullets, code, log, table, checks or svg (a picture: its SVG, then
-    its text version)."""
+    """heading, text, bullets, code, log, table, checks, svg (a picture: its SVG, then
+    its text version) or bars (`report_space`)."""
     lines: tuple[str, ...] = ()
     level: int = 2
     rows: tuple[tuple[str, ...], ...] = ()
@@ -128,6 +128,10 @@ def build_blocks(guide: Guide, obs: Observations, reads: ReportReads, _: Transla
         blocks += _item_blocks(item, obs, builds, reads, _)
     blocks += _errors(obs.builds, _)
     blocks += _still_served(guide, obs, reads, _)
+    # Its own module (it draws bars; it builds on this module's Block): imported here.
+    from buildtui.lab.report_space import space_blocks
+
+    blocks += space_blocks(obs, _)
     return blocks
 
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from buildtui.buildlog.parser import sanitize
 from buildtui.lab.report import Block
+from buildtui.lab.report_space import bars_html, bars_markdown
 
 _CACHED = re.compile(r"^#\d+ CACHED\s*$")
 _HIGHLIGHTS = (
@@ -49,6 +50,8 @@ def render_markdown(blocks: Sequence[Block]) -> str:
             out += [f"- {clean(line)}" for line in block.lines] + [""]
         elif block.kind == "checks":
             out += [f"- {clean(m)} {clean(text)}" for m, text in block.rows] + [""]
+        elif block.kind == "bars":
+            out += bars_markdown(block)
         elif block.kind == "table":
             header, *rows = block.rows
             out.append("| " + " | ".join(_cell(c) for c in header) + " |")
@@ -147,6 +150,8 @@ def render_html(blocks: Sequence[Block], language: str = "en") -> str:
                 )
                 + "</ul>"
             )
+        elif block.kind == "bars":
+            out.append(bars_html(block))
         elif block.kind == "table":
             header, *rows = block.rows
             out.append("<table><thead><tr>" + "".join(f"<th>{_e(c)}</th>" for c in header))
