@@ -26,7 +26,6 @@ from buildtui.cleanup.present_space import (
     what_if_summary,
 )
 from buildtui.cleanup.retention import RetentionChoice, RuleError
-from buildtui.cleanup.service import cli_prefix
 from buildtui.cleanup.space import SpaceIndex, SpaceReport, SpaceRow
 from buildtui.registry.present import format_size
 
@@ -153,6 +152,8 @@ class SpaceView:
             key = pane.items.table.current_key
             row = pane.rows.get(key) if key is not None else None
             repository = row.repository if row is not None else ""
+        from buildtui.cleanup.service import cli_prefix  # httpx: once the pane is in use
+
         cli = cli_prefix(pane.service.settings)
         pane.app.push_screen(RetentionRulesScreen(repository, repositories, cli), self._asked)
 
