@@ -29,9 +29,10 @@ from buildtui.cleanup.errors import PlanRefused
 from buildtui.cleanup.graph import RegistryGraph
 from buildtui.cleanup.plan import Plan
 from buildtui.cleanup.service import CleanupService
+from buildtui.cleanup.space import SpaceIndex
 from buildtui.registry.client import ACCEPT_MANIFESTS
 from buildtui.settings import Settings
-from tests.fakes.plan_properties import Storage, plan_problems
+from tests.fakes.plan_properties import Storage, collected, documents_of, plan_problems
 from tests.fakes.random_registry import (
     Deletion,
     RegistryContent,
@@ -73,6 +74,15 @@ def read_storage(root: Path) -> Storage:
         )
     blobs = frozenset(f"sha256:{data.parent.name}" for data in v2.glob("blobs/sha256/*/*/data"))
     return Storage(tags, revisions, blobs)
+
+
+def blob_sizes(root: Path) -> dict[str, int]:
+    """Every blob's size on disk (its `data` file): what a collection gives back."""
+    v2 = root / "docker" / "registry" / "v2"
+    return {
+        f"sha256:{data.parent.name}": data.stat().st_size
+        for data in v2.glob("blobs/sha256/*/*/data")
+    }
 
 
 class LocalStorage:
@@ -151,6 +161,7 @@ def test_plans_on_a_real_registry_keep_what_remaining_tags_need(
         finally:
             pusher.close()
         before = read_storage(registry.root)
+        sizes = blob_sizes(registry.root)
 
         async def plan_and_execute() -> tuple[RegistryGraph, Plan]:
             service = service_for(registry)
@@ -182,6 +193,13 @@ def test_plans_on_a_real_registry_keep_what_remaining_tags_need(
     assert not problems, "\n".join(problems)
     if not plan.ok:
         return
+    # The space view's figure for the selection is what the real collection freed: the
+    # bytes of the blobs it swept, but the garbage that was there before.
+    what_if = SpaceIndex(graph).freed(deletion.selections)
+    earlier = before.blobs - collected(before, documents_of(content, plan)).blobs
+    swept = (before.blobs - after_gc.blobs) - earlier
+    assert set(what_if) == swept
+    assert sum(what_if.values()) == sum(sizes[d] for d in swept) == plan.reclaimed_bytes
 
     registry = start_local_registry(workdir)  # same storage, a fresh process and port
     try:
