@@ -135,7 +135,9 @@ class SpaceView:
         for selection in plan.referrer_selections:
             self.pane.items.choose(selection_key(selection), selection)
         names = ", ".join(r.name for r in plan.orphans)
-        self.pane.app.notify(f"Added the referrer(s) {names} to the selection.", timeout=6)
+        self.pane.app.notify(
+            f"Added the referrer(s) {names} to the selection.", timeout=6, markup=False
+        )
         self.pane.selection_changed()
 
     # -- the retention rules ----------------------------------------------------------
@@ -205,6 +207,7 @@ class SpaceView:
             + (" and its untagged revisions" if choice.rules.untagged else "")
             + f", freeing {frees}: the plan is shown; x deletes (you confirm first).",
             timeout=8,
+            markup=False,  # registry names
         )
 
     # -- the plan box ---------------------------------------------------------------------
