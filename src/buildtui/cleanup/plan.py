@@ -30,7 +30,7 @@ from buildtui.cleanup.graph import (
     RepositoryGraph,
     TagRef,
 )
-from buildtui.cleanup.referrers import Referrer, left_orphaned, subject_label
+from buildtui.cleanup.referrers import Referrer, orphaned_by, orphans_note
 from buildtui.cleanup.steps import HttpRequest, Step, StepAction, placeholder_manifest, sha256
 from buildtui.registry.models import BUILDKIT_CACHE_CONFIG, IMAGE_CONFIG_TYPES
 from buildtui.registry.present import short_digest
@@ -326,9 +326,9 @@ def plan_deletion(
                 "this frees no space: everything it touches is still needed "
                 "(only tags or index entries go)"
             )
-    orphans = _orphans(graph, delete_steps)
+    orphans = orphaned_by(graph, [(s.repository, s.digest) for s in delete_steps])
     if orphans:
-        warnings.append(_orphans_note(graph, orphans, cli))
+        warnings.append(orphans_note(graph, orphans, cli))
     emptied, left_untagged = _left_behind(graph, steps, removed)
     warnings.extend(_left_behind_notes(graph, emptied, left_untagged, cli))
     if not selections:
@@ -363,32 +363,6 @@ def plan_deletion(
         left_untagged=left_untagged,
         cli=cli,
         orphans=orphans,
-    )
-
-
-def _orphans(graph: RegistryGraph, deleted: Sequence[Step]) -> tuple[Referrer, ...]:
-    """The referrers the deletion orphans, but those another of them reaches (the entries
-    of a referrers index go with it)."""
-    found = left_orphaned(graph, [(s.repository, s.digest) for s in deleted])
-    reached: set[tuple[str, str]] = set()
-    for referrer in found:
-        repo = graph.repositories[referrer.repository]
-        reached.update(
-            (referrer.repository, d)
-            for d in repo.closure([referrer.digest])
-            if d != referrer.digest
-        )
-    return tuple(r for r in found if (r.repository, r.digest) not in reached)
-
-
-def _orphans_note(graph: RegistryGraph, orphans: Sequence[Referrer], cli: str) -> str:
-    subjects = sorted({subject_label(graph, r.repository, r.subject) for r in orphans})
-    what = ", ".join(f"{r.what} {r.name}" for r in orphans)
-    refs = " ".join(shlex.quote(r.reference) for r in orphans)
-    return (
-        f"{len(orphans)} referrer(s) of {'; '.join(subjects)} would be left orphaned by this "
-        f"deletion: {what}. Delete them too: {cli} rm {refs} (or add --with-referrers; in "
-        "the Clean-up pane: f)"
     )
 
 

@@ -17,7 +17,8 @@ Pure: reads a `RegistryGraph`.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+import shlex
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from buildtui.cleanup.graph import ManifestNode, RegistryGraph, RepositoryGraph
@@ -175,3 +176,30 @@ def left_orphaned(graph: RegistryGraph, deleted: Iterable[tuple[str, str]]) -> l
         for r in referrers_of(graph, repository, digests)
         if (r.repository, r.digest) not in gone
     ]
+
+
+def orphaned_by(graph: RegistryGraph, deleted: Iterable[tuple[str, str]]) -> tuple[Referrer, ...]:
+    """The referrers a deletion orphans, but those another of them reaches (the entries
+    of a referrers index go with it)."""
+    found = left_orphaned(graph, deleted)
+    reached: set[tuple[str, str]] = set()
+    for referrer in found:
+        repo = graph.repositories[referrer.repository]
+        reached.update(
+            (referrer.repository, d)
+            for d in repo.closure([referrer.digest])
+            if d != referrer.digest
+        )
+    return tuple(r for r in found if (r.repository, r.digest) not in reached)
+
+
+def orphans_note(graph: RegistryGraph, orphans: Sequence[Referrer], cli: str) -> str:
+    """What a plan says of the referrers it would orphan, with the `rm` that deletes them."""
+    subjects = sorted({subject_label(graph, r.repository, r.subject) for r in orphans})
+    what = ", ".join(f"{r.what} {r.name}" for r in orphans)
+    refs = " ".join(shlex.quote(r.reference) for r in orphans)
+    return (
+        f"{len(orphans)} referrer(s) of {'; '.join(subjects)} would be left orphaned by this "
+        f"deletion: {what}. Delete them too: {cli} rm {refs} (or add --with-referrers; in "
+        "the Clean-up pane: f)"
+    )
