@@ -3,6 +3,8 @@ service over the in-memory registry and container."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -21,6 +23,8 @@ from tests.fakes.cleanup import (
     space_fake_registry,
 )
 from tests.fakes.cleanup_app import cleanup_app, cleanup_pane
+from tests.fakes.hostile_checks import ESCAPED, assert_safe
+from tests.fakes.hostile_content import hostile_content_registry
 from tests.fakes.services import settle
 
 WIDE = (160, 48)
@@ -207,3 +211,31 @@ async def test_the_space_view_fits_the_projector() -> None:
         await pilot.press("space")
         await settle(pilot)
         assert text_of(app, "#space-what-if").startswith("1 selected: together they free")
+
+
+async def test_the_space_view_shows_hostile_names_as_text(tmp_path: Path) -> None:
+    """Every ranked row, its line in full, the picture and the rules form: text, never
+    markup, control characters as visible escapes."""
+    registry = hostile_content_registry(tmp_path)
+    app = cleanup_app(fake_cleanup_service(registry))
+    async with app.run_test(size=WIDE) as pilot:
+        pane = await open_space(pilot)
+        seen = [assert_safe(app, "the space view")]
+        table = app.query_one(SpaceTable)
+        table.focus()
+        for row in range(table.row_count):
+            table.move_cursor(row=row)
+            await pilot.pause()
+            seen.append(assert_safe(app, f"ranked row {row}"))
+        await pilot.press("space")
+        await settle(pilot)
+        seen.append(assert_safe(app, "the what-if and the plan"))
+        await pilot.press("k")
+        await settle(pilot)
+        assert isinstance(app.screen, RetentionRulesScreen)
+        await pilot.press("1", "enter")
+        await settle(pilot)
+        seen.append(assert_safe(app, "the rules' plan"))
+        assert pane.space.report is not None
+    assert ESCAPED in "\n".join(seen)
+    assert not (tmp_path / "victim.txt").exists()

@@ -7,15 +7,15 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, Static
+from textual.widgets import Button, Checkbox, Input, Label
 
 from buildtui.app.widgets.marks import MarkedCheckbox
+from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.cleanup.retention import (
     RetentionRules,
     RuleError,
@@ -94,13 +94,10 @@ class RetentionRulesScreen(ModalScreen[RulesAsked | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Retention rules"
-            yield Static(
-                Text(
-                    "Rules count images: tags on the same manifest are kept or deleted "
-                    "together, and what a kept tag needs always stays. The plan is shown "
-                    "first; nothing is deleted before x and its confirmation."
-                ),
-                markup=False,
+            yield ScreenStatic(
+                "Rules count images: tags on the same manifest are kept or deleted "
+                "together, and what a kept tag needs always stays. The plan is shown "
+                "first; nothing is deleted before x and its confirmation."
             )
             with Horizontal(classes="field"):
                 yield Label("Repository")
@@ -114,8 +111,8 @@ class RetentionRulesScreen(ModalScreen[RulesAsked | None]):
             yield MarkedCheckbox(
                 "Also delete its untagged revisions", id="rules-untagged", compact=True
             )
-            yield Static(id="rules-problem", markup=False)
-            yield Static(id="rules-command", markup=False)
+            yield ScreenStatic(id="rules-problem")
+            yield ScreenStatic(id="rules-command")
             with Horizontal(id="rules-buttons"):
                 yield Button("Cancel", id="rules-cancel")
                 yield Button("Show the plan", variant="primary", id="rules-ok")
@@ -149,16 +146,16 @@ class RetentionRulesScreen(ModalScreen[RulesAsked | None]):
         return RulesAsked(repository, rules)
 
     def _check(self) -> RulesAsked | None:
-        problem = self.query_one("#rules-problem", Static)
-        command = self.query_one("#rules-command", Static)
+        problem = self.query_one("#rules-problem", ScreenStatic)
+        command = self.query_one("#rules-command", ScreenStatic)
         try:
             asked = self._asked()
         except RuleError as error:
-            problem.update(Text(str(error)))
+            problem.update(str(error))
             command.update("")
             return None
         problem.update("")
-        command.update(Text(f"Same as: {rules_command(self.cli, asked)}"))
+        command.update(f"Same as: {rules_command(self.cli, asked)}")
         return asked
 
     @on(Input.Changed)

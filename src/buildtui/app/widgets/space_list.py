@@ -3,12 +3,12 @@ and what the selection frees together (computed on the union, shared blobs once)
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
+from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.app.widgets.space_table import Marks, SpaceTable
 from buildtui.cleanup.present_space import space_row_detail
 from buildtui.cleanup.space import SpaceRow
@@ -39,8 +39,8 @@ class SpaceList(Vertical):
 
     def compose(self) -> ComposeResult:
         yield SpaceTable(id="space-items")
-        yield Static(id="space-row", markup=False)
-        yield Static(id="space-what-if", markup=False)
+        yield ScreenStatic(id="space-row")
+        yield ScreenStatic(id="space-what-if")
 
     @property
     def table(self) -> SpaceTable:
@@ -53,7 +53,7 @@ class SpaceList(Vertical):
     def forget(self) -> None:
         self.rows = {}
         self.table.clear()
-        self.query_one("#space-row", Static).update("")
+        self.query_one("#space-row", ScreenStatic).update("")
 
     @property
     def current(self) -> SpaceRow | None:
@@ -61,9 +61,9 @@ class SpaceList(Vertical):
         return self.rows.get(key) if key is not None else None
 
     def show_what_if(self, text: str) -> None:
-        self.query_one("#space-what-if", Static).update(Text(text))
+        self.query_one("#space-what-if", ScreenStatic).update(text)
 
     @on(DataTable.RowHighlighted)
     def highlighted(self, event: DataTable.RowHighlighted) -> None:
         row = self.rows.get(str(event.row_key.value))
-        self.query_one("#space-row", Static).update(Text(space_row_detail(row)) if row else "")
+        self.query_one("#space-row", ScreenStatic).update(space_row_detail(row) if row else "")

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import DataTable
 
 from buildtui.app.theme_styles import on_theme_change, themed_text
+from buildtui.app.widgets.screen_table import ScreenTable
 from buildtui.cleanup.present_space import space_cells
 from buildtui.cleanup.space import SpaceRow
 
@@ -26,7 +26,7 @@ Marks = Mapping[str, bool | None]
 absent: not selected."""
 
 
-class SpaceTable(DataTable[Text]):
+class SpaceTable(ScreenTable[Text]):
     """Renders the ranked rows it is given; the pane owns the selection."""
 
     DEFAULT_CSS = """
