@@ -3,8 +3,9 @@ rules: text lines (`buildtui registry space`, `buildtui rm REPO --keep-last …`
 drawn with characters (readable without colour: `█` frees, `░` shared), Rich text and
 table cells (the Clean-up pane) and JSON.
 
-Every name comes from the registry: lines are made of it as plain text (the CLI prints
-them through `sanitize`, the pane shows them as Rich `Text`, never as markup).
+Every name comes from the registry: lines are plain text, never markup; the CLI's output
+layer and the pane's screen text (`buildtui.untrusted`) show its control characters as
+visible escapes.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import Any
 
 from rich.text import Text
 
-from buildtui.buildlog.parser import sanitize
 from buildtui.cleanup.distribution import RegistryVersion
 from buildtui.cleanup.plan import Selection
 from buildtui.cleanup.present import truncate
@@ -166,7 +166,7 @@ def space_lines(
     version: RegistryVersion | None = None,
     limit: int | None = None,
 ) -> list[str]:
-    """`buildtui registry space` as text (every name sanitized)."""
+    """`buildtui registry space` as text."""
     lines = [
         f"Space of {report.registry}: {format_size(report.total)} held (every blob counted "
         "once; what a garbage collection keeps now)",
@@ -183,7 +183,7 @@ def space_lines(
         lines += ["", f"Registry: {version.describe()}"]
     if report.warnings:
         lines += ["", "Note:"] + [f"  - {w}" for w in report.warnings]
-    return [sanitize(line) for line in lines]
+    return lines
 
 
 def _bar_json(bar: Bar) -> dict[str, Any]:
@@ -336,7 +336,7 @@ def retention_lines(choice: RetentionChoice) -> list[str]:
         )
     if not choice.deleted_tags:
         lines.append("  no tag to delete: the rules keep every image")
-    return [sanitize(line) for line in lines]
+    return lines
 
 
 def retention_text(choice: RetentionChoice) -> Text:

@@ -18,7 +18,6 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from buildtui.buildlog.parser import sanitize
 from buildtui.cleanup.distribution import minus_m_allowed
 from buildtui.cleanup.errors import (
     BadInput,
@@ -223,7 +222,7 @@ def run_rm(args: argparse.Namespace, settings: Settings) -> int:
             plan = service.plan(graph, selections, allow_tag_loss=args.with_tags)
         document["plan"] = plan_json(plan)
         if not args.json:
-            print("\n".join(sanitize(line) for line in plan_lines(plan)))
+            print("\n".join(plan_lines(plan)))
         if not plan.ok:
             if args.json:
                 print_json(document)

@@ -4,7 +4,9 @@ markup, control characters never printed."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -19,7 +21,10 @@ from buildtui.cleanup.present_space import (
     space_lines,
 )
 from buildtui.cleanup.space import Bar, SpaceIndex, space_report
-from tests.fakes.cleanup import lab_graph
+from buildtui.cli import main
+from tests.fakes.cleanup import fake_cleanup_service, lab_graph
+from tests.fakes.hostile_checks import ESCAPED
+from tests.fakes.hostile_content import hostile_content_registry
 
 
 @given(st.integers(0, 10**9), st.integers(0, 10**9), st.integers(1, 10**9))
@@ -54,13 +59,27 @@ def test_the_picture_in_the_pane_styles_the_marks_it_already_shows() -> None:
     assert {"bold warning", "muted", "bold"} <= styles
 
 
-def test_registry_text_is_never_printed_raw() -> None:
+def test_registry_text_reaches_the_terminal_as_visible_escapes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`registry space` on a hostile registry: its names and errors go through the twins'
+    output layer, control characters as visible escapes, never acted on."""
+    registry = hostile_content_registry(tmp_path)
+    monkeypatch.setattr(
+        "buildtui.cleanup.service.CleanupService",
+        lambda settings: fake_cleanup_service(registry),
+    )
+    assert main(["registry", "space", "--all"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
+    assert ESCAPED in out
+
+
+def test_the_text_keeps_what_the_registry_said() -> None:
     graph = lab_graph().graph
-    graph.repositories["lab"].unreadable_tags["broken"] = "\x1b]0;owned\x07bad\x1b[31m"
     graph.warnings.append("note with \x1b[2J")
     lines = space_lines(space_report(graph))
-    assert not any("\x1b" in line or "\x07" in line for line in lines)
-    assert any("lab:broken" in line for line in lines)
+    assert "  - note with \x1b[2J" in lines  # made visible by whoever shows it
 
 
 def test_pane_cells_are_text_never_markup() -> None:
