@@ -71,6 +71,10 @@ class FakeRegistry:
     served: dict[str, bytes] = field(default_factory=dict)
     """digest -> bytes served instead of the stored ones (to fake corruption)."""
     send_digest_header: bool = True
+    push_enabled: bool = True
+    """False: every write is refused as a read-only registry refuses it (405)."""
+    uploads: dict[str, str] = field(default_factory=dict)
+    """Upload id -> repository, for uploads started and not yet closed."""
 
     # -- content -----------------------------------------------------------------------
 
@@ -258,6 +262,8 @@ class FakeRegistry:
         if denied is not None:
             return denied
         path = request.url.path
+        if request.method in ("POST", "PUT"):
+            return self._write(request, path)
         if path == "/v2/":
             return httpx.Response(
                 200, json={}, headers={"Docker-Distribution-API-Version": "registry/2.0"}
@@ -283,6 +289,41 @@ class FakeRegistry:
                         httpx.Response(200, content=blob) if blob else _error(404, "BLOB_UNKNOWN")
                     )
                 return self._manifest(request, name, rest)
+        return _error(404, "NOT_FOUND")
+
+    def _write(self, request: httpx.Request, path: str) -> httpx.Response:
+        """A blob upload (POST to open, PUT with `?digest=` to close) or a manifest PUT,
+        as distribution takes them: a manifest whose blobs are missing is refused."""
+        if not self.push_enabled:
+            return _error(405, "UNSUPPORTED", "The operation is unsupported.")
+        body = path[len("/v2/") :]
+        if request.method == "POST" and body.endswith("/blobs/uploads/"):
+            name = body[: -len("/blobs/uploads/")]
+            upload = f"upload-{len(self.uploads) + 1}"
+            self.uploads[upload] = name
+            location = f"http://{self.host}/v2/{name}/blobs/uploads/{upload}?_state=x"
+            return httpx.Response(202, headers={"Location": location})
+        if request.method == "PUT" and "/blobs/uploads/" in body:
+            name, _, upload = body.partition("/blobs/uploads/")
+            if self.uploads.pop(upload, None) != name:
+                return _error(404, "BLOB_UPLOAD_UNKNOWN")
+            digest = parse_qs(urlsplit(str(request.url)).query).get("digest", [""])[0]
+            data = request.read()
+            if digest != digest_of(data):
+                return _error(400, "DIGEST_INVALID")
+            self.blobs[digest] = data
+            return httpx.Response(201, headers={"Docker-Content-Digest": digest})
+        if request.method == "PUT" and "/manifests/" in body:
+            name, _, reference = body.partition("/manifests/")
+            raw = request.read()
+            document = json.loads(raw)
+            needed = [document.get("config") or {}, *document.get("layers", [])]
+            if any(d.get("digest") not in self.blobs for d in needed if d):
+                return _error(400, "MANIFEST_BLOB_UNKNOWN")
+            media_type = request.headers.get("content-type", "")
+            tag = "" if reference.startswith("sha256:") else reference
+            self.put_manifest(name, raw, media_type, tag)
+            return httpx.Response(201, headers={"Docker-Content-Digest": digest_of(raw)})
         return _error(404, "NOT_FOUND")
 
     def _catalog(self, request: httpx.Request) -> httpx.Response:

@@ -227,9 +227,10 @@ class RegistryClient:
         headers: Mapping[str, str] | None = None,
         cap: int = LISTING_CAP,
         follow_redirects: bool = False,
+        content: bytes | None = None,
     ) -> _Answer:
         sent = self.auth.header(scope)  # what _send_once sends (no await in between)
-        answer = await self._send_once(method, url, scope, headers, cap, follow_redirects)
+        answer = await self._send_once(method, url, scope, headers, cap, follow_redirects, content)
         if answer.status == 401:
             challenge = answer.headers.get("www-authenticate", "")
             try:
@@ -242,7 +243,9 @@ class RegistryClient:
                     "check the network and the registry's auth setup, then refresh"
                 ) from None
             if answered:
-                answer = await self._send_once(method, url, scope, headers, cap, follow_redirects)
+                answer = await self._send_once(
+                    method, url, scope, headers, cap, follow_redirects, content
+                )
         if answer.status in (401, 403):
             tried = self.auth.tried(scope)
             verb = "refused" if answer.status == 403 else "needs credentials for"
@@ -263,6 +266,7 @@ class RegistryClient:
         headers: Mapping[str, str] | None,
         cap: int,
         follow_redirects: bool,
+        content: bytes | None = None,
     ) -> _Answer:
         request_headers = {
             "User-Agent": USER_AGENT,
@@ -275,7 +279,7 @@ class RegistryClient:
             try:
                 async with asyncio.timeout(self.deadline):
                     return await self._exchange(
-                        lane, method, url, target, request_headers, cap, follow_redirects
+                        lane, method, url, target, request_headers, cap, follow_redirects, content
                     )
             except TimeoutError:
                 raise Unreachable(
@@ -323,14 +327,17 @@ class RegistryClient:
         request_headers: dict[str, str],
         cap: int,
         follow_redirects: bool,
+        content: bytes | None = None,
     ) -> _Answer:
-        """One request on one lane, following redirects if asked."""
+        """One request on one lane (with `content` as its body), following redirects if
+        asked."""
         for _ in range(MAX_REDIRECTS + 1):
             self.requests += 1
             request = httpx.Request(
                 method,
                 target,
                 headers=request_headers,
+                content=content,
                 extensions={"timeout": self._timeout},
             )
             response = await lane.handle_async_request(request)
@@ -569,14 +576,17 @@ class RegistryClient:
         check_reference(reference)
         return f"/v2/{repository}/manifests/{quote(reference, safe=':')}"
 
-    async def fetch_manifest(self, repository: str, reference: str) -> RawManifest:
-        """GET a manifest by tag or digest with every manifest type accepted; verify its digest."""
+    async def fetch_manifest(
+        self, repository: str, reference: str, max_bytes: int | None = None
+    ) -> RawManifest:
+        """GET a manifest by tag or digest with every manifest type accepted; verify its
+        digest. `max_bytes`: a smaller cap than the client's for this one."""
         answer = await self._send(
             "GET",
             self._manifest_url(repository, reference),
             scope=f"repository:{repository}:pull",
             headers={"Accept": ACCEPT_MANIFESTS},
-            cap=self.max_manifest_bytes,
+            cap=min(max_bytes or self.max_manifest_bytes, self.max_manifest_bytes),
         )
         what = "digest" if ":" in reference else "tag"
         if answer.status != 200:
@@ -721,3 +731,93 @@ class RegistryClient:
             raise self._fail(
                 answer, what="digest", name=f"{repository}@{digest}", repository=repository
             )
+
+    # -- writes ----------------------------------------------------------------------
+
+    async def push_blob(self, repository: str, data: bytes, digest: str | None = None) -> bool:
+        """Upload `data` as a blob of `repository` unless the registry has it already (a
+        HEAD first); True when it was uploaded. A monolithic upload: POST to open it, PUT
+        the bytes with their digest to close it (the distribution spec's simplest form,
+        which every registry serves)."""
+        check_repository(repository, self.registry)
+        digest = digest or compute_digest(data)
+        check_digest(digest)
+        scope = f"repository:{repository}:pull,push"
+        head = await self._send(
+            "HEAD", f"/v2/{repository}/blobs/{digest}", scope=scope, follow_redirects=True
+        )
+        if head.status == 200:
+            return False
+        if head.status != 404:
+            raise self._fail(head, what="blob", name=digest, repository=repository)
+        opened = await self._send("POST", f"/v2/{repository}/blobs/uploads/", scope=scope)
+        location = opened.headers.get("location")
+        if opened.status != 202 or not location:
+            raise self._write_failed(opened, f"could not start the upload of blob {digest}")
+        target = urljoin(self.base_url + "/", location)
+        if urlsplit(target).netloc != urlsplit(self.base_url).netloc:
+            raise UnexpectedResponse(
+                f"{self.registry} sent the upload of blob {digest} to another host "
+                f"({echo(urlsplit(target).netloc, 40)}); buildtui does not send your "
+                "credentials and data there. Check the registry's address and proxy set-up"
+            )
+        separator = "&" if "?" in target else "?"
+        closed = await self._send(
+            "PUT",
+            f"{target}{separator}digest={quote(digest, safe=':')}",
+            scope=scope,
+            headers={"Content-Type": "application/octet-stream"},
+            content=data,
+        )
+        if closed.status not in (201, 204):
+            raise self._write_failed(closed, f"did not take blob {digest}")
+        announced = closed.headers.get("docker-content-digest")
+        if announced and announced != digest:
+            raise DigestMismatch(
+                f"{self.registry} stored blob {digest} of {repository} as {echo(announced, 80)}: "
+                "the upload was changed on the way; submit again"
+            )
+        return True
+
+    async def put_manifest(
+        self, repository: str, reference: str, raw: bytes, media_type: str
+    ) -> str:
+        """PUT a manifest under a tag (or its digest); its digest, checked against the one
+        the registry announces."""
+        digest = compute_digest(raw)
+        answer = await self._send(
+            "PUT",
+            self._manifest_url(repository, reference),
+            scope=f"repository:{repository}:pull,push",
+            headers={"Content-Type": media_type},
+            content=raw,
+        )
+        if answer.status not in (200, 201):
+            raise self._write_failed(
+                answer, f"did not take the manifest {join_reference(repository, reference)}"
+            )
+        announced = answer.headers.get("docker-content-digest")
+        if announced and announced != digest:
+            raise DigestMismatch(
+                f"{self.registry} stored the manifest of {join_reference(repository, reference)} "
+                f"as {echo(announced, 80)}, not {digest}: it changed the bytes; "
+                "do not trust this registry with submissions"
+            )
+        return digest
+
+    def _write_failed(self, answer: _Answer, what: str) -> RegistryError:
+        """A refused write: a 404 or 405 (a read-only registry or a proxy cache), a
+        registry's error codes (DENIED, MANIFEST_INVALID, BLOB_UNKNOWN …), else as the
+        reads fail."""
+        codes = _error_codes(answer.content)
+        if answer.status in (404, 405) and not codes:
+            return UnexpectedResponse(
+                f"{self.registry} {what} ({answer.status}): it does not accept pushes here "
+                "(a read-only registry or a pull-through cache?); check the address"
+            )
+        if codes:
+            return UnexpectedResponse(
+                f"{self.registry} {what} ({answer.status} {', '.join(codes)}); "
+                "check the address and your rights to push there, then try again"
+            )
+        return self._fail(answer, what="manifest", name=what)

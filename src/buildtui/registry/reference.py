@@ -158,6 +158,11 @@ def check_repository(repository: str, registry: str | None = None) -> str:
     return repository
 
 
+def is_tag(text: str) -> bool:
+    """`text` is a valid tag as it stands."""
+    return _TAG_RE.fullmatch(text) is not None
+
+
 def check_tag(tag: str) -> str:
     if not _TAG_RE.fullmatch(tag):
         length = f"; this one has {len(tag):,}" if len(tag) > TAG_MAX else ""

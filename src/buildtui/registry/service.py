@@ -314,14 +314,16 @@ class RegistryService:
         """A reference typed by the user; without a host it is on this registry."""
         return parse_reference(text, default_registry=self._registry)
 
-    def open(self, address: str) -> RegistryService:
+    def open(self, address: str, *, timeout: float | None = None) -> RegistryService:
+        """Another registry, with this one's credentials store, network and transport;
+        `timeout`: shorter waits than this one's (a registry that may not be reachable)."""
         return RegistryService(
             self.settings,
             address=address,
             store=self._store,
             transport=self._transport,
             max_concurrency=self._max_concurrency,
-            timeout=self._timeout,
+            timeout=self._timeout if timeout is None else timeout,
             network=self.network,
             blob_cache=self._blob_cache_choice,
         )
