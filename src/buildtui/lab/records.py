@@ -230,6 +230,25 @@ def records_document(records: LabRecords) -> dict[str, Any]:
     return document
 
 
+def records_from_document(document: Any) -> LabRecords:
+    """The records of a document as `records_document` writes it (version 1 or 2);
+    ValueError when it is not one (a bundle's records are read with this too)."""
+    if not isinstance(document, dict) or document.get("version") not in (1, VERSION):
+        raise ValueError("not a document of lab records (version 1 or 2)")
+    try:
+        return LabRecords(
+            **{
+                name: tuple(
+                    _record(cls, r, kind, n)
+                    for n, r in enumerate(document.get(name) or [], start=1)
+                )
+                for name, (kind, cls) in KINDS.items()
+            }
+        )
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
+        raise ValueError(f"a record cannot be read ({type(error).__name__}: {error})") from None
+
+
 def next_id(kept: Sequence[Any], kind: str) -> str:
     numbers = [int(r.id.rsplit("-", 1)[1]) for r in kept if r.id.rsplit("-", 1)[-1].isdigit()]
     return f"{kind}-{max(numbers, default=0) + 1}"
@@ -247,19 +266,9 @@ class RecordBook:
             document = json.loads(self.path.read_text())
         except (OSError, ValueError):
             return LabRecords()
-        if not isinstance(document, dict) or document.get("version") not in (1, VERSION):
-            return LabRecords()
         try:
-            return LabRecords(
-                **{
-                    name: tuple(
-                        _record(cls, r, kind, n)
-                        for n, r in enumerate(document.get(name) or [], start=1)
-                    )
-                    for name, (kind, cls) in KINDS.items()
-                }
-            )
-        except (KeyError, TypeError, ValueError, AttributeError):
+            return records_from_document(document)
+        except ValueError:
             return LabRecords()
 
     def _write(self, records: LabRecords) -> None:

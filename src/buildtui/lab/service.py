@@ -9,7 +9,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from buildtui.build.evidence import BuildEvidence
 from buildtui.build.history import BuildHistory
 from buildtui.lab.builds import build_evidence, build_log
 from buildtui.lab.files import REPORT_NAMES, context_holding, report_folder, write_private
@@ -20,6 +22,10 @@ from buildtui.lab.report import ReportReads, build_blocks, cited
 from buildtui.lab.report_render import render
 from buildtui.settings import Settings
 
+if TYPE_CHECKING:
+    from buildtui.classroom.submit import SubmitResult
+    from buildtui.registry.service import RegistryService
+
 
 class LabService:
     def __init__(
@@ -27,10 +33,13 @@ class LabService:
         settings: Settings,
         history: BuildHistory | None = None,
         sources: Callable[[], Sources] | None = None,
+        class_registry: Callable[[str], RegistryService] | None = None,
     ) -> None:
         self.settings = settings
         self.history = history or BuildHistory()
         self._sources = sources or (lambda: real_sources(settings, self.history))
+        self.class_registry = class_registry
+        """Opens the registry (`host[:port]`) of a class to submit to; None: the real one."""
 
     def observe(self) -> Observations:
         return observe(self._sources())
@@ -40,6 +49,10 @@ class LabService:
 
     def log(self, build_id: int) -> str:
         return build_log(self.history, build_id)
+
+    def evidence(self, build_id: int) -> BuildEvidence | None:
+        """What build `build_id` started from (its Dockerfile), if it was kept."""
+        return build_evidence(self.history, build_id)
 
     def contexts(self, observations: Observations) -> list[str]:
         """The build contexts (absolute paths) of the builds the guide sees."""
@@ -78,7 +91,7 @@ class LabService:
         served = self._sources().served(cited(guide, observations))
         reads = ReportReads(
             log_of=self.log,
-            evidence_of=lambda build_id: build_evidence(self.history, build_id),
+            evidence_of=self.evidence,
             served=served,
             student=student if student is not None else self.settings.student,
             made_at=time.time(),
@@ -107,3 +120,19 @@ class LabService:
             write_private(path, text)
             written.append(path)
         return written, avoided
+
+    def submit(
+        self,
+        observations: Observations,
+        to: str,
+        student: str | None,
+        language: str,
+        *,
+        replace: bool = False,
+    ) -> SubmitResult:
+        """Hand the lab in to the class `to` (`HOST[:PORT]/REPO`): `classroom.submit`."""
+        from buildtui.classroom.submit import submit_lab
+
+        return submit_lab(
+            self, observations, to, student, language, replace=replace, opener=self.class_registry
+        )
