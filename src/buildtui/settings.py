@@ -68,6 +68,9 @@ class Settings:
     """The Lab pane's and the lab report's language, `en` or `pl`; None: from the locale."""
     student: str | None = None
     """The student's name, written at the top of the lab report (`lab report --student`)."""
+    class_ref: str | None = None
+    """The class's repository, `HOST[:PORT]/REPO`, where `lab submit` hands the lab in
+    and `buildtui class` reads the submissions."""
 
     @property
     def lab_language(self) -> str:
@@ -118,6 +121,13 @@ def _validate(key: str, value: Any, origin: str) -> Any:
     value = value.strip()
     if key == "registry_url":
         value = _registry_url(value, origin)
+    if key == "class_ref":
+        from buildtui.classroom.ref import ClassRefError, parse_class_ref
+
+        try:
+            value = str(parse_class_ref(value))
+        except ClassRefError as error:
+            raise SettingsError(f"{origin}: class_ref: {error}") from None
     if key == "docker_host" and "://" not in value:
         raise SettingsError(
             f"{origin}: docker_host {value!r} needs a scheme, e.g. unix:///var/run/docker.sock "

@@ -34,6 +34,8 @@ TWINS = [
     ["builders", "list"],
     ["lab", "status"],
     ["history", "ls"],
+    ["lab", "submit", "--to", "localhost:5000/lab7", "--student", "Jan"],
+    ["class", "ls", "localhost:5000/lab7"],
     [],  # the app
 ]
 
@@ -79,8 +81,29 @@ def test_exit_2_and_one_line_from_flag_environment_and_file(
 def test_every_twin_is_covered() -> None:
     modules = {name.rsplit(".", 1)[1] for name in COMMAND_MODULES}
     assert modules == {
-        "doctor", "builders", "build", "history", "registry", "cleanup", "lab", "completion"
+        "doctor", "builders", "build", "history", "registry", "cleanup", "lab", "classroom",
+        "completion",
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("lab7", "names no repository"),
+        ("lab7/class", "does not start with a registry host"),
+        ("localhost:5000/lab7:v1", "names a tag or digest"),
+        ("localhost:99999/lab7", "port 99999 is out of range"),
+        ("localhost:5000/Lab7", "is not a repository name"),
+    ],
+)
+def test_a_bad_class_is_refused_from_the_file_and_the_environment(
+    value: str, says: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BUILDTUI_CLASS_REF", value)
+    assert cli.main(["class", "ls"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("buildtui: environment variable BUILDTUI_CLASS_REF: class_ref: ")
+    assert says in err and err.count("\n") == 1
 
 
 def test_a_bare_ipv6_loopback_is_put_in_brackets(tmp_path: Path) -> None:
