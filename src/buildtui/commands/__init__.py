@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "buildtui.commands.registry",
     "buildtui.commands.cleanup",
     "buildtui.commands.lab",
+    "buildtui.commands.classroom",
     "buildtui.commands.completion",
 )
 

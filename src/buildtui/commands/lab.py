@@ -63,6 +63,30 @@ def register_guide(actions: Any) -> None:
     )
     report.set_defaults(handler=run_report)
 
+    submit = actions.add_parser(
+        "submit",
+        help="hand the lab in: push the report and its evidence to the class's registry",
+        description="Push the lab as one OCI artifact to the class's repository, tagged by "
+        "your name: the report (Markdown and HTML), the lab's records, each build's command "
+        "(build-argument values masked) and summary, the Dockerfiles and every digest the "
+        "evidence cites. Submitting again replaces the tag; the earlier submissions stay in "
+        "the registry by digest. Credentials are docker's (`docker login HOST`).",
+    )
+    submit.add_argument(
+        "--to", metavar="HOST[:PORT]/REPO", help="the class's repository (default: class_ref)"
+    )
+    submit.add_argument(
+        "--student", metavar="NAME", help="your name (default: the `student` setting)"
+    )
+    submit.add_argument("--lang", choices=("en", "pl"), help="language (default: settings)")
+    submit.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace what your tag holds even when it is not your submission",
+    )
+    submit.add_argument("--json", action="store_true", help="print what was pushed as JSON")
+    submit.set_defaults(handler=run_submit)
+
     replay = actions.add_parser(
         "replay",
         help="replay kept builds in the Build pane at their recorded pace (no network); "
@@ -205,6 +229,49 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 1
     print(f"buildtui: wrote the lab report to {out} ({fmt}, {language})", file=sys.stderr)
+    return 0
+
+
+def run_submit(args: argparse.Namespace, settings: Settings) -> int:
+    from buildtui.classroom.present import submit_json, submit_lines
+    from buildtui.classroom.submit import ClassRefError, SubmitError, check_submission, submit_lab
+    from buildtui.commands.output import print_json
+    from buildtui.lab.i18n import translator
+    from buildtui.registry.errors import RegistryError
+
+    language = args.lang or settings.lab_language
+    _ = translator(language)
+
+    def refused(message: str, code: int) -> int:
+        if args.json:
+            print_json({"ok": False, "error": message})
+        print(f"buildtui: {message}", file=sys.stderr)
+        return code
+
+    to = args.to or settings.class_ref
+    if not to:
+        return refused(
+            _(
+                "Name the class to submit to: --to HOST[:PORT]/REPO (your instructor gives "
+                "it), or set class_ref in the config file."
+            ),
+            2,
+        )
+    student = args.student or settings.student
+    try:
+        check_submission(to, student, _)
+    except (ClassRefError, SubmitError) as error:
+        return refused(str(error), 2)
+    service = _service(settings)
+    observations = service.observe()
+    try:
+        result = submit_lab(service, observations, to, student, language, replace=args.replace)
+    except (SubmitError, RegistryError) as error:
+        return refused(str(error), 1)
+    if args.json:
+        print_json(submit_json(result))
+    else:
+        print("\n".join(submit_lines(result, _)))
     return 0
 
 
