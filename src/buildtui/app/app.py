@@ -359,6 +359,30 @@ class BuildTUI(App[None]):
         else:  # still loading: shown as soon as the panes are there
             self._initial_pane = pane_id
 
+    def action_show_class(self) -> None:
+        """The Class pane on its own screen, for the class of the `class_ref` setting; it
+        shares the app's registry client when the class is on the lab's registry."""
+        from buildtui.app.screens.class_screen import ClassScreen
+        from buildtui.classroom.ref import ClassRefError, parse_class_ref
+        from buildtui.classroom.service import ClassService
+        from buildtui.cleanup.service import cli_prefix
+        from buildtui.lab.i18n import translator
+        from buildtui.registry.reference import same_registry
+        from buildtui.registry.service import RegistryService
+
+        try:
+            ref = parse_class_ref(self.settings.class_ref or "")
+        except ClassRefError as error:
+            self.notify(f"class_ref: {error}", severity="error")
+            return
+        registry = self.services.registry if self.services is not None else None
+        shared = None
+        if isinstance(registry, RegistryService) and same_registry(ref.registry, registry.registry):
+            shared = registry.share()
+        language = self.settings.lab_language
+        service = ClassService(self.settings, ref, registry=shared, translate=translator(language))
+        self.push_screen(ClassScreen(service, language=language, cli=cli_prefix(self.settings)))
+
     def action_doctor(self) -> None:
         from buildtui.app.screens.doctor import DoctorScreen  # not needed for the first frame
 
@@ -454,6 +478,13 @@ class BuildTUI(App[None]):
                 continue  # the same command under another key
             name, help_line = palette_text(command, keys.get(command.id, command.key))
             yield SystemCommand(name, help_line, partial(self.run_action, command.action))
+        if self.settings.class_ref:
+            yield SystemCommand(
+                "Show the class",
+                f"Every submission in {visible(self.settings.class_ref, one_line=True)}, "
+                "checked (class mode)",
+                self.action_show_class,
+            )
         # The commands of the pane in front that it offers now (as its footer does), each
         # run by that pane.
         tabs = self.tabs

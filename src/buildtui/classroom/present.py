@@ -19,6 +19,7 @@ from buildtui.classroom.service import ClassRow
 from buildtui.lab.checklist import short_title
 from buildtui.lab.i18n import decimal
 from buildtui.registry.present import format_size
+from buildtui.untrusted import visible
 
 Translate = Callable[[str], str]
 ITEM_KEYS = (
@@ -110,16 +111,16 @@ def evidence_cell(row: ClassRow, _: Translate) -> tuple[str, str]:
         problems.append(_("copied? same builds as {others}").format(others=", ".join(others)))
         level = "error"
     if served is not None and served.gone:
-        problems.append(_("{count} cited digests gone").format(count=len(served.gone)))
+        problems.append(_("cited digests gone: {count}").format(count=len(served.gone)))
         level = "error"
     if row.disagreements:
-        problems.append(_("{count} disagreements").format(count=len(row.disagreements)))
+        problems.append(_("disagreements: {count}").format(count=len(row.disagreements)))
         level = "error" if level == "error" else "warning"
     if served is None:
         check = _("checking the digests…")
     elif served.served or served.deleted or served.gone:
         total = served.served + served.deleted + len(served.gone) + served.unknown
-        check = _("{served} of {total} digests served").format(served=served.served, total=total)
+        check = _("digests served: {served} of {total}").format(served=served.served, total=total)
     elif served.not_reachable is not None:
         check = _("lab registry not reachable")
     else:
@@ -374,7 +375,9 @@ def report_text(markdown: str, _: Translate) -> Text:
     text = Text()
     lines = markdown.splitlines()
     fence: str | None = None
-    for line in lines[:REPORT_LINES]:
+    for raw in lines[:REPORT_LINES]:
+        # Rich drops some control characters from what it is given: each is shown first.
+        line = visible(raw)
         stripped = line.lstrip()
         if fence is not None:
             text.append(line + "\n", style="muted")

@@ -174,6 +174,16 @@ TRANSLATED_SOURCES = (
     "lab/service.py",
     "app/panes/lab.py",
     "lab/report_pictures.py",
+    "app/screens/lab_submit.py",
+    "classroom/remote.py",
+    "classroom/submit.py",
+    "classroom/checks.py",
+    "classroom/service.py",
+    "classroom/present.py",
+    "app/panes/class_pane.py",
+    "app/screens/class_report.py",
+    "commands/lab.py",
+    "commands/classroom.py",
 )
 """The modules whose messages are translated (relative to the package)."""
 _CALLS = {"_", "t", "translate"}

@@ -6,7 +6,6 @@ Blocking (docker, HTTP, sqlite): the pane calls it from thread workers.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -88,13 +87,14 @@ class LabService:
         """The report in each of `formats`, from one look at the registry."""
         _ = translator(language)
         guide = evaluate(observations, _)
-        served = self._sources().served(cited(guide, observations))
+        sources = self._sources()
+        served = sources.served(cited(guide, observations))
         reads = ReportReads(
             log_of=self.log,
             evidence_of=self.evidence,
             served=served,
             student=student if student is not None else self.settings.student,
-            made_at=time.time(),
+            made_at=sources.clock(),
         )
         blocks = build_blocks(guide, observations, reads, _)
         return [render(blocks, fmt, language) for fmt in formats]

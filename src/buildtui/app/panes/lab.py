@@ -50,6 +50,7 @@ PANE_COMMANDS = (
         "lab.language", "l", "language", "EN/PL", "Switch the guide between English and Polish"
     ),
     Command("lab.refresh", "r", "refresh", "Refresh", "Look at the engine and registry again"),
+    Command("lab.submit", "s", "submit", "Submit", "Hand the lab in to the class's registry"),
 )
 
 
@@ -173,6 +174,8 @@ class LabPane(Widget):
         self._failure = failure
         if worker.group == "lab-observe":
             text = self.t("The guide could not look at the lab: {error}. Press r to try again.")
+        elif worker.group == "lab-submit":
+            text = self.t("The lab was not submitted: {error}")
         else:
             text = self.t("The report could not be written: {error}")
         self.app.notify(text.format(error=failure), severity="error", timeout=8)
@@ -236,6 +239,7 @@ class LabPane(Widget):
             "lab.report": self.t("Report"),
             "lab.language": self.t("EN/PL"),
             "lab.refresh": self.t("Refresh"),
+            "lab.submit": self.t("Submit"),
         }
         commands = [replace(c, title=titles.get(c.id, c.title)) for c in PANE_COMMANDS]
         self._bindings = BindingsMap(bindings(commands))
@@ -272,3 +276,57 @@ class LabPane(Widget):
                 "build context {context}, where a new file would break the cache)"
             ).format(paths=written, context=avoided)
         self.app.call_from_thread(self.app.notify, text, timeout=12)
+
+    def action_submit(self) -> None:
+        """Ask for the class and the name (`SubmitScreen`), then hand the lab in."""
+        if self.observations is None:
+            self.app.notify(self.t("The guide is still looking; try again in a moment."))
+            return
+        from buildtui.app.screens.lab_submit import SubmitScreen
+
+        settings = self.service.settings
+        observations = self.observations
+
+        def chosen(values: tuple[str, str] | None) -> None:
+            if values is not None:
+                self.app.notify(self.t("Submitting the lab to {ref}…").format(ref=values[0]))
+                self.submit(observations, *values)
+
+        self.app.push_screen(
+            SubmitScreen(settings.class_ref or "", settings.student or "", self.t), chosen
+        )
+
+    @work(thread=True, exclusive=True, group="lab-submit", exit_on_error=False)
+    def submit(self, observations: Observations, to: str, student: str) -> None:
+        from buildtui.classroom.submit import SubmitError
+        from buildtui.registry.errors import RegistryError
+
+        try:
+            result = self.service.submit(observations, to, student, self.language)
+        except (SubmitError, RegistryError, ValueError) as error:
+            self.app.call_from_thread(
+                self.app.notify,
+                self.t("The lab was not submitted: {error}").format(error=error),
+                severity="error",
+                timeout=15,
+            )
+            return
+        lines = [
+            self.t("Submitted: {ref}, {progress} done, digest {digest}.").format(
+                ref=result.reference, progress=result.bundle.progress, digest=result.digest
+            )
+        ]
+        if result.student.mapped:
+            lines.append(
+                self.t(
+                    "Your name is tagged {tag}: a tag holds only ASCII letters, digits, _ . and -."
+                ).format(tag=result.student.tag)
+            )
+        if result.earlier:
+            lines.append(
+                self.t(
+                    "It replaces your earlier submission; the earlier ones stay in the registry "
+                    "by digest ({count})."
+                ).format(count=len(result.earlier))
+            )
+        self.app.call_from_thread(self.app.notify, "\n".join(lines), timeout=15)
