@@ -162,9 +162,7 @@ class SharedBuild:
 class CopyIndex:
     """Which builds appear in more than one submission, updated as submissions arrive."""
 
-    holders: dict[tuple[int, str, tuple[str, ...]], dict[str, BuildFacts]] = field(
-        default_factory=dict
-    )
+    holders: dict[object, dict[str, BuildFacts]] = field(default_factory=dict)
 
     def add(self, sub: Submission) -> set[str]:
         """Index `sub`'s builds; the tags whose shared builds changed (`sub`'s included)."""

@@ -99,6 +99,7 @@ def builds_document(builds: Iterable[BuildEntry]) -> dict[str, Any]:
                 "canceled": build.canceled,
                 "log_lines": build.log_lines,
                 "summary": build.summary.to_json(),
+                "imported": build.origin or build.source if build.imported else None,
             }
             for build in builds
         ],

@@ -163,6 +163,14 @@ def row_details(row: ClassRow, class_ref: str, cli: str, _: Translate) -> list[s
                 "same id, start and digests. One of them copied it."
             ).format(id=build.id, started=build.started_text, others=", ".join(shared.others))
         )
+    for build in sub.builds:
+        if build.imported is not None:
+            lines.append(
+                "  "
+                + _(
+                    "Build {id} was imported ({origin}): it did not run on this student's machine."
+                ).format(id=build.id, origin=build.imported)
+            )
     lines += served_lines(row, _)
     if summary.earlier:
         lines.append(_("Earlier submissions, reachable by digest:"))

@@ -368,12 +368,16 @@ class BuildFacts:
     pushed: tuple[tuple[str, str], ...]
     cached: int
     total: int
+    imported: str | None = None
+    """Where it was imported from (`buildtui history import`), None: built there."""
 
     @property
-    def fingerprint(self) -> tuple[int, str, tuple[str, ...]]:
-        """What makes this build this student's: its id, start and what it pushed. Two
-        students' submissions that share one copied it."""
-        return self.id, self.started_text, tuple(sorted(d for _ref, d in self.pushed))
+    def fingerprint(self) -> tuple[str, tuple[str, ...]] | tuple[str, int]:
+        """What makes this build this student's: its start and the digests it pushed (or
+        its id, when it pushed nothing). Two students' submissions that share one copied
+        it, a whole data dir or a build exported and imported (which gets a new id)."""
+        pushed = tuple(sorted(d for _ref, d in self.pushed))
+        return (self.started_text, pushed) if pushed else (self.started_text, self.id)
 
 
 def read_builds(data: bytes) -> tuple[BuildFacts, ...]:
@@ -400,6 +404,7 @@ def _build(value: Any, path: str) -> BuildFacts:
         pushed=items_of(summary, "pushed", f"{path}.summary", 200, a_ref),
         cached=integer(summary, "cached", f"{path}.summary"),
         total=integer(summary, "total", f"{path}.summary"),
+        imported=optional_text(entry, "imported", path),
     )
 
 

@@ -229,3 +229,32 @@ def test_parts_that_disagree_are_said(tmp_path: Path) -> None:
         "Item 4 rests on build 99, which the submission does not hold.",
         f"Item 4 cites sha256:{'3' * 64}, which none of its builds pushed.",
     )
+
+
+def test_a_build_imported_from_another_student_is_flagged_on_both(tmp_path: Path) -> None:
+    """`history export` on one machine, `history import` on another: a new id there, but
+    the same start and pushed digests."""
+    registry = class_registry()
+    jan = student_lab(tmp_path / "jan")
+    submit(jan, registry, "Jan Kowalski")
+    ola = student_lab(tmp_path / "ola", at=130.0)
+    theirs = jan.history.list()[0]  # Jan's second build
+    ola.history.add(
+        started=theirs.started,
+        argv=theirs.argv,
+        command=theirs.command,
+        summary=theirs.summary,
+        log_lines=jan.history.get(theirs.id).log.splitlines(),
+        source="export",
+        imported_at=3_000.0,
+        origin="jan-build-2.json (build 2)",
+    )
+    submit(ola, registry, "Ola Nowak")
+    listing, _seen = read_class(class_service(registry))
+    rows = rows_by_tag(listing.rows)
+    [shared] = rows["ola-nowak"].shared
+    assert (shared.build.id, shared.others) == (3, ("jan-kowalski",))  # a new id there
+    assert shared.build.imported == "jan-build-2.json (build 2)"
+    assert [s.others for s in rows["jan-kowalski"].shared] == [("ola-nowak",)]
+    details = "\n".join(row_details(rows["ola-nowak"], "c/l", "buildtui", str))
+    assert "Build 3 was imported (jan-build-2.json (build 2)): it did not run on" in details
