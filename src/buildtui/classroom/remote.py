@@ -45,6 +45,7 @@ from buildtui.classroom.schema import (
     read_summary,
 )
 from buildtui.lab.records import LabRecords
+from buildtui.registry.blobcache import BlobCache, CachedReads
 from buildtui.registry.client import RegistryClient
 from buildtui.registry.errors import ManifestTooLarge, NotFound, RegistryError
 from buildtui.registry.models import OCI_MANIFEST
@@ -181,24 +182,29 @@ class Submission:
         return self.manifest.student if self.manifest is not None else self.tag
 
 
-async def _blob(client: RegistryClient, repository: str, layer: Layer) -> bytes:
-    """A layer's bytes: at most its declared size, checked against its digest."""
+async def _blob(
+    client: RegistryClient, repository: str, layer: Layer, cache: BlobCache | None = None
+) -> bytes:
+    """A layer's bytes: at most its declared size, checked against its digest; from the
+    disk cache of what digests name when it is kept there (a digest's bytes never change)."""
     try:
-        data = await client.fetch_blob(repository, layer.digest, max_bytes=max(layer.size, 1))
+        reads = CachedReads(client, cache)
+        data = await reads.blob(repository, layer.digest, max_bytes=max(layer.size, 1))
     except ManifestTooLarge:
+        data = None
+    if data is None or len(data) != layer.size:
         raise Malformed(
-            f"its {layer.name} is larger than the {layer.size:,} bytes its manifest says"
-        ) from None
-    if len(data) != layer.size:
-        raise Malformed(
-            f"its {layer.name} is {len(data):,} bytes, not the {layer.size:,} its manifest says"
+            f"its {layer.name} does not have the {layer.size:,} bytes its manifest says"
         )
     return data
 
 
-async def read_submission(client: RegistryClient, repository: str, reference: str) -> Submission:
+async def read_submission(
+    client: RegistryClient, repository: str, reference: str, cache: BlobCache | None = None
+) -> Submission:
     """A submission by tag (or digest), checked; a problem instead when it cannot be
-    read (never an exception for what a student could have pushed)."""
+    read (never an exception for what a student could have pushed). Its small files come
+    from `cache` when kept there."""
     try:
         raw = await client.fetch_manifest(repository, reference, max_bytes=MANIFEST_CAP)
     except ManifestTooLarge:
@@ -215,7 +221,7 @@ async def read_submission(client: RegistryClient, repository: str, reference: st
     try:
         parts = await asyncio.gather(
             *(
-                _blob(client, repository, manifest.layer(kind))
+                _blob(client, repository, manifest.layer(kind), cache)
                 for kind in (SUMMARY, BUILDS, DIGESTS, RECORDS)
             )
         )
@@ -281,6 +287,7 @@ async def read_class(
     repository: str,
     on_submission: Callable[[Submission], None] | None = None,
     readers: int = READERS,
+    cache: BlobCache | None = None,
 ) -> ClassRead:
     """Every tag of the class's repository read as a submission, `readers` at a time;
     `on_submission` is called with each as soon as it is read."""
@@ -295,7 +302,7 @@ async def read_class(
 
     async def reader() -> None:
         while waiting:
-            submission = await read_submission(client, repository, waiting.pop())
+            submission = await read_submission(client, repository, waiting.pop(), cache)
             found.append(submission)
             if on_submission is not None:
                 on_submission(submission)

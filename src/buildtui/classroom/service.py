@@ -43,6 +43,8 @@ LAB_TIMEOUT = 5.0
 MAX_CHECKED = 10_000
 """Digests asked of lab registries at most, in all."""
 Key = tuple[str, str, str, bool]
+HAND_OVER = 10
+"""Rows handed over at once after the digests' check, before the caller's loop turns."""
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,9 @@ class ClassService:
         repository = self.ref.repository
 
         async def read_all(client: RegistryClient) -> str | None:
-            return (await read_class(client, repository, relay)).cut
+            # The disk cache is opened on the client's thread, as the scans open it.
+            cache = self.registry.blob_cache
+            return (await read_class(client, repository, relay, cache=cache)).cut
 
         cut = await self.registry.call(read_all)
         if check_served:
@@ -163,11 +167,13 @@ class ClassService:
             answers.update(found)
             if reason is not None:
                 unreachable[host] = reason
-        for tag, row in list(book.rows.items()):
+        for number, (tag, row) in enumerate(list(book.rows.items())):
             checked = served_check(row.submission.digests, answers, unreachable)
             book.rows[tag] = replace(row, served=checked)
             if on_row is not None:
                 on_row(book.rows[tag])
+                if number % HAND_OVER == HAND_OVER - 1:
+                    await asyncio.sleep(0)  # the caller's keys, between batches of rows
 
     async def _ask(
         self, host: str, keys: Sequence[Key]

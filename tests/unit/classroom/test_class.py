@@ -131,7 +131,7 @@ def test_bad_submissions_are_rows_with_their_problem(tmp_path: Path) -> None:
     )
     assert problems["missing"] == "it does not hold exactly one lab7-report.md"
     assert problems["an-image"] == "it is not a lab submission (its artifactType is none)"
-    assert problems["lying"] == "its builds.json is larger than the 10 bytes its manifest says"
+    assert problems["lying"] == "its builds.json does not have the 10 bytes its manifest says"
     assert rows["lying"].submission.digest == lying
     # The oversized file was never asked for: its size was refused from the manifest.
     big = next(d for n, _k, d in good if n == "lab7-report.md")

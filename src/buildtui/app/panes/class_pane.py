@@ -83,6 +83,9 @@ class ClassPane(Widget):
         self.language = language
         self.cli = cli
         self.rows: dict[str, ClassRow] = {}
+        self.shown: dict[str, tuple[str | Text, ...]] = {}
+        """Each row's cells as the table shows them (only what changed is updated)."""
+        self._title_due = False
         self.reading = False
         self.problem: str | None = None
         """Why the class could not be read (None: it was, or is being)."""
@@ -141,6 +144,7 @@ class ClassPane(Widget):
     @work(exclusive=True, group="class-read", exit_on_error=False)
     async def read_class(self) -> None:
         self.rows.clear()
+        self.shown.clear()
         self.table.clear()
         self.problem = None
         self.reading = True
@@ -181,13 +185,18 @@ class ClassPane(Widget):
         """A submission read (or changed): its row added, or its cells updated."""
         table = self.table
         cells = self._cells(row)
-        if row.tag in self.rows:
-            for key, cell in zip(COLUMNS, cells, strict=True):
-                table.update_cell(row.tag, key, cell)
-        else:
+        before = self.shown.get(row.tag)
+        if before is None:
             table.add_row(*cells, key=row.tag)
+            if not self._title_due:  # at most one title a turn of the loop
+                self._title_due = True
+                self.call_later(self._title)
+        else:
+            for key, cell, old in zip(COLUMNS, cells, before, strict=True):
+                if cell != old:
+                    table.update_cell(row.tag, key, cell)
         self.rows[row.tag] = row
-        self._title()
+        self.shown[row.tag] = cells
         highlighted = self.highlighted
         if highlighted is None or highlighted.tag == row.tag:
             self._details()
@@ -205,17 +214,22 @@ class ClassPane(Widget):
         if not self.rows:
             return
         current = self.highlighted
-        self.table.clear()
-        for tag in sorted(self.rows, key=lambda t: (self.rows[t].submission.student.casefold(), t)):
-            self.table.add_row(*self._cells(self.rows[tag]), key=tag)
+
+        def order(cell: object) -> str:
+            return cell.plain.casefold() if isinstance(cell, Text) else str(cell).casefold()
+
+        self.table.sort("student", key=order)  # the rows as they are, in another order
         if current is not None:
             self.table.move_cursor(row=self.table.get_row_index(current.tag))
 
     def _restyle(self) -> None:
         for row in self.rows.values():
-            self.table.update_cell(row.tag, "evidence", self._cells(row)[4])
+            cells = self._cells(row)
+            self.shown[row.tag] = cells
+            self.table.update_cell(row.tag, "evidence", cells[4])
 
     def _title(self) -> None:
+        self._title_due = False
         count = len(self.rows)
         if self.reading:
             text = self.t("Class {ref}: reading the submissions… {count} read so far").format(
