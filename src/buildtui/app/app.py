@@ -365,7 +365,6 @@ class BuildTUI(App[None]):
         from buildtui.app.screens.class_screen import ClassScreen
         from buildtui.classroom.ref import ClassRefError, parse_class_ref
         from buildtui.classroom.service import ClassService
-        from buildtui.cleanup.service import cli_prefix
         from buildtui.lab.i18n import translator
         from buildtui.registry.reference import same_registry
         from buildtui.registry.service import RegistryService
@@ -381,7 +380,7 @@ class BuildTUI(App[None]):
             shared = registry.share()
         language = self.settings.lab_language
         service = ClassService(self.settings, ref, registry=shared, translate=translator(language))
-        self.push_screen(ClassScreen(service, language=language, cli=cli_prefix(self.settings)))
+        self.push_screen(ClassScreen(service, language=language))
 
     def action_doctor(self) -> None:
         from buildtui.app.screens.doctor import DoctorScreen  # not needed for the first frame

@@ -33,9 +33,7 @@ class ClassApp(App[None]):
             self.theme = self.settings.theme
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
-        from buildtui.cleanup.service import cli_prefix
-
-        screen = ClassScreen(self.service, language=self.language, cli=cli_prefix(self.settings))
+        screen = ClassScreen(self.service, language=self.language)
         self.push_screen(screen, callback=lambda _result: self.exit())
 
     def notify(
