@@ -375,6 +375,8 @@ def row_json(row: ClassRow) -> dict[str, Any]:
 
 REPORT_LINES = 5000
 """Lines of a submitted report the app shows at most (`class get` saves it whole)."""
+LINE_MAX = 2000
+"""Characters of one line the app shows at most (a report or a detail)."""
 
 
 def report_text(markdown: str, _: Translate) -> Text:
@@ -385,7 +387,7 @@ def report_text(markdown: str, _: Translate) -> Text:
     fence: str | None = None
     for raw in lines[:REPORT_LINES]:
         # Rich drops some control characters from what it is given: each is shown first.
-        line = visible(raw)
+        line = visible(raw if len(raw) <= LINE_MAX else raw[:LINE_MAX] + "…")
         stripped = line.lstrip()
         if fence is not None:
             text.append(line + "\n", style="muted")

@@ -52,6 +52,8 @@ from buildtui.registry.models import OCI_MANIFEST
 from buildtui.registry.reference import echo, is_loopback
 
 Translate = Callable[[str], str]
+LIST_BUDGET = 256 * 1024 * 1024
+"""Bytes of submissions' files one listing reads at most (a real one is ~50 KiB)."""
 
 
 class SubmitError(Exception):
@@ -199,12 +201,30 @@ async def _blob(
     return data
 
 
+@dataclass
+class Budget:
+    """Bytes of submissions' files a listing may still read (a class of hostile
+    submissions, each at its caps, would otherwise take gigabytes)."""
+
+    left: int = LIST_BUDGET
+
+    def take(self, size: int) -> bool:
+        if size > self.left:
+            return False
+        self.left -= size
+        return True
+
+
 async def read_submission(
-    client: RegistryClient, repository: str, reference: str, cache: BlobCache | None = None
+    client: RegistryClient,
+    repository: str,
+    reference: str,
+    cache: BlobCache | None = None,
+    budget: Budget | None = None,
 ) -> Submission:
     """A submission by tag (or digest), checked; a problem instead when it cannot be
     read (never an exception for what a student could have pushed). Its small files come
-    from `cache` when kept there."""
+    from `cache` when kept there; `budget`: what the listing may still read."""
     try:
         raw = await client.fetch_manifest(repository, reference, max_bytes=MANIFEST_CAP)
     except ManifestTooLarge:
@@ -218,12 +238,22 @@ async def read_submission(
         manifest = read_manifest(raw.raw, raw.digest)
     except Malformed as error:
         return Submission(reference, raw.digest, problem=str(error))
+    kinds = (SUMMARY, BUILDS, DIGESTS, RECORDS)
+    size = sum(manifest.layer(kind).size for kind in kinds)
+    if budget is not None and not budget.take(size):
+        return Submission(
+            reference,
+            raw.digest,
+            manifest,
+            problem=(
+                f"not read: this listing has read nearly {cap_text(LIST_BUDGET)} of "
+                f"submissions already, and this one's files are {size:,} bytes more; save it "
+                "with class get"
+            ),
+        )
     try:
         parts = await asyncio.gather(
-            *(
-                _blob(client, repository, manifest.layer(kind), cache)
-                for kind in (SUMMARY, BUILDS, DIGESTS, RECORDS)
-            )
+            *(_blob(client, repository, manifest.layer(kind), cache) for kind in kinds)
         )
         summary, builds, digests, records = (
             read_summary(parts[0]),
@@ -288,6 +318,7 @@ async def read_class(
     on_submission: Callable[[Submission], None] | None = None,
     readers: int = READERS,
     cache: BlobCache | None = None,
+    budget: int = LIST_BUDGET,
 ) -> ClassRead:
     """Every tag of the class's repository read as a submission, `readers` at a time;
     `on_submission` is called with each as soon as it is read."""
@@ -299,10 +330,11 @@ async def read_class(
         names = names[:MAX_SUBMISSIONS]
     waiting = list(reversed(names))
     found: list[Submission] = []
+    left = Budget(budget)
 
     async def reader() -> None:
         while waiting:
-            submission = await read_submission(client, repository, waiting.pop(), cache)
+            submission = await read_submission(client, repository, waiting.pop(), cache, left)
             found.append(submission)
             if on_submission is not None:
                 on_submission(submission)

@@ -32,6 +32,7 @@ from buildtui.classroom.remote import (
     read_report,
 )
 from buildtui.classroom.schema import SubmissionManifest
+from buildtui.lab.records import LabRecords
 from buildtui.registry.client import RegistryClient
 from buildtui.registry.errors import RegistryError, Unreachable
 from buildtui.registry.requests_thread import on_caller
@@ -71,9 +72,9 @@ class ClassBook:
     def add(self, submission: Submission) -> list[ClassRow]:
         """Take a submission; the rows that changed (its own, and those it shares a
         build with)."""
-        self.rows[submission.tag] = ClassRow(
-            submission, tuple(disagreements(submission, self.translate))
-        )
+        found = tuple(disagreements(submission, self.translate))
+        # The records are needed for that check only: not kept for every row of a class.
+        self.rows[submission.tag] = ClassRow(replace(submission, records=LabRecords()), found)
         changed = self.copies.add(submission) | {submission.tag}
         out = []
         for tag in sorted(changed):

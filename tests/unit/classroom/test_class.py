@@ -258,3 +258,46 @@ def test_a_build_imported_from_another_student_is_flagged_on_both(tmp_path: Path
     assert [s.others for s in rows["jan-kowalski"].shared] == [("ola-nowak",)]
     details = "\n".join(row_details(rows["ola-nowak"], "c/l", "buildtui", str))
     assert "Build 3 was imported (jan-build-2.json (build 2)): it did not run on" in details
+
+
+def test_a_listing_reads_a_bounded_amount_in_all(tmp_path: Path) -> None:
+    """A class of submissions at their caps would take gigabytes: once the listing's
+    budget is spent, the rest are rows that say so (and `class get` still saves them)."""
+    import asyncio
+
+    from buildtui.classroom.remote import read_class as read_tags
+
+    registry = class_registry()
+    submit(student_lab(tmp_path / "jan"), registry, "Jan Kowalski")
+    submit(student_lab(tmp_path / "ola", at=130.0), registry, "Ola Nowak")
+    one = sum(len(d) for n, k, d in submitted_layers(registry, "jan-kowalski")
+              if k in (SUMMARY, BUILDS, DIGESTS) or n == "lab-records.json")  # fmt: skip
+    service = class_service(registry)
+
+    async def main() -> list[str | None]:
+        try:
+            read = await service.registry.call(
+                lambda client: read_tags(client, "lab7", readers=1, budget=one + 10)
+            )
+        finally:
+            await service.aclose()
+        return [s.problem for s in read.submissions]
+
+    first, second = asyncio.run(main())
+    assert first is None
+    assert second is not None and second.startswith("not read: this listing has read nearly ")
+
+
+def test_a_report_is_shown_as_its_lines_within_bounds() -> None:
+    from buildtui.classroom.present import LINE_MAX, REPORT_LINES, report_text
+
+    long_line = "x" * 10_000
+    shown = report_text(f"# Title\n{long_line}\n", str).plain.splitlines()
+    assert shown[0] == "# Title" and shown[1] == "x" * LINE_MAX + "…"
+    many = report_text("line\n" * (REPORT_LINES + 5), str).plain.splitlines()
+    assert len(many) == REPORT_LINES + 1
+    assert many[-1] == (
+        "The report has 5,005 lines; the first 5,000 are shown. `class get` saves it whole."
+    )
+    bell = report_text("ring\x07 [b]bold[/b]\n", str)
+    assert bell.plain == "ring\\x07 [b]bold[/b]\n" and not bell.spans

@@ -25,7 +25,7 @@ from buildtui.app.theme_styles import on_theme_change, themed_text
 from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.app.widgets.screen_table import ScreenTable
 from buildtui.app.widgets.themed_static import ThemedStatic
-from buildtui.classroom.present import row_cells, row_details
+from buildtui.classroom.present import LINE_MAX, row_cells, row_details
 from buildtui.classroom.service import ClassRow, ClassService
 from buildtui.lab.i18n import translator
 from buildtui.registry.errors import NotFound, RegistryError
@@ -267,7 +267,8 @@ class ClassPane(Widget):
             text.append(visible(self.problem) + "\n", style="warning")
         for line in row_details(row, self.class_ref, self.cli, translator(self.language)):
             style = "error" if line.lstrip().startswith("! ") else ""
-            text.append(visible(line) + "\n", style=style)
+            shown = line if len(line) <= LINE_MAX else line[:LINE_MAX] + "…"
+            text.append(visible(shown) + "\n", style=style)
         details.show(text)
 
     # -- actions -------------------------------------------------------------------------
