@@ -358,8 +358,7 @@ class Authenticator:
         if response.status_code in (401, 403):
             raise AuthError(
                 f"the token server {realm} of {self.registry} refused {who} "
-                f"({response.status_code}); log in with `docker login {self.registry}` "
-                "or type a user name and password",
+                f"({response.status_code}); log in with `docker login {self.registry}`",
                 status=response.status_code,
                 tried=[f"{who} at the token server"],
             )

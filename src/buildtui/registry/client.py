@@ -252,7 +252,7 @@ class RegistryClient:
             raise AuthError(
                 f"{self.registry} {verb} {method} {self._shown(answer.url)} "
                 f"({answer.status}); tried {', '.join(tried)}. Log in with "
-                f"`docker login {self.registry}` or type a user name and password",
+                f"`docker login {self.registry}`",
                 status=answer.status,
                 tried=tried,
             )
