@@ -32,7 +32,7 @@ class BuildStepsView(VerticalScroll):
     """Steps by platform and stage while the build runs; its outcome once it is over."""
 
     DEFAULT_CSS = """
-    BuildStepsView { padding: 0 1; }
+    BuildStepsView { padding: 0 1; scrollbar-gutter: stable; }
     BuildStepsView > Static { margin: 1 0 0 0; }
     BuildStepsView > #build-problem { color: $text-error; display: none; }
     """
