@@ -1,4 +1,5 @@
-"""The buildtui app: four panes, a status bar, the footer and the command palette."""
+"""The buildtui app: its panes (builders, build, registry, clean-up, lab, and a class
+when one is opened), a status bar, the footer and the command palette."""
 
 from __future__ import annotations
 

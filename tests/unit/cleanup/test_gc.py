@@ -281,6 +281,7 @@ def test_a_stopped_registry_is_collected_in_one_off_containers_and_left_stopped(
     result = container(docker).collect()
 
     assert "stop" not in docker.words() and "start" not in docker.words()
+    assert any(c[1] == "run" for c in docker.calls)
     assert all(c[1] in ("container", "run") for c in docker.calls)
     assert result.output.counts is not None
 
@@ -325,6 +326,7 @@ def test_the_settings_context_is_used_for_every_command() -> None:
     docker = Docker()
     container(docker, docker_context="lab").preview()
 
+    assert any("garbage-collect" in c for c in docker.calls)
     assert all(c[:3] == ["docker", "--context", "lab"] for c in docker.calls)
 
 
