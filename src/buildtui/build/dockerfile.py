@@ -18,20 +18,49 @@ and every loop is bounded by the text's length.
 
 from __future__ import annotations
 
+import json
 import re
-import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 STEP_KEYWORDS = frozenset({"RUN", "COPY", "ADD", "WORKDIR"})
 """The instructions BuildKit makes a step (a vertex) of, besides `FROM image`."""
 MAX_LINES = 100_000
+MAX_CHARS = 8 << 20
+"""Past this many characters a Dockerfile is not read further."""
 
-_DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
-_HEREDOC = re.compile(r"<<(-?)\s*([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
+_SPACE = (
+    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+"""What Go's unicode.IsSpace calls white space (Python's str.isspace calls more so)."""
+_RE2_SPACE = "\t\n\f\r "
+"""`\\s` in BuildKit's (RE2) patterns."""
+_SEPARATORS = "\t\v\f\r "
+"""What separates an instruction's keyword from the rest."""
+_DIRECTIVES = frozenset({"syntax", "escape", "check"})
+_DIRECTIVE_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9]*")
+_HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
+_SEPARATOR_RUN = re.compile(r"[\t\v\f\r ]+")
+_ARG_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_WORDED = frozenset({"ARG", "ENV"})
+"""Instructions whose operands are split into words (quotes respected)."""
 _VARIABLE = re.compile(
     r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Heredoc:
+    """The body of a `<<NAME` heredoc of a RUN, COPY or ADD."""
+
+    name: str
+    chomp: bool
+    """`<<-NAME`: leading tabs are stripped from the body's lines."""
+    body: str
+    """Its lines, each ending with a newline, the terminator line left out."""
+    line: int = 0
+    """The line its body starts on (1-based)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +72,14 @@ class Instruction:
     line: int
     """The line it starts on (1-based)."""
     end_line: int
+    """The line it ends on: its last continuation line, or its last heredoc's terminator."""
     flags: tuple[str, ...] = ()
-    """Its `--flag=value` words (`--from=build1`, `--mount=type=cache,...`)."""
+    """Its `--flag=value` words (`--from=build1`, `--mount=type=cache,...`), unquoted."""
+    operands: str = ""
+    """Its text after the keyword and the flags."""
+    words: tuple[str, ...] = ()
+    """For ARG and ENV: the operands split into words, quotes kept (`B="x y"`)."""
+    heredocs: tuple[Heredoc, ...] = ()
 
     @property
     def text(self) -> str:
@@ -197,80 +232,287 @@ def _step_sources(instruction: Instruction) -> list[tuple[str, str]]:
 
 
 def instructions(text: str) -> list[Instruction]:
-    """The Dockerfile's instructions, comments and directives left out."""
-    lines = text.splitlines()[:MAX_LINES]
-    escape = "\\"
-    start = 0
-    # Parser directives: `# name=value` lines at the very top.
-    while start < len(lines):
-        match = _DIRECTIVE.match(lines[start].strip())
-        if match is None:
-            break
-        if match.group(1).lower() == "escape" and match.group(2) in ("\\", "`"):
-            escape = match.group(2)
-        start += 1
+    """The Dockerfile's instructions, comments and parser directives left out.
+
+    As BuildKit's parser reads them: lines end at `\\n` (a `\\r` before it is dropped);
+    the parser directives at the top (`# escape=` picks the escape character, backslash
+    or backtick); a line that ends with the escape character (spaces and tabs after it
+    allowed, a doubled escape excepted) goes on on the next line, whose leading spaces
+    are kept; comment and empty lines inside a continuation are skipped but counted;
+    after a RUN, COPY or ADD (or `ONBUILD` of one) not in JSON form, the bodies of its
+    heredocs (`<<EOT`, `<<-EOT`, `<<"EOT"`) follow, each up to its terminator line.
+    """
+    raw_lines = physical_lines(text)
+    lines = [line.rstrip("\r") for line in raw_lines]
+    escape = _escape_directive(lines)
     out: list[Instruction] = []
-    i = start
-    while i < len(lines):
-        raw = lines[i].strip()
-        if not raw or raw.startswith("#"):
+    count = len(lines)
+    i = 0
+    while i < count:
+        token = lines[i].lstrip(_SPACE)
+        if token.startswith("#"):
+            token = ""
+        first = i
+        piece, more = _continued(token, escape)
+        if not more and not piece:
             i += 1
             continue
-        first = i
-        parts: list[str] = []
-        line = lines[i]
-        while True:
-            stripped = line.rstrip()
-            if stripped.endswith(escape) and i + 1 < len(lines):
-                parts.append(stripped[: -len(escape)].lstrip() if not parts else stripped[:-1])
-                i += 1
-                # Comment and empty lines inside a continuation are dropped.
-                while i < len(lines) and (
-                    not lines[i].strip() or lines[i].lstrip().startswith("#")
-                ):
-                    i += 1
-                if i >= len(lines):
-                    break
-                line = lines[i]
-                continue
-            parts.append(stripped.lstrip() if not parts else stripped)
-            break
+        parts = [piece]
+        while more and i + 1 < count:
+            i += 1
+            raw = lines[i]
+            stripped = raw.lstrip(_SPACE)
+            if not stripped or stripped.startswith("#"):
+                continue  # BuildKit skips them (a warning for empty ones)
+            piece, more = _continued(raw, escape)
+            parts.append(piece)
         joined = "".join(parts)
-        keyword, _, arguments = joined.partition(" ")
+        keyword, flags, operands = _split_command(joined, escape)
+        arguments = joined.strip(_SPACE)[len(keyword) :].strip(_SPACE)
+        heredocs: list[Heredoc] = []
+        if "<<" in joined and _can_have_heredocs(keyword, operands, escape):
+            for name, chomp in _heredoc_names(joined):
+                body: list[str] = []
+                starts = i + 2
+                while i + 1 < count:
+                    i += 1
+                    line = lines[i]
+                    if (line.lstrip("\t") if chomp else line) == name:
+                        break
+                    body.append(raw_lines[i])
+                heredocs.append(Heredoc(name, chomp, "".join(f"{b}\n" for b in body), starts))
         keyword = keyword.upper()
-        arguments = arguments.strip()
-        end = i
-        if keyword in ("RUN", "COPY", "ADD"):
-            end, arguments = _heredocs(lines, i, arguments)
-            i = end
-        out.append(Instruction(keyword, arguments, first + 1, end + 1, _flags(arguments)))
+        words = tuple(_words(operands, escape)) if keyword in _WORDED else ()
+        out.append(
+            Instruction(
+                keyword,
+                arguments,
+                first + 1,
+                i + 1,
+                tuple(flags),
+                operands=operands,
+                words=words,
+                heredocs=tuple(heredocs),
+            )
+        )
         i += 1
     return out
 
 
-def _heredocs(lines: list[str], last: int, arguments: str) -> tuple[int, str]:
-    """The last line of the bodies of the instruction's `<<EOT` heredocs."""
-    end = last
-    for match in _HEREDOC.finditer(arguments):
-        terminator = match.group(3)
-        strip_tabs = match.group(1) == "-"
-        j = end + 1
-        while j < len(lines):
-            body = lines[j].lstrip("\t") if strip_tabs else lines[j]
-            if body == terminator:
-                break
-            j += 1
-        end = min(j, len(lines) - 1)
-    return end, arguments
+def physical_lines(text: str) -> list[str]:
+    """Lines as BuildKit's scanner cuts them: at `\\n` only (a `\\r` before it stays), a
+    byte-order mark at the start dropped; at most MAX_LINES."""
+    text = text[:MAX_CHARS].removeprefix("\ufeff")
+    lines = text.split("\n", MAX_LINES)[:MAX_LINES]
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
-def _flags(arguments: str) -> tuple[str, ...]:
-    flags = []
-    for word in arguments.split():
-        if not word.startswith("--"):
+def _escape_directive(lines: Sequence[str]) -> str:
+    """The escape character the parser directives at the top choose (backslash if none).
+
+    Directives are `# name=value` comment lines (syntax, escape, check) before anything
+    else: an empty line, another comment or an instruction ends them."""
+    escape = "\\"
+    seen: set[str] = set()
+    for line in lines:
+        directive = _directive(line.lstrip(_SPACE))
+        if directive is None:
             break
-        flags.append(word)
-    return tuple(flags)
+        name, value = directive
+        if name in seen:
+            break  # BuildKit refuses the Dockerfile; the rest is read as it stands
+        seen.add(name)
+        if name == "escape" and value in ("\\", "`"):
+            escape = value
+    return escape
+
+
+def _directive(line: str) -> tuple[str, str] | None:
+    """(name, value) of a `# name=value` parser directive line, else None."""
+    if not line.startswith("#"):
+        return None
+    key, equals, value = line[1:].lstrip(_SPACE).partition("=")
+    key, value = key.rstrip(_RE2_SPACE), value.strip(_RE2_SPACE)
+    if not equals or not value or _DIRECTIVE_NAME.fullmatch(key) is None:
+        return None
+    name = key.lower()
+    return (name, value) if name in _DIRECTIVES else None
+
+
+def _continued(line: str, escape: str) -> tuple[str, bool]:
+    """(`line` without its continuation escape, whether it goes on on the next line)."""
+    body = line.rstrip(" \t")
+    if body.endswith(escape) and (len(body) == 1 or body[-2] != escape):
+        return body[:-1], True
+    return line, False
+
+
+def _split_command(line: str, escape: str) -> tuple[str, list[str], str]:
+    """(keyword as written, its `--flag` words, the rest), as BuildKit's splitCommand."""
+    stripped = line.strip(_SPACE)
+    cut = 0
+    while cut < len(stripped) and stripped[cut] not in _SEPARATORS:
+        cut += 1
+    keyword = stripped[:cut]
+    if cut == len(stripped):
+        return keyword, [], ""
+    rest = stripped[cut:].lstrip(_SEPARATORS)
+    operands, flags = _builder_flags(rest, escape)
+    return keyword, flags, operands.strip(_SPACE)
+
+
+def _builder_flags(line: str, escape: str) -> tuple[str, list[str]]:
+    """(the rest, the leading `--name=value` words), as BuildKit's extractBuilderFlags:
+    quotes removed from the words, a `--` word ends them."""
+    words: list[str] = []
+    pos, size = 0, len(line)
+    while True:
+        while pos < size and line[pos] in _SPACE:
+            pos += 1
+        if pos == size:
+            return "", words
+        if not line.startswith("--", pos) or pos + 1 == size:
+            return line[pos:], words
+        word: list[str] = []
+        quote = ""
+        blank_ok = False
+        while pos < size:
+            char = line[pos]
+            if quote:
+                if char == quote:
+                    quote = ""
+                    pos += 1
+                    continue
+            elif char in _SPACE:
+                break
+            elif char in "'\"":
+                quote, blank_ok = char, True
+                pos += 1
+                continue
+            if char == escape:
+                if pos + 1 == size:
+                    pos += 1
+                    quote = ""
+                    continue
+                pos += 1
+                char = line[pos]
+            word.append(char)
+            pos += 1
+        text = "".join(word)
+        if text == "--" and pos < size:
+            return line[pos:], words
+        if text != "--" and (blank_ok or text):
+            words.append(text)
+        if pos == size:
+            return "", words
+
+
+def _words(text: str, escape: str) -> list[str]:
+    """Whitespace-separated words, quotes and escapes kept but respected, as BuildKit's
+    parseWords splits ARG, ENV and FROM: `A=1 B="x y"` is two words."""
+    words: list[str] = []
+    word: list[str] = []
+    quote = ""
+    in_word = blank_ok = False
+    pos, size = 0, len(text)
+    while pos < size:
+        char = text[pos]
+        if quote:
+            if char == escape and quote != "'":
+                if pos + 1 == size:
+                    break  # an escape at the very end is dropped
+                word.append(char)
+                pos += 1
+                char = text[pos]
+            elif char == quote:
+                quote = ""
+            word.append(char)
+        elif char in _SPACE:
+            if in_word and (blank_ok or word):
+                words.append("".join(word))
+            word, in_word, blank_ok = [], False, False
+        else:
+            in_word = True
+            if char in "'\"":
+                quote, blank_ok = char, True
+            if char == escape:
+                if pos + 1 == size:
+                    pos += 1
+                    continue
+                word.append(char)
+                pos += 1
+                char = text[pos]
+            word.append(char)
+        pos += 1
+    if in_word and (blank_ok or word):
+        words.append("".join(word))
+    return words
+
+
+def unquote(word: str, escape: str = "\\") -> str:
+    """`word` with its quotes removed and its escapes applied, as the shell lexer reads
+    an ARG default or an ENV value: `"x y"` -> `x y`, `'a'b` -> `ab`."""
+    out: list[str] = []
+    quote = ""
+    pos, size = 0, len(word)
+    while pos < size:
+        char = word[pos]
+        if quote:
+            if char == quote:
+                quote = ""
+            elif char == escape and quote == '"' and pos + 1 < size:
+                pos += 1
+                out.append(word[pos])
+            else:
+                out.append(char)
+        elif char in "'\"":
+            quote = char
+        elif char == escape and pos + 1 < size:
+            pos += 1
+            out.append(word[pos])
+        else:
+            out.append(char)
+        pos += 1
+    return "".join(out)
+
+
+def _can_have_heredocs(keyword: str, operands: str, escape: str) -> bool:
+    """RUN, COPY and ADD (also after ONBUILD) take heredocs, unless in JSON form."""
+    if keyword.upper() == "ONBUILD":
+        keyword, _, operands = _split_command(operands, escape)
+    if keyword.upper() not in _HEREDOC_KEYWORDS:
+        return False
+    if operands.startswith("["):
+        try:
+            value = json.loads(operands)
+        except ValueError:
+            return True
+        return not (isinstance(value, list) and all(isinstance(v, str) for v in value))
+    return True
+
+
+def _heredoc_names(line: str) -> list[tuple[str, bool]]:
+    """(terminator, tabs stripped) of each heredoc the joined line opens, in order: each
+    shell word of the form `[n]<<[-]NAME` with NAME, unquoted, one word without `<`."""
+    out: list[tuple[str, bool]] = []
+    for word in _words(line, "\\"):
+        start = 0
+        while start < len(word) and word[start].isdigit() and word[start].isascii():
+            start += 1
+        if not word.startswith("<<", start):
+            continue
+        rest = word[start + 2 :]
+        chomp = rest.startswith("-")
+        rest = rest[1:] if chomp else rest
+        rest = rest.lstrip(_RE2_SPACE)
+        if not rest or "<" in rest:
+            continue
+        name = unquote(rest)
+        if name:
+            out.append((name, chomp))
+    return out
 
 
 def substitute(text: str, values: Mapping[str, str | None]) -> str:
@@ -290,7 +532,7 @@ def parse(text: str, build_args: Mapping[str, str] | None = None) -> Dockerfile:
             raw.append((instruction, []))
         elif not raw:
             if instruction.keyword == "ARG":
-                for arg, default in _arg_names(instruction.arguments):
+                for arg, default in arg_names(instruction):
                     global_args[arg] = default
         else:
             raw[-1][1].append(instruction)
@@ -300,7 +542,7 @@ def parse(text: str, build_args: Mapping[str, str] | None = None) -> Dockerfile:
     name: str | None
     several = len(raw) > 1
     for index, (source, body) in enumerate(raw):
-        words = [w for w in source.arguments.split() if not w.startswith("--")]
+        words = source.operands.split()
         base = substitute(words[0], values) if words else ""
         name = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else None
         label = name if name is not None else (f"stage-{index}" if several else None)
@@ -314,11 +556,11 @@ def parse(text: str, build_args: Mapping[str, str] | None = None) -> Dockerfile:
             if instruction.keyword in STEP_KEYWORDS:
                 steps.append(instruction)
             elif instruction.keyword == "ARG":
-                for arg, default in _arg_names(instruction.arguments):
+                for arg, default in arg_names(instruction):
                     args.append((arg, instruction.line))
                     variables.append(("ARG", arg, default, instruction.line))
             elif instruction.keyword == "ENV":
-                for env, value in _env_pairs(instruction.arguments):
+                for env, value in env_pairs(instruction):
                     variables.append(("ENV", env, value, instruction.line))
         total = len(steps)
         planned = tuple(PlannedStep(i + 1, total, s) for i, s in enumerate(steps))
@@ -340,15 +582,16 @@ def parse(text: str, build_args: Mapping[str, str] | None = None) -> Dockerfile:
     return Dockerfile(tuple(stages), global_args)
 
 
-def _env_pairs(arguments: str) -> list[tuple[str, str]]:
-    """`ENV a=1 b="x y"` or the old `ENV a x y` form."""
-    try:
-        words = shlex.split(arguments, posix=True)
-    except ValueError:
-        words = arguments.split()
-    if words and "=" not in words[0]:
-        return [(words[0], " ".join(words[1:]))]
-    return [(k, v) for k, eq, v in (w.partition("=") for w in words) if eq and k]
+def env_pairs(instruction: Instruction) -> list[tuple[str, str]]:
+    """The (name, value) pairs an ENV sets: `ENV a=1 b="x y"`, or the old `ENV a x y`
+    form (one name, the rest its value); values unquoted."""
+    words = instruction.words
+    if not words:
+        return []
+    if "=" not in words[0]:
+        name, value = (*_SEPARATOR_RUN.split(instruction.operands, maxsplit=1), "")[:2]
+        return [(name, unquote(value.strip(_SPACE)))]
+    return [(k, unquote(v)) for k, eq, v in (w.partition("=") for w in words) if eq and k]
 
 
 def step_environment(
@@ -412,12 +655,13 @@ def _one(match: re.Match[str], values: Mapping[str, str | None]) -> str:
     return value or ""
 
 
-def _arg_names(arguments: str) -> list[tuple[str, str | None]]:
+def arg_names(instruction: Instruction) -> list[tuple[str, str | None]]:
+    """The (name, default or None) of each name an ARG declares: `ARG A B=1 C="x y"`."""
     out: list[tuple[str, str | None]] = []
-    for word in arguments.split():
+    for word in instruction.words:
         name, equals, default = word.partition("=")
-        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            out.append((name, default.strip("\"'") if equals else None))
+        if _ARG_NAME.fullmatch(name):
+            out.append((name, unquote(default) if equals else None))
     return out
 
 
