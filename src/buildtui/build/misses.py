@@ -11,6 +11,7 @@ and says what was checked.
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
 import shlex
@@ -19,6 +20,7 @@ from dataclasses import dataclass, replace
 
 from buildtui.build.copy_sources import source_takes
 from buildtui.build.deadline import Deadline, DeadlineExceeded
+from buildtui.build.dockerfile import Dockerfile, Instruction, instructions, parse, physical_lines
 from buildtui.build.evidence import BuildEvidence, changed_files
 from buildtui.buildlog.summary import BuildSummary, CacheMiss, StepSummary, miss_line
 
@@ -41,8 +43,10 @@ MAX_MATCH_SECONDS = 2.0
 """Time for matching every COPY/ADD source against the changed files of one build;
 past it the files are not named (the reason says so)."""
 
-_FROM_LINE = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?\s*$", re.IGNORECASE)
-_ARG_LINE = re.compile(r"^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)", re.IGNORECASE)
+MAX_QUOTED = 200
+"""Characters of a Dockerfile line a reason quotes; past them it ends with `…`."""
+MAX_SCORED = 2_000
+"""Characters of an instruction compared with a step's text to pick the changed one."""
 _DIGEST = re.compile(r"@(sha256:[0-9a-f]{64})")
 
 
@@ -110,8 +114,8 @@ def _dependencies(key: Key, steps: list[StepSummary], stages: dict[str, str]) ->
         deps.add(base)
     for step in steps:
         source = copy_from(step.instruction)
-        if source in stages:
-            deps.add(source)
+        if source is not None and source.lower() in stages:
+            deps.add(source.lower())
     return deps
 
 
@@ -197,6 +201,10 @@ def input_change(
         if args and old.dockerfile_text == new.dockerfile_text:
             return "build-arg", args_detail(args, ref.id)
         return "instruction", f"the step's text changed (was: {before.instruction})"
+    # A heredoc's body is not all in the step's name.
+    body = _changed_heredoc(old.dockerfile_text, new.dockerfile_text, stage, step.index)
+    if body is not None:
+        return "instruction", f"Dockerfile {body}"
     checked.append("the step's text (same)")
 
     # The stage's base: an image's digest, or another stage that missed.
@@ -213,6 +221,7 @@ def input_change(
     keyword = step.instruction.split(" ", 1)[0].upper()
     source_stage = copy_from(step.instruction)
     if source_stage is not None:
+        source_stage = source_stage.lower()  # BuildKit's stage names are case-insensitive
         upstream = found.get((platform, source_stage))
         if upstream is not None:
             return "copy-from", (
@@ -390,24 +399,39 @@ def _step_name(miss: CacheMiss) -> str:
 
 
 def copy_from(instruction: str) -> str | None:
-    match = re.match(r"^(?:COPY|ADD)\s+(?:--\S+\s+)*?--from=(\S+)", instruction, re.IGNORECASE)
-    return match.group(1) if match else None
+    """What a COPY or ADD step's `--from=` names (a stage or an image), as written."""
+    words = instruction.split()
+    if not words or words[0].upper() not in ("COPY", "ADD"):
+        return None
+    for word in words[1:]:
+        if not word.startswith("--"):
+            return None
+        if word[:7].lower() == "--from=" and len(word) > 7:
+            return word[7:]
+    return None
 
 
 def stage_bases(dockerfile: str | None) -> dict[str, str]:
-    """Stage name -> what it is FROM (an image or another stage)."""
-    bases: dict[str, str] = {}
-    for line in (dockerfile or "").splitlines():
-        match = _FROM_LINE.match(line)
-        if match and match.group(2):
-            bases[match.group(2)] = match.group(1)
-    return bases
+    """Stage label (as step names spell it, lower case) -> what it is FROM: another
+    stage's label, or an image (the ARGs before the first FROM substituted)."""
+    if not dockerfile:
+        return {}
+    return {
+        stage.label: stage.base_stage or stage.base
+        for stage in parse(dockerfile).stages
+        if stage.label is not None
+    }
 
 
 def declared_args(dockerfile: str | None) -> set[str] | None:
+    """Every name an ARG of the Dockerfile declares (`ARG A B=1` declares both)."""
     if dockerfile is None:
         return None
-    return {m.group(1) for line in dockerfile.splitlines() if (m := _ARG_LINE.match(line))}
+    parsed = parse(dockerfile)
+    names = set(parsed.global_args)
+    for stage in parsed.stages:
+        names.update(name for name, _ in stage.args)
+    return names
 
 
 def changed_args(
@@ -426,26 +450,108 @@ def args_detail(names: list[str], ref: int) -> str:
 
 
 def _changed_line(old: str | None, new: str | None, instruction: str) -> str | None:
-    """`line N changed: NEW (was: OLD)` for the Dockerfile line of `instruction`."""
+    """`line N changed: NEW (was: OLD)` for the Dockerfile line of `instruction`: the
+    instructions of both Dockerfiles (continuation lines joined, heredocs with their
+    bodies) are compared, and in the changed one most like `instruction`, the first
+    line that changed is named."""
     if old is None or new is None or old == new:
         return None
-    old_lines, new_lines = old.splitlines(), new.splitlines()
     keyword = instruction.split(" ", 1)[0].upper()
+    before, after = _read(old), _read(new)
+    matcher = difflib.SequenceMatcher(
+        a=[tuple(text for _, text in _source(before[0], i)) for i in before[1]],
+        b=[tuple(text for _, text in _source(after[0], i)) for i in after[1]],
+        autojunk=False,
+    )
     best: tuple[float, str] | None = None
-    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
         for j in range(j1, j2):
-            text = new_lines[j].strip()
-            if text.split(" ", 1)[0].upper() != keyword:
+            changed = after[1][j]
+            if changed.keyword != keyword:
                 continue
-            score = difflib.SequenceMatcher(a=text, b=instruction).ratio()
-            was = old_lines[i1 + (j - j1)].strip() if i1 + (j - j1) < i2 else None
-            detail = f"line {j + 1} changed: {text}" + (f" (was: {was})" if was else " (new)")
+            score = difflib.SequenceMatcher(
+                a=changed.text[:MAX_SCORED], b=instruction[:MAX_SCORED]
+            ).ratio()
+            was = before[1][i1 + (j - j1)] if i1 + (j - j1) < i2 else None
+            detail = _line_detail(changed, after[0], was, before[0])
             if best is None or score > best[0]:
                 best = (score, detail)
     return best[1] if best else None
+
+
+def _changed_heredoc(old: str | None, new: str | None, stage: str | None, index: int) -> str | None:
+    """`line N changed: ...` when step `index` of `stage` has the same instruction in both
+    Dockerfiles but a heredoc whose body changed (a step's name shows a heredoc's first
+    line at most)."""
+    if old is None or new is None or old == new:
+        return None
+    before = _parsed(old).line_of(stage, index)
+    after = _parsed(new).line_of(stage, index)
+    if before is None or after is None or not after.heredocs:
+        return None
+    if before.text != after.text or before.heredocs == after.heredocs:
+        return None
+    return _line_detail(after, _read(new)[0], before, _read(old)[0])
+
+
+@functools.lru_cache(maxsize=4)
+def _read(text: str) -> tuple[list[str], list[Instruction]]:
+    """A Dockerfile's lines and instructions (the same texts are read for each step)."""
+    return physical_lines(text), instructions(text)
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed(text: str) -> Dockerfile:
+    return parse(text)
+
+
+def _source(lines: Sequence[str], instruction: Instruction) -> list[tuple[int, str]]:
+    """(line number, text) of the lines an instruction is made of, stripped; comment and
+    empty lines inside a continuation (BuildKit skips them) left out."""
+    out: list[tuple[int, str]] = []
+    body_from = instruction.heredocs[0].line if instruction.heredocs else instruction.end_line + 1
+    for number in range(instruction.line, instruction.end_line + 1):
+        text = lines[number - 1].rstrip("\r")
+        if number < body_from and (not text.strip() or text.lstrip().startswith("#")):
+            continue
+        out.append((number, text.strip() if number < body_from else text))
+    return out
+
+
+def _line_detail(
+    new: Instruction, new_lines: Sequence[str], old: Instruction | None, old_lines: Sequence[str]
+) -> str:
+    """`line N changed: TEXT (was: OLD)`; for an instruction of several lines, the first
+    of them that changed, and where the instruction is."""
+    within = (
+        f", in the {new.keyword} of lines {new.line}-{new.end_line}"
+        if new.end_line > new.line
+        else ""
+    )
+    after = _source(new_lines, new)
+    if old is None or not after:
+        first = new_lines[new.line - 1]
+        return f"line {new.line} changed: {_quoted(first)} (new){within}"
+    before = _source(old_lines, old)
+    parts = difflib.SequenceMatcher(
+        a=[text for _, text in before], b=[text for _, text in after], autojunk=False
+    )
+    for tag, i1, i2, j1, j2 in parts.get_opcodes():
+        if tag == "equal":
+            continue
+        if j1 < j2:
+            was = f" (was: {_quoted(before[i1][1])})" if i1 < i2 else " (new)"
+            return f"line {after[j1][0]} changed: {_quoted(after[j1][1])}{was}{within}"
+        at = after[j1 - 1][0] if j1 > 0 else new.line
+        return f"line {at} changed: {_quoted(before[i1][1])} was removed after it{within}"
+    return f"line {new.line} changed: {_quoted(after[0][1])}{within}"
+
+
+def _quoted(line: str) -> str:
+    text = line.strip()
+    return text if len(text) <= MAX_QUOTED else text[: MAX_QUOTED - 1] + "…"
 
 
 def _changed_context(

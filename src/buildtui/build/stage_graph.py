@@ -212,8 +212,10 @@ def stage_graph(summary: BuildSummary, dockerfile_text: str | None = None) -> St
         for step in counted:
             taken = copy_from(step.instruction)
             if taken is not None:
+                # A stage is named as its steps name it: in lower case, as BuildKit.
                 seen = any(k == (platform, taken.lower()) for k in groups)
-                edges.append(GraphEdge(platform, taken, stage, "copy", step.index, not seen))
+                source = taken.lower() if seen else taken
+                edges.append(GraphEdge(platform, source, stage, "copy", step.index, not seen))
     return StageGraph(tuple(nodes), tuple(edges), bool(known))
 
 

@@ -43,7 +43,7 @@ FRAGMENTS = [
     "EOF",
     "\tEOF",
     "RUN cat <<-'E' <<F",
-    "RUN cat <<\"E\"",
+    'RUN cat <<"E"',
     "E",
     "\t\tE",
     "F",
