@@ -222,3 +222,68 @@ def test_a_pruned_cache_with_no_import_says_so(lab: Lab) -> None:
         f"Cache broken here: base: cache broken at step 2 COPY src/ /app/src/: {base['detail']}"
         in printed
     )
+
+
+CONTINUED_FROM = """\
+FROM {base} AS Base
+RUN echo {token} base \\
+    && echo one > /one
+FROM \\
+    base AS final
+COPY --from=Base /one /one
+RUN cat /one
+"""
+
+
+@again_if_pruned
+def test_a_change_on_a_continuation_line_and_a_continued_from_are_named(lab: Lab) -> None:
+    lab.dockerfile.write_text(CONTINUED_FROM.format(base=lab.base, token=lab.token))
+    assert lab.build()[0] == 0
+    lab.dockerfile.write_text(lab.dockerfile.read_text().replace("echo one", "echo two"))
+    code, summary, _ = lab.build()
+    assert code == 0
+    misses = lab.misses(summary)
+    base = misses["base"]
+    assert (base["reason"], base["index"]) == ("instruction", 2)
+    assert base["detail"] == (
+        "Dockerfile line 3 changed: && echo two > /one (was: && echo one > /one), "
+        "in the RUN of lines 2-3"
+    )
+    # The stage FROM base (written over two lines) missed because its base did.
+    final = misses["final"]
+    assert final["reason"] == "earlier-stage"
+    assert final["detail"] == (
+        f"stage base (its base) missed first at step 2 {base['instruction']}"
+    )
+
+
+MULTI_NAME_ARG = """\
+ARG BASE={base} VERSION=1
+FROM ${{BASE}} AS Tools
+ARG DEBUG=0 VERSION
+RUN echo {token} tools && env | grep VERSION > /v
+FROM ${{BASE}} AS final
+COPY --from=Tools /v /v
+RUN cat /v
+"""
+
+
+@again_if_pruned
+def test_a_multi_name_arg_and_a_stage_named_in_another_case_are_named(lab: Lab) -> None:
+    lab.dockerfile.write_text(MULTI_NAME_ARG.format(base=lab.base, token=lab.token))
+    assert lab.build("--build-arg", "VERSION=1")[0] == 0
+    # The RUN does not name $VERSION: only its environment changes.
+    code, summary, _ = lab.build("--build-arg", "VERSION=2")
+    assert code == 0
+    misses = lab.misses(summary)
+    tools = misses["tools"]
+    assert (tools["reason"], tools["index"], tools["detail"]) == (
+        "build-arg",
+        2,
+        "build argument VERSION changed since build #1",
+    )
+    final = misses["final"]
+    assert final["reason"] == "copy-from"
+    assert final["detail"] == (
+        f"COPY --from=tools: stage tools missed first at step 2 {tools['instruction']} (build-arg)"
+    )
