@@ -665,6 +665,12 @@ def arg_names(instruction: Instruction) -> list[tuple[str, str | None]]:
     return out
 
 
+def stage_names(text: str) -> list[str]:
+    """The stage names of Dockerfile `text` (`FROM image AS name`), in order, in lower
+    case as BuildKit's step names spell them."""
+    return [stage.name for stage in parse(text).stages if stage.name is not None]
+
+
 def image_name(reference: str) -> str:
     """A FROM image as BuildKit's step names spell it: `busybox` ->
     `docker.io/library/busybox:latest`, `me/app:1` -> `docker.io/me/app:1`."""

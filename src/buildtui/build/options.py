@@ -13,8 +13,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
+from buildtui.build.dockerfile import stage_names
 from buildtui.build.errors import OptionsError
-from buildtui.buildlog.model import stage_names
 from buildtui.engine.client import docker_command
 from buildtui.logs import masked_argv
 from buildtui.settings import Settings

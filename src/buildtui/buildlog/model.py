@@ -399,14 +399,3 @@ class BuildModel:
 
 _LOG = LineKind.LOG
 _TERMINAL = frozenset({LineKind.CACHED, LineKind.DONE, LineKind.ERROR, LineKind.CANCELED})
-
-_FROM_STAGE = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*\S+\s+AS\s+(\S+)\s*$", re.IGNORECASE)
-
-
-def stage_names(dockerfile_text: str) -> list[str]:
-    """The stage names of a Dockerfile (`FROM image AS name`), in order."""
-    return [
-        match.group(1)
-        for line in dockerfile_text.splitlines()
-        if (match := _FROM_STAGE.match(line)) is not None
-    ]

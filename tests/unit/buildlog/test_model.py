@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from buildtui.buildlog.model import BuildModel, PhaseKind, StepState, stage_names
+from buildtui.build.dockerfile import stage_names
+from buildtui.buildlog.model import BuildModel, PhaseKind, StepState
 from tests.fakes.build import captured_log
 
 DOCKERFILE = """\
@@ -24,6 +25,12 @@ def model_of(name: str, **kwargs: object) -> BuildModel:
 
 def test_stage_names_in_dockerfile_order() -> None:
     assert stage_names(DOCKERFILE) == ["build1", "build2", "tools"]
+
+
+def test_stage_names_as_step_names_spell_them() -> None:
+    """In lower case (BuildKit's step names do), a FROM continued on the next line read."""
+    text = "FROM x AS Build\nRUN a\nFROM \\\n    y AS Out\n# escape=`\nFROM z AS last\n"
+    assert stage_names(text) == ["build", "out", "last"]
 
 
 def test_groups_by_platform_then_stage_in_dockerfile_order() -> None:
