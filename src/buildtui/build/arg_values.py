@@ -24,6 +24,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from buildtui.build.dockerfile import instructions
+
 MIN_LENGTH = 4
 """Values this long or longer are masked everywhere in a build's text."""
 
@@ -65,21 +67,9 @@ class _Expansion:
 
 
 def _instructions(dockerfile: str) -> list[str]:
-    """The Dockerfile's instructions, continuation lines joined, comments left out."""
-    out: list[str] = []
-    current = ""
-    for raw in dockerfile.splitlines():
-        line = raw.strip()
-        if not current and (not line or line.startswith("#")):
-            continue
-        if line.endswith("\\"):
-            current += line[:-1] + " "
-            continue
-        out.append(current + line)
-        current = ""
-    if current:
-        out.append(current)
-    return out
+    """The Dockerfile's instructions as BuildKit joins them (dockerfile.py): continuation
+    lines joined (either escape character), comments inside them left out."""
+    return [instruction.text for instruction in instructions(dockerfile)]
 
 
 def _references(body: str) -> list[tuple[int, int, str]]:

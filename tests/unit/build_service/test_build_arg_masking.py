@@ -76,6 +76,17 @@ def test_a_multi_line_value_is_masked_line_by_line() -> None:
     assert made("#4 0.1 abcdefgh") == "#4 0.1 «KEY»"
 
 
+def test_a_short_value_is_masked_in_a_step_continued_over_a_comment_line() -> None:
+    """BuildKit leaves a comment line inside a continuation out of the step, and joins
+    lines that end with the escape character the `# escape=` directive chose."""
+    made = BuildArgMask(
+        {"N": "1"}, "FROM x\nARG N\nRUN echo ${N} \\\n    # the count\n    && echo done\n"
+    )
+    assert made("#5 [2/2] RUN echo 1 && echo done") == "#5 [2/2] RUN echo «N» && echo done"
+    backtick = BuildArgMask({"N": "1"}, "# escape=`\nFROM x\nARG N\nRUN echo $N `\n  && ls\n")
+    assert backtick("#5 [2/2] RUN echo 1 && ls") == "#5 [2/2] RUN echo «N» && ls"
+
+
 def test_a_long_line_of_references_is_read_in_one_pass() -> None:
     text = "FROM x\nRUN " + "${N:-" * 200_000 + "\n"
     made = BuildArgMask({"N": "1"}, text)  # a backtracking pattern took minutes here
