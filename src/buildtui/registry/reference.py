@@ -274,8 +274,22 @@ def is_loopback(hostport: str) -> bool:
 
 
 def same_registry(one: str, other: str) -> bool:
-    """`LOCALHOST:5000` and `localhost:5000` are one registry: host names ignore case."""
-    return one.lower() == other.lower()
+    """`LOCALHOST:5000` and `localhost:5000` are one registry: host names ignore case; so
+    are two loopback names with the same port (`localhost:5000`, `127.0.0.1:5000`): the
+    same server on this machine."""
+    if one.lower() == other.lower():
+        return True
+    if is_loopback(one) and is_loopback(other):
+        port = split_host(one)[1]
+        return port is not None and port == split_host(other)[1]
+    return False
+
+
+def registry_of(reference: str) -> str:
+    """The `host[:port]` an image reference is on, as written (Docker Hub's name when it
+    names none); the reference is not checked."""
+    first, slash, _ = reference.strip().partition("/")
+    return first if slash and _looks_like_host(first) else DOCKER_HUB
 
 
 def uses_plain_http(hostport: str, insecure_registries: Iterable[str] = ()) -> bool:

@@ -13,7 +13,9 @@ from buildtui.registry.reference import (
     is_digest,
     parse_reference,
     parse_registry,
+    registry_of,
     repository_problem,
+    same_registry,
     uses_plain_http,
 )
 
@@ -207,3 +209,19 @@ def test_the_length_limit_counts_the_registry_too() -> None:
     assert parse_reference("localhost:5000/" + "a" * 240).repository == "a" * 240
     with pytest.raises(BadReference, match="localhost:5000/ in front it has 256 characters"):
         parse_reference("localhost:5000/" + "a" * 241)
+
+
+def test_one_registry_under_several_names() -> None:
+    assert same_registry("LOCALHOST:5000", "localhost:5000")
+    # Two loopback names with the same port are the same server on this machine.
+    assert same_registry("127.0.0.1:5000", "localhost:5000")
+    assert not same_registry("127.0.0.1:5001", "localhost:5000")
+    assert not same_registry("localhost", "127.0.0.1")  # no port: nothing says which
+    assert not same_registry("lab.example:5000", "localhost:5000")
+
+
+def test_the_registry_a_reference_is_on() -> None:
+    assert registry_of("localhost:5000/lab:1") == "localhost:5000"
+    assert registry_of("127.0.0.1:5000/a/b@sha256:00") == "127.0.0.1:5000"
+    assert registry_of("me/app:1") == "docker.io"
+    assert registry_of("busybox") == "docker.io"
