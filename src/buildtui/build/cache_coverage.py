@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from buildtui.build.evidence import buildx_arguments
+from buildtui.build.command import parse_command
 from buildtui.buildlog.summary import BuildSummary
 
 DEFAULT_PLATFORM = "default platform"
@@ -127,40 +127,10 @@ def _suffix(platform: str) -> str:
 
 def cache_flags(argv: Sequence[str]) -> CacheFlags:
     """The registry cache refs and platforms of a kept `docker buildx build` command."""
-    args = buildx_arguments(list(argv))
-    to: list[tuple[str, str]] = []
-    source: list[str] = []
-    platforms: list[str] = []
-    for index, arg in enumerate(args):
-        name, equals, value = arg.partition("=")
-        if not equals or name not in ("--cache-to", "--cache-from", "--platform"):
-            if arg in ("--cache-to", "--cache-from", "--platform") and index + 1 < len(args):
-                name, value = arg, args[index + 1]
-            else:
-                continue
-        if name == "--platform":
-            platforms += [p.strip() for p in value.split(",") if p.strip()]
-            continue
-        fields = _fields(value)
-        ref = fields.get("ref")
-        if ref is None and "=" not in value:
-            ref = value  # `--cache-from REF`
-        if ref is None or fields.get("type", "registry") != "registry":
-            continue
-        if name == "--cache-to":
-            to.append((ref, fields.get("mode", "min")))
-        else:
-            source.append(ref)
-    return CacheFlags(tuple(to), tuple(source), tuple(platforms) or (DEFAULT_PLATFORM,))
-
-
-def _fields(spec: str) -> dict[str, str]:
-    out = {}
-    for part in spec.split(","):
-        key, equals, value = part.partition("=")
-        if equals:
-            out[key.strip()] = value.strip()
-    return out
+    command = parse_command(argv)
+    to = [(ref, spec.mode or "min") for spec in command.cache_to if (ref := spec.registry_ref)]
+    source = [ref for spec in command.cache_from if (ref := spec.registry_ref)]
+    return CacheFlags(tuple(to), tuple(source), tuple(command.platforms) or (DEFAULT_PLATFORM,))
 
 
 def _stages(summary: BuildSummary, mode: str) -> tuple[str, ...]:

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from buildtui.build.command import BuildCommand, parse_command
 from buildtui.build.deadline import Deadline, DeadlineExceeded
 from buildtui.build.dockerignore import IgnoreRules, ParentMatches
 from buildtui.build.go_glob import PatternError, UnsupportedPattern
@@ -87,46 +88,6 @@ class BuildEvidence:
         )
 
 
-def buildx_arguments(argv: list[str] | tuple[str, ...]) -> list[str]:
-    """The arguments after `... buildx build` in a full command."""
-    args = list(argv)
-    for i in range(len(args) - 1):
-        if args[i] == "buildx" and args[i + 1] == "build":
-            return args[i + 2 :]
-    return args
-
-
-_VALUE_FLAGS = {
-    "-f", "--file", "-t", "--tag", "--platform", "--build-arg", "--cache-from", "--cache-to",
-    "--target", "--builder", "-o", "--output", "--secret", "--ssh", "--label", "--progress",
-    "--no-cache-filter", "--network", "--add-host", "--iidfile", "--metadata-file",
-    "--attest", "--annotation", "--build-context", "--shm-size", "--ulimit", "--allow",
-    "--provenance", "--sbom", "--call", "--cgroup-parent",
-}  # fmt: skip
-
-
-def _options(arguments: list[str]) -> tuple[dict[str, list[str]], list[str], set[str]]:
-    """(flag -> values, positionals, flags without value) of buildx build arguments."""
-    values: dict[str, list[str]] = {}
-    positionals: list[str] = []
-    switches: set[str] = set()
-    i = 0
-    while i < len(arguments):
-        arg = arguments[i]
-        if arg.startswith("--") and "=" in arg:
-            flag, _, value = arg.partition("=")
-            values.setdefault(flag, []).append(value)
-        elif arg in _VALUE_FLAGS and i + 1 < len(arguments):
-            values.setdefault(arg, []).append(arguments[i + 1])
-            i += 1
-        elif arg.startswith("-") and arg != "-":
-            switches.add(arg)
-        else:
-            positionals.append(arg)
-        i += 1
-    return values, positionals, switches
-
-
 def _key(data_dir: Path | None) -> bytes:
     """The machine's key for hashing build-argument values (made once, owner-only; a
     link in its place is removed, never read)."""
@@ -182,8 +143,8 @@ def collect(
     """The evidence of a build about to run `argv` (a full `docker buildx build` line)."""
     cwd = Path.cwd() if cwd is None else cwd
     environ = dict(os.environ) if environ is None else environ
-    values, positionals, switches = _options(buildx_arguments(argv))
-    context, dockerfile, note = _project(values, positionals, cwd)
+    command = parse_command(argv)
+    context, dockerfile, note = _project(command, cwd)
     dockerfile_text = _read_dockerfile(dockerfile)
     hashes: dict[str, str] | None = None
     if context is not None:
@@ -196,15 +157,8 @@ def collect(
         )
     key = _key(data_dir)
     build_args: dict[str, str] = {}
-    for assignment in values.get("--build-arg", []):
-        name, equals, value = assignment.partition("=")
-        if not equals:
-            value = environ.get(name, "")
-        build_args[name] = value_hash(value, key)
-    platforms = tuple(p.strip() for v in values.get("--platform", []) for p in v.split(",") if p)
-    builders = values.get("--builder") or []
-    builder = builders[-1] if builders else None
-    targets = values.get("--target") or []
+    for name, value in command.build_args:
+        build_args[name] = value_hash(environ.get(name, "") if value is None else value, key)
     return BuildEvidence(
         context=str(context) if context is not None else None,
         dockerfile=str(dockerfile) if dockerfile is not None else None,
@@ -212,21 +166,19 @@ def collect(
         context_hashes=hashes,
         context_note=note,
         build_args=build_args,
-        no_cache="--no-cache" in switches or "--no-cache=true" in values.get("--no-cache", []),
-        no_cache_filter=tuple(s for v in values.get("--no-cache-filter", []) for s in v.split(",")),
-        cache_from=tuple(values.get("--cache-from", [])),
-        cache_to=tuple(values.get("--cache-to", [])),
-        platforms=platforms,
-        builder=builder,
-        target=targets[-1] if targets else None,
+        no_cache=command.no_cache,
+        no_cache_filter=tuple(command.no_cache_filter),
+        cache_from=tuple(command.values("--cache-from")),
+        cache_to=tuple(command.values("--cache-to")),
+        platforms=tuple(command.platforms),
+        builder=command.builder,
+        target=command.target,
     )
 
 
-def _project(
-    values: dict[str, list[str]], positionals: list[str], cwd: Path
-) -> tuple[Path | None, Path | None, str | None]:
-    """(context folder, Dockerfile, why the context is not hashed) of parsed arguments."""
-    context_arg = positionals[-1] if positionals else None
+def _project(command: BuildCommand, cwd: Path) -> tuple[Path | None, Path | None, str | None]:
+    """(context folder, Dockerfile, why the context is not hashed) of a command."""
+    context_arg = command.context
     context: Path | None = None
     note: str | None = None
     if context_arg is None:
@@ -235,12 +187,12 @@ def _project(
         note = f"the build context {context_arg} is not a local folder: its files are not hashed"
     else:
         context = (cwd / context_arg).resolve()
-    files = values.get("--file") or values.get("-f")
+    file = command.file
     dockerfile: Path | None = None
-    if files and files[-1] == "-":
+    if file == "-":
         dockerfile = None  # read from standard input: not recorded
-    elif files:
-        dockerfile = (cwd / files[-1]).resolve()
+    elif file:
+        dockerfile = (cwd / file).resolve()
     elif context is not None:
         dockerfile = context / "Dockerfile"
     return context, dockerfile, note
@@ -250,8 +202,7 @@ def project_of(
     argv: list[str] | tuple[str, ...], cwd: Path | None = None
 ) -> tuple[str | None, str | None]:
     """`BuildEvidence.project` of a command, without reading anything."""
-    values, positionals, _ = _options(buildx_arguments(argv))
-    context, dockerfile, _ = _project(values, positionals, Path.cwd() if cwd is None else cwd)
+    context, dockerfile, _ = _project(parse_command(argv), Path.cwd() if cwd is None else cwd)
     return (
         str(context) if context is not None else None,
         str(dockerfile) if dockerfile is not None else None,

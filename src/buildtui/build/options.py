@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
+from buildtui.build.command import parse_command
 from buildtui.build.dockerfile import stage_names
 from buildtui.build.errors import OptionsError
 from buildtui.engine.client import docker_command
@@ -214,16 +215,12 @@ def argv_for_arguments(arguments: list[str], settings: Settings) -> list[str]:
 def dockerfile_of(arguments: Sequence[str]) -> Path:
     """The Dockerfile raw buildx arguments name (`-f`/`--file`, else CONTEXT/Dockerfile).
 
-    Only a guess, for ordering stages: the context is taken as the last argument;
-    `-f` is relative to the working directory, as for buildx.
+    For ordering stages: `-f` is relative to the working directory, as for buildx.
     """
-    context = arguments[-1] if arguments else "."
-    for i, arg in enumerate(arguments):
-        if arg in ("-f", "--file") and i + 1 < len(arguments):
-            return Path(arguments[i + 1])
-        if arg.startswith("--file="):
-            return Path(arg.split("=", 1)[1])
-    return Path(context, "Dockerfile")
+    command = parse_command(arguments)
+    if command.file is not None:
+        return Path(command.file)
+    return Path(command.context or ".", "Dockerfile")
 
 
 def read_stage_names(dockerfile: Path) -> list[str]:

@@ -13,7 +13,7 @@ from datetime import datetime
 from rich.table import Table
 from rich.text import Text
 
-from buildtui.build.evidence import buildx_arguments
+from buildtui.build.command import Spec, buildx_arguments, output_spec, parse_command
 from buildtui.build.forecast import judge
 from buildtui.build.history import BuildEntry, Comparison
 from buildtui.build.live import LiveBuild
@@ -21,6 +21,7 @@ from buildtui.build.replay import FIXED_RATE, ReplaySession
 from buildtui.buildlog.model import BuildModel, PhaseKind, StepState
 from buildtui.buildlog.presentation import SEMANTIC, Styles, replay_note, speeds_text
 from buildtui.buildlog.summary import BuildSummary, miss_line
+from buildtui.registry.reference import registry_of, same_registry
 from buildtui.untrusted import screen_text
 
 
@@ -65,67 +66,58 @@ def short_ref(ref: str) -> str:
     return rest if rest and ("." in first or ":" in first or first == "localhost") else ref
 
 
-def cache_ref(spec: str) -> str:
+def cache_ref(spec: Spec) -> str:
     """`type=registry,ref=localhost:5000/cachedata1,mode=max` -> `cachedata1 max`."""
-    fields = dict(part.partition("=")[::2] for part in spec.split(","))
-    where = fields.get("ref") or fields.get("dest") or fields.get("src") or fields.get("type", "")
-    mode = f" {fields['mode']}" if "mode" in fields else ""
+    fields = spec.fields
+    where = (
+        fields.get("ref")
+        or fields.get("dest")
+        or fields.get("src")
+        or spec.registry_ref
+        or fields.get("type", "")
+    )
+    mode = f" {spec.mode}" if spec.mode is not None else ""
     return short_ref(where) + mode
 
 
 def build_traits(argv: Sequence[str]) -> tuple[str, str, str]:
     """(tags, cache, platforms) of a kept command, short: `lab:cachetest`,
     `to cachedata1 max, from cachedata1`, `amd64+arm64`."""
-    args = buildx_args(argv)
-    tags: list[str] = []
-    cache_to: list[str] = []
-    cache_from: list[str] = []
-    platforms: list[str] = []
-    takes = {"-t": tags, "--tag": tags, "--cache-to": cache_to, "--cache-from": cache_from,
-             "--platform": platforms}  # fmt: skip
-    for index, arg in enumerate(args):
-        name, equals, value = arg.partition("=")
-        if equals and name in takes:
-            takes[name].append(value)
-        elif arg in takes and index + 1 < len(args):
-            takes[arg].append(args[index + 1])
-    cache = [f"to {cache_ref(spec)}" for spec in cache_to]
-    cache += [f"from {cache_ref(spec)}" for spec in cache_from]
-    arches = [p.strip().removeprefix("linux/") for ps in platforms for p in ps.split(",")]
+    command = parse_command(buildx_args(argv))
+    cache = [f"to {cache_ref(spec)}" for spec in command.cache_to]
+    cache += [f"from {cache_ref(spec)}" for spec in command.cache_from]
+    arches = [p.removeprefix("linux/") for p in command.platforms]
     return (
-        " ".join(short_ref(tag) for tag in tags) or "-",
+        " ".join(short_ref(tag) for tag in command.tags) or "-",
         ", ".join(cache) or "-",
         "+".join(a for a in arches if a) or "default",
     )
 
 
-OUTPUT_FLAGS = {"--push": "registry (push)", "--load": "docker (load)"}
+SHORTHANDS = {"--push": "registry", "--load": "docker"}
+"""The flags that stand for an exporter."""
 EXPORTER_NAMES = {"registry": "registry (push)", "docker": "docker (load)"}
 
 
 def output_cell(argv: Sequence[str]) -> str:
     """Where a kept command's result went, in the lab's exporter names: `registry (push)`,
     `docker (load)`, `local ./out`, `oci out.tar`; `default` without a flag."""
-    args = buildx_args(argv)
+    command = parse_command(buildx_args(argv))
     outputs: list[str] = []
-    for index, arg in enumerate(args):
-        name, equals, value = arg.partition("=")
-        if arg in OUTPUT_FLAGS:
-            outputs.append(OUTPUT_FLAGS[arg])
-        elif equals and name == "--output":
-            outputs.append(_exporter(value))
-        elif arg in ("-o", "--output") and index + 1 < len(args):
-            outputs.append(_exporter(args[index + 1]))
+    for flag, value in command.flags:
+        if flag in SHORTHANDS and command.on(flag, value):
+            outputs.append(EXPORTER_NAMES[SHORTHANDS[flag]])
+        elif flag in ("-o", "--output") and value is not None:
+            outputs.append(_exporter(output_spec(value)))
     return ", ".join(dict.fromkeys(outputs)) or "default"
 
 
-def _exporter(spec: str) -> str:
+def _exporter(spec: Spec) -> str:
     """`type=local,dest=./out` -> `local ./out`; a bare path is a local export."""
-    if "=" not in spec.split(",")[0]:
-        return f"local {spec}" if spec != "-" else "tar (stdout)"
-    fields = dict(part.partition("=")[::2] for part in spec.split(","))
-    kind = fields.get("type", "local")
-    where = fields.get("dest", "")
+    if "=" not in spec.raw:
+        return f"local {spec.raw}" if spec.raw != "-" else "tar (stdout)"
+    kind = spec.fields.get("type", "local")
+    where = spec.dest or ""
     return " ".join(part for part in (EXPORTER_NAMES.get(kind, kind), where) if part)
 
 
@@ -157,16 +149,14 @@ def forecast_cell(entry: BuildEntry) -> str:
 
 def pushed_to(live: LiveBuild, registry_host: str) -> bool:
     """The build pushed an image, or exported a cache image, to the lab registry
-    (`registry_host`, or the same port on localhost or 127.0.0.1)."""
+    (`registry_host`, or another loopback name of it: `localhost:5000`, `127.0.0.1:5000`)."""
     summary = live.summary
     if summary is None:
         return False
-    port = registry_host.rpartition(":")[2]
-    hosts = {registry_host, f"localhost:{port}", f"127.0.0.1:{port}"}
     refs = [ref for ref, _ in summary.pushed]
     if summary.cache_export == "ok":
-        refs += [arg for arg in live.argv if "type=registry" in arg]
-    return any(f"{host}/" in ref for ref in refs for host in hosts)
+        refs += [ref for spec in parse_command(live.argv).cache_to if (ref := spec.registry_ref)]
+    return any(same_registry(registry_of(ref), registry_host) for ref in refs)
 
 
 def status_line(live: LiveBuild, lines: int) -> str:

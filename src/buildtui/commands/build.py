@@ -24,8 +24,9 @@ from types import FrameType
 from typing import TextIO
 
 from buildtui.build.advice import advise
+from buildtui.build.command import buildx_arguments
 from buildtui.build.errors import BuildError
-from buildtui.build.evidence import buildx_arguments, collect_evidence
+from buildtui.build.evidence import collect_evidence
 from buildtui.build.forecast import Forecasting
 from buildtui.build.history import BuildHistory, project_builds
 from buildtui.build.live import LiveBuild
