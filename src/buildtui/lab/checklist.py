@@ -18,9 +18,7 @@ from buildtui.registry.scan import RegistryScan
 
 Translate = Callable[[str], str]
 
-LAB_PLATFORMS = ("linux/amd64", "linux/arm64")
 EXPORTERS = ("docker", "image", "oci", "tar", "local")
-BUILDKIT_IMAGE = "moby/buildkit:buildx-stable-1"
 
 
 def untranslated(text: str) -> str:

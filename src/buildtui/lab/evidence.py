@@ -13,8 +13,9 @@ import re
 from dataclasses import dataclass
 
 from buildtui.build.history import BuildEntry
+from buildtui.build.options import LAB_PLATFORMS
 from buildtui.lab.build_command import flag_values, registry_caches
-from buildtui.lab.checklist import LAB_PLATFORMS, Observations
+from buildtui.lab.checklist import Observations
 from buildtui.lab.records import CacheSizeRecord
 from buildtui.registry.models import Kind
 from buildtui.registry.scan import ImageReport

@@ -13,6 +13,8 @@ is the guide's public face and keeps the names the rest of the app imports from 
 
 from __future__ import annotations
 
+from buildtui.build.options import LAB_PLATFORMS
+from buildtui.buildx.errors import BUILDKIT_IMAGE
 from buildtui.lab.build_command import (
     csv_fields,
     exports_of,
@@ -29,9 +31,7 @@ from buildtui.lab.build_items import (
     pushed_item,
 )
 from buildtui.lab.checklist import (
-    BUILDKIT_IMAGE,
     EXPORTERS,
-    LAB_PLATFORMS,
     ExportCheck,
     Guide,
     Item,
