@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import posixpath
-import re
 import shlex
 import subprocess
 import time
@@ -42,6 +41,7 @@ from buildtui.cleanup.errors import (
     NotARegistryContainer,
     RestartFailed,
 )
+from buildtui.registry.reference import repository_problem
 from buildtui.settings import Settings
 
 if TYPE_CHECKING:
@@ -49,10 +49,6 @@ if TYPE_CHECKING:
 
 COLLECTOR_LABEL = "dev.buildtui.collector-for"
 """Label of the one-off collector containers: its value is the registry container's name."""
-# A repository name as the distribution spec defines it (no `..`, no leading `/`).
-REPOSITORY_RE = re.compile(
-    r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
-)
 # Removes a repository's own directories from storage, only when it holds no tag and no
 # manifest revision at that moment; nested repositories (REPO/other) are kept.
 REMOVE_EMPTY_REPO = (
@@ -312,7 +308,7 @@ class RegistryContainer:
     def tag_times(self, info: ContainerInfo, repository: str) -> dict[str, float]:
         """When each tag of `repository` was last pushed: its link file's modification time
         in storage (tag -> Unix time). Empty when the repository has no tags there."""
-        if not REPOSITORY_RE.fullmatch(repository) or len(repository) > 255:
+        if repository_problem(repository) is not None:
             return {}
         base = (
             f"{info.storage_root.rstrip('/')}/docker/registry/v2/repositories/{repository}"
@@ -422,7 +418,7 @@ class RegistryContainer:
 
         Only while the registry is stopped (or with `check`, which changes nothing).
         """
-        if not REPOSITORY_RE.fullmatch(name) or len(name) > 255:
+        if repository_problem(name) is not None:
             return RepositoryRemoval(
                 name,
                 False,
