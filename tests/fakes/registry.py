@@ -63,6 +63,9 @@ class FakeRegistry:
     requests: list[httpx.Request] = field(default_factory=list)
     catalog_max: int = 1000
     """Largest page the catalog serves; a smaller `n` is honoured, as distribution does."""
+    catalog_refuses: bool = False
+    """A larger `n` is refused (400 PAGINATION_NUMBER_INVALID, as distribution does), not
+    cut to `catalog_max`."""
     down: bool = False
     delete_enabled: bool = True
     basic_auth: tuple[str, str] | None = None
@@ -328,7 +331,10 @@ class FakeRegistry:
 
     def _catalog(self, request: httpx.Request) -> httpx.Response:
         query = parse_qs(urlsplit(str(request.url)).query)
-        n = min(int(query.get("n", ["100"])[0]), self.catalog_max)
+        n = int(query.get("n", ["100"])[0])
+        if n > self.catalog_max and self.catalog_refuses:
+            return _error(400, "PAGINATION_NUMBER_INVALID")
+        n = min(n, self.catalog_max)
         last = query.get("last", [""])[0]
         names = sorted(name for name in self.tags if name > last)
         page = names[:n]

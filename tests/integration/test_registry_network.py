@@ -137,7 +137,7 @@ def test_registry_commands_and_the_doctor_go_through_the_proxy(
     listed = buildtui("registry", "ls", host, "--json", proxy=proxy.url, insecure=host)
     assert listed.returncode == 0, listed.stderr
     assert json.loads(listed.stdout)["repositories"][0]["name"] == "lab"
-    assert f"GET http://{host}/v2/_catalog?n=100" in proxy.seen
+    assert f"GET http://{host}/v2/_catalog?n=1000" in proxy.seen
     assert f"GET http://{host}/v2/lab/tags/list" in proxy.seen
 
     proxy.seen.clear()
@@ -340,7 +340,7 @@ def test_the_engines_insecure_registries_are_plain_http(
         check=False,
     )
     assert listed.returncode == 0, listed.stderr
-    assert f"GET http://{host}/v2/_catalog?n=100" in proxy.seen  # httpx lower-cases it
+    assert f"GET http://{host}/v2/_catalog?n=1000" in proxy.seen  # httpx lower-cases it
     # Without the engine's word it is HTTPS (which this proxy cannot tunnel): no plain GET.
     proxy.seen.clear()
     secure = subprocess.run(
@@ -367,7 +367,7 @@ def test_the_engines_insecure_registries_are_plain_http(
     )
     assert through.returncode == 0, through.stderr
     assert json.loads(through.stdout)["repositories"][0]["name"] == "lab"
-    assert f"GET http://{by_address}/v2/_catalog?n=100" in proxy.seen
+    assert f"GET http://{by_address}/v2/_catalog?n=1000" in proxy.seen
 
 
 def test_the_real_engines_registry_config_is_read(engine: None) -> None:

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import sys
+import textwrap
 from typing import TYPE_CHECKING, Any
 
-from buildtui.commands.output import print_json
+from buildtui.commands.output import SCHEMA_VERSION, print_json
+from buildtui.commands.progress import Quiet, TerminalProgress, progress_for
 from buildtui.commands.running import run_then_close
 from buildtui.registry.crossref import CacheBreakdown
 from buildtui.registry.errors import BadReference, RegistryError
-from buildtui.registry.present import format_size, inspect_json, scan_json
+from buildtui.registry.models import Kind
+from buildtui.registry.present import format_size, inspect_json, repository_json, scan_end_json
 from buildtui.registry.reference import same_registry
-from buildtui.registry.rows import report_text, scan_text
+from buildtui.registry.rows import (
+    SCAN_HEADER,
+    progress_text,
+    report_text,
+    repository_lines,
+    scan_end_lines,
+    scan_text,
+)
+from buildtui.registry.scan import RegistryScan, RepositoryListing, ScanProgress
 from buildtui.settings import Settings
 
 if TYPE_CHECKING:
@@ -20,7 +33,8 @@ if TYPE_CHECKING:
     from buildtui.cleanup.service import CleanupService
     from buildtui.cleanup.space import SpaceReport, SpaceRow
     from buildtui.registry.client import RawManifest
-    from buildtui.registry.scan import ImageReport, RegistryScan
+    from buildtui.registry.scan import ImageReport
+    from buildtui.registry.service import RegistryService
 
 
 def register(subparsers: Any) -> None:
@@ -110,11 +124,21 @@ def run_inspect(args: argparse.Namespace, settings: Settings) -> int:
             sys.stdout.buffer.flush()
             return 0
 
+        progress = progress_for(args.json)
+
+        def entries_read(done: int, total: int) -> None:
+            progress.show(f"{done:,} of {total:,} index entries read")
+
         async def read(s: RegistryService) -> tuple[ImageReport, CacheBreakdown | None]:
-            report = await s.inspect(ref.repository, ref.identifier)
+            report = await s.inspect(ref.repository, ref.identifier, on_entry=entries_read)
+            if report.kind is Kind.CACHE:
+                progress.show("comparing the cache with the registry's images")
             return report, await s.breakdown(report)
 
-        report, breakdown = run_then_close(service, read)
+        try:
+            report, breakdown = run_then_close(service, read)
+        finally:
+            progress.clear()
     except RegistryError as error:
         return _fail(error)
     if args.json:
@@ -127,29 +151,131 @@ def run_inspect(args: argparse.Namespace, settings: Settings) -> int:
 def run_ls(args: argparse.Namespace, settings: Settings) -> int:
     from buildtui.registry.service import RegistryService  # httpx: only when a command needs it
 
+    progress = progress_for(args.json)
+    listing = ScanListing(progress, args.json)
     try:
         service = RegistryService(settings)
         if args.host:
             service = service.open(args.host)
-        scan = run_then_close(service, lambda s: s.scan())
+        scan = run_then_close(service, listing.scan)
     except RegistryError as error:
+        progress.clear()
+        listing.fail(error)
         return _fail(error)
-    if args.json:
-        print_json(scan_json(scan))
-    else:
-        print(render_scan(scan))
-    failed = (
-        len(scan.errors)
-        + sum(1 for e in scan.entries() if e.error or (e.report and e.report.damaged))
-        + len(scan.tags_cut)
-        + (1 if scan.catalog_cut else 0)
-    )
-    return 1 if failed else 0
+    finally:
+        progress.clear()
+    listing.end(scan)
+    return 1 if listing.failed else 0
 
 
 def render_scan(scan: RegistryScan) -> str:
     """`registry ls` as text: the rows and summary the pane's come from (`registry.rows`)."""
     return scan_text(scan)
+
+
+class ScanListing:
+    """`registry ls` printed as the scan goes: each repository once all its tags are read
+    (in catalog order), then the summary. Nothing of a tag is kept but its line's facts,
+    so the memory stays small whatever the registry's size. `--json` prints the same
+    document as a whole would be, piece by piece."""
+
+    def __init__(self, progress: TerminalProgress | Quiet, as_json: bool) -> None:
+        self.progress = progress
+        self.json = JsonStream(progress) if as_json else None
+        self.started = False
+        self.failed = 0
+        self.broken: BaseException | None = None
+        """What printing raised (a closed pipe): the scan stops, and this is raised."""
+
+    async def scan(self, service: RegistryService) -> RegistryScan:
+        if self.json is not None:
+            self.json.registry = service.registry
+        task = asyncio.ensure_future(
+            service.scan(keep=False, on_repository=self.repository, on_progress=self.show_progress)
+        )
+        self._task = task
+        try:
+            return await task
+        except asyncio.CancelledError:
+            if self.broken is not None:
+                raise self.broken from None
+            raise
+
+    def show_progress(self, progress: ScanProgress) -> None:
+        self.progress.show(progress_text(progress))
+
+    def repository(self, listing: RepositoryListing) -> None:
+        if self.broken is not None:
+            return
+        try:
+            self._repository(listing)
+        except BaseException as error:  # a closed pipe: stop reading the registry
+            self.broken = error
+            self._task.cancel()
+
+    def _repository(self, listing: RepositoryListing) -> None:
+        self.failed += (
+            (listing.error is not None)
+            + (listing.cut is not None)
+            + sum(1 for entry in listing.entries if entry.failed)
+        )
+        if self.json is not None:
+            self.json.repository(repository_json(listing))
+            return
+        lines = repository_lines(listing)
+        if not self.started:
+            self.started = True
+            lines.insert(0, SCAN_HEADER)
+        self.progress.print(lines)
+
+    def end(self, scan: RegistryScan) -> None:
+        self.failed += 1 if scan.catalog_cut else 0
+        if self.json is not None:
+            self.json.end(scan_end_json(scan))
+        else:
+            self.progress.print(scan_end_lines(scan))
+
+    def fail(self, error: RegistryError) -> None:
+        """The catalog could not be read to its end: a JSON document already begun is
+        closed with the error (so that it stays valid)."""
+        if self.json is not None and self.json.started:
+            self.json.end({"error": str(error)})
+
+
+class JsonStream:
+    """`{"schema_version": 1, "registry": ..., "repositories": [...], ...}` written one
+    repository at a time, byte for byte as `print_json` writes the whole document."""
+
+    def __init__(self, progress: TerminalProgress | Quiet) -> None:
+        self.progress = progress
+        self.registry = ""
+        self.started = False
+        self.count = 0
+
+    def _start(self) -> None:
+        if not self.started:
+            self.started = True
+            self.progress.write(
+                "{\n"
+                f'  "schema_version": {SCHEMA_VERSION},\n'
+                f'  "registry": {json.dumps(self.registry)},\n'
+                '  "repositories": ['
+            )
+
+    def repository(self, document: dict[str, Any]) -> None:
+        self._start()
+        text = textwrap.indent(json.dumps(document, indent=2), "    ")
+        self.progress.write((",\n" if self.count else "\n") + text)
+        self.count += 1
+
+    def end(self, rest: dict[str, Any]) -> None:
+        """The list closed, then `rest`'s keys, then the document."""
+        self._start()
+        text = "\n  ]" if self.count else "]"
+        for key, value in rest.items():
+            shown = json.dumps(value, indent=2).replace("\n", "\n  ")
+            text += f",\n  {json.dumps(key)}: {shown}"
+        self.progress.write(text + "\n}\n")
 
 
 def run_cache(args: argparse.Namespace, settings: Settings) -> int:

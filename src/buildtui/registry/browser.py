@@ -12,7 +12,10 @@ from buildtui.registry.crossref import CacheBreakdown
 from buildtui.registry.errors import RegistryError
 from buildtui.registry.models import Descriptor, ImageConfig, Kind, Listing, Manifest
 from buildtui.registry.reference import Reference
-from buildtui.registry.scan import ImageReport
+from buildtui.registry.scan import ChildReport, ImageReport
+
+PageCallback = Callable[[list[str]], None]
+"""Each page of the catalog's names, as it arrives."""
 
 
 class RegistryBrowser(Protocol):
@@ -23,15 +26,25 @@ class RegistryBrowser(Protocol):
         """`host[:port]` as image references spell it."""
         ...
 
-    async def repositories(self) -> Listing:
-        """The catalog; its `cut` says why it stops early, if it does."""
+    async def repositories(self, on_page: PageCallback | None = None) -> Listing:
+        """The catalog; its `cut` says why it stops early, if it does. `on_page` gets each
+        page's names as they arrive (on the caller's event loop)."""
         ...
 
     async def tags(self, repository: str) -> Listing:
         """A repository's tags; their `cut` says why they stop early, if they do."""
         ...
 
-    async def inspect(self, repository: str, reference: str) -> ImageReport: ...
+    async def inspect(
+        self, repository: str, reference: str, *, entries: int | None = None
+    ) -> ImageReport:
+        """A tag's report; an index of more than `entries` entries has only its first
+        `entries` read (the others are `unread`: `entry` reads one)."""
+        ...
+
+    async def entry(self, repository: str, descriptor: Descriptor) -> ChildReport:
+        """One entry of an index, read."""
+        ...
 
     async def breakdown(self, report: ImageReport) -> CacheBreakdown | None:
         """A cache image's layers against the registry's images; None for other kinds."""
@@ -98,6 +111,11 @@ def equivalent_commands(
     return commands
 
 
+EAGER_ENTRIES = 32
+"""Entries of an index the pane reads with its tag; the others when they are opened (an
+index can list thousands, and a tag must show at once). buildx's indexes list a few."""
+
+
 @dataclass(frozen=True)
 class TagResult:
     """One tag read (its report) or not (why)."""
@@ -137,7 +155,7 @@ async def inspect_tags(
     async def reader() -> None:
         for tag in queue:
             try:
-                report = await browser.inspect(repository, tag)
+                report = await browser.inspect(repository, tag, entries=EAGER_ENTRIES)
             except RegistryError as error:
                 batch.append(TagResult(repository, tag, None, error))
             else:

@@ -108,7 +108,6 @@ def parse_manifest(raw: bytes, digest: str, content_type: str | None = None) -> 
         digest=digest,
         media_type=media_type,
         kind=Kind.UNKNOWN,
-        data=data,
         annotations=annotations,
         artifact_type=artifact_type,
         subject=subject,

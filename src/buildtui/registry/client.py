@@ -72,10 +72,22 @@ DEFAULT_DEADLINE = 30.0
 MAX_PAGES = 200
 """Pages of a catalog or tag list read at most (`Link: rel="next"` can go on forever)."""
 MAX_ENTRIES = 10_000
-"""Repositories or tags of one list kept at most."""
+"""Tags of one tag list kept at most."""
+MAX_REPOSITORIES = 100_000
+"""Repositories of the catalog kept at most (a class's registry can hold tens of thousands)."""
+CATALOG_PAGE = 1000
+"""Repositories asked for per catalog page: registry:2 walks its storage from the start
+for every page, so a catalog of 50,000 read 100 at a time costs 500 walks (14 minutes
+here), 1,000 at a time 50 (2 minutes). 1,000 is distribution's default maximum; a
+registry that refuses it (400 PAGINATION_NUMBER_INVALID) is asked for SMALL_PAGE."""
+SMALL_PAGE = 100
 USER_AGENT = "buildtui"
 MAX_REDIRECTS = 5
 REDIRECTS = (301, 302, 303, 307, 308)
+
+
+class _PageTooLarge(RegistryError):
+    """The registry refuses catalog pages that large (400 PAGINATION_NUMBER_INVALID)."""
 
 
 @dataclass(frozen=True)
@@ -159,6 +171,7 @@ class RegistryClient:
         max_manifest_bytes: int = DEFAULT_MANIFEST_CAP,
         max_pages: int = MAX_PAGES,
         max_entries: int = MAX_ENTRIES,
+        max_repositories: int = MAX_REPOSITORIES,
         container: str | None = None,
         down_advice: Callable[[], str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -171,6 +184,9 @@ class RegistryClient:
         self.max_manifest_bytes = max_manifest_bytes
         self.max_pages = max_pages
         self.max_entries = max_entries
+        self.max_repositories = max_repositories
+        self._catalog_page: int | None = None
+        """The page size this registry accepts for its catalog, once known."""
         self.container = container
         """The registry's container, when it is the lab's (for `docker start` hints)."""
         self.down_advice = down_advice
@@ -456,14 +472,18 @@ class RegistryClient:
         what: str,
         noun: str,
         fail: Callable[[_Answer], RegistryError],
+        max_entries: int | None = None,
     ) -> AsyncIterator[tuple[list[str], str | None]]:
         """Pages of a list, following `Link: rel="next"`: each page's new names, and why
         the list stops early when a bound is hit (then that is the last page).
 
         Each name comes once, and a link back to a page already read ends the list (it
         would list the same names again); so does a link to another host, which would
-        get this registry's credentials. At most `max_pages` pages, `max_entries` names.
+        get this registry's credentials. At most `max_pages` pages, `max_entries` names
+        (the client's bound for tag lists, unless given).
         """
+        max_entries = max_entries or self.max_entries
+        max_pages = self.max_pages
         url: str | None = first
         seen_pages: set[str] = set()
         seen: set[str] = set()
@@ -480,10 +500,10 @@ class RegistryClient:
             cut = None
             for name in names if isinstance(names, list) else []:
                 if isinstance(name, str) and name and name not in seen:
-                    if len(seen) == self.max_entries:
+                    if len(seen) == max_entries:
                         cut = (
-                            f"{self.registry} lists more than {self.max_entries:,} {noun}; "
-                            f"only the first {self.max_entries:,} are shown"
+                            f"{self.registry} lists more than {max_entries:,} {noun}; "
+                            f"only the first {max_entries:,} are shown"
                         )
                         break
                     seen.add(name)
@@ -499,10 +519,10 @@ class RegistryClient:
                     )
                 elif url in seen_pages:
                     url = None  # a loop back: every page has been read
-                elif pages == self.max_pages:
+                elif pages == max_pages:
                     cut = (
                         f"{self.registry} still links to another page of {noun} after "
-                        f"{self.max_pages} pages; stopped there, so only the first "
+                        f"{max_pages} pages; stopped there, so only the first "
                         f"{len(seen):,} {noun} are shown"
                     )
             yield fresh, cut
@@ -510,9 +530,29 @@ class RegistryClient:
                 return
 
     async def iter_repositories(
-        self, page_size: int = 100
+        self, page_size: int | None = None
     ) -> AsyncIterator[tuple[list[str], str | None]]:
-        """Pages of the catalog: each page's repositories, and why the list stops early."""
+        """Pages of the catalog: each page's repositories, and why the list stops early.
+
+        Pages of CATALOG_PAGE names are asked for, or SMALL_PAGE when the registry refuses
+        that many (its first page answers 400 PAGINATION_NUMBER_INVALID)."""
+        size = page_size or self._catalog_page or CATALOG_PAGE
+        while True:
+            try:
+                async for page in self._catalog(size):
+                    self._catalog_page = size
+                    yield page
+                return
+            except _PageTooLarge:
+                if size <= SMALL_PAGE:
+                    raise UnexpectedResponse(
+                        f"{self.registry} refuses catalog pages of {size} repositories "
+                        "(400 PAGINATION_NUMBER_INVALID); it cannot be listed"
+                    ) from None
+                size = SMALL_PAGE
+
+    def _catalog(self, size: int) -> AsyncIterator[tuple[list[str], str | None]]:
+        first_page = True
 
         def fail(answer: _Answer) -> RegistryError:
             if answer.status == 404:
@@ -521,19 +561,31 @@ class RegistryClient:
                     "open a repository by name instead",
                     what="catalog",
                 )
+            if (
+                first_page
+                and answer.status == 400
+                and "PAGINATION_NUMBER_INVALID" in _error_codes(answer.content)
+            ):
+                return _PageTooLarge(str(answer.status))
             return self._fail(answer, what="catalog", name="_catalog")
 
-        async for page in self._listing(
-            f"/v2/_catalog?n={page_size}",
-            scope="registry:catalog:*",
-            key="repositories",
-            what="catalog",
-            noun="repositories",
-            fail=fail,
-        ):
-            yield page
+        async def pages() -> AsyncIterator[tuple[list[str], str | None]]:
+            nonlocal first_page
+            async for page in self._listing(
+                f"/v2/_catalog?n={size}",
+                scope="registry:catalog:*",
+                key="repositories",
+                what="catalog",
+                noun="repositories",
+                fail=fail,
+                max_entries=self.max_repositories,
+            ):
+                first_page = False
+                yield page
 
-    async def repositories(self, page_size: int = 100) -> Listing:
+        return pages()
+
+    async def repositories(self, page_size: int | None = None) -> Listing:
         found = Listing()
         async for page, cut in self.iter_repositories(page_size):
             found.extend(page)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from buildtui.registry.contents import CacheConfig, counted
 from buildtui.registry.models import BUILDKIT_CACHE_CONFIG, Descriptor, Kind, Manifest
-from buildtui.registry.scan import ImageReport, RegistryScan
+from buildtui.registry.scan import ImageReport, RegistryScan, TagEntry
 
 
 @dataclass(frozen=True)
@@ -67,40 +67,64 @@ def cache_layers(manifest: Manifest) -> tuple[tuple[Descriptor, ...], Descriptor
     return manifest.layers, manifest.config
 
 
-def image_layers(scan: RegistryScan) -> dict[str, list[str]]:
-    """Layer digest -> `layer N of repo:tag (platform)` for every image layer of the scan."""
-    uses: dict[str, list[str]] = {}
+class LayerUses:
+    """Where else each of some layers is: `layer N of repo:tag (platform)` for every image
+    layer of the tags added whose digest is `wanted` (all, when None). Tags are added one
+    at a time, as a scan reads them: nothing else of them is kept."""
 
-    def add(digest: str, where: str) -> None:
-        found = uses.setdefault(digest, [])
+    def __init__(self, wanted: set[str] | None = None) -> None:
+        self.wanted = wanted
+        self.uses: dict[str, list[str]] = {}
+        self.images = 0
+        """Image and index tags added (what the cache was compared with)."""
+
+    def _add(self, digest: str, where: str) -> None:
+        if self.wanted is not None and digest not in self.wanted:
+            return
+        found = self.uses.setdefault(digest, [])
         if where not in found:
             found.append(where)
 
-    for entry in scan.entries():
+    def add(self, entry: TagEntry) -> None:
         report = entry.report
         if report is None:
-            continue
+            return
+        if report.kind in (Kind.IMAGE, Kind.INDEX):
+            self.images += 1
         name = f"{entry.repository}:{entry.tag}"
         if report.kind is Kind.IMAGE:
             platform = report.config.platform if report.config else None
             suffix = f" ({platform})" if platform else ""
             for number, layer in enumerate(report.manifest.layers, 1):
-                add(layer.digest, f"layer {number} of {name}{suffix}")
+                self._add(layer.digest, f"layer {number} of {name}{suffix}")
         for child in report.images:
             assert child.manifest is not None  # `images` are the readable ones
             suffix = f" ({child.platform})" if child.platform else ""
             for number, layer in enumerate(child.manifest.layers, 1):
-                add(layer.digest, f"layer {number} of {name}{suffix}")
-    return uses
+                self._add(layer.digest, f"layer {number} of {name}{suffix}")
 
 
-def cache_breakdown(report: ImageReport, scan: RegistryScan | None) -> CacheBreakdown:
-    """Each distinct layer of the cache `report`, cross-referenced with the scan's images."""
+def image_layers(scan: RegistryScan) -> dict[str, list[str]]:
+    """Layer digest -> `layer N of repo:tag (platform)` for every image layer of the scan."""
+    found = LayerUses()
+    for entry in scan.entries():
+        found.add(entry)
+    return found.uses
+
+
+def cache_breakdown(report: ImageReport, scan: RegistryScan | LayerUses | None) -> CacheBreakdown:
+    """Each distinct layer of the cache `report`, cross-referenced with the images of a
+    scan (or those a `LayerUses` was given)."""
     layers, config = cache_layers(report.manifest)
-    uses = image_layers(scan) if scan is not None else {}
+    if isinstance(scan, RegistryScan):
+        found = LayerUses({layer.digest for layer in layers})
+        for entry in scan.entries():
+            found.add(entry)
+        scan = found
+    uses = scan.uses if scan is not None else {}
     chains = report.cache.chains() if isinstance(report.cache, CacheConfig) else ()
     sizes = {layer.digest: layer.size for layer in layers}
-    found = tuple(
+    found_layers = tuple(
         CacheLayerUse(
             digest,
             sizes[digest],
@@ -110,11 +134,5 @@ def cache_breakdown(report: ImageReport, scan: RegistryScan | None) -> CacheBrea
         )
         for digest, count in counted(layer.digest for layer in layers).items()
     )
-    images = 0
-    if scan is not None:
-        images = sum(
-            1
-            for entry in scan.entries()
-            if entry.report is not None and entry.report.kind in (Kind.IMAGE, Kind.INDEX)
-        )
-    return CacheBreakdown(found, config.size if config else 0, images)
+    images = scan.images if scan is not None else 0
+    return CacheBreakdown(found_layers, config.size if config else 0, images)

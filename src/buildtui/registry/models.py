@@ -114,13 +114,13 @@ class Descriptor:
 
 @dataclass(frozen=True)
 class Manifest:
-    """One manifest as served: its exact bytes, digest, parsed JSON and classification."""
+    """One manifest as served: its exact bytes, digest, descriptors and classification
+    (the parsed JSON itself is not kept: it takes several times the bytes' memory)."""
 
     raw: bytes
     digest: str
     media_type: str
     kind: Kind
-    data: Any
     config: Descriptor | None = None
     layers: tuple[Descriptor, ...] = ()
     manifests: tuple[Descriptor, ...] = ()

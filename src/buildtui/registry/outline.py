@@ -12,7 +12,7 @@ from buildtui.registry.crossref import CacheBreakdown, cache_layers
 from buildtui.registry.models import Descriptor, ImageConfig, Kind, Manifest
 from buildtui.registry.present import cache_summary, format_size, short_digest, short_media_type
 from buildtui.registry.reference import join_reference
-from buildtui.registry.scan import ImageReport
+from buildtui.registry.scan import ChildReport, ImageReport
 
 KIND_STYLES = {
     "index": "bold",
@@ -42,6 +42,8 @@ class OutlineNode:
     raw: bytes | None = None
     children: tuple[OutlineNode, ...] = ()
     expand: bool = False
+    pending: Descriptor | None = None
+    """An index entry not read yet (a large index is read on demand): read when opened."""
 
 
 def _times(count: int) -> str:
@@ -200,36 +202,43 @@ def _annotation_nodes(annotations: Mapping[str, str]) -> list[OutlineNode]:
     ]
 
 
+def entry_outline(report: ImageReport, child: ChildReport) -> OutlineNode:
+    """One entry of an index: its manifest's config, layers and what it says; an entry not
+    read yet says so (it is read when opened)."""
+    descriptor = child.descriptor
+    name = f"{report.label(child)}  {child.kind.value}  {short_digest(descriptor.digest)}"
+    if child.unread:
+        return OutlineNode(
+            f"{name}  {format_size(descriptor.size)} manifest  (not read yet: open it)",
+            kind=child.kind.value,
+            digest=descriptor.digest,
+            pending=descriptor,
+        )
+    label = f"{name}  {format_size(child.size)}"
+    grand: list[OutlineNode] = []
+    if child.manifest is not None:
+        grand = _blob_nodes(child.manifest, child.config, child.statements)
+    if child.error:
+        label += "  ! could not be read"
+        grand.insert(0, OutlineNode(f"! {child.error}", kind="error"))
+    grand += _annotation_nodes(descriptor.annotations)
+    return OutlineNode(
+        label,
+        kind=child.kind.value,
+        digest=descriptor.digest,
+        manifest=child.manifest,
+        raw=child.raw,
+        children=tuple(grand),
+        expand=child.kind is Kind.IMAGE,
+    )
+
+
 def report_outline(report: ImageReport, breakdown: CacheBreakdown | None = None) -> OutlineNode:
     """The manifest tree of a tag: index -> platform manifests -> config and layers, what
     attestations say, and for a cache its config and where each layer also is."""
     manifest = report.manifest
     note = f"  ({manifest.note})" if manifest.note else ""
-    children: list[OutlineNode] = []
-    for child in report.children:
-        descriptor = child.descriptor
-        label = (
-            f"{report.label(child)}  {child.kind.value}  {short_digest(descriptor.digest)}  "
-            f"{format_size(child.size)}"
-        )
-        grand: list[OutlineNode] = []
-        if child.manifest is not None:
-            grand = _blob_nodes(child.manifest, child.config, child.statements)
-        if child.error:
-            label += "  ! could not be read"
-            grand.insert(0, OutlineNode(f"! {child.error}", kind="error"))
-        grand += _annotation_nodes(descriptor.annotations)
-        children.append(
-            OutlineNode(
-                label,
-                kind=child.kind.value,
-                digest=descriptor.digest,
-                manifest=child.manifest,
-                raw=child.raw,
-                children=tuple(grand),
-                expand=child.kind is Kind.IMAGE,
-            )
-        )
+    children = [entry_outline(report, child) for child in report.children]
     if not report.children:
         children = _blob_nodes(manifest, report.config, report.statements, breakdown)
         if manifest.kind is Kind.CACHE:

@@ -15,7 +15,13 @@ from buildtui.registry.models import (
     Kind,
     Manifest,
 )
-from buildtui.registry.scan import ChildReport, ImageReport, RegistryScan, TagEntry
+from buildtui.registry.scan import (
+    ChildReport,
+    ImageReport,
+    RegistryScan,
+    RepositoryListing,
+    TagEntry,
+)
 
 
 def format_size(size: int) -> str:
@@ -201,8 +207,8 @@ def inspect_json(report: ImageReport, breakdown: CacheBreakdown | None = None) -
 
 
 def tag_json(entry: TagEntry) -> dict[str, Any]:
-    report = entry.report
-    if report is None:
+    seen = entry.summarized()
+    if seen is None:
         return {
             "tag": entry.tag,
             "error": entry.error,
@@ -210,36 +216,48 @@ def tag_json(entry: TagEntry) -> dict[str, Any]:
         }
     document = {
         "tag": entry.tag,
-        "digest": report.digest,
-        "media_type": report.manifest.media_type,
-        "kind": report.kind.value,
-        "platforms": [str(p) for p in report.platforms],
-        "size": report.unique_size,
-        "damaged": report.damaged is not None,
+        "digest": seen.digest,
+        "media_type": seen.media_type,
+        "kind": seen.kind.value,
+        "platforms": list(seen.platforms),
+        "size": seen.size,
+        "damaged": seen.damaged is not None,
     }
-    if report.errors:
-        document["errors"] = list(report.errors)
+    if seen.errors:
+        document["errors"] = list(seen.errors)
+    return document
+
+
+def repository_json(listing: RepositoryListing) -> dict[str, Any]:
+    """One repository of `registry ls --json`."""
+    return {
+        "name": listing.name,
+        "tags": [tag_json(entry) for entry in listing.entries],
+        **({"error": listing.error} if listing.error is not None else {}),
+        **({"truncated": listing.cut} if listing.cut is not None else {}),
+    }
+
+
+def scan_end_json(scan: RegistryScan) -> dict[str, Any]:
+    """What `registry ls --json` says after its repositories."""
+    document: dict[str, Any] = {"unique_size": scan.unique_size}
+    if scan.catalog_cut:
+        document["truncated"] = scan.catalog_cut
     return document
 
 
 def scan_json(scan: RegistryScan) -> dict[str, Any]:
     """`buildtui registry ls --json`: every repository and tag."""
-    document: dict[str, Any] = {
+    return {
         "registry": scan.registry,
         "repositories": [
-            {
-                "name": name,
-                "tags": [tag_json(entry) for entry in entries],
-                **({"error": scan.errors[name]} if name in scan.errors else {}),
-                **({"truncated": scan.tags_cut[name]} if name in scan.tags_cut else {}),
-            }
+            repository_json(
+                RepositoryListing(name, entries, scan.errors.get(name), scan.tags_cut.get(name))
+            )
             for name, entries in scan.repositories.items()
         ],
-        "unique_size": scan.unique_size,
+        **scan_end_json(scan),
     }
-    if scan.catalog_cut:
-        document["truncated"] = scan.catalog_cut
-    return document
 
 
 def cache_summary(report: ImageReport, breakdown: CacheBreakdown | None) -> str:

@@ -17,7 +17,16 @@ from buildtui.registry.errors import AuthError, RegistryError, TLSError, Unreach
 from buildtui.registry.models import Kind
 from buildtui.registry.outline import outline_lines, report_outline
 from buildtui.registry.present import cache_summary, format_size, short_digest
-from buildtui.registry.scan import ImageReport, RegistryScan, SharedBlob
+from buildtui.registry.scan import (
+    ImageReport,
+    RegistryScan,
+    RepositoryListing,
+    ScanProgress,
+    SharedBlob,
+    TagEntry,
+    platforms_text,
+)
+from buildtui.registry.tally import TagSummary
 
 
 @dataclass(frozen=True)
@@ -49,18 +58,27 @@ class TagRow:
         return not self.kind and self.error is None
 
 
-def tag_row(tag: str, report: ImageReport | None, error: str | None = None) -> TagRow:
-    """The one reading of a tag: its report, else why it failed, else still pending."""
+def tag_row(tag: str, report: ImageReport | TagSummary | None, error: str | None = None) -> TagRow:
+    """The one reading of a tag: its report (or what a scan kept of it), else why it
+    failed, else still pending."""
     if report is not None:
+        seen = report.summary() if isinstance(report, ImageReport) else report
+        # Entries not read yet (a large index, read on demand) are not in the size.
+        at_least = "≥ " if seen.unread else ""
         return TagRow(
             tag,
-            report.kind.value,
-            " + ".join(str(p) for p in report.platforms) or "-",
-            format_size(report.unique_size),
-            short_digest(report.digest),
-            damaged=report.damaged,
+            seen.kind.value,
+            platforms_text(seen.platforms) or "-",
+            f"{at_least}{format_size(seen.size)}",
+            short_digest(seen.digest),
+            damaged=seen.damaged,
         )
     return TagRow(tag, error=error)
+
+
+def entry_row(entry: TagEntry) -> TagRow:
+    """A scanned tag's row."""
+    return tag_row(entry.tag, entry.report or entry.summary, entry.error)
 
 
 TAG_COLUMNS = ("tag", "kind", "platforms", "size", "digest")
@@ -106,40 +124,85 @@ def scan_lines(repository: str, row: TagRow) -> list[str]:
 
 def scan_summary(scan: RegistryScan) -> str:
     """`12 tags in 3 repositories, 4.1 MB of unique blobs (2 blobs shared ...); 1 damaged`."""
-    shared = scan.shared_blobs
-    damaged = sum(1 for e in scan.entries() if e.report and e.report.damaged)
+    shared = scan.shared_count
+    damaged = sum(1 for e in scan.entries() if e.damaged)
     return (
         f"{len(scan.entries())} tags in {len(scan.repositories)} repositories, "
         f"{format_size(scan.unique_size)} of unique blobs"
-        + (f" ({len(shared)} blobs shared between tags)" if shared else "")
+        + (f" ({shared} blobs shared between tags)" if shared else "")
         + (f"; {damaged} damaged" if damaged else "")
     )
 
 
-def scan_text(scan: RegistryScan) -> str:
-    """`buildtui registry ls`: every repository and tag, and a summary line."""
+def repository_lines(listing: RepositoryListing) -> list[str]:
+    """`registry ls` lines of one repository: its tags, and why its list failed or stops."""
+    name = listing.name
+    lines = []
+    if listing.error is not None:
+        lines.append(f"{fit(name):<40} ! {listing.error}")
+    for entry in listing.entries:
+        lines += scan_lines(name, entry_row(entry))
+    if listing.cut is not None:
+        lines.append(f"{fit(name):<40} ! {listing.cut}")
+    return lines
+
+
+def scan_end_lines(scan: RegistryScan) -> list[str]:
+    """`registry ls` after its repositories: the summary, or that there is none."""
     if not scan.repositories:
-        return f"{scan.registry}: no repositories" + (
-            f"\n! {scan.catalog_cut}" if scan.catalog_cut else ""
-        )
-    lines = [SCAN_HEADER]
-    for name, entries in scan.repositories.items():
-        if name in scan.errors:
-            lines.append(f"{fit(name):<40} ! {scan.errors[name]}")
-        for entry in entries:
-            lines += scan_lines(name, tag_row(entry.tag, entry.report, entry.error))
-        if name in scan.tags_cut:
-            lines.append(f"{fit(name):<40} ! {scan.tags_cut[name]}")
-    lines.append(f"\n{scan_summary(scan)}")
+        lines = [f"{scan.registry}: no repositories"]
+    else:
+        lines = ["", scan_summary(scan)]
     if scan.catalog_cut:
         lines.append(f"! {scan.catalog_cut}")
-    return "\n".join(lines)
+    return lines
 
 
-def registry_title(registry: str, repositories: int, cut: bool) -> str:
-    """The pane's title: `Registry localhost:5000 · 3 repositories (list cut short)`."""
-    count = f" · {repositories} repositories" if repositories else ""
+def scan_text(scan: RegistryScan) -> str:
+    """`buildtui registry ls`: every repository and tag, and a summary line."""
+    lines = [SCAN_HEADER] if scan.repositories else []
+    for name, entries in scan.repositories.items():
+        listing = RepositoryListing(name, entries, scan.errors.get(name), scan.tags_cut.get(name))
+        lines += repository_lines(listing)
+    return "\n".join(lines + scan_end_lines(scan))
+
+
+def progress_text(progress: ScanProgress) -> str:
+    """How far a scan is, in one line: `1,234 of 30,000 tags read (…)`."""
+    if not progress.catalog_done:
+        return (
+            f"Reading the catalog: {progress.repositories:,} repositories so far; "
+            f"{progress.read:,} tags read"
+        )
+    if progress.listed < progress.repositories:
+        return (
+            f"{progress.read:,} of {progress.tags:,} tags read so far; the tags of "
+            f"{progress.listed:,} of {progress.repositories:,} repositories listed"
+        )
+    return (
+        f"{progress.read:,} of {progress.tags:,} tags read in "
+        f"{progress.repositories:,} repositories"
+    )
+
+
+def registry_title(registry: str, repositories: int, cut: bool, *, reading: bool = False) -> str:
+    """The pane's title: `Registry localhost:5000 · 3 repositories (list cut short)`, or
+    while the catalog comes: `… · reading the catalog: 12,000 repositories so far…`."""
+    if reading:
+        return f"Registry {registry} · reading the catalog: {repositories:,} repositories so far…"
+    count = f" · {repositories:,} repositories" if repositories else ""
     return f"Registry {registry}{count}{' (list cut short)' if cut else ''}"
+
+
+def tags_read_text(read: int, tags: int, cut: bool) -> str | None:
+    """Under the pane's tags: `12 of 100 read` while they are read, `cut short` if the
+    list is; nothing once every tag is read."""
+    parts = []
+    if read < tags:
+        parts.append(f"{read:,} of {tags:,} read")
+    if cut:
+        parts.append("cut short")
+    return " · ".join(parts) or None
 
 
 def hint_for(error: RegistryError) -> str:

@@ -10,11 +10,13 @@ by more than one platform (or tag, or repository) are reported as shared.
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
-from collections.abc import Callable, Coroutine, Iterable
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from buildtui.registry.blobcache import BLOB_CAP, BlobCache, CachedReads
 from buildtui.registry.classify import child_kind
@@ -35,13 +37,13 @@ from buildtui.registry.models import (
     Descriptor,
     ImageConfig,
     Kind,
+    Listing,
     Manifest,
     Platform,
 )
 from buildtui.registry.reference import join_reference
-from buildtui.registry.tasks import shared_task
-
-T = TypeVar("T")
+from buildtui.registry.tally import BlobTally, TagSummary, summary
+from buildtui.registry.tasks import Memo
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class ChildReport:
     raw: bytes | None = None
     statements: tuple[Statement, ...] = ()
     """What an attestation manifest says (its in-toto layers, decoded)."""
+    unread: bool = False
+    """Not read yet: an index of more than `entries` entries is read on demand."""
 
     @property
     def kind(self) -> Kind:
@@ -85,6 +89,15 @@ def _share(uses: dict[str, tuple[int, list[str]]]) -> tuple[SharedBlob, ...]:
         for digest, (size, users) in sorted(uses.items())
         if len(set(users)) > 1
     )
+
+
+def platforms_text(platforms: Iterable[str]) -> str:
+    """`linux/amd64 + linux/arm64`; a platform listed many times once, with its count
+    (`linux/amd64 x10,000`: an index can list thousands of entries)."""
+    counts: dict[str, int] = {}
+    for platform in platforms:
+        counts[platform] = counts.get(platform, 0) + 1
+    return " + ".join(p if n == 1 else f"{p} x{n:,}" for p, n in counts.items())
 
 
 @dataclass(frozen=True)
@@ -130,42 +143,57 @@ class ImageReport:
         return ()
 
     @property
+    def unread(self) -> int:
+        """Index entries not read yet (a large index is read on demand)."""
+        return sum(1 for c in self.children if c.unread)
+
+    @property
     def badge(self) -> str:
         """The lab's question answered: `linux/amd64 + linux/arm64`."""
-        unreadable = sum(1 for c in self.children if c.manifest is None)
+        unreadable = sum(1 for c in self.children if c.manifest is None and not c.unread)
+        unread = self.unread
         if self.platforms:
-            text = " + ".join(str(p) for p in self.platforms)
+            text = platforms_text(str(p) for p in self.platforms)
             if unreadable:
                 text += (
                     f" ({unreadable} index {'entry' if unreadable == 1 else 'entries'} unreadable)"
                 )
+            if unread:
+                text += f" ({unread:,} of {len(self.children):,} index entries not read yet)"
             return text
+        if unread:
+            return f"{unread:,} index entries, not read yet"
         if self.manifest.kind is Kind.IMAGE:
             return "one platform (not known yet)"
         return f"no platforms ({self.manifest.kind})"
+
+    @cached_property
+    def _platform_of(self) -> dict[str, Platform]:
+        """Entry digest -> its platform (an attestation names the entry it is about)."""
+        found: dict[str, Platform] = {}
+        for child in self.children:
+            if child.platform is not None:
+                found.setdefault(child.descriptor.digest, child.platform)
+        return found
 
     def label(self, child: ChildReport) -> str:
         """How the pane names an index entry: its platform, or what an attestation is for."""
         if child.kind is Kind.ATTESTATION:
             target = child.descriptor.annotations.get(REFERENCE_DIGEST, "")
-            for other in self.children:
-                if other.descriptor.digest == target and other.platform is not None:
-                    return f"attestation for {other.platform}"
-            return "attestation"
+            platform = self._platform_of.get(target)
+            return f"attestation for {platform}" if platform is not None else "attestation"
         return str(child.platform) if child.platform else child.kind.value
 
     def _blob_uses(self) -> dict[str, tuple[int, list[str]]]:
-        uses: dict[str, tuple[int, list[str]]] = {}
+        uses: dict[str, tuple[int, dict[str, None]]] = {}
         owners: list[tuple[str, Manifest]] = []
         if not self.manifest.is_index or self.manifest.kind is Kind.CACHE:
             owners.append((self.reference, self.manifest))
         owners += [(self.label(c), c.manifest) for c in self.children if c.manifest]
         for owner, manifest in owners:
             for blob in manifest.blobs:
-                _, users = uses.setdefault(blob.digest, (blob.size, []))
-                if owner not in users:
-                    users.append(owner)
-        return uses
+                uses.setdefault(blob.digest, (blob.size, {}))[1][owner] = None
+        return {digest: (size, list(users)) for digest, (size, users) in uses.items()}
 
     @property
     def unique_size(self) -> int:
@@ -196,8 +224,33 @@ class ImageReport:
     def blob_digests(self) -> set[str]:
         return set(self._blob_uses())
 
+    def blob_sizes(self) -> list[tuple[str, int]]:
+        """Every blob of the tag once: (digest, size)."""
+        sizes: dict[str, int] = {}
+        if not self.manifest.is_index or self.manifest.kind is Kind.CACHE:
+            for blob in self.manifest.blobs:
+                sizes.setdefault(blob.digest, blob.size)
+        for child in self.children:
+            if child.manifest is not None:
+                for blob in child.manifest.blobs:
+                    sizes.setdefault(blob.digest, blob.size)
+        return list(sizes.items())
 
-@dataclass
+    def summary(self) -> TagSummary:
+        """What a listing shows of the tag (kept once the report is let go)."""
+        return summary(
+            self.kind,
+            self.manifest.media_type,
+            self.digest,
+            (str(p) for p in self.platforms),
+            sum(size for _, size in self.blob_sizes()),
+            self.damaged,
+            self.errors,
+            self.unread,
+        )
+
+
+@dataclass(slots=True)
 class TagEntry:
     repository: str
     tag: str
@@ -205,6 +258,23 @@ class TagEntry:
     error: str | None = None
     digest: str | None = None
     """The digest of a manifest that was read but is not a manifest (`error` says why)."""
+    summary: TagSummary | None = None
+    """What a listing shows of it, when the scan let its report go (`keep`)."""
+
+    def summarized(self) -> TagSummary | None:
+        """What a listing shows of the tag (None when it could not be read)."""
+        return self.report.summary() if self.report is not None else self.summary
+
+    @property
+    def damaged(self) -> str | None:
+        if self.report is not None:
+            return self.report.damaged
+        return self.summary.damaged if self.summary is not None else None
+
+    @property
+    def failed(self) -> bool:
+        """Could not be read, or is damaged."""
+        return self.error is not None or self.damaged is not None
 
 
 @dataclass
@@ -220,9 +290,44 @@ class RegistryScan:
     tags_cut: dict[str, str] = field(default_factory=dict)
     """Repository -> why its tag list stops before its end."""
     requests: int = 0
+    tally: BlobTally = field(default_factory=BlobTally)
+    """The blobs of the tags `record`ed (all of them, in a scan that lets reports go)."""
 
     def entries(self) -> list[TagEntry]:
         return [entry for tags in self.repositories.values() for entry in tags]
+
+    def record(self, entry: TagEntry, keep: bool) -> TagEntry:
+        """Count a tag just read, and the entry to keep for it: itself, or (not `keep`)
+        one with its summary instead of its report."""
+        report = entry.report
+        if report is None:
+            return entry
+        self.tally.add(report.blob_sizes())
+        if keep:
+            return entry
+        return TagEntry(
+            entry.repository, entry.tag, None, entry.error, entry.digest, report.summary()
+        )
+
+    def _tallied(self) -> BlobTally:
+        """The scan's own tally, or (a scan put together by hand) one of its reports."""
+        if self.tally.tags:
+            return self.tally
+        tally = BlobTally()
+        for entry in self.entries():
+            if entry.report is not None:
+                tally.add(entry.report.blob_sizes())
+        return tally
+
+    @property
+    def unique_size(self) -> int:
+        """Every blob of every tag counted once."""
+        return self._tallied().unique_size
+
+    @property
+    def shared_count(self) -> int:
+        """Blobs used by more than one tag (within or across repositories)."""
+        return self._tallied().shared
 
     def _blob_uses(self) -> dict[str, tuple[int, list[str]]]:
         uses: dict[str, tuple[int, list[str]]] = {}
@@ -235,12 +340,8 @@ class RegistryScan:
         return uses
 
     @property
-    def unique_size(self) -> int:
-        return sum(size for size, _ in self._blob_uses().values())
-
-    @property
     def shared_blobs(self) -> tuple[SharedBlob, ...]:
-        """Blobs used by more than one tag (within or across repositories)."""
+        """Blobs used by more than one tag, and by which (of the reports kept)."""
         return _share(self._blob_uses())
 
     def references(self) -> dict[tuple[str, str], tuple[str, ...]]:
@@ -359,6 +460,40 @@ class Inspector:
             )
         return ChildReport(descriptor, manifest, config)
 
+    async def entry(
+        self, repository: str, descriptor: Descriptor, *, configs: bool = True
+    ) -> ChildReport:
+        """One index entry read (on demand: a large index's entries are not read at once)."""
+        return await self._child(repository, descriptor, configs, True)
+
+    async def _children(
+        self,
+        repository: str,
+        descriptors: tuple[Descriptor, ...],
+        configs: bool,
+        contents: bool,
+        on_entry: EntryCallback | None,
+    ) -> tuple[ChildReport, ...]:
+        """Every entry read, a bounded number at a time (an index can list thousands)."""
+        found: list[ChildReport | None] = [None] * len(descriptors)
+        queue = iter(enumerate(descriptors))
+        done = 0
+        reported = 0.0
+
+        async def worker() -> None:
+            nonlocal done, reported
+            for number, descriptor in queue:
+                found[number] = await self._child(repository, descriptor, configs, contents)
+                done += 1
+                now = time.monotonic()
+                if on_entry is not None and (done == len(found) or now - reported > 0.1):
+                    reported = now
+                    on_entry(done, len(found))
+
+        workers = min(len(descriptors), max(1, self.client.max_concurrency * 2))
+        await asyncio.gather(*(worker() for _ in range(workers)))
+        return tuple(child for child in found if child is not None)
+
     async def inspect(
         self,
         repository: str,
@@ -367,10 +502,15 @@ class Inspector:
         child_configs: bool = True,
         image_config: bool = True,
         contents: bool = True,
+        entries: int | None = None,
+        on_entry: EntryCallback | None = None,
     ) -> ImageReport:
         """A tag's or digest's manifest, its index entries, and image configs.
 
         `contents` also decodes what attestations and a BuildKit cache config say.
+        An index of more than `entries` entries has only its first `entries` read: the
+        others are `unread` (`entry` reads one); None reads them all, `on_entry` saying
+        how many are read (`done, total`).
         The top manifest's failures raise (RegistryError); a child's are kept in its report.
         """
         manifest = await self.manifest(repository, reference)
@@ -380,14 +520,11 @@ class Inspector:
         statements: tuple[Statement, ...] = ()
         problems: tuple[str, ...] = ()
         if manifest.kind is Kind.INDEX:
-            children = tuple(
-                await asyncio.gather(
-                    *(
-                        self._child(repository, d, child_configs, contents)
-                        for d in manifest.manifests
-                    )
-                )
-            )
+            listed = manifest.manifests
+            now = listed if entries is None else listed[:entries]
+            children = await self._children(
+                repository, now, child_configs, contents, on_entry
+            ) + tuple(ChildReport(d, unread=True) for d in listed[len(now) :])
         elif image_config and manifest.kind is Kind.IMAGE and manifest.config is not None:
             try:
                 config = await self.config(repository, manifest.config)
@@ -408,35 +545,6 @@ class Inspector:
             statements=statements,
             problems=problems,
         )
-
-
-class Memo(Generic[T]):
-    """Each key's value, computed once: callers that ask while it is computed share one
-    task; once it is done, the value alone is kept. (A finished task would keep its
-    coroutine, its context and anyio's state for it alive, about six objects that every
-    pass of the garbage collector walks: a thousand-tag scan memoizes ~3,000 values, and
-    the pass that walks them stops every thread, the app's keys included.) A failure is
-    kept as its task, so that asking again raises it again."""
-
-    def __init__(self) -> None:
-        self._values: dict[tuple[str, str], T] = {}
-        self._tasks: dict[tuple[str, str], asyncio.Task[T]] = {}
-
-    async def get(self, key: tuple[str, str], compute: Callable[[], Coroutine[Any, Any, T]]) -> T:
-        try:
-            return self._values[key]
-        except KeyError:
-            pass
-        task = self._tasks.get(key)
-        if task is None:
-            task = self._tasks[key] = shared_task(compute())
-            task.add_done_callback(functools.partial(self._settled, key))
-        return await asyncio.shield(task)
-
-    def _settled(self, key: tuple[str, str], task: asyncio.Task[T]) -> None:
-        if not task.cancelled() and task.exception() is None:
-            self._values[key] = task.result()
-            del self._tasks[key]
 
 
 def _loads(raw: bytes) -> object:
@@ -461,8 +569,208 @@ def _cache_config_of(digest: str, raw: bytes) -> CacheConfig:
     return CacheConfig.from_json(digest, _loads(raw))
 
 
-ProgressCallback = Callable[[int, int], None]
+@dataclass(frozen=True)
+class ScanProgress:
+    """How far a scan is: the catalog read so far, the tag lists, the tags read."""
+
+    repositories: int
+    """Repositories in the catalog so far."""
+    catalog_done: bool
+    listed: int
+    """Repositories whose tags are listed."""
+    tags: int
+    """Tags listed so far."""
+    read: int
+    """Tags read (inspected)."""
+
+    @property
+    def done(self) -> bool:
+        return self.catalog_done and self.listed == self.repositories and self.read == self.tags
+
+
+@dataclass(frozen=True)
+class RepositoryListing:
+    """One repository of a scan, all its tags read: what a listing prints of it."""
+
+    name: str
+    entries: list[TagEntry]
+    error: str | None = None
+    """Why its tags could not be listed."""
+    cut: str | None = None
+    """Why its tag list stops before its end."""
+
+
+ProgressCallback = Callable[[ScanProgress], None]
+EntryCallback = Callable[[int, int], None]
+"""Index entries read so far, of how many."""
 TagCallback = Callable[["TagEntry"], None]
+RepositoryCallback = Callable[[RepositoryListing], None]
+KeepReport = Callable[["TagEntry"], bool]
+
+PROGRESS_EVERY = 0.1
+"""Seconds between two progress reports (the last one always comes)."""
+
+
+class _Walk:
+    """One scan's work, shared by a bounded pool of workers: list the catalog's
+    repositories' tags and read each tag, in catalog order, as the catalog arrives.
+
+    A worker reads a listed tag when enough are waiting, else lists the next repository's
+    tags (a few tags ahead keep every worker busy): the work in flight, and what waits,
+    stay bounded whatever the registry's size. Each repository is handed over
+    (`on_repository`) in catalog order once all its tags are read."""
+
+    def __init__(
+        self,
+        scan: RegistryScan,
+        client: RegistryClient,
+        inspect: Callable[[TagEntry], Awaitable[TagEntry]],
+        *,
+        named: bool,
+        workers: int,
+        on_progress: ProgressCallback | None,
+        on_repository: RepositoryCallback | None,
+    ) -> None:
+        self.scan = scan
+        self.client = client
+        self.inspect = inspect
+        self.named = named
+        self.workers = workers
+        self.on_progress = on_progress
+        self.on_repository = on_repository
+        self.names: list[str] = []
+        self.catalog_done = False
+        self.next_name = 0
+        self.listing = 0
+        self.waiting: deque[tuple[int, int]] = deque()
+        """(repository number, tag number) of each listed tag not read yet."""
+        self.left: list[int] = []
+        """Per repository: its tags not read yet (-1: not listed yet)."""
+        self.released = 0
+        self.tags = 0
+        self.read = 0
+        self.changed = asyncio.Event()
+        self._reported = 0.0
+
+    def progress(self, force: bool = False) -> None:
+        if self.on_progress is None:
+            return
+        now = time.monotonic()
+        if force or now - self._reported >= PROGRESS_EVERY:
+            self._reported = now
+            self.on_progress(
+                ScanProgress(
+                    len(self.names),
+                    self.catalog_done,
+                    self.next_name - self.listing,
+                    self.tags,
+                    self.read,
+                )
+            )
+
+    def add_names(self, names: Iterable[str]) -> None:
+        for name in names:
+            if name not in self.scan.repositories:
+                self.scan.repositories[name] = []
+                self.names.append(name)
+                self.left.append(-1)
+        self.changed.set()
+        self.progress()
+
+    def end_catalog(self) -> None:
+        self.catalog_done = True
+        self.changed.set()
+        self.release()
+
+    async def read_catalog(self) -> None:
+        async for page, cut in self.client.iter_repositories():
+            self.add_names(page)
+            if cut is not None:
+                self.scan.catalog_cut = cut
+        self.end_catalog()
+
+    async def list_tags(self, number: int) -> None:
+        name = self.names[number]
+        scan = self.scan
+        try:
+            tags = await self.client.tags(name)
+        except NotFound as error:
+            # distribution 2.8 lists a repository whose manifests were all pushed by digest
+            # in its catalog, but answers NAME_UNKNOWN for its tag list: it has no tags.
+            if self.named or error.what != "repository":
+                scan.errors[name] = str(error)
+            tags = Listing()
+        except RegistryError as error:
+            scan.errors[name] = str(error)
+            tags = Listing()
+        scan.repositories[name] = [TagEntry(name, tag) for tag in tags]
+        if tags.cut is not None:
+            scan.tags_cut[name] = tags.cut
+        self.left[number] = len(tags)
+        self.tags += len(tags)
+        self.waiting.extend((number, n) for n in range(len(tags)))
+
+    async def read_tag(self, number: int, position: int) -> None:
+        entries = self.scan.repositories[self.names[number]]
+        entries[position] = await self.inspect(entries[position])
+        self.read += 1
+        self.left[number] -= 1
+
+    async def worker(self) -> None:
+        while True:
+            if self.waiting and (
+                len(self.waiting) >= self.workers or self.next_name >= len(self.names)
+            ):
+                await self.read_tag(*self.waiting.popleft())
+            elif self.next_name < len(self.names):
+                number = self.next_name
+                self.next_name += 1
+                self.listing += 1
+                try:
+                    await self.list_tags(number)
+                finally:
+                    self.listing -= 1
+                    self.changed.set()
+            elif self.catalog_done and not self.listing:
+                return
+            else:
+                self.changed.clear()
+                await self.changed.wait()
+                continue
+            self.release()
+            self.progress()
+
+    def release(self) -> None:
+        """Hand over, in catalog order, each repository whose tags are all read."""
+        while self.released < len(self.names) and self.left[self.released] == 0:
+            name = self.names[self.released]
+            self.released += 1
+            if self.on_repository is not None:
+                scan = self.scan
+                self.on_repository(
+                    RepositoryListing(
+                        name,
+                        scan.repositories[name],
+                        scan.errors.get(name),
+                        scan.tags_cut.get(name),
+                    )
+                )
+
+    async def run(self, names: list[str] | None) -> None:
+        tasks = [asyncio.ensure_future(self.worker()) for _ in range(self.workers)]
+        if names is None:
+            tasks.append(asyncio.ensure_future(self.read_catalog()))
+        else:
+            self.add_names(names)
+            self.end_catalog()
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        self.progress(force=True)
 
 
 async def scan_registry(
@@ -474,6 +782,8 @@ async def scan_registry(
     contents: bool = False,
     on_progress: ProgressCallback | None = None,
     on_tag: TagCallback | None = None,
+    on_repository: RepositoryCallback | None = None,
+    keep: bool | KeepReport = True,
     cache: BlobCache | None = None,
 ) -> RegistryScan:
     """Every repository, tag and child manifest, and single images' configs (their platform).
@@ -482,42 +792,22 @@ async def scan_registry(
     `child_configs=True` also fetches every platform manifest's config (created time);
     `contents=True` decodes cache configs and attestations. With a `cache`, what is named
     by a digest is read from disk when kept there (each tag still resolved to its digest).
-    `on_tag` is called with each tag's entry as soon as it is inspected.
+    `on_tag` is called with each tag's entry (its whole report) as soon as it is read;
+    `on_repository` with each repository, in catalog order, once all its tags are read;
+    `on_progress` every PROGRESS_EVERY seconds at most, and at the end.
+    `keep` says which reports the scan keeps (a function of the entry): the others are
+    let go once handed to `on_tag`, their entries keeping a `TagSummary` (the scan's
+    sizes count them all the same). A scan of a whole registry that keeps nothing holds a
+    few hundred bytes per tag.
 
     Listing the catalog failing raises; a repository or tag failing is recorded in the scan.
     """
     start = client.requests
-    catalog_cut = None
-    if repositories is None:
-        listing = await client.repositories()
-        names, catalog_cut = list(listing), listing.cut
-    else:
-        names = list(repositories)
-    scan = RegistryScan(client.registry, {name: [] for name in names}, catalog_cut=catalog_cut)
+    scan = RegistryScan(client.registry)
     inspector = Inspector(client, cache)
+    keeps: KeepReport = keep if callable(keep) else (lambda _entry: bool(keep))
 
-    async def list_tags(name: str) -> None:
-        try:
-            tags = await client.tags(name)
-        except NotFound as error:
-            # distribution 2.8 lists a repository whose manifests were all pushed by digest
-            # in its catalog, but answers NAME_UNKNOWN for its tag list: it has no tags.
-            if repositories is not None or error.what != "repository":
-                scan.errors[name] = str(error)
-            return
-        except RegistryError as error:
-            scan.errors[name] = str(error)
-            return
-        scan.repositories[name] = [TagEntry(name, tag) for tag in tags]
-        if tags.cut is not None:
-            scan.tags_cut[name] = tags.cut
-
-    await asyncio.gather(*(list_tags(name) for name in names))
-    entries = scan.entries()
-    done = 0
-
-    async def inspect(entry: TagEntry) -> None:
-        nonlocal done
+    async def inspect(entry: TagEntry) -> TagEntry:
         try:
             entry.report = await inspector.inspect(
                 entry.repository,
@@ -530,24 +820,24 @@ async def scan_registry(
             entry.error, entry.digest = str(error), error.digest
         except RegistryError as error:
             entry.error = str(error)
-        done += 1
         if on_tag is not None:
             on_tag(entry)
-        if on_progress is not None:
-            on_progress(done, len(entries))
+        return scan.record(entry, keeps(entry))
 
     # A bounded pool of workers takes the tags in order (the first repository's first):
     # a task per tag would start a thousand of them in one turn of the event loop, and
     # the loop (the app's keys) would wait for all of them to take their first step.
-    queue = iter(entries)
-
-    async def worker() -> None:
-        for entry in queue:
-            await inspect(entry)
-
-    workers = max(1, min(len(entries), client.max_concurrency * 2))
+    walk = _Walk(
+        scan,
+        client,
+        inspect,
+        named=repositories is not None,
+        workers=max(1, client.max_concurrency * 2),
+        on_progress=on_progress,
+        on_repository=on_repository,
+    )
     try:
-        await asyncio.gather(*(worker() for _ in range(workers)))
+        await walk.run(list(repositories) if repositories is not None else None)
     finally:
         if cache is not None:
             cache.flush()  # what the scan kept, committed (writes are batched)

@@ -22,9 +22,9 @@ import httpx
 
 from buildtui.registry.auth import Authenticator, Credentials, CredentialStore, DockerConfigStore
 from buildtui.registry.blobcache import BlobCache, open_cache
-from buildtui.registry.browser import RegistryBrowser, equivalent_commands
+from buildtui.registry.browser import PageCallback, RegistryBrowser, equivalent_commands
 from buildtui.registry.client import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, RegistryClient
-from buildtui.registry.crossref import CacheBreakdown, cache_breakdown
+from buildtui.registry.crossref import CacheBreakdown, LayerUses, cache_breakdown, cache_layers
 from buildtui.registry.models import Descriptor, ImageConfig, Kind, Listing, Manifest
 from buildtui.registry.network import Network, network_for
 from buildtui.registry.reference import (
@@ -36,10 +36,14 @@ from buildtui.registry.reference import (
 )
 from buildtui.registry.requests_thread import RequestsThread, on_caller
 from buildtui.registry.scan import (
+    ChildReport,
+    EntryCallback,
     ImageReport,
     Inspector,
+    KeepReport,
     ProgressCallback,
     RegistryScan,
+    RepositoryCallback,
     TagCallback,
 )
 from buildtui.registry.scan import scan_registry as _scan_registry
@@ -255,17 +259,49 @@ class RegistryService:
     async def ping(self) -> str:
         return await self.call(lambda client: client.ping())
 
-    async def repositories(self) -> Listing:
-        return await self.call(lambda client: client.repositories())
+    async def repositories(self, on_page: PageCallback | None = None) -> Listing:
+        """The catalog; `on_page` gets each page's names as they arrive (a catalog of
+        50,000 repositories takes minutes on registry:2), on the caller's event loop."""
+        relay = on_caller(on_page) if on_page is not None else None
+
+        async def read(client: RegistryClient) -> Listing:
+            found = Listing()
+            async for names, cut in client.iter_repositories():
+                found.extend(names)
+                found.cut = cut
+                if relay is not None and names:
+                    relay(names)
+            return found
+
+        return await self.call(read)
 
     async def tags(self, repository: str) -> Listing:
         return await self.call(lambda client: client.tags(repository))
 
-    async def inspect(self, repository: str, reference: str) -> ImageReport:
+    async def inspect(
+        self,
+        repository: str,
+        reference: str,
+        *,
+        entries: int | None = None,
+        on_entry: EntryCallback | None = None,
+    ) -> ImageReport:
+        """A tag's report; an index of more than `entries` entries has only its first
+        `entries` read (`entry` reads another). `on_entry(done, total)` says how many
+        entries are read, on the caller's event loop."""
+        relay = on_caller(on_entry) if on_entry is not None else None
         # A new memo per call: the pane's refresh must see what changed in the registry.
         # The disk cache is opened (its keys read) on the client's thread, not the caller's.
         return await self.call(
-            lambda client: Inspector(client, self.blob_cache).inspect(repository, reference)
+            lambda client: Inspector(client, self.blob_cache).inspect(
+                repository, reference, entries=entries, on_entry=relay
+            )
+        )
+
+    async def entry(self, repository: str, descriptor: Descriptor) -> ChildReport:
+        """One entry of an index read (its manifest, config, what an attestation says)."""
+        return await self.call(
+            lambda client: Inspector(client, self.blob_cache).entry(repository, descriptor)
         )
 
     async def manifest(self, repository: str, digest: str) -> Manifest:
@@ -283,15 +319,19 @@ class RegistryService:
         child_configs: bool = False,
         on_progress: ProgressCallback | None = None,
         on_tag: TagCallback | None = None,
+        on_repository: RepositoryCallback | None = None,
         cached: bool = True,
         image_configs: bool = True,
+        keep: bool | KeepReport = True,
     ) -> RegistryScan:
         """Every repository and tag. `cached=False` reads every manifest from the registry:
         the disk cache would keep a platform manifest deleted behind its index's back,
-        which a deletion's plan must not count on. `on_progress` and `on_tag` are called
-        on the caller's event loop."""
+        which a deletion's plan must not count on. `on_progress`, `on_tag` and
+        `on_repository` are called on the caller's event loop. `keep`: which tags'
+        reports the scan keeps (the others keep a summary; see `scan_registry`)."""
         progress = on_caller(on_progress) if on_progress is not None else None
         tag = on_caller(on_tag) if on_tag is not None else None
+        repository = on_caller(on_repository) if on_repository is not None else None
         return await self.call(
             lambda client: _scan_registry(
                 client,
@@ -299,6 +339,8 @@ class RegistryService:
                 image_configs=image_configs,
                 on_progress=progress,
                 on_tag=tag,
+                on_repository=repository,
+                keep=keep,
                 cache=self.blob_cache if cached else None,
             )
         )
@@ -307,8 +349,15 @@ class RegistryService:
         """A cache image's layers against every image of the registry (None if not a cache)."""
         if report.kind is not Kind.CACHE:
             return None
-        scan = await self.scan()
-        return cache_breakdown(report, scan)
+        layers, _ = cache_layers(report.manifest)
+        uses = LayerUses({layer.digest for layer in layers})
+        # Each tag's report is looked at as it is read (on the client's thread), then let go.
+        await self.call(
+            lambda client: _scan_registry(
+                client, on_tag=uses.add, keep=False, cache=self.blob_cache
+            )
+        )
+        return cache_breakdown(report, uses)
 
     def parse(self, text: str) -> Reference:
         """A reference typed by the user; without a host it is on this registry."""

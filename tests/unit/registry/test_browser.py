@@ -30,7 +30,7 @@ async def test_every_read_in_one_period_is_one_batch() -> None:
         def __init__(self) -> None:
             self.calls: list[str] = []
 
-        async def inspect(self, repository: str, tag: str) -> object:
+        async def inspect(self, repository: str, tag: str, entries: int | None = None) -> object:
             self.calls.append(tag)
             await asyncio.sleep(0)
             return f"{repository}:{tag}"

@@ -195,7 +195,7 @@ async def test_a_link_to_another_host_is_not_followed(hostile: HostileRegistry) 
         names = await client.repositories()
     assert names == ["lab"]
     assert names.cut is not None and "another host" in names.cut
-    assert hostile.requests == ["/v2/_catalog?n=100"]
+    assert hostile.requests == ["/v2/_catalog?n=1000"]
 
 
 def test_registry_ls_says_when_a_list_is_cut(
@@ -300,7 +300,7 @@ async def test_hostile_catalog_names_are_refused_without_a_request(
     assert "is not a repository name" in scan.errors["../../etc"]
     assert "5,000 characters" in scan.errors["x" * 5000]
     assert len(scan.errors["x" * 5000]) < 300
-    assert hostile.requests == ["/v2/_catalog?n=100", "/v2/lab/tags/list"]
+    assert hostile.requests == ["/v2/_catalog?n=1000", "/v2/lab/tags/list"]
     rendered = render_scan(scan)
     assert max(len(line) for line in rendered.splitlines()) < 400
 

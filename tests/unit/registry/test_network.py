@@ -115,7 +115,7 @@ def test_debug_log_has_every_request_of_registry_ls(
     assert "lab:v1" in capsys.readouterr().out
     text = logs.log_path().read_text()
     for line in (
-        f"http: GET {hostile.url}/v2/_catalog?n=100 -> 200 in ",
+        f"http: GET {hostile.url}/v2/_catalog?n=1000 -> 200 in ",
         f"http: GET {hostile.url}/v2/lab/tags/list -> 200 in ",
         f"http: GET {hostile.url}/v2/lab/manifests/v1 -> 200 in ",
         f"http: GET {hostile.url}/v2/lab/manifests/{image['digest']} -> 200 in ",

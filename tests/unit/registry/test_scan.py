@@ -9,7 +9,7 @@ from buildtui.registry.auth import Authenticator, NoCredentials
 from buildtui.registry.client import RegistryClient
 from buildtui.registry.errors import Unreachable
 from buildtui.registry.models import Kind
-from buildtui.registry.scan import Inspector, scan_registry
+from buildtui.registry.scan import Inspector, ScanProgress, scan_registry
 from tests.fakes.registry import FakeRegistry, digest_of, lab_registry
 
 
@@ -136,17 +136,17 @@ async def test_registry_vanishing_mid_scan_is_recorded_per_tag() -> None:
             registry.down = True
         return registry.handle(request)
 
-    progress: list[tuple[int, int]] = []
+    progress: list[ScanProgress] = []
     async with client_for(registry, httpx.MockTransport(handler)) as client:
-        scan = await scan_registry(
-            client, on_progress=lambda done, total: progress.append((done, total))
-        )
+        scan = await scan_registry(client, on_progress=progress.append)
     failed = [e for e in scan.entries() if e.error] + [
         e for e in scan.entries() if e.report and e.report.errors
     ]
     assert failed, "some tags must have failed"
     assert all("cannot connect" in (e.error or e.report.errors[0]) for e in failed)  # type: ignore[union-attr]
-    assert progress[-1] == (len(scan.entries()), len(scan.entries()))
+    last = progress[-1]
+    assert (last.read, last.tags) == (len(scan.entries()), len(scan.entries()))
+    assert last.done and last.listed == last.repositories == len(scan.repositories)
 
 
 async def test_catalog_failure_raises() -> None:
