@@ -28,8 +28,15 @@ from buildtui.cleanup.present import empty_repository_text
 from buildtui.registry.browser import RegistryBrowser
 from buildtui.registry.errors import RegistryError
 from buildtui.registry.models import Kind
+from buildtui.registry.outline import entry_outline
 from buildtui.registry.present import pretty_json
-from buildtui.registry.rows import TagRow, error_message, registry_title, tag_row
+from buildtui.registry.rows import (
+    TagRow,
+    error_message,
+    registry_title,
+    tag_row,
+    tags_read_text,
+)
 
 
 class RegistryPane(RegistryReads):
@@ -91,9 +98,11 @@ class RegistryPane(RegistryReads):
 
     # The pane's messages (`registry_messages`), by the names Textual code expects.
     Loaded: TypeAlias = messages.Loaded
+    RepositoriesRead: TypeAlias = messages.RepositoriesRead
     TagsLoaded: TypeAlias = messages.TagsLoaded
     TagsInspected: TypeAlias = messages.TagsInspected
     CacheCompared: TypeAlias = messages.CacheCompared
+    EntriesRead: TypeAlias = messages.EntriesRead
     Failed: TypeAlias = messages.Failed
 
     def __init__(
@@ -112,6 +121,12 @@ class RegistryPane(RegistryReads):
         self.filter_text = ""
         self.error: RegistryError | None = None
         self._error_what = ""
+        self.reading_catalog = False
+        """The catalog's pages are still coming (the title counts them)."""
+        self._pages_read = 0
+        """Repositories in the pages of the catalog read so far."""
+        self._progressive = False
+        """Each page is shown as it comes (nothing was shown before this reading)."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="registry-bar"):
@@ -164,7 +179,10 @@ class RegistryPane(RegistryReads):
 
     def _title(self) -> str:
         return registry_title(
-            self.service.registry, len(self.repositories), self.catalog_cut is not None
+            self.service.registry,
+            self._pages_read if self.reading_catalog else len(self.repositories),
+            self.catalog_cut is not None,
+            reading=self.reading_catalog,
         )
 
     def _matches(self, text: str) -> bool:
@@ -182,11 +200,32 @@ class RegistryPane(RegistryReads):
 
     # -- messages --------------------------------------------------------------------
 
+    @on(RepositoriesRead)
+    def repositories_read(self, message: RepositoriesRead) -> None:
+        """A page of the catalog, counted in the title; shown at once when nothing was
+        shown before (a refresh keeps the list it shows until the whole catalog is read)."""
+        if message.registry != self.service.registry:
+            return
+        if not self.reading_catalog:  # the first page of a new reading
+            self.reading_catalog = True
+            self._pages_read = 0
+            self._progressive = not self.repositories
+            if self._progressive:
+                self.show_error(None)
+        self._pages_read += len(message.repositories)
+        if self._progressive:
+            self.repositories.extend(message.repositories)
+            shown = [r for r in message.repositories if self._matches(r)]
+            self.query_one(RepositoryList).extend(shown)
+        self.query_one("#registry-title", Static).update(self._title())
+
     @on(Loaded)
     def repositories_loaded(self, message: Loaded) -> None:
         if message.registry != self.service.registry:
             return
+        self.reading_catalog = False
         self.show_error(None)
+        shown = self.repositories
         self.repositories = sorted(message.repositories)
         self.catalog_cut = message.cut
         self.query_one("#registry-title", Static).update(self._title())
@@ -194,7 +233,8 @@ class RegistryPane(RegistryReads):
         repos.border_subtitle = "cut short" if message.cut else None
         if message.cut:
             self.app.notify(message.cut, severity="warning")
-        self._render_repositories()
+        if shown != self.repositories:  # the registry's order was not sorted, or it changed
+            self._render_repositories()
         if not self.repositories:
             self.manifest_tree.show_outline(
                 None, "This registry has no repositories yet: push an image."
@@ -202,6 +242,9 @@ class RegistryPane(RegistryReads):
 
     @on(Failed)
     def failed(self, message: Failed) -> None:
+        if self.reading_catalog:
+            self.reading_catalog = False
+            self.query_one("#registry-title", Static).update(self._title())
         self.show_error(message.error, message.what)
 
     @on(TagsLoaded)
@@ -211,12 +254,18 @@ class RegistryPane(RegistryReads):
         self.show_error(None)
         self.tags = sorted(message.tags)
         self.tags_cut = message.cut
-        self.tag_table.border_subtitle = "cut short" if message.cut else None
         if message.cut:
             self.app.notify(message.cut, severity="warning")
         self.reports = {}
         self.tag_errors = {}
         self._render_tags()
+        self._count_tags()
+
+    def _count_tags(self) -> None:
+        """`12 of 100 read` under the tags while they are read; `cut short` if so."""
+        self.tag_table.border_subtitle = tags_read_text(
+            len(self.reports) + len(self.tag_errors), len(self.tags), self.tags_cut is not None
+        )
 
     @on(TagsInspected)
     def tags_inspected(self, message: TagsInspected) -> None:
@@ -232,6 +281,41 @@ class RegistryPane(RegistryReads):
             self.tag_table.update_row(self._row(result.tag))
             if current == result.tag:
                 self.show_tag(result.tag)
+        self._count_tags()
+
+    @on(ManifestTree.EntryWanted)
+    def entry_wanted(self, message: ManifestTree.EntryWanted) -> None:
+        outline = message.node.data
+        tag = self.current_tag
+        if outline is None or outline.pending is None or tag is None or self.repository is None:
+            return
+        self.want_entry(self.repository, tag, outline.pending)
+        self._count_entries()
+
+    def _count_entries(self) -> None:
+        """`reading 12 entries…` under the tree while entries opened are read."""
+        waiting = self.entries_waiting
+        self.manifest_tree.border_subtitle = f"reading {waiting:,} entries…" if waiting else None
+
+    @on(EntriesRead)
+    def entries_read_arrived(self, message: EntriesRead) -> None:
+        self._count_entries()
+        if message.repository != self.repository:
+            return
+        read = self.entries_read.setdefault(message.tag, {})
+        for child in message.entries:
+            read[child.descriptor.digest] = child
+        report = self.reports.get(message.tag)
+        if report is None or self.current_tag != message.tag:
+            return
+        report = self.with_entries_read(message.tag, report)
+        by_digest = {entry.descriptor.digest: entry for entry in message.entries}
+        for node in self.manifest_tree.root.children:
+            outline = node.data
+            if outline is not None and outline.pending is not None:
+                entry = by_digest.get(outline.pending.digest)
+                if entry is not None:
+                    self.manifest_tree.fill(node, entry_outline(report, entry))
 
     @on(CacheCompared)
     def cache_compared(self, message: CacheCompared) -> None:
@@ -247,6 +331,8 @@ class RegistryPane(RegistryReads):
         if repository and repository != self.repository:
             self.repository = repository
             self.forget_tags()
+            self.tag_table.border_subtitle = None
+            self._count_entries()
             self._render_tags()
             self.manifest_tree.show_outline(None, f"Reading the tags of {repository}…")
             self.load_tags(repository)
@@ -254,7 +340,9 @@ class RegistryPane(RegistryReads):
     @on(DataTable.RowHighlighted, "#registry-tags")
     def tag_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key.value is not None:
+            self.keep_wanted(event.row_key.value)  # the other tags' entries: not wanted now
             self.show_tag(event.row_key.value)
+            self._count_entries()
 
     @on(Input.Changed, "#registry-filter")
     def filter_changed(self, event: Input.Changed) -> None:
@@ -301,6 +389,7 @@ class RegistryPane(RegistryReads):
     def show_tag(self, tag: str) -> None:
         report = self.reports.get(tag)
         if report is not None:
+            report = self.with_entries_read(tag, report)
             breakdown = self.breakdowns.get(tag)
             if report.kind is Kind.CACHE and breakdown is None:
                 self.compare_once(report, tag)

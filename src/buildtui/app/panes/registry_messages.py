@@ -13,6 +13,7 @@ from textual.message import Message
 from buildtui.registry.browser import TagResult
 from buildtui.registry.crossref import CacheBreakdown
 from buildtui.registry.errors import RegistryError
+from buildtui.registry.scan import ChildReport
 
 
 @dataclass
@@ -23,6 +24,15 @@ class Loaded(Message, namespace="registry_pane"):
     repositories: list[str]
     cut: str | None = None
     """Why the catalog stops early (a bound was hit), if it does."""
+
+
+class RepositoriesRead(Message, namespace="registry_pane"):
+    """One more page of the catalog (a large catalog comes page by page, for minutes)."""
+
+    def __init__(self, registry: str, repositories: list[str]) -> None:
+        super().__init__()
+        self.registry = registry
+        self.repositories = repositories
 
 
 @dataclass
@@ -40,6 +50,16 @@ class TagsInspected(Message, namespace="registry_pane"):
         super().__init__()
         self.repository = repository
         self.results = results
+
+
+class EntriesRead(Message, namespace="registry_pane"):
+    """Entries of a large index read on demand (opened in the tree)."""
+
+    def __init__(self, repository: str, tag: str, entries: list[ChildReport]) -> None:
+        super().__init__()
+        self.repository = repository
+        self.tag = tag
+        self.entries = entries
 
 
 class CacheCompared(Message, namespace="registry_pane"):

@@ -7,6 +7,10 @@ Every request runs in an async worker and comes back as a message
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
+from dataclasses import replace
+
 from textual import on, work
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState
@@ -15,7 +19,11 @@ from buildtui.app.panes import registry_messages as messages
 from buildtui.registry.browser import RegistryBrowser, TagResult, inspect_tags
 from buildtui.registry.crossref import CacheBreakdown
 from buildtui.registry.errors import MalformedManifest, RegistryError
-from buildtui.registry.scan import ImageReport
+from buildtui.registry.models import Descriptor
+from buildtui.registry.scan import ChildReport, ImageReport
+
+ENTRIES_AT_ONCE = 8
+"""Index entries read together when several are opened (`*` on a large index)."""
 
 
 class RegistryReads(Widget):
@@ -42,11 +50,77 @@ class RegistryReads(Widget):
         """Cache tags being compared (once per tag until the next refresh)."""
         self.catalog_cut: str | None = None
         self.tags_cut: str | None = None
+        self.entries_read: dict[str, dict[str, ChildReport]] = {}
+        """Tag -> the entries of its (large) index read since, by digest."""
+        self._wanted: deque[tuple[str, str, Descriptor]] = deque()
+        """(repository, tag, entry) opened and not read yet, read in order."""
+        self._reading_entries = False
+        self._entries_in_flight = 0
 
     def forget_tags(self) -> None:
         """No tags, reports or comparisons: another repository (or registry) is shown."""
         self.tags, self.reports, self.tag_errors = [], {}, {}
         self.forget_breakdowns()
+        self.forget_entries()
+
+    def forget_entries(self) -> None:
+        """Entries opened are no longer wanted (another tag or repository is shown): the
+        reads waiting are dropped, the one in flight stopped."""
+        self._wanted.clear()
+        self.entries_read = {}
+        self.workers.cancel_group(self, "registry-entries")
+        self._reading_entries = False
+        self._entries_in_flight = 0
+
+    def with_entries_read(self, tag: str, report: ImageReport) -> ImageReport:
+        """The report with the entries read on demand since in place of unread ones."""
+        read = self.entries_read.get(tag)
+        if not read:
+            return report
+        children = tuple(
+            read.get(child.descriptor.digest, child) if child.unread else child
+            for child in report.children
+        )
+        return replace(report, children=children)
+
+    def want_entry(self, repository: str, tag: str, descriptor: Descriptor) -> None:
+        """Read an entry of a large index (opened in the tree); it comes as EntriesRead."""
+        self._wanted.append((repository, tag, descriptor))
+        if not self._reading_entries:
+            self._reading_entries = True
+            self.read_entries()
+
+    @property
+    def entries_waiting(self) -> int:
+        """Entries opened and not read yet (the pane counts them)."""
+        return len(self._wanted) + self._entries_in_flight
+
+    def keep_wanted(self, tag: str | None) -> None:
+        """Only `tag`'s entries are still wanted (another tag is shown)."""
+        self._wanted = deque(w for w in self._wanted if w[1] == tag)
+
+    @work(group="registry-entries", exit_on_error=False)
+    async def read_entries(self) -> None:
+        """Entries opened, ENTRIES_AT_ONCE at a time, until none waits."""
+        service = self.service
+        try:
+            while self._wanted:
+                count = min(ENTRIES_AT_ONCE, len(self._wanted))
+                batch = [self._wanted.popleft() for _ in range(count)]
+                self._entries_in_flight = count
+                try:
+                    read = await asyncio.gather(
+                        *(service.entry(name, descriptor) for name, _, descriptor in batch)
+                    )
+                finally:
+                    self._entries_in_flight = 0
+                by_tag: dict[tuple[str, str], list[ChildReport]] = {}
+                for (repository, tag, _), child in zip(batch, read, strict=True):
+                    by_tag.setdefault((repository, tag), []).append(child)
+                for (repository, tag), children in by_tag.items():
+                    self.post_message(messages.EntriesRead(repository, tag, children))
+        finally:
+            self._reading_entries = False
 
     def forget_breakdowns(self) -> None:
         """Cache images are compared again when shown (after a refresh)."""
@@ -76,9 +150,14 @@ class RegistryReads(Widget):
 
     @work(exclusive=True, group="registry-repositories", exit_on_error=False)
     async def load_repositories(self) -> None:
+        """The catalog, each page shown as it arrives, then the whole of it."""
         service = self.service
+
+        def post(names: list[str]) -> None:
+            self.post_message(messages.RepositoriesRead(service.registry, names))
+
         try:
-            repositories = await service.repositories()
+            repositories = await service.repositories(on_page=post)
         except RegistryError as error:
             self.post_message(messages.Failed(f"the repositories of {service.registry}", error))
             return

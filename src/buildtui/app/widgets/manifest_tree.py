@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import on
+from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -62,6 +64,13 @@ class ManifestTree(Tree[OutlineNode]):
     }
     """
 
+    class EntryWanted(Message):
+        """An index entry not read yet was opened: the pane reads it (`fill`)."""
+
+        def __init__(self, node: TreeNode[OutlineNode]) -> None:
+            super().__init__()
+            self.node = node
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("(no tag selected)", id=id)
         self.show_root = True
@@ -90,12 +99,31 @@ class ManifestTree(Tree[OutlineNode]):
 
     def _add(self, parent: TreeNode[OutlineNode], node: OutlineNode) -> None:
         label = self._label(node)
-        if node.children:
+        if node.pending is not None:  # read when opened (`EntryWanted`)
+            parent.add(label, data=node, expand=False, allow_expand=True)
+        elif node.children:
             branch = parent.add(label, data=node, expand=node.expand)
             for child in node.children:
                 self._add(branch, child)
         else:
             parent.add_leaf(label, data=node)
+
+    @on(Tree.NodeExpanded)
+    def _opened(self, event: Tree.NodeExpanded[OutlineNode]) -> None:
+        data = event.node.data
+        if data is not None and data.pending is not None and not event.node.children:
+            event.node.add_leaf(Text("reading…", style="dim"))
+            self.post_message(self.EntryWanted(event.node))
+
+    def fill(self, node: TreeNode[OutlineNode], outline: OutlineNode) -> None:
+        """An entry read: its line and what is under it, in place of `reading…`."""
+        node.remove_children()
+        node.set_label(self._label(outline))
+        node.data = outline
+        for child in outline.children:
+            self._add(node, child)
+        if not outline.children:
+            node.allow_expand = False
 
     def action_open_node(self) -> None:
         node = self.cursor_node
