@@ -10,7 +10,8 @@ Modes (each prints one JSON line: seconds, requests, tags, entries):
   (GET each), and a single image's config blob (its platform): what a first scan asks.
 - `floor`: the catalog, every tag list and one HEAD per tag: the least a repeat scan
   can ask (what is named by a digest comes from the disk cache).
-- `index REPO:TAG`: one index and each of its entries (GET), as `inspect` reads it.
+- `index REPO:TAG`: one index, each of its entries (GET) and each entry's config blob,
+  as `buildtui inspect` reads it.
 
 Pages of the catalog and the tag lists follow `Link: rel="next"`, as any client must.
 """
@@ -126,7 +127,10 @@ async def run(
             entries = len(children)
 
             async def child(name: str, digest: str) -> None:
-                await plain.get(f"/v2/{name}/manifests/{digest}")
+                entry = (await plain.get(f"/v2/{name}/manifests/{digest}")).json()
+                if isinstance(entry.get("config"), dict):
+                    plain.requests += 1
+                    await plain.http.get(f"/v2/{name}/blobs/{entry['config']['digest']}")
 
             await plain.pool(children, child)
         else:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import Any
 
 from buildtui.registry.errors import MalformedManifest
@@ -102,20 +101,12 @@ def parse_manifest(raw: bytes, digest: str, content_type: str | None = None) -> 
     annotations = _annotations(data.get("annotations"))
     artifact_type = data.get("artifactType")
     artifact_type = artifact_type if isinstance(artifact_type, str) and artifact_type else None
-    note = None
-    base = Manifest(
-        raw=raw,
-        digest=digest,
-        media_type=media_type,
-        kind=Kind.UNKNOWN,
-        annotations=annotations,
-        artifact_type=artifact_type,
-        subject=subject,
-    )
+    kind, note = Kind.UNKNOWN, None
+    kept: dict[str, Any] = {}
+    """What the manifest keeps of its descriptors, by its kind."""
     if data.get("schemaVersion") == 1:
         note = "schema 1 manifests are deprecated and not inspected; push the image again"
-        return replace(base, note=note)
-    if media_type in INDEX_MEDIA_TYPES:
+    elif media_type in INDEX_MEDIA_TYPES:
         if bad_manifests:
             note = f"{bad_manifests} entries of the index have no digest and are left out"
         if any(d.media_type == BUILDKIT_CACHE_CONFIG for d in manifests):
@@ -123,8 +114,8 @@ def parse_manifest(raw: bytes, digest: str, content_type: str | None = None) -> 
             note = "BuildKit registry cache (index form: layers and a cache config)"
         else:
             kind = Kind.INDEX
-        return replace(base, kind=kind, manifests=manifests, note=note)
-    if media_type in IMAGE_MEDIA_TYPES or (media_type == "" and config is not None):
+        kept = {"manifests": manifests}
+    elif media_type in IMAGE_MEDIA_TYPES or (media_type == "" and config is not None):
         if config is None:
             note = "an image manifest without a config descriptor"
         elif bad_layers:
@@ -136,14 +127,21 @@ def parse_manifest(raw: bytes, digest: str, content_type: str | None = None) -> 
             note = "BuildKit registry cache (image-manifest form)"
         elif kind is Kind.ARTIFACT:
             note = f"artifact type {artifact_type or (config.media_type if config else '?')}"
-        return replace(base, kind=kind, config=config, layers=layers, note=note)
-    what = media_type or "no media type"
-    return replace(
-        base,
-        config=config,
-        layers=layers,
-        manifests=manifests,
-        note=f"unrecognised manifest ({what}); shown raw",
+        kept = {"config": config, "layers": layers}
+    else:
+        what = media_type or "no media type"
+        note = f"unrecognised manifest ({what}); shown raw"
+        kept = {"config": config, "layers": layers, "manifests": manifests}
+    return Manifest(
+        raw=raw,
+        digest=digest,
+        media_type=media_type,
+        kind=kind,
+        annotations=annotations,
+        artifact_type=artifact_type,
+        subject=subject,
+        note=note,
+        **kept,
     )
 
 
