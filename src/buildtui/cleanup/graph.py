@@ -9,15 +9,16 @@ reaches: registry:2's garbage collector without `-m` keeps those and their blobs
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from buildtui.registry.classify import child_kind
 from buildtui.registry.models import Kind, Manifest
-from buildtui.registry.scan import RegistryScan
+from buildtui.registry.scan import RegistryScan, TagEntry
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BlobRef:
     """A config, layer or cache blob a manifest points at."""
 
@@ -26,7 +27,7 @@ class BlobRef:
     media_type: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ManifestNode:
     """One manifest revision of one repository."""
 
@@ -54,26 +55,46 @@ class ManifestNode:
         return self.children + tuple(blob.digest for blob in self.blobs)
 
 
-def node_from_manifest(repository: str, manifest: Manifest, label: str = "") -> ManifestNode:
+def node_from_manifest(
+    repository: str, manifest: Manifest, label: str = "", blobs: BlobRefs | None = None
+) -> ManifestNode:
+    """The node of a manifest; `blobs` makes each distinct blob one BlobRef (a registry's
+    layers are shared by thousands of manifests)."""
     children: tuple[str, ...] = ()
     if manifest.is_index and manifest.kind is not Kind.CACHE:
         children = tuple(d.digest for d in manifest.manifests)
-    blobs = tuple(BlobRef(d.digest, d.size, d.media_type) for d in manifest.blobs)
+    blobs = blobs or BlobRefs()
     return ManifestNode(
         repository=repository,
         digest=manifest.digest,
-        media_type=manifest.media_type,
+        media_type=sys.intern(manifest.media_type),
         kind=manifest.kind,
         size=manifest.size,
         children=children,
-        blobs=blobs,
-        label=label,
+        blobs=tuple(blobs.of(d.digest, d.size, d.media_type) for d in manifest.blobs),
+        label=sys.intern(label),
         subject=manifest.subject.digest if manifest.subject is not None else None,
-        artifact_type=manifest.artifact_type,
+        artifact_type=(
+            sys.intern(manifest.artifact_type) if manifest.artifact_type is not None else None
+        ),
     )
 
 
-@dataclass(frozen=True)
+class BlobRefs:
+    """One BlobRef per distinct blob (and one string per media type)."""
+
+    def __init__(self) -> None:
+        self._refs: dict[str, BlobRef] = {}
+
+    def of(self, digest: str, size: int, media_type: str) -> BlobRef:
+        ref = self._refs.get(digest)
+        if ref is None or ref.size != size or ref.media_type != media_type:
+            ref = BlobRef(digest, size, sys.intern(media_type))
+            self._refs.setdefault(digest, ref)
+        return ref
+
+
+@dataclass(frozen=True, slots=True)
 class TagRef:
     repository: str
     tag: str
@@ -186,6 +207,139 @@ class RegistryGraph:
         return sum(seen.values())
 
 
+class GraphBuilder:
+    """The graph of a scan, built a tag at a time as the scan reads them (it keeps each
+    manifest's node, not its report: the scan lets the reports go)."""
+
+    def __init__(self, registry: str, base_url: str) -> None:
+        self.graph = RegistryGraph(registry, base_url)
+        self.blobs = BlobRefs()
+
+    def _repository(self, name: str) -> RepositoryGraph:
+        repo = self.graph.repositories.get(name)
+        if repo is None:
+            repo = self.graph.repositories[name] = RepositoryGraph(name)
+        return repo
+
+    def add(self, entry: TagEntry) -> None:
+        """One tag, just read (its report, or why it could not be read)."""
+        graph = self.graph
+        name = entry.repository
+        repo = self._repository(name)
+        report = entry.report
+        if report is None and entry.digest is not None:
+            # Read, but not a manifest (e.g. nested too deeply): its digest is known, so
+            # it is a tag like the others, pointing at a manifest that references nothing
+            # the planner can see; the other tags' plans need not wait for it.
+            repo.tags[entry.tag] = entry.digest
+            repo.manifests.setdefault(
+                entry.digest,
+                ManifestNode(name, entry.digest, "", Kind.UNKNOWN, 0, readable=False),
+            )
+            graph.warnings.append(
+                f"{name}:{entry.tag} is unreadable: {entry.error}; whatever it references "
+                "is not counted"
+            )
+            return
+        if report is None:
+            repo.unreadable_tags[entry.tag] = entry.error or "could not be read"
+            return
+        repo.tags[entry.tag] = report.digest
+        if report.digest not in repo.manifests:
+            repo.manifests[report.digest] = node_from_manifest(
+                name, report.manifest, "", self.blobs
+            )
+        for child in report.children:
+            digest = child.descriptor.digest
+            known = repo.manifests.get(digest)
+            label = report.label(child)
+            if (
+                child.manifest is not None
+                and known is not None
+                and known.readable
+                and (known.label or not label)
+            ):
+                continue  # the same manifest, already known as well as this tag knows it
+            if child.manifest is not None:
+                node = node_from_manifest(name, child.manifest, label, self.blobs)
+            else:
+                node = ManifestNode(
+                    repository=name,
+                    digest=digest,
+                    media_type=sys.intern(child.descriptor.media_type),
+                    kind=child_kind(child.descriptor),
+                    size=child.descriptor.size,
+                    label=sys.intern(label),
+                    readable=False,
+                )
+                graph.warnings.append(
+                    f"{name}@{digest} ({label}) could not be read: "
+                    f"{child.error}; its blobs are not counted"
+                )
+            if known is None or (not known.label and node.label) or not known.readable:
+                repo.manifests[digest] = node
+
+    def finish(
+        self,
+        scan: RegistryScan,
+        *,
+        revisions: Mapping[str, Iterable[str]] | None = None,
+        untagged: Mapping[str, Iterable[Manifest]] | None = None,
+        warnings: Iterable[str] = (),
+    ) -> RegistryGraph:
+        """The graph, once every tag of `scan` was added: repositories in catalog order,
+        with what could not be listed; `revisions` (repository -> digests in storage) and
+        the `untagged` manifests fetched by digest complete it when the storage was listed."""
+        graph = self.graph
+        graph.revisions_known = revisions is not None
+        added = graph.repositories
+        graph.repositories = {}
+        for name in scan.repositories:
+            repo = added.pop(name, None) or RepositoryGraph(name)
+            # A tag list cut short hides tags a deletion could take along: no plan there.
+            repo.error = scan.errors.get(name) or scan.tags_cut.get(name)
+            graph.repositories[name] = repo
+        graph.repositories.update(added)
+        first = list(warnings) + ([scan.catalog_cut] if scan.catalog_cut else [])
+        graph.warnings[:0] = first
+        for name, manifests in (untagged or {}).items():
+            repo = self._repository(name)
+            manifests = list(manifests)
+            for manifest in manifests:
+                repo.manifests.setdefault(
+                    manifest.digest, node_from_manifest(name, manifest, "", self.blobs)
+                )
+            for manifest in manifests:
+                # An entry of an untagged index that is not in storage (deleted before):
+                # known from the index only, as the scan knows a tagged index's unreadable
+                # entries.
+                if manifest.is_index and manifest.kind is not Kind.CACHE:
+                    for listed in manifest.manifests:
+                        if listed.digest not in repo.manifests:
+                            repo.manifests[listed.digest] = ManifestNode(
+                                repository=name,
+                                digest=listed.digest,
+                                media_type=listed.media_type,
+                                kind=child_kind(listed),
+                                size=listed.size,
+                                readable=False,
+                            )
+        for name, digests in (revisions or {}).items():
+            repo = self._repository(name)
+            repo.revisions = frozenset(digests)
+            missing = sorted(repo.revisions - set(repo.manifests))
+            if missing:
+                graph.warnings.append(
+                    f"{len(missing)} untagged manifest(s) of {name} could not be read; "
+                    "the blobs they keep are not counted"
+                )
+        if revisions is not None:
+            for repo in graph.repositories.values():
+                if repo.revisions is None:
+                    repo.revisions = frozenset(repo.manifests)
+        return graph
+
+
 def graph_from_scan(
     scan: RegistryScan,
     base_url: str,
@@ -194,90 +348,14 @@ def graph_from_scan(
     untagged: Mapping[str, Iterable[Manifest]] | None = None,
     warnings: Iterable[str] = (),
 ) -> RegistryGraph:
-    """The graph of a scan; `revisions` (repository -> digests in storage) and the
-    `untagged` manifests fetched by digest complete it when the storage was listed."""
-    graph = RegistryGraph(scan.registry, base_url, revisions_known=revisions is not None)
-    graph.warnings.extend(warnings)
-    if scan.catalog_cut:
-        graph.warnings.append(scan.catalog_cut)
-    for name, entries in scan.repositories.items():
-        # A tag list cut short hides tags a deletion could take along: no plan there.
-        repo = RepositoryGraph(name, error=scan.errors.get(name) or scan.tags_cut.get(name))
-        graph.repositories[name] = repo
+    """The graph of a scan that kept its reports; `revisions` (repository -> digests in
+    storage) and the `untagged` manifests fetched by digest complete it when the storage
+    was listed."""
+    builder = GraphBuilder(scan.registry, base_url)
+    for entries in scan.repositories.values():
         for entry in entries:
-            report = entry.report
-            if report is None and entry.digest is not None:
-                # Read, but not a manifest (e.g. nested too deeply): its digest is known, so
-                # it is a tag like the others, pointing at a manifest that references nothing
-                # the planner can see; the other tags' plans need not wait for it.
-                repo.tags[entry.tag] = entry.digest
-                repo.manifests.setdefault(
-                    entry.digest,
-                    ManifestNode(name, entry.digest, "", Kind.UNKNOWN, 0, readable=False),
-                )
-                graph.warnings.append(
-                    f"{name}:{entry.tag} is unreadable: {entry.error}; whatever it references "
-                    "is not counted"
-                )
-                continue
-            if report is None:
-                repo.unreadable_tags[entry.tag] = entry.error or "could not be read"
-                continue
-            repo.tags[entry.tag] = report.digest
-            repo.manifests.setdefault(report.digest, node_from_manifest(name, report.manifest))
-            for child in report.children:
-                digest = child.descriptor.digest
-                if child.manifest is not None:
-                    node = node_from_manifest(name, child.manifest, report.label(child))
-                else:
-                    node = ManifestNode(
-                        repository=name,
-                        digest=digest,
-                        media_type=child.descriptor.media_type,
-                        kind=child_kind(child.descriptor),
-                        size=child.descriptor.size,
-                        label=report.label(child),
-                        readable=False,
-                    )
-                    graph.warnings.append(
-                        f"{name}@{digest} ({report.label(child)}) could not be read: "
-                        f"{child.error}; its blobs are not counted"
-                    )
-                known = repo.manifests.get(digest)
-                if known is None or (not known.label and node.label) or not known.readable:
-                    repo.manifests[digest] = node
-    for name, manifests in (untagged or {}).items():
-        repo = graph.repositories.setdefault(name, RepositoryGraph(name))
-        for manifest in manifests:
-            repo.manifests.setdefault(manifest.digest, node_from_manifest(name, manifest))
-        for manifest in manifests:
-            # An entry of an untagged index that is not in storage (deleted before): known
-            # from the index only, as the scan knows a tagged index's unreadable entries.
-            if manifest.is_index and manifest.kind is not Kind.CACHE:
-                for listed in manifest.manifests:
-                    if listed.digest not in repo.manifests:
-                        repo.manifests[listed.digest] = ManifestNode(
-                            repository=name,
-                            digest=listed.digest,
-                            media_type=listed.media_type,
-                            kind=child_kind(listed),
-                            size=listed.size,
-                            readable=False,
-                        )
-    for name, digests in (revisions or {}).items():
-        repo = graph.repositories.setdefault(name, RepositoryGraph(name))
-        repo.revisions = frozenset(digests)
-        missing = sorted(repo.revisions - set(repo.manifests))
-        if missing:
-            graph.warnings.append(
-                f"{len(missing)} untagged manifest(s) of {name} could not be read; "
-                "the blobs they keep are not counted"
-            )
-    if revisions is not None:
-        for repo in graph.repositories.values():
-            if repo.revisions is None:
-                repo.revisions = frozenset(repo.manifests)
-    return graph
+            builder.add(entry)
+    return builder.finish(scan, revisions=revisions, untagged=untagged, warnings=warnings)
 
 
 class ReferenceCounts:

@@ -181,27 +181,37 @@ def _blob_what(media_type: str) -> str:
 
 
 class _Users:
-    """Labels of the manifests that reference each digest, for "kept by" reasons."""
+    """Labels of the manifests that reference each digest, for "kept by" reasons; worked
+    out per repository when first asked (a plan touches a few of a registry's hundreds)."""
 
     def __init__(self, graph: RegistryGraph, removed: Mapping[str, set[str]]) -> None:
-        self.reach: dict[tuple[str, str], list[str]] = {}
-        for name, repo in graph.repositories.items():
-            for tag, digest in sorted(repo.tags.items()):
-                if tag in removed.get(name, set()):
-                    continue
-                for reached in repo.closure([digest]):
-                    node = repo.manifests.get(reached)
-                    label = f"{name}:{tag}"
-                    if reached != digest and node is not None and node.label:
-                        label += f" ({node.label})"
-                    self.reach.setdefault((name, reached), []).append(label)
+        self.graph = graph
+        self.removed = removed
+        self._reach: dict[str, dict[str, list[str]]] = {}
 
     def needed(self, repository: str) -> dict[str, list[str]]:
         """digest -> the remaining tags of `repository` that need it (directly or as an entry)."""
-        return {digest: tags for (name, digest), tags in self.reach.items() if name == repository}
+        reach = self._reach.get(repository)
+        if reach is not None:
+            return reach
+        reach = self._reach[repository] = {}
+        repo = self.graph.repositories.get(repository)
+        if repo is None:
+            return reach
+        removed = self.removed.get(repository, set())
+        for tag, digest in sorted(repo.tags.items()):
+            if tag in removed:
+                continue
+            for reached in repo.closure([digest]):
+                node = repo.manifests.get(reached)
+                label = f"{repository}:{tag}"
+                if reached != digest and node is not None and node.label:
+                    label += f" ({node.label})"
+                reach.setdefault(reached, []).append(label)
+        return reach
 
     def of(self, node: ManifestNode) -> list[str]:
-        found = self.reach.get((node.repository, node.digest))
+        found = self.needed(node.repository).get(node.digest)
         if found:
             return found
         return [f"{node.repository}@{short_digest(node.digest)} (untagged, kept by GC without -m)"]
@@ -581,12 +591,10 @@ def _blob_fates(
     fates = []
     for digest, (size, what, owners) in candidates.items():
         freed = swept(digest)
-        labels: list[str] = []
+        labels: dict[str, None] = {}
         if not freed:
             for keeper in counts.keepers(digest, deleted):
-                for label in users.of(keeper):
-                    if label not in labels:
-                        labels.append(label)
+                labels.update(dict.fromkeys(users.of(keeper)))
         fates.append(BlobFate(digest, size, what, freed, tuple(owners), tuple(labels)))
     fates.sort(key=lambda b: (not b.freed, -b.size, b.digest))
     return tuple(fates)

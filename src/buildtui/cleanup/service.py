@@ -63,7 +63,7 @@ from buildtui.cleanup.gc import (
     RepositoryRemoval,
     StepCallback,
 )
-from buildtui.cleanup.graph import RegistryGraph, TagRef, graph_from_scan
+from buildtui.cleanup.graph import GraphBuilder, RegistryGraph, TagRef
 from buildtui.cleanup.http import RegistryWriter
 from buildtui.cleanup.journal import ContainerKey, Journal, RegistryLock
 from buildtui.cleanup.pending import PendingDeletions
@@ -292,36 +292,31 @@ class CleanupService:
     # -- HTTP (async) ----------------------------------------------------------------
 
     async def load(self, on_progress: ScanProgress | None = None) -> RegistryGraph:
-        """Scan the registry and, from the container's storage, its untagged manifests."""
+        """Scan the registry and, from the container's storage, its untagged manifests.
+
+        The graph is built as the tags are read (each tag's nodes kept, its report let
+        go): a plan's memory follows the registry's manifests, not their documents."""
+        builder = GraphBuilder(self.registry_service.registry, self.registry_service.base_url)
         try:
-            scan = await self.registry_service.scan(on_progress=on_progress, cached=False)
+            scan = await self.registry_service.scan(
+                on_progress=on_progress, cached=False, keep=False, collect=builder.add
+            )
         except RegistryError as error:
             raise await self._advised(from_registry_error(error)) from error
         revisions, warnings = await asyncio.to_thread(self._revisions)
         untagged: dict[str, list[Manifest]] = {}
         if revisions is not None:
-            known: dict[str, set[str]] = {}
-            for entry in scan.entries():
-                if entry.report is not None:
-                    seen = known.setdefault(entry.repository, set())
-                    seen.add(entry.report.digest)
-                    seen.update(c.descriptor.digest for c in entry.report.children)
+            added = builder.graph.repositories
             wanted = [
                 (name, digest)
                 for name, digests in sorted(revisions.items())
-                for digest in sorted(digests - known.get(name, set()))
+                for digest in sorted(digests - set(added[name].manifests if name in added else ()))
             ]
             fetched = await asyncio.gather(*(self._fetch(name, d) for name, d in wanted))
             for (name, _), manifest in zip(wanted, fetched, strict=True):
                 if manifest is not None:
                     untagged.setdefault(name, []).append(manifest)
-        return graph_from_scan(
-            scan,
-            self.registry_service.base_url,
-            revisions=revisions,
-            untagged=untagged,
-            warnings=warnings,
-        )
+        return builder.finish(scan, revisions=revisions, untagged=untagged, warnings=warnings)
 
     async def _fetch(self, repository: str, digest: str) -> Manifest | None:
         try:

@@ -45,13 +45,16 @@ from buildtui.cleanup.present_space import retention_json, retention_lines
 from buildtui.cleanup.retention import RetentionRules, RuleError, parse_duration
 from buildtui.commands.confirm import add_yes_flag, confirm_async
 from buildtui.commands.output import print_json
+from buildtui.commands.progress import progress_for
 from buildtui.commands.running import run_then_close
 from buildtui.registry.present import format_size
 from buildtui.registry.reference import repository_problem
+from buildtui.registry.rows import progress_text
 from buildtui.settings import Settings
 from buildtui.terminal import EXIT_USAGE
 
 if TYPE_CHECKING:
+    from buildtui.cleanup.graph import RegistryGraph
     from buildtui.cleanup.service import CleanupService
 
 
@@ -171,6 +174,15 @@ def _run(
         return EXIT_USAGE if isinstance(error, BadInput) else 1
 
 
+async def read_registry(service: CleanupService, as_json: bool) -> RegistryGraph:
+    """The registry's graph, saying how far the reading is on a watched terminal."""
+    progress = progress_for(as_json)
+    try:
+        return await service.load(lambda now: progress.show(progress_text(now)))
+    finally:
+        progress.clear()
+
+
 def run_rm(args: argparse.Namespace, settings: Settings) -> int:
     async def work(service: CleanupService) -> int:
         # From reading the registry to verifying it, the registry container's lock: no
@@ -183,7 +195,7 @@ def run_rm(args: argparse.Namespace, settings: Settings) -> int:
 
     async def plan_and_delete(service: CleanupService) -> int:
         rules = _rules(args)
-        graph = await service.load()
+        graph = await read_registry(service, args.json)
         document: dict[str, Any] = {}
         selections: list[Selection] = []
         if rules is not None:

@@ -45,6 +45,7 @@ from buildtui.registry.scan import (
     RegistryScan,
     RepositoryCallback,
     TagCallback,
+    TagEntry,
 )
 from buildtui.registry.scan import scan_registry as _scan_registry
 from buildtui.settings import Settings
@@ -323,6 +324,7 @@ class RegistryService:
         cached: bool = True,
         image_configs: bool = True,
         keep: bool | KeepReport = True,
+        collect: TagCallback | None = None,
     ) -> RegistryScan:
         """Every repository and tag. `cached=False` reads every manifest from the registry:
         the disk cache would keep a platform manifest deleted behind its index's back,
@@ -330,15 +332,22 @@ class RegistryService:
         `on_repository` are called on the caller's event loop. `keep`: which tags'
         reports the scan keeps (the others keep a summary; see `scan_registry`)."""
         progress = on_caller(on_progress) if on_progress is not None else None
-        tag = on_caller(on_tag) if on_tag is not None else None
+        relayed = on_caller(on_tag) if on_tag is not None else None
         repository = on_caller(on_repository) if on_repository is not None else None
+
+        def tag(entry: TagEntry) -> None:
+            if collect is not None:
+                collect(entry)
+            if relayed is not None:
+                relayed(entry)
+
         return await self.call(
             lambda client: _scan_registry(
                 client,
                 child_configs=child_configs,
                 image_configs=image_configs,
                 on_progress=progress,
-                on_tag=tag,
+                on_tag=tag if collect is not None or relayed is not None else None,
                 on_repository=repository,
                 keep=keep,
                 cache=self.blob_cache if cached else None,

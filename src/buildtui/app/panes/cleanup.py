@@ -55,6 +55,8 @@ from buildtui.cleanup.present import (
     styled,
 )
 from buildtui.cleanup.present_collection import verify_lines
+from buildtui.registry.rows import progress_text
+from buildtui.registry.scan import ScanProgress
 
 NARROW_BELOW = 150
 """Narrower than this, the plan goes under the table: side by side, the table's columns
@@ -328,8 +330,12 @@ class CleanupPane(Widget):
 
     @work(exclusive=True, group="cleanup-load", exit_on_error=False)
     async def refresh_graph(self) -> None:
+        def reading(progress: ScanProgress) -> None:
+            total = progress.tags if progress.catalog_done else 0
+            self.post_message(Progress(progress.read, total, progress_text(progress)))
+
         try:
-            graph = await self.service.load()
+            graph = await self.service.load(reading)
         except CleanupError as error:
             self.post_message(Failed(f"Cannot read {self.service.registry}", error))
             return
@@ -389,6 +395,9 @@ class CleanupPane(Widget):
 
     @on(Loaded)
     def loaded(self, message: Loaded) -> None:
+        if not self.busy:
+            self._progress(None)
+            self.activity.show_lines(self.activity.lines)
         if not self._show_interruption():
             self.show_error(None)
         self.graph = message.graph
