@@ -85,11 +85,13 @@ def record_build(
     )
 
 
-def scan_of(registry: FakeRegistry, settings: Settings) -> RegistryScan:
+def scan_of(
+    registry: FakeRegistry, settings: Settings, repositories: Sequence[str] | None = None
+) -> RegistryScan:
     async def main() -> RegistryScan:
         service = fake_service(registry, settings)
         try:
-            return await service.scan()
+            return await service.scan(repositories=repositories)
         finally:
             await service.aclose()
 
@@ -120,7 +122,7 @@ def fake_lab_service(
         probe=lambda: status or healthy_status(settings.registry_url),
         builders=builders.list,
         history=history,
-        scan=lambda: scan_of(registry, settings),
+        scan=lambda repositories: scan_of(registry, settings, repositories),
         records=RecordBook(data_dir / "lab-records.json"),
         image_exists=lambda ref: ref in images,
         path_exists=lambda path: False,

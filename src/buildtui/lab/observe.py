@@ -20,6 +20,7 @@ from buildtui.build.history import BuildEntry, BuildHistory
 from buildtui.buildx.models import BuilderList
 from buildtui.engine.client import docker_command
 from buildtui.engine.status import EngineStatus
+from buildtui.lab.build_command import flag_values, registry_caches
 from buildtui.lab.builds import build_evidence, exported_cache_digests, lab_builds
 from buildtui.lab.files import context_holding
 from buildtui.lab.guide import (
@@ -34,6 +35,7 @@ from buildtui.lab.i18n import LANGUAGES, translator
 from buildtui.lab.proofs import proofs_to_keep
 from buildtui.lab.records import RecordBook
 from buildtui.registry.errors import RegistryError, Unreachable
+from buildtui.registry.reference import parse_reference, same_registry
 from buildtui.registry.scan import RegistryScan
 from buildtui.settings import Settings
 
@@ -50,7 +52,8 @@ class Sources:
     probe: Callable[[], EngineStatus | None]
     builders: Callable[[], BuilderList | None]
     history: BuildHistory
-    scan: Callable[[], RegistryScan]
+    scan: Callable[[Sequence[str]], RegistryScan]
+    """The tags of these repositories of the lab registry, read (`lab_repositories`)."""
     records: RecordBook
     image_exists: Callable[[str], bool | None]
     path_exists: Callable[[str], bool] = lambda path: bool(path) and Path(path).exists()
@@ -75,11 +78,11 @@ def real_sources(settings: Settings, history: BuildHistory | None = None) -> Sou
         except BuildxError:
             return None
 
-    def scan() -> RegistryScan:
+    def scan(repositories: Sequence[str]) -> RegistryScan:
         async def main() -> RegistryScan:
             service = RegistryService(settings)
             try:
-                return await service.scan()
+                return await service.scan(repositories=repositories)
             finally:
                 await service.aclose()
 
@@ -157,6 +160,29 @@ def export_checks(builds: Sequence[BuildEntry], sources: Sources) -> tuple[Expor
     return tuple(checks)
 
 
+def lab_repositories(builds: Sequence[BuildEntry], host: str) -> list[str]:
+    """The lab registry's repositories the recorded builds name (their tags, what they
+    pushed, the caches they exported or imported): what the guide reads of the registry,
+    instead of all of it (a class's registry holds thousands of tags, none of them this
+    student's evidence)."""
+    found: dict[str, None] = {}
+    for build in builds:
+        refs = [
+            *flag_values(build.argv, "-t", "--tag"),
+            *(ref for ref, _ in build.summary.pushed),
+            *(cache["ref"] for cache in registry_caches(build.argv, "--cache-to", host)),
+            *(cache["ref"] for cache in registry_caches(build.argv, "--cache-from", host)),
+        ]
+        for ref in refs:
+            try:
+                parsed = parse_reference(ref)
+            except RegistryError:
+                continue
+            if same_registry(parsed.registry, host):
+                found[parsed.repository] = None
+    return list(found)
+
+
 def observe(sources: Sources) -> Observations:
     from buildtui.cleanup.service import cli_prefix
 
@@ -168,7 +194,7 @@ def observe(sources: Sources) -> Observations:
     scan: RegistryScan | None = None
     scan_error: str | None = None
     try:
-        scan = sources.scan()
+        scan = sources.scan(lab_repositories(builds, settings.registry_host))
     except RegistryError as error:
         scan_error = str(error)
     observations = Observations(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
@@ -325,12 +325,17 @@ class RegistryService:
         image_configs: bool = True,
         keep: bool | KeepReport = True,
         collect: TagCallback | None = None,
+        repositories: Sequence[str] | None = None,
     ) -> RegistryScan:
         """Every repository and tag. `cached=False` reads every manifest from the registry:
         the disk cache would keep a platform manifest deleted behind its index's back,
         which a deletion's plan must not count on. `on_progress`, `on_tag` and
         `on_repository` are called on the caller's event loop. `keep`: which tags'
-        reports the scan keeps (the others keep a summary; see `scan_registry`)."""
+        reports the scan keeps (the others keep a summary; see `scan_registry`).
+        `collect` gets each tag's entry with its whole report on the client's own thread,
+        as it is read: for a caller that keeps a little of each (relayed, 30,000 reports
+        could wait in the caller's queue). `repositories`: only these (the catalog is not
+        read; none at all: the registry is only asked whether it answers)."""
         progress = on_caller(on_progress) if on_progress is not None else None
         relayed = on_caller(on_tag) if on_tag is not None else None
         repository = on_caller(on_repository) if on_repository is not None else None
@@ -341,9 +346,12 @@ class RegistryService:
             if relayed is not None:
                 relayed(entry)
 
-        return await self.call(
-            lambda client: _scan_registry(
+        async def scan(client: RegistryClient) -> RegistryScan:
+            if repositories is not None and not repositories:
+                await client.ping()  # a registry that is down says so
+            return await _scan_registry(
                 client,
+                repositories=repositories,
                 child_configs=child_configs,
                 image_configs=image_configs,
                 on_progress=progress,
@@ -352,7 +360,8 @@ class RegistryService:
                 keep=keep,
                 cache=self.blob_cache if cached else None,
             )
-        )
+
+        return await self.call(scan)
 
     async def breakdown(self, report: ImageReport) -> CacheBreakdown | None:
         """A cache image's layers against every image of the registry (None if not a cache)."""

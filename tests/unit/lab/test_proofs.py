@@ -5,6 +5,7 @@ credited, a registry that is down is said to be down, a later build does not tak
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -40,10 +41,10 @@ class Lab:
         self.now = 250.0
         self.builders = FakeBuildersService(settings=SETTINGS, data_dir=tmp_path)
 
-    def scan(self) -> RegistryScan:
+    def scan(self, repositories: Sequence[str]) -> RegistryScan:
         if self.down:
             raise Unreachable("localhost:5000 does not answer (connection refused)")
-        return scan_of(self.registry, SETTINGS)
+        return scan_of(self.registry, SETTINGS, repositories)
 
     def observe(self) -> Observations:
         sources = Sources(

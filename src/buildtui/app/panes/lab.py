@@ -18,10 +18,11 @@ from textual.app import ComposeResult
 from textual.binding import BindingsMap
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widget import Widget
+from textual.timer import Timer
 from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
+from buildtui.app.background import ReadsInBackground
 from buildtui.app.commands import Command, bindings
 from buildtui.app.messages import LabProgress, ShowLabStep, hosted_in_tabs
 from buildtui.app.theme_styles import on_theme_change, themed_text
@@ -54,7 +55,7 @@ PANE_COMMANDS = (
 )
 
 
-class LabPane(Widget):
+class LabPane(ReadsInBackground):
     DEFAULT_CSS = """
     LabPane {
         height: 1fr;
@@ -101,6 +102,7 @@ class LabPane(Widget):
         self._failure: str | None = None
         """The last failure of a look at the lab that was said (said once, not every look)."""
         self.guide: Guide | None = None
+        self._poll: Timer | None = None
 
     def t(self, text: str) -> str:
         return translator(self.language)(text)
@@ -118,8 +120,13 @@ class LabPane(Widget):
         self._columns()
         self._footer_keys()
         self.refresh_guide()
-        if self.refresh_interval:
-            self.set_interval(self.refresh_interval, self.refresh_guide)
+        # Looks again every `refresh_interval` seconds while it is shown only: hidden, it
+        # follows the changes the app makes and the engine's events (LabChanged).
+        self._poll = (
+            self.set_interval(self.refresh_interval, self.refresh_guide, pause=True)
+            if self.refresh_interval
+            else None
+        )
         self.call_after_refresh(self._initial_focus)
         on_theme_change(self, self.show_guide)
 
@@ -127,6 +134,12 @@ class LabPane(Widget):
         """Shown again (its tab chosen): look again, the other panes may have changed things."""
         if self.observations is not None:
             self.refresh_guide()
+        if self._poll is not None:
+            self._poll.resume()
+
+    def on_hide(self) -> None:
+        if self._poll is not None:
+            self._poll.pause()
 
     def _columns(self) -> None:
         table = self.table
