@@ -1,5 +1,6 @@
-"""On the real engine: a build that pushes to the lab registry refreshes the Registry and
-Clean-up panes without a key pressed."""
+"""On the real engine: a build that pushes to the lab registry refreshes the Registry pane
+without a key pressed, and the Clean-up pane shows it once opened (it reads the registry
+when shown, not in the background while hidden)."""
 
 from __future__ import annotations
 
@@ -37,18 +38,19 @@ async def test_a_push_refreshes_the_registry_and_clean_up_panes(
         registry = app.query_one(RegistryPane)
         cleanup = app.query_one(CleanupPane)
         assert repository not in registry.repositories
+        assert cleanup.graph is None  # never shown: the registry was not read for it
         app.query_one(BuildPane).start_build(argv)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 120
+        while loop.time() < deadline and repository not in registry.repositories:
+            await pilot.pause(0.2)
+        assert repository in registry.repositories
+        assert cleanup.graph is None
+        await pilot.press("4")
         while loop.time() < deadline:
             await pilot.pause(0.2)
             graph = cleanup.graph
-            if (
-                repository in registry.repositories
-                and graph is not None
-                and repository in graph.repositories
-            ):
+            if graph is not None and repository in graph.repositories:
                 break
-        assert repository in registry.repositories
         assert cleanup.graph is not None
         assert repository in cleanup.graph.repositories

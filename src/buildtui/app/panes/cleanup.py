@@ -14,9 +14,9 @@ import asyncio
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
+from buildtui.app.background import ReadsInBackground
 from buildtui.app.commands import bindings
 from buildtui.app.messages import LabChanged
 from buildtui.app.panes.cleanup_commands import HELP, PANE_COMMANDS, SPACE_HELP
@@ -63,7 +63,7 @@ NARROW_BELOW = 150
 would not fit."""
 
 
-class CleanupPane(Widget):
+class CleanupPane(ReadsInBackground):
     """Delete from the lab registry without losing what a remaining tag needs."""
 
     DEFAULT_CSS = """
@@ -139,6 +139,9 @@ class CleanupPane(Widget):
         self.busy = False
         self.collection = GarbageCollection(self)
         """The garbage collection (g, G) and its resumption (R)."""
+        self._shown = False
+        self._stale = True
+        """The registry changed (or was never read) since the graph was read."""
         self.last_collection: GcAccount | None = None
         """Predicted against measured, for the last collection (shown while nothing is selected)."""
         self.space = SpaceView(self)
@@ -156,8 +159,18 @@ class CleanupPane(Widget):
     def on_mount(self) -> None:
         self.plan_view.border_title = "Plan"
         self.show_plan()
-        self.refresh_graph()
         self._show_interruption()
+
+    def on_show(self) -> None:
+        """Shown: the registry is read when first shown, and again if it changed while
+        hidden (reading all of it is no small work: not done before it is wanted)."""
+        self._shown = True
+        if self._stale:
+            self._stale = False
+            self.refresh_graph()
+
+    def on_hide(self) -> None:
+        self._shown = False
 
     def _show_interruption(self) -> bool:
         """Show an interrupted garbage collection (it may have left the registry stopped)."""
@@ -239,7 +252,11 @@ class CleanupPane(Widget):
     # -- actions ---------------------------------------------------------------------
 
     def action_refresh(self) -> None:
-        self.refresh_graph()
+        """Read the registry again: now if shown, else once shown."""
+        if self._shown:
+            self.refresh_graph()
+        else:
+            self._stale = True
 
     def action_mark(self) -> None:
         if self.graph is None:
