@@ -173,3 +173,18 @@ async def test_entries_opened_are_not_read_once_another_tag_is_shown() -> None:
         assert tree.border_subtitle is None
         # At most the batch already in flight was read, not the 88 entries opened.
         assert entry_reads(registry) - before <= 8
+
+
+async def test_the_status_bar_counts_the_reads_running_and_says_nothing_once_done() -> None:
+    registry = FakeRegistry()
+    for number in range(3):
+        registry.push_image("lab", f"v{number}", "linux/amd64", (f"{number}".encode(),))
+    held = Held(registry, "/manifests/v2")
+    app = registry_app(held_service(registry, held))
+    async with app.run_test(size=SIZE) as pilot:
+        await shown_pane(pilot)
+        bar = app.query_one("#status")
+        await until(pilot, lambda: "reading 1…" in str(bar.render()), "the read counted")
+        held.release.set()
+        await settle(pilot)
+        assert "reading" not in str(bar.render())

@@ -23,6 +23,7 @@ from textual.widgets import Footer, Input, TabbedContent, TabPane, TextArea
 from textual.worker import Worker, WorkerState
 
 from buildtui import __version__
+from buildtui.app.background import BackgroundChanged, running
 from buildtui.app.commands import APP_COMMANDS, PANES, Command, bindings, palette_text
 from buildtui.app.engine_follow import EngineChanged, EngineFollower
 from buildtui.app.messages import LabChanged, LabProgress, ShowLabStep
@@ -444,6 +445,12 @@ class BuildTUI(App[None]):
                     continue
                 if hasattr(pane, "action_refresh"):
                     pane.action_refresh()
+
+    @on(BackgroundChanged)
+    def count_background(self) -> None:
+        """A pane's read started or ended: the status bar counts those running."""
+        if (bar := self.status_bar) is not None:
+            bar.background = running(self.workers)
 
     @on(LabProgress)
     def lab_progress(self, message: LabProgress) -> None:

@@ -15,14 +15,29 @@ CHECK_MARKS = {"ok": ("✔", "success"), "warn": ("!", "warning"), "error": ("�
 SEPARATOR = " │ "
 
 
+def _background(count: int) -> Text:
+    return Text.assemble(("reading ", "bold"), (f"{count}…", ""))
+
+
 def status_text(
-    status: EngineStatus | None, registry_name: str, lab_progress: str | None = None
+    status: EngineStatus | None,
+    registry_name: str,
+    lab_progress: str | None = None,
+    background: int = 0,
 ) -> Text:
-    """The status line for a snapshot (None while the first probe runs)."""
+    """The status line for a snapshot (None while the first probe runs); `background`:
+    how many reads the panes have running (shown first, while there are any)."""
     if status is None:
-        return Text("Checking the Docker engine and the registry…", style="muted")
+        text = Text("Checking the Docker engine and the registry…", style="muted")
+        if background:
+            text = Text.assemble(_background(background), SEPARATOR, text)
+        return text
     text = Text()
+    if background:
+        text.append_text(_background(background))
     if lab_progress is not None:
+        if text:
+            text.append(SEPARATOR, style="muted")
         text.append("lab ", style="bold")
         text.append(lab_progress)
 

@@ -73,3 +73,11 @@ def test_emulated_platforms_reads_binfmt_dir(tmp_path) -> None:  # type: ignore[
     (tmp_path / "register").write_text("")
     assert emulated_platforms(tmp_path) == ("aarch64", "riscv64")
     assert emulated_platforms(tmp_path / "absent") == ()
+
+
+def test_the_reads_running_come_first_while_there_are_any() -> None:
+    assert status_text(healthy_status(), "registry7", "3/9", 2).plain.startswith(
+        "reading 2… │ lab 3/9"
+    )
+    assert "reading" not in status_text(healthy_status(), "registry7", "3/9", 0).plain
+    assert status_text(None, "registry7", None, 1).plain.startswith("reading 1… │ Checking")

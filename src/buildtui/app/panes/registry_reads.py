@@ -12,9 +12,9 @@ from collections import deque
 from dataclasses import replace
 
 from textual import on, work
-from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
+from buildtui.app.background import ReadsInBackground
 from buildtui.app.panes import registry_messages as messages
 from buildtui.registry.browser import RegistryBrowser, TagResult, inspect_tags
 from buildtui.registry.crossref import CacheBreakdown
@@ -26,7 +26,7 @@ ENTRIES_AT_ONCE = 8
 """Index entries read together when several are opened (`*` on a large index)."""
 
 
-class RegistryReads(Widget):
+class RegistryReads(ReadsInBackground):
     """The reads of one registry (the pane's `service`) and the state they fill in."""
 
     def __init__(

@@ -24,6 +24,8 @@ class StatusBar(ThemedStatic):
     status: reactive[EngineStatus | None] = reactive(None)
     lab_progress: reactive[str | None] = reactive(None)
     """The Lab pane's `done/total`, once it has looked."""
+    background: reactive[int] = reactive(0)
+    """Reads the panes have running (registry, clean-up plan, lab): shown while any runs."""
 
     def __init__(self, registry_name: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -31,13 +33,21 @@ class StatusBar(ThemedStatic):
         self._failed = False
         """A failed check is shown: it stays until a probe answers (not a new lab count)."""
 
+    def _show(self) -> None:
+        if not self._failed:
+            self.show(
+                status_text(self.status, self.registry_name, self.lab_progress, self.background)
+            )
+
     def watch_status(self, status: EngineStatus | None) -> None:
         self._failed = False
-        self.show(status_text(status, self.registry_name, self.lab_progress))
+        self._show()
 
     def watch_lab_progress(self, progress: str | None) -> None:
-        if not self._failed:
-            self.show(status_text(self.status, self.registry_name, progress))
+        self._show()
+
+    def watch_background(self, count: int) -> None:
+        self._show()
 
     def show_failure(self, error: BaseException) -> None:
         """The status check itself failed: say so instead of keeping an old or empty line."""
