@@ -22,8 +22,25 @@ from buildtui.terminal import (
     silence_stdout,
 )
 
+GLOBAL_VALUES = ("--registry", "--registry-container", "--context", "--host")
+"""The global options that take a value (the command comes after them)."""
 
-def build_parser() -> argparse.ArgumentParser:
+
+def command_named(argv: Sequence[str]) -> str | None:
+    """The subcommand `argv` runs (None: none, or the top-level help is asked)."""
+    words = iter(argv)
+    for word in words:
+        if word in ("-h", "--help"):
+            return None
+        if word in GLOBAL_VALUES:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; for `argv` naming a command, with that command's module only."""
     parser = argparse.ArgumentParser(
         prog="buildtui",
         description="A terminal UI for Docker buildx labs: builders, builds, registry, clean-up.",
@@ -50,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         "to the debug log (`buildtui doctor` shows where); also BUILDTUI_LOG=debug",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in command_modules():
+    for module in command_modules(command_named(argv) if argv is not None else None):
         module.register(subparsers)
     return parser
 
@@ -70,8 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Everything the twins (and argparse) print goes through `VisibleControls`: a
     # registry's, a build's or docker's words never send a control code to the terminal.
     with human_output():
-        parser = build_parser()
-        args = parser.parse_args(argv)
+        words = sys.argv[1:] if argv is None else list(argv)
+        parser = build_parser(words)
+        args = parser.parse_args(words)
         try:
             settings = settings_from_args(args)
         except SettingsError as error:

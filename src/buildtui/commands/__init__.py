@@ -25,6 +25,25 @@ COMMAND_MODULES = (
 )
 
 
-def command_modules() -> list[ModuleType]:
-    """Every command module; one that fails to import is a packaging error and raises."""
-    return [importlib.import_module(name) for name in COMMAND_MODULES]
+COMMANDS = {
+    "doctor": "buildtui.commands.doctor",
+    "builders": "buildtui.commands.builders",
+    "build": "buildtui.commands.build",
+    "history": "buildtui.commands.history",
+    "inspect": "buildtui.commands.registry",
+    "registry": "buildtui.commands.registry",
+    "rm": "buildtui.commands.cleanup",
+    "gc": "buildtui.commands.cleanup",
+    "lab": "buildtui.commands.lab",
+    "class": "buildtui.commands.classroom",
+}
+"""Each subcommand and the module that registers it (a test checks every one is here)."""
+
+
+def command_modules(command: str | None = None) -> list[ModuleType]:
+    """The module of `command` when it names one: a command starts without importing the
+    others' modules (`buildtui doctor` half as fast otherwise); every command module for
+    the top-level help, completion or a name that is not a command. One that fails to
+    import is a packaging error and raises."""
+    module = COMMANDS.get(command or "")
+    return [importlib.import_module(name) for name in ([module] if module else COMMAND_MODULES)]

@@ -5,21 +5,21 @@ It never raises for a missing piece: each piece is reported as a `Check` with it
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import httpx
-from python_on_whales import DockerClient
-from python_on_whales.client_config import ClientNotFoundError
-from python_on_whales.exceptions import DockerException
 
 from buildtui import logs
 from buildtui.buildx.errors import BUILDKIT_IMAGE, bootstrap_error
+from buildtui.buildx.parsing import ParseError, parse_inspect, parse_platforms
 from buildtui.cleanup.recovery import collection_checks
-from buildtui.engine.client import docker_command, make_docker_client
+from buildtui.engine.client import docker_command
 from buildtui.engine.local import local_checks
 from buildtui.engine.registry_container import (
     ContainerState,
@@ -62,61 +62,91 @@ class BuilderFacts:
     started: bool = False
 
 
-def _docker_error(error: Exception) -> str:
-    if isinstance(error, ClientNotFoundError):
-        return "the docker CLI is not installed"
-    if isinstance(error, DockerException):
-        stderr = (error.stderr or "").strip()
-        return stderr.splitlines()[-1] if stderr else f"docker exited with {error.return_code}"
-    return str(error)
+DOCKER_TIMEOUT = 20.0
+"""Seconds a docker command of the probe may take (an engine that hangs is said so)."""
 
 
-def _engine(client: DockerClient) -> tuple[str | None, str | None, str | None, str | None]:
-    """(server version, context, image store driver type, error)."""
+def _docker(docker: list[str], *args: str, timeout: float = DOCKER_TIMEOUT) -> tuple[str, str]:
+    """(output, error) of `docker ARGS`: the docker CLI itself, as python-on-whales would
+    run it, without loading it (its models take ~0.5 s to import, each time the doctor or
+    the status bar asks)."""
+    argv = [*docker, *args]
+    logs.command(argv)
     try:
-        version = client.version()
-    except (DockerException, ClientNotFoundError) as error:
-        return None, None, None, _docker_error(error)
-    server = version.server.version if version.server else None
-    context = version.client.context if version.client else None
+        result = subprocess.run(
+            argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+        )
+    except FileNotFoundError:
+        return "", "the docker CLI is not installed"
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return "", str(error) or "timed out"
+    if result.returncode != 0:
+        stderr = result.stderr.strip()
+        return "", stderr.splitlines()[-1] if stderr else f"docker exited with {result.returncode}"
+    return result.stdout, ""
+
+
+def _json(text: str) -> Any:
     try:
-        info = client.info()
-    except DockerException as error:
-        return server, context, None, _docker_error(error)
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _engine(docker: list[str]) -> tuple[str | None, str | None, str | None]:
+    """(server version, context, error)."""
+    out, error = _docker(docker, "version", "--format", "{{json .}}")
+    version = _json(out)
+    if error or not isinstance(version, dict):
+        return None, None, error or "docker version printed no JSON"
+    server_part, client_part = version.get("Server"), version.get("Client")
+    server = server_part.get("Version") if isinstance(server_part, dict) else None
+    context = client_part.get("Context") if isinstance(client_part, dict) else None
+    if server is None:
+        return None, context, "the Docker engine did not answer"
+    return server, context, None
+
+
+def _store(docker: list[str]) -> tuple[str | None, str | None]:
+    """(image store driver type, error), asked beside `_engine` (`docker info` is slower)."""
+    out, error = _docker(docker, "info", "--format", "{{json .DriverStatus}}")
+    if error:
+        return None, error
     store = "classic"
-    for key, value in info.driver_status or []:
-        if key == "driver-type" and value == CONTAINERD_STORE:
+    for pair in _json(out) or []:
+        if isinstance(pair, list) and pair == ["driver-type", CONTAINERD_STORE]:
             store = "containerd"
-    return server, context, store, None
+    return store, None
 
 
-def _buildx(client: DockerClient) -> tuple[str | None, str | None]:
-    try:
-        text = str(client.buildx.version())
-    except (DockerException, ClientNotFoundError) as error:
-        return None, _docker_error(error)
+def _buildx(docker: list[str]) -> tuple[str | None, str | None]:
+    text, error = _docker(docker, "buildx", "version")
+    if error:
+        return None, error
     match = re.search(r"v?(\d+\.\d+\.\d+\S*)", text)
     return (match.group(1) if match else text.strip()), None
 
 
-def _builder(client: DockerClient) -> tuple[BuilderFacts, str | None]:
+def _builder(docker: list[str]) -> tuple[BuilderFacts, str | None]:
     """The builder in use as buildx resolves it (BUILDX_BUILDER, context, `buildx use`)."""
+    text, error = _docker(docker, "buildx", "inspect")
     try:
-        builder = client.buildx.inspect()
-    except (DockerException, ClientNotFoundError) as error:
-        return BuilderFacts(None, None, (), False), _docker_error(error)
+        builder = parse_inspect(text) if not error else None
+    except ParseError as unreadable:
+        builder, error = None, str(unreadable)
+    if builder is None:
+        return BuilderFacts(None, None, (), False), error
     platforms: list[str] = []
-    for node in builder.nodes or []:
-        for platform in node.platforms or []:
-            if platform not in platforms:
-                platforms.append(platform)
-    running = any((node.status or "") == "running" for node in builder.nodes or [])
+    running = False
+    for node in builder.nodes:
+        for platform in parse_platforms(node.get("Platforms") or ""):
+            if platform.name not in platforms:
+                platforms.append(platform.name)
+        running = running or node.get("Status") == "running"
     image_here = None
     if builder.driver == "docker-container" and not running:
-        try:
-            image_here = client.image.exists(BUILDKIT_IMAGE)
-        except (DockerException, ClientNotFoundError):
-            image_here = None
+        _, missing = _docker(docker, "image", "inspect", "--format", "{{.Id}}", BUILDKIT_IMAGE)
+        image_here = True if not missing else False if "No such image" in missing else None
     return BuilderFacts(builder.name, builder.driver, tuple(platforms), running, image_here), None
 
 
@@ -174,15 +204,16 @@ def probe_engine(
     running and has no BuildKit image here is started, to prove it can build (or show why
     it cannot); the status bar's probe never starts anything.
     """
-    client = make_docker_client(settings)
     docker = docker_command(settings)
-    with ThreadPoolExecutor(max_workers=5) as pool:
-        engine = pool.submit(_engine, client)
-        buildx = pool.submit(_buildx, client)
-        builder = pool.submit(_builder, client)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        engine = pool.submit(_engine, docker)
+        image_store = pool.submit(_store, docker)
+        buildx = pool.submit(_buildx, docker)
+        builder = pool.submit(_builder, docker)
         registry = pool.submit(_registry, settings.registry_url, timeout, settings)
         container = pool.submit(inspect_registry_container, settings.registry_container, docker)
-        server, context, store, engine_error = engine.result()
+        server, context, engine_error = engine.result()
+        store, _ = image_store.result()  # unknown: said as the classic store's limits
         buildx_version, buildx_error = buildx.result()
         facts, builder_error = builder.result()
         if server is None:

@@ -98,3 +98,33 @@ def test_a_command_module_that_fails_to_import_fails_loudly(
     )
     with pytest.raises(ModuleNotFoundError, match=r"buildtui\.commands\.nope"):
         commands.command_modules()
+
+
+def test_every_subcommand_is_found_by_its_module() -> None:
+    """`command_modules(command)` imports one module per command: each subcommand a
+    module registers is mapped to that module, and the parser of that module alone
+    parses it."""
+    import argparse
+    import importlib
+
+    from buildtui import commands
+    from buildtui.cli import build_parser, command_named
+
+    for name in commands.COMMAND_MODULES:
+        module = importlib.import_module(name)
+        parser = argparse.ArgumentParser()
+        subparsers = parser.add_subparsers(dest="command")
+        module.register(subparsers)
+        for command in subparsers.choices:
+            if name.endswith(".completion"):
+                assert command not in commands.COMMANDS  # it needs every parser
+                continue
+            assert commands.COMMANDS[command] == name
+            argv = ["--registry", "http://localhost:5000", "--debug", command, "--help"]
+            assert command_named(argv) == command
+            assert [m.__name__ for m in commands.command_modules(command)] == [name]
+            with pytest.raises(SystemExit) as shown:  # its --help, from its module alone
+                build_parser(argv).parse_args(argv)
+            assert shown.value.code == 0
+    assert command_named(["--help", "doctor"]) is None
+    assert command_named(["--context", "doctor", "rm"]) == "rm"

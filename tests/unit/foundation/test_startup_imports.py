@@ -81,3 +81,32 @@ def test_another_pane_brings_its_service_and_httpx_in() -> None:
     program = FRONT_PANE + "make_pane('cleanup', services)\n"
     loaded = heavy_modules_after(program, OTHER_SERVICES)
     assert loaded == ["httpx", "buildtui.registry.service", "buildtui.cleanup.service"]
+
+
+def test_the_status_probe_and_the_doctor_run_without_python_on_whales() -> None:
+    """`buildtui doctor` and the status bar's probe ask the docker CLI themselves: the
+    models python-on-whales loads took ~0.5 s of each doctor run."""
+    program = (
+        "from buildtui.engine.probe import probe_engine\n"
+        "from buildtui.settings import Settings\n"
+        "probe_engine(Settings(registry_url='http://127.0.0.1:9'), timeout=0.5)\n"
+    )
+    assert heavy_modules_after(program) == []
+
+
+def test_a_command_imports_its_own_module_only() -> None:
+    """`buildtui doctor` does not import the modules of rm, gc, build or builders."""
+    others = (
+        "buildtui.commands.builders",
+        "buildtui.commands.build",
+        "buildtui.commands.registry",
+        "buildtui.commands.cleanup",
+        "buildtui.commands.lab",
+    )
+    program = (
+        "from buildtui.cli import build_parser\n"
+        "build_parser(['--registry', 'http://localhost:5000', 'doctor', '--json'])\n"
+    )
+    assert heavy_modules_after(program, others) == []
+    # The top-level help names them all.
+    assert heavy_modules_after("from buildtui.cli import build_parser\nbuild_parser([])\n", others)
