@@ -93,38 +93,40 @@ def _json(text: str) -> Any:
         return None
 
 
-def _engine(docker: list[str]) -> tuple[str | None, str | None, str | None]:
-    """(server version, context, error)."""
-    out, error = _docker(docker, "version", "--format", "{{json .}}")
-    version = _json(out)
-    if error or not isinstance(version, dict):
-        return None, None, error or "docker version printed no JSON"
-    server_part, client_part = version.get("Server"), version.get("Client")
-    server = server_part.get("Version") if isinstance(server_part, dict) else None
-    context = client_part.get("Context") if isinstance(client_part, dict) else None
+def _engine(docker: list[str]) -> tuple[str | None, str | None, str | None, str | None]:
+    """(server version, context, image store driver type, error), from one `docker info`."""
+    out, error = _docker(docker, "info", "--format", "{{json .}}")
+    info = _json(out)
+    if error or not isinstance(info, dict):
+        return None, None, None, error or "docker info printed no JSON"
+    server = info.get("ServerVersion") or None
+    client = info.get("ClientInfo")
+    context = client.get("Context") if isinstance(client, dict) else None
     if server is None:
-        return None, context, "the Docker engine did not answer"
-    return server, context, None
-
-
-def _store(docker: list[str]) -> tuple[str | None, str | None]:
-    """(image store driver type, error), asked beside `_engine` (`docker info` is slower)."""
-    out, error = _docker(docker, "info", "--format", "{{json .DriverStatus}}")
-    if error:
-        return None, error
+        return None, context, None, "the Docker engine did not answer"
     store = "classic"
-    for pair in _json(out) or []:
+    for pair in info.get("DriverStatus") or []:
         if isinstance(pair, list) and pair == ["driver-type", CONTAINERD_STORE]:
             store = "containerd"
-    return store, None
+    return str(server), context, store, None
+
+
+_buildx_versions: dict[tuple[str, ...], str] = {}
+"""buildx's version for each docker command line, once known (the plugin does not change
+while the app runs; the status bar asks every few seconds)."""
 
 
 def _buildx(docker: list[str]) -> tuple[str | None, str | None]:
+    known = _buildx_versions.get(tuple(docker))
+    if known is not None:
+        return known, None
     text, error = _docker(docker, "buildx", "version")
     if error:
         return None, error
     match = re.search(r"v?(\d+\.\d+\.\d+\S*)", text)
-    return (match.group(1) if match else text.strip()), None
+    version = match.group(1) if match else text.strip()
+    _buildx_versions[tuple(docker)] = version
+    return version, None
 
 
 def _builder(docker: list[str]) -> tuple[BuilderFacts, str | None]:
@@ -205,15 +207,13 @@ def probe_engine(
     it cannot); the status bar's probe never starts anything.
     """
     docker = docker_command(settings)
-    with ThreadPoolExecutor(max_workers=6) as pool:
+    with ThreadPoolExecutor(max_workers=5) as pool:
         engine = pool.submit(_engine, docker)
-        image_store = pool.submit(_store, docker)
         buildx = pool.submit(_buildx, docker)
         builder = pool.submit(_builder, docker)
         registry = pool.submit(_registry, settings.registry_url, timeout, settings)
         container = pool.submit(inspect_registry_container, settings.registry_container, docker)
-        server, context, engine_error = engine.result()
-        store, _ = image_store.result()  # unknown: said as the classic store's limits
+        server, context, store, engine_error = engine.result()
         buildx_version, buildx_error = buildx.result()
         facts, builder_error = builder.result()
         if server is None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TypeAlias
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -107,6 +108,8 @@ class BuildersPane(Widget):
         self.error: BuildxError | None = None
         self.refreshing = False
 
+    _poll: Timer | None = None
+
     def compose(self) -> ComposeResult:
         yield ThemedStatic(title_text(None, False), id="builders-title")
         yield ProblemNote(id="builders-message")
@@ -119,15 +122,27 @@ class BuildersPane(Widget):
         # only delay drawing the pane. The first `buildx ls` starts once it is shown.
         self.add_class("reading")
         self.can_focus = True
-        if self.refresh_interval:
-            self.set_interval(self.refresh_interval, self.refresh_builders)
+        # Lists again every `refresh_interval` seconds while shown only: hidden, it
+        # follows the engine's events for the builders, and lists again when shown.
+        self._poll = (
+            self.set_interval(self.refresh_interval, self.refresh_builders, pause=True)
+            if self.refresh_interval
+            else None
+        )
         self.call_after_refresh(self._initial_focus)
 
     def on_show(self) -> None:
         """The first `buildx ls` once the pane is first shown and drawn: its thread
-        (python-on-whales' import, ~150 ms) would otherwise slow drawing it."""
-        if self.listing is None and self.error is None and not self.refreshing:
+        (python-on-whales' import, ~150 ms) would otherwise slow drawing it. Shown again,
+        it lists again (what changed meanwhile) and every few seconds while shown."""
+        if not self.refreshing:
             self.call_after_refresh(self.refresh_builders)
+        if self._poll is not None:
+            self._poll.resume()
+
+    def on_hide(self) -> None:
+        if self._poll is not None:
+            self._poll.pause()
 
     def _initial_focus(self) -> None:
         # Hosted in the app's tabs, the app moves the focus into the pane it shows:
