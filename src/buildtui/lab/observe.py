@@ -12,6 +12,7 @@ import contextlib
 import subprocess
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -144,15 +145,30 @@ def export_checks(builds: Sequence[BuildEntry], sources: Sources) -> tuple[Expor
     runs, as buildx resolves `dest=`); a loaded image in the engine's image store.
     """
     checks = []
+    # Each image or path once, however many builds wrote it (a history of 200 builds that
+    # each --load the same tag asked docker 200 times, at each look), the images side by
+    # side.
+    wanted = {
+        target
+        for build in builds
+        if build.summary.succeeded
+        for _, target, image in exports_of(build.argv)
+        if image and target
+    }
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        images = dict(zip(wanted, pool.map(sources.image_exists, wanted), strict=True))
+    paths: dict[str, bool] = {}
     for build in builds:
         if not build.summary.succeeded:
             continue
         for exporter, target, image in exports_of(build.argv):
             context = None
             if image:
-                found = bool(target) and bool(sources.image_exists(target))
+                found = bool(target) and bool(images.get(target))
             else:
-                found = target not in ("", "-") and sources.path_exists(target)
+                if target not in paths:
+                    paths[target] = target not in ("", "-") and sources.path_exists(target)
+                found = paths[target]
                 evidence = build_evidence(sources.history, build.id) if found else None
                 if evidence is not None and evidence.context:
                     context = context_holding(Path(target), (evidence.context,))
@@ -188,30 +204,37 @@ def observe(sources: Sources) -> Observations:
 
     settings = sources.settings
     now = sources.clock()
-    engine = sources.probe()
-    builders = sources.builders()
-    builds = lab_builds(sources.history)
-    scan: RegistryScan | None = None
-    scan_error: str | None = None
-    try:
-        scan = sources.scan(lab_repositories(builds, settings.registry_host))
-    except RegistryError as error:
-        scan_error = str(error)
-    observations = Observations(
-        registry_host=settings.registry_host,
-        registry_container=settings.registry_container,
-        cli=cli_prefix(settings),
-        engine=engine,
-        builders=builders,
-        buildkit_image=sources.image_exists(BUILDKIT_IMAGE),
-        builds=builds,
-        scan=scan,
-        scan_error=scan_error,
-        records=sources.records.read(),
-        exports=export_checks(builds, sources),
-        cache_digests=exported_cache_digests(sources.history, builds, settings.registry_host),
-        at=now,
-    )
+    # The engine, the builders, the registry and the history answer side by side: one
+    # look waits for the slowest of them, not for their sum.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        engine = pool.submit(sources.probe)
+        builders = pool.submit(sources.builders)
+        buildkit_image = pool.submit(sources.image_exists, BUILDKIT_IMAGE)
+        builds = lab_builds(sources.history)
+        scan = pool.submit(sources.scan, lab_repositories(builds, settings.registry_host))
+        exports = export_checks(builds, sources)
+        cache_digests = exported_cache_digests(sources.history, builds, settings.registry_host)
+        scanned: RegistryScan | None = None
+        scan_error: str | None = None
+        try:
+            scanned = scan.result()
+        except RegistryError as error:
+            scan_error = str(error)
+        observations = Observations(
+            registry_host=settings.registry_host,
+            registry_container=settings.registry_container,
+            cli=cli_prefix(settings),
+            engine=engine.result(),
+            builders=builders.result(),
+            buildkit_image=buildkit_image.result(),
+            builds=builds,
+            scan=scanned,
+            scan_error=scan_error,
+            records=sources.records.read(),
+            exports=exports,
+            cache_digests=cache_digests,
+            at=now,
+        )
     # Keep what the registry shows now: the lab's bonus step deletes the cache image.
     seen = cache_size_record(observations, now)
     if seen is not None:
