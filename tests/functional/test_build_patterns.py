@@ -1,6 +1,7 @@
 """F5 on a context whose `.dockerignore` holds issue 19's pattern: the app answers keys
-while the context is read, the build starts, and Ctrl+Q quits; quitting while the
-context is still read starts no build afterwards.
+while the context is read, the build starts, and Ctrl+Q quits; the build starts at once,
+its context read beside it, and quitting while the context is still read leaves no build
+running.
 
 Each scenario runs in a forked child with a guard (tests/hang_guard.py): on the code
 that hung, a backtracking regexp held the interpreter and froze the app (and this
@@ -62,10 +63,11 @@ def test_f5_on_a_backtracking_dockerignore_builds_and_the_app_quits(tmp_path: Pa
     assert running is False
 
 
-def _quit_while_reading(folder: str) -> tuple[bool, bool, int]:
+def _quit_while_reading(folder: str) -> tuple[bool, bool, int, int, bool]:
     root = Path(folder)
     _context(root)
-    service = ReplayBuildService(captured_log("lab-second-build.log"))
+    hold = threading.Event()  # the build runs until canceled
+    service = ReplayBuildService(captured_log("lab-second-build.log"), hold=hold)
     reading, release = threading.Event(), threading.Event()
 
     def slow_evidence(argv: Sequence[str]) -> BuildEvidence:
@@ -75,16 +77,17 @@ def _quit_while_reading(folder: str) -> tuple[bool, bool, int]:
 
     app = build_app(service, root / "h.sqlite3", evidence=slow_evidence)
 
-    async def scenario() -> tuple[bool, bool, int]:
+    async def scenario() -> tuple[bool, bool, int, int, bool]:
         async with app.run_test(size=(150, 45)) as pilot:
             await settle(pilot)
             pane = build_pane(app)
             await pilot.click("#preset")
             await pilot.press("f5")
             for _ in range(200):
-                if reading.is_set():
+                if reading.is_set() and service.started:
                     break
                 await pilot.pause(0.01)
+            started_while_reading = len(service.started)  # the build did not wait for it
             await pilot.press("1")  # the app answers keys while the context is read
             await pilot.pause(0.05)
             switched = app.query_one("#panes", TabbedContent).active == "builders"
@@ -93,18 +96,24 @@ def _quit_while_reading(folder: str) -> tuple[bool, bool, int]:
             running = app.is_running
         release.set()
         live = pane.live
-        await asyncio.sleep(0.3)  # the worker thread finishes reading the context
+        await asyncio.sleep(0.3)  # the thread that reads the context ends
         assert live is not None and live.stop_requested.is_set()
-        return switched, running, len(service.started)
+        canceled = all(process.canceled for process in service.processes)
+        return switched, running, started_while_reading, len(service.started), canceled
 
     return asyncio.run(scenario())
 
 
-def test_quitting_while_the_context_is_read_starts_no_build(tmp_path: Path) -> None:
-    switched, running, started = finishes(_quit_while_reading, str(tmp_path))
+def test_the_build_starts_while_the_context_is_read_and_quitting_stops_it(
+    tmp_path: Path,
+) -> None:
+    switched, running, while_reading, started, canceled = finishes(
+        _quit_while_reading, str(tmp_path)
+    )
     assert switched is True
     assert running is False
-    assert started == 0
+    assert while_reading == 1 and started == 1
+    assert canceled  # nothing left running once the app is gone
 
 
 def _cli_build(folder: str) -> tuple[int, int, list[str]]:

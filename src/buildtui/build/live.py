@@ -68,7 +68,9 @@ class LiveBuild:
         self.summary: BuildSummary | None = None
         self.explanations: list[Explanation] = []
         self.evidence: BuildEvidence | None = None
-        """What the build started from (recorded just before it starts)."""
+        """What the build started from (recorded beside it: `record_evidence`)."""
+        self._recording: threading.Thread | None = None
+        self._recording_error: BaseException | None = None
         self.timing: list[tuple[int, float]] = []
         """(lines so far, seconds since the start) after each batch, for a replay."""
         self.mask: BuildArgMask | None = None
@@ -93,6 +95,32 @@ class LiveBuild:
             text = data.decode("utf-8", "replace") if data is not None else None
         self.mask = mask_for(self.argv, environ, text)
         return self.mask
+
+    def record_evidence(self, collect: Callable[[Sequence[str]], BuildEvidence | None]) -> None:
+        """Record what the build starts from (its Dockerfile, its context's hashes) in a
+        thread of its own, beside the build: hashing a large context (up to its bounds,
+        seconds) must not delay the build's first line. `evidence_recorded` waits for it."""
+
+        def record() -> None:
+            try:
+                self.evidence = collect(self.argv)
+            except BaseException as error:  # raised again where it is waited for
+                self._recording_error = error
+
+        self._recording = threading.Thread(
+            target=record, name="buildtui-build-evidence", daemon=True
+        )
+        self._recording.start()
+
+    def evidence_recorded(self) -> BuildEvidence | None:
+        """The evidence, once recorded (waits for `record_evidence`'s thread to end)."""
+        if self._recording is not None:
+            self._recording.join()
+            self._recording = None
+        if self._recording_error is not None:
+            error, self._recording_error = self._recording_error, None
+            raise error
+        return self.evidence
 
     @property
     def running(self) -> bool:
@@ -157,9 +185,12 @@ class LiveBuild:
     def start_forecast(self, forecasting: Forecasting) -> None:
         """Forecast the build from its evidence in a thread of its own, while it runs: the
         forecast reads only what the build started from (and the engine's answers), so it
-        holds nothing up. Call once `evidence` is collected."""
+        holds nothing up. It waits for the evidence when `record_evidence` is recording it."""
+        recording = self._recording
 
         def run() -> None:
+            if recording is not None:
+                recording.join()
             try:
                 self.forecast = forecasting(self.argv, self.evidence)
             except (BuildError, OSError, ValueError):

@@ -220,11 +220,11 @@ def run_build(
     color = use_color(out) if color is None else color
     print(f"$ {shown_command(argv, build_arg_values=build_arg_values)}", file=out, flush=True)
     live = LiveBuild(argv, stage_order=stage_order)
+    live.prepare_mask(os.environ, dockerfile_of(buildx_arguments(argv)))
     if history is not None:
-        live.evidence = collect_evidence(argv)
+        live.record_evidence(collect_evidence)  # beside the build: it starts at once
         if forecasting is not None:
             live.start_forecast(forecasting)
-    live.prepare_mask(os.environ, dockerfile_of(buildx_arguments(argv)))
     live.masking = not build_arg_values
     try:
         process = service.start(argv)
@@ -245,6 +245,7 @@ def run_build(
     with _cancel_on_interrupt(process), _cancel_on_broken_pipe(process):
         summary = live.follow(process, print_batch)
     if history is not None:
+        live.evidence_recorded()
         summary = _keep(live, history, summary)
     print_summary(summary, live.explanations, out, color=color)
     for line in outcome_lines(live):

@@ -47,13 +47,13 @@ def run_build(
     """Run `live`'s command with `service` until it ends, posting its messages with `post`."""
     if dockerfile is not None:
         live.model.stage_order = read_stage_names(dockerfile)
-    if evidence is not None:
-        # Reading and hashing the context: bounded in time, and pure Python (no call
-        # that holds the interpreter), so the app's keys are answered meanwhile.
-        live.evidence = evidence(live.argv)
-        if forecasting is not None:
-            live.start_forecast(forecasting)  # in a thread of its own, while the build runs
     live.prepare_mask(os.environ, dockerfile)
+    if evidence is not None:
+        # Reading and hashing the context beside the build (bounded in time, pure Python:
+        # the app's keys are answered meanwhile), so that the build starts at once.
+        live.record_evidence(evidence)
+        if forecasting is not None:
+            live.start_forecast(forecasting)  # in a thread, once the evidence is recorded
     if live.stop_requested.is_set():
         live.finish(None)
         post(BuildNotStarted(live, "The build was canceled before it started."))
@@ -81,6 +81,7 @@ def run_build(
             last, pending = now, 0
 
     live.follow(process, batch_parsed)
+    live.evidence_recorded()  # what explains the misses and is kept with the build
     post(BuildFinished(live))
 
 
