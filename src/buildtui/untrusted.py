@@ -20,9 +20,11 @@ Tabs are kept: they only move the cursor right.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from rich.style import Style
-from rich.text import Span, Text
+if TYPE_CHECKING:  # rich is loaded by `screen_text` only: the build log's parser needs none
+    from rich.style import Style
+    from rich.text import Text
 
 # C0 controls but tab and newline, DEL and C1 (ESC, CSI 0x9b, OSC 0x9d ... included),
 # Unicode line separators, bidi overrides and isolates, zero-width characters that can
@@ -77,6 +79,8 @@ def screen_text(value: str | Text, style: str | Style = "", *, one_line: bool = 
     """`value` as screen text: a Rich `Text` (never parsed as markup) whose control
     characters are visible escapes. A `Text` keeps its style and spans; `style` is the
     style of a plain string (a semantic name such as `"bold error"` or a Rich style)."""
+    from rich.text import Span, Text
+
     if isinstance(value, str):
         return Text(visible(value, one_line=one_line), style=style, end="")
     pattern = _UNSAFE_LINE if one_line else _UNSAFE

@@ -17,35 +17,31 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from buildtui.build.advice import advise
-from buildtui.build.command import buildx_arguments
 from buildtui.build.errors import BuildError
-from buildtui.build.evidence import collect_evidence
-from buildtui.build.forecast import Forecasting
-from buildtui.build.history import BuildHistory, project_builds
-from buildtui.build.live import LiveBuild
 from buildtui.build.options import (
     argv_for_arguments,
     dockerfile_of,
     read_stage_names,
     shown_command,
 )
-from buildtui.build.outcome import outcome_lines, summary_pictures
 from buildtui.build.runner import BuildProcess, BuildRunner, BuildService
-from buildtui.buildlog.explain import Explanation
-from buildtui.buildlog.presentation import log_line_style, summary_lines
-from buildtui.buildlog.summary import BuildSummary
-from buildtui.commands.output import json_document, write_styled
-from buildtui.private_files import write_private
 from buildtui.settings import Settings
 from buildtui.terminal import use_color
-from buildtui.untrusted import visible
+
+if TYPE_CHECKING:  # loaded once the build has started (`run_build`): its first line first
+    from buildtui.build.evidence import BuildEvidence
+    from buildtui.build.forecast import Forecast, Forecasting
+    from buildtui.build.history import BuildHistory
+    from buildtui.build.live import LiveBuild
+    from buildtui.buildlog.explain import Explanation
+    from buildtui.buildlog.summary import BuildSummary
 
 GREEN_BOLD = "\x1b[1;32m"
 RED_BOLD = "\x1b[1;31m"
@@ -112,6 +108,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 2
     if args.advice:
+        from buildtui.build.history import BuildHistory
+
         argv = argv_for_arguments(arguments, settings) if arguments else None
         return run_advice(argv, BuildHistory(), sys.stdout, as_json=args.json, settings=settings)
     if not arguments:
@@ -121,15 +119,20 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    from buildtui.build.engine_facts import EngineFacts  # httpx: only when a build runs
-    from buildtui.build.forecaster import Forecaster
-
     argv = argv_for_arguments(arguments, settings)
-    history = BuildHistory()
-    forecaster = Forecaster(history, EngineFacts(settings))
     if args.forecast:
-        return run_forecast(argv, forecaster, sys.stdout, as_json=args.json)
+        return run_forecast(argv, _forecaster(settings), sys.stdout, as_json=args.json)
     stages = read_stage_names(dockerfile_of(arguments))
+
+    def history() -> BuildHistory:
+        from buildtui.build.history import BuildHistory
+
+        return BuildHistory()
+
+    def forecasting(argv: Sequence[str], evidence: BuildEvidence | None) -> Forecast:
+        # Made in the forecast's thread, once buildx has started (httpx, the history).
+        return _forecaster(settings)(argv, evidence)
+
     return run_build(
         argv,
         BuildRunner(),
@@ -138,8 +141,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         stage_order=stages,
         build_arg_values=args.show_build_arg_values,
         history=history,
-        forecasting=forecaster,
+        forecasting=forecasting,
     )
+
+
+def _forecaster(settings: Settings) -> Forecasting:
+    """The forecaster of a build: the history's builds and the engine's answers."""
+    from buildtui.build.engine_facts import EngineFacts  # httpx: only when a build runs
+    from buildtui.build.forecaster import Forecaster
+    from buildtui.build.history import BuildHistory
+
+    return Forecaster(BuildHistory(), EngineFacts(settings))
 
 
 def run_forecast(
@@ -147,6 +159,8 @@ def run_forecast(
 ) -> int:
     """Print the forecast of `argv`'s build; nothing is built or kept. Exit 0, or 1 when
     the history cannot be read."""
+    from buildtui.commands.output import json_document
+
     try:
         forecast = forecasting(argv, None)
     except BuildError as error:
@@ -179,6 +193,10 @@ def run_advice(
 ) -> int:
     """Print Dockerfile advice from the kept builds of `argv`'s Dockerfile and context (the
     last kept build's without `argv`). Exit 0, or 1 when the history cannot be read."""
+    from buildtui.build.advice import advise
+    from buildtui.build.history import project_builds
+    from buildtui.commands.output import json_document
+
     host = (settings or Settings()).registry_host
     try:
         builds = project_builds(history, argv)
@@ -205,52 +223,56 @@ def run_build(
     color: bool | None = None,
     stage_order: Sequence[str] = (),
     build_arg_values: bool = False,
-    history: BuildHistory | None = None,
+    history: BuildHistory | Callable[[], BuildHistory] | None = None,
     forecasting: Forecasting | None = None,
 ) -> int:
     """Run `argv`, print the log and summary to `out`; buildx's exit code.
 
     The command line shows `--build-arg` values as `NAME=…` unless `build_arg_values`.
-    With a `history`, the build is kept there with its log and evidence, as the Build
-    pane keeps its own (the same table: the pane, the guide and the report see it), and
-    each stage's first cache miss is explained against the builds kept before it. With
-    `forecasting`, the build is forecast (in a thread, while it runs) and the forecast kept
-    with it, then said right or wrong; its registry caches' coverage is said too.
+    With a `history` (or what makes it), the build is kept there with its log and
+    evidence, as the Build pane keeps its own (the same table: the pane, the guide and
+    the report see it), and each stage's first cache miss is explained against the
+    builds kept before it. With `forecasting` (and a history), the build is forecast (in a
+    thread, while it runs) and the forecast kept with it, then said right or wrong; its
+    registry caches' coverage is said too. buildx starts first: what follows its output,
+    and what records the evidence (beside it), is loaded and made while it starts.
     """
-    color = use_color(out) if color is None else color
     print(f"$ {shown_command(argv, build_arg_values=build_arg_values)}", file=out, flush=True)
-    live = LiveBuild(argv, stage_order=stage_order)
-    live.prepare_mask(os.environ, dockerfile_of(buildx_arguments(argv)))
-    if history is not None:
-        live.record_evidence(collect_evidence)  # beside the build: it starts at once
-        if forecasting is not None:
-            live.start_forecast(forecasting)
-    live.masking = not build_arg_values
+    started = time.time(), time.monotonic()
     try:
         process = service.start(argv)
     except BuildError as error:
         print(f"buildtui build: {error}", file=sys.stderr)
         return 127
-    lines = live.lines
-
-    def print_batch(count: int) -> None:
-        # The batch's lines are the last ones kept (a cut to save memory takes the front).
-        batch = lines[max(0, len(lines) - count) :]
-        if color:  # buildtui's colour codes around lines made visible by the parser
-            write_styled(out, "".join(f"{painted(line)}\n" for line in batch))
-        else:
-            out.write("".join(f"{line}\n" for line in batch))
-        out.flush()
-
     with _cancel_on_interrupt(process), _cancel_on_broken_pipe(process):
+        live, kept = _follower(argv, stage_order, started, build_arg_values, history, forecasting)
+        lines = live.lines
+        color = use_color(out) if color is None else color  # rich decides: once started
+        paint = painter() if color else None
+        from buildtui.commands.output import write_styled
+
+        def print_batch(count: int) -> None:
+            # The batch's lines are the last ones kept (a cut to save memory takes the front).
+            batch = lines[max(0, len(lines) - count) :]
+            if paint is not None:  # buildtui's colour codes around lines made visible
+                write_styled(out, "".join(f"{paint(line)}\n" for line in batch))
+            else:
+                out.write("".join(f"{line}\n" for line in batch))
+            out.flush()
+
         summary = live.follow(process, print_batch)
-    if history is not None:
+    if kept is not None:
         live.evidence_recorded()
-        summary = _keep(live, history, summary)
+        summary = _keep(live, kept, summary)
     print_summary(summary, live.explanations, out, color=color)
+    from buildtui.build.outcome import outcome_lines, summary_pictures
+
     for line in outcome_lines(live):
         print(line, file=out)
     if summary_json is not None:
+        from buildtui.commands.output import json_document
+        from buildtui.private_files import write_private
+
         try:
             body = {**summary.to_json(), **summary_pictures(live)}
             document = json.dumps(json_document(body), indent=2) + "\n"
@@ -261,6 +283,32 @@ def run_build(
                 file=sys.stderr,
             )
     return live.exit_code if live.exit_code is not None else 1  # wait() always gives one
+
+
+def _follower(
+    argv: list[str],
+    stage_order: Sequence[str],
+    started: tuple[float, float],
+    build_arg_values: bool,
+    history: BuildHistory | Callable[[], BuildHistory] | None,
+    forecasting: Forecasting | None,
+) -> tuple[LiveBuild, BuildHistory | None]:
+    """What reads the started build's output (its arguments' values masked), the history
+    it is kept in, and its evidence being recorded (and its forecast made) beside it."""
+    from buildtui.build.command import buildx_arguments
+    from buildtui.build.evidence import collect_evidence
+    from buildtui.build.live import LiveBuild
+
+    live = LiveBuild(argv, stage_order=stage_order)
+    live.started, live.started_at = started
+    live.prepare_mask(os.environ, dockerfile_of(buildx_arguments(argv)))
+    live.masking = not build_arg_values
+    kept = history() if callable(history) else history
+    if kept is not None:
+        live.record_evidence(collect_evidence)
+        if forecasting is not None:
+            live.start_forecast(forecasting)
+    return live, kept
 
 
 def _keep(live: LiveBuild, history: BuildHistory, summary: BuildSummary) -> BuildSummary:
@@ -319,17 +367,28 @@ ANSI = {
 the Build pane shows in its theme's colours, the command line shows in these."""
 
 
-def painted(line: str) -> str:
-    """A log line with its highlight (the Build pane's, in ANSI colours); its control
-    characters, if any are left, shown visibly (the colours are the only codes written)."""
-    line = visible(line, one_line=True)
-    style = log_line_style(line)
-    return f"{ANSI[style]}{line}{RESET}" if style is not None else line
+def painter() -> Callable[[str], str]:
+    """What paints a log line with its highlight (the Build pane's, in ANSI colours); its
+    control characters, if any are left, shown visibly (the colours are the only codes
+    written)."""
+    from buildtui.buildlog.presentation import log_line_style
+    from buildtui.untrusted import visible
+
+    def painted(line: str) -> str:
+        line = visible(line, one_line=True)
+        style = log_line_style(line)
+        return f"{ANSI[style]}{line}{RESET}" if style is not None else line
+
+    return painted
 
 
 def print_summary(
     summary: BuildSummary, explanations: Sequence[Explanation], out: TextIO, *, color: bool
 ) -> None:
+    from buildtui.buildlog.presentation import summary_lines
+    from buildtui.commands.output import write_styled
+    from buildtui.untrusted import visible
+
     print("", file=out)
     for line in summary_lines(summary):
         print(line, file=out)

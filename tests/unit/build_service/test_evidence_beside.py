@@ -30,7 +30,7 @@ def test_buildtui_build_starts_before_its_context_is_hashed(
         assert release.wait(10)
         return collect(list(argv), cwd=tmp_path, data_dir=tmp_path)
 
-    monkeypatch.setattr(build_command, "collect_evidence", slow)
+    monkeypatch.setattr("buildtui.build.evidence.collect_evidence", slow)
     service = ReplayBuildService(captured_log("lab-second-build.log"))
     history = BuildHistory(tmp_path / "h.sqlite3")
     out = io.StringIO()

@@ -110,3 +110,23 @@ def test_a_command_imports_its_own_module_only() -> None:
     assert heavy_modules_after(program, others) == []
     # The top-level help names them all.
     assert heavy_modules_after("from buildtui.cli import build_parser\nbuild_parser([])\n", others)
+
+
+def test_buildtui_build_starts_buildx_before_loading_what_follows_it() -> None:
+    """`buildtui build` starts buildx before it loads the log parser, the history and the
+    evidence (their import delayed buildx's first line)."""
+    program = (
+        "import sys\n"
+        "from buildtui.commands import build\n"
+        "from buildtui.build.errors import BuildUnavailable\n"
+        "seen = []\n"
+        "class Service:\n"
+        "    def start(self, argv):\n"
+        "        seen.extend(m for m in ('buildtui.build.history', 'buildtui.build.live',"
+        " 'buildtui.buildlog.presentation', 'rich') if m in sys.modules)\n"
+        "        raise BuildUnavailable('no engine here')\n"
+        "build.run_build(['docker', 'buildx', 'build', '.'], Service(), sys.stderr,"
+        " history=lambda: None)\n"
+        "print(*seen)\n"
+    )
+    assert heavy_modules_after(program, ()) == []
