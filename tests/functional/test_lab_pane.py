@@ -275,3 +275,36 @@ async def test_details_show_the_proof_time_and_the_lab_as_a_dated_sequence(
         assert "Build 1: pushed localhost:5000/lab:cachetest" in timeline[0]
         assert "3.0 s" in timeline[0]
         assert "Prune of builder default's cache: 3 records" in timeline[1]
+
+
+async def test_the_nine_items_show_at_once_and_are_completed_by_the_first_look(
+    tmp_path: Path,
+) -> None:
+    import threading
+
+    service = fake_lab_service(tmp_path, lab_fake_registry())
+    observe = service.observe
+    release = threading.Event()
+
+    def slow() -> Observations:  # the engine, the builders and the registry take a while
+        release.wait(10)
+        return observe()
+
+    service.observe = slow  # type: ignore[method-assign]
+    app = lab_app(service)
+    async with app.run_test(size=(160, 48)) as pilot:
+        for _ in range(500):
+            if app.query(LabPane) and app.query_one(LabPane).table.row_count:
+                break
+            await pilot.pause(0.01)
+        pane = lab_pane(app)
+        table = pane.table
+        assert table.row_count == 9
+        assert [str(table.get_row_at(n)[0]) for n in range(9)] == ["…"] * 9
+        assert str(table.get_row_at(0)[1]).startswith("1. ")
+        assert pane.guide is None
+        release.set()
+        await settle(pilot)
+        assert pane.guide is not None
+        assert table.row_count == 9
+        assert "…" not in [str(table.get_row_at(n)[0]) for n in range(9)]

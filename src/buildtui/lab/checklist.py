@@ -123,6 +123,20 @@ class Guide:
         return next(i for i in self.items if i.key == key)
 
 
+ITEM_KEYS = (
+    "platforms",
+    "builder",
+    "registry",
+    "pushed",
+    "exported",
+    "cache-export",
+    "cache-import",
+    "cache-size",
+    "bonus",
+)
+"""The nine items, in their order (the pane lists them before its first look ends)."""
+
+
 def short_title(key: str, _: Translate = untranslated) -> str:
     """An item's name in a few words, for a list at 100 columns."""
     titles = {

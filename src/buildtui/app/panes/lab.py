@@ -29,6 +29,7 @@ from buildtui.app.theme_styles import on_theme_change, themed_text
 from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.app.widgets.screen_table import ScreenTable
 from buildtui.app.widgets.themed_static import ThemedStatic
+from buildtui.lab.checklist import ITEM_KEYS, short_title
 from buildtui.lab.guide import Guide, Item, Observations
 from buildtui.lab.i18n import translator
 from buildtui.lab.presentation import item_details, item_row, timeline_text
@@ -119,6 +120,7 @@ class LabPane(ReadsInBackground):
     def on_mount(self) -> None:
         self._columns()
         self._footer_keys()
+        self._show_items_looking()
         self.refresh_guide()
         # Looks again every `refresh_interval` seconds while it is shown only: hidden, it
         # follows the changes the app makes and the engine's events (LabChanged).
@@ -147,6 +149,18 @@ class LabPane(ReadsInBackground):
         table.add_column("", key="mark", width=3)
         table.add_column(self.t("Step"), key="step", width=34)
         table.add_column(self.t("Evidence"), key="evidence")
+
+    def _show_items_looking(self) -> None:
+        """The nine items at once, each `…` until the first look ends (it asks the engine,
+        the builders and the registry, which takes a second or more)."""
+        looking = self.t("Looking at the engine, the history and the registry…")
+        for number, key in enumerate(ITEM_KEYS, 1):
+            self.table.add_row(
+                Text("…", style="dim"),
+                f"{number}. {short_title(key, translator(self.language))}",
+                Text(looking, style="dim", no_wrap=True),
+                key=key,
+            )
 
     def _initial_focus(self) -> None:
         if self.app.focused is None and not hosted_in_tabs(self):
