@@ -73,9 +73,11 @@ def _kind_label(graph: RegistryGraph, repository: str, digest: str) -> str:
 
 def inventory_rows(graph: RegistryGraph) -> list[InventoryRow]:
     """Every tag with its size and what it shares, then each repository's untagged manifests."""
-    uses: dict[str, set[str]] = {}
+    # How many tags use each manifest and blob (a count, not the tags: 30,000 tags share
+    # a base layer), and each tag's own, as a tuple.
+    uses: dict[str, int] = {}
     sizes = graph.blob_sizes()
-    closures: dict[str, set[str]] = {}
+    closures: dict[str, tuple[str, ...]] = {}
     for name, repo in sorted(graph.repositories.items()):
         for tag, digest in repo.tags.items():
             key = f"{name}:{tag}"
@@ -85,9 +87,9 @@ def inventory_rows(graph: RegistryGraph) -> list[InventoryRow]:
                 if node is not None:
                     found.add(node.digest)
                     found.update(b.digest for b in node.blobs)
-            closures[key] = found
+            closures[key] = tuple(found)
             for blob in found:
-                uses.setdefault(blob, set()).add(key)
+                uses[blob] = uses.get(blob, 0) + 1
     rows = []
     for name, repo in sorted(graph.repositories.items()):
         for tag, digest in sorted(repo.tags.items()):
@@ -102,7 +104,7 @@ def inventory_rows(graph: RegistryGraph) -> list[InventoryRow]:
                     name=tag,
                     kind=_kind_label(graph, name, digest),
                     size=sum(sizes.get(b, 0) for b in mine),
-                    shared=sum(sizes.get(b, 0) for b in mine if len(uses[b]) > 1),
+                    shared=sum(sizes.get(b, 0) for b in mine if uses[b] > 1),
                     digest=digest,
                     note=f"same manifest as {', '.join(same)}" if same else "",
                 )
