@@ -9,7 +9,9 @@ memory is the figure). It waits until:
 - the Registry pane has the whole catalog and the first repository's tags all read;
 - the Lab pane has looked at the lab once (the Clean-up pane reads the registry when
   it is first shown: not here);
-then measures `--idle` seconds with no key pressed: the CPU the process uses (all its
+with `--cleanup`, shows the Clean-up pane until it has read the registry (its plan's
+inventory), then the Registry pane again; then measures `--idle` seconds with no key
+pressed: the CPU the process uses (all its
 threads), its memory at the start and the end of that time, and the background work
 the status bar says is running. The timings, peak memory (VmHWM) and these figures are
 printed as one JSON line with --json.
@@ -56,7 +58,11 @@ def children_cpu() -> float:
 
 
 async def measure(
-    url: str, idle: float, timeout: float, debug_log: Path | None = None
+    url: str,
+    idle: float,
+    timeout: float,
+    debug_log: Path | None = None,
+    cleanup: bool = False,
 ) -> dict[str, Any]:
     from buildtui.app.app import make_app
     from buildtui.settings import load_settings
@@ -110,6 +116,17 @@ async def measure(
                 break
             await pilot.pause(0.1)
         figures["all_seconds"] = time.perf_counter() - started
+        if cleanup:
+            app.action_show_pane("cleanup")
+            shown = time.perf_counter()
+            while pane("cleanup") is None or pane("cleanup").graph is None:
+                if time.perf_counter() > deadline:
+                    raise SystemExit("the Clean-up pane did not read the registry in time")
+                await pilot.pause(0.1)
+            figures["cleanup_seconds"] = time.perf_counter() - shown
+            figures["cleanup_rows"] = len(pane("cleanup").rows)
+            app.action_show_pane("registry")
+            await pilot.pause(0.5)
         figures["rss_shown"] = status()["VmRSS"]
         if debug_log is not None:
             from buildtui import logs
@@ -141,11 +158,16 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=1800.0)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--debug-log", type=Path, help="write buildtui's debug log there")
+    parser.add_argument(
+        "--cleanup", action="store_true", help="then show the Clean-up pane until it has read"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="buildtui-bench-app-") as home:
         for variable in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
             os.environ[variable] = home
-        figures = asyncio.run(measure(args.url, args.idle, args.timeout, args.debug_log))
+        figures = asyncio.run(
+            measure(args.url, args.idle, args.timeout, args.debug_log, args.cleanup)
+        )
     if args.json:
         print(json.dumps(figures))
     else:

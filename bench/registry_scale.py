@@ -94,8 +94,9 @@ def buildtui(url: str, home: str, *argv: str) -> dict[str, Any]:
     return result
 
 
-def app(url: str, idle: float) -> dict[str, Any]:
-    result = run([PYTHON, "bench/app_registry.py", url, "--json", "--idle", str(idle)])
+def app(url: str, idle: float, cleanup: bool = False) -> dict[str, Any]:
+    extra = ["--cleanup"] if cleanup else []
+    result = run([PYTHON, "bench/app_registry.py", url, "--json", "--idle", str(idle), *extra])
     if result["code"] != 0:
         raise SystemExit(f"bench/app_registry.py failed: {result['err']}")
     figures: dict[str, Any] = json.loads(result["out"].decode().strip().splitlines()[-1])
@@ -168,7 +169,7 @@ def shape(url: str, repositories: int, tags: int, args: argparse.Namespace) -> N
                 plan.append(rm["seconds"] / full["seconds"])
                 rss_plan.append(rm["rss"])
             if args.app:
-                figures = app(url, args.idle)
+                figures = app(url, args.idle, args.app_cleanup)
                 apps.append(figures)
                 print(f"    app: {json.dumps(figures)}", flush=True)
     print(f"  {repositories}x{tags} ({repositories * tags:,} tags):")
@@ -181,6 +182,9 @@ def shape(url: str, repositories: int, tags: int, args: argparse.Namespace) -> N
         print(ranges("rm --dry-run peak RSS", rss_plan, " MB"))
     if apps:
         print(ranges("app: Registry pane done (s)", [a["registry_seconds"] for a in apps], " s"))
+        if "cleanup_seconds" in apps[0]:
+            seconds = [a["cleanup_seconds"] for a in apps]
+            print(ranges("app: Clean-up pane read the registry (s)", seconds, " s"))
         print(ranges("app: every pane done (s)", [a["all_seconds"] for a in apps], " s"))
         print(ranges("app: peak RSS", [a["rss"] for a in apps], " MB"))
         print(ranges("app: idle CPU (goal < 2%)", [a["idle_cpu_percent"] for a in apps], " %"))
@@ -238,6 +242,9 @@ def main() -> int:
     parser.add_argument("--catalog-quick", action="store_true", help="no registry ls on it")
     parser.add_argument("--index", type=int, help="an index of that many entries")
     parser.add_argument("--app", action="store_true", help="the whole app too")
+    parser.add_argument(
+        "--app-cleanup", action="store_true", help="the app's Clean-up pane shown too"
+    )
     parser.add_argument("--idle", type=float, default=30.0, help="app seconds measured idle")
     parser.add_argument("--skip-rm", action="store_true")
     parser.add_argument("--only-extra", action="store_true", help="no shapes")
