@@ -93,9 +93,11 @@ async def test_the_tags_are_counted_while_they_are_read() -> None:
         table = app.query_one("#registry-tags", DataTable)
         await until(pilot, lambda: len(pane.reports) == 11, "eleven tags read")
         assert table.border_subtitle == "11 of 12 read"
+        assert title(app).endswith("· 1 repository · lab: 11 of 12 read")
         held.release.set()
         await settle(pilot)
         assert table.border_subtitle is None
+        assert title(app).endswith("· 1 repository")
 
 
 def push_large_index(registry: FakeRegistry, repository: str, tag: str, entries: int) -> None:

@@ -190,7 +190,8 @@ def registry_title(registry: str, repositories: int, cut: bool, *, reading: bool
     while the catalog comes: `… · reading the catalog: 12,000 repositories so far…`."""
     if reading:
         return f"Registry {registry} · reading the catalog: {repositories:,} repositories so far…"
-    count = f" · {repositories:,} repositories" if repositories else ""
+    noun = "repository" if repositories == 1 else "repositories"
+    count = f" · {repositories:,} {noun}" if repositories else ""
     return f"Registry {registry}{count}{' (list cut short)' if cut else ''}"
 
 

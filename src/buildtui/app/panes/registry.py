@@ -178,11 +178,19 @@ class RegistryPane(RegistryReads):
         return self.details.manifest_tree
 
     def _title(self) -> str:
-        return registry_title(
+        title = registry_title(
             self.service.registry,
             self._pages_read if self.reading_catalog else len(self.repositories),
             self.catalog_cut is not None,
             reading=self.reading_catalog,
+        )
+        counted = self._tags_counted()
+        return f"{title} · {self.repository}: {counted}" if counted and self.repository else title
+
+    def _tags_counted(self) -> str | None:
+        """`12 of 100 read` while the repository's tags are read, `cut short` if so."""
+        return tags_read_text(
+            len(self.reports) + len(self.tag_errors), len(self.tags), self.tags_cut is not None
         )
 
     def _matches(self, text: str) -> bool:
@@ -262,10 +270,9 @@ class RegistryPane(RegistryReads):
         self._count_tags()
 
     def _count_tags(self) -> None:
-        """`12 of 100 read` under the tags while they are read; `cut short` if so."""
-        self.tag_table.border_subtitle = tags_read_text(
-            len(self.reports) + len(self.tag_errors), len(self.tags), self.tags_cut is not None
-        )
+        """The title says how many of the repository's tags are read, while they are."""
+        self.tag_table.border_subtitle = self._tags_counted()
+        self.query_one("#registry-title", Static).update(self._title())
 
     @on(TagsInspected)
     def tags_inspected(self, message: TagsInspected) -> None:
@@ -331,7 +338,7 @@ class RegistryPane(RegistryReads):
         if repository and repository != self.repository:
             self.repository = repository
             self.forget_tags()
-            self.tag_table.border_subtitle = None
+            self._count_tags()
             self._count_entries()
             self._render_tags()
             self.manifest_tree.show_outline(None, f"Reading the tags of {repository}…")
