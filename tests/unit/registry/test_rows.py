@@ -128,3 +128,25 @@ async def test_report_details_of_a_cache_while_comparing_and_after() -> None:
     assert Styled(" (comparing with the registry's images…)", "dim") in waiting
     done = "".join(p.text for p in report_details(report, breakdown, ["docker x"]))
     assert "deleting it frees only the" in done and done.endswith("\n  $ docker x")
+
+
+def test_how_far_a_scan_is_in_one_line() -> None:
+    from buildtui.registry.rows import progress_text, tags_read_text
+    from buildtui.registry.scan import ScanProgress
+
+    assert progress_text(ScanProgress(12_000, False, 40, 4_000, 1_234)) == (
+        "Reading the catalog: 12,000 repositories so far; 1,234 tags read"
+    )
+    assert progress_text(ScanProgress(300, True, 40, 4_000, 1_234)) == (
+        "1,234 of 4,000 tags read so far; the tags of 40 of 300 repositories listed"
+    )
+    assert progress_text(ScanProgress(300, True, 300, 30_000, 29_000)) == (
+        "29,000 of 30,000 tags read in 300 repositories"
+    )
+    assert tags_read_text(12, 100, False) == "12 of 100 read"
+    assert tags_read_text(100, 100, True) == "cut short"
+    assert tags_read_text(100, 100, False) is None
+    assert registry_title("r:5000", 12_000, False, reading=True) == (
+        "Registry r:5000 · reading the catalog: 12,000 repositories so far…"
+    )
+    assert registry_title("r:5000", 1, False) == "Registry r:5000 · 1 repository"
