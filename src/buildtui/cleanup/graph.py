@@ -207,6 +207,13 @@ class RegistryGraph:
         return sum(seen.values())
 
 
+def _better(label: str, than: str) -> bool:
+    """Whether a manifest's `label` names it better than `than`: a label beats none, and
+    of two (indexes that list it under different platforms) the first in order, so the
+    graph is the same whatever order its tags were read in."""
+    return bool(label) and (not than or label < than)
+
+
 class GraphBuilder:
     """The graph of a scan, built a tag at a time as the scan reads them (it keeps each
     manifest's node, not its report: the scan lets the reports go)."""
@@ -257,7 +264,7 @@ class GraphBuilder:
                 child.manifest is not None
                 and known is not None
                 and known.readable
-                and (known.label or not label)
+                and not _better(label, known.label)
             ):
                 continue  # the same manifest, already known as well as this tag knows it
             if child.manifest is not None:
@@ -276,7 +283,7 @@ class GraphBuilder:
                     f"{name}@{digest} ({label}) could not be read: "
                     f"{child.error}; its blobs are not counted"
                 )
-            if known is None or (not known.label and node.label) or not known.readable:
+            if known is None or not known.readable or _better(node.label, known.label):
                 repo.manifests[digest] = node
 
     def finish(
