@@ -16,6 +16,9 @@ import time
 from collections.abc import Iterable
 from typing import TextIO
 
+from buildtui.commands.output import write_styled
+from buildtui.untrusted import visible
+
 DELAY = 0.5
 """Seconds before the line first shows."""
 CLEAR = "\r\x1b[K"
@@ -55,14 +58,15 @@ class TerminalProgress:
         if time.monotonic() - self.started < DELAY:
             return
         width = shutil.get_terminal_size((80, 24)).columns
+        text = visible(text, one_line=True)  # it may name a repository: the registry's words
         line = text if len(text) < width else text[: max(1, width - 2)] + "…"
-        self.err.write(f"{CLEAR}{line}")
+        write_styled(self.err, f"{CLEAR}{line}")  # the line's own codes, as they are
         self.err.flush()
         self.shown = True
 
     def clear(self) -> None:
         if self.shown:
-            self.err.write(CLEAR)
+            write_styled(self.err, CLEAR)
             self.err.flush()
             self.shown = False
 

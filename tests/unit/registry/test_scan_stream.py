@@ -287,6 +287,21 @@ def test_progress_line_clears_itself_around_the_output(monkeypatch: pytest.Monke
     )
 
 
+def test_the_progress_line_keeps_its_own_codes_and_shows_a_registry_s_visibly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under the twins' output layer the line's `\\r\\x1b[K` works, and a repository name's
+    escape sequence in its text is shown, not sent."""
+    from buildtui.commands.output import VisibleControls
+
+    monkeypatch.setattr(progress_module, "DELAY", 0.0)
+    raw = io.StringIO()
+    line = TerminalProgress(err=VisibleControls(raw), out=io.StringIO())
+    line.show("lab\x1b]0;owned\x07: 3 of 30 tags read")
+    line.clear()
+    assert raw.getvalue() == "\r\x1b[Klab\\x1b]0;owned\\x07: 3 of 30 tags read\r\x1b[K"
+
+
 def test_progress_waits_before_it_shows(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(progress_module, "DELAY", 60.0)
     err = io.StringIO()
