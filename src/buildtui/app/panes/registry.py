@@ -37,6 +37,7 @@ from buildtui.registry.rows import (
     tag_row,
     tags_read_text,
 )
+from buildtui.untrusted import screen_text
 
 
 class RegistryPane(RegistryReads):
@@ -271,7 +272,8 @@ class RegistryPane(RegistryReads):
 
     def _count_tags(self) -> None:
         """The title says how many of the repository's tags are read, while they are."""
-        self.tag_table.border_subtitle = self._tags_counted()
+        counted = self._tags_counted()
+        self.tag_table.border_subtitle = screen_text(counted) if counted else None
         self.query_one("#registry-title", Static).update(self._title())
 
     @on(TagsInspected)
@@ -302,7 +304,9 @@ class RegistryPane(RegistryReads):
     def _count_entries(self) -> None:
         """`reading 12 entries…` under the tree while entries opened are read."""
         waiting = self.entries_waiting
-        self.manifest_tree.border_subtitle = f"reading {waiting:,} entries…" if waiting else None
+        self.manifest_tree.border_subtitle = (
+            screen_text(f"reading {waiting:,} entries…") if waiting else None
+        )
 
     @on(EntriesRead)
     def entries_read_arrived(self, message: EntriesRead) -> None:

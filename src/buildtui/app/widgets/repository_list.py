@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.text import Text
 from textual.geometry import Size
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -13,10 +14,12 @@ from buildtui.untrusted import screen_text
 
 def _option(name: str) -> Option:
     # Screen text, never markup: a name is the registry's data. One line: a long name is cut.
-    text = screen_text(name, one_line=True)
-    text.no_wrap = True
-    text.overflow = "ellipsis"
-    return Option(text, id=name)
+    option = Option(screen_text(name, one_line=True), id=name)
+    prompt = option.prompt
+    if isinstance(prompt, Text):
+        prompt.no_wrap = True
+        prompt.overflow = "ellipsis"
+    return option
 
 
 class RepositoryList(OptionList):
