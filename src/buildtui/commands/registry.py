@@ -365,9 +365,10 @@ def run_space(args: argparse.Namespace, settings: Settings) -> int:
     from buildtui.cleanup.errors import BadInput, CleanupError
     from buildtui.cleanup.present_space import space_json, space_lines
     from buildtui.cleanup.service import CleanupService
+    from buildtui.commands.cleanup import read_registry
 
     async def work(service: CleanupService) -> int:
-        graph = await service.load()
+        graph = await read_registry(service, args.json)  # how far, on a watched terminal
         index = service.space_index(graph)
         report = index.report()
         what_if = None
