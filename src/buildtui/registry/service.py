@@ -335,7 +335,8 @@ class RegistryService:
         `collect` gets each tag's entry with its whole report on the client's own thread,
         as it is read: for a caller that keeps a little of each (relayed, 30,000 reports
         could wait in the caller's queue). `repositories`: only these (the catalog is not
-        read; none at all: the registry is only asked whether it answers)."""
+        read; the registry is asked first whether it answers, so that one that is down
+        raises `Unreachable` instead of listing each repository as an error)."""
         progress = on_caller(on_progress) if on_progress is not None else None
         relayed = on_caller(on_tag) if on_tag is not None else None
         repository = on_caller(on_repository) if on_repository is not None else None
@@ -347,7 +348,7 @@ class RegistryService:
                 relayed(entry)
 
         async def scan(client: RegistryClient) -> RegistryScan:
-            if repositories is not None and not repositories:
+            if repositories is not None:
                 await client.ping()  # a registry that is down says so
             return await _scan_registry(
                 client,

@@ -48,3 +48,17 @@ def test_with_no_build_the_registry_is_only_asked_whether_it_answers(tmp_path: P
     assert observations.scan is not None and not observations.scan.repositories
     registry.down = True
     assert service.observe().scan_error is not None
+
+
+def test_a_registry_down_is_down_with_builds_recorded(tmp_path: Path) -> None:
+    """With the builds' repositories to read, a registry that does not answer is said to
+    be down (what was seen before stays), not empty of the builds' images."""
+    registry = lab_fake_registry()
+    history = BuildHistory(tmp_path / "history.sqlite3")
+    record_build(history, "lab-first-build.log", 100.0)
+    service = fake_lab_service(tmp_path, registry, history=history)
+    assert not service.observe().registry_down
+    registry.down = True
+    observations = service.observe()
+    assert observations.registry_down
+    assert observations.scan_error is not None
