@@ -35,4 +35,13 @@ def isolated_dirs(
     for key in list(os.environ):
         if key.startswith("BUILDTUI_"):
             monkeypatch.delenv(key)
+    # English whatever the machine's locale (snapshots, messages), in this process and in
+    # the twins tests run; a test that wants Polish sets it, and it is reset after.
+    for key in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    from buildtui.i18n import set_language
+
+    set_language("en")
     yield home
+    set_language("en")

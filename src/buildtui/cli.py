@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from buildtui import __version__
 from buildtui.commands import command_modules
 from buildtui.commands.output import human_output
+from buildtui.i18n import _, language_from_locale, set_language
 from buildtui.settings import Settings, SettingsError, load_settings
 from buildtui.terminal import (
     EXIT_BROKEN_PIPE,
@@ -87,6 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Everything the twins (and argparse) print goes through `VisibleControls`: a
     # registry's, a build's or docker's words never send a control code to the terminal.
     with human_output():
+        set_language(language_from_locale())
         words = sys.argv[1:] if argv is None else list(argv)
         parser = build_parser(words)
         args = parser.parse_args(words)
@@ -95,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SettingsError as error:
             print(f"buildtui: {error}", file=sys.stderr)
             return EXIT_USAGE
+        # `--json` is data: its values (sizes, states, notes) are always English.
+        set_language("en" if getattr(args, "json", False) else settings.ui_language)
         if settings.log != "off":
             from buildtui import logs
 
@@ -131,7 +135,7 @@ def run_command(
         sys.stdout.flush()
         return code
     except KeyboardInterrupt:
-        print("buildtui: interrupted", file=sys.stderr)
+        print("buildtui: " + _("interrupted"), file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`buildtui ... | head`): stop quietly, as docker does.

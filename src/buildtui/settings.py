@@ -65,7 +65,8 @@ class Settings:
     keymap: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     """Key remaps by binding id (a `[keymap]` table: `"builders.create" = "c"`)."""
     language: str | None = None
-    """The Lab pane's and the lab report's language, `en` or `pl`; None: from the locale."""
+    """The language of the app, the twins and the lab report, `en` or `pl`; None: from
+    the locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG), else English."""
     student: str | None = None
     """The student's name, written at the top of the lab report (`lab report --student`)."""
     class_ref: str | None = None
@@ -73,13 +74,18 @@ class Settings:
     and `buildtui class` reads the submissions."""
 
     @property
-    def lab_language(self) -> str:
+    def ui_language(self) -> str:
         """`language`, or the locale's when it is not set."""
         if self.language is not None:
             return self.language
-        from buildtui.lab.i18n import language_from_locale
+        from buildtui.i18n import language_from_locale
 
         return language_from_locale()
+
+    @property
+    def lab_language(self) -> str:
+        """The lab report's language: the app's (`ui_language`)."""
+        return self.ui_language
 
     @property
     def registry_host(self) -> str:

@@ -11,6 +11,8 @@ import sys
 from collections.abc import Mapping
 from typing import TextIO
 
+from buildtui.i18n import _, ngettext
+
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
 EXIT_INTERRUPTED = 130
@@ -39,12 +41,18 @@ def needs_terminal_message() -> str | None:
     missing = [name for name, stream in streams if stream is None or not stream.isatty()]
     if not missing:
         return None
-    return (
-        f"the app needs a terminal, and {_join(missing)} "
-        f"{'is' if len(missing) == 1 else 'are'} not one. The command-line twins work "
-        "anywhere: buildtui doctor, buildtui builders list, buildtui build -- ARGS, "
-        "buildtui inspect REF, buildtui registry ls, buildtui rm REF, buildtui gc "
-        "(add --json for machine-readable output; buildtui --help lists them all)"
+    return ngettext(
+        "the app needs a terminal, and {streams} is not one. {twins}",
+        "the app needs a terminal, and {streams} are not one. {twins}",
+        len(missing),
+    ).format(streams=_join(missing), twins=twins_hint())
+
+
+def twins_hint() -> str:
+    return _(
+        "The command-line twins work anywhere: buildtui doctor, buildtui builders list, "
+        "buildtui build -- ARGS, buildtui inspect REF, buildtui registry ls, buildtui rm REF, "
+        "buildtui gc (add --json for machine-readable output; buildtui --help lists them all)"
     )
 
 
@@ -59,4 +67,6 @@ def silence_stdout() -> None:
 
 
 def _join(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    if len(names) == 1:
+        return names[0]
+    return _("{names} and {last}").format(names=", ".join(names[:-1]), last=names[-1])

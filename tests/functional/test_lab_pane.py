@@ -27,6 +27,7 @@ from buildtui.lab.files import reports_dir
 from buildtui.lab.guide import Observations
 from buildtui.lab.records import RecordBook
 from buildtui.lab.service import LabService
+from buildtui.settings import load_settings
 from tests.fakes.cleanup import lab_fake_registry
 from tests.fakes.lab import fake_lab_service, record_build
 from tests.fakes.lab_app import lab_app, lab_pane
@@ -103,9 +104,15 @@ async def test_language_key_switches_to_polish(tmp_path: Path) -> None:
         await settle(pilot)
         title = str(lab_pane(app).query_one("#lab-title", Static).render())
         assert title.startswith("Laboratorium 7")
-        # The footer's labels of the pane's keys follow the language too.
-        footer = {b.key: b.description for _, b, _, _ in app.screen.active_bindings.values()}
+        # The whole app follows: the footer's labels, the tabs; the choice is kept.
+        footer = {key.key: key.description for key in app.query("Footer *") if hasattr(key, "key")}
         assert (footer["w"], footer["r"], footer["l"]) == ("Sprawozdanie", "Odśwież", "EN/PL")
+        assert str(app.query_one(TabbedContent).get_tab("builders").label) == "1 Buildery"
+        assert load_settings(environ={}).language == "pl"
+        await pilot.press("l")
+        await settle(pilot)
+        assert str(app.query_one(TabbedContent).get_tab("builders").label) == "1 Builders"
+        assert load_settings(environ={}).language == "en"
 
 
 async def test_report_key_writes_markdown_and_html(

@@ -14,12 +14,13 @@ from functools import partial
 from textual import on, work
 from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult, SystemCommand
+from textual.command import CommandPalette
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widget import AwaitMount, Widget
-from textual.widgets import Footer, Input, TabbedContent, TabPane, TextArea
+from textual.widgets import Input, TabbedContent, TabPane, TextArea
 from textual.worker import Worker, WorkerState
 
 from buildtui import __version__
@@ -28,10 +29,12 @@ from buildtui.app.commands import APP_COMMANDS, PANES, Command, bindings, palett
 from buildtui.app.engine_follow import EngineChanged, EngineFollower
 from buildtui.app.messages import LabChanged, LabProgress, ShowLabStep
 from buildtui.app.services import Services
+from buildtui.app.widgets.footer import TranslatedFooter
 from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.app.widgets.status_bar import StatusBar
 from buildtui.app.widgets.title_bar import TitleBar
 from buildtui.engine.status import EngineStatus
+from buildtui.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, language, set_language
 from buildtui.settings import Settings, SettingsError, save_setting
 from buildtui.untrusted import visible
 
@@ -40,6 +43,22 @@ STARTUP_GC_PAUSE = 10.0
 """At most this many seconds without automatic garbage collection while starting."""
 REGISTRY_PANES = ("registry", "cleanup")
 """The panes that show the registry's contents: refreshed when another pane changes it."""
+TEXTUAL_COMMANDS = (
+    N_("Theme"),
+    N_("Change the current theme"),
+    N_("Quit"),
+    N_("Quit the application as soon as possible"),
+    N_("Keys"),
+    N_("Hide the keys and widget help panel"),
+    N_("Show help for the focused widget and a summary of available keys"),
+    N_("Minimize"),
+    N_("Minimize the widget and restore to normal size"),
+    N_("Maximize"),
+    N_("Maximize the focused widget"),
+    N_("Screenshot"),
+    N_("Save an SVG 'screenshot' of the current screen"),
+)
+"""Textual's own palette commands, as Textual names them: translated in the palette."""
 
 
 class BuildTUI(App[None]):
@@ -82,18 +101,21 @@ class BuildTUI(App[None]):
         """None until loaded after the first frame (real ones), or given (tests)."""
         self.status: EngineStatus | None = None
         self._reported_problems: tuple[str, ...] = ()
+        self._lab_progress = ""
+        """The Lab's progress (`3/9`), shown on its tab."""
         self._initial_pane = PANES[0][0]
         """The pane to show when the panes are mounted (a key may choose it before)."""
         self.engine = EngineFollower(self)
         """Follows the engine's events (`Services.events`), once per burst."""
+        set_language(settings.ui_language)
 
     def compose(self) -> ComposeResult:
         # The first frame: title, status bar and keys. The tabs come with the panes
         # (`mount_panes`): Textual's tab strip alone costs ~80 ms before a frame here.
         yield TitleBar()
-        yield ScreenStatic("Loading…", id="loading", classes="pane-missing")
+        yield ScreenStatic(_("Loading…"), id="loading", classes="pane-missing")
         yield StatusBar(self.registry_name, id="status")
-        yield Footer(compact=True)
+        yield TranslatedFooter(compact=True)
 
     @property
     def registry_name(self) -> str:
@@ -106,15 +128,16 @@ class BuildTUI(App[None]):
         # or after STARTUP_GC_PAUSE if start-up goes wrong.
         gc.disable()
         self.set_timer(STARTUP_GC_PAUSE, gc.enable)
-        self.sub_title = f"Docker buildx lab · {self.settings.registry_url}"
+        self.show_sub_title()
         if self.settings.theme is not None:
             if self.settings.theme in self.available_themes:
                 self.theme = self.settings.theme
             else:
                 self.notify(
-                    f"theme {self.settings.theme!r} is not known; themes: "
-                    + ", ".join(sorted(self.available_themes)),
-                    title="Settings",
+                    _("theme {theme!r} is not known; themes: {themes}").format(
+                        theme=self.settings.theme, themes=", ".join(sorted(self.available_themes))
+                    ),
+                    title=_("Settings"),
                     severity="warning",
                 )
         self.theme_changed_signal.subscribe(self, self.keep_theme)
@@ -150,7 +173,11 @@ class BuildTUI(App[None]):
         try:
             save_setting("theme", theme.name)
         except (OSError, SettingsError) as error:
-            self.notify(f"the theme is not kept: {error}", title="Settings", severity="warning")
+            self.notify(
+                _("the theme is not kept: {error}").format(error=error),
+                title=_("Settings"),
+                severity="warning",
+            )
             return
         self.settings = replace(self.settings, theme=theme.name)
 
@@ -161,12 +188,13 @@ class BuildTUI(App[None]):
             # The pane's commands and its widgets' own (the manifest tree's keys).
             for widget in pane.walk_children(with_self=True):
                 known.update(command.id for command in getattr(widget, "COMMANDS", ()))
-        unknown = sorted({binding_id for binding_id, _ in self.settings.keymap} - known)
+        unknown = sorted({binding_id for binding_id, _key in self.settings.keymap} - known)
         if unknown:
             self.notify(
-                f"keymap: no key has the id {', '.join(unknown)}; the ids are "
-                + ", ".join(sorted(known)),
-                title="Settings",
+                _("keymap: no key has the id {unknown}; the ids are {ids}").format(
+                    unknown=", ".join(unknown), ids=", ".join(sorted(known))
+                ),
+                title=_("Settings"),
                 severity="warning",
                 timeout=15,
             )
@@ -192,7 +220,7 @@ class BuildTUI(App[None]):
             # The others stay empty until `mount_pane` (in the background, or when shown).
             content = [make_pane(pane_id, message.services)] if pane_id == front else []
             # As `with TabbedContent():` in compose does:
-            tabs.compose_add_child(TabPane(f"{key} {title}", *content, id=pane_id))
+            tabs.compose_add_child(TabPane(f"{key} {_(title)}", *content, id=pane_id))
         loading = self.query("#loading")
         if not loading:
             return  # the app is closing (quit while the pane in front was loading)
@@ -210,22 +238,20 @@ class BuildTUI(App[None]):
         from buildtui.app import wiring
 
         assert self.services is not None  # the tabs come with the services
-        for pane_id, _, _ in PANES:
+        for pane_id, _title, _key in PANES:
             wiring.load_pane(pane_id, self.services)
         self.post_message(self.PanesLoaded())
 
     @on(PanesLoaded)
     async def mount_other_panes(self) -> None:
         """Mount the panes behind the one in front, then start probing the status."""
-        for pane_id, _, _ in PANES:
+        for pane_id, _title, _key in PANES:
             mounting = self.mount_pane(pane_id)
             if mounting is not None:
                 await mounting
         if self.tabs is not None:
             tabs = self.tabs
-            self.check_keymap(
-                child for pane_id, _, _ in PANES for child in tabs.get_pane(pane_id).children
-            )
+            self.check_keymap(child for pane in PANES for child in tabs.get_pane(pane[0]).children)
         self.refresh_status()
         self.set_interval(STATUS_INTERVAL, self.refresh_status)
         if self.services is not None and self.services.events is not None:
@@ -315,8 +341,10 @@ class BuildTUI(App[None]):
         if (bar := self.status_bar) is not None:
             bar.show_failure(error)
         self.notify(
-            f"The engine and registry could not be checked: {error}. Press ctrl+r to try again.",
-            title="Status check failed",
+            _(
+                "The engine and registry could not be checked: {error}. Press ctrl+r to try again."
+            ).format(error=error),
+            title=_("Status check failed"),
             severity="error",
             timeout=8,
         )
@@ -329,8 +357,8 @@ class BuildTUI(App[None]):
         problems = tuple(check.detail for check in message.status.problems)
         if problems and problems != self._reported_problems:
             self.notify(
-                "\n".join(problems) + "\nPress d for the fixes.",
-                title="The lab is not complete",
+                "\n".join((*problems, _("Press d for the fixes."))),
+                title=_("The lab is not complete"),
                 severity="error",
                 timeout=8,
             )
@@ -456,8 +484,8 @@ class BuildTUI(App[None]):
     def lab_progress(self, message: LabProgress) -> None:
         progress = f"{message.done}/{message.total}"
         if self.tabs is not None:
-            key, title = next((k, t) for p, t, k in PANES if p == "lab")
-            self.tabs.get_tab("lab").label = f"{key} {title} {progress}"
+            self._lab_progress = progress
+            self.label_tabs()
         if (bar := self.status_bar) is not None:
             bar.lab_progress = progress
 
@@ -477,8 +505,82 @@ class BuildTUI(App[None]):
                     pane.select_builder(self.status.builder)
                 self.call_after_refresh(pane.run_action, message.action)
 
+    def label_tabs(self) -> None:
+        """The tabs' titles in the app's language (the Lab's with its progress)."""
+        if self.tabs is None:
+            return
+        for pane_id, title, key in PANES:
+            label = f"{key} {_(title)}"
+            if pane_id == "lab" and self._lab_progress:
+                label = f"{label} {self._lab_progress}"
+            self.tabs.get_tab(pane_id).label = label
+
+    def show_sub_title(self) -> None:
+        self.sub_title = _("Docker buildx lab · {registry}").format(
+            registry=self.settings.registry_url
+        )
+
+    def action_switch_language(self, value: str) -> None:
+        """Show the whole app in `value` now, and keep it for the next start."""
+        if value not in LANGUAGES:
+            return
+        set_language(value)
+        self.retranslate()
+        if value != self.settings.language:
+            try:
+                save_setting("language", value)
+            except (OSError, SettingsError) as error:
+                self.notify(
+                    _("the language is not kept: {error}").format(error=error),
+                    title=_("Settings"),
+                    severity="warning",
+                )
+                return
+            self.settings = replace(self.settings, language=value)
+
+    def retranslate(self) -> None:
+        """Draw everything again in the current language: the title, the tabs, the footer,
+        the status bar, and each widget of every open screen that makes its own text
+        (`retranslate()`: the panes render again from what they hold)."""
+        self.show_sub_title()
+        self.label_tabs()
+        for screen in self.screen_stack:
+            for widget in screen.walk_children(with_self=True):
+                retranslate = getattr(widget, "retranslate", None)
+                if callable(retranslate):
+                    retranslate()
+        self.refresh_bindings()
+
+    def action_command_palette(self) -> None:
+        """The palette, its prompt in the app's language."""
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(
+                CommandPalette(id="--command-palette", placeholder=_("Search for commands…"))
+            )
+
+    def search_themes(self) -> None:
+        """The theme picker, its prompt in the app's language."""
+        from textual.theme import ThemeProvider
+
+        self.push_screen(
+            CommandPalette(providers=[ThemeProvider], placeholder=_("Search for themes…"))
+        )
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for textual_command in super().get_system_commands(screen):
+            yield textual_command._replace(
+                title=_(textual_command.title), help=_(textual_command.help)
+            )
+        for other in LANGUAGES:
+            if other != language():
+                # In both languages: whoever does not read the current one finds it.
+                yield SystemCommand(
+                    f"Language · Język: {LANGUAGE_NAMES[other]}",
+                    _("Show the whole app in {language}; kept for the next start").format(
+                        language=LANGUAGE_NAMES[other]
+                    ),
+                    partial(self.action_switch_language, other),
+                )
         keys = dict(self.settings.keymap)
         for command in APP_COMMANDS:
             if command.priority:

@@ -3,6 +3,9 @@
 The app has its own (`APP_COMMANDS`); each pane lists its own in a `COMMANDS` class
 attribute and builds its `BINDINGS` from them with `bindings()`. The command palette
 offers the app's commands and those of the pane in front.
+
+Titles and help lines are English, marked with `N_()`: the footer (`TranslatedFooter`)
+and the palette (`palette_text`) translate them when they show them.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from textual.binding import Binding, BindingType
+
+from buildtui.i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -34,8 +39,8 @@ def palette_text(command: Command, key: str) -> tuple[str, str]:
     sentence twice).
     """
     if command.show:
-        return command.title, command.help
-    return command.help, f"Key: {key}"
+        return _(command.title), _(command.help)
+    return _(command.help), _("Key: {key}").format(key=key)
 
 
 def bindings(commands: Iterable[Command]) -> list[BindingType]:
@@ -46,12 +51,20 @@ def bindings(commands: Iterable[Command]) -> list[BindingType]:
 
 
 PANES = (
-    ("builders", "Builders", "1"),
-    ("build", "Build", "2"),
-    ("registry", "Registry", "3"),
-    ("cleanup", "Clean-up", "4"),
-    ("lab", "Lab", "5"),
+    ("builders", N_("Builders"), "1"),
+    ("build", N_("Build"), "2"),
+    ("registry", N_("Registry"), "3"),
+    ("cleanup", N_("Clean-up"), "4"),
+    ("lab", N_("Lab"), "5"),
 )
+"""Each pane's id, tab title (English: translate with `_`) and key."""
+PANE_HELP = {
+    "builders": N_("Show the Builders pane"),
+    "build": N_("Show the Build pane"),
+    "registry": N_("Show the Registry pane"),
+    "cleanup": N_("Show the Clean-up pane"),
+    "lab": N_("Show the Lab pane"),
+}
 
 APP_COMMANDS = (
     # 1-5 switch panes outside text fields; alt+1-5 also from inside one.
@@ -61,7 +74,7 @@ APP_COMMANDS = (
             key,
             f"show_pane('{pane_id}')",
             title,
-            f"Show the {title} pane",
+            PANE_HELP[pane_id],
             show=False,
         )
         for pane_id, title, key in PANES
@@ -72,7 +85,7 @@ APP_COMMANDS = (
             f"alt+{key}",
             f"show_pane('{pane_id}')",
             title,
-            f"Show the {title} pane",
+            PANE_HELP[pane_id],
             show=False,
             priority=True,
         )
@@ -82,16 +95,16 @@ APP_COMMANDS = (
         "app.leave_field",
         "escape",
         "leave_field",
-        "Leave field",
-        "Leave the text field, so that 1-5 switch panes again",
+        N_("Leave field"),
+        N_("Leave the text field, so that 1-5 switch panes again"),
     ),
-    Command("app.doctor", "d", "doctor", "Doctor", "Check the engine, buildx and registry"),
+    Command("app.doctor", "d", "doctor", N_("Doctor"), N_("Check the engine, buildx and registry")),
     Command(
         "app.refresh_status",
         "ctrl+r",
         "refresh_status",
-        "Status",
-        "Refresh the status bar now",
+        N_("Status"),
+        N_("Refresh the status bar now"),
         show=False,  # in the palette: the footer keeps its room for the pane's keys at 100 columns
     ),
 )

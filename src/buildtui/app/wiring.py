@@ -156,7 +156,7 @@ def make_pane(pane_id: str, services: Services) -> Widget:
     elif pane_id == "lab" and services.lab is not None:
         from buildtui.app.panes.lab import LabPane
 
-        pane = LabPane(services.lab, language=services.settings.lab_language)
+        pane = LabPane(services.lab)
     if pane is None:
         return ScreenStatic(f"The {pane_id} pane is not available.", classes="pane-missing")
     return pane

@@ -134,7 +134,7 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def guide_json(guide: Any, observations: Any, language: str) -> dict[str, Any]:
-    from buildtui.lab.i18n import translator
+    from buildtui.i18n import translator
     from buildtui.lab.records import iso_time
     from buildtui.lab.timeline import timeline
 

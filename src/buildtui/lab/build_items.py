@@ -6,6 +6,7 @@ from __future__ import annotations
 import shlex
 
 from buildtui.cleanup.accounting import freed_bytes
+from buildtui.i18n import decimal
 from buildtui.lab.build_command import registry_caches
 from buildtui.lab.checklist import Item, Observations, Status, Translate
 from buildtui.lab.evidence import (
@@ -18,7 +19,6 @@ from buildtui.lab.evidence import (
     tagged,
     two_platform_image,
 )
-from buildtui.lab.i18n import decimal
 from buildtui.lab.records import CollectionRecord, DeletionRecord
 from buildtui.lab.timeline import short_time
 from buildtui.registry.present import format_size, short_digest

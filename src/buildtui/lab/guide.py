@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from buildtui.build.options import LAB_PLATFORMS
 from buildtui.buildx.errors import BUILDKIT_IMAGE
+from buildtui.i18n import language_of, speaking
 from buildtui.lab.build_command import (
     csv_fields,
     exports_of,
@@ -78,6 +79,11 @@ __all__ = [
 
 def evaluate_live(obs: Observations, _: Translate = untranslated) -> Guide:
     """Each item as what is observed now shows it (no kept proof)."""
+    with speaking(language_of(_)):  # what the items quote from elsewhere speaks it too
+        return _evaluate_live(obs, _)
+
+
+def _evaluate_live(obs: Observations, _: Translate) -> Guide:
     image = two_platform_image(obs)
     items = (
         platforms_item(obs, _),
@@ -97,4 +103,5 @@ def evaluate(obs: Observations, _: Translate = untranslated) -> Guide:
     """The guide: each item as observed now, or as its kept proof shows it (with a note
     of what changed since), each item resting on an imported build saying so. The Lab
     pane, `lab status` and the report all use this."""
-    return Guide(mark_imported(keep(evaluate_live(obs, _).items, obs, _), obs, _))
+    with speaking(language_of(_)):
+        return Guide(mark_imported(keep(evaluate_live(obs, _).items, obs, _), obs, _))

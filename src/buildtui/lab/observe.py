@@ -21,6 +21,7 @@ from buildtui.build.history import BuildEntry, BuildHistory
 from buildtui.buildx.models import BuilderList
 from buildtui.engine.client import docker_command
 from buildtui.engine.status import EngineStatus
+from buildtui.i18n import LANGUAGES, translator
 from buildtui.lab.build_command import flag_values, registry_caches
 from buildtui.lab.builds import build_evidence, exported_cache_digests, lab_builds
 from buildtui.lab.files import context_holding
@@ -32,7 +33,6 @@ from buildtui.lab.guide import (
     evaluate_live,
     exports_of,
 )
-from buildtui.lab.i18n import LANGUAGES, translator
 from buildtui.lab.proofs import proofs_to_keep
 from buildtui.lab.records import RecordBook
 from buildtui.registry.errors import RegistryError, Unreachable

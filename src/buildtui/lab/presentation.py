@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
+from buildtui.i18n import translator
 from buildtui.lab.checklist import Guide, Item, Observations, Status, Translate, short_title
-from buildtui.lab.i18n import translator
 from buildtui.lab.timeline import duration, short_time, timeline
 
 MARKS = {

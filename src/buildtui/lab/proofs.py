@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from buildtui.i18n import language_of
 from buildtui.lab.build_items import down_note, own_deletions
 from buildtui.lab.checklist import Guide, Item, Observations, Status, Translate
 from buildtui.lab.evidence import imagetools_listing, local_cache_hits, two_platform_image
-from buildtui.lab.i18n import language_of
 from buildtui.lab.records import ProofRecord
 from buildtui.lab.timeline import short_time
 

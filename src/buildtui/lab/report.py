@@ -21,11 +21,11 @@ from buildtui.build.evidence import BuildEvidence
 from buildtui.build.history import BuildEntry
 from buildtui.build.options import shown_command
 from buildtui.buildlog.explain import explain_texts
+from buildtui.i18n import decimal
 from buildtui.lab import excerpts
 from buildtui.lab.build_items import collection_of, freed_line, own_deletions
 from buildtui.lab.checklist import Guide, Item, Observations, Status, Translate
 from buildtui.lab.evidence import imagetools_listing, kept_cache_size, two_platform_image
-from buildtui.lab.i18n import decimal
 from buildtui.lab.records import (
     CacheSizeRecord,
     CollectionRecord,

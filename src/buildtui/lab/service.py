@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 from buildtui.build.evidence import BuildEvidence
 from buildtui.build.history import BuildHistory
+from buildtui.i18n import speaking, translator
 from buildtui.lab.builds import build_evidence, build_log
 from buildtui.lab.files import REPORT_NAMES, context_holding, report_folder, write_private
 from buildtui.lab.guide import Guide, Observations, evaluate
-from buildtui.lab.i18n import translator
 from buildtui.lab.observe import Sources, observe, real_sources
 from buildtui.lab.report import ReportReads, build_blocks, cited
 from buildtui.lab.report_render import render
@@ -96,7 +96,8 @@ class LabService:
             student=student if student is not None else self.settings.student,
             made_at=sources.clock(),
         )
-        blocks = build_blocks(guide, observations, reads, _)
+        with speaking(language):  # the explanations and sizes it quotes speak it too
+            blocks = build_blocks(guide, observations, reads, _)
         return [render(blocks, fmt, language) for fmt in formats]
 
     def write_report(

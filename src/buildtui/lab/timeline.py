@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from buildtui.build.history import BuildEntry
+from buildtui.i18n import decimal
 from buildtui.lab.build_command import flag_values, registry_caches
 from buildtui.lab.checklist import Item, Observations, Translate
-from buildtui.lab.i18n import decimal
 from buildtui.lab.records import iso_time
 
 MAX_EVENTS = 40

@@ -193,8 +193,8 @@ def test_buildtui_build_shows_values_when_asked_but_keeps_none(
 
 
 def test_the_lab_report_holds_no_value(tmp_path: Path) -> None:
+    from buildtui.i18n import translator
     from buildtui.lab.guide import evaluate
-    from buildtui.lab.i18n import translator
     from buildtui.lab.report import ReportReads, build_blocks
     from buildtui.lab.report_render import render
     from tests.unit.lab.test_guide import observations

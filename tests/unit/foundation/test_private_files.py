@@ -131,10 +131,10 @@ def test_a_link_in_an_app_file_s_place_is_replaced_not_followed(
 
 
 def test_the_translation_cache_replaces_a_link(tmp_path: Path, monkeypatch: Any) -> None:
-    from buildtui.lab import i18n
+    from buildtui import i18n
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    shipped = Path(i18n.__file__).parent.parent / "locale" / "pl" / "LC_MESSAGES" / "buildtui.mo"
+    shipped = Path(i18n.__file__).parent / "locale" / "pl" / "LC_MESSAGES" / "buildtui.mo"
     if shipped.exists():
         pytest.skip("a compiled catalogue ships beside the .po: no cache is written")
     compiled = i18n.compiled_path("pl", i18n.po_path("pl").read_bytes())

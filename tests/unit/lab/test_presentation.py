@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from buildtui.i18n import translator
 from buildtui.lab.checklist import Item, Status
-from buildtui.lab.i18n import translator
 from buildtui.lab.presentation import MARKS, item_details, item_row
 from tests.unit.styles import stray_style_words, style_of
 

@@ -10,8 +10,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from buildtui.build.history import BuildHistory
+from buildtui.i18n import translator
 from buildtui.lab.guide import Observations, Status, evaluate
-from buildtui.lab.i18n import translator
 from buildtui.lab.observe import Sources, observe
 from buildtui.lab.presentation import MARKS, item_row, status_lines
 from buildtui.lab.records import RecordBook, iso_time

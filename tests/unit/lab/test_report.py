@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from buildtui.build.history import BuildHistory
+from buildtui.i18n import translator
 from buildtui.lab.evidence import cache_size_record
 from buildtui.lab.excerpts import CACHE_EXPORT, CACHE_IMPORT, CACHED, PUSH, excerpt
 from buildtui.lab.guide import Observations, evaluate
-from buildtui.lab.i18n import translator
 from buildtui.lab.records import RecordBook
 from buildtui.lab.report import ReportReads, build_blocks, cited
 from buildtui.lab.report_render import render

@@ -10,12 +10,11 @@ context and break the cache the lab is about), then into the data dir's `reports
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import BindingsMap
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
@@ -29,9 +28,9 @@ from buildtui.app.theme_styles import on_theme_change, themed_text
 from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.app.widgets.screen_table import ScreenTable
 from buildtui.app.widgets.themed_static import ThemedStatic
+from buildtui.i18n import LANGUAGES, N_, _, language, set_language, translator
 from buildtui.lab.checklist import ITEM_KEYS, short_title
 from buildtui.lab.guide import Guide, Item, Observations
-from buildtui.lab.i18n import translator
 from buildtui.lab.presentation import item_details, item_row, timeline_text
 from buildtui.lab.service import LabService
 
@@ -40,19 +39,25 @@ PRESET_ACTIONS = {"lab": "apply_preset", "prune": "prune", "create": "create_lab
 """The action of the target pane that fills it in for a step."""
 
 PANE_COMMANDS = (
-    Command("lab.go", "enter", "go", "Go", "Go to the pane that does the highlighted step"),
+    Command("lab.go", "enter", "go", N_("Go"), N_("Go to the pane that does the highlighted step")),
     Command(
         "lab.report",
         "w",
         "report",
-        "Report",
-        "Write lab7-report.md and .html (here, unless this is a build context)",
+        N_("Report"),
+        N_("Write lab7-report.md and .html (here, unless this is a build context)"),
     ),
     Command(
-        "lab.language", "l", "language", "EN/PL", "Switch the guide between English and Polish"
+        "lab.language",
+        "l",
+        "language",
+        N_("EN/PL"),
+        N_("Switch the whole app between English and Polish"),
     ),
-    Command("lab.refresh", "r", "refresh", "Refresh", "Look at the engine and registry again"),
-    Command("lab.submit", "s", "submit", "Submit", "Hand the lab in to the class's registry"),
+    Command(
+        "lab.refresh", "r", "refresh", N_("Refresh"), N_("Look at the engine and registry again")
+    ),
+    Command("lab.submit", "s", "submit", N_("Submit"), N_("Hand the lab in to the class's registry")),
 )
 
 
@@ -91,13 +96,11 @@ class LabPane(ReadsInBackground):
         self,
         service: LabService,
         *,
-        language: str = "en",
         refresh_interval: float | None = REFRESH_INTERVAL,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id, classes="lab-guide")
         self.service = service
-        self.language = language
         self.refresh_interval = refresh_interval
         self.observations: Observations | None = None
         self._failure: str | None = None
@@ -105,21 +108,17 @@ class LabPane(ReadsInBackground):
         self.guide: Guide | None = None
         self._poll: Timer | None = None
 
-    def t(self, text: str) -> str:
-        return translator(self.language)(text)
-
     def compose(self) -> ComposeResult:
-        yield ScreenStatic(self.t("Laboratory 7"), id="lab-title")
+        yield ScreenStatic(_("Laboratory 7"), id="lab-title")
         table: DataTable[str | Text] = ScreenTable(id="lab-table", cursor_type="row")
         yield table
         with VerticalScroll(id="lab-details-box"):
             yield ThemedStatic(
-                self.t("Looking at the engine, the history and the registry…"), id="lab-details"
+                _("Looking at the engine, the history and the registry…"), id="lab-details"
             )
 
     def on_mount(self) -> None:
         self._columns()
-        self._footer_keys()
         self._show_items_looking()
         self.refresh_guide()
         # Looks again every `refresh_interval` seconds while it is shown only: hidden, it
@@ -147,17 +146,17 @@ class LabPane(ReadsInBackground):
         table = self.table
         table.clear(columns=True)
         table.add_column("", key="mark", width=3)
-        table.add_column(self.t("Step"), key="step", width=34)
-        table.add_column(self.t("Evidence"), key="evidence")
+        table.add_column(_("Step"), key="step", width=34)
+        table.add_column(_("Evidence"), key="evidence")
 
     def _show_items_looking(self) -> None:
         """The nine items at once, each `…` until the first look ends (it asks the engine,
         the builders and the registry, which takes a second or more)."""
-        looking = self.t("Looking at the engine, the history and the registry…")
+        looking = _("Looking at the engine, the history and the registry…")
         for number, key in enumerate(ITEM_KEYS, 1):
             self.table.add_row(
                 Text("…", style="dim"),
-                f"{number}. {short_title(key, translator(self.language))}",
+                f"{number}. {short_title(key, translator(language()))}",
                 Text(looking, style="dim", no_wrap=True),
                 key=key,
             )
@@ -200,32 +199,32 @@ class LabPane(ReadsInBackground):
             return
         self._failure = failure
         if worker.group == "lab-observe":
-            text = self.t("The guide could not look at the lab: {error}. Press r to try again.")
+            text = _("The guide could not look at the lab: {error}. Press r to try again.")
         elif worker.group == "lab-submit":
-            text = self.t("The lab was not submitted: {error}")
+            text = _("The lab was not submitted: {error}")
         else:
-            text = self.t("The report could not be written: {error}")
+            text = _("The report could not be written: {error}")
         self.app.notify(text.format(error=failure), severity="error", timeout=8)
 
     def show_guide(self) -> None:
         if self.observations is None:
             return
-        guide = self.service.guide(self.observations, self.language)
+        guide = self.service.guide(self.observations, language())
         self.guide = guide
         table = self.table
         row = table.cursor_row
         table.clear()
         for item in guide.items:
-            mark, title, evidence = item_row(item, translator(self.language))
+            mark, title, evidence = item_row(item, translator(language()))
             table.add_row(
                 themed_text(self.app, mark), title, themed_text(self.app, evidence), key=item.key
             )
         if guide.items:
             table.move_cursor(row=min(row, len(guide.items) - 1))
         self.query_one("#lab-title", Static).update(
-            self.t("Laboratory 7: {progress} done").format(progress=guide.progress)
+            _("Laboratory 7: {progress} done").format(progress=guide.progress)
             + " · "
-            + self.t("Enter opens the pane that does the highlighted step")
+            + _("Enter opens the pane that does the highlighted step")
         )
         self.show_details()
         self.post_message(LabProgress(guide.done, len(guide.items)))
@@ -234,7 +233,7 @@ class LabPane(ReadsInBackground):
     def show_details(self) -> None:
         item = self.highlighted
         if item is not None and self.guide is not None and self.observations is not None:
-            translate = translator(self.language)
+            translate = translator(language())
             details = item_details(item, translate)
             details.append_text(timeline_text(self.observations, self.guide.items, translate))
             self.query_one("#lab-details", ThemedStatic).show(details)
@@ -254,51 +253,47 @@ class LabPane(ReadsInBackground):
         self.action_go()
 
     def action_language(self) -> None:
-        self.language = "pl" if self.language == "en" else "en"
-        self._columns()
-        self._footer_keys()
-        self.show_guide()
+        """The whole app in the other language (the palette's language command too)."""
+        other = next(code for code in LANGUAGES if code != language())
+        switch = getattr(self.app, "action_switch_language", None)
+        if switch is not None:
+            switch(other)
+        else:  # a pane standing alone (tests)
+            set_language(other)
+            self.retranslate()
 
-    def _footer_keys(self) -> None:
-        """The footer's labels of this pane's keys, in the guide's language."""
-        titles = {
-            "lab.go": self.t("Go"),
-            "lab.report": self.t("Report"),
-            "lab.language": self.t("EN/PL"),
-            "lab.refresh": self.t("Refresh"),
-            "lab.submit": self.t("Submit"),
-        }
-        commands = [replace(c, title=titles.get(c.id, c.title)) for c in PANE_COMMANDS]
-        self._bindings = BindingsMap(bindings(commands))
-        keymap = getattr(self.app, "_keymap", None)
-        if keymap:
-            self._bindings.apply_keymap(keymap)
-        self.refresh_bindings()
+    def retranslate(self) -> None:
+        """Render again in the app's language (from what the pane holds)."""
+        self._columns()
+        if self.observations is None:
+            self.query_one("#lab-title", Static).update(_("Laboratory 7"))
+            self.query_one("#lab-details", ThemedStatic).update(
+                _("Looking at the engine, the history and the registry…")
+            )
+        self.show_guide()
 
     def action_report(self) -> None:
         if self.observations is None:
-            self.app.notify(self.t("The guide is still looking; try again in a moment."))
+            self.app.notify(_("The guide is still looking; try again in a moment."))
             return
-        self.write_report(self.observations)
+        self.write_report(self.observations, language())
 
     @work(thread=True, exclusive=True, group="lab-report", exit_on_error=False)
-    def write_report(self, observations: Observations) -> None:
+    def write_report(self, observations: Observations, language: str) -> None:
         try:
-            paths, avoided = self.service.write_report(observations, self.language)
+            paths, avoided = self.service.write_report(observations, language)
         except OSError as error:
             self.app.call_from_thread(
                 self.app.notify,
-                self.t("The report could not be written: {error}").format(
-                    error=error.strerror or error
-                ),
+                _("The report could not be written: {error}").format(error=error.strerror or error),
                 severity="error",
             )
             return
         written = ", ".join(str(p) for p in paths)
         if avoided is None:
-            text = self.t("Report written: {paths}").format(paths=written)
+            text = _("Report written: {paths}").format(paths=written)
         else:
-            text = self.t(
+            text = _(
                 "Report written: {paths} (not into the current folder: it is inside the "
                 "build context {context}, where a new file would break the cache)"
             ).format(paths=written, context=avoided)
@@ -307,7 +302,7 @@ class LabPane(ReadsInBackground):
     def action_submit(self) -> None:
         """Ask for the class and the name (`SubmitScreen`), then hand the lab in."""
         if self.observations is None:
-            self.app.notify(self.t("The guide is still looking; try again in a moment."))
+            self.app.notify(_("The guide is still looking; try again in a moment."))
             return
         from buildtui.app.screens.lab_submit import SubmitScreen
 
@@ -316,11 +311,11 @@ class LabPane(ReadsInBackground):
 
         def chosen(values: tuple[str, str] | None) -> None:
             if values is not None:
-                self.app.notify(self.t("Submitting the lab to {ref}…").format(ref=values[0]))
+                self.app.notify(_("Submitting the lab to {ref}…").format(ref=values[0]))
                 self.submit(observations, *values)
 
         self.app.push_screen(
-            SubmitScreen(settings.class_ref or "", settings.student or "", self.t), chosen
+            SubmitScreen(settings.class_ref or "", settings.student or "", _), chosen
         )
 
     @work(thread=True, exclusive=True, group="lab-submit", exit_on_error=False)
@@ -329,29 +324,29 @@ class LabPane(ReadsInBackground):
         from buildtui.registry.errors import RegistryError
 
         try:
-            result = self.service.submit(observations, to, student, self.language)
+            result = self.service.submit(observations, to, student, language())
         except (SubmitError, RegistryError, ValueError) as error:
             self.app.call_from_thread(
                 self.app.notify,
-                self.t("The lab was not submitted: {error}").format(error=error),
+                _("The lab was not submitted: {error}").format(error=error),
                 severity="error",
                 timeout=15,
             )
             return
         lines = [
-            self.t("Submitted: {ref}, {progress} done, digest {digest}.").format(
+            _("Submitted: {ref}, {progress} done, digest {digest}.").format(
                 ref=result.reference, progress=result.bundle.progress, digest=result.digest
             )
         ]
         if result.student.mapped:
             lines.append(
-                self.t(
+                _(
                     "Your name is tagged {tag}: a tag holds only ASCII letters, digits, _ . and -."
                 ).format(tag=result.student.tag)
             )
         if result.earlier:
             lines.append(
-                self.t(
+                _(
                     "It replaces your earlier submission; the earlier ones stay in the registry "
                     "by digest ({count})."
                 ).format(count=len(result.earlier))
