@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from buildtui import logs
+from buildtui import l10n, logs
 from buildtui.buildx import commands
 from buildtui.buildx.commands import CreatePlan
 from buildtui.buildx.errors import (
@@ -51,6 +51,7 @@ from buildtui.buildx.parsing import (
     parse_ls_template,
 )
 from buildtui.engine.client import docker_command, make_docker_client
+from buildtui.i18n import N_, _
 from buildtui.private_files import write_private
 from buildtui.settings import Settings, data_dir
 
@@ -163,7 +164,7 @@ class BootstrapRun:
 
     def wait(self) -> Inspection:
         """The builder as inspected after a successful bootstrap; else the explained error."""
-        for _ in self.lines():
+        for _line in self.lines():
             pass
         try:
             returncode = self._process.wait(timeout=CANCEL_GRACE if self.cancelled else None)
@@ -173,7 +174,9 @@ class BootstrapRun:
         if self.cancelled:
             raise BootstrapCancelled(self.name)
         if returncode != 0:
-            raise error_from_stderr("\n".join(self._stderr), action="bootstrap", builder=self.name)
+            raise error_from_stderr(
+                "\n".join(self._stderr), action=N_("bootstrap"), builder=self.name
+            )
         return self._inspect(self.name)
 
 
@@ -216,11 +219,14 @@ class BuildersService:
                 env=dict(os.environ, BUILDKIT_PROGRESS="plain"),
             )
         except FileNotFoundError:
-            raise EngineUnavailable("the docker CLI is not installed") from None
+            raise EngineUnavailable(_("the docker CLI is not installed")) from None
         except subprocess.TimeoutExpired:
             waited = timeout or self.timeout
             raise BuildxCommandFailed(
-                action, f"`docker {' '.join(args[:2])}` gave no answer in {waited:.0f}s"
+                action,
+                _("`{command}` gave no answer in {seconds}").format(
+                    command=f"docker {' '.join(args[:2])}", seconds=l10n.seconds(waited, 0)
+                ),
             ) from None
         logs.finished(argv, result.returncode, started)
         if result.returncode != 0:
@@ -234,7 +240,7 @@ class BuildersService:
         try:
             call()
         except ClientNotFoundError:
-            raise EngineUnavailable("the docker CLI is not installed") from None
+            raise EngineUnavailable(_("the docker CLI is not installed")) from None
         except DockerException as error:
             raise error_from_stderr(error.stderr or "", action=action, builder=builder) from None
 
@@ -243,13 +249,13 @@ class BuildersService:
     def list(self) -> BuilderList:
         """Every builder with its nodes, and the one buildx uses when none is named."""
         try:
-            text = self._run(["buildx", "ls", "--format", LS_FORMAT], action="List builders")
-            builders = _parsed(parse_ls_template, text, "List builders")
+            text = self._run(["buildx", "ls", "--format", LS_FORMAT], action=N_("List builders"))
+            builders = _parsed(parse_ls_template, text, N_("List builders"))
         except BuildxCommandFailed as error:
             if "unknown flag: --format" not in error.detail:
                 raise
-            text = self._run(["buildx", "ls"], action="List builders")
-            builders = _parsed(parse_ls_table, text, "List builders")
+            text = self._run(["buildx", "ls"], action=N_("List builders"))
+            builders = _parsed(parse_ls_table, text, N_("List builders"))
         return current_builder(builders, os.environ.get("BUILDX_BUILDER", ""))
 
     # -- create, use ------------------------------------------------------------------
@@ -270,7 +276,9 @@ class BuildersService:
         if plan.options.use and plan.options.mode == "new":
             previous = self._current_or_none()
         try:
-            out = self._run(plan.args, action="Create builder", builder=plan.options.name or None)
+            out = self._run(
+                plan.args, action=N_("Create builder"), builder=plan.options.name or None
+            )
         except BuildxError as error:
             if previous is not None:
                 now = self._current_or_none()
@@ -292,7 +300,7 @@ class BuildersService:
 
     def use(self, name: str) -> None:
         """Make it the current builder (`docker buildx use NAME`)."""
-        self._whales(lambda: self._docker.buildx.use(name), action="Use builder", builder=name)
+        self._whales(lambda: self._docker.buildx.use(name), action=N_("Use builder"), builder=name)
 
     # -- bootstrap, stop, remove --------------------------------------------------------
 
@@ -309,24 +317,28 @@ class BuildersService:
         return run.wait()
 
     def stop(self, name: str) -> None:
-        self._whales(lambda: self._docker.buildx.stop(name), action="Stop builder", builder=name)
+        self._whales(
+            lambda: self._docker.buildx.stop(name), action=N_("Stop builder"), builder=name
+        )
 
     def remove(self, name: str, *, keep_state: bool = False, keep_daemon: bool = False) -> None:
         self._run(
             commands.remove_args(name, keep_state=keep_state, keep_daemon=keep_daemon),
-            action="Remove builder",
+            action=N_("Remove builder"),
             builder=name,
         )
 
     # -- inspect, du, prune -------------------------------------------------------------
 
     def inspect(self, name: str) -> Inspection:
-        text = self._run(commands.inspect_args(name), action="Inspect builder", builder=name)
-        return _parsed(parse_inspect, text, "Inspect builder")
+        text = self._run(commands.inspect_args(name), action=N_("Inspect builder"), builder=name)
+        return _parsed(parse_inspect, text, N_("Inspect builder"))
 
     def disk_usage(self, name: str | None = None, filters: Sequence[str] = ()) -> DiskUsage:
-        text = self._run(commands.du_args(name, filters=filters), action="Disk usage", builder=name)
-        return _parsed(parse_du, text, "Disk usage")
+        text = self._run(
+            commands.du_args(name, filters=filters), action=N_("Disk usage"), builder=name
+        )
+        return _parsed(parse_du, text, N_("Disk usage"))
 
     def prune_preview(self, name: str | None, options: PruneOptions) -> PrunePreview:
         """What `prune` with these options would remove, as far as `buildx du` tells."""
@@ -337,8 +349,8 @@ class BuildersService:
 
     def prune(self, name: str | None, options: PruneOptions) -> PruneResult:
         commands.validate_prune(options)
-        text = self._run(commands.prune_args(name, options), action="Prune", builder=name)
-        usage = _parsed(parse_du, text, "Prune")
+        text = self._run(commands.prune_args(name, options), action=N_("Prune"), builder=name)
+        usage = _parsed(parse_du, text, N_("Prune"))
         result = PruneResult(name or "", usage.records, usage.total)
         from buildtui.lab.records import RecordBook  # the lab guide sees the prune
 
@@ -355,7 +367,7 @@ def _parsed(parse: Callable[[str], T], text: str, action: str) -> T:
         return parse(text)
     except ParseError as error:
         raise BuildxCommandFailed(
-            action, f"buildx printed something unexpected ({error})"
+            action, _("buildx printed something unexpected ({error})").format(error=error)
         ) from None
 
 
@@ -407,7 +419,7 @@ def select_prunable(name: str, usage: DiskUsage, options: PruneOptions) -> Prune
         ]
     estimate = False
     for item in options.filters:
-        key, _, value = item.partition("=")
+        key, _unused, value = item.partition("=")
         if key in _TIME_FILTERS:
             limit = parse_go_duration(value)
             records = [r for r in records if (_age(r) or 0.0) >= limit]

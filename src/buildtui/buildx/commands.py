@@ -16,6 +16,7 @@ from pathlib import Path
 from buildtui.buildx.errors import InvalidName, InvalidOptions
 from buildtui.buildx.models import DRIVERS, CreateOptions, CreateRequest, PruneOptions
 from buildtui.buildx.parsing import ParseError, parse_go_duration
+from buildtui.i18n import _
 
 # buildx's store.ValidName: a letter first, then letters, digits, '.', '_', '-'.
 _NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9._-]*$")
@@ -28,12 +29,15 @@ RESERVED_NAMES = ("default",)
 def validate_name(name: str, *, what: str = "builder") -> str:
     """The name buildx would store (lower case), or InvalidName."""
     if not name:
-        raise InvalidName(name, f"the {what} name is empty")
+        raise InvalidName(
+            name,
+            _("the builder name is empty") if what == "builder" else _("the node name is empty"),
+        )
     if not _NAME.match(name):
         raise InvalidName(name)
     lowered = name.lower()
     if what == "builder" and lowered in RESERVED_NAMES:
-        raise InvalidName(name, "it is reserved for the Docker context's own builder")
+        raise InvalidName(name, _("it is reserved for the Docker context's own builder"))
     return lowered
 
 
@@ -56,17 +60,22 @@ class Preset(Enum):
     @property
     def title(self) -> str:
         return {
-            Preset.HOST_NETWORK: "push to a registry on this host",
-            Preset.PLAIN_HTTP: "plain-HTTP registry",
+            Preset.HOST_NETWORK: _("push to a registry on this host"),
+            Preset.PLAIN_HTTP: _("plain-HTTP registry"),
         }[self]
 
     @property
     def help(self) -> str:
         return {
-            Preset.HOST_NETWORK: "BuildKit runs in its own container, where localhost:5000 is "
-            "not the host's registry: --driver-opt network=host shares the host's network",
-            Preset.PLAIN_HTTP: "BuildKit talks HTTPS to any registry that is not localhost: a "
-            'buildkitd.toml with [registry."HOST:PORT"] http = true lets it use plain HTTP',
+            Preset.HOST_NETWORK: _(
+                "BuildKit runs in its own container, where localhost:5000 is not the "
+                "host's registry: --driver-opt network=host shares the host's network"
+            ),
+            Preset.PLAIN_HTTP: _(
+                "BuildKit talks HTTPS to any registry that is not localhost: a "
+                'buildkitd.toml with [registry."HOST:PORT"] http = true lets it use '
+                "plain HTTP"
+            ),
         }[self]
 
 
@@ -87,14 +96,14 @@ def plain_http_config_path(data_dir: Path, hosts: Sequence[str]) -> Path:
 def validate_hosts(hosts: Sequence[str]) -> tuple[str, ...]:
     if not hosts:
         raise InvalidOptions(
-            "The plain-HTTP preset needs at least one registry HOST:PORT",
-            "Type the registry as it appears in image names, e.g. myhost:5000",
+            _("The plain-HTTP preset needs at least one registry HOST:PORT"),
+            _("Type the registry as it appears in image names, e.g. myhost:5000"),
         )
     for host in hosts:
         if "://" in host or "/" in host or not _HOST_PORT.match(host):
             raise InvalidOptions(
-                f"{host!r} is not a registry HOST:PORT",
-                "Type it as in image names, without http:// (e.g. 192.168.1.10:5000)",
+                _("{host!r} is not a registry HOST:PORT").format(host=host),
+                _("Type it as in image names, without http:// (e.g. 192.168.1.10:5000)"),
             )
     return tuple(hosts)
 
@@ -123,15 +132,19 @@ def plan_create(request: CreateRequest, *, data_dir: Path) -> CreatePlan:
     if options.mode != "leave":
         if request.host_network and options.driver != "docker-container":
             raise InvalidOptions(
-                f'The preset "{Preset.HOST_NETWORK.title}" is for the docker-container '
-                f"driver; the {options.driver} driver has no network=host option",
-                "Choose the docker-container driver, or leave the preset off",
+                _(
+                    'The preset "{title}" is for the docker-container driver; the {driver} '
+                    "driver has no network=host option"
+                ).format(title=Preset.HOST_NETWORK.title, driver=options.driver),
+                _("Choose the docker-container driver, or leave the preset off"),
             )
         if request.plain_http_hosts and options.driver not in ("docker-container", "kubernetes"):
             raise InvalidOptions(
-                f'The preset "{Preset.PLAIN_HTTP.title}" configures a BuildKit that buildx '
-                f"starts; the {options.driver} driver connects to one that runs elsewhere",
-                "Configure that BuildKit's own buildkitd.toml instead, or use docker-container",
+                _(
+                    'The preset "{title}" configures a BuildKit that buildx starts; the '
+                    "{driver} driver connects to one that runs elsewhere"
+                ).format(title=Preset.PLAIN_HTTP.title, driver=options.driver),
+                _("Configure that BuildKit's own buildkitd.toml instead, or use docker-container"),
             )
     options = validate_create(options, check_files=config_path is None)
     return CreatePlan(options, tuple(create_args(options)), config_path, config_text)
@@ -144,45 +157,47 @@ def validate_create(options: CreateOptions, *, check_files: bool = True) -> Crea
     """
     if options.mode in ("append", "leave") and not options.name:
         raise InvalidOptions(
-            f"--{options.mode} needs the name of the builder to change",
-            "Give the existing builder's name",
+            _("--{mode} needs the name of the builder to change").format(mode=options.mode),
+            _("Give the existing builder's name"),
         )
     name = validate_name(options.name) if options.name else ""
     node = validate_name(options.node, what="node") if options.node else ""
     if options.mode == "leave":
         if not node:
             raise InvalidOptions(
-                "--leave needs the node to remove (--node NAME)",
-                "Give the node's name as the list shows it (the first node of NAME is NAME0)",
+                _("--leave needs the node to remove (--node NAME)"),
+                _("Give the node's name as the list shows it (the first node of NAME is NAME0)"),
             )
         return replace(options, name=name, node=node)
     if options.driver not in (*DRIVERS, "docker"):
         raise InvalidOptions(
-            f"Unknown driver {options.driver!r}",
-            "Use docker-container, kubernetes or remote",
+            _("Unknown driver {driver!r}").format(driver=options.driver),
+            _("Use docker-container, kubernetes or remote"),
         )
     if options.driver == "remote" and not options.endpoint:
         raise InvalidOptions(
-            "The remote driver needs the BuildKit endpoint",
-            "Give its address, e.g. tcp://buildkitd.example:1234 or unix:///run/buildkit.sock",
+            _("The remote driver needs the BuildKit endpoint"),
+            _("Give its address, e.g. tcp://buildkitd.example:1234 or unix:///run/buildkit.sock"),
         )
     for option in options.driver_options:
         key, sep, value = option.partition("=")
         if not sep or not key or not value:
             raise InvalidOptions(
-                f"Driver option {option!r} is not key=value",
-                "Write each as key=value, e.g. network=host or image=moby/buildkit:v0.13.2",
+                _("Driver option {option!r} is not key=value").format(option=option),
+                _("Write each as key=value, e.g. network=host or image=moby/buildkit:v0.13.2"),
             )
     for platform in options.platforms:
         if not _PLATFORM.match(platform):
             raise InvalidOptions(
-                f"{platform!r} is not a platform",
-                "Write platforms as os/arch[/variant], e.g. linux/amd64,linux/arm64",
+                _("{platform!r} is not a platform").format(platform=platform),
+                _("Write platforms as os/arch[/variant], e.g. linux/amd64,linux/arm64"),
             )
     if options.buildkitd_config and check_files and not Path(options.buildkitd_config).is_file():
         raise InvalidOptions(
-            f"The buildkitd config {options.buildkitd_config} does not exist",
-            "Give the path of an existing buildkitd.toml",
+            _("The buildkitd config {buildkitd_config} does not exist").format(
+                buildkitd_config=options.buildkitd_config
+            ),
+            _("Give the path of an existing buildkitd.toml"),
         )
     return replace(options, name=name, node=node)
 
@@ -259,23 +274,25 @@ def validate_prune(options: PruneOptions) -> PruneOptions:
         key, sep, value = item.partition("=")
         if not sep or not key or not value:
             raise InvalidOptions(
-                f"Filter {item!r} is not key=value",
-                "Use e.g. until=24h, type=regular, id=ID (one filter per key)",
+                _("Filter {item!r} is not key=value").format(item=item),
+                _("Use e.g. until=24h, type=regular, id=ID (one filter per key)"),
             )
         if key in ("until", "unused-for"):
             try:
                 parse_go_duration(value)
             except ParseError as error:
-                raise InvalidOptions(str(error), "Use a Go duration: 24h, 30m, 1h30m") from None
+                raise InvalidOptions(str(error), _("Use a Go duration: 24h, 30m, 1h30m")) from None
     keys = [item.partition("=")[0] for item in options.filters]
     if len(set(keys)) != len(keys):
         raise InvalidOptions(
-            "buildx takes one value per filter key", "Give each filter key only once"
+            _("buildx takes one value per filter key"), _("Give each filter key only once")
         )
     if options.keep_storage and not _BYTES.match(options.keep_storage):
         raise InvalidOptions(
-            f"{options.keep_storage!r} is not an amount of space",
-            "Write it as a size, e.g. 500MB or 5GB",
+            _("{keep_storage!r} is not an amount of space").format(
+                keep_storage=options.keep_storage
+            ),
+            _("Write it as a size, e.g. 500MB or 5GB"),
         )
     return options
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from buildtui.i18n import _
+
 BUILDKIT_IMAGE = "moby/buildkit:buildx-stable-1"
 
 
@@ -23,7 +25,7 @@ class BuildxError(Exception):
 
     @property
     def message(self) -> str:
-        return f"{self.what}. {self.fix}" if self.fix else self.what
+        return _("{what}. {fix}").format(what=self.what, fix=self.fix) if self.fix else self.what
 
 
 class BuildxUnavailable(BuildxError):
@@ -35,9 +37,11 @@ class EngineUnavailable(BuildxUnavailable):
 
     def __init__(self, detail: str) -> None:
         super().__init__(
-            f"The Docker engine is not reachable ({detail})",
-            "Start the Docker daemon (on the lab machine: `buildtui lab engine`), "
-            "or choose the right engine with --context/--host",
+            _("The Docker engine is not reachable ({detail})").format(detail=detail),
+            _(
+                "Start the Docker daemon (on the lab machine: `buildtui lab engine`), "
+                "or choose the right engine with --context/--host"
+            ),
             detail=detail,
         )
 
@@ -47,9 +51,11 @@ class BuildxMissing(BuildxUnavailable):
 
     def __init__(self, detail: str = "") -> None:
         super().__init__(
-            "The buildx plugin is missing: `docker buildx` is not a docker command",
-            "Install it (Debian: `apt-get install docker-buildx`; or put the docker-buildx "
-            "binary in /usr/local/lib/docker/cli-plugins/ or ~/.docker/cli-plugins/)",
+            _("The buildx plugin is missing: `docker buildx` is not a docker command"),
+            _(
+                "Install it (Debian: `apt-get install docker-buildx`; or put the docker-buildx "
+                "binary in /usr/local/lib/docker/cli-plugins/ or ~/.docker/cli-plugins/)"
+            ),
             detail=detail,
         )
 
@@ -58,9 +64,11 @@ class BuilderNotFound(BuildxError):
     def __init__(self, name: str, detail: str = "") -> None:
         self.name = name
         super().__init__(
-            f'There is no builder "{name}"',
-            "Refresh the list (`docker buildx ls`) and pick an existing builder, "
-            "or create it first",
+            _('There is no builder "{name}"').format(name=name),
+            _(
+                "Refresh the list (`docker buildx ls`) and pick an existing builder, "
+                "or create it first"
+            ),
             detail=detail,
         )
 
@@ -69,8 +77,8 @@ class BuilderExists(BuildxError):
     def __init__(self, name: str, detail: str = "") -> None:
         self.name = name
         super().__init__(
-            f'A builder named "{name}" already exists',
-            "Choose another name, or add a node to it with --append and --node NAME",
+            _('A builder named "{name}" already exists').format(name=name),
+            _("Choose another name, or add a node to it with --append and --node NAME"),
             detail=detail,
         )
 
@@ -79,9 +87,15 @@ class InvalidName(BuildxError):
     def __init__(self, name: str, reason: str = "") -> None:
         self.name = name
         super().__init__(
-            f"{name!r} is not a valid builder or node name" + (f": {reason}" if reason else ""),
-            "A name starts with a letter and holds only letters, digits, '.', '_' and '-' "
-            "(buildx stores it in lower case); `default` is reserved",
+            (
+                _("{name!r} is not a valid builder or node name: {reason}")
+                if reason
+                else _("{name!r} is not a valid builder or node name")
+            ).format(name=name, reason=reason),
+            _(
+                "A name starts with a letter and holds only letters, digits, '.', '_' and '-' "
+                "(buildx stores it in lower case); `default` is reserved"
+            ),
         )
 
 
@@ -95,12 +109,16 @@ class InvalidOptions(BuildxError):
 class SecondDockerDriver(BuildxError):
     def __init__(self, detail: str = "") -> None:
         super().__init__(
-            'buildx refuses a second "docker"-driver builder: the docker driver is the '
-            "BuildKit built into the engine, and each Docker context already has exactly one "
-            "such builder, named after the context (here `default`)",
-            "Use that builder (`docker buildx use default`), create a builder with "
-            "--driver docker-container, or create a Docker context "
-            "(`docker context create NAME --docker host=...`), which brings its own",
+            _(
+                'buildx refuses a second "docker"-driver builder: the docker driver is the '
+                "BuildKit built into the engine, and each Docker context already has exactly "
+                "one such builder, named after the context (here `default`)"
+            ),
+            _(
+                "Use that builder (`docker buildx use default`), create a builder with "
+                "--driver docker-container, or create a Docker context "
+                "(`docker context create NAME --docker host=...`), which brings its own"
+            ),
             detail=detail,
         )
 
@@ -109,10 +127,14 @@ class ContextBuilderRemoval(BuildxError):
     def __init__(self, name: str, detail: str = "") -> None:
         self.name = name
         super().__init__(
-            f'"{name}" is the builder of the Docker context "{name}" (docker driver); '
-            "buildx cannot remove it on its own",
-            f"It goes away only with its context: `docker context rm {name}` "
-            "(the `default` context cannot be removed)",
+            _(
+                '"{name}" is the builder of the Docker context "{name}" (docker driver); '
+                "buildx cannot remove it on its own"
+            ).format(name=name),
+            _(
+                "It goes away only with its context: `docker context rm {name}` "
+                "(the `default` context cannot be removed)"
+            ).format(name=name),
             detail=detail,
         )
 
@@ -121,9 +143,11 @@ class DuplicateEndpoint(BuildxError):
     def __init__(self, endpoint: str, detail: str = "") -> None:
         self.endpoint = endpoint
         super().__init__(
-            f"The builder already has a node on {endpoint}",
-            "Each node needs its own endpoint: give another Docker context or host "
-            "(e.g. one made with `docker context create`)",
+            _("The builder already has a node on {endpoint}").format(endpoint=endpoint),
+            _(
+                "Each node needs its own endpoint: give another Docker context or host "
+                "(e.g. one made with `docker context create`)"
+            ),
             detail=detail,
         )
 
@@ -133,8 +157,8 @@ class NodeNotFound(BuildxError):
         self.node = node
         self.name = name
         super().__init__(
-            f'Builder "{name}" has no node "{node}"',
-            "Check the node names in the list (the first node of NAME is NAME0)",
+            _('Builder "{name}" has no node "{node}"').format(name=name, node=node),
+            _("Check the node names in the list (the first node of NAME is NAME0)"),
             detail=detail,
         )
 
@@ -161,13 +185,17 @@ class BuildKitImagePullFailed(BootstrapFailed):
         self.image = image
         super().__init__(
             name,
-            f'Builder "{name}" could not start: its BuildKit image {image} cannot be pulled '
-            "(this machine has no access to that registry, e.g. no Docker Hub)",
-            "Either build with the `default` builder (docker driver: it needs no image and, "
-            "with the containerd image store, builds multi-platform images and pushes them), "
-            f"or bring the image here (`docker save {image}` on a machine with access, "
-            "then `docker load`), or push it to a registry you can reach and recreate the "
-            f"builder with --driver-opt image=HOST:PORT/{image}",
+            _(
+                'Builder "{name}" could not start: its BuildKit image {image} cannot be pulled '
+                "(this machine has no access to that registry, e.g. no Docker Hub)"
+            ).format(name=name, image=image),
+            _(
+                "Either build with the `default` builder (docker driver: it needs no image "
+                "and, with the containerd image store, builds multi-platform images and pushes "
+                "them), or bring the image here (`docker save {image}` on a machine with "
+                "access, then `docker load`), or push it to a registry you can reach and "
+                "recreate the builder with --driver-opt image=HOST:PORT/{image}"
+            ).format(image=image),
             detail=detail,
         )
 
@@ -180,11 +208,21 @@ class PreviousBuilderKept(BuildxError):
         self.name = name
         self.previous = previous
         super().__init__(
-            f"{error.what}. {previous} stays the builder in use (buildx had switched to "
-            f"{name}, whose every build would fail)",
-            (f"{error.fix}. " if error.fix else "")
-            + f"Remove the new builder with `docker buildx rm {name}`, or fix it and run "
-            f"`docker buildx use {name}`",
+            _(
+                "{what}. {previous} stays the builder in use (buildx had switched to "
+                "{name}, whose every build would fail)"
+            ).format(what=error.what, previous=previous, name=name),
+            (
+                _(
+                    "{fix}. Remove the new builder with `docker buildx rm {name}`, or fix it "
+                    "and run `docker buildx use {name}`"
+                )
+                if error.fix
+                else _(
+                    "Remove the new builder with `docker buildx rm {name}`, or fix it and run "
+                    "`docker buildx use {name}`"
+                )
+            ).format(fix=error.fix, name=name),
             detail=error.detail,
         )
 
@@ -193,9 +231,11 @@ class BootstrapCancelled(BuildxError):
     def __init__(self, name: str) -> None:
         self.name = name
         super().__init__(
-            f'Bootstrap of "{name}" was cancelled',
-            f"Its BuildKit may be half started: `docker buildx stop {name}` stops it, "
-            "or bootstrap again",
+            _('Bootstrap of "{name}" was cancelled').format(name=name),
+            _(
+                "Its BuildKit may be half started: `docker buildx stop {name}` stops it, "
+                "or bootstrap again"
+            ).format(name=name),
         )
 
 
@@ -204,8 +244,10 @@ class BuildxCommandFailed(BuildxError):
 
     def __init__(self, action: str, detail: str) -> None:
         super().__init__(
-            f"{action} failed: {detail}" if detail else f"{action} failed",
-            "Check the message above; `docker buildx ls` shows the builders as buildx sees them",
+            (_("{action} failed: {detail}") if detail else _("{action} failed")).format(
+                action=_(action), detail=detail
+            ),
+            _("Check the message above; `docker buildx ls` shows the builders as buildx sees them"),
             detail=detail,
         )
 
@@ -257,7 +299,7 @@ def error_from_stderr(stderr: str, *, action: str, builder: str | None = None) -
     if match := _INVALID_NAME.search(stderr):
         return InvalidName(match.group(1))
     if "is a reserved name" in stderr:
-        return InvalidName(builder or "default", "it is reserved for the context's builder")
+        return InvalidName(builder or "default", _("it is reserved for the context's builder"))
     if match := _EXISTING.search(stderr):
         return BuilderExists(match.group(1), detail)
     if match := _DUP_ENDPOINT.search(stderr):
@@ -268,9 +310,11 @@ def error_from_stderr(stderr: str, *, action: str, builder: str | None = None) -
         return BuilderNotFound(match.group(1) or match.group(2), detail)
     if "cannot determine Kubernetes namespace" in stderr or "KUBERNETES_MASTER" in stderr:
         return DriverUnavailable(
-            "The kubernetes driver found no cluster: there is no kubeconfig "
-            "(~/.kube/config or KUBECONFIG)",
-            "Configure kubectl access to a cluster first, or use --driver docker-container",
+            _(
+                "The kubernetes driver found no cluster: there is no kubeconfig "
+                "(~/.kube/config or KUBECONFIG)"
+            ),
+            _("Configure kubectl access to a cluster first, or use --driver docker-container"),
             detail,
         )
     if action == "bootstrap" or "booting buildkit" in stderr:
@@ -287,23 +331,34 @@ def bootstrap_error(name: str, stderr: str) -> BootstrapFailed:
     if "context deadline exceeded" in stderr or "waiting for connection" in stderr:
         return BootstrapFailed(
             name,
-            f'Builder "{name}" did not answer in time: no BuildKit daemon is listening at '
-            "its endpoint",
-            "Start buildkitd there (for the remote driver: `buildkitd --addr tcp://0.0.0.0:PORT`) "
-            "and check the endpoint, or remove this builder",
+            _(
+                'Builder "{name}" did not answer in time: no BuildKit daemon is listening at '
+                "its endpoint"
+            ).format(name=name),
+            _(
+                "Start buildkitd there (for the remote driver: "
+                "`buildkitd --addr tcp://0.0.0.0:PORT`) and check the endpoint, or remove "
+                "this builder"
+            ),
             detail,
         )
     if "docker-init" in stderr:
         return BootstrapFailed(
             name,
-            f'Builder "{name}" could not start its container: the engine has no docker-init '
-            "(tini), which the docker-container driver needs",
-            "Install tini/docker-init on the engine host, or use the `default` builder",
+            _(
+                'Builder "{name}" could not start its container: the engine has no '
+                "docker-init (tini), which the docker-container driver needs"
+            ).format(name=name),
+            _("Install tini/docker-init on the engine host, or use the `default` builder"),
             detail,
         )
     return BootstrapFailed(
         name,
-        f'Builder "{name}" could not start: {detail or "buildx gave no reason"}',
-        f"`docker logs buildx_buildkit_{name}0` may tell more; or use the `default` builder",
+        _('Builder "{name}" could not start: {reason}').format(
+            name=name, reason=detail or _("buildx gave no reason")
+        ),
+        _(
+            "`docker logs buildx_buildkit_{name}0` may tell more; or use the `default` builder"
+        ).format(name=name),
         detail,
     )

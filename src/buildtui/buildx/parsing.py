@@ -23,6 +23,8 @@ from buildtui.buildx.models import (
     Node,
     Platform,
 )
+from buildtui.i18n import _
+from buildtui.l10n import decimal_mark
 
 # One call gives everything: the table's NAME column carries buildx's own `*` for the
 # current builder (0.13 has no `Current` field), PLATFORMS marks hand-set platforms with
@@ -54,7 +56,7 @@ def human_size(size: float) -> str:
     while size >= 1000 and unit < len(_DECIMAL_UNITS) - 1:
         size /= 1000
         unit += 1
-    return f"{size:.4g}{_DECIMAL_UNITS[unit]}"
+    return f"{decimal_mark(f'{size:.4g}')}{_DECIMAL_UNITS[unit]}"
 
 
 def parse_platforms(text: str) -> list[Platform]:
@@ -150,7 +152,9 @@ def parse_ls_json(text: str) -> list[Builder]:
         try:
             data = json.loads(line)
         except json.JSONDecodeError as error:
-            raise ParseError(f"buildx ls printed a line that is not JSON: {line[:80]}") from error
+            raise ParseError(
+                _("buildx ls printed a line that is not JSON: {value}").format(value=line[:80])
+            ) from error
         builder = builder_from_json(data)
         builders.setdefault(builder.name, builder)
     return list(builders.values())
@@ -166,7 +170,7 @@ def parse_ls_template(text: str) -> list[Builder]:
     for line in lines:
         parts = line.split("|", 2)
         if len(parts) != 3:
-            raise ParseError(f"unexpected buildx ls line: {line[:80]}")
+            raise ParseError(_("unexpected buildx ls line: {value}").format(value=line[:80]))
         name_cell, platforms, raw = parts
         name = name_cell.strip()
         if name.startswith(NODE_PREFIX):
@@ -177,7 +181,7 @@ def parse_ls_template(text: str) -> list[Builder]:
             data = json.loads(raw)
         except json.JSONDecodeError as error:
             raise ParseError(
-                f"buildx ls printed a builder that is not JSON: {line[:80]}"
+                _("buildx ls printed a builder that is not JSON: {value}").format(value=line[:80])
             ) from error
         builder_name = str(data.get("Name") or name.rstrip("*"))
         if builder_name in seen:
@@ -197,7 +201,7 @@ def parse_ls_table(text: str) -> list[Builder]:
     lines = text.splitlines()
     header_at = next((i for i, line in enumerate(lines) if line.startswith("NAME/NODE")), None)
     if header_at is None:
-        raise ParseError("buildx ls printed no NAME/NODE header")
+        raise ParseError(_("buildx ls printed no NAME/NODE header"))
     header = lines[header_at]
     starts = [
         header.index(title) for title in ("DRIVER/ENDPOINT", "STATUS", "BUILDKIT", "PLATFORMS")
@@ -229,14 +233,14 @@ def parse_ls_table(text: str) -> list[Builder]:
             driver=driver,
             nodes=tuple(nodes),
             current=current,
-            error="buildx reported an error for this builder" if status == "error" else None,
+            error=_("buildx reported an error for this builder") if status == "error" else None,
         )
         for name, driver, current, nodes, status in builders
     ]
 
 
 def _split_field(line: str) -> tuple[str, str]:
-    key, _, value = line.partition(":")
+    key, _unused, value = line.partition(":")
     return key.strip(), value.strip()
 
 
@@ -289,7 +293,7 @@ def parse_inspect(text: str) -> Inspection:
     if fields is not None:
         close_node()
     if not top or top[0][0] != "Name":
-        raise ParseError("buildx inspect printed no Name")
+        raise ParseError(_("buildx inspect printed no Name"))
     return Inspection(tuple(top), tuple(nodes))
 
 
@@ -328,7 +332,7 @@ def parse_du_table(text: str) -> DiskUsage:
             continue
         parts = line.split(None, 3)
         if len(parts) < 3 or parts[1] not in ("true", "false"):
-            raise ParseError(f"unexpected buildx du line: {line[:80]}")
+            raise ParseError(_("unexpected buildx du line: {value}").format(value=line[:80]))
         record_id, reclaimable, size = parts[:3]
         records.append(
             CacheRecord(
@@ -387,7 +391,7 @@ def parse_du_verbose(text: str) -> DiskUsage:
         if line[0].isspace() and last_key:
             block.setdefault(last_key, []).append(line.strip())
             continue
-        key, _, value = line.partition(":")
+        key, _unused, value = line.partition(":")
         last_key = key.strip()
         if value.strip():
             block.setdefault(last_key, []).append(value.strip())

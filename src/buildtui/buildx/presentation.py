@@ -16,9 +16,18 @@ from rich.text import Text
 
 from buildtui.buildx.errors import BuildxError
 from buildtui.buildx.models import Builder, BuilderList, Node
+from buildtui.i18n import N_, _
 
 CURRENT_MARK = "*"
-COLUMNS = ("NAME/NODE", "DRIVER/ENDPOINT", "STATUS", "BUILDKIT", "PLATFORMS", "LAST ACTIVITY")
+COLUMNS = (
+    N_("NAME/NODE"),
+    N_("DRIVER/ENDPOINT"),
+    N_("STATUS"),
+    N_("BUILDKIT"),
+    N_("PLATFORMS"),
+    N_("LAST ACTIVITY"),
+)
+"""The table's headings, as `buildx ls` prints them (English: translate with `_`)."""
 STATUS_STYLES = {
     "running": "bold success",
     "inactive": "muted",
@@ -28,7 +37,7 @@ STATUS_STYLES = {
     "error": "bold error",
 }
 """A node's status in the table, by semantic style."""
-NO_BUILDER = "No builder: press n to create one."
+NO_BUILDER = N_("No builder: press n to create one.")
 
 
 @dataclass(frozen=True)
@@ -72,7 +81,7 @@ def platforms_short(node: Node) -> str:
     names = [str(p) for p in node.platforms]
     folded: dict[str, list[str]] = {}
     for name in names:
-        base, _, variant = name.rpartition("/")
+        base, _unused, variant = name.rpartition("/")
         if name.count("/") >= 2 and base in names:
             folded.setdefault(base, []).append(variant)
         else:
@@ -130,34 +139,36 @@ def builder_rows(listing: BuilderList) -> list[Row]:
 
 def builder_details(builder: Builder, listing: BuilderList | None = None) -> list[tuple[str, str]]:
     """Everything `buildx ls` knows about one builder, as label/value lines."""
-    lines: list[tuple[str, str]] = [("Builder", builder.name), ("Driver", builder.driver)]
+    lines: list[tuple[str, str]] = [(_("Builder"), builder.name), (_("Driver"), builder.driver)]
     if builder.current:
         source = listing.current_source if listing else "buildx"
-        why = "BUILDX_BUILDER" if source == "BUILDX_BUILDER" else "`buildx use` / Docker context"
-        lines.append(("In use", f"yes ({why})"))
+        why = "BUILDX_BUILDER" if source == "BUILDX_BUILDER" else _("`buildx use` / Docker context")
+        lines.append((_("In use"), _("yes ({why})").format(why=why)))
     if builder.last_activity:
-        lines.append(("Last activity", format_activity(builder.last_activity)))
+        lines.append((_("Last activity"), format_activity(builder.last_activity)))
     if builder.dynamic:
-        lines.append(("Dynamic", "yes"))
+        lines.append((_("Dynamic"), _("yes")))
     if builder.error:
-        lines.append(("Error", builder.error))
+        lines.append((_("Error"), builder.error))
     for node in builder.nodes:
-        lines.append(("Node", node.name))
-        lines.append(("  Endpoint", node.endpoint))
-        lines.append(("  Status", node.status))
+        lines.append((_("Node"), node.name))
+        lines.append(("  " + _("Endpoint"), node.endpoint))
+        lines.append(("  " + _("Status"), node.status))
         if node.error:
-            lines.append(("  Error", node.error))
+            lines.append(("  " + _("Error"), node.error))
         if node.buildkit:
             lines.append(("  BuildKit", node.buildkit))
         if node.platforms:
-            hand = " (* set by hand)" if any(p.set_by_hand for p in node.platforms) else ""
-            lines.append(("  Platforms", platforms_text(node) + hand))
+            platforms = platforms_text(node)
+            if any(p.set_by_hand for p in node.platforms):
+                platforms = _("{platforms} (* set by hand)").format(platforms=platforms)
+            lines.append(("  " + _("Platforms"), platforms))
         if node.flags:
-            lines.append(("  Flags", " ".join(node.flags)))
+            lines.append(("  " + _("Flags"), " ".join(node.flags)))
         for key, value in sorted(node.driver_options.items()):
-            lines.append(("  Driver option", f"{key}={value}"))
+            lines.append(("  " + _("Driver option"), f"{key}={value}"))
         for file_name in sorted(node.files):
-            lines.append(("  File", file_name))
+            lines.append(("  " + _("File"), file_name))
     return lines
 
 
@@ -175,23 +186,23 @@ def row_cells(row: Row) -> tuple[str | Text, ...]:
 
 def title_text(listing: BuilderList | None, refreshing: bool) -> Text:
     """`Builders · 4 · in use: lab7 (BUILDX_BUILDER) · refreshing…`"""
-    title = Text("Builders", style="bold")
+    title = Text(_("Builders"), style="bold")
     if listing is not None:
         title.append(f" · {len(listing.builders)}", style="bold")
         if listing.current:
-            title.append(" · in use: ")
+            title.append(" · " + _("in use:") + " ")
             title.append(listing.current, style="bold underline")
             if listing.current_source == "BUILDX_BUILDER":
                 title.append(" (BUILDX_BUILDER)")
     if refreshing:
-        title.append(" · refreshing…", style="italic")
+        title.append(" · " + _("refreshing…"), style="italic")
     return title
 
 
 def error_text(error: BuildxError, *, inline: bool = False, retry: str | None = None) -> Text:
     """What happened (bold, as an error), then what to do: on the next line, or on the
     same one when `inline`; then how to try again, if given."""
-    text = Text(f"{error.what}. " if inline else error.what, style="bold error")
+    text = Text(_("{what}. ").format(what=error.what) if inline else error.what, style="bold error")
     if error.fix:
         text.append(error.fix if inline else f"\n{error.fix}")
     if retry:
@@ -203,7 +214,7 @@ def problem_text(error: BuildxError | None, warning: str | None = None) -> Text 
     """The note above the builders list: the error that stops it (with how to try
     again), else the listing's warning; None when there is nothing to say."""
     if error is not None:
-        return error_text(error, retry="Press r to try again.")
+        return error_text(error, retry=_("Press r to try again."))
     if warning:
         return Text(warning, style="bold warning")
     return None

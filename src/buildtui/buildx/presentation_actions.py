@@ -23,8 +23,18 @@ from buildtui.buildx.models import (
     PrunePreview,
 )
 from buildtui.buildx.parsing import human_size
+from buildtui.i18n import N_, _, ngettext
+from buildtui.l10n import decimal_mark
 
-RECORD_COLUMNS = ("ID", "RECLAIMABLE", "SIZE", "LAST ACCESSED", "TYPE", "DESCRIPTION")
+RECORD_COLUMNS = (
+    N_("ID"),
+    N_("RECLAIMABLE"),
+    N_("SIZE"),
+    N_("LAST ACCESSED"),
+    N_("TYPE"),
+    N_("DESCRIPTION"),
+)
+"""`buildx du`'s headings (English: translate with `_`)."""
 
 
 def inspection_lines(inspection: Inspection) -> list[tuple[str, str]]:
@@ -63,7 +73,7 @@ def bootstrap_text(builder: str, inspection: Inspection | None, error: BuildxErr
     outcome = Text()
     if error is None and inspection is not None:
         statuses = ", ".join(f"{node.name}: {node.get('Status')}" for node in inspection.nodes)
-        outcome.append(f"{builder} is up", style="bold success")
+        outcome.append(_("{builder} is up").format(builder=builder), style="bold success")
         outcome.append(f" ({statuses})")
     elif error is not None:
         cancelled = isinstance(error, BootstrapCancelled)
@@ -79,15 +89,21 @@ def not_running_warning(builder: Builder) -> str | None:
     if builder.driver == "docker" or builder.status == "running":
         return None
     reason = builder.error or next((node.error for node in builder.nodes if node.error), None)
-    state = f"{builder.status}: {reason}" if reason else builder.status
+    state = (
+        _("{status}: {reason}").format(status=builder.status, reason=reason)
+        if reason
+        else builder.status
+    )
     if builder.driver == "docker-container":
-        consequence = (
-            "Every build on it starts it first, and fails if it cannot start, e.g. when its "
-            f"BuildKit image {BUILDKIT_IMAGE} cannot be pulled."
-        )
+        consequence = _(
+            "Every build on it starts it first, and fails if it cannot start, e.g. "
+            "when its BuildKit image {BUILDKIT_IMAGE} cannot be pulled."
+        ).format(BUILDKIT_IMAGE=BUILDKIT_IMAGE)
     else:
-        consequence = "Every build on it fails until its BuildKit answers."
-    return f"{builder.name} is not running ({state}). {consequence}"
+        consequence = _("Every build on it fails until its BuildKit answers.")
+    return _("{name} is not running ({state}). {consequence}").format(
+        name=builder.name, state=state, consequence=consequence
+    )
 
 
 def command_text(command: str) -> Text:
@@ -101,7 +117,9 @@ def create_note_text(plan: CreatePlan) -> Text:
     """The buildkitd.toml a create writes first, if any."""
     note = Text()
     if plan.config_path is not None:
-        note.append(f"Writes {plan.config_path} first:\n", style="italic")
+        note.append(
+            _("Writes {config_path} first:\n").format(config_path=plan.config_path), style="italic"
+        )
         note.append((plan.config_text or "").rstrip())
     return note
 
@@ -110,17 +128,21 @@ def created_text(plan: CreatePlan, name: str) -> str:
     """What a `buildx create` did, said once it has: a builder created, a node added or
     removed."""
     if plan.options.mode == "leave":
-        return f"Node {plan.options.node} removed from {name}"
+        return _("Node {node} removed from {name}").format(node=plan.options.node, name=name)
     if plan.options.mode == "append":
-        return f"Node added to {name}"
-    return f"Builder {name} created" + (" and in use" if plan.options.use else "")
+        return _("Node added to {name}").format(name=name)
+    if plan.options.use:
+        return _("Builder {name} created and in use").format(name=name)
+    return _("Builder {name} created").format(name=name)
 
 
 def leave_losses(builder: str, node: str, found: Builder | None) -> list[str]:
     """What removing a node (`buildx create --leave`) takes away."""
-    lost = [f"node {node} of builder {builder}"]
+    lost = [_("node {node} of builder {builder}").format(node=node, builder=builder)]
     if found is not None and found.driver == "docker-container":
-        lost.append(f"the node's container buildx_buildkit_{node} and its build cache")
+        lost.append(
+            _("the node's container buildx_buildkit_{node} and its build cache").format(node=node)
+        )
     return lost
 
 
@@ -138,27 +160,55 @@ def removal_plan(
     keep_state: bool = False,
     keep_daemon: bool = False,
 ) -> RemovalPlan:
-    lost = [f"builder {builder.name!r} and its settings (nodes, flags, driver options)"]
+    lost = [
+        _("builder {name!r} and its settings (nodes, flags, driver options)").format(
+            name=builder.name
+        )
+    ]
     kept: list[str] = []
     for node in builder.nodes:
         if builder.driver == "docker-container":
             if keep_daemon:
-                kept.append(f"container {node.container}, still running (--keep-daemon)")
+                kept.append(
+                    _("container {container}, still running (--keep-daemon)").format(
+                        container=node.container
+                    )
+                )
             else:
-                lost.append(f"container {node.container} (its BuildKit daemon)")
+                lost.append(
+                    _("container {container} (its BuildKit daemon)").format(
+                        container=node.container
+                    )
+                )
             if keep_state or keep_daemon:
-                kept.append(f"volume {node.state_volume} with its build cache (--keep-state)")
+                kept.append(
+                    _("volume {state_volume} with its build cache (--keep-state)").format(
+                        state_volume=node.state_volume
+                    )
+                )
             else:
-                lost.append(f"volume {node.state_volume}: all of its build cache")
+                lost.append(
+                    _("volume {state_volume}: all of its build cache").format(
+                        state_volume=node.state_volume
+                    )
+                )
         elif builder.driver == "kubernetes":
             if keep_daemon:
-                kept.append(f"BuildKit deployment {node.name} in the cluster (--keep-daemon)")
+                kept.append(
+                    _("BuildKit deployment {name} in the cluster (--keep-daemon)").format(
+                        name=node.name
+                    )
+                )
             else:
-                lost.append(f"BuildKit deployment {node.name} in the cluster")
+                lost.append(_("BuildKit deployment {name} in the cluster").format(name=node.name))
         elif builder.driver == "remote":
-            kept.append(f"the BuildKit daemon at {node.endpoint} (buildx did not start it)")
+            kept.append(
+                _("the BuildKit daemon at {endpoint} (buildx did not start it)").format(
+                    endpoint=node.endpoint
+                )
+            )
     if builder.current:
-        lost.append("its place as the builder in use: buildx goes back to the context's builder")
+        lost.append(_("its place as the builder in use: buildx goes back to the context's builder"))
     return RemovalPlan(tuple(lost), tuple(kept))
 
 
@@ -168,10 +218,24 @@ def preview_lines(preview: PrunePreview) -> list[str]:
         f"{r.id}  {r.size:>9}  {r.last_accessed or '-':<20}  {r.description or r.record_type}"
         for r in preview.records
     ]
-    about = "about " if preview.estimate else ""
     lines.append(
-        f"{len(preview.records)} record(s), {about}{human_size(preview.total_bytes)} "
-        f"from builder {preview.builder or '(in use)'}"
+        (
+            ngettext(
+                "{count} record(s), about {size} from builder {builder}",
+                "{count} record(s), about {size} from builder {builder}",
+                len(preview.records),
+            )
+            if preview.estimate
+            else ngettext(
+                "{count} record(s), {size} from builder {builder}",
+                "{count} record(s), {size} from builder {builder}",
+                len(preview.records),
+            )
+        ).format(
+            count=len(preview.records),
+            size=human_size(preview.total_bytes),
+            builder=preview.builder or _("(in use)"),
+        )
     )
     return lines
 
@@ -181,7 +245,7 @@ def record_cells(record: CacheRecord) -> tuple[str, ...]:
     return (
         record.id + ("*" if record.mutable else ""),
         "true" if record.reclaimable else "false",
-        record.size + ("*" if record.shared else ""),
+        decimal_mark(record.size) + ("*" if record.shared else ""),
         record.last_accessed,
         record.record_type,
         record.description,
@@ -192,31 +256,52 @@ def totals_text(usage: DiskUsage) -> Text:
     """`buildx du`'s totals on one line, with how to read its marks."""
     text = Text()
     if usage.shared is not None:
-        text.append("Shared: ", style="bold")
-        text.append(f"{usage.shared}   ")
-        text.append("Private: ", style="bold")
-        text.append(f"{usage.private}   ")
-    text.append("Reclaimable: ", style="bold")
-    text.append(f"{usage.reclaimable}   ")
-    text.append("Total: ", style="bold")
-    text.append(usage.total)
-    text.append(f"   ({len(usage.records)} records; * after an ID: mutable, after a size: shared)")
+        text.append(_("Shared:") + " ", style="bold")
+        text.append(f"{decimal_mark(usage.shared or '')}   ")
+        text.append(_("Private:") + " ", style="bold")
+        text.append(f"{decimal_mark(usage.private or '')}   ")
+    text.append(_("Reclaimable:") + " ", style="bold")
+    text.append(f"{decimal_mark(usage.reclaimable)}   ")
+    text.append(_("Total:") + " ", style="bold")
+    text.append(decimal_mark(usage.total))
+    text.append(
+        "   "
+        + ngettext(
+            "({count} records; * after an ID: mutable, after a size: shared)",
+            "({count} records; * after an ID: mutable, after a size: shared)",
+            len(usage.records),
+        ).format(count=len(usage.records))
+    )
     return text
 
 
 def prune_summary_text(preview: PrunePreview) -> Text:
     """What a prune takes, under its list of records."""
     if not preview.records and not preview.estimate:
-        return Text("Nothing to prune with these options.", style="italic")
-    about = "about " if preview.estimate else ""
+        return Text(_("Nothing to prune with these options."), style="italic")
+    count = len(preview.records)
     text = Text(
-        f"{len(preview.records)} record(s), {about}{human_size(preview.total_bytes)} "
-        f"of build cache go.",
+        (
+            ngettext(
+                "{count} record(s), about {size} of build cache go.",
+                "{count} record(s), about {size} of build cache go.",
+                count,
+            )
+            if preview.estimate
+            else ngettext(
+                "{count} record(s), {size} of build cache go.",
+                "{count} record(s), {size} of build cache go.",
+                count,
+            )
+        ).format(count=count, size=human_size(preview.total_bytes)),
         style="bold",
     )
     if preview.estimate:
         text.append(
-            " With until/keep-storage BuildKit makes the final choice: this is what du suggests.",
+            " "
+            + _(
+                "With until/keep-storage BuildKit makes the final choice: this is what du suggests."
+            ),
             style="italic",
         )
     return text

@@ -24,6 +24,7 @@ from buildtui.buildx.errors import BuildxError, ContextBuilderRemoval
 from buildtui.buildx.models import DRIVERS, CreateOptions, CreateRequest, PruneOptions
 from buildtui.buildx.presentation import COLUMNS, builder_json, builder_rows
 from buildtui.buildx.presentation_actions import (
+    RECORD_COLUMNS,
     inspection_lines,
     not_running_warning,
     preview_lines,
@@ -32,6 +33,8 @@ from buildtui.buildx.presentation_actions import (
 )
 from buildtui.commands.confirm import add_yes_flag, confirm
 from buildtui.commands.output import print_json
+from buildtui.i18n import _, ngettext
+from buildtui.l10n import decimal_mark
 from buildtui.settings import Settings
 
 if TYPE_CHECKING:
@@ -155,7 +158,7 @@ def run_list(
     if args.json:
         print_json({"builders": [builder_json(b) for b in listing.builders]})
     else:
-        rows = [COLUMNS, *(row.cells for row in builder_rows(listing))]
+        rows = [tuple(_(c) for c in COLUMNS), *(row.cells for row in builder_rows(listing))]
         widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
         for row in rows:
             print(
@@ -164,7 +167,12 @@ def run_list(
                 ).rstrip()
             )
         if listing.current:
-            print(f"\nIn use: {listing.current} (from {listing.current_source})")
+            print(
+                "\n"
+                + _("In use: {name} (from {source})").format(
+                    name=listing.current, source=listing.current_source
+                )
+            )
     if listing.warning:
         print(f"buildtui builders: {listing.warning}", file=sys.stderr)
     return 0
@@ -199,7 +207,9 @@ def run_create(
         if args.dry_run:
             if plan.config_path is not None:
                 print(
-                    f"# writes {plan.config_path}:\n# "
+                    "# "
+                    + _("writes {path}:").format(path=plan.config_path)
+                    + "\n# "
                     + (plan.config_text or "").rstrip().replace("\n", "\n# ")
                 )
             print(command)
@@ -209,11 +219,13 @@ def run_create(
     except BuildxError as error:
         return fail(error)
     if plan.options.mode == "leave":
-        print(f"node {plan.options.node} removed from {name}")
+        print(_("node {node} removed from {name}").format(node=plan.options.node, name=name))
     elif plan.options.mode == "append":
-        print(f"node added to {name}")
+        print(_("node added to {name}").format(name=name))
+    elif plan.options.use:
+        print(_("created {name} (in use)").format(name=name))
     else:
-        print(f"created {name}" + (" (in use)" if plan.options.use else ""))
+        print(_("created {name}").format(name=name))
     return 0
 
 
@@ -234,11 +246,12 @@ def run_use(
             prefix = service.command_prefix
             lines = (
                 f"buildtui builders: {warning}",
-                "Start it first, then make it the builder in use:",
+                _("Start it first, then make it the builder in use:"),
                 f"  {render_command(prefix, bootstrap_args(name))}",
                 f"  {render_command(prefix, use_args(name))}",
-                "or make it the builder in use now all the same: "
-                f"{cli_prefix(settings)} builders use -f {shlex.quote(name)}",
+                _("or make it the builder in use now all the same: {command}").format(
+                    command=f"{cli_prefix(settings)} builders use -f {shlex.quote(name)}"
+                ),
             )
             print("\n".join(lines), file=sys.stderr)
             return 1
@@ -246,8 +259,11 @@ def run_use(
     except BuildxError as error:
         return fail(error)
     if warning is not None:
-        print(f"buildtui builders: warning: {warning}", file=sys.stderr)
-    print(f"{name} is the builder in use")
+        print(
+            "buildtui builders: " + _("warning: {warning}").format(warning=warning),
+            file=sys.stderr,
+        )
+    print(_("{name} is the builder in use").format(name=name))
     return 0
 
 
@@ -266,7 +282,7 @@ def run_bootstrap(
     except BuildxError as error:
         return fail(error)
     statuses = ", ".join(f"{n.name}: {n.get('Status')}" for n in inspection.nodes)
-    print(f"{args.name} is up ({statuses})")
+    print(_("{name} is up ({statuses})").format(name=args.name, statuses=statuses))
     return 0
 
 
@@ -277,7 +293,7 @@ def run_stop(
         factory(settings).stop(args.name)
     except BuildxError as error:
         return fail(error)
-    print(f"{args.name} stopped")
+    print(_("{name} stopped").format(name=args.name))
     return 0
 
 
@@ -288,7 +304,7 @@ def run_rm(args: argparse.Namespace, settings: Settings, factory: ServiceFactory
         if builder is None:
             # Let buildx say it (it knows builders of other contexts too).
             service.remove(args.name, keep_state=args.keep_state, keep_daemon=args.keep_daemon)
-            print(f"{args.name} removed")
+            print(_("{name} removed").format(name=args.name))
             return 0
         if builder.is_context_builder:
             raise ContextBuilderRemoval(args.name)
@@ -299,15 +315,17 @@ def run_rm(args: argparse.Namespace, settings: Settings, factory: ServiceFactory
         )
         if not args.yes:
             print(f"$ {command}")
-            print("This removes:\n" + "".join(f"  - {item}\n" for item in plan.lost), end="")
+            print(_("This removes:"))
+            print("".join(f"  - {item}\n" for item in plan.lost), end="")
             if plan.kept:
-                print("It keeps:\n" + "".join(f"  - {item}\n" for item in plan.kept), end="")
-            if not confirm(f"Remove builder {args.name}?"):
-                return fail("not removed: answer y, or pass --yes (-y) to remove without asking")
+                print(_("It keeps:"))
+                print("".join(f"  - {item}\n" for item in plan.kept), end="")
+            if not confirm(_("Remove builder {name}?").format(name=args.name)):
+                return fail(_("not removed: answer y, or pass --yes (-y) to remove without asking"))
         service.remove(args.name, keep_state=args.keep_state, keep_daemon=args.keep_daemon)
     except BuildxError as error:
         return fail(error)
-    print(f"{args.name} removed")
+    print(_("{name} removed").format(name=args.name))
     return 0
 
 
@@ -331,17 +349,21 @@ def run_du(args: argparse.Namespace, settings: Settings, factory: ServiceFactory
     if args.json:
         print_json(usage_json(usage))
         return 0
-    print(f"{'ID':<27} {'RECLAIMABLE':<11} {'SIZE':>9}  {'LAST ACCESSED':<20} DESCRIPTION")
+    headings = [_(c) for c in RECORD_COLUMNS]
+    print(f"{headings[0]:<27} {headings[1]:<11} {headings[2]:>9}  {headings[3]:<20} {headings[5]}")
     for r in usage.records:
         mark = "*" if r.mutable else " "
-        size = r.size + ("*" if r.shared else " ")
+        size = decimal_mark(r.size) + ("*" if r.shared else " ")
         print(
             f"{r.id + mark:<27} {str(r.reclaimable).lower():<11} {size:>10} "
             f"{r.last_accessed:<20} {r.description or r.record_type}"
         )
-    if usage.shared is not None:
-        print(f"Shared:      {usage.shared}\nPrivate:     {usage.private}")
-    print(f"Reclaimable: {usage.reclaimable}\nTotal:       {usage.total}")
+    totals = [(_("Shared:"), usage.shared), (_("Private:"), usage.private)]
+    totals = totals if usage.shared is not None else []
+    totals += [(_("Reclaimable:"), usage.reclaimable), (_("Total:"), usage.total)]
+    width = max(len(label) for label, _value in totals) + 1
+    for label, value in totals:
+        print(f"{label:<{width}}{decimal_mark(value or '')}")
     return 0
 
 
@@ -354,16 +376,23 @@ def run_prune(
         preview = service.prune_preview(args.name, options)
         if not args.yes:
             print(f"$ {render_command(service.command_prefix, prune_args(args.name, options))}")
-            print("This removes:")
+            print(_("This removes:"))
             for line in preview_lines(preview):
                 print(f"  {line}")
             if not preview.records and not preview.estimate:
-                print("Nothing to prune.")
+                print(_("Nothing to prune."))
                 return 0
-            if not confirm("Prune this build cache?"):
-                return fail("nothing pruned: answer y, or pass --yes (-y) to prune without asking")
+            if not confirm(_("Prune this build cache?")):
+                return fail(
+                    _("nothing pruned: answer y, or pass --yes (-y) to prune without asking")
+                )
         result = service.prune(args.name, options)
     except BuildxError as error:
         return fail(error)
-    print(f"pruned {len(result.records)} record(s), {result.total}")
+    count = len(result.records)
+    print(
+        ngettext(
+            "pruned {count} record(s), {size}", "pruned {count} record(s), {size}", count
+        ).format(count=count, size=decimal_mark(result.total))
+    )
     return 0

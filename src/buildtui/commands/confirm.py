@@ -13,6 +13,8 @@ import sys
 import threading
 from typing import TextIO
 
+from buildtui.i18n import _
+
 
 def add_yes_flag(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument(
@@ -26,11 +28,17 @@ def confirm(question: str, stdin: TextIO | None = None, out: TextIO | None = Non
     stdin = stdin or sys.stdin
     out = out or sys.stdout
     if not stdin.isatty():
-        print(f"buildtui: {question} Not asked without a terminal: add --yes", file=sys.stderr)
+        print(
+            "buildtui: "
+            + _("{question} Not asked without a terminal: add --yes").format(question=question),
+            file=sys.stderr,
+        )
         return False
-    out.write(f"{question} [y/N] ")
+    # `[y/N]` in every language (`y` is what the messages that refuse ask for); a Polish
+    # `t` (tak) is a yes too.
+    out.write(_("{question} [y/N] ").format(question=question))
     out.flush()
-    return stdin.readline().strip().lower() in ("y", "yes")
+    return stdin.readline().strip().lower() in ("y", "yes", _("y"), _("yes"))
 
 
 async def confirm_async(question: str) -> bool:

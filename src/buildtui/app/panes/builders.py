@@ -43,6 +43,8 @@ from buildtui.buildx.presentation_actions import (
 )
 from buildtui.engine.status import EngineStatus
 from buildtui.forms import CREATE_FORM, FormMemory, create_request_from, create_request_values
+from buildtui.i18n import N_, _, ngettext
+from buildtui.l10n import decimal_mark
 
 if TYPE_CHECKING:
     from buildtui.app.screens.builder_remove import RemoveRequest
@@ -210,8 +212,10 @@ class BuildersPane(Widget):
         if event.state is WorkerState.ERROR and event.worker.node is self:
             self._set_refreshing(False)
             self.app.notify(
-                f"Unexpected failure in the Builders pane: {event.worker.error!r}. "
-                "Press r to refresh; please report this.",
+                _(
+                    "Unexpected failure in the Builders pane: {error!r}. "
+                    "Press r to refresh; please report this."
+                ).format(error=event.worker.error),
                 severity="error",
             )
 
@@ -238,13 +242,17 @@ class BuildersPane(Widget):
 
     @on(ActionDone)
     def action_done(self, message: ActionDone) -> None:
-        self.app.notify(message.text, title="Builders")
+        self.app.notify(message.text, title=_("Builders"))
         self.refresh_builders()
         self.post_message(LabChanged())  # e.g. the builder in use
 
     @on(ActionFailed)
     def action_failed(self, message: ActionFailed) -> None:
-        self.app.notify(message.error.message, title=f"{message.action} failed", severity="error")
+        self.app.notify(
+            message.error.message,
+            title=_("{action} failed").format(action=_(message.action)),
+            severity="error",
+        )
         self.refresh_builders()
         self.post_message(LabChanged())
 
@@ -295,15 +303,24 @@ class BuildersPane(Widget):
         self.show_error(self.error)
         self._render_details()
 
+    def retranslate(self) -> None:
+        """Render again in the app's language; buildx's own errors are made again by
+        listing once more."""
+        self._update_title()
+        self._render_details()
+        if self.error is not None:
+            self.refresh_builders()
+
     def _render_details(self) -> None:
         self.query_one(BuilderDetails).show_builder(self.highlighted_builder, self.listing)
 
     # -- actions -------------------------------------------------------------------------
 
-    def _need_builder(self, verb: str) -> Builder | None:
+    def _need_builder(self, missing: str) -> Builder | None:
+        """The highlighted builder; None, and `missing` said, when there is none."""
         builder = self.highlighted_builder
         if builder is None:
-            self.app.notify(f"No builder to {verb}: highlight one in the list.", severity="warning")
+            self.app.notify(missing, severity="warning")
         return builder
 
     def action_refresh(self) -> None:
@@ -325,7 +342,9 @@ class BuildersPane(Widget):
                 return
             if forms is not None and screen.submitted is not None and plan.options.mode == "new":
                 forms.save(CREATE_FORM, create_request_values(screen.submitted))
-            self.call_service("Create", lambda: created_text(plan, self.service.create(plan)))
+            self.call_service(
+                N_("Create builder"), lambda: created_text(plan, self.service.create(plan))
+            )
 
         self.app.push_screen(screen, created)
 
@@ -334,7 +353,7 @@ class BuildersPane(Widget):
         self.action_create(LAB_BUILDER)
 
     def action_append(self) -> None:
-        builder = self._need_builder("add a node to")
+        builder = self._need_builder(_("No builder to add a node to: highlight one in the list."))
         if builder is not None:
             self.action_create(
                 CreateOptions(name=builder.name, driver=builder.driver, mode="append")
@@ -345,7 +364,7 @@ class BuildersPane(Widget):
 
         row = self.highlighted_row
         if row is None or row.node is None:
-            self.app.notify("Highlight a node (the rows under a builder) to remove it.")
+            self.app.notify(_("Highlight a node (the rows under a builder) to remove it."))
             return
         builder, node = row.builder, row.node
         try:
@@ -360,15 +379,15 @@ class BuildersPane(Widget):
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self.call_service(
-                    "Remove node", lambda: created_text(plan, self.service.create(plan))
+                    N_("Remove node"), lambda: created_text(plan, self.service.create(plan))
                 )
 
         self.app.push_screen(
             ConfirmScreen(
-                f"Remove node {node}?",
+                _("Remove node {node}?").format(node=node),
                 loss_text(lost),
                 command=render_command(self.service.command_prefix, plan.args),
-                confirm_label="Remove node",
+                confirm_label=_("Remove node"),
             ),
             confirmed,
         )
@@ -378,7 +397,7 @@ class BuildersPane(Widget):
         offer to start it: the switch then happens only if it came up."""
         from buildtui.app.screens.builder_use import BOOTSTRAP_FIRST, USE_ANYWAY, UseBuilderScreen
 
-        builder = self._need_builder("use")
+        builder = self._need_builder(_("No builder to use: highlight one in the list."))
         if builder is None:
             return
         warning = not_running_warning(builder)
@@ -406,9 +425,9 @@ class BuildersPane(Widget):
 
         def call() -> str:
             service.use(name)
-            return f"{name} is now the builder in use"
+            return _("{name} is now the builder in use").format(name=name)
 
-        self.call_service("Use", call)
+        self.call_service(N_("Use builder"), call)
 
     def bootstrap_then_use(self, name: str) -> None:
         """Start `name` with its progress; make it the builder in use only if it came up."""
@@ -420,10 +439,13 @@ class BuildersPane(Widget):
             if up:
                 self.use_builder(name)
                 return
-            stays = f"{in_use} stays the builder in use" if in_use else "the builder in use stays"
             self.app.notify(
-                f"{name} did not start, so {stays}.",
-                title="Use",
+                (
+                    _("{name} did not start, so {in_use} stays the builder in use.")
+                    if in_use
+                    else _("{name} did not start, so the builder in use stays.")
+                ).format(name=name, in_use=in_use),
+                title=_("Use builder"),
                 severity="error",
                 timeout=10,
             )
@@ -432,21 +454,21 @@ class BuildersPane(Widget):
         self.app.push_screen(BootstrapScreen(self.service, name), started)
 
     def action_stop(self) -> None:
-        builder = self._need_builder("stop")
+        builder = self._need_builder(_("No builder to stop: highlight one in the list."))
         if builder is None:
             return
         name, service = builder.name, self.service
 
         def call() -> str:
             service.stop(name)
-            return f"{name} stopped"
+            return _("{name} stopped").format(name=name)
 
-        self.call_service("Stop", call)
+        self.call_service(N_("Stop builder"), call)
 
     def action_bootstrap(self) -> None:
         from buildtui.app.screens.builder_bootstrap import BootstrapScreen
 
-        builder = self._need_builder("bootstrap")
+        builder = self._need_builder(_("No builder to bootstrap: highlight one in the list."))
         if builder is not None:
             self.app.push_screen(
                 BootstrapScreen(self.service, builder.name), lambda _: self.refresh_builders()
@@ -455,12 +477,12 @@ class BuildersPane(Widget):
     def action_remove(self) -> None:
         from buildtui.app.screens.builder_remove import RemoveBuilderScreen
 
-        builder = self._need_builder("remove")
+        builder = self._need_builder(_("No builder to remove: highlight one in the list."))
         if builder is None:
             return
         if builder.is_context_builder:
             error = ContextBuilderRemoval(builder.name)
-            self.app.notify(error.message, title="Cannot remove", severity="error")
+            self.app.notify(error.message, title=_("Cannot remove"), severity="error")
             return
         name, service = builder.name, self.service
 
@@ -470,31 +492,34 @@ class BuildersPane(Widget):
 
             def call() -> str:
                 service.remove(name, keep_state=request.keep_state, keep_daemon=request.keep_daemon)
-                kept = " (its build cache kept)" if request.keep_state else ""
-                return f"Builder {name} removed{kept}"
+                if request.keep_state:
+                    return _("Builder {name} removed (its build cache kept)").format(name=name)
+                return _("Builder {name} removed").format(name=name)
 
-            self.call_service("Remove", call)
+            self.call_service(N_("Remove builder"), call)
 
         self.app.push_screen(RemoveBuilderScreen(builder, service.command_prefix), confirmed)
 
     def action_inspect(self) -> None:
         from buildtui.app.screens.builder_inspect import InspectBuilderScreen
 
-        builder = self._need_builder("inspect")
+        builder = self._need_builder(_("No builder to inspect: highlight one in the list."))
         if builder is not None:
             self.app.push_screen(InspectBuilderScreen(self.service, builder.name))
 
     def action_disk_usage(self) -> None:
         from buildtui.app.screens.builder_usage import DiskUsageScreen
 
-        builder = self._need_builder("show the disk usage of")
+        builder = self._need_builder(
+            _("No builder to show the disk usage of: highlight one in the list.")
+        )
         if builder is not None:
             self.app.push_screen(DiskUsageScreen(self.service, builder.name))
 
     def action_prune(self) -> None:
         from buildtui.app.screens.builder_prune import PruneScreen
 
-        builder = self._need_builder("prune")
+        builder = self._need_builder(_("No builder to prune: highlight one in the list."))
         if builder is None:
             return
         name, service = builder.name, self.service
@@ -505,8 +530,13 @@ class BuildersPane(Widget):
 
             def call() -> str:
                 result = service.prune(name, options)
-                return f"Pruned {len(result.records)} record(s), {result.total}, from {name}"
+                count = len(result.records)
+                return ngettext(
+                    "Pruned {count} record(s), {size}, from {name}",
+                    "Pruned {count} record(s), {size}, from {name}",
+                    count,
+                ).format(count=count, size=decimal_mark(result.total), name=name)
 
-            self.call_service("Prune", call)
+            self.call_service(N_("Prune"), call)
 
         self.app.push_screen(PruneScreen(service, name), confirmed)

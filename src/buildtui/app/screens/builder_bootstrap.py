@@ -19,6 +19,7 @@ from buildtui.buildx.builders import BootstrapProgress, BuildersBackend
 from buildtui.buildx.errors import BuildxError
 from buildtui.buildx.models import Inspection
 from buildtui.buildx.presentation_actions import bootstrap_text
+from buildtui.i18n import N_, _
 from buildtui.untrusted import screen_text, visible
 
 
@@ -54,7 +55,7 @@ class BootstrapScreen(ModalScreen[bool]):
     }
     """
     BINDINGS = [
-        Binding("escape", "cancel_or_close", "Cancel / close", id="builder_bootstrap.cancel")
+        Binding("escape", "cancel_or_close", N_("Cancel / close"), id="builder_bootstrap.cancel")
     ]
 
     @dataclass
@@ -77,12 +78,14 @@ class BootstrapScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = screen_text(f"Bootstrap {self.builder}", one_line=True)
+            box.border_title = screen_text(
+                _("Bootstrap {builder}").format(builder=self.builder), one_line=True
+            )
             yield ScreenStatic(id="bootstrap-command")
             yield Log(id="bootstrap-log", max_lines=2000)
-            yield ThemedStatic(Text("Starting…", style="italic"), id="bootstrap-outcome")
+            yield ThemedStatic(Text(_("Starting…"), style="italic"), id="bootstrap-outcome")
             with Horizontal():
-                yield Button("Cancel", id="bootstrap-button", variant="warning")
+                yield Button(_("Cancel"), id="bootstrap-button", variant="warning")
 
     def on_mount(self) -> None:
         self.bootstrap()
@@ -116,7 +119,7 @@ class BootstrapScreen(ModalScreen[bool]):
         outcome = bootstrap_text(self.builder, message.inspection, message.error)
         self.query_one("#bootstrap-outcome", ThemedStatic).show(outcome)
         button = self.query_one("#bootstrap-button", Button)
-        button.label = "Close"
+        button.label = _("Close")
         button.variant = "primary"
         button.disabled = False
         button.focus()
@@ -134,6 +137,6 @@ class BootstrapScreen(ModalScreen[bool]):
         if self.run is not None:
             self.run.cancel()
             self.query_one("#bootstrap-outcome", ThemedStatic).show(
-                Text("Cancelling…", style="italic")
+                Text(_("Cancelling…"), style="italic")
             )
             self.query_one("#bootstrap-button", Button).disabled = True

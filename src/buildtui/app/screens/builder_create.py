@@ -18,16 +18,17 @@ from buildtui.buildx.errors import BuildxError
 from buildtui.buildx.models import DRIVERS, CreateMode, CreateOptions, CreateRequest
 from buildtui.buildx.presentation import error_text
 from buildtui.buildx.presentation_actions import command_text, create_note_text
+from buildtui.i18n import N_, _
 
 MODES: tuple[tuple[str, CreateMode], ...] = (
-    ("new builder", "new"),
-    ("add a node to a builder (--append)", "append"),
-    ("remove a node from a builder (--leave)", "leave"),
+    (N_("new builder"), "new"),
+    (N_("add a node to a builder (--append)"), "append"),
+    (N_("remove a node from a builder (--leave)"), "leave"),
 )
 ENDPOINT_HINTS = {
-    "docker-container": "Docker context or host; empty: the current one",
-    "kubernetes": "Kubernetes context; empty: the current one",
-    "remote": "BuildKit address, e.g. tcp://buildkitd:1234 (required)",
+    "docker-container": N_("Docker context or host; empty: the current one"),
+    "kubernetes": N_("Kubernetes context; empty: the current one"),
+    "remote": N_("BuildKit address, e.g. tcp://buildkitd:1234 (required)"),
 }
 
 
@@ -94,7 +95,7 @@ class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
         margin-right: 2;
     }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="builder_create.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="builder_create.cancel")]
 
     def __init__(
         self,
@@ -131,22 +132,29 @@ class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
         initial = self.initial
         driver = initial.driver if initial.driver in DRIVERS else "docker-container"
         with Vertical() as box:
-            box.border_title = "Create a builder"
-            box.border_subtitle = "Esc cancels"
+            box.border_title = _("Create a builder")
+            box.border_subtitle = _("Esc cancels")
             with VerticalScroll(id="create-fields"):
                 with Horizontal(classes="row"):
-                    yield Label("What")
+                    yield Label(_("What"))
                     yield Select(
-                        MODES, value=initial.mode, allow_blank=False, id="create-mode", compact=True
+                        [(_(label), mode) for label, mode in MODES],
+                        value=initial.mode,
+                        allow_blank=False,
+                        id="create-mode",
+                        compact=True,
                     )
                 yield text_row(
-                    "Name", initial.name, "e.g. mybuilder (empty: buildx picks one)", "create-name"
+                    _("Name"),
+                    initial.name,
+                    _("e.g. mybuilder (empty: buildx picks one)"),
+                    "create-name",
                 )
                 yield text_row(
-                    "Node", initial.node, "node name (needed to remove a node)", "create-node"
+                    _("Node"), initial.node, _("node name (needed to remove a node)"), "create-node"
                 )
                 with Horizontal(classes="row"):
-                    yield Label("Driver")
+                    yield Label(_("Driver"))
                     yield Select(
                         [(d, d) for d in DRIVERS],
                         value=driver,
@@ -155,57 +163,63 @@ class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
                         compact=True,
                     )
                 yield text_row(
-                    "Endpoint", initial.endpoint, ENDPOINT_HINTS[driver], "create-endpoint"
+                    _("Endpoint"), initial.endpoint, _(ENDPOINT_HINTS[driver]), "create-endpoint"
                 )
                 yield text_row(
-                    "Driver options",
+                    _("Driver options"),
                     " ".join(initial.driver_options),
-                    "key=value … e.g. image=moby/buildkit:v0.13.2",
+                    _("key=value … e.g. image=moby/buildkit:v0.13.2"),
                     "create-driver-opts",
                 )
                 yield text_row(
-                    "BuildKit flags", initial.buildkitd_flags, "e.g. --debug", "create-flags"
+                    _("BuildKit flags"), initial.buildkitd_flags, _("e.g. --debug"), "create-flags"
                 )
                 yield text_row(
-                    "buildkitd config",
+                    _("buildkitd config"),
                     initial.buildkitd_config,
-                    "path of a buildkitd.toml",
+                    _("path of a buildkitd.toml"),
                     "create-config",
                 )
                 yield text_row(
-                    "Platforms",
+                    _("Platforms"),
                     ", ".join(initial.platforms),
-                    "e.g. linux/amd64, linux/arm64 (empty: detected)",
+                    _("e.g. linux/amd64, linux/arm64 (empty: detected)"),
                     "create-platforms",
                 )
                 with Horizontal(classes="row"):
                     yield MarkedCheckbox(
-                        "use it now (--use)", initial.use, id="create-use", compact=True
+                        _("use it now (--use)"), initial.use, id="create-use", compact=True
                     )
                     yield MarkedCheckbox(
-                        "start it now (--bootstrap)",
+                        _("start it now (--bootstrap)"),
                         initial.bootstrap,
                         id="create-bootstrap",
                         compact=True,
                     )
                 with Vertical(classes="presets") as presets:
-                    presets.border_title = "Presets for the lab's traps"
+                    presets.border_title = _("Presets for the lab's traps")
                     if self.presets_on:
                         yield ScreenStatic(
-                            f"On: the lab registry answers at {self.registry_url} on this "
-                            "host, which a docker-container builder reaches only over the "
-                            "host's network and plain HTTP.",
+                            _(
+                                "On: the lab registry answers at {registry_url} on this "
+                                "host, which a docker-container builder reaches only over "
+                                "the host's network and plain HTTP."
+                            ).format(registry_url=self.registry_url),
                             id="create-presets-why",
                         )
                     yield MarkedCheckbox(
-                        f"{Preset.HOST_NETWORK.title} (--driver-opt network=host)",
+                        _("{title} (--driver-opt network=host)").format(
+                            title=Preset.HOST_NETWORK.title
+                        ),
                         self.presets_on,
                         id="create-host-network",
                         compact=True,
                         tooltip=Preset.HOST_NETWORK.help,
                     )
                     yield MarkedCheckbox(
-                        f"{Preset.PLAIN_HTTP.title} (buildkitd.toml with http = true)",
+                        _("{title} (buildkitd.toml with http = true)").format(
+                            title=Preset.PLAIN_HTTP.title
+                        ),
                         self.presets_on,
                         id="create-plain-http",
                         compact=True,
@@ -217,8 +231,8 @@ class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
             yield ThemedStatic(id="create-command")
             yield ThemedStatic(id="create-problem")
             with Horizontal(classes="buttons"):
-                yield Button("Cancel", id="create-cancel", compact=True)
-                yield Button("Create", id="create-ok", variant="primary", compact=True)
+                yield Button(_("Cancel"), id="create-cancel", compact=True)
+                yield Button(_("Create"), id="create-ok", variant="primary", compact=True)
 
     def on_mount(self) -> None:
         remembered = self.remembered
@@ -267,7 +281,9 @@ class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
     def update_plan(self) -> None:
         """Validate as buildx would and show the exact command (no I/O)."""
         driver = str(self.query_one("#create-driver", Select).value)
-        self.query_one("#create-endpoint", Input).placeholder = ENDPOINT_HINTS.get(driver, "")
+        self.query_one("#create-endpoint", Input).placeholder = (
+            _(ENDPOINT_HINTS.get(driver, "")) if driver in ENDPOINT_HINTS else ""
+        )
         command = self.query_one("#create-command", ThemedStatic)
         problem = self.query_one("#create-problem", ThemedStatic)
         button = self.query_one("#create-ok", Button)
@@ -283,7 +299,7 @@ class CreateBuilderScreen(ModalScreen[CreatePlan | None]):
         command.show(text)
         problem.show(create_note_text(plan))
         button.disabled = False
-        button.label = {"new": "Create", "append": "Add node", "leave": "Remove node"}[
+        button.label = {"new": _("Create"), "append": _("Add node"), "leave": _("Remove node")}[
             plan.options.mode
         ]
 

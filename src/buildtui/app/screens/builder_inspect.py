@@ -20,6 +20,7 @@ from buildtui.buildx.errors import BuildxError
 from buildtui.buildx.models import Inspection
 from buildtui.buildx.presentation import error_text
 from buildtui.buildx.presentation_actions import inspection_text
+from buildtui.i18n import N_, _
 from buildtui.untrusted import screen_text
 
 
@@ -41,7 +42,7 @@ class InspectBuilderScreen(ModalScreen[None]):
         background: $boost;
     }
     """
-    BINDINGS = [Binding("escape", "close", "Close", id="builder_inspect.close")]
+    BINDINGS = [Binding("escape", "close", N_("Close"), id="builder_inspect.close")]
 
     @dataclass
     class Inspected(Message):
@@ -55,14 +56,16 @@ class InspectBuilderScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = screen_text(f"Inspect {self.builder}", one_line=True)
-            box.border_subtitle = "Esc closes"
+            box.border_title = screen_text(
+                _("Inspect {builder}").format(builder=self.builder), one_line=True
+            )
+            box.border_subtitle = _("Esc closes")
             yield ScreenStatic(
                 f"$ {render_command(self.service.command_prefix, inspect_args(self.builder))}",
                 id="inspect-command",
             )
             with VerticalScroll():
-                yield ThemedStatic(Text("Reading…", style="italic"), id="inspect-body")
+                yield ThemedStatic(Text(_("Reading…"), style="italic"), id="inspect-body")
 
     def on_mount(self) -> None:
         self.inspect()

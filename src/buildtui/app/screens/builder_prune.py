@@ -22,6 +22,7 @@ from buildtui.buildx.errors import BuildxError
 from buildtui.buildx.models import PruneOptions, PrunePreview
 from buildtui.buildx.presentation import error_text
 from buildtui.buildx.presentation_actions import RECORD_COLUMNS, prune_summary_text, record_cells
+from buildtui.i18n import N_, _
 from buildtui.untrusted import screen_text
 
 PREVIEW_DELAY = 0.3
@@ -67,7 +68,7 @@ class PruneScreen(ModalScreen[PruneOptions | None]):
         margin-right: 2;
     }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="builder_prune.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="builder_prune.cancel")]
 
     class Previewed(Message):
         def __init__(
@@ -89,11 +90,11 @@ class PruneScreen(ModalScreen[PruneOptions | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = screen_text(
-                f"Prune the build cache of {self.builder}?", one_line=True
+                _("Prune the build cache of {builder}?").format(builder=self.builder), one_line=True
             )
             with Horizontal():
                 yield MarkedCheckbox(
-                    "all (--all: also internal, frontend, shared)", id="prune-all", compact=True
+                    _("all (--all: also internal, frontend, shared)"), id="prune-all", compact=True
                 )
                 yield Label("keep")
                 yield Input(placeholder="e.g. 1GB", id="prune-keep", compact=True)
@@ -105,18 +106,18 @@ class PruneScreen(ModalScreen[PruneOptions | None]):
                     compact=True,
                 )
             yield ScreenStatic(id="prune-command")
-            yield ThemedStatic(Text("This removes:", style="bold error"))
+            yield ThemedStatic(Text(_("This removes:"), style="bold error"))
             table: DataTable[str] = ScreenTable(id="prune-table", cursor_type="row")
             yield table
-            yield ThemedStatic(Text("Reading the cache…", style="italic"), id="prune-summary")
+            yield ThemedStatic(Text(_("Reading the cache…"), style="italic"), id="prune-summary")
             with Horizontal():
-                yield Button("Cancel", id="prune-cancel")
-                yield Button("Prune", id="prune-ok", variant="error", disabled=True)
+                yield Button(_("Cancel"), id="prune-cancel")
+                yield Button(_("Prune"), id="prune-ok", variant="error", disabled=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#prune-table", DataTable)
         for column in RECORD_COLUMNS:
-            table.add_column(column, key=column)
+            table.add_column(_(column), key=column)
         self.options_changed()
         self.query_one("#prune-cancel", Button).focus()
 
@@ -142,7 +143,7 @@ class PruneScreen(ModalScreen[PruneOptions | None]):
             self.show_summary(error=error)
             return
         self.query_one("#prune-summary", ThemedStatic).show(
-            Text("Reading the cache…", style="italic")
+            Text(_("Reading the cache…"), style="italic")
         )
         if self._timer is not None:
             self._timer.stop()

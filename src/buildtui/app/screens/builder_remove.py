@@ -18,6 +18,7 @@ from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.buildx.commands import remove_args, render_command
 from buildtui.buildx.models import Builder
 from buildtui.buildx.presentation_actions import removal_plan
+from buildtui.i18n import N_, _
 from buildtui.untrusted import screen_text
 
 
@@ -57,7 +58,7 @@ class RemoveBuilderScreen(ModalScreen[RemoveRequest | None]):
         margin: 1 2 0 0;
     }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="builder_remove.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="builder_remove.cancel")]
 
     def __init__(self, builder: Builder, command_prefix: list[str]) -> None:
         super().__init__()
@@ -74,16 +75,18 @@ class RemoveBuilderScreen(ModalScreen[RemoveRequest | None]):
     def compose(self) -> ComposeResult:
         container = self.builder.driver == "docker-container"
         with Vertical() as box:
-            box.border_title = screen_text(f"Remove builder {self.builder.name}?", one_line=True)
+            box.border_title = screen_text(
+                _("Remove builder {name}?").format(name=self.builder.name), one_line=True
+            )
             with Horizontal():
                 yield MarkedCheckbox(
-                    "keep its build cache (--keep-state)",
+                    _("keep its build cache (--keep-state)"),
                     id="remove-keep-state",
                     compact=True,
                     disabled=not container,
                 )
                 yield MarkedCheckbox(
-                    "keep BuildKit running (--keep-daemon)",
+                    _("keep BuildKit running (--keep-daemon)"),
                     id="remove-keep-daemon",
                     compact=True,
                     disabled=self.builder.driver not in ("docker-container", "kubernetes"),
@@ -91,8 +94,8 @@ class RemoveBuilderScreen(ModalScreen[RemoveRequest | None]):
             yield ScreenStatic(id="remove-command")
             yield ScreenStatic(id="remove-losses")
             with Horizontal():
-                yield Button("Cancel", id="remove-cancel")
-                yield Button("Remove", id="remove-ok", variant="error")
+                yield Button(_("Cancel"), id="remove-cancel")
+                yield Button(_("Remove"), id="remove-ok", variant="error")
 
     def on_mount(self) -> None:
         self.show()

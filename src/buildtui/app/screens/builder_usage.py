@@ -22,6 +22,7 @@ from buildtui.buildx.errors import BuildxError
 from buildtui.buildx.models import DiskUsage
 from buildtui.buildx.presentation import error_text
 from buildtui.buildx.presentation_actions import RECORD_COLUMNS, record_cells, totals_text
+from buildtui.i18n import N_, _
 from buildtui.untrusted import screen_text
 
 
@@ -48,7 +49,7 @@ class DiskUsageScreen(ModalScreen[None]):
         height: auto;
     }
     """
-    BINDINGS = [Binding("escape", "close", "Close", id="builder_du.close")]
+    BINDINGS = [Binding("escape", "close", N_("Close"), id="builder_du.close")]
 
     @dataclass
     class Measured(Message):
@@ -63,20 +64,22 @@ class DiskUsageScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = screen_text(f"Disk usage of {self.builder}", one_line=True)
-            box.border_subtitle = "Esc closes"
+            box.border_title = screen_text(
+                _("Disk usage of {builder}").format(builder=self.builder), one_line=True
+            )
+            box.border_subtitle = _("Esc closes")
             yield ScreenStatic(
                 f"$ {render_command(self.service.command_prefix, du_args(self.builder))}",
                 id="du-command",
             )
             table: DataTable[str] = ScreenTable(id="du-table", cursor_type="row")
             yield table
-            yield ThemedStatic(Text("Reading…", style="italic"), id="du-totals")
+            yield ThemedStatic(Text(_("Reading…"), style="italic"), id="du-totals")
 
     def on_mount(self) -> None:
         table = self.query_one("#du-table", DataTable)
         for column in RECORD_COLUMNS:
-            table.add_column(column, key=column)
+            table.add_column(_(column), key=column)
         self.measure()
 
     @work(thread=True, exclusive=True, group="builder-du", exit_on_error=False)
@@ -93,7 +96,9 @@ class DiskUsageScreen(ModalScreen[None]):
         totals = self.query_one("#du-totals", ThemedStatic)
         if message.usage is None:
             error = message.error
-            text = error_text(error) if error is not None else Text("No answer", style="bold error")
+            text = (
+                error_text(error) if error is not None else Text(_("No answer"), style="bold error")
+            )
             totals.show(text)
             return
         self.usage = message.usage

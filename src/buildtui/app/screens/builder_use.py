@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button
 
 from buildtui.app.widgets.screen_static import ScreenStatic
+from buildtui.i18n import N_, _
 from buildtui.untrusted import screen_text
 
 UseChoice = Literal["bootstrap", "use"]
@@ -57,7 +58,7 @@ class UseBuilderScreen(ModalScreen[UseChoice | None]):
         margin: 0 0 0 2;
     }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="builder_use.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="builder_use.cancel")]
 
     def __init__(self, name: str, warning: str, bootstrap_command: str, use_command: str) -> None:
         super().__init__()
@@ -68,18 +69,22 @@ class UseBuilderScreen(ModalScreen[UseChoice | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = screen_text(f"Use {self.builder}?", one_line=True)
-            box.border_subtitle = "escape to cancel"
+            box.border_title = screen_text(
+                _("Use {builder}?").format(builder=self.builder), one_line=True
+            )
+            box.border_subtitle = _("escape to cancel")
             yield ScreenStatic(self.warning, id="use-warning")
             yield ScreenStatic(
-                "Bootstrap, then use: the builder in use changes only if it starts.\n"
-                f"$ {self.bootstrap_command}\n$ {self.use_command}",
+                _(
+                    "Bootstrap, then use: the builder in use changes only if it "
+                    "starts.\n$ {bootstrap_command}\n$ {use_command}"
+                ).format(bootstrap_command=self.bootstrap_command, use_command=self.use_command),
                 classes="use-command",
             )
             with Horizontal(id="use-buttons"):
-                yield Button("Cancel", id="use-cancel")
-                yield Button("Use anyway", id="use-anyway", variant="warning")
-                yield Button("Bootstrap, then use", id="use-bootstrap", variant="primary")
+                yield Button(_("Cancel"), id="use-cancel")
+                yield Button(_("Use anyway"), id="use-anyway", variant="warning")
+                yield Button(_("Bootstrap, then use"), id="use-bootstrap", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#use-bootstrap", Button).focus()

@@ -19,6 +19,7 @@ from textual.widgets import Button
 
 from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.app.widgets.themed_static import ThemedStatic
+from buildtui.i18n import N_, _
 from buildtui.untrusted import screen_text
 
 
@@ -26,11 +27,11 @@ def loss_text(lost: Sequence[str], kept: Sequence[str] = ()) -> Text:
     """`This removes:` and `It keeps:` lists, as the confirmation screens show them (in
     semantic styles: show it with `ThemedStatic` or `themed_text`)."""
     text = Text()
-    text.append("This removes:\n", style="bold error")
+    text.append(_("This removes:") + "\n", style="bold error")
     for item in lost:
         text.append(f"  • {item}\n")
     if kept:
-        text.append("It keeps:\n", style="bold success")
+        text.append(_("It keeps:") + "\n", style="bold success")
         for item in kept:
             text.append(f"  • {item}\n")
     text.rstrip()
@@ -77,7 +78,7 @@ class ConfirmScreen(ModalScreen[bool]):
         margin: 0 0 0 2;
     }
     """
-    BINDINGS = [Binding("escape,n", "cancel", "Cancel", id="confirm.cancel")]
+    BINDINGS = [Binding("escape,n", "cancel", N_("Cancel"), id="confirm.cancel")]
 
     def __init__(
         self,
@@ -86,19 +87,19 @@ class ConfirmScreen(ModalScreen[bool]):
         *,
         warning: str = "",
         command: str | None = None,
-        confirm_label: str = "Remove",
+        confirm_label: str = "",
     ) -> None:
         super().__init__()
         self.title_text = title
         self.body = body
         self.warning = warning
         self.command = command
-        self.confirm_label = confirm_label
+        self.confirm_label = confirm_label or _("Remove")
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = screen_text(self.title_text, one_line=True)
-            box.border_subtitle = "escape to cancel"
+            box.border_subtitle = _("escape to cancel")
             if self.warning:
                 yield ScreenStatic(self.warning, id="confirm-warning")
             if self.command:
@@ -106,7 +107,7 @@ class ConfirmScreen(ModalScreen[bool]):
             with VerticalScroll():
                 yield ThemedStatic(self.body, id="confirm-body")
             with Horizontal(id="confirm-buttons"):
-                yield Button("Cancel", id="confirm-cancel")
+                yield Button(_("Cancel"), id="confirm-cancel")
                 yield Button(self.confirm_label, variant="error", id="confirm-ok")
 
     def on_mount(self) -> None:

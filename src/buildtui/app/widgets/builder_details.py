@@ -6,6 +6,7 @@ from __future__ import annotations
 from buildtui.app.widgets.themed_static import ThemedStatic
 from buildtui.buildx.models import Builder, BuilderList
 from buildtui.buildx.presentation import NO_BUILDER, details_text
+from buildtui.i18n import _
 
 
 class BuilderDetails(ThemedStatic):
@@ -19,6 +20,6 @@ class BuilderDetails(ThemedStatic):
 
     def show_builder(self, builder: Builder | None, listing: BuilderList | None) -> None:
         if builder is None:
-            self.show(NO_BUILDER if listing else "")
+            self.show(_(NO_BUILDER) if listing else "")
         else:
             self.show(details_text(builder, listing))

@@ -8,6 +8,7 @@ from buildtui.app.theme_styles import on_theme_change, themed_text
 from buildtui.app.widgets.screen_table import ScreenTable
 from buildtui.buildx.models import BuilderList
 from buildtui.buildx.presentation import COLUMNS, Row, builder_rows, row_cells
+from buildtui.i18n import _
 
 
 class BuildersTable(ScreenTable[str | Text]):
@@ -19,9 +20,18 @@ class BuildersTable(ScreenTable[str | Text]):
         self.listing: BuilderList | None = None
 
     def on_mount(self) -> None:
-        for column in COLUMNS:
-            self.add_column(column, key=column)
+        self._columns()
         on_theme_change(self, lambda: self.show(self.listing))
+
+    def _columns(self) -> None:
+        for column in COLUMNS:
+            self.add_column(_(column), key=column)
+
+    def retranslate(self) -> None:
+        """The headings in the app's language."""
+        self.clear(columns=True)
+        self._columns()
+        self.show(self.listing)
 
     @property
     def highlighted_row(self) -> Row | None:
