@@ -613,7 +613,7 @@ def shown(widget: Widget) -> bool:
 
 def offered(node: Widget, action: str) -> bool:
     """Whether `node` offers `action` now: its `check_action` does not hide it."""
-    _, name, parameters = parse_action(action)
+    _unused, name, parameters = parse_action(action)
     return node.check_action(name, parameters) is not False
 
 
