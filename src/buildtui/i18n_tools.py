@@ -1,7 +1,7 @@
 """The catalogue's tooling (never imported by the app): extracting the messages of the
 source tree, bringing a .po up to date with them, and checking it.
 
-A message is the literal first argument of `_()`, `N_()`, `translate()` (the lab's
+A message is the literal first argument of `_()`, `N_()`, `TrLabel()`, `translate()` (the lab's
 `Translate` callables) or the first two of `ngettext()`, anywhere under the package.
 `_()` of something else than a literal (a variable holding an `N_()` text) is allowed;
 `_()` of an f-string, a `+` or a `%` is not (`mistakes` lists them): the catalogue could
@@ -19,7 +19,7 @@ from pathlib import Path
 from buildtui.i18n import DOMAIN, LANGUAGES, po_path
 
 PACKAGE = Path(__file__).resolve().parent
-SINGULAR_CALLS = {"_", "N_", "translate"}
+SINGULAR_CALLS = {"_", "N_", "translate", "TrLabel"}
 PLURAL_CALLS = {"ngettext"}
 HEADER_COMMENT = (
     "Polish translations of buildtui. Sorted by msgid, so that concurrent edits merge.\n"

@@ -40,6 +40,12 @@ def number(value: float, digits: int | None = None) -> str:
     return format_decimal(value, format=pattern, locale="pl", group_separator=grouped)
 
 
+def count(value: int) -> str:
+    """A whole number with its thousands grouped as English (`20,000`) or Polish (`20 000`,
+    from 10 000 on) writes them."""
+    return f"{value:,}" if language() != "pl" else number(value)
+
+
 def size(count: float) -> str:
     """Bytes the way `docker` prints them: 1000-based, three significant digits
     (`90.1 kB`; `90,1 kB` in Polish)."""

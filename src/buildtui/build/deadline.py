@@ -7,6 +7,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from buildtui.i18n import _
+
 
 class DeadlineExceeded(Exception):
     """The work took longer than its budget."""
@@ -27,7 +29,7 @@ class Deadline:
 
     def check(self) -> None:
         if self.expired():
-            raise DeadlineExceeded(f"over {self.seconds:g} s")
+            raise DeadlineExceeded(_("over {seconds} s").format(seconds=f"{self.seconds:g}"))
 
 
 NO_DEADLINE = Deadline(None)

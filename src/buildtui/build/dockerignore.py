@@ -32,6 +32,7 @@ from buildtui.build.go_glob import (
     go_trim_space,
 )
 from buildtui.build.go_regexp import GoRegexp
+from buildtui.i18n import _
 
 MAX_LINE_BYTES = 64 * 1024
 """Go's bufio.Scanner refuses a longer line; so does docker."""
@@ -134,12 +135,16 @@ class Pattern:
                 self._regexp = GoRegexp(self.regexp_text)
             except UnsupportedPattern as error:
                 self._error = UnsupportedPattern(
-                    f"the .dockerignore pattern {self.text!r} cannot be matched: {error}"
+                    _("the .dockerignore pattern {text!r} cannot be matched: {error}").format(
+                        text=self.text, error=error
+                    )
                 )
                 raise self._error from None
             except PatternError as error:
                 self._error = PatternError(
-                    f"the .dockerignore pattern {self.text!r} cannot be used: {error}"
+                    _("the .dockerignore pattern {text!r} cannot be used: {error}").format(
+                        text=self.text, error=error
+                    )
                 )
                 raise self._error from None
         return self._regexp
@@ -159,8 +164,10 @@ def read_patterns(text: str) -> list[str]:
             line = line.removeprefix("\ufeff")
         if len(line.encode("utf-8", "surrogateescape")) >= MAX_LINE_BYTES:
             raise IgnoreFileError(
-                f"line {number} of the .dockerignore is longer than 64 KiB "
-                "(docker refuses it: bufio.Scanner: token too long)"
+                _(
+                    "line {number} of the .dockerignore is longer than 64 KiB (docker "
+                    "refuses it: bufio.Scanner: token too long)"
+                ).format(number=number)
             )
         if line.startswith("#"):
             continue
@@ -195,7 +202,9 @@ def compile_patterns(lines: Iterable[str]) -> list[Pattern]:
             check_glob(line)
         except PatternError:
             raise IgnoreFileError(
-                f"syntax error in the .dockerignore pattern {line!r} (docker refuses it too)"
+                _(
+                    "syntax error in the .dockerignore pattern {line!r} (docker refuses it too)"
+                ).format(line=line)
             ) from None
         patterns.append(Pattern(line, exception))
     return patterns

@@ -27,6 +27,8 @@ from buildtui.build.command import BuildCommand, parse_command
 from buildtui.build.deadline import Deadline, DeadlineExceeded
 from buildtui.build.dockerignore import IgnoreRules, ParentMatches
 from buildtui.build.go_glob import PatternError, UnsupportedPattern
+from buildtui.i18n import _
+from buildtui.l10n import count
 from buildtui.private_files import private_dir
 from buildtui.settings import data_dir as default_data_dir
 
@@ -94,7 +96,7 @@ def _key(data_dir: Path | None) -> bytes:
     if data_dir is None:
         return b"buildtui"
     path = data_dir / "evidence.key"
-    for _ in range(2):
+    for _unused in range(2):
         existing = _read_key(path)
         if existing:
             return existing
@@ -182,9 +184,11 @@ def _project(command: BuildCommand, cwd: Path) -> tuple[Path | None, Path | None
     context: Path | None = None
     note: str | None = None
     if context_arg is None:
-        note = "no build context given"
+        note = _("no build context given")
     elif context_arg == "-" or "://" in context_arg or context_arg.startswith("git@"):
-        note = f"the build context {context_arg} is not a local folder: its files are not hashed"
+        note = _(
+            "the build context {context_arg} is not a local folder: its files are not hashed"
+        ).format(context_arg=context_arg)
     else:
         context = (cwd / context_arg).resolve()
     file = command.file
@@ -202,7 +206,7 @@ def project_of(
     argv: list[str] | tuple[str, ...], cwd: Path | None = None
 ) -> tuple[str | None, str | None]:
     """`BuildEvidence.project` of a command, without reading anything."""
-    context, dockerfile, _ = _project(parse_command(argv), Path.cwd() if cwd is None else cwd)
+    context, dockerfile, _unused = _project(parse_command(argv), Path.cwd() if cwd is None else cwd)
     return (
         str(context) if context is not None else None,
         str(dockerfile) if dockerfile is not None else None,
@@ -265,35 +269,44 @@ def hash_context(
     data = read_regular(path, MAX_IGNORE_FILE + 1)
     if data is not None and len(data) > MAX_IGNORE_FILE:
         return None, (
-            f"context hashes skipped: {path.name} is over {MAX_IGNORE_FILE // 1024 // 1024} "
-            "MiB; COPY/ADD misses cannot name files"
+            _(
+                "context hashes skipped: {name} is over {value} MiB; COPY/ADD misses "
+                "cannot name files"
+            ).format(name=path.name, value=MAX_IGNORE_FILE // 1024 // 1024)
         )
     try:
         rules = IgnoreRules.from_text((data or b"").decode("utf-8", "replace"))
         return _hash_files(context, rules, deadline, max_files, max_bytes), None
     except DeadlineExceeded:
         return None, (
-            f"context hashes skipped: hashing took over {max_seconds:g} s "
-            f"(a large build context); COPY/ADD misses cannot name files"
+            _(
+                "context hashes skipped: hashing took over {max_seconds} s (a large "
+                "build context); COPY/ADD misses cannot name files"
+            ).format(max_seconds=f"{max_seconds:g}")
         )
     except UnsupportedPattern as error:
         return None, (
-            f"context hashes skipped: {error} (docker matches it; buildtui does not match "
-            "such patterns); COPY/ADD misses cannot name files"
+            _(
+                "context hashes skipped: {error} (docker matches it; buildtui does not "
+                "match such patterns); COPY/ADD misses cannot name files"
+            ).format(error=error)
         )
     except PatternError as error:
         return None, (
-            f"context hashes skipped: {error}; docker stops the build on it too; "
-            "COPY/ADD misses cannot name files"
+            _(
+                "context hashes skipped: {error}; docker stops the build on it too; "
+                "COPY/ADD misses cannot name files"
+            ).format(error=error)
         )
     except _TooLarge:
         return None, (
-            f"context hashes skipped: the build context has over {max_files:,} "
-            f"files or {max_bytes // (1024 * 1024)} MiB; COPY/ADD misses "
-            "cannot name files"
+            _(
+                "context hashes skipped: the build context has over {max_files} "
+                "files or {value} MiB; COPY/ADD misses cannot name files"
+            ).format(max_files=count(max_files), value=max_bytes // (1024 * 1024))
         )
     except _Unreadable as error:
-        return None, f"context hashes skipped: cannot read {error}"
+        return None, _("context hashes skipped: cannot read {error}").format(error=error)
 
 
 class _TooLarge(Exception):

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from buildtui.build.deadline import NO_DEADLINE, Deadline
 from buildtui.build.go_glob import PatternError, UnsupportedPattern
+from buildtui.i18n import _
 
 MAX_RUNE = 0x10FFFF
 
@@ -110,7 +111,7 @@ class CharClass:
     @classmethod
     def of(cls, ranges: list[tuple[int, int]], negated: bool = False) -> CharClass:
         normal = _normalize(ranges, negated)
-        return cls(normal, tuple(low for low, _ in normal))
+        return cls(normal, tuple(low for low, _unused in normal))
 
     def __contains__(self, char: str) -> bool:
         code = ord(char)
@@ -131,7 +132,9 @@ class _Parser:
         return PatternError(f"error parsing regexp: {what} in `{self.text}`")
 
     def unsupported(self) -> UnsupportedPattern:
-        return UnsupportedPattern(f"Unicode classes (in `{self.text}`) are not supported")
+        return UnsupportedPattern(
+            _("Unicode classes (in `{text}`) are not supported").format(text=self.text)
+        )
 
     def parse(self) -> Node:
         node = self.alternation()
@@ -171,7 +174,9 @@ class _Parser:
         if c == "(":
             if self.i + 1 < len(text) and text[self.i + 1] == "?":
                 raise UnsupportedPattern(
-                    f"flags and named groups (in `{text}`) are not supported by buildtui"
+                    _("flags and named groups (in `{text}`) are not supported by buildtui").format(
+                        text=text
+                    )
                 )
             self.i += 1
             inner = self.alternation()
@@ -242,7 +247,7 @@ class _Parser:
             raise self.error(f"invalid escape sequence: `\\{c}`")  # a backreference
         if c in "01234567":
             value = int(c)
-            for _ in range(2):
+            for _unused in range(2):
                 if self.i < len(text) and text[self.i] in "01234567":
                     value = value * 8 + int(text[self.i])
                     self.i += 1

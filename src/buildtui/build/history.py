@@ -42,6 +42,7 @@ from buildtui.build.misses import EarlierBuild
 from buildtui.build.options import HIDDEN_VALUE, shown_command
 from buildtui.buildlog.summary import BuildSummary
 from buildtui.diskspace import is_full, write_problem
+from buildtui.i18n import _
 from buildtui.logs import masked_argv
 from buildtui.private_files import make_private, write_private
 from buildtui.settings import data_dir
@@ -181,11 +182,15 @@ class BuildHistory:
         except (OSError, sqlite3.Error) as error:
             if is_full(error):
                 raise HistoryError(
-                    f"The build history cannot be written: {write_problem(self.path, error)}."
+                    _("The build history cannot be written: {problem}.").format(
+                        problem=write_problem(self.path, error)
+                    )
                 ) from error
             raise HistoryError(
-                f"Cannot open the build history {self.path}: {error}. "
-                "Check that the folder is writable."
+                _(
+                    "Cannot open the build history {path}: {error}. Check that the "
+                    "folder is writable."
+                ).format(path=self.path, error=error)
             ) from error
         try:
             if not self._ready:
@@ -201,22 +206,24 @@ class BuildHistory:
         """What went wrong with the database, and what to do: only a damaged file is
         to be moved away (a full disk or another writer is not the file's fault)."""
         if is_full(error):
-            return f"The build history cannot be written: {write_problem(self.path, error)}."
+            return _("The build history cannot be written: {problem}.").format(
+                problem=write_problem(self.path, error)
+            )
         if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
-            return (
-                f"The build history {self.path} is being written by another buildtui "
-                f"({error}); try again in a moment."
-            )
+            return _(
+                "The build history {path} is being written by another buildtui "
+                "({error}); try again in a moment."
+            ).format(path=self.path, error=error)
         if isinstance(error, sqlite3.OperationalError):
-            return (
-                f"The build history {self.path} cannot be used: {error}. Check that the "
+            return _(
+                "The build history {path} cannot be used: {error}. Check that the "
                 "folder is writable."
-            )
+            ).format(path=self.path, error=error)
         aside = shlex.join(["mv", str(self.path), f"{self.path}.damaged"])
-        return (
-            f"The build history {self.path} cannot be used: {error}. Move the file away to "
-            f"start a new history: `{aside}`."
-        )
+        return _(
+            "The build history {path} cannot be used: {error}. Move the file away "
+            "to start a new history: `{aside}`."
+        ).format(path=self.path, error=error, aside=aside)
 
     def _prepare(self, connection: sqlite3.Connection) -> None:
         """Create the table, or add the columns an older history lacks. One writer at a
@@ -284,8 +291,10 @@ class BuildHistory:
             write_private(self.values_path, json.dumps({k: kept[k] for k in newest}))
         except OSError as error:
             raise HistoryError(
-                f"Cannot keep the build's command beside the history ({self.values_path}): "
-                f"{error.strerror or error}. Check that the folder is writable."
+                _(
+                    "Cannot keep the build's command beside the history "
+                    "({values_path}): {value}. Check that the folder is writable."
+                ).format(values_path=self.values_path, value=error.strerror or error)
             ) from error
 
     def _with_values(self, entries: list[BuildEntry]) -> list[BuildEntry]:
@@ -401,7 +410,9 @@ class BuildHistory:
                 (build_id,),
             ).fetchone()
         if row is None:
-            raise HistoryError(f"There is no build {build_id} in the history.")
+            raise HistoryError(
+                _("There is no build {build_id} in the history.").format(build_id=build_id)
+            )
         log, timing = row[-2:]
         marks = tuple((int(n), float(t)) for n, t in json.loads(timing)) if timing else ()
         entry = self._with_values([_entry(row[:-2])])[0]

@@ -18,11 +18,13 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from buildtui import l10n
 from buildtui.build.copy_sources import source_takes
 from buildtui.build.deadline import Deadline, DeadlineExceeded
 from buildtui.build.dockerfile import Dockerfile, Instruction, instructions, parse, physical_lines
 from buildtui.build.evidence import BuildEvidence, changed_files
 from buildtui.buildlog.summary import BuildSummary, CacheMiss, StepSummary, miss_line
+from buildtui.i18n import _, ngettext
 
 __all__ = [
     "EarlierBuild",
@@ -97,7 +99,7 @@ def dependency_order(groups: dict[Key, list[StepSummary]], stages: dict[str, str
     before it, as BuildKit runs them; otherwise in their given order."""
     order: list[Key] = []
     pending = list(groups)
-    for _ in range(len(pending) + 1):
+    for _unused in range(len(pending) + 1):
         for key in list(pending):
             deps = _dependencies(key, groups[key], stages)
             if any((key[0], d) in pending and (key[0], d) != key for d in deps):
@@ -170,9 +172,11 @@ class StepPair:
 def flag_miss(stage: str | None, evidence: BuildEvidence | None) -> tuple[str, str] | None:
     """(no-cache, why) when the build's flags forbid the cache for `stage`."""
     if evidence is not None and evidence.no_cache:
-        return "no-cache", "--no-cache: no step may come from the cache"
+        return "no-cache", _("--no-cache: no step may come from the cache")
     if evidence is not None and stage in evidence.no_cache_filter:
-        return "no-cache", f"--no-cache-filter {stage}: this stage may not use the cache"
+        return "no-cache", _("--no-cache-filter {stage}: this stage may not use the cache").format(
+            stage=stage
+        )
     return None
 
 
@@ -196,26 +200,30 @@ def input_change(
     if before.instruction != step.instruction:
         line = _changed_line(old.dockerfile_text, new.dockerfile_text, step.instruction)
         if line is not None:
-            return "instruction", f"Dockerfile {line}"
+            return "instruction", _("Dockerfile {line}").format(line=line)
         args = changed_args(old, new)
         if args and old.dockerfile_text == new.dockerfile_text:
             return "build-arg", args_detail(args, ref.id)
-        return "instruction", f"the step's text changed (was: {before.instruction})"
+        return "instruction", _("the step's text changed (was: {instruction})").format(
+            instruction=before.instruction
+        )
     # A heredoc's body is not all in the step's name.
     body = _changed_heredoc(old.dockerfile_text, new.dockerfile_text, stage, step.index)
     if body is not None:
-        return "instruction", f"Dockerfile {body}"
-    checked.append("the step's text (same)")
+        return "instruction", _("Dockerfile {line}").format(line=body)
+    checked.append(_same(_("the step's text")))
 
     # The stage's base: an image's digest, or another stage that missed.
     base_change = _base_change(key, summary, ref.summary, stages)
     if base_change is not None:
         return "base-image", base_change
-    checked.append("base image digests (same)")
+    checked.append(_same(_("base image digests")))
     parent = stages.get(stage or "")
     if parent in stages and (platform, parent) in found:
         first = found[(platform, parent)]
-        return "earlier-stage", f"stage {parent} (its base) missed first at {_step_name(first)}"
+        return "earlier-stage", _("stage {parent} (its base) missed first at {name}").format(
+            parent=parent, name=_step_name(first)
+        )
 
     # What the step takes: another stage, or files of the context.
     keyword = step.instruction.split(" ", 1)[0].upper()
@@ -224,31 +232,32 @@ def input_change(
         source_stage = source_stage.lower()  # BuildKit's stage names are case-insensitive
         upstream = found.get((platform, source_stage))
         if upstream is not None:
-            return "copy-from", (
-                f"COPY --from={source_stage}: stage {source_stage} missed first at "
-                f"{_step_name(upstream)} ({upstream.reason})"
-            )
-        checked.append(f"stage {source_stage} (no miss)")
+            return "copy-from", _(
+                "COPY --from={source_stage}: stage {source_stage} missed first at {name} ({reason})"
+            ).format(source_stage=source_stage, name=_step_name(upstream), reason=upstream.reason)
+        checked.append(_("stage {source_stage} (no miss)").format(source_stage=source_stage))
     elif keyword in ("COPY", "ADD"):
         try:
             files = _changed_context(old, new, step.instruction, deadline)
         except DeadlineExceeded:
             files = None
             checked.append(
-                "context files (not compared: matching the COPY/ADD sources took over "
-                f"{deadline.seconds:g} s)"
+                _(
+                    "context files (not compared: matching the COPY/ADD sources took "
+                    "over {seconds} s)"
+                ).format(seconds=l10n.decimal_mark(f"{deadline.seconds:g}"))
             )
         else:
             if files is None:
                 checked.append(
-                    "context files (not recorded: "
-                    + (new.context_note or old.context_note or "no list")
-                    + ")"
+                    _("context files (not recorded: {why})").format(
+                        why=new.context_note or old.context_note or _("no list")
+                    )
                 )
             elif files:
                 return "files", _files_detail(files, ref.id)
             else:
-                checked.append("the files it copies (same)")
+                checked.append(_same(_("the files it copies")))
     return None
 
 
@@ -271,34 +280,37 @@ def why_it_ran(
         if found_earlier is not None:
             return found_earlier
     if counted and counted[0].index < step.index:
-        checked.append("the stage's earlier steps (same input)")
+        checked.append(_("the stage's earlier steps (same input)"))
 
     args = changed_args(old, new, declared=declared_args(new.dockerfile_text))
     if args:
         return "build-arg", args_detail(args, ref.id)
-    checked.append("build arguments (same)")
+    checked.append(_same(_("build arguments")))
 
     # Nothing that goes into the step changed: was there a cache to use?
     if summary.builder and ref.summary.builder and summary.builder != ref.summary.builder:
-        return "other-builder", (
-            f"built on builder {summary.builder}; build #{ref.id} ran on "
-            f"{ref.summary.builder}, whose local cache this builder does not share"
-        )
+        return "other-builder", _(
+            "built on builder {builder}; build #{id} ran on {builder2}, whose local cache "
+            "this builder does not share"
+        ).format(builder=summary.builder, id=ref.id, builder2=ref.summary.builder)
     if summary.cache_import != "found" and summary.cached == 0:
-        imported = "no cache was imported" + (
-            " (the import found nothing)" if summary.cache_import == "not-found" else ""
+        imported = (
+            _("no cache was imported (the import found nothing)")
+            if summary.cache_import == "not-found"
+            else _("no cache was imported")
         )
-        return "no-cache", (
-            f"no step came from the cache: {imported} and the local cache no longer "
-            f"holds build #{ref.id}'s steps (pruned), though their input is the same ("
-            + ", ".join(c.removesuffix(" (same)") for c in checked)
-            + ")"
-        )
+        return "no-cache", _(
+            "no step came from the cache: {imported} and the local cache no longer "
+            "holds build #{id}'s steps (pruned), though their input is the same "
+            "({checked})"
+        ).format(imported=imported, id=ref.id, checked=", ".join(map(_unsame, checked)))
     if summary.cached:
-        checked.append("the cache (some steps came from it)")
+        checked.append(_("the cache (some steps came from it)"))
     else:
-        checked.append("the cache (one was imported, yet no step came from it)")
-    return "unknown", f"unknown; checked against build #{ref.id}: " + ", ".join(checked)
+        checked.append(_("the cache (one was imported, yet no step came from it)"))
+    return "unknown", _("unknown; checked against build #{id}: {checked}").format(
+        id=ref.id, checked=", ".join(checked)
+    )
 
 
 def _earlier_input(
@@ -319,11 +331,15 @@ def _earlier_input(
         ),
         None,
     )
-    name = f"step {earlier.index} {earlier.instruction}"
+    name = _("step {index} {instruction}").format(
+        index=earlier.index, instruction=earlier.instruction
+    )
     if before is not None and before.instruction != earlier.instruction:
         return (
             "instruction",
-            f"{name} changed (was: {before.instruction}) yet came from the cache",
+            _("{name} changed (was: {instruction}) yet came from the cache").format(
+                name=name, instruction=before.instruction
+            ),
         )
     keyword = earlier.instruction.split(" ", 1)[0].upper()
     if keyword in ("COPY", "ADD") and copy_from(earlier.instruction) is None:
@@ -332,8 +348,8 @@ def _earlier_input(
         except DeadlineExceeded:
             return None
         if files:
-            return "files", f"{name} came from the cache but takes files " + _files_detail(
-                files, ref.id
+            return "files", _("{name} came from the cache but takes files {files}").format(
+                name=name, files=_files_detail(files, ref.id)
             )
     return None
 
@@ -375,8 +391,14 @@ def _no_reference(
                 step.index,
                 step.instruction,
                 "no-cache",
-                f"the imported cache was exported by build #{build.id} for "
-                f"{', '.join(platforms) or 'another platform'} only, not {key[0]}",
+                _(
+                    "the imported cache was exported by build #{id} for {platforms} only, "
+                    "not {platform}"
+                ).format(
+                    id=build.id,
+                    platforms=", ".join(platforms) or _("another platform"),
+                    platform=key[0],
+                ),
                 build.id,
             )
     return None
@@ -394,8 +416,19 @@ def _cache_refs(values: Sequence[str]) -> set[str]:
     return refs
 
 
+def _same(what: str) -> str:
+    """A thing compared and found the same, as the reasons list them."""
+    return _("{what} (same)").format(what=what)
+
+
+def _unsame(checked: str) -> str:
+    """`checked` without its `(same)`."""
+    prefix, _brace, suffix = _("{what} (same)").partition("{what}")
+    return checked.removeprefix(prefix).removesuffix(suffix)
+
+
 def _step_name(miss: CacheMiss) -> str:
-    return f"step {miss.index} {miss.instruction}"
+    return _("step {index} {instruction}").format(index=miss.index, instruction=miss.instruction)
 
 
 def copy_from(instruction: str) -> str | None:
@@ -445,8 +478,11 @@ def changed_args(
 
 
 def args_detail(names: list[str], ref: int) -> str:
-    label = "build argument" if len(names) == 1 else "build arguments"
-    return f"{label} {', '.join(names)} changed since build #{ref}"
+    return ngettext(
+        "build argument {names} changed since build #{ref}",
+        "build arguments {names} changed since build #{ref}",
+        len(names),
+    ).format(names=", ".join(names), ref=ref)
 
 
 def _changed_line(old: str | None, new: str | None, instruction: str) -> str | None:
@@ -581,10 +617,26 @@ def copy_sources(instruction: str) -> list[str]:
 
 def _files_detail(files: list[tuple[str, str]], ref: int) -> str:
     shown = ", ".join(
-        path if how == "changed" else f"{path} ({how})" for path, how in files[:MAX_FILES_SHOWN]
+        path if how == "changed" else _file_change(path, how)
+        for path, how in files[:MAX_FILES_SHOWN]
     )
-    more = f" and {len(files) - MAX_FILES_SHOWN} more" if len(files) > MAX_FILES_SHOWN else ""
-    return f"changed since build #{ref}: {shown}{more}"
+    if len(files) > MAX_FILES_SHOWN:
+        more = len(files) - MAX_FILES_SHOWN
+        return ngettext(
+            "changed since build #{ref}: {shown} and {more} more",
+            "changed since build #{ref}: {shown} and {more} more",
+            more,
+        ).format(ref=ref, shown=shown, more=more)
+    return _("changed since build #{ref}: {shown}").format(ref=ref, shown=shown)
+
+
+def _file_change(path: str, how: str) -> str:
+    """`src/a.js (added)`."""
+    if how == "added":
+        return _("{path} (added)").format(path=path)
+    if how == "removed":
+        return _("{path} (removed)").format(path=path)
+    return f"{path} ({how})"
 
 
 def _base_change(
@@ -604,10 +656,9 @@ def _base_change(
             a, b = _DIGEST.search(before), _DIGEST.search(after)
             if a and b and a.group(1) != b.group(1):
                 name = after.split(" ", 1)[1].split("@", 1)[0]
-                return (
-                    f"the base image {name} resolved to another digest: "
-                    f"{b.group(1)[:17]}… (was {a.group(1)[:17]}…)"
-                )
+                return _(
+                    "the base image {name} resolved to another digest: {digest}… (was {before}…)"
+                ).format(name=name, digest=b.group(1)[:17], before=a.group(1)[:17])
             return None
         if image is None or image not in stages:
             return None

@@ -17,6 +17,7 @@ from buildtui.build.command import parse_command
 from buildtui.build.dockerfile import stage_names
 from buildtui.build.errors import OptionsError
 from buildtui.engine.client import docker_command
+from buildtui.i18n import N_, _
 from buildtui.logs import masked_argv
 from buildtui.settings import Settings
 
@@ -48,7 +49,7 @@ class OutputType(StrEnum):
 
 
 OUTPUT_LABELS = {
-    OutputType.DEFAULT: "default (no flag)",
+    OutputType.DEFAULT: N_("default (no flag)"),
     OutputType.PUSH: "registry (push)",
     OutputType.IMAGE: "image",
     OutputType.LOAD: "docker (load)",
@@ -107,23 +108,31 @@ class BuildOptions:
 def validate(options: BuildOptions) -> None:
     """Raise `OptionsError` for a combination buildx would refuse, with what to change."""
     if not options.context.strip():
-        raise OptionsError("The build context is empty: give a folder, e.g. `.`.")
+        raise OptionsError(_("The build context is empty: give a folder, e.g. `.`."))
     if options.output.needs_dest and not (options.output_dest or "").strip():
         raise OptionsError(
-            f"Output type {options.output.value} writes files: give a destination path."
+            _("Output type {value} writes files: give a destination path.").format(
+                value=options.output.value
+            )
         )
     if options.output is OutputType.PUSH and not options.tags:
-        raise OptionsError("--push needs a tag: give one, e.g. localhost:5000/lab:cachetest.")
+        raise OptionsError(_("--push needs a tag: give one, e.g. localhost:5000/lab:cachetest."))
     for flag, spec in (("--cache-from", options.cache_from), ("--cache-to", options.cache_to)):
         if spec is None:
             continue
         needs_ref = spec.type is not CacheType.INLINE or flag == "--cache-from"
         if needs_ref and not spec.ref.strip():
-            what = "a directory" if spec.type is CacheType.LOCAL else "a cache image reference"
-            raise OptionsError(f"{flag} type={spec.type.value} needs {what}.")
-    for name, _ in options.build_args:
+            message = (
+                _("{flag} type={type} needs a directory.")
+                if spec.type is CacheType.LOCAL
+                else _("{flag} type={type} needs a cache image reference.")
+            )
+            raise OptionsError(message.format(flag=flag, type=spec.type.value))
+    for name, _value in options.build_args:
         if not name or "=" in name or " " in name:
-            raise OptionsError(f"Build argument name {name!r} is not valid: use NAME=value.")
+            raise OptionsError(
+                _("Build argument name {name!r} is not valid: use NAME=value.").format(name=name)
+            )
 
 
 def cache_from_value(spec: CacheSpec) -> str:
@@ -281,11 +290,15 @@ def parse_build_args(text: str) -> tuple[tuple[str, str], ...]:
     try:
         words = shlex.split(text)
     except ValueError as error:
-        raise OptionsError(f"Build arguments: {error}; close the quote.") from error
+        raise OptionsError(
+            _("Build arguments: {error}; close the quote.").format(error=error)
+        ) from error
     pairs = []
     for word in words:
         name, sep, value = word.partition("=")
         if not sep:
-            raise OptionsError(f"Build argument {word!r} has no value: write {word}=value.")
+            raise OptionsError(
+                _("Build argument {word!r} has no value: write {word}=value.").format(word=word)
+            )
         pairs.append((name, value))
     return tuple(pairs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from buildtui.build.errors import BuildUnavailable
 from buildtui.engine.client import make_docker_client
+from buildtui.i18n import _
 from buildtui.settings import Settings
 
 
@@ -20,12 +21,14 @@ def builder_platforms(settings: Settings, builder: str | None = None) -> list[st
     except DockerException as error:
         detail = (error.stderr or str(error)).strip().splitlines()
         raise BuildUnavailable(
-            f"Cannot read the builder's platforms: {detail[-1] if detail else error}. "
-            "Check that the engine runs and buildx is installed (buildtui doctor)."
+            _(
+                "Cannot read the builder's platforms: {value}. Check that the engine "
+                "runs and buildx is installed (buildtui doctor)."
+            ).format(value=detail[-1] if detail else error)
         ) from error
     except FileNotFoundError as error:
         raise BuildUnavailable(
-            "The docker CLI is not installed or not on PATH: install it with the buildx plugin."
+            _("The docker CLI is not installed or not on PATH: install it with the buildx plugin.")
         ) from error
     platforms: list[str] = []
     for node in inspected.nodes or []:

@@ -19,8 +19,16 @@ from buildtui.build.history import BuildEntry, Comparison
 from buildtui.build.live import LiveBuild
 from buildtui.build.replay import FIXED_RATE, ReplaySession
 from buildtui.buildlog.model import BuildModel, PhaseKind, StepState
-from buildtui.buildlog.presentation import SEMANTIC, Styles, replay_note, speeds_text
+from buildtui.buildlog.presentation import (
+    SEMANTIC,
+    Styles,
+    outcome_word,
+    replay_note,
+    speeds_text,
+)
 from buildtui.buildlog.summary import BuildSummary, miss_line
+from buildtui.i18n import N_, _, language, ngettext
+from buildtui.l10n import day_time_seconds, decimal_mark, number
 from buildtui.registry.reference import registry_of, same_registry
 from buildtui.untrusted import screen_text
 
@@ -34,9 +42,10 @@ def buildx_args(argv: Sequence[str]) -> list[str]:
 # -- the history ---------------------------------------------------------------------
 
 HISTORY_COLUMNS = (
-    "#", "when", "result", "cached", "wall", "tags", "platforms", "output", "cache",
-    "cache broken first at", "forecast",
+    N_("#"), N_("when"), N_("result"), N_("cached"), N_("wall"), N_("tags"), N_("platforms"),
+    N_("output"), N_("cache"), N_("cache broken first at"), N_("forecast"),
 )  # fmt: skip
+"""The history's headings (English: translate with `_`)."""
 
 
 def history_row(entry: BuildEntry, build_arg_values: bool = False) -> tuple[str, ...]:
@@ -45,24 +54,32 @@ def history_row(entry: BuildEntry, build_arg_values: bool = False) -> tuple[str,
     values show as `NAME=…` there unless asked)."""
     summary = entry.summary
     if entry.canceled:
-        result = "canceled"
+        result = _("canceled")
     elif summary.exit_code == 0:
-        result = "ok"
+        result = _("ok")
     else:
-        result = f"failed ({summary.exit_code})"
+        result = _("failed ({code})").format(code=summary.exit_code)
     if entry.imported:  # another machine's, or a plain log's: see `history show`
-        result += " · imported"
-    wall = f"{summary.wall_seconds:.1f}s" if summary.wall_seconds is not None else "-"
-    when = datetime.fromtimestamp(entry.started).strftime("%m-%d %H:%M:%S")
+        result += " · " + _("imported")
+    wall = f"{number(summary.wall_seconds, 1)}s" if summary.wall_seconds is not None else "-"
+    when = history_when(entry.started)
     tags, cache, platforms = build_traits(entry.argv)
     return (str(entry.id), when, result, f"{summary.cached}/{summary.total}", wall, tags,
             platforms, output_cell(entry.argv), cache, first_miss_cell(summary),
             forecast_cell(entry))  # fmt: skip
 
 
+def history_when(started: float) -> str:
+    """When a build started, in the history: `12-06 12:42:07` (`6.12 12:42:07`)."""
+    moment = datetime.fromtimestamp(started)
+    if language() == "pl":
+        return f"{moment.day}.{moment.month:02d} {moment:%H:%M:%S}"
+    return moment.strftime("%m-%d %H:%M:%S")
+
+
 def short_ref(ref: str) -> str:
     """`localhost:5000/lab:cachetest` -> `lab:cachetest` (the registry host left out)."""
-    first, _, rest = ref.partition("/")
+    first, _unused, rest = ref.partition("/")
     return rest if rest and ("." in first or ":" in first or first == "localhost") else ref
 
 
@@ -153,7 +170,7 @@ def pushed_to(live: LiveBuild, registry_host: str) -> bool:
     summary = live.summary
     if summary is None:
         return False
-    refs = [ref for ref, _ in summary.pushed]
+    refs = [ref for ref, _unused in summary.pushed]
     if summary.cache_export == "ok":
         refs += [ref for spec in parse_command(live.argv).cache_to if (ref := spec.registry_ref)]
     return any(same_registry(registry_of(ref), registry_host) for ref in refs)
@@ -165,17 +182,26 @@ def status_line(live: LiveBuild, lines: int) -> str:
     wall = live.wall_seconds()
     if live.running:
         running = len(live.model.running)
-        return f"Building · {wall:.0f}s · {running} step(s) running · {lines} lines · F8 cancels"
+        return ngettext(
+            "Building · {seconds}s · {running} step(s) running · {lines} lines · F8 cancels",
+            "Building · {seconds}s · {running} step(s) running · {lines} lines · F8 cancels",
+            running,
+        ).format(seconds=f"{wall:.0f}", running=running, lines=lines)
     summary = live.summary
     if summary is None:
-        return "The build did not start."
-    state = "canceled" if live.canceled else ("succeeded" if summary.succeeded else "failed")
+        return _("The build did not start.")
     if summary.wall_seconds is not None:  # a replay's: the recorded one
         wall = summary.wall_seconds
-    return (
-        f"Build {state} · {summary.cached}/{summary.total} steps cached · "
-        f"{wall:.1f}s · {lines} lines · F4: log"
+    if live.canceled:
+        state = _("Build canceled · {cached}/{total} steps cached · {seconds}s · {lines} lines")
+    elif summary.succeeded:
+        state = _("Build succeeded · {cached}/{total} steps cached · {seconds}s · {lines} lines")
+    else:
+        state = _("Build failed · {cached}/{total} steps cached · {seconds}s · {lines} lines")
+    done = state.format(
+        cached=summary.cached, total=summary.total, seconds=number(wall, 1), lines=lines
     )
+    return done + " · " + _("F4: log")
 
 
 def glance_text(
@@ -195,35 +221,45 @@ def glance_text(
     if summary is None or live.running:
         counted = [s for g in live.model.groups() for s in g.steps if s.counted]
         cached = sum(1 for s in counted if s.was_cached)
-        out.append("Replaying" if speeds else "Building", style=styles.get("running", ""))
+        out.append(_("Replaying") if speeds else _("Building"), style=styles.get("running", ""))
         out.append(" · CACHED ")
         out.append(f" {cached}/{len(counted)} ", style=styles.get("cached", ""))
-        out.append(" so far\nCache import: ")
+        out.append(" " + _("so far") + "\n" + _("Cache import:") + " ")
         out.append(_import_so_far(live.model), style=styles.get("dim", ""))
         return out
-    state = "canceled" if live.canceled else ("succeeded" if summary.succeeded else "failed")
-    out.append(f"Build {state}", style=styles.get("done" if summary.succeeded else "error", ""))
+    if live.canceled:
+        state = _("Build canceled")
+    else:
+        state = _("Build succeeded") if summary.succeeded else _("Build failed")
+    out.append(state, style=styles.get("done" if summary.succeeded else "error", ""))
     if summary.wall_seconds is not None:
-        out.append(f" in {summary.wall_seconds:.1f}s")
+        out.append(" " + _("in {seconds}s").format(seconds=number(summary.wall_seconds, 1)))
     if speeds and not narrow:
         out.append(f" {replay_note(summary, speeds)}", style=styles.get("dim", ""))
     out.append(" · CACHED ")
     out.append(f" {summary.cached}/{summary.total} ", style=styles.get("cached", ""))
     out.append("\n")
     per_platform = ", ".join(
-        f"{p.platform or 'default'} {p.cached}/{p.total}" for p in summary.per_platform
+        f"{p.platform or _('default')} {p.cached}/{p.total}" for p in summary.per_platform
     )
     if per_platform and not narrow:
         out.append(f"{per_platform} · ")
+    states = {
+        "cache_import": outcome_word(summary.cache_import),
+        "cache_export": outcome_word(summary.cache_export),
+        "push": outcome_word(summary.push),
+    }
     if narrow:
         out.append(
-            f"Cache import: {summary.cache_import} · export: {summary.cache_export}"
-            f" · push: {summary.push}"
+            _("Cache import: {cache_import} · export: {cache_export} · push: {push}").format(
+                **states
+            )
         )
     else:
         out.append(
-            f"Cache import: {summary.cache_import} · Cache export: {summary.cache_export}"
-            f" · Push: {summary.push}"
+            _("Cache import: {cache_import} · Cache export: {cache_export} · Push: {push}").format(
+                **states
+            )
         )
     return out
 
@@ -233,12 +269,12 @@ def _import_so_far(model: BuildModel) -> str:
     (the summary's words)."""
     imports = model.phases_of(PhaseKind.CACHE_IMPORT)
     if not imports:
-        return "none (yet)"
+        return _("none (yet)")
     if any(p.state is StepState.DONE or p.state is StepState.CACHED for p in imports):
-        return "found"
+        return outcome_word("found")
     if any(p.state is StepState.RUNNING for p in imports):
-        return "importing"
-    return "not-found"
+        return _("importing")
+    return outcome_word("not-found")
 
 
 # -- a replay --------------------------------------------------------------------------
@@ -252,16 +288,24 @@ def replay_banner(session: ReplaySession, state: str) -> Text:
     out.append(" REPLAY ", style="reverse bold")
     if session.side_by_side:
         first, second = (record.entry for record in session.records)
-        out.append(f" #{first.id} beside #{second.id}, at the same pace")
+        out.append(
+            " "
+            + _("#{first} beside #{second}, at the same pace").format(
+                first=first.id, second=second.id
+            )
+        )
     else:
-        out.append(f" build {replayed_build(session.records[0].entry)}")
-    out.append(f" · {speeds_text([session.clock.speed])} · {state}")
+        out.append(" " + _("build {build}").format(build=replayed_build(session.records[0].entry)))
+    out.append(f" · {speeds_text([session.clock.speed])} · {_(state)}")
     unpaced = list(dict.fromkeys(s.record.entry.id for s in session.services if not s.paced))
+    rate = decimal_mark(f"{FIXED_RATE:g}")
     if unpaced and session.side_by_side:
-        ids = " and ".join(f"#{build_id}" for build_id in unpaced)
-        out.append(f" · {ids} kept without timing: {FIXED_RATE:g} lines a second")
+        ids = _(" and ").join(f"#{build_id}" for build_id in unpaced)
+        out.append(
+            " · " + _("{ids} kept without timing: {rate} lines a second").format(ids=ids, rate=rate)
+        )
     elif unpaced:
-        out.append(f" · kept without timing: {FIXED_RATE:g} lines a second")
+        out.append(" · " + _("kept without timing: {rate} lines a second").format(rate=rate))
     return out
 
 
@@ -269,32 +313,46 @@ def replayed_build(entry: BuildEntry, when: str | None = None) -> str:
     """`#2 (recorded 2025-05-01 14:03:12)`, or where an imported build came from."""
     when = when or started_text(entry)
     if entry.source == "plain-log":
-        return f"#{entry.id} (imported plain log {entry.origin or ''}, file of {when})"
+        return _("#{id} (imported plain log {origin}, file of {when})").format(
+            id=entry.id, origin=entry.origin or "", when=when
+        )
     if entry.imported:
-        return f"#{entry.id} (imported: {entry.origin or 'a file'}, recorded {when})"
-    return f"#{entry.id} (recorded {when})"
+        return _("#{id} (imported: {origin}, recorded {when})").format(
+            id=entry.id, origin=entry.origin or _("a file"), when=when
+        )
+    return _("#{id} (recorded {when})").format(id=entry.id, when=when)
 
 
 def replay_status_line(session: ReplaySession, lives: Sequence[LiveBuild]) -> str:
     """The pane's one-line status during a replay: where the recorded time is, then how
     each build ended (the caller holds nothing: it reads the lives' summaries only)."""
-    ids = " and ".join(f"#{record.entry.id}" for record in session.records)
+    ids = _(" and ").join(f"#{record.entry.id}" for record in session.records)
     walls = [r.entry.summary.wall_seconds for r in session.records]
     known = [w for w in walls if w is not None]
     length = max(known) if known else session.duration
     if any(live.running for live in lives):
         at = min(session.clock.now(), length)
         lines = sum(len(live.lines) for live in lives)
-        pace = "as recorded" if session.paced else f"at {FIXED_RATE:g} lines a second"
-        return f"Replaying {ids} · {at:.1f}s of {length:.1f}s {pace} · {lines} lines"
+        pace = (
+            _("as recorded")
+            if session.paced
+            else _("at {rate} lines a second").format(rate=decimal_mark(f"{FIXED_RATE:g}"))
+        )
+        return _("Replaying {ids} · {at}s of {length}s {pace} · {lines} lines").format(
+            ids=ids, at=number(at, 1), length=number(length, 1), pace=pace, lines=lines
+        )
     ended = []
     for record, live in zip(session.records, lives, strict=False):
         summary = live.summary
         if summary is None or live.canceled:
-            ended.append(f"#{record.entry.id} stopped")
+            ended.append(_("#{id} stopped").format(id=record.entry.id))
         else:
-            ended.append(f"#{record.entry.id} {summary.cached}/{summary.total} cached")
-    return f"Replay finished · {' · '.join(ended)}"
+            ended.append(
+                _("#{id} {cached}/{total} cached").format(
+                    id=record.entry.id, cached=summary.cached, total=summary.total
+                )
+            )
+    return _("Replay finished · {ended}").format(ended=" · ".join(ended))
 
 
 # -- two builds compared -------------------------------------------------------------
@@ -302,7 +360,7 @@ def replay_status_line(session: ReplaySession, lives: Sequence[LiveBuild]) -> st
 
 def started_text(entry: BuildEntry) -> str:
     """When the build started, to the second, in local time."""
-    return datetime.fromtimestamp(entry.started).strftime("%Y-%m-%d %H:%M:%S")
+    return day_time_seconds(entry.started)
 
 
 def comparison_table(comparison: Comparison, styles: Styles = SEMANTIC) -> Table:
@@ -310,23 +368,26 @@ def comparison_table(comparison: Comparison, styles: Styles = SEMANTIC) -> Table
     the cache now (`cached`) or still (`done`), one that ran instead (`error`)."""
     old, new = comparison.old, comparison.new
     table = Table(expand=True, show_edge=False)
-    table.add_column("platform · stage")
-    table.add_column("step")
+    table.add_column(_("platform · stage"))
+    table.add_column(_("step"))
     table.add_column(f"#{old.id} {started_text(old)}")
     table.add_column(f"#{new.id} {started_text(new)}")
     for change in comparison.changes:
-        label = " · ".join(p for p in (change.platform, change.stage) if p) or "build"
+        label = " · ".join(p for p in (change.platform, change.stage) if p) or _("build")
         became_cached = change in comparison.now_cached
-        after = Text(change.after.upper() if change.after == "cached" else change.after)
+        after = Text(change.after.upper() if change.after == "cached" else _state(change.after))
         if change.after == "cached":
             after.stylize(styles.get("cached" if became_cached else "done", ""))
         elif change in comparison.now_run:
-            after = Text(f"{change.after} (was CACHED)", style=styles.get("error", ""))
+            after = Text(
+                _("{state} (was CACHED)").format(state=_state(change.after)),
+                style=styles.get("error", ""),
+            )
             if change.seconds_after is not None:
-                after.append(f" {change.seconds_after:.1f}s")
-        before = change.before
+                after.append(f" {number(change.seconds_after, 1)}s")
+        before = change.before.upper() if change.before == "cached" else _state(change.before)
         if change.seconds_before is not None and change.before == "done":
-            before += f" {change.seconds_before:.1f}s"
+            before += f" {number(change.seconds_before, 1)}s"
         # A str cell of a Rich table is markup: the step's text (a Dockerfile's, from disk)
         # goes in as screen text.
         table.add_row(
@@ -343,20 +404,48 @@ def comparison_headline(comparison: Comparison) -> str:
     old_wall, new_wall = comparison.old.summary.wall_seconds, comparison.new.summary.wall_seconds
     if old_wall is not None and new_wall is not None:
         delta = old_wall - new_wall
-        verdict = f"{delta:.1f}s saved" if delta >= 0 else f"{-delta:.1f}s lost"
-        wall = f"wall time {old_wall:.1f}s -> {new_wall:.1f}s ({verdict})"
+        verdict = (
+            _("{seconds}s saved").format(seconds=number(delta, 1))
+            if delta >= 0
+            else _("{seconds}s lost").format(seconds=number(-delta, 1))
+        )
+        wall = _("wall time {before}s -> {after}s ({verdict})").format(
+            before=number(old_wall, 1), after=number(new_wall, 1), verdict=verdict
+        )
     else:
-        wall = "wall time unknown"
+        wall = _("wall time unknown")
     misses = comparison.new.summary.first_misses
-    first = (
-        f"First miss of #{comparison.new.id}: {miss_line(misses[0])}"
-        + (f" (and {len(misses) - 1} more stage(s))" if len(misses) > 1 else "")
-        if misses
-        else f"#{comparison.new.id} recorded no cache miss."
+    if not misses:
+        first = _("#{id} recorded no cache miss.").format(id=comparison.new.id)
+    elif len(misses) > 1:
+        first = ngettext(
+            "First miss of #{id}: {miss} (and {more} more stage(s))",
+            "First miss of #{id}: {miss} (and {more} more stage(s))",
+            len(misses) - 1,
+        ).format(id=comparison.new.id, miss=miss_line(misses[0]), more=len(misses) - 1)
+    else:
+        first = _("First miss of #{id}: {miss}").format(
+            id=comparison.new.id, miss=miss_line(misses[0])
+        )
+    steps = ngettext(
+        "{cached} step(s) went from run to CACHED ({saved}s of step time saved), {run} from "
+        "CACHED to run ({lost}s lost); {wall}.",
+        "{cached} step(s) went from run to CACHED ({saved}s of step time saved), {run} from "
+        "CACHED to run ({lost}s lost); {wall}.",
+        len(comparison.now_cached),
+    ).format(
+        cached=len(comparison.now_cached),
+        saved=number(comparison.step_seconds_saved, 1),
+        run=len(comparison.now_run),
+        lost=number(comparison.step_seconds_lost, 1),
+        wall=wall,
     )
-    return (
-        f"{len(comparison.now_cached)} step(s) went from run to CACHED "
-        f"({comparison.step_seconds_saved:.1f}s of step time saved), "
-        f"{len(comparison.now_run)} from CACHED to run "
-        f"({comparison.step_seconds_lost:.1f}s lost); {wall}.\n{first}"
-    )
+    return f"{steps}\n{first}"
+
+
+STEP_STATES = {"done": N_("done"), "error": N_("error"), "canceled": N_("canceled")}
+
+
+def _state(state: str) -> str:
+    """A step's state in a comparison, in the current language (CACHED as BuildKit says it)."""
+    return _(STEP_STATES[state]) if state in STEP_STATES else state

@@ -21,6 +21,7 @@ from typing import IO, Protocol
 
 from buildtui import logs
 from buildtui.build.errors import BuildError, BuildUnavailable
+from buildtui.i18n import _
 
 CHUNK = 1 << 16
 KILL_AFTER = 5.0
@@ -87,12 +88,14 @@ class RunningBuild:
             )
         except FileNotFoundError as error:
             raise BuildUnavailable(
-                f"Cannot run {self.argv[0]!r}: it is not installed or not on PATH. "
-                "Install the Docker CLI with the buildx plugin "
-                "(buildtui doctor tells what is missing)."
+                _(
+                    "Cannot run {value!r}: it is not installed or not on PATH. Install "
+                    "the Docker CLI with the buildx plugin (buildtui doctor tells what "
+                    "is missing)."
+                ).format(value=self.argv[0])
             ) from error
         except OSError as error:
-            raise BuildError(f"Cannot start the build: {error}.") from error
+            raise BuildError(_("Cannot start the build: {error}.").format(error=error)) from error
         self.pid = self._process.pid
         self.started_at = started
 

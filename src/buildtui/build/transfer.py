@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from buildtui import __version__
+from buildtui import __version__, l10n
 from buildtui.build.arg_values import BuildArgMask, build_arg_values
 from buildtui.build.errors import BuildError
 from buildtui.build.evidence import MAX_DOCKERFILE, MAX_FILES, BuildEvidence
@@ -39,6 +39,7 @@ from buildtui.build.live import MAX_LINES
 from buildtui.buildlog.model import BuildModel
 from buildtui.buildlog.parser import sanitize
 from buildtui.buildlog.summary import BuildSummary, CacheMiss, summarize
+from buildtui.i18n import _
 from buildtui.logs import masked_argv
 from buildtui.private_files import write_private
 
@@ -143,9 +144,10 @@ def export_text(document: dict[str, Any]) -> str:
     size = len(text.encode("utf-8"))
     if size > MAX_IMPORT_BYTES:
         raise TransferError(
-            f"the export would be {size / 2**20:.1f} MiB, more than the "
-            f"{MAX_IMPORT_BYTES // 2**20} MiB an import takes; this build's log is too "
-            "long to take elsewhere"
+            _(
+                "the export would be {size} MiB, more than the {limit} MiB an "
+                "import takes; this build's log is too long to take elsewhere"
+            ).format(size=l10n.number(size / 2**20, 1), limit=MAX_IMPORT_BYTES // 2**20)
         )
     return text
 
@@ -154,11 +156,17 @@ def write_export(path: Path, text: str) -> None:
     """Write `text` to `path`, owner-only (0600), whole or not at all; a symbolic link in
     its place is refused, never followed; its folder (the user's) must exist."""
     if not path.parent.is_dir():
-        raise TransferError(f"cannot write {path}: its folder does not exist; give another --out")
+        raise TransferError(
+            _("cannot write {path}: its folder does not exist; give another --out").format(
+                path=path
+            )
+        )
     try:
         write_private(path, text, links="refuse", own_folder=False)
     except OSError as error:
-        raise TransferError(f"cannot write {path}: {error.strerror or error}") from None
+        raise TransferError(
+            _("cannot write {path}: {value}").format(path=path, value=error.strerror or error)
+        ) from None
 
 
 # -- import ---------------------------------------------------------------------------
@@ -174,8 +182,10 @@ def read_import(
     if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
         if command is not None or exit_code is not None:
             raise TransferError(
-                f"{path} is an exported build: it has its own command and exit code "
-                "(--command and --exit-code are for plain logs)"
+                _(
+                    "{path} is an exported build: it has its own command and exit code "
+                    "(--command and --exit-code are for plain logs)"
+                ).format(path=path)
             )
         return _from_export(path, data)
     return _from_plain_log(path, data, mtime, command, exit_code)
@@ -185,29 +195,33 @@ def _read_capped(path: Path) -> tuple[bytes, float]:
     try:
         info = os.stat(path)
     except OSError as error:
-        raise TransferError(f"cannot read {path}: {error.strerror}") from None
+        raise TransferError(
+            _("cannot read {path}: {strerror}").format(path=path, strerror=error.strerror)
+        ) from None
     if not stat.S_ISREG(info.st_mode):
-        raise TransferError(f"{path} is not a regular file")
+        raise TransferError(_("{path} is not a regular file").format(path=path))
     if info.st_size > MAX_IMPORT_BYTES:
         raise TransferError(_too_big(path, info.st_size))
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         with os.fdopen(descriptor, "rb") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise TransferError(f"{path} is not a regular file")
+                raise TransferError(_("{path} is not a regular file").format(path=path))
             data = handle.read(MAX_IMPORT_BYTES + 1)
     except OSError as error:
-        raise TransferError(f"cannot read {path}: {error.strerror}") from None
+        raise TransferError(
+            _("cannot read {path}: {strerror}").format(path=path, strerror=error.strerror)
+        ) from None
     if len(data) > MAX_IMPORT_BYTES:
         raise TransferError(_too_big(path, len(data)))
     if not data.strip():
-        raise TransferError(f"{path} is empty")
+        raise TransferError(_("{path} is empty").format(path=path))
     return data, info.st_mtime
 
 
 def _too_big(path: Path, size: int) -> str:
-    return (
-        f"{path} is {size / 2**20:.1f} MiB; an import takes at most {MAX_IMPORT_BYTES // 2**20} MiB"
+    return _("{path} is {size} MiB; an import takes at most {limit} MiB").format(
+        path=path, size=l10n.number(size / 2**20, 1), limit=MAX_IMPORT_BYTES // 2**20
     )
 
 
@@ -220,34 +234,44 @@ def _from_export(path: Path, data: bytes) -> ImportedBuild:
         document = json.loads(data)
     except (ValueError, RecursionError) as error:
         raise TransferError(
-            f"{path} is not a buildtui export: it is not valid JSON ({_short(error)})"
+            _("{path} is not a buildtui export: it is not valid JSON ({short})").format(
+                path=path, short=_short(error)
+            )
         ) from None
     try:
         return _checked_export(document, path)
     except _Malformed as error:
-        raise TransferError(f"{path} is not a valid buildtui export: {error}") from None
+        raise TransferError(
+            _("{path} is not a valid buildtui export: {error}").format(path=path, error=error)
+        ) from None
 
 
 def _short(error: Exception) -> str:
-    return str(error)[:200] if not isinstance(error, RecursionError) else "nested too deep"
+    return str(error)[:200] if not isinstance(error, RecursionError) else _("nested too deep")
 
 
 def _checked_export(document: Any, path: Path) -> ImportedBuild:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise _Malformed(f'no "format": "{FORMAT}" at its top')
+        raise _Malformed(_('no "format": "{FORMAT}" at its top').format(FORMAT=FORMAT))
     version = document.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
-        raise _Malformed('"version" is not a number')
+        raise _Malformed(_('"version" is not a number'))
     if version > VERSION:
         raise _Malformed(
-            f"it is version {version}, made by a newer buildtui (this one reads version "
-            f"{VERSION}); import it with that buildtui, or upgrade this one"
+            _(
+                "it is version {version}, made by a newer buildtui (this one reads "
+                "version {VERSION}); import it with that buildtui, or upgrade this one"
+            ).format(version=version, VERSION=VERSION)
         )
     build = _field(document, "build", dict)
     log = _field(build, "log", str)
     lines = [sanitize(line) for line in log.split("\n")] if log else []
     if len(lines) > MAX_LINES:
-        raise _Malformed(f'"log" has {len(lines)} lines, more than {MAX_LINES}')
+        raise _Malformed(
+            _('"log" has {count} lines, more than {MAX_LINES}').format(
+                count=len(lines), MAX_LINES=MAX_LINES
+            )
+        )
     exit_code = _optional_int(build, "exit_code")
     wall = _optional_number(build.get("summary"), "wall_seconds", "summary")
     summary = _summary_of(lines, exit_code, wall)
@@ -271,37 +295,41 @@ def _checked_export(document: Any, path: Path) -> ImportedBuild:
 
 def _field(data: Any, key: str, kind: type) -> Any:
     if not isinstance(data, dict) or key not in data:
-        raise _Malformed(f'"{key}" is missing')
+        raise _Malformed(_('"{key}" is missing').format(key=key))
     value = data[key]
     if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-        raise _Malformed(f'"{key}" is not {_kind_name(kind)}')
+        raise _Malformed(_('"{key}" is not {name}').format(key=key, name=_kind_name(kind)))
     return value
 
 
 def _kind_name(kind: type) -> str:
     names: dict[type, str] = {
-        dict: "an object",
+        dict: _("an object"),
         list: "a list",
         str: "a string",
-        bool: "true or false",
+        bool: _("true or false"),
     }
     return names.get(kind, "a number")
 
 
 def _text(value: Any, where: str) -> str:
     if not isinstance(value, str):
-        raise _Malformed(f'"{where}" holds something that is not a string')
+        raise _Malformed(_('"{where}" holds something that is not a string').format(where=where))
     if len(value) > MAX_TEXT:
-        raise _Malformed(f'"{where}" holds a string longer than {MAX_TEXT} characters')
+        raise _Malformed(
+            _('"{where}" holds a string longer than {MAX_TEXT} characters').format(
+                where=where, MAX_TEXT=MAX_TEXT
+            )
+        )
     return sanitize(value)
 
 
 def _number(data: Any, key: str) -> float:
     value = data.get(key) if isinstance(data, dict) else None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise _Malformed(f'"{key}" is not a number')
+        raise _Malformed(_('"{key}" is not a number').format(key=key))
     if value < 0:
-        raise _Malformed(f'"{key}" is negative')
+        raise _Malformed(_('"{key}" is negative').format(key=key))
     return float(value)
 
 
@@ -311,7 +339,9 @@ def _optional_number(data: Any, key: str, where: str) -> float | None:
     try:
         return _number(data, key)
     except _Malformed:
-        raise _Malformed(f'"{where}.{key}" is not a number') from None
+        raise _Malformed(
+            _('"{where}.{key}" is not a number').format(where=where, key=key)
+        ) from None
 
 
 def _optional_int(data: dict[str, Any], key: str) -> int | None:
@@ -319,7 +349,7 @@ def _optional_int(data: dict[str, Any], key: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not -(2**31) < value < 2**31:
-        raise _Malformed(f'"{key}" is not a whole number')
+        raise _Malformed(_('"{key}" is not a whole number').format(key=key))
     return value
 
 
@@ -338,11 +368,11 @@ def _misses(value: Any) -> tuple[CacheMiss, ...]:
     """The first misses the build was kept with. Their reasons name builds of the
     machine it ran on, so `compared_with` (an id there) is not kept."""
     if not isinstance(value, list) or len(value) > MAX_ITEMS:
-        raise _Malformed('"summary.first_misses" is not a list')
+        raise _Malformed(_('"summary.first_misses" is not a list'))
     misses = []
     for item in value:
         if not isinstance(item, dict):
-            raise _Malformed('"summary.first_misses" holds something that is not an object')
+            raise _Malformed(_('"summary.first_misses" holds something that is not an object'))
         index = _optional_int(item, "index")
         misses.append(
             CacheMiss(
@@ -366,23 +396,25 @@ def _timing(value: Any, lines: int) -> tuple[tuple[int, float], ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or len(value) > MAX_MARKS + 1:
-        raise _Malformed(f'"timing" is not a list of at most {MAX_MARKS} marks')
+        raise _Malformed(
+            _('"timing" is not a list of at most {MAX_MARKS} marks').format(MAX_MARKS=MAX_MARKS)
+        )
     marks: list[tuple[int, float]] = []
     for mark in value:
         if not (isinstance(mark, list) and len(mark) == 2):
-            raise _Malformed('"timing" holds a mark that is not [lines, seconds]')
+            raise _Malformed(_('"timing" holds a mark that is not [lines, seconds]'))
         count, seconds = mark
         if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= lines:
-            raise _Malformed('"timing" counts lines the log does not have')
+            raise _Malformed(_('"timing" counts lines the log does not have'))
         if (
             isinstance(seconds, bool)
             or not isinstance(seconds, int | float)
             or not math.isfinite(seconds)
             or seconds < 0
         ):
-            raise _Malformed('"timing" holds a time that is not a number of seconds')
+            raise _Malformed(_('"timing" holds a time that is not a number of seconds'))
         if marks and (count < marks[-1][0] or seconds < marks[-1][1]):
-            raise _Malformed('"timing" goes backwards')
+            raise _Malformed(_('"timing" goes backwards'))
         marks.append((count, float(seconds)))
     return tuple(marks)
 
@@ -391,11 +423,11 @@ def _evidence(value: Any) -> BuildEvidence | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise _Malformed('"evidence" is not an object')
+        raise _Malformed(_('"evidence" is not an object'))
     text = value.get("dockerfile_text")
     if text is not None:
         if not isinstance(text, str) or len(text) > MAX_DOCKERFILE:
-            raise _Malformed('"evidence.dockerfile_text" is not a Dockerfile')
+            raise _Malformed(_('"evidence.dockerfile_text" is not a Dockerfile'))
         text = "\n".join(sanitize(line) for line in text.split("\n"))
     return BuildEvidence(
         context=_optional_text(value, "context"),
@@ -417,7 +449,11 @@ def _text_map(value: Any, key: str, limit: int) -> dict[str, str] | None:
     if value is None:
         return None
     if not isinstance(value, dict) or len(value) > limit:
-        raise _Malformed(f'"evidence.{key}" is not an object of at most {limit} entries')
+        raise _Malformed(
+            _('"evidence.{key}" is not an object of at most {limit} entries').format(
+                key=key, limit=limit
+            )
+        )
     return {_text(k, key): _text(v, key) for k, v in value.items()}
 
 
@@ -425,7 +461,7 @@ def _texts(value: Any, key: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or len(value) > MAX_ITEMS:
-        raise _Malformed(f'"evidence.{key}" is not a list')
+        raise _Malformed(_('"evidence.{key}" is not a list').format(key=key))
     return tuple(_text(item, key) for item in value)
 
 
@@ -437,19 +473,27 @@ def _from_plain_log(
     if raw and raw[-1] == "":
         raw.pop()
     if len(raw) > MAX_LINES:
-        raise TransferError(f"{path} has {len(raw)} lines; an import takes at most {MAX_LINES}")
+        raise TransferError(
+            _("{path} has {count} lines; an import takes at most {MAX_LINES}").format(
+                path=path, count=len(raw), MAX_LINES=MAX_LINES
+            )
+        )
     lines = [sanitize(line.removesuffix("\r")) for line in raw]
     if not any(_STEP_LINE.match(line) for line in lines):
         hint = (
-            " It was saved with the terminal's progress display: run the build again with "
-            "--progress=plain."
+            _(
+                " It was saved with the terminal's progress display: run the build "
+                "again with --progress=plain."
+            )
             if any(line.lstrip().startswith("[+] Building") for line in lines[:50])
             else ""
         )
         raise TransferError(
-            f"{path} is neither a buildtui export nor the log of a plain build: it has "
-            "no `#N` step lines. Save a build's log with: docker buildx build "
-            f"--progress=plain … 2>&1 | tee build.log.{hint}"
+            _(
+                "{path} is neither a buildtui export nor the log of a plain build: it "
+                "has no `#N` step lines. Save a build's log with: docker buildx build "
+                "--progress=plain … 2>&1 | tee build.log.{hint}"
+            ).format(path=path, hint=hint)
         )
     notes = []
     given = command if command is not None else _command_in(lines)
@@ -458,17 +502,24 @@ def _from_plain_log(
         try:
             argv = tuple(shlex.split(given))
         except ValueError as error:
-            raise TransferError(f"the command cannot be read as a shell line: {error}") from None
+            raise TransferError(
+                _("the command cannot be read as a shell line: {error}").format(error=error)
+            ) from None
         if len(argv) < 2 or Path(argv[0]).name != "docker" or "build" not in argv[1:3]:
             raise TransferError(
-                f"the command should be the docker buildx build that made the log, not {given!r}"
+                _(
+                    "the command should be the docker buildx build that made the log, not {given!r}"
+                ).format(given=given)
             )
         if command is None:
-            notes.append("The command was read from the log's first lines.")
+            notes.append(_("The command was read from the log's first lines."))
     else:
         notes.append(
-            "The log does not say which command made it: give it with --command "
-            "'docker buildx build …' so that the history and the Lab guide can use it."
+            _(
+                "The log does not say which command made it: give it with --command "
+                "'docker buildx build …' so that the history and the Lab guide can use "
+                "it."
+            )
         )
     mask = BuildArgMask(build_arg_values(argv, {}))
     if not mask.empty:  # as a build's log is masked as it arrives (arg_values.py)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from buildtui.buildlog.model import BuildModel, Phase, PhaseKind
+from buildtui.i18n import N_, _
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,19 @@ class Explanation:
     """True when the build is fine despite the message (e.g. no cache on a first build)."""
     matched: str = ""
     """The log text that matched."""
+    fields: tuple[tuple[str, object], ...] = ()
+    """What fills the `{fields}` of `explanation`.
+
+    `title`, `explanation` and `fix` are English (the catalogue's msgids): they are
+    translated where they are shown (`shown`), in the language of the moment."""
+
+    def shown(self) -> tuple[str, str, str]:
+        """The title, explanation and fix in the current language."""
+        return (
+            _(self.title),
+            _(self.explanation).format(**dict(self.fields)),
+            _(self.fix),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,70 +57,97 @@ _RULES = (
             r"|booting buildkit.*(?:pull access denied|no such host)",
             re.I,
         ),
-        "The builder in use cannot start: its BuildKit image cannot be pulled",
-        "The builder in use runs BuildKit in a container (docker-container driver) whose "
-        "image, moby/buildkit:buildx-stable-1, is not on this machine and cannot be pulled "
-        "from here (no access to Docker Hub). Every build on this builder fails the same way.",
-        "Go back to a builder that works: `docker buildx use default` (the docker driver needs "
-        "no image and, with the containerd image store, builds multi-platform images and "
-        "pushes them); or bring the image here (`docker save moby/buildkit:buildx-stable-1` "
-        "on a machine with access, then `docker load`). `buildtui doctor` checks that the "
-        "builder in use can build.",
+        N_("The builder in use cannot start: its BuildKit image cannot be pulled"),
+        N_(
+            "The builder in use runs BuildKit in a container (docker-container driver) "
+            "whose image, moby/buildkit:buildx-stable-1, is not on this machine and "
+            "cannot be pulled from here (no access to Docker Hub). Every build on this "
+            "builder fails the same way."
+        ),
+        N_(
+            "Go back to a builder that works: `docker buildx use default` (the docker "
+            "driver needs no image and, with the containerd image store, builds "
+            "multi-platform images and pushes them); or bring the image here (`docker "
+            "save moby/buildkit:buildx-stable-1` on a machine with access, then "
+            "`docker load`). `buildtui doctor` checks that the builder in use can "
+            "build."
+        ),
         "https://docs.docker.com/build/builders/drivers/docker-container/",
     ),
     _Rule(
         "multi-platform-docker-driver",
         re.compile(r"multi-platform build is not supported for the docker driver", re.I),
-        "Multi-platform builds need another builder",
-        "The default `docker` driver with the classic image store can only build "
-        "for one platform at a time.",
-        "Create and use a docker-container builder (`docker buildx create --use "
-        "--driver docker-container`), or turn on the containerd image store in "
-        'the engine (`"features": {"containerd-snapshotter": true}` in daemon.json).',
+        N_("Multi-platform builds need another builder"),
+        N_(
+            "The default `docker` driver with the classic image store can only build "
+            "for one platform at a time."
+        ),
+        N_(
+            "Create and use a docker-container builder (`docker buildx create --use "
+            "--driver docker-container`), or turn on the containerd image store in the "
+            'engine (`"features": {"containerd-snapshotter": true}` in daemon.json).'
+        ),
         "https://docs.docker.com/build/building/multi-platform/",
     ),
     _Rule(
         "cache-export-docker-driver",
         re.compile(r"cache export is not supported for the docker driver", re.I),
-        "Cache export needs another builder",
-        "The default `docker` driver with the classic image store cannot export "
-        "a build cache (only `--cache-to type=inline`).",
-        "Use a docker-container builder (`docker buildx create --use --driver "
-        "docker-container`), or turn on the containerd image store in the engine.",
+        N_("Cache export needs another builder"),
+        N_(
+            "The default `docker` driver with the classic image store cannot export a "
+            "build cache (only `--cache-to type=inline`)."
+        ),
+        N_(
+            "Use a docker-container builder (`docker buildx create --use --driver "
+            "docker-container`), or turn on the containerd image store in the engine."
+        ),
         "https://docs.docker.com/build/cache/backends/",
     ),
     _Rule(
         "cache-backend-docker-driver",
         re.compile(r"unknown cache (?:exporter|importer): \"?(\w+)", re.I),
-        "This cache backend is not available on this builder",
-        "The BuildKit built into the Docker engine (`docker` driver) knows only the "
-        "inline, registry and local cache backends; gha, s3 and azblob need a "
-        "BuildKit of its own.",
-        "Use `--cache-to type=registry,ref=...` (or local), or create a "
-        "docker-container builder: `docker buildx create --use --driver docker-container`.",
+        N_("This cache backend is not available on this builder"),
+        N_(
+            "The BuildKit built into the Docker engine (`docker` driver) knows only "
+            "the inline, registry and local cache backends; gha, s3 and azblob need a "
+            "BuildKit of its own."
+        ),
+        N_(
+            "Use `--cache-to type=registry,ref=...` (or local), or create a "
+            "docker-container builder: `docker buildx create --use --driver "
+            "docker-container`."
+        ),
         "https://docs.docker.com/build/cache/backends/",
     ),
     _Rule(
         "docker-exporter-manifest-list",
         re.compile(r"docker exporter does not currently support exporting manifest lists", re.I),
-        "A multi-platform image cannot be loaded into this engine",
-        "`--load` puts the image into the engine's image store; the classic store "
-        "holds one platform per image.",
-        "Push it instead (`--push`), build one platform with `--load`, or turn on "
-        "the containerd image store.",
+        N_("A multi-platform image cannot be loaded into this engine"),
+        N_(
+            "`--load` puts the image into the engine's image store; the classic store "
+            "holds one platform per image."
+        ),
+        N_(
+            "Push it instead (`--push`), build one platform with `--load`, or turn on "
+            "the containerd image store."
+        ),
         "https://docs.docker.com/build/building/multi-platform/",
     ),
     _Rule(
         "plain-http-registry",
         re.compile(r"server gave HTTP response to HTTPS client", re.I),
-        "The registry speaks plain HTTP",
-        "Docker and BuildKit use HTTPS for every registry except localhost; this "
-        "registry answers in plain HTTP.",
-        "For the engine add the registry to `insecure-registries` in "
-        "/etc/docker/daemon.json; for a docker-container builder give it a "
-        'buildkitd.toml with `[registry."host:port"]` `http = true` '
-        "(`docker buildx create --buildkitd-config buildkitd.toml ...`). "
-        "Or use the registry as localhost:PORT.",
+        N_("The registry speaks plain HTTP"),
+        N_(
+            "Docker and BuildKit use HTTPS for every registry except localhost; this "
+            "registry answers in plain HTTP."
+        ),
+        N_(
+            "For the engine add the registry to `insecure-registries` in "
+            "/etc/docker/daemon.json; for a docker-container builder give it a "
+            'buildkitd.toml with `[registry."host:port"]` `http = true` (`docker '
+            "buildx create --buildkitd-config buildkitd.toml ...`). Or use the "
+            "registry as localhost:PORT."
+        ),
         "https://docs.docker.com/build/buildkit/configure/",
     ),
     _Rule(
@@ -116,45 +157,63 @@ _RULES = (
             r"|(?:localhost|127\.0\.0\.1)(?::\d+)?/.*connection refused",
             re.I,
         ),
-        "The builder cannot reach localhost",
-        "A docker-container builder runs BuildKit in its own container, where "
-        "localhost is that container, not this machine with the registry.",
-        "Recreate the builder on the host network: `docker buildx create --use "
-        "--driver docker-container --driver-opt network=host`.",
+        N_("The builder cannot reach localhost"),
+        N_(
+            "A docker-container builder runs BuildKit in its own container, where "
+            "localhost is that container, not this machine with the registry."
+        ),
+        N_(
+            "Recreate the builder on the host network: `docker buildx create --use "
+            "--driver docker-container --driver-opt network=host`."
+        ),
         "https://docs.docker.com/build/ci/github-actions/local-registry/",
         driver="docker-container",
     ),
     _Rule(
         "exec-format-error",
         re.compile(r"exec format error", re.I),
-        "No emulation for this platform",
-        "A RUN step ran a program built for another CPU, and the machine has no "
-        "QEMU handler registered for it.",
-        "Install emulation: `docker run --privileged --rm tonistiigi/binfmt "
-        "--install all`, or on Debian `apt-get install qemu-user-static "
-        "binfmt-support`; `docker buildx ls` then lists the platform.",
+        N_("No emulation for this platform"),
+        N_(
+            "A RUN step ran a program built for another CPU, and the machine has no "
+            "QEMU handler registered for it."
+        ),
+        N_(
+            "Install emulation: `docker run --privileged --rm tonistiigi/binfmt "
+            "--install all`, or on Debian `apt-get install qemu-user-static "
+            "binfmt-support`; `docker buildx ls` then lists the platform."
+        ),
         "https://docs.docker.com/build/building/multi-platform/#qemu",
     ),
     _Rule(
         "cache-import-not-found",
         re.compile(r"(?:failed to configure \w+ cache importer|importing cache).*not found", re.I),
-        "No cache to import yet (harmless)",
-        "The cache image named in `--cache-from` does not exist yet, as on a first "
-        "build. BuildKit goes on without it.",
-        "Nothing to do: `--cache-to` writes the cache at the end of this build, and "
-        "the next build imports it.",
+        N_("No cache to import yet (harmless)"),
+        N_(
+            "The cache image named in `--cache-from` does not exist yet, as on a first "
+            "build. BuildKit goes on without it."
+        ),
+        N_(
+            "Nothing to do: `--cache-to` writes the cache at the end of this build, "
+            "and the next build imports it."
+        ),
         "https://docs.docker.com/build/cache/backends/registry/",
         harmless=True,
     ),
     _Rule(
         "registry-server-error",
         re.compile(r"unexpected status from \w+ request to \S+: 5\d\d ", re.I),
-        "The registry failed while BuildKit pushed",
-        "The registry answered a 5xx server error: the build itself is fine, the push "
-        "(or the cache export) did not complete. A registry:2 under load can answer so "
-        "when the image push and the cache export write the same layers at once.",
-        "Run the build again (its steps now come from the cache); if it repeats, read "
-        "the registry's own log (`docker logs` with the name of its container).",
+        N_("The registry failed while BuildKit pushed"),
+        N_(
+            "The registry answered a 5xx server error: the build itself is fine, the "
+            "push (or the cache export) did not complete. A registry:2 under load can "
+            "answer so when the image push and the cache export write the same layers "
+            "at once."
+        ),
+        N_(
+            "Run the build again (its steps now come from the cache); if it repeats, "
+            "read the registry's own log (`docker logs` with the name of its "
+            "container)."
+        ),
         "https://docs.docker.com/build/exporters/image-registry/",
     ),
 )
@@ -194,22 +253,28 @@ def local_cache_hits(cached: int, cache_import: str) -> Explanation | None:
     """
     if cached == 0 or cache_import == "found":
         return None
-    imported = (
-        "the cache import found nothing" if cache_import == "not-found" else "no cache was imported"
-    )
     return Explanation(
         key=LOCAL_CACHE_HITS,
-        title="The CACHED steps came from the builder's local cache",
+        title=N_("The CACHED steps came from the builder's local cache"),
         explanation=(
-            f"{cached} step(s) came from the cache, but {imported}: BuildKit reused what "
-            "this builder kept from earlier builds, not the registry cache. This says "
-            "nothing about whether --cache-from works."
+            N_(
+                "{cached} step(s) came from the cache, but the cache import found nothing: "
+                "BuildKit reused what this builder kept from earlier builds, not the registry "
+                "cache. This says nothing about whether --cache-from works."
+            )
+            if cache_import == "not-found"
+            else N_(
+                "{cached} step(s) came from the cache, but no cache was imported: BuildKit "
+                "reused what this builder kept from earlier builds, not the registry cache. "
+                "This says nothing about whether --cache-from works."
+            )
         ),
-        fix=(
+        fix=N_(
             "To test the registry cache, empty the builder's local cache first (`docker "
             "buildx prune -af`, or the Builders pane's prune, which shows what it deletes), "
             "then build again with --cache-from."
         ),
+        fields=(("cached", cached),),
         docs_url="https://docs.docker.com/build/cache/backends/",
         harmless=True,
     )

@@ -17,6 +17,8 @@ from buildtui.buildlog.explain import Explanation
 from buildtui.buildlog.model import BuildModel, Phase, PhaseKind, Step, StepState, Vertex
 from buildtui.buildlog.parser import LineKind
 from buildtui.buildlog.summary import BuildSummary, CacheMiss, miss_line
+from buildtui.i18n import N_, _
+from buildtui.l10n import decimal_mark, number, seconds
 
 STYLES = ("cached", "done", "running", "error", "canceled", "heading", "dim", "harmless", "miss")
 """The semantic style names: a step from the cache (stands out most), a step done, one
@@ -61,7 +63,7 @@ def highlighted_kind(line: str) -> LineKind | None:
     and buildx's own `ERROR: ...`. A log view holds lines, not parsed lines.
     """
     if line.startswith("#"):
-        number, _, rest = line[1:].partition(" ")
+        number, _unused, rest = line[1:].partition(" ")
         if not number.isdigit():
             return None
         if rest == "CACHED":
@@ -109,11 +111,29 @@ STAGE_GAP = "  "
 """Between a stage's name and its cached/counted figures."""
 STATE_LABELS = {
     StepState.CACHED: " CACHED ",
-    StepState.DONE: "done",
-    StepState.RUNNING: "running",
+    StepState.DONE: N_("done"),
+    StepState.RUNNING: N_("running"),
     StepState.ERROR: "ERROR",
-    StepState.CANCELED: "canceled",
+    StepState.CANCELED: N_("canceled"),
 }
+"""A step's state as the step view says it (CACHED and ERROR are BuildKit's words, kept;
+the others are translated with `_`)."""
+OUTCOMES = {
+    "found": N_("found"),
+    "not-found": N_("not-found"),
+    "none": N_("none"),
+    "ok": N_("ok"),
+    "failed": N_("failed"),
+    "unknown": N_("unknown"),
+}
+"""A summary's cache import, cache export and push states as the summary shows them:
+in English the states themselves (data: `--summary-json` keeps them as they are), in
+another language their words."""
+
+
+def outcome_word(value: str) -> str:
+    """`found`, `not found`, ... in the current language (an unknown state as it is)."""
+    return _(OUTCOMES[value]) if value in OUTCOMES else value
 
 
 def _clip(text: str, width: int) -> str:
@@ -129,12 +149,13 @@ def state_text(
     later step came from the cache: it says `skipped (not needed)`.
     """
     state = vertex.state
-    label = STATE_LABELS[state]
+    label = STATE_LABELS[state].strip()
+    label = STATE_LABELS[state] if label in ("CACHED", "ERROR") else _(label)
     if succeeded and state is StepState.CANCELED:
-        label = "skipped (not needed)"
+        label = _("skipped (not needed)")
     text = Text(label, style=styles.get(state.value, ""))
     if state is StepState.DONE or state is StepState.RUNNING or state is StepState.ERROR:
-        text.append(f" {vertex.elapsed(now):.1f}s", style=styles.get("dim", ""))
+        text.append(f" {number(vertex.elapsed(now), 1)}s", style=styles.get("dim", ""))
     return text
 
 
@@ -159,7 +180,7 @@ def steps_text(
     out = Text()
     groups = model.groups()
     if not groups:
-        out.append("No Dockerfile steps yet.", style=styles.get("dim", ""))
+        out.append(_("No Dockerfile steps yet."), style=styles.get("dim", ""))
         return out
     for group in groups:
         cached = sum(1 for s in group.steps if s.was_cached and s.counted)
@@ -173,8 +194,11 @@ def steps_text(
             miss = marks.get((step.platform, step.stage, step.index))
             if miss is not None:
                 out.append("\n      " if mark_under else "  ")
-                out.append(" ◀ cache broken here ", style=styles.get("miss", ""))
-                out.append(f"\n      why: {miss.detail}", style=styles.get("dim", ""))
+                out.append(" " + _("◀ cache broken here") + " ", style=styles.get("miss", ""))
+                out.append(
+                    "\n      " + _("why: {detail}").format(detail=miss.detail),
+                    style=styles.get("dim", ""),
+                )
             out.append("\n")
     out.rstrip()
     return out
@@ -192,10 +216,13 @@ def stage_heading(
     The gap is part of the name's span, not a leading space of the count's, so
     nothing that trims or restyles one span can glue the count to the name.
     """
-    name = " · ".join(part for part in (platform, stage) if part) or "build"
+    name = " · ".join(part for part in (platform, stage) if part) or _("build")
     heading = Text()
     heading.append(f"{name}{STAGE_GAP}", style=styles.get("heading", ""))
-    heading.append(f"{cached}/{counted} cached", style=styles.get("dim", ""))
+    heading.append(
+        _("{cached}/{counted} cached").format(cached=cached, counted=counted),
+        style=styles.get("dim", ""),
+    )
     return heading
 
 
@@ -225,7 +252,7 @@ def phases_text(model: BuildModel, now: float, styles: Styles = SEMANTIC) -> Tex
             name = _clip(phase.name, 50)
         out.append(f"{_clip(name, 50):<50} ")
         if phase.no_cache_yet:
-            out.append("not found (harmless: no cache yet)", style=styles.get("harmless", ""))
+            out.append(_("not found (harmless: no cache yet)"), style=styles.get("harmless", ""))
         else:
             out.append_text(state_text(phase, now, styles))
         if phase.state is StepState.RUNNING and phase.last_status:
@@ -259,45 +286,58 @@ def summary_text(
     the recorded ones, and the first line says so)."""
     out = Text()
     style = styles.get("done" if summary.succeeded else "error", "")
-    out.append("Build succeeded" if summary.succeeded else "Build failed", style=style)
+    out.append(_("Build succeeded") if summary.succeeded else _("Build failed"), style=style)
     if summary.exit_code is not None:
-        out.append(f" (exit code {summary.exit_code})", style=styles.get("dim", ""))
+        out.append(
+            " " + _("(exit code {code})").format(code=summary.exit_code),
+            style=styles.get("dim", ""),
+        )
     if summary.wall_seconds is not None:
-        out.append(f" in {summary.wall_seconds:.1f}s")
+        out.append(" " + _("in {seconds}s").format(seconds=number(summary.wall_seconds, 1)))
     if replayed_at:
         out.append(f" {replay_note(summary, replayed_at)}", style=styles.get("dim", ""))
-    out.append("\nSteps cached: ")
+    out.append("\n" + _("Steps cached:") + " ")
     out.append(f" {summary.cached}/{summary.total} ", style=styles.get("cached", ""))
     for count in summary.per_platform:
-        out.append(f"  {count.platform or 'default platform'} {count.cached}/{count.total}")
-    out.append("\n  (Dockerfile steps, each platform's once; internal and FROM steps left out)\n")
-    out.append_text(_outcome("Cache import", summary.cache_import, styles))
-    out.append_text(_outcome("  Cache export", summary.cache_export, styles))
-    out.append_text(_outcome("  Push", summary.push, styles))
+        platform = count.platform or _("default platform")
+        out.append(f"  {platform} {count.cached}/{count.total}")
+    out.append(
+        "\n  "
+        + _("(Dockerfile steps, each platform's once; internal and FROM steps left out)")
+        + "\n"
+    )
+    out.append_text(_outcome(_("Cache import"), summary.cache_import, styles))
+    out.append_text(_outcome("  " + _("Cache export"), summary.cache_export, styles))
+    out.append_text(_outcome("  " + _("Push"), summary.push, styles))
     for miss in summary.first_misses:
-        out.append("\nCache broken here: ", style=styles.get("miss", ""))
+        out.append("\n" + _("Cache broken here:") + " ", style=styles.get("miss", ""))
         out.append(miss_line(miss))
     if summary.pushed_digest:
-        out.append(f"\nPushed {summary.pushed[-1][0]}@{summary.pushed_digest}")
+        out.append(
+            "\n" + _("Pushed {ref}").format(ref=f"{summary.pushed[-1][0]}@{summary.pushed_digest}")
+        )
     return out
 
 
 def speeds_text(speeds: Sequence[float]) -> str:
     """`0.5x`, or `0.5x, then 2x` when the speed was changed."""
-    return ", then ".join(f"{speed:g}x" for speed in speeds)
+    shown = [f"{decimal_mark(f'{speed:g}')}x" for speed in speeds]
+    return _(", then ").join(shown)
 
 
 def replay_note(summary: BuildSummary, speeds: Sequence[float]) -> str:
     """What a replay's summary adds: its times are the recorded ones, and its speed."""
     if summary.wall_seconds is None:
-        return f"(no wall time was recorded; replayed at {speeds_text(speeds)})"
-    return f"(as recorded; replayed at {speeds_text(speeds)})"
+        return _("(no wall time was recorded; replayed at {speeds})").format(
+            speeds=speeds_text(speeds)
+        )
+    return _("(as recorded; replayed at {speeds})").format(speeds=speeds_text(speeds))
 
 
 def _outcome(label: str, value: str, styles: Styles) -> Text:
     name = {"found": "done", "ok": "done", "not-found": "canceled", "failed": "error"}.get(value)
     text = Text(f"{label}: ")
-    text.append(value, style=styles.get(name, "") if name else styles.get("dim", ""))
+    text.append(outcome_word(value), style=styles.get(name, "") if name else styles.get("dim", ""))
     return text
 
 
@@ -305,8 +345,11 @@ def explanations_text(items: Sequence[Explanation], styles: Styles = SEMANTIC) -
     out = Text()
     for item in items:
         style = styles.get("harmless" if item.harmless else "error", "")
-        out.append(("ⓘ " if item.harmless else "⚠ ") + item.title + "\n", style=style)
-        out.append(f"  {item.explanation}\n  Fix: {item.fix}\n  Docs: ")
+        title, explanation, fix = item.shown()
+        out.append(("ⓘ " if item.harmless else "⚠ ") + title + "\n", style=style)
+        out.append(
+            f"  {explanation}\n  " + _("Fix: {fix}").format(fix=fix) + "\n  " + _("Docs:") + " "
+        )
         out.append(item.docs_url, style=Style(link=item.docs_url))
         out.append("\n")
     out.rstrip()
@@ -316,19 +359,29 @@ def explanations_text(items: Sequence[Explanation], styles: Styles = SEMANTIC) -
 def summary_lines(summary: BuildSummary) -> list[str]:
     """The summary in a few plain lines (the command line's)."""
     per_platform = ", ".join(
-        f"{p.platform or 'default platform'} {p.cached}/{p.total}" for p in summary.per_platform
+        f"{p.platform or _('default platform')} {p.cached}/{p.total}" for p in summary.per_platform
     )
+    steps = f"{summary.cached}/{summary.total}"
     lines = [
-        f"Steps cached: {summary.cached}/{summary.total}"
-        + (f" ({per_platform})" if per_platform else "")
-        + " - Dockerfile steps without FROM",
-        f"Cache import: {summary.cache_import}"
-        + f" · cache export: {summary.cache_export} · push: {summary.push}",
+        (
+            _("Steps cached: {steps} ({per_platform}) - Dockerfile steps without FROM")
+            if per_platform
+            else _("Steps cached: {steps} - Dockerfile steps without FROM")
+        ).format(steps=steps, per_platform=per_platform),
+        _("Cache import: {cache_import} · cache export: {cache_export} · push: {push}").format(
+            cache_import=outcome_word(summary.cache_import),
+            cache_export=outcome_word(summary.cache_export),
+            push=outcome_word(summary.push),
+        ),
     ]
     for miss in summary.first_misses:
-        lines.append(f"Cache broken here: {miss_line(miss)}")
+        lines.append(_("Cache broken here: {miss}").format(miss=miss_line(miss)))
     if summary.pushed_digest:
-        lines.append(f"Pushed: {summary.pushed[-1][0]}@{summary.pushed_digest}")
-    wall = f"{summary.wall_seconds:.1f} s" if summary.wall_seconds is not None else "unknown"
-    lines.append(f"Wall time: {wall} · exit code {summary.exit_code}")
+        lines.append(
+            _("Pushed: {ref}").format(ref=f"{summary.pushed[-1][0]}@{summary.pushed_digest}")
+        )
+    wall = seconds(summary.wall_seconds) if summary.wall_seconds is not None else _("unknown")
+    lines.append(
+        _("Wall time: {wall} · exit code {code}").format(wall=wall, code=summary.exit_code)
+    )
     return lines

@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from buildtui.buildlog.model import BuildModel, PhaseKind, StepState
+from buildtui.i18n import _
 
 CacheImport = Literal["found", "not-found", "none"]
 Outcome = Literal["ok", "failed", "none"]
@@ -89,8 +90,10 @@ class CacheMiss:
 
 def miss_line(miss: CacheMiss) -> str:
     """`linux/amd64 · build1: cache broken at step 2 COPY src/ /app/: changed since ...`."""
-    where = " · ".join(p for p in (miss.platform, miss.stage) if p) or "build"
-    return f"{where}: cache broken at step {miss.index} {miss.instruction}: {miss.detail}"
+    where = " · ".join(p for p in (miss.platform, miss.stage) if p) or _("build")
+    return _("{where}: cache broken at step {index} {instruction}: {detail}").format(
+        where=where, index=miss.index, instruction=miss.instruction, detail=miss.detail
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from buildtui.build.options import (
     shown_command,
 )
 from buildtui.build.runner import BuildProcess, BuildRunner, BuildService
+from buildtui.i18n import _
 from buildtui.settings import Settings
 from buildtui.terminal import use_color
 
@@ -114,8 +115,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return run_advice(argv, BuildHistory(), sys.stdout, as_json=args.json, settings=settings)
     if not arguments:
         print(
-            "buildtui build: give the docker buildx build arguments after --, "
-            "e.g. buildtui build -- -t localhost:5000/lab:1 .",
+            _(
+                "buildtui build: give the docker buildx build arguments after --, e.g. "
+                "buildtui build -- -t localhost:5000/lab:1 ."
+            ),
             file=sys.stderr,
         )
         return 2
@@ -242,7 +245,7 @@ def run_build(
     try:
         process = service.start(argv)
     except BuildError as error:
-        print(f"buildtui build: {error}", file=sys.stderr)
+        print(_("buildtui build: {error}").format(error=error), file=sys.stderr)
         return 127
     with _cancel_on_interrupt(process), _cancel_on_broken_pipe(process):
         live, kept = _follower(argv, stage_order, started, build_arg_values, history, forecasting)
@@ -279,7 +282,9 @@ def run_build(
             write_private(summary_json, document, links="refuse", own_folder=False)
         except OSError as error:
             print(
-                f"buildtui build: cannot write {summary_json}: {error.strerror or error}",
+                _("buildtui build: cannot write {summary_json}: {value}").format(
+                    summary_json=summary_json, value=error.strerror or error
+                ),
                 file=sys.stderr,
             )
     return live.exit_code if live.exit_code is not None else 1  # wait() always gives one
@@ -319,7 +324,10 @@ def _keep(live: LiveBuild, history: BuildHistory, summary: BuildSummary) -> Buil
         build_id = live.keep(history)
         live.report_caches(history, build_id)
     except BuildError as error:
-        print(f"buildtui build: the build was not kept in the history: {error}", file=sys.stderr)
+        print(
+            _("buildtui build: the build was not kept in the history: {error}").format(error=error),
+            file=sys.stderr,
+        )
     return live.summary or summary
 
 
@@ -331,7 +339,7 @@ def _cancel_on_interrupt(process: BuildProcess) -> Iterator[None]:
         return
 
     def interrupted(signum: int, frame: FrameType | None) -> None:
-        print("buildtui build: canceling the build ...", file=sys.stderr, flush=True)
+        print(_("buildtui build: canceling the build ..."), file=sys.stderr, flush=True)
         process.cancel()
 
     previous = signal.signal(signal.SIGINT, interrupted)
@@ -393,11 +401,15 @@ def print_summary(
     for line in summary_lines(summary):
         print(line, file=out)
     for item in explanations:
-        mark = "note" if item.harmless else "problem"
-        title = f"{mark}: {item.title}"
+        shown_title, explanation, fix = item.shown()
+        title = (_("note: {title}") if item.harmless else _("problem: {title}")).format(
+            title=shown_title
+        )
         if color:
             code = ANSI["harmless" if item.harmless else "error"]
             write_styled(out, f"{code}{visible(title, one_line=True)}{RESET}\n")
         else:
             print(title, file=out)
-        print(f"  {item.explanation}\n  fix: {item.fix}\n  see {item.docs_url}", file=out)
+        print(f"  {explanation}", file=out)
+        print("  " + _("fix: {fix}").format(fix=fix), file=out)
+        print("  " + _("see {url}").format(url=item.docs_url), file=out)

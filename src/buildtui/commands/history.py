@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from buildtui.commands.confirm import add_yes_flag, confirm
 from buildtui.commands.output import print_json
+from buildtui.i18n import _, ngettext
+from buildtui.l10n import number
 from buildtui.settings import Settings
 from buildtui.terminal import EXIT_FAILURE, EXIT_USAGE
 
@@ -102,7 +104,10 @@ def _build_id(text: str) -> int | None:
 
 def _not_an_id(text: str) -> int:
     return _fail(
-        f"BUILD is a build's number in the history, not {text!r}; `buildtui history ls` shows them",
+        _(
+            "BUILD is a build's number in the history, not {text!r}; `buildtui history "
+            "ls` shows them"
+        ).format(text=text),
         EXIT_USAGE,
     )
 
@@ -114,10 +119,10 @@ def _iso(timestamp: float | None) -> str | None:
 def source_text(entry: BuildEntry) -> str:
     """`run here`, or where an imported build came from."""
     if entry.source == "plain-log":
-        return f"imported plain log {entry.origin or ''}".rstrip()
+        return _("imported plain log {origin}").format(origin=entry.origin or "").rstrip()
     if entry.imported:
-        return f"imported from {entry.origin or 'a file'}"
-    return "run here"
+        return _("imported from {origin}").format(origin=entry.origin or _("a file"))
+    return _("run here")
 
 
 def entry_json(entry: BuildEntry, values: bool) -> dict[str, Any]:
@@ -158,7 +163,7 @@ def run_ls(args: argparse.Namespace, settings: Settings) -> int:
     from buildtui.build.presentation import HISTORY_COLUMNS, history_row
 
     if args.limit < 1:
-        return _fail("--limit must be 1 or more", EXIT_USAGE)
+        return _fail(_("--limit must be 1 or more"), EXIT_USAGE)
     try:
         entries = BuildHistory().list(args.limit)
     except BuildError as error:
@@ -167,9 +172,9 @@ def run_ls(args: argparse.Namespace, settings: Settings) -> int:
         print_json({"builds": [entry_json(e, args.show_build_arg_values) for e in entries]})
         return 0
     if not entries:
-        print("No builds in the history yet (the Build pane and `buildtui build` keep them).")
+        print(_("No builds in the history yet (the Build pane and `buildtui build` keep them)."))
         return 0
-    rows: list[tuple[str, ...]] = [(*HISTORY_COLUMNS, "source")]
+    rows: list[tuple[str, ...]] = [(*(_(c) for c in HISTORY_COLUMNS), _("source"))]
     rows += [(*history_row(entry), source_text(entry)) for entry in entries]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
@@ -205,20 +210,35 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
             body["log"] = lines
         print_json(body)
         return 0
-    result = "canceled" if entry.canceled else ("ok" if entry.summary.succeeded else "failed")
-    print(f"Build {entry.id} · {started_text(entry)} · {result} · {source_text(entry)}")
+    if entry.canceled:
+        result = _("canceled")
+    else:
+        result = _("ok") if entry.summary.succeeded else _("failed")
+    print(
+        _("Build {id} · {when} · {result} · {source}").format(
+            id=entry.id, when=started_text(entry), result=result, source=source_text(entry)
+        )
+    )
     if entry.argv:
         print(f"$ {shown_command(entry.argv, build_arg_values=args.show_build_arg_values)}")
     else:
-        print("(the command that made it was not recorded)")
+        print(_("(the command that made it was not recorded)"))
     for line in summary_lines(entry.summary):
         print(line)
     pace = (
-        f"{len(record.timing)} timing marks: replays at its recorded pace"
+        ngettext(
+            "{count} timing marks: replays at its recorded pace",
+            "{count} timing marks: replays at its recorded pace",
+            len(record.timing),
+        ).format(count=len(record.timing))
         if record.timing
-        else "no timing: replays at a fixed 40 lines a second"
+        else _("no timing: replays at a fixed 40 lines a second")
     )
-    print(f"Log: {entry.log_lines} lines; {pace} (buildtui lab replay {entry.id})")
+    print(
+        _("Log: {lines} lines; {pace} (buildtui lab replay {id})").format(
+            lines=entry.log_lines, pace=pace, id=entry.id
+        )
+    )
     if args.log:
         print()
         for line in lines:
@@ -241,11 +261,13 @@ def run_rm(args: argparse.Namespace, settings: Settings) -> int:
         for build_id in ids:
             history.get(build_id)  # every one is there before any goes
     except BuildError as error:
-        return _fail(f"{error} Nothing was deleted.", EXIT_USAGE)
+        return _fail(_("{error} Nothing was deleted.").format(error=error), EXIT_USAGE)
     listed = ", ".join(str(i) for i in ids)
-    question = f"Delete build(s) {listed} from the history (their logs and summaries)?"
+    question = _("Delete build(s) {listed} from the history (their logs and summaries)?").format(
+        listed=listed
+    )
     if not args.yes and not confirm(question):
-        return _fail("nothing deleted: answer y, or pass --yes (-y) to delete without asking")
+        return _fail(_("nothing deleted: answer y, or pass --yes (-y) to delete without asking"))
     try:
         for build_id in ids:
             history.delete(build_id)
@@ -254,7 +276,7 @@ def run_rm(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json({"deleted": ids})
     else:
-        print(f"deleted build(s) {listed} from the history")
+        print(_("deleted build(s) {listed} from the history").format(listed=listed))
     return 0
 
 
@@ -286,9 +308,16 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
         print_json({"id": build_id, "out": str(out), "bytes": size})
     else:
         print(
-            f"wrote build {build_id} to {out} ({record.entry.log_lines} log lines, "
-            f"{size / 1024:.1f} KiB; --build-arg values masked); on another machine: "
-            f"buildtui history import {out.name}"
+            _(
+                "wrote build {id} to {out} ({lines} log lines, {size} KiB; --build-arg values "
+                "masked); on another machine: buildtui history import {name}"
+            ).format(
+                id=build_id,
+                out=out,
+                lines=record.entry.log_lines,
+                size=number(size / 1024, 1),
+                name=out.name,
+            )
         )
     return 0
 
@@ -321,11 +350,15 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
             }
         )
         return 0
-    kind = "a plain log" if imported.source == "plain-log" else "an exported build"
-    print(f"imported {imported.origin} ({kind}) as build {build_id}")
+    message = (
+        _("imported {origin} (a plain log) as build {id}")
+        if imported.source == "plain-log"
+        else _("imported {origin} (an exported build) as build {id}")
+    )
+    print(message.format(origin=imported.origin, id=build_id))
     for line in summary_lines(summary):
         print(f"  {line}")
     for note in imported.notes:
-        print(f"note: {note}")
-    print(f"Replay it: buildtui lab replay {build_id}")
+        print(_("note: {note}").format(note=note))
+    print(_("Replay it: buildtui lab replay {build_id}").format(build_id=build_id))
     return 0

@@ -447,7 +447,8 @@ def _errors(builds: Sequence[BuildEntry], _: Translate) -> list[Block]:
             continue
         lines = [f"{_('Build {id}').format(id=build.id)}: {text}" for text in texts]
         for explanation in explain_texts(texts, build.summary.driver):
-            lines.append(f"→ {explanation.title}: {explanation.explanation} {explanation.fix}")
+            title, why, fix = explanation.shown()
+            lines.append(f"→ {title}: {why} {fix}")
         blocks.append(Block("bullets", tuple(lines)))
     if blocks:
         blocks.insert(0, Block("heading", (_("Errors met"),), 2))

@@ -35,8 +35,16 @@ def name_of(node: ast.expr) -> str:
 
 
 def is_own_words(node: ast.expr) -> bool:
-    """A literal, None, a choice between those, or something screened first."""
+    """A literal, None, a literal translated (`_("...")`, or `_(TITLE)` of a marked
+    constant: the catalogue is buildtui's own words), a choice between those, or
+    something screened first."""
     if isinstance(node, ast.Constant):
+        return True
+    if (
+        isinstance(node, ast.Call)
+        and name_of(node.func) in ("_", "N_")
+        and all(isinstance(arg, ast.Constant | ast.Name) for arg in node.args)
+    ):
         return True
     if isinstance(node, ast.IfExp):
         return is_own_words(node.body) and is_own_words(node.orelse)
@@ -88,7 +96,7 @@ def test_labels_titles_options_and_log_lines_are_own_words_or_screened() -> None
             if not isinstance(node, ast.Call) or not node.args:
                 continue
             called, first = name_of(node.func), node.args[0]
-            if called == "Label" and not isinstance(first, ast.Constant | ast.Name):
+            if called == "Label" and not (isinstance(first, ast.Name) or is_own_words(first)):
                 found.append(f"{where(path, node)}: Label")
             if called in ("Option", "write_line") and not is_own_words(first):
                 found.append(f"{where(path, node)}: {called}")

@@ -63,6 +63,7 @@ from buildtui.build.presentation import (
 )
 from buildtui.build.runner import BuildService
 from buildtui.forms import FormMemory
+from buildtui.i18n import N_, _
 from buildtui.settings import Settings
 
 __all__ = ["BuildPane", "EvidenceCollector", "PlatformsProvider"]
@@ -89,8 +90,8 @@ form itself, not a field: Tab then goes to its first field, Context. `pair`: two
 builds side by side."""
 
 WORKER_TASKS = {
-    "build-platforms": "Reading the builder's platforms",
-    "replay": "Replaying a kept build",
+    "build-platforms": N_("Reading the builder's platforms"),
+    "replay": N_("Replaying a kept build"),
 }
 """What each of the pane's workers (by group) does, besides running the build itself
 (the history view's workers are its own)."""
@@ -163,7 +164,7 @@ class BuildPane(ReplayControls):
 
     def compose(self) -> ComposeResult:
         yield ScreenStatic("", id="replay-banner")
-        yield ScreenStatic("No build yet. Fill in the form and press F5.", id="build-status")
+        yield ScreenStatic(_("No build yet. Fill in the form and press F5."), id="build-status")
         with ContentSwitcher(initial="view-form", id="build-views"):
             yield BuildFormView(self.settings, forecasting=self.forecasting, id="view-form")
             yield BuildStepsView(id="view-steps")
@@ -248,8 +249,11 @@ class BuildPane(ReplayControls):
         self.build_arg_values = not self.build_arg_values
         self.query_one(BuildStepsView).show_build_arg_values(self.build_arg_values)
         self.query_one(BuildHistoryView).show_build_arg_values(self.build_arg_values)
-        shown = "shown" if self.build_arg_values else "hidden (NAME=…)"
-        self.notify(f"--build-arg values {shown}.")
+        self.notify(
+            _("--build-arg values shown.")
+            if self.build_arg_values
+            else _("--build-arg values hidden (NAME=…).")
+        )
 
     # -- the form --------------------------------------------------------------
 
@@ -269,7 +273,7 @@ class BuildPane(ReplayControls):
         try:
             return self.query_one(BuildFormView).command()
         except OptionsError as error:
-            self.notify(str(error), title="The build cannot run", severity="error")
+            self.notify(str(error), title=_("The build cannot run"), severity="error")
             return None
 
     @on(Button.Pressed, "#preset")
@@ -282,7 +286,7 @@ class BuildPane(ReplayControls):
         argv = self.current_command()
         if argv is not None:
             self.app.copy_to_clipboard(shell_command(argv))
-            self.notify("The build command is on the clipboard.")
+            self.notify(_("The build command is on the clipboard."))
 
     @on(Button.Pressed, "#run")
     def _run_pressed(self) -> None:
@@ -293,7 +297,9 @@ class BuildPane(ReplayControls):
         try:
             platforms = list(self.platforms_provider())
         except BuildError as error:
-            self.post_message(PlatformsLoaded(LAB_PLATFORMS, f"{error} Press F7 to retry."))
+            self.post_message(
+                PlatformsLoaded(LAB_PLATFORMS, _("{error} Press F7 to retry.").format(error=error))
+            )
             return
         self.post_message(PlatformsLoaded(platforms))
 
@@ -306,10 +312,10 @@ class BuildPane(ReplayControls):
 
     def action_run(self) -> None:
         if self.replay is not None:
-            self.notify("A replay is shown: end it (e) to run builds.", severity="warning")
+            self.notify(_("A replay is shown: end it (e) to run builds."), severity="warning")
             return
         if self.live is not None and self.live.running:
-            self.notify("A build is running: cancel it (F8) or wait for it.", severity="warning")
+            self.notify(_("A build is running: cancel it (F8) or wait for it."), severity="warning")
             return
         argv = self.current_command()
         if argv is None:
@@ -354,7 +360,7 @@ class BuildPane(ReplayControls):
 
     def action_cancel(self) -> None:
         if cancel_build(self.live):
-            self.notify("Canceling the build ...")
+            self.notify(_("Canceling the build ..."))
 
     @on(BuildStarted)
     @on(BuildProgress)
@@ -382,8 +388,10 @@ class BuildPane(ReplayControls):
     def _not_started(self, message: BuildNotStarted) -> None:
         if message.live is not self.live:
             return
-        self.query_one(BuildStepsView).show_problem(f"{message.problem}\nPress F5 to try again.")
-        self.query_one("#build-status", Static).update("The build did not start.")
+        self.query_one(BuildStepsView).show_problem(
+            _("{problem}\nPress F5 to try again.").format(problem=message.problem)
+        )
+        self.query_one("#build-status", Static).update(_("The build did not start."))
         self.refresh_bindings()
 
     def _tick(self) -> None:
@@ -391,6 +399,17 @@ class BuildPane(ReplayControls):
             self._drawn_version = -1
             self._refresh_live()
         elif self.view == "pair" and any(live.running for live in self.replay_lives):
+            self.draw_replay()
+
+    def retranslate(self) -> None:
+        """Draw the build (status line, steps, summary) and a replay again in the app's
+        language; the form, the log view and the history redraw their own text."""
+        if self.live is None:
+            self.query_one("#build-status", Static).update(
+                _("No build yet. Fill in the form and press F5.")
+            )
+        self._refresh_live(force=True)
+        if self.replay is not None:
             self.draw_replay()
 
     def _refresh_live(self, force: bool = False) -> None:
@@ -450,15 +469,17 @@ class BuildPane(ReplayControls):
     @on(BuildHistoryView.Opened)
     def _opened(self, message: BuildHistoryView.Opened) -> None:
         if self.replay is not None:
-            self.notify("A replay is shown: end it (e) before opening a build.")
+            self.notify(_("A replay is shown: end it (e) before opening a build."))
             return
         if self.live is not None and self.live.running:
-            self.notify("A build is running: cancel it (F8) before opening another.")
+            self.notify(_("A build is running: cancel it (F8) before opening another."))
             return
         self.live = message.live
         entry = message.entry
         steps = self.query_one(BuildStepsView)
-        steps.show_command(f"Build #{entry.id} of {started_text(entry)}\n", entry.argv)
+        steps.show_command(
+            _("Build #{id} of {text}\n").format(id=entry.id, text=started_text(entry)), entry.argv
+        )
         steps.show_problem("")
         self.query_one(BuildLogPanel).set_lines(message.live.lines)
         self.action_show_view("steps")
@@ -469,7 +490,7 @@ class BuildPane(ReplayControls):
         if entry is None:
             return
         if self.live is not None and self.live.running:
-            self.notify("A build is running: cancel it (F8) or wait for it.", severity="warning")
+            self.notify(_("A build is running: cancel it (F8) or wait for it."), severity="warning")
             return
         self.start_build(list(entry.argv), dockerfile_of(buildx_args(entry.argv)))
 
@@ -501,16 +522,22 @@ class BuildPane(ReplayControls):
                 live.finish(None)
                 self._refresh_live(force=True)
                 self.refresh_bindings()
-            text = f"The build stopped unexpectedly: {worker.error!r}. Press F5 to run it again"
+            text = _(
+                "The build stopped unexpectedly: {error!r}. Press F5 to run it again; please "
+                "report this."
+            ).format(error=worker.error)
         elif worker.group == "replay":
             for live in self.replay_lives:
                 if live.running:
                     live.finish(None)
             self.draw_replay()
-            text = f"The replay stopped unexpectedly: {worker.error!r}. Press r to replay again"
+            text = _(
+                "The replay stopped unexpectedly: {error!r}. Press r to replay again; please "
+                "report this."
+            ).format(error=worker.error)
         else:
             task = WORKER_TASKS.get(worker.group, worker.name)
-            text = f"{task} failed unexpectedly: {worker.error!r}. Press F7 to refresh"
-        self.notify(
-            f"{text}; please report this.", title="Build pane", severity="error", timeout=10
-        )
+            text = _(
+                "{task} failed unexpectedly: {error!r}. Press F7 to refresh; please report this."
+            ).format(task=_(task), error=worker.error)
+        self.notify(text, title=_("Build pane"), severity="error", timeout=10)

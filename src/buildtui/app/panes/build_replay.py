@@ -30,6 +30,7 @@ from buildtui.build.presentation import (
 )
 from buildtui.build.replay import ReplayService, ReplaySession, platforms_of
 from buildtui.buildlog.presentation import speeds_text
+from buildtui.i18n import N_, _
 
 REPLAY_ACTIONS = frozenset(("faster", "slower", "restart_replay", "end_replay"))
 """The keys of a replay: shown (and in the palette) only while one is shown."""
@@ -76,7 +77,7 @@ class ReplayControls(Vertical):
         """Replay `records` (one, or two side by side) from the start; None when a build
         is running (it is not replaced)."""
         if self.replay is None and self.live is not None and self.live.running:
-            self.notify("A build is running: cancel it (F8) or wait for it.", severity="warning")
+            self.notify(_("A build is running: cancel it (F8) or wait for it."), severity="warning")
             return None
         if self.replay is not None:
             self.replay.cancel()
@@ -109,7 +110,10 @@ class ReplayControls(Vertical):
             self.live = live
             steps = self.query_one(BuildStepsView)
             steps.show_command(
-                f"Replay of build #{entry.id} of {started_text(entry)}\n", entry.argv
+                _("Replay of build #{id} of {text}\n").format(
+                    id=entry.id, text=started_text(entry)
+                ),
+                entry.argv,
             )
             steps.show_problem("")
             steps.clear_outcome()
@@ -162,7 +166,11 @@ class ReplayControls(Vertical):
         if session is None:
             return
         finished = not any(live.running for live in self.replay_lives)
-        state = "finished" if finished else ("paused" if session.clock.paused else "playing")
+        state = (
+            N_("finished")
+            if finished
+            else (N_("paused") if session.clock.paused else N_("playing"))
+        )
         banner.update(replay_banner(session, state))
         if session.side_by_side:
             pair = self.query_one(BuildPairView)
@@ -171,7 +179,9 @@ class ReplayControls(Vertical):
                 old, new = (record.entry for record in session.records)
                 verdict = comparison_headline(compare(old, new))
                 speeds = speeds_text(session.clock.speeds)
-                head = f"#{old.id} → #{new.id}, times as recorded (replayed at {speeds})"
+                head = _("#{id} → #{id2}, times as recorded (replayed at {speeds})").format(
+                    id=old.id, id2=new.id, speeds=speeds
+                )
                 pair.show_verdict(Text(f"{head}: {verdict}"))
             status = replay_status_line(session, self.replay_lives)
             self.query_one("#build-status", Static).update(status, layout=False)
@@ -208,7 +218,7 @@ class ReplayControls(Vertical):
     def action_step(self) -> None:
         if self.replay is not None:
             if not self.replay.clock.step():
-                self.notify("The replay is over: r replays it again.")
+                self.notify(_("The replay is over: r replays it again."))
             self.draw_replay()
             self.refresh_bindings()
 
@@ -222,7 +232,7 @@ class ReplayControls(Vertical):
 
     def _speed_changed(self, speed: float) -> None:
         self.draw_replay()
-        self.notify(f"Replaying at {speeds_text([speed])}.", timeout=2)
+        self.notify(_("Replaying at {text}.").format(text=speeds_text([speed])), timeout=2)
 
     def action_restart_replay(self) -> None:
         if self.replay is not None:
@@ -239,9 +249,9 @@ class ReplayControls(Vertical):
         if any(live.running for live in self.replay_lives):
             # Stopped half-way: what it showed stays, but is no build's outcome.
             self.live = None
-            status = f"The replay of {ids} was ended; F5 runs builds again."
+            status = _("The replay of {ids} was ended; F5 runs builds again.").format(ids=ids)
         else:
-            status = f"The replay of {ids} is over; F5 runs builds again."
+            status = _("The replay of {ids} is over; F5 runs builds again.").format(ids=ids)
         self.replay = None
         self.replay_lives = []
         self.draw_replay()

@@ -26,6 +26,7 @@ from buildtui.build.forecast import Forecasting
 from buildtui.build.live import LiveBuild
 from buildtui.build.options import read_stage_names
 from buildtui.build.runner import BuildService
+from buildtui.i18n import _
 
 UPDATE_INTERVAL = 0.1
 """Seconds between two progress messages from the build worker (at most 10 a second)."""
@@ -56,7 +57,7 @@ def run_build(
             live.start_forecast(forecasting)  # in a thread, once the evidence is recorded
     if live.stop_requested.is_set():
         live.finish(None)
-        post(BuildNotStarted(live, "The build was canceled before it started."))
+        post(BuildNotStarted(live, _("The build was canceled before it started.")))
         return
     try:
         process = service.start(live.argv)

@@ -8,11 +8,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
+from buildtui.app.widgets.footer import TranslatedFooter
 from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.build.history import Comparison
 from buildtui.build.presentation import comparison_headline, comparison_table
+from buildtui.i18n import N_
 
 TABLE_STYLES = ("cached", "done", "error")
 """The semantic styles `comparison_table` uses."""
@@ -35,13 +37,13 @@ class BuildCompareScreen(ModalScreen[bool]):
     BuildCompareScreen > .build-compare--error { color: $text-error; text-style: bold; }
     """
     BINDINGS = [
-        Binding("escape", "dismiss(False)", "Close", id="build_compare.close"),
+        Binding("escape", "dismiss(False)", N_("Close"), id="build_compare.close"),
         Binding(
             "p",
             "dismiss(True)",
-            "Replay side by side",
+            N_("Replay side by side"),
             id="build_compare.replay",
-            tooltip="Replay both builds side by side, at the same pace",
+            tooltip=N_("Replay both builds side by side, at the same pace"),
         ),
     ]
 
@@ -53,7 +55,7 @@ class BuildCompareScreen(ModalScreen[bool]):
         with VerticalScroll():
             yield ScreenStatic(comparison_headline(self.comparison), id="compare-headline")
             yield ScreenStatic("", id="compare-table")
-        yield Footer()
+        yield TranslatedFooter()
 
     def on_mount(self) -> None:
         self._draw_table()

@@ -10,10 +10,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Checkbox, Input, Label, Select, SelectionList
+from textual.widgets import Checkbox, Input, Select, SelectionList
 from textual.widgets.select import InvalidSelectValueError
 
 from buildtui.app.widgets.marks import MarkedCheckbox, MarkedSelectionList
+from buildtui.app.widgets.translated import TrLabel
 from buildtui.build.errors import OptionsError
 from buildtui.build.options import (
     BuildOptions,
@@ -23,20 +24,33 @@ from buildtui.build.options import (
     OutputType,
     parse_build_args,
 )
+from buildtui.i18n import N_, _
 from buildtui.untrusted import screen_text
 
 NO_CACHE = "none"
 DEST_HINTS = {
-    OutputType.LOCAL: "destination folder, e.g. ./out",
-    OutputType.OCI: "destination file, e.g. lab-oci.tar",
-    OutputType.TAR: "destination file, e.g. lab-fs.tar",
+    OutputType.LOCAL: N_("destination folder, e.g. ./out"),
+    OutputType.OCI: N_("destination file, e.g. lab-oci.tar"),
+    OutputType.TAR: N_("destination file, e.g. lab-fs.tar"),
 }
-PROVENANCE = (("default", "default"), ("on", "on"), ("off", "off"))
+PROVENANCE = ((N_("default"), "default"), (N_("on"), "on"), (N_("off"), "off"))
+PLACEHOLDERS = {
+    "context": N_("build context folder"),
+    "file": N_("default: CONTEXT/Dockerfile"),
+    "tags": N_("e.g. HOST:PORT/lab:1 (several: space-separated)"),
+    "builder": N_("default: the builder in use"),
+    "target": N_("default: the last stage"),
+    "cache-from-ref": N_("cache image or directory"),
+    "cache-to-ref": N_("cache image or directory"),
+    "build-args": N_("e.g. NAME=value NAME2=value2"),
+}
+"""Each text field's hint (English: translate with `_`)."""
 
 
-def text_field(widget_id: str, placeholder: str, value: str = "") -> Input:
-    """A one-line field of the form; its text is not selected when it takes the focus,
-    so that typing adds to it instead of replacing it."""
+def text_field(widget_id: str, value: str = "") -> Input:
+    """A one-line field of the form, with its hint (`PLACEHOLDERS`); its text is not
+    selected when it takes the focus, so that typing adds to it instead of replacing it."""
+    placeholder = _(PLACEHOLDERS[widget_id]) if widget_id in PLACEHOLDERS else ""
     return Input(value, id=widget_id, placeholder=placeholder, compact=True, select_on_focus=False)
 
 
@@ -68,35 +82,36 @@ class BuildForm(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         with Horizontal():
-            yield Label("Context")
-            yield text_field("context", "build context folder", ".")
-            yield Label("Dockerfile")
-            yield text_field("file", "default: CONTEXT/Dockerfile")
+            yield TrLabel("Context")
+            yield text_field("context", ".")
+            yield TrLabel("Dockerfile")
+            yield text_field("file")
         with Horizontal():
-            yield Label("Tags")
-            yield text_field("tags", "e.g. HOST:PORT/lab:1 (several: space-separated)")
+            yield TrLabel("Tags")
+            yield text_field("tags")
         with Horizontal():
-            yield Label("Platforms")
+            yield TrLabel("Platforms")
             yield MarkedSelectionList[str](id="platforms", compact=True)
         with Horizontal():
-            yield Label("Builder")
-            yield text_field("builder", "default: the builder in use")
-            yield Label("Target")
-            yield text_field("target", "default: the last stage")
+            yield TrLabel("Builder")
+            yield text_field("builder")
+            yield TrLabel("Target")
+            yield text_field("target")
         with Horizontal():
-            yield Label("Output")
+            yield TrLabel("Output")
             yield Select(
-                [(t.label, t.value) for t in OutputType],
+                self._outputs(),
                 value=OutputType.DEFAULT.value,
                 allow_blank=False,
                 id="output",
                 compact=True,
             )
-            dest = text_field("output-dest", f"no destination for {OutputType.DEFAULT.label}")
+            dest = text_field("output-dest")
+            dest.placeholder = self._dest_hint(OutputType.DEFAULT)
             dest.disabled = True  # until an output that writes files is chosen
             yield dest
         with Horizontal():
-            yield Label("Cache from")
+            yield TrLabel("Cache from")
             yield Select(
                 self._cache_types(),
                 value=NO_CACHE,
@@ -104,15 +119,15 @@ class BuildForm(VerticalScroll):
                 id="cache-from",
                 compact=True,
             )
-            yield text_field("cache-from-ref", "cache image or directory")
+            yield text_field("cache-from-ref")
         with Horizontal():
-            yield Label("Cache to")
+            yield TrLabel("Cache to")
             yield Select(
                 self._cache_types(), value=NO_CACHE, allow_blank=False, id="cache-to", compact=True
             )
-            yield text_field("cache-to-ref", "cache image or directory")
+            yield text_field("cache-to-ref")
         with Horizontal():
-            yield Label("Cache mode")
+            yield TrLabel("Cache mode")
             yield Select(
                 [("min", "min"), ("max", "max")],
                 value="min",
@@ -123,16 +138,50 @@ class BuildForm(VerticalScroll):
             yield MarkedCheckbox("image-manifest=true", id="image-manifest", compact=True)
             yield MarkedCheckbox("--no-cache", id="no-cache", compact=True)
         with Horizontal():
-            yield Label("Build args")
-            yield text_field("build-args", "e.g. NAME=value NAME2=value2")
-            yield Label("Provenance")
+            yield TrLabel("Build args")
+            yield text_field("build-args")
+            yield TrLabel("Provenance")
             yield Select(
-                PROVENANCE, value="default", allow_blank=False, id="provenance", compact=True
+                [(_(label), value) for label, value in PROVENANCE],
+                value="default",
+                allow_blank=False,
+                id="provenance",
+                compact=True,
             )
 
     @staticmethod
     def _cache_types() -> list[tuple[str, str]]:
-        return [(NO_CACHE, NO_CACHE)] + [(t.value, t.value) for t in CacheType]
+        return [(_("none"), NO_CACHE)] + [(t.value, t.value) for t in CacheType]
+
+    @staticmethod
+    def _outputs() -> list[tuple[str, str]]:
+        return [(_(t.label) if t is OutputType.DEFAULT else t.label, t.value) for t in OutputType]
+
+    @staticmethod
+    def _dest_hint(output: OutputType) -> str:
+        if output.needs_dest:
+            return _(DEST_HINTS[output])
+        label = _(output.label) if output is OutputType.DEFAULT else output.label
+        return _("no destination for {output}").format(output=label)
+
+    def retranslate(self) -> None:
+        """Hints and choices in the app's language (the labels are `TrLabel`s); what the
+        fields hold stays."""
+        for widget_id, message in PLACEHOLDERS.items():
+            self.query_one(f"#{widget_id}", Input).placeholder = _(message)
+        output = OutputType(self._select("output"))
+        self.query_one("#output-dest", Input).placeholder = self._dest_hint(output)
+        for widget_id, options in (
+            ("output", self._outputs()),
+            ("cache-from", self._cache_types()),
+            ("cache-to", self._cache_types()),
+            ("provenance", [(_(label), value) for label, value in PROVENANCE]),
+        ):
+            select: Select[str] = self.query_one(f"#{widget_id}", Select)
+            value = select.value
+            with self.prevent(Select.Changed):
+                select.set_options(options)
+                select.value = value
 
     # -- reading -------------------------------------------------------------
 
@@ -171,7 +220,7 @@ class BuildForm(VerticalScroll):
         try:
             cache_type = CacheType(kind)
         except ValueError as error:
-            raise OptionsError(f"Unknown cache type {kind!r}.") from error
+            raise OptionsError(_("Unknown cache type {kind!r}.").format(kind=kind)) from error
         return CacheSpec(cache_type, self._value(f"{widget_id}-ref"), mode, image_manifest)
 
     # -- writing -------------------------------------------------------------
@@ -259,11 +308,9 @@ class BuildForm(VerticalScroll):
         output = OutputType(str(event.value))
         dest = self.query_one("#output-dest", Input)
         dest.disabled = not output.needs_dest
-        if output.needs_dest:
-            dest.placeholder = DEST_HINTS[output]
-        else:
+        dest.placeholder = self._dest_hint(output)
+        if not output.needs_dest:
             dest.value = ""
-            dest.placeholder = f"no destination for {output.label}"
 
     @on(Input.Changed)
     @on(Select.Changed)

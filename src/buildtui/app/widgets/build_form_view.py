@@ -24,6 +24,7 @@ from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.build.errors import BuildError, OptionsError
 from buildtui.build.forecast import Forecast, Forecasting
 from buildtui.build.options import build_argv, shell_command, validate
+from buildtui.i18n import _
 from buildtui.settings import Settings
 
 FORECAST_DELAY = 0.5
@@ -68,10 +69,21 @@ class BuildFormView(Vertical):
         yield BuildForm(id="build-form")
         with Horizontal(id="command-bar"):
             yield ScreenStatic("", id="command-preview")
-            yield Button("Lab preset", id="preset", tooltip="registry7 cache, mode max")
-            yield Button("Copy (F9)", id="copy", tooltip="Copy the command")
-            yield Button("Run (F5)", id="run", variant="primary")
+            yield Button(_("Lab preset"), id="preset", tooltip=_("registry7 cache, mode max"))
+            yield Button(_("Copy (F9)"), id="copy", tooltip=_("Copy the command"))
+            yield Button(_("Run (F5)"), id="run", variant="primary")
         yield ScreenStatic("", id="forecast-preview")
+
+    def retranslate(self) -> None:
+        for button_id, label, tooltip in (
+            ("preset", _("Lab preset"), _("registry7 cache, mode max")),
+            ("copy", _("Copy (F9)"), _("Copy the command")),
+            ("run", _("Run (F5)"), None),
+        ):
+            button = self.query_one(f"#{button_id}", Button)
+            button.label = label
+            if tooltip is not None:
+                button.tooltip = tooltip
 
     def command(self) -> list[str]:
         """The exact command the form describes; `OptionsError` says why there is none."""

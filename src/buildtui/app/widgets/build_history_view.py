@@ -29,18 +29,19 @@ from buildtui.build.history import BuildEntry, BuildHistory, BuildRecord, Compar
 from buildtui.build.live import LiveBuild
 from buildtui.build.options import dockerfile_of, read_stage_names
 from buildtui.build.presentation import HISTORY_COLUMNS, buildx_args, history_row, started_text
+from buildtui.i18n import N_, _
 
-HINT = (
+HINT = N_(
     "o: open · r: run again · c: mark, then c on another build to compare · "
     "p: replay · x: delete · v: show or hide --build-arg values"
 )
 WORKER_TASKS = {
-    "_keep": "Keeping the build in the history",
-    "load": "Reading the build history",
-    "_open": "Opening a build from the history",
-    "_compare": "Comparing two builds",
-    "replay": "Reading builds to replay",
-    "_delete": "Deleting a build from the history",
+    "_keep": N_("Keeping the build in the history"),
+    "load": N_("Reading the build history"),
+    "_open": N_("Opening a build from the history"),
+    "_compare": N_("Comparing two builds"),
+    "replay": N_("Reading builds to replay"),
+    "_delete": N_("Deleting a build from the history"),
 }
 """What each worker (by name) does, for the message that says one failed."""
 
@@ -98,10 +99,22 @@ class BuildHistoryView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield ScreenTable(id="history-table", cursor_type="row", zebra_stripes=True)
-        yield ScreenStatic(HINT, id="history-hint")
+        yield ScreenStatic(_(HINT), id="history-hint")
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(*HISTORY_COLUMNS)
+        self._columns()
+
+    def _columns(self) -> None:
+        table = self.query_one(DataTable)
+        for column in HISTORY_COLUMNS:
+            table.add_column(_(column), key=column)
+
+    def retranslate(self) -> None:
+        """The headings, rows and hint in the app's language."""
+        self.query_one("#history-hint", ScreenStatic).update(_(HINT))
+        self.query_one(DataTable).clear(columns=True)
+        self._columns()
+        self._fill()
 
     # -- the table -------------------------------------------------------------
 
@@ -185,7 +198,9 @@ class BuildHistoryView(Vertical):
             return
         if self.compare_mark is None or self.compare_mark == entry.id:
             self.compare_mark = entry.id
-            self.notify(f"Build #{entry.id} marked: select another build and press c.")
+            self.notify(
+                _("Build #{id} marked: select another build and press c.").format(id=entry.id)
+            )
             return
         old, new = sorted((self.compare_mark, entry.id))
         self.compare_mark = None
@@ -232,7 +247,6 @@ class BuildHistoryView(Vertical):
         entry = self.selected()
         if entry is None:
             return
-        kept = "imported" if entry.imported else "kept"
 
         def confirmed(yes: bool | None) -> None:
             if yes:
@@ -240,16 +254,25 @@ class BuildHistoryView(Vertical):
 
         self.app.push_screen(
             ConfirmScreen(
-                f"Delete build #{entry.id} from the history?",
+                _("Delete build #{id} from the history?").format(id=entry.id),
                 loss_text(
                     [
-                        f"build #{entry.id} of {started_text(entry)}, as {kept}: its command, "
-                        "log, summary and evidence"
+                        (
+                            _(
+                                "build #{id} of {text}, as imported: its command, log, "
+                                "summary and evidence"
+                            )
+                            if entry.imported
+                            else _(
+                                "build #{id} of {text}, as kept: its command, log, "
+                                "summary and evidence"
+                            )
+                        ).format(id=entry.id, text=started_text(entry))
                     ],
-                    ["the image, the cache and everything else the build made"],
+                    [_("the image, the cache and everything else the build made")],
                 ),
                 command=f"buildtui history rm {entry.id} --yes",
-                confirm_label="Delete",
+                confirm_label=_("Delete"),
             ),
             confirmed,
         )
@@ -266,7 +289,7 @@ class BuildHistoryView(Vertical):
 
     @on(Problem)
     def _problem(self, message: Problem) -> None:
-        self.notify(message.text, title="Build history", severity="error", timeout=8)
+        self.notify(message.text, title=_("Build history"), severity="error", timeout=8)
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
@@ -276,9 +299,10 @@ class BuildHistoryView(Vertical):
             return
         task = WORKER_TASKS.get(worker.name, worker.name)
         self.notify(
-            f"{task} failed unexpectedly: {worker.error!r}. Press F7 to refresh; "
-            "please report this.",
-            title="Build pane",
+            _(
+                "{task} failed unexpectedly: {error!r}. Press F7 to refresh; please report this."
+            ).format(task=_(task), error=worker.error),
+            title=_("Build pane"),
             severity="error",
             timeout=10,
         )

@@ -24,6 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from buildtui.buildlog.presentation import log_line_style
+from buildtui.i18n import N_
 from buildtui.untrusted import visible as visible_escapes
 
 CACHE_SIZE = 2000
@@ -51,11 +52,15 @@ class BuildLogView(ScrollView, can_focus=True):
     BuildLogView > .build-log--current-match { background: $warning; color: $text; }
     """
     BINDINGS = [
-        Binding("end", "follow", "Follow", id="build_log.follow", tooltip="Follow the tail"),
-        Binding("home", "scroll_home", "Top", show=False, id="build_log.top"),
-        Binding("slash", "search", "Search", id="build_log.search", tooltip="Search the log"),
-        Binding("n", "next_match", "Next", id="build_log.next", tooltip="Next match"),
-        Binding("N", "previous_match", "Previous", show=False, id="build_log.previous"),
+        Binding(
+            "end", "follow", N_("Follow"), id="build_log.follow", tooltip=N_("Follow the tail")
+        ),
+        Binding("home", "scroll_home", N_("Top"), show=False, id="build_log.top"),
+        Binding(
+            "slash", "search", N_("Search"), id="build_log.search", tooltip=N_("Search the log")
+        ),
+        Binding("n", "next_match", N_("Next"), id="build_log.next", tooltip=N_("Next match")),
+        Binding("N", "previous_match", N_("Previous"), show=False, id="build_log.previous"),
     ]
 
     tail: var[bool] = var(True)

@@ -12,6 +12,7 @@ from textual.widgets import Input, Static
 
 from buildtui.app.widgets.build_log import BuildLogView
 from buildtui.app.widgets.screen_static import ScreenStatic
+from buildtui.i18n import _, ngettext
 
 
 class BuildLogPanel(Vertical):
@@ -30,7 +31,7 @@ class BuildLogPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield BuildLogView(id="log")
-        yield Input(placeholder="search the log (Enter: next, Esc: close)", id="log-search")
+        yield Input(placeholder=_("search the log (Enter: next, Esc: close)"), id="log-search")
         yield ScreenStatic("", id="log-footer")
 
     def set_lines(self, lines: Sequence[str]) -> None:
@@ -43,12 +44,16 @@ class BuildLogPanel(Vertical):
         log = self.query_one(BuildLogView)
         log.lines_added()
         footer = (
-            "following the log"
+            _("following the log")
             if log.tail
-            else f"{log.pending} new line(s) below · End: follow the log"
+            else ngettext(
+                "{count} new line(s) below · End: follow the log",
+                "{count} new line(s) below · End: follow the log",
+                log.pending,
+            ).format(count=log.pending)
         )
         if dropped:
-            footer += f" · first {dropped} lines dropped to save memory"
+            footer += " · " + _("first {count} lines dropped to save memory").format(count=dropped)
         if footer != self._footer:
             self._footer = footer
             self.query_one("#log-footer", Static).update(footer, layout=False)
@@ -63,7 +68,9 @@ class BuildLogPanel(Vertical):
     def _search(self, event: Input.Submitted) -> None:
         log = self.query_one(BuildLogView)
         if event.value and not log.search(event.value):
-            self.notify(f"{event.value!r} is not in the log.", severity="warning")
+            self.notify(
+                _("{text!r} is not in the log.").format(text=event.value), severity="warning"
+            )
 
     def key_escape(self) -> None:
         search = self.query_one("#log-search", Input)

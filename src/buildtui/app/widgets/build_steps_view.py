@@ -23,6 +23,7 @@ from buildtui.buildlog.presentation import (
     steps_text,
     summary_text,
 )
+from buildtui.i18n import _
 
 OUTCOME = ("failure", "summary", "outcome", "explanations")
 """The parts drawn once the build is over."""
@@ -68,7 +69,7 @@ class BuildStepsView(VerticalScroll):
             line = shown_command(argv, build_arg_values=self.build_arg_values)
             self.query_one("#build-command", Static).update(f"{prefix}$ {line}")
         elif prefix:
-            text = f"{prefix}(the command that made it was not recorded)"
+            text = prefix + _("(the command that made it was not recorded)")
             self.query_one("#build-command", Static).update(text)
 
     def show_problem(self, problem: str) -> None:
