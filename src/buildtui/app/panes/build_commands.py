@@ -61,7 +61,7 @@ PANE_COMMANDS = (
         show=False,  # in the palette: at 100 columns the footer keeps the view's own keys
     ),
     Command("build.open", "o", "open_build", N_("Open"), N_("Open the selected build")),
-    Command("build.rerun", "r", "rerun", "Re-run", N_("Run the selected build again")),
+    Command("build.rerun", "r", "rerun", N_("Re-run"), N_("Run the selected build again")),
     # The same key during a replay (its footer place is Re-run's).
     Command(
         "replay.restart", "r", "restart_replay", N_("Restart"), N_("Replay again from the start")
