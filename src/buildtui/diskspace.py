@@ -14,16 +14,13 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+from buildtui import l10n
+
 FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 def _size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000:
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.3g} {unit}"
-        value /= 1000
-    return f"{value:.3g} TB"
+    return l10n.size(size)
 
 
 def _existing(path: Path) -> Path:

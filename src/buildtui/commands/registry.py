@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from buildtui.commands.output import SCHEMA_VERSION, print_json
 from buildtui.commands.progress import Quiet, TerminalProgress, progress_for
 from buildtui.commands.running import run_then_close
+from buildtui.i18n import _, ngettext
 from buildtui.registry.crossref import CacheBreakdown
 from buildtui.registry.errors import BadReference, RegistryError
 from buildtui.registry.models import Kind
@@ -314,14 +315,16 @@ def run_cache(args: argparse.Namespace, settings: Settings) -> int:
                     cache = replace_damaged(path)
                     replaced, dropped = str(error), None
                 else:
-                    again = (
-                        " Then run `buildtui registry cache --clear` again."
+                    message = (
+                        _(
+                            "buildtui: the disk cache was not cleared: {text}. Then run "
+                            "`buildtui registry cache --clear` again."
+                        )
                         if "locked" in str(error)
-                        else ""
+                        else _("buildtui: the disk cache was not cleared: {text}.")
                     )
                     print(
-                        f"buildtui: the disk cache was not cleared: "
-                        f"{problem_text(path, error)}.{again}",
+                        message.format(text=problem_text(path, error)),
                         file=sys.stderr,
                     )
                     return 1
@@ -343,17 +346,31 @@ def run_cache(args: argparse.Namespace, settings: Settings) -> int:
         print_json(body)
         return 0
     if replaced is not None:
-        print(f"Replaced the damaged disk cache ({replaced}) with an empty one.")
+        print(
+            _("Replaced the damaged disk cache ({replaced}) with an empty one.").format(
+                replaced=replaced
+            )
+        )
     if dropped is not None:
-        print(f"Cleared {dropped} entries.")
-    print(f"Disk cache of manifests and blobs read by digest: {usage.path}")
+        print(
+            ngettext("Cleared {count} entries.", "Cleared {count} entries.", dropped).format(
+                count=dropped
+            )
+        )
+    print(_("Disk cache of manifests and blobs read by digest: {path}").format(path=usage.path))
     print(
-        f"  {usage.entries} entries, {format_size(usage.bytes)} of content, "
-        f"{format_size(usage.file_bytes)} on disk (at most {usage.cap // 2**20} MiB, "
-        "the least recently used going first)"
+        _(
+            "  {entries} entries, {size} of content, {size2} on disk (at most {value} "
+            "MiB, the least recently used going first)"
+        ).format(
+            entries=usage.entries,
+            size=format_size(usage.bytes),
+            size2=format_size(usage.file_bytes),
+            value=usage.cap // 2**20,
+        )
     )
     if dropped is None and usage.entries:
-        print("  Empty it: buildtui registry cache --clear")
+        print(_("  Empty it: buildtui registry cache --clear"))
     return 0
 
 

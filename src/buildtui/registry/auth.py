@@ -28,6 +28,7 @@ from typing import Any, Protocol
 import httpx
 
 from buildtui import logs
+from buildtui.i18n import _
 from buildtui.registry.errors import AuthError, UnexpectedResponse, Unreachable
 from buildtui.registry.reference import DOCKER_HUB, DOCKER_HUB_API, echo
 
@@ -48,10 +49,13 @@ class Credentials:
         return f"Credentials(username={self.username!r}, source={self.source!r})"
 
     def describe(self) -> str:
+        if self.identity_token and self.username:
+            return _("an identity token of user {user!r} ({source})").format(
+                user=self.username, source=self.source
+            )
         if self.identity_token:
-            who = f" of user {self.username!r}" if self.username else ""
-            return f"an identity token{who} ({self.source})"
-        return f"user {self.username!r} ({self.source})"
+            return _("an identity token ({source})").format(source=self.source)
+        return _("user {user!r} ({source})").format(user=self.username, source=self.source)
 
 
 class CredentialStore(Protocol):
@@ -164,7 +168,7 @@ class DockerConfigStore:
         username, secret = data.get("Username"), data.get("Secret")
         if not isinstance(username, str) or not isinstance(secret, str) or not secret:
             return None
-        source = f"credential helper {program}"
+        source = _("credential helper {program}").format(program=program)
         if username == "<token>":  # the helper holds an identity (refresh) token
             return Credentials("", "", source, identity_token=secret)
         return Credentials(username, secret, source)
@@ -191,7 +195,7 @@ def parse_challenge(header: str) -> Challenge | None:
     header = header.strip()
     if not header:
         return None
-    scheme, _, rest = header.partition(" ")
+    scheme, _unused, rest = header.partition(" ")
     params = {
         match.group(1).lower(): match.group(2) if match.group(2) is not None else match.group(3)
         for match in _PARAM_RE.finditer(rest)
@@ -261,11 +265,11 @@ class Authenticator:
 
     def tried(self, scope: str) -> list[str]:
         credentials = self._credentials
-        who = credentials.describe() if credentials else "anonymous (no credentials found)"
+        who = credentials.describe() if credentials else _("anonymous (no credentials found)")
         if scope in self._tokens:
-            return [f"a bearer token for {who}"]
+            return [_("a bearer token for {who}").format(who=who)]
         if self._basic and credentials:
-            return [f"basic auth as {who}"]
+            return [_("basic auth as {who}").format(who=who)]
         return [who]
 
     async def answer(
@@ -339,28 +343,40 @@ class Authenticator:
                 response = await http.get(realm, params=params, headers=headers)
         except httpx.InvalidURL as error:
             raise UnexpectedResponse(
-                f"the token server {echo(realm, 80)} that {self.registry} names is not a URL "
-                f"({error}); check the registry's auth setup"
+                _(
+                    "the token server {echo} that {registry} names is not a URL "
+                    "({error}); check the registry's auth setup"
+                ).format(echo=echo(realm, 80), registry=self.registry, error=error)
             ) from error
         except httpx.HTTPError as error:
             raise Unreachable(
-                f"the token server {realm} of {self.registry} does not answer ({error}); "
-                "check the network, then refresh"
+                _(
+                    "the token server {realm} of {registry} does not answer ({error}); "
+                    "check the network, then refresh"
+                ).format(realm=realm, registry=self.registry, error=error)
             ) from error
         if response.status_code in (400, 401, 403) and credentials and credentials.identity_token:
             raise AuthError(
-                f"the token server {realm} of {self.registry} refused {who} "
-                f"({response.status_code}): it has expired or was revoked; log in again with "
-                f"`docker login {self.registry}`",
+                _(
+                    "the token server {realm} of {registry} refused {who} "
+                    "({status_code}): it has expired or was revoked; log in again with "
+                    "`docker login {registry}`"
+                ).format(
+                    realm=realm, registry=self.registry, who=who, status_code=response.status_code
+                ),
                 status=response.status_code,
-                tried=[f"{who} at the token server"],
+                tried=[_("{who} at the token server").format(who=who)],
             )
         if response.status_code in (401, 403):
             raise AuthError(
-                f"the token server {realm} of {self.registry} refused {who} "
-                f"({response.status_code}); log in with `docker login {self.registry}`",
+                _(
+                    "the token server {realm} of {registry} refused {who} "
+                    "({status_code}); log in with `docker login {registry}`"
+                ).format(
+                    realm=realm, registry=self.registry, who=who, status_code=response.status_code
+                ),
                 status=response.status_code,
-                tried=[f"{who} at the token server"],
+                tried=[_("{who} at the token server").format(who=who)],
             )
         try:
             data = response.json()
@@ -370,8 +386,10 @@ class Authenticator:
             token, expires_in = None, None
         if response.status_code != 200 or not isinstance(token, str) or not token:
             raise UnexpectedResponse(
-                f"the token server {realm} of {self.registry} answered "
-                f"{response.status_code} without a token; check the registry's auth setup"
+                _(
+                    "the token server {realm} of {registry} answered {status_code} "
+                    "without a token; check the registry's auth setup"
+                ).format(realm=realm, registry=self.registry, status_code=response.status_code)
             )
         lifetime = expires_in if isinstance(expires_in, int | float) else 0
         return token, max(float(lifetime), TOKEN_LIFETIME_MIN)

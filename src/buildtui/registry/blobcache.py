@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from buildtui.diskspace import is_full, write_problem
+from buildtui.i18n import _
 from buildtui.private_files import SQLITE_SIDE_FILES, make_private
 from buildtui.registry.classify import parse_manifest
 from buildtui.registry.models import Manifest
@@ -78,7 +79,7 @@ HASHES = ("sha256", "sha384", "sha512")
 
 
 def _matches(data: bytes, digest: str) -> bool:
-    algorithm, _, hexpart = digest.partition(":")
+    algorithm, _unused, hexpart = digest.partition(":")
     if algorithm not in HASHES:
         return False  # nothing to check it against: never cached
     return hashlib.new(algorithm, data).hexdigest() == hexpart
@@ -380,20 +381,25 @@ def damaged(error: BaseException) -> bool:
 def problem_text(path: Path, error: BaseException) -> str:
     """What is wrong with the cache file and what to do, for the user."""
     if is_full(error):
-        return f"the disk cache cannot be written: {write_problem(path, error)}"
-    if damaged(error):
-        return (
-            f"the disk cache {path} is damaged ({error}); scans read everything from the "
-            "registry meanwhile. `buildtui registry cache --clear` replaces it with an empty "
-            "one (it holds only copies of what registries serve)"
+        return _("the disk cache cannot be written: {problem}").format(
+            problem=write_problem(path, error)
         )
+    if damaged(error):
+        return _(
+            "the disk cache {path} is damaged ({error}); scans read everything "
+            "from the registry meanwhile. `buildtui registry cache --clear` "
+            "replaces it with an empty one (it holds only copies of what "
+            "registries serve)"
+        ).format(path=path, error=error)
     if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
-        return f"another buildtui is writing it ({path}: {error}); let its scan end and try again"
+        return _(
+            "another buildtui is writing it ({path}: {error}); let its scan end and try again"
+        ).format(path=path, error=error)
     reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-    return (
-        f"the disk cache {path} cannot be opened: {reason}; scans read everything from the "
-        f"registry meanwhile. Check that {path.parent} is yours and writable"
-    )
+    return _(
+        "the disk cache {path} cannot be opened: {reason}; scans read everything "
+        "from the registry meanwhile. Check that {parent} is yours and writable"
+    ).format(path=path, reason=reason, parent=path.parent)
 
 
 def cache_problem(path: Path | None = None) -> tuple[str, str] | None:

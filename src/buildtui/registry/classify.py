@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from buildtui import l10n
+from buildtui.i18n import _
 from buildtui.registry.errors import MalformedManifest
 from buildtui.registry.models import (
     BUILDKIT_CACHE_CONFIG,
@@ -72,8 +74,10 @@ def parse_manifest(raw: bytes, digest: str, content_type: str | None = None) -> 
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
         raise MalformedManifest(
-            f"manifest {digest} is not valid JSON ({str(error)[:100]}); the registry holds "
-            "broken content: push the image again or delete this manifest",
+            _(
+                "manifest {digest} is not valid JSON ({value}); the registry holds "
+                "broken content: push the image again or delete this manifest"
+            ).format(digest=digest, value=str(error)[:100]),
             raw=raw,
             digest=digest,
         ) from None
@@ -81,15 +85,19 @@ def parse_manifest(raw: bytes, digest: str, content_type: str | None = None) -> 
         # Python's parser recurses per nesting level (Go's stops at 10,000 levels): a
         # manifest of 200,000 `[` would otherwise crash every listing that reads it.
         raise MalformedManifest(
-            f"manifest {digest} is nested too deeply to be read ({len(raw):,} bytes); it "
-            "is not a real manifest: delete it, or push the image again",
+            _(
+                "manifest {digest} is nested too deeply to be read ({count} bytes); "
+                "it is not a real manifest: delete it, or push the image again"
+            ).format(digest=digest, count=l10n.count(len(raw))),
             raw=raw,
             digest=digest,
         ) from None
     if not isinstance(data, dict):
         raise MalformedManifest(
-            f"manifest {digest} is JSON but not an object ({type(data).__name__}); "
-            "push the image again or delete this manifest",
+            _(
+                "manifest {digest} is JSON but not an object ({kind}); push the "
+                "image again or delete this manifest"
+            ).format(digest=digest, kind=type(data).__name__),
             raw=raw,
             digest=digest,
         )
@@ -108,23 +116,27 @@ def parse_manifest(raw: bytes, digest: str, content_type: str | None = None) -> 
         note = "schema 1 manifests are deprecated and not inspected; push the image again"
     elif media_type in INDEX_MEDIA_TYPES:
         if bad_manifests:
-            note = f"{bad_manifests} entries of the index have no digest and are left out"
+            note = _("{bad_manifests} entries of the index have no digest and are left out").format(
+                bad_manifests=bad_manifests
+            )
         if any(d.media_type == BUILDKIT_CACHE_CONFIG for d in manifests):
             kind = Kind.CACHE
-            note = "BuildKit registry cache (index form: layers and a cache config)"
+            note = _("BuildKit registry cache (index form: layers and a cache config)")
         else:
             kind = Kind.INDEX
         kept = {"manifests": manifests}
     elif media_type in IMAGE_MEDIA_TYPES or (media_type == "" and config is not None):
         if config is None:
-            note = "an image manifest without a config descriptor"
+            note = _("an image manifest without a config descriptor")
         elif bad_layers:
-            note = f"{bad_layers} layers have no digest and are left out"
+            note = _("{bad_layers} layers have no digest and are left out").format(
+                bad_layers=bad_layers
+            )
         kind = classify_image_manifest(config, layers)
         if artifact_type and kind is Kind.IMAGE:
             kind = Kind.ARTIFACT
         if kind is Kind.CACHE:
-            note = "BuildKit registry cache (image-manifest form)"
+            note = _("BuildKit registry cache (image-manifest form)")
         elif kind is Kind.ARTIFACT:
             note = f"artifact type {artifact_type or (config.media_type if config else '?')}"
         kept = {"config": config, "layers": layers}

@@ -24,6 +24,8 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 
+from buildtui import l10n
+from buildtui.i18n import N_, _
 from buildtui.registry.auth import Authenticator
 from buildtui.registry.classify import parse_manifest
 from buildtui.registry.errors import (
@@ -136,10 +138,25 @@ def _error_codes(content: bytes) -> list[str]:
     return [str(e.get("code"))[:40] for e in errors if isinstance(e, dict)][:5]
 
 
+WORDS = (
+    N_("repository"),
+    N_("blob"),
+    N_("API root"),
+    N_("catalog"),
+    N_("tag list"),
+    N_("digest"),
+    N_("manifest"),
+    N_("repositories"),
+    N_("tags"),
+)
+"""What the registry's answers are about (`what=`, `noun=`: English, kept in errors as
+data), translated where a message names them."""
+
+
 def _next_link(headers: httpx.Headers) -> str | None:
     """The target of `Link: <...>; rel="next"`, if any."""
     for part in headers.get_list("link", split_commas=True):
-        url, _, params = part.partition(";")
+        url, _unused, params = part.partition(";")
         if 'rel="next"' in params.replace(" ", "") or "rel=next" in params.replace(" ", ""):
             return url.strip().strip("<>")
     return None
@@ -207,11 +224,11 @@ class RegistryClient:
         """Proxies, TLS trust and the debug log: shared with the token requests and writes."""
         if transport is not None:
             self._owned: list[httpx.AsyncBaseTransport] = [transport]
-            for _ in range(max_concurrency):
+            for _unused in range(max_concurrency):
                 self._lanes.put_nowait(transport)
         else:
             one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-            self._owned = [self.network.async_transport(one) for _ in range(max_concurrency)]
+            self._owned = [self.network.async_transport(one) for _unused in range(max_concurrency)]
             for lane in self._owned:
                 self._lanes.put_nowait(lane)
         # Token requests to auth realms (other hosts) go through an ordinary client.
@@ -254,9 +271,16 @@ class RegistryClient:
                     answered = await self.auth.answer(challenge, scope, self._http, sent)
             except TimeoutError:
                 raise Unreachable(
-                    f"the token service of {self.registry} did not answer within the "
-                    f"{self.deadline:g}-second deadline (asked for {method} {self._shown(url)}); "
-                    "check the network and the registry's auth setup, then refresh"
+                    _(
+                        "the token service of {registry} did not answer within the "
+                        "{deadline}-second deadline (asked for {method} {shown}); "
+                        "check the network and the registry's auth setup, then refresh"
+                    ).format(
+                        registry=self.registry,
+                        deadline=l10n.decimal_mark(f"{self.deadline:g}"),
+                        method=method,
+                        shown=self._shown(url),
+                    )
                 ) from None
             if answered:
                 answer = await self._send_once(
@@ -264,11 +288,24 @@ class RegistryClient:
                 )
         if answer.status in (401, 403):
             tried = self.auth.tried(scope)
-            verb = "refused" if answer.status == 403 else "needs credentials for"
             raise AuthError(
-                f"{self.registry} {verb} {method} {self._shown(answer.url)} "
-                f"({answer.status}); tried {', '.join(tried)}. Log in with "
-                f"`docker login {self.registry}`",
+                (
+                    _(
+                        "{registry} refused {method} {shown} ({status}); tried {tried}. Log "
+                        "in with `docker login {registry}`"
+                    )
+                    if answer.status == 403
+                    else _(
+                        "{registry} needs credentials for {method} {shown} ({status}); tried "
+                        "{tried}. Log in with `docker login {registry}`"
+                    )
+                ).format(
+                    registry=self.registry,
+                    method=method,
+                    shown=self._shown(answer.url),
+                    status=answer.status,
+                    tried=", ".join(tried),
+                ),
                 status=answer.status,
                 tried=tried,
             )
@@ -299,37 +336,72 @@ class RegistryClient:
                     )
             except TimeoutError:
                 raise Unreachable(
-                    f"{self.registry} did not finish answering {method} {self._shown(url)} "
-                    f"within the {self.deadline:g}-second deadline for one request (it answers "
-                    "too slowly or stalls mid-answer); check that it is healthy, then refresh"
+                    _(
+                        "{registry} did not finish answering {method} {shown} within "
+                        "the {deadline}-second deadline for one request (it answers "
+                        "too slowly or stalls mid-answer); check that it is healthy, "
+                        "then refresh"
+                    ).format(
+                        registry=self.registry,
+                        method=method,
+                        shown=self._shown(url),
+                        deadline=l10n.decimal_mark(f"{self.deadline:g}"),
+                    )
                 ) from None
             except httpx.TimeoutException as error:
                 raise Unreachable(
-                    f"{self.registry} did not answer {method} {self._shown(url)} in time "
-                    f"({type(error).__name__}); check that it is running, then refresh"
+                    _(
+                        "{registry} did not answer {method} {shown} in time "
+                        "({kind}); check that it is running, then refresh"
+                    ).format(
+                        registry=self.registry,
+                        method=method,
+                        shown=self._shown(url),
+                        kind=type(error).__name__,
+                    )
                 ) from error
             except httpx.ConnectError as error:
                 if _is_tls_failure(error):
                     raise TLSError(
-                        f"TLS with {self.registry} failed ({error}). If it serves plain HTTP, "
-                        "add it to insecure_registries (or open it as http://host:port); "
-                        + self.network.trust_hint(self.registry)
+                        _(
+                            "TLS with {registry} failed ({error}). If it serves plain "
+                            "HTTP, add it to insecure_registries (or open it as "
+                            "http://host:port); {hint}"
+                        ).format(
+                            registry=self.registry,
+                            error=error,
+                            hint=self.network.trust_hint(self.registry),
+                        )
                     ) from error
                 raise Unreachable(
-                    f"cannot connect to {self.registry} at {self.base_url} ({error}); "
-                    f"{await self._start_hint()}"
+                    _("cannot connect to {registry} at {base_url} ({error}); {value}").format(
+                        registry=self.registry,
+                        base_url=self.base_url,
+                        error=error,
+                        value=await self._start_hint(),
+                    )
                 ) from error
             except httpx.InvalidURL as error:
                 # A link to a next page (or a redirect) from the registry that is no URL.
                 raise UnexpectedResponse(
-                    f"{self.registry} sent the address {echo(target, 80)}, which is not a "
-                    f"URL ({error}); check the registry, then refresh"
+                    _(
+                        "{registry} sent the address {echo}, which is not a URL "
+                        "({error}); check the registry, then refresh"
+                    ).format(registry=self.registry, echo=echo(target, 80), error=error)
                 ) from error
             except httpx.HTTPError as error:
                 raise Unreachable(
-                    f"the connection to {self.registry} broke during {method} "
-                    f"{self._shown(url)} ({type(error).__name__}: {error}); check that it is "
-                    "still running, then refresh"
+                    _(
+                        "the connection to {registry} broke during {method} {shown} "
+                        "({kind}: {error}); check that it is still running, then "
+                        "refresh"
+                    ).format(
+                        registry=self.registry,
+                        method=method,
+                        shown=self._shown(url),
+                        kind=type(error).__name__,
+                        error=error,
+                    )
                 ) from error
         finally:
             self._lanes.put_nowait(lane)
@@ -347,7 +419,7 @@ class RegistryClient:
     ) -> _Answer:
         """One request on one lane (with `content` as its body), following redirects if
         asked."""
-        for _ in range(MAX_REDIRECTS + 1):
+        for _unused in range(MAX_REDIRECTS + 1):
             self.requests += 1
             request = httpx.Request(
                 method,
@@ -370,7 +442,9 @@ class RegistryClient:
             finally:
                 await response.aclose()
         raise UnexpectedResponse(
-            f"{self.registry} redirected {method} {url} more than {MAX_REDIRECTS} times"
+            _("{registry} redirected {method} {url} more than {MAX_REDIRECTS} times").format(
+                registry=self.registry, method=method, url=url, MAX_REDIRECTS=MAX_REDIRECTS
+            )
         )
 
     async def _read(self, method: str, url: str, response: httpx.Response, cap: int) -> _Answer:
@@ -387,10 +461,15 @@ class RegistryClient:
         return _Answer(response.status_code, response.headers, bytes(body), url)
 
     def _too_large(self, url: str, size: int, cap: int) -> str:
-        return (
-            f"{self._shown(url)} on {self.registry} is {size:,} bytes or more, over the "
-            f"{cap:,}-byte cap; it is not a normal manifest (raise the cap only if you trust "
-            "this registry)"
+        return _(
+            "{shown} on {registry} is {size} bytes or more, over the "
+            "{cap}-byte cap; it is not a normal manifest (raise the cap only if "
+            "you trust this registry)"
+        ).format(
+            shown=self._shown(url),
+            registry=self.registry,
+            size=l10n.count(size),
+            cap=l10n.count(cap),
         )
 
     def _shown(self, url: str) -> str:
@@ -413,8 +492,10 @@ class RegistryClient:
             if self._advice[1]:
                 return self._advice[1]
         if self.container:
-            return f"start it (`docker start {self.container}`) or check the address, then refresh"
-        return "check that it is running at that address, then refresh"
+            return _(
+                "start it (`docker start {container}`) or check the address, then refresh"
+            ).format(container=self.container)
+        return _("check that it is running at that address, then refresh")
 
     def _fail(
         self, answer: _Answer, *, what: str, name: str, repository: str | None = None
@@ -423,34 +504,58 @@ class RegistryClient:
         if answer.status == 404:
             if "NAME_UNKNOWN" in codes:
                 return NotFound(
-                    f"repository {repository or name} does not exist on "
-                    f"{self.registry}; check its name (list them with `buildtui registry ls`)",
+                    _(
+                        "repository {value} does not exist on {registry}; check its "
+                        "name (list them with `buildtui registry ls`)"
+                    ).format(value=repository or name, registry=self.registry),
                     what="repository",
                 )
             if "BLOB_UNKNOWN" in codes:
-                return NotFound(f"blob {name} is not on {self.registry}", what="blob")
+                return NotFound(
+                    _("blob {name} is not on {registry}").format(name=name, registry=self.registry),
+                    what="blob",
+                )
             return NotFound(
-                f"{what} {name} is not on {self.registry}; check the spelling or push it first",
+                _("{what} {name} is not on {registry}; check the spelling or push it first").format(
+                    what=_(what), name=name, registry=self.registry
+                ),
                 what=what,
             )
         if answer.status == 405 and "UNSUPPORTED" in codes:
             return DeleteDisabled(
-                f"{self.registry} has deletion turned off (405 UNSUPPORTED); restart it with "
-                "REGISTRY_STORAGE_DELETE_ENABLED=true"
+                _(
+                    "{registry} has deletion turned off (405 UNSUPPORTED); restart it "
+                    "with REGISTRY_STORAGE_DELETE_ENABLED=true"
+                ).format(registry=self.registry)
             )
         detail = ", ".join(codes) or answer.content[:200].decode("utf-8", "replace").strip()
         return UnexpectedResponse(
-            f"{self.registry} answered {answer.status} to {self._shown(answer.url)}"
-            + (f" ({detail})" if detail else "")
-            + "; try again, and check the registry's logs if it persists"
+            (
+                _(
+                    "{registry} answered {status} to {shown} ({detail}); try again, and check "
+                    "the registry's logs if it persists"
+                )
+                if detail
+                else _(
+                    "{registry} answered {status} to {shown}; try again, and check the "
+                    "registry's logs if it persists"
+                )
+            ).format(
+                registry=self.registry,
+                status=answer.status,
+                shown=self._shown(answer.url),
+                detail=detail,
+            )
         )
 
     def _json(self, answer: _Answer, what: str) -> dict[str, Any]:
         data = _loads(answer.content)
         if not isinstance(data, dict):
             raise UnexpectedResponse(
-                f"{self.registry} answered {self._shown(answer.url)} with something that is not "
-                f"a JSON object, so the {what} cannot be read; is this a registry v2 API?"
+                _(
+                    "{registry} answered {shown} with something that is not a JSON "
+                    "object, so the {what} cannot be read; is this a registry v2 API?"
+                ).format(registry=self.registry, shown=self._shown(answer.url), what=_(what))
             )
         return data
 
@@ -512,10 +617,15 @@ class RegistryClient:
             url = urljoin(page, link) if link else None
             if cut is None and url is not None:
                 if urlsplit(url).netloc != urlsplit(page).netloc:
-                    cut = (
-                        f"{self.registry} links the next page of {noun} to another host "
-                        f"({echo(urlsplit(url).netloc, 40)}); it was not followed, so only "
-                        f"the first {len(seen):,} {noun} are shown"
+                    cut = _(
+                        "{registry} links the next page of {noun} to another host "
+                        "({echo}); it was not followed, so only the first "
+                        "{count} {noun} are shown"
+                    ).format(
+                        registry=self.registry,
+                        noun=_(noun),
+                        echo=echo(urlsplit(url).netloc, 40),
+                        count=l10n.count(len(seen)),
                     )
                 elif url in seen_pages:
                     url = None  # a loop back: every page has been read
@@ -557,8 +667,10 @@ class RegistryClient:
         def fail(answer: _Answer) -> RegistryError:
             if answer.status == 404:
                 return NotFound(
-                    f"{self.registry} does not offer a catalog (/v2/_catalog answered 404); "
-                    "open a repository by name instead",
+                    _(
+                        "{registry} does not offer a catalog (/v2/_catalog answered "
+                        "404); open a repository by name instead"
+                    ).format(registry=self.registry),
                     what="catalog",
                 )
             if (
@@ -668,9 +780,16 @@ class RegistryClient:
             actual = compute_digest(content, algorithm)
             if actual != expected:
                 raise DigestMismatch(
-                    f"{self.registry} served {join_reference(repository, reference)} as bytes "
-                    f"that hash to {actual}, not {expected}: the content is corrupt or was "
-                    "changed on the way; do not trust it (push the image again)"
+                    _(
+                        "{registry} served {reference} as bytes that hash to {actual}, "
+                        "not {expected}: the content is corrupt or was changed on the "
+                        "way; do not trust it (push the image again)"
+                    ).format(
+                        registry=self.registry,
+                        reference=join_reference(repository, reference),
+                        actual=actual,
+                        expected=expected,
+                    )
                 )
             digest = expected
         return digest
@@ -759,8 +878,10 @@ class RegistryClient:
         algorithm = _hashable(digest)
         if algorithm and compute_digest(answer.content, algorithm) != digest:
             raise DigestMismatch(
-                f"blob {digest} in {repository} on {self.registry} does not hash to its "
-                "digest: the stored content is corrupt; push the image again"
+                _(
+                    "blob {digest} in {repository} on {registry} does not hash to its "
+                    "digest: the stored content is corrupt; push the image again"
+                ).format(digest=digest, repository=repository, registry=self.registry)
             )
         return answer.content
 
@@ -773,7 +894,9 @@ class RegistryClient:
         try:
             check_digest(digest)
         except BadReference as error:
-            raise BadReference(f"{error}; the registry deletes manifests by digest only") from None
+            raise BadReference(
+                _("{error}; the registry deletes manifests by digest only").format(error=error)
+            ) from None
         answer = await self._send(
             "DELETE",
             self._manifest_url(repository, digest),

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from buildtui.i18n import _
+
 SLSA_PROVENANCE_PREFIX = "https://slsa.dev/provenance/"
 SPDX_PREFIX = "https://spdx.dev/Document"
 PREDICATE_TYPE_ANNOTATION = "in-toto.io/predicate-type"
@@ -87,7 +89,7 @@ class CacheConfig:
     @classmethod
     def from_json(cls, digest: str, data: object) -> CacheConfig:
         if not isinstance(data, dict):
-            return cls(digest, (), (), note="the cache config is not a JSON object")
+            return cls(digest, (), (), note=_("the cache config is not a JSON object"))
         layers = []
         for index, item in enumerate(_list(data.get("layers"))):
             item = _dict(item)
@@ -112,7 +114,7 @@ class CacheConfig:
                     _text(item.get("digest")) or "", numbers, len(_list(item.get("inputs")))
                 )
             )
-        note = None if layers or records else "the cache config has no layers and no records"
+        note = None if layers or records else _("the cache config has no layers and no records")
         return cls(digest, tuple(layers), tuple(records), note)
 
 
@@ -130,7 +132,7 @@ class Material:
         uri = self.uri
         if uri.startswith("pkg:docker/"):
             path = unquote(uri[len("pkg:docker/") :].split("?", 1)[0])
-            name, _, version = path.rpartition("@")
+            name, _unused, version = path.rpartition("@")
             if name and version:
                 return f"{name}@{version}" if ":" in version else f"{name}:{version}"
             return path
@@ -166,14 +168,16 @@ class Statement:
     @property
     def what(self) -> str:
         if self.predicate_type.startswith(SLSA_PROVENANCE_PREFIX):
-            return f"SLSA provenance {self.predicate_type[len(SLSA_PROVENANCE_PREFIX) :]}"
+            return _("SLSA provenance {value}").format(
+                value=self.predicate_type[len(SLSA_PROVENANCE_PREFIX) :]
+            )
         if self.predicate_type.startswith(SPDX_PREFIX):
-            return "SPDX SBOM"
-        return self.predicate_type or "unknown predicate"
+            return _("SPDX SBOM")
+        return self.predicate_type or _("unknown predicate")
 
     @property
     def subject_digests(self) -> tuple[str, ...]:
-        return tuple(digest for _, digest in self.subjects)
+        return tuple(digest for _unused, digest in self.subjects)
 
 
 def _subjects(value: object) -> tuple[tuple[str, str], ...]:
@@ -224,7 +228,7 @@ def _provenance(predicate: Mapping[str, Any]) -> Provenance:
 def decode_statement(layer: str, data: object, predicate_type: str | None = None) -> Statement:
     """An in-toto statement from its JSON (the layer's bytes, parsed)."""
     if not isinstance(data, dict):
-        return Statement(layer, predicate_type or "", (), note="not an in-toto statement")
+        return Statement(layer, predicate_type or "", (), note=_("not an in-toto statement"))
     kind = _text(data.get("predicateType")) or predicate_type or ""
     predicate = _dict(data.get("predicate"))
     statement = Statement(layer, kind, _subjects(data.get("subject")))

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from buildtui.i18n import N_, _
+
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -50,6 +52,25 @@ class Kind(StrEnum):
     CACHE = "cache"
     ARTIFACT = "artifact"
     UNKNOWN = "unknown"
+
+
+KIND_WORDS = {
+    Kind.INDEX: N_("index"),
+    Kind.IMAGE: N_("image"),
+    Kind.ATTESTATION: N_("attestation"),
+    Kind.CACHE: N_("cache"),
+    Kind.ARTIFACT: N_("artifact"),
+    Kind.UNKNOWN: N_("unknown"),
+}
+
+
+def kind_word(kind: Kind | str) -> str:
+    """A manifest's kind as the panes and the twins' text say it (the kind itself, for
+    `--json`, is `kind.value`)."""
+    try:
+        return _(KIND_WORDS[Kind(kind)])
+    except ValueError:
+        return str(kind)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from typing import Any
 import httpx
 
 from buildtui import logs
+from buildtui.i18n import _
 from buildtui.registry.errors import TLSError, Unreachable
 from buildtui.settings import Settings
 
@@ -52,7 +53,7 @@ def _ip(host: str) -> _Address | None:
 def _split(hostport: str) -> tuple[str, str]:
     """`host:port`, `[v6]:port`, `host` -> (host without brackets, port or "")."""
     if hostport.startswith("["):
-        host, _, rest = hostport[1:].partition("]")
+        host, _unused, rest = hostport[1:].partition("]")
         return host, rest[1:] if rest.startswith(":") else ""
     if hostport.count(":") == 1:
         host, port = hostport.split(":")
@@ -136,17 +137,21 @@ class ProxyConfig:
         if scheme not in ("http", "https"):
             variable = "HTTPS_PROXY" if url.scheme == "https" else "HTTP_PROXY"
             raise Unreachable(
-                f"{variable} is a {scheme}:// proxy, and buildtui reaches registries through "
-                f"http:// or https:// proxies only; set {variable} to one, or add "
-                f"{url.host} to NO_PROXY to go direct"
+                _(
+                    "{variable} is a {scheme}:// proxy, and buildtui reaches "
+                    "registries through http:// or https:// proxies only; set "
+                    "{variable} to one, or add {host} to NO_PROXY to go direct"
+                ).format(variable=variable, scheme=scheme, host=url.host)
             )
         return proxy
 
 
 def _pem_error(path: Path, error: Exception) -> TLSError:
     return TLSError(
-        f"cannot use {path} ({error}); it must be a PEM certificate (and a *.cert needs its "
-        "*.key beside it): fix or remove it"
+        _(
+            "cannot use {path} ({error}); it must be a PEM certificate (and a *.cert "
+            "needs its *.key beside it): fix or remove it"
+        ).format(path=path, error=error)
     )
 
 
@@ -227,15 +232,15 @@ class Network:
         """How to make this host's certificate trusted, as docker would trust it."""
         known = self.ca_files(hostport)
         if known:
-            return (
-                f"the CA in {known[0]} does not vouch for it either: check that file holds "
-                "the CA that signed the registry's certificate"
-            )
+            return _(
+                "the CA in {value} does not vouch for it either: check that file "
+                "holds the CA that signed the registry's certificate"
+            ).format(value=known[0])
         where = self.certs_dirs[0] if self.certs_dirs else DOCKER_CERTS_DIRS[0]
-        return (
-            f"if its certificate is signed by your own CA, put that CA in "
-            f"{where / hostport / 'ca.crt'} (as docker trusts it) or in SSL_CERT_FILE"
-        )
+        return _(
+            "if its certificate is signed by your own CA, put that CA in {value} "
+            "(as docker trusts it) or in SSL_CERT_FILE"
+        ).format(value=where / hostport / "ca.crt")
 
     def async_transport(self, limits: httpx.Limits | None = None) -> AsyncRouter:
         return AsyncRouter(self, limits or httpx.Limits())

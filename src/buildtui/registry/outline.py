@@ -7,9 +7,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from buildtui.i18n import _, ngettext
 from buildtui.registry.contents import Statement, config_details, counted, join_words
 from buildtui.registry.crossref import CacheBreakdown, cache_layers
-from buildtui.registry.models import Descriptor, ImageConfig, Kind, Manifest
+from buildtui.registry.models import Descriptor, ImageConfig, Kind, Manifest, kind_word
 from buildtui.registry.present import cache_summary, format_size, short_digest, short_media_type
 from buildtui.registry.reference import join_reference
 from buildtui.registry.scan import ChildReport, ImageReport
@@ -51,12 +52,18 @@ def _times(count: int) -> str:
 
 
 def _config_node(descriptor: Descriptor, config: ImageConfig | None) -> OutlineNode:
-    created = f"  created {config.created}" if config and config.created else ""
+    created = (
+        "  " + _("created {when}").format(when=config.created) if config and config.created else ""
+    )
     details: list[OutlineNode] = []
     if config is not None:
         run = config_details(config.data)
         if config.platform:
-            details.append(OutlineNode(f"platform {config.platform}", kind="detail"))
+            details.append(
+                OutlineNode(
+                    _("platform {platform}").format(platform=config.platform), kind="detail"
+                )
+            )
         if run.entrypoint is not None:
             details.append(OutlineNode(f"entrypoint {join_words(run.entrypoint)}", kind="detail"))
         if run.cmd is not None:
@@ -64,17 +71,19 @@ def _config_node(descriptor: Descriptor, config: ImageConfig | None) -> OutlineN
         if run.history:
             details.append(
                 OutlineNode(
-                    f"history ({len(run.history)} steps)",
+                    ngettext(
+                        "history ({count} steps)", "history ({count} steps)", len(run.history)
+                    ).format(count=len(run.history)),
                     kind="history",
                     children=tuple(
-                        OutlineNode(f"{n}. {line or '(no command)'}", kind="detail")
+                        OutlineNode(f"{n}. {line or _('(no command)')}", kind="detail")
                         for n, line in enumerate(run.history, 1)
                     ),
                 )
             )
     return OutlineNode(
-        f"config {short_digest(descriptor.digest)}  {format_size(descriptor.size)}  "
-        f"{short_media_type(descriptor.media_type)}{created}",
+        _("config {digest}").format(digest=short_digest(descriptor.digest))
+        + f"  {format_size(descriptor.size)}  {short_media_type(descriptor.media_type)}{created}",
         kind="config",
         digest=descriptor.digest,
         raw=json.dumps(config.data).encode() if config and config.data else None,
@@ -91,7 +100,8 @@ def _layer_nodes(
     for number, (digest, count) in enumerate(counted(d.digest for d in layers).items(), 1):
         layer = by_digest[digest]
         label = (
-            f"layer {number}  {short_digest(digest)}  {format_size(layer.size)}  "
+            _("layer {number}").format(number=number)
+            + f"  {short_digest(digest)}  {format_size(layer.size)}  "
             f"{short_media_type(layer.media_type)}{_times(count)}"
         )
         use = breakdown.of(digest) if breakdown else None
@@ -99,11 +109,15 @@ def _layer_nodes(
         if use is not None:
             # Said once: on the line for one place, on a line each below for several.
             if use.cache_only:
-                label += "  only in the cache"
+                label += "  " + _("only in the cache")
             elif len(use.also_in) == 1:
-                label += f"  also {use.also_in[0]}"
+                label += "  " + _("also {where}").format(where=use.also_in[0])
             else:
-                label += f"  also a layer of {len(use.also_in)} images"
+                label += "  " + ngettext(
+                    "also a layer of {count} images",
+                    "also a layer of {count} images",
+                    len(use.also_in),
+                ).format(count=len(use.also_in))
                 children = tuple(OutlineNode(where, kind="detail") for where in use.also_in)
         nodes.append(OutlineNode(label, kind="layer", digest=digest, children=children))
     return nodes
@@ -113,23 +127,30 @@ def statement_nodes(statements: tuple[Statement, ...]) -> list[OutlineNode]:
     """What an attestation says: its subject, predicate and the predicate's main facts."""
     nodes = []
     for statement in statements:
-        about = ", ".join(short_digest(d) for d in statement.subject_digests) or "nothing"
+        about = ", ".join(short_digest(d) for d in statement.subject_digests) or _("nothing")
         facts: list[OutlineNode] = []
         provenance = statement.provenance
         if provenance is not None:
             facts.append(
-                OutlineNode(f"builder {provenance.builder or '(not named)'}", kind="detail")
+                OutlineNode(
+                    _("builder {name}").format(name=provenance.builder or _("(not named)")),
+                    kind="detail",
+                )
             )
-            facts.append(OutlineNode(f"frontend {provenance.frontend or '-'}", kind="detail"))
-            args = ", ".join(f"{name}=…" for name in provenance.build_args) or "none"
-            facts.append(OutlineNode(f"build args {args}", kind="detail"))
             facts.append(
                 OutlineNode(
-                    f"materials ({len(provenance.materials)})",
+                    _("frontend {name}").format(name=provenance.frontend or "-"), kind="detail"
+                )
+            )
+            args = ", ".join(f"{name}=…" for name in provenance.build_args) or _("none")
+            facts.append(OutlineNode(_("build args {args}").format(args=args), kind="detail"))
+            facts.append(
+                OutlineNode(
+                    _("materials ({count})").format(count=len(provenance.materials)),
                     kind="materials",
                     children=tuple(
                         OutlineNode(
-                            f"{m.name}  {short_digest(m.digest) if m.digest else '(no digest)'}",
+                            f"{m.name}  {short_digest(m.digest) if m.digest else _('(no digest)')}",
                             kind="detail",
                             digest=m.digest,
                         )
@@ -140,17 +161,26 @@ def statement_nodes(statements: tuple[Statement, ...]) -> list[OutlineNode]:
             )
             facts.append(
                 OutlineNode(
-                    f"built {provenance.started or '?'} → {provenance.finished or '?'}",
+                    _("built {start} → {end}").format(
+                        start=provenance.started or "?", end=provenance.finished or "?"
+                    ),
                     kind="detail",
                 )
             )
         if statement.packages is not None:
-            facts.append(OutlineNode(f"{statement.packages} packages", kind="detail"))
+            facts.append(
+                OutlineNode(
+                    ngettext("{count} packages", "{count} packages", statement.packages).format(
+                        count=statement.packages
+                    ),
+                    kind="detail",
+                )
+            )
         if statement.note:
             facts.append(OutlineNode(f"! {statement.note}", kind="error"))
         nodes.append(
             OutlineNode(
-                f"{statement.what} about {about}",
+                _("{what} about {about}").format(what=statement.what, about=about),
                 kind="statement",
                 digest=statement.layer,
                 children=tuple(facts),
@@ -172,8 +202,8 @@ def _blob_nodes(
         if cache_config is not None:
             nodes.append(
                 OutlineNode(
-                    f"cache config {short_digest(cache_config.digest)}  "
-                    f"{format_size(cache_config.size)}",
+                    _("cache config {digest}").format(digest=short_digest(cache_config.digest))
+                    + f"  {format_size(cache_config.size)}",
                     kind="config",
                     digest=cache_config.digest,
                 )
@@ -192,7 +222,7 @@ def _annotation_nodes(annotations: Mapping[str, str]) -> list[OutlineNode]:
         return []
     return [
         OutlineNode(
-            f"annotations ({len(annotations)})",
+            _("annotations ({count})").format(count=len(annotations)),
             kind="annotations",
             children=tuple(
                 OutlineNode(f"{key} = {value}", kind="annotation")
@@ -250,7 +280,7 @@ def report_outline(report: ImageReport, breakdown: CacheBreakdown | None = None)
     for problem in report.problems:
         children.append(OutlineNode(f"! {problem}", kind="error"))
     return OutlineNode(
-        f"{join_reference(report.repository, report.reference)}  {manifest.kind.value}  "
+        f"{join_reference(report.repository, report.reference)}  {kind_word(manifest.kind)}  "
         f"{short_media_type(manifest.media_type)}  {short_digest(manifest.digest)}{note}",
         kind=manifest.kind.value,
         digest=manifest.digest,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from buildtui import l10n
+from buildtui.i18n import _, ngettext
 from buildtui.registry.contents import Statement, config_details, counted
 from buildtui.registry.crossref import CacheBreakdown
 from buildtui.registry.models import (
@@ -25,19 +27,13 @@ from buildtui.registry.scan import (
 
 
 def format_size(size: int) -> str:
-    """Bytes the way `docker` prints them: 1000-based, three significant digits."""
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            if unit == "B":
-                return f"{int(value)} B"
-            return f"{value:.3g} {unit}" if value < 100 else f"{value:.0f} {unit}"
-        value /= 1000
-    raise AssertionError("unreachable")
+    """Bytes the way `docker` prints them: 1000-based, three significant digits, with the
+    language's decimal mark (`l10n.size`: `2.1 MB`, `2,1 MB`)."""
+    return l10n.size(size)
 
 
 def short_digest(digest: str, length: int = 12) -> str:
-    algorithm, _, hexpart = digest.partition(":")
+    algorithm, _unused, hexpart = digest.partition(":")
     return f"{algorithm}:{hexpart[:length]}" if hexpart else digest
 
 
@@ -266,13 +262,18 @@ def cache_summary(report: ImageReport, breakdown: CacheBreakdown | None) -> str:
     parts = []
     if cache is not None:
         parts.append(
-            f"{len(cache.records)} records ({cache.results} with a layer), "
-            f"{len(cache.chains())} layer chains"
+            ngettext(
+                "{count} records ({results} with a layer), {chains} layer chains",
+                "{count} records ({results} with a layer), {chains} layer chains",
+                len(cache.records),
+            ).format(count=len(cache.records), results=cache.results, chains=len(cache.chains()))
         )
     if breakdown is not None:
         parts.append(
-            f"{format_size(breakdown.shared_bytes)} shared with images, "
-            f"{format_size(breakdown.cache_only_bytes)} only in the cache"
-            + (" (config included)" if breakdown.config_size else "")
+            _("{size} shared with images, {size2} only in the cache").format(
+                size=format_size(breakdown.shared_bytes),
+                size2=format_size(breakdown.cache_only_bytes),
+            )
+            + (" " + _("(config included)") if breakdown.config_size else "")
         )
     return "; ".join(parts)

@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from buildtui import l10n
+from buildtui.i18n import _
 from buildtui.registry.errors import BadReference
 
 DOCKER_HUB = "docker.io"
@@ -87,24 +89,27 @@ def digest_problem(text: str) -> str | None:
     """What is wrong with `text` as a digest (`algorithm:encoded`), or None if nothing is."""
     algorithm, colon, encoded = text.partition(":")
     if not colon:
-        return "a digest is algorithm:hex, e.g. sha256: and 64 lower-case hex digits"
+        return _("a digest is algorithm:hex, e.g. sha256: and 64 lower-case hex digits")
     if not _ALGORITHM_RE.fullmatch(algorithm) or not _ENCODED_RE.fullmatch(encoded):
-        return (
-            "a digest is algorithm:hex (lower-case letters and digits, a colon, then letters, "
-            "digits, = _ -), e.g. sha256: and 64 lower-case hex digits"
+        return _(
+            "a digest is algorithm:hex (lower-case letters and digits, a colon, "
+            "then letters, digits, = _ -), e.g. sha256: and 64 lower-case hex "
+            "digits"
         )
     length = DIGEST_LENGTHS.get(algorithm)
     if length is None:
-        return f"registries verify sha256, sha384 and sha512 digests only, not {echo(algorithm)}"
+        return _("registries verify sha256, sha384 and sha512 digests only, not {echo}").format(
+            echo=echo(algorithm)
+        )
     if not _HEX_RE.fullmatch(encoded):
-        return (
-            f"a {algorithm} digest has only lower-case hex digits (0-9, a-f) after `{algorithm}:`"
-        )
+        return _(
+            "a {algorithm} digest has only lower-case hex digits (0-9, a-f) after `{algorithm}:`"
+        ).format(algorithm=algorithm)
     if len(encoded) != length:
-        return (
-            f"a {algorithm} digest has {length} hex digits after `{algorithm}:`, "
-            f"this one has {len(encoded):,}"
-        )
+        return _(
+            "a {algorithm} digest has {length} hex digits after `{algorithm}:`, "
+            "this one has {count}"
+        ).format(algorithm=algorithm, length=length, count=l10n.count(len(encoded)))
     return None
 
 
@@ -119,7 +124,9 @@ def is_sha256_digest(text: str) -> bool:
 def check_digest(digest: str) -> str:
     problem = digest_problem(digest)
     if problem is not None:
-        raise BadReference(f"{echo(digest)} is not a digest: {problem}")
+        raise BadReference(
+            _("{echo} is not a digest: {problem}").format(echo=echo(digest), problem=problem)
+        )
     return digest
 
 
@@ -131,30 +138,40 @@ def repository_problem(repository: str, registry: str | None = None) -> str | No
     """What is wrong with `repository` as a repository name (on `registry`, when given: the
     length limit counts `host[:port]/` too), or None if nothing is."""
     if len(repository) > NAME_MAX:
-        return f"it has {len(repository):,} characters, and at most {NAME_MAX} are allowed"
+        return _("it has {count} characters, and at most {NAME_MAX} are allowed").format(
+            count=l10n.count(len(repository)), NAME_MAX=NAME_MAX
+        )
     if registry is not None and len(registry) + 1 + len(repository) > NAME_MAX:
         total = len(registry) + 1 + len(repository)
-        return (
-            f"with the registry's {registry[:40]}/ in front it has {total:,} characters, and "
-            f"at most {NAME_MAX} are allowed"
-        )
+        return _(
+            "with the registry's {value}/ in front it has {total} characters, "
+            "and at most {NAME_MAX} are allowed"
+        ).format(value=registry[:40], total=l10n.count(total), NAME_MAX=NAME_MAX)
     if _REPOSITORY_RE.fullmatch(repository):
         return None
-    rule = (
-        "use components of lower-case letters and digits, joined inside by . _ __ or -, "
-        "and separated by /, e.g. lab/app"
+    rule = _(
+        "use components of lower-case letters and digits, joined inside by . _ __ "
+        "or -, and separated by /, e.g. lab/app"
     )
     for component in repository.split("/"):
         if not _COMPONENT_RE.fullmatch(component):
-            what = f"the part {echo(component, 30)}" if component else "an empty part"
-            return f"{what} is not allowed: {rule}"
+            what = (
+                _("the part {echo}").format(echo=echo(component, 30))
+                if component
+                else _("an empty part")
+            )
+            return _("{what} is not allowed: {rule}").format(what=what, rule=rule)
     return rule
 
 
 def check_repository(repository: str, registry: str | None = None) -> str:
     problem = repository_problem(repository, registry)
     if problem is not None:
-        raise BadReference(f"{echo(repository)} is not a repository name: {problem}")
+        raise BadReference(
+            _("{echo} is not a repository name: {problem}").format(
+                echo=echo(repository), problem=problem
+            )
+        )
     return repository
 
 
@@ -165,10 +182,16 @@ def is_tag(text: str) -> bool:
 
 def check_tag(tag: str) -> str:
     if not _TAG_RE.fullmatch(tag):
-        length = f"; this one has {len(tag):,}" if len(tag) > TAG_MAX else ""
+        length = (
+            _("; this one has {count}").format(count=l10n.count(len(tag)))
+            if len(tag) > TAG_MAX
+            else ""
+        )
         raise BadReference(
-            f"{echo(tag)} is not a tag: a tag is 1 to {TAG_MAX} ASCII letters, digits, _ . - "
-            f"(not starting with . or -){length}"
+            _(
+                "{echo} is not a tag: a tag is 1 to {TAG_MAX} ASCII letters, digits, _ "
+                ". - (not starting with . or -){length}"
+            ).format(echo=echo(tag), TAG_MAX=TAG_MAX, length=length)
         )
     return tag
 
@@ -193,18 +216,22 @@ def parse_reference(text: str, default_registry: str | None = None) -> Reference
     original = text
     text = text.strip()
     if not text:
-        raise BadReference("an empty image reference: type e.g. localhost:5000/lab:cachetest")
+        raise BadReference(_("an empty image reference: type e.g. localhost:5000/lab:cachetest"))
     if "://" in text:
         raise BadReference(
-            f"{echo(original)} is a URL, not an image reference: drop the scheme, "
-            "e.g. localhost:5000/lab:cachetest"
+            _(
+                "{echo} is a URL, not an image reference: drop the scheme, e.g. "
+                "localhost:5000/lab:cachetest"
+            ).format(echo=echo(original))
         )
     digest = None
     if "@" in text:
         text, digest = text.rsplit("@", 1)
         problem = digest_problem(digest)
         if problem is not None:
-            raise BadReference(f"{echo(digest)} is not a digest: {problem}")
+            raise BadReference(
+                _("{echo} is not a digest: {problem}").format(echo=echo(digest), problem=problem)
+            )
     first, slash, rest = text.partition("/")
     if slash and _looks_like_host(first):
         registry, remainder = first, rest
@@ -224,7 +251,7 @@ def parse_reference(text: str, default_registry: str | None = None) -> Reference
     if registry == DOCKER_HUB and "/" not in remainder:
         remainder = f"library/{remainder}"
     if not remainder:
-        raise BadReference(f"{echo(original)} names no repository")
+        raise BadReference(_("{echo} names no repository").format(echo=echo(original)))
     try:
         check_repository(remainder, registry)
     except BadReference as error:
@@ -240,24 +267,26 @@ def host_problem(hostport: str) -> str | None:
     references and registries typed in (a port out of range would fail deep in the
     socket code instead)."""
     if not hostport:
-        return "no host given"
+        return _("no host given")
     if not _HOST_RE.fullmatch(hostport):
-        return f"{echo(hostport)} is not a host[:port]"
+        return _("{echo} is not a host[:port]").format(echo=echo(hostport))
     if hostport.startswith("["):
         try:
             ipaddress.IPv6Address(hostport[1:].partition("]")[0])
         except ValueError:
-            return f"{echo(hostport)} has no valid IPv6 address between its brackets"
-    _, port = split_host(hostport)
+            return _("{echo} has no valid IPv6 address between its brackets").format(
+                echo=echo(hostport)
+            )
+    _unused, port = split_host(hostport)
     if port is not None and not 1 <= port <= 65535:
-        return f"port {port} is out of range (1-65535)"
+        return _("port {port} is out of range (1-65535)").format(port=port)
     return None
 
 
 def split_host(hostport: str) -> tuple[str, int | None]:
     """`host`, `host:port`, `[::1]:5000` -> (host without brackets, port or None)."""
     if hostport.startswith("["):
-        host, _, rest = hostport[1:].partition("]")
+        host, _unused, rest = hostport[1:].partition("]")
         port = rest[1:] if rest.startswith(":") else ""
     elif hostport.count(":") == 1:
         host, port = hostport.split(":")
@@ -269,7 +298,7 @@ def split_host(hostport: str) -> tuple[str, int | None]:
 def is_loopback(hostport: str) -> bool:
     """A loopback host, with or without a port: `localhost` (any case), `127.x.x.x`, `::1`
     or `[::1]`. The one check for settings, the registry client, doctor and the lab."""
-    host, _ = split_host(hostport.lower())  # host names are case-insensitive
+    host, _unused = split_host(hostport.lower())  # host names are case-insensitive
     return host == "localhost" or host == "::1" or host.startswith("127.")
 
 
@@ -296,7 +325,7 @@ def uses_plain_http(hostport: str, insecure_registries: Iterable[str] = ()) -> b
     """Plain HTTP for loopback (as Docker does) and for hosts the user marked insecure."""
     if is_loopback(hostport):
         return True
-    host, _ = split_host(hostport.lower())
+    host, _unused = split_host(hostport.lower())
     return any(entry.lower() in (hostport.lower(), host) for entry in insecure_registries)
 
 
@@ -312,12 +341,14 @@ def parse_registry(text: str, insecure_registries: Iterable[str] = ()) -> tuple[
     """A registry typed by the user (`host[:port]` or a URL) -> (host[:port], base URL)."""
     text = text.strip().rstrip("/")
     if not text:
-        raise BadReference("no registry given: type host[:port], e.g. localhost:5000")
+        raise BadReference(_("no registry given: type host[:port], e.g. localhost:5000"))
     if "://" in text:
-        scheme, _, hostport = text.partition("://")
+        scheme, _unused, hostport = text.partition("://")
         if scheme not in ("http", "https") or not hostport or "/" in hostport:
             raise BadReference(
-                f"{echo(text)} is not a registry address: use host[:port] or http(s)://host[:port]"
+                _(
+                    "{echo} is not a registry address: use host[:port] or http(s)://host[:port]"
+                ).format(echo=echo(text))
             )
         problem = host_problem(hostport)
         if problem is not None:
@@ -325,7 +356,9 @@ def parse_registry(text: str, insecure_registries: Iterable[str] = ()) -> tuple[
         return hostport, f"{scheme}://{hostport}"
     if "/" in text or not _HOST_RE.fullmatch(text):
         raise BadReference(
-            f"{echo(text)} is not a registry address: use host[:port], e.g. myhost:5000"
+            _("{echo} is not a registry address: use host[:port], e.g. myhost:5000").format(
+                echo=echo(text)
+            )
         )
     problem = host_problem(text)
     if problem is not None:

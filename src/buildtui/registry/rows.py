@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from buildtui.i18n import N_, _, ngettext
+from buildtui.l10n import count
 from buildtui.registry.crossref import CacheBreakdown
 from buildtui.registry.errors import AuthError, RegistryError, TLSError, Unreachable
-from buildtui.registry.models import Kind
+from buildtui.registry.models import Kind, kind_word
 from buildtui.registry.outline import outline_lines, report_outline
 from buildtui.registry.present import cache_summary, format_size, short_digest
 from buildtui.registry.scan import (
@@ -83,15 +85,27 @@ def entry_row(entry: TagEntry) -> TagRow:
 
 TAG_COLUMNS = ("tag", "kind", "platforms", "size", "digest")
 """The keys of the pane's tag table, in the order of `row_cells`."""
+TAG_HEADINGS = {
+    "tag": N_("TAG"),
+    "kind": N_("KIND"),
+    "platforms": N_("PLATFORMS"),
+    "size": N_("SIZE"),
+    "digest": N_("DIGEST"),
+}
+"""The tag table's headings (English: translate with `_`)."""
 
 
 def row_cells(row: TagRow) -> tuple[Styled, ...]:
     """The pane's cells: TAG, KIND (`error`, `… ` while pending, `index damaged`),
     PLATFORMS, SIZE, DIGEST."""
     if row.kind:
-        kind = Styled(f"{row.kind} damaged", "bold error") if row.damaged else Styled(row.kind)
+        kind = (
+            Styled(_("{kind} damaged").format(kind=kind_word(row.kind)), "bold error")
+            if row.damaged
+            else Styled(kind_word(row.kind))
+        )
     elif row.error is not None:
-        kind = Styled("error", "bold error")
+        kind = Styled(_("error"), "bold error")
     else:
         kind = Styled("…", "dim")
     return (
@@ -108,7 +122,12 @@ def fit(text: str, width: int = 60) -> str:
     return text if len(text) <= width else f"{text[: width - 1]}…"
 
 
-SCAN_HEADER = f"{'REPOSITORY:TAG':<40} {'KIND':<11} {'SIZE':>9}  {'DIGEST':<19}  PLATFORMS"
+def scan_header() -> str:
+    """`registry ls`'s headings."""
+    return (
+        f"{_('REPOSITORY:TAG'):<40} {_('KIND'):<11} {_('SIZE'):>9}  {_('DIGEST'):<19}  "
+        f"{_('PLATFORMS')}"
+    )
 
 
 def scan_lines(repository: str, row: TagRow) -> list[str]:
@@ -116,9 +135,10 @@ def scan_lines(repository: str, row: TagRow) -> list[str]:
     label = fit(f"{repository}:{row.tag}")
     if not row.kind:
         return [f"{label:<40} ! {row.error}"]
-    lines = [f"{label:<40} {row.kind:<11} {row.size:>9}  {row.digest:<19}  {row.platforms}"]
+    kind = kind_word(row.kind)
+    lines = [f"{label:<40} {kind:<11} {row.size:>9}  {row.digest:<19}  {row.platforms}"]
     if row.damaged:
-        lines.append(f"{'':<40} ! damaged: {row.damaged}")
+        lines.append(f"{'':<40} ! " + _("damaged: {why}").format(why=row.damaged))
     return lines
 
 
@@ -126,12 +146,23 @@ def scan_summary(scan: RegistryScan) -> str:
     """`12 tags in 3 repositories, 4.1 MB of unique blobs (2 blobs shared ...); 1 damaged`."""
     shared = scan.shared_count
     damaged = sum(1 for e in scan.entries() if e.damaged)
-    return (
-        f"{len(scan.entries())} tags in {len(scan.repositories)} repositories, "
-        f"{format_size(scan.unique_size)} of unique blobs"
-        + (f" ({shared} blobs shared between tags)" if shared else "")
-        + (f"; {damaged} damaged" if damaged else "")
+    tags = len(scan.entries())
+    text = ngettext(
+        "{tags} tag in {repositories} repositories, {size} of unique blobs",
+        "{tags} tags in {repositories} repositories, {size} of unique blobs",
+        tags,
+    ).format(
+        tags=count(tags),
+        repositories=count(len(scan.repositories)),
+        size=format_size(scan.unique_size),
     )
+    if shared:
+        text += " " + ngettext(
+            "({count} blob shared between tags)", "({count} blobs shared between tags)", shared
+        ).format(count=count(shared))
+    if damaged:
+        text += "; " + _("{count} damaged").format(count=damaged)
+    return text
 
 
 def repository_lines(listing: RepositoryListing) -> list[str]:
@@ -150,7 +181,7 @@ def repository_lines(listing: RepositoryListing) -> list[str]:
 def scan_end_lines(scan: RegistryScan) -> list[str]:
     """`registry ls` after its repositories: the summary, or that there is none."""
     if not scan.repositories:
-        lines = [f"{scan.registry}: no repositories"]
+        lines = [_("{registry}: no repositories").format(registry=scan.registry)]
     else:
         lines = ["", scan_summary(scan)]
     if scan.catalog_cut:
@@ -160,7 +191,7 @@ def scan_end_lines(scan: RegistryScan) -> list[str]:
 
 def scan_text(scan: RegistryScan) -> str:
     """`buildtui registry ls`: every repository and tag, and a summary line."""
-    lines = [SCAN_HEADER] if scan.repositories else []
+    lines = [scan_header()] if scan.repositories else []
     for name, entries in scan.repositories.items():
         listing = RepositoryListing(name, entries, scan.errors.get(name), scan.tags_cut.get(name))
         lines += repository_lines(listing)
@@ -170,18 +201,23 @@ def scan_text(scan: RegistryScan) -> str:
 def progress_text(progress: ScanProgress) -> str:
     """How far a scan is, in one line: `1,234 of 30,000 tags read (…)`."""
     if not progress.catalog_done:
-        return (
-            f"Reading the catalog: {progress.repositories:,} repositories so far; "
-            f"{progress.read:,} tags read"
-        )
+        return _(
+            "Reading the catalog: {repositories} repositories so far; {read} tags read"
+        ).format(repositories=count(progress.repositories), read=count(progress.read))
     if progress.listed < progress.repositories:
-        return (
-            f"{progress.read:,} of {progress.tags:,} tags read so far; the tags of "
-            f"{progress.listed:,} of {progress.repositories:,} repositories listed"
+        return _(
+            "{read} of {tags} tags read so far; the tags of {listed} of {repositories} "
+            "repositories listed"
+        ).format(
+            read=count(progress.read),
+            tags=count(progress.tags),
+            listed=count(progress.listed),
+            repositories=count(progress.repositories),
         )
-    return (
-        f"{progress.read:,} of {progress.tags:,} tags read in "
-        f"{progress.repositories:,} repositories"
+    return _("{read} of {tags} tags read in {repositories} repositories").format(
+        read=count(progress.read),
+        tags=count(progress.tags),
+        repositories=count(progress.repositories),
     )
 
 
@@ -189,10 +225,15 @@ def registry_title(registry: str, repositories: int, cut: bool, *, reading: bool
     """The pane's title: `Registry localhost:5000 · 3 repositories (list cut short)`, or
     while the catalog comes: `… · reading the catalog: 12,000 repositories so far…`."""
     if reading:
-        return f"Registry {registry} · reading the catalog: {repositories:,} repositories so far…"
-    noun = "repository" if repositories == 1 else "repositories"
-    count = f" · {repositories:,} {noun}" if repositories else ""
-    return f"Registry {registry}{count}{' (list cut short)' if cut else ''}"
+        return _("Registry {registry} · reading the catalog: {count} repositories so far…").format(
+            registry=registry, count=count(repositories)
+        )
+    title = _("Registry {registry}").format(registry=registry)
+    if repositories:
+        title += " · " + ngettext(
+            "{count} repository", "{count} repositories", repositories
+        ).format(count=count(repositories))
+    return title + (" " + _("(list cut short)") if cut else "")
 
 
 def tags_read_text(read: int, tags: int, cut: bool) -> str | None:
@@ -200,25 +241,29 @@ def tags_read_text(read: int, tags: int, cut: bool) -> str | None:
     list is; nothing once every tag is read."""
     parts = []
     if read < tags:
-        parts.append(f"{read:,} of {tags:,} read")
+        parts.append(_("{read} of {tags} read").format(read=count(read), tags=count(tags)))
     if cut:
-        parts.append("cut short")
+        parts.append(_("cut short"))
     return " · ".join(parts) or None
 
 
 def hint_for(error: RegistryError) -> str:
     """What keys help in the pane after an error, besides the error's own advice."""
     if isinstance(error, AuthError):
-        return "Press l to log in, o to open another registry, r to retry."
+        return _("Press l to log in, o to open another registry, r to retry.")
     if isinstance(error, Unreachable | TLSError):
-        return "Press r to retry, o to open another registry."
-    return "Press r to refresh."
+        return _("Press r to retry, o to open another registry.")
+    return _("Press r to refresh.")
 
 
 def error_message(what: str, error: RegistryError) -> tuple[Styled, ...]:
     """The pane's message after a failed read: what, why, and which keys help."""
     return (
-        Styled(f"Cannot read {what or 'the registry'}: ", "bold error"),
+        Styled(
+            (_("Cannot read {what}:").format(what=what) if what else _("Cannot read the registry:"))
+            + " ",
+            "bold error",
+        ),
         Styled(str(error)),
         Styled(f"\n{hint_for(error)}", "italic"),
     )
@@ -229,14 +274,18 @@ def shared_note(shared: tuple[SharedBlob, ...]) -> str:
     if not shared:
         return ""
     total = sum(blob.size for blob in shared)
-    parts = [f"{short_digest(b.digest)} by {', '.join(b.users)}" for b in shared[:4]]
-    more = f" and {len(shared) - 4} more" if len(shared) > 4 else ""
-    noun = "blob is" if len(shared) == 1 else "blobs are"
-    return (
-        f"{len(shared)} {noun} shared ({format_size(total)}, counted once): "
-        + "; ".join(parts)
-        + more
-    )
+    parts = [
+        _("{digest} by {users}").format(digest=short_digest(b.digest), users=", ".join(b.users))
+        for b in shared[:4]
+    ]
+    text = ngettext(
+        "{count} blob is shared ({size}, counted once): {blobs}",
+        "{count} blobs are shared ({size}, counted once): {blobs}",
+        len(shared),
+    ).format(count=len(shared), size=format_size(total), blobs="; ".join(parts))
+    if len(shared) > 4:
+        text += " " + _("and {count} more").format(count=len(shared) - 4)
+    return text
 
 
 def report_details(
@@ -245,34 +294,41 @@ def report_details(
     """The pane's summary under the tree: size, cache, created, shared blobs, problems and
     the docker commands that show the same."""
     parts = [
-        Styled("Size ", "bold"),
-        Styled(f"{format_size(report.unique_size)} compressed, each blob once"),
+        Styled(_("Size") + " ", "bold"),
+        Styled(_("{size} compressed, each blob once").format(size=format_size(report.unique_size))),
     ]
     per_platform = [f"{report.label(c)} {format_size(c.size)}" for c in report.images]
     if per_platform:
         parts.append(Styled(f" ({'; '.join(per_platform)})"))
     if report.kind is Kind.CACHE:
-        parts.append(Styled("\nCache ", "bold"))
+        parts.append(Styled("\n" + _("Cache") + " ", "bold"))
         if breakdown is None:
             parts.append(Styled(cache_summary(report, None)))
-            parts.append(Styled(" (comparing with the registry's images…)", "dim"))
+            parts.append(Styled(" " + _("(comparing with the registry's images…)"), "dim"))
         else:
             parts.append(Styled(cache_summary(report, breakdown)))
             parts.append(
                 Styled(
-                    f"; deleting it frees only the {format_size(breakdown.cache_only_bytes)} "
-                    "of cache-only bytes"
+                    "; "
+                    + _("deleting it frees only the {size} of cache-only bytes").format(
+                        size=format_size(breakdown.cache_only_bytes)
+                    )
                 )
             )
     if report.config and report.config.created:
-        parts += [Styled("\nCreated ", "bold"), Styled(report.config.created)]
+        parts += [Styled("\n" + _("Created") + " ", "bold"), Styled(report.config.created)]
     note = shared_note(report.shared_blobs)
     if note:
-        parts += [Styled("\nShared ", "bold"), Styled(note)]
+        parts += [Styled("\n" + _("Shared") + " ", "bold"), Styled(note)]
     parts += [Styled(f"\n! {problem}", "error") for problem in report.errors]
-    parts.append(Styled("\nSame as", "bold"))
+    parts.append(Styled("\n" + _("Same as"), "bold"))
     parts += [Styled(f"\n  $ {command}", "italic") for command in commands]
     return tuple(parts)
+
+
+def _field(label: str, value: str) -> str:
+    """`Platforms:  linux/amd64`: a label, then its value at column 12 (as imagetools)."""
+    return f"{label:<12}{value}"
 
 
 def report_text(
@@ -284,30 +340,40 @@ def report_text(
         f"Name:       {report.ref}",
         f"MediaType:  {manifest.media_type}",
         f"Digest:     {manifest.digest}",
-        f"Kind:       {manifest.kind.value}" + (f" ({manifest.note})" if manifest.note else ""),
-        f"Platforms:  {report.badge}",
-        f"Size:       {format_size(report.unique_size)} compressed, every blob counted once",
+        _field(_("Kind:"), kind_word(manifest.kind))
+        + (f" ({manifest.note})" if manifest.note else ""),
+        _field(_("Platforms:"), report.badge),
+        _field(
+            _("Size:"),
+            _("{size} compressed, every blob counted once").format(
+                size=format_size(report.unique_size)
+            ),
+        ),
     ]
     if manifest.artifact_type:
-        lines.append(f"Artifact:   {manifest.artifact_type}")
+        lines.append(_field(_("Artifact:"), manifest.artifact_type))
     if report.config and report.config.created:
-        lines.append(f"Created:    {report.config.created}")
+        lines.append(_field(_("Created:"), report.config.created))
     if report.kind is Kind.CACHE:
         summary = cache_summary(report, breakdown)
         if summary:
-            lines.append(f"Cache:      {summary}")
+            lines.append(_field(_("Cache:"), summary))
         if breakdown is not None:
             lines.append(
-                f"            deleting this cache frees only its "
-                f"{format_size(breakdown.cache_only_bytes)} of cache-only bytes"
+                _field(
+                    "",
+                    _("deleting this cache frees only its {size} of cache-only bytes").format(
+                        size=format_size(breakdown.cache_only_bytes)
+                    ),
+                )
             )
-    lines += ["", "Tree:", *outline_lines(report_outline(report, breakdown), "  ")]
+    lines += ["", _("Tree:"), *outline_lines(report_outline(report, breakdown), "  ")]
     shared = report.shared_blobs
     if shared:
-        lines += ["", "Shared blobs (counted once):"]
+        lines += ["", _("Shared blobs (counted once):")]
         lines += [
             f"  {short_digest(b.digest, 16)} {format_size(b.size):>9}  {', '.join(b.users)}"
             for b in shared
         ]
-    lines += ["", "Same as:"] + [f"  {command}" for command in commands]
+    lines += ["", _("Same as:")] + [f"  {command}" for command in commands]
     return "\n".join(lines)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from buildtui.i18n import _, ngettext
 from buildtui.registry.blobcache import BLOB_CAP, BlobCache, CachedReads
 from buildtui.registry.classify import child_kind
 from buildtui.registry.contents import (
@@ -162,8 +163,8 @@ class ImageReport:
         if unread:
             return f"{unread:,} index entries, not read yet"
         if self.manifest.kind is Kind.IMAGE:
-            return "one platform (not known yet)"
-        return f"no platforms ({self.manifest.kind})"
+            return _("one platform (not known yet)")
+        return _("no platforms ({kind})").format(kind=self.manifest.kind)
 
     @cached_property
     def _platform_of(self) -> dict[str, Platform]:
@@ -196,7 +197,7 @@ class ImageReport:
     @property
     def unique_size(self) -> int:
         """Every blob (configs and layers) of the tag counted once."""
-        return sum(size for size, _ in self._blob_uses().values())
+        return sum(size for size, _unused in self._blob_uses().values())
 
     @property
     def shared_blobs(self) -> tuple[SharedBlob, ...]:
@@ -213,10 +214,15 @@ class ImageReport:
         broken = [c for c in self.children if c.error]
         if not broken:
             return None
-        entries = "entry" if len(self.children) == 1 else "entries"
-        return (
-            f"{len(broken)} of {len(self.children)} index {entries} cannot be read "
-            f"({self.label(broken[0])}: {broken[0].error})"
+        return ngettext(
+            "{count} of {total} index entry cannot be read ({label}: {error})",
+            "{count} of {total} index entries cannot be read ({label}: {error})",
+            len(self.children),
+        ).format(
+            count=len(broken),
+            total=len(self.children),
+            label=self.label(broken[0]),
+            error=broken[0].error,
         )
 
     def blob_digests(self) -> set[str]:
@@ -332,7 +338,7 @@ class RegistryScan:
         for entry in self.entries():
             if entry.report is None:
                 continue
-            for digest, (size, _) in entry.report._blob_uses().items():
+            for digest, (size, _unused) in entry.report._blob_uses().items():
                 users = uses.setdefault(digest, (size, []))[1]
                 users.append(f"{entry.repository}:{entry.tag}")
         return uses
@@ -413,7 +419,11 @@ class Inspector:
             try:
                 raw = await self.blob(repository, layer.digest)
             except RegistryError as error:
-                problems.append(f"attestation layer {layer.digest}: {error}")
+                problems.append(
+                    _("attestation layer {digest}: {error}").format(
+                        digest=layer.digest, error=error
+                    )
+                )
                 continue
             found.append(
                 _statement_of(layer.digest, raw, layer.annotations.get(PREDICATE_TYPE_ANNOTATION))
@@ -433,7 +443,9 @@ class Inspector:
         try:
             raw = await self.blob(repository, descriptor.digest)
         except RegistryError as error:
-            return None, (f"cache config {descriptor.digest}: {error}",)
+            return None, (
+                _("cache config {digest}: {error}").format(digest=descriptor.digest, error=error),
+            )
         return _cache_config_of(descriptor.digest, raw), ()
 
     async def _child(

@@ -25,6 +25,7 @@ from buildtui.app.widgets.repository_list import RepositoryList
 from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.app.widgets.tag_table import TagTable
 from buildtui.cleanup.present import empty_repository_text
+from buildtui.i18n import _
 from buildtui.registry.browser import RegistryBrowser
 from buildtui.registry.errors import RegistryError
 from buildtui.registry.models import Kind
@@ -132,7 +133,7 @@ class RegistryPane(RegistryReads):
     def compose(self) -> ComposeResult:
         with Horizontal(id="registry-bar"):
             yield ScreenStatic(self._title(), id="registry-title")
-            yield Input(placeholder="/ filter repositories and tags", id="registry-filter")
+            yield Input(placeholder=_("/ filter repositories and tags"), id="registry-filter")
         yield ScreenStatic(id="registry-message")
         with Horizontal(id="registry-body"):
             yield RepositoryList(id="registry-repos")
@@ -194,6 +195,18 @@ class RegistryPane(RegistryReads):
             len(self.reports) + len(self.tag_errors), len(self.tags), self.tags_cut is not None
         )
 
+    def retranslate(self) -> None:
+        """Render again in the app's language: the title, the hint, the tags and the
+        manifest shown; the registry's own errors are made again by reading it again."""
+        self.query_one("#registry-title", Static).update(self._title())
+        self.query_one("#registry-filter", Input).placeholder = _("/ filter repositories and tags")
+        self._render_tags()
+        tag = self.current_tag
+        if tag is not None:
+            self.show_tag(tag)
+        if self.error is not None:
+            self.action_refresh()
+
     def _matches(self, text: str) -> bool:
         return self.filter_text.lower() in text.lower()
 
@@ -239,14 +252,14 @@ class RegistryPane(RegistryReads):
         self.catalog_cut = message.cut
         self.query_one("#registry-title", Static).update(self._title())
         repos = self.query_one("#registry-repos", OptionList)
-        repos.border_subtitle = "cut short" if message.cut else None
+        repos.border_subtitle = _("cut short") if message.cut else None
         if message.cut:
             self.app.notify(message.cut, severity="warning")
         if shown != self.repositories:  # the registry's order was not sorted, or it changed
             self._render_repositories()
         if not self.repositories:
             self.manifest_tree.show_outline(
-                None, "This registry has no repositories yet: push an image."
+                None, _("This registry has no repositories yet: push an image.")
             )
 
     @on(Failed)
@@ -345,7 +358,9 @@ class RegistryPane(RegistryReads):
             self._count_tags()
             self._count_entries()
             self._render_tags()
-            self.manifest_tree.show_outline(None, f"Reading the tags of {repository}…")
+            self.manifest_tree.show_outline(
+                None, _("Reading the tags of {repository}…").format(repository=repository)
+            )
             self.load_tags(repository)
 
     @on(DataTable.RowHighlighted, "#registry-tags")
@@ -390,7 +405,7 @@ class RegistryPane(RegistryReads):
                 lab = self.service.registry == self.lab_registry
                 note = empty_repository_text(self.repository, self.lab_cli if lab else None)
             self.details.show_placeholder(
-                "No tags" + (" match" if self.filter_text and self.tags else ""), note
+                _("No tags match") if self.filter_text and self.tags else _("No tags"), note
             )
 
     @property
@@ -407,7 +422,9 @@ class RegistryPane(RegistryReads):
             self.details.show_report(report, breakdown, self.service.commands(report))
             return
         error = self.tag_errors.get(tag)
-        self.details.show_placeholder(f"! {error}" if error else f"Inspecting {tag}…")
+        self.details.show_placeholder(
+            f"! {error}" if error else _("Inspecting {tag}…").format(tag=tag)
+        )
 
     # -- actions ---------------------------------------------------------------------
 
@@ -430,7 +447,7 @@ class RegistryPane(RegistryReads):
         """The manifest panel on the whole pane (the tree keeps the focus), or back."""
         zoom = not self.zoomed
         self.set_class(zoom, "-zoomed")
-        self.manifest_tree.border_subtitle = "z: back to the lists" if zoom else None
+        self.manifest_tree.border_subtitle = _("z: back to the lists") if zoom else None
         if zoom:
             self.manifest_tree.focus()
 
@@ -448,27 +465,29 @@ class RegistryPane(RegistryReads):
             return
         title, digest, raw = self._selection()
         if raw is None:
-            self.app.notify("Select a tag (or a manifest in the tree) first.", severity="warning")
+            self.app.notify(
+                _("Select a tag (or a manifest in the tree) first."), severity="warning"
+            )
             return
         heading = f"{title}  {digest}" if digest else str(title)
         self.app.push_screen(RawManifestScreen(heading, pretty_json(raw)))
 
     def action_copy_digest(self) -> None:
-        _, digest, _ = self._selection()
+        _tag, digest, _raw = self._selection()
         if digest is None:
-            self.app.notify("Nothing selected to copy.", severity="warning")
+            self.app.notify(_("Nothing selected to copy."), severity="warning")
             return
         self.app.copy_to_clipboard(digest)
-        self.app.notify(f"Copied {digest}")
+        self.app.notify(_("Copied {text}").format(text=digest))
 
     def action_copy_ref(self) -> None:
-        _, digest, _ = self._selection()
+        _tag, digest, _raw = self._selection()
         if digest is None or self.repository is None:
-            self.app.notify("Nothing selected to copy.", severity="warning")
+            self.app.notify(_("Nothing selected to copy."), severity="warning")
             return
         ref = f"{self.service.registry}/{self.repository}@{digest}"
         self.app.copy_to_clipboard(ref)
-        self.app.notify(f"Copied {ref}")
+        self.app.notify(_("Copied {text}").format(text=ref))
 
     def action_open_registry(self) -> None:
         self.app.push_screen(OpenRegistryScreen(self.service.registry), self._open)

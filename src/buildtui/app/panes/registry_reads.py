@@ -16,6 +16,7 @@ from textual.worker import Worker, WorkerState
 
 from buildtui.app.background import ReadsInBackground
 from buildtui.app.panes import registry_messages as messages
+from buildtui.i18n import _
 from buildtui.registry.browser import RegistryBrowser, TagResult, inspect_tags
 from buildtui.registry.crossref import CacheBreakdown
 from buildtui.registry.errors import MalformedManifest, RegistryError
@@ -145,7 +146,11 @@ class RegistryReads(ReadsInBackground):
             return report.ref, report.digest, report.manifest.raw
         error = self.tag_errors.get(tag) if tag else None
         if isinstance(error, MalformedManifest):
-            return f"{self.repository}:{tag} (malformed)", None, error.raw
+            return (
+                _("{repository}:{tag} (malformed)").format(repository=self.repository, tag=tag),
+                None,
+                error.raw,
+            )
         return None, None, None
 
     @work(exclusive=True, group="registry-repositories", exit_on_error=False)
@@ -159,7 +164,11 @@ class RegistryReads(ReadsInBackground):
         try:
             repositories = await service.repositories(on_page=post)
         except RegistryError as error:
-            self.post_message(messages.Failed(f"the repositories of {service.registry}", error))
+            self.post_message(
+                messages.Failed(
+                    _("the repositories of {registry}").format(registry=service.registry), error
+                )
+            )
             return
         self.post_message(messages.Loaded(service.registry, repositories, repositories.cut))
 
@@ -171,7 +180,9 @@ class RegistryReads(ReadsInBackground):
         try:
             tags = await service.tags(repository)
         except RegistryError as error:
-            self.post_message(messages.Failed(f"the tags of {repository}", error))
+            self.post_message(
+                messages.Failed(_("the tags of {repository}").format(repository=repository), error)
+            )
             return
         self.post_message(messages.TagsLoaded(repository, tags, tags.cut))
 
@@ -188,7 +199,9 @@ class RegistryReads(ReadsInBackground):
         except RegistryError as error:
             self._comparing.discard(tag)
             self.app.notify(
-                f"Cannot compare {report.ref} with the registry's images: {error}",
+                _("Cannot compare {ref} with the registry's images: {error}").format(
+                    ref=report.ref, error=error
+                ),
                 severity="warning",
             )
             return
@@ -204,7 +217,9 @@ class RegistryReads(ReadsInBackground):
         if event.state is WorkerState.ERROR and event.worker.node is self:
             error = event.worker.error
             self.app.notify(
-                f"Unexpected failure in the Registry pane: {error!r}. Press r to refresh; "
-                "please report this.",
+                _(
+                    "Unexpected failure in the Registry pane: {error!r}. Press r to "
+                    "refresh; please report this."
+                ).format(error=error),
                 severity="error",
             )

@@ -9,6 +9,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from buildtui.i18n import N_, _
+
 
 class OpenRegistryScreen(ModalScreen[str | None]):
     """Returns the address typed (stripped), or None when cancelled."""
@@ -27,7 +29,7 @@ class OpenRegistryScreen(ModalScreen[str | None]):
     """
     AUTO_FOCUS = "#registry-address"
     """Typing goes into the field at once (the app itself focuses nothing by default)."""
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="open_registry.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="open_registry.cancel")]
 
     def __init__(self, current: str) -> None:
         super().__init__()
@@ -35,8 +37,8 @@ class OpenRegistryScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "Open another registry"
-            yield Label("host[:port] or http(s)://host[:port]; localhost is plain HTTP")
+            box.border_title = _("Open another registry")
+            yield Label(_("host[:port] or http(s)://host[:port]; localhost is plain HTTP"))
             yield Input(value=self.current, placeholder="localhost:5000", id="registry-address")
 
     @on(Input.Submitted)

@@ -9,6 +9,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 
 from buildtui.app.widgets.screen_static import ScreenStatic
+from buildtui.i18n import N_, _
 from buildtui.untrusted import screen_text, visible
 
 
@@ -28,7 +29,7 @@ class RawManifestScreen(ModalScreen[None]):
         padding: 0 1;
     }
     """
-    BINDINGS = [Binding("escape,q,v", "dismiss", "Close", id="raw_manifest.close")]
+    BINDINGS = [Binding("escape,q,v", "dismiss", N_("Close"), id="raw_manifest.close")]
 
     def __init__(self, title: str, text: str, *, language: str = "json") -> None:
         super().__init__()
@@ -39,7 +40,7 @@ class RawManifestScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
             scroll.border_title = screen_text(self.title_text, one_line=True)
-            scroll.border_subtitle = "escape to close"
+            scroll.border_subtitle = _("escape to close")
             yield ScreenStatic(
                 Syntax(
                     visible(self.text), self.language, theme=self.syntax_theme(), word_wrap=True

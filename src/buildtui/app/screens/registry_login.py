@@ -9,6 +9,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from buildtui.i18n import N_, _
 from buildtui.untrusted import screen_text
 
 
@@ -29,7 +30,7 @@ class RegistryLoginScreen(ModalScreen[tuple[str, str] | None]):
     """
     AUTO_FOCUS = "#login-username"
     """Typing goes into the field at once (the app itself focuses nothing by default)."""
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="registry_login.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="registry_login.cancel")]
 
     def __init__(self, registry: str) -> None:
         super().__init__()
@@ -37,9 +38,11 @@ class RegistryLoginScreen(ModalScreen[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = screen_text(f"Log in to {self.registry}", one_line=True)
-            yield Label("Used for this session only; nothing is written to disk.")
-            yield Input(placeholder="user name", id="login-username")
+            box.border_title = screen_text(
+                _("Log in to {registry}").format(registry=self.registry), one_line=True
+            )
+            yield Label(_("Used for this session only; nothing is written to disk."))
+            yield Input(placeholder=_("user name"), id="login-username")
             yield Input(placeholder="password", password=True, id="login-password")
 
     @on(Input.Submitted, "#login-username")

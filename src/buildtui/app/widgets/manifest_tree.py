@@ -10,34 +10,35 @@ from textual.widgets.tree import TreeNode
 
 from buildtui.app.commands import Command, bindings
 from buildtui.app.theme_styles import themed
+from buildtui.i18n import N_, _
 from buildtui.registry.outline import OutlineNode, kind_style
 from buildtui.untrusted import screen_text
 
 TREE_COMMANDS = (
-    Command("tree.toggle", "space", "toggle_node", "Open/close", "Open or close the node"),
+    Command("tree.toggle", "space", "toggle_node", "Open/close", N_("Open or close the node")),
     # The arrows are not in the footer: at 100 columns it keeps the pane's keys.
     Command(
         "tree.open",
         "right",
         "open_node",
-        "Open",
-        "Open the node, then go to its first child",
+        N_("Open"),
+        N_("Open the node, then go to its first child"),
         show=False,
     ),
     Command(
         "tree.close",
         "left",
         "close_node",
-        "Close",
-        "Close the node, then go to its parent",
+        N_("Close"),
+        N_("Close the node, then go to its parent"),
         show=False,
     ),
     Command(
         "tree.open_all",
         "asterisk",
         "open_all",
-        "Open all",
-        "Open the node and everything below it (once all is open: close them)",
+        N_("Open all"),
+        N_("Open the node and everything below it (once all is open: close them)"),
     ),
 )
 
@@ -72,7 +73,7 @@ class ManifestTree(Tree[OutlineNode]):
             self.node = node
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("(no tag selected)", id=id)
+        super().__init__(_("(no tag selected)"), id=id)
         self.show_root = True
         self.guide_depth = 3
 
@@ -84,7 +85,7 @@ class ManifestTree(Tree[OutlineNode]):
     def show_outline(self, outline: OutlineNode | None, placeholder: str = "") -> None:
         self.clear()
         if outline is None:
-            self.root.set_label(Text(placeholder or "(no tag selected)", style="dim"))
+            self.root.set_label(Text(placeholder or _("(no tag selected)"), style="dim"))
             self.root.data = None
             return
         self.root.set_label(self._label(outline))

@@ -9,6 +9,7 @@ from textual.geometry import Size
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from buildtui.i18n import _
 from buildtui.untrusted import screen_text
 
 
@@ -30,7 +31,7 @@ class RepositoryList(OptionList):
     counted, not measured, and only the lines on screen are drawn."""
 
     def on_mount(self) -> None:
-        self.border_title = "Repositories"
+        self.border_title = _("Repositories")
 
     def _update_lines(self) -> None:
         if not self.scrollable_content_region:

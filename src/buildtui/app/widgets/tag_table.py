@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.text import Text
+from textual.widgets.data_table import ColumnKey
 
 from buildtui.app.theme_styles import themed_cell
 from buildtui.app.widgets.screen_table import ScreenTable
-from buildtui.registry.rows import TAG_COLUMNS, TagRow, row_cells
+from buildtui.i18n import _
+from buildtui.registry.rows import TAG_COLUMNS, TAG_HEADINGS, TagRow, row_cells
 
 
 class TagTable(ScreenTable[str | Text]):
@@ -19,9 +21,15 @@ class TagTable(ScreenTable[str | Text]):
         super().__init__(id=id, cursor_type="row")
 
     def on_mount(self) -> None:
-        self.border_title = "Tags"
+        self.border_title = _("Tags")
         for key in TAG_COLUMNS:
-            self.add_column(key.upper(), key=key)
+            self.add_column(_(TAG_HEADINGS[key]), key=key)
+
+    def retranslate(self) -> None:
+        self.border_title = _("Tags")
+        for key in TAG_COLUMNS:
+            self.columns[ColumnKey(key)].label = Text(_(TAG_HEADINGS[key]))
+        self.refresh()
 
     def cells(self, row: TagRow) -> tuple[str | Text, ...]:
         """The row's cells as the table shows them."""
