@@ -21,12 +21,13 @@ from typing import Any
 
 from buildtui.cleanup.docker_output import GcOutput
 from buildtui.cleanup.plan import Plan
+from buildtui.i18n import N_
 
 BLOCK = 4096
 """The file system block `du -k` counts in (ext4, overlayfs on it, xfs)."""
 
 
-MEASURED_BY = "du -sk of the registry's storage before and after the collection"
+MEASURED_BY = N_("du -sk of the registry's storage before and after the collection")
 """How the space a collection freed is measured (said beside the figure everywhere)."""
 
 

@@ -27,6 +27,7 @@ from buildtui.cleanup.gc import GcResult, RepositoryRemoval, StepCallback, addre
 from buildtui.cleanup.graph import RegistryGraph, TagRef
 from buildtui.cleanup.journal import STOPPED_PHASES, Journal
 from buildtui.cleanup.verify import TagCheck, VerifyReport
+from buildtui.i18n import _
 
 if TYPE_CHECKING:
     from buildtui.cleanup.service import CleanupService
@@ -147,7 +148,7 @@ def error_json(error: CleanupError) -> dict[str, Any]:
 def error_from_json(data: dict[str, Any]) -> CleanupError:
     """The error the collection's process met, as the same class (GcFailed if unknown)."""
     kind = getattr(errors, str(data.get("type")), None)
-    message = str(data.get("message") or "the garbage collection failed")
+    message = str(data.get("message") or _("the garbage collection failed"))
     if isinstance(kind, type) and issubclass(kind, CleanupError):
         try:
             return kind(message)
@@ -228,7 +229,7 @@ async def _collect(
 
     def phase(name: str) -> None:
         if name == "stopping" and should_stop():
-            raise Cancelled("the garbage collection was cancelled before anything was stopped")
+            raise Cancelled(_("the garbage collection was cancelled before anything was stopped"))
         journal.phase(name)  # "stopping" not written: raised, and nothing is stopped
         # From here the registry may be stopped: a journal write that fails (a full disk)
         # is tried again with the next one, and never keeps the registry from starting.
@@ -239,7 +240,7 @@ async def _collect(
     journal.update(was_running=info.running, info=info_json(info))
     graph: RegistryGraph | None = None
     if info.running:
-        step("reading every tag")
+        step(_("reading every tag"))
         graph = await service.load()
         journal.update(tags=tags_json(graph.tag_refs()))
     result = await asyncio.to_thread(
@@ -262,19 +263,19 @@ async def _collect(
         journal.update(registry_url_after=moved)
     result = replace(result, registry_url=moved, warnings=tuple(warnings))
     if should_stop():
-        step("not verified: the collection's process was asked to stop")
-        note = (
-            "the tags were not verified: the collection's process was terminated after the "
-            "registry was started again"
+        step(_("not verified: the collection's process was asked to stop"))
+        note = _(
+            "the tags were not verified: the collection's process was terminated "
+            "after the registry was started again"
         )
         return replace(result, warnings=(*result.warnings, note))
     checker = _service_at(service, moved)
     try:
-        step("waiting for the registry to answer")
+        step(_("waiting for the registry to answer"))
         journal.phase("waiting")
         await checker.wait_until_up(UP_TIMEOUT)
         journal.phase("verifying")
-        step("verifying every tag")
+        step(_("verifying every tag"))
         if graph is None:
             graph = await checker.load()
             journal.update(tags=tags_json(graph.tag_refs()))
@@ -288,12 +289,18 @@ async def _collect(
 
 
 def moved_message(container: str, before: str, after: str) -> str:
-    return (
-        f"{container} publishes its port on an ephemeral host port, and the restart gave it "
-        f"a new one: the registry answers at {after} now, not {before}. Use `buildtui "
-        f"--registry {after} ...` (and {after.split('://', 1)[-1]} in image references), or "
-        f"recreate it with a fixed host port (e.g. -p {after.rsplit(':', 1)[-1]}:5000) to "
-        "keep its address"
+    return _(
+        "{container} publishes its port on an ephemeral host port, and the restart "
+        "gave it a new one: the registry answers at {after} now, not {before}. Use "
+        "`buildtui --registry {after} ...` (and {value} in image references), or "
+        "recreate it with a fixed host port (e.g. -p {value2}:5000) to keep its "
+        "address"
+    ).format(
+        container=container,
+        after=after,
+        before=before,
+        value=after.split("://", 1)[-1],
+        value2=after.rsplit(":", 1)[-1],
     )
 
 
@@ -310,29 +317,35 @@ async def resume_collection(
     # What its process had under way goes on without it: a `docker stop`, the collector's
     # `docker run`. The state the resume acts on is the one they leave.
     for pid in await asyncio.to_thread(container.commands_in_flight, journal.container):
-        say(f"waiting for the docker command (pid {pid}) that the collection had under way")
+        say(
+            _(
+                "waiting for the docker command (pid {pid}) that the collection had under way"
+            ).format(pid=pid)
+        )
         await asyncio.to_thread(container.wait_for_commands, journal.container)
         break
     for collector in await asyncio.to_thread(container.running_collectors, journal.container):
-        say(f"waiting for the collector {collector[:12]} that still runs")
+        say(_("waiting for the collector {value} that still runs").format(value=collector[:12]))
         await asyncio.to_thread(container.wait_for, collector)
     if journal.container_id:
         found = await asyncio.to_thread(container.find, journal.container_id)
     else:  # a journal of an older buildtui, before its container was inspected
         found = await asyncio.to_thread(container.inspect)
     if found is None:
-        note = (
-            f"the container {journal.container} ({journal.container_id[:12]}) that the "
-            "collection stopped no longer exists: there is nothing to start or verify"
-        )
+        note = _(
+            "the container {container} ({value}) that the collection stopped no "
+            "longer exists: there is nothing to start or verify"
+        ).format(container=journal.container, value=journal.container_id[:12])
         journal.finish("done", resumed=True, note=note)
         return ResumeResult(journal.container, False, None, None, note)
     info = found
     notes = []
     if info.name != journal.container:
         notes.append(
-            f"{journal.container} was renamed {info.name} since the collection began: "
-            f"{info.name} ({info.id[:12]}) was resumed"
+            _(
+                "{container} was renamed {name} since the collection began: {name} "
+                "({value}) was resumed"
+            ).format(container=journal.container, name=info.name, value=info.id[:12])
         )
         say(notes[-1])
     before_data = journal.data.get("info")
@@ -341,20 +354,22 @@ async def resume_collection(
     was_running = bool(journal.data.get("was_running"))
     started_by_us = was_running and phase in STOPPED_PHASES
     if not info.running and (started_by_us or journal.data.get("start_stopped")):
-        say(f"starting {info.name}")
+        say(_("starting {name}").format(name=info.name))
         await asyncio.to_thread(container.start, info)
         started = True
         info = await asyncio.to_thread(container.inspect)
     if not info.running:
-        notes.append(f"{info.name} was stopped before the collection and stays stopped")
+        notes.append(
+            _("{name} was stopped before the collection and stays stopped").format(name=info.name)
+        )
         journal.finish("done", resumed=True, note="; ".join(notes))
         return ResumeResult(info.name, False, None, None, "; ".join(notes))
     moved = address_after(service.settings.registry_url, before, info)
     checker = _service_at(service, moved)
     try:
-        say("waiting for the registry to answer")
+        say(_("waiting for the registry to answer"))
         await checker.wait_until_up(UP_TIMEOUT)
-        say("verifying every tag")
+        say(_("verifying every tag"))
         graph = await checker.load()
         tags = tags_from_json(journal.data.get("tags")) or graph.tag_refs()
         verification = await checker.verify(graph, tags)

@@ -19,6 +19,7 @@ from buildtui.cleanup.gc import GcResult, StepCallback
 from buildtui.cleanup.journal import Damaged, Journal
 from buildtui.cleanup.recovery import container_state
 from buildtui.diskspace import free_space
+from buildtui.i18n import _
 from buildtui.private_files import open_private
 
 if TYPE_CHECKING:
@@ -66,19 +67,33 @@ def ended_unfinished(
         state = container_state(control, journal.settings, container_id=journal.container_id).text
     if returncode in (JOURNAL_FULL, JOURNAL_UNWRITTEN):
         why = (
-            f"no space left on device ({free_space(journal.path.parent)})"
+            _("no space left on device ({space})").format(space=free_space(journal.path.parent))
             if returncode == JOURNAL_FULL
-            else "its folder refuses writes (read-only, or made immutable?)"
+            else _("its folder refuses writes (read-only, or made immutable?)")
         )
         now = f"; {state}" if state else ""
-        fix = "free some space on that disk" if returncode == JOURNAL_FULL else "make it writable"
-        return (
-            f"the garbage collection of {journal.container} could not write its journal "
-            f"{journal.path}: {why}. The registry was started again whatever the journal "
-            f"says{now}. Once you {fix}, run `{journal.resume_command()}`: it starts the "
-            f"registry if needed and verifies every tag (its output: {log})"
+        fix = (
+            _("free some space on that disk")
+            if returncode == JOURNAL_FULL
+            else _("make it writable")
         )
-    return f"{journal.interruption(state=state)} (its output: {log})"
+        return _(
+            "the garbage collection of {container} could not write its journal "
+            "{path}: {why}. The registry was started again whatever the journal "
+            "says{now}. Once you {fix}, run `{command}`: it starts the registry if "
+            "needed and verifies every tag (its output: {log})"
+        ).format(
+            container=journal.container,
+            path=journal.path,
+            why=why,
+            now=now,
+            fix=fix,
+            command=journal.resume_command(),
+            log=log,
+        )
+    return _("{interruption} (its output: {log})").format(
+        interruption=journal.interruption(state=state), log=log
+    )
 
 
 async def follow_journal(

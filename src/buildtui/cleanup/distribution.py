@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from buildtui.i18n import _
+
 _NUMBER = re.compile(r"(?<![\w.])v?(\d{1,4})\.(\d{1,4})(?:\.(\d{1,4}))?")
 _V3_PACKAGE = re.compile(r"/distribution/v(\d{1,3})\b")
 FIXED_IN = (3, 0, 0)
@@ -61,25 +63,35 @@ class RegistryVersion:
     def describe(self) -> str:
         if self.version is None:
             api = f" ({self.api})" if self.api else ""
-            return f"distribution version unknown: {self.source}{api} tells no version"
-        return f"distribution {self.number} ({self.source}: {self.text.strip()[:120]})"
+            return _("distribution version unknown: {source}{api} tells no version").format(
+                source=self.source, api=api
+            )
+        return _("distribution {number} ({source}: {value})").format(
+            number=self.number, source=self.source, value=self.text.strip()[:120]
+        )
 
 
 def from_binary(text: str, container: str) -> RegistryVersion:
-    return RegistryVersion(parse_version(text), text.strip(), f"registry --version in {container}")
+    return RegistryVersion(
+        parse_version(text),
+        text.strip(),
+        _("registry --version in {container}").format(container=container),
+    )
 
 
 def from_api(header: str) -> RegistryVersion:
-    return RegistryVersion(None, header, "the HTTP API only", api=header)
+    return RegistryVersion(None, header, _("the HTTP API only"), api=header)
 
 
 def minus_m_allowed(version: RegistryVersion | None) -> str | None:
     """None when `--delete-untagged` may run on this registry; else why not."""
     if version is None or version.version is None:
-        return (
-            "the registry's version is not known (its container's `registry --version` did "
-            "not answer); -m is run only on distribution 3 or later"
+        return _(
+            "the registry's version is not known (its container's `registry "
+            "--version` did not answer); -m is run only on distribution 3 or later"
         )
     if not version.deletes_untagged_safely:
-        return f"this registry is distribution {version.number} ({version.source})"
+        return _("this registry is distribution {number} ({source})").format(
+            number=version.number, source=version.source
+        )
     return None

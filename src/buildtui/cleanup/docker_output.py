@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from buildtui.cleanup.errors import NotARegistryContainer
+from buildtui.i18n import _
 
 DEFAULT_CONFIG = "/etc/docker/registry/config.yml"
 DEFAULT_ROOT = "/var/lib/registry"
@@ -72,9 +73,11 @@ def parse_inspect(data: Mapping[str, Any], name: str) -> ContainerInfo:
     )
     if not looks_like:
         raise NotARegistryContainer(
-            f"container {name} runs `{shlex.join(command)}` from {image_name or 'an image'}, "
-            "not a registry:2 registry; set registry_container (--registry-container) to the "
-            "name of your registry's container (see `docker ps`)"
+            _(
+                "container {name} runs `{command}` from {value}, not a registry:2 "
+                "registry; set registry_container (--registry-container) to the name "
+                "of your registry's container (see `docker ps`)"
+            ).format(name=name, command=shlex.join(command), value=image_name or "an image")
         )
     config_path = next((a for a in reversed(args) if a.endswith((".yml", ".yaml"))), None)
     ports: list[str] = []
@@ -139,12 +142,11 @@ class GcOutput:
     @property
     def summary(self) -> str:
         if self.counts is None:
-            return "no summary line in the collector's output"
+            return _("no summary line in the collector's output")
         c = self.counts
-        return (
-            f"{c.marked} blobs marked, {c.blobs} blobs and {c.manifests} manifests "
-            "eligible for deletion"
-        )
+        return _(
+            "{marked} blobs marked, {blobs} blobs and {manifests} manifests eligible for deletion"
+        ).format(marked=c.marked, blobs=c.blobs, manifests=c.manifests)
 
 
 def parse_gc_output(text: str) -> GcOutput:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from buildtui.i18n import N_, _
 from buildtui.registry.errors import (
     AuthError,
     DeleteDisabled,
@@ -112,17 +113,19 @@ def from_registry_error(error: RegistryError) -> CleanupError:
     return RegistryProblem(str(error))
 
 
-DELETE_DISABLED_FIX = (
-    "{registry} refuses DELETE (405 UNSUPPORTED): deletion is turned off. Start the "
-    "registry again with REGISTRY_STORAGE_DELETE_ENABLED=true, keeping its storage"
+DELETE_DISABLED_FIX = N_(
+    "{registry} refuses DELETE (405 UNSUPPORTED): deletion is turned off. Start "
+    "the registry again with REGISTRY_STORAGE_DELETE_ENABLED=true, keeping its "
+    "storage"
 )
-DELETE_DISABLED_UNKNOWN_CONTAINER = (
+DELETE_DISABLED_UNKNOWN_CONTAINER = N_(
     " (`buildtui doctor` prints the exact command for the configured registry container)"
 )
-READ_ONLY_FIX = (
-    "{registry} refuses DELETE and PUT (405 Method not allowed): it runs in read-only "
-    "maintenance mode (REGISTRY_STORAGE_MAINTENANCE_READONLY), e.g. while garbage collection "
-    "runs. Wait for it to finish, or start the registry without that setting"
+READ_ONLY_FIX = N_(
+    "{registry} refuses DELETE and PUT (405 Method not allowed): it runs in "
+    "read-only maintenance mode (REGISTRY_STORAGE_MAINTENANCE_READONLY), e.g. "
+    "while garbage collection runs. Wait for it to finish, or start the registry "
+    "without that setting"
 )
 
 
@@ -136,7 +139,7 @@ def deletion_refused(
     message names no command rather than one with a placeholder.
     """
     if b"UNSUPPORTED" in body:
-        text = DELETE_DISABLED_FIX.format(registry=registry)
-        text += f": {fix}" if fix else DELETE_DISABLED_UNKNOWN_CONTAINER
+        text = _(DELETE_DISABLED_FIX).format(registry=registry)
+        text += f": {fix}" if fix else _(DELETE_DISABLED_UNKNOWN_CONTAINER)
         return DeletionDisabled(text, unsupported=True)
-    return DeletionDisabled(READ_ONLY_FIX.format(registry=registry))
+    return DeletionDisabled(_(READ_ONLY_FIX).format(registry=registry))

@@ -24,6 +24,7 @@ from buildtui.cleanup.errors import (
 )
 from buildtui.cleanup.plan import Plan
 from buildtui.cleanup.steps import Step, StepAction
+from buildtui.i18n import _
 from buildtui.registry.errors import DeleteDisabled, NotFound, RegistryError, UnexpectedResponse
 from buildtui.registry.models import OCI_INDEX
 from buildtui.registry.present import short_digest
@@ -57,22 +58,22 @@ class ExecutionReport:
     def summary(self) -> str:
         total = len(self.plan.steps)
         if self.complete:
-            return (
-                f"done: {total} step(s) on {self.plan.registry}; run garbage collection to "
-                "reclaim the space"
-            )
+            return _(
+                "done: {total} step(s) on {registry}; run garbage collection to reclaim the space"
+            ).format(total=total, registry=self.plan.registry)
         assert self.failed is not None
         lines = [
-            f"stopped after {len(self.done)} of {total} step(s): {self.failed.title} failed: "
-            f"{self.error}"
+            _("stopped after {count} of {total} step(s): {title} failed: {error}").format(
+                count=len(self.done), total=total, title=self.failed.title, error=self.error
+            )
         ]
         if self.partial:
             lines.append(self.partial)
         if self.done:
             lines.append("done: " + "; ".join(s.title for s in self.done))
         if self.not_run:
-            lines.append("not run: " + "; ".join(s.title for s in self.not_run))
-        lines.append("Refresh, then plan again for what is left.")
+            lines.append(_("not run: ") + "; ".join(s.title for s in self.not_run))
+        lines.append(_("Refresh, then plan again for what is left."))
         return "\n".join(lines)
 
 
@@ -87,9 +88,9 @@ class ExecutionFailed(CleanupError):
 async def validate_plan(plan: Plan, client: RegistryClient, writer: RegistryWriter) -> list[str]:
     """Check that the registry is still what the plan was made from; returns the checks made."""
     if plan.refusals:
-        raise PlanRefused("the plan cannot run: " + "; ".join(plan.refusals), plan.refusals)
+        raise PlanRefused(_("the plan cannot run: ") + "; ".join(plan.refusals), plan.refusals)
     if not plan.steps:
-        raise PlanRefused("the plan has nothing to do")
+        raise PlanRefused(_("the plan has nothing to do"))
     checks: list[str] = []
     changed: list[str] = []
     try:
@@ -97,42 +98,55 @@ async def validate_plan(plan: Plan, client: RegistryClient, writer: RegistryWrit
             tags = await _tags(client, repository)
             added, gone = sorted(tags - set(expected)), sorted(set(expected) - tags)
             changed += [f"tag {repository}:{t} appeared" for t in added]
-            changed += [f"tag {repository}:{t} is gone" for t in gone]
+            changed += [
+                _("tag {repository}:{t} is gone").format(repository=repository, t=t) for t in gone
+            ]
             heads = await asyncio.gather(
                 *(client.head_manifest(repository, t) for t in sorted(set(expected) & tags))
             )
             for tag, head in zip(sorted(set(expected) & tags), heads, strict=True):
                 if head.digest != expected[tag]:
                     changed.append(
-                        f"tag {repository}:{tag} now points at {short_digest(head.digest)}, "
-                        f"not {short_digest(expected[tag])}"
+                        _("tag {repository}:{tag} now points at {digest}, not {digest2}").format(
+                            repository=repository,
+                            tag=tag,
+                            digest=short_digest(head.digest),
+                            digest2=short_digest(expected[tag]),
+                        )
                     )
-            checks.append(f"{repository}: {len(tags)} tag(s) listed and HEADed")
+            checks.append(
+                _("{repository}: {count} tag(s) listed and HEADed").format(
+                    repository=repository, count=len(tags)
+                )
+            )
         deletes = [s for s in plan.steps if s.action is StepAction.DELETE]
         found = await asyncio.gather(*(_exists(client, s.repository, s.digest) for s in deletes))
         # A manifest that could not be read when planning (an index entry already
         # deleted) may be missing still: that is no change (its DELETE will say so).
         changed += [
-            f"{s.repository}@{short_digest(s.digest)} is no longer there"
+            _("{repository}@{digest} is no longer there").format(
+                repository=s.repository, digest=short_digest(s.digest)
+            )
             for s, present in zip(deletes, found, strict=True)
             if not present and (s.node is None or s.node.readable)
         ]
-        checks.append(f"{len(deletes)} manifest(s) to delete HEADed")
+        checks.append(_("{count} manifest(s) to delete HEADed").format(count=len(deletes)))
         for step in plan.untag_steps:
             status = await writer.manifest_status(step.repository, step.digest)
             if status != 404:
                 changed.append(
-                    f"the throw-away manifest {short_digest(step.digest)} already exists in "
-                    f"{step.repository}"
+                    _("the throw-away manifest {digest} already exists in {repository}").format(
+                        digest=short_digest(step.digest), repository=step.repository
+                    )
                 )
         if changed:
             raise RegistryChanged(
-                f"{plan.registry} changed since it was read: "
+                _("{registry} changed since it was read: ").format(registry=plan.registry)
                 + "; ".join(changed)
-                + ". Nothing was deleted: refresh and plan again"
+                + _(". Nothing was deleted: refresh and plan again")
             )
         await writer.probe_delete(plan.steps[0].repository)
-        checks.append("deletion is enabled (probe DELETE answered 404)")
+        checks.append(_("deletion is enabled (probe DELETE answered 404)"))
     except RegistryError as error:
         raise _translate(error, plan.registry) from error
     return checks
@@ -176,7 +190,7 @@ async def execute_plan(
     report = ExecutionReport(plan)
     total = len(plan.steps)
     if on_progress:
-        on_progress(0, total, "checking that the registry is as planned")
+        on_progress(0, total, _("checking that the registry is as planned"))
     report.checks = await validate_plan(plan, client, writer)
     for index, step in enumerate(plan.steps):
         if on_progress:
@@ -201,9 +215,14 @@ async def _run_step(
     if step.action is StepAction.UNTAG:
         assert step.tag is not None and step.placeholder is not None
         await writer.put_manifest(step.repository, step.tag, step.placeholder, OCI_INDEX)
-        report.partial = (
-            f"tag {step.repository}:{step.tag} now points at the throw-away manifest "
-            f"{step.digest}; remove it with: {step.requests[1].curl(report.plan.base_url)}"
+        report.partial = _(
+            "tag {repository}:{tag} now points at the throw-away manifest "
+            "{digest}; remove it with: {curl}"
+        ).format(
+            repository=step.repository,
+            tag=step.tag,
+            digest=step.digest,
+            curl=step.requests[1].curl(report.plan.base_url),
         )
     try:
         await client.delete_manifest(step.repository, step.digest)

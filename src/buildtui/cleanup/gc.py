@@ -41,6 +41,8 @@ from buildtui.cleanup.errors import (
     NotARegistryContainer,
     RestartFailed,
 )
+from buildtui.i18n import N_, _
+from buildtui.l10n import number
 from buildtui.registry.reference import repository_problem
 from buildtui.settings import Settings
 
@@ -61,11 +63,12 @@ REMOVE_EMPTY_REPO = (
     '[ "$3" = check ] && exit 0; '
     'rm -rf "$d/_manifests" "$d/_layers" "$d/_uploads" && { rmdir "$d" 2>/dev/null; true; }'
 )
-MINUS_M_REFUSAL = (
-    "garbage collection with -m/--delete-untagged is refused: on distribution 2.8 (registry:2) "
-    "it deletes the platform manifests of tagged multi-arch indexes, so those images can no "
-    "longer be pulled (distribution#3178, fixed only in v3). Delete untagged manifests with "
-    "`buildtui rm --untagged REPO` (it keeps everything a tag needs), then run `buildtui gc`"
+MINUS_M_REFUSAL = N_(
+    "garbage collection with -m/--delete-untagged is refused: on distribution 2.8 "
+    "(registry:2) it deletes the platform manifests of tagged multi-arch indexes, "
+    "so those images can no longer be pulled (distribution#3178, fixed only in "
+    "v3). Delete untagged manifests with `buildtui rm --untagged REPO` (it keeps "
+    "everything a tag needs), then run `buildtui gc`"
 )
 """Said when -m is asked of a registry that is not distribution 3 (the reason follows)."""
 
@@ -100,12 +103,14 @@ def run_docker(argv: Sequence[str], timeout: float) -> subprocess.CompletedProce
         return done
     except FileNotFoundError as error:
         raise EngineUnavailable(
-            "the docker CLI is not installed (or not on PATH); install Docker and try again"
+            _("the docker CLI is not installed (or not on PATH); install Docker and try again")
         ) from error
     except subprocess.TimeoutExpired as error:
         raise EngineUnavailable(
-            f"`{shlex.join(argv)}` did not finish in {timeout:.0f} s; is the Docker engine "
-            "responding? (`docker info`)"
+            _(
+                "`{argv}` did not finish in {timeout} s; is the Docker engine "
+                "responding? (`docker info`)"
+            ).format(argv=shlex.join(argv), timeout=number(timeout, 0))
         ) from error
 
 
@@ -121,10 +126,14 @@ class RepositoryRemoval:
     @property
     def line(self) -> str:
         if self.removed:
-            return f"repository {self.name} removed from storage (it held no tag, no manifest)"
+            return _("repository {name} removed from storage (it held no tag, no manifest)").format(
+                name=self.name
+            )
         if not self.reason:
-            return f"repository {self.name} holds no tag and no manifest: it will be removed"
-        return f"repository {self.name} kept: {self.reason}"
+            return _("repository {name} holds no tag and no manifest: it will be removed").format(
+                name=self.name
+            )
+        return _("repository {name} kept: {reason}").format(name=self.name, reason=self.reason)
 
 
 @dataclass(frozen=True)
@@ -202,8 +211,10 @@ class RegistryContainer:
         result = self._run([*self.docker, *args], timeout)
         if result.returncode != 0 and _engine_down(result.stderr):
             raise EngineUnavailable(
-                f"the Docker engine does not answer ({result.stderr.strip()}); start it "
-                "(or check --context/--host) and try again"
+                _(
+                    "the Docker engine does not answer ({strip}); start it (or check "
+                    "--context/--host) and try again"
+                ).format(strip=result.stderr.strip())
             )
         return result
 
@@ -238,9 +249,10 @@ class RegistryContainer:
             found = None
         if not isinstance(found, str) or not found.strip():
             raise EngineUnavailable(
-                "`docker info` did not give the engine's ID "
-                f"({(result.stderr or result.stdout).strip()[:200] or 'no output'}); is the "
-                "Docker engine responding? (`docker info`)"
+                _(
+                    "`docker info` did not give the engine's ID ({value}); is the "
+                    "Docker engine responding? (`docker info`)"
+                ).format(value=(result.stderr or result.stdout).strip()[:200] or "no output")
             )
         _ENGINE_IDS[tuple(self.docker)] = found.strip()
         return found.strip()
@@ -260,17 +272,23 @@ class RegistryContainer:
 
                 run = run_command(self.name, self.settings.registry_url, self.docker)
                 raise ContainerNotFound(
-                    f"there is no container named {self.name}; start the lab registry "
-                    f"(`{run}`) or set registry_container (--registry-container)"
+                    _(
+                        "there is no container named {name}; start the lab registry "
+                        "(`{run}`) or set registry_container (--registry-container)"
+                    ).format(name=self.name, run=run)
                 )
             raise EngineUnavailable(
-                f"`docker container inspect {self.name}` failed: {result.stderr.strip()}"
+                _("`docker container inspect {name}` failed: {strip}").format(
+                    name=self.name, strip=result.stderr.strip()
+                )
             )
         try:
             data = json.loads(result.stdout)[0]
         except (ValueError, IndexError, TypeError) as error:
             raise EngineUnavailable(
-                f"`docker container inspect {self.name}` printed something unexpected"
+                _("`docker container inspect {name}` printed something unexpected").format(
+                    name=self.name
+                )
             ) from error
         # Its name now (self.name may be its ID, or a name that resolved to it).
         name = str(data.get("Name") or "").lstrip("/") if isinstance(data, dict) else ""
@@ -293,13 +311,16 @@ class RegistryContainer:
         )
         if result.returncode != 0 and "No such file" not in result.stderr:
             raise GcFailed(
-                f"cannot list the storage of {info.name}: {result.stderr.strip()}", result.stderr
+                _("cannot list the storage of {name}: {strip}").format(
+                    name=info.name, strip=result.stderr.strip()
+                ),
+                result.stderr,
             )
         found: dict[str, set[str]] = {}
         for line in result.stdout.splitlines():
             if not line.startswith(base) or "/_manifests/revisions/" not in line:
                 continue
-            repository, _, rest = line[len(base) :].partition("/_manifests/revisions/")
+            repository, _unused, rest = line[len(base) :].partition("/_manifests/revisions/")
             parts = rest.split("/")
             if len(parts) == 3 and parts[2] == "link":
                 found.setdefault(repository, set()).add(f"{parts[0]}:{parts[1]}")
@@ -333,10 +354,10 @@ class RegistryContainer:
         )
         found: dict[str, float] = {}
         for line in result.stdout.splitlines():
-            stamp, _, path = line.partition(" ")
+            stamp, _unused, path = line.partition(" ")
             if not stamp.isdigit() or not path.startswith(base):
                 continue
-            tag, _, rest = path[len(base) :].partition("/")
+            tag, _unused, rest = path[len(base) :].partition("/")
             if tag and rest == "current/link":
                 found[tag] = float(stamp)
         return found
@@ -351,8 +372,12 @@ class RegistryContainer:
         text = result.stdout.strip()
         if result.returncode != 0 or "registry" not in text:
             raise NotARegistryContainer(
-                f"`{info.binary} --version` does not work in {info.name} "
-                f"({(result.stderr or text).strip()[:200]}); it is not a registry:2 container"
+                _(
+                    "`{binary} --version` does not work in {name} ({value}); it is not "
+                    "a registry:2 container"
+                ).format(
+                    binary=info.binary, name=info.name, value=(result.stderr or text).strip()[:200]
+                )
             )
         return text
 
@@ -422,25 +447,31 @@ class RegistryContainer:
             return RepositoryRemoval(
                 name,
                 False,
-                "not a repository name (lower-case letters, digits, '.', '_', '-', '/')",
+                _("not a repository name (lower-case letters, digits, '.', '_', '-', '/')"),
             )
         if info.running and not check:
-            return RepositoryRemoval(name, False, f"{info.name} is running; nothing was removed")
+            return RepositoryRemoval(
+                name, False, _("{name} is running; nothing was removed").format(name=info.name)
+            )
         result = self._docker_run(self.remove_repository_args(info, name, check=check))
         text = (result.stdout.strip() or result.stderr.strip()).splitlines()
-        last = text[-1] if text else f"exit status {result.returncode}"
+        last = (
+            text[-1] if text else _("exit status {returncode}").format(returncode=result.returncode)
+        )
         if result.returncode == 3:
-            return RepositoryRemoval(name, False, "there is no such repository in storage")
+            return RepositoryRemoval(name, False, _("there is no such repository in storage"))
         if result.returncode == 4:
             detail = last.removeprefix("busy: ")
             return RepositoryRemoval(
                 name,
                 False,
-                f"it still holds {detail.strip()} (delete them first: `buildtui rm` its tags, "
-                f"`buildtui rm --untagged {name}`)",
+                _(
+                    "it still holds {strip} (delete them first: `buildtui rm` its "
+                    "tags, `buildtui rm --untagged {name}`)"
+                ).format(strip=detail.strip(), name=name),
             )
         if result.returncode != 0:
-            return RepositoryRemoval(name, False, f"the removal failed: {last}")
+            return RepositoryRemoval(name, False, _("the removal failed: {last}").format(last=last))
         return RepositoryRemoval(name, not check)
 
     def publishing(self, port: int) -> list[str]:
@@ -493,17 +524,26 @@ class RegistryContainer:
     def check_safe(self, info: ContainerInfo) -> None:
         if info.auto_remove:
             raise GcRefused(
-                f"{info.name} was started with --rm: stopping it for garbage collection would "
-                "delete it (and its anonymous volume with every image). Run the collector "
-                f"yourself while nobody pushes: docker exec {info.name} {info.binary} "
-                f"garbage-collect {info.config_path}"
+                _(
+                    "{name} was started with --rm: stopping it for garbage collection "
+                    "would delete it (and its anonymous volume with every image). Run "
+                    "the collector yourself while nobody pushes: docker exec {name} "
+                    "{binary} garbage-collect {config_path}"
+                ).format(name=info.name, binary=info.binary, config_path=info.config_path)
             )
         if not info.storage_mounted:
             raise GcRefused(
-                f"{info.name} keeps {info.storage_root} in its own writable layer (no volume "
-                "or bind mount there), so a one-off collector cannot reach it. Run it inside "
-                f"while nobody pushes: docker exec {info.name} {info.binary} garbage-collect "
-                f"{info.config_path}, then docker restart {info.name}"
+                _(
+                    "{name} keeps {storage_root} in its own writable layer (no volume "
+                    "or bind mount there), so a one-off collector cannot reach it. Run "
+                    "it inside while nobody pushes: docker exec {name} {binary} "
+                    "garbage-collect {config_path}, then docker restart {name}"
+                ).format(
+                    name=info.name,
+                    storage_root=info.storage_root,
+                    binary=info.binary,
+                    config_path=info.config_path,
+                )
             )
 
     # -- running ---------------------------------------------------------------------
@@ -515,7 +555,7 @@ class RegistryContainer:
         if delete_untagged:
             problem = minus_m_allowed(version)
             if problem is not None:
-                raise GcRefused(f"{MINUS_M_REFUSAL} ({problem})")
+                raise GcRefused(f"{_(MINUS_M_REFUSAL)} ({problem})")
         warnings = []
         try:
             self.check_safe(info)
@@ -526,7 +566,10 @@ class RegistryContainer:
         result = _nothing_stored(self._docker_run(gc, timeout=600))
         if result.returncode != 0:
             raise GcFailed(
-                f"the dry run failed in {info.name}: {_tail(result)}", result.stdout + result.stderr
+                _("the dry run failed in {name}: {tail}").format(
+                    name=info.name, tail=_tail(result)
+                ),
+                result.stdout + result.stderr,
             )
         return GcPreview(
             info,
@@ -558,7 +601,7 @@ class RegistryContainer:
         if delete_untagged:
             problem = minus_m_allowed(version)
             if problem is not None:
-                raise GcRefused(f"{MINUS_M_REFUSAL} ({problem})")
+                raise GcRefused(f"{_(MINUS_M_REFUSAL)} ({problem})")
         if not dry_run:
             self.check_safe(info)
         steps = self.gc_args(
@@ -572,13 +615,13 @@ class RegistryContainer:
         say = on_step or (lambda _text: None)
         phase = on_phase or (lambda _name: None)
         began = time.time()
-        say(f"measuring {info.storage_root}")
+        say(_("measuring {storage_root}").format(storage_root=info.storage_root))
         kb_before = self.disk_usage_kb(info)
         gc_args = steps[1] if dry_run or not info.running else steps[2]
         stops = info.running and not dry_run
         starts = stops or (start_stopped and not info.running and not dry_run)
         if stops:
-            say(f"stopping {info.name}")
+            say(_("stopping {name}").format(name=info.name))
             phase("stopping")  # may raise (cancelled, journal not written): nothing stopped yet
         # From here the registry is started again in the `finally`, whatever happens
         # before it: what reports the progress (a journal on a full disk, a closed log)
@@ -589,30 +632,40 @@ class RegistryContainer:
                 stopped = self._docker_run(steps[1], timeout=self.stop_timeout + 30)
                 if stopped.returncode != 0:
                     raise GcFailed(
-                        f"could not stop {info.name}: {_tail(stopped)}; nothing was done"
+                        _("could not stop {name}: {tail}; nothing was done").format(
+                            name=info.name, tail=_tail(stopped)
+                        )
                     )
                 _quietly(phase, "stopped")
             stored = replace_running(info, running=info.running and dry_run)
             for name in remove_repositories:
-                _quietly(say, f"{'checking' if dry_run else 'removing'} repository {name}")
+                _quietly(
+                    say,
+                    (
+                        _("checking repository {name}")
+                        if dry_run
+                        else _("removing repository {name}")
+                    ).format(name=name),
+                )
                 removals.append(self.remove_empty_repository(stored, name, check=dry_run))
-            _quietly(say, "collecting garbage" + (" (dry run)" if dry_run else ""))
+            _quietly(say, _("collecting garbage (dry run)") if dry_run else _("collecting garbage"))
             _quietly(phase, "collecting")
             result = _nothing_stored(self._docker_run(gc_args, timeout=600))
             _quietly(phase, "collected")
         finally:
             if starts:
-                _quietly(say, f"starting {info.name} again")
+                _quietly(say, _("starting {name} again").format(name=info.name))
                 _quietly(phase, "starting")
                 self._start(info)
                 _quietly(phase, "started")
         output = parse_gc_output(result.stdout + result.stderr)
         if result.returncode != 0:
             raise GcFailed(
-                f"`registry garbage-collect` failed in {info.name} (exit {result.returncode}): "
-                f"{_tail(result)}; "
-                + ("the registry was started again; " if stops else "")
-                + "nothing else was changed",
+                _(
+                    "`registry garbage-collect` failed in {name} (exit {returncode}): {tail}; "
+                ).format(name=info.name, returncode=result.returncode, tail=_tail(result))
+                + (_("the registry was started again; ") if stops else "")
+                + _("nothing else was changed"),
                 output.text,
             )
         started = stops or (start_stopped and not info.running and not dry_run)
@@ -631,8 +684,11 @@ class RegistryContainer:
         started = self._docker_run(["start", info.name], timeout=60)
         if started.returncode != 0:
             raise RestartFailed(
-                f"{info.name} did not start again after garbage collection: {_tail(started)}. "
-                f"Start it with `docker start {info.name}` (its data is untouched by this)"
+                _(
+                    "{name} did not start again after garbage collection: {tail}. "
+                    "Start it with `docker start {name}` (its data is untouched by "
+                    "this)"
+                ).format(name=info.name, tail=_tail(started))
             )
 
 
@@ -681,7 +737,9 @@ def _nothing_stored(result: subprocess.CompletedProcess[str]) -> subprocess.Comp
 
 def _tail(result: subprocess.CompletedProcess[str], lines: int = 3) -> str:
     text = (result.stderr or result.stdout).strip().splitlines()
-    return " / ".join(text[-lines:]) or f"exit status {result.returncode}"
+    return " / ".join(text[-lines:]) or _("exit status {returncode}").format(
+        returncode=result.returncode
+    )
 
 
 def _engine_down(stderr: str) -> bool:

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from buildtui.i18n import _, ngettext
 from buildtui.registry.classify import child_kind
 from buildtui.registry.models import Kind, Manifest
 from buildtui.registry.scan import RegistryScan, TagEntry
@@ -244,12 +245,13 @@ class GraphBuilder:
                 ManifestNode(name, entry.digest, "", Kind.UNKNOWN, 0, readable=False),
             )
             graph.warnings.append(
-                f"{name}:{entry.tag} is unreadable: {entry.error}; whatever it references "
-                "is not counted"
+                _(
+                    "{name}:{tag} is unreadable: {error}; whatever it references is not counted"
+                ).format(name=name, tag=entry.tag, error=entry.error)
             )
             return
         if report is None:
-            repo.unreadable_tags[entry.tag] = entry.error or "could not be read"
+            repo.unreadable_tags[entry.tag] = entry.error or _("could not be read")
             return
         repo.tags[entry.tag] = report.digest
         if report.digest not in repo.manifests:
@@ -280,8 +282,10 @@ class GraphBuilder:
                     readable=False,
                 )
                 graph.warnings.append(
-                    f"{name}@{digest} ({label}) could not be read: "
-                    f"{child.error}; its blobs are not counted"
+                    _(
+                        "{name}@{digest} ({label}) could not be read: {error}; its blobs are "
+                        "not counted"
+                    ).format(name=name, digest=digest, label=label, error=child.error)
                 )
             if known is None or not known.readable or _better(node.label, known.label):
                 repo.manifests[digest] = node
@@ -337,8 +341,13 @@ class GraphBuilder:
             missing = sorted(repo.revisions - set(repo.manifests))
             if missing:
                 graph.warnings.append(
-                    f"{len(missing)} untagged manifest(s) of {name} could not be read; "
-                    "the blobs they keep are not counted"
+                    ngettext(
+                        "{count} untagged manifest of {name} could not be read; the blobs it "
+                        "keeps are not counted",
+                        "{count} untagged manifests of {name} could not be read; the blobs they "
+                        "keep are not counted",
+                        len(missing),
+                    ).format(count=len(missing), name=name)
                 )
         if revisions is not None:
             for repo in graph.repositories.values():

@@ -15,6 +15,8 @@ from urllib.parse import quote
 
 import httpx
 
+from buildtui.i18n import _
+from buildtui.l10n import decimal_mark
 from buildtui.registry.auth import Authenticator
 from buildtui.registry.client import ACCEPT_MANIFESTS, DEFAULT_DEADLINE
 from buildtui.registry.deletion_probe import Deletion, classify, probe_path
@@ -80,19 +82,31 @@ class RegistryWriter:
                     )
             except TimeoutError:
                 raise Unreachable(
-                    f"{self.registry} did not finish answering {method} {path} within the "
-                    f"{self.deadline:g}-second deadline for one request (it answers too slowly "
-                    "or stalls mid-answer); check that it is healthy, then refresh"
+                    _(
+                        "{registry} did not finish answering {method} {path} within "
+                        "the {deadline}-second deadline for one request (it answers "
+                        "too slowly or stalls mid-answer); check that it is healthy, "
+                        "then refresh"
+                    ).format(
+                        registry=self.registry,
+                        method=method,
+                        path=path,
+                        deadline=decimal_mark(f"{self.deadline:g}"),
+                    )
                 ) from None
             except httpx.TimeoutException as error:
                 raise Unreachable(
-                    f"{self.registry} did not answer {method} {path} in time; check that it "
-                    "is running, then refresh"
+                    _(
+                        "{registry} did not answer {method} {path} in time; check that "
+                        "it is running, then refresh"
+                    ).format(registry=self.registry, method=method, path=path)
                 ) from error
             except httpx.HTTPError as error:
                 raise Unreachable(
-                    f"cannot reach {self.registry} for {method} {path} ({error}); start the "
-                    "registry or check the address, then refresh"
+                    _(
+                        "cannot reach {registry} for {method} {path} ({error}); start "
+                        "the registry or check the address, then refresh"
+                    ).format(registry=self.registry, method=method, path=path, error=error)
                 ) from error
 
     async def request(
@@ -116,18 +130,33 @@ class RegistryWriter:
                     )
             except TimeoutError:
                 raise Unreachable(
-                    f"the token service of {self.registry} did not answer within the "
-                    f"{self.deadline:g}-second deadline (asked for {method} {path}); check the "
-                    "network and the registry's auth setup, then refresh"
+                    _(
+                        "the token service of {registry} did not answer within the "
+                        "{deadline}-second deadline (asked for {method} {path}); "
+                        "check the network and the registry's auth setup, then refresh"
+                    ).format(
+                        registry=self.registry,
+                        deadline=decimal_mark(f"{self.deadline:g}"),
+                        method=method,
+                        path=path,
+                    )
                 ) from None
             if answered:
                 response = await self._once(method, path, scope, headers or {}, content)
         if response.status_code in (401, 403):
             tried = self.auth.tried(scope)
             raise AuthError(
-                f"{self.registry} refused {method} {path} ({response.status_code}); tried "
-                f"{', '.join(tried)}. Log in with `docker login {self.registry}` with an "
-                "account that may push and delete",
+                _(
+                    "{registry} refused {method} {path} ({status_code}); tried "
+                    "{tried}. Log in with `docker login {registry}` with an account "
+                    "that may push and delete"
+                ).format(
+                    registry=self.registry,
+                    method=method,
+                    path=path,
+                    status_code=response.status_code,
+                    tried=", ".join(tried),
+                ),
                 status=response.status_code,
                 tried=tried,
             )
@@ -149,15 +178,30 @@ class RegistryWriter:
             raise self._refused("PUT", path, response.content)
         if response.status_code not in (200, 201):
             raise UnexpectedResponse(
-                f"{self.registry} answered {response.status_code} to PUT {path} "
-                f"({response.text[:200].strip()}); nothing was changed by it"
+                _(
+                    "{registry} answered {status_code} to PUT {path} ({strip}); "
+                    "nothing was changed by it"
+                ).format(
+                    registry=self.registry,
+                    status_code=response.status_code,
+                    path=path,
+                    strip=response.text[:200].strip(),
+                )
             )
         expected = "sha256:" + hashlib.sha256(body).hexdigest()
         stored = str(response.headers.get("docker-content-digest", expected))
         if stored != expected:
             raise DigestMismatch(
-                f"{self.registry} stored the manifest PUT to {repository}:{reference} as "
-                f"{stored}, not {expected}"
+                _(
+                    "{registry} stored the manifest PUT to {repository}:{reference} as "
+                    "{stored}, not {expected}"
+                ).format(
+                    registry=self.registry,
+                    repository=repository,
+                    reference=reference,
+                    stored=stored,
+                    expected=expected,
+                )
             )
         return stored
 
@@ -186,8 +230,10 @@ class RegistryWriter:
             raise self._refused("DELETE", path, response.content)
         if answer.deletion is Deletion.UNKNOWN:
             raise UnexpectedResponse(
-                f"{self.registry} answered {response.status_code} to the deletion probe "
-                f"DELETE {path}; check the registry's logs"
+                _(
+                    "{registry} answered {status_code} to the deletion probe DELETE "
+                    "{path}; check the registry's logs"
+                ).format(registry=self.registry, status_code=response.status_code, path=path)
             )
 
     def _refused(self, method: str, path: str, body: bytes) -> RegistryError:
@@ -195,9 +241,13 @@ class RegistryWriter:
         (UNSUPPORTED), or read-only maintenance mode."""
         if b"UNSUPPORTED" in body:
             return DeleteDisabled(
-                f"{self.registry} has deletion turned off (405 UNSUPPORTED); restart it with "
-                "REGISTRY_STORAGE_DELETE_ENABLED=true"
+                _(
+                    "{registry} has deletion turned off (405 UNSUPPORTED); restart it "
+                    "with REGISTRY_STORAGE_DELETE_ENABLED=true"
+                ).format(registry=self.registry)
             )
         return UnexpectedResponse(
-            f"{self.registry} answered 405 to {method} {path} (read-only maintenance mode?)"
+            _("{registry} answered 405 to {method} {path} (read-only maintenance mode?)").format(
+                registry=self.registry, method=method, path=path
+            )
         )

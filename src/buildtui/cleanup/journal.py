@@ -46,6 +46,7 @@ from typing import Any
 from buildtui.cleanup.errors import CollectionBusy, JournalUnavailable, UnusableFile
 from buildtui.cleanup.journal_schema import VERSION, journal_problem
 from buildtui.diskspace import is_full, write_problem
+from buildtui.i18n import _
 from buildtui.settings import Settings, data_dir
 
 FINISHED = ("done", "failed", "cancelled")
@@ -110,21 +111,23 @@ def describe_file(mode: int) -> str:
     for test, what in (
         (stat.S_ISFIFO, "a FIFO"),
         (stat.S_ISDIR, "a directory"),
-        (stat.S_ISLNK, "a symbolic link"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISLNK, _("a symbolic link")),
+        (stat.S_ISCHR, _("a character device")),
+        (stat.S_ISBLK, _("a block device")),
         (stat.S_ISSOCK, "a socket"),
     ):
         if test(mode):
             return what
-    return "not a regular file"
+    return _("not a regular file")
 
 
 def _unusable(path: Path, what: str) -> UnusableFile:
     return UnusableFile(
-        f"{path} is {what}, not a regular file: buildtui does not open it (it holds the "
-        f"garbage collection's journal or lock). Remove it (`rm -r {shlex.quote(str(path))}`) "
-        "and run this again"
+        _(
+            "{path} is {what}, not a regular file: buildtui does not open it (it holds "
+            "the garbage collection's journal or lock). Remove it (`rm -r {quote}`) "
+            "and run this again"
+        ).format(path=path, what=what, quote=shlex.quote(str(path)))
     )
 
 
@@ -135,7 +138,7 @@ def open_regular(path: Path, flags: int, mode: int = 0o600) -> int:
         fd = os.open(path, flags | _OPEN_FLAGS, mode)
     except OSError as error:
         if error.errno == errno.ELOOP:
-            raise _unusable(path, "a symbolic link") from None
+            raise _unusable(path, _("a symbolic link")) from None
         if error.errno in (errno.EISDIR, errno.ENXIO):  # a directory; a FIFO with no reader
             with contextlib.suppress(OSError):
                 raise _unusable(path, describe_file(os.lstat(path).st_mode)) from None
@@ -154,7 +157,7 @@ def _read(fd: int) -> bytes:
         chunks.append(chunk)
         size += len(chunk)
         if size > MAX_BYTES:
-            raise ValueError(f"larger than {MAX_BYTES // 2**20} MiB")
+            raise ValueError(_("larger than {value} MiB").format(value=MAX_BYTES // 2**20))
     return b"".join(chunks)
 
 
@@ -174,23 +177,25 @@ def read_document(path: Path) -> dict[str, Any] | None:
     except ValueError as error:
         raise Damaged(str(error)) from None
     except OSError as error:
-        raise Damaged(f"it cannot be read: {error.strerror}") from None
+        raise Damaged(_("it cannot be read: {strerror}").format(strerror=error.strerror)) from None
     finally:
         os.close(fd)
     if not raw.strip():
-        raise Damaged("it is empty")
+        raise Damaged(_("it is empty"))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise Damaged("it is not UTF-8 text") from None
+        raise Damaged(_("it is not UTF-8 text")) from None
     try:
         document = json.loads(text)
     except ValueError as error:
-        cut = " (cut short: the file ends before its JSON does)"
+        cut = _(" (cut short: the file ends before its JSON does)")
         ending = "" if text.rstrip().endswith("}") else cut
-        raise Damaged(f"it is not JSON: {error}{ending}") from None
+        raise Damaged(
+            _("it is not JSON: {error}{ending}").format(error=error, ending=ending)
+        ) from None
     if not isinstance(document, dict):
-        raise Damaged("it holds no JSON object")
+        raise Damaged(_("it holds no JSON object"))
     return document
 
 
@@ -226,8 +231,10 @@ def _private_dir() -> Path:
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as error:
         raise JournalUnavailable(
-            f"cannot create {path} for the garbage collection's journal and lock: "
-            f"{write_problem(path, error)} (or set XDG_DATA_HOME to another folder)"
+            _(
+                "cannot create {path} for the garbage collection's journal and lock: "
+                "{problem} (or set XDG_DATA_HOME to another folder)"
+            ).format(path=path, problem=write_problem(path, error))
         ) from error
     return path
 
@@ -258,7 +265,9 @@ class RegistryLock:
             fd = open_regular(self.path, os.O_RDWR | os.O_CREAT)
         except OSError as error:
             raise JournalUnavailable(
-                f"the lock of {self.container} cannot be opened: {write_problem(self.path, error)}"
+                _("the lock of {container} cannot be opened: {problem}").format(
+                    container=self.container, problem=write_problem(self.path, error)
+                )
             ) from error
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -268,7 +277,9 @@ class RegistryLock:
         except OSError as error:
             os.close(fd)
             raise JournalUnavailable(
-                f"the lock {self.path} of {self.container} cannot be taken: {error.strerror}"
+                _("the lock {path} of {container} cannot be taken: {strerror}").format(
+                    path=self.path, container=self.container, strerror=error.strerror
+                )
             ) from error
         self.fd = fd
         self.describe(what, os.getpid(), command)
@@ -322,19 +333,28 @@ class RegistryLock:
 
     def busy_message(self) -> str:
         holder = self.holder()
-        what = str(holder.get("what") or "a garbage collection or deletion")
+        what = str(holder.get("what") or _("a garbage collection or deletion"))
         since = f" since {when(str(holder['since']))}" if holder.get("since") else ""
         pid = f" (pid {holder['pid']}" if holder.get("pid") else " ("
         command = f", `{holder['command']}`)" if holder.get("command") else ")"
         if pid == " (":
             pid, command = "", ""
         advice = (
-            "it starts the registry again and verifies every tag; run this again when it "
-            "is done (`buildtui doctor` shows whether it still runs)"
+            _(
+                "it starts the registry again and verifies every tag; run this again "
+                "when it is done (`buildtui doctor` shows whether it still runs)"
+            )
             if what.startswith("garbage collection")
-            else "run this again when it is done"
+            else _("run this again when it is done")
         )
-        return f"a {what} of {self.container} runs{since}{pid}{command}: wait, {advice}"
+        return _("a {what} of {container} runs{since}{pid}{command}: wait, {advice}").format(
+            what=what,
+            container=self.container,
+            since=since,
+            pid=pid,
+            command=command,
+            advice=advice,
+        )
 
     @contextlib.contextmanager
     def holding(self, what: str, command: str = "") -> Iterator[None]:
@@ -424,7 +444,9 @@ class Journal:
             self.unsaved_full = is_full(error)
             if not self.tolerant:
                 raise JournalUnavailable(
-                    f"the garbage collection's journal cannot be written: {self.unsaved}"
+                    _("the garbage collection's journal cannot be written: {unsaved}").format(
+                        unsaved=self.unsaved
+                    )
                 ) from error
             return
         self.unsaved = None
@@ -500,20 +522,29 @@ class Journal:
         name = self.container
         renamed = ""
         if now_named and now_named != name:
-            renamed = f" ({name} is named {now_named} now)"
+            renamed = _(" ({name} is named {now_named} now)").format(name=name, now_named=now_named)
             name = now_named
         if state:
             found = state
         elif phase in STOPPED_PHASES:
-            found = f"{name} may still be stopped (last phase: {phase}, at {last})"
+            found = _("{name} may still be stopped (last phase: {phase}, at {last})").format(
+                name=name, phase=phase, last=last
+            )
         elif phase in ("started", "waiting", "verifying"):
-            found = f"{name} was started again but its tags were not verified"
+            found = _("{name} was started again but its tags were not verified").format(name=name)
         else:
-            found = "nothing had been stopped yet"
-        return (
-            f"the garbage collection of {self.container} started {since} was interrupted "
-            f"(its process {self.data.get('pid') or '?'} died){renamed}: {found}. Run "
-            f"`{self.resume_command(now_named)}` to start it if needed and verify every tag"
+            found = _("nothing had been stopped yet")
+        return _(
+            "the garbage collection of {container} started {since} was interrupted "
+            "(its process {value} died){renamed}: {found}. Run `{command}` to "
+            "start it if needed and verify every tag"
+        ).format(
+            container=self.container,
+            since=since,
+            value=self.data.get("pid") or "?",
+            renamed=renamed,
+            found=found,
+            command=self.resume_command(now_named),
         )
 
     def needs_resume(self) -> bool:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from buildtui.i18n import N_, _
+
 Check = Callable[[Any, str], str | None]
 """A field's check: the value and its path in, a problem (or None) out."""
 
@@ -35,7 +37,7 @@ def _kind(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
-        return "an object"
+        return _("an object")
     return type(value).__name__
 
 
@@ -46,9 +48,9 @@ def _typed(name: str, test: Callable[[Any], bool]) -> Check:
     return check
 
 
-text = _typed("a string", lambda v: isinstance(v, str))
-flag = _typed("a boolean", lambda v: isinstance(v, bool))
-count = _typed("an integer", lambda v: isinstance(v, int) and not isinstance(v, bool))
+text = _typed(N_("a string"), lambda v: isinstance(v, str))
+flag = _typed(N_("a boolean"), lambda v: isinstance(v, bool))
+count = _typed(N_("an integer"), lambda v: isinstance(v, int) and not isinstance(v, bool))
 
 
 def optional(check: Check) -> Check:
@@ -59,7 +61,9 @@ def one_of(*choices: str) -> Check:
     def check(value: Any, path: str) -> str | None:
         problem = text(value, path)
         if problem is None and value not in choices:
-            return f"{path}: {value[:40]!r} is none of {', '.join(choices)}"
+            return _("{path}: {value!r} is none of {choices}").format(
+                path=path, value=value[:40], choices=", ".join(choices)
+            )
         return problem
 
     return check
@@ -68,7 +72,7 @@ def one_of(*choices: str) -> Check:
 def list_of(item: Check) -> Check:
     def check(value: Any, path: str) -> str | None:
         if not isinstance(value, list):
-            return f"{path}: {_kind(value)}, not a list"
+            return _("{path}: {kind}, not a list").format(path=path, kind=_kind(value))
         for index, element in enumerate(value):
             problem = item(element, f"{path}[{index}]")
             if problem is not None:
@@ -81,7 +85,7 @@ def list_of(item: Check) -> Check:
 def pair(first: Check, second: Check) -> Check:
     def check(value: Any, path: str) -> str | None:
         if not isinstance(value, list) or len(value) != 2:
-            return f"{path}: {_kind(value)}, not a pair"
+            return _("{path}: {kind}, not a pair").format(path=path, kind=_kind(value))
         return first(value[0], f"{path}[0]") or second(value[1], f"{path}[1]")
 
     return check
@@ -92,7 +96,7 @@ def obj(fields: Mapping[str, Check], required: tuple[str, ...] = ()) -> Check:
 
     def check(value: Any, path: str) -> str | None:
         if not isinstance(value, dict):
-            return f"{path}: {_kind(value)}, not an object"
+            return _("{path}: {kind}, not an object").format(path=path, kind=_kind(value))
         for key in required:
             if key not in value:
                 return f"{path}.{key}: missing" if path else f"{key}: missing"
@@ -182,5 +186,7 @@ def journal_problem(document: Any) -> str | None:
     """What is wrong with a journal document, or None when it can be used as it is."""
     problem = JOURNAL(document, "")
     if problem is None and document["version"] != VERSION:
-        return f"version {document['version']}, not {VERSION} (another buildtui wrote it)"
+        return _("version {value}, not {VERSION} (another buildtui wrote it)").format(
+            value=document["version"], VERSION=VERSION
+        )
     return problem

@@ -32,6 +32,7 @@ from buildtui.cleanup.graph import (
 )
 from buildtui.cleanup.referrers import Referrer, orphaned_by, orphans_note
 from buildtui.cleanup.steps import HttpRequest, Step, StepAction, placeholder_manifest, sha256
+from buildtui.i18n import N_, _
 from buildtui.registry.models import BUILDKIT_CACHE_CONFIG, IMAGE_CONFIG_TYPES
 from buildtui.registry.present import short_digest
 
@@ -50,7 +51,7 @@ class Selection:
 
     def __str__(self) -> str:
         if self.untagged:
-            return f"{self.repository} (untagged manifests)"
+            return _("{repository} (untagged manifests)").format(repository=self.repository)
         if self.digest:
             return f"{self.repository}@{self.digest}"
         return f"{self.repository}:{self.tag}"
@@ -169,15 +170,15 @@ class Plan:
         return [request.curl(self.base_url) for request in self.requests]
 
 
-THROW_AWAY = "throw-away manifest"
+THROW_AWAY = N_("throw-away manifest")
 
 
 def _blob_what(media_type: str) -> str:
     if media_type == BUILDKIT_CACHE_CONFIG:
-        return "cache config"
+        return N_("cache config")
     if media_type in IMAGE_CONFIG_TYPES or media_type.endswith("config.v1+json"):
-        return "config"
-    return "layer"
+        return N_("config")
+    return N_("layer")
 
 
 class _Users:
@@ -214,7 +215,11 @@ class _Users:
         found = self.needed(node.repository).get(node.digest)
         if found:
             return found
-        return [f"{node.repository}@{short_digest(node.digest)} (untagged, kept by GC without -m)"]
+        return [
+            _("{repository}@{digest} (untagged, kept by GC without -m)").format(
+                repository=node.repository, digest=short_digest(node.digest)
+            )
+        ]
 
 
 def plan_deletion(
@@ -258,8 +263,9 @@ def plan_deletion(
         for s in chosen:
             if s.digest and not s.untagged and s.digest in needed:
                 refusals.append(
-                    f"{name}@{short_digest(s.digest)} cannot be deleted: "
-                    f"{', '.join(needed[s.digest])} still need(s) it"
+                    _("{name}@{digest} cannot be deleted: {items} still need(s) it").format(
+                        name=name, digest=short_digest(s.digest), items=", ".join(needed[s.digest])
+                    )
                 )
         starts = deletion_starts(repo, chosen, needed.__contains__)
         for s in chosen:
@@ -269,10 +275,14 @@ def plan_deletion(
             if digest in starts:
                 continue
             reason = (
-                f"its manifest stays: {', '.join(needed[digest])} still need(s) it"
+                _("its manifest stays: {items} still need(s) it").format(
+                    items=", ".join(needed[digest])
+                )
                 if digest in needed
-                else "its manifest stays as an untagged revision (asked for the tag only); "
-                "GC without -m keeps it, so this frees nothing"
+                else _(
+                    "its manifest stays as an untagged revision (asked for the tag "
+                    "only); GC without -m keeps it, so this frees nothing"
+                )
             )
             placeholder = placeholder_manifest(name, s.tag, nonce or _nonce(name, s.tag, digest))
             untag_steps.append(
@@ -310,8 +320,10 @@ def plan_deletion(
     if collateral and not allow_tag_loss:
         names = ", ".join(str(t) for t in collateral)
         refusals.append(
-            f"the deletion also removes tag(s) you did not select: {names}; "
-            "select them too, or allow removing them"
+            _(
+                "the deletion also removes tag(s) you did not select: {names}; select "
+                "them too, or allow removing them"
+            ).format(names=names)
         )
     steps = tuple(untag_steps + delete_steps)
     affected = {s.repository for s in steps}
@@ -319,22 +331,28 @@ def plan_deletion(
         repo = graph.repositories[name]
         for tag, error in sorted(repo.unreadable_tags.items()):
             refusals.append(
-                f"tag {name}:{tag} could not be read ({error}); it may point at a manifest "
-                "this plan deletes: refresh, and fix or delete it first"
+                _(
+                    "tag {name}:{tag} could not be read ({error}); it may point at a "
+                    "manifest this plan deletes: refresh, and fix or delete it first"
+                ).format(name=name, tag=tag, error=error)
             )
     blobs = _blob_fates(graph, steps, users, ReferenceCounts(graph))
     if not graph.revisions_known:
         warnings.append(
-            "untagged manifests were not listed (the registry container's storage could not "
-            "be read): blobs they keep may be counted as freed"
+            _(
+                "untagged manifests were not listed (the registry container's storage "
+                "could not be read): blobs they keep may be counted as freed"
+            )
         )
     warnings.extend(graph.warnings)
     if steps and not refusals:
         real = [b for b in blobs if b.freed and b.what != THROW_AWAY]
         if not real:
             warnings.append(
-                "this frees no space: everything it touches is still needed "
-                "(only tags or index entries go)"
+                _(
+                    "this frees no space: everything it touches is still needed (only "
+                    "tags or index entries go)"
+                )
             )
     orphans = orphaned_by(graph, [(s.repository, s.digest) for s in delete_steps])
     if orphans:
@@ -342,9 +360,9 @@ def plan_deletion(
     emptied, left_untagged = _left_behind(graph, steps, removed)
     warnings.extend(_left_behind_notes(graph, emptied, left_untagged, cli))
     if not selections:
-        refusals.append("nothing selected")
+        refusals.append(_("nothing selected"))
     elif not steps and not refusals:
-        refusals.append("the selection changes nothing")
+        refusals.append(_("the selection changes nothing"))
     remaining_tags = tuple(
         TagRef(name, tag, digest)
         for name, repo in sorted(graph.repositories.items())
@@ -408,28 +426,44 @@ def _left_behind_notes(
     for name, digests in left_untagged.items():
         repo = graph.repositories[name]
         tags = sorted({t for t, d in repo.tags.items() if d in digests})
-        what = f"the manifest of {', '.join(f'{name}:{t}' for t in tags)}" if tags else ""
+        what = (
+            _("the manifest of {items}").format(items=", ".join(f"{name}:{t}" for t in tags))
+            if tags
+            else ""
+        )
         notes.append(
-            f"{what or f'{len(digests)} manifest(s) of {name}'} stays as an untagged revision "
-            f"({', '.join(short_digest(d) for d in digests)}): the collector keeps it and "
-            f"every blob it references (it never runs with -m). To free them, delete the "
-            f"untagged manifests of {name} afterwards: {cli} rm --untagged {shlex.quote(name)} "
-            f"(in the Clean-up pane: the row {name} (N untagged))"
+            _(
+                "{value} stays as an untagged revision ({items}): the collector keeps "
+                "it and every blob it references (it never runs with -m). To free "
+                "them, delete the untagged manifests of {name} afterwards: {cli} rm "
+                "--untagged {quote} (in the Clean-up pane: the row {name} (N untagged))"
+            ).format(
+                value=what or f"{len(digests)} manifest(s) of {name}",
+                items=", ".join(short_digest(d) for d in digests),
+                name=name,
+                cli=cli,
+                quote=shlex.quote(name),
+            )
         )
     for name in emptied:
         repo = graph.repositories[name]
         untagged = [*left_untagged.get(name, ()), *sorted(repo.untagged)]
         command = f"{cli} gc --remove-empty-repo {shlex.quote(name)}"
         first = (
-            f"once its untagged manifests are deleted ({cli} rm --untagged {shlex.quote(name)}), "
+            _("once its untagged manifests are deleted ({cli} rm --untagged {quote}), ").format(
+                cli=cli, quote=shlex.quote(name)
+            )
             if untagged
             else ""
         )
         notes.append(
-            f"{name} keeps no tags: registry:2 has no API to delete a repository, so {name} "
-            "stays in the catalog, listed with no tags. To remove its directory from storage, "
-            f"{first}run {command} (the collection removes it while the registry is stopped, "
-            "only if it holds no tags and no manifests)"
+            _(
+                "{name} keeps no tags: registry:2 has no API to delete a repository, "
+                "so {name} stays in the catalog, listed with no tags. To remove its "
+                "directory from storage, {first}run {command} (the collection removes "
+                "it while the registry is stopped, only if it holds no tags and no "
+                "manifests)"
+            ).format(name=name, first=first, command=command)
         )
     return notes
 
@@ -459,28 +493,36 @@ def check_selection(
 ) -> str | None:
     name = selection.repository
     if repo is None:
-        return f"repository {name} is not in {graph.registry}"
+        return _("repository {name} is not in {registry}").format(
+            name=name, registry=graph.registry
+        )
     if repo.error:
-        return f"the tags of {name} could not be listed ({repo.error}); refresh and try again"
+        return _("the tags of {name} could not be listed ({error}); refresh and try again").format(
+            name=name, error=repo.error
+        )
     if selection.untagged:
         if repo.revisions is None:
-            return (
-                f"the untagged manifests of {name} cannot be listed over HTTP: the registry "
-                "container's storage must be readable (check registry_container)"
-            )
+            return _(
+                "the untagged manifests of {name} cannot be listed over HTTP: the "
+                "registry container's storage must be readable (check "
+                "registry_container)"
+            ).format(name=name)
         return None
     if selection.digest:
         known = selection.digest in repo.manifests or selection.digest in (repo.revisions or ())
         if not known:
-            return f"{name}@{selection.digest} is not in {graph.registry}"
+            return _("{name}@{digest} is not in {registry}").format(
+                name=name, digest=selection.digest, registry=graph.registry
+            )
         return None
     if selection.tag in repo.unreadable_tags:
-        return (
-            f"{name}:{selection.tag} could not be read ({repo.unreadable_tags[selection.tag]}); "
-            "delete it by digest instead"
+        return _("{name}:{tag} could not be read ({value}); delete it by digest instead").format(
+            name=name, tag=selection.tag, value=repo.unreadable_tags[selection.tag]
         )
     if selection.tag not in repo.tags:
-        return f"{name}:{selection.tag} is not in {graph.registry}"
+        return _("{name}:{tag} is not in {registry}").format(
+            name=name, tag=selection.tag, registry=graph.registry
+        )
     return None
 
 
@@ -494,14 +536,14 @@ def deletion_starts(
     for s in chosen:
         if s.untagged:
             for digest in sorted(repo.untagged):
-                starts.setdefault(digest, "untagged manifest: no tag reaches it")
+                starts.setdefault(digest, _("untagged manifest: no tag reaches it"))
         elif s.digest:
             if not needed(s.digest):
-                starts.setdefault(s.digest, "selected digest")
+                starts.setdefault(s.digest, _("selected digest"))
         elif s.tag and not s.untag_only:
             digest = repo.tags[s.tag]
             if not needed(digest):
-                starts.setdefault(digest, f"tag {repo.name}:{s.tag}")
+                starts.setdefault(digest, _("tag {name}:{tag}").format(name=repo.name, tag=s.tag))
     return starts
 
 
@@ -531,7 +573,9 @@ def deleted_closure(
             if child not in why:
                 child_node = repo.manifests.get(child)
                 label = child_node.label if child_node and child_node.label else "entry"
-                why[child] = f"{label} of {repo.name}@{short_digest(digest)}"
+                why[child] = _("{label} of {name}@{digest}").format(
+                    label=label, name=repo.name, digest=short_digest(digest)
+                )
                 stack.append(child)
     ordered: list[tuple[str, str]] = []
     done: set[str] = set()

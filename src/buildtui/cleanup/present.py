@@ -25,11 +25,12 @@ from buildtui.cleanup.execute import ExecutionReport
 from buildtui.cleanup.graph import RegistryGraph
 from buildtui.cleanup.plan import Plan, Selection
 from buildtui.cleanup.steps import StepAction
+from buildtui.i18n import N_, _
 from buildtui.registry.models import Kind
 from buildtui.registry.present import format_size, short_digest
 from buildtui.untrusted import visible
 
-GC_DOC = "registry garbage-collect (never -m: it breaks multi-arch images on registry:2)"
+GC_DOC = N_("registry garbage-collect (never -m: it breaks multi-arch images on registry:2)")
 
 LOSS_STYLE = "bold error"
 """What will be lost, refusals, damage, the selection mark. Styles here are semantic
@@ -67,7 +68,7 @@ def _kind_label(graph: RegistryGraph, repository: str, digest: str) -> str:
         ]
         return "index " + " + ".join(p for p in platforms if p) if platforms else "index"
     if node.kind is Kind.CACHE:
-        return "cache image"
+        return N_("cache image")
     return node.kind.value
 
 
@@ -106,7 +107,7 @@ def inventory_rows(graph: RegistryGraph) -> list[InventoryRow]:
                     size=sum(sizes.get(b, 0) for b in mine),
                     shared=sum(sizes.get(b, 0) for b in mine if uses[b] > 1),
                     digest=digest,
-                    note=f"same manifest as {', '.join(same)}" if same else "",
+                    note=_("same manifest as {same}").format(same=", ".join(same)) if same else "",
                 )
             )
         for tag, error in sorted(repo.unreadable_tags.items()):
@@ -141,7 +142,7 @@ def inventory_rows(graph: RegistryGraph) -> list[InventoryRow]:
                     size=sum(sizes.get(b, 0) for b in own),
                     shared=sum(sizes.get(b, 0) for b in own if b in uses),
                     digest="",
-                    note="kept by GC without -m; deleting them is safe",
+                    note=_("kept by GC without -m; deleting them is safe"),
                 )
             )
     return rows
@@ -149,6 +150,17 @@ def inventory_rows(graph: RegistryGraph) -> list[InventoryRow]:
 
 KIND_WIDTH = 18
 """The KIND column's width: `index amd64+arm/v7`; longer lists become a count."""
+
+
+KIND_WORDS = (N_("untagged"), N_("error"), N_("image"), N_("index"), N_("cache image"))
+"""The kinds of the clean-up's rows that are words (translated where shown)."""
+
+
+def kind_text(kind: str) -> str:
+    """A row's kind in the current language (`index linux/amd64 + …` keeps its platforms)."""
+    if kind.startswith("index "):
+        return _("index") + kind[len("index") :]
+    return _(kind) if kind in KIND_WORDS else kind
 
 
 def compact_kind(kind: str) -> str:
@@ -176,11 +188,15 @@ def truncate(text: str, width: int) -> str:
 def row_detail(row: InventoryRow) -> str:
     """The highlighted row in full (the table's cells are cut to fit): name, kind, digest,
     sizes and note."""
-    parts = [row_name(row), row.kind]
+    parts = [row_name(row), kind_text(row.kind)]
     if row.digest:
         parts.append(row.digest)
     if row.kind != "error":
-        shared = f", {format_size(row.shared)} shared with other tags" if row.shared else ""
+        shared = (
+            _(", {size} shared with other tags").format(size=format_size(row.shared))
+            if row.shared
+            else ""
+        )
         parts.append(format_size(row.size) + shared)
     if row.note:
         parts.append(row.note)
@@ -190,49 +206,63 @@ def row_detail(row: InventoryRow) -> str:
 def empty_repository_text(repository: str, cli: str | None) -> str:
     """Why a repository with no tags is still listed, and (on the lab registry, whose
     container `cli` reaches) the command that removes it."""
-    text = (
-        f"{repository} holds no tags. registry:2 has no API to delete a repository: once its "
-        "last tag is gone it stays in the catalog, listed with no tags, until its directory "
-        "is removed from the registry's storage."
-    )
+    text = _(
+        "{repository} holds no tags. registry:2 has no API to delete a repository: "
+        "once its last tag is gone it stays in the catalog, listed with no tags, "
+        "until its directory is removed from the registry's storage."
+    ).format(repository=repository)
     if cli is None:
         return text
     name = shlex.quote(repository)
-    return (
-        f"{text} Its untagged manifests, if any, go with `{cli} rm --untagged {name}` (or its "
-        f"row in the Clean-up pane); then `{cli} gc --remove-empty-repo {name}` removes the "
-        "directory while the registry is stopped for garbage collection (only when it holds "
-        "no tags and no manifests)."
-    )
+    return _(
+        "{text} Its untagged manifests, if any, go with `{cli} rm --untagged "
+        "{name}` (or its row in the Clean-up pane); then `{cli} gc "
+        "--remove-empty-repo {name}` removes the directory while the registry is "
+        "stopped for garbage collection (only when it holds no tags and no "
+        "manifests)."
+    ).format(text=text, cli=cli, name=name)
 
 
 def plan_lines(plan: Plan) -> list[str]:
     """The plan as the CLI prints it and the pane shows it."""
-    lines = [f"Plan for {plan.registry}: " + ", ".join(str(s) for s in plan.selections)]
+    lines = [
+        _("Plan for {registry}: ").format(registry=plan.registry)
+        + ", ".join(str(s) for s in plan.selections)
+    ]
     if plan.refusals:
-        lines += ["", "REFUSED (nothing will be sent):"] + [f"  ! {r}" for r in plan.refusals]
+        lines += ["", _("REFUSED (nothing will be sent):")] + [f"  ! {r}" for r in plan.refusals]
     if plan.steps:
-        lines += ["", "Goes:"]
+        lines += ["", _("Goes:")]
         for step in plan.steps:
-            tags = f"  (tags: {', '.join(step.removes_tags)})" if step.removes_tags else ""
+            tags = (
+                _("  (tags: {removes_tags})").format(removes_tags=", ".join(step.removes_tags))
+                if step.removes_tags
+                else ""
+            )
             lines.append(f"  {step.title}{tags}")
-            lines.append(f"      why: {step.why}")
+            lines.append(_("      why: {why}").format(why=step.why))
     if plan.collateral_tags:
-        lines += ["", "Also removed although not selected:"]
+        lines += ["", _("Also removed although not selected:")]
         lines += [f"  ! {t} ({short_digest(t.digest)})" for t in plan.collateral_tags]
     if plan.kept:
-        lines += ["", "Stays (a remaining tag needs it):"]
+        lines += ["", _("Stays (a remaining tag needs it):")]
         for kept in plan.kept:
-            label = f" ({kept.label})" if kept.label else ""
+            label = _(" ({label})").format(label=kept.label) if kept.label else ""
             lines.append(
-                f"  {kept.repository}@{short_digest(kept.digest)}{label}: "
-                f"needed by {', '.join(kept.needed_by)}"
+                _("  {repository}@{digest}{label}: needed by {needed_by}").format(
+                    repository=kept.repository,
+                    digest=short_digest(kept.digest),
+                    label=label,
+                    needed_by=", ".join(kept.needed_by),
+                )
             )
     freed, stay = plan.freed_blobs, plan.kept_blobs
     if plan.steps:
         lines += [
             "",
-            f"Garbage collection frees {len(freed)} blob(s), {format_size(plan.freed_bytes)}:",
+            _("Garbage collection frees {count} blob(s), {size}:").format(
+                count=len(freed), size=format_size(plan.freed_bytes)
+            ),
         ]
         lines += [
             f"  {b.what:<19} {short_digest(b.digest)}  {format_size(b.size):>9}" for b in freed
@@ -240,23 +270,34 @@ def plan_lines(plan: Plan) -> list[str]:
         if any(b.what == "cache config" for b in freed):
             shared = sum(b.size for b in stay)
             lines.append(
-                f"  A BuildKit cache: deleting it frees only its cache-only bytes "
-                f"({format_size(plan.freed_bytes)}); {format_size(shared)} of its blobs "
-                "stay, used by the tags listed below."
+                _(
+                    "  A BuildKit cache: deleting it frees only its cache-only bytes "
+                    "({size}); {size2} of its blobs stay, used by the tags listed "
+                    "below."
+                ).format(size=format_size(plan.freed_bytes), size2=format_size(shared))
             )
     if stay:
-        lines += ["", f"Blobs that stay ({len(stay)}, {format_size(sum(b.size for b in stay))}):"]
         lines += [
-            f"  {b.what:<19} {short_digest(b.digest)}  {format_size(b.size):>9}  "
-            f"used by {', '.join(b.kept_by)}"
+            "",
+            _("Blobs that stay ({count}, {size}):").format(
+                count=len(stay), size=format_size(sum(b.size for b in stay))
+            ),
+        ]
+        lines += [
+            _("  {what:<19} {digest}  {size:>9}  used by {kept_by}").format(
+                what=b.what,
+                digest=short_digest(b.digest),
+                size=format_size(b.size),
+                kept_by=", ".join(b.kept_by),
+            )
             for b in stay
         ]
     if plan.warnings:
-        lines += ["", "Note:"] + [f"  - {w}" for w in plan.warnings]
+        lines += ["", _("Note:")] + [f"  - {w}" for w in plan.warnings]
     if plan.steps:
-        lines += ["", "Requests (in this order, after checking every tag and digest):"]
+        lines += ["", _("Requests (in this order, after checking every tag and digest):")]
         lines += [f"  {c}" for c in plan.curl()]
-        lines += ["", f"Then reclaim the space ({GC_DOC}):"]
+        lines += ["", _("Then reclaim the space ({GC_DOC}):").format(GC_DOC=_(GC_DOC))]
         lines += [f"  {command}" for command in plan.follow_ups]
     return lines
 
@@ -264,14 +305,18 @@ def plan_lines(plan: Plan) -> list[str]:
 def left_behind_lines(plan: Plan) -> list[str]:
     """After a deletion: what it left for later (untagged manifests, empty repositories)."""
     lines = [
-        f"{name}: {len(digests)} manifest(s) left untagged, kept by the collector: select "
-        f"the row {name} ({len(digests)} untagged) and delete it, or {plan.cli} rm --untagged "
-        f"{shlex.quote(name)}"
+        _(
+            "{name}: {count} manifest(s) left untagged, kept by the collector: select "
+            "the row {name} ({count} untagged) and delete it, or {cli} rm --untagged "
+            "{quote}"
+        ).format(name=name, count=len(digests), cli=plan.cli, quote=shlex.quote(name))
         for name, digests in plan.left_untagged.items()
     ]
     lines += [
-        f"{name} keeps no tags but stays in the catalog (registry:2 cannot delete a "
-        f"repository): {plan.cli} gc --remove-empty-repo {shlex.quote(name)}"
+        _(
+            "{name} keeps no tags but stays in the catalog (registry:2 cannot delete a "
+            "repository): {cli} gc --remove-empty-repo {quote}"
+        ).format(name=name, cli=plan.cli, quote=shlex.quote(name))
         for name in plan.emptied
     ]
     return lines
@@ -340,16 +385,17 @@ def execution_json(report: ExecutionReport) -> dict[str, Any]:
     }
 
 
-LOSS = ("REFUSED", "  ! ", "Also removed", "DAMAGED")
+LOSS = (N_("REFUSED"), "  ! ", N_("Also removed"), N_("DAMAGED"))
 HEADINGS = (
-    "Goes:",
-    "Garbage collection frees",
-    "Stays",
-    "Blobs that stay",
-    "Requests",
-    "Note:",
-    "Last garbage collection:",
+    N_("Goes:"),
+    N_("Garbage collection frees"),
+    N_("Stays"),
+    N_("Blobs that stay"),
+    N_("Requests"),
+    N_("Note:"),
+    N_("Last garbage collection:"),
 )
+"""How the plan's lines start (English: translated where they are matched)."""
 
 
 def styled(lines: Iterable[str]) -> Text:
@@ -358,11 +404,11 @@ def styled(lines: Iterable[str]) -> Text:
     text = Text()
     for line in lines:
         style = ""
-        if line.startswith(LOSS):
+        if line.startswith(tuple(_(start) for start in LOSS)):
             style = LOSS_STYLE
         elif line.startswith("OK:"):
             style = "bold success"
-        elif line.startswith(HEADINGS):
+        elif line.startswith(tuple(_(start) for start in HEADINGS)):
             style = "bold"
         elif line.startswith("      why:"):
             style = "muted"
@@ -372,7 +418,7 @@ def styled(lines: Iterable[str]) -> Text:
 
 NOTE_WIDTH = 20
 """The NOTE column's width (the full note is in the line under the table)."""
-KIND_STYLES = {"cache image": "bold warning", "untagged": "muted", "error": LOSS_STYLE}
+KIND_STYLES = {N_("cache image"): "bold warning", "untagged": "muted", "error": LOSS_STYLE}
 
 
 def item_cells(row: InventoryRow, chosen: Selection | None) -> tuple[str | Text, ...]:
@@ -385,7 +431,7 @@ def item_cells(row: InventoryRow, chosen: Selection | None) -> tuple[str | Text,
     return (
         mark,
         row_name(row),
-        Text(compact_kind(row.kind), style=KIND_STYLES.get(row.kind, "")),
+        Text(kind_text(compact_kind(row.kind)), style=KIND_STYLES.get(row.kind, "")),
         Text(format_size(row.size), justify="right"),
         Text(format_size(row.shared) if row.shared else "-", justify="right"),
         truncate(row.note, NOTE_WIDTH),
@@ -395,14 +441,14 @@ def item_cells(row: InventoryRow, chosen: Selection | None) -> tuple[str | Text,
 def hint_for(error: CleanupError) -> str:
     """What the pane's user does next, under an error."""
     if isinstance(error, CollectionInterrupted):
-        return "Press R to resume it: the registry is started again and every tag verified."
+        return _("Press R to resume it: the registry is started again and every tag verified.")
     if isinstance(error, CollectionBusy):
-        return "Wait until it has finished, then try again."
+        return _("Wait until it has finished, then try again.")
     if isinstance(error, RegistryUnavailable):
-        return "Start the registry (or fix the address), then press r to refresh."
+        return _("Start the registry (or fix the address), then press r to refresh.")
     if isinstance(error, ContainerNotFound | EngineUnavailable):
-        return "Fix that, then press g again."
-    return "Press r to refresh."
+        return _("Fix that, then press g again.")
+    return _("Press r to refresh.")
 
 
 def error_text(error: CleanupError, what: str = "") -> Text:
@@ -415,18 +461,20 @@ def error_text(error: CleanupError, what: str = "") -> Text:
 
 
 def plan_subtitle(plan: Plan, *, allow_tag_loss: bool) -> str:
-    allow = " · other tags may go" if allow_tag_loss else ""
-    return f"{len(plan.steps)} step(s) · frees {format_size(plan.freed_bytes)}{allow}"
+    allow = _(" · other tags may go") if allow_tag_loss else ""
+    return _("{count} step(s) · frees {size}{allow}").format(
+        count=len(plan.steps), size=format_size(plan.freed_bytes), allow=allow
+    )
 
 
 def deletion_warning(plan: Plan) -> str:
     """The confirmation's warning: how many manifests go, and every tag that goes with them."""
     lost = [str(t) for t in plan.removed_tags]
-    warning = f"This deletes {len(plan.deleted_manifests)} manifest(s) and removes tag(s) " + (
-        ", ".join(lost) + "."
-    )
+    warning = _("This deletes {count} manifest(s) and removes tag(s) ").format(
+        count=len(plan.deleted_manifests)
+    ) + (", ".join(lost) + ".")
     if plan.collateral_tags:
-        warning += " Tags you did not select go too: " + ", ".join(
+        warning += _(" Tags you did not select go too: ") + ", ".join(
             str(t) for t in plan.collateral_tags
         )
     return warning

@@ -9,22 +9,32 @@ from buildtui.cleanup.accounting import MEASURED_BY, GcAccount, freed_bytes
 from buildtui.cleanup.collection import ResumeResult
 from buildtui.cleanup.gc import GcPreview, GcResult
 from buildtui.cleanup.verify import VerifyReport
+from buildtui.i18n import N_, _, ngettext
 from buildtui.registry.present import format_size
 
 
 def gc_preview_lines(preview: GcPreview) -> list[str]:
     lines = [
-        f"Registry container {preview.info.name} ({preview.info.image_name}), "
-        f"storage {preview.info.storage_root}"
-        + (f": {format_size(preview.kb * 1024)} now" if preview.kb is not None else ""),
-        f"Dry run: {preview.output.summary}",
+        _("Registry container {name} ({image_name}), storage {storage_root}").format(
+            name=preview.info.name,
+            image_name=preview.info.image_name,
+            storage_root=preview.info.storage_root,
+        )
+        + (
+            _(": {size} now").format(size=format_size(preview.kb * 1024))
+            if preview.kb is not None
+            else ""
+        ),
+        _("Dry run: {summary}").format(summary=preview.output.summary),
         "",
-        f"Garbage collection stops {preview.info.name} for a few seconds (pushes and pulls "
-        "fail meanwhile), runs the collector on its volumes, and starts it again:",
+        _(
+            "Garbage collection stops {name} for a few seconds (pushes and pulls fail "
+            "meanwhile), runs the collector on its volumes, and starts it again:"
+        ).format(name=preview.info.name),
     ]
     lines += [f"  {command}" for command in preview.commands]
     if preview.repositories:
-        lines += ["", "Empty repositories (removed from storage while it is stopped):"]
+        lines += ["", _("Empty repositories (removed from storage while it is stopped):")]
         lines += [f"  {r.line}" for r in preview.repositories]
     if preview.warnings:
         lines += ["", "Warning:"] + [f"  ! {w}" for w in preview.warnings]
@@ -33,27 +43,36 @@ def gc_preview_lines(preview: GcPreview) -> list[str]:
 
 def gc_warning(preview: GcPreview) -> str:
     """The confirmation's warning before a collection."""
-    return (
-        f"{preview.info.name} stops for a few seconds; "
-        f"{preview.output.summary.split(', ', 1)[-1]}. Never with -m."
+    return _("{name} stops for a few seconds; {value}. Never with -m.").format(
+        name=preview.info.name, value=preview.output.summary.split(", ", 1)[-1]
     )
 
 
 def gc_result_lines(result: GcResult, *, with_account: bool = True) -> list[str]:
-    what = "Dry run" if result.dry_run else "Garbage collection"
-    lines = [f"{what} in {result.info.name}: {result.output.summary}"]
+    what = _("Dry run") if result.dry_run else _("Garbage collection")
+    lines = [
+        _("{what} in {name}: {summary}").format(
+            what=what, name=result.info.name, summary=result.output.summary
+        )
+    ]
     freed = freed_bytes(result.kb_before, result.kb_after)
     if result.kb_before is not None and result.kb_after is not None and freed is not None:
         lines.append(
-            f"Storage: {format_size(result.kb_before * 1024)} -> "
-            f"{format_size(result.kb_after * 1024)}, {format_size(freed)} freed ({MEASURED_BY})"
+            _("Storage: {size} -> {size2}, {size3} freed ({MEASURED_BY})").format(
+                size=format_size(result.kb_before * 1024),
+                size2=format_size(result.kb_after * 1024),
+                size3=format_size(freed),
+                MEASURED_BY=_(MEASURED_BY),
+            )
         )
     lines += [f"  {r.line}" for r in result.repositories]
     if result.left_stopped:
         lines.append(
-            f"{result.info.name} was stopped before and is left stopped: the tags were not "
-            f"verified. `docker start {result.info.name}` starts it (or run `buildtui gc "
-            "--start` next time)"
+            _(
+                "{name} was stopped before and is left stopped: the tags were not "
+                "verified. `docker start {name}` starts it (or run `buildtui gc "
+                "--start` next time)"
+            ).format(name=result.info.name)
         )
     lines += [f"  ! {w}" for w in result.warnings]
     if with_account and result.account is not None and not result.dry_run:
@@ -63,11 +82,17 @@ def gc_result_lines(result: GcResult, *, with_account: bool = True) -> list[str]
 
 def resume_lines(result: ResumeResult) -> list[str]:
     lines = [
-        f"Resumed the interrupted garbage collection of {result.container}: "
-        + ("started it again" if result.started else "it was running")
+        _("Resumed the interrupted garbage collection of {container}: ").format(
+            container=result.container
+        )
+        + (_("started it again") if result.started else _("it was running"))
     ]
     if result.registry_url:
-        lines.append(f"  ! the registry answers at {result.registry_url} now (new host port)")
+        lines.append(
+            _("  ! the registry answers at {registry_url} now (new host port)").format(
+                registry_url=result.registry_url
+            )
+        )
     if result.note:
         lines.append(result.note)
     return lines
@@ -83,14 +108,14 @@ def resume_json(result: ResumeResult) -> dict[str, Any]:
     }
 
 
-EARLIER_GARBAGE = (
-    "garbage already in storage before it (earlier deletions, failed or interrupted pushes, "
-    "superseded revisions)"
+EARLIER_GARBAGE = N_(
+    "garbage already in storage before it (earlier deletions, failed or "
+    "interrupted pushes, superseded revisions)"
 )
 
 
 def _blobs(count: int) -> str:
-    return f"{count} blob{'' if count == 1 else 's'}"
+    return ngettext("{count} blob", "{count} blobs", count).format(count=count)
 
 
 def gc_account_lines(account: GcAccount) -> list[str]:
@@ -98,39 +123,62 @@ def gc_account_lines(account: GcAccount) -> list[str]:
     measured = account.measured_bytes
     if account.deletions:
         lines = [
-            f"Predicted by the plan ({'; '.join(account.deletions)}): "
-            f"{_blobs(len(account.predicted))}, {format_size(account.predicted_bytes)}"
+            _("Predicted by the plan ({deletions}): {blobs}, {size}").format(
+                deletions="; ".join(account.deletions),
+                blobs=_blobs(len(account.predicted)),
+                size=format_size(account.predicted_bytes),
+            )
         ]
     else:
-        lines = ["Predicted: nothing (no deletion was recorded since the last collection)"]
+        lines = [_("Predicted: nothing (no deletion was recorded since the last collection)")]
     lines.append(
         "Measured: "
-        + (f"{format_size(measured)} freed ({MEASURED_BY})" if measured is not None else "unknown")
-        + f", {_blobs(len(account.planned) + len(account.earlier))} deleted"
+        + (
+            _("{size} freed ({how})").format(size=format_size(measured), how=_(MEASURED_BY))
+            if measured is not None
+            else _("unknown")
+        )
+        + _(", {blobs} deleted").format(blobs=_blobs(len(account.planned) + len(account.earlier)))
     )
-    lines.append("Where it came from:")
+    lines.append(_("Where it came from:"))
     if account.planned:
         lines.append(
-            f"  {_blobs(len(account.planned))}, {format_size(account.planned_bytes)} "
-            f"(about {format_size(account.planned_disk_bytes)} on disk): freed by this "
-            "deletion (planned)"
+            _("  {blobs}, {size} (about {size2} on disk): freed by this deletion (planned)").format(
+                blobs=_blobs(len(account.planned)),
+                size=format_size(account.planned_bytes),
+                size2=format_size(account.planned_disk_bytes),
+            )
         )
     if account.earlier:
         weight = account.earlier_bytes
-        size = f", about {format_size(weight)} on disk" if weight is not None else ""
-        lines.append(f"  {_blobs(len(account.earlier))}{size}: {EARLIER_GARBAGE}")
+        size = (
+            _(", about {size} on disk").format(size=format_size(weight))
+            if weight is not None
+            else ""
+        )
+        lines.append(
+            _("  {blobs}{size}: {EARLIER_GARBAGE}").format(
+                blobs=_blobs(len(account.earlier)), size=size, EARLIER_GARBAGE=_(EARLIER_GARBAGE)
+            )
+        )
     if not account.planned and not account.earlier:
-        lines.append("  no blob was deleted")
+        lines.append(_("  no blob was deleted"))
     if account.not_deleted:
         lines.append(
-            f"  ! {_blobs(len(account.not_deleted))} the plan predicted, "
-            f"{format_size(sum(b.size for b in account.not_deleted))}, not deleted: "
-            "something references them again (pushed since?), or they were collected already"
+            _(
+                "  ! {blobs} the plan predicted, {size}, not deleted: something "
+                "references them again (pushed since?), or they were collected already"
+            ).format(
+                blobs=_blobs(len(account.not_deleted)),
+                size=format_size(sum(b.size for b in account.not_deleted)),
+            )
         )
     if account.planned and account.earlier:
         lines.append(
-            "  (du counts whole 4 KiB blocks and each blob's directory: on disk a blob "
-            "weighs more than its size)"
+            _(
+                "  (du counts whole 4 KiB blocks and each blob's directory: on disk a "
+                "blob weighs more than its size)"
+            )
         )
     return lines
 
@@ -191,7 +239,7 @@ def gc_json(result: GcResult) -> dict[str, Any]:
 
 
 def verify_lines(report: VerifyReport) -> list[str]:
-    lines = [("OK: " if report.ok else "DAMAGED: ") + report.summary()]
+    lines = [(_("OK: ") if report.ok else _("DAMAGED: ")) + report.summary()]
     for check in report.failed:
         lines.append(f"  {check.ref}:")
         lines += [f"    ! {p}" for p in check.problems]

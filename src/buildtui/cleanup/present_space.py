@@ -20,6 +20,7 @@ from buildtui.cleanup.plan import Selection
 from buildtui.cleanup.present import truncate
 from buildtui.cleanup.retention import SOURCE_WORDS, RetentionChoice, iso_date
 from buildtui.cleanup.space import Bar, SpaceReport, SpaceRow, WhatIf
+from buildtui.i18n import N_, _
 from buildtui.registry.present import format_size
 
 FREES = "█"
@@ -70,8 +71,10 @@ def _label_width(bars: Sequence[Bar], cap: int = 24) -> int:
     return min(cap, max((len(b.label) for b in bars), default=8))
 
 
-REPOSITORY_LEGEND = "█ frees if the repository is deleted whole, ░ shared with other repositories"
-KIND_LEGEND = "█ only manifests of this kind hold it, ░ shared with another kind"
+REPOSITORY_LEGEND = N_(
+    "█ frees if the repository is deleted whole, ░ shared with other repositories"
+)
+KIND_LEGEND = N_("█ only manifests of this kind hold it, ░ shared with another kind")
 
 
 def picture_lines(
@@ -79,17 +82,19 @@ def picture_lines(
 ) -> list[str]:
     """The space by repository, then by kind, as character bars with their legends.
     `compact` (the pane's box): shorter labels, no words after the figures."""
-    lines = [f"By repository ({REPOSITORY_LEGEND}):"]
+    lines = [
+        _("By repository ({REPOSITORY_LEGEND}):").format(REPOSITORY_LEGEND=_(REPOSITORY_LEGEND))
+    ]
     largest = max((b.total for b in report.repositories), default=0)
     label = _label_width(report.repositories, 16 if compact else 24)
     own = "" if compact else "frees"
     lines += [f"  {bar_line(b, largest, label, width, own)}" for b in report.repositories]
     if not report.repositories:
-        lines.append("  (no repository)")
-    lines += ["", f"By kind ({KIND_LEGEND}):"]
+        lines.append(_("  (no repository)"))
+    lines += ["", _("By kind ({KIND_LEGEND}):").format(KIND_LEGEND=_(KIND_LEGEND))]
     largest = max((b.total for b in report.kinds), default=0)
     label = _label_width(report.kinds)
-    own = "" if compact else "its own"
+    own = "" if compact else _("its own")
     lines += [f"  {bar_line(b, largest, label, width, own)}" for b in report.kinds]
     return lines
 
@@ -141,21 +146,24 @@ def ranking_lines(report: SpaceReport, limit: int | None = None) -> list[str]:
             f"{row_words(row)}".rstrip()
         )
     if limit is not None and len(report.rows) > limit:
-        lines.append(f"  … {len(report.rows) - limit} more (--json lists every row)")
+        lines.append(
+            _("  … {value} more (--json lists every row)").format(value=len(report.rows) - limit)
+        )
     return lines
 
 
 def what_if_line(what_if: WhatIf) -> str:
     names = ", ".join(str(s) for s in what_if.selections)
     added = (
-        f"; their own figures add up to {format_size(what_if.rows_sum)}: blobs they share "
-        "are counted once here, and only if nothing left needs them"
+        _(
+            "; their own figures add up to {size}: blobs they share are counted once "
+            "here, and only if nothing left needs them"
+        ).format(size=format_size(what_if.rows_sum))
         if what_if.rows_sum and what_if.rows_sum != what_if.frees
         else ""
     )
-    return (
-        f"Deleting {names} frees {format_size(what_if.frees)} ({what_if.blobs} blob(s)) after "
-        f"a collection{added}"
+    return _("Deleting {names} frees {size} ({blobs} blob(s)) after a collection{added}").format(
+        names=names, size=format_size(what_if.frees), blobs=what_if.blobs, added=added
     )
 
 
@@ -168,11 +176,15 @@ def space_lines(
 ) -> list[str]:
     """`buildtui registry space` as text."""
     lines = [
-        f"Space of {report.registry}: {format_size(report.total)} held (every blob counted "
-        "once; what a garbage collection keeps now)",
+        _(
+            "Space of {registry}: {size} held (every blob counted once; what a garbage "
+            "collection keeps now)"
+        ).format(registry=report.registry, size=format_size(report.total)),
         "",
-        "What deleting each frees after a garbage collection (bytes no remaining tag "
-        "shares), largest first:",
+        _(
+            "What deleting each frees after a garbage collection (bytes no remaining "
+            "tag shares), largest first:"
+        ),
         *ranking_lines(report, limit),
         "",
         *picture_lines(report),
@@ -180,9 +192,9 @@ def space_lines(
     if what_if is not None:
         lines += ["", what_if_line(what_if)]
     if version is not None:
-        lines += ["", f"Registry: {version.describe()}"]
+        lines += ["", _("Registry: {describe}").format(describe=version.describe())]
     if report.warnings:
-        lines += ["", "Note:"] + [f"  - {w}" for w in report.warnings]
+        lines += ["", _("Note:")] + [f"  - {w}" for w in report.warnings]
     return lines
 
 
@@ -256,10 +268,10 @@ def space_json(
 
 
 KIND_STYLES = {
-    "cache image": "bold warning",
+    N_("cache image"): "bold warning",
     "untagged": "muted",
     "repository": "bold",
-    "orphaned referrer": "bold error",
+    N_("orphaned referrer"): "bold error",
     "referrer": "accent",
     "unreadable": "bold error",
 }
@@ -289,8 +301,10 @@ def space_row_detail(row: SpaceRow) -> str:
     if row.digest:
         parts.append(row.digest)
     parts.append(
-        f"frees {format_size(row.frees)} of {format_size(row.size)}"
-        + (f" ({format_size(row.shared)} shared)" if row.shared else "")
+        _("frees {size} of {size2}").format(
+            size=format_size(row.frees), size2=format_size(row.size)
+        )
+        + (_(" ({size} shared)").format(size=format_size(row.shared)) if row.shared else "")
     )
     if row.subject:
         parts.append(row.subject)
@@ -302,7 +316,7 @@ def space_row_detail(row: SpaceRow) -> str:
 def selection_key(selection: Selection) -> str:
     """The Clean-up pane's key for a selection: `repo:tag`, `repo (untagged)`, `repo@digest`."""
     if selection.untagged:
-        return f"{selection.repository} (untagged)"
+        return _("{repository} (untagged)").format(repository=selection.repository)
     if selection.digest and not selection.tag:
         return f"{selection.repository}@{selection.digest}"
     return f"{selection.repository}:{selection.tag}"
@@ -313,29 +327,34 @@ def what_if_summary(what_if: WhatIf, count: int) -> str:
     if not count:
         return ""
     added = (
-        f" (the rows add up to {format_size(what_if.rows_sum)}: shared blobs count once, and "
-        "only when nothing left needs them)"
+        _(
+            " (the rows add up to {size}: shared blobs count once, and only when "
+            "nothing left needs them)"
+        ).format(size=format_size(what_if.rows_sum))
         if what_if.rows_sum != what_if.frees
         else ""
     )
-    return (
-        f"{count} selected: together they free {format_size(what_if.frees)} after a "
-        f"collection{added}"
+    return _("{count} selected: together they free {size} after a collection{added}").format(
+        count=count, size=format_size(what_if.frees), added=added
     )
 
 
 def retention_lines(choice: RetentionChoice) -> list[str]:
     """The rules' decisions: each image (its tags) kept or deleted, its date and source."""
-    lines = [f"Rules for {choice.repository}: {choice.rules}"]
+    lines = [
+        _("Rules for {repository}: {rules}").format(
+            repository=choice.repository, rules=choice.rules
+        )
+    ]
     for decision in choice.decisions:
         mark = "keep  " if decision.keep else "DELETE"
-        source = f" ({SOURCE_WORDS[decision.source]})" if decision.source else ""
+        source = f" ({_(SOURCE_WORDS[decision.source])})" if decision.source else ""
         lines.append(
             f"  {mark} {', '.join(decision.tags)}  {iso_date(decision.when)}{source}: "
             f"{decision.reason}"
         )
     if not choice.deleted_tags:
-        lines.append("  no tag to delete: the rules keep every image")
+        lines.append(_("  no tag to delete: the rules keep every image"))
     return lines
 
 

@@ -31,6 +31,7 @@ from buildtui.cleanup.journal import (
     when,
 )
 from buildtui.engine.status import Check
+from buildtui.i18n import _
 from buildtui.settings import Settings
 
 if TYPE_CHECKING:
@@ -64,14 +65,15 @@ class Unreadable:
         if self.unusable:
             return self.reason
         where = (
-            f"it was moved aside to {self.moved_to}"
+            _("it was moved aside to {moved_to}").format(moved_to=self.moved_to)
             if self.moved_to is not None
-            else f"it could not be moved aside either: remove it (`rm {self.path}`)"
+            else _("it could not be moved aside either: remove it (`rm {path}`)").format(
+                path=self.path
+            )
         )
-        return (
-            f"the journal of a garbage collection, {self.path}, could not be read "
-            f"({self.reason}); {where}"
-        )
+        return _(
+            "the journal of a garbage collection, {path}, could not be read ({reason}); {where}"
+        ).format(path=self.path, reason=self.reason, where=where)
 
 
 def read_journal(path: Path, *, settle: bool = True) -> Journal | Unreadable | None:
@@ -166,9 +168,11 @@ def container_state(
     try:
         if engine_id and not same_engine(engine_id, control.engine_id()):
             return ContainerState(
-                f"the journal belongs to another Docker engine (ID {engine_id}) than the one "
-                f"buildtui reaches ({control.engine_id()}); `docker ps -a` on that engine "
-                "shows the registry's state"
+                _(
+                    "the journal belongs to another Docker engine (ID {engine_id}) "
+                    "than the one buildtui reaches ({id}); `docker ps -a` on that "
+                    "engine shows the registry's state"
+                ).format(engine_id=engine_id, id=control.engine_id())
             )
         if container_id:
             info = control.find(container_id)
@@ -181,12 +185,16 @@ def container_state(
                 info = None
     except CleanupError as error:
         return ContainerState(
-            f"the engine could not be asked about it ({error}); `docker ps -a` shows whether "
-            "the registry runs"
+            _(
+                "the engine could not be asked about it ({error}); `docker ps -a` "
+                "shows whether the registry runs"
+            ).format(error=error)
         )
     if info is None:
         return ContainerState(
-            f"{label} no longer exists on this engine, so there is no registry to start",
+            _("{label} no longer exists on this engine, so there is no registry to start").format(
+                label=label
+            ),
             stopped=True,
         )
     docker = " ".join(control.docker)
@@ -194,7 +202,9 @@ def container_state(
     if info.running:
         verify = _cli(settings, info, "registry", "ls")
         return ContainerState(
-            f"{this} is running, the engine says; `{verify}` shows whether every tag is whole",
+            _(
+                "{this} is running, the engine says; `{verify}` shows whether every tag is whole"
+            ).format(this=this, verify=verify),
             info,
         )
     try:
@@ -205,16 +215,20 @@ def container_state(
     if collectors:
         wait = f"{docker} wait {collectors[0][:12]}"
         return ContainerState(
-            f"{this} is stopped, the engine says, and a collector still runs for it: let it "
-            f"end (`{wait}`), then start the registry (`{start}`)",
+            _(
+                "{this} is stopped, the engine says, and a collector still runs for "
+                "it: let it end (`{wait}`), then start the registry (`{start}`)"
+            ).format(this=this, wait=wait, start=start),
             info,
             stopped=True,
             fix=f"{wait} && {start}",
         )
     verify = _cli(settings, info, "registry", "ls")
     return ContainerState(
-        f"{this} is stopped, the engine says: if the collection stopped it, start it "
-        f"(`{start}`), then `{verify}` shows whether every tag is whole",
+        _(
+            "{this} is stopped, the engine says: if the collection stopped it, start "
+            "it (`{start}`), then `{verify}` shows whether every tag is whole"
+        ).format(this=this, start=start, verify=verify),
         info,
         stopped=True,
         fix=start,
@@ -232,14 +246,14 @@ def unreadable_state(
         )
     name = found.legacy_name
     if name is None:
-        return ContainerState("its file name does not say which registry it belonged to")
+        return ContainerState(_("its file name does not say which registry it belonged to"))
     return container_state(control, settings, name=name)
 
 
 def unreadable_message(found: Unreadable, state: ContainerState) -> str:
     if found.unusable:
         return found.what()
-    return f"{found.what()}. Now {state.text}"
+    return _("{what}. Now {text}").format(what=found.what(), text=state.text)
 
 
 def reason_of(path: Path) -> str:
@@ -250,7 +264,7 @@ def reason_of(path: Path) -> str:
         return str(error)
     except OSError as error:
         return error.strerror or str(error)
-    return "it reads well now"
+    return _("it reads well now")
 
 
 def _moved_when(path: Path) -> str:
@@ -282,7 +296,15 @@ def collection_checks(
     try:
         found = journals(settle=True)
     except OSError as error:
-        return [Check("gc", "warn", f"cannot read {collections_dir()}: {error.strerror}")]
+        return [
+            Check(
+                "gc",
+                "warn",
+                _("cannot read {dir}: {strerror}").format(
+                    dir=collections_dir(), strerror=error.strerror
+                ),
+            )
+        ]
     for journal in found:
         if isinstance(journal, Unreadable):
             if journal.unusable:
@@ -299,10 +321,10 @@ def collection_checks(
     for path in moved_aside():
         aside = Unreadable(path.with_name(path.name.rpartition(".bad-")[0]), reason_of(path), path)
         state = unreadable_state(aside, control, settings)
-        detail = (
-            f"a journal of a garbage collection that could not be read ({aside.reason}) was "
-            f"moved aside to {path} on {_moved_when(path)}. Now {state.text}"
-        )
+        detail = _(
+            "a journal of a garbage collection that could not be read ({reason}) "
+            "was moved aside to {path} on {when}. Now {text}"
+        ).format(reason=aside.reason, path=path, when=_moved_when(path), text=state.text)
         fix = f"{state.fix} && rm {path}" if state.fix else f"rm {path}  (once read)"
         checks.append(Check("gc", state.level, detail, fix))
     return checks
@@ -325,9 +347,15 @@ def _journal_checks(journal: Journal, control_for: ControlFor) -> list[Check]:
             Check(
                 "gc",
                 "warn",
-                f"a garbage collection of {journal.container} runs since {started} "
-                f"(pid {journal.data.get('pid') or '?'}, phase {journal.phase_name}); the "
-                "registry is back when it ends",
+                _(
+                    "a garbage collection of {container} runs since {started} (pid "
+                    "{value}, phase {phase_name}); the registry is back when it ends"
+                ).format(
+                    container=journal.container,
+                    started=started,
+                    value=journal.data.get("pid") or "?",
+                    phase_name=journal.phase_name,
+                ),
             )
         ]
     return []
@@ -346,7 +374,8 @@ def _now(journal: Journal, control: ContainerControl) -> tuple[str | None, str]:
         return None, ""
     if info is None:
         return None, (
-            f"its container {journal.container_id[:12]} no longer exists, so there is nothing "
-            "to start"
+            _("its container {value} no longer exists, so there is nothing to start").format(
+                value=journal.container_id[:12]
+            )
         )
     return (info.name if info.name != journal.container else None), ""

@@ -27,6 +27,7 @@ from email.utils import parsedate_to_datetime
 from buildtui.cleanup.graph import RegistryGraph
 from buildtui.cleanup.plan import Selection
 from buildtui.cleanup.referrers import find_referrers_in, subject_label
+from buildtui.i18n import N_, _
 
 CREATED = "created"
 """The date is the image config's `created`."""
@@ -35,8 +36,8 @@ PUSHED = "pushed"
 LAST_MODIFIED = "Last-Modified"
 """The date is the `Last-Modified` header the registry sent for the manifest."""
 SOURCE_WORDS = {
-    CREATED: "config created",
-    PUSHED: "pushed (registry storage)",
+    CREATED: N_("config created"),
+    PUSHED: N_("pushed (registry storage)"),
     LAST_MODIFIED: "Last-Modified (registry)",
 }
 EARLIEST = datetime(1980, 1, 2, tzinfo=UTC).timestamp()
@@ -61,8 +62,10 @@ def parse_duration(text: str) -> float:
         position = found.end()
     if not compact or position != len(compact) or seconds <= 0:
         raise RuleError(
-            f"{text[:40]!r} is not a duration: write a number and a unit, e.g. 30d (days), "
-            "12h (hours), 2w (weeks), 90m (minutes) or 1d12h"
+            _(
+                "{value!r} is not a duration: write a number and a unit, e.g. 30d "
+                "(days), 12h (hours), 2w (weeks), 90m (minutes) or 1d12h"
+            ).format(value=text[:40])
         )
     return seconds
 
@@ -114,18 +117,22 @@ class RetentionRules:
 
     def check(self) -> None:
         if self.keep_last is None and self.older_than is None and not self.untagged:
-            raise RuleError("give a rule: --keep-last N, --older-than DURATION or --untagged")
+            raise RuleError(_("give a rule: --keep-last N, --older-than DURATION or --untagged"))
         if self.keep_last is not None and self.keep_last < 0:
-            raise RuleError("--keep-last takes a number of images, 0 or more")
+            raise RuleError(_("--keep-last takes a number of images, 0 or more"))
 
     def __str__(self) -> str:
         parts = []
         if self.keep_last is not None:
-            parts.append(f"keep the last {self.keep_last}")
+            parts.append(_("keep the last {keep_last}").format(keep_last=self.keep_last))
         if self.older_than is not None:
-            parts.append(f"delete older than {describe_duration(self.older_than)}")
+            parts.append(
+                _("delete older than {duration}").format(
+                    duration=describe_duration(self.older_than)
+                )
+            )
         if self.untagged:
-            parts.append("delete untagged revisions")
+            parts.append(_("delete untagged revisions"))
         return ", ".join(parts)
 
 
@@ -171,7 +178,7 @@ class RetentionChoice:
 
 def iso_date(when: float | None) -> str:
     if when is None:
-        return "no date"
+        return _("no date")
     return datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
@@ -186,11 +193,18 @@ def choose(
     rules.check()
     repo = graph.repositories.get(repository)
     if repo is None:
-        raise RuleError(f"repository {repository} is not in {graph.registry}")
+        raise RuleError(
+            _("repository {repository} is not in {registry}").format(
+                repository=repository, registry=graph.registry
+            )
+        )
     if rules.untagged and repo.revisions is None:
         raise RuleError(
-            f"the untagged revisions of {repository} cannot be listed over HTTP: the registry "
-            "container's storage must be readable (check registry_container)"
+            _(
+                "the untagged revisions of {repository} cannot be listed over HTTP: "
+                "the registry container's storage must be readable (check "
+                "registry_container)"
+            ).format(repository=repository)
         )
     referrers = {r.digest: r for r in find_referrers_in(graph, repository)}
     images: dict[str, list[str]] = {}
@@ -223,9 +237,11 @@ def choose(
                     referrer.tags,
                     digest,
                     True,
-                    f"a referrer ({referrer.what} of {subject}): the rules count images only; "
-                    "it goes with its subject when its referrers are added (rm "
-                    "--with-referrers; f in the Clean-up pane)",
+                    _(
+                        "a referrer ({what} of {subject}): the rules count images "
+                        "only; it goes with its subject when its referrers are added "
+                        "(rm --with-referrers; f in the Clean-up pane)"
+                    ).format(what=referrer.what, subject=subject),
                     None,
                     "",
                 )
@@ -240,25 +256,31 @@ def _decide(
     rules: RetentionRules, rank: int, when: float, cutoff: float | None
 ) -> tuple[bool, str]:
     if rules.keep_last is not None and rank <= rules.keep_last:
-        return True, f"one of the {rules.keep_last} newest (#{rank})"
+        return True, _("one of the {keep_last} newest (#{rank})").format(
+            keep_last=rules.keep_last, rank=rank
+        )
     if cutoff is not None and when >= cutoff:
         assert rules.older_than is not None
-        return True, f"newer than {describe_duration(rules.older_than)}"
+        return True, _("newer than {duration}").format(duration=describe_duration(rules.older_than))
     if cutoff is not None:
         assert rules.older_than is not None
-        older = f"older than {describe_duration(rules.older_than)}"
+        older = _("older than {duration}").format(duration=describe_duration(rules.older_than))
         if rules.keep_last is not None:
-            return False, f"{older}, and not one of the {rules.keep_last} newest (#{rank})"
+            return False, _("{older}, and not one of the {keep_last} newest (#{rank})").format(
+                older=older, keep_last=rules.keep_last, rank=rank
+            )
         return False, older
     if rules.keep_last is not None:
-        return False, f"not one of the {rules.keep_last} newest (#{rank})"
-    return True, "no tag rule given (only --untagged)"
+        return False, _("not one of the {keep_last} newest (#{rank})").format(
+            keep_last=rules.keep_last, rank=rank
+        )
+    return True, _("no tag rule given (only --untagged)")
 
 
 def _undated_reason(tags: Sequence[str], dates: Mapping[str, TagDate]) -> str:
     notes = sorted({dates[t].note for t in tags if t in dates and dates[t].note})
     why = f" ({'; '.join(notes)})" if notes else ""
-    return (
-        "no date is known for it (no config created, no push time in the registry's "
-        f"storage, no Last-Modified), so it is kept{why}"
-    )
+    return _(
+        "no date is known for it (no config created, no push time in the "
+        "registry's storage, no Last-Modified), so it is kept{why}"
+    ).format(why=why)

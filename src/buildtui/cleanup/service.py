@@ -92,6 +92,8 @@ from buildtui.engine.registry_container import (
     registry_down_advice,
     storage_copy_dir,
 )
+from buildtui.i18n import _
+from buildtui.l10n import number
 from buildtui.lab.records import RecordBook
 from buildtui.registry.errors import DeleteDisabled, RegistryError, Unreachable
 from buildtui.registry.models import Manifest
@@ -282,8 +284,10 @@ class CleanupService:
             raise BadInput(str(from_registry_error(error))) from error
         if not same_registry(ref.registry, self.registry):
             raise BadInput(
-                f"{text} is on {ref.registry}, but the clean-up works on the lab registry "
-                f"{self.registry}; pass --registry {ref.registry} to clean that one"
+                _(
+                    "{text} is on {registry}, but the clean-up works on the lab "
+                    "registry {registry2}; pass --registry {registry} to clean that one"
+                ).format(text=text, registry=ref.registry, registry2=self.registry)
             )
         if ref.digest:
             return Selection(ref.repository, digest=ref.digest)
@@ -313,7 +317,7 @@ class CleanupService:
                 for digest in sorted(digests - set(added[name].manifests if name in added else ()))
             ]
             fetched = await asyncio.gather(*(self._fetch(name, d) for name, d in wanted))
-            for (name, _), manifest in zip(wanted, fetched, strict=True):
+            for (name, _unused), manifest in zip(wanted, fetched, strict=True):
                 if manifest is not None:
                     untagged.setdefault(name, []).append(manifest)
         return builder.finish(scan, revisions=revisions, untagged=untagged, warnings=warnings)
@@ -332,23 +336,30 @@ class CleanupService:
                 info = self.resolve_container()[0]  # the container that publishes the port
             mismatch = self.container_mismatch(info)
             if mismatch:
-                return None, [mismatch + "; untagged manifests were not listed"]
+                return None, [mismatch + _("; untagged manifests were not listed")]
             return self.container.revisions(info), []
         except CleanupError as error:
-            return None, [f"untagged manifests were not listed: {error}"]
+            return None, [_("untagged manifests were not listed: {error}").format(error=error)]
 
     def container_mismatch(self, info: ContainerInfo) -> str | None:
         """Why the container is not the registry the pane shows, or None if it is."""
         host, port = split_host(self.registry)
         if not is_loopback(self.registry):
-            return (
-                f"{self.registry} is not on this machine, so container {info.name} is not "
+            return _(
+                "{registry} is not on this machine, so container {name} is not "
                 "known to hold its storage"
-            )
+            ).format(registry=self.registry, name=info.name)
         if port is not None and info.host_ports and port not in info.host_ports:
-            return (
-                f"container {info.name} publishes {', '.join(info.ports)}, not port {port} of "
-                f"{self.registry}: set registry_container to the container of {host}:{port}"
+            return _(
+                "container {name} publishes {ports}, not port {port} of "
+                "{registry}: set registry_container to the container of "
+                "{host}:{port}"
+            ).format(
+                name=info.name,
+                ports=", ".join(info.ports),
+                port=port,
+                registry=self.registry,
+                host=host,
             )
         return None
 
@@ -418,9 +429,16 @@ class CleanupService:
             except RegistryError as error:
                 if loop.time() > deadline:
                     raise RegistryUnavailable(
-                        f"{self.registry} does not answer {timeout:.0f} s after garbage "
-                        f"collection ({error}); check `docker ps` and `docker logs "
-                        f"{self.container_name}`"
+                        _(
+                            "{registry} does not answer {timeout} s after garbage "
+                            "collection ({error}); check `docker ps` and `docker logs "
+                            "{container_name}`"
+                        ).format(
+                            registry=self.registry,
+                            timeout=number(timeout, 0),
+                            error=error,
+                            container_name=self.container_name,
+                        )
                     ) from error
             await asyncio.sleep(0.2)
 
@@ -445,34 +463,49 @@ class CleanupService:
         _host, port = split_host(self.registry)
         if not is_loopback(self.registry):
             warnings.append(
-                f"{self.registry} is not on this machine, so container {info.name} is not "
-                "known to hold its storage"
+                _(
+                    "{registry} is not on this machine, so container {name} is not "
+                    "known to hold its storage"
+                ).format(registry=self.registry, name=info.name)
             )
         elif port is not None and not _publishes(info, port):
             others = [name for name in self.container.publishing(port) if name != info.name]
-            published = ", ".join(info.ports) or "no port"
+            published = ", ".join(info.ports) or _("no port")
             if not others:
                 raise GcRefused(
-                    f"container {info.name} publishes {published}, not port {port} of "
-                    f"{self.registry}, and no running container publishes port {port}: "
-                    f"garbage collection would clean another registry than {self.registry}. "
+                    _(
+                        "container {name} publishes {published}, not port {port} of "
+                        "{registry}, and no running container publishes port {port}: "
+                        "garbage collection would clean another registry than "
+                        "{registry}. "
+                    ).format(name=info.name, published=published, port=port, registry=self.registry)
                     + _fix_for(info, self.settings)
                 )
             other = self.container.named(others[0])
             info = other.inspect()  # NotARegistryContainer if it is not a registry
             self.container = other
             warnings.append(
-                f"container {self.settings.registry_container} publishes {published}, not "
-                f"port {port} of {self.registry}; {info.name} publishes it, so garbage "
-                f"collection runs in {info.name} (`buildtui --registry-container {info.name} "
-                "...` names it directly)"
+                _(
+                    "container {registry_container} publishes {published}, not port "
+                    "{port} of {registry}; {name} publishes it, so garbage collection "
+                    "runs in {name} (`buildtui --registry-container {name} ...` names "
+                    "it directly)"
+                ).format(
+                    registry_container=self.settings.registry_container,
+                    published=published,
+                    port=port,
+                    registry=self.registry,
+                    name=info.name,
+                )
             )
         ephemeral = info.ephemeral and port is not None and port not in info.bound_ports
         if info.running and ephemeral and port in info.host_ports:
             warnings.append(
-                f"{info.name} publishes port {port} as an ephemeral host port: the restart "
-                "gives it a new port, and buildtui says which. Recreate it with "
-                f"-p {port}:5000 to keep the address {self.registry}"
+                _(
+                    "{name} publishes port {port} as an ephemeral host port: the "
+                    "restart gives it a new port, and buildtui says which. Recreate it "
+                    "with -p {port}:5000 to keep the address {registry}"
+                ).format(name=info.name, port=port, registry=self.registry)
             )
         return info, tuple(warnings)
 
@@ -497,12 +530,16 @@ class CleanupService:
         notes = list(warnings)
         if not info.running:
             notes.append(
-                f"{info.name} is stopped: the collection runs in one-off containers and "
+                _("{name} is stopped: the collection runs in one-off containers and ").format(
+                    name=info.name
+                )
                 + (
-                    "starts it afterwards (--start), then verifies every tag"
+                    _("starts it afterwards (--start), then verifies every tag")
                     if start_stopped
-                    else "leaves it stopped (`buildtui gc --start` starts it afterwards and "
-                    "verifies every tag)"
+                    else _(
+                        "leaves it stopped (`buildtui gc --start` starts it afterwards "
+                        "and verifies every tag)"
+                    )
                 )
             )
         return replace(
@@ -529,7 +566,7 @@ class CleanupService:
             state = unreadable_state(found, self.container, self.settings)
             raise JournalDamaged(
                 unreadable_message(found, state)
-                + ". Nothing else was done: run this again (the journal is out of the way)"
+                + _(". Nothing else was done: run this again (the journal is out of the way)")
             )
         return found
 
@@ -728,11 +765,14 @@ class CleanupService:
             if service is not self:
                 await service.aclose()
         if own is not None and journal.container_id and own.id != journal.container_id:
-            untouched = (
-                f"the container now named {own.name} ({own.id[:12]}) is another one: it was "
-                "not touched"
+            untouched = _(
+                "the container now named {name} ({value}) is another one: it was not touched"
+            ).format(name=own.name, value=own.id[:12])
+            note = (
+                _("{note}; {untouched}").format(note=result.note, untouched=untouched)
+                if result.note
+                else untouched
             )
-            note = f"{result.note}; {untouched}" if result.note else untouched
             result = replace(result, note=note)
         return result
 
@@ -752,18 +792,22 @@ class CleanupService:
             return pending[0], own
         if pending:
             raise CollectionInterrupted(
-                "several garbage collections were interrupted; resume each: "
+                _("several garbage collections were interrupted; resume each: ")
                 + "; ".join(f"`{j.resume_command()}`" for j in pending)
             )
         if last is not None:
-            history = f"the last one ended ({last.state})"
+            history = _("the last one ended ({state})").format(state=last.state)
         elif own is not None and (aside := self._moved_aside(own)):
-            history = f"the journal of the last one could not be read and was moved to {aside}"
+            history = _(
+                "the journal of the last one could not be read and was moved to {aside}"
+            ).format(aside=aside)
         else:
-            history = f"none of {self.container.name} is recorded"
+            history = _("none of {name} is recorded").format(name=self.container.name)
         raise GcRefused(
-            f"no interrupted garbage collection to resume: {history}; `buildtui doctor` shows "
-            "the registry's state"
+            _(
+                "no interrupted garbage collection to resume: {history}; `buildtui "
+                "doctor` shows the registry's state"
+            ).format(history=history)
         )
 
     def _moved_aside(self, info: ContainerInfo) -> Path | None:
@@ -785,14 +829,14 @@ def _fix_for(info: ContainerInfo, settings: Settings) -> str:
     ports = [host for cport, host in info.port_map if cport == "5000/tcp"] or list(info.host_ports)
     if ports and info.running:
         url = f"http://localhost:{ports[0]}"
-        return (
-            f"To collect in {info.name}, name its address: `buildtui --registry {url} gc`; or "
-            f"start the registry that should answer at {settings.registry_url}"
-        )
-    return (
-        f"Start the registry that should answer at {settings.registry_url} (`docker ps -a` "
+        return _(
+            "To collect in {name}, name its address: `buildtui --registry {url} "
+            "gc`; or start the registry that should answer at {registry_url}"
+        ).format(name=info.name, url=url, registry_url=settings.registry_url)
+    return _(
+        "Start the registry that should answer at {registry_url} (`docker ps -a` "
         "lists the containers), or pass --registry with its address"
-    )
+    ).format(registry_url=settings.registry_url)
 
 
 def _translate_cause(cause: BaseException | None, registry: str) -> CleanupError | None:

@@ -27,14 +27,15 @@ from buildtui.cleanup.plan import (
     deletion_starts,
 )
 from buildtui.cleanup.referrers import Referrer, find_referrers, subject_label
+from buildtui.i18n import N_, _
 from buildtui.registry.models import Kind
 from buildtui.registry.present import short_digest
 
 IMAGES = "images"
-CACHES = "cache images"
+CACHES = N_("cache images")
 ATTESTATIONS = "attestations"
 REFERRERS = "referrers"
-UNTAGGED = "untagged revisions"
+UNTAGGED = N_("untagged revisions")
 KINDS = (IMAGES, CACHES, ATTESTATIONS, REFERRERS, UNTAGGED)
 """The kinds the space is split into, in the order they are shown."""
 
@@ -209,7 +210,7 @@ class SpaceIndex:
                         selections=selection,
                         size=self._reached_bytes(repo, untagged),
                         frees=self.frees(selection),
-                        note="kept by GC without -m; deleting them is safe",
+                        note=_("kept by GC without -m; deleting them is safe"),
                     )
                 )
             for referrer in referrers:
@@ -228,12 +229,16 @@ class SpaceIndex:
                         key=f"{name} (repository)",
                         kind="repository",
                         repository=name,
-                        name="(whole repository)",
+                        name=_("(whole repository)"),
                         selections=everything,
                         size=own,
                         frees=frees,
-                        note=f"{len(repo.tags)} tag(s)"
-                        + (f" and {len(untagged)} untagged revision(s)" if untagged else ""),
+                        note=_("{count} tag(s)").format(count=len(repo.tags))
+                        + (
+                            _(" and {count} untagged revision(s)").format(count=len(untagged))
+                            if untagged
+                            else ""
+                        ),
                     )
                 )
         rows.sort(key=lambda r: (-r.frees, -r.size, r.key))
@@ -241,8 +246,11 @@ class SpaceIndex:
         warnings = list(graph.warnings)
         if not graph.revisions_known:
             warnings.append(
-                "untagged revisions were not listed (the registry container's storage could "
-                "not be read): what they keep is not counted, and figures may be too high"
+                _(
+                    "untagged revisions were not listed (the registry container's "
+                    "storage could not be read): what they keep is not counted, and "
+                    "figures may be too high"
+                )
             )
         return SpaceReport(
             registry=graph.registry,
@@ -267,16 +275,22 @@ class SpaceIndex:
             kind = _tag_kind(node, referrer)
             same = [t for t in repo.tags_of(digest) if t != tag]
             note = (
-                f"same manifest as {', '.join(same)}: removing this tag alone frees nothing"
+                _("same manifest as {same}: removing this tag alone frees nothing").format(
+                    same=", ".join(same)
+                )
                 if same
                 else ""
             )
             subject = ""
             if referrer is not None:
                 subject = (
-                    f"{referrer.what} of {short_digest(referrer.subject)} (gone)"
+                    _("{what} of {digest} (gone)").format(
+                        what=referrer.what, digest=short_digest(referrer.subject)
+                    )
                     if referrer.orphaned
-                    else f"{referrer.what} of {subject_label(self.graph, name, referrer.subject)}"
+                    else _("{what} of {label}").format(
+                        what=referrer.what, label=subject_label(self.graph, name, referrer.subject)
+                    )
                 )
             rows.append(
                 SpaceRow(
@@ -301,7 +315,7 @@ class SpaceIndex:
         selection = (Selection(repo.name, digest=referrer.digest),)
         return SpaceRow(
             key=f"{repo.name}@{referrer.digest}",
-            kind="orphaned referrer" if referrer.orphaned else "referrer",
+            kind=N_("orphaned referrer") if referrer.orphaned else "referrer",
             repository=repo.name,
             name=f"@{short_digest(referrer.digest)}",
             selections=selection,
@@ -309,7 +323,7 @@ class SpaceIndex:
             frees=self.frees(selection),
             digest=referrer.digest,
             subject=_subject_words(self.graph, referrer),
-            note="its subject is gone: nothing reads it" if referrer.orphaned else "untagged",
+            note=_("its subject is gone: nothing reads it") if referrer.orphaned else "untagged",
         )
 
     def _kinds(self, referrer_digests: set[tuple[str, str]]) -> tuple[Bar, ...]:
@@ -329,17 +343,21 @@ class SpaceIndex:
 
 def _subject_words(graph: RegistryGraph, referrer: Referrer) -> str:
     if referrer.orphaned:
-        return f"{referrer.what} of {short_digest(referrer.subject)} (gone)"
-    return f"{referrer.what} of {subject_label(graph, referrer.repository, referrer.subject)}"
+        return _("{what} of {digest} (gone)").format(
+            what=referrer.what, digest=short_digest(referrer.subject)
+        )
+    return _("{what} of {label}").format(
+        what=referrer.what, label=subject_label(graph, referrer.repository, referrer.subject)
+    )
 
 
 def _tag_kind(node: ManifestNode | None, referrer: Referrer | None) -> str:
     if referrer is not None:
-        return "orphaned referrer" if referrer.orphaned else "referrer"
+        return N_("orphaned referrer") if referrer.orphaned else "referrer"
     if node is None or not node.readable:
         return "unreadable"
     if node.kind is Kind.CACHE:
-        return "cache image"
+        return N_("cache image")
     if node.kind in (Kind.INDEX, Kind.IMAGE):
         return "image"
     return node.kind.value

@@ -23,6 +23,7 @@ from buildtui.cleanup.retention import (
     parse_created,
     parse_http_date,
 )
+from buildtui.i18n import _
 from buildtui.registry.errors import RegistryError
 from buildtui.registry.models import IMAGE_CONFIG_TYPES, Descriptor, Kind
 
@@ -53,7 +54,9 @@ async def _created(
         return None, ""
     when = parse_created(config.created)
     if when is None and config.created:
-        return None, f"its config says created {config.created[:32]}: not a real date"
+        return None, _("its config says created {value}: not a real date").format(
+            value=config.created[:32]
+        )
     return when, ""
 
 

@@ -10,6 +10,7 @@ from enum import StrEnum
 from urllib.parse import quote
 
 from buildtui.cleanup.graph import ManifestNode
+from buildtui.i18n import _
 from buildtui.registry.models import OCI_INDEX
 from buildtui.registry.present import short_digest
 
@@ -98,6 +99,10 @@ class Step:
     @property
     def title(self) -> str:
         if self.action is StepAction.UNTAG:
-            return f"remove tag {self.repository}:{self.tag} only"
+            return _("remove tag {repository}:{tag} only").format(
+                repository=self.repository, tag=self.tag
+            )
         label = f" ({self.node.label})" if self.node and self.node.label else ""
-        return f"delete {self.repository}@{short_digest(self.digest)}{label}"
+        return _("delete {repository}@{digest}{label}").format(
+            repository=self.repository, digest=short_digest(self.digest), label=label
+        )

@@ -15,6 +15,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from buildtui.cleanup.graph import RegistryGraph, TagRef
+from buildtui.i18n import _
 from buildtui.registry.errors import NotFound, RegistryError
 from buildtui.registry.present import short_digest
 from buildtui.registry.tasks import shared_task
@@ -58,14 +59,13 @@ class VerifyReport:
 
     def summary(self) -> str:
         if self.ok:
-            return (
-                f"all {len(self.checks)} remaining tag(s) on {self.registry} are complete: "
-                f"{self.objects} manifests and blobs answered 200"
-            )
-        return (
-            f"{len(self.failed)} of {len(self.checks)} remaining tag(s) on {self.registry} "
-            "are damaged: " + "; ".join(f"{c.ref}: {c.problems[0]}" for c in self.failed)
-        )
+            return _(
+                "all {count} remaining tag(s) on {registry} are complete: "
+                "{objects} manifests and blobs answered 200"
+            ).format(count=len(self.checks), registry=self.registry, objects=self.objects)
+        return _("{count} of {count2} remaining tag(s) on {registry} are damaged: ").format(
+            count=len(self.failed), count2=len(self.checks), registry=self.registry
+        ) + "; ".join(f"{c.ref}: {c.problems[0]}" for c in self.failed)
 
 
 class _Once:
@@ -113,15 +113,18 @@ async def verify_tags(
         try:
             head = await client.head_manifest(ref.repository, ref.tag)
         except RegistryError as error:
-            return TagCheck(ref, None, 1, (f"the tag cannot be read: {error}",))
+            return TagCheck(
+                ref, None, 1, (_("the tag cannot be read: {error}").format(error=error),)
+            )
         if head.digest != ref.digest:
             return TagCheck(
                 ref,
                 head.digest,
                 1,
                 (
-                    f"points at {short_digest(head.digest)}, not {short_digest(ref.digest)} as "
-                    "before (pushed again meanwhile?)",
+                    _(
+                        "points at {digest}, not {digest2} as before (pushed again meanwhile?)"
+                    ).format(digest=short_digest(head.digest), digest2=short_digest(ref.digest)),
                 ),
             )
         asks: list[Awaitable[str | None]] = []

@@ -23,6 +23,8 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
+from buildtui.i18n import _
+
 
 class _Termination:
     """Set by SIGTERM; the sequence looks at it where stopping is safe."""
@@ -53,10 +55,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         journal = Journal.load(args.journal)
     except (Damaged, CleanupError) as error:
-        _say(f"the journal {args.journal} cannot be used: {error}", sys.stderr)
+        _say(
+            _("the journal {journal} cannot be used: {error}").format(
+                journal=args.journal, error=error
+            ),
+            sys.stderr,
+        )
         return 2
     if journal is None:
-        _say(f"no journal at {args.journal}", sys.stderr)
+        _say(_("no journal at {journal}").format(journal=args.journal), sys.stderr)
         return 2
     from buildtui.cleanup.service import CleanupService
 
@@ -82,14 +89,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         asyncio.run(work())
     except CleanupError as error:
-        _say(f"buildtui gc: {error}", sys.stderr)
+        _say(_("buildtui gc: {error}").format(error=error), sys.stderr)
         if journal.unsaved:
             return JOURNAL_FULL if journal.unsaved_full else JOURNAL_UNWRITTEN
         return 1
     finally:
         os.close(args.lock_fd)  # the lock ends with the journal written (or not writable)
     if journal.unsaved:
-        _say(f"buildtui gc: the journal's last write failed: {journal.unsaved}", sys.stderr)
+        _say(
+            _("buildtui gc: the journal's last write failed: {unsaved}").format(
+                unsaved=journal.unsaved
+            ),
+            sys.stderr,
+        )
         return JOURNAL_FULL if journal.unsaved_full else JOURNAL_UNWRITTEN
     return 0
 

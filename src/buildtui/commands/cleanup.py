@@ -47,6 +47,7 @@ from buildtui.commands.confirm import add_yes_flag, confirm_async
 from buildtui.commands.output import print_json
 from buildtui.commands.progress import progress_for
 from buildtui.commands.running import run_then_close
+from buildtui.i18n import _, ngettext
 from buildtui.registry.present import format_size
 from buildtui.registry.reference import repository_problem
 from buildtui.registry.rows import progress_text
@@ -215,7 +216,7 @@ def run_rm(args: argparse.Namespace, settings: Settings) -> int:
                 if args.json:
                     print_json(document)
                 else:
-                    print("Nothing to delete: the rules keep every image.")
+                    print(_("Nothing to delete: the rules keep every image."))
                 return 0
         elif args.untagged:
             selections = [Selection(_repository(name), untagged=True) for name in args.refs]
@@ -244,16 +245,22 @@ def run_rm(args: argparse.Namespace, settings: Settings) -> int:
                 print_json(document)
             return 0
         question = (
-            f"Send these {len(plan.requests)} request(s) to {plan.registry}"
-            + (
-                f", removing {len(plan.collateral_tags)} tag(s) you did not name"
-                if plan.collateral_tags
-                else ""
+            ngettext(
+                "Send these {count} request(s) to {registry}, removing {tags} tag(s) you did "
+                "not name?",
+                "Send these {count} request(s) to {registry}, removing {tags} tag(s) you did "
+                "not name?",
+                len(plan.requests),
             )
-            + "?"
-        )
+            if plan.collateral_tags
+            else ngettext(
+                "Send these {count} request(s) to {registry}?",
+                "Send these {count} request(s) to {registry}?",
+                len(plan.requests),
+            )
+        ).format(count=len(plan.requests), registry=plan.registry, tags=len(plan.collateral_tags))
         if not await _confirm(question, args.yes):
-            _say("Nothing was changed.", args.json)
+            _say(_("Nothing was changed."), args.json)
             return 1
         try:
             report = await service.execute(plan)
@@ -271,8 +278,9 @@ def run_rm(args: argparse.Namespace, settings: Settings) -> int:
             print("\n" + report.summary())
             print("\n".join(verify_lines(verification)))
             print(
-                f"Next: {' && '.join(plan.follow_ups)}  "
-                f"(about {format_size(plan.freed_bytes)} to reclaim)"
+                _("Next: {follow_ups}  (about {size} to reclaim)").format(
+                    follow_ups=" && ".join(plan.follow_ups), size=format_size(plan.freed_bytes)
+                )
             )
         return 0 if verification.ok else 1
 
@@ -285,7 +293,9 @@ def _count(text: str) -> int:
     except ValueError:
         value = -1
     if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of images (0 or more)")
+        raise argparse.ArgumentTypeError(
+            _("{text!r} is not a number of images (0 or more)").format(text=text)
+        )
     return value
 
 
@@ -301,7 +311,9 @@ def _rules(args: argparse.Namespace) -> RetentionRules | None:
     if args.keep_last is None and args.older_than is None:
         return None
     if args.tag_only or args.with_tags:
-        raise BadInput("--keep-last and --older-than decide by image: drop --tag-only/--with-tags")
+        raise BadInput(
+            _("--keep-last and --older-than decide by image: drop --tag-only/--with-tags")
+        )
     return RetentionRules(args.keep_last, args.older_than, args.untagged)
 
 
@@ -317,7 +329,8 @@ def _repository(name: str) -> str:
 def run_gc(args: argparse.Namespace, settings: Settings) -> int:
     if args.delete_untagged and args.resume:
         print(
-            "buildtui: --resume finishes the collection as it was asked; drop -m", file=sys.stderr
+            _("buildtui: --resume finishes the collection as it was asked; drop -m"),
+            file=sys.stderr,
         )
         return EXIT_USAGE
     if args.resume:
@@ -329,16 +342,23 @@ def run_gc(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
 
     async def work(service: CleanupService) -> int:
-        info, _ = await asyncio.to_thread(service.resolve_container)
+        info, _unused = await asyncio.to_thread(service.resolve_container)
         if args.delete_untagged:
             version = await service.registry_version()
             problem = minus_m_allowed(version)
             if problem is not None:  # as a usage error: the flag does not apply here
-                print(f"buildtui: {GcRefused(f'{MINUS_M_REFUSAL} ({problem})')}", file=sys.stderr)
+                print(
+                    f"buildtui: {GcRefused(f'{_(MINUS_M_REFUSAL)} ({problem})')}", file=sys.stderr
+                )
                 if args.json:
                     print_json({"ok": False, "error": f"{MINUS_M_REFUSAL} ({problem})"})
                 return EXIT_USAGE
-            _say(f"{version.describe()}: --delete-untagged is safe there", args.json)
+            _say(
+                _("{describe}: --delete-untagged is safe there").format(
+                    describe=version.describe()
+                ),
+                args.json,
+            )
         preview = await asyncio.to_thread(
             lambda: service.preview_gc(
                 repositories, start_stopped=args.start, delete_untagged=args.delete_untagged
@@ -360,9 +380,13 @@ def run_gc(args: argparse.Namespace, settings: Settings) -> int:
                     ],
                 }})  # fmt: skip
             return 0
-        verb = "Stop" if info.running else "Collect in the stopped"
-        if not await _confirm(f"{verb} {preview.info.name} and collect garbage?", args.yes):
-            _say("Nothing was changed.", args.json)
+        question = (
+            _("Stop {name} and collect garbage?")
+            if info.running
+            else _("Collect in the stopped {name} and collect garbage?")
+        ).format(name=preview.info.name)
+        if not await _confirm(question, args.yes):
+            _say(_("Nothing was changed."), args.json)
             return 1
         result = await service.collect_garbage(
             lambda step: _say(f"… {step}", args.json),
@@ -388,8 +412,11 @@ def run_gc(args: argparse.Namespace, settings: Settings) -> int:
         return _run(settings, work, as_json=args.json)
     except KeyboardInterrupt:
         print(
-            "buildtui: interrupted; a garbage collection that had begun goes on in the "
-            "background and starts the registry again (`buildtui doctor` shows when it is done)",
+            _(
+                "buildtui: interrupted; a garbage collection that had begun goes on in "
+                "the background and starts the registry again (`buildtui doctor` shows "
+                "when it is done)"
+            ),
             file=sys.stderr,
         )
         return 130

@@ -55,6 +55,7 @@ from buildtui.cleanup.present import (
     styled,
 )
 from buildtui.cleanup.present_collection import verify_lines
+from buildtui.i18n import _
 from buildtui.registry.rows import progress_text
 from buildtui.registry.scan import ScanProgress
 
@@ -157,7 +158,7 @@ class CleanupPane(ReadsInBackground):
         yield CleanupProgress(id="cleanup-activity")
 
     def on_mount(self) -> None:
-        self.plan_view.border_title = "Plan"
+        self.plan_view.border_title = _("Plan")
         self.show_plan()
         self._show_interruption()
 
@@ -176,7 +177,7 @@ class CleanupPane(ReadsInBackground):
         """Show an interrupted garbage collection (it may have left the registry stopped)."""
         interruption = self.service.interruption()
         if interruption:
-            self.show_error(CollectionInterrupted(interruption), "Garbage collection")
+            self.show_error(CollectionInterrupted(interruption), _("Garbage collection"))
         return interruption is not None
 
     def on_resize(self, event: events.Resize) -> None:
@@ -209,7 +210,15 @@ class CleanupPane(ReadsInBackground):
         return self.activity.lines
 
     def _title(self) -> str:
-        return f"Clean-up {self.service.registry} · container {self.service.container_name}"
+        return _("Clean-up {registry} · container {container_name}").format(
+            registry=self.service.registry, container_name=self.service.container_name
+        )
+
+    def retranslate(self) -> None:
+        """Render again in the app's language: the title, the plan (planned again, its
+        reasons in the new language) and the line under the table."""
+        self.query_one("#cleanup-title", ScreenStatic).update(self._title())
+        self._replan()
 
     def _status(self, lines: list[str]) -> None:
         self.activity.show_lines(lines)
@@ -231,13 +240,13 @@ class CleanupPane(ReadsInBackground):
     def show_plan(self) -> None:
         picture = self.space.plan_text() if self.space.on else None
         if self.plan is None and picture is not None:
-            picture.append(f"\n{SPACE_HELP}")
-            self.plan_view.border_title = "Space"
-            self.plan_view.show(picture, "█ frees · ░ shared")
+            picture.append(f"\n{_(SPACE_HELP)}")
+            self.plan_view.border_title = _("Space")
+            self.plan_view.show(picture, _("█ frees · ░ shared"))
             return
-        self.plan_view.border_title = "Plan"
+        self.plan_view.border_title = _("Plan")
         if self.plan is None:
-            self.plan_view.show_help(HELP, self.last_collection)
+            self.plan_view.show_help(_(HELP), self.last_collection)
         else:
             self.plan_view.show_plan(
                 self.plan, allow_tag_loss=self.allow_tag_loss, before=self.space.rules_text()
@@ -297,7 +306,7 @@ class CleanupPane(ReadsInBackground):
 
     def refused_while_busy(self) -> bool:
         if self.busy:
-            self.app.notify("Wait for the running clean-up to finish.", severity="warning")
+            self.app.notify(_("Wait for the running clean-up to finish."), severity="warning")
         return self.busy
 
     def action_delete(self) -> None:
@@ -305,19 +314,19 @@ class CleanupPane(ReadsInBackground):
         if self.refused_while_busy():
             return
         if plan is None:
-            self.app.notify("Select something to delete first (space).", severity="warning")
+            self.app.notify(_("Select something to delete first (space)."), severity="warning")
             return
         if not plan.ok:
             self.app.notify(
-                "The plan is refused: " + "; ".join(plan.refusals), severity="error", timeout=8
+                _("The plan is refused: ") + "; ".join(plan.refusals), severity="error", timeout=8
             )
             return
         self.app.push_screen(
             ConfirmScreen(
-                f"Delete from {plan.registry}?",
+                _("Delete from {registry}?").format(registry=plan.registry),
                 styled(plan_lines(plan)),
                 warning=deletion_warning(plan),
-                confirm_label="Delete",
+                confirm_label=_("Delete"),
             ),
             lambda confirmed: self._run_confirmed(plan, confirmed),
         )
@@ -340,7 +349,7 @@ class CleanupPane(ReadsInBackground):
 
     def action_verify(self) -> None:
         if self.graph is not None and not self.busy:
-            self._status(["Verifying every tag…"])
+            self._status([_("Verifying every tag…")])
             self.verify(self.graph, self.graph.tag_refs(), wait=False)
 
     # -- workers ---------------------------------------------------------------------
@@ -354,7 +363,9 @@ class CleanupPane(ReadsInBackground):
         try:
             graph = await self.service.load(reading)
         except CleanupError as error:
-            self.post_message(Failed(f"Cannot read {self.service.registry}", error))
+            self.post_message(
+                Failed(_("Cannot read {registry}").format(registry=self.service.registry), error)
+            )
             return
         # Every tag's figure from one reference count, off the keys' loop.
         index = self.service.space_index(graph)
@@ -366,7 +377,7 @@ class CleanupPane(ReadsInBackground):
         self.busy = True
         try:
             # The lock: no garbage collection stops the registry under the deletion.
-            async with self.service.exclusive("deletion", "the Clean-up pane (x)"):
+            async with self.service.exclusive("deletion", _("the Clean-up pane (x)")):
                 try:
                     report = await self.service.execute(plan, self._post_progress)
                 except ExecutionFailed as error:
@@ -378,7 +389,7 @@ class CleanupPane(ReadsInBackground):
                 if graph is not None:
                     await self._verify(graph, plan.remaining_tags, wait=False)
         except CleanupError as error:
-            self.post_message(Failed("Nothing was deleted", error))
+            self.post_message(Failed(_("Nothing was deleted"), error))
         finally:
             self.busy = False
 
@@ -394,7 +405,7 @@ class CleanupPane(ReadsInBackground):
                 await self.service.wait_until_up()
             report = await self.service.verify(graph, list(tags))
         except CleanupError as error:
-            self.post_message(Failed("Verification could not run", error))
+            self.post_message(Failed(_("Verification could not run"), error))
             return
         self.post_message(Verified(report))
 
@@ -403,8 +414,10 @@ class CleanupPane(ReadsInBackground):
         if event.state is WorkerState.ERROR and event.worker.node is self:
             self.busy = False
             self.app.notify(
-                f"Unexpected failure in the Clean-up pane: {event.worker.error!r}. Press r to "
-                "refresh; please report this.",
+                _(
+                    "Unexpected failure in the Clean-up pane: {error!r}. Press r to "
+                    "refresh; please report this."
+                ).format(error=event.worker.error),
                 severity="error",
             )
 
@@ -422,7 +435,11 @@ class CleanupPane(ReadsInBackground):
         self.items.show_rows(inventory_rows(message.graph), self.space.keys())
         self.selection_changed(by_rules=self.space.retention is not None)
         if not self.rows:
-            self.plan_view.show(f"{self.service.registry} holds no tags: nothing to clean up.")
+            self.plan_view.show(
+                _("{registry} holds no tags: nothing to clean up.").format(
+                    registry=self.service.registry
+                )
+            )
 
     @on(Failed)
     def failed(self, message: Failed) -> None:
@@ -453,12 +470,12 @@ class CleanupPane(ReadsInBackground):
         self.last_collection = None  # the next collection frees this deletion's blobs too
         self.app.notify(
             report.summary().splitlines()[0],
-            title="Deleted" if report.complete else "Stopped midway",
+            title=_("Deleted") if report.complete else _("Stopped midway"),
             severity="information" if report.complete else "error",
             timeout=8,
         )
         left = left_behind_lines(report.plan) if report.complete else []
-        self._status([*report.summary().splitlines(), *left, "Verifying the remaining tags…"])
+        self._status([*report.summary().splitlines(), *left, _("Verifying the remaining tags…")])
         self.refresh_graph()
 
     @on(RulesChosen)
@@ -479,7 +496,9 @@ class CleanupPane(ReadsInBackground):
 
     @on(Verified)
     def verified(self, message: Verified) -> None:
-        kept = [line for line in self.result_lines if not line.startswith("Verifying")]
+        kept = [
+            line for line in self.result_lines if not line.startswith(_("Verifying").split()[0])
+        ]
         self._status(kept + verify_lines(message.report))
         if not message.report.ok:
             self.app.notify(message.report.summary(), severity="error", timeout=10)

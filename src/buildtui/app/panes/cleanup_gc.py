@@ -32,6 +32,7 @@ from buildtui.cleanup.present_collection import (
     gc_warning,
     resume_lines,
 )
+from buildtui.i18n import _
 
 if TYPE_CHECKING:
     from buildtui.app.panes.cleanup import CleanupPane
@@ -60,7 +61,9 @@ class GarbageCollection:
         self.repositories = repositories
         self.delete_untagged = delete_untagged
         name = self.pane.service.container_name
-        self.pane.activity.show_lines([f"Dry run of garbage collection in {name}…"])
+        self.pane.activity.show_lines(
+            [_("Dry run of garbage collection in {name}…").format(name=name)]
+        )
         self._run(partial(self.prepare, repositories), "prepare_gc", thread=True)
 
     def start_emptying(self) -> None:
@@ -69,7 +72,7 @@ class GarbageCollection:
         empty = graph.empty_repositories() if graph is not None else ()
         if not empty:
             self.pane.app.notify(
-                "No repository is empty (no tag and no manifest): nothing to remove.",
+                _("No repository is empty (no tag and no manifest): nothing to remove."),
                 severity="warning",
             )
             return
@@ -78,7 +81,7 @@ class GarbageCollection:
     def resume(self) -> None:
         if self.pane.refused_while_busy():
             return
-        self.pane.activity.show_lines(["Resuming the interrupted garbage collection…"])
+        self.pane.activity.show_lines([_("Resuming the interrupted garbage collection…")])
         self._run(self.resume_interrupted, "resume")
 
     def _run(
@@ -97,7 +100,7 @@ class GarbageCollection:
         try:
             preview = pane.service.preview_gc(repositories, delete_untagged=self.delete_untagged)
         except CleanupError as error:
-            pane.post_message(Failed("Garbage collection cannot run", error))
+            pane.post_message(Failed(_("Garbage collection cannot run"), error))
             return
         pane.post_message(GcPrepared(preview))
 
@@ -113,7 +116,7 @@ class GarbageCollection:
                 delete_untagged=self.delete_untagged,
             )
         except CleanupError as error:
-            pane.post_message(Failed("Garbage collection failed", error))
+            pane.post_message(Failed(_("Garbage collection failed"), error))
             return
         finally:
             pane.busy = False
@@ -127,7 +130,7 @@ class GarbageCollection:
         try:
             result = await pane.service.resume_gc(self._post_step)
         except CleanupError as error:
-            pane.post_message(Failed("Cannot resume the garbage collection", error))
+            pane.post_message(Failed(_("Cannot resume the garbage collection"), error))
             return
         finally:
             pane.busy = False
@@ -141,13 +144,15 @@ class GarbageCollection:
 
     def prepared(self, preview: GcPreview) -> None:
         """Show the dry run and ask before collecting."""
-        self.pane.activity.show_lines([f"Dry run: {preview.output.summary}"])
+        self.pane.activity.show_lines(
+            [_("Dry run: {summary}").format(summary=preview.output.summary)]
+        )
         self.pane.app.push_screen(
             ConfirmScreen(
-                f"Garbage collection in {preview.info.name}?",
+                _("Garbage collection in {name}?").format(name=preview.info.name),
                 styled(gc_preview_lines(preview)),
                 warning=gc_warning(preview),
-                confirm_label="Collect garbage",
+                confirm_label=_("Collect garbage"),
             ),
             self._confirmed,
         )
@@ -164,7 +169,7 @@ class GarbageCollection:
         pane.show_plan()
         lines = gc_result_lines(result, with_account=False)
         pane.activity.show_lines(lines)
-        pane.app.notify(lines[-1] if len(lines) > 1 else lines[0], title="Garbage collected")
+        pane.app.notify(lines[-1] if len(lines) > 1 else lines[0], title=_("Garbage collected"))
         self._verified_or_refresh(result)
 
     def resumed(self, result: ResumeResult) -> None:
@@ -172,7 +177,7 @@ class GarbageCollection:
         pane.activity.hide_progress()
         pane.show_error(None)
         pane.activity.show_lines(resume_lines(result))
-        pane.app.notify(resume_lines(result)[0], title="Garbage collection resumed")
+        pane.app.notify(resume_lines(result)[0], title=_("Garbage collection resumed"))
         self._verified_or_refresh(result)
 
     def _verified_or_refresh(self, result: GcResult | ResumeResult) -> None:

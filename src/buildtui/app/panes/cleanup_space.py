@@ -27,6 +27,7 @@ from buildtui.cleanup.present_space import (
 )
 from buildtui.cleanup.retention import RetentionChoice, RuleError
 from buildtui.cleanup.space import SpaceIndex, SpaceReport, SpaceRow
+from buildtui.i18n import _, ngettext
 from buildtui.registry.present import format_size
 
 if TYPE_CHECKING:
@@ -128,7 +129,7 @@ class SpaceView:
         plan = self.pane.plan
         if plan is None or not plan.orphans:
             self.pane.app.notify(
-                "The plan leaves no referrer (signature, SBOM) orphaned: nothing to add.",
+                _("The plan leaves no referrer (signature, SBOM) orphaned: nothing to add."),
                 severity="warning",
             )
             return
@@ -136,7 +137,9 @@ class SpaceView:
             self.pane.items.choose(selection_key(selection), selection)
         names = ", ".join(r.name for r in plan.orphans)
         self.pane.app.notify(
-            f"Added the referrer(s) {names} to the selection.", timeout=6, markup=False
+            _("Added the referrer(s) {names} to the selection.").format(names=names),
+            timeout=6,
+            markup=False,
         )
         self.pane.selection_changed()
 
@@ -162,7 +165,9 @@ class SpaceView:
     def _asked(self, asked: RulesAsked | None) -> None:
         if asked is None:
             return
-        self.pane.activity.show_lines([f"Reading the dates of {asked.repository}'s images…"])
+        self.pane.activity.show_lines(
+            [_("Reading the dates of {repository}'s images…").format(repository=asked.repository)]
+        )
         self.pane.run_worker(
             self._choose(asked),
             name="rules",
@@ -179,10 +184,10 @@ class SpaceView:
         try:
             choice = await pane.service.retention(graph, asked.repository, asked.rules)
         except RuleError as error:
-            pane.post_message(Failed("The rules cannot apply", BadInput(str(error))))
+            pane.post_message(Failed(_("The rules cannot apply"), BadInput(str(error))))
             return
         except CleanupError as error:
-            pane.post_message(Failed("The rules cannot apply", error))
+            pane.post_message(Failed(_("The rules cannot apply"), error))
             return
         pane.post_message(RulesChosen(choice))
 
@@ -199,13 +204,27 @@ class SpaceView:
         pane.selection_changed(by_rules=True)
         deleted = len(choice.deleted_tags)
         if not pane.selected:
-            pane.app.notify("The rules keep every image: nothing to delete.", timeout=6)
+            pane.app.notify(_("The rules keep every image: nothing to delete."), timeout=6)
             return
         frees = format_size(pane.plan.reclaimed_bytes) if pane.plan is not None else "?"
         pane.app.notify(
-            f"The rules delete {deleted} tag(s) of {choice.repository}"
-            + (" and its untagged revisions" if choice.rules.untagged else "")
-            + f", freeing {frees}: the plan is shown; x deletes (you confirm first).",
+            (
+                ngettext(
+                    "The rules delete {count} tag(s) of {repository} and its untagged "
+                    "revisions, freeing {frees}: the plan is shown; x deletes (you confirm first).",
+                    "The rules delete {count} tag(s) of {repository} and its untagged "
+                    "revisions, freeing {frees}: the plan is shown; x deletes (you confirm first).",
+                    deleted,
+                )
+                if choice.rules.untagged
+                else ngettext(
+                    "The rules delete {count} tag(s) of {repository}, freeing {frees}: the plan "
+                    "is shown; x deletes (you confirm first).",
+                    "The rules delete {count} tag(s) of {repository}, freeing {frees}: the plan "
+                    "is shown; x deletes (you confirm first).",
+                    deleted,
+                )
+            ).format(count=deleted, repository=choice.repository, frees=frees),
             timeout=8,
             markup=False,  # registry names
         )
@@ -218,7 +237,9 @@ class SpaceView:
             return None
         text = Text()
         text.append(
-            f"{self.report.registry}: {format_size(self.report.total)} held (every blob once)\n\n",
+            _("{registry}: {size} held (every blob once)\n\n").format(
+                registry=self.report.registry, size=format_size(self.report.total)
+            ),
             style="bold",
         )
         text.append_text(picture_text(self.report, 14, compact=True))

@@ -22,6 +22,7 @@ from buildtui.cleanup.retention import (
     describe_duration,
     parse_duration,
 )
+from buildtui.i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ class RetentionRulesScreen(ModalScreen[RulesAsked | None]):
     }
     """
     AUTO_FOCUS = "#rules-keep-last"
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="rules.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="rules.cancel")]
 
     def __init__(self, repository: str, repositories: list[str], cli: str = "buildtui") -> None:
         super().__init__()
@@ -93,29 +94,31 @@ class RetentionRulesScreen(ModalScreen[RulesAsked | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "Retention rules"
+            box.border_title = _("Retention rules")
             yield ScreenStatic(
-                "Rules count images: tags on the same manifest are kept or deleted "
-                "together, and what a kept tag needs always stays. The plan is shown "
-                "first; nothing is deleted before x and its confirmation."
+                _(
+                    "Rules count images: tags on the same manifest are kept or deleted "
+                    "together, and what a kept tag needs always stays. The plan is "
+                    "shown first; nothing is deleted before x and its confirmation."
+                )
             )
             with Horizontal(classes="field"):
-                yield Label("Repository")
+                yield Label(_("Repository"))
                 yield Input(value=self.repository, id="rules-repository")
             with Horizontal(classes="field"):
-                yield Label("Keep the last (images)")
-                yield Input(placeholder="e.g. 2 (empty: no such rule)", id="rules-keep-last")
+                yield Label(_("Keep the last (images)"))
+                yield Input(placeholder=_("e.g. 2 (empty: no such rule)"), id="rules-keep-last")
             with Horizontal(classes="field"):
-                yield Label("Delete older than")
-                yield Input(placeholder="e.g. 30d, 12h, 2w (empty: none)", id="rules-older")
+                yield Label(_("Delete older than"))
+                yield Input(placeholder=_("e.g. 30d, 12h, 2w (empty: none)"), id="rules-older")
             yield MarkedCheckbox(
-                "Also delete its untagged revisions", id="rules-untagged", compact=True
+                _("Also delete its untagged revisions"), id="rules-untagged", compact=True
             )
             yield ScreenStatic(id="rules-problem")
             yield ScreenStatic(id="rules-command")
             with Horizontal(id="rules-buttons"):
-                yield Button("Cancel", id="rules-cancel")
-                yield Button("Show the plan", variant="primary", id="rules-ok")
+                yield Button(_("Cancel"), id="rules-cancel")
+                yield Button(_("Show the plan"), variant="primary", id="rules-ok")
 
     def on_mount(self) -> None:
         self._check()
@@ -125,23 +128,29 @@ class RetentionRulesScreen(ModalScreen[RulesAsked | None]):
         repository = self.query_one("#rules-repository", Input).value.strip().strip("/")
         if repository not in self.repositories:
             raise RuleError(
-                f"{repository or 'no repository'} is not in this registry"
+                _("{value} is not in this registry").format(value=repository or "no repository")
                 if repository
-                else "name the repository the rules apply to"
+                else _("name the repository the rules apply to")
             )
         keep_text = self.query_one("#rules-keep-last", Input).value.strip()
         keep_last = None
         if keep_text:
             if not keep_text.isdigit() or len(keep_text) > 6:
-                raise RuleError(f"keep the last: {keep_text[:20]!r} is not a number of images")
+                raise RuleError(
+                    _("keep the last: {value!r} is not a number of images").format(
+                        value=keep_text[:20]
+                    )
+                )
             keep_last = int(keep_text)
         older_text = self.query_one("#rules-older", Input).value.strip()
         older = parse_duration(older_text) if older_text else None
         rules = RetentionRules(keep_last, older, self.query_one("#rules-untagged", Checkbox).value)
         if keep_last is None and older is None and not rules.untagged:
             raise RuleError(
-                "fill in a rule: keep the last N images, delete those older than a duration, "
-                "or the untagged revisions"
+                _(
+                    "fill in a rule: keep the last N images, delete those older than a "
+                    "duration, or the untagged revisions"
+                )
             )
         return RulesAsked(repository, rules)
 
@@ -155,7 +164,7 @@ class RetentionRulesScreen(ModalScreen[RulesAsked | None]):
             command.update("")
             return None
         problem.update("")
-        command.update(f"Same as: {rules_command(self.cli, asked)}")
+        command.update(_("Same as: {command}").format(command=rules_command(self.cli, asked)))
         return asked
 
     @on(Input.Changed)

@@ -12,14 +12,16 @@ from collections.abc import Mapping
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.widgets.data_table import ColumnKey
 
 from buildtui.app.theme_styles import on_theme_change, themed_text
 from buildtui.app.widgets.screen_table import ScreenTable
 from buildtui.cleanup.plan import Selection
 from buildtui.cleanup.present import InventoryRow, item_cells
+from buildtui.i18n import N_, _
 
 COLUMNS = ("mark", "item", "kind", "size", "shared", "note")
-HEADERS = ("", "REPOSITORY:TAG", "KIND", "SIZE", "SHARED", "NOTE")
+HEADERS = ("", N_("REPOSITORY:TAG"), N_("KIND"), N_("SIZE"), N_("SHARED"), N_("NOTE"))
 PINNED = 2
 """The mark and the name stay in view when the table scrolls sideways."""
 
@@ -37,8 +39,8 @@ class CleanupItems(ScreenTable[str | Text]):
     }
     """
     BINDINGS = [
-        Binding("home", "scroll_top", "First row", show=False, id="cleanup.first"),
-        Binding("end", "scroll_bottom", "Last row", show=False, id="cleanup.last"),
+        Binding("home", "scroll_top", N_("First row"), show=False, id="cleanup.first"),
+        Binding("end", "scroll_bottom", N_("Last row"), show=False, id="cleanup.last"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -47,10 +49,18 @@ class CleanupItems(ScreenTable[str | Text]):
         self._selected: Mapping[str, Selection] = {}
 
     def on_mount(self) -> None:
-        self.border_title = "Tags, images and cache images"
+        self.border_title = _("Tags, images and cache images")
         for key, header in zip(COLUMNS, HEADERS, strict=True):
-            self.add_column(header, key=key)
+            self.add_column(_(header) if header else "", key=key)
         on_theme_change(self, self._repaint)
+
+    def retranslate(self) -> None:
+        """Headings and rows in the app's language."""
+        self.border_title = _("Tags, images and cache images")
+        for key, header in zip(COLUMNS, HEADERS, strict=True):
+            if header:
+                self.columns[ColumnKey(key)].label = Text(_(header))
+        self.show_rows(self._rows, self._selected)
 
     def _repaint(self) -> None:
         if self.row_count:  # not after `clear()` (the registry went away)

@@ -14,6 +14,7 @@ from buildtui.cleanup.accounting import GcAccount
 from buildtui.cleanup.plan import Plan
 from buildtui.cleanup.present import plan_lines, plan_subtitle, styled
 from buildtui.cleanup.present_collection import gc_account_lines
+from buildtui.i18n import _
 from buildtui.untrusted import screen_text
 
 
@@ -49,5 +50,5 @@ class PlanView(VerticalScroll):
         if last_collection is None:
             self.show(help_text)
             return
-        lines = ["Last garbage collection:", *gc_account_lines(last_collection), ""]
-        self.show([*lines, *help_text.splitlines()], "predicted against measured")
+        lines = [_("Last garbage collection:"), *gc_account_lines(last_collection), ""]
+        self.show([*lines, *help_text.splitlines()], _("predicted against measured"))

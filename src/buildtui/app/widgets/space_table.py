@@ -16,6 +16,7 @@ from buildtui.app.theme_styles import on_theme_change, themed_text
 from buildtui.app.widgets.screen_table import ScreenTable
 from buildtui.cleanup.present_space import space_cells
 from buildtui.cleanup.space import SpaceRow
+from buildtui.i18n import N_, _
 
 COLUMNS = ("mark", "item", "kind", "frees", "size", "note")
 HEADERS = ("", "NAME", "KIND", "FREES", "SIZE", "SUBJECT / NOTE")
@@ -39,8 +40,8 @@ class SpaceTable(ScreenTable[Text]):
     }
     """
     BINDINGS = [
-        Binding("home", "scroll_top", "First row", show=False, id="cleanup.space.first"),
-        Binding("end", "scroll_bottom", "Last row", show=False, id="cleanup.space.last"),
+        Binding("home", "scroll_top", N_("First row"), show=False, id="cleanup.space.first"),
+        Binding("end", "scroll_bottom", N_("Last row"), show=False, id="cleanup.space.last"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -49,7 +50,7 @@ class SpaceTable(ScreenTable[Text]):
         self._marks: Marks = {}
 
     def on_mount(self) -> None:
-        self.border_title = "What deleting each frees after a collection, largest first"
+        self.border_title = _("What deleting each frees after a collection, largest first")
         for key, header in zip(COLUMNS, HEADERS, strict=True):
             self.add_column(header, key=key)
         on_theme_change(self, self._repaint)
