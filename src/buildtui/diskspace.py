@@ -15,6 +15,7 @@ import sqlite3
 from pathlib import Path
 
 from buildtui import l10n
+from buildtui.i18n import _
 
 FULL = (errno.ENOSPC, errno.EDQUOT)
 
@@ -35,9 +36,11 @@ def free_space(path: Path) -> str:
     """`12.3 kB free on /home/ann/.local/share/buildtui`, or what could be learned."""
     where = _existing(path)
     try:
-        return f"{_size(shutil.disk_usage(where).free)} free on {where}"
+        return _("{size} free on {where}").format(
+            size=_size(shutil.disk_usage(where).free), where=where
+        )
     except OSError:
-        return f"the free space on {where} is unknown"
+        return _("the free space on {where} is unknown").format(where=where)
 
 
 def is_full(error: BaseException) -> bool:
@@ -53,13 +56,13 @@ def is_full(error: BaseException) -> bool:
 def write_problem(path: Path, error: BaseException) -> str:
     """Why `path` could not be written, as a clause: what happened, where, what to do."""
     if is_full(error):
-        return (
-            f"no space left on device: {path} could not be written ({free_space(path.parent)}); "
-            "free some space on that disk and try again"
-        )
+        return _(
+            "no space left on device: {path} could not be written ({space}); free "
+            "some space on that disk and try again"
+        ).format(path=path, space=free_space(path.parent))
     if isinstance(error, OSError) and error.errno == errno.EROFS:
-        return f"{path} could not be written: the file system is read-only"
+        return _("{path} could not be written: the file system is read-only").format(path=path)
     if isinstance(error, OSError):
         reason = error.strerror or os.strerror(error.errno or 0) or str(error)
-        return f"{path} could not be written: {reason}"
-    return f"{path} could not be written: {error}"
+        return _("{path} could not be written: {reason}").format(path=path, reason=reason)
+    return _("{path} could not be written: {error}").format(path=path, error=error)

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from buildtui.i18n import _
 from buildtui.private_files import open_private
 from buildtui.settings import state_dir
 from buildtui.untrusted import visible
@@ -77,11 +78,15 @@ def crash_message(details: str, log: Path | None) -> str:
     closing = max((i for i, line in enumerate(lines) if line.startswith("╰")), default=-1)
     error = " ".join(lines[closing + 1 :]) if closing >= 0 else (lines[-1] if lines else "")
     error = visible(error if len(error) <= 300 else error[:299] + "…", one_line=True)
-    where = f"the details are in {log}" if log is not None else "the log file could not be written"
-    return (
-        f"buildtui: stopped on an unexpected error ({error or 'unknown'}); {where}. "
-        "Please report it with that file."
+    where = (
+        _("the details are in {log}").format(log=log)
+        if log is not None
+        else _("the log file could not be written")
     )
+    return _(
+        "buildtui: stopped on an unexpected error ({value}); {where}. Please "
+        "report it with that file."
+    ).format(value=error or "unknown", where=where)
 
 
 def masked_argv(argv: Sequence[str], flags: Sequence[str] = _SECRET_FLAGS) -> list[str]:
@@ -100,7 +105,7 @@ def masked_argv(argv: Sequence[str], flags: Sequence[str] = _SECRET_FLAGS) -> li
             shown.append(arg)
             mask_next = True
         elif arg.startswith(tuple(f"{flag}=" for flag in flags)):
-            flag, _, value = arg.partition("=")
+            flag, _unused, value = arg.partition("=")
             shown.append(f"{flag}={_mask(value)}")
         else:
             shown.append(arg)
@@ -108,7 +113,7 @@ def masked_argv(argv: Sequence[str], flags: Sequence[str] = _SECRET_FLAGS) -> li
 
 
 def _mask(value: str) -> str:
-    name, equals, _ = value.partition("=")
+    name, equals, _unused = value.partition("=")
     return f"{name}=…" if equals else value
 
 

@@ -23,6 +23,8 @@ import stat
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from buildtui.i18n import _
+
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
 SQLITE_SIDE_FILES = ("-journal", "-wal", "-shm")
@@ -41,13 +43,19 @@ class UnsafeFile(OSError):
 
 def _link_refused(path: Path) -> UnsafeFile:
     return UnsafeFile(
-        f"{path} is a symbolic link; buildtui does not write through links "
-        f"(remove it, or give another path): rm {shlex.quote(str(path))}"
+        _(
+            "{path} is a symbolic link; buildtui does not write through links (remove "
+            "it, or give another path): rm {quote}"
+        ).format(path=path, quote=shlex.quote(str(path)))
     )
 
 
 def _not_regular(path: Path) -> UnsafeFile:
-    return UnsafeFile(f"{path} is not a regular file; buildtui writes only regular files there")
+    return UnsafeFile(
+        _("{path} is not a regular file; buildtui writes only regular files there").format(
+            path=path
+        )
+    )
 
 
 def private_dir(folder: Path) -> None:
@@ -60,7 +68,7 @@ def _open_fd(path: Path, flags: int, links: Links) -> int:
     """A descriptor of the regular file at `path` (created 0600), opened without
     following a link; a link there is removed first when `links` is "replace"."""
     base = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | flags
-    for _ in range(3):
+    for _unused in range(3):
         try:
             fd = os.open(path, base, PRIVATE_FILE)
         except OSError as error:
@@ -79,14 +87,22 @@ def _open_fd(path: Path, flags: int, links: Links) -> int:
             if not stat.S_ISREG(info.st_mode):
                 raise _not_regular(path)
             if info.st_uid != os.geteuid():
-                raise UnsafeFile(f"{path} belongs to another user; buildtui does not write it")
+                raise UnsafeFile(
+                    _("{path} belongs to another user; buildtui does not write it").format(
+                        path=path
+                    )
+                )
             os.fchmod(fd, PRIVATE_FILE)
             os.set_blocking(fd, True)
         except BaseException:
             os.close(fd)
             raise
         return fd
-    raise UnsafeFile(f"{path} keeps being replaced by a symbolic link; buildtui does not write it")
+    raise UnsafeFile(
+        _("{path} keeps being replaced by a symbolic link; buildtui does not write it").format(
+            path=path
+        )
+    )
 
 
 def open_private(

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from buildtui.i18n import N_, _
 from buildtui.private_files import write_private
 from buildtui.registry.reference import echo, host_problem, is_loopback
 from buildtui.untrusted import is_safe
@@ -103,27 +104,45 @@ _FIELDS = {f.name: f for f in fields(Settings)}
 def _validate(key: str, value: Any, origin: str) -> Any:
     if key not in _FIELDS:
         known = ", ".join(sorted(_FIELDS))
-        raise SettingsError(f"{origin}: unknown setting {key!r}; known settings: {known}")
+        raise SettingsError(
+            _("{origin}: unknown setting {key!r}; known settings: {known}").format(
+                origin=origin, key=key, known=known
+            )
+        )
     if key == "keymap":
         return _keymap(value, origin)
     if key == "log":
         if not isinstance(value, str) or value.strip().lower() not in LOG_LEVELS:
-            raise SettingsError(f"{origin}: log must be one of {', '.join(LOG_LEVELS)}")
+            raise SettingsError(
+                _("{origin}: log must be one of {LOG_LEVELS}").format(
+                    origin=origin, LOG_LEVELS=", ".join(LOG_LEVELS)
+                )
+            )
         return value.strip().lower()
     if key == "language":
         if not isinstance(value, str) or value.strip().lower() not in LANGUAGES:
-            raise SettingsError(f"{origin}: language must be one of {', '.join(LANGUAGES)}")
+            raise SettingsError(
+                _("{origin}: language must be one of {LANGUAGES}").format(
+                    origin=origin, LANGUAGES=", ".join(LANGUAGES)
+                )
+            )
         return value.strip().lower()
     if key == "insecure_registries":
         if isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             raise SettingsError(
-                f'{origin}: {key} must be a list of host:port strings, e.g. ["myhost:5000"]'
+                _(
+                    '{origin}: {key} must be a list of host:port strings, e.g. ["myhost:5000"]'
+                ).format(origin=origin, key=key)
             )
         return tuple(value)
     if not isinstance(value, str) or not value.strip():
-        raise SettingsError(f"{origin}: {key} must be a non-empty string, got {value!r}")
+        raise SettingsError(
+            _("{origin}: {key} must be a non-empty string, got {value!r}").format(
+                origin=origin, key=key, value=value
+            )
+        )
     value = value.strip()
     if key == "registry_url":
         value = _registry_url(value, origin)
@@ -136,13 +155,15 @@ def _validate(key: str, value: Any, origin: str) -> Any:
             raise SettingsError(f"{origin}: class_ref: {error}") from None
     if key == "docker_host" and "://" not in value:
         raise SettingsError(
-            f"{origin}: docker_host {value!r} needs a scheme, e.g. unix:///var/run/docker.sock "
-            "or tcp://host:2375"
+            _(
+                "{origin}: docker_host {value!r} needs a scheme, e.g. "
+                "unix:///var/run/docker.sock or tcp://host:2375"
+            ).format(origin=origin, value=value)
         )
     return value
 
 
-URL_EXAMPLE = "use e.g. http://localhost:5000 or https://registry.example.com"
+URL_EXAMPLE = N_("use e.g. http://localhost:5000 or https://registry.example.com")
 
 
 def _registry_url(value: str, origin: str) -> str:
@@ -150,18 +171,28 @@ def _registry_url(value: str, origin: str) -> str:
     loopback, https otherwise, as Docker does); one line saying what is wrong, else."""
     shown = f"{origin}: registry_url {echo(value)}"
     if not is_safe(value, one_line=True) or any(char.isspace() for char in value):
-        raise SettingsError(f"{shown} holds spaces or control characters; {URL_EXAMPLE}")
+        raise SettingsError(
+            _("{shown} holds spaces or control characters; {URL_EXAMPLE}").format(
+                shown=shown, URL_EXAMPLE=_(URL_EXAMPLE)
+            )
+        )
     if "://" not in value:
         if _is_ipv6(value):  # `::1`: in brackets, as URLs and image references spell it
             value = f"[{value}]"
         value = f"http://{value}" if is_loopback(value) else f"https://{value}"
-    scheme, _, rest = value.partition("://")
+    scheme, _unused, rest = value.partition("://")
     if scheme.lower() not in ("http", "https"):
-        raise SettingsError(f"{shown} is not an http or https URL; {URL_EXAMPLE}")
+        raise SettingsError(
+            _("{shown} is not an http or https URL; {URL_EXAMPLE}").format(
+                shown=shown, URL_EXAMPLE=_(URL_EXAMPLE)
+            )
+        )
     hostport = rest.rstrip("/")
     if any(char in hostport for char in "/?#@"):
         raise SettingsError(
-            f"{shown} has more than a host and port (a path, user or query); {URL_EXAMPLE}"
+            _(
+                "{shown} has more than a host and port (a path, user or query); {URL_EXAMPLE}"
+            ).format(shown=shown, URL_EXAMPLE=_(URL_EXAMPLE))
         )
     problem = host_problem(hostport)
     if problem is not None:
@@ -188,22 +219,28 @@ def _keymap(value: Any, origin: str) -> tuple[tuple[str, str], ...]:
         isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()
     ):
         raise SettingsError(
-            f'{origin}: keymap must be a table of binding id = "keys", e.g. '
-            '[keymap] followed by "builders.create" = "c"'
+            _(
+                '{origin}: keymap must be a table of binding id = "keys", e.g. '
+                '[keymap] followed by "builders.create" = "c"'
+            ).format(origin=origin)
         )
     pairs = []
     for binding_id, keys in sorted(value.items()):
         names = [name.strip() for name in keys.split(",")]
         if not all(names):
             raise SettingsError(
-                f"{origin}: keymap {binding_id!r} = {keys!r} names an empty key; "
-                'separate keys with commas, e.g. "c,ctrl+n"'
+                _(
+                    "{origin}: keymap {binding_id!r} = {keys!r} names an empty key; "
+                    'separate keys with commas, e.g. "c,ctrl+n"'
+                ).format(origin=origin, binding_id=binding_id, keys=keys)
             )
         if QUIT_KEY in (name.lower() for name in names):
             raise SettingsError(
-                f"{origin}: keymap {binding_id!r} = {keys!r} takes {QUIT_KEY}, the only key "
-                f"that quits buildtui, and would leave no way out of the app; give "
-                f"{binding_id!r} another key"
+                _(
+                    "{origin}: keymap {binding_id!r} = {keys!r} takes {QUIT_KEY}, the "
+                    "only key that quits buildtui, and would leave no way out of the "
+                    "app; give {binding_id!r} another key"
+                ).format(origin=origin, binding_id=binding_id, keys=keys, QUIT_KEY=QUIT_KEY)
             )
         pairs.append((binding_id, ",".join(names)))
     return tuple(pairs)
@@ -217,9 +254,13 @@ def load_file(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
-        raise SettingsError(f"{path}: cannot read the settings file: {error}") from error
+        raise SettingsError(
+            _("{path}: cannot read the settings file: {error}").format(path=path, error=error)
+        ) from error
     except tomllib.TOMLDecodeError as error:
-        raise SettingsError(f"{path}: not valid TOML: {error}") from error
+        raise SettingsError(
+            _("{path}: not valid TOML: {error}").format(path=path, error=error)
+        ) from error
     return {key: _validate(key, value, str(path)) for key, value in data.items()}
 
 
@@ -235,7 +276,9 @@ def load_env(environ: Mapping[str, str]) -> dict[str, Any]:
         if name.startswith(ENV_PREFIX):
             key = name[len(ENV_PREFIX) :].lower()
             if key in ENV_SETTINGS:
-                values[key] = _validate(key, value, f"environment variable {name}")
+                values[key] = _validate(
+                    key, value, _("environment variable {name}").format(name=name)
+                )
     return values
 
 
@@ -254,7 +297,7 @@ def save_setting(key: str, value: str, path: Path | None = None) -> Path:
     """Write one top-level string setting into the TOML file, keeping everything else."""
     import json
 
-    _validate(key, value, "saved setting")
+    _validate(key, value, _("saved setting"))
     path = config_path() if path is None else path
     lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
     line = f"{key} = {json.dumps(value)}"  # a JSON string is a valid TOML basic string

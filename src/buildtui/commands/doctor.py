@@ -8,6 +8,8 @@ from dataclasses import asdict
 from typing import Any
 
 from buildtui.commands.output import print_json
+from buildtui.engine.presentation import check_name
+from buildtui.i18n import _, ngettext
 from buildtui.settings import Settings
 
 MARKS = {"ok": "ok  ", "warn": "warn", "error": "FAIL"}
@@ -34,9 +36,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         )
     else:
         for check in status.checks:
-            print(f"[{MARKS[check.level]}] {check.name:<12} {check.detail}")
+            print(f"[{MARKS[check.level]}] {check_name(check.name):<12} {check.detail}")
             if check.fix:
-                print(f"{'':20}fix: {check.fix}")
+                print(" " * 20 + _("fix: {fix}").format(fix=check.fix))
         if status.problems:
-            print(f"\n{len(status.problems)} problem(s) found.", file=sys.stderr)
+            print(
+                "\n"
+                + ngettext(
+                    "{count} problem(s) found.", "{count} problem(s) found.", len(status.problems)
+                ).format(count=len(status.problems)),
+                file=sys.stderr,
+            )
     return 1 if status.problems else 0

@@ -11,6 +11,7 @@ from typing import Any
 
 from buildtui.commands.lab_engine import register_engine
 from buildtui.commands.lab_setup import register_setup
+from buildtui.i18n import _
 from buildtui.settings import Settings
 
 
@@ -138,7 +139,7 @@ def guide_json(guide: Any, observations: Any, language: str) -> dict[str, Any]:
     from buildtui.lab.records import iso_time
     from buildtui.lab.timeline import timeline
 
-    _ = translator(language)
+    _unused = translator(language)
     return {
         "language": language,
         "done": guide.done,
@@ -180,12 +181,15 @@ def report_format(out: str | None, given: str | None) -> tuple[str | None, str |
     fmt = FORMATS.get(suffix)
     if fmt is None:
         return None, (
-            f"cannot write a report as {suffix or 'a file without a suffix'}: "
-            "give --out a name ending in .md or .html (a PDF: open the .html in a browser "
-            "and print it)"
+            _(
+                "cannot write a report as {value}: give --out a name ending in .md or "
+                ".html (a PDF: open the .html in a browser and print it)"
+            ).format(value=suffix or "a file without a suffix")
         )
     if given and given != fmt:
-        return None, f"--format {given} does not match {out} (a {fmt} name); drop --format"
+        return None, _(
+            "--format {given} does not match {out} (a {fmt} name); drop --format"
+        ).format(given=given, out=out, fmt=fmt)
     return fmt, None
 
 
@@ -199,8 +203,10 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
     language = args.lang or settings.lab_language
     if args.out and not Path(args.out).resolve().parent.is_dir():
         print(
-            f"buildtui: cannot write {args.out}: its folder does not exist; "
-            "create it or give another --out",
+            _(
+                "buildtui: cannot write {out}: its folder does not exist; create it or "
+                "give another --out"
+            ).format(out=args.out),
             file=sys.stderr,
         )
         return 1
@@ -214,21 +220,30 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
     context = service.context_of(out, observations)
     if context is not None:
         print(
-            f"buildtui: warning: {out} is inside the build context {context}: a new file "
-            "there changes the context, and the next build's COPY misses the cache the lab "
-            "is about; write it elsewhere (e.g. --out ../lab7-report."
-            f"{'html' if fmt == 'html' else 'md'})",
+            _(
+                "buildtui: warning: {out} is inside the build context {context}: a new "
+                "file there changes the context, and the next build's COPY misses the "
+                "cache the lab is about; write it elsewhere (e.g. --out "
+                "../lab7-report.{value})"
+            ).format(out=out, context=context, value="html" if fmt == "html" else "md"),
             file=sys.stderr,
         )
     try:
         write_private(out, text)
     except OSError as error:
         print(
-            f"buildtui: cannot write {out}: {error.strerror or error}; give another --out",
+            _("buildtui: cannot write {out}: {value}; give another --out").format(
+                out=out, value=error.strerror or error
+            ),
             file=sys.stderr,
         )
         return 1
-    print(f"buildtui: wrote the lab report to {out} ({fmt}, {language})", file=sys.stderr)
+    print(
+        _("buildtui: wrote the lab report to {out} ({fmt}, {language})").format(
+            out=out, fmt=fmt, language=language
+        ),
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -283,20 +298,25 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
 
     if len(args.builds) > 2:
         print(
-            f"buildtui: lab replay shows one build, or two side by side; not {len(args.builds)}",
+            _("buildtui: lab replay shows one build, or two side by side; not {count}").format(
+                count=len(args.builds)
+            ),
             file=sys.stderr,
         )
         return 2
     for build in args.builds:
         if not build.isdigit():
             print(
-                f"buildtui: BUILD is a build's number in the history, not {build!r}; "
-                "`buildtui history ls` and the Build pane's history (F6) show them",
+                _(
+                    "buildtui: BUILD is a build's number in the history, not "
+                    "{build!r}; `buildtui history ls` and the Build pane's history "
+                    "(F6) show them"
+                ).format(build=build),
                 file=sys.stderr,
             )
             return 2
     if not args.speed > 0:
-        print("buildtui: --speed must be above 0, e.g. --speed 2", file=sys.stderr)
+        print(_("buildtui: --speed must be above 0, e.g. --speed 2"), file=sys.stderr)
         return 2
     history = BuildHistory()
     try:

@@ -14,6 +14,7 @@ from typing import Any
 
 from buildtui.commands.confirm import add_yes_flag, confirm
 from buildtui.commands.output import print_json
+from buildtui.i18n import _
 from buildtui.settings import Settings
 
 QUESTION = (
@@ -58,14 +59,14 @@ def run_engine(args: argparse.Namespace, settings: Settings) -> int:
         return _fail(args, refusal)
     if not args.yes and not confirm(QUESTION):
         return _fail(
-            args, "nothing was changed: answer y, or pass --yes (-y) to provision without asking"
+            args, _("nothing was changed: answer y, or pass --yes (-y) to provision without asking")
         )
     with provision.provisioning_script() as script:
         argv = provision.script_argv(script)
         if not args.json:
             code = subprocess.run(argv, check=False).returncode
             if code == 0:
-                print("Next: `buildtui lab up` starts the lab's registry.")
+                print(_("Next: `buildtui lab up` starts the lab's registry."))
             return code
         done = subprocess.run(
             argv, check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

@@ -12,6 +12,8 @@ from typing import Any
 
 from buildtui.commands.confirm import add_yes_flag, confirm
 from buildtui.commands.output import print_json
+from buildtui.engine.presentation import check_name
+from buildtui.i18n import _
 from buildtui.settings import Settings
 
 # The doctor's checks that stop `lab up`: without them nothing can be set up.
@@ -88,14 +90,16 @@ def run_up(args: argparse.Namespace, settings: Settings) -> int:
     checks_json = [asdict(check) | {"ok": check.ok} for check in checks]
     if not args.json:
         for check in checks:
-            print(f"[{_MARKS[check.level]}] {check.name:<12} {check.detail}")
+            print(f"[{_MARKS[check.level]}] {check_name(check.name):<12} {check.detail}")
             if check.fix and check.level != "ok":
-                print(f"{'':20}fix: {check.fix}")
+                print(" " * 20 + _("fix: {fix}").format(fix=check.fix))
     blocking = [c for c in checks if c.name in BLOCKING_CHECKS and c.level == "error"]
     if blocking:
         return _fail(
             args,
-            f"{blocking[0].detail}; fix that first ({blocking[0].fix})",
+            _("{detail}; fix that first ({fix})").format(
+                detail=blocking[0].detail, fix=blocking[0].fix
+            ),
             checks=checks_json,
         )
     try:
@@ -123,7 +127,7 @@ def run_up(args: argparse.Namespace, settings: Settings) -> int:
         print(
             "\nDone: " + _summary(result.outcomes)
             if result.changed
-            else "\nNothing changed: the lab was already set up."
+            else _("\nNothing changed: the lab was already set up.")
         )
     return 0 if result.ok else 1
 
@@ -149,7 +153,11 @@ def run_down(args: argparse.Namespace, settings: Settings) -> int:
             return False
         if args.yes:
             return True
-        return confirm(f"Remove the data volume {volume}, with every image the registry holds?")
+        return confirm(
+            _("Remove the data volume {volume}, with every image the registry holds?").format(
+                volume=volume
+            )
+        )
 
     try:
         outcomes = lab_down(settings.registry_container, settings, remove_data)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from buildtui.engine.status import Check
+from buildtui.i18n import N_, _
 from buildtui.settings import ENV_PREFIX, ENV_SETTINGS, Settings, ignored_env
 
 
@@ -14,15 +15,19 @@ def local_checks(settings: Settings, environ: Mapping[str, str] | None = None) -
 
     path = log_path()
     if settings.log == "off":
-        log = Check("debug log", "ok", f"off; `--debug` or BUILDTUI_LOG=debug writes {path}")
+        log = Check(
+            N_("debug log"),
+            "ok",
+            N_("off; `--debug` or BUILDTUI_LOG=debug writes {path}").format(path=path),
+        )
     else:
-        log = Check("debug log", "ok", f"{settings.log}: {path}")
+        log = Check(N_("debug log"), "ok", N_("{log}: {path}").format(log=settings.log, path=path))
     checks = [log]
     from buildtui.registry.blobcache import cache_problem
 
     cache = cache_problem()
     if cache is not None:
-        checks.append(Check("disk cache", "warn", cache[0], cache[1]))
+        checks.append(Check(N_("disk cache"), "warn", cache[0], cache[1]))
     ignored = ignored_env(environ)
     if ignored:
         known = ", ".join(ENV_PREFIX + name.upper() for name in ENV_SETTINGS)
@@ -30,8 +35,10 @@ def local_checks(settings: Settings, environ: Mapping[str, str] | None = None) -
             Check(
                 "settings",
                 "warn",
-                f"ignored (no such setting): {', '.join(ignored)}",
-                f"check the spelling; the variables buildtui reads are {known}",
+                _("ignored (no such setting): {ignored}").format(ignored=", ".join(ignored)),
+                _("check the spelling; the variables buildtui reads are {known}").format(
+                    known=known
+                ),
             )
         )
     return checks

@@ -9,6 +9,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from buildtui.engine.status import Check, EngineStatus
+from buildtui.i18n import N_, _
 
 CHECK_MARKS = {"ok": ("✔", "success"), "warn": ("!", "warning"), "error": ("✘", "error")}
 """A check's mark and its style: the mark alone says the level, without colour."""
@@ -16,7 +17,33 @@ SEPARATOR = " │ "
 
 
 def _background(count: int) -> Text:
-    return Text.assemble(("reading ", "bold"), (f"{count}…", ""))
+    return Text.assemble((_("reading") + " ", "bold"), (f"{count}…", ""))
+
+
+CHECK_NAMES = {
+    name: name
+    for name in (
+        N_("builder"),
+        N_("buildx"),
+        N_("debug log"),
+        N_("deletion"),
+        N_("disk cache"),
+        N_("emulation"),
+        N_("engine"),
+        N_("exposure"),
+        N_("gc"),
+        N_("image store"),
+        N_("platforms"),
+        N_("registry"),
+        N_("settings"),
+    )
+}
+"""The checks' names (data in `doctor --json`), translated where they are shown."""
+
+
+def check_name(name: str) -> str:
+    """A check's name in the current language."""
+    return _(CHECK_NAMES[name]) if name in CHECK_NAMES else name
 
 
 def status_text(
@@ -28,7 +55,7 @@ def status_text(
     """The status line for a snapshot (None while the first probe runs); `background`:
     how many reads the panes have running (shown first, while there are any)."""
     if status is None:
-        text = Text("Checking the Docker engine and the registry…", style="muted")
+        text = Text(_("Checking the Docker engine and the registry…"), style="muted")
         if background:
             text = Text.assemble(_background(background), SEPARATOR, text)
         return text
@@ -51,7 +78,7 @@ def status_text(
     # cuts the engine's versions, not the registry or the builder.
     registry = status.registry_url.split("://", 1)[-1]
     if status.registry_up:
-        deletion = "" if status.registry_delete_enabled is not False else ", delete off"
+        deletion = "" if status.registry_delete_enabled is not False else _(", delete off")
         ok = status.registry_delete_enabled is not False
         part(registry_name, f"up ({registry}{deletion})", ok)
     else:
@@ -60,24 +87,24 @@ def status_text(
         builder = f"{status.builder} ({status.builder_driver})" if status.builder else "none"
         part("builder", builder, status.builder is not None)
     if status.engine_up:
-        store = "containerd" if status.image_store == "containerd" else "classic store"
+        store = "containerd" if status.image_store == "containerd" else _("classic store")
         part("Docker", f"{status.server_version} ({status.context or 'default'}, {store})", True)
     else:
-        part("Docker", "not reachable", False)
+        part("Docker", _("not reachable"), False)
     part("buildx", status.buildx_version or "missing", status.buildx_version is not None)
     if status.problems:
         text.append(SEPARATOR, style="muted")
-        text.append("press d for fixes", style="italic")
+        text.append(_("press d for fixes"), style="italic")
     return text
 
 
 def status_failure_text(error: BaseException) -> Text:
     """The status check itself failed: what it raised, and how to try again."""
     text = Text()
-    text.append("status check failed: ", style="bold error")
+    text.append(_("status check failed: "), style="bold error")
     text.append(f"{type(error).__name__}: {error}".strip(": ")[:160])
     text.append(SEPARATOR, style="muted")
-    text.append("ctrl+r tries again, d shows the doctor", style="italic")
+    text.append(_("ctrl+r tries again, d shows the doctor"), style="italic")
     return text
 
 
@@ -86,7 +113,7 @@ def check_text(check: Check) -> Text:
     mark, style = CHECK_MARKS[check.level]
     text = Text()
     text.append(f" {mark} ", style=f"bold {style}")
-    text.append(f"{check.name}: ", style="bold")
+    text.append(f"{check_name(check.name)}: ", style="bold")
     text.append(check.detail)
     if check.fix:
         text.append("\n     fix: ", style="bold")

@@ -31,6 +31,7 @@ from buildtui.engine.registry_container import (
     url_port,
 )
 from buildtui.engine.status import Check, EngineStatus
+from buildtui.i18n import N_, _
 from buildtui.registry.deletion_probe import Deletion, probe_deletion
 from buildtui.registry.errors import RegistryError
 from buildtui.registry.network import network_for
@@ -77,12 +78,14 @@ def _docker(docker: list[str], *args: str, timeout: float = DOCKER_TIMEOUT) -> t
             argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
         )
     except FileNotFoundError:
-        return "", "the docker CLI is not installed"
+        return "", _("the docker CLI is not installed")
     except (OSError, subprocess.TimeoutExpired) as error:
-        return "", str(error) or "timed out"
+        return "", str(error) or _("timed out")
     if result.returncode != 0:
         stderr = result.stderr.strip()
-        return "", stderr.splitlines()[-1] if stderr else f"docker exited with {result.returncode}"
+        if stderr:
+            return "", stderr.splitlines()[-1]
+        return "", _("docker exited with {return_code}").format(return_code=result.returncode)
     return result.stdout, ""
 
 
@@ -98,7 +101,7 @@ def _engine(docker: list[str]) -> tuple[str | None, str | None, str | None, str 
     out, error = _docker(docker, "info", "--format", "{{json .}}")
     info = _json(out)
     if error or not isinstance(info, dict):
-        return None, None, None, error or "docker info printed no JSON"
+        return None, None, None, error or _("docker info printed no JSON")
     server = info.get("ServerVersion") or None
     client = info.get("ClientInfo")
     context = client.get("Context") if isinstance(client, dict) else None
@@ -177,7 +180,11 @@ def _registry(url: str, timeout: float, settings: Settings) -> tuple[bool, bool 
         with httpx.Client(base_url=url, timeout=timeout, transport=transport) as http:
             ping = http.get("/v2/")
             if ping.status_code not in (200, 401):
-                return False, None, f"GET /v2/ answered {ping.status_code}"
+                return (
+                    False,
+                    None,
+                    _("GET /v2/ answered {status_code}").format(status_code=ping.status_code),
+                )
             if ping.status_code == 401:
                 return True, None, None
             probe = probe_deletion(http)
@@ -279,32 +286,40 @@ def _checks(
             Check(
                 "engine",
                 "error",
-                f"Docker engine not reachable: {engine_error}",
-                "start the Docker daemon (on this lab machine: `buildtui lab engine`),"
-                " or pick the right one with --context/--host",
+                _("Docker engine not reachable: {engine_error}").format(engine_error=engine_error),
+                _(
+                    "start the Docker daemon (on this lab machine: `buildtui lab "
+                    "engine`), or pick the right one with --context/--host"
+                ),
             )
         )
     else:
-        checks.append(Check("engine", "ok", f"Docker Engine {server}"))
+        checks.append(Check("engine", "ok", _("Docker Engine {server}").format(server=server)))
         if store == "containerd":
             checks.append(
                 Check(
-                    "image store",
+                    N_("image store"),
                     "ok",
-                    "containerd image store: the docker driver can build multi-platform "
-                    "images, push them and export registry cache",
+                    _(
+                        "containerd image store: the docker driver can build "
+                        "multi-platform images, push them and export registry cache"
+                    ),
                 )
             )
         else:
             checks.append(
                 Check(
-                    "image store",
+                    N_("image store"),
                     "warn",
-                    "classic image store: the docker driver cannot build multi-platform "
-                    "images nor export cache",
-                    'enable it in /etc/docker/daemon.json: {"features": '
-                    '{"containerd-snapshotter": true}} and restart dockerd, or use a '
-                    "docker-container builder",
+                    _(
+                        "classic image store: the docker driver cannot build "
+                        "multi-platform images nor export cache"
+                    ),
+                    _(
+                        'enable it in /etc/docker/daemon.json: {"features": '
+                        '{"containerd-snapshotter": true}} and restart dockerd, or use '
+                        "a docker-container builder"
+                    ),
                 )
             )
     if buildx_version is None:
@@ -312,8 +327,8 @@ def _checks(
             Check(
                 "buildx",
                 "error",
-                f"buildx plugin missing: {buildx_error}",
-                "install the docker-buildx plugin into /usr/local/lib/docker/cli-plugins/",
+                _("buildx plugin missing: {buildx_error}").format(buildx_error=buildx_error),
+                _("install the docker-buildx plugin into /usr/local/lib/docker/cli-plugins/"),
             )
         )
     else:
@@ -326,20 +341,26 @@ def _checks(
                 Check(
                     "builder",
                     "error",
-                    f"no usable builder: {builder_error}",
-                    "`docker buildx use default`, or create one in the Builders pane",
+                    _("no usable builder: {builder_error}").format(builder_error=builder_error),
+                    _("`docker buildx use default`, or create one in the Builders pane"),
                 )
             )
     if server is not None and facts.name is not None:
         checks.extend(platform_checks(facts, emulated_platforms()))
     if registry_up:
-        checks.append(Check("registry", "ok", f"registry answers at {settings.registry_url}"))
+        checks.append(
+            Check(
+                "registry",
+                "ok",
+                _("registry answers at {registry_url}").format(registry_url=settings.registry_url),
+            )
+        )
         if delete_enabled is False:
             checks.append(
                 Check(
                     "deletion",
                     "warn",
-                    "registry deletion is disabled (DELETE answers 405 UNSUPPORTED)",
+                    _("registry deletion is disabled (DELETE answers 405 UNSUPPORTED)"),
                     str(
                         deletion_disabled_advice(
                             container,
@@ -351,7 +372,7 @@ def _checks(
                 )
             )
         elif delete_enabled:
-            checks.append(Check("deletion", "ok", "registry deletion is enabled"))
+            checks.append(Check("deletion", "ok", _("registry deletion is enabled")))
         exposure = _exposure_check(settings, container)
         if exposure is not None:
             checks.append(exposure)
@@ -360,7 +381,9 @@ def _checks(
             Check(
                 "registry",
                 "error",
-                f"no registry at {settings.registry_url}: {registry_error}",
+                _("no registry at {registry_url}: {registry_error}").format(
+                    registry_url=settings.registry_url, registry_error=registry_error
+                ),
                 str(registry_down_advice(container, settings.registry_url, docker)),
             )
         )
@@ -370,32 +393,54 @@ def _checks(
 def builder_check(facts: BuilderFacts) -> Check:
     """Whether the builder in use can run a build, from what was found (pure)."""
     name, driver = facts.name, facts.driver
-    use_default = (
-        "`docker buildx use default` (the docker driver needs no image), or bring the image "
-        f"here (`docker save {BUILDKIT_IMAGE}` on a machine with access, then `docker load`)"
-    )
+    use_default = _(
+        "`docker buildx use default` (the docker driver needs no image), or bring "
+        "the image here (`docker save {BUILDKIT_IMAGE}` on a machine with access, "
+        "then `docker load`)"
+    ).format(BUILDKIT_IMAGE=BUILDKIT_IMAGE)
     if facts.start_error is not None:
         return Check(
             "builder",
             "error",
-            f"builder in use: {name} ({driver} driver) cannot start, so every build fails: "
-            f"{facts.start_error}",
+            _(
+                "builder in use: {name} ({driver} driver) cannot start, so every build "
+                "fails: {start_error}"
+            ).format(name=name, driver=driver, start_error=facts.start_error),
             use_default,
         )
     if facts.started:
-        return Check("builder", "ok", f"builder in use: {name} ({driver} driver), started now")
+        return Check(
+            "builder",
+            "ok",
+            _("builder in use: {name} ({driver} driver), started now").format(
+                name=name, driver=driver
+            ),
+        )
     if facts.running:
-        return Check("builder", "ok", f"builder in use: {name} ({driver} driver), running")
+        return Check(
+            "builder",
+            "ok",
+            _("builder in use: {name} ({driver} driver), running").format(name=name, driver=driver),
+        )
     if facts.image_here is False:
         return Check(
             "builder",
             "warn",
-            f"builder in use: {name} ({driver} driver) is not running and its BuildKit image "
-            f"{BUILDKIT_IMAGE} is not on this machine: its first build must pull it",
-            f"`buildtui doctor` tries to start it; if that fails, {use_default}",
+            _(
+                "builder in use: {name} ({driver} driver) is not running and its "
+                "BuildKit image {BUILDKIT_IMAGE} is not on this machine: its first "
+                "build must pull it"
+            ).format(name=name, driver=driver, BUILDKIT_IMAGE=BUILDKIT_IMAGE),
+            _("`buildtui doctor` tries to start it; if that fails, {use_default}").format(
+                use_default=use_default
+            ),
         )
     return Check(
-        "builder", "ok", f"builder in use: {name} ({driver} driver), starts on its first build"
+        "builder",
+        "ok",
+        _("builder in use: {name} ({driver} driver), starts on its first build").format(
+            name=name, driver=driver
+        ),
     )
 
 
@@ -403,29 +448,36 @@ def platform_checks(facts: BuilderFacts, emulators: tuple[str, ...]) -> tuple[Ch
     """The platforms and emulation lines, from the same facts so they never contradict."""
     emulated = [QEMU_ARCH.get(arch, f"linux/{arch}") for arch in emulators]
     foreign = [p for p in facts.platforms if not p.startswith("linux/amd64")]
-    qemu_fix = (
-        "install qemu-user-static and binfmt-support (Debian), or "
-        "`docker run --privileged --rm tonistiigi/binfmt --install all`"
+    qemu_fix = _(
+        "install qemu-user-static and binfmt-support (Debian), or `docker run "
+        "--privileged --rm tonistiigi/binfmt --install all`"
     )
     if emulators:
         emulation = Check(
             "emulation",
             "ok",
-            "qemu binfmt handlers: " + ", ".join(emulators) + f" ({', '.join(emulated)})",
+            _("qemu binfmt handlers: ") + ", ".join(emulators) + f" ({', '.join(emulated)})",
         )
     else:
         emulation = Check(
             "emulation",
             "warn",
-            "no qemu binfmt handlers: RUN steps for other platforms fail with `exec format error`",
+            _(
+                "no qemu binfmt handlers: RUN steps for other platforms fail with "
+                "`exec format error`"
+            ),
             qemu_fix,
         )
     if not facts.platforms:
         platforms = Check(
             "platforms",
             "ok" if emulators else "warn",
-            f"platforms of {facts.name}: known once it runs"
-            + (f"; the emulators here give it {', '.join(emulated)}" if emulators else ""),
+            _("platforms of {name}: known once it runs").format(name=facts.name)
+            + (
+                _("; the emulators here give it {emulated}").format(emulated=", ".join(emulated))
+                if emulators
+                else ""
+            ),
             "" if emulators else qemu_fix,
         )
     elif foreign:
@@ -434,16 +486,24 @@ def platform_checks(facts: BuilderFacts, emulators: tuple[str, ...]) -> tuple[Ch
         platforms = Check(
             "platforms",
             "warn",
-            f"{facts.name} lists only {', '.join(facts.platforms)} although qemu handlers for "
-            f"{', '.join(emulators)} are registered: it started before they were",
-            f"restart it: `docker buildx stop {facts.name}`, then build again "
-            "(the docker driver: restart dockerd)",
+            _(
+                "{name} lists only {platforms} although qemu handlers for {emulators} "
+                "are registered: it started before they were"
+            ).format(
+                name=facts.name,
+                platforms=", ".join(facts.platforms),
+                emulators=", ".join(emulators),
+            ),
+            _(
+                "restart it: `docker buildx stop {name}`, then build again (the docker "
+                "driver: restart dockerd)"
+            ).format(name=facts.name),
         )
     else:
         platforms = Check(
             "platforms",
             "warn",
-            "no emulated platforms: linux/arm64 RUN steps fail with `exec format error`",
+            _("no emulated platforms: linux/arm64 RUN steps fail with `exec format error`"),
             qemu_fix,
         )
     return platforms, emulation
@@ -463,6 +523,8 @@ def _exposure_check(settings: Settings, container: ContainerState) -> Check | No
         "exposure",
         "warn",
         exposure_warning(run.name, port),
-        "recreate it published on 127.0.0.1 only, keeping its images: "
-        f"`{cli_prefix(settings)} lab up --recreate`",
+        _(
+            "recreate it published on 127.0.0.1 only, keeping its images: `{prefix} "
+            "lab up --recreate`"
+        ).format(prefix=cli_prefix(settings)),
     )

@@ -18,6 +18,8 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from buildtui.i18n import _
+
 SCRIPT = "provision-engine.sh"
 LIBRARY = "apt-sources.sh"  # sourced by the script from its own folder
 COMMAND = "buildtui lab engine"
@@ -68,15 +70,17 @@ def why_not(uid: int, rerun: str, debian_version: Path | None = None) -> str | N
     """
     debian_version = DEBIAN_VERSION if debian_version is None else debian_version
     if not debian_version.is_file():
-        return (
-            f"`{COMMAND}` provisions Debian 12 or 13 only, and this machine is not Debian "
-            f"(no {debian_version}): install Docker Engine 26 or later with the containerd "
-            "image store and the buildx plugin as Docker's documentation says, then run "
-            "`buildtui doctor`"
-        )
+        return _(
+            "`{COMMAND}` provisions Debian 12 or 13 only, and this machine is not "
+            "Debian (no {debian_version}): install Docker Engine 26 or later with "
+            "the containerd image store and the buildx plugin as Docker's "
+            "documentation says, then run `buildtui doctor`"
+        ).format(COMMAND=COMMAND, debian_version=debian_version)
     if uid != 0:
-        where = "" if rerun.startswith("sudo ") else "as root, "
-        return f"it installs packages and starts dockerd, so it runs as root: {where}`{rerun}`"
+        where = "" if rerun.startswith("sudo ") else _("as root, ")
+        return _(
+            "it installs packages and starts dockerd, so it runs as root: {where}`{rerun}`"
+        ).format(where=where, rerun=rerun)
     return None
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from buildtui import logs
 from buildtui.engine.client import docker_command
+from buildtui.i18n import _
 from buildtui.settings import Settings
 
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -29,7 +30,7 @@ RESOLVE_TIMEOUT = 3.0
 
 def _split(hostport: str) -> tuple[str, str]:
     if hostport.startswith("["):
-        host, _, rest = hostport[1:].partition("]")
+        host, _unused, rest = hostport[1:].partition("]")
         return host, rest[1:]
     if hostport.count(":") == 1:
         host, port = hostport.split(":")
@@ -95,7 +96,7 @@ class EngineRegistries:
     def is_insecure(self, hostport: str) -> bool:
         """As the engine decides (its `isSecureIndex`): by exact name, else by address."""
         hostport = hostport.lower()
-        host, _ = _split(hostport)
+        host, _unused = _split(hostport)
         if hostport in self.names:
             return True
         if not self.cidrs:
@@ -134,4 +135,4 @@ def _ask(command: list[str]) -> EngineRegistries:
     try:
         return EngineRegistries.from_registry_config(json.loads(done.stdout))
     except ValueError:
-        return EngineRegistries(error="docker info printed no RegistryConfig")
+        return EngineRegistries(error=_("docker info printed no RegistryConfig"))

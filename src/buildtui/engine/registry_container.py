@@ -26,6 +26,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from buildtui import logs
+from buildtui.i18n import _
+from buildtui.l10n import number
 from buildtui.registry.reference import is_loopback
 
 DEFAULT_ROOT = "/var/lib/registry"
@@ -295,29 +297,42 @@ def deletion_advice(run: RegistryRun, copy_to: Path, docker: Sequence[str] = ("d
     storage = run.storage
     if storage is not None and storage.kind == "tmpfs":
         return Advice(
-            f"{run.name} keeps its storage {run.storage_root} in a tmpfs, which a restart "
-            "empties anyway; recreate it with deletion on (its images are lost either way)",
+            _(
+                "{name} keeps its storage {storage_root} in a tmpfs, which a restart "
+                "empties anyway; recreate it with deletion on (its images are lost "
+                "either way)"
+            ).format(name=run.name, storage_root=run.storage_root),
             " && ".join([_line(docker, "rm", "-f", run.name), _line(docker, *run_args(run))]),
         )
     if storage is not None and not (run.auto_remove and storage.anonymous):
-        kept = f"volume {storage.source}" if storage.kind == "volume" else storage.source
+        kept = (
+            _("volume {source}").format(source=storage.source)
+            if storage.kind == "volume"
+            else storage.source
+        )
         return Advice(
-            f"recreate {run.name} with deletion on, keeping its images (the same image, "
-            f"published ports, {kept} at {storage.destination} and settings)",
+            _(
+                "recreate {name} with deletion on, keeping its images (the same image, "
+                "published ports, {kept} at {destination} and settings)"
+            ).format(name=run.name, kept=kept, destination=storage.destination),
             " && ".join([_line(docker, "rm", "-f", run.name), _line(docker, *run_args(run))]),
         )
     where = (
-        "in the container's own layer (no volume or bind mount holds it)"
+        _("in the container's own layer (no volume or bind mount holds it)")
         if storage is None
-        else "in an anonymous volume of a container started with --rm (removing it "
-        "removes the volume)"
+        else _(
+            "in an anonymous volume of a container started with --rm (removing it "
+            "removes the volume)"
+        )
     )
     target = str(copy_to)
     bind = MountSpec("bind", target, run.storage_root)
     return Advice(
-        f"{run.name} keeps its images in {run.storage_root} {where}: recreating it as it "
-        "stands would lose them all. Copy them out first and mount the copy; this does "
-        f"both ({target} then holds the registry's storage)",
+        _(
+            "{name} keeps its images in {storage_root} {where}: recreating it as it "
+            "stands would lose them all. Copy them out first and mount the copy; this "
+            "does both ({target} then holds the registry's storage)"
+        ).format(name=run.name, storage_root=run.storage_root, where=where, target=target),
         " && ".join(
             [
                 shlex.join(["mkdir", "-p", target]),
@@ -351,47 +366,70 @@ def registry_down_advice(
     host, port = url_port(registry_url)
     if not is_loopback(host):
         return Advice(
-            f"start the registry at {registry_url} or check the address (it is not on this "
-            f"machine, so container {name} is not known to serve it)"
+            _(
+                "start the registry at {registry_url} or check the address (it is not "
+                "on this machine, so container {name} is not known to serve it)"
+            ).format(registry_url=registry_url, name=name)
         )
     if state.error is not None:
-        return Advice(f"container {name} could not be inspected ({state.error}); fix that first")
+        return Advice(
+            _("container {name} could not be inspected ({error}); fix that first").format(
+                name=name, error=state.error
+            )
+        )
     if state.run is None:
         return Advice(
-            f"there is no container {name}; start a lab registry on port {port}, its images "
-            f"in volume {data_volume(name)} (kept there if it exists)",
+            _(
+                "there is no container {name}; start a lab registry on port {port}, "
+                "its images in volume {volume} (kept there if it exists)"
+            ).format(name=name, port=port, volume=data_volume(name)),
             run_command(name, registry_url, docker),
         )
     run = state.run
     if not run.looks_like_registry:
         return Advice(
-            f"container {name} is not a registry:2 container; set registry_container "
-            "(--registry-container) to your registry's container (see `docker ps -a`)"
+            _(
+                "container {name} is not a registry:2 container; set "
+                "registry_container (--registry-container) to your registry's "
+                "container (see `docker ps -a`)"
+            ).format(name=name)
         )
     ports = ", ".join(str(p) for p in run.published) or "no port"
     if not run.running:
         if run.published and not any(p.host_port in ("", str(port)) for p in run.published):
             return Advice(
-                f"{name} is stopped and publishes {ports}, not port {port} of {registry_url}: "
-                f"set registry_url (--registry) to its port, or registry_container to the "
-                "container that serves it"
+                _(
+                    "{name} is stopped and publishes {ports}, not port {port} of "
+                    "{registry_url}: set registry_url (--registry) to its port, or "
+                    "registry_container to the container that serves it"
+                ).format(name=name, ports=ports, port=port, registry_url=registry_url)
             )
         if run.published and not any(p.host_port == str(port) for p in run.published):
             return Advice(
-                f"{name} exists but is stopped; it publishes on an ephemeral host port, so "
-                f"it may come back on another port than {port} (`docker port {name}` tells "
-                "which; then set registry_url or --registry to it): start it",
+                _(
+                    "{name} exists but is stopped; it publishes on an ephemeral host "
+                    "port, so it may come back on another port than {port} (`docker "
+                    "port {name}` tells which; then set registry_url or --registry to "
+                    "it): start it"
+                ).format(name=name, port=port),
                 start_command(name, docker),
             )
-        return Advice(f"{name} exists but is stopped; start it", start_command(name, docker))
+        return Advice(
+            _("{name} exists but is stopped; start it").format(name=name),
+            start_command(name, docker),
+        )
     if not run.publishes(port):
         return Advice(
-            f"{name} runs but publishes {ports}, not port {port} of {registry_url}: set "
-            "registry_url (--registry) to its port, or registry_container to the container "
-            "that serves it"
+            _(
+                "{name} runs but publishes {ports}, not port {port} of {registry_url}: "
+                "set registry_url (--registry) to its port, or registry_container to "
+                "the container that serves it"
+            ).format(name=name, ports=ports, port=port, registry_url=registry_url)
         )
     return Advice(
-        f"{name} runs and publishes port {port} but does not answer; see its log",
+        _("{name} runs and publishes port {port} but does not answer; see its log").format(
+            name=name, port=port
+        ),
         _line(docker, "logs", "--tail", "50", name),
     )
 
@@ -404,32 +442,41 @@ def deletion_disabled_advice(
     host, port = url_port(registry_url)
     if state.run is None or not state.run.looks_like_registry:
         why = (
-            f"container {name} could not be inspected ({state.error})"
+            _("container {name} could not be inspected ({error})").format(
+                name=name, error=state.error
+            )
             if state.error
-            else f"there is no registry:2 container {name}"
+            else _("there is no registry:2 container {name}").format(name=name)
         )
         return Advice(
-            f"{why}, so buildtui cannot tell how the registry at {registry_url} was started: "
-            f"recreate it with -e {DELETE_ENV}=true and the same storage, or set "
-            "registry_container (--registry-container) to its container"
+            _(
+                "{why}, so buildtui cannot tell how the registry at {registry_url} was "
+                "started: recreate it with -e {DELETE_ENV}=true and the same storage, "
+                "or set registry_container (--registry-container) to its container"
+            ).format(why=why, registry_url=registry_url, DELETE_ENV=DELETE_ENV)
         )
     if not is_loopback(host) or not state.run.publishes(port):
         ports = ", ".join(str(p) for p in state.run.published) or "no port"
         return Advice(
-            f"container {name} publishes {ports}, not port {port} of {registry_url}, so it is "
-            "not known to be that registry: set registry_container (--registry-container) to "
-            f"its container, or recreate it with -e {DELETE_ENV}=true and the same storage"
+            _(
+                "container {name} publishes {ports}, not port {port} of "
+                "{registry_url}, so it is not known to be that registry: set "
+                "registry_container (--registry-container) to its container, or "
+                "recreate it with -e {DELETE_ENV}=true and the same storage"
+            ).format(
+                name=name, ports=ports, port=port, registry_url=registry_url, DELETE_ENV=DELETE_ENV
+            )
         )
     return deletion_advice(state.run, copy_to, docker)
 
 
 def exposure_warning(name: str, port: int) -> str:
     """Why a lab registry published on all addresses is a risk (doctor and `lab up --expose`)."""
-    return (
-        f"{name} publishes port {port} on all addresses: a registry:2 has no authentication, "
-        "so anyone on this machine's network can push to it and, with deletion enabled, "
-        "delete its images"
-    )
+    return _(
+        "{name} publishes port {port} on all addresses: a registry:2 has no "
+        "authentication, so anyone on this machine's network can push to it and, "
+        "with deletion enabled, delete its images"
+    ).format(name=name, port=port)
 
 
 # -- the docker CLI (blocking) -----------------------------------------------------------
@@ -457,11 +504,15 @@ def inspect_registry_container(
         )  # fmt: skip
         image_data = json.loads(image.stdout)[0] if image.returncode == 0 else None
     except FileNotFoundError:
-        return ContainerState(name, None, "the docker CLI is not installed")
+        return ContainerState(name, None, _("the docker CLI is not installed"))
     except subprocess.TimeoutExpired:
-        return ContainerState(name, None, f"docker did not answer in {timeout:.0f} s")
+        return ContainerState(
+            name, None, _("docker did not answer in {timeout} s").format(timeout=number(timeout, 0))
+        )
     except (ValueError, IndexError, TypeError, AttributeError) as error:
-        return ContainerState(name, None, f"docker printed something unexpected ({error})")
+        return ContainerState(
+            name, None, _("docker printed something unexpected ({error})").format(error=error)
+        )
     return ContainerState(name, parse_registry_run(container, image_data, name))
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import shlex
 
+from buildtui import l10n
 from buildtui.cleanup.accounting import freed_bytes
-from buildtui.i18n import decimal
+from buildtui.i18n import decimal, ngettext
 from buildtui.lab.build_command import registry_caches
 from buildtui.lab.checklist import Item, Observations, Status, Translate
 from buildtui.lab.evidence import (
@@ -23,6 +24,28 @@ from buildtui.lab.records import CollectionRecord, DeletionRecord
 from buildtui.lab.timeline import short_time
 from buildtui.registry.present import format_size, short_digest
 from buildtui.registry.scan import ImageReport
+
+
+def size_comparison(cache: int, image: int, _: Translate) -> str:
+    """The cache image's size against the image's, as a sentence that holds for the
+    figures: about the same size, N times the size, or a part of it."""
+    if not image:
+        return _("The image's size is not known: the cache cannot be compared with it")
+    ratio = cache / image
+    if 0.95 <= ratio <= 1.05:
+        return _("The cache is about the same size as the image")
+    if ratio < 0.95:
+        return _("The cache is {percent} of the image's size").format(
+            percent=l10n.percent(ratio * 100)
+        )
+    if abs(ratio - round(ratio)) < 0.05:
+        count = round(ratio)
+        return ngettext(
+            "The cache is {count} times the size of the image",
+            "The cache is {count} times the size of the image",
+            count,
+        ).format(count=count)
+    return _("The cache is {ratio} times the size of the image").format(ratio=l10n.number(ratio, 1))
 
 
 def pushed_item(obs: Observations, image: ImageReport | None, _: Translate) -> Item:
@@ -157,9 +180,11 @@ def cache_import_item(obs: Observations, _: Translate) -> Item:
             title,
             Status.ATTENTION,
             (
-                _("Build {id}: {cached}/{total} steps CACHED, cache import: not found").format(
-                    id=latest.id, cached=latest.summary.cached, total=latest.summary.total
-                ),
+                ngettext(
+                    "Build {id}: {cached}/{total} steps CACHED, cache import: not found",
+                    "Build {id}: {cached}/{total} steps CACHED, cache import: not found",
+                    latest.summary.total,
+                ).format(id=latest.id, cached=latest.summary.cached, total=latest.summary.total),
             ),
             commands,
             "builders",
@@ -184,9 +209,9 @@ def cache_import_item(obs: Observations, _: Translate) -> Item:
             prunes = [p for p in obs.records.prunes if export.started < p.at < build.started]
             evidence = (
                 _("Build {id}: cache import found {ref}").format(id=build.id, ref=ref),
-                _("{cached}/{total} steps CACHED").format(
-                    cached=summary.cached, total=summary.total
-                ),
+                ngettext(
+                    "{cached}/{total} steps CACHED", "{cached}/{total} steps CACHED", summary.total
+                ).format(cached=summary.cached, total=summary.total),
             )
             if summary.total == 0 or summary.cached < summary.total:
                 continue
@@ -214,9 +239,11 @@ def cache_import_item(obs: Observations, _: Translate) -> Item:
                 title,
                 Status.DONE,
                 (
-                    _("Builder cache pruned: {records} records, {size}").format(
-                        records=prune.records, size=decimal(_, format_size(prune.reclaimed))
-                    ),
+                    ngettext(
+                        "Builder cache pruned: {records} records, {size}",
+                        "Builder cache pruned: {records} records, {size}",
+                        prune.records,
+                    ).format(records=prune.records, size=decimal(_, format_size(prune.reclaimed))),
                     *evidence,
                 ),
                 commands,
@@ -282,16 +309,19 @@ def cache_size_item(obs: Observations, _: Translate) -> Item:
         elif obs.registry_down:
             note = _("The registry could not be read: {error}").format(error=obs.scan_error)
         return Item(8, "cache-size", title, Status.TODO, (), commands, "registry", note=note)
-    ratio = seen.cache_size / seen.image_size if seen.image_size else 0.0
     evidence = [
-        _("Cache image {ref}: {size} in {blobs} blobs").format(
+        ngettext(
+            "Cache image {ref}: {size} in {blobs} blobs",
+            "Cache image {ref}: {size} in {blobs} blobs",
+            len(seen.blobs),
+        ).format(
             ref=seen.cache_ref, size=decimal(_, format_size(seen.cache_size)), blobs=len(seen.blobs)
         ),
         _("Exported by build {id}: {digest}").format(id=seen.build_id, digest=seen.cache_digest),
         _("Image {ref}: {size}").format(
             ref=seen.image_ref, size=decimal(_, format_size(seen.image_size))
         ),
-        decimal(_, _("The cache is {ratio:.1f} times the size of the image").format(ratio=ratio)),
+        size_comparison(seen.cache_size, seen.image_size, _),
     ]
     if now is None:
         deleted = [d for d in own_deletions(obs) if d.at > seen.at]
@@ -378,7 +408,11 @@ def bonus_item(obs: Observations, _: Translate) -> Item:
     evidence = [
         deleted,
         freed_line(gc, _),
-        _("{count} blobs deleted by the collector ({id})").format(count=gc.blobs_deleted, id=gc.id),
+        ngettext(
+            "{count} blobs deleted by the collector ({id})",
+            "{count} blobs deleted by the collector ({id})",
+            gc.blobs_deleted,
+        ).format(count=gc.blobs_deleted, id=gc.id),
     ]
     records = (deletion.id, gc.id)
     if gc.problems:

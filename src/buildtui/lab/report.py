@@ -16,12 +16,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from buildtui import __version__
+from buildtui import __version__, l10n
 from buildtui.build.evidence import BuildEvidence
 from buildtui.build.history import BuildEntry
 from buildtui.build.options import shown_command
 from buildtui.buildlog.explain import explain_texts
-from buildtui.i18n import decimal
+from buildtui.i18n import decimal, ngettext
 from buildtui.lab import excerpts
 from buildtui.lab.build_items import collection_of, freed_line, own_deletions
 from buildtui.lab.checklist import Guide, Item, Observations, Status, Translate
@@ -142,7 +142,7 @@ def _header(
     student = reads.student or _("(not given: --student NAME or the `student` setting)")
     lines = [
         _("Student: {name}").format(name=student),
-        _("Date: {when}").format(when=iso_time(made)),
+        _("Date: {when}").format(when=l10n.long_date_time(made)),
         _("Made by buildtui {version}").format(version=__version__),
         _("Registry: {host} (container {container})").format(
             host=obs.registry_host, container=obs.registry_container
@@ -288,9 +288,9 @@ def _build_blocks(build: BuildEntry, key: str, reads: ReportReads, _: Translate)
         Block(
             "bullets",
             (
-                _("{cached}/{total} steps CACHED").format(
-                    cached=summary.cached, total=summary.total
-                ),
+                ngettext(
+                    "{cached}/{total} steps CACHED", "{cached}/{total} steps CACHED", summary.total
+                ).format(cached=summary.cached, total=summary.total),
                 _("Cache import: {state}").format(state=state_text(summary.cache_import, _)),
                 _("Cache export: {state}; push: {push}").format(
                     state=state_text(summary.cache_export, _), push=state_text(summary.push, _)
@@ -409,7 +409,11 @@ def _collection_blocks(gc: CollectionRecord, deletion: DeletionRecord, _: Transl
             "bullets",
             (
                 freed_line(gc, _),
-                _("{count} tags verified afterwards").format(count=gc.tags_checked),
+                ngettext(
+                    "{count} tags verified afterwards",
+                    "{count} tags verified afterwards",
+                    gc.tags_checked,
+                ).format(count=gc.tags_checked),
                 _(
                     'The collector\'s proof: {eligible} "eligible for deletion" lines and '
                     '{deleting} "Deleting blob" lines in all; {mine} of them are about the '
@@ -427,7 +431,13 @@ def _collection_blocks(gc: CollectionRecord, deletion: DeletionRecord, _: Transl
         blocks.append(
             Block(
                 "text",
-                (_("{count} more proof lines were not kept.").format(count=gc.log_omitted),),
+                (
+                    ngettext(
+                        "{count} more proof lines were not kept.",
+                        "{count} more proof lines were not kept.",
+                        gc.log_omitted,
+                    ).format(count=gc.log_omitted),
+                ),
             )
         )
     if mine:

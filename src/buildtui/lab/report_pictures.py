@@ -12,10 +12,12 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+from buildtui import l10n
 from buildtui.build.pictures import graph_text, waterfall_text
 from buildtui.build.stage_graph import MARKS, StageGraph, StageNode, stage_graph
 from buildtui.build.waterfall import Waterfall, native_platform, waterfall
 from buildtui.buildlog.summary import BuildSummary
+from buildtui.i18n import language_of, speaking
 from buildtui.lab.checklist import Translate
 from buildtui.untrusted import visible
 
@@ -164,8 +166,8 @@ def _box(name: str, node: StageNode | None, x: int, y: int, _: Translate) -> str
             f"font-size='12' fill='#555'>{text(_('image'))}</text>"
         )
     why = f"<title>{text(node.miss.detail)}</title>" if node.miss is not None else ""
-    figures = _("{seconds:.1f} s · {cached}/{steps} cached").format(
-        seconds=node.seconds, cached=node.cached, steps=node.steps
+    figures = _("{seconds} s · {cached}/{steps} cached").format(
+        seconds=l10n.number(node.seconds, 1), cached=node.cached, steps=node.steps
     )
     return (
         f"<g class='stage {node.state}'>{why}<rect x='{x}' y='{y}' width='{NODE_W}' "
@@ -241,14 +243,14 @@ def emulation_sentence(chart: Waterfall, _: Translate) -> str | None:
     if ratio is None:
         return None
     return _(
-        "{slow} steps took {ratio:.1f}\u00d7 as long as {fast}'s: {slow_s:.1f} s against "
-        "{fast_s:.1f} s over the {steps} step(s) that ran on both"
+        "{slow} steps took {ratio}\u00d7 as long as {fast}'s: {slow_s} s against "
+        "{fast_s} s over the {steps} step(s) that ran on both"
     ).format(
         slow=ratio.slow,
         fast=ratio.fast,
-        ratio=ratio.ratio,
-        slow_s=ratio.slow_seconds,
-        fast_s=ratio.fast_seconds,
+        ratio=l10n.number(ratio.ratio, 1),
+        slow_s=l10n.number(ratio.slow_seconds, 1),
+        fast_s=l10n.number(ratio.fast_seconds, 1),
         steps=ratio.steps,
     )
 
@@ -267,6 +269,13 @@ def build_pictures(
 ) -> tuple[list[Picture], str | None]:
     """The stage graph and where the time went of a kept build, and the sentence that
     states how much longer the emulated platform took (None: nothing to compare)."""
+    with speaking(language_of(_)):
+        return _build_pictures(summary, _, native)
+
+
+def _build_pictures(
+    summary: BuildSummary, _: Translate, native: str | None
+) -> tuple[list[Picture], str | None]:
     graph = stage_graph(summary)
     chart = waterfall(summary, native or native_platform())
     pictures = [

@@ -37,6 +37,7 @@ from buildtui.engine.registry_container import (
     inspect_registry_container,
     url_port,
 )
+from buildtui.i18n import N_, _
 from buildtui.lab.record import LabError, LabRecord, load_record, record_path, save_record
 from buildtui.registry.deletion_probe import Deletion, probe_deletion
 from buildtui.registry.reference import is_loopback
@@ -67,8 +68,29 @@ class Outcome:
         return self.kind in ("created", "started", "recreated", "removed")
 
     def line(self) -> str:
-        text = f"{self.kind:<9} {self.what} {self.name}"
+        """`created   container registry7: …`, its words in the current language (the
+        kinds themselves are `--json`'s data)."""
+        text = f"{_(OUTCOME_WORDS[self.kind]):<9} {_(THING_WORDS[self.what])} {self.name}"
         return f"{text}: {self.detail}" if self.detail else text
+
+
+OUTCOME_WORDS = {
+    "created": N_("created"),
+    "existed": N_("existed"),
+    "started": N_("started"),
+    "recreated": N_("recreated"),
+    "removed": N_("removed"),
+    "kept": N_("kept"),
+    "missing": N_("missing"),
+    "warning": N_("warning"),
+}
+THING_WORDS = {
+    "image": N_("image"),
+    "volume": N_("volume"),
+    "container": N_("container"),
+    "registry": N_("registry"),
+    "builder": N_("builder"),
+}
 
 
 @dataclass(frozen=True)
@@ -103,16 +125,21 @@ class LabSpec:
         return f"localhost:{self.port}"
 
     def validate(self) -> None:
-        host, _ = url_port(self.registry_url)
+        host, _unused = url_port(self.registry_url)
         if not is_loopback(host):
             raise LabError(
-                f"lab up starts the registry on this machine, but {self.registry_url} is not "
-                "on it: give a local URL with --registry, e.g. --registry http://localhost:5000"
+                _(
+                    "lab up starts the registry on this machine, but {registry_url} is "
+                    "not on it: give a local URL with --registry, e.g. --registry "
+                    "http://localhost:5000"
+                ).format(registry_url=self.registry_url)
             )
         if self.registry_url.startswith("https://"):
             raise LabError(
-                "the lab's registry speaks plain HTTP: give an http:// URL with --registry, "
-                f"e.g. --registry http://localhost:{self.port}"
+                _(
+                    "the lab's registry speaks plain HTTP: give an http:// URL with "
+                    "--registry, e.g. --registry http://localhost:{port}"
+                ).format(port=self.port)
             )
 
 
@@ -140,8 +167,9 @@ def keep_record(record: LabRecord) -> None:
         save_record(record)
     except OSError as error:
         raise LabError(
-            f"the record of what `lab up` creates cannot be written: "
-            f"{write_problem(record_path(record.container), error)}"
+            _("the record of what `lab up` creates cannot be written: {problem}").format(
+                problem=write_problem(record_path(record.container), error)
+            )
         ) from None
 
 
@@ -172,7 +200,11 @@ def lab_up(spec: LabSpec, settings: Settings, *, wait: float = 20.0) -> UpResult
     try:
         state = inspect_registry_container(spec.container, docker_command(settings))
         if state.error is not None:
-            raise LabError(f"container {spec.container} cannot be inspected: {state.error}")
+            raise LabError(
+                _("container {container} cannot be inspected: {error}").format(
+                    container=spec.container, error=state.error
+                )
+            )
         if _finish_recreate(docker, spec, result, record):
             state = inspect_registry_container(spec.container, docker_command(settings))
         if state.run is None or spec.recreate:
@@ -210,11 +242,13 @@ def lab_up(spec: LabSpec, settings: Settings, *, wait: float = 20.0) -> UpResult
 
 def _published_on(spec: LabSpec) -> str:
     where = f"0.0.0.0:{spec.port}" if spec.expose else f"127.0.0.1:{spec.port}"
-    return f"{spec.image} on {where}"
+    return _("{image} on {where}").format(image=spec.image, where=where)
 
 
 def _described(spec: LabSpec) -> str:
-    return f"{_published_on(spec)}, {DELETE_ENV}=true, its images in volume {spec.volume_name}"
+    return _("{on}, {DELETE_ENV}=true, its images in volume {volume_name}").format(
+        on=_published_on(spec), DELETE_ENV=DELETE_ENV, volume_name=spec.volume_name
+    )
 
 
 def _ensure_image(docker: DockerClient, spec: LabSpec, result: UpResult) -> None:
@@ -227,12 +261,14 @@ def _ensure_image(docker: DockerClient, spec: LabSpec, result: UpResult) -> None
         docker.image.pull(spec.image, quiet=True)
     except DockerException as error:
         raise LabError(
-            f"the image {spec.image} is not on this engine and cannot be pulled "
-            f"({docker_error(error)}). Load it from a machine that has it (there: "
-            f"`docker save {spec.image} -o registry.tar`, here: `docker load -i registry.tar`);"
-            " on a lab machine with no network, `buildtui lab engine` builds it locally"
+            _(
+                "the image {image} is not on this engine and cannot be pulled "
+                "({error}). Load it from a machine that has it (there: `docker save "
+                "{image} -o registry.tar`, here: `docker load -i registry.tar`); on a "
+                "lab machine with no network, `buildtui lab engine` builds it locally"
+            ).format(image=spec.image, error=docker_error(error))
         ) from None
-    result.add("created", "image", spec.image, "pulled")
+    result.add("created", "image", spec.image, _("pulled"))
 
 
 def _ensure_volume(
@@ -240,12 +276,14 @@ def _ensure_volume(
 ) -> None:
     name = spec.volume_name
     if docker.volume.exists(name):
-        result.add("existed", "volume", name, "its images are kept")
+        result.add("existed", "volume", name, _("its images are kept"))
         return
     record.volume = name
     keep_record(record)  # recorded first: killed right after its creation, it is found
     docker.volume.create(name, labels={LABEL: spec.container})
-    result.add("created", "volume", name, f"the registry's storage ({STORAGE})")
+    result.add(
+        "created", "volume", name, _("the registry's storage ({STORAGE})").format(STORAGE=STORAGE)
+    )
 
 
 def _run_registry(docker: DockerClient, spec: LabSpec, *, start: bool = True) -> str:
@@ -270,10 +308,18 @@ def _run_registry(docker: DockerClient, spec: LabSpec, *, start: bool = True) ->
         detail = docker_error(error)
         if "allocated" in detail or "address already in use" in detail:
             raise LabError(
-                f"port {spec.port} is already in use on this machine, so {spec.container} "
-                f"cannot publish it ({detail}): choose another port, e.g. "
-                f"`buildtui --registry http://localhost:{free_port_after(spec.port)} "
-                f"--registry-container {shlex.quote(spec.container)} lab up`"
+                _(
+                    "port {port} is already in use on this machine, so {container} "
+                    "cannot publish it ({detail}): choose another port, e.g. `buildtui "
+                    "--registry http://localhost:{after} --registry-container {quote} "
+                    "lab up`"
+                ).format(
+                    port=spec.port,
+                    container=spec.container,
+                    detail=detail,
+                    after=free_port_after(spec.port),
+                    quote=shlex.quote(spec.container),
+                )
             ) from None
         raise
     return str(container.id)
@@ -305,8 +351,10 @@ def _existing(
         result.ok = False
         result.add(
             "warning", "container", spec.container,
-            "exists and is not a registry:2 container; left alone. Choose another name with "
-            "--registry-container",
+            _(
+                "exists and is not a registry:2 container; left alone. Choose another "
+                "name with --registry-container"
+            ),
         )  # fmt: skip
         return
     if spec.recreate:
@@ -320,24 +368,29 @@ def _existing(
         record.container_id = None  # another container took the name: not ours any more
     if not run.running:
         docker.container.start(spec.container)
-        result.add("started", "container", spec.container, "it existed, stopped")
+        result.add("started", "container", spec.container, _("it existed, stopped"))
     else:
         notes.append("running")
     if run.delete_enabled:
-        notes.append("deletion enabled")
+        notes.append(_("deletion enabled"))
     result.add("existed", "container", spec.container, ", ".join(notes))
     again = shlex.join([*cli_argv(settings, spec), "--recreate"])
     if not run.delete_enabled:
         result.add(
             "warning", "container", spec.container,
-            f"deletion is not enabled ({DELETE_ENV} is not true): the lab's bonus cannot "
-            f"delete images. `{again}` recreates it with deletion on, keeping its images",
+            _(
+                "deletion is not enabled ({DELETE_ENV} is not true): the lab's bonus "
+                "cannot delete images. `{again}` recreates it with deletion on, "
+                "keeping its images"
+            ).format(DELETE_ENV=DELETE_ENV, again=again),
         )  # fmt: skip
     if run.exposed(spec.port) and not spec.expose:
         result.add(
             "warning", "container", spec.container,
-            f"{exposure_warning(spec.container, spec.port)}. `{again}` publishes it on "
-            "127.0.0.1 only, keeping its images",
+            _(
+                "{warning}. `{again}` publishes it on 127.0.0.1 only, keeping its "
+                "images"
+            ).format(warning=exposure_warning(spec.container, spec.port), again=again),
         )  # fmt: skip
     elif spec.expose and run.exposed(spec.port):
         result.add(
@@ -349,15 +402,17 @@ def _existing(
     elif spec.expose and not run.exposed(spec.port):
         result.add(
             "warning", "container", spec.container,
-            f"it is not published on all addresses; `{again}` does that",
+            _("it is not published on all addresses; `{again}` does that").format(again=again),
         )  # fmt: skip
     if not run.publishes(spec.port):
-        ports = ", ".join(str(p) for p in run.published) or "no port"
+        ports = ", ".join(str(p) for p in run.published) or _("no port")
         result.ok = False
         result.add(
             "warning", "container", spec.container,
-            f"publishes {ports}, not port {spec.port} of {spec.registry_url}: `{again}` "
-            f"publishes it on port {spec.port}, or give its port with --registry",
+            _(
+                "publishes {ports}, not port {port} of {registry_url}: `{again}` "
+                "publishes it on port {port}, or give its port with --registry"
+            ).format(ports=ports, port=spec.port, registry_url=spec.registry_url, again=again),
         )  # fmt: skip
 
 
@@ -404,22 +459,26 @@ def _recreate(
     storage = run.storage
     if storage is not None and storage.kind == "tmpfs":
         raise LabError(
-            f"{spec.container} keeps its images in a tmpfs, which cannot be kept: remove it "
-            f"yourself (`docker rm -f {spec.container}`) and run `lab up` again"
+            _(
+                "{container} keeps its images in a tmpfs, which cannot be kept: remove "
+                "it yourself (`docker rm -f {container}`) and run `lab up` again"
+            ).format(container=spec.container)
         )
     kept: LabSpec = spec
     if storage is not None and not storage.anonymous:
         source = storage.source
         if storage.kind == "volume":
             kept = LabSpec(**{**asdict(spec), "volume": storage.source})
-            where = f"volume {storage.source}"
+            where = _("volume {source}").format(source=storage.source)
         else:
-            where = f"bind mount {storage.source}"
+            where = _("bind mount {source}").format(source=storage.source)
     else:
         _ensure_volume(docker, spec, result, record)
         _copy_into_volume(docker, spec, run)
         source = spec.volume_name
-        where = f"volume {spec.volume_name} (copied from the container's own storage)"
+        where = _("volume {volume_name} (copied from the container's own storage)").format(
+            volume_name=spec.volume_name
+        )
     replacement = _create(docker, spec, source, f"{spec.container}-new-{uuid.uuid4().hex[:8]}")
     docker.container.remove(spec.container, force=True)
     docker.container.rename(replacement, spec.container)
@@ -429,7 +488,9 @@ def _recreate(
         "recreated",
         "container",
         spec.container,
-        f"{_published_on(kept)}, {DELETE_ENV}=true; its images kept in {where}",
+        _("{on}, {DELETE_ENV}=true; its images kept in {where}").format(
+            on=_published_on(kept), DELETE_ENV=DELETE_ENV, where=where
+        ),
     )
 
 
@@ -487,7 +548,10 @@ def _finish_recreate(
             record.container_id = ident
             result.add(
                 "recreated", "container", spec.container,
-                "finished the recreate a killed `lab up --recreate` began; its images kept",
+                _(
+                    "finished the recreate a killed `lab up --recreate` began; its "
+                    "images kept"
+                ),
             )  # fmt: skip
             finished = True
         else:
@@ -505,7 +569,7 @@ def _check_registry(spec: LabSpec, result: UpResult, wait: float) -> None:
                 if http.get("/v2/").status_code in (200, 401):
                     probe = probe_deletion(http)
                     off = probe.deletion is Deletion.DISABLED
-                    deletion = "deletion OFF" if off else "deletion enabled"
+                    deletion = _("deletion OFF") if off else _("deletion enabled")
                     result.add("existed", "registry", spec.registry_url, f"answers, {deletion}")
                     return
         except httpx.HTTPError:
@@ -514,7 +578,9 @@ def _check_registry(spec: LabSpec, result: UpResult, wait: float) -> None:
             result.ok = False
             result.add(
                 "warning", "registry", spec.registry_url,
-                f"does not answer after {wait:.0f} s; see `docker logs {spec.container}`",
+                _("does not answer after {wait} s; see `docker logs {container}`").format(
+                    wait=f"{wait:.0f}", container=spec.container
+                ),
             )  # fmt: skip
             return
         time.sleep(0.2)
@@ -552,8 +618,10 @@ def _ensure_builder(spec: LabSpec, settings: Settings, result: UpResult, record:
                 raise
             result.add(
                 "created", "builder", name,
-                "docker-container, --driver-opt network=host, plain HTTP to "
-                f"{spec.registry_host}; not made the builder in use",
+                _(
+                    "docker-container, --driver-opt network=host, plain HTTP to "
+                    "{registry_host}; not made the builder in use"
+                ).format(registry_host=spec.registry_host),
             )  # fmt: skip
         try:
             service.bootstrap(name)
@@ -561,11 +629,13 @@ def _ensure_builder(spec: LabSpec, settings: Settings, result: UpResult, record:
             current = builders.current or "default"
             result.add(
                 "warning", "builder", name,
-                f"it cannot start here: its BuildKit image (moby/buildkit) cannot be pulled "
-                f"({error.detail or error.what}). Builds keep using {current}, the builder in "
-                "use: with the docker driver and the containerd image store it builds both "
-                "platforms, pushes and exports registry cache too. On a machine with network "
-                f"`docker buildx use {name}` switches to it",
+                _(
+                    "it cannot start here: its BuildKit image (moby/buildkit) cannot "
+                    "be pulled ({value}). Builds keep using {current}, the builder in "
+                    "use: with the docker driver and the containerd image store it "
+                    "builds both platforms, pushes and exports registry cache too. On "
+                    "a machine with network `docker buildx use {name}` switches to it"
+                ).format(value=error.detail or error.what, current=current, name=name),
             )  # fmt: skip
     except BuildxError as error:
         result.ok = False

@@ -13,6 +13,7 @@ import shlex
 from collections.abc import Callable
 
 from buildtui.engine.client import make_docker_client
+from buildtui.i18n import N_, _, ngettext
 from buildtui.lab.record import LabError, LabRecord, load_record
 from buildtui.lab.setup import (
     LABEL,
@@ -25,7 +26,7 @@ from buildtui.lab.setup import (
 )
 from buildtui.settings import Settings
 
-NOT_OURS = "not created by `lab up`; left alone"
+NOT_OURS = N_("not created by `lab up`; left alone")
 
 
 def lab_down(
@@ -55,17 +56,17 @@ def lab_down(
                 outcomes.append(
                     Outcome(
                         "kept", "container", container,
-                        "another container took this name since lab up: left alone",
+                        _("another container took this name since lab up: left alone"),
                     )
                 )  # fmt: skip
             else:
-                outcomes.append(Outcome("kept", "container", container, NOT_OURS))
+                outcomes.append(Outcome("kept", "container", container, _(NOT_OURS)))
         elif record.container_id is not None:
-            outcomes.append(Outcome("missing", "container", container, "already gone"))
+            outcomes.append(Outcome("missing", "container", container, _("already gone")))
         record.container_id = None
         for name, ident in helpers(docker, container):  # a killed recreate's
             docker.container.remove(ident, force=True)
-            outcomes.append(Outcome("removed", "container", name, "left by a killed lab up"))
+            outcomes.append(Outcome("removed", "container", name, _("left by a killed lab up")))
         if record.builder is not None:
             outcomes.append(_remove_builder(record.builder, settings))
             record.builder = None
@@ -73,9 +74,9 @@ def lab_down(
         if record.volume is not None and record.volume not in volumes:
             if docker.volume.exists(record.volume):
                 # Recorded, yet not labelled by lab up: someone else's since.
-                outcomes.append(Outcome("kept", "volume", record.volume, NOT_OURS))
+                outcomes.append(Outcome("kept", "volume", record.volume, _(NOT_OURS)))
             else:
-                outcomes.append(Outcome("missing", "volume", record.volume, "already gone"))
+                outcomes.append(Outcome("missing", "volume", record.volume, _("already gone")))
             record.volume = None
         for volume in volumes:
             users = [
@@ -86,21 +87,28 @@ def lab_down(
                 outcomes.append(
                     Outcome(
                         "kept", "volume", volume,
-                        f"the registry's images; container {', '.join(users)} mounts it, so it "
-                        f"stays (remove {'them' if len(users) > 1 else 'it'} first, then "
-                        f"`{down} -y`)",
+                        ngettext(
+                            "the registry's images; container {users} mounts it, so it "
+                            "stays (remove it first, then `{down} -y`)",
+                            "the registry's images; containers {users} mount it, so it "
+                            "stays (remove them first, then `{down} -y`)",
+                            len(users),
+                        ).format(users=", ".join(users), down=down),
                     )
                 )  # fmt: skip
             elif remove_data(volume):
                 docker.volume.remove(volume)
-                outcomes.append(Outcome("removed", "volume", volume, "the registry's images"))
+                outcomes.append(Outcome("removed", "volume", volume, _("the registry's images")))
                 record.volume = None
             else:
                 record.volume = volume
                 outcomes.append(
                     Outcome(
                         "kept", "volume", volume,
-                        f"the registry's images; `{down} -y` removes it, `lab up` uses it again",
+                        _(
+                            "the registry's images; `{down} -y` removes it, `lab up` "
+                            "uses it again"
+                        ).format(down=down),
                     )
                 )  # fmt: skip
     except DockerException as error:
@@ -111,8 +119,10 @@ def lab_down(
         outcomes.append(
             Outcome(
                 "missing", "container", container,
-                "there is no such container and `lab up` has recorded nothing for it: nothing "
-                "removed (lab down removes only what lab up created)",
+                _(
+                    "there is no such container and `lab up` has recorded nothing for "
+                    "it: nothing removed (lab down removes only what lab up created)"
+                ),
             )
         )  # fmt: skip
     return outcomes
@@ -125,7 +135,7 @@ def _remove_builder(name: str, settings: Settings) -> Outcome:
     service = BuildersService(settings)
     try:
         if name not in service.list().names:
-            return Outcome("missing", "builder", name, "already gone")
+            return Outcome("missing", "builder", name, _("already gone"))
         service.remove(name)
     except BuildxError as error:
         return Outcome("kept", "builder", name, error.message)

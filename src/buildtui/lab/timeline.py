@@ -8,8 +8,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from buildtui import l10n
 from buildtui.build.history import BuildEntry
-from buildtui.i18n import decimal
+from buildtui.i18n import language_of, ngettext, speaking
 from buildtui.lab.build_command import flag_values, registry_caches
 from buildtui.lab.checklist import Item, Observations, Translate
 from buildtui.lab.records import iso_time
@@ -21,8 +22,8 @@ def short_time(at: float, now: float) -> str:
     """`12:42` on the day of `now`, `2026-12-06 12:42` on another day (local time)."""
     when, today = time.localtime(at), time.localtime(now)
     if when[:3] == today[:3]:
-        return time.strftime("%H:%M", when)
-    return time.strftime("%Y-%m-%d %H:%M", when)
+        return l10n.clock(at)
+    return l10n.day_time(at)
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,9 @@ def build_text(build: BuildEntry, host: str, _: Translate) -> str:
     if "--load" in build.argv:
         parts.append("--load")
     parts.append(
-        _("{cached}/{total} steps CACHED").format(cached=summary.cached, total=summary.total)
+        ngettext(
+            "{cached}/{total} steps CACHED", "{cached}/{total} steps CACHED", summary.total
+        ).format(cached=summary.cached, total=summary.total)
     )
     if not summary.succeeded:
         parts.append(_("failed (exit code {code})").format(code=summary.exit_code))
@@ -104,9 +107,11 @@ def timeline(obs: Observations, items: Sequence[Item], _: Translate) -> list[Eve
                 prune.at,
                 "prune",
                 prune.id,
-                _("Prune of builder {builder}'s cache: {records} records").format(
-                    builder=prune.builder or "default", records=prune.records
-                ),
+                ngettext(
+                    "Prune of builder {builder}'s cache: {records} records",
+                    "Prune of builder {builder}'s cache: {records} records",
+                    prune.records,
+                ).format(builder=prune.builder or "default", records=prune.records),
             )
         )
     for deletion in obs.records.deletions:
@@ -129,9 +134,11 @@ def timeline(obs: Observations, items: Sequence[Item], _: Translate) -> list[Eve
                     gc.started if gc.started is not None else gc.at,
                     "collection",
                     gc.id,
-                    _("Garbage collection of {container}: {count} blobs deleted").format(
-                        container=gc.container, count=gc.blobs_deleted
-                    ),
+                    ngettext(
+                        "Garbage collection of {container}: {count} blobs deleted",
+                        "Garbage collection of {container}: {count} blobs deleted",
+                        gc.blobs_deleted,
+                    ).format(container=gc.container, count=gc.blobs_deleted),
                     seconds,
                 )
             )
@@ -142,7 +149,8 @@ def timeline(obs: Observations, items: Sequence[Item], _: Translate) -> list[Eve
 def duration(seconds: float | None, _: Translate) -> str:
     if seconds is None:
         return ""
-    return decimal(_, _("{seconds:.1f} s").format(seconds=seconds))
+    with speaking(language_of(_)):
+        return l10n.seconds(seconds)
 
 
 @dataclass(frozen=True)

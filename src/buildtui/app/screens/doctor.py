@@ -11,6 +11,7 @@ from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.app.widgets.themed_static import ThemedStatic
 from buildtui.engine.presentation import check_text
 from buildtui.engine.status import EngineStatus
+from buildtui.i18n import N_, _
 
 
 class DoctorScreen(ModalScreen[None]):
@@ -33,7 +34,7 @@ class DoctorScreen(ModalScreen[None]):
         margin-bottom: 1;
     }
     """
-    BINDINGS = [Binding("escape,d,q", "dismiss", "Close", id="doctor.close")]
+    BINDINGS = [Binding("escape,d,q", "dismiss", N_("Close"), id="doctor.close")]
 
     def __init__(self, status: EngineStatus | None) -> None:
         super().__init__()
@@ -41,9 +42,9 @@ class DoctorScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
-            scroll.border_title = "Doctor: the lab's prerequisites"
+            scroll.border_title = _("Doctor: the lab's prerequisites")
             if self.status is None:
-                yield ScreenStatic("Still checking the engine and the registry…")
+                yield ScreenStatic(_("Still checking the engine and the registry…"))
             else:
                 for check in self.status.checks:
                     yield ThemedStatic(check_text(check), classes="check")

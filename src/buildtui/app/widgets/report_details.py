@@ -9,6 +9,7 @@ from textual.widgets import Static
 from buildtui.app.theme_styles import themed_parts
 from buildtui.app.widgets.manifest_tree import ManifestTree
 from buildtui.app.widgets.screen_static import ScreenStatic
+from buildtui.i18n import _
 from buildtui.registry.crossref import CacheBreakdown
 from buildtui.registry.outline import report_outline
 from buildtui.registry.rows import report_details
@@ -38,7 +39,7 @@ class ReportDetails(Vertical):
         yield ScreenStatic(id="registry-summary")
 
     def on_mount(self) -> None:
-        self.manifest_tree.border_title = "Manifests"
+        self.manifest_tree.border_title = _("Manifests")
 
     @property
     def manifest_tree(self) -> ManifestTree:
