@@ -550,6 +550,7 @@ class BuildTUI(App[None]):
                 if callable(retranslate):
                     retranslate()
         self.refresh_bindings()
+        self.refresh_status()  # the checks' words are made by the probe, in its language
 
     def action_command_palette(self) -> None:
         """The palette, its prompt in the app's language."""

@@ -65,7 +65,7 @@ def status_text(
     if lab_progress is not None:
         if text:
             text.append(SEPARATOR, style="muted")
-        text.append("lab ", style="bold")
+        text.append(_("lab") + " ", style="bold")
         text.append(lab_progress)
 
     def part(label: str, value: str, ok: bool) -> None:
@@ -80,18 +80,22 @@ def status_text(
     if status.registry_up:
         deletion = "" if status.registry_delete_enabled is not False else _(", delete off")
         ok = status.registry_delete_enabled is not False
-        part(registry_name, f"up ({registry}{deletion})", ok)
+        part(
+            registry_name,
+            _("up ({registry}{deletion})").format(registry=registry, deletion=deletion),
+            ok,
+        )
     else:
-        part(registry_name, f"down ({registry})", False)
+        part(registry_name, _("down ({registry})").format(registry=registry), False)
     if status.engine_up:
-        builder = f"{status.builder} ({status.builder_driver})" if status.builder else "none"
-        part("builder", builder, status.builder is not None)
+        builder = f"{status.builder} ({status.builder_driver})" if status.builder else _("none")
+        part(_("builder"), builder, status.builder is not None)
     if status.engine_up:
         store = "containerd" if status.image_store == "containerd" else _("classic store")
         part("Docker", f"{status.server_version} ({status.context or 'default'}, {store})", True)
     else:
         part("Docker", _("not reachable"), False)
-    part("buildx", status.buildx_version or "missing", status.buildx_version is not None)
+    part("buildx", status.buildx_version or _("missing"), status.buildx_version is not None)
     if status.problems:
         text.append(SEPARATOR, style="muted")
         text.append(_("press d for fixes"), style="italic")

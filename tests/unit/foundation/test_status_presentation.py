@@ -81,3 +81,15 @@ def test_the_reads_running_come_first_while_there_are_any() -> None:
     )
     assert "reading" not in status_text(healthy_status(), "registry7", "3/9", 0).plain
     assert status_text(None, "registry7", None, 1).plain.startswith("reading 1… │ Checking")
+
+
+def test_status_line_in_polish_has_its_states_in_words() -> None:
+    from buildtui.i18n import speaking
+
+    with speaking("pl"):
+        healthy = status_text(healthy_status(), "registry7", "3/9").plain
+        down = status_text(engine_down_status(), "registry7").plain
+    assert healthy.startswith("lab 3/9 │ registry7 działa (localhost:5000)")
+    assert "builder default (docker)" in healthy  # the lab's word, and data
+    assert "registry7 nie działa (localhost:5000)" in down
+    assert " up " not in healthy + down and " down " not in down

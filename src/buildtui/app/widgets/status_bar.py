@@ -49,6 +49,10 @@ class StatusBar(ThemedStatic):
     def watch_background(self, count: int) -> None:
         self._show()
 
+    def retranslate(self) -> None:
+        if not self._failed:
+            self.show(status_text(self.status, self.registry_name, self.lab_progress))
+
     def show_failure(self, error: BaseException) -> None:
         """The status check itself failed: say so instead of keeping an old or empty line."""
         self._failed = True
