@@ -1,0 +1,165 @@
+"""Every pane in Polish, at 160x48 and at 100x30: nothing of the English catalogue is
+left on the screen, and the palette switches the whole app between the languages.
+
+The screens are read from the exported screenshot (`tests/fakes/screen.py`). What is
+looked for is each catalogue message's English wording (its words between the
+`{fields}`, at least two words long) that its Polish translation does not also hold
+(commands, flags and names stay as they are in both): such a phrase on a Polish screen
+is text that was not translated. Data (tags, digests, a build's own log) is not
+catalogue text and is not looked for.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from textual.widgets import TabbedContent
+
+from buildtui.app.app import BuildTUI, make_app
+from buildtui.app.panes.build import BuildPane
+from buildtui.engine.status import Check
+from buildtui.i18n import _, language, speaking
+from buildtui.i18n_tools import read_catalogue
+from buildtui.settings import load_settings
+from tests.fakes.screen import screen_lines
+from tests.fakes.services import fake_services, settle
+from tests.fakes.status import FakeStatusService, healthy_status
+
+FIELD = re.compile(r"\{[^{}]*\}|\n")
+SIZES = ((160, 48), (100, 30))
+
+
+def english_phrases() -> dict[str, str]:
+    """English phrase -> the msgid it comes from, for every translated message."""
+    phrases: dict[str, str] = {}
+    for message in read_catalogue("pl"):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        polish = " ".join(strings)
+        for english in ids:
+            for part in FIELD.split(english):
+                phrase = part.strip(" .,:;()·-\N{EN DASH}")
+                if len(phrase) >= 12 and " " in phrase and phrase not in polish:
+                    phrases.setdefault(phrase, ids[0])
+    return phrases
+
+
+PHRASES = english_phrases()
+
+
+def untranslated(lines: list[str]) -> list[str]:
+    screen = "\n".join(lines)
+    return sorted(
+        f"{phrase!r} (from {PHRASES[phrase]!r})" for phrase in PHRASES if phrase in screen
+    )
+
+
+def polish_app(tmp_path: Path) -> BuildTUI:
+    """The app on the fakes, in Polish; the status probe's checks say what the real probe
+    says, in Polish (the fake's own are fixed English)."""
+    settings, services = fake_services(tmp_path)
+    settings = replace(settings, language="pl")
+    url = settings.registry_url
+    with speaking("pl"):
+        checks = (
+            Check("engine", "ok", _("Docker Engine {server}").format(server="26.1.5")),
+            Check("buildx", "ok", "buildx 0.13.1"),
+            Check(
+                "registry", "ok", _("registry answers at {registry_url}").format(registry_url=url)
+            ),
+        )
+    status = FakeStatusService(replace(healthy_status(url), checks=checks))
+    return make_app(settings, replace(services, settings=settings, status=status))
+
+
+SEEN: list[str] = []
+"""Every screen the scan read (printed when it fails, to see what it looked at)."""
+
+
+async def show(pilot, *keys: str) -> list[str]:  # type: ignore[no-untyped-def]
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)
+    await pilot.pause(0.2)
+    lines = screen_lines(pilot.app)
+    SEEN.append("\n".join(lines))
+    return lines
+
+
+def test_the_scan_finds_english_on_a_screen() -> None:
+    """The check can fail: an English sentence of the catalogue is found."""
+    line = "Nothing to prune with these options. Reading the cache…"
+    assert untranslated([line]) == [
+        "'Nothing to prune with these options' (from 'Nothing to prune with these options.')",
+        "'Nothing to prune' (from 'Nothing to prune.')",
+        "'Reading the cache…' (from 'Reading the cache…')",
+    ]
+    assert untranslated(["Przy tych opcjach nie ma czego czyścić. latest sha256:0123"]) == []
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+async def test_every_pane_in_polish_has_no_english_left(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    app = polish_app(tmp_path)
+    found: dict[str, list[str]] = {}
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        assert language() == "pl"
+        found["builders"] = untranslated(await show(pilot, "1"))
+        found["builders usage"] = untranslated(await show(pilot, "D"))
+        await show(pilot, "escape")
+        found["build form"] = untranslated(await show(pilot, "2", "ctrl+l"))
+        app.query_one(BuildPane).action_run()
+        await settle(pilot)
+        for _ in range(100):
+            if (
+                app.query_one(BuildPane).live is not None
+                and not app.query_one(BuildPane).live.running
+            ):
+                break
+            await pilot.pause(0.05)
+        found["build steps"] = untranslated(await show(pilot, "f3"))
+        found["build history"] = untranslated(await show(pilot, "f6"))
+        found["registry"] = untranslated(await show(pilot, "3", "escape", "tab", "down", "up"))
+        found["clean-up"] = untranslated(await show(pilot, "4", "space"))
+        found["lab"] = untranslated(await show(pilot, "5"))
+        found["doctor"] = untranslated(await show(pilot, "d"))
+        await show(pilot, "escape")
+        found["palette"] = untranslated(await show(pilot, "ctrl+p"))
+        await show(pilot, "escape")
+    assert {pane: left for pane, left in found.items() if left} == {}
+
+
+async def test_the_palette_switches_the_whole_app_and_keeps_the_choice(tmp_path: Path) -> None:
+    settings, services = fake_services(tmp_path)
+    app = make_app(settings, services)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert str(app.query_one(TabbedContent).get_tab("build").label) == "2 Build"
+        await show(pilot, "ctrl+p")
+        for key in "Polski":
+            await pilot.press(key)
+        await pilot.pause(0.3)
+        await show(pilot, "enter")
+        assert language() == "pl"
+        assert str(app.query_one(TabbedContent).get_tab("build").label) == "2 Budowanie"
+        lines = await show(pilot, "1")
+        assert "Buildery" in lines[3]
+        assert " działa (" in str(app.status_bar.styled_text)  # the status bar at once too
+        assert any("Odśwież" in line for line in lines[-2:])  # the footer
+        assert load_settings(environ={}).language == "pl"
+        await show(pilot, "ctrl+p")
+        for key in "English":
+            await pilot.press(key)
+        await pilot.pause(0.3)
+        await show(pilot, "enter")
+        assert language() == "en"
+        assert str(app.query_one(TabbedContent).get_tab("build").label) == "2 Build"
+        assert " up (" in str(app.status_bar.styled_text)
+        assert load_settings(environ={}).language == "en"
