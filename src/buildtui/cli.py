@@ -97,8 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SettingsError as error:
             print(f"buildtui: {error}", file=sys.stderr)
             return EXIT_USAGE
-        # `--json` is data: its values (sizes, states, notes) are always English.
-        set_language("en" if getattr(args, "json", False) else settings.ui_language)
+        # `--json` is data: its values (sizes, states, notes) are always English. A
+        # command's `--lang` (lab, class) speaks for the whole command.
+        given = getattr(args, "lang", None)
+        set_language("en" if getattr(args, "json", False) else given or settings.ui_language)
         if settings.log != "off":
             from buildtui import logs
 

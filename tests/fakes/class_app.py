@@ -9,7 +9,7 @@ from textual.pilot import Pilot
 
 from buildtui.app.class_app import ClassApp, make_class_app
 from buildtui.app.panes.class_pane import ClassPane
-from buildtui.lab.i18n import translator
+from buildtui.i18n import translator
 from buildtui.settings import Settings
 from tests.fakes.classroom import class_service
 from tests.fakes.registry import FakeRegistry

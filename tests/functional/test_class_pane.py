@@ -18,10 +18,11 @@ from buildtui.app.screens.lab_submit import SubmitScreen
 from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.app.widgets.themed_static import ThemedStatic
 from buildtui.classroom.service import ClassService
+from buildtui.i18n import language
 from buildtui.lab.service import LabService
 from buildtui.registry.auth import NoCredentials
 from buildtui.registry.service import RegistryService
-from buildtui.settings import Settings
+from buildtui.settings import Settings, load_settings
 from tests.fakes.class_app import class_app, class_pane, settle_class
 from tests.fakes.classroom import (
     CLASS_HOST,
@@ -33,6 +34,7 @@ from tests.fakes.classroom import (
 from tests.fakes.gate import Gate
 from tests.fakes.lab_app import lab_app, lab_pane
 from tests.fakes.registry import FakeRegistry
+from tests.fakes.screen import screen_lines
 from tests.fakes.services import fake_services, settle
 
 
@@ -151,9 +153,17 @@ async def test_the_pane_speaks_polish(klass: FakeRegistry) -> None:
         await pilot.press("l")
         await settle_class(pilot)
         pane = class_pane(app)
-        assert pane.language == "pl" and pane.table.row_count == 5
+        assert language() == "pl" and pane.table.row_count == 5
         headers = [str(column.label) for column in pane.table.columns.values()]
         assert headers[0] == "Student" and headers[2] == "Zrobione"
+        screen = "\n".join(screen_lines(app))
+        assert "tryb grupy" in screen and "Grupa class.test:5000/lab7" in screen
+        assert "Zamknij" in screen and "Odśwież" in screen  # the footer
+        assert "Close" not in screen and "class mode" not in screen
+        assert load_settings(environ={}).language == "pl"  # kept, as the app's palette keeps it
+        await pilot.press("l")
+        await settle_class(pilot)
+        assert language() == "en" and "class mode" in "\n".join(screen_lines(app))
 
 
 async def test_the_app_s_palette_opens_the_class_of_the_setting(tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.app.widgets.status_bar import StatusBar
 from buildtui.app.widgets.title_bar import TitleBar
 from buildtui.engine.status import EngineStatus
-from buildtui.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, language, set_language
+from buildtui.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, language, set_language, translator
 from buildtui.settings import Settings, SettingsError, save_setting
 from buildtui.untrusted import visible
 
@@ -395,7 +395,6 @@ class BuildTUI(App[None]):
         from buildtui.app.screens.class_screen import ClassScreen
         from buildtui.classroom.ref import ClassRefError, parse_class_ref
         from buildtui.classroom.service import ClassService
-        from buildtui.lab.i18n import translator
         from buildtui.registry.reference import same_registry
         from buildtui.registry.service import RegistryService
 
@@ -408,9 +407,10 @@ class BuildTUI(App[None]):
         shared = None
         if isinstance(registry, RegistryService) and same_registry(ref.registry, registry.registry):
             shared = registry.share()
-        language = self.settings.lab_language
-        service = ClassService(self.settings, ref, registry=shared, translate=translator(language))
-        self.push_screen(ClassScreen(service, language=language))
+        service = ClassService(
+            self.settings, ref, registry=shared, translate=translator(language())
+        )
+        self.push_screen(ClassScreen(service))
 
     def action_doctor(self) -> None:
         from buildtui.app.screens.doctor import DoctorScreen  # not needed for the first frame
@@ -590,9 +590,10 @@ class BuildTUI(App[None]):
             yield SystemCommand(name, help_line, partial(self.run_action, command.action))
         if self.settings.class_ref:
             yield SystemCommand(
-                "Show the class",
-                f"Every submission in {visible(self.settings.class_ref, one_line=True)}, "
-                "checked (class mode)",
+                _("Show the class"),
+                _("Every submission in {ref}, checked (class mode)").format(
+                    ref=visible(self.settings.class_ref, one_line=True)
+                ),
                 self.action_show_class,
             )
         # The commands of the pane in front that it offers now (as its footer does), each

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import sys
 import traceback
+from dataclasses import replace
 
 from textual.app import App
 from textual.notifications import SeverityLevel
@@ -12,7 +13,8 @@ from textual.notifications import SeverityLevel
 from buildtui.app.screens.class_screen import ClassScreen
 from buildtui.classroom.ref import ClassRef
 from buildtui.classroom.service import ClassService
-from buildtui.settings import Settings
+from buildtui.i18n import LANGUAGES, _, set_language, translator
+from buildtui.settings import Settings, SettingsError, save_setting
 from buildtui.untrusted import visible
 
 
@@ -26,15 +28,39 @@ class ClassApp(App[None]):
         super().__init__()
         self.settings = settings
         self.service = service
-        self.language = language
+        set_language(language)
 
     def on_mount(self) -> None:
         if self.settings.theme is not None and self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
-        screen = ClassScreen(self.service, language=self.language)
+        screen = ClassScreen(self.service)
         self.push_screen(screen, callback=lambda _result: self.exit())
+
+    def action_switch_language(self, value: str) -> None:
+        """The class in `value` now (the pane's `l`), kept for the next start as the main
+        app's palette keeps it."""
+        if value not in LANGUAGES:
+            return
+        set_language(value)
+        for screen in self.screen_stack:
+            for widget in screen.walk_children(with_self=True):
+                retranslate = getattr(widget, "retranslate", None)
+                if callable(retranslate):
+                    retranslate()
+        self.refresh_bindings()
+        if value != self.settings.language:
+            try:
+                save_setting("language", value)
+            except (OSError, SettingsError) as error:
+                self.notify(
+                    _("the language is not kept: {error}").format(error=error),
+                    title=_("Settings"),
+                    severity="warning",
+                )
+                return
+            self.settings = replace(self.settings, language=value)
 
     def notify(
         self,
@@ -65,7 +91,6 @@ def run_class_app(settings: Settings, ref: ClassRef, language: str) -> int:
     from rich.console import Console
 
     from buildtui import logs
-    from buildtui.lab.i18n import translator
 
     app = make_class_app(
         settings, ClassService(settings, ref, translate=translator(language)), language

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from buildtui import __version__
+from buildtui.i18n import _
+from buildtui.l10n import count
 from buildtui.lab.records import iso_time
 from buildtui.registry.client import compute_digest
 from buildtui.registry.models import OCI_EMPTY, OCI_MANIFEST
@@ -193,10 +195,10 @@ class Bundle:
             if one.size > cap:
                 return over_cap(one.name, one.size, cap)
         if self.size > TOTAL_CAP:
-            return over_cap("the whole submission", self.size, TOTAL_CAP)
+            return over_cap(_("the whole submission"), self.size, TOTAL_CAP)
         manifest = len(self.manifest())
         if manifest > MANIFEST_CAP:
-            return over_cap("its manifest", manifest, MANIFEST_CAP)
+            return over_cap(_("its manifest"), manifest, MANIFEST_CAP)
         return None
 
 
@@ -207,7 +209,9 @@ def cap_text(cap: int) -> str:
 
 def over_cap(what: str, size: int, cap: int) -> str:
     """`what` is over `cap`, in a sentence that gives both in bytes."""
-    return f"{what} is {size:,} bytes, above the {cap_text(cap)} ({cap:,} bytes) it may have"
+    return _("{what} is {size} bytes, above the {cap} ({cap_bytes} bytes) it may have").format(
+        what=what, size=count(size), cap=cap_text(cap), cap_bytes=count(cap)
+    )
 
 
 def _json(document: Mapping[str, Any]) -> bytes:

@@ -16,6 +16,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from buildtui.i18n import _
+from buildtui.l10n import count
 from buildtui.registry.reference import TAG_MAX, is_tag
 from buildtui.untrusted import is_safe
 
@@ -63,11 +65,13 @@ def name_problem(name: str) -> str | None:
     """What is wrong with `name` as a student's name, or None."""
     cleaned = clean_name(name)
     if not cleaned:
-        return "the student's name is empty: give it with --student NAME"
+        return _("the student's name is empty: give it with --student NAME")
     if len(cleaned) > NAME_MAX:
-        return f"the student's name has {len(cleaned):,} characters; at most {NAME_MAX} are allowed"
+        return _("the student's name has {count} characters; at most {limit} are allowed").format(
+            count=count(len(cleaned)), limit=NAME_MAX
+        )
     if not is_safe(cleaned, one_line=True):
-        return "the student's name holds control characters; type it again"
+        return _("the student's name holds control characters; type it again")
     return None
 
 

@@ -16,8 +16,8 @@ from rich.text import Text
 from buildtui.classroom.bundle import Earlier
 from buildtui.classroom.checks import when
 from buildtui.classroom.service import ClassRow
+from buildtui.i18n import decimal
 from buildtui.lab.checklist import short_title
-from buildtui.lab.i18n import decimal
 from buildtui.registry.present import format_size
 from buildtui.untrusted import visible
 

@@ -44,6 +44,8 @@ from buildtui.classroom.schema import (
     read_records,
     read_summary,
 )
+from buildtui.i18n import _
+from buildtui.l10n import count
 from buildtui.lab.records import LabRecords
 from buildtui.registry.blobcache import BlobCache, CachedReads
 from buildtui.registry.client import RegistryClient
@@ -196,7 +198,9 @@ async def _blob(
         data = None
     if data is None or len(data) != layer.size:
         raise Malformed(
-            f"its {layer.name} does not have the {layer.size:,} bytes its manifest says"
+            _("its {name} does not have the {size} bytes its manifest says").format(
+                name=layer.name, size=count(layer.size)
+            )
         )
     return data
 
@@ -230,7 +234,9 @@ async def read_submission(
     except ManifestTooLarge:
         return Submission(
             reference,
-            problem=f"its manifest is above the {cap_text(MANIFEST_CAP)} a manifest may have",
+            problem=_("its manifest is above the {cap} a manifest may have").format(
+                cap=cap_text(MANIFEST_CAP)
+            ),
         )
     except RegistryError as error:
         return Submission(reference, problem=str(error))
@@ -245,11 +251,10 @@ async def read_submission(
             reference,
             raw.digest,
             manifest,
-            problem=(
-                f"not read: this listing has read nearly {cap_text(LIST_BUDGET)} of "
-                f"submissions already, and this one's files are {size:,} bytes more; save it "
-                "with class get"
-            ),
+            problem=_(
+                "not read: this listing has read nearly {budget} of submissions already, and "
+                "this one's files are {size} bytes more; save it with class get"
+            ).format(budget=cap_text(LIST_BUDGET), size=count(size)),
         )
     try:
         parts = await asyncio.gather(
@@ -268,7 +273,7 @@ async def read_submission(
             reference,
             raw.digest,
             manifest,
-            problem="one of its files is missing from the registry (pushed in part?)",
+            problem=_("one of its files is missing from the registry (pushed in part?)"),
         )
     except RegistryError as error:
         return Submission(reference, raw.digest, manifest, problem=str(error))
@@ -326,7 +331,9 @@ async def read_class(
     cut = tags.cut
     names = sorted(tags)
     if len(names) > MAX_SUBMISSIONS:
-        cut = f"the class has {len(names):,} tags; only the first {MAX_SUBMISSIONS:,} are read"
+        cut = _("the class has {count} tags; only the first {limit} are read").format(
+            count=count(len(names)), limit=count(MAX_SUBMISSIONS)
+        )
         names = names[:MAX_SUBMISSIONS]
     waiting = list(reversed(names))
     found: list[Submission] = []
@@ -339,5 +346,5 @@ async def read_class(
             if on_submission is not None:
                 on_submission(submission)
 
-    await asyncio.gather(*(reader() for _ in range(min(readers, len(names)))))
+    await asyncio.gather(*(reader() for _reader in range(min(readers, len(names)))))
     return ClassRead(tuple(sorted(found, key=lambda s: s.tag)), cut)

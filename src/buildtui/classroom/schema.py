@@ -38,6 +38,8 @@ from buildtui.classroom.bundle import (
     over_cap,
 )
 from buildtui.classroom.names import NAME_MAX
+from buildtui.i18n import _
+from buildtui.l10n import count
 from buildtui.lab.records import LabRecords, records_from_document
 from buildtui.registry.client import compute_digest
 from buildtui.registry.models import OCI_EMPTY, OCI_MANIFEST
@@ -69,11 +71,13 @@ def strict_json(data: bytes, what: str) -> Any:
     try:
         return json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
     except UnicodeDecodeError:
-        raise Malformed(f"{what} is not UTF-8 text") from None
+        raise Malformed(_("{what} is not UTF-8 text").format(what=what)) from None
     except RecursionError:
-        raise Malformed(f"{what} is nested too deeply to be read") from None
+        raise Malformed(_("{what} is nested too deeply to be read").format(what=what)) from None
     except ValueError as error:
-        raise Malformed(f"{what} is not valid JSON ({str(error)[:120]})") from None
+        raise Malformed(
+            _("{what} is not valid JSON ({value})").format(what=what, value=str(error)[:120])
+        ) from None
 
 
 # -- typed reads ---------------------------------------------------------------------
@@ -81,16 +85,20 @@ def strict_json(data: bytes, what: str) -> Any:
 
 def obj(value: Any, path: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise Malformed(f"{path} is not an object")
+        raise Malformed(_("{path} is not an object").format(path=path))
     return value
 
 
 def text(data: Mapping[str, Any], key: str, path: str, *, limit: int = TEXT_MAX) -> str:
     value = data.get(key)
     if not isinstance(value, str):
-        raise Malformed(f"{path}.{key} is missing or not a string")
+        raise Malformed(_("{path}.{key} is missing or not a string").format(path=path, key=key))
     if len(value) > limit:
-        raise Malformed(f"{path}.{key} has {len(value):,} characters, above {limit:,}")
+        raise Malformed(
+            _("{path}.{key} has {count} characters, above {limit}").format(
+                path=path, key=key, count=count(len(value)), limit=count(limit)
+            )
+        )
     return value
 
 
@@ -101,7 +109,11 @@ def optional_text(data: Mapping[str, Any], key: str, path: str) -> str | None:
 def integer(data: Mapping[str, Any], key: str, path: str, *, low: int = 0) -> int:
     value = data.get(key)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value < 2**53:
-        raise Malformed(f"{path}.{key} is missing or not a whole number from {low}")
+        raise Malformed(
+            _("{path}.{key} is missing or not a whole number from {low}").format(
+                path=path, key=key, low=low
+            )
+        )
     return value
 
 
@@ -110,7 +122,7 @@ def optional_integer(data: Mapping[str, Any], key: str, path: str) -> int | None
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 2**31:
-        raise Malformed(f"{path}.{key} is not a whole number")
+        raise Malformed(_("{path}.{key} is not a whole number").format(path=path, key=key))
     return value
 
 
@@ -119,27 +131,31 @@ def items_of(
 ) -> tuple[T, ...]:
     value = data.get(key, [])
     if not isinstance(value, list):
-        raise Malformed(f"{path}.{key} is not a list")
+        raise Malformed(_("{path}.{key} is not a list").format(path=path, key=key))
     if len(value) > limit:
-        raise Malformed(f"{path}.{key} has {len(value):,} entries, above {limit:,}")
+        raise Malformed(
+            _("{path}.{key} has {count} entries, above {limit}").format(
+                path=path, key=key, count=count(len(value)), limit=count(limit)
+            )
+        )
     return tuple(read(one, f"{path}.{key}[{n}]") for n, one in enumerate(value))
 
 
 def a_string(value: Any, path: str) -> str:
     if not isinstance(value, str) or len(value) > TEXT_MAX:
-        raise Malformed(f"{path} is not a string")
+        raise Malformed(_("{path} is not a string").format(path=path))
     return value
 
 
 def an_int(value: Any, path: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**53:
-        raise Malformed(f"{path} is not a whole number")
+        raise Malformed(_("{path} is not a whole number").format(path=path))
     return value
 
 
 def a_digest(value: Any, path: str) -> str:
     if not isinstance(value, str) or digest_problem(value) is not None:
-        raise Malformed(f"{path} is not a digest (sha256: and 64 hex digits)")
+        raise Malformed(_("{path} is not a digest (sha256: and 64 hex digits)").format(path=path))
     return value
 
 
@@ -147,14 +163,16 @@ def a_time(value: Any, path: str) -> float:
     """An ISO 8601 time with its zone (a time without one is refused: it cannot be
     compared with the others)."""
     if not isinstance(value, str) or len(value) > 40:
-        raise Malformed(f"{path} is not a time")
+        raise Malformed(_("{path} is not a time").format(path=path))
     try:
         moment = datetime.fromisoformat(value)
         if moment.tzinfo is None:
             raise ValueError("no time zone")
         return moment.timestamp()
     except (ValueError, OverflowError, OSError):
-        raise Malformed(f"{path} is not a time in ISO 8601 with its zone") from None
+        raise Malformed(
+            _("{path} is not a time in ISO 8601 with its zone").format(path=path)
+        ) from None
 
 
 def optional_time(data: Mapping[str, Any], key: str, path: str) -> float | None:
@@ -202,21 +220,23 @@ class SubmissionManifest:
 def read_manifest(raw: bytes, digest: str) -> SubmissionManifest:
     """The manifest of a submission, every field and cap checked (Malformed if not)."""
     if len(raw) > MANIFEST_CAP:
-        raise Malformed(over_cap("its manifest", len(raw), MANIFEST_CAP))
+        raise Malformed(over_cap(_("its manifest"), len(raw), MANIFEST_CAP))
     document = obj(strict_json(raw, "its manifest"), "the manifest")
     if document.get("mediaType") != OCI_MANIFEST or document.get("schemaVersion") != 2:
-        raise Malformed("it is not an OCI image manifest (schemaVersion 2)")
+        raise Malformed(_("it is not an OCI image manifest (schemaVersion 2)"))
     kind = document.get("artifactType")
     if kind != ARTIFACT_TYPE:
         shown = repr(kind)[:80] if isinstance(kind, str) else "none"
-        raise Malformed(f"it is not a lab submission (its artifactType is {shown})")
+        raise Malformed(
+            _("it is not a lab submission (its artifactType is {shown})").format(shown=shown)
+        )
     config = obj(document.get("config"), "the manifest's config")
     if (
         config.get("mediaType") != OCI_EMPTY
         or config.get("digest") != compute_digest(EMPTY_CONFIG)
         or config.get("size") != len(EMPTY_CONFIG)
     ):
-        raise Malformed("its config is not the empty descriptor a submission has")
+        raise Malformed(_("its config is not the empty descriptor a submission has"))
     layers = items_of(document, "layers", "the manifest", MAX_LAYERS, _layer)
     _check_layers(layers)
     annotations = obj(document.get("annotations", {}), "the manifest's annotations")
@@ -237,26 +257,34 @@ def _layer(value: Any, path: str) -> Layer:
     annotations = obj(entry.get("annotations"), f"{path}.annotations")
     name = text(annotations, TITLE, f"{path}.annotations", limit=100)
     if not SAFE_NAME.fullmatch(name):
-        raise Malformed(f"{path} is named {name!r}, which is not a plain file name")
+        raise Malformed(
+            _("{path} is named {name!r}, which is not a plain file name").format(
+                path=path, name=name
+            )
+        )
     cap = CAPS.get(media_type)
     if cap is None:
-        raise Malformed(f"{path} ({name}) has the media type {media_type!r}, unknown here")
+        raise Malformed(
+            _("{path} ({name}) has the media type {media_type!r}, unknown here").format(
+                path=path, name=name, media_type=media_type
+            )
+        )
     if size > cap:
-        raise Malformed(over_cap(f"its {name}", size, cap))
+        raise Malformed(over_cap(_("its {file_name}").format(file_name=name), size, cap))
     return Layer(name, media_type, digest, size)
 
 
 def _check_layers(layers: Sequence[Layer]) -> None:
     names = [layer.name for layer in layers]
     if len(set(names)) != len(names):
-        raise Malformed("two of its files have the same name")
+        raise Malformed(_("two of its files have the same name"))
     for media_type, name in REQUIRED.items():
         found = [layer for layer in layers if layer.media_type == media_type]
         if len(found) != 1 or found[0].name != name:
-            raise Malformed(f"it does not hold exactly one {name}")
+            raise Malformed(_("it does not hold exactly one {name}").format(name=name))
     total = sum(layer.size for layer in layers)
     if total > TOTAL_CAP:
-        raise Malformed(over_cap("the whole submission", total, TOTAL_CAP))
+        raise Malformed(over_cap(_("the whole submission"), total, TOTAL_CAP))
 
 
 # -- submission.json -----------------------------------------------------------------
@@ -303,12 +331,16 @@ def read_summary(data: bytes) -> Summary:
     lab = obj(document.get("lab_registry"), f"{where}.lab_registry")
     host = text(lab, "host", f"{where}.lab_registry", limit=300)
     if host_problem(host) is not None:
-        raise Malformed(f"{where}.lab_registry.host is not a host[:port]")
+        raise Malformed(_("{where}.lab_registry.host is not a host[:port]").format(where=where))
     progress = obj(document.get("progress"), f"{where}.progress")
     items = items_of(document, "items", where, MAX_ITEMS, _item)
     done, total = integer(progress, "done", where), integer(progress, "total", where)
     if total != len(items) or done != sum(1 for item in items if item.ticked):
-        raise Malformed(f"{where}.progress says {done}/{total}, which its items do not add up to")
+        raise Malformed(
+            _("{where}.progress says {done}/{total}, which its items do not add up to").format(
+                where=where, done=done, total=total
+            )
+        )
     return Summary(
         student=text(document, "student", where, limit=NAME_MAX),
         tag=text(document, "tag", where, limit=128),
@@ -326,14 +358,20 @@ def read_summary(data: bytes) -> Summary:
 
 def _format(document: Mapping[str, Any], name: str, where: str) -> None:
     if document.get("format") != name or document.get("version") != 1:
-        raise Malformed(f"{where} is not a {name} document of version 1")
+        raise Malformed(
+            _("{where} is not a {name} document of version 1").format(where=where, name=name)
+        )
 
 
 def _item(value: Any, path: str) -> ItemState:
     entry = obj(value, path)
     status = text(entry, "status", path, limit=20)
     if status not in STATUSES:
-        raise Malformed(f"{path}.status is {status[:20]!r}, not one of {', '.join(STATUSES)}")
+        raise Malformed(
+            _("{path}.status is {status!r}, not one of {items}").format(
+                path=path, status=status[:20], items=", ".join(STATUSES)
+            )
+        )
     return ItemState(
         number=integer(entry, "number", path, low=1),
         key=text(entry, "key", path, limit=40),
@@ -387,7 +425,7 @@ def read_builds(data: bytes) -> tuple[BuildFacts, ...]:
     builds = items_of(document, "builds", where, MAX_BUILDS, _build)
     ids = [b.id for b in builds]
     if len(set(ids)) != len(ids):
-        raise Malformed(f"{where} lists one build id twice")
+        raise Malformed(_("{where} lists one build id twice").format(where=where))
     return builds
 
 
@@ -433,13 +471,13 @@ def _cited(value: Any, path: str) -> CitedDigest:
     entry = obj(value, path)
     registry = text(entry, "registry", path, limit=300)
     if host_problem(registry) is not None:
-        raise Malformed(f"{path}.registry is not a host[:port]")
+        raise Malformed(_("{path}.registry is not a host[:port]").format(path=path))
     repository = text(entry, "repository", path, limit=300)
     if repository_problem(repository, registry) is not None:
-        raise Malformed(f"{path}.repository is not a repository name")
+        raise Malformed(_("{path}.repository is not a repository name").format(path=path))
     kind = text(entry, "kind", path, limit=20)
     if kind not in ("manifest", "blob"):
-        raise Malformed(f"{path}.kind is neither manifest nor blob")
+        raise Malformed(_("{path}.kind is neither manifest nor blob").format(path=path))
     return CitedDigest(
         registry=registry,
         repository=repository,
@@ -457,7 +495,9 @@ def read_records(data: bytes) -> LabRecords:
     where = "lab-records.json"
     document = obj(strict_json(data, where), where)
     if document.get("version") != 2:
-        raise Malformed(f"{where} is not a document of lab records of version 2")
+        raise Malformed(
+            _("{where} is not a document of lab records of version 2").format(where=where)
+        )
     try:
         return records_from_document(document)
     except ValueError as error:

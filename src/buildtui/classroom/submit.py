@@ -17,8 +17,8 @@ from buildtui.classroom.collect import collect_evidence
 from buildtui.classroom.names import StudentTag, name_problem, tag_for
 from buildtui.classroom.ref import ClassRef, ClassRefError, parse_class_ref
 from buildtui.classroom.remote import Pushed, SubmitError, push_submission
+from buildtui.i18n import translator
 from buildtui.lab.checklist import Observations
-from buildtui.lab.i18n import translator
 from buildtui.lab.service import LabService
 from buildtui.registry.client import RegistryClient
 from buildtui.registry.service import RegistryService

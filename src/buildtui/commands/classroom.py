@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from buildtui.i18n import _, language, translator
 from buildtui.settings import Settings
 
 USAGE = (
@@ -53,7 +54,7 @@ def register(subparsers: Any) -> None:
 
 
 def _usage(message: str) -> int:
-    print(f"buildtui: {message}\nusage: {USAGE}", file=sys.stderr)
+    print(f"buildtui: {message}\n" + _("usage: {usage}").format(usage=USAGE), file=sys.stderr)
     return 2
 
 
@@ -64,8 +65,10 @@ def _class_ref(given: str | None, settings: Settings) -> Any:
     text = given or settings.class_ref
     if not text:
         print(
-            "buildtui: name the class: HOST[:PORT]/REPO (e.g. localhost:5000/lab7-class), "
-            "or set class_ref in the config file or BUILDTUI_CLASS_REF",
+            _(
+                "buildtui: name the class: HOST[:PORT]/REPO (e.g. localhost:5000/lab7-class), "
+                "or set class_ref in the config file or BUILDTUI_CLASS_REF"
+            ),
             file=sys.stderr,
         )
         return None
@@ -80,21 +83,15 @@ def run_class(args: argparse.Namespace, settings: Settings) -> int:
     words = list(args.words)
     if words[:1] == ["ls"]:
         if len(words) > 2:
-            return _usage("`class ls` takes one REF at most")
+            return _usage(_("`class ls` takes one REF at most"))
         return run_ls(args, settings, words[1] if len(words) == 2 else None)
     if words[:1] == ["get"]:
         if len(words) != 2:
-            return _usage("`class get` takes one NAME (quote a name with spaces)")
+            return _usage(_("`class get` takes one NAME (quote a name with spaces)"))
         return run_get(args, settings, words[1])
     if len(words) > 1:
-        return _usage(f"unknown action {words[0]!r}")
+        return _usage(_("unknown action {action!r}").format(action=words[0]))
     return run_pane(args, settings, words[0] if words else None)
-
-
-def _translate(args: argparse.Namespace, settings: Settings) -> Any:
-    from buildtui.lab.i18n import translator
-
-    return translator(args.lang or settings.lab_language)
 
 
 def run_ls(args: argparse.Namespace, settings: Settings, given: str | None) -> int:
@@ -107,8 +104,7 @@ def run_ls(args: argparse.Namespace, settings: Settings, given: str | None) -> i
     ref = _class_ref(given, settings)
     if ref is None:
         return 2
-    _ = _translate(args, settings)
-    service = ClassService(settings, ref, translate=_)
+    service = ClassService(settings, ref, translate=translator(language()))
     try:
         listing = run_then_close(service, lambda s: s.read())
     except NotFound as error:
@@ -127,7 +123,7 @@ def run_ls(args: argparse.Namespace, settings: Settings, given: str | None) -> i
     if args.json:
         print_json(class_json(listing.rows, str(ref), listing.cut))
     else:
-        print("\n".join(class_lines(listing.rows, _)))
+        print("\n".join(class_lines(listing.rows, translator(language()))))
         if listing.cut:
             print(listing.cut)
     return 0
@@ -144,7 +140,7 @@ def run_get(args: argparse.Namespace, settings: Settings, name: str) -> int:
     from buildtui.registry.reference import digest_problem
 
     if not args.out:
-        return _usage("`class get` needs --out DIR, the folder to save the files in")
+        return _usage(_("`class get` needs --out DIR, the folder to save the files in"))
     ref = _class_ref(args.class_ref, settings)
     if ref is None:
         return 2
@@ -152,14 +148,20 @@ def run_get(args: argparse.Namespace, settings: Settings, name: str) -> int:
     if problem is not None:
         return _usage(problem)
     if args.digest and digest_problem(args.digest) is not None:
-        return _usage(f"--digest {args.digest!r} is not a digest (sha256: and 64 hex digits)")
+        return _usage(
+            _("--digest {digest!r} is not a digest (sha256: and 64 hex digits)").format(
+                digest=args.digest
+            )
+        )
     tag = tag_for(name).tag
     reference = args.digest or tag
     service = ClassService(settings, ref)
     try:
         manifest, files = run_then_close(service, lambda s: s.files(reference))
     except (Malformed, RegistryError) as error:
-        message = f"cannot get {ref}:{reference}: {error}"
+        message = _("cannot get {ref}:{reference}: {error}").format(
+            ref=ref, reference=reference, error=error
+        )
         if args.json:
             print_json({"ok": False, "error": message})
         print(f"buildtui: {message}", file=sys.stderr)
@@ -172,8 +174,13 @@ def run_get(args: argparse.Namespace, settings: Settings, name: str) -> int:
             write_private(out / file_name, data, links="refuse", own_folder=False)
             written.append(file_name)
     except OSError as error:
-        message = f"cannot write into {out}: {error.strerror or error}" + (
-            f" (written before it: {', '.join(written)})" if written else ""
+        why = error.strerror or error
+        message = (
+            _("cannot write into {out}: {error} (written before it: {files})").format(
+                out=out, error=why, files=", ".join(written)
+            )
+            if written
+            else _("cannot write into {out}: {error}").format(out=out, error=why)
         )
         if args.json:
             print_json({"ok": False, "error": message, "files": written})
@@ -192,8 +199,9 @@ def run_get(args: argparse.Namespace, settings: Settings, name: str) -> int:
         )
     else:
         print(
-            f"Saved the submission of {manifest.student} ({manifest.digest}) into {out}: "
-            + ", ".join(written)
+            _("Saved the submission of {student} ({digest}) into {out}: {files}").format(
+                student=manifest.student, digest=manifest.digest, out=out, files=", ".join(written)
+            )
         )
     return 0
 
@@ -210,4 +218,4 @@ def run_pane(args: argparse.Namespace, settings: Settings, given: str | None) ->
         return 2
     from buildtui.app.class_app import run_class_app
 
-    return run_class_app(settings, ref, args.lang or settings.lab_language)
+    return run_class_app(settings, ref, language())

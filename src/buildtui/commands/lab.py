@@ -11,7 +11,8 @@ from typing import Any
 
 from buildtui.commands.lab_engine import register_engine
 from buildtui.commands.lab_setup import register_setup
-from buildtui.i18n import _
+from buildtui.i18n import _, translator
+from buildtui.i18n import language as current_language
 from buildtui.settings import Settings
 
 
@@ -184,7 +185,7 @@ def report_format(out: str | None, given: str | None) -> tuple[str | None, str |
             _(
                 "cannot write a report as {value}: give --out a name ending in .md or "
                 ".html (a PDF: open the .html in a browser and print it)"
-            ).format(value=suffix or "a file without a suffix")
+            ).format(value=suffix or _("a file without a suffix"))
         )
     if given and given != fmt:
         return None, _(
@@ -251,11 +252,9 @@ def run_submit(args: argparse.Namespace, settings: Settings) -> int:
     from buildtui.classroom.present import submit_json, submit_lines
     from buildtui.classroom.submit import ClassRefError, SubmitError, check_submission, submit_lab
     from buildtui.commands.output import print_json
-    from buildtui.lab.i18n import translator
     from buildtui.registry.errors import RegistryError
 
-    language = args.lang or settings.lab_language
-    _ = translator(language)
+    language = args.lang or settings.lab_language  # the report's
 
     def refused(message: str, code: int) -> int:
         if args.json:
@@ -274,7 +273,7 @@ def run_submit(args: argparse.Namespace, settings: Settings) -> int:
         )
     student = args.student or settings.student
     try:
-        check_submission(to, student, _)
+        check_submission(to, student, translator(current_language()))
     except (ClassRefError, SubmitError) as error:
         return refused(str(error), 2)
     service = _service(settings)
@@ -286,7 +285,7 @@ def run_submit(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json(submit_json(result))
     else:
-        print("\n".join(submit_lines(result, _)))
+        print("\n".join(submit_lines(result, translator(current_language()))))
     return 0
 
 

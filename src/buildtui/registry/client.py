@@ -928,13 +928,22 @@ class RegistryClient:
         opened = await self._send("POST", f"/v2/{repository}/blobs/uploads/", scope=scope)
         location = opened.headers.get("location")
         if opened.status != 202 or not location:
-            raise self._write_failed(opened, f"could not start the upload of blob {digest}")
+            raise self._write_failed(
+                opened,
+                _("{registry} could not start the upload of blob {digest}").format(
+                    registry=self.registry, digest=digest
+                ),
+            )
         target = urljoin(self.base_url + "/", location)
         if urlsplit(target).netloc != urlsplit(self.base_url).netloc:
             raise UnexpectedResponse(
-                f"{self.registry} sent the upload of blob {digest} to another host "
-                f"({echo(urlsplit(target).netloc, 40)}); buildtui does not send your "
-                "credentials and data there. Check the registry's address and proxy set-up"
+                _(
+                    "{registry} sent the upload of blob {digest} to another host ({host}); "
+                    "buildtui does not send your credentials and data there. Check the "
+                    "registry's address and proxy set-up"
+                ).format(
+                    registry=self.registry, digest=digest, host=echo(urlsplit(target).netloc, 40)
+                )
             )
         separator = "&" if "?" in target else "?"
         closed = await self._send(
@@ -945,12 +954,24 @@ class RegistryClient:
             content=data,
         )
         if closed.status not in (201, 204):
-            raise self._write_failed(closed, f"did not take blob {digest}")
+            raise self._write_failed(
+                closed,
+                _("{registry} did not take blob {digest}").format(
+                    registry=self.registry, digest=digest
+                ),
+            )
         announced = closed.headers.get("docker-content-digest")
         if announced and announced != digest:
             raise DigestMismatch(
-                f"{self.registry} stored blob {digest} of {repository} as {echo(announced, 80)}: "
-                "the upload was changed on the way; submit again"
+                _(
+                    "{registry} stored blob {digest} of {repository} as {announced}: the "
+                    "upload was changed on the way; submit again"
+                ).format(
+                    registry=self.registry,
+                    digest=digest,
+                    repository=repository,
+                    announced=echo(announced, 80),
+                )
             )
         return True
 
@@ -969,30 +990,45 @@ class RegistryClient:
         )
         if answer.status not in (200, 201):
             raise self._write_failed(
-                answer, f"did not take the manifest {join_reference(repository, reference)}"
+                answer,
+                _("{registry} did not take the manifest {reference}").format(
+                    registry=self.registry, reference=join_reference(repository, reference)
+                ),
             )
         announced = answer.headers.get("docker-content-digest")
         if announced and announced != digest:
             raise DigestMismatch(
-                f"{self.registry} stored the manifest of {join_reference(repository, reference)} "
-                f"as {echo(announced, 80)}, not {digest}: it changed the bytes; "
-                "do not trust this registry with submissions"
+                _(
+                    "{registry} stored the manifest of {reference} as {announced}, not "
+                    "{digest}: it changed the bytes; do not trust this registry with "
+                    "submissions"
+                ).format(
+                    registry=self.registry,
+                    reference=join_reference(repository, reference),
+                    announced=echo(announced, 80),
+                    digest=digest,
+                )
             )
         return digest
 
     def _write_failed(self, answer: _Answer, what: str) -> RegistryError:
+        """`what`: the sentence of what the registry did (`registry7 did not take …`)."""
         """A refused write: a 404 or 405 (a read-only registry or a proxy cache), a
         registry's error codes (DENIED, MANIFEST_INVALID, BLOB_UNKNOWN …), else as the
         reads fail."""
         codes = _error_codes(answer.content)
         if answer.status in (404, 405) and not codes:
             return UnexpectedResponse(
-                f"{self.registry} {what} ({answer.status}): it does not accept pushes here "
-                "(a read-only registry or a pull-through cache?); check the address"
+                _(
+                    "{what} ({status}): it does not accept pushes here (a read-only registry "
+                    "or a pull-through cache?); check the address"
+                ).format(what=what, status=answer.status)
             )
         if codes:
             return UnexpectedResponse(
-                f"{self.registry} {what} ({answer.status} {', '.join(codes)}); "
-                "check the address and your rights to push there, then try again"
+                _(
+                    "{what} ({status} {codes}); check the address and your rights to push "
+                    "there, then try again"
+                ).format(what=what, status=answer.status, codes=", ".join(codes))
             )
         return self._fail(answer, what="manifest", name=what)

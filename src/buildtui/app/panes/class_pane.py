@@ -9,12 +9,9 @@ data: the table and the details are screen text (no markup, no control codes).
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import BindingsMap
 from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import DataTable
@@ -27,14 +24,20 @@ from buildtui.app.widgets.screen_table import ScreenTable
 from buildtui.app.widgets.themed_static import ThemedStatic
 from buildtui.classroom.present import LINE_MAX, row_cells, row_details
 from buildtui.classroom.service import ClassRow, ClassService
-from buildtui.lab.i18n import translator
+from buildtui.i18n import LANGUAGES, N_, _, language, set_language, translator
 from buildtui.registry.errors import NotFound, RegistryError
 from buildtui.untrusted import visible
 
 PANE_COMMANDS = (
-    Command("class.report", "enter", "open_report", "Report", "Show the student's report"),
-    Command("class.refresh", "r", "refresh", "Refresh", "Read the class again"),
-    Command("class.language", "l", "language", "EN/PL", "Switch between English and Polish"),
+    Command("class.report", "enter", "open_report", N_("Report"), N_("Show the student's report")),
+    Command("class.refresh", "r", "refresh", N_("Refresh"), N_("Read the class again")),
+    Command(
+        "class.language",
+        "l",
+        "language",
+        N_("EN/PL"),
+        N_("Switch the whole app between English and Polish"),
+    ),
 )
 LEVEL_STYLES = {"ok": "success", "warning": "bold warning", "error": "bold error"}
 EVIDENCE_WIDTH = 90
@@ -74,13 +77,11 @@ class ClassPane(Widget):
         self,
         service: ClassService,
         *,
-        language: str = "en",
         cli: str = "buildtui",
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.service = service
-        self.language = language
         self.cli = cli
         self.rows: dict[str, ClassRow] = {}
         self.shown: dict[str, tuple[str | Text, ...]] = {}
@@ -89,9 +90,6 @@ class ClassPane(Widget):
         self.reading = False
         self.problem: str | None = None
         """Why the class could not be read (None: it was, or is being)."""
-
-    def t(self, text: str) -> str:
-        return translator(self.language)(text)
 
     @property
     def class_ref(self) -> str:
@@ -105,7 +103,6 @@ class ClassPane(Widget):
 
     def on_mount(self) -> None:
         self._columns()
-        self._footer_keys()
         self.read_class()
         on_theme_change(self, self._restyle)
         self.call_after_refresh(self.table.focus)
@@ -118,26 +115,13 @@ class ClassPane(Widget):
         table = self.table
         table.clear(columns=True)
         for key, title, width in (
-            ("student", self.t("Student"), 20),
-            ("submitted", self.t("Submitted"), 11),
-            ("done", self.t("Done"), 5),
-            ("not_done", self.t("Not done"), 12),
+            ("student", _("Student"), 20),
+            ("submitted", _("Submitted"), 11),
+            ("done", _("Done"), 5),
+            ("not_done", _("Not done"), 12),
         ):
             table.add_column(title, key=key, width=max(width, len(title)))
-        table.add_column(self.t("Evidence"), key="evidence")
-
-    def _footer_keys(self) -> None:
-        titles = {
-            "class.report": self.t("Report"),
-            "class.refresh": self.t("Refresh"),
-            "class.language": self.t("EN/PL"),
-        }
-        commands = [replace(c, title=titles.get(c.id, c.title)) for c in PANE_COMMANDS]
-        self._bindings = BindingsMap(bindings(commands))
-        keymap = getattr(self.app, "_keymap", None)
-        if keymap:
-            self._bindings.apply_keymap(keymap)
-        self.refresh_bindings()
+        table.add_column(_("Evidence"), key="evidence")
 
     # -- reading -------------------------------------------------------------------------
 
@@ -151,11 +135,11 @@ class ClassPane(Widget):
         self._title()
         self._details()
         try:
-            self.service.translate = translator(self.language)
+            self.service.translate = translator(language())
             listing = await self.service.read(self.show_row)
         except NotFound as error:
             self.problem = (
-                self.t("No submission yet: {ref} does not exist in its registry.").format(
+                _("No submission yet: {ref} does not exist in its registry.").format(
                     ref=self.class_ref
                 )
                 if error.what == "repository"
@@ -202,7 +186,7 @@ class ClassPane(Widget):
             self._details()
 
     def _cells(self, row: ClassRow) -> tuple[str | Text, ...]:
-        cells = row_cells(row, translator(self.language))
+        cells = row_cells(row, translator(language()))
         # Rich drops some control characters from a Text it is given: shown first.
         shown = visible(cells.evidence, one_line=True)
         if len(shown) > EVIDENCE_WIDTH:  # the details below have it whole
@@ -232,14 +216,12 @@ class ClassPane(Widget):
         self._title_due = False
         count = len(self.rows)
         if self.reading:
-            text = self.t("Class {ref}: reading the submissions… {count} read so far").format(
+            text = _("Class {ref}: reading the submissions… {count} read so far").format(
                 ref=self.class_ref, count=count
             )
         else:
-            text = self.t("Class {ref}, submissions: {count}").format(
-                ref=self.class_ref, count=count
-            )
-        text += " · " + self.t("Enter shows the highlighted student's report")
+            text = _("Class {ref}, submissions: {count}").format(ref=self.class_ref, count=count)
+        text += " · " + _("Enter shows the highlighted student's report")
         self.query_one("#class-title", ScreenStatic).update(text)
 
     @property
@@ -258,14 +240,14 @@ class ClassPane(Widget):
             if self.problem:
                 details.show(Text(visible(self.problem), style="error"))
             elif self.reading:
-                details.show(Text(self.t("Reading the class's registry…"), style="muted"))
+                details.show(Text(_("Reading the class's registry…"), style="muted"))
             else:
-                details.show(Text(self.t("No submission yet."), style="muted"))
+                details.show(Text(_("No submission yet."), style="muted"))
             return
         text = Text()
         if self.problem:
             text.append(visible(self.problem) + "\n", style="warning")
-        for line in row_details(row, self.class_ref, self.cli, translator(self.language)):
+        for line in row_details(row, self.class_ref, self.cli, translator(language())):
             style = "error" if line.lstrip().startswith("! ") else ""
             shown = line if len(line) <= LINE_MAX else line[:LINE_MAX] + "…"
             text.append(visible(shown) + "\n", style=style)
@@ -277,10 +259,19 @@ class ClassPane(Widget):
         self.read_class()
 
     def action_language(self) -> None:
-        self.language = "pl" if self.language == "en" else "en"
+        """The whole app in the other language (in `buildtui class` too)."""
+        other = next(code for code in LANGUAGES if code != language())
+        switch = getattr(self.app, "action_switch_language", None)
+        if switch is not None:
+            switch(other)
+        else:  # a pane standing alone (tests)
+            set_language(other)
+            self.retranslate()
+
+    def retranslate(self) -> None:
+        """Read the class again in the app's language: what the checks found is said in
+        the language it was read in."""
         self._columns()
-        self._footer_keys()
-        self.service.translate = translator(self.language)
         self.read_class()
 
     def action_open_report(self) -> None:
@@ -289,14 +280,14 @@ class ClassPane(Widget):
             return
         if row.submission.summary is None or row.submission.digest is None:
             self.app.notify(
-                self.t("This submission cannot be read, so it has no report to show."),
+                _("This submission cannot be read, so it has no report to show."),
                 severity="warning",
             )
             return
         from buildtui.app.screens.class_report import ClassReportScreen
 
         self.app.push_screen(
-            ClassReportScreen(self.service, row.submission.student, row.submission.digest, self.t)
+            ClassReportScreen(self.service, row.submission.student, row.submission.digest)
         )
 
     @on(DataTable.RowSelected, "#class-table")

@@ -57,7 +57,9 @@ PANE_COMMANDS = (
     Command(
         "lab.refresh", "r", "refresh", N_("Refresh"), N_("Look at the engine and registry again")
     ),
-    Command("lab.submit", "s", "submit", N_("Submit"), N_("Hand the lab in to the class's registry")),
+    Command(
+        "lab.submit", "s", "submit", N_("Submit"), N_("Hand the lab in to the class's registry")
+    ),
 )
 
 
@@ -314,9 +316,7 @@ class LabPane(ReadsInBackground):
                 self.app.notify(_("Submitting the lab to {ref}…").format(ref=values[0]))
                 self.submit(observations, *values)
 
-        self.app.push_screen(
-            SubmitScreen(settings.class_ref or "", settings.student or "", _), chosen
-        )
+        self.app.push_screen(SubmitScreen(settings.class_ref or "", settings.student or ""), chosen)
 
     @work(thread=True, exclusive=True, group="lab-submit", exit_on_error=False)
     def submit(self, observations: Observations, to: str, student: str) -> None:

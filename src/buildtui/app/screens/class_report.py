@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,6 +12,7 @@ from buildtui.app.widgets.themed_static import ThemedStatic
 from buildtui.classroom.present import report_text
 from buildtui.classroom.schema import Malformed
 from buildtui.classroom.service import ClassService
+from buildtui.i18n import N_, _, language, translator
 from buildtui.registry.errors import RegistryError
 from buildtui.untrusted import screen_text
 
@@ -34,26 +33,23 @@ class ClassReportScreen(ModalScreen[None]):
         padding: 0 1;
     }
     """
-    BINDINGS = [Binding("escape,q", "dismiss", "Close", id="class_report.close")]
+    BINDINGS = [Binding("escape,q", "dismiss", N_("Close"), id="class_report.close")]
     AUTO_FOCUS = "#class-report-box"
 
-    def __init__(
-        self, service: ClassService, student: str, digest: str, t: Callable[[str], str]
-    ) -> None:
+    def __init__(self, service: ClassService, student: str, digest: str) -> None:
         super().__init__()
         self.service = service
         self.student = student
         self.digest = digest
-        self.t = t
         self.text: str | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="class-report-box") as box:
             box.border_title = screen_text(
-                self.t("Report of {name}").format(name=self.student), one_line=True
+                _("Report of {name}").format(name=self.student), one_line=True
             )
-            box.border_subtitle = screen_text(self.t("escape to close"), one_line=True)
-            yield ThemedStatic(self.t("Reading the report…"), id="class-report")
+            box.border_subtitle = screen_text(_("escape to close"), one_line=True)
+            yield ThemedStatic(_("Reading the report…"), id="class-report")
 
     def on_mount(self) -> None:
         self.load()
@@ -64,6 +60,6 @@ class ClassReportScreen(ModalScreen[None]):
         try:
             self.text = await self.service.report(self.digest)
         except (Malformed, RegistryError) as error:
-            shown.show(self.t("The report cannot be read: {error}").format(error=error))
+            shown.show(_("The report cannot be read: {error}").format(error=error))
             return
-        shown.show(report_text(self.text, self.t))
+        shown.show(report_text(self.text, translator(language())))

@@ -6,11 +6,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from buildtui.app.panes.class_pane import ClassPane
+from buildtui.app.widgets.footer import TranslatedFooter
 from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.classroom.service import ClassService
+from buildtui.i18n import N_, _
 
 
 class ClassTitle(ScreenStatic):
@@ -30,19 +31,24 @@ class ClassTitle(ScreenStatic):
 class ClassScreen(Screen[None]):
     """Every submission of one class; escape goes back (closes `buildtui class`)."""
 
-    BINDINGS = [Binding("escape", "close", "Close", id="class.close")]
+    BINDINGS = [Binding("escape", "close", N_("Close"), id="class.close")]
     AUTO_FOCUS = "#class-table"
 
-    def __init__(self, service: ClassService, *, language: str, cli: str = "buildtui") -> None:
+    def __init__(self, service: ClassService, *, cli: str = "buildtui") -> None:
         super().__init__()
         self.service = service
-        self.language = language
         self.cli = cli
 
+    def title_text(self) -> str:
+        return _("buildtui — class mode · {ref}").format(ref=self.service.ref)
+
     def compose(self) -> ComposeResult:
-        yield ClassTitle(f"buildtui — class mode · {self.service.ref}")
-        yield ClassPane(self.service, language=self.language, cli=self.cli)
-        yield Footer(compact=True)
+        yield ClassTitle(self.title_text())
+        yield ClassPane(self.service, cli=self.cli)
+        yield TranslatedFooter(compact=True)
+
+    def retranslate(self) -> None:
+        self.query_one(ClassTitle).update(self.title_text())
 
     def action_close(self) -> None:
         self.dismiss(None)

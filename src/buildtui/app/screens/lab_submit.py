@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,6 +12,7 @@ from textual.widgets import Input
 from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.classroom.names import name_problem, tag_for
 from buildtui.classroom.ref import ClassRefError, parse_class_ref
+from buildtui.i18n import N_, _
 from buildtui.untrusted import screen_text
 
 
@@ -44,31 +43,28 @@ class SubmitScreen(ModalScreen[tuple[str, str] | None]):
     }
     """
     AUTO_FOCUS = "#submit-class"
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="lab_submit.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="lab_submit.cancel")]
 
-    def __init__(self, class_ref: str, student: str, t: Callable[[str], str]) -> None:
+    def __init__(self, class_ref: str, student: str) -> None:
         super().__init__()
         self.class_ref = class_ref
         self.student = student
-        self.t = t
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = screen_text(self.t("Hand in the lab"), one_line=True)
-            box.border_subtitle = screen_text(
-                self.t("enter: submit · escape: cancel"), one_line=True
-            )
+            box.border_title = screen_text(_("Hand in the lab"), one_line=True)
+            box.border_subtitle = screen_text(_("enter: submit · escape: cancel"), one_line=True)
             yield ScreenStatic(
-                self.t(
+                _(
                     "The report and the evidence behind it (the records, each build's command "
                     "with build-argument values masked, the Dockerfiles) go to the class's "
                     "registry as one artifact, tagged by your name. Submitting again replaces "
                     "it; the earlier ones stay there by digest."
                 )
             )
-            yield ScreenStatic(self.t("The class (HOST[:PORT]/REPO, from your instructor):"))
+            yield ScreenStatic(_("The class (HOST[:PORT]/REPO, from your instructor):"))
             yield Input(self.class_ref, placeholder="lab.example.edu:5000/lab7", id="submit-class")
-            yield ScreenStatic(self.t("Your name:"))
+            yield ScreenStatic(_("Your name:"))
             yield Input(self.student, placeholder="Jan Kowalski", id="submit-student")
             yield ScreenStatic("", id="submit-check")
 
@@ -83,7 +79,7 @@ class SubmitScreen(ModalScreen[tuple[str, str] | None]):
         line = self.query_one("#submit-check", ScreenStatic)
         problem: str | None = None
         if not to:
-            problem = self.t("Type the class your instructor gave you.")
+            problem = _("Type the class your instructor gave you.")
         else:
             try:
                 parse_class_ref(to)
@@ -98,9 +94,9 @@ class SubmitScreen(ModalScreen[tuple[str, str] | None]):
         line.remove_class("problem")
         tag = tag_for(student)
         line.update(
-            self.t("Tagged as {tag} in {ref}.").format(tag=tag.tag, ref=to)
+            _("Tagged as {tag} in {ref}.").format(tag=tag.tag, ref=to)
             if tag.mapped or tag.tag != student
-            else self.t("Tagged with your name in {ref}.").format(ref=to)
+            else _("Tagged with your name in {ref}.").format(ref=to)
         )
         return to, tag.name
 
