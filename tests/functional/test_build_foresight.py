@@ -67,7 +67,7 @@ async def test_the_form_forecasts_its_build_as_it_changes(tmp_path: Path) -> Non
         await settle(pilot)
         pane = build_pane(app)
         pane.query_one("#context", Input).value = str(project.context)
-        cached = "Forecast: all 2 step(s) will come from the cache."
+        cached = "Forecast: all 2 steps will come from the cache."
         assert await forecast_shown(pilot, pane, cached) == cached
         (project.context / "src" / "index.js").write_text("two\n")
         pane.query_one("#context", Input).value = str(project.context) + "/"
@@ -102,7 +102,7 @@ async def test_a_build_keeps_its_forecast_and_says_whether_it_was_right(tmp_path
         assert pane.live is not None and pane.live.forecast is not None
         outcome = pane.query_one("#outcome", BuildSteps).semantic.plain
         assert outcome.splitlines()[0] == (
-            "Forecast right (made before the build): all 10 step(s) will come from the cache."
+            "Forecast right (made before the build): all 10 steps will come from the cache."
         )
         assert pane.entries[0].forecast is not None
         table = pane.query_one("#history-table", DataTable)
@@ -135,7 +135,7 @@ async def test_g_t_and_a_show_the_pictures_beside_the_steps(tmp_path: Path) -> N
         assert "build2 4 RUN for i in 1 2 3" in timing and "█" in timing
         await pilot.press("a")
         await settle(pilot)
-        assert "No advice: in the 2 kept build(s) of Dockerfile_multi" in picture(pane)
+        assert "No advice: in the 2 kept builds of Dockerfile_multi" in picture(pane)
         await pilot.press("f3")
         await settle(pilot)
         assert pane.view == "steps"

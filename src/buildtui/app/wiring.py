@@ -20,6 +20,7 @@ from buildtui.app.services import Services
 from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.engine.status import EngineStatus
 from buildtui.forms import FormMemory
+from buildtui.i18n import _
 from buildtui.settings import Settings
 
 if TYPE_CHECKING:
@@ -158,5 +159,7 @@ def make_pane(pane_id: str, services: Services) -> Widget:
 
         pane = LabPane(services.lab)
     if pane is None:
-        return ScreenStatic(f"The {pane_id} pane is not available.", classes="pane-missing")
+        return ScreenStatic(
+            _("The {pane} pane is not available.").format(pane=pane_id), classes="pane-missing"
+        )
     return pane

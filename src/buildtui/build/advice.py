@@ -32,6 +32,7 @@ from buildtui.build.dockerfile import Dockerfile, Instruction, Stage, parse
 from buildtui.build.evidence import changed_files
 from buildtui.build.misses import EarlierBuild, copy_sources
 from buildtui.buildlog.summary import CacheMiss
+from buildtui.i18n import _, ngettext
 
 MIN_BUILDS = 2
 """A group seen in fewer builds is chance, not a habit worth advice."""
@@ -97,11 +98,26 @@ class Advice:
         if self.problem is not None:
             return [self.problem]
         if self.builds == 0:
-            return ["No build of this Dockerfile and context is kept yet: nothing to advise."]
+            return [_("No build of this Dockerfile and context is kept yet: nothing to advise.")]
         if not self.items:
+            if self.dockerfile is None:
+                return [
+                    ngettext(
+                        "No advice: in the {count} kept build of this Dockerfile, the cache "
+                        "never broke at the same step for the same reason twice.",
+                        "No advice: in the {count} kept builds of this Dockerfile, the cache "
+                        "never broke at the same step for the same reason twice.",
+                        self.builds,
+                    ).format(count=self.builds)
+                ]
             return [
-                f"No advice: in the {self.builds} kept build(s) of {self.dockerfile or 'this'} "
-                f"Dockerfile, the cache never broke at the same step for the same reason twice."
+                ngettext(
+                    "No advice: in the {count} kept build of {dockerfile}, the cache never "
+                    "broke at the same step for the same reason twice.",
+                    "No advice: in the {count} kept builds of {dockerfile}, the cache never "
+                    "broke at the same step for the same reason twice.",
+                    self.builds,
+                ).format(count=self.builds, dockerfile=self.dockerfile)
             ]
         return [item.text for item in self.items]
 
@@ -193,9 +209,13 @@ def _advice(
 ) -> AdviceItem | None:
     found = _current_step(current, group.stage, group.step)
     line = found[2].line if found is not None else None
-    where = f"`{group.step}` (line {line})" if line is not None else f"`{group.step}`"
+    where = (
+        _("`{step}` (line {line})").format(step=group.step, line=line)
+        if line is not None
+        else f"`{group.step}`"
+    )
     count = len(group.misses)
-    head = f"in {count} of {total} builds {where}"
+    head = {"count": count, "total": total, "where": where}
     reason = group.reason
     text: str | None = None
     if reason == "files":
@@ -205,41 +225,52 @@ def _advice(
     elif reason == "instruction":
         later = _later_steps(found)
         if later:
-            text = (
-                f"{head} was edited and the cache broke there; steps {later} after it ran "
-                "each time. A step that changes often is best put after the steps that do not"
-            )
+            text = _(
+                "In {count} of {total} builds {where} was edited and the cache broke there; "
+                "steps {later} after it ran each time. A step that changes often is best put "
+                "after the steps that do not."
+            ).format(later=later, **head)
     elif reason == "base-image":
-        image = found[0].base if found is not None else "the base image"
-        text = (
-            f"{head} missed because the base image {image} moved to another digest; pin it "
-            f"(FROM {image}@sha256:…, the digest `docker buildx imagetools inspect {image}` "
-            "shows) to rebuild only when you choose"
-        )
+        if found is not None and found[0].base:
+            text = _(
+                "In {count} of {total} builds {where} missed because the base image {image} "
+                "moved to another digest; pin it (FROM {image}@sha256:…, the digest `docker "
+                "buildx imagetools inspect {image}` shows) to rebuild only when you choose."
+            ).format(image=found[0].base, **head)
+        else:
+            text = _(
+                "In {count} of {total} builds {where} missed because its base image moved to "
+                "another digest; pin it by digest (FROM IMAGE@sha256:…) to rebuild only when "
+                "you choose."
+            ).format(**head)
     elif reason in ("no-cache", "other-builder"):
         if all(
-            m.reason == "no-cache" and m.detail.startswith("--no-cache") for _, m in group.misses
+            m.reason == "no-cache" and m.detail.startswith("--no-cache")
+            for _build, m in group.misses
         ):
             return None  # asked for
-        text = (
-            f"{head} ran because no cache was there (another builder, or a pruned one); a "
-            f"registry cache keeps it across builders and prunes: --cache-to "
-            f"type=registry,ref={registry_host}/cache,mode=max --cache-from "
-            f"type=registry,ref={registry_host}/cache"
-        )
+        text = _(
+            "In {count} of {total} builds {where} ran because no cache was there (another "
+            "builder, or a pruned one); a registry cache keeps it across builders and prunes: "
+            "--cache-to type=registry,ref={host}/cache,mode=max --cache-from "
+            "type=registry,ref={host}/cache"
+        ).format(host=registry_host, **head)
     elif reason == "earlier-stage" or reason == "copy-from":
         return None  # the advice is about the stage it comes from
     if text is None:
         return None
-    return AdviceItem(
-        reason, group.stage, line, group.step, count, text[0].upper() + text[1:] + "."
-    )
+    return AdviceItem(reason, group.stage, line, group.step, count, text)
+
+
+def _sentence(first: str, then: str) -> str:
+    """Two clauses of advice: what happened, then what to do."""
+    return _("{what_happened}; {what_to_do}.").format(what_happened=first, what_to_do=then)
 
 
 def _later_steps(found: tuple[Stage, int, Instruction] | None) -> str | None:
     if found is None:
         return None
-    stage, index, _ = found
+    stage, index, _instruction = found
     last = max(p.index for p in stage.steps)
     if last <= index:
         return None
@@ -259,20 +290,20 @@ def _changed_paths(group: _Group, by_id: dict[int, EarlierBuild]) -> list[str]:
         before, after = old.evidence.context_hashes, new.context_hashes
         if before is None or after is None:
             continue
-        for path, _ in changed_files(before, after):
+        for path, _kind in changed_files(before, after):
             if any(source_takes(s, path, deadline) for s in sources):
                 paths.append(path)
     return paths
 
 
 def _top(path: str) -> str:
-    head, slash, _ = path.partition("/")
+    head, slash, _rest = path.partition("/")
     return f"{head}/" if slash else head
 
 
 def _files_advice(
     group: _Group,
-    head: str,
+    head: dict[str, Any],
     found: tuple[Stage, int, Instruction] | None,
     by_id: dict[int, EarlierBuild],
 ) -> str:
@@ -281,55 +312,79 @@ def _files_advice(
     for path in paths:
         tops[_top(path)] = tops.get(_top(path), 0) + 1
     folders = sorted(tops, key=lambda t: -tops[t])[:3]
-    because = (
-        f" missed because of {', '.join(folders)}"
-        if folders
-        else " missed because files it copies changed"
-    )
-    text = head + because
+    if folders:
+        text = _("In {count} of {total} builds {where} missed because of {folders}").format(
+            folders=", ".join(folders), **head
+        )
+    else:
+        text = _(
+            "In {count} of {total} builds {where} missed because files it copies changed"
+        ).format(**head)
     junk = [t for t in folders if t in NOT_SOURCES or t.endswith(NOT_SOURCE_SUFFIXES)]
     if junk:
-        return (
-            f"{text}; {', '.join(junk)} is not needed to build: add it to .dockerignore and "
-            "the build no longer sees it change"
+        return _sentence(
+            text,
+            _(
+                "{paths} is not needed to build: add it to .dockerignore and the build no "
+                "longer sees it change"
+            ).format(paths=", ".join(junk)),
         )
+    late = _("copy only what the next steps need, as late as you can")
     if found is None:
-        return f"{text}; copy only what the next steps need, as late as you can"
-    stage, index, _ = found
+        return _sentence(text, late)
+    stage, index, _instruction = found
     later = [p for p in stage.steps if p.index > index]
     for planned in later:
         for pattern, manifests in INSTALLERS:
             if planned.instruction.keyword == "RUN" and pattern.search(planned.text):
                 have = _manifests_in(group, manifests, by_id)
-                copy = f"COPY {' '.join(have)} ./" if have else "COPY <the dependency manifest> ./"
+                copy = (
+                    f"COPY {' '.join(have)} ./" if have else _("COPY <the dependency manifest> ./")
+                )
                 kept = _span(index + 1, planned.index)
-                return (
-                    f"{text}; copying the dependency manifest first ({copy}) and running "
-                    f"the install (`{planned.text}`, line {planned.instruction.line}) before "
-                    f"it would keep {kept} cached when only your sources change"
+                return _sentence(
+                    text,
+                    _(
+                        "copying the dependency manifest first ({copy}) and running the "
+                        "install (`{install}`, line {line}) before it would keep {kept} cached "
+                        "when only your sources change"
+                    ).format(
+                        copy=copy, install=planned.text, line=planned.instruction.line, kept=kept
+                    ),
                 )
         if planned.instruction.keyword == "RUN" and SYSTEM_PACKAGES.search(planned.text):
-            return (
-                f"{text}; `{planned.text}` (line {planned.instruction.line}) does not need "
-                f"your files: run it before the COPY and it stays cached"
+            return _sentence(
+                text,
+                _(
+                    "`{step}` (line {line}) does not need your files: run it before the COPY "
+                    "and it stays cached"
+                ).format(step=planned.text, line=planned.instruction.line),
             )
     steps = _later_steps(found)
     whole = any(source.rstrip("/") in (".", "") for source in copy_sources(group.step))
     if steps and folders and whole:
-        return (
-            f"{text}; when steps {steps} need only part of the context, copy that part "
-            f"first and {', '.join(folders)} after them, so that they stay cached"
+        return _sentence(
+            text,
+            _(
+                "when steps {steps} need only part of the context, copy that part first and "
+                "{folders} after them, so that they stay cached"
+            ).format(steps=steps, folders=", ".join(folders)),
         )
     if steps:
-        return (
-            f"{text}; steps {steps} after it ran each time too: those that do not need "
-            "what it copies stay cached if they come before it"
+        return _sentence(
+            text,
+            _(
+                "steps {steps} after it ran each time too: those that do not need what it "
+                "copies stay cached if they come before it"
+            ).format(steps=steps),
         )
-    return f"{text}; copy only what the next steps need, as late as you can"
+    return _sentence(text, late)
 
 
 def _span(first: int, last: int) -> str:
-    return f"step {first}" if first == last else f"steps {first}{EN_DASH}{last}"
+    if first == last:
+        return _("step {number}").format(number=first)
+    return _("steps {first}{dash}{last}").format(first=first, dash=EN_DASH, last=last)
 
 
 def _manifests_in(
@@ -340,13 +395,19 @@ def _manifests_in(
     return [m for m in manifests if m in files]
 
 
-def _argument_advice(group: _Group, head: str, found: tuple[Stage, int, Instruction] | None) -> str:
+def _argument_advice(
+    group: _Group, head: dict[str, Any], found: tuple[Stage, int, Instruction] | None
+) -> str:
     if found is None:
-        return f"{head} ran again because a build argument changed"
+        return _(
+            "In {count} of {total} builds {where} ran again because a build argument changed."
+        ).format(**head)
     stage = found[0]
     names = _argument_names(group)
     declared = [(n, at) for n, at in stage.args if n in names]
-    text = f"{head} ran again because build argument {', '.join(sorted(names)) or '?'} changed"
+    text = _(
+        "In {count} of {total} builds {where} ran again because build argument {names} changed"
+    ).format(names=", ".join(sorted(names)) or "?", **head)
     for name, at in declared:
         use = next(
             (p for p in stage.steps if re.search(rf"\${{?{re.escape(name)}\b", p.text)), None
@@ -357,18 +418,25 @@ def _argument_advice(group: _Group, head: str, found: tuple[Stage, int, Instruct
             and (use is None or p.index < use.index)
         ]  # fmt: skip
         if use is not None and runs_before:
-            return (
-                f"{text}; ARG {name} (line {at}) is declared long before its first use "
-                f"(line {use.instruction.line}): every RUN after it runs again when it "
-                f"changes; declared just before line {use.instruction.line}, "
-                f"{_span(runs_before[0].index, runs_before[-1].index)} would stay cached"
+            return _sentence(
+                text,
+                _(
+                    "ARG {name} (line {line}) is declared long before its first use (line "
+                    "{use}): every RUN after it runs again when it changes; declared just "
+                    "before line {use}, {steps} would stay cached"
+                ).format(
+                    name=name,
+                    line=at,
+                    use=use.instruction.line,
+                    steps=_span(runs_before[0].index, runs_before[-1].index),
+                ),
             )
-    return text + "; a value that changes every build is best used by the last steps"
+    return _sentence(text, _("a value that changes every build is best used by the last steps"))
 
 
 def _argument_names(group: _Group) -> set[str]:
     names: set[str] = set()
-    for _, miss in group.misses:
+    for _build, miss in group.misses:
         match = re.match(r"build arguments? (.+) changed since", miss.detail)
         if match:
             names.update(n.strip() for n in match.group(1).split(","))

@@ -22,6 +22,7 @@ from typing import Any
 
 from buildtui.build.command import parse_command
 from buildtui.buildlog.summary import BuildSummary
+from buildtui.i18n import _
 
 DEFAULT_PLATFORM = "default platform"
 
@@ -56,11 +57,19 @@ class Coverage:
     mode: str
 
     def sentence(self) -> str:
-        stages = ", ".join(self.stages) or "no stage"
-        return (
-            f"{self.ref} covers {' + '.join(self.platforms)} (stages {stages}; "
-            f"mode={self.mode}), exported by build #{self.build_id}"
-        )
+        values = {
+            "ref": self.ref,
+            "platforms": " + ".join(self.platforms),
+            "mode": self.mode,
+            "id": self.build_id,
+        }
+        if not self.stages:
+            return _(
+                "{ref} covers {platforms} (no stage; mode={mode}), exported by build #{id}"
+            ).format(**values)
+        return _(
+            "{ref} covers {platforms} (stages {stages}; mode={mode}), exported by build #{id}"
+        ).format(stages=", ".join(self.stages), **values)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,11 +93,16 @@ class Overwrite:
     kept: tuple[str, ...]
 
     def warning(self) -> str:
-        return (
-            f"build #{self.later_id} ({' + '.join(self.kept)}) exported its cache to "
-            f"{self.ref} after build #{self.earlier_id} did: {self.ref} now holds "
-            f"{' + '.join(self.kept)} only, and the {' + '.join(self.lost)} cache is gone "
-            "(each export replaces the whole cache image)"
+        return _(
+            "build #{later} ({kept}) exported its cache to {ref} after build #{earlier} did: "
+            "{ref} now holds {kept} only, and the {lost} cache is gone (each export replaces "
+            "the whole cache image)"
+        ).format(
+            later=self.later_id,
+            kept=" + ".join(self.kept),
+            ref=self.ref,
+            earlier=self.earlier_id,
+            lost=" + ".join(self.lost),
         )
 
     def fix(self) -> str:
@@ -110,15 +124,22 @@ def overwrite_fix(ref: str, platforms: Sequence[str]) -> str:
     """One ref per platform (the exact flags), or one build of every platform."""
     named = [p for p in platforms if p != DEFAULT_PLATFORM]
     per_platform = "; ".join(
-        f"for {p}: --cache-to type=registry,ref={ref}-{_suffix(p)},mode=max "
-        f"--cache-from type=registry,ref={ref}-{_suffix(p)}"
+        _(
+            "for {platform}: --cache-to type=registry,ref={ref}-{suffix},mode=max "
+            "--cache-from type=registry,ref={ref}-{suffix}"
+        ).format(platform=p, ref=ref, suffix=_suffix(p))
         for p in dict.fromkeys(named)
     )
     together = ",".join(dict.fromkeys(named))
-    both = f"build them in one build (--platform {together}) that exports to {ref}"
     if not per_platform:
-        return f"give each build its own cache ref, or {both}"
-    return f"give each platform its own cache ref ({per_platform}), or {both}"
+        return _(
+            "give each build its own cache ref, or build them in one build (--platform "
+            "{platforms}) that exports to {ref}"
+        ).format(platforms=together, ref=ref)
+    return _(
+        "give each platform its own cache ref ({flags}), or build them in one build "
+        "(--platform {platforms}) that exports to {ref}"
+    ).format(flags=per_platform, platforms=together, ref=ref)
 
 
 def _suffix(platform: str) -> str:
@@ -163,7 +184,7 @@ def overwrites(builds: Sequence[KeptBuild], refs: Sequence[str] | None = None) -
         if build.summary.cache_export != "ok":
             continue
         flags = cache_flags(build.argv)
-        for to, _ in flags.cache_to:
+        for to, _mode in flags.cache_to:
             if refs is None or to in refs:
                 exports.setdefault(to, []).append((build.id, flags.platforms))
     for ref, done in exports.items():
@@ -180,7 +201,7 @@ def will_overwrite(
     """(what a ref holds now, the platforms this build's export would take from it) for
     each ref a build about to run exports to."""
     out = []
-    for ref, _ in flags.cache_to:
+    for ref, _mode in flags.cache_to:
         held = coverage(ref, builds)
         if held is None:
             continue
@@ -201,14 +222,24 @@ class CacheReport:
     overwrites: tuple[Overwrite, ...]
 
     def lines(self) -> list[str]:
-        out = [f"Registry cache: {c.sentence()}." for c in self.exported]
+        out = [
+            _("Registry cache: {sentence}.").format(sentence=c.sentence()) for c in self.exported
+        ]
         for held, missing in self.imported:
-            line = f"Imported cache: {held.sentence()}"
             if missing:
-                line += f"; it holds nothing for {' + '.join(missing)}"
-            out.append(line + ".")
+                out.append(
+                    _("Imported cache: {sentence}; it holds nothing for {platforms}.").format(
+                        sentence=held.sentence(), platforms=" + ".join(missing)
+                    )
+                )
+            else:
+                out.append(_("Imported cache: {sentence}.").format(sentence=held.sentence()))
         for overwrite in self.overwrites:
-            out.append(f"Warning: {overwrite.warning()}. Fix: {overwrite.fix()}.")
+            out.append(
+                _("Warning: {warning}. Fix: {fix}.").format(
+                    warning=overwrite.warning(), fix=overwrite.fix()
+                )
+            )
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -243,6 +274,6 @@ def cache_report(build: KeptBuild, earlier: Sequence[KeptBuild]) -> CacheReport:
             if held is not None:
                 missing = tuple(p for p in flags.platforms if p not in held.platforms)
                 imported.append((held, missing))
-    refs = [ref for ref, _ in flags.cache_to]
+    refs = [ref for ref, _mode in flags.cache_to]
     mine = [o for o in overwrites(every, refs) if o.later_id == build.id]
     return CacheReport(tuple(exported), tuple(imported), tuple(mine))

@@ -25,6 +25,7 @@ from buildtui.buildx.builders import BuildersService
 from buildtui.buildx.errors import BuildxError
 from buildtui.buildx.models import Builder
 from buildtui.engine.client import docker_command
+from buildtui.i18n import _
 from buildtui.registry.client import RegistryClient
 from buildtui.registry.errors import RegistryError
 from buildtui.registry.reference import base_url, parse_reference
@@ -72,11 +73,11 @@ class EngineFacts:
         if builder.driver == "docker":
             context = builder.nodes[0].endpoint if builder.nodes else builder.name
             engine = self._engine(context)
-            return f"the engine at {engine}" if engine else None
+            return _("the engine at {endpoint}").format(endpoint=engine) if engine else None
         if builder.driver == "docker-container" and builder.nodes:
-            return f"container {builder.nodes[0].container}"
+            return _("container {name}").format(name=builder.nodes[0].container)
         if builder.nodes:
-            return f"BuildKit at {builder.nodes[0].endpoint}"
+            return _("BuildKit at {endpoint}").format(endpoint=builder.nodes[0].endpoint)
         return None
 
     def _engine(self, context: str) -> str | None:
@@ -109,12 +110,12 @@ class EngineFacts:
     def base_image(self, reference: str, platforms: Sequence[str], driver: str | None) -> BaseImage:
         name = image_name(reference)
         if "@" in reference:
-            pinned, _, digest = name.partition("@")
-            return BaseImage(pinned, digest, "pinned in the Dockerfile")
+            pinned, _at, digest = name.partition("@")
+            return BaseImage(pinned, digest, _("pinned in the Dockerfile"))
         if driver == "docker":
             found = self._docker(["image", "inspect", "--format", "{{.Id}}", reference])
             if found is not None and found.strip().startswith("sha256:"):
-                return BaseImage(name, found.strip(), "the engine's image store")
+                return BaseImage(name, found.strip(), _("the engine's image store"))
         try:
             parsed = parse_reference(reference)
         except RegistryError as error:

@@ -57,9 +57,11 @@ from buildtui.build.misses import (
     why_it_ran,
 )
 from buildtui.buildlog.summary import BuildSummary, CacheMiss, StepSummary
+from buildtui.i18n import _, ngettext
 
 MAX_SECONDS = 2.0
 UNRESOLVED = "unknown: base not resolved"
+"""A base image's digest when it cannot be resolved (data, kept in English)."""
 EN_DASH = "\u2013"
 
 
@@ -121,29 +123,40 @@ class StageForecast:
 
     @property
     def where(self) -> str:
-        return " · ".join(p for p in (self.platform, self.stage) if p) or "the build"
+        return " · ".join(p for p in (self.platform, self.stage) if p) or _("the build")
 
     def sentence(self) -> str:
         """`steps 4-9 of build1 will miss: changed since build #2: src/index.js` (with an
         en dash between the steps)."""
         miss = self.miss
         if self.unknown is not None:
-            return f"{self.where}: cannot be told: {self.unknown}"
+            return _("{where}: cannot be told: {why}").format(where=self.where, why=self.unknown)
         if miss is None:
             if not self.counted:
-                return f"{self.where}: no step to run"
-            return f"{self.where}: all {self.counted} step(s) will come from the cache"
-        steps = (
-            f"step {miss.index}"
-            if miss.index == self.last_index
-            else f"steps {miss.index}{EN_DASH}{self.last_index}"
-        )
-        if self.maybe:
-            return (
-                f"{steps} of {self.where} may miss: {miss.detail}; unless the files it "
-                "copies come out the same"
+                return _("{where}: no step to run").format(where=self.where)
+            return ngettext(
+                "{where}: all {count} step will come from the cache",
+                "{where}: all {count} steps will come from the cache",
+                self.counted,
+            ).format(where=self.where, count=self.counted)
+        if miss.index == self.last_index:
+            if self.maybe:
+                return _(
+                    "step {first} of {where} may miss: {detail}; unless the files it copies "
+                    "come out the same"
+                ).format(first=miss.index, where=self.where, detail=miss.detail)
+            return _("step {first} of {where} will miss: {detail}").format(
+                first=miss.index, where=self.where, detail=miss.detail
             )
-        return f"{steps} of {self.where} will miss: {miss.detail}"
+        steps = {"first": miss.index, "dash": EN_DASH, "last": self.last_index}
+        if self.maybe:
+            return _(
+                "steps {first}{dash}{last} of {where} may miss: {detail}; unless the files it "
+                "copies come out the same"
+            ).format(where=self.where, detail=miss.detail, **steps)
+        return _("steps {first}{dash}{last} of {where} will miss: {detail}").format(
+            where=self.where, detail=miss.detail, **steps
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -187,22 +200,40 @@ class Forecast:
     def headline(self) -> str:
         """One line for the form: the first miss, or that all will come from the cache."""
         if not self.stages:
-            return self.notes[0] if self.notes else "Nothing to forecast."
+            return self.said()
+        return _("Forecast: {sentence}").format(sentence=self.said())
+
+    def said(self) -> str:
+        """What the forecast says, in one sentence (the headline without its title)."""
+        if not self.stages:
+            return self.notes[0] if self.notes else _("Nothing to forecast.")
         missing = [s for s in self.stages if s.miss is not None]
         if not missing and any(s.unknown for s in self.stages):
             unknown = next(s for s in self.stages if s.unknown)
-            return f"Forecast: {unknown.sentence()}"
+            return unknown.sentence()
         if not missing:
             counted = sum(s.counted for s in self.stages)
-            return f"Forecast: all {counted} step(s) will come from the cache."
-        more = f" (and {len(missing) - 1} more stage(s))" if len(missing) > 1 else ""
-        return f"Forecast: {missing[0].sentence()}{more}"
+            return ngettext(
+                "all {count} step will come from the cache.",
+                "all {count} steps will come from the cache.",
+                counted,
+            ).format(count=counted)
+        if len(missing) > 1:
+            return ngettext(
+                "{sentence} (and {count} more stage)",
+                "{sentence} (and {count} more stages)",
+                len(missing) - 1,
+            ).format(sentence=missing[0].sentence(), count=len(missing) - 1)
+        return missing[0].sentence()
 
     def lines(self) -> list[str]:
         out = [s.sentence() for s in self.stages]
-        out += [f"base image {b.image}: {b.digest or b.source}" for b in self.bases]
-        out += [f"note: {n}" for n in self.notes]
-        out += [f"warning: {w}" for w in self.warnings]
+        out += [
+            _("base image {image}: {digest}").format(image=b.image, digest=b.digest or b.source)
+            for b in self.bases
+        ]
+        out += [_("note: {note}").format(note=n) for n in self.notes]
+        out += [_("warning: {warning}").format(warning=w) for w in self.warnings]
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -261,12 +292,16 @@ def forecast(
     steps' names (which, as BuildKit names RUN steps, have their variables expanded).
     """
     if new.dockerfile_text is None:
-        return Forecast((), (), None, ("the Dockerfile cannot be read: nothing to forecast",))
+        return Forecast((), (), None, (_("the Dockerfile cannot be read: nothing to forecast"),))
     dockerfile = parse(new.dockerfile_text, build_args)
     needed = dockerfile.needed(new.target)
     if not needed:
-        target = f"--target {new.target}" if new.target else "the Dockerfile"
-        return Forecast((), (), None, (f"{target} names no stage: nothing to forecast",))
+        note = (
+            _("--target {target} names no stage: nothing to forecast").format(target=new.target)
+            if new.target
+            else _("the Dockerfile names no stage: nothing to forecast")
+        )
+        return Forecast((), (), None, (note,))
     same = [b for b in earlier if b.evidence is not None and b.evidence.project == new.project]
     bases = dict(bases or {})
     summary = _planned_summary(new, needed, bases, builder)
@@ -309,23 +344,38 @@ def forecast(
     if not same:
         notes.insert(
             0,
-            "no earlier build of this Dockerfile and context is kept: every step will run "
-            "unless the builder's cache holds it from another build",
+            _(
+                "no earlier build of this Dockerfile and context is kept: every step will run "
+                "unless the builder's cache holds it from another build"
+            ),
         )
     elif any(f.miss is None or f.miss.index > 1 for f in forecasts):
-        ref_builder = same[0].summary.builder or "its builder"
+        ref_builder = same[0].summary.builder
         notes.append(
-            f"assumes {ref_builder} still holds the cache of build #{same[0].id} "
-            "(after a prune every step runs, unless a --cache-from supplies it)"
+            (
+                _(
+                    "assumes {builder} still holds the cache of build #{id} (after a prune "
+                    "every step runs, unless a --cache-from supplies it)"
+                )
+                if ref_builder
+                else _(
+                    "assumes its builder still holds the cache of build #{id} (after a prune "
+                    "every step runs, unless a --cache-from supplies it)"
+                )
+            ).format(builder=ref_builder, id=same[0].id)
         )
     if found:
         notes.append(
-            "BuildKit's cache is keyed by content: a step whose input changed still comes "
-            "from the cache if a build not kept here ran it with the same input"
+            _(
+                "BuildKit's cache is keyed by content: a step whose input changed still comes "
+                "from the cache if a build not kept here ran it with the same input"
+            )
         )
     for image in bases.values():
         if image.digest is None:
-            notes.append(f"base image {image.image}: {image.source}")
+            notes.append(
+                _("base image {image}: {digest}").format(image=image.image, digest=image.source)
+            )
     return Forecast(
         first_misses=tuple(found[k] for k in groups if k in found),
         stages=tuple(forecasts),
@@ -463,14 +513,18 @@ def _stage_miss(
     for step in counted:
         reference = reference_of(key, step, context.same)
         if reference is None:
-            where = f" on {platform}" if platform else ""
-            return miss(
-                step,
-                "no-earlier-build",
-                f"no kept build of this Dockerfile and context ran step {step.index}{where}; "
-                "it runs unless the builder's cache holds it from another build",
-                None,
-            )
+            detail = (
+                _(
+                    "no kept build of this Dockerfile and context ran step {index} on "
+                    "{platform}; it runs unless the builder's cache holds it from another build"
+                )
+                if platform
+                else _(
+                    "no kept build of this Dockerfile and context ran step {index}; it runs "
+                    "unless the builder's cache holds it from another build"
+                )
+            ).format(index=step.index, platform=platform)
+            return miss(step, "no-earlier-build", detail, None)
         ref, recorded = reference
         assert ref.evidence is not None
         old = context.old_dockerfile(ref)
@@ -532,16 +586,21 @@ def _cache_reachable(key: Key, ref: EarlierBuild, context: _Context) -> bool:
     builder, another that shares its cache, or a --cache-from that holds them."""
     builder, was = context.builder, ref.summary.builder
     if builder is None:
-        context.note("the builder in use is not known: assumed to be the one build "
-                     f"#{ref.id} ran on")  # fmt: skip
+        context.note(
+            _("the builder in use is not known: assumed to be the one build #{id} ran on").format(
+                id=ref.id
+            )
+        )
         return True
     if was is None or was == builder.name:
         return True
     other = context.builder_of(was) if context.builder_of is not None else None
     if other is not None and builder.cache is not None and other.cache == builder.cache:
         context.note(
-            f"builder {builder.name} shares its cache with {was} (build #{ref.id}'s): "
-            f"both keep it in {builder.cache}"
+            _(
+                "builder {builder} shares its cache with {other} (build #{id}'s): both keep "
+                "it in {cache}"
+            ).format(builder=builder.name, other=was, id=ref.id, cache=builder.cache)
         )
         return True
     flags = context.flags
@@ -555,10 +614,12 @@ def _cache_reachable(key: Key, ref: EarlierBuild, context: _Context) -> bool:
             if (wanted in held.platforms or (len(held.platforms) == 1 and platform is None)) and (
                 (stage or "(single stage)") in held.stages
             ):
+                where = " · ".join(p for p in (platform, stage) if p) or _("the build")
                 context.note(
-                    f"{platform or 'the build'}{' · ' + stage if stage else ''} can come from "
-                    f"the imported cache {source} (exported by build #{held.build_id}) on "
-                    f"builder {builder.name}"
+                    _(
+                        "{where} can come from the imported cache {source} (exported by build "
+                        "#{id}) on builder {builder}"
+                    ).format(where=where, source=source, id=held.build_id, builder=builder.name)
                 )
                 return True
     return False
@@ -571,10 +632,15 @@ def _overwrite_warnings(context: _Context) -> list[str]:
     out = []
     for held, lost in will_overwrite(flags, context.kept):
         out.append(
-            f"this build's export to {held.ref} will replace the cache of "
-            f"{' + '.join(lost)} that build #{held.build_id} left there (each export "
-            f"replaces the whole cache image). Fix: "
-            f"{overwrite_fix(held.ref, (*lost, *flags.platforms))}"
+            _(
+                "this build's export to {ref} will replace the cache of {platforms} that build "
+                "#{id} left there (each export replaces the whole cache image). Fix: {fix}"
+            ).format(
+                ref=held.ref,
+                platforms=" + ".join(lost),
+                id=held.build_id,
+                fix=overwrite_fix(held.ref, (*lost, *flags.platforms)),
+            )
         )
     return out
 
@@ -600,28 +666,37 @@ def judge(forecast: Forecast, summary: BuildSummary) -> tuple[bool | None, list[
     wrong = []
     for key in sorted(reached, key=lambda k: (k[0] or "", k[1] or "")):
         stage = said.get(key)
-        where = " · ".join(p for p in key if p) or "the build"
+        where = " · ".join(p for p in key if p) or _("the build")
         ran = actual.get(key)
         predicted = stage.miss if stage is not None else None
         if stage is not None and stage.unknown is not None:
             continue  # said it could not tell
         if stage is None:
-            wrong.append(f"{where}: not forecast")
+            wrong.append(_("{where}: not forecast").format(where=where))
         elif predicted is None and ran is not None:
-            wrong.append(f"{where}: said all cached; step {ran.index} ran")
+            wrong.append(
+                _("{where}: said all cached; step {index} ran").format(where=where, index=ran.index)
+            )
         elif predicted is not None and ran is None:
             if not stage.maybe:  # "may miss", and it came from the cache: as it may
                 wrong.append(
-                    f"{where}: said step {predicted.index} would miss; all came from the cache"
+                    _("{where}: said step {index} would miss; all came from the cache").format(
+                        where=where, index=predicted.index
+                    )
                 )
         elif predicted is not None and ran is not None:
             real = summary.miss_of(*key)
             if predicted.index != ran.index:
-                wrong.append(f"{where}: said step {predicted.index}; step {ran.index} ran first")
+                wrong.append(
+                    _("{where}: said step {said}; step {index} ran first").format(
+                        where=where, said=predicted.index, index=ran.index
+                    )
+                )
             elif real is not None and real.reason != predicted.reason:
                 wrong.append(
-                    f"{where}: step {ran.index} as said, but for {real.reason}, "
-                    f"not {predicted.reason}"
+                    _("{where}: step {index} as said, but for {reason}, not {said}").format(
+                        where=where, index=ran.index, reason=real.reason, said=predicted.reason
+                    )
                 )
     told = [s for s in forecast.stages if s.unknown is None and (s.platform, s.stage) in reached]
     if not wrong and not told:

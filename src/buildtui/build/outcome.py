@@ -14,17 +14,20 @@ from buildtui.build.live import LiveBuild
 from buildtui.build.stage_graph import stage_graph
 from buildtui.build.waterfall import native_platform, waterfall
 from buildtui.buildlog.summary import BuildSummary
+from buildtui.i18n import _
 
 
 def forecast_verdict(forecast: Forecast, summary: BuildSummary) -> str:
     """`Forecast right: ...` or `Forecast wrong: ...` with what differed."""
     right, differences = judge(forecast, summary)
-    said = forecast.headline().removeprefix("Forecast: ")
+    said = forecast.said()
     if right is None:
-        return f"Forecast (made before the build): {said}"
+        return _("Forecast (made before the build): {said}").format(said=said)
     if right:
-        return f"Forecast right (made before the build): {said}"
-    return f"Forecast wrong (made before the build: {said}): " + "; ".join(differences)
+        return _("Forecast right (made before the build): {said}").format(said=said)
+    return _("Forecast wrong (made before the build: {said}): {differences}").format(
+        said=said, differences="; ".join(differences)
+    )
 
 
 def outcome_lines(live: LiveBuild) -> list[str]:
@@ -40,7 +43,7 @@ def outcome_lines(live: LiveBuild) -> list[str]:
         lines += live.cache_report.lines()
     ratio = waterfall(summary, native_platform()).emulation
     if ratio is not None:
-        lines.append(f"Timing: {ratio.sentence()}.")
+        lines.append(_("Timing: {sentence}.").format(sentence=ratio.sentence()))
     return lines
 
 

@@ -25,6 +25,8 @@ from buildtui.build.stage_graph import (
 )
 from buildtui.build.waterfall import Bar, Waterfall
 from buildtui.buildlog.presentation import SEMANTIC, Styles
+from buildtui.i18n import _
+from buildtui.l10n import decimal_mark, number
 from buildtui.untrusted import visible
 
 STATE_STYLES = {
@@ -50,7 +52,7 @@ def _clip(text: str, width: int) -> str:
 
 
 def platform_name(platform: str | None) -> str:
-    return platform or "default platform"
+    return platform or _("default platform")
 
 
 # -- the stage graph -----------------------------------------------------------------
@@ -59,7 +61,7 @@ def platform_name(platform: str | None) -> str:
 def graph_legend(styles: Styles = SEMANTIC) -> Text:
     out = Text()
     for state, words in LEGEND:
-        out.append(f"{MARKS[state]} {words}", style=styles.get(STATE_STYLES[state], ""))
+        out.append(f"{MARKS[state]} {_(words)}", style=styles.get(STATE_STYLES[state], ""))
         out.append("  ")
     out.append("─▶ FROM   ⇠ COPY --from", style=styles.get("dim", ""))
     return out
@@ -70,14 +72,17 @@ def graph_text(graph: StageGraph, styles: Styles = SEMANTIC, width: int = 100) -
     `COPY --from` and `RUN --mount=from=` edges under the stage that takes them."""
     out = Text()
     if not graph.nodes:
-        out.append("No stages yet: the graph shows once the build has steps.",
+        out.append(_("No stages yet: the graph shows once the build has steps."),
                    style=styles.get("dim", ""))  # fmt: skip
         return out
     out.append_text(graph_legend(styles))
     if not graph.complete:
         out.append(
-            "\nThe Dockerfile was not recorded with this build: a stage FROM another stage "
-            'shows under "base not known".',
+            "\n"
+            + _(
+                "The Dockerfile was not recorded with this build: a stage FROM another stage "
+                'shows under "{unknown}".'
+            ).format(unknown=_("base not known")),
             style=styles.get("dim", ""),
         )
     for platform in graph.platforms:
@@ -89,7 +94,7 @@ def graph_text(graph: StageGraph, styles: Styles = SEMANTIC, width: int = 100) -
                 incoming.setdefault(edge.target, []).append(edge)
         for root in roots:
             out.append("\n  ")
-            out.append(_clean(root) if root else "base not known", style=styles.get("dim", ""))
+            out.append(_clean(root) if root else _("base not known"), style=styles.get("dim", ""))
             kids = children.get(root, [])
             for i, node in enumerate(kids):
                 last = i == len(kids) - 1
@@ -113,18 +118,23 @@ def _node(
     out.append("  ")
     out.append(node.state_words(), style=styles.get(STATE_STYLES[node.state], ""))
     out.append(
-        f" · {node.seconds:.1f}s · {node.cached}/{node.steps} cached", style=styles.get("dim", "")
+        " · "
+        + _("{seconds}s · {cached}/{steps} cached").format(
+            seconds=number(node.seconds, 1), cached=node.cached, steps=node.steps
+        ),
+        style=styles.get("dim", ""),
     )
     inner = prefix + ("    " if last else "│   ")
     for edge in incoming.get(node.stage, []):
-        verb = "copies from" if edge.kind == "copy" else "mounts"
-        out.append(
-            f"\n{inner}  ⇠ {verb} {_clean(edge.source)} (step {edge.step})",
-            style=styles.get("dim", ""),
-        )
+        edge_text = (
+            _("copies from {source} (step {step})")
+            if edge.kind == "copy"
+            else _("mounts {source} (step {step})")
+        ).format(source=_clean(edge.source), step=edge.step)
+        out.append(f"\n{inner}  ⇠ {edge_text}", style=styles.get("dim", ""))
     if node.miss is not None:
         lines = textwrap.wrap(
-            f"why: {_clean(node.miss.detail)}",
+            _("why: {detail}").format(detail=_clean(node.miss.detail)),
             width=max(30, width - len(inner) - 6),
             subsequent_indent="     ",
             break_on_hyphens=False,
@@ -177,7 +187,7 @@ def waterfall_text(chart: Waterfall, width: int = 100, styles: Styles = SEMANTIC
     cache, an error's bar in the error style and the word ERROR)."""
     out = Text()
     if not chart.bars:
-        out.append("No steps yet: the timing shows once the build has steps.",
+        out.append(_("No steps yet: the timing shows once the build has steps."),
                    style=styles.get("dim", ""))  # fmt: skip
         return out
     if chart.emulation is not None:
@@ -185,7 +195,8 @@ def waterfall_text(chart: Waterfall, width: int = 100, styles: Styles = SEMANTIC
         out.append("\n")
     if not chart.timed:
         out.append(
-            "This build was kept before step start times were recorded: its bars all start at 0.\n",
+            _("This build was kept before step start times were recorded: its bars all start at 0.")
+            + "\n",
             style=styles.get("dim", ""),
         )
     label_width = max(20, min(48, width // 3))
@@ -196,7 +207,7 @@ def waterfall_text(chart: Waterfall, width: int = 100, styles: Styles = SEMANTIC
     axis = [" "] * (cells + 8)
     for k in range(math.floor(span / step) + 1):
         col = int(k * step * scale)
-        mark = f"{k * step:g}s"
+        mark = f"{decimal_mark(format(k * step, 'g'))}s"
         if col + len(mark) <= len(axis):
             axis[col : col + len(mark)] = mark
     out.append(" " * (label_width + 3) + "".join(axis).rstrip(), style=styles.get("dim", ""))
@@ -225,9 +236,9 @@ def _status(bar: Bar) -> str:
     if bar.status == "cached":
         return "CACHED"
     if bar.status == "error":
-        return f"ERROR {bar.seconds:.1f}s"
+        return f"ERROR {number(bar.seconds, 1)}s"
     if bar.status == "canceled":
-        return "canceled"
+        return _("canceled")
     if bar.status == "running":
-        return f"running {bar.seconds:.1f}s"
-    return f"{bar.seconds:.1f}s"
+        return _("running {seconds}s").format(seconds=number(bar.seconds, 1))
+    return f"{number(bar.seconds, 1)}s"

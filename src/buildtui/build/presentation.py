@@ -154,11 +154,15 @@ def forecast_cell(entry: BuildEntry) -> str:
         return "-"
     right, differences = judge(entry.forecast, entry.summary)
     if right is None:
-        return "? (nothing to compare)"
+        return _("? (nothing to compare)")
     if right:
-        return "✓ right"
+        return _("✓ right")
     first = differences[0] if differences else ""
-    return f"✗ wrong: {first[:50]}{'…' if len(first) > 50 else ''}" if first else "✗ wrong"
+    if not first:
+        return _("✗ wrong")
+    return _("✗ wrong: {difference}").format(
+        difference=f"{first[:50]}{'…' if len(first) > 50 else ''}"
+    )
 
 
 # -- a build in progress or finished -------------------------------------------------

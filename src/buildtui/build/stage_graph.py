@@ -16,6 +16,7 @@ from typing import Any
 from buildtui.build.dockerfile import image_name, parse
 from buildtui.build.misses import copy_from
 from buildtui.buildlog.summary import BuildSummary, CacheMiss, StageEdge, StepSummary
+from buildtui.i18n import N_, _
 
 SINGLE = "(single stage)"
 """The name of the one stage of a Dockerfile with a single unnamed stage."""
@@ -29,12 +30,20 @@ MARKS = {
 }
 """Each state's sign; the state's word is always shown beside it."""
 LEGEND = (
-    ("cached", "all from the cache"),
-    ("ran", "ran"),
-    ("missed", "missed the cache first here"),
-    ("failed", "failed"),
-    ("canceled", "canceled or not needed"),
+    ("cached", N_("all from the cache")),
+    ("ran", N_("ran")),
+    ("missed", N_("missed the cache first here")),
+    ("failed", N_("failed")),
+    ("canceled", N_("canceled or not needed")),
 )
+"""Each state's words in the legend (English: translate with `_`)."""
+STATE_WORDS = {
+    "cached": N_("cached"),
+    "ran": N_("ran"),
+    "failed": N_("failed"),
+    "canceled": N_("canceled"),
+    "running": N_("running"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +72,10 @@ class StageNode:
     def state_words(self) -> str:
         """`◀ missed the cache at step 2`, `✓ cached`, `● ran` ..."""
         if self.state == "missed" and self.miss is not None:
-            return f"{self.mark} missed the cache at step {self.miss.index}"
-        if self.state == "cached":
-            return f"{self.mark} cached"
-        return f"{self.mark} {self.state}"
+            words = _("missed the cache at step {index}").format(index=self.miss.index)
+        else:
+            words = _(STATE_WORDS[self.state]) if self.state in STATE_WORDS else self.state
+        return f"{self.mark} {words}"
 
     def to_json(self) -> dict[str, Any]:
         return {

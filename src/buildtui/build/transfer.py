@@ -529,9 +529,17 @@ def _from_plain_log(
         # buildx ends a failed build with its own `ERROR: failed to solve: …`.
         exit_code = 1 if model.buildx_errors else 0
         notes.append(
-            f"The exit code is taken as {exit_code}: the log "
-            + ("ends with buildx's error" if exit_code else "shows no error from buildx")
-            + " (tee does not keep it; --exit-code N gives it)."
+            (
+                _(
+                    "The exit code is taken as {code}: the log ends with buildx's error (tee "
+                    "does not keep it; --exit-code N gives it)."
+                )
+                if exit_code
+                else _(
+                    "The exit code is taken as {code}: the log shows no error from buildx (tee "
+                    "does not keep it; --exit-code N gives it)."
+                )
+            ).format(code=exit_code)
         )
     summary = summarize(model, exit_code=exit_code, wall_seconds=None)
     return ImportedBuild(

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from buildtui.buildlog.summary import BuildSummary
+from buildtui.i18n import _
+from buildtui.l10n import number
 
 ARCHES = {"x86_64": "linux/amd64", "amd64": "linux/amd64", "aarch64": "linux/arm64",
           "arm64": "linux/arm64"}  # fmt: skip
@@ -70,14 +72,24 @@ class Emulation:
         return self.slow_seconds / self.fast_seconds if self.fast_seconds > 0 else 0.0
 
     def sentence(self) -> str:
-        text = (
-            f"{self.slow} steps took {self.ratio:.1f}{TIMES} as long as {self.fast}'s: "
-            f"{self.slow_seconds:.1f} s against {self.fast_seconds:.1f} s over the "
-            f"{self.steps} step(s) that ran on both"
-        )
+        figures = {
+            "slow": self.slow,
+            "fast": self.fast,
+            "ratio": number(self.ratio, 1),
+            "slow_s": number(self.slow_seconds, 1),
+            "fast_s": number(self.fast_seconds, 1),
+            "steps": self.steps,
+        }
         if self.native == self.fast and self.slow != self.native:
-            text += f" ({self.slow} runs under QEMU emulation on this {self.native} machine)"
-        return text
+            return _(
+                "{slow} steps took {ratio}\u00d7 as long as {fast}'s: {slow_s} s against "
+                "{fast_s} s over the {steps} step(s) that ran on both ({slow} runs under QEMU "
+                "emulation on this {native} machine)"
+            ).format(native=self.native, **figures)
+        return _(
+            "{slow} steps took {ratio}\u00d7 as long as {fast}'s: {slow_s} s against "
+            "{fast_s} s over the {steps} step(s) that ran on both"
+        ).format(**figures)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -693,7 +693,11 @@ class CleanupService:
         """What the rules delete in `repository` (RuleError for rules that cannot apply)."""
         rules.check()
         if repository not in graph.repositories:
-            raise RuleError(f"repository {repository} is not in {self.registry}")
+            raise RuleError(
+                _("repository {repository} is not in {registry}").format(
+                    repository=repository, registry=self.registry
+                )
+            )
         dates = await self.tag_dates(graph, repository)
         return choose(graph, repository, rules, dates, time.time())
 

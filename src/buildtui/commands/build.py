@@ -32,7 +32,7 @@ from buildtui.build.options import (
     shown_command,
 )
 from buildtui.build.runner import BuildProcess, BuildRunner, BuildService
-from buildtui.i18n import _
+from buildtui.i18n import _, ngettext
 from buildtui.settings import Settings
 from buildtui.terminal import use_color
 
@@ -99,12 +99,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if arguments[:1] == ["--"]:
         arguments = arguments[1:]
     if args.forecast and args.advice:
-        print("buildtui build: --forecast and --advice are asked one at a time", file=sys.stderr)
+        print(_("buildtui build: --forecast and --advice are asked one at a time"), file=sys.stderr)
         return 2
     if args.json and not (args.forecast or args.advice):
         print(
-            "buildtui build: --json goes with --forecast or --advice; a build's summary as "
-            "JSON is --summary-json FILE",
+            _(
+                "buildtui build: --json goes with --forecast or --advice; a build's summary as "
+                "JSON is --summary-json FILE"
+            ),
             file=sys.stderr,
         )
         return 2
@@ -173,17 +175,36 @@ def run_forecast(
         print(json.dumps(json_document(forecast.to_json()), indent=2), file=out)
         return 0
     print(f"$ {shown_command(argv)}", file=out)
-    words = ["Forecast"]
-    if forecast.compared_with is not None:
-        words.append(f"against build #{forecast.compared_with}")
-    elif forecast.stages:
-        words.append("with no earlier build of this Dockerfile and context kept")
-    if forecast.builder:
-        words.append(f"on builder {forecast.builder}")
-    print(" ".join(words) + " (nothing was built):", file=out)
+    print(forecast_heading(forecast), file=out)
     for line in forecast.lines():
         print(f"  {line}", file=out)
     return 0
+
+
+def forecast_heading(forecast: Forecast) -> str:
+    """What the forecast compares with and on which builder, as one heading."""
+    values = {"id": forecast.compared_with, "builder": forecast.builder}
+    if forecast.compared_with is not None:
+        if forecast.builder:
+            text = _("Forecast against build #{id} on builder {builder} (nothing was built):")
+        else:
+            text = _("Forecast against build #{id} (nothing was built):")
+    elif forecast.stages:
+        if forecast.builder:
+            text = _(
+                "Forecast with no earlier build of this Dockerfile and context kept, on "
+                "builder {builder} (nothing was built):"
+            )
+        else:
+            text = _(
+                "Forecast with no earlier build of this Dockerfile and context kept (nothing "
+                "was built):"
+            )
+    elif forecast.builder:
+        text = _("Forecast on builder {builder} (nothing was built):")
+    else:
+        text = _("Forecast (nothing was built):")
+    return text.format(**values)
 
 
 def run_advice(
@@ -210,8 +231,15 @@ def run_advice(
     if as_json:
         print(json.dumps(json_document(advice.to_json()), indent=2), file=out)
         return 0
-    where = f" ({advice.dockerfile}, {advice.builds} kept build(s))" if advice.builds else ""
-    print(f"Advice from where the cache broke{where}:", file=out)
+    if advice.builds:
+        heading = ngettext(
+            "Advice from where the cache broke ({dockerfile}, {count} kept build):",
+            "Advice from where the cache broke ({dockerfile}, {count} kept builds):",
+            advice.builds,
+        ).format(dockerfile=advice.dockerfile or "Dockerfile", count=advice.builds)
+    else:
+        heading = _("Advice from where the cache broke:")
+    print(heading, file=out)
     for line in advice.lines():
         print(f"  {line}", file=out)
     return 0

@@ -10,7 +10,7 @@ States are words as well as colours, so the pictures read printed in black and w
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from buildtui import l10n
 from buildtui.build.pictures import graph_text, waterfall_text
@@ -239,20 +239,12 @@ def _ticks(span: float) -> list[float]:
 
 
 def emulation_sentence(chart: Waterfall, _: Translate) -> str | None:
+    """How much longer the emulated platform took, in `_`'s language."""
     ratio = chart.emulation
     if ratio is None:
         return None
-    return _(
-        "{slow} steps took {ratio}\u00d7 as long as {fast}'s: {slow_s} s against "
-        "{fast_s} s over the {steps} step(s) that ran on both"
-    ).format(
-        slow=ratio.slow,
-        fast=ratio.fast,
-        ratio=l10n.number(ratio.ratio, 1),
-        slow_s=l10n.number(ratio.slow_seconds, 1),
-        fast_s=l10n.number(ratio.fast_seconds, 1),
-        steps=ratio.steps,
-    )
+    with speaking(language_of(_)):  # the build may be another machine's: no "this machine"
+        return replace(ratio, native=None).sentence()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 from buildtui.build.advice import advise
 from buildtui.build.dockerfile import parse
 from buildtui.build.misses import with_misses
+from buildtui.i18n import speaking
 from tests.fakes.forecast import Project, planned_summary
 
 NODE = """\
@@ -64,6 +65,14 @@ def test_copying_everything_before_the_install_advises_the_manifest_first(
     )
     assert advice.lines() == [item.text]
     assert advice.to_json()["items"][0]["line"] == 3
+    with speaking("pl"):
+        [polish] = advise(project.history.of_project(None)).items
+    assert polish.text == (
+        "W 4 z 5 budowań `COPY . .` (wiersz 3) chybił cache z powodu src/, README; "
+        "skopiowanie najpierw pliku z zależnościami (COPY package.json package-lock.json ./) "
+        "i wykonanie instalacji (`RUN npm ci`, wiersz 4) przed nim zachowałoby w cache "
+        "krok 4, gdy zmieniają się tylko twoje źródła."
+    )
 
 
 def test_files_that_are_not_sources_go_to_dockerignore(tmp_path: Path) -> None:
@@ -109,7 +118,7 @@ def test_a_habit_seen_once_or_asked_for_gives_no_advice(tmp_path: Path) -> None:
         project2.keep(summary, "--no-cache")
     advice = advise(project2.history.of_project(None))
     assert advice.items == ()
-    assert advice.lines()[0].startswith("No advice: in the 3 kept build(s) of Dockerfile")
+    assert advice.lines()[0].startswith("No advice: in the 3 kept builds of Dockerfile, the cache")
 
 
 def test_no_kept_build_no_advice() -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from buildtui.build.forecast import BuilderFacts, Forecast, judge
 from buildtui.buildlog.summary import CacheMiss
+from buildtui.i18n import speaking
 from tests.fakes.forecast import ENGINE, FakeFacts, Project, planned_summary
 
 DOCKERFILE = """\
@@ -56,11 +57,11 @@ def test_nothing_changed_every_step_comes_from_the_cache(project: Project) -> No
     forecast = project.forecaster(facts()).forecast(project.argv())
     assert forecast.first_misses == ()
     assert [s.sentence() for s in forecast.stages] == [
-        "build1: all 4 step(s) will come from the cache",
-        "final: all 2 step(s) will come from the cache",
+        "build1: all 4 steps will come from the cache",
+        "final: all 2 steps will come from the cache",
     ]
     assert forecast.compared_with == 1
-    assert forecast.headline() == "Forecast: all 6 step(s) will come from the cache."
+    assert forecast.headline() == "Forecast: all 6 steps will come from the cache."
 
 
 def test_a_changed_file_misses_at_its_copy_and_the_stages_after_it(project: Project) -> None:
@@ -334,3 +335,22 @@ def test_a_build_runs_and_is_kept_without_a_forecast_that_failed(
     live.start_forecast(broken)
     assert live.wait_forecast(5.0) is None
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_the_forecast_speaks_polish_with_its_plurals(project: Project) -> None:
+    """Made in Polish, the forecast's sentences are Polish and count steps as Polish does
+    (4 kroki, 6 kroków); its verdict after the build too."""
+    kept(project)
+    with speaking("pl"):
+        forecast = project.forecaster(facts()).forecast(project.argv())
+        assert [s.sentence() for s in forecast.stages] == [
+            "build1: wszystkie 4 kroki będą z cache",
+            "final: wszystkie 2 kroki będą z cache",
+        ]
+        assert forecast.headline() == "Prognoza: wszystkich 6 kroków będzie z cache."
+        (project.context / "src" / "index.js").write_text("two\n")
+        changed = project.forecaster(facts()).forecast(project.argv())
+        assert changed.stages[0].sentence() == (
+            "build1: w krokach 3\u20135 cache chybi: zmienione od budowania nr 1: src/index.js"
+        )
+        assert changed.lines()[-1].startswith("uwaga: cache BuildKita jest indeksowany treścią")

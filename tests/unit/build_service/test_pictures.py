@@ -11,6 +11,7 @@ from buildtui.build.pictures import graph_text, tick_step, waterfall_text
 from buildtui.build.stage_graph import stage_graph, with_stage_edges
 from buildtui.build.waterfall import emulation, waterfall
 from buildtui.buildlog.summary import BuildSummary, CacheMiss, StepSummary, summarize
+from buildtui.i18n import speaking
 from tests.fakes.forecast import planned_summary
 from tests.unit.build_service.test_presentation import model_of
 
@@ -132,3 +133,18 @@ def test_a_step_s_start_is_kept_in_the_summary_json() -> None:
     step = StepSummary("linux/amd64", "a", 2, "RUN x", "done", 1.5, True, 2.25)
     summary = replace(planned_summary("FROM x AS a\nRUN x\n"), steps=(step,))
     assert BuildSummary.from_json(summary.to_json()).steps[0].started == 2.25
+
+
+def test_the_pictures_speak_polish_with_a_decimal_comma() -> None:
+    summary = lab_build("lab-first-build.log")
+    miss = CacheMiss("linux/amd64", "build1", 2, "RUN echo hello", "files", "src/a changed", 1)
+    summary = with_stage_edges(replace(summary, first_misses=(miss,)), MULTI_STAGE)
+    timed = planned_summary(MULTI_STAGE, platforms=("linux/amd64", "linux/arm64"), seconds=1.5)
+    with speaking("pl"):
+        graph = graph_text(stage_graph(summary)).plain
+        chart = waterfall_text(waterfall(timed, native="linux/amd64"), 100).plain
+    assert "├─▶ build1  ◀ cache chybił w kroku 2 · 0,6s · z cache 0/2" in graph
+    assert "dlaczego: src/a changed" in graph and "⇠ kopiuje z build1 (krok 2)" in graph
+    assert graph.splitlines()[0].startswith("✓ wszystko z cache  ● uruchomiony")
+    assert "missed" not in graph and "cached" not in graph and "ran" not in graph
+    assert "1,5s" in chart and "1.5s" not in chart

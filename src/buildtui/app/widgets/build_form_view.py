@@ -84,6 +84,8 @@ class BuildFormView(Vertical):
             button.label = label
             if tooltip is not None:
                 button.tooltip = tooltip
+        if self.forecasting is not None and self.forecast is not None:
+            self._forecast_now()  # its sentences are made in the language they are shown in
 
     def command(self) -> list[str]:
         """The exact command the form describes; `OptionsError` says why there is none."""
@@ -111,7 +113,7 @@ class BuildFormView(Vertical):
             self.query_one("#forecast-preview", Static).update("")
             return
         self.query_one("#forecast-preview", Static).update(
-            Text("Forecast: looking at the context and the kept builds …", style="dim")
+            Text(_("Forecast: looking at the context and the kept builds …"), style="dim")
         )
         self._forecast(argv)
 
@@ -136,7 +138,9 @@ class BuildFormView(Vertical):
         self.forecast = message.forecast
         preview = self.query_one("#forecast-preview", Static)
         if message.forecast is None:
-            preview.update(f"Forecast unavailable: {message.problem or ''}")
+            preview.update(
+                _("Forecast unavailable: {problem}").format(problem=message.problem or "")
+            )
             return
         preview.update(forecast_text(message.forecast))
 
@@ -145,7 +149,9 @@ class BuildFormView(Vertical):
         """A bug in the forecast: say so where the forecast goes, not as a traceback."""
         if event.state is WorkerState.ERROR and event.worker.node is self:
             self.query_one("#forecast-preview", Static).update(
-                f"Forecast unavailable: {event.worker.error!r}; please report this."
+                _("Forecast unavailable: {error}; please report this.").format(
+                    error=repr(event.worker.error)
+                )
             )
 
     def show_problem(self, problem: str) -> None:

@@ -30,14 +30,15 @@ from buildtui.build.stage_graph import stage_graph
 from buildtui.build.waterfall import native_platform, waterfall
 from buildtui.buildlog.model import StepState
 from buildtui.buildlog.summary import BuildSummary, summarize
+from buildtui.i18n import N_, _, ngettext
 
 MODES = ("graph", "timing", "advice")
 TITLES = {
-    "graph": "Stage graph",
-    "timing": "Where the time went",
-    "advice": "Advice across builds",
+    "graph": N_("Stage graph"),
+    "timing": N_("Where the time went"),
+    "advice": N_("Advice across builds"),
 }
-HINT = "g: stage graph · t: timing · a: advice · F3: steps"
+HINT = N_("g: stage graph · t: timing · a: advice · F3: steps")
 
 
 class BuildPicturesView(VerticalScroll):
@@ -62,26 +63,30 @@ class BuildPicturesView(VerticalScroll):
         self.mode = "graph"
         self._advice_for: tuple[str | None, str | None] | None = None
         self._advice: Advice | None = None
+        self._live: LiveBuild | None = None
+        """The build last drawn (the advice is about its Dockerfile and context)."""
 
     def compose(self) -> ComposeResult:
-        yield ScreenStatic(TITLES[self.mode], id="pictures-title")
-        yield ScreenStatic(HINT, id="pictures-hint")
+        yield ScreenStatic(_(TITLES[self.mode]), id="pictures-title")
+        yield ScreenStatic(_(HINT), id="pictures-hint")
         yield BuildSteps(id="picture")
 
     def show_mode(self, mode: str, live: LiveBuild | None, now: float) -> None:
         if mode in MODES:
             self.mode = mode
-        self.query_one("#pictures-title", Static).update(TITLES[self.mode])
+        self.query_one("#pictures-title", Static).update(_(TITLES[self.mode]))
+        self.query_one("#pictures-hint", Static).update(_(HINT))
         self.draw(live, now)
 
     def draw(self, live: LiveBuild | None, now: float) -> None:
         """Redraw the picture in front from `live` (taking its lock)."""
         picture = self.query_one("#picture", BuildSteps)
+        self._live = live
         if self.mode == "advice":
             self._draw_advice(live)
             return
         if live is None:
-            picture.show(Text("No build yet: run one (F5) or open one from the history (F6)."))
+            picture.show(Text(_("No build yet: run one (F5) or open one from the history (F6).")))
             return
         with live.lock:
             summary = _summary_so_far(live, now)
@@ -98,7 +103,7 @@ class BuildPicturesView(VerticalScroll):
         if self._advice is not None and self._advice_for == project:
             picture.show(_advice_text(self._advice))
             return
-        picture.show(Text("Reading the kept builds …"))
+        picture.show(Text(_("Reading the kept builds …")))
         self._read_advice(project)
 
     @work(thread=True, exclusive=True, group="build-advice", exit_on_error=False)
@@ -116,6 +121,14 @@ class BuildPicturesView(VerticalScroll):
         self._advice, self._advice_for = message.advice, message.project
         if self.mode == "advice":
             self.query_one("#picture", BuildSteps).show(_advice_text(message.advice))
+
+    def retranslate(self) -> None:
+        """The titles in the app's language; the advice is made again in it when shown."""
+        self._advice = None
+        self.query_one("#pictures-title", Static).update(_(TITLES[self.mode]))
+        self.query_one("#pictures-hint", Static).update(_(HINT))
+        if self.mode == "advice":
+            self._draw_advice(self._live)
 
     def forget_advice(self) -> None:
         """A build was kept: the advice is read again when next shown."""
@@ -147,11 +160,23 @@ def _summary_so_far(live: LiveBuild, now: float) -> BuildSummary:
 def _advice_text(advice: Advice) -> Text:
     out = Text()
     if advice.builds:
-        out.append(
-            f"From where the cache broke in {advice.builds} kept build(s) of "
-            f"{advice.dockerfile or 'this Dockerfile'} and its context:\n",
-            style="dim",
+        heading = (
+            ngettext(
+                "From where the cache broke in {count} kept build of {dockerfile} and its context:",
+                "From where the cache broke in {count} kept builds of {dockerfile} and its "
+                "context:",
+                advice.builds,
+            ).format(count=advice.builds, dockerfile=advice.dockerfile)
+            if advice.dockerfile
+            else ngettext(
+                "From where the cache broke in {count} kept build of this Dockerfile and its "
+                "context:",
+                "From where the cache broke in {count} kept builds of this Dockerfile and its "
+                "context:",
+                advice.builds,
+            ).format(count=advice.builds)
         )
+        out.append(heading + "\n", style="dim")
     for line in advice.lines():
         out.append(f"\n• {line}")  # made screen text by the BuildSteps that shows it
     return out
