@@ -48,6 +48,7 @@ from buildtui.build.options import argv_for_arguments, shown_command
 from buildtui.build.runner import BuildRunner
 from buildtui.settings import Settings
 from tests.fakes.build_app import build_app, build_pane
+from tests.fakes.english_left import markdown_prose, sizes_with_a_point, untranslated
 from tests.fakes.services import settle
 from tests.integration.lab import (
     REGISTRY_IMAGE,
@@ -377,6 +378,13 @@ async def test_the_items_tick_as_the_lab_is_done(lab_settings: Settings, tmp_pat
     for build_id in cited:
         command = shown_command(history.get(build_id).entry.argv)
         assert squeezed(command) in printed_text, command
+    # In Polish as Markdown: no sentence of the English catalogue, no decimal point in a size.
+    polish = tmp_path / "out" / "lab7-raport.md"
+    lab(settings, "lab", "report", "--out", str(polish), "--lang", "pl", "--student", "Ada")
+    prose = markdown_prose(polish.read_text())
+    assert "Budowanie nr " in prose and "garbage collection" in prose
+    assert untranslated(prose) == []
+    assert sizes_with_a_point(prose) == [] and re.search(r"\d,\d+ [kM]B", prose)
     lab(settings, "lab", "report", "--out", str(tmp_path / "r.pdf"), expect=2)
     # A report asked for inside the build context is written, with a warning.
     inside = subprocess.run(

@@ -21,7 +21,7 @@ from buildtui.build.evidence import BuildEvidence
 from buildtui.build.history import BuildEntry
 from buildtui.build.options import shown_command
 from buildtui.buildlog.explain import explain_texts
-from buildtui.i18n import decimal, ngettext
+from buildtui.i18n import decimal, language_of, ngettext, speaking
 from buildtui.lab import excerpts
 from buildtui.lab.build_items import collection_of, freed_line, own_deletions
 from buildtui.lab.checklist import Guide, Item, Observations, Status, Translate
@@ -116,6 +116,15 @@ def compared_cache(item: Item, obs: Observations) -> CacheSizeRecord | None:
 
 
 def build_blocks(guide: Guide, obs: Observations, reads: ReportReads, _: Translate) -> list[Block]:
+    """The report's blocks in `_`'s language (what they quote from elsewhere, a build
+    error's explanation or a count, speaks it too)."""
+    with speaking(language_of(_)):
+        return _report_blocks(guide, obs, reads, _)
+
+
+def _report_blocks(
+    guide: Guide, obs: Observations, reads: ReportReads, _: Translate
+) -> list[Block]:
     made = reads.made_at if reads.made_at is not None else time.time()
     blocks = [Block("heading", (_("Laboratory 7: report"),), 1)]
     blocks.append(Block("bullets", _header(guide, obs, reads, made, _)))

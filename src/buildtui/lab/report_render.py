@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 from buildtui.buildlog.parser import sanitize
+from buildtui.i18n import speaking
 from buildtui.lab.report import Block
 from buildtui.lab.report_space import bars_html, bars_markdown
 
@@ -171,4 +172,7 @@ def render_html(blocks: Sequence[Block], language: str = "en") -> str:
 
 
 def render(blocks: Sequence[Block], fmt: str, language: str) -> str:
-    return render_html(blocks, language) if fmt == "html" else render_markdown(blocks)
+    """The report in `fmt`; what the renderers format (the sizes of a `bars` block) is
+    written as `language` writes it."""
+    with speaking(language):
+        return render_html(blocks, language) if fmt == "html" else render_markdown(blocks)

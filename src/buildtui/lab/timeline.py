@@ -88,6 +88,12 @@ def build_text(build: BuildEntry, host: str, _: Translate) -> str:
 
 
 def timeline(obs: Observations, items: Sequence[Item], _: Translate) -> list[Event]:
+    """The lab's events in order, in `_`'s language."""
+    with speaking(language_of(_)):
+        return _timeline(obs, items, _)
+
+
+def _timeline(obs: Observations, items: Sequence[Item], _: Translate) -> list[Event]:
     """The lab's events, oldest first: the builds the items cite or that used the lab
     registry, this registry's deletions and collections, and the prunes."""
     host = obs.registry_host

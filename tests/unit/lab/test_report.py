@@ -20,6 +20,7 @@ from buildtui.lab.report_render import render
 from buildtui.settings import Settings
 from tests.fakes.build import captured_log
 from tests.fakes.cleanup import lab_fake_registry
+from tests.fakes.english_left import markdown_prose, sizes_with_a_point, untranslated
 from tests.fakes.lab import fake_lab_digests, record_build, scan_of
 from tests.unit.lab.test_guide import observations
 
@@ -195,3 +196,19 @@ def test_report_command_refuses_a_format_that_contradicts_the_name(
     args = ["--registry", "http://localhost:9", "lab", "report", "--out", str(out)]
     assert main([*args, "--format", "md"]) == 2
     assert "does not match" in capsys.readouterr().err
+
+
+def test_the_polish_report_has_no_english_sentence_and_no_decimal_point_in_a_size(
+    tmp_path: Path,
+) -> None:
+    """A lab run with every kind of evidence (builds, a prune, a deletion, a garbage
+    collection), reported in Polish: outside the quoted commands and logs, no phrase of the
+    English catalogue and no size written with a decimal point."""
+    text, _obs = report(tmp_path, "md", "pl")
+    prose = markdown_prose(text)
+    assert "Budowanie nr 2" in prose and "garbage collection" in prose
+    assert untranslated(prose) == []
+    assert sizes_with_a_point(prose) == []
+    assert re.search(r"\d,\d+ kB", prose)  # sizes are there, with a decimal comma
+    english, _obs = report(tmp_path / "en", "md", "en")
+    assert untranslated(markdown_prose(english))  # the check finds English where it is
