@@ -11,7 +11,6 @@ catalogue text and is not looked for.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,41 +21,17 @@ from buildtui.app.app import BuildTUI, make_app
 from buildtui.app.panes.build import BuildPane
 from buildtui.engine.status import Check
 from buildtui.i18n import _, language, speaking
-from buildtui.i18n_tools import read_catalogue
 from buildtui.settings import load_settings
+from tests.fakes.english_left import untranslated as english_left
 from tests.fakes.screen import screen_lines
 from tests.fakes.services import fake_services, settle
 from tests.fakes.status import FakeStatusService, healthy_status
 
-FIELD = re.compile(r"\{[^{}]*\}|\n")
 SIZES = ((160, 48), (100, 30))
 
 
-def english_phrases() -> dict[str, str]:
-    """English phrase -> the msgid it comes from, for every translated message."""
-    phrases: dict[str, str] = {}
-    for message in read_catalogue("pl"):
-        if not message.id:
-            continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        polish = " ".join(strings)
-        for english in ids:
-            for part in FIELD.split(english):
-                phrase = part.strip(" .,:;()·-\N{EN DASH}")
-                if len(phrase) >= 12 and " " in phrase and phrase not in polish:
-                    phrases.setdefault(phrase, ids[0])
-    return phrases
-
-
-PHRASES = english_phrases()
-
-
 def untranslated(lines: list[str]) -> list[str]:
-    screen = "\n".join(lines)
-    return sorted(
-        f"{phrase!r} (from {PHRASES[phrase]!r})" for phrase in PHRASES if phrase in screen
-    )
+    return english_left("\n".join(lines))
 
 
 def polish_app(tmp_path: Path) -> BuildTUI:
@@ -125,9 +100,17 @@ async def test_every_pane_in_polish_has_no_english_left(
                 break
             await pilot.pause(0.05)
         found["build steps"] = untranslated(await show(pilot, "f3"))
+        found["stage graph"] = untranslated(await show(pilot, "g"))
+        found["timing"] = untranslated(await show(pilot, "t"))
+        found["advice"] = untranslated(await show(pilot, "a"))
+        found["form and forecast"] = untranslated(await show(pilot, "f2"))
         found["build history"] = untranslated(await show(pilot, "f6"))
         found["registry"] = untranslated(await show(pilot, "3", "escape", "tab", "down", "up"))
         found["clean-up"] = untranslated(await show(pilot, "4", "space"))
+        found["registry space"] = untranslated(await show(pilot, "s"))
+        await show(pilot, "s")
+        found["retention rules"] = untranslated(await show(pilot, "k"))
+        await show(pilot, "escape")
         found["lab"] = untranslated(await show(pilot, "5"))
         found["doctor"] = untranslated(await show(pilot, "d"))
         await show(pilot, "escape")

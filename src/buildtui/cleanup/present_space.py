@@ -136,14 +136,13 @@ def row_words(row: SpaceRow) -> str:
 def ranking_lines(report: SpaceReport, limit: int | None = None) -> list[str]:
     rows = report.rows if limit is None else report.rows[:limit]
     name_width = min(48, max((len(r.label) for r in rows), default=10))
-    lines = [
-        f"  {'FREES':>9}  {'SIZE':>9}  {'KIND':<17} {'NAME'.ljust(name_width)}  NOTE",
-    ]
+    frees, size, kind, name, note = (_(heading) for heading in RANKING_HEADINGS)
+    lines = [f"  {frees:>9}  {size:>9}  {kind:<17} {name.ljust(name_width)}  {note}"]
     for row in rows:
         lines.append(
             f"  {format_size(row.frees):>9}  {format_size(row.size):>9}  "
-            f"{truncate(row.kind, 17):<17} {truncate(row.label, name_width).ljust(name_width)}  "
-            f"{row_words(row)}".rstrip()
+            f"{truncate(kind_words(row.kind), 17):<17} "
+            f"{truncate(row.label, name_width).ljust(name_width)}  {row_words(row)}".rstrip()
         )
     if limit is not None and len(report.rows) > limit:
         lines.append(
@@ -277,6 +276,26 @@ KIND_STYLES = {
 }
 
 
+ROW_KINDS = {
+    "image": N_("image"),
+    "cache image": N_("cache image"),
+    "attestation": N_("attestation"),
+    "artifact": N_("artifact"),
+    "referrer": N_("referrer"),
+    "orphaned referrer": N_("orphaned referrer"),
+    "untagged": N_("untagged"),
+    "unreadable": N_("unreadable"),
+    "repository": N_("repository"),
+}
+"""A ranking row's kind (data, English in --json) and its words (translate with `_`)."""
+RANKING_HEADINGS = (N_("FREES"), N_("SIZE"), N_("KIND"), N_("NAME"), N_("NOTE"))
+
+
+def kind_words(kind: str) -> str:
+    """A ranking row's kind in the current language."""
+    return _(ROW_KINDS[kind]) if kind in ROW_KINDS else kind
+
+
 def space_cells(row: SpaceRow, selected: bool | None) -> tuple[Text, ...]:
     """One ranking row in the pane: mark (● selected, ◐ part of a repository selected),
     name, kind, frees, size, note."""
@@ -288,7 +307,7 @@ def space_cells(row: SpaceRow, selected: bool | None) -> tuple[Text, ...]:
     return (
         mark,
         Text(truncate(row.label, NAME_WIDTH)),
-        Text(truncate(row.kind, 17), style=KIND_STYLES.get(row.kind, "")),
+        Text(truncate(kind_words(row.kind), 17), style=KIND_STYLES.get(row.kind, "")),
         Text(format_size(row.frees), justify="right", style=FREES_STYLE if row.frees else ""),
         Text(format_size(row.size), justify="right"),
         Text(truncate(row_words(row), ROW_NOTE_WIDTH)),
@@ -297,7 +316,7 @@ def space_cells(row: SpaceRow, selected: bool | None) -> tuple[Text, ...]:
 
 def space_row_detail(row: SpaceRow) -> str:
     """The highlighted ranking row in full."""
-    parts = [row.label, row.kind]
+    parts = [row.label, kind_words(row.kind)]
     if row.digest:
         parts.append(row.digest)
     parts.append(

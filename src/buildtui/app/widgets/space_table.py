@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.widgets.data_table import ColumnKey
 
 from buildtui.app.theme_styles import on_theme_change, themed_text
 from buildtui.app.widgets.screen_table import ScreenTable
@@ -19,7 +20,7 @@ from buildtui.cleanup.space import SpaceRow
 from buildtui.i18n import N_, _
 
 COLUMNS = ("mark", "item", "kind", "frees", "size", "note")
-HEADERS = ("", "NAME", "KIND", "FREES", "SIZE", "SUBJECT / NOTE")
+HEADERS = ("", N_("NAME"), N_("KIND"), N_("FREES"), N_("SIZE"), N_("SUBJECT / NOTE"))
 PINNED = 2
 
 Marks = Mapping[str, bool | None]
@@ -52,8 +53,16 @@ class SpaceTable(ScreenTable[Text]):
     def on_mount(self) -> None:
         self.border_title = _("What deleting each frees after a collection, largest first")
         for key, header in zip(COLUMNS, HEADERS, strict=True):
-            self.add_column(header, key=key)
+            self.add_column(_(header) if header else "", key=key)
         on_theme_change(self, self._repaint)
+
+    def retranslate(self) -> None:
+        """Headings and rows in the app's language."""
+        self.border_title = _("What deleting each frees after a collection, largest first")
+        for key, header in zip(COLUMNS, HEADERS, strict=True):
+            if header:
+                self.columns[ColumnKey(key)].label = Text(_(header))
+        self.show_rows(self._rows, self._marks)
 
     def _repaint(self) -> None:
         if self.row_count:
