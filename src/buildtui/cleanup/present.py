@@ -137,7 +137,7 @@ def inventory_rows(graph: RegistryGraph) -> list[InventoryRow]:
                     key=f"{name} (untagged)",
                     selection=Selection(name, untagged=True),
                     repository=name,
-                    name=f"({len(untagged)} untagged)",
+                    name=_("({count} untagged)").format(count=len(untagged)),
                     kind="untagged",
                     size=sum(sizes.get(b, 0) for b in own),
                     shared=sum(sizes.get(b, 0) for b in own if b in uses),

@@ -11,6 +11,7 @@ visible escapes.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from rich.text import Text
@@ -51,20 +52,27 @@ def bar_cells(bar: Bar, largest: int, width: int = BAR_WIDTH) -> tuple[str, str]
     return FREES * frees, SHARED * (total - frees)
 
 
+FIGURES = {
+    "frees": N_("{freeable} frees of {total}"),
+    "own": N_("{freeable} its own of {total}"),
+    "": N_("{freeable} of {total}"),
+}
+"""A bar's figures, by what its freeable part is called (nothing: the pane's narrow box)."""
+
+
 def bar_line(
     bar: Bar, largest: int, label_width: int, width: int = BAR_WIDTH, own: str = "frees"
 ) -> str:
-    """`lab  ████░░░  416 kB frees of 456 kB` (`own` names the freeable part; empty, as
-    the pane's narrow box has it: `416 kB of 456 kB`)."""
+    """`lab  ████░░░  416 kB frees of 456 kB` (`own`: `frees`, `own` or empty, as the
+    pane's narrow box has it: `416 kB of 456 kB`)."""
     frees, shared = bar_cells(bar, largest, width)
     label = truncate(bar.label, label_width).ljust(label_width)
     if not bar.total:
-        return f"{label} {''.ljust(width)} {'none':>9}"
-    own = f" {own}" if own else ""
-    return (
-        f"{label} {(frees + shared).ljust(width)} {format_size(bar.freeable):>9}{own} of "
-        f"{format_size(bar.total)}"
+        return f"{label} {''.ljust(width)} {_('none'):>9}"
+    figures = _(FIGURES[own]).format(
+        freeable=f"{format_size(bar.freeable):>9}", total=format_size(bar.total)
     )
+    return f"{label} {(frees + shared).ljust(width)} {figures}"
 
 
 def _label_width(bars: Sequence[Bar], cap: int = 24) -> int:
@@ -93,10 +101,25 @@ def picture_lines(
         lines.append(_("  (no repository)"))
     lines += ["", _("By kind ({KIND_LEGEND}):").format(KIND_LEGEND=_(KIND_LEGEND))]
     largest = max((b.total for b in report.kinds), default=0)
-    label = _label_width(report.kinds)
-    own = "" if compact else _("its own")
-    lines += [f"  {bar_line(b, largest, label, width, own)}" for b in report.kinds]
+    kinds = [replace(b, label=kind_label(b.label)) for b in report.kinds]
+    label = _label_width(kinds)
+    own = "" if compact else "own"
+    lines += [f"  {bar_line(b, largest, label, width, own)}" for b in kinds]
     return lines
+
+
+KIND_LABELS = {
+    "images": N_("images"),
+    "cache images": N_("cache images"),
+    "attestations": N_("attestations"),
+    "referrers": N_("referrers"),
+    "untagged revisions": N_("untagged revisions"),
+}
+"""The space's kinds (data, English in --json) and their words (translate with `_`)."""
+
+
+def kind_label(kind: str) -> str:
+    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
 
 
 def picture_text(report: SpaceReport, width: int = BAR_WIDTH, *, compact: bool = False) -> Text:

@@ -206,7 +206,7 @@ class SpaceIndex:
                         key=f"{name} (untagged)",
                         kind="untagged",
                         repository=name,
-                        name=f"({len(untagged)} untagged)",
+                        name=_("({count} untagged)").format(count=len(untagged)),
                         selections=selection,
                         size=self._reached_bytes(repo, untagged),
                         frees=self.frees(selection),

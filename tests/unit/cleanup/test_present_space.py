@@ -22,7 +22,9 @@ from buildtui.cleanup.present_space import (
 )
 from buildtui.cleanup.space import Bar, SpaceIndex, space_report
 from buildtui.cli import main
+from buildtui.i18n import speaking
 from tests.fakes.cleanup import fake_cleanup_service, lab_graph
+from tests.fakes.english_left import untranslated
 from tests.fakes.hostile_checks import ESCAPED
 from tests.fakes.hostile_content import hostile_content_registry
 
@@ -50,6 +52,19 @@ def test_the_picture_has_legends_that_name_the_marks() -> None:
     assert FREES in cache and SHARED in cache
     assert cache.endswith("412 kB frees of 2.32 MB")
     assert any(line.startswith("By kind (█ only manifests of this kind hold it") for line in lines)
+
+
+def test_the_picture_speaks_polish_with_its_figures_in_one_sentence() -> None:
+    with speaking("pl"):  # the rows' names are made with the report, in its language
+        report = space_report(lab_graph().graph)
+        lines = picture_lines(report)
+        table = space_lines(report)
+    cache = next(line for line in lines if line.strip().startswith("cachedata1"))
+    assert cache.endswith("412 kB zwalnia z 2,32 MB")
+    kinds = lines[lines.index("") + 1 :]
+    assert all(" of " not in line and " frees " not in line for line in lines)
+    assert any(line.endswith("własnych z 2,32 MB") or "własnych z" in line for line in kinds)
+    assert untranslated("\n".join(table)) == []
 
 
 def test_the_picture_in_the_pane_styles_the_marks_it_already_shows() -> None:
