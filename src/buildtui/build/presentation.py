@@ -196,12 +196,25 @@ def status_line(live: LiveBuild, lines: int) -> str:
         return _("The build did not start.")
     if summary.wall_seconds is not None:  # a replay's: the recorded one
         wall = summary.wall_seconds
+    n = summary.total  # the noun agrees with the total: "3/10 kroków", "3/3 kroki"
     if live.canceled:
-        state = _("Build canceled · {cached}/{total} steps cached · {seconds}s · {lines} lines")
+        state = ngettext(
+            "Build canceled · {cached}/{total} step cached · {seconds}s · {lines} lines",
+            "Build canceled · {cached}/{total} steps cached · {seconds}s · {lines} lines",
+            n,
+        )
     elif summary.succeeded:
-        state = _("Build succeeded · {cached}/{total} steps cached · {seconds}s · {lines} lines")
+        state = ngettext(
+            "Build succeeded · {cached}/{total} step cached · {seconds}s · {lines} lines",
+            "Build succeeded · {cached}/{total} steps cached · {seconds}s · {lines} lines",
+            n,
+        )
     else:
-        state = _("Build failed · {cached}/{total} steps cached · {seconds}s · {lines} lines")
+        state = ngettext(
+            "Build failed · {cached}/{total} step cached · {seconds}s · {lines} lines",
+            "Build failed · {cached}/{total} steps cached · {seconds}s · {lines} lines",
+            n,
+        )
     done = state.format(
         cached=summary.cached, total=summary.total, seconds=number(wall, 1), lines=lines
     )
