@@ -19,6 +19,7 @@ from textual.widgets import TabbedContent
 
 from buildtui.app.app import BuildTUI, make_app
 from buildtui.app.panes.build import BuildPane
+from buildtui.engine.local import local_checks
 from buildtui.engine.status import Check
 from buildtui.i18n import _, language, speaking
 from buildtui.settings import load_settings
@@ -47,6 +48,7 @@ def polish_app(tmp_path: Path) -> BuildTUI:
             Check(
                 "registry", "ok", _("registry answers at {registry_url}").format(registry_url=url)
             ),
+            *local_checks(settings),  # the debug log's and the settings' checks, as made
         )
     status = FakeStatusService(replace(healthy_status(url), checks=checks))
     return make_app(settings, replace(services, settings=settings, status=status))

@@ -18,10 +18,10 @@ def local_checks(settings: Settings, environ: Mapping[str, str] | None = None) -
         log = Check(
             N_("debug log"),
             "ok",
-            N_("off; `--debug` or BUILDTUI_LOG=debug writes {path}").format(path=path),
+            _("off; `--debug` or BUILDTUI_LOG=debug writes {path}").format(path=path),
         )
     else:
-        log = Check(N_("debug log"), "ok", N_("{log}: {path}").format(log=settings.log, path=path))
+        log = Check(N_("debug log"), "ok", f"{settings.log}: {path}")
     checks = [log]
     from buildtui.registry.blobcache import cache_problem
 

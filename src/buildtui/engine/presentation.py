@@ -120,6 +120,6 @@ def check_text(check: Check) -> Text:
     text.append(f"{check_name(check.name)}: ", style="bold")
     text.append(check.detail)
     if check.fix:
-        text.append("\n     fix: ", style="bold")
+        text.append("\n     " + _("fix:") + " ", style="bold")
         text.append(check.fix, style="italic")
     return text

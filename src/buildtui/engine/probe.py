@@ -481,7 +481,11 @@ def platform_checks(facts: BuilderFacts, emulators: tuple[str, ...]) -> tuple[Ch
             "" if emulators else qemu_fix,
         )
     elif foreign:
-        platforms = Check("platforms", "ok", "platforms: " + ", ".join(facts.platforms))
+        platforms = Check(
+            "platforms",
+            "ok",
+            _("platforms: {platforms}").format(platforms=", ".join(facts.platforms)),
+        )
     elif emulators:
         platforms = Check(
             "platforms",

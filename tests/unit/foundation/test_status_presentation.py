@@ -93,3 +93,11 @@ def test_status_line_in_polish_has_its_states_in_words() -> None:
     assert "builder default (docker)" in healthy  # the lab's word, and data
     assert "registry7 nie działa (localhost:5000)" in down
     assert " up " not in healthy + down and " down " not in down
+
+
+def test_a_doctor_check_in_polish_says_its_fix_in_polish() -> None:
+    from buildtui.i18n import speaking
+
+    with speaking("pl"):
+        error = check_text(Check("registry", "error", "no registry", "`docker start lab`"))
+    assert error.plain.endswith("\n     rozwiązanie: `docker start lab`")
