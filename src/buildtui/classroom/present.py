@@ -16,7 +16,7 @@ from rich.text import Text
 from buildtui.classroom.bundle import Earlier
 from buildtui.classroom.checks import when
 from buildtui.classroom.service import ClassRow
-from buildtui.i18n import decimal
+from buildtui.i18n import decimal, language
 from buildtui.lab.checklist import short_title
 from buildtui.registry.present import format_size
 from buildtui.untrusted import visible
@@ -42,11 +42,18 @@ def item_name(key: str, number: int, _: Translate) -> str:
 
 
 def submitted_at(row: ClassRow) -> str:
-    """When it was submitted, short (`12-07 14:05`; the details give the whole time)."""
+    """When it was submitted, short (`12-07 14:05`, in Polish `7.12 14:05`; the details
+    give the whole time)."""
     summary = row.submission.summary
     manifest = row.submission.manifest
     at = summary.created if summary else (manifest.created if manifest else None)
-    return when(at)[5:16].replace("T", " ") if at is not None else ""
+    if at is None:
+        return ""
+    shown = when(at)[5:16].replace("T", " ")
+    if language() == "pl" and shown[:5].replace("-", "").isdigit():
+        month, day = shown[:5].split("-")
+        return f"{int(day)}.{month}{shown[5:]}"
+    return shown
 
 
 def numbers_text(numbers: Sequence[int]) -> str:
@@ -255,18 +262,15 @@ def submit_lines(result: Any, _: Translate) -> list[str]:
         )
     lines += [
         _("Digest: {digest}").format(digest=result.digest),
-        decimal(
-            _,
-            _(
-                "Progress: {progress}; {files} files, {size} ({uploaded} uploaded, {kept} "
-                "already there)."
-            ).format(
-                progress=bundle.progress,
-                files=len(bundle.files),
-                size=format_size(bundle.size),
-                uploaded=uploaded,
-                kept=len(bundle.files) - uploaded,
-            ),
+        _(
+            "Progress: {progress}; {files} files, {size} ({uploaded} uploaded, {kept} "
+            "already there)."
+        ).format(
+            progress=bundle.progress,
+            files=len(bundle.files),
+            size=decimal(_, format_size(bundle.size)),
+            uploaded=uploaded,
+            kept=len(bundle.files) - uploaded,
         ),
     ]
     if result.replaced_other:

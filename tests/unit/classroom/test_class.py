@@ -14,8 +14,10 @@ from buildtui.classroom.present import (
     numbers_text,
     row_cells,
     row_details,
+    submit_lines,
 )
 from buildtui.classroom.service import ClassRow
+from buildtui.i18n import speaking, translator
 from tests.fakes.classroom import (
     class_registry,
     class_service,
@@ -26,6 +28,7 @@ from tests.fakes.classroom import (
     submit,
     submitted_layers,
 )
+from tests.fakes.english_left import untranslated
 from tests.fakes.registry import FakeRegistry, digest_of
 
 
@@ -301,3 +304,20 @@ def test_a_report_is_shown_as_its_lines_within_bounds() -> None:
     )
     bell = report_text("ring\x07 [b]bold[/b]\n", str)
     assert bell.plain == "ring\\x07 [b]bold[/b]\n" and not bell.spans
+
+
+def test_the_class_and_a_submission_s_lines_speak_polish(tmp_path: Path) -> None:
+    registry = class_registry()
+    result = submit(student_lab(tmp_path / "jan"), registry, "Łukasz Żółć")
+    with speaking("pl"):
+        listing, _seen = read_class(class_service(registry))
+        [row] = listing.rows
+        cells = row_cells(row, translator("pl"))
+        lines = submit_lines(result, translator("pl"))
+        table = class_lines(listing.rows, translator("pl"))
+    english = when(4_000.0)[5:16].replace("T", " ")  # 01-01 01:06
+    assert cells.submitted == f"{int(english[3:5])}.{english[:2]}{english[5:]}"
+    assert lines[-1].startswith("Postęp: 5/9; plików: 6, ") and lines[-1].endswith(").")
+    assert "," in lines[-1].split("plików: 6, ")[1].split(" ")[0]  # the size's decimal comma
+    assert table[0].startswith("Student") and "Zrobione" in table[0]
+    assert untranslated("\n".join([*lines, *table])) == []
