@@ -463,7 +463,7 @@ def declared_args(dockerfile: str | None) -> set[str] | None:
     parsed = parse(dockerfile)
     names = set(parsed.global_args)
     for stage in parsed.stages:
-        names.update(name for name, _ in stage.args)
+        names.update(name for name, _line in stage.args)
     return names
 
 
@@ -495,8 +495,8 @@ def _changed_line(old: str | None, new: str | None, instruction: str) -> str | N
     keyword = instruction.split(" ", 1)[0].upper()
     before, after = _read(old), _read(new)
     matcher = difflib.SequenceMatcher(
-        a=[tuple(text for _, text in _source(before[0], i)) for i in before[1]],
-        b=[tuple(text for _, text in _source(after[0], i)) for i in after[1]],
+        a=[tuple(text for _line, text in _source(before[0], i)) for i in before[1]],
+        b=[tuple(text for _line, text in _source(after[0], i)) for i in after[1]],
         autojunk=False,
     )
     best: tuple[float, str] | None = None
@@ -561,28 +561,45 @@ def _line_detail(
 ) -> str:
     """`line N changed: TEXT (was: OLD)`; for an instruction of several lines, the first
     of them that changed, and where the instruction is."""
-    within = (
-        f", in the {new.keyword} of lines {new.line}-{new.end_line}"
-        if new.end_line > new.line
-        else ""
-    )
+
+    def within(detail: str) -> str:
+        if new.end_line <= new.line:
+            return detail
+        return _("{detail}, in the {keyword} of lines {first}-{last}").format(
+            detail=detail, keyword=new.keyword, first=new.line, last=new.end_line
+        )
+
     after = _source(new_lines, new)
     if old is None or not after:
         first = new_lines[new.line - 1]
-        return f"line {new.line} changed: {_quoted(first)} (new){within}"
+        return within(
+            _("line {number} changed: {text} (new)").format(number=new.line, text=_quoted(first))
+        )
     before = _source(old_lines, old)
     parts = difflib.SequenceMatcher(
-        a=[text for _, text in before], b=[text for _, text in after], autojunk=False
+        a=[text for _line, text in before], b=[text for _line, text in after], autojunk=False
     )
     for tag, i1, i2, j1, j2 in parts.get_opcodes():
         if tag == "equal":
             continue
         if j1 < j2:
-            was = f" (was: {_quoted(before[i1][1])})" if i1 < i2 else " (new)"
-            return f"line {after[j1][0]} changed: {_quoted(after[j1][1])}{was}{within}"
+            number, text = after[j1][0], _quoted(after[j1][1])
+            if i1 < i2:
+                return within(
+                    _("line {number} changed: {text} (was: {was})").format(
+                        number=number, text=text, was=_quoted(before[i1][1])
+                    )
+                )
+            return within(_("line {number} changed: {text} (new)").format(number=number, text=text))
         at = after[j1 - 1][0] if j1 > 0 else new.line
-        return f"line {at} changed: {_quoted(before[i1][1])} was removed after it{within}"
-    return f"line {new.line} changed: {_quoted(after[0][1])}{within}"
+        return within(
+            _("line {number} changed: {text} was removed after it").format(
+                number=at, text=_quoted(before[i1][1])
+            )
+        )
+    return within(
+        _("line {number} changed: {text}").format(number=new.line, text=_quoted(after[0][1]))
+    )
 
 
 def _quoted(line: str) -> str:

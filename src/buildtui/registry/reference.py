@@ -317,7 +317,7 @@ def same_registry(one: str, other: str) -> bool:
 def registry_of(reference: str) -> str:
     """The `host[:port]` an image reference is on, as written (Docker Hub's name when it
     names none); the reference is not checked."""
-    first, slash, _ = reference.strip().partition("/")
+    first, slash, _rest = reference.strip().partition("/")
     return first if slash and _looks_like_host(first) else DOCKER_HUB
 
 

@@ -13,6 +13,7 @@ from buildtui.build.evidence import BuildEvidence
 from buildtui.build.misses import EarlierBuild, declared_args, first_misses, stage_bases
 from buildtui.build.stage_graph import stage_graph
 from buildtui.buildlog.summary import BuildSummary, CacheMiss
+from buildtui.i18n import speaking
 
 DIGEST = "sha256:" + "1" * 64
 
@@ -191,4 +192,16 @@ def test_a_change_inside_a_heredoc_names_its_line() -> None:
     assert (found[None].reason, found[None].detail) == (
         "instruction",
         "Dockerfile line 4 changed: echo three (was: echo two), in the RUN of lines 2-5",
+    )
+
+
+def test_the_changed_line_is_named_in_polish_too() -> None:
+    old_text, new_text = CONTINUED_RUN.format(tool="git"), CONTINUED_RUN.format(tool="jq")
+    from_step = (None, 1, f"FROM docker.io/library/busybox:latest@{DIGEST}", "cached")
+    old = build(from_step, (None, 2, "RUN apk add     curl     git", "cached"))
+    new = build(from_step, (None, 2, "RUN apk add     curl     jq", "done"))
+    with speaking("pl"):
+        found = misses(old, new, evidence(old_text), evidence(new_text))
+    assert found[None].detail == (
+        "Dockerfile: zmieniony wiersz 5: jq (było: git), w instrukcji RUN w wierszach 2-5"
     )
