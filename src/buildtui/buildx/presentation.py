@@ -16,7 +16,7 @@ from rich.text import Text
 
 from buildtui.buildx.errors import BuildxError
 from buildtui.buildx.models import Builder, BuilderList, Node
-from buildtui.i18n import N_, _
+from buildtui.i18n import N_, _, language
 
 CURRENT_MARK = "*"
 COLUMNS = (
@@ -55,9 +55,12 @@ class Row:
 
 
 def format_activity(moment: datetime | None) -> str:
-    """Absolute and short: `2026-11-27 16:57 UTC` (stable, unlike "5 minutes ago")."""
+    """Absolute and short: `2026-11-27 16:57 UTC` (stable, unlike "5 minutes ago"); in
+    Polish a numeric date with dots, `27.11.2026 16:57 UTC`."""
     if moment is None:
         return ""
+    if language() == "pl":
+        return f"{moment.day}.{moment.month:02d}.{moment.year} {moment:%H:%M %Z}".strip()
     return moment.strftime("%Y-%m-%d %H:%M %Z").strip()
 
 

@@ -53,7 +53,15 @@ def test_details_say_when_buildx_builder_chose() -> None:
 
 
 def test_format_activity() -> None:
+    from datetime import UTC, datetime
+
+    from buildtui.i18n import speaking
+
     assert format_activity(None) == ""
+    moment = datetime(2026, 11, 7, 16, 57, tzinfo=UTC)
+    assert format_activity(moment) == "2026-11-07 16:57 UTC"
+    with speaking("pl"):
+        assert format_activity(moment) == "7.11.2026 16:57 UTC"
 
 
 def test_the_table_folds_an_architecture_s_variants_so_arm64_stays_in_view() -> None:
