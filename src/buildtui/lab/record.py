@@ -11,6 +11,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from buildtui.i18n import _
 from buildtui.private_files import write_private
 from buildtui.settings import data_dir
 
@@ -48,8 +49,10 @@ def load_record(container: str, base: Path | None = None) -> LabRecord | None:
         return None
     except (OSError, ValueError, TypeError) as error:
         raise LabError(
-            f"the record of `lab up` ({path}) cannot be read ({error}); remove what it "
-            "created by hand (`docker ps -a`, `docker volume ls`) and delete the file"
+            _(
+                "the record of `lab up` ({path}) cannot be read ({error}); remove what it "
+                "created by hand (`docker ps -a`, `docker volume ls`) and delete the file"
+            ).format(path=path, error=error)
         ) from None
 
 

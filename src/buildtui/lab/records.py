@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from buildtui.i18n import _
 from buildtui.lab.files import write_private
 from buildtui.settings import data_dir
 
@@ -234,7 +235,7 @@ def records_from_document(document: Any) -> LabRecords:
     """The records of a document as `records_document` writes it (version 1 or 2);
     ValueError when it is not one (a bundle's records are read with this too)."""
     if not isinstance(document, dict) or document.get("version") not in (1, VERSION):
-        raise ValueError("not a document of lab records (version 1 or 2)")
+        raise ValueError(_("not a document of lab records (version 1 or 2)"))
     try:
         return LabRecords(
             **{
@@ -246,7 +247,9 @@ def records_from_document(document: Any) -> LabRecords:
             }
         )
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
-        raise ValueError(f"a record cannot be read ({type(error).__name__}: {error})") from None
+        raise ValueError(
+            _("a record cannot be read ({error})").format(error=f"{type(error).__name__}: {error}")
+        ) from None
 
 
 def next_id(kept: Sequence[Any], kind: str) -> str:

@@ -38,7 +38,7 @@ def short_digest(digest: str, length: int = 12) -> str:
 
 
 def short_media_type(media_type: str) -> str:
-    return SHORT_MEDIA_TYPES.get(media_type, media_type or "(no media type)")
+    return SHORT_MEDIA_TYPES.get(media_type, media_type or _("(no media type)"))
 
 
 def pretty_json(manifest: Manifest | bytes) -> str:
