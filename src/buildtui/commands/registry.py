@@ -9,6 +9,7 @@ import sys
 import textwrap
 from typing import TYPE_CHECKING, Any
 
+from buildtui import l10n
 from buildtui.commands.output import SCHEMA_VERSION, print_json
 from buildtui.commands.progress import Quiet, TerminalProgress, progress_for
 from buildtui.commands.running import run_then_close
@@ -19,11 +20,11 @@ from buildtui.registry.models import Kind
 from buildtui.registry.present import format_size, inspect_json, repository_json, scan_end_json
 from buildtui.registry.reference import same_registry
 from buildtui.registry.rows import (
-    SCAN_HEADER,
     progress_text,
     report_text,
     repository_lines,
     scan_end_lines,
+    scan_header,
     scan_text,
 )
 from buildtui.registry.scan import RegistryScan, RepositoryListing, ScanProgress
@@ -128,12 +129,16 @@ def run_inspect(args: argparse.Namespace, settings: Settings) -> int:
         progress = progress_for(args.json)
 
         def entries_read(done: int, total: int) -> None:
-            progress.show(f"{done:,} of {total:,} index entries read")
+            progress.show(
+                _("{done} of {total} index entries read").format(
+                    done=l10n.count(done), total=l10n.count(total)
+                )
+            )
 
         async def read(s: RegistryService) -> tuple[ImageReport, CacheBreakdown | None]:
             report = await s.inspect(ref.repository, ref.identifier, on_entry=entries_read)
             if report.kind is Kind.CACHE:
-                progress.show("comparing the cache with the registry's images")
+                progress.show(_("comparing the cache with the registry's images"))
             return report, await s.breakdown(report)
 
         try:
@@ -226,7 +231,7 @@ class ScanListing:
         lines = repository_lines(listing)
         if not self.started:
             self.started = True
-            lines.insert(0, SCAN_HEADER)
+            lines.insert(0, scan_header())
         self.progress.print(lines)
 
     def end(self, scan: RegistryScan) -> None:
@@ -423,7 +428,11 @@ def _what_if_selections(
         if row is None:
             single = [r for r in report.rows if r.repository == name and r.kind != "repository"]
             if not single:
-                raise BadInput(f"repository {name} is not in {report.registry}")
+                raise BadInput(
+                    _("repository {repository} is not in {registry}").format(
+                        repository=name, registry=report.registry
+                    )
+                )
             return [s for r in single for s in r.selections], single
         return list(row.selections), [row]
     selection = service.parse(text)

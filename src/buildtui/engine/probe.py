@@ -106,7 +106,7 @@ def _engine(docker: list[str]) -> tuple[str | None, str | None, str | None, str 
     client = info.get("ClientInfo")
     context = client.get("Context") if isinstance(client, dict) else None
     if server is None:
-        return None, context, None, "the Docker engine did not answer"
+        return None, context, None, _("the Docker engine did not answer")
     store = "classic"
     for pair in info.get("DriverStatus") or []:
         if isinstance(pair, list) and pair == ["driver-type", CONTAINERD_STORE]:
@@ -150,7 +150,7 @@ def _builder(docker: list[str]) -> tuple[BuilderFacts, str | None]:
         running = running or node.get("Status") == "running"
     image_here = None
     if builder.driver == "docker-container" and not running:
-        _, missing = _docker(docker, "image", "inspect", "--format", "{{.Id}}", BUILDKIT_IMAGE)
+        _out, missing = _docker(docker, "image", "inspect", "--format", "{{.Id}}", BUILDKIT_IMAGE)
         image_here = True if not missing else False if "No such image" in missing else None
     return BuilderFacts(builder.name, builder.driver, tuple(platforms), running, image_here), None
 

@@ -113,7 +113,7 @@ def parse_manifest(raw: bytes, digest: str, content_type: str | None = None) -> 
     kept: dict[str, Any] = {}
     """What the manifest keeps of its descriptors, by its kind."""
     if data.get("schemaVersion") == 1:
-        note = "schema 1 manifests are deprecated and not inspected; push the image again"
+        note = _("schema 1 manifests are deprecated and not inspected; push the image again")
     elif media_type in INDEX_MEDIA_TYPES:
         if bad_manifests:
             note = _("{bad_manifests} entries of the index have no digest and are left out").format(
@@ -138,11 +138,13 @@ def parse_manifest(raw: bytes, digest: str, content_type: str | None = None) -> 
         if kind is Kind.CACHE:
             note = _("BuildKit registry cache (image-manifest form)")
         elif kind is Kind.ARTIFACT:
-            note = f"artifact type {artifact_type or (config.media_type if config else '?')}"
+            note = _("artifact type {value}").format(
+                value=artifact_type or (config.media_type if config else "?")
+            )
         kept = {"config": config, "layers": layers}
     else:
-        what = media_type or "no media type"
-        note = f"unrecognised manifest ({what}); shown raw"
+        what = media_type or _("no media type")
+        note = _("unrecognised manifest ({what}); shown raw").format(what=what)
         kept = {"config": config, "layers": layers, "manifests": manifests}
     return Manifest(
         raw=raw,

@@ -606,9 +606,13 @@ class RegistryClient:
             for name in names if isinstance(names, list) else []:
                 if isinstance(name, str) and name and name not in seen:
                     if len(seen) == max_entries:
-                        cut = (
-                            f"{self.registry} lists more than {max_entries:,} {noun}; "
-                            f"only the first {max_entries:,} are shown"
+                        cut = _(
+                            "{registry} lists more than {max_entries} {noun}; "
+                            "only the first {max_entries} are shown"
+                        ).format(
+                            registry=self.registry,
+                            max_entries=l10n.count(max_entries),
+                            noun=_(noun),
                         )
                         break
                     seen.add(name)
@@ -630,10 +634,15 @@ class RegistryClient:
                 elif url in seen_pages:
                     url = None  # a loop back: every page has been read
                 elif pages == max_pages:
-                    cut = (
-                        f"{self.registry} still links to another page of {noun} after "
-                        f"{max_pages} pages; stopped there, so only the first "
-                        f"{len(seen):,} {noun} are shown"
+                    cut = _(
+                        "{registry} still links to another page of {noun} after "
+                        "{max_pages} pages; stopped there, so only the first "
+                        "{count} {noun} are shown"
+                    ).format(
+                        registry=self.registry,
+                        noun=_(noun),
+                        max_pages=max_pages,
+                        count=l10n.count(len(seen)),
                     )
             yield fresh, cut
             if cut is not None:
@@ -656,8 +665,10 @@ class RegistryClient:
             except _PageTooLarge:
                 if size <= SMALL_PAGE:
                     raise UnexpectedResponse(
-                        f"{self.registry} refuses catalog pages of {size} repositories "
-                        "(400 PAGINATION_NUMBER_INVALID); it cannot be listed"
+                        _(
+                            "{registry} refuses catalog pages of {size} repositories "
+                            "(400 PAGINATION_NUMBER_INVALID); it cannot be listed"
+                        ).format(registry=self.registry, size=size)
                     ) from None
                 size = SMALL_PAGE
 

@@ -236,10 +236,13 @@ def entry_outline(report: ImageReport, child: ChildReport) -> OutlineNode:
     """One entry of an index: its manifest's config, layers and what it says; an entry not
     read yet says so (it is read when opened)."""
     descriptor = child.descriptor
-    name = f"{report.label(child)}  {child.kind.value}  {short_digest(descriptor.digest)}"
+    name = f"{report.label(child)}  {kind_word(child.kind)}  {short_digest(descriptor.digest)}"
     if child.unread:
         return OutlineNode(
-            f"{name}  {format_size(descriptor.size)} manifest  (not read yet: open it)",
+            f"{name}  "
+            + _("{size} manifest  (not read yet: open it)").format(
+                size=format_size(descriptor.size)
+            ),
             kind=child.kind.value,
             digest=descriptor.digest,
             pending=descriptor,
@@ -249,7 +252,7 @@ def entry_outline(report: ImageReport, child: ChildReport) -> OutlineNode:
     if child.manifest is not None:
         grand = _blob_nodes(child.manifest, child.config, child.statements)
     if child.error:
-        label += "  ! could not be read"
+        label += "  ! " + _("could not be read")
         grand.insert(0, OutlineNode(f"! {child.error}", kind="error"))
     grand += _annotation_nodes(descriptor.annotations)
     return OutlineNode(

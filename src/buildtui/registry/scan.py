@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from buildtui.i18n import _, ngettext
+from buildtui.l10n import count
 from buildtui.registry.blobcache import BLOB_CAP, BlobCache, CachedReads
 from buildtui.registry.classify import child_kind
 from buildtui.registry.contents import (
@@ -154,14 +155,18 @@ class ImageReport:
         if self.platforms:
             text = platforms_text(str(p) for p in self.platforms)
             if unreadable:
-                text += (
-                    f" ({unreadable} index {'entry' if unreadable == 1 else 'entries'} unreadable)"
-                )
+                text += " " + ngettext(
+                    "({count} index entry unreadable)",
+                    "({count} index entries unreadable)",
+                    unreadable,
+                ).format(count=unreadable)
             if unread:
-                text += f" ({unread:,} of {len(self.children):,} index entries not read yet)"
+                text += " " + _("({unread} of {total} index entries not read yet)").format(
+                    unread=count(unread), total=count(len(self.children))
+                )
             return text
         if unread:
-            return f"{unread:,} index entries, not read yet"
+            return _("{count} index entries, not read yet").format(count=count(unread))
         if self.manifest.kind is Kind.IMAGE:
             return _("one platform (not known yet)")
         return _("no platforms ({kind})").format(kind=self.manifest.kind)
@@ -180,7 +185,9 @@ class ImageReport:
         if child.kind is Kind.ATTESTATION:
             target = child.descriptor.annotations.get(REFERENCE_DIGEST, "")
             platform = self._platform_of.get(target)
-            return f"attestation for {platform}" if platform is not None else "attestation"
+            if platform is not None:
+                return _("attestation for {platform}").format(platform=platform)
+            return _("attestation")
         return str(child.platform) if child.platform else child.kind.value
 
     def _blob_uses(self) -> dict[str, tuple[int, list[str]]]:
@@ -247,7 +254,7 @@ class ImageReport:
             self.manifest.media_type,
             self.digest,
             (str(p) for p in self.platforms),
-            sum(size for _, size in self.blob_sizes()),
+            sum(size for _digest, size in self.blob_sizes()),
             self.damaged,
             self.errors,
             self.unread,
@@ -501,7 +508,7 @@ class Inspector:
                     on_entry(done, len(found))
 
         workers = min(len(descriptors), max(1, self.client.max_concurrency * 2))
-        await asyncio.gather(*(worker() for _ in range(workers)))
+        await asyncio.gather(*(worker() for _worker in range(workers)))
         return tuple(child for child in found if child is not None)
 
     async def inspect(

@@ -107,16 +107,16 @@ class RegistryReads(ReadsInBackground):
         try:
             while self._wanted:
                 count = min(ENTRIES_AT_ONCE, len(self._wanted))
-                batch = [self._wanted.popleft() for _ in range(count)]
+                batch = [self._wanted.popleft() for _entry in range(count)]
                 self._entries_in_flight = count
                 try:
                     read = await asyncio.gather(
-                        *(service.entry(name, descriptor) for name, _, descriptor in batch)
+                        *(service.entry(name, descriptor) for name, _tag, descriptor in batch)
                     )
                 finally:
                     self._entries_in_flight = 0
                 by_tag: dict[tuple[str, str], list[ChildReport]] = {}
-                for (repository, tag, _), child in zip(batch, read, strict=True):
+                for (repository, tag, _descriptor), child in zip(batch, read, strict=True):
                     by_tag.setdefault((repository, tag), []).append(child)
                 for (repository, tag), children in by_tag.items():
                     self.post_message(messages.EntriesRead(repository, tag, children))
