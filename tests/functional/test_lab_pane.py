@@ -115,6 +115,22 @@ async def test_language_key_switches_to_polish(tmp_path: Path) -> None:
         assert load_settings(environ={}).language == "en"
 
 
+async def test_switching_language_keeps_the_highlighted_item(tmp_path: Path) -> None:
+    service = fake_lab_service(tmp_path, lab_fake_registry())
+    app = lab_app(service)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "down")
+        await settle(pilot)
+        table = lab_pane(app).query_one("#lab-table", DataTable)
+        assert table.cursor_row == 3
+        await pilot.press("l")
+        await settle(pilot)
+        assert table.cursor_row == 3
+        details = str(lab_pane(app).query_one("#lab-details", ThemedStatic).render())
+        assert details.startswith("[ ] 4.") and "Obraz" in details, details
+
+
 async def test_report_key_writes_markdown_and_html(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -208,13 +208,15 @@ class LabPane(ReadsInBackground):
             text = _("The report could not be written: {error}")
         self.app.notify(text.format(error=failure), severity="error", timeout=8)
 
-    def show_guide(self) -> None:
+    def show_guide(self, row: int | None = None) -> None:
+        """The guide's items in the table, the highlighted one kept (or `row`)."""
         if self.observations is None:
             return
         guide = self.service.guide(self.observations, language())
         self.guide = guide
         table = self.table
-        row = table.cursor_row
+        if row is None:
+            row = table.cursor_row
         table.clear()
         for item in guide.items:
             mark, title, evidence = item_row(item, translator(language()))
@@ -265,14 +267,16 @@ class LabPane(ReadsInBackground):
             self.retranslate()
 
     def retranslate(self) -> None:
-        """Render again in the app's language (from what the pane holds)."""
+        """Render again in the app's language (from what the pane holds), on the same
+        item."""
+        row = self.table.cursor_row
         self._columns()
         if self.observations is None:
             self.query_one("#lab-title", Static).update(_("Laboratory 7"))
             self.query_one("#lab-details", ThemedStatic).update(
                 _("Looking at the engine, the history and the registry…")
             )
-        self.show_guide()
+        self.show_guide(row)
 
     def action_report(self) -> None:
         if self.observations is None:
