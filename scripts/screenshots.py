@@ -6,7 +6,9 @@ a registry cache (mode=max) so the registry has an index, attestations and a
 cache image, then drives the app headless: the Builders pane, the same build run
 again from the Build pane (its steps come from the cache), the Registry pane on
 `lab:cachetest`, the Clean-up pane planning the cache deletion, the Lab pane's
-checklist, and the doctor.
+checklist (also in Polish), the doctor, Clean-up's space view and the Build pane's
+stage graph; then the lab is submitted to a class repository in the same registry
+and the Class pane shows it.
 Everything it creates is removed at the end; the build history goes to a
 temporary data dir.
 
@@ -165,6 +167,12 @@ async def take(out: Path, registry_name: str, host: str, argv: list[str], contex
             await settle(pilot)
         shot("cleanup")
 
+        await pilot.press("s")  # where the space goes
+        await settle(pilot)
+        shot("cleanup-space")
+        await pilot.press("s")
+        await settle(pilot)
+
         await pilot.press("5")
         await settle(pilot)
         await until(lambda: app.query_one("#lab-table").row_count == 9)
@@ -172,9 +180,53 @@ async def take(out: Path, registry_name: str, host: str, argv: list[str], contex
         await settle(pilot)
         shot("lab")
 
+        await pilot.press("l")  # the whole app in Polish
+        await settle(pilot)
+        shot("lab-pl")
+        await pilot.press("l")
+        await settle(pilot)
+
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("g")  # the stage graph
+        await settle(pilot)
+        shot("build-graph")
+
         await pilot.press("d")
         await pilot.pause(0.3)
         shot("doctor")
+
+
+async def take_class(out: Path, registry_name: str, host: str) -> None:
+    from buildtui.app.class_app import make_class_app
+    from buildtui.app.panes.class_pane import ClassPane
+    from buildtui.classroom.ref import parse_class_ref
+    from buildtui.classroom.service import ClassService
+    from buildtui.settings import Settings
+
+    settings = Settings(registry_url=f"http://{host}", registry_container=registry_name)
+    service = ClassService(settings, parse_class_ref(f"{host}/lab7-class"))
+    app = make_class_app(settings, service, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: bool(app.screen.query(ClassPane)))
+        pane = app.screen.query_one(ClassPane)
+        await pilot.pause(0.3)
+        await until(lambda: not pane.reading and all(w.is_finished for w in app.workers))
+        await pilot.pause(0.3)
+        app.save_screenshot(filename="class.svg", path=str(out))
+        print(f"wrote {out / 'class'}.svg")
+
+
+def submit(host: str, registry_name: str, context: Path) -> None:
+    """`buildtui lab submit` as a student would, from the lab's folder."""
+    command = [
+        sys.executable, "-m", "buildtui", "--registry", f"http://{host}",
+        "--registry-container", registry_name, "lab", "submit",
+        "--to", f"{host}/lab7-class", "--student", "Anna Nowak",
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=context, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"lab submit failed: {done.stderr[-2000:]}")
 
 
 def main() -> int:
@@ -198,6 +250,8 @@ def main() -> int:
                 print(first.stderr[-2000:], file=sys.stderr)
                 return 1
             asyncio.run(take(args.out, name, host, argv, context))
+            submit(host, name, context)
+            asyncio.run(take_class(args.out, name, host))
     return 0
 
 
