@@ -29,6 +29,8 @@ from tests.fakes.classroom import (
     a_class,
     class_registry,
     opener,
+    student_lab,
+    submit,
     summary_of,
 )
 from tests.fakes.gate import Gate
@@ -128,6 +130,28 @@ async def test_a_row_s_details_and_its_report_are_shown_as_data(klass: FakeRegis
         await pilot.pause()
         assert isinstance(app.screen, ClassScreen)
         assert app.is_running  # nothing in it was run as an action
+
+
+@pytest.fixture
+def one_student(tmp_path: Path) -> FakeRegistry:
+    """A class of one honest student (made before the test's event loop runs)."""
+    registry = class_registry()
+    submit(student_lab(tmp_path / "jan"), registry, "Jan Kowalski")
+    return registry
+
+
+async def test_the_evidence_column_widens_to_what_the_checks_found(
+    one_student: FakeRegistry,
+) -> None:
+    """A row's evidence is first "consistent; checking the digests…", then what the
+    check found, a longer sentence: the column follows it, so it is shown whole."""
+    app = class_app(one_student)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle_class(pilot)
+        (evidence,) = cell_texts(class_pane(app).table, 4)
+        assert not evidence.endswith("checking the digests…")
+        lines = ["".join(line) for line in screen_lines(app)]
+        assert any(evidence in line for line in lines), (evidence, lines[:8])
 
 
 async def test_a_submission_that_cannot_be_read_says_why(klass: FakeRegistry) -> None:

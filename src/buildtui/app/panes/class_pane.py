@@ -177,8 +177,8 @@ class ClassPane(Widget):
                 self.call_later(self._title)
         else:
             for key, cell, old in zip(COLUMNS, cells, before, strict=True):
-                if cell != old:
-                    table.update_cell(row.tag, key, cell)
+                if cell != old:  # a longer sentence once the digests are checked
+                    table.update_cell(row.tag, key, cell, update_width=True)
         self.rows[row.tag] = row
         self.shown[row.tag] = cells
         highlighted = self.highlighted
@@ -210,7 +210,7 @@ class ClassPane(Widget):
         for row in self.rows.values():
             cells = self._cells(row)
             self.shown[row.tag] = cells
-            self.table.update_cell(row.tag, "evidence", cells[4])
+            self.table.update_cell(row.tag, "evidence", cells[4], update_width=True)
 
     def _title(self) -> None:
         self._title_due = False
