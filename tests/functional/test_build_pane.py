@@ -317,7 +317,7 @@ async def test_history_open_rerun_and_compare(tmp_path: Path) -> None:
         screen = app.screen
         assert isinstance(screen, BuildCompareScreen)
         assert len(screen.comparison.now_cached) == 10
-        assert "10 step(s) went from run to CACHED" in str(
+        assert "10 steps went from run to CACHED" in str(
             screen.query_one("#compare-headline", Static).render()
         )
         await pilot.press("escape")

@@ -464,12 +464,12 @@ async def test_prune_previews_what_goes_and_prunes_on_confirm() -> None:
         await pilot.pause(0.4)
         await settle(pilot)
         assert [str(r.key.value) for r in table.ordered_rows] == ["sm17l1x7e4ciju1prhsgotdpm"]
-        assert "1 record(s), about 24.58kB" in text_of(app, "#prune-summary")
+        assert "1 record, about 24.58kB" in text_of(app, "#prune-summary")
         assert text_of(app, "#prune-command").endswith("--builder default --filter until=24h")
         await pilot.click("#prune-ok")
         await settle(pilot)
         assert ("prune", "default", "until=24h") in service.calls
-        assert ("information", "Pruned 1 record(s), 24.58kB, from default") in notes(posted)
+        assert ("information", "Pruned 1 record, 24.58kB, from default") in notes(posted)
 
 
 async def test_prune_refuses_bad_options_and_cancel_prunes_nothing() -> None:

@@ -228,7 +228,7 @@ async def test_two_builds_side_by_side_from_the_compare_screen(tmp_path: Path) -
         assert "Cache import: found" in text_of(app, "#pair-right-glance")
         verdict = text_of(app, "#pair-verdict")
         assert f"#{cold} → #{warm}, times as recorded (replayed at 1x)" in verdict
-        assert "10 step(s) went from run to CACHED" in verdict
+        assert "10 steps went from run to CACHED" in verdict
         assert "wall time 0.6s -> 0.3s" in verdict
         assert f"#{cold} beside #{warm}" in text_of(app, "#replay-banner")
         assert "Log" not in footer(app)  # which log? Each column shows its steps

@@ -159,7 +159,10 @@ async def test_a_plain_cli_build_is_imported_shown_compared_and_replayed(
         assert (old.cached, new.cached) == (0, second.cached)
         assert old.wall_seconds is None and new.wall_seconds == second.wall_seconds
         verdict = pane.query_one("#pair-verdict")
-        assert f"{second.cached} step(s) went from run to CACHED" in str(verdict.render())
+        assert (
+            f"{second.cached} step{'' if second.cached == 1 else 's'} went from run to CACHED"
+            in str(verdict.render())
+        )
         banner = str(pane.query_one("#replay-banner").render())
         assert f"#{scenario.plain_id} kept without timing: 40 lines a second" in banner
 

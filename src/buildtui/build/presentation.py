@@ -187,8 +187,8 @@ def status_line(live: LiveBuild, lines: int) -> str:
     if live.running:
         running = len(live.model.running)
         return ngettext(
-            "Building · {seconds}s · {running} step(s) running · {lines} lines · F8 cancels",
-            "Building · {seconds}s · {running} step(s) running · {lines} lines · F8 cancels",
+            "Building · {seconds}s · {running} step running · {lines} lines · F8 cancels",
+            "Building · {seconds}s · {running} steps running · {lines} lines · F8 cancels",
             running,
         ).format(seconds=f"{wall:.0f}", running=running, lines=lines)
     summary = live.summary
@@ -436,8 +436,8 @@ def comparison_headline(comparison: Comparison) -> str:
         first = _("#{id} recorded no cache miss.").format(id=comparison.new.id)
     elif len(misses) > 1:
         first = ngettext(
-            "First miss of #{id}: {miss} (and {more} more stage(s))",
-            "First miss of #{id}: {miss} (and {more} more stage(s))",
+            "First miss of #{id}: {miss} (and {more} more stage)",
+            "First miss of #{id}: {miss} (and {more} more stages)",
             len(misses) - 1,
         ).format(id=comparison.new.id, miss=miss_line(misses[0]), more=len(misses) - 1)
     else:
@@ -445,9 +445,9 @@ def comparison_headline(comparison: Comparison) -> str:
             id=comparison.new.id, miss=miss_line(misses[0])
         )
     steps = ngettext(
-        "{cached} step(s) went from run to CACHED ({saved}s of step time saved), {run} from "
+        "{cached} step went from run to CACHED ({saved}s of step time saved), {run} from "
         "CACHED to run ({lost}s lost); {wall}.",
-        "{cached} step(s) went from run to CACHED ({saved}s of step time saved), {run} from "
+        "{cached} steps went from run to CACHED ({saved}s of step time saved), {run} from "
         "CACHED to run ({lost}s lost); {wall}.",
         len(comparison.now_cached),
     ).format(

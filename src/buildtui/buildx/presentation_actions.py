@@ -221,14 +221,14 @@ def preview_lines(preview: PrunePreview) -> list[str]:
     lines.append(
         (
             ngettext(
-                "{count} record(s), about {size} from builder {builder}",
-                "{count} record(s), about {size} from builder {builder}",
+                "{count} record, about {size} from builder {builder}",
+                "{count} records, about {size} from builder {builder}",
                 len(preview.records),
             )
             if preview.estimate
             else ngettext(
-                "{count} record(s), {size} from builder {builder}",
-                "{count} record(s), {size} from builder {builder}",
+                "{count} record, {size} from builder {builder}",
+                "{count} records, {size} from builder {builder}",
                 len(preview.records),
             )
         ).format(
@@ -283,14 +283,14 @@ def prune_summary_text(preview: PrunePreview) -> Text:
     text = Text(
         (
             ngettext(
-                "{count} record(s), about {size} of build cache go.",
-                "{count} record(s), about {size} of build cache go.",
+                "{count} record, about {size} of build cache go.",
+                "{count} records, about {size} of build cache go.",
                 count,
             )
             if preview.estimate
             else ngettext(
-                "{count} record(s), {size} of build cache go.",
-                "{count} record(s), {size} of build cache go.",
+                "{count} record, {size} of build cache go.",
+                "{count} records, {size} of build cache go.",
                 count,
             )
         ).format(count=count, size=human_size(preview.total_bytes)),

@@ -25,7 +25,7 @@ from buildtui.cleanup.execute import ExecutionReport
 from buildtui.cleanup.graph import RegistryGraph
 from buildtui.cleanup.plan import Plan, Selection
 from buildtui.cleanup.steps import StepAction
-from buildtui.i18n import N_, _
+from buildtui.i18n import N_, _, ngettext
 from buildtui.registry.models import Kind
 from buildtui.registry.present import format_size, short_digest
 from buildtui.untrusted import visible
@@ -260,9 +260,11 @@ def plan_lines(plan: Plan) -> list[str]:
     if plan.steps:
         lines += [
             "",
-            _("Garbage collection frees {count} blob(s), {size}:").format(
-                count=len(freed), size=format_size(plan.freed_bytes)
-            ),
+            ngettext(
+                "Garbage collection frees {count} blob, {size}:",
+                "Garbage collection frees {count} blobs, {size}:",
+                len(freed),
+            ).format(count=len(freed), size=format_size(plan.freed_bytes)),
         ]
         lines += [
             f"  {b.what:<19} {short_digest(b.digest)}  {format_size(b.size):>9}" for b in freed
@@ -462,9 +464,9 @@ def error_text(error: CleanupError, what: str = "") -> Text:
 
 def plan_subtitle(plan: Plan, *, allow_tag_loss: bool) -> str:
     allow = _(" · other tags may go") if allow_tag_loss else ""
-    return _("{count} step(s) · frees {size}{allow}").format(
-        count=len(plan.steps), size=format_size(plan.freed_bytes), allow=allow
-    )
+    return ngettext(
+        "{count} step · frees {size}{allow}", "{count} steps · frees {size}{allow}", len(plan.steps)
+    ).format(count=len(plan.steps), size=format_size(plan.freed_bytes), allow=allow)
 
 
 def deletion_warning(plan: Plan) -> str:

@@ -21,7 +21,7 @@ from buildtui.cleanup.plan import Selection
 from buildtui.cleanup.present import truncate
 from buildtui.cleanup.retention import SOURCE_WORDS, RetentionChoice, iso_date
 from buildtui.cleanup.space import Bar, SpaceReport, SpaceRow, WhatIf
-from buildtui.i18n import N_, _
+from buildtui.i18n import N_, _, ngettext
 from buildtui.registry.present import format_size
 
 FREES = "█"
@@ -184,9 +184,11 @@ def what_if_line(what_if: WhatIf) -> str:
         if what_if.rows_sum and what_if.rows_sum != what_if.frees
         else ""
     )
-    return _("Deleting {names} frees {size} ({blobs} blob(s)) after a collection{added}").format(
-        names=names, size=format_size(what_if.frees), blobs=what_if.blobs, added=added
-    )
+    return ngettext(
+        "Deleting {names} frees {size} ({blobs} blob) after a collection{added}",
+        "Deleting {names} frees {size} ({blobs} blobs) after a collection{added}",
+        what_if.blobs,
+    ).format(names=names, size=format_size(what_if.frees), blobs=what_if.blobs, added=added)
 
 
 def space_lines(

@@ -27,7 +27,7 @@ from buildtui.cleanup.plan import (
     deletion_starts,
 )
 from buildtui.cleanup.referrers import Referrer, find_referrers, subject_label
-from buildtui.i18n import N_, _
+from buildtui.i18n import N_, _, ngettext
 from buildtui.registry.models import Kind
 from buildtui.registry.present import short_digest
 
@@ -233,9 +233,15 @@ class SpaceIndex:
                         selections=everything,
                         size=own,
                         frees=frees,
-                        note=_("{count} tag(s)").format(count=len(repo.tags))
+                        note=ngettext("{count} tag", "{count} tags", len(repo.tags)).format(
+                            count=len(repo.tags)
+                        )
                         + (
-                            _(" and {count} untagged revision(s)").format(count=len(untagged))
+                            ngettext(
+                                " and {count} untagged revision",
+                                " and {count} untagged revisions",
+                                len(untagged),
+                            ).format(count=len(untagged))
                             if untagged
                             else ""
                         ),

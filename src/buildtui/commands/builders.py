@@ -391,8 +391,8 @@ def run_prune(
         return fail(error)
     count = len(result.records)
     print(
-        ngettext(
-            "pruned {count} record(s), {size}", "pruned {count} record(s), {size}", count
-        ).format(count=count, size=decimal_mark(result.total))
+        ngettext("pruned {count} record, {size}", "pruned {count} records, {size}", count).format(
+            count=count, size=decimal_mark(result.total)
+        )
     )
     return 0

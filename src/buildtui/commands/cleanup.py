@@ -246,16 +246,15 @@ def run_rm(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         question = (
             ngettext(
-                "Send these {count} request(s) to {registry}, removing {tags} tag(s) you did "
-                "not name?",
-                "Send these {count} request(s) to {registry}, removing {tags} tag(s) you did "
+                "Send this {count} request to {registry}, removing {tags} tag(s) you did not name?",
+                "Send these {count} requests to {registry}, removing {tags} tag(s) you did "
                 "not name?",
                 len(plan.requests),
             )
             if plan.collateral_tags
             else ngettext(
-                "Send these {count} request(s) to {registry}?",
-                "Send these {count} request(s) to {registry}?",
+                "Send this {count} request to {registry}?",
+                "Send these {count} requests to {registry}?",
                 len(plan.requests),
             )
         ).format(count=len(plan.requests), registry=plan.registry, tags=len(plan.collateral_tags))

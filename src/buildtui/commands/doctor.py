@@ -43,7 +43,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             print(
                 "\n"
                 + ngettext(
-                    "{count} problem(s) found.", "{count} problem(s) found.", len(status.problems)
+                    "{count} problem found.", "{count} problems found.", len(status.problems)
                 ).format(count=len(status.problems)),
                 file=sys.stderr,
             )

@@ -229,11 +229,11 @@ def test_misses_are_shown_and_kept(tmp_path: Path) -> None:
         compare(entry(7, lab("lab-second-build.log")), entry(8, summary))
     )
     assert headline.startswith(
-        "0 step(s) went from run to CACHED (0.0s of step time saved), 10 from CACHED to run"
+        "0 steps went from run to CACHED (0.0s of step time saved), 10 from CACHED to run"
     )
     assert headline.endswith(
         "First miss of #8: linux/amd64 · build1: cache broken at step 2 RUN echo hello from "
-        "build1 > /a.txt: " + misses[0].detail + " (and 3 more stage(s))"
+        "build1 > /a.txt: " + misses[0].detail + " (and 3 more stages)"
     )
     # An older history without the evidence column gains it; its builds have none.
     path = tmp_path / "old.sqlite3"

@@ -117,13 +117,13 @@ def test_history_rows_and_comparison() -> None:
     assert history_row(entry(2, second, canceled=True))[2] == "canceled"
     comparison = compare(entry(1, first), entry(2, second))
     assert comparison_headline(comparison).startswith(
-        "10 step(s) went from run to CACHED (2.6s of step time saved), 0 from CACHED to run"
+        "10 steps went from run to CACHED (2.6s of step time saved), 0 from CACHED to run"
         " (0.0s lost); wall time 3.0s -> 1.5s (1.5s saved)."
     )
     # The other way round: the FROM steps left out, 10 steps lost their cache.
     back = compare(entry(2, second), entry(3, first))
     headline = comparison_headline(back)
-    assert headline.startswith("0 step(s) went from run to CACHED (0.0s of step time saved), ")
+    assert headline.startswith("0 steps went from run to CACHED (0.0s of step time saved), ")
     assert f"10 from CACHED to run ({back.step_seconds_lost:.1f}s lost)" in headline
     assert back.step_seconds_lost == pytest.approx(
         sum(s.seconds or 0.0 for s in first.steps if s.counted)

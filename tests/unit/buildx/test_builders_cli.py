@@ -201,8 +201,8 @@ def test_prune_shows_what_goes_and_asks(
     assert run(fake, "prune", "default", "--filter", "until=24h") == 0
     out = capsys.readouterr().out
     assert "$ docker buildx prune --force --verbose --builder default --filter until=24h" in out
-    assert "1 record(s), about 24.58kB from builder default" in out
-    assert "pruned 1 record(s), 24.58kB" in out
+    assert "1 record, about 24.58kB from builder default" in out
+    assert "pruned 1 record, 24.58kB" in out
     assert ("prune", "default", "until=24h") in fake.calls
 
 

@@ -63,7 +63,7 @@ def test_removal_of_the_current_and_of_a_remote_builder() -> None:
 def test_preview_lines() -> None:
     preview = select_prunable("default", sample_usage(), PruneOptions(all=True))
     lines = preview_lines(preview)
-    assert lines[-1] == "3 record(s), 1.098MB from builder default"
+    assert lines[-1] == "3 records, 1.098MB from builder default"
     assert lines[0].startswith("l305tv0cx7geu9bxk3dkdiv07    1.065MB  3 days ago")
 
 
@@ -105,7 +105,7 @@ def test_du_records_and_totals_as_buildx_du_marks_them() -> None:
 
 def test_prune_summary_nothing_exact_or_estimated() -> None:
     preview = select_prunable("default", sample_usage(), PruneOptions(all=True))
-    assert prune_summary_text(preview).plain == "3 record(s), 1.098MB of build cache go."
+    assert prune_summary_text(preview).plain == "3 records, 1.098MB of build cache go."
     empty = PrunePreview("default", PruneOptions(), records=())
     assert prune_summary_text(empty).plain == "Nothing to prune with these options."
     estimate = PrunePreview("default", PruneOptions(keep_storage="1GB"), (), estimate=True)

@@ -49,7 +49,7 @@ def test_plan_lines_say_what_goes_what_stays_and_the_requests() -> None:
 
     assert "Plan for localhost:5000: cachedata1:latest" in text
     assert f"delete cachedata1@{d('cache')[:19]}  (tags: latest)" in text
-    assert "Garbage collection frees 4 blob(s), 412 kB:" in text
+    assert "Garbage collection frees 4 blobs, 412 kB:" in text
     assert (
         "used by busybox:amd64, busybox:latest (linux/amd64), lab:cachetest (linux/amd64)" in text
     )

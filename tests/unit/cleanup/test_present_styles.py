@@ -104,7 +104,9 @@ def test_the_confirmation_warnings_name_what_is_lost() -> None:
     g.image("lab", "app", [config("cfg")], "v1", "latest")
     plan = plan_deletion(g.graph, [Selection("lab", tag="v1")], allow_tag_loss=True)
     assert plan_subtitle(plan, allow_tag_loss=True).endswith(" · other tags may go")
-    assert plan_subtitle(plan, allow_tag_loss=False).startswith(f"{len(plan.steps)} step(s)")
+    assert plan_subtitle(plan, allow_tag_loss=False).startswith(
+        f"{len(plan.steps)} step{'' if len(plan.steps) == 1 else 's'} · frees"
+    )
     warning = deletion_warning(plan)
     assert warning.startswith(f"This deletes {len(plan.deleted_manifests)} manifest(s)")
     assert "lab:v1" in warning

@@ -532,8 +532,8 @@ class BuildersPane(Widget):
                 result = service.prune(name, options)
                 count = len(result.records)
                 return ngettext(
-                    "Pruned {count} record(s), {size}, from {name}",
-                    "Pruned {count} record(s), {size}, from {name}",
+                    "Pruned {count} record, {size}, from {name}",
+                    "Pruned {count} records, {size}, from {name}",
                     count,
                 ).format(count=count, size=decimal_mark(result.total), name=name)
 

@@ -210,17 +210,17 @@ class SpaceView:
         pane.app.notify(
             (
                 ngettext(
-                    "The rules delete {count} tag(s) of {repository} and its untagged "
+                    "The rules delete {count} tag of {repository} and its untagged "
                     "revisions, freeing {frees}: the plan is shown; x deletes (you confirm first).",
-                    "The rules delete {count} tag(s) of {repository} and its untagged "
+                    "The rules delete {count} tags of {repository} and its untagged "
                     "revisions, freeing {frees}: the plan is shown; x deletes (you confirm first).",
                     deleted,
                 )
                 if choice.rules.untagged
                 else ngettext(
-                    "The rules delete {count} tag(s) of {repository}, freeing {frees}: the plan "
+                    "The rules delete {count} tag of {repository}, freeing {frees}: the plan "
                     "is shown; x deletes (you confirm first).",
-                    "The rules delete {count} tag(s) of {repository}, freeing {frees}: the plan "
+                    "The rules delete {count} tags of {repository}, freeing {frees}: the plan "
                     "is shown; x deletes (you confirm first).",
                     deleted,
                 )

@@ -47,8 +47,8 @@ class BuildLogPanel(Vertical):
             _("following the log")
             if log.tail
             else ngettext(
-                "{count} new line(s) below · End: follow the log",
-                "{count} new line(s) below · End: follow the log",
+                "{count} new line below · End: follow the log",
+                "{count} new lines below · End: follow the log",
                 log.pending,
             ).format(count=log.pending)
         )
