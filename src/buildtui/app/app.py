@@ -4,9 +4,6 @@ when one is opened), a status bar, the footer and the command palette."""
 from __future__ import annotations
 
 import gc
-import io
-import sys
-import traceback
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import partial
@@ -28,6 +25,7 @@ from buildtui.app.background import BackgroundChanged, running
 from buildtui.app.commands import APP_COMMANDS, PANES, Command, bindings, palette_text
 from buildtui.app.engine_follow import EngineChanged, EngineFollower
 from buildtui.app.messages import LabChanged, LabProgress, ShowLabStep
+from buildtui.app.running import keep_language, run_captured
 from buildtui.app.services import Services
 from buildtui.app.widgets.footer import TranslatedFooter
 from buildtui.app.widgets.screen_static import ScreenStatic
@@ -526,17 +524,7 @@ class BuildTUI(App[None]):
             return
         set_language(value)
         self.retranslate()
-        if value != self.settings.language:
-            try:
-                save_setting("language", value)
-            except (OSError, SettingsError) as error:
-                self.notify(
-                    _("the language is not kept: {error}").format(error=error),
-                    title=_("Settings"),
-                    severity="warning",
-                )
-                return
-            self.settings = replace(self.settings, language=value)
+        self.settings = keep_language(self, self.settings, value)
 
     def retranslate(self) -> None:
         """Draw everything again in the current language: the title, the tabs, the footer,
@@ -633,28 +621,9 @@ def make_app(settings: Settings, services: Services | None = None) -> BuildTUI:
 
 
 def run_app(settings: Settings) -> int:
-    """Run the app; its exit code. An error nothing handled stops it (Textual's own
-    handling) with one line on the terminal and the traceback in the log file, exit 1."""
-    from rich.console import Console
-
-    from buildtui import logs
-
-    app = make_app(settings)
-    # Textual prints an unhandled error's traceback (with its locals: registry data,
-    # perhaps) to `error_console` once the app is gone: into the log, not the terminal.
-    details = io.StringIO()
-    app.error_console = Console(
-        file=details, width=160, color_system=None, markup=False, highlight=False
-    )
-    try:
-        app.run()
-    except Exception:
-        details.write(traceback.format_exc())
-    if not details.getvalue() and not app.return_code:
-        return 0
-    report = details.getvalue() or f"the app exited with code {app.return_code}"
-    print(logs.crash_message(report, logs.record_crash(report)), file=sys.stderr)
-    return app.return_code or 1
+    """Run the app; its exit code (an unexpected error: one line and the traceback in
+    the log file, exit 1)."""
+    return run_captured(make_app(settings))
 
 
 if __name__ == "__main__":

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import io
-import sys
-import traceback
-from dataclasses import replace
-
 from textual.app import App
 from textual.notifications import SeverityLevel
 
+from buildtui.app.running import keep_language, run_captured
 from buildtui.app.screens.class_screen import ClassScreen
 from buildtui.classroom.ref import ClassRef
 from buildtui.classroom.service import ClassService
-from buildtui.i18n import LANGUAGES, _, set_language, translator
-from buildtui.settings import Settings, SettingsError, save_setting
+from buildtui.i18n import LANGUAGES, set_language, translator
+from buildtui.settings import Settings
 from buildtui.untrusted import visible
 
 
@@ -50,17 +46,7 @@ class ClassApp(App[None]):
                 if callable(retranslate):
                     retranslate()
         self.refresh_bindings()
-        if value != self.settings.language:
-            try:
-                save_setting("language", value)
-            except (OSError, SettingsError) as error:
-                self.notify(
-                    _("the language is not kept: {error}").format(error=error),
-                    title=_("Settings"),
-                    severity="warning",
-                )
-                return
-            self.settings = replace(self.settings, language=value)
+        self.settings = keep_language(self, self.settings, value)
 
     def notify(
         self,
@@ -88,23 +74,7 @@ def make_class_app(settings: Settings, service: ClassService, language: str) -> 
 def run_class_app(settings: Settings, ref: ClassRef, language: str) -> int:
     """Run the app on the class `ref`; its exit code (an unexpected error: one line and
     the traceback in the log file, as the main app)."""
-    from rich.console import Console
-
-    from buildtui import logs
-
     app = make_class_app(
         settings, ClassService(settings, ref, translate=translator(language)), language
     )
-    details = io.StringIO()
-    app.error_console = Console(
-        file=details, width=160, color_system=None, markup=False, highlight=False
-    )
-    try:
-        app.run()
-    except Exception:
-        details.write(traceback.format_exc())
-    if not details.getvalue() and not app.return_code:
-        return 0
-    report = details.getvalue() or f"the app exited with code {app.return_code}"
-    print(logs.crash_message(report, logs.record_crash(report)), file=sys.stderr)
-    return app.return_code or 1
+    return run_captured(app)
