@@ -9,8 +9,9 @@ from dataclasses import replace
 from typing import Any
 
 from textual.app import App
+from textual.widget import Widget
 
-from buildtui.i18n import _
+from buildtui.i18n import LANGUAGES, _, language, set_language
 from buildtui.settings import Settings, SettingsError, save_setting
 
 
@@ -55,3 +56,17 @@ def keep_language(app: App[Any], settings: Settings, value: str) -> Settings:
         )
         return settings
     return replace(settings, language=value)
+
+
+def switch_language(widget: Widget) -> None:
+    """The whole app in the other language, from a pane's key (the app's palette command
+    switches it and keeps it); a pane standing alone (tests) redraws itself."""
+    other = next(code for code in LANGUAGES if code != language())
+    switch = getattr(widget.app, "action_switch_language", None)
+    if switch is not None:
+        switch(other)
+        return
+    set_language(other)
+    retranslate = getattr(widget, "retranslate", None)
+    if callable(retranslate):
+        retranslate()

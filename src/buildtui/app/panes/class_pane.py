@@ -18,13 +18,14 @@ from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
 from buildtui.app.commands import Command, bindings
+from buildtui.app.running import switch_language
 from buildtui.app.theme_styles import on_theme_change, themed_text
 from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.app.widgets.screen_table import ScreenTable
 from buildtui.app.widgets.themed_static import ThemedStatic
 from buildtui.classroom.present import LINE_MAX, row_cells, row_details
 from buildtui.classroom.service import ClassRow, ClassService
-from buildtui.i18n import LANGUAGES, N_, _, language, set_language, translator
+from buildtui.i18n import N_, _, language, translator
 from buildtui.registry.errors import NotFound, RegistryError
 from buildtui.untrusted import visible
 
@@ -260,13 +261,7 @@ class ClassPane(Widget):
 
     def action_language(self) -> None:
         """The whole app in the other language (in `buildtui class` too)."""
-        other = next(code for code in LANGUAGES if code != language())
-        switch = getattr(self.app, "action_switch_language", None)
-        if switch is not None:
-            switch(other)
-        else:  # a pane standing alone (tests)
-            set_language(other)
-            self.retranslate()
+        switch_language(self)
 
     def retranslate(self) -> None:
         """Read the class again in the app's language: what the checks found is said in

@@ -24,11 +24,12 @@ from textual.worker import Worker, WorkerState
 from buildtui.app.background import ReadsInBackground
 from buildtui.app.commands import Command, bindings
 from buildtui.app.messages import LabProgress, ShowLabStep, hosted_in_tabs
+from buildtui.app.running import switch_language
 from buildtui.app.theme_styles import on_theme_change, themed_text
 from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.app.widgets.screen_table import ScreenTable
 from buildtui.app.widgets.themed_static import ThemedStatic
-from buildtui.i18n import LANGUAGES, N_, _, language, set_language, translator
+from buildtui.i18n import N_, _, language, translator
 from buildtui.lab.checklist import ITEM_KEYS, short_title
 from buildtui.lab.guide import Guide, Item, Observations
 from buildtui.lab.presentation import item_details, item_row, timeline_text
@@ -258,13 +259,7 @@ class LabPane(ReadsInBackground):
 
     def action_language(self) -> None:
         """The whole app in the other language (the palette's language command too)."""
-        other = next(code for code in LANGUAGES if code != language())
-        switch = getattr(self.app, "action_switch_language", None)
-        if switch is not None:
-            switch(other)
-        else:  # a pane standing alone (tests)
-            set_language(other)
-            self.retranslate()
+        switch_language(self)
 
     def retranslate(self) -> None:
         """Render again in the app's language (from what the pane holds), on the same
