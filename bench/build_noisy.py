@@ -32,9 +32,9 @@ from pathlib import Path
 from textual.app import App, ComposeResult
 
 from buildtui.app.panes.build import BuildPane
-from buildtui.build.history import BuildHistory
-from buildtui.build.live import LiveBuild
-from buildtui.build.runner import BuildRunner, RunningBuild
+from buildtui.builds.history import BuildHistory
+from buildtui.builds.live import LiveBuild
+from buildtui.builds.runner import BuildRunner, RunningBuild
 from buildtui.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

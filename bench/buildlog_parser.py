@@ -15,8 +15,8 @@ import statistics
 import time
 from collections.abc import Iterator
 
-from buildtui.build.live import LiveBuild
 from buildtui.buildlog.parser import LogParser
+from buildtui.builds.live import LiveBuild
 
 PLATFORMS = ("linux/amd64", "linux/arm64")
 

@@ -33,9 +33,9 @@ from textual.binding import Binding
 
 from buildtui.app.panes.build import BuildPane
 from buildtui.app.widgets.build_log import BuildLogView
-from buildtui.build.history import BuildHistory
-from buildtui.build.runner import split_lines
 from buildtui.buildlog.parser import LogParser
+from buildtui.builds.history import BuildHistory
+from buildtui.builds.runner import split_lines
 from buildtui.settings import Settings
 
 CHUNK = 1 << 16

@@ -26,13 +26,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from buildtui.build.engine_facts import EngineFacts
-from buildtui.build.evidence import collect, hash_context
-from buildtui.build.forecast import BaseImage, BuilderFacts
-from buildtui.build.forecaster import Forecaster
-from buildtui.build.history import BuildHistory
-from buildtui.build.misses import with_misses
 from buildtui.buildlog.summary import BuildSummary, StepSummary
+from buildtui.builds.engine_facts import EngineFacts
+from buildtui.builds.evidence import collect, hash_context
+from buildtui.builds.forecast import BaseImage, BuilderFacts
+from buildtui.builds.forecaster import Forecaster
+from buildtui.builds.history import BuildHistory
+from buildtui.builds.misses import with_misses
 from buildtui.settings import Settings
 
 DOCKERFILE = """\

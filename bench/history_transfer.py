@@ -17,10 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from buildtui.build.history import BuildHistory
-from buildtui.build.transfer import export_document, export_text, read_import, write_export
 from buildtui.buildlog.model import BuildModel
 from buildtui.buildlog.summary import summarize
+from buildtui.builds.history import BuildHistory
+from buildtui.builds.transfer import export_document, export_text, read_import, write_export
 
 LOG = Path(__file__).parent.parent / "tests" / "unit" / "buildlog" / "data" / "lab-first-build.log"
 ARGV = (

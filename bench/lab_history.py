@@ -34,9 +34,9 @@ sys.path.insert(0, str(ROOT))
 
 from tests.fakes.build import captured_log  # noqa: E402
 
-from buildtui.build.history import BuildHistory  # noqa: E402
 from buildtui.buildlog.model import BuildModel  # noqa: E402
 from buildtui.buildlog.summary import summarize  # noqa: E402
+from buildtui.builds.history import BuildHistory  # noqa: E402
 
 BUILDTUI = str(ROOT / ".venv" / "bin" / "buildtui")
 

@@ -27,11 +27,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from buildtui.build.copy_sources import source_takes
-from buildtui.build.deadline import Deadline, DeadlineExceeded
-from buildtui.build.dockerignore import IgnoreRules
-from buildtui.build.evidence import MAX_SECONDS, hash_context
-from buildtui.build.go_regexp import GoRegexp
+from buildtui.builds.copy_sources import source_takes
+from buildtui.builds.deadline import Deadline, DeadlineExceeded
+from buildtui.builds.dockerignore import IgnoreRules
+from buildtui.builds.evidence import MAX_SECONDS, hash_context
+from buildtui.builds.go_regexp import GoRegexp
 
 EVIL = "*a" * 18 + "*c"
 

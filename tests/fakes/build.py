@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from buildtui.build.errors import BuildUnavailable
+from buildtui.builds.errors import BuildUnavailable
 
 DATA = Path(__file__).parent.parent / "unit" / "buildlog" / "data"
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from buildtui.app.app import BuildTUI
 from buildtui.app.panes.build import BuildPane
 from buildtui.app.services import BuildServices, Services
-from buildtui.build.evidence import EvidenceCollector, collect
-from buildtui.build.forecast import Forecasting
-from buildtui.build.history import BuildHistory
-from buildtui.build.runner import BuildService
+from buildtui.builds.evidence import EvidenceCollector, collect
+from buildtui.builds.forecast import Forecasting
+from buildtui.builds.history import BuildHistory
+from buildtui.builds.runner import BuildService
 from buildtui.settings import Settings
 from tests.fakes.build import fixed_platforms
 from tests.fakes.services import healthy, pane_app

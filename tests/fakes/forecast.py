@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from buildtui.build.dockerfile import image_name, parse
-from buildtui.build.evidence import BuildEvidence, collect
-from buildtui.build.forecast import UNRESOLVED, BaseImage, BuilderFacts
-from buildtui.build.forecaster import Forecaster
-from buildtui.build.history import BuildHistory
-from buildtui.build.misses import with_misses
-from buildtui.build.stage_graph import with_stage_edges
 from buildtui.buildlog.model import BuildModel
 from buildtui.buildlog.parser import LogParser
 from buildtui.buildlog.summary import BuildSummary, StepSummary, summarize
+from buildtui.builds.dockerfile import image_name, parse
+from buildtui.builds.evidence import BuildEvidence, collect
+from buildtui.builds.forecast import UNRESOLVED, BaseImage, BuilderFacts
+from buildtui.builds.forecaster import Forecaster
+from buildtui.builds.history import BuildHistory
+from buildtui.builds.misses import with_misses
+from buildtui.builds.stage_graph import with_stage_edges
 from tests.fakes.build import captured_log
 
 ENGINE = "the engine at unix:///var/run/docker.sock"

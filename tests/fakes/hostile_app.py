@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from buildtui.app.services import BuildServices, Services
-from buildtui.build.history import BuildHistory
 from buildtui.buildlog.model import BuildModel
 from buildtui.buildlog.summary import summarize
+from buildtui.builds.history import BuildHistory
 from buildtui.buildx.models import Builder, CacheRecord, DiskUsage, Node, Platform
 from buildtui.engine.status import Check, EngineStatus
 from buildtui.settings import Settings

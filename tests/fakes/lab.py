@@ -7,9 +7,9 @@ import functools
 from collections.abc import Sequence
 from pathlib import Path
 
-from buildtui.build.history import BuildHistory
 from buildtui.buildlog.model import BuildModel
 from buildtui.buildlog.summary import summarize
+from buildtui.builds.history import BuildHistory
 from buildtui.engine.status import EngineStatus
 from buildtui.lab.observe import Sources
 from buildtui.lab.records import RecordBook

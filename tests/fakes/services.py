@@ -16,7 +16,7 @@ from textual.worker import WorkerCancelled
 
 from buildtui.app.app import BuildTUI, make_app
 from buildtui.app.services import BuildServices, Services
-from buildtui.build.history import BuildHistory
+from buildtui.builds.history import BuildHistory
 from buildtui.settings import Settings
 from tests.fakes.build import ReplayBuildService, captured_log, fixed_platforms
 from tests.fakes.builders import FakeBuildersService

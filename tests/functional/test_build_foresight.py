@@ -16,9 +16,9 @@ from textual.widgets import DataTable, Input, Static
 from buildtui.app.panes.build import BuildPane
 from buildtui.app.widgets.build_pictures_view import BuildPicturesView
 from buildtui.app.widgets.build_steps import BuildSteps
-from buildtui.build.evidence import collect
-from buildtui.build.forecaster import Forecaster
-from buildtui.build.history import BuildHistory
+from buildtui.builds.evidence import collect
+from buildtui.builds.forecaster import Forecaster
+from buildtui.builds.history import BuildHistory
 from buildtui.commands.build import run_advice, run_forecast
 from tests.fakes.build import ReplayBuildService, captured_log
 from tests.fakes.build_app import build_app, build_pane

@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.widgets import DataTable, Static
 
 from buildtui.app.panes.build import BuildPane
-from buildtui.build.presentation import HISTORY_COLUMNS
+from buildtui.builds.presentation import HISTORY_COLUMNS
 from tests.fakes.build import ReplayBuildService, captured_log
 from tests.fakes.build_app import build_app, build_pane
 from tests.fakes.services import settle

@@ -19,11 +19,11 @@ from buildtui.app.panes.build import BuildPane
 from buildtui.app.screens.build_compare import BuildCompareScreen
 from buildtui.app.widgets.build_log import BuildLogView
 from buildtui.app.widgets.build_steps import BuildSteps
-from buildtui.build.errors import BuildUnavailable
-from buildtui.build.history import BuildEntry
-from buildtui.build.options import build_argv, lab_preset
 from buildtui.buildlog.parser import LogParser
 from buildtui.buildlog.presentation import LOG_LINE_STYLES
+from buildtui.builds.errors import BuildUnavailable
+from buildtui.builds.history import BuildEntry
+from buildtui.builds.options import build_argv, lab_preset
 from buildtui.settings import Settings
 from tests.fakes.build import ReplayBuildService, ReplayProcess, captured_log
 from tests.fakes.build_app import build_app, build_pane

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from textual.widgets import TabbedContent
 
-from buildtui.build.evidence import BuildEvidence, collect
+from buildtui.builds.evidence import BuildEvidence, collect
 from tests.fakes.build import ReplayBuildService, captured_log
 from tests.fakes.build_app import build_app, build_pane
 from tests.fakes.services import settle
@@ -120,7 +120,7 @@ def _cli_build(folder: str) -> tuple[int, int, list[str]]:
     import io
     import os
 
-    from buildtui.build.history import BuildHistory
+    from buildtui.builds.history import BuildHistory
     from buildtui.commands.build import run_build
 
     root = Path(folder)

@@ -11,7 +11,7 @@ from textual.widgets import Input, OptionList, Select, TabbedContent
 
 from buildtui.app.app import BuildTUI, make_app
 from buildtui.app.widgets.build_form import BuildForm
-from buildtui.build.options import OutputType
+from buildtui.builds.options import OutputType
 from tests.fakes.services import fake_services, settle
 
 SIZES = [(160, 48), (100, 30)]

@@ -13,7 +13,7 @@ import pytest
 
 from buildtui.app.panes.build import BuildPane
 from buildtui.app.replay import ReplayApp
-from buildtui.build.history import BuildHistory
+from buildtui.builds.history import BuildHistory
 from buildtui.cli import main
 from tests.fakes.build import DATA, captured_log
 from tests.fakes.lab import LAB_ARGV, record_build

@@ -21,8 +21,8 @@ from buildtui.app.screens.builder_prune import PruneScreen
 from buildtui.app.widgets.build_form import BuildForm
 from buildtui.app.widgets.status_bar import StatusBar
 from buildtui.app.widgets.themed_static import ThemedStatic
-from buildtui.build.evidence import BuildEvidence
 from buildtui.buildlog.summary import BuildSummary
+from buildtui.builds.evidence import BuildEvidence
 from buildtui.lab.files import reports_dir
 from buildtui.lab.guide import Observations
 from buildtui.lab.records import RecordBook

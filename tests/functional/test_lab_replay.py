@@ -16,9 +16,9 @@ from buildtui.app.panes.build import BuildPane
 from buildtui.app.replay import ReplayApp
 from buildtui.app.screens.build_compare import BuildCompareScreen
 from buildtui.app.widgets.build_steps import BuildSteps
-from buildtui.build.history import BuildHistory, BuildRecord
-from buildtui.build.live import LiveBuild
 from buildtui.buildlog.summary import CacheMiss
+from buildtui.builds.history import BuildHistory, BuildRecord
+from buildtui.builds.live import LiveBuild
 from buildtui.cli import main
 from tests.fakes.build import captured_log
 from tests.fakes.lab import LAB_ARGV, record_build
@@ -288,7 +288,7 @@ async def test_a_replay_ended_half_way_shows_no_outcome(tmp_path: Path) -> None:
 async def test_a_hostile_imported_log_replays_as_text(tmp_path: Path) -> None:
     """A student's log named like markup, with markup and escapes in its steps: the
     banner, the steps and the columns show them as text; clicking them does nothing."""
-    from buildtui.build.transfer import read_import
+    from buildtui.builds.transfer import read_import
     from tests.fakes.build import DATA
 
     log = (DATA / "lab-first-build.log").read_text(encoding="utf-8")

@@ -16,12 +16,12 @@ import subprocess
 import time
 from pathlib import Path
 
-from buildtui.build.live import LiveBuild
-from buildtui.build.options import argv_for_arguments
-from buildtui.build.platforms import builder_platforms
-from buildtui.build.runner import BuildRunner, RunningBuild
 from buildtui.buildlog.model import StepState
 from buildtui.buildlog.parser import LineKind, LogParser
+from buildtui.builds.live import LiveBuild
+from buildtui.builds.options import argv_for_arguments
+from buildtui.builds.platforms import builder_platforms
+from buildtui.builds.runner import BuildRunner, RunningBuild
 from buildtui.commands.build import run_build
 from buildtui.settings import Settings
 from tests.integration.lab import TestRegistry, docker, unique

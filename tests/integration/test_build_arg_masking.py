@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from buildtui import logs
-from buildtui.build.history import BuildHistory
-from buildtui.build.options import argv_for_arguments
-from buildtui.build.runner import BuildRunner
+from buildtui.builds.history import BuildHistory
+from buildtui.builds.options import argv_for_arguments
+from buildtui.builds.runner import BuildRunner
 from buildtui.commands.build import run_build
 from buildtui.settings import Settings
 from tests.integration.lab import BASE_IMAGE_PARTS, unique

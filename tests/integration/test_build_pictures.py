@@ -9,9 +9,9 @@ import io
 import json
 from pathlib import Path
 
-from buildtui.build.history import BuildHistory
-from buildtui.build.options import argv_for_arguments
-from buildtui.build.runner import BuildRunner
+from buildtui.builds.history import BuildHistory
+from buildtui.builds.options import argv_for_arguments
+from buildtui.builds.runner import BuildRunner
 from buildtui.commands.build import run_build
 from buildtui.settings import Settings
 from tests.integration.lab import unique

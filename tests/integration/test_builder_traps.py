@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from buildtui.build.options import argv_for_arguments
-from buildtui.build.runner import BuildRunner
+from buildtui.builds.options import argv_for_arguments
+from buildtui.builds.runner import BuildRunner
 from buildtui.buildx.builders import BuildersService
 from buildtui.buildx.commands import plan_create
 from buildtui.buildx.errors import BUILDKIT_IMAGE, PreviousBuilderKept

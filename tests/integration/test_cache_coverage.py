@@ -12,11 +12,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from buildtui.build.engine_facts import EngineFacts
-from buildtui.build.forecaster import Forecaster
-from buildtui.build.history import BuildHistory
-from buildtui.build.options import argv_for_arguments
-from buildtui.build.runner import BuildRunner
+from buildtui.builds.engine_facts import EngineFacts
+from buildtui.builds.forecaster import Forecaster
+from buildtui.builds.history import BuildHistory
+from buildtui.builds.options import argv_for_arguments
+from buildtui.builds.runner import BuildRunner
 from buildtui.commands.build import run_build
 from buildtui.settings import Settings
 from tests.integration.lab import TestRegistry, docker, unique

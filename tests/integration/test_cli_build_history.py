@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from buildtui.build.history import BuildHistory
+from buildtui.builds.history import BuildHistory
 from buildtui.cli import main
 from tests.integration.lab import TestRegistry, unique
 

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from buildtui.build.copy_sources import source_takes
-from buildtui.build.evidence import hash_context
+from buildtui.builds.copy_sources import source_takes
+from buildtui.builds.evidence import hash_context
 from tests.integration.lab import docker
 
 EVIL = "*a" * 18 + "*c"
@@ -118,8 +118,8 @@ def _files(root: Path) -> list[str]:
 
 def _usable(ignore: str) -> bool:
     """Whether docker takes this .dockerignore (else the build would fail on it)."""
-    from buildtui.build.dockerignore import IgnoreRules
-    from buildtui.build.go_glob import PatternError
+    from buildtui.builds.dockerignore import IgnoreRules
+    from buildtui.builds.go_glob import PatternError
 
     try:
         rules = IgnoreRules.from_text(ignore)

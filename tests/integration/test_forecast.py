@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 
-from buildtui.build.engine_facts import EngineFacts
-from buildtui.build.forecast import Forecast
-from buildtui.build.forecaster import Forecaster
-from buildtui.build.history import BuildHistory
-from buildtui.build.options import argv_for_arguments
-from buildtui.build.runner import BuildRunner
+from buildtui.builds.engine_facts import EngineFacts
+from buildtui.builds.forecast import Forecast
+from buildtui.builds.forecaster import Forecaster
+from buildtui.builds.history import BuildHistory
+from buildtui.builds.options import argv_for_arguments
+from buildtui.builds.runner import BuildRunner
 from buildtui.commands.build import run_build, run_forecast
 from buildtui.settings import Settings
 from tests.integration.lab import BASE_IMAGE_PARTS, docker, unique

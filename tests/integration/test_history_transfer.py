@@ -23,7 +23,7 @@ import pytest
 from buildtui.app.panes.build import BuildPane
 from buildtui.app.screens.build_compare import BuildCompareScreen
 from buildtui.app.services import BuildServices
-from buildtui.build.history import BuildHistory
+from buildtui.builds.history import BuildHistory
 from buildtui.cli import main
 from tests.fakes.build import fixed_platforms
 from tests.fakes.services import fake_services, pane_app, settle, until

@@ -43,9 +43,9 @@ from typing import Any
 import httpx
 import pytest
 
-from buildtui.build.history import BuildHistory, default_path
-from buildtui.build.options import argv_for_arguments, shown_command
-from buildtui.build.runner import BuildRunner
+from buildtui.builds.history import BuildHistory, default_path
+from buildtui.builds.options import argv_for_arguments, shown_command
+from buildtui.builds.runner import BuildRunner
 from buildtui.settings import Settings
 from tests.fakes.build_app import build_app, build_pane
 from tests.fakes.english_left import markdown_prose, sizes_with_a_point, untranslated

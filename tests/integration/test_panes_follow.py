@@ -13,7 +13,7 @@ from buildtui.app.panes.build import BuildPane
 from buildtui.app.panes.cleanup import CleanupPane
 from buildtui.app.panes.registry import RegistryPane
 from buildtui.app.wiring import make_services
-from buildtui.build.options import argv_for_arguments
+from buildtui.builds.options import argv_for_arguments
 from buildtui.settings import Settings
 from tests.fakes.services import settle
 from tests.integration.lab import TestRegistry, unique

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from buildtui.build.history import BuildHistory
+from buildtui.builds.history import BuildHistory
 from tests.fakes.build import ReplayBuildService, captured_log
 from tests.fakes.build_app import build_app
 from tests.fakes.forecast import keep_lab_builds

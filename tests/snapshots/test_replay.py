@@ -14,8 +14,8 @@ from textual.pilot import Pilot
 
 from buildtui.app.panes.build import BuildPane
 from buildtui.app.replay import ReplayApp
-from buildtui.build.history import BuildHistory
 from buildtui.buildlog.summary import CacheMiss
+from buildtui.builds.history import BuildHistory
 from tests.fakes.build import captured_log
 from tests.fakes.lab import LAB_ARGV, record_build
 from tests.fakes.services import fake_services, loaded, settle, until

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from buildtui.app.app import BuildTUI
 from buildtui.app.services import Services
-from buildtui.build.history import BuildRecord
+from buildtui.builds.history import BuildRecord
 from buildtui.settings import Settings
 
 WAIT_FOR_PANES = 0.1

@@ -17,10 +17,10 @@ from buildtui.engine.status import EngineStatus
 from buildtui.settings import Settings
 
 if TYPE_CHECKING:
-    from buildtui.build.evidence import EvidenceCollector
-    from buildtui.build.forecast import Forecasting
-    from buildtui.build.history import BuildHistory
-    from buildtui.build.runner import BuildService
+    from buildtui.builds.evidence import EvidenceCollector
+    from buildtui.builds.forecast import Forecasting
+    from buildtui.builds.history import BuildHistory
+    from buildtui.builds.runner import BuildService
     from buildtui.buildx.builders import BuildersBackend
     from buildtui.cleanup.service import CleanupBackend
     from buildtui.engine.events import EventSource

@@ -24,7 +24,7 @@ from buildtui.i18n import _
 from buildtui.settings import Settings
 
 if TYPE_CHECKING:
-    from buildtui.build.history import BuildHistory
+    from buildtui.builds.history import BuildHistory
 
 PANE_MODULES = {
     "builders": "buildtui.app.panes.builders",
@@ -58,7 +58,7 @@ class RealServices:
     def history(self) -> BuildHistory:
         """One build history for the Build and Lab panes."""
         if self._history is None:
-            from buildtui.build.history import BuildHistory
+            from buildtui.builds.history import BuildHistory
 
             self._history = BuildHistory()
         return self._history
@@ -71,10 +71,10 @@ class RealServices:
             services.builders = BuildersService(settings)
         elif pane_id == "build" and services.build is None:
             from buildtui.app.services import BuildServices
-            from buildtui.build.engine_facts import EngineFacts
-            from buildtui.build.forecaster import Forecaster
-            from buildtui.build.platforms import builder_platforms
-            from buildtui.build.runner import BuildRunner
+            from buildtui.builds.engine_facts import EngineFacts
+            from buildtui.builds.forecaster import Forecaster
+            from buildtui.builds.platforms import builder_platforms
+            from buildtui.builds.runner import BuildRunner
 
             services.build = BuildServices(
                 runner=BuildRunner(),
@@ -132,7 +132,7 @@ def make_pane(pane_id: str, services: Services) -> Widget:
         pane = BuildersPane(services.builders, forms=services.forms)
     elif pane_id == "build" and services.build is not None:
         from buildtui.app.panes.build import BuildPane
-        from buildtui.build.evidence import collect_evidence
+        from buildtui.builds.evidence import collect_evidence
 
         build = services.build
         pane = BuildPane(

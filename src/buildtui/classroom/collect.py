@@ -15,8 +15,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from buildtui.build.history import BuildEntry
-from buildtui.build.options import shown_command
+from buildtui.builds.history import BuildEntry
+from buildtui.builds.options import shown_command
 from buildtui.classroom.bundle import (
     BUILDS_FORMAT,
     DIGESTS_FORMAT,

@@ -24,25 +24,25 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
-from buildtui.build.errors import BuildError
-from buildtui.build.options import (
+from buildtui.builds.errors import BuildError
+from buildtui.builds.options import (
     argv_for_arguments,
     dockerfile_of,
     read_stage_names,
     shown_command,
 )
-from buildtui.build.runner import BuildProcess, BuildRunner, BuildService
+from buildtui.builds.runner import BuildProcess, BuildRunner, BuildService
 from buildtui.i18n import _, ngettext
 from buildtui.settings import Settings
 from buildtui.terminal import use_color
 
 if TYPE_CHECKING:  # loaded once the build has started (`run_build`): its first line first
-    from buildtui.build.evidence import BuildEvidence
-    from buildtui.build.forecast import Forecast, Forecasting
-    from buildtui.build.history import BuildHistory
-    from buildtui.build.live import LiveBuild
     from buildtui.buildlog.explain import Explanation
     from buildtui.buildlog.summary import BuildSummary
+    from buildtui.builds.evidence import BuildEvidence
+    from buildtui.builds.forecast import Forecast, Forecasting
+    from buildtui.builds.history import BuildHistory
+    from buildtui.builds.live import LiveBuild
 
 GREEN_BOLD = "\x1b[1;32m"
 RED_BOLD = "\x1b[1;31m"
@@ -111,7 +111,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 2
     if args.advice:
-        from buildtui.build.history import BuildHistory
+        from buildtui.builds.history import BuildHistory
 
         argv = argv_for_arguments(arguments, settings) if arguments else None
         return run_advice(argv, BuildHistory(), sys.stdout, as_json=args.json, settings=settings)
@@ -130,7 +130,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     stages = read_stage_names(dockerfile_of(arguments))
 
     def history() -> BuildHistory:
-        from buildtui.build.history import BuildHistory
+        from buildtui.builds.history import BuildHistory
 
         return BuildHistory()
 
@@ -152,9 +152,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _forecaster(settings: Settings) -> Forecasting:
     """The forecaster of a build: the history's builds and the engine's answers."""
-    from buildtui.build.engine_facts import EngineFacts  # httpx: only when a build runs
-    from buildtui.build.forecaster import Forecaster
-    from buildtui.build.history import BuildHistory
+    from buildtui.builds.engine_facts import EngineFacts  # httpx: only when a build runs
+    from buildtui.builds.forecaster import Forecaster
+    from buildtui.builds.history import BuildHistory
 
     return Forecaster(BuildHistory(), EngineFacts(settings))
 
@@ -217,8 +217,8 @@ def run_advice(
 ) -> int:
     """Print Dockerfile advice from the kept builds of `argv`'s Dockerfile and context (the
     last kept build's without `argv`). Exit 0, or 1 when the history cannot be read."""
-    from buildtui.build.advice import advise
-    from buildtui.build.history import project_builds
+    from buildtui.builds.advice import advise
+    from buildtui.builds.history import project_builds
     from buildtui.commands.output import json_document
 
     host = (settings or Settings()).registry_host
@@ -296,7 +296,7 @@ def run_build(
         live.evidence_recorded()
         summary = _keep(live, kept, summary)
     print_summary(summary, live.explanations, out, color=color)
-    from buildtui.build.outcome import outcome_lines, summary_pictures
+    from buildtui.builds.outcome import outcome_lines, summary_pictures
 
     for line in outcome_lines(live):
         print(line, file=out)
@@ -328,9 +328,9 @@ def _follower(
 ) -> tuple[LiveBuild, BuildHistory | None]:
     """What reads the started build's output (its arguments' values masked), the history
     it is kept in, and its evidence being recorded (and its forecast made) beside it."""
-    from buildtui.build.command import buildx_arguments
-    from buildtui.build.evidence import collect_evidence
-    from buildtui.build.live import LiveBuild
+    from buildtui.builds.command import buildx_arguments
+    from buildtui.builds.evidence import collect_evidence
+    from buildtui.builds.live import LiveBuild
 
     live = LiveBuild(argv, stage_order=stage_order)
     live.started, live.started_at = started

@@ -24,7 +24,7 @@ from buildtui.settings import Settings
 from buildtui.terminal import EXIT_FAILURE, EXIT_USAGE
 
 if TYPE_CHECKING:  # the build modules are imported when a command runs, not for --help
-    from buildtui.build.history import BuildEntry
+    from buildtui.builds.history import BuildEntry
 
 
 def register(subparsers: Any) -> None:
@@ -126,8 +126,8 @@ def source_text(entry: BuildEntry) -> str:
 
 
 def entry_json(entry: BuildEntry, values: bool) -> dict[str, Any]:
-    from buildtui.build.options import shown_command
-    from buildtui.build.presentation import build_traits, first_miss_cell
+    from buildtui.builds.options import shown_command
+    from buildtui.builds.presentation import build_traits, first_miss_cell
     from buildtui.logs import masked_argv
 
     tags, cache, platforms = build_traits(entry.argv)
@@ -158,9 +158,9 @@ def entry_json(entry: BuildEntry, values: bool) -> dict[str, Any]:
 
 
 def run_ls(args: argparse.Namespace, settings: Settings) -> int:
-    from buildtui.build.errors import BuildError
-    from buildtui.build.history import BuildHistory
-    from buildtui.build.presentation import HISTORY_COLUMNS, history_row
+    from buildtui.builds.errors import BuildError
+    from buildtui.builds.history import BuildHistory
+    from buildtui.builds.presentation import HISTORY_COLUMNS, history_row
 
     if args.limit < 1:
         return _fail(_("--limit must be 1 or more"), EXIT_USAGE)
@@ -185,11 +185,11 @@ def run_ls(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_show(args: argparse.Namespace, settings: Settings) -> int:
-    from buildtui.build.errors import BuildError
-    from buildtui.build.history import BuildHistory
-    from buildtui.build.options import shown_command
-    from buildtui.build.presentation import started_text
     from buildtui.buildlog.presentation import summary_lines
+    from buildtui.builds.errors import BuildError
+    from buildtui.builds.history import BuildHistory
+    from buildtui.builds.options import shown_command
+    from buildtui.builds.presentation import started_text
 
     build_id = _build_id(args.build)
     if build_id is None:
@@ -247,8 +247,8 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_rm(args: argparse.Namespace, settings: Settings) -> int:
-    from buildtui.build.errors import BuildError
-    from buildtui.build.history import BuildHistory
+    from buildtui.builds.errors import BuildError
+    from buildtui.builds.history import BuildHistory
 
     ids = []
     for text in args.builds:
@@ -284,9 +284,9 @@ def run_rm(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
-    from buildtui.build.errors import BuildError
-    from buildtui.build.history import BuildHistory
-    from buildtui.build.transfer import export_document, export_text, write_export
+    from buildtui.builds.errors import BuildError
+    from buildtui.builds.history import BuildHistory
+    from buildtui.builds.transfer import export_document, export_text, write_export
 
     build_id = _build_id(args.build)
     if build_id is None:
@@ -323,10 +323,10 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
-    from buildtui.build.errors import BuildError
-    from buildtui.build.history import BuildHistory
-    from buildtui.build.transfer import TransferError, read_import
     from buildtui.buildlog.presentation import summary_lines
+    from buildtui.builds.errors import BuildError
+    from buildtui.builds.history import BuildHistory
+    from buildtui.builds.transfer import TransferError, read_import
 
     try:
         imported = read_import(Path(args.file), command=args.command, exit_code=args.exit_code)

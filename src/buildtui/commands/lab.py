@@ -290,9 +290,9 @@ def run_submit(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_replay(args: argparse.Namespace, settings: Settings) -> int:
-    from buildtui.build.dockerfile import stage_names
-    from buildtui.build.errors import HistoryError
-    from buildtui.build.history import BuildHistory
+    from buildtui.builds.dockerfile import stage_names
+    from buildtui.builds.errors import HistoryError
+    from buildtui.builds.history import BuildHistory
     from buildtui.terminal import needs_terminal_message
 
     if len(args.builds) > 2:

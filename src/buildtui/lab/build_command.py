@@ -1,12 +1,12 @@
 """What a recorded build's command line says for the lab: its flags, registry caches,
 exports and platforms (`docker buildx build ...` as the history keeps it), read by the
-one reading of a build command (`buildtui.build.command`)."""
+one reading of a build command (`buildtui.builds.command`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from buildtui.build.command import csv_fields, parse_command
+from buildtui.builds.command import csv_fields, parse_command
 from buildtui.lab.checklist import EXPORTERS
 
 __all__ = ["csv_fields", "exports_of", "flag_values", "platforms_of", "registry_caches"]

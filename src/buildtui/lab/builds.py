@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from buildtui.build.errors import HistoryError
-from buildtui.build.evidence import BuildEvidence
-from buildtui.build.history import BuildEntry, BuildHistory
+from buildtui.builds.errors import HistoryError
+from buildtui.builds.evidence import BuildEvidence
+from buildtui.builds.history import BuildEntry, BuildHistory
 from buildtui.lab.build_command import registry_caches
 from buildtui.lab.evidence import cache_manifest_digest
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from buildtui.build.history import BuildEntry
+from buildtui.builds.history import BuildEntry
 from buildtui.buildx.models import BuilderList
 from buildtui.engine.status import EngineStatus
 from buildtui.lab.records import LabRecords

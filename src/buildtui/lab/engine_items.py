@@ -3,7 +3,7 @@ builder is in use, the lab registry runs with deletion enabled."""
 
 from __future__ import annotations
 
-from buildtui.build.options import LAB_PLATFORMS
+from buildtui.builds.options import LAB_PLATFORMS
 from buildtui.buildx.commands import LAB_BUILDER, render_create_command
 from buildtui.buildx.errors import BUILDKIT_IMAGE
 from buildtui.lab.checklist import (

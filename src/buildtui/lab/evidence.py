@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from buildtui.build.history import BuildEntry
-from buildtui.build.options import LAB_PLATFORMS
+from buildtui.builds.history import BuildEntry
+from buildtui.builds.options import LAB_PLATFORMS
 from buildtui.lab.build_command import flag_values, registry_caches
 from buildtui.lab.checklist import Observations
 from buildtui.lab.records import CacheSizeRecord

@@ -13,7 +13,7 @@ is the guide's public face and keeps the names the rest of the app imports from 
 
 from __future__ import annotations
 
-from buildtui.build.options import LAB_PLATFORMS
+from buildtui.builds.options import LAB_PLATFORMS
 from buildtui.buildx.errors import BUILDKIT_IMAGE
 from buildtui.i18n import language_of, speaking
 from buildtui.lab.build_command import (

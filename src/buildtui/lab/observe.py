@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-from buildtui.build.history import BuildEntry, BuildHistory
+from buildtui.builds.history import BuildEntry, BuildHistory
 from buildtui.buildx.models import BuilderList
 from buildtui.engine.client import docker_command
 from buildtui.engine.status import EngineStatus

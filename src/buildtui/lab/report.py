@@ -17,10 +17,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from buildtui import __version__, l10n
-from buildtui.build.evidence import BuildEvidence
-from buildtui.build.history import BuildEntry
-from buildtui.build.options import shown_command
 from buildtui.buildlog.explain import explain_texts
+from buildtui.builds.evidence import BuildEvidence
+from buildtui.builds.history import BuildEntry
+from buildtui.builds.options import shown_command
 from buildtui.i18n import decimal, language_of, ngettext, speaking
 from buildtui.lab import excerpts
 from buildtui.lab.build_items import collection_of, freed_line, own_deletions

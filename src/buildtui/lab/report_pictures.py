@@ -13,10 +13,10 @@ import html
 from dataclasses import dataclass, replace
 
 from buildtui import l10n
-from buildtui.build.pictures import graph_text, waterfall_text
-from buildtui.build.stage_graph import MARKS, StageGraph, StageNode, stage_graph
-from buildtui.build.waterfall import Waterfall, native_platform, waterfall
 from buildtui.buildlog.summary import BuildSummary
+from buildtui.builds.pictures import graph_text, waterfall_text
+from buildtui.builds.stage_graph import MARKS, StageGraph, StageNode, stage_graph
+from buildtui.builds.waterfall import Waterfall, native_platform, waterfall
 from buildtui.i18n import language_of, speaking
 from buildtui.lab.checklist import Translate
 from buildtui.untrusted import visible

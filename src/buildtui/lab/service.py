@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from buildtui.build.evidence import BuildEvidence
-from buildtui.build.history import BuildHistory
+from buildtui.builds.evidence import BuildEvidence
+from buildtui.builds.history import BuildHistory
 from buildtui.i18n import speaking, translator
 from buildtui.lab.builds import build_evidence, build_log
 from buildtui.lab.files import REPORT_NAMES, context_holding, report_folder, write_private

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from buildtui import l10n
-from buildtui.build.history import BuildEntry
+from buildtui.builds.history import BuildEntry
 from buildtui.i18n import language_of, ngettext, speaking
 from buildtui.lab.build_command import flag_values, registry_caches
 from buildtui.lab.checklist import Item, Observations, Translate

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from buildtui.build.advice import advise
-from buildtui.build.dockerfile import parse
-from buildtui.build.misses import with_misses
+from buildtui.builds.advice import advise
+from buildtui.builds.dockerfile import parse
+from buildtui.builds.misses import with_misses
 from buildtui.i18n import speaking
 from tests.fakes.forecast import Project, planned_summary
 

@@ -13,11 +13,11 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from buildtui.build.arg_values import BuildArgMask, build_arg_values, mask_for
-from buildtui.build.history import BuildHistory
-from buildtui.build.live import LiveBuild
 from buildtui.buildlog.model import BuildModel
 from buildtui.buildlog.summary import summarize
+from buildtui.builds.arg_values import BuildArgMask, build_arg_values, mask_for
+from buildtui.builds.history import BuildHistory
+from buildtui.builds.live import LiveBuild
 from buildtui.commands.build import run_build
 from tests.fakes.build import ReplayBuildService
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from buildtui.build.history import BuildHistory
-from buildtui.build.options import shown_command
 from buildtui.buildlog.model import BuildModel
 from buildtui.buildlog.summary import summarize
+from buildtui.builds.history import BuildHistory
+from buildtui.builds.options import shown_command
 from buildtui.cli import build_parser
 from buildtui.commands.build import run_build
 from tests.fakes.build import ReplayBuildService, captured_log

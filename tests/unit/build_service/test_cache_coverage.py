@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from buildtui.build.cache_coverage import (
+from buildtui.builds.cache_coverage import (
     KeptBuild,
     cache_flags,
     cache_report,

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from buildtui.build.copy_sources import source_takes
-from buildtui.build.dockerignore import IgnoreRules
-from buildtui.build.evidence import BuildEvidence, collect, hash_context
-from buildtui.build.history import BuildHistory, compare
-from buildtui.build.misses import EarlierBuild, first_misses
-from buildtui.build.presentation import comparison_headline, first_miss_cell
 from buildtui.buildlog.presentation import steps_text, summary_text
 from buildtui.buildlog.summary import BuildSummary, CacheMiss, summarize
+from buildtui.builds.copy_sources import source_takes
+from buildtui.builds.dockerignore import IgnoreRules
+from buildtui.builds.evidence import BuildEvidence, collect, hash_context
+from buildtui.builds.history import BuildHistory, compare
+from buildtui.builds.misses import EarlierBuild, first_misses
+from buildtui.builds.presentation import comparison_headline, first_miss_cell
 from tests.unit.build_service.test_presentation import entry, model_of
 
 MULTI_STAGE = """\

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from buildtui.build.cache_coverage import cache_flags
-from buildtui.build.command import parse_command
-from buildtui.build.evidence import collect
-from buildtui.build.live import LiveBuild
-from buildtui.build.options import dockerfile_of
-from buildtui.build.presentation import build_traits, output_cell, pushed_to
 from buildtui.buildlog.summary import BuildSummary
+from buildtui.builds.cache_coverage import cache_flags
+from buildtui.builds.command import parse_command
+from buildtui.builds.evidence import collect
+from buildtui.builds.live import LiveBuild
+from buildtui.builds.options import dockerfile_of
+from buildtui.builds.presentation import build_traits, output_cell, pushed_to
 from buildtui.lab.build_command import exports_of, flag_values, platforms_of, registry_caches
 
 LAB = [

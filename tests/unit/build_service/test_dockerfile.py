@@ -4,7 +4,7 @@ the stages a target needs, and variables as BuildKit expands them in RUN step na
 
 from __future__ import annotations
 
-from buildtui.build.dockerfile import (
+from buildtui.builds.dockerfile import (
     expand_command,
     image_name,
     instructions,

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from buildtui.build.dockerfile import (
+from buildtui.builds.dockerfile import (
     Instruction,
     arg_names,
     env_pairs,

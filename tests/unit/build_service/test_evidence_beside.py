@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from buildtui.build.evidence import BuildEvidence, collect
-from buildtui.build.history import BuildHistory
-from buildtui.build.live import LiveBuild
+from buildtui.builds.evidence import BuildEvidence, collect
+from buildtui.builds.history import BuildHistory
+from buildtui.builds.live import LiveBuild
 from buildtui.commands import build as build_command
 from tests.fakes.build import ReplayBuildService, captured_log
 
@@ -30,7 +30,7 @@ def test_buildtui_build_starts_before_its_context_is_hashed(
         assert release.wait(10)
         return collect(list(argv), cwd=tmp_path, data_dir=tmp_path)
 
-    monkeypatch.setattr("buildtui.build.evidence.collect_evidence", slow)
+    monkeypatch.setattr("buildtui.builds.evidence.collect_evidence", slow)
     service = ReplayBuildService(captured_log("lab-second-build.log"))
     history = BuildHistory(tmp_path / "h.sqlite3")
     out = io.StringIO()

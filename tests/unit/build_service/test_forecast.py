@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from buildtui.build.forecast import BuilderFacts, Forecast, judge
 from buildtui.buildlog.summary import CacheMiss
+from buildtui.builds.forecast import BuilderFacts, Forecast, judge
 from buildtui.i18n import speaking
 from tests.fakes.forecast import ENGINE, FakeFacts, Project, planned_summary
 
@@ -326,7 +326,7 @@ def test_a_copy_from_a_stage_that_misses_may_miss(tmp_path: Path) -> None:
 def test_a_build_runs_and_is_kept_without_a_forecast_that_failed(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    from buildtui.build.live import LiveBuild
+    from buildtui.builds.live import LiveBuild
 
     def broken(argv: object, evidence: object) -> Forecast:
         raise RuntimeError("a bug")

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from buildtui.build.errors import BuildUnavailable, HistoryError
-from buildtui.build.history import BuildHistory, default_path
-from buildtui.build.live import LiveBuild
-from buildtui.build.runner import RunningBuild, split_lines
 from buildtui.buildlog.model import BuildModel
 from buildtui.buildlog.summary import BuildSummary, summarize
+from buildtui.builds.errors import BuildUnavailable, HistoryError
+from buildtui.builds.history import BuildHistory, default_path
+from buildtui.builds.live import LiveBuild
+from buildtui.builds.runner import RunningBuild, split_lines
 from buildtui.commands.build import run_build
 from buildtui.settings import data_dir
 from tests.fakes.build import ReplayBuildService, captured_log
@@ -94,7 +94,7 @@ def test_a_history_on_a_full_disk_says_no_space_left_not_move_the_file(
         connection.execute(f"PRAGMA max_page_count = {pages}")
         return connection
 
-    monkeypatch.setattr("buildtui.build.history.sqlite3.connect", connect)
+    monkeypatch.setattr("buildtui.builds.history.sqlite3.connect", connect)
 
     with pytest.raises(HistoryError) as caught:
         history.add(

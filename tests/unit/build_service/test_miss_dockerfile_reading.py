@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from buildtui.build.evidence import BuildEvidence
-from buildtui.build.misses import EarlierBuild, declared_args, first_misses, stage_bases
-from buildtui.build.stage_graph import stage_graph
 from buildtui.buildlog.summary import BuildSummary, CacheMiss
+from buildtui.builds.evidence import BuildEvidence
+from buildtui.builds.misses import EarlierBuild, declared_args, first_misses, stage_bases
+from buildtui.builds.stage_graph import stage_graph
 from buildtui.i18n import speaking
 
 DIGEST = "sha256:" + "1" * 64

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from buildtui.build.errors import OptionsError
-from buildtui.build.options import (
+from buildtui.builds.errors import OptionsError
+from buildtui.builds.options import (
     BuildOptions,
     CacheSpec,
     CacheType,

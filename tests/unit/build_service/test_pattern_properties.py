@@ -20,7 +20,7 @@ from docker.utils.build import PatternMatcher
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from buildtui.build.evidence import hash_context
+from buildtui.builds.evidence import hash_context
 
 NAMES = st.text("ab", min_size=1, max_size=3)
 ATOMS = st.sampled_from(["a", "b", "*", "?", "[ab]", "[a-b]", "a*", "*b", "?a", "[ab]*"])

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from buildtui.build.copy_sources import source_takes, split_source
-from buildtui.build.deadline import Deadline, DeadlineExceeded
-from buildtui.build.dockerignore import IgnoreFileError, IgnoreRules, Kind, translate
-from buildtui.build.evidence import collect, hash_context
-from buildtui.build.go_glob import PatternError, glob_match, go_clean
-from buildtui.build.go_regexp import GoRegexp
+from buildtui.builds.copy_sources import source_takes, split_source
+from buildtui.builds.deadline import Deadline, DeadlineExceeded
+from buildtui.builds.dockerignore import IgnoreFileError, IgnoreRules, Kind, translate
+from buildtui.builds.evidence import collect, hash_context
+from buildtui.builds.go_glob import PatternError, glob_match, go_clean
+from buildtui.builds.go_regexp import GoRegexp
 from tests.hang_guard import finishes
 
 EVIL = "*a" * 18 + "*c"
@@ -62,8 +62,8 @@ def test_a_class_of_one_bang_is_accepted_as_docker_does(tmp_path: Path) -> None:
 
 
 def _evil_copy_miss() -> str:
-    from buildtui.build.evidence import BuildEvidence
-    from buildtui.build.misses import _changed_context
+    from buildtui.builds.evidence import BuildEvidence
+    from buildtui.builds.misses import _changed_context
 
     def evidence(hashes: dict[str, str]) -> BuildEvidence:
         return BuildEvidence("/ctx", "/ctx/Dockerfile", "", hashes)

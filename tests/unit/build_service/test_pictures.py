@@ -7,10 +7,10 @@ from dataclasses import replace
 
 from rich.text import Text
 
-from buildtui.build.pictures import graph_text, tick_step, waterfall_text
-from buildtui.build.stage_graph import stage_graph, with_stage_edges
-from buildtui.build.waterfall import emulation, waterfall
 from buildtui.buildlog.summary import BuildSummary, CacheMiss, StepSummary, summarize
+from buildtui.builds.pictures import graph_text, tick_step, waterfall_text
+from buildtui.builds.stage_graph import stage_graph, with_stage_edges
+from buildtui.builds.waterfall import emulation, waterfall
 from buildtui.i18n import speaking
 from tests.fakes.forecast import planned_summary
 from tests.unit.build_service.test_presentation import model_of

@@ -8,15 +8,6 @@ import pytest
 from rich.style import Style
 from rich.text import Text
 
-from buildtui.build.history import BuildEntry, compare
-from buildtui.build.presentation import (
-    build_traits,
-    buildx_args,
-    comparison_headline,
-    comparison_table,
-    history_row,
-    output_cell,
-)
 from buildtui.buildlog.explain import explain
 from buildtui.buildlog.model import BuildModel
 from buildtui.buildlog.presentation import (
@@ -30,6 +21,15 @@ from buildtui.buildlog.presentation import (
     summary_text,
 )
 from buildtui.buildlog.summary import BuildSummary, summarize
+from buildtui.builds.history import BuildEntry, compare
+from buildtui.builds.presentation import (
+    build_traits,
+    buildx_args,
+    comparison_headline,
+    comparison_table,
+    history_row,
+    output_cell,
+)
 from tests.fakes.build import captured_log
 
 

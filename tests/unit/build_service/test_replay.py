@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from buildtui.build.history import BuildHistory, BuildRecord
-from buildtui.build.live import LiveBuild
-from buildtui.build.replay import (
+from buildtui.builds.history import BuildHistory, BuildRecord
+from buildtui.builds.live import LiveBuild
+from buildtui.builds.replay import (
     FIXED_RATE,
     MAX_PAUSE,
     ReplayClock,

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from buildtui.build.evidence import BuildEvidence
-from buildtui.build.history import BuildHistory
-from buildtui.build.transfer import (
+from buildtui.buildlog.summary import CacheMiss
+from buildtui.builds.evidence import BuildEvidence
+from buildtui.builds.history import BuildHistory
+from buildtui.builds.transfer import (
     MAX_IMPORT_BYTES,
     TransferError,
     export_document,
@@ -22,7 +23,6 @@ from buildtui.build.transfer import (
     read_import,
     write_export,
 )
-from buildtui.buildlog.summary import CacheMiss
 from tests.fakes.build import DATA, captured_log
 from tests.fakes.lab import LAB_ARGV, record_build
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from buildtui.build.dockerfile import stage_names
 from buildtui.buildlog.model import BuildModel, PhaseKind, StepState
+from buildtui.builds.dockerfile import stage_names
 from tests.fakes.build import captured_log
 
 DOCKERFILE = """\

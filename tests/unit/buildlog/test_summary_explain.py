@@ -124,8 +124,8 @@ def test_nothing_to_explain() -> None:
 def test_domain_packages_do_not_import_textual() -> None:
     code = (
         "import sys, buildtui.buildlog.parser, buildtui.buildlog.model, buildtui.buildlog.summary,"
-        " buildtui.buildlog.explain, buildtui.build.options, buildtui.build.runner,"
-        " buildtui.build.history, buildtui.build.live, buildtui.commands.build;"
+        " buildtui.buildlog.explain, buildtui.builds.options, buildtui.builds.runner,"
+        " buildtui.builds.history, buildtui.builds.live, buildtui.commands.build;"
         " print('textual' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

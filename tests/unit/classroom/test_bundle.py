@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from buildtui.build.evidence import BuildEvidence
 from buildtui.buildlog.model import BuildModel
 from buildtui.buildlog.summary import summarize
+from buildtui.builds.evidence import BuildEvidence
 from buildtui.classroom.bundle import (
     ARTIFACT_TYPE,
     CAPS,

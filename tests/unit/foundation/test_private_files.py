@@ -162,7 +162,7 @@ def test_a_debug_log_that_rotates_never_follows_a_link(tmp_path: Path) -> None:
 
 
 def test_a_link_in_the_evidence_key_s_place_is_never_read(tmp_path: Path) -> None:
-    from buildtui.build.evidence import _key
+    from buildtui.builds.evidence import _key
 
     path = tmp_path / "data" / "evidence.key"
     target = plant(path, tmp_path)
@@ -176,8 +176,8 @@ def test_a_link_in_the_evidence_key_s_place_is_never_read(tmp_path: Path) -> Non
 
 
 def test_a_link_in_the_history_database_s_place_is_refused(tmp_path: Path) -> None:
-    from buildtui.build.errors import HistoryError
-    from buildtui.build.history import BuildHistory
+    from buildtui.builds.errors import HistoryError
+    from buildtui.builds.history import BuildHistory
 
     path = tmp_path / "data" / "builds.sqlite3"
     target = plant(path, tmp_path)

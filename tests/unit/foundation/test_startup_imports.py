@@ -19,8 +19,8 @@ OTHER_SERVICES = (
     "httpx",
     "buildtui.registry.service",
     "buildtui.cleanup.service",
-    "buildtui.build.history",
-    "buildtui.build.runner",
+    "buildtui.builds.history",
+    "buildtui.builds.runner",
     "buildtui.lab.service",
 )
 """What the Builders pane does not need: the other panes' services and their HTTP client."""
@@ -118,11 +118,11 @@ def test_buildtui_build_starts_buildx_before_loading_what_follows_it() -> None:
     program = (
         "import sys\n"
         "from buildtui.commands import build\n"
-        "from buildtui.build.errors import BuildUnavailable\n"
+        "from buildtui.builds.errors import BuildUnavailable\n"
         "seen = []\n"
         "class Service:\n"
         "    def start(self, argv):\n"
-        "        seen.extend(m for m in ('buildtui.build.history', 'buildtui.build.live',"
+        "        seen.extend(m for m in ('buildtui.builds.history', 'buildtui.builds.live',"
         " 'buildtui.buildlog.presentation', 'rich') if m in sys.modules)\n"
         "        raise BuildUnavailable('no engine here')\n"
         "build.run_build(['docker', 'buildx', 'build', '.'], Service(), sys.stderr,"

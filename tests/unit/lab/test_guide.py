@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from buildtui.build.history import BuildEntry, BuildHistory
 from buildtui.buildlog.summary import BuildSummary
+from buildtui.builds.history import BuildEntry, BuildHistory
 from buildtui.buildx.builders import current_builder
 from buildtui.buildx.models import Builder, Node, Platform
 from buildtui.lab.guide import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from buildtui.build.history import BuildHistory
+from buildtui.builds.history import BuildHistory
 from buildtui.lab.builds import lab_builds
 from buildtui.lab.observe import lab_repositories
 from tests.fakes.cleanup import lab_fake_registry

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from buildtui.build.history import BuildHistory
+from buildtui.builds.history import BuildHistory
 from buildtui.i18n import translator
 from buildtui.lab.guide import Observations, Status, evaluate
 from buildtui.lab.observe import Sources, observe

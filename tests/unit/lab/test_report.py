@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from buildtui.build.history import BuildHistory
+from buildtui.builds.history import BuildHistory
 from buildtui.i18n import translator
 from buildtui.lab.evidence import cache_size_record
 from buildtui.lab.excerpts import CACHE_EXPORT, CACHE_IMPORT, CACHED, PUSH, excerpt

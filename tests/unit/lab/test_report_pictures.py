@@ -8,9 +8,9 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import replace
 from pathlib import Path
 
-from buildtui.build.stage_graph import stage_graph, with_stage_edges
-from buildtui.build.waterfall import waterfall
 from buildtui.buildlog.summary import CacheMiss
+from buildtui.builds.stage_graph import stage_graph, with_stage_edges
+from buildtui.builds.waterfall import waterfall
 from buildtui.lab.i18n import translator
 from buildtui.lab.report_pictures import build_pictures, stage_graph_svg, waterfall_svg
 from tests.fakes.forecast import planned_summary

@@ -5,7 +5,7 @@ command the form shows, in a thread worker that parses the output and posts
 progress at a bounded rate (`build_run.py`). The step view and the raw log view redraw from the
 shared `LiveBuild` on those messages. The views are widgets of their own
 (`widgets/build_*_view.py`, `widgets/build_log_panel.py`); what they show comes from
-the presentation modules of `buildtui.build` and `buildtui.buildlog`. Replays of kept
+the presentation modules of `buildtui.builds` and `buildtui.buildlog`. Replays of kept
 builds (one, or two side by side) are `build_replay.py`'s part of the pane.
 """
 
@@ -42,18 +42,18 @@ from buildtui.app.widgets.build_pictures_view import BuildPicturesView
 from buildtui.app.widgets.build_steps import BuildSteps
 from buildtui.app.widgets.build_steps_view import BuildStepsView
 from buildtui.app.widgets.screen_static import ScreenStatic
-from buildtui.build.errors import BuildError, OptionsError
-from buildtui.build.evidence import EvidenceCollector, collect_evidence
-from buildtui.build.forecast import Forecasting
-from buildtui.build.history import BuildEntry, BuildHistory
-from buildtui.build.live import LiveBuild
-from buildtui.build.options import (
+from buildtui.builds.errors import BuildError, OptionsError
+from buildtui.builds.evidence import EvidenceCollector, collect_evidence
+from buildtui.builds.forecast import Forecasting
+from buildtui.builds.history import BuildEntry, BuildHistory
+from buildtui.builds.live import LiveBuild
+from buildtui.builds.options import (
     LAB_PLATFORMS,
     dockerfile_of,
     lab_preset,
     shell_command,
 )
-from buildtui.build.presentation import (
+from buildtui.builds.presentation import (
     buildx_args,
     glance_text,
     pushed_to,
@@ -61,7 +61,7 @@ from buildtui.build.presentation import (
     started_text,
     status_line,
 )
-from buildtui.build.runner import BuildService
+from buildtui.builds.runner import BuildService
 from buildtui.forms import FormMemory
 from buildtui.i18n import N_, _
 from buildtui.settings import Settings

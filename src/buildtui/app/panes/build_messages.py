@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from buildtui.build.live import LiveBuild
+from buildtui.builds.live import LiveBuild
 
 
 class PlatformsLoaded(Message, namespace="build_pane"):

@@ -3,7 +3,7 @@ step view or two side by side, with keys to pause, step, change the speed, resta
 end. While a replay is shown its banner says so, and run and cancel are off.
 
 `ReplayControls` is the part of `BuildPane` that does it (a mixin: it reads the pane's
-views and live build). The replay itself is a `ReplaySession` (`buildtui.build.replay`):
+views and live build). The replay itself is a `ReplaySession` (`buildtui.builds.replay`):
 no engine, no network, and nothing added to the history.
 """
 
@@ -20,16 +20,16 @@ from buildtui.app.panes.build_run import run_build
 from buildtui.app.widgets.build_log_panel import BuildLogPanel
 from buildtui.app.widgets.build_pair_view import BuildPairView
 from buildtui.app.widgets.build_steps_view import BuildStepsView
-from buildtui.build.history import BuildRecord, compare
-from buildtui.build.live import LiveBuild
-from buildtui.build.presentation import (
+from buildtui.buildlog.presentation import speeds_text
+from buildtui.builds.history import BuildRecord, compare
+from buildtui.builds.live import LiveBuild
+from buildtui.builds.presentation import (
     comparison_headline,
     replay_banner,
     replay_status_line,
     started_text,
 )
-from buildtui.build.replay import ReplayService, ReplaySession, platforms_of
-from buildtui.buildlog.presentation import speeds_text
+from buildtui.builds.replay import ReplayService, ReplaySession, platforms_of
 from buildtui.i18n import N_, _
 
 REPLAY_ACTIONS = frozenset(("faster", "slower", "restart_replay", "end_replay"))

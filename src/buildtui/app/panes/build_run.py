@@ -20,12 +20,12 @@ from buildtui.app.panes.build_messages import (
     BuildProgress,
     BuildStarted,
 )
-from buildtui.build.errors import BuildError
-from buildtui.build.evidence import EvidenceCollector
-from buildtui.build.forecast import Forecasting
-from buildtui.build.live import LiveBuild
-from buildtui.build.options import read_stage_names
-from buildtui.build.runner import BuildService
+from buildtui.builds.errors import BuildError
+from buildtui.builds.evidence import EvidenceCollector
+from buildtui.builds.forecast import Forecasting
+from buildtui.builds.live import LiveBuild
+from buildtui.builds.options import read_stage_names
+from buildtui.builds.runner import BuildService
 from buildtui.i18n import _
 
 UPDATE_INTERVAL = 0.1

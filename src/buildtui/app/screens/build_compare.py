@@ -12,8 +12,8 @@ from textual.widgets import Static
 
 from buildtui.app.widgets.footer import TranslatedFooter
 from buildtui.app.widgets.screen_static import ScreenStatic
-from buildtui.build.history import Comparison
-from buildtui.build.presentation import comparison_headline, comparison_table
+from buildtui.builds.history import Comparison
+from buildtui.builds.presentation import comparison_headline, comparison_table
 from buildtui.i18n import N_
 
 TABLE_STYLES = ("cached", "done", "error")

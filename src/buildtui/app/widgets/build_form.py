@@ -15,8 +15,8 @@ from textual.widgets.select import InvalidSelectValueError
 
 from buildtui.app.widgets.marks import MarkedCheckbox, MarkedSelectionList
 from buildtui.app.widgets.translated import TrLabel
-from buildtui.build.errors import OptionsError
-from buildtui.build.options import (
+from buildtui.builds.errors import OptionsError
+from buildtui.builds.options import (
     BuildOptions,
     CacheMode,
     CacheSpec,

@@ -21,9 +21,9 @@ from textual.worker import Worker, WorkerState
 
 from buildtui.app.widgets.build_form import BuildForm
 from buildtui.app.widgets.screen_static import ScreenStatic
-from buildtui.build.errors import BuildError, OptionsError
-from buildtui.build.forecast import Forecast, Forecasting
-from buildtui.build.options import build_argv, shell_command, validate
+from buildtui.builds.errors import BuildError, OptionsError
+from buildtui.builds.forecast import Forecast, Forecasting
+from buildtui.builds.options import build_argv, shell_command, validate
 from buildtui.i18n import _
 from buildtui.settings import Settings
 

@@ -23,12 +23,12 @@ from buildtui.app.screens.build_compare import BuildCompareScreen
 from buildtui.app.screens.confirm import ConfirmScreen, loss_text
 from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.app.widgets.screen_table import ScreenTable
-from buildtui.build.dockerfile import stage_names
-from buildtui.build.errors import BuildError
-from buildtui.build.history import BuildEntry, BuildHistory, BuildRecord, Comparison
-from buildtui.build.live import LiveBuild
-from buildtui.build.options import dockerfile_of, read_stage_names
-from buildtui.build.presentation import HISTORY_COLUMNS, buildx_args, history_row, started_text
+from buildtui.builds.dockerfile import stage_names
+from buildtui.builds.errors import BuildError
+from buildtui.builds.history import BuildEntry, BuildHistory, BuildRecord, Comparison
+from buildtui.builds.live import LiveBuild
+from buildtui.builds.options import dockerfile_of, read_stage_names
+from buildtui.builds.presentation import HISTORY_COLUMNS, buildx_args, history_row, started_text
 from buildtui.i18n import N_, _
 
 HINT = N_(

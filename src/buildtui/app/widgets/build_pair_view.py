@@ -3,7 +3,7 @@ later one saved.
 
 Each column shows its build (id, when recorded), its steps as they come, and two lines
 that stay in view under them (how it went, the CACHED count, the cache import). The
-text comes from the presentation modules of `buildtui.build` and `buildtui.buildlog`.
+text comes from the presentation modules of `buildtui.builds` and `buildtui.buildlog`.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from textual.widgets import Static
 
 from buildtui.app.widgets.build_steps import BuildSteps
 from buildtui.app.widgets.screen_static import ScreenStatic
-from buildtui.build.history import BuildEntry
-from buildtui.build.live import LiveBuild
-from buildtui.build.presentation import glance_text, replayed_build
 from buildtui.buildlog.presentation import step_layout, steps_text
+from buildtui.builds.history import BuildEntry
+from buildtui.builds.live import LiveBuild
+from buildtui.builds.presentation import glance_text, replayed_build
 
 
 class BuildColumn(Vertical):

@@ -4,7 +4,7 @@ timing waterfall (`t`) and the Dockerfile advice across the kept builds (`a`).
 The graph and the waterfall are drawn from the build's summary (while it runs, from a
 summary of what it did so far) and the Dockerfile it started from; the advice is read
 from the build history in a thread worker. What is shown comes from the pure
-presentation of `buildtui.build.pictures` and `buildtui.build.advice`, in the theme's
+presentation of `buildtui.builds.pictures` and `buildtui.builds.advice`, in the theme's
 colours through `BuildSteps`.
 """
 
@@ -21,15 +21,15 @@ from textual.widgets import Static
 
 from buildtui.app.widgets.build_steps import BuildSteps
 from buildtui.app.widgets.screen_static import ScreenStatic
-from buildtui.build.advice import Advice, advise
-from buildtui.build.errors import BuildError
-from buildtui.build.history import BuildHistory
-from buildtui.build.live import LiveBuild
-from buildtui.build.pictures import graph_text, waterfall_text
-from buildtui.build.stage_graph import stage_graph
-from buildtui.build.waterfall import native_platform, waterfall
 from buildtui.buildlog.model import StepState
 from buildtui.buildlog.summary import BuildSummary, summarize
+from buildtui.builds.advice import Advice, advise
+from buildtui.builds.errors import BuildError
+from buildtui.builds.history import BuildHistory
+from buildtui.builds.live import LiveBuild
+from buildtui.builds.pictures import graph_text, waterfall_text
+from buildtui.builds.stage_graph import stage_graph
+from buildtui.builds.waterfall import native_platform, waterfall
 from buildtui.i18n import N_, _, ngettext
 
 MODES = ("graph", "timing", "advice")

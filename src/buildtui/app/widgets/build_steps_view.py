@@ -12,9 +12,6 @@ from textual.widgets import Static
 
 from buildtui.app.widgets.build_steps import BuildSteps
 from buildtui.app.widgets.screen_static import ScreenStatic
-from buildtui.build.live import LiveBuild
-from buildtui.build.options import shown_command
-from buildtui.build.outcome import outcome_lines
 from buildtui.buildlog.presentation import (
     explanations_text,
     failure_text,
@@ -23,6 +20,9 @@ from buildtui.buildlog.presentation import (
     steps_text,
     summary_text,
 )
+from buildtui.builds.live import LiveBuild
+from buildtui.builds.options import shown_command
+from buildtui.builds.outcome import outcome_lines
 from buildtui.i18n import _
 
 OUTCOME = ("failure", "summary", "outcome", "explanations")

@@ -23,10 +23,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from buildtui.build.command import BuildCommand, parse_command
-from buildtui.build.deadline import Deadline, DeadlineExceeded
-from buildtui.build.dockerignore import IgnoreRules, ParentMatches
-from buildtui.build.go_glob import PatternError, UnsupportedPattern
+from buildtui.builds.command import BuildCommand, parse_command
+from buildtui.builds.deadline import Deadline, DeadlineExceeded
+from buildtui.builds.dockerignore import IgnoreRules, ParentMatches
+from buildtui.builds.go_glob import PatternError, UnsupportedPattern
 from buildtui.i18n import _
 from buildtui.l10n import count
 from buildtui.private_files import private_dir

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from buildtui.build.errors import BuildUnavailable
+from buildtui.builds.errors import BuildUnavailable
 from buildtui.engine.client import make_docker_client
 from buildtui.i18n import _
 from buildtui.settings import Settings

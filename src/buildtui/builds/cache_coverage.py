@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from buildtui.build.command import parse_command
 from buildtui.buildlog.summary import BuildSummary
+from buildtui.builds.command import parse_command
 from buildtui.i18n import _
 
 DEFAULT_PLATFORM = "default platform"

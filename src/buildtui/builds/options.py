@@ -13,9 +13,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from buildtui.build.command import parse_command
-from buildtui.build.dockerfile import stage_names
-from buildtui.build.errors import OptionsError
+from buildtui.builds.command import parse_command
+from buildtui.builds.dockerfile import stage_names
+from buildtui.builds.errors import OptionsError
 from buildtui.engine.client import docker_command
 from buildtui.i18n import N_, _
 from buildtui.logs import masked_argv

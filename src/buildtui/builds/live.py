@@ -14,20 +14,20 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
-from buildtui.build.arg_values import BuildArgMask, mask_for
-from buildtui.build.cache_coverage import CacheReport, KeptBuild, cache_report
-from buildtui.build.errors import BuildError
-from buildtui.build.evidence import BuildEvidence, read_regular
-from buildtui.build.forecast import Forecast, Forecasting
-from buildtui.build.history import BuildHistory
-from buildtui.build.misses import with_misses
-from buildtui.build.options import shell_command
-from buildtui.build.runner import BuildProcess
-from buildtui.build.stage_graph import with_stage_edges
 from buildtui.buildlog.explain import Explanation, explain
 from buildtui.buildlog.model import BuildModel
 from buildtui.buildlog.parser import LogParser
 from buildtui.buildlog.summary import BuildSummary, summarize
+from buildtui.builds.arg_values import BuildArgMask, mask_for
+from buildtui.builds.cache_coverage import CacheReport, KeptBuild, cache_report
+from buildtui.builds.errors import BuildError
+from buildtui.builds.evidence import BuildEvidence, read_regular
+from buildtui.builds.forecast import Forecast, Forecasting
+from buildtui.builds.history import BuildHistory
+from buildtui.builds.misses import with_misses
+from buildtui.builds.options import shell_command
+from buildtui.builds.runner import BuildProcess
+from buildtui.builds.stage_graph import with_stage_edges
 from buildtui.logs import LOGGER
 
 MAX_LINES = 3_000_000

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from typing import IO, Protocol
 
 from buildtui import logs
-from buildtui.build.errors import BuildError, BuildUnavailable
+from buildtui.builds.errors import BuildError, BuildUnavailable
 from buildtui.i18n import _
 
 CHUNK = 1 << 16

@@ -13,11 +13,6 @@ from datetime import datetime
 from rich.table import Table
 from rich.text import Text
 
-from buildtui.build.command import Spec, buildx_arguments, output_spec, parse_command
-from buildtui.build.forecast import judge
-from buildtui.build.history import BuildEntry, Comparison
-from buildtui.build.live import LiveBuild
-from buildtui.build.replay import FIXED_RATE, ReplaySession
 from buildtui.buildlog.model import BuildModel, PhaseKind, StepState
 from buildtui.buildlog.presentation import (
     SEMANTIC,
@@ -27,6 +22,11 @@ from buildtui.buildlog.presentation import (
     speeds_text,
 )
 from buildtui.buildlog.summary import BuildSummary, miss_line
+from buildtui.builds.command import Spec, buildx_arguments, output_spec, parse_command
+from buildtui.builds.forecast import judge
+from buildtui.builds.history import BuildEntry, Comparison
+from buildtui.builds.live import LiveBuild
+from buildtui.builds.replay import FIXED_RATE, ReplaySession
 from buildtui.i18n import N_, _, language, ngettext
 from buildtui.l10n import day_time_seconds, decimal_mark, number
 from buildtui.registry.reference import registry_of, same_registry

@@ -15,7 +15,8 @@ import textwrap
 
 from rich.text import Text
 
-from buildtui.build.stage_graph import (
+from buildtui.buildlog.presentation import SEMANTIC, Styles
+from buildtui.builds.stage_graph import (
     LEGEND,
     MARKS,
     GraphEdge,
@@ -23,8 +24,7 @@ from buildtui.build.stage_graph import (
     StageNode,
     roots_and_children,
 )
-from buildtui.build.waterfall import Bar, Waterfall
-from buildtui.buildlog.presentation import SEMANTIC, Styles
+from buildtui.builds.waterfall import Bar, Waterfall
 from buildtui.i18n import _
 from buildtui.l10n import decimal_mark, number
 from buildtui.untrusted import visible

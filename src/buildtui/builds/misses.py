@@ -19,11 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from buildtui import l10n
-from buildtui.build.copy_sources import source_takes
-from buildtui.build.deadline import Deadline, DeadlineExceeded
-from buildtui.build.dockerfile import Dockerfile, Instruction, instructions, parse, physical_lines
-from buildtui.build.evidence import BuildEvidence, changed_files
 from buildtui.buildlog.summary import BuildSummary, CacheMiss, StepSummary, miss_line
+from buildtui.builds.copy_sources import source_takes
+from buildtui.builds.deadline import Deadline, DeadlineExceeded
+from buildtui.builds.dockerfile import Dockerfile, Instruction, instructions, parse, physical_lines
+from buildtui.builds.evidence import BuildEvidence, changed_files
 from buildtui.i18n import _, ngettext
 
 __all__ = [

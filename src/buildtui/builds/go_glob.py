@@ -15,7 +15,7 @@ A malformed pattern (`[` not closed, a class starting with `]` or `-`, a trailin
 
 from __future__ import annotations
 
-from buildtui.build.deadline import NO_DEADLINE, Deadline
+from buildtui.builds.deadline import NO_DEADLINE, Deadline
 
 _GO_SPACE = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000") | frozenset(
     chr(c) for c in range(0x2000, 0x200B)

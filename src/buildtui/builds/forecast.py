@@ -23,7 +23,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from buildtui.build.cache_coverage import (
+from buildtui.buildlog.summary import BuildSummary, CacheMiss, StepSummary
+from buildtui.builds.cache_coverage import (
     CacheFlags,
     KeptBuild,
     cache_flags,
@@ -31,8 +32,8 @@ from buildtui.build.cache_coverage import (
     overwrite_fix,
     will_overwrite,
 )
-from buildtui.build.deadline import Deadline
-from buildtui.build.dockerfile import (
+from buildtui.builds.deadline import Deadline
+from buildtui.builds.dockerfile import (
     Dockerfile,
     PlannedStep,
     Stage,
@@ -41,8 +42,8 @@ from buildtui.build.dockerfile import (
     parse,
     step_environment,
 )
-from buildtui.build.evidence import BuildEvidence
-from buildtui.build.misses import (
+from buildtui.builds.evidence import BuildEvidence
+from buildtui.builds.misses import (
     EarlierBuild,
     Key,
     StepPair,
@@ -56,7 +57,6 @@ from buildtui.build.misses import (
     stage_bases,
     why_it_ran,
 )
-from buildtui.buildlog.summary import BuildSummary, CacheMiss, StepSummary
 from buildtui.i18n import _, ngettext
 
 MAX_SECONDS = 2.0

@@ -23,15 +23,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
-from buildtui.build.deadline import NO_DEADLINE, Deadline
-from buildtui.build.go_glob import (
+from buildtui.builds.deadline import NO_DEADLINE, Deadline
+from buildtui.builds.go_glob import (
     PatternError,
     UnsupportedPattern,
     check_glob,
     go_clean,
     go_trim_space,
 )
-from buildtui.build.go_regexp import GoRegexp
+from buildtui.builds.go_regexp import GoRegexp
 from buildtui.i18n import _
 
 MAX_LINE_BYTES = 64 * 1024

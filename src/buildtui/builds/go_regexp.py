@@ -25,8 +25,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from buildtui.build.deadline import NO_DEADLINE, Deadline
-from buildtui.build.go_glob import PatternError, UnsupportedPattern
+from buildtui.builds.deadline import NO_DEADLINE, Deadline
+from buildtui.builds.go_glob import PatternError, UnsupportedPattern
 from buildtui.i18n import _
 
 MAX_RUNE = 0x10FFFF

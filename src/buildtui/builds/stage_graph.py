@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from buildtui.build.dockerfile import image_name, parse
-from buildtui.build.misses import copy_from
 from buildtui.buildlog.summary import BuildSummary, CacheMiss, StageEdge, StepSummary
+from buildtui.builds.dockerfile import image_name, parse
+from buildtui.builds.misses import copy_from
 from buildtui.i18n import N_, _
 
 SINGLE = "(single stage)"

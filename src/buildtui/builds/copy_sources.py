@@ -9,8 +9,8 @@ matches is taken whole. A malformed glob takes nothing (BuildKit ignores the err
 
 from __future__ import annotations
 
-from buildtui.build.deadline import NO_DEADLINE, Deadline
-from buildtui.build.go_glob import PatternError, contains_wildcards, glob_match, go_clean
+from buildtui.builds.deadline import NO_DEADLINE, Deadline
+from buildtui.builds.go_glob import PatternError, contains_wildcards, glob_match, go_clean
 
 
 def split_source(source: str) -> tuple[str, str]:

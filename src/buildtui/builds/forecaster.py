@@ -13,12 +13,12 @@ import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from buildtui.build.arg_values import build_arg_values, mask_for
-from buildtui.build.cache_coverage import KeptBuild, cache_flags
-from buildtui.build.dockerfile import parse
-from buildtui.build.evidence import BuildEvidence, EvidenceCollector, collect_evidence
-from buildtui.build.forecast import BaseImage, BuilderFacts, Forecast, ForecastFacts, forecast
-from buildtui.build.history import BuildHistory
+from buildtui.builds.arg_values import build_arg_values, mask_for
+from buildtui.builds.cache_coverage import KeptBuild, cache_flags
+from buildtui.builds.dockerfile import parse
+from buildtui.builds.evidence import BuildEvidence, EvidenceCollector, collect_evidence
+from buildtui.builds.forecast import BaseImage, BuilderFacts, Forecast, ForecastFacts, forecast
+from buildtui.builds.history import BuildHistory
 
 KEPT_FOR_CACHES = 200
 """Kept builds read for the registry caches a build imports or exports."""

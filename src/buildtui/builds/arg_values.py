@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from buildtui.build.dockerfile import instructions
+from buildtui.builds.dockerfile import instructions
 
 MIN_LENGTH = 4
 """Values this long or longer are masked everywhere in a build's text."""

@@ -19,8 +19,8 @@ import time
 from collections.abc import Sequence
 
 from buildtui import logs
-from buildtui.build.dockerfile import image_name
-from buildtui.build.forecast import UNRESOLVED, BaseImage, BuilderFacts
+from buildtui.builds.dockerfile import image_name
+from buildtui.builds.forecast import UNRESOLVED, BaseImage, BuilderFacts
 from buildtui.buildx.builders import BuildersService
 from buildtui.buildx.errors import BuildxError
 from buildtui.buildx.models import Builder

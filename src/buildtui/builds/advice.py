@@ -26,12 +26,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from buildtui.build.copy_sources import source_takes
-from buildtui.build.deadline import Deadline
-from buildtui.build.dockerfile import Dockerfile, Instruction, Stage, parse
-from buildtui.build.evidence import changed_files
-from buildtui.build.misses import EarlierBuild, copy_sources
 from buildtui.buildlog.summary import CacheMiss
+from buildtui.builds.copy_sources import source_takes
+from buildtui.builds.deadline import Deadline
+from buildtui.builds.dockerfile import Dockerfile, Instruction, Stage, parse
+from buildtui.builds.evidence import changed_files
+from buildtui.builds.misses import EarlierBuild, copy_sources
 from buildtui.i18n import _, ngettext
 
 MIN_BUILDS = 2

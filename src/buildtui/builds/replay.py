@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 
-from buildtui.build.history import BuildRecord
+from buildtui.builds.history import BuildRecord
 
 FIXED_RATE = 40.0
 """Lines a second for a build kept without timing."""

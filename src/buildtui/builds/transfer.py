@@ -31,14 +31,14 @@ from pathlib import Path
 from typing import Any
 
 from buildtui import __version__, l10n
-from buildtui.build.arg_values import BuildArgMask, build_arg_values
-from buildtui.build.errors import BuildError
-from buildtui.build.evidence import MAX_DOCKERFILE, MAX_FILES, BuildEvidence
-from buildtui.build.history import MAX_MARKS, BuildHistory, BuildRecord
-from buildtui.build.live import MAX_LINES
 from buildtui.buildlog.model import BuildModel
 from buildtui.buildlog.parser import sanitize
 from buildtui.buildlog.summary import BuildSummary, CacheMiss, summarize
+from buildtui.builds.arg_values import BuildArgMask, build_arg_values
+from buildtui.builds.errors import BuildError
+from buildtui.builds.evidence import MAX_DOCKERFILE, MAX_FILES, BuildEvidence
+from buildtui.builds.history import MAX_MARKS, BuildHistory, BuildRecord
+from buildtui.builds.live import MAX_LINES
 from buildtui.i18n import _
 from buildtui.logs import masked_argv
 from buildtui.private_files import write_private

@@ -34,13 +34,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from buildtui.build.arg_values import BuildArgMask, build_arg_values
-from buildtui.build.errors import HistoryError
-from buildtui.build.evidence import BuildEvidence, project_of
-from buildtui.build.forecast import Forecast
-from buildtui.build.misses import EarlierBuild
-from buildtui.build.options import HIDDEN_VALUE, shown_command
 from buildtui.buildlog.summary import BuildSummary
+from buildtui.builds.arg_values import BuildArgMask, build_arg_values
+from buildtui.builds.errors import HistoryError
+from buildtui.builds.evidence import BuildEvidence, project_of
+from buildtui.builds.forecast import Forecast
+from buildtui.builds.misses import EarlierBuild
+from buildtui.builds.options import HIDDEN_VALUE, shown_command
 from buildtui.diskspace import is_full, write_problem
 from buildtui.i18n import _
 from buildtui.logs import masked_argv

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from buildtui.build.forecast import Forecast, judge
-from buildtui.build.live import LiveBuild
-from buildtui.build.stage_graph import stage_graph
-from buildtui.build.waterfall import native_platform, waterfall
 from buildtui.buildlog.summary import BuildSummary
+from buildtui.builds.forecast import Forecast, judge
+from buildtui.builds.live import LiveBuild
+from buildtui.builds.stage_graph import stage_graph
+from buildtui.builds.waterfall import native_platform, waterfall
 from buildtui.i18n import _
 
 
