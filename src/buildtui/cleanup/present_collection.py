@@ -41,6 +41,22 @@ def gc_preview_lines(preview: GcPreview) -> list[str]:
     return lines
 
 
+def gc_preview_json(preview: GcPreview) -> dict[str, Any]:
+    """`gc --dry-run --json`'s document (its `dry_run` member): what the collector would
+    delete, the exact commands of the real run, and the repositories it would remove."""
+    return {
+        "summary": preview.output.summary,
+        "blobs": list(preview.output.blobs),
+        "kb": preview.kb,
+        "commands": list(preview.commands),
+        "warnings": list(preview.warnings),
+        "repositories": [
+            {"name": r.name, "removable": not r.reason, "reason": r.reason}
+            for r in preview.repositories
+        ],
+    }
+
+
 def gc_warning(preview: GcPreview) -> str:
     """The confirmation's warning before a collection."""
     return _("{name} stops for a few seconds; {value}. Never with -m.").format(

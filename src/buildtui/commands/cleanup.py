@@ -34,6 +34,7 @@ from buildtui.cleanup.present import (
 )
 from buildtui.cleanup.present_collection import (
     gc_json,
+    gc_preview_json,
     gc_preview_lines,
     gc_result_lines,
     resume_json,
@@ -367,17 +368,7 @@ def run_gc(args: argparse.Namespace, settings: Settings) -> int:
             print("\n".join(gc_preview_lines(preview)))
         if args.dry_run:
             if args.json:
-                print_json({"ok": True, "dry_run": {
-                    "summary": preview.output.summary,
-                    "blobs": list(preview.output.blobs),
-                    "kb": preview.kb,
-                    "commands": list(preview.commands),
-                    "warnings": list(preview.warnings),
-                    "repositories": [
-                        {"name": r.name, "removable": not r.reason, "reason": r.reason}
-                        for r in preview.repositories
-                    ],
-                }})  # fmt: skip
+                print_json({"ok": True, "dry_run": gc_preview_json(preview)})
             return 0
         question = (
             _("Stop {name} and collect garbage?")

@@ -174,3 +174,49 @@ def test_bad_input_exits_2_as_in_inspect_and_changes_nothing(
     assert said in err and "Traceback" not in err
     assert registry.tags == before
     assert main(["inspect", "Lab:::bad"]) == 2  # the same rule in the registry's twin
+
+
+GC_DRY_RUN_JSON = """\
+{
+  "schema_version": 1,
+  "ok": true,
+  "dry_run": {
+    "summary": "32 blobs marked, 3 blobs and 0 manifests eligible for deletion",
+    "blobs": [
+      "sha256:9a60495600fe5ec51564d82726e2a77f2daaf515745f4d7bda7a890748a89a0a",
+      "sha256:d56e3acc0fb8b974ddfb14a8584a6b950adeb1028f6386505ba578d1ea0f98bf",
+      "sha256:dd9babb92d94e521befaf5a2802678d435b759876cbbd12655a7fcf252a82f59"
+    ],
+    "kb": 22,
+    "commands": [
+      "docker stop -t 10 registry7",
+      "docker run --rm --volumes-from registry7 --entrypoint /bin/registry registry:2 \
+garbage-collect /etc/docker/registry/config.yml",
+      "docker start registry7"
+    ],
+    "warnings": [],
+    "repositories": [
+      {
+        "name": "cachedata1",
+        "removable": true,
+        "reason": ""
+      },
+      {
+        "name": "nosuch",
+        "removable": false,
+        "reason": "there is no such repository in storage"
+      }
+    ]
+  }
+}
+"""
+
+
+def test_gc_dry_run_json_keeps_its_shape_byte_for_byte(
+    registry: WritableFakeRegistry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["rm", "-y", "cachedata1:latest"]) == 0
+    capsys.readouterr()
+    argv = ["gc", "--dry-run", "--json"]
+    assert main([*argv, "--remove-empty-repo", "cachedata1", "--remove-empty-repo", "nosuch"]) == 0
+    assert capsys.readouterr().out == GC_DRY_RUN_JSON
