@@ -181,12 +181,14 @@ def _translate(error: RegistryError, registry: str) -> CleanupError:
 
 
 async def execute_plan(
-    plan: Plan,
-    client: RegistryClient,
-    writer: RegistryWriter,
-    on_progress: ProgressCallback | None = None,
+    plan: Plan, client: RegistryClient, on_progress: ProgressCallback | None = None
 ) -> ExecutionReport:
-    """Validate, then run every step in order; raise ExecutionFailed with the report midway."""
+    """Validate, then run every step in order; raise ExecutionFailed with the report midway.
+
+    Every request goes through `client`, the writes too (`RegistryWriter.on`)."""
+    from buildtui.cleanup.http import RegistryWriter  # httpx: only when a plan runs
+
+    writer = RegistryWriter.on(client)
     report = ExecutionReport(plan)
     total = len(plan.steps)
     if on_progress:

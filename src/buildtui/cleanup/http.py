@@ -1,24 +1,31 @@
-"""The few registry requests the registry client does not make: PUT a manifest (for the
-tag-only trick), HEAD a blob (for verification) and the harmless DELETE probe.
+"""The few registry requests the clean-up makes that the registry client has no method
+for: PUT a manifest (for the tag-only trick), HEAD a blob or manifest for its status
+(verification, the checks before deleting) and the harmless DELETE probe.
 
-It shares the registry client's `Authenticator` and `Network`, so credentials and
-tokens found once serve both, through the same proxies and TLS trust; everything else
-(reading, deleting manifests) goes through the client. Like the client, it raises only
-registry errors (`buildtui.registry.errors`); the clean-up turns them into its own.
+They are sent by the registry client itself (`RegistryClient.send`): one pool of
+connections, one bound on requests in flight, one deadline per request, one cap on a
+reply's size, the same credentials and tokens, proxies and TLS trust for the reads and
+the writes. Like the client, it raises only registry errors (`buildtui.registry.errors`);
+the clean-up turns them into its own.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from urllib.parse import quote
 
 import httpx
 
 from buildtui.i18n import _
-from buildtui.l10n import decimal_mark
 from buildtui.registry.auth import Authenticator
-from buildtui.registry.client import ACCEPT_MANIFESTS, DEFAULT_DEADLINE
+from buildtui.registry.client import (
+    ACCEPT_MANIFESTS,
+    DEFAULT_CONCURRENCY,
+    DEFAULT_DEADLINE,
+    DEFAULT_TIMEOUT,
+    Answer,
+    RegistryClient,
+)
 from buildtui.registry.deletion_probe import Deletion, classify, probe_path
 from buildtui.registry.errors import (
     AuthError,
@@ -26,13 +33,12 @@ from buildtui.registry.errors import (
     DigestMismatch,
     RegistryError,
     UnexpectedResponse,
-    Unreachable,
 )
 from buildtui.registry.network import Network
 
 
 class RegistryWriter:
-    """A small httpx client for one registry, created once and reused."""
+    """The clean-up's own requests to one registry, sent by its registry client."""
 
     def __init__(
         self,
@@ -40,74 +46,38 @@ class RegistryWriter:
         base_url: str,
         auth: Authenticator,
         *,
+        client: RegistryClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         network: Network | None = None,
-        timeout: float = 10.0,
+        timeout: float = DEFAULT_TIMEOUT,
         deadline: float = DEFAULT_DEADLINE,
-        max_concurrency: int = 8,
+        max_concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
+        """`client`: the registry client to send through (`on` gives it); without one, a
+        client of its own is made from the other arguments and closed by `aclose`."""
         self.registry = registry
-        self.deadline = deadline
-        """Seconds one request may take in all (the timeout is per read: a registry that
-        trickles its answer a byte at a time would pass it forever)."""
-        self.auth = auth
-        self.requests = 0
-        self._semaphore = asyncio.Semaphore(max_concurrency)
-        limits = httpx.Limits(
-            max_connections=max_concurrency, max_keepalive_connections=max_concurrency
-        )
-        # The registry client's proxies, TLS trust and debug log (`network`).
-        self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"),
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-            transport=transport or (network or Network()).async_transport(limits),
-            headers={"User-Agent": "buildtui"},
-        )
+        self._own: RegistryClient | None = None
+        if client is None:
+            client = self._own = RegistryClient(
+                registry,
+                base_url,
+                auth=auth,
+                network=network,
+                transport=transport,
+                timeout=timeout,
+                deadline=deadline,
+                max_concurrency=max_concurrency,
+            )
+        self.client = client
+
+    @classmethod
+    def on(cls, client: RegistryClient) -> RegistryWriter:
+        """The writer that sends through `client` (and leaves it open)."""
+        return cls(client.registry, client.base_url, client.auth, client=client)
 
     async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def _once(
-        self, method: str, path: str, scope: str, headers: dict[str, str], content: bytes
-    ) -> httpx.Response:
-        async with self._semaphore:
-            self.requests += 1
-            try:
-                async with asyncio.timeout(self.deadline):
-                    return await self._http.request(
-                        method,
-                        path,
-                        headers={**headers, **self.auth.header(scope)},
-                        content=content or None,
-                    )
-            except TimeoutError:
-                raise Unreachable(
-                    _(
-                        "{registry} did not finish answering {method} {path} within "
-                        "the {deadline}-second deadline for one request (it answers "
-                        "too slowly or stalls mid-answer); check that it is healthy, "
-                        "then refresh"
-                    ).format(
-                        registry=self.registry,
-                        method=method,
-                        path=path,
-                        deadline=decimal_mark(f"{self.deadline:g}"),
-                    )
-                ) from None
-            except httpx.TimeoutException as error:
-                raise Unreachable(
-                    _(
-                        "{registry} did not answer {method} {path} in time; check that "
-                        "it is running, then refresh"
-                    ).format(registry=self.registry, method=method, path=path)
-                ) from error
-            except httpx.HTTPError as error:
-                raise Unreachable(
-                    _(
-                        "cannot reach {registry} for {method} {path} ({error}); start "
-                        "the registry or check the address, then refresh"
-                    ).format(registry=self.registry, method=method, path=path, error=error)
-                ) from error
+        if self._own is not None:
+            await self._own.aclose()
 
     async def request(
         self,
@@ -117,34 +87,14 @@ class RegistryWriter:
         scope: str,
         headers: dict[str, str] | None = None,
         content: bytes = b"",
-    ) -> httpx.Response:
-        """Send once; after a 401 answer the challenge and send again; 401/403 raise AuthError."""
-        response = await self._once(method, path, scope, headers or {}, content)
-        if response.status_code == 401:
-            challenge = response.headers.get("www-authenticate", "")
-            try:
-                async with asyncio.timeout(self.deadline):
-                    sent = response.request.headers.get("authorization")
-                    answered = await self.auth.answer(
-                        challenge, scope, self._http, {"Authorization": sent} if sent else {}
-                    )
-            except TimeoutError:
-                raise Unreachable(
-                    _(
-                        "the token service of {registry} did not answer within the "
-                        "{deadline}-second deadline (asked for {method} {path}); "
-                        "check the network and the registry's auth setup, then refresh"
-                    ).format(
-                        registry=self.registry,
-                        deadline=decimal_mark(f"{self.deadline:g}"),
-                        method=method,
-                        path=path,
-                    )
-                ) from None
-            if answered:
-                response = await self._once(method, path, scope, headers or {}, content)
-        if response.status_code in (401, 403):
-            tried = self.auth.tried(scope)
+    ) -> Answer:
+        """Send through the client (which answers a 401's challenge and sends again);
+        401/403 raise AuthError, asking for an account that may push and delete."""
+        try:
+            return await self.client.send(
+                method, path, scope=scope, headers=headers, content=content or None
+            )
+        except AuthError as error:
             raise AuthError(
                 _(
                     "{registry} refused {method} {path} ({status_code}); tried "
@@ -154,13 +104,12 @@ class RegistryWriter:
                     registry=self.registry,
                     method=method,
                     path=path,
-                    status_code=response.status_code,
-                    tried=", ".join(tried),
+                    status_code=error.status,
+                    tried=", ".join(error.tried),
                 ),
-                status=response.status_code,
-                tried=tried,
-            )
-        return response
+                status=error.status,
+                tried=error.tried,
+            ) from None
 
     async def put_manifest(
         self, repository: str, reference: str, body: bytes, media_type: str
@@ -174,18 +123,18 @@ class RegistryWriter:
             headers={"Content-Type": media_type},
             content=body,
         )
-        if response.status_code == 405:
+        if response.status == 405:
             raise self._refused("PUT", path, response.content)
-        if response.status_code not in (200, 201):
+        if response.status not in (200, 201):
             raise UnexpectedResponse(
                 _(
                     "{registry} answered {status_code} to PUT {path} ({strip}); "
                     "nothing was changed by it"
                 ).format(
                     registry=self.registry,
-                    status_code=response.status_code,
+                    status_code=response.status,
                     path=path,
-                    strip=response.text[:200].strip(),
+                    strip=response.content[:800].decode("utf-8", "replace")[:200].strip(),
                 )
             )
         expected = "sha256:" + hashlib.sha256(body).hexdigest()
@@ -210,7 +159,7 @@ class RegistryWriter:
         response = await self.request(
             "HEAD", f"/v2/{repository}/blobs/{digest}", scope=f"repository:{repository}:pull"
         )
-        return response.status_code
+        return response.status
 
     async def manifest_status(self, repository: str, reference: str) -> int:
         response = await self.request(
@@ -219,13 +168,13 @@ class RegistryWriter:
             scope=f"repository:{repository}:pull",
             headers={"Accept": ACCEPT_MANIFESTS},
         )
-        return response.status_code
+        return response.status
 
     async def probe_delete(self, repository: str) -> None:
         """DELETE a digest no manifest has: proves deletion is on without changing anything."""
         path = probe_path(repository)
         response = await self.request("DELETE", path, scope=f"repository:{repository}:delete")
-        answer = classify(response.status_code, response.content)
+        answer = classify(response.status, response.content)
         if answer.deletion is Deletion.DISABLED:
             raise self._refused("DELETE", path, response.content)
         if answer.deletion is Deletion.UNKNOWN:
@@ -233,7 +182,7 @@ class RegistryWriter:
                 _(
                     "{registry} answered {status_code} to the deletion probe DELETE "
                     "{path}; check the registry's logs"
-                ).format(registry=self.registry, status_code=response.status_code, path=path)
+                ).format(registry=self.registry, status_code=response.status, path=path)
             )
 
     def _refused(self, method: str, path: str, body: bytes) -> RegistryError:

@@ -64,7 +64,6 @@ from buildtui.cleanup.gc import (
     StepCallback,
 )
 from buildtui.cleanup.graph import GraphBuilder, RegistryGraph, TagRef
-from buildtui.cleanup.http import RegistryWriter
 from buildtui.cleanup.journal import ContainerKey, Journal, RegistryLock
 from buildtui.cleanup.pending import PendingDeletions
 from buildtui.cleanup.plan import Plan, Selection, plan_deletion
@@ -214,7 +213,6 @@ class CleanupService:
         self.detached = container is None if detached is None else detached
         """Collect in a detached process (the real engine) or in this one (tests' fakes)."""
         self._transport = transport
-        self._writer: RegistryWriter | None = None
         self._container_state = container_state or self._inspect_container
         # A registry that does not answer: its client's message says what to do about the
         # container, from the same `docker inspect` as every other hint here.
@@ -261,20 +259,6 @@ class CleanupService:
     @property
     def container_name(self) -> str:
         return self.container.name
-
-    @property
-    def writer(self) -> RegistryWriter:
-        if self._writer is None:
-            service = self.registry_service
-            client = service.client
-            self._writer = RegistryWriter(
-                service.registry,
-                service.base_url,
-                client.auth,
-                transport=self._transport,
-                network=client.network,
-            )
-        return self._writer
 
     def parse(self, text: str) -> Selection:
         """A reference typed by the user (`repo:tag`, `repo@digest`, with or without host)."""
@@ -378,10 +362,9 @@ class CleanupService:
         self, plan: Plan, on_progress: ProgressCallback | None = None
     ) -> ExecutionReport:
         try:
-            writer = self.writer
             progress = on_caller(on_progress) if on_progress is not None else None
             report = await self.registry_service.call(  # the client open until the last step
-                lambda client: execute_plan(plan, client, writer, progress)
+                lambda client: execute_plan(plan, client, progress)
             )
         except (DeletionDisabled, RegistryUnavailable) as error:
             raise await self._advised(error) from error.__cause__
@@ -411,10 +394,7 @@ class CleanupService:
 
     async def verify(self, graph: RegistryGraph, tags: Sequence[TagRef]) -> VerifyReport:
         try:
-            writer = self.writer
-            return await self.registry_service.call(
-                lambda client: verify_tags(graph, tags, client, writer)
-            )
+            return await self.registry_service.call(lambda client: verify_tags(graph, tags, client))
         except RegistryError as error:
             raise await self._advised(from_registry_error(error)) from error
 
@@ -443,10 +423,6 @@ class CleanupService:
             await asyncio.sleep(0.2)
 
     async def aclose(self) -> None:
-        if self._writer is not None:
-            writer, self._writer = self._writer, None
-            # On the loop its connections belong to (the registry client's).
-            await self.registry_service.call(lambda _client: writer.aclose())
         await self.registry_service.aclose()
 
     # -- docker (blocking) -----------------------------------------------------------

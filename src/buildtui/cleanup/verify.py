@@ -21,7 +21,6 @@ from buildtui.registry.present import short_digest
 from buildtui.registry.tasks import shared_task
 
 if TYPE_CHECKING:
-    from buildtui.cleanup.http import RegistryWriter
     from buildtui.registry.client import RegistryClient
 
 
@@ -86,10 +85,13 @@ async def verify_tags(
     graph: RegistryGraph,
     tags: Sequence[TagRef],
     client: RegistryClient,
-    writer: RegistryWriter,
 ) -> VerifyReport:
-    """Check `tags` (usually `plan.remaining_tags`) against what `graph` says they need."""
-    start = client.requests + writer.requests
+    """Check `tags` (usually `plan.remaining_tags`) against what `graph` says they need;
+    every request through `client` (the blobs' HEADs too, `RegistryWriter.on`)."""
+    from buildtui.cleanup.http import RegistryWriter  # httpx: only when tags are verified
+
+    writer = RegistryWriter.on(client)
+    start = client.requests
     once = _Once()
 
     async def manifest(repository: str, digest: str) -> str | None:
@@ -145,4 +147,4 @@ async def verify_tags(
         return TagCheck(ref, head.digest, 1 + len(asks), problems)
 
     checks = await asyncio.gather(*(check(ref) for ref in tags))
-    return VerifyReport(graph.registry, tuple(checks), client.requests + writer.requests - start)
+    return VerifyReport(graph.registry, tuple(checks), client.requests - start)

@@ -102,7 +102,9 @@ class RawManifest:
 
 
 @dataclass(frozen=True)
-class _Answer:
+class Answer:
+    """A registry's reply, read in full within the client's deadline and size cap."""
+
     status: int
     headers: httpx.Headers
     content: bytes
@@ -261,7 +263,7 @@ class RegistryClient:
         cap: int = LISTING_CAP,
         follow_redirects: bool = False,
         content: bytes | None = None,
-    ) -> _Answer:
+    ) -> Answer:
         sent = self.auth.header(scope)  # what _send_once sends (no await in between)
         answer = await self._send_once(method, url, scope, headers, cap, follow_redirects, content)
         if answer.status == 401:
@@ -311,6 +313,31 @@ class RegistryClient:
             )
         return answer
 
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        scope: str,
+        headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        cap: int | None = None,
+    ) -> Answer:
+        """One request the client has no method for (the clean-up's placeholder PUT,
+        status HEADs and deletion probe), with all the client's protections: its
+        connections and bound on requests in flight, the per-read timeouts and the
+        overall deadline, credentials and tokens, proxies and TLS trust, and a cap on the
+        reply (`cap`, the manifest cap by default). Its answer whatever the status, but
+        401/403 after credentials raise AuthError, and failures raise as the reads do."""
+        return await self._send(
+            method,
+            path,
+            scope=scope,
+            headers=headers,
+            cap=self.max_manifest_bytes if cap is None else cap,
+            content=content,
+        )
+
     async def _send_once(
         self,
         method: str,
@@ -320,7 +347,7 @@ class RegistryClient:
         cap: int,
         follow_redirects: bool,
         content: bytes | None = None,
-    ) -> _Answer:
+    ) -> Answer:
         request_headers = {
             "User-Agent": USER_AGENT,
             **(headers or {}),
@@ -416,7 +443,7 @@ class RegistryClient:
         cap: int,
         follow_redirects: bool,
         content: bytes | None = None,
-    ) -> _Answer:
+    ) -> Answer:
         """One request on one lane (with `content` as its body), following redirects if
         asked."""
         for _unused in range(MAX_REDIRECTS + 1):
@@ -447,7 +474,7 @@ class RegistryClient:
             )
         )
 
-    async def _read(self, method: str, url: str, response: httpx.Response, cap: int) -> _Answer:
+    async def _read(self, method: str, url: str, response: httpx.Response, cap: int) -> Answer:
         length = response.headers.get("content-length")
         if method != "HEAD" and length and length.isdigit() and int(length) > cap:
             raise ManifestTooLarge(self._too_large(url, int(length), cap))
@@ -458,7 +485,7 @@ class RegistryClient:
             body += chunk
             if len(body) > cap:
                 raise ManifestTooLarge(self._too_large(url, len(body), cap))
-        return _Answer(response.status_code, response.headers, bytes(body), url)
+        return Answer(response.status_code, response.headers, bytes(body), url)
 
     def _too_large(self, url: str, size: int, cap: int) -> str:
         return _(
@@ -498,7 +525,7 @@ class RegistryClient:
         return _("check that it is running at that address, then refresh")
 
     def _fail(
-        self, answer: _Answer, *, what: str, name: str, repository: str | None = None
+        self, answer: Answer, *, what: str, name: str, repository: str | None = None
     ) -> RegistryError:
         codes = _error_codes(answer.content)
         if answer.status == 404:
@@ -548,7 +575,7 @@ class RegistryClient:
             )
         )
 
-    def _json(self, answer: _Answer, what: str) -> dict[str, Any]:
+    def _json(self, answer: Answer, what: str) -> dict[str, Any]:
         data = _loads(answer.content)
         if not isinstance(data, dict):
             raise UnexpectedResponse(
@@ -576,7 +603,7 @@ class RegistryClient:
         key: str,
         what: str,
         noun: str,
-        fail: Callable[[_Answer], RegistryError],
+        fail: Callable[[Answer], RegistryError],
         max_entries: int | None = None,
     ) -> AsyncIterator[tuple[list[str], str | None]]:
         """Pages of a list, following `Link: rel="next"`: each page's new names, and why
@@ -675,7 +702,7 @@ class RegistryClient:
     def _catalog(self, size: int) -> AsyncIterator[tuple[list[str], str | None]]:
         first_page = True
 
-        def fail(answer: _Answer) -> RegistryError:
+        def fail(answer: Answer) -> RegistryError:
             if answer.status == 404:
                 return NotFound(
                     _(
@@ -1022,7 +1049,7 @@ class RegistryClient:
             )
         return digest
 
-    def _write_failed(self, answer: _Answer, what: str) -> RegistryError:
+    def _write_failed(self, answer: Answer, what: str) -> RegistryError:
         """`what`: the sentence of what the registry did (`registry7 did not take …`)."""
         """A refused write: a 404 or 405 (a read-only registry or a proxy cache), a
         registry's error codes (DENIED, MANIFEST_INVALID, BLOB_UNKNOWN …), else as the
