@@ -6,12 +6,12 @@ same service over an in-memory registry and container.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from buildtui.cleanup.collection import ResumeResult
-from buildtui.cleanup.execute import ExecutionReport, ProgressCallback
+from buildtui.cleanup.execute import DeletionResult, ExecutionReport, ProgressCallback
 from buildtui.cleanup.gc import GcPreview, GcResult, StepCallback
 from buildtui.cleanup.graph import RegistryGraph, TagRef
 from buildtui.cleanup.plan import Plan, Selection
@@ -44,6 +44,18 @@ class CleanupBackend(Protocol):
     ) -> ExecutionReport: ...
 
     async def verify(self, graph: RegistryGraph, tags: Sequence[TagRef]) -> VerifyReport: ...
+
+    async def delete_and_verify(
+        self,
+        plan: Plan,
+        graph: RegistryGraph | None,
+        on_progress: ProgressCallback | None = None,
+        *,
+        holder: str = "",
+        on_deleted: Callable[[ExecutionReport], None] | None = None,
+    ) -> DeletionResult:
+        """Delete, then verify the tags left, under the registry container's lock."""
+        ...
 
     async def wait_until_up(self, timeout: float = 20.0) -> None: ...
 

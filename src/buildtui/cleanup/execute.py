@@ -31,6 +31,7 @@ from buildtui.registry.present import short_digest
 
 if TYPE_CHECKING:
     from buildtui.cleanup.http import RegistryWriter
+    from buildtui.cleanup.verify import VerifyReport
     from buildtui.registry.client import RegistryClient
 
 ProgressCallback = Callable[[int, int, str], None]
@@ -75,6 +76,18 @@ class ExecutionReport:
             lines.append(_("not run: ") + "; ".join(s.title for s in self.not_run))
         lines.append(_("Refresh, then plan again for what is left."))
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class DeletionResult:
+    """A plan carried out, then the remaining tags checked (`CleanupService.delete`)."""
+
+    report: ExecutionReport
+    verification: VerifyReport | None
+    """Every remaining tag checked after the deletion (None when it could not run, or
+    without the graph the plan was made from)."""
+    verify_error: CleanupError | None = None
+    """Why the verification could not run; the deletion is done all the same."""
 
 
 class ExecutionFailed(CleanupError):

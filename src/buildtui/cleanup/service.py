@@ -50,6 +50,7 @@ from buildtui.cleanup.errors import (
     from_registry_error,
 )
 from buildtui.cleanup.execute import (
+    DeletionResult,
     ExecutionFailed,
     ExecutionReport,
     ProgressCallback,
@@ -213,6 +214,8 @@ class CleanupService:
         self.detached = container is None if detached is None else detached
         """Collect in a detached process (the real engine) or in this one (tests' fakes)."""
         self._transport = transport
+        self._locked_by: asyncio.Task[object] | None = None
+        """The task that holds the container's lock through `exclusive`, if any."""
         self._container_state = container_state or self._inspect_container
         # A registry that does not answer: its client's message says what to do about the
         # container, from the same `docker inspect` as every other hint here.
@@ -397,6 +400,39 @@ class CleanupService:
             return await self.registry_service.call(lambda client: verify_tags(graph, tags, client))
         except RegistryError as error:
             raise await self._advised(from_registry_error(error)) from error
+
+    async def delete_and_verify(
+        self,
+        plan: Plan,
+        graph: RegistryGraph | None,
+        on_progress: ProgressCallback | None = None,
+        *,
+        holder: str = "",
+        on_deleted: Callable[[ExecutionReport], None] | None = None,
+    ) -> DeletionResult:
+        """Carry out `plan`, then check every tag it leaves against `graph` (the graph
+        the plan was made from; None: nothing checked), the whole under the registry
+        container's lock: no garbage collection stops the registry between the checks
+        before the first request and the last HEAD of the verification. `holder` names
+        the lock's holder for whoever it refuses (the command line by default); a caller
+        that holds the lock already (`rm`, from its reading on) keeps it.
+
+        `on_deleted` hears the report once the deletion is done, before the verification.
+        ExecutionFailed when a step fails (the report says what was done; nothing is
+        verified); another CleanupError when nothing was deleted (the lock, the checks);
+        a verification that cannot run is the result's `verify_error`.
+        """
+        async with self.exclusive("deletion", holder):
+            report = await self.execute(plan, on_progress)
+            if on_deleted is not None:
+                on_deleted(report)
+            if graph is None:
+                return DeletionResult(report, None)
+            try:
+                verification = await self.verify(graph, plan.remaining_tags)
+            except CleanupError as error:
+                return DeletionResult(report, None, error)
+        return DeletionResult(report, verification)
 
     async def wait_until_up(self, timeout: float = 20.0) -> None:
         """Wait for the registry to answer again (after garbage collection restarted it)."""
@@ -587,8 +623,13 @@ class CleanupService:
         """Hold the container's lock (a deletion: no collection stops the registry meanwhile).
 
         CollectionBusy when a collection runs; CollectionInterrupted when one was
-        interrupted and may have left the registry stopped.
+        interrupted and may have left the registry stopped. The task that holds it may
+        enter it again (it keeps the lock, whoever asks).
         """
+        task = asyncio.current_task()
+        if task is not None and task is self._locked_by:
+            yield
+            return
 
         def take() -> RegistryLock | None:
             info = self._target()
@@ -602,9 +643,11 @@ class CleanupService:
             return lock
 
         lock = await asyncio.to_thread(take)
+        self._locked_by = task
         try:
             yield
         finally:
+            self._locked_by = None
             if lock is not None:
                 lock.release()
 

@@ -188,7 +188,8 @@ async def read_registry(service: CleanupService, as_json: bool) -> RegistryGraph
 def run_rm(args: argparse.Namespace, settings: Settings) -> int:
     async def work(service: CleanupService) -> int:
         # From reading the registry to verifying it, the registry container's lock: no
-        # garbage collection stops the registry meanwhile, and none runs now.
+        # garbage collection stops the registry meanwhile, and none runs now (the
+        # deletion and its verification, `delete_and_verify`, keep it).
         if args.dry_run:
             service.check_idle()
             return await plan_and_delete(service)
@@ -263,14 +264,18 @@ def run_rm(args: argparse.Namespace, settings: Settings) -> int:
             _say(_("Nothing was changed."), args.json)
             return 1
         try:
-            report = await service.execute(plan)
+            result = await service.delete_and_verify(plan, graph)
         except ExecutionFailed as error:
             if args.json:
                 document["result"] = execution_json(error.report)
                 print_json(document)
             raise
+        report = result.report
         document["result"] = execution_json(report)
-        verification = await service.verify(graph, plan.remaining_tags)
+        if result.verify_error is not None:
+            raise result.verify_error
+        verification = result.verification
+        assert verification is not None  # verified against the graph the plan was made from
         document["verification"] = verify_json(verification)
         if args.json:
             print_json(document)

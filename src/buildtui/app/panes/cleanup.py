@@ -43,7 +43,7 @@ from buildtui.app.widgets.space_list import SpaceList
 from buildtui.cleanup.accounting import GcAccount
 from buildtui.cleanup.backend import CleanupBackend
 from buildtui.cleanup.errors import CleanupError, CollectionInterrupted, RegistryUnavailable
-from buildtui.cleanup.execute import ExecutionFailed
+from buildtui.cleanup.execute import ExecutionFailed, ExecutionReport
 from buildtui.cleanup.graph import RegistryGraph, TagRef
 from buildtui.cleanup.plan import Plan, Selection
 from buildtui.cleanup.present import (
@@ -375,19 +375,26 @@ class CleanupPane(ReadsInBackground):
     @work(exclusive=True, group="cleanup-run", exit_on_error=False)
     async def run_plan(self, plan: Plan) -> None:
         self.busy = True
+
+        def deleted(report: ExecutionReport) -> None:
+            self.post_message(Executed(report))
+            self.post_message(LabChanged(registry_changed=True, origin=self))
+
         try:
-            # The lock: no garbage collection stops the registry under the deletion.
-            async with self.service.exclusive("deletion", _("the Clean-up pane (x)")):
-                try:
-                    report = await self.service.execute(plan, self._post_progress)
-                except ExecutionFailed as error:
-                    self.post_message(Executed(error.report))
-                    return
-                self.post_message(Executed(report))
-                self.post_message(LabChanged(registry_changed=True, origin=self))
-                graph = self.graph
-                if graph is not None:
-                    await self._verify(graph, plan.remaining_tags, wait=False)
+            # As `buildtui rm`: delete, then verify, under the registry container's lock.
+            result = await self.service.delete_and_verify(
+                plan,
+                self.graph,
+                self._post_progress,
+                holder=_("the Clean-up pane (x)"),
+                on_deleted=deleted,
+            )
+            if result.verify_error is not None:
+                self.post_message(Failed(_("Verification could not run"), result.verify_error))
+            elif result.verification is not None:
+                self.post_message(Verified(result.verification))
+        except ExecutionFailed as error:
+            self.post_message(Executed(error.report))
         except CleanupError as error:
             self.post_message(Failed(_("Nothing was deleted"), error))
         finally:
