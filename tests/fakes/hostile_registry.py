@@ -40,7 +40,7 @@ class Reply:
     """A trickle stops after this many bytes."""
 
 
-def json_reply(document: Any, status: int = 200, **headers: str) -> Reply:
+def json_reply(document: Any, status: int = 200, /, **headers: str) -> Reply:
     return Reply(
         status, json.dumps(document).encode(), {"Content-Type": "application/json", **headers}
     )

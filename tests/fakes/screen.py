@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from rich.cells import cell_len
 from rich.syntax import Syntax
@@ -27,7 +28,7 @@ CELL_WIDTH = 12.2
 """Rich's SVG export: each cell is 0.61 of a 20-unit font wide."""
 
 
-def screen_svg(app: App[object]) -> str:
+def screen_svg(app: App[Any]) -> str:
     return app.export_screenshot()
 
 
@@ -36,7 +37,7 @@ def screen_text(svg: str) -> str:
     return "".join(html.unescape(m["text"]) for m in _TEXT.finditer(svg)).replace("\xa0", " ")
 
 
-def screen_lines(app: App[object]) -> list[str]:
+def screen_lines(app: App[Any]) -> list[str]:
     """The screen as rows of cells (a wide character fills its first cell, then `""`)."""
     width, height = app.size
     rows = [[" "] * width for _ in range(height)]
@@ -59,7 +60,7 @@ class Spot:
     y: int
 
 
-def find_on_screen(app: App[object], needle: str) -> list[Spot]:
+def find_on_screen(app: App[Any], needle: str) -> list[Spot]:
     """Where `needle` starts on screen, row by row (cells of plain ASCII text)."""
     spots = []
     for y, line in enumerate(screen_lines(app)):
@@ -70,7 +71,7 @@ def find_on_screen(app: App[object], needle: str) -> list[Spot]:
     return spots
 
 
-def click_actions(app: App[object]) -> set[str]:
+def click_actions(app: App[Any]) -> set[str]:
     """The `@click` actions anywhere on screen (markup that became a link would add one)."""
     width, height = app.size
     found = set()
@@ -82,7 +83,7 @@ def click_actions(app: App[object]) -> set[str]:
     return found
 
 
-def widget_texts(app: App[object]) -> str:
+def widget_texts(app: App[Any]) -> str:
     """The whole text the screen's widgets hold (what a narrow screen cuts included):
     every static's content, every table cell, every tree label."""
     parts: list[str] = []

@@ -5,6 +5,7 @@ traceback; `--json` parses and holds the registry's values exactly."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -172,34 +173,23 @@ def test_inspect_raw_into_a_pipe_is_the_bytes_as_served(
 def test_a_build_log_holds_no_control_character(tmp_path: Path) -> None:
     """`buildtui build`'s log lines are the parser's (escapes visible), its colours its own."""
     from buildtui.commands.build import run_build
-    from buildtui.commands.output import VisibleControls
     from tests.fakes.build import ReplayBuildService
     from tests.fakes.hostile_app import hostile_log
+    from tests.fakes.streams import visible_controls
 
-    class Terminal:
-        def __init__(self) -> None:
-            self.written: list[str] = []
-
-        def write(self, text: str) -> int:
-            self.written.append(text)
-            return len(text)
-
-        def flush(self) -> None:
-            pass
-
+    class Terminal(io.StringIO):
         def isatty(self) -> bool:
             return True
 
     terminal = Terminal()
-    out = VisibleControls(terminal)  # type: ignore[arg-type]
     code = run_build(
         ["docker", "buildx", "build", "."],
         ReplayBuildService(hostile_log(tmp_path), exit_code=1),
-        out,  # type: ignore[arg-type]
+        visible_controls(terminal),
         color=True,
     )
     assert code == 1
-    text = "".join(terminal.written)
+    text = terminal.getvalue()
     own = text.replace("\x1b[0m", "")
     for code_ in ("\x1b[1;31m", "\x1b[1;32m", "\x1b[2m", "\x1b[32m", "\x1b[1m"):
         own = own.replace(code_, "")

@@ -91,7 +91,7 @@ def _shape(i: Instruction) -> tuple[object, ...]:
 
 
 def theirs(text: str) -> list[tuple[object, ...]]:
-    out = []
+    out: list[tuple[object, ...]] = []
     for c in buildkit.parse_string(text):
         keyword = (c.cmd or "").upper()
         words: tuple[str, ...] = ()

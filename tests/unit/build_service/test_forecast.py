@@ -213,7 +213,7 @@ def test_judge_says_right_and_where_it_was_wrong(project: Project) -> None:
     kept(project)
     (project.context / "src" / "index.js").write_text("two\n")
     forecast = project.forecaster(facts()).forecast(project.argv())
-    statuses = {("build1", 2): "cached"}
+    statuses: dict[tuple[str | None, int], str] = {("build1", 2): "cached"}
     actual = planned_summary(DOCKERFILE, statuses=statuses)
     actual = replace(actual, first_misses=forecast.first_misses)
     assert judge(forecast, actual) == (True, [])

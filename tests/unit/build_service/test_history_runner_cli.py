@@ -88,8 +88,8 @@ def test_a_history_on_a_full_disk_says_no_space_left_not_move_the_file(
         pages = db.execute("PRAGMA page_count").fetchone()[0]
     opened = sqlite3.connect
 
-    def connect(*args: object, **kwargs: object) -> sqlite3.Connection:
-        connection = opened(*args, **kwargs)  # type: ignore[arg-type]
+    def connect(database: str | os.PathLike[str], timeout: float = 5.0) -> sqlite3.Connection:
+        connection = opened(database, timeout=timeout)
         # The file may not grow: sqlite answers SQLITE_FULL, as on a full disk.
         connection.execute(f"PRAGMA max_page_count = {pages}")
         return connection

@@ -6,6 +6,7 @@ import pytest
 
 from buildtui.buildlog.parser import (
     LineKind,
+    LogLine,
     LogParser,
     parse_builder,
     parse_step_name,
@@ -14,7 +15,7 @@ from buildtui.buildlog.parser import (
 from tests.fakes.build import captured_log
 
 
-def parse(lines: list[str]) -> list:
+def parse(lines: list[str]) -> list[LogLine]:
     parser = LogParser()
     return [parser.feed(line) for line in lines]
 

@@ -32,13 +32,17 @@ def test_status_styles_are_semantic() -> None:
 def test_row_cells_reverse_the_builder_in_use_and_style_status_and_errors() -> None:
     rows = {row.key: row for row in builder_rows(LISTING)}
     name = row_cells(rows["b:default"])[0]
+    assert isinstance(name, Text)
     assert str(name) == "default*"
     assert "reverse" in style_of(name, "default*")
     running = row_cells(rows["n:default/default"])[2]
+    assert isinstance(running, Text)
     assert str(running) == "running" and style_of(running, "running") == "bold success"
     inactive = row_cells(rows["n:lab7/lab70"])[2]
+    assert isinstance(inactive, Text)
     assert str(inactive) == "inactive" and style_of(inactive, "inactive") == "muted"
     farbox = row_cells(rows["n:farbox/farbox0"])
+    assert isinstance(farbox[2], Text)
     assert style_of(farbox[2], "error") == "bold error"
     platforms, fine = farbox[4], row_cells(rows["n:lab7/lab70"])[4]
     assert isinstance(platforms, Text) and isinstance(fine, Text)

@@ -45,7 +45,7 @@ def scanned(content: RegistryContent) -> RegistryScan:
     return asyncio.run(scan())
 
 
-@settings(max_examples=settings.default.max_examples)
+@settings(max_examples=settings().max_examples)
 @given(registries(), st.randoms(use_true_random=False))
 def test_the_graph_built_tag_by_tag_in_any_order_is_the_graph_of_the_scan(
     content: RegistryContent, random: Random

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from buildtui.cleanup import journal as journal_module
 from buildtui.cleanup.collection import result_from_json, result_json, verification_json
 from buildtui.cleanup.docker_output import parse_gc_output
 from buildtui.cleanup.errors import CollectionBusy, JournalUnavailable, UnusableFile
@@ -118,7 +117,7 @@ def full_disk(monkeypatch: pytest.MonkeyPatch, *, after: int = 0) -> list[int]:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real(fd, data)
 
-    monkeypatch.setattr(journal_module.os, "write", write)
+    monkeypatch.setattr(os, "write", write)
     return writes
 
 

@@ -36,7 +36,7 @@ from tests.fakes.random_registry import (
     registries,
 )
 
-EXAMPLES = settings.default.max_examples
+EXAMPLES = settings().max_examples
 """The profile's base count: the planner test runs 20 times it (thousands), the service once."""
 
 

@@ -22,7 +22,7 @@ from tests.fakes.cleanup import GraphBuilder, config, lab_graph, layer
 from tests.fakes.plan_properties import graph_of
 from tests.fakes.random_registry import Deletion, RegistryContent, deletions, fill, registries
 
-EXAMPLES = settings.default.max_examples
+EXAMPLES = settings().max_examples
 
 
 def test_the_lab_ranked_by_what_deleting_each_frees() -> None:

@@ -16,8 +16,8 @@ T0 = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
 
 def event(action: str, name: str, kind: str = "container") -> DockerEvent:
-    return DockerEvent(
-        **{"Type": kind, "Action": action, "Actor": {"ID": "c0ffee", "Attributes": {"name": name}}}
+    return DockerEvent.model_validate(
+        {"Type": kind, "Action": action, "Actor": {"ID": "c0ffee", "Attributes": {"name": name}}}
     )
 
 
@@ -32,7 +32,10 @@ def test_only_the_registry_and_the_builders_starts_and_stops_count() -> None:
     assert relevant(event("die", "someone-elses"), "registry7") is None
     assert relevant(event("die", "registry7", kind="network"), "registry7") is None
     assert relevant(event("health_status: healthy", "registry7"), "registry7") is None
-    assert relevant(DockerEvent(**{"Type": "container", "Action": "die"}), "registry7") is None
+    assert (
+        relevant(DockerEvent.model_validate({"Type": "container", "Action": "die"}), "registry7")
+        is None
+    )
 
 
 class Windows:

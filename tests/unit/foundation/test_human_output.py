@@ -20,6 +20,7 @@ from buildtui.settings import Settings
 from tests.fakes.builders import FakeBuildersService
 from tests.fakes.hostile_app import hostile_builders
 from tests.fakes.hostile_content import EVIL, RAW_CONTROLS, SHOWN, evil
+from tests.fakes.streams import visible_controls
 
 ESCAPED = "\\x1b]0;PWNED"
 
@@ -39,7 +40,7 @@ def test_visible_controls_shows_control_characters() -> None:
 
 def test_own_colours_pass_around_visible_data() -> None:
     raw = io.StringIO()
-    write_styled(VisibleControls(raw), f"\x1b[1;32m{SHOWN}\x1b[0m\n")
+    write_styled(visible_controls(raw), f"\x1b[1;32m{SHOWN}\x1b[0m\n")
     assert raw.getvalue() == f"\x1b[1;32m{SHOWN}\x1b[0m\n"
     plain = io.StringIO()  # not a VisibleControls stream: written as it is too
     write_styled(plain, "\x1b[1m!\x1b[0m")
@@ -49,7 +50,7 @@ def test_own_colours_pass_around_visible_data() -> None:
 def test_json_passes_through_unchanged_and_round_trips() -> None:
     raw = io.StringIO()
     body = {"platform": evil("arch"), "tags": [EVIL]}
-    with_controls = VisibleControls(raw)
+    with_controls = visible_controls(raw)
     print_json(body, with_controls)
     assert not RAW_CONTROLS.search(raw.getvalue())
     document = json.loads(raw.getvalue())

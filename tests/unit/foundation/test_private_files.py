@@ -13,6 +13,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -49,21 +50,14 @@ def private_regular(path: Path) -> None:
 def worker_log(path: Path) -> None:
     """The garbage collector's worker log (cleanup.detach), its process faked."""
     from buildtui.cleanup import detach
-
-    class Journal:
-        def __init__(self, journal: Path) -> None:
-            self.path = journal
+    from buildtui.cleanup.journal import Journal
 
     def popen(argv: list[str], *, stdout: Any, **_: Any) -> Any:
         stdout.write(b"worker output\n")
         return None
 
-    original = detach.subprocess.Popen
-    detach.subprocess.Popen = popen  # type: ignore[assignment,misc]
-    try:
-        detach.spawn_worker(Journal(path.with_suffix(".json")), 0)  # type: ignore[arg-type]
-    finally:
-        detach.subprocess.Popen = original  # type: ignore[misc]
+    with mock.patch.object(subprocess, "Popen", popen):
+        detach.spawn_worker(Journal(path.with_suffix(".json"), {}), 0)
 
 
 def debug_log(path: Path) -> None:

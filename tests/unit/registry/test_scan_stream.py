@@ -301,11 +301,11 @@ def test_the_progress_line_keeps_its_own_codes_and_shows_a_registry_s_visibly(
 ) -> None:
     """Under the twins' output layer the line's `\\r\\x1b[K` works, and a repository name's
     escape sequence in its text is shown, not sent."""
-    from buildtui.commands.output import VisibleControls
+    from tests.fakes.streams import visible_controls
 
     monkeypatch.setattr(progress_module, "DELAY", 0.0)
     raw = io.StringIO()
-    line = TerminalProgress(err=VisibleControls(raw), out=io.StringIO())
+    line = TerminalProgress(err=visible_controls(raw), out=io.StringIO())
     line.show("lab\x1b]0;owned\x07: 3 of 30 tags read")
     line.clear()
     assert raw.getvalue() == "\r\x1b[Klab\\x1b]0;owned\\x07: 3 of 30 tags read\r\x1b[K"

@@ -42,7 +42,7 @@ async def test_callers_still_get_the_result_and_the_failure() -> None:
         raise Unreachable("gone")
 
     shared = shared_task(answer())
-    assert await asyncio.gather(asyncio.shield(shared), asyncio.shield(shared)) == [
+    assert list(await asyncio.gather(asyncio.shield(shared), asyncio.shield(shared))) == [
         "sha256:abc",
         "sha256:abc",
     ]
