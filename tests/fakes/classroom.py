@@ -172,7 +172,8 @@ def submitted_layers(registry: FakeRegistry, tag: str) -> list[tuple[str, str, b
 def summary_of(registry: FakeRegistry, tag: str) -> dict[str, Any]:
     layers = submitted_layers(registry, tag)
     data = next(data for _name, kind, data in layers if kind == SUMMARY)
-    return json.loads(data)  # type: ignore[no-any-return]
+    summary: dict[str, Any] = json.loads(data)
+    return summary
 
 
 HOSTILE_NAME = "[@click=app.quit]Eve[/]\x1b]0;pwned\x07\u202eevil"

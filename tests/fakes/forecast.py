@@ -7,7 +7,7 @@ from pathlib import Path
 
 from buildtui.buildlog.model import BuildModel
 from buildtui.buildlog.parser import LogParser
-from buildtui.buildlog.summary import BuildSummary, StepSummary, summarize
+from buildtui.buildlog.summary import BuildSummary, Outcome, StepSummary, summarize
 from buildtui.builds.dockerfile import image_name, parse
 from buildtui.builds.evidence import BuildEvidence, collect
 from buildtui.builds.forecast import UNRESOLVED, BaseImage, BuilderFacts
@@ -53,7 +53,7 @@ def planned_summary(
     builder: str = "default",
     digests: dict[str, str] | None = None,
     statuses: dict[tuple[str | None, int], str] | None = None,
-    cache_export: str = "none",
+    cache_export: Outcome = "none",
     seconds: float = 0.5,
 ) -> BuildSummary:
     """A kept build's summary as BuildKit would have it for `dockerfile`: every step with
@@ -92,7 +92,7 @@ def planned_summary(
         per_platform=(),
         cache_import="none",
         cache_import_detail=None,
-        cache_export=cache_export,  # type: ignore[arg-type]
+        cache_export=cache_export,
         push="none",
         pushed=(),
         wall_seconds=3.0,

@@ -126,8 +126,16 @@ class TagResult:
     error: RegistryError | None = None
 
 
+class TagReader(Protocol):
+    """What `inspect_tags` needs of a registry (a `RegistryBrowser` is one)."""
+
+    async def inspect(
+        self, repository: str, reference: str, *, entries: int | None = None
+    ) -> ImageReport: ...
+
+
 async def inspect_tags(
-    browser: RegistryBrowser,
+    browser: TagReader,
     repository: str,
     tags: Iterable[str],
     on_batch: Callable[[list[TagResult]], None],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from buildtui.buildlog.summary import Outcome
 from buildtui.builds.cache_coverage import (
     KeptBuild,
     cache_flags,
@@ -19,7 +20,7 @@ DOCKERFILE = "FROM x AS build1\nRUN a\nFROM x AS build2\nCOPY --from=build1 /a /
 REF = "localhost:5000/cachedata1"
 
 
-def build(build_id: int, *args: str, export: str = "ok", imported: bool = False) -> KeptBuild:
+def build(build_id: int, *args: str, export: Outcome = "ok", imported: bool = False) -> KeptBuild:
     summary = planned_summary(DOCKERFILE, cache_export=export)
     if imported:
         summary = replace(summary, cache_import="found")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -100,14 +101,14 @@ def test_evidence_keeps_a_keyed_hash_of_build_argument_values(tmp_path: Path) ->
     assert "is not a local folder" in url.context_note
 
 
-def evidence(**changes: object) -> BuildEvidence:
+def evidence(**changes: Any) -> BuildEvidence:
     base = BuildEvidence(
         context="/lab",
         dockerfile="/lab/Dockerfile_multi",
         dockerfile_text=MULTI_STAGE,
         context_hashes={"Dockerfile_multi": "1"},
     )
-    return replace(base, **changes)  # type: ignore[arg-type]
+    return replace(base, **changes)
 
 
 def lab(name: str) -> BuildSummary:

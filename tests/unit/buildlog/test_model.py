@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from buildtui.buildlog.model import BuildModel, PhaseKind, StepState
+from collections.abc import Sequence
+
+from buildtui.buildlog.model import BuildModel, PhaseKind, Step, StepState
 from buildtui.builds.dockerfile import stage_names
 from tests.fakes.build import captured_log
 
@@ -16,8 +18,10 @@ FROM scratch
 """
 
 
-def model_of(name: str, **kwargs: object) -> BuildModel:
-    model = BuildModel(**kwargs)  # type: ignore[arg-type]
+def model_of(
+    name: str, *, stage_order: Sequence[str] = (), platform_order: Sequence[str] = ()
+) -> BuildModel:
+    model = BuildModel(stage_order=stage_order, platform_order=platform_order)
     model.feed(captured_log(name))
     model.finish()
     return model
@@ -91,7 +95,8 @@ def test_failed_step_keeps_its_failure_block() -> None:
     model = model_of("failing-run.log")
     (failed,) = model.failed_steps
     assert failed.state is StepState.ERROR
-    assert failed.failure_lines[-1] == "0.220 err"  # type: ignore[attr-defined]
+    assert isinstance(failed, Step)  # a Dockerfile instruction failed
+    assert failed.failure_lines[-1] == "0.220 err"
     assert model.buildx_errors[0].startswith("failed to solve")
 
 

@@ -130,7 +130,9 @@ def test_use_stop_and_bootstrap(
     assert fake.list().current == "cachebox"
     assert "warning" not in capsys.readouterr().err
     assert run(fake, "stop", "cachebox") == 0
-    assert {n.status for n in fake.list().get("cachebox").nodes} == {"stopped"}  # type: ignore[union-attr]
+    cachebox = fake.list().get("cachebox")
+    assert cachebox is not None
+    assert {n.status for n in cachebox.nodes} == {"stopped"}
     assert run(fake, "bootstrap", "farbox") == 0
     assert "farbox is up" in capsys.readouterr().out
     assert run(fake, "bootstrap", "lab7") == 1

@@ -40,7 +40,8 @@ from tests.fakes.registry import FakeRegistry
 def manifest_of(registry: FakeRegistry, tag: str) -> dict[str, object]:
     raw, media_type = registry.manifests["lab7"][registry.tags["lab7"][tag]]
     assert media_type == OCI_MANIFEST
-    return json.loads(raw)  # type: ignore[no-any-return]
+    document: dict[str, object] = json.loads(raw)
+    return document
 
 
 def test_a_submission_is_one_artifact_with_the_lab_s_files(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,11 +51,11 @@ def fake_class(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeRegistry:
     transport = routed(registry)
     real = RegistryService.__init__
 
-    def with_fake(self: RegistryService, *args: object, **kwargs: object) -> None:
+    def with_fake(self: RegistryService, *args: Any, **kwargs: Any) -> None:
         kwargs["transport"] = transport
         kwargs["store"] = NoCredentials()
         kwargs["blob_cache"] = False
-        real(self, *args, **kwargs)  # type: ignore[arg-type]
+        real(self, *args, **kwargs)
 
     monkeypatch.setattr(RegistryService, "__init__", with_fake)
     return registry

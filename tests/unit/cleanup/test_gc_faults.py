@@ -105,14 +105,15 @@ def test_a_stop_that_fails_is_said_and_the_registry_is_started_in_case() -> None
 def full_disk_from(monkeypatch: pytest.MonkeyPatch, phase: str) -> None:
     """Journal writes fail with ENOSPC once the journal reaches `phase`."""
     real = journal_module.write_json
+    full = False
 
     def write_json(path: Any, document: dict[str, Any]) -> None:
-        if document.get("phase") == phase or write_json.full:  # type: ignore[attr-defined]
-            write_json.full = True  # type: ignore[attr-defined]
+        nonlocal full
+        if document.get("phase") == phase or full:
+            full = True
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         real(path, document)
 
-    write_json.full = False  # type: ignore[attr-defined]
     monkeypatch.setattr(journal_module, "write_json", write_json)
 
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from buildtui.cleanup.graph import ReferenceCounts
+from buildtui.cleanup.graph import ReferenceCounts, RegistryGraph
 from buildtui.cleanup.plan import THROW_AWAY, Selection, plan_deletion
 from buildtui.cleanup.space import (
     ATTESTATIONS,
@@ -183,9 +183,9 @@ def test_the_ranking_reads_the_graph_once_per_tag(count: int) -> None:
     built: list[int] = []
     original = ReferenceCounts.__init__
 
-    def counting(self: ReferenceCounts, graph: object) -> None:
+    def counting(self: ReferenceCounts, graph: RegistryGraph) -> None:
         built.append(1)
-        original(self, graph)  # type: ignore[arg-type]
+        original(self, graph)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(ReferenceCounts, "__init__", counting)

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from python_on_whales.components.system.models import DockerEvent
 
 from buildtui.engine.events import ContainerChange, EngineEvents, relevant
@@ -90,7 +91,9 @@ def test_windows_follow_each_other_and_a_started_registry_waits_until_it_answers
     assert changes == [("stop", False), ("start", True)]
 
 
-def test_an_engine_that_does_not_answer_is_followed_again(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_an_engine_that_does_not_answer_is_followed_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from buildtui.engine import events as module
 
     monkeypatch.setattr(module, "RETRY", 0.01)

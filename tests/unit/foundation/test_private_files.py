@@ -145,9 +145,10 @@ def test_a_debug_log_that_rotates_never_follows_a_link(tmp_path: Path) -> None:
     path = tmp_path / "state" / "buildtui.log"
     logs.configure("debug", path)
     handler = logs.LOGGER.handlers[0]
+    assert isinstance(handler, logs.PrivateRotatingFileHandler)
     path.unlink()
     target = plant(path, tmp_path)
-    handler.doRollover()  # type: ignore[attr-defined]
+    handler.doRollover()
     logs.LOGGER.debug("after the rotation")
     logs.configure("off")
     untouched(target)

@@ -78,8 +78,12 @@ def test_nothing_parses_markup() -> None:
             if isinstance(node, ast.Attribute) and node.attr in ("from_markup", "render_markup"):
                 found.append(where(path, node))
             markup = isinstance(node, ast.keyword) and node.arg == "markup"
-            off = isinstance(node, ast.keyword) and isinstance(node.value, ast.Constant)
-            if markup and not (off and node.value.value is False):  # type: ignore[attr-defined]
+            off = (
+                isinstance(node, ast.keyword)
+                and isinstance(node.value, ast.Constant)
+                and node.value.value is False
+            )
+            if markup and not off:
                 found.append(where(path, node))
     assert not found, "markup from buildtui's text: " + ", ".join(found)
 

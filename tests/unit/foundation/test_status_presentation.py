@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from buildtui.engine.presentation import check_text, status_failure_text, status_text
 from buildtui.engine.probe import emulated_platforms
 from buildtui.engine.status import Check, EngineStatus
@@ -67,7 +69,7 @@ def test_doctor_checks_are_marked_so_the_mark_reads_without_colour() -> None:
         assert stray_style_words(text) == set()
 
 
-def test_emulated_platforms_reads_binfmt_dir(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_emulated_platforms_reads_binfmt_dir(tmp_path: Path) -> None:
     (tmp_path / "qemu-aarch64").write_text("enabled")
     (tmp_path / "qemu-riscv64").write_text("enabled")
     (tmp_path / "register").write_text("")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from buildtui.registry.auth import (
@@ -51,7 +52,9 @@ def test_auths_keys_with_scheme_and_docker_hub(tmp_path: Path) -> None:
     assert store.lookup("other:5000") is None
 
 
-def helper_runner(answers: dict[str, dict[str, str]], calls: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
+def helper_runner(
+    answers: dict[str, dict[str, str]], calls: list[tuple[str, str]]
+) -> Callable[[str, str], subprocess.CompletedProcess[str]]:
     def run(program: str, server: str) -> subprocess.CompletedProcess[str]:
         calls.append((program, server))
         if server in answers:

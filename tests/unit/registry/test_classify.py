@@ -15,6 +15,7 @@ from buildtui.registry.models import (
     OCI_MANIFEST,
     Descriptor,
     Kind,
+    Manifest,
 )
 from tests.fakes.registry import FakeRegistry, digest_of
 
@@ -23,7 +24,7 @@ def stored(registry: FakeRegistry, repository: str, tag: str) -> tuple[bytes, st
     return registry.manifests[repository][registry.tags[repository][tag]]
 
 
-def parse_tag(registry: FakeRegistry, repository: str, tag: str):  # type: ignore[no-untyped-def]
+def parse_tag(registry: FakeRegistry, repository: str, tag: str) -> Manifest:
     raw, media_type = stored(registry, repository, tag)
     return parse_manifest(raw, digest_of(raw), media_type)
 

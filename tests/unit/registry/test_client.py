@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ssl
 import threading
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -30,15 +32,16 @@ def client_for(
     registry: FakeRegistry,
     credentials: Credentials | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
-    **kwargs: object,
+    **kwargs: Any,
 ) -> RegistryClient:
+    """A client of `registry`; `kwargs` go to `RegistryClient` as they are."""
     auth = Authenticator(registry.host, typed=credentials, store=NoCredentials())
     return RegistryClient(
         registry.host,
         f"http://{registry.host}",
         auth=auth,
         transport=transport or registry.transport,
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
 
 
@@ -152,12 +155,12 @@ async def test_manifest_over_the_cap() -> None:
 
 
 async def test_manifest_over_the_cap_without_content_length() -> None:
-    async def stream() -> object:
+    async def stream() -> AsyncIterator[bytes]:
         for _ in range(10):
             yield b"x" * 50
 
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, content=stream(), headers={"Content-Type": OCI_MANIFEST})  # type: ignore[arg-type]
+        return httpx.Response(200, content=stream(), headers={"Content-Type": OCI_MANIFEST})
 
     async with client_for(
         FakeRegistry(), transport=httpx.MockTransport(handler), max_manifest_bytes=120

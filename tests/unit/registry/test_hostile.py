@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -37,17 +38,18 @@ def hostile() -> Iterator[HostileRegistry]:
         yield registry
 
 
-def client_for(registry: HostileRegistry, **kwargs: object) -> RegistryClient:
+def client_for(registry: HostileRegistry, **kwargs: Any) -> RegistryClient:
+    """A client of `registry`; `kwargs` go to `RegistryClient` as they are."""
     auth = Authenticator(registry.host, store=NoCredentials())
-    return RegistryClient(registry.host, registry.url, auth=auth, **kwargs)  # type: ignore[arg-type]
+    return RegistryClient(registry.host, registry.url, auth=auth, **kwargs)
 
 
 @pytest.fixture
 def cli_on(monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI's registry service without the user's docker credentials."""
 
-    def service(settings: Settings, **kwargs: object) -> RegistryService:
-        return RegistryService(settings, **{"store": NoCredentials(), **kwargs})  # type: ignore[arg-type]
+    def service(settings: Settings, **kwargs: Any) -> RegistryService:
+        return RegistryService(settings, **{"store": NoCredentials(), **kwargs})
 
     monkeypatch.setattr(registry_service, "RegistryService", service)
 

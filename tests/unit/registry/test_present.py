@@ -101,7 +101,8 @@ async def test_scan_json() -> None:
     assert set(tag) == {"tag", "digest", "media_type", "kind", "platforms", "size", "damaged"}
     assert tag["damaged"] is False
     assert tag["platforms"] == ["linux/amd64", "linux/arm64"]
-    assert tag["size"] == scan.entries()[5].report.unique_size  # type: ignore[union-attr]
+    report = scan.entries()[5].report
+    assert report is not None and tag["size"] == report.unique_size
 
 
 async def test_a_report_by_digest_is_named_with_an_at_sign() -> None:

@@ -21,7 +21,8 @@ from buildtui.registry.rows import (
     scan_text,
     tag_row,
 )
-from buildtui.registry.scan import RegistryScan
+from buildtui.registry.scan import ImageReport, RegistryScan
+from buildtui.registry.tally import TagSummary
 from tests.fakes.registry import FakeRegistry, damaged_lab_registry, fake_service, lab_registry
 
 
@@ -72,9 +73,9 @@ async def test_pane_and_cli_rows_come_from_one_function(monkeypatch: pytest.Monk
     seen: list[str] = []
     original = rows.tag_row
 
-    def spy(tag: str, report: object, error: str | None = None) -> TagRow:
+    def spy(tag: str, report: ImageReport | TagSummary | None, error: str | None = None) -> TagRow:
         seen.append(tag)
-        return original(tag, report, error)  # type: ignore[arg-type]
+        return original(tag, report, error)
 
     monkeypatch.setattr(rows, "tag_row", spy)
     render_scan(scan)

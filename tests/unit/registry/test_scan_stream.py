@@ -4,6 +4,7 @@ of its report, and says how far it is; `registry ls` printing as it goes."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import json
 import os
@@ -141,7 +142,7 @@ def test_memo_keeps_a_bounded_number_of_results() -> None:
             return n
 
         for n in (1, 2, 3, 4, 1):
-            await memo.get(("r", str(n)), lambda n=n: compute(n))  # type: ignore[misc]
+            await memo.get(("r", str(n)), functools.partial(compute, n))
         assert len(memo) == 3
         return computed
 
