@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.app import App
+
 from buildtui.app.app import BuildTUI
 from buildtui.app.panes.cleanup import CleanupPane
 from buildtui.app.services import Services
@@ -16,5 +18,5 @@ def cleanup_app(service: CleanupService) -> BuildTUI:
     return pane_app("cleanup", services)
 
 
-def cleanup_pane(app: BuildTUI) -> CleanupPane:
+def cleanup_pane(app: App[None]) -> CleanupPane:
     return app.query_one(CleanupPane)

@@ -8,15 +8,18 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from buildtui.app.panes.build import BuildPane
+from buildtui.app.widgets.build_form_view import BuildFormView
 from buildtui.app.widgets.build_pictures_view import BuildPicturesView
 from buildtui.app.widgets.build_steps import BuildSteps
-from buildtui.builds.evidence import collect
+from buildtui.builds.evidence import BuildEvidence, collect
+from buildtui.builds.forecast import Forecast
 from buildtui.builds.forecaster import Forecaster
 from buildtui.builds.history import BuildHistory
 from buildtui.commands.build import run_advice, run_forecast
@@ -76,8 +79,8 @@ async def test_the_form_forecasts_its_build_as_it_changes(tmp_path: Path) -> Non
         )
         assert await forecast_shown(pilot, pane, missed) == missed
         # A forecast of a command the form no longer shows is dropped.
-        view = pane.query_one("#view-form")
-        stale = view.ForecastMade(["docker", "buildx", "build", "elsewhere"], None, "old")  # type: ignore[attr-defined]
+        view = pane.query_one("#view-form", BuildFormView)
+        stale = view.ForecastMade(["docker", "buildx", "build", "elsewhere"], None, "old")
         view.post_message(stale)
         await settle(pilot)
         assert "src/index.js" in text_of(pane, "#forecast-preview")
@@ -169,11 +172,11 @@ def test_the_command_line_forecasts_and_advises_from_the_same_history(tmp_path: 
 
 
 async def test_a_forecast_that_fails_says_so_under_the_command(tmp_path: Path) -> None:
-    def broken(argv: object, evidence: object) -> object:
+    def broken(argv: Sequence[str], evidence: BuildEvidence | None) -> Forecast:
         raise RuntimeError("a bug")
 
     service = ReplayBuildService(captured_log("lab-second-build.log"))
-    app = build_app(service, tmp_path / "h.sqlite3", forecasting=broken)  # type: ignore[arg-type]
+    app = build_app(service, tmp_path / "h.sqlite3", forecasting=broken)
     async with app.run_test(size=(150, 45)) as pilot:
         await settle(pilot)
         pane = build_pane(app)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
 
+import pytest
 from rich.style import Style
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -139,7 +140,8 @@ async def test_cancel_key_stops_the_build(tmp_path: Path) -> None:
             await pilot.pause(0.02)
             if "running" in text_of(build_pane(app), "#steps"):
                 break
-        assert build_pane(app).live is not None and build_pane(app).live.running
+        live = build_pane(app).live
+        assert live is not None and live.running
         await pilot.press("f8")
         await settle(pilot)
         assert service.processes[0].canceled
@@ -157,9 +159,11 @@ async def test_quitting_the_app_cancels_a_running_build(tmp_path: Path) -> None:
         await pilot.press("f5")
         for _ in range(50):
             await pilot.pause(0.02)
-            if build_pane(app).live is not None and build_pane(app).live.running:
+            live = build_pane(app).live
+            if live is not None and live.running:
                 break
-        assert build_pane(app).live is not None and build_pane(app).live.running
+        live = build_pane(app).live
+        assert live is not None and live.running
         await pilot.press("ctrl+q")
     (process,) = service.processes
     assert process.canceled
@@ -247,14 +251,16 @@ async def test_a_failing_worker_other_than_the_build_s_leaves_the_build_running(
         assert "Build succeeded" in text_of(build_pane(app), "#summary")
 
 
-async def test_a_failing_history_worker_says_what_failed(tmp_path: Path) -> None:
+async def test_a_failing_history_worker_says_what_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = build_app(ReplayBuildService([]), tmp_path / "h.sqlite3")
 
     def broken(limit: int = 200) -> list[BuildEntry]:
         raise RuntimeError("history bug")
 
     assert app.services is not None and app.services.build is not None
-    app.services.build.history.list = broken  # type: ignore[method-assign]
+    monkeypatch.setattr(app.services.build.history, "list", broken)
     shown: list[Notification] = []
     async with app.run_test(size=(150, 45), message_hook=notifications(shown)) as pilot:
         await settle(pilot)
@@ -275,7 +281,7 @@ class CrashingService(ReplayBuildService):
             yield from islice(batches(), 1)
             raise RuntimeError("reader bug")
 
-        process.batches = crashing  # type: ignore[method-assign]
+        process.batches = crashing  # type: ignore[method-assign]  # this one process breaks
         return process
 
 

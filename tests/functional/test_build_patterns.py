@@ -131,7 +131,10 @@ def _cli_build(folder: str) -> tuple[int, int, list[str]]:
     argv = ["docker", "buildx", "build", "-f", "Dockerfile_multi", "."]
     code = run_build(argv, service, io.StringIO(), history=history)
     evidence = history.earlier(BuildEvidence(str(root), str(root / "Dockerfile_multi"), None, {}))
-    hashes = sorted(evidence[0].evidence.context_hashes or {}) if evidence else []
+    hashes: list[str] = []
+    if evidence:
+        assert evidence[0].evidence is not None  # built here: its evidence was kept
+        hashes = sorted(evidence[0].evidence.context_hashes or {})
     return code, len(service.started), hashes
 
 

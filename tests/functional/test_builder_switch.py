@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from textual.message import Message
 from textual.notifications import Notify
-from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static
+from textual.pilot import Pilot
+from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static, TabbedContent
 
 from buildtui.app.app import BuildTUI, make_app
 from buildtui.app.panes.builders import BuildersPane
@@ -27,7 +28,7 @@ from tests.fakes.services import fake_services, settle, until
 SIZES = [(160, 48), (100, 30)]
 
 
-async def highlight(app: BuildTUI, pilot, name: str) -> None:  # type: ignore[no-untyped-def]
+async def highlight(app: BuildTUI, pilot: Pilot[None], name: str) -> None:
     table = builders_pane(app).query_one("#builders-table", DataTable)
     table.focus()
     keys = [str(row.key.value) for row in table.ordered_rows]
@@ -134,8 +135,8 @@ async def test_enter_on_lab_item_2_opens_the_create_form_with_the_lab_builder(
         await settle(pilot)
         await pilot.press("5")
         await settle(pilot)
-        lab = app.query_one(LabPane)
-        table = lab.query_one("#lab-table", DataTable)
+        lab_pane = app.query_one(LabPane)
+        table = lab_pane.query_one("#lab-table", DataTable)
         table.focus()
         table.move_cursor(row=1)  # item 2
         await pilot.press("enter")
@@ -147,5 +148,5 @@ async def test_enter_on_lab_item_2_opens_the_create_form_with_the_lab_builder(
         assert form.query_one("#create-bootstrap", Checkbox).value
         command = str(form.query_one("#create-command").render())
         assert "docker buildx create --name lab7 --driver docker-container" in command
-        assert app.query_one("#panes").active == "builders"  # type: ignore[attr-defined]
+        assert app.query_one("#panes", TabbedContent).active == "builders"
         assert isinstance(app.query_one(BuildersPane), BuildersPane)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -17,6 +18,7 @@ from buildtui.app.screens.class_screen import ClassScreen
 from buildtui.app.screens.lab_submit import SubmitScreen
 from buildtui.app.widgets.screen_static import ScreenStatic
 from buildtui.app.widgets.themed_static import ThemedStatic
+from buildtui.classroom.ref import ClassRef
 from buildtui.classroom.service import ClassService
 from buildtui.i18n import language
 from buildtui.lab.service import LabService
@@ -51,7 +53,7 @@ def plain(widget: ScreenStatic) -> str:
     return content.plain if isinstance(content, Text) else str(content)
 
 
-def cell_texts(table: DataTable[object], column: int) -> list[str]:
+def cell_texts(table: DataTable[Any], column: int) -> list[str]:
     out = []
     for row in range(table.row_count):
         cell = table.get_row_at(row)[column]
@@ -102,7 +104,7 @@ async def test_rows_appear_as_the_submissions_are_read(klass: FakeRegistry) -> N
         ]  # fmt: skip
 
 
-def class_pane_ref() -> object:
+def class_pane_ref() -> ClassRef:
     from buildtui.classroom.ref import parse_class_ref
 
     return parse_class_ref(f"{CLASS_HOST}/lab7")
@@ -222,7 +224,7 @@ async def test_the_palette_has_no_class_without_the_setting(tmp_path: Path) -> N
         assert "Show the class" not in names
 
 
-def lab_with_class(tmp_path: Path) -> tuple[LabService, object]:
+def lab_with_class(tmp_path: Path) -> tuple[LabService, FakeRegistry]:
     from tests.fakes.classroom import student_lab
 
     registry = class_registry()
@@ -253,12 +255,12 @@ async def test_the_lab_pane_submits_the_lab(tmp_path: Path) -> None:
         done = next(n for n in notes if n.startswith("Submitted: "))
         assert done.startswith("Submitted: class.test:5000/lab7:lukasz-zolc, 5/9 done, digest ")
         assert "Your name is tagged lukasz-zolc" in done
-    assert summary_of(registry, "lukasz-zolc")["student"] == "Łukasz Żółć"  # type: ignore[arg-type]
+    assert summary_of(registry, "lukasz-zolc")["student"] == "Łukasz Żółć"
 
 
 async def test_a_refused_submission_is_said_in_the_lab_pane(tmp_path: Path) -> None:
     lab, registry = lab_with_class(tmp_path)
-    registry.push_image("lab7", "jan", "linux/amd64", (b"an image",))  # type: ignore[attr-defined]
+    registry.push_image("lab7", "jan", "linux/amd64", (b"an image",))
     app = lab_app(lab)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -274,8 +276,14 @@ async def test_a_refused_submission_is_said_in_the_lab_pane(tmp_path: Path) -> N
         notes = [n.message for n in app._notifications]
         refused = next(n for n in notes if n.startswith("The lab was not submitted: "))
         assert "The tag jan of lab7 already holds something that is not a lab submission" in refused
-    assert json.loads(registry.manifests["lab7"][registry.tags["lab7"]["jan"]][0])  # type: ignore[attr-defined]
+    assert json.loads(registry.manifests["lab7"][registry.tags["lab7"]["jan"]][0])
 
 
-def test_lab_pane_fixture_is_the_pane(tmp_path: Path) -> None:
-    assert lab_pane  # the helper the tests above share with test_lab_pane
+async def test_lab_pane_fixture_is_the_pane(tmp_path: Path) -> None:
+    """The helper the tests above share with test_lab_pane finds the pane that shows the
+    lab's checklist."""
+    lab, _ = lab_with_class(tmp_path)
+    app = lab_app(lab)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert lab_pane(app).query_one("#lab-table", DataTable).row_count > 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -35,7 +37,7 @@ def app_for(registry: WritableFakeRegistry, container: FakeContainer | None = No
     return cleanup_app(fake_cleanup_service(registry, container))
 
 
-def ranking(app: BuildTUI) -> list[str]:
+def ranking(app: App[None]) -> list[str]:
     return [str(row.key.value) for row in app.query_one(SpaceTable).ordered_rows]
 
 
@@ -47,13 +49,13 @@ async def open_space(pilot: Pilot[None]) -> CleanupPane:
     await settle(pilot)
     await pilot.press("s")
     await settle(pilot)
-    return cleanup_pane(pilot.app)  # type: ignore[arg-type]
+    return cleanup_pane(pilot.app)
 
 
 async def point_at(pilot: Pilot[None], key: str) -> None:
     table = pilot.app.query_one(SpaceTable)
     table.focus()
-    table.move_cursor(row=ranking(pilot.app).index(key))  # type: ignore[arg-type]
+    table.move_cursor(row=ranking(pilot.app).index(key))
     await pilot.pause()
 
 
@@ -100,8 +102,10 @@ async def test_a_repository_row_selects_everything_in_it_and_the_what_if_is_the_
         table = app.query_one(SpaceTable)
         assert table.get_row("app (repository)")[0].plain == "●"
         assert table.get_row("app:v3")[0].plain == "●"
-        assert app.query_one(CleanupItems).get_row("app:v3")[0].plain == "●"  # the tags view too
-        row = pane.space.report.row("app (repository)")  # type: ignore[union-attr]
+        tags_view = app.query_one(CleanupItems).get_row("app:v3")[0]
+        assert isinstance(tags_view, Text) and tags_view.plain == "●"  # the tags view too
+        assert pane.space.report is not None
+        row = pane.space.report.row("app (repository)")
         assert row is not None and pane.plan is not None
         assert pane.plan.reclaimed_bytes == row.frees
         line = text_of(app, "#space-what-if")
@@ -173,7 +177,7 @@ async def test_f_adds_the_referrers_the_plan_would_orphan() -> None:
         await pilot.press("f")
         await settle(pilot)
         (orphan,) = [k for k in pane.selected if "@" in k]
-        assert pane.plan.orphans == ()
+        assert not pane.plan.orphans
         assert app.query_one(SpaceTable).get_row(orphan)[0].plain == "●"
 
 

@@ -44,16 +44,16 @@ class FakeEvents:
         thread.join()
 
 
-def counted(pane: object) -> list[int]:
+def counted(pane: RegistryPane | CleanupPane) -> list[int]:
     """Count the pane's refreshes (the app asks for them by `action_refresh`)."""
     calls = [0]
-    original = pane.action_refresh  # type: ignore[attr-defined]
+    original = pane.action_refresh
 
     def refresh() -> None:
         calls[0] += 1
         original()
 
-    pane.action_refresh = refresh  # type: ignore[attr-defined]
+    pane.action_refresh = refresh  # type: ignore[method-assign]  # on this pane only
     return calls
 
 

@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.message import Message
 from textual.notifications import Notify
 from textual.widgets import DataTable, Static, TabbedContent
+from textual.widgets._footer import FooterKey  # Textual exports no name for a footer's key
 
 from buildtui.app.app import make_app
 from buildtui.app.messages import LabChanged
@@ -105,7 +106,7 @@ async def test_language_key_switches_to_polish(tmp_path: Path) -> None:
         title = str(lab_pane(app).query_one("#lab-title", Static).render())
         assert title.startswith("Laboratorium 7")
         # The whole app follows: the footer's labels, the tabs; the choice is kept.
-        footer = {key.key: key.description for key in app.query("Footer *") if hasattr(key, "key")}
+        footer = {k.key: k.description for k in app.query("Footer *") if isinstance(k, FooterKey)}
         assert (footer["w"], footer["r"], footer["l"]) == ("Sprawozdanie", "Odśwież", "EN/PL")
         assert str(app.query_one(TabbedContent).get_tab("builders").label) == "1 Buildery"
         assert load_settings(environ={}).language == "pl"
@@ -301,7 +302,7 @@ async def test_details_show_the_proof_time_and_the_lab_as_a_dated_sequence(
 
 
 async def test_the_nine_items_show_at_once_and_are_completed_by_the_first_look(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import threading
 
@@ -313,7 +314,7 @@ async def test_the_nine_items_show_at_once_and_are_completed_by_the_first_look(
         release.wait(10)
         return observe()
 
-    service.observe = slow  # type: ignore[method-assign]
+    monkeypatch.setattr(service, "observe", slow)
     app = lab_app(service)
     async with app.run_test(size=(160, 48)) as pilot:
         for _ in range(500):

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import Static, TabbedContent
 
 from buildtui.app.app import BuildTUI
 from buildtui.app.panes.build import BuildPane
@@ -53,12 +54,16 @@ def timed_build(
 
 
 def replay_app(
-    tmp_path: Path, records: Sequence[BuildRecord] | None = None, **options: object
+    tmp_path: Path,
+    records: Sequence[BuildRecord] | None = None,
+    *,
+    speed: float = 1.0,
+    paused: bool = False,
 ) -> tuple[ReplayApp, BuildHistory]:
     settings, services = fake_services(tmp_path)
     assert services.build is not None
     history = services.build.history
-    app = ReplayApp(settings, services, records or [], **options)  # type: ignore[arg-type]
+    app = ReplayApp(settings, services, records or [], speed=speed, paused=paused)
     return app, history
 
 
@@ -98,7 +103,7 @@ async def test_lab_replay_shows_the_kept_build_in_the_build_pane(tmp_path: Path)
         await settle(pilot)
         pane = app.query_one(BuildPane)
         live = await replayed(pilot, pane)
-        assert app.query_one("#panes").active == "build"  # type: ignore[attr-defined]
+        assert app.query_one("#panes", TabbedContent).active == "build"
         assert live.summary is not None
         assert (live.summary.cached, live.summary.total) == (10, 10)
         assert live.argv == list(LAB_ARGV)
@@ -253,12 +258,12 @@ async def test_p_in_the_history_replays_the_selected_build(tmp_path: Path) -> No
         assert f"Replay of build #{build_id}" in text_of(app, "#build-command")
 
 
-def test_replay_refuses_what_it_cannot_show(capsys: object) -> None:
+def test_replay_refuses_what_it_cannot_show(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lab", "replay", "7"]) == 2
     assert main(["lab", "replay", "seven"]) == 2
     assert main(["lab", "replay", "1", "--speed", "0"]) == 2
     assert main(["lab", "replay", "1", "2", "3"]) == 2
-    err = capsys.readouterr().err  # type: ignore[attr-defined]
+    err = capsys.readouterr().err
     assert "There is no build 7 in the history." in err
     assert "BUILD is a build's number in the history, not 'seven'" in err
     assert "--speed must be above 0" in err

@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList
+from textual.widgets.tree import TreeNode
 
 from buildtui.app.app import BuildTUI, make_app
 from buildtui.app.panes.registry import RegistryPane
 from buildtui.app.widgets.manifest_tree import ManifestTree
+from buildtui.registry.outline import OutlineNode
 from tests.fakes.services import fake_services, settle
 
 SIZES = [(160, 48), (100, 30)]
@@ -21,7 +25,7 @@ def full_app(tmp_path: Path) -> BuildTUI:
     return make_app(settings, services)
 
 
-async def show_tag(pilot, repository: str, tag: str) -> ManifestTree:  # type: ignore[no-untyped-def]
+async def show_tag(pilot: Pilot[None], repository: str, tag: str) -> ManifestTree:
     app = pilot.app
     await pilot.press("3")
     await settle(pilot)
@@ -119,7 +123,7 @@ async def test_star_opens_everything_below_then_closes_it(
         assert not tree.root.is_expanded
 
 
-def walk(node):  # type: ignore[no-untyped-def]
+def walk(node: TreeNode[OutlineNode]) -> Iterator[TreeNode[OutlineNode]]:
     yield node
     for child in node.children:
         yield from walk(child)

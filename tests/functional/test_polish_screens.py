@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import TabbedContent
 
 from buildtui.app.app import BuildTUI, make_app
@@ -58,7 +59,7 @@ SEEN: list[str] = []
 """Every screen the scan read (printed when it fails, to see what it looked at)."""
 
 
-async def show(pilot, *keys: str) -> list[str]:  # type: ignore[no-untyped-def]
+async def show(pilot: Pilot[None], *keys: str) -> list[str]:
     for key in keys:
         await pilot.press(key)
         await settle(pilot)
@@ -95,10 +96,8 @@ async def test_every_pane_in_polish_has_no_english_left(
         app.query_one(BuildPane).action_run()
         await settle(pilot)
         for _ in range(100):
-            if (
-                app.query_one(BuildPane).live is not None
-                and not app.query_one(BuildPane).live.running
-            ):
+            live = app.query_one(BuildPane).live
+            if live is not None and not live.running:
                 break
             await pilot.pause(0.05)
         found["build steps"] = untranslated(await show(pilot, "f3"))
@@ -136,6 +135,7 @@ async def test_the_palette_switches_the_whole_app_and_keeps_the_choice(tmp_path:
         assert str(app.query_one(TabbedContent).get_tab("build").label) == "2 Budowanie"
         lines = await show(pilot, "1")
         assert "Buildery" in lines[3]
+        assert app.status_bar is not None
         assert " działa (" in str(app.status_bar.styled_text)  # the status bar at once too
         assert any("Odśwież" in line for line in lines[-2:])  # the footer
         assert load_settings(environ={}).language == "pl"
@@ -146,5 +146,6 @@ async def test_the_palette_switches_the_whole_app_and_keeps_the_choice(tmp_path:
         await show(pilot, "enter")
         assert language() == "en"
         assert str(app.query_one(TabbedContent).get_tab("build").label) == "2 Build"
+        assert app.status_bar is not None
         assert " up (" in str(app.status_bar.styled_text)
         assert load_settings(environ={}).language == "en"

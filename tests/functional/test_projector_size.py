@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, TabbedContent
+from textual.widgets import Checkbox, Input, SelectionList, TabbedContent
+from textual.widgets._footer import FooterKey  # Textual exports no name for a footer's key
 
 from buildtui.app.app import BuildTUI, make_app
 from buildtui.app.messages import LabChanged
@@ -15,7 +17,7 @@ from buildtui.app.panes.build import BuildPane
 from buildtui.app.widgets.build_form import BuildForm
 from buildtui.buildx.models import Platform
 from buildtui.forms import FormMemory
-from tests.fakes.builders import sample_builders
+from tests.fakes.builders import FakeBuildersService, sample_builders
 from tests.fakes.services import fake_services, settle
 
 PROJECTOR = (100, 30)
@@ -24,12 +26,13 @@ THIS_ENGINE = ("linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/amd64/v
 
 def projector_app(tmp_path: Path, forms: FormMemory | None = None) -> BuildTUI:
     settings, services = fake_services(tmp_path)
-    assert services.builders is not None
+    fake = services.builders
+    assert isinstance(fake, FakeBuildersService)
     builders = sample_builders()
     default = builders[0]
     node = replace(default.nodes[0], platforms=tuple(Platform(p) for p in THIS_ENGINE))
     builders[0] = replace(default, nodes=(node,))
-    services.builders.builders = builders  # type: ignore[attr-defined]
+    fake.builders = builders
     return make_app(settings, replace(services, forms=forms))
 
 
@@ -81,7 +84,7 @@ def footer_keys(app: BuildTUI) -> str:
     footer = app.query_one("Footer")
     return " ".join(
         f"{item.key_display} {item.description}"
-        for item in footer.query("FooterKey")
+        for item in footer.query(FooterKey)
         if item.region.right <= PROJECTOR[0] - 12
     )
 
@@ -113,13 +116,13 @@ async def test_check_boxes_read_without_colour(tmp_path: Path) -> None:
         await pilot.press("2")
         await settle(pilot)
         box = app.query_one("#no-cache", Checkbox)
-        assert box.render().plain.startswith("▐ ▌")  # type: ignore[union-attr]
+        assert box.render().plain.startswith("▐ ▌")
         box.value = True
         await pilot.pause()
-        assert box.render().plain.startswith("▐x▌")  # type: ignore[union-attr]
-        platforms = app.query_one("#platforms")
+        assert box.render().plain.startswith("▐x▌")
+        platforms = app.query_one("#platforms", SelectionList)
         first = platforms.render_line(0).text
-        platforms.select("linux/arm64")  # type: ignore[attr-defined]
+        platforms.select("linux/arm64")
         await pilot.pause()
         rows = [platforms.render_line(y).text for y in range(platforms.size.height)]
         assert any(row.startswith("▐x▌") and "linux/arm64" in row for row in rows)
@@ -163,14 +166,16 @@ async def test_the_build_form_is_kept_across_restarts(tmp_path: Path) -> None:
     assert (tmp_path / "data" / "forms" / "build.json").stat().st_mode & 0o077 == 0
 
 
-async def test_a_registry_change_refreshes_the_other_registry_panes(tmp_path: Path) -> None:
+async def test_a_registry_change_refreshes_the_other_registry_panes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = projector_app(tmp_path)
     async with app.run_test(size=PROJECTOR) as pilot:
         await settle(pilot)
         refreshed: list[str] = []
         for pane_id in ("registry", "cleanup"):
             pane = app.query_one(f"TabPane#{pane_id} > *")
-            pane.action_refresh = lambda pane_id=pane_id: refreshed.append(pane_id)  # type: ignore[attr-defined]
+            monkeypatch.setattr(pane, "action_refresh", lambda p=pane_id: refreshed.append(p))
         build = app.query_one(BuildPane)
         build.post_message(LabChanged())
         await settle(pilot)

@@ -8,6 +8,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.message import Message
 from textual.notifications import Notify
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from buildtui.app.app import BuildTUI
@@ -43,7 +44,7 @@ def tag_rows(app: BuildTUI) -> list[str]:
     return [str(row.key.value) for row in table.ordered_rows]
 
 
-async def choose(app: BuildTUI, pilot, repository: str, tag: str) -> None:  # type: ignore[no-untyped-def]
+async def choose(app: BuildTUI, pilot: Pilot[None], repository: str, tag: str) -> None:
     options = app.query_one("#registry-repos", OptionList)
     options.highlighted = repo_names(app).index(repository)
     await settle(pilot)
@@ -224,11 +225,11 @@ async def test_open_another_registry() -> None:
     other = FakeRegistry(host="other.test:5000")
     other.push_image("solo", "v1")
 
-    def route(request):  # type: ignore[no-untyped-def]
+    import httpx
+
+    def route(request: httpx.Request) -> httpx.Response:
         target = other if request.url.host == "other.test" else registry
         return target.handle(request)
-
-    import httpx
 
     from buildtui.registry.auth import NoCredentials
     from buildtui.registry.service import RegistryService
@@ -345,7 +346,7 @@ async def test_tree_is_driven_from_the_keyboard() -> None:
         assert not attestation.is_expanded
         await pilot.press("space")
         assert attestation.is_expanded
-        shown = {b.key: b.description for b in tree.BINDINGS if b.show}  # type: ignore[union-attr]
+        shown = {b.key: b.description for b in tree.BINDINGS if b.show}
         assert {"space", "asterisk"} <= set(shown)  # the arrows work without a footer line
         amd64 = tree.root.children[0]
         layer = next(n for n in amd64.children if str(n.label).startswith("layer"))
@@ -417,7 +418,9 @@ async def test_rows_are_filled_as_each_tag_arrives() -> None:
 async def test_the_pane_shows_the_rows_registry_ls_prints() -> None:
     """A damaged index, a tag that cannot be read, a cache image: the pane's cells are
     `row_cells` of the very rows `registry ls` prints (both read tags with `tag_row`)."""
-    assert registry_pane_module.tag_row is rows.tag_row and tag_table.row_cells is rows.row_cells
+    # The modules' own names (imported, not re-exported: vars() reads them as they are).
+    assert vars(registry_pane_module)["tag_row"] is rows.tag_row
+    assert vars(tag_table)["row_cells"] is rows.row_cells
     registry = damaged_lab_registry()
     service = fake_service(registry)
     scan = await service.scan(cached=False)
@@ -457,4 +460,5 @@ async def test_rows_and_tree_take_the_new_theme_s_colours() -> None:
             kind = app.query_one("#registry-tags", DataTable).get_row("cachetest")[1]
             assert isinstance(kind, Text) and Style.parse(str(kind.style)).color == error
             root = app.query_one(ManifestTree).root
+            assert isinstance(root.label, Text)
             assert Style.parse(str(root.label.style)).color == success  # "image", bold success

@@ -7,11 +7,14 @@ import asyncio
 import threading
 
 import httpx
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList
 
 from buildtui.app.panes.registry import RegistryPane
 from buildtui.registry import blobcache, client
+from buildtui.registry.classify import parse_manifest
+from buildtui.registry.models import Manifest
 from buildtui.registry.requests_thread import THREAD_NAME
 from tests.fakes.cleanup import WritableFakeRegistry, lab_fake_registry
 from tests.fakes.gate import Gate
@@ -26,21 +29,21 @@ def requests_threads() -> list[threading.Thread]:
 
 
 async def test_manifests_are_decoded_and_checked_off_the_ui_thread(
-    monkeypatch: object,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seen: set[str] = set()
-    parse, digest = blobcache.parse_manifest, client.compute_digest
+    compute_digest = client.compute_digest
 
-    def spy_parse(*args: object) -> object:
+    def spy_parse(raw: bytes, digest: str, content_type: str | None = None) -> Manifest:
         seen.add(threading.current_thread().name)
-        return parse(*args)  # type: ignore[arg-type]
+        return parse_manifest(raw, digest, content_type)
 
-    def spy_digest(*args: object) -> str:
+    def spy_digest(data: bytes, algorithm: str = "sha256") -> str:
         seen.add(threading.current_thread().name)
-        return digest(*args)  # type: ignore[arg-type]
+        return compute_digest(data, algorithm)
 
-    monkeypatch.setattr(blobcache, "parse_manifest", spy_parse)  # type: ignore[attr-defined]
-    monkeypatch.setattr(client, "compute_digest", spy_digest)  # type: ignore[attr-defined]
+    monkeypatch.setattr(blobcache, "parse_manifest", spy_parse)
+    monkeypatch.setattr(client, "compute_digest", spy_digest)
     before = set(requests_threads())
     app = registry_app(fake_service(lab_registry()))
     async with app.run_test(size=(150, 40)) as pilot:
