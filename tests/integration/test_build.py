@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 from buildtui.buildlog.model import StepState
 from buildtui.buildlog.parser import LineKind, LogParser
@@ -46,7 +47,7 @@ def capture(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-def run_cli(tmp_path: Path, name: str, args: list[str]) -> tuple[int, dict, list[str]]:
+def run_cli(tmp_path: Path, name: str, args: list[str]) -> tuple[int, dict[str, Any], list[str]]:
     """Run a build the way `buildtui build` does; (exit code, summary JSON, log lines)."""
     out = io.StringIO()
     summary = tmp_path / f"{name}.json"
@@ -64,7 +65,7 @@ class RegistryFailed(Exception):
 
 def run_lab_build(
     tmp_path: Path, registry: TestRegistry, name: str, args: list[str]
-) -> tuple[int, dict, list[str]]:
+) -> tuple[int, dict[str, Any], list[str]]:
     """`run_cli` from an empty local build cache; RegistryFailed on a registry 5xx.
 
     registry:2 (distribution 2.8) now and then answers 500 ("invalid checksum digest

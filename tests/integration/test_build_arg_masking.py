@@ -77,9 +77,9 @@ def test_a_real_build_s_argument_value_is_nowhere(tmp_path: Path) -> None:
 
     from dataclasses import replace
 
+    from buildtui.lab.checklist import ExportCheck
     from buildtui.lab.guide import evaluate
     from buildtui.lab.i18n import translator
-    from buildtui.lab.observe import ExportCheck
     from buildtui.lab.report import ReportReads, build_blocks
     from buildtui.lab.report_render import render
     from tests.unit.lab.test_guide import observations

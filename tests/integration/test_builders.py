@@ -15,6 +15,7 @@ import time
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,10 +64,10 @@ def service(lab_buildx: Path) -> BuildersService:
     return BuildersService(Settings(), timeout=60)
 
 
-def create(service: BuildersService, names: list[str], prefix: str, **kwargs: object) -> str:
+def create(service: BuildersService, names: list[str], prefix: str, **kwargs: Any) -> str:
     name = unique(prefix)
     names.append(name)
-    request = CreateRequest(CreateOptions(name=name, **kwargs))  # type: ignore[arg-type]
+    request = CreateRequest(CreateOptions(name=name, **kwargs))
     assert service.create(service.plan_create(request)) == name
     return name
 

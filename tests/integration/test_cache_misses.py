@@ -18,7 +18,7 @@ import sqlite3
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -95,11 +95,15 @@ def lab(engine: None, tmp_path: Path, image_names: list[str]) -> Lab:
     return Lab(tmp_path, image_names, BASE_IMAGE_PARTS["amd64"])
 
 
-def again_if_pruned(test: Callable[[Lab], None]) -> Callable[[Lab], None]:
-    """Run `test` with a new lab (new names) when the cache was pruned under it."""
+AnyLab = TypeVar("AnyLab", bound=Lab)
+
+
+def again_if_pruned(test: Callable[[AnyLab], None]) -> Callable[[AnyLab], None]:
+    """Run `test` with a new lab of the same kind (new names) when the cache was pruned
+    under it."""
 
     @functools.wraps(test)
-    def run(lab: Lab) -> None:
+    def run(lab: AnyLab) -> None:
         for attempt in range(3):
             try:
                 test(lab)
@@ -107,7 +111,7 @@ def again_if_pruned(test: Callable[[Lab], None]) -> Callable[[Lab], None]:
             except CachePruned:
                 if attempt == 2:
                     raise
-                lab = Lab(lab.tmp_path, lab.image_names, lab.base)
+                lab = type(lab)(lab.tmp_path, lab.image_names, lab.base)
 
     return run
 

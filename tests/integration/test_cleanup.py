@@ -334,11 +334,11 @@ def test_gc_tells_the_planned_blobs_from_the_garbage_already_in_storage(
 
     cli = f"buildtui --registry {env.settings.registry_url} --registry-container "
     cli += env.registry.container
-    lab = httpx.get(f"{env.url}/v2/lab/manifests/v1", headers={"Accept": ACCEPT_MANIFESTS})
+    served = httpx.get(f"{env.url}/v2/lab/manifests/v1", headers={"Accept": ACCEPT_MANIFESTS})
     lab_manifests = sorted(
         {
-            lab.headers["docker-content-digest"],
-            *(m["digest"] for m in lab.json().get("manifests", [])),
+            served.headers["docker-content-digest"],
+            *(m["digest"] for m in served.json().get("manifests", [])),
         }
     )
     # The tag alone would leave its manifest untagged, for the collector to keep.

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
+from textual.pilot import Pilot
 
 from buildtui.app import app as app_module
 from buildtui.app.app import BuildTUI, make_app
@@ -105,7 +106,7 @@ def bar_text(app: BuildTUI) -> str:
     return str(app.query_one(StatusBar).render())
 
 
-async def follows(pilot, condition: Callable[[], bool], what: str) -> None:  # type: ignore[no-untyped-def]
+async def follows(pilot: Pilot[None], condition: Callable[[], bool], what: str) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + PATIENCE
     while not condition():

@@ -89,7 +89,8 @@ def lab(settings: Settings, *args: str, expect: int = 0) -> tuple[int, str]:
 def status(settings: Settings) -> dict[str, Any]:
     code, out = lab(settings, "lab", "status", "--json")
     assert code == 0
-    return json.loads(out)  # type: ignore[no-any-return]
+    document: dict[str, Any] = json.loads(out)
+    return document
 
 
 def delete_tag(settings: Settings, repository: str, tag: str = "latest") -> None:
@@ -342,11 +343,10 @@ async def test_the_items_tick_as_the_lab_is_done(lab_settings: Settings, tmp_pat
     assert pushed["ref"] == image and digest == proven_index
     assert f"Digest:    {digest}" in text
     assert "  Platform:  linux/amd64" in text and "  Platform:  linux/arm64" in text
-    dockerfile = (tmp_path / "Dockerfile_multi").read_text()
-    assert (
-        "SHA-256 of its content: sha256:" + hashlib.sha256(dockerfile.encode()).hexdigest() in text
-    )
-    assert dockerfile.splitlines()[1] in text
+    dockerfile_text = (tmp_path / "Dockerfile_multi").read_text()
+    digest_of_text = hashlib.sha256(dockerfile_text.encode()).hexdigest()
+    assert "SHA-256 of its content: sha256:" + digest_of_text in text
+    assert dockerfile_text.splitlines()[1] in text
     third_log = history.get(third.id).log
     cached = counted_cached_lines(third_log)
     assert cached and all(line in text for line in cached)

@@ -73,7 +73,7 @@ def kill_lab_up_when(
         text=True,
     )
     seen: list[Event] = []
-    up: subprocess.Popen[str] | None = None
+    up: subprocess.Popen[bytes] | None = None
     ready = threading.Event()
 
     def watch() -> None:

@@ -43,7 +43,7 @@ PROBE = "sha256:" + "0" * 64
 
 def command_in(message: str) -> str:
     """The one command between backticks at the end of a hint."""
-    commands = re.findall(r"`([^`]+)`", message)
+    commands: list[str] = re.findall(r"`([^`]+)`", message)
     assert commands, f"no command in: {message}"
     return commands[-1]
 

@@ -289,7 +289,8 @@ def test_multi_arch_details(lab: Lab) -> None:
     for child in report.images:
         assert child.config is not None and child.config.created
         assert str(child.config.platform) == str(child.platform)
-        assert child.size == child.manifest.blob_size > 0  # type: ignore[union-attr]
+        assert child.manifest is not None
+        assert child.size == child.manifest.blob_size > 0
     assert report.unique_size <= sum(c.size for c in report.children)
 
 
@@ -315,7 +316,9 @@ def test_shared_layers_across_tags_and_repositories(lab: Lab) -> None:
     assert shared
     assert all({"multi:v1", "other:v1"} <= users[d] for d in shared)
     # The base image's layers are also in single:v1, the cache and busybox.
-    base_layers = multi.blob_digests() & by_ref["single:v1"].report.blob_digests()  # type: ignore[union-attr]
+    single = by_ref["single:v1"].report
+    assert single is not None
+    base_layers = multi.blob_digests() & single.blob_digests()
     assert base_layers
     assert all(len(users[d]) >= 3 for d in base_layers)
     assert result.unique_size < sum(e.report.unique_size for e in result.entries() if e.report)

@@ -20,7 +20,7 @@ import ssl
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -307,7 +307,7 @@ def test_host_names_ignore_case(tmp_path: Path) -> None:
         registry.stop()
 
 
-def fake_docker_info(folder: Path, registry_config: dict[str, object]) -> str:
+def fake_docker_info(folder: Path, registry_config: Mapping[str, object]) -> str:
     """A PATH whose `docker` prints this RegistryConfig for `docker info` (and fails else)."""
     folder.mkdir()
     script = folder / "docker"

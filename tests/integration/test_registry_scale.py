@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -93,7 +94,7 @@ def whole_scan(seeded: Seeded, cache: BlobCache | None = None) -> RegistryScan:
 
 
 def buildtui(
-    seeded: Seeded, home: Path, *argv: str, **streams: object
+    seeded: Seeded, home: Path, *argv: str, **streams: Any
 ) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
@@ -103,8 +104,8 @@ def buildtui(
     }
     command = [sys.executable, "-m", "buildtui", "--registry", seeded.url]
     command += ["--registry-container", seeded.container, *argv]
-    options: dict[str, object] = streams if streams else {"capture_output": True}
-    return subprocess.run(command, env=env, text=True, timeout=600, check=False, **options)  # type: ignore[call-overload, no-any-return]
+    options: dict[str, Any] = streams if streams else {"capture_output": True}
+    return subprocess.run(command, env=env, text=True, timeout=600, check=False, **options)
 
 
 def test_registry_ls_lists_every_repository_as_the_whole_scan_does(
