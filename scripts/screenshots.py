@@ -122,6 +122,7 @@ async def until(condition: object, timeout: float = 60.0) -> None:
 
 async def take(out: Path, registry_name: str, host: str, argv: list[str], context: Path) -> None:
     from textual.pilot import Pilot
+    from textual.widgets import DataTable
 
     from buildtui.app.app import BuildTUI, make_app
     from buildtui.app.panes.build import BuildPane
@@ -175,7 +176,7 @@ async def take(out: Path, registry_name: str, host: str, argv: list[str], contex
 
         await pilot.press("5")
         await settle(pilot)
-        await until(lambda: app.query_one("#lab-table").row_count == 9)
+        await until(lambda: app.query_one("#lab-table", DataTable).row_count == 9)
         await pilot.press("down", "down", "down")  # 4: the two-platform image and its digest
         await settle(pilot)
         shot("lab")
