@@ -4,6 +4,7 @@ pane filled in for it, a refresh when another pane changes the lab, the report k
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -311,13 +312,16 @@ async def test_the_nine_items_show_at_once_and_are_completed_by_the_first_look(
     release = threading.Event()
 
     def slow() -> Observations:  # the engine, the builders and the registry take a while
-        release.wait(10)
+        release.wait(120)  # set below once the items are checked; the bound only ends a hang
         return observe()
 
     monkeypatch.setattr(service, "observe", slow)
     app = lab_app(service)
     async with app.run_test(size=(160, 48)) as pilot:
-        for _ in range(500):
+        # A loaded machine may take seconds to start the app: wait for the rows, not a count
+        # of pauses (the look cannot complete them meanwhile, it is held until `release`).
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
             if app.query(LabPane) and app.query_one(LabPane).table.row_count:
                 break
             await pilot.pause(0.01)
