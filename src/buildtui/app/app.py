@@ -25,6 +25,7 @@ from buildtui.app.background import BackgroundChanged, running
 from buildtui.app.commands import APP_COMMANDS, PANES, Command, bindings, palette_text
 from buildtui.app.engine_follow import EngineChanged, EngineFollower
 from buildtui.app.messages import LabChanged, LabProgress, ShowLabStep
+from buildtui.app.polling import BackoffPoll
 from buildtui.app.running import keep_language, run_captured
 from buildtui.app.services import Services
 from buildtui.app.widgets.footer import TranslatedFooter
@@ -37,6 +38,9 @@ from buildtui.settings import Settings, SettingsError, save_setting
 from buildtui.untrusted import visible
 
 STATUS_INTERVAL = 15.0
+"""Seconds between two status probes after a change."""
+STATUS_INTERVAL_MAX = 60.0
+"""Seconds between two status probes at most, while the status stays the same."""
 STARTUP_GC_PAUSE = 10.0
 """At most this many seconds without automatic garbage collection while starting."""
 REGISTRY_PANES = ("registry", "cleanup")
@@ -98,6 +102,8 @@ class BuildTUI(App[None]):
         self.services = services
         """None until loaded after the first frame (real ones), or given (tests)."""
         self.status: EngineStatus | None = None
+        self.status_poll: BackoffPoll | None = None
+        """Probes the status again, once the panes are mounted."""
         self._reported_problems: tuple[str, ...] = ()
         self._lab_progress = ""
         """The Lab's progress (`3/9`), shown on its tab."""
@@ -251,7 +257,11 @@ class BuildTUI(App[None]):
             tabs = self.tabs
             self.check_keymap(child for pane in PANES for child in tabs.get_pane(pane[0]).children)
         self.refresh_status()
-        self.set_interval(STATUS_INTERVAL, self.refresh_status)
+        # Again `STATUS_INTERVAL` seconds after each probe, less often while nothing
+        # changes (`app/polling.py`): the engine's events and ctrl+r probe at once.
+        self.status_poll = BackoffPoll(
+            self, self.refresh_status, first=STATUS_INTERVAL, longest=STATUS_INTERVAL_MAX
+        )
         if self.services is not None and self.services.events is not None:
             self.services.events.start(self.engine.post)
         self.call_after_refresh(self.freeze_heap)
@@ -336,6 +346,8 @@ class BuildTUI(App[None]):
         if event.worker.group != "status" or event.state is not WorkerState.ERROR:
             return
         error = event.worker.error or RuntimeError("unknown error")
+        if self.status_poll is not None:
+            self.status_poll.looked(changed=True)
         if (bar := self.status_bar) is not None:
             bar.show_failure(error)
         self.notify(
@@ -349,6 +361,8 @@ class BuildTUI(App[None]):
 
     @on(StatusProbed)
     def show_status(self, message: StatusProbed) -> None:
+        if self.status_poll is not None:
+            self.status_poll.looked(changed=message.status != self.status)
         self.status = message.status
         if (bar := self.status_bar) is not None:
             bar.status = message.status

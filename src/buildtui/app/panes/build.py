@@ -158,6 +158,7 @@ class BuildPane(ReplayControls):
         self._pictures_version = -1
         self._status_drawn_at = 0.0
         self.replay_lives: list[LiveBuild] = []
+        self._ticker: Timer | None = None
         self._stage_orders: list[list[str]] = []
 
     # -- layout --------------------------------------------------------------
@@ -184,7 +185,9 @@ class BuildPane(ReplayControls):
         self.query_one(BuildFormView).update_preview()
         self.load_platforms()
         self.query_one(BuildHistoryView).load()
-        self.set_interval(TICK, self._tick)
+        # Ticks while a build or a replay runs only (`_tick` pauses it, `keep_ticking`
+        # resumes it): an idle app wakes for nothing.
+        self._ticker = self.set_interval(TICK, self._tick)
 
     # -- views and keys --------------------------------------------------------
 
@@ -332,6 +335,7 @@ class BuildPane(ReplayControls):
         """Run `argv` (exactly) and show it; returns the live build."""
         live = LiveBuild(argv, platform_order=platforms, clock=self.clock)
         self.live = live
+        self.keep_ticking()
         self._drawn_version = -1
         steps = self.query_one(BuildStepsView)
         steps.show_command("", argv)
@@ -394,12 +398,30 @@ class BuildPane(ReplayControls):
         self.query_one("#build-status", Static).update(_("The build did not start."))
         self.refresh_bindings()
 
+    @property
+    def ticking(self) -> bool:
+        """Whether running steps' elapsed times are redrawn every `TICK` seconds."""
+        ticker = self._ticker
+        return ticker is not None and ticker._active.is_set()
+
+    def keep_ticking(self) -> None:
+        """A build or a replay started: redraw its elapsed times until it ends."""
+        if self._ticker is not None:
+            self._ticker.resume()
+
     def _tick(self) -> None:
-        if self.live is not None and self.live.running and self.view in ("steps", "pictures"):
+        running = self.live is not None and self.live.running
+        if running and self.view in ("steps", "pictures"):
             self._drawn_version = -1
             self._refresh_live()
         elif self.view == "pair" and any(live.running for live in self.replay_lives):
             self.draw_replay()
+        elif (
+            not running
+            and not any(live.running for live in self.replay_lives)
+            and self._ticker is not None
+        ):
+            self._ticker.pause()
 
     def retranslate(self) -> None:
         """Draw the build (status line, steps, summary) and a replay again in the app's

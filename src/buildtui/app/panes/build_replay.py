@@ -53,6 +53,9 @@ class ReplayControls(Vertical):
     """Its builds as they are replayed (one, or two side by side)."""
     live: LiveBuild | None
 
+    def keep_ticking(self) -> None:
+        """A build or replay started: the pane redraws its elapsed times (BuildPane)."""
+
     @property
     def view(self) -> str:
         """The view in front: form, steps, log, history or pair."""
@@ -122,6 +125,7 @@ class ReplayControls(Vertical):
                 self.action_show_view("steps")
         for live, service in zip(self.replay_lives, session.services, strict=True):
             self._run_replay(live, service)
+        self.keep_ticking()
         self.draw_replay()
         self.refresh_bindings()
 

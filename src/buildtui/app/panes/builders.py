@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, TypeAlias
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -21,6 +20,7 @@ from buildtui.app.commands import bindings
 from buildtui.app.messages import LabChanged, hosted_in_tabs
 from buildtui.app.panes import builders_messages as messages
 from buildtui.app.panes.builders_commands import PANE_COMMANDS
+from buildtui.app.polling import BackoffPoll
 from buildtui.app.widgets.builder_details import BuilderDetails
 from buildtui.app.widgets.builders_table import BuildersTable
 from buildtui.app.widgets.problem_note import ProblemNote
@@ -50,6 +50,10 @@ if TYPE_CHECKING:
     from buildtui.app.screens.builder_remove import RemoveRequest
 
 REFRESH_INTERVAL = 10.0
+"""Seconds between two listings while the pane is shown and the builders change."""
+LONGEST_INTERVAL = 60.0
+"""Seconds between two listings at most while nothing changes (a builder's start or stop
+comes through the engine's events at once)."""
 
 
 class BuildersPane(Widget):
@@ -110,7 +114,7 @@ class BuildersPane(Widget):
         self.error: BuildxError | None = None
         self.refreshing = False
 
-    _poll: Timer | None = None
+    _poll: BackoffPoll | None = None
 
     def compose(self) -> ComposeResult:
         yield ThemedStatic(title_text(None, False), id="builders-title")
@@ -124,10 +128,17 @@ class BuildersPane(Widget):
         # only delay drawing the pane. The first `buildx ls` starts once it is shown.
         self.add_class("reading")
         self.can_focus = True
-        # Lists again every `refresh_interval` seconds while shown only: hidden, it
-        # follows the engine's events for the builders, and lists again when shown.
+        # Lists again `refresh_interval` seconds after a change while shown only, less
+        # often while nothing changes (`app/polling.py`): hidden, it follows the
+        # engine's events for the builders, and lists again when shown.
         self._poll = (
-            self.set_interval(self.refresh_interval, self.refresh_builders, pause=True)
+            BackoffPoll(
+                self,
+                self.refresh_builders,
+                first=self.refresh_interval,
+                longest=LONGEST_INTERVAL,
+                paused=True,
+            )
             if self.refresh_interval
             else None
         )
@@ -230,6 +241,8 @@ class BuildersPane(Widget):
         unchanged = message.listing == self.listing and self.error is None
         self.listing = message.listing
         self._set_refreshing(False)
+        if self._poll is not None:
+            self._poll.looked(changed=not unchanged)
         if unchanged:
             return  # nothing to redraw: a periodic refresh costs the UI almost nothing
         self.show_error(None)
@@ -238,6 +251,8 @@ class BuildersPane(Widget):
     @on(LoadFailed)
     def load_failed(self, message: LoadFailed) -> None:
         self._set_refreshing(False)
+        if self._poll is not None:
+            self._poll.looked(changed=True)  # on the first pace until it answers
         self.show_error(message.error)
 
     @on(ActionDone)

@@ -10,6 +10,9 @@ from textual.widgets import ProgressBar
 from buildtui.app.widgets.themed_static import ThemedStatic
 from buildtui.cleanup.present import styled
 
+IDLE_TOTAL = 1.0
+"""The hidden bar's total: any, as long as there is one."""
+
 
 class CleanupProgress(Vertical):
     """`show_lines` for results, `show_progress` while running, `hide_progress` after."""
@@ -38,7 +41,9 @@ class CleanupProgress(Vertical):
         """The result lines shown (a progress line replaces them on screen, not here)."""
 
     def compose(self) -> ComposeResult:
-        yield ProgressBar(id="cleanup-progress", show_eta=False)
+        # A total from the start: a bar without one is indeterminate, and Textual animates
+        # that 15 times a second, hidden or not (an idle app's main CPU use).
+        yield ProgressBar(total=IDLE_TOTAL, id="cleanup-progress", show_eta=False)
         yield ThemedStatic(id="cleanup-status")
 
     def show_lines(self, lines: list[str]) -> None:
@@ -56,4 +61,6 @@ class CleanupProgress(Vertical):
         self.query_one("#cleanup-status", ThemedStatic).show(f"… {what}")
 
     def hide_progress(self) -> None:
-        self.query_one("#cleanup-progress", ProgressBar).remove_class("shown")
+        bar = self.query_one("#cleanup-progress", ProgressBar)
+        bar.remove_class("shown")
+        bar.update(total=IDLE_TOTAL, progress=0)  # not animated while hidden (`compose`)
