@@ -11,9 +11,9 @@ memory is the figure). It waits until:
   it is first shown: not here);
 with `--cleanup`, shows the Clean-up pane until it has read the registry (its plan's
 inventory), then the Registry pane again; then measures `--idle` seconds with no key
-pressed: the CPU the process uses (all its
-threads), its memory at the start and the end of that time, and the background work
-the status bar says is running. The timings, peak memory (VmHWM) and these figures are
+pressed: the CPU the process uses (all its threads; in all, and second by second), its
+memory at the start and the end of that time, and the background work the status bar
+says is running. The timings, peak memory (VmHWM) and these figures are
 printed as one JSON line with --json.
 
 The data, config and state dirs are a fresh temporary folder (an empty disk cache and
@@ -135,13 +135,19 @@ async def measure(
         before, before_children = cpu(), children_cpu()
         idle_started = time.perf_counter()
         samples = []
+        seconds = []  # CPU % of each second: does it go quiet at once once shown?
+        last_cpu, last_time = before, idle_started
         while time.perf_counter() - idle_started < idle:
             await asyncio.sleep(1.0)
             samples.append(status()["VmRSS"])
+            now_cpu, now = cpu(), time.perf_counter()
+            seconds.append(round(100 * (now_cpu - last_cpu) / (now - last_time), 1))
+            last_cpu, last_time = now_cpu, now
         spent = cpu() - before
         elapsed = time.perf_counter() - idle_started
         figures["idle_cpu_percent"] = 100 * spent / elapsed
         figures["idle_children_cpu_percent"] = 100 * (children_cpu() - before_children) / elapsed
+        figures["idle_cpu_percent_by_second"] = seconds
         figures["rss_idle_start"] = samples[0] if samples else figures["rss_shown"]
         figures["rss_idle_end"] = samples[-1] if samples else figures["rss_shown"]
         bar = app.query_one("#status")
