@@ -12,12 +12,16 @@ from textual.widgets import ProgressBar
 
 from buildtui.app.app import STATUS_INTERVAL, STATUS_INTERVAL_MAX, make_app
 from buildtui.app.panes.builders import LONGEST_INTERVAL, REFRESH_INTERVAL
+from buildtui.app.panes.lab import LONGEST_INTERVAL as LAB_LONGEST
+from buildtui.app.panes.lab import REFRESH_INTERVAL as LAB_INTERVAL
+from buildtui.app.panes.lab import LabPane
 from buildtui.app.polling import next_delay
 from buildtui.app.widgets.cleanup_progress import CleanupProgress
 from tests.fakes.build import ReplayBuildService, captured_log
 from tests.fakes.build_app import build_app, build_pane
 from tests.fakes.builders import FakeBuildersService
 from tests.fakes.builders_app import builders_app, builders_pane
+from tests.fakes.lab import record_build
 from tests.fakes.services import fake_services, settle, until
 from tests.fakes.status import FakeStatusService, engine_down_status, healthy_status
 
@@ -138,3 +142,28 @@ async def test_the_builders_are_listed_less_often_while_unchanged_and_not_while_
         await settle(pilot)
         # The pace started again: the first listing after it found nothing new.
         assert poll.scheduled and poll.delay == 2 * REFRESH_INTERVAL
+
+
+async def test_the_lab_looks_less_often_while_its_items_stay_the_same(tmp_path: Path) -> None:
+    settings, services = fake_services(tmp_path)
+    assert services.build is not None
+    app = make_app(settings, services)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        pane = app.query_one(LabPane)
+        poll = pane._poll
+        assert poll is not None and poll.scheduled
+        # Shown, it looked at once and found what it saw while hidden: a slower pace.
+        assert poll.delay == min(2 * LAB_INTERVAL, LAB_LONGEST) > LAB_INTERVAL
+        record_build(services.build.history, "lab-first-build.log", 100.0)  # a build made
+        pane.refresh_guide()  # as the timer does
+        await settle(pilot)
+        assert poll.delay == LAB_INTERVAL and poll.scheduled  # the items changed
+        pane.refresh_guide()
+        await settle(pilot)
+        assert poll.delay == min(2 * LAB_INTERVAL, LAB_LONGEST)  # the same items
+        await pilot.press("1")  # hidden: no more looks of its own
+        await settle(pilot)
+        assert not poll.scheduled

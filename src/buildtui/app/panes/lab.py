@@ -17,13 +17,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.timer import Timer
 from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from buildtui.app.background import ReadsInBackground
 from buildtui.app.commands import Command, bindings
 from buildtui.app.messages import LabProgress, ShowLabStep, hosted_in_tabs
+from buildtui.app.polling import BackoffPoll
 from buildtui.app.running import switch_language
 from buildtui.app.theme_styles import on_theme_change, themed_text
 from buildtui.app.widgets.screen_static import ScreenStatic
@@ -36,6 +36,9 @@ from buildtui.lab.presentation import item_details, item_row, timeline_text
 from buildtui.lab.service import LabService
 
 REFRESH_INTERVAL = 30.0
+"""Seconds between two looks while the pane is shown and its items change."""
+LONGEST_INTERVAL = 60.0
+"""Seconds between two looks at most while its items stay the same."""
 PRESET_ACTIONS = {"lab": "apply_preset", "prune": "prune", "create": "create_lab_builder"}
 """The action of the target pane that fills it in for a step."""
 
@@ -109,7 +112,7 @@ class LabPane(ReadsInBackground):
         self._failure: str | None = None
         """The last failure of a look at the lab that was said (said once, not every look)."""
         self.guide: Guide | None = None
-        self._poll: Timer | None = None
+        self._poll: BackoffPoll | None = None
 
     def compose(self) -> ComposeResult:
         yield ScreenStatic(_("Laboratory 7"), id="lab-title")
@@ -124,10 +127,17 @@ class LabPane(ReadsInBackground):
         self._columns()
         self._show_items_looking()
         self.refresh_guide()
-        # Looks again every `refresh_interval` seconds while it is shown only: hidden, it
-        # follows the changes the app makes and the engine's events (LabChanged).
+        # Looks again `refresh_interval` seconds after a change while it is shown only,
+        # less often while the items stay the same (`app/polling.py`): hidden, it follows
+        # the changes the app makes and the engine's events (LabChanged).
         self._poll = (
-            self.set_interval(self.refresh_interval, self.refresh_guide, pause=True)
+            BackoffPoll(
+                self,
+                self.refresh_guide,
+                first=self.refresh_interval,
+                longest=LONGEST_INTERVAL,
+                paused=True,
+            )
             if self.refresh_interval
             else None
         )
@@ -186,9 +196,13 @@ class LabPane(ReadsInBackground):
 
     @on(Observed)
     def show_observations(self, message: Observed) -> None:
+        before = self.guide.items if self.guide is not None else None
         self.observations = message.observations
         self._failure = None
         self.show_guide()
+        if self._poll is not None:
+            after = self.guide.items if self.guide is not None else None
+            self._poll.looked(changed=after != before)
 
     @on(Worker.StateChanged)
     def observing_failed(self, event: Worker.StateChanged) -> None:
@@ -197,6 +211,8 @@ class LabPane(ReadsInBackground):
         worker = event.worker
         if event.state is not WorkerState.ERROR or worker.node is not self:
             return
+        if worker.group == "lab-observe" and self._poll is not None:
+            self._poll.looked(changed=True)  # on the first pace until it answers
         failure = f"{type(worker.error).__name__}: {worker.error}"
         if failure == self._failure:
             return
