@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python bench/registry_scale.py [--shapes 20x50,100x100,300x100] [--runs 3]
      [--storage DIR] [--catalog 50000] [--index 10000] [--app] [--only-extra]
+     [--repeat-only]
 
 For each shape RxT (R repositories of T tags, half of them multi-platform indexes with
 attestations, as bench/registry_scan.py pushes them), registry:2's storage is written
@@ -14,7 +15,8 @@ Each round then runs, each in a process of its own (wall time, peak RSS):
 - `plain floor`: the catalog, the tag lists and one HEAD per tag;
 - `registry ls --json` again (the repeat scan: the rest from the disk cache);
 - `rm REPO:TAG --dry-run --json` (a plan reads everything from the registry).
-and prints the ratios: first scan / plain full, repeat / floor, plan / plain full.
+and prints the ratios: first scan / plain full, repeat / floor, plan / plain full
+(`--repeat-only`: the first scan only fills the disk cache; repeat / floor alone).
 Rounds alternate the commands, so that a machine whose load drifts weighs on both.
 `--app` also runs bench/app_registry.py (the whole app, the Registry pane in front):
 until everything is shown, its peak memory, and its CPU and memory once idle.
@@ -148,8 +150,9 @@ def shape(url: str, repositories: int, tags: int, args: argparse.Namespace) -> N
     for number in range(args.runs):
         print(f"  round {number + 1}", flush=True)
         with tempfile.TemporaryDirectory(prefix="buildtui-bench-home-") as home:
-            full = plain(url, "full")
-            print(line(f"plain full ({full['requests']:,} req)", full), flush=True)
+            full = None if args.repeat_only else plain(url, "full")
+            if full is not None:
+                print(line(f"plain full ({full['requests']:,} req)", full), flush=True)
             ls = buildtui(url, home, "registry", "ls", "--json")
             print(line("registry ls --json (first)", ls), flush=True)
             floor = plain(url, "floor")
@@ -158,11 +161,12 @@ def shape(url: str, repositories: int, tags: int, args: argparse.Namespace) -> N
             print(line("registry ls --json (repeat)", again), flush=True)
             document = json.loads(ls["out"])
             assert sum(len(r["tags"]) for r in document["repositories"]) == repositories * tags
-            first.append(ls["seconds"] / full["seconds"])
+            if full is not None:
+                first.append(ls["seconds"] / full["seconds"])
             repeat.append(again["seconds"] / floor["seconds"])
             rss_first.append(ls["rss"])
             rss_repeat.append(again["rss"])
-            if not args.skip_rm:
+            if not args.skip_rm and full is not None:
                 target = f"bench/app{repositories - 1:03d}:v{tags - 1:03d}"
                 rm = buildtui(url, home, "rm", target, "--dry-run", "--json")
                 print(line("rm --dry-run --json", rm), flush=True)
@@ -247,6 +251,11 @@ def main() -> int:
     )
     parser.add_argument("--idle", type=float, default=30.0, help="app seconds measured idle")
     parser.add_argument("--skip-rm", action="store_true")
+    parser.add_argument(
+        "--repeat-only",
+        action="store_true",
+        help="no plain full scan and no rm: the repeat scan against its floor only",
+    )
     parser.add_argument("--only-extra", action="store_true", help="no shapes")
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
