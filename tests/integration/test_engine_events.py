@@ -138,3 +138,28 @@ async def test_the_bar_and_the_clean_up_pane_follow_docker_stop_and_start(
         await follows(pilot, lambda: f"{name} up" in bar_text(app), "up in the bar")
         await follows(pilot, lambda: not message.has_class("shown"), "the error gone")
         assert pane.graph is not None
+
+
+async def test_the_status_probe_slows_while_the_engine_is_unchanged_and_follows_a_stop(
+    lab_registry: Settings,
+) -> None:
+    """The real probe finds the same status twice (the pace slows to a probe a minute),
+    and `docker stop` of the registry still shows at once and brings the pace back."""
+    settings = lab_registry
+    name = settings.registry_container
+    app = make_app(settings, make_services(settings))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot, timeout=30)
+        await follows(pilot, lambda: f"{name} up" in bar_text(app), "up in the bar")
+        poll = app.status_poll
+        assert poll is not None and poll.scheduled
+        for _ in range(2):
+            probed = app.status
+            await pilot.press("ctrl+r")  # as the timer does
+            await follows(pilot, lambda probed=probed: app.status is not probed, "probed")  # type: ignore[misc]
+        assert poll.delay == app_module.STATUS_INTERVAL_MAX  # nothing changed
+        await asyncio.to_thread(docker, "stop", name)
+        await follows(pilot, lambda: f"{name} down" in bar_text(app), "down in the bar")
+        assert poll.delay < app_module.STATUS_INTERVAL_MAX and poll.scheduled
+        await asyncio.to_thread(docker, "start", name)
+        await follows(pilot, lambda: f"{name} up" in bar_text(app), "up in the bar")
