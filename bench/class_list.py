@@ -51,7 +51,7 @@ from buildtui.classroom.ref import parse_class_ref  # noqa: E402
 from buildtui.classroom.remote import push_submission  # noqa: E402
 from buildtui.classroom.service import ClassRow, ClassService  # noqa: E402
 from buildtui.lab.i18n import translator  # noqa: E402
-from buildtui.lab.records import iso_time  # noqa: E402
+from buildtui.lab_records import iso_time  # noqa: E402
 from buildtui.registry.auth import NoCredentials  # noqa: E402
 from buildtui.registry.client import RegistryClient  # noqa: E402
 from buildtui.registry.service import RegistryService  # noqa: E402

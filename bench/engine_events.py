@@ -35,8 +35,8 @@ from buildtui.app.app import BuildTUI, make_app
 from buildtui.app.panes.cleanup import CleanupPane
 from buildtui.app.widgets.cleanup_message import CleanupMessage
 from buildtui.app.wiring import make_services
+from buildtui.doctor import probe_engine
 from buildtui.engine.events import ContainerChange, EngineEvents
-from buildtui.engine.probe import probe_engine
 from buildtui.settings import Settings
 
 

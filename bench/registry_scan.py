@@ -57,8 +57,8 @@ from tests.integration.registry_fixtures import start_local_registry  # noqa: E4
 from buildtui.registry.auth import Authenticator, NoCredentials  # noqa: E402
 from buildtui.registry.blobcache import BlobCache  # noqa: E402
 from buildtui.registry.client import RegistryClient  # noqa: E402
-from buildtui.registry.scan import scan_registry  # noqa: E402
 from buildtui.registry.service import RegistryService  # noqa: E402
+from buildtui.registry.walk import scan_registry  # noqa: E402
 from buildtui.settings import Settings  # noqa: E402
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"

@@ -198,8 +198,6 @@ class Translator:
 
     def decimal(self, text: str) -> str:
         """A figure formatted in English (`90.1 kB`) with this language's decimal mark."""
-        from buildtui.l10n import decimal_mark
-
         with speaking(self.language):
             return decimal_mark(text)
 
@@ -218,7 +216,11 @@ def language_of(translate: Callable[[str], str]) -> str:
 
 def decimal(translate: Callable[[str], str], text: str) -> str:
     """`text` (a figure such as `90.1 kB`) with the decimal mark of `translate`'s language."""
-    from buildtui.l10n import decimal_mark
-
     with speaking(language_of(translate)):
         return decimal_mark(text)
+
+
+def decimal_mark(text: str) -> str:
+    """`text`, a figure written in English (`90.1 kB`, `1.5 s`), with the current
+    language's decimal mark."""
+    return text.replace(".", ",") if language() == "pl" else text

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from buildtui import i18n
 from buildtui.i18n import language
 
 _SIZE_UNITS = ("B", "kB", "MB", "GB", "TB")
 
 
-def decimal_mark(text: str) -> str:
-    """`text`, a figure written in English (`90.1 kB`, `1.5 s`), with the current
-    language's decimal mark."""
-    return text.replace(".", ",") if language() == "pl" else text
+decimal_mark = i18n.decimal_mark
+"""`text`, a figure written in English, with the current language's decimal mark (kept
+in `i18n`, which translates figures too)."""
 
 
 def number(value: float, digits: int | None = None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -13,8 +14,8 @@ from urllib.parse import urlsplit
 import platformdirs
 
 from buildtui.i18n import N_, _
+from buildtui.names import ClassRefError, echo, host_problem, is_loopback, parse_class_ref
 from buildtui.private_files import write_private
-from buildtui.registry.reference import echo, host_problem, is_loopback
 from buildtui.untrusted import is_safe
 
 APP_NAME = "buildtui"
@@ -147,8 +148,6 @@ def _validate(key: str, value: Any, origin: str) -> Any:
     if key == "registry_url":
         value = _registry_url(value, origin)
     if key == "class_ref":
-        from buildtui.classroom.ref import ClassRefError, parse_class_ref
-
         try:
             value = str(parse_class_ref(value))
         except ClassRefError as error:
@@ -340,3 +339,19 @@ def load_settings(
             flag = FLAGS.get(key, f"--{key.replace('_', '-')}")
             merged[key] = _validate(key, value, f"flag {flag}")
     return Settings().with_overrides(merged)
+
+
+def cli_prefix(settings: Settings) -> str:
+    """`buildtui` with the flags that reach this registry and container, when they are not
+    the defaults: a command the plan proposes then works pasted as it stands."""
+    default = Settings()
+    argv = ["buildtui"]
+    if settings.registry_url != default.registry_url:
+        argv += ["--registry", settings.registry_url]
+    if settings.registry_container != default.registry_container:
+        argv += ["--registry-container", settings.registry_container]
+    if settings.docker_context:
+        argv += ["--context", settings.docker_context]
+    if settings.docker_host:
+        argv += ["--host", settings.docker_host]
+    return shlex.join(argv)

@@ -12,8 +12,8 @@ from buildtui.buildlog.summary import summarize
 from buildtui.builds.history import BuildHistory
 from buildtui.engine.status import EngineStatus
 from buildtui.lab.observe import Sources
-from buildtui.lab.records import RecordBook
 from buildtui.lab.service import LabService
+from buildtui.lab_records import RecordBook
 from buildtui.registry.scan import RegistryScan
 from buildtui.settings import Settings
 from tests.fakes.build import captured_log

@@ -27,8 +27,8 @@ from buildtui.buildlog.summary import BuildSummary
 from buildtui.builds.evidence import BuildEvidence
 from buildtui.lab.files import reports_dir
 from buildtui.lab.guide import Observations
-from buildtui.lab.records import RecordBook
 from buildtui.lab.service import LabService
+from buildtui.lab_records import RecordBook
 from buildtui.settings import load_settings
 from tests.fakes.cleanup import lab_fake_registry
 from tests.fakes.lab import fake_lab_service, record_build

@@ -24,7 +24,7 @@ from buildtui.buildx.commands import plan_create
 from buildtui.buildx.errors import BUILDKIT_IMAGE, PreviousBuilderKept
 from buildtui.buildx.models import CreateOptions, CreateRequest
 from buildtui.commands.build import run_build
-from buildtui.engine.probe import probe_engine
+from buildtui.doctor import probe_engine
 from buildtui.settings import Settings
 from tests.integration.lab import docker, unique
 

@@ -28,7 +28,8 @@ from buildtui.registry.blobcache import BlobCache
 from buildtui.registry.browser import EAGER_ENTRIES
 from buildtui.registry.client import RegistryClient
 from buildtui.registry.present import scan_json
-from buildtui.registry.scan import Inspector, RegistryScan, scan_registry
+from buildtui.registry.scan import Inspector, RegistryScan
+from buildtui.registry.walk import scan_registry
 from tests.integration.lab import REGISTRY_IMAGE, docker, unique
 from tests.integration.registry_seed import bench_content, huge_index, many_repositories
 

@@ -43,7 +43,7 @@ class EngineStatusService:
         self.settings = settings
 
     def probe(self) -> EngineStatus:
-        from buildtui.engine.probe import probe_engine  # python-on-whales and httpx
+        from buildtui.doctor import probe_engine  # python-on-whales and httpx
 
         return probe_engine(self.settings)
 
@@ -147,7 +147,7 @@ def make_pane(pane_id: str, services: Services) -> Widget:
         )
     elif pane_id == "registry" and services.registry is not None:
         from buildtui.app.panes.registry import RegistryPane
-        from buildtui.cleanup.service import cli_prefix
+        from buildtui.settings import cli_prefix
 
         pane = RegistryPane(services.registry, lab_cli=cli_prefix(services.settings))
     elif pane_id == "cleanup" and services.cleanup is not None:

@@ -352,7 +352,7 @@ class BuildersService:
         text = self._run(commands.prune_args(name, options), action=N_("Prune"), builder=name)
         usage = _parsed(parse_du, text, N_("Prune"))
         result = PruneResult(name or "", usage.records, usage.total)
-        from buildtui.lab.records import RecordBook  # the lab guide sees the prune
+        from buildtui.lab_records import RecordBook  # the lab guide sees the prune
 
         with contextlib.suppress(OSError):
             RecordBook().add_prune(

@@ -30,7 +30,7 @@ from typing import Any
 from buildtui import __version__
 from buildtui.i18n import _
 from buildtui.l10n import count
-from buildtui.lab.records import iso_time
+from buildtui.lab_records import iso_time
 from buildtui.registry.client import compute_digest
 from buildtui.registry.models import OCI_EMPTY, OCI_MANIFEST
 

@@ -28,8 +28,8 @@ from buildtui.classroom.bundle import (
 from buildtui.classroom.names import StudentTag
 from buildtui.lab.build_command import registry_caches
 from buildtui.lab.checklist import Guide, Observations
-from buildtui.lab.records import iso_time, records_document
 from buildtui.lab.service import LabService
+from buildtui.lab_records import iso_time, records_document
 from buildtui.logs import masked_argv
 from buildtui.registry.errors import BadReference
 from buildtui.registry.reference import parse_reference

@@ -46,7 +46,7 @@ from buildtui.classroom.schema import (
 )
 from buildtui.i18n import _
 from buildtui.l10n import count
-from buildtui.lab.records import LabRecords
+from buildtui.lab_records import LabRecords
 from buildtui.registry.blobcache import BlobCache, CachedReads
 from buildtui.registry.client import RegistryClient
 from buildtui.registry.errors import ManifestTooLarge, NotFound, RegistryError

@@ -40,7 +40,7 @@ from buildtui.classroom.bundle import (
 from buildtui.classroom.names import NAME_MAX
 from buildtui.i18n import _
 from buildtui.l10n import count
-from buildtui.lab.records import LabRecords, records_from_document
+from buildtui.lab_records import LabRecords, records_from_document
 from buildtui.registry.client import compute_digest
 from buildtui.registry.models import OCI_EMPTY, OCI_MANIFEST
 from buildtui.registry.reference import digest_problem, host_problem, repository_problem

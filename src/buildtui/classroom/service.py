@@ -32,7 +32,7 @@ from buildtui.classroom.remote import (
     read_report,
 )
 from buildtui.classroom.schema import SubmissionManifest
-from buildtui.lab.records import LabRecords
+from buildtui.lab_records import LabRecords
 from buildtui.registry.client import RegistryClient
 from buildtui.registry.errors import RegistryError, Unreachable
 from buildtui.registry.requests_thread import on_caller

@@ -10,9 +10,8 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
-from buildtui.cleanup.collection import ResumeResult
 from buildtui.cleanup.execute import DeletionResult, ExecutionReport, ProgressCallback
-from buildtui.cleanup.gc import GcPreview, GcResult, StepCallback
+from buildtui.cleanup.gc import GcPreview, GcResult, ResumeResult, StepCallback
 from buildtui.cleanup.graph import RegistryGraph, TagRef
 from buildtui.cleanup.plan import Plan, Selection
 from buildtui.cleanup.retention import RetentionChoice, RetentionRules

@@ -15,174 +15,78 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields, replace
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Protocol
 
-from buildtui.cleanup import errors
-from buildtui.cleanup.accounting import account_from_json, account_json
-from buildtui.cleanup.docker_output import ContainerInfo, parse_gc_output
 from buildtui.cleanup.errors import Cancelled, CleanupError
-from buildtui.cleanup.gc import GcResult, RepositoryRemoval, StepCallback, address_after
+from buildtui.cleanup.gc import (
+    CollectionRequest,
+    GcResult,
+    ResumeResult,
+    StepCallback,
+    address_after,
+)
 from buildtui.cleanup.graph import RegistryGraph, TagRef
 from buildtui.cleanup.journal import STOPPED_PHASES, Journal
-from buildtui.cleanup.verify import TagCheck, VerifyReport
+from buildtui.cleanup.journal_codecs import (
+    error_json,
+    info_from_json,
+    info_json,
+    result_json,
+    tags_from_json,
+    tags_json,
+    verification_json,
+)
 from buildtui.i18n import _
 
 if TYPE_CHECKING:
-    from buildtui.cleanup.service import CleanupService
+    from buildtui.cleanup.gc import ContainerControl
+    from buildtui.cleanup.verify import VerifyReport
+    from buildtui.settings import Settings
+
+
+class Collecting(Protocol):
+    """What a collection needs of the clean-up service (`service.CleanupService`): its
+    container, its registry read and verified, the account of what was freed."""
+
+    settings: Settings
+    container: ContainerControl
+
+    @property
+    def registry(self) -> str: ...
+
+    async def load(self) -> RegistryGraph: ...
+
+    async def wait_until_up(self, timeout: float = 20.0) -> None: ...
+
+    async def verify(self, graph: RegistryGraph, tags: Sequence[TagRef]) -> VerifyReport: ...
+
+    def account(self, result: GcResult) -> GcResult: ...
+
+    def at(self, url: str) -> Collecting:
+        """The same service at another address."""
+        ...
+
+    async def aclose(self) -> None: ...
+
 
 UP_TIMEOUT = 30.0
 """How long the registry may take to answer after it was started again."""
 
 
-@dataclass(frozen=True)
-class CollectionRequest:
-    remove_repositories: tuple[str, ...] = ()
-    start_stopped: bool = False
-    delete_untagged: bool = False
-    """-m: only where the container's registry is distribution 3 (it refuses otherwise)."""
-
-
-@dataclass(frozen=True)
-class ResumeResult:
-    """What `buildtui gc --resume` did."""
-
-    container: str
-    started: bool
-    registry_url: str | None
-    verification: VerifyReport | None
-    note: str = ""
-
-
-# -- JSON for the journal ----------------------------------------------------------------
-
-
-def info_json(info: ContainerInfo) -> dict[str, Any]:
-    return asdict(info)
-
-
-def info_from_json(data: dict[str, Any]) -> ContainerInfo:
-    known = {f.name for f in fields(ContainerInfo)}
-    values = {key: value for key, value in data.items() if key in known}
-    for key in ("mounts", "ports", "host_ports", "bound_ports"):
-        values[key] = tuple(values.get(key) or ())
-    values["storage_env"] = tuple(tuple(pair) for pair in values.get("storage_env") or ())
-    values["port_map"] = tuple(tuple(pair) for pair in values.get("port_map") or ())
-    return ContainerInfo(**values)
-
-
-def verification_json(report: VerifyReport) -> dict[str, Any]:
-    return {
-        "registry": report.registry,
-        "requests": report.requests,
-        "checks": [
-            {
-                "ref": asdict(check.ref),
-                "digest": check.digest,
-                "checked": check.checked,
-                "problems": list(check.problems),
-            }
-            for check in report.checks
-        ],
-    }
-
-
-def verification_from_json(data: dict[str, Any]) -> VerifyReport:
-    checks = tuple(
-        TagCheck(_tag(c["ref"]), c.get("digest"), int(c["checked"]), tuple(c["problems"]))
-        for c in data.get("checks") or ()
-    )
-    return VerifyReport(str(data.get("registry") or ""), checks, int(data.get("requests") or 0))
-
-
-def result_json(result: GcResult) -> dict[str, Any]:
-    return {
-        "info": info_json(result.info),
-        "dry_run": result.dry_run,
-        "output": result.output.text,
-        "kb_before": result.kb_before,
-        "kb_after": result.kb_after,
-        "commands": list(result.commands),
-        "ports_after": list(result.ports_after),
-        "warnings": list(result.warnings),
-        "repositories": [asdict(r) for r in result.repositories],
-        "left_stopped": result.left_stopped,
-        "registry_url": result.registry_url,
-        "verification": (
-            verification_json(result.verification) if result.verification is not None else None
-        ),
-        "account": account_json(result.account) if result.account is not None else None,
-        "started": result.started,
-    }
-
-
-def result_from_json(data: dict[str, Any]) -> GcResult:
-    verification = data.get("verification")
-    account = data.get("account")
-    return GcResult(
-        info_from_json(data["info"]),
-        bool(data.get("dry_run")),
-        parse_gc_output(str(data.get("output") or "")),
-        data.get("kb_before"),
-        data.get("kb_after"),
-        tuple(data.get("commands") or ()),
-        tuple(data.get("ports_after") or ()),
-        tuple(data.get("warnings") or ()),
-        tuple(
-            RepositoryRemoval(str(r["name"]), bool(r["removed"]), str(r.get("reason") or ""))
-            for r in data.get("repositories") or ()
-        ),
-        bool(data.get("left_stopped")),
-        data.get("registry_url"),
-        verification_from_json(verification) if verification else None,
-        account_from_json(account) if account else None,
-        data.get("started"),
-    )
-
-
-def error_json(error: CleanupError) -> dict[str, Any]:
-    return {"type": type(error).__name__, "message": str(error)}
-
-
-def error_from_json(data: dict[str, Any]) -> CleanupError:
-    """The error the collection's process met, as the same class (GcFailed if unknown)."""
-    kind = getattr(errors, str(data.get("type")), None)
-    message = str(data.get("message") or _("the garbage collection failed"))
-    if isinstance(kind, type) and issubclass(kind, CleanupError):
-        try:
-            return kind(message)
-        except TypeError:
-            pass
-    return errors.GcFailed(message)
-
-
-def tags_json(tags: list[TagRef]) -> list[dict[str, str]]:
-    return [asdict(tag) for tag in tags]
-
-
-def _tag(data: dict[str, Any]) -> TagRef:
-    return TagRef(str(data["repository"]), str(data["tag"]), str(data["digest"]))
-
-
-def tags_from_json(data: Any) -> list[TagRef]:
-    return [_tag(tag) for tag in data or ()]
-
-
 # -- the sequence -----------------------------------------------------------------------
 
 
-def _service_at(service: CleanupService, url: str | None) -> CleanupService:
+def _service_at(service: Collecting, url: str | None) -> Collecting:
     """The same service, or a new one at the address the registry answers at now."""
     if url is None:
         return service
-    from buildtui.cleanup.service import CleanupService
-
-    return CleanupService(service.settings.with_overrides({"registry_url": url}))
+    return service.at(url)
 
 
 async def run_collection(
-    service: CleanupService,
+    service: Collecting,
     journal: Journal,
     request: CollectionRequest,
     on_step: StepCallback | None = None,
@@ -214,7 +118,7 @@ async def run_collection(
 
 
 async def _collect(
-    service: CleanupService,
+    service: Collecting,
     journal: Journal,
     request: CollectionRequest,
     on_step: StepCallback | None,
@@ -305,7 +209,7 @@ def moved_message(container: str, before: str, after: str) -> str:
 
 
 async def resume_collection(
-    service: CleanupService, journal: Journal, on_step: StepCallback | None = None
+    service: Collecting, journal: Journal, on_step: StepCallback | None = None
 ) -> ResumeResult:
     """Finish an interrupted collection; the caller holds the container's lock.
 

@@ -13,17 +13,17 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING
 
-from buildtui.cleanup.collection import error_from_json, result_from_json
 from buildtui.cleanup.errors import CollectionInterrupted, UnusableFile
 from buildtui.cleanup.gc import GcResult, StepCallback
 from buildtui.cleanup.journal import Damaged, Journal
+from buildtui.cleanup.journal_codecs import error_from_json, result_from_json
 from buildtui.cleanup.recovery import container_state
 from buildtui.diskspace import free_space
 from buildtui.i18n import _
 from buildtui.private_files import open_private
 
 if TYPE_CHECKING:
-    from buildtui.cleanup.service import ContainerControl
+    from buildtui.cleanup.gc import ContainerControl
 
 
 def spawn_worker(journal: Journal, lock_fd: int) -> subprocess.Popen[bytes]:

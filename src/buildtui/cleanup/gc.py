@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from buildtui import logs
@@ -176,6 +176,99 @@ class GcResult:
         if self.kb_before is None or self.kb_after is None:
             return None
         return self.kb_before - self.kb_after
+
+
+@dataclass(frozen=True)
+class CollectionRequest:
+    """What a garbage collection is asked to do (`collection.run_collection`)."""
+
+    remove_repositories: tuple[str, ...] = ()
+    start_stopped: bool = False
+    delete_untagged: bool = False
+    """-m: only where the container's registry is distribution 3 (it refuses otherwise)."""
+
+
+@dataclass(frozen=True)
+class ResumeResult:
+    """What `buildtui gc --resume` did."""
+
+    container: str
+    started: bool
+    registry_url: str | None
+    verification: VerifyReport | None
+    note: str = ""
+
+
+class ContainerControl(Protocol):
+    """The registry container (RegistryContainer; a fake in tests)."""
+
+    name: str
+
+    @property
+    def docker(self) -> list[str]:
+        """`docker` with the flags that reach the engine (for the commands proposed)."""
+        ...
+
+    def engine_id(self) -> str:
+        """The engine's own ID (`docker info`), whatever address reaches it."""
+        ...
+
+    def inspect(self) -> ContainerInfo: ...
+
+    def find(self, container_id: str) -> ContainerInfo | None:
+        """The container with that ID, by its name now; None if it is gone."""
+        ...
+
+    def revisions(self, info: ContainerInfo | None = None) -> dict[str, set[str]]: ...
+
+    def preview(self, *, delete_untagged: bool = False) -> GcPreview: ...
+
+    def tag_times(self, info: ContainerInfo, repository: str) -> dict[str, float]: ...
+
+    def registry_version(self, info: ContainerInfo | None = None) -> RegistryVersion: ...
+
+    def collect(
+        self,
+        *,
+        dry_run: bool = False,
+        delete_untagged: bool = False,
+        on_step: StepCallback | None = None,
+        on_phase: PhaseCallback | None = None,
+        remove_repositories: Sequence[str] = (),
+        start_stopped: bool = False,
+        info: ContainerInfo | None = None,
+    ) -> GcResult: ...
+
+    def remove_empty_repository(
+        self, info: ContainerInfo, name: str, *, check: bool = False
+    ) -> RepositoryRemoval: ...
+
+    def commands(
+        self,
+        info: ContainerInfo,
+        *,
+        dry_run: bool,
+        start_stopped: bool = False,
+        delete_untagged: bool = False,
+    ) -> tuple[str, ...]: ...
+
+    def publishing(self, port: int) -> list[str]: ...
+
+    def named(self, name: str) -> ContainerControl:
+        """The same kind of control for another container."""
+        ...
+
+    def running_collectors(self, name: str | None = None) -> list[str]: ...
+
+    def wait_for(self, container_id: str, timeout: float = 600) -> None: ...
+
+    def commands_in_flight(self, name: str) -> list[int]:
+        """Docker commands a killed collection left acting on `name` (their PIDs)."""
+        ...
+
+    def wait_for_commands(self, name: str, timeout: float = 600) -> None: ...
+
+    def start(self, info: ContainerInfo) -> None: ...
 
 
 class RegistryContainer:

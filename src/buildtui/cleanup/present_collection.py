@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from buildtui.cleanup.accounting import MEASURED_BY, GcAccount, freed_bytes
-from buildtui.cleanup.collection import ResumeResult
-from buildtui.cleanup.gc import GcPreview, GcResult
+from buildtui.cleanup.gc import GcPreview, GcResult, ResumeResult
 from buildtui.cleanup.verify import VerifyReport
 from buildtui.i18n import N_, _, ngettext
 from buildtui.registry.present import format_size

@@ -36,7 +36,7 @@ from buildtui.settings import Settings
 
 if TYPE_CHECKING:
     from buildtui.cleanup.docker_output import ContainerInfo
-    from buildtui.cleanup.service import ContainerControl
+    from buildtui.cleanup.gc import ContainerControl
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ def _registry_url(info: ContainerInfo, settings: Settings) -> str:
 
 
 def _cli(settings: Settings, info: ContainerInfo | None, *args: str) -> str:
-    from buildtui.cleanup.service import cli_prefix
+    from buildtui.settings import cli_prefix
 
     if info is not None:
         settings = settings.with_overrides(

@@ -18,19 +18,13 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Protocol
 
 import httpx
 
 from buildtui.cleanup import space_reads
 from buildtui.cleanup.accounting import account_for, planned_blobs
 from buildtui.cleanup.backend import CleanupBackend as CleanupBackend  # the pane's interface
-from buildtui.cleanup.collection import (
-    CollectionRequest,
-    ResumeResult,
-    resume_collection,
-    run_collection,
-)
+from buildtui.cleanup.collection import resume_collection, run_collection
 from buildtui.cleanup.detach import follow_journal, spawn_worker
 from buildtui.cleanup.distribution import RegistryVersion
 from buildtui.cleanup.docker_output import ContainerInfo
@@ -57,11 +51,12 @@ from buildtui.cleanup.execute import (
     execute_plan,
 )
 from buildtui.cleanup.gc import (
+    CollectionRequest,
+    ContainerControl,
     GcPreview,
     GcResult,
-    PhaseCallback,
     RegistryContainer,
-    RepositoryRemoval,
+    ResumeResult,
     StepCallback,
 )
 from buildtui.cleanup.graph import GraphBuilder, RegistryGraph, TagRef
@@ -94,102 +89,14 @@ from buildtui.engine.registry_container import (
 )
 from buildtui.i18n import _
 from buildtui.l10n import number
-from buildtui.lab.records import RecordBook
+from buildtui.lab_records import RecordBook
 from buildtui.registry.errors import DeleteDisabled, RegistryError, Unreachable
 from buildtui.registry.models import Manifest
 from buildtui.registry.reference import is_loopback, same_registry, split_host
 from buildtui.registry.requests_thread import on_caller
 from buildtui.registry.scan import ProgressCallback as ScanProgress
 from buildtui.registry.service import RegistryService
-from buildtui.settings import Settings, data_dir
-
-
-def cli_prefix(settings: Settings) -> str:
-    """`buildtui` with the flags that reach this registry and container, when they are not
-    the defaults: a command the plan proposes then works pasted as it stands."""
-    default = Settings()
-    argv = ["buildtui"]
-    if settings.registry_url != default.registry_url:
-        argv += ["--registry", settings.registry_url]
-    if settings.registry_container != default.registry_container:
-        argv += ["--registry-container", settings.registry_container]
-    if settings.docker_context:
-        argv += ["--context", settings.docker_context]
-    if settings.docker_host:
-        argv += ["--host", settings.docker_host]
-    return shlex.join(argv)
-
-
-class ContainerControl(Protocol):
-    """The registry container (RegistryContainer; a fake in tests)."""
-
-    name: str
-
-    @property
-    def docker(self) -> list[str]:
-        """`docker` with the flags that reach the engine (for the commands proposed)."""
-        ...
-
-    def engine_id(self) -> str:
-        """The engine's own ID (`docker info`), whatever address reaches it."""
-        ...
-
-    def inspect(self) -> ContainerInfo: ...
-
-    def find(self, container_id: str) -> ContainerInfo | None:
-        """The container with that ID, by its name now; None if it is gone."""
-        ...
-
-    def revisions(self, info: ContainerInfo | None = None) -> dict[str, set[str]]: ...
-
-    def preview(self, *, delete_untagged: bool = False) -> GcPreview: ...
-
-    def tag_times(self, info: ContainerInfo, repository: str) -> dict[str, float]: ...
-
-    def registry_version(self, info: ContainerInfo | None = None) -> RegistryVersion: ...
-
-    def collect(
-        self,
-        *,
-        dry_run: bool = False,
-        delete_untagged: bool = False,
-        on_step: StepCallback | None = None,
-        on_phase: PhaseCallback | None = None,
-        remove_repositories: Sequence[str] = (),
-        start_stopped: bool = False,
-        info: ContainerInfo | None = None,
-    ) -> GcResult: ...
-
-    def remove_empty_repository(
-        self, info: ContainerInfo, name: str, *, check: bool = False
-    ) -> RepositoryRemoval: ...
-
-    def commands(
-        self,
-        info: ContainerInfo,
-        *,
-        dry_run: bool,
-        start_stopped: bool = False,
-        delete_untagged: bool = False,
-    ) -> tuple[str, ...]: ...
-
-    def publishing(self, port: int) -> list[str]: ...
-
-    def named(self, name: str) -> ContainerControl:
-        """The same kind of control for another container."""
-        ...
-
-    def running_collectors(self, name: str | None = None) -> list[str]: ...
-
-    def wait_for(self, container_id: str, timeout: float = 600) -> None: ...
-
-    def commands_in_flight(self, name: str) -> list[int]:
-        """Docker commands a killed collection left acting on `name` (their PIDs)."""
-        ...
-
-    def wait_for_commands(self, name: str, timeout: float = 600) -> None: ...
-
-    def start(self, info: ContainerInfo) -> None: ...
+from buildtui.settings import Settings, cli_prefix, data_dir
 
 
 class CleanupService:
@@ -462,6 +369,11 @@ class CleanupService:
         await self.registry_service.aclose()
 
     # -- docker (blocking) -----------------------------------------------------------
+
+    def at(self, url: str) -> CleanupService:
+        """A service for the same registry at the address it answers at now (a restart
+        gave its container a new host port)."""
+        return CleanupService(self.settings.with_overrides({"registry_url": url}))
 
     def resolve_container(self) -> tuple[ContainerInfo, tuple[str, ...]]:
         """The container that serves the registry's port, and warnings; GcRefused if none.

@@ -47,9 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, termination)
 
     # Imported once the signals are set: these imports take most of the start-up time.
-    from buildtui.cleanup.collection import CollectionRequest, run_collection
+    from buildtui.cleanup.collection import run_collection
     from buildtui.cleanup.detach import JOURNAL_FULL, JOURNAL_UNWRITTEN
     from buildtui.cleanup.errors import CleanupError
+    from buildtui.cleanup.gc import CollectionRequest
     from buildtui.cleanup.journal import Damaged, Journal
 
     try:

@@ -234,7 +234,7 @@ def run_use(
 ) -> int:
     """Switch builders; one that is not running is refused with the commands that start it
     first (a build on it would fail if it cannot start), unless `--force`."""
-    from buildtui.cleanup.service import cli_prefix
+    from buildtui.settings import cli_prefix
 
     service = factory(settings)
     name = args.name

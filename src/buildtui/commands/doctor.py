@@ -24,7 +24,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from buildtui.engine.probe import probe_engine  # python-on-whales and httpx: when used
+    from buildtui.doctor import probe_engine  # python-on-whales and httpx: when used
 
     status = probe_engine(settings, start_builder=True)
     if args.json:

@@ -137,8 +137,8 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
 
 def guide_json(guide: Any, observations: Any, language: str) -> dict[str, Any]:
     from buildtui.i18n import translator
-    from buildtui.lab.records import iso_time
     from buildtui.lab.timeline import timeline
+    from buildtui.lab_records import iso_time
 
     _unused = translator(language)
     return {

@@ -73,7 +73,7 @@ def _fail(args: argparse.Namespace, message: str, **extra: Any) -> int:
 
 
 def run_up(args: argparse.Namespace, settings: Settings) -> int:
-    from buildtui.engine.probe import probe_engine
+    from buildtui.doctor import probe_engine
     from buildtui.lab.record import LabError
     from buildtui.lab.setup import LabSpec, lab_up
 

@@ -1,6 +1,6 @@
 """What the lab engine has: Docker, image store, buildx, builder in use, emulation, registry.
 
-The snapshot types only; `buildtui.engine.probe` fills them in. Kept free of
+The snapshot types only; `buildtui.doctor` fills them in. Kept free of
 python-on-whales and httpx so that the UI can import it before its first frame.
 """
 

@@ -20,8 +20,8 @@ from buildtui.lab.evidence import (
     tagged,
     two_platform_image,
 )
-from buildtui.lab.records import CollectionRecord, DeletionRecord
 from buildtui.lab.timeline import short_time
+from buildtui.lab_records import CollectionRecord, DeletionRecord
 from buildtui.registry.present import format_size, short_digest
 from buildtui.registry.scan import ImageReport
 

@@ -13,7 +13,7 @@ from enum import StrEnum
 from buildtui.builds.history import BuildEntry
 from buildtui.buildx.models import BuilderList
 from buildtui.engine.status import EngineStatus
-from buildtui.lab.records import LabRecords
+from buildtui.lab_records import LabRecords
 from buildtui.registry.scan import RegistryScan
 
 Translate = Callable[[str], str]

@@ -16,7 +16,7 @@ from buildtui.builds.history import BuildEntry
 from buildtui.builds.options import LAB_PLATFORMS
 from buildtui.lab.build_command import flag_values, registry_caches
 from buildtui.lab.checklist import Observations
-from buildtui.lab.records import CacheSizeRecord
+from buildtui.lab_records import CacheSizeRecord
 from buildtui.registry.models import Kind
 from buildtui.registry.scan import ImageReport
 

@@ -34,7 +34,7 @@ from buildtui.lab.guide import (
     exports_of,
 )
 from buildtui.lab.proofs import proofs_to_keep
-from buildtui.lab.records import RecordBook
+from buildtui.lab_records import RecordBook
 from buildtui.registry.errors import RegistryError, Unreachable
 from buildtui.registry.reference import parse_reference, same_registry
 from buildtui.registry.scan import RegistryScan
@@ -69,7 +69,7 @@ class Sources:
 def real_sources(settings: Settings, history: BuildHistory | None = None) -> Sources:
     from buildtui.buildx.builders import BuildersService
     from buildtui.buildx.errors import BuildxError
-    from buildtui.engine.probe import probe_engine
+    from buildtui.doctor import probe_engine
     from buildtui.registry.client import RegistryClient
     from buildtui.registry.service import RegistryService
 
@@ -200,7 +200,7 @@ def lab_repositories(builds: Sequence[BuildEntry], host: str) -> list[str]:
 
 
 def observe(sources: Sources) -> Observations:
-    from buildtui.cleanup.service import cli_prefix
+    from buildtui.settings import cli_prefix
 
     settings = sources.settings
     now = sources.clock()

@@ -15,8 +15,8 @@ from buildtui.i18n import language_of
 from buildtui.lab.build_items import down_note, own_deletions
 from buildtui.lab.checklist import Guide, Item, Observations, Status, Translate
 from buildtui.lab.evidence import imagetools_listing, local_cache_hits, two_platform_image
-from buildtui.lab.records import ProofRecord
 from buildtui.lab.timeline import short_time
+from buildtui.lab_records import ProofRecord
 
 REGISTRY_ITEMS = ("registry", "pushed", "cache-size", "bonus")
 """Items whose evidence the registry shows (it may be down when the guide looks)."""

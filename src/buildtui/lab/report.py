@@ -26,15 +26,16 @@ from buildtui.lab import excerpts
 from buildtui.lab.build_items import collection_of, freed_line, own_deletions
 from buildtui.lab.checklist import Guide, Item, Observations, Status, Translate
 from buildtui.lab.evidence import imagetools_listing, kept_cache_size, two_platform_image
-from buildtui.lab.records import (
+from buildtui.lab.report_blocks import Block
+from buildtui.lab.report_pictures import build_pictures
+from buildtui.lab.timeline import duration, order_checks, state_text, timeline
+from buildtui.lab_records import (
     CacheSizeRecord,
     CollectionRecord,
     DeletionRecord,
     blob_of_line,
     iso_time,
 )
-from buildtui.lab.report_pictures import build_pictures
-from buildtui.lab.timeline import duration, order_checks, state_text, timeline
 from buildtui.registry.present import format_size
 
 FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
@@ -49,17 +50,6 @@ PURPOSES = {
     "cache-size": (excerpts.CACHE_EXPORT,),
 }
 """The lines of a build's log each item's evidence needs."""
-
-
-@dataclass(frozen=True)
-class Block:
-    kind: str
-    """heading, text, bullets, code, log, table, checks, svg (a picture: its SVG, then
-    its text version) or bars (`report_space`)."""
-    lines: tuple[str, ...] = ()
-    level: int = 2
-    rows: tuple[tuple[str, ...], ...] = ()
-    """A table's rows, the first being its header; checks: (mark, text)."""
 
 
 @dataclass(frozen=True)
@@ -137,7 +127,7 @@ def _report_blocks(
         blocks += _item_blocks(item, obs, builds, reads, _)
     blocks += _errors(obs.builds, _)
     blocks += _still_served(guide, obs, reads, _)
-    # Its own module (it draws bars; it builds on this module's Block): imported here.
+    # Its own module (it draws bars from the clean-up's space model): imported here.
     from buildtui.lab.report_space import space_blocks
 
     blocks += space_blocks(obs, _)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from buildtui.buildlog.parser import sanitize
 from buildtui.i18n import speaking
-from buildtui.lab.report import Block
+from buildtui.lab.report_blocks import Block
 from buildtui.lab.report_space import bars_html, bars_markdown
 
 _CACHED = re.compile(r"^#\d+ CACHED\s*$")

@@ -29,7 +29,7 @@ from buildtui.cleanup.space import (
     space_report,
 )
 from buildtui.lab.checklist import Observations, Translate
-from buildtui.lab.report import Block
+from buildtui.lab.report_blocks import Block
 from buildtui.registry.present import format_size
 
 TOP = 10

@@ -22,7 +22,6 @@ from buildtui.lab.report_render import render
 from buildtui.settings import Settings
 
 if TYPE_CHECKING:
-    from buildtui.classroom.submit import SubmitResult
     from buildtui.registry.service import RegistryService
 
 
@@ -121,19 +120,3 @@ class LabService:
             write_private(path, text)
             written.append(path)
         return written, avoided
-
-    def submit(
-        self,
-        observations: Observations,
-        to: str,
-        student: str | None,
-        language: str,
-        *,
-        replace: bool = False,
-    ) -> SubmitResult:
-        """Hand the lab in to the class `to` (`HOST[:PORT]/REPO`): `classroom.submit`."""
-        from buildtui.classroom.submit import submit_lab
-
-        return submit_lab(
-            self, observations, to, student, language, replace=replace, opener=self.class_registry
-        )

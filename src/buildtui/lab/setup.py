@@ -417,7 +417,7 @@ def _existing(
 
 
 def cli_argv(settings: Settings, spec: LabSpec) -> list[str]:
-    from buildtui.cleanup.service import cli_prefix
+    from buildtui.settings import cli_prefix
 
     used = Settings().with_overrides(
         {

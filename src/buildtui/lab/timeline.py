@@ -13,7 +13,7 @@ from buildtui.builds.history import BuildEntry
 from buildtui.i18n import language_of, ngettext, speaking
 from buildtui.lab.build_command import flag_values, registry_caches
 from buildtui.lab.checklist import Item, Observations, Translate
-from buildtui.lab.records import iso_time
+from buildtui.lab_records import iso_time
 
 MAX_EVENTS = 40
 

@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from buildtui import l10n
+from buildtui import l10n, names
 from buildtui.i18n import _
+from buildtui.names import HOST_RE
 from buildtui.registry.errors import BadReference
+
+# The names settings checks too, one grammar for both: `buildtui.names`, below settings.
+echo = names.echo
+host_problem = names.host_problem
+is_loopback = names.is_loopback
+repository_problem = names.repository_problem
+split_host = names.split_host
 
 DOCKER_HUB = "docker.io"
 DOCKER_HUB_API = "registry-1.docker.io"
 DEFAULT_TAG = "latest"
 
 # The distribution spec's grammar (and distribution's reference package): repository
-# components joined by `/`, at most 255 characters in all; tags of up to 128 ASCII word
-# characters, dots and dashes; digests `algorithm:encoded`. Go's `\w` is ASCII, and
-# `fullmatch` is used throughout, since `$` would let a trailing newline through.
-_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-_COMPONENT_RE = re.compile(_COMPONENT)
-_REPOSITORY_RE = re.compile(rf"{_COMPONENT}(?:/{_COMPONENT})*")
-NAME_MAX = 255
-"""distribution's NameTotalLengthMax: `host[:port]/repository` has at most 255 characters."""
+# names in `buildtui.names`; tags of up to 128 ASCII word characters, dots and dashes;
+# digests `algorithm:encoded`. Go's `\w` is ASCII, and `fullmatch` is used throughout,
+# since `$` would let a trailing newline through.
 _TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 TAG_MAX = 128
 _ALGORITHM_RE = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*")
@@ -32,12 +34,6 @@ DIGEST_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
 """The algorithms registries verify (go-digest's), and their lengths in hex digits."""
 _HEX_RE = re.compile(r"[a-f0-9]+")
 _SHA256_RE = re.compile(r"sha256:[a-f0-9]{64}")
-ECHO_MAX = 60
-"""Inputs longer than this are shortened in messages."""
-_HOST_RE = re.compile(
-    r"^(?:\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
-    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*)(?::[0-9]{1,5})?$"
-)
 
 
 @dataclass(frozen=True)
@@ -76,13 +72,6 @@ class Reference:
         if not self.tag and not self.digest:
             text += f":{DEFAULT_TAG}"
         return text
-
-
-def echo(text: str, limit: int = ECHO_MAX) -> str:
-    """`text` quoted for a message; a long one is cut, with its length said."""
-    if len(text) <= limit:
-        return repr(text)
-    return f"{text[:limit]!r}… ({len(text):,} characters)"
 
 
 def digest_problem(text: str) -> str | None:
@@ -132,36 +121,6 @@ def check_digest(digest: str) -> str:
 
 def _looks_like_host(part: str) -> bool:
     return "." in part or ":" in part or part == "localhost" or part.startswith("[")
-
-
-def repository_problem(repository: str, registry: str | None = None) -> str | None:
-    """What is wrong with `repository` as a repository name (on `registry`, when given: the
-    length limit counts `host[:port]/` too), or None if nothing is."""
-    if len(repository) > NAME_MAX:
-        return _("it has {count} characters, and at most {NAME_MAX} are allowed").format(
-            count=l10n.count(len(repository)), NAME_MAX=NAME_MAX
-        )
-    if registry is not None and len(registry) + 1 + len(repository) > NAME_MAX:
-        total = len(registry) + 1 + len(repository)
-        return _(
-            "with the registry's {value}/ in front it has {total} characters, "
-            "and at most {NAME_MAX} are allowed"
-        ).format(value=registry[:40], total=l10n.count(total), NAME_MAX=NAME_MAX)
-    if _REPOSITORY_RE.fullmatch(repository):
-        return None
-    rule = _(
-        "use components of lower-case letters and digits, joined inside by . _ __ "
-        "or -, and separated by /, e.g. lab/app"
-    )
-    for component in repository.split("/"):
-        if not _COMPONENT_RE.fullmatch(component):
-            what = (
-                _("the part {echo}").format(echo=echo(component, 30))
-                if component
-                else _("an empty part")
-            )
-            return _("{what} is not allowed: {rule}").format(what=what, rule=rule)
-    return rule
 
 
 def check_repository(repository: str, registry: str | None = None) -> str:
@@ -261,47 +220,6 @@ def parse_reference(text: str, default_registry: str | None = None) -> Reference
     return Reference(registry=registry, repository=remainder, tag=tag, digest=digest)
 
 
-def host_problem(hostport: str) -> str | None:
-    """What is wrong with `hostport` as a registry's `host[:port]`, or None: the grammar,
-    an IPv6 address in brackets, a port from 1 to 65535. The one check for settings,
-    references and registries typed in (a port out of range would fail deep in the
-    socket code instead)."""
-    if not hostport:
-        return _("no host given")
-    if not _HOST_RE.fullmatch(hostport):
-        return _("{echo} is not a host[:port]").format(echo=echo(hostport))
-    if hostport.startswith("["):
-        try:
-            ipaddress.IPv6Address(hostport[1:].partition("]")[0])
-        except ValueError:
-            return _("{echo} has no valid IPv6 address between its brackets").format(
-                echo=echo(hostport)
-            )
-    _unused, port = split_host(hostport)
-    if port is not None and not 1 <= port <= 65535:
-        return _("port {port} is out of range (1-65535)").format(port=port)
-    return None
-
-
-def split_host(hostport: str) -> tuple[str, int | None]:
-    """`host`, `host:port`, `[::1]:5000` -> (host without brackets, port or None)."""
-    if hostport.startswith("["):
-        host, _unused, rest = hostport[1:].partition("]")
-        port = rest[1:] if rest.startswith(":") else ""
-    elif hostport.count(":") == 1:
-        host, port = hostport.split(":")
-    else:
-        host, port = hostport, ""
-    return host, int(port) if port.isdigit() else None
-
-
-def is_loopback(hostport: str) -> bool:
-    """A loopback host, with or without a port: `localhost` (any case), `127.x.x.x`, `::1`
-    or `[::1]`. The one check for settings, the registry client, doctor and the lab."""
-    host, _unused = split_host(hostport.lower())  # host names are case-insensitive
-    return host == "localhost" or host == "::1" or host.startswith("127.")
-
-
 def same_registry(one: str, other: str) -> bool:
     """`LOCALHOST:5000` and `localhost:5000` are one registry: host names ignore case; so
     are two loopback names with the same port (`localhost:5000`, `127.0.0.1:5000`): the
@@ -354,7 +272,7 @@ def parse_registry(text: str, insecure_registries: Iterable[str] = ()) -> tuple[
         if problem is not None:
             raise BadReference(problem)
         return hostport, f"{scheme}://{hostport}"
-    if "/" in text or not _HOST_RE.fullmatch(text):
+    if "/" in text or not HOST_RE.fullmatch(text):
         raise BadReference(
             _("{echo} is not a registry address: use host[:port], e.g. myhost:5000").format(
                 echo=echo(text)

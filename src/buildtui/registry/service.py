@@ -47,7 +47,7 @@ from buildtui.registry.scan import (
     TagCallback,
     TagEntry,
 )
-from buildtui.registry.scan import scan_registry as _scan_registry
+from buildtui.registry.walk import scan_registry as _scan_registry
 from buildtui.settings import Settings
 
 __all__ = ["RegistryBrowser", "RegistryService", "equivalent_commands"]

@@ -1,7 +1,7 @@
-"""The work of one registry scan (`scan.scan_registry`): the catalog read page by page,
-each repository's tags listed and each tag read by a bounded pool of workers, as the
-catalog arrives; each repository handed over in catalog order once all its tags are
-read; how far it is, said at a bounded rate."""
+"""One registry scan (`scan_registry`, over the entries and reports of `scan.py`): the
+catalog read page by page, each repository's tags listed and each tag read by a bounded
+pool of workers, as the catalog arrives; each repository handed over in catalog order
+once all its tags are read; how far it is, said at a bounded rate."""
 
 from __future__ import annotations
 
@@ -11,14 +11,18 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING
 
-from buildtui.registry.errors import NotFound, RegistryError
+from buildtui.registry.blobcache import BlobCache
+from buildtui.registry.errors import MalformedManifest, NotFound, RegistryError
 from buildtui.registry.models import Listing
 from buildtui.registry.scan import (
+    Inspector,
+    KeepReport,
     ProgressCallback,
     RegistryScan,
     RepositoryCallback,
     RepositoryListing,
     ScanProgress,
+    TagCallback,
     TagEntry,
 )
 
@@ -189,3 +193,75 @@ class Walk:
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
         self.progress(force=True)
+
+
+async def scan_registry(
+    client: RegistryClient,
+    *,
+    repositories: Iterable[str] | None = None,
+    child_configs: bool = False,
+    image_configs: bool = True,
+    contents: bool = False,
+    on_progress: ProgressCallback | None = None,
+    on_tag: TagCallback | None = None,
+    on_repository: RepositoryCallback | None = None,
+    keep: bool | KeepReport = True,
+    cache: BlobCache | None = None,
+) -> RegistryScan:
+    """Every repository, tag and child manifest, and single images' configs (their platform).
+
+    `image_configs=False` leaves those configs out (single images' platforms stay unknown);
+    `child_configs=True` also fetches every platform manifest's config (created time);
+    `contents=True` decodes cache configs and attestations. With a `cache`, what is named
+    by a digest is read from disk when kept there (each tag still resolved to its digest).
+    `on_tag` is called with each tag's entry (its whole report) as soon as it is read;
+    `on_repository` with each repository, in catalog order, once all its tags are read;
+    `on_progress` every PROGRESS_EVERY seconds at most, and at the end.
+    `keep` says which reports the scan keeps (a function of the entry): the others are
+    let go once handed to `on_tag`, their entries keeping a `TagSummary` (the scan's
+    sizes count them all the same). A scan of a whole registry that keeps nothing holds a
+    few hundred bytes per tag.
+
+    Listing the catalog failing raises; a repository or tag failing is recorded in the scan.
+    """
+    start = client.requests
+    scan = RegistryScan(client.registry)
+    inspector = Inspector(client, cache)
+    keeps: KeepReport = keep if callable(keep) else (lambda _entry: bool(keep))
+
+    async def inspect(entry: TagEntry) -> TagEntry:
+        try:
+            entry.report = await inspector.inspect(
+                entry.repository,
+                entry.tag,
+                child_configs=child_configs,
+                image_config=image_configs,
+                contents=contents,
+            )
+        except MalformedManifest as error:
+            entry.error, entry.digest = str(error), error.digest
+        except RegistryError as error:
+            entry.error = str(error)
+        if on_tag is not None:
+            on_tag(entry)
+        return scan.record(entry, keeps(entry))
+
+    # A bounded pool of workers takes the tags in order (the first repository's first):
+    # a task per tag would start a thousand of them in one turn of the event loop, and
+    # the loop (the app's keys) would wait for all of them to take their first step.
+    walk = Walk(
+        scan,
+        client,
+        inspect,
+        named=repositories is not None,
+        workers=max(1, client.max_concurrency * 2),
+        on_progress=on_progress,
+        on_repository=on_repository,
+    )
+    try:
+        await walk.run(list(repositories) if repositories is not None else None)
+    finally:
+        if cache is not None:
+            cache.flush()  # what the scan kept, committed (writes are batched)
+    scan.requests = client.requests - start
+    return scan

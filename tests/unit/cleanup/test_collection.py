@@ -268,8 +268,9 @@ async def test_a_deletion_holds_the_lock_so_no_collection_starts_under_it() -> N
 
 
 async def test_a_stop_asked_before_the_registry_is_stopped_cancels_and_changes_nothing() -> None:
-    from buildtui.cleanup.collection import CollectionRequest, run_collection
+    from buildtui.cleanup.collection import run_collection
     from buildtui.cleanup.errors import Cancelled
+    from buildtui.cleanup.gc import CollectionRequest
 
     registry = lab_fake_registry()
     container = FakeContainer(registry)
@@ -285,7 +286,8 @@ async def test_a_stop_asked_before_the_registry_is_stopped_cancels_and_changes_n
 
 
 async def test_a_stop_asked_after_the_stop_finishes_the_start_without_verifying() -> None:
-    from buildtui.cleanup.collection import CollectionRequest, run_collection
+    from buildtui.cleanup.collection import run_collection
+    from buildtui.cleanup.gc import CollectionRequest
 
     registry = lab_fake_registry()
     container = FakeContainer(registry)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from buildtui.cleanup import journal as journal_module
-from buildtui.cleanup.collection import CollectionRequest, run_collection
+from buildtui.cleanup.collection import run_collection
 from buildtui.cleanup.errors import (
     CollectionBusy,
     CollectionInterrupted,
@@ -26,7 +26,7 @@ from buildtui.cleanup.errors import (
     JournalDamaged,
     JournalUnavailable,
 )
-from buildtui.cleanup.gc import RegistryContainer
+from buildtui.cleanup.gc import CollectionRequest, RegistryContainer
 from buildtui.cleanup.journal import Journal, RegistryLock
 from buildtui.cleanup.service import CleanupService
 from buildtui.cli import main

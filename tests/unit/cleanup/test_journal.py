@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from buildtui.cleanup.collection import result_from_json, result_json, verification_json
 from buildtui.cleanup.docker_output import parse_gc_output
 from buildtui.cleanup.errors import CollectionBusy, JournalUnavailable, UnusableFile
 from buildtui.cleanup.gc import GcResult, RepositoryRemoval
@@ -27,6 +26,7 @@ from buildtui.cleanup.journal import (
     collections_dir,
     write_json,
 )
+from buildtui.cleanup.journal_codecs import result_from_json, result_json, verification_json
 from buildtui.cleanup.journal_schema import journal_problem
 from buildtui.cleanup.recovery import Unreadable, collection_checks, read_journal
 from buildtui.cleanup.verify import TagCheck, VerifyReport

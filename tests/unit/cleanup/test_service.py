@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from buildtui.cleanup.service import cli_prefix
-from buildtui.settings import Settings
+from buildtui.settings import Settings, cli_prefix
 
 
 def test_proposed_commands_carry_the_flags_that_reach_a_non_default_registry() -> None:

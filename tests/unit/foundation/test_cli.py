@@ -54,7 +54,7 @@ def test_doctor_json_lists_checks_and_fails_on_errors(
             "registry", "error", "no registry at http://localhost:5000", "docker start registry7"
         ),
     )
-    monkeypatch.setattr("buildtui.engine.probe.probe_engine", fixed_probe(checks))
+    monkeypatch.setattr("buildtui.doctor.probe_engine", fixed_probe(checks))
     assert main(["doctor", "--json"]) == 1
     payload = json.loads(capsys.readouterr().out)
     assert payload["schema_version"] == 1
@@ -67,7 +67,7 @@ def test_doctor_text_prints_each_fix(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     checks = (Check("buildx", "warn", "old buildx", "upgrade buildx"),)
-    monkeypatch.setattr("buildtui.engine.probe.probe_engine", fixed_probe(checks))
+    monkeypatch.setattr("buildtui.doctor.probe_engine", fixed_probe(checks))
     assert main(["doctor"]) == 0
     out = capsys.readouterr().out
     assert "[warn] buildx" in out
@@ -83,7 +83,7 @@ def test_registry_flag_reaches_the_probe(
         seen.append(settings.registry_url)
         return EngineStatus(registry_url=settings.registry_url)
 
-    monkeypatch.setattr("buildtui.engine.probe.probe_engine", spy)
+    monkeypatch.setattr("buildtui.doctor.probe_engine", spy)
     assert main(["--registry", "localhost:5999", "doctor"]) == 0
     assert seen == ["http://localhost:5999"]
 

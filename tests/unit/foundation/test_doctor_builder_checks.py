@@ -6,7 +6,7 @@ import pytest
 
 from buildtui.buildlog.explain import explain_texts
 from buildtui.buildx.errors import BuildKitImagePullFailed, PreviousBuilderKept
-from buildtui.engine.probe import BuilderFacts, builder_check, platform_checks
+from buildtui.doctor import BuilderFacts, builder_check, platform_checks
 
 AMD64 = ("linux/amd64", "linux/amd64/v2")
 

@@ -69,7 +69,7 @@ def debug_log(path: Path) -> None:
 
 
 def lab_records(path: Path) -> None:
-    from buildtui.lab.records import RecordBook
+    from buildtui.lab_records import RecordBook
 
     RecordBook(path).add_prune("lab7", 1024, 3)
 

@@ -268,7 +268,7 @@ def test_a_port_published_on_all_addresses_is_exposed_loopback_is_not() -> None:
 
 
 def test_doctor_warns_of_an_exposed_registry_with_a_pasteable_fix() -> None:
-    from buildtui.engine.probe import _exposure_check
+    from buildtui.doctor import _exposure_check
     from buildtui.settings import Settings
 
     everywhere = {"5000/tcp": [{"HostIp": "0.0.0.0", "HostPort": "5001"}]}

@@ -87,7 +87,7 @@ def test_the_status_probe_and_the_doctor_run_without_python_on_whales() -> None:
     """`buildtui doctor` and the status bar's probe ask the docker CLI themselves: the
     models python-on-whales loads took ~0.5 s of each doctor run."""
     program = (
-        "from buildtui.engine.probe import probe_engine\n"
+        "from buildtui.doctor import probe_engine\n"
         "from buildtui.settings import Settings\n"
         "probe_engine(Settings(registry_url='http://127.0.0.1:9'), timeout=0.5)\n"
     )

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from buildtui.doctor import emulated_platforms
 from buildtui.engine.presentation import check_text, status_failure_text, status_text
-from buildtui.engine.probe import emulated_platforms
 from buildtui.engine.status import Check, EngineStatus
 from tests.fakes.status import engine_down_status, healthy_status
 from tests.unit.styles import stray_style_words, style_of

@@ -19,7 +19,7 @@ from buildtui.lab.guide import (
     exports_of,
     registry_caches,
 )
-from buildtui.lab.records import RecordBook
+from buildtui.lab_records import RecordBook
 from buildtui.registry.scan import RegistryScan
 from buildtui.settings import Settings
 from tests.fakes.builders import sample_builders

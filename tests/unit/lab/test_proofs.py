@@ -14,7 +14,7 @@ from buildtui.i18n import translator
 from buildtui.lab.guide import Observations, Status, evaluate
 from buildtui.lab.observe import Sources, observe
 from buildtui.lab.presentation import MARKS, item_row, status_lines
-from buildtui.lab.records import RecordBook, iso_time
+from buildtui.lab_records import RecordBook, iso_time
 from buildtui.registry.errors import Unreachable
 from buildtui.registry.scan import RegistryScan
 from buildtui.settings import Settings

@@ -14,9 +14,9 @@ from buildtui.i18n import translator
 from buildtui.lab.evidence import cache_size_record
 from buildtui.lab.excerpts import CACHE_EXPORT, CACHE_IMPORT, CACHED, PUSH, excerpt
 from buildtui.lab.guide import Observations, evaluate
-from buildtui.lab.records import RecordBook
 from buildtui.lab.report import ReportReads, build_blocks, cited
 from buildtui.lab.report_render import render
+from buildtui.lab_records import RecordBook
 from buildtui.settings import Settings
 from tests.fakes.build import captured_log
 from tests.fakes.cleanup import lab_fake_registry

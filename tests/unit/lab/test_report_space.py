@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from buildtui.lab.i18n import translator
-from buildtui.lab.report import Block
+from buildtui.lab.report_blocks import Block
 from buildtui.lab.report_render import render
 from buildtui.lab.report_space import bars_html, bars_markdown, space_blocks
 from buildtui.settings import Settings

@@ -15,7 +15,8 @@ from typing import TypeVar
 import pytest
 
 from buildtui.registry.blobcache import BlobCache
-from buildtui.registry.scan import RegistryScan, scan_registry
+from buildtui.registry.scan import RegistryScan
+from buildtui.registry.walk import scan_registry
 from tests.fakes.registry import FakeRegistry, digest_of, lab_registry
 from tests.unit.registry.test_scan import client_for
 

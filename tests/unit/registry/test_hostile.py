@@ -17,8 +17,8 @@ from buildtui.registry.classify import parse_manifest
 from buildtui.registry.client import DEFAULT_DEADLINE, RegistryClient
 from buildtui.registry.errors import MalformedManifest, Unreachable
 from buildtui.registry.present import scan_json
-from buildtui.registry.scan import scan_registry
 from buildtui.registry.service import RegistryService
+from buildtui.registry.walk import scan_registry
 from buildtui.settings import Settings
 from tests.fakes.hostile_registry import (
     ENDLESS,

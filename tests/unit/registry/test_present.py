@@ -17,7 +17,8 @@ from buildtui.registry.present import (
     scan_json,
     short_digest,
 )
-from buildtui.registry.scan import ImageReport, Inspector, scan_registry
+from buildtui.registry.scan import ImageReport, Inspector
+from buildtui.registry.walk import scan_registry
 from tests.fakes.registry import FakeRegistry, lab_registry
 
 

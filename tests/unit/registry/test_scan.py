@@ -9,7 +9,8 @@ from buildtui.registry.auth import Authenticator, NoCredentials
 from buildtui.registry.client import RegistryClient
 from buildtui.registry.errors import Unreachable
 from buildtui.registry.models import Kind
-from buildtui.registry.scan import Inspector, ScanProgress, scan_registry
+from buildtui.registry.scan import Inspector, ScanProgress
+from buildtui.registry.walk import scan_registry
 from tests.fakes.registry import FakeRegistry, digest_of, lab_registry
 
 

@@ -23,9 +23,10 @@ from buildtui.registry import service as registry_service
 from buildtui.registry.auth import Authenticator, NoCredentials
 from buildtui.registry.client import RegistryClient
 from buildtui.registry.present import scan_json
-from buildtui.registry.scan import RepositoryListing, ScanProgress, TagEntry, scan_registry
+from buildtui.registry.scan import RepositoryListing, ScanProgress, TagEntry
 from buildtui.registry.service import RegistryService
 from buildtui.registry.tasks import Memo
+from buildtui.registry.walk import scan_registry
 from tests.fakes.registry import FakeRegistry, damaged_lab_registry, lab_registry
 
 

@@ -22,9 +22,8 @@ from buildtui.app.panes.cleanup_messages import (
     Verified,
 )
 from buildtui.app.screens.confirm import ConfirmScreen
-from buildtui.cleanup.collection import ResumeResult
 from buildtui.cleanup.errors import CleanupError
-from buildtui.cleanup.gc import GcPreview, GcResult
+from buildtui.cleanup.gc import GcPreview, GcResult, ResumeResult
 from buildtui.cleanup.present import styled
 from buildtui.cleanup.present_collection import (
     gc_preview_lines,

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from buildtui.cleanup.collection import ResumeResult
 from buildtui.cleanup.errors import CleanupError
 from buildtui.cleanup.execute import ExecutionReport
-from buildtui.cleanup.gc import GcPreview, GcResult
+from buildtui.cleanup.gc import GcPreview, GcResult, ResumeResult
 from buildtui.cleanup.graph import RegistryGraph
 from buildtui.cleanup.retention import RetentionChoice
 from buildtui.cleanup.space import SpaceIndex, SpaceReport

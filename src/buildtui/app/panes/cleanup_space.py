@@ -157,7 +157,7 @@ class SpaceView:
             key = pane.items.table.current_key
             row = pane.rows.get(key) if key is not None else None
             repository = row.repository if row is not None else ""
-        from buildtui.cleanup.service import cli_prefix  # httpx: once the pane is in use
+        from buildtui.settings import cli_prefix
 
         cli = cli_prefix(pane.service.settings)
         pane.app.push_screen(RetentionRulesScreen(repository, repositories, cli), self._asked)

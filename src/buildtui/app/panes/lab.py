@@ -335,11 +335,14 @@ class LabPane(ReadsInBackground):
 
     @work(thread=True, exclusive=True, group="lab-submit", exit_on_error=False)
     def submit(self, observations: Observations, to: str, student: str) -> None:
-        from buildtui.classroom.submit import SubmitError
+        from buildtui.classroom.submit import SubmitError, submit_lab
         from buildtui.registry.errors import RegistryError
 
+        service = self.service
         try:
-            result = self.service.submit(observations, to, student, language())
+            result = submit_lab(
+                service, observations, to, student, language(), opener=service.class_registry
+            )
         except (SubmitError, RegistryError, ValueError) as error:
             self.app.call_from_thread(
                 self.app.notify,

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from buildtui.i18n import _
-from buildtui.lab.files import write_private
+from buildtui.private_files import write_private
 from buildtui.settings import data_dir
 
 VERSION = 2
@@ -275,7 +275,7 @@ class RecordBook:
             return LabRecords()
 
     def _write(self, records: LabRecords) -> None:
-        write_private(self.path, json.dumps(records_document(records), indent=1), app_file=True)
+        write_private(self.path, json.dumps(records_document(records), indent=1))
 
     def add_prune(self, builder: str, reclaimed: int, records: int) -> PruneRecord:
         now = self.read()

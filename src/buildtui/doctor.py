@@ -1,6 +1,8 @@
 """Probe the lab engine and registry: one call gathers what the status bar and doctor show.
 
 It never raises for a missing piece: each piece is reported as a `Check` with its fix.
+It reads the engine, buildx, the registry and the clean-up's recovery, so it sits above
+them all (below the lab, whose guide runs it); `engine/status.py` holds the snapshot types.
 """
 
 from __future__ import annotations
@@ -521,7 +523,7 @@ def _exposure_check(settings: Settings, container: ContainerState) -> Check | No
         return None
     if not run.exposed(port):
         return None
-    from buildtui.cleanup.service import cli_prefix
+    from buildtui.settings import cli_prefix
 
     return Check(
         "exposure",
