@@ -83,9 +83,10 @@ class RealServices:
                 forecasting=Forecaster(self.history(), EngineFacts(settings)),
             )
         elif pane_id == "registry" and services.registry is None:
+            from buildtui.engine.registry_side import DockerSide
             from buildtui.registry.service import RegistryService
 
-            services.registry = RegistryService(settings)
+            services.registry = RegistryService(settings, engine=DockerSide(settings))
         elif pane_id == "cleanup" and services.cleanup is None:
             from buildtui.cleanup.service import CleanupService
             from buildtui.registry.service import RegistryService

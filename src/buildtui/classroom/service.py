@@ -32,6 +32,7 @@ from buildtui.classroom.remote import (
     read_report,
 )
 from buildtui.classroom.schema import SubmissionManifest
+from buildtui.engine.registry_side import DockerSide
 from buildtui.lab_records import LabRecords
 from buildtui.registry.client import RegistryClient
 from buildtui.registry.errors import RegistryError, Unreachable
@@ -107,7 +108,9 @@ class ClassService:
     ) -> None:
         self.settings = settings
         self.ref = ref
-        self.registry = registry or RegistryService(settings, address=ref.registry)
+        self.registry = registry or RegistryService(
+            settings, address=ref.registry, engine=DockerSide(settings)
+        )
         self.translate = translate
         self.lab_timeout = lab_timeout
 

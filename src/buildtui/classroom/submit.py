@@ -17,6 +17,7 @@ from buildtui.classroom.collect import collect_evidence
 from buildtui.classroom.names import StudentTag, name_problem, tag_for
 from buildtui.classroom.ref import ClassRef, ClassRefError, parse_class_ref
 from buildtui.classroom.remote import Pushed, SubmitError, push_submission
+from buildtui.engine.registry_side import DockerSide
 from buildtui.i18n import translator
 from buildtui.lab.checklist import Observations
 from buildtui.lab.service import LabService
@@ -76,7 +77,9 @@ def submit_lab(
     evidence = collect_evidence(
         lab, observations, tag, language, time.time() if now is None else now
     )
-    open_registry = opener or (lambda host: RegistryService(lab.settings, address=host))
+    open_registry = opener or (
+        lambda host: RegistryService(lab.settings, address=host, engine=DockerSide(lab.settings))
+    )
     service = open_registry(ref.registry)
 
     async def push(client: RegistryClient) -> Pushed:

@@ -87,6 +87,7 @@ from buildtui.engine.registry_container import (
     registry_down_advice,
     storage_copy_dir,
 )
+from buildtui.engine.registry_side import DockerSide
 from buildtui.i18n import _
 from buildtui.l10n import number
 from buildtui.lab_records import RecordBook
@@ -127,7 +128,10 @@ class CleanupService:
         # A registry that does not answer: its client's message says what to do about the
         # container, from the same `docker inspect` as every other hint here.
         self.registry_service = registry or RegistryService(
-            settings, transport=transport, down_advice=self._down_advice
+            settings,
+            transport=transport,
+            down_advice=self._down_advice,
+            engine=DockerSide(settings),
         )
 
     @property

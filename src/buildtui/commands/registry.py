@@ -105,10 +105,11 @@ def _fail(error: RegistryError) -> int:
 
 
 def run_inspect(args: argparse.Namespace, settings: Settings) -> int:
+    from buildtui.engine.registry_side import DockerSide
     from buildtui.registry.service import RegistryService  # httpx: only when a command needs it
 
     try:
-        home = RegistryService(settings)
+        home = RegistryService(settings, engine=DockerSide(settings))
         ref = home.parse(args.ref)
         service = home if same_registry(ref.registry, home.registry) else home.open(ref.registry)
         if args.raw:
@@ -155,12 +156,13 @@ def run_inspect(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_ls(args: argparse.Namespace, settings: Settings) -> int:
+    from buildtui.engine.registry_side import DockerSide
     from buildtui.registry.service import RegistryService  # httpx: only when a command needs it
 
     progress = progress_for(args.json)
     listing = ScanListing(progress, args.json)
     try:
-        service = RegistryService(settings)
+        service = RegistryService(settings, engine=DockerSide(settings))
         if args.host:
             service = service.open(args.host)
         scan = run_then_close(service, listing.scan)

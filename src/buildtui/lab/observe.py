@@ -70,6 +70,7 @@ def real_sources(settings: Settings, history: BuildHistory | None = None) -> Sou
     from buildtui.buildx.builders import BuildersService
     from buildtui.buildx.errors import BuildxError
     from buildtui.doctor import probe_engine
+    from buildtui.engine.registry_side import DockerSide
     from buildtui.registry.client import RegistryClient
     from buildtui.registry.service import RegistryService
 
@@ -81,7 +82,7 @@ def real_sources(settings: Settings, history: BuildHistory | None = None) -> Sou
 
     def scan(repositories: Sequence[str]) -> RegistryScan:
         async def main() -> RegistryScan:
-            service = RegistryService(settings)
+            service = RegistryService(settings, engine=DockerSide(settings))
             try:
                 return await service.scan(repositories=repositories)
             finally:
@@ -95,7 +96,7 @@ def real_sources(settings: Settings, history: BuildHistory | None = None) -> Sou
 
     def served(wanted: Sequence[Served]) -> dict[Served, bool | None]:
         async def main() -> dict[Served, bool | None]:
-            service = RegistryService(settings)
+            service = RegistryService(settings, engine=DockerSide(settings))
             answers: dict[Served, bool | None] = {}
             try:
                 for one in wanted:

@@ -16,7 +16,7 @@ import asyncio
 import copy
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import httpx
 
@@ -101,6 +101,21 @@ class _SharedClient:
             await asyncio.sleep(0.01)
 
 
+class EngineSide(Protocol):
+    """What the service asks the engine that runs the lab (`engine.registry_side.DockerSide`);
+    blocking calls, made off the event loop. Given by whoever makes the service, so that
+    the registry package stays below the engine's."""
+
+    def is_insecure(self, registry: str) -> bool:
+        """Whether the engine's own insecure registries (`docker info`) list `registry`."""
+        ...
+
+    def down_advice(self, container: str, base_url: str) -> str:
+        """What to do when the lab's registry, run by `container`, does not answer: start
+        it, create it, or use the port it really publishes (a command that works pasted)."""
+        ...
+
+
 class RegistryService:
     """One registry (`Settings.registry_url` unless another is given), its client and auth."""
 
@@ -117,12 +132,16 @@ class RegistryService:
         network: Network | None = None,
         blob_cache: BlobCache | bool | None = True,
         down_advice: Callable[[], str] | None = None,
+        engine: EngineSide | None = None,
     ) -> None:
         """`blob_cache`: True opens the on-disk cache of the data dir (when it can be
         opened), False reads everything from the registry, or a cache to use.
 
         `down_advice`: what to do when the lab's registry does not answer; by default the
-        engine is asked about its container (not with a test's transport)."""
+        `engine` is asked about its container (not with a test's transport).
+
+        `engine`: asked, on first use, whether a host typed without a scheme is plain
+        HTTP, and about the lab's container; None: never asked."""
         self.settings = settings
         self.network = network or network_for(settings)
         """Proxies and TLS trust, shared by every registry this service opens."""
@@ -136,7 +155,10 @@ class RegistryService:
         # A host typed without a scheme that is not known to be plain HTTP: the engine's
         # own insecure registries may say otherwise (asked on first use, off the UI thread).
         # A test's transport stands for the whole network, so the engine is not asked then.
-        ask_engine = transport is None and "://" not in typed and base_url.startswith("https:")
+        self._engine = engine if transport is None else None
+        ask_engine = (
+            self._engine is not None and "://" not in typed and base_url.startswith("https:")
+        )
         self._shared = _SharedClient(base_url, ask_engine)
         self._released = False
         # `docker start` hints name the lab's container only for the lab's registry.
@@ -145,7 +167,7 @@ class RegistryService:
             if same_registry(self._registry, settings.registry_host)
             else None
         )
-        if down_advice is None and transport is None and self._container is not None:
+        if down_advice is None and self._engine is not None and self._container is not None:
             down_advice = self._inspected_down_advice
         self._down_advice = down_advice if self._container is not None else None
         self._inspector: Inspector | None = None
@@ -166,18 +188,9 @@ class RegistryService:
         return self._registry
 
     def _inspected_down_advice(self) -> str:
-        """`docker container inspect` of the lab's container: start it, create it, or
-        point at the port it really publishes (a command that works when pasted)."""
-        from buildtui.engine.client import docker_command
-        from buildtui.engine.registry_container import (
-            inspect_registry_container,
-            registry_down_advice,
-        )
-
-        assert self._container is not None
-        docker = docker_command(self.settings)
-        state = inspect_registry_container(self._container, docker)
-        return str(registry_down_advice(state, self.base_url, docker))
+        """The engine's advice about the lab's container (`docker container inspect`)."""
+        assert self._engine is not None and self._container is not None
+        return self._engine.down_advice(self._container, self.base_url)
 
     @property
     def base_url(self) -> str:
@@ -186,10 +199,11 @@ class RegistryService:
 
     async def _ask_engine(self) -> None:
         """Plain HTTP if the engine lists this registry as insecure (`docker info`, once)."""
-        from buildtui.engine.registries import engine_registries
+        engine = self._engine
+        assert engine is not None
 
         def insecure() -> bool:
-            return engine_registries(self.settings).is_insecure(self._registry)
+            return engine.is_insecure(self._registry)
 
         shared = self._shared
         plain = await asyncio.to_thread(insecure)
@@ -394,6 +408,7 @@ class RegistryService:
             timeout=self._timeout if timeout is None else timeout,
             network=self.network,
             blob_cache=self._blob_cache_choice,
+            engine=self._engine,
         )
 
     def with_credentials(self, username: str, password: str) -> RegistryService:
@@ -407,6 +422,7 @@ class RegistryService:
             timeout=self._timeout,
             network=self.network,
             blob_cache=self._blob_cache_choice,
+            engine=self._engine,
         )
 
     def commands(self, report: ImageReport) -> list[str]:
