@@ -8,10 +8,11 @@ appended here when it completes. So is the cache image measured against the imag
 each item's proof once the guide saw it done (`proofs.py`): a proof is kept, never
 taken back by what happens later.
 
-One JSON document in the data dir, readable by its owner only. It describes itself so
-that it can be bundled and read elsewhere: every record has its `kind`, an `id` (e.g.
-`deletion-2`) and its time `at` in ISO 8601 with the time zone. Nothing here is written
-because a user said a step was done.
+It sits below the packages that record here (buildx, cleanup, the lab), beside the
+foundations it uses. One JSON document in the data dir, readable by its owner only. It
+describes itself so that it can be bundled and read elsewhere: every record has its
+`kind`, an `id` (e.g. `deletion-2`) and its time `at` in ISO 8601 with the time zone.
+Nothing here is written because a user said a step was done.
 """
 
 from __future__ import annotations

@@ -15,10 +15,10 @@ REPORT_NAMES = ("lab7-report.md", "lab7-report.html")
 
 def write_private(path: Path, text: str, *, app_file: bool = False) -> None:
     """Write `text` to `path` whole and owner-only (0600), never through a link: the one
-    place the lab writes a file (its records, its reports). An app file (`app_file`, or
-    any file in the data dir) has the app's folder (made private; a link in the file's
-    place is replaced); elsewhere (a report in the user's folder) the folder is left as
-    it is and a link there is refused."""
+    place the lab writes a file (its reports; its records are `lab_records.py`'s). An
+    app file (`app_file`, or any file in the data dir) has the app's folder (made
+    private; a link in the file's place is replaced); elsewhere (a report in the user's
+    folder) the folder is left as it is and a link there is refused."""
     if app_file or _inside(path.parent, data_dir()):
         private_files.write_private(path, text)
     else:
