@@ -27,9 +27,10 @@ from hypothesis import strategies as st
 
 from buildtui.cleanup.docker_output import ContainerInfo
 from buildtui.cleanup.errors import PlanRefused
+from buildtui.cleanup.gc import ContainerControl
 from buildtui.cleanup.graph import RegistryGraph
 from buildtui.cleanup.plan import Plan
-from buildtui.cleanup.service import CleanupService, ContainerControl
+from buildtui.cleanup.service import CleanupService
 from buildtui.cleanup.space import SpaceIndex
 from buildtui.registry.client import ACCEPT_MANIFESTS
 from buildtui.settings import Settings
