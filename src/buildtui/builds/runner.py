@@ -73,8 +73,15 @@ def split_lines(chunks: Iterator[bytes]) -> Iterator[list[str]]:
 class RunningBuild:
     """A `docker buildx build` child process in its own process group."""
 
-    def __init__(self, argv: Sequence[str], *, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        env: dict[str, str] | None = None,
+        kill_after: float = KILL_AFTER,
+    ) -> None:
         self.argv = list(argv)
+        self.kill_after = kill_after
         self._canceled = threading.Event()
         started = logs.command(self.argv)
         try:
@@ -142,11 +149,11 @@ class RunningBuild:
 
     def _kill_later(self) -> None:
         with contextlib.suppress(subprocess.TimeoutExpired):
-            self._process.wait(KILL_AFTER)
+            self._process.wait(self.kill_after)
         # The leader may be gone while the buildx plugin lingers: kill the whole group.
         self._signal_group(signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
-            self._process.wait(KILL_AFTER)
+            self._process.wait(self.kill_after)
 
     def _signal_group(self, signum: int) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):

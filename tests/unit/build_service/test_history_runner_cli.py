@@ -19,7 +19,7 @@ from buildtui.buildlog.summary import BuildSummary, summarize
 from buildtui.builds.errors import BuildUnavailable, HistoryError
 from buildtui.builds.history import BuildHistory, default_path
 from buildtui.builds.live import LiveBuild
-from buildtui.builds.runner import RunningBuild, split_lines
+from buildtui.builds.runner import KILL_AFTER, RunningBuild, split_lines
 from buildtui.commands.build import run_build
 from buildtui.settings import data_dir
 from tests.fakes.build import ReplayBuildService, captured_log
@@ -119,6 +119,7 @@ def test_runner_streams_output_and_exit_code() -> None:
     process = RunningBuild(["sh", "-c", "echo one; echo two >&2; exit 3"])
     assert list(process.lines()) == ["one", "two"]
     assert process.wait() == 3 and not process.canceled
+    assert process.kill_after == KILL_AFTER  # a canceled build's grace, unless told
 
 
 def living_members(pgid: int) -> list[str]:
@@ -137,8 +138,9 @@ def living_members(pgid: int) -> list[str]:
 
 def test_runner_cancel_ends_the_whole_process_group() -> None:
     # A child that ignores SIGTERM and a grandchild: SIGTERM, then SIGKILL, reach both.
+    # A short grace: the default one (KILL_AFTER) would only make the test wait longer.
     script = "trap '' TERM; sleep 60 & echo started; wait"
-    process = RunningBuild(["sh", "-c", script])
+    process = RunningBuild(["sh", "-c", script], kill_after=0.5)
     lines = process.lines()
     assert next(lines) == "started"
     process.cancel()
