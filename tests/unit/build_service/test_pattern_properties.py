@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from buildtui.builds.evidence import hash_context
 
+EXAMPLES = settings().max_examples  # the profile's base count (tests/conftest.py)
 NAMES = st.text("ab", min_size=1, max_size=3)
 ATOMS = st.sampled_from(["a", "b", "*", "?", "[ab]", "[a-b]", "a*", "*b", "?a", "[ab]*"])
 ELEMENT = st.lists(ATOMS, min_size=1, max_size=3).map("".join)
@@ -72,7 +73,7 @@ def _suffix_pattern(line: str) -> bool:
     return text.startswith("**") and text[2:3] not in ("", "/")
 
 
-@settings(max_examples=300)
+@settings(max_examples=EXAMPLES * 3)
 @given(trees(), st.lists(patterns(), min_size=1, max_size=4))
 def test_the_context_is_what_docker_py_sends(files: list[str], lines: list[str]) -> None:
     # moby strips a leading `/` before it reads `**x` (matched by suffix, where docker-py
@@ -84,7 +85,7 @@ def test_the_context_is_what_docker_py_sends(files: list[str], lines: list[str])
         assert _buildtui(root) == _docker_py(root, lines)
 
 
-@settings(max_examples=200)
+@settings(max_examples=EXAMPLES * 2)
 @given(trees(), st.lists(patterns(), min_size=1, max_size=3), st.data())
 def test_exceptions_bring_back_what_docker_py_brings_back(
     files: list[str], lines: list[str], data: st.DataObject
