@@ -216,6 +216,7 @@ def test_minus_m_is_refused_when_the_version_cannot_be_read() -> None:
 
     with pytest.raises(GcRefused, match="version is not known"):
         container(docker).collect(delete_untagged=True)
+    assert "exec registry7" in docker.words()  # the version was asked
     assert "stop" not in docker.words()
 
 
@@ -248,6 +249,7 @@ def test_the_collection_without_minus_m_never_passes_the_flag() -> None:
     )
     container(docker).collect()
 
+    assert any("garbage-collect" in call for call in docker.calls)  # it collected
     assert not any("--delete-untagged" in call for call in docker.calls)
 
 
@@ -257,6 +259,7 @@ def test_a_container_started_with_rm_is_never_stopped() -> None:
     with pytest.raises(GcRefused, match="started with --rm"):
         container(docker).collect()
 
+    assert "container" in docker.words()  # refused from what the inspection said
     assert "stop" not in docker.words()
 
 
@@ -265,6 +268,7 @@ def test_storage_outside_any_volume_is_refused() -> None:
 
     with pytest.raises(GcRefused, match="own writable layer"):
         container(docker).collect()
+    assert "container" in docker.words()  # refused from what the inspection said
     assert "stop" not in docker.words()
 
 
@@ -280,8 +284,8 @@ def test_a_stopped_registry_is_collected_in_one_off_containers_and_left_stopped(
     )
     result = container(docker).collect()
 
-    assert "stop" not in docker.words() and "start" not in docker.words()
     assert any(c[1] == "run" for c in docker.calls)
+    assert "stop" not in docker.words() and "start" not in docker.words()
     assert all(c[1] in ("container", "run") for c in docker.calls)
     assert result.output.counts is not None
 
