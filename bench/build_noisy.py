@@ -31,7 +31,7 @@ from pathlib import Path
 
 from textual.app import App, ComposeResult
 
-from buildtui.app.panes.build import BuildPane
+from buildtui.app.builds.pane import BuildPane
 from buildtui.builds.history import BuildHistory
 from buildtui.builds.live import LiveBuild
 from buildtui.builds.runner import BuildRunner, RunningBuild

@@ -24,7 +24,7 @@ from textual import events, on
 from textual.app import App, ComposeResult
 from textual.widgets import Input
 
-from buildtui.app.panes.builders import BuildersPane
+from buildtui.app.builders.pane import BuildersPane
 from buildtui.buildx.builders import BuildersService
 from buildtui.buildx.models import BuilderList
 from buildtui.settings import Settings

@@ -31,8 +31,8 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 
-from buildtui.app.panes.build import BuildPane
-from buildtui.app.widgets.build_log import BuildLogView
+from buildtui.app.builds.log_view import BuildLogView
+from buildtui.app.builds.pane import BuildPane
 from buildtui.buildlog.parser import LogParser
 from buildtui.builds.history import BuildHistory
 from buildtui.builds.runner import split_lines

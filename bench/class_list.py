@@ -208,8 +208,8 @@ async def timed_read(class_host: str, lab_host: str) -> dict[str, float]:
 
 
 async def pane_run(class_host: str, lab_host: str, students: int) -> dict[str, float]:
-    from buildtui.app.class_app import make_class_app
-    from buildtui.app.panes.class_pane import ClassPane
+    from buildtui.app.classroom.app import make_class_app
+    from buildtui.app.classroom.pane import ClassPane
 
     settings = settings_for(lab_host)
     registry = RegistryService(settings, address=class_host, store=NoCredentials())

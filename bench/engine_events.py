@@ -32,8 +32,8 @@ import httpx
 
 from buildtui.app import app as app_module
 from buildtui.app.app import BuildTUI, make_app
-from buildtui.app.panes.cleanup import CleanupPane
-from buildtui.app.widgets.cleanup_message import CleanupMessage
+from buildtui.app.cleanup.message_box import CleanupMessage
+from buildtui.app.cleanup.pane import CleanupPane
 from buildtui.app.wiring import make_services
 from buildtui.doctor import probe_engine
 from buildtui.engine.events import ContainerChange, EngineEvents

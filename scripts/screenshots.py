@@ -125,7 +125,7 @@ async def take(out: Path, registry_name: str, host: str, argv: list[str], contex
     from textual.widgets import DataTable
 
     from buildtui.app.app import BuildTUI, make_app
-    from buildtui.app.panes.build import BuildPane
+    from buildtui.app.builds.pane import BuildPane
     from buildtui.settings import Settings
 
     settings = Settings(registry_url=f"http://{host}", registry_container=registry_name)
@@ -199,8 +199,8 @@ async def take(out: Path, registry_name: str, host: str, argv: list[str], contex
 
 
 async def take_class(out: Path, registry_name: str, host: str) -> None:
-    from buildtui.app.class_app import make_class_app
-    from buildtui.app.panes.class_pane import ClassPane
+    from buildtui.app.classroom.app import make_class_app
+    from buildtui.app.classroom.pane import ClassPane
     from buildtui.classroom.ref import parse_class_ref
     from buildtui.classroom.service import ClassService
     from buildtui.settings import Settings

@@ -10,7 +10,7 @@ whole app turns such text into screen text here, one way:
   human output goes through it (`commands.output`), and so does the build log.
 - `screen_text(text)`: a Rich `Text` of it (a `Text` is never parsed as markup),
   with `visible` applied and the spans kept; every widget of the app shows text
-  through it (`app.widgets.screen_text`).
+  through it (`app.shared.screen_static`).
 
 A newline is kept where a multi-line box shows the text (`one_line=False`), and
 shown as `\\n` where one line is all there is (a table cell, a tree label, a title).

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from buildtui.app.app import BuildTUI
-from buildtui.app.panes.build import BuildPane
+from buildtui.app.builds.pane import BuildPane
 from buildtui.app.services import BuildServices, Services
 from buildtui.builds.evidence import EvidenceCollector, collect
 from buildtui.builds.forecast import Forecasting

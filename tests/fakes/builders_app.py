@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from buildtui.app.app import BuildTUI
-from buildtui.app.panes.builders import BuildersPane
+from buildtui.app.builders.pane import BuildersPane
 from buildtui.app.services import Services
 from buildtui.buildx.builders import BuildersBackend
 from buildtui.engine.status import EngineStatus

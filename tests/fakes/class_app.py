@@ -7,8 +7,8 @@ import asyncio
 from textual.app import App
 from textual.pilot import Pilot
 
-from buildtui.app.class_app import ClassApp, make_class_app
-from buildtui.app.panes.class_pane import ClassPane
+from buildtui.app.classroom.app import ClassApp, make_class_app
+from buildtui.app.classroom.pane import ClassPane
 from buildtui.i18n import translator
 from buildtui.settings import Settings
 from tests.fakes.classroom import class_service

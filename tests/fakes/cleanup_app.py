@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import App
 
 from buildtui.app.app import BuildTUI
-from buildtui.app.panes.cleanup import CleanupPane
+from buildtui.app.cleanup.pane import CleanupPane
 from buildtui.app.services import Services
 from buildtui.cleanup.service import CleanupService
 from tests.fakes.services import healthy, pane_app

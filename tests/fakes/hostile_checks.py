@@ -9,8 +9,8 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList
 
 from buildtui.app.app import BuildTUI
-from buildtui.app.screens.raw_manifest import RawManifestScreen
-from buildtui.app.widgets.manifest_tree import ManifestTree
+from buildtui.app.registry.manifest_tree import ManifestTree
+from buildtui.app.registry.raw_manifest import RawManifestScreen
 from tests.fakes.hostile_content import ACTIONS, RAW_CONTROLS
 from tests.fakes.screen import click_actions, screen_svg, screen_text, widget_texts
 from tests.fakes.services import settle

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from buildtui.app.app import BuildTUI
-from buildtui.app.panes.lab import LabPane
+from buildtui.app.lab.pane import LabPane
 from buildtui.app.services import Services
 from buildtui.lab.service import LabService
 from tests.fakes.services import healthy, pane_app

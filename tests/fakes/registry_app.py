@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from buildtui.app.app import BuildTUI
-from buildtui.app.panes.registry import RegistryPane
+from buildtui.app.registry.pane import RegistryPane
 from buildtui.app.services import Services
 from buildtui.registry.service import RegistryService
 from tests.fakes.services import healthy, pane_app

@@ -8,7 +8,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from buildtui.app.app import BuildTUI, make_app
-from buildtui.app.screens.open_registry import OpenRegistryScreen
+from buildtui.app.registry.open_registry import OpenRegistryScreen
 from buildtui.app.services import Services
 from buildtui.cleanup.service import CleanupService
 from buildtui.engine.registry_container import ContainerState

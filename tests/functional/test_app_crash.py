@@ -62,7 +62,7 @@ def test_buildtui_in_a_terminal_exits_1_with_one_line(tmp_path: Path) -> None:
     """The real entry point in a pseudo-terminal, with a widget whose handler raises."""
     code = (
         "import sys\n"
-        "from buildtui.app.widgets.title_bar import TitleBar\n"
+        "from buildtui.app.shared.title_bar import TitleBar\n"
         "def broken(self):\n"
         "    raise ZeroDivisionError('title')\n"
         "TitleBar._retitle = broken\n"

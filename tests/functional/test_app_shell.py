@@ -15,16 +15,16 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static, TabbedContent
 
 from buildtui.app.app import BuildTUI, make_app
+from buildtui.app.builders.pane import BuildersPane
+from buildtui.app.builds.pane import BuildPane
+from buildtui.app.cleanup.pane import CleanupPane
+from buildtui.app.lab.pane import LabPane
 from buildtui.app.messages import LabProgress
-from buildtui.app.panes.build import BuildPane
-from buildtui.app.panes.builders import BuildersPane
-from buildtui.app.panes.cleanup import CleanupPane
-from buildtui.app.panes.lab import LabPane
-from buildtui.app.panes.registry import RegistryPane
-from buildtui.app.screens.doctor import DoctorScreen
+from buildtui.app.registry.pane import RegistryPane
 from buildtui.app.services import Services
-from buildtui.app.widgets.status_bar import StatusBar
-from buildtui.app.widgets.title_bar import TitleBar
+from buildtui.app.shared.doctor import DoctorScreen
+from buildtui.app.shared.status_bar import StatusBar
+from buildtui.app.shared.title_bar import TitleBar
 from buildtui.engine.status import EngineStatus
 from buildtui.settings import Settings
 from tests.fakes.services import fake_services, settle
@@ -213,8 +213,8 @@ async def test_the_manifest_tree_keys_in_the_footer_and_v_with_the_tree_focused(
 ) -> None:
     from textual.widgets import Footer, OptionList
 
-    from buildtui.app.screens.raw_manifest import RawManifestScreen
-    from buildtui.app.widgets.manifest_tree import ManifestTree
+    from buildtui.app.registry.manifest_tree import ManifestTree
+    from buildtui.app.registry.raw_manifest import RawManifestScreen
 
     app = full_app(tmp_path)
     async with app.run_test(size=(150, 40)) as pilot:

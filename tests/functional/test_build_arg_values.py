@@ -57,7 +57,7 @@ async def test_the_log_steps_summary_history_and_compare_view_hold_no_value(
 ) -> None:
     """BuildKit expands the value into the step's name; the pane shows «TOKEN» there, in
     the log, the summary, the history and the comparison of two builds."""
-    from buildtui.app.screens.build_compare import BuildCompareScreen
+    from buildtui.app.builds.compare import BuildCompareScreen
 
     service = ReplayBuildService(EXPANDED_LOG)
     app = build_app(service, tmp_path / "h.sqlite3")

@@ -14,10 +14,10 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
-from buildtui.app.panes.build import BuildPane
-from buildtui.app.widgets.build_form_view import BuildFormView
-from buildtui.app.widgets.build_pictures_view import BuildPicturesView
-from buildtui.app.widgets.build_steps import BuildSteps
+from buildtui.app.builds.form_view import BuildFormView
+from buildtui.app.builds.pane import BuildPane
+from buildtui.app.builds.pictures_view import BuildPicturesView
+from buildtui.app.builds.steps import BuildSteps
 from buildtui.builds.evidence import BuildEvidence, collect
 from buildtui.builds.forecast import Forecast
 from buildtui.builds.forecaster import Forecaster

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Static
 
-from buildtui.app.panes.build import BuildPane
+from buildtui.app.builds.pane import BuildPane
 from buildtui.builds.presentation import HISTORY_COLUMNS
 from tests.fakes.build import ReplayBuildService, captured_log
 from tests.fakes.build_app import build_app, build_pane

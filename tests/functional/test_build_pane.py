@@ -16,10 +16,10 @@ from textual.message import Message
 from textual.notifications import Notification, Notify
 from textual.widgets import DataTable, Input, SelectionList, Static
 
-from buildtui.app.panes.build import BuildPane
-from buildtui.app.screens.build_compare import BuildCompareScreen
-from buildtui.app.widgets.build_log import BuildLogView
-from buildtui.app.widgets.build_steps import BuildSteps
+from buildtui.app.builds.compare import BuildCompareScreen
+from buildtui.app.builds.log_view import BuildLogView
+from buildtui.app.builds.pane import BuildPane
+from buildtui.app.builds.steps import BuildSteps
 from buildtui.buildlog.parser import LogParser
 from buildtui.buildlog.presentation import LOG_LINE_STYLES
 from buildtui.builds.errors import BuildUnavailable

@@ -14,11 +14,11 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static, TabbedContent
 
 from buildtui.app.app import BuildTUI, make_app
-from buildtui.app.panes.builders import BuildersPane
-from buildtui.app.panes.lab import LabPane
-from buildtui.app.screens.builder_bootstrap import BootstrapScreen
-from buildtui.app.screens.builder_create import CreateBuilderScreen
-from buildtui.app.screens.builder_use import UseBuilderScreen
+from buildtui.app.builders.bootstrap import BootstrapScreen
+from buildtui.app.builders.create import CreateBuilderScreen
+from buildtui.app.builders.pane import BuildersPane
+from buildtui.app.builders.use import UseBuilderScreen
+from buildtui.app.lab.pane import LabPane
 from tests.fakes.builders import FakeBuildersService
 from tests.fakes.builders_app import builders_app, builders_pane
 from tests.fakes.cleanup import lab_fake_registry

@@ -6,8 +6,8 @@ from __future__ import annotations
 from textual.widgets import Checkbox, Select
 
 from buildtui.app.app import BuildTUI
-from buildtui.app.screens.builder_create import CreateBuilderScreen
-from buildtui.app.widgets.marks import MarkedCheckbox
+from buildtui.app.builders.create import CreateBuilderScreen
+from buildtui.app.shared.marks import MarkedCheckbox
 from buildtui.engine.status import EngineStatus
 from tests.fakes.builders import FakeBuildersService
 from tests.fakes.builders_app import builders_app, builders_pane

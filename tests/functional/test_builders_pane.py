@@ -11,14 +11,14 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, DataTable, Input, Log, Select, Static
 
 from buildtui.app.app import BuildTUI
-from buildtui.app.panes.builders import BuildersPane
-from buildtui.app.screens.builder_bootstrap import BootstrapScreen
-from buildtui.app.screens.builder_create import CreateBuilderScreen
-from buildtui.app.screens.builder_inspect import InspectBuilderScreen
-from buildtui.app.screens.builder_prune import PruneScreen
-from buildtui.app.screens.builder_remove import RemoveBuilderScreen
-from buildtui.app.screens.builder_usage import DiskUsageScreen
-from buildtui.app.screens.confirm import ConfirmScreen
+from buildtui.app.builders.bootstrap import BootstrapScreen
+from buildtui.app.builders.create import CreateBuilderScreen
+from buildtui.app.builders.inspect_screen import InspectBuilderScreen
+from buildtui.app.builders.pane import BuildersPane
+from buildtui.app.builders.prune import PruneScreen
+from buildtui.app.builders.remove import RemoveBuilderScreen
+from buildtui.app.builders.usage import DiskUsageScreen
+from buildtui.app.shared.confirm import ConfirmScreen
 from buildtui.buildx.errors import (
     BuilderNotFound,
     BuildxCommandFailed,

@@ -13,11 +13,11 @@ from rich.text import Text
 from textual.widgets import DataTable, Input
 
 from buildtui.app.app import make_app
-from buildtui.app.screens.class_report import ClassReportScreen
-from buildtui.app.screens.class_screen import ClassScreen
-from buildtui.app.screens.lab_submit import SubmitScreen
-from buildtui.app.widgets.screen_static import ScreenStatic
-from buildtui.app.widgets.themed_static import ThemedStatic
+from buildtui.app.classroom.report import ClassReportScreen
+from buildtui.app.classroom.screen import ClassScreen
+from buildtui.app.lab.submit import SubmitScreen
+from buildtui.app.shared.screen_static import ScreenStatic
+from buildtui.app.shared.themed_static import ThemedStatic
 from buildtui.classroom.ref import ClassRef
 from buildtui.classroom.service import ClassService
 from buildtui.i18n import language
@@ -81,7 +81,7 @@ async def test_rows_appear_as_the_submissions_are_read(klass: FakeRegistry) -> N
             store=NoCredentials(),
         ),
     )
-    from buildtui.app.class_app import make_class_app
+    from buildtui.app.classroom.app import make_class_app
 
     app = make_class_app(settings, service, "en")
     async with app.run_test(size=(160, 48)) as pilot:

@@ -11,11 +11,11 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Static
 
 from buildtui.app.app import BuildTUI, make_app
+from buildtui.app.cleanup.items import CleanupItems
+from buildtui.app.cleanup.messages import Failed
+from buildtui.app.cleanup.pane import CleanupPane
 from buildtui.app.messages import LabChanged
-from buildtui.app.panes.cleanup import CleanupPane
-from buildtui.app.panes.cleanup_messages import Failed
-from buildtui.app.screens.confirm import ConfirmScreen
-from buildtui.app.widgets.cleanup_items import CleanupItems
+from buildtui.app.shared.confirm import ConfirmScreen
 from buildtui.cleanup.errors import ContainerNotFound
 from buildtui.cleanup.steps import StepAction
 from buildtui.registry.present import format_size

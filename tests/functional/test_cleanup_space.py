@@ -11,11 +11,11 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from buildtui.app.app import BuildTUI
-from buildtui.app.panes.cleanup import CleanupPane
-from buildtui.app.screens.confirm import ConfirmScreen
-from buildtui.app.screens.retention_rules import RetentionRulesScreen
-from buildtui.app.widgets.cleanup_items import CleanupItems
-from buildtui.app.widgets.space_table import SpaceTable
+from buildtui.app.cleanup.items import CleanupItems
+from buildtui.app.cleanup.pane import CleanupPane
+from buildtui.app.cleanup.retention_rules import RetentionRulesScreen
+from buildtui.app.cleanup.space_table import SpaceTable
+from buildtui.app.shared.confirm import ConfirmScreen
 from buildtui.registry.present import format_size
 from tests.fakes.cleanup import (
     V3_VERSION,

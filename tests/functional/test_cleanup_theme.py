@@ -8,9 +8,9 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
-from buildtui.app.screens.confirm import ConfirmScreen, loss_text
+from buildtui.app.cleanup.plan_view import PlanView
+from buildtui.app.shared.confirm import ConfirmScreen, loss_text
 from buildtui.app.theme_styles import themed
-from buildtui.app.widgets.plan_view import PlanView
 
 
 class PlanApp(App[None]):

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from buildtui.app.app import make_app
-from buildtui.app.panes.cleanup import CleanupPane
-from buildtui.app.panes.registry import RegistryPane
+from buildtui.app.cleanup.pane import CleanupPane
+from buildtui.app.registry.pane import RegistryPane
 from buildtui.engine.events import ContainerChange
 from tests.fakes.builders import FakeBuildersService
 from tests.fakes.services import fake_services, settle, until

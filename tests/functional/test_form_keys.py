@@ -12,7 +12,7 @@ from textual.widgets import Input, OptionList, Select, TabbedContent
 from textual.widgets._footer import FooterKey  # Textual exports no name for a footer's key
 
 from buildtui.app.app import BuildTUI, make_app
-from buildtui.app.widgets.build_form import BuildForm
+from buildtui.app.builds.form import BuildForm
 from buildtui.builds.options import OutputType
 from tests.fakes.services import fake_services, settle
 

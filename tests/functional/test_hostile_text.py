@@ -15,8 +15,8 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, OptionList
 
 from buildtui.app.app import make_app
-from buildtui.app.screens.confirm import ConfirmScreen
-from buildtui.app.widgets.manifest_tree import ManifestTree
+from buildtui.app.registry.manifest_tree import ManifestTree
+from buildtui.app.shared.confirm import ConfirmScreen
 from tests.fakes.cleanup import fake_cleanup_service
 from tests.fakes.cleanup_app import cleanup_app
 from tests.fakes.hostile_app import hostile_services

@@ -11,12 +11,12 @@ from textual.app import App, ComposeResult
 from textual.widgets import ProgressBar
 
 from buildtui.app.app import STATUS_INTERVAL, STATUS_INTERVAL_MAX, make_app
-from buildtui.app.panes.builders import LONGEST_INTERVAL, REFRESH_INTERVAL
-from buildtui.app.panes.lab import LONGEST_INTERVAL as LAB_LONGEST
-from buildtui.app.panes.lab import REFRESH_INTERVAL as LAB_INTERVAL
-from buildtui.app.panes.lab import LabPane
+from buildtui.app.builders.pane import LONGEST_INTERVAL, REFRESH_INTERVAL
+from buildtui.app.cleanup.progress import CleanupProgress
+from buildtui.app.lab.pane import LONGEST_INTERVAL as LAB_LONGEST
+from buildtui.app.lab.pane import REFRESH_INTERVAL as LAB_INTERVAL
+from buildtui.app.lab.pane import LabPane
 from buildtui.app.polling import next_delay
-from buildtui.app.widgets.cleanup_progress import CleanupProgress
 from tests.fakes.build import ReplayBuildService, captured_log
 from tests.fakes.build_app import build_app, build_pane
 from tests.fakes.builders import FakeBuildersService

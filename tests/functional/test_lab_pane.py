@@ -16,13 +16,13 @@ from textual.widgets import DataTable, Static, TabbedContent
 from textual.widgets._footer import FooterKey  # Textual exports no name for a footer's key
 
 from buildtui.app.app import make_app
+from buildtui.app.builders.pane import BuildersPane
+from buildtui.app.builders.prune import PruneScreen
+from buildtui.app.builds.form import BuildForm
+from buildtui.app.lab.pane import LabPane
 from buildtui.app.messages import LabChanged
-from buildtui.app.panes.builders import BuildersPane
-from buildtui.app.panes.lab import LabPane
-from buildtui.app.screens.builder_prune import PruneScreen
-from buildtui.app.widgets.build_form import BuildForm
-from buildtui.app.widgets.status_bar import StatusBar
-from buildtui.app.widgets.themed_static import ThemedStatic
+from buildtui.app.shared.status_bar import StatusBar
+from buildtui.app.shared.themed_static import ThemedStatic
 from buildtui.buildlog.summary import BuildSummary
 from buildtui.builds.evidence import BuildEvidence
 from buildtui.lab.files import reports_dir

@@ -13,10 +13,10 @@ from textual.pilot import Pilot
 from textual.widgets import Static, TabbedContent
 
 from buildtui.app.app import BuildTUI
-from buildtui.app.panes.build import BuildPane
-from buildtui.app.replay import ReplayApp
-from buildtui.app.screens.build_compare import BuildCompareScreen
-from buildtui.app.widgets.build_steps import BuildSteps
+from buildtui.app.builds.compare import BuildCompareScreen
+from buildtui.app.builds.pane import BuildPane
+from buildtui.app.builds.replay_app import ReplayApp
+from buildtui.app.builds.steps import BuildSteps
 from buildtui.buildlog.summary import CacheMiss
 from buildtui.builds.history import BuildHistory, BuildRecord
 from buildtui.builds.live import LiveBuild

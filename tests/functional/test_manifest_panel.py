@@ -12,8 +12,8 @@ from textual.widgets import DataTable, OptionList
 from textual.widgets.tree import TreeNode
 
 from buildtui.app.app import BuildTUI, make_app
-from buildtui.app.panes.registry import RegistryPane
-from buildtui.app.widgets.manifest_tree import ManifestTree
+from buildtui.app.registry.manifest_tree import ManifestTree
+from buildtui.app.registry.pane import RegistryPane
 from buildtui.registry.outline import OutlineNode
 from tests.fakes.services import fake_services, settle
 

@@ -19,7 +19,7 @@ from textual.pilot import Pilot
 from textual.widgets import TabbedContent
 
 from buildtui.app.app import BuildTUI, make_app
-from buildtui.app.panes.build import BuildPane
+from buildtui.app.builds.pane import BuildPane
 from buildtui.engine.local import local_checks
 from buildtui.engine.status import Check
 from buildtui.i18n import _, language, speaking

@@ -12,9 +12,9 @@ from textual.widgets import Checkbox, Input, SelectionList, TabbedContent
 from textual.widgets._footer import FooterKey  # Textual exports no name for a footer's key
 
 from buildtui.app.app import BuildTUI, make_app
+from buildtui.app.builds.form import BuildForm
+from buildtui.app.builds.pane import BuildPane
 from buildtui.app.messages import LabChanged
-from buildtui.app.panes.build import BuildPane
-from buildtui.app.widgets.build_form import BuildForm
 from buildtui.buildx.models import Platform
 from buildtui.forms import FormMemory
 from tests.fakes.builders import FakeBuildersService, sample_builders
@@ -191,8 +191,8 @@ async def test_a_registry_change_refreshes_the_other_registry_panes(
 
 
 async def test_the_builder_create_form_is_kept_across_restarts(tmp_path: Path) -> None:
-    from buildtui.app.panes.builders import BuildersPane
-    from buildtui.app.screens.builder_create import CreateBuilderScreen
+    from buildtui.app.builders.create import CreateBuilderScreen
+    from buildtui.app.builders.pane import BuildersPane
 
     forms = FormMemory(tmp_path / "data")
     app = projector_app(tmp_path, forms)

@@ -12,13 +12,13 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from buildtui.app.app import BuildTUI
-from buildtui.app.panes import registry as registry_pane_module
-from buildtui.app.panes.registry import RegistryPane
-from buildtui.app.screens.open_registry import OpenRegistryScreen
-from buildtui.app.screens.raw_manifest import RawManifestScreen
-from buildtui.app.screens.registry_login import RegistryLoginScreen
-from buildtui.app.widgets import tag_table
-from buildtui.app.widgets.manifest_tree import ManifestTree
+from buildtui.app.registry import pane as registry_pane_module
+from buildtui.app.registry import tag_table
+from buildtui.app.registry.login import RegistryLoginScreen
+from buildtui.app.registry.manifest_tree import ManifestTree
+from buildtui.app.registry.open_registry import OpenRegistryScreen
+from buildtui.app.registry.pane import RegistryPane
+from buildtui.app.registry.raw_manifest import RawManifestScreen
 from buildtui.commands.registry import render_scan
 from buildtui.registry import rows
 from buildtui.registry.auth import NoCredentials

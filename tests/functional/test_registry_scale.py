@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 from textual.widgets import DataTable, OptionList, Static
 
-from buildtui.app.panes.registry import RegistryPane
-from buildtui.app.widgets.manifest_tree import ManifestTree
+from buildtui.app.registry.manifest_tree import ManifestTree
+from buildtui.app.registry.pane import RegistryPane
 from buildtui.registry.auth import NoCredentials
 from buildtui.registry.browser import EAGER_ENTRIES
 from buildtui.registry.models import OCI_INDEX

@@ -11,7 +11,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList
 
-from buildtui.app.panes.registry import RegistryPane
+from buildtui.app.registry.pane import RegistryPane
 from buildtui.registry import blobcache, client
 from buildtui.registry.classify import parse_manifest
 from buildtui.registry.models import Manifest

@@ -8,10 +8,10 @@ import httpx
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from buildtui.app.panes.registry import RegistryPane
-from buildtui.app.screens.confirm import ConfirmScreen
-from buildtui.app.screens.open_registry import OpenRegistryScreen
-from buildtui.app.widgets.cleanup_items import CleanupItems
+from buildtui.app.cleanup.items import CleanupItems
+from buildtui.app.registry.open_registry import OpenRegistryScreen
+from buildtui.app.registry.pane import RegistryPane
+from buildtui.app.shared.confirm import ConfirmScreen
 from tests.fakes.cleanup import WritableFakeRegistry, lab_fake_registry
 from tests.fakes.gate import Gate
 from tests.fakes.services import settle, until

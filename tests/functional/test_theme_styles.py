@@ -11,12 +11,12 @@ from textual.app import App
 from textual.color import Color
 
 from buildtui.app.app import make_app
-from buildtui.app.panes.builders import BuildersPane
-from buildtui.app.panes.lab import LabPane
-from buildtui.app.screens.doctor import DoctorScreen
+from buildtui.app.builders.pane import BuildersPane
+from buildtui.app.lab.pane import LabPane
+from buildtui.app.shared.doctor import DoctorScreen
+from buildtui.app.shared.status_bar import StatusBar
+from buildtui.app.shared.themed_static import ThemedStatic
 from buildtui.app.theme_styles import SEMANTIC, themed, themed_cell, themed_parts, themed_text
-from buildtui.app.widgets.status_bar import StatusBar
-from buildtui.app.widgets.themed_static import ThemedStatic
 from buildtui.registry.rows import Styled
 from tests.fakes.services import fake_services, settle
 from tests.fakes.status import FakeStatusService, engine_down_status

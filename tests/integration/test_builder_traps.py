@@ -152,8 +152,8 @@ async def test_the_pane_keeps_the_builder_in_use_when_its_bootstrap_fails(
 ) -> None:
     """u on a builder that is not running, then "Bootstrap, then use": the real bootstrap
     fails (its BuildKit image cannot be pulled), and default stays the builder in use."""
-    from buildtui.app.screens.builder_bootstrap import BootstrapScreen
-    from buildtui.app.screens.builder_use import UseBuilderScreen
+    from buildtui.app.builders.bootstrap import BootstrapScreen
+    from buildtui.app.builders.use import UseBuilderScreen
     from tests.fakes.builders_app import builders_app, builders_pane
     from tests.fakes.services import settle, until
 

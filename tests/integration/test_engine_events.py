@@ -20,9 +20,9 @@ from textual.pilot import Pilot
 
 from buildtui.app import app as app_module
 from buildtui.app.app import BuildTUI, make_app
-from buildtui.app.panes.cleanup import CleanupPane
-from buildtui.app.widgets.cleanup_message import CleanupMessage
-from buildtui.app.widgets.status_bar import StatusBar
+from buildtui.app.cleanup.message_box import CleanupMessage
+from buildtui.app.cleanup.pane import CleanupPane
+from buildtui.app.shared.status_bar import StatusBar
 from buildtui.app.wiring import make_services
 from buildtui.engine.events import ContainerChange, EngineEvents, registry_answers
 from buildtui.settings import Settings

@@ -20,8 +20,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from buildtui.app.panes.build import BuildPane
-from buildtui.app.screens.build_compare import BuildCompareScreen
+from buildtui.app.builds.compare import BuildCompareScreen
+from buildtui.app.builds.pane import BuildPane
 from buildtui.app.services import BuildServices
 from buildtui.builds.history import BuildHistory
 from buildtui.cli import main

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from buildtui.app.app import make_app
-from buildtui.app.panes.build import BuildPane
-from buildtui.app.panes.cleanup import CleanupPane
-from buildtui.app.panes.registry import RegistryPane
+from buildtui.app.builds.pane import BuildPane
+from buildtui.app.cleanup.pane import CleanupPane
+from buildtui.app.registry.pane import RegistryPane
 from buildtui.app.wiring import make_services
 from buildtui.builds.options import argv_for_arguments
 from buildtui.settings import Settings

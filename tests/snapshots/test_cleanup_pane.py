@@ -6,7 +6,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from buildtui.app.widgets.cleanup_items import CleanupItems
+from buildtui.app.cleanup.items import CleanupItems
 from tests.fakes.cleanup import fake_cleanup_service, lab_fake_registry
 from tests.fakes.cleanup_app import cleanup_app
 from tests.fakes.services import settle

@@ -7,7 +7,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from buildtui.app.widgets.space_table import SpaceTable
+from buildtui.app.cleanup.space_table import SpaceTable
 from tests.fakes.cleanup import fake_cleanup_service, space_fake_registry
 from tests.fakes.cleanup_app import cleanup_app
 from tests.fakes.services import settle

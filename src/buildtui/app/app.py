@@ -28,10 +28,10 @@ from buildtui.app.messages import LabChanged, LabProgress, ShowLabStep
 from buildtui.app.polling import BackoffPoll
 from buildtui.app.running import keep_language, run_captured
 from buildtui.app.services import Services
-from buildtui.app.widgets.footer import TranslatedFooter
-from buildtui.app.widgets.screen_static import ScreenStatic
-from buildtui.app.widgets.status_bar import StatusBar
-from buildtui.app.widgets.title_bar import TitleBar
+from buildtui.app.shared.footer import TranslatedFooter
+from buildtui.app.shared.screen_static import ScreenStatic
+from buildtui.app.shared.status_bar import StatusBar
+from buildtui.app.shared.title_bar import TitleBar
 from buildtui.engine.status import EngineStatus
 from buildtui.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, language, set_language, translator
 from buildtui.settings import Settings, SettingsError, save_setting
@@ -404,7 +404,7 @@ class BuildTUI(App[None]):
     def action_show_class(self) -> None:
         """The Class pane on its own screen, for the class of the `class_ref` setting; it
         shares the app's registry client when the class is on the lab's registry."""
-        from buildtui.app.screens.class_screen import ClassScreen
+        from buildtui.app.classroom.screen import ClassScreen
         from buildtui.classroom.ref import ClassRefError, parse_class_ref
         from buildtui.classroom.service import ClassService
         from buildtui.registry.reference import same_registry
@@ -425,7 +425,7 @@ class BuildTUI(App[None]):
         self.push_screen(ClassScreen(service))
 
     def action_doctor(self) -> None:
-        from buildtui.app.screens.doctor import DoctorScreen  # not needed for the first frame
+        from buildtui.app.shared.doctor import DoctorScreen  # not needed for the first frame
 
         self.push_screen(DoctorScreen(self.status))
 

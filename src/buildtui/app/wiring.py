@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from textual.widget import Widget
 
 from buildtui.app.services import Services
-from buildtui.app.widgets.screen_static import ScreenStatic
+from buildtui.app.shared.screen_static import ScreenStatic
 from buildtui.engine.status import EngineStatus
 from buildtui.forms import FormMemory
 from buildtui.i18n import _
@@ -27,11 +27,11 @@ if TYPE_CHECKING:
     from buildtui.builds.history import BuildHistory
 
 PANE_MODULES = {
-    "builders": "buildtui.app.panes.builders",
-    "build": "buildtui.app.panes.build",
-    "registry": "buildtui.app.panes.registry",
-    "cleanup": "buildtui.app.panes.cleanup",
-    "lab": "buildtui.app.panes.lab",
+    "builders": "buildtui.app.builders.pane",
+    "build": "buildtui.app.builds.pane",
+    "registry": "buildtui.app.registry.pane",
+    "cleanup": "buildtui.app.cleanup.pane",
+    "lab": "buildtui.app.lab.pane",
 }
 """The module of each pane, imported when the pane is first made."""
 
@@ -128,11 +128,11 @@ def make_pane(pane_id: str, services: Services) -> Widget:
     services.load(pane_id)
     pane: Widget | None = None
     if pane_id == "builders" and services.builders is not None:
-        from buildtui.app.panes.builders import BuildersPane
+        from buildtui.app.builders.pane import BuildersPane
 
         pane = BuildersPane(services.builders, forms=services.forms)
     elif pane_id == "build" and services.build is not None:
-        from buildtui.app.panes.build import BuildPane
+        from buildtui.app.builds.pane import BuildPane
         from buildtui.builds.evidence import collect_evidence
 
         build = services.build
@@ -147,16 +147,16 @@ def make_pane(pane_id: str, services: Services) -> Widget:
             forecasting=build.forecasting,
         )
     elif pane_id == "registry" and services.registry is not None:
-        from buildtui.app.panes.registry import RegistryPane
+        from buildtui.app.registry.pane import RegistryPane
         from buildtui.settings import cli_prefix
 
         pane = RegistryPane(services.registry, lab_cli=cli_prefix(services.settings))
     elif pane_id == "cleanup" and services.cleanup is not None:
-        from buildtui.app.panes.cleanup import CleanupPane
+        from buildtui.app.cleanup.pane import CleanupPane
 
         pane = CleanupPane(services.cleanup)
     elif pane_id == "lab" and services.lab is not None:
-        from buildtui.app.panes.lab import LabPane
+        from buildtui.app.lab.pane import LabPane
 
         pane = LabPane(services.lab)
     if pane is None:

@@ -216,6 +216,6 @@ def run_pane(args: argparse.Namespace, settings: Settings, given: str | None) ->
     if why_not is not None:
         print(f"buildtui: {why_not}", file=sys.stderr)
         return 2
-    from buildtui.app.class_app import run_class_app
+    from buildtui.app.classroom.app import run_class_app
 
     return run_class_app(settings, ref, language())

@@ -9,7 +9,7 @@ import sys
 def test_the_pane_imports_neither_httpx_nor_python_on_whales() -> None:
     code = (
         "import sys\n"
-        "import buildtui.app.panes.cleanup\n"
+        "import buildtui.app.cleanup.pane\n"
         "print(','.join(m for m in ('httpx', 'python_on_whales') if m in sys.modules))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

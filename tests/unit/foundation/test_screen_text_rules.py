@@ -17,7 +17,7 @@ import buildtui
 
 SOURCE = Path(buildtui.__file__).parent
 APP = SOURCE / "app"
-GUARDS = {APP / "widgets" / "screen_static.py", APP / "widgets" / "screen_table.py"}
+GUARDS = {APP / "shared" / "screen_static.py", APP / "shared" / "screen_table.py"}
 SCREENING = {"screen_text", "visible", "visible_escapes"}
 
 

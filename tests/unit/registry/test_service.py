@@ -103,7 +103,7 @@ def test_with_credentials_keeps_the_address() -> None:
 def test_the_pane_does_not_load_httpx_at_import() -> None:
     """The app starts without httpx; the service brings it in when first used."""
     code = (
-        "import sys, buildtui.app.panes.registry, buildtui.registry.present\n"
+        "import sys, buildtui.app.registry.pane, buildtui.registry.present\n"
         "print('httpx' in sys.modules)\n"
     )
     result = subprocess.run(

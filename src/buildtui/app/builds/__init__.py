@@ -1,0 +1,3 @@
+"""The Build pane: the form, the live steps and log, the history, replays and the compare
+screen.
+"""
