@@ -74,8 +74,8 @@ def _fail(args: argparse.Namespace, message: str, **extra: Any) -> int:
 
 def run_up(args: argparse.Namespace, settings: Settings) -> int:
     from buildtui.doctor import probe_engine
-    from buildtui.lab.record import LabError
     from buildtui.lab.setup import LabSpec, lab_up
+    from buildtui.lab.setup_record import LabError
 
     spec = LabSpec(
         container=settings.registry_container,
@@ -145,7 +145,7 @@ def _summary(outcomes: list[Any]) -> str:
 
 
 def run_down(args: argparse.Namespace, settings: Settings) -> int:
-    from buildtui.lab.record import LabError
+    from buildtui.lab.setup_record import LabError
     from buildtui.lab.teardown import lab_down
 
     def remove_data(volume: str) -> bool:

@@ -38,7 +38,7 @@ from buildtui.engine.registry_container import (
     url_port,
 )
 from buildtui.i18n import N_, _
-from buildtui.lab.record import LabError, LabRecord, load_record, record_path, save_record
+from buildtui.lab.setup_record import LabError, LabRecord, load_record, record_path, save_record
 from buildtui.registry.deletion_probe import Deletion, probe_deletion
 from buildtui.registry.reference import is_loopback
 from buildtui.settings import Settings

@@ -14,7 +14,6 @@ from collections.abc import Callable
 
 from buildtui.engine.client import make_docker_client
 from buildtui.i18n import N_, _, ngettext
-from buildtui.lab.record import LabError, LabRecord, load_record
 from buildtui.lab.setup import (
     LABEL,
     LabSpec,
@@ -24,6 +23,7 @@ from buildtui.lab.setup import (
     helpers,
     keep_record,
 )
+from buildtui.lab.setup_record import LabError, LabRecord, load_record
 from buildtui.settings import Settings
 
 NOT_OURS = N_("not created by `lab up`; left alone")

@@ -75,7 +75,7 @@ def lab_records(path: Path) -> None:
 
 
 def lab_record(path: Path) -> None:
-    from buildtui.lab.record import LabRecord, save_record
+    from buildtui.lab.setup_record import LabRecord, save_record
 
     save_record(LabRecord("reg", volume="reg-data"), path.parent.parent)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from buildtui.lab.record import LabError, LabRecord, load_record, save_record
 from buildtui.lab.setup import LabSpec
+from buildtui.lab.setup_record import LabError, LabRecord, load_record, save_record
 
 
 def test_the_registry_is_published_on_loopback_unless_exposed() -> None:

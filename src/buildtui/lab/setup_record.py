@@ -1,4 +1,4 @@
-"""The record of what `buildtui lab up` created, so that `lab down` removes only that.
+"""The set-up record: what `buildtui lab up` created, so that `lab down` removes only that.
 
 One JSON file per registry container in the data dir (`lab/CONTAINER.json`), owner-only
 (0600 in a 0700 folder), removed once it names nothing.
