@@ -22,9 +22,10 @@ from textual.worker import Worker, WorkerState
 
 from buildtui import __version__
 from buildtui.app.background import BackgroundChanged, running
-from buildtui.app.commands import APP_COMMANDS, PANES, Command, bindings, palette_text
+from buildtui.app.commands import APP_COMMANDS, bindings, palette_text
 from buildtui.app.engine_follow import EngineChanged, EngineFollower
 from buildtui.app.messages import LabChanged, LabProgress, ShowLabStep
+from buildtui.app.panes import PANE_SPECS, SPECS, Pane
 from buildtui.app.polling import BackoffPoll
 from buildtui.app.running import keep_language, run_captured
 from buildtui.app.services import Services
@@ -34,6 +35,7 @@ from buildtui.app.shared.status_bar import StatusBar
 from buildtui.app.shared.title_bar import TitleBar
 from buildtui.engine.status import EngineStatus
 from buildtui.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, language, set_language, translator
+from buildtui.pane_ids import PaneId
 from buildtui.settings import Settings, SettingsError, save_setting
 from buildtui.untrusted import visible
 
@@ -43,8 +45,6 @@ STATUS_INTERVAL_MAX = 60.0
 """Seconds between two status probes at most, while the status stays the same."""
 STARTUP_GC_PAUSE = 10.0
 """At most this many seconds without automatic garbage collection while starting."""
-REGISTRY_PANES = ("registry", "cleanup")
-"""The panes that show the registry's contents: refreshed when another pane changes it."""
 TEXTUAL_COMMANDS = (
     N_("Theme"),
     N_("Change the current theme"),
@@ -107,7 +107,7 @@ class BuildTUI(App[None]):
         self._reported_problems: tuple[str, ...] = ()
         self._lab_progress = ""
         """The Lab's progress (`3/9`), shown on its tab."""
-        self._initial_pane = PANES[0][0]
+        self._initial_pane: str = PANE_SPECS[0].id
         """The pane to show when the panes are mounted (a key may choose it before)."""
         self.engine = EngineFollower(self)
         """Follows the engine's events (`Services.events`), once per burst."""
@@ -220,11 +220,11 @@ class BuildTUI(App[None]):
         self.services = message.services
         front = self._initial_pane
         tabs = TabbedContent(id="panes", initial=front)
-        for pane_id, title, key in PANES:
+        for spec in PANE_SPECS:
             # The others stay empty until `mount_pane` (in the background, or when shown).
-            content = [make_pane(pane_id, message.services)] if pane_id == front else []
+            content = [make_pane(spec.id, message.services)] if spec.id == front else []
             # As `with TabbedContent():` in compose does:
-            tabs.compose_add_child(TabPane(f"{key} {_(title)}", *content, id=pane_id))
+            tabs.compose_add_child(TabPane(f"{spec.key} {_(spec.title)}", *content, id=spec.id))
         loading = self.query("#loading")
         if not loading:
             return  # the app is closing (quit while the pane in front was loading)
@@ -242,20 +242,22 @@ class BuildTUI(App[None]):
         from buildtui.app import wiring
 
         assert self.services is not None  # the tabs come with the services
-        for pane_id, _title, _key in PANES:
-            wiring.load_pane(pane_id, self.services)
+        for spec in PANE_SPECS:
+            wiring.load_pane(spec.id, self.services)
         self.post_message(self.PanesLoaded())
 
     @on(PanesLoaded)
     async def mount_other_panes(self) -> None:
         """Mount the panes behind the one in front, then start probing the status."""
-        for pane_id, _title, _key in PANES:
-            mounting = self.mount_pane(pane_id)
+        for spec in PANE_SPECS:
+            mounting = self.mount_pane(spec.id)
             if mounting is not None:
                 await mounting
         if self.tabs is not None:
             tabs = self.tabs
-            self.check_keymap(child for pane in PANES for child in tabs.get_pane(pane[0]).children)
+            self.check_keymap(
+                child for spec in PANE_SPECS for child in tabs.get_pane(spec.id).children
+            )
         self.refresh_status()
         # Again `STATUS_INTERVAL` seconds after each probe, less often while nothing
         # changes (`app/polling.py`): the engine's events and ctrl+r probe at once.
@@ -311,7 +313,7 @@ class BuildTUI(App[None]):
         """
         tab = self.query_one(f"TabPane#{pane_id}", TabPane)
         for pane in tab.children:
-            selector = getattr(pane, "AUTO_FOCUS", None)
+            selector = pane.AUTO_FOCUS if isinstance(pane, Pane) else None
             if selector:
                 for widget in pane.query(selector):
                     if widget.focusable and shown(widget) and not is_text_field(widget):
@@ -478,13 +480,14 @@ class BuildTUI(App[None]):
         """The Registry and Clean-up panes read the registry again (not `origin`)."""
         if self.tabs is None:
             return
-        for pane_id in REGISTRY_PANES:
-            for pane in self.query(f"TabPane#{pane_id} > *"):
+        for spec in PANE_SPECS:
+            if not spec.shows_registry:
+                continue
+            for pane in self.query(f"TabPane#{spec.id} > *").results(Pane):
                 # Not one in the middle of a deletion or collection: it reads again after.
-                if pane is origin or getattr(pane, "busy", False):
+                if pane is origin or pane.busy:
                     continue
-                if hasattr(pane, "action_refresh"):
-                    pane.action_refresh()
+                pane.action_refresh()
 
     @on(BackgroundChanged)
     def count_background(self) -> None:
@@ -504,28 +507,28 @@ class BuildTUI(App[None]):
     @on(ShowLabStep)
     async def show_lab_step(self, message: ShowLabStep) -> None:
         """Show the pane that does a lab step, filled in for it."""
-        self.action_show_pane(message.pane)
-        if message.action is None or self.tabs is None:
+        target = message.target
+        self.action_show_pane(target.pane)
+        if target.preset is None or self.tabs is None:
             return
-        mounting = self.mount_pane(message.pane)
+        action = SPECS[target.pane].presets[target.preset]
+        mounting = self.mount_pane(target.pane)
         if mounting is not None:
             await mounting
-        for pane in self.tabs.get_pane(message.pane).children:
-            if hasattr(pane, f"action_{message.action}"):
-                # A builder's step (prune) is about the builder in use.
-                if hasattr(pane, "select_builder") and self.status and self.status.builder:
-                    pane.select_builder(self.status.builder)
-                self.call_after_refresh(pane.run_action, message.action)
+        for pane in self.tabs.get_pane(target.pane).children:
+            if isinstance(pane, Pane):  # not the note of a pane that is not available
+                pane.before_lab_step(self.status)
+                self.call_after_refresh(pane.run_action, action)
 
     def label_tabs(self) -> None:
         """The tabs' titles in the app's language (the Lab's with its progress)."""
         if self.tabs is None:
             return
-        for pane_id, title, key in PANES:
-            label = f"{key} {_(title)}"
-            if pane_id == "lab" and self._lab_progress:
+        for spec in PANE_SPECS:
+            label = f"{spec.key} {_(spec.title)}"
+            if spec.id is PaneId.LAB and self._lab_progress:
                 label = f"{label} {self._lab_progress}"
-            self.tabs.get_tab(pane_id).label = label
+            self.tabs.get_tab(spec.id).label = label
 
     def show_sub_title(self) -> None:
         self.sub_title = _("Docker buildx lab · {registry}").format(
@@ -602,8 +605,9 @@ class BuildTUI(App[None]):
         # run by that pane.
         tabs = self.tabs
         for pane in tabs.get_pane(tabs.active).children if tabs and tabs.active else ():
-            pane_commands: tuple[Command, ...] = getattr(pane, "COMMANDS", ())
-            for command in pane_commands:
+            if not isinstance(pane, Pane):
+                continue
+            for command in pane.COMMANDS:
                 if not offered(pane, command.action):
                     continue
                 name, help_line = palette_text(command, keys.get(command.id, command.key))

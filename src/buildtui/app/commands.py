@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from textual.binding import Binding, BindingType
 
+from buildtui.app.panes import PANE_SPECS
 from buildtui.i18n import N_, _
 
 
@@ -50,46 +51,30 @@ def bindings(commands: Iterable[Command]) -> list[BindingType]:
     ]
 
 
-PANES = (
-    ("builders", N_("Builders"), "1"),
-    ("build", N_("Build"), "2"),
-    ("registry", N_("Registry"), "3"),
-    ("cleanup", N_("Clean-up"), "4"),
-    ("lab", N_("Lab"), "5"),
-)
-"""Each pane's id, tab title (English: translate with `_`) and key."""
-PANE_HELP = {
-    "builders": N_("Show the Builders pane"),
-    "build": N_("Show the Build pane"),
-    "registry": N_("Show the Registry pane"),
-    "cleanup": N_("Show the Clean-up pane"),
-    "lab": N_("Show the Lab pane"),
-}
-
 APP_COMMANDS = (
     # 1-5 switch panes outside text fields; alt+1-5 also from inside one.
     *(
         Command(
-            f"pane.{pane_id}",
-            key,
-            f"show_pane('{pane_id}')",
-            title,
-            PANE_HELP[pane_id],
+            f"pane.{spec.id}",
+            spec.key,
+            f"show_pane('{spec.id}')",
+            spec.title,
+            spec.help,
             show=False,
         )
-        for pane_id, title, key in PANES
+        for spec in PANE_SPECS
     ),
     *(
         Command(
-            f"pane.{pane_id}.alt",
-            f"alt+{key}",
-            f"show_pane('{pane_id}')",
-            title,
-            PANE_HELP[pane_id],
+            f"pane.{spec.id}.alt",
+            f"alt+{spec.key}",
+            f"show_pane('{spec.id}')",
+            spec.title,
+            spec.help,
             show=False,
             priority=True,
         )
-        for pane_id, title, key in PANES
+        for spec in PANE_SPECS
     ),
     Command(
         "app.leave_field",

@@ -6,6 +6,8 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import TabPane
 
+from buildtui.pane_ids import Target
+
 
 class LabChanged(Message):
     """A pane changed what the status bar shows (the builder in use, the registry's state).
@@ -42,9 +44,9 @@ class LabProgress(Message):
 
 
 class ShowLabStep(Message):
-    """Take the user to `pane` and run its `action` (e.g. the Build form's lab preset)."""
+    """Take the user to the pane of `target`, filled in with its preset (e.g. the Build
+    form's lab preset): the app runs the action its pane's spec gives the preset."""
 
-    def __init__(self, pane: str, action: str | None) -> None:
+    def __init__(self, target: Target) -> None:
         super().__init__()
-        self.pane = pane
-        self.action = action
+        self.target = target

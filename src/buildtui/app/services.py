@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from buildtui.engine.status import EngineStatus
+from buildtui.pane_ids import PaneId
 from buildtui.settings import Settings
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ class Services:
     events: EventSource | None = None
     """The engine's container events (the registry's and the builders'), which make the
     status bar and the panes follow at once; None: only the periodic probe."""
-    loader: Callable[[Services, str], None] | None = None
+    loader: Callable[[Services, PaneId], None] | None = None
     """Fills in the service of a pane (by its id) if it is not there yet: the real
     services are built, and their modules imported, when their pane is first made.
     None: every service is given (tests)."""
@@ -79,7 +80,7 @@ class Services:
         default_factory=threading.Lock, init=False, repr=False, compare=False
     )
 
-    def load(self, pane_id: str) -> None:
+    def load(self, pane_id: PaneId) -> None:
         """Build the service of `pane_id` if it is built on demand and not yet built
         (blocking: imports its modules; the app calls it from a thread worker)."""
         if self.loader is not None:

@@ -10,30 +10,23 @@ is drawn before the others are loaded.
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable, Mapping
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.widget import Widget
 
+from buildtui.app.panes import SPECS
 from buildtui.app.services import Services
 from buildtui.app.shared.screen_static import ScreenStatic
 from buildtui.engine.status import EngineStatus
 from buildtui.forms import FormMemory
 from buildtui.i18n import _
+from buildtui.pane_ids import PaneId
 from buildtui.settings import Settings
 
 if TYPE_CHECKING:
     from buildtui.builds.history import BuildHistory
-
-PANE_MODULES = {
-    "builders": "buildtui.app.builders.pane",
-    "build": "buildtui.app.builds.pane",
-    "registry": "buildtui.app.registry.pane",
-    "cleanup": "buildtui.app.cleanup.pane",
-    "lab": "buildtui.app.lab.pane",
-}
-"""The module of each pane, imported when the pane is first made."""
 
 
 class EngineStatusService:
@@ -63,43 +56,58 @@ class RealServices:
             self._history = BuildHistory()
         return self._history
 
-    def __call__(self, services: Services, pane_id: str) -> None:
-        settings = self.settings
-        if pane_id == "builders" and services.builders is None:
-            from buildtui.buildx.builders import BuildersService
+    def __call__(self, services: Services, pane_id: PaneId) -> None:
+        if SPECS[pane_id].service(services) is None:
+            self.LOADERS[pane_id](self, services)
 
-            services.builders = BuildersService(settings)
-        elif pane_id == "build" and services.build is None:
-            from buildtui.app.services import BuildServices
-            from buildtui.builds.engine_facts import EngineFacts
-            from buildtui.builds.forecaster import Forecaster
-            from buildtui.builds.platforms import builder_platforms
-            from buildtui.builds.runner import BuildRunner
+    def load_builders(self, services: Services) -> None:
+        from buildtui.buildx.builders import BuildersService
 
-            services.build = BuildServices(
-                runner=BuildRunner(),
-                history=self.history(),
-                platforms=partial(builder_platforms, settings),
-                forecasting=Forecaster(self.history(), EngineFacts(settings)),
-            )
-        elif pane_id == "registry" and services.registry is None:
-            from buildtui.engine.registry_side import DockerSide
-            from buildtui.registry.service import RegistryService
+        services.builders = BuildersService(self.settings)
 
-            services.registry = RegistryService(settings, engine=DockerSide(settings))
-        elif pane_id == "cleanup" and services.cleanup is None:
-            from buildtui.cleanup.service import CleanupService
-            from buildtui.registry.service import RegistryService
+    def load_build(self, services: Services) -> None:
+        from buildtui.app.services import BuildServices
+        from buildtui.builds.engine_facts import EngineFacts
+        from buildtui.builds.forecaster import Forecaster
+        from buildtui.builds.platforms import builder_platforms
+        from buildtui.builds.runner import BuildRunner
 
-            self(services, "registry")
-            registry = services.registry
-            assert isinstance(registry, RegistryService)
-            # One client for both panes; each holds it open until done with it.
-            services.cleanup = CleanupService(settings, registry=registry.share())
-        elif pane_id == "lab" and services.lab is None:
-            from buildtui.lab.service import LabService
+        services.build = BuildServices(
+            runner=BuildRunner(),
+            history=self.history(),
+            platforms=partial(builder_platforms, self.settings),
+            forecasting=Forecaster(self.history(), EngineFacts(self.settings)),
+        )
 
-            services.lab = LabService(settings, self.history())
+    def load_registry(self, services: Services) -> None:
+        from buildtui.engine.registry_side import DockerSide
+        from buildtui.registry.service import RegistryService
+
+        services.registry = RegistryService(self.settings, engine=DockerSide(self.settings))
+
+    def load_cleanup(self, services: Services) -> None:
+        from buildtui.cleanup.service import CleanupService
+        from buildtui.registry.service import RegistryService
+
+        self(services, PaneId.REGISTRY)
+        registry = services.registry
+        assert isinstance(registry, RegistryService)
+        # One client for both panes; each holds it open until done with it.
+        services.cleanup = CleanupService(self.settings, registry=registry.share())
+
+    def load_lab(self, services: Services) -> None:
+        from buildtui.lab.service import LabService
+
+        services.lab = LabService(self.settings, self.history())
+
+    LOADERS: ClassVar[Mapping[PaneId, Callable[[RealServices, Services], None]]] = {
+        PaneId.BUILDERS: load_builders,
+        PaneId.BUILD: load_build,
+        PaneId.REGISTRY: load_registry,
+        PaneId.CLEANUP: load_cleanup,
+        PaneId.LAB: load_lab,
+    }
+    """How the real service of each pane is built."""
 
 
 def make_services(settings: Settings) -> Services:
@@ -116,49 +124,21 @@ def make_services(settings: Settings) -> Services:
     )
 
 
-def load_pane(pane_id: str, services: Services) -> None:
+def load_pane(pane_id: PaneId | str, services: Services) -> None:
     """Import a pane's module and build its service (from a thread worker, so that the
     UI keeps responding)."""
-    importlib.import_module(PANE_MODULES[pane_id])
+    pane_id = PaneId(pane_id)
+    SPECS[pane_id].pane_class()
     services.load(pane_id)
 
 
-def make_pane(pane_id: str, services: Services) -> Widget:
+def make_pane(pane_id: PaneId | str, services: Services) -> Widget:
     """The widget for one pane; a pane whose service is missing says so."""
+    pane_id = PaneId(pane_id)
     services.load(pane_id)
-    pane: Widget | None = None
-    if pane_id == "builders" and services.builders is not None:
-        from buildtui.app.builders.pane import BuildersPane
-
-        pane = BuildersPane(services.builders, forms=services.forms)
-    elif pane_id == "build" and services.build is not None:
-        from buildtui.app.builds.pane import BuildPane
-        from buildtui.builds.evidence import collect_evidence
-
-        build = services.build
-        pane = BuildPane(
-            build.runner,
-            build.history,
-            services.settings,
-            build.platforms,
-            clock=build.clock,
-            evidence=build.evidence or collect_evidence,
-            forms=services.forms,
-            forecasting=build.forecasting,
-        )
-    elif pane_id == "registry" and services.registry is not None:
-        from buildtui.app.registry.pane import RegistryPane
-        from buildtui.settings import cli_prefix
-
-        pane = RegistryPane(services.registry, lab_cli=cli_prefix(services.settings))
-    elif pane_id == "cleanup" and services.cleanup is not None:
-        from buildtui.app.cleanup.pane import CleanupPane
-
-        pane = CleanupPane(services.cleanup)
-    elif pane_id == "lab" and services.lab is not None:
-        from buildtui.app.lab.pane import LabPane
-
-        pane = LabPane(services.lab)
+    spec = SPECS[pane_id]
+    available = spec.service(services) is not None
+    pane = spec.pane_class().from_services(services) if available else None
     if pane is None:
         return ScreenStatic(
             _("The {pane} pane is not available.").format(pane=pane_id), classes="pane-missing"

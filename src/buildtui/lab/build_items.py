@@ -22,6 +22,7 @@ from buildtui.lab.evidence import (
 )
 from buildtui.lab.timeline import short_time
 from buildtui.lab_records import CollectionRecord, DeletionRecord
+from buildtui.pane_ids import Target
 from buildtui.registry.present import format_size, short_digest
 from buildtui.registry.scan import ImageReport
 
@@ -65,7 +66,7 @@ def pushed_item(obs: Observations, image: ImageReport | None, _: Translate) -> I
         )
         if obs.scan_error:
             note = _("The registry could not be read: {error}").format(error=obs.scan_error)
-        return Item(4, "pushed", title, Status.TODO, (), commands, "build", "lab", note=note)
+        return Item(4, "pushed", title, Status.TODO, (), commands, Target.LAB_BUILD, note=note)
     builds = tuple(b.id for b in obs.builds if image.digest in {d for _r, d in b.summary.pushed})
     return Item(
         4,
@@ -78,8 +79,7 @@ def pushed_item(obs: Observations, image: ImageReport | None, _: Translate) -> I
             _("Platforms: {platforms}").format(platforms=image.badge),
         ),
         (commands[0], f"docker buildx imagetools inspect {image.ref}"),
-        "build",
-        "lab",
+        Target.LAB_BUILD,
         build_ids=builds[-1:],
         digests=((image.ref, image.digest),),
     )
@@ -106,7 +106,7 @@ def exported_item(obs: Observations, _: Translate) -> Item:
                 ),
             ),
             commands,
-            "build",
+            Target.BUILD,
             note=_(
                 "Build {id} wrote {target} inside its build context {context}: the next "
                 "build's COPY sees a changed context and misses the cache. Write exports "
@@ -123,7 +123,7 @@ def exported_item(obs: Observations, _: Translate) -> Item:
         note = _("Build {id} exported type={exporter} to {target}, but it is not there.").format(
             id=last.build_id, exporter=last.exporter, target=last.target or "-"
         )
-    return Item(5, "exported", title, Status.TODO, (), commands, "build", note=note)
+    return Item(5, "exported", title, Status.TODO, (), commands, Target.BUILD, note=note)
 
 
 def cache_export_item(obs: Observations, _: Translate) -> Item:
@@ -140,8 +140,7 @@ def cache_export_item(obs: Observations, _: Translate) -> Item:
             Status.TODO,
             (),
             commands,
-            "build",
-            "lab",
+            Target.LAB_BUILD,
             note=_(
                 "No successful build with --cache-to type=registry,…,mode=max on {host} yet."
             ).format(host=obs.registry_host),
@@ -158,8 +157,7 @@ def cache_export_item(obs: Observations, _: Translate) -> Item:
         Status.DONE,
         tuple(evidence),
         commands,
-        "build",
-        "lab",
+        Target.LAB_BUILD,
         build_ids=(build.id,),
         digests=((tagged(ref), digest),) if digest else (),
     )
@@ -187,8 +185,7 @@ def cache_import_item(obs: Observations, _: Translate) -> Item:
                 ).format(id=latest.id, cached=latest.summary.cached, total=latest.summary.total),
             ),
             commands,
-            "builders",
-            "prune",
+            Target.PRUNE_BUILDER,
             build_ids=(latest.id,),
             note=_(
                 "The CACHED steps came from the builder's local cache: the registry cache "
@@ -223,8 +220,7 @@ def cache_import_item(obs: Observations, _: Translate) -> Item:
                     Status.TODO,
                     evidence,
                     commands,
-                    "builders",
-                    "prune",
+                    Target.PRUNE_BUILDER,
                     build_ids=(export.id, build.id),
                     note=_(
                         "No prune of the builder's cache was seen between build {old} and "
@@ -247,8 +243,7 @@ def cache_import_item(obs: Observations, _: Translate) -> Item:
                     *evidence,
                 ),
                 commands,
-                "build",
-                "lab",
+                Target.LAB_BUILD,
                 build_ids=(export.id, build.id),
                 records=(prune.id,),
             )
@@ -262,8 +257,7 @@ def cache_import_item(obs: Observations, _: Translate) -> Item:
         Status.TODO,
         (),
         commands,
-        "builders" if exports else "build",
-        "prune" if exports else "lab",
+        Target.PRUNE_BUILDER if exports else Target.LAB_BUILD,
         note=note,
     )
 
@@ -308,7 +302,7 @@ def cache_size_item(obs: Observations, _: Translate) -> Item:
             ).format(id=own.build.id)
         elif obs.registry_down:
             note = _("The registry could not be read: {error}").format(error=obs.scan_error)
-        return Item(8, "cache-size", title, Status.TODO, (), commands, "registry", note=note)
+        return Item(8, "cache-size", title, Status.TODO, (), commands, Target.REGISTRY, note=note)
     evidence = [
         ngettext(
             "Cache image {ref}: {size} in {blobs} blobs",
@@ -346,7 +340,7 @@ def cache_size_item(obs: Observations, _: Translate) -> Item:
             f"docker buildx imagetools inspect --raw {seen.cache_ref}",
             f"{obs.cli} inspect {shlex.quote(repository)}",
         ),
-        "registry",
+        Target.REGISTRY,
         note=note,
         build_ids=(seen.build_id,) if seen.build_id is not None else (),
         records=(seen.id,) if seen.id else (),
@@ -389,7 +383,7 @@ def bonus_item(obs: Observations, _: Translate) -> Item:
         why = _("No cache image has been deleted from {host} yet.").format(host=host)
         if not cache_exports(obs):
             why = _("Export a registry cache first (item 6), then delete it.")
-        return Item(9, "bonus", title, Status.TODO, (), commands, "cleanup", note=why)
+        return Item(9, "bonus", title, Status.TODO, (), commands, Target.CLEANUP, note=why)
     deletion = deletions[-1]
     gc = collection_of(obs, deletion)
     deleted = _("Deleted {what} ({id})").format(what=deletion.deletion, id=deletion.id)
@@ -401,7 +395,7 @@ def bonus_item(obs: Observations, _: Translate) -> Item:
             Status.TODO,
             (deleted,),
             commands,
-            "cleanup",
+            Target.CLEANUP,
             note=_("Run the garbage collector to reclaim the space."),
             records=(deletion.id,),
         )
@@ -423,7 +417,7 @@ def bonus_item(obs: Observations, _: Translate) -> Item:
             Status.ATTENTION,
             tuple(evidence),
             commands,
-            "cleanup",
+            Target.CLEANUP,
             note=_("After the collection a tag does not pull: {problem}").format(
                 problem="; ".join(gc.problems)
             ),
@@ -455,7 +449,7 @@ def bonus_item(obs: Observations, _: Translate) -> Item:
         Status.DONE,
         tuple(evidence),
         commands,
-        "cleanup",
+        Target.CLEANUP,
         note=note,
         records=records,
         digests=digests,

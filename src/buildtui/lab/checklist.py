@@ -14,6 +14,7 @@ from buildtui.builds.history import BuildEntry
 from buildtui.buildx.models import BuilderList
 from buildtui.engine.status import EngineStatus
 from buildtui.lab_records import LabRecords
+from buildtui.pane_ids import PaneId, Preset, Target
 from buildtui.registry.scan import RegistryScan
 
 Translate = Callable[[str], str]
@@ -88,10 +89,8 @@ class Item:
     status: Status
     evidence: tuple[str, ...]
     commands: tuple[str, ...]
-    pane: str
-    """The pane Enter shows: builders, build, registry or cleanup."""
-    preset: str | None = None
-    """What that pane is filled in with: `lab` (the Build form), `create`, `prune`."""
+    target: Target
+    """Where Enter takes the user: the pane that does it, filled in for it or not."""
     note: str | None = None
     """Why it is not done, or what to watch out for."""
     build_ids: tuple[int, ...] = ()
@@ -105,6 +104,16 @@ class Item:
     """When it was first seen done (its proof is kept); None: not proven."""
     kept: bool = False
     """Done by its kept proof, not by what is seen now (the note says what changed)."""
+
+    @property
+    def pane(self) -> PaneId:
+        """The pane Enter shows."""
+        return self.target.pane
+
+    @property
+    def preset(self) -> Preset | None:
+        """What that pane is filled in with (None: shown as it is)."""
+        return self.target.preset
 
 
 @dataclass(frozen=True)

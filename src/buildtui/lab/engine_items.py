@@ -12,6 +12,7 @@ from buildtui.lab.checklist import (
     Status,
     Translate,
 )
+from buildtui.pane_ids import Target
 
 
 def platforms_item(obs: Observations, _: Translate) -> Item:
@@ -38,7 +39,7 @@ def platforms_item(obs: Observations, _: Translate) -> Item:
                     ),
                 ),
                 commands,
-                "builders",
+                Target.BUILDERS,
             )
     note = _(
         "No builder lists both linux/amd64 and linux/arm64: install QEMU emulation "
@@ -48,7 +49,7 @@ def platforms_item(obs: Observations, _: Translate) -> Item:
         note = _("The builders could not be listed: {error}").format(
             error=_("is the Docker engine running? `buildtui doctor` says what is missing")
         )
-    return Item(1, "platforms", title, Status.TODO, (), commands, "builders", note=note)
+    return Item(1, "platforms", title, Status.TODO, (), commands, Target.BUILDERS, note=note)
 
 
 def builder_item(obs: Observations, _: Translate) -> Item:
@@ -59,7 +60,7 @@ def builder_item(obs: Observations, _: Translate) -> Item:
     builders = obs.builders
 
     def to_create(note: str) -> Item:
-        return Item(2, "builder", title, Status.TODO, (), create, "builders", "create", note=note)
+        return Item(2, "builder", title, Status.TODO, (), create, Target.CREATE_BUILDER, note=note)
 
     if builders is None:
         return to_create(_("The builders could not be listed."))
@@ -80,11 +81,11 @@ def builder_item(obs: Observations, _: Translate) -> Item:
                 ),
             ),
             create,
-            "builders",
+            Target.BUILDERS,
         )
     # The next steps for the builder to use: start it unless it runs, use it unless in use.
     steps = create
-    preset: str | None = "create"
+    target = Target.CREATE_BUILDER
     if containers:
         chosen = containers[0]
         steps = ()
@@ -92,7 +93,7 @@ def builder_item(obs: Observations, _: Translate) -> Item:
             steps += (f"docker buildx inspect --bootstrap {chosen.name}",)
         if chosen is not current:
             steps += (f"docker buildx use {chosen.name}",)
-        preset = None
+        target = Target.BUILDERS
     store = obs.engine.image_store if obs.engine else None
     if (
         current is not None
@@ -117,8 +118,7 @@ def builder_item(obs: Observations, _: Translate) -> Item:
                 ).format(image=BUILDKIT_IMAGE),
             ),
             steps,
-            "builders",
-            preset,
+            target,
             note=_(
                 "Accepted instead: the docker driver runs the BuildKit built into dockerd. "
                 "With the containerd image store it builds multi-platform images and "
@@ -143,7 +143,7 @@ def builder_item(obs: Observations, _: Translate) -> Item:
                 "Builder {name} exists but is neither running ({status}) nor in use: u in "
                 "the Builders pane starts it, then makes it the builder in use."
             ).format(name=chosen.name, status=chosen.status)
-        return Item(2, "builder", title, Status.TODO, (), steps, "builders", note=note)
+        return Item(2, "builder", title, Status.TODO, (), steps, Target.BUILDERS, note=note)
     return to_create(_("No docker-container builder yet."))
 
 
@@ -166,7 +166,7 @@ def registry_item(obs: Observations, _: Translate) -> Item:
                 ),
             ),
             commands,
-            "registry",
+            Target.REGISTRY,
         )
     if engine is not None and engine.registry_up:
         note = _("The registry answers, but deletion is not enabled in {container}.").format(
@@ -174,4 +174,4 @@ def registry_item(obs: Observations, _: Translate) -> Item:
         )
     else:
         note = _("The registry at {host} does not answer.").format(host=obs.registry_host)
-    return Item(3, "registry", title, Status.TODO, (), commands, "registry", note=note)
+    return Item(3, "registry", title, Status.TODO, (), commands, Target.REGISTRY, note=note)

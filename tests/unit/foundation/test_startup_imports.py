@@ -39,12 +39,12 @@ def heavy_modules_after(program: str, heavy: tuple[str, ...] = HEAVY) -> list[st
 def test_the_app_services_and_panes_are_made_without_python_on_whales() -> None:
     program = (
         "from buildtui.app.app import make_app\n"
-        "from buildtui.app.commands import PANES\n"
+        "from buildtui.app.panes import PANE_SPECS\n"
         "from buildtui.app.wiring import make_pane, make_services\n"
         "from buildtui.settings import Settings\n"
         "make_app(Settings())\n"
         "services = make_services(Settings())\n"
-        "panes = [make_pane(pane_id, services) for pane_id, _, _ in PANES]\n"
+        "panes = [make_pane(spec.id, services) for spec in PANE_SPECS]\n"
         "assert all(type(pane).__name__.endswith('Pane') for pane in panes), panes\n"
     )
     assert heavy_modules_after(program) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from buildtui.i18n import translator
 from buildtui.lab.checklist import Item, Status
 from buildtui.lab.presentation import MARKS, item_details, item_row
+from buildtui.pane_ids import Target
 from tests.unit.styles import stray_style_words, style_of
 
 PUSHED = Item(
@@ -14,8 +15,7 @@ PUSHED = Item(
     Status.DONE,
     ("localhost:5000/lab:cachetest", "Index digest sha256:abc"),
     ("docker buildx imagetools inspect localhost:5000/lab:cachetest",),
-    "build",
-    "lab",
+    Target.LAB_BUILD,
 )
 IMPORT = Item(
     7,
@@ -24,11 +24,12 @@ IMPORT = Item(
     Status.ATTENTION,
     ("Build 2: 5/5 steps CACHED, cache import: not found",),
     ("docker buildx prune -af",),
-    "builders",
-    "prune",
+    Target.PRUNE_BUILDER,
     note="The CACHED steps came from the builder's local cache.",
 )
-BONUS = Item(9, "bonus", "Bonus", Status.TODO, (), ("buildtui gc",), "cleanup", note="Not yet.")
+BONUS = Item(
+    9, "bonus", "Bonus", Status.TODO, (), ("buildtui gc",), Target.CLEANUP, note="Not yet."
+)
 
 
 def test_every_status_has_its_own_mark() -> None:

@@ -7,12 +7,11 @@ Destructive actions go through a confirmation screen that shows the exact comman
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Self, TypeAlias
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widget import Widget
 from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -22,6 +21,7 @@ from buildtui.app.builders.details import BuilderDetails
 from buildtui.app.builders.table import BuildersTable
 from buildtui.app.commands import bindings
 from buildtui.app.messages import LabChanged, hosted_in_tabs
+from buildtui.app.panes import Pane
 from buildtui.app.polling import BackoffPoll
 from buildtui.app.shared.problem_note import ProblemNote
 from buildtui.app.shared.themed_static import ThemedStatic
@@ -48,6 +48,7 @@ from buildtui.l10n import decimal_mark
 
 if TYPE_CHECKING:
     from buildtui.app.builders.remove import RemoveRequest
+    from buildtui.app.services import Services
 
 REFRESH_INTERVAL = 10.0
 """Seconds between two listings while the pane is shown and the builders change."""
@@ -56,7 +57,7 @@ LONGEST_INTERVAL = 60.0
 comes through the engine's events at once)."""
 
 
-class BuildersPane(Widget):
+class BuildersPane(Pane):
     """Builders as `buildx ls` shows them, refreshed in the background, with every action."""
 
     AUTO_FOCUS = "#builders-table"
@@ -94,6 +95,12 @@ class BuildersPane(Widget):
     LoadFailed: TypeAlias = messages.LoadFailed
     ActionDone: TypeAlias = messages.ActionDone
     ActionFailed: TypeAlias = messages.ActionFailed
+
+    @classmethod
+    def from_services(cls, services: Services) -> Self | None:
+        if services.builders is None:
+            return None
+        return cls(services.builders, forms=services.forms)
 
     def __init__(
         self,
@@ -184,6 +191,11 @@ class BuildersPane(Widget):
         if row is None or self.listing is None:
             return None
         return self.listing.get(row.builder)
+
+    def before_lab_step(self, status: EngineStatus | None) -> None:
+        """A builder's step (prune) is about the builder in use."""
+        if status is not None and status.builder:
+            self.select_builder(status.builder)
 
     def select_builder(self, name: str) -> None:
         self.table.select_builder(name)

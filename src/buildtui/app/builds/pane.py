@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Self
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -41,6 +42,7 @@ from buildtui.app.builds.steps import BuildSteps
 from buildtui.app.builds.steps_view import BuildStepsView
 from buildtui.app.commands import bindings
 from buildtui.app.messages import LabChanged
+from buildtui.app.panes import Pane
 from buildtui.app.shared.screen_static import ScreenStatic
 from buildtui.builds.errors import BuildError, OptionsError
 from buildtui.builds.evidence import EvidenceCollector, collect_evidence
@@ -65,6 +67,9 @@ from buildtui.builds.runner import BuildService
 from buildtui.forms import FormMemory
 from buildtui.i18n import N_, _
 from buildtui.settings import Settings
+
+if TYPE_CHECKING:
+    from buildtui.app.services import Services
 
 __all__ = ["BuildPane", "EvidenceCollector", "PlatformsProvider"]
 
@@ -101,7 +106,7 @@ FORM_NAME = "build"
 """The Build form's file in the form memory."""
 
 
-class BuildPane(ReplayControls):
+class BuildPane(ReplayControls, Pane):
     """Run buildx builds, watch their steps and log, keep, compare and replay them."""
 
     AUTO_FOCUS = (
@@ -123,6 +128,22 @@ class BuildPane(ReplayControls):
     COMMANDS = PANE_COMMANDS
     """Offered by the app's command palette while this pane is in front."""
     BINDINGS = bindings(PANE_COMMANDS)
+
+    @classmethod
+    def from_services(cls, services: Services) -> Self | None:
+        build = services.build
+        if build is None:
+            return None
+        return cls(
+            build.runner,
+            build.history,
+            services.settings,
+            build.platforms,
+            clock=build.clock,
+            evidence=build.evidence or collect_evidence,
+            forms=services.forms,
+            forecasting=build.forecasting,
+        )
 
     def __init__(
         self,

@@ -10,6 +10,7 @@ pane's.
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING, Self
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -38,6 +39,7 @@ from buildtui.app.cleanup.space import SpaceView
 from buildtui.app.cleanup.space_list import SpaceList
 from buildtui.app.commands import bindings
 from buildtui.app.messages import LabChanged
+from buildtui.app.panes import Pane
 from buildtui.app.shared.confirm import ConfirmScreen
 from buildtui.app.shared.screen_static import ScreenStatic
 from buildtui.cleanup.accounting import GcAccount
@@ -59,12 +61,15 @@ from buildtui.i18n import _
 from buildtui.registry.rows import progress_text
 from buildtui.registry.scan import ScanProgress
 
+if TYPE_CHECKING:
+    from buildtui.app.services import Services
+
 NARROW_BELOW = 150
 """Narrower than this, the plan goes under the table: side by side, the table's columns
 would not fit."""
 
 
-class CleanupPane(ReadsInBackground):
+class CleanupPane(ReadsInBackground, Pane):
     """Delete from the lab registry without losing what a remaining tag needs."""
 
     DEFAULT_CSS = """
@@ -123,6 +128,12 @@ class CleanupPane(ReadsInBackground):
     COMMANDS = PANE_COMMANDS
     """The pane's commands: its bindings, footer keys and palette entries."""
     BINDINGS = bindings(PANE_COMMANDS)
+
+    @classmethod
+    def from_services(cls, services: Services) -> Self | None:
+        if services.cleanup is None:
+            return None
+        return cls(services.cleanup)
 
     def __init__(
         self,

@@ -11,6 +11,7 @@ context and break the cache the lab is about), then into the data dir's `reports
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Self
 
 from rich.text import Text
 from textual import on, work
@@ -23,6 +24,7 @@ from textual.worker import Worker, WorkerState
 from buildtui.app.background import ReadsInBackground
 from buildtui.app.commands import Command, bindings
 from buildtui.app.messages import LabProgress, ShowLabStep, hosted_in_tabs
+from buildtui.app.panes import Pane
 from buildtui.app.polling import BackoffPoll
 from buildtui.app.running import switch_language
 from buildtui.app.shared.screen_static import ScreenStatic
@@ -35,12 +37,13 @@ from buildtui.lab.guide import Guide, Item, Observations
 from buildtui.lab.presentation import item_details, item_row, timeline_text
 from buildtui.lab.service import LabService
 
+if TYPE_CHECKING:
+    from buildtui.app.services import Services
+
 REFRESH_INTERVAL = 30.0
 """Seconds between two looks while the pane is shown and its items change."""
 LONGEST_INTERVAL = 60.0
 """Seconds between two looks at most while its items stay the same."""
-PRESET_ACTIONS = {"lab": "apply_preset", "prune": "prune", "create": "create_lab_builder"}
-"""The action of the target pane that fills it in for a step."""
 
 PANE_COMMANDS = (
     Command("lab.go", "enter", "go", N_("Go"), N_("Go to the pane that does the highlighted step")),
@@ -67,7 +70,7 @@ PANE_COMMANDS = (
 )
 
 
-class LabPane(ReadsInBackground):
+class LabPane(ReadsInBackground, Pane):
     DEFAULT_CSS = """
     LabPane {
         height: 1fr;
@@ -97,6 +100,12 @@ class LabPane(ReadsInBackground):
     @dataclass
     class Observed(Message):
         observations: Observations
+
+    @classmethod
+    def from_services(cls, services: Services) -> Self | None:
+        if services.lab is None:
+            return None
+        return cls(services.lab)
 
     def __init__(
         self,
@@ -267,7 +276,7 @@ class LabPane(ReadsInBackground):
     def action_go(self) -> None:
         item = self.highlighted
         if item is not None:
-            self.post_message(ShowLabStep(item.pane, PRESET_ACTIONS.get(item.preset or "")))
+            self.post_message(ShowLabStep(item.target))
 
     @on(DataTable.RowSelected, "#lab-table")
     def row_selected(self) -> None:

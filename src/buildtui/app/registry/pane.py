@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import TYPE_CHECKING, Self, TypeAlias
 
 from textual import on
 from textual.app import ComposeResult
@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Input, OptionList, Static
 
 from buildtui.app.commands import bindings
 from buildtui.app.messages import hosted_in_tabs
+from buildtui.app.panes import Pane
 from buildtui.app.registry import messages
 from buildtui.app.registry.commands import PANE_COMMANDS
 from buildtui.app.registry.login import RegistryLoginScreen
@@ -40,8 +41,11 @@ from buildtui.registry.rows import (
 )
 from buildtui.untrusted import screen_text
 
+if TYPE_CHECKING:
+    from buildtui.app.services import Services
 
-class RegistryPane(RegistryReads):
+
+class RegistryPane(RegistryReads, Pane):
     """Browse one registry (any registry: press o); every request runs in an async worker."""
 
     AUTO_FOCUS = "#registry-repos"
@@ -106,6 +110,14 @@ class RegistryPane(RegistryReads):
     CacheCompared: TypeAlias = messages.CacheCompared
     EntriesRead: TypeAlias = messages.EntriesRead
     Failed: TypeAlias = messages.Failed
+
+    @classmethod
+    def from_services(cls, services: Services) -> Self | None:
+        if services.registry is None:
+            return None
+        from buildtui.settings import cli_prefix
+
+        return cls(services.registry, lab_cli=cli_prefix(services.settings))
 
     def __init__(
         self,
