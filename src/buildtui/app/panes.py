@@ -1,14 +1,15 @@
 """The panes of the app's tabs: the `Pane` base class and one spec per pane.
 
-`PANE_SPECS` is the one list the app (its tabs, keys and palette), the command table
-and the wiring read. A new pane is named in four places: its id (`PaneId`, in
-`buildtui.pane_ids`, without Textual, so that the lab can point at it), its `Pane`
-subclass in a folder of its own (`app/<feature>/pane.py`, with `from_services`), its
-spec here, and its service (a field of `Services` and how the real one is built,
-`wiring.RealServices`).
+`PANE_SPECS` is the one list the app (its tabs, keys, palette and lab steps), the
+command table and the wiring read. A new pane is named in four places: its id
+(`PaneId`, in `buildtui.pane_ids`, without Textual, so that the lab can point at it),
+its spec here, its `Services` field, and its entry in `wiring.WIRING` (its class, and
+how its real service is built); its code is a `Pane` subclass with `from_services`, in
+a folder of its own (`app/<feature>/pane.py`).
 
-Nothing here imports a pane's module: each spec's `pane_class` does, when the pane is
-first made (the pane in front is drawn before the others are loaded).
+Nothing here imports a pane's module (the pane modules import this one): the wiring
+does, when the pane is first made, so that the pane in front is drawn before the
+others are loaded.
 """
 
 from __future__ import annotations
@@ -61,8 +62,6 @@ class PaneSpec:
     """The key that shows it (alt+key from inside a text field)."""
     help: str
     """The palette's line for showing it (English, marked with `N_`)."""
-    pane_class: Callable[[], type[Pane]]
-    """Imports the pane's module and gives its class."""
     service: Callable[[Services], object | None]
     """The service the pane is made from (None: not available)."""
     presets: Mapping[Preset, str] = field(default_factory=dict)
@@ -71,43 +70,12 @@ class PaneSpec:
     """It shows the registry's contents: read again when another pane changes them."""
 
 
-def _builders() -> type[Pane]:
-    from buildtui.app.builders.pane import BuildersPane
-
-    return BuildersPane
-
-
-def _build() -> type[Pane]:
-    from buildtui.app.builds.pane import BuildPane
-
-    return BuildPane
-
-
-def _registry() -> type[Pane]:
-    from buildtui.app.registry.pane import RegistryPane
-
-    return RegistryPane
-
-
-def _cleanup() -> type[Pane]:
-    from buildtui.app.cleanup.pane import CleanupPane
-
-    return CleanupPane
-
-
-def _lab() -> type[Pane]:
-    from buildtui.app.lab.pane import LabPane
-
-    return LabPane
-
-
 PANE_SPECS = (
     PaneSpec(
         PaneId.BUILDERS,
         N_("Builders"),
         "1",
         N_("Show the Builders pane"),
-        _builders,
         lambda services: services.builders,
         presets={Preset.CREATE: "create_lab_builder", Preset.PRUNE: "prune"},
     ),
@@ -116,7 +84,6 @@ PANE_SPECS = (
         N_("Build"),
         "2",
         N_("Show the Build pane"),
-        _build,
         lambda services: services.build,
         presets={Preset.LAB: "apply_preset"},
     ),
@@ -125,7 +92,6 @@ PANE_SPECS = (
         N_("Registry"),
         "3",
         N_("Show the Registry pane"),
-        _registry,
         lambda services: services.registry,
         shows_registry=True,
     ),
@@ -134,7 +100,6 @@ PANE_SPECS = (
         N_("Clean-up"),
         "4",
         N_("Show the Clean-up pane"),
-        _cleanup,
         lambda services: services.cleanup,
         shows_registry=True,
     ),
@@ -143,7 +108,6 @@ PANE_SPECS = (
         N_("Lab"),
         "5",
         N_("Show the Lab pane"),
-        _lab,
         lambda services: services.lab,
     ),
 )

@@ -11,12 +11,13 @@ is drawn before the others are loaded.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from textual.widget import Widget
 
-from buildtui.app.panes import SPECS
+from buildtui.app.panes import SPECS, Pane
 from buildtui.app.services import Services
 from buildtui.app.shared.screen_static import ScreenStatic
 from buildtui.engine.status import EngineStatus
@@ -58,56 +59,100 @@ class RealServices:
 
     def __call__(self, services: Services, pane_id: PaneId) -> None:
         if SPECS[pane_id].service(services) is None:
-            self.LOADERS[pane_id](self, services)
+            WIRING[pane_id].load(self, services)
 
-    def load_builders(self, services: Services) -> None:
-        from buildtui.buildx.builders import BuildersService
 
-        services.builders = BuildersService(self.settings)
+def _builders_pane() -> type[Pane]:
+    from buildtui.app.builders.pane import BuildersPane
 
-    def load_build(self, services: Services) -> None:
-        from buildtui.app.services import BuildServices
-        from buildtui.builds.engine_facts import EngineFacts
-        from buildtui.builds.forecaster import Forecaster
-        from buildtui.builds.platforms import builder_platforms
-        from buildtui.builds.runner import BuildRunner
+    return BuildersPane
 
-        services.build = BuildServices(
-            runner=BuildRunner(),
-            history=self.history(),
-            platforms=partial(builder_platforms, self.settings),
-            forecasting=Forecaster(self.history(), EngineFacts(self.settings)),
-        )
 
-    def load_registry(self, services: Services) -> None:
-        from buildtui.engine.registry_side import DockerSide
-        from buildtui.registry.service import RegistryService
+def _builders_service(real: RealServices, services: Services) -> None:
+    from buildtui.buildx.builders import BuildersService
 
-        services.registry = RegistryService(self.settings, engine=DockerSide(self.settings))
+    services.builders = BuildersService(real.settings)
 
-    def load_cleanup(self, services: Services) -> None:
-        from buildtui.cleanup.service import CleanupService
-        from buildtui.registry.service import RegistryService
 
-        self(services, PaneId.REGISTRY)
-        registry = services.registry
-        assert isinstance(registry, RegistryService)
-        # One client for both panes; each holds it open until done with it.
-        services.cleanup = CleanupService(self.settings, registry=registry.share())
+def _build_pane() -> type[Pane]:
+    from buildtui.app.builds.pane import BuildPane
 
-    def load_lab(self, services: Services) -> None:
-        from buildtui.lab.service import LabService
+    return BuildPane
 
-        services.lab = LabService(self.settings, self.history())
 
-    LOADERS: ClassVar[Mapping[PaneId, Callable[[RealServices, Services], None]]] = {
-        PaneId.BUILDERS: load_builders,
-        PaneId.BUILD: load_build,
-        PaneId.REGISTRY: load_registry,
-        PaneId.CLEANUP: load_cleanup,
-        PaneId.LAB: load_lab,
-    }
-    """How the real service of each pane is built."""
+def _build_services(real: RealServices, services: Services) -> None:
+    from buildtui.app.services import BuildServices
+    from buildtui.builds.engine_facts import EngineFacts
+    from buildtui.builds.forecaster import Forecaster
+    from buildtui.builds.platforms import builder_platforms
+    from buildtui.builds.runner import BuildRunner
+
+    services.build = BuildServices(
+        runner=BuildRunner(),
+        history=real.history(),
+        platforms=partial(builder_platforms, real.settings),
+        forecasting=Forecaster(real.history(), EngineFacts(real.settings)),
+    )
+
+
+def _registry_pane() -> type[Pane]:
+    from buildtui.app.registry.pane import RegistryPane
+
+    return RegistryPane
+
+
+def _registry_service(real: RealServices, services: Services) -> None:
+    from buildtui.engine.registry_side import DockerSide
+    from buildtui.registry.service import RegistryService
+
+    services.registry = RegistryService(real.settings, engine=DockerSide(real.settings))
+
+
+def _cleanup_pane() -> type[Pane]:
+    from buildtui.app.cleanup.pane import CleanupPane
+
+    return CleanupPane
+
+
+def _cleanup_service(real: RealServices, services: Services) -> None:
+    from buildtui.cleanup.service import CleanupService
+    from buildtui.registry.service import RegistryService
+
+    real(services, PaneId.REGISTRY)
+    registry = services.registry
+    assert isinstance(registry, RegistryService)
+    # One client for both panes; each holds it open until done with it.
+    services.cleanup = CleanupService(real.settings, registry=registry.share())
+
+
+def _lab_pane() -> type[Pane]:
+    from buildtui.app.lab.pane import LabPane
+
+    return LabPane
+
+
+def _lab_service(real: RealServices, services: Services) -> None:
+    from buildtui.lab.service import LabService
+
+    services.lab = LabService(real.settings, real.history())
+
+
+@dataclass(frozen=True)
+class PaneWiring:
+    pane_class: Callable[[], type[Pane]]
+    """Imports the pane's module and gives its class."""
+    load: Callable[[RealServices, Services], None]
+    """Builds the pane's real service into `Services`."""
+
+
+WIRING: Mapping[PaneId, PaneWiring] = {
+    PaneId.BUILDERS: PaneWiring(_builders_pane, _builders_service),
+    PaneId.BUILD: PaneWiring(_build_pane, _build_services),
+    PaneId.REGISTRY: PaneWiring(_registry_pane, _registry_service),
+    PaneId.CLEANUP: PaneWiring(_cleanup_pane, _cleanup_service),
+    PaneId.LAB: PaneWiring(_lab_pane, _lab_service),
+}
+"""Each pane's class and real service, imported when the pane is first made."""
 
 
 def make_services(settings: Settings) -> Services:
@@ -128,7 +173,7 @@ def load_pane(pane_id: PaneId | str, services: Services) -> None:
     """Import a pane's module and build its service (from a thread worker, so that the
     UI keeps responding)."""
     pane_id = PaneId(pane_id)
-    SPECS[pane_id].pane_class()
+    WIRING[pane_id].pane_class()
     services.load(pane_id)
 
 
@@ -138,7 +183,7 @@ def make_pane(pane_id: PaneId | str, services: Services) -> Widget:
     services.load(pane_id)
     spec = SPECS[pane_id]
     available = spec.service(services) is not None
-    pane = spec.pane_class().from_services(services) if available else None
+    pane = WIRING[pane_id].pane_class().from_services(services) if available else None
     if pane is None:
         return ScreenStatic(
             _("The {pane} pane is not available.").format(pane=pane_id), classes="pane-missing"

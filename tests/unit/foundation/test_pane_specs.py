@@ -15,6 +15,7 @@ from buildtui.lab.records import RecordBook
 
 from buildtui.app.commands import APP_COMMANDS
 from buildtui.app.panes import PANE_SPECS, SPECS, Pane
+from buildtui.app.wiring import WIRING
 from buildtui.lab.guide import Observations, evaluate
 from buildtui.pane_ids import PaneId, Preset, Target
 from tests.fakes.status import healthy_status
@@ -23,10 +24,11 @@ from tests.fakes.status import healthy_status
 def test_every_pane_has_one_spec_with_its_own_key() -> None:
     assert [spec.id for spec in PANE_SPECS] == list(PaneId)
     assert set(SPECS) == set(PaneId)
+    assert set(WIRING) == set(PaneId)
     keys = [spec.key for spec in PANE_SPECS]
     assert len(set(keys)) == len(keys)
     for spec in PANE_SPECS:
-        assert issubclass(spec.pane_class(), Pane), spec.id
+        assert issubclass(WIRING[spec.id].pane_class(), Pane), spec.id
 
 
 def test_every_pane_is_shown_by_its_key_and_from_a_text_field() -> None:
@@ -39,7 +41,7 @@ def test_every_pane_is_shown_by_its_key_and_from_a_text_field() -> None:
 @pytest.mark.parametrize("target", list(Target), ids=lambda target: target.name)
 def test_every_lab_target_resolves_to_a_pane_and_an_action_it_has(target: Target) -> None:
     spec = SPECS[target.pane]
-    pane_class = spec.pane_class()
+    pane_class = WIRING[spec.id].pane_class()
     if target.preset is not None:
         assert target.preset in spec.presets, f"the {spec.id} pane has no {target.preset} preset"
         action = spec.presets[target.preset]
@@ -53,7 +55,8 @@ def test_every_preset_is_one_pane_s_action(preset: Preset) -> None:
     panes = [spec for spec in PANE_SPECS if preset in spec.presets]
     assert len(panes) == 1, preset
     action = panes[0].presets[preset]
-    assert callable(getattr(panes[0].pane_class(), f"action_{action}", None)), action
+    pane_class = WIRING[panes[0].id].pane_class()
+    assert callable(getattr(pane_class, f"action_{action}", None)), action
 
 
 def test_the_guide_s_items_point_at_targets(tmp_path: Path) -> None:
