@@ -7,6 +7,7 @@ import gc
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import partial
+from pathlib import Path
 
 from textual import on, work
 from textual.actions import parse as parse_action
@@ -68,7 +69,9 @@ class BuildTUI(App[None]):
 
     TITLE = "buildtui"
     SUB_TITLE = "Docker buildx lab"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    """Beside this module, whichever module an app built on this one is in (`lab replay`'s
+    is in `app/builds/`)."""
     AUTO_FOCUS = None
     """Nothing takes the focus before the panes load (focusing the tabs restyles them,
     ~15 ms before the first frame); `mount_panes` then focuses the pane in front."""
