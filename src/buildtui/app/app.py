@@ -69,7 +69,7 @@ class BuildTUI(App[None]):
 
     TITLE = "buildtui"
     SUB_TITLE = "Docker buildx lab"
-    CSS_PATH = Path(__file__).with_name("app.tcss")
+    CSS_PATH = str(Path(__file__).with_name("app.tcss"))
     """Beside this module, whichever module an app built on this one is in (`lab replay`'s
     is in `app/builds/`)."""
     AUTO_FOCUS = None
