@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from buildtui.app.builds.pane import BuildPane
-from buildtui.app.builds.replay_app import ReplayApp
+from buildtui.app.replay import ReplayApp
 from buildtui.builds.history import BuildHistory
 from buildtui.cli import main
 from tests.fakes.build import DATA, captured_log

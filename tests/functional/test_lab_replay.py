@@ -15,8 +15,8 @@ from textual.widgets import Static, TabbedContent
 from buildtui.app.app import BuildTUI
 from buildtui.app.builds.compare import BuildCompareScreen
 from buildtui.app.builds.pane import BuildPane
-from buildtui.app.builds.replay_app import ReplayApp
 from buildtui.app.builds.steps import BuildSteps
+from buildtui.app.replay import ReplayApp
 from buildtui.buildlog.summary import CacheMiss
 from buildtui.builds.history import BuildHistory, BuildRecord
 from buildtui.builds.live import LiveBuild

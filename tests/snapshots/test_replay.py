@@ -13,7 +13,7 @@ import pytest
 from textual.pilot import Pilot
 
 from buildtui.app.builds.pane import BuildPane
-from buildtui.app.builds.replay_app import ReplayApp
+from buildtui.app.replay import ReplayApp
 from buildtui.buildlog.summary import CacheMiss
 from buildtui.builds.history import BuildHistory
 from tests.fakes.build import captured_log

@@ -70,8 +70,7 @@ class BuildTUI(App[None]):
     TITLE = "buildtui"
     SUB_TITLE = "Docker buildx lab"
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))
-    """Beside this module, whichever module an app built on this one is in (`lab replay`'s
-    is in `app/builds/`)."""
+    """Beside this module, whichever module an app built on this one is in."""
     AUTO_FOCUS = None
     """Nothing takes the focus before the panes load (focusing the tabs restyles them,
     ~15 ms before the first frame); `mount_panes` then focuses the pane in front."""

@@ -333,7 +333,7 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def replay_builds(settings: Settings, records: Any, orders: Any, speed: float, paused: bool) -> int:
-    from buildtui.app.builds.replay_app import ReplayApp
+    from buildtui.app.replay import ReplayApp
 
     ReplayApp(settings, None, records, orders, speed=speed, paused=paused).run()
     return 0

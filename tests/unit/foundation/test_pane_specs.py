@@ -11,12 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from buildtui.lab.records import RecordBook
 
 from buildtui.app.commands import APP_COMMANDS
 from buildtui.app.panes import PANE_SPECS, SPECS, Pane
 from buildtui.app.wiring import WIRING
 from buildtui.lab.guide import Observations, evaluate
+from buildtui.lab_records import RecordBook
 from buildtui.pane_ids import PaneId, Preset, Target
 from tests.fakes.status import healthy_status
 
