@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -37,6 +38,7 @@ from buildtui.i18n import N_, _
 from buildtui.registry.deletion_probe import Deletion, probe_deletion
 from buildtui.registry.errors import RegistryError
 from buildtui.registry.network import network_for
+from buildtui.registry.one_shot import one_shot
 from buildtui.registry.reference import is_loopback
 from buildtui.settings import Settings, data_dir
 
@@ -179,17 +181,18 @@ def _registry(url: str, timeout: float, settings: Settings) -> tuple[bool, bool 
     proxies and TLS trust as the registry client."""
     try:
         transport = network_for(settings).transport()
+        deadline = time.monotonic() + 2 * timeout  # both requests, however they trickle
         with httpx.Client(base_url=url, timeout=timeout, transport=transport) as http:
-            ping = http.get("/v2/")
-            if ping.status_code not in (200, 401):
+            ping = one_shot(http, "GET", "/v2/", deadline=deadline)
+            if ping.status not in (200, 401):
                 return (
                     False,
                     None,
-                    _("GET /v2/ answered {status_code}").format(status_code=ping.status_code),
+                    _("GET /v2/ answered {status_code}").format(status_code=ping.status),
                 )
-            if ping.status_code == 401:
+            if ping.status == 401:
                 return True, None, None
-            probe = probe_deletion(http)
+            probe = probe_deletion(http, deadline=deadline)
     except httpx.HTTPError as error:
         return False, None, str(error) or type(error).__name__
     except RegistryError as error:  # a proxy it cannot use, a certs.d file it cannot read

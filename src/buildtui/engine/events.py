@@ -85,12 +85,14 @@ def registry_answers(settings: Settings, timeout: float = 1.0) -> bool:
 
     from buildtui.registry.errors import RegistryError
     from buildtui.registry.network import network_for
+    from buildtui.registry.one_shot import one_shot
 
     url = settings.registry_url
     try:
         transport = network_for(settings).transport()
+        deadline = time.monotonic() + 2 * timeout  # a reply that trickles on ends too
         with httpx.Client(base_url=url, timeout=timeout, transport=transport) as http:
-            return http.get("/v2/").status_code in (200, 401)
+            return one_shot(http, "GET", "/v2/", deadline=deadline).status in (200, 401)
     except (httpx.HTTPError, OSError, RegistryError):  # RegistryError: a proxy or a
         return False  # certs.d file it cannot use
 

@@ -40,6 +40,7 @@ from buildtui.engine.registry_container import (
 from buildtui.i18n import N_, _
 from buildtui.lab.setup_record import LabError, LabRecord, load_record, record_path, save_record
 from buildtui.registry.deletion_probe import Deletion, probe_deletion
+from buildtui.registry.one_shot import one_shot
 from buildtui.registry.reference import is_loopback
 from buildtui.settings import Settings
 
@@ -565,9 +566,10 @@ def _check_registry(spec: LabSpec, result: UpResult, wait: float) -> None:
     deadline = time.monotonic() + wait
     while True:
         try:
+            attempt = time.monotonic() + 4.0  # a reply that trickles on ends too
             with httpx.Client(base_url=url, timeout=2.0) as http:
-                if http.get("/v2/").status_code in (200, 401):
-                    probe = probe_deletion(http)
+                if one_shot(http, "GET", "/v2/", deadline=attempt).status in (200, 401):
+                    probe = probe_deletion(http, deadline=attempt)
                     off = probe.deletion is Deletion.DISABLED
                     deletion = _("deletion OFF") if off else _("deletion enabled")
                     result.add("existed", "registry", spec.registry_url, f"answers, {deletion}")

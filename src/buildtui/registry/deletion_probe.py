@@ -10,14 +10,19 @@ read-only maintenance mode, anything else (401, 500 ...) says nothing either way
 from __future__ import annotations
 
 import enum
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from buildtui.registry.one_shot import one_shot
 
 if TYPE_CHECKING:
     import httpx
 
 PROBE_DIGEST = "sha256:" + "0" * 64
 """A digest no manifest has (the sha256 of nothing is not all zeros)."""
+PROBE_DEADLINE = 10.0
+"""Seconds the probe's reply may take to end, whatever the registry trickles."""
 PROBE_REPOSITORY = "buildtui-probe"
 """The repository probed when there is no repository of interest (it need not exist)."""
 
@@ -57,7 +62,12 @@ def classify(status: int, body: bytes = b"") -> ProbeAnswer:
     return ProbeAnswer(deletion, status, body)
 
 
-def probe_deletion(http: httpx.Client, repository: str = PROBE_REPOSITORY) -> ProbeAnswer:
-    """Send the probe with `http` (its base URL the registry's); httpx errors propagate."""
-    response = http.delete(probe_path(repository))
-    return classify(response.status_code, response.content)
+def probe_deletion(
+    http: httpx.Client, repository: str = PROBE_REPOSITORY, *, deadline: float | None = None
+) -> ProbeAnswer:
+    """Send the probe with `http` (its base URL the registry's); httpx errors propagate,
+    a reply that has not ended by `deadline` (`time.monotonic()`) among them."""
+    if deadline is None:
+        deadline = time.monotonic() + PROBE_DEADLINE
+    answer = one_shot(http, "DELETE", probe_path(repository), deadline=deadline)
+    return classify(answer.status, answer.body)
