@@ -5,8 +5,8 @@
 # script, the one `buildtui lab engine` runs (Docker 26 + containerd image store, buildx,
 # qemu, registry:2, a multi-arch base image).
 # With CI=true the integration tests fail, never skip, when the engine is missing.
-# The unit and functional tiers run in parallel (pytest-xdist, one worker per core), then
-# the snapshots and the integration tier serially. Extra arguments go to every run.
+# The engine-free tiers (unit, functional, snapshots) run in parallel (pytest-xdist, one
+# worker per core), then the integration tier serially. Extra arguments go to every run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 t0=$(date +%s)
@@ -61,16 +61,12 @@ run_pytest() {
 }
 given=$#
 
-# The unit and functional tiers on every core. The snapshots one at a time: beside another
-# worker, the Lab pane's Evidence column was once not yet widened when its screenshot was
-# taken (1 run in 2), a race not yet understood. The integration tier after them (also
-# when they failed), one test at a time: its tests share one Docker engine and its cache.
-echo "== pytest: unit, functional (in parallel)"
+# The engine-free tiers on every core. The integration tier after them (also when they
+# failed), one test at a time: its tests share one Docker engine and its cache.
+echo "== pytest: unit, functional, snapshots (in parallel)"
 p0=$(date +%s)
 failed=0
-run_pytest -n auto tests/unit tests/functional "$@" || failed=1
-echo "== pytest: snapshots"
-run_pytest tests/snapshots "$@" || failed=1
+run_pytest -n auto tests/unit tests/functional tests/snapshots "$@" || failed=1
 echo "== engine-free tiers took $(( $(date +%s) - p0 ))s"
 echo "== pytest: integration (the real engine and registry)"
 p0=$(date +%s)
