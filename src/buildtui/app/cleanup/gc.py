@@ -1,29 +1,43 @@
 """The Clean-up pane's garbage collection: the dry run, its confirmation, the collection
-itself, resuming an interrupted one, and their results.
+itself and resuming an interrupted one.
 
-`GarbageCollection` belongs to one `CleanupPane`. Its workers are the pane's (they share
-the pane's busy flag and its failure handler) and post their results to the pane, which
-hands them back here; what the user sees goes through the pane's own views.
+`GarbageCollection` is a child widget of the pane, with nothing to draw. It is given the
+clean-up service, owns its workers (one dry run, collection or resumption at a time) and
+knows nothing of the pane: what the user sees comes from the messages it posts, which
+bubble up to the pane:
+
+- `Status`: lines to show under the table (a dry run or a resumption begins, the dry
+  run's summary, the result);
+- `Progress`: the step the collection is at;
+- `Failed`: the collection could not run, or failed;
+- `CollectionEnded`: the registry was stopped and started again (or left stopped),
+  whatever the outcome: what the app and the other panes show of it is stale;
+- `GcDone` / `Resumed`: the collection or the resumption is done, with its result (its
+  account, its verification of the tags).
+
+It notifies the result itself. The pane decides when one may start (not while its
+deletion runs) and counts `running` as busy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from functools import partial
-from typing import TYPE_CHECKING
+from textual import on, work
+from textual.widget import Widget
+from textual.worker import Worker, WorkerState
 
 from buildtui.app.cleanup.messages import (
+    UNEXPECTED_FAILURE,
+    CollectionEnded,
     Failed,
     GcDone,
     GcPrepared,
     Progress,
     Resumed,
-    Verified,
+    Status,
 )
-from buildtui.app.messages import LabChanged
 from buildtui.app.shared.confirm import ConfirmScreen
+from buildtui.cleanup.backend import CleanupBackend
 from buildtui.cleanup.errors import CleanupError
-from buildtui.cleanup.gc import GcPreview, GcResult, ResumeResult
 from buildtui.cleanup.present import styled
 from buildtui.cleanup.present_collection import (
     gc_preview_lines,
@@ -33,154 +47,116 @@ from buildtui.cleanup.present_collection import (
 )
 from buildtui.i18n import _
 
-if TYPE_CHECKING:
-    from buildtui.app.cleanup.pane import CleanupPane
-
 GROUP = "cleanup-gc"
-"""The workers' group: one collection, dry run or resume at a time."""
+"""The workers' group: one collection, dry run or resumption at a time."""
 
 
-class GarbageCollection:
-    """Collect the registry's garbage for `pane`, or finish an interrupted collection."""
+class GarbageCollection(Widget):
+    """Collect the registry's garbage, or finish an interrupted collection."""
 
-    def __init__(self, pane: CleanupPane) -> None:
-        self.pane = pane
-        self.repositories: tuple[str, ...] = ()
-        """Empty repositories the next collection removes (G)."""
-        self.delete_untagged = False
-        """The next collection runs with --delete-untagged (M; distribution 3 only)."""
+    DEFAULT_CSS = """
+    GarbageCollection {
+        display: none;
+    }
+    """
 
-    # -- what the keys start ---------------------------------------------------------
+    def __init__(self, service: CleanupBackend, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.service = service
+        self.running = False
+        """A collection or a resumption runs (the registry may be stopped)."""
 
-    def start(self, repositories: tuple[str, ...], *, delete_untagged: bool = False) -> None:
-        """The dry run, then (on `GcPrepared`) the confirmation. With `delete_untagged`, the
+    # -- what the pane's keys start ------------------------------------------------------
+
+    def start(self, repositories: tuple[str, ...] = (), *, delete_untagged: bool = False) -> None:
+        """The dry run, then (on `GcPrepared`) the confirmation, then the collection that
+        also removes the empty `repositories` (G). With `delete_untagged` (M), the
         container's registry must be distribution 3 (the dry run refuses it otherwise)."""
-        if self.pane.refused_while_busy():
-            return
-        self.repositories = repositories
-        self.delete_untagged = delete_untagged
-        name = self.pane.service.container_name
-        self.pane.activity.show_lines(
-            [_("Dry run of garbage collection in {name}…").format(name=name)]
-        )
-        self._run(partial(self.prepare, repositories), "prepare_gc", thread=True)
-
-    def start_emptying(self) -> None:
-        """The same, removing the repositories that hold no tag and no manifest."""
-        graph = self.pane.graph
-        empty = graph.empty_repositories() if graph is not None else ()
-        if not empty:
-            self.pane.app.notify(
-                _("No repository is empty (no tag and no manifest): nothing to remove."),
-                severity="warning",
-            )
-            return
-        self.start(empty)
+        name = self.service.container_name
+        self.post_message(Status([_("Dry run of garbage collection in {name}…").format(name=name)]))
+        self._prepare(repositories, delete_untagged)
 
     def resume(self) -> None:
-        if self.pane.refused_while_busy():
-            return
-        self.pane.activity.show_lines([_("Resuming the interrupted garbage collection…")])
-        self._run(self.resume_interrupted, "resume")
+        """Finish an interrupted collection: start the registry if it was left stopped,
+        and verify every tag."""
+        self.post_message(Status([_("Resuming the interrupted garbage collection…")]))
+        self._resume()
 
-    def _run(
-        self, work: Callable[[], Awaitable[None] | None], name: str, *, thread: bool = False
-    ) -> None:
-        """Run `work` as the pane's worker (what `@work(exclusive=True, group=GROUP,
-        exit_on_error=False)` on a pane's method would do)."""
-        self.pane.run_worker(
-            work, name=name, group=GROUP, exclusive=True, exit_on_error=False, thread=thread
-        )
+    # -- workers ---------------------------------------------------------------------------
 
-    # -- workers ---------------------------------------------------------------------
-
-    def prepare(self, repositories: tuple[str, ...]) -> None:
-        pane = self.pane
+    @work(thread=True, exclusive=True, group=GROUP, exit_on_error=False)
+    def _prepare(self, repositories: tuple[str, ...], delete_untagged: bool) -> None:
         try:
-            preview = pane.service.preview_gc(repositories, delete_untagged=self.delete_untagged)
+            preview = self.service.preview_gc(repositories, delete_untagged=delete_untagged)
         except CleanupError as error:
-            pane.post_message(Failed(_("Garbage collection cannot run"), error))
+            self.post_message(Failed(_("Garbage collection cannot run"), error))
             return
-        pane.post_message(GcPrepared(preview))
+        self.post_message(GcPrepared(preview, repositories, delete_untagged))
 
-    async def collect(self, repositories: tuple[str, ...]) -> None:
+    @work(exclusive=True, group=GROUP, exit_on_error=False)
+    async def _collect(self, repositories: tuple[str, ...], delete_untagged: bool) -> None:
         # The collection runs in a process of its own: quitting or killing the app, or
         # closing its terminal, does not leave the registry stopped.
-        pane = self.pane
-        pane.busy = True
+        self.running = True
         try:
-            result = await pane.service.collect_garbage(
-                self._post_step,
-                remove_repositories=repositories,
-                delete_untagged=self.delete_untagged,
+            result = await self.service.collect_garbage(
+                self._post_step, remove_repositories=repositories, delete_untagged=delete_untagged
             )
         except CleanupError as error:
-            pane.post_message(Failed(_("Garbage collection failed"), error))
+            self.post_message(Failed(_("Garbage collection failed"), error))
             return
         finally:
-            pane.busy = False
-            # The registry was stopped and started (or left stopped): the status bar is stale.
-            pane.post_message(LabChanged(registry_changed=True, origin=pane))
-        pane.post_message(GcDone(result))
+            self.running = False
+            self.post_message(CollectionEnded())
+        lines = gc_result_lines(result, with_account=False)
+        self.post_message(Status(lines))
+        self.app.notify(lines[-1] if len(lines) > 1 else lines[0], title=_("Garbage collected"))
+        self.post_message(GcDone(result))
 
-    async def resume_interrupted(self) -> None:
-        pane = self.pane
-        pane.busy = True
+    @work(exclusive=True, group=GROUP, exit_on_error=False)
+    async def _resume(self) -> None:
+        self.running = True
         try:
-            result = await pane.service.resume_gc(self._post_step)
+            result = await self.service.resume_gc(self._post_step)
         except CleanupError as error:
-            pane.post_message(Failed(_("Cannot resume the garbage collection"), error))
+            self.post_message(Failed(_("Cannot resume the garbage collection"), error))
             return
         finally:
-            pane.busy = False
-            pane.post_message(LabChanged(registry_changed=True, origin=pane))
-        pane.post_message(Resumed(result))
+            self.running = False
+            self.post_message(CollectionEnded())
+        lines = resume_lines(result)
+        self.post_message(Status(lines))
+        self.app.notify(lines[0], title=_("Garbage collection resumed"))
+        self.post_message(Resumed(result))
 
     def _post_step(self, what: str) -> None:
-        self.pane.post_message(Progress(0, 0, what))
+        self.post_message(Progress(0, 0, what))
 
-    # -- results (the pane's messages, handed on) --------------------------------------
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            self.running = False
+            self.app.notify(
+                _(UNEXPECTED_FAILURE).format(error=event.worker.error), severity="error"
+            )
 
-    def prepared(self, preview: GcPreview) -> None:
+    # -- the dry run's answer: ask before collecting ------------------------------------
+
+    @on(GcPrepared)
+    def _prepared(self, message: GcPrepared) -> None:
         """Show the dry run and ask before collecting."""
-        self.pane.activity.show_lines(
-            [_("Dry run: {summary}").format(summary=preview.output.summary)]
-        )
-        self.pane.app.push_screen(
+        preview = message.preview
+        self.post_message(Status([_("Dry run: {summary}").format(summary=preview.output.summary)]))
+        self.app.push_screen(
             ConfirmScreen(
                 _("Garbage collection in {name}?").format(name=preview.info.name),
                 styled(gc_preview_lines(preview)),
                 warning=gc_warning(preview),
                 confirm_label=_("Collect garbage"),
             ),
-            self._confirmed,
+            lambda confirmed: self._confirmed(confirmed, message),
         )
 
-    def _confirmed(self, confirmed: bool | None) -> None:
+    def _confirmed(self, confirmed: bool | None, prepared: GcPrepared) -> None:
         if confirmed:
-            self._run(partial(self.collect, self.repositories), "collect")
-
-    def done(self, result: GcResult) -> None:
-        pane = self.pane
-        pane.activity.hide_progress()
-        pane.show_error(None)
-        pane.last_collection = result.account
-        pane.show_plan()
-        lines = gc_result_lines(result, with_account=False)
-        pane.activity.show_lines(lines)
-        pane.app.notify(lines[-1] if len(lines) > 1 else lines[0], title=_("Garbage collected"))
-        self._verified_or_refresh(result)
-
-    def resumed(self, result: ResumeResult) -> None:
-        pane = self.pane
-        pane.activity.hide_progress()
-        pane.show_error(None)
-        pane.activity.show_lines(resume_lines(result))
-        pane.app.notify(resume_lines(result)[0], title=_("Garbage collection resumed"))
-        self._verified_or_refresh(result)
-
-    def _verified_or_refresh(self, result: GcResult | ResumeResult) -> None:
-        if result.verification is not None:
-            self.pane.post_message(Verified(result.verification))
-        else:
-            self.pane.refresh_graph()
+            self._collect(prepared.repositories, prepared.delete_untagged)

@@ -3,8 +3,8 @@
 Every registry call runs in an async worker and every docker call (garbage collection)
 in a thread worker; results come back as messages. Destructive actions go through
 `ConfirmScreen`, which shows what will be lost and the exact requests or commands. The
-garbage collection's flow is `GarbageCollection` (`gc.py`); its workers are the
-pane's.
+garbage collection is a child widget, `GarbageCollection` (`gc.py`), with workers of its
+own: the pane starts it and shows what it posts.
 """
 
 from __future__ import annotations
@@ -22,14 +22,16 @@ from buildtui.app.cleanup.commands import HELP, PANE_COMMANDS, SPACE_HELP
 from buildtui.app.cleanup.gc import GarbageCollection
 from buildtui.app.cleanup.message_box import CleanupMessage
 from buildtui.app.cleanup.messages import (
+    UNEXPECTED_FAILURE,
+    CollectionEnded,
     Executed,
     Failed,
     GcDone,
-    GcPrepared,
     Loaded,
     Progress,
     Resumed,
     RulesChosen,
+    Status,
     Verified,
 )
 from buildtui.app.cleanup.plan_view import PlanView
@@ -46,6 +48,7 @@ from buildtui.cleanup.accounting import GcAccount
 from buildtui.cleanup.backend import CleanupBackend
 from buildtui.cleanup.errors import CleanupError, CollectionInterrupted, RegistryUnavailable
 from buildtui.cleanup.execute import ExecutionFailed, ExecutionReport
+from buildtui.cleanup.gc import GcResult, ResumeResult
 from buildtui.cleanup.graph import RegistryGraph, TagRef
 from buildtui.cleanup.plan import Plan, Selection
 from buildtui.cleanup.present import (
@@ -148,9 +151,10 @@ class CleanupPane(ReadsInBackground, Pane):
         self.graph: RegistryGraph | None = None
         self.allow_tag_loss = False
         self.plan: Plan | None = None
-        self.busy = False
-        self.collection = GarbageCollection(self)
-        """The garbage collection (g, G) and its resumption (R)."""
+        self._deleting = False
+        """A deletion (and the verification after it) runs."""
+        self.collection = GarbageCollection(service, id="cleanup-gc")
+        """The garbage collection (g, G, M) and its resumption (R)."""
         self._shown = False
         self._stale = True
         """The registry changed (or was never read) since the graph was read."""
@@ -167,6 +171,7 @@ class CleanupPane(ReadsInBackground, Pane):
             yield SpaceList(id="space-list")
             yield PlanView(id="cleanup-plan")
         yield CleanupProgress(id="cleanup-activity")
+        yield self.collection
 
     def on_mount(self) -> None:
         self.plan_view.border_title = _("Plan")
@@ -195,6 +200,15 @@ class CleanupPane(ReadsInBackground, Pane):
         self.set_class(event.size.width < NARROW_BELOW, "-narrow")
 
     # -- helpers ---------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """A deletion or a garbage collection runs: a read of the registry waits for its end."""
+        return self._deleting or self.collection.running
+
+    @busy.setter
+    def busy(self, value: bool) -> None:
+        self._deleting = value
 
     @property
     def items(self) -> CleanupList:
@@ -305,7 +319,8 @@ class CleanupPane(ReadsInBackground, Pane):
         self.space.add_referrers()
 
     def action_gc_untagged(self) -> None:
-        self.collection.start((), delete_untagged=True)
+        if not self.refused_while_busy():
+            self.collection.start(delete_untagged=True)
 
     def action_allow_tags(self) -> None:
         self.allow_tag_loss = not self.allow_tag_loss
@@ -350,13 +365,23 @@ class CleanupPane(ReadsInBackground, Pane):
         self.post_message(Progress(done, total, what))
 
     def action_gc(self) -> None:
-        self.collection.start(())
+        if not self.refused_while_busy():
+            self.collection.start()
 
     def action_gc_empty(self) -> None:
-        self.collection.start_emptying()
+        """The same, removing the repositories that hold no tag and no manifest."""
+        empty = self.graph.empty_repositories() if self.graph is not None else ()
+        if not empty:
+            self.app.notify(
+                _("No repository is empty (no tag and no manifest): nothing to remove."),
+                severity="warning",
+            )
+        elif not self.refused_while_busy():
+            self.collection.start(empty)
 
     def action_resume(self) -> None:
-        self.collection.resume()
+        if not self.refused_while_busy():
+            self.collection.resume()
 
     def action_verify(self) -> None:
         if self.graph is not None and not self.busy:
@@ -432,11 +457,7 @@ class CleanupPane(ReadsInBackground, Pane):
         if event.state is WorkerState.ERROR and event.worker.node is self:
             self.busy = False
             self.app.notify(
-                _(
-                    "Unexpected failure in the Clean-up pane: {error!r}. Press r to "
-                    "refresh; please report this."
-                ).format(error=event.worker.error),
-                severity="error",
+                _(UNEXPECTED_FAILURE).format(error=event.worker.error), severity="error"
             )
 
     # -- messages --------------------------------------------------------------------
@@ -500,17 +521,35 @@ class CleanupPane(ReadsInBackground, Pane):
     def rules_chosen(self, message: RulesChosen) -> None:
         self.space.rules_chosen(message.choice)
 
-    @on(GcPrepared)
-    def gc_prepared(self, message: GcPrepared) -> None:
-        self.collection.prepared(message.preview)
+    # -- what the garbage collection posts -------------------------------------------
+
+    @on(Status)
+    def status(self, message: Status) -> None:
+        self._status(message.lines)
+
+    @on(CollectionEnded)
+    def collection_ended(self) -> None:
+        # The registry was stopped and started (or left stopped): the status bar is stale.
+        self.post_message(LabChanged(registry_changed=True, origin=self))
 
     @on(GcDone)
     def gc_done(self, message: GcDone) -> None:
-        self.collection.done(message.result)
+        self.last_collection = message.result.account
+        self.show_plan()
+        self._collection_done(message.result)
 
     @on(Resumed)
     def resumed(self, message: Resumed) -> None:
-        self.collection.resumed(message.result)
+        self._collection_done(message.result)
+
+    def _collection_done(self, result: GcResult | ResumeResult) -> None:
+        """Its lines are shown (`Status`): the bar goes, and the tags are verified."""
+        self._progress(None)
+        self.show_error(None)
+        if result.verification is not None:
+            self.post_message(Verified(result.verification))
+        else:
+            self.refresh_graph()
 
     @on(Verified)
     def verified(self, message: Verified) -> None:
