@@ -1,9 +1,7 @@
 """The Clean-up pane's table: tags, images, cache images and untagged manifests, with marks.
 
-The mark and the name are pinned (fixed columns): whatever is scrolled into view, the
-row under the cursor shows what `space` selects. The other columns are kept narrow
-(the full kind, digest and note of the highlighted row are in the line below the table),
-and `Home`/`End` move the cursor to the first and last row instead of scrolling sideways.
+The mark and the name are pinned (`MarkedTable`). The other columns are kept narrow (the
+full kind, digest and note of the highlighted row are in the line below the table).
 """
 
 from __future__ import annotations
@@ -11,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.widgets.data_table import ColumnKey
 
-from buildtui.app.shared.screen_table import ScreenTable
+from buildtui.app.cleanup.marked_table import MarkedTable
 from buildtui.app.theme_styles import on_theme_change, themed_text
 from buildtui.cleanup.plan import Selection
 from buildtui.cleanup.present import InventoryRow, item_cells
@@ -22,29 +19,13 @@ from buildtui.i18n import N_, _
 
 COLUMNS = ("mark", "item", "kind", "size", "shared", "note")
 HEADERS = ("", N_("REPOSITORY:TAG"), N_("KIND"), N_("SIZE"), N_("SHARED"), N_("NOTE"))
-PINNED = 2
-"""The mark and the name stay in view when the table scrolls sideways."""
 
 
-class CleanupItems(ScreenTable[str | Text]):
+class CleanupItems(MarkedTable[str | Text], binding_ids="cleanup"):
     """Renders the rows it is given, in the theme's colours; the pane owns the selection."""
 
-    DEFAULT_CSS = """
-    CleanupItems {
-        height: 1fr;
-        border: round $primary-background-lighten-2;
-    }
-    CleanupItems:focus {
-        border: round $primary;
-    }
-    """
-    BINDINGS = [
-        Binding("home", "scroll_top", N_("First row"), show=False, id="cleanup.first"),
-        Binding("end", "scroll_bottom", N_("Last row"), show=False, id="cleanup.last"),
-    ]
-
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True, fixed_columns=PINNED)
+        super().__init__(id=id)
         self._rows: Mapping[str, InventoryRow] = {}
         self._selected: Mapping[str, Selection] = {}
 
@@ -72,13 +53,6 @@ class CleanupItems(ScreenTable[str | Text]):
             themed_text(self.app, cell) if isinstance(cell, Text) else cell
             for cell in item_cells(row, chosen)
         ]
-
-    @property
-    def current_key(self) -> str | None:
-        if self.row_count == 0:
-            return None
-        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        return str(key) if key is not None else None
 
     def show_rows(
         self, rows: Mapping[str, InventoryRow], selected: Mapping[str, Selection]

@@ -1,8 +1,8 @@
 """The Clean-up pane's space view table: every tag, repository, cache image, referrer and
 untagged revision ranked by what deleting it frees, with the selection's marks.
 
-As in the tags table, the mark and the name are pinned, `Home`/`End` move the cursor,
-and every cell is Rich `Text` made from the registry's names (never markup).
+As in the tags table, the mark and the name are pinned (`MarkedTable`), and every cell
+is Rich `Text` made from the registry's names (never markup).
 """
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.widgets.data_table import ColumnKey
 
-from buildtui.app.shared.screen_table import ScreenTable
+from buildtui.app.cleanup.marked_table import MarkedTable
 from buildtui.app.theme_styles import on_theme_change, themed_text
 from buildtui.cleanup.present_space import space_cells
 from buildtui.cleanup.space import SpaceRow
@@ -21,32 +20,17 @@ from buildtui.i18n import N_, _
 
 COLUMNS = ("mark", "item", "kind", "frees", "size", "note")
 HEADERS = ("", N_("NAME"), N_("KIND"), N_("FREES"), N_("SIZE"), N_("SUBJECT / NOTE"))
-PINNED = 2
 
 Marks = Mapping[str, bool | None]
 """key -> True (selected), None (partly: some tags of a repository selected), False or
 absent: not selected."""
 
 
-class SpaceTable(ScreenTable[Text]):
+class SpaceTable(MarkedTable[Text], binding_ids="cleanup.space"):
     """Renders the ranked rows it is given; the pane owns the selection."""
 
-    DEFAULT_CSS = """
-    SpaceTable {
-        height: 1fr;
-        border: round $primary-background-lighten-2;
-    }
-    SpaceTable:focus {
-        border: round $primary;
-    }
-    """
-    BINDINGS = [
-        Binding("home", "scroll_top", N_("First row"), show=False, id="cleanup.space.first"),
-        Binding("end", "scroll_bottom", N_("Last row"), show=False, id="cleanup.space.last"),
-    ]
-
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True, fixed_columns=PINNED)
+        super().__init__(id=id)
         self._rows: Mapping[str, SpaceRow] = {}
         self._marks: Marks = {}
 
@@ -70,13 +54,6 @@ class SpaceTable(ScreenTable[Text]):
 
     def _cells(self, row: SpaceRow, mark: bool | None) -> list[Text]:
         return [themed_text(self.app, cell) for cell in space_cells(row, mark)]
-
-    @property
-    def current_key(self) -> str | None:
-        if self.row_count == 0:
-            return None
-        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        return str(key) if key is not None else None
 
     def show_rows(self, rows: Mapping[str, SpaceRow], marks: Marks) -> None:
         self._rows, self._marks = rows, marks
