@@ -11,10 +11,9 @@ from pathlib import Path
 
 from textual import on, work
 from textual.actions import parse as parse_action
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.command import CommandPalette
 from textual.message import Message
-from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widget import AwaitMount, Widget
@@ -28,7 +27,7 @@ from buildtui.app.engine_follow import EngineChanged, EngineFollower
 from buildtui.app.messages import LabChanged, LabProgress, ShowLabStep
 from buildtui.app.panes import PANE_SPECS, SPECS, Pane
 from buildtui.app.polling import BackoffPoll
-from buildtui.app.running import keep_language, run_captured
+from buildtui.app.running import ScreenTextApp, keep_language, run_captured
 from buildtui.app.services import Services
 from buildtui.app.shared.footer import TranslatedFooter
 from buildtui.app.shared.screen_static import ScreenStatic
@@ -64,7 +63,7 @@ TEXTUAL_COMMANDS = (
 """Textual's own palette commands, as Textual names them: translated in the palette."""
 
 
-class BuildTUI(App[None]):
+class BuildTUI(ScreenTextApp[None]):
     """Builders, builds, the lab registry and its clean-up, on one screen."""
 
     TITLE = "buildtui"
@@ -151,26 +150,6 @@ class BuildTUI(App[None]):
             self.set_keymap(dict(self.settings.keymap))
         # No I/O and no heavy imports before the first frame: both happen after it.
         self.call_after_refresh(self.load_services)
-
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = False,
-    ) -> None:
-        """Every notification (a widget's `notify` comes here too) as screen text: never
-        markup, whatever `markup` says (a message often quotes a registry, a build or
-        docker), its control characters as visible escapes."""
-        super().notify(
-            visible(message),
-            title=visible(title, one_line=True),
-            severity=severity,
-            timeout=timeout,
-            markup=False,
-        )
 
     def keep_theme(self, theme: Theme) -> None:
         """A theme chosen in the palette is written to the config file for the next start."""

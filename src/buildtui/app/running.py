@@ -1,18 +1,47 @@
-"""What the main app and the class app share around running: one line and the log file
-for an unexpected error, and a language choice kept for the next start."""
+"""What the main app and the class app share around running: notifications that are
+never markup, one line and the log file for an unexpected error, and a language choice
+kept for the next start."""
 
 from __future__ import annotations
 
 import io
 import traceback
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from textual.app import App
+from textual.notifications import SeverityLevel
 from textual.widget import Widget
 
 from buildtui.i18n import LANGUAGES, _, language, set_language
 from buildtui.settings import Settings, SettingsError, save_setting
+from buildtui.untrusted import visible
+
+ReturnType = TypeVar("ReturnType")
+
+
+class ScreenTextApp(App[ReturnType]):
+    """The base of the main app and the class app: their notifications are screen text."""
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification (a widget's `notify` comes here too) as screen text: never
+        markup, whatever `markup` says (a message often quotes a registry, a build or
+        docker), its control characters as visible escapes."""
+        super().notify(
+            visible(message),
+            title=visible(title, one_line=True),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
 
 def run_captured(app: App[Any]) -> int:

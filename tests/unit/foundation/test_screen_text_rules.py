@@ -13,7 +13,10 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 import buildtui
+from buildtui.untrusted import visible
 
 SOURCE = Path(buildtui.__file__).parent
 APP = SOURCE / "app"
@@ -107,7 +110,25 @@ def test_labels_titles_options_and_log_lines_are_own_words_or_screened() -> None
     assert not found, "screen_text(...) or visible(...) first:\n" + "\n".join(found)
 
 
-def test_the_app_s_notifications_are_never_markup() -> None:
-    from buildtui.app.app import BuildTUI
+def test_the_app_s_notifications_are_never_markup(monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual.app import App
 
-    assert "notify" in BuildTUI.__dict__  # the override every widget's notify reaches
+    from buildtui.app.app import BuildTUI
+    from buildtui.app.classroom.app import ClassApp
+    from buildtui.app.running import ScreenTextApp
+
+    # The override every widget's notify reaches, in the main app and the class app.
+    assert "notify" in ScreenTextApp.__dict__
+    assert BuildTUI.notify is ScreenTextApp.notify and ClassApp.notify is ScreenTextApp.notify
+    # What it hands to Textual: no markup, whatever the caller asked, control codes escaped.
+    handed: list[tuple[str, str, bool]] = []
+
+    def textual_notify(
+        self: App[None], message: str, *, title: str = "", markup: bool = True, **_: object
+    ) -> None:
+        handed.append((message, title, markup))
+
+    monkeypatch.setattr(App, "notify", textual_notify)
+    ScreenTextApp[None]().notify("[b]tag[/b]\x1b[2J", title="[i]x", markup=True)
+    assert handed == [(visible("[b]tag[/b]\x1b[2J"), visible("[i]x", one_line=True), False)]
+    assert "\x1b" not in handed[0][0]

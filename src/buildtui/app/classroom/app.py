@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from textual.app import App
-from textual.notifications import SeverityLevel
-
 from buildtui.app.classroom.screen import ClassScreen
-from buildtui.app.running import keep_language, run_captured
+from buildtui.app.running import ScreenTextApp, keep_language, run_captured
 from buildtui.classroom.ref import ClassRef
 from buildtui.classroom.service import ClassService
 from buildtui.i18n import LANGUAGES, set_language, translator
 from buildtui.settings import Settings
-from buildtui.untrusted import visible
 
 
-class ClassApp(App[None]):
+class ClassApp(ScreenTextApp[None]):
     """One screen: the class. Closing it (escape, ctrl+q) ends the app."""
 
     TITLE = "buildtui"
@@ -47,24 +43,6 @@ class ClassApp(App[None]):
                     retranslate()
         self.refresh_bindings()
         self.settings = keep_language(self, self.settings, value)
-
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = False,
-    ) -> None:
-        """Screen text, never markup (as the main app's notifications)."""
-        super().notify(
-            visible(message),
-            title=visible(title, one_line=True),
-            severity=severity,
-            timeout=timeout,
-            markup=False,
-        )
 
 
 def make_class_app(settings: Settings, service: ClassService, language: str) -> ClassApp:
