@@ -97,7 +97,9 @@ class GarbageCollection:
     def prepare(self, repositories: tuple[str, ...]) -> None:
         pane = self.pane
         try:
-            preview = pane.service.preview_gc(repositories, delete_untagged=self.delete_untagged)
+            preview = pane.service.collector.preview_gc(
+                repositories, delete_untagged=self.delete_untagged
+            )
         except CleanupError as error:
             pane.post_message(Failed(_("Garbage collection cannot run"), error))
             return
@@ -109,7 +111,7 @@ class GarbageCollection:
         pane = self.pane
         pane.busy = True
         try:
-            result = await pane.service.collect_garbage(
+            result = await pane.service.collector.collect_garbage(
                 self._post_step,
                 remove_repositories=repositories,
                 delete_untagged=self.delete_untagged,
@@ -127,7 +129,7 @@ class GarbageCollection:
         pane = self.pane
         pane.busy = True
         try:
-            result = await pane.service.resume_gc(self._post_step)
+            result = await pane.service.collector.resume_gc(self._post_step)
         except CleanupError as error:
             pane.post_message(Failed(_("Cannot resume the garbage collection"), error))
             return
