@@ -2,8 +2,9 @@
 registry, its lock and journal, the collection (in a detached process, or here with the
 tests' fakes), a collection resumed, and the account of what it freed.
 
-`CleanupService` makes one and hands its collection methods on to it; the collection
-sequence itself (`collection.py`) reads and verifies the registry through the service.
+Each `CleanupService` makes one, its `collector`, which the pane and the commands ask
+for a collection; the collection sequence itself (`collection.py`) reads and verifies the
+registry through the service.
 """
 
 from __future__ import annotations

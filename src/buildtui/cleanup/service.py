@@ -1,12 +1,11 @@
 """The clean-up service the pane and the CLI use: read, plan, delete, collect, verify.
 
-Async methods talk HTTP (one reused registry client, async workers); `preview_gc` and
-`resolve_container` block on the docker CLI (thread workers). `collect_garbage` starts
-the collection in a detached process (`buildtui.cleanup.worker`) and follows its
-journal; `exclusive` is the lock a deletion holds so that no collection stops the
-registry under it (and the other way round). The collection methods (`preview_gc`,
-`collect_garbage`, `resume_gc`, …) are the `Collector`'s (`collector.py`), which the
-service hands them on to.
+Async methods talk HTTP (one reused registry client, async workers). A garbage
+collection is the service's `collector` (`collector.py`: `service.collector.preview_gc`,
+`collect_garbage`, `resume_gc`, …), which blocks on the docker CLI (thread workers) and
+runs the collection in a detached process (`buildtui.cleanup.worker`); `exclusive` is
+the lock a deletion holds so that no collection stops the registry under it (and the
+other way round).
 """
 
 from __future__ import annotations
@@ -45,14 +44,10 @@ from buildtui.cleanup.execute import (
 )
 from buildtui.cleanup.gc import (
     ContainerControl,
-    GcPreview,
-    GcResult,
     RegistryContainer,
-    ResumeResult,
-    StepCallback,
 )
 from buildtui.cleanup.graph import GraphBuilder, RegistryGraph, TagRef
-from buildtui.cleanup.journal import ContainerKey, Journal, RegistryLock
+from buildtui.cleanup.journal import RegistryLock
 from buildtui.cleanup.pending import PendingDeletions
 from buildtui.cleanup.plan import Plan, Selection, plan_deletion
 from buildtui.cleanup.retention import (
@@ -217,7 +212,9 @@ class CleanupService:
         try:
             info = self.container.inspect()
             if self.container_mismatch(info) and is_loopback(self.registry):
-                info = self.resolve_container()[0]  # the container that publishes the port
+                info = self.collector.resolve_container()[
+                    0
+                ]  # the container that publishes the port
             mismatch = self.container_mismatch(info)
             if mismatch:
                 return None, [mismatch + _("; untagged manifests were not listed")]
@@ -376,34 +373,7 @@ class CleanupService:
             records=self.records,
         )
 
-    # -- garbage collection (collector.py) ---------------------------------------------
-
-    def resolve_container(self) -> tuple[ContainerInfo, tuple[str, ...]]:
-        """The container that serves the registry's port, and warnings; GcRefused if none."""
-        return self.collector.resolve_container()
-
-    def preview_gc(
-        self,
-        remove_repositories: Sequence[str] = (),
-        *,
-        start_stopped: bool = False,
-        delete_untagged: bool = False,
-    ) -> GcPreview:
-        return self.collector.preview_gc(
-            remove_repositories, start_stopped=start_stopped, delete_untagged=delete_untagged
-        )
-
-    def key_of(self, info: ContainerInfo) -> ContainerKey:
-        return self.collector.key_of(info)
-
-    def journal_of(self, key: ContainerKey) -> Journal | None:
-        return self.collector.journal_of(key)
-
-    def interruption(self) -> str | None:
-        return self.collector.interruption()
-
-    def check_idle(self, info: ContainerInfo | None = None) -> None:
-        self.collector.check_idle(info)
+    # -- the registry container's lock --------------------------------------------------
 
     @contextlib.asynccontextmanager
     async def exclusive(self, what: str, command: str = "") -> AsyncIterator[None]:
@@ -437,27 +407,6 @@ class CleanupService:
             self._locked_by = None
             if lock is not None:
                 lock.release()
-
-    async def collect_garbage(
-        self,
-        on_step: StepCallback | None = None,
-        *,
-        remove_repositories: Sequence[str] = (),
-        start_stopped: bool = False,
-        delete_untagged: bool = False,
-    ) -> GcResult:
-        return await self.collector.collect_garbage(
-            on_step,
-            remove_repositories=remove_repositories,
-            start_stopped=start_stopped,
-            delete_untagged=delete_untagged,
-        )
-
-    def account(self, result: GcResult) -> GcResult:
-        return self.collector.account(result)
-
-    async def resume_gc(self, on_step: StepCallback | None = None) -> ResumeResult:
-        return await self.collector.resume_gc(on_step)
 
     # -- space, retention, version (space_reads) -----------------------------------------
 
