@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from buildtui.cleanup.accounting import account_for
 from buildtui.cleanup.collection import resume_collection, run_collection
+from buildtui.cleanup.container import RegistryContainer
 from buildtui.cleanup.detach import follow_journal, spawn_worker
 from buildtui.cleanup.docker_output import ContainerInfo
 from buildtui.cleanup.errors import (
@@ -36,7 +37,6 @@ from buildtui.cleanup.gc import (
     ContainerControl,
     GcPreview,
     GcResult,
-    RegistryContainer,
     ResumeResult,
     StepCallback,
 )

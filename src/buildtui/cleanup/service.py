@@ -24,6 +24,7 @@ from buildtui.cleanup import space_reads
 from buildtui.cleanup.accounting import planned_blobs
 from buildtui.cleanup.backend import CleanupBackend as CleanupBackend  # the pane's interface
 from buildtui.cleanup.collector import Collector
+from buildtui.cleanup.container import RegistryContainer
 from buildtui.cleanup.distribution import RegistryVersion
 from buildtui.cleanup.docker_output import ContainerInfo
 from buildtui.cleanup.errors import (
@@ -42,10 +43,7 @@ from buildtui.cleanup.execute import (
     ProgressCallback,
     execute_plan,
 )
-from buildtui.cleanup.gc import (
-    ContainerControl,
-    RegistryContainer,
-)
+from buildtui.cleanup.gc import ContainerControl
 from buildtui.cleanup.graph import GraphBuilder, RegistryGraph, TagRef
 from buildtui.cleanup.journal import RegistryLock
 from buildtui.cleanup.pending import PendingDeletions

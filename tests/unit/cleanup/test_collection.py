@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from buildtui.cleanup.container import RegistryContainer
 from buildtui.cleanup.errors import CollectionBusy, CollectionInterrupted, GcRefused
-from buildtui.cleanup.gc import RegistryContainer
 from buildtui.cleanup.journal import ContainerKey, Journal, RegistryLock
 from buildtui.cleanup.plan import Selection
 from buildtui.cleanup.service import CleanupService

@@ -17,6 +17,7 @@ import pytest
 
 from buildtui.cleanup import journal as journal_module
 from buildtui.cleanup.collection import run_collection
+from buildtui.cleanup.container import RegistryContainer
 from buildtui.cleanup.errors import (
     CollectionBusy,
     CollectionInterrupted,
@@ -26,7 +27,7 @@ from buildtui.cleanup.errors import (
     JournalDamaged,
     JournalUnavailable,
 )
-from buildtui.cleanup.gc import CollectionRequest, RegistryContainer
+from buildtui.cleanup.gc import CollectionRequest
 from buildtui.cleanup.journal import Journal, RegistryLock
 from buildtui.cleanup.service import CleanupService
 from buildtui.cli import main
