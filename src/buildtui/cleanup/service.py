@@ -62,7 +62,6 @@ from buildtui.engine.registry_container import (
     ContainerState,
     deletion_disabled_advice,
     inspect_registry_container,
-    registry_down_advice,
     storage_copy_dir,
 )
 from buildtui.engine.registry_side import DockerSide
@@ -74,7 +73,7 @@ from buildtui.registry.models import Manifest
 from buildtui.registry.reference import is_loopback, same_registry, split_host
 from buildtui.registry.requests_thread import on_caller
 from buildtui.registry.scan import ProgressCallback as ScanProgress
-from buildtui.registry.service import RegistryService
+from buildtui.registry.service import EngineSide, RegistryService
 from buildtui.settings import Settings, cli_prefix, data_dir
 
 
@@ -92,7 +91,12 @@ class CleanupService:
         container_state: Callable[[], ContainerState] | None = None,
         pending: PendingDeletions | None = None,
         records: RecordBook | None = None,
+        engine: EngineSide | None = None,
     ) -> None:
+        """`container_state`: what `docker inspect` says of the container, for the fix of
+        a registry that refuses deletions (by default the engine is asked). `engine`: what
+        the registry service asks the engine, and this service too when the registry does
+        not answer (by default the docker CLI of `settings`)."""
         self.settings = settings
         self.pending = pending or PendingDeletions()
         self.records = records or RecordBook()
@@ -104,13 +108,14 @@ class CleanupService:
         """The task that holds the container's lock through `exclusive`, if any."""
         self._container_state = container_state or self._inspect_container
         self.collector = Collector(self)
+        self.engine: EngineSide = engine or DockerSide(settings)
         # A registry that does not answer: its client's message says what to do about the
-        # container, from the same `docker inspect` as every other hint here.
+        # container, as the engine advises the registry service.
         self.registry_service = registry or RegistryService(
             settings,
             transport=transport,
             down_advice=self._down_advice,
-            engine=DockerSide(settings),
+            engine=self.engine,
         )
 
     @property
@@ -124,9 +129,10 @@ class CleanupService:
         return inspect_registry_container(self.container_name, self._docker)
 
     def _down_advice(self) -> str:
-        """What to do when nothing answers (blocking: asked off the event loop)."""
-        url = self.registry_service.base_url
-        return str(registry_down_advice(self._container_state(), url, self._docker))
+        """What to do when nothing answers (blocking: asked off the event loop): the
+        engine's advice about the container this service uses (the one that publishes
+        the registry's port, once a collection or a reading has found it)."""
+        return self.engine.down_advice(self.container_name, self.registry_service.base_url)
 
     async def _advised(self, error: CleanupError) -> CleanupError:
         """The error with the exact command that fixes it, from `docker inspect` (if any).
