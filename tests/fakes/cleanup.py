@@ -471,6 +471,21 @@ def lab_fake_registry() -> WritableFakeRegistry:
     return registry
 
 
+class InspectedSide:
+    """The engine (`registry.service.EngineSide`) as `docker inspect` would describe the
+    registry's container: `state`, whatever container is asked about; no insecure
+    registries. No engine is asked."""
+
+    def __init__(self, state: ContainerState) -> None:
+        self.state = state
+
+    def is_insecure(self, registry: str) -> bool:
+        return False
+
+    def down_advice(self, container: str, base_url: str) -> str:
+        return str(registry_down_advice(self.state, base_url))
+
+
 def fake_cleanup_service(
     registry: WritableFakeRegistry,
     container: FakeContainer | None = None,
@@ -483,9 +498,10 @@ def fake_cleanup_service(
     settings = Settings(registry_url=f"http://{registry.host}", registry_container="registry7")
     container = container or FakeContainer(registry)
     state = container_state or ContainerState(container.name, None)
+    engine = InspectedSide(state)
 
     def down_advice() -> str:
-        return str(registry_down_advice(state, settings.registry_url))
+        return engine.down_advice(container.name, settings.registry_url)
 
     return CleanupService(
         settings,
@@ -495,6 +511,7 @@ def fake_cleanup_service(
         container=container,
         transport=registry.transport,
         container_state=lambda: state,
+        engine=engine,
     )
 
 

@@ -161,7 +161,10 @@ async def test_a_resumption_posts_its_steps_its_end_and_its_result() -> None:
     registry.down = True
     service = fake_cleanup_service(registry, container)
     journal = Journal.begin(
-        service.settings, service.key_of(container.inspect()), "registry7", was_running=True
+        service.settings,
+        service.collector.key_of(container.inspect()),
+        "registry7",
+        was_running=True,
     )
     journal.phase("collecting")  # its process died with registry7 stopped
     async with hosted(service) as (app, pilot):

@@ -272,7 +272,7 @@ async def test_an_interrupted_collection_is_shown_and_R_resumes_it() -> None:
     container = FakeContainer(registry, running=False)
     registry.down = True
     service = fake_cleanup_service(registry, container)
-    key = service.key_of(container.inspect())
+    key = service.collector.key_of(container.inspect())
     journal = Journal.begin(service.settings, key, "registry7", was_running=True)
     journal.phase("collecting")  # its process died with registry7 stopped
     app = cleanup_app(service)
@@ -302,7 +302,9 @@ async def test_a_damaged_journal_neither_breaks_the_pane_nor_its_collection() ->
     registry = lab_fake_registry()
     container = FakeContainer(registry)
     service = fake_cleanup_service(registry, container)
-    journal = Journal.begin(service.settings, service.key_of(container.inspect()), "registry7")
+    journal = Journal.begin(
+        service.settings, service.collector.key_of(container.inspect()), "registry7"
+    )
     journal.finish("done")
     path = journal.path
     path.write_text(path.read_text().replace('"settings": {', '"settings": "garbage", "x": {'))
@@ -333,7 +335,7 @@ async def test_delete_is_refused_while_a_collection_holds_the_registry() -> None
     registry = lab_fake_registry()
     service = fake_cleanup_service(registry)
     app = cleanup_app(service)
-    lock = RegistryLock.of(service.key_of(service.container.inspect()), "registry7")
+    lock = RegistryLock.of(service.collector.key_of(service.container.inspect()), "registry7")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await point_at(app, pilot, "lab:stable")

@@ -178,10 +178,10 @@ def test_lab_delete_the_cache_collect_garbage_and_the_image_still_pulls(
     assert after.ok
     assert env.tags("cachedata1") == []
 
-    preview = env.call(lambda service: service.preview_gc())
+    preview = env.call(lambda service: service.collector.preview_gc())
     assert set(preview.output.blobs) == set(freed)
 
-    result = env.run(lambda service: service.collect_garbage())
+    result = env.run(lambda service: service.collector.collect_garbage())
     counts = result.output.counts
     assert counts is not None and counts.blobs == len(freed) and counts.manifests == 0
     assert set(result.output.blobs) == set(freed)
@@ -268,7 +268,7 @@ def test_tag_only_removal_keeps_the_other_tag_through_gc(
     placeholder = plan.steps[0].digest
     assert env.manifest_status("lab", placeholder) == 404
 
-    result = env.run(lambda service: service.collect_garbage())
+    result = env.run(lambda service: service.collector.collect_garbage())
     assert placeholder in result.output.blobs
     assert result.output.counts is not None
     assert result.output.counts.blobs == 1  # only the throw-away

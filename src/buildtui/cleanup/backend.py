@@ -21,10 +21,43 @@ from buildtui.registry.scan import ProgressCallback as ScanProgress
 from buildtui.settings import Settings
 
 
+class CollectorBackend(Protocol):
+    """What the Clean-up pane needs of the service's garbage collection
+    (`collector.Collector`)."""
+
+    def preview_gc(
+        self,
+        remove_repositories: Sequence[str] = (),
+        *,
+        start_stopped: bool = False,
+        delete_untagged: bool = False,
+    ) -> GcPreview: ...
+
+    async def collect_garbage(
+        self,
+        on_step: StepCallback | None = None,
+        *,
+        remove_repositories: Sequence[str] = (),
+        start_stopped: bool = False,
+        delete_untagged: bool = False,
+    ) -> GcResult: ...
+
+    async def resume_gc(self, on_step: StepCallback | None = None) -> ResumeResult: ...
+
+    def interruption(self) -> str | None:
+        """What an interrupted garbage collection left to do, or None."""
+        ...
+
+
 class CleanupBackend(Protocol):
     """What the Clean-up pane needs; the fake for pane tests implements the same."""
 
     settings: Settings
+
+    @property
+    def collector(self) -> CollectorBackend:
+        """The garbage collection of this registry's container."""
+        ...
 
     @property
     def registry(self) -> str: ...
@@ -58,23 +91,6 @@ class CleanupBackend(Protocol):
 
     async def wait_until_up(self, timeout: float = 20.0) -> None: ...
 
-    def preview_gc(
-        self,
-        remove_repositories: Sequence[str] = (),
-        *,
-        start_stopped: bool = False,
-        delete_untagged: bool = False,
-    ) -> GcPreview: ...
-
-    async def collect_garbage(
-        self,
-        on_step: StepCallback | None = None,
-        *,
-        remove_repositories: Sequence[str] = (),
-        start_stopped: bool = False,
-        delete_untagged: bool = False,
-    ) -> GcResult: ...
-
     def space_index(self, graph: RegistryGraph) -> SpaceIndex:
         """What deleting any selection of the graph frees, and the ranking (pure)."""
         ...
@@ -83,12 +99,6 @@ class CleanupBackend(Protocol):
         self, graph: RegistryGraph, repository: str, rules: RetentionRules
     ) -> RetentionChoice:
         """What the rules delete (RuleError when they cannot apply)."""
-        ...
-
-    async def resume_gc(self, on_step: StepCallback | None = None) -> ResumeResult: ...
-
-    def interruption(self) -> str | None:
-        """What an interrupted garbage collection left to do, or None."""
         ...
 
     def exclusive(self, what: str, command: str = "") -> AbstractAsyncContextManager[None]:

@@ -46,12 +46,21 @@ if TYPE_CHECKING:
     from buildtui.settings import Settings
 
 
+class Accounting(Protocol):
+    """The account of what a collection freed (`collector.Collector.account`)."""
+
+    def account(self, result: GcResult) -> GcResult: ...
+
+
 class Collecting(Protocol):
     """What a collection needs of the clean-up service (`service.CleanupService`): its
     container, its registry read and verified, the account of what was freed."""
 
     settings: Settings
     container: ContainerControl
+
+    @property
+    def collector(self) -> Accounting: ...
 
     @property
     def registry(self) -> str: ...
@@ -61,8 +70,6 @@ class Collecting(Protocol):
     async def wait_until_up(self, timeout: float = 20.0) -> None: ...
 
     async def verify(self, graph: RegistryGraph, tags: Sequence[TagRef]) -> VerifyReport: ...
-
-    def account(self, result: GcResult) -> GcResult: ...
 
     def at(self, url: str) -> Collecting:
         """The same service at another address."""
@@ -111,7 +118,7 @@ async def run_collection(
         raise
     # The account (and forgetting the deletions it settles) is part of the collection:
     # done here, in the process that outlives its caller, and kept in the journal.
-    result = service.account(result)
+    result = service.collector.account(result)
     journal.tolerant = True
     journal.finish("done", result=result_json(result))
     return result

@@ -2,8 +2,9 @@
 registry, its lock and journal, the collection (in a detached process, or here with the
 tests' fakes), a collection resumed, and the account of what it freed.
 
-`CleanupService` makes one and hands its collection methods on to it; the collection
-sequence itself (`collection.py`) reads and verifies the registry through the service.
+Each `CleanupService` makes one, its `collector`, which the pane and the commands ask
+for a collection; the collection sequence itself (`collection.py`) reads and verifies the
+registry through the service.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from buildtui.cleanup.accounting import account_for
 from buildtui.cleanup.collection import resume_collection, run_collection
+from buildtui.cleanup.container import RegistryContainer
 from buildtui.cleanup.detach import follow_journal, spawn_worker
 from buildtui.cleanup.docker_output import ContainerInfo
 from buildtui.cleanup.errors import (
@@ -35,7 +37,6 @@ from buildtui.cleanup.gc import (
     ContainerControl,
     GcPreview,
     GcResult,
-    RegistryContainer,
     ResumeResult,
     StepCallback,
 )

@@ -280,7 +280,7 @@ ControlFor = Callable[[Settings], "ContainerControl"]
 
 
 def _registry_container(settings: Settings) -> ContainerControl:
-    from buildtui.cleanup.gc import RegistryContainer
+    from buildtui.cleanup.container import RegistryContainer
 
     return RegistryContainer(settings)
 

@@ -1,12 +1,11 @@
 """The clean-up service the pane and the CLI use: read, plan, delete, collect, verify.
 
-Async methods talk HTTP (one reused registry client, async workers); `preview_gc` and
-`resolve_container` block on the docker CLI (thread workers). `collect_garbage` starts
-the collection in a detached process (`buildtui.cleanup.worker`) and follows its
-journal; `exclusive` is the lock a deletion holds so that no collection stops the
-registry under it (and the other way round). The collection methods (`preview_gc`,
-`collect_garbage`, `resume_gc`, …) are the `Collector`'s (`collector.py`), which the
-service hands them on to.
+Async methods talk HTTP (one reused registry client, async workers). A garbage
+collection is the service's `collector` (`collector.py`: `service.collector.preview_gc`,
+`collect_garbage`, `resume_gc`, …), which blocks on the docker CLI (thread workers) and
+runs the collection in a detached process (`buildtui.cleanup.worker`); `exclusive` is
+the lock a deletion holds so that no collection stops the registry under it (and the
+other way round).
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from buildtui.cleanup import space_reads
 from buildtui.cleanup.accounting import planned_blobs
 from buildtui.cleanup.backend import CleanupBackend as CleanupBackend  # the pane's interface
 from buildtui.cleanup.collector import Collector
+from buildtui.cleanup.container import RegistryContainer
 from buildtui.cleanup.distribution import RegistryVersion
 from buildtui.cleanup.docker_output import ContainerInfo
 from buildtui.cleanup.errors import (
@@ -43,16 +43,9 @@ from buildtui.cleanup.execute import (
     ProgressCallback,
     execute_plan,
 )
-from buildtui.cleanup.gc import (
-    ContainerControl,
-    GcPreview,
-    GcResult,
-    RegistryContainer,
-    ResumeResult,
-    StepCallback,
-)
+from buildtui.cleanup.gc import ContainerControl
 from buildtui.cleanup.graph import GraphBuilder, RegistryGraph, TagRef
-from buildtui.cleanup.journal import ContainerKey, Journal, RegistryLock
+from buildtui.cleanup.journal import RegistryLock
 from buildtui.cleanup.pending import PendingDeletions
 from buildtui.cleanup.plan import Plan, Selection, plan_deletion
 from buildtui.cleanup.retention import (
@@ -69,7 +62,6 @@ from buildtui.engine.registry_container import (
     ContainerState,
     deletion_disabled_advice,
     inspect_registry_container,
-    registry_down_advice,
     storage_copy_dir,
 )
 from buildtui.engine.registry_side import DockerSide
@@ -81,7 +73,7 @@ from buildtui.registry.models import Manifest
 from buildtui.registry.reference import is_loopback, same_registry, split_host
 from buildtui.registry.requests_thread import on_caller
 from buildtui.registry.scan import ProgressCallback as ScanProgress
-from buildtui.registry.service import RegistryService
+from buildtui.registry.service import EngineSide, RegistryService
 from buildtui.settings import Settings, cli_prefix, data_dir
 
 
@@ -99,7 +91,12 @@ class CleanupService:
         container_state: Callable[[], ContainerState] | None = None,
         pending: PendingDeletions | None = None,
         records: RecordBook | None = None,
+        engine: EngineSide | None = None,
     ) -> None:
+        """`container_state`: what `docker inspect` says of the container, for the fix of
+        a registry that refuses deletions (by default the engine is asked). `engine`: what
+        the registry service asks the engine, and this service too when the registry does
+        not answer (by default the docker CLI of `settings`)."""
         self.settings = settings
         self.pending = pending or PendingDeletions()
         self.records = records or RecordBook()
@@ -111,13 +108,14 @@ class CleanupService:
         """The task that holds the container's lock through `exclusive`, if any."""
         self._container_state = container_state or self._inspect_container
         self.collector = Collector(self)
+        self.engine: EngineSide = engine or DockerSide(settings)
         # A registry that does not answer: its client's message says what to do about the
-        # container, from the same `docker inspect` as every other hint here.
+        # container, as the engine advises the registry service.
         self.registry_service = registry or RegistryService(
             settings,
             transport=transport,
             down_advice=self._down_advice,
-            engine=DockerSide(settings),
+            engine=self.engine,
         )
 
     @property
@@ -131,9 +129,10 @@ class CleanupService:
         return inspect_registry_container(self.container_name, self._docker)
 
     def _down_advice(self) -> str:
-        """What to do when nothing answers (blocking: asked off the event loop)."""
-        url = self.registry_service.base_url
-        return str(registry_down_advice(self._container_state(), url, self._docker))
+        """What to do when nothing answers (blocking: asked off the event loop): the
+        engine's advice about the container this service uses (the one that publishes
+        the registry's port, once a collection or a reading has found it)."""
+        return self.engine.down_advice(self.container_name, self.registry_service.base_url)
 
     async def _advised(self, error: CleanupError) -> CleanupError:
         """The error with the exact command that fixes it, from `docker inspect` (if any).
@@ -217,7 +216,9 @@ class CleanupService:
         try:
             info = self.container.inspect()
             if self.container_mismatch(info) and is_loopback(self.registry):
-                info = self.resolve_container()[0]  # the container that publishes the port
+                info = self.collector.resolve_container()[
+                    0
+                ]  # the container that publishes the port
             mismatch = self.container_mismatch(info)
             if mismatch:
                 return None, [mismatch + _("; untagged manifests were not listed")]
@@ -376,34 +377,7 @@ class CleanupService:
             records=self.records,
         )
 
-    # -- garbage collection (collector.py) ---------------------------------------------
-
-    def resolve_container(self) -> tuple[ContainerInfo, tuple[str, ...]]:
-        """The container that serves the registry's port, and warnings; GcRefused if none."""
-        return self.collector.resolve_container()
-
-    def preview_gc(
-        self,
-        remove_repositories: Sequence[str] = (),
-        *,
-        start_stopped: bool = False,
-        delete_untagged: bool = False,
-    ) -> GcPreview:
-        return self.collector.preview_gc(
-            remove_repositories, start_stopped=start_stopped, delete_untagged=delete_untagged
-        )
-
-    def key_of(self, info: ContainerInfo) -> ContainerKey:
-        return self.collector.key_of(info)
-
-    def journal_of(self, key: ContainerKey) -> Journal | None:
-        return self.collector.journal_of(key)
-
-    def interruption(self) -> str | None:
-        return self.collector.interruption()
-
-    def check_idle(self, info: ContainerInfo | None = None) -> None:
-        self.collector.check_idle(info)
+    # -- the registry container's lock --------------------------------------------------
 
     @contextlib.asynccontextmanager
     async def exclusive(self, what: str, command: str = "") -> AsyncIterator[None]:
@@ -437,27 +411,6 @@ class CleanupService:
             self._locked_by = None
             if lock is not None:
                 lock.release()
-
-    async def collect_garbage(
-        self,
-        on_step: StepCallback | None = None,
-        *,
-        remove_repositories: Sequence[str] = (),
-        start_stopped: bool = False,
-        delete_untagged: bool = False,
-    ) -> GcResult:
-        return await self.collector.collect_garbage(
-            on_step,
-            remove_repositories=remove_repositories,
-            start_stopped=start_stopped,
-            delete_untagged=delete_untagged,
-        )
-
-    def account(self, result: GcResult) -> GcResult:
-        return self.collector.account(result)
-
-    async def resume_gc(self, on_step: StepCallback | None = None) -> ResumeResult:
-        return await self.collector.resume_gc(on_step)
 
     # -- space, retention, version (space_reads) -----------------------------------------
 

@@ -1,6 +1,6 @@
 """`python -m buildtui.cleanup.worker JOURNAL --lock-fd N`: one garbage collection, detached.
 
-`CleanupService.collect_garbage` takes the registry container's lock, writes the
+`Collector.collect_garbage` takes the registry container's lock, writes the
 journal and starts this process in a session of its own with the lock's file
 descriptor, then only follows the journal. So a closing terminal (SIGHUP to the whole
 session), Ctrl-C, a terminate or a kill of the app or the command line leave this

@@ -191,7 +191,7 @@ def run_rm(args: argparse.Namespace, settings: Settings) -> int:
         # garbage collection stops the registry meanwhile, and none runs now (the
         # deletion and its verification, `delete_and_verify`, keep it).
         if args.dry_run:
-            service.check_idle()
+            service.collector.check_idle()
             return await plan_and_delete(service)
         async with service.exclusive("deletion"):
             return await plan_and_delete(service)
@@ -347,7 +347,7 @@ def run_gc(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
 
     async def work(service: CleanupService) -> int:
-        info, _unused = await asyncio.to_thread(service.resolve_container)
+        info, _unused = await asyncio.to_thread(service.collector.resolve_container)
         if args.delete_untagged:
             version = await service.registry_version()
             problem = minus_m_allowed(version)
@@ -365,7 +365,7 @@ def run_gc(args: argparse.Namespace, settings: Settings) -> int:
                 args.json,
             )
         preview = await asyncio.to_thread(
-            lambda: service.preview_gc(
+            lambda: service.collector.preview_gc(
                 repositories, start_stopped=args.start, delete_untagged=args.delete_untagged
             )
         )
@@ -383,7 +383,7 @@ def run_gc(args: argparse.Namespace, settings: Settings) -> int:
         if not await _confirm(question, args.yes):
             _say(_("Nothing was changed."), args.json)
             return 1
-        result = await service.collect_garbage(
+        result = await service.collector.collect_garbage(
             lambda step: _say(f"… {step}", args.json),
             remove_repositories=repositories,
             start_stopped=args.start,
@@ -418,7 +418,7 @@ def run_gc(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _resume(service: CleanupService, args: argparse.Namespace) -> int:
-    result = await service.resume_gc(lambda step: _say(f"… {step}", args.json))
+    result = await service.collector.resume_gc(lambda step: _say(f"… {step}", args.json))
     verification = result.verification
     ok = verification is None or verification.ok
     if args.json:

@@ -10,9 +10,17 @@ import pytest
 from buildtui.cleanup.errors import DeletionDisabled, RegistryUnavailable
 from buildtui.cleanup.execute import ExecutionFailed
 from buildtui.cleanup.plan import Selection
+from buildtui.cleanup.service import CleanupService
 from buildtui.engine.registry_container import ContainerState, parse_registry_run
 from buildtui.registry.deletion_probe import PROBE_DIGEST
-from tests.fakes.cleanup import WritableFakeRegistry, fake_cleanup_service, lab_fake_registry
+from buildtui.settings import Settings
+from tests.fakes.cleanup import (
+    FakeContainer,
+    InspectedSide,
+    WritableFakeRegistry,
+    fake_cleanup_service,
+    lab_fake_registry,
+)
 from tests.unit.foundation.test_registry_container import container, image, volume
 
 
@@ -99,3 +107,32 @@ async def test_a_registry_that_does_not_answer_is_advised_once() -> None:
     await service.aclose()
     assert str(caught.value).count("`docker start lab-reg`") == 1
     assert "registry7" not in str(caught.value)
+
+
+class AskedSide(InspectedSide):
+    """The engine, and what it was asked about the registry's container."""
+
+    def __init__(self, state: ContainerState) -> None:
+        super().__init__(state)
+        self.asked: list[tuple[str, str]] = []
+
+    def down_advice(self, container: str, base_url: str) -> str:
+        self.asked.append((container, base_url))
+        return super().down_advice(container, base_url)
+
+
+async def test_a_service_with_its_own_client_asks_the_engine_about_its_container() -> None:
+    registry = lab_fake_registry()
+    registry.down = True
+    engine = AskedSide(lab_state(5000, running=False))
+    settings = Settings(registry_url=f"http://{registry.host}", registry_container="registry7")
+    service = CleanupService(
+        settings, container=FakeContainer(registry), transport=registry.transport, engine=engine
+    )
+    with pytest.raises(RegistryUnavailable) as caught:
+        await service.load()
+    await service.aclose()
+    assert str(caught.value).endswith(
+        "lab-reg exists but is stopped; start it: `docker start lab-reg`"
+    )
+    assert engine.asked == [("registry7", "http://localhost:5000")]

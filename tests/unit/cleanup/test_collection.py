@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from buildtui.cleanup.container import RegistryContainer
 from buildtui.cleanup.errors import CollectionBusy, CollectionInterrupted, GcRefused
-from buildtui.cleanup.gc import RegistryContainer
 from buildtui.cleanup.journal import ContainerKey, Journal, RegistryLock
 from buildtui.cleanup.plan import Selection
 from buildtui.cleanup.service import CleanupService
@@ -26,7 +26,7 @@ from tests.unit.cleanup.test_gc import Docker, inspect_data
 
 
 def key(service: CleanupService) -> ContainerKey:
-    return service.key_of(service.container.inspect())
+    return service.collector.key_of(service.container.inspect())
 
 
 def journal_of(service: CleanupService) -> Journal | None:
@@ -46,7 +46,7 @@ async def test_a_collection_journals_each_phase_and_its_verified_result() -> Non
     service = fake_cleanup_service(registry)
     steps: list[str] = []
 
-    result = await service.collect_garbage(steps.append)
+    result = await service.collector.collect_garbage(steps.append)
     await service.aclose()
 
     journal = journal_of(service)
@@ -66,13 +66,13 @@ async def test_a_second_collection_and_a_deletion_are_refused_while_one_runs() -
     lock.acquire("garbage collection", "buildtui gc -y")
     try:
         with pytest.raises(CollectionBusy, match="a garbage collection of registry7 runs"):
-            await service.collect_garbage()
+            await service.collector.collect_garbage()
         busy = pytest.raises(CollectionBusy, match="a garbage collection of registry7 runs")
         with busy:
             async with service.exclusive("deletion"):
                 pass
         with pytest.raises(CollectionBusy):
-            service.check_idle()
+            service.collector.check_idle()
     finally:
         lock.release()
     await service.aclose()
@@ -90,21 +90,21 @@ async def test_an_interrupted_collection_blocks_gc_and_rm_until_it_is_resumed() 
     container.running, registry.down = False, True
 
     with pytest.raises(CollectionInterrupted, match="gc --resume"):
-        await service.collect_garbage()
+        await service.collector.collect_garbage()
     stopped = pytest.raises(CollectionInterrupted, match="registry7 may still be stopped")
     with stopped:
         async with service.exclusive("deletion"):
             pass
-    assert service.interruption() is not None
+    assert service.collector.interruption() is not None
 
-    resumed = await service.resume_gc()
+    resumed = await service.collector.resume_gc()
 
     assert resumed.started and container.running
     assert resumed.verification is not None and resumed.verification.ok
     assert [str(c.ref) for c in resumed.verification.checks] == ["lab:v2"]
-    assert service.interruption() is None
+    assert service.collector.interruption() is None
     with pytest.raises(GcRefused, match="no interrupted garbage collection"):
-        await service.resume_gc()
+        await service.collector.resume_gc()
     await service.aclose()
 
 
@@ -114,15 +114,15 @@ async def test_a_stopped_registry_is_collected_without_reading_it_and_left_stopp
     registry.down = True
     service = fake_cleanup_service(registry, container)
 
-    preview = await asyncio.to_thread(service.preview_gc)
-    result = await service.collect_garbage()
+    preview = await asyncio.to_thread(service.collector.preview_gc)
+    result = await service.collector.collect_garbage()
 
     assert any("leaves it stopped (`buildtui gc --start` starts it" in w for w in preview.warnings)
     assert result.left_stopped and result.verification is None
     assert not container.running and "stopping registry7" not in container.steps
     assert registry.requests == []  # no HTTP to a registry that cannot answer
 
-    started = await service.collect_garbage(start_stopped=True)
+    started = await service.collector.collect_garbage(start_stopped=True)
 
     assert container.running and not started.left_stopped
     assert started.verification is not None and started.verification.ok
@@ -206,7 +206,7 @@ def test_the_container_that_publishes_the_port_is_used_and_said_so() -> None:
     docker = scripted(registry7=published("5001"), **{"lab-registry": published("5000")})
     service = service_for(docker)
 
-    info, warnings = service.resolve_container()
+    info, warnings = service.collector.resolve_container()
 
     assert info.name == "lab-registry" and service.container.name == "lab-registry"
     assert "container registry7 publishes 0.0.0.0:5001->5000/tcp, not port 5000" in warnings[0]
@@ -217,13 +217,13 @@ def test_no_container_publishing_the_port_refuses() -> None:
     service = service_for(scripted(registry7=published("5001")))
 
     with pytest.raises(GcRefused, match="no running container publishes port 5000"):
-        service.resolve_container()
+        service.collector.resolve_container()
 
 
 def test_a_stopped_container_is_checked_by_the_port_it_asks_for() -> None:
     stopped = published("5000", running=False)
     stopped["NetworkSettings"]["Ports"] = {}
-    info, warnings = service_for(scripted(registry7=stopped)).resolve_container()
+    info, warnings = service_for(scripted(registry7=stopped)).collector.resolve_container()
 
     assert not info.running and info.bound_ports == (5000,) and warnings == ()
 
@@ -233,7 +233,7 @@ def test_an_ephemeral_port_is_announced_before_the_restart() -> None:
     data["HostConfig"]["PortBindings"]["5000/tcp"][0]["HostPort"] = ""
     _, warnings = service_for(
         scripted(registry7=data), "http://localhost:32768"
-    ).resolve_container()
+    ).collector.resolve_container()
 
     assert "publishes port 32768 as an ephemeral host port" in warnings[0]
     assert "-p 32768:5000" in warnings[0]
@@ -263,7 +263,7 @@ async def test_a_deletion_holds_the_lock_so_no_collection_starts_under_it() -> N
     async with service.exclusive("deletion", "buildtui rm lab:stable"):
         await service.execute(service.plan(graph, [Selection("lab", tag="stable")]))
         with pytest.raises(CollectionBusy, match=r"a deletion of registry7 runs .*rm lab:stable"):
-            await service.collect_garbage()
+            await service.collector.collect_garbage()
     await service.aclose()
 
 
@@ -318,7 +318,7 @@ async def test_the_collection_itself_settles_the_account_and_journals_it() -> No
     predicted = {b.digest for b in plan.freed_blobs}
     assert {b.digest for b in service.pending.get(service.registry).blobs} == predicted
 
-    result = await service.collect_garbage()
+    result = await service.collector.collect_garbage()
     await service.aclose()
 
     assert result.account is not None

@@ -14,7 +14,7 @@ from tests.fakes.cleanup import fake_cleanup_service, lab_fake_registry
 
 
 def lock_of(service: CleanupService) -> RegistryLock:
-    key = service.key_of(service.container.inspect())
+    key = service.collector.key_of(service.container.inspect())
     return RegistryLock.of(key, service.container.name)
 
 
@@ -30,7 +30,7 @@ async def test_it_deletes_then_verifies_the_tags_left_under_the_lock() -> None:
         with pytest.raises(
             CollectionBusy, match=r"a deletion of registry7 runs .*rm lab:cachetest"
         ):
-            service.check_idle()
+            service.collector.check_idle()
 
     result = await service.delete_and_verify(
         plan, graph, holder="buildtui rm lab:cachetest", on_deleted=deleted

@@ -72,7 +72,7 @@ async def test_deleting_the_cache_then_gc_frees_what_the_plan_said_and_the_image
     report = await service.execute(
         plan, lambda done, total, what: progress.append((done, total, what))
     )
-    result = await service.collect_garbage()
+    result = await service.collector.collect_garbage()
     verification = await service.verify(graph, plan.remaining_tags)
     await service.aclose()
 
@@ -104,7 +104,7 @@ async def test_tag_only_removal_keeps_the_other_tag() -> None:
     graph = await service.load()
     plan = service.plan(graph, [Selection("lab", tag="stable")])
     await service.execute(plan)
-    await service.collect_garbage()
+    await service.collector.collect_garbage()
     verification = await service.verify(graph, plan.remaining_tags)
     await service.aclose()
 
@@ -278,7 +278,7 @@ async def test_gc_without_the_container_says_how_to_fix_it() -> None:
     service = fake_cleanup_service(registry, FakeContainer(registry, missing=True))
 
     with pytest.raises(ContainerNotFound):
-        await service.collect_garbage()
+        await service.collector.collect_garbage()
 
 
 class DigestOnlyRegistry(WritableFakeRegistry):

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from buildtui.cleanup.container import RegistryContainer
 from buildtui.cleanup.docker_output import parse_gc_output, parse_inspect
 from buildtui.cleanup.errors import (
     ContainerNotFound,
@@ -18,7 +19,7 @@ from buildtui.cleanup.errors import (
     NotARegistryContainer,
     RestartFailed,
 )
-from buildtui.cleanup.gc import RegistryContainer, address_after
+from buildtui.cleanup.gc import address_after
 from buildtui.settings import Settings
 
 GC_OUTPUT = """busybox

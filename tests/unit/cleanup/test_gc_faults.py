@@ -17,6 +17,7 @@ import pytest
 
 from buildtui.cleanup import journal as journal_module
 from buildtui.cleanup.collection import run_collection
+from buildtui.cleanup.container import RegistryContainer
 from buildtui.cleanup.errors import (
     CollectionBusy,
     CollectionInterrupted,
@@ -26,7 +27,7 @@ from buildtui.cleanup.errors import (
     JournalDamaged,
     JournalUnavailable,
 )
-from buildtui.cleanup.gc import CollectionRequest, RegistryContainer
+from buildtui.cleanup.gc import CollectionRequest
 from buildtui.cleanup.journal import Journal, RegistryLock
 from buildtui.cleanup.service import CleanupService
 from buildtui.cli import main
@@ -123,7 +124,9 @@ async def test_a_disk_that_fills_while_the_registry_is_stopped_leaves_it_up_and_
     registry = lab_fake_registry()
     container = FakeContainer(registry)
     service = fake_cleanup_service(registry, container)
-    journal = Journal.begin(service.settings, service.key_of(container.inspect()), "registry7")
+    journal = Journal.begin(
+        service.settings, service.collector.key_of(container.inspect()), "registry7"
+    )
     full_disk_from(monkeypatch, "collecting")
 
     result = await run_collection(service, journal, CollectionRequest())
@@ -144,7 +147,9 @@ async def test_a_disk_full_before_the_stop_refuses_the_collection_and_stops_noth
     registry = lab_fake_registry()
     container = FakeContainer(registry)
     service = fake_cleanup_service(registry, container)
-    journal = Journal.begin(service.settings, service.key_of(container.inspect()), "registry7")
+    journal = Journal.begin(
+        service.settings, service.collector.key_of(container.inspect()), "registry7"
+    )
     full_disk_from(monkeypatch, "stopping")
 
     with pytest.raises(JournalUnavailable, match="no space left on device"):
@@ -158,7 +163,9 @@ async def test_a_disk_full_before_the_stop_refuses_the_collection_and_stops_noth
 
 
 def damage(service: CleanupService, container: FakeContainer, text: str) -> Journal:
-    journal = Journal.begin(service.settings, service.key_of(container.inspect()), "registry7")
+    journal = Journal.begin(
+        service.settings, service.collector.key_of(container.inspect()), "registry7"
+    )
     journal.path.write_text(text)
     return journal
 
@@ -176,7 +183,7 @@ async def test_a_damaged_journal_is_moved_aside_with_the_registrys_state(running
     journal = damage(service, container, GARBAGE)
 
     with pytest.raises(JournalDamaged) as caught:
-        await service.collect_garbage()
+        await service.collector.collect_garbage()
 
     message = str(caught.value)
     assert f"the journal of a garbage collection, {journal.path}, could not be read" in message
@@ -190,7 +197,7 @@ async def test_a_damaged_journal_is_moved_aside_with_the_registrys_state(running
     assert not journal.path.exists()
     assert list(journal.path.parent.glob("*.journal.json.bad-*"))
     # It is out of the way: the next collection runs.
-    result = await service.collect_garbage(start_stopped=True)
+    result = await service.collector.collect_garbage(start_stopped=True)
     assert result.verification is not None and result.verification.ok
     await service.aclose()
 
@@ -226,9 +233,9 @@ async def test_resume_of_a_damaged_journal_says_the_state_not_never_ran() -> Non
     damage(service, container, GARBAGE)
 
     with pytest.raises(JournalDamaged, match="is stopped, the engine says"):
-        await service.resume_gc()
+        await service.collector.resume_gc()
     with pytest.raises(GcRefused, match=r"could not be read and was moved to .*bad-"):
-        await service.resume_gc()
+        await service.collector.resume_gc()
     await service.aclose()
 
 
@@ -237,16 +244,16 @@ async def test_another_containers_damaged_journal_affects_nothing_here() -> None
     container = FakeContainer(registry)
     service = fake_cleanup_service(registry, container)
     other = FakeContainer(registry, name="other", engine=container.engine)
-    journal = Journal.begin(service.settings, service.key_of(other.inspect()), "other")
+    journal = Journal.begin(service.settings, service.collector.key_of(other.inspect()), "other")
     journal.path.write_text(GARBAGE)
     fifo = journal.path.with_name("fake-engine-0001_" + "9" * 64 + ".journal.json")
     os.mkfifo(fifo)
 
-    assert service.interruption() is None
-    service.check_idle()
+    assert service.collector.interruption() is None
+    service.collector.check_idle()
     async with service.exclusive("deletion"):
         pass
-    result = await service.collect_garbage()
+    result = await service.collector.collect_garbage()
     await service.aclose()
 
     assert result.verification is not None and result.verification.ok
@@ -263,8 +270,8 @@ def test_two_spellings_of_one_engine_give_one_key() -> None:
     socket = Settings(docker_host="unix:///var/run/docker.sock")
     spelled = CleanupService(socket, container=RegistryContainer(socket, run=docker))
 
-    first = plain.key_of(plain.container.inspect())
-    second = spelled.key_of(spelled.container.inspect())
+    first = plain.collector.key_of(plain.container.inspect())
+    second = spelled.collector.key_of(spelled.container.inspect())
 
     assert first == second
     assert [
@@ -296,7 +303,10 @@ async def test_resume_finds_the_renamed_registry_and_leaves_the_new_namesake_alo
     service = fake_cleanup_service(registry, interrupted)
     graph_tags = [{"repository": "lab", "tag": "v2", "digest": registry.tags["lab"]["v2"]}]
     journal = Journal.begin(
-        service.settings, service.key_of(interrupted.inspect()), "registry7", was_running=True
+        service.settings,
+        service.collector.key_of(interrupted.inspect()),
+        "registry7",
+        was_running=True,
     )
     journal.update(tags=graph_tags, pid=4242)
     journal.phase("collecting")  # ... and its process died
@@ -306,8 +316,8 @@ async def test_resume_finds_the_renamed_registry_and_leaves_the_new_namesake_alo
     )
     here = fake_cleanup_service(registry, namesake)
 
-    assert here.interruption() is not None
-    resumed = await here.resume_gc()
+    assert here.collector.interruption() is not None
+    resumed = await here.collector.resume_gc()
     await here.aclose()
     await service.aclose()
 
@@ -326,7 +336,7 @@ async def test_a_collection_of_a_registry_that_is_gone_since_finishes_without_to
     registry = lab_fake_registry()
     gone = FakeContainer(registry, running=False)
     service = fake_cleanup_service(registry, gone)
-    journal = Journal.begin(service.settings, service.key_of(gone.inspect()), "registry7")
+    journal = Journal.begin(service.settings, service.collector.key_of(gone.inspect()), "registry7")
     journal.update(was_running=True)
     journal.phase("stopped")
     gone.missing = True
@@ -335,25 +345,27 @@ async def test_a_collection_of_a_registry_that_is_gone_since_finishes_without_to
     )
     here = fake_cleanup_service(registry, namesake)
 
-    resumed = await here.resume_gc()
+    resumed = await here.collector.resume_gc()
     await here.aclose()
 
     assert not namesake.running and namesake.steps == []
     assert "no longer exists: there is nothing to start or verify" in resumed.note
     with pytest.raises(GcRefused, match="no interrupted garbage collection"):
-        await here.resume_gc()
+        await here.collector.resume_gc()
 
 
 def test_an_interruption_names_the_resume_of_the_container_it_stopped() -> None:
     registry = lab_fake_registry()
     container = FakeContainer(registry)
     service = fake_cleanup_service(registry, container)
-    journal = Journal.begin(service.settings, service.key_of(container.inspect()), "registry7")
+    journal = Journal.begin(
+        service.settings, service.collector.key_of(container.inspect()), "registry7"
+    )
     journal.update(was_running=True)
     journal.phase("stopped")
 
     with pytest.raises(CollectionInterrupted, match="registry7 may still be stopped"):
-        service.check_idle()
+        service.collector.check_idle()
     assert json.loads(journal.path.read_text())["container_id"] == container.container_id
 
 

@@ -171,7 +171,7 @@ def test_version_and_completion_load_neither_httpx_nor_python_on_whales(argv: li
 
 
 def test_the_collections_docker_commands_are_in_the_debug_log(tmp_path: Path) -> None:
-    from buildtui.cleanup.gc import run_docker
+    from buildtui.cleanup.container import run_docker
 
     path = logs.configure("debug", tmp_path / "buildtui.log")
     assert path is not None

@@ -87,7 +87,9 @@ class GarbageCollection(Widget):
     @work(thread=True, exclusive=True, group=GROUP, exit_on_error=False)
     def _prepare(self, repositories: tuple[str, ...], delete_untagged: bool) -> None:
         try:
-            preview = self.service.preview_gc(repositories, delete_untagged=delete_untagged)
+            preview = self.service.collector.preview_gc(
+                repositories, delete_untagged=delete_untagged
+            )
         except CleanupError as error:
             self.post_message(Failed(_("Garbage collection cannot run"), error))
             return
@@ -99,7 +101,7 @@ class GarbageCollection(Widget):
         # closing its terminal, does not leave the registry stopped.
         self.running = True
         try:
-            result = await self.service.collect_garbage(
+            result = await self.service.collector.collect_garbage(
                 self._post_step, remove_repositories=repositories, delete_untagged=delete_untagged
             )
         except CleanupError as error:
@@ -117,7 +119,7 @@ class GarbageCollection(Widget):
     async def _resume(self) -> None:
         self.running = True
         try:
-            result = await self.service.resume_gc(self._post_step)
+            result = await self.service.collector.resume_gc(self._post_step)
         except CleanupError as error:
             self.post_message(Failed(_("Cannot resume the garbage collection"), error))
             return

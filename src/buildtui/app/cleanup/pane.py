@@ -191,7 +191,7 @@ class CleanupPane(ReadsInBackground, Pane):
 
     def _show_interruption(self) -> bool:
         """Show an interrupted garbage collection (it may have left the registry stopped)."""
-        interruption = self.service.interruption()
+        interruption = self.service.collector.interruption()
         if interruption:
             self.show_error(CollectionInterrupted(interruption), _("Garbage collection"))
         return interruption is not None
