@@ -146,7 +146,7 @@ def test_cached_steps_without_an_import_are_said_to_come_from_the_local_cache() 
 
     note = local_cache_hits(10, "not-found")
     assert note is not None and note.harmless
-    assert "10 step(s) came from the cache, but the cache import found nothing" in (note.shown()[1])
+    assert "10 steps came from the cache, but the cache import found nothing" in (note.shown()[1])
     assert "docker buildx prune -af" in note.fix
     assert "no cache was imported" in (local_cache_hits(3, "none") or note).explanation
     assert local_cache_hits(10, "found") is None  # the registry cache did its work
