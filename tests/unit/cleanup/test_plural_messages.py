@@ -1,12 +1,17 @@
 """The clean-up's messages with a count take the plural of their language: one and several
 tags in English, and Polish's three forms (1 tag, 2 tagi, 5 tagów), made by the plan, the
-confirmation, the run's report and the verification as the user sees them."""
+confirmation, the run's report, the verification and gc's storage check as the user sees
+them."""
 
 from __future__ import annotations
+
+import subprocess
+from pathlib import Path
 
 import pytest
 
 from buildtui.cleanup.execute import ExecutionReport
+from buildtui.cleanup.gc import REMOVE_EMPTY_REPO, _busy_reason
 from buildtui.cleanup.graph import TagRef
 from buildtui.cleanup.plan import Plan, Selection, plan_deletion
 from buildtui.cleanup.present import deletion_warning, plan_lines
@@ -141,3 +146,63 @@ def test_the_verification_counts_the_remaining_tags(count: int, english: str, po
     assert verify_lines(report) == [english]
     with speaking("pl"):
         assert verify_lines(report) == [polish]
+
+
+def storage_check(root: Path, name: str) -> tuple[int, str]:
+    """REMOVE_EMPTY_REPO run here in check mode, as in the registry's container: its
+    exit status and last line."""
+    done = subprocess.run(
+        ["sh", "-c", REMOVE_EMPTY_REPO, "sh", str(root), name, "check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode, done.stdout.strip().splitlines()[-1]
+
+
+def stored(root: Path, name: str, tags: int, revisions: int) -> None:
+    manifests = root / "docker/registry/v2/repositories" / name / "_manifests"
+    for i in range(tags):
+        (manifests / "tags" / f"t{i}" / "current").mkdir(parents=True)
+    for i in range(revisions):
+        folder = manifests / "revisions/sha256" / f"{i:064x}"
+        folder.mkdir(parents=True)
+        (folder / "link").write_text(f"sha256:{i:064x}")
+
+
+@pytest.mark.parametrize(
+    ("tags", "revisions", "english", "polish"),
+    [
+        (1, 1, "it still holds 1 tag: t0 (delete it first with `buildtui rm`, then "
+               "`buildtui rm --untagged lab`)",
+               "nadal zawiera 1 tag: t0 (najpierw go usuń poleceniem `buildtui rm`, potem "
+               "`buildtui rm --untagged lab`)"),
+        (7, 7, "it still holds 7 tags: t0, t1, t2, t3, t4, … (delete them first with "
+               "`buildtui rm`, then `buildtui rm --untagged lab`)",
+               "nadal zawiera 7 tagów: t0, t1, t2, t3, t4, … (najpierw je usuń poleceniem "
+               "`buildtui rm`, potem `buildtui rm --untagged lab`)"),
+        (0, 1, "it still holds 1 untagged manifest revision (delete it first: "
+               "`buildtui rm --untagged lab`)",
+               "nadal zawiera 1 rewizję manifestu bez tagu (najpierw ją usuń: "
+               "`buildtui rm --untagged lab`)"),
+        (0, 2, "it still holds 2 untagged manifest revisions (delete them first: "
+               "`buildtui rm --untagged lab`)",
+               "nadal zawiera 2 rewizje manifestów bez tagu (najpierw je usuń: "
+               "`buildtui rm --untagged lab`)"),
+    ],
+)  # fmt: skip
+def test_a_repository_kept_by_gc_says_what_it_still_holds(
+    tmp_path: Path, tags: int, revisions: int, english: str, polish: str
+) -> None:
+    stored(tmp_path, "lab", tags, revisions)
+    status, line = storage_check(tmp_path, "lab")
+    assert (status, line.split()[:3]) == (4, ["busy", str(tags), str(revisions)])
+    assert _busy_reason(line, "lab") == english
+    with speaking("pl"):
+        assert _busy_reason(line, "lab") == polish
+
+
+def test_an_unexpected_line_from_the_storage_check_is_shown_as_it_is() -> None:
+    assert _busy_reason("busy: tag(s) v1 / 2 revision(s)", "lab") == (
+        "the removal failed: busy: tag(s) v1 / 2 revision(s)"
+    )
