@@ -10,6 +10,8 @@ Textual):
     ngettext("{count} step", "{count} steps", n).format(count=n)   # 1 krok / 2 kroki / 5 kroków
     TITLE = N_("Refresh")        # text made at import time (a binding's title, a column):
     ...  _(TITLE)                # marked with N_, translated where it is shown
+    FORMS = N_plural("{count} step", "{count} steps")   # the same, with a plural:
+    ...  ngettext(*FORMS, n)                              # translated where it is shown
 
 - Never glue pieces of a sentence together (`"Deleted " + what`), never `_(f"...")`:
   the translator sees the whole sentence with `{named}` fields and may reorder them.
@@ -64,6 +66,12 @@ def N_(message: str) -> str:
     """Mark `message` for the catalogue without translating it (text made at import
     time); translate it with `_()` where it is shown."""
     return message
+
+
+def N_plural(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a message with a plural for the catalogue without translating it; translate
+    it with `ngettext(singular, plural, count)` where it is shown."""
+    return singular, plural
 
 
 def language() -> str:

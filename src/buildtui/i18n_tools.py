@@ -20,7 +20,7 @@ from buildtui.i18n import DOMAIN, LANGUAGES, po_path
 
 PACKAGE = Path(__file__).resolve().parent
 SINGULAR_CALLS = {"_", "N_", "translate", "TrLabel"}
-PLURAL_CALLS = {"ngettext"}
+PLURAL_CALLS = {"ngettext", "N_plural"}
 HEADER_COMMENT = (
     "Polish translations of buildtui. Sorted by msgid, so that concurrent edits merge.\n"
     "Brought up to date by scripts/update_translations.py; the terms follow\n"
@@ -104,10 +104,12 @@ def mistakes(paths: Iterable[Path] | None = None) -> list[str]:
                 problems.append(f"{where}: {name}() of an f-string")
             elif name in SINGULAR_CALLS | PLURAL_CALLS and isinstance(first, ast.BinOp):
                 problems.append(f"{where}: {name}() of a + or % expression")
-            elif name in PLURAL_CALLS and not all(
-                _literal(arg) is not None for arg in node.args[:2]
-            ):
-                problems.append(f"{where}: ngettext() needs two literal forms")
+            elif name in PLURAL_CALLS:
+                # ngettext(FORMS...) of forms marked elsewhere with N_plural is fine, as
+                # _(TITLE) is; one literal form beside a variable one is not
+                literal = [_literal(arg) is not None for arg in node.args[:2]]
+                if not all(literal) and (name == "N_plural" or any(literal)):
+                    problems.append(f"{where}: {name}() needs two literal forms")
     return problems
 
 

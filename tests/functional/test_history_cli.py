@@ -188,3 +188,46 @@ def test_show_prints_control_characters_in_a_kept_log_visibly(
     out = capsys.readouterr().out
     assert "#1 \\x1b]0;owned\\x07 retitled" in out and "\\x1b[2J erased" in out
     assert "\x1b" not in out and "\x07" not in out
+
+
+@pytest.mark.parametrize(
+    ("language", "count", "question", "said"),
+    [
+        ("C.UTF-8", 1, "Delete build {ids} from the history, with its log and summary?",
+         "deleted build {ids} from the history"),
+        ("C.UTF-8", 2, "Delete 2 builds ({ids}) from the history, with their logs and summaries?",
+         "deleted 2 builds ({ids}) from the history"),
+        ("pl_PL.UTF-8", 1,
+         "Usunąć z historii 1 budowanie (nr {ids}) wraz z jego logiem i podsumowaniem?",
+         "usunięto z historii 1 budowanie (nr {ids})"),
+        ("pl_PL.UTF-8", 2,
+         "Usunąć z historii 2 budowania (nr {ids}) wraz z ich logami i podsumowaniami?",
+         "usunięto z historii 2 budowania (nr {ids})"),
+        ("pl_PL.UTF-8", 5,
+         "Usunąć z historii 5 budowań (nr {ids}) wraz z ich logami i podsumowaniami?",
+         "usunięto z historii 5 budowań (nr {ids})"),
+    ],
+)  # fmt: skip
+def test_rm_asks_about_one_build_or_several_in_the_user_s_language(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    language: str,
+    count: int,
+    question: str,
+    said: str,
+) -> None:
+    monkeypatch.setenv("LANG", language)
+    history = BuildHistory()
+    ids = [record_build(history, "lab-second-build.log", 1_700_000_000.0 + i) for i in range(count)]
+    asked: list[str] = []
+
+    def answer_yes(question: str) -> bool:
+        asked.append(question)
+        return True
+
+    monkeypatch.setattr("buildtui.commands.history.confirm", answer_yes)
+    assert main(["history", "rm", *map(str, ids)]) == 0
+    listed = ", ".join(map(str, ids))
+    assert asked == [question.format(ids=listed)]
+    assert capsys.readouterr().out.strip() == said.format(ids=listed)
+    assert BuildHistory().list() == []

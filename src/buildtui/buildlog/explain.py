@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from buildtui.buildlog.model import BuildModel, Phase, PhaseKind
-from buildtui.i18n import N_, _
+from buildtui.i18n import N_, N_plural, _, ngettext
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,14 +26,18 @@ class Explanation:
 
     `title`, `explanation` and `fix` are English (the catalogue's msgids): they are
     translated where they are shown (`shown`), in the language of the moment."""
+    plural: str = ""
+    """The plural of `explanation` (a message with a count), chosen by `count`."""
+    count: int = 1
 
     def shown(self) -> tuple[str, str, str]:
         """The title, explanation and fix in the current language."""
-        return (
-            _(self.title),
-            _(self.explanation).format(**dict(self.fields)),
-            _(self.fix),
+        explanation = (
+            ngettext(self.explanation, self.plural, self.count)
+            if self.plural
+            else _(self.explanation)
         )
+        return (_(self.title), explanation.format(**dict(self.fields)), _(self.fix))
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,22 +257,31 @@ def local_cache_hits(cached: int, cache_import: str) -> Explanation | None:
     """
     if cached == 0 or cache_import == "found":
         return None
+    singular, plural = (
+        N_plural(
+            "{cached} step came from the cache, but the cache import found nothing: "
+            "BuildKit reused what this builder kept from earlier builds, not the registry "
+            "cache. This says nothing about whether --cache-from works.",
+            "{cached} steps came from the cache, but the cache import found nothing: "
+            "BuildKit reused what this builder kept from earlier builds, not the registry "
+            "cache. This says nothing about whether --cache-from works.",
+        )
+        if cache_import == "not-found"
+        else N_plural(
+            "{cached} step came from the cache, but no cache was imported: BuildKit "
+            "reused what this builder kept from earlier builds, not the registry cache. "
+            "This says nothing about whether --cache-from works.",
+            "{cached} steps came from the cache, but no cache was imported: BuildKit "
+            "reused what this builder kept from earlier builds, not the registry cache. "
+            "This says nothing about whether --cache-from works.",
+        )
+    )
     return Explanation(
         key=LOCAL_CACHE_HITS,
         title=N_("The CACHED steps came from the builder's local cache"),
-        explanation=(
-            N_(
-                "{cached} step(s) came from the cache, but the cache import found nothing: "
-                "BuildKit reused what this builder kept from earlier builds, not the registry "
-                "cache. This says nothing about whether --cache-from works."
-            )
-            if cache_import == "not-found"
-            else N_(
-                "{cached} step(s) came from the cache, but no cache was imported: BuildKit "
-                "reused what this builder kept from earlier builds, not the registry cache. "
-                "This says nothing about whether --cache-from works."
-            )
-        ),
+        explanation=singular,
+        plural=plural,
+        count=cached,
         fix=N_(
             "To test the registry cache, empty the builder's local cache first (`docker "
             "buildx prune -af`, or the Builders pane's prune, which shows what it deletes), "

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from buildtui.buildlog.summary import BuildSummary
-from buildtui.i18n import _
+from buildtui.i18n import ngettext
 from buildtui.l10n import number
 
 ARCHES = {"x86_64": "linux/amd64", "amd64": "linux/amd64", "aarch64": "linux/arm64",
@@ -81,14 +81,21 @@ class Emulation:
             "steps": self.steps,
         }
         if self.native == self.fast and self.slow != self.native:
-            return _(
+            return ngettext(
                 "{slow} steps took {ratio}\u00d7 as long as {fast}'s: {slow_s} s against "
-                "{fast_s} s over the {steps} step(s) that ran on both ({slow} runs under QEMU "
-                "emulation on this {native} machine)"
+                "{fast_s} s over the {steps} step that ran on both ({slow} runs under QEMU "
+                "emulation on this {native} machine)",
+                "{slow} steps took {ratio}\u00d7 as long as {fast}'s: {slow_s} s against "
+                "{fast_s} s over the {steps} steps that ran on both ({slow} runs under QEMU "
+                "emulation on this {native} machine)",
+                self.steps,
             ).format(native=self.native, **figures)
-        return _(
+        return ngettext(
             "{slow} steps took {ratio}\u00d7 as long as {fast}'s: {slow_s} s against "
-            "{fast_s} s over the {steps} step(s) that ran on both"
+            "{fast_s} s over the {steps} step that ran on both",
+            "{slow} steps took {ratio}\u00d7 as long as {fast}'s: {slow_s} s against "
+            "{fast_s} s over the {steps} steps that ran on both",
+            self.steps,
         ).format(**figures)
 
     def to_json(self) -> dict[str, Any]:

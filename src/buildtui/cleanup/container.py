@@ -47,7 +47,7 @@ from buildtui.cleanup.gc import (
     RepositoryRemoval,
     StepCallback,
 )
-from buildtui.i18n import _
+from buildtui.i18n import _, ngettext
 from buildtui.l10n import number
 from buildtui.registry.reference import repository_problem
 from buildtui.settings import Settings
@@ -55,13 +55,15 @@ from buildtui.settings import Settings
 COLLECTOR_LABEL = "dev.buildtui.collector-for"
 """Label of the one-off collector containers: its value is the registry container's name."""
 # Removes a repository's own directories from storage, only when it holds no tag and no
-# manifest revision at that moment; nested repositories (REPO/other) are kept.
+# manifest revision at that moment; nested repositories (REPO/other) are kept. A busy
+# repository prints `busy TAGS REVISIONS NAME...` (counts, then the first five tags).
 REMOVE_EMPTY_REPO = (
     'd="$1/docker/registry/v2/repositories/$2"; '
     '[ -d "$d/_manifests" ] || { echo absent; exit 3; }; '
+    'ntags=$(ls "$d/_manifests/tags" 2>/dev/null | wc -l); '
     'tags=$(ls "$d/_manifests/tags" 2>/dev/null | head -5 | tr -s "\\n" " "); '
     'revs=$(find "$d/_manifests/revisions" -name link 2>/dev/null | wc -l); '
-    'if [ -n "$tags" ] || [ "$revs" -gt 0 ]; then echo "busy: tag(s) $tags/ $revs revision(s)"; '
+    'if [ "$ntags" -gt 0 ] || [ "$revs" -gt 0 ]; then echo "busy $ntags $revs $tags"; '
     "exit 4; fi; "
     '[ "$3" = check ] && exit 0; '
     'rm -rf "$d/_manifests" "$d/_layers" "$d/_uploads" && { rmdir "$d" 2>/dev/null; true; }'
@@ -71,6 +73,30 @@ _ENGINE_IDS: dict[tuple[str, ...], str] = {}
 """`docker info` IDs by docker command prefix (one engine does not change its ID)."""
 
 Runner = Callable[[Sequence[str], float], "subprocess.CompletedProcess[str]"]
+
+
+def _busy_reason(line: str, name: str) -> str:
+    """Why REMOVE_EMPTY_REPO kept `name`, from its `busy TAGS REVISIONS NAME...` line."""
+    words = line.split()
+    if len(words) < 3 or words[0] != "busy" or not (words[1].isdigit() and words[2].isdigit()):
+        return _("the removal failed: {last}").format(last=line)
+    tags, revisions = int(words[1]), int(words[2])
+    if tags:
+        names = ", ".join(words[3:]) + (", …" if tags > len(words[3:]) else "")
+        return ngettext(
+            "it still holds {count} tag: {tags} (delete it first with `buildtui rm`, then "
+            "`buildtui rm --untagged {name}`)",
+            "it still holds {count} tags: {tags} (delete them first with `buildtui rm`, then "
+            "`buildtui rm --untagged {name}`)",
+            tags,
+        ).format(count=tags, tags=names, name=name)
+    return ngettext(
+        "it still holds {count} untagged manifest revision (delete it first: "
+        "`buildtui rm --untagged {name}`)",
+        "it still holds {count} untagged manifest revisions (delete them first: "
+        "`buildtui rm --untagged {name}`)",
+        revisions,
+    ).format(count=revisions, name=name)
 
 
 def run_docker(argv: Sequence[str], timeout: float) -> subprocess.CompletedProcess[str]:
@@ -388,15 +414,7 @@ class RegistryContainer:
         if result.returncode == 3:
             return RepositoryRemoval(name, False, _("there is no such repository in storage"))
         if result.returncode == 4:
-            detail = last.removeprefix("busy: ")
-            return RepositoryRemoval(
-                name,
-                False,
-                _(
-                    "it still holds {strip} (delete them first: `buildtui rm` its "
-                    "tags, `buildtui rm --untagged {name}`)"
-                ).format(strip=detail.strip(), name=name),
-            )
+            return RepositoryRemoval(name, False, _busy_reason(last, name))
         if result.returncode != 0:
             return RepositoryRemoval(name, False, _("the removal failed: {last}").format(last=last))
         return RepositoryRemoval(name, not check)

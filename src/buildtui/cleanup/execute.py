@@ -24,7 +24,7 @@ from buildtui.cleanup.errors import (
 )
 from buildtui.cleanup.plan import Plan
 from buildtui.cleanup.steps import Step, StepAction
-from buildtui.i18n import _
+from buildtui.i18n import _, ngettext
 from buildtui.registry.errors import DeleteDisabled, NotFound, RegistryError, UnexpectedResponse
 from buildtui.registry.models import OCI_INDEX
 from buildtui.registry.present import short_digest
@@ -59,14 +59,18 @@ class ExecutionReport:
     def summary(self) -> str:
         total = len(self.plan.steps)
         if self.complete:
-            return _(
-                "done: {total} step(s) on {registry}; run garbage collection to reclaim the space"
+            return ngettext(
+                "done: {total} step on {registry}; run garbage collection to reclaim the space",
+                "done: {total} steps on {registry}; run garbage collection to reclaim the space",
+                total,
             ).format(total=total, registry=self.plan.registry)
         assert self.failed is not None
         lines = [
-            _("stopped after {count} of {total} step(s): {title} failed: {error}").format(
-                count=len(self.done), total=total, title=self.failed.title, error=self.error
-            )
+            ngettext(
+                "stopped after {count} of {total} step: {title} failed: {error}",
+                "stopped after {count} of {total} steps: {title} failed: {error}",
+                total,
+            ).format(count=len(self.done), total=total, title=self.failed.title, error=self.error)
         ]
         if self.partial:
             lines.append(self.partial)
@@ -128,9 +132,11 @@ async def validate_plan(plan: Plan, client: RegistryClient, writer: RegistryWrit
                         )
                     )
             checks.append(
-                _("{repository}: {count} tag(s) listed and HEADed").format(
-                    repository=repository, count=len(tags)
-                )
+                ngettext(
+                    "{repository}: {count} tag listed and HEADed",
+                    "{repository}: {count} tags listed and HEADed",
+                    len(tags),
+                ).format(repository=repository, count=len(tags))
             )
         deletes = [s for s in plan.steps if s.action is StepAction.DELETE]
         found = await asyncio.gather(*(_exists(client, s.repository, s.digest) for s in deletes))
@@ -143,7 +149,13 @@ async def validate_plan(plan: Plan, client: RegistryClient, writer: RegistryWrit
             for s, present in zip(deletes, found, strict=True)
             if not present and (s.node is None or s.node.readable)
         ]
-        checks.append(_("{count} manifest(s) to delete HEADed").format(count=len(deletes)))
+        checks.append(
+            ngettext(
+                "{count} manifest to delete HEADed",
+                "{count} manifests to delete HEADed",
+                len(deletes),
+            ).format(count=len(deletes))
+        )
         for step in plan.untag_steps:
             status = await writer.manifest_status(step.repository, step.digest)
             if status != 404:

@@ -32,7 +32,7 @@ from buildtui.cleanup.graph import (
 )
 from buildtui.cleanup.referrers import Referrer, orphaned_by, orphans_note
 from buildtui.cleanup.steps import HttpRequest, Step, StepAction, placeholder_manifest, sha256
-from buildtui.i18n import N_, _
+from buildtui.i18n import N_, _, ngettext
 from buildtui.registry.models import BUILDKIT_CACHE_CONFIG, IMAGE_CONFIG_TYPES
 from buildtui.registry.present import short_digest
 
@@ -262,9 +262,17 @@ def plan_deletion(
         needed = users.needed(name)
         for s in chosen:
             if s.digest and not s.untagged and s.digest in needed:
+                users_of = needed[s.digest]
                 refusals.append(
-                    _("{name}@{digest} cannot be deleted: {items} still need(s) it").format(
-                        name=name, digest=short_digest(s.digest), items=", ".join(needed[s.digest])
+                    ngettext(
+                        "{name}@{digest} cannot be deleted: the tag {items} still needs it",
+                        "{name}@{digest} cannot be deleted: {count} tags still need it: {items}",
+                        len(users_of),
+                    ).format(
+                        name=name,
+                        digest=short_digest(s.digest),
+                        count=len(users_of),
+                        items=", ".join(users_of),
                     )
                 )
         starts = deletion_starts(repo, chosen, needed.__contains__)
@@ -275,9 +283,11 @@ def plan_deletion(
             if digest in starts:
                 continue
             reason = (
-                _("its manifest stays: {items} still need(s) it").format(
-                    items=", ".join(needed[digest])
-                )
+                ngettext(
+                    "its manifest stays: the tag {items} still needs it",
+                    "its manifest stays: {count} tags still need it: {items}",
+                    len(needed[digest]),
+                ).format(count=len(needed[digest]), items=", ".join(needed[digest]))
                 if digest in needed
                 else _(
                     "its manifest stays as an untagged revision (asked for the tag "
@@ -320,10 +330,13 @@ def plan_deletion(
     if collateral and not allow_tag_loss:
         names = ", ".join(str(t) for t in collateral)
         refusals.append(
-            _(
-                "the deletion also removes tag(s) you did not select: {names}; select "
-                "them too, or allow removing them"
-            ).format(names=names)
+            ngettext(
+                "the deletion also removes the tag {names}, which you did not select; select "
+                "it too, or allow removing it",
+                "the deletion also removes {count} tags you did not select: {names}; select "
+                "them too, or allow removing them",
+                len(collateral),
+            ).format(count=len(collateral), names=names)
         )
     steps = tuple(untag_steps + delete_steps)
     affected = {s.repository for s in steps}
@@ -426,19 +439,35 @@ def _left_behind_notes(
     for name, digests in left_untagged.items():
         repo = graph.repositories[name]
         tags = sorted({t for t, d in repo.tags.items() if d in digests})
-        what = (
-            _("the manifest of {items}").format(items=", ".join(f"{name}:{t}" for t in tags))
+        note = (
+            ngettext(
+                "the manifest of {tags} stays as an untagged revision ({items}): the "
+                "collector keeps it and every blob it references (it never runs with -m). "
+                "To free them, delete the untagged manifests of {name} afterwards: {cli} rm "
+                "--untagged {quote} (in the Clean-up pane: the row {name} (N untagged))",
+                "the {count} manifests of {tags} stay as untagged revisions ({items}): the "
+                "collector keeps them and every blob they reference (it never runs with -m). "
+                "To free them, delete the untagged manifests of {name} afterwards: {cli} rm "
+                "--untagged {quote} (in the Clean-up pane: the row {name} (N untagged))",
+                len(digests),
+            )
             if tags
-            else ""
+            else ngettext(
+                "{count} manifest of {name} stays as an untagged revision ({items}): the "
+                "collector keeps it and every blob it references (it never runs with -m). "
+                "To free them, delete the untagged manifests of {name} afterwards: {cli} rm "
+                "--untagged {quote} (in the Clean-up pane: the row {name} (N untagged))",
+                "{count} manifests of {name} stay as untagged revisions ({items}): the "
+                "collector keeps them and every blob they reference (it never runs with -m). "
+                "To free them, delete the untagged manifests of {name} afterwards: {cli} rm "
+                "--untagged {quote} (in the Clean-up pane: the row {name} (N untagged))",
+                len(digests),
+            )
         )
         notes.append(
-            _(
-                "{value} stays as an untagged revision ({items}): the collector keeps "
-                "it and every blob it references (it never runs with -m). To free "
-                "them, delete the untagged manifests of {name} afterwards: {cli} rm "
-                "--untagged {quote} (in the Clean-up pane: the row {name} (N untagged))"
-            ).format(
-                value=what or f"{len(digests)} manifest(s) of {name}",
+            note.format(
+                count=len(digests),
+                tags=", ".join(f"{name}:{t}" for t in tags),
                 items=", ".join(short_digest(d) for d in digests),
                 name=name,
                 cli=cli,

@@ -307,10 +307,12 @@ def plan_lines(plan: Plan) -> list[str]:
 def left_behind_lines(plan: Plan) -> list[str]:
     """After a deletion: what it left for later (untagged manifests, empty repositories)."""
     lines = [
-        _(
-            "{name}: {count} manifest(s) left untagged, kept by the collector: select "
-            "the row {name} ({count} untagged) and delete it, or {cli} rm --untagged "
-            "{quote}"
+        ngettext(
+            "{name}: {count} manifest left untagged, kept by the collector: select the row "
+            "{name} ({count} untagged) and delete it, or {cli} rm --untagged {quote}",
+            "{name}: {count} manifests left untagged, kept by the collector: select the row "
+            "{name} ({count} untagged) and delete it, or {cli} rm --untagged {quote}",
+            len(digests),
         ).format(name=name, count=len(digests), cli=plan.cli, quote=shlex.quote(name))
         for name, digests in plan.left_untagged.items()
     ]
@@ -472,9 +474,14 @@ def plan_subtitle(plan: Plan, *, allow_tag_loss: bool) -> str:
 def deletion_warning(plan: Plan) -> str:
     """The confirmation's warning: how many manifests go, and every tag that goes with them."""
     lost = [str(t) for t in plan.removed_tags]
-    warning = _("This deletes {count} manifest(s) and removes tag(s) ").format(
-        count=len(plan.deleted_manifests)
-    ) + (", ".join(lost) + ".")
+    count = len(plan.deleted_manifests)
+    warning = ngettext(
+        "This deletes {count} manifest.", "This deletes {count} manifests.", count
+    ).format(count=count)
+    if lost:
+        warning += " " + ngettext(
+            "It removes the tag {tags}.", "It removes {count} tags: {tags}.", len(lost)
+        ).format(count=len(lost), tags=", ".join(lost))
     if plan.collateral_tags:
         warning += _(" Tags you did not select go too: ") + ", ".join(
             str(t) for t in plan.collateral_tags

@@ -22,7 +22,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from buildtui.cleanup.graph import ManifestNode, RegistryGraph, RepositoryGraph
-from buildtui.i18n import _
+from buildtui.i18n import ngettext
 from buildtui.registry.models import IN_TOTO, Kind
 from buildtui.registry.present import short_digest
 
@@ -199,8 +199,10 @@ def orphans_note(graph: RegistryGraph, orphans: Sequence[Referrer], cli: str) ->
     subjects = sorted({subject_label(graph, r.repository, r.subject) for r in orphans})
     what = ", ".join(f"{r.what} {r.name}" for r in orphans)
     refs = " ".join(shlex.quote(r.reference) for r in orphans)
-    return _(
-        "{count} referrer(s) of {subjects} would be left orphaned by this "
-        "deletion: {what}. Delete them too: {cli} rm {refs} (or add "
-        "--with-referrers; in the Clean-up pane: f)"
+    return ngettext(
+        "{count} referrer of {subjects} would be left orphaned by this deletion: {what}. "
+        "Delete it too: {cli} rm {refs} (or add --with-referrers; in the Clean-up pane: f)",
+        "{count} referrers of {subjects} would be left orphaned by this deletion: {what}. "
+        "Delete them too: {cli} rm {refs} (or add --with-referrers; in the Clean-up pane: f)",
+        len(orphans),
     ).format(count=len(orphans), subjects="; ".join(subjects), what=what, cli=cli, refs=refs)

@@ -15,7 +15,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from buildtui.cleanup.graph import RegistryGraph, TagRef
-from buildtui.i18n import _
+from buildtui.i18n import _, ngettext
 from buildtui.registry.errors import NotFound, RegistryError
 from buildtui.registry.present import short_digest
 from buildtui.registry.tasks import shared_task
@@ -58,11 +58,18 @@ class VerifyReport:
 
     def summary(self) -> str:
         if self.ok:
-            return _(
-                "all {count} remaining tag(s) on {registry} are complete: "
-                "{objects} manifests and blobs answered 200"
+            return ngettext(
+                "{count} remaining tag on {registry} is complete: {objects} manifests and "
+                "blobs answered 200",
+                "all {count} remaining tags on {registry} are complete: {objects} manifests and "
+                "blobs answered 200",
+                len(self.checks),
             ).format(count=len(self.checks), registry=self.registry, objects=self.objects)
-        return _("{count} of {count2} remaining tag(s) on {registry} are damaged: ").format(
+        return ngettext(
+            "{count} remaining tag on {registry} is damaged (of {count2} checked): ",
+            "{count} remaining tags on {registry} are damaged (of {count2} checked): ",
+            len(self.failed),
+        ).format(
             count=len(self.failed), count2=len(self.checks), registry=self.registry
         ) + "; ".join(f"{c.ref}: {c.problems[0]}" for c in self.failed)
 

@@ -246,20 +246,22 @@ def run_rm(args: argparse.Namespace, settings: Settings) -> int:
             if args.json:
                 print_json(document)
             return 0
-        question = (
-            ngettext(
-                "Send this {count} request to {registry}, removing {tags} tag(s) you did not name?",
-                "Send these {count} requests to {registry}, removing {tags} tag(s) you did "
-                "not name?",
-                len(plan.requests),
+        question = ngettext(
+            "Send this {count} request to {registry}?",
+            "Send these {count} requests to {registry}?",
+            len(plan.requests),
+        ).format(count=len(plan.requests), registry=plan.registry)
+        if plan.collateral_tags:
+            collateral = len(plan.collateral_tags)
+            question = (
+                ngettext(
+                    "This removes {count} tag you did not name.",
+                    "This removes {count} tags you did not name.",
+                    collateral,
+                ).format(count=collateral)
+                + " "
+                + question
             )
-            if plan.collateral_tags
-            else ngettext(
-                "Send this {count} request to {registry}?",
-                "Send these {count} requests to {registry}?",
-                len(plan.requests),
-            )
-        ).format(count=len(plan.requests), registry=plan.registry, tags=len(plan.collateral_tags))
         if not await _confirm(question, args.yes):
             _say(_("Nothing was changed."), args.json)
             return 1

@@ -263,9 +263,11 @@ def run_rm(args: argparse.Namespace, settings: Settings) -> int:
     except BuildError as error:
         return _fail(_("{error} Nothing was deleted.").format(error=error), EXIT_USAGE)
     listed = ", ".join(str(i) for i in ids)
-    question = _("Delete build(s) {listed} from the history (their logs and summaries)?").format(
-        listed=listed
-    )
+    question = ngettext(
+        "Delete build {listed} from the history, with its log and summary?",
+        "Delete {count} builds ({listed}) from the history, with their logs and summaries?",
+        len(ids),
+    ).format(count=len(ids), listed=listed)
     if not args.yes and not confirm(question):
         return _fail(_("nothing deleted: answer y, or pass --yes (-y) to delete without asking"))
     try:
@@ -276,7 +278,13 @@ def run_rm(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json({"deleted": ids})
     else:
-        print(_("deleted build(s) {listed} from the history").format(listed=listed))
+        print(
+            ngettext(
+                "deleted build {listed} from the history",
+                "deleted {count} builds ({listed}) from the history",
+                len(ids),
+            ).format(count=len(ids), listed=listed)
+        )
     return 0
 
 

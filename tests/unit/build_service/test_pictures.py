@@ -97,7 +97,7 @@ def test_the_waterfall_puts_each_platform_s_steps_on_one_time_axis() -> None:
     assert round(ratio.ratio, 1) == 4.0
     assert ratio.sentence() == (
         "linux/arm64 steps took 4.0\u00d7 as long as linux/amd64's: 20.0 s against 5.0 s over "
-        "the 5 step(s) that ran on both (linux/arm64 runs under QEMU emulation on this "
+        "the 5 steps that ran on both (linux/arm64 runs under QEMU emulation on this "
         "linux/amd64 machine)"
     )
     for width in (100, 160):

@@ -146,7 +146,7 @@ def test_cached_steps_without_an_import_are_said_to_come_from_the_local_cache() 
 
     note = local_cache_hits(10, "not-found")
     assert note is not None and note.harmless
-    assert "10 step(s) came from the cache, but the cache import found nothing" in (note.shown()[1])
+    assert "10 steps came from the cache, but the cache import found nothing" in (note.shown()[1])
     assert "docker buildx prune -af" in note.fix
     assert "no cache was imported" in (local_cache_hits(3, "none") or note).explanation
     assert local_cache_hits(10, "found") is None  # the registry cache did its work
@@ -168,3 +168,27 @@ def test_cached_steps_without_an_import_are_said_to_come_from_the_local_cache() 
     summary = summarize(model, exit_code=0, wall_seconds=None)
     assert (summary.cached, summary.cache_import) == (10, "none")
     assert LOCAL_CACHE_HITS in [item.key for item in explain(model)]
+
+
+@pytest.mark.parametrize(
+    ("cached", "english", "polish"),
+    [
+        (1, "1 step came from the cache, but no cache was imported",
+            "1 krok pochodził z cache, ale nie zaimportowano żadnego cache"),
+        (2, "2 steps came from the cache, but no cache was imported",
+            "2 kroki pochodziły z cache, ale nie zaimportowano żadnego cache"),
+        (5, "5 steps came from the cache, but no cache was imported",
+            "5 kroków pochodziło z cache, ale nie zaimportowano żadnego cache"),
+    ],
+)  # fmt: skip
+def test_the_local_cache_note_counts_the_steps_in_the_language_it_is_shown_in(
+    cached: int, english: str, polish: str
+) -> None:
+    from buildtui.buildlog.explain import local_cache_hits
+    from buildtui.i18n import speaking
+
+    note = local_cache_hits(cached, "none")
+    assert note is not None
+    assert note.shown()[1].startswith(english + ": BuildKit reused")
+    with speaking("pl"):  # made in English, shown in Polish: translated where shown
+        assert note.shown()[1].startswith(polish + ": BuildKit użył")

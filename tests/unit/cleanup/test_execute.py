@@ -190,7 +190,7 @@ async def test_a_failure_midway_reports_exactly_what_was_done() -> None:
     assert report.not_run == list(plan.steps[3:])
     assert report.done[0].digest == graph.repositories["lab"].tags["cachetest"]
     text = str(caught.value)
-    assert text.startswith(f"stopped after 2 of {len(plan.steps)} step(s)")
+    assert text.startswith(f"stopped after 2 of {len(plan.steps)} steps: ")
     assert "not run: " in text and "Refresh, then plan again" in text
 
 
@@ -258,7 +258,8 @@ async def test_verification_finds_a_missing_platform_manifest_and_blob() -> None
     assert str(failed.ref) == "lab:cachetest"
     assert any(p.startswith("manifest sha256:") and "answers 404" in p for p in failed.problems)
     assert any(p.startswith("blob sha256:") and "answers 404" in p for p in failed.problems)
-    assert "1 of 6 remaining tag(s)" in report.summary()
+    assert "1 remaining tag on " in report.summary()
+    assert "is damaged (of 6 checked)" in report.summary()
 
 
 def test_parse_turns_references_into_selections() -> None:

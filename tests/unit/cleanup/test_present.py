@@ -123,13 +123,13 @@ def test_verify_lines_name_each_damaged_tag() -> None:
     report = VerifyReport("localhost:5000", (good, bad), 16)
 
     assert verify_lines(report) == [
-        "DAMAGED: 1 of 2 remaining tag(s) on localhost:5000 are damaged: lab:cachetest: "
+        "DAMAGED: 1 remaining tag on localhost:5000 is damaged (of 2 checked): lab:cachetest: "
         "manifest sha256:x answers 404",
         "  lab:cachetest:",
         "    ! manifest sha256:x answers 404",
     ]
     assert verify_lines(VerifyReport("r", (good,), 7)) == [
-        "OK: all 1 remaining tag(s) on r are complete: 7 manifests and blobs answered 200"
+        "OK: 1 remaining tag on r is complete: 7 manifests and blobs answered 200"
     ]
 
 
@@ -161,7 +161,7 @@ def test_after_a_deletion_what_it_left_behind_is_said_with_its_commands() -> Non
         lab_graph().graph, [Selection("cachedata1", tag="latest", untag_only=True)], cli="bt"
     )
     assert left_behind_lines(plan) == [
-        "cachedata1: 1 manifest(s) left untagged, kept by the collector: select the row "
+        "cachedata1: 1 manifest left untagged, kept by the collector: select the row "
         "cachedata1 (1 untagged) and delete it, or bt rm --untagged cachedata1",
         "cachedata1 keeps no tags but stays in the catalog (registry:2 cannot delete a "
         "repository): bt gc --remove-empty-repo cachedata1",

@@ -108,8 +108,8 @@ def test_the_confirmation_warnings_name_what_is_lost() -> None:
         f"{len(plan.steps)} step{'' if len(plan.steps) == 1 else 's'} · frees"
     )
     warning = deletion_warning(plan)
-    assert warning.startswith(f"This deletes {len(plan.deleted_manifests)} manifest(s)")
-    assert "lab:v1" in warning
+    assert len(plan.deleted_manifests) == 0  # v1 goes alone: latest keeps the manifest
+    assert warning == "This deletes 0 manifests. It removes the tag lab:v1."
 
     output = parse_gc_output("21 blobs marked, 4 blobs and 0 manifests eligible for deletion\n")
     preview = GcPreview(info(), output, 100, ("docker stop registry7",))

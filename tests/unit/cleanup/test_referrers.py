@@ -94,7 +94,7 @@ def test_deleting_a_subject_offers_its_referrers() -> None:
 
     assert {r.what for r in plan.orphans} == {"signature", "SBOM"}
     note = next(w for w in plan.warnings if "would be left orphaned" in w)
-    assert note.startswith("2 referrer(s) of app:v1 would be left orphaned by this deletion")
+    assert note.startswith("2 referrers of app:v1 would be left orphaned by this deletion")
     assert f"rm app:{v1.digest.replace(':', '-')}.sig app@{d('v1 sbom')}" in note
     offered = plan.referrer_selections
     assert {str(s) for s in offered} == {

@@ -77,10 +77,16 @@ def test_mistakes_are_found(tmp_path: Path) -> None:
         '_("Deleted " + name)\n'
         "for _ in range(3):\n"
         "    pass\n"
+        'ngettext("{count} tag", name, 2)\n'
+        'N_plural("{count} tag", name)\n'
+        'FORMS = N_plural("{count} step", "{count} steps")\n'
+        "ngettext(*FORMS, 2)\n"
     )
     assert [line.split(": ", 1)[1] for line in mistakes([source])] == [
         "_() of an f-string",
         "_() of a + or % expression",
+        "ngettext() needs two literal forms",
+        "N_plural() needs two literal forms",
     ]
     assert shadowed_underscore([source]) == [f"{source}:5"]
 

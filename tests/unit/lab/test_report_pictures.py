@@ -93,5 +93,5 @@ def test_the_emulation_ratio_is_said_in_polish_too() -> None:
     assert [p.heading for p in pictures] == ["Graf etapów", "Na co poszedł czas"]
     assert sentence == (
         "Kroki linux/arm64 trwały 3,0\u00d7 dłużej niż kroki linux/amd64: 9,0 s wobec 3,0 s "
-        "dla kroków wykonanych na obu platformach (3)"
+        "dla 3 kroków wykonanych na obu platformach"
     )

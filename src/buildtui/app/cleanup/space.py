@@ -137,7 +137,11 @@ class SpaceView:
             self.pane.items.choose(selection_key(selection), selection)
         names = ", ".join(r.name for r in plan.orphans)
         self.pane.app.notify(
-            _("Added the referrer(s) {names} to the selection.").format(names=names),
+            ngettext(
+                "Added the referrer {names} to the selection.",
+                "Added {count} referrers to the selection: {names}.",
+                len(plan.orphans),
+            ).format(count=len(plan.orphans), names=names),
             timeout=6,
             markup=False,
         )
