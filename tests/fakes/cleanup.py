@@ -19,7 +19,7 @@ import httpx
 from buildtui.cleanup.distribution import RegistryVersion, from_binary, minus_m_allowed
 from buildtui.cleanup.docker_output import ContainerInfo, parse_gc_output
 from buildtui.cleanup.errors import ContainerNotFound, GcRefused
-from buildtui.cleanup.gc import MINUS_M_REFUSAL, GcPreview, GcResult, RepositoryRemoval
+from buildtui.cleanup.gc import GcPreview, GcResult, RepositoryRemoval, minus_m_refusal
 from buildtui.cleanup.graph import BlobRef, ManifestNode, RegistryGraph, RepositoryGraph
 from buildtui.cleanup.service import CleanupService
 from buildtui.engine.registry_container import ContainerState, registry_down_advice
@@ -341,7 +341,9 @@ class FakeContainer:
     def _allow_minus_m(self, delete_untagged: bool) -> None:
         problem = minus_m_allowed(self.registry_version()) if delete_untagged else None
         if problem is not None:
-            raise GcRefused(f"{MINUS_M_REFUSAL} ({problem})")
+            raise GcRefused(
+                f"{minus_m_refusal(Settings(registry_container=self.name))} ({problem})"
+            )
 
     def preview(self, *, delete_untagged: bool = False) -> GcPreview:
         info = self.inspect()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -289,6 +290,23 @@ def test_remove_empty_repo_removes_only_a_repository_without_tags_or_manifests(
     assert "repository one holds no tag and no manifest: it will be removed" in dry.stdout
     assert "repository lab kept: it still holds 1 tag: v1 (delete it first" in dry.stdout
     assert "one" in httpx.get(f"{env.url}/v2/_catalog").json()["repositories"]
+    # Its last proposed command, pasted as it stands without the environment that pointed
+    # this run at the registry: its own flags must reach this registry and container.
+    kept = next(line for line in dry.stdout.splitlines() if "repository lab kept" in line)
+    proposed = shlex.split(kept.split("`")[-2])
+    assert proposed == [
+        "buildtui", "--registry", env.settings.registry_url,
+        "--registry-container", env.registry.container, "rm", "--untagged", "lab",
+    ]  # fmt: skip
+    bare = {k: v for k, v in os.environ.items() if not k.startswith("BUILDTUI_REGISTRY")}
+    pasted = subprocess.run(
+        [sys.executable, "-m", "buildtui", *proposed[1:], "--json"],
+        capture_output=True, text=True, timeout=120, check=False, env=bare,
+    )  # fmt: skip
+    plan = json.loads(pasted.stdout)["plan"]  # lab holds nothing untagged: nothing to do
+    assert plan["registry"] == env.settings.registry_url.removeprefix("http://")
+    assert plan["refusals"] == ["the selection changes nothing"], pasted.stderr
+    assert plan["follow_up_commands"] == [f"{shlex.join(proposed[:5])} gc"]
 
     done = env.cli(
         "gc", "-y", "--json", "--remove-empty-repo", "one", "--remove-empty-repo", "lab",

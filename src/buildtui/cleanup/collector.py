@@ -50,7 +50,7 @@ from buildtui.cleanup.recovery import (
 )
 from buildtui.i18n import _
 from buildtui.registry.reference import is_loopback, split_host
-from buildtui.settings import Settings
+from buildtui.settings import Settings, cli_prefix
 
 if TYPE_CHECKING:
     from buildtui.cleanup.pending import PendingDeletions
@@ -178,9 +178,9 @@ class Collector:
                     _("starts it afterwards (--start), then verifies every tag")
                     if start_stopped
                     else _(
-                        "leaves it stopped (`buildtui gc --start` starts it afterwards "
+                        "leaves it stopped (`{cli} gc --start` starts it afterwards "
                         "and verifies every tag)"
-                    )
+                    ).format(cli=cli_prefix(self.settings))
                 )
             )
         return replace(

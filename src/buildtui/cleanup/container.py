@@ -40,17 +40,17 @@ from buildtui.cleanup.errors import (
     RestartFailed,
 )
 from buildtui.cleanup.gc import (
-    MINUS_M_REFUSAL,
     GcPreview,
     GcResult,
     PhaseCallback,
     RepositoryRemoval,
     StepCallback,
+    minus_m_refusal,
 )
 from buildtui.i18n import _, ngettext
 from buildtui.l10n import number
 from buildtui.registry.reference import repository_problem
-from buildtui.settings import Settings
+from buildtui.settings import Settings, cli_prefix
 
 COLLECTOR_LABEL = "dev.buildtui.collector-for"
 """Label of the one-off collector containers: its value is the registry container's name."""
@@ -75,8 +75,9 @@ _ENGINE_IDS: dict[tuple[str, ...], str] = {}
 Runner = Callable[[Sequence[str], float], "subprocess.CompletedProcess[str]"]
 
 
-def _busy_reason(line: str, name: str) -> str:
-    """Why REMOVE_EMPTY_REPO kept `name`, from its `busy TAGS REVISIONS NAME...` line."""
+def _busy_reason(line: str, name: str, cli: str = "buildtui") -> str:
+    """Why REMOVE_EMPTY_REPO kept `name`, from its `busy TAGS REVISIONS NAME...` line; the
+    commands it proposes start with `cli` (`settings.cli_prefix`: the user's flags)."""
     words = line.split()
     if len(words) < 3 or words[0] != "busy" or not (words[1].isdigit() and words[2].isdigit()):
         return _("the removal failed: {last}").format(last=line)
@@ -84,19 +85,19 @@ def _busy_reason(line: str, name: str) -> str:
     if tags:
         names = ", ".join(words[3:]) + (", …" if tags > len(words[3:]) else "")
         return ngettext(
-            "it still holds {count} tag: {tags} (delete it first with `buildtui rm`, then "
-            "`buildtui rm --untagged {name}`)",
-            "it still holds {count} tags: {tags} (delete them first with `buildtui rm`, then "
-            "`buildtui rm --untagged {name}`)",
+            "it still holds {count} tag: {tags} (delete it first with `{cli} rm`, then "
+            "`{cli} rm --untagged {name}`)",
+            "it still holds {count} tags: {tags} (delete them first with `{cli} rm`, then "
+            "`{cli} rm --untagged {name}`)",
             tags,
-        ).format(count=tags, tags=names, name=name)
+        ).format(count=tags, tags=names, name=name, cli=cli)
     return ngettext(
         "it still holds {count} untagged manifest revision (delete it first: "
-        "`buildtui rm --untagged {name}`)",
+        "`{cli} rm --untagged {name}`)",
         "it still holds {count} untagged manifest revisions (delete them first: "
-        "`buildtui rm --untagged {name}`)",
+        "`{cli} rm --untagged {name}`)",
         revisions,
-    ).format(count=revisions, name=name)
+    ).format(count=revisions, name=name, cli=cli)
 
 
 def run_docker(argv: Sequence[str], timeout: float) -> subprocess.CompletedProcess[str]:
@@ -414,7 +415,9 @@ class RegistryContainer:
         if result.returncode == 3:
             return RepositoryRemoval(name, False, _("there is no such repository in storage"))
         if result.returncode == 4:
-            return RepositoryRemoval(name, False, _busy_reason(last, name))
+            return RepositoryRemoval(
+                name, False, _busy_reason(last, name, cli_prefix(self.settings))
+            )
         if result.returncode != 0:
             return RepositoryRemoval(name, False, _("the removal failed: {last}").format(last=last))
         return RepositoryRemoval(name, not check)
@@ -500,7 +503,7 @@ class RegistryContainer:
         if delete_untagged:
             problem = minus_m_allowed(version)
             if problem is not None:
-                raise GcRefused(f"{_(MINUS_M_REFUSAL)} ({problem})")
+                raise GcRefused(f"{minus_m_refusal(self.settings)} ({problem})")
         warnings = []
         try:
             self.check_safe(info)
@@ -546,7 +549,7 @@ class RegistryContainer:
         if delete_untagged:
             problem = minus_m_allowed(version)
             if problem is not None:
-                raise GcRefused(f"{_(MINUS_M_REFUSAL)} ({problem})")
+                raise GcRefused(f"{minus_m_refusal(self.settings)} ({problem})")
         if not dry_run:
             self.check_safe(info)
         steps = self.gc_args(

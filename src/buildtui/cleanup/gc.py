@@ -16,6 +16,7 @@ from buildtui.cleanup.accounting import GcAccount
 from buildtui.cleanup.distribution import RegistryVersion
 from buildtui.cleanup.docker_output import ContainerInfo, GcOutput
 from buildtui.i18n import N_, _
+from buildtui.settings import Settings, cli_prefix
 
 if TYPE_CHECKING:
     from buildtui.cleanup.verify import VerifyReport
@@ -24,10 +25,16 @@ MINUS_M_REFUSAL = N_(
     "garbage collection with -m/--delete-untagged is refused: on distribution 2.8 "
     "(registry:2) it deletes the platform manifests of tagged multi-arch indexes, "
     "so those images can no longer be pulled (distribution#3178, fixed only in "
-    "v3). Delete untagged manifests with `buildtui rm --untagged REPO` (it keeps "
-    "everything a tag needs), then run `buildtui gc`"
+    "v3). Delete untagged manifests with `{cli} rm --untagged REPO` (it keeps "
+    "everything a tag needs), then run `{cli} gc`"
 )
 """Said when -m is asked of a registry that is not distribution 3 (the reason follows)."""
+
+
+def minus_m_refusal(settings: Settings) -> str:
+    """`MINUS_M_REFUSAL` in the user's language, its commands with the user's flags."""
+    return _(MINUS_M_REFUSAL).format(cli=cli_prefix(settings))
+
 
 StepCallback = Callable[[str], None]
 PhaseCallback = Callable[[str], None]

@@ -63,7 +63,9 @@ def gc_warning(preview: GcPreview) -> str:
     )
 
 
-def gc_result_lines(result: GcResult, *, with_account: bool = True) -> list[str]:
+def gc_result_lines(result: GcResult, *, cli: str, with_account: bool = True) -> list[str]:
+    """What the collection did, as lines; the command it proposes starts with `cli`
+    (`settings.cli_prefix`)."""
     what = _("Dry run") if result.dry_run else _("Garbage collection")
     lines = [
         _("{what} in {name}: {summary}").format(
@@ -85,9 +87,9 @@ def gc_result_lines(result: GcResult, *, with_account: bool = True) -> list[str]
         lines.append(
             _(
                 "{name} was stopped before and is left stopped: the tags were not "
-                "verified. `docker start {name}` starts it (or run `buildtui gc "
+                "verified. `docker start {name}` starts it (or run `{cli} gc "
                 "--start` next time)"
-            ).format(name=result.info.name)
+            ).format(name=result.info.name, cli=cli)
         )
     lines += [f"  ! {w}" for w in result.warnings]
     if with_account and result.account is not None and not result.dry_run:

@@ -25,7 +25,7 @@ from buildtui.cleanup.errors import (
     GcRefused,
 )
 from buildtui.cleanup.execute import ExecutionFailed
-from buildtui.cleanup.gc import MINUS_M_REFUSAL
+from buildtui.cleanup.gc import MINUS_M_REFUSAL, minus_m_refusal
 from buildtui.cleanup.plan import Selection
 from buildtui.cleanup.present import (
     execution_json,
@@ -52,7 +52,7 @@ from buildtui.i18n import _, ngettext
 from buildtui.registry.present import format_size
 from buildtui.registry.reference import repository_problem
 from buildtui.registry.rows import progress_text
-from buildtui.settings import Settings
+from buildtui.settings import Settings, cli_prefix
 from buildtui.terminal import EXIT_USAGE
 
 if TYPE_CHECKING:
@@ -354,11 +354,11 @@ def run_gc(args: argparse.Namespace, settings: Settings) -> int:
             version = await service.registry_version()
             problem = minus_m_allowed(version)
             if problem is not None:  # as a usage error: the flag does not apply here
-                print(
-                    f"buildtui: {GcRefused(f'{_(MINUS_M_REFUSAL)} ({problem})')}", file=sys.stderr
-                )
+                refusal = minus_m_refusal(service.settings)
+                print(f"buildtui: {GcRefused(f'{refusal} ({problem})')}", file=sys.stderr)
                 if args.json:
-                    print_json({"ok": False, "error": f"{MINUS_M_REFUSAL} ({problem})"})
+                    english = MINUS_M_REFUSAL.format(cli=cli_prefix(service.settings))
+                    print_json({"ok": False, "error": f"{english} ({problem})"})
                 return EXIT_USAGE
             _say(
                 _("{describe}: --delete-untagged is safe there").format(
@@ -400,7 +400,7 @@ def run_gc(args: argparse.Namespace, settings: Settings) -> int:
             document["verification"] = verify_json(verification) if verification else None
             print_json(document)
         else:
-            print("\n".join(gc_result_lines(result)))
+            print("\n".join(gc_result_lines(result, cli=cli_prefix(service.settings))))
             if verification is not None:
                 print("\n".join(verify_lines(verification)))
         return 0 if ok else 1

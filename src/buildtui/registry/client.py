@@ -194,6 +194,7 @@ class RegistryClient:
         container: str | None = None,
         down_advice: Callable[[], str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        cli: str = "buildtui",
     ) -> None:
         self.registry = registry
         self.base_url = base_url.rstrip("/")
@@ -212,6 +213,9 @@ class RegistryClient:
         """What to do when the registry does not answer, from the engine's view of its
         container (blocking: `docker container inspect`); None: a hint from its name."""
         self._advice: tuple[float, str] | None = None
+        self.cli = cli
+        """`buildtui` with the flags that reach this registry (`settings.cli_prefix`): the
+        commands its messages propose work pasted as they stand."""
         self.requests = 0
         """HTTP requests sent so far (token requests and retries included)."""
         self._timeout = httpx.Timeout(timeout, connect=min(timeout, 5.0)).as_dict()
@@ -533,8 +537,8 @@ class RegistryClient:
                 return NotFound(
                     _(
                         "repository {value} does not exist on {registry}; check its "
-                        "name (list them with `buildtui registry ls`)"
-                    ).format(value=repository or name, registry=self.registry),
+                        "name (list them with `{cli} registry ls`)"
+                    ).format(value=repository or name, registry=self.registry, cli=self.cli),
                     what="repository",
                 )
             if "BLOB_UNKNOWN" in codes:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import shlex
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Protocol, TypeVar
@@ -48,7 +49,7 @@ from buildtui.registry.scan import (
     TagEntry,
 )
 from buildtui.registry.walk import scan_registry as _scan_registry
-from buildtui.settings import Settings
+from buildtui.settings import Settings, cli_prefix
 
 __all__ = ["RegistryBrowser", "RegistryService", "equivalent_commands"]
 
@@ -170,6 +171,12 @@ class RegistryService:
         if down_advice is None and self._engine is not None and self._container is not None:
             down_advice = self._inspected_down_advice
         self._down_advice = down_advice if self._container is not None else None
+        # The commands its messages propose: with the flags that reach this registry.
+        self._cli = (
+            cli_prefix(settings)
+            if self._container is not None
+            else shlex.join(["buildtui", "--registry", typed])
+        )
         self._inspector: Inspector | None = None
         self._blob_cache_choice = blob_cache
         self._blob_cache: BlobCache | None = None
@@ -230,6 +237,7 @@ class RegistryService:
                 timeout=self._timeout,
                 container=self._container,
                 down_advice=self._down_advice,
+                cli=self._cli,
             )
         return shared.client
 

@@ -101,7 +101,7 @@ def test_gc_result_lines_and_json() -> None:
     )
     result = GcResult(info(), False, output, 3272, 2840, ("docker stop registry7",))
 
-    assert gc_result_lines(result) == [
+    assert gc_result_lines(result, cli="buildtui") == [
         "Garbage collection in registry7: 21 blobs marked, 4 blobs and 0 manifests eligible "
         "for deletion",
         "Storage: 3.35 MB -> 2.91 MB, 442 kB freed (du -sk of the registry's storage before "

@@ -5,11 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import httpx
 import pytest
 
 from buildtui.registry.auth import NoCredentials
 from buildtui.registry.browser import equivalent_commands
-from buildtui.registry.errors import BadReference
+from buildtui.registry.errors import BadReference, NotFound
 from buildtui.registry.models import OCI_INDEX, Kind
 from buildtui.registry.service import RegistryService
 from buildtui.settings import Settings
@@ -118,3 +119,35 @@ def test_connection_hints_name_the_configured_container_of_the_lab_registry_only
     service = RegistryService(settings, store=NoCredentials())
     assert service.client.container == "lab-reg"
     assert service.open("other.example:5000").client.container is None
+
+
+@pytest.mark.parametrize(
+    ("settings", "address", "command"),
+    [
+        (Settings(), None, "buildtui registry ls"),
+        (
+            Settings(registry_url="http://localhost:5391", registry_container="class-registry"),
+            None,
+            "buildtui --registry http://localhost:5391 --registry-container class-registry "
+            "registry ls",
+        ),
+        (
+            Settings(),
+            "registry.example:443",
+            "buildtui --registry registry.example:443 registry ls",
+        ),
+    ],
+)
+async def test_an_unknown_repository_proposes_listing_this_registry(
+    settings: Settings, address: str | None, command: str
+) -> None:
+    def unknown(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404, json={"errors": [{"code": "NAME_UNKNOWN"}]})
+
+    service = RegistryService(settings, transport=httpx.MockTransport(unknown))
+    if address is not None:
+        service = service.open(address)
+    with pytest.raises(NotFound) as raised:
+        await service.tags("nope")
+    await service.aclose()
+    assert str(raised.value).endswith(f"(list them with `{command}`)")

@@ -46,6 +46,7 @@ from buildtui.cleanup.present_collection import (
     resume_lines,
 )
 from buildtui.i18n import _
+from buildtui.settings import cli_prefix
 
 GROUP = "cleanup-gc"
 """The workers' group: one collection, dry run or resumption at a time."""
@@ -110,7 +111,7 @@ class GarbageCollection(Widget):
         finally:
             self.running = False
             self.post_message(CollectionEnded())
-        lines = gc_result_lines(result, with_account=False)
+        lines = gc_result_lines(result, cli=cli_prefix(self.service.settings), with_account=False)
         self.post_message(Status(lines))
         self.app.notify(lines[-1] if len(lines) > 1 else lines[0], title=_("Garbage collected"))
         self.post_message(GcDone(result))
