@@ -75,9 +75,11 @@ class ExecutionReport:
         if self.partial:
             lines.append(self.partial)
         if self.done:
-            lines.append("done: " + "; ".join(s.title for s in self.done))
+            lines.append(_("done: {steps}").format(steps="; ".join(s.title for s in self.done)))
         if self.not_run:
-            lines.append(_("not run: ") + "; ".join(s.title for s in self.not_run))
+            lines.append(
+                _("not run: {steps}").format(steps="; ".join(s.title for s in self.not_run))
+            )
         lines.append(_("Refresh, then plan again for what is left."))
         return "\n".join(lines)
 
@@ -105,7 +107,10 @@ class ExecutionFailed(CleanupError):
 async def validate_plan(plan: Plan, client: RegistryClient, writer: RegistryWriter) -> list[str]:
     """Check that the registry is still what the plan was made from; returns the checks made."""
     if plan.refusals:
-        raise PlanRefused(_("the plan cannot run: ") + "; ".join(plan.refusals), plan.refusals)
+        raise PlanRefused(
+            _("the plan cannot run: {refusals}").format(refusals="; ".join(plan.refusals)),
+            plan.refusals,
+        )
     if not plan.steps:
         raise PlanRefused(_("the plan has nothing to do"))
     checks: list[str] = []
@@ -114,7 +119,9 @@ async def validate_plan(plan: Plan, client: RegistryClient, writer: RegistryWrit
         for repository, expected in plan.expected_tags.items():
             tags = await _tags(client, repository)
             added, gone = sorted(tags - set(expected)), sorted(set(expected) - tags)
-            changed += [f"tag {repository}:{t} appeared" for t in added]
+            changed += [
+                _("tag {repository}:{t} appeared").format(repository=repository, t=t) for t in added
+            ]
             changed += [
                 _("tag {repository}:{t} is gone").format(repository=repository, t=t) for t in gone
             ]
@@ -166,9 +173,10 @@ async def validate_plan(plan: Plan, client: RegistryClient, writer: RegistryWrit
                 )
         if changed:
             raise RegistryChanged(
-                _("{registry} changed since it was read: ").format(registry=plan.registry)
-                + "; ".join(changed)
-                + _(". Nothing was deleted: refresh and plan again")
+                _(
+                    "{registry} changed since it was read: {changes}. Nothing was deleted: "
+                    "refresh and plan again"
+                ).format(registry=plan.registry, changes="; ".join(changed))
             )
         await writer.probe_delete(plan.steps[0].repository)
         checks.append(_("deletion is enabled (probe DELETE answered 404)"))

@@ -17,6 +17,7 @@ from buildtui.cleanup.errors import (
 from buildtui.cleanup.execute import ExecutionFailed
 from buildtui.cleanup.plan import Selection
 from buildtui.cleanup.steps import StepAction
+from buildtui.i18n import speaking
 from buildtui.registry.models import OCI_INDEX
 from tests.fakes.cleanup import (
     FakeContainer,
@@ -141,7 +142,14 @@ async def test_a_new_tag_in_the_repository_stops_the_plan() -> None:
 
     with pytest.raises(RegistryChanged, match="tag cachedata1:other appeared"):
         await service.execute(plan)
+    with speaking("pl"), pytest.raises(RegistryChanged) as polish:
+        await service.execute(plan)
     await service.aclose()
+    # One whole sentence in Polish, no English piece glued to it.
+    assert str(polish.value) == (
+        "localhost:5000 zmienił się od odczytu: pojawił się tag cachedata1:other. "
+        "Niczego nie usunięto: odśwież i zaplanuj ponownie"
+    )
 
 
 async def test_deletion_disabled_is_found_by_the_probe_with_the_fix() -> None:
@@ -192,6 +200,12 @@ async def test_a_failure_midway_reports_exactly_what_was_done() -> None:
     text = str(caught.value)
     assert text.startswith(f"stopped after 2 of {len(plan.steps)} steps: ")
     assert "not run: " in text and "Refresh, then plan again" in text
+    done_line = next(line for line in text.splitlines() if line.startswith("done: "))
+    assert done_line == "done: " + "; ".join(step.title for step in report.done)
+    with speaking("pl"):
+        polish = report.summary()
+    assert "\nwykonano: " in polish and "\nnie wykonano: " in polish
+    assert "done: " not in polish and "not run: " not in polish
 
 
 async def test_a_failed_delete_after_the_put_says_where_the_tag_points() -> None:
