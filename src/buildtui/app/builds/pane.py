@@ -180,6 +180,8 @@ class BuildPane(ReplayControls, Pane):
         self._status_drawn_at = 0.0
         self.replay_lives: list[LiveBuild] = []
         self._ticker: Timer | None = None
+        self._ticking = False
+        """Whether `_ticker` runs (the pane pauses and resumes it: Textual does not say)."""
         self._stage_orders: list[list[str]] = []
 
     # -- layout --------------------------------------------------------------
@@ -209,6 +211,7 @@ class BuildPane(ReplayControls, Pane):
         # Ticks while a build or a replay runs only (`_tick` pauses it, `keep_ticking`
         # resumes it): an idle app wakes for nothing.
         self._ticker = self.set_interval(TICK, self._tick)
+        self._ticking = True
 
     # -- views and keys --------------------------------------------------------
 
@@ -422,13 +425,13 @@ class BuildPane(ReplayControls, Pane):
     @property
     def ticking(self) -> bool:
         """Whether running steps' elapsed times are redrawn every `TICK` seconds."""
-        ticker = self._ticker
-        return ticker is not None and ticker._active.is_set()
+        return self._ticker is not None and self._ticking
 
     def keep_ticking(self) -> None:
         """A build or a replay started: redraw its elapsed times until it ends."""
         if self._ticker is not None:
             self._ticker.resume()
+            self._ticking = True
 
     def _tick(self) -> None:
         running = self.live is not None and self.live.running
@@ -443,6 +446,7 @@ class BuildPane(ReplayControls, Pane):
             and self._ticker is not None
         ):
             self._ticker.pause()
+            self._ticking = False
 
     def retranslate(self) -> None:
         """Draw the build (status line, steps, summary) and a replay again in the app's
