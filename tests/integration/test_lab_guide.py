@@ -264,7 +264,8 @@ async def test_the_items_tick_as_the_lab_is_done(lab_settings: Settings, tmp_pat
     history = BuildHistory()
     latest = history.list()[0]
     assert latest.summary.cache_import == "found"
-    assert latest.summary.cached == latest.summary.total > 0
+    # Every step CACHED, or not needed (BuildKit cancels some, differently from run to run).
+    assert latest.summary.from_cache, latest.summary.steps
 
     # 7 for real: buildtui prunes the builder's cache (recorded for the guide), then the
     # lab's build again: every step comes from the registry cache it imports.
@@ -274,17 +275,18 @@ async def test_the_items_tick_as_the_lab_is_done(lab_settings: Settings, tmp_pat
     third = history.list()[0]
     assert third.id != latest.id
     assert third.summary.cache_import == "found"
-    assert third.summary.cached == third.summary.total > 0
+    assert third.summary.from_cache, third.summary.steps
     after_prune = status(settings)
     assert ticked(after_prune) == {1, 2, 3, 4, 5, 6, 7, 8}, after_prune
     seven = item(after_prune, "cache-import")
     assert seven["status"] == "done", seven
-    total = third.summary.total
+    total, skipped = third.summary.total, third.summary.not_needed
     assert seven["evidence"][0].startswith("Builder cache pruned: ")
-    assert seven["evidence"][1:] == [
+    assert seven["evidence"][1:3] == [
         f"Build {third.id}: cache import found {cache}",
-        f"{total}/{total} steps CACHED",
+        f"{total - skipped}/{total} steps CACHED",
     ], seven
+    assert len(seven["evidence"]) == (4 if skipped else 3), seven
 
     # 9: the cache image deleted, garbage collected, the image still pulls.
     code, _ = lab(settings, "rm", "cachedata1:latest", "-y")

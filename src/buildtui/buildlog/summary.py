@@ -154,6 +154,21 @@ class BuildSummary:
     def succeeded(self) -> bool:
         return self.exit_code == 0
 
+    @property
+    def not_needed(self) -> int:
+        """Counted steps that BuildKit canceled in a build that succeeded: a later step
+        came from the cache, so they did not have to run (which of them BuildKit cancels
+        rather than reports CACHED varies from run to run)."""
+        if not self.succeeded:
+            return 0
+        return sum(1 for step in self.steps if step.counted and step.status == "canceled")
+
+    @property
+    def from_cache(self) -> bool:
+        """Nothing was built again: every counted step came from the cache or was not
+        needed, and at least one came from the cache."""
+        return self.succeeded and self.cached > 0 and self.cached + self.not_needed == self.total
+
     def to_json(self) -> dict[str, Any]:
         """The summary as `buildtui build --summary-json` writes it."""
         return {

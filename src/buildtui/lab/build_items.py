@@ -204,13 +204,23 @@ def cache_import_item(obs: Observations, _: Translate) -> Item:
                 continue
             summary = build.summary
             prunes = [p for p in obs.records.prunes if export.started < p.at < build.started]
-            evidence = (
+            evidence: tuple[str, ...] = (
                 _("Build {id}: cache import found {ref}").format(id=build.id, ref=ref),
                 ngettext(
                     "{cached}/{total} steps CACHED", "{cached}/{total} steps CACHED", summary.total
                 ).format(cached=summary.cached, total=summary.total),
             )
-            if summary.total == 0 or summary.cached < summary.total:
+            if summary.not_needed:
+                evidence += (
+                    ngettext(
+                        "{count} step not needed: BuildKit skipped it, a later step came "
+                        "from the cache",
+                        "{count} steps not needed: BuildKit skipped them, later steps came "
+                        "from the cache",
+                        summary.not_needed,
+                    ).format(count=summary.not_needed),
+                )
+            if summary.total == 0 or not summary.from_cache:
                 continue
             if not prunes:
                 return Item(

@@ -297,3 +297,48 @@ def test_an_imported_build_counts_as_evidence_marked_imported(tmp_path: Path) ->
     )
     here = evaluate(observations(tmp_path, entries=(entry,), scan=scan_of(registry, SETTINGS)))
     assert not any("imported" in line for line in here.item("cache-export").evidence)
+
+
+def with_steps(entry: BuildEntry, status: str, count: int) -> BuildEntry:
+    """`entry` with its first `count` cached steps reported `status` instead (BuildKit
+    cancels some steps it no longer needs when later ones come from the cache)."""
+    steps, changed = [], 0
+    for step in entry.summary.steps:
+        if step.counted and step.status == "cached" and changed < count:
+            step = replace(step, status=status)
+            changed += 1
+        steps.append(step)
+    assert changed == count
+    summary = replace(entry.summary, steps=tuple(steps), cached=entry.summary.cached - count)
+    return replace(entry, summary=summary)
+
+
+def test_steps_buildkit_skipped_as_not_needed_still_tick_item_seven(tmp_path: Path) -> None:
+    # The lab's build after a prune, all from the imported cache, but BuildKit canceled two
+    # steps a later cached step made unneeded: nothing was built again.
+    RecordBook(tmp_path / "records.json", clock=lambda: 150.0).add_prune("default", 4096, 12)
+    entries = builds(tmp_path, ("lab-first-build.log", 100.0), ("lab-second-build.log", 200.0))
+    entries = (entries[0], with_steps(entries[1], "canceled", 2))
+    assert entries[1].summary.from_cache and entries[1].summary.not_needed == 2
+    item = evaluate(observations(tmp_path, entries=entries)).item("cache-import")
+    assert item.status is Status.DONE
+    assert any("8/10 steps CACHED" in line for line in item.evidence)
+    assert "2 steps not needed: BuildKit skipped them, later steps came from the cache" in (
+        item.evidence
+    )
+
+
+def test_a_step_built_again_does_not_tick_item_seven(tmp_path: Path) -> None:
+    RecordBook(tmp_path / "records.json", clock=lambda: 150.0).add_prune("default", 4096, 12)
+    entries = builds(tmp_path, ("lab-first-build.log", 100.0), ("lab-second-build.log", 200.0))
+    entries = (entries[0], with_steps(entries[1], "done", 1))
+    assert not entries[1].summary.from_cache
+    item = evaluate(observations(tmp_path, entries=entries)).item("cache-import")
+    assert item.status is Status.TODO
+
+
+def test_canceled_steps_of_a_failed_build_are_not_skipped_ones(tmp_path: Path) -> None:
+    entries = builds(tmp_path, ("lab-second-build.log", 200.0))
+    failed = with_steps(entries[0], "canceled", 2)
+    failed = replace(failed, summary=replace(failed.summary, exit_code=1))
+    assert (failed.summary.not_needed, failed.summary.from_cache) == (0, False)
