@@ -166,7 +166,8 @@ def cache_export_item(obs: Observations, _: Translate) -> Item:
 def cache_import_item(obs: Observations, _: Translate) -> Item:
     title = _(
         "The local cache is pruned, and a second build imports the registry cache: "
-        "the import found it and every countable step is CACHED"
+        "the import found it and no countable step was built again (each CACHED, or "
+        "not needed)"
     )
     commands = ("docker buildx prune -af", lab_build_command(obs))
     exports = cache_exports(obs)
