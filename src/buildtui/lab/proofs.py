@@ -98,6 +98,13 @@ def change_note(live: Item, proof: ProofRecord, obs: Observations, _: Translate)
     """What is different now from when the item was proven, in a sentence."""
     now = obs.at or proof.at
     engine = obs.engine
+    deleted = [d for d in own_deletions(obs) if d.at > proof.at]
+    if live.key == "cache-size" and deleted:
+        # Said first, a registry down or not: the records say why the cache is gone, and
+        # the live item says the same (`build_items.cache_size_item`).
+        return _("Since {time}: the cache image was deleted, as item 9 asks.").format(
+            time=short_time(deleted[0].at, now)
+        )
     if live.key in REGISTRY_ITEMS and (
         obs.registry_down or (live.key == "registry" and (engine is None or not engine.registry_up))
     ):
@@ -106,11 +113,6 @@ def change_note(live: Item, proof: ProofRecord, obs: Observations, _: Translate)
         return _(
             "The builders could not be listed now: what is shown was seen before "
             "(is the Docker engine running?)."
-        )
-    deleted = [d for d in own_deletions(obs) if d.at > proof.at]
-    if live.key == "cache-size" and deleted:
-        return _("Since {time}: the cache image was deleted, as item 9 asks.").format(
-            time=short_time(deleted[0].at, now)
         )
     if live.key == "cache-import":
         last = max(proof.builds, default=0)

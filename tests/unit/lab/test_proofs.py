@@ -14,6 +14,7 @@ from buildtui.i18n import translator
 from buildtui.lab.guide import Observations, Status, evaluate
 from buildtui.lab.observe import Sources, observe
 from buildtui.lab.presentation import MARKS, item_row, status_lines
+from buildtui.lab.proofs import change_note
 from buildtui.lab_records import RecordBook, iso_time
 from buildtui.registry.errors import Unreachable
 from buildtui.registry.scan import RegistryScan
@@ -167,6 +168,13 @@ def test_a_registry_that_is_down_is_said_to_be_down_never_blamed_on_the_gc(
     size = guide.item("cache-size")
     assert size.status is Status.DONE
     assert size.note is not None and "the cache image was deleted" in size.note
+    # The same when the live item is not ticked and the kept proof speaks for it.
+    obs = lab.observe()
+    proof = obs.records.proof(obs.registry_host, "cache-size")
+    assert proof is not None and obs.registry_down
+    untold = replace(size, status=Status.TODO, note=None)
+    note = change_note(untold, proof, obs, translator("en"))
+    assert note.endswith(": the cache image was deleted, as item 9 asks."), note
     lab.down = False
     assert evaluate(lab.observe()).item("registry").note is None
 
