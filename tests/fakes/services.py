@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.worker import WorkerCancelled
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from buildtui.app.app import BuildTUI, make_app
 from buildtui.app.services import BuildServices, Services
@@ -77,12 +77,15 @@ async def loaded(pilot: Pilot[None], timeout: float = 10.0) -> None:
 
 async def workers_done(pilot: Pilot[None]) -> None:
     """Wait for the app's workers. One cancelled meanwhile (an exclusive worker that a
-    newer one replaced: a pane refreshed twice) is no failure; the newer one is waited for."""
+    newer one replaced: a pane refreshed twice) is no failure; the newer one is waited for.
+    Nor is one that raised: a worker the app lets fail (`exit_on_error=False`) has its
+    failure handled by the app, which is what a test then checks; one that may not fail
+    ends the app, and `run_test` raises that."""
     for _ in range(50):
         try:
             await pilot.app.workers.wait_for_complete()
             return
-        except WorkerCancelled:
+        except (WorkerCancelled, WorkerFailed):
             await pilot.pause()
     await pilot.app.workers.wait_for_complete()
 
