@@ -16,6 +16,7 @@ from typing import Any
 from rich.cells import cell_len
 from rich.syntax import Syntax
 from textual.app import App
+from textual.geometry import Region
 from textual.widgets import DataTable, Static, Tree
 from textual.widgets.tree import TreeNode
 
@@ -72,14 +73,24 @@ def find_on_screen(app: App[Any], needle: str) -> list[Spot]:
 
 
 def click_actions(app: App[Any]) -> set[str]:
-    """The `@click` actions anywhere on screen (markup that became a link would add one)."""
-    width, height = app.size
+    """The `@click` actions that the lines of every widget laid out on the screens carry:
+    what the screen shows included (a modal's backdrop is drawn from the screens below it,
+    and a widget scrolled out of view, under another or behind a modal is searched too).
+
+    A cell's style is the style of the segment that its widget's line has there, so this
+    finds whatever `Screen.get_style_at` would find on any cell, with each line rendered
+    once instead of once per cell."""
     found = set()
-    for y in range(height):
-        for x in range(width):
-            meta = app.screen.get_style_at(x, y).meta
-            if "@click" in meta:
-                found.add(str(meta["@click"]))
+    for screen in app.screen_stack:
+        for widget in screen.query("*"):
+            region = widget.region
+            if not region:
+                continue  # not laid out: not shown
+            for strip in widget.render_lines(Region(0, 0, region.width, region.height)):
+                for segment in strip:
+                    meta = segment.style.meta if segment.style else {}
+                    if "@click" in meta:
+                        found.add(str(meta["@click"]))
     return found
 
 
