@@ -112,6 +112,11 @@ class BuildTUI(ScreenTextApp[None]):
         """The pane to show when the panes are mounted (a key may choose it before)."""
         self.engine = EngineFollower(self)
         """Follows the engine's events (`Services.events`), once per burst."""
+        self._status_bar = StatusBar(self.registry_name, id="status")
+        self._panes: TabbedContent | None = None
+        """The tabs, once made (`mount_panes`). Both are kept rather than queried: a
+        query walks every widget of the five panes (~4 ms), and the footer asks for
+        the tabs on every key (`check_action`)."""
         set_language(settings.ui_language)
 
     def compose(self) -> ComposeResult:
@@ -119,7 +124,7 @@ class BuildTUI(ScreenTextApp[None]):
         # (`mount_panes`): Textual's tab strip alone costs ~80 ms before a frame here.
         yield TitleBar()
         yield ScreenStatic(_("Loading…"), id="loading", classes="pane-missing")
-        yield StatusBar(self.registry_name, id="status")
+        yield self._status_bar
         yield TranslatedFooter(compact=True)
 
     @property
@@ -210,6 +215,7 @@ class BuildTUI(ScreenTextApp[None]):
         if not loading:
             return  # the app is closing (quit while the pane in front was loading)
         await loading.remove()
+        self._panes = tabs
         await self.mount(tabs, before="#status")
         # Once laid out, its widgets can take the focus (the pane shown then, if a key
         # changed it meanwhile).
@@ -371,14 +377,14 @@ class BuildTUI(ScreenTextApp[None]):
         A status probe runs in a thread and can finish while the app shuts down: what it
         posts is still handled after the screen's widgets are gone.
         """
-        found = self.query("#status")
-        return found.first(StatusBar) if found else None
+        return self._status_bar if self._status_bar.is_attached else None
 
     @property
     def tabs(self) -> TabbedContent | None:
-        """The panes' tabs; None until they are mounted, after the first frame."""
-        found = self.query("#panes")
-        return found.first(TabbedContent) if found else None
+        """The panes' tabs; None until they are mounted, after the first frame, and once
+        the app is closing."""
+        tabs = self._panes
+        return tabs if tabs is not None and tabs.is_attached else None
 
     def action_show_pane(self, pane_id: str) -> None:
         tabs = self.tabs
