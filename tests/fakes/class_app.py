@@ -27,14 +27,15 @@ def class_pane(app: App[None]) -> ClassPane:
 
 
 async def settle_class(pilot: Pilot[None], timeout: float = 10.0) -> None:
-    """Until the class is read and its digests checked, and nothing runs any more."""
+    """Until the class is read and its digests checked, and nothing runs any more (the
+    Class pane may be under another screen, as under a student's report)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     quiet = 0
     while quiet < 3 and loop.time() < deadline:
         await pilot.pause(0.02)
-        panes = pilot.app.screen.query(ClassPane)
+        panes = [pane for screen in pilot.app.screen_stack for pane in screen.query(ClassPane)]
         busy = any(not worker.is_finished for worker in pilot.app.workers)
-        reading = bool(panes) and panes.first().reading
+        reading = any(pane.reading for pane in panes)
         quiet = 0 if busy or reading or not panes else quiet + 1
     await pilot.pause()
