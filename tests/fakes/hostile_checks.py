@@ -35,36 +35,57 @@ def assert_safe(app: BuildTUI, where: str) -> str:
 
 async def walk_registry(pilot: Pilot[None], seen: list[str]) -> None:
     """Every repository, every tag, every tree node opened, a raw view of each node."""
+    for index in range(repositories(pilot).option_count):
+        await show_repository(pilot, seen, index)
+        for row in range(tag_table(pilot).row_count):
+            await walk_tag(pilot, seen, row)
+
+
+def repositories(pilot: Pilot[None]) -> OptionList:
+    return pilot.app.query_one("#registry-repos", OptionList)
+
+
+def tag_table(pilot: Pilot[None]) -> DataTable[object]:
+    return pilot.app.query_one("#registry-tags", DataTable)
+
+
+async def show_repository(pilot: Pilot[None], seen: list[str], index: int) -> None:
+    """The repository at `index` chosen, its tags listed."""
     app = pilot.app
     assert isinstance(app, BuildTUI)
-    repos = app.query_one("#registry-repos", OptionList)
-    for index in range(repos.option_count):
-        repos.focus()
-        repos.highlighted = index
-        await settle(pilot)
-        seen.append(assert_safe(app, f"repository {index}"))
-        table = app.query_one("#registry-tags", DataTable)
-        for row in range(table.row_count):
-            table.focus()
-            table.move_cursor(row=row)
-            await settle(pilot)
-            seen.append(assert_safe(app, f"repository {index} tag {row}"))
-            await pilot.press("v")
+    repos = repositories(pilot)
+    repos.focus()
+    repos.highlighted = index
+    await settle(pilot)
+    seen.append(assert_safe(app, f"repository {index}"))
+
+
+async def walk_tag(pilot: Pilot[None], seen: list[str], row: int) -> None:
+    """The tag at `row` of the chosen repository: its row, its raw JSON, its tree opened,
+    and a raw view of each of the tree's first 12 nodes."""
+    app = pilot.app
+    assert isinstance(app, BuildTUI)
+    table = tag_table(pilot)
+    table.focus()
+    table.move_cursor(row=row)
+    await settle(pilot)
+    seen.append(assert_safe(app, f"tag {row}"))
+    await pilot.press("v")
+    await pilot.pause()
+    if isinstance(app.screen, RawManifestScreen):
+        seen.append(assert_safe(app, f"raw JSON of tag {row}"))
+        await pilot.press("escape")
+    tree = app.query_one(ManifestTree)
+    tree.focus()
+    tree.move_cursor(tree.root)
+    await pilot.press("asterisk")  # open everything
+    await pilot.pause()
+    seen.append(assert_safe(app, f"tree of tag {row}"))
+    for line in range(min(tree.last_line + 1, 12)):
+        tree.move_cursor_to_line(line)
+        await pilot.press("v")
+        await pilot.pause()
+        if isinstance(app.screen, RawManifestScreen):
+            seen.append(assert_safe(app, f"raw JSON of node {line} of tag {row}"))
+            await pilot.press("escape")
             await pilot.pause()
-            if isinstance(app.screen, RawManifestScreen):
-                seen.append(assert_safe(app, f"raw JSON of tag {row}"))
-                await pilot.press("escape")
-            tree = app.query_one(ManifestTree)
-            tree.focus()
-            tree.move_cursor(tree.root)
-            await pilot.press("asterisk")  # open everything
-            await pilot.pause()
-            seen.append(assert_safe(app, f"tree of tag {row}"))
-            for line in range(min(tree.last_line + 1, 12)):
-                tree.move_cursor_to_line(line)
-                await pilot.press("v")
-                await pilot.pause()
-                if isinstance(app.screen, RawManifestScreen):
-                    seen.append(assert_safe(app, f"raw JSON of node {line}"))
-                    await pilot.press("escape")
-                    await pilot.pause()

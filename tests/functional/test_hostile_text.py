@@ -3,14 +3,15 @@ raw view, plan, confirmation, error box and notification: shown as text, its con
 characters as visible escapes, its markup as the characters it is made of.
 
 After every step the exported screen (the cells a terminal would get) holds no control
-character, no cell carries an `@click` that hostile markup asked for, and the app still
-runs. Clicking the hostile text does nothing.
+character, no widget's line carries an `@click` that hostile markup asked for, and the app
+still runs. Clicking the hostile text does nothing.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, OptionList
 
@@ -20,7 +21,14 @@ from buildtui.app.shared.confirm import ConfirmScreen
 from tests.fakes.cleanup import fake_cleanup_service
 from tests.fakes.cleanup_app import cleanup_app
 from tests.fakes.hostile_app import hostile_services
-from tests.fakes.hostile_checks import ESCAPED, assert_safe, walk_registry
+from tests.fakes.hostile_checks import (
+    ESCAPED,
+    assert_safe,
+    repositories,
+    show_repository,
+    tag_table,
+    walk_tag,
+)
 from tests.fakes.hostile_content import (
     EVIL,
     evil,
@@ -37,30 +45,58 @@ from tests.fakes.services import settle, until
 SIZE = (160, 48)
 
 
-async def test_registry_pane_shows_hostile_content_as_text(tmp_path: Path) -> None:
+EVERYWHERE = ("repo", "tag", "os", "arch", "variant")
+"""Shown with every tag: names the grammar forbids (the refusal, the tag table), and
+the platforms of the tag table."""
+
+TAGS = {
+    "art": ("artifact", "title", "layertype"),
+    "cache": ("cachetype",),
+    "cfg": ("annotation", "annotated", "created", "entrypoint", "cmd", "history", "mediatype"),
+    "gone": ("CODE",),  # an error body
+    "idx": ("entry", "index", "annotation", "builder", "frontend", "material"),  # + SLSA
+    evil("tag"): (),
+}
+"""Each tag of the hostile repository, and what of it is shown only with it."""
+
+
+@pytest.mark.parametrize("tag", TAGS, ids=lambda tag: tag[:5].strip("\x1b]"))
+async def test_registry_pane_shows_hostile_content_as_text(tmp_path: Path, tag: str) -> None:
+    """A tag's row, its raw JSON, its tree opened whole and a raw view of its nodes."""
+    registry = hostile_content_registry(tmp_path)
+    app = registry_app(fake_service(registry))
+    seen: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await show_repository(pilot, seen, 0)
+        await walk_tag(pilot, seen, tag_table(pilot).get_row_index(tag))
+    everything = "\n".join(seen)
+    # What each kind of field looks like: escapes and markup, visible.
+    assert ESCAPED in everything
+    assert "[@click=app.quit]QUIT[/][/][bold" in everything
+    assert screenshot_markup(tmp_path)[:30] in everything  # the architecture, as text
+    for label in (*EVERYWHERE, *TAGS[tag]):
+        assert f"{label}{ESCAPED}" in everything, f"{label} is not shown"
+    if tag in ("cfg", "idx"):
+        assert "feature\\u001b]0;PWNED" in everything  # os.features, in the raw JSON
+    assert not (tmp_path / "victim.txt").exists()
+
+
+async def test_registry_pane_shows_hostile_repositories_as_text(tmp_path: Path) -> None:
+    """Every repository, and the tags of those that are not the hostile one."""
     registry = hostile_content_registry(tmp_path)
     app = registry_app(fake_service(registry))
     seen: list[str] = []
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         seen.append(assert_safe(app, "start"))
-        await walk_registry(pilot, seen)
+        for index in range(repositories(pilot).option_count):
+            await show_repository(pilot, seen, index)
+            if index > 0:
+                for row in range(tag_table(pilot).row_count):
+                    await walk_tag(pilot, seen, row)
     everything = "\n".join(seen)
-    # What each kind of field looks like: escapes and markup, visible.
-    assert ESCAPED in everything
-    assert "[@click=app.quit]QUIT[/][/][bold" in everything
-    assert screenshot_markup(tmp_path)[:30] in everything  # the architecture, as text
-    shown = (
-        "repo", "tag",  # names the grammar forbids, in the refusal and the tag table
-        "os", "arch", "variant", "entry", "index", "annotation", "annotated",  # index
-        "created", "entrypoint", "cmd", "history", "mediatype",  # image config, layers
-        "builder", "frontend", "material",  # SLSA provenance
-        "artifact", "title", "layertype", "cachetype",  # artifact, cache
-        "CODE",  # an error body
-    )  # fmt: skip
-    for label in shown:
-        assert f"{label}{ESCAPED}" in everything, f"{label} is not shown"
-    assert "feature\\u001b]0;PWNED" in everything  # os.features, in the raw JSON
+    assert "repo" + ESCAPED in everything  # a name the grammar forbids, in the refusal
     assert "the token server 'http://auth.invalid/\\x1b]0;PWNED" in everything  # the realm
     assert not (tmp_path / "victim.txt").exists()
 
@@ -142,51 +178,66 @@ async def test_notifications_are_text_not_markup(tmp_path: Path) -> None:
     assert not (tmp_path / "victim.txt").exists()
 
 
-async def test_every_pane_shows_hostile_text_as_text(tmp_path: Path) -> None:
+EVERY_PANE = {
+    "builders": (
+        ("1",),  # builders: the table and the first builder's details
+        ("down",),
+        ("down",),  # the hostile builder and its broken node
+        ("i",),  # buildx inspect
+        ("escape",),
+        ("D",),  # buildx du: records describe a context's steps
+        ("escape",),
+        ("x",),  # the removal's confirmation names the builder
+        ("escape",),
+    ),
+    "build": (
+        ("2",),
+        ("f5",),  # a build whose log is hostile: the steps view
+        ("f4",),  # its raw log
+        ("f6",),  # the history: that build, and one kept with raw lines
+        ("o",),
+        ("f4",),
+        ("f6",),
+        ("c", "down", "c"),  # the two compared
+        ("escape",),
+    ),
+    "the others": (
+        ("3",),
+        ("4",),
+        ("5",),
+        ("d",),  # the doctor
+        ("escape",),
+    ),
+}
+"""The keys that go through each pane, its screens and dialogs, in three walks."""
+
+SHOWN = {
+    "builders": (
+        {"InspectBuilderScreen", "DiskUsageScreen", "RemoveBuilderScreen"},
+        ("node", "endpoint", "step"),
+    ),
+    "build": ({"BuildCompareScreen"}, ("output", "solve")),
+    "the others": ({"DoctorScreen"}, ("version", "engine", "fix")),
+}
+"""The screens each walk opens, and the hostile fields it shows."""
+
+
+@pytest.mark.parametrize("walk", EVERY_PANE)
+async def test_every_pane_shows_hostile_text_as_text(tmp_path: Path, walk: str) -> None:
     settings, services, _ = hostile_services(tmp_path / "data", tmp_path)
     app = make_app(settings, services)
     seen: list[str] = []
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        steps = [
-            ("1",),  # builders: the table and the first builder's details
-            ("down",),
-            ("down",),  # the hostile builder and its broken node
-            ("i",),  # buildx inspect
-            ("escape",),
-            ("D",),  # buildx du: records describe a context's steps
-            ("escape",),
-            ("x",),  # the removal's confirmation names the builder
-            ("escape",),
-            ("2",),
-            ("f5",),  # a build whose log is hostile: the steps view
-            ("f4",),  # its raw log
-            ("f6",),  # the history: that build, and one kept with raw lines
-            ("o",),
-            ("f4",),
-            ("f6",),
-            ("c", "down", "c"),  # the two compared
-            ("escape",),
-            ("3",),
-            ("4",),
-            ("5",),
-            ("d",),  # the doctor
-            ("escape",),
-        ]
         screens = set()
-        for keys in steps:
+        for keys in EVERY_PANE[walk]:
             await pilot.press(*keys)
             await settle(pilot)
             seen.append(assert_safe(app, f"after {keys}"))
             screens.add(type(app.screen).__name__)
     everything = "\n".join(seen)
-    assert screens >= {
-        "InspectBuilderScreen",
-        "DiskUsageScreen",
-        "RemoveBuilderScreen",
-        "BuildCompareScreen",
-        "DoctorScreen",
-    }
-    for label in ("node", "endpoint", "step", "output", "solve", "version", "engine", "fix"):
+    opened, labels = SHOWN[walk]
+    assert screens >= opened
+    for label in labels:
         assert f"{label}{ESCAPED}" in everything, f"{label} is not shown"
     assert not (tmp_path / "victim.txt").exists()

@@ -11,6 +11,7 @@ catalogue text and is not looked for.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -80,42 +81,64 @@ def test_the_scan_finds_english_on_a_screen() -> None:
     assert untranslated(["Przy tych opcjach nie ma czego czyścić. latest sha256:0123"]) == []
 
 
+async def builders(app: BuildTUI, pilot: Pilot[None]) -> dict[str, list[str]]:
+    found = {"builders": untranslated(await show(pilot, "1"))}
+    found["builders usage"] = untranslated(await show(pilot, "D"))
+    return found
+
+
+async def build(app: BuildTUI, pilot: Pilot[None]) -> dict[str, list[str]]:
+    found = {"build form": untranslated(await show(pilot, "2", "ctrl+l"))}
+    app.query_one(BuildPane).action_run()
+    await settle(pilot)
+    for _attempt in range(100):
+        live = app.query_one(BuildPane).live
+        if live is not None and not live.running:
+            break
+        await pilot.pause(0.05)
+    found["build steps"] = untranslated(await show(pilot, "f3"))
+    found["stage graph"] = untranslated(await show(pilot, "g"))
+    found["timing"] = untranslated(await show(pilot, "t"))
+    found["advice"] = untranslated(await show(pilot, "a"))
+    found["form and forecast"] = untranslated(await show(pilot, "f2"))
+    found["build history"] = untranslated(await show(pilot, "f6"))
+    return found
+
+
+async def registry_and_cleanup(app: BuildTUI, pilot: Pilot[None]) -> dict[str, list[str]]:
+    found = {"registry": untranslated(await show(pilot, "3", "escape", "tab", "down", "up"))}
+    found["clean-up"] = untranslated(await show(pilot, "4", "space"))
+    found["registry space"] = untranslated(await show(pilot, "s"))
+    await show(pilot, "s")
+    found["retention rules"] = untranslated(await show(pilot, "k"))
+    return found
+
+
+async def lab_doctor_and_palette(app: BuildTUI, pilot: Pilot[None]) -> dict[str, list[str]]:
+    found = {"lab": untranslated(await show(pilot, "5"))}
+    found["doctor"] = untranslated(await show(pilot, "d"))
+    await show(pilot, "escape")
+    found["palette"] = untranslated(await show(pilot, "ctrl+p"))
+    return found
+
+
+WALKS = (builders, build, registry_and_cleanup, lab_doctor_and_palette)
+"""Every pane and its screens, in four walks (each its own app, so that they run side
+by side)."""
+
+
+@pytest.mark.parametrize("walk", WALKS, ids=lambda walk: walk.__name__)
 @pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
 async def test_every_pane_in_polish_has_no_english_left(
-    tmp_path: Path, size: tuple[int, int]
+    tmp_path: Path,
+    size: tuple[int, int],
+    walk: Callable[[BuildTUI, Pilot[None]], Awaitable[dict[str, list[str]]]],
 ) -> None:
     app = polish_app(tmp_path)
-    found: dict[str, list[str]] = {}
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         assert language() == "pl"
-        found["builders"] = untranslated(await show(pilot, "1"))
-        found["builders usage"] = untranslated(await show(pilot, "D"))
-        await show(pilot, "escape")
-        found["build form"] = untranslated(await show(pilot, "2", "ctrl+l"))
-        app.query_one(BuildPane).action_run()
-        await settle(pilot)
-        for _ in range(100):
-            live = app.query_one(BuildPane).live
-            if live is not None and not live.running:
-                break
-            await pilot.pause(0.05)
-        found["build steps"] = untranslated(await show(pilot, "f3"))
-        found["stage graph"] = untranslated(await show(pilot, "g"))
-        found["timing"] = untranslated(await show(pilot, "t"))
-        found["advice"] = untranslated(await show(pilot, "a"))
-        found["form and forecast"] = untranslated(await show(pilot, "f2"))
-        found["build history"] = untranslated(await show(pilot, "f6"))
-        found["registry"] = untranslated(await show(pilot, "3", "escape", "tab", "down", "up"))
-        found["clean-up"] = untranslated(await show(pilot, "4", "space"))
-        found["registry space"] = untranslated(await show(pilot, "s"))
-        await show(pilot, "s")
-        found["retention rules"] = untranslated(await show(pilot, "k"))
-        await show(pilot, "escape")
-        found["lab"] = untranslated(await show(pilot, "5"))
-        found["doctor"] = untranslated(await show(pilot, "d"))
-        await show(pilot, "escape")
-        found["palette"] = untranslated(await show(pilot, "ctrl+p"))
+        found = await walk(app, pilot)
         await show(pilot, "escape")
     assert {pane: left for pane, left in found.items() if left} == {}
 
