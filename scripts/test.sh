@@ -63,12 +63,13 @@ given=$#
 
 # The engine-free tiers with two workers per core: a Pilot test waits for its app about
 # two fifths of its time, so one worker per core left the cores idle (290 s against 186 s
-# on 2 cores). The integration tier after them (also when they failed), one test at a
-# time: its tests share one Docker engine and its cache.
+# on 2 cores). A worker that is done takes tests queued for another (`worksteal`), so
+# that they end together. The integration tier after them (also when they failed), one
+# test at a time: its tests share one Docker engine and its cache.
 echo "== pytest: unit, functional, snapshots (in parallel)"
 p0=$(date +%s)
 failed=0
-run_pytest -n "$(( 2 * $(nproc) ))" tests/unit tests/functional tests/snapshots "$@" || failed=1
+run_pytest -n "$(( 2 * $(nproc) ))" --dist worksteal tests/unit tests/functional tests/snapshots "$@" || failed=1
 echo "== engine-free tiers took $(( $(date +%s) - p0 ))s"
 echo "== pytest: integration (the real engine and registry)"
 p0=$(date +%s)
