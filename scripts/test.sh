@@ -5,7 +5,7 @@
 # script, the one `buildtui lab engine` runs (Docker 26 + containerd image store, buildx,
 # qemu, registry:2, a multi-arch base image).
 # With CI=true the integration tests fail, never skip, when the engine is missing.
-# The engine-free tiers (unit, functional, snapshots) run in parallel (pytest-xdist, two
+# The engine-free tiers (unit, functional, snapshots) run in parallel (pytest-xdist, three
 # workers per core), then the integration tier serially. Extra arguments go to every run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,15 +61,15 @@ run_pytest() {
 }
 given=$#
 
-# The engine-free tiers with two workers per core: a Pilot test waits for its app about
-# two fifths of its time, so one worker per core left the cores idle (290 s against 186 s
-# on 2 cores). A worker that is done takes tests queued for another (`worksteal`), so
+# The engine-free tiers with three workers per core: a Pilot test waits for its app much
+# of its time, so fewer workers left the cores idle (on 2 cores: one per core 290 s,
+# two 142 s, three 130 s, four 130 s with more CPU). A worker that is done takes tests queued for another (`worksteal`), so
 # that they end together. The integration tier after them (also when they failed), one
 # test at a time: its tests share one Docker engine and its cache.
 echo "== pytest: unit, functional, snapshots (in parallel)"
 p0=$(date +%s)
 failed=0
-run_pytest -n "$(( 2 * $(nproc) ))" --dist worksteal tests/unit tests/functional tests/snapshots "$@" || failed=1
+run_pytest -n "$(( 3 * $(nproc) ))" --dist worksteal tests/unit tests/functional tests/snapshots "$@" || failed=1
 echo "== engine-free tiers took $(( $(date +%s) - p0 ))s"
 echo "== pytest: integration (the real engine and registry)"
 p0=$(date +%s)
