@@ -26,17 +26,6 @@ settings.load_profile(
 )
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_configure(config: pytest.Config) -> None:
-    """A worker of `-n` reports each test to the main process, which writes the
-    summary; the worker's own summary went nowhere, and its snapshot part compared every
-    test with every snapshot file (~2 s of each worker's end, waited for)."""
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        reporter = config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            config.pluginmanager.unregister(reporter)
-
-
 def pytest_unconfigure(config: pytest.Config) -> None:
     """The end of a worker of `-n`, made quick: the run waits for its slowest worker.
 
